@@ -1,0 +1,157 @@
+"""The TOML schema, as pydantic models that reject unknown keys.
+
+Only ``config/loader.py`` uses these; the core receives ``router_core.settings`` objects.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from router_core.settings import PROVIDER_NAMES, TASK_TYPES
+
+Percent = Annotated[float, Field(gt=0, le=100)]
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelSchema(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    input_per_mtok: NonNegative
+    output_per_mtok: NonNegative
+    cached_input_per_mtok: NonNegative | None = None
+
+
+class ProviderSchema(_Strict):
+    display_name: str
+    specializations: list[str] = []
+    strong_keywords: list[str] = []
+    weak_keywords: list[str] = []
+    requests_per_minute: PositiveInt
+    tokens_per_minute: PositiveInt
+    block_requests_percent: Percent
+    block_tokens_percent: Percent
+    cost_tier: Literal["budget", "standard", "premium"]
+    fallback_order: list[str]
+    cost_per_request: NonNegative = 0.0
+    backend: Literal["auto", "api", "cli", "none"] = "auto"
+    api_style: Literal["openai-responses", "openai-chat", "anthropic", "gemini"]
+    base_url: str | None = None
+    cli_command: list[str] = []
+    default_model: str
+    models: Annotated[list[ModelSchema], Field(min_length=1)]
+    task_type_models: dict[str, str] = {}
+    subscription_window_hours: Annotated[float, Field(gt=0)] | None = None
+    subscription_requests: PositiveInt | None = None
+
+    @field_validator("fallback_order")
+    @classmethod
+    def _known_fallbacks(cls, v: list[str]) -> list[str]:
+        unknown = [p for p in v if p not in PROVIDER_NAMES]
+        if unknown:
+            raise ValueError(f"unknown provider(s) {unknown}; allowed: {list(PROVIDER_NAMES)}")
+        return v
+
+    @field_validator("task_type_models")
+    @classmethod
+    def _known_task_types(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = [t for t in v if t not in TASK_TYPES]
+        if unknown:
+            raise ValueError(f"unknown task type(s) {unknown}; allowed: {list(TASK_TYPES)}")
+        return v
+
+    @model_validator(mode="after")
+    def _models_known(self) -> ProviderSchema:
+        names = [m.name for m in self.models]
+        if self.default_model not in names:
+            raise ValueError(f"default_model {self.default_model!r} is not among models {names}")
+        missing = sorted({m for m in self.task_type_models.values() if m not in names})
+        if missing:
+            raise ValueError(f"task_type_models name model(s) {missing} not among models {names}")
+        return self
+
+
+class BudgetSchema(_Strict):
+    daily_total: NonNegative
+    allocation: dict[str, NonNegative]
+    alert_thresholds: list[Annotated[int, Field(gt=0, le=100)]] = [50, 75, 90]
+    timezone: str = "UTC"
+    reservation_ttl_seconds: Annotated[float, Field(gt=0)] = 900.0
+
+    @field_validator("allocation")
+    @classmethod
+    def _known_providers(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = [p for p in v if p not in PROVIDER_NAMES]
+        if unknown:
+            raise ValueError(f"unknown provider(s) {unknown}; allowed: {list(PROVIDER_NAMES)}")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _real_zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as 'UTC' or 'Europe/Berlin'") from exc
+        return v
+
+    @model_validator(mode="after")
+    def _allocations_fit(self) -> BudgetSchema:
+        total = sum(self.allocation.values())
+        if total > self.daily_total + 1e-9:
+            raise ValueError(f"allocations add up to {total:.2f}, more than daily_total {self.daily_total:.2f}")
+        return self
+
+
+class AuditSchema(_Strict):
+    enabled: bool = True
+    max_bytes: PositiveInt = 20 * 1024 * 1024
+    keep_days: PositiveInt = 30
+
+
+class ExecutionSchema(_Strict):
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 3
+    backoff_base_seconds: NonNegative = 0.5
+    backoff_max_seconds: NonNegative = 30.0
+    request_timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
+    outage_failure_threshold: PositiveInt = 3
+    outage_probe_interval_seconds: Annotated[float, Field(gt=0)] = 300.0
+    batch_concurrency: Annotated[int, Field(gt=0, le=256)] = 8
+    chars_per_token: Annotated[float, Field(gt=0)] = 4.0
+
+
+class ConfigSchema(_Strict):
+    classifier: Literal["trained", "keywords"] = "trained"
+    state_dir: str | None = None
+    agents_dirs: list[str] = []
+    output_tokens: dict[str, PositiveInt]
+    budget: BudgetSchema
+    audit: AuditSchema = AuditSchema()
+    execution: ExecutionSchema = ExecutionSchema()
+    providers: dict[str, ProviderSchema]
+
+    @field_validator("providers")
+    @classmethod
+    def _exactly_three(cls, v: dict[str, ProviderSchema]) -> dict[str, ProviderSchema]:
+        unknown = [p for p in v if p not in PROVIDER_NAMES]
+        if unknown:
+            raise ValueError(f"unknown provider(s) {unknown}; allowed: {list(PROVIDER_NAMES)}")
+        missing = [p for p in PROVIDER_NAMES if p not in v]
+        if missing:
+            raise ValueError(f"missing provider(s) {missing}")
+        return v
+
+    @field_validator("output_tokens")
+    @classmethod
+    def _task_types(cls, v: dict[str, int]) -> dict[str, int]:
+        unknown = [t for t in v if t not in TASK_TYPES]
+        if unknown:
+            raise ValueError(f"unknown task type(s) {unknown}; allowed: {list(TASK_TYPES)}")
+        return v

@@ -1,0 +1,80 @@
+"""The routing core's errors, translated once at each boundary.
+
+    RouterError                 base; the message is written for the calling model or person
+    ├── InvalidRequest          bad input from a tool or the CLI              retryable=False
+    ├── BudgetExceeded          a reservation would overspend the ledger      retryable=False
+    ├── NoAgentAvailable        every suitable agent is at its limit          retryable=True
+    ├── NotConfigured           no backend to execute on (no key, no CLI)     retryable=False
+    └── ProviderError           .provider; raised by adapters (issue 3)
+        ├── RateLimited         429 with .retry_after                         retryable=True, fallback helps
+        ├── QuotaExhausted      daily quota / spend cap / subscription window retryable=False, fallback helps
+        ├── ProviderUnavailable 5xx, 529, timeouts, connect errors            retryable=True, fallback helps
+        ├── AuthFailed          401/403                                       retryable=False, fallback helps
+        └── ProviderRejected    other 4xx                                     retryable=False, fallback does not help
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class RouterError(Exception):
+    retryable: ClassVar[bool] = False
+    fallback_helps: ClassVar[bool] = False
+
+
+class InvalidRequest(RouterError):
+    pass
+
+
+class BudgetExceeded(RouterError):
+    def __init__(self, message: str, *, provider: str | None = None, needed: float = 0.0, remaining: float = 0.0):
+        super().__init__(message)
+        self.provider = provider
+        self.needed = needed
+        self.remaining = remaining
+
+
+class NoAgentAvailable(RouterError):
+    retryable = True
+
+
+class NotConfigured(RouterError):
+    fallback_helps = True
+
+
+class ProviderError(RouterError):
+    def __init__(self, message: str, *, provider: str, status_code: int | None = None):
+        super().__init__(message)
+        self.provider = provider
+        self.status_code = status_code
+
+
+class RateLimited(ProviderError):
+    retryable = True
+    fallback_helps = True
+
+    def __init__(self, message: str, *, provider: str, retry_after: float | None = None, status_code: int | None = 429):
+        super().__init__(message, provider=provider, status_code=status_code)
+        self.retry_after = retry_after
+
+
+class QuotaExhausted(ProviderError):
+    fallback_helps = True
+
+    def __init__(self, message: str, *, provider: str, resets_at: float | None = None, status_code: int | None = 429):
+        super().__init__(message, provider=provider, status_code=status_code)
+        self.resets_at = resets_at
+
+
+class ProviderUnavailable(ProviderError):
+    retryable = True
+    fallback_helps = True
+
+
+class AuthFailed(ProviderError):
+    fallback_helps = True
+
+
+class ProviderRejected(ProviderError):
+    pass

@@ -1,0 +1,181 @@
+"""Immutable value objects passed between the pure decisions and the stateful parts.
+
+Everything here is a frozen dataclass: decisions take snapshots in and give records out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The design's classification record (section 2.1) plus task_type and reasons."""
+
+    primary_provider: str
+    primary_score: int
+    fallback_chain: tuple[str, ...]
+    all_scores: dict[str, int]
+    task_type: str
+    reasons: tuple[str, ...]
+    classifier: str = "keywords"
+
+
+@dataclass(frozen=True, slots=True)
+class WindowCounts:
+    """Requests and tokens in the sliding 60-second window at ``now``."""
+
+    requests: int
+    tokens: int
+    # Wall-clock time (epoch seconds) at which the oldest event in the window leaves it; None if empty.
+    oldest_expires_at: float | None = None
+    # When usage was entered manually or taken from provider headers, where the number came from.
+    source: str = "tracked"
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderUsage:
+    """One provider's live capacity, in the design's usage fields (section 3.1)."""
+
+    provider: str
+    timestamp: float
+    requests_used: int
+    requests_limit: int
+    requests_percent: float
+    tokens_used: int
+    tokens_limit: int
+    tokens_percent: float
+    cost_today: float
+    daily_budget: float
+    session_started: float
+    source: str = "tracked"
+    window_resets_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Why a provider is hard-blocked, and when the block lifts (epoch seconds, None if unknown)."""
+
+    reason: str  # e.g. "tokens_percent >= 90%"
+    lifts_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    provider: str
+    available: bool
+    blocks: tuple[Block, ...] = ()
+
+    @property
+    def lifts_at(self) -> float | None:
+        """When every block has lifted (the latest lift time), None if unknown or not blocked."""
+        times = [b.lifts_at for b in self.blocks]
+        if not times or any(t is None for t in times):
+            return None
+        return max(t for t in times if t is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetAlert:
+    threshold: int  # percent of the daily total
+    level: str  # "info" | "warning" | "critical"
+    spent: float
+    total: float
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderBudget:
+    provider: str
+    allocation: float
+    spent: float
+    reserved: float
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.allocation - self.spent - self.reserved)
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetSnapshot:
+    day: str  # ISO date in the budget's time zone
+    timezone: str
+    total: float
+    providers: tuple[ProviderBudget, ...]
+    next_reset_at: float  # epoch seconds
+    alerts: tuple[BudgetAlert, ...] = ()  # thresholds already passed today
+
+    @property
+    def spent(self) -> float:
+        return sum(p.spent for p in self.providers)
+
+    @property
+    def reserved(self) -> float:
+        return sum(p.reserved for p in self.providers)
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.total - self.spent - self.reserved)
+
+    def provider(self, name: str) -> ProviderBudget:
+        for p in self.providers:
+            if p.provider == name:
+                return p
+        return ProviderBudget(name, 0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class CostEstimate:
+    provider: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    usd: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSpec:
+    """One agent of the pool (section 5), shipped as data or read from a host's agent files."""
+
+    id: str
+    category: str
+    specialization: str
+    task_types: tuple[str, ...]
+    providers: tuple[str, ...]
+    system_prompt: str
+    max_concurrency: int = 2
+    source: str = "builtin"  # "builtin" or the path of a host agent file
+    model: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentChoice:
+    agent: AgentSpec
+    reason: str
+    score: float
+    fallback: bool = False  # True when no agent matched both provider and task type
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    provider: str
+    available: bool
+    cost: CostEstimate
+    reason: str
+    blocks: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """The recommender's decision (design 4.1) before an agent is attached."""
+
+    provider: str
+    reason: str  # e.g. "primary available", "primary blocked, using fallback 1"
+    route: str  # "primary" | "fallback_1" | "fallback_2" | "emergency" | "cost_aware"
+    cost: CostEstimate
+    alternatives: tuple[Alternative, ...]
+    all_blocked: bool = False
+    wait_seconds: float | None = None  # all blocked: the recommended wait before the earliest reset
+    resets_at: float | None = None
+    exceeds_budget: bool = False
+    budget_alerts: tuple[str, ...] = field(default_factory=tuple)

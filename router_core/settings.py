@@ -1,0 +1,155 @@
+"""Typed, immutable settings for the routing core.
+
+``config/loader.py`` is the only place that turns TOML into these objects; everything
+in ``router_core`` reads them and never parses configuration itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROVIDER_NAMES: tuple[str, ...] = ("codex", "gemini", "claude")
+
+TASK_TYPES: tuple[str, ...] = (
+    "code_generation",
+    "code_review",
+    "refactoring",
+    "debugging",
+    "testing",
+    "performance_optimization",
+    "analysis",
+    "research",
+    "documentation",
+    "explanation",
+    "architecture",
+    "design",
+    "planning",
+    "multi_step",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPrice:
+    """USD per one million tokens for one model."""
+
+    name: str
+    input_per_mtok: float
+    output_per_mtok: float
+    cached_input_per_mtok: float | None = None
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float:
+        return (input_tokens * self.input_per_mtok + output_tokens * self.output_per_mtok) / 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class BlockThresholds:
+    """A provider is hard-blocked at or above either percentage (design 3.2)."""
+
+    requests_percent: float
+    tokens_percent: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSettings:
+    name: str
+    display_name: str
+    specializations: tuple[str, ...]
+    strong_keywords: tuple[str, ...]
+    weak_keywords: tuple[str, ...]
+    requests_per_minute: int
+    tokens_per_minute: int
+    block: BlockThresholds
+    cost_tier: str
+    fallback_order: tuple[str, ...]
+    cost_per_request: float
+    default_model: str
+    models: tuple[ModelPrice, ...]
+    # Optional per-task-type model choice (task_type -> model name).
+    task_type_models: tuple[tuple[str, str], ...] = ()
+    # Execution backend: "auto" (api if a key is set, else cli if found, else none), "api", "cli", "none".
+    backend: str = "auto"
+    base_url: str | None = None
+    api_style: str = ""  # "openai-responses" | "openai-chat" | "anthropic" | "gemini"
+    cli_command: tuple[str, ...] = ()
+    # A subscription window (CLI backends): allowance in USD-equivalent or requests, and its length.
+    subscription_window_hours: float | None = None
+    subscription_requests: int | None = None
+
+    def model(self, name: str | None = None) -> ModelPrice:
+        wanted = name or self.default_model
+        for m in self.models:
+            if m.name == wanted:
+                return m
+        raise KeyError(f"provider {self.name!r} has no model {wanted!r}")
+
+    def model_for(self, task_type: str | None) -> ModelPrice:
+        for tt, model in self.task_type_models:
+            if tt == task_type:
+                return self.model(model)
+        return self.model()
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetSettings:
+    daily_total: float
+    allocations: tuple[tuple[str, float], ...]
+    alert_thresholds: tuple[int, ...] = (50, 75, 90)
+    timezone: str = "UTC"
+    # Reservations held by a process that died are released after this many seconds without a heartbeat.
+    reservation_ttl_seconds: float = 900.0
+
+    def allocation(self, provider: str) -> float:
+        for name, usd in self.allocations:
+            if name == provider:
+                return usd
+        return 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSettings:
+    enabled: bool = True
+    max_bytes: int = 20 * 1024 * 1024  # rotate a day's file past this size
+    keep_days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionSettings:
+    max_retries: int = 3
+    backoff_base_seconds: float = 0.5
+    backoff_max_seconds: float = 30.0
+    request_timeout_seconds: float = 120.0
+    outage_failure_threshold: int = 3
+    outage_probe_interval_seconds: float = 300.0
+    batch_concurrency: int = 8
+    chars_per_token: float = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    providers: tuple[ProviderSettings, ...]
+    budget: BudgetSettings
+    output_tokens_by_task_type: tuple[tuple[str, int], ...]
+    classifier: str = "trained"  # "trained" | "keywords"
+    audit: AuditSettings = field(default_factory=AuditSettings)
+    execution: ExecutionSettings = field(default_factory=ExecutionSettings)
+    state_dir: Path = Path.home() / ".switchboard"
+    agents_dirs: tuple[Path, ...] = ()
+    # Files that were merged into these settings, lowest precedence first.
+    sources: tuple[str, ...] = ()
+
+    def provider(self, name: str) -> ProviderSettings:
+        for p in self.providers:
+            if p.name == name:
+                return p
+        raise KeyError(f"unknown provider {name!r}; known: {', '.join(self.provider_names)}")
+
+    @property
+    def provider_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.providers)
+
+    def expected_output_tokens(self, task_type: str) -> int:
+        for tt, n in self.output_tokens_by_task_type:
+            if tt == task_type:
+                return n
+        return 1000
