@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from router_core.models import AgentSpec
+
 PROVIDER_NAMES: tuple[str, ...] = ("codex", "gemini", "claude")
 
 TASK_TYPES: tuple[str, ...] = (
@@ -135,6 +137,8 @@ class Settings:
     execution: ExecutionSettings = field(default_factory=ExecutionSettings)
     state_dir: Path = Path.home() / ".switchboard"
     agents_dirs: tuple[Path, ...] = ()
+    # The built-in agent pool (config/agents.toml); host agent files join it at run time.
+    agents: tuple[AgentSpec, ...] = ()
     # Files that were merged into these settings, lowest precedence first.
     sources: tuple[str, ...] = ()
 
