@@ -125,6 +125,7 @@ class ExecutionSchema(_Strict):
     outage_probe_interval_seconds: Annotated[float, Field(gt=0)] = 300.0
     batch_concurrency: Annotated[int, Field(gt=0, le=256)] = 8
     chars_per_token: Annotated[float, Field(gt=0)] = 4.0
+    assumed_output_tokens_per_second: Annotated[float, Field(gt=0)] = 60.0
 
 
 class ConfigSchema(_Strict):

@@ -125,6 +125,8 @@ class ExecutionSettings:
     outage_probe_interval_seconds: float = 300.0
     batch_concurrency: int = 8
     chars_per_token: float = 4.0
+    # An assumption for time estimates only (execution reports real durations).
+    assumed_output_tokens_per_second: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)

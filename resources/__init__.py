@@ -1,0 +1,68 @@
+"""MCP resources: live usage, budget, audit log, agent pool and effective config, as JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+
+from resources.views import agents_view, budget_view, effective_config, usage_summary
+from router_core.core import RouterCore
+from router_core.settings import PROVIDER_NAMES
+
+JSON = "application/json"
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> None:
+    """Static resources can't take a Context in the SDK, so they reach the core through get_core."""
+
+    @mcp.resource("usage://summary", name="usage-summary", mime_type=JSON)
+    def usage_all() -> str:
+        """Live requests/tokens per minute, block state and spend for every provider."""
+        return _dump(usage_summary(get_core()))
+
+    @mcp.resource("usage://{provider}", name="usage-provider", mime_type=JSON)
+    def usage_one(provider: str) -> str:
+        """Live usage of one provider: codex, gemini or claude."""
+        if provider not in PROVIDER_NAMES:
+            raise ResourceNotFoundError(f"unknown provider {provider!r}; use one of {', '.join(PROVIDER_NAMES)}")
+        return _dump(usage_summary(get_core())["providers"][provider])
+
+    @mcp.resource("budget://today", name="budget-today", mime_type=JSON)
+    def budget_today() -> str:
+        """Today's budget: total, per-provider allocation, spent, reserved, alerts, next reset."""
+        return _dump(budget_view(get_core().budget()))
+
+    @mcp.resource("audit://recent", name="audit-recent", mime_type=JSON)
+    def audit_recent() -> str:
+        """The 50 most recent audit entries (newest last)."""
+        return _dump(get_core().audit.tail(50))
+
+    @mcp.resource("audit://{day}", name="audit-day", mime_type=JSON)
+    def audit_day(day: str) -> str:
+        """Every audit entry of one UTC day (YYYY-MM-DD)."""
+        if not DAY.match(day):
+            raise ResourceNotFoundError(f"audit day must be YYYY-MM-DD, got {day!r}")
+        return _dump(get_core().audit.read_day(day))
+
+    @mcp.resource("agents://pool", name="agents", mime_type=JSON)
+    def agent_pool() -> str:
+        """The agent pool: specializations, task types, providers, limits and current leases."""
+        return _dump(agents_view(get_core()))
+
+    @mcp.resource("config://effective", name="config", mime_type=JSON)
+    def config_effective() -> str:
+        """The effective configuration and the files it came from; secrets masked."""
+        return _dump(effective_config(get_core()))
+
+
+__all__ = ["register_resources"]

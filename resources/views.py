@@ -1,0 +1,130 @@
+"""JSON views of the live state, shared by the MCP resources, the CLI and the dashboard."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from typing import Any
+
+from router_core.core import CapacityView, RouterCore
+from router_core.models import BudgetSnapshot
+from router_core.records import iso
+
+SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+BASE_URL_ENV = ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GEMINI_BASE_URL")
+
+
+def provider_view(core: RouterCore, view: CapacityView, name: str) -> dict[str, Any]:
+    u = view.usage[name]
+    a = view.availability[name]
+    p = core.settings.provider(name)
+    return {
+        "provider": name,
+        "display_name": p.display_name,
+        "timestamp": iso(u.timestamp),
+        "requests_used": u.requests_used,
+        "requests_limit": u.requests_limit,
+        "requests_percent": u.requests_percent,
+        "tokens_used": u.tokens_used,
+        "tokens_limit": u.tokens_limit,
+        "tokens_percent": u.tokens_percent,
+        "cost_today": round(u.cost_today, 6),
+        "daily_budget": u.daily_budget,
+        "session_started": iso(u.session_started),
+        "source": u.source,
+        "available": a.available,
+        "blocks": [{"reason": b.reason, "lifts_at": iso(b.lifts_at)} for b in a.blocks],
+        "block_thresholds": {
+            "requests_percent": p.block.requests_percent,
+            "tokens_percent": p.block.tokens_percent,
+        },
+        "window_resets_at": iso(u.window_resets_at),
+    }
+
+
+def usage_summary(core: RouterCore) -> dict[str, Any]:
+    view = core.capacity()
+    return {
+        "generated_at": iso(core.clock.now()),
+        "window_seconds": 60,
+        "providers": {name: provider_view(core, view, name) for name in view.usage},
+    }
+
+
+def budget_view(b: BudgetSnapshot) -> dict[str, Any]:
+    return {
+        "day": b.day,
+        "timezone": b.timezone,
+        "total": b.total,
+        "spent": round(b.spent, 6),
+        "reserved": round(b.reserved, 6),
+        "remaining": round(b.remaining, 6),
+        "percent_used": round(100 * b.spent / b.total, 1) if b.total else 0.0,
+        "next_reset_at": iso(b.next_reset_at),
+        "providers": [
+            {
+                "provider": p.provider,
+                "allocation": p.allocation,
+                "spent": round(p.spent, 6),
+                "reserved": round(p.reserved, 6),
+                "remaining": round(p.remaining, 6),
+            }
+            for p in b.providers
+        ],
+        "alerts": [{"threshold": a.threshold, "level": a.level, "message": a.message} for a in b.alerts],
+    }
+
+
+def agents_view(core: RouterCore) -> dict[str, Any]:
+    in_use = core.leases.in_use()
+    return {
+        "count": len(core.agents),
+        "categories": sorted({a.category for a in core.agents}),
+        "in_use": in_use,
+        "agents": [
+            {
+                "id": a.id,
+                "category": a.category,
+                "specialization": a.specialization,
+                "task_types": list(a.task_types),
+                "providers": list(a.providers),
+                "max_concurrency": a.max_concurrency,
+                "in_use": in_use.get(a.id, 0),
+                "source": a.source,
+            }
+            for a in core.agents
+        ],
+    }
+
+
+def _mask_url(url: str | None) -> str | None:
+    return None if url is None else re.sub(r"//[^/@]+@", "//***@", url)
+
+
+def effective_config(core: RouterCore, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    env = os.environ if environ is None else environ
+    s = core.settings
+    providers = {}
+    for p in s.providers:
+        d = dataclasses.asdict(p)
+        d["base_url"] = _mask_url(p.base_url)
+        d["models"] = [dataclasses.asdict(m) for m in p.models]
+        providers[p.name] = d
+    return {
+        "sources": list(s.sources),
+        "state_dir": str(s.state_dir),
+        "classifier": s.classifier,
+        "budget": dataclasses.asdict(s.budget),
+        "output_tokens": dict(s.output_tokens_by_task_type),
+        "audit": dataclasses.asdict(s.audit),
+        "execution": dataclasses.asdict(s.execution),
+        "providers": providers,
+        "agents": len(s.agents),
+        "environment": {
+            **{k: ("set (masked)" if env.get(k) else "not set") for k in SECRET_ENV},
+            **{k: _mask_url(env.get(k)) for k in BASE_URL_ENV},
+            "SWITCHBOARD_HOME": env.get("SWITCHBOARD_HOME"),
+            "SWITCHBOARD_CONFIG": env.get("SWITCHBOARD_CONFIG"),
+        },
+    }

@@ -1,0 +1,128 @@
+"""Plan a batch (design section 6.2) without running it: route, group, sub-batch, cost.
+
+Pure: it takes each task's classification and cost estimates plus one capacity
+snapshot, and decides which provider runs each task, how a provider's tasks are split
+into sub-batches that fit its requests/min and tokens/min below the hard-block
+threshold, and what the batch costs and how long it should take.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from router_core.decision import BatchItemPlan, BatchPlan, ProviderBatchPlan
+from router_core.models import Availability, BudgetSnapshot, Classification, CostEstimate, ProviderUsage
+from router_core.recommender import recommend
+from router_core.settings import Settings
+
+WINDOW_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class BatchTask:
+    task_id: str
+    text: str
+    classification: Classification
+    costs: Mapping[str, CostEstimate]
+
+
+def window_room(limit: int, threshold_percent: float, used: int) -> tuple[int, int]:
+    """(room now, room in a fresh window) below the hard-block threshold."""
+    ceiling = max(1, math.ceil(limit * threshold_percent / 100) - 1)
+    return max(0, ceiling - used), ceiling
+
+
+def plan_batch(
+    tasks: Sequence[BatchTask],
+    *,
+    usage: Mapping[str, ProviderUsage],
+    availability: Mapping[str, Availability],
+    budget: BudgetSnapshot,
+    settings: Settings,
+    now: float,
+    concurrency: int,
+    task_seconds: Callable[[CostEstimate], float],
+) -> BatchPlan:
+    routed = []
+    for i, t in enumerate(tasks):
+        rec = recommend(t.classification, availability, t.costs, budget, now=now)
+        routed.append((i, t, rec))
+
+    items: dict[int, BatchItemPlan] = {}
+    provider_plans: list[ProviderBatchPlan] = []
+    warnings: list[str] = []
+    for p in settings.providers:
+        mine = [(i, t, rec) for i, t, rec in routed if rec.provider == p.name]
+        if not mine:
+            continue
+        req_now, req_full = window_room(p.requests_per_minute, p.block.requests_percent, usage[p.name].requests_used)
+        tok_now, tok_full = window_room(p.tokens_per_minute, p.block.tokens_percent, usage[p.name].tokens_used)
+        subs: list[list[int]] = [[]]
+        req_left, tok_left = req_now, tok_now
+        for i, t, rec in mine:
+            tokens = rec.cost.input_tokens + rec.cost.output_tokens
+            if tokens > tok_full:
+                warnings.append(
+                    f"task {i} needs ~{tokens:,} tokens; {p.name} allows {tok_full:,} per minute below its threshold"
+                )
+            while not (req_left >= 1 and tokens <= tok_left):
+                if not subs[-1] and (req_left, tok_left) == (req_full, tok_full):
+                    break  # a task larger than a whole window goes alone into a fresh one
+                subs.append([])
+                req_left, tok_left = req_full, tok_full
+            subs[-1].append(i)
+            req_left -= 1
+            tok_left -= tokens
+        spent = 0.0
+        remaining = budget.provider(p.name).remaining
+        finish = 0.0
+        for k, sub in enumerate(subs):
+            start = k * WINDOW_SECONDS
+            durations = [task_seconds(routed[i][2].cost) for i in sub]
+            waves = math.ceil(len(sub) / concurrency) if sub else 0
+            if sub:
+                finish = max(finish, start + waves * (sum(durations) / len(durations)))
+            for i in sub:
+                _, t, rec = routed[i]
+                spent += rec.cost.usd
+                items[i] = BatchItemPlan(
+                    index=i,
+                    task_id=t.task_id,
+                    task=t.text,
+                    classification=t.classification,
+                    provider=p.name,
+                    route=rec.route,
+                    reason=rec.reason,
+                    cost=rec.cost,
+                    sub_batch=k,
+                    starts_after_seconds=start,
+                    exceeds_budget=spent > remaining + 1e-12,
+                )
+        provider_plans.append(
+            ProviderBatchPlan(
+                provider=p.name,
+                task_indexes=tuple(i for i, _, _ in mine),
+                sub_batches=tuple(tuple(s) for s in subs if s),
+                requests_room=req_now,
+                tokens_room=tok_now,
+                cost=round(spent, 6),
+                estimated_seconds=round(finish, 1),
+            )
+        )
+    ordered = tuple(items[i] for i in range(len(tasks)))
+    total = round(sum(it.cost.usd for it in ordered), 6)
+    if any(it.exceeds_budget for it in ordered):
+        warnings.append("some tasks would exceed their provider's remaining daily allocation (exceeds_budget)")
+    return BatchPlan(
+        items=ordered,
+        providers=tuple(provider_plans),
+        total_cost=total,
+        estimated_seconds=max((pp.estimated_seconds for pp in provider_plans), default=0.0),
+        sequential_seconds=round(sum(task_seconds(it.cost) for it in ordered), 1),
+        budget_before=budget,
+        budget_remaining_after=round(budget.remaining - total, 6),
+        exceeds_budget=total > budget.remaining + 1e-12 or any(it.exceeds_budget for it in ordered),
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,307 @@
+"""RouterCore: the routing core assembled from its parts, with one method per decision.
+
+The tools, resources and CLI call these methods and nothing deeper. Each method reads
+snapshots from the shared state (usage windows, budget ledger, agent leases), runs the
+pure decisions (classifier, capacity filter, cost, recommender, agent selection) and
+writes what it decided to the audit trail.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from router_core.agents import select_agent
+from router_core.audit import JsonlAuditLog
+from router_core.budget import BudgetLedger
+from router_core.capacity import check_availability, provider_usage
+from router_core.classifier import Classifier
+from router_core.clock import Clock, SystemClock
+from router_core.cost import CostEstimator
+from router_core.decision import RoutingDecision
+from router_core.errors import InvalidRequest
+from router_core.leases import AgentLeases
+from router_core.models import (
+    AgentSpec,
+    Availability,
+    BudgetSnapshot,
+    Classification,
+    CostEstimate,
+    ProviderUsage,
+)
+from router_core.recommender import recommend
+from router_core.records import audit_record
+from router_core.settings import PROVIDER_NAMES, Settings
+from router_core.store.db import Database
+from router_core.store.holders import current_holder
+from router_core.usage import UsageTracker
+
+log = logging.getLogger(__name__)
+
+MAX_TASK_CHARS = 200_000
+DB_FILENAME = "switchboard.db"
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityView:
+    """Every provider's usage record and availability at one instant."""
+
+    usage: dict[str, ProviderUsage]
+    availability: dict[str, Availability]
+    budget: BudgetSnapshot
+
+
+def validate_task(task: str) -> str:
+    if not isinstance(task, str):
+        raise InvalidRequest("task must be a string describing the work")
+    text = task.strip()
+    if not text:
+        raise InvalidRequest("task is empty: describe the subtask in a sentence or more")
+    if len(text) > MAX_TASK_CHARS:
+        raise InvalidRequest(f"task is {len(text):,} characters; the limit is {MAX_TASK_CHARS:,}. Summarise it.")
+    return text
+
+
+def make_classifier(settings: Settings, db: Database | None = None) -> Classifier:
+    if settings.classifier == "keywords":
+        from router_core.classifier.keywords import KeywordClassifier
+
+        return KeywordClassifier(settings.providers)
+    from router_core.classifier.trained import TrainedClassifier
+
+    base = TrainedClassifier.load()
+    if db is None:
+        return base
+    from router_core.classifier.learning import LearningClassifier, SqliteCorrectionStore
+
+    return LearningClassifier(base, SqliteCorrectionStore(db.connect))
+
+
+class RouterCore:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        db: Database,
+        clock: Clock,
+        classifier: Classifier,
+        agents: Sequence[AgentSpec],
+        holder: str | None = None,
+        session_id: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.classifier = classifier
+        self.agents = tuple(agents)
+        self.holder = holder or current_holder()
+        self.session_id = session_id or f"session-{uuid.uuid4().hex[:12]}"
+        self.usage_tracker = UsageTracker(db, clock)
+        self.ledger = BudgetLedger(db, clock, settings.budget, self.holder)
+        self.leases = AgentLeases(db, clock, self.holder)
+        self.audit = JsonlAuditLog(settings.state_dir / "audit", settings.audit, clock)
+        self.costs = CostEstimator(settings)
+        self.started_at = clock.now()
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        classifier: Classifier | None = None,
+        extra_agents: Sequence[AgentSpec] = (),
+    ) -> RouterCore:
+        db = Database(Path(settings.state_dir) / DB_FILENAME)
+        return cls(
+            settings,
+            db=db,
+            clock=clock or SystemClock(),
+            classifier=classifier or make_classifier(settings, db),
+            agents=(*settings.agents, *extra_agents),
+        )
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def classify(self, task: str) -> Classification:
+        return self.classifier.classify(validate_task(task))
+
+    def capacity(self, min_costs: dict[str, float] | None = None) -> CapacityView:
+        now = self.clock.now()
+        budget = self.ledger.snapshot()
+        session_started = self.usage_tracker.session_started()
+        usage: dict[str, ProviderUsage] = {}
+        availability: dict[str, Availability] = {}
+        for p in self.settings.providers:
+            window = self.usage_tracker.window(p.name)
+            usage[p.name] = provider_usage(p, window, budget, now=now, session_started=session_started)
+            min_cost = (min_costs or {}).get(p.name, p.cost_per_request)
+            lifts = self.usage_tracker.release_time(
+                p.name,
+                requests_below=math.ceil(p.requests_per_minute * p.block.requests_percent / 100),
+                tokens_below=math.ceil(p.tokens_per_minute * p.block.tokens_percent / 100),
+            )
+            availability[p.name] = check_availability(
+                p, window, budget, now=now, min_cost=min_cost, capacity_lifts_at=lifts
+            )
+        return CapacityView(usage, availability, budget)
+
+    def decide(
+        self,
+        task: str,
+        *,
+        repo: str | None = None,
+        task_id: str | None = None,
+        provider: str | None = None,
+        lease_agent: bool = False,
+        audit: bool = True,
+        event: str = "recommendation",
+    ) -> RoutingDecision:
+        """Classify, check capacity and budget, recommend, pick an agent, and audit it."""
+        text = validate_task(task)
+        classification = self.classifier.classify(text)
+        costs = self.costs.estimate_all(text, classification.task_type)
+        view = self.capacity({name: c.usd for name, c in costs.items()})
+        now = self.clock.now()
+        rec = recommend(classification, view.availability, costs, view.budget, now=now)
+        if provider is not None:
+            rec = self._forced(provider, rec, costs, view)
+        agent, lease_id = self._choose_agent(rec.provider, classification.task_type, text, lease=lease_agent)
+        decision = RoutingDecision(
+            task_id=task_id or f"task-{uuid.uuid4().hex[:12]}",
+            task=text,
+            timestamp=now,
+            classification=classification,
+            usage=view.usage,
+            availability=view.availability,
+            costs=costs,
+            budget=view.budget,
+            recommendation=rec,
+            agent=agent,
+            lease_id=lease_id,
+            new_alerts=tuple(self.ledger.claim_alerts()),
+            execution_seconds_estimate=self.execution_estimate(costs[rec.provider]),
+            repo=repo,
+        )
+        if audit:
+            self.audit.append(audit_record(decision, session_id=self.session_id, event=event))
+        return decision
+
+    def _forced(self, provider: str, rec, costs: dict[str, CostEstimate], view: CapacityView):
+        if provider not in PROVIDER_NAMES:
+            raise InvalidRequest(f"unknown provider {provider!r}; choose one of {', '.join(PROVIDER_NAMES)}")
+        if provider == rec.provider:
+            return rec
+        avail = view.availability[provider]
+        why = "; ".join(b.reason for b in avail.blocks) or "available"
+        return replace(
+            rec,
+            provider=provider,
+            route="requested",
+            reason=f"provider {provider} requested by the caller ({why}); the router recommended {rec.provider}",
+            cost=costs[provider],
+        )
+
+    def _choose_agent(self, provider: str, task_type: str, text: str, *, lease: bool):
+        in_use = self.leases.in_use()
+        choice = select_agent(self.agents, provider, task_type, in_use, text)
+        if not lease:
+            return choice, None
+        lease_id = self.leases.acquire(choice.agent.id, choice.agent.max_concurrency)
+        if lease_id is None:  # another process took the last slot between the read and the lease
+            in_use = self.leases.in_use()
+            choice = select_agent(self.agents, provider, task_type, in_use, text)
+            lease_id = self.leases.acquire(choice.agent.id, choice.agent.max_concurrency)
+            if lease_id is None:
+                from router_core.errors import NoAgentAvailable
+
+                raise NoAgentAvailable(
+                    f"every agent suited to {task_type} on {provider} is busy; retry shortly or release leases"
+                )
+        return choice, lease_id
+
+    def release_agent(self, lease_id: str) -> None:
+        self.leases.release(lease_id)
+
+    def execution_estimate(self, cost: CostEstimate) -> tuple[int, int]:
+        """A range in seconds: output tokens at the assumed generation speed, plus overhead."""
+        tps = self.settings.execution.assumed_output_tokens_per_second
+        base = cost.output_tokens / tps + 2.0
+        return (max(1, round(base * 0.75)), max(2, round(base * 1.5)))
+
+    # -- state for people and resources ------------------------------------------------
+
+    def budget(self) -> BudgetSnapshot:
+        return self.ledger.snapshot()
+
+    def record_usage(self, provider: str, *, requests: int, tokens: int, cost_usd: float = 0.0, manual: bool) -> None:
+        """Record observed usage. ``manual`` usage is an absolute observation for the current window."""
+        if provider not in PROVIDER_NAMES:
+            raise InvalidRequest(f"unknown provider {provider!r}; choose one of {', '.join(PROVIDER_NAMES)}")
+        if requests < 0 or tokens < 0 or cost_usd < 0:
+            raise InvalidRequest("requests, tokens and cost must be zero or more")
+        if manual:
+            now = self.clock.now()
+            self.usage_tracker.observe(
+                provider, requests_used=requests, tokens_used=tokens, source="manual", valid_until=now + 60.0
+            )
+        else:
+            self.usage_tracker.record(provider, requests=requests, tokens=tokens)
+        if cost_usd:
+            self.ledger.record_spend(provider, cost_usd, note="manual" if manual else "recorded")
+        self.audit.append(
+            {
+                "event": "usage_recorded",
+                "session_id": self.session_id,
+                "provider": provider,
+                "requests": requests,
+                "tokens": tokens,
+                "cost_usd": round(cost_usd, 6),
+                "manual": manual,
+            }
+        )
+
+    def plan_batch(self, tasks: Sequence[tuple[str | None, str]], *, concurrency: int | None = None):
+        """Route, group and sub-batch tasks (design 6.2) without running them; audited as one line."""
+        from router_core.batch_plan import BatchTask, plan_batch
+
+        if not tasks:
+            raise InvalidRequest("tasks is empty: pass at least one task")
+        batch = []
+        for n, (task_id, text) in enumerate(tasks):
+            try:
+                clean = validate_task(text)
+            except InvalidRequest as exc:
+                raise InvalidRequest(f"task {n}: {exc}") from None
+            c = self.classifier.classify(clean)
+            batch.append(
+                BatchTask(task_id or f"task-{n}", clean, c, self.costs.estimate_all(clean, c.task_type))
+            )
+        view = self.capacity()
+        cap = concurrency or self.settings.execution.batch_concurrency
+        plan = plan_batch(
+            batch,
+            usage=view.usage,
+            availability=view.availability,
+            budget=view.budget,
+            settings=self.settings,
+            now=self.clock.now(),
+            concurrency=cap,
+            task_seconds=lambda cost: sum(self.execution_estimate(cost)) / 2,
+        )
+        self.audit.append(
+            {
+                "event": "batch_plan",
+                "session_id": self.session_id,
+                "tasks": len(plan.items),
+                "providers": {pp.provider: len(pp.task_indexes) for pp in plan.providers},
+                "total_cost_usd": plan.total_cost,
+                "estimated_seconds": plan.estimated_seconds,
+                "exceeds_budget": plan.exceeds_budget,
+            }
+        )
+        return plan

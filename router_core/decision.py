@@ -1,0 +1,82 @@
+"""The full routing decision for one task: what the recommender saw and what it chose.
+
+A ``RoutingDecision`` is what the tools, the CLI and the audit trail each render in
+their own form; nothing in it is computed again by them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from router_core.models import (
+    AgentChoice,
+    Availability,
+    BudgetAlert,
+    BudgetSnapshot,
+    Classification,
+    CostEstimate,
+    ProviderUsage,
+    Recommendation,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingDecision:
+    task_id: str
+    task: str
+    timestamp: float
+    classification: Classification
+    usage: dict[str, ProviderUsage]
+    availability: dict[str, Availability]
+    costs: dict[str, CostEstimate]
+    budget: BudgetSnapshot
+    recommendation: Recommendation
+    agent: AgentChoice | None = None
+    lease_id: str | None = None
+    new_alerts: tuple[BudgetAlert, ...] = ()
+    execution_seconds_estimate: tuple[int, int] = (0, 0)
+    repo: str | None = None
+
+    @property
+    def provider(self) -> str:
+        return self.recommendation.provider
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItemPlan:
+    index: int
+    task_id: str
+    task: str
+    classification: Classification
+    provider: str
+    route: str
+    reason: str
+    cost: CostEstimate
+    sub_batch: int
+    starts_after_seconds: float
+    exceeds_budget: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderBatchPlan:
+    provider: str
+    task_indexes: tuple[int, ...]
+    sub_batches: tuple[tuple[int, ...], ...]
+    requests_room: int
+    tokens_room: int
+    cost: float
+    estimated_seconds: float
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPlan:
+    items: tuple[BatchItemPlan, ...]
+    providers: tuple[ProviderBatchPlan, ...]
+    total_cost: float
+    estimated_seconds: float
+    sequential_seconds: float
+    budget_before: BudgetSnapshot
+    budget_remaining_after: float
+    exceeds_budget: bool
+    warnings: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,107 @@
+"""Render a RoutingDecision in the design's record shapes.
+
+``recommendation_record`` is section 4.2's detailed record; ``audit_record`` is the JSONL
+line of section 10.1. Money appears as the design's "$0.45" strings with a numeric
+``*_usd`` twin so that jq and scripts can sum it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from router_core.decision import RoutingDecision
+from router_core.models import Availability, ProviderUsage
+
+
+def iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def money(usd: float) -> str:
+    return f"${usd:.2f}" if usd >= 0.1 or usd == 0 else f"${usd:.4f}"
+
+
+def pct(value: float) -> str:
+    return f"{value:.0f}%" if float(value).is_integer() else f"{value:.1f}%"
+
+
+def classification_dict(d: RoutingDecision) -> dict[str, Any]:
+    c = d.classification
+    return {
+        "primary_provider": c.primary_provider,
+        "primary_score": c.primary_score,
+        "fallback_chain": list(c.fallback_chain),
+        "all_scores": dict(c.all_scores),
+        "task_type": c.task_type,
+        "reasons": list(c.reasons),
+        "classifier": c.classifier,
+    }
+
+
+def provider_state(usage: ProviderUsage, avail: Availability) -> dict[str, Any]:
+    state: dict[str, Any] = {
+        "requests": f"{usage.requests_used}/{usage.requests_limit} ({pct(usage.requests_percent)})",
+        "tokens": f"{usage.tokens_used}/{usage.tokens_limit} ({pct(usage.tokens_percent)})",
+        "requests_percent": usage.requests_percent,
+        "tokens_percent": usage.tokens_percent,
+        "cost_today": money(usage.cost_today),
+        "cost_today_usd": round(usage.cost_today, 6),
+        "daily_budget": money(usage.daily_budget),
+        "available": avail.available,
+    }
+    if avail.blocks:
+        state["block_reason"] = "; ".join(b.reason for b in avail.blocks)
+        state["blocked_until"] = iso(avail.lifts_at)
+    return state
+
+
+def agent_dict(d: RoutingDecision) -> dict[str, Any] | None:
+    if d.agent is None:
+        return None
+    a = d.agent.agent
+    return {
+        "agent_id": a.id,
+        "category": a.category,
+        "specialization": a.specialization,
+        "model": a.model or d.costs[d.provider].model,
+        "reason": d.agent.reason,
+        "source": a.source,
+        "lease_id": d.lease_id,
+    }
+
+
+def audit_record(d: RoutingDecision, *, session_id: str, event: str = "recommendation") -> dict[str, Any]:
+    rec = d.recommendation
+    record: dict[str, Any] = {
+        "timestamp": iso(d.timestamp),
+        "event": event,
+        "session_id": session_id,
+        "task_id": d.task_id,
+        "task_description": d.task,
+        "task_classification": classification_dict(d),
+        "provider_state_at_recommendation": {
+            name: provider_state(d.usage[name], d.availability[name]) for name in d.usage
+        },
+        "recommendation": {
+            "provider": rec.provider,
+            "provider_reason": rec.reason,
+            "route": rec.route,
+            "model": rec.cost.model,
+            "cost_estimate": money(rec.cost.usd),
+            "cost_estimate_usd": rec.cost.usd,
+            "agent_assigned": d.agent.agent.id if d.agent else None,
+            "agent_reason": d.agent.reason if d.agent else None,
+        },
+    }
+    if d.repo:
+        record["repo"] = d.repo
+    if rec.all_blocked:
+        record["recommendation"]["wait_seconds"] = rec.wait_seconds
+        record["recommendation"]["resets_at"] = iso(rec.resets_at)
+    alerts = [a.message for a in d.new_alerts]
+    if alerts or rec.exceeds_budget:
+        record["budget_alerts"] = alerts + list(rec.budget_alerts)
+    return record

@@ -1,0 +1,81 @@
+"""The composition root: build the core from settings and serve it over MCP."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import anyio
+from mcp.server import MCPServer
+from mcp.server.subscriptions import InMemorySubscriptionBus
+from mcp.shared.exceptions import MCPDeprecationWarning
+
+from resources import register_resources
+from router_core.core import RouterCore
+from router_core.settings import Settings
+from server.live import LiveUpdates
+from tools import register_tools
+from tools._context import AppState
+
+INSTRUCTIONS = (
+    "Switchboard routes subtasks across codex (code), gemini (analysis, docs) and claude (architecture, "
+    "planning) within live rate limits and a daily budget. Call recommend_provider before delegating a "
+    "subtask; run_batch for several; get_budget before costly work."
+)
+
+warnings.filterwarnings("ignore", category=MCPDeprecationWarning)
+
+
+def create_server(
+    settings: Settings,
+    *,
+    core_factory: Callable[[], RouterCore] | None = None,
+    live_interval: float | None = 1.0,
+) -> MCPServer:
+    """An MCPServer whose lifespan builds one RouterCore per process (per app over HTTP)."""
+    holder: dict[str, RouterCore] = {}
+    bus = InMemorySubscriptionBus()
+
+    def get_core() -> RouterCore:
+        if "core" not in holder:
+            holder["core"] = (core_factory or (lambda: RouterCore.build(settings)))()
+        return holder["core"]
+
+    live = LiveUpdates(get_core, bus)
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer) -> AsyncIterator[AppState]:
+        core = get_core()
+        live.prime()
+        async with anyio.create_task_group() as tg:
+            if live_interval:
+                tg.start_soon(live.run, live_interval)
+            try:
+                yield AppState(core=core, notify_changed=live.check)
+            finally:
+                tg.cancel_scope.cancel()
+
+    mcp = MCPServer(
+        "switchboard",
+        version=_version(),
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
+        subscriptions=bus,
+        log_level="WARNING",
+    )
+    register_tools(mcp)
+    register_resources(mcp, get_core)
+    live.install(mcp)
+    logging.getLogger("mcp").setLevel(logging.WARNING)
+    return mcp
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("switchboard-mcp")
+    except PackageNotFoundError:
+        return "0.0.0"

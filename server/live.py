@@ -1,0 +1,80 @@
+"""Push resource updates to subscribed clients when usage or budget changes in any process.
+
+Changes made by other server processes arrive through the shared SQLite database, so a
+poller compares a fingerprint of each live resource once a second and publishes the
+URIs whose content changed, to both protocol eras: the subscription bus for 2026-07-28
+clients (subscriptions/listen) and resources/subscribe sessions for 2025-era clients.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from mcp.server import MCPServer, ServerRequestContext
+from mcp.server.subscriptions import InMemorySubscriptionBus, ResourceUpdated
+from mcp.types import EmptyResult, SubscribeRequestParams, UnsubscribeRequestParams
+
+from resources.views import budget_view, usage_summary
+from router_core.core import RouterCore
+
+log = logging.getLogger(__name__)
+
+
+def live_documents(core: RouterCore) -> dict[str, str]:
+    """The live resources' content without timestamps, keyed by URI."""
+    summary = usage_summary(core)
+    docs: dict[str, Any] = {}
+    for name, view in summary["providers"].items():
+        docs[f"usage://{name}"] = {k: v for k, v in view.items() if k != "timestamp"}
+    docs["usage://summary"] = docs.copy()
+    docs["budget://today"] = budget_view(core.budget())
+    return {uri: json.dumps(doc, sort_keys=True, default=str) for uri, doc in docs.items()}
+
+
+class LiveUpdates:
+    def __init__(self, get_core: Callable[[], RouterCore], bus: InMemorySubscriptionBus) -> None:
+        self._get_core = get_core
+        self._bus = bus
+        self._legacy: dict[str, list[Any]] = {}
+        self._last: dict[str, str] = {}
+
+    def install(self, mcp: MCPServer) -> None:
+        """resources/subscribe for 2025-era clients; MCPServer only serves subscriptions/listen."""
+
+        async def subscribe(ctx: ServerRequestContext, params: SubscribeRequestParams) -> EmptyResult:
+            self._legacy.setdefault(params.uri, []).append(ctx.session)
+            return EmptyResult()
+
+        async def unsubscribe(ctx: ServerRequestContext, params: UnsubscribeRequestParams) -> EmptyResult:
+            sessions = self._legacy.get(params.uri, [])
+            self._legacy[params.uri] = [s for s in sessions if s is not ctx.session]
+            return EmptyResult()
+
+        mcp._lowlevel_server.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)
+        mcp._lowlevel_server.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)
+
+    def prime(self) -> None:
+        self._last = live_documents(self._get_core())
+
+    async def check(self) -> list[str]:
+        """Publish every live URI whose content changed since the last check; return them."""
+        current = await anyio.to_thread.run_sync(live_documents, self._get_core())
+        changed = [uri for uri, doc in current.items() if self._last.get(uri) != doc]
+        self._last = current
+        for uri in changed:
+            await self._bus.publish(ResourceUpdated(uri=uri))
+            for session in list(self._legacy.get(uri, [])):
+                await session.send_resource_updated(uri)
+        return changed
+
+    async def run(self, interval: float = 1.0) -> None:
+        while True:
+            await anyio.sleep(interval)
+            try:
+                await self.check()
+            except Exception:  # keep serving even if one poll fails (e.g. a locked database)
+                log.exception("live update poll failed")

@@ -1,0 +1,26 @@
+"""The one place that reads the server's lifespan state from a tool or resource context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcp.server.mcpserver import Context
+
+from router_core.core import RouterCore
+
+
+@dataclass
+class AppState:
+    core: RouterCore
+    # Set by the server: called after a tool changes usage or budget so subscribers hear of it.
+    notify_changed: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def state_from(ctx: Context) -> AppState:
+    return ctx.request_context.lifespan_context
+
+
+def core_from(ctx: Context) -> RouterCore:
+    return state_from(ctx).core

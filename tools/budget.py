@@ -1,0 +1,36 @@
+"""Budget and usage tools: get_budget (read-only) and record_usage (manual entry)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from tools._context import core_from, state_from
+from tools.errors import tool_errors
+from tools.schemas import BudgetOut
+
+Provider = Literal["codex", "gemini", "claude"]
+
+
+def get_budget(ctx: Context) -> BudgetOut:
+    """Today's budget: total, spent, reserved and remaining, per provider, with alerts and next reset."""
+    with tool_errors():
+        return BudgetOut.of(core_from(ctx).budget())
+
+
+async def record_usage(
+    provider: Provider,
+    ctx: Context,
+    requests: Annotated[int, Field(ge=0, description="Requests used in the last minute.")] = 0,
+    tokens: Annotated[int, Field(ge=0, description="Tokens used in the last minute.")] = 0,
+    cost_usd: Annotated[float, Field(ge=0, description="Spend to add to today's budget.")] = 0.0,
+) -> BudgetOut:
+    """Enter usage observed elsewhere (e.g. a provider console) when it can't be polled."""
+    state = state_from(ctx)
+    with tool_errors():
+        state.core.record_usage(provider, requests=requests, tokens=tokens, cost_usd=cost_usd, manual=True)
+    if state.notify_changed is not None:
+        await state.notify_changed()
+    return BudgetOut.of(state.core.budget())

@@ -1,0 +1,31 @@
+"""Read-only routing tools: classify_task and recommend_provider."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from tools._context import core_from
+from tools.errors import tool_errors
+from tools.schemas import ClassificationOut, RecommendationRecordOut
+
+Task = Annotated[str, Field(description="The subtask, in plain words.")]
+
+
+def classify_task(task: Task, ctx: Context) -> ClassificationOut:
+    """Classify a subtask: best provider (codex, gemini, claude), scores, fallback chain, task type, reasons."""
+    with tool_errors():
+        return ClassificationOut.of(core_from(ctx).classify(task))
+
+
+def recommend_provider(
+    task: Task,
+    ctx: Context,
+    repo: Annotated[str | None, Field(description="Repository name, for the audit log.")] = None,
+) -> RecommendationRecordOut:
+    """Recommend a provider for a subtask given live capacity and today's budget, with fallbacks,
+    cost estimate, agent and alternatives. Logged to the audit trail."""
+    with tool_errors():
+        return RecommendationRecordOut.of(core_from(ctx).decide(task, repo=repo))

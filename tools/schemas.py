@@ -1,0 +1,191 @@
+"""The tools' output models: the design's record shapes, typed for structuredContent.
+
+Descriptions are kept short on purpose: every field here costs each host context tokens.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from router_core.decision import RoutingDecision
+from router_core.models import BudgetSnapshot, Classification
+from router_core.records import iso, money, provider_state
+
+
+class ClassificationOut(BaseModel):
+    primary_provider: str
+    primary_score: int
+    fallback_chain: list[str]
+    all_scores: dict[str, int]
+    task_type: str
+    reasons: list[str]
+    classifier: str
+
+    @classmethod
+    def of(cls, c: Classification) -> ClassificationOut:
+        return cls(
+            primary_provider=c.primary_provider,
+            primary_score=c.primary_score,
+            fallback_chain=list(c.fallback_chain),
+            all_scores=dict(c.all_scores),
+            task_type=c.task_type,
+            reasons=list(c.reasons),
+            classifier=c.classifier,
+        )
+
+
+class ProviderAvailabilityOut(BaseModel):
+    requests: str
+    tokens: str
+    available: bool
+    daily_cost_so_far: str
+    daily_budget: str
+    reason: str | None = None
+    blocked_until: str | None = None
+
+
+class RecommendationOut(BaseModel):
+    provider: str
+    reason: str
+    route: str
+    model: str
+    cost_estimate: str
+    cost_estimate_usd: float
+    execution_time_estimate: str
+    wait_seconds: float | None = None
+    resets_at: str | None = None
+
+
+class AgentOut(BaseModel):
+    agent_id: str
+    specialization: str
+    model: str
+    reason: str
+    lease_id: str | None = None
+
+
+class AlternativeOut(BaseModel):
+    provider: str
+    reason: str
+    cost: str
+    available: bool
+
+
+class BudgetStatusOut(BaseModel):
+    spent: str
+    total: str
+    percent: float
+    remaining: str
+
+
+def budget_status(b: BudgetSnapshot) -> BudgetStatusOut:
+    percent = round(100 * (b.spent / b.total), 1) if b.total else 0.0
+    return BudgetStatusOut(spent=money(b.spent), total=money(b.total), percent=percent, remaining=money(b.remaining))
+
+
+class RecommendationRecordOut(BaseModel):
+    """Design section 4.2's detailed record."""
+
+    task_id: str
+    task_classification: ClassificationOut
+    provider_availability: dict[str, ProviderAvailabilityOut]
+    recommendation: RecommendationOut
+    agent_assigned: AgentOut | None
+    alternatives: list[AlternativeOut]
+    budget_status: BudgetStatusOut
+    alerts: list[str]
+
+    @classmethod
+    def of(cls, d: RoutingDecision) -> RecommendationRecordOut:
+        rec = d.recommendation
+        lo, hi = d.execution_seconds_estimate
+        availability = {}
+        for name, usage in d.usage.items():
+            s = provider_state(usage, d.availability[name])
+            availability[name] = ProviderAvailabilityOut(
+                requests=s["requests"],
+                tokens=s["tokens"],
+                available=s["available"],
+                daily_cost_so_far=s["cost_today"],
+                daily_budget=s["daily_budget"],
+                reason=s.get("block_reason"),
+                blocked_until=s.get("blocked_until"),
+            )
+        agent = None
+        if d.agent is not None:
+            a = d.agent.agent
+            agent = AgentOut(
+                agent_id=a.id,
+                specialization=a.specialization,
+                model=a.model or rec.cost.model,
+                reason=d.agent.reason,
+                lease_id=d.lease_id,
+            )
+        return cls(
+            task_id=d.task_id,
+            task_classification=ClassificationOut.of(d.classification),
+            provider_availability=availability,
+            recommendation=RecommendationOut(
+                provider=rec.provider,
+                reason=rec.reason,
+                route=rec.route,
+                model=rec.cost.model,
+                cost_estimate=money(rec.cost.usd),
+                cost_estimate_usd=rec.cost.usd,
+                execution_time_estimate=f"{lo}-{hi} seconds",
+                wait_seconds=rec.wait_seconds,
+                resets_at=iso(rec.resets_at),
+            ),
+            agent_assigned=agent,
+            alternatives=[
+                AlternativeOut(provider=a.provider, reason=a.reason, cost=money(a.cost.usd), available=a.available)
+                for a in rec.alternatives
+            ],
+            budget_status=budget_status(d.budget),
+            alerts=[a.message for a in d.new_alerts] + list(rec.budget_alerts),
+        )
+
+
+class ProviderBudgetOut(BaseModel):
+    allocation: float
+    spent: float
+    reserved: float
+    remaining: float
+
+
+class BudgetOut(BaseModel):
+    """Design section 8.1's daily budget, in USD."""
+
+    day: str
+    timezone: str
+    total: float
+    spent: float
+    reserved: float
+    remaining: float
+    percent_used: float
+    next_reset: str
+    providers: dict[str, ProviderBudgetOut]
+    alerts: list[str]
+
+    @classmethod
+    def of(cls, b: BudgetSnapshot) -> BudgetOut:
+        return cls(
+            day=b.day,
+            timezone=b.timezone,
+            total=round(b.total, 6),
+            spent=round(b.spent, 6),
+            reserved=round(b.reserved, 6),
+            remaining=round(b.remaining, 6),
+            percent_used=round(100 * b.spent / b.total, 1) if b.total else 0.0,
+            next_reset=iso(b.next_reset_at) or "",
+            providers={
+                p.provider: ProviderBudgetOut(
+                    allocation=p.allocation,
+                    spent=round(p.spent, 6),
+                    reserved=round(p.reserved, 6),
+                    remaining=round(p.remaining, 6),
+                )
+                for p in b.providers
+            },
+            alerts=[a.message for a in b.alerts],
+        )
