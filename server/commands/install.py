@@ -1,0 +1,108 @@
+"""`switchboard install|uninstall claude-code|codex|gemini [--project|--user] [--dry-run]`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from server.install import (
+    HOSTS,
+    HostFileError,
+    InstallContext,
+    Scope,
+    ServerCommand,
+    apply_plan,
+    describe,
+    plan_install,
+    plan_uninstall,
+    render_diff,
+    resolve_executable,
+)
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `install` and `uninstall` subcommands; each sets ``func(args) -> int``."""
+    for name, uninstall in (("install", False), ("uninstall", True)):
+        verb = "Remove switchboard from" if uninstall else "Register switchboard in"
+        p = subparsers.add_parser(
+            name,
+            help=f"{verb} an AI coding assistant's MCP configuration",
+            description=f"{verb} Claude Code, Codex or Gemini CLI, and "
+            + ("remove" if uninstall else "add")
+            + " the short guidance section in CLAUDE.md / AGENTS.md / GEMINI.md. Files are backed up first.",
+        )
+        p.add_argument("host", choices=sorted(HOSTS), help="the assistant to configure")
+        scope = p.add_mutually_exclusive_group()
+        scope.add_argument(
+            "--project",
+            dest="scope",
+            action="store_const",
+            const=Scope.PROJECT,
+            help="this project's files (default for claude-code and gemini)",
+        )
+        scope.add_argument(
+            "--user",
+            dest="scope",
+            action="store_const",
+            const=Scope.USER,
+            help="the user's files in the home directory (default for codex)",
+        )
+        p.add_argument(
+            "--project-dir", type=Path, default=None, help="the project (default: the current directory)"
+        )
+        p.add_argument("--dry-run", action="store_true", help="print the diff and write nothing")
+        p.set_defaults(func=run_uninstall if uninstall else run_install)
+
+
+def context_from(args: argparse.Namespace) -> InstallContext:
+    project = (args.project_dir or Path.cwd()).absolute()
+    return InstallContext(
+        home=Path.home(),
+        project_dir=project,
+        server=ServerCommand(resolve_executable()),
+        environ=dict(os.environ),
+    )
+
+
+def run_install(
+    args: argparse.Namespace, ctx: InstallContext | None = None, out: TextIO | None = None
+) -> int:
+    return _run(args, uninstall=False, ctx=ctx, out=out)
+
+
+def run_uninstall(
+    args: argparse.Namespace, ctx: InstallContext | None = None, out: TextIO | None = None
+) -> int:
+    return _run(args, uninstall=True, ctx=ctx, out=out)
+
+
+def _run(args: argparse.Namespace, *, uninstall: bool, ctx: InstallContext | None, out: TextIO | None) -> int:
+    out = out or sys.stdout
+    host = HOSTS[args.host]
+    scope = args.scope or host.default_scope
+    try:
+        ctx = ctx or context_from(args)
+        plan = (plan_uninstall if uninstall else plan_install)(host, scope, ctx)
+        if args.dry_run:
+            out.write(describe(plan, dry_run=True))
+            out.write(render_diff(plan))
+            return EXIT_OK
+        backups = apply_plan(plan, ctx)
+    except HostFileError as exc:
+        print(f"switchboard {_verb(uninstall)}: {exc}; nothing was changed", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"switchboard {_verb(uninstall)}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    out.write(describe(plan, backups))
+    return EXIT_OK
+
+
+def _verb(uninstall: bool) -> str:
+    return "uninstall" if uninstall else "install"

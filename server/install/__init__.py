@@ -1,0 +1,43 @@
+"""`switchboard install|uninstall <host>`: register the MCP server in Claude Code, Codex or Gemini CLI.
+
+plan = plan_install(HOSTS["codex"], Scope.USER, ctx)   # reads and validates, writes nothing
+print(render_diff(plan)); apply_plan(plan, ctx)         # backs up, then writes atomically
+"""
+
+from __future__ import annotations
+
+from server.install import claude_code, codex, gemini
+from server.install.core import (
+    SERVER_NAME,
+    FileChange,
+    HostFileError,
+    InstallContext,
+    Plan,
+    Scope,
+    ServerCommand,
+    apply_plan,
+    describe,
+    render_diff,
+    resolve_executable,
+)
+from server.install.host import Host, plan_install, plan_uninstall
+
+HOSTS: dict[str, Host] = {h.name: h for h in (claude_code.HOST, codex.HOST, gemini.HOST)}
+
+__all__ = [
+    "HOSTS",
+    "SERVER_NAME",
+    "FileChange",
+    "Host",
+    "HostFileError",
+    "InstallContext",
+    "Plan",
+    "Scope",
+    "ServerCommand",
+    "apply_plan",
+    "describe",
+    "plan_install",
+    "plan_uninstall",
+    "render_diff",
+    "resolve_executable",
+]

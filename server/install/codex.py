@@ -1,0 +1,146 @@
+"""Codex: `[mcp_servers.switchboard]` in `$CODEX_HOME/config.toml` (~/.codex) or the project's `.codex/config.toml`.
+
+`required = true` makes Codex wait for the server to start before the first turn (otherwise the ~1 s
+Python start loses the race). The file is parsed with tomllib and our table written with tomli-w.
+To keep the user's comments and layout, only our table's lines are replaced; the result is re-parsed
+and must equal the intended document, else the whole file is rewritten from the parsed data.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from server.install.core import SERVER_NAME, HostFileError, InstallContext, Scope, ServerCommand, merged_entry
+from server.install.host import Host
+
+log = logging.getLogger(__name__)
+
+SERVERS_KEY = "mcp_servers"
+_KEY = r"""(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')"""
+_HEADER = re.compile(
+    rf"^[ \t]*\[\[?[ \t]*{_KEY}(?:[ \t]*\.[ \t]*{_KEY})*[ \t]*\]\]?[ \t]*(?:#.*)?$", re.MULTILINE
+)
+_OUR_HEADER = re.compile(
+    rf"^[ \t]*\[[ \t]*{SERVERS_KEY}[ \t]*\.[ \t]*(?:{SERVER_NAME}|\"{SERVER_NAME}\"|'{SERVER_NAME}')"
+    rf"[ \t]*(?:\.[^\]\n]*)?\][ \t]*(?:#.*)?$"
+)
+
+
+def entry(server: ServerCommand) -> dict[str, Any]:
+    return {"command": server.command, "args": list(server.args), "required": True}
+
+
+def codex_home(ctx: InstallContext) -> Path:
+    configured = ctx.environ.get("CODEX_HOME")
+    return Path(configured) if configured else ctx.home / ".codex"
+
+
+def config_path(scope: Scope, ctx: InstallContext) -> Path:
+    return (
+        ctx.project_dir / ".codex" / "config.toml"
+        if scope is Scope.PROJECT
+        else codex_home(ctx) / "config.toml"
+    )
+
+
+def instructions_path(scope: Scope, ctx: InstallContext) -> Path:
+    return ctx.project_dir / "AGENTS.md" if scope is Scope.PROJECT else codex_home(ctx) / "AGENTS.md"
+
+
+def _parse(text: str | None, path: Path) -> dict[str, Any]:
+    try:
+        doc = tomllib.loads(text or "")
+    except tomllib.TOMLDecodeError as exc:
+        raise HostFileError(path, f"is not valid TOML: {exc}") from exc
+    servers = doc.get(SERVERS_KEY)
+    if servers is not None and not isinstance(servers, dict):
+        raise HostFileError(path, f"`{SERVERS_KEY}` must be a table, found {type(servers).__name__}")
+    return doc
+
+
+def _without_our_tables(text: str) -> tuple[str, int]:
+    """The text minus our table(s) and where the first one started (end of text if none)."""
+    kept: list[str] = []
+    pending: list[str] = []  # comments at the end of our table: they may introduce the next one
+    at = None
+    skipping = False
+    for line in text.splitlines(keepends=True):
+        if _HEADER.match(line):
+            if skipping:
+                kept += pending
+                pending = []
+            skipping = bool(_OUR_HEADER.match(line))
+            if skipping and at is None:
+                at = sum(len(k) for k in kept)
+        if not skipping:
+            kept.append(line)
+        elif line.lstrip().startswith("#"):
+            pending.append(line)
+        elif line.strip():
+            pending = []
+    rest = "".join(kept)
+    return rest, len(rest) if at is None else at
+
+
+def _normal(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if not (k == SERVERS_KEY and v == {})}
+
+
+def _edited(
+    text: str | None, path: Path, expected: dict[str, Any], table: dict[str, Any] | None
+) -> str | None:
+    """Splice ``table`` (or nothing) in place of our table; fall back to a full rewrite if that is not exact."""
+    rest, at = _without_our_tables(text or "")
+    block = tomli_w.dumps({SERVERS_KEY: {SERVER_NAME: table}}) if table is not None else ""
+    head, tail = rest[:at], rest[at:]
+    if block and head.strip() and not head.endswith("\n\n"):
+        head = head + ("\n" if head.endswith("\n") else "\n\n")
+    if block and tail.strip():
+        block += "\n"
+    if not block and not tail.strip():
+        head = head.rstrip("\n") + "\n"  # drop the blank line that separated our table
+    candidate = head + block + tail
+    try:
+        exact = _normal(tomllib.loads(candidate)) == _normal(expected)
+    except tomllib.TOMLDecodeError:
+        exact = False
+    if not exact:
+        log.warning("%s: rewriting the whole file (comments and layout are not kept)", path)
+        candidate = tomli_w.dumps(expected)
+    return candidate if candidate.strip() else None
+
+
+def add_server(text: str | None, path: Path, server: ServerCommand) -> str | None:
+    doc = _parse(text, path)
+    servers = doc.get(SERVERS_KEY) or {}
+    current = servers.get(SERVER_NAME)
+    table = merged_entry(current, entry(server), {})
+    if current == table:
+        return text
+    expected = {**doc, SERVERS_KEY: {**servers, SERVER_NAME: table}}
+    return _edited(text, path, expected, table)
+
+
+def remove_server(text: str | None, path: Path) -> str | None:
+    doc = _parse(text, path)
+    servers = doc.get(SERVERS_KEY) or {}
+    if SERVER_NAME not in servers:
+        return text
+    expected = {**doc, SERVERS_KEY: {k: v for k, v in servers.items() if k != SERVER_NAME}}
+    return _edited(text, path, _normal(expected), None)
+
+
+HOST = Host(
+    name="codex",
+    default_scope=Scope.USER,
+    config_path=config_path,
+    instructions_path=instructions_path,
+    add_server=add_server,
+    remove_server=remove_server,
+)

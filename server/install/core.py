@@ -1,0 +1,196 @@
+"""The shared core of `switchboard install/uninstall`: contexts, plans, backups and diffs.
+
+A host module turns the current text of a host file into the text it should have (or None: delete it).
+The core reads every file first, so a malformed file stops the whole plan before anything is written,
+then writes each changed file atomically after copying it to ``<file>.bak-<UTC timestamp>``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SERVER_NAME = "switchboard"
+
+
+class HostFileError(Exception):
+    """A host file that cannot be read or parsed; the message names the file. Nothing was written."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class Scope(StrEnum):
+    PROJECT = "project"
+    USER = "user"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerCommand:
+    """What the host runs to start the server over stdio."""
+
+    command: str
+    args: tuple[str, ...] = ("serve",)
+
+
+@dataclass(frozen=True, slots=True)
+class InstallContext:
+    """Everything outside the process that install touches, injectable for tests."""
+
+    home: Path
+    project_dir: Path
+    server: ServerCommand
+    environ: Mapping[str, str] = field(default_factory=dict)
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    path: Path
+    old: str | None  # None: the file does not exist
+    new: str | None  # None: delete the file
+
+    @property
+    def action(self) -> str:
+        if self.old is None:
+            return "create"
+        return "delete" if self.new is None else "update"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    host: str
+    scope: Scope
+    uninstall: bool
+    changes: tuple[FileChange, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+
+def resolve_executable(argv0: str | None = None, which: Callable[[str], str | None] = shutil.which) -> str:
+    """The absolute path of the running `switchboard` executable (argv[0]), else the one on PATH."""
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    if argv0 and Path(argv0).name == SERVER_NAME and Path(argv0).is_file():
+        return os.path.abspath(argv0)
+    found = which(SERVER_NAME)
+    if found:
+        return os.path.abspath(found)
+    beside_python = Path(sys.executable).parent / SERVER_NAME
+    if beside_python.is_file():
+        return str(beside_python)
+    raise FileNotFoundError(
+        "cannot find the `switchboard` executable; run it from the virtualenv it is installed in"
+    )
+
+
+def merged_entry(current: object, required: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Our entry: our keys win, keys the user added to it (env, timeouts) stay, defaults fill gaps."""
+    base = current if isinstance(current, dict) else {}
+    return {**defaults, **base, **required}
+
+
+def read_host_file(path: Path) -> str | None:
+    """The file's text, None when it does not exist; HostFileError when it cannot be read as UTF-8 text."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError as exc:
+        raise HostFileError(path, "is a directory, expected a file") from exc
+    except UnicodeDecodeError as exc:
+        raise HostFileError(path, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise HostFileError(path, f"cannot be read: {exc.strerror or exc}") from exc
+
+
+def change(path: Path, edit: Callable[[str | None], str | None]) -> FileChange | None:
+    """Read ``path``, apply ``edit`` and return the change, or None when nothing would change."""
+    old = read_host_file(path)
+    new = edit(old)
+    if new == old:
+        return None
+    return FileChange(path, old, new)
+
+
+def backup_path(path: Path, now: datetime) -> Path:
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate = path.with_name(f"{path.name}.bak-{stamp}")
+    n = 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.bak-{stamp}-{n}")
+        n += 1
+    return candidate
+
+
+def apply_plan(plan: Plan, ctx: InstallContext) -> list[Path]:
+    """Write the plan; returns the backups made. Files that did not exist get no backup."""
+    backups: list[Path] = []
+    for ch in plan.changes:
+        if ch.old is not None:
+            bak = backup_path(ch.path, ctx.now())
+            shutil.copy2(ch.path, bak)
+            backups.append(bak)
+        if ch.new is None:
+            ch.path.unlink()
+        else:
+            _write_atomically(ch.path, ch.new)
+        log.info("%s %s", ch.action, ch.path)
+    return backups
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        if path.exists():
+            shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render_diff(plan: Plan) -> str:
+    """A unified diff of every change in the plan (what --dry-run prints)."""
+    parts: list[str] = []
+    for ch in plan.changes:
+        old_name = "/dev/null" if ch.old is None else str(ch.path)
+        new_name = "/dev/null" if ch.new is None else str(ch.path)
+        lines = difflib.unified_diff(
+            (ch.old or "").splitlines(keepends=True),
+            (ch.new or "").splitlines(keepends=True),
+            fromfile=old_name,
+            tofile=new_name,
+        )
+        parts.append("".join(line if line.endswith("\n") else line + "\n" for line in lines))
+    return "".join(parts)
+
+
+def describe(plan: Plan, backups: list[Path] | None = None, *, dry_run: bool = False) -> str:
+    """One line per change, for people."""
+    verb = ("would " if dry_run else "") + ("uninstall from" if plan.uninstall else "install into")
+    if plan.empty:
+        state = "not installed" if plan.uninstall else "already installed"
+        return f"switchboard is {state} in {plan.host} ({plan.scope} scope): nothing to do\n"
+    lines = [f"{verb} {plan.host} ({plan.scope} scope):"]
+    lines += [f"  {ch.action} {ch.path}" for ch in plan.changes]
+    lines += [f"  backup {b}" for b in backups or ()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,73 @@
+"""Edit the `mcpServers` object of a JSON host file (Claude Code, Gemini CLI) and keep the rest.
+
+Only our entry changes; other keys keep their order and values, and the file keeps its indentation.
+A file that is not a JSON object, or whose `mcpServers` is not an object, is an error, never rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from server.install.core import SERVER_NAME, HostFileError, merged_entry
+
+SERVERS_KEY = "mcpServers"
+
+
+def load_object(text: str | None, path: Path) -> dict[str, Any]:
+    if text is None or not text.strip():
+        return {}
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HostFileError(
+            path, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+    if not isinstance(doc, dict):
+        raise HostFileError(path, f"must hold a JSON object, found {type(doc).__name__}")
+    servers = doc.get(SERVERS_KEY)
+    if servers is not None and not isinstance(servers, dict):
+        raise HostFileError(path, f'"{SERVERS_KEY}" must be an object, found {type(servers).__name__}')
+    return doc
+
+
+def _indent(text: str | None) -> int | str:
+    """The indentation the file already uses (2 spaces for a new file)."""
+    match = re.search(r"^([ \t]+)\S", text or "", flags=re.MULTILINE)
+    if not match:
+        return 2
+    ws = match.group(1)
+    return "\t" if ws.startswith("\t") else len(ws)
+
+
+def dump(doc: dict[str, Any], like: str | None) -> str:
+    return json.dumps(doc, indent=_indent(like), ensure_ascii=False) + "\n"
+
+
+def set_server(
+    text: str | None, path: Path, required: dict[str, Any], defaults: dict[str, Any] | None = None
+) -> str | None:
+    """The file with our entry in ``mcpServers``; the same text when it is already there."""
+    doc = load_object(text, path)
+    servers = doc.get(SERVERS_KEY) or {}
+    entry = merged_entry(servers.get(SERVER_NAME), required, defaults or {})
+    if servers.get(SERVER_NAME) == entry:
+        return text
+    doc[SERVERS_KEY] = {**servers, SERVER_NAME: entry}
+    return dump(doc, text)
+
+
+def remove_server(text: str | None, path: Path) -> str | None:
+    """The file without our entry; an emptied `mcpServers` goes too, and an emptied file is deleted (None)."""
+    doc = load_object(text, path)
+    servers = doc.get(SERVERS_KEY)
+    if not servers or SERVER_NAME not in servers:
+        return text
+    rest = {k: v for k, v in servers.items() if k != SERVER_NAME}
+    if rest:
+        doc[SERVERS_KEY] = rest
+    else:
+        del doc[SERVERS_KEY]
+    return dump(doc, text) if doc else None

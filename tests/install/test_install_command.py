@@ -1,0 +1,107 @@
+"""The `install` / `uninstall` subcommands and how they find the executable."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.commands.install import register
+from server.install import Scope, resolve_executable
+
+EXE = "/opt/sb/.venv/bin/switchboard"
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="switchboard")
+    register(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(argv)
+
+
+def run(argv: list[str], ctx) -> tuple[int, str]:
+    args = parse(argv)
+    out = io.StringIO()
+    return args.func(args, ctx=ctx, out=out), out.getvalue()
+
+
+def test_scope_defaults_and_flags():
+    assert parse(["install", "codex"]).scope is None
+    assert parse(["install", "codex", "--project"]).scope is Scope.PROJECT
+    assert parse(["uninstall", "gemini", "--user"]).scope is Scope.USER
+    with pytest.raises(SystemExit):
+        parse(["install", "codex", "--project", "--user"])
+    with pytest.raises(SystemExit):
+        parse(["install", "vscode"])
+
+
+def test_dry_run_prints_the_diff_and_writes_nothing(ctx, snapshot):
+    code, out = run(["install", "claude-code", "--dry-run"], ctx)
+
+    assert code == 0
+    assert snapshot(ctx.home.parent) == {}
+    assert f"would install into claude-code (project scope):\n  create {ctx.project_dir / '.mcp.json'}" in out
+    assert "--- /dev/null\n" in out and f"+++ {ctx.project_dir / 'CLAUDE.md'}\n" in out
+    assert f'+      "command": "{EXE}",' in out
+
+
+def test_install_reports_files_and_backups_then_uninstall_dry_run(ctx):
+    (ctx.home / ".codex").mkdir()
+    (ctx.home / ".codex" / "config.toml").write_text('model = "m"\n')
+
+    code, out = run(["install", "codex"], ctx)  # codex defaults to the user scope
+    assert code == 0
+    assert "install into codex (user scope):" in out and "  backup " in out and "config.toml.bak-" in out
+
+    code, out = run(["install", "codex"], ctx)
+    assert (code, out) == (0, "switchboard is already installed in codex (user scope): nothing to do\n")
+
+    code, out = run(["uninstall", "codex", "--dry-run"], ctx)
+    assert code == 0 and "would uninstall from codex (user scope):" in out and "-required = true" in out
+    assert "required = true" in (ctx.home / ".codex" / "config.toml").read_text()
+
+
+def test_malformed_file_exits_2_with_the_file_named_on_stderr(ctx, capsys):
+    bad = ctx.project_dir / ".mcp.json"
+    bad.write_text("{oops")
+
+    code, out = run(["install", "claude-code"], ctx)
+
+    assert code == 2 and out == ""
+    err = capsys.readouterr().err
+    assert str(bad) in err and "is not valid JSON" in err and "nothing was changed" in err
+    assert bad.read_text() == "{oops" and not (ctx.project_dir / "CLAUDE.md").exists()
+
+
+def test_resolve_executable_prefers_argv0_then_path(tmp_path: Path):
+    exe = tmp_path / "bin" / "switchboard"
+    exe.parent.mkdir()
+    exe.write_text("#!/bin/sh\n")
+    assert resolve_executable(str(exe), which=lambda name: None) == str(exe)
+    assert resolve_executable("/usr/bin/python3", which=lambda name: f"/found/{name}") == "/found/switchboard"
+
+
+def test_installed_console_script_registers_itself(tmp_path: Path):
+    """End to end through the real `switchboard` entry point, once server/cli.py wires the subcommand."""
+    exe = Path(sys.executable).parent / "switchboard"
+    if not exe.exists():
+        pytest.skip("the `switchboard` console script is not installed in this virtualenv")
+    env = {**os.environ, "HOME": str(tmp_path / "home")}
+    (tmp_path / "home").mkdir()
+    proc = subprocess.run(
+        [str(exe), "install", "gemini", "--project-dir", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if proc.returncode != 0 and "invalid choice: 'install'" in proc.stderr:
+        pytest.skip("server/cli.py does not register the install subcommand yet")
+    assert proc.returncode == 0, proc.stderr
+    entry = json.loads((tmp_path / ".gemini" / "settings.json").read_text())["mcpServers"]["switchboard"]
+    assert entry == {"command": str(exe), "args": ["serve"], "trust": True}

@@ -1,0 +1,273 @@
+"""Install and uninstall per host, against tmp home and project directories."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import replace
+
+import pytest
+
+from server.install import HOSTS, HostFileError, Scope, apply_plan, plan_install, plan_uninstall
+from server.install.sections import END, START
+
+EXE = "/opt/sb/.venv/bin/switchboard"
+
+
+def install(host, scope, ctx):
+    plan = plan_install(HOSTS[host], scope, ctx)
+    return plan, apply_plan(plan, ctx)
+
+
+def uninstall(host, scope, ctx):
+    plan = plan_uninstall(HOSTS[host], scope, ctx)
+    return plan, apply_plan(plan, ctx)
+
+
+def test_claude_project_writes_mcp_json_and_claude_md(ctx):
+    install("claude-code", Scope.PROJECT, ctx)
+
+    doc = json.loads((ctx.project_dir / ".mcp.json").read_text())
+    assert doc == {
+        "mcpServers": {"switchboard": {"env": {}, "type": "stdio", "command": EXE, "args": ["serve"]}}
+    }
+    notes = (ctx.project_dir / "CLAUDE.md").read_text()
+    assert notes.startswith(START) and notes.rstrip().endswith(END)
+    for tool in ("classify_task", "recommend_provider", "dispatch_agent", "run_batch", "get_budget"):
+        assert f"`{tool}`" in notes
+
+
+@pytest.mark.parametrize(
+    ("host", "scope"),
+    [
+        ("claude-code", Scope.PROJECT),
+        ("claude-code", Scope.USER),
+        ("codex", Scope.PROJECT),
+        ("codex", Scope.USER),
+        ("gemini", Scope.PROJECT),
+        ("gemini", Scope.USER),
+    ],
+)
+def test_second_install_changes_nothing(ctx, snapshot, host, scope):
+    install(host, scope, ctx)
+    before = snapshot(ctx.home.parent)
+
+    plan, backups = install(host, scope, ctx)
+
+    assert plan.empty and backups == []
+    assert snapshot(ctx.home.parent) == before
+
+
+@pytest.mark.parametrize(
+    ("host", "scope", "config", "notes"),
+    [
+        ("claude-code", Scope.PROJECT, "project/.mcp.json", "project/CLAUDE.md"),
+        ("claude-code", Scope.USER, "home/.claude.json", "home/.claude/CLAUDE.md"),
+        ("codex", Scope.PROJECT, "project/.codex/config.toml", "project/AGENTS.md"),
+        ("codex", Scope.USER, "home/.codex/config.toml", "home/.codex/AGENTS.md"),
+        ("gemini", Scope.PROJECT, "project/.gemini/settings.json", "project/GEMINI.md"),
+        ("gemini", Scope.USER, "home/.gemini/settings.json", "home/.gemini/GEMINI.md"),
+    ],
+)
+def test_files_per_host_and_scope_and_uninstall_removes_them(ctx, snapshot, host, scope, config, notes):
+    plan, _ = install(host, scope, ctx)
+
+    root = ctx.home.parent
+    assert sorted(str(c.path.relative_to(root)) for c in plan.changes) == sorted([config, notes])
+    assert sorted(snapshot(root)) == sorted([config, notes])
+
+    _, backups = uninstall(host, scope, ctx)
+    assert sorted(snapshot(root)) == sorted(str(b.relative_to(root)) for b in backups)
+    assert sorted(b.name.split(".bak-")[0] for b in backups) == sorted(
+        p.split("/")[-1] for p in (config, notes)
+    )
+
+
+def test_claude_user_scope_keeps_the_rest_of_claude_json_and_backs_it_up(ctx):
+    original = {
+        "numStartups": 7,
+        "projects": {"/w": {"allowedTools": [], "mcpServers": {}}},
+        "mcpServers": {"other": {"type": "stdio", "command": "other-server", "args": []}},
+    }
+    path = ctx.home / ".claude.json"
+    path.write_text(json.dumps(original, indent=2))
+    original_bytes = path.read_bytes()
+
+    _, backups = install("claude-code", Scope.USER, ctx)
+
+    doc = json.loads(path.read_text())
+    assert doc["numStartups"] == 7 and doc["projects"] == original["projects"]
+    assert doc["mcpServers"]["other"] == original["mcpServers"]["other"]
+    assert doc["mcpServers"]["switchboard"]["command"] == EXE
+    assert list(doc) == ["numStartups", "projects", "mcpServers"]
+    [bak] = [b for b in backups if b.name.startswith(".claude.json.bak-")]
+    assert bak.read_bytes() == original_bytes
+
+    uninstall("claude-code", Scope.USER, ctx)
+    assert json.loads(path.read_text()) == original
+
+
+def test_json_keeps_the_files_indentation(ctx):
+    path = ctx.project_dir / ".gemini" / "settings.json"
+    path.parent.mkdir()
+    path.write_text('{\n    "theme": "dark"\n}\n')
+
+    install("gemini", Scope.PROJECT, ctx)
+
+    text = path.read_text()
+    assert '\n    "theme": "dark",\n    "mcpServers": {\n        "switchboard": {' in text
+    assert json.loads(text)["mcpServers"]["switchboard"] == {"command": EXE, "args": ["serve"], "trust": True}
+
+
+def test_reinstall_updates_our_entry_but_keeps_keys_the_user_added(ctx):
+    path = ctx.project_dir / ".mcp.json"
+    old = {"type": "stdio", "command": "/old/venv/bin/switchboard", "args": ["serve"], "env": {"X": "1"}}
+    path.write_text(json.dumps({"mcpServers": {"switchboard": old}}))
+
+    install("claude-code", Scope.PROJECT, ctx)
+
+    entry = json.loads(path.read_text())["mcpServers"]["switchboard"]
+    assert entry == {**old, "command": EXE}
+
+
+CODEX_CONFIG = """\
+# my codex settings
+model = "gpt-5"  # the default model
+
+[mcp_servers.docs]
+command = "docs-server"
+args = ["--stdio"]
+
+# profiles below
+[profiles.fast]
+model = "gpt-5-mini"
+"""
+
+
+def test_codex_keeps_comments_and_layout_and_uninstall_restores_the_bytes(ctx):
+    ctx = replace(ctx, environ={"CODEX_HOME": str(ctx.home / "codex-home")})
+    path = ctx.home / "codex-home" / "config.toml"
+    path.parent.mkdir()
+    path.write_text(CODEX_CONFIG)
+
+    install("codex", Scope.USER, ctx)
+
+    text = path.read_text()
+    assert text.startswith(CODEX_CONFIG)
+    doc = tomllib.loads(text)
+    assert doc["mcp_servers"]["switchboard"] == {"command": EXE, "args": ["serve"], "required": True}
+    assert doc["mcp_servers"]["docs"] == {"command": "docs-server", "args": ["--stdio"]}
+    assert (ctx.home / "codex-home" / "AGENTS.md").exists()
+    assert not (ctx.home / ".codex").exists()
+
+    uninstall("codex", Scope.USER, ctx)
+    assert path.read_text() == CODEX_CONFIG
+
+
+def test_codex_replaces_our_table_in_place_keeping_user_keys_and_the_next_comment(ctx):
+    path = ctx.home / ".codex" / "config.toml"
+    path.parent.mkdir()
+    path.write_text(
+        '[mcp_servers.switchboard]\ncommand = "/old/switchboard"\nargs = ["serve"]\nstartup_timeout_sec = 30\n\n'
+        '[mcp_servers.switchboard.env]\nA = "1"\n\n# the docs server\n[mcp_servers.docs]\ncommand = "d"\n'
+    )
+
+    install("codex", Scope.USER, ctx)
+
+    text = path.read_text()
+    assert "# the docs server\n[mcp_servers.docs]" in text
+    assert text.count("[mcp_servers.switchboard]") == 1
+    entry = tomllib.loads(text)["mcp_servers"]["switchboard"]
+    assert entry == {
+        "command": EXE,
+        "args": ["serve"],
+        "required": True,
+        "startup_timeout_sec": 30,
+        "env": {"A": "1"},
+    }
+
+
+def test_codex_inline_table_falls_back_to_a_full_rewrite(ctx):
+    path = ctx.project_dir / ".codex" / "config.toml"
+    path.parent.mkdir()
+    path.write_text(
+        'model = "m"\nmcp_servers = { switchboard = { command = "old" }, x = { command = "x" } }\n'
+    )
+
+    install("codex", Scope.PROJECT, ctx)
+
+    doc = tomllib.loads(path.read_text())
+    assert doc == {
+        "model": "m",
+        "mcp_servers": {
+            "switchboard": {"command": EXE, "args": ["serve"], "required": True},
+            "x": {"command": "x"},
+        },
+    }
+
+
+def test_section_is_replaced_not_duplicated_and_uninstall_restores_the_notes(ctx):
+    notes = ctx.project_dir / "GEMINI.md"
+    mine = "# Project notes\n\nUse tabs.\n"
+    notes.write_text(f"{mine}\n{START}\nold guidance\n{END}\n\n## More\ntext\n")
+
+    install("gemini", Scope.PROJECT, ctx)
+
+    text = notes.read_text()
+    assert text.count(START) == 1 and "old guidance" not in text and "`get_budget`" in text
+    assert text.startswith(mine) and text.endswith("\n## More\ntext\n")
+
+    fresh = ctx.project_dir / "CLAUDE.md"
+    fresh.write_text(mine)
+    install("claude-code", Scope.PROJECT, ctx)
+    uninstall("claude-code", Scope.PROJECT, ctx)
+    assert fresh.read_text() == mine
+
+
+@pytest.mark.parametrize(
+    ("host", "relpath", "content", "reason"),
+    [
+        ("claude-code", ".mcp.json", '{"mcpServers": {', "is not valid JSON"),
+        ("claude-code", ".mcp.json", '["not", "an", "object"]', "must hold a JSON object"),
+        ("claude-code", ".mcp.json", '{"mcpServers": ["x"]}', '"mcpServers" must be an object'),
+        ("gemini", ".gemini/settings.json", '{"mcpServers": 3}', '"mcpServers" must be an object'),
+        ("codex", ".codex/config.toml", "model = \n", "is not valid TOML"),
+        ("codex", ".codex/config.toml", 'mcp_servers = "x"\n', "`mcp_servers` must be a table"),
+        ("codex", "AGENTS.md", f"{START}\nno end marker\n", "unmatched switchboard marker"),
+    ],
+)
+@pytest.mark.parametrize("action", [plan_install, plan_uninstall])
+def test_malformed_file_is_named_and_nothing_is_written(
+    ctx, snapshot, host, relpath, content, reason, action
+):
+    path = ctx.project_dir / relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content)
+    before = snapshot(ctx.home.parent)
+
+    with pytest.raises(HostFileError) as err:
+        action(HOSTS[host], Scope.PROJECT, ctx)
+
+    assert err.value.path == path and reason in str(err.value) and str(path) in str(err.value)
+    assert snapshot(ctx.home.parent) == before
+
+
+def test_uninstall_leaves_other_servers_and_text_alone(ctx):
+    path = ctx.project_dir / ".mcp.json"
+    path.write_text(json.dumps({"mcpServers": {"keep": {"command": "k"}}}))
+    install("claude-code", Scope.PROJECT, ctx)
+    (ctx.project_dir / "CLAUDE.md").write_text("mine\n" + (ctx.project_dir / "CLAUDE.md").read_text())
+
+    uninstall("claude-code", Scope.PROJECT, ctx)
+
+    assert json.loads(path.read_text()) == {"mcpServers": {"keep": {"command": "k"}}}
+    assert (ctx.project_dir / "CLAUDE.md").read_text() == "mine\n"
+
+
+def test_uninstall_when_not_installed_is_a_no_op(ctx, snapshot):
+    (ctx.project_dir / "AGENTS.md").write_text("mine\n")
+    before = snapshot(ctx.home.parent)
+
+    plan, _ = uninstall("codex", Scope.PROJECT, ctx)
+
+    assert plan.empty and snapshot(ctx.home.parent) == before
