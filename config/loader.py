@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from config.agents import load_agents
 from config.schema import ConfigSchema
 from router_core.settings import (
     AuditSettings,
@@ -248,5 +249,6 @@ def _to_settings(schema: ConfigSchema, environ: Mapping[str, str], sources: list
         execution=ExecutionSettings(**schema.execution.model_dump()),
         state_dir=Path(home).expanduser(),
         agents_dirs=tuple(Path(d).expanduser() for d in schema.agents_dirs),
+        agents=load_agents(),
         sources=tuple(sources),
     )

@@ -1,0 +1,113 @@
+"""Load the built-in agent pool (config/agents.toml) into ``AgentSpec`` objects.
+
+Validation: every agent has the required keys and no others, ids are unique, task types
+and providers are known, max_concurrency is at least 1. A bad file raises
+``config.loader.ConfigError`` naming the key (e.g. ``agents[3].task_types``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from router_core.models import AgentSpec
+from router_core.settings import PROVIDER_NAMES, TASK_TYPES
+
+AGENTS_SOURCE = "<shipped agents: config/agents.toml>"
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class AgentSchema(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: NonEmpty
+    category: NonEmpty
+    specialization: NonEmpty
+    task_types: Annotated[list[str], Field(min_length=1)]
+    providers: Annotated[list[str], Field(min_length=1)]
+    system_prompt: NonEmpty
+    max_concurrency: Annotated[int, Field(ge=1)] = 2
+    model: str | None = None
+
+    @field_validator("task_types")
+    @classmethod
+    def _known_task_types(cls, v: list[str]) -> list[str]:
+        unknown = [t for t in v if t not in TASK_TYPES]
+        if unknown:
+            raise ValueError(f"unknown task type(s) {unknown}; allowed: {list(TASK_TYPES)}")
+        return v
+
+    @field_validator("providers")
+    @classmethod
+    def _known_providers(cls, v: list[str]) -> list[str]:
+        unknown = [p for p in v if p not in PROVIDER_NAMES]
+        if unknown:
+            raise ValueError(f"unknown provider(s) {unknown}; allowed: {list(PROVIDER_NAMES)}")
+        return v
+
+
+class AgentsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    agents: list[AgentSchema]
+
+
+def agents_toml_text() -> str:
+    return resources.files("config").joinpath("agents.toml").read_text(encoding="utf-8")
+
+
+def _error(message: str, key: str | None) -> Exception:
+    from config.loader import ConfigError  # lazy: config.loader imports this module
+
+    return ConfigError(f"{AGENTS_SOURCE}: {message}", file=AGENTS_SOURCE, key=key)
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    key = ""
+    for part in loc:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "<top level>"
+
+
+def _validate(data: dict[str, Any]) -> AgentsFile:
+    try:
+        return AgentsFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = _key(tuple(err["loc"]))
+        if err["type"] == "extra_forbidden":
+            raise _error(f"unknown key '{key}'", key) from None
+        if err["type"] == "missing":
+            raise _error(f"missing required key '{key}'", key) from None
+        raise _error(f"'{key}' = {err.get('input')!r}: {err['msg'].removeprefix('Value error, ')}", key) from None
+
+
+def load_agents(text: str | None = None) -> tuple[AgentSpec, ...]:
+    """Parse the agent pool from ``text`` (default: the shipped config/agents.toml)."""
+    try:
+        data = tomllib.loads(agents_toml_text() if text is None else text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _error(f"not valid TOML: {exc}", None) from exc
+    parsed = _validate(data)
+    seen: set[str] = set()
+    for i, agent in enumerate(parsed.agents):
+        if agent.id in seen:
+            raise _error(f"duplicate agent id {agent.id!r}", f"agents[{i}].id")
+        seen.add(agent.id)
+    return tuple(
+        AgentSpec(
+            id=a.id,
+            category=a.category,
+            specialization=a.specialization,
+            task_types=tuple(a.task_types),
+            providers=tuple(a.providers),
+            system_prompt=" ".join(a.system_prompt.split()),
+            max_concurrency=a.max_concurrency,
+            model=a.model,
+        )
+        for a in parsed.agents
+    )

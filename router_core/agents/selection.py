@@ -1,0 +1,110 @@
+"""Pick an agent for a provider and task type (design 5.2).
+
+Candidates are the agents that work with the provider AND handle the task type; those
+at their ``max_concurrency`` are skipped. If none is free, any free agent of the
+provider is used (``fallback=True``). If the provider has no free agent at all,
+``NoAgentAvailable`` is raised.
+
+Score (higher wins; ties go to the earlier agent in the pool):
+  +3    the task type is the agent's main (first) task type, +1 if merely listed
+  +1    the provider is the agent's first provider
+  +1/n  specificity: n is how many task types the agent lists
+  +0.5  per task word that matches a word of the agent's id or specialization
+        (words of 4+ letters matching on their first five letters), at most +2
+  -0.25 per task the agent is already running
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from router_core.errors import NoAgentAvailable
+from router_core.models import AgentChoice, AgentSpec
+
+MAIN_TYPE_POINTS = 3.0
+LISTED_TYPE_POINTS = 1.0
+FIRST_PROVIDER_POINTS = 1.0
+WORD_POINTS = 0.5
+MAX_WORD_POINTS = 2.0
+IN_USE_PENALTY = 0.25
+MIN_WORD_LENGTH = 4
+STEM_LENGTH = 5
+STOPWORDS = frozenset({"with", "from", "that", "this", "into", "over", "your", "their", "about", "across", "each"})
+
+
+def words(text: str) -> list[str]:
+    """Distinct lowercase words of at least four letters, stopwords removed, in order."""
+    seen: dict[str, None] = {}
+    for w in re.findall(r"[a-z0-9]+", text.lower()):
+        if len(w) >= MIN_WORD_LENGTH and w not in STOPWORDS:
+            seen.setdefault(w)
+    return list(seen)
+
+
+def _same_stem(a: str, b: str) -> bool:
+    k = min(STEM_LENGTH, len(a), len(b))
+    return a[:k] == b[:k]
+
+
+def matching_words(text: str, agent: AgentSpec) -> list[str]:
+    """The task's words that match a word of the agent's id or specialization."""
+    agent_words = words(f"{agent.id} {agent.specialization}")
+    return [w for w in words(text) if any(_same_stem(w, a) for a in agent_words)]
+
+
+def score(agent: AgentSpec, provider: str, task_type: str, in_use: int, text: str = "") -> float:
+    """The agent's fit for this task; see the module docstring for the terms."""
+    points = 0.0
+    if agent.task_types and agent.task_types[0] == task_type:
+        points += MAIN_TYPE_POINTS
+    elif task_type in agent.task_types:
+        points += LISTED_TYPE_POINTS
+    if agent.providers and agent.providers[0] == provider:
+        points += FIRST_PROVIDER_POINTS
+    points += 1.0 / max(1, len(agent.task_types))
+    points += min(MAX_WORD_POINTS, WORD_POINTS * len(matching_words(text, agent)))
+    return points - IN_USE_PENALTY * in_use
+
+
+def _best(
+    agents: Sequence[AgentSpec], provider: str, task_type: str, in_use: Mapping[str, int], text: str
+) -> tuple[AgentSpec, float]:
+    scored = [(score(a, provider, task_type, in_use.get(a.id, 0), text), -i, a) for i, a in enumerate(agents)]
+    points, _, agent = max(scored, key=lambda t: (t[0], t[1]))
+    return agent, points
+
+
+def _reason(agent: AgentSpec, provider: str, task_type: str, text: str) -> str:
+    reason = f"provider specialty ({provider}) + task type ({task_type})"
+    matched = matching_words(text, agent)
+    return reason + (f" + words ({', '.join(matched)})" if matched else "")
+
+
+def _busy_message(provider: str, agents: Sequence[AgentSpec], in_use: Mapping[str, int]) -> str:
+    if not agents:
+        return f"no agent in the pool works with provider {provider!r}"
+    busy = ", ".join(f"{a.id} {in_use.get(a.id, 0)}/{a.max_concurrency}" for a in agents)
+    return f"every {provider} agent is at its concurrency limit ({busy}); retry when one finishes"
+
+
+def select_agent(
+    pool: Sequence[AgentSpec], provider: str, task_type: str, in_use: Mapping[str, int], text: str = ""
+) -> AgentChoice:
+    """The best free agent for ``provider`` and ``task_type``; ``in_use`` counts running tasks by id."""
+    provider_agents = [a for a in pool if provider in a.providers]
+    free = [a for a in provider_agents if in_use.get(a.id, 0) < a.max_concurrency]
+    candidates = [a for a in free if task_type in a.task_types]
+    if candidates:
+        agent, points = _best(candidates, provider, task_type, in_use, text)
+        return AgentChoice(agent=agent, reason=_reason(agent, provider, task_type, text), score=points)
+    if not free:
+        raise NoAgentAvailable(_busy_message(provider, provider_agents, in_use))
+    agent, points = _best(free, provider, task_type, in_use, text)
+    matched = [a.id for a in provider_agents if task_type in a.task_types]
+    why = f"busy: {', '.join(matched)}" if matched else "none handles it"
+    reason = (
+        f"fallback: no free {provider} agent for task type {task_type} ({why}); "
+        f"using {provider} agent {agent.id} ({agent.task_types[0]})"
+    )
+    return AgentChoice(agent=agent, reason=reason, score=points, fallback=True)

@@ -1,0 +1,109 @@
+"""Hard blocks (design 3.2, 3.3): which providers may take a task right now, and why not.
+
+Pure functions over a provider's window counts and the budget snapshot. A provider is
+blocked at or above its request or token threshold, or when its allocation or the daily
+total has less left than the smallest cost a request could have (``min_cost``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from router_core.models import Availability, Block, BudgetSnapshot, ProviderUsage, WindowCounts
+from router_core.settings import ProviderSettings
+
+
+def percent(used: int, limit: int) -> float:
+    return 100.0 * used / limit if limit > 0 else 100.0
+
+
+def format_percent(value: float) -> str:
+    """85.0 -> "85", 87.5 -> "87.5" (no trailing ".0")."""
+    return f"{value:g}"
+
+
+def capacity_blocks(
+    provider: ProviderSettings, window: WindowCounts, *, capacity_lifts_at: float | None = None
+) -> tuple[Block, ...]:
+    """Blocks from the rate window: requests or tokens at or above the provider's threshold."""
+    checks = (
+        ("requests_percent", percent(window.requests, provider.requests_per_minute), provider.block.requests_percent),
+        ("tokens_percent", percent(window.tokens, provider.tokens_per_minute), provider.block.tokens_percent),
+    )
+    return tuple(
+        Block(f"{field} >= {format_percent(threshold)}%", capacity_lifts_at)
+        for field, used, threshold in checks
+        if used >= threshold
+    )
+
+
+def budget_blocks(provider: str, budget: BudgetSnapshot, *, min_cost: float) -> tuple[Block, ...]:
+    """Blocks from the daily budget: the allocation or the daily total cannot cover ``min_cost``."""
+    blocks = []
+    mine = budget.provider(provider)
+    if mine.remaining < min_cost:
+        used = _used(mine.spent, mine.reserved)
+        blocks.append(
+            Block(f"budget: {provider} allocation exhausted ({used} of ${mine.allocation:.2f} used)", budget.next_reset_at)
+        )
+    if budget.remaining < min_cost:
+        used = _used(budget.spent, budget.reserved)
+        blocks.append(Block(f"budget: daily total exhausted ({used} of ${budget.total:.2f} used)", budget.next_reset_at))
+    return tuple(blocks)
+
+
+def _used(spent: float, reserved: float) -> str:
+    text = f"${spent + reserved:.2f}"
+    return f"{text} incl. ${reserved:.2f} reserved" if reserved > 0 else text
+
+
+def check_availability(
+    provider: ProviderSettings,
+    window: WindowCounts,
+    budget: BudgetSnapshot,
+    *,
+    now: float,
+    min_cost: float,
+    capacity_lifts_at: float | None = None,
+    extra_blocks: Sequence[Block] = (),
+) -> Availability:
+    """Whether ``provider`` may take a task at ``now``, with every reason it may not.
+
+    ``capacity_lifts_at`` is when the window drops back under the thresholds (the caller
+    knows the event times); ``extra_blocks`` carries blocks decided elsewhere, such as an
+    open outage circuit. ``now`` is accepted for symmetry with the other checks; the
+    decision depends only on the snapshots given.
+    """
+    blocks = (
+        *capacity_blocks(provider, window, capacity_lifts_at=capacity_lifts_at),
+        *budget_blocks(provider.name, budget, min_cost=min_cost),
+        *extra_blocks,
+    )
+    return Availability(provider=provider.name, available=not blocks, blocks=blocks)
+
+
+def provider_usage(
+    provider: ProviderSettings,
+    window: WindowCounts,
+    budget: BudgetSnapshot,
+    *,
+    now: float,
+    session_started: float,
+) -> ProviderUsage:
+    """The design's usage record (section 3.1) for one provider at ``now``."""
+    mine = budget.provider(provider.name)
+    return ProviderUsage(
+        provider=provider.name,
+        timestamp=now,
+        requests_used=window.requests,
+        requests_limit=provider.requests_per_minute,
+        requests_percent=round(percent(window.requests, provider.requests_per_minute), 1),
+        tokens_used=window.tokens,
+        tokens_limit=provider.tokens_per_minute,
+        tokens_percent=round(percent(window.tokens, provider.tokens_per_minute), 1),
+        cost_today=mine.spent,
+        daily_budget=mine.allocation,
+        session_started=session_started,
+        source=window.source,
+        window_resets_at=window.oldest_expires_at,
+    )

@@ -1,0 +1,185 @@
+"""Choose a provider for a classified task (design 4.1, with cost-aware routing from 8.2).
+
+Pure: takes the classification, each provider's availability and cost estimate, and the
+budget snapshot, and returns a ``Recommendation``. Providers missing from ``availability``
+are not configured and are ignored; ``costs`` must hold every provider in ``availability``.
+
+Order of decisions:
+1. The first available provider of ``(primary, *fallback_chain)`` is chosen
+   (route "primary", "fallback_1", "fallback_2").
+2. Cost-aware: among available providers scoring within ``cost_aware_margin`` points of
+   the chosen one, the cheapest wins (ties: higher score, then chain order). Providers
+   whose estimate exceeds their remaining allocation or the daily remaining are skipped
+   unless none fits. If that changes the choice, the route is "cost_aware".
+3. If nothing is available, the cheapest provider is the emergency choice, with the
+   earliest time any provider's blocks all lift.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from router_core.models import (
+    Alternative,
+    Availability,
+    BudgetSnapshot,
+    Classification,
+    CostEstimate,
+    Recommendation,
+)
+
+
+def _usd(amount: float) -> str:
+    """Four decimals, or six when four would show a non-zero amount as $0.0000."""
+    return f"${amount:.4f}" if round(amount, 4) or not amount else f"${amount:.6f}"
+
+
+def _blocked_reasons(av: Availability) -> str:
+    return "; ".join(b.reason for b in av.blocks) or "unavailable"
+
+
+def _order(classification: Classification, availability: Mapping[str, Availability]) -> list[str]:
+    chain = [classification.primary_provider, *classification.fallback_chain]
+    return [p for p in chain if p in availability] + [p for p in availability if p not in chain]
+
+
+def _role(classification: Classification, provider: str) -> str:
+    if provider == classification.primary_provider:
+        return "primary"
+    if provider in classification.fallback_chain:
+        return f"fallback {classification.fallback_chain.index(provider) + 1}"
+    return "unranked"
+
+
+def _chain_choice(
+    classification: Classification, availability: Mapping[str, Availability]
+) -> tuple[str, str, str] | None:
+    """(provider, route, reason) for the first available provider of the chain, or None."""
+    chain = [classification.primary_provider, *classification.fallback_chain]
+    for i, provider in enumerate(chain):
+        av = availability.get(provider)
+        if av is None or not av.available:
+            continue
+        if i == 0:
+            return provider, "primary", "primary available"
+        if i == 1:
+            primary = availability.get(chain[0])
+            why = _blocked_reasons(primary) if primary else "not configured"
+            return provider, "fallback_1", f"primary blocked ({why}), using fallback 1"
+        earlier = "primary and fallback 1" if i == 2 else f"primary and fallbacks 1-{i - 1}"
+        return provider, f"fallback_{i}", f"{earlier} blocked, using fallback {i}"
+    return None
+
+
+def fits_budget(cost: CostEstimate, budget: BudgetSnapshot) -> bool:
+    """Whether the estimate fits both the provider's remaining allocation and the daily remaining."""
+    return cost.usd <= budget.provider(cost.provider).remaining and cost.usd <= budget.remaining
+
+
+def _cost_aware(
+    chosen: str,
+    classification: Classification,
+    availability: Mapping[str, Availability],
+    costs: Mapping[str, CostEstimate],
+    budget: BudgetSnapshot,
+    margin: int,
+) -> str:
+    scores = classification.all_scores
+    order = _order(classification, availability)
+    near = [
+        p
+        for p in order
+        if availability[p].available and abs(scores.get(p, 0) - scores.get(chosen, 0)) <= margin
+    ]
+    fitting = [p for p in near if fits_budget(costs[p], budget)]
+    pool = fitting or near
+    return min(pool, key=lambda p: (costs[p].usd, -scores.get(p, 0), order.index(p)))
+
+
+def _emergency(
+    availability: Mapping[str, Availability], costs: Mapping[str, CostEstimate], order: list[str], now: float
+) -> tuple[str, float | None, float | None, str]:
+    """(provider, resets_at, wait_seconds, reason) when every provider is blocked."""
+    provider = min(order, key=lambda p: (costs[p].usd, order.index(p)))
+    lifts = [t for t in (availability[p].lifts_at for p in order) if t is not None]
+    resets_at = min(lifts) if lifts else None
+    wait = max(0.0, resets_at - now) if resets_at is not None else None
+    eta = f"capacity returns in {math.ceil(wait)}s" if wait is not None else "capacity return time unknown"
+    return provider, resets_at, wait, f"emergency: all providers blocked; {provider} is the lowest-cost, {eta}"
+
+
+def _alternative(
+    provider: str,
+    chosen: CostEstimate,
+    classification: Classification,
+    availability: Mapping[str, Availability],
+    costs: Mapping[str, CostEstimate],
+) -> Alternative:
+    av, cost = availability[provider], costs[provider]
+    if not av.available:
+        reason = f"blocked: {_blocked_reasons(av)}"
+    else:
+        diff = cost.usd - chosen.usd
+        compare = "same cost" if diff == 0 else f"{_usd(abs(diff))} {'more' if diff > 0 else 'cheaper'}"
+        reason = f"{_role(classification, provider)}, available, {compare}"
+    return Alternative(provider=provider, available=av.available, cost=cost, reason=reason, blocks=av.blocks)
+
+
+def budget_alerts(cost: CostEstimate, budget: BudgetSnapshot) -> tuple[str, ...]:
+    """Thresholds already passed today, then what this task would overspend."""
+    alerts = [a.message for a in budget.alerts]
+    mine = budget.provider(cost.provider)
+    if cost.usd > mine.remaining:
+        alerts.append(
+            f"task would exceed the {cost.provider} allocation: {_usd(cost.usd)} needed, "
+            f"${mine.remaining:.2f} of ${mine.allocation:.2f} left"
+        )
+    if cost.usd > budget.remaining:
+        alerts.append(
+            f"task would exceed the daily budget: {_usd(cost.usd)} needed, "
+            f"${budget.remaining:.2f} of ${budget.total:.2f} left"
+        )
+    return tuple(alerts)
+
+
+def recommend(
+    classification: Classification,
+    availability: Mapping[str, Availability],
+    costs: Mapping[str, CostEstimate],
+    budget: BudgetSnapshot,
+    *,
+    now: float,
+    cost_aware_margin: int = 10,
+) -> Recommendation:
+    """The provider to use for this task, why, what it costs, and every alternative."""
+    order = _order(classification, availability)
+    picked = _chain_choice(classification, availability)
+    resets_at = wait = None
+    if picked is None:
+        provider, resets_at, wait, reason = _emergency(availability, costs, order, now)
+        route = "emergency"
+    else:
+        chosen, route, reason = picked
+        provider = _cost_aware(chosen, classification, availability, costs, budget, cost_aware_margin)
+        if provider != chosen:
+            saved = costs[chosen].usd - costs[provider].usd
+            why = f"cost-aware: {provider} scores within {cost_aware_margin} of {chosen}"
+            why += f" and is {_usd(saved)} cheaper" if saved > 0 else " and fits the budget"
+            reason = why if route == "primary" else f"{why}; {reason}"
+            route = "cost_aware"
+    cost = costs[provider]
+    return Recommendation(
+        provider=provider,
+        reason=reason,
+        route=route,
+        cost=cost,
+        alternatives=tuple(
+            _alternative(p, cost, classification, availability, costs) for p in order if p != provider
+        ),
+        all_blocked=picked is None,
+        wait_seconds=wait,
+        resets_at=resets_at,
+        exceeds_budget=not fits_budget(cost, budget),
+        budget_alerts=budget_alerts(cost, budget),
+    )
