@@ -1,0 +1,235 @@
+"""The recommendation audit trail (design 10.1) as JSON lines, safe for many processes at once.
+
+One file per UTC day, ``provider_recommendations-YYYY-MM-DD.jsonl``; when it would pass
+``max_bytes`` the next line starts ``...-YYYY-MM-DD.1.jsonl``, then ``.2`` and so on, so part order is
+time order and no file is ever renamed under a reader. A writer takes an exclusive ``flock`` on a lock
+file in the directory, picks the target part under that lock and appends the whole line with one
+``write`` on an ``O_APPEND`` descriptor: lines from concurrent processes never interleave or tear.
+Secrets are redacted before anything is serialised (see router_core/redact.py).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from router_core.clock import Clock
+from router_core.errors import InvalidRequest
+from router_core.redact import clean
+from router_core.settings import AuditSettings
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "provider_recommendations"
+_FILE = re.compile(rf"^{PREFIX}-(\d{{4}}-\d{{2}}-\d{{2}})(?:\.(\d+))?\.jsonl$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class JsonlAuditLog:
+    """Appends decision records and reads them back (most recent last)."""
+
+    def __init__(self, directory: Path, settings: AuditSettings, clock: Clock) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._settings = settings
+        self._clock = clock
+        self.skipped_lines = 0  # unparsable lines met while reading, since this object was made
+        self._thread_lock = threading.Lock()  # flock does not exclude threads sharing one descriptor
+        self._lock_fd: tuple[int, int] | None = None  # (pid, fd); a forked child opens its own
+        self._last_part: dict[str, int] = {}
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def append(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Write one record as one line and return it as written (redacted, with a timestamp)."""
+        now = self._clock.now()
+        entry = clean(dict(record))
+        if "timestamp" not in entry:
+            entry = {"timestamp": iso_utc(now), **entry}
+        if not self._settings.enabled:
+            return entry
+        line = (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        day = utc_day(now)
+        with self._exclusive():
+            fd = os.open(self._target(day, len(line)), os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    line = b"\n" + line  # a crashed writer left a partial line: do not glue onto it
+                _write_all(fd, line)
+            finally:
+                os.close(fd)
+        return entry
+
+    def _target(self, day: str, size: int) -> Path:
+        """The part to append to; called under the lock, so every writer agrees on it."""
+        part = self._last_part.get(day, 0)
+        while self.part_path(day, part + 1).exists():  # another process may have rotated
+            part += 1
+        try:
+            current = self.part_path(day, part).stat().st_size
+        except FileNotFoundError:
+            current = 0
+        if current > 0 and current + size > self._settings.max_bytes:
+            part += 1
+        self._last_part[day] = part
+        return self.part_path(day, part)
+
+    def part_path(self, day: str, part: int) -> Path:
+        suffix = "" if part == 0 else f".{part}"
+        return self.directory / f"{PREFIX}-{day}{suffix}.jsonl"
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        with self._thread_lock:
+            pid = os.getpid()
+            if self._lock_fd is None or self._lock_fd[0] != pid:
+                lock_path = self.directory / f".{PREFIX}.lock"
+                self._lock_fd = (pid, os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+            fd = self._lock_fd[1]
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._thread_lock:
+            if self._lock_fd is not None and self._lock_fd[0] == os.getpid():
+                os.close(self._lock_fd[1])
+            self._lock_fd = None
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def days(self) -> list[str]:
+        """Days (UTC, ISO) that have a log file, oldest first."""
+        return sorted({m.group(1) for m in map(_FILE.match, _names(self.directory)) if m})
+
+    def parts(self, day: str) -> list[Path]:
+        """The files of ``day`` in write order (part 0 first)."""
+        found = [(int(m.group(2) or 0), m.group(0)) for m in map(_FILE.match, _names(self.directory)) if m]
+        return [self.directory / name for _, name in sorted(found) if _FILE.match(name).group(1) == day]
+
+    def read_day(self, day: str) -> list[dict[str, Any]]:
+        """Every record of ``day`` (all rotated parts), oldest first."""
+        if not _DAY.match(day):
+            raise InvalidRequest(f"day must look like 2025-01-11, got {day!r}")
+        return [record for path in self.parts(day) for record in self._read(path)]
+
+    def tail(
+        self, n: int = 20, *, provider: str | None = None, status: str | None = None, since: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The last ``n`` matching records, most recent last.
+
+        ``provider`` matches record["recommendation"]["provider"]; ``status`` matches
+        record["execution_metrics"]["status"] or record["event"]; ``since`` is an ISO date or time
+        (UTC unless it carries an offset) and keeps records stamped at or after it.
+        """
+        start = parse_since(since) if since else None
+        found: list[dict[str, Any]] = []
+        if n <= 0:
+            return found
+        for day in reversed(self.days()):
+            if start is not None and day < start.date().isoformat():
+                break
+            for path in reversed(self.parts(day)):
+                for record in reversed(self._read(path)):
+                    if _matches(record, provider, status, start):
+                        found.append(record)
+                        if len(found) == n:
+                            return found[::-1]
+        return found[::-1]
+
+    def prune(self) -> int:
+        """Delete the files of days more than ``keep_days`` before today (UTC); returns files removed."""
+        cutoff = utc_day(self._clock.now() - self._settings.keep_days * 86400)
+        removed = 0
+        with self._exclusive():
+            for day in self.days():
+                if day < cutoff:
+                    for path in self.parts(day):
+                        path.unlink(missing_ok=True)
+                        removed += 1
+                    self._last_part.pop(day, None)
+        return removed
+
+    def _read(self, path: Path) -> list[dict[str, Any]]:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return []
+        records, bad = [], 0
+        # The text after the last newline is a line still being written: not an error, not yet data.
+        for raw in data.split(b"\n")[:-1]:
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                record = None
+            if isinstance(record, dict):
+                records.append(record)
+            else:
+                bad += 1
+        if bad:
+            self.skipped_lines += bad
+            logger.warning("skipped %d unparsable line(s) in %s", bad, path)
+        return records
+
+
+def iso_utc(at: float) -> str:
+    """ISO 8601 UTC with millisecond precision and a Z, e.g. 2025-01-11T10:30:00.000Z."""
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def utc_day(at: float) -> str:
+    return (date(1970, 1, 1) + timedelta(seconds=at)).isoformat()
+
+
+def parse_since(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidRequest(f"since must be an ISO date or time such as 2025-01-11T10:30:00Z, got {text!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _matches(record: dict[str, Any], provider: str | None, status: str | None, start: datetime | None) -> bool:
+    if provider is not None and _get(record, "recommendation", "provider") != provider:
+        return False
+    if status is not None and status not in (_get(record, "execution_metrics", "status"), record.get("event")):
+        return False
+    if start is not None:
+        try:
+            return parse_since(str(record.get("timestamp"))) >= start
+        except InvalidRequest:
+            return False
+    return True
+
+
+def _get(record: dict[str, Any], outer: str, inner: str) -> Any:
+    value = record.get(outer)
+    return value.get(inner) if isinstance(value, dict) else None
+
+
+def _names(directory: Path) -> list[str]:
+    try:
+        return os.listdir(directory)
+    except FileNotFoundError:
+        return []
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    # One write() for the whole line; a regular file only returns short on errors like a full disk.
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]

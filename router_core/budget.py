@@ -1,0 +1,264 @@
+"""The daily budget ledger (design 8.1-8.3), shared by every process through the state database.
+
+Call :meth:`BudgetLedger.reserve` before a provider call, :meth:`~BudgetLedger.settle` with the actual
+cost after it and :meth:`~BudgetLedger.release` if it failed. A reservation is checked against the
+provider's allocation and the daily total inside one ``BEGIN IMMEDIATE`` transaction, so processes
+reserving at once can never overspend together. Reservations whose process died, or whose heartbeat
+is older than ``reservation_ttl_seconds``, stop counting and are marked expired lazily. The day is
+the calendar day in ``settings.timezone``; a reservation settles into the day it was made for.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from sqlite3 import Connection, Row
+from zoneinfo import ZoneInfo
+
+from router_core.budget_text import alert_level, alert_message, budget_exceeded_message
+from router_core.clock import Clock
+from router_core.errors import BudgetExceeded, InvalidRequest
+from router_core.models import BudgetAlert, BudgetSnapshot, ProviderBudget
+from router_core.settings import BudgetSettings
+from router_core.store import ledger
+from router_core.store.db import Database
+from router_core.store.holders import holder_alive
+from router_core.store.ledger import to_micro, to_usd
+
+logger = logging.getLogger(__name__)
+
+_KEEP_FINISHED_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    id: str
+    provider: str
+    usd: float
+    day: str  # budget day (ISO date in the ledger's time zone) the amount counts against
+
+
+class BudgetLedger:
+    """Per-provider and total daily spend, with reservations that expire with their process."""
+
+    prune_every = 100  # reservations between two prunes of finished rows, per process
+
+    def __init__(self, db: Database, clock: Clock, settings: BudgetSettings, holder: str) -> None:
+        self._db = db
+        self._clock = clock
+        self._settings = settings
+        self._holder = holder
+        self._tz = ZoneInfo(settings.timezone)
+        self._reserves_since_prune = self.prune_every
+
+    # -- calendar ------------------------------------------------------------------------------
+
+    def day(self, at: float | None = None) -> str:
+        """The budget day (ISO date in the ledger's time zone) at ``at`` (default now)."""
+        return datetime.fromtimestamp(self._clock.now() if at is None else at, self._tz).date().isoformat()
+
+    def next_reset_at(self) -> float:
+        today = datetime.fromtimestamp(self._clock.now(), self._tz).date()
+        return datetime.combine(today + timedelta(days=1), time(0), tzinfo=self._tz).timestamp()
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def snapshot(self) -> BudgetSnapshot:
+        """Allocation, spend and live reservations per provider today, and the alerts passed."""
+        now = self._clock.now()
+        day = self.day(now)
+        with self._db.read() as conn:
+            stale = self._stale(ledger.live_reservations(conn), now)
+            totals = ledger.day_totals(conn, day, exclude=frozenset(stale))
+            fired = ledger.fired_alerts(conn, day)
+        if stale:
+            with self._db.transaction() as conn:
+                self._expire(conn, stale)
+        names = [name for name, _ in self._settings.allocations]
+        names += sorted((set(totals.spent) | set(totals.reserved)) - set(names))
+        providers = tuple(
+            ProviderBudget(
+                provider=name,
+                allocation=self._settings.allocation(name),
+                spent=to_usd(totals.spent.get(name, 0)),
+                reserved=to_usd(totals.reserved.get(name, 0)),
+            )
+            for name in names
+        )
+        return BudgetSnapshot(
+            day=day,
+            timezone=self._settings.timezone,
+            total=self._settings.daily_total,
+            providers=providers,
+            next_reset_at=self.next_reset_at(),
+            alerts=self._passed_alerts(totals, fired),
+        )
+
+    def can_afford(self, provider: str, usd: float) -> bool:
+        """Whether a reservation of ``usd`` would succeed now (a hint; only reserve() decides)."""
+        snap = self.snapshot()
+        return to_micro(usd) <= min(to_micro(snap.provider(provider).remaining), to_micro(snap.remaining))
+
+    def spend_by_day(self, days: int) -> dict[str, dict[str, float]]:
+        """Spend per provider for the last ``days`` budget days (today included), oldest first."""
+        today = datetime.fromtimestamp(self._clock.now(), self._tz).date()
+        span = [(today - timedelta(days=i)).isoformat() for i in range(max(days, 0) - 1, -1, -1)]
+        if not span:
+            return {}
+        configured = [name for name, _ in self._settings.allocations]
+        result = {day: dict.fromkeys(configured, 0.0) for day in span}
+        with self._db.read() as conn:
+            for row in ledger.spend_since(conn, span[0]):
+                result[row["day"]][row["provider"]] = to_usd(row["micro"])
+        return result
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def reserve(self, provider: str, usd: float, *, task_id: str | None = None) -> Reservation:
+        """Hold ``usd`` against today's allocation and total, or raise BudgetExceeded."""
+        _check_amount(usd, "estimated cost")
+        now = self._clock.now()
+        day = self.day(now)
+        need = to_micro(usd)
+        with self._db.transaction() as conn:
+            self._expire(conn, self._stale(ledger.live_reservations(conn), now))
+            totals = ledger.day_totals(conn, day)
+            refusal = self._refusal(totals, provider, need)
+            if refusal is None:
+                rid = uuid.uuid4().hex
+                ledger.insert_reservation(conn, rid, day, provider, need, task_id, self._holder, now)
+                self._maybe_prune(conn, now)
+                return Reservation(id=rid, provider=provider, usd=to_usd(need), day=day)
+        scope, limit, committed, reserved = refusal
+        left = max(0, limit - committed)
+        message = budget_exceeded_message(
+            scope=scope, provider=provider, left=left, limit=limit, need=need, reserved=reserved,
+            timezone=self._settings.timezone, seconds_to_reset=self.next_reset_at() - now,
+        )
+        raise BudgetExceeded(message, provider=provider, needed=to_usd(need), remaining=to_usd(left))
+
+    def settle(self, reservation_id: str, actual_usd: float) -> None:
+        """Turn a reservation into spend at ``actual_usd``; settling twice changes nothing.
+
+        A reservation that was released or had expired is still settled (the money was spent).
+        """
+        _check_amount(actual_usd, "actual cost")
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                "SELECT day, provider, status FROM budget_reservations WHERE id = ?", (reservation_id,)
+            ).fetchone()
+            if row is None:
+                raise InvalidRequest(f"unknown budget reservation {reservation_id!r}")
+            if row["status"] == "settled":
+                return
+            if row["status"] != "live":
+                logger.warning("settling reservation %s that was %s", reservation_id, row["status"])
+            ledger.insert_spend(
+                conn, row["day"], row["provider"], to_micro(actual_usd), self._clock.now(),
+                reservation_id=reservation_id, note="settled",
+            )
+            conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ?", (reservation_id,))
+
+    def release(self, reservation_id: str) -> None:
+        """Give a live reservation back (the call failed and cost nothing); idempotent."""
+        with self._db.transaction() as conn:
+            ledger.set_status(conn, [reservation_id], "released")
+
+    def record_spend(self, provider: str, usd: float, *, note: str = "") -> None:
+        """Spend without a reservation (manual entry, or a cost learned after the fact)."""
+        _check_amount(usd, "spend")
+        now = self._clock.now()
+        with self._db.transaction() as conn:
+            ledger.insert_spend(conn, self.day(now), provider, to_micro(usd), now, reservation_id=None, note=note)
+
+    def heartbeat(self) -> None:
+        """Refresh this holder's live reservations so the TTL does not expire them."""
+        with self._db.transaction() as conn:
+            conn.execute(
+                "UPDATE budget_reservations SET heartbeat_at = ? WHERE holder = ? AND status = 'live'",
+                (self._clock.now(), self._holder),
+            )
+
+    def claim_alerts(self) -> list[BudgetAlert]:
+        """Thresholds that today's spend has passed and no process has claimed yet (each fires once a day)."""
+        now = self._clock.now()
+        day = self.day(now)
+        claimed = []
+        with self._db.transaction() as conn:
+            totals = ledger.day_totals(conn, day)
+            for alert in self._passed_alerts(totals, fired=[]):
+                spent, total = to_micro(alert.spent), to_micro(alert.total)
+                if ledger.claim_alert(
+                    conn, day, alert.threshold, alert.level, spent, total, alert.message, now, self._holder
+                ):
+                    claimed.append(alert)
+        return claimed
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _refusal(self, totals: ledger.DayTotals, provider: str, need: int) -> tuple[str, int, int, int] | None:
+        """(scope, limit, committed, reserved) of the first limit ``need`` would break, else None."""
+        allocation = to_micro(self._settings.allocation(provider))
+        if totals.committed(provider) + need > allocation:
+            return "provider", allocation, totals.committed(provider), totals.reserved.get(provider, 0)
+        total = to_micro(self._settings.daily_total)
+        committed = totals.spent_total + totals.reserved_total
+        if committed + need > total:
+            return "total", total, committed, totals.reserved_total
+        return None
+
+    def _stale(self, live: list[Row], now: float) -> list[str]:
+        cutoff = now - self._settings.reservation_ttl_seconds
+        alive: dict[str, bool] = {self._holder: True}
+        stale = []
+        for row in live:
+            holder = row["holder"]
+            if holder not in alive:
+                alive[holder] = holder_alive(holder)
+            if row["heartbeat_at"] < cutoff or not alive[holder]:
+                stale.append(row["id"])
+        return stale
+
+    def _expire(self, conn: Connection, stale: list[str]) -> None:
+        if stale:
+            ledger.set_status(conn, stale, "expired")
+            logger.info("expired %d budget reservation(s) of dead or silent processes", len(stale))
+
+    def _maybe_prune(self, conn: Connection, now: float) -> None:
+        self._reserves_since_prune += 1
+        if self._reserves_since_prune >= self.prune_every:
+            ledger.prune_finished(conn, self.day(now - _KEEP_FINISHED_DAYS * 86400))
+            self._reserves_since_prune = 0
+
+    def _passed_alerts(self, totals: ledger.DayTotals, fired: list[Row]) -> tuple[BudgetAlert, ...]:
+        total = to_micro(self._settings.daily_total)
+        spent = totals.spent_total
+        stored = {row["threshold"]: row for row in fired}
+        alerts = []
+        for threshold in sorted(set(self._settings.alert_thresholds)):
+            if total <= 0 or spent * 100 < total * threshold:
+                continue
+            row = stored.get(threshold)
+            if row is not None:
+                alerts.append(BudgetAlert(
+                    threshold, row["level"], to_usd(row["micro_spent"]), to_usd(row["micro_total"]), row["message"]
+                ))
+                continue
+            left = {
+                name: max(0, to_micro(alloc) - totals.committed(name)) for name, alloc in self._settings.allocations
+            }
+            level = alert_level(threshold)
+            message = alert_message(
+                level=level, spent=spent, total=total, remaining=max(0, total - spent - totals.reserved_total),
+                left_by_provider=left, timezone=self._settings.timezone,
+            )
+            alerts.append(BudgetAlert(threshold, level, to_usd(spent), to_usd(total), message))
+        return tuple(alerts)
+
+
+def _check_amount(usd: float, what: str) -> None:
+    if not isinstance(usd, int | float) or not math.isfinite(usd) or usd < 0:
+        raise InvalidRequest(f"{what} must be a finite amount of USD >= 0, got {usd!r}")

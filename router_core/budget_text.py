@@ -1,0 +1,78 @@
+"""Words for budget alerts and refusals, in the design's style (section 8.3).
+
+Amounts arrive as integer micro-dollars (see router_core/store/ledger.py).
+"""
+
+from __future__ import annotations
+
+from router_core.store.ledger import to_usd
+
+
+def usd(micro: int) -> str:
+    """$1,234.50; amounts under a cent keep four decimals so small estimates do not read as $0.00."""
+    value = to_usd(micro)
+    if 0 < abs(value) < 0.01:
+        return f"${value:.4f}"
+    return f"${value:,.2f}"
+
+
+def alert_level(threshold: int) -> str:
+    if threshold >= 90:
+        return "critical"
+    if threshold >= 75:
+        return "warning"
+    return "info"
+
+
+def alert_message(
+    *, level: str, spent: int, total: int, remaining: int, left_by_provider: dict[str, int], timezone: str
+) -> str:
+    percent = spent * 100 // total
+    left = ", ".join(
+        f"{name} {usd(micro)}" for name, micro in sorted(left_by_provider.items(), key=lambda kv: -kv[1]) if micro > 0
+    ) or "none"
+    lines = [
+        f"{level.upper()}: Daily budget at {percent}% ({usd(spent)} / {usd(total)})",
+        f"    Remaining budget: {usd(remaining)}",
+    ]
+    if level == "critical":
+        lines.append("    Recommended action: Defer non-critical tasks to next day")
+        lines.append(f"    Next reset: Tomorrow 00:00 {timezone}")
+    elif level == "warning":
+        lines.append(f"    Recommended action: Switch to budget-tier providers with allocation left ({left})")
+    else:
+        lines.append(f"    Recommended action: Prefer budget-tier providers for routine tasks (allocation left: {left})")
+    return "\n".join(lines)
+
+
+def budget_exceeded_message(
+    *, scope: str, provider: str, left: int, limit: int, need: int, reserved: int, timezone: str,
+    seconds_to_reset: float,
+) -> str:
+    """Why a reservation was refused, what remains, and what to do about it."""
+    wait = f"Wait for the reset at 00:00 {timezone} ({_in(seconds_to_reset)})"
+    held = f" (running tasks hold {usd(reserved)} more until they settle)" if reserved > 0 else ""
+    if scope == "provider" and limit <= 0:
+        return (
+            f"{provider} has no daily budget allocation. Set budget.allocation.{provider} "
+            f"or choose another provider."
+        )
+    if scope == "provider":
+        return (
+            f"{provider} has {usd(left)} of its {usd(limit)} daily allocation left{held}; "
+            f"this task is estimated at {usd(need)}. {wait}, raise budget.allocation.{provider}, "
+            f"or choose another provider."
+        )
+    return (
+        f"The daily budget has {usd(left)} of {usd(limit)} left across all providers{held}; "
+        f"this task is estimated at {usd(need)}. {wait}, raise budget.daily_total, or defer the task."
+    )
+
+
+def _in(seconds: float) -> str:
+    minutes = max(0, int(seconds // 60))
+    if minutes >= 60:
+        return f"in {minutes // 60}h {minutes % 60:02d}m"
+    if minutes >= 1:
+        return f"in {minutes}m"
+    return "in under a minute"

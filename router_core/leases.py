@@ -1,0 +1,90 @@
+"""Agent concurrency leases (design 5.2): at most ``limit`` running tasks per agent, across processes.
+
+A lease is a row naming its holder process and an expiry time. Leases of dead processes and expired
+ones no longer count and are deleted lazily by acquire() and in_use(). Long tasks call heartbeat()
+to push their leases' expiry forward.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from sqlite3 import Connection, Row
+
+from router_core.clock import Clock
+from router_core.store.db import Database
+from router_core.store.holders import holder_alive
+
+logger = logging.getLogger(__name__)
+
+
+class AgentLeases:
+    def __init__(self, db: Database, clock: Clock, holder: str, ttl_seconds: float = 3600) -> None:
+        if ttl_seconds <= 0:
+            raise ValueError("ttl_seconds must be positive")
+        self._db = db
+        self._clock = clock
+        self._holder = holder
+        self.ttl_seconds = float(ttl_seconds)
+
+    def acquire(self, agent_id: str, limit: int, *, task_id: str | None = None) -> str | None:
+        """A lease id if fewer than ``limit`` live leases of ``agent_id`` exist, else None."""
+        now = self._clock.now()
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                "SELECT id, holder, expires_at FROM agent_leases WHERE agent_id = ?", (agent_id,)
+            ).fetchall()
+            dead = self._dead(rows, now)
+            self._delete(conn, dead)
+            if len(rows) - len(dead) >= limit:
+                return None
+            lease_id = uuid.uuid4().hex
+            conn.execute(
+                "INSERT INTO agent_leases (id, agent_id, task_id, holder, acquired_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (lease_id, agent_id, task_id, self._holder, now, now + self.ttl_seconds),
+            )
+        return lease_id
+
+    def release(self, lease_id: str) -> None:
+        """Give the lease back; releasing an unknown or already released lease does nothing."""
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM agent_leases WHERE id = ?", (lease_id,))
+
+    def heartbeat(self) -> None:
+        """Extend every lease this holder owns by ``ttl_seconds`` from now."""
+        now = self._clock.now()
+        with self._db.transaction() as conn:
+            conn.execute(
+                "UPDATE agent_leases SET expires_at = ? WHERE holder = ?", (now + self.ttl_seconds, self._holder)
+            )
+
+    def in_use(self) -> dict[str, int]:
+        """Live leases per agent (agents with none are absent)."""
+        now = self._clock.now()
+        rows = self._db.query("SELECT id, agent_id, holder, expires_at FROM agent_leases")
+        dead = set(self._dead(rows, now))
+        if dead:
+            with self._db.transaction() as conn:
+                self._delete(conn, list(dead))
+        counts: dict[str, int] = {}
+        for row in rows:
+            if row["id"] not in dead:
+                counts[row["agent_id"]] = counts.get(row["agent_id"], 0) + 1
+        return counts
+
+    def _dead(self, rows: list[Row], now: float) -> list[str]:
+        alive: dict[str, bool] = {self._holder: True}
+        dead = []
+        for row in rows:
+            holder = row["holder"]
+            if holder not in alive:
+                alive[holder] = holder_alive(holder)
+            if row["expires_at"] <= now or not alive[holder]:
+                dead.append(row["id"])
+        return dead
+
+    def _delete(self, conn: Connection, ids: list[str]) -> None:
+        if ids:
+            conn.executemany("DELETE FROM agent_leases WHERE id = ?", [(i,) for i in ids])
+            logger.info("dropped %d agent lease(s) of dead processes or past their TTL", len(ids))

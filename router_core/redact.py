@@ -1,0 +1,72 @@
+"""Make a record JSON-safe and free of secrets before it is written anywhere.
+
+Values under secret-looking keys (api_key, authorization, password, access_token, ...) become
+"[redacted]"; counters such as tokens_used or input_tokens are not secrets and stay. Inside any
+string, substrings that look like credentials (sk-..., sk-ant-..., AIza..., GitHub and Slack tokens,
+AWS key ids, "Bearer <token>") are replaced too, so a key pasted into a task description never
+reaches the audit log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+REDACTED = "[redacted]"
+
+_SECRET_KEYS = frozenset({
+    "api_key", "apikey", "authorization", "proxy_authorization", "x_api_key", "x_goog_api_key",
+    "password", "passwd", "secret", "client_secret", "access_token", "refresh_token", "id_token",
+    "session_token", "auth_token", "bearer_token", "private_key", "cookie", "set_cookie",
+})
+_SECRET_SUFFIXES = ("_api_key", "_apikey", "_secret", "_password", "_access_token", "_refresh_token")
+
+_SECRET_TEXT = re.compile(
+    r"(?<![A-Za-z0-9_-])(?:"
+    r"sk-[A-Za-z0-9_-]{16,}"  # OpenAI (sk-, sk-proj-) and Anthropic (sk-ant-)
+    r"|AIza[0-9A-Za-z_-]{30,}"  # Google API keys
+    r"|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}"
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}"
+    r"|AKIA[0-9A-Z]{16}"
+    r")"
+)
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
+
+
+def is_secret_key(key: str) -> bool:
+    normal = key.lower().replace("-", "_")
+    return normal in _SECRET_KEYS or normal.endswith(_SECRET_SUFFIXES)
+
+
+def scrub(text: str) -> str:
+    """``text`` with credential-looking substrings replaced."""
+    text = _SECRET_TEXT.sub(REDACTED, text)
+    return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+
+
+def clean(value: Any) -> Any:
+    """A JSON-ready copy of ``value`` (dicts, lists, str, int, finite float, bool, None), redacted."""
+    if isinstance(value, Mapping):
+        return {
+            str(k): (REDACTED if is_secret_key(str(k)) and v not in (None, "") else clean(v)) for k, v in value.items()
+        }
+    if isinstance(value, str):
+        return scrub(value)
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None  # NaN/Infinity are not JSON; jq would reject the line
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return clean({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
+    if isinstance(value, list | tuple | set | frozenset):
+        return [clean(v) for v in value]
+    if isinstance(value, Enum):
+        return clean(value.value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return scrub(str(value))

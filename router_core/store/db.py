@@ -1,0 +1,171 @@
+"""One SQLite file shared by every Switchboard process on the machine.
+
+WAL journal (readers never block the single writer), ``synchronous=NORMAL`` and a generous busy
+timeout. Writes go through :meth:`Database.transaction`, which starts with ``BEGIN IMMEDIATE``:
+the write lock is taken before the first read, so a read-check-write sequence is atomic across
+processes and never fails half-way with ``SQLITE_BUSY_SNAPSHOT``. Each thread gets its own
+connection; a forked child opens fresh ones instead of reusing its parent's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from router_core.store.schema import MIGRATIONS
+
+logger = logging.getLogger(__name__)
+
+
+class Database:
+    """The state database at ``path``; the schema is created or migrated on open."""
+
+    def __init__(self, path: Path, *, busy_timeout_seconds: float = 15.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._busy_timeout = busy_timeout_seconds
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self._migrate()
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (autocommit mode; use transaction()/read() to group statements)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            conn = self._open()
+            self._local.conn, self._local.pid, self._local.kind = conn, os.getpid(), None
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        with self._all_lock:
+            self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every connection this object opened (in any thread of this process)."""
+        with self._all_lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
+
+    # -- transactions --------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``); commits on success, rolls back on error.
+
+        Nested calls inside a write transaction join it. Opening one inside :meth:`read` is an error,
+        because upgrading a read snapshot to a write can fail under concurrency.
+        """
+        with self._scope("write", "BEGIN IMMEDIATE") as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees the same consistent snapshot."""
+        with self._scope("read", "BEGIN") as conn:
+            yield conn
+
+    @contextmanager
+    def _scope(self, kind: str, begin: str) -> Iterator[sqlite3.Connection]:
+        conn = self.connection()
+        outer = self._local.kind
+        if outer is not None:
+            if outer == "read" and kind == "write":
+                raise RuntimeError("cannot start a write transaction inside a read transaction")
+            yield conn
+            return
+        conn.execute(begin)
+        self._local.kind = kind
+        try:
+            yield conn
+        except BaseException:
+            self._local.kind = None
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self._local.kind = None
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """Run one statement (in the current transaction if any) and return all rows."""
+        return self.connection().execute(sql, params).fetchall()
+
+    # -- schema --------------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.query("PRAGMA user_version")[0][0])
+
+    def _migrate(self) -> None:
+        if self.schema_version >= len(MIGRATIONS):
+            self._warn_if_newer(self.schema_version)
+            return
+        with self.transaction() as conn:
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            for number in range(version + 1, len(MIGRATIONS) + 1):
+                for statement in split_statements(MIGRATIONS[number - 1]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+                logger.info("state database %s migrated to schema %d", self.path, number)
+
+    def _warn_if_newer(self, version: int) -> None:
+        if version > len(MIGRATIONS):
+            logger.warning(
+                "state database %s has schema %d, newer than this Switchboard's %d; continuing",
+                self.path, version, len(MIGRATIONS),
+            )
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a migration into statements (``executescript`` would COMMIT the open transaction)."""
+    statements, pending = [], ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n\t;"):
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip(" \n\t;"):
+        statements.append(pending.strip())
+    return statements
+
+
+def _retry_locked(action: Any, attempts: int = 50) -> Any:
+    # Switching to WAL needs a brief exclusive lock; when several processes open a brand-new
+    # file at once, a few may see "database is locked" despite the busy timeout.
+    for attempt in range(attempts):
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    return None  # pragma: no cover

@@ -1,0 +1,116 @@
+"""SQL for the budget ledger's tables; amounts are integer micro-dollars (see schema.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from sqlite3 import Connection, Row
+
+MICRO = 1_000_000
+
+
+def to_micro(usd: float) -> int:
+    return round(usd * MICRO)
+
+
+def to_usd(micro: int) -> float:
+    return micro / MICRO
+
+
+@dataclass(slots=True)
+class DayTotals:
+    """Spend and live reservations of one budget day, per provider, in micro-dollars."""
+
+    spent: dict[str, int]
+    reserved: dict[str, int]
+
+    @property
+    def spent_total(self) -> int:
+        return sum(self.spent.values())
+
+    @property
+    def reserved_total(self) -> int:
+        return sum(self.reserved.values())
+
+    def committed(self, provider: str) -> int:
+        return self.spent.get(provider, 0) + self.reserved.get(provider, 0)
+
+
+def day_totals(conn: Connection, day: str, *, exclude: frozenset[str] = frozenset()) -> DayTotals:
+    """Totals for ``day``; reservations whose id is in ``exclude`` (found stale) are left out."""
+    spent = dict(
+        conn.execute(
+            "SELECT provider, SUM(micro_usd) FROM budget_spend WHERE day = ? GROUP BY provider", (day,)
+        ).fetchall()
+    )
+    reserved: dict[str, int] = {}
+    for row in conn.execute(
+        "SELECT id, provider, micro_usd FROM budget_reservations WHERE status = 'live' AND day = ?", (day,)
+    ):
+        if row["id"] not in exclude:
+            reserved[row["provider"]] = reserved.get(row["provider"], 0) + row["micro_usd"]
+    return DayTotals(spent=spent, reserved=reserved)
+
+
+def live_reservations(conn: Connection) -> list[Row]:
+    return conn.execute(
+        "SELECT id, holder, heartbeat_at FROM budget_reservations WHERE status = 'live'"
+    ).fetchall()
+
+
+def set_status(conn: Connection, ids: list[str], status: str) -> None:
+    conn.executemany(
+        "UPDATE budget_reservations SET status = ? WHERE id = ? AND status = 'live'",
+        [(status, rid) for rid in ids],
+    )
+
+
+def insert_reservation(
+    conn: Connection, rid: str, day: str, provider: str, micro: int, task_id: str | None, holder: str, now: float
+) -> None:
+    conn.execute(
+        "INSERT INTO budget_reservations (id, day, provider, micro_usd, task_id, holder, status,"
+        " created_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, 'live', ?, ?)",
+        (rid, day, provider, micro, task_id, holder, now, now),
+    )
+
+
+def insert_spend(
+    conn: Connection, day: str, provider: str, micro: int, now: float, *, reservation_id: str | None, note: str
+) -> None:
+    conn.execute(
+        "INSERT INTO budget_spend (day, provider, micro_usd, at, reservation_id, note) VALUES (?, ?, ?, ?, ?, ?)",
+        (day, provider, micro, now, reservation_id, note),
+    )
+
+
+def spend_since(conn: Connection, first_day: str) -> list[Row]:
+    return conn.execute(
+        "SELECT day, provider, SUM(micro_usd) AS micro FROM budget_spend WHERE day >= ?"
+        " GROUP BY day, provider ORDER BY day, provider",
+        (first_day,),
+    ).fetchall()
+
+
+def fired_alerts(conn: Connection, day: str) -> list[Row]:
+    return conn.execute(
+        "SELECT threshold, level, micro_spent, micro_total, message FROM budget_alerts WHERE day = ?"
+        " ORDER BY threshold",
+        (day,),
+    ).fetchall()
+
+
+def claim_alert(
+    conn: Connection, day: str, threshold: int, level: str, spent: int, total: int, message: str, now: float,
+    holder: str,
+) -> bool:
+    """Insert-or-ignore on (day, threshold): True for exactly one caller across all processes."""
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO budget_alerts (day, threshold, level, micro_spent, micro_total, message,"
+        " fired_at, holder) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (day, threshold, level, spent, total, message, now, holder),
+    )
+    return cur.rowcount == 1
+
+
+def prune_finished(conn: Connection, before_day: str) -> None:
+    conn.execute("DELETE FROM budget_reservations WHERE status != 'live' AND day < ?", (before_day,))
