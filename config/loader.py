@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -158,23 +158,25 @@ def _source_for(loc: tuple[str, ...], provenance: Mapping[tuple[str, ...], str])
 def _allowed_keys(loc: tuple[str, ...]) -> list[str]:
     """The keys the schema allows in the table that holds ``loc``'s last key."""
     model: Any = ConfigSchema
+    skip_next = False
     for part in loc[:-1]:
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            field = model.model_fields.get(part)
-            if field is None:
-                return []
-            model = _inner_model(field.annotation)
-        else:  # a dict of models (providers.<name>) or a list index
+        if skip_next:  # a dict key (providers.<name>) or a list index
+            skip_next = False
             continue
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return sorted(model.model_fields)
-    return []
+        field = model.model_fields.get(part) if _is_model(model) else None
+        if field is None:
+            return []
+        skip_next = get_origin(field.annotation) in (dict, list)
+        model = _inner_model(field.annotation)
+    return sorted(model.model_fields) if _is_model(model) else []
+
+
+def _is_model(obj: Any) -> bool:
+    return isinstance(obj, type) and issubclass(obj, BaseModel)
 
 
 def _inner_model(annotation: Any) -> Any:
-    from typing import get_args
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if _is_model(annotation):
         return annotation
     for arg in get_args(annotation):
         found = _inner_model(arg)

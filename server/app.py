@@ -6,6 +6,7 @@ import logging
 import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import anyio
 from mcp.server import MCPServer
@@ -28,6 +29,13 @@ INSTRUCTIONS = (
 warnings.filterwarnings("ignore", category=MCPDeprecationWarning)
 
 
+@dataclass
+class ServerParts:
+    mcp: MCPServer
+    get_core: Callable[[], RouterCore]
+    live: LiveUpdates
+
+
 def create_server(
     settings: Settings,
     *,
@@ -35,6 +43,15 @@ def create_server(
     live_interval: float | None = 1.0,
 ) -> MCPServer:
     """An MCPServer whose lifespan builds one RouterCore per process (per app over HTTP)."""
+    return build_server(settings, core_factory=core_factory, live_interval=live_interval).mcp
+
+
+def build_server(
+    settings: Settings,
+    *,
+    core_factory: Callable[[], RouterCore] | None = None,
+    live_interval: float | None = 1.0,
+) -> ServerParts:
     holder: dict[str, RouterCore] = {}
     bus = InMemorySubscriptionBus()
 
@@ -69,7 +86,7 @@ def create_server(
     register_resources(mcp, get_core)
     live.install(mcp)
     logging.getLogger("mcp").setLevel(logging.WARNING)
-    return mcp
+    return ServerParts(mcp, get_core, live)
 
 
 def _version() -> str:

@@ -1,0 +1,61 @@
+"""The `switchboard` command for people: serve, recommend, classify, budget, usage, audit, ..."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from server.commands import routing, serve, state
+from server.commands._common import CommandError
+
+COMMAND_MODULES = [serve, routing, state]
+
+
+def _optional_modules() -> list:
+    found = []
+    for name in ("install", "execute", "feedback"):
+        try:
+            module = __import__(f"server.commands.{name}", fromlist=["register"])
+        except ImportError:
+            continue
+        found.append(module)
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="switchboard",
+        description="Route AI coding subtasks across Codex, Gemini and Claude within live limits and budget.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES + _optional_modules():
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as exc:
+        print(f"switchboard: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The `switchboard` CLI's subcommands: each module exposes register(subparsers)."""

@@ -1,0 +1,51 @@
+"""What every subcommand shares: loading settings, building the core, printing, exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from config import ConfigError, load_settings
+from router_core.core import RouterCore
+from router_core.errors import RouterError
+from router_core.settings import Settings
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed to stderr, exit code 2 (or as given)."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def core() -> RouterCore:
+    return RouterCore.build(settings())
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def router_errors(func):
+    """Turn core errors into CommandError so main() prints them cleanly."""
+
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except RouterError as exc:
+            raise CommandError(f"{type(exc).__name__}: {exc}") from exc
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper

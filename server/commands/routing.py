@@ -1,0 +1,91 @@
+"""`switchboard recommend` and `switchboard classify`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from router_core.core import validate_task
+from router_core.errors import InvalidRequest
+from router_core.records import audit_record
+from server.commands._common import CommandError, core, emit_json, router_errors
+from server.display import proceed_prompt, render_recommendation
+from tools.schemas import ClassificationOut, RecommendationRecordOut
+
+
+def register(sub) -> None:
+    p = sub.add_parser("recommend", help="recommend a provider for a task (design 4.2)")
+    p.add_argument("task", help="the task description")
+    p.add_argument("--repo", help="repository name, recorded in the audit log")
+    p.add_argument("--json", action="store_true", help="print the detailed record as JSON")
+    p.set_defaults(func=recommend)
+
+    c = sub.add_parser("classify", help="classify a task, or JSONL tasks from stdin")
+    c.add_argument("task", nargs="?", help="the task description")
+    c.add_argument("--jsonl", action="store_true", help='read {"id","text"} lines on stdin, write one JSON line each')
+    c.set_defaults(func=classify)
+
+
+@router_errors
+def recommend(args) -> int:
+    c = core()
+    decision = c.decide(args.task, repo=args.repo)
+    if args.json:
+        emit_json(RecommendationRecordOut.of(decision).model_dump(mode="json"))
+        return 0
+    print(render_recommendation(decision))
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        answer = input(proceed_prompt(decision)).strip().lower()
+        accepted = answer in ("y", "yes")
+        c.audit.append(
+            {**audit_record(decision, session_id=c.session_id, event="user_response"), "accepted": accepted}
+        )
+        print("Proceeding." if accepted else "Not proceeding.")
+    return 0
+
+
+@router_errors
+def classify(args) -> int:
+    c = core()
+    if args.jsonl:
+        return _classify_stream(c)
+    if not args.task:
+        raise CommandError('give a task ("switchboard classify \\"fix the login bug\\"") or --jsonl with stdin')
+    emit_json(ClassificationOut.of(c.classify(args.task)).model_dump(mode="json"))
+    return 0
+
+
+def _classify_stream(c) -> int:
+    failures = 0
+    out = sys.stdout
+    for lineno, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        item_id = None
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise InvalidRequest('each line must be a JSON object with a string "text" (and an "id")')
+            item_id = item.get("id")
+            text = validate_task(item["text"])
+            start = time.perf_counter()
+            result = c.classifier.classify(text)
+            elapsed_ms = (time.perf_counter() - start) * 1000
+        except (json.JSONDecodeError, InvalidRequest) as exc:
+            failures += 1
+            msg = f"line {lineno}: {exc}"
+            print(msg, file=sys.stderr)
+            out.write(json.dumps({"id": item_id, "error": msg}) + "\n")
+            continue
+        row = {
+            "id": item_id,
+            "primary_provider": result.primary_provider,
+            "task_type": result.task_type,
+            "scores": result.all_scores,
+            "fallback_chain": list(result.fallback_chain),
+            "elapsed_ms": round(elapsed_ms, 4),
+        }
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    out.flush()
+    return 1 if failures else 0

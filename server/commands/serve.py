@@ -1,0 +1,65 @@
+"""`switchboard serve [--http [--port N]]` and `switchboard dashboard`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import webbrowser
+
+from server.commands._common import CommandError, settings
+
+log = logging.getLogger(__name__)
+
+
+def register(sub) -> None:
+    s = sub.add_parser("serve", help="run the MCP server (stdio by default)")
+    s.add_argument("--http", action="store_true", help="serve Streamable HTTP on 127.0.0.1 instead of stdio")
+    s.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
+    s.set_defaults(func=serve)
+
+    d = sub.add_parser("dashboard", help="serve over HTTP and open the dashboard in a browser")
+    d.add_argument("--port", type=int, default=8765)
+    d.add_argument("--no-open", action="store_true", help="don't open a browser")
+    d.set_defaults(func=dashboard)
+
+
+def serve(args) -> int:
+    from server.app import build_server
+
+    parts = build_server(settings())
+    if not args.http:
+        parts.mcp.run("stdio")
+        return 0
+    _check_port(args.port)
+    run_http(parts, host=args.host, port=args.port)
+    return 0
+
+
+def dashboard(args) -> int:
+    from server.app import build_server
+
+    _check_port(args.port)
+    parts = build_server(settings())
+    url = f"http://127.0.0.1:{args.port}/dashboard"
+    print(f"Dashboard: {url}  (MCP endpoint: http://127.0.0.1:{args.port}/mcp)", file=sys.stderr)
+    if not args.no_open:
+        threading.Timer(1.0, lambda: webbrowser.open(url)).start()
+    run_http(parts, host="127.0.0.1", port=args.port)
+    return 0
+
+
+def _check_port(port: int) -> None:
+    if not 0 < port < 65536:
+        raise CommandError(f"--port must be between 1 and 65535, got {port}")
+
+
+def run_http(parts, *, host: str, port: int) -> None:
+    import uvicorn
+
+    from server.http_app import build_http_app
+
+    app = build_http_app(parts)
+    print(f"Switchboard MCP over Streamable HTTP at http://{host}:{port}/mcp", file=sys.stderr)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,127 @@
+"""`switchboard budget`, `switchboard usage` (show; set) and `switchboard audit` (tail)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from resources.views import budget_view, usage_summary
+from router_core.settings import PROVIDER_NAMES
+from server.commands._common import CommandError, core, emit_json, router_errors
+
+
+def register(sub) -> None:
+    b = sub.add_parser("budget", help="today's budget per provider, with alerts")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=budget)
+
+    u = sub.add_parser("usage", help="live usage per provider; `usage set` records observed usage")
+    u.add_argument("--json", action="store_true")
+    u.set_defaults(func=usage_show)
+    usub = u.add_subparsers(dest="usage_cmd")
+    s = usub.add_parser("set", help="enter usage observed elsewhere (design 7.2: manual entry)")
+    s.add_argument("provider", choices=PROVIDER_NAMES)
+    s.add_argument("--requests", type=int, default=0, help="requests used in the last minute")
+    s.add_argument("--tokens", type=int, default=0, help="tokens used in the last minute")
+    s.add_argument("--cost", type=float, default=0.0, help="USD to add to today's spend")
+    s.set_defaults(func=usage_set)
+
+    a = sub.add_parser("audit", help="tail the audit log (JSONL); `audit report` summarises it")
+    a.add_argument("-n", "--lines", type=int, default=20)
+    a.add_argument("--provider", choices=PROVIDER_NAMES)
+    a.add_argument("--status", help="execution status or event name to match")
+    a.add_argument("--since", help="ISO date or time; entries at or after it")
+    a.add_argument("--json", action="store_true", help="print raw JSONL")
+    a.set_defaults(func=audit_tail)
+    asub = a.add_subparsers(dest="audit_cmd")
+    r = asub.add_parser("report", help="provider distribution, cost per day, fallbacks, execution times")
+    r.add_argument("--since", help="YYYY-MM-DD")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=audit_report)
+
+
+@router_errors
+def budget(args) -> int:
+    view = budget_view(core().budget())
+    if args.json:
+        emit_json(view)
+        return 0
+    print(f"Daily budget {view['day']} ({view['timezone']}): ${view['spent']:.2f} / ${view['total']:.2f} "
+          f"({view['percent_used']}%), reserved ${view['reserved']:.2f}, remaining ${view['remaining']:.2f}")
+    print(f"{'provider':<8} {'allocation':>10} {'spent':>10} {'reserved':>10} {'remaining':>10}")
+    for p in view["providers"]:
+        print(f"{p['provider']:<8} {p['allocation']:>10.2f} {p['spent']:>10.4f} {p['reserved']:>10.4f} "
+              f"{p['remaining']:>10.4f}")
+    for a in view["alerts"]:
+        print(a["message"])
+    print(f"Next reset: {view['next_reset_at']}")
+    return 0
+
+
+@router_errors
+def usage_show(args) -> int:
+    view = usage_summary(core())
+    if args.json:
+        emit_json(view)
+        return 0
+    print(f"{'provider':<8} {'requests/min':>16} {'tokens/min':>22} {'spent':>9}  state")
+    for name, p in view["providers"].items():
+        state = "available" if p["available"] else "BLOCKED: " + "; ".join(
+            f"{b['reason']} until {b['lifts_at'] or '?'}" for b in p["blocks"])
+        req = f"{p['requests_used']}/{p['requests_limit']} ({p['requests_percent']}%)"
+        tok = f"{p['tokens_used']}/{p['tokens_limit']} ({p['tokens_percent']}%)"
+        print(f"{name:<8} {req:>16} {tok:>22} {p['cost_today']:>9.4f}  {state}  [{p['source']}]")
+    return 0
+
+
+@router_errors
+def usage_set(args) -> int:
+    if args.requests < 0 or args.tokens < 0 or args.cost < 0:
+        raise CommandError("--requests, --tokens and --cost must be zero or more")
+    c = core()
+    c.record_usage(args.provider, requests=args.requests, tokens=args.tokens, cost_usd=args.cost, manual=True)
+    emit_json(usage_summary(c)["providers"][args.provider])
+    return 0
+
+
+@router_errors
+def audit_tail(args) -> int:
+    if args.lines < 1:
+        raise CommandError("--lines must be 1 or more")
+    rows = core().audit.tail(args.lines, provider=args.provider, status=args.status, since=args.since)
+    for row in rows:
+        if args.json:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            print(_one_line(row))
+    return 0
+
+
+def _one_line(row: dict) -> str:
+    rec = row.get("recommendation") or {}
+    metrics = row.get("execution_metrics") or {}
+    parts = [row.get("timestamp", "?"), row.get("event", "recommendation")]
+    if rec:
+        parts.append(f"{rec.get('provider')} ({rec.get('provider_reason')}) est {rec.get('cost_estimate')}")
+    if metrics:
+        parts.append(f"{metrics.get('status')} {metrics.get('cost_actual', '')}")
+    task = row.get("task_description")
+    if task:
+        parts.append(repr(task[:60]))
+    return "  ".join(str(p) for p in parts)
+
+
+@router_errors
+def audit_report(args) -> int:
+    try:
+        from router_core.audit_report import build_report, format_report_table
+    except ImportError as exc:  # pragma: no cover - shipped together
+        raise CommandError(f"audit report is unavailable: {exc}") from exc
+    c = core()
+    records = [r for day in c.audit.days() if not args.since or day >= args.since for r in c.audit.read_day(day)]
+    report = build_report(records, since=args.since)
+    if args.json:
+        emit_json(report.to_dict())
+    else:
+        print(format_report_table(report))
+    return 0

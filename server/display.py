@@ -1,0 +1,64 @@
+"""The design's minimal user display (section 4.2) for people at a terminal."""
+
+from __future__ import annotations
+
+from router_core.decision import RoutingDecision
+from router_core.records import iso, money, pct
+
+RULE = "━" * 52
+
+
+def _name(provider: str) -> str:
+    return {"codex": "CodeX", "gemini": "Gemini", "claude": "Claude"}.get(provider, provider)
+
+
+def render_recommendation(d: RoutingDecision) -> str:
+    c = d.classification
+    rec = d.recommendation
+    usage = d.usage[rec.provider]
+    avail = d.availability[rec.provider]
+    b = d.budget
+    fallbacks = ", ".join(f"{_name(p)} ({c.all_scores[p]}%)" for p in c.fallback_chain)
+    capacity = max(usage.requests_percent, usage.tokens_percent)
+    lines = [
+        RULE,
+        "  Multi-Provider Recommendation",
+        RULE,
+        "",
+        "Task Classification:",
+        f"  Primary: {_name(c.primary_provider)} ({c.primary_score}%)  [{c.task_type}]",
+        f"  Fallbacks: {fallbacks}",
+        "",
+        f"Recommended Provider: {rec.provider.upper()}",
+    ]
+    if avail.available:
+        lines.append(f"✅ Available ({pct(round(capacity, 1))} capacity used)")
+    else:
+        blocks = "; ".join(bl.reason for bl in avail.blocks)
+        lines.append(f"⛔ Blocked: {blocks}")
+    lines.append(f"Reason: {rec.reason}")
+    if rec.all_blocked and rec.wait_seconds is not None:
+        lines.append(f"Recommended wait: {rec.wait_seconds:.0f}s (capacity returns at {iso(rec.resets_at)})")
+    percent = 100 * b.spent / b.total if b.total else 0.0
+    lines += [
+        "",
+        f"Cost Estimate: {money(rec.cost.usd)} ({rec.cost.model})",
+        f"Daily Budget: {money(b.spent)} / {money(b.total)} ({percent:.1f}%)",
+    ]
+    for alert in [a.message for a in d.new_alerts] + list(rec.budget_alerts):
+        lines.append(f"⚠️  {alert}")
+    lines += ["", "Alternatives:"]
+    for alt in rec.alternatives:
+        u = d.usage[alt.provider]
+        cap = max(u.requests_percent, u.tokens_percent)
+        state = "" if alt.available else " - blocked"
+        lines.append(f"  {_name(alt.provider)}: {money(alt.cost.usd)} ({pct(round(cap, 1))} capacity{state})")
+    if d.agent is not None:
+        lines += ["", f"Agent Selected: {d.agent.agent.id} (specialization: {d.agent.agent.specialization})"]
+    lines += ["", RULE]
+    return "\n".join(lines)
+
+
+def proceed_prompt(d: RoutingDecision) -> str:
+    agent = f" via {d.agent.agent.id} agent" if d.agent else ""
+    return f"Proceed with {_name(d.provider)}{agent}? (y/n): "

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, load_settings
+from config.loader import DEFAULT_SOURCE
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_hold_the_design_profiles(settings):
+    codex, gemini, claude = (settings.provider(n) for n in ("codex", "gemini", "claude"))
+    assert (codex.requests_per_minute, codex.tokens_per_minute) == (3000, 500_000)
+    assert (gemini.requests_per_minute, gemini.tokens_per_minute) == (100, 100_000)
+    assert (claude.requests_per_minute, claude.tokens_per_minute) == (1000, 300_000)
+    assert (codex.block.requests_percent, codex.block.tokens_percent) == (85, 90)
+    assert (gemini.block.requests_percent, gemini.block.tokens_percent) == (80, 85)
+    assert (claude.block.requests_percent, claude.block.tokens_percent) == (80, 80)
+    assert codex.strong_keywords == ("implement", "generate", "refactor", "fix", "debug", "optimize")
+    assert claude.weak_keywords == ("quick", "simple", "check", "status")
+    assert settings.budget.daily_total == 100.0
+    assert dict(settings.budget.allocations) == {"codex": 30.0, "gemini": 40.0, "claude": 30.0}
+    assert settings.budget.alert_thresholds == (50, 75, 90)
+    assert settings.budget.timezone == "UTC"
+    assert settings.classifier == "trained"
+    for p in settings.providers:
+        assert p.model().input_per_mtok > 0 and p.model().output_per_mtok > 0
+    assert settings.sources == (DEFAULT_SOURCE,)
+
+
+def test_project_file_wins_over_user_file(tmp_path, env):
+    write(Path(env["HOME"]) / ".config/switchboard/config.toml", "[budget]\ndaily_total = 50\n[budget.allocation]\ncodex = 10\n")
+    project = tmp_path / "repo"
+    write(project / ".switchboard.toml", "[budget]\ndaily_total = 80\n")
+    (project / "sub").mkdir()
+    s = load_settings(environ=env, cwd=project / "sub")  # found by walking up from a sub-folder
+    assert s.budget.daily_total == 80
+    # Tables merge key by key: the user's codex allocation survives the project file.
+    assert s.budget.allocation("codex") == 10
+    assert s.budget.allocation("gemini") == 40
+    assert len(s.sources) == 3
+
+
+def test_explicit_file_and_state_dir_from_env(tmp_path, env):
+    explicit = write(tmp_path / "x.toml", 'classifier = "keywords"\nstate_dir = "/tmp/ignored"\n')
+    s = load_settings(environ={**env, "SWITCHBOARD_CONFIG": str(explicit)}, cwd=tmp_path)
+    assert s.classifier == "keywords"
+    assert s.state_dir == Path(env["SWITCHBOARD_HOME"])  # the env var beats the file's state_dir
+
+
+def test_missing_explicit_file_is_an_error(tmp_path, env):
+    with pytest.raises(ConfigError, match="SWITCHBOARD_CONFIG names .*does not exist"):
+        load_settings(environ={**env, "SWITCHBOARD_CONFIG": str(tmp_path / "nope.toml")}, cwd=tmp_path)
+
+
+def test_unknown_key_names_file_key_and_allowed_keys(tmp_path, env):
+    bad = write(tmp_path / ".switchboard.toml", "[providers.codex]\nrpm = 10\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, cwd=tmp_path)
+    text = str(err.value)
+    assert str(bad) in text
+    assert "unknown key 'providers.codex.rpm'" in text
+    assert "requests_per_minute" in text  # what is allowed there
+    assert err.value.file == str(bad) and err.value.key == "providers.codex.rpm"
+
+
+def test_bad_value_names_the_key_and_the_limit(tmp_path, env):
+    bad = write(tmp_path / ".switchboard.toml", "[providers.gemini]\nblock_tokens_percent = 150\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, cwd=tmp_path)
+    assert str(bad) in str(err.value)
+    assert "providers.gemini.block_tokens_percent" in str(err.value)
+    assert "less than or equal to 100" in str(err.value)
+
+
+def test_invalid_toml_and_cross_field_rules(tmp_path, env):
+    write(tmp_path / ".switchboard.toml", "[budget\n")
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        load_settings(environ=env, cwd=tmp_path)
+    write(tmp_path / ".switchboard.toml", "[budget.allocation]\ncodex = 90\n")
+    with pytest.raises(ConfigError, match="allocations add up to 160.00, more than daily_total 100.00"):
+        load_settings(environ=env, cwd=tmp_path)
+    write(tmp_path / ".switchboard.toml", '[budget]\ntimezone = "Mars/Olympus"\n')
+    with pytest.raises(ConfigError, match="unknown time zone 'Mars/Olympus'"):
+        load_settings(environ=env, cwd=tmp_path)
+    write(tmp_path / ".switchboard.toml", '[providers.claude]\ndefault_model = "claude-9"\n')
+    with pytest.raises(ConfigError, match="default_model 'claude-9' is not among models"):
+        load_settings(environ=env, cwd=tmp_path)
+    write(tmp_path / ".switchboard.toml", 'classifier = "magic"\n')
+    with pytest.raises(ConfigError, match="'classifier' = 'magic'"):
+        load_settings(environ=env, cwd=tmp_path)

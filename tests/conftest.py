@@ -1,0 +1,44 @@
+"""Shared fixtures: isolated settings and state dirs, a fake clock, and a core built on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config import load_settings
+from router_core.clock import FakeClock
+from router_core.settings import Settings
+
+# 2026-03-02T10:00:00Z: mid-morning UTC, far from the budget's midnight reset.
+T0 = 1_772_445_600.0
+
+
+def isolated_env(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return {"HOME": str(home), "SWITCHBOARD_HOME": str(tmp_path / "state")}
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return isolated_env(tmp_path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, env: dict[str, str]) -> Settings:
+    return load_settings(environ=env, cwd=tmp_path)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def keyword_core(settings: Settings, clock: FakeClock):
+    """A core using the design's keyword classifier, so routing tests are about routing."""
+    from router_core.classifier.keywords import KeywordClassifier
+    from router_core.core import RouterCore
+
+    return RouterCore.build(settings, clock=clock, classifier=KeywordClassifier(settings.providers))
