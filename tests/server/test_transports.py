@@ -1,0 +1,91 @@
+"""The real server process: stdio (what hosts start) and Streamable HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+from mcp import Client, StdioServerParameters
+
+pytestmark = pytest.mark.slow
+SWITCHBOARD = str(Path(sys.executable).with_name("switchboard"))
+
+
+def server_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update(HOME=str(tmp_path / "home"), SWITCHBOARD_HOME=str(tmp_path / "state"))
+    (tmp_path / "home").mkdir(exist_ok=True)
+    return env
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_stdio_server_recommends(tmp_path, mode):
+    params = StdioServerParameters(command=SWITCHBOARD, args=["serve"], env=server_env(tmp_path), cwd=str(tmp_path))
+    with anyio.fail_after(60):
+        async with Client(params, mode=mode) as c:
+            names = {t.name for t in (await c.list_tools()).tools}
+            assert {"classify_task", "recommend_provider", "dispatch_agent", "run_batch", "get_budget"} <= names
+            r = await c.call_tool("recommend_provider", {"task": "Explain OAuth2 flow"})
+            assert not r.is_error, r.content
+            assert r.structured_content["recommendation"]["provider"] == "gemini"
+            usage = json.loads((await c.read_resource("usage://summary")).contents[0].text)
+            assert set(usage["providers"]) == {"codex", "gemini", "claude"}
+    # The decision reached the shared audit log in the state dir.
+    lines = [json.loads(x) for f in (tmp_path / "state/audit").glob("*.jsonl") for x in f.read_text().splitlines()]
+    assert any(line.get("task_description") == "Explain OAuth2 flow" for line in lines)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen(
+        [SWITCHBOARD, "serve", "--http", "--port", str(port)],
+        env=server_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited: {proc.stderr.read().decode()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_http_server_serves_both_eras(http_server, mode):
+    with anyio.fail_after(30):
+        async with Client(f"{http_server}/mcp", mode=mode) as c:
+            assert c.protocol_version == ("2026-07-28" if mode == "auto" else "2025-11-25")
+            r = await c.call_tool("classify_task", {"task": "Design distributed system architecture"})
+            assert not r.is_error
+            assert r.structured_content["primary_provider"] == "claude"
+            budget = json.loads((await c.read_resource("budget://today")).contents[0].text)
+            assert budget["total"] == 100.0
+
+
+def test_http_rejects_foreign_host_header(http_server):
+    # DNS-rebinding protection: a page on another origin can't drive the local server.
+    r = httpx.post(f"{http_server}/mcp", headers={"Host": "evil.example"}, json={})
+    assert r.status_code == 421

@@ -1,0 +1,186 @@
+"""The MCP surface through the SDK's in-process client, in both protocol eras."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import pytest
+from mcp import Client
+from mcp.server.subscriptions import ResourceUpdated
+from mcp.types import ResourceUpdatedNotification
+
+from server.app import create_server
+
+TOOLS = {"classify_task", "recommend_provider", "dispatch_agent", "run_batch", "get_budget", "record_usage"}
+
+
+@pytest.fixture
+def server(settings, keyword_core):
+    return create_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+
+
+@pytest.fixture(params=["auto", "legacy"])
+def mode(request) -> str:
+    return request.param
+
+
+def connect(server, mode: str) -> Client:
+    # raise_exceptions must stay off in legacy mode (the SDK re-raises inside the server task there).
+    return Client(server, mode=mode, raise_exceptions=mode != "legacy")
+
+
+async def test_both_eras_negotiate(server):
+    async with Client(server) as modern, Client(server, mode="legacy") as legacy:
+        assert modern.protocol_version == "2026-07-28"
+        assert legacy.protocol_version.startswith("2025-")
+
+
+async def test_tools_listed_with_annotations(server, mode):
+    async with connect(server, mode) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        assert set(tools) == TOOLS
+        for name in ("classify_task", "recommend_provider", "get_budget"):
+            assert tools[name].annotations.read_only_hint is True
+        for name in ("dispatch_agent", "run_batch"):
+            assert tools[name].annotations.read_only_hint is False
+            assert tools[name].annotations.open_world_hint is True
+        assert "task" in tools["classify_task"].input_schema["properties"]
+
+
+async def test_classify_task_returns_the_design_classification(server, mode):
+    async with connect(server, mode) as client:
+        r = await client.call_tool("classify_task", {"task": "Implement user authentication with JWT"})
+        assert not r.is_error
+        c = r.structured_content
+        assert c["primary_provider"] == "codex"
+        assert c["task_type"] == "code_generation"
+        assert set(c["all_scores"]) == {"codex", "gemini", "claude"}
+        assert c["fallback_chain"] and c["primary_provider"] not in c["fallback_chain"]
+        assert any("implement" in reason for reason in c["reasons"])
+
+
+async def test_recommend_provider_record_and_audit_line(server, mode, keyword_core):
+    async with connect(server, mode) as client:
+        r = await client.call_tool("recommend_provider", {"task": "Design distributed system architecture", "repo": "hub"})
+        assert not r.is_error
+        rec = r.structured_content
+        assert set(rec) >= {"task_classification", "provider_availability", "recommendation", "agent_assigned",
+                            "alternatives"}
+        assert rec["recommendation"]["provider"] == "claude"
+        assert rec["recommendation"]["reason"] == "primary available"
+        assert rec["recommendation"]["cost_estimate"].startswith("$")
+        assert rec["agent_assigned"]["agent_id"] == "system-architect"
+        assert {a["provider"] for a in rec["alternatives"]} == {"codex", "gemini"}
+        assert rec["provider_availability"]["claude"]["available"] is True
+        line = keyword_core.audit.tail(1)[0]
+        assert line["task_id"] == rec["task_id"]
+        assert line["recommendation"]["provider_reason"] == "primary available"
+        assert line["repo"] == "hub"
+
+
+async def test_bad_arguments_are_tool_errors_that_say_what_is_wrong(server, mode):
+    async with connect(server, mode) as client:
+        r = await client.call_tool("recommend_provider", {"task": "   "})
+        assert r.is_error
+        assert "task is empty" in r.content[0].text
+        r = await client.call_tool("dispatch_agent", {"task": "fix it", "provider": "mistral"})
+        assert r.is_error
+        assert "provider" in r.content[0].text
+        r = await client.call_tool("run_batch", {"tasks": []})
+        assert r.is_error
+
+
+async def test_dispatch_agent_leases_and_the_pool_shows_it(server, mode):
+    async with connect(server, mode) as client:
+        r = await client.call_tool("dispatch_agent", {"task": "Review pull request 42 for race conditions"})
+        assert not r.is_error
+        agent = r.structured_content["agent_assigned"]
+        assert agent["lease_id"]
+        pool = json.loads((await client.read_resource("agents://pool")).contents[0].text)
+        assert pool["count"] >= 54
+        assert pool["in_use"].get(agent["agent_id"]) == 1
+
+
+async def test_run_batch_plans_groups_and_costs(server, mode):
+    async with connect(server, mode) as client:
+        tasks = [
+            {"task": "Implement the CSV export endpoint", "id": "a"},
+            {"task": "Explain OAuth2 flow", "id": "b"},
+            {"task": "Design distributed system architecture for ingest", "id": "c"},
+            {"task": "Fix the bug in data loader", "id": "d"},
+        ]
+        r = await client.call_tool("run_batch", {"tasks": tasks, "parallel": 2})
+        assert not r.is_error
+        plan = r.structured_content
+        assert plan["dry_run"] is True
+        assert [i["task_id"] for i in plan["items"]] == ["a", "b", "c", "d"]
+        assert plan["providers"]["codex"]["tasks"] == [0, 3]
+        assert set(plan["providers"]) == {"codex", "gemini", "claude"}
+        assert plan["total_cost_usd"] == pytest.approx(sum(i["cost_usd"] for i in plan["items"]))
+        assert plan["estimated_seconds"] < plan["sequential_seconds"]
+
+
+async def test_get_budget_and_record_usage(server, mode):
+    async with connect(server, mode) as client:
+        r = await client.call_tool("record_usage", {"provider": "gemini", "requests": 90, "tokens": 1000, "cost_usd": 2.5})
+        assert not r.is_error
+        budget = (await client.call_tool("get_budget", {})).structured_content
+        assert budget["providers"]["gemini"]["spent"] == 2.5
+        assert budget["total"] == 100.0
+        usage = json.loads((await client.read_resource("usage://gemini")).contents[0].text)
+        assert usage["requests_used"] == 90
+        assert usage["available"] is False
+        assert usage["blocks"][0]["reason"] == "requests_percent >= 80%"
+        rec = (await client.call_tool("recommend_provider", {"task": "Explain OAuth2 flow"})).structured_content
+        assert rec["recommendation"]["provider"] != "gemini"
+        assert rec["recommendation"]["reason"].startswith("primary blocked")
+
+
+async def test_resources_list_and_read(server, mode):
+    async with connect(server, mode) as client:
+        uris = {r.uri for r in (await client.list_resources()).resources}
+        assert {"usage://summary", "budget://today", "audit://recent", "agents://pool", "config://effective"} <= uris
+        templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
+        assert {"usage://{provider}", "audit://{day}"} <= templates
+        summary = json.loads((await client.read_resource("usage://summary")).contents[0].text)
+        assert set(summary["providers"]) == {"codex", "gemini", "claude"}
+        cfg = json.loads((await client.read_resource("config://effective")).contents[0].text)
+        assert cfg["environment"]["OPENAI_API_KEY"] in ("set (masked)", "not set")
+        budget = json.loads((await client.read_resource("budget://today")).contents[0].text)
+        assert budget["total"] == 100.0
+
+
+async def test_unknown_resource_is_an_error(server):
+    from mcp import MCPError
+
+    async with Client(server) as c:
+        with pytest.raises(MCPError, match="unknown provider"):
+            await c.read_resource("usage://mistral")
+        with pytest.raises(MCPError, match="YYYY-MM-DD"):
+            await c.read_resource("audit://yesterday")
+
+
+async def test_usage_updates_reach_modern_subscribers(server):
+    async with Client(server) as c:
+        async with c.listen(resource_subscriptions=["usage://codex"]) as sub:
+            await c.call_tool("record_usage", {"provider": "codex", "requests": 5, "tokens": 10})
+            with anyio.fail_after(5):
+                assert await sub.__anext__() == ResourceUpdated(uri="usage://codex")
+
+
+async def test_usage_updates_reach_legacy_subscribers(server):
+    got: list[str] = []
+    seen = anyio.Event()
+
+    async def handler(msg):
+        if isinstance(msg, ResourceUpdatedNotification):
+            got.append(msg.params.uri)
+            seen.set()
+
+    async with Client(server, mode="legacy", message_handler=handler) as c:
+        await c.subscribe_resource("budget://today")
+        await c.call_tool("record_usage", {"provider": "claude", "cost_usd": 1.0})
+        with anyio.fail_after(5):
+            await seen.wait()
+    assert "budget://today" in got
