@@ -1,0 +1,244 @@
+"""Claude Code subagent files (`.claude/agents/*.md`) as pool agents.
+
+A file is YAML front matter between `---` lines (name, description, tools, model) and then the
+prompt. Only the simple subset those files use is parsed here (no YAML dependency): `key: value`,
+quoted strings, `[a, b]` / `a, b` / `- item` lists, `|` and `>` blocks. Task types come from a
+keyword table over the name, description and prompt; a host agent suits every provider, the ones
+its task types prefer first. Bad files are reported as problems, never raised.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from router_core.classifier import TASK_TYPE_PROVIDER
+from router_core.models import AgentSpec
+
+log = logging.getLogger(__name__)
+
+CATEGORY = "host"
+MAX_CONCURRENCY = 2
+MAX_TASK_TYPES = 3
+FALLBACK_TASK_TYPE = "multi_step"  # an agent whose text names no task type: a general helper
+PROVIDERS = tuple(dict.fromkeys(TASK_TYPE_PROVIDER.values()))  # codex, gemini, claude
+
+# Regex stems per task type, matched at word starts: "test" hits "tests" and "tester".
+TASK_TYPE_WORDS: dict[str, tuple[str, ...]] = {
+    "code_generation": (
+        "implement",
+        "generat",
+        "scaffold",
+        "boilerplate",
+        "coder",
+        "coding",
+        "build",
+        "feature",
+    ),
+    "code_review": ("review", "audit", "lint", "security", "vulnerab", "quality"),
+    "refactoring": ("refactor", "cleanup", "clean up", "restructur", "simplif", "moderniz", "dead code"),
+    "debugging": (
+        "debug",
+        "bug",
+        "fix",
+        "error",
+        "crash",
+        "failing",
+        "stack trace",
+        "troubleshoot",
+        "incident",
+    ),
+    "testing": ("test", "coverage", "pytest", "jest", r"qa\b", r"tdd\b"),
+    "performance_optimization": (
+        "performance",
+        "optimi",
+        "latency",
+        "profil",
+        "speed",
+        "benchmark",
+        "memory",
+    ),
+    "analysis": ("analy", "inspect", "metric", r"data\b", r"logs\b", "insight"),
+    "research": ("research", "investigat", "compar", "evaluat", "survey", "explor"),
+    "documentation": ("document", "docs", "readme", "docstring", "changelog", "technical writ"),
+    "explanation": ("explain", "teach", "tutor", "onboard", "walkthrough", "clarif"),
+    "architecture": ("architect", "system design", "microservice", "scalab", "infrastructure", "distributed"),
+    "design": ("design", "schema", r"ui\b", r"ux\b", "interface", "user experience"),
+    "planning": ("plan", "roadmap", "strateg", "estimat", "breakdown", "prioriti", "milestone"),
+    "multi_step": ("orchestrat", "coordinat", "workflow", "migrat", "end-to-end", "multi-step", "pipeline"),
+}
+_PATTERNS = {t: re.compile(r"\b(?:" + "|".join(ws) + ")", re.IGNORECASE) for t, ws in TASK_TYPE_WORDS.items()}
+# The description is what Claude Code itself routes by, so it outweighs the prompt.
+WEIGHTS = (("name", 4), ("description", 3), ("prompt", 1))
+MAX_PROMPT_HITS = 2  # per task type, so a long prompt cannot outvote the description
+
+_KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:\s+(.*)|\s*)$")
+
+
+class FrontMatterError(ValueError):
+    pass
+
+
+def default_agent_dirs(project_dir: Path, home: Path) -> list[Path]:
+    """The project's agents first, then the user's; the first definition of a name wins."""
+    dirs = [project_dir / ".claude" / "agents", home / ".claude" / "agents"]
+    return list(dict.fromkeys(dirs))
+
+
+def load_host_agents(dirs: Sequence[Path]) -> tuple[list[AgentSpec], list[str]]:
+    """Every agent file under ``dirs`` as an AgentSpec, and one problem line per file that was skipped."""
+    agents: list[AgentSpec] = []
+    problems: list[str] = []
+    seen: dict[str, Path] = {}
+    for directory in dirs:
+        if not directory.exists():
+            continue
+        if not directory.is_dir():
+            problems.append(f"{directory}: not a directory; no agents read from it")
+            continue
+        for path in sorted(p for p in directory.rglob("*.md") if not p.is_dir()):
+            try:
+                agent = parse_agent_file(path)
+            except (OSError, UnicodeDecodeError, FrontMatterError) as exc:
+                problems.append(f"{path}: {_reason(exc)}; skipped")
+                continue
+            if agent.id in seen:
+                problems.append(
+                    f"{path}: duplicate agent name {agent.id!r} (already defined in {seen[agent.id]}); skipped"
+                )
+                continue
+            seen[agent.id] = path
+            agents.append(agent)
+    for problem in problems:
+        log.warning("host agent %s", problem)
+    return agents, problems
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc, OSError):
+        return f"cannot be read ({exc.strerror or exc})"
+    return str(exc)
+
+
+def parse_agent_file(path: Path) -> AgentSpec:
+    meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+    name = _text(meta.get("name"))
+    if not name:
+        raise FrontMatterError("no `name` in the front matter")
+    if any(c.isspace() for c in name):
+        raise FrontMatterError(f"`name` {name!r} contains spaces")
+    description = " ".join(_text(meta.get("description")).split())
+    if not description:
+        raise FrontMatterError("no `description` in the front matter")
+    model = _text(meta.get("model")) or None
+    task_types = infer_task_types(name, description, body)
+    return AgentSpec(
+        id=name,
+        category=CATEGORY,
+        specialization=description,
+        task_types=task_types,
+        providers=providers_for(task_types),
+        system_prompt=body,
+        max_concurrency=MAX_CONCURRENCY,
+        source=str(path),
+        model=None if model == "inherit" else model,
+    )
+
+
+def infer_task_types(name: str, description: str, prompt: str) -> tuple[str, ...]:
+    """Up to three task types, best first, scored by keyword hits weighted by where they occur."""
+    texts = {"name": name.replace("-", " ").replace("_", " "), "description": description, "prompt": prompt}
+    scores: dict[str, int] = {}
+    for task_type, pattern in _PATTERNS.items():
+        total = 0
+        for field, weight in WEIGHTS:
+            hits = len(pattern.findall(texts[field]))
+            total += weight * (min(hits, MAX_PROMPT_HITS) if field == "prompt" else min(hits, 1))
+        if total:
+            scores[task_type] = total
+    if not scores:
+        return (FALLBACK_TASK_TYPE,)
+    best = max(scores.values())
+    ranked = sorted(scores, key=lambda t: -scores[t])  # stable: ties keep the table's order
+    return tuple(t for t in ranked if scores[t] * 2 >= best)[:MAX_TASK_TYPES]
+
+
+def providers_for(task_types: Sequence[str]) -> tuple[str, ...]:
+    """Every provider, the ones the task types belong to first."""
+    preferred = [TASK_TYPE_PROVIDER[t] for t in task_types if t in TASK_TYPE_PROVIDER]
+    return tuple(dict.fromkeys([*preferred, *PROVIDERS]))
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(value)
+    return str(value).strip()
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str | list[str]], str]:
+    """The front matter as a dict of strings / lists of strings, and the body after it."""
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise FrontMatterError("no front matter (the file must start with a `---` line)")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise FrontMatterError("the front matter has no closing `---` line") from None
+    return parse_front_matter(lines[1:end]), "\n".join(lines[end + 1 :]).strip()
+
+
+def parse_front_matter(lines: Sequence[str]) -> dict[str, str | list[str]]:
+    meta: dict[str, str | list[str]] = {}
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _KEY_LINE.match(line)
+        if not match:
+            raise FrontMatterError(
+                f"line {i + 1} is not `key: value` in the front matter: {line.strip()[:60]!r}"
+            )
+        key, raw = match.group(1), (match.group(2) or "").strip()
+        # Indented lines that follow belong to this key: list items, a block or a wrapped scalar.
+        block: list[str] = []
+        while i < len(lines) and (not lines[i].strip() or lines[i][:1] in " \t" or lines[i].startswith("- ")):
+            block.append(lines[i])
+            i += 1
+        meta[key] = _value(key, raw, block)
+    return meta
+
+
+def _value(key: str, raw: str, block: list[str]) -> str | list[str]:
+    items = [b.strip() for b in block if b.strip()]
+    if raw in ("|", ">", "|-", ">-", "|+", ">+"):
+        joiner = "\n" if raw.startswith("|") else " "
+        return joiner.join(items)
+    if not raw and items and all(it.startswith("- ") or it == "-" for it in items):
+        return [_scalar(key, it[1:].strip()) for it in items]
+    if raw.startswith("[") and raw.endswith("]"):
+        return [_scalar(key, p.strip()) for p in raw[1:-1].split(",") if p.strip()]
+    if items:
+        raw = " ".join([raw, *items]).strip()
+    return _scalar(key, raw)
+
+
+def _scalar(key: str, raw: str) -> str:
+    if raw.startswith('"'):
+        try:
+            return str(json.loads(raw))
+        except json.JSONDecodeError:
+            raise FrontMatterError(f"`{key}` has a malformed double-quoted string") from None
+    if raw.startswith("'"):
+        if len(raw) < 2 or not raw.endswith("'"):
+            raise FrontMatterError(f"`{key}` has an unclosed single-quoted string")
+        return raw[1:-1].replace("''", "'")
+    return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
