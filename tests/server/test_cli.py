@@ -1,0 +1,85 @@
+"""The `switchboard` CLI, run in-process with an isolated state dir."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from server.cli import main
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path, env):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("SWITCHBOARD_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".switchboard.toml").write_text('classifier = "keywords"\n')
+    return tmp_path
+
+
+def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_recommend_minimal_display(cli_env, capsys):
+    code, out, _ = run(capsys, "recommend", "Design distributed system architecture", "--repo", "hub")
+    assert code == 0
+    assert "Multi-Provider Recommendation" in out
+    assert "Recommended Provider: CLAUDE" in out
+    assert "Agent Selected: system-architect" in out
+    assert "Proceed?" not in out  # not interactive under pytest
+
+
+def test_recommend_json_is_the_detailed_record(cli_env, capsys):
+    code, out, _ = run(capsys, "recommend", "Fix the bug in data loader", "--json")
+    assert code == 0
+    record = json.loads(out)
+    assert record["recommendation"]["provider"] == "codex"
+    assert record["task_classification"]["task_type"] == "debugging"
+
+
+def test_classify_jsonl_stream(cli_env, capsys, monkeypatch):
+    stdin = '{"id": "a", "text": "Explain OAuth2 flow"}\nnot json\n{"id": "b", "text": "Implement authentication"}\n'
+    code, out, err = run(capsys, "classify", "--jsonl", stdin=stdin, monkeypatch=monkeypatch)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 1  # one bad line
+    assert rows[0]["id"] == "a" and rows[0]["primary_provider"] == "gemini"
+    assert set(rows[0]) == {"id", "primary_provider", "task_type", "scores", "fallback_chain", "elapsed_ms"}
+    assert rows[0]["elapsed_ms"] >= 0
+    assert "error" in rows[1] and "line 2" in err
+    assert rows[2]["id"] == "b" and rows[2]["primary_provider"] == "codex"
+
+
+def test_usage_set_blocks_and_budget_shows_spend(cli_env, capsys):
+    code, out, _ = run(capsys, "usage", "set", "codex", "--tokens", "460000", "--cost", "3.5")
+    assert code == 0
+    view = json.loads(out)
+    assert view["available"] is False and view["blocks"][0]["reason"] == "tokens_percent >= 90%"
+    code, out, _ = run(capsys, "budget", "--json")
+    assert json.loads(out)["spent"] == 3.5
+    code, out, _ = run(capsys, "usage")
+    assert "BLOCKED: tokens_percent >= 90%" in out
+
+
+def test_audit_tail_filters(cli_env, capsys):
+    run(capsys, "recommend", "Explain OAuth2 flow")
+    run(capsys, "recommend", "Implement authentication")
+    code, out, _ = run(capsys, "audit", "--provider", "gemini", "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(rows) == 1
+    assert rows[0]["recommendation"]["provider"] == "gemini"
+
+
+def test_errors_are_clear_and_exit_2(cli_env, capsys):
+    code, _, err = run(capsys, "recommend", "   ")
+    assert code == 2 and "task is empty" in err
+    (cli_env / ".switchboard.toml").write_text("[budget]\ndaily_total = -1\n")
+    code, _, err = run(capsys, "budget")
+    assert code == 2 and "budget.daily_total" in err and ".switchboard.toml" in err
