@@ -34,7 +34,7 @@ from router_core.models import (
     ProviderUsage,
 )
 from router_core.recommender import recommend
-from router_core.records import audit_record
+from router_core.records import audit_record, batch_item_record
 from router_core.settings import PROVIDER_NAMES, Settings
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
@@ -253,17 +253,8 @@ class RouterCore:
             self.usage_tracker.record(provider, requests=requests, tokens=tokens)
         if cost_usd:
             self.ledger.record_spend(provider, cost_usd, note="manual" if manual else "recorded")
-        self.audit.append(
-            {
-                "event": "usage_recorded",
-                "session_id": self.session_id,
-                "provider": provider,
-                "requests": requests,
-                "tokens": tokens,
-                "cost_usd": round(cost_usd, 6),
-                "manual": manual,
-            }
-        )
+        log.info("usage recorded for %s: %s requests, %s tokens, $%.4f (manual=%s)", provider, requests, tokens,
+                 cost_usd, manual)
 
     def plan_batch(self, tasks: Sequence[tuple[str | None, str]], *, concurrency: int | None = None):
         """Route, group and sub-batch tasks (design 6.2) without running them; audited as one line."""
@@ -293,15 +284,7 @@ class RouterCore:
             concurrency=cap,
             task_seconds=lambda cost: sum(self.execution_estimate(cost)) / 2,
         )
-        self.audit.append(
-            {
-                "event": "batch_plan",
-                "session_id": self.session_id,
-                "tasks": len(plan.items),
-                "providers": {pp.provider: len(pp.task_indexes) for pp in plan.providers},
-                "total_cost_usd": plan.total_cost,
-                "estimated_seconds": plan.estimated_seconds,
-                "exceeds_budget": plan.exceeds_budget,
-            }
-        )
+        batch_id = f"batch-{uuid.uuid4().hex[:12]}"
+        for item in plan.items:
+            self.audit.append(batch_item_record(item, view.usage, view.availability, self.session_id, batch_id))
         return plan

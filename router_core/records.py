@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from router_core.decision import RoutingDecision
+from router_core.decision import BatchItemPlan, RoutingDecision
 from router_core.models import Availability, ProviderUsage
 
 
@@ -105,3 +105,43 @@ def audit_record(d: RoutingDecision, *, session_id: str, event: str = "recommend
     if alerts or rec.exceeds_budget:
         record["budget_alerts"] = alerts + list(rec.budget_alerts)
     return record
+
+
+def batch_item_record(
+    item: BatchItemPlan,
+    usage: dict[str, ProviderUsage],
+    availability: dict[str, Availability],
+    session_id: str,
+    batch_id: str,
+) -> dict[str, Any]:
+    """One audit line per planned batch task, in the same schema as a single recommendation."""
+    c = item.classification
+    return {
+        "event": "batch_plan",
+        "session_id": session_id,
+        "task_id": item.task_id,
+        "task_description": item.task,
+        "batch": {"batch_id": batch_id, "index": item.index, "sub_batch": item.sub_batch,
+                  "starts_after_seconds": item.starts_after_seconds},
+        "task_classification": {
+            "primary_provider": c.primary_provider,
+            "primary_score": c.primary_score,
+            "fallback_chain": list(c.fallback_chain),
+            "all_scores": dict(c.all_scores),
+            "task_type": c.task_type,
+            "reasons": list(c.reasons),
+            "classifier": c.classifier,
+        },
+        "provider_state_at_recommendation": {
+            name: provider_state(usage[name], availability[name]) for name in usage
+        },
+        "recommendation": {
+            "provider": item.provider,
+            "provider_reason": item.reason,
+            "route": item.route,
+            "model": item.cost.model,
+            "cost_estimate": money(item.cost.usd),
+            "cost_estimate_usd": item.cost.usd,
+            "exceeds_budget": item.exceeds_budget,
+        },
+    }

@@ -162,11 +162,10 @@ async def test_unknown_resource_is_an_error(server):
 
 
 async def test_usage_updates_reach_modern_subscribers(server):
-    async with Client(server) as c:
-        async with c.listen(resource_subscriptions=["usage://codex"]) as sub:
-            await c.call_tool("record_usage", {"provider": "codex", "requests": 5, "tokens": 10})
-            with anyio.fail_after(5):
-                assert await sub.__anext__() == ResourceUpdated(uri="usage://codex")
+    async with Client(server) as c, c.listen(resource_subscriptions=["usage://codex"]) as sub:
+        await c.call_tool("record_usage", {"provider": "codex", "requests": 5, "tokens": 10})
+        with anyio.fail_after(5):
+            assert await sub.__anext__() == ResourceUpdated(uri="usage://codex")
 
 
 async def test_usage_updates_reach_legacy_subscribers(server):
