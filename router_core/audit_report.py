@@ -1,0 +1,254 @@
+"""Summaries of the audit trail (design 10.2): who got the work, what it cost, how often we fell back.
+
+``build_report`` is pure: it takes the JSONL records (design 10.1) as mappings and returns an
+``AuditReport``. Decisions are records with a ``recommendation`` object (a ``user_response`` record
+repeats a decision already logged and is not counted again). Money may be "$0.45" strings or
+numbers; the numeric ``*_usd`` twins win when present. A day's cost is the actual cost where an
+execution recorded one, else the estimate, and the report says how much of it is estimated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from router_core.errors import InvalidRequest
+
+PRIMARY_REASON = "primary available"
+REPEATED_EVENTS = frozenset({"user_response"})
+_MONEY = re.compile(r"^\s*\$?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*$")
+
+
+@dataclass(slots=True)
+class DayCost:
+    actual_usd: float = 0.0
+    estimated_usd: float = 0.0  # decisions with no recorded actual cost
+
+    @property
+    def total_usd(self) -> float:
+        return self.actual_usd + self.estimated_usd
+
+
+@dataclass(slots=True)
+class ExecutionTimes:
+    runs: int = 0
+    total_seconds: float = 0.0
+
+    @property
+    def average_seconds(self) -> float:
+        return self.total_seconds / self.runs if self.runs else 0.0
+
+
+@dataclass(slots=True)
+class AuditReport:
+    since: str | None = None
+    records: int = 0  # records read after the since filter
+    decisions: int = 0
+    provider_distribution: dict[str, int] = field(default_factory=dict)
+    cost_by_day: dict[str, dict[str, DayCost]] = field(default_factory=dict)
+    fallbacks: dict[str, int] = field(default_factory=dict)  # provider_reason -> count
+    execution_times: dict[str, ExecutionTimes] = field(default_factory=dict)
+    unreadable: int = 0  # records with a timestamp or money field that could not be parsed
+
+    @property
+    def fallback_total(self) -> int:
+        return sum(self.fallbacks.values())
+
+    @property
+    def providers(self) -> list[str]:
+        names = set(self.provider_distribution) | set(self.execution_times)
+        names |= {p for day in self.cost_by_day.values() for p in day}
+        return sorted(names)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": self.since,
+            "records": self.records,
+            "decisions": self.decisions,
+            "provider_distribution": dict(sorted(self.provider_distribution.items())),
+            "cost_by_day": {
+                day: {
+                    p: {
+                        "usd": round(c.total_usd, 6),
+                        "actual_usd": round(c.actual_usd, 6),
+                        "estimated_usd": round(c.estimated_usd, 6),
+                    }
+                    for p, c in sorted(costs.items())
+                }
+                for day, costs in sorted(self.cost_by_day.items())
+            },
+            "fallback_activations": {"total": self.fallback_total, "by_reason": dict(self.fallbacks)},
+            "average_execution_seconds": {
+                p: {"runs": t.runs, "average": round(t.average_seconds, 3)}
+                for p, t in sorted(self.execution_times.items())
+            },
+            "unreadable_records": self.unreadable,
+        }
+
+
+def parse_money(value: object) -> float | None:
+    """0.45 from 0.45, "0.45", "$0.45" or "$1,000.45"; None when absent or unreadable."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        match = _MONEY.match(value)
+        if match:
+            return float(match.group(1).replace(",", ""))
+    return None
+
+
+def _money(section: Mapping[str, Any], key: str) -> tuple[float | None, bool]:
+    """The amount (numeric twin first) and whether a value was present but unreadable."""
+    for candidate in (section.get(f"{key}_usd"), section.get(key)):
+        if candidate is not None:
+            amount = parse_money(candidate)
+            if amount is not None:
+                return amount, False
+    return None, section.get(key) is not None
+
+
+def _day(timestamp: object) -> str | None:
+    if not isinstance(timestamp, str):
+        return None
+    try:
+        return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        return None
+
+
+def _since_day(since: str | None) -> str | None:
+    if since is None:
+        return None
+    try:
+        return date.fromisoformat(since[:10]).isoformat()
+    except ValueError:
+        raise InvalidRequest(f"--since must be a date like 2025-01-11, got {since!r}") from None
+
+
+def build_report(records: Iterable[Mapping[str, Any]], since: str | None = None) -> AuditReport:
+    """Summarise audit records from ``since`` (an ISO date, inclusive) on."""
+    start = _since_day(since)
+    report = AuditReport(since=start)
+    kept: list[tuple[str, Mapping[str, Any]]] = []
+    for record in records:
+        day = _day(record.get("timestamp"))
+        if start is not None and (day is None or day < start):
+            continue
+        report.records += 1
+        if day is None and record.get("timestamp") is not None:
+            report.unreadable += 1
+        kept.append((day or "unknown", record))
+    # A task whose execution recorded an actual cost (in any record) no longer counts its estimate.
+    paid = {
+        r.get("task_id")
+        for _, r in kept
+        if _money(_section(r, "execution_metrics"), "cost_actual")[0] is not None
+    }
+    paid.discard(None)
+    for day, record in kept:
+        _add(report, record, day, estimate_counts=record.get("task_id") not in paid)
+    return report
+
+
+def _section(record: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = record.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _add(report: AuditReport, record: Mapping[str, Any], day: str, *, estimate_counts: bool) -> None:
+    rec = _section(record, "recommendation")
+    metrics = _section(record, "execution_metrics")
+    provider = rec.get("provider") or record.get("provider")
+    if not isinstance(provider, str):
+        return
+    is_decision = bool(rec) and record.get("event") not in REPEATED_EVENTS
+    if is_decision:
+        report.decisions += 1
+        report.provider_distribution[provider] = report.provider_distribution.get(provider, 0) + 1
+        reason = rec.get("provider_reason")
+        if isinstance(reason, str) and reason != PRIMARY_REASON:
+            report.fallbacks[reason] = report.fallbacks.get(reason, 0) + 1
+    _add_cost(report, day, provider, rec if is_decision and estimate_counts else {}, metrics)
+    seconds = metrics.get("execution_time_seconds")
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+        times = report.execution_times.setdefault(provider, ExecutionTimes())
+        times.runs += 1
+        times.total_seconds += float(seconds)
+
+
+def _add_cost(report: AuditReport, day: str, provider: str, rec: Mapping, metrics: Mapping) -> None:
+    actual, bad_actual = _money(metrics, "cost_actual")
+    estimate, bad_estimate = _money(rec, "cost_estimate")
+    if bad_actual or bad_estimate:
+        report.unreadable += 1
+    if actual is None and estimate is None:
+        return
+    cost = report.cost_by_day.setdefault(day, {}).setdefault(provider, DayCost())
+    if actual is not None:
+        cost.actual_usd += actual
+    else:
+        cost.estimated_usd += estimate or 0.0
+
+
+def _usd(amount: float) -> str:
+    return f"${amount:,.2f}" if amount >= 0.01 or amount == 0 else f"${amount:.4f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Columns padded to their widest cell; the first left-aligned, the rest right-aligned."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        cells = [
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  " + "  ".join(cells)
+
+    return [line(header), *(line(r) for r in rows)]
+
+
+def format_report_table(report: AuditReport) -> str:
+    """The report as plain-text tables for people."""
+    since = f" since {report.since}" if report.since else ""
+    lines = [f"Audit report{since}: {report.decisions} decisions in {report.records} records"]
+    if report.unreadable:
+        lines.append(f"({report.unreadable} records had an unreadable timestamp or amount)")
+    total = report.decisions or 1
+    lines += ["", "Provider distribution"]
+    rows = [[p, str(n), f"{100 * n / total:.1f}%"] for p, n in sorted(report.provider_distribution.items())]
+    lines += _table(["provider", "decisions", "share"], rows) if rows else ["  (no decisions)"]
+
+    providers = report.providers
+    lines += ["", "Cost per day and provider (USD; * = includes estimates where no actual cost was recorded)"]
+    rows = []
+    for day, costs in sorted(report.cost_by_day.items()):
+        cells = [
+            _usd(costs[p].total_usd) + ("*" if costs[p].estimated_usd else "") if p in costs else "-"
+            for p in providers
+        ]
+        day_total = sum(c.total_usd for c in costs.values())
+        rows.append(
+            [day, *cells, _usd(day_total) + ("*" if any(c.estimated_usd for c in costs.values()) else "")]
+        )
+    lines += _table(["day", *providers, "total"], rows) if rows else ["  (no costs)"]
+
+    share = (
+        f" of {report.decisions} decisions ({100 * report.fallback_total / total:.1f}%)"
+        if report.decisions
+        else ""
+    )
+    lines += ["", f"Fallback activations: {report.fallback_total}{share}"]
+    rows = [
+        [reason, str(n)] for reason, n in sorted(report.fallbacks.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    lines += _table(["reason", "count"], rows) if rows else []
+
+    lines += ["", "Average execution time per provider"]
+    rows = [[p, str(t.runs), f"{t.average_seconds:.1f} s"] for p, t in sorted(report.execution_times.items())]
+    lines += _table(["provider", "runs", "average"], rows) if rows else ["  (no executions recorded)"]
+    return "\n".join(lines) + "\n"

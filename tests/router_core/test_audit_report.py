@@ -1,0 +1,176 @@
+"""Audit analysis (design 10.2) over literal records in the 10.1 schema."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from router_core.audit_report import build_report, format_report_table, parse_money
+from router_core.errors import InvalidRequest
+
+
+def record(ts, provider, reason="primary available", estimate=None, **extra):
+    rec = {"provider": provider, "provider_reason": reason, "agent_assigned": "coder"}
+    if estimate is not None:
+        rec["cost_estimate"] = estimate
+    out = {"timestamp": ts, "task_classification": {"primary_provider": provider}, "recommendation": rec}
+    out.update(extra)
+    return out
+
+
+def metrics(seconds=None, actual=None, status="success"):
+    m = {"status": status}
+    if seconds is not None:
+        m["execution_time_seconds"] = seconds
+    if actual is not None:
+        m["cost_actual"] = actual
+    return m
+
+
+RECORDS = [
+    # The design's example line: estimate $0.45, actual $0.51, 50 s.
+    record(
+        "2025-01-11T10:30:00Z",
+        "claude",
+        estimate="$0.45",
+        execution_metrics=metrics(50, "$0.51"),
+        task_id="t1",
+    ),
+    record("2025-01-11T11:00:00Z", "codex", "primary blocked, using fallback 1", estimate=0.12, task_id="t2"),
+    record("2025-01-11T12:00:00Z", "codex", estimate="$0.08", execution_metrics=metrics(10, 0.1)),
+    record("2025-01-12T09:00:00Z", "gemini", "primary blocked, using fallback 1", estimate="$0.02"),
+    record(
+        "2025-01-12T09:05:00Z", "claude", "cost-aware: cheaper provider within 5 points", estimate="$1,200.00"
+    ),
+    record("2025-01-12T09:06:00Z", "claude", estimate="$0.30", execution_metrics=metrics(30)),
+]
+
+
+def test_provider_distribution_and_fallbacks_by_reason():
+    report = build_report(RECORDS)
+
+    assert report.decisions == 6 and report.records == 6
+    assert report.provider_distribution == {"claude": 3, "codex": 2, "gemini": 1}
+    assert report.fallbacks == {
+        "primary blocked, using fallback 1": 2,
+        "cost-aware: cheaper provider within 5 points": 1,
+    }
+    assert report.fallback_total == 3
+
+
+def test_cost_per_day_uses_actual_else_estimate_and_marks_estimates():
+    report = build_report(RECORDS)
+
+    day1, day2 = report.cost_by_day["2025-01-11"], report.cost_by_day["2025-01-12"]
+    assert (day1["claude"].actual_usd, day1["claude"].estimated_usd) == (0.51, 0.0)
+    assert (day1["codex"].actual_usd, day1["codex"].estimated_usd) == pytest.approx((0.1, 0.12))
+    assert day2["gemini"].estimated_usd == 0.02
+    assert day2["claude"].estimated_usd == pytest.approx(1200.30)
+
+
+def test_average_execution_time_per_provider():
+    times = build_report(RECORDS).execution_times
+    assert {p: (t.runs, t.average_seconds) for p, t in times.items()} == {
+        "claude": (2, 40.0),
+        "codex": (1, 10.0),
+    }
+
+
+def test_a_later_execution_record_replaces_the_tasks_estimate():
+    records = [
+        record("2025-01-11T10:00:00Z", "gemini", estimate="$0.40", task_id="t9", event="dispatch"),
+        {
+            "timestamp": "2025-01-11T10:02:00Z",
+            "event": "execution",
+            "task_id": "t9",
+            "provider": "gemini",
+            "execution_metrics": metrics(12.5, "$0.35"),
+        },
+    ]
+    report = build_report(records)
+
+    cost = report.cost_by_day["2025-01-11"]["gemini"]
+    assert (cost.actual_usd, cost.estimated_usd) == (0.35, 0.0)
+    assert report.decisions == 1 and report.execution_times["gemini"].runs == 1
+
+
+def test_numeric_twins_win_and_repeated_and_other_events_are_not_decisions():
+    records = [
+        record("2025-01-11T10:00:00Z", "codex", estimate="$0.0012", cost_estimate_usd=0.0),
+        record("2025-01-11T10:00:00Z", "codex", estimate="$0.50", event="user_response"),
+        {"timestamp": "2025-01-11T10:01:00Z", "event": "usage_recorded", "provider": "codex", "tokens": 5},
+        {"timestamp": "2025-01-11T10:01:00Z", "event": "batch_plan", "tasks": 3},
+    ]
+    records[0]["recommendation"]["cost_estimate_usd"] = 0.0009
+    report = build_report(records)
+
+    assert report.decisions == 1 and report.records == 4
+    assert report.cost_by_day["2025-01-11"]["codex"].estimated_usd == 0.0009
+
+
+def test_since_filters_by_day_inclusive_and_rejects_bad_dates():
+    report = build_report(RECORDS, since="2025-01-12")
+    assert (
+        report.since == "2025-01-12" and report.decisions == 3 and list(report.cost_by_day) == ["2025-01-12"]
+    )
+    assert build_report(RECORDS, since="2025-01-12T23:00:00Z").decisions == 3
+    with pytest.raises(InvalidRequest, match="--since must be a date"):
+        build_report(RECORDS, since="yesterday")
+
+
+def test_unreadable_values_are_counted_not_fatal():
+    records = [
+        record("not a time", "claude", estimate="lots"),
+        record("2025-01-11T10:00:00Z", "claude", estimate=[1]),
+    ]
+    report = build_report(records)
+    assert report.decisions == 2 and report.unreadable == 3 and report.cost_by_day == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("$0.45", 0.45),
+        ("0.45", 0.45),
+        (" $1,234.50 ", 1234.5),
+        (2, 2.0),
+        (0.1, 0.1),
+        ("$", None),
+        (None, None),
+        (True, None),
+    ],
+)
+def test_parse_money(value, expected):
+    assert parse_money(value) == expected
+
+
+def test_to_dict_is_json_ready():
+    data = json.loads(json.dumps(build_report(RECORDS).to_dict()))
+
+    assert data["provider_distribution"] == {"claude": 3, "codex": 2, "gemini": 1}
+    assert data["cost_by_day"]["2025-01-11"]["codex"] == {
+        "usd": 0.22,
+        "actual_usd": 0.1,
+        "estimated_usd": 0.12,
+    }
+    assert data["fallback_activations"]["total"] == 3
+    assert data["average_execution_seconds"]["claude"] == {"runs": 2, "average": 40.0}
+
+
+def test_table_for_people():
+    text = format_report_table(build_report(RECORDS))
+
+    assert text.startswith("Audit report: 6 decisions in 6 records\n")
+    assert "\n  provider  decisions  share\n  claude            3  50.0%\n" in text
+    assert "\n  day             claude   codex  gemini       total\n" in text
+    assert "\n  2025-01-11       $0.51  $0.22*       -      $0.73*\n" in text
+    assert "\n  2025-01-12  $1,200.30*       -  $0.02*  $1,200.32*\n" in text
+    assert "Fallback activations: 3 of 6 decisions (50.0%)" in text
+    assert "\n  primary blocked, using fallback 1                 2\n" in text
+    assert "\n  claude       2   40.0 s\n" in text
+
+
+def test_table_for_an_empty_log():
+    text = format_report_table(build_report([]))
+    assert "(no decisions)" in text and "(no costs)" in text and "(no executions recorded)" in text
