@@ -60,10 +60,10 @@ def agents_toml_text() -> str:
     return resources.files("config").joinpath("agents.toml").read_text(encoding="utf-8")
 
 
-def _error(message: str, key: str | None) -> Exception:
+def _error(message: str, source: str, key: str | None) -> Exception:
     from config.loader import ConfigError  # lazy: config.loader imports this module
 
-    return ConfigError(f"{AGENTS_SOURCE}: {message}", file=AGENTS_SOURCE, key=key)
+    return ConfigError(f"{source}: {message}", file=source, key=key)
 
 
 def _key(loc: tuple[Any, ...]) -> str:
@@ -73,30 +73,41 @@ def _key(loc: tuple[Any, ...]) -> str:
     return key or "<top level>"
 
 
-def _validate(data: dict[str, Any]) -> AgentsFile:
+def _describe(err: Any) -> tuple[str, str]:
+    key = _key(tuple(err["loc"]))
+    if err["type"] == "extra_forbidden":
+        return key, f"unknown key '{key}'"
+    if err["type"] == "missing":
+        return key, f"missing required key '{key}'"
+    return key, f"'{key}' = {err.get('input')!r}: {err['msg'].removeprefix('Value error, ')}"
+
+
+def _validate(data: dict[str, Any], source: str) -> AgentsFile:
     try:
         return AgentsFile.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = _key(tuple(err["loc"]))
-        if err["type"] == "extra_forbidden":
-            raise _error(f"unknown key '{key}'", key) from None
-        if err["type"] == "missing":
-            raise _error(f"missing required key '{key}'", key) from None
-        raise _error(f"'{key}' = {err.get('input')!r}: {err['msg'].removeprefix('Value error, ')}", key) from None
+        problems = [_describe(err) for err in exc.errors()]
+        message = "invalid agent pool:\n  " + "\n  ".join(text for _, text in problems)
+        raise _error(message, source, problems[0][0]) from None
 
 
-def load_agents(text: str | None = None) -> tuple[AgentSpec, ...]:
-    """Parse the agent pool from ``text`` (default: the shipped config/agents.toml)."""
+def load_agents(text: str | None = None, *, source: str | None = None) -> tuple[AgentSpec, ...]:
+    """Parse the agent pool from ``text`` (default: the shipped config/agents.toml).
+
+    ``source`` names the text in error messages (default: the shipped file, or "<agents text>").
+    """
+    if text is None:
+        text, source = agents_toml_text(), source or AGENTS_SOURCE
+    source = source or "<agents text>"
     try:
-        data = tomllib.loads(agents_toml_text() if text is None else text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise _error(f"not valid TOML: {exc}", None) from exc
-    parsed = _validate(data)
+        raise _error(f"not valid TOML: {exc}", source, None) from exc
+    parsed = _validate(data, source)
     seen: set[str] = set()
     for i, agent in enumerate(parsed.agents):
         if agent.id in seen:
-            raise _error(f"duplicate agent id {agent.id!r}", f"agents[{i}].id")
+            raise _error(f"duplicate agent id {agent.id!r}", source, f"agents[{i}].id")
         seen.add(agent.id)
     return tuple(
         AgentSpec(

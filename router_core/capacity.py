@@ -27,7 +27,11 @@ def capacity_blocks(
 ) -> tuple[Block, ...]:
     """Blocks from the rate window: requests or tokens at or above the provider's threshold."""
     checks = (
-        ("requests_percent", percent(window.requests, provider.requests_per_minute), provider.block.requests_percent),
+        (
+            "requests_percent",
+            percent(window.requests, provider.requests_per_minute),
+            provider.block.requests_percent,
+        ),
         ("tokens_percent", percent(window.tokens, provider.tokens_per_minute), provider.block.tokens_percent),
     )
     return tuple(
@@ -42,19 +46,18 @@ def budget_blocks(provider: str, budget: BudgetSnapshot, *, min_cost: float) -> 
     blocks = []
     mine = budget.provider(provider)
     if mine.remaining < min_cost:
-        used = _used(mine.spent, mine.reserved)
-        blocks.append(
-            Block(f"budget: {provider} allocation exhausted ({used} of ${mine.allocation:.2f} used)", budget.next_reset_at)
-        )
+        used = _used(mine.spent, mine.reserved, mine.allocation)
+        blocks.append(Block(f"budget: {provider} allocation exhausted ({used})", budget.next_reset_at))
     if budget.remaining < min_cost:
-        used = _used(budget.spent, budget.reserved)
-        blocks.append(Block(f"budget: daily total exhausted ({used} of ${budget.total:.2f} used)", budget.next_reset_at))
+        used = _used(budget.spent, budget.reserved, budget.total)
+        blocks.append(Block(f"budget: daily total exhausted ({used})", budget.next_reset_at))
     return tuple(blocks)
 
 
-def _used(spent: float, reserved: float) -> str:
-    text = f"${spent + reserved:.2f}"
-    return f"{text} incl. ${reserved:.2f} reserved" if reserved > 0 else text
+def _used(spent: float, reserved: float, limit: float) -> str:
+    if reserved > 0:
+        return f"${spent:.2f} spent + ${reserved:.2f} reserved of ${limit:.2f}"
+    return f"${spent:.2f} of ${limit:.2f} used"
 
 
 def check_availability(

@@ -25,7 +25,9 @@ def estimate_tokens(text: str, chars_per_token: float = 4.0) -> int:
     return max(1, math.ceil(len(text) / chars_per_token))
 
 
-def request_cost(provider: ProviderSettings, model: ModelPrice, input_tokens: int, output_tokens: int) -> float:
+def request_cost(
+    provider: ProviderSettings, model: ModelPrice, input_tokens: int, output_tokens: int
+) -> float:
     """USD for one request, rounded to micro-dollars."""
     return round(model.cost(input_tokens, output_tokens) + provider.cost_per_request, USD_DECIMALS)
 

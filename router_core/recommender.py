@@ -106,7 +106,12 @@ def _emergency(
     resets_at = min(lifts) if lifts else None
     wait = max(0.0, resets_at - now) if resets_at is not None else None
     eta = f"capacity returns in {math.ceil(wait)}s" if wait is not None else "capacity return time unknown"
-    return provider, resets_at, wait, f"emergency: all providers blocked; {provider} is the lowest-cost, {eta}"
+    return (
+        provider,
+        resets_at,
+        wait,
+        f"emergency: all providers blocked; {provider} is the lowest-cost, {eta}",
+    )
 
 
 def _alternative(

@@ -8,7 +8,7 @@ provider is used (``fallback=True``). If the provider has no free agent at all,
 Score (higher wins; ties go to the earlier agent in the pool):
   +3    the task type is the agent's main (first) task type, +1 if merely listed
   +1    the provider is the agent's first provider
-  +1/n  specificity: n is how many task types the agent lists
+  +1/n  specificity, when the agent lists the task type: n is how many it lists
   +0.5  per task word that matches a word of the agent's id or specialization
         (words of 4+ letters matching on their first five letters), at most +2
   -0.25 per task the agent is already running
@@ -30,7 +30,9 @@ MAX_WORD_POINTS = 2.0
 IN_USE_PENALTY = 0.25
 MIN_WORD_LENGTH = 4
 STEM_LENGTH = 5
-STOPWORDS = frozenset({"with", "from", "that", "this", "into", "over", "your", "their", "about", "across", "each"})
+STOPWORDS = frozenset(
+    {"with", "from", "that", "this", "into", "over", "your", "their", "about", "across", "each"}
+)
 
 
 def words(text: str) -> list[str]:
@@ -56,13 +58,11 @@ def matching_words(text: str, agent: AgentSpec) -> list[str]:
 def score(agent: AgentSpec, provider: str, task_type: str, in_use: int, text: str = "") -> float:
     """The agent's fit for this task; see the module docstring for the terms."""
     points = 0.0
-    if agent.task_types and agent.task_types[0] == task_type:
-        points += MAIN_TYPE_POINTS
-    elif task_type in agent.task_types:
-        points += LISTED_TYPE_POINTS
+    if task_type in agent.task_types:
+        main = agent.task_types[0] == task_type
+        points += (MAIN_TYPE_POINTS if main else LISTED_TYPE_POINTS) + 1.0 / len(agent.task_types)
     if agent.providers and agent.providers[0] == provider:
         points += FIRST_PROVIDER_POINTS
-    points += 1.0 / max(1, len(agent.task_types))
     points += min(MAX_WORD_POINTS, WORD_POINTS * len(matching_words(text, agent)))
     return points - IN_USE_PENALTY * in_use
 

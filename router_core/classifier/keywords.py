@@ -76,7 +76,9 @@ def _tie_rank(name: str) -> int:
     return PROVIDER_NAMES.index(name) if name in PROVIDER_NAMES else len(PROVIDER_NAMES)
 
 
-def rank(scores: Mapping[str, int], fallback_orders: Mapping[str, Sequence[str]]) -> tuple[str, tuple[str, ...]]:
+def rank(
+    scores: Mapping[str, int], fallback_orders: Mapping[str, Sequence[str]]
+) -> tuple[str, tuple[str, ...]]:
     """(primary, fallback chain) from normalised scores."""
     primary = min(scores, key=lambda n: (-scores[n], _tie_rank(n)))
     order = list(fallback_orders.get(primary, ()))

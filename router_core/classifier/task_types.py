@@ -30,7 +30,7 @@ TASK_TYPE_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("analysis", (r"analy[sz]\w*",)),
     ("research", (r"research\w*", r"compar\w*", r"investigat\w*")),
     ("documentation", (r"document\w*", r"docs", r"readme")),
-    ("explanation", (r"explain\w*", r"understand\w*", r"how does")),
+    ("explanation", (r"explain\w*", r"explanations?", r"understand\w*", r"how does")),
     ("design", (r"design\w*",)),
     ("planning", (r"plan(?:s|ned|ning)?", r"roadmaps?", r"strateg\w*")),
 )

@@ -1,0 +1,162 @@
+"""Agent selection (design 5.2, 5.3) and the AgentPool helper."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.agents import load_agents
+from router_core.agents import AgentPool, score, select_agent
+from router_core.agents.selection import matching_words, words
+from router_core.errors import NoAgentAvailable
+from router_core.models import AgentSpec
+
+POOL = load_agents()
+
+
+def agent(
+    id: str,
+    task_types: tuple[str, ...],
+    providers: tuple[str, ...],
+    specialization: str = "x",
+    limit: int = 2,
+) -> AgentSpec:
+    return AgentSpec(
+        id=id,
+        category="test",
+        specialization=specialization,
+        task_types=task_types,
+        providers=providers,
+        system_prompt="You test.",
+        max_concurrency=limit,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "provider", "task_type", "expected"),
+    [
+        ("Implement authentication", "codex", "code_generation", "code-generator"),
+        ("Design system architecture", "claude", "architecture", "system-architect"),
+        ("Analyze performance metrics", "gemini", "analysis", "data-analyst"),
+        ("Review pull request", "codex", "code_review", "code-reviewer"),
+    ],
+)
+def test_design_example_assignments(text: str, provider: str, task_type: str, expected: str) -> None:
+    choice = select_agent(POOL, provider, task_type, {}, text)
+    assert choice.agent.id == expected
+    assert not choice.fallback
+    assert choice.reason.startswith(f"provider specialty ({provider}) + task type ({task_type})")
+
+
+def test_reason_and_score_snapshot() -> None:
+    choice = select_agent(POOL, "codex", "code_review", {}, "Review pull request")
+    # main type +3, first provider +1, one task type +1, three matching words +1.5
+    assert choice.score == 6.5
+    assert (
+        choice.reason
+        == "provider specialty (codex) + task type (code_review) + words (review, pull, request)"
+    )
+
+
+def test_an_agent_at_its_limit_is_skipped() -> None:
+    busy = {"code-generator": 4}
+    choice = select_agent(POOL, "codex", "code_generation", busy, "Implement authentication")
+    assert choice.agent.id != "code-generator"
+    assert "code_generation" in choice.agent.task_types and "codex" in choice.agent.providers
+    assert not choice.fallback
+
+
+def test_load_lowers_the_score_without_excluding() -> None:
+    pool = [agent("a", ("testing",), ("codex",), limit=3), agent("b", ("testing",), ("codex",), limit=3)]
+    assert select_agent(pool, "codex", "testing", {}).agent.id == "a"  # tie: earlier in the pool
+    choice = select_agent(pool, "codex", "testing", {"a": 1})
+    assert choice.agent.id == "b"
+    assert score(pool[0], "codex", "testing", 1) == 4.75
+
+
+def test_score_terms() -> None:
+    a = agent("log-reader", ("debugging", "analysis"), ("gemini", "codex"), "reads logs to find failures")
+    assert score(a, "gemini", "debugging", 0) == 3 + 1 + 0.5
+    assert score(a, "codex", "analysis", 0) == 1 + 0 + 0.5
+    assert score(a, "codex", "analysis", 0, "why do these logs show failures") == 1 + 0.5 + 1.0
+    many = "logs reading reads failures finding " * 3
+    assert score(a, "codex", "planning", 2, many) == 0 + 0 + 0 + 2.0 - 0.5  # words capped at +2
+
+
+def test_words_match_on_their_first_five_letters() -> None:
+    assert words("Fix the API for the users, with tests") == ["users", "tests"]
+    a = agent("test-writer", ("testing",), ("codex",), "writes tests for analysers")
+    # "written" and "writes" differ in their first five letters; "analyzer" and "analysers" do not.
+    assert matching_words("Testing the analyzer written yesterday", a) == ["testing", "analyzer"]
+
+
+def test_fallback_to_any_free_agent_of_the_provider() -> None:
+    pool = [
+        agent("planner", ("planning",), ("claude",)),
+        agent("coder", ("code_generation", "debugging"), ("codex",)),
+        agent("fixer", ("debugging",), ("codex",)),
+    ]
+    choice = select_agent(pool, "codex", "planning", {})
+    assert choice.fallback
+    assert choice.agent.id == "coder"  # neither codex agent plans: the tie goes to the earlier one
+    assert select_agent(pool, "codex", "planning", {"coder": 1}).agent.id == "fixer"
+    assert choice.reason == (
+        "fallback: no free codex agent for task type planning (none handles it); using codex agent coder (code_generation)"
+    )
+
+
+def test_fallback_when_the_matching_agents_are_busy() -> None:
+    pool = [agent("fixer", ("debugging",), ("codex",)), agent("coder", ("code_generation",), ("codex",))]
+    choice = select_agent(pool, "codex", "debugging", {"fixer": 2})
+    assert (choice.agent.id, choice.fallback) == ("coder", True)
+    assert "(busy: fixer)" in choice.reason
+
+
+def test_no_agent_available_names_the_busy_agents() -> None:
+    pool = [
+        agent("fixer", ("debugging",), ("codex",)),
+        agent("coder", ("code_generation",), ("codex",), limit=1),
+    ]
+    with pytest.raises(
+        NoAgentAvailable, match=r"every codex agent is at its concurrency limit \(fixer 2/2, coder 1/1\)"
+    ):
+        select_agent(pool, "codex", "debugging", {"fixer": 2, "coder": 1})
+    assert NoAgentAvailable.retryable
+
+
+def test_no_agent_for_the_provider() -> None:
+    with pytest.raises(NoAgentAvailable, match="no agent in the pool works with provider 'gemini'"):
+        select_agent([agent("coder", ("code_generation",), ("codex",))], "gemini", "analysis", {})
+
+
+def test_every_shipped_provider_and_task_type_has_a_direct_match() -> None:
+    from router_core.settings import PROVIDER_NAMES, TASK_TYPES
+
+    for provider in PROVIDER_NAMES:
+        for task_type in TASK_TYPES:
+            assert not select_agent(POOL, provider, task_type, {}).fallback, (provider, task_type)
+
+
+def test_pool_lookup_and_filters() -> None:
+    pool = AgentPool(POOL)
+    assert len(pool) == 54
+    assert pool.by_id("debugger").category == "debugging"
+    assert "debugger" in pool and "nobody" not in pool
+    with pytest.raises(KeyError, match="unknown agent 'nobody'"):
+        pool.by_id("nobody")
+    assert all("gemini" in a.providers for a in pool.for_provider("gemini"))
+    assert {a.id for a in pool.for_task_type("refactoring")} >= {"refactorer", "coder", "refinement"}
+
+
+def test_pool_with_extra_adds_and_replaces_by_id() -> None:
+    base = AgentPool(POOL)
+    host_debugger = agent("debugger", ("debugging",), ("claude",), "host debugger")
+    extra = base.with_extra([agent("host-helper", ("planning",), ("gemini",)), host_debugger])
+    assert len(base) == 54 and len(extra) == 55
+    assert extra.by_id("debugger") is host_debugger
+    assert [a.id for a in extra].index("debugger") == [a.id for a in base].index("debugger")
+    assert base.by_id("debugger").providers == ("codex",)
+
+
+def test_pool_select_delegates_to_select_agent() -> None:
+    choice = AgentPool(POOL).select("codex", "code_generation", {}, "Implement authentication")
+    assert choice.agent.id == "code-generator"

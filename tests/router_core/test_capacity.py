@@ -1,0 +1,146 @@
+"""Hard blocks (design 3.2, 3.3) and the usage record (3.1) over literal snapshots."""
+
+from __future__ import annotations
+
+import pytest
+
+from router_core.capacity import check_availability, format_percent, provider_usage
+from router_core.models import Block, BudgetSnapshot, ProviderBudget, WindowCounts
+from router_core.settings import BlockThresholds, ModelPrice, ProviderSettings
+
+NOW = 1_767_261_000.0
+RESET = 1_767_312_000.0  # next midnight
+
+
+CODEX_BLOCK = BlockThresholds(85, 90)
+
+
+def codex(block: BlockThresholds = CODEX_BLOCK) -> ProviderSettings:
+    return ProviderSettings(
+        name="codex",
+        display_name="OpenAI Codex",
+        specializations=(),
+        strong_keywords=(),
+        weak_keywords=(),
+        requests_per_minute=3000,
+        tokens_per_minute=500_000,
+        block=block,
+        cost_tier="budget",
+        fallback_order=("gemini", "claude"),
+        cost_per_request=0.00001,
+        default_model="m",
+        models=(ModelPrice("m", 1.0, 10.0),),
+    )
+
+
+def budget(
+    codex_spent: float = 12.5, codex_reserved: float = 0.0, others_spent: float = 0.0
+) -> BudgetSnapshot:
+    return BudgetSnapshot(
+        day="2026-01-01",
+        timezone="UTC",
+        total=100.0,
+        providers=(
+            ProviderBudget("codex", 30.0, codex_spent, codex_reserved),
+            ProviderBudget("gemini", 40.0, others_spent, 0.0),
+            ProviderBudget("claude", 30.0, 0.0, 0.0),
+        ),
+        next_reset_at=RESET,
+    )
+
+
+def check(window: WindowCounts, snapshot: BudgetSnapshot | None = None, **kw: object):
+    return check_availability(
+        codex(),
+        window,
+        snapshot or budget(),
+        now=NOW,
+        min_cost=0.01,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_under_every_threshold_is_available() -> None:
+    av = check(WindowCounts(requests=2500, tokens=449_999))  # 83.3%, 89.99%
+    assert av.available
+    assert av.blocks == ()
+    assert av.provider == "codex"
+
+
+def test_tokens_at_threshold_block_with_lift_time() -> None:
+    av = check(WindowCounts(requests=2500, tokens=450_000), capacity_lifts_at=NOW + 42)
+    assert not av.available
+    assert av.blocks == (Block("tokens_percent >= 90%", NOW + 42),)
+    assert av.lifts_at == NOW + 42
+
+
+def test_requests_and_tokens_both_block() -> None:
+    av = check(WindowCounts(requests=2550, tokens=459_000))
+    assert [b.reason for b in av.blocks] == ["requests_percent >= 85%", "tokens_percent >= 90%"]
+    assert av.lifts_at is None  # unknown unless the caller says
+
+
+def test_fractional_threshold_is_shown_exactly() -> None:
+    av = check_availability(
+        codex(BlockThresholds(87.5, 90)), WindowCounts(2625, 0), budget(), now=NOW, min_cost=0.0
+    )
+    assert av.blocks == (Block("requests_percent >= 87.5%", None),)
+
+
+@pytest.mark.parametrize(("value", "text"), [(85.0, "85"), (87.5, "87.5"), (90, "90"), (80.25, "80.25")])
+def test_format_percent(value: float, text: str) -> None:
+    assert format_percent(value) == text
+
+
+def test_exhausted_allocation_blocks_until_reset() -> None:
+    av = check(WindowCounts(0, 0), budget(codex_spent=30.0))
+    assert av.blocks == (Block("budget: codex allocation exhausted ($30.00 of $30.00 used)", RESET),)
+    assert av.lifts_at == RESET
+
+
+def test_allocation_with_less_than_min_cost_left_blocks_and_counts_reservations() -> None:
+    av = check(WindowCounts(0, 0), budget(codex_spent=29.5, codex_reserved=0.5))
+    assert av.blocks == (
+        Block("budget: codex allocation exhausted ($29.50 spent + $0.50 reserved of $30.00)", RESET),
+    )
+
+
+def test_allocation_with_exactly_min_cost_left_is_available() -> None:
+    assert check(WindowCounts(0, 0), budget(codex_spent=29.99)).available
+
+
+def test_exhausted_daily_total_blocks_even_with_allocation_left() -> None:
+    snapshot = BudgetSnapshot(
+        day="2026-01-01",
+        timezone="UTC",
+        total=50.0,  # allocations sum to more than the total here on purpose
+        providers=(ProviderBudget("codex", 30.0, 10.0, 0.0), ProviderBudget("gemini", 40.0, 40.0, 0.0)),
+        next_reset_at=RESET,
+    )
+    av = check(WindowCounts(0, 0), snapshot)
+    assert av.blocks == (Block("budget: daily total exhausted ($50.00 of $50.00 used)", RESET),)
+
+
+def test_extra_blocks_are_appended_after_capacity_and_budget() -> None:
+    outage = Block("outage: 3 consecutive failures", NOW + 300)
+    av = check(
+        WindowCounts(0, 450_000), budget(codex_spent=30.0), extra_blocks=(outage,), capacity_lifts_at=NOW + 5
+    )
+    assert [b.reason for b in av.blocks] == [
+        "tokens_percent >= 90%",
+        "budget: codex allocation exhausted ($30.00 of $30.00 used)",
+        "outage: 3 consecutive failures",
+    ]
+    assert av.lifts_at == RESET  # every block has lifted by the latest of them
+
+
+def test_provider_usage_is_the_designs_record() -> None:
+    window = WindowCounts(requests=2500, tokens=450_000, oldest_expires_at=NOW + 17, source="headers")
+    usage = provider_usage(codex(), window, budget(), now=NOW, session_started=NOW - 9000)
+    assert usage.provider == "codex"
+    assert usage.timestamp == NOW
+    assert (usage.requests_used, usage.requests_limit, usage.requests_percent) == (2500, 3000, 83.3)
+    assert (usage.tokens_used, usage.tokens_limit, usage.tokens_percent) == (450_000, 500_000, 90.0)
+    assert (usage.cost_today, usage.daily_budget) == (12.5, 30.0)
+    assert usage.session_started == NOW - 9000
+    assert (usage.source, usage.window_resets_at) == ("headers", NOW + 17)

@@ -1,0 +1,265 @@
+"""The recommender's decision tree (design 4.1) and cost-aware routing (8.2), over literal snapshots."""
+
+from __future__ import annotations
+
+from router_core.capacity import check_availability
+from router_core.models import (
+    Availability,
+    Block,
+    BudgetAlert,
+    BudgetSnapshot,
+    Classification,
+    CostEstimate,
+    ProviderBudget,
+    WindowCounts,
+)
+from router_core.recommender import recommend
+from router_core.settings import BlockThresholds, ModelPrice, ProviderSettings
+
+NOW = 1_767_261_000.0
+RESET = 1_767_312_000.0
+
+
+def classification(codex: int = 80, gemini: int = 15, claude: int = 5) -> Classification:
+    scores = {"codex": codex, "gemini": gemini, "claude": claude}
+    primary, *chain = sorted(scores, key=lambda p: -scores[p])
+    return Classification(
+        primary_provider=primary,
+        primary_score=scores[primary],
+        fallback_chain=tuple(chain),
+        all_scores=scores,
+        task_type="code_generation",
+        reasons=(),
+    )
+
+
+def cost(provider: str, usd: float) -> CostEstimate:
+    return CostEstimate(
+        provider=provider, model=f"{provider}-model", input_tokens=300, output_tokens=1500, usd=usd
+    )
+
+
+COSTS = {"codex": cost("codex", 0.02), "gemini": cost("gemini", 0.0077), "claude": cost("claude", 0.05)}
+
+
+def budget(
+    codex_spent: float = 12.5, total: float = 100.0, alerts: tuple[BudgetAlert, ...] = ()
+) -> BudgetSnapshot:
+    return BudgetSnapshot(
+        day="2026-01-01",
+        timezone="UTC",
+        total=total,
+        providers=(
+            ProviderBudget("codex", 30.0, codex_spent, 0.0),
+            ProviderBudget("gemini", 40.0, 8.3, 0.0),
+            ProviderBudget("claude", 30.0, 15.2, 0.0),
+        ),
+        next_reset_at=RESET,
+        alerts=alerts,
+    )
+
+
+def up(provider: str) -> Availability:
+    return Availability(provider, True)
+
+
+def down(provider: str, reason: str, lifts_at: float | None) -> Availability:
+    return Availability(provider, False, (Block(reason, lifts_at),))
+
+
+ALL_UP = {"codex": up("codex"), "gemini": up("gemini"), "claude": up("claude")}
+TOKENS_BLOCK = "tokens_percent >= 90%"
+
+
+def test_primary_available() -> None:
+    rec = recommend(classification(), ALL_UP, COSTS, budget(), now=NOW)
+    assert (rec.provider, rec.route, rec.reason) == ("codex", "primary", "primary available")
+    assert rec.cost == COSTS["codex"]
+    assert not rec.all_blocked and rec.wait_seconds is None and rec.resets_at is None
+    assert not rec.exceeds_budget and rec.budget_alerts == ()
+    assert [(a.provider, a.available, a.reason) for a in rec.alternatives] == [
+        ("gemini", True, "fallback 1, available, $0.0123 cheaper"),
+        ("claude", True, "fallback 2, available, $0.0300 more"),
+    ]
+    assert rec.alternatives[0].cost == COSTS["gemini"]
+
+
+def test_fallback_1_when_primary_blocked() -> None:
+    availability = {**ALL_UP, "codex": down("codex", TOKENS_BLOCK, NOW + 30)}
+    rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
+    assert (rec.provider, rec.route) == ("gemini", "fallback_1")
+    assert rec.reason == "primary blocked (tokens_percent >= 90%), using fallback 1"
+    codex_alt = rec.alternatives[0]
+    assert (codex_alt.provider, codex_alt.available, codex_alt.reason) == (
+        "codex",
+        False,
+        f"blocked: {TOKENS_BLOCK}",
+    )
+    assert codex_alt.blocks == (Block(TOKENS_BLOCK, NOW + 30),)
+    assert rec.alternatives[1].reason == "fallback 2, available, $0.0423 more"
+
+
+def test_fallback_2_when_primary_and_fallback_1_blocked() -> None:
+    availability = {
+        "codex": down("codex", TOKENS_BLOCK, NOW + 30),
+        "gemini": down("gemini", "requests_percent >= 80%", NOW + 12),
+        "claude": up("claude"),
+    }
+    rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
+    assert (rec.provider, rec.route) == ("claude", "fallback_2")
+    assert rec.reason == "primary and fallback 1 blocked, using fallback 2"
+    assert [a.reason for a in rec.alternatives] == [
+        f"blocked: {TOKENS_BLOCK}",
+        "blocked: requests_percent >= 80%",
+    ]
+
+
+def test_all_blocked_recommends_the_cheapest_with_the_earliest_reset() -> None:
+    availability = {
+        "codex": down("codex", TOKENS_BLOCK, NOW + 40),
+        "gemini": down("gemini", "requests_percent >= 80%", NOW + 24.2),
+        "claude": down("claude", "outage: 3 consecutive failures", None),
+    }
+    rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
+    assert (rec.provider, rec.route, rec.all_blocked) == ("gemini", "emergency", True)
+    assert rec.resets_at == NOW + 24.2
+    assert rec.wait_seconds is not None and abs(rec.wait_seconds - 24.2) < 1e-6
+    assert (
+        rec.reason == "emergency: all providers blocked; gemini is the lowest-cost, capacity returns in 25s"
+    )
+    assert [a.provider for a in rec.alternatives] == ["codex", "claude"]
+    assert all(not a.available for a in rec.alternatives)
+
+
+def test_all_blocked_with_unknown_reset() -> None:
+    availability = {p: down(p, "outage: 3 consecutive failures", None) for p in ("codex", "gemini", "claude")}
+    rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
+    assert (rec.provider, rec.resets_at, rec.wait_seconds) == ("gemini", None, None)
+    assert (
+        rec.reason
+        == "emergency: all providers blocked; gemini is the lowest-cost, capacity return time unknown"
+    )
+
+
+def test_budget_blocked_primary_falls_back() -> None:
+    codex = ProviderSettings(
+        name="codex",
+        display_name="OpenAI Codex",
+        specializations=(),
+        strong_keywords=(),
+        weak_keywords=(),
+        requests_per_minute=3000,
+        tokens_per_minute=500_000,
+        block=BlockThresholds(85, 90),
+        cost_tier="budget",
+        fallback_order=("gemini", "claude"),
+        cost_per_request=0.00001,
+        default_model="m",
+        models=(ModelPrice("m", 1.0, 10.0),),
+    )
+    snapshot = budget(codex_spent=30.0)
+    codex_av = check_availability(codex, WindowCounts(10, 1000), snapshot, now=NOW, min_cost=0.00001)
+    rec = recommend(classification(), {**ALL_UP, "codex": codex_av}, COSTS, snapshot, now=NOW)
+    assert (rec.provider, rec.route) == ("gemini", "fallback_1")
+    assert rec.reason == (
+        "primary blocked (budget: codex allocation exhausted ($30.00 of $30.00 used)), using fallback 1"
+    )
+    assert rec.alternatives[0].blocks == (
+        Block("budget: codex allocation exhausted ($30.00 of $30.00 used)", RESET),
+    )
+
+
+def test_cost_aware_picks_a_cheaper_provider_within_the_margin() -> None:
+    rec = recommend(classification(codex=55, gemini=45, claude=0), ALL_UP, COSTS, budget(), now=NOW)
+    assert (rec.provider, rec.route) == ("gemini", "cost_aware")
+    assert rec.reason == "cost-aware: gemini scores within 10 of codex and is $0.0123 cheaper"
+    assert [(a.provider, a.reason) for a in rec.alternatives] == [
+        ("codex", "primary, available, $0.0123 more"),
+        ("claude", "fallback 2, available, $0.0423 more"),
+    ]
+
+
+def test_cost_aware_does_not_pick_outside_the_margin() -> None:
+    rec = recommend(classification(codex=55, gemini=44, claude=1), ALL_UP, COSTS, budget(), now=NOW)
+    assert (rec.provider, rec.route) == ("codex", "primary")
+
+
+def test_cost_aware_margin_is_a_parameter() -> None:
+    c = classification(codex=55, gemini=44, claude=1)
+    rec = recommend(c, ALL_UP, COSTS, budget(), now=NOW, cost_aware_margin=11)
+    assert (rec.provider, rec.route) == ("gemini", "cost_aware")
+    assert rec.reason == "cost-aware: gemini scores within 11 of codex and is $0.0123 cheaper"
+
+
+def test_cost_aware_does_not_pick_a_blocked_provider() -> None:
+    availability = {**ALL_UP, "gemini": down("gemini", "requests_percent >= 80%", NOW + 5)}
+    rec = recommend(classification(codex=55, gemini=45, claude=0), availability, COSTS, budget(), now=NOW)
+    assert (rec.provider, rec.route) == ("codex", "primary")
+
+
+def test_cost_aware_never_picks_an_over_budget_provider_when_the_chosen_fits() -> None:
+    snapshot = BudgetSnapshot(
+        day="2026-01-01",
+        timezone="UTC",
+        total=100.0,
+        providers=(
+            ProviderBudget("codex", 30.0, 0.0, 0.0),
+            ProviderBudget("gemini", 40.0, 39.995, 0.0),  # $0.005 left < $0.0077
+            ProviderBudget("claude", 30.0, 0.0, 0.0),
+        ),
+        next_reset_at=RESET,
+    )
+    rec = recommend(classification(codex=55, gemini=45, claude=0), ALL_UP, COSTS, snapshot, now=NOW)
+    assert (rec.provider, rec.route, rec.exceeds_budget) == ("codex", "primary", False)
+
+
+def test_cost_aware_moves_to_a_dearer_provider_when_only_it_fits() -> None:
+    costs = {**COSTS, "gemini": cost("gemini", 0.03)}
+    snapshot = budget(codex_spent=29.99)  # $0.01 left < $0.02
+    rec = recommend(classification(codex=55, gemini=45, claude=0), ALL_UP, costs, snapshot, now=NOW)
+    assert (rec.provider, rec.route) == ("gemini", "cost_aware")
+    assert rec.reason == "cost-aware: gemini scores within 10 of codex and fits the budget"
+    assert not rec.exceeds_budget
+
+
+def test_cost_aware_after_a_fallback_keeps_the_fallback_reason() -> None:
+    availability = {**ALL_UP, "codex": down("codex", TOKENS_BLOCK, NOW + 30)}
+    costs = {**COSTS, "claude": cost("claude", 0.005)}
+    rec = recommend(classification(codex=60, gemini=25, claude=20), availability, costs, budget(), now=NOW)
+    assert (rec.provider, rec.route) == ("claude", "cost_aware")
+    assert rec.reason == (
+        "cost-aware: claude scores within 10 of gemini and is $0.0027 cheaper; "
+        "primary blocked (tokens_percent >= 90%), using fallback 1"
+    )
+
+
+def test_exceeding_the_allocation_is_flagged_with_alerts() -> None:
+    passed = BudgetAlert(50, "info", 51.0, 100.0, "Daily budget at 50% ($51.00 / $100.00)")
+    snapshot = budget(codex_spent=29.99, alerts=(passed,))
+    rec = recommend(classification(), ALL_UP, COSTS, snapshot, now=NOW)
+    assert (rec.provider, rec.route, rec.exceeds_budget) == ("codex", "primary", True)
+    assert rec.budget_alerts == (
+        "Daily budget at 50% ($51.00 / $100.00)",
+        "task would exceed the codex allocation: $0.0200 needed, $0.01 of $30.00 left",
+    )
+
+
+def test_exceeding_the_daily_total_is_flagged() -> None:
+    snapshot = budget(total=36.0)  # 12.5 + 8.3 + 15.2 = 36.0 spent
+    rec = recommend(classification(), ALL_UP, COSTS, snapshot, now=NOW)
+    assert rec.exceeds_budget
+    assert rec.budget_alerts == ("task would exceed the daily budget: $0.0200 needed, $0.00 of $36.00 left",)
+
+
+def test_passed_thresholds_are_reported_even_within_budget() -> None:
+    passed = BudgetAlert(75, "warning", 76.0, 100.0, "WARNING: Daily budget at 75% ($76.00 / $100.00)")
+    rec = recommend(classification(), ALL_UP, COSTS, budget(alerts=(passed,)), now=NOW)
+    assert not rec.exceeds_budget
+    assert rec.budget_alerts == ("WARNING: Daily budget at 75% ($76.00 / $100.00)",)
+
+
+def test_unconfigured_providers_are_ignored() -> None:
+    availability = {"codex": down("codex", TOKENS_BLOCK, NOW + 30), "claude": up("claude")}
+    rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
+    assert (rec.provider, rec.route) == ("claude", "fallback_2")
+    assert [a.provider for a in rec.alternatives] == ["codex"]
