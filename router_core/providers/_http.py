@@ -1,0 +1,84 @@
+"""The shared shape of the HTTP adapters: build a request, POST it, map failures, parse the JSON."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from router_core.clock import Clock
+from router_core.errors import NotConfigured
+from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest
+from router_core.providers.errors import error_from_response, malformed_response, transport_error
+
+logger = logging.getLogger(__name__)
+
+
+class HttpAdapter:
+    """Base for the API adapters; subclasses define ``_build`` and ``_parse`` for one wire format."""
+
+    backend = "api"
+    probe_max_tokens = 1  # the smallest answer the API accepts
+
+    def __init__(
+        self,
+        *,
+        client: httpx.AsyncClient,
+        base_url: str,
+        api_key: str | None,
+        provider: str,
+        clock: Clock,
+        default_model: str = "",
+        timeout: float | None = None,
+    ) -> None:
+        self.name = provider
+        self._client = client
+        self._base_url = base_url.rstrip("/")
+        self._api_key = api_key or None
+        self._clock = clock
+        self._default_model = default_model
+        self._timeout = timeout
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        model = request.model or self._default_model
+        if not model:
+            raise NotConfigured(f"{self.name}: no model in the request and no default model configured")
+        url, headers, body = self._build(request, model)
+        data, response_headers = await self._post(url, headers, body, request.timeout)
+        try:
+            return self._parse(data, response_headers, model)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise malformed_response(self.name, f"unexpected JSON shape ({type(exc).__name__}: {exc})") from exc
+
+    async def probe(self) -> None:
+        await self.complete(CompletionRequest(prompt=PROBE_PROMPT, max_output_tokens=self.probe_max_tokens))
+
+    def _build(self, request: CompletionRequest, model: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+        raise NotImplementedError
+
+    def _parse(self, data: dict[str, Any], headers: Mapping[str, str], model: str) -> Completion:
+        raise NotImplementedError
+
+    async def _post(
+        self, url: str, headers: dict[str, str], body: dict[str, Any], timeout: float | None
+    ) -> tuple[dict[str, Any], httpx.Headers]:
+        seconds = timeout if timeout is not None else self._timeout
+        try:
+            response = await self._client.post(
+                url, json=body, headers=headers, timeout=seconds if seconds is not None else httpx.USE_CLIENT_DEFAULT
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(self.name, exc, seconds) from exc
+        if response.status_code >= 300:
+            error = error_from_response(self.name, response, self._clock.now())
+            logger.info("%s: HTTP %s -> %s", self.name, response.status_code, type(error).__name__)
+            raise error
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise malformed_response(self.name, "body is not JSON", response.status_code) from exc
+        if not isinstance(data, dict):
+            raise malformed_response(self.name, "body is not a JSON object", response.status_code)
+        return data, response.headers

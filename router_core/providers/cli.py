@@ -1,0 +1,149 @@
+"""CLI backends: run a provider's coding CLI as a subprocess (no shell) and parse its JSON output.
+
+The argv is ``ProviderSettings.cli_command`` plus what the dialect appends (model flag, prompt); stdin is
+/dev/null; the environment is passed through; the process runs in its own session so a timeout kills the CLI and
+everything it spawned. A missing executable is NotConfigured; a prompt over the kernel's per-argument limit
+(128 KiB on Linux) is ProviderRejected. Each dialect (cli_codex, cli_gemini, cli_claude) documents the output
+format it assumes, citing provider-apis.md section 5.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import signal
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+
+import anyio
+from anyio.abc import ByteReceiveStream
+
+from router_core.clock import Clock
+from router_core.errors import NotConfigured, ProviderRejected, ProviderUnavailable
+from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest, cli_prompt
+from router_core.providers.timeparse import format_seconds
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CLI_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class CliRun:
+    """What one CLI run produced."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParseContext:
+    provider: str
+    model: str  # the model asked for ("" if the CLI chose)
+    now: float
+    tz: tzinfo | None  # the zone the CLI prints local times in; None: this machine's
+
+
+@dataclass(frozen=True, slots=True)
+class CliDialect:
+    """How to talk to one CLI: build its argv, and read a run into a Completion or a typed error."""
+
+    build_argv: Callable[[Sequence[str], str, str], list[str]]  # (base argv, prompt, model) -> argv
+    parse: Callable[[CliRun, ParseContext], Completion]
+
+
+class CliAdapter:
+    backend = "cli"
+
+    def __init__(
+        self,
+        *,
+        provider: str,
+        command: Sequence[str],
+        dialect: CliDialect,
+        clock: Clock,
+        environ: Mapping[str, str] | None = None,
+        default_model: str = "",
+        timeout: float = DEFAULT_CLI_TIMEOUT,
+        cwd: str | None = None,
+        local_tz: tzinfo | None = None,
+    ) -> None:
+        if not command:
+            raise NotConfigured(f"{provider}: providers.{provider}.cli_command is empty")
+        self.name = provider
+        self.command = tuple(command)
+        self._dialect = dialect
+        self._clock = clock
+        self._env = dict(environ) if environ is not None else None
+        self._default_model = default_model
+        self._timeout = timeout
+        self._cwd = cwd
+        self._tz = local_tz
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        model = request.model or self._default_model
+        argv = self._dialect.build_argv(self.command, cli_prompt(request), model)
+        timeout = request.timeout if request.timeout is not None else self._timeout
+        run = await run_cli(argv, provider=self.name, env=self._env, cwd=self._cwd, timeout=timeout)
+        if run.returncode != 0:
+            logger.info("%s CLI exited %s: %s", self.name, run.returncode, run.stderr[-300:])
+        return self._dialect.parse(run, ParseContext(self.name, model, self._clock.now(), self._tz))
+
+    async def probe(self) -> None:
+        """Runs a one-line prompt: the only check that shows the CLI can answer (and is not over its limit)."""
+        await self.complete(CompletionRequest(prompt=PROBE_PROMPT, timeout=min(self._timeout, 120.0)))
+
+
+async def run_cli(
+    argv: Sequence[str], *, provider: str, env: Mapping[str, str] | None, cwd: str | None, timeout: float
+) -> CliRun:
+    try:
+        process = await anyio.open_process(
+            list(argv), stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True
+        )
+    except FileNotFoundError as exc:
+        raise NotConfigured(
+            f"{provider} CLI not found ({argv[0]!r}): install it and log in, or set "
+            f"providers.{provider}.cli_command or providers.{provider}.backend"
+        ) from exc
+    except PermissionError as exc:
+        raise NotConfigured(f"{provider} CLI {argv[0]!r} is not executable") from exc
+    except OSError as exc:
+        if exc.errno == errno.E2BIG:
+            raise ProviderRejected(
+                f"{provider} CLI: the prompt is too long for a command-line argument", provider=provider
+            ) from exc
+        raise ProviderUnavailable(f"{provider} CLI could not start: {exc}", provider=provider) from exc
+    out, err = bytearray(), bytearray()
+    try:
+        with anyio.move_on_after(timeout) as scope:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(_drain, process.stdout, out)
+                tg.start_soon(_drain, process.stderr, err)
+            await process.wait()
+    finally:
+        with anyio.CancelScope(shield=True):
+            if process.returncode is None:
+                _kill_session(process.pid)
+                await process.wait()
+            await process.aclose()
+    if scope.cancelled_caught:
+        raise ProviderUnavailable(f"{provider} CLI timed out after {format_seconds(timeout)}", provider=provider)
+    return CliRun(process.returncode or 0, out.decode(errors="replace"), err.decode(errors="replace"))
+
+
+async def _drain(stream: ByteReceiveStream | None, sink: bytearray) -> None:
+    if stream is None:
+        return
+    async for chunk in stream:
+        sink.extend(chunk)
+
+
+def _kill_session(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)

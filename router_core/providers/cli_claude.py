@@ -1,0 +1,92 @@
+"""Claude Code: ``claude -p --output-format json [--model MODEL] <prompt>`` (provider-apis.md 5.1).
+
+Assumed output: one JSON object on stdout (for ``stream-json``, the last JSONL line is the same object):
+``{"type":"result","subtype":"success","is_error":false,"result":"…","total_cost_usd":0.24,
+"usage":{"input_tokens":N,"cache_creation_input_tokens":N,"cache_read_input_tokens":N,"output_tokens":N},
+"modelUsage":{"<model>":{"costUSD":…}}}`` (older versions: ``cost_usd``). Input tokens = the three input
+counts summed; the model is the ``modelUsage`` entry with the highest cost. Failures: ``is_error: true`` (often
+with ``subtype: "success"``), ``api_error_status`` 429/529/401…, ``result`` holding the text, e.g.
+``"You've hit your limit · resets 3pm (UTC)"`` or ``"Claude AI usage limit reached|<epoch>"`` ->
+QuotaExhausted(resets_at); ``"API Error: 529 Overloaded…"`` -> unavailable; and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from router_core.errors import (
+    AuthFailed,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+)
+from router_core.providers.base import Completion
+from router_core.providers.cli import CliDialect, CliRun, ParseContext
+from router_core.providers.cli_text import claude_reset_at, json_lines, load_json_object, tail
+from router_core.providers.timeparse import format_epoch
+
+
+def build_argv(base: Sequence[str], prompt: str, model: str) -> list[str]:
+    argv = list(base)
+    if model:
+        argv += ["--model", model]
+    if prompt.startswith("-"):
+        argv.append("--")
+    argv.append(prompt)
+    return argv
+
+
+def parse(run: CliRun, ctx: ParseContext) -> Completion:
+    data = load_json_object(run.stdout)
+    if data is None or data.get("type") != "result":
+        results = [e for e in json_lines(run.stdout) if e.get("type") == "result"]
+        data = results[-1] if results else None
+    if data is None:
+        raise classify(tail(run.stderr or run.stdout) or "no output", None, "", run.returncode, ctx)
+    if data.get("is_error") or run.returncode != 0:
+        status = data.get("api_error_status")
+        raise classify(str(data.get("result") or tail(run.stderr) or "no message"),
+                       status if isinstance(status, int) else None, str(data.get("subtype") or ""),
+                       run.returncode, ctx)
+    usage = data.get("usage") or {}
+    cache_read = int(usage.get("cache_read_input_tokens") or 0)
+    model_usage = data.get("modelUsage") or {}
+    model = max(model_usage, key=lambda m: float((model_usage[m] or {}).get("costUSD") or 0), default=ctx.model)
+    cost = data.get("total_cost_usd", data.get("cost_usd"))
+    return Completion(
+        text=str(data.get("result") or ""),
+        provider=ctx.provider,
+        model=model,
+        input_tokens=int(usage.get("input_tokens") or 0) + int(usage.get("cache_creation_input_tokens") or 0)
+        + cache_read,
+        output_tokens=int(usage.get("output_tokens") or 0),
+        cost_usd=float(cost) if cost is not None else None,
+        rate_limit=None,
+        backend="cli",
+        cached_input_tokens=cache_read,
+    )
+
+
+def classify(message: str, status: int | None, subtype: str, returncode: int, ctx: ParseContext) -> ProviderError:
+    p, low = ctx.provider, message.lower()
+    if "usage limit reached" in low or ("hit your" in low and "limit" in low):
+        resets_at = claude_reset_at(message, ctx.now, ctx.tz)
+        when = f"; resets at {format_epoch(resets_at)}" if resets_at else ""
+        return QuotaExhausted(f"{p} subscription limit reached{when}: {tail(message)}", provider=p,
+                              resets_at=resets_at, status_code=status)
+    if "credit balance is too low" in low or "spend limit" in low:
+        return QuotaExhausted(f"{p} quota exhausted: {tail(message)}", provider=p, status_code=status)
+    if status == 429 or "rate limit" in low:
+        return RateLimited(f"{p} rate limited: {tail(message)}", provider=p, status_code=status or 429)
+    if status in (401, 403) or any(s in low for s in ("invalid api key", "/login", "oauth", "not logged in")):
+        return AuthFailed(f"{p} CLI is not authorised: {tail(message)}", provider=p, status_code=status)
+    if subtype.startswith(("error_max_turns", "error_max_budget", "error_max_structured")) or status in (400, 413):
+        return ProviderRejected(f"{p} CLI gave up ({subtype or status}): {tail(message)}", provider=p,
+                                status_code=status)
+    return ProviderUnavailable(f"{p} CLI failed (exit {returncode}, status {status}): {tail(message)}",
+                               provider=p, status_code=status)
+
+
+CLAUDE = CliDialect(build_argv=build_argv, parse=parse)

@@ -1,0 +1,96 @@
+"""Codex CLI: ``codex exec --json [--skip-git-repo-check] [-m MODEL] <prompt>`` (provider-apis.md 5.2).
+
+Assumed output: JSONL on stdout, one event per line (codex-rs/exec/src/exec_events.rs):
+``{"type":"thread.started","thread_id":…}``, ``{"type":"turn.started"}``,
+``{"type":"item.completed","item":{"type":"agent_message","text":"…"}}`` (the last one is the answer),
+``{"type":"turn.completed","usage":{"input_tokens":N,"cached_input_tokens":N,"output_tokens":N}}``
+(cached ⊂ input; no cost, no model name), and on failure ``{"type":"turn.failed","error":{"message":…}}`` or
+``{"type":"error","message":…}``. Failure messages (codex-rs/core/src/error.rs):
+``"You've hit your usage limit. … Try again at 3:05 PM."`` -> QuotaExhausted(resets_at);
+``"Quota exceeded. Check your plan and billing details."`` -> QuotaExhausted;
+``"exceeded retry limit, last status: 429 Too Many Requests…"`` -> RateLimited;
+``"We're currently experiencing high demand…"``, ``"stream disconnected before completion: …"`` -> unavailable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from router_core.errors import (
+    AuthFailed,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+)
+from router_core.providers.base import Completion
+from router_core.providers.cli import CliDialect, CliRun, ParseContext
+from router_core.providers.cli_text import codex_reset_at, json_lines, tail
+from router_core.providers.timeparse import format_epoch
+
+
+def build_argv(base: Sequence[str], prompt: str, model: str) -> list[str]:
+    argv = list(base)
+    if model:
+        argv += ["-m", model]
+    if prompt.startswith("-"):
+        argv.append("--")  # so a prompt like "-v is broken" is not read as an option
+    argv.append(prompt)
+    return argv
+
+
+def parse(run: CliRun, ctx: ParseContext) -> Completion:
+    events = json_lines(run.stdout)
+    answers = [
+        e["item"].get("text", "")
+        for e in events
+        if e.get("type") == "item.completed" and isinstance(e.get("item"), dict)
+        and e["item"].get("type") == "agent_message"
+    ]
+    usages = [e["usage"] for e in events if e.get("type") == "turn.completed" and isinstance(e.get("usage"), dict)]
+    failures = [_event_message(e) for e in events if e.get("type") in ("turn.failed", "error")]
+    if usages and answers and run.returncode == 0:
+        return Completion(
+            text=answers[-1],
+            provider=ctx.provider,
+            model=ctx.model,
+            input_tokens=sum(int(u.get("input_tokens") or 0) for u in usages),
+            output_tokens=sum(int(u.get("output_tokens") or 0) + int(u.get("reasoning_output_tokens") or 0)
+                              for u in usages),
+            cost_usd=None,
+            rate_limit=None,
+            backend="cli",
+            cached_input_tokens=sum(int(u.get("cached_input_tokens") or 0) for u in usages),
+        )
+    message = failures[-1] if failures else tail(run.stderr or run.stdout) or "no output"
+    raise classify(message, run.returncode, ctx)
+
+
+def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
+    p, low = ctx.provider, message.lower()
+    said = f"{p} CLI (exit {returncode}): {tail(message)}"
+    if "usage limit" in low or "usage_limit_reached" in low:
+        resets_at = codex_reset_at(message, ctx.now, ctx.tz)
+        when = f"; resets at {format_epoch(resets_at)}" if resets_at else ""
+        return QuotaExhausted(f"{p} subscription limit reached{when}: {tail(message)}", provider=p,
+                              resets_at=resets_at, status_code=None)
+    if "quota exceeded" in low or "insufficient_quota" in low:
+        return QuotaExhausted(f"{p} quota exhausted: {tail(message)}", provider=p, status_code=None)
+    if "429" in low or "too many requests" in low or "rate limit" in low:
+        return RateLimited(f"{p} rate limited: {tail(message)}", provider=p, status_code=None)
+    if any(s in low for s in ("401", "403", "unauthorized", "log in", "login", "refresh token", "upgrade to plus")):
+        return AuthFailed(f"{p} CLI is not authorised: {tail(message)}", provider=p)
+    if any(s in low for s in ("400 bad request", "invalid_request", "context window")):
+        return ProviderRejected(said, provider=p)
+    return ProviderUnavailable(said, provider=p)
+
+
+def _event_message(event: dict) -> str:
+    error = event.get("error")
+    if isinstance(error, dict):
+        return str(error.get("message") or "")
+    return str(event.get("message") or error or "")
+
+
+CODEX = CliDialect(build_argv=build_argv, parse=parse)

@@ -1,0 +1,89 @@
+"""Gemini CLI: ``gemini --output-format json [-m MODEL] -p <prompt>`` (provider-apis.md 5.3).
+
+Assumed output: one JSON object (possibly pretty-printed) on stdout,
+``{"session_id"?, "response": "…", "stats": {"models": {"<model>": {"tokens": {"prompt": N, "candidates": N,
+"cached": N, "thoughts": N, …}}}}}`` (packages/core/src/output/types.ts). Input = ``prompt`` (cached included),
+output = ``candidates + thoughts``, summed over models; the model is the one with the most tokens. On failure
+``{"error": {"type": "<ErrorClass>", "message": "…", "code": N}}`` goes to stderr (or stdout) with exit 1;
+exit 42 is an input error, 53 a turn limit. ``TerminalQuotaError`` / "exhausted your daily quota" ->
+QuotaExhausted(resets at the next midnight Pacific, when Gemini's daily quotas reset, 3.8); other
+``RESOURCE_EXHAUSTED``/429 quota errors -> RateLimited ("Please retry in 36.4s" read when given).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from router_core.errors import (
+    AuthFailed,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+)
+from router_core.providers.base import Completion
+from router_core.providers.cli import CliDialect, CliRun, ParseContext
+from router_core.providers.cli_text import load_json_object, tail
+from router_core.providers.errors import PACIFIC
+from router_core.providers.timeparse import format_epoch, format_seconds, next_midnight, parse_duration
+
+_RETRY_IN = re.compile(r"retry in (\d+(?:\.\d+)?(?:ms|s))", re.I)
+
+
+def build_argv(base: Sequence[str], prompt: str, model: str) -> list[str]:
+    argv = list(base)
+    if argv and argv[-1] in ("-p", "--prompt"):
+        argv.pop()
+    if model:
+        argv += ["-m", model]
+    argv += [f"--prompt={prompt}"] if prompt.startswith("-") else ["-p", prompt]
+    return argv
+
+
+def parse(run: CliRun, ctx: ParseContext) -> Completion:
+    data = load_json_object(run.stdout) or {}
+    error = data.get("error") or (load_json_object(run.stderr) or {}).get("error")
+    if run.returncode == 0 and not error and isinstance(data.get("response"), str):
+        models = ((data.get("stats") or {}).get("models") or {})
+        tokens = {name: (m or {}).get("tokens") or {} for name, m in models.items()}
+        main = max(tokens, key=lambda n: int(tokens[n].get("total") or 0), default=ctx.model)
+        return Completion(
+            text=data["response"],
+            provider=ctx.provider,
+            model=main,
+            input_tokens=sum(int(t.get("prompt") or 0) for t in tokens.values()),
+            output_tokens=sum(int(t.get("candidates") or 0) + int(t.get("thoughts") or 0) for t in tokens.values()),
+            cost_usd=None,
+            rate_limit=None,
+            backend="cli",
+            cached_input_tokens=sum(int(t.get("cached") or 0) for t in tokens.values()),
+        )
+    if isinstance(error, dict):
+        message = f"{error.get('type', '')}: {error.get('message', '')}".strip(": ")
+    else:
+        message = tail(run.stderr or run.stdout) or "no output"
+    raise classify(message, run.returncode, ctx)
+
+
+def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
+    p, low = ctx.provider, message.lower()
+    if "terminalquotaerror" in low or "daily quota" in low or "perday" in low:
+        resets_at = next_midnight(ctx.now, PACIFIC)
+        return QuotaExhausted(f"{p} daily quota exhausted; resets at {format_epoch(resets_at)}: {tail(message)}",
+                              provider=p, resets_at=resets_at, status_code=None)
+    if "resource_exhausted" in low or "quota" in low or "429" in low or "retryablequotaerror" in low:
+        match = _RETRY_IN.search(message)
+        retry_after = parse_duration(match.group(1)) if match else None
+        wait = f"retry after {format_seconds(retry_after)}" if retry_after is not None else "no retry time given"
+        return RateLimited(f"{p} rate limited: {wait}: {tail(message)}", provider=p, retry_after=retry_after,
+                           status_code=None)
+    if any(s in low for s in ("api key not valid", "api_key_invalid", "authenticat", "login", "gemini_api_key")):
+        return AuthFailed(f"{p} CLI is not authorised: {tail(message)}", provider=p)
+    if returncode in (42, 53):
+        return ProviderRejected(f"{p} CLI rejected the request (exit {returncode}): {tail(message)}", provider=p)
+    return ProviderUnavailable(f"{p} CLI failed (exit {returncode}): {tail(message)}", provider=p)
+
+
+GEMINI = CliDialect(build_argv=build_argv, parse=parse)

@@ -1,0 +1,129 @@
+"""Reading CLI output: JSON objects amid other text, and the reset times in usage-limit messages.
+
+Reset formats (provider-apis.md 5.1, 5.2; codex-rs/core/src/error.rs ``format_retry_timestamp``):
+- codex: ``"You've hit your usage limit. … Try again at 3:05 PM."`` (same local day) or
+  ``"… try again at Dec 3rd, 2026 3:05 PM."``; local time of the machine running the CLI. The ChatGPT backend's
+  429 body may be quoted instead: ``"resets_at": <epoch>`` / ``"resets_in_seconds": N``.
+- claude: ``"Claude AI usage limit reached|<epoch>"`` (older) or ``"You've hit your limit · resets 3pm (UTC)"``,
+  ``"… resets 9am (Europe/Berlin)"``; a weekly limit may name a day: ``"resets Oct 9, 5pm (UTC)"``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_CODEX_AT = re.compile(
+    r"try again at (?:([A-Z][a-z]{2}) (\d{1,2})(?:st|nd|rd|th)?, (\d{4}) )?(\d{1,2}):(\d{2}) ?([AP]M)", re.I
+)
+_RESETS_AT_JSON = re.compile(r'"resets_at"\s*:\s*(\d{9,13})')
+_RESETS_IN_JSON = re.compile(r'"resets_in_seconds"\s*:\s*(\d+(?:\.\d+)?)')
+_CLAUDE_EPOCH = re.compile(r"usage limit reached\|(\d{9,13})", re.I)
+_CLAUDE_RESETS = re.compile(
+    r"resets\s+(?:([A-Z][a-z]{2})\s+(\d{1,2}),?\s+(?:at\s+)?)?(\d{1,2})(?::(\d{2}))?\s*([ap]m)\s*(?:\(([^)]+)\))?",
+    re.I,
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def load_json_object(text: str) -> dict[str, Any] | None:
+    """The whole text as one JSON object, else the last JSON object that starts a line (CLIs print banners)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+        return value if isinstance(value, dict) else None
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder()
+    found = None
+    for match in re.finditer(r"(?m)^\{", text):
+        try:
+            value, _ = decoder.raw_decode(text, match.start())
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            found = value
+    return found
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    events = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                events.append(value)
+    return events
+
+
+def tail(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else "…" + text[-limit + 1 :]
+
+
+def codex_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None:
+    if match := _RESETS_AT_JSON.search(message):
+        return _epoch(match.group(1))
+    if match := _RESETS_IN_JSON.search(message):
+        return now + float(match.group(1))
+    match = _CODEX_AT.search(message)
+    if not match:
+        return None
+    month, day, year, hour, minute, ampm = match.groups()
+    zone = tz or _local_zone(now)
+    local_now = datetime.fromtimestamp(now, zone)
+    hour24 = int(hour) % 12 + (12 if ampm.upper() == "PM" else 0)
+    if month:
+        date = datetime(int(year), _MONTHS.index(month.lower()) + 1, int(day), hour24, int(minute), tzinfo=zone)
+        return date.timestamp()
+    candidate = local_now.replace(hour=hour24, minute=int(minute), second=0, microsecond=0)
+    if candidate.timestamp() < now - 60:  # printed for "today"; if already past, the CLI meant tomorrow
+        candidate += timedelta(days=1)
+    return candidate.timestamp()
+
+
+def claude_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None:
+    if match := _CLAUDE_EPOCH.search(message):
+        return _epoch(match.group(1))
+    match = _CLAUDE_RESETS.search(message)
+    if not match:
+        return None
+    month, day, hour, minute, ampm, zone_name = match.groups()
+    zone = _zone(zone_name) or tz or _local_zone(now)
+    local_now = datetime.fromtimestamp(now, zone)
+    hour24 = int(hour) % 12 + (12 if ampm.lower() == "pm" else 0)
+    candidate = local_now.replace(hour=hour24, minute=int(minute or 0), second=0, microsecond=0)
+    if month:
+        candidate = candidate.replace(month=_MONTHS.index(month.lower()) + 1, day=int(day))
+        if candidate.timestamp() <= now:
+            candidate = candidate.replace(year=candidate.year + 1)
+    elif candidate.timestamp() <= now:
+        candidate += timedelta(days=1)
+    return candidate.timestamp()
+
+
+def _epoch(digits: str) -> float:
+    value = float(digits)
+    return value / 1000 if value > 1e11 else value  # milliseconds if too large for seconds
+
+
+def _zone(name: str | None) -> tzinfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _local_zone(now: float) -> tzinfo:
+    return datetime.fromtimestamp(now).astimezone().tzinfo or UTC

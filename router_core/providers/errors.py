@@ -1,0 +1,212 @@
+"""The one place where httpx exceptions and provider error responses become router_core.errors.
+
+    httpx.TimeoutException                      -> ProviderUnavailable
+    httpx.TransportError (connect, read, ...)   -> ProviderUnavailable
+    invalid/unsupported URL                     -> NotConfigured
+    200 with a body that is not the expected JSON -> ProviderUnavailable
+    429 rate limit / Gemini per-minute quota    -> RateLimited(retry_after=seconds or None)
+    429 billing (OpenAI insufficient_quota and billing codes), Anthropic spend cap, 402,
+        Gemini per-day quota or "limit: 0"      -> QuotaExhausted(resets_at=epoch or None)
+    401, 403, Gemini API_KEY_INVALID            -> AuthFailed
+    5xx, 529, 408, 409, 499                     -> ProviderUnavailable
+    other 4xx                                   -> ProviderRejected (the provider's message)
+
+Body shapes (provider-apis.md): OpenAI ``{"error":{message,type,param,code}}`` (1.6); Anthropic
+``{"type":"error","error":{type,message,details?},"request_id"}`` (2.5); Google ``google.rpc.Status``
+``{"error":{code,message,status,details:[QuotaFailure, RetryInfo, ErrorInfo, Help]}}`` (3.6).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from router_core.errors import (
+    AuthFailed,
+    NotConfigured,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+    RouterError,
+)
+from router_core.providers.timeparse import (
+    format_epoch,
+    format_seconds,
+    next_midnight,
+    parse_duration,
+    parse_int,
+    parse_retry_after,
+    parse_rfc3339,
+)
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+# OpenAI 429 codes for billing, not pace: retrying never helps (provider-apis.md 1.6).
+OPENAI_QUOTA_CODES = frozenset({
+    "insufficient_quota", "credit_balance_exhausted", "organization_spend_limit_exceeded",
+    "project_spend_limit_exceeded", "organization_usage_limit_exceeded",
+})
+# gemini-cli treats a retry delay above this as terminal (provider-apis.md 3.6).
+GEMINI_TERMINAL_DELAY_SECONDS = 300.0
+_RETRY_IN = re.compile(r"(?:try again|retry) in (\d+(?:\.\d+)?(?:ms|s|m|h)(?:\d+(?:\.\d+)?(?:ms|s))?)", re.I)
+_REGAIN_ACCESS = re.compile(r"regain access on (\d{4}-\d{2}-\d{2}) at (\d{1,2}:\d{2}) UTC")
+_MAX_MESSAGE = 300
+
+
+@dataclass(frozen=True, slots=True)
+class _ErrorBody:
+    message: str
+    kind: str  # OpenAI/Anthropic error.type, Google error.status
+    code: str  # OpenAI error.code, Anthropic details.error_code
+    google_details: tuple[dict[str, Any], ...]
+
+
+def transport_error(provider: str, exc: httpx.HTTPError, timeout: float | None = None) -> RouterError:
+    if isinstance(exc, httpx.TimeoutException):
+        after = f" after {format_seconds(timeout)}" if timeout else ""
+        return ProviderUnavailable(f"{provider} timed out{after} ({type(exc).__name__})", provider=provider)
+    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+        return NotConfigured(f"{provider} base URL is not usable: {exc}")
+    return ProviderUnavailable(f"{provider} unreachable: {type(exc).__name__}: {exc}", provider=provider)
+
+
+def malformed_response(provider: str, detail: str, status_code: int = 200) -> ProviderUnavailable:
+    return ProviderUnavailable(
+        f"{provider} returned a malformed response ({status_code}): {detail}", provider=provider,
+        status_code=status_code,
+    )
+
+
+def error_from_response(provider: str, response: httpx.Response, now: float) -> ProviderError:
+    """Map a non-2xx response to the error class a caller can act on."""
+    status = response.status_code
+    body = _read_body(response)
+    said = _said(body)
+    if status == 429 or body.kind == "RESOURCE_EXHAUSTED":
+        return _too_many(provider, status, body, response.headers, now)
+    if status == 402:
+        return QuotaExhausted(f"{provider} billing limit reached ({status}){said}", provider=provider,
+                              status_code=status)
+    if status in (401, 403) or body.kind in ("UNAUTHENTICATED", "PERMISSION_DENIED") or _google_reason(
+        body, "API_KEY_INVALID"
+    ):
+        return AuthFailed(f"{provider} rejected the credentials ({status}){said}", provider=provider,
+                          status_code=status)
+    if status >= 500 or status in (408, 409, 499):
+        return ProviderUnavailable(f"{provider} unavailable ({status}){said}", provider=provider,
+                                   status_code=status)
+    return ProviderRejected(f"{provider} rejected the request ({status}){said}", provider=provider,
+                            status_code=status)
+
+
+def _too_many(provider: str, status: int, body: _ErrorBody, headers: httpx.Headers, now: float) -> ProviderError:
+    said = _said(body)
+    if body.code in OPENAI_QUOTA_CODES or body.kind == "insufficient_quota":
+        return _quota(provider, status, said, None)
+    if "spend_limit" in body.code or "API usage limits" in body.message:
+        return _quota(provider, status, said, _regain_access(body.message))
+    retry_after = _retry_from_headers(headers, now)
+    if retry_after is None:
+        retry_after = _retry_from_message(body.message)
+    if body.google_details or body.kind == "RESOURCE_EXHAUSTED":
+        quota_ids = [v.get("quotaId", "") for d in body.google_details for v in d.get("violations", ())
+                     if isinstance(v, dict)]
+        if "limit: 0" in body.message:
+            return _quota(provider, status, said, None)
+        if any("PerDay" in q or "Daily" in q for q in quota_ids):
+            return _quota(provider, status, said, next_midnight(now, PACIFIC))
+        delay = _google_retry_delay(body)
+        retry_after = retry_after if delay is None else delay
+        if retry_after is not None and retry_after > GEMINI_TERMINAL_DELAY_SECONDS:
+            return _quota(provider, status, said, now + retry_after)
+    wait = f"retry after {format_seconds(retry_after)}" if retry_after is not None else "no retry time given"
+    return RateLimited(f"{provider} rate limited ({status}): {wait}{said}", provider=provider,
+                       retry_after=retry_after, status_code=status)
+
+
+def _quota(provider: str, status: int, said: str, resets_at: float | None) -> QuotaExhausted:
+    when = f"resets at {format_epoch(resets_at)}" if resets_at else "no reset time given; retrying will not help"
+    return QuotaExhausted(f"{provider} quota exhausted ({status}), {when}{said}", provider=provider,
+                          resets_at=resets_at, status_code=status)
+
+
+def _retry_from_headers(headers: httpx.Headers, now: float) -> float | None:
+    explicit = parse_retry_after(headers.get("retry-after"), headers.get("retry-after-ms"), now)
+    if explicit is not None:
+        return explicit
+    waits = []
+    for dim in ("requests", "tokens"):  # OpenAI: the exhausted dimension's reset duration
+        if parse_int(headers.get(f"x-ratelimit-remaining-{dim}")) == 0:
+            waits.append(parse_duration(headers.get(f"x-ratelimit-reset-{dim}")))
+    for fam in ("requests", "tokens", "input-tokens", "output-tokens"):  # Anthropic: RFC 3339 reset times
+        if parse_int(headers.get(f"anthropic-ratelimit-{fam}-remaining")) == 0:
+            reset = parse_rfc3339(headers.get(f"anthropic-ratelimit-{fam}-reset"))
+            waits.append(None if reset is None else max(0.0, reset - now))
+    known = [w for w in waits if w is not None]
+    return max(known) if known else None
+
+
+def _retry_from_message(message: str) -> float | None:
+    match = _RETRY_IN.search(message)
+    return parse_duration(match.group(1)) if match else None
+
+
+def _google_retry_delay(body: _ErrorBody) -> float | None:
+    for detail in body.google_details:
+        if detail.get("@type", "").endswith("google.rpc.RetryInfo"):
+            return parse_duration(str(detail.get("retryDelay", "")))
+    return None
+
+
+def _google_reason(body: _ErrorBody, reason: str) -> bool:
+    return any(d.get("reason") == reason for d in body.google_details)
+
+
+def _regain_access(message: str) -> float | None:
+    match = _REGAIN_ACCESS.search(message)
+    if not match:
+        return None
+    day, clock = match.groups()
+    return datetime.fromisoformat(f"{day}T{clock.zfill(5)}").replace(tzinfo=UTC).timestamp()
+
+
+def _read_body(response: httpx.Response) -> _ErrorBody:
+    try:
+        data = response.json()
+    except ValueError:
+        return _ErrorBody(_squash(response.text), "", "", ())
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, str):
+        return _ErrorBody(_squash(error), "", "", ())
+    if not isinstance(error, dict):
+        return _ErrorBody(_squash(str(data)), "", "", ())
+    details = error.get("details")
+    google = tuple(d for d in details if isinstance(d, dict)) if isinstance(details, list) else ()
+    code = error.get("code")
+    if isinstance(details, dict):  # Anthropic puts a machine code under details.error_code
+        code = details.get("error_code")
+    kind = error.get("status") if google or isinstance(code, int) else error.get("type")
+    return _ErrorBody(
+        message=_squash(str(error.get("message") or "")),
+        kind=str(kind or ""),
+        code=code if isinstance(code, str) else "",
+        google_details=google,
+    )
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _said(body: _ErrorBody) -> str:
+    """The provider's own message, clipped, for the end of ours."""
+    text = body.message
+    if not text:
+        return ""
+    return ": " + (text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…")

@@ -1,0 +1,168 @@
+"""Choosing each provider's backend (api, cli or none) from settings and the environment.
+
+``backend = "auto"``: ``api`` if the provider's key (or its base-URL variable, for a keyless compatible
+endpoint) is set, else ``cli`` if the CLI's executable is on PATH, else ``none``. ``"api"``, ``"cli"`` and
+``"none"`` force the choice. Keys and base URLs by wire format:
+
+    openai-responses / openai-chat   OPENAI_API_KEY                    OPENAI_BASE_URL     (includes /v1)
+    anthropic                        ANTHROPIC_API_KEY                 ANTHROPIC_BASE_URL
+    gemini                           GEMINI_API_KEY or GOOGLE_API_KEY  GEMINI_BASE_URL
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from router_core.clock import Clock
+from router_core.errors import NotConfigured
+from router_core.providers._http import HttpAdapter
+from router_core.providers.anthropic import AnthropicAdapter
+from router_core.providers.base import Completion, CompletionRequest, ProviderAdapter
+from router_core.providers.cli import CliAdapter, CliDialect
+from router_core.providers.cli_claude import CLAUDE
+from router_core.providers.cli_codex import CODEX
+from router_core.providers.cli_gemini import GEMINI
+from router_core.providers.gemini import GeminiAdapter
+from router_core.providers.openai import OpenAIChatAdapter, OpenAIResponsesAdapter
+from router_core.settings import ProviderSettings
+
+
+@dataclass(frozen=True, slots=True)
+class WireFormat:
+    adapter: type[HttpAdapter]
+    key_vars: tuple[str, ...]
+    base_url_var: str
+    default_base_url: str
+
+
+API_STYLES: dict[str, WireFormat] = {
+    "openai-responses": WireFormat(OpenAIResponsesAdapter, ("OPENAI_API_KEY",), "OPENAI_BASE_URL",
+                                   "https://api.openai.com/v1"),
+    "openai-chat": WireFormat(OpenAIChatAdapter, ("OPENAI_API_KEY",), "OPENAI_BASE_URL",
+                              "https://api.openai.com/v1"),
+    "anthropic": WireFormat(AnthropicAdapter, ("ANTHROPIC_API_KEY",), "ANTHROPIC_BASE_URL",
+                            "https://api.anthropic.com"),
+    "gemini": WireFormat(GeminiAdapter, ("GEMINI_API_KEY", "GOOGLE_API_KEY"), "GEMINI_BASE_URL",
+                         "https://generativelanguage.googleapis.com"),
+}
+DEFAULT_API_STYLE = {"codex": "openai-responses", "claude": "anthropic", "gemini": "gemini"}
+CLI_DIALECTS: dict[str, CliDialect] = {"codex": CODEX, "gemini": GEMINI, "claude": CLAUDE}
+DEFAULT_CLI_COMMAND = {
+    "codex": ("codex", "exec", "--json", "--skip-git-repo-check"),
+    "gemini": ("gemini", "--output-format", "json"),
+    "claude": ("claude", "-p", "--output-format", "json"),
+}
+
+
+class NoBackend:
+    """A provider with nothing to execute on: recommendation only; any call says what to configure."""
+
+    backend = "none"
+
+    def __init__(self, provider: str, message: str) -> None:
+        self.name = provider
+        self.message = message
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        raise NotConfigured(self.message)
+
+    async def probe(self) -> None:
+        raise NotConfigured(self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class BackendChoice:
+    backend: str  # "api" | "cli" | "none"
+    api_style: str
+    base_url: str
+    key_var: str | None  # the variable the key came from; None if no key
+    executable: str | None  # the CLI's resolved path, if found
+    reason: str
+
+
+def choose_backend(
+    provider: ProviderSettings, *, environ: Mapping[str, str], which: Callable[[str], str | None] = shutil.which
+) -> BackendChoice:
+    style = provider.api_style or DEFAULT_API_STYLE.get(provider.name, "openai-chat")
+    if style not in API_STYLES:
+        raise NotConfigured(f"providers.{provider.name}.api_style {style!r} is not one of {', '.join(API_STYLES)}")
+    wire = API_STYLES[style]
+    key_var = next((v for v in wire.key_vars if environ.get(v)), None)
+    base_from_env = environ.get(wire.base_url_var)
+    base_url = (base_from_env or provider.base_url or wire.default_base_url).rstrip("/")
+    command = provider.cli_command or DEFAULT_CLI_COMMAND.get(provider.name, ())
+    executable = which(command[0]) if command else None
+
+    def choice(backend: str, reason: str) -> BackendChoice:
+        return BackendChoice(backend, style, base_url, key_var, executable, reason)
+
+    if provider.backend in ("api", "cli", "none"):
+        return choice(provider.backend, f"providers.{provider.name}.backend = {provider.backend!r}")
+    if key_var or base_from_env:
+        return choice("api", f"{key_var or wire.base_url_var} is set")
+    if executable:
+        return choice("cli", f"{command[0]} found at {executable}")
+    return choice("none", "no API key and no CLI found")
+
+
+def build_adapter(
+    provider: ProviderSettings,
+    *,
+    environ: Mapping[str, str],
+    client: httpx.AsyncClient,
+    clock: Clock,
+    which: Callable[[str], str | None] = shutil.which,
+    api_timeout: float | None = None,
+    cli_timeout: float | None = None,
+) -> ProviderAdapter:
+    picked = choose_backend(provider, environ=environ, which=which)
+    if picked.backend == "api":
+        wire = API_STYLES[picked.api_style]
+        return wire.adapter(
+            client=client, base_url=picked.base_url, api_key=environ.get(picked.key_var) if picked.key_var else None,
+            provider=provider.name, clock=clock, default_model=provider.default_model, timeout=api_timeout,
+        )
+    if picked.backend == "cli":
+        command = list(provider.cli_command or DEFAULT_CLI_COMMAND.get(provider.name, ()))
+        if not command:
+            return NoBackend(provider.name, f"providers.{provider.name}.cli_command is empty")
+        if picked.executable:
+            command[0] = picked.executable
+        dialect = CLI_DIALECTS.get(provider.name) or CLI_DIALECTS.get(command[0].rsplit("/", 1)[-1])
+        if dialect is None:
+            return NoBackend(provider.name, f"{provider.name}: no known CLI output format for {command[0]!r}")
+        extra = {"timeout": cli_timeout} if cli_timeout is not None else {}
+        return CliAdapter(provider=provider.name, command=command, dialect=dialect, clock=clock, environ=environ,
+                          default_model=provider.default_model, **extra)
+    return NoBackend(provider.name, _what_to_set(provider, picked))
+
+
+def describe_backend(
+    provider: ProviderSettings, *, environ: Mapping[str, str], which: Callable[[str], str | None] = shutil.which
+) -> str:
+    """One line for people: the backend, where it points, whether a key is present (never the key)."""
+    picked = choose_backend(provider, environ=environ, which=which)
+    if picked.backend == "api":
+        key = f"key from {picked.key_var}" if picked.key_var else "no API key set"
+        return f"{provider.name}: api ({picked.api_style}) at {picked.base_url}, {key} [{picked.reason}]"
+    if picked.backend == "cli":
+        command = " ".join(provider.cli_command or DEFAULT_CLI_COMMAND.get(provider.name, ()))
+        where = picked.executable or "NOT FOUND on PATH"
+        return f"{provider.name}: cli ({command}; executable {where}) [{picked.reason}]"
+    return f"{provider.name}: none (recommendation only) — {_what_to_set(provider, picked)}"
+
+
+def _what_to_set(provider: ProviderSettings, picked: BackendChoice) -> str:
+    wire = API_STYLES[picked.api_style]
+    keys = " or ".join(wire.key_vars)
+    command = provider.cli_command or DEFAULT_CLI_COMMAND.get(provider.name, ())
+    cli = command[0] if command else f"the {provider.name}"
+    forced = f"providers.{provider.name}.backend is 'none'. " if provider.backend == "none" else ""
+    return (
+        f"{forced}Set {keys} (or {wire.base_url_var} for a compatible endpoint), or install the {cli} CLI "
+        f"and log in, or set providers.{provider.name}.backend"
+    )

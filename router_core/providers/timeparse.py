@@ -1,0 +1,93 @@
+"""Parsing the time formats providers use for waits and resets, into seconds or epoch seconds.
+
+- Go-style durations in OpenAI ``x-ratelimit-reset-*`` headers: ``"6m0s"``, ``"1s"``, ``"20ms"``, ``"1h2m3.5s"``
+  (provider-apis.md 1.7); Google ``RetryInfo.retryDelay``: ``"17s"``, ``"1.5s"``, ``"900ms"`` (3.6).
+- ``retry-after``: seconds (integer or float) or an HTTP date; ``retry-after-ms``: milliseconds (2.5).
+- RFC 3339 times in ``anthropic-ratelimit-*-reset``: ``"2025-08-21T12:40:59Z"`` (2.6).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime, timedelta, tzinfo
+from email.utils import parsedate_to_datetime
+
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ns": 1e-9}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|μs|ns|h|m|s)")
+_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|us|µs|μs|ns|h|m|s))+$")
+
+
+def parse_duration(text: str | None) -> float | None:
+    """Seconds in a Go/Google duration string, or None if it is not one."""
+    if not text:
+        return None
+    text = text.strip()
+    if not _DURATION.match(text):
+        return None
+    return sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
+
+
+def parse_retry_after(seconds: str | None, milliseconds: str | None, now: float) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` (preferred) or ``retry-after`` (seconds or HTTP date)."""
+    if milliseconds:
+        try:
+            return max(0.0, float(milliseconds) / 1000)
+        except ValueError:
+            pass
+    if not seconds:
+        return None
+    try:
+        return max(0.0, float(seconds))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(seconds).timestamp() - now)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def parse_rfc3339(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def parse_int(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(float(text))
+    except ValueError:
+        return None
+
+
+def next_midnight(now: float, tz: tzinfo) -> float:
+    """The epoch of the next 00:00 in ``tz`` after ``now`` (Gemini daily quotas reset at midnight Pacific)."""
+    local = datetime.fromtimestamp(now, tz)
+    tomorrow = (local + timedelta(days=1)).date()
+    return datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=tz).timestamp()
+
+
+def format_seconds(seconds: float) -> str:
+    """A short human duration for messages: ``250ms``, ``12s``, ``4m05s``, ``2h10m``."""
+    if seconds < 1:
+        return f"{max(0, round(seconds * 1000))}ms"
+    whole = math.ceil(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def format_epoch(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")

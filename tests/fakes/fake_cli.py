@@ -1,0 +1,105 @@
+"""Shared behaviour of the fake coding CLIs in tests/fakes/bin (codex, gemini, claude).
+
+Each is told what to do by environment variables; ``NAME`` is the CLI's name in capitals, and the per-CLI
+variable wins over the shared one:
+
+    FAKE_NAME_MODE / FAKE_CLI_MODE            ok (default) | usage_limit | rate_limit | fail | auth | garbage
+    FAKE_NAME_LATENCY / FAKE_CLI_LATENCY      seconds to sleep before answering
+    FAKE_NAME_RESET_EPOCH / FAKE_CLI_RESET_EPOCH  when a usage limit resets (default: now + 3 hours)
+    FAKE_NAME_TEXT / FAKE_CLI_TEXT            the answer (default: "<name> fake answer to: <prompt>")
+    FAKE_CLI_RECORD                           a file to append one JSON line per run: argv, stdin, output
+    FAKE_CLAUDE_LIMIT_STYLE                   text (default, "You've hit your limit · resets 3pm (UTC)") | epoch
+
+Output formats follow provider-apis.md section 5 (5.1 claude, 5.2 codex, 5.3 gemini).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+
+
+class FakeCli:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.argv = sys.argv[1:]
+        self.mode = self.setting("MODE", "ok")
+        self.reset_epoch = float(self.setting("RESET_EPOCH", str(time.time() + 3 * 3600)))
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+
+    def setting(self, key: str, default: str) -> str:
+        return os.environ.get(f"FAKE_{self.name.upper()}_{key}") or os.environ.get(f"FAKE_CLI_{key}") or default
+
+    def wait(self) -> None:
+        latency = float(self.setting("LATENCY", "0"))
+        if latency:
+            time.sleep(latency)
+
+    def answer(self, prompt: str) -> str:
+        default = f"{self.name} fake answer to: {' '.join(prompt.split())[:80]}"
+        return self.setting("TEXT", default)
+
+    @staticmethod
+    def tokens(text: str) -> int:
+        return math.ceil(len(text) / 4)
+
+    def out(self, text: str) -> None:
+        self.stdout.append(text)
+
+    def err(self, text: str) -> None:
+        self.stderr.append(text)
+
+    def finish(self, code: int) -> None:
+        """Write what was produced, record the run, exit with ``code``."""
+        sys.stdout.write("".join(line + "\n" for line in self.stdout))
+        sys.stderr.write("".join(line + "\n" for line in self.stderr))
+        record = os.environ.get("FAKE_CLI_RECORD")
+        if record:
+            with open(record, "a", encoding="utf-8") as f:
+                f.write(json.dumps({
+                    "cli": self.name, "argv": self.argv, "stdin": _stdin_target(), "exit": code,
+                    "stdout": "\n".join(self.stdout), "stderr": "\n".join(self.stderr),
+                }) + "\n")
+        sys.stdout.flush()
+        raise SystemExit(code)
+
+
+def option_value(argv: list[str], *names: str) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg in names and i + 1 < len(argv):
+            return argv[i + 1]
+        for name in names:
+            if name.startswith("--") and arg.startswith(name + "="):
+                return arg.split("=", 1)[1]
+    return None
+
+
+def positionals(argv: list[str], takes_value: set[str]) -> list[str]:
+    """Arguments that are not options (everything after ``--`` counts)."""
+    found, skip = [], False
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if arg == "--":
+            return found + argv[i + 1 :]
+        if arg in takes_value:
+            skip = True
+        elif not arg.startswith("-"):
+            found.append(arg)
+    return found
+
+
+def local_time(epoch: float, fmt: str) -> str:
+    return time.strftime(fmt, time.localtime(epoch))
+
+
+def _stdin_target() -> str:
+    try:
+        return os.path.realpath("/proc/self/fd/0")
+    except OSError:
+        return "unknown"

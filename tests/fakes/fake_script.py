@@ -1,0 +1,69 @@
+"""What a test scripts into the fake provider (Fault) and reads back from it (ProviderStats, RecordedRequest)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One scripted answer: ok, an HTTP error status, a throttle, a quota refusal, a hang or broken JSON."""
+
+    kind: str = "ok"  # ok | status | rate_limited | quota | auth | hang | malformed
+    code: int = 200
+    retry_after: float | None = None
+    seconds: float = 0.0
+    text: str | None = None
+    output_tokens: int | None = None
+
+    @classmethod
+    def ok(cls, text: str | None = None, output_tokens: int | None = None) -> Fault:
+        return cls("ok", text=text, output_tokens=output_tokens)
+
+    @classmethod
+    def status(cls, code: int, retry_after: float | None = None) -> Fault:
+        return cls("status", code, retry_after=retry_after)
+
+    @classmethod
+    def rate_limited(cls, retry_after: float | None = 2.0) -> Fault:
+        return cls("rate_limited", 429, retry_after=retry_after)
+
+    @classmethod
+    def quota(cls) -> Fault:
+        return cls("quota", 429)
+
+    @classmethod
+    def auth(cls) -> Fault:
+        return cls("auth", 401)
+
+    @classmethod
+    def hang(cls, seconds: float = 30.0) -> Fault:
+        """Answer only after ``seconds`` (or when the server closes): longer than any test client's timeout."""
+        return cls("hang", seconds=seconds)
+
+    @classmethod
+    def malformed(cls) -> Fault:
+        return cls("malformed")
+
+
+@dataclass
+class ProviderStats:
+    requests: int = 0  # every request received
+    ok: int = 0
+    sent_429: int = 0  # every 429, scripted or from the limiter
+    limit_429: int = 0  # 429s from the fake's own limits: Switchboard should cause none
+    faults: int = 0  # scripted non-ok answers
+    tokens: int = 0  # tokens admitted (input + output)
+    in_flight: int = 0
+    max_in_flight: int = 0
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    query: dict[str, str]
+    json: Any
+    at: float
