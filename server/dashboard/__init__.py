@@ -1,0 +1,94 @@
+"""The live dashboard (design Phase 3): one self-contained page plus its JSON and SSE feeds.
+
+    routes = dashboard_routes(get_state)   # get_state: async () -> the state dict (see the page)
+    GET /dashboard             the page (inline CSS/JS/SVG: no CDN, works offline)
+    GET /dashboard/state.json  the current state
+    GET /dashboard/events      text/event-stream: the state now, then each time it changes
+
+The event stream polls ``get_state`` every ``poll_seconds`` and sends only changes (a comment
+line keeps idle connections open). The page uses EventSource and falls back to polling the JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from importlib import resources
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+log = logging.getLogger(__name__)
+
+GetState = Callable[[], Awaitable[dict[str, Any]]]
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def page_html() -> str:
+    return resources.files(__package__).joinpath("static/dashboard.html").read_text(encoding="utf-8")
+
+
+def _dumps(state: Any) -> str:
+    return json.dumps(state, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+async def state_events(
+    get_state: GetState,
+    *,
+    poll_seconds: float = 1.0,
+    keepalive_seconds: float = 15.0,
+    max_events: int | None = None,
+    sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+) -> AsyncIterator[str]:
+    """SSE frames: the state, then every changed state; ends after ``max_events`` states if given."""
+    yield "retry: 2000\n\n"
+    last: str | None = None
+    sent = 0
+    quiet = 0.0
+    while max_events is None or sent < max_events:
+        try:
+            data = _dumps(await get_state())
+        except Exception as exc:  # a failing snapshot must not end the stream; the page shows it
+            log.exception("dashboard state failed")
+            data = None
+            yield f"event: problem\ndata: {_dumps({'message': f'{type(exc).__name__}: {exc}'})}\n\n"
+        if data is not None and data != last:
+            last, sent, quiet = data, sent + 1, 0.0
+            yield f"data: {data}\n\n"
+        elif quiet >= keepalive_seconds:
+            quiet = 0.0
+            yield ": keepalive\n\n"
+        if max_events is not None and sent >= max_events:
+            break
+        await sleep(poll_seconds)
+        quiet += poll_seconds
+
+
+def dashboard_routes(
+    get_state: GetState, *, poll_seconds: float = 1.0, max_events: int | None = None
+) -> list[Route]:
+    """GET /dashboard, /dashboard/state.json and /dashboard/events over ``get_state``.
+
+    ``max_events`` closes each event stream after that many states (EventSource then reconnects).
+    """
+
+    async def page(request: Request) -> Response:
+        return HTMLResponse(page_html(), headers=NO_STORE)
+
+    async def state(request: Request) -> Response:
+        return JSONResponse(json.loads(_dumps(await get_state())), headers=NO_STORE)
+
+    async def events(request: Request) -> Response:
+        stream = state_events(get_state, poll_seconds=poll_seconds, max_events=max_events)
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
+
+    return [
+        Route("/dashboard", page, methods=["GET"], name="dashboard"),
+        Route("/dashboard/state.json", state, methods=["GET"], name="dashboard_state"),
+        Route("/dashboard/events", events, methods=["GET"], name="dashboard_events"),
+    ]

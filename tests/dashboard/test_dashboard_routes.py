@@ -1,0 +1,96 @@
+"""The dashboard's routes and event stream, with a fake get_state."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from server.dashboard import dashboard_routes, page_html, state_events
+
+
+def client_for(get_state, **options) -> TestClient:
+    return TestClient(Starlette(routes=dashboard_routes(get_state, **options)))
+
+
+def constant(state):
+    async def get_state():
+        return state
+
+    return get_state
+
+
+def test_page_is_self_contained_html(state):
+    response = client_for(constant(state)).get("/dashboard")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert html == page_html() and "<script>" in html and "<style>" in html
+    # Nothing is fetched from elsewhere: no external scripts, styles, fonts or images.
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "@import" not in html and "url(" not in html
+    assert re.findall(r"https?://[^\s\"']+", html) == ["http://www.w3.org/2000/svg"]  # the SVG namespace name
+
+
+def test_state_json_is_the_current_state(state):
+    response = client_for(constant(state)).get("/dashboard/state.json")
+
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    assert response.json() == state
+
+
+def test_event_stream_sends_the_state_first(state):
+    with client_for(constant(state), max_events=1).stream("GET", "/dashboard/events") as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        body = "".join(response.iter_text())
+
+    frames = body.split("\n\n")
+    assert frames[0] == "retry: 2000"
+    assert frames[1].startswith("data: ") and json.loads(frames[1][len("data: ") :]) == state
+
+
+def test_unknown_paths_are_not_served(state):
+    assert client_for(constant(state)).get("/dashboard/other").status_code == 404
+
+
+async def collect(states_or_errors, **options):
+    """Frames from state_events over a scripted get_state, with sleeps recorded instead of waited."""
+    script = iter(states_or_errors)
+    slept = []
+
+    async def get_state():
+        item = next(script)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    async def sleep(seconds):
+        slept.append(seconds)
+
+    frames = [f async for f in state_events(get_state, sleep=sleep, **options)]
+    return frames, slept
+
+
+async def test_only_changes_are_sent_and_quiet_streams_get_keepalives():
+    a, b = {"generated_at": "1", "n": 1}, {"generated_at": "2", "n": 2}
+    frames, slept = await collect([a, a, a, a, b], poll_seconds=1.0, keepalive_seconds=2.0, max_events=2)
+
+    assert frames == [
+        "retry: 2000\n\n",
+        f"data: {json.dumps(a, separators=(',', ':'))}\n\n",
+        ": keepalive\n\n",
+        f"data: {json.dumps(b, separators=(',', ':'))}\n\n",
+    ]
+    assert slept == [1.0, 1.0, 1.0, 1.0]
+
+
+async def test_a_failing_snapshot_is_reported_and_the_stream_goes_on(caplog):
+    good = {"n": 1}
+    frames, _ = await collect([RuntimeError("store locked"), good], max_events=1)
+
+    assert frames[1] == 'event: problem\ndata: {"message":"RuntimeError: store locked"}\n\n'
+    assert frames[2] == 'data: {"n":1}\n\n'
+    assert "dashboard state failed" in caplog.text
