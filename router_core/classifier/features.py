@@ -1,0 +1,111 @@
+"""Text -> the trained classifier's features: words, word pairs, character n-grams, first word.
+
+Shared by training (``scripts/train_classifier.py``) and inference (``trained.py``) so both see
+exactly the same features. Pure Python and deterministic.
+
+- Text is NFKC-normalised and case-folded; digits become ``0`` ("python3" -> "python0").
+- Words are runs of letters/digits. A run of Chinese/Japanese characters has no spaces, so it is
+  split into its single characters and character pairs, each treated as a word.
+- A Latin/Cyrillic/... word of 4+ letters also yields its character 3-, 4- and 5-grams (of
+  ``<word>``), which carry typos, inflections and unseen compounds ("refactr", "analysiere").
+- Very long text keeps its first ``HEAD_TOKENS`` and last ``TAIL_TOKENS`` words: the ask is almost
+  always stated at the start or the end, and the cap bounds the time per task.
+
+Feature names carry a prefix: ``w|`` word, ``b|`` word pair, ``c|`` character n-gram,
+``f|`` first word, ``m|`` marker (code block, stack trace).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+HEAD_TOKENS = 120
+TAIL_TOKENS = 60
+CHAR_NGRAM_SIZES = (3, 4, 5)
+MIN_CHARGRAM_WORD = 4
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"([{_CJK}]+)|[^\W_{_CJK}]+")
+_DIGIT = re.compile(r"\d")
+_TRACE = re.compile(r"traceback \(most recent|^\s+at [\w.$]+\(|exception in thread|panic:", re.MULTILINE)
+
+CODE_BLOCK = "m|codeblock"
+STACK_TRACE = "m|stacktrace"
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text``, normalised, CJK runs split into characters and character pairs."""
+    norm = _DIGIT.sub("0", unicodedata.normalize("NFKC", text).casefold())
+    out: list[str] = []
+    for match in _TOKEN.finditer(norm):
+        run = match.group(1)
+        if run is None:
+            out.append(match.group(0))
+        else:
+            out.extend(run)
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    if len(out) > HEAD_TOKENS + TAIL_TOKENS:
+        out = out[:HEAD_TOKENS] + out[-TAIL_TOKENS:]
+    return out
+
+
+def is_cjk(token: str) -> bool:
+    return "\u3040" <= token[0] <= "\ufaff"
+
+
+def char_ngrams(word: str) -> list[str]:
+    """The character n-gram features of one word (none for short or CJK words)."""
+    if len(word) < MIN_CHARGRAM_WORD or is_cjk(word):
+        return []
+    padded = f"<{word}>"
+    return [f"c|{padded[i : i + n]}" for n in CHAR_NGRAM_SIZES for i in range(len(padded) - n + 1)]
+
+
+def chargram_count(word: str) -> int:
+    """len(char_ngrams(word)) without building them."""
+    if len(word) < MIN_CHARGRAM_WORD or is_cjk(word):
+        return 0
+    padded = len(word) + 2
+    return sum(padded - n + 1 for n in CHAR_NGRAM_SIZES)
+
+
+def word_pairs(toks: list[str]) -> list[str]:
+    return [f"b|{a} {b}" for a, b in zip(toks, toks[1:], strict=False) if not (is_cjk(a) or is_cjk(b))]
+
+
+def markers(text: str) -> list[str]:
+    found = []
+    if "```" in text or "\n    " in text:
+        found.append(CODE_BLOCK)
+    if _TRACE.search(text):
+        found.append(STACK_TRACE)
+    return found
+
+
+def features(text: str) -> list[str]:
+    """Every feature occurrence of ``text`` (with repeats): the training-time view."""
+    toks = tokens(text)
+    feats: list[str] = []
+    for tok in toks:
+        feats.append(f"w|{tok}")
+        feats.extend(char_ngrams(tok))
+    feats.extend(word_pairs(toks))
+    if toks:
+        feats.append(f"f|{toks[0]}")
+    feats.extend(markers(text))
+    return feats
+
+
+def feature_count(toks: list[str], n_markers: int) -> int:
+    """How many feature occurrences ``features`` yields for these tokens (for the scale)."""
+    if not toks:
+        return n_markers
+    n = sum(1 + chargram_count(t) for t in toks)
+    n += sum(1 for a, b in zip(toks, toks[1:], strict=False) if not (is_cjk(a) or is_cjk(b)))
+    return n + 1 + n_markers
+
+
+def scale(n_features: int) -> float:
+    """Each feature occurrence counts 1/sqrt(n): long texts don't get more confident by length alone."""
+    return 1.0 / (n_features**0.5) if n_features else 0.0

@@ -1,0 +1,107 @@
+"""The trained classifier, Switchboard's default: a linear model over words and character n-grams.
+
+It predicts one of the 14 task types; a provider's score is the summed probability of its task
+types (x100, as an integer), the primary provider is the best-scored one and the task type is
+the most probable type of that provider. Reasons name the features that pushed hardest towards
+the chosen type, e.g. ``"'refactor' -> refactoring +2.31"``.
+
+Empty or whitespace-only text carries no evidence: the result is the model's prior (its bias
+alone), with a reason saying so. The tool layer rejects empty input before it gets here.
+
+Weights are trained offline by ``scripts/train_classifier.py`` from ``data/corpus/`` and shipped
+in ``router_core/data/classifier_model.json.gz``; loading them needs only the standard library.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import logging
+from pathlib import Path
+
+from router_core.classifier import TASK_TYPE_PROVIDER
+from router_core.classifier.model import LinearModel, Scored
+from router_core.models import Classification
+from router_core.settings import PROVIDER_NAMES
+
+log = logging.getLogger(__name__)
+
+MODEL_RESOURCE = "data/classifier_model.json.gz"
+EVAL_RESOURCE = "data/classifier_eval.jsonl"
+TOP_REASONS = 3
+
+
+@functools.cache
+def _load_shipped() -> LinearModel:
+    resource = importlib.resources.files("router_core").joinpath(MODEL_RESOURCE)
+    with importlib.resources.as_file(resource) as path:
+        model = LinearModel.from_file(path)
+    log.debug("loaded classifier weights: %s", model.meta.get("trained_on", "?"))
+    return model
+
+
+def shipped_eval_path() -> Path:
+    """The held-out evaluation set shipped with the weights (used to guard learning)."""
+    resource = importlib.resources.files("router_core").joinpath(EVAL_RESOURCE)
+    return Path(str(resource))
+
+
+class TrainedClassifier:
+    """Classify task text with the shipped (or a given) linear model."""
+
+    name = "trained"
+
+    def __init__(self, model: LinearModel) -> None:
+        self.model = model
+        self._provider_of = tuple(TASK_TYPE_PROVIDER[c] for c in model.classes)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> TrainedClassifier:
+        """The shipped weights (loaded once per process), or the weights file at ``path``."""
+        return cls(_load_shipped() if path is None else LinearModel.from_file(path))
+
+    def task_type_probabilities(self, text: str) -> dict[str, float]:
+        scored = self.model.score(text)
+        return dict(zip(self.model.classes, scored.probabilities, strict=True))
+
+    def classify(self, text: str) -> Classification:
+        scored = self.model.score(text)
+        provider_p = dict.fromkeys(PROVIDER_NAMES, 0.0)
+        for provider, p in zip(self._provider_of, scored.probabilities, strict=True):
+            provider_p[provider] += p
+        return self.build(scored, provider_p)
+
+    def build(self, scored: Scored, provider_p: dict[str, float], extra: tuple[str, ...] = ()) -> Classification:
+        """The Classification for these probabilities (shared with the learning wrapper)."""
+        ranked = sorted(PROVIDER_NAMES, key=lambda p: (-provider_p[p], PROVIDER_NAMES.index(p)))
+        primary = ranked[0]
+        best = max(
+            (i for i, prov in enumerate(self._provider_of) if prov == primary),
+            key=lambda i: scored.probabilities[i],
+        )
+        task_type = self.model.classes[best]
+        all_scores = {p: round(100 * provider_p[p]) for p in PROVIDER_NAMES}
+        reasons = (
+            *extra,
+            f"task type {task_type} ({scored.probabilities[best]:.0%}), provider {primary} ({provider_p[primary]:.0%})",
+            *self._top_features(scored, best),
+        )
+        return Classification(
+            primary_provider=primary,
+            primary_score=all_scores[primary],
+            fallback_chain=tuple(ranked[1:]),
+            all_scores=all_scores,
+            task_type=task_type,
+            reasons=reasons,
+            classifier=self.name,
+        )
+
+    def _top_features(self, scored: Scored, cls: int) -> list[str]:
+        if not scored.evidence:
+            return ["no words to go on: the model's prior decided"]
+        totals: dict[str, float] = {}
+        for label, vec in scored.evidence:
+            totals[label] = totals.get(label, 0.0) + vec[cls] * scored.scale
+        top = sorted(totals.items(), key=lambda kv: -kv[1])[:TOP_REASONS]
+        name = self.model.classes[cls]
+        return [f"'{label}' -> {name} {weight:+.2f}" for label, weight in top if weight > 0]

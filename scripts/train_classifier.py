@@ -1,0 +1,144 @@
+"""Train the task classifier's weights from data/corpus/ and ship them in router_core/data/.
+
+    .venv/bin/pip install numpy scipy scikit-learn      # dev-only: training needs them, run time does not
+    .venv/bin/python data/corpus/compose.py            # (re)build data/corpus/generated.jsonl
+    .venv/bin/python scripts/train_classifier.py
+
+Trains a multinomial logistic regression (scikit-learn, L2) on the features of
+router_core/classifier/features.py, folds each training word's character n-gram weights into
+the word's own vector, prunes near-zero weights, and writes
+router_core/data/classifier_model.json.gz plus the held-out split as
+router_core/data/classifier_eval.jsonl (the learning guard's evaluation set). It then reloads the
+written file with the pure-Python classifier and prints its held-out accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gzip
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from router_core.classifier import TASK_TYPE_PROVIDER  # noqa: E402
+from router_core.classifier import features as F  # noqa: E402
+from router_core.settings import TASK_TYPES  # noqa: E402
+
+CORPUS = ROOT / "data" / "corpus"
+TRAIN_FILES = ("handwritten.jsonl", "generated.jsonl")
+OUT = ROOT / "router_core" / "data" / "classifier_model.json.gz"
+EVAL_OUT = ROOT / "router_core" / "data" / "classifier_eval.jsonl"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def fit(items: list[dict], c: float, min_count: int):
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    feats = [F.features(it["text"]) for it in items]
+    counts = collections.Counter(f for fs in feats for f in set(fs))
+    vocab = {f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= min_count))}
+    rows, cols, vals = [], [], []
+    for r, fs in enumerate(feats):
+        s = F.scale(len(fs))
+        for f, n in collections.Counter(fs).items():
+            if f in vocab:
+                rows.append(r)
+                cols.append(vocab[f])
+                vals.append(n * s)
+    x = csr_matrix((vals, (rows, cols)), shape=(len(items), len(vocab)), dtype=np.float64)
+    y = np.array([TASK_TYPES.index(it["task_type"]) for it in items])
+    clf = LogisticRegression(C=c, max_iter=3000, tol=1e-5)
+    clf.fit(x, y)
+    weights = np.zeros((len(vocab), len(TASK_TYPES)))
+    weights[:, clf.classes_] = clf.coef_.T
+    bias = np.zeros(len(TASK_TYPES))
+    bias[clf.classes_] = clf.intercept_
+    words = collections.Counter(t for it in items for t in F.tokens(it["text"]))
+    return vocab, weights, bias, words
+
+
+def export(vocab, weights, bias, words, prune: float, meta: dict) -> dict:
+    def vec(row) -> list[float]:
+        return [round(float(v), 3) for v in row]
+
+    def row(name: str):
+        i = vocab.get(name)
+        return None if i is None else weights[i]
+
+    tables: dict[str, dict] = {"chars": {}, "pairs": {}, "first": {}, "markers": {}}
+    prefix_table = {"c": "chars", "b": "pairs", "f": "first", "m": "markers"}
+    for name, i in vocab.items():
+        kind, key = name.split("|", 1)
+        if kind in prefix_table and abs(weights[i]).max() >= prune:
+            tables[prefix_table[kind]][key] = vec(weights[i])
+    out_words = {}
+    for word in words:
+        parts = [r for r in [row(f"w|{word}"), *(row(g) for g in F.char_ngrams(word))] if r is not None]
+        if parts:
+            total = sum(parts)
+            if abs(total).max() >= prune:
+                out_words[word] = vec(total)
+    return {"classes": list(TASK_TYPES), "bias": vec(bias), "words": out_words, **tables, "meta": meta}
+
+
+def evaluate(path: Path, items: list[dict]) -> tuple[float, float]:
+    from router_core.classifier.trained import TrainedClassifier
+
+    clf = TrainedClassifier.load(path)
+    prov = tt = 0
+    for it in items:
+        result = clf.classify(it["text"])
+        prov += result.primary_provider == it["provider"]
+        tt += result.task_type == it["task_type"]
+    return prov / len(items), tt / len(items)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--c", type=float, default=20.0, help="inverse L2 strength")
+    ap.add_argument("--min-count", type=int, default=2, help="drop features seen in fewer texts")
+    ap.add_argument("--prune", type=float, default=0.02, help="drop vectors whose largest weight is below")
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+
+    items = [it for name in TRAIN_FILES for it in read_jsonl(CORPUS / name)]
+    heldout = read_jsonl(CORPUS / "heldout.jsonl")
+    for it in items + heldout:
+        assert TASK_TYPE_PROVIDER[it["task_type"]] == it["provider"], it
+    digest = hashlib.sha256()
+    for name in TRAIN_FILES:
+        digest.update((CORPUS / name).read_bytes())
+    vocab, weights, bias, words = fit(items, args.c, args.min_count)
+    meta = {
+        "trained_on": f"{len(items)} items from data/corpus/{{{','.join(TRAIN_FILES)}}}",
+        "corpus_sha256": digest.hexdigest(),
+        "c": args.c,
+        "min_count": args.min_count,
+        "prune": args.prune,
+        "features": len(vocab),
+    }
+    model = export(vocab, weights, bias, words, args.prune, meta)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(gzip.compress(json.dumps(model, separators=(",", ":"), ensure_ascii=False).encode(), mtime=0))
+    if args.out == OUT:
+        shutil.copyfile(CORPUS / "heldout.jsonl", EVAL_OUT)
+    sizes = {k: len(model[k]) for k in ("words", "chars", "pairs", "first", "markers")}
+    print(f"trained on {len(items)} items, {len(vocab)} features -> {args.out} ({args.out.stat().st_size} bytes) {sizes}")
+    prov, tt = evaluate(args.out, heldout)
+    print(f"held-out ({len(heldout)} items): provider {prov:.1%}  task_type {tt:.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
