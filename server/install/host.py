@@ -11,6 +11,19 @@ from server.install.sections import remove_section, upsert_section
 
 
 @dataclass(frozen=True, slots=True)
+class ExtraFile:
+    """Another file a host needs changed, e.g. where Claude Code records approved project servers."""
+
+    path: Path
+    add: Callable[[str | None, Path], str | None]
+    remove: Callable[[str | None, Path], str | None]
+
+
+def _no_extra_files(scope: Scope, ctx: InstallContext) -> tuple[ExtraFile, ...]:
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
 class Host:
     name: str  # as typed on the command line: claude-code, codex, gemini
     default_scope: Scope
@@ -20,6 +33,7 @@ class Host:
     add_server: Callable[[str | None, Path, ServerCommand], str | None]
     # (current text or None, path) -> new text, or None to delete the file.
     remove_server: Callable[[str | None, Path], str | None]
+    extra_files: Callable[[Scope, InstallContext], tuple[ExtraFile, ...]] = _no_extra_files
 
 
 def plan_install(host: Host, scope: Scope, ctx: InstallContext) -> Plan:
@@ -29,6 +43,7 @@ def plan_install(host: Host, scope: Scope, ctx: InstallContext) -> Plan:
     changes = (
         change(config, lambda text: host.add_server(text, config, ctx.server)),
         change(notes, lambda text: upsert_section(text, notes)),
+        *(change(f.path, lambda text, f=f: f.add(text, f.path)) for f in host.extra_files(scope, ctx)),
     )
     return Plan(host.name, scope, False, _present(changes))
 
@@ -40,6 +55,7 @@ def plan_uninstall(host: Host, scope: Scope, ctx: InstallContext) -> Plan:
     changes = (
         change(config, lambda text: host.remove_server(text, config)),
         change(notes, lambda text: remove_section(text, notes)),
+        *(change(f.path, lambda text, f=f: f.remove(text, f.path)) for f in host.extra_files(scope, ctx)),
     )
     return Plan(host.name, scope, True, _present(changes))
 

@@ -71,3 +71,34 @@ def remove_server(text: str | None, path: Path) -> str | None:
     else:
         del doc[SERVERS_KEY]
     return dump(doc, text) if doc else None
+
+
+def _string_list(doc: dict[str, Any], key: str, path: Path) -> list[str]:
+    value = doc.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise HostFileError(path, f'"{key}" must be a list of strings')
+    return value
+
+
+def add_to_list(text: str | None, path: Path, key: str, item: str) -> str | None:
+    """The file with ``item`` in the string list ``key``; the same text when it is already there."""
+    doc = load_object(text, path)
+    items = _string_list(doc, key, path)
+    if item in items:
+        return text
+    doc[key] = [*items, item]
+    return dump(doc, text)
+
+
+def remove_from_list(text: str | None, path: Path, key: str, item: str) -> str | None:
+    """The file without ``item`` in ``key``; an emptied list goes, and an emptied file is deleted (None)."""
+    doc = load_object(text, path)
+    items = _string_list(doc, key, path)
+    if item not in items:
+        return text
+    rest = [i for i in items if i != item]
+    if rest:
+        doc[key] = rest
+    else:
+        del doc[key]
+    return dump(doc, text) if doc else None

@@ -59,28 +59,48 @@ def test_second_install_changes_nothing(ctx, snapshot, host, scope):
 
 
 @pytest.mark.parametrize(
-    ("host", "scope", "config", "notes"),
+    ("host", "scope", "files"),
     [
-        ("claude-code", Scope.PROJECT, "project/.mcp.json", "project/CLAUDE.md"),
-        ("claude-code", Scope.USER, "home/.claude.json", "home/.claude/CLAUDE.md"),
-        ("codex", Scope.PROJECT, "project/.codex/config.toml", "project/AGENTS.md"),
-        ("codex", Scope.USER, "home/.codex/config.toml", "home/.codex/AGENTS.md"),
-        ("gemini", Scope.PROJECT, "project/.gemini/settings.json", "project/GEMINI.md"),
-        ("gemini", Scope.USER, "home/.gemini/settings.json", "home/.gemini/GEMINI.md"),
+        (
+            "claude-code",
+            Scope.PROJECT,
+            ["project/.mcp.json", "project/CLAUDE.md", "project/.claude/settings.local.json"],
+        ),
+        ("claude-code", Scope.USER, ["home/.claude.json", "home/.claude/CLAUDE.md"]),
+        ("codex", Scope.PROJECT, ["project/.codex/config.toml", "project/AGENTS.md"]),
+        ("codex", Scope.USER, ["home/.codex/config.toml", "home/.codex/AGENTS.md"]),
+        ("gemini", Scope.PROJECT, ["project/.gemini/settings.json", "project/GEMINI.md"]),
+        ("gemini", Scope.USER, ["home/.gemini/settings.json", "home/.gemini/GEMINI.md"]),
     ],
 )
-def test_files_per_host_and_scope_and_uninstall_removes_them(ctx, snapshot, host, scope, config, notes):
+def test_files_per_host_and_scope_and_uninstall_removes_them(ctx, snapshot, host, scope, files):
     plan, _ = install(host, scope, ctx)
 
     root = ctx.home.parent
-    assert sorted(str(c.path.relative_to(root)) for c in plan.changes) == sorted([config, notes])
-    assert sorted(snapshot(root)) == sorted([config, notes])
+    assert sorted(str(c.path.relative_to(root)) for c in plan.changes) == sorted(files)
+    assert sorted(snapshot(root)) == sorted(files)
 
     _, backups = uninstall(host, scope, ctx)
     assert sorted(snapshot(root)) == sorted(str(b.relative_to(root)) for b in backups)
-    assert sorted(b.name.split(".bak-")[0] for b in backups) == sorted(
-        p.split("/")[-1] for p in (config, notes)
-    )
+    assert sorted(b.name.split(".bak-")[0] for b in backups) == sorted(p.split("/")[-1] for p in files)
+
+
+def test_claude_project_install_approves_the_server_in_local_settings(ctx):
+    local = ctx.project_dir / ".claude" / "settings.local.json"
+    local.parent.mkdir()
+    local.write_text(json.dumps({"permissions": {"allow": ["Bash(ls)"]}, "enabledMcpjsonServers": ["docs"]}))
+
+    install("claude-code", Scope.PROJECT, ctx)
+    assert json.loads(local.read_text()) == {
+        "permissions": {"allow": ["Bash(ls)"]},
+        "enabledMcpjsonServers": ["docs", "switchboard"],
+    }
+
+    uninstall("claude-code", Scope.PROJECT, ctx)
+    assert json.loads(local.read_text()) == {
+        "permissions": {"allow": ["Bash(ls)"]},
+        "enabledMcpjsonServers": ["docs"],
+    }
 
 
 def test_claude_user_scope_keeps_the_rest_of_claude_json_and_backs_it_up(ctx):
@@ -234,6 +254,12 @@ def test_section_is_replaced_not_duplicated_and_uninstall_restores_the_notes(ctx
         ("codex", ".codex/config.toml", "model = \n", "is not valid TOML"),
         ("codex", ".codex/config.toml", 'mcp_servers = "x"\n', "`mcp_servers` must be a table"),
         ("codex", "AGENTS.md", f"{START}\nno end marker\n", "unmatched switchboard marker"),
+        (
+            "claude-code",
+            ".claude/settings.local.json",
+            '{"enabledMcpjsonServers": "x"}',
+            "must be a list of strings",
+        ),
     ],
 )
 @pytest.mark.parametrize("action", [plan_install, plan_uninstall])
