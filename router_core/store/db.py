@@ -150,12 +150,15 @@ def split_statements(script: str) -> list[str]:
     for part in script.split(";"):
         pending += part + ";"
         if sqlite3.complete_statement(pending):
-            if pending.strip(" \n\t;"):
+            if _has_sql(pending):
                 statements.append(pending.strip())
             pending = ""
-    if pending.strip(" \n\t;"):
-        statements.append(pending.strip())
-    return statements
+    return statements  # an unterminated remainder can only be comments or whitespace
+
+
+def _has_sql(text: str) -> bool:
+    lines = (line.strip() for line in text.splitlines())
+    return any(line and not line.startswith("--") and line != ";" for line in lines)
 
 
 def _retry_locked(action: Any, attempts: int = 50) -> Any:

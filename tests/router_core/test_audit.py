@@ -1,0 +1,281 @@
+"""The JSONL audit trail: line format, redaction, rotation, reading back, and the design's jq queries."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from router_core.audit import JsonlAuditLog
+from router_core.clock import FakeClock
+from router_core.errors import InvalidRequest
+from router_core.settings import AuditSettings
+
+T0 = 1_772_445_600.0  # 2026-03-02T10:00:00Z
+DAY = "2026-03-02"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def log(tmp_path: Path, clock: FakeClock) -> JsonlAuditLog:
+    audit = JsonlAuditLog(tmp_path / "audit", AuditSettings(), clock)
+    yield audit
+    audit.close()
+
+
+def decision(provider: str, reason: str, status: str, seconds: float, cost: str) -> dict:
+    """A record shaped like design 10.1."""
+    return {
+        "task_id": f"task-{provider}-{seconds}",
+        "task_classification": {"primary_provider": provider, "primary_score": 80},
+        "recommendation": {"provider": provider, "provider_reason": reason, "cost_estimate": "$0.45"},
+        "execution_metrics": {"status": status, "execution_time_seconds": seconds, "cost_actual": cost},
+    }
+
+
+def test_one_compact_line_per_record_with_a_utc_timestamp(log: JsonlAuditLog) -> None:
+    written = log.append({"task_description": "Résumé → naïve", "n": 1})
+    raw = (log.directory / f"provider_recommendations-{DAY}.jsonl").read_bytes()
+    assert raw == '{"timestamp":"2026-03-02T10:00:00.000Z","task_description":"Résumé → naïve","n":1}\n'.encode()
+    assert written == json.loads(raw)
+
+
+def test_an_existing_timestamp_is_kept(log: JsonlAuditLog) -> None:
+    assert log.append({"timestamp": "2025-01-11T10:30:00Z"})["timestamp"] == "2025-01-11T10:30:00Z"
+
+
+def test_secrets_are_redacted_but_token_counts_kept(log: JsonlAuditLog) -> None:
+    written = log.append({
+        "api_key": "abc",
+        "headers": {"Authorization": "Bearer abc.def.ghi", "x-api-key": "k", "X-Goog-Api-Key": "g", "accept": "json"},
+        "nested": [{"password": "hunter2", "access_token": "a", "refresh_token": "r", "client_secret": "s"}],
+        "openai_api_key": "x",
+        "tokens_used": 8500,
+        "input_tokens": 12,
+        "max_tokens": 100,
+        "unset_key": {"api_key": None},
+        "text": "my key is sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAA and AIzaSyA1234567890abcdefghijklmnopqrstu ok",
+        "log": "curl -H 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload'",
+        "task_id": "task-12345678901234567890123",
+        "note": "sk-short",
+    })
+    line = (log.directory / f"provider_recommendations-{DAY}.jsonl").read_text()
+    for secret in ("abc", "hunter2", "AAAAAAAA", "AIzaSy", "eyJhbG", '"k"', '"g"', '"x"'):
+        assert secret not in line
+    assert written["headers"] == {
+        "Authorization": "[redacted]", "x-api-key": "[redacted]", "X-Goog-Api-Key": "[redacted]", "accept": "json"
+    }
+    assert written["nested"] == [dict.fromkeys(("password", "access_token", "refresh_token", "client_secret"),
+                                               "[redacted]")]
+    assert (written["tokens_used"], written["input_tokens"], written["max_tokens"]) == (8500, 12, 100)
+    assert written["unset_key"] == {"api_key": None}
+    assert written["text"] == "my key is [redacted] and [redacted] ok"
+    assert written["log"] == "curl -H 'Authorization: Bearer [redacted]'"
+    assert written["task_id"] == "task-12345678901234567890123"  # "sk-" inside a word is not a key
+    assert written["note"] == "sk-short"
+
+
+def test_values_that_are_not_json_are_made_json(log: JsonlAuditLog) -> None:
+    written = log.append({"nan": float("nan"), "tuple": (1, 2), "set": {3}, "path": Path("/tmp/x")})
+    assert written == {"timestamp": "2026-03-02T10:00:00.000Z", "nan": None, "tuple": [1, 2], "set": [3],
+                       "path": "/tmp/x"}
+
+
+def test_disabled_log_writes_nothing(tmp_path: Path, clock: FakeClock) -> None:
+    log = JsonlAuditLog(tmp_path / "a", AuditSettings(enabled=False), clock)
+    assert log.append({"x": 1})["x"] == 1
+    assert log.days() == []
+
+
+def test_rotation_by_size_keeps_order_and_every_line(tmp_path: Path, clock: FakeClock) -> None:
+    log = JsonlAuditLog(tmp_path / "a", AuditSettings(max_bytes=1000), clock)
+    for i in range(30):
+        log.append({"i": i, "pad": "x" * 150})
+    parts = log.parts(DAY)
+    assert [p.name for p in parts[:3]] == [
+        f"provider_recommendations-{DAY}.jsonl",
+        f"provider_recommendations-{DAY}.1.jsonl",
+        f"provider_recommendations-{DAY}.2.jsonl",
+    ]
+    assert all(p.stat().st_size <= 1000 for p in parts)
+    assert [r["i"] for r in log.read_day(DAY)] == list(range(30))
+    log.append({"i": 30, "pad": "y" * 5000})  # a line larger than max_bytes gets a part of its own
+    assert log.read_day(DAY)[-1]["i"] == 30
+    assert log.parts(DAY)[-1].stat().st_size > 5000
+
+
+def test_a_second_writer_continues_the_latest_part(tmp_path: Path, clock: FakeClock) -> None:
+    settings = AuditSettings(max_bytes=400)
+    a, b = JsonlAuditLog(tmp_path / "a", settings, clock), JsonlAuditLog(tmp_path / "a", settings, clock)
+    for i in range(10):
+        (a if i % 2 else b).append({"i": i, "pad": "x" * 100})
+    assert [r["i"] for r in a.read_day(DAY)] == list(range(10))
+
+
+def test_tail_filters_and_returns_most_recent_last(log: JsonlAuditLog, clock: FakeClock) -> None:
+    log.append(decision("codex", "primary available", "success", 10, "$0.10"))
+    clock.advance(86_400)
+    log.append(decision("claude", "primary available", "success", 20, "$0.20"))
+    clock.advance(60)
+    log.append(decision("codex", "primary blocked, using fallback 1", "failed", 30, "$0.30"))
+    clock.advance(60)
+    log.append({"event": "usage_recorded", "provider": "codex"})
+    assert [r.get("task_id") for r in log.tail(2)] == ["task-codex-30", None]
+    assert [r["task_id"] for r in log.tail(provider="codex")] == ["task-codex-10", "task-codex-30"]
+    assert [r["task_id"] for r in log.tail(status="failed")] == ["task-codex-30"]
+    assert [r["event"] for r in log.tail(status="usage_recorded")] == ["usage_recorded"]
+    assert [r["task_id"] for r in log.tail(provider="codex", since="2026-03-03")] == ["task-codex-30"]
+    assert len(log.tail(since="2026-03-03T10:01:00Z")) == 2
+    assert len(log.tail(since="2026-03-03T11:01:00+01:00")) == 2
+    assert log.tail(0) == []
+    with pytest.raises(InvalidRequest, match="ISO date"):
+        log.tail(since="yesterday")
+
+
+def test_days_read_day_and_prune(tmp_path: Path, clock: FakeClock) -> None:
+    log = JsonlAuditLog(tmp_path / "a", AuditSettings(keep_days=2), clock)
+    for _ in range(4):
+        log.append({"x": 1})
+        clock.advance(86_400)
+    assert log.days() == ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"]
+    clock.advance(-86_400)  # now 2026-03-05: keep the 2 days before it and itself
+    assert log.prune() == 1
+    assert log.days() == ["2026-03-03", "2026-03-04", "2026-03-05"]
+    assert log.read_day("2026-03-02") == []
+    with pytest.raises(InvalidRequest):
+        log.read_day("../../etc/passwd")
+
+
+def test_unparsable_lines_are_skipped_and_counted(log: JsonlAuditLog) -> None:
+    log.append({"i": 1})
+    path = log.parts(DAY)[0]
+    with path.open("a") as f:
+        f.write("{not json\n[1, 2]\n")
+    log.append({"i": 2})
+    with path.open("a") as f:
+        f.write('{"i": 3, "half-writ')  # a line still being written: not data yet, not an error
+    assert [r["i"] for r in log.read_day(DAY)] == [1, 2]
+    assert log.skipped_lines == 2
+
+
+def test_a_write_after_a_torn_line_starts_on_a_new_line(log: JsonlAuditLog) -> None:
+    log.append({"i": 1})
+    with log.parts(DAY)[0].open("a") as f:
+        f.write('{"torn')
+    log.append({"i": 2})
+    assert [r["i"] for r in log.read_day(DAY)] == [1, 2]
+    assert log.skipped_lines == 1
+
+
+def test_threads_appending_large_lines_never_tear_them(tmp_path: Path, clock: FakeClock) -> None:
+    log = JsonlAuditLog(tmp_path / "a", AuditSettings(max_bytes=200_000), clock)
+
+    def work(n: int) -> None:
+        for i in range(25):
+            log.append({"writer": n, "i": i, "pad": str(n) * 20_000})
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    records = log.read_day(DAY)
+    assert log.skipped_lines == 0
+    assert len(records) == 150
+    assert all(r["pad"] == str(r["writer"]) * 20_000 for r in records)
+    assert {(r["writer"], r["i"]) for r in records} == {(n, i) for n in range(6) for i in range(25)}
+
+
+# -- the design's section 10.2 queries ------------------------------------------------------------
+
+SAMPLE = [
+    decision("claude", "primary available", "success", 50, "$0.51"),
+    decision("codex", "primary available", "success", 12, "$0.08"),
+    decision("codex", "primary blocked, using fallback 1", "success", 20, "$0.10"),
+    decision("gemini", "primary available", "failed", 7, "$0.00"),
+    decision("codex", "primary available", "success", 31, "$0.12"),
+]
+
+
+@pytest.fixture
+def sample_file(log: JsonlAuditLog, clock: FakeClock) -> Path:
+    for record in SAMPLE[:3]:
+        log.append(record)
+    clock.advance(86_400)
+    for record in SAMPLE[3:]:
+        log.append(record)
+    combined = log.directory / "provider_recommendations.jsonl"  # what `cat *.jsonl >` would give
+    combined.write_bytes(b"".join(p.read_bytes() for d in log.days() for p in log.parts(d)))
+    return combined
+
+
+def python_answers(records: list[dict]) -> dict:
+    by_provider: dict[str, list[float]] = {}
+    for r in records:
+        by_provider.setdefault(r["recommendation"]["provider"], []).append(r["execution_metrics"]["execution_time_seconds"])
+    return {
+        "distribution": Counter(r["recommendation"]["provider"] for r in records),
+        "per_day": Counter(r["timestamp"].split("T")[0] for r in records),
+        "fallbacks": sum(r["recommendation"]["provider_reason"] != "primary available" for r in records),
+        "average": {p: sum(v) / len(v) for p, v in by_provider.items()},
+    }
+
+
+def test_design_queries_in_python(sample_file: Path, log: JsonlAuditLog) -> None:
+    records = [r for d in log.days() for r in log.read_day(d)]
+    answers = python_answers(records)
+    assert answers["distribution"] == {"codex": 3, "claude": 1, "gemini": 1}
+    assert answers["per_day"] == {"2026-03-02": 3, "2026-03-03": 2}
+    assert answers["fallbacks"] == 1
+    assert answers["average"] == {"claude": 50, "codex": 21, "gemini": 7}
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed; the Python equivalents still run")
+def test_design_jq_queries_run_on_the_log(sample_file: Path, log: JsonlAuditLog) -> None:
+    expected = python_answers([json.loads(line) for line in sample_file.read_text().splitlines()])
+
+    def sh(query: str) -> str:
+        return subprocess.run(
+            ["bash", "-c", query.replace("logs/provider_recommendations.jsonl", str(sample_file))],
+            check=True, capture_output=True, text=True, timeout=60,
+        ).stdout
+
+    # Verbatim from design 10.2.
+    counts = sh("jq '.recommendation.provider' logs/provider_recommendations.jsonl | sort | uniq -c")
+    assert {line.split()[1].strip('"'): int(line.split()[0]) for line in counts.splitlines()} == expected["distribution"]
+
+    days = sh(
+        "jq '.timestamp, .execution_metrics.cost_actual' logs/provider_recommendations.jsonl"
+        " | paste - - | cut -d'T' -f1 | uniq -c"
+    )
+    assert {line.split()[1].strip('"'): int(line.split()[0]) for line in days.splitlines()} == expected["per_day"]
+
+    fallbacks = sh(
+        "jq 'select(.recommendation.provider_reason != \"primary available\")' logs/provider_recommendations.jsonl"
+        " | wc -l"
+    )
+    # Verbatim, wc counts the lines of jq's pretty-printed records, not records; `jq -c` counts records.
+    selected = [json.loads(x) for x in sample_file.read_text().splitlines()]
+    selected = [r for r in selected if r["recommendation"]["provider_reason"] != "primary available"]
+    assert int(fallbacks) == sum(len(json.dumps(r, indent=2).splitlines()) for r in selected)
+    assert sh(
+        "jq -c 'select(.recommendation.provider_reason != \"primary available\")' logs/provider_recommendations.jsonl"
+        " | wc -l"
+    ).strip() == str(expected["fallbacks"])
+
+    averages = sh(
+        "jq '[.recommendation.provider, .execution_metrics.execution_time_seconds] | @csv'"
+        " logs/provider_recommendations.jsonl"
+        " | awk -F',' '{sum[$1]+=$2; count[$1]++} END {for (p in sum) print p, sum[p]/count[p]}'"
+    )
+    got = {line.split()[0].strip('"\\'): float(line.split()[1]) for line in averages.splitlines()}
+    assert got == expected["average"]

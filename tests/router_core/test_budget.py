@@ -1,0 +1,262 @@
+"""The daily budget ledger: reservations, settlement, expiry, day boundaries and alerts."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from router_core.budget import BudgetLedger
+from router_core.clock import FakeClock
+from router_core.errors import BudgetExceeded, InvalidRequest
+from router_core.models import ProviderBudget
+from router_core.settings import BudgetSettings
+from router_core.store.db import Database
+from router_core.store.holders import current_holder
+
+T0 = 1_772_445_600.0  # 2026-03-02T10:00:00Z
+MIDNIGHT = 1_772_496_000.0  # 2026-03-03T00:00:00Z
+ME = current_holder()
+SETTINGS = BudgetSettings(
+    daily_total=100.0,
+    allocations=(("codex", 30.0), ("gemini", 40.0), ("claude", 30.0)),
+    alert_thresholds=(50, 75, 90),
+    timezone="UTC",
+    reservation_ttl_seconds=900.0,
+)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    database = Database(tmp_path / "state.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def ledger(db: Database, clock: FakeClock) -> BudgetLedger:
+    return BudgetLedger(db, clock, SETTINGS, ME)
+
+
+def test_fresh_snapshot(ledger: BudgetLedger) -> None:
+    snap = ledger.snapshot()
+    assert (snap.day, snap.timezone, snap.total, snap.next_reset_at) == ("2026-03-02", "UTC", 100.0, MIDNIGHT)
+    assert snap.providers == (
+        ProviderBudget("codex", 30.0, 0.0, 0.0),
+        ProviderBudget("gemini", 40.0, 0.0, 0.0),
+        ProviderBudget("claude", 30.0, 0.0, 0.0),
+    )
+    assert snap.alerts == ()
+
+
+def test_reserve_then_settle_at_the_actual_cost(ledger: BudgetLedger) -> None:
+    r = ledger.reserve("codex", 0.52, task_id="task-1")
+    assert (r.provider, r.usd, r.day) == ("codex", 0.52, "2026-03-02")
+    assert ledger.snapshot().provider("codex") == ProviderBudget("codex", 30.0, 0.0, 0.52)
+    ledger.settle(r.id, 0.61)
+    ledger.settle(r.id, 0.61)  # idempotent
+    ledger.release(r.id)  # too late to release: stays spent
+    assert ledger.snapshot().provider("codex") == ProviderBudget("codex", 30.0, 0.61, 0.0)
+
+
+def test_release_gives_the_amount_back_once(ledger: BudgetLedger) -> None:
+    r = ledger.reserve("gemini", 3.0)
+    ledger.release(r.id)
+    ledger.release(r.id)
+    ledger.release("no-such-reservation")
+    assert ledger.snapshot().provider("gemini") == ProviderBudget("gemini", 40.0, 0.0, 0.0)
+
+
+def test_settling_an_unknown_reservation_is_an_error(ledger: BudgetLedger) -> None:
+    with pytest.raises(InvalidRequest, match="unknown budget reservation"):
+        ledger.settle("nope", 1.0)
+
+
+@pytest.mark.parametrize("bad", [-0.01, float("nan"), float("inf")])
+def test_amounts_must_be_finite_and_not_negative(ledger: BudgetLedger, bad: float) -> None:
+    with pytest.raises(InvalidRequest):
+        ledger.reserve("codex", bad)
+    with pytest.raises(InvalidRequest):
+        ledger.record_spend("codex", bad)
+
+
+def test_allocation_is_exact_to_the_cent(ledger: BudgetLedger) -> None:
+    for _ in range(300):  # 300 x $0.10 = $30.00 exactly, though 0.1 is not exact in binary
+        ledger.reserve("codex", 0.1)
+    with pytest.raises(BudgetExceeded):
+        ledger.reserve("codex", 0.01)
+    ledger.reserve("codex", 0.0)  # a free task still fits
+
+
+def test_refusal_names_what_remains_and_what_to_do(ledger: BudgetLedger) -> None:
+    ledger.record_spend("codex", 29.60)
+    with pytest.raises(BudgetExceeded) as info:
+        ledger.reserve("codex", 0.52)
+    assert str(info.value) == (
+        "codex has $0.40 of its $30.00 daily allocation left; this task is estimated at $0.52. "
+        "Wait for the reset at 00:00 UTC (in 14h 00m), raise budget.allocation.codex, or choose another provider."
+    )
+    assert (info.value.provider, info.value.needed, info.value.remaining) == ("codex", 0.52, pytest.approx(0.40))
+
+
+def test_refusal_mentions_what_running_tasks_hold(ledger: BudgetLedger) -> None:
+    ledger.reserve("claude", 29.0)
+    with pytest.raises(BudgetExceeded, match=r"\$1.00 of its \$30.00 .*running tasks hold \$29.00 more"):
+        ledger.reserve("claude", 2.0)
+
+
+def test_daily_total_caps_the_sum_of_allocations(db: Database, clock: FakeClock) -> None:
+    generous = BudgetSettings(daily_total=50.0, allocations=(("codex", 40.0), ("gemini", 40.0)))
+    ledger = BudgetLedger(db, clock, generous, ME)
+    ledger.record_spend("codex", 30.0)
+    ledger.reserve("gemini", 15.0)
+    with pytest.raises(BudgetExceeded) as info:
+        ledger.reserve("gemini", 6.0)
+    assert str(info.value) == (
+        "The daily budget has $5.00 of $50.00 left across all providers (running tasks hold $15.00 more until "
+        "they settle); this task is estimated at $6.00. Wait for the reset at 00:00 UTC (in 14h 00m), "
+        "raise budget.daily_total, or defer the task."
+    )
+
+
+def test_a_provider_without_allocation_cannot_reserve(ledger: BudgetLedger) -> None:
+    with pytest.raises(BudgetExceeded, match="mistral has no daily budget allocation"):
+        ledger.reserve("mistral", 0.01)
+
+
+def test_silent_reservations_expire_after_the_ttl(ledger: BudgetLedger, clock: FakeClock) -> None:
+    kept = ledger.reserve("codex", 1.0)
+    forgotten = BudgetLedger(ledger._db, clock, SETTINGS, "elsewhere.example:1:1").reserve("codex", 2.0)
+    clock.advance(900)  # exactly the TTL: both still count
+    assert ledger.snapshot().provider("codex").reserved == 3.0
+    ledger.heartbeat()  # refreshes only this ledger's holder
+    clock.advance(1)
+    assert ledger.snapshot().provider("codex").reserved == 1.0
+    status = ledger._db.query("SELECT status FROM budget_reservations WHERE id = ?", (forgotten.id,))[0][0]
+    assert status == "expired"
+    ledger.settle(kept.id, 1.0)
+    ledger.settle(forgotten.id, 2.0)  # the call finished after all: its cost is still counted
+    assert ledger.snapshot().provider("codex") == ProviderBudget("codex", 30.0, 3.0, 0.0)
+
+
+def test_reservations_of_dead_processes_stop_counting(ledger: BudgetLedger, clock: FakeClock) -> None:
+    dead = f"{socket.gethostname()}:{os.getpid()}:1"  # this pid, but another start time
+    if os.path.exists("/proc/self/stat"):
+        BudgetLedger(ledger._db, clock, SETTINGS, dead).reserve("claude", 25.0)
+        assert ledger.snapshot().provider("claude").reserved == 0.0
+        ledger.reserve("claude", 25.0)  # the dead holder's 25 no longer blocks this
+    BudgetLedger(ledger._db, clock, SETTINGS, "elsewhere.example:1:1").reserve("gemini", 5.0)
+    assert ledger.snapshot().provider("gemini").reserved == 5.0  # other hosts: trusted until the TTL
+
+
+def test_the_day_resets_at_midnight_in_the_ledger_time_zone(ledger: BudgetLedger, clock: FakeClock) -> None:
+    ledger.record_spend("codex", 30.0)
+    clock.set(MIDNIGHT - 1)
+    assert ledger.snapshot().provider("codex").spent == 30.0
+    late = ledger.reserve("gemini", 4.0)
+    clock.set(MIDNIGHT)
+    snap = ledger.snapshot()
+    assert (snap.day, snap.spent, snap.reserved, snap.next_reset_at) == ("2026-03-03", 0.0, 0.0, MIDNIGHT + 86_400)
+    ledger.reserve("codex", 30.0)
+    ledger.settle(late.id, 4.0)  # settles into the day it was reserved for
+    assert ledger.spend_by_day(2) == {
+        "2026-03-02": {"codex": 30.0, "gemini": 4.0, "claude": 0.0},
+        "2026-03-03": {"codex": 0.0, "gemini": 0.0, "claude": 0.0},
+    }
+
+
+def test_day_in_another_time_zone(db: Database) -> None:
+    ny = BudgetSettings(daily_total=10.0, allocations=(("codex", 10.0),), timezone="America/New_York")
+    clock = FakeClock(1_767_236_400.0)  # 2026-01-01T03:00:00Z = 2025-12-31T22:00 in New York
+    ledger = BudgetLedger(db, clock, ny, ME)
+    snap = ledger.snapshot()
+    assert snap.day == "2025-12-31"
+    assert snap.next_reset_at == 1_767_243_600.0  # 2026-01-01T05:00:00Z
+    with pytest.raises(BudgetExceeded, match="reset at 00:00 America/New_York \\(in 2h 00m\\)"):
+        ledger.reserve("codex", 11.0)
+
+
+def test_spend_by_day_lists_every_day_and_any_extra_provider(ledger: BudgetLedger, clock: FakeClock) -> None:
+    ledger.record_spend("mistral", 1.25, note="manual")
+    clock.advance(86_400)
+    ledger.record_spend("codex", 2.5)
+    assert ledger.spend_by_day(3) == {
+        "2026-03-01": {"codex": 0.0, "gemini": 0.0, "claude": 0.0},
+        "2026-03-02": {"codex": 0.0, "gemini": 0.0, "claude": 0.0, "mistral": 1.25},
+        "2026-03-03": {"codex": 2.5, "gemini": 0.0, "claude": 0.0},
+    }
+    assert ledger.spend_by_day(0) == {}
+
+
+def test_each_alert_fires_once_a_day_across_ledgers(ledger: BudgetLedger, db: Database, clock: FakeClock) -> None:
+    other = BudgetLedger(Database(db.path), clock, SETTINGS, "other-process")
+    ledger.record_spend("gemini", 39.99)
+    ledger.record_spend("codex", 10.0)
+    assert ledger.claim_alerts() == []  # $49.99 of $100
+    ledger.record_spend("codex", 0.01)
+    [half] = ledger.claim_alerts()
+    assert (half.threshold, half.level, half.spent, half.total) == (50, "info", 50.0, 100.0)
+    assert other.claim_alerts() == []
+    ledger.record_spend("claude", 25.0)
+    ledger.record_spend("codex", 16.0)  # $91.00
+    warning, critical = other.claim_alerts()
+    assert ledger.claim_alerts() == []
+    assert (warning.threshold, warning.level, critical.threshold, critical.level) == (75, "warning", 90, "critical")
+    assert warning.message == (
+        "WARNING: Daily budget at 91% ($91.00 / $100.00)\n"
+        "    Remaining budget: $9.00\n"
+        "    Recommended action: Switch to budget-tier providers with allocation left (claude $5.00, codex $3.99, gemini $0.01)"
+    )
+    assert critical.message == (
+        "CRITICAL: Daily budget at 91% ($91.00 / $100.00)\n"
+        "    Remaining budget: $9.00\n"
+        "    Recommended action: Defer non-critical tasks to next day\n"
+        "    Next reset: Tomorrow 00:00 UTC"
+    )
+    assert [a.threshold for a in ledger.snapshot().alerts] == [50, 75, 90]
+    assert ledger.snapshot().alerts[0] == half  # the fired alert as it was worded then
+    clock.set(MIDNIGHT)
+    assert ledger.snapshot().alerts == ()
+    ledger.record_spend("gemini", 40.0)
+    ledger.record_spend("codex", 15.0)
+    assert [a.threshold for a in other.claim_alerts()] == [50]
+
+
+def test_snapshot_lists_passed_thresholds_before_anyone_claims_them(ledger: BudgetLedger) -> None:
+    ledger.record_spend("gemini", 40.0)
+    ledger.record_spend("claude", 20.0)
+    [alert] = ledger.snapshot().alerts
+    assert alert.message.startswith("INFO: Daily budget at 60% ($60.00 / $100.00)\n    Remaining budget: $40.00")
+    assert [a.threshold for a in ledger.claim_alerts()] == [50]
+
+
+def test_can_afford_is_a_hint_matching_reserve(ledger: BudgetLedger) -> None:
+    ledger.record_spend("codex", 29.5)
+    assert ledger.can_afford("codex", 0.5)
+    assert not ledger.can_afford("codex", 0.51)
+
+
+def test_threads_reserving_together_never_overspend(ledger: BudgetLedger) -> None:
+    won: list[str] = []
+
+    def grab() -> None:
+        for _ in range(40):
+            with contextlib.suppress(BudgetExceeded):
+                won.append(ledger.reserve("claude", 0.25).id)
+
+    threads = [threading.Thread(target=grab) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(won) == 120  # $30.00 / $0.25
+    assert ledger.snapshot().provider("claude").reserved == 30.0

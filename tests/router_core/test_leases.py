@@ -1,0 +1,105 @@
+"""Agent leases: a per-agent concurrency limit shared by every process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from router_core.clock import FakeClock
+from router_core.leases import AgentLeases
+from router_core.store.db import Database
+from router_core.store.holders import current_holder
+
+T0 = 1_772_445_600.0
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    database = Database(tmp_path / "state.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def leases(db: Database, clock: FakeClock) -> AgentLeases:
+    return AgentLeases(db, clock, current_holder(), ttl_seconds=600)
+
+
+def test_acquire_up_to_the_limit_then_none(leases: AgentLeases) -> None:
+    first = leases.acquire("coder", 2, task_id="t1")
+    second = leases.acquire("coder", 2)
+    assert first and second and first != second
+    assert leases.acquire("coder", 2) is None
+    assert leases.acquire("reviewer", 2) is not None  # another agent has its own limit
+    assert leases.in_use() == {"coder": 2, "reviewer": 1}
+
+
+def test_release_frees_a_slot_and_is_idempotent(leases: AgentLeases) -> None:
+    lease = leases.acquire("coder", 1)
+    leases.release(lease)
+    leases.release(lease)
+    leases.release("unknown")
+    assert leases.in_use() == {}
+    assert leases.acquire("coder", 1) is not None
+
+
+def test_a_zero_limit_never_grants(leases: AgentLeases) -> None:
+    assert leases.acquire("coder", 0) is None
+
+
+def test_leases_expire_after_the_ttl_unless_renewed(leases: AgentLeases, db: Database, clock: FakeClock) -> None:
+    other = AgentLeases(db, clock, "elsewhere.example:1:1", ttl_seconds=600)
+    leases.acquire("coder", 5)
+    other.acquire("coder", 5)
+    clock.advance(500)
+    leases.heartbeat()
+    clock.advance(100)  # the other holder's lease reaches its expiry
+    assert leases.in_use() == {"coder": 1}
+    assert db.query("SELECT holder FROM agent_leases")[0][0] == current_holder()  # the expired row is gone
+    clock.advance(499)
+    assert leases.in_use() == {"coder": 1}
+    clock.advance(1)
+    assert leases.in_use() == {}
+
+
+def test_leases_of_dead_processes_do_not_count(leases: AgentLeases, db: Database, clock: FakeClock) -> None:
+    if not os.path.exists("/proc/self/stat"):
+        pytest.skip("no /proc: a reused pid cannot be told from a live one here")
+    dead = AgentLeases(db, clock, f"{socket.gethostname()}:{os.getpid()}:1")
+    assert dead.acquire("coder", 1) is not None
+    assert leases.acquire("coder", 1) is not None  # the dead holder's lease was dropped
+    assert leases.in_use() == {"coder": 1}
+
+
+def test_threads_never_exceed_the_limit(leases: AgentLeases) -> None:
+    held: list[str] = []
+    peak = 0
+    lock = threading.Lock()
+
+    def work() -> None:
+        nonlocal peak
+        for _ in range(30):
+            lease = leases.acquire("coder", 3)
+            if lease is None:
+                continue
+            with lock:
+                held.append(lease)
+                peak = max(peak, leases.in_use().get("coder", 0))
+            leases.release(lease)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert held and peak <= 3
+    assert leases.in_use() == {}
