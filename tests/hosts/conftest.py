@@ -1,0 +1,1 @@
+from tests.hosts.hostkit import http_server, sandbox  # noqa: F401  (fixtures)

@@ -1,0 +1,38 @@
+"""Gemini CLI (`gemini`, from npm) health-checks the installed server: `gemini mcp list`."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hosts.hostkit import SWITCHBOARD, host_executable
+
+pytestmark = pytest.mark.slow
+TRUSTED = {"GEMINI_CLI_TRUST_WORKSPACE": "true"}  # the folder trust a user grants at first start
+
+
+def status_line(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if "switchboard:" in line]
+    assert lines, f"`gemini mcp list` does not list switchboard:\n{output}"
+    return lines[0]
+
+
+@pytest.mark.parametrize("scope", ["project", "user"])
+def test_install_is_connected(sandbox, scope):
+    gemini = host_executable("gemini")
+    sandbox.install("gemini", scope)
+
+    proc = sandbox.run(gemini, "mcp", "list", **TRUSTED)
+
+    assert proc.returncode == 0, proc.stderr
+    assert status_line(proc.stdout + proc.stderr) == f"✓ switchboard: {SWITCHBOARD} serve (stdio) - Connected"
+
+
+def test_uninstall_removes_it(sandbox):
+    gemini = host_executable("gemini")
+    sandbox.install("gemini", "project")
+    proc = sandbox.run(SWITCHBOARD, "uninstall", "gemini", "--project", "--project-dir", sandbox.project)
+    assert proc.returncode == 0, proc.stderr
+
+    listed = sandbox.run(gemini, "mcp", "list", **TRUSTED)
+
+    assert "switchboard" not in listed.stdout + listed.stderr
