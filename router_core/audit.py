@@ -123,7 +123,7 @@ class JsonlAuditLog:
         """Every record of ``day`` (all rotated parts), oldest first."""
         if not _DAY.match(day):
             raise InvalidRequest(f"day must look like 2025-01-11, got {day!r}")
-        return [record for path in self.parts(day) for record in self._read(path)]
+        return [record for path in self.parts(day) for record in self._parse(path, self._lines(path))]
 
     def tail(
         self, n: int = 20, *, provider: str | None = None, status: str | None = None, since: str | None = None
@@ -139,12 +139,14 @@ class JsonlAuditLog:
         if n <= 0:
             return found
         for day in reversed(self.days()):
-            if start is not None and day < start.date().isoformat():
+            if start is not None and day < start.astimezone(UTC).date().isoformat():
                 break
             for path in reversed(self.parts(day)):
-                for record in reversed(self._read(path)):
-                    if _matches(record, provider, status, start):
-                        found.append(record)
+                # Parse from the end, one line at a time: a tail rarely needs a whole 20 MB part.
+                for raw in reversed(self._lines(path)):
+                    parsed = self._parse(path, [raw])
+                    if parsed and _matches(parsed[0], provider, status, start):
+                        found.append(parsed[0])
                         if len(found) == n:
                             return found[::-1]
         return found[::-1]
@@ -162,16 +164,19 @@ class JsonlAuditLog:
                     self._last_part.pop(day, None)
         return removed
 
-    def _read(self, path: Path) -> list[dict[str, Any]]:
+    @staticmethod
+    def _lines(path: Path) -> list[bytes]:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
             return []
-        records, bad = [], 0
         # The text after the last newline is a line still being written: not an error, not yet data.
-        for raw in data.split(b"\n")[:-1]:
-            if not raw.strip():
-                continue
+        return [raw for raw in data.split(b"\n")[:-1] if raw.strip()]
+
+    def _parse(self, path: Path, lines: list[bytes]) -> list[dict[str, Any]]:
+        """The records among ``lines``; unparsable ones are counted in ``skipped_lines`` and logged."""
+        records, bad = [], 0
+        for raw in lines:
             try:
                 record = json.loads(raw)
             except ValueError:

@@ -10,6 +10,7 @@ reaches the audit log.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -38,6 +39,7 @@ _SECRET_TEXT = re.compile(
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 
 
+@functools.lru_cache(maxsize=4096)  # records reuse a small set of keys
 def is_secret_key(key: str) -> bool:
     normal = key.lower().replace("-", "_")
     return normal in _SECRET_KEYS or normal.endswith(_SECRET_SUFFIXES)
@@ -51,22 +53,29 @@ def scrub(text: str) -> str:
 
 def clean(value: Any) -> Any:
     """A JSON-ready copy of ``value`` (dicts, lists, str, int, finite float, bool, None), redacted."""
-    if isinstance(value, Mapping):
+    kind = type(value)  # exact-type checks first: they cover nearly every value and cost little
+    if kind is str:
+        return scrub(value)
+    if kind is dict or isinstance(value, Mapping):
         return {
             str(k): (REDACTED if is_secret_key(str(k)) and v not in (None, "") else clean(v)) for k, v in value.items()
         }
-    if isinstance(value, str):
-        return scrub(value)
-    if value is None or isinstance(value, bool | int):
+    if value is None or kind is bool or kind is int:
         return value
-    if isinstance(value, float):
+    if kind is float:
         return value if math.isfinite(value) else None  # NaN/Infinity are not JSON; jq would reject the line
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return clean({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
-    if isinstance(value, list | tuple | set | frozenset):
+    if kind is list or kind is tuple or isinstance(value, list | tuple | set | frozenset):
         return [clean(v) for v in value]
     if isinstance(value, Enum):
         return clean(value.value)
+    if isinstance(value, str):  # str subclasses
+        return scrub(str(value))
+    if isinstance(value, int):  # int subclasses (bool is final, so never here)
+        return int(value)
+    if isinstance(value, float):
+        return clean(float(value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return clean({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
     if isinstance(value, datetime | date):
         return value.isoformat()
     return scrub(str(value))

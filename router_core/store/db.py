@@ -15,6 +15,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +34,10 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._busy_timeout = busy_timeout_seconds
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
+        # (pid, owning thread, connection) for every connection opened, so close() and thread exits
+        # can close them; sqlite3 connections cannot be weakly referenced.
+        self._conns: list[tuple[int, weakref.ref[threading.Thread], sqlite3.Connection]] = []
+        self._conns_lock = threading.Lock()
         self._migrate()
 
     # -- connections ---------------------------------------------------------------------------
@@ -56,17 +59,19 @@ class Database:
         _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        with self._all_lock:
-            self._all.append(conn)
+        with self._conns_lock:
+            self._conns = [entry for entry in self._conns if _keep(entry)]
+            self._conns.append((os.getpid(), weakref.ref(threading.current_thread()), conn))
         return conn
 
     def close(self) -> None:
         """Close every connection this object opened (in any thread of this process)."""
-        with self._all_lock:
-            conns, self._all = self._all, []
-        for conn in conns:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
+        with self._conns_lock:
+            entries, self._conns = self._conns, []
+        for pid, _, conn in entries:
+            if pid == os.getpid():
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
         self._local = threading.local()
 
     # -- transactions --------------------------------------------------------------------------
@@ -142,6 +147,19 @@ class Database:
                 "state database %s has schema %d, newer than this Switchboard's %d; continuing",
                 self.path, version, len(MIGRATIONS),
             )
+
+
+def _keep(entry: tuple[int, weakref.ref[threading.Thread], sqlite3.Connection]) -> bool:
+    """Close the connections of threads that ended; forget (never touch) those a fork inherited."""
+    pid, thread_ref, conn = entry
+    if pid != os.getpid():
+        return False  # SQLite forbids using a parent's connection in a child, even to close it
+    thread = thread_ref()
+    if thread is not None and thread.is_alive():
+        return True
+    with contextlib.suppress(sqlite3.Error):
+        conn.close()
+    return False
 
 
 def split_statements(script: str) -> list[str]:

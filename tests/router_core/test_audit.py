@@ -7,6 +7,9 @@ import shutil
 import subprocess
 import threading
 from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
 from pathlib import Path
 
 import pytest
@@ -84,10 +87,25 @@ def test_secrets_are_redacted_but_token_counts_kept(log: JsonlAuditLog) -> None:
     assert written["note"] == "sk-short"
 
 
+class Route(Enum):
+    PRIMARY = "primary"
+
+
+@dataclass(frozen=True)
+class Cost:
+    usd: float
+    api_key: str
+
+
 def test_values_that_are_not_json_are_made_json(log: JsonlAuditLog) -> None:
-    written = log.append({"nan": float("nan"), "tuple": (1, 2), "set": {3}, "path": Path("/tmp/x")})
-    assert written == {"timestamp": "2026-03-02T10:00:00.000Z", "nan": None, "tuple": [1, 2], "set": [3],
-                       "path": "/tmp/x"}
+    written = log.append({
+        "nan": float("nan"), "tuple": (1, 2), "set": {3}, "path": Path("/tmp/x"), "route": Route.PRIMARY,
+        "cost": Cost(0.5, "sk-proj-abcdefghijklmnopqrstuv"), "day": date(2026, 3, 2),
+    })
+    assert written == {
+        "timestamp": "2026-03-02T10:00:00.000Z", "nan": None, "tuple": [1, 2], "set": [3], "path": "/tmp/x",
+        "route": "primary", "cost": {"usd": 0.5, "api_key": "[redacted]"}, "day": "2026-03-02",
+    }
 
 
 def test_disabled_log_writes_nothing(tmp_path: Path, clock: FakeClock) -> None:
@@ -139,6 +157,13 @@ def test_tail_filters_and_returns_most_recent_last(log: JsonlAuditLog, clock: Fa
     assert log.tail(0) == []
     with pytest.raises(InvalidRequest, match="ISO date"):
         log.tail(since="yesterday")
+
+
+def test_since_with_an_offset_reaches_back_into_the_previous_utc_day(log: JsonlAuditLog, clock: FakeClock) -> None:
+    clock.set(T0 + 11 * 3600)  # 2026-03-02T21:00:00Z, which is already 03-03 at +05:00
+    log.append({"x": 1})
+    assert [r["x"] for r in log.tail(since="2026-03-03T01:00:00+05:00")] == [1]
+    assert log.tail(since="2026-03-03T02:00:01+05:00") == []
 
 
 def test_days_read_day_and_prune(tmp_path: Path, clock: FakeClock) -> None:

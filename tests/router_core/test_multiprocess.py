@@ -20,6 +20,7 @@ from router_core.leases import AgentLeases
 from router_core.settings import AuditSettings, BudgetSettings
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
+from router_core.store.ledger import to_micro
 from router_core.usage import UsageTracker
 
 pytestmark = pytest.mark.slow
@@ -45,7 +46,7 @@ def _worker(db_path: Path, audit_dir: Path, writer: int, barrier, results) -> No
     leases = AgentLeases(db, clock, holder)
     audit = JsonlAuditLog(audit_dir, AUDIT, clock)
     won = leases_won = 0
-    peak_committed = peak_leases = 0.0
+    peak_committed = peak_leases = 0
     barrier.wait()
     for i in range(OPS):
         usage.record("codex", requests=1, tokens=7 + writer)
@@ -56,7 +57,7 @@ def _worker(db_path: Path, audit_dir: Path, writer: int, barrier, results) -> No
         else:
             won += 1
             seen = ledger.snapshot().provider("codex")
-            peak_committed = max(peak_committed, seen.spent + seen.reserved)
+            peak_committed = max(peak_committed, to_micro(seen.spent) + to_micro(seen.reserved))
             ledger.settle(reservation.id, PRICE)
         lease = leases.acquire("coder", LEASE_LIMIT)
         if lease is not None:
@@ -84,9 +85,9 @@ def test_processes_racing_lose_nothing_and_overspend_nothing(tmp_path: Path) -> 
     window = UsageTracker(db, SystemClock(), window_seconds=3600).window("codex")
     assert (window.requests, window.tokens) == (WORKERS * OPS, sum(OPS * (7 + n) for n in range(WORKERS)))
 
-    assert all(r["peak_committed"] <= 1.00 for r in reports)
+    assert all(r["peak_committed"] <= to_micro(1.00) for r in reports)
     snap = ledger.snapshot().provider("codex")
-    assert snap.spent + snap.reserved <= 1.00
+    assert to_micro(snap.spent) + to_micro(snap.reserved) <= to_micro(1.00)
     if ledger.day() == day_before:  # a midnight during the run would open a second day's allocation
         assert sum(r["won"] for r in reports) == int(round(1.00 / PRICE, 6))  # 33 reservations fit
         assert snap.spent == pytest.approx(33 * PRICE)

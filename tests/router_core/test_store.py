@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -125,6 +126,35 @@ def test_each_thread_gets_its_own_connection(db: Database) -> None:
         t.join()
     assert len({id(c) for c in seen}) == 4
     assert db.query("SELECT COUNT(*) FROM kv")[0][0] == 4
+
+
+def test_connections_of_finished_threads_are_closed(db: Database) -> None:
+    seen: list[sqlite3.Connection] = []
+    finished = threading.Thread(target=lambda: seen.append(db.connection()))
+    finished.start()
+    finished.join()
+    opener = threading.Thread(target=lambda: seen.append(db.connection()))
+    opener.start()
+    opener.join()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        seen[0].execute("SELECT 1")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_opens_its_own_connection(db: Database) -> None:
+    parent_conn = db.connection()
+    pid = os.fork()
+    if pid == 0:  # child: must not reuse the parent's connection
+        ok = False
+        with contextlib.suppress(BaseException):
+            ok = db.connection() is not parent_conn
+            with db.transaction() as conn:
+                conn.execute("INSERT INTO kv (key) VALUES ('from-child')")
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert db.connection() is parent_conn
+    assert db.query("SELECT key FROM kv")[0][0] == "from-child"
 
 
 def test_concurrent_increments_from_threads_lose_nothing(db: Database) -> None:
