@@ -1,0 +1,108 @@
+"""RouterCore end to end over a real state dir, the keyword classifier and a fake clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from router_core.errors import InvalidRequest
+
+TASK = "Design distributed system architecture"  # claude; fallbacks codex, gemini
+
+
+def block(core, provider: str, *, requests: int = 0, tokens: int = 0) -> None:
+    for _ in range(requests):
+        core.usage_tracker.record(provider, requests=1, tokens=0)
+    if tokens:
+        core.usage_tracker.record(provider, requests=0, tokens=tokens)
+
+
+def test_primary_available(keyword_core):
+    d = keyword_core.decide(TASK)
+    assert d.provider == "claude"
+    assert d.recommendation.route == "primary"
+    assert d.recommendation.reason == "primary available"
+    assert d.agent.agent.id == "system-architect"
+
+
+def test_primary_blocked_by_tokens_uses_fallback_with_reason_and_lift_time(keyword_core, clock):
+    block(keyword_core, "claude", tokens=240_000)  # 80% of 300K: claude blocks at >= 80%
+    d = keyword_core.decide(TASK)
+    claude = d.availability["claude"]
+    assert not claude.available
+    assert [b.reason for b in claude.blocks] == ["tokens_percent >= 80%"]
+    assert claude.blocks[0].lifts_at == clock.now() + 60  # the event leaves the 60 s window
+    assert d.recommendation.route == "fallback_1"
+    assert d.provider == d.classification.fallback_chain[0]
+    assert d.recommendation.reason.startswith("primary blocked")
+
+
+def test_window_slides_and_the_block_lifts(keyword_core, clock):
+    block(keyword_core, "claude", tokens=240_000)
+    clock.advance(61)
+    assert keyword_core.decide(TASK).provider == "claude"
+
+
+def test_all_blocked_is_an_emergency_with_wait(keyword_core, clock):
+    block(keyword_core, "claude", tokens=240_000)
+    clock.advance(10)
+    block(keyword_core, "codex", tokens=450_000)
+    clock.advance(10)
+    block(keyword_core, "gemini", requests=80)
+    d = keyword_core.decide(TASK)
+    rec = d.recommendation
+    assert rec.all_blocked and rec.route == "emergency"
+    assert rec.resets_at == clock.now() + 40  # claude's tokens leave the window first
+    assert rec.wait_seconds == pytest.approx(40)
+    assert rec.provider == min(d.costs, key=lambda p: d.costs[p].usd)
+    line = keyword_core.audit.tail(1)[0]
+    assert line["recommendation"]["route"] == "emergency"
+    assert line["recommendation"]["wait_seconds"] == pytest.approx(40)
+    assert line["provider_state_at_recommendation"]["codex"]["block_reason"] == "tokens_percent >= 90%"
+
+
+def test_exhausted_allocation_blocks_until_reset(keyword_core):
+    keyword_core.ledger.record_spend("claude", 30.0)
+    d = keyword_core.decide(TASK)
+    claude = d.availability["claude"]
+    assert not claude.available
+    assert claude.blocks[0].reason.startswith("budget: claude allocation exhausted")
+    assert claude.blocks[0].lifts_at == d.budget.next_reset_at
+
+
+def test_budget_alert_fires_once_per_day_in_result_and_audit(keyword_core, clock):
+    keyword_core.ledger.record_spend("gemini", 39.0)
+    keyword_core.ledger.record_spend("codex", 12.0)  # 51% of $100
+    first = keyword_core.decide(TASK)
+    assert [a.threshold for a in first.new_alerts] == [50]
+    assert keyword_core.audit.tail(1)[0]["budget_alerts"][0].startswith(first.new_alerts[0].message[:10])
+    second = keyword_core.decide(TASK)
+    assert second.new_alerts == ()
+    clock.advance(24 * 3600)  # the next day: spend resets, nothing to alert
+    assert keyword_core.decide(TASK).new_alerts == ()
+
+
+def test_forced_provider_says_what_the_router_would_have_done(keyword_core):
+    d = keyword_core.decide(TASK, provider="gemini")
+    assert d.provider == "gemini"
+    assert d.recommendation.route == "requested"
+    assert "the router recommended claude" in d.recommendation.reason
+    with pytest.raises(InvalidRequest, match="unknown provider"):
+        keyword_core.decide(TASK, provider="mistral")
+
+
+def test_leases_count_against_agent_limits(keyword_core):
+    limit = next(a.max_concurrency for a in keyword_core.agents if a.id == "system-architect")
+    chosen = [keyword_core.decide(TASK, lease_agent=True).agent.agent.id for _ in range(limit + 1)]
+    assert chosen[:limit] == ["system-architect"] * limit
+    assert chosen[limit] != "system-architect"  # the limit is reached: another agent serves
+    assert keyword_core.leases.in_use()["system-architect"] == limit
+
+
+def test_batch_plan_sub_batches_within_the_limit(keyword_core, settings):
+    # gemini allows 100 requests/min and blocks at 80%: at most 79 per window below the threshold.
+    tasks = [(f"t{i}", f"Explain OAuth2 flow step {i}") for i in range(100)]
+    plan = keyword_core.plan_batch(tasks, concurrency=10)
+    gemini = next(p for p in plan.providers if p.provider == "gemini")
+    assert [len(s) for s in gemini.sub_batches] == [79, 21]
+    assert {it.starts_after_seconds for it in plan.items if it.sub_batch == 1} == {60.0}
+    assert keyword_core.audit.tail(1)[0]["batch"]["index"] == 99
