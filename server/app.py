@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from collections.abc import AsyncIterator, Callable
@@ -17,7 +18,7 @@ from resources import register_resources
 from router_core.core import RouterCore
 from router_core.settings import Settings
 from server.live import LiveUpdates
-from tools import register_tools
+from tools import output_schemas, register_tools
 from tools._context import AppState
 
 INSTRUCTIONS = (
@@ -84,9 +85,17 @@ def build_server(
     )
     register_tools(mcp)
     register_resources(mcp, get_core)
+    _register_output_schemas(mcp)
     live.install(mcp)
     logging.getLogger("mcp").setLevel(logging.WARNING)
     return ServerParts(mcp, get_core, live)
+
+
+def _register_output_schemas(mcp: MCPServer) -> None:
+    @mcp.resource("schema://tool-outputs", name="tool-output-schemas", mime_type="application/json")
+    def tool_output_schemas() -> str:
+        """JSON Schemas of every tool's structuredContent (left out of tools/list to save context)."""
+        return json.dumps(output_schemas(), indent=2)
 
 
 def _version() -> str:

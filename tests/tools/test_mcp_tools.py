@@ -183,3 +183,15 @@ async def test_usage_updates_reach_legacy_subscribers(server):
         with anyio.fail_after(5):
             await seen.wait()
     assert "budget://today" in got
+
+
+async def test_tools_list_stays_small_and_schemas_are_published(server):
+    bpe_openai = pytest.importorskip("bpe_openai", reason="bpe-openai (a test extra) counts tokens")
+    async with Client(server, mode="legacy") as c:
+        tools = (await c.list_tools()).tools
+        listing = json.dumps([t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in tools])
+        schemas = json.loads((await c.read_resource("schema://tool-outputs")).contents[0].text)
+    tokens = len(bpe_openai.get_encoding("o200k_base").encode(listing))
+    assert tokens < 2000, f"tools/list costs {tokens} tokens"
+    assert set(schemas) == TOOLS
+    assert "recommendation" in schemas["recommend_provider"]["properties"]
