@@ -1,7 +1,7 @@
 """Reading CLI output: JSON objects amid other text, and the reset times in usage-limit messages.
 
 Reset formats (provider-apis.md 5.1, 5.2; codex-rs/core/src/error.rs ``format_retry_timestamp``):
-- codex: ``"You've hit your usage limit. … Try again at 3:05 PM."`` (same local day) or
+- codex: ``"You've hit your usage limit. … Try again at 3:05 PM."`` (same local day, so never tomorrow) or
   ``"… try again at Dec 3rd, 2026 3:05 PM."``; local time of the machine running the CLI. The ChatGPT backend's
   429 body may be quoted instead: ``"resets_at": <epoch>`` / ``"resets_in_seconds": N``.
 - claude: ``"Claude AI usage limit reached|<epoch>"`` (older) or ``"You've hit your limit · resets 3pm (UTC)"``,
@@ -85,9 +85,12 @@ def codex_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None:
     if month:
         date = datetime(int(year), _MONTHS.index(month.lower()) + 1, int(day), hour24, int(minute), tzinfo=zone)
         return date.timestamp()
+    # Without a date the CLI meant its "today" (it prints the date otherwise), so a time already past means the
+    # window has reset. Just after midnight, its today may have been our yesterday: the run crossed midnight.
     candidate = local_now.replace(hour=hour24, minute=int(minute), second=0, microsecond=0)
-    if candidate.timestamp() < now - 60:  # printed for "today"; if already past, the CLI meant tomorrow
-        candidate += timedelta(days=1)
+    just_after_midnight = local_now.hour == 0 and local_now.minute < 15
+    if just_after_midnight and candidate.timestamp() - now > 12 * 3600:
+        candidate -= timedelta(days=1)
     return candidate.timestamp()
 
 

@@ -1,7 +1,5 @@
-"""Fakes for the provider layer: an HTTP server speaking the three wire formats, and fake coding CLIs."""
+"""Fakes for the provider layer: an HTTP server speaking the three wire formats, and fake coding CLIs.
 
-from tests.fakes.fake_limits import Limits
-from tests.fakes.fake_provider import FakeProviders
-from tests.fakes.fake_script import Fault, ProviderStats, RecordedRequest
-
-__all__ = ["FakeProviders", "Fault", "Limits", "ProviderStats", "RecordedRequest"]
+Import from ``tests.fakes.fake_provider`` (FakeProviders, Fault, Limits, ProviderStats, RecordedRequest); this
+package imports nothing itself so that ``python -m tests.fakes.fake_provider`` runs cleanly.
+"""

@@ -8,6 +8,7 @@ variable wins over the shared one:
     FAKE_NAME_RESET_EPOCH / FAKE_CLI_RESET_EPOCH  when a usage limit resets (default: now + 3 hours)
     FAKE_NAME_TEXT / FAKE_CLI_TEXT            the answer (default: "<name> fake answer to: <prompt>")
     FAKE_CLI_RECORD                           a file to append one JSON line per run: argv, stdin, output
+    FAKE_CLI_PIDFILE                          a file to write the CLI's process id to when it starts
     FAKE_CLAUDE_LIMIT_STYLE                   text (default, "You've hit your limit · resets 3pm (UTC)") | epoch
 
 Output formats follow provider-apis.md section 5 (5.1 claude, 5.2 codex, 5.3 gemini).
@@ -30,6 +31,10 @@ class FakeCli:
         self.reset_epoch = float(self.setting("RESET_EPOCH", str(time.time() + 3 * 3600)))
         self.stdout: list[str] = []
         self.stderr: list[str] = []
+        pidfile = os.environ.get("FAKE_CLI_PIDFILE")
+        if pidfile:
+            with open(pidfile, "w", encoding="utf-8") as f:
+                f.write(str(os.getpid()))
 
     def setting(self, key: str, default: str) -> str:
         return os.environ.get(f"FAKE_{self.name.upper()}_{key}") or os.environ.get(f"FAKE_CLI_{key}") or default

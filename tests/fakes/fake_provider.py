@@ -36,6 +36,8 @@ from starlette.routing import Route
 
 from tests.fakes.fake_limits import Limits, SlidingWindow
 from tests.fakes.fake_script import Fault, ProviderStats, RecordedRequest
+
+__all__ = ["FakeProviders", "Fault", "Limits", "ProviderStats", "RecordedRequest", "WIRE_OF", "main"]
 from tests.fakes.fake_wire import WIRES
 
 WIRE_OF = {"codex": "openai", "claude": "anthropic", "gemini": "gemini"}
@@ -155,9 +157,14 @@ class FakeProviders:
     def last_request(self, provider: str) -> RecordedRequest:
         return self.requests(provider)[-1]
 
-    def reset(self) -> None:
+    def reset(self, *, settings: bool = False) -> None:
+        """Forget scripts, stats, recorded requests and limit windows; with ``settings``, latency and limits too."""
         with self._lock:
             self._providers.clear()
+            if settings:
+                self._latency.clear()
+                self._limits.clear()
+                self._output_tokens.clear()
 
     # -- serving -----------------------------------------------------------------------------------------
     def _state(self, provider: str) -> _Provider:

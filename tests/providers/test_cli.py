@@ -1,0 +1,197 @@
+"""CLI backends against the fake codex, gemini and claude executables in tests/fakes/bin."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from router_core.clock import SystemClock
+from router_core.errors import AuthFailed, NotConfigured, ProviderUnavailable, QuotaExhausted, RateLimited
+from router_core.providers import CliAdapter, CompletionRequest
+from router_core.providers.cli_claude import CLAUDE
+from router_core.providers.cli_codex import CODEX
+from router_core.providers.cli_gemini import GEMINI
+from tests.providers.conftest import FAKE_BIN
+
+pytestmark = pytest.mark.slow
+
+UTC_ZONE = ZoneInfo("UTC")
+COMMANDS = {
+    "codex": ("exec", "--json", "--skip-git-repo-check"),
+    "gemini": ("--output-format", "json"),
+    "claude": ("-p", "--output-format", "json"),
+}
+DIALECTS = {"codex": CODEX, "gemini": GEMINI, "claude": CLAUDE}
+
+
+@pytest.fixture
+def record(tmp_path: Path) -> Path:
+    return tmp_path / "runs.jsonl"
+
+
+def cli(name: str, record: Path, *, model: str = "", timeout: float = 30.0, **env: str) -> CliAdapter:
+    """An adapter running the fake CLI through this interpreter (explicit argv, no PATH lookup)."""
+    environ = {**os.environ, "TZ": "UTC", "FAKE_CLI_RECORD": str(record), **env}
+    command = (sys.executable, str(FAKE_BIN / name), *COMMANDS[name])
+    return CliAdapter(provider=name, command=command, dialect=DIALECTS[name], clock=SystemClock(),
+                      environ=environ, default_model=model, timeout=timeout, local_tz=UTC_ZONE)
+
+
+def runs(record: Path) -> list[dict]:
+    return [json.loads(line) for line in record.read_text().splitlines()]
+
+
+def whole_minute_ahead(hours: float) -> int:
+    return int((time.time() + hours * 3600) // 60 * 60)
+
+
+async def test_codex_success(record):
+    result = await cli("codex", record, model="gpt-5.1-codex").complete(
+        CompletionRequest(prompt="add a test", system_prompt="You are terse."))
+    prompt = "<instructions>\nYou are terse.\n</instructions>\n\nadd a test"
+    assert result.text == f"codex fake answer to: {' '.join(prompt.split())[:80]}"
+    assert (result.provider, result.model, result.backend, result.cost_usd) == ("codex", "gpt-5.1-codex", "cli", None)
+    assert (result.input_tokens, result.output_tokens) == (-(-len(prompt) // 4), -(-len(result.text) // 4))
+    (run,) = runs(record)
+    assert run["argv"] == ["exec", "--json", "--skip-git-repo-check", "-m", "gpt-5.1-codex", prompt]
+    assert run["stdin"] == "/dev/null"
+
+
+async def test_gemini_success_reads_pretty_json_and_model(record):
+    result = await cli("gemini", record, model="gemini-2.5-pro").complete(CompletionRequest(prompt="explain TCP"))
+    assert result.text == "gemini fake answer to: explain TCP"
+    assert result.model == "gemini-2.5-pro"
+    assert (result.input_tokens, result.output_tokens) == (3, -(-len(result.text) // 4))
+    (run,) = runs(record)
+    assert run["argv"] == ["--output-format", "json", "-m", "gemini-2.5-pro", "-p", "explain TCP"]
+
+
+async def test_claude_success_reports_cost(record):
+    result = await cli("claude", record).complete(CompletionRequest(prompt="plan the migration"))
+    (run,) = runs(record)
+    printed = json.loads(run["stdout"])
+    assert run["argv"] == ["-p", "--output-format", "json", "plan the migration"]
+    assert result.text == printed["result"]
+    assert result.cost_usd == printed["total_cost_usd"]
+    assert result.model == "claude-sonnet-4-5"  # from modelUsage; no --model was passed
+    assert (result.input_tokens, result.output_tokens) == (printed["usage"]["input_tokens"],
+                                                           printed["usage"]["output_tokens"])
+
+
+@pytest.mark.parametrize("name", ["codex", "claude"])
+async def test_prompt_that_looks_like_an_option_is_passed_after_double_dash(record, name):
+    result = await cli(name, record).complete(CompletionRequest(prompt="--help is broken"))
+    assert result.text.endswith("--help is broken")
+    assert runs(record)[0]["argv"][-2:] == ["--", "--help is broken"]
+
+
+async def test_gemini_prompt_that_looks_like_an_option(record):
+    result = await cli("gemini", record).complete(CompletionRequest(prompt="-v flag"))
+    assert result.text.endswith("-v flag")
+    assert runs(record)[0]["argv"][-1] == "--prompt=-v flag"
+
+
+async def test_codex_usage_limit_gives_reset_time(record):
+    reset = whole_minute_ahead(2)
+    with pytest.raises(QuotaExhausted) as caught:
+        await cli("codex", record, FAKE_CODEX_MODE="usage_limit", FAKE_CLI_RESET_EPOCH=str(reset)).complete(
+            CompletionRequest(prompt="x"))
+    assert caught.value.resets_at == reset
+    assert "codex subscription limit reached; resets at" in str(caught.value)
+
+
+@pytest.mark.parametrize("style", ["text", "epoch"])
+async def test_claude_usage_limit_gives_reset_time(record, style):
+    reset = whole_minute_ahead(3)
+    adapter = cli("claude", record, FAKE_CLI_MODE="usage_limit", FAKE_CLI_RESET_EPOCH=str(reset),
+                  FAKE_CLAUDE_LIMIT_STYLE=style)
+    with pytest.raises(QuotaExhausted) as caught:
+        await adapter.complete(CompletionRequest(prompt="x"))
+    assert caught.value.resets_at == reset
+
+
+async def test_gemini_daily_quota_resets_at_midnight_pacific(record):
+    before = time.time()
+    with pytest.raises(QuotaExhausted) as caught:
+        await cli("gemini", record, FAKE_GEMINI_MODE="usage_limit").complete(CompletionRequest(prompt="x"))
+    reset = datetime.fromtimestamp(caught.value.resets_at, ZoneInfo("America/Los_Angeles"))
+    assert (reset.hour, reset.minute) == (0, 0)
+    assert 0 < caught.value.resets_at - before <= 25 * 3600
+
+
+@pytest.mark.parametrize(
+    ("name", "mode", "error", "retry_after"),
+    [
+        ("codex", "rate_limit", RateLimited, None),
+        ("gemini", "rate_limit", RateLimited, 12.5),
+        ("claude", "rate_limit", RateLimited, None),
+        ("codex", "fail", ProviderUnavailable, None),
+        ("gemini", "fail", ProviderUnavailable, None),
+        ("claude", "fail", ProviderUnavailable, None),
+        ("codex", "auth", AuthFailed, None),
+        ("gemini", "auth", AuthFailed, None),
+        ("claude", "auth", AuthFailed, None),
+        ("codex", "garbage", ProviderUnavailable, None),
+        ("gemini", "garbage", ProviderUnavailable, None),
+        ("claude", "garbage", ProviderUnavailable, None),
+    ],
+)
+async def test_failures_map_to_errors(record, name, mode, error, retry_after):
+    with pytest.raises(error) as caught:
+        await cli(name, record, FAKE_CLI_MODE=mode).complete(CompletionRequest(prompt="x"))
+    assert type(caught.value) is error
+    assert caught.value.provider == name
+    if error is RateLimited:
+        assert caught.value.retry_after == retry_after
+    assert str(caught.value).startswith(name)
+
+
+async def test_timeout_kills_the_cli(record, tmp_path):
+    pidfile = tmp_path / "pid"
+    adapter = cli("claude", record, timeout=0.5, FAKE_CLI_LATENCY="30", FAKE_CLI_PIDFILE=str(pidfile))
+    with pytest.raises(ProviderUnavailable, match="claude CLI timed out after 500ms"):
+        await adapter.complete(CompletionRequest(prompt="x"))
+    pid = int(pidfile.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert not record.exists()  # killed before it could answer
+
+
+async def test_request_timeout_overrides_the_default(record):
+    adapter = cli("codex", record, timeout=60, FAKE_CLI_LATENCY="30")
+    with pytest.raises(ProviderUnavailable, match="timed out after 300ms"):
+        await adapter.complete(CompletionRequest(prompt="x", timeout=0.3))
+
+
+async def test_missing_executable_is_not_configured(tmp_path):
+    adapter = CliAdapter(provider="codex", command=(str(tmp_path / "codex"), "exec", "--json"), dialect=CODEX,
+                         clock=SystemClock())
+    with pytest.raises(NotConfigured, match=r"codex CLI not found .* or set providers\.codex\.cli_command"):
+        await adapter.complete(CompletionRequest(prompt="x"))
+
+
+async def test_empty_command_is_not_configured():
+    with pytest.raises(NotConfigured, match="cli_command is empty"):
+        CliAdapter(provider="codex", command=(), dialect=CODEX, clock=SystemClock())
+
+
+async def test_probe_runs_a_short_prompt(record):
+    await cli("gemini", record).probe()
+    assert runs(record)[0]["argv"][-2:] == ["-p", "Reply with the single word OK."]
+    with pytest.raises(ProviderUnavailable):
+        await cli("gemini", record, FAKE_CLI_MODE="fail").probe()
+
+
+async def test_fake_clis_run_from_path_via_their_shebang(record):
+    environ = {**os.environ, "PATH": f"{FAKE_BIN}{os.pathsep}{os.environ['PATH']}", "FAKE_CLI_RECORD": str(record)}
+    adapter = CliAdapter(provider="claude", command=("claude", *COMMANDS["claude"]), dialect=CLAUDE,
+                         clock=SystemClock(), environ=environ)
+    result = await adapter.complete(CompletionRequest(prompt="hello"))
+    assert result.text == "claude fake answer to: hello"

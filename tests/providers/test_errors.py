@@ -1,0 +1,209 @@
+"""The error mapping, on literal provider responses (bodies quoted in provider-apis.md where it has them)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from router_core.errors import (
+    AuthFailed,
+    NotConfigured,
+    ProviderRejected,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+)
+from router_core.providers.errors import error_from_response, transport_error
+
+NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+
+GEMINI_PER_DAY = {"error": {
+    "code": 429,
+    "message": "You exceeded your current quota, please check your plan and billing details. For more information "
+               "on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current "
+               "usage, head to: https://ai.dev/rate-limit. \n* Quota exceeded for metric: generativelanguage."
+               "googleapis.com/generate_content_free_tier_requests, limit: 20, model: gemini-3.6-flash\nPlease "
+               "retry in 36.429760048s.",
+    "status": "RESOURCE_EXHAUSTED",
+    "details": [
+        {"@type": "type.googleapis.com/google.rpc.QuotaFailure",
+         "violations": [{"quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+                         "quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+                         "quotaDimensions": {"location": "global", "model": "gemini-3.6-flash"},
+                         "quotaValue": "20"}]},
+        {"@type": "type.googleapis.com/google.rpc.Help", "links": []},
+        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "36s"},
+    ],
+}}
+
+
+def gemini_429(quota_id: str | None, retry_delay: str | None, message: str = "Quota exceeded.") -> dict:
+    details = []
+    if quota_id:
+        details.append({"@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                        "violations": [{"quotaId": quota_id}]})
+    if retry_delay:
+        details.append({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry_delay})
+    return {"error": {"code": 429, "message": message, "status": "RESOURCE_EXHAUSTED", "details": details}}
+
+
+def mapped(status: int, body=None, headers=None, text: str | None = None, provider: str = "p"):
+    if text is not None:
+        response = httpx.Response(status, text=text, headers=headers)
+    else:
+        response = httpx.Response(status, json=body, headers=headers)
+    return error_from_response(provider, response, NOW)
+
+
+def test_gemini_per_day_quota_is_exhausted_until_midnight_pacific():
+    error = mapped(429, GEMINI_PER_DAY, provider="gemini")
+    assert isinstance(error, QuotaExhausted)
+    assert error.resets_at == NOW + 8 * 3600  # 00:00 UTC is 16:00 PST; midnight Pacific is 8 hours on
+    assert str(error).startswith("gemini quota exhausted (429), resets at 2026-01-01 08:00 UTC: You exceeded")
+
+
+def test_gemini_per_minute_quota_is_rate_limited_with_retry_delay():
+    error = mapped(429, gemini_429("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "17s"))
+    assert type(error) is RateLimited
+    assert error.retry_after == 17.0
+
+
+def test_gemini_retry_from_message_when_no_retry_info():
+    error = mapped(429, gemini_429(None, None, "Quota exceeded for metric x.\nPlease retry in 36.429760048s."))
+    assert type(error) is RateLimited
+    assert error.retry_after == pytest.approx(36.429760048)
+
+
+@pytest.mark.parametrize(
+    ("body", "resets_at"),
+    [
+        (gemini_429(None, None, "Quota exceeded for metric: x, limit: 0, model: gemini-3-pro"), None),
+        (gemini_429("GenerateRequestsPerMinutePerProjectPerModel", "900s"), NOW + 900),
+    ],
+)
+def test_gemini_terminal_cases_are_quota_exhausted(body, resets_at):
+    error = mapped(429, body)
+    assert type(error) is QuotaExhausted
+    assert error.resets_at == resets_at
+
+
+def test_gemini_api_key_invalid_is_auth_failed():
+    body = {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
+                      "status": "INVALID_ARGUMENT",
+                      "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID",
+                                   "domain": "googleapis.com"}]}}
+    assert type(mapped(400, body)) is AuthFailed
+
+
+def test_openai_rate_limit_message_gives_retry_when_no_header():
+    body = {"error": {"message": "Rate limit reached for gpt-4o-mini in organization org-XXXX on tokens per min "
+                                 "(TPM): Limit 200000, Used 195869, Requested 4412. Please try again in 84ms. Visit "
+                                 "https://platform.openai.com/account/rate-limits to learn more.",
+                      "type": "tokens", "param": None, "code": "rate_limit_exceeded"}}
+    error = mapped(429, body, provider="codex")
+    assert type(error) is RateLimited
+    assert error.retry_after == pytest.approx(0.084)
+    assert str(error).startswith("codex rate limited (429): retry after 84ms: Rate limit reached")
+
+
+def test_openai_exhausted_dimension_reset_header_gives_retry():
+    headers = {"x-ratelimit-remaining-requests": "12", "x-ratelimit-reset-requests": "1s",
+               "x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "6m0s"}
+    error = mapped(429, {"error": {"message": "Rate limit", "type": "tokens", "code": "rate_limit_exceeded"}},
+                   headers)
+    assert error.retry_after == 360.0
+
+
+@pytest.mark.parametrize(
+    "code", ["insufficient_quota", "credit_balance_exhausted", "organization_spend_limit_exceeded",
+             "project_spend_limit_exceeded", "organization_usage_limit_exceeded"],
+)
+def test_openai_billing_codes_are_quota_exhausted(code):
+    body = {"error": {"message": "You exceeded your current quota, please check your plan and billing details.",
+                      "type": "insufficient_quota", "param": None, "code": code}}
+    error = mapped(429, body, provider="codex")
+    assert type(error) is QuotaExhausted
+    assert error.resets_at is None
+    assert "retrying will not help" in str(error)
+
+
+def test_retry_after_ms_wins_over_retry_after():
+    error = mapped(429, {"error": {"message": "slow down"}}, {"retry-after-ms": "1500", "retry-after": "9"})
+    assert error.retry_after == 1.5
+
+
+def test_retry_after_as_http_date():
+    error = mapped(429, {"error": {"message": "slow down"}}, {"retry-after": "Thu, 01 Jan 2026 00:00:30 GMT"})
+    assert error.retry_after == 30.0
+
+
+def test_anthropic_rate_limit_without_retry_after_uses_the_exhausted_reset():
+    body = {"type": "error", "error": {"type": "rate_limit_error", "message": "Number of request tokens has "
+                                       "exceeded your per-minute rate limit"}, "request_id": "req_1"}
+    headers = {"anthropic-ratelimit-input-tokens-remaining": "0",
+               "anthropic-ratelimit-input-tokens-reset": "2026-01-01T00:00:42Z",
+               "anthropic-ratelimit-requests-remaining": "10",
+               "anthropic-ratelimit-requests-reset": "2026-01-01T00:00:05Z"}
+    error = mapped(429, body, headers, provider="claude")
+    assert type(error) is RateLimited
+    assert error.retry_after == 42.0
+
+
+def test_anthropic_spend_cap_is_quota_exhausted_until_named_date():
+    body = {"type": "error", "error": {
+        "type": "rate_limit_error",
+        "message": "You have reached your API usage limits: your organization has crossed its monthly API usage "
+                   "threshold, set based on your organization's API tier. You will regain access on 2026-09-01 at "
+                   "00:00 UTC.",
+        "details": {"error_code": "enforced_spend_limit_reached"}}, "request_id": "req_018EeWyXxfu5pfWkrYcMdjWG"}
+    error = mapped(429, body, provider="claude")
+    assert type(error) is QuotaExhausted
+    assert error.resets_at == datetime(2026, 9, 1, tzinfo=UTC).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error_type"),
+    [
+        (529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}, ProviderUnavailable),
+        (402, {"type": "error", "error": {"type": "billing_error", "message": "Credit balance"}}, QuotaExhausted),
+        (403, {"type": "error", "error": {"type": "permission_error", "message": "no"}}, AuthFailed),
+        (408, {"error": {"message": "timeout"}}, ProviderUnavailable),
+        (404, {"error": {"message": "The model `gpt-9` does not exist", "type": "invalid_request_error"}},
+         ProviderRejected),
+        (413, {"type": "error", "error": {"type": "request_too_large", "message": "too big"}}, ProviderRejected),
+        (503, {"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}},
+         ProviderUnavailable),
+    ],
+)
+def test_status_classes(status, body, error_type):
+    error = mapped(status, body)
+    assert type(error) is error_type
+    assert error.status_code == status
+
+
+def test_non_json_error_body_keeps_a_short_message():
+    error = mapped(502, text="<html><body>\n<h1>502 Bad Gateway</h1>\n</body></html>", provider="codex")
+    assert type(error) is ProviderUnavailable
+    assert str(error) == "codex unavailable (502): <html><body> <h1>502 Bad Gateway</h1> </body></html>"
+
+
+def test_long_provider_messages_are_clipped():
+    error = mapped(400, {"error": {"message": "x" * 1000}})
+    assert len(str(error)) < 400
+
+
+@pytest.mark.parametrize(
+    ("exc", "error_type", "text"),
+    [
+        (httpx.ReadTimeout("read timed out"), ProviderUnavailable, "p timed out after 2s (ReadTimeout)"),
+        (httpx.ConnectError("refused"), ProviderUnavailable, "p unreachable: ConnectError: refused"),
+        (httpx.RemoteProtocolError("peer closed"), ProviderUnavailable, "p unreachable: RemoteProtocolError"),
+        (httpx.UnsupportedProtocol("no scheme"), NotConfigured, "p base URL is not usable: no scheme"),
+    ],
+)
+def test_transport_errors(exc, error_type, text):
+    error = transport_error("p", exc, timeout=2.0)
+    assert type(error) is error_type
+    assert str(error).startswith(text)

@@ -1,0 +1,169 @@
+"""Backend selection: keys and base URLs from the environment, CLIs from PATH, forced backends, NoBackend."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import replace
+
+import pytest
+
+from router_core.errors import NotConfigured
+from router_core.providers import (
+    AnthropicAdapter,
+    CliAdapter,
+    CompletionRequest,
+    GeminiAdapter,
+    NoBackend,
+    OpenAIChatAdapter,
+    OpenAIResponsesAdapter,
+    build_adapter,
+    choose_backend,
+    describe_backend,
+)
+from router_core.settings import ProviderSettings, Settings
+from tests.providers.conftest import FAKE_BIN
+
+
+def no_cli(name: str) -> str | None:
+    return None
+
+
+def fake_cli(name: str) -> str | None:
+    return str(FAKE_BIN / name)
+
+
+@pytest.fixture
+def providers(settings: Settings) -> dict[str, ProviderSettings]:
+    return {p.name: p for p in settings.providers}
+
+
+def build(provider, env, client, clock, which=no_cli):
+    return build_adapter(provider, environ=env, client=client, clock=clock, which=which)
+
+
+@pytest.mark.parametrize(
+    ("name", "env", "adapter_type"),
+    [
+        ("codex", {"OPENAI_API_KEY": "sk-1"}, OpenAIResponsesAdapter),
+        ("claude", {"ANTHROPIC_API_KEY": "sk-ant-1"}, AnthropicAdapter),
+        ("gemini", {"GEMINI_API_KEY": "AIza1"}, GeminiAdapter),
+        ("gemini", {"GOOGLE_API_KEY": "AIza2"}, GeminiAdapter),
+    ],
+)
+async def test_auto_with_a_key_is_api(providers, client, clock, name, env, adapter_type):
+    adapter = build(providers[name], env, client, clock, which=fake_cli)
+    assert type(adapter) is adapter_type
+    assert (adapter.name, adapter.backend) == (name, "api")
+
+
+@pytest.mark.parametrize("name", ["codex", "gemini", "claude"])
+async def test_auto_without_key_uses_the_cli_when_found(providers, client, clock, name):
+    adapter = build(providers[name], {}, client, clock, which=fake_cli)
+    assert isinstance(adapter, CliAdapter)
+    assert adapter.command[0] == str(FAKE_BIN / name)
+    assert adapter.command[1:] == providers[name].cli_command[1:]
+
+
+@pytest.mark.parametrize("name", ["codex", "gemini", "claude"])
+async def test_auto_with_nothing_is_none_and_says_what_to_set(providers, client, clock, name):
+    adapter = build(providers[name], {}, client, clock)
+    assert isinstance(adapter, NoBackend)
+    assert adapter.backend == "none"
+    with pytest.raises(NotConfigured) as caught:
+        await adapter.complete(CompletionRequest(prompt="x"))
+    with pytest.raises(NotConfigured):
+        await adapter.probe()
+    assert f"or set providers.{name}.backend" in str(caught.value)
+
+
+async def test_none_message_for_codex_is_exact(providers, client, clock):
+    adapter = build(providers["codex"], {}, client, clock)
+    assert adapter.message == (
+        "Set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible endpoint), or install the codex CLI and log in, "
+        "or set providers.codex.backend"
+    )
+    gemini = build(providers["gemini"], {}, client, clock)
+    assert gemini.message.startswith("Set GEMINI_API_KEY or GOOGLE_API_KEY (or GEMINI_BASE_URL")
+
+
+async def test_base_url_env_alone_selects_a_keyless_api(providers, client, clock, fake):
+    env = {"OPENAI_BASE_URL": fake.base_url("codex") + "/"}
+    choice = choose_backend(providers["codex"], environ=env, which=fake_cli)
+    assert (choice.backend, choice.base_url, choice.key_var) == ("api", fake.base_url("codex"), None)
+
+
+async def test_base_url_from_env_overrides_config_and_reaches_the_fake(providers, client, clock, fake):
+    env = {"ANTHROPIC_API_KEY": "sk-ant-1", "ANTHROPIC_BASE_URL": fake.base_url("claude")}
+    adapter = build(providers["claude"], env, client, clock)
+    result = await adapter.complete(CompletionRequest(prompt="hi"))
+    assert result.model == providers["claude"].default_model
+    assert fake.last_request("claude").headers["x-api-key"] == "sk-ant-1"
+
+
+async def test_config_base_url_is_used_without_env(providers, client, clock, fake):
+    provider = replace(providers["gemini"], base_url=fake.base_url("gemini"))
+    adapter = build(provider, {"GEMINI_API_KEY": "AIza1"}, client, clock)
+    await adapter.complete(CompletionRequest(prompt="hi"))
+    assert fake.last_request("gemini").path == f"/gemini/v1beta/models/{provider.default_model}:generateContent"
+
+
+async def test_gemini_key_preferred_over_google_key(providers, client, clock, fake):
+    env = {"GEMINI_API_KEY": "first", "GOOGLE_API_KEY": "second", "GEMINI_BASE_URL": fake.base_url("gemini")}
+    await build(providers["gemini"], env, client, clock).complete(CompletionRequest(prompt="hi"))
+    assert fake.last_request("gemini").headers["x-goog-api-key"] == "first"
+
+
+async def test_openai_chat_style(providers, client, clock):
+    provider = replace(providers["codex"], api_style="openai-chat")
+    assert type(build(provider, {"OPENAI_API_KEY": "k"}, client, clock)) is OpenAIChatAdapter
+
+
+@pytest.mark.parametrize(
+    ("forced", "env", "which", "expected"),
+    [
+        ("api", {}, fake_cli, OpenAIResponsesAdapter),  # forced api even without a key
+        ("cli", {"OPENAI_API_KEY": "k"}, fake_cli, CliAdapter),  # forced cli despite a key
+        ("cli", {}, no_cli, CliAdapter),  # forced cli not found: fails when run, with NotConfigured
+        ("none", {"OPENAI_API_KEY": "k"}, fake_cli, NoBackend),
+    ],
+)
+async def test_forced_backends(providers, client, clock, forced, env, which, expected):
+    adapter = build(replace(providers["codex"], backend=forced), env, client, clock, which=which)
+    assert type(adapter) is expected
+
+
+async def test_forced_none_says_so(providers, client, clock):
+    adapter = build(replace(providers["claude"], backend="none"), {}, client, clock)
+    assert adapter.message.startswith("providers.claude.backend is 'none'. Set ANTHROPIC_API_KEY")
+
+
+async def test_unknown_api_style_is_not_configured(providers):
+    with pytest.raises(NotConfigured, match="api_style 'grpc'"):
+        choose_backend(replace(providers["codex"], api_style="grpc"), environ={})
+
+
+async def test_cli_backend_runs_the_resolved_executable(providers, client, clock, tmp_path):
+    env = {**os.environ, "FAKE_CLI_TEXT": "from the fake"}
+    which = lambda name: shutil.which(name, path=str(FAKE_BIN))  # noqa: E731
+    adapter = build_adapter(providers["gemini"], environ=env, client=client, clock=clock, which=which)
+    result = await adapter.complete(CompletionRequest(prompt="hi"))
+    assert (result.text, result.backend, result.model) == ("from the fake", "cli", providers["gemini"].default_model)
+
+
+def test_describe_backend_never_shows_the_key(providers):
+    env = {"OPENAI_API_KEY": "sk-secret-123"}
+    line = describe_backend(providers["codex"], environ=env, which=no_cli)
+    assert line == ("codex: api (openai-responses) at https://api.openai.com/v1, key from OPENAI_API_KEY "
+                    "[OPENAI_API_KEY is set]")
+    assert "sk-secret" not in line
+
+
+def test_describe_cli_and_none(providers):
+    cli = describe_backend(providers["claude"], environ={}, which=fake_cli)
+    assert cli == (f"claude: cli (claude -p --output-format json; executable {FAKE_BIN / 'claude'}) "
+                   f"[claude found at {FAKE_BIN / 'claude'}]")
+    none = describe_backend(providers["gemini"], environ={}, which=no_cli)
+    assert none.startswith("gemini: none (recommendation only) — Set GEMINI_API_KEY or GOOGLE_API_KEY")
+    keyless = describe_backend(replace(providers["codex"], backend="api"), environ={}, which=no_cli)
+    assert "no API key set" in keyless

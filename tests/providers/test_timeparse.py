@@ -1,0 +1,87 @@
+"""Durations, retry-after values, RFC 3339 times and rate-limit headers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from router_core.providers.ratelimit_headers import anthropic_rate_limits, openai_rate_limits
+from router_core.providers.timeparse import (
+    format_seconds,
+    next_midnight,
+    parse_duration,
+    parse_retry_after,
+    parse_rfc3339,
+)
+
+NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("6m0s", 360.0), ("1s", 1.0), ("20ms", 0.02), ("1h2m3.5s", 3723.5), ("17s", 17.0), ("1.5s", 1.5),
+     ("900ms", 0.9), ("8.64s", 8.64), ("0s", 0.0)],
+)
+def test_parse_duration(text, seconds):
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", [None, "", "soon", "12", "5 s", "s"])
+def test_parse_duration_rejects_non_durations(text):
+    assert parse_duration(text) is None
+
+
+def test_parse_retry_after_forms():
+    assert parse_retry_after("12", None, NOW) == 12.0
+    assert parse_retry_after("0.5", None, NOW) == 0.5
+    assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", None, NOW) == 60.0
+    assert parse_retry_after(None, "250", NOW) == 0.25
+    assert parse_retry_after("nonsense", None, NOW) is None
+    assert parse_retry_after(None, None, NOW) is None
+
+
+def test_parse_rfc3339():
+    assert parse_rfc3339("2025-08-21T12:40:59Z") == datetime(2025, 8, 21, 12, 40, 59, tzinfo=UTC).timestamp()
+    assert parse_rfc3339("2025-08-21T14:40:59+02:00") == datetime(2025, 8, 21, 12, 40, 59, tzinfo=UTC).timestamp()
+    assert parse_rfc3339("yesterday") is None
+
+
+def test_next_midnight_pacific_across_dst_change():
+    la = ZoneInfo("America/Los_Angeles")
+    # 2026-03-08 is the spring-forward day: the day is 23 hours long in Los Angeles.
+    noon = datetime(2026, 3, 8, 12, tzinfo=la).timestamp()
+    assert next_midnight(noon, la) == datetime(2026, 3, 9, tzinfo=la).timestamp()
+    assert next_midnight(NOW, la) == NOW + 8 * 3600
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(0.084, "84ms"), (12, "12s"), (11.2, "12s"), (245, "4m05s"),
+                                               (7800, "2h10m")])
+def test_format_seconds(seconds, text):
+    assert format_seconds(seconds) == text
+
+
+def test_openai_headers_to_observation():
+    headers = {"x-ratelimit-limit-requests": "60", "x-ratelimit-remaining-requests": "59",
+               "x-ratelimit-reset-requests": "1s", "x-ratelimit-limit-tokens": "150000",
+               "x-ratelimit-remaining-tokens": "149984", "x-ratelimit-reset-tokens": "6m0s"}
+    observed = openai_rate_limits(headers, NOW)
+    assert (observed.requests_limit, observed.requests_remaining, observed.tokens_limit,
+            observed.tokens_remaining) == (60, 59, 150000, 149984)
+    assert (observed.requests_reset_at, observed.tokens_reset_at) == (NOW + 1, NOW + 360)
+
+
+def test_missing_headers_give_no_observation():
+    assert openai_rate_limits({}, NOW) is None
+    assert anthropic_rate_limits({"request-id": "req_1"}, NOW) is None
+
+
+def test_anthropic_combined_tokens_family_is_preferred():
+    headers = {"anthropic-ratelimit-tokens-limit": "96000", "anthropic-ratelimit-tokens-remaining": "95000",
+               "anthropic-ratelimit-tokens-reset": "2026-01-01T00:00:30Z",
+               "anthropic-ratelimit-output-tokens-limit": "16000",
+               "anthropic-ratelimit-output-tokens-remaining": "1000"}
+    observed = anthropic_rate_limits(headers, NOW)
+    assert (observed.tokens_limit, observed.tokens_remaining, observed.tokens_reset_at) == (96000, 95000, NOW + 30)
+    assert observed.requests_limit is None
