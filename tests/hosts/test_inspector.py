@@ -62,6 +62,6 @@ def test_a_tool_error_is_reported_as_an_error_result(inspect):
         "--tool-name",
         "classify_task",
         "--tool-arg",
-        "task=",
+        "task=   ",  # blank: the server must refuse it
     )
-    assert result["isError"] is True and result["content"][0]["text"]
+    assert result["isError"] is True and "task is empty" in result["content"][0]["text"]
