@@ -126,6 +126,9 @@ class ExecutionSchema(_Strict):
     batch_concurrency: Annotated[int, Field(gt=0, le=256)] = 8
     chars_per_token: Annotated[float, Field(gt=0)] = 4.0
     assumed_output_tokens_per_second: Annotated[float, Field(gt=0)] = 60.0
+    rate_window_seconds: Annotated[float, Field(gt=0, le=86400)] = 60.0
+    max_output_tokens: PositiveInt = 8192
+    max_park_seconds: NonNegative = 900.0
 
 
 class ConfigSchema(_Strict):

@@ -24,6 +24,7 @@ from router_core.clock import Clock, SystemClock
 from router_core.cost import CostEstimator
 from router_core.decision import RoutingDecision
 from router_core.errors import InvalidRequest
+from router_core.execution.state import ExecutionState
 from router_core.leases import AgentLeases
 from router_core.models import (
     AgentSpec,
@@ -100,11 +101,13 @@ class RouterCore:
         self.agents = tuple(agents)
         self.holder = holder or current_holder()
         self.session_id = session_id or f"session-{uuid.uuid4().hex[:12]}"
-        self.usage_tracker = UsageTracker(db, clock)
+        self.usage_tracker = UsageTracker(db, clock, settings.execution.rate_window_seconds)
         self.ledger = BudgetLedger(db, clock, settings.budget, self.holder)
         self.leases = AgentLeases(db, clock, self.holder)
         self.audit = JsonlAuditLog(settings.state_dir / "audit", settings.audit, clock)
         self.costs = CostEstimator(settings)
+        # Open outage circuits and provider holds (issue 3), seen by routing as blocks.
+        self.execution_state = ExecutionState(db, clock, settings.execution)
         self.started_at = clock.now()
 
     @classmethod
@@ -134,6 +137,7 @@ class RouterCore:
         now = self.clock.now()
         budget = self.ledger.snapshot()
         session_started = self.usage_tracker.session_started()
+        extra = self.execution_state.blocks()
         usage: dict[str, ProviderUsage] = {}
         availability: dict[str, Availability] = {}
         for p in self.settings.providers:
@@ -146,7 +150,8 @@ class RouterCore:
                 tokens_below=math.ceil(p.tokens_per_minute * p.block.tokens_percent / 100),
             )
             availability[p.name] = check_availability(
-                p, window, budget, now=now, min_cost=min_cost, capacity_lifts_at=lifts
+                p, window, budget, now=now, min_cost=min_cost, capacity_lifts_at=lifts,
+                extra_blocks=extra.get(p.name, ()),
             )
         return CapacityView(usage, availability, budget)
 

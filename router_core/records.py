@@ -8,10 +8,13 @@ line of section 10.1. Money appears as the design's "$0.45" strings with a numer
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from router_core.decision import BatchItemPlan, RoutingDecision
 from router_core.models import Availability, ProviderUsage
+
+if TYPE_CHECKING:
+    from router_core.execution.results import Attempt, TaskOutcome
 
 
 def iso(epoch: float | None) -> str | None:
@@ -145,3 +148,60 @@ def batch_item_record(
             "exceeds_budget": item.exceeds_budget,
         },
     }
+
+
+def estimate_vs_actual(estimate_usd: float, actual_usd: float) -> str:
+    """Design 10.1's "$0.06 over estimate" (or "under", or "on estimate")."""
+    diff = round(actual_usd - estimate_usd, 6)
+    if diff == 0:
+        return "on estimate"
+    return f"{money(abs(diff))} {'over' if diff > 0 else 'under'} estimate"
+
+
+def execution_metrics(outcome: TaskOutcome) -> dict[str, Any]:
+    """Design 10.1's execution_metrics for an executed (or refused, or parked) task, with its attempts."""
+    o = outcome
+    metrics: dict[str, Any] = {
+        "status": o.status,
+        "provider": o.provider,
+        "model": o.model,
+        "backend": o.backend,
+        "start_time": iso(o.started_at),
+        "end_time": iso(o.ended_at),
+        "execution_time_seconds": round(o.duration_seconds, 3),
+        "tokens_used": o.tokens_used,
+        "input_tokens": o.input_tokens,
+        "output_tokens": o.output_tokens,
+    }
+    if o.status not in ("not_configured", "routed"):  # nothing ran here; the host may run it at the estimate
+        metrics["cost_actual"] = money(o.cost_usd)
+        metrics["cost_actual_usd"] = o.cost_usd
+        metrics["cost_estimate_usd"] = o.cost_estimate_usd
+        metrics["cost_estimate_vs_actual"] = estimate_vs_actual(o.cost_estimate_usd, o.cost_usd)
+    metrics["fallback_path"] = o.fallback_path
+    metrics["attempts"] = [attempt_dict(a) for a in o.attempts]
+    if o.error:
+        metrics["error"] = o.error
+    if o.resumes_at is not None:
+        metrics["resumes_at"] = iso(o.resumes_at)
+    if o.parked_seconds:
+        metrics["parked_seconds"] = round(o.parked_seconds, 3)
+    return metrics
+
+
+def attempt_dict(a: Attempt) -> dict[str, Any]:
+    d: dict[str, Any] = {"provider": a.provider, "outcome": a.outcome}
+    if a.model:
+        d["model"] = a.model
+    if a.error:
+        d["error"] = a.error
+    if a.status_code is not None:
+        d["status_code"] = a.status_code
+    d["retry"] = a.retry
+    if a.waited_seconds:
+        d["waited_seconds"] = round(a.waited_seconds, 3)
+    if a.duration_seconds:
+        d["duration_seconds"] = round(a.duration_seconds, 3)
+    if a.lifts_at is not None:
+        d["lifts_at"] = iso(a.lifts_at)
+    return d

@@ -127,6 +127,14 @@ class ExecutionSettings:
     chars_per_token: float = 4.0
     # An assumption for time estimates only (execution reports real durations).
     assumed_output_tokens_per_second: float = 60.0
+    # The sliding window that requests_per_minute and tokens_per_minute apply to (shared by usage and pacing).
+    rate_window_seconds: float = 60.0
+    # Output cap per request; the budget reserves a task's cost at this cap when it fits, so that
+    # concurrent tasks can never overspend together (else at the estimate, with output capped to it).
+    max_output_tokens: int = 8192
+    # How long a task may wait for a blocked provider (outage, quota, rate limit) before it gives up
+    # with an ETA instead (a batch waits; a single dispatch waits only when asked to).
+    max_park_seconds: float = 900.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,8 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 
 from resources import register_resources
 from router_core.core import RouterCore
+from router_core.execution.adapters import build_adapters, http_client
+from router_core.execution.executor import Executor
 from router_core.settings import Settings
 from server.live import LiveUpdates
 from tools import output_schemas, register_tools
@@ -67,11 +69,13 @@ def build_server(
     async def lifespan(_: MCPServer) -> AsyncIterator[AppState]:
         core = get_core()
         live.prime()
-        async with anyio.create_task_group() as tg:
+        # One HTTP client per process for every provider call (issue 3); closed with the server.
+        async with http_client(core.settings) as client, anyio.create_task_group() as tg:
+            executor = Executor(core, build_adapters(core.settings, client=client, clock=core.clock))
             if live_interval:
                 tg.start_soon(live.run, live_interval)
             try:
-                yield AppState(core=core, notify_changed=live.check)
+                yield AppState(core=core, notify_changed=live.check, extras={"executor": executor})
             finally:
                 tg.cancel_scope.cancel()
 

@@ -1,10 +1,13 @@
-"""Output models of run_batch."""
+"""Output models of dispatch_agent and run_batch."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
 from router_core.decision import BatchPlan
+from router_core.execution.results import Attempt, BatchOutcome, TaskOutcome
+from router_core.records import estimate_vs_actual, iso, money
+from tools.schemas import RecommendationRecordOut
 
 
 class BatchItemOut(BaseModel):
@@ -28,8 +31,96 @@ class ProviderGroupOut(BaseModel):
     tokens_room: int
 
 
+class AttemptOut(BaseModel):
+    provider: str
+    outcome: str
+    retry: int
+    error: str | None = None
+    status_code: int | None = None
+    lifts_at: str | None = None
+
+    @classmethod
+    def of(cls, a: Attempt) -> AttemptOut:
+        return cls(provider=a.provider, outcome=a.outcome, retry=a.retry, error=a.error, status_code=a.status_code,
+                   lifts_at=iso(a.lifts_at))
+
+
+class TokensOut(BaseModel):
+    input: int
+    output: int
+    total: int
+
+
+class ExecutionOut(BaseModel):
+    """What running a task did: the answer, who gave it, what it cost, and the path taken."""
+
+    status: str
+    result: str | None = None
+    provider_used: str | None = None
+    model_used: str | None = None
+    tokens: TokensOut
+    cost_actual: str
+    cost_actual_usd: float
+    cost_estimate_vs_actual: str | None = None
+    duration_seconds: float
+    fallback_path: list[str]
+    attempts: list[AttemptOut]
+    error: str | None = None
+    resumes_at: str | None = None
+
+    @classmethod
+    def fields_of(cls, o: TaskOutcome) -> dict:
+        ran = any(a.called for a in o.attempts)
+        return {
+            "status": o.status,
+            "result": o.text,
+            "provider_used": o.provider if ran else None,
+            "model_used": o.model if ran else None,
+            "tokens": TokensOut(input=o.input_tokens, output=o.output_tokens, total=o.tokens_used),
+            "cost_actual": money(o.cost_usd),
+            "cost_actual_usd": o.cost_usd,
+            "cost_estimate_vs_actual": estimate_vs_actual(o.cost_estimate_usd, o.cost_usd) if ran else None,
+            "duration_seconds": round(o.duration_seconds, 3),
+            "fallback_path": o.fallback_path,
+            "attempts": [AttemptOut.of(a) for a in o.attempts],
+            "error": o.error,
+            "resumes_at": iso(o.resumes_at),
+        }
+
+
+class DispatchOut(RecommendationRecordOut, ExecutionOut):
+    """Design 4.2's record of the routing, plus what execution did (status "routed" when not executed)."""
+
+    @classmethod
+    def build(cls, record: RecommendationRecordOut, outcome: TaskOutcome) -> DispatchOut:
+        return cls(**dict(record), **ExecutionOut.fields_of(outcome))
+
+
+class BatchResultOut(ExecutionOut):
+    index: int
+    task_id: str
+    agent: str | None = None
+
+
+class BatchSummaryOut(BaseModel):
+    batch_id: str
+    succeeded: int
+    failed: int
+    cost_actual_usd: float
+    duration_seconds: float
+    statuses: dict[str, int]
+
+    @classmethod
+    def of(cls, b: BatchOutcome) -> BatchSummaryOut:
+        statuses: dict[str, int] = {}
+        for o in b.outcomes:
+            statuses[o.status] = statuses.get(o.status, 0) + 1
+        return cls(batch_id=b.batch_id, succeeded=b.succeeded, failed=b.failed, cost_actual_usd=b.cost_usd,
+                   duration_seconds=round(b.ended_at - b.started_at, 3), statuses=statuses)
+
+
 class BatchPlanOut(BaseModel):
-    """Design 6.2's plan: tasks grouped per provider, sub-batched within rate limits."""
+    """Design 6.2's plan: tasks grouped per provider, sub-batched within rate limits; when run, the results."""
 
     dry_run: bool
     items: list[BatchItemOut]
@@ -41,6 +132,8 @@ class BatchPlanOut(BaseModel):
     budget_remaining_after: float
     exceeds_budget: bool
     warnings: list[str]
+    results: list[BatchResultOut] | None = None  # in input order, when run (dry_run false)
+    summary: BatchSummaryOut | None = None
 
     @classmethod
     def of(cls, plan: BatchPlan, *, dry_run: bool = True) -> BatchPlanOut:
@@ -79,3 +172,13 @@ class BatchPlanOut(BaseModel):
             exceeds_budget=plan.exceeds_budget,
             warnings=list(plan.warnings),
         )
+
+    @classmethod
+    def executed(cls, plan: BatchPlan, outcome: BatchOutcome, agents: tuple[str | None, ...]) -> BatchPlanOut:
+        out = cls.of(plan, dry_run=False)
+        out.results = [
+            BatchResultOut(index=i, task_id=o.task_id, agent=agents[i], **ExecutionOut.fields_of(o))
+            for i, o in enumerate(outcome.outcomes)
+        ]
+        out.summary = BatchSummaryOut.of(outcome)
+        return out

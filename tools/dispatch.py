@@ -1,4 +1,4 @@
-"""Tools that act: dispatch_agent and run_batch."""
+"""Tools that act: dispatch_agent and run_batch (issue 3: they execute on the providers)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ from typing import Annotated, Literal
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
-from tools._context import core_from
-from tools.batch_schemas import BatchPlanOut
+from router_core.execution.batch import run_batch as execute_batch
+from router_core.execution.dispatch import dispatch
+from router_core.execution.executor import Executor
+from tools._context import AppState, state_from
+from tools.batch_schemas import BatchPlanOut, DispatchOut
 from tools.errors import tool_errors
 from tools.routing import Task
 from tools.schemas import RecommendationRecordOut
 
 Provider = Literal["codex", "gemini", "claude"]
+EXECUTOR_KEY = "executor"
 
 
 class BatchTaskIn(BaseModel):
@@ -21,26 +25,58 @@ class BatchTaskIn(BaseModel):
     id: Annotated[str | None, Field(description="Your id for it.")] = None
 
 
-def dispatch_agent(
+def executor_of(state: AppState) -> Executor:
+    """The process's executor, made in the server's lifespan (or here, once, if the lifespan did not)."""
+    executor = state.extras.get(EXECUTOR_KEY)
+    if executor is None:
+        from router_core.execution.adapters import build_adapters, http_client
+
+        client = state.extras.setdefault("http_client", http_client(state.core.settings))
+        executor = Executor(state.core, build_adapters(state.core.settings, client=client, clock=state.core.clock))
+        state.extras[EXECUTOR_KEY] = executor
+    return executor
+
+
+async def dispatch_agent(
     task: Task,
     ctx: Context,
-    provider: Annotated[Provider | None, Field(description="Force a provider; default: recommended.")] = None,
-) -> RecommendationRecordOut:
-    """Route a subtask and lease the best agent for it on the chosen provider."""
+    provider: Annotated[Provider | None, Field(description="Force a provider (no fallback); default: routed.")] = None,
+    context: Annotated[str | None, Field(description="Context for the agent: files, notes, constraints.")] = None,
+    max_cost: Annotated[float | None, Field(gt=0, description="USD cap for this task; bounds the output.")] = None,
+    wait: Annotated[bool, Field(description="If every provider is blocked, wait for capacity instead of "
+                                            "returning the ETA.")] = False,
+    execute: Annotated[bool, Field(description="Run it; false: route and lease the agent only.")] = True,
+) -> DispatchOut:
+    """Run a subtask on the best provider with a specialised agent, within rate limits and budget, falling
+    back on errors. Returns the result, provider, tokens, cost and the path taken; audited."""
+    state = state_from(ctx)
     with tool_errors():
-        return RecommendationRecordOut.of(
-            core_from(ctx).decide(task, provider=provider, lease_agent=True, event="dispatch")
-        )
+        result = await dispatch(state.core, executor_of(state), task, provider=provider, context=context,
+                                max_cost=max_cost, wait=wait, execute=execute)
+    if state.notify_changed is not None:
+        await state.notify_changed()
+    return DispatchOut.build(RecommendationRecordOut.of(result.decision), result.outcome)
 
 
-def run_batch(
+async def run_batch(
     tasks: Annotated[list[BatchTaskIn], Field(min_length=1, max_length=500)],
     ctx: Context,
     parallel: Annotated[int | None, Field(ge=1, le=64, description="Concurrency cap.")] = None,
-    dry_run: Annotated[bool, Field(description="Plan only.")] = True,
+    dry_run: Annotated[bool, Field(description="Plan only (default); false runs the tasks.")] = True,
 ) -> BatchPlanOut:
-    """Plan a batch: classify each task, group per provider, sub-batch within rate limits, with cost,
-    time and budget impact."""
+    """Plan or run a batch: classify each task, group per provider, sub-batch within rate limits, with cost,
+    time and budget impact. With dry_run false, runs the groups in parallel (paced, with progress) and
+    returns each task's result in input order."""
+    state = state_from(ctx)
+    pairs = [(t.id, t.task) for t in tasks]
     with tool_errors():
-        plan = core_from(ctx).plan_batch([(t.id, t.task) for t in tasks], concurrency=parallel)
-        return BatchPlanOut.of(plan, dry_run=True)
+        if dry_run:
+            return BatchPlanOut.of(state.core.plan_batch(pairs, concurrency=parallel), dry_run=True)
+
+        async def progress(done: int, total: int, message: str) -> None:
+            await ctx.report_progress(done, total, message)
+
+        run = await execute_batch(state.core, executor_of(state), pairs, parallel=parallel, progress=progress)
+    if state.notify_changed is not None:
+        await state.notify_changed()
+    return BatchPlanOut.executed(run.plan, run.outcome, run.agents)

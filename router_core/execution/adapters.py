@@ -1,0 +1,40 @@
+"""One adapter per configured provider, from settings and the environment (see providers.registry)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Mapping
+
+import httpx
+
+from router_core.clock import Clock
+from router_core.providers import ProviderAdapter, build_adapter
+from router_core.settings import Settings
+
+
+def build_adapters(
+    settings: Settings,
+    *,
+    client: httpx.AsyncClient,
+    clock: Clock,
+    environ: Mapping[str, str] | None = None,
+    which: Callable[[str], str | None] = shutil.which,
+) -> dict[str, ProviderAdapter]:
+    """Adapters by provider name; a provider with no key and no CLI gets one that says what to configure."""
+    env = os.environ if environ is None else environ
+    timeout = settings.execution.request_timeout_seconds
+    return {
+        p.name: build_adapter(p, environ=env, client=client, clock=clock, which=which, api_timeout=timeout,
+                              cli_timeout=timeout)
+        for p in settings.providers
+    }
+
+
+def http_client(settings: Settings) -> httpx.AsyncClient:
+    """The process's shared client: pooled connections sized for the largest batch, the request timeout."""
+    cap = max(16, settings.execution.batch_concurrency * 2, 64)
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.execution.request_timeout_seconds, connect=10.0),
+        limits=httpx.Limits(max_connections=cap, max_keepalive_connections=cap),
+    )

@@ -1,0 +1,157 @@
+"""One task on one provider: reserve the budget, then pace, call and retry until success or a step away.
+
+``ProviderRun.run`` returns a ``Completed`` (the answer, its cost, the reservation settled) or the
+recovery ``Step`` that ends this provider's turn (fall back, or stop). Every try and every skip is
+appended to the task's attempts. The budget reservation is released on any failure; the pace ticket is
+always settled, so the window holds what was really sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from router_core.errors import BudgetExceeded, ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
+from router_core.execution.holds import QUOTA, RATE_LIMITED
+from router_core.execution.pacing import PaceTicket
+from router_core.execution.plan import RequestPlan, actual_cost, plan_request
+from router_core.execution.recovery import FALL_BACK, RETRY, Step, next_step, outcome_name
+from router_core.execution.results import Attempt
+from router_core.providers.base import Completion, CompletionRequest, ProviderAdapter
+
+if TYPE_CHECKING:
+    from router_core.execution.executor import Executor, Job
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    completion: Completion
+    plan: RequestPlan
+    cost_usd: float
+
+
+class ProviderRun:
+    """Runs ``job`` on ``provider`` for ``executor``; one object per provider turn."""
+
+    def __init__(self, executor: Executor, job: Job, provider: str, attempts: list[Attempt]) -> None:
+        self.ex = executor
+        self.job = job
+        self.provider = provider
+        self.attempts = attempts
+        self.settings = executor.core.settings.provider(provider)
+        self._paced: tuple[PaceTicket, Completion] | None = None
+
+    def skip(self, outcome: str, error: str, lifts_at: float | None = None, model: str = "") -> Step:
+        self.attempts.append(Attempt(self.provider, outcome, model=model, error=error, lifts_at=lifts_at))
+        return Step(FALL_BACK, lifts_at=lifts_at)
+
+    async def run(self, adapter: ProviderAdapter) -> Completed | Step:
+        core = self.ex.core
+        plan = plan_request(core.settings, core.costs, self.provider, self.job.estimate_text,
+                            self.job.classification.task_type, model=self.job.model_for(self.settings),
+                            max_cost=self.job.max_cost)
+        if isinstance(plan, str):
+            return self.skip("budget_exceeded", plan)
+        try:
+            reservation_id, plan = self._reserve(plan)
+        except BudgetExceeded as exc:
+            return self.skip("budget_exceeded", str(exc), model=plan.model)
+        settled = False
+        backed_off = 0.0
+        try:
+            for retry in range(core.settings.execution.max_retries + 1):
+                result, paced, seconds = await self._send(adapter, plan)
+                waited = backed_off + paced
+                if isinstance(result, Completion):
+                    cost = actual_cost(self.settings, plan.model, result)
+                    self._settled(reservation_id, cost)
+                    settled = True
+                    self.attempts.append(Attempt(self.provider, "success", model=result.model, retry=retry,
+                                                 waited_seconds=waited, duration_seconds=seconds))
+                    return Completed(result, plan, cost)
+                step = self._after_failure(result, retry)
+                self.attempts.append(Attempt(
+                    self.provider, outcome_name(result), model=plan.model, error=str(result),
+                    status_code=getattr(result, "status_code", None), retry=retry, waited_seconds=waited,
+                    duration_seconds=seconds, lifts_at=step.lifts_at,
+                ))
+                if step.action != RETRY:
+                    return step
+                await self.ex.sleep(step.delay)
+                backed_off = step.delay
+            return Step(FALL_BACK)  # pragma: no cover - the last retry always steps away
+        finally:
+            if not settled:
+                core.ledger.release(reservation_id)
+
+    # -- steps -----------------------------------------------------------------------------------
+
+    def _reserve(self, plan: RequestPlan) -> tuple[str, RequestPlan]:
+        ledger = self.ex.core.ledger
+        try:
+            return ledger.reserve(self.provider, plan.cap_usd, task_id=self.job.task_id).id, plan
+        except BudgetExceeded:
+            if plan.estimate.usd >= plan.cap_usd:
+                raise
+        smaller = plan.within(plan.estimate.usd, self.settings)
+        return ledger.reserve(self.provider, smaller.cap_usd, task_id=self.job.task_id).id, smaller
+
+    async def _send(self, adapter: ProviderAdapter, plan: RequestPlan) -> tuple[Completion | RouterError, float, float]:
+        """Wait for room (outside the concurrency gate), then call; (result or error, waited, call seconds)."""
+        clock, pacer = self.ex.core.clock, self.ex.pacer
+        start = clock.monotonic()
+        request = CompletionRequest(
+            prompt=self.job.text, system_prompt=self.job.system_prompt, context=self.job.context,
+            model=plan.model, max_output_tokens=plan.max_output_tokens,
+            timeout=self.ex.core.settings.execution.request_timeout_seconds,
+        )
+        while True:
+            async with self.job.gate:
+                ticket = pacer.try_acquire(self.provider, plan.pace_tokens)
+                if isinstance(ticket, PaceTicket):
+                    waited = clock.monotonic() - start
+                    called = clock.monotonic()
+                    try:
+                        completion = await adapter.complete(request)
+                    except RouterError as exc:
+                        pacer.failed(ticket)
+                        return exc, waited, clock.monotonic() - called
+                    self._paced = (ticket, completion)
+                    return completion, waited, clock.monotonic() - called
+            await self.ex.sleep(ticket)
+
+    def _settled(self, reservation_id: str, cost: float) -> None:
+        """Pace ticket, budget and circuit in one transaction: the answer counts everywhere at once."""
+        core = self.ex.core
+        assert self._paced is not None
+        ticket, completion = self._paced
+        with core.db.transaction():
+            self.ex.pacer.settle(ticket, completion.input_tokens + completion.output_tokens, completion.rate_limit)
+            core.ledger.settle(reservation_id, cost)
+            recovered = self.ex.state.circuits.record_success(self.provider)
+        if recovered is not None:
+            self.ex.audit_recovered(recovered)
+
+    def _after_failure(self, error: RouterError, retry: int) -> Step:
+        ex = self.ex
+        now = ex.core.clock.now()
+        step = next_step(error, retry, ex.core.settings.execution, now, ex.random)
+        if isinstance(error, RateLimited) and error.retry_after:
+            ex.state.holds.hold(self.provider, RATE_LIMITED, now + error.retry_after,
+                                f"rate limited: retry after {error.retry_after:g}s")
+        elif isinstance(error, QuotaExhausted):
+            until = error.resets_at or now + ex.core.settings.execution.outage_probe_interval_seconds
+            ex.state.holds.hold(self.provider, QUOTA, until, f"quota exhausted: {error}")
+            step = Step(FALL_BACK, lifts_at=until)
+        elif isinstance(error, ProviderUnavailable):
+            opened = ex.state.circuits.record_failure(self.provider, str(error))
+            if opened is not None:
+                ex.audit_outage(opened)
+            circuit = ex.state.circuits.state(self.provider)
+            if circuit.is_open:
+                step = Step(FALL_BACK, lifts_at=circuit.next_probe_at)
+        logger.info("%s: %s on try %d -> %s", self.provider, type(error).__name__, retry + 1, step.action)
+        return step

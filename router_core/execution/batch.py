@@ -1,0 +1,169 @@
+"""Execute a batch (design 6.2): classify, group per provider, run the groups in parallel, each paced.
+
+The tasks are routed once, on one capacity snapshot, by the same planner as the dry run
+(router_core.batch_plan), so a run does what its plan said. Each provider group gets up to
+``parallel`` workers; a shared gate caps the requests in flight across the batch at ``parallel``, and
+a task holds it only while calling (not while pacing, backing off or parked), so a provider at its rate
+limit never starves the others. A failed task never stops the batch: results come back in input order,
+each with its status and error, and each task is audited as one line (event "batch_task").
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import anyio
+
+from router_core.agents import select_agent
+from router_core.batch_plan import BatchTask, plan_batch
+from router_core.decision import BatchItemPlan, BatchPlan
+from router_core.errors import InvalidRequest, NoAgentAvailable
+from router_core.execution.dispatch import check_limits
+from router_core.execution.executor import Executor, Job, Sleep
+from router_core.execution.plan import chain_for
+from router_core.execution.results import FAILED, BatchOutcome, TaskOutcome
+from router_core.models import AgentChoice
+from router_core.records import batch_item_record, execution_metrics
+
+if TYPE_CHECKING:
+    from router_core.core import CapacityView, RouterCore
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], Awaitable[None]]
+LEASE_TRIES = 40
+LEASE_RETRY_SECONDS = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRun:
+    plan: BatchPlan
+    outcome: BatchOutcome
+    agents: tuple[str | None, ...]  # the agent each task ran as, in input order
+
+
+def prepare(core: RouterCore, tasks: Sequence[tuple[str | None, str]]) -> list[BatchTask]:
+    from router_core.core import validate_task
+
+    if not tasks:
+        raise InvalidRequest("tasks is empty: pass at least one task")
+    prepared = []
+    for n, (task_id, text) in enumerate(tasks):
+        try:
+            clean = validate_task(text)
+        except InvalidRequest as exc:
+            raise InvalidRequest(f"task {n}: {exc}") from None
+        c = core.classifier.classify(clean)
+        prepared.append(BatchTask(task_id or f"task-{n}", clean, c, core.costs.estimate_all(clean, c.task_type)))
+    return prepared
+
+
+async def run_batch(
+    core: RouterCore,
+    executor: Executor,
+    tasks: Sequence[tuple[str | None, str]],
+    *,
+    parallel: int | None = None,
+    context: str | None = None,
+    progress: Progress | None = None,
+) -> BatchRun:
+    text = check_limits(None, context)
+    cap = parallel or core.settings.execution.batch_concurrency
+    if cap < 1:
+        raise InvalidRequest("parallel must be at least 1")
+    prepared = prepare(core, tasks)
+    await executor.probe_due()
+    view = core.capacity()
+    plan = plan_batch(
+        prepared, usage=view.usage, availability=view.availability, budget=view.budget, settings=core.settings,
+        now=core.clock.now(), concurrency=cap, task_seconds=lambda cost: sum(core.execution_estimate(cost)) / 2,
+    )
+    batch_id = f"batch-{uuid.uuid4().hex[:12]}"
+    started = core.clock.now()
+    gate = anyio.Semaphore(cap)
+    outcomes: list[TaskOutcome | None] = [None] * len(prepared)
+    agents: list[str | None] = [None] * len(prepared)
+    done = 0
+
+    async def run_one(item: BatchItemPlan) -> None:
+        nonlocal done
+        choice, lease = await lease_agent(core, executor.sleep, item, item.task)
+        agent = choice.agent if choice else None
+        agents[item.index] = agent.id if agent else None
+        job = Job(
+            task_id=item.task_id, text=item.task, classification=item.classification,
+            chain=chain_for(item.classification, item.provider, fallback=True),
+            system_prompt=agent.system_prompt if agent else "", context=text,
+            agent_model=agent.model if agent else None, wait=True, estimate_usd=item.cost.usd, gate=gate,
+        )
+        try:
+            outcome = await executor.run(job)
+        except Exception as exc:  # a bug must cost one task, not the batch
+            logger.exception("%s: execution failed", item.task_id)
+            now = core.clock.now()
+            outcome = TaskOutcome(item.task_id, FAILED, now, now, provider=item.provider,
+                                  cost_estimate_usd=item.cost.usd, error=f"internal error: {type(exc).__name__}: {exc}")
+        finally:
+            if lease:
+                core.release_agent(lease)
+        outcomes[item.index] = outcome
+        _audit(core, view, item, batch_id, choice, outcome)
+        done += 1
+        if progress is not None:
+            where = f" on {outcome.provider}" if outcome.provider else ""
+            await _report(progress, done, len(prepared), f"{item.task_id}: {outcome.status}{where}")
+
+    async def worker(queue: deque[BatchItemPlan]) -> None:
+        while queue:
+            await run_one(queue.popleft())
+
+    async with anyio.create_task_group() as tg:
+        for group in plan.providers:
+            queue = deque(plan.items[i] for i in group.task_indexes)
+            for _ in range(min(cap, len(queue))):
+                tg.start_soon(worker, queue)
+    finished = tuple(o for o in outcomes if o is not None)
+    groups = {g.provider: list(g.task_indexes) for g in plan.providers}
+    return BatchRun(plan, BatchOutcome(batch_id, finished, started, core.clock.now(), groups), tuple(agents))
+
+
+async def lease_agent(
+    core: RouterCore, sleep: Sleep, item: BatchItemPlan, text: str
+) -> tuple[AgentChoice | None, str | None]:
+    """The best free agent for the task's provider, leased; waits while all are busy, then runs unleased."""
+    task_type = item.classification.task_type
+    for _ in range(LEASE_TRIES):
+        try:
+            choice = select_agent(core.agents, item.provider, task_type, core.leases.in_use(), text)
+        except NoAgentAvailable:
+            await sleep(LEASE_RETRY_SECONDS)
+            continue
+        lease = core.leases.acquire(choice.agent.id, choice.agent.max_concurrency, task_id=item.task_id)
+        if lease is not None:
+            return choice, lease
+    try:
+        return select_agent(core.agents, item.provider, task_type, {}, text), None
+    except NoAgentAvailable:
+        return None, None
+
+
+def _audit(core: RouterCore, view: CapacityView, item: BatchItemPlan, batch_id: str, choice: AgentChoice | None,
+           outcome: TaskOutcome) -> None:
+    record = batch_item_record(item, view.usage, view.availability, core.session_id, batch_id)
+    record["event"] = "batch_task"
+    record["recommendation"]["agent_assigned"] = choice.agent.id if choice else None
+    record["recommendation"]["agent_reason"] = choice.reason if choice else None
+    record["execution_metrics"] = execution_metrics(outcome)
+    core.audit.append(record)
+
+
+async def _report(progress: Progress, done: int, total: int, message: str) -> None:
+    try:
+        await progress(done, total, message)
+    except Exception:  # a client that went away must not fail the batch
+        logger.warning("progress report failed", exc_info=True)

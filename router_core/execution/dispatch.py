@@ -1,0 +1,132 @@
+"""Dispatch one task (design 5, 9, 10.1): route it, lease an agent, execute it, audit it in one line.
+
+With ``execute=False`` it only routes and leases (the host runs the agent itself). When every provider
+is blocked at routing time, it returns the ETA (status ``parked``) unless ``wait`` is set, in which case
+it waits for the earliest reset and routes again. When no provider has a backend (no key, no CLI) the
+result is ``not_configured`` with what to configure, and the lease is kept for the host, as without
+execution. Otherwise the lease is released when the task ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from router_core.decision import RoutingDecision
+from router_core.errors import InvalidRequest
+from router_core.execution.executor import Executor, Job
+from router_core.execution.pacing import GUARD_SECONDS
+from router_core.execution.plan import chain_for
+from router_core.execution.results import NOT_CONFIGURED, PARKED, ROUTED, TaskOutcome
+from router_core.records import audit_record, execution_metrics
+
+if TYPE_CHECKING:
+    from router_core.core import RouterCore
+
+logger = logging.getLogger(__name__)
+
+MAX_CONTEXT_CHARS = 400_000
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchResult:
+    decision: RoutingDecision
+    outcome: TaskOutcome
+    audit: dict[str, Any]  # the line written
+
+
+def check_limits(max_cost: float | None, context: str | None) -> str:
+    if max_cost is not None and (not isinstance(max_cost, int | float) or not math.isfinite(max_cost) or max_cost <= 0):
+        raise InvalidRequest(f"max_cost must be a positive amount of USD, got {max_cost!r}")
+    text = context or ""
+    if len(text) > MAX_CONTEXT_CHARS:
+        raise InvalidRequest(f"context is {len(text):,} characters; the limit is {MAX_CONTEXT_CHARS:,}")
+    return text
+
+
+def job_for(decision: RoutingDecision, *, context: str, max_cost: float | None, wait: bool, forced: bool,
+            **extra: Any) -> Job:
+    agent = decision.agent.agent if decision.agent is not None else None
+    return Job(
+        task_id=decision.task_id,
+        text=decision.task,
+        classification=decision.classification,
+        chain=chain_for(decision.classification, decision.provider, fallback=not forced),
+        system_prompt=agent.system_prompt if agent else "",
+        context=context,
+        agent_model=agent.model if agent else None,
+        max_cost=max_cost,
+        wait=wait,
+        estimate_usd=decision.recommendation.cost.usd,
+        **extra,
+    )
+
+
+async def dispatch(
+    core: RouterCore,
+    executor: Executor,
+    task: str,
+    *,
+    provider: str | None = None,
+    context: str | None = None,
+    max_cost: float | None = None,
+    wait: bool = False,
+    execute: bool = True,
+    task_id: str | None = None,
+    repo: str | None = None,
+) -> DispatchResult:
+    text = check_limits(max_cost, context)
+    if not execute:
+        decision = core.decide(task, task_id=task_id, repo=repo, provider=provider, lease_agent=True,
+                               audit=False, event="dispatch")
+        now = core.clock.now()
+        outcome = TaskOutcome(decision.task_id, ROUTED, now, now, provider=decision.provider,
+                              model=decision.recommendation.cost.model,
+                              cost_estimate_usd=decision.recommendation.cost.usd)
+        return _finish(core, decision, outcome)
+    await executor.probe_due()  # an outage whose probe is due may be over: route with the answer
+    parked = 0.0
+    while True:
+        decision = core.decide(task, task_id=task_id, repo=repo, provider=provider, lease_agent=True,
+                               audit=False, event="dispatch")
+        task_id = decision.task_id
+        rec = decision.recommendation
+        if not rec.all_blocked or provider is not None or not executor.configured:
+            break
+        now = core.clock.now()
+        eta = rec.resets_at
+        limit = core.settings.execution.max_park_seconds
+        if not wait or eta is None or parked + (eta - now) > limit:
+            _release(core, decision)
+            outcome = TaskOutcome(decision.task_id, PARKED, now, now, provider=rec.provider, model=rec.cost.model,
+                                  cost_estimate_usd=rec.cost.usd, error=rec.reason, resumes_at=eta)
+            return _finish(core, decision, outcome)
+        _release(core, decision)
+        delay = max(executor.pacer.poll_seconds, eta - now + GUARD_SECONDS)
+        logger.info("%s: every provider blocked; waiting %.1fs for capacity", decision.task_id, delay)
+        await executor.sleep(delay)
+        parked += delay
+        await executor.probe_due()
+    job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None)
+    try:
+        outcome = await executor.run(job)
+    except BaseException:
+        _release(core, decision)
+        raise
+    if outcome.status != NOT_CONFIGURED:  # recommendation only: the host keeps the agent to run it itself
+        _release(core, decision)
+    return _finish(core, decision, outcome)
+
+
+def _release(core: RouterCore, decision: RoutingDecision) -> None:
+    if decision.lease_id:
+        core.release_agent(decision.lease_id)
+
+
+def _finish(core: RouterCore, decision: RoutingDecision, outcome: TaskOutcome) -> DispatchResult:
+    record = audit_record(decision, session_id=core.session_id, event="dispatch")
+    if outcome.status != ROUTED:
+        record["execution_metrics"] = execution_metrics(outcome)
+    return DispatchResult(decision, outcome, core.audit.append(record))

@@ -1,0 +1,236 @@
+"""Run one task along its provider chain (design 9): fall back, park when all are blocked, probe outages.
+
+A ``Job`` is a routed task: its text, the agent's system prompt, the chain of providers to try and the
+limits it runs under. ``Executor.run`` tries each provider in turn (``attempts.ProviderRun``), skipping
+providers in outage or held until a reset, and returns a ``TaskOutcome``. When every provider is
+blocked and the job may wait, it parks until the earliest one frees up (at most
+``execution.max_park_seconds`` in all) and tries the chain again; otherwise it returns status
+``parked`` with that time. Outages open and close here and are written to the audit log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random as _random
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from router_core.errors import RouterError
+from router_core.execution.attempts import Completed, ProviderRun
+from router_core.execution.circuit import CircuitState
+from router_core.execution.holds import QUOTA
+from router_core.execution.pacing import GUARD_SECONDS, PaceTicket, RatePacer
+from router_core.execution.recovery import STOP
+from router_core.execution.results import (
+    BUDGET_EXCEEDED,
+    FAILED,
+    NOT_CONFIGURED,
+    PARKED,
+    REJECTED,
+    SUCCESS,
+    Attempt,
+    TaskOutcome,
+)
+from router_core.models import Classification
+from router_core.providers.base import ProviderAdapter
+from router_core.records import iso
+from router_core.settings import ProviderSettings
+
+if TYPE_CHECKING:
+    from router_core.core import RouterCore
+
+logger = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[Any]]
+PROBE_TOKENS = 16
+NO_GATE: AbstractAsyncContextManager[Any] = contextlib.nullcontext()
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    task_id: str
+    text: str
+    classification: Classification
+    chain: tuple[str, ...]
+    system_prompt: str = ""
+    context: str = ""
+    agent_model: str | None = None
+    max_cost: float | None = None
+    wait: bool = True  # park while every provider is blocked
+    estimate_usd: float = 0.0  # the routed provider's estimate, reported when nothing ran
+    gate: AbstractAsyncContextManager[Any] = NO_GATE  # a batch's concurrency cap, held only while calling
+
+    @property
+    def estimate_text(self) -> str:
+        return f"{self.text}\n{self.context}" if self.context else self.text
+
+    def model_for(self, provider: ProviderSettings) -> str | None:
+        names = {m.name for m in provider.models}
+        return self.agent_model if self.agent_model in names else None
+
+
+class Executor:
+    def __init__(
+        self,
+        core: RouterCore,
+        adapters: Mapping[str, ProviderAdapter],
+        *,
+        sleep: Sleep | None = None,
+        random: Callable[[], float] | None = None,
+    ) -> None:
+        self.core = core
+        self.adapters = dict(adapters)
+        self.sleep: Sleep = sleep or anyio.sleep
+        self.random = random or _random.random
+        self.state = core.execution_state
+        ex = core.settings.execution
+        self.pacer = RatePacer(core.db, core.clock, core.settings, core.usage_tracker,
+                               in_flight_seconds=ex.request_timeout_seconds + 5.0)
+
+    def backend(self, provider: str) -> str:
+        adapter = self.adapters.get(provider)
+        return adapter.backend if adapter is not None else "none"
+
+    @property
+    def configured(self) -> list[str]:
+        return [p for p in self.core.settings.provider_names if self.backend(p) != "none"]
+
+    # -- one task ----------------------------------------------------------------------------
+
+    async def run(self, job: Job) -> TaskOutcome:
+        clock = self.core.clock
+        started = clock.now()
+        attempts: list[Attempt] = []
+        parked = 0.0
+        while True:
+            result = await self._pass(job, attempts)
+            if isinstance(result, Completed):
+                c = result.completion
+                return TaskOutcome(
+                    job.task_id, SUCCESS, started, clock.now(), provider=c.provider, model=c.model, text=c.text,
+                    backend=c.backend, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
+                    cost_usd=result.cost_usd, cost_estimate_usd=result.plan.estimate.usd, attempts=tuple(attempts),
+                    parked_seconds=parked,
+                )
+            status, error, eta = result
+            now = clock.now()
+            limit = self.core.settings.execution.max_park_seconds
+            if status == PARKED and job.wait and eta is not None and parked + max(0.0, eta - now) <= limit:
+                delay = max(self.pacer.poll_seconds, eta - now + GUARD_SECONDS)
+                logger.info("%s: every provider blocked; parked for %.1fs", job.task_id, delay)
+                await self.sleep(delay)
+                parked += delay
+                await self.probe_due()
+                continue
+            last = attempts[-1] if attempts else None
+            return TaskOutcome(
+                job.task_id, status, started, clock.now(), provider=last.provider if last else None,
+                model=last.model or None if last else None, cost_estimate_usd=job.estimate_usd,
+                attempts=tuple(attempts), error=error, resumes_at=eta if status == PARKED else None,
+                parked_seconds=parked,
+            )
+
+    async def _pass(self, job: Job, attempts: list[Attempt]) -> Completed | tuple[str, str, float | None]:
+        """One walk along the chain: the first answer, or (status, error, when capacity returns)."""
+        first = len(attempts)
+        for provider in job.chain:
+            adapter = self.adapters.get(provider)
+            run = ProviderRun(self, job, provider, attempts)
+            if adapter is None or adapter.backend == "none":
+                run.skip("not_configured", getattr(adapter, "message", f"{provider}: no backend configured"))
+                continue
+            circuit = self.state.circuits.state(provider)
+            if circuit.is_open and not await self._probe_if_due(circuit):
+                circuit = self.state.circuits.state(provider)
+                run.skip("outage", f"{circuit.block.reason}; last error: {circuit.last_error}", circuit.next_probe_at)
+                continue
+            hold = self.state.holds.active(provider).get(provider)
+            now = self.core.clock.now()
+            if hold is not None and (hold.kind == QUOTA or hold.until - now > self._longest_wait):
+                run.skip("on_hold", hold.reason, hold.until)
+                continue
+            result = await run.run(adapter)
+            if isinstance(result, Completed):
+                return result
+            if result.action == STOP:
+                return REJECTED, attempts[-1].error or "rejected", None
+        return _verdict(attempts[first:])
+
+    @property
+    def _longest_wait(self) -> float:
+        return self.core.settings.execution.backoff_max_seconds
+
+    # -- outages -----------------------------------------------------------------------------
+
+    async def probe_due(self) -> list[str]:
+        """Probe every open circuit whose probe is due; returns the providers that recovered."""
+        recovered = []
+        for provider in self.state.circuits.due_probes():
+            if await self._probe_if_due(self.state.circuits.state(provider)):
+                recovered.append(provider)
+        return recovered
+
+    async def _probe_if_due(self, circuit: CircuitState) -> bool:
+        now = self.core.clock.now()
+        if circuit.next_probe_at is None or circuit.next_probe_at > now:
+            return False
+        if not self.state.circuits.claim_probe(circuit.provider):
+            return False
+        adapter = self.adapters.get(circuit.provider)
+        if adapter is None or adapter.backend == "none":
+            return False
+        ticket = self.pacer.try_acquire(circuit.provider, PROBE_TOKENS)
+        if not isinstance(ticket, PaceTicket):
+            return False
+        try:
+            await adapter.probe()
+        except RouterError as exc:
+            self.pacer.failed(ticket)
+            self.state.circuits.record_failure(circuit.provider, f"probe failed: {exc}")
+            logger.info("%s: probe failed: %s", circuit.provider, exc)
+            return False
+        self.pacer.settle(ticket, PROBE_TOKENS)
+        recovered = self.state.circuits.record_success(circuit.provider)
+        if recovered is not None:
+            self.audit_recovered(recovered)
+        return True
+
+    def audit_outage(self, state: CircuitState) -> None:
+        self.core.audit.append({
+            "event": "outage", "session_id": self.core.session_id, "provider": state.provider,
+            "reason": state.block.reason, "consecutive_failures": state.failures, "last_error": state.last_error,
+            "next_probe_at": iso(state.next_probe_at),
+        })
+
+    def audit_recovered(self, state: CircuitState) -> None:
+        now = self.core.clock.now()
+        self.core.audit.append({
+            "event": "recovered", "session_id": self.core.session_id, "provider": state.provider,
+            "outage_started": iso(state.opened_at),
+            "outage_seconds": round(now - state.opened_at, 3) if state.opened_at else None,
+            "consecutive_failures": state.failures,
+        })
+
+
+def _verdict(attempts: list[Attempt]) -> tuple[str, str, float | None]:
+    """Why a walk along the chain found no answer: parked (with when), or a final status."""
+    lifts = [a.lifts_at for a in attempts if a.lifts_at is not None]
+    last: dict[str, Attempt] = {}
+    for a in attempts:
+        last[a.provider] = a
+    summary = "; ".join(f"{p}: {a.outcome}: {a.error}" for p, a in last.items())
+    outcomes = {a.outcome for a in attempts}
+    if lifts:
+        return PARKED, f"every provider is blocked ({summary})", min(lifts)
+    if outcomes <= {"not_configured"}:
+        what = " ".join(f"{p}: {a.error}." for p, a in last.items())
+        return NOT_CONFIGURED, (f"Nothing to execute on, so this is a recommendation only (the routing and agent "
+                                f"stand; run it yourself or configure a backend). {what}"), None
+    if outcomes <= {"not_configured", "budget_exceeded"}:
+        return BUDGET_EXCEEDED, next(a.error for a in attempts if a.outcome == "budget_exceeded") or "", None
+    return FAILED, f"every provider failed ({summary})", None

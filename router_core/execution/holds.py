@@ -1,0 +1,66 @@
+"""Provider holds: "do not send before T", learned from a provider and shared by every process.
+
+A 429 with a retry-after sets a ``rate_limited`` hold, so the other tasks of a batch (and other
+processes) wait it out instead of collecting 429s of their own. An exhausted quota or spend cap sets a
+``quota`` hold until its reset: no call can succeed before then, so every task falls back at once.
+A later hold never shortens an earlier one. Holds appear in routing as blocks (design 3.2) and so in
+the usage resources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from router_core.clock import Clock
+from router_core.execution.tables import ensure_tables
+from router_core.models import Block
+from router_core.store.db import Database
+
+RATE_LIMITED = "rate_limited"
+QUOTA = "quota"
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    provider: str
+    kind: str  # "rate_limited" | "quota"
+    until: float
+    reason: str
+
+    @property
+    def block(self) -> Block:
+        return Block(self.reason, self.until)
+
+
+class ProviderHolds:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        ensure_tables(db)
+        self._db = db
+        self._clock = clock
+
+    def hold(self, provider: str, kind: str, until: float, reason: str) -> None:
+        """Hold ``provider`` until ``until`` (epoch seconds), unless a longer hold is already in place."""
+        now = self._clock.now()
+        if until <= now:
+            return
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO execution_holds (provider, kind, until, reason) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (provider) DO UPDATE SET kind = excluded.kind, until = excluded.until,"
+                " reason = excluded.reason WHERE excluded.until > execution_holds.until"
+                " OR execution_holds.until <= ?",
+                (provider, kind, until, reason[:300], now),
+            )
+
+    def active(self, provider: str | None = None) -> dict[str, Hold]:
+        """Holds still in force, by provider."""
+        now = self._clock.now()
+        if provider is None:
+            rows = self._db.query("SELECT * FROM execution_holds WHERE until > ?", (now,))
+        else:
+            rows = self._db.query("SELECT * FROM execution_holds WHERE provider = ? AND until > ?", (provider, now))
+        return {r["provider"]: Hold(r["provider"], r["kind"], r["until"], r["reason"]) for r in rows}
+
+    def clear(self, provider: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM execution_holds WHERE provider = ?", (provider,))

@@ -1,0 +1,203 @@
+"""Pacing: send a request only when the provider's sliding window has room for it, across processes.
+
+Before each request, one ``BEGIN IMMEDIATE`` transaction over ``usage_events`` checks the provider's
+window against its requests and tokens per window and, if the request fits, records it with its
+estimated tokens; otherwise it returns how long to wait. The record is stamped ``in_flight_seconds``
+ahead (the request's timeout), so an unanswered request stays in every process's window whatever its
+latency; :meth:`RatePacer.settle` then moves it to the time the answer arrived, with the actual token
+count. A provider counts a request somewhere between send and answer, so a window that starts at the
+answer never ends before the provider's does: paced requests are not sent to be rejected.
+
+Rate-limit headers refine this: they give the provider's real limits (used when lower than configured,
+until it reports others) and its real usage; what it reports beyond our own count is other tools on the
+same key, and counts against the window until the reported reset (at most one window). They are also stored as a usage observation
+(source "headers") for the usage resources. A hold (a 429's retry-after, an exhausted quota) stops
+admission until it ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from sqlite3 import Connection, Row
+
+from router_core.clock import Clock
+from router_core.execution.tables import ensure_tables
+from router_core.providers.base import RateLimitObservation
+from router_core.settings import Settings
+from router_core.store.db import Database
+from router_core.usage import UsageTracker
+
+logger = logging.getLogger(__name__)
+
+GUARD_SECONDS = 0.001  # sleep just past a window edge, never onto it
+
+
+@dataclass(frozen=True, slots=True)
+class PaceTicket:
+    """An admitted request: its usage event, until settled."""
+
+    provider: str
+    event_id: int
+    tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Room:
+    requests_limit: int
+    tokens_limit: int
+    extra_requests: int  # other tools' usage (headers), or a manual floor's excess
+    extra_tokens: int
+    extra_until: float
+
+
+class RatePacer:
+    poll_seconds = 0.05  # re-check interval while only unanswered requests fill the window
+    prune_every = 256  # admissions between two prunes of events older than the window
+
+    def __init__(
+        self, db: Database, clock: Clock, settings: Settings, usage: UsageTracker, *, in_flight_seconds: float
+    ) -> None:
+        ensure_tables(db)
+        self._db = db
+        self._clock = clock
+        self._usage = usage
+        self.window = usage.window_seconds
+        self._limits = {p.name: (p.requests_per_minute, p.tokens_per_minute) for p in settings.providers}
+        self._in_flight = float(in_flight_seconds)
+        self._since_prune = self.prune_every
+        self._marked: set[tuple[str, int]] = set()
+
+    # -- admission -----------------------------------------------------------------------------
+
+    def try_acquire(self, provider: str, tokens: int) -> PaceTicket | float:
+        """Record the request and return its ticket if it fits now; else the seconds to wait."""
+        now = self._clock.now()
+        with self._db.transaction() as conn:
+            hold = conn.execute(
+                "SELECT MAX(until) FROM execution_holds WHERE provider = ? AND until > ?", (provider, now)
+            ).fetchone()[0]
+            if hold is not None:
+                return hold - now + GUARD_SECONDS
+            room = self._room(conn, provider, now)
+            events = conn.execute(
+                "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
+                (provider, now - self.window),
+            ).fetchall()
+            used_requests = sum(e["requests"] for e in events) + room.extra_requests
+            used_tokens = sum(e["tokens"] for e in events) + room.extra_tokens
+            if _fits(used_requests, used_tokens, tokens, room):
+                cur = conn.execute(
+                    "INSERT INTO usage_events (provider, at, requests, tokens) VALUES (?, ?, 1, ?)",
+                    (provider, now + self._in_flight, tokens),
+                )
+                self._housekeeping(conn, provider, now)
+                return PaceTicket(provider, int(cur.lastrowid), tokens)
+        return self._wait(events, room, tokens, now)
+
+    def settle(self, ticket: PaceTicket, tokens: int, observation: RateLimitObservation | None = None) -> None:
+        """The answer arrived now: restamp the request here with its actual tokens; learn from headers."""
+        now = self._clock.now()
+        with self._db.transaction() as conn:
+            cur = conn.execute("UPDATE usage_events SET at = ?, tokens = ? WHERE id = ?",
+                               (now, max(0, tokens), ticket.event_id))
+            if cur.rowcount == 0:  # pruned meanwhile (an answer slower than window + timeout)
+                conn.execute("INSERT INTO usage_events (provider, at, requests, tokens) VALUES (?, ?, 1, ?)",
+                             (ticket.provider, now, max(0, tokens)))
+            if observation is not None:
+                self._observe(conn, ticket.provider, observation, now)
+
+    def failed(self, ticket: PaceTicket) -> None:
+        """The request failed: it still counts as a request (providers count most), with no tokens."""
+        self.settle(ticket, 0)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _room(self, conn: Connection, provider: str, now: float) -> _Room:
+        rpm, tpm = self._limits[provider]
+        extra_r = extra_t = 0
+        until = now
+        head = conn.execute("SELECT * FROM execution_headroom WHERE provider = ?", (provider,)).fetchone()
+        if head is not None:  # the provider's own limits stand until it reports others
+            rpm = min(rpm, head["requests_limit"] or rpm)
+            tpm = min(tpm, head["tokens_limit"] or tpm)
+            if head["valid_until"] > now:
+                extra_r, extra_t, until = head["external_requests"], head["external_tokens"], head["valid_until"]
+        manual = conn.execute(
+            "SELECT requests_used, tokens_used, valid_until FROM usage_observations"
+            " WHERE provider = ? AND valid_until > ? AND source != 'headers'",
+            (provider, now),
+        ).fetchone()
+        if manual is not None:  # a manual figure is a floor: count what it says beyond our own events
+            ours_r, ours_t = conn.execute(
+                "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(tokens), 0) FROM usage_events"
+                " WHERE provider = ? AND at > ?", (provider, now - self.window),
+            ).fetchone()
+            extra_r = max(extra_r, manual["requests_used"] - ours_r)
+            extra_t = max(extra_t, manual["tokens_used"] - ours_t)
+            until = max(until, manual["valid_until"])
+        return _Room(rpm, tpm, max(0, extra_r), max(0, extra_t), until)
+
+    def _wait(self, events: Sequence[Row], room: _Room, tokens: int, now: float) -> float:
+        """Seconds until the request fits, if no new usage arrives; polls while unanswered requests block it."""
+        settled = [e for e in events if e["at"] <= now]
+        in_flight_r = sum(e["requests"] for e in events if e["at"] > now)
+        in_flight_t = sum(e["tokens"] for e in events if e["at"] > now)
+        req = sum(e["requests"] for e in settled)
+        tok = sum(e["tokens"] for e in settled)
+        times = sorted({*(e["at"] + self.window for e in settled), room.extra_until})
+        index = 0
+        for t in times:
+            while index < len(settled) and settled[index]["at"] + self.window <= t:
+                req -= settled[index]["requests"]
+                tok -= settled[index]["tokens"]
+                index += 1
+            extra = t < room.extra_until
+            used_r = req + in_flight_r + (room.extra_requests if extra else 0)
+            used_t = tok + in_flight_t + (room.extra_tokens if extra else 0)
+            if t > now and _fits(used_r, used_t, tokens, room):
+                return t - now + GUARD_SECONDS
+        return self.poll_seconds
+
+    def _observe(self, conn: Connection, provider: str, obs: RateLimitObservation, now: float) -> None:
+        resets = [t for t in (obs.requests_reset_at, obs.tokens_reset_at) if t is not None and t > now]
+        until = min([now + self.window, *resets]) if resets else now + self.window
+        used_r = _used(obs.requests_limit, obs.requests_remaining)
+        used_t = _used(obs.tokens_limit, obs.tokens_remaining)
+        self._usage.observe(provider, requests_used=used_r or 0, tokens_used=used_t or 0, source="headers",
+                            valid_until=until)
+        ours_r, ours_t = conn.execute(
+            "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(tokens), 0) FROM usage_events WHERE provider = ?"
+            " AND at > ?", (provider, now - self.window),
+        ).fetchone()
+        conn.execute(
+            "INSERT OR REPLACE INTO execution_headroom (provider, requests_limit, tokens_limit, external_requests,"
+            " external_tokens, valid_until) VALUES (?, ?, ?, ?, ?, ?)",
+            (provider, obs.requests_limit, obs.tokens_limit, max(0, (used_r or 0) - ours_r),
+             max(0, (used_t or 0) - ours_t), until),
+        )
+
+    def _housekeeping(self, conn: Connection, provider: str, now: float) -> None:
+        day = int(now // 86400)
+        if (provider, day) not in self._marked:  # marks the day's first usage for session_started()
+            self._usage.record(provider, requests=0, tokens=0)
+            self._marked.add((provider, day))
+        self._since_prune += 1
+        if self._since_prune >= self.prune_every:
+            conn.execute("DELETE FROM usage_events WHERE at <= ?", (now - self.window,))
+            self._since_prune = 0
+
+
+def _fits(used_requests: int, used_tokens: int, tokens: int, room: _Room) -> bool:
+    if used_requests + 1 > room.requests_limit:
+        return False
+    if tokens > room.tokens_limit:  # larger than a whole window: it goes alone into an empty one
+        return used_tokens == 0
+    return used_tokens + tokens <= room.tokens_limit
+
+
+def _used(limit: int | None, remaining: int | None) -> int | None:
+    if limit is None or remaining is None:
+        return None
+    return max(0, limit - remaining)

@@ -1,0 +1,98 @@
+"""Per-provider request plans (model, output cap, what to reserve and pace) and the actual cost.
+
+The budget reserves a task's cost at its output cap (``execution.max_output_tokens``, or less under
+``max_cost``), so that a settled cost can never exceed its reservation and concurrent tasks can never
+overspend together. When the cap does not fit what remains, the task may still run within its
+estimate: the reservation is the estimate and the output cap shrinks to what it pays for. Pacing
+counts the input plus the expected output, the figure the routing estimate uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from router_core.cost import CostEstimator, max_output_tokens_for_budget, request_cost
+from router_core.models import Classification, CostEstimate
+from router_core.providers.base import Completion
+from router_core.settings import ModelPrice, ProviderSettings, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class RequestPlan:
+    provider: str
+    model: str
+    input_tokens: int
+    max_output_tokens: int  # sent to the provider
+    estimate: CostEstimate  # the expected cost (expected output, within the cap)
+    cap_usd: float  # the cost at the output cap: the reservation when it fits
+
+    @property
+    def pace_tokens(self) -> int:
+        return self.estimate.input_tokens + self.estimate.output_tokens
+
+    def within(self, usd: float, provider: ProviderSettings) -> RequestPlan:
+        """This plan with the output cap lowered to what ``usd`` pays for (used when the cap does not fit)."""
+        cap = min(self.max_output_tokens, max_output_tokens_for_budget(provider, self.model, self.input_tokens, usd))
+        return RequestPlan(self.provider, self.model, self.input_tokens, max(1, cap), self.estimate, usd)
+
+
+def plan_request(
+    settings: Settings,
+    costs: CostEstimator,
+    provider: str,
+    text: str,
+    task_type: str,
+    *,
+    model: str | None = None,
+    max_cost: float | None = None,
+) -> RequestPlan | str:
+    """The plan for running ``text`` on ``provider``; a reason string if ``max_cost`` leaves no room."""
+    p = settings.provider(provider)
+    price = p.model(model) if model else p.model_for(task_type)
+    input_tokens = costs.input_tokens(text)
+    cap = settings.execution.max_output_tokens
+    if max_cost is not None:
+        affordable = max_output_tokens_for_budget(p, price.name, input_tokens, max_cost)
+        if affordable <= 0:
+            least = request_cost(p, price, input_tokens, 1)
+            return (f"max_cost ${max_cost:.4f} is below the cost of the input alone on {provider} "
+                    f"({price.name}: ${least:.4f} for ~{input_tokens} input tokens and one output token)")
+        cap = min(cap, affordable)
+    estimate = costs.estimate(provider, text, task_type, model=price.name, max_output_tokens=cap)
+    return RequestPlan(provider, price.name, input_tokens, cap, estimate, request_cost(p, price, input_tokens, cap))
+
+
+def chain_for(classification: Classification, first: str, *, fallback: bool) -> tuple[str, ...]:
+    """``first``, then the classification's order (primary, fallbacks) without it; only ``first`` if not ``fallback``."""
+    if not fallback:
+        return (first,)
+    order = [classification.primary_provider, *classification.fallback_chain]
+    return (first, *(p for p in order if p != first))
+
+
+def model_price(provider: ProviderSettings, reported: str, requested: str) -> ModelPrice:
+    """The price of the model a provider reported (a dated snapshot matches its base name), else the requested one."""
+    names: Sequence[ModelPrice] = provider.models
+    for m in names:
+        if m.name == reported:
+            return m
+    prefixed = [m for m in names if reported.startswith(m.name)]
+    if prefixed:
+        return max(prefixed, key=lambda m: len(m.name))
+    return provider.model(requested)
+
+
+def actual_cost(provider: ProviderSettings, requested_model: str, completion: Completion) -> float:
+    """USD the call cost: the backend's own figure when it gives one, else tokens at the model's prices."""
+    if completion.cost_usd is not None:
+        return round(max(0.0, completion.cost_usd), 6)
+    price = model_price(provider, completion.model, requested_model)
+    cached = min(max(0, completion.cached_input_tokens), completion.input_tokens)
+    cached_rate = price.cached_input_per_mtok if price.cached_input_per_mtok is not None else price.input_per_mtok
+    usd = (
+        (completion.input_tokens - cached) * price.input_per_mtok
+        + cached * cached_rate
+        + completion.output_tokens * price.output_per_mtok
+    ) / 1_000_000 + provider.cost_per_request
+    return round(usd, 6)

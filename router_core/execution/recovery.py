@@ -1,0 +1,83 @@
+"""What to do after a failed provider call (design 9): retry here, fall back now, or stop.
+
+    RateLimited          retry after max(retry-after, backoff) up to max_retries, then fall back;
+                         a retry-after longer than backoff_max_seconds falls back at once
+    ProviderUnavailable  (5xx, 529, timeouts, broken responses) retry with backoff, then fall back;
+                         also counts towards the provider's outage circuit
+    QuotaExhausted       fall back at once (the provider is held until the quota resets)
+    AuthFailed, NotConfigured   fall back at once
+    ProviderRejected     (other 4xx) stop: the request itself is wrong, no retry and no fallback
+
+Backoff is exponential with jitter: base * 2**retry, capped at backoff_max_seconds, scaled by a
+random factor in [0.5, 1.0) so concurrent tasks do not retry in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from router_core.errors import (
+    AuthFailed,
+    NotConfigured,
+    ProviderRejected,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+    RouterError,
+)
+from router_core.settings import ExecutionSettings
+
+RETRY = "retry"
+FALL_BACK = "fall_back"
+STOP = "stop"
+
+OUTCOMES: dict[type[RouterError], str] = {
+    RateLimited: "rate_limited",
+    QuotaExhausted: "quota_exhausted",
+    ProviderUnavailable: "unavailable",
+    AuthFailed: "auth_failed",
+    NotConfigured: "not_configured",
+    ProviderRejected: "rejected",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    action: str  # "retry" | "fall_back" | "stop"
+    delay: float = 0.0  # seconds before the retry
+    lifts_at: float | None = None  # when this provider may work again (for parking), if known
+
+
+def outcome_name(error: RouterError) -> str:
+    for kind, name in OUTCOMES.items():
+        if isinstance(error, kind):
+            return name
+    return "error"
+
+
+def backoff(retry: int, settings: ExecutionSettings, random: Callable[[], float]) -> float:
+    """Delay before retry number ``retry + 1`` (``retry`` counts from 0)."""
+    ceiling = min(settings.backoff_max_seconds, settings.backoff_base_seconds * 2**retry)
+    return ceiling * (0.5 + random() / 2)
+
+
+def next_step(
+    error: RouterError, retry: int, settings: ExecutionSettings, now: float, random: Callable[[], float]
+) -> Step:
+    """The action after try number ``retry`` (from 0) failed with ``error`` at ``now``."""
+    last = retry >= settings.max_retries
+    if isinstance(error, RateLimited):
+        wait = max(error.retry_after or 0.0, backoff(retry, settings, random))
+        if last or (error.retry_after or 0.0) > settings.backoff_max_seconds:
+            return Step(FALL_BACK, lifts_at=now + wait)
+        return Step(RETRY, delay=wait)
+    if isinstance(error, ProviderUnavailable):
+        if last:
+            return Step(FALL_BACK)
+        return Step(RETRY, delay=backoff(retry, settings, random))
+    if isinstance(error, QuotaExhausted):
+        return Step(FALL_BACK, lifts_at=error.resets_at)
+    if error.fallback_helps:  # AuthFailed, NotConfigured
+        return Step(FALL_BACK)
+    return Step(STOP)

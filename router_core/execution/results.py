@@ -1,0 +1,104 @@
+"""What execution reports: each attempt on a provider, and each task's outcome.
+
+Statuses of a task:
+    success          a provider answered
+    failed           every provider in the chain failed (attempts say how)
+    rejected         the provider refused the request itself (a 4xx): no retry, no fallback
+    budget_exceeded  no provider's estimate fits what remains of the budget (refused before any call)
+    not_configured   no provider in the chain has a backend (no key, no CLI)
+    parked           every provider is blocked; ``resumes_at`` says when capacity returns
+    routed           dispatch without execution: routed and an agent leased, nothing run
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SUCCESS = "success"
+FAILED = "failed"
+REJECTED = "rejected"
+BUDGET_EXCEEDED = "budget_exceeded"
+NOT_CONFIGURED = "not_configured"
+PARKED = "parked"
+ROUTED = "routed"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One try on one provider (or a provider skipped without a call, with the reason)."""
+
+    provider: str
+    outcome: str  # "success", an error kind (recovery.OUTCOMES), "outage", "on_hold", "budget_exceeded"
+    model: str = ""
+    error: str | None = None
+    status_code: int | None = None
+    retry: int = 0  # 0 for the first try on this provider
+    waited_seconds: float = 0.0  # pacing and backoff before this try
+    duration_seconds: float = 0.0  # the call itself; 0 when skipped
+    lifts_at: float | None = None  # when a blocked provider may work again, if known
+
+    @property
+    def called(self) -> bool:
+        return self.duration_seconds > 0 or self.outcome == "success" or self.status_code is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOutcome:
+    task_id: str
+    status: str
+    started_at: float
+    ended_at: float
+    provider: str | None = None  # the provider that answered (or was tried last)
+    model: str | None = None
+    text: str | None = None
+    backend: str | None = None  # "api" | "cli"
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    cost_estimate_usd: float = 0.0  # the estimate for the provider that answered (or the recommended one)
+    attempts: tuple[Attempt, ...] = ()
+    error: str | None = None
+    resumes_at: float | None = None  # parked: when the earliest blocked provider frees up
+    parked_seconds: float = 0.0  # time spent waiting for blocked providers
+
+    @property
+    def ok(self) -> bool:
+        return self.status == SUCCESS
+
+    @property
+    def tokens_used(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    @property
+    def duration_seconds(self) -> float:
+        return max(0.0, self.ended_at - self.started_at)
+
+    @property
+    def fallback_path(self) -> list[str]:
+        """The providers tried, in order, each once."""
+        seen: list[str] = []
+        for a in self.attempts:
+            if a.provider not in seen:
+                seen.append(a.provider)
+        return seen
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    batch_id: str
+    outcomes: tuple[TaskOutcome, ...]  # in input order
+    started_at: float
+    ended_at: float
+    providers: dict[str, list[int]] = field(default_factory=dict)  # planned group: provider -> task indexes
+
+    @property
+    def succeeded(self) -> int:
+        return sum(o.ok for o in self.outcomes)
+
+    @property
+    def failed(self) -> int:
+        return len(self.outcomes) - self.succeeded
+
+    @property
+    def cost_usd(self) -> float:
+        return round(sum(o.cost_usd for o in self.outcomes), 6)

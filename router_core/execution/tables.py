@@ -1,0 +1,56 @@
+"""The execution layer's own tables in the shared state database, created on first use.
+
+    execution_circuits  one row per provider: consecutive failures and, while open, the outage
+                        (opened_at, next_probe_at); shared so every process routes around an outage.
+    execution_holds     a provider that told us to stop until a time: a 429's retry-after, or an
+                        exhausted quota until its reset. Pacing waits them out; routing shows them as blocks.
+    execution_headroom  what the latest rate-limit headers said beyond our own count: the provider's
+                        real limits and the usage of other tools on the same key, valid until a reset.
+
+They live outside the store's migrations (CREATE TABLE IF NOT EXISTS), so the execution layer can
+evolve without a schema version; every statement here is idempotent.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from router_core.store.db import Database
+
+_DDL = (
+    """CREATE TABLE IF NOT EXISTS execution_circuits (
+        provider TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL DEFAULT 0,
+        is_open INTEGER NOT NULL DEFAULT 0,
+        opened_at REAL,
+        next_probe_at REAL,
+        last_error TEXT NOT NULL DEFAULT '',
+        updated_at REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS execution_holds (
+        provider TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        until REAL NOT NULL,
+        reason TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS execution_headroom (
+        provider TEXT PRIMARY KEY,
+        requests_limit INTEGER,
+        tokens_limit INTEGER,
+        external_requests INTEGER NOT NULL,
+        external_tokens INTEGER NOT NULL,
+        valid_until REAL NOT NULL
+    )""",
+)
+
+_ready: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def ensure_tables(db: Database) -> None:
+    """Create the execution tables in ``db`` if missing (once per Database object)."""
+    if db in _ready:
+        return
+    with db.transaction() as conn:
+        for statement in _DDL:
+            conn.execute(statement)
+    _ready.add(db)

@@ -1,0 +1,153 @@
+"""`switchboard run` (dispatch one task) and `switchboard batch` (run many, with a progress bar)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import anyio
+
+from router_core.errors import InvalidRequest
+from router_core.execution.adapters import build_adapters, http_client
+from router_core.execution.batch import run_batch
+from router_core.execution.dispatch import dispatch
+from router_core.execution.executor import Executor
+from router_core.execution.results import ROUTED, SUCCESS
+from router_core.settings import PROVIDER_NAMES
+from server.commands._common import CommandError, core, emit_json, router_errors
+from tools.batch_schemas import BatchPlanOut, DispatchOut
+from tools.schemas import RecommendationRecordOut
+
+
+def register(sub) -> None:
+    r = sub.add_parser("run", help="run a task on the routed provider, with fallback, pacing and budget")
+    r.add_argument("task", help="the task description")
+    r.add_argument("--provider", choices=PROVIDER_NAMES, help="force a provider (no fallback)")
+    r.add_argument("--context-file", metavar="PATH", help="text passed to the agent as context ('-': stdin)")
+    r.add_argument("--max-cost", type=float, metavar="USD", help="cost cap for this task (bounds the output)")
+    r.add_argument("--wait", action="store_true", help="if every provider is blocked, wait instead of exiting")
+    r.add_argument("--route-only", action="store_true", help="route and lease the agent, do not run")
+    r.add_argument("--json", action="store_true", help="print the full result record as JSON")
+    r.set_defaults(func=run)
+
+    b = sub.add_parser("batch", help="run tasks from stdin (JSON array or JSONL) in parallel; JSON results on stdout")
+    b.add_argument("--parallel", type=int, metavar="N", help="requests in flight at once (default: config)")
+    b.add_argument("--dry-run", action="store_true", help="print the plan only")
+    b.set_defaults(func=batch)
+
+
+async def _with_executor(c, work):
+    async with http_client(c.settings) as client:
+        executor = Executor(c, build_adapters(c.settings, client=client, clock=c.clock))
+        return await work(executor)
+
+
+@router_errors
+def run(args) -> int:
+    c = core()
+    context = _read_context(args.context_file)
+
+    async def work(executor):
+        return await dispatch(c, executor, args.task, provider=args.provider, context=context,
+                              max_cost=args.max_cost, wait=args.wait, execute=not args.route_only)
+
+    result = anyio.run(_with_executor, c, work)
+    o = result.outcome
+    if args.json:
+        emit_json(DispatchOut.build(RecommendationRecordOut.of(result.decision), o).model_dump(mode="json"))
+    elif o.status == SUCCESS:
+        sys.stdout.write(o.text or "")
+        sys.stdout.write("\n" if o.text and not o.text.endswith("\n") else "")
+        path = " -> ".join(o.fallback_path)
+        print(f"[{o.provider} {o.model} · {o.tokens_used:,} tokens · ${o.cost_usd:.4f} "
+              f"(estimate ${o.cost_estimate_usd:.4f}) · {o.duration_seconds:.1f}s · path {path}]", file=sys.stderr)
+    elif o.status == ROUTED:
+        agent = result.decision.agent.agent.id if result.decision.agent else "none"
+        print(f"routed to {result.decision.provider} as agent {agent} (lease {result.decision.lease_id})")
+    else:
+        print(f"switchboard: {o.status}: {o.error}", file=sys.stderr)
+    return 0 if o.status in (SUCCESS, ROUTED) else 1
+
+
+@router_errors
+def batch(args) -> int:
+    pairs = parse_tasks(sys.stdin.read())
+    c = core()
+    if args.parallel is not None and args.parallel < 1:
+        raise CommandError("--parallel must be at least 1")
+    if args.dry_run:
+        emit_json(BatchPlanOut.of(c.plan_batch(pairs, concurrency=args.parallel)).model_dump(mode="json"))
+        return 0
+    bar = ProgressBar(sys.stderr)
+
+    async def work(executor):
+        return await run_batch(c, executor, pairs, parallel=args.parallel, progress=bar.update)
+
+    result = anyio.run(_with_executor, c, work)
+    bar.close()
+    emit_json(BatchPlanOut.executed(result.plan, result.outcome, result.agents).model_dump(mode="json"))
+    return 0 if result.outcome.failed == 0 else 1
+
+
+def parse_tasks(text: str) -> list[tuple[str | None, str]]:
+    """A JSON array, or JSON lines, of task strings or {"id", "task"} objects (``text`` is read as ``task``)."""
+    text = text.strip()
+    if not text:
+        raise CommandError('no tasks on stdin: give a JSON array such as ["fix the login bug", ...] or JSONL')
+    try:
+        data = json.loads(text)
+        items = data if isinstance(data, list) else [data]
+    except json.JSONDecodeError:
+        items = []
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    items.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise CommandError(f"line {n} is not JSON ({exc.msg}); give a JSON array or JSON lines") from None
+    return [_pair(item, n) for n, item in enumerate(items)]
+
+
+def _pair(item: Any, n: int) -> tuple[str | None, str]:
+    if isinstance(item, str):
+        return None, item
+    if isinstance(item, dict):
+        task = item.get("task", item.get("text"))
+        task_id = item.get("id")
+        if isinstance(task, str) and (task_id is None or isinstance(task_id, str | int)):
+            return (None if task_id is None else str(task_id)), task
+    raise CommandError(f'task {n}: expected a string or an object with a string "task" (and an optional "id")')
+
+
+def _read_context(path: str | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    except OSError as exc:
+        raise InvalidRequest(f"cannot read context file {path}: {exc}") from exc
+
+
+class ProgressBar:
+    """A one-line bar redrawn on a terminal; one line per finished task otherwise."""
+
+    width = 30
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+
+    async def update(self, done: int, total: int, message: str) -> None:
+        filled = self.width * done // total if total else self.width
+        bar = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {message}"
+        if self.tty:
+            self.stream.write("\r" + bar[:120].ljust(120))
+        else:
+            self.stream.write(bar + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,102 @@
+"""Test doubles for execution: a sleep that moves a FakeClock, a scripted in-memory adapter, the fake server."""
+
+from __future__ import annotations
+
+import socket
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import replace
+
+import anyio
+
+from router_core.clock import FakeClock
+from router_core.errors import RouterError
+from router_core.providers.base import Completion, CompletionRequest
+from router_core.settings import ProviderSettings, Settings
+from tests.fakes.fake_limits import Limits
+from tests.fakes.fake_provider import FakeProviders
+
+KEYS = {
+    "codex": ("OPENAI_API_KEY", "OPENAI_BASE_URL"),
+    "claude": ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
+    "gemini": ("GEMINI_API_KEY", "GEMINI_BASE_URL"),
+}
+
+
+def clock_sleep(clock: FakeClock):
+    """A sleep that returns at once and moves the clock to when it would have woken (never backwards)."""
+
+    async def sleep(seconds: float) -> None:
+        target = clock.now() + max(0.0, seconds)
+        await anyio.sleep(0)
+        if clock.now() < target:
+            clock.set(target)
+
+    return sleep
+
+
+def fake_server(clock: FakeClock | None = None, **kwargs) -> FakeProviders:
+    """The fake provider server, on ``clock`` if given, with TCP_NODELAY on its listening socket.
+
+    Accepted sockets inherit TCP_NODELAY on Linux; without it, keep-alive requests wait ~40 ms on
+    delayed ACKs (the fake binds its socket with proto 0, so asyncio does not set it).
+    """
+    if clock is not None:
+        kwargs["clock"] = clock.monotonic
+    fake = FakeProviders(**kwargs)
+    fake._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return fake
+
+
+def fake_environ(fake: FakeProviders, providers: Iterable[str] = ("codex", "claude", "gemini")) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for name in providers:
+        key, url = KEYS[name]
+        env[key] = f"test-key-{name}"
+        env[url] = fake.base_url(name)
+    return env
+
+
+def with_limits(settings: Settings, **limits: tuple[int, int]) -> Settings:
+    """Settings with (requests, tokens) per window for the named providers."""
+    providers = tuple(
+        replace(p, requests_per_minute=limits[p.name][0], tokens_per_minute=limits[p.name][1])
+        if p.name in limits else p
+        for p in settings.providers
+    )
+    return replace(settings, providers=providers)
+
+
+def fake_limits(settings: Settings, window: float) -> dict[str, Limits]:
+    return {p.name: Limits(p.requests_per_minute, p.tokens_per_minute, window) for p in settings.providers}
+
+
+def with_execution(settings: Settings, **changes) -> Settings:
+    return replace(settings, execution=replace(settings.execution, **changes))
+
+
+class ScriptedAdapter:
+    """An in-memory adapter: answers or raises from a script, then answers."""
+
+    backend = "api"
+
+    def __init__(self, provider: ProviderSettings, script: Iterable[RouterError | str] = ()) -> None:
+        self.name = provider.name
+        self.model = provider.default_model
+        self.script: deque[RouterError | str] = deque(script)
+        self.requests: list[CompletionRequest] = []
+        self.probes = 0
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        self.requests.append(request)
+        step = self.script.popleft() if self.script else f"{self.name} answer"
+        if isinstance(step, RouterError):
+            raise step
+        output = min(50, request.max_output_tokens or 50)
+        return Completion(step, self.name, request.model or self.model, 100, output, None, None, "api")
+
+    async def probe(self) -> None:
+        self.probes += 1
+        step = self.script.popleft() if self.script else "ok"
+        if isinstance(step, RouterError):
+            raise step

@@ -1,0 +1,136 @@
+"""Every recovery path of design 9 against the fake provider server (faults scripted per provider)."""
+
+from __future__ import annotations
+
+import pytest
+
+from router_core.execution.dispatch import dispatch
+from tests.execution.fakes import with_execution
+from tests.fakes.fake_provider import Fault
+
+CODE_TASK = "Implement a JWT login endpoint in Flask"  # codex, then gemini, then claude
+DESIGN_TASK = "Design the architecture for a distributed ingest pipeline"  # claude first
+
+
+def requests(fake, provider: str) -> int:
+    return fake.stats(provider).requests
+
+
+async def test_429_then_success_honours_retry_after(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.rate_limited(retry_after=2.0)])
+    r = await dispatch(core, ex, CODE_TASK)
+    o = r.outcome
+    assert (o.status, o.provider) == ("success", "codex")
+    assert [(a.provider, a.outcome, a.retry) for a in o.attempts] == [
+        ("codex", "rate_limited", 0), ("codex", "success", 1)]
+    assert o.attempts[1].waited_seconds >= 2.0  # the retry-after, not the 0.375 s backoff
+    assert requests(fake, "codex") == 2
+    assert fake.stats("codex").limit_429 == 0
+
+
+async def test_429_on_every_retry_then_falls_back(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    retries = settings.execution.max_retries
+    fake.script("codex", [Fault.rate_limited(retry_after=1.0)] * (retries + 1))
+    r = await dispatch(core, ex, CODE_TASK)
+    o = r.outcome
+    assert o.status == "success"
+    assert o.fallback_path == ["codex", "gemini"]
+    assert [a.outcome for a in o.attempts] == ["rate_limited"] * (retries + 1) + ["success"]
+    assert requests(fake, "codex") == retries + 1
+    assert r.audit["execution_metrics"]["fallback_path"] == ["codex", "gemini"]
+    assert r.audit["execution_metrics"]["attempts"][0]["status_code"] == 429
+
+
+@pytest.mark.parametrize(("provider", "task", "fault"), [
+    ("codex", CODE_TASK, Fault.status(503)),
+    ("codex", CODE_TASK, Fault.status(500)),
+    ("claude", DESIGN_TASK, Fault.status(529)),
+    ("gemini", "Explain how the OAuth2 flow works", Fault.status(503)),
+])
+async def test_server_errors_retry_then_fall_back(settings, build_executor, fake, provider, task, fault):
+    s = with_execution(settings, outage_failure_threshold=10)  # retries run out before the circuit opens
+    core, ex = build_executor(s)
+    tries = s.execution.max_retries + 1
+    fake.script(provider, [fault] * tries)
+    r = await dispatch(core, ex, task)
+    o = r.outcome
+    assert o.status == "success"
+    assert o.fallback_path[0] == provider and o.provider != provider
+    assert [a.outcome for a in o.attempts[:tries]] == ["unavailable"] * tries
+    assert o.attempts[0].status_code == fault.code
+    assert requests(fake, provider) == tries
+
+
+async def test_a_timeout_is_retried_then_falls_back(settings, build_executor, fake):
+    s = with_execution(settings, request_timeout_seconds=0.2, max_retries=1)
+    core, ex = build_executor(s)
+    fake.script("codex", [Fault.hang(5.0), Fault.hang(5.0)])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert o.status == "success" and o.provider == "gemini"
+    assert [a.outcome for a in o.attempts] == ["unavailable", "unavailable", "success"]
+    assert "timed out" in o.attempts[0].error
+
+
+async def test_malformed_json_is_retried(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.malformed()])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert (o.status, o.provider) == ("success", "codex")
+    assert o.attempts[0].outcome == "unavailable"
+    assert "malformed" in o.attempts[0].error
+
+
+async def test_auth_failure_falls_back_at_once(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.auth()])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert o.status == "success" and o.provider == "gemini"
+    assert [(a.provider, a.outcome) for a in o.attempts] == [("codex", "auth_failed"), ("gemini", "success")]
+    assert requests(fake, "codex") == 1
+
+
+async def test_a_400_is_a_clear_error_with_no_retry_and_no_fallback(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(400)])
+    r = await dispatch(core, ex, CODE_TASK)
+    o = r.outcome
+    assert o.status == "rejected"
+    assert "400" in o.error and "Invalid request" in o.error
+    assert requests(fake, "codex") == 1
+    assert requests(fake, "gemini") == requests(fake, "claude") == 0
+    assert core.budget().reserved == 0 and core.budget().spent == 0  # the reservation was released
+    assert r.audit["execution_metrics"]["status"] == "rejected"
+
+
+async def test_exhausted_quota_falls_back_and_holds_the_provider(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.quota()])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert o.status == "success" and o.provider == "gemini"
+    assert [a.outcome for a in o.attempts] == ["quota_exhausted", "success"]
+    blocks = core.capacity().availability["codex"].blocks
+    assert blocks and blocks[0].reason.startswith("quota exhausted")
+    # The next codex task does not knock on the door again.
+    again = (await dispatch(core, ex, CODE_TASK, provider=None)).outcome
+    assert again.status == "success" and requests(fake, "codex") == 1
+
+
+async def test_the_answer_settles_usage_budget_and_releases_the_agent(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    r = await dispatch(core, ex, CODE_TASK, context="The app lives in app/auth.py.")
+    o = r.outcome
+    sent = fake.last_request("codex").json
+    assert "app/auth.py" in sent["input"] and CODE_TASK in sent["input"]
+    assert sent["instructions"] == r.decision.agent.agent.system_prompt
+    budget = core.budget()
+    assert budget.spent == pytest.approx(o.cost_usd) and budget.reserved == 0
+    assert core.usage_tracker.window("codex").tokens == o.tokens_used
+    assert core.leases.in_use() == {}
+    metrics = r.audit["execution_metrics"]
+    assert metrics["status"] == "success"
+    assert metrics["tokens_used"] == o.input_tokens + o.output_tokens > 0
+    assert metrics["cost_actual"].startswith("$") and metrics["cost_actual_usd"] == o.cost_usd
+    assert metrics["cost_estimate_vs_actual"].endswith("estimate")
+    assert core.audit.tail(1)[0]["execution_metrics"]["status"] == "success"  # one line, written
