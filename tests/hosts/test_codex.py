@@ -11,6 +11,7 @@ import tomllib
 
 import pytest
 
+from tests.hosts.fake_responses import fake_responses_api
 from tests.hosts.hostkit import SWITCHBOARD, host_executable
 
 pytestmark = pytest.mark.slow
@@ -61,3 +62,29 @@ def test_codex_home_is_honoured_and_uninstall_removes_the_entry(sandbox):
 
     assert "switchboard" not in codex_entries(sandbox, codex)
     assert not (sandbox.home / ".codex" / "config.toml").exists()
+
+
+def test_codex_exec_calls_a_switchboard_tool(sandbox):
+    """A real health check: with required = true Codex starts the server before the first turn, and the
+    model (a local fake Responses API) calls classify_task through it."""
+    codex = host_executable("codex")
+    sandbox.install("codex", "user")
+    task = "Design distributed system architecture for a data pipeline"
+
+    with fake_responses_api("classify_task", {"task": task}) as (base_url, requests):
+        provider = f'{{name="fake",base_url="{base_url}",wire_api="responses",env_key="FAKE_OPENAI_KEY"}}'
+        proc = sandbox.run(
+            codex, "exec", "--json", "--skip-git-repo-check",
+            "-c", "model_provider=fake", "-c", "model=gpt-fake", "-c", f"model_providers.fake={provider}",
+            "classify this task with switchboard",
+            FAKE_OPENAI_KEY="sk-fake",
+        )  # fmt: skip
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    [call] = [
+        e["item"] for e in events if e["type"] == "item.completed" and e["item"]["type"] == "mcp_tool_call"
+    ]
+    assert (call["server"], call["tool"], call["status"]) == ("switchboard", "classify_task", "completed")
+    assert json.loads(call["result"]["content"][0]["text"])["primary_provider"] == "claude"
+    assert len(requests) == 2 and any(e["type"] == "turn.completed" for e in events)
