@@ -40,7 +40,7 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def fit(items: list[dict], c: float, min_count: int):
+def fit(items: list[dict], weights_of: list[float], c: float, min_count: int):
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
@@ -59,13 +59,24 @@ def fit(items: list[dict], c: float, min_count: int):
     x = csr_matrix((vals, (rows, cols)), shape=(len(items), len(vocab)), dtype=np.float64)
     y = np.array([TASK_TYPES.index(it["task_type"]) for it in items])
     clf = LogisticRegression(C=c, max_iter=3000, tol=1e-5)
-    clf.fit(x, y)
+    clf.fit(x, y, sample_weight=np.array(weights_of))
     weights = np.zeros((len(vocab), len(TASK_TYPES)))
     weights[:, clf.classes_] = clf.coef_.T
     bias = np.zeros(len(TASK_TYPES))
     bias[clf.classes_] = clf.intercept_
     words = collections.Counter(t for it in items for t in F.tokens(it["text"]))
     return vocab, weights, bias, words
+
+
+def balanced_weights(items: list[dict], hand_weight: float) -> list[float]:
+    """Hand-written items count ``hand_weight`` times; then every provider gets the same total weight,
+    so a provider with more task types (codex has 6 of 14) gets no larger prior."""
+    raw = [hand_weight if it["id"].startswith("t-") else 1.0 for it in items]
+    per_provider: dict[str, float] = collections.defaultdict(float)
+    for it, w in zip(items, raw, strict=True):
+        per_provider[it["provider"]] += w
+    target = sum(per_provider.values()) / len(per_provider)
+    return [w * target / per_provider[it["provider"]] for it, w in zip(items, raw, strict=True)]
 
 
 def export(vocab, weights, bias, words, prune: float, meta: dict) -> dict:
@@ -106,9 +117,10 @@ def evaluate(path: Path, items: list[dict]) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--c", type=float, default=20.0, help="inverse L2 strength")
+    ap.add_argument("--c", type=float, default=50.0, help="inverse L2 strength")
     ap.add_argument("--min-count", type=int, default=2, help="drop features seen in fewer texts")
     ap.add_argument("--prune", type=float, default=0.02, help="drop vectors whose largest weight is below")
+    ap.add_argument("--hand-weight", type=float, default=4.0, help="sample weight of hand-written items")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
 
@@ -119,11 +131,13 @@ def main(argv: list[str] | None = None) -> int:
     digest = hashlib.sha256()
     for name in TRAIN_FILES:
         digest.update((CORPUS / name).read_bytes())
-    vocab, weights, bias, words = fit(items, args.c, args.min_count)
+    sample_weights = balanced_weights(items, args.hand_weight)
+    vocab, weights, bias, words = fit(items, sample_weights, args.c, args.min_count)
     meta = {
         "trained_on": f"{len(items)} items from data/corpus/{{{','.join(TRAIN_FILES)}}}",
         "corpus_sha256": digest.hexdigest(),
         "c": args.c,
+        "hand_weight": args.hand_weight,
         "min_count": args.min_count,
         "prune": args.prune,
         "features": len(vocab),

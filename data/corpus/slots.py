@@ -51,8 +51,8 @@ REGION = _split("Canada|Japan|Brazil|India|Australia|the UK|South Africa")
 DOC_FILE = _split("setup.md|releasing.md|config.md|architecture.md|operations.md|getting-started.md|faq.md")
 STRATEGY_TOPIC = _split("""observability across all teams|moving to a platform team model|our API deprecations
 |multi-cloud|test automation|data retention and deletion|handling on-call for a growing team|open-sourcing the SDK""")
-ROADMAP_ITEMS = _split("""SSO, audit logs and a mobile app|API v3, billing rewrite and EU hosting
-|dark mode, offline support and faster search|SOC2, self-hosting and a plugin marketplace
+ROADMAP_ITEMS = _split("""SSO, audit logs and a desktop app|API v3, billing rewrite and EU hosting
+|dark mode, offline support and faster search|ISO 27001, self-hosting and a plugin marketplace
 |performance work, a new onboarding flow and usage-based pricing""")
 NOTES = _split("""'deploy: run make release, then check grafana, rollback = redeploy previous tag'
 |'env vars: DB_URL, REDIS_URL, SENTRY_DSN (optional)'|'cron runs at 2am UTC, retries 3x, alerts #ops'""")
@@ -113,8 +113,8 @@ CONTEXT = [
 CI = _split("GitHub Actions|GitLab CI|Jenkins|CircleCI|Buildkite|Argo CD")
 
 NEGATION = {
-    "explanation": ["I don't want a fix, only an explanation.", "No code changes please.", "Don't rewrite anything, I just want to get it.", "Not asking you to solve it, just explain."],
-    "documentation": ["Don't propose changes, describe what exists.", "No redesign, just documentation.", "No code.", "Don't change the architecture, only document it."],
+    "explanation": ["Not looking for a solution, only an explanation.", "No code changes please.", "Don't rewrite anything, I just want to get it.", "Not asking you to solve it, just explain."],
+    "documentation": ["No proposals, just describe it.", "No redesign, just documentation.", "No code.", "Don't change the architecture, only document it."],
     "analysis": ["No code, just findings.", "Don't fix anything yet.", "I don't need a plan, just what the data says."],
     "research": ["No implementation yet.", "Don't design anything, just find what exists.", "No code, sources only."],
     "code_review": ["Don't fix it, just point out the problems.", "Please don't rewrite it.", "No refactoring, review only."],

@@ -11,11 +11,7 @@ CLAUDE = {
             [RFC] architecture of {system}
             Proposal: move the {component} into its own service
             Event-driven architecture for the {component}
-            Offline-capable architecture for the field app
             Multi-region setup for the {component}
-            Service boundaries between {component} and {component2}
-            {tech} vs {tech2} for the event backbone
-            Shared architecture pattern for all our apps
             Scalable backend for {system}
             Failover design for the {component}
             Spike: architecture options for {system}
@@ -29,12 +25,10 @@ CLAUDE = {
             we need an architecture for {system}: which components, and how do they communicate?
             propose a system design for {system}
             {tech} or {tech2} for the {component}? weigh the trade-offs and pick one
-            where should the boundary between {component} and {component2} be? propose ownership of the data
             design a scalable {system} for {n_big} monthly users
             how do we architect {system} to survive losing a region?
             sketch the high-level architecture of {system}: services, storage, queues
             monolith or services for {system}? compare the trade-offs for a small team
-            design a distributed {component} that guarantees each job runs once
             sync HTTP, gRPC or events between our services? think it through
             pick the storage for {system}: {tech} or {tech2}, considering cost, latency and operations
             we're building {system}; lay out the architecture and the key trade-offs
@@ -53,24 +47,16 @@ CLAUDE = {
             Consider failure modes, consistency and scaling.
             The team knows {tech} well.
             Include a component diagram and the main trade-offs.
-            Today every app rebuilds this on its own, so we want one shared approach.
-            Show how the proposed services connect.
-            Think about ordering, replays and operational cost.
         """),
     },
     "design": {
         "titles": _lines("""
-            Design the persistence layer for the {component}
             Database schema for {domain}
             GraphQL schema for {domain}
             API design for {domain}
             Data model for {entity}
             REST API for {domain}
-            Versioning strategy for the extension API
-            Public API versioning policy
             Design: bulk operations API
-            Design of the ingestion and batching layer
-            Cache invalidation design for the {component}
             Schema changes for the new {feature_short} feature
             Authorization model for {domain}
             Webhook payload and signing design
@@ -78,41 +64,31 @@ CLAUDE = {
             Error format for the public API
             Interface between the {component} and the {component2}
             Event contracts for {entity}
-            Conflict resolution design for offline edits
             Module interfaces for the {component}
             Design the pagination scheme for the API
         """),
         "asks": _lines("""
             design the database schema for {domain} ({entity})
             design the data model and API for {domain}
-            design the API between the web client and the backend for {feature_short}
-            how should tenants be isolated in the database: separate schemas, separate databases or a tenant column?
-            design a role and attribute based permission model for {domain}
-            design how we cache and invalidate per-user results in the {component}
             propose a versioning and deprecation policy for our public API
             design the GraphQL schema for {domain}
             design the tables and indexes for {entity} in {tech}
             what should the {component}'s interface look like? propose types and methods
             design event schemas for {entity} that can evolve without breaking consumers
-            design the reservation flow for {domain}: holds, expiry, payment, idempotency
             design the error codes and error body for our API
             design the webhook payload, signature and retry rules
             propose the module boundaries and interfaces for the {component} rewrite
-            how should the extension API be versioned so older extensions keep working?
             design the permissions for {domain}
             design an idempotent API for {feature_short}
             model {entity} as a state machine and define the transitions
-            design the sync protocol for offline changes and conflict handling
             what should the request and response shapes be for {feature_short}? design the endpoints
             design the schema so {entity} can be soft-deleted and audited
         """),
         "bodies": _lines("""
             Old clients must keep working for a year.
-            There are a few options and we need to settle on one.
             Think about adding fields later.
             It must serve both web and mobile.
             Consider migrations and backwards compatibility.
-            It has to cover the new entities we're adding this quarter.
         """),
     },
     "planning": {
@@ -120,40 +96,26 @@ CLAUDE = {
             Roadmap for {half}
             Migration plan {migration}
             Plan the move {migration}
-            Public roadmap
             Rollout of {version}
             Strategy to cut cloud costs
             Deprecation plan for API {version}
             Plan for ISO 27001 readiness
-            Phased adoption of {tech}
             Migration strategy {migration}
             {half} planning for the {team}
-            Roadmap: next milestones
             Rollout plan for the {component}
             Sunsetting the legacy {component}
-            Epic: {version} migration strategy
-            Investigation: how do we get off the monolith?
             Plan the rewrite of the {component}
             Prioritise the tech-debt backlog
             Launch plan for {feature_short}
         """),
         "asks": _lines("""
-            plan the move {migration} for our {n_small} services, with phases and a rollback path
-            make a phased plan to adopt {tech} in a large codebase while features keep shipping
-            roadmap for {half}: {roadmap_items}, prioritise and sequence them
             define a strategy for {strategy_topic}
-            plan how we get {metric} down across all teams, which steps first?
-            plan a gradual rewrite of the {component} in {lang}, with both versions running side by side
             we need a plan to break up the monolith: what first, what are the risks?
             write a rollout plan for the {component}: beta, staged rollout, GA
             write a migration plan {migration} with as little downtime as possible
             prioritise these items into a quarterly plan: {roadmap_items}
-            draft a public roadmap with our direction, priorities and next phases
             plan the deprecation of API {version} without breaking customers
-            in what order should we migrate the packages so each one moves only once?
             how do we get compliance-ready in 6 months? milestones please
-            list the next milestones for the project and sequence them
-            look into how we could move to {tech} and give me a plan, not code
             break the {component} rewrite into milestones with owners and dates
             a strategy to reduce cloud spend by a third this year
             plan the {team}'s delivery for next quarter
@@ -162,12 +124,8 @@ CLAUDE = {
             propose a timeline and phases for retiring the legacy {component}
         """),
         "bodies": _lines("""
-            Include phases, owners, risks and how we roll back.
-            Feature work can't stop in the meantime.
             Leadership wants dates next week.
             Work out what must come first and what can run in parallel.
-            Focus on stability first, then new features.
-            The current setup keeps causing incidents, so we need a way out.
         """),
     },
     "multi_step": {

@@ -26,25 +26,21 @@ CODEX = {
             Create a {lang} client for the partner API
             Add a --verbose flag to the {component}
             Add pagination to the {component}
-            Emit usage events from the {component}
             Add Slack notifications when {event}
             Implement sign-in with Apple
             Add an analysis tab to the {component}
             Add a research library page where users save links
-            Add a page with charts of {metric} over time
             Add a script to {script_purpose}
             Create a Helm chart for the {component}
             Add a GitHub workflow that {workflow_purpose}
-            Implement the new pricing cards from the Figma file
+            Add design tokens for the {component} and use them in its styles
             Apply the new design spec to the {component}
-            Theme: add brand color variables and use them in the header
             Implement {func} in {lang}
             Add undo/redo to the editor
             Add two-factor authentication
             Provide a bulk import for {entity_plural}
             Add an archive action for {entity_plural}
             Scaffold the {component} service
-            Implement anomaly alerts in the {component}
             Add a planning view to the kanban board
         """),
         "asks": _lines("""
@@ -66,8 +62,6 @@ CODEX = {
             write Terraform for {infra}
             generate a {tech} service skeleton for the {component}
             turn the mockups for the {component} into {tech} components
-            add brand colors as CSS variables and switch the {component} to them
-            build a dashboard widget that plots {metric} per day
             add a "saved research" section to the {component} where users can bookmark articles
             write an Ansible role that {script_purpose}
             add a {lang} SDK method for {feature}
@@ -93,7 +87,6 @@ CODEX = {
             The list should be paginated and filterable by date.
             Store who did what and when.
             Ship it behind a flag first.
-            It should be opt-in per workspace.
             Write it in {lang}, we don't have {tech} on that box.
         """),
     },
@@ -110,14 +103,9 @@ CODEX = {
             Audit the repo for leaked credentials
             Check the concurrency in {path}
             Review before merge: {path}
-            Audit of the token contract
-            Request for review - assignment {n_small}
             Look over the migration in PR #{pr}
         """),
         "asks": _lines("""
-            review this {lang} code for bugs: {snippet}
-            look at my diff in {path} and tell me if the error handling is right before I merge
-            can you review PR #{pr}? I'm worried about XSS in the {component}
             do a code review of the {component} and flag anything risky
             please review this and suggest improvements: {snippet}
             check my PR for thread-safety problems in the {component}
@@ -146,7 +134,6 @@ CODEX = {
             This is my first contribution, so be picky.
             I'd like a second opinion before the release.
             Please don't change anything yet, just list the issues.
-            The goal is a light security audit of the whole module.
         """),
     },
     "refactoring": {
@@ -157,7 +144,6 @@ CODEX = {
             Clean up the {component}
             Remove unused code from the {component}
             Break up the {component} god object
-            Replace the if/else chain in {path} with a lookup table
             Move the {component} to async/await
             Convert {component} class components to function components
             Rename confusing variables in {func}
@@ -170,14 +156,11 @@ CODEX = {
             Modernise the {component}
             Add type annotations to the {component}
             Decouple the {component} from the ORM
-            Consolidate the duplicate helper classes
             Drop the callback style in the {component}
             Tidy up {path}
-            Dedupe the copy-pasted request code
         """),
         "asks": _lines("""
             refactor the {component} to get rid of the duplication
-            clean up {func} internally but keep its signature
             split {path} into smaller files, it's huge
             replace the callbacks in the {component} with async/await
             pull the validation out of the {component} into its own class
@@ -217,7 +200,6 @@ CODEX = {
             {error} in the {component}
             {error} when {event_action}
             Crash when {event_action}
-            App won't open after updating to {version}
             Memory leak in the {component}
             CI is red on main
             Broken build after merging #{pr}
@@ -229,7 +211,6 @@ CODEX = {
             Race condition in the {component}
             Sign-in broken on Edge
             {component} works locally but {symptom} in production
-            Delete button throws an error
             Can't {event_action} anymore
             Unexpected behaviour in the {component}
         """),
@@ -272,14 +253,11 @@ CODEX = {
             Stack trace: {trace}
             Customers are hitting this right now.
             Reinstalling didn't help.
-            Memory climbs steadily for hours until it crashes.
-            After the update I can't start it at all.
         """),
     },
     "testing": {
         "titles": _lines("""
             Add tests for the {component}
-            The {component} has no tests
             Unit tests for {func}
             Integration tests for the {component}
             E2E tests for the {component} with {test_tool}
@@ -319,11 +297,9 @@ CODEX = {
             mock the clock in the {component} tests so they stop depending on the date
         """),
         "bodies": _lines("""
-            Each module needs proper test coverage before we touch it.
             Use {test_tool}, the rest of the repo does.
             Cover both the happy path and the failures.
             The tests must not call the real {tech}.
-            These randomly break the pipeline.
             Don't modify production code.
         """),
     },
@@ -333,19 +309,14 @@ CODEX = {
             Speed up the {component}
             Reduce {metric} of the {component}
             perf({scope}): cache {component} lookups
-            Too many SQL queries on the {component} page
             Batch the queries in the {component}
             {component} is slow
             Improve {metric}
-            Shrink the container image
             Cut the JS bundle size
-            Tight loop in {func} allocates too much
             Slow first load of the {component}
             High CPU in the {component}
             Memory usage too high in the {component}
-            Faster unit test run
             Speed up the release pipeline
-            Quadratic algorithm in {func}
             Lazy-load the {component}
             perf: avoid recomputing {metric} on every request
         """),
@@ -355,10 +326,7 @@ CODEX = {
             reduce the {metric} of the {component}
             profile the {component} and speed it up
             this {lang} code is slow, make it fast: {snippet}
-            get the test suite under {n_time}, it's way too slow now
-            the image is huge, slim it down with a multi-stage build
             halve the {metric} of the {component}
-            the {component} runs a query per row, batch them
             cache the results in the {component} so we don't hit the database every time
             this query takes seconds, add an index and rewrite it: {sql}
             speed up this loop: {snippet}
@@ -370,16 +338,13 @@ CODEX = {
             reduce allocations in {func}
             the {component} needs to handle 10x the traffic, make it faster
             scrolling the {component} is janky, fix the rendering performance
-            {func} is O(n^2), make it linear
             why is this so slow and how do I make it faster? {snippet}
         """),
         "bodies": _lines("""
-            The page fires hundreds of queries.
             The profiler says most time goes into {func}.
             Target: below {n_time}.
             This is our busiest endpoint.
             Memory grows with the input size.
-            The current algorithm is quadratic.
             Most of the time is spent serialising JSON.
         """),
     },

@@ -8,14 +8,12 @@ GEMINI = {
             Analyze {data}
             Analysis of {data}
             Analysis: why did {metric} go up last week?
-            Market analysis for the {industry} segment
             Postmortem analysis of the outage
             Investigate the jump in {metric}
             Summary of {data}
             Top error types in {data}
             Break down {metric} by customer tier
             Insights from {data}
-            Compare {metric} between {lang} and {lang2} services
             Usage trends for the {component}
             Churn drivers in {data}
             Coupling analysis of the monorepo
@@ -26,19 +24,14 @@ GEMINI = {
             look at {data} and tell me when {metric} degrades and why
             summarize what {data} says about {metric}
             go through {data} and tell me which customers are most affected
-            which endpoints dominate the total time in {data}?
-            group {data} by root cause and count them
             compare {data} with the previous period and explain what changed
-            what are the most frequent failure reasons in {data}?
             look at {data} and find the bottleneck
-            analyse {data}: trends, outliers and anything seasonal
             what patterns do you see in {data}?
             dig into {data} and give me the three biggest issues
             using {data}, analyse why {metric} regressed between the last two releases
             segment {data} by plan and summarize
             analyse how people actually use the {component}, based on {data}
             study {data} and report anomalies
-            what are the recurring complaints in {data}?
             which modules change together most often according to {data}?
             cluster {data} into themes and give counts
             where does the money in {data} go?
@@ -50,8 +43,6 @@ GEMINI = {
             read through {data} and tell me what the data says
         """),
         "bodies": _lines("""
-            I exported it to a spreadsheet with timestamps, categories and durations.
-            I need a short summary with the key numbers before Thursday.
             No code please, just the findings.
             A table of the top items plus a few sentences is perfect.
             It covers the last three months.
@@ -63,38 +54,28 @@ GEMINI = {
         "titles": _lines("""
             Research {research_topic}
             Literature survey on {research_topic}
-            Related work for {research_topic}
             State of {research_topic} in {year}
             Evaluate alternatives to {tech}
             Options for {research_topic}
             Prior art: {research_topic}
             Spike: what tools exist for {research_topic}?
             Papers on {research_topic}
-            Reading list for {research_topic}
-            What changed in {tech} {version}
             Best practices for {research_topic}
             Review of existing approaches to {research_topic}
             Investigate {tech} licensing
         """),
         "asks": _lines("""
             research {research_topic} and summarize the trade-offs with sources
-            find the current best practices for {research_topic}, with links
             what are the options today for {research_topic}?
             compare {tech} and {tech2} from public benchmarks and write up the findings
             what do teams use for {research_topic} these days? look into it
-            summarize what the {tech} {version} release notes change for users like us
             how do other companies approach {research_topic}? collect examples
             find academic work on {research_topic} and summarize the main results
-            which of our dependencies look abandoned? list them with evidence, report only
             gather published benchmarks for {tech} vs {tech2}
             do a literature review on {research_topic} and note where each source came from
-            find similar open-source projects and how they differ from ours
-            what does the standard say about {research_topic}? quote the relevant parts
             survey the {lang} libraries for {research_topic}
             look into the licensing implications of bundling GPL code
-            collect good articles and talks about {research_topic}
             what does the community recommend for {research_topic}?
-            list the breaking changes between {tech} {version} and the latest release
             does {tech} support {feature_short}? cite the documentation
             review the literature on {research_topic}
             what has been tried before for {research_topic}? find references
@@ -113,27 +94,18 @@ GEMINI = {
             Docs for the {component}
             docs: explain how to configure the {component}
             Improve the README
-            Write a quickstart guide
-            Onboarding guide for new engineers
             API reference for the {component}
             Document all environment variables
             Document how releases are cut
-            Document the system as it is today
-            Write up how the existing {component} is put together
             Record the decision to adopt {tech} in an ADR
             ADR for choosing {tech} over {tech2}
-            Document the design decisions behind the {component}
             Docstrings for the {component}
             Runbook for the {component}
-            Terminology page for the docs
             FAQ for the {component}
             Release notes for {version}
             Keep a changelog
             Troubleshooting section
             Upgrade guide for {version}
-            Add {tech} to the comparison table in the docs
-            Explain authentication setup in the docs
-            Landing page for the {component} docs
             Local development setup docs
             Comment the tricky parts of {path}
             Contributor guide
@@ -142,39 +114,25 @@ GEMINI = {
         "asks": _lines("""
             document the {component} in docs/{doc_file}
             write docs for the {component}: purpose, configuration, examples
-            write a guide for new engineers on how the repo is laid out and how to run it locally
-            describe our current architecture in the docs, as it is, no proposals
             write an ADR recording why we went with {tech}
-            document the release process step by step in docs/{doc_file}
             add docstrings to every public function in {path}
             write a README for the {component}
-            create a page that defines the jargon used in the codebase
-            write a tutorial for first-time users and another for contributors
             write an architecture decision record for moving {migration}
-            write up the design decisions we already made for the {component}
-            update the docs for the login flow, users keep getting lost
-            write thorough documentation for the {component}'s settings
             add JSDoc to the {component}
             write a runbook for when the {component} {symptom}
             turn these notes into proper docs: {notes}
-            document how the existing {component} works, with a diagram
             write the reference docs for the {component} endpoints
             write release notes for {version} from the merged PRs
             document how to run {tech} locally
             write a user guide for the {component}
             write the docs section that introduces the {component} to new users
             write a man page for the {component}
-            document the architecture of the {component} for the wiki, describing what exists
             explain in the README how to configure the {component}
         """),
         "bodies": _lines("""
             New people keep asking the same questions.
-            The settings exist but nobody documented them.
             Keep it short, with examples.
-            People are confused by the current flow, a diagram would help.
-            Describe what exists; no redesign.
             Audience: someone who has never seen the project.
-            The decisions are made; they only need writing down.
         """),
     },
     "explanation": {
@@ -188,7 +146,6 @@ GEMINI = {
             Why does {func} return a copy?
             What does this warning mean?
             Clarification needed on {concept}
-            Question about equation 3 in the paper
             Confused by the {component} behaviour
             ELI5: {concept}
         """),
@@ -198,18 +155,12 @@ GEMINI = {
             how does {concept} work under the hood?
             what's the difference between {concept} and {concept2}?
             what does this code do? {snippet}
-            I don't want a fix, just tell me what this error means: {error}
-            what does {error} mean and when does it happen? just curious
-            explain this query to me: {sql}
             why would anyone use {concept}? when does it pay off?
             can u explian {concept} in simple words
             what is {concept} and how does {tech} use it?
             help me understand how the {component} works here
             how does {tech} implement {concept}?
             I don't get {concept}, explain it like I'm five
-            when should I pick {tech} over {tech2}? explain the differences
-            why does the loop in the paper still use the index after it ends? please clarify
-            what does each option in this config mean? {snippet}
             teach me {concept} with a tiny example
             why does this print the same value three times? {snippet}
             what happens internally when I call {func}?
@@ -223,8 +174,6 @@ GEMINI = {
             I'm new to this and the docs didn't click.
             No changes needed, I just want to understand it.
             A small example would help.
-            Thanks for the great library.
-            I read the paper but this part lost me.
         """),
     },
 }

@@ -46,21 +46,20 @@ INTL: dict[str, dict[str, list[str]]] = {
             Der Build schlägt fehl, bitte reparieren
         """),
         "testing": _lines("""
-            Schreib Unit-Tests für {func}, inklusive leerer Liste und negativer Zahlen
+            Schreib Unit-Tests für {func} mit Grenzfällen wie sehr großen Werten
             Füge Integrationstests für das {lcomp} hinzu
             Die Testabdeckung im {lcomp} ist zu niedrig, bitte Tests ergänzen
             Der Test im {lcomp} ist instabil (flaky), bitte stabilisieren
         """),
         "performance_optimization": _lines("""
             Das {lcomp} ist zu langsam, bitte optimieren
-            Reduziere die Anzahl der Datenbankabfragen im {lcomp}
-            Beschleunige die Funktion {func}, sie braucht bei 100k Zeilen zu lange
+            Reduziere die Antwortzeit vom {lcomp}
+            Beschleunige die Funktion {func}, sie ist bei großen Eingaben zu langsam
             Optimiere den Speicherverbrauch des {lcomp}
         """),
         "analysis": _lines("""
-            Analysiere die Verkaufsdaten des letzten Quartals und fasse die Trends zusammen
-            Werte die Logs von gestern aus und sag mir, welche Fehler am häufigsten sind
-            Analysiere die Ergebnisse des Lasttests und erkläre, wo der Durchsatz einbricht
+            Analysiere die Kündigungsdaten und finde die Hauptgründe
+            Werte die Umfrage unter Entwicklern aus
             Was sagen die Metriken über die Latenz des {lcomp}? Bitte auswerten
         """),
         "research": _lines("""
@@ -71,8 +70,7 @@ INTL: dict[str, dict[str, list[str]]] = {
         """),
         "documentation": _lines("""
             Dokumentiere das {lcomp} in der README
-            Schreib eine Anleitung für neue Entwickler: Setup, Tests, Deployment
-            Dokumentiere die bestehende Architektur, ohne Änderungen vorzuschlagen
+            Schreib eine Anleitung zur Installation unter Linux
             Ergänze Docstrings für alle öffentlichen Funktionen in {path}
             Schreib die Dokumentation für die Konfigurationsoptionen
         """),
@@ -92,11 +90,10 @@ INTL: dict[str, dict[str, list[str]]] = {
             Entwirf das Datenbankschema für {domain}
             Entwirf die REST-API und das Datenmodell für {domain}
             Wie sollte die Schnittstelle zwischen {lcomp} und Backend aussehen? Bitte API-Design vorschlagen
-            Entwirf ein Berechtigungsmodell für die Admin-Oberfläche
         """),
         "planning": _lines("""
-            Erstelle einen Migrationsplan {migration} mit Phasen und Rollback
-            Plane die Roadmap für die nächsten zwei Quartale und priorisiere die Themen
+            Erstelle einen Migrationsplan {migration}
+            Plane die Roadmap für das nächste Jahr
             Wir brauchen eine Strategie, um die Cloud-Kosten um ein Drittel zu senken. Was zuerst?
             Erstelle einen schrittweisen Plan für die Einführung von {tech}
         """),
@@ -140,14 +137,13 @@ INTL: dict[str, dict[str, list[str]]] = {
         """),
         "performance_optimization": _lines("""
             Optimise le {lcomp}, il est trop lent
-            Réduis le nombre de requêtes SQL dans le {lcomp}
-            Accélère la fonction {func}, elle prend trop de temps sur 100k lignes
+            Réduis le temps de réponse du {lcomp}
+            Accélère la fonction {func}, elle est trop lente sur de gros volumes
             Réduis la consommation mémoire du {lcomp}
         """),
         "analysis": _lines("""
             Analyse les ventes du dernier trimestre et résume les tendances
             Analyse les logs d'hier et dis-moi quelles erreurs sont les plus fréquentes
-            Analyse les résultats du test de charge et explique où le débit plafonne
             Que disent les métriques sur la latence du {lcomp} ?
         """),
         "research": _lines("""
@@ -158,8 +154,7 @@ INTL: dict[str, dict[str, list[str]]] = {
         """),
         "documentation": _lines("""
             Documente le {lcomp} dans le README
-            Rédige un guide de démarrage pour les nouveaux développeurs
-            Documente l'architecture existante sans proposer de changements
+            Rédige le guide d'installation sous Linux
             Ajoute des docstrings à toutes les fonctions publiques de {path}
             Rédige la documentation des options de configuration
         """),
@@ -179,11 +174,10 @@ INTL: dict[str, dict[str, list[str]]] = {
             Propose le schéma des tables pour {domain}
             Conçois le schéma de base de données pour {domain}
             Propose un design d'API REST pour le {lcomp}
-            Conçois le modèle d'autorisation de la plateforme d'administration
         """),
         "planning": _lines("""
-            Établis un plan de migration {migration} par étapes, avec retour arrière
-            Planifie la feuille de route des deux prochains trimestres
+            Établis un plan de migration {migration}
+            Planifie la feuille de route de l'année prochaine
             Propose une stratégie pour réduire la facture cloud d'un tiers
             Fais un plan progressif pour adopter {tech}
         """),
@@ -220,21 +214,20 @@ INTL: dict[str, dict[str, list[str]]] = {
             El build falla en CI, arréglalo
         """),
         "testing": _lines("""
-            Escribe pruebas unitarias para {func}, incluida la lista vacía
+            Escribe pruebas unitarias para {func} con casos límite
             Añade tests de integración para el {lcomp}
             Aumenta la cobertura de pruebas del {lcomp}
             El test del {lcomp} es inestable, hazlo determinista
         """),
         "performance_optimization": _lines("""
             Optimiza el {lcomp}, va muy lento
-            Reduce el número de consultas a la base de datos en el {lcomp}
-            Acelera la función {func}, tarda demasiado con 100k filas
+            Reduce el tiempo de respuesta del {lcomp}
+            Acelera la función {func}, es lenta con entradas grandes
             Reduce el consumo de memoria del {lcomp}
         """),
         "analysis": _lines("""
             Analiza las ventas del último trimestre y resume las tendencias
             Analiza los logs de ayer y dime qué errores son los más frecuentes
-            Analiza los resultados de la prueba de carga y explica dónde se estanca el rendimiento
             ¿Qué dicen las métricas sobre la latencia del {lcomp}?
         """),
         "research": _lines("""
@@ -245,8 +238,7 @@ INTL: dict[str, dict[str, list[str]]] = {
         """),
         "documentation": _lines("""
             Documenta el {lcomp} en el README
-            Escribe una guía de inicio para nuevos desarrolladores
-            Documenta la arquitectura actual sin proponer cambios
+            Escribe la guía de instalación en Linux
             Añade docstrings a todas las funciones públicas de {path}
             Redacta la documentación de las opciones de configuración
         """),
@@ -267,11 +259,10 @@ INTL: dict[str, dict[str, list[str]]] = {
             Diseña el esquema de base de datos para {domain}
             Diseña el modelo de datos y las APIs de {domain}
             Propón el diseño de la API REST del {lcomp}
-            Diseña el modelo de permisos de la plataforma de administración
         """),
         "planning": _lines("""
             Prepara un plan por etapas para migrar {migration}, con fechas y riesgos
-            Planifica la hoja de ruta de los próximos dos trimestres
+            Planifica la hoja de ruta del año que viene
             Propón una estrategia para bajar un tercio el gasto en la nube
             Haz un plan por fases para adoptar {tech}
         """),
@@ -304,19 +295,18 @@ INTL: dict[str, dict[str, list[str]]] = {
             O build está falhando no CI, corrija
         """),
         "testing": _lines("""
-            Escreva testes unitários para {func}, incluindo lista vazia
+            Escreva testes unitários para {func} com casos de borda
             Adicione testes de integração para o {lcomp}
             Aumente a cobertura de testes do {lcomp}
         """),
         "performance_optimization": _lines("""
             Otimize o {lcomp}, está muito lento
-            Reduza o número de consultas ao banco no {lcomp}
-            Acelere a função {func}, demora demais com 100 mil linhas
+            Reduza o tempo de resposta do {lcomp}
+            Acelere a função {func}, fica lenta com entradas grandes
         """),
         "analysis": _lines("""
             Analise as vendas do último trimestre e resuma as tendências
             Analise os logs de ontem e diga quais erros são mais frequentes
-            Analise os resultados do teste de carga e explique onde a vazão estabiliza
         """),
         "research": _lines("""
             Pesquise boas práticas para {research_topic} e resuma com links
@@ -325,8 +315,7 @@ INTL: dict[str, dict[str, list[str]]] = {
         """),
         "documentation": _lines("""
             Documente o {lcomp} no README
-            Escreva um guia de primeiros passos para novos desenvolvedores
-            Documente a arquitetura atual sem propor mudanças
+            Escreva o guia de instalação no Linux
             Escreva a documentação das opções de configuração
         """),
         "explanation": _lines("""
@@ -346,8 +335,8 @@ INTL: dict[str, dict[str, list[str]]] = {
             Proponha o design da API REST do {lcomp}
         """),
         "planning": _lines("""
-            Crie um plano de migração {migration} em fases, com rollback
-            Planeje o roadmap dos próximos dois trimestres
+            Crie um plano de migração {migration}
+            Planeje o roadmap do ano que vem
             Proponha uma estratégia para reduzir os custos de nuvem em um terço
         """),
         "multi_step": _lines("""
@@ -389,15 +378,14 @@ INTL: dict[str, dict[str, list[str]]] = {
         """),
         "performance_optimization": _lines("""
             {lcomp}太慢了，优化一下性能
-            减少{lcomp}里的数据库查询次数
-            {func}处理十万行数据太慢，请优化
+            缩短{lcomp}的响应时间
+            {func}处理大量数据时太慢，请优化
             降低{lcomp}的内存占用
         """),
         "analysis": _lines("""
             分析一下{data}，列出最突出的几个问题
             分析上个季度的销售数据，总结趋势
             分析昨天的日志，找出最常见的错误
-            分析压测结果，说明吞吐量在哪里到顶了
         """),
         "research": _lines("""
             调研一下{research_topic}的最佳实践，附上链接
@@ -407,8 +395,7 @@ INTL: dict[str, dict[str, list[str]]] = {
         """),
         "documentation": _lines("""
             给{lcomp}写文档，放到README里
-            为新同事写一份上手指南：环境搭建、运行测试、部署
-            把现有架构写成文档，不要提出修改
+            写一份在Linux上安装的说明文档
             为{path}里的所有公共函数补充注释和文档
         """),
         "explanation": _lines("""
@@ -428,11 +415,10 @@ INTL: dict[str, dict[str, list[str]]] = {
             设计{domain}的数据库表结构
             设计{domain}的数据模型和API
             为{lcomp}设计REST API接口
-            设计后台管理系统的权限模型
         """),
         "planning": _lines("""
-            制定{migration}的迁移计划，分阶段并支持回滚
-            规划未来两个季度的路线图，并排出优先级
+            制定{migration}的迁移计划
+            规划明年的产品路线图
             制定一个把云成本降低三分之一的策略
             制定逐步引入{tech}的计划
         """),
@@ -465,19 +451,18 @@ INTL: dict[str, dict[str, list[str]]] = {
             CIのビルドが失敗しているので直してください
         """),
         "testing": _lines("""
-            {func}のユニットテストを書いて。空リストと負の数もカバーして
+            {func}のユニットテストを書いて。境界値もカバーして
             {lcomp}の結合テストを追加して
             {lcomp}のテストカバレッジを上げて
         """),
         "performance_optimization": _lines("""
             {lcomp}が遅いので最適化して
-            {lcomp}のデータベースクエリの数を減らして
-            {func}が10万行で遅すぎるので高速化して
+            {lcomp}のレスポンス時間を短くして
+            {func}が大きな入力で遅いので高速化して
         """),
         "analysis": _lines("""
             先四半期の売上データを分析して傾向をまとめて
             昨日のログを分析して、多いエラーを教えて
-            負荷試験の結果を分析して、スループットが頭打ちになる箇所を説明して
         """),
         "research": _lines("""
             {research_topic}のベストプラクティスを調査して、リンク付きでまとめて
@@ -486,8 +471,7 @@ INTL: dict[str, dict[str, list[str]]] = {
         """),
         "documentation": _lines("""
             {lcomp}のドキュメントをREADMEに書いて
-            新人向けのオンボーディング資料を書いて：セットアップ、テスト、デプロイ
-            既存のアーキテクチャをドキュメント化して。変更の提案は不要
+            Linuxへのインストール手順をドキュメントにして
         """),
         "explanation": _lines("""
             {concept}の仕組みを説明して
@@ -503,11 +487,10 @@ INTL: dict[str, dict[str, list[str]]] = {
         "design": _lines("""
             {domain}のデータベーススキーマを設計して
             {domain}のデータモデルとAPIを設計して
-            管理画面の権限モデルを設計して
         """),
         "planning": _lines("""
-            {migration}の移行計画を段階的に立てて。ロールバックも含めて
-            今後2四半期のロードマップを作成して優先順位を付けて
+            {migration}の移行計画を立てて
+            来年のロードマップを作成して
             クラウド費用を3割減らすための戦略を計画して
         """),
         "multi_step": _lines("""
@@ -538,19 +521,18 @@ INTL: dict[str, dict[str, list[str]]] = {
             Сборка в CI падает, почини
         """),
         "testing": _lines("""
-            Напиши юнит-тесты для {func}, включая пустой список
+            Напиши юнит-тесты для {func} с граничными случаями
             Добавь интеграционные тесты: {lcomp}
             Повысь покрытие тестами: {lcomp}
         """),
         "performance_optimization": _lines("""
             {lcomp} работает слишком медленно, оптимизируй
-            Сократи количество запросов к базе данных: {lcomp}
-            Ускорь функцию {func}, на 100 тысячах строк она тормозит
+            Сократи время ответа: {lcomp}
+            Ускорь функцию {func}, на больших данных она тормозит
         """),
         "analysis": _lines("""
             Проанализируй продажи за прошлый квартал и опиши тренды
             Проанализируй вчерашние логи и скажи, какие ошибки самые частые
-            Проанализируй результаты нагрузочного теста и объясни, где упирается пропускная способность
         """),
         "research": _lines("""
             Исследуй лучшие практики для {research_topic} и сделай обзор со ссылками
@@ -559,8 +541,7 @@ INTL: dict[str, dict[str, list[str]]] = {
         """),
         "documentation": _lines("""
             Задокументируй {lcomp} в README
-            Напиши руководство для новых разработчиков: настройка, тесты, деплой
-            Опиши текущую архитектуру в документации, без предложений по изменениям
+            Напиши инструкцию по установке на Linux
         """),
         "explanation": _lines("""
             Объясни, как работает {concept}
@@ -576,11 +557,10 @@ INTL: dict[str, dict[str, list[str]]] = {
         "design": _lines("""
             Спроектируй схему базы данных для {domain}
             Спроектируй модель данных и API для {domain}
-            Спроектируй модель прав доступа для админки
         """),
         "planning": _lines("""
-            Составь план миграции {migration} по этапам, с откатом
-            Спланируй дорожную карту на два квартала и расставь приоритеты
+            Составь план миграции {migration}
+            Спланируй дорожную карту на следующий год
             Предложи стратегию, как сократить расходы на облако на треть
         """),
         "multi_step": _lines("""
