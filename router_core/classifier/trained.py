@@ -71,14 +71,26 @@ class TrainedClassifier:
             provider_p[provider] += p
         return self.build(scored, provider_p)
 
-    def build(self, scored: Scored, provider_p: dict[str, float], extra: tuple[str, ...] = ()) -> Classification:
-        """The Classification for these probabilities (shared with the learning wrapper)."""
+    def build(
+        self,
+        scored: Scored,
+        provider_p: dict[str, float],
+        *,
+        task_type: str | None = None,
+        extra: tuple[str, ...] = (),
+    ) -> Classification:
+        """The Classification for these provider probabilities (shared with the learning wrapper).
+
+        ``task_type`` defaults to the most probable type of the best-scored provider."""
         ranked = sorted(PROVIDER_NAMES, key=lambda p: (-provider_p[p], PROVIDER_NAMES.index(p)))
         primary = ranked[0]
-        best = max(
-            (i for i, prov in enumerate(self._provider_of) if prov == primary),
-            key=lambda i: scored.probabilities[i],
-        )
+        if task_type is None:
+            best = max(
+                (i for i, prov in enumerate(self._provider_of) if prov == primary),
+                key=lambda i: scored.probabilities[i],
+            )
+        else:
+            best = self.model.classes.index(task_type)
         task_type = self.model.classes[best]
         all_scores = {p: round(100 * provider_p[p]) for p in PROVIDER_NAMES}
         reasons = (

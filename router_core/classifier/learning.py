@@ -1,0 +1,207 @@
+"""Self-learning (design Phase 4): recorded corrections override the trained model, guarded.
+
+A correction applies to its own text and to near paraphrases: a text whose fingerprint (its words
+and character 3-5-grams) has cosine similarity >= ``threshold`` with a correction's text is routed
+as the most similar correction says, and the reasons name that correction.
+
+Guard: corrections are replayed in store order (so every process reaches the same decisions).
+Each is accepted only if, with it added, accuracy on the evaluation set (the held-out split
+shipped with the weights) does not drop, for providers nor for task types; otherwise it stays
+stored but is rejected, with a reason. ``refresh()`` (called by ``record``, and by ``classify``
+every ``refresh_seconds``) picks up corrections other processes stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from router_core.classifier import TASK_TYPE_PROVIDER
+from router_core.classifier import features as F
+from router_core.classifier.corrections import Correction, CorrectionStore
+from router_core.classifier.trained import TrainedClassifier, shipped_eval_path
+from router_core.models import Classification
+from router_core.settings import PROVIDER_NAMES
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LearnResult:
+    accepted: bool
+    reason: str
+    correction_id: int | None = None
+    task_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Learned:
+    correction: Correction
+    task_type: str
+    fingerprint: frozenset[str]
+
+
+def fingerprint(text: str) -> frozenset[str]:
+    return frozenset(f for f in F.features(text) if f[0] in "wc")
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / (len(a) * len(b)) ** 0.5
+
+
+def load_eval(path=None) -> list[dict]:
+    lines = (path or shipped_eval_path()).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+class LearningClassifier:
+    """The trained classifier plus the accepted corrections from ``store``."""
+
+    name = "trained"
+
+    def __init__(
+        self,
+        base: TrainedClassifier,
+        store: CorrectionStore,
+        *,
+        eval_items: list[dict] | None = None,
+        threshold: float = 0.7,
+        refresh_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.base = base
+        self.store = store
+        self.threshold = threshold
+        self._refresh_seconds = refresh_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._accepted: list[_Learned] = []
+        self._index: dict[str, list[int]] = {}
+        self._decisions: dict[int, LearnResult] = {}
+        self._last_id = 0
+        self._last_refresh = float("-inf")
+        items = load_eval() if eval_items is None else eval_items
+        self._eval = [
+            (fingerprint(it["text"]), it["provider"], it["task_type"], base.classify(it["text"])) for it in items
+        ]
+        self._eval_best: list[tuple[float, _Learned | None]] = [(0.0, None)] * len(self._eval)
+        self.refresh()
+
+    # -- public API ----------------------------------------------------------------------------
+
+    def classify(self, text: str) -> Classification:
+        if self._clock() - self._last_refresh >= self._refresh_seconds:
+            self.refresh()
+        sim, match = self._best_match(fingerprint(text))
+        if match is None:
+            return self.base.classify(text)
+        return self._override(text, sim, match)
+
+    def record(self, text: str, routed_provider: str, correct_provider: str, task_type: str | None = None) -> LearnResult:
+        """Store a correction (or a confirmation, when the routing was right) and learn from it if safe."""
+        correction = Correction(text, routed_provider, correct_provider, task_type)
+        correction.validate()
+        new_id = self.store.add(correction)
+        self.refresh()
+        return self._decisions[new_id]
+
+    def refresh(self) -> None:
+        """Replay corrections stored since the last refresh (by any process), in id order."""
+        with self._lock:
+            self._last_refresh = self._clock()
+            for correction in self.store.since(self._last_id):
+                self._decisions[correction.id] = self._consider(correction)
+                self._last_id = correction.id
+
+    def decisions(self) -> dict[int, LearnResult]:
+        """Every correction seen so far, by id, with whether it was accepted and why."""
+        return dict(self._decisions)
+
+    # -- matching ------------------------------------------------------------------------------
+
+    def _best_match(self, fp: frozenset[str]) -> tuple[float, _Learned | None]:
+        overlap: dict[int, int] = {}
+        for feat in fp:
+            for i in self._index.get(feat, ()):
+                overlap[i] = overlap.get(i, 0) + 1
+        best, best_sim = None, 0.0
+        for i in sorted(overlap):  # ascending: on equal similarity the earlier correction wins
+            learned = self._accepted[i]
+            sim = overlap[i] / (len(fp) * len(learned.fingerprint)) ** 0.5
+            if sim >= self.threshold and sim > best_sim:
+                best, best_sim = learned, sim
+        return best_sim, best
+
+    def _override(self, text: str, sim: float, learned: _Learned) -> Classification:
+        scored = self.base.model.score(text)
+        base_p = dict.fromkeys(PROVIDER_NAMES, 0.0)
+        for cls, p in zip(self.base.model.classes, scored.probabilities, strict=True):
+            base_p[TASK_TYPE_PROVIDER[cls]] += p
+        target = learned.correction.correct_provider
+        rest = sum(p for name, p in base_p.items() if name != target) or 1.0
+        provider_p = {name: sim if name == target else (1 - sim) * p / rest for name, p in base_p.items()}
+        reason = (f"correction #{learned.correction.id} (similarity {sim:.2f}) routes "
+                  f"{learned.correction.text[:60]!r} to {target}/{learned.task_type}")
+        return self.base.build(scored, provider_p, task_type=learned.task_type, extra=(reason,))
+
+    # -- the guard -----------------------------------------------------------------------------
+
+    def _consider(self, correction: Correction) -> LearnResult:
+        try:
+            correction.validate()
+        except ValueError as exc:
+            return LearnResult(False, f"rejected: invalid correction ({exc})", correction.id)
+        task_type = correction.task_type or self._best_type(correction.text, correction.correct_provider)
+        learned = _Learned(correction, task_type, fingerprint(correction.text))
+        changes = self._eval_changes(learned)
+        before_p = sum(self._eval_ok(i)[0] for i, _ in changes)
+        after_p = sum(ok_p for _, (ok_p, _) in changes)
+        before_t = sum(self._eval_ok(i)[1] for i, _ in changes)
+        after_t = sum(ok_t for _, (_, ok_t) in changes)
+        label = f"{correction.correct_provider}/{task_type}"
+        if after_p < before_p or after_t < before_t:
+            reason = (f"rejected: routing near texts to {label} would lower evaluation accuracy "
+                      f"(providers {before_p - after_p:+d} wrong, task types {before_t - after_t:+d} wrong "
+                      f"of {len(self._eval)})")
+            log.info("correction %s %s", correction.id, reason)
+            return LearnResult(False, reason, correction.id, task_type)
+        self._accept(learned, changes)
+        kind = "confirmation" if correction.routed_provider == correction.correct_provider else "correction"
+        reason = f"accepted: {kind} learned, near texts now route to {label}"
+        if changes:
+            reason += f" ({len(changes)} evaluation texts affected, accuracy kept)"
+        return LearnResult(True, reason, correction.id, task_type)
+
+    def _best_type(self, text: str, provider: str) -> str:
+        probs = self.base.task_type_probabilities(text)
+        return max((t for t, p in TASK_TYPE_PROVIDER.items() if p == provider), key=lambda t: probs[t])
+
+    def _eval_ok(self, i: int, learned: _Learned | None = None) -> tuple[bool, bool]:
+        _, provider, task_type, base = self._eval[i]
+        match = learned or self._eval_best[i][1]
+        if match is None:
+            return base.primary_provider == provider, base.task_type == task_type
+        return match.correction.correct_provider == provider, match.task_type == task_type
+
+    def _eval_changes(self, learned: _Learned) -> list[tuple[int, tuple[bool, bool]]]:
+        """Evaluation items whose best match would become ``learned``, with their outcome then."""
+        changes = []
+        for i, (fp, *_rest) in enumerate(self._eval):
+            sim = similarity(fp, learned.fingerprint)
+            if sim >= self.threshold and sim > self._eval_best[i][0]:
+                changes.append((i, self._eval_ok(i, learned)))
+        return changes
+
+    def _accept(self, learned: _Learned, changes: list[tuple[int, tuple[bool, bool]]]) -> None:
+        index = len(self._accepted)
+        self._accepted.append(learned)
+        for feat in learned.fingerprint:
+            self._index.setdefault(feat, []).append(index)
+        for i, _ in changes:
+            self._eval_best[i] = (similarity(self._eval[i][0], learned.fingerprint), learned)

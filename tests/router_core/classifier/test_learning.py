@@ -1,0 +1,145 @@
+"""Self-learning: corrections persist across processes, reroute near paraphrases, and are guarded."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from router_core.classifier.corrections import Correction, MemoryCorrectionStore, SqliteCorrectionStore
+from router_core.classifier.learning import LearningClassifier, load_eval
+from router_core.classifier.trained import TrainedClassifier
+from router_core.clock import FakeClock
+from router_core.store.db import Database
+
+TEXT = "summarize the quarterly board deck for the sales team"
+PARAPHRASE = "please summarise the quarterly board deck for our sales team"
+UNRELATED = "add a dark mode toggle to the settings screen"
+
+
+@pytest.fixture(scope="module")
+def base() -> TrainedClassifier:
+    return TrainedClassifier.load()
+
+
+@pytest.fixture(scope="module")
+def eval_items() -> list[dict]:
+    return load_eval()
+
+
+def accuracy(clf, items: list[dict]) -> tuple[int, int]:
+    results = [clf.classify(it["text"]) for it in items]
+    return (
+        sum(r.primary_provider == it["provider"] for r, it in zip(results, items, strict=True)),
+        sum(r.task_type == it["task_type"] for r, it in zip(results, items, strict=True)),
+    )
+
+
+def test_a_correction_reroutes_the_text_and_near_paraphrases(base, eval_items):
+    learner = LearningClassifier(base, MemoryCorrectionStore(), eval_items=eval_items)
+    before = learner.classify(TEXT)
+    assert before.primary_provider == "gemini"
+    result = learner.record(TEXT, "gemini", "claude", "planning")
+    assert result.accepted, result.reason
+    for text in (TEXT, PARAPHRASE):
+        after = learner.classify(text)
+        assert (after.primary_provider, after.task_type) == ("claude", "planning")
+        assert after.reasons[0].startswith(f"correction #{result.correction_id} (similarity")
+    assert learner.classify(UNRELATED) == base.classify(UNRELATED)
+
+
+def test_without_task_type_the_best_type_of_the_correct_provider_is_used(base, eval_items):
+    learner = LearningClassifier(base, MemoryCorrectionStore(), eval_items=eval_items)
+    result = learner.record(TEXT, "gemini", "codex")
+    assert result.accepted
+    probs = base.task_type_probabilities(TEXT)
+    codex_types = ["code_generation", "code_review", "refactoring", "debugging", "testing", "performance_optimization"]
+    assert result.task_type == max(codex_types, key=probs.__getitem__)
+
+
+def test_a_second_process_sees_corrections_through_sqlite(base, eval_items, tmp_path):
+    path = tmp_path / "state.db"
+    clock = FakeClock()
+    writer = LearningClassifier(base, SqliteCorrectionStore.at_path(path), eval_items=eval_items)
+    reader = LearningClassifier(
+        base, SqliteCorrectionStore.at_path(path), eval_items=eval_items, refresh_seconds=5, clock=clock.monotonic
+    )
+    assert reader.classify(PARAPHRASE).primary_provider == "gemini"
+    assert writer.record(TEXT, "gemini", "claude", "planning").accepted
+    assert reader.classify(PARAPHRASE).primary_provider == "gemini"  # not refreshed yet
+    clock.advance(5)
+    assert reader.classify(PARAPHRASE).primary_provider == "claude"
+    fresh = LearningClassifier(base, SqliteCorrectionStore.at_path(path), eval_items=eval_items)
+    assert fresh.classify(PARAPHRASE).primary_provider == "claude"
+    assert fresh.decisions() == writer.decisions()
+
+
+def test_the_state_database_holds_the_corrections(base, eval_items, tmp_path):
+    db = Database(tmp_path / "switchboard.db")
+    try:
+        learner = LearningClassifier(base, SqliteCorrectionStore(db.connection, holder="test"), eval_items=eval_items)
+        assert learner.record(TEXT, "gemini", "claude", "planning").accepted
+        rows = db.query("SELECT text, routed_provider, correct_provider, task_type, holder FROM classifier_corrections")
+        assert [tuple(r) for r in rows] == [(TEXT, "gemini", "claude", "planning", "test")]
+    finally:
+        db.close()
+
+
+def test_poisoning_corrections_that_hurt_evaluation_accuracy_are_rejected(base, eval_items):
+    store = MemoryCorrectionStore()
+    learner = LearningClassifier(base, store, eval_items=eval_items)
+    baseline = accuracy(learner, eval_items)
+    wrong = {"codex": "gemini", "gemini": "claude", "claude": "codex"}
+    # Items the model gets right: relabelling them (in upper case, so not identical) can only hurt.
+    poisoned = [it for it in eval_items[::7] if base.classify(it["text"]).primary_provider == it["provider"]]
+    assert len(poisoned) >= 20
+    results = [learner.record(it["text"].upper() + "!", it["provider"], wrong[it["provider"]]) for it in poisoned]
+    assert not any(r.accepted for r in results)
+    assert all(r.reason.startswith("rejected: routing near texts to") for r in results)
+    assert accuracy(learner, eval_items) == baseline
+    assert len(store.since(0)) == len(poisoned)  # stored, but rejected
+
+
+def test_accepted_corrections_never_lower_evaluation_accuracy(base, eval_items):
+    learner = LearningClassifier(base, MemoryCorrectionStore(), eval_items=eval_items)
+    baseline = accuracy(learner, eval_items)
+    for text, provider, task_type in [
+        (TEXT, "claude", "planning"),
+        ("fix the bug", "gemini", "explanation"),
+        ("write tests", "claude", "planning"),
+        ("document the api", "codex", "code_generation"),
+    ]:
+        learner.record(text, "codex", provider, task_type)
+    after = accuracy(learner, eval_items)
+    assert after[0] >= baseline[0] and after[1] >= baseline[1]
+
+
+def test_a_confirmation_is_accepted(base, eval_items):
+    learner = LearningClassifier(base, MemoryCorrectionStore(), eval_items=eval_items)
+    result = learner.record(UNRELATED, "codex", "codex")
+    assert result.accepted and "confirmation" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("routed", "correct", "task_type"),
+    [("openai", "codex", None), ("codex", "nobody", None), ("codex", "gemini", "debugging")],
+)
+def test_invalid_corrections_raise_and_are_not_stored(base, eval_items, routed, correct, task_type):
+    store = MemoryCorrectionStore()
+    learner = LearningClassifier(base, store, eval_items=eval_items)
+    with pytest.raises(ValueError):
+        learner.record(TEXT, routed, correct, task_type)
+    assert store.since(0) == []
+
+
+def test_invalid_rows_written_by_others_are_rejected_not_fatal(base, eval_items, tmp_path):
+    path = tmp_path / "state.db"
+    store = SqliteCorrectionStore.at_path(path)
+    store.add(Correction(TEXT, "gemini", "claude", "planning"))
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO classifier_corrections (text, routed_provider, correct_provider) VALUES ('x', 'a', 'b')")
+    conn.close()
+    learner = LearningClassifier(base, store, eval_items=eval_items)
+    decisions = learner.decisions()
+    assert decisions[1].accepted and not decisions[2].accepted
+    assert "invalid correction" in decisions[2].reason

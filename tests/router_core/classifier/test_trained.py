@@ -1,0 +1,158 @@
+"""The trained classifier: held-out accuracy, robustness, valid output on odd input, determinism."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from router_core.classifier import TASK_TYPE_PROVIDER
+from router_core.classifier.trained import TrainedClassifier, shipped_eval_path
+from router_core.settings import PROVIDER_NAMES, TASK_TYPES
+
+ROOT = Path(__file__).resolve().parents[3]
+CORPUS = ROOT / "data" / "corpus"
+
+# Below the figures measured when the weights were last trained (see the training report), so a
+# retrain that loses accuracy on the held-out split fails here.
+MIN_HELDOUT_PROVIDER = 0.88
+MIN_HELDOUT_TASK_TYPE = 0.82
+
+
+@pytest.fixture(scope="module")
+def clf() -> TrainedClassifier:
+    return TrainedClassifier.load()
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def assert_valid(result) -> None:
+    assert result.classifier == "trained"
+    assert result.primary_provider in PROVIDER_NAMES
+    assert set(result.fallback_chain) == set(PROVIDER_NAMES) - {result.primary_provider}
+    assert len(result.fallback_chain) == 2
+    assert set(result.all_scores) == set(PROVIDER_NAMES)
+    assert all(0 <= s <= 100 for s in result.all_scores.values())
+    assert result.primary_score == result.all_scores[result.primary_provider] == max(result.all_scores.values())
+    ordered = [result.all_scores[p] for p in result.fallback_chain]
+    assert ordered == sorted(ordered, reverse=True)
+    assert result.task_type in TASK_TYPES
+    assert TASK_TYPE_PROVIDER[result.task_type] == result.primary_provider
+    assert result.reasons
+
+
+def test_heldout_accuracy_is_above_the_thresholds(clf):
+    items = read_jsonl(CORPUS / "heldout.jsonl")
+    assert len(items) >= 200
+    results = [clf.classify(it["text"]) for it in items]
+    provider = sum(r.primary_provider == it["provider"] for r, it in zip(results, items, strict=True)) / len(items)
+    task_type = sum(r.task_type == it["task_type"] for r, it in zip(results, items, strict=True)) / len(items)
+    assert provider >= MIN_HELDOUT_PROVIDER, f"held-out provider accuracy {provider:.1%}"
+    assert task_type >= MIN_HELDOUT_TASK_TYPE, f"held-out task_type accuracy {task_type:.1%}"
+
+
+def test_heldout_split_is_disjoint_from_training_and_shipped_as_eval_set():
+    heldout = {it["text"] for it in read_jsonl(CORPUS / "heldout.jsonl")}
+    training = {it["text"] for name in ("handwritten.jsonl", "generated.jsonl") for it in read_jsonl(CORPUS / name)}
+    assert not heldout & training
+    assert shipped_eval_path().read_bytes() == (CORPUS / "heldout.jsonl").read_bytes()
+
+
+def test_shipped_weights_were_trained_on_the_corpus_in_the_repo(clf):
+    digest = hashlib.sha256()
+    for name in ("handwritten.jsonl", "generated.jsonl"):
+        digest.update((CORPUS / name).read_bytes())
+    assert clf.model.meta["corpus_sha256"] == digest.hexdigest(), "retrain: scripts/train_classifier.py"
+
+
+@pytest.mark.parametrize(
+    ("text", "provider", "task_type"),
+    [
+        # misleading keywords
+        ("explain why the csv parser throws on an empty file and fix it", "codex", "debugging"),
+        ("add design tokens for the primary button (colors, radius, spacing)", "codex", "code_generation"),
+        ("document the architecture decision to use Redis streams for the job queue", "gemini", "documentation"),
+        ("propose an architecture for a realtime bidding system handling 100k QPS", "claude", "architecture"),
+        # negation
+        ("don't fix anything, I only want to understand what this segfault means", "gemini", "explanation"),
+        # typos
+        ("refactr the paymnt modul, its a compleet mess", "codex", "refactoring"),
+        ("wrtie unit tests for the invoce totals", "codex", "testing"),
+        # other languages
+        ("Schreib bitte Unit-Tests für die Klasse Rechnung", "codex", "testing"),
+        ("解释一下什么是事务隔离级别", "gemini", "explanation"),
+        ("Спроектируй схему базы данных для интернет-магазина", "claude", "design"),
+        ("Planifica la migración de la base de datos en tres fases", "claude", "planning"),
+        ("Documente a API de pagamentos", "gemini", "documentation"),
+    ],
+)
+def test_robustness_examples(clf, text, provider, task_type):
+    result = clf.classify(text)
+    assert (result.primary_provider, result.task_type) == (provider, task_type), result.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   \n\t ", "refactor " * 5000, "\x00\x01\x02\xff\ufffd" * 300, "```\n\n```", "🙂🙂🙂", "a"],
+    ids=["empty", "whitespace", "very-long", "binary-ish", "empty-code-block", "emoji", "one-letter"],
+)
+def test_odd_input_gives_a_valid_classification(clf, text):
+    assert_valid(clf.classify(text))
+
+
+def test_empty_text_falls_back_to_the_prior_and_says_so(clf):
+    empty = clf.classify("")
+    assert clf.classify("   ") == empty
+    assert any("prior" in reason for reason in empty.reasons)
+
+
+def test_reasons_name_the_deciding_features(clf):
+    result = clf.classify("refactor the billing module to remove duplication")
+    assert result.task_type == "refactoring"
+    assert result.reasons[0].startswith("task type refactoring")
+    assert any(reason.startswith("'refactor' -> refactoring +") for reason in result.reasons)
+
+
+def test_classification_is_deterministic(clf):
+    text = "Investigate the slow dashboard and speed it up"
+    assert clf.classify(text) == clf.classify(text) == TrainedClassifier.load().classify(text)
+
+
+def run_python(code: str, hashseed: str) -> str:
+    env = {"PYTHONHASHSEED": hashseed, "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+@pytest.mark.slow
+def test_same_result_in_processes_with_different_hash_seeds_and_no_numpy():
+    code = (
+        "import sys; from router_core.classifier.trained import TrainedClassifier as T; "
+        "r = T.load().classify('Could you summarise the churn numbers and document them?'); "
+        "print(repr(r)); print('numpy' in sys.modules, 'sklearn' in sys.modules)"
+    )
+    first, second = run_python(code, "1"), run_python(code, "12345")
+    assert first == second
+    assert first.strip().endswith("False False")
+
+
+def test_load_reads_a_given_weights_file(tmp_path):
+    zeros = [0.0] * len(TASK_TYPES)
+    banana = list(zeros)
+    banana[TASK_TYPES.index("research")] = 9.0
+    model = {
+        "classes": list(TASK_TYPES), "bias": zeros, "words": {"banana": banana},
+        "chars": {}, "pairs": {}, "first": {}, "markers": {}, "meta": {},
+    }
+    path = tmp_path / "model.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(model).encode()))
+    result = TrainedClassifier.load(path).classify("banana")
+    assert (result.primary_provider, result.task_type) == ("gemini", "research")
+    assert result.reasons[1].startswith("'banana' -> research +")
