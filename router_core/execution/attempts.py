@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from router_core.errors import BudgetExceeded, ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
-from router_core.execution.holds import QUOTA, RATE_LIMITED
+from router_core.execution.holds import QUOTA, RATE_LIMITED, Hold
 from router_core.execution.pacing import PaceTicket
 from router_core.execution.plan import RequestPlan, actual_cost, plan_request
 from router_core.execution.recovery import FALL_BACK, RETRY, Step, next_step, outcome_name
@@ -65,6 +65,8 @@ class ProviderRun:
             for retry in range(core.settings.execution.max_retries + 1):
                 result, paced, seconds = await self._send(adapter, plan)
                 waited = backed_off + paced
+                if isinstance(result, Hold):
+                    return self.skip("on_hold", result.reason, result.until, model=plan.model)
                 if isinstance(result, Completion):
                     cost = actual_cost(self.settings, plan.model, result)
                     self._settled(reservation_id, cost)
@@ -80,7 +82,7 @@ class ProviderRun:
                 ))
                 if step.action != RETRY:
                     return step
-                await self.ex.sleep(step.delay)
+                await self.ex.wait(step.delay)
                 backed_off = step.delay
             return Step(FALL_BACK)  # pragma: no cover - the last retry always steps away
         finally:
@@ -99,8 +101,14 @@ class ProviderRun:
         smaller = plan.within(plan.estimate.usd, self.settings)
         return ledger.reserve(self.provider, smaller.cap_usd, task_id=self.job.task_id).id, smaller
 
-    async def _send(self, adapter: ProviderAdapter, plan: RequestPlan) -> tuple[Completion | RouterError, float, float]:
-        """Wait for room (outside the concurrency gate), then call; (result or error, waited, call seconds)."""
+    async def _send(
+        self, adapter: ProviderAdapter, plan: RequestPlan
+    ) -> tuple[Completion | RouterError | Hold, float, float]:
+        """Wait for room (outside the concurrency gate), then call; (result, waited, call seconds).
+
+        A hold that another task set meanwhile ends the turn when it is a quota or longer than the
+        longest backoff (the result is then the Hold), as it would have before the turn began.
+        """
         clock, pacer = self.ex.core.clock, self.ex.pacer
         start = clock.monotonic()
         request = CompletionRequest(
@@ -121,7 +129,11 @@ class ProviderRun:
                         return exc, waited, clock.monotonic() - called
                     self._paced = (ticket, completion)
                     return completion, waited, clock.monotonic() - called
-            await self.ex.sleep(ticket)
+            if ticket.hold is not None and (ticket.hold == QUOTA or ticket.seconds > self.ex.longest_wait):
+                held = self.ex.state.holds.active(self.provider).get(self.provider)
+                if held is not None:
+                    return held, clock.monotonic() - start, 0.0
+            await self.ex.wait(ticket.seconds)
 
     def _settled(self, reservation_id: str, cost: float) -> None:
         """Pace ticket, budget and circuit in one transaction: the answer counts everywhere at once."""

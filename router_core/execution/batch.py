@@ -92,7 +92,7 @@ async def run_batch(
 
     async def run_one(item: BatchItemPlan) -> None:
         nonlocal done
-        choice, lease = await lease_agent(core, executor.sleep, item, item.task)
+        choice, lease = await lease_agent(core, executor.wait, item, item.task)
         agent = choice.agent if choice else None
         agents[item.index] = agent.id if agent else None
         job = Job(

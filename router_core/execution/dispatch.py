@@ -93,8 +93,8 @@ async def dispatch(
                                audit=False, event="dispatch")
         task_id = decision.task_id
         rec = decision.recommendation
-        if not rec.all_blocked or provider is not None or not executor.configured:
-            break
+        if not rec.all_blocked or provider is not None or not executor.configured or _budget_bound(decision):
+            break  # a budget block is not waited out here: the reservation refuses it with a clear message
         now = core.clock.now()
         eta = rec.resets_at
         limit = core.settings.execution.max_park_seconds
@@ -106,7 +106,7 @@ async def dispatch(
         _release(core, decision)
         delay = max(executor.pacer.poll_seconds, eta - now + GUARD_SECONDS)
         logger.info("%s: every provider blocked; waiting %.1fs for capacity", decision.task_id, delay)
-        await executor.sleep(delay)
+        await executor.wait(delay)
         parked += delay
         await executor.probe_due()
     job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None)
@@ -118,6 +118,11 @@ async def dispatch(
     if outcome.status != NOT_CONFIGURED:  # recommendation only: the host keeps the agent to run it itself
         _release(core, decision)
     return _finish(core, decision, outcome)
+
+
+def _budget_bound(decision: RoutingDecision) -> bool:
+    """Whether every provider is blocked by the budget (among other things, perhaps)."""
+    return all(any(b.reason.startswith("budget:") for b in av.blocks) for av in decision.availability.values())
 
 
 def _release(core: RouterCore, decision: RoutingDecision) -> None:

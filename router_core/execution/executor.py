@@ -91,6 +91,23 @@ class Executor:
         ex = core.settings.execution
         self.pacer = RatePacer(core.db, core.clock, core.settings, core.usage_tracker,
                                in_flight_seconds=ex.request_timeout_seconds + 5.0)
+        # Waiting tasks keep their budget reservations and agent leases alive well inside their TTLs.
+        self._beat_every = min(core.settings.budget.reservation_ttl_seconds, core.leases.ttl_seconds) / 3
+        self._last_beat = core.clock.now()
+
+    async def wait(self, seconds: float) -> None:
+        """Sleep ``seconds`` (pacing, backoff, parking), heartbeating reservations and leases meanwhile."""
+        left = max(0.0, seconds)
+        while True:
+            if self.core.clock.now() - self._last_beat >= self._beat_every:
+                self._last_beat = self.core.clock.now()
+                self.core.ledger.heartbeat()
+                self.core.leases.heartbeat()
+            chunk = min(left, self._beat_every)
+            await self.sleep(chunk)
+            left -= chunk
+            if left <= 0:
+                return
 
     def backend(self, provider: str) -> str:
         adapter = self.adapters.get(provider)
@@ -123,7 +140,7 @@ class Executor:
             if status == PARKED and job.wait and eta is not None and parked + max(0.0, eta - now) <= limit:
                 delay = max(self.pacer.poll_seconds, eta - now + GUARD_SECONDS)
                 logger.info("%s: every provider blocked; parked for %.1fs", job.task_id, delay)
-                await self.sleep(delay)
+                await self.wait(delay)
                 parked += delay
                 await self.probe_due()
                 continue
@@ -151,7 +168,7 @@ class Executor:
                 continue
             hold = self.state.holds.active(provider).get(provider)
             now = self.core.clock.now()
-            if hold is not None and (hold.kind == QUOTA or hold.until - now > self._longest_wait):
+            if hold is not None and (hold.kind == QUOTA or hold.until - now > self.longest_wait):
                 run.skip("on_hold", hold.reason, hold.until)
                 continue
             result = await run.run(adapter)
@@ -162,7 +179,8 @@ class Executor:
         return _verdict(attempts[first:])
 
     @property
-    def _longest_wait(self) -> float:
+    def longest_wait(self) -> float:
+        """A provider held for longer than this is skipped (fall back or park) rather than waited for."""
         return self.core.settings.execution.backoff_max_seconds
 
     # -- outages -----------------------------------------------------------------------------

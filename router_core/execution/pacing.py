@@ -44,6 +44,14 @@ class PaceTicket:
 
 
 @dataclass(frozen=True, slots=True)
+class PaceWait:
+    """No room yet: how long to wait, and the kind of hold if a provider's hold is the reason."""
+
+    seconds: float
+    hold: str | None = None  # "rate_limited" | "quota" | None (the window is full)
+
+
+@dataclass(frozen=True, slots=True)
 class _Room:
     requests_limit: int
     tokens_limit: int
@@ -71,15 +79,15 @@ class RatePacer:
 
     # -- admission -----------------------------------------------------------------------------
 
-    def try_acquire(self, provider: str, tokens: int) -> PaceTicket | float:
-        """Record the request and return its ticket if it fits now; else the seconds to wait."""
+    def try_acquire(self, provider: str, tokens: int) -> PaceTicket | PaceWait:
+        """Record the request and return its ticket if it fits now; else how long to wait."""
         now = self._clock.now()
         with self._db.transaction() as conn:
             hold = conn.execute(
-                "SELECT MAX(until) FROM execution_holds WHERE provider = ? AND until > ?", (provider, now)
-            ).fetchone()[0]
+                "SELECT kind, until FROM execution_holds WHERE provider = ? AND until > ?", (provider, now)
+            ).fetchone()
             if hold is not None:
-                return hold - now + GUARD_SECONDS
+                return PaceWait(hold["until"] - now + GUARD_SECONDS, hold["kind"])
             room = self._room(conn, provider, now)
             events = conn.execute(
                 "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
@@ -94,7 +102,7 @@ class RatePacer:
                 )
                 self._housekeeping(conn, provider, now)
                 return PaceTicket(provider, int(cur.lastrowid), tokens)
-        return self._wait(events, room, tokens, now)
+        return PaceWait(self._wait(events, room, tokens, now))
 
     def settle(self, ticket: PaceTicket, tokens: int, observation: RateLimitObservation | None = None) -> None:
         """The answer arrived now: restamp the request here with its actual tokens; learn from headers."""

@@ -9,7 +9,7 @@ from router_core.classifier.keywords import KeywordClassifier
 from router_core.core import RouterCore
 from router_core.execution.adapters import build_adapters
 from router_core.execution.executor import Executor
-from tests.execution.fakes import clock_sleep, fake_environ, fake_server
+from tests.execution.fakes import clock_sleep, fake_environ, fake_server, unanswered
 
 
 @pytest.fixture
@@ -36,6 +36,7 @@ def build_executor(clock, fake, client):
         core = make_core(settings, clock)
         env = environ if environ is not None else fake_environ(fake, providers)
         adapters = build_adapters(settings, client=client, clock=clock, environ=env, which=lambda _: None)
-        return core, Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5)
+        sleep = clock_sleep(clock, unanswered(core.db, clock))
+        return core, Executor(core, adapters, sleep=sleep, random=lambda: 0.5)
 
     return build

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 import anyio
@@ -13,6 +13,7 @@ from router_core.clock import FakeClock
 from router_core.errors import RouterError
 from router_core.providers.base import Completion, CompletionRequest
 from router_core.settings import ProviderSettings, Settings
+from router_core.store.db import Database
 from tests.fakes.fake_limits import Limits
 from tests.fakes.fake_provider import FakeProviders
 
@@ -23,16 +24,29 @@ KEYS = {
 }
 
 
-def clock_sleep(clock: FakeClock):
-    """A sleep that returns at once and moves the clock to when it would have woken (never backwards)."""
+def clock_sleep(clock: FakeClock, in_flight: Callable[[], int] | None = None, *, patience: float = 5.0):
+    """A sleep that moves the clock to when it would have woken (never backwards) instead of waiting.
+
+    Time only jumps while no request is on the wire (``in_flight`` counts them), as it would pass in
+    reality: a request answered in a millisecond of real time must not seem to take minutes.
+    """
 
     async def sleep(seconds: float) -> None:
         target = clock.now() + max(0.0, seconds)
         await anyio.sleep(0)
+        if in_flight is not None:
+            with anyio.move_on_after(patience):
+                while in_flight():
+                    await anyio.sleep(0.0005)
         if clock.now() < target:
             clock.set(target)
 
     return sleep
+
+
+def unanswered(db: Database, clock: FakeClock) -> Callable[[], int]:
+    """Requests admitted by pacing and not yet answered (stamped ahead of now), in ``db``."""
+    return lambda: db.query("SELECT COUNT(*) FROM usage_events WHERE at > ?", (clock.now(),))[0][0]
 
 
 def fake_server(clock: FakeClock | None = None, **kwargs) -> FakeProviders:

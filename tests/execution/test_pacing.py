@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from router_core.execution.holds import RATE_LIMITED
-from router_core.execution.pacing import GUARD_SECONDS, PaceTicket, RatePacer
+from router_core.execution.pacing import GUARD_SECONDS, PaceTicket, PaceWait, RatePacer
 from router_core.providers.base import RateLimitObservation
 from tests.execution.conftest import make_core
 from tests.execution.fakes import with_limits
@@ -26,8 +26,8 @@ def test_admits_up_to_the_limit_then_says_when_the_window_has_room(paced, clock)
     for t in tickets:
         pacer.settle(t, 80)
     wait = pacer.try_acquire("codex", 100)
-    assert wait == pytest.approx(60.0 + GUARD_SECONDS)
-    clock.advance(wait)
+    assert wait == PaceWait(pytest.approx(60.0 + GUARD_SECONDS))
+    clock.advance(wait.seconds)
     assert isinstance(pacer.try_acquire("codex", 100), PaceTicket)
     assert core.usage_tracker.window("codex").tokens == 100  # the settled 240 left the window
 
@@ -38,13 +38,13 @@ def test_an_unanswered_request_holds_its_place_whatever_its_latency(settings, cl
     pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=125.0)
     tickets = [pacer.try_acquire("codex", 10) for _ in range(3)]
     clock.advance(80.0)  # longer than the window, within the timeout: still in flight
-    assert pacer.try_acquire("codex", 10) == pacer.poll_seconds
+    assert pacer.try_acquire("codex", 10).seconds == pacer.poll_seconds
     pacer.settle(tickets[0], 10)  # answered now: counts for one window from now
-    assert pacer.try_acquire("codex", 10) == pytest.approx(60.0 + GUARD_SECONDS)
+    assert pacer.try_acquire("codex", 10).seconds == pytest.approx(60.0 + GUARD_SECONDS)
     pacer.failed(tickets[1])
     pacer.settle(tickets[2], 10)
     clock.advance(59.0)
-    assert pacer.try_acquire("codex", 10) == pytest.approx(1.0 + GUARD_SECONDS)
+    assert pacer.try_acquire("codex", 10).seconds == pytest.approx(1.0 + GUARD_SECONDS)
 
 
 def test_tokens_are_settled_to_the_actual_count(settings, clock):
@@ -65,7 +65,7 @@ def test_a_request_larger_than_the_window_goes_alone(settings, clock):
     pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=30.0)
     small = pacer.try_acquire("codex", 10)
     pacer.settle(small, 10)
-    assert pacer.try_acquire("codex", 5_000) == pytest.approx(60.0 + GUARD_SECONDS)
+    assert pacer.try_acquire("codex", 5_000).seconds == pytest.approx(60.0 + GUARD_SECONDS)
     clock.advance(60.0 + GUARD_SECONDS)
     assert isinstance(pacer.try_acquire("codex", 5_000), PaceTicket)
 
@@ -79,7 +79,7 @@ def test_headers_lower_the_limit_and_count_other_tools(paced, clock):
     # The provider allows 2 per window, not the configured 3; one is ours, so one more fits, and the
     # third waits for ours to leave the window: the reported limit outlives the reported usage.
     assert isinstance(pacer.try_acquire("codex", 10), PaceTicket)
-    assert pacer.try_acquire("codex", 10) == pytest.approx(60.0 + GUARD_SECONDS)
+    assert pacer.try_acquire("codex", 10).seconds == pytest.approx(60.0 + GUARD_SECONDS)
 
 
 def test_usage_reported_by_headers_beyond_ours_is_another_tool(settings, clock):
@@ -97,7 +97,7 @@ def test_usage_reported_by_headers_beyond_ours_is_another_tool(settings, clock):
     window = core.usage_tracker.window("codex")
     assert (window.source, window.requests) == ("headers", 8)
     # Other tools' usage counts until the reported reset, then only ours does.
-    assert pacer.try_acquire("codex", 10) == pytest.approx(30.0 + GUARD_SECONDS)
+    assert pacer.try_acquire("codex", 10).seconds == pytest.approx(30.0 + GUARD_SECONDS)
     clock.advance(30.0 + GUARD_SECONDS)
     assert isinstance(pacer.try_acquire("codex", 10), PaceTicket)
 
@@ -105,7 +105,7 @@ def test_usage_reported_by_headers_beyond_ours_is_another_tool(settings, clock):
 def test_a_hold_stops_admission_until_it_ends(paced, clock):
     core, pacer = paced
     core.execution_state.holds.hold("codex", RATE_LIMITED, clock.now() + 5.0, "rate limited: retry after 5s")
-    assert pacer.try_acquire("codex", 10) == pytest.approx(5.0 + GUARD_SECONDS)
+    assert pacer.try_acquire("codex", 10) == PaceWait(pytest.approx(5.0 + GUARD_SECONDS), RATE_LIMITED)
     assert isinstance(pacer.try_acquire("gemini", 10), PaceTicket)
     clock.advance(5.0 + GUARD_SECONDS)
     assert isinstance(pacer.try_acquire("codex", 10), PaceTicket)
@@ -114,9 +114,7 @@ def test_a_hold_stops_admission_until_it_ends(paced, clock):
 def test_manual_usage_is_a_floor(paced, clock):
     core, pacer = paced
     core.record_usage("codex", requests=3, tokens=0, manual=True)
-    wait = pacer.try_acquire("codex", 10)
-    assert not isinstance(wait, PaceTicket)
-    assert wait == pytest.approx(60.0 + GUARD_SECONDS)
+    assert pacer.try_acquire("codex", 10) == PaceWait(pytest.approx(60.0 + GUARD_SECONDS))
 
 
 def test_two_pacers_on_one_database_share_the_window(settings, clock):

@@ -1,0 +1,89 @@
+"""run_batch executing (design 6.2): partial failures, pacing with zero 429s, parking and resuming, the cap."""
+
+from __future__ import annotations
+
+from router_core.execution.batch import run_batch
+from tests.execution.fakes import fake_limits, with_execution, with_limits
+from tests.fakes.fake_provider import Fault
+
+CODE = ["Implement a JWT login endpoint in Flask", "Fix the bug in the data loader", "Refactor the payment module"]
+EXPLAIN = ["Explain how the OAuth2 flow works", "Analyze the logs and document findings"]
+DESIGN = ["Design the architecture for a distributed ingest pipeline"]
+PROVIDERS = ("codex", "gemini", "claude")
+
+
+def mixed(n: int) -> list[tuple[str | None, str]]:
+    texts = CODE + EXPLAIN + DESIGN
+    return [(f"t{i}", f"{texts[i % len(texts)]} (part {i})") for i in range(n)]
+
+
+async def test_partial_failures_come_back_in_input_order(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(400)])
+    seen: list[tuple[int, int, str]] = []
+
+    async def progress(done: int, total: int, message: str) -> None:
+        seen.append((done, total, message))
+
+    tasks = [("a", CODE[0]), ("b", EXPLAIN[0]), ("c", DESIGN[0]), ("d", CODE[1])]
+    run = await run_batch(core, ex, tasks, parallel=2, progress=progress)
+    outcomes = run.outcome.outcomes
+    assert [o.task_id for o in outcomes] == ["a", "b", "c", "d"]
+    statuses = [o.status for o in outcomes]
+    assert statuses.count("rejected") == 1 and statuses.count("success") == 3
+    rejected = next(o for o in outcomes if o.status == "rejected")
+    assert "400" in rejected.error and rejected.provider == "codex"
+    assert run.outcome.failed == 1 and run.outcome.succeeded == 3
+    assert [d for d, _, _ in seen] == [1, 2, 3, 4] and all(t == 4 for _, t, _ in seen)
+    lines = [r for r in core.audit.tail(20) if r.get("event") == "batch_task"]
+    assert sorted(r["task_id"] for r in lines) == ["a", "b", "c", "d"]
+    assert all(r["execution_metrics"]["status"] in ("success", "rejected") for r in lines)
+    assert core.leases.in_use() == {} and core.budget().reserved == 0
+
+
+async def test_tight_limits_are_paced_without_a_single_429(settings, build_executor, fake, clock):
+    # Requests bind on codex and gemini, tokens on claude (each task ~1,700 tokens of 3,600 a window).
+    s = with_limits(settings, codex=(3, 100_000), gemini=(2, 100_000), claude=(100, 3_600))
+    for name, limits in fake_limits(s, s.execution.rate_window_seconds).items():
+        fake.set_limits(name, limits)
+    fake._output_tokens.update({p: s.expected_output_tokens("architecture") for p in PROVIDERS})
+    core, ex = build_executor(s)
+    start = clock.now()
+    run = await run_batch(core, ex, mixed(24), parallel=8)
+    assert all(o.status == "success" for o in run.outcome.outcomes), [o.error for o in run.outcome.outcomes]
+    assert {p: fake.stats(p).limit_429 for p in PROVIDERS} == {p: 0 for p in PROVIDERS}
+    assert sum(fake.stats(p).requests for p in PROVIDERS) == 24
+    assert clock.now() - start >= s.execution.rate_window_seconds  # the windows were really waited for
+
+
+async def test_a_batch_parks_while_every_provider_is_blocked_and_resumes(settings, build_executor, fake, clock):
+    core, ex = build_executor(settings)
+    for p in PROVIDERS:  # each provider asks for 45 s: more than the longest backoff, so no one waits in place
+        fake.script(p, [Fault.rate_limited(retry_after=45.0)])
+    run = await run_batch(core, ex, [("only", CODE[0])])
+    o = run.outcome.outcomes[0]
+    assert o.status == "success"
+    assert o.parked_seconds >= 45.0
+    assert [a.outcome for a in o.attempts][:3] == ["rate_limited"] * 3
+    assert sum(fake.stats(p).sent_429 for p in PROVIDERS) == 3
+    assert sum(fake.stats(p).limit_429 for p in PROVIDERS) == 0
+
+
+async def test_a_block_longer_than_the_park_limit_returns_the_eta(settings, build_executor, fake, clock):
+    core, ex = build_executor(with_execution(settings, max_park_seconds=60.0))
+    for p in PROVIDERS:  # quotas: codex held for a probe interval (300 s), the others until their resets
+        fake.script(p, [Fault.quota()] * 2)
+    run = await run_batch(core, ex, [("x", CODE[0]), ("y", EXPLAIN[0])], parallel=1)
+    for o in run.outcome.outcomes:
+        assert o.status == "parked" and "every provider is blocked" in o.error
+        assert o.resumes_at == clock.now() + 300.0  # the earliest: codex's hold
+        assert {a.outcome for a in o.attempts} <= {"quota_exhausted", "on_hold"}
+
+
+async def test_the_cap_limits_requests_in_flight(settings, build_executor, fake):
+    fake.set_latency("codex", 0.02)
+    core, ex = build_executor(settings)
+    run = await run_batch(core, ex, [(None, f"{CODE[0]} number {i}") for i in range(6)], parallel=2)
+    assert run.outcome.succeeded == 6
+    assert fake.stats("codex").max_in_flight == 2
+    assert [o.task_id for o in run.outcome.outcomes] == [f"task-{i}" for i in range(6)]

@@ -1,0 +1,130 @@
+"""dispatch: no backend, budget refusal and fallback, max_cost, parking with an ETA or waiting, route only."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from router_core.cost import max_output_tokens_for_budget
+from router_core.errors import InvalidRequest
+from router_core.execution.dispatch import dispatch
+from router_core.execution.executor import Job
+from tests.fakes.fake_provider import Fault
+
+CODE_TASK = "Implement a JWT login endpoint in Flask"
+
+
+def with_budget(settings, total: float, **allocations: float):
+    allocation = tuple((p, allocations.get(p, 0.0)) for p, _ in settings.budget.allocations)
+    return replace(settings, budget=replace(settings.budget, daily_total=total, allocations=allocation))
+
+
+async def test_no_backend_says_what_to_configure_and_keeps_the_routing(settings, build_executor, fake):
+    core, ex = build_executor(settings, environ={})
+    r = await dispatch(core, ex, CODE_TASK)
+    o = r.outcome
+    assert o.status == "not_configured"
+    assert "OPENAI_API_KEY" in o.error and "ANTHROPIC_API_KEY" in o.error and "GEMINI_API_KEY" in o.error
+    assert r.decision.provider == "codex" and r.decision.agent is not None
+    assert core.leases.in_use() == {r.decision.agent.agent.id: 1}  # kept for the host to run it itself
+    assert "cost_actual" not in r.audit["execution_metrics"]
+    assert sum(fake.stats(p).requests for p in ("codex", "gemini", "claude")) == 0
+
+
+async def test_budget_refusal_happens_before_any_call(settings, build_executor, fake):
+    core, ex = build_executor(with_budget(settings, 0.001, codex=0.0003, gemini=0.0003, claude=0.0003))
+    r = await dispatch(core, ex, CODE_TASK)
+    o = r.outcome
+    assert o.status == "budget_exceeded"
+    first = r.decision.provider  # every provider is budget-blocked: the cheapest is routed, then the others
+    assert f"{first} has $0.0003 of its $0.0003 daily allocation left; this task is estimated at $" in o.error
+    assert [a.outcome for a in o.attempts] == ["budget_exceeded"] * 3
+    assert sum(fake.stats(p).requests for p in ("codex", "gemini", "claude")) == 0
+    assert core.budget().reserved == 0 and core.leases.in_use() == {}
+
+
+async def test_the_next_provider_in_the_chain_runs_when_it_fits(settings, build_executor, fake):
+    core, ex = build_executor(with_budget(settings, 10.0, codex=0.0003, gemini=5.0, claude=4.0))
+    c = core.classify(CODE_TASK)
+    job = Job("t-1", CODE_TASK, c, ("codex", "gemini", "claude"))  # as if codex was routed before its budget went
+    o = await ex.run(job)
+    assert (o.status, o.provider) == ("success", "gemini")
+    assert [a.outcome for a in o.attempts] == ["budget_exceeded", "success"]
+    assert "codex has $0.0003" in o.attempts[0].error
+    assert fake.stats("codex").requests == 0
+
+
+async def test_when_the_cap_does_not_fit_the_estimate_bounds_the_output(settings, build_executor, fake):
+    # Enough for the estimate (~$0.015), not for the output cap (8192 tokens, ~$0.08).
+    core, ex = build_executor(with_budget(settings, 0.06, codex=0.03, gemini=0.015, claude=0.015))
+    r = await dispatch(core, ex, CODE_TASK)
+    assert (r.outcome.status, r.outcome.provider) == ("success", "codex")
+    sent = fake.last_request("codex").json["max_output_tokens"]
+    expected = settings.expected_output_tokens("code_generation")
+    assert expected <= sent < settings.execution.max_output_tokens
+
+
+async def test_max_cost_bounds_the_output_tokens(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    r = await dispatch(core, ex, CODE_TASK, max_cost=0.002)
+    o = r.outcome
+    assert o.status == "success" and o.provider == "codex"
+    codex = settings.provider("codex")
+    bound = max_output_tokens_for_budget(codex, codex.default_model, core.costs.input_tokens(CODE_TASK), 0.002)
+    assert fake.last_request("codex").json["max_output_tokens"] == bound
+    assert o.cost_usd <= 0.002 and o.cost_estimate_usd <= 0.002
+
+
+async def test_a_max_cost_below_the_input_is_refused_everywhere(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    o = (await dispatch(core, ex, CODE_TASK, max_cost=0.000001)).outcome
+    assert o.status == "budget_exceeded" and "below the cost of the input" in o.error
+    with pytest.raises(InvalidRequest):
+        await dispatch(core, ex, CODE_TASK, max_cost=-1)
+
+
+def block_everything(core) -> None:
+    for p in ("codex", "gemini", "claude"):
+        limit = core.settings.provider(p).requests_per_minute
+        core.record_usage(p, requests=limit, tokens=0, manual=True)  # valid for one window
+
+
+async def test_all_blocked_returns_the_eta_without_calling(settings, build_executor, fake, clock):
+    core, ex = build_executor(settings)
+    block_everything(core)
+    r = await dispatch(core, ex, CODE_TASK)
+    o = r.outcome
+    assert o.status == "parked"
+    assert o.resumes_at == clock.now() + settings.execution.rate_window_seconds
+    assert "all providers blocked" in o.error
+    assert r.audit["execution_metrics"]["resumes_at"] is not None
+    assert sum(fake.stats(p).requests for p in ("codex", "gemini", "claude")) == 0
+    assert core.leases.in_use() == {}
+
+
+async def test_wait_parks_until_capacity_returns_then_runs(settings, build_executor, fake, clock):
+    core, ex = build_executor(settings)
+    block_everything(core)
+    start = clock.now()
+    o = (await dispatch(core, ex, CODE_TASK, wait=True)).outcome
+    assert o.status == "success"
+    assert clock.now() >= start + settings.execution.rate_window_seconds
+    assert fake.stats("codex").requests == 1
+
+
+async def test_route_only_leases_and_does_not_run(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    r = await dispatch(core, ex, CODE_TASK, execute=False)
+    assert r.outcome.status == "routed"
+    assert core.leases.in_use() == {r.decision.agent.agent.id: 1}
+    assert "execution_metrics" not in r.audit and r.audit["event"] == "dispatch"
+    assert fake.stats("codex").requests == 0
+
+
+async def test_a_forced_provider_has_no_fallback(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    fake.script("claude", [Fault.auth()])
+    o = (await dispatch(core, ex, CODE_TASK, provider="claude")).outcome
+    assert o.status == "failed" and o.fallback_path == ["claude"]
+    assert "rejected the credentials" in o.error

@@ -1,0 +1,59 @@
+"""Design 9.3 end to end: 3 failures open the circuit, traffic moves, a probe restores it; all visible."""
+
+from __future__ import annotations
+
+from resources.views import usage_summary
+from router_core.execution.dispatch import dispatch
+from tests.fakes.fake_provider import Fault
+
+CODE_TASK = "Implement a JWT login endpoint in Flask"
+
+
+async def test_outage_moves_traffic_and_a_probe_restores_it(settings, build_executor, fake, clock):
+    core, ex = build_executor(settings)
+    interval = settings.execution.outage_probe_interval_seconds
+    fake.script("codex", [Fault.status(503)] * 3)
+
+    first = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert first.status == "success" and first.provider == "gemini"
+    assert [a.outcome for a in first.attempts] == ["unavailable"] * 3 + ["success"]  # the circuit cut retries short
+    outage = [r for r in core.audit.tail(10) if r.get("event") == "outage"]
+    assert len(outage) == 1
+    assert outage[0]["provider"] == "codex" and outage[0]["reason"] == "outage: 3 consecutive failures"
+
+    usage = usage_summary(core)["providers"]["codex"]
+    assert usage["available"] is False
+    assert usage["blocks"] == [{"reason": "outage: 3 consecutive failures", "lifts_at": outage[0]["next_probe_at"]}]
+
+    # While the circuit is open, codex work goes elsewhere without a request to codex.
+    second = await dispatch(core, ex, CODE_TASK)
+    assert second.outcome.status == "success" and second.outcome.provider != "codex"
+    assert second.decision.recommendation.route != "primary"
+    assert fake.stats("codex").requests == 3
+
+    # The probe is due after the interval; the next dispatch probes first, codex answers, routing returns.
+    clock.advance(interval)
+    third = await dispatch(core, ex, CODE_TASK)
+    assert fake.stats("codex").requests == 5  # the probe, then the task
+    assert third.outcome.provider == "codex" and third.decision.recommendation.route == "primary"
+    probe = fake.requests("codex")[3].json
+    assert probe["max_output_tokens"] <= 16
+    recovered = [r for r in core.audit.tail(10) if r.get("event") == "recovered"]
+    assert len(recovered) == 1 and recovered[0]["provider"] == "codex"
+    assert recovered[0]["outage_seconds"] == interval
+    assert usage_summary(core)["providers"]["codex"]["available"] is True
+
+
+async def test_a_failed_probe_keeps_the_circuit_open_until_the_next_one(settings, build_executor, fake, clock):
+    core, ex = build_executor(settings)
+    interval = settings.execution.outage_probe_interval_seconds
+    fake.script("codex", [Fault.status(503)] * 4)  # three to open, one for the probe
+    await dispatch(core, ex, CODE_TASK)
+    clock.advance(interval)
+    assert await ex.probe_due() == []
+    state = core.execution_state.circuits.state("codex")
+    assert state.is_open and state.failures == 4 and state.next_probe_at == clock.now() + interval
+    assert await ex.probe_due() == []  # not due again yet: no second probe
+    assert fake.stats("codex").requests == 4
+    clock.advance(interval)
+    assert await ex.probe_due() == ["codex"]
