@@ -82,6 +82,7 @@ def agents_view(core: RouterCore) -> dict[str, Any]:
         "count": len(core.agents),
         "categories": sorted({a.category for a in core.agents}),
         "in_use": in_use,
+        "host_agent_problems": list(core.agent_problems),
         "agents": [
             {
                 "id": a.id,

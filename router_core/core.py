@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from router_core.agents import select_agent
+from router_core.agents import AgentPool, select_agent
+from router_core.agents.host_files import load_host_agents
 from router_core.audit import JsonlAuditLog
 from router_core.budget import BudgetLedger
 from router_core.capacity import check_availability, provider_usage
@@ -27,6 +28,7 @@ from router_core.errors import InvalidRequest
 from router_core.execution.state import ExecutionState
 from router_core.leases import AgentLeases
 from router_core.models import (
+    AgentChoice,
     AgentSpec,
     Availability,
     BudgetSnapshot,
@@ -82,6 +84,12 @@ def make_classifier(settings: Settings, db: Database | None = None) -> Classifie
     return LearningClassifier(base, SqliteCorrectionStore(db.connect))
 
 
+def _mark_host(choice: AgentChoice) -> AgentChoice:
+    if choice.agent.source == "builtin":
+        return choice
+    return replace(choice, reason=f"{choice.reason}; your host agent from {choice.agent.source}")
+
+
 class RouterCore:
     def __init__(
         self,
@@ -93,12 +101,15 @@ class RouterCore:
         agents: Sequence[AgentSpec],
         holder: str | None = None,
         session_id: str | None = None,
+        agent_problems: Sequence[str] = (),
     ) -> None:
         self.settings = settings
         self.db = db
         self.clock = clock
         self.classifier = classifier
-        self.agents = tuple(agents)
+        self.agents = AgentPool(agents).agents
+        # Host agent files that could not be read, reported in agents://pool (never fatal).
+        self.agent_problems = tuple(agent_problems)
         self.holder = holder or current_holder()
         self.session_id = session_id or f"session-{uuid.uuid4().hex[:12]}"
         self.usage_tracker = UsageTracker(db, clock, settings.execution.rate_window_seconds)
@@ -117,15 +128,21 @@ class RouterCore:
         *,
         clock: Clock | None = None,
         classifier: Classifier | None = None,
-        extra_agents: Sequence[AgentSpec] = (),
+        host_agent_dirs: Sequence[Path] = (),
     ) -> RouterCore:
+        """The core on the shared state dir; agents in ``host_agent_dirs`` (Claude Code subagent files)
+        join the built-in pool, a host agent replacing a built-in one of the same id."""
         db = Database(Path(settings.state_dir) / DB_FILENAME)
+        host_agents, problems = load_host_agents([*host_agent_dirs, *settings.agents_dirs])
+        for problem in problems:
+            log.warning("host agent skipped: %s", problem)
         return cls(
             settings,
             db=db,
             clock=clock or SystemClock(),
             classifier=classifier or make_classifier(settings, db),
-            agents=(*settings.agents, *extra_agents),
+            agents=(*settings.agents, *host_agents),
+            agent_problems=problems,
         )
 
     # -- decisions -------------------------------------------------------------------------
@@ -213,13 +230,13 @@ class RouterCore:
 
     def _choose_agent(self, provider: str, task_type: str, text: str, *, lease: bool):
         in_use = self.leases.in_use()
-        choice = select_agent(self.agents, provider, task_type, in_use, text)
+        choice = _mark_host(select_agent(self.agents, provider, task_type, in_use, text))
         if not lease:
             return choice, None
         lease_id = self.leases.acquire(choice.agent.id, choice.agent.max_concurrency)
         if lease_id is None:  # another process took the last slot between the read and the lease
             in_use = self.leases.in_use()
-            choice = select_agent(self.agents, provider, task_type, in_use, text)
+            choice = _mark_host(select_agent(self.agents, provider, task_type, in_use, text))
             lease_id = self.leases.acquire(choice.agent.id, choice.agent.max_concurrency)
             if lease_id is None:
                 from router_core.errors import NoAgentAvailable

@@ -69,7 +69,7 @@ def agent_dict(d: RoutingDecision) -> dict[str, Any] | None:
         "agent_id": a.id,
         "category": a.category,
         "specialization": a.specialization,
-        "model": a.model or d.costs[d.provider].model,
+        "model": d.costs[d.provider].model,
         "reason": d.agent.reason,
         "source": a.source,
         "lease_id": d.lease_id,

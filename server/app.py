@@ -19,6 +19,7 @@ from router_core.core import RouterCore
 from router_core.execution.adapters import build_adapters, http_client
 from router_core.execution.executor import Executor
 from router_core.settings import Settings
+from server.core_factory import build_core
 from server.live import LiveUpdates
 from tools import output_schemas, register_tools
 from tools._context import AppState
@@ -60,7 +61,7 @@ def build_server(
 
     def get_core() -> RouterCore:
         if "core" not in holder:
-            holder["core"] = (core_factory or (lambda: RouterCore.build(settings)))()
+            holder["core"] = (core_factory or (lambda: build_core(settings)))()
         return holder["core"]
 
     live = LiveUpdates(get_core, bus)

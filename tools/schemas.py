@@ -117,7 +117,7 @@ class RecommendationRecordOut(BaseModel):
             agent = AgentOut(
                 agent_id=a.id,
                 specialization=a.specialization,
-                model=a.model or rec.cost.model,
+                model=rec.cost.model,
                 reason=d.agent.reason,
                 lease_id=d.lease_id,
             )

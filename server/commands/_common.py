@@ -10,6 +10,7 @@ from config import ConfigError, load_settings
 from router_core.core import RouterCore
 from router_core.errors import RouterError
 from router_core.settings import Settings
+from server.core_factory import build_core
 
 EXIT_USAGE = 2
 
@@ -30,7 +31,8 @@ def settings() -> Settings:
 
 
 def core() -> RouterCore:
-    return RouterCore.build(settings())
+    return build_core(settings())
+
 
 
 def emit_json(data: Any) -> None:

@@ -106,3 +106,27 @@ def test_batch_plan_sub_batches_within_the_limit(keyword_core, settings):
     assert [len(s) for s in gemini.sub_batches] == [79, 21]
     assert {it.starts_after_seconds for it in plan.items if it.sub_batch == 1} == {60.0}
     assert keyword_core.audit.tail(1)[0]["batch"]["index"] == 99
+
+
+def test_host_agents_join_the_pool_and_say_so(settings, clock, tmp_path):
+    from router_core.classifier.keywords import KeywordClassifier
+    from router_core.core import RouterCore
+
+    agents = tmp_path / "project/.claude/agents"
+    agents.mkdir(parents=True)
+    (agents / "schema-architect.md").write_text(
+        "---\nname: schema-architect\ndescription: Designs database schemas and system architecture\n"
+        "tools: Read, Grep\nmodel: opus\n---\nYou design schemas and architecture for this codebase.\n"
+    )
+    (agents / "broken.md").write_text("no front matter here\n")
+    core = RouterCore.build(
+        settings, clock=clock, classifier=KeywordClassifier(settings.providers), host_agent_dirs=[agents]
+    )
+    assert "schema-architect" in {a.id for a in core.agents}
+    assert len(core.agents) == len(settings.agents) + 1
+    assert any("broken.md" in p for p in core.agent_problems)
+    d = core.decide("Design database schemas for billing")
+    assert d.classification.task_type == "design"
+    assert d.agent.agent.id == "schema-architect"
+    assert d.agent.reason.endswith(f"your host agent from {agents / 'schema-architect.md'}")
+    assert core.audit.tail(1)[0]["recommendation"]["agent_assigned"] == "schema-architect"
