@@ -1,0 +1,92 @@
+"""`switchboard run` and `switchboard batch` from the shell, against the fake server."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from server.cli import main
+from server.commands.execute import CommandError, parse_tasks
+from tests.execution.fakes import KEYS, fake_environ, fake_server
+
+
+@pytest.fixture
+def shell(monkeypatch, tmp_path):
+    """The environment of a shell whose keys point at the fake server; yields the server."""
+    config = tmp_path / "config.toml"
+    config.write_text('classifier = "keywords"\n')
+    for var in [v for pair in KEYS.values() for v in pair] + ["GOOGLE_API_KEY"]:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("SWITCHBOARD_CONFIG", str(config))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with fake_server() as fake:
+        yield fake
+
+
+def use_fake(monkeypatch, fake) -> None:
+    for var, value in fake_environ(fake).items():
+        monkeypatch.setenv(var, value)
+
+
+def test_run_prints_the_answer_and_a_summary(shell, monkeypatch, capsys):
+    use_fake(monkeypatch, shell)
+    assert main(["run", "Implement a JWT login endpoint in Flask"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("codex fake answer to: Implement a JWT login endpoint")
+    assert "[codex gpt-5.1-codex" in err and "path codex]" in err
+
+
+def test_run_json_is_the_dispatch_record(shell, monkeypatch, capsys):
+    use_fake(monkeypatch, shell)
+    assert main(["run", "Explain how the OAuth2 flow works", "--json", "--max-cost", "0.01"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["status"] == "success" and record["provider_used"] == "gemini"
+    assert record["cost_actual_usd"] <= 0.01
+
+
+def test_run_without_a_backend_says_what_to_set_and_fails(shell, capsys):
+    assert main(["run", "Implement a JWT login endpoint in Flask"]) == 1
+    err = capsys.readouterr().err
+    assert "not_configured" in err and "OPENAI_API_KEY" in err
+
+
+def test_batch_runs_json_tasks_with_a_progress_bar(shell, monkeypatch, capsys):
+    use_fake(monkeypatch, shell)
+    tasks = ["Implement the CSV export endpoint", {"id": "doc", "task": "Explain how the OAuth2 flow works"}]
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(tasks)))
+    assert main(["batch", "--parallel", "2"]) == 0
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert [r["task_id"] for r in result["results"]] == ["task-0", "doc"]
+    assert result["summary"]["succeeded"] == 2
+    assert err.count("/2 ") == 2 and "2/2" in err
+
+
+def test_batch_reads_jsonl_and_plans_with_dry_run(shell, monkeypatch, capsys):
+    use_fake(monkeypatch, shell)
+    monkeypatch.setattr("sys.stdin", io.StringIO('"Fix the bug in the data loader"\n{"task": "Design the API"}\n'))
+    assert main(["batch", "--dry-run"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["dry_run"] is True and len(plan["items"]) == 2
+    assert shell.stats("codex").requests == 0
+
+
+def test_batch_with_a_failure_exits_1(shell, monkeypatch, capsys):
+    from tests.fakes.fake_provider import Fault
+
+    use_fake(monkeypatch, shell)
+    shell.script("codex", [Fault.status(400)])
+    monkeypatch.setattr("sys.stdin", io.StringIO('["Fix the bug in the data loader", "Explain OAuth2"]'))
+    assert main(["batch"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in result["results"]] == ["rejected", "success"]
+
+
+@pytest.mark.parametrize("text", ["", "[1, 2]", '{"id": "x"}', "not json\nat all"])
+def test_bad_task_input_is_a_clear_error(text):
+    with pytest.raises(CommandError):
+        parse_tasks(text)

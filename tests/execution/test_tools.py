@@ -1,0 +1,101 @@
+"""dispatch_agent and run_batch over MCP (in-process client, both protocol eras), executing on the fake."""
+
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+
+from server.app import create_server
+from tests.execution.fakes import KEYS, fake_environ
+
+ENV_VARS = [v for pair in KEYS.values() for v in pair] + ["GOOGLE_API_KEY"]
+
+
+@pytest.fixture(params=["auto", "legacy"])
+def mode(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def no_backends(monkeypatch, tmp_path):
+    for var in ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no provider CLI either
+
+
+@pytest.fixture
+def fake_backends(monkeypatch, fake):
+    for var in ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    for var, value in fake_environ(fake).items():
+        monkeypatch.setenv(var, value)
+
+
+def connect(settings, core, mode: str) -> Client:
+    server = create_server(settings, core_factory=lambda: core, live_interval=None)
+    return Client(server, mode=mode, raise_exceptions=mode != "legacy")
+
+
+async def test_dispatch_without_a_backend_says_what_to_configure(settings, keyword_core, no_backends, mode):
+    async with connect(settings, keyword_core, mode) as client:
+        r = await client.call_tool("dispatch_agent", {"task": "Implement a JWT login endpoint in Flask"})
+        assert not r.is_error
+        out = r.structured_content
+        assert out["status"] == "not_configured"
+        assert "OPENAI_API_KEY" in out["error"] and "recommendation only" in out["error"]
+        assert out["recommendation"]["provider"] == "codex"
+        assert out["agent_assigned"]["lease_id"]
+        assert out["result"] is None and out["provider_used"] is None
+
+
+async def test_dispatch_runs_the_task_and_reports_the_path(settings, keyword_core, fake_backends, fake, mode):
+    async with connect(settings, keyword_core, mode) as client:
+        r = await client.call_tool("dispatch_agent", {"task": "Implement a JWT login endpoint in Flask",
+                                                      "context": "Flask 3, app/auth.py", "max_cost": 0.05})
+        assert not r.is_error, r.content
+        out = r.structured_content
+        assert out["status"] == "success"
+        assert out["result"].startswith("codex fake answer to:")
+        assert (out["provider_used"], out["fallback_path"]) == ("codex", ["codex"])
+        assert out["tokens"]["total"] == out["tokens"]["input"] + out["tokens"]["output"] > 0
+        assert out["cost_actual"].startswith("$") and out["cost_actual_usd"] > 0
+        assert out["agent_assigned"]["agent_id"]
+    assert keyword_core.leases.in_use() == {}
+    line = keyword_core.audit.tail(1)[0]
+    assert line["event"] == "dispatch" and line["execution_metrics"]["status"] == "success"
+
+
+async def test_dispatch_route_only_is_the_old_dispatch(settings, keyword_core, fake_backends, fake, mode):
+    async with connect(settings, keyword_core, mode) as client:
+        r = await client.call_tool("dispatch_agent", {"task": "Explain how the OAuth2 flow works", "execute": False})
+        assert r.structured_content["status"] == "routed"
+    assert fake.stats("gemini").requests == 0
+
+
+async def test_run_batch_executes_with_progress(settings, keyword_core, fake_backends, fake, mode):
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append((done, total, message))
+
+    tasks = [{"id": "a", "task": "Implement the CSV export endpoint"}, {"id": "b", "task": "Explain OAuth2 flow"},
+             {"id": "c", "task": "Design distributed system architecture for ingest"}]
+    async with connect(settings, keyword_core, mode) as client:
+        r = await client.call_tool("run_batch", {"tasks": tasks, "dry_run": False, "parallel": 3},
+                                   progress_callback=on_progress)
+        assert not r.is_error, r.content
+        out = r.structured_content
+    assert out["dry_run"] is False
+    assert [x["task_id"] for x in out["results"]] == ["a", "b", "c"]
+    assert [x["status"] for x in out["results"]] == ["success"] * 3
+    assert {x["provider_used"] for x in out["results"]} == {"codex", "gemini", "claude"}
+    assert out["summary"]["succeeded"] == 3 and out["summary"]["statuses"] == {"success": 3}
+    assert [p[0] for p in progress] == [1, 2, 3] and all(p[1] == 3 for p in progress)
+
+
+async def test_run_batch_dry_run_is_still_the_plan(settings, keyword_core, fake_backends, fake, mode):
+    async with connect(settings, keyword_core, mode) as client:
+        r = await client.call_tool("run_batch", {"tasks": [{"task": "Fix the bug in data loader"}]})
+        out = r.structured_content
+    assert out["dry_run"] is True and out["results"] is None
+    assert fake.stats("codex").requests == 0

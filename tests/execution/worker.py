@@ -1,0 +1,47 @@
+"""A separate Switchboard process that runs one batch: for the two-process tests and bench/rate_limited.py.
+
+    python -m tests.execution.worker '{"tasks": ["...", ...], "parallel": 8, "start_at": 1767225600.5}'
+
+Settings come from the environment (SWITCHBOARD_HOME, HOME, SWITCHBOARD_CONFIG) and the provider keys and
+base URLs point at the fake server, so every process shares one state database. ``start_at`` (epoch
+seconds) lines the processes up. Prints one JSON object: each task's status, provider and cost, and the
+batch's start and end times.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import anyio
+
+from config import load_settings
+from router_core.classifier.keywords import KeywordClassifier
+from router_core.core import RouterCore
+from router_core.execution.adapters import build_adapters, http_client
+from router_core.execution.batch import run_batch
+from router_core.execution.executor import Executor
+
+
+async def main(spec: dict) -> dict:
+    settings = load_settings()
+    core = RouterCore.build(settings, classifier=KeywordClassifier(settings.providers))
+    async with http_client(settings) as client:
+        executor = Executor(core, build_adapters(settings, client=client, clock=core.clock, which=lambda _: None))
+        if spec.get("start_at"):
+            await anyio.sleep(max(0.0, spec["start_at"] - time.time()))
+        run = await run_batch(core, executor, [(None, t) for t in spec["tasks"]], parallel=spec.get("parallel"))
+    outcomes = run.outcome.outcomes
+    return {
+        "statuses": [o.status for o in outcomes],
+        "providers": [o.provider for o in outcomes],
+        "costs": [o.cost_usd for o in outcomes],
+        "errors": [o.error for o in outcomes if o.error],
+        "started": run.outcome.started_at,
+        "ended": run.outcome.ended_at,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(anyio.run(main, json.loads(sys.argv[1]))))
