@@ -4,13 +4,14 @@
 
 Each line of FILE needs "text", "provider" and (for task-type accuracy) "task_type". Latency is
 measured in-process after a warm-up pass: every text is classified ``--repeat`` times and each
-call timed on its own; p50/p99 are over all calls. A trivial baseline (``text.lower().split()``)
+call timed on its own (cyclic GC paused, as timeit does); p50/p99 are over all calls. A trivial baseline (``text.lower().split()``)
 is timed the same way in the same run, so the ratio is comparable across machines.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -40,15 +41,21 @@ def percentile(samples: list[int], q: float) -> float:
 
 
 def timings(fn, texts: list[str], repeat: int) -> list[int]:
+    """Per-call times in ns; the cyclic GC is paused while timing, as timeit does."""
     for text in texts:
         fn(text)  # warm-up
     samples = []
     clock = time.perf_counter_ns
-    for _ in range(repeat):
-        for text in texts:
-            start = clock()
-            fn(text)
-            samples.append(clock() - start)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            for text in texts:
+                start = clock()
+                fn(text)
+                samples.append(clock() - start)
+    finally:
+        gc.enable()
     return samples
 
 

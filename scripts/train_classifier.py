@@ -95,6 +95,8 @@ def export(vocab, weights, bias, words, prune: float, meta: dict) -> dict:
             tables[prefix_table[kind]][key] = vec(weights[i])
     out_words = {}
     for word in words:
+        if word in F.STOPWORDS:
+            continue
         parts = [r for r in [row(f"w|{word}"), *(row(g) for g in F.char_ngrams(word))] if r is not None]
         if parts:
             total = sum(parts)

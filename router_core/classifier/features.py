@@ -5,7 +5,8 @@ exactly the same features. Pure Python and deterministic.
 
 - Text is NFKC-normalised and case-folded; digits become ``0`` ("python3" -> "python0").
 - Words are runs of letters/digits. A run of Chinese/Japanese characters has no spaces, so it is
-  split into its single characters and character pairs, each treated as a word.
+  split into its single characters and character pairs, each treated as a word; Korean runs too
+  (particles attach to words, so syllables and syllable pairs generalise better than words).
 - A Latin/Cyrillic/... word of 4+ letters also yields its character 3-, 4- and 5-grams (of
   ``<word>``), which carry typos, inflections and unseen compounds ("refactr", "analysiere").
 - Very long text keeps its first ``HEAD_TOKENS`` and last ``TAIL_TOKENS`` words: the ask is almost
@@ -20,15 +21,30 @@ from __future__ import annotations
 import re
 import unicodedata
 
-HEAD_TOKENS = 120
-TAIL_TOKENS = 60
+HEAD_TOKENS = 64
+TAIL_TOKENS = 32
 CHAR_NGRAM_SIZES = (3, 4, 5)
 MIN_CHARGRAM_WORD = 4
+# A word of length L has sum(L + 3 - k for k in sizes) n-grams of <word>: len(sizes) * L + this.
+GRAM_COUNT_OFFSET = sum(3 - k for k in CHAR_NGRAM_SIZES)
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(rf"([{_CJK}]+)|[^\W_{_CJK}]+")
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
 _DIGIT = re.compile(r"\d")
-_TRACE = re.compile(r"traceback \(most recent|^\s+at [\w.$]+\(|exception in thread|panic:", re.MULTILINE)
+_TRACE = re.compile(r"traceback \(most recent|^\s+at [\w.$]+\(|exception in thread|panic:", re.MULTILINE | re.IGNORECASE)
+
+# Function words carry no intent of their own; as unigrams they only learn the corpus's phrasing
+# ("a function that...", "from X to Y"). They still take part in word pairs. Negations and
+# limiters (not, no, don't, only, just, without) are deliberately absent.
+STOPWORDS = frozenset(
+    """a an the to of in on at by for from with and or but as is are was were be been being it its this
+    that these those there their our your my we i you me us they them he she his her so if then than
+    into onto about over per via also some any all each every which who whom whose am do does did has
+    have had will would shall should can could may might must""".split()  # noqa: SIM905
+)
+
+_TRACE_HINTS = ("raceback", "at ", "xception in", "panic:")
 
 CODE_BLOCK = "m|codeblock"
 STACK_TRACE = "m|stacktrace"
@@ -36,22 +52,26 @@ STACK_TRACE = "m|stacktrace"
 
 def tokens(text: str) -> list[str]:
     """The words of ``text``, normalised, CJK runs split into characters and character pairs."""
-    norm = _DIGIT.sub("0", unicodedata.normalize("NFKC", text).casefold())
-    out: list[str] = []
-    for match in _TOKEN.finditer(norm):
-        run = match.group(1)
-        if run is None:
-            out.append(match.group(0))
-        else:
-            out.extend(run)
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    if text.isascii():  # fast path, same result: NFKC and casefold are identities/lower() on ASCII
+        out = _ASCII_TOKEN.findall(_DIGIT.sub("0", text.lower()))
+    else:
+        norm = _DIGIT.sub("0", unicodedata.normalize("NFKC", text).casefold())
+        out = []
+        for match in _TOKEN.finditer(norm):
+            run = match.group(1)
+            if run is None:
+                out.append(match.group(0))
+            else:
+                out.extend(run)
+                out.extend(run[i : i + 2] for i in range(len(run) - 1))
     if len(out) > HEAD_TOKENS + TAIL_TOKENS:
         out = out[:HEAD_TOKENS] + out[-TAIL_TOKENS:]
     return out
 
 
 def is_cjk(token: str) -> bool:
-    return "\u3040" <= token[0] <= "\ufaff"
+    """True for tokens of the scripts split into characters (everything from U+3040 up)."""
+    return token[0] >= "\u3040"
 
 
 def char_ngrams(word: str) -> list[str]:
@@ -66,8 +86,7 @@ def chargram_count(word: str) -> int:
     """len(char_ngrams(word)) without building them."""
     if len(word) < MIN_CHARGRAM_WORD or is_cjk(word):
         return 0
-    padded = len(word) + 2
-    return sum(padded - n + 1 for n in CHAR_NGRAM_SIZES)
+    return len(CHAR_NGRAM_SIZES) * len(word) + GRAM_COUNT_OFFSET
 
 
 def word_pairs(toks: list[str]) -> list[str]:
@@ -78,7 +97,7 @@ def markers(text: str) -> list[str]:
     found = []
     if "```" in text or "\n    " in text:
         found.append(CODE_BLOCK)
-    if _TRACE.search(text):
+    if any(hint in text for hint in _TRACE_HINTS) and _TRACE.search(text):
         found.append(STACK_TRACE)
     return found
 
@@ -88,6 +107,8 @@ def features(text: str) -> list[str]:
     toks = tokens(text)
     feats: list[str] = []
     for tok in toks:
+        if tok in STOPWORDS:
+            continue
         feats.append(f"w|{tok}")
         feats.extend(char_ngrams(tok))
     feats.extend(word_pairs(toks))
@@ -101,7 +122,7 @@ def feature_count(toks: list[str], n_markers: int) -> int:
     """How many feature occurrences ``features`` yields for these tokens (for the scale)."""
     if not toks:
         return n_markers
-    n = sum(1 + chargram_count(t) for t in toks)
+    n = sum(1 + chargram_count(t) for t in toks if t not in STOPWORDS)
     n += sum(1 for a, b in zip(toks, toks[1:], strict=False) if not (is_cjk(a) or is_cjk(b)))
     return n + 1 + n_markers
 

@@ -55,30 +55,49 @@ class LinearModel:
         return cls(json.loads(raw))
 
     def evidence(self, text: str) -> tuple[list[tuple[str, Vector]], float]:
-        """The text's weight vectors with a label each, and the 1/sqrt(n) scale."""
+        """The text's weight vectors with a label each, and the 1/sqrt(n) scale.
+
+        The same features as ``features.features`` (a test checks they agree), computed without
+        building the feature strings of words seen in training."""
         toks = F.tokens(text)
         marks = F.markers(text)
         rows: list[tuple[str, Vector]] = []
-        words, chars = self._words, self._chars
+        append = rows.append
+        words_get, chars_get, pairs_get = self._words.get, self._chars.get, self._pairs.get
+        stop, sizes, min_len = F.STOPWORDS, F.CHAR_NGRAM_SIZES, F.MIN_CHARGRAM_WORD
+        per_char, offset = len(sizes), F.GRAM_COUNT_OFFSET
+        n = len(marks)
         for tok in toks:
-            vec = words.get(tok)
-            if vec is not None:
-                rows.append((tok, vec))
+            if tok in stop:
                 continue
-            grams = [g for g in (chars.get(c[2:]) for c in F.char_ngrams(tok)) if g is not None]
-            if grams:
-                rows.append((f"~{tok}", tuple(map(sum, zip(*grams, strict=True)))))
-        pairs = self._pairs
-        for a, b in zip(toks, toks[1:], strict=False):
-            vec = pairs.get(f"{a} {b}")
+            latin = tok[0] < "\u3040"
+            size = len(tok)
+            n += 1 + (per_char * size + offset if latin and size >= min_len else 0)
+            vec = words_get(tok)
             if vec is not None:
-                rows.append((f"{a} {b}", vec))
-        if toks and (vec := self._first.get(toks[0])) is not None:
-            rows.append((f"starts with {toks[0]}", vec))
+                append((tok, vec))
+            elif latin and size >= min_len:
+                padded = f"<{tok}>"
+                grams = [
+                    g for k in sizes for i in range(size + 3 - k) if (g := chars_get(padded[i : i + k])) is not None
+                ]
+                if grams:
+                    append((f"~{tok}", tuple(map(sum, zip(*grams, strict=True)))))
+        prev = None
+        for tok in toks:
+            if prev is not None and prev[0] < "\u3040" and tok[0] < "\u3040":
+                n += 1
+                if (vec := pairs_get(f"{prev} {tok}")) is not None:
+                    append((f"{prev} {tok}", vec))
+            prev = tok
+        if toks:
+            n += 1
+            if (vec := self._first.get(toks[0])) is not None:
+                append((f"starts with {toks[0]}", vec))
         for mark in marks:
             if (vec := self._markers.get(mark[2:])) is not None:
-                rows.append((mark[2:], vec))
-        return rows, F.scale(F.feature_count(toks, len(marks)))
+                append((mark[2:], vec))
+        return rows, F.scale(n)
 
     def score(self, text: str) -> Scored:
         rows, scale = self.evidence(text)

@@ -156,3 +156,46 @@ def test_load_reads_a_given_weights_file(tmp_path):
     result = TrainedClassifier.load(path).classify("banana")
     assert (result.primary_provider, result.task_type) == ("gemini", "research")
     assert result.reasons[1].startswith("'banana' -> research +")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Refactor the billing module, it's a mess",
+        "refactr teh paymnt modul plz",
+        "给这个函数加上缓存，并解释一下为什么更快",
+        "리뷰 부탁드립니다. 코드가 괜찮은지 봐주세요",
+        "```python\nx = 1\n```\nTraceback (most recent call last):\n  File 'a.py'",
+        "word " * 400 + "final ask: document the api",
+        "",
+    ],
+)
+def test_fast_scoring_agrees_with_the_training_features(clf, text):
+    """The inference path must see exactly the features training saw (features.features)."""
+    from router_core.classifier import features as F
+
+    feats = F.features(text)
+    rows, scale = clf.model.evidence(text)
+    assert scale == F.scale(len(feats))
+    model = clf.model
+    expected = [0.0] * len(model.classes)
+    tables = {"c": model._chars, "b": model._pairs, "f": model._first, "m": model._markers}
+    for feat in feats:
+        kind, key = feat.split("|", 1)
+        if kind == "w":
+            continue  # words are folded with their char n-grams below
+        vec = tables[kind].get(key)
+        if kind == "c" or vec is None:
+            continue
+        expected = [e + v for e, v in zip(expected, vec, strict=True)]
+    for tok in F.tokens(text):
+        if tok in F.STOPWORDS:
+            continue
+        if tok in model._words:
+            expected = [e + v for e, v in zip(expected, model._words[tok], strict=True)]
+        else:
+            for gram in F.char_ngrams(tok):
+                if (vec := model._chars.get(gram[2:])) is not None:
+                    expected = [e + v for e, v in zip(expected, vec, strict=True)]
+    got = [sum(col) for col in zip(*(vec for _, vec in rows), strict=True)] if rows else [0.0] * len(expected)
+    assert got == pytest.approx(expected)
