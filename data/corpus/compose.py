@@ -4,7 +4,7 @@
 
 Deterministic for a given seed. Styles: terse titles, tagged titles, requests, issue bodies (title +
 sentences, or markdown sections), long multi-paragraph requests with neutral context, negations,
-other languages; noise: typos, case changes, dropped punctuation.
+cross-cue texts (another type's keyword, this type's deliverable), other languages; noise: typos, case changes, dropped punctuation.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from templates_claude import CLAUDE  # noqa: E402
 from templates_codex import CODEX  # noqa: E402
 from templates_gemini import GEMINI  # noqa: E402
 from templates_intl import INTL, LCOMP  # noqa: E402
+from templates_mixed import MIXED  # noqa: E402
 
 TEMPLATES = {**CODEX, **GEMINI, **CLAUDE}
 PROVIDER = {**dict.fromkeys(CODEX, "codex"), **dict.fromkeys(GEMINI, "gemini"), **dict.fromkeys(CLAUDE, "claude")}
@@ -119,9 +120,14 @@ def compose_one(task_type: str, rng: random.Random) -> tuple[str, str, str]:
     """(text, lang, style) for one item of this task type."""
     t = TEMPLATES[task_type]
     style = rng.choices(
-        ["title", "tagged", "ask", "issue", "markdown", "long", "negation", "intl"],
-        weights=[16, 9, 22, 16, 6, 9, 7, 15],
+        ["title", "tagged", "ask", "issue", "markdown", "long", "negation", "intl", "mixed"],
+        weights=[16, 9, 22, 16, 6, 9, 7, 15, 8],
     )[0]
+    if style == "mixed":
+        text = fill(rng.choice(MIXED[task_type]), rng)
+        if rng.random() < 0.4:
+            text = " ".join([sentence(text), *(fill(b, rng) for b in rng.sample(t["bodies"], k=1))])
+        return noisy(text, rng), "en", style
     if style == "intl":
         lang = rng.choice(["de", "fr", "es", "pt", "zh", "ja", "ru", "de", "fr", "es", "zh", "it", "ko"])
         text = fill(rng.choice(INTL[lang][task_type]), rng, lang)
