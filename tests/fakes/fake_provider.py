@@ -68,7 +68,9 @@ class FakeProviders:
         self._clock = clock
         self._lock = threading.Lock()
         self._providers: dict[str, _Provider] = {}
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP so that asyncio sets TCP_NODELAY on accepted connections (it checks the proto);
+        # without it, Nagle holds each response body ~40 ms on keep-alive connections.
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.host, self.port = self._sock.getsockname()[:2]
