@@ -165,10 +165,25 @@ def compose_one(task_type: str, rng: random.Random) -> tuple[str, str, str]:
     return "\n\n".join(paras), "en", "long"
 
 
+def augment(item: dict, rng: random.Random) -> str:
+    """A variant of a hand-written item: noise, a tag, a neutral context sentence or a polite wrapper."""
+    text = item["text"]
+    kind = rng.randrange(4)
+    if kind == 0 or item.get("lang", "en") != "en":
+        return noisy(text, rng) if item.get("lang", "en") not in ("zh", "ja", "ko") else f"{rng.choice(S.NEUTRAL_TAGS)} {text}".strip()
+    if kind == 1:
+        return f"{rng.choice(S.NEUTRAL_TAGS + S.TAGS[item['task_type']])} {text}".strip()
+    if kind == 2:
+        ctx = fill(rng.choice(S.CONTEXT), rng)
+        return f"{ctx} {text}" if rng.random() < 0.5 else f"{sentence(text)}\n\n{ctx}"
+    return noisy(f"{rng.choice(S.POLITE)}{text[:1].lower()}{text[1:]}{rng.choice(S.SIGNOFF)}", rng)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--per-type", type=int, default=1500)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--variants", type=int, default=3, help="augmented variants per hand-written item")
     ap.add_argument("--out", type=Path, default=HERE / "generated.jsonl")
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
@@ -184,6 +199,16 @@ def main(argv: list[str] | None = None) -> int:
             made += 1
             rows.append({"id": f"g-{len(rows) + 1:06d}", "text": text, "provider": PROVIDER[task_type],
                          "task_type": task_type, "lang": lang, "style": style})
+    hand = [json.loads(line) for line in (HERE / "handwritten.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    seen.update(it["text"] for it in hand)
+    for item in hand:
+        for _ in range(args.variants):
+            text = augment(item, rng)
+            if text in seen:
+                continue
+            seen.add(text)
+            rows.append({"id": f"g-{len(rows) + 1:06d}", "text": text, "provider": item["provider"],
+                         "task_type": item["task_type"], "lang": item.get("lang", "en"), "style": "variant"})
     with args.out.open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
