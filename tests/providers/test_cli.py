@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import anyio
 import pytest
 
 from router_core.clock import SystemClock
@@ -195,3 +196,13 @@ async def test_fake_clis_run_from_path_via_their_shebang(record):
                          clock=SystemClock(), environ=environ)
     result = await adapter.complete(CompletionRequest(prompt="hello"))
     assert result.text == "claude fake answer to: hello"
+
+
+async def test_cancelling_the_call_kills_the_cli(record, tmp_path):
+    pidfile = tmp_path / "pid"
+    adapter = cli("codex", record, FAKE_CLI_LATENCY="30", FAKE_CLI_PIDFILE=str(pidfile))
+    with anyio.move_on_after(0.5) as scope:
+        await adapter.complete(CompletionRequest(prompt="x"))
+    assert scope.cancelled_caught
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pidfile.read_text()), 0)

@@ -17,6 +17,7 @@ from router_core.providers import (
     NoBackend,
     OpenAIChatAdapter,
     OpenAIResponsesAdapter,
+    ProviderAdapter,
     build_adapter,
     choose_backend,
     describe_backend,
@@ -167,3 +168,13 @@ def test_describe_cli_and_none(providers):
     assert none.startswith("gemini: none (recommendation only) — Set GEMINI_API_KEY or GOOGLE_API_KEY")
     keyless = describe_backend(replace(providers["codex"], backend="api"), environ={}, which=no_cli)
     assert "no API key set" in keyless
+
+
+async def test_every_backend_satisfies_the_protocol(providers, client, clock):
+    built = [
+        build(providers["codex"], {"OPENAI_API_KEY": "k"}, client, clock),
+        build(providers["claude"], {}, client, clock, which=fake_cli),
+        build(providers["gemini"], {}, client, clock),
+    ]
+    assert [a.backend for a in built] == ["api", "cli", "none"]
+    assert all(isinstance(a, ProviderAdapter) for a in built)
