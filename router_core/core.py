@@ -19,7 +19,7 @@ from router_core.agents import AgentPool, select_agent
 from router_core.agents.host_files import load_host_agents
 from router_core.audit import JsonlAuditLog
 from router_core.budget import BudgetLedger
-from router_core.capacity import check_availability, provider_usage
+from router_core.capacity import capacity_blocks, check_availability, provider_usage
 from router_core.classifier import Classifier
 from router_core.clock import Clock, SystemClock
 from router_core.cost import CostEstimator
@@ -161,11 +161,13 @@ class RouterCore:
             window = self.usage_tracker.window(p.name)
             usage[p.name] = provider_usage(p, window, budget, now=now, session_started=session_started)
             min_cost = (min_costs or {}).get(p.name, p.cost_per_request)
-            lifts = self.usage_tracker.release_time(
-                p.name,
-                requests_below=math.ceil(p.requests_per_minute * p.block.requests_percent / 100),
-                tokens_below=math.ceil(p.tokens_per_minute * p.block.tokens_percent / 100),
-            )
+            lifts = None
+            if capacity_blocks(p, window):  # only a blocked window needs its lift time (O(events) to find)
+                lifts = self.usage_tracker.release_time(
+                    p.name,
+                    requests_below=math.ceil(p.requests_per_minute * p.block.requests_percent / 100),
+                    tokens_below=math.ceil(p.tokens_per_minute * p.block.tokens_percent / 100),
+                )
             availability[p.name] = check_availability(
                 p, window, budget, now=now, min_cost=min_cost, capacity_lifts_at=lifts,
                 extra_blocks=extra.get(p.name, ()),

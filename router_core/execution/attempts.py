@@ -2,8 +2,11 @@
 
 ``ProviderRun.run`` returns a ``Completed`` (the answer, its cost, the reservation settled) or the
 recovery ``Step`` that ends this provider's turn (fall back, or stop). Every try and every skip is
-appended to the task's attempts. The budget reservation is released on any failure; the pace ticket is
-always settled, so the window holds what was really sent.
+appended to the task's attempts. The budget is reserved in the same transaction as the first pacing
+check, so nothing is called without both; it is released on any failure. The pace ticket is always
+settled, so the window holds what was really sent. The answer settles pacing, budget, the outage
+circuit and (if the job says so) the agent lease in one transaction: fewer write locks shared with
+other processes, and the answer counts everywhere at once.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import anyio.lowlevel
 
 from router_core.errors import BudgetExceeded, ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
 from router_core.execution.holds import QUOTA, RATE_LIMITED, Hold
@@ -42,7 +47,9 @@ class ProviderRun:
         self.provider = provider
         self.attempts = attempts
         self.settings = executor.core.settings.provider(provider)
-        self._paced: tuple[PaceTicket, Completion] | None = None
+        self.plan: RequestPlan | None = None
+        self.reservation_id: str | None = None
+        self._paced: tuple[PaceTicket, Completion, float] | None = None  # with when the answer arrived
 
     def skip(self, outcome: str, error: str, lifts_at: float | None = None, model: str = "") -> Step:
         self.attempts.append(Attempt(self.provider, outcome, model=model, error=error, lifts_at=lifts_at))
@@ -55,28 +62,26 @@ class ProviderRun:
                             max_cost=self.job.max_cost)
         if isinstance(plan, str):
             return self.skip("budget_exceeded", plan)
-        try:
-            reservation_id, plan = self._reserve(plan)
-        except BudgetExceeded as exc:
-            return self.skip("budget_exceeded", str(exc), model=plan.model)
-        settled = False
+        self.plan = plan
         backed_off = 0.0
         try:
             for retry in range(core.settings.execution.max_retries + 1):
-                result, paced, seconds = await self._send(adapter, plan)
+                try:
+                    result, paced, seconds = await self._send(adapter)
+                except BudgetExceeded as exc:
+                    return self.skip("budget_exceeded", str(exc), model=plan.model)
                 waited = backed_off + paced
                 if isinstance(result, Hold):
-                    return self.skip("on_hold", result.reason, result.until, model=plan.model)
+                    return self.skip("on_hold", result.reason, result.until, model=self.plan.model)
                 if isinstance(result, Completion):
-                    cost = actual_cost(self.settings, plan.model, result)
-                    self._settled(reservation_id, cost)
-                    settled = True
+                    cost = actual_cost(self.settings, self.plan.model, result)
+                    self._settled(cost)
                     self.attempts.append(Attempt(self.provider, "success", model=result.model, retry=retry,
                                                  waited_seconds=waited, duration_seconds=seconds))
-                    return Completed(result, plan, cost)
+                    return Completed(result, self.plan, cost)
                 step = self._after_failure(result, retry)
                 self.attempts.append(Attempt(
-                    self.provider, outcome_name(result), model=plan.model, error=str(result),
+                    self.provider, outcome_name(result), model=self.plan.model, error=str(result),
                     status_code=getattr(result, "status_code", None), retry=retry, waited_seconds=waited,
                     duration_seconds=seconds, lifts_at=step.lifts_at,
                 ))
@@ -86,64 +91,82 @@ class ProviderRun:
                 backed_off = step.delay
             return Step(FALL_BACK)  # pragma: no cover - the last retry always steps away
         finally:
-            if not settled:
-                core.ledger.release(reservation_id)
+            if self.reservation_id is not None:
+                core.ledger.release(self.reservation_id)
 
     # -- steps -----------------------------------------------------------------------------------
 
-    def _reserve(self, plan: RequestPlan) -> tuple[str, RequestPlan]:
-        ledger = self.ex.core.ledger
+    def _reserve(self) -> None:
+        """Reserve the cost at the output cap, else at the estimate with the cap lowered to match."""
+        ledger, plan = self.ex.core.ledger, self.plan
+        assert plan is not None
         try:
-            return ledger.reserve(self.provider, plan.cap_usd, task_id=self.job.task_id).id, plan
+            self.reservation_id = ledger.reserve(self.provider, plan.cap_usd, task_id=self.job.task_id).id
+            return
         except BudgetExceeded:
             if plan.estimate.usd >= plan.cap_usd:
                 raise
         smaller = plan.within(plan.estimate.usd, self.settings)
-        return ledger.reserve(self.provider, smaller.cap_usd, task_id=self.job.task_id).id, smaller
+        self.reservation_id = ledger.reserve(self.provider, smaller.cap_usd, task_id=self.job.task_id).id
+        self.plan = smaller
 
-    async def _send(
-        self, adapter: ProviderAdapter, plan: RequestPlan
-    ) -> tuple[Completion | RouterError | Hold, float, float]:
+    async def _send(self, adapter: ProviderAdapter) -> tuple[Completion | RouterError | Hold, float, float]:
         """Wait for room (outside the concurrency gate), then call; (result, waited, call seconds).
 
         A hold that another task set meanwhile ends the turn when it is a quota or longer than the
         longest backoff (the result is then the Hold), as it would have before the turn began.
         """
-        clock, pacer = self.ex.core.clock, self.ex.pacer
+        core, pacer = self.ex.core, self.ex.pacer
+        clock = core.clock
         start = clock.monotonic()
-        request = CompletionRequest(
-            prompt=self.job.text, system_prompt=self.job.system_prompt, context=self.job.context,
-            model=plan.model, max_output_tokens=plan.max_output_tokens,
-            timeout=self.ex.core.settings.execution.request_timeout_seconds,
-        )
         while True:
+            result: tuple[Completion | RouterError, float, float] | None = None
             async with self.job.gate:
-                ticket = pacer.try_acquire(self.provider, plan.pace_tokens)
+                with core.db.transaction():
+                    if self.reservation_id is None:
+                        self._reserve()  # raises BudgetExceeded before any call
+                    ticket = pacer.try_acquire(self.provider, self.plan.pace_tokens)
                 if isinstance(ticket, PaceTicket):
                     waited = clock.monotonic() - start
                     called = clock.monotonic()
                     try:
-                        completion = await adapter.complete(request)
+                        completion = await adapter.complete(self._request())
                     except RouterError as exc:
                         pacer.failed(ticket)
-                        return exc, waited, clock.monotonic() - called
-                    self._paced = (ticket, completion)
-                    return completion, waited, clock.monotonic() - called
+                        result = exc, waited, clock.monotonic() - called
+                    else:
+                        self._paced = (ticket, completion, clock.now())
+                        result = completion, waited, clock.monotonic() - called
+            if result is not None:
+                await anyio.lowlevel.checkpoint()  # the task waiting for our slot sends before we settle
+                return result
             if ticket.hold is not None and (ticket.hold == QUOTA or ticket.seconds > self.ex.longest_wait):
                 held = self.ex.state.holds.active(self.provider).get(self.provider)
                 if held is not None:
                     return held, clock.monotonic() - start, 0.0
             await self.ex.wait(ticket.seconds)
 
-    def _settled(self, reservation_id: str, cost: float) -> None:
-        """Pace ticket, budget and circuit in one transaction: the answer counts everywhere at once."""
+    def _request(self) -> CompletionRequest:
+        assert self.plan is not None
+        return CompletionRequest(
+            prompt=self.job.text, system_prompt=self.job.system_prompt, context=self.job.context,
+            model=self.plan.model, max_output_tokens=self.plan.max_output_tokens,
+            timeout=self.ex.core.settings.execution.request_timeout_seconds,
+        )
+
+    def _settled(self, cost: float) -> None:
+        """Pace ticket, budget, circuit (and the job's lease) in one transaction."""
         core = self.ex.core
-        assert self._paced is not None
-        ticket, completion = self._paced
+        assert self._paced is not None and self.reservation_id is not None
+        ticket, completion, answered_at = self._paced
         with core.db.transaction():
-            self.ex.pacer.settle(ticket, completion.input_tokens + completion.output_tokens, completion.rate_limit)
-            core.ledger.settle(reservation_id, cost)
+            self.ex.pacer.settle(ticket, completion.input_tokens + completion.output_tokens, completion.rate_limit,
+                                 answered_at=answered_at)
+            core.ledger.settle(self.reservation_id, cost)
             recovered = self.ex.state.circuits.record_success(self.provider)
+            if self.job.lease_id:
+                core.leases.release(self.job.lease_id)
+        self.reservation_id = None
         if recovered is not None:
             self.ex.audit_recovered(recovered)
 

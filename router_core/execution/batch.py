@@ -100,7 +100,9 @@ async def run_batch(
             chain=chain_for(item.classification, item.provider, fallback=True),
             system_prompt=agent.system_prompt if agent else "", context=text,
             agent_model=agent.model if agent else None, wait=True, estimate_usd=item.cost.usd, gate=gate,
+            lease_id=lease,
         )
+        outcome = None
         try:
             outcome = await executor.run(job)
         except Exception as exc:  # a bug must cost one task, not the batch
@@ -109,7 +111,7 @@ async def run_batch(
             outcome = TaskOutcome(item.task_id, FAILED, now, now, provider=item.provider,
                                   cost_estimate_usd=item.cost.usd, error=f"internal error: {type(exc).__name__}: {exc}")
         finally:
-            if lease:
+            if lease and (outcome is None or not outcome.ok):  # a success released it with its settlement
                 core.release_agent(lease)
         outcomes[item.index] = outcome
         _audit(core, view, item, batch_id, choice, outcome)

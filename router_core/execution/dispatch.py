@@ -19,7 +19,7 @@ from router_core.errors import InvalidRequest
 from router_core.execution.executor import Executor, Job
 from router_core.execution.pacing import GUARD_SECONDS
 from router_core.execution.plan import chain_for
-from router_core.execution.results import NOT_CONFIGURED, PARKED, ROUTED, TaskOutcome
+from router_core.execution.results import NOT_CONFIGURED, PARKED, ROUTED, SUCCESS, TaskOutcome
 from router_core.records import audit_record, execution_metrics
 
 if TYPE_CHECKING:
@@ -109,13 +109,14 @@ async def dispatch(
         await executor.wait(delay)
         parked += delay
         await executor.probe_due()
-    job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None)
+    job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None,
+                  lease_id=decision.lease_id)
     try:
         outcome = await executor.run(job)
     except BaseException:
         _release(core, decision)
         raise
-    if outcome.status != NOT_CONFIGURED:  # recommendation only: the host keeps the agent to run it itself
+    if outcome.status not in (SUCCESS, NOT_CONFIGURED):  # released with the answer / kept for the host
         _release(core, decision)
     return _finish(core, decision, outcome)
 

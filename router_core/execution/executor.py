@@ -63,6 +63,7 @@ class Job:
     max_cost: float | None = None
     wait: bool = True  # park while every provider is blocked
     estimate_usd: float = 0.0  # the routed provider's estimate, reported when nothing ran
+    lease_id: str | None = None  # released with the answer's settlement (the caller releases it otherwise)
     gate: AbstractAsyncContextManager[Any] = NO_GATE  # a batch's concurrency cap, held only while calling
 
     @property

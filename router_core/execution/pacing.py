@@ -89,30 +89,37 @@ class RatePacer:
             if hold is not None:
                 return PaceWait(hold["until"] - now + GUARD_SECONDS, hold["kind"])
             room = self._room(conn, provider, now)
-            events = conn.execute(
-                "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
-                (provider, now - self.window),
-            ).fetchall()
-            used_requests = sum(e["requests"] for e in events) + room.extra_requests
-            used_tokens = sum(e["tokens"] for e in events) + room.extra_tokens
-            if _fits(used_requests, used_tokens, tokens, room):
+            used_requests, used_tokens = conn.execute(
+                "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(tokens), 0) FROM usage_events"
+                " WHERE provider = ? AND at > ?", (provider, now - self.window),
+            ).fetchone()
+            if _fits(used_requests + room.extra_requests, used_tokens + room.extra_tokens, tokens, room):
                 cur = conn.execute(
                     "INSERT INTO usage_events (provider, at, requests, tokens) VALUES (?, ?, 1, ?)",
                     (provider, now + self._in_flight, tokens),
                 )
                 self._housekeeping(conn, provider, now)
                 return PaceTicket(provider, int(cur.lastrowid), tokens)
+            events = conn.execute(
+                "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
+                (provider, now - self.window),
+            ).fetchall()
         return PaceWait(self._wait(events, room, tokens, now))
 
-    def settle(self, ticket: PaceTicket, tokens: int, observation: RateLimitObservation | None = None) -> None:
-        """The answer arrived now: restamp the request here with its actual tokens; learn from headers."""
+    def settle(
+        self, ticket: PaceTicket, tokens: int, observation: RateLimitObservation | None = None,
+        *, answered_at: float | None = None,
+    ) -> None:
+        """The answer arrived (at ``answered_at``, default now): restamp the request then, with its actual
+        tokens, and learn from the headers."""
         now = self._clock.now()
+        at = now if answered_at is None else min(answered_at, now)
         with self._db.transaction() as conn:
             cur = conn.execute("UPDATE usage_events SET at = ?, tokens = ? WHERE id = ?",
-                               (now, max(0, tokens), ticket.event_id))
+                               (at, max(0, tokens), ticket.event_id))
             if cur.rowcount == 0:  # pruned meanwhile (an answer slower than window + timeout)
                 conn.execute("INSERT INTO usage_events (provider, at, requests, tokens) VALUES (?, ?, 1, ?)",
-                             (ticket.provider, now, max(0, tokens)))
+                             (ticket.provider, at, max(0, tokens)))
             if observation is not None:
                 self._observe(conn, ticket.provider, observation, now)
 

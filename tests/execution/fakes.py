@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -50,16 +49,10 @@ def unanswered(db: Database, clock: FakeClock) -> Callable[[], int]:
 
 
 def fake_server(clock: FakeClock | None = None, **kwargs) -> FakeProviders:
-    """The fake provider server, on ``clock`` if given, with TCP_NODELAY on its listening socket.
-
-    Accepted sockets inherit TCP_NODELAY on Linux; without it, keep-alive requests wait ~40 ms on
-    delayed ACKs (the fake binds its socket with proto 0, so asyncio does not set it).
-    """
+    """The fake provider server, its rate-limit windows on ``clock`` if given (not yet started)."""
     if clock is not None:
         kwargs["clock"] = clock.monotonic
-    fake = FakeProviders(**kwargs)
-    fake._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return fake
+    return FakeProviders(**kwargs)
 
 
 def fake_environ(fake: FakeProviders, providers: Iterable[str] = ("codex", "claude", "gemini")) -> dict[str, str]:

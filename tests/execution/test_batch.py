@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from router_core.execution.batch import run_batch
-from tests.execution.fakes import fake_limits, with_execution, with_limits
+from tests.execution.fakes import fake_environ, fake_limits, fake_server, with_execution, with_limits
 from tests.fakes.fake_provider import Fault
 
 CODE = ["Implement a JWT login endpoint in Flask", "Fix the bug in the data loader", "Refactor the payment module"]
@@ -41,18 +41,19 @@ async def test_partial_failures_come_back_in_input_order(settings, build_executo
     assert core.leases.in_use() == {} and core.budget().reserved == 0
 
 
-async def test_tight_limits_are_paced_without_a_single_429(settings, build_executor, fake, clock):
+async def test_tight_limits_are_paced_without_a_single_429(settings, build_executor, clock):
     # Requests bind on codex and gemini, tokens on claude (each task ~1,700 tokens of 3,600 a window).
     s = with_limits(settings, codex=(3, 100_000), gemini=(2, 100_000), claude=(100, 3_600))
-    for name, limits in fake_limits(s, s.execution.rate_window_seconds).items():
-        fake.set_limits(name, limits)
-    fake._output_tokens.update({p: s.expected_output_tokens("architecture") for p in PROVIDERS})
-    core, ex = build_executor(s)
-    start = clock.now()
-    run = await run_batch(core, ex, mixed(24), parallel=8)
+    answer = dict.fromkeys(PROVIDERS, s.expected_output_tokens("architecture"))
+    with fake_server(clock, limits=fake_limits(s, s.execution.rate_window_seconds), output_tokens=answer) as fake:
+        core, ex = build_executor(s, environ=fake_environ(fake))
+        start = clock.now()
+        run = await run_batch(core, ex, mixed(24), parallel=8)
+        stats = {p: fake.stats(p) for p in PROVIDERS}
     assert all(o.status == "success" for o in run.outcome.outcomes), [o.error for o in run.outcome.outcomes]
-    assert {p: fake.stats(p).limit_429 for p in PROVIDERS} == {p: 0 for p in PROVIDERS}
-    assert sum(fake.stats(p).requests for p in PROVIDERS) == 24
+    assert {p: s.limit_429 for p, s in stats.items()} == dict.fromkeys(PROVIDERS, 0)
+    assert sum(s.requests for s in stats.values()) == 24
+    assert max(s.tokens for s in stats.values()) > 3_600  # more than a window's tokens went through
     assert clock.now() - start >= s.execution.rate_window_seconds  # the windows were really waited for
 
 

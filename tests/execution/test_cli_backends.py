@@ -1,0 +1,46 @@
+"""Execution on the coding CLIs (the fake ones in tests/fakes/bin): cost as reported, subscription limits as holds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from router_core.execution.adapters import build_adapters
+from router_core.execution.dispatch import dispatch
+from router_core.execution.executor import Executor
+from tests.execution.conftest import make_core
+from tests.execution.fakes import clock_sleep
+
+FAKE_BIN = Path(__file__).resolve().parents[1] / "fakes" / "bin"
+DESIGN_TASK = "Design the architecture for a distributed ingest pipeline"  # claude, then codex
+
+
+def cli_executor(settings, clock, client, **fake_env: str):
+    core = make_core(settings, clock)
+    environ = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), "TZ": "UTC", **fake_env}
+    adapters = build_adapters(settings, client=client, clock=clock, environ=environ,
+                              which=lambda name: str(FAKE_BIN / name) if (FAKE_BIN / name).exists() else None)
+    return core, Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5)
+
+
+async def test_a_cli_backend_runs_the_task_and_its_reported_cost_is_the_cost(settings, clock, client):
+    core, ex = cli_executor(settings, clock, client)
+    assert ex.backend("claude") == "cli"
+    r = await dispatch(core, ex, DESIGN_TASK)
+    o = r.outcome
+    assert (o.status, o.provider, o.backend) == ("success", "claude", "cli")
+    assert o.text.startswith("claude fake answer to:")
+    assert o.cost_usd > 0 and core.budget().spent == o.cost_usd  # claude -p reports total_cost_usd
+    assert r.audit["execution_metrics"]["backend"] == "cli"
+
+
+async def test_an_exhausted_subscription_window_is_held_until_its_reset(settings, clock, client):
+    reset = clock.now() + 2 * 3600
+    core, ex = cli_executor(settings, clock, client, FAKE_CLAUDE_MODE="usage_limit",
+                            FAKE_CLAUDE_LIMIT_STYLE="epoch", FAKE_CLI_RESET_EPOCH=str(reset))
+    o = (await dispatch(core, ex, DESIGN_TASK)).outcome
+    assert (o.status, o.provider) == ("success", "codex")
+    assert [(a.provider, a.outcome) for a in o.attempts] == [("claude", "quota_exhausted"), ("codex", "success")]
+    claude = core.capacity().availability["claude"]
+    assert not claude.available and claude.blocks[0].lifts_at == reset
+    assert claude.blocks[0].reason.startswith("quota exhausted")
