@@ -38,7 +38,7 @@ from router_core.models import (
 )
 from router_core.recommender import recommend
 from router_core.records import audit_record, batch_item_record
-from router_core.settings import PROVIDER_NAMES, Settings
+from router_core.settings import PROVIDER_NAMES, TASK_TYPES, Settings
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
 from router_core.usage import UsageTracker
@@ -79,9 +79,10 @@ def make_classifier(settings: Settings, db: Database | None = None) -> Classifie
     base = TrainedClassifier.load()
     if db is None:
         return base
-    from router_core.classifier.learning import LearningClassifier, SqliteCorrectionStore
+    from router_core.classifier.corrections import SqliteCorrectionStore
+    from router_core.classifier.learning import LearningClassifier
 
-    return LearningClassifier(base, SqliteCorrectionStore(db.connect))
+    return LearningClassifier(base, SqliteCorrectionStore(db.connection, holder=current_holder()))
 
 
 def _mark_host(choice: AgentChoice) -> AgentChoice:
@@ -247,6 +248,33 @@ class RouterCore:
                     f"every agent suited to {task_type} on {provider} is busy; retry shortly or release leases"
                 )
         return choice, lease_id
+
+    def record_feedback(
+        self, task: str, *, routed_provider: str, correct_provider: str, task_type: str | None = None
+    ) -> tuple[bool, str]:
+        """Record whether a routed task went to the right provider; a learning classifier learns from it.
+
+        Returns (learned, reason). Corrections are stored in the shared database either way.
+        """
+        text = validate_task(task)
+        for name, value in (("routed_provider", routed_provider), ("correct_provider", correct_provider)):
+            if value not in PROVIDER_NAMES:
+                raise InvalidRequest(f"{name} {value!r} is not a provider; use one of {', '.join(PROVIDER_NAMES)}")
+        if task_type is not None and task_type not in TASK_TYPES:
+            raise InvalidRequest(f"task_type {task_type!r} is unknown; use one of {', '.join(TASK_TYPES)}")
+        record = getattr(self.classifier, "record", None)
+        if record is None:
+            from router_core.classifier.corrections import Correction, SqliteCorrectionStore
+
+            SqliteCorrectionStore(self.db.connection, holder=self.holder).add(
+                Correction(text, routed_provider, correct_provider, task_type)
+            )
+            return False, f"stored; the {self.classifier.name} classifier does not learn from feedback"
+        try:
+            result = record(text, routed_provider, correct_provider, task_type)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from exc
+        return result.accepted, result.reason
 
     def release_agent(self, lease_id: str) -> None:
         self.leases.release(lease_id)

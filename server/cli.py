@@ -6,21 +6,10 @@ import argparse
 import logging
 import sys
 
-from server.commands import routing, serve, state
+from server.commands import execute, feedback, install, routing, serve, state
 from server.commands._common import CommandError
 
-COMMAND_MODULES = [serve, routing, state]
-
-
-def _optional_modules() -> list:
-    found = []
-    for name in ("install", "execute", "feedback"):
-        try:
-            module = __import__(f"server.commands.{name}", fromlist=["register"])
-        except ImportError:
-            continue
-        found.append(module)
-    return found
+COMMAND_MODULES = [serve, routing, execute, state, feedback, install]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES + _optional_modules():
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from tools.budget import get_budget, record_usage
 from tools.dispatch import dispatch_agent, run_batch
+from tools.feedback import record_feedback
 from tools.routing import classify_task, recommend_provider
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
@@ -34,6 +35,7 @@ TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
     (run_batch, ACTS),
     (get_budget, READ_ONLY),
     (record_usage, RECORDS),
+    (record_feedback, RECORDS),
 ]
 
 

@@ -52,17 +52,19 @@ def free_port() -> int:
 @pytest.fixture
 def http_server(tmp_path):
     port = free_port()
-    proc = subprocess.Popen(
-        [SWITCHBOARD, "serve", "--http", "--port", str(port)],
-        env=server_env(tmp_path),
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = tmp_path / "server.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [SWITCHBOARD, "serve", "--http", "--port", str(port)],
+            env=server_env(tmp_path),
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"server exited: {proc.stderr.read().decode()}")
+            pytest.fail(f"server exited: {log.read_text()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 break

@@ -12,7 +12,8 @@ from mcp.types import ResourceUpdatedNotification
 
 from server.app import create_server
 
-TOOLS = {"classify_task", "recommend_provider", "dispatch_agent", "run_batch", "get_budget", "record_usage"}
+TOOLS = {"classify_task", "recommend_provider", "dispatch_agent", "run_batch", "get_budget", "record_usage",
+         "record_feedback"}
 
 
 @pytest.fixture

@@ -1,0 +1,34 @@
+"""record_feedback: tell the router whether a routed task went to the right provider (design Phase 4)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from tools._context import core_from
+from tools.errors import tool_errors
+from tools.routing import Task
+
+Provider = Literal["codex", "gemini", "claude"]
+
+
+class FeedbackOut(BaseModel):
+    learned: bool
+    reason: str
+
+
+def record_feedback(
+    task: Task,
+    routed_provider: Provider,
+    correct_provider: Provider,
+    ctx: Context,
+    task_type: Annotated[str | None, Field(description="The right task type, if known.")] = None,
+) -> FeedbackOut:
+    """Record which provider a routed task should have gone to; the classifier learns it if that is safe."""
+    with tool_errors():
+        learned, reason = core_from(ctx).record_feedback(
+            task, routed_provider=routed_provider, correct_provider=correct_provider, task_type=task_type
+        )
+    return FeedbackOut(learned=learned, reason=reason)
