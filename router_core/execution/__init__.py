@@ -1,7 +1,8 @@
 """Execution (issue 3): run routed tasks on the providers, paced, within budget, with recovery.
 
     pacing.RatePacer        shared sliding-window admission per provider (requests and tokens)
-    circuit.CircuitBreaker  outage detection and probes, shared across processes
+    circuit.CircuitBreaker  outage circuits per provider, shared across processes
+    outages.Outages         probes that close circuits; outage and recovery audit lines
     holds.ProviderHolds     retry-after and quota holds, shared across processes
     attempts.ProviderRun    one task on one provider: reserve, pace, call, retry
     executor.Executor       one task along its chain: fall back, park, probe

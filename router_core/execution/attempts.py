@@ -134,6 +134,9 @@ class ProviderRun:
                     except RouterError as exc:
                         pacer.failed(ticket)
                         result = exc, waited, clock.monotonic() - called
+                    except BaseException:  # cancelled, or a bug: the request still counts, then it propagates
+                        pacer.failed(ticket)
+                        raise
                     else:
                         self._paced = (ticket, completion, clock.now())
                         result = completion, waited, clock.monotonic() - called

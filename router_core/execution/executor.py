@@ -5,7 +5,8 @@ limits it runs under. ``Executor.run`` tries each provider in turn (``attempts.P
 providers in outage or held until a reset, and returns a ``TaskOutcome``. When every provider is
 blocked and the job may wait, it parks until the earliest one frees up (at most
 ``execution.max_park_seconds`` in all) and tries the chain again; otherwise it returns status
-``parked`` with that time. Outages open and close here and are written to the audit log.
+``parked`` with that time. Failures open outage circuits (attempts.py); due probes close them
+(outages.py), before a task walks its chain and after it has been parked.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from router_core.errors import RouterError
 from router_core.execution.attempts import Completed, ProviderRun
 from router_core.execution.circuit import CircuitState
 from router_core.execution.holds import QUOTA
-from router_core.execution.pacing import GUARD_SECONDS, PaceTicket, RatePacer
+from router_core.execution.outages import Outages
+from router_core.execution.pacing import GUARD_SECONDS, RatePacer
 from router_core.execution.recovery import STOP
 from router_core.execution.results import (
     BUDGET_EXCEEDED,
@@ -38,7 +39,6 @@ from router_core.execution.results import (
 )
 from router_core.models import Classification
 from router_core.providers.base import ProviderAdapter
-from router_core.records import iso
 from router_core.settings import ProviderSettings
 
 if TYPE_CHECKING:
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[Any]]
-PROBE_TOKENS = 16
 NO_GATE: AbstractAsyncContextManager[Any] = contextlib.nullcontext()
 
 
@@ -92,6 +91,7 @@ class Executor:
         ex = core.settings.execution
         self.pacer = RatePacer(core.db, core.clock, core.settings, core.usage_tracker,
                                in_flight_seconds=ex.request_timeout_seconds + 5.0)
+        self.outages = Outages(core, self.adapters, self.pacer)
         # Waiting tasks keep their budget reservations and agent leases alive well inside their TTLs.
         self._beat_every = min(core.settings.budget.reservation_ttl_seconds, core.leases.ttl_seconds) / 3
         self._last_beat = core.clock.now()
@@ -163,7 +163,7 @@ class Executor:
                 run.skip("not_configured", getattr(adapter, "message", f"{provider}: no backend configured"))
                 continue
             circuit = self.state.circuits.state(provider)
-            if circuit.is_open and not await self._probe_if_due(circuit):
+            if circuit.is_open and not await self.outages.probe_if_due(circuit):
                 circuit = self.state.circuits.state(provider)
                 run.skip("outage", f"{circuit.block.reason}; last error: {circuit.last_error}", circuit.next_probe_at)
                 continue
@@ -188,52 +188,13 @@ class Executor:
 
     async def probe_due(self) -> list[str]:
         """Probe every open circuit whose probe is due; returns the providers that recovered."""
-        recovered = []
-        for provider in self.state.circuits.due_probes():
-            if await self._probe_if_due(self.state.circuits.state(provider)):
-                recovered.append(provider)
-        return recovered
-
-    async def _probe_if_due(self, circuit: CircuitState) -> bool:
-        now = self.core.clock.now()
-        if circuit.next_probe_at is None or circuit.next_probe_at > now:
-            return False
-        if not self.state.circuits.claim_probe(circuit.provider):
-            return False
-        adapter = self.adapters.get(circuit.provider)
-        if adapter is None or adapter.backend == "none":
-            return False
-        ticket = self.pacer.try_acquire(circuit.provider, PROBE_TOKENS)
-        if not isinstance(ticket, PaceTicket):
-            return False
-        try:
-            await adapter.probe()
-        except RouterError as exc:
-            self.pacer.failed(ticket)
-            self.state.circuits.record_failure(circuit.provider, f"probe failed: {exc}")
-            logger.info("%s: probe failed: %s", circuit.provider, exc)
-            return False
-        self.pacer.settle(ticket, PROBE_TOKENS)
-        recovered = self.state.circuits.record_success(circuit.provider)
-        if recovered is not None:
-            self.audit_recovered(recovered)
-        return True
+        return await self.outages.probe_due()
 
     def audit_outage(self, state: CircuitState) -> None:
-        self.core.audit.append({
-            "event": "outage", "session_id": self.core.session_id, "provider": state.provider,
-            "reason": state.block.reason, "consecutive_failures": state.failures, "last_error": state.last_error,
-            "next_probe_at": iso(state.next_probe_at),
-        })
+        self.outages.audit_outage(state)
 
     def audit_recovered(self, state: CircuitState) -> None:
-        now = self.core.clock.now()
-        self.core.audit.append({
-            "event": "recovered", "session_id": self.core.session_id, "provider": state.provider,
-            "outage_started": iso(state.opened_at),
-            "outage_seconds": round(now - state.opened_at, 3) if state.opened_at else None,
-            "consecutive_failures": state.failures,
-        })
+        self.outages.audit_recovered(state)
 
 
 def _verdict(attempts: list[Attempt]) -> tuple[str, str, float | None]:

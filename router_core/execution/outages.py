@@ -1,0 +1,93 @@
+"""Outage probes and their audit lines (design 9.3): close a circuit when its provider answers again.
+
+When an open circuit's probe is due, one process claims it (see circuit.py) and sends the provider a
+one-word request through pacing, bounded by ``PROBE_TIMEOUT_SECONDS``. An answer closes the circuit;
+a failure or silence keeps it open until the next probe. The transition that opens a circuit and the
+one that closes it are each written to the audit log once (events "outage" and "recovered").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import anyio
+
+from router_core.errors import RouterError
+from router_core.execution.circuit import CircuitState
+from router_core.execution.pacing import PaceTicket, RatePacer
+from router_core.providers.base import ProviderAdapter
+from router_core.records import iso
+
+if TYPE_CHECKING:
+    from router_core.core import RouterCore
+
+logger = logging.getLogger(__name__)
+
+PROBE_TOKENS = 16
+PROBE_TIMEOUT_SECONDS = 30.0  # a probe is a one-word answer: a provider that takes longer is not back
+
+
+class Outages:
+    def __init__(self, core: RouterCore, adapters: Mapping[str, ProviderAdapter], pacer: RatePacer) -> None:
+        self.core = core
+        self.adapters = adapters
+        self.pacer = pacer
+        self.circuits = core.execution_state.circuits
+
+    async def probe_due(self) -> list[str]:
+        """Probe every open circuit whose probe is due; returns the providers that recovered."""
+        recovered = []
+        for provider in self.circuits.due_probes():
+            if await self.probe_if_due(self.circuits.state(provider)):
+                recovered.append(provider)
+        return recovered
+
+    async def probe_if_due(self, circuit: CircuitState) -> bool:
+        """True if the probe was due, this process claimed it and the provider answered."""
+        now = self.core.clock.now()
+        if circuit.next_probe_at is None or circuit.next_probe_at > now:
+            return False
+        if not self.circuits.claim_probe(circuit.provider):
+            return False
+        adapter = self.adapters.get(circuit.provider)
+        if adapter is None or adapter.backend == "none":
+            return False
+        ticket = self.pacer.try_acquire(circuit.provider, PROBE_TOKENS)
+        if not isinstance(ticket, PaceTicket):
+            return False
+        seconds = min(PROBE_TIMEOUT_SECONDS, self.core.settings.execution.request_timeout_seconds)
+        try:
+            with anyio.fail_after(seconds):
+                await adapter.probe()
+        except (RouterError, TimeoutError) as exc:
+            self.pacer.failed(ticket)
+            why = str(exc) or f"no answer in {seconds:g}s"
+            self.circuits.record_failure(circuit.provider, f"probe failed: {why}")
+            logger.info("%s: probe failed: %s", circuit.provider, why)
+            return False
+        except BaseException:
+            self.pacer.failed(ticket)
+            raise
+        self.pacer.settle(ticket, PROBE_TOKENS)
+        recovered = self.circuits.record_success(circuit.provider)
+        if recovered is not None:
+            self.audit_recovered(recovered)
+        return True
+
+    def audit_outage(self, state: CircuitState) -> None:
+        self.core.audit.append({
+            "event": "outage", "session_id": self.core.session_id, "provider": state.provider,
+            "reason": state.block.reason, "consecutive_failures": state.failures, "last_error": state.last_error,
+            "next_probe_at": iso(state.next_probe_at),
+        })
+
+    def audit_recovered(self, state: CircuitState) -> None:
+        now = self.core.clock.now()
+        self.core.audit.append({
+            "event": "recovered", "session_id": self.core.session_id, "provider": state.provider,
+            "outage_started": iso(state.opened_at),
+            "outage_seconds": round(now - state.opened_at, 3) if state.opened_at else None,
+            "consecutive_failures": state.failures,
+        })
