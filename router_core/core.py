@@ -121,6 +121,7 @@ class RouterCore:
         # Open outage circuits and provider holds (issue 3), seen by routing as blocks.
         self.execution_state = ExecutionState(db, clock, settings.execution)
         self.started_at = clock.now()
+        self._claimed_alerts: dict[str, set[int]] = {}
 
     @classmethod
     def build(
@@ -208,13 +209,27 @@ class RouterCore:
             recommendation=rec,
             agent=agent,
             lease_id=lease_id,
-            new_alerts=tuple(self.ledger.claim_alerts()),
+            new_alerts=self._new_alerts(view.budget),
             execution_seconds_estimate=self.execution_estimate(costs[rec.provider]),
             repo=repo,
         )
         if audit:
             self.audit.append(audit_record(decision, session_id=self.session_id, event=event))
         return decision
+
+    def _new_alerts(self, budget: BudgetSnapshot) -> tuple:
+        """Claim budget alerts only when a threshold has passed that this process hasn't seen claimed,
+        so the common case (nothing new) costs no write transaction."""
+        if not budget.total:
+            return ()
+        percent = 100 * budget.spent / budget.total
+        passed = {t for t in self.settings.budget.alert_thresholds if percent >= t}
+        seen = self._claimed_alerts.setdefault(budget.day, set())
+        if passed <= seen:
+            return ()
+        alerts = tuple(self.ledger.claim_alerts())
+        seen |= passed | {a.threshold for a in alerts}
+        return alerts
 
     def _forced(self, provider: str, rec, costs: dict[str, CostEstimate], view: CapacityView):
         if provider not in PROVIDER_NAMES:

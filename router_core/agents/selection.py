@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from router_core.errors import NoAgentAvailable
 from router_core.models import AgentChoice, AgentSpec
@@ -44,18 +45,34 @@ def words(text: str) -> list[str]:
     return list(seen)
 
 
-def _same_stem(a: str, b: str) -> bool:
-    k = min(STEM_LENGTH, len(a), len(b))
-    return a[:k] == b[:k]
-
-
-def matching_words(text: str, agent: AgentSpec) -> list[str]:
-    """The task's words that match a word of the agent's id or specialization."""
+@lru_cache(maxsize=1024)
+def _agent_stems(agent: AgentSpec) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(five-letter prefixes, whole four-letter words, four-letter prefixes) of the agent's words."""
     agent_words = words(f"{agent.id} {agent.specialization}")
-    return [w for w in words(text) if any(_same_stem(w, a) for a in agent_words)]
+    return (
+        frozenset(a[:STEM_LENGTH] for a in agent_words if len(a) >= STEM_LENGTH),
+        frozenset(a for a in agent_words if len(a) == MIN_WORD_LENGTH),
+        frozenset(a[:MIN_WORD_LENGTH] for a in agent_words),
+    )
 
 
-def score(agent: AgentSpec, provider: str, task_type: str, in_use: int, text: str = "") -> float:
+def _matches(word: str, stems: tuple[frozenset[str], frozenset[str], frozenset[str]]) -> bool:
+    """Two words match when they agree on their first min(5, len) letters."""
+    five, four_words, four_prefixes = stems
+    if len(word) == MIN_WORD_LENGTH:
+        return word in four_prefixes
+    return word[:STEM_LENGTH] in five or word[:MIN_WORD_LENGTH] in four_words
+
+
+def matching_words(text: str, agent: AgentSpec, task_words: list[str] | None = None) -> list[str]:
+    """The task's words that match a word of the agent's id or specialization."""
+    stems = _agent_stems(agent)
+    return [w for w in (words(text) if task_words is None else task_words) if _matches(w, stems)]
+
+
+def score(
+    agent: AgentSpec, provider: str, task_type: str, in_use: int, text: str = "", task_words: list[str] | None = None
+) -> float:
     """The agent's fit for this task; see the module docstring for the terms."""
     points = 0.0
     if task_type in agent.task_types:
@@ -63,14 +80,17 @@ def score(agent: AgentSpec, provider: str, task_type: str, in_use: int, text: st
         points += (MAIN_TYPE_POINTS if main else LISTED_TYPE_POINTS) + 1.0 / len(agent.task_types)
     if agent.providers and agent.providers[0] == provider:
         points += FIRST_PROVIDER_POINTS
-    points += min(MAX_WORD_POINTS, WORD_POINTS * len(matching_words(text, agent)))
+    points += min(MAX_WORD_POINTS, WORD_POINTS * len(matching_words(text, agent, task_words)))
     return points - IN_USE_PENALTY * in_use
 
 
 def _best(
     agents: Sequence[AgentSpec], provider: str, task_type: str, in_use: Mapping[str, int], text: str
 ) -> tuple[AgentSpec, float]:
-    scored = [(score(a, provider, task_type, in_use.get(a.id, 0), text), -i, a) for i, a in enumerate(agents)]
+    task_words = words(text)
+    scored = [
+        (score(a, provider, task_type, in_use.get(a.id, 0), text, task_words), -i, a) for i, a in enumerate(agents)
+    ]
     points, _, agent = max(scored, key=lambda t: (t[0], t[1]))
     return agent, points
 

@@ -98,6 +98,8 @@ class LearningClassifier:
     def classify(self, text: str) -> Classification:
         if self._clock() - self._last_refresh >= self._refresh_seconds:
             self.refresh()
+        if not self._accepted:  # nothing learned yet: no need to fingerprint the text
+            return self.base.classify(text)
         sim, match = self._best_match(fingerprint(text))
         if match is None:
             return self.base.classify(text)
