@@ -57,3 +57,20 @@ async def test_a_failed_probe_keeps_the_circuit_open_until_the_next_one(settings
     assert fake.stats("codex").requests == 4
     clock.advance(interval)
     assert await ex.probe_due() == ["codex"]
+
+
+async def test_a_batch_parks_through_a_total_outage_and_resumes_after_the_probes(settings, build_executor, fake, clock):
+    from router_core.execution.batch import run_batch
+
+    core, ex = build_executor(settings)
+    for p in ("codex", "gemini", "claude"):
+        fake.script(p, [Fault.status(503)] * 3)
+    start = clock.now()
+    run = await run_batch(core, ex, [("t", CODE_TASK)])
+    o = run.outcome.outcomes[0]
+    assert o.status == "success"
+    assert o.parked_seconds > 0  # until the first circuit's probe was due
+    assert clock.now() - start >= settings.execution.outage_probe_interval_seconds
+    assert [a.outcome for a in o.attempts][-1] == "success"
+    events = [r["event"] for r in core.audit.tail(20) if r.get("event") in ("outage", "recovered")]
+    assert events.count("outage") == 3 and events.count("recovered") >= 1
