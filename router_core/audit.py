@@ -24,7 +24,7 @@ from typing import Any
 
 from router_core.clock import Clock
 from router_core.errors import InvalidRequest
-from router_core.redact import clean
+from router_core.redact import clean, may_hold_secret
 from router_core.settings import AuditSettings
 
 logger = logging.getLogger(__name__)
@@ -52,12 +52,20 @@ class JsonlAuditLog:
     def append(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Write one record as one line and return it as written (redacted, with a timestamp)."""
         now = self._clock.now()
-        entry = clean(dict(record))
+        entry = dict(record)
         if "timestamp" not in entry:
             entry = {"timestamp": iso_utc(now), **entry}
+        try:  # fast path: a plain-JSON record with nothing secret-looking is written as it is
+            text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            dirty = may_hold_secret(text)
+        except (TypeError, ValueError):
+            dirty = True
+        if dirty:
+            entry = clean(entry)
+            text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
         if not self._settings.enabled:
             return entry
-        line = (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        line = (text + "\n").encode("utf-8")
         day = utc_day(now)
         with self._exclusive():
             fd = os.open(self._target(day, len(line)), os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)

@@ -39,6 +39,18 @@ _SECRET_TEXT = re.compile(
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 
 
+# A JSON key that is_secret_key would flag (a superset is fine: it only sends the line to clean()).
+_SECRET_KEY_JSON = re.compile(
+    r'(?i)"(?:[^"]*[_-])?(?:api[_-]?key|authorization|password|passwd|secret|access[_-]token|refresh[_-]token'
+    r'|id[_-]token|session[_-]token|auth[_-]token|bearer[_-]token|private[_-]key|cookie)"\s*:'
+)
+
+
+def may_hold_secret(json_text: str) -> bool:
+    """A cheap test on a serialised record: False means clean() would change nothing."""
+    return bool(_SECRET_TEXT.search(json_text) or _BEARER.search(json_text) or _SECRET_KEY_JSON.search(json_text))
+
+
 @functools.lru_cache(maxsize=4096)  # records reuse a small set of keys
 def is_secret_key(key: str) -> bool:
     normal = key.lower().replace("-", "_")

@@ -14,7 +14,7 @@ from tools.schemas import BudgetOut
 Provider = Literal["codex", "gemini", "claude"]
 
 
-def get_budget(ctx: Context) -> BudgetOut:
+async def get_budget(ctx: Context) -> BudgetOut:
     """Today's budget: total, spent, reserved and remaining, per provider, with alerts and next reset."""
     with tool_errors():
         return BudgetOut.of(core_from(ctx).budget())

@@ -1,4 +1,7 @@
-"""Read-only routing tools: classify_task and recommend_provider."""
+"""Read-only routing tools: classify_task and recommend_provider.
+
+They run on the event loop, not a worker thread: their SQLite work is reads (WAL readers never wait
+for writers) and one audit append, well under a millisecond, and the thread hop would cost as much."""
 
 from __future__ import annotations
 
@@ -14,13 +17,13 @@ from tools.schemas import ClassificationOut, RecommendationRecordOut
 Task = Annotated[str, Field(description="The subtask, in plain words.")]
 
 
-def classify_task(task: Task, ctx: Context) -> ClassificationOut:
+async def classify_task(task: Task, ctx: Context) -> ClassificationOut:
     """Classify a subtask: best provider (codex, gemini, claude), scores, fallback chain, task type, reasons."""
     with tool_errors():
         return ClassificationOut.of(core_from(ctx).classify(task))
 
 
-def recommend_provider(
+async def recommend_provider(
     task: Task,
     ctx: Context,
     repo: Annotated[str | None, Field(description="Repository name, for the audit log.")] = None,

@@ -304,3 +304,15 @@ def test_design_jq_queries_run_on_the_log(sample_file: Path, log: JsonlAuditLog)
     )
     got = {line.split()[0].strip('"\\'): float(line.split()[1]) for line in averages.splitlines()}
     assert got == expected["average"]
+
+
+def test_fast_path_precheck_flags_every_secret_key_and_spares_counters():
+    import json as _json
+
+    from router_core.redact import _SECRET_KEYS, _SECRET_SUFFIXES, may_hold_secret
+
+    for key in [*_SECRET_KEYS, *("provider" + s for s in _SECRET_SUFFIXES)]:
+        assert may_hold_secret(_json.dumps({key: "x"})), key
+    for key in ("tokens", "tokens_used", "input_tokens", "tokens_percent", "task_description"):
+        assert not may_hold_secret(_json.dumps({key: "x"})), key
+    assert may_hold_secret(_json.dumps({"task_description": "use sk-ant-abcdefghijklmnopqrstuv"}))
