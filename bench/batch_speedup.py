@@ -7,7 +7,8 @@ The fake provider runs in its own process with the same latency on all three pro
    run_batch with parallel=5. Figure: sequential time / batch time.
 2. ``--tasks`` tasks with ``parallel`` in flight: run_batch time against the ideal tasks * latency /
    parallel (target within 1.1x), and against plain httpx posts with the same cap (a measured floor).
-Every figure is a ratio of times measured in this run.
+Each measurement starts from a fresh state directory; all share one HTTP client, warmed up by a first
+untimed batch, as a running server's would be. Every figure is a ratio of times measured in this run.
 """
 
 from __future__ import annotations
@@ -50,13 +51,18 @@ def fresh_core(home: str, name: str) -> RouterCore:
     return RouterCore.build(settings, classifier=KeywordClassifier(settings.providers))
 
 
-async def timed(core: RouterCore, urls: dict, work) -> float:
-    async with http_client(core.settings) as client:
-        executor = Executor(core, build_adapters(core.settings, client=client, clock=core.clock,
-                                                 environ=environ(urls), which=lambda _: None))
-        start = time.perf_counter()
-        await work(executor)
-        return time.perf_counter() - start
+async def measure(home: str, urls: dict, runs: list) -> list[float]:
+    """Time each (name, work) on a fresh state directory, over one warmed-up HTTP client (as a server has)."""
+    times = []
+    async with http_client(fresh_core(home, "warm").settings) as client:
+        for name, work in [("warm", runs[0][1]), *runs]:
+            core = fresh_core(home, name)
+            executor = Executor(core, build_adapters(core.settings, client=client, clock=core.clock,
+                                                     environ=environ(urls), which=lambda _: None))
+            start = time.perf_counter()
+            await work(core, executor)
+            times.append(time.perf_counter() - start)
+    return times[1:]
 
 
 async def plain_capped(url: str, n: int, parallel: int) -> float:
@@ -68,11 +74,15 @@ async def plain_capped(url: str, n: int, parallel: int) -> float:
                                       headers={"Authorization": "Bearer k"})
                 r.raise_for_status()
 
-        start = time.perf_counter()
-        async with anyio.create_task_group() as tg:
-            for _ in range(n):
-                tg.start_soon(one)
-        return time.perf_counter() - start
+        async def run(count: int) -> float:
+            start = time.perf_counter()
+            async with anyio.create_task_group() as tg:
+                for _ in range(count):
+                    tg.start_soon(one)
+            return time.perf_counter() - start
+
+        await run(parallel)  # warm the connections, as for the batches
+        return await run(n)
 
 
 def main() -> None:
@@ -87,27 +97,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home, spawn(*(a for x in latency for a in ("--latency", x))) as fake:
         urls = fake["base_urls"]
 
-        async def sequential(executor):
-            for text in five:
-                result = await dispatch(fresh.core, executor, text)
-                assert result.outcome.status == "success", result.outcome.error
-
-        async def batch_of_five(executor):
-            run = await run_batch(fresh.core, executor, [(None, t) for t in five], parallel=5)
+        async def batch_of_five(core, executor):
+            run = await run_batch(core, executor, [(None, t) for t in five], parallel=5)
             assert run.outcome.succeeded == 5
 
-        async def batch_of_many(executor):
-            run = await run_batch(fresh.core, executor, many, parallel=args.parallel)
+        async def sequential(core, executor):
+            for text in five:
+                result = await dispatch(core, executor, text)
+                assert result.outcome.status == "success", result.outcome.error
+
+        async def batch_of_many(core, executor):
+            run = await run_batch(core, executor, many, parallel=args.parallel)
             assert run.outcome.succeeded == len(many), [o.error for o in run.outcome.outcomes if o.error]
 
-        class fresh:  # a new state directory per measurement, so no run sees another's usage
-            core = fresh_core(home, "seq")
-
-        seq = anyio.run(timed, fresh.core, urls, sequential)
-        fresh.core = fresh_core(home, "five")
-        par = anyio.run(timed, fresh.core, urls, batch_of_five)
-        fresh.core = fresh_core(home, "many")
-        big = anyio.run(timed, fresh.core, urls, batch_of_many)
+        runs = [("five", batch_of_five), ("seq", sequential), ("many", batch_of_many)]
+        par, seq, big = anyio.run(measure, home, urls, runs)
         floor = anyio.run(plain_capped, urls["codex"] + "/responses", args.tasks, args.parallel)
     ideal = args.tasks * args.latency / args.parallel
     print(f"5 tasks at {args.latency:g}s latency: sequential dispatch {seq:.3f}s, run_batch {par:.3f}s "
