@@ -32,6 +32,7 @@ from router_core.settings import TASK_TYPES  # noqa: E402
 
 CORPUS = ROOT / "data" / "corpus"
 TRAIN_FILES = ("handwritten.jsonl", "generated.jsonl")
+HELDOUT_FILES = ("heldout.jsonl", "heldout2.jsonl")  # never trained on
 OUT = ROOT / "router_core" / "data" / "classifier_model.json.gz"
 EVAL_OUT = ROOT / "router_core" / "data" / "classifier_eval.jsonl"
 
@@ -128,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
     items = [it for name in TRAIN_FILES for it in read_jsonl(CORPUS / name)]
     heldout = read_jsonl(CORPUS / "heldout.jsonl")
-    for it in items + heldout:
+    heldout_sets = {name: read_jsonl(CORPUS / name) for name in HELDOUT_FILES}
+    for it in items + [it for rows in heldout_sets.values() for it in rows]:
         assert TASK_TYPE_PROVIDER[it["task_type"]] == it["provider"], it
     digest = hashlib.sha256()
     for name in TRAIN_FILES:
@@ -151,8 +153,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copyfile(CORPUS / "heldout.jsonl", EVAL_OUT)
     sizes = {k: len(model[k]) for k in ("words", "chars", "pairs", "first", "markers")}
     print(f"trained on {len(items)} items, {len(vocab)} features -> {args.out} ({args.out.stat().st_size} bytes) {sizes}")
-    prov, tt = evaluate(args.out, heldout)
-    print(f"held-out ({len(heldout)} items): provider {prov:.1%}  task_type {tt:.1%}")
+    for name, rows in heldout_sets.items():
+        prov, tt = evaluate(args.out, rows)
+        print(f"{name} ({len(rows)} items): provider {prov:.1%}  task_type {tt:.1%}")
     return 0
 
 

@@ -17,6 +17,7 @@ from router_core.settings import PROVIDER_NAMES, TASK_TYPES
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "data" / "corpus"
+TRAIN_FILES = ("handwritten.jsonl", "generated.jsonl")
 
 # Below the figures measured when the weights were last trained (see the training report), so a
 # retrain that loses accuracy on the held-out split fails here.
@@ -58,16 +59,29 @@ def test_heldout_accuracy_is_above_the_thresholds(clf):
     assert task_type >= MIN_HELDOUT_TASK_TYPE, f"held-out task_type accuracy {task_type:.1%}"
 
 
+def training_texts() -> set[str]:
+    return {it["text"] for name in TRAIN_FILES for it in read_jsonl(CORPUS / name)}
+
+
 def test_heldout_split_is_disjoint_from_training_and_shipped_as_eval_set():
     heldout = {it["text"] for it in read_jsonl(CORPUS / "heldout.jsonl")}
-    training = {it["text"] for name in ("handwritten.jsonl", "generated.jsonl") for it in read_jsonl(CORPUS / name)}
-    assert not heldout & training
+    assert not heldout & training_texts()
     assert shipped_eval_path().read_bytes() == (CORPUS / "heldout.jsonl").read_bytes()
+
+
+def test_second_heldout_set_is_disjoint_from_training_and_from_the_first():
+    second = read_jsonl(CORPUS / "heldout2.jsonl")
+    assert len(second) >= 300
+    texts = {it["text"] for it in second}
+    assert len(texts) == len(second)
+    assert not texts & training_texts()
+    assert not texts & {it["text"] for it in read_jsonl(CORPUS / "heldout.jsonl")}
+    assert all(TASK_TYPE_PROVIDER[it["task_type"]] == it["provider"] for it in second)
 
 
 def test_shipped_weights_were_trained_on_the_corpus_in_the_repo(clf):
     digest = hashlib.sha256()
-    for name in ("handwritten.jsonl", "generated.jsonl"):
+    for name in TRAIN_FILES:
         digest.update((CORPUS / name).read_bytes())
     assert clf.model.meta["corpus_sha256"] == digest.hexdigest(), "retrain: scripts/train_classifier.py"
 
