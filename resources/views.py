@@ -47,7 +47,7 @@ def usage_summary(core: RouterCore) -> dict[str, Any]:
     view = core.capacity()
     return {
         "generated_at": iso(core.clock.now()),
-        "window_seconds": 60,
+        "window_seconds": core.settings.execution.rate_window_seconds,
         "providers": {name: provider_view(core, view, name) for name in view.usage},
     }
 
