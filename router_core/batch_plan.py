@@ -61,7 +61,7 @@ def plan_batch(
         tok_now, tok_full = window_room(p.tokens_per_minute, p.block.tokens_percent, usage[p.name].tokens_used)
         subs: list[list[int]] = [[]]
         req_left, tok_left = req_now, tok_now
-        for i, t, rec in mine:
+        for i, _task, rec in mine:
             tokens = rec.cost.input_tokens + rec.cost.output_tokens
             if tokens > tok_full:
                 warnings.append(
