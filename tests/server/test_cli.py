@@ -83,3 +83,16 @@ def test_errors_are_clear_and_exit_2(cli_env, capsys):
     (cli_env / ".switchboard.toml").write_text("[budget]\ndaily_total = -1\n")
     code, _, err = run(capsys, "budget")
     assert code == 2 and "budget.daily_total" in err and ".switchboard.toml" in err
+
+
+def test_audit_report_table_and_json(cli_env, capsys):
+    run(capsys, "recommend", "Explain OAuth2 flow")
+    run(capsys, "usage", "set", "gemini", "--requests", "90")
+    run(capsys, "recommend", "Explain OAuth2 flow")  # gemini blocked now: a fallback activation
+    code, out, _ = run(capsys, "audit", "report", "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert sum(report["provider_distribution"].values()) == 2
+    assert report["fallback_activations"]["total"] == 1
+    code, out, _ = run(capsys, "audit", "report")
+    assert code == 0 and "gemini" in out

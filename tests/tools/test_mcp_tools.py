@@ -196,3 +196,37 @@ async def test_tools_list_stays_small_and_schemas_are_published(server):
     assert tokens < 2000, f"tools/list costs {tokens} tokens"
     assert set(schemas) == TOOLS
     assert "recommendation" in schemas["recommend_provider"]["properties"]
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_usage_changed_by_another_process_reaches_subscribers(settings, keyword_core, mode):
+    """Another server process writes to the same state dir; the poller notices and pushes updates."""
+    from router_core.classifier.keywords import KeywordClassifier
+    from router_core.core import RouterCore
+
+    server = create_server(settings, core_factory=lambda: keyword_core, live_interval=0.05)
+    other = RouterCore.build(settings, classifier=KeywordClassifier(settings.providers))  # same DB, own connection
+    got: list[str] = []
+    seen = anyio.Event()
+
+    async def handler(msg):
+        if isinstance(msg, ResourceUpdatedNotification):
+            got.append(msg.params.uri)
+            seen.set()
+
+    async with connect_with_handler(server, mode, handler) as c:
+        if mode == "legacy":
+            await c.subscribe_resource("usage://gemini")
+            other.usage_tracker.record("gemini", requests=3, tokens=300)
+            with anyio.fail_after(5):
+                await seen.wait()
+            assert "usage://gemini" in got
+        else:
+            async with c.listen(resource_subscriptions=["usage://gemini"]) as sub:
+                other.usage_tracker.record("gemini", requests=3, tokens=300)
+                with anyio.fail_after(5):
+                    assert await sub.__anext__() == ResourceUpdated(uri="usage://gemini")
+
+
+def connect_with_handler(server, mode: str, handler) -> Client:
+    return Client(server, mode=mode, raise_exceptions=mode != "legacy", message_handler=handler)
