@@ -128,7 +128,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     items = [it for name in TRAIN_FILES for it in read_jsonl(CORPUS / name)]
-    heldout = read_jsonl(CORPUS / "heldout.jsonl")
     heldout_sets = {name: read_jsonl(CORPUS / name) for name in HELDOUT_FILES}
     for it in items + [it for rows in heldout_sets.values() for it in rows]:
         assert TASK_TYPE_PROVIDER[it["task_type"]] == it["provider"], it

@@ -22,6 +22,7 @@ sys.path.insert(0, str(HERE))
 
 import slots as S  # noqa: E402
 import vocab as V  # noqa: E402
+from heldout_guard import HeldoutGuard, heldout_texts  # noqa: E402
 from templates_claude import CLAUDE  # noqa: E402
 from templates_codex import CODEX  # noqa: E402
 from templates_gemini import GEMINI  # noqa: E402
@@ -188,12 +189,18 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     seen: set[str] = set()
+    guard = HeldoutGuard(heldout_texts())  # no near-paraphrase of a held-out item enters training
+    skipped = 0
     rows = []
     for task_type in TEMPLATES:
         made = 0
         while made < args.per_type:
             text, lang, style = compose_one(task_type, rng)
             if text in seen:
+                continue
+            if guard.near(text):
+                seen.add(text)
+                skipped += 1
                 continue
             seen.add(text)
             made += 1
@@ -206,13 +213,17 @@ def main(argv: list[str] | None = None) -> int:
             text = augment(item, rng)
             if text in seen:
                 continue
+            if guard.near(text):
+                seen.add(text)
+                skipped += 1
+                continue
             seen.add(text)
             rows.append({"id": f"g-{len(rows) + 1:06d}", "text": text, "provider": item["provider"],
                          "task_type": item["task_type"], "lang": item.get("lang", "en"), "style": "variant"})
     with args.out.open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"wrote {len(rows)} items to {args.out}")
+    print(f"wrote {len(rows)} items to {args.out} (skipped {skipped} near-paraphrases of held-out items)")
     return 0
 
 

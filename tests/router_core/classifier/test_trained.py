@@ -79,6 +79,18 @@ def test_second_heldout_set_is_disjoint_from_training_and_from_the_first():
     assert all(TASK_TYPE_PROVIDER[it["task_type"]] == it["provider"] for it in second)
 
 
+@pytest.mark.slow
+def test_no_training_item_is_a_near_paraphrase_of_a_heldout_item():
+    sys.path.insert(0, str(CORPUS))
+    try:
+        from heldout_guard import HeldoutGuard, heldout_texts
+    finally:
+        sys.path.remove(str(CORPUS))
+    guard = HeldoutGuard(heldout_texts())
+    close = [(text, hit) for text in sorted(training_texts()) if (hit := guard.near(text))]
+    assert not close, close[:5]
+
+
 def test_shipped_weights_were_trained_on_the_corpus_in_the_repo(clf):
     digest = hashlib.sha256()
     for name in TRAIN_FILES:

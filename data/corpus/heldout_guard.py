@@ -1,0 +1,53 @@
+"""Keep the held-out sets unseen: spot training texts that are near-paraphrases of a held-out item.
+
+Two texts are near-paraphrases when the cosine similarity of their fingerprints (words and
+character 3-5-grams, as ``router_core.classifier.learning.fingerprint``) is at least
+``THRESHOLD``. ``compose.py`` skips such generated items; a test checks the whole training corpus.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from router_core.classifier.learning import fingerprint  # noqa: E402
+
+HELDOUT_FILES = ("heldout.jsonl", "heldout2.jsonl")
+THRESHOLD = 0.7
+
+
+def heldout_texts(corpus: Path = HERE) -> list[str]:
+    return [
+        json.loads(line)["text"]
+        for name in HELDOUT_FILES
+        for line in (corpus / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+class HeldoutGuard:
+    """Finds the held-out text a training text is too close to, if any."""
+
+    def __init__(self, texts: list[str], threshold: float = THRESHOLD) -> None:
+        self.texts = texts
+        self.threshold = threshold
+        self._prints = [fingerprint(t) for t in texts]
+        self._index: dict[str, list[int]] = collections.defaultdict(list)
+        for i, fp in enumerate(self._prints):
+            for feat in fp:
+                self._index[feat].append(i)
+
+    def near(self, text: str) -> str | None:
+        fp = fingerprint(text)
+        if not fp:
+            return None
+        shared = collections.Counter(i for feat in fp for i in self._index.get(feat, ()))
+        for i, count in shared.items():
+            if count / (len(fp) * len(self._prints[i])) ** 0.5 >= self.threshold:  # the cosine
+                return self.texts[i]
+        return None
