@@ -53,30 +53,48 @@ class BudgetLedger:
         self._holder = holder
         self._tz = ZoneInfo(settings.timezone)
         self._reserves_since_prune = self.prune_every
+        self._calendar: tuple[int, str, float] = (-1, "", 0.0)  # (quarter hour, day, next reset)
+        self._expire_later: list[str] = []
 
     # -- calendar ------------------------------------------------------------------------------
 
     def day(self, at: float | None = None) -> str:
         """The budget day (ISO date in the ledger's time zone) at ``at`` (default now)."""
-        return datetime.fromtimestamp(self._clock.now() if at is None else at, self._tz).date().isoformat()
+        return self._day_and_reset(self._clock.now() if at is None else at)[0]
 
     def next_reset_at(self) -> float:
-        today = datetime.fromtimestamp(self._clock.now(), self._tz).date()
-        return datetime.combine(today + timedelta(days=1), time(0), tzinfo=self._tz).timestamp()
+        return self._day_and_reset(self._clock.now())[1]
+
+    def _day_and_reset(self, at: float) -> tuple[str, float]:
+        # Every UTC offset in use is a multiple of 15 minutes, so the local date and the next midnight
+        # are the same throughout a UTC quarter hour: computed once per quarter hour, not per call.
+        quarter = int(at // 900)
+        cached_quarter, day, reset = self._calendar
+        if quarter != cached_quarter:
+            today = datetime.fromtimestamp(at, self._tz).date()
+            day = today.isoformat()
+            reset = datetime.combine(today + timedelta(days=1), time(0), tzinfo=self._tz).timestamp()
+            self._calendar = (quarter, day, reset)
+        return day, reset
 
     # -- reads ---------------------------------------------------------------------------------
 
     def snapshot(self) -> BudgetSnapshot:
-        """Allocation, spend and live reservations per provider today, and the alerts passed."""
+        """Allocation, spend and live reservations per provider today, and the alerts passed.
+
+        Reservations found stale stop counting at once and are marked expired after the read (by
+        :meth:`maintain` when the snapshot is taken inside a caller's read transaction).
+        """
         now = self._clock.now()
-        day = self.day(now)
+        day, reset = self._day_and_reset(now)
         with self._db.read() as conn:
-            stale = self._stale(ledger.live_reservations(conn), now)
-            totals = ledger.day_totals(conn, day, exclude=frozenset(stale))
-            fired = ledger.fired_alerts(conn, day)
+            live = ledger.live_reservations(conn)
+            stale = self._stale(live, now)
+            totals = ledger.day_totals(conn, day, exclude=[row for row in live if row["id"] in stale])
+            fired = ledger.fired_alerts(conn, day) if self._any_alert_passed(totals) else []
         if stale:
-            with self._db.transaction() as conn:
-                self._expire(conn, stale)
+            self._expire_later.extend(stale)
+            self.maintain()
         names = [name for name, _ in self._settings.allocations]
         names += sorted((set(totals.spent) | set(totals.reserved)) - set(names))
         providers = tuple(
@@ -93,9 +111,17 @@ class BudgetLedger:
             timezone=self._settings.timezone,
             total=self._settings.daily_total,
             providers=providers,
-            next_reset_at=self.next_reset_at(),
+            next_reset_at=reset,
             alerts=self._passed_alerts(totals, fired),
         )
+
+    def maintain(self) -> None:
+        """Mark expired the stale reservations a snapshot found (outside any transaction)."""
+        if not self._expire_later or self._db.in_transaction:
+            return
+        stale, self._expire_later = self._expire_later, []
+        with self._db.transaction() as conn:
+            self._expire(conn, stale)
 
     def can_afford(self, provider: str, usd: float) -> bool:
         """Whether a reservation of ``usd`` would succeed now (a hint; only reserve() decides)."""
@@ -147,20 +173,19 @@ class BudgetLedger:
         """
         _check_amount(actual_usd, "actual cost")
         with self._db.transaction() as conn:
-            row = conn.execute(
-                "SELECT day, provider, status FROM budget_reservations WHERE id = ?", (reservation_id,)
-            ).fetchone()
+            row = ledger.settle_live(conn, reservation_id)
             if row is None:
-                raise InvalidRequest(f"unknown budget reservation {reservation_id!r}")
-            if row["status"] == "settled":
-                return
-            if row["status"] != "live":
+                row = ledger.reservation(conn, reservation_id)
+                if row is None:
+                    raise InvalidRequest(f"unknown budget reservation {reservation_id!r}")
+                if row["status"] == "settled":
+                    return
                 logger.warning("settling reservation %s that was %s", reservation_id, row["status"])
+                conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ?", (reservation_id,))
             ledger.insert_spend(
                 conn, row["day"], row["provider"], to_micro(actual_usd), self._clock.now(),
                 reservation_id=reservation_id, note="settled",
             )
-            conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ?", (reservation_id,))
 
     def release(self, reservation_id: str) -> None:
         """Give a live reservation back (the call failed and cost nothing); idempotent."""
@@ -232,6 +257,11 @@ class BudgetLedger:
         if self._reserves_since_prune >= self.prune_every:
             ledger.prune_finished(conn, self.day(now - _KEEP_FINISHED_DAYS * 86400))
             self._reserves_since_prune = 0
+
+    def _any_alert_passed(self, totals: ledger.DayTotals) -> bool:
+        total = to_micro(self._settings.daily_total)
+        thresholds = self._settings.alert_thresholds
+        return total > 0 and bool(thresholds) and totals.spent_total * 100 >= total * min(thresholds)
 
     def _passed_alerts(self, totals: ledger.DayTotals, fired: list[Row]) -> tuple[BudgetAlert, ...]:
         total = to_micro(self._settings.daily_total)

@@ -1,10 +1,12 @@
 """Sliding-window usage per provider (design 3.1), shared by every process through the state database.
 
 Each request is an event row (time, requests, tokens); a window is the sum of events newer than
-``window_seconds``. An *observation* is an absolute figure from outside (usage entered by hand,
-design 7.2, or a provider's rate-limit headers): while valid it raises the window to at least the
-observed values. Events older than the window are pruned every few records, so the table stays
-small however long the server runs. All processes sharing a database must use the same window.
+``window_seconds``, read from running totals (store/windows.py) so it costs the same at any traffic.
+An *observation* is an absolute figure from outside (usage entered by hand, design 7.2, or a
+provider's rate-limit headers): while valid it raises the window to at least the observed values.
+Every record deletes the provider's events that have left the window, so the table holds about one
+window of events however long the server runs. All processes sharing a database must use the same
+window.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlite3 import Connection, Row
 
 from router_core.clock import Clock
 from router_core.models import WindowCounts
+from router_core.store import windows as sql
 from router_core.store.db import Database
 
 logger = logging.getLogger(__name__)
@@ -26,7 +29,8 @@ _KEEP_FIRST_EVENT_DAYS = 7
 class UsageTracker:
     """Records usage events and reports the sliding window per provider."""
 
-    prune_every = 64  # records between two prunes in one process
+    prune_every = 64  # records between two prunes of old first-event marks, per process
+    stale_limit = 64  # a read that meets more events already out of the window asks for a prune
 
     def __init__(self, db: Database, clock: Clock, window_seconds: float = 60.0) -> None:
         if window_seconds <= 0:
@@ -37,6 +41,7 @@ class UsageTracker:
         self._started = clock.now()
         self._records_since_prune = self.prune_every  # prune on the first record
         self._first_event_marked: set[tuple[str, str]] = set()
+        self._prune_wanted = False
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -50,6 +55,7 @@ class UsageTracker:
                 "INSERT INTO usage_events (provider, at, requests, tokens) VALUES (?, ?, ?, ?)",
                 (provider, now, requests, tokens),
             )
+            self.prune_events(conn, provider, now)
             marked = self._mark_first_event(conn, provider, now)
             prune = self._records_since_prune + 1 >= self.prune_every
             if prune:
@@ -57,6 +63,20 @@ class UsageTracker:
         # Remember only what was committed.
         self._first_event_marked.update(marked)
         self._records_since_prune = 0 if prune else self._records_since_prune + 1
+
+    def prune_events(self, conn: Connection, provider: str, now: float) -> None:
+        """Delete ``provider``'s events that have left the window (call inside a write transaction)."""
+        sql.prune_provider(conn, provider, now - self.window_seconds)
+
+    def maintain(self) -> None:
+        """Prune every provider's old events if a read met many (outside any transaction)."""
+        if not self._prune_wanted or self._db.in_transaction:
+            return
+        self._prune_wanted = False
+        with self._db.transaction() as conn:
+            deleted = sql.prune_all(conn, self._clock.now() - self.window_seconds)
+        if deleted:
+            logger.debug("pruned %d usage events", deleted)
 
     def adjust_tokens(self, provider: str, delta: int) -> None:
         """Settle an estimate against the actual token count once a response arrives.
@@ -108,59 +128,70 @@ class UsageTracker:
 
         ``source`` is "tracked", or the observation's source when it raised either field.
         """
+        return self.windows((provider,))[provider]
+
+    def windows(self, providers: list[str] | tuple[str, ...]) -> dict[str, WindowCounts]:
+        """:meth:`window` of each provider, from one read of the totals and one of the observations."""
         now = self._clock.now()
         with self._db.read() as conn:
-            requests, tokens, oldest = conn.execute(
-                "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(tokens), 0), MIN(at)"
-                " FROM usage_events WHERE provider = ? AND at > ?",
-                (provider, now - self.window_seconds),
-            ).fetchone()
-            obs = self._observation(conn, provider, now)
-        expires = None if oldest is None else oldest + self.window_seconds
-        counts = WindowCounts(requests=requests, tokens=max(0, tokens), oldest_expires_at=expires)
+            tracked = sql.tracked_windows(conn, now - self.window_seconds)
+            observed = self.observations(conn, now)
+        result = {p: self._counts(tracked.get(p, sql.EMPTY), observed.get(p)) for p in providers}
+        if any(t.stale_rows > self.stale_limit for t in tracked.values()):
+            self._prune_wanted = True
+            self.maintain()
+        return result
+
+    def observations(self, conn: Connection, now: float) -> dict[str, Row]:
+        """Observations still valid at ``now``, by provider."""
+        return {
+            row["provider"]: row
+            for row in conn.execute(
+                "SELECT provider, requests_used, tokens_used, source, valid_until FROM usage_observations"
+                " WHERE valid_until > ?",
+                (now,),
+            )
+        }
+
+    def _counts(self, tracked: sql.TrackedWindow, obs: Row | None) -> WindowCounts:
+        requests, tokens = tracked.requests, max(0, tracked.tokens)
+        expires = None if tracked.oldest_at is None else tracked.oldest_at + self.window_seconds
         if obs is None or (obs["requests_used"] <= requests and obs["tokens_used"] <= tokens):
-            return counts
+            return WindowCounts(requests=requests, tokens=tokens, oldest_expires_at=expires)
         ends = obs["valid_until"] if expires is None else min(expires, obs["valid_until"])
         return WindowCounts(
             requests=max(requests, obs["requests_used"]),
-            tokens=max(counts.tokens, obs["tokens_used"]),
+            tokens=max(tokens, obs["tokens_used"]),
             oldest_expires_at=ends,
             source=obs["source"],
         )
 
-    def windows(self, providers: list[str] | tuple[str, ...]) -> dict[str, WindowCounts]:
-        return {p: self.window(p) for p in providers}
-
     def release_time(self, provider: str, *, requests_below: int, tokens_below: int) -> float | None:
-        """Earliest time the window is under both limits if no new usage arrives; None if it is now."""
+        """Earliest time the window is under both limits if no new usage arrives; None if it is now.
+
+        The tracked counts only fall as events leave, so the walk reads events oldest first and stops
+        at the first one whose departure brings them under: it reads what must leave, not the window.
+        A valid observation above either limit holds until it lapses.
+        """
         if requests_below <= 0 or tokens_below <= 0:
             raise ValueError("requests_below and tokens_below must be positive")
         now = self._clock.now()
+        cutoff = now - self.window_seconds
         with self._db.read() as conn:
-            events = conn.execute(
-                "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
-                (provider, now - self.window_seconds),
-            ).fetchall()
+            tracked = sql.tracked_window(conn, provider, cutoff)
             obs = self._observation(conn, provider, now)
-        requests = sum(e["requests"] for e in events)
-        tokens = sum(e["tokens"] for e in events)
-        obs_until = obs["valid_until"] if obs is not None else now
-        # The window only changes when an event leaves it or the observation lapses.
-        leaving = [(e["at"] + self.window_seconds, e["requests"], e["tokens"]) for e in events]
-        candidates = sorted({now, obs_until, *(t for t, _, _ in leaving)})
-        index = 0
-        for t in candidates:
-            while index < len(leaving) and leaving[index][0] <= t:
-                requests -= leaving[index][1]
-                tokens -= leaving[index][2]
-                index += 1
-            seen_requests, seen_tokens = requests, max(0, tokens)
-            if obs is not None and t < obs_until:
-                seen_requests = max(seen_requests, obs["requests_used"])
-                seen_tokens = max(seen_tokens, obs["tokens_used"])
-            if seen_requests < requests_below and seen_tokens < tokens_below:
-                return None if t == now else t
-        return None  # pragma: no cover - the last candidate always has an empty window
+            requests, tokens = tracked.requests, tracked.tokens
+            at = now
+            if not (requests < requests_below and max(0, tokens) < tokens_below):
+                for event_at, event_requests, event_tokens in sql.events_in_window(conn, provider, cutoff):
+                    requests -= event_requests
+                    tokens -= event_tokens
+                    if requests < requests_below and max(0, tokens) < tokens_below:
+                        at = event_at + self.window_seconds
+                        break
+        if obs is not None and (obs["requests_used"] >= requests_below or obs["tokens_used"] >= tokens_below):
+            at = max(at, obs["valid_until"])
+        return None if at == now else at
 
     def session_started(self, provider: str | None = None) -> float:
         """When today's usage began: the first event of the UTC day (for ``provider``, or any).
@@ -192,14 +223,14 @@ class UsageTracker:
         return marked
 
     def _prune(self, conn: Connection, now: float) -> None:
-        cur = conn.execute("DELETE FROM usage_events WHERE at <= ?", (now - self.window_seconds,))
+        deleted = sql.prune_all(conn, now - self.window_seconds)
         oldest_day = _utc_day(now - _KEEP_FIRST_EVENT_DAYS * 86400)
         conn.execute(
             "DELETE FROM kv WHERE key >= ? AND key < ?",
             (f"{_FIRST_EVENT}:", _first_event_key(oldest_day, "")),
         )
-        if cur.rowcount:
-            logger.debug("pruned %d usage events", cur.rowcount)
+        if deleted:
+            logger.debug("pruned %d usage events", deleted)
 
 
 def _utc_day(at: float) -> str:

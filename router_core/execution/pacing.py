@@ -6,7 +6,9 @@ estimated tokens; otherwise it returns how long to wait. The record is stamped `
 ahead (the request's timeout), so an unanswered request stays in every process's window whatever its
 latency; :meth:`RatePacer.settle` then moves it to the time the answer arrived, with the actual token
 count. A provider counts a request somewhere between send and answer, so a window that starts at the
-answer never ends before the provider's does: paced requests are not sent to be rejected.
+answer never ends before the provider's does: paced requests are not sent to be rejected. The check
+first deletes the provider's events that have left the window, then reads the window from the running
+totals (store/windows.py): a few rows whatever the traffic.
 
 Rate-limit headers refine this: they give the provider's real limits (used when lower than configured,
 until it reports others) and its real usage; what it reports beyond our own count is other tools on the
@@ -26,6 +28,7 @@ from router_core.clock import Clock
 from router_core.execution.tables import ensure_tables
 from router_core.providers.base import RateLimitObservation
 from router_core.settings import Settings
+from router_core.store import windows as sql
 from router_core.store.db import Database
 from router_core.usage import UsageTracker
 
@@ -62,7 +65,6 @@ class _Room:
 
 class RatePacer:
     poll_seconds = 0.05  # re-check interval while only unanswered requests fill the window
-    prune_every = 256  # admissions between two prunes of events older than the window
 
     def __init__(
         self, db: Database, clock: Clock, settings: Settings, usage: UsageTracker, *, in_flight_seconds: float
@@ -74,7 +76,6 @@ class RatePacer:
         self.window = usage.window_seconds
         self._limits = {p.name: (p.requests_per_minute, p.tokens_per_minute) for p in settings.providers}
         self._in_flight = float(in_flight_seconds)
-        self._since_prune = self.prune_every
         self._marked: set[tuple[str, int]] = set()
 
     # -- admission -----------------------------------------------------------------------------
@@ -88,17 +89,16 @@ class RatePacer:
             ).fetchone()
             if hold is not None:
                 return PaceWait(hold["until"] - now + GUARD_SECONDS, hold["kind"])
-            room = self._room(conn, provider, now)
-            used_requests, used_tokens = conn.execute(
-                "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(tokens), 0) FROM usage_events"
-                " WHERE provider = ? AND at > ?", (provider, now - self.window),
-            ).fetchone()
-            if _fits(used_requests + room.extra_requests, used_tokens + room.extra_tokens, tokens, room):
+            # Events that left the window go first, so the running total is the window itself.
+            self._usage.prune_events(conn, provider, now)
+            used = sql.tracked_window(conn, provider, now - self.window)
+            room = self._room(conn, provider, now, used)
+            if _fits(used.requests + room.extra_requests, used.tokens + room.extra_tokens, tokens, room):
                 cur = conn.execute(
                     "INSERT INTO usage_events (provider, at, requests, tokens) VALUES (?, ?, 1, ?)",
                     (provider, now + self._in_flight, tokens),
                 )
-                self._housekeeping(conn, provider, now)
+                self._mark_day(provider, now)
                 return PaceTicket(provider, int(cur.lastrowid), tokens)
             events = conn.execute(
                 "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
@@ -129,7 +129,7 @@ class RatePacer:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _room(self, conn: Connection, provider: str, now: float) -> _Room:
+    def _room(self, conn: Connection, provider: str, now: float, ours: sql.TrackedWindow) -> _Room:
         rpm, tpm = self._limits[provider]
         extra_r = extra_t = 0
         until = now
@@ -145,12 +145,8 @@ class RatePacer:
             (provider, now),
         ).fetchone()
         if manual is not None:  # a manual figure is a floor: count what it says beyond our own events
-            ours_r, ours_t = conn.execute(
-                "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(tokens), 0) FROM usage_events"
-                " WHERE provider = ? AND at > ?", (provider, now - self.window),
-            ).fetchone()
-            extra_r = max(extra_r, manual["requests_used"] - ours_r)
-            extra_t = max(extra_t, manual["tokens_used"] - ours_t)
+            extra_r = max(extra_r, manual["requests_used"] - ours.requests)
+            extra_t = max(extra_t, manual["tokens_used"] - ours.tokens)
             until = max(until, manual["valid_until"])
         return _Room(rpm, tpm, max(0, extra_r), max(0, extra_t), until)
 
@@ -182,10 +178,8 @@ class RatePacer:
         used_t = _used(obs.tokens_limit, obs.tokens_remaining)
         self._usage.observe(provider, requests_used=used_r or 0, tokens_used=used_t or 0, source="headers",
                             valid_until=until)
-        ours_r, ours_t = conn.execute(
-            "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(tokens), 0) FROM usage_events WHERE provider = ?"
-            " AND at > ?", (provider, now - self.window),
-        ).fetchone()
+        ours = sql.tracked_window(conn, provider, now - self.window)
+        ours_r, ours_t = ours.requests, ours.tokens
         conn.execute(
             "INSERT OR REPLACE INTO execution_headroom (provider, requests_limit, tokens_limit, external_requests,"
             " external_tokens, valid_until) VALUES (?, ?, ?, ?, ?, ?)",
@@ -193,15 +187,11 @@ class RatePacer:
              max(0, (used_t or 0) - ours_t), until),
         )
 
-    def _housekeeping(self, conn: Connection, provider: str, now: float) -> None:
+    def _mark_day(self, provider: str, now: float) -> None:
         day = int(now // 86400)
         if (provider, day) not in self._marked:  # marks the day's first usage for session_started()
             self._usage.record(provider, requests=0, tokens=0)
             self._marked.add((provider, day))
-        self._since_prune += 1
-        if self._since_prune >= self.prune_every:
-            conn.execute("DELETE FROM usage_events WHERE at <= ?", (now - self.window,))
-            self._since_prune = 0
 
 
 def _fits(used_requests: int, used_tokens: int, tokens: int, room: _Room) -> bool:

@@ -118,6 +118,11 @@ class Database:
                 conn.execute("ROLLBACK")
             raise
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether this thread is inside transaction() or read() (nested scopes join it)."""
+        return getattr(self._local, "kind", None) is not None
+
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         """Run one statement (in the current transaction if any) and return all rows."""
         return self.connection().execute(sql, params).fetchall()

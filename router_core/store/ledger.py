@@ -35,25 +35,27 @@ class DayTotals:
         return self.spent.get(provider, 0) + self.reserved.get(provider, 0)
 
 
-def day_totals(conn: Connection, day: str, *, exclude: frozenset[str] = frozenset()) -> DayTotals:
-    """Totals for ``day``; reservations whose id is in ``exclude`` (found stale) are left out."""
-    spent = dict(
-        conn.execute(
-            "SELECT provider, SUM(micro_usd) FROM budget_spend WHERE day = ? GROUP BY provider", (day,)
-        ).fetchall()
-    )
+def day_totals(conn: Connection, day: str, *, exclude: list[Row] = ()) -> DayTotals:
+    """Totals for ``day`` from the running totals (migration 2); ``exclude`` lists live reservations
+    (rows of :func:`live_reservations`) found stale, which stop counting."""
+    spent: dict[str, int] = {}
     reserved: dict[str, int] = {}
-    for row in conn.execute(
-        "SELECT id, provider, micro_usd FROM budget_reservations WHERE status = 'live' AND day = ?", (day,)
+    for provider, spent_micro, reserved_micro in conn.execute(
+        "SELECT provider, spent, reserved FROM budget_day_totals WHERE day = ?", (day,)
     ):
-        if row["id"] not in exclude:
-            reserved[row["provider"]] = reserved.get(row["provider"], 0) + row["micro_usd"]
-    return DayTotals(spent=spent, reserved=reserved)
+        if spent_micro:
+            spent[provider] = spent_micro
+        if reserved_micro:
+            reserved[provider] = reserved_micro
+    for row in exclude:
+        if row["day"] == day and row["provider"] in reserved:
+            reserved[row["provider"]] -= row["micro_usd"]
+    return DayTotals(spent=spent, reserved={p: micro for p, micro in reserved.items() if micro})
 
 
 def live_reservations(conn: Connection) -> list[Row]:
     return conn.execute(
-        "SELECT id, holder, heartbeat_at FROM budget_reservations WHERE status = 'live'"
+        "SELECT id, holder, heartbeat_at, day, provider, micro_usd FROM budget_reservations WHERE status = 'live'"
     ).fetchall()
 
 
@@ -85,10 +87,22 @@ def insert_spend(
 
 def spend_since(conn: Connection, first_day: str) -> list[Row]:
     return conn.execute(
-        "SELECT day, provider, SUM(micro_usd) AS micro FROM budget_spend WHERE day >= ?"
-        " GROUP BY day, provider ORDER BY day, provider",
+        "SELECT day, provider, spent AS micro FROM budget_day_totals WHERE day >= ? AND spent != 0"
+        " ORDER BY day, provider",
         (first_day,),
     ).fetchall()
+
+
+def settle_live(conn: Connection, rid: str) -> Row | None:
+    """Mark a live reservation settled; its (day, provider), or None if it is not live."""
+    return conn.execute(
+        "UPDATE budget_reservations SET status = 'settled' WHERE id = ? AND status = 'live' RETURNING day, provider",
+        (rid,),
+    ).fetchone()
+
+
+def reservation(conn: Connection, rid: str) -> Row | None:
+    return conn.execute("SELECT day, provider, status FROM budget_reservations WHERE id = ?", (rid,)).fetchone()
 
 
 def fired_alerts(conn: Connection, day: str) -> list[Row]:

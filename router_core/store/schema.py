@@ -2,6 +2,12 @@
 
 Never edit a released migration; append a new one. Money is stored as integer micro-dollars so
 that budget checks are exact sums, not float accumulations.
+
+Migration 2 adds running totals kept by triggers in the same statement (so in the same transaction)
+as every write to the rows they sum: ``usage_totals`` (all usage events of a provider still stored)
+and ``budget_day_totals`` (a day's spend and live reservations per provider). Reads and budget checks
+then cost a handful of rows whatever the traffic, and stay exact: a window is a provider's total minus
+its stored events already older than the window (few, since writers prune them).
 """
 
 from __future__ import annotations
@@ -88,5 +94,79 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT,
         updated_at REAL
     );
+    """,
+    # 2: running totals of usage events and of each day's budget, maintained by triggers.
+    """
+    CREATE TABLE usage_totals (
+        provider TEXT PRIMARY KEY,
+        requests INTEGER NOT NULL DEFAULT 0,
+        tokens INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    INSERT INTO usage_totals (provider, requests, tokens)
+        SELECT provider, SUM(requests), SUM(tokens) FROM usage_events GROUP BY provider;
+
+    CREATE TRIGGER usage_totals_on_insert AFTER INSERT ON usage_events BEGIN
+        INSERT INTO usage_totals (provider, requests, tokens) VALUES (new.provider, new.requests, new.tokens)
+        ON CONFLICT (provider) DO UPDATE SET
+            requests = requests + excluded.requests, tokens = tokens + excluded.tokens;
+    END;
+    CREATE TRIGGER usage_totals_on_delete AFTER DELETE ON usage_events BEGIN
+        UPDATE usage_totals SET requests = requests - old.requests, tokens = tokens - old.tokens
+        WHERE provider = old.provider;
+    END;
+    CREATE TRIGGER usage_totals_on_update AFTER UPDATE OF provider, requests, tokens ON usage_events BEGIN
+        UPDATE usage_totals SET requests = requests - old.requests, tokens = tokens - old.tokens
+        WHERE provider = old.provider;
+        INSERT INTO usage_totals (provider, requests, tokens) VALUES (new.provider, new.requests, new.tokens)
+        ON CONFLICT (provider) DO UPDATE SET
+            requests = requests + excluded.requests, tokens = tokens + excluded.tokens;
+    END;
+
+    CREATE TABLE budget_day_totals (
+        day TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        spent INTEGER NOT NULL DEFAULT 0,     -- micro-dollars in budget_spend
+        reserved INTEGER NOT NULL DEFAULT 0,  -- micro-dollars in live budget_reservations
+        PRIMARY KEY (day, provider)
+    ) WITHOUT ROWID;
+    INSERT INTO budget_day_totals (day, provider, spent, reserved)
+        SELECT day, provider, SUM(spent), SUM(reserved) FROM (
+            SELECT day, provider, micro_usd AS spent, 0 AS reserved FROM budget_spend
+            UNION ALL
+            SELECT day, provider, 0, micro_usd FROM budget_reservations WHERE status = 'live'
+        ) GROUP BY day, provider;
+
+    CREATE TRIGGER budget_totals_on_spend_insert AFTER INSERT ON budget_spend BEGIN
+        INSERT INTO budget_day_totals (day, provider, spent) VALUES (new.day, new.provider, new.micro_usd)
+        ON CONFLICT (day, provider) DO UPDATE SET spent = spent + excluded.spent;
+    END;
+    CREATE TRIGGER budget_totals_on_spend_delete AFTER DELETE ON budget_spend BEGIN
+        UPDATE budget_day_totals SET spent = spent - old.micro_usd WHERE day = old.day AND provider = old.provider;
+    END;
+    CREATE TRIGGER budget_totals_on_spend_update AFTER UPDATE OF day, provider, micro_usd ON budget_spend BEGIN
+        UPDATE budget_day_totals SET spent = spent - old.micro_usd WHERE day = old.day AND provider = old.provider;
+        INSERT INTO budget_day_totals (day, provider, spent) VALUES (new.day, new.provider, new.micro_usd)
+        ON CONFLICT (day, provider) DO UPDATE SET spent = spent + excluded.spent;
+    END;
+
+    CREATE TRIGGER budget_totals_on_reservation_insert AFTER INSERT ON budget_reservations
+    WHEN new.status = 'live' BEGIN
+        INSERT INTO budget_day_totals (day, provider, reserved) VALUES (new.day, new.provider, new.micro_usd)
+        ON CONFLICT (day, provider) DO UPDATE SET reserved = reserved + excluded.reserved;
+    END;
+    CREATE TRIGGER budget_totals_on_reservation_delete AFTER DELETE ON budget_reservations
+    WHEN old.status = 'live' BEGIN
+        UPDATE budget_day_totals SET reserved = reserved - old.micro_usd
+        WHERE day = old.day AND provider = old.provider;
+    END;
+    CREATE TRIGGER budget_totals_on_reservation_update
+    AFTER UPDATE OF day, provider, micro_usd, status ON budget_reservations
+    WHEN old.status = 'live' OR new.status = 'live' BEGIN
+        UPDATE budget_day_totals SET reserved = reserved - old.micro_usd
+        WHERE old.status = 'live' AND day = old.day AND provider = old.provider;
+        INSERT INTO budget_day_totals (day, provider, reserved)
+            SELECT new.day, new.provider, new.micro_usd WHERE new.status = 'live'
+        ON CONFLICT (day, provider) DO UPDATE SET reserved = reserved + excluded.reserved;
+    END;
     """,
 )

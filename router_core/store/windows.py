@@ -1,0 +1,71 @@
+"""SQL for sliding usage windows read from running totals (schema migration 2).
+
+``usage_totals`` holds, per provider, the sum of every event row still stored; triggers keep it exact
+in the transaction that writes the events. A window ending at ``now`` is that total minus the stored
+events already at or before ``now - window`` (events leave the window exactly one window after their
+time, as before). Writers delete those stale rows as they go, so a read touches a few rows whatever
+the traffic; a reader that meets many (a provider idle since a burst) asks for a prune.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from sqlite3 import Connection
+
+_WINDOWS = """
+SELECT t.provider, t.requests, t.tokens,
+    (SELECT COUNT(*) FROM usage_events e WHERE e.provider = t.provider AND e.at <= :cut),
+    (SELECT COALESCE(SUM(requests), 0) FROM usage_events e WHERE e.provider = t.provider AND e.at <= :cut),
+    (SELECT COALESCE(SUM(tokens), 0) FROM usage_events e WHERE e.provider = t.provider AND e.at <= :cut),
+    (SELECT MIN(at) FROM usage_events e WHERE e.provider = t.provider AND e.at > :cut)
+FROM usage_totals t
+"""
+_ONE_WINDOW = _WINDOWS + " WHERE t.provider = :provider"
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedWindow:
+    """A provider's own events in the window: sums, the oldest event's time, and stale rows met."""
+
+    requests: int
+    tokens: int  # may be below zero only if rows were edited by hand; callers clamp
+    oldest_at: float | None
+    stale_rows: int  # stored events already out of the window (a prune removes them)
+
+
+EMPTY = TrackedWindow(0, 0, None, 0)
+
+
+def _row(row) -> TrackedWindow:
+    _, requests, tokens, stale, stale_requests, stale_tokens, oldest = row
+    return TrackedWindow(requests - stale_requests, tokens - stale_tokens, oldest, stale)
+
+
+def tracked_windows(conn: Connection, cutoff: float) -> dict[str, TrackedWindow]:
+    """Every provider that has stored events, with its window (events after ``cutoff``)."""
+    return {row[0]: _row(row) for row in conn.execute(_WINDOWS, {"cut": cutoff})}
+
+
+def tracked_window(conn: Connection, provider: str, cutoff: float) -> TrackedWindow:
+    row = conn.execute(_ONE_WINDOW, {"cut": cutoff, "provider": provider}).fetchone()
+    return EMPTY if row is None else _row(row)
+
+
+def prune_provider(conn: Connection, provider: str, cutoff: float) -> int:
+    """Delete ``provider``'s events at or before ``cutoff`` (index range; usually none). Rows deleted."""
+    return conn.execute("DELETE FROM usage_events WHERE provider = ? AND at <= ?", (provider, cutoff)).rowcount
+
+
+def prune_all(conn: Connection, cutoff: float) -> int:
+    deleted = 0
+    for (provider,) in conn.execute("SELECT provider FROM usage_totals").fetchall():
+        deleted += prune_provider(conn, provider, cutoff)
+    return deleted
+
+
+def events_in_window(conn: Connection, provider: str, cutoff: float):
+    """A cursor over the provider's events after ``cutoff``, oldest first: (at, requests, tokens)."""
+    return conn.execute(
+        "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
+        (provider, cutoff),
+    )
