@@ -153,18 +153,26 @@ class RouterCore:
         return self.classifier.classify(validate_task(task))
 
     def capacity(self, min_costs: dict[str, float] | None = None) -> CapacityView:
+        """Usage and availability of every provider, read from one snapshot of the shared state."""
+        with self.db.read():
+            view = self._capacity(min_costs)
+        self._maintain()
+        return view
+
+    def _capacity(self, min_costs: dict[str, float] | None) -> CapacityView:
         now = self.clock.now()
         budget = self.ledger.snapshot()
         session_started = self.usage_tracker.session_started()
         extra = self.execution_state.blocks()
+        windows = self.usage_tracker.windows(self.settings.provider_names)
         usage: dict[str, ProviderUsage] = {}
         availability: dict[str, Availability] = {}
         for p in self.settings.providers:
-            window = self.usage_tracker.window(p.name)
+            window = windows[p.name]
             usage[p.name] = provider_usage(p, window, budget, now=now, session_started=session_started)
             min_cost = (min_costs or {}).get(p.name, p.cost_per_request)
             lifts = None
-            if capacity_blocks(p, window):  # only a blocked window needs its lift time (O(events) to find)
+            if capacity_blocks(p, window):  # only a blocked window needs its lift time (a walk over events)
                 lifts = self.usage_tracker.release_time(
                     p.name,
                     requests_below=math.ceil(p.requests_per_minute * p.block.requests_percent / 100),
@@ -175,6 +183,12 @@ class RouterCore:
                 extra_blocks=extra.get(p.name, ()),
             )
         return CapacityView(usage, availability, budget)
+
+    def _maintain(self) -> None:
+        """Writes that reads inside a snapshot found due (expired reservations, dead leases, old events)."""
+        self.ledger.maintain()
+        self.usage_tracker.maintain()
+        self.leases.maintain()
 
     def decide(
         self,
@@ -191,12 +205,17 @@ class RouterCore:
         text = validate_task(task)
         classification = self.classifier.classify(text)
         costs = self.costs.estimate_all(text, classification.task_type)
-        view = self.capacity({name: c.usd for name, c in costs.items()})
+        with self.db.read():  # capacity and agents in use: one snapshot
+            view = self._capacity({name: c.usd for name, c in costs.items()})
+            in_use = self.leases.in_use()
+        self._maintain()
         now = self.clock.now()
         rec = recommend(classification, view.availability, costs, view.budget, now=now)
         if provider is not None:
             rec = self._forced(provider, rec, costs, view)
-        agent, lease_id = self._choose_agent(rec.provider, classification.task_type, text, lease=lease_agent)
+        agent, lease_id = self._choose_agent(
+            rec.provider, classification.task_type, text, lease=lease_agent, in_use=in_use
+        )
         decision = RoutingDecision(
             task_id=task_id or f"task-{uuid.uuid4().hex[:12]}",
             task=text,
@@ -246,8 +265,7 @@ class RouterCore:
             cost=costs[provider],
         )
 
-    def _choose_agent(self, provider: str, task_type: str, text: str, *, lease: bool):
-        in_use = self.leases.in_use()
+    def _choose_agent(self, provider: str, task_type: str, text: str, *, lease: bool, in_use: dict[str, int]):
         choice = _mark_host(select_agent(self.agents, provider, task_type, in_use, text))
         if not lease:
             return choice, None

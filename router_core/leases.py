@@ -26,6 +26,7 @@ class AgentLeases:
         self._clock = clock
         self._holder = holder
         self.ttl_seconds = float(ttl_seconds)
+        self._delete_later: set[str] = set()
 
     def acquire(self, agent_id: str, limit: int, *, task_id: str | None = None) -> str | None:
         """A lease id if fewer than ``limit`` live leases of ``agent_id`` exist, else None."""
@@ -60,18 +61,30 @@ class AgentLeases:
             )
 
     def in_use(self) -> dict[str, int]:
-        """Live leases per agent (agents with none are absent)."""
+        """Live leases per agent (agents with none are absent).
+
+        Leases found dead stop counting at once; they are deleted after the read (by :meth:`maintain`
+        when called inside a caller's read transaction).
+        """
         now = self._clock.now()
         rows = self._db.query("SELECT id, agent_id, holder, expires_at FROM agent_leases")
         dead = set(self._dead(rows, now))
         if dead:
-            with self._db.transaction() as conn:
-                self._delete(conn, list(dead))
+            self._delete_later |= dead
+            self.maintain()
         counts: dict[str, int] = {}
         for row in rows:
             if row["id"] not in dead:
                 counts[row["agent_id"]] = counts.get(row["agent_id"], 0) + 1
         return counts
+
+    def maintain(self) -> None:
+        """Delete the dead leases a read found (outside any transaction)."""
+        if not self._delete_later or self._db.in_transaction:
+            return
+        dead, self._delete_later = list(self._delete_later), set()
+        with self._db.transaction() as conn:
+            self._delete(conn, dead)
 
     def _dead(self, rows: list[Row], now: float) -> list[str]:
         alive: dict[str, bool] = {self._holder: True}
