@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--c", type=float, default=50.0, help="inverse L2 strength")
     ap.add_argument("--min-count", type=int, default=2, help="drop features seen in fewer texts")
     ap.add_argument("--prune", type=float, default=0.02, help="drop vectors whose largest weight is below")
-    ap.add_argument("--hand-weight", type=float, default=4.0, help="sample weight of hand-written items")
+    ap.add_argument("--hand-weight", type=float, default=16.0, help="sample weight of hand-written items")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
 
