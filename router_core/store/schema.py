@@ -8,6 +8,10 @@ as every write to the rows they sum: ``usage_totals`` (all usage events of a pro
 and ``budget_day_totals`` (a day's spend and live reservations per provider). Reads and budget checks
 then cost a handful of rows whatever the traffic, and stay exact: a window is a provider's total minus
 its stored events already older than the window (few, since writers prune them).
+
+Migration 3 trims the pages each commit writes to the WAL (every page a transaction touches is
+written whole): budget_spend loses its (day, provider) index, unused since the totals; agent_leases,
+a handful of rows at any time, becomes one b-tree keyed by lease id (looked up by agent with a scan).
 """
 
 from __future__ import annotations
@@ -168,5 +172,22 @@ MIGRATIONS: tuple[str, ...] = (
             SELECT new.day, new.provider, new.micro_usd WHERE new.status = 'live'
         ON CONFLICT (day, provider) DO UPDATE SET reserved = reserved + excluded.reserved;
     END;
+    """,
+    # 3: fewer pages written per commit on the dispatch path.
+    """
+    DROP INDEX budget_spend_day;
+
+    CREATE TABLE agent_leases_v3 (
+        id TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL,
+        task_id TEXT,
+        holder TEXT NOT NULL,
+        acquired_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO agent_leases_v3 (id, agent_id, task_id, holder, acquired_at, expires_at)
+        SELECT id, agent_id, task_id, holder, acquired_at, expires_at FROM agent_leases;
+    DROP TABLE agent_leases;
+    ALTER TABLE agent_leases_v3 RENAME TO agent_leases;
     """,
 )

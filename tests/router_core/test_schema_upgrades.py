@@ -1,0 +1,47 @@
+"""Upgrading a database written by an older schema keeps its state (migration 3: leases and spend)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from router_core.clock import FakeClock
+from router_core.leases import AgentLeases
+from router_core.store import db as db_module
+from router_core.store.db import Database
+from router_core.store.holders import current_holder
+from router_core.store.schema import MIGRATIONS
+
+T0 = 1_772_445_600.0
+ME = current_holder()
+
+
+def test_leases_survive_the_rebuild_and_still_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, clock = tmp_path / "old.db", FakeClock(T0)
+    with monkeypatch.context() as m:
+        m.setattr(db_module, "MIGRATIONS", MIGRATIONS[:2])
+        old = Database(path)
+        held = AgentLeases(old, clock, ME).acquire("coder", 2, task_id="t1")
+        old.close()
+    new = Database(path)
+    assert new.schema_version == len(MIGRATIONS) >= 3
+    leases = AgentLeases(new, clock, ME)
+    assert leases.in_use() == {"coder": 1}
+    assert leases.acquire("coder", 2) is not None
+    assert leases.acquire("coder", 2) is None  # the old lease still counts against the limit
+    leases.release(held)
+    assert leases.in_use() == {"coder": 1}
+    row = new.query("SELECT agent_id, task_id, holder FROM agent_leases WHERE id = ?", (held,))
+    assert row == []
+    indexes = {r[0] for r in new.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "budget_spend_day" not in indexes and "agent_leases_agent" not in indexes
+    new.close()
+
+
+def test_a_lease_row_keeps_every_column(tmp_path: Path) -> None:
+    db, clock = Database(tmp_path / "s.db"), FakeClock(T0)
+    lease = AgentLeases(db, clock, ME, ttl_seconds=600).acquire("coder", 1, task_id="t9")
+    row = db.query("SELECT agent_id, task_id, holder, acquired_at, expires_at FROM agent_leases WHERE id = ?", (lease,))
+    assert tuple(row[0]) == ("coder", "t9", ME, T0, T0 + 600)
+    db.close()
