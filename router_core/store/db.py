@@ -16,8 +16,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +44,9 @@ class Database:
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (autocommit mode; use transaction()/read() to group statements)."""
         conn = getattr(self._local, "conn", None)
-        if conn is None or self._local.pid != os.getpid():
+        if conn is None or self._local.pid != _pid:
             conn = self._open()
-            self._local.conn, self._local.pid, self._local.kind = conn, os.getpid(), None
+            self._local.conn, self._local.pid, self._local.kind = conn, _pid, None
         return conn
 
     def _open(self) -> sqlite3.Connection:
@@ -76,47 +75,17 @@ class Database:
 
     # -- transactions --------------------------------------------------------------------------
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> _Scope:
         """A write transaction (``BEGIN IMMEDIATE``); commits on success, rolls back on error.
 
         Nested calls inside a write transaction join it. Opening one inside :meth:`read` is an error,
         because upgrading a read snapshot to a write can fail under concurrency.
         """
-        with self._scope("write", "BEGIN IMMEDIATE") as conn:
-            yield conn
+        return _Scope(self, "write", "BEGIN IMMEDIATE")
 
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
+    def read(self) -> _Scope:
         """A read transaction: every query inside sees the same consistent snapshot."""
-        with self._scope("read", "BEGIN") as conn:
-            yield conn
-
-    @contextmanager
-    def _scope(self, kind: str, begin: str) -> Iterator[sqlite3.Connection]:
-        conn = self.connection()
-        outer = self._local.kind
-        if outer is not None:
-            if outer == "read" and kind == "write":
-                raise RuntimeError("cannot start a write transaction inside a read transaction")
-            yield conn
-            return
-        conn.execute(begin)
-        self._local.kind = kind
-        try:
-            yield conn
-        except BaseException:
-            self._local.kind = None
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        self._local.kind = None
-        try:
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        return _Scope(self, "read", "BEGIN")
 
     @property
     def in_transaction(self) -> bool:
@@ -152,6 +121,58 @@ class Database:
                 "state database %s has schema %d, newer than this Switchboard's %d; continuing",
                 self.path, version, len(MIGRATIONS),
             )
+
+
+class _Scope:
+    """The context manager of :meth:`Database.transaction` and :meth:`Database.read` (a plain class:
+    these are entered several times per decision, and nested scopes only join the outer one)."""
+
+    __slots__ = ("_db", "_kind", "_begin", "_conn")
+
+    def __init__(self, db: Database, kind: str, begin: str) -> None:
+        self._db, self._kind, self._begin = db, kind, begin
+        self._conn: sqlite3.Connection | None = None  # set only when this scope began the transaction
+
+    def __enter__(self) -> sqlite3.Connection:
+        conn = self._db.connection()
+        local = self._db._local
+        outer = local.kind
+        if outer is not None:
+            if outer == "read" and self._kind == "write":
+                raise RuntimeError("cannot start a write transaction inside a read transaction")
+            return conn
+        conn.execute(self._begin)
+        local.kind = self._kind
+        self._conn = conn
+        return conn
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        conn = self._conn
+        if conn is None:
+            return
+        self._conn = None
+        self._db._local.kind = None
+        if exc_type is not None:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            return
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+_pid = os.getpid()  # kept current by a fork hook: connection() runs often, and getpid() is a syscall
+
+
+def _refresh_pid() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_refresh_pid)
 
 
 def _keep(entry: tuple[int, weakref.ref[threading.Thread], sqlite3.Connection]) -> bool:
