@@ -162,12 +162,16 @@ class Executor:
             if adapter is None or adapter.backend == "none":
                 run.skip("not_configured", getattr(adapter, "message", f"{provider}: no backend configured"))
                 continue
-            circuit = self.state.circuits.state(provider)
-            if circuit.is_open and not await self.outages.probe_if_due(circuit):
+            with self.core.db.read():  # the provider's circuit and hold, from one snapshot
                 circuit = self.state.circuits.state(provider)
-                run.skip("outage", f"{circuit.block.reason}; last error: {circuit.last_error}", circuit.next_probe_at)
-                continue
-            hold = self.state.holds.active(provider).get(provider)
+                hold = self.state.holds.active(provider).get(provider)
+            if circuit.is_open:
+                if not await self.outages.probe_if_due(circuit):
+                    circuit = self.state.circuits.state(provider)
+                    run.skip("outage", f"{circuit.block.reason}; last error: {circuit.last_error}",
+                             circuit.next_probe_at)
+                    continue
+                hold = self.state.holds.active(provider).get(provider)  # the probe took time
             now = self.core.clock.now()
             if hold is not None and (hold.kind == QUOTA or hold.until - now > self.longest_wait):
                 run.skip("on_hold", hold.reason, hold.until)
