@@ -11,6 +11,7 @@ window.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import UTC, datetime, timedelta
 from sqlite3 import Connection, Row
@@ -234,7 +235,12 @@ class UsageTracker:
 
 
 def _utc_day(at: float) -> str:
-    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=at)).date().isoformat()
+    return _day_number_iso(int(at // 86400))
+
+
+@functools.lru_cache(maxsize=16)
+def _day_number_iso(day_number: int) -> str:
+    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day_number)).date().isoformat()
 
 
 def _first_event_key(day: str, who: str) -> str:
