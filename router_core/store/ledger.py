@@ -95,10 +95,11 @@ def spend_since(conn: Connection, first_day: str) -> list[Row]:
 
 def settle_live(conn: Connection, rid: str) -> Row | None:
     """Mark a live reservation settled; its (day, provider), or None if it is not live."""
-    return conn.execute(
+    rows = conn.execute(  # fetchall: the statement runs to completion before the transaction goes on
         "UPDATE budget_reservations SET status = 'settled' WHERE id = ? AND status = 'live' RETURNING day, provider",
         (rid,),
-    ).fetchone()
+    ).fetchall()
+    return rows[0] if rows else None
 
 
 def reservation(conn: Connection, rid: str) -> Row | None:
