@@ -88,8 +88,8 @@ def export(vocab, weights, bias, words, prune: float, meta: dict) -> dict:
         i = vocab.get(name)
         return None if i is None else weights[i]
 
-    tables: dict[str, dict] = {"chars": {}, "pairs": {}, "first": {}, "markers": {}}
-    prefix_table = {"c": "chars", "b": "pairs", "f": "first", "m": "markers"}
+    tables: dict[str, dict] = {"chars": {}, "pairs": {}, "first": {}, "neg": {}, "title": {}, "markers": {}}
+    prefix_table = {"c": "chars", "b": "pairs", "f": "first", "n": "neg", "t": "title", "m": "markers"}
     for name, i in vocab.items():
         kind, key = name.split("|", 1)
         if kind in prefix_table and abs(weights[i]).max() >= prune:
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_bytes(gzip.compress(json.dumps(model, separators=(",", ":"), ensure_ascii=False).encode(), mtime=0))
     if args.out == OUT:
         shutil.copyfile(CORPUS / "heldout.jsonl", EVAL_OUT)
-    sizes = {k: len(model[k]) for k in ("words", "chars", "pairs", "first", "markers")}
+    sizes = {k: len(model[k]) for k in ("words", "chars", "pairs", "first", "neg", "title", "markers")}
     print(f"trained on {len(items)} items, {len(vocab)} features -> {args.out} ({args.out.stat().st_size} bytes) {sizes}")
     for name, rows in heldout_sets.items():
         prov, tt = evaluate(args.out, rows)

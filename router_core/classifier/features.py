@@ -1,4 +1,5 @@
-"""Text -> the trained classifier's features: words, word pairs, character n-grams, first word.
+"""Text -> the trained classifier's features: words, word pairs, character n-grams, first word,
+negated words, title words.
 
 Shared by training (``scripts/train_classifier.py``) and inference (``trained.py``) so both see
 exactly the same features. Pure Python and deterministic.
@@ -9,11 +10,18 @@ exactly the same features. Pure Python and deterministic.
   (particles attach to words, so syllables and syllable pairs generalise better than words).
 - A Latin/Cyrillic/... word of 4+ letters also yields its character 3-, 4- and 5-grams (of
   ``<word>``), which carry typos, inflections and unseen compounds ("refactr", "analysiere").
+- Fenced code (between ```` ``` ```` marks) yields only the code-block marker: identifiers in a
+  snippet say little about what is asked of it.
 - Very long text keeps its first ``HEAD_TOKENS`` and last ``TAIL_TOKENS`` words: the ask is almost
   always stated at the start or the end, and the cap bounds the time per task.
+- Words within ``NEGATED_WORDS`` after a negation ("don't refactor", "no code changes", "nicht",
+  "sans", "без"...), up to the next punctuation mark, also yield a negated feature, so "don't fix
+  it" can point away from debugging while "fix it" points to it.
+- The words of the first sentence (the title, for an issue) also yield a title feature: the ask
+  is usually stated there, while the body adds context.
 
 Feature names carry a prefix: ``w|`` word, ``b|`` word pair, ``c|`` character n-gram,
-``f|`` first word, ``m|`` marker (code block, stack trace).
+``f|`` first word, ``n|`` negated word, ``t|`` title word, ``m|`` marker (code block, stack trace).
 """
 
 from __future__ import annotations
@@ -46,8 +54,51 @@ STOPWORDS = frozenset(
 
 _TRACE_HINTS = ("raceback", "at ", "xception in", "panic:")
 
+_FENCED = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+_CLAUSE = re.compile(r"[^.,;:!?()\n]+")
+_CONTRACTED = ("do", "does", "did", "is", "are", "was", "were", "ca", "wo", "should", "would", "need", "must", "have", "has")
+NEGATIONS = frozenset(
+    """not no never none without cannot nicht kein keine keinen keinem keiner keines ohne pas sans sin sem
+    senza non não niet geen zonder nie bez не нет без""".split()  # noqa: SIM905
+) | {f"{w}n{a}t" for w in _CONTRACTED for a in ("'", "’", "")}
+_TWO_WORD_NEGATIONS = {"instead": "of", "rather": "than"}
+_FIRST_SENTENCE = re.compile(r"[.!?](?:\s|$)|\n")
+NEGATED_WORDS = 4
+TITLE_WORDS = 12
+
 CODE_BLOCK = "m|codeblock"
 STACK_TRACE = "m|stacktrace"
+
+
+def prose(text: str) -> str:
+    """``text`` without fenced code (each fence becomes a space)."""
+    return _FENCED.sub(" ", text) if "```" in text else text
+
+
+def negated(text: str) -> list[str]:
+    """The (non-stop) words within reach of a negation, up to the clause's end, with repeats."""
+    out: list[str] = []
+    for clause in _CLAUSE.findall(text):
+        words = clause.lower().split()
+        if NEGATIONS.isdisjoint(words) and _TWO_WORD_NEGATIONS.keys().isdisjoint(words):
+            continue
+        for i, word in enumerate(words):
+            if word in NEGATIONS:
+                scope = words[i + 1 : i + 1 + NEGATED_WORDS]
+            elif _TWO_WORD_NEGATIONS.get(word) == (words[i + 1] if i + 1 < len(words) else None):
+                scope = words[i + 2 : i + 2 + NEGATED_WORDS]
+            else:
+                continue
+            out.extend(t for t in tokens(" ".join(scope))[:NEGATED_WORDS] if t not in STOPWORDS)
+    return out
+
+
+def title_words(text: str) -> list[str]:
+    """The (non-stop) words of the first sentence of the first non-blank line."""
+    head = text.lstrip()[:400]
+    end = _FIRST_SENTENCE.search(head)
+    first = head[: end.start()] if end else head
+    return [t for t in tokens(first)[:TITLE_WORDS] if t not in STOPWORDS]
 
 
 def tokens(text: str) -> list[str]:
@@ -104,7 +155,8 @@ def markers(text: str) -> list[str]:
 
 def features(text: str) -> list[str]:
     """Every feature occurrence of ``text`` (with repeats): the training-time view."""
-    toks = tokens(text)
+    body = prose(text)
+    toks = tokens(body)
     feats: list[str] = []
     for tok in toks:
         if tok in STOPWORDS:
@@ -114,17 +166,10 @@ def features(text: str) -> list[str]:
     feats.extend(word_pairs(toks))
     if toks:
         feats.append(f"f|{toks[0]}")
+    feats.extend(f"n|{w}" for w in negated(body))
+    feats.extend(f"t|{w}" for w in title_words(body))
     feats.extend(markers(text))
     return feats
-
-
-def feature_count(toks: list[str], n_markers: int) -> int:
-    """How many feature occurrences ``features`` yields for these tokens (for the scale)."""
-    if not toks:
-        return n_markers
-    n = sum(1 + chargram_count(t) for t in toks if t not in STOPWORDS)
-    n += sum(1 for a, b in zip(toks, toks[1:], strict=False) if not (is_cjk(a) or is_cjk(b)))
-    return n + 1 + n_markers
 
 
 def scale(n_features: int) -> float:

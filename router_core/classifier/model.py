@@ -7,7 +7,8 @@ per class order ``classes``, one weight vector per feature, already combined for
   n-grams (a word's contribution is one lookup);
 - ``chars``: character n-gram weights, used only for words never seen in training (typos, new
   compounds);
-- ``pairs`` (word pairs), ``first`` (first word), ``markers`` (code block, stack trace).
+- ``pairs`` (word pairs), ``first`` (first word), ``neg`` (negated words), ``title`` (words of the
+  first sentence), ``markers`` (code block, stack trace).
 
 Scoring sums the vectors of the text's features, scales by 1/sqrt(feature count), adds the bias
 and applies softmax. ``Scored.evidence`` keeps each feature's vector so reasons can name what
@@ -45,6 +46,8 @@ class LinearModel:
         self._chars = {k: tuple(v) for k, v in data["chars"].items()}
         self._pairs = {k: tuple(v) for k, v in data["pairs"].items()}
         self._first = {k: tuple(v) for k, v in data["first"].items()}
+        self._neg = {k: tuple(v) for k, v in data.get("neg", {}).items()}
+        self._title = {k: tuple(v) for k, v in data.get("title", {}).items()}
         self._markers = {k: tuple(v) for k, v in data["markers"].items()}
 
     @classmethod
@@ -59,7 +62,8 @@ class LinearModel:
 
         The same features as ``features.features`` (a test checks they agree), computed without
         building the feature strings of words seen in training."""
-        toks = F.tokens(text)
+        body = F.prose(text)
+        toks = F.tokens(body)
         marks = F.markers(text)
         rows: list[tuple[str, Vector]] = []
         append = rows.append
@@ -94,6 +98,14 @@ class LinearModel:
             n += 1
             if (vec := self._first.get(toks[0])) is not None:
                 append((f"starts with {toks[0]}", vec))
+            for word in F.negated(body):
+                n += 1
+                if (vec := self._neg.get(word)) is not None:
+                    append((f"not {word}", vec))
+            for word in F.title_words(body):
+                n += 1
+                if (vec := self._title.get(word)) is not None:
+                    append((f"title: {word}", vec))
         for mark in marks:
             if (vec := self._markers.get(mark[2:])) is not None:
                 append((mark[2:], vec))

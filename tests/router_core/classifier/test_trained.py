@@ -193,6 +193,10 @@ def test_load_reads_a_given_weights_file(tmp_path):
         "리뷰 부탁드립니다. 코드가 괜찮은지 봐주세요",
         "```python\nx = 1\n```\nTraceback (most recent call last):\n  File 'a.py'",
         "word " * 400 + "final ask: document the api",
+        "Don't refactor anything, just add tests. No code changes!",
+        "Explain this and don't fix it:\n```js\nconst x = fix(refactor)\n```\nthanks",
+        "```\nunclosed fence with words",
+        "Schreib keine Doku, nur Tests; не надо рефакторинг",
         "",
     ],
 )
@@ -205,7 +209,9 @@ def test_fast_scoring_agrees_with_the_training_features(clf, text):
     assert scale == F.scale(len(feats))
     model = clf.model
     expected = [0.0] * len(model.classes)
-    tables = {"c": model._chars, "b": model._pairs, "f": model._first, "m": model._markers}
+    tables = {
+        "c": model._chars, "b": model._pairs, "f": model._first, "n": model._neg, "t": model._title, "m": model._markers,
+    }
     for feat in feats:
         kind, key = feat.split("|", 1)
         if kind == "w":
@@ -214,7 +220,7 @@ def test_fast_scoring_agrees_with_the_training_features(clf, text):
         if kind == "c" or vec is None:
             continue
         expected = [e + v for e, v in zip(expected, vec, strict=True)]
-    for tok in F.tokens(text):
+    for tok in F.tokens(F.prose(text)):
         if tok in F.STOPWORDS:
             continue
         if tok in model._words:
