@@ -183,11 +183,12 @@ class UsageTracker:
             obs = self._observation(conn, provider, now)
             requests, tokens = tracked.requests, tracked.tokens
             at = now
-            if not (requests < requests_below and max(0, tokens) < tokens_below):
+            # (tokens_below > 0, so a token count below zero compares as zero would.)
+            if not (requests < requests_below and tokens < tokens_below):
                 for event_at, event_requests, event_tokens in sql.events_in_window(conn, provider, cutoff):
                     requests -= event_requests
                     tokens -= event_tokens
-                    if requests < requests_below and max(0, tokens) < tokens_below:
+                    if requests < requests_below and tokens < tokens_below:
                         at = event_at + self.window_seconds
                         break
         if obs is not None and (obs["requests_used"] >= requests_below or obs["tokens_used"] >= tokens_below):

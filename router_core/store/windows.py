@@ -65,7 +65,9 @@ def prune_all(conn: Connection, cutoff: float) -> int:
 
 def events_in_window(conn: Connection, provider: str, cutoff: float):
     """A cursor over the provider's events after ``cutoff``, oldest first: (at, requests, tokens)."""
-    return conn.execute(
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: this may walk thousands of rows
+    return cursor.execute(
         "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
         (provider, cutoff),
     )
