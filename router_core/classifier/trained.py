@@ -15,8 +15,10 @@ in ``router_core/data/classifier_model.json.gz``; loading them needs only the st
 from __future__ import annotations
 
 import functools
+import heapq
 import importlib.resources
 import logging
+from operator import itemgetter
 from pathlib import Path
 
 from router_core.classifier import TASK_TYPE_PROVIDER
@@ -112,8 +114,9 @@ class TrainedClassifier:
         if not scored.evidence:
             return ["no words to go on: the model's prior decided"]
         totals: dict[str, float] = {}
+        get = totals.get
         for label, vec in scored.evidence:
-            totals[label] = totals.get(label, 0.0) + vec[cls] * scored.scale
-        top = sorted(totals.items(), key=lambda kv: -kv[1])[:TOP_REASONS]
+            totals[label] = get(label, 0.0) + vec[cls]
+        top = heapq.nlargest(TOP_REASONS, totals.items(), key=itemgetter(1))
         name = self.model.classes[cls]
-        return [f"'{label}' -> {name} {weight:+.2f}" for label, weight in top if weight > 0]
+        return [f"'{label}' -> {name} {weight * scored.scale:+.2f}" for label, weight in top if weight > 0]

@@ -19,10 +19,11 @@ ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "data" / "corpus"
 TRAIN_FILES = ("handwritten.jsonl", "generated.jsonl")
 
-# Below the figures measured when the weights were last trained (see the training report), so a
-# retrain that loses accuracy on the held-out split fails here.
-MIN_HELDOUT_PROVIDER = 0.88
-MIN_HELDOUT_TASK_TYPE = 0.82
+# The targets on unseen text (95% provider, 90% task type), at or below the figures
+# measured on both held-out sets when the weights were last trained, so a retrain that falls
+# below them fails here.
+MIN_HELDOUT_PROVIDER = 0.95
+MIN_HELDOUT_TASK_TYPE = 0.92
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +50,9 @@ def assert_valid(result) -> None:
     assert result.reasons
 
 
-def test_heldout_accuracy_is_above_the_thresholds(clf):
-    items = read_jsonl(CORPUS / "heldout.jsonl")
+@pytest.mark.parametrize("name", ["heldout.jsonl", "heldout2.jsonl"])
+def test_heldout_accuracy_is_above_the_thresholds(clf, name):
+    items = read_jsonl(CORPUS / name)
     assert len(items) >= 200
     results = [clf.classify(it["text"]) for it in items]
     provider = sum(r.primary_provider == it["provider"] for r, it in zip(results, items, strict=True)) / len(items)
