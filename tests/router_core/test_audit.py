@@ -316,3 +316,5 @@ def test_fast_path_precheck_flags_every_secret_key_and_spares_counters():
     for key in ("tokens", "tokens_used", "input_tokens", "tokens_percent", "task_description"):
         assert not may_hold_secret(_json.dumps({key: "x"})), key
     assert may_hold_secret(_json.dumps({"task_description": "use sk-ant-abcdefghijklmnopqrstuv"}))
+    assert may_hold_secret(_json.dumps({"task_id": "task-1", "task_description": "uses sk-abcdefghijklmnopqrstuv"}))
+    assert not may_hold_secret(_json.dumps({"task_id": "task-0a1b2c", "note": "ask-me later"}))
