@@ -86,12 +86,28 @@ class LearningClassifier:
         self._decisions: dict[int, LearnResult] = {}
         self._last_id = 0
         self._last_refresh = float("-inf")
-        items = load_eval() if eval_items is None else eval_items
-        self._eval = [
-            (fingerprint(it["text"]), it["provider"], it["task_type"], base.classify(it["text"])) for it in items
-        ]
-        self._eval_best: list[tuple[float, _Learned | None]] = [(0.0, None)] * len(self._eval)
+        self._eval_items = eval_items
+        self._eval_cache: list[tuple[frozenset[str], str, str, Classification]] | None = None
+        self._eval_best_cache: list[tuple[float, _Learned | None]] | None = None
         self.refresh()
+
+    @property
+    def _eval(self) -> list[tuple[frozenset[str], str, str, Classification]]:
+        """The guard's evaluation set with the base model's answers, built on first need (not at start-up:
+        most processes never see a correction)."""
+        if self._eval_cache is None:
+            items = load_eval() if self._eval_items is None else self._eval_items
+            self._eval_cache = [
+                (fingerprint(it["text"]), it["provider"], it["task_type"], self.base.classify(it["text"]))
+                for it in items
+            ]
+        return self._eval_cache
+
+    @property
+    def _eval_best(self) -> list[tuple[float, _Learned | None]]:
+        if self._eval_best_cache is None:
+            self._eval_best_cache = [(0.0, None)] * len(self._eval)
+        return self._eval_best_cache
 
     # -- public API ----------------------------------------------------------------------------
 
