@@ -5,7 +5,8 @@
     .venv/bin/python scripts/train_classifier.py
 
 Trains a multinomial logistic regression (scikit-learn, L2) on the features of
-router_core/classifier/features.py, folds each training word's character n-gram weights into
+router_core/classifier/features.py, blends it with a complement naive Bayes over the same
+features (still one linear model), folds each training word's character n-gram weights into
 the word's own vector, prunes near-zero weights, and writes
 router_core/data/classifier_model.json.gz plus the held-out split as
 router_core/data/classifier_eval.jsonl (the learning guard's evaluation set). It then reloads the
@@ -41,10 +42,16 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def fit(items: list[dict], weights_of: list[float], c: float, min_count: int):
+def fit(items: list[dict], weights_of: list[float], c: float, min_count: int, nb_weight: float, nb_alpha: float):
+    """Logistic regression, blended with a complement naive Bayes over the same features.
+
+    The blend stays one linear model: weights = (1 - nb_weight) * LR + nb_weight * NB, where the
+    NB weights (trained on feature presence) are centred per feature, which leaves the softmax
+    unchanged while making them small and prunable."""
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import ComplementNB
 
     feats = [F.features(it["text"]) for it in items]
     counts = collections.Counter(f for fs in feats for f in set(fs))
@@ -59,13 +66,20 @@ def fit(items: list[dict], weights_of: list[float], c: float, min_count: int):
                 vals.append(n * s)
     x = csr_matrix((vals, (rows, cols)), shape=(len(items), len(vocab)), dtype=np.float64)
     y = np.array([TASK_TYPES.index(it["task_type"]) for it in items])
+    sample_weight = np.array(weights_of)
     clf = LogisticRegression(C=c, max_iter=3000, tol=1e-5)
-    clf.fit(x, y, sample_weight=np.array(weights_of))
+    clf.fit(x, y, sample_weight=sample_weight)
     weights = np.zeros((len(vocab), len(TASK_TYPES)))
-    weights[:, clf.classes_] = clf.coef_.T
+    weights[:, clf.classes_] = (1 - nb_weight) * clf.coef_.T
     bias = np.zeros(len(TASK_TYPES))
-    bias[clf.classes_] = clf.intercept_
-    words = collections.Counter(t for it in items for t in F.tokens(it["text"]))
+    bias[clf.classes_] = (1 - nb_weight) * clf.intercept_
+    if nb_weight:
+        present = x.copy()
+        present.data[:] = 1.0
+        nb = ComplementNB(alpha=nb_alpha).fit(present, y, sample_weight=sample_weight)
+        centred = nb.feature_log_prob_ - nb.feature_log_prob_.mean(axis=0, keepdims=True)
+        weights[:, nb.classes_] += nb_weight * centred.T
+    words = collections.Counter(t for it in items for t in F.tokens(F.prose(it["text"])))
     return vocab, weights, bias, words
 
 
@@ -124,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-count", type=int, default=2, help="drop features seen in fewer texts")
     ap.add_argument("--prune", type=float, default=0.02, help="drop vectors whose largest weight is below")
     ap.add_argument("--hand-weight", type=float, default=16.0, help="sample weight of hand-written items")
+    ap.add_argument("--nb-weight", type=float, default=0.5, help="share of the naive Bayes model in the blend")
+    ap.add_argument("--nb-alpha", type=float, default=0.3, help="naive Bayes smoothing")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
 
@@ -135,12 +151,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in TRAIN_FILES:
         digest.update((CORPUS / name).read_bytes())
     sample_weights = balanced_weights(items, args.hand_weight)
-    vocab, weights, bias, words = fit(items, sample_weights, args.c, args.min_count)
+    vocab, weights, bias, words = fit(items, sample_weights, args.c, args.min_count, args.nb_weight, args.nb_alpha)
     meta = {
         "trained_on": f"{len(items)} items from data/corpus/{{{','.join(TRAIN_FILES)}}}",
         "corpus_sha256": digest.hexdigest(),
         "c": args.c,
         "hand_weight": args.hand_weight,
+        "nb_weight": args.nb_weight,
+        "nb_alpha": args.nb_alpha,
         "min_count": args.min_count,
         "prune": args.prune,
         "features": len(vocab),

@@ -55,7 +55,17 @@ class LinearModel:
         raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
-        return cls(json.loads(raw))
+        # Weights are rounded to 3 decimals, so a few tens of thousands of distinct values fill
+        # millions of vector slots: sharing one float object per value saves most of the memory.
+        shared: dict[str, float] = {}
+
+        def parse_float(text: str) -> float:
+            value = shared.get(text)
+            if value is None:
+                value = shared[text] = float(text)
+            return value
+
+        return cls(json.loads(raw, parse_float=parse_float))
 
     def evidence(self, text: str) -> tuple[list[tuple[str, Vector]], float]:
         """The text's weight vectors with a label each, and the 1/sqrt(n) scale.
