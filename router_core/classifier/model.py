@@ -20,10 +20,13 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from router_core.classifier import features as F
+from router_core.classifier import packed
 
 Vector = tuple[float, ...]
 
@@ -35,6 +38,10 @@ class Scored:
     scale: float
 
 
+def _table(rows: Any) -> Mapping[str, Vector]:
+    return rows if isinstance(rows, packed.Rows) else {k: tuple(v) for k, v in rows.items()}
+
+
 class LinearModel:
     """Weights loaded from the shipped JSON (optionally gzipped) file."""
 
@@ -42,17 +49,19 @@ class LinearModel:
         self.classes: tuple[str, ...] = tuple(data["classes"])
         self.bias: Vector = tuple(data["bias"])
         self.meta: dict = data.get("meta", {})
-        self._words = {k: tuple(v) for k, v in data["words"].items()}
-        self._chars = {k: tuple(v) for k, v in data["chars"].items()}
-        self._pairs = {k: tuple(v) for k, v in data["pairs"].items()}
-        self._first = {k: tuple(v) for k, v in data["first"].items()}
-        self._neg = {k: tuple(v) for k, v in data.get("neg", {}).items()}
-        self._title = {k: tuple(v) for k, v in data.get("title", {}).items()}
-        self._markers = {k: tuple(v) for k, v in data["markers"].items()}
+        self._words = _table(data["words"])
+        self._chars = _table(data["chars"])
+        self._pairs = _table(data["pairs"])
+        self._first = _table(data["first"])
+        self._neg = _table(data.get("neg", {}))
+        self._title = _table(data.get("title", {}))
+        self._markers = _table(data["markers"])
 
     @classmethod
     def from_file(cls, path: Path) -> LinearModel:
         raw = path.read_bytes()
+        if raw.startswith(packed.MAGIC):  # the packed form loads in milliseconds (see packed.py)
+            return cls(packed.unpack(raw))
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
         # Weights are rounded to 3 decimals, so a few tens of thousands of distinct values fill

@@ -21,7 +21,7 @@ import logging
 from operator import itemgetter
 from pathlib import Path
 
-from router_core.classifier import TASK_TYPE_PROVIDER
+from router_core.classifier import TASK_TYPE_PROVIDER, packed
 from router_core.classifier.model import LinearModel, Scored
 from router_core.models import Classification
 from router_core.settings import PROVIDER_NAMES
@@ -29,13 +29,23 @@ from router_core.settings import PROVIDER_NAMES
 log = logging.getLogger(__name__)
 
 MODEL_RESOURCE = "data/classifier_model.json.gz"
+PACKED_RESOURCE = "data/classifier_model.bin"  # the same weights, packed by scripts/pack_classifier.py
 EVAL_RESOURCE = "data/classifier_eval.jsonl"
 TOP_REASONS = 3
 
 
 @functools.cache
 def _load_shipped() -> LinearModel:
-    resource = importlib.resources.files("router_core").joinpath(MODEL_RESOURCE)
+    data = importlib.resources.files("router_core")
+    source = data.joinpath(MODEL_RESOURCE).read_bytes()
+    fast = data.joinpath(PACKED_RESOURCE)
+    if fast.is_file():
+        raw = fast.read_bytes()
+        if packed.packed_source(raw) == packed.source_digest(source):
+            return LinearModel(packed.unpack(raw))
+        log.warning("%s is older than %s: loading the JSON (slow); run scripts/pack_classifier.py",
+                    PACKED_RESOURCE, MODEL_RESOURCE)
+    resource = data.joinpath(MODEL_RESOURCE)
     with importlib.resources.as_file(resource) as path:
         model = LinearModel.from_file(path)
     log.debug("loaded classifier weights: %s", model.meta.get("trained_on", "?"))

@@ -1,0 +1,111 @@
+"""Packed classifier weights: a value table plus uint16 indices, loaded in milliseconds.
+
+The trained weights are rounded to 3 decimals, so a few tens of thousands of distinct values fill
+millions of slots. The packed file stores each table's keys once ('\\n'-joined) and each row as
+``width`` uint16 indices into the value table; rows become tuples only when first looked up.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from array import array
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+MAGIC = b"SWBW1\n"
+
+
+class Rows(Mapping[str, tuple[float, ...]]):
+    """A read-only table of weight vectors that builds each tuple on first use."""
+
+    __slots__ = ("_index", "_codes", "_values", "_width", "_memo")
+
+    def __init__(self, keys: list[str], codes: array, values: tuple[float, ...], width: int) -> None:
+        self._index = dict(zip(keys, range(len(keys)), strict=True))
+        self._codes, self._values, self._width = codes, values, width
+        self._memo: dict[str, tuple[float, ...]] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self._memo.get(key)
+        if row is not None:
+            return row
+        i = self._index.get(key)
+        if i is None:
+            return default
+        values, start = self._values, i * self._width
+        row = self._memo[key] = tuple([values[c] for c in self._codes[start : start + self._width]])
+        return row
+
+    def __getitem__(self, key: str) -> tuple[float, ...]:
+        row = self.get(key)
+        if row is None:
+            raise KeyError(key)
+        return row
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+def source_digest(json_weights: bytes) -> str:
+    """What a packed file records of the JSON weights it was made from (to detect a stale pack)."""
+    return f"{zlib.crc32(json_weights):08x}-{len(json_weights)}"
+
+
+def pack(data: Mapping[str, Any], *, source: str = "") -> bytes:
+    """Tables (dicts of equal-length vectors) are packed; everything else goes into the JSON header."""
+    tables = {k: v for k, v in data.items() if isinstance(v, dict) and v and isinstance(next(iter(v.values())), list)}
+    header = {k: v for k, v in data.items() if k not in tables}
+    values = sorted({x for table in tables.values() for row in table.values() for x in row})
+    if len(values) > 65535:
+        raise ValueError(f"{len(values)} distinct weights: more than uint16 codes can index")
+    code = {x: i for i, x in enumerate(values)}
+    width = len(data["classes"])
+    parts, layout = [], []
+    for name, table in tables.items():
+        keys = list(table)
+        codes = array("H", (code[x] for k in keys for x in table[k]))
+        blob = "\n".join(keys).encode("utf-8")
+        layout.append([name, len(keys), len(blob)])
+        parts += [blob, codes.tobytes()]
+    header.update(_packed={"width": width, "tables": layout, "values": len(values), "source": source})
+    head = json.dumps(header).encode("utf-8")
+    body = struct.pack(f"<{len(values)}d", *values) + b"".join(parts)
+    return MAGIC + struct.pack("<I", len(head)) + head + zlib.compress(body, 9)
+
+
+def packed_source(raw: bytes) -> str:
+    """The source digest recorded in a packed file (cheap: reads the header only)."""
+    return _header(raw)[0]["_packed"].get("source", "")
+
+
+def _header(raw: bytes) -> tuple[dict[str, Any], int]:
+    if not raw.startswith(MAGIC):
+        raise ValueError("not a packed weights file")
+    (n,) = struct.unpack_from("<I", raw, len(MAGIC))
+    start = len(MAGIC) + 4
+    return json.loads(raw[start : start + n]), start + n
+
+
+def unpack(raw: bytes) -> dict[str, Any]:
+    header, body_at = _header(raw)
+    body = zlib.decompress(raw[body_at:])
+    info = header.pop("_packed")
+    width, count = info["width"], info["values"]
+    values = struct.unpack_from(f"<{count}d", body)
+    offset = 8 * count
+    for name, rows, blob_len in info["tables"]:
+        keys = body[offset : offset + blob_len].decode("utf-8").split("\n") if rows else []
+        offset += blob_len
+        codes = array("H")
+        codes.frombytes(body[offset : offset + 2 * rows * width])
+        offset += 2 * rows * width
+        header[name] = Rows(keys, codes, values, width)
+    return header

@@ -1,0 +1,42 @@
+"""The packed weights are the JSON weights, fresh, and classify identically."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.resources
+import json
+
+import pytest
+
+from router_core.classifier import packed
+from router_core.classifier.model import LinearModel
+from router_core.classifier.trained import MODEL_RESOURCE, PACKED_RESOURCE, TrainedClassifier
+
+DATA = importlib.resources.files("router_core")
+
+
+def test_shipped_pack_is_fresh():
+    source = DATA.joinpath(MODEL_RESOURCE).read_bytes()
+    raw = DATA.joinpath(PACKED_RESOURCE).read_bytes()
+    assert packed.packed_source(raw) == packed.source_digest(source), "run scripts/pack_classifier.py"
+
+
+def test_pack_round_trips_every_table_exactly():
+    data = {"classes": ["a", "b"], "bias": [0.1, -0.2], "meta": {"x": 1},
+            "words": {"fix": [0.5, -0.25], "plan": [-1.0, 2.0]}, "markers": {"code": [0.0, 0.125]}, "neg": {}}
+    back = packed.unpack(packed.pack(data, source="s"))
+    assert back["classes"] == ["a", "b"] and back["meta"] == {"x": 1}
+    assert dict(back["words"]) == {"fix": (0.5, -0.25), "plan": (-1.0, 2.0)}
+    assert back["markers"]["code"] == (0.0, 0.125) and "nope" not in back["words"]
+    with pytest.raises(KeyError):
+        back["words"]["nope"]
+
+
+def test_packed_model_classifies_like_the_json_model():
+    source = DATA.joinpath(MODEL_RESOURCE).read_bytes()
+    from_json = TrainedClassifier(LinearModel(json.loads(gzip.decompress(source))))
+    from_pack = TrainedClassifier(LinearModel(packed.unpack(DATA.joinpath(PACKED_RESOURCE).read_bytes())))
+    texts = [json.loads(line)["text"] for line in DATA.joinpath("data/classifier_eval.jsonl").read_text().splitlines()]
+    for text in texts[:150]:
+        a, b = from_json.classify(text), from_pack.classify(text)
+        assert (a.primary_provider, a.task_type, a.all_scores) == (b.primary_provider, b.task_type, b.all_scores)
