@@ -8,7 +8,7 @@ Trains a multinomial logistic regression (scikit-learn, L2) on the features of
 router_core/classifier/features.py, blends it with a complement naive Bayes over the same
 features (still one linear model), folds each training word's character n-gram weights into
 the word's own vector, prunes near-zero weights, and writes
-router_core/data/classifier_model.json.gz plus the held-out split as
+router_core/data/classifier_model.json.gz (and its packed form, classifier_model.bin) plus the held-out split as
 router_core/data/classifier_eval.jsonl (the learning guard's evaluation set). It then reloads the
 written file with the pure-Python classifier and prints its held-out accuracy.
 """
@@ -27,14 +27,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from router_core.classifier import TASK_TYPE_PROVIDER  # noqa: E402
+from router_core.classifier import TASK_TYPE_PROVIDER, packed  # noqa: E402
 from router_core.classifier import features as F  # noqa: E402
 from router_core.settings import TASK_TYPES  # noqa: E402
 
 CORPUS = ROOT / "data" / "corpus"
 TRAIN_FILES = ("handwritten.jsonl", "generated.jsonl")
-HELDOUT_FILES = ("heldout.jsonl", "heldout2.jsonl")  # never trained on
+HELDOUT_FILES = ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl")  # never trained on
 OUT = ROOT / "router_core" / "data" / "classifier_model.json.gz"
+PACKED_OUT = ROOT / "router_core" / "data" / "classifier_model.bin"  # the fast-loading form (packed.py)
 EVAL_OUT = ROOT / "router_core" / "data" / "classifier_eval.jsonl"
 
 
@@ -168,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_bytes(gzip.compress(json.dumps(model, separators=(",", ":"), ensure_ascii=False).encode(), mtime=0))
     if args.out == OUT:
         shutil.copyfile(CORPUS / "heldout.jsonl", EVAL_OUT)
+        source = OUT.read_bytes()  # pack what was written, as scripts/pack_classifier.py does
+        PACKED_OUT.write_bytes(packed.pack(json.loads(gzip.decompress(source)), source=packed.source_digest(source)))
     sizes = {k: len(model[k]) for k in ("words", "chars", "pairs", "first", "neg", "title", "markers")}
     print(f"trained on {len(items)} items, {len(vocab)} features -> {args.out} ({args.out.stat().st_size} bytes) {sizes}")
     for name, rows in heldout_sets.items():

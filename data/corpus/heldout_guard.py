@@ -17,7 +17,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 from router_core.classifier.learning import fingerprint  # noqa: E402
 
-HELDOUT_FILES = ("heldout.jsonl", "heldout2.jsonl")
+HELDOUT_FILES = ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl")
 THRESHOLD = 0.7
 
 

@@ -21,7 +21,8 @@ exactly the same features. Pure Python and deterministic.
   is usually stated there, while the body adds context.
 
 Feature names carry a prefix: ``w|`` word, ``b|`` word pair, ``c|`` character n-gram,
-``f|`` first word, ``n|`` negated word, ``t|`` title word, ``m|`` marker (code block, stack trace).
+``f|`` first word, ``n|`` negated word, ``t|`` title word, ``m|`` marker (code block, stack trace,
+the ask's shape: how much punctuation, a list, an enumeration after a colon, arrows).
 """
 
 from __future__ import annotations
@@ -68,6 +69,13 @@ TITLE_WORDS = 12
 
 CODE_BLOCK = "m|codeblock"
 STACK_TRACE = "m|stacktrace"
+LIST = "m|list"
+COLON_LIST = "m|colonlist"
+ARROWS = "m|arrows"
+SHAPE_CHARS = 600
+_COMMA_BUCKETS = ((0, "0"), (2, "1"), (4, "3"), (10**9, "5"))
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)]|- \[[ x]\])\s+", re.MULTILINE)
+_COLON_TAIL = re.compile(r"[:：]\s*([^\n]*)")
 
 
 def prose(text: str) -> str:
@@ -145,11 +153,32 @@ def word_pairs(toks: list[str]) -> list[str]:
 
 
 def markers(text: str) -> list[str]:
+    """Code block and stack trace (from the whole text), and the shape of the ask (without code)."""
     found = []
     if "```" in text or "\n    " in text:
         found.append(CODE_BLOCK)
     if any(hint in text for hint in _TRACE_HINTS) and _TRACE.search(text):
         found.append(STACK_TRACE)
+    body = prose(text)
+    if body.strip():
+        found.extend(shape(body))
+    return found
+
+
+def shape(body: str) -> list[str]:
+    """How many parts the ask has: a request listing several pieces of work ("the API, the UI, the
+    docs, then...") reads differently from a single change. Punctuation near the start (``SHAPE_CHARS``)
+    falls in a bucket; lists of 3+ items and colon-introduced enumerations get a marker each."""
+    head = body[:SHAPE_CHARS]
+    commas = sum(head.count(mark) for mark in ",;，、；")
+    found = [f"m|commas{next(label for limit, label in _COMMA_BUCKETS if commas <= limit)}"]
+    if len(_LIST_ITEM.findall(body)) >= 3:
+        found.append(LIST)
+    colon = _COLON_TAIL.search(head)
+    if colon and sum(colon.group(1).count(mark) for mark in ",，、") >= 2:
+        found.append(COLON_LIST)
+    if "->" in head or "→" in head:
+        found.append(ARROWS)
     return found
 
 
