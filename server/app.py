@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -16,8 +17,6 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 
 from resources import register_resources
 from router_core.core import RouterCore
-from router_core.execution.adapters import build_adapters, http_client
-from router_core.execution.executor import Executor
 from router_core.settings import Settings
 from server.core_factory import build_core
 from server.live import LiveUpdates
@@ -57,28 +56,35 @@ def build_server(
     live_interval: float | None = 1.0,
 ) -> ServerParts:
     holder: dict[str, RouterCore] = {}
+    building = threading.Lock()
     bus = InMemorySubscriptionBus()
 
     def get_core() -> RouterCore:
         if "core" not in holder:
-            holder["core"] = (core_factory or (lambda: build_core(settings)))()
+            with building:  # the warm-up thread and a first request may race here
+                if "core" not in holder:
+                    core = (core_factory or (lambda: build_core(settings)))()
+                    live.prime(core)  # the baseline for change notifications, before any tool runs
+                    holder["core"] = core
         return holder["core"]
 
     live = LiveUpdates(get_core, bus)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[AppState]:
-        core = get_core()
-        live.prime()
-        # One HTTP client per process for every provider call (issue 3); closed with the server.
-        async with http_client(core.settings) as client, anyio.create_task_group() as tg:
-            executor = Executor(core, build_adapters(core.settings, client=client, clock=core.clock))
+        state = AppState(get_core=get_core, notify_changed=live.check)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(anyio.to_thread.run_sync, get_core)  # load while the handshake runs
             if live_interval:
                 tg.start_soon(live.run, live_interval)
             try:
-                yield AppState(core=core, notify_changed=live.check, extras={"executor": executor})
+                yield state
             finally:
                 tg.cancel_scope.cancel()
+                # The provider HTTP client is made on the first execution (issue 3), not at start-up.
+                client = state.extras.get("http_client")
+                if client is not None:
+                    await client.aclose()
 
     mcp = MCPServer(
         "switchboard",

@@ -57,12 +57,15 @@ class LiveUpdates:
         mcp._lowlevel_server.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)
         mcp._lowlevel_server.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)
 
-    def prime(self) -> None:
-        self._last = live_documents(self._get_core())
+    def prime(self, core: RouterCore) -> None:
+        self._last = live_documents(core)
 
     async def check(self) -> list[str]:
         """Publish every live URI whose content changed since the last check; return them."""
-        current = await anyio.to_thread.run_sync(live_documents, self._get_core())
+        current = await anyio.to_thread.run_sync(lambda: live_documents(self._get_core()))
+        if not self._last:  # not primed yet: this is the baseline, nothing has changed
+            self._last = current
+            return []
         changed = [uri for uri, doc in current.items() if self._last.get(uri) != doc]
         self._last = current
         for uri in changed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +13,15 @@ from router_core.core import RouterCore
 
 @dataclass
 class AppState:
-    core: RouterCore
+    # The process's core, built on first use (the server warms it in the background at start-up).
+    get_core: Callable[[], RouterCore]
     # Set by the server: called after a tool changes usage or budget so subscribers hear of it.
     notify_changed: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def core(self) -> RouterCore:
+        return self.get_core()
 
 
 def state_from(ctx: Context) -> AppState:

@@ -26,7 +26,8 @@ class BatchTaskIn(BaseModel):
 
 
 def executor_of(state: AppState) -> Executor:
-    """The process's executor, made in the server's lifespan (or here, once, if the lifespan did not)."""
+    """The process's executor and its HTTP client, made on the first execution; the server's lifespan
+    closes the client."""
     executor = state.extras.get(EXECUTOR_KEY)
     if executor is None:
         from router_core.execution.adapters import build_adapters, http_client
