@@ -1,6 +1,7 @@
 """The trained linear model's weights and its pure-Python scoring (no numpy at run time).
 
-A multinomial logistic regression over the features of ``features.py``. The shipped file stores,
+A linear model over the features of ``features.py`` (a multinomial logistic regression blended
+with a complement naive Bayes, see ``scripts/train_classifier.py``). The shipped file stores,
 per class order ``classes``, one weight vector per feature, already combined for speed:
 
 - ``words``: for each word seen in training, its word weight plus the weights of its character
