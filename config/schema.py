@@ -16,6 +16,14 @@ PositiveInt = Annotated[int, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
 
 
+def _only(values, allowed: tuple[str, ...], what: str):
+    """``values`` unchanged if every one is in ``allowed``; else a ValueError naming the strangers."""
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ValueError(f"unknown {what}(s) {unknown}; allowed: {list(allowed)}")
+    return values
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -52,18 +60,12 @@ class ProviderSchema(_Strict):
     @field_validator("fallback_order")
     @classmethod
     def _known_fallbacks(cls, v: list[str]) -> list[str]:
-        unknown = [p for p in v if p not in PROVIDER_NAMES]
-        if unknown:
-            raise ValueError(f"unknown provider(s) {unknown}; allowed: {list(PROVIDER_NAMES)}")
-        return v
+        return _only(v, PROVIDER_NAMES, "provider")
 
     @field_validator("task_type_models")
     @classmethod
     def _known_task_types(cls, v: dict[str, str]) -> dict[str, str]:
-        unknown = [t for t in v if t not in TASK_TYPES]
-        if unknown:
-            raise ValueError(f"unknown task type(s) {unknown}; allowed: {list(TASK_TYPES)}")
-        return v
+        return _only(v, TASK_TYPES, "task type")
 
     @model_validator(mode="after")
     def _models_known(self) -> ProviderSchema:
@@ -86,10 +88,7 @@ class BudgetSchema(_Strict):
     @field_validator("allocation")
     @classmethod
     def _known_providers(cls, v: dict[str, float]) -> dict[str, float]:
-        unknown = [p for p in v if p not in PROVIDER_NAMES]
-        if unknown:
-            raise ValueError(f"unknown provider(s) {unknown}; allowed: {list(PROVIDER_NAMES)}")
-        return v
+        return _only(v, PROVIDER_NAMES, "provider")
 
     @field_validator("timezone")
     @classmethod
@@ -144,9 +143,7 @@ class ConfigSchema(_Strict):
     @field_validator("providers")
     @classmethod
     def _exactly_three(cls, v: dict[str, ProviderSchema]) -> dict[str, ProviderSchema]:
-        unknown = [p for p in v if p not in PROVIDER_NAMES]
-        if unknown:
-            raise ValueError(f"unknown provider(s) {unknown}; allowed: {list(PROVIDER_NAMES)}")
+        _only(v, PROVIDER_NAMES, "provider")
         missing = [p for p in PROVIDER_NAMES if p not in v]
         if missing:
             raise ValueError(f"missing provider(s) {missing}")
@@ -155,7 +152,4 @@ class ConfigSchema(_Strict):
     @field_validator("output_tokens")
     @classmethod
     def _task_types(cls, v: dict[str, int]) -> dict[str, int]:
-        unknown = [t for t in v if t not in TASK_TYPES]
-        if unknown:
-            raise ValueError(f"unknown task type(s) {unknown}; allowed: {list(TASK_TYPES)}")
-        return v
+        return _only(v, TASK_TYPES, "task type")

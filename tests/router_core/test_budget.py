@@ -6,7 +6,6 @@ import contextlib
 import os
 import socket
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -33,13 +32,6 @@ SETTINGS = BudgetSettings(
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(T0)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(tmp_path / "state.db")
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -20,13 +20,6 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(tmp_path / "state.db")
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def usage(db: Database, clock: FakeClock) -> UsageTracker:
     return UsageTracker(db, clock, window_seconds=60)
 
