@@ -9,7 +9,6 @@ from typing import Any
 import anyio
 
 from router_core.errors import InvalidRequest
-from router_core.execution.adapters import build_adapters, http_client
 from router_core.execution.batch import run_batch
 from router_core.execution.dispatch import dispatch
 from router_core.execution.executor import Executor
@@ -38,6 +37,8 @@ def register(sub) -> None:
 
 
 async def _with_executor(c, work):
+    from router_core.execution.adapters import build_adapters, http_client  # httpx: only when running
+
     async with http_client(c.settings) as client:
         executor = Executor(c, build_adapters(c.settings, client=client, clock=c.clock))
         return await work(executor)
