@@ -341,9 +341,9 @@ class RouterCore:
         log.info("usage recorded for %s: %s requests, %s tokens, $%.4f (manual=%s)", provider, requests, tokens,
                  cost_usd, manual)
 
-    def plan_batch(self, tasks: Sequence[tuple[str | None, str]], *, concurrency: int | None = None):
-        """Route, group and sub-batch tasks (design 6.2) without running them; audited as one line."""
-        from router_core.batch_plan import BatchTask, plan_batch
+    def prepare_batch(self, tasks: Sequence[tuple[str | None, str]]) -> list:
+        """Validate, classify and cost each (id, text) task; an error names the task's index."""
+        from router_core.batch_plan import BatchTask
 
         if not tasks:
             raise InvalidRequest("tasks is empty: pass at least one task")
@@ -354,9 +354,14 @@ class RouterCore:
             except InvalidRequest as exc:
                 raise InvalidRequest(f"task {n}: {exc}") from None
             c = self.classifier.classify(clean)
-            batch.append(
-                BatchTask(task_id or f"task-{n}", clean, c, self.costs.estimate_all(clean, c.task_type))
-            )
+            batch.append(BatchTask(task_id or f"task-{n}", clean, c, self.costs.estimate_all(clean, c.task_type)))
+        return batch
+
+    def plan_batch(self, tasks: Sequence[tuple[str | None, str]], *, concurrency: int | None = None):
+        """Route, group and sub-batch tasks (design 6.2) without running them; one audit line per task."""
+        from router_core.batch_plan import plan_batch
+
+        batch = self.prepare_batch(tasks)
         view = self.capacity()
         cap = concurrency or self.settings.execution.batch_concurrency
         plan = plan_batch(

@@ -48,19 +48,7 @@ class BatchRun:
 
 
 def prepare(core: RouterCore, tasks: Sequence[tuple[str | None, str]]) -> list[BatchTask]:
-    from router_core.core import validate_task
-
-    if not tasks:
-        raise InvalidRequest("tasks is empty: pass at least one task")
-    prepared = []
-    for n, (task_id, text) in enumerate(tasks):
-        try:
-            clean = validate_task(text)
-        except InvalidRequest as exc:
-            raise InvalidRequest(f"task {n}: {exc}") from None
-        c = core.classifier.classify(clean)
-        prepared.append(BatchTask(task_id or f"task-{n}", clean, c, core.costs.estimate_all(clean, c.task_type)))
-    return prepared
+    return core.prepare_batch(tasks)
 
 
 async def run_batch(
