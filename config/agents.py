@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from config.schema import only_allowed
 from router_core.models import AgentSpec
 from router_core.settings import PROVIDER_NAMES, TASK_TYPES
 
@@ -36,18 +37,12 @@ class AgentSchema(BaseModel):
     @field_validator("task_types")
     @classmethod
     def _known_task_types(cls, v: list[str]) -> list[str]:
-        unknown = [t for t in v if t not in TASK_TYPES]
-        if unknown:
-            raise ValueError(f"unknown task type(s) {unknown}; allowed: {list(TASK_TYPES)}")
-        return v
+        return only_allowed(v, TASK_TYPES, "task type")
 
     @field_validator("providers")
     @classmethod
     def _known_providers(cls, v: list[str]) -> list[str]:
-        unknown = [p for p in v if p not in PROVIDER_NAMES]
-        if unknown:
-            raise ValueError(f"unknown provider(s) {unknown}; allowed: {list(PROVIDER_NAMES)}")
-        return v
+        return only_allowed(v, PROVIDER_NAMES, "provider")
 
 
 class AgentsFile(BaseModel):

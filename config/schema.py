@@ -16,7 +16,7 @@ PositiveInt = Annotated[int, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
 
 
-def _only(values, allowed: tuple[str, ...], what: str):
+def only_allowed(values, allowed: tuple[str, ...], what: str):
     """``values`` unchanged if every one is in ``allowed``; else a ValueError naming the strangers."""
     unknown = [v for v in values if v not in allowed]
     if unknown:
@@ -60,12 +60,12 @@ class ProviderSchema(_Strict):
     @field_validator("fallback_order")
     @classmethod
     def _known_fallbacks(cls, v: list[str]) -> list[str]:
-        return _only(v, PROVIDER_NAMES, "provider")
+        return only_allowed(v, PROVIDER_NAMES, "provider")
 
     @field_validator("task_type_models")
     @classmethod
     def _known_task_types(cls, v: dict[str, str]) -> dict[str, str]:
-        return _only(v, TASK_TYPES, "task type")
+        return only_allowed(v, TASK_TYPES, "task type")
 
     @model_validator(mode="after")
     def _models_known(self) -> ProviderSchema:
@@ -88,7 +88,7 @@ class BudgetSchema(_Strict):
     @field_validator("allocation")
     @classmethod
     def _known_providers(cls, v: dict[str, float]) -> dict[str, float]:
-        return _only(v, PROVIDER_NAMES, "provider")
+        return only_allowed(v, PROVIDER_NAMES, "provider")
 
     @field_validator("timezone")
     @classmethod
@@ -143,7 +143,7 @@ class ConfigSchema(_Strict):
     @field_validator("providers")
     @classmethod
     def _exactly_three(cls, v: dict[str, ProviderSchema]) -> dict[str, ProviderSchema]:
-        _only(v, PROVIDER_NAMES, "provider")
+        only_allowed(v, PROVIDER_NAMES, "provider")
         missing = [p for p in PROVIDER_NAMES if p not in v]
         if missing:
             raise ValueError(f"missing provider(s) {missing}")
@@ -152,4 +152,4 @@ class ConfigSchema(_Strict):
     @field_validator("output_tokens")
     @classmethod
     def _task_types(cls, v: dict[str, int]) -> dict[str, int]:
-        return _only(v, TASK_TYPES, "task type")
+        return only_allowed(v, TASK_TYPES, "task type")
