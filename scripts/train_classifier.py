@@ -32,8 +32,9 @@ from router_core.classifier import features as F  # noqa: E402
 from router_core.settings import TASK_TYPES  # noqa: E402
 
 CORPUS = ROOT / "data" / "corpus"
-TRAIN_FILES = ("handwritten.jsonl", "generated.jsonl")
-HELDOUT_FILES = ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl")  # never trained on
+sys.path.insert(0, str(CORPUS))
+from corpus_files import GENERATED_ID_PREFIX, HELDOUT_FILES, TRAIN_FILES  # noqa: E402  (held-out: never trained on)
+
 OUT = ROOT / "router_core" / "data" / "classifier_model.json.gz"
 PACKED_OUT = ROOT / "router_core" / "data" / "classifier_model.bin"  # the fast-loading form (packed.py)
 EVAL_OUT = ROOT / "router_core" / "data" / "classifier_eval.jsonl"
@@ -87,7 +88,7 @@ def fit(items: list[dict], weights_of: list[float], c: float, min_count: int, nb
 def balanced_weights(items: list[dict], hand_weight: float) -> list[float]:
     """Hand-written items count ``hand_weight`` times; then every provider gets the same total weight,
     so a provider with more task types (codex has 6 of 14) gets no larger prior."""
-    raw = [hand_weight if it["id"].startswith("t-") else 1.0 for it in items]
+    raw = [1.0 if it["id"].startswith(GENERATED_ID_PREFIX) else hand_weight for it in items]
     per_provider: dict[str, float] = collections.defaultdict(float)
     for it, w in zip(items, raw, strict=True):
         per_provider[it["provider"]] += w

@@ -22,6 +22,7 @@ sys.path.insert(0, str(HERE))
 
 import slots as S  # noqa: E402
 import vocab as V  # noqa: E402
+from corpus_files import HAND_FILES  # noqa: E402
 from heldout_guard import HeldoutGuard, heldout_texts  # noqa: E402
 from templates_claude import CLAUDE  # noqa: E402
 from templates_codex import CODEX  # noqa: E402
@@ -206,7 +207,12 @@ def main(argv: list[str] | None = None) -> int:
             made += 1
             rows.append({"id": f"g-{len(rows) + 1:06d}", "text": text, "provider": PROVIDER[task_type],
                          "task_type": task_type, "lang": lang, "style": style})
-    hand = [json.loads(line) for line in (HERE / "handwritten.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    hand = [
+        json.loads(line)
+        for name in HAND_FILES
+        for line in (HERE / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     seen.update(it["text"] for it in hand)
     for item in hand:
         for _ in range(args.variants):

@@ -14,10 +14,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
+sys.path.insert(0, str(HERE))
+
+from corpus_files import HELDOUT_FILES  # noqa: E402
 
 from router_core.classifier.learning import fingerprint  # noqa: E402
 
-HELDOUT_FILES = ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl")
 THRESHOLD = 0.7
 
 
