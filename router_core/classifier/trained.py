@@ -43,8 +43,8 @@ def _load_shipped() -> LinearModel:
         raw = fast.read_bytes()
         if packed.packed_source(raw) == packed.source_digest(source):
             return LinearModel(packed.unpack(raw))
-        log.warning("%s is older than %s: loading the JSON (slow); run scripts/pack_classifier.py",
-                    PACKED_RESOURCE, MODEL_RESOURCE)
+        log.warning("%s is stale (older than %s, or an old format): loading the JSON (slow); "
+                    "run scripts/pack_classifier.py", PACKED_RESOURCE, MODEL_RESOURCE)
     resource = data.joinpath(MODEL_RESOURCE)
     with importlib.resources.as_file(resource) as path:
         model = LinearModel.from_file(path)

@@ -40,3 +40,12 @@ def test_packed_model_classifies_like_the_json_model():
     for text in texts[:150]:
         a, b = from_json.classify(text), from_pack.classify(text)
         assert (a.primary_provider, a.task_type, a.all_scores) == (b.primary_provider, b.task_type, b.all_scores)
+
+
+def test_a_file_of_another_format_has_no_source_so_counts_as_stale():
+    current = packed.pack({"classes": ["a"], "bias": [0.0], "words": {"x": [1.0]}}, source="s")
+    assert packed.packed_source(current) == "s"
+    older = b"SWBW1\n" + current[len(packed.MAGIC):]
+    assert packed.packed_source(older) == ""
+    with pytest.raises(ValueError):
+        packed.unpack(older)
