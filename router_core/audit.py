@@ -4,24 +4,23 @@ One file per UTC day, ``provider_recommendations-YYYY-MM-DD.jsonl``; when it wou
 ``max_bytes`` the next line starts ``...-YYYY-MM-DD.1.jsonl``, then ``.2`` and so on, so part order is
 time order and no file is ever renamed under a reader. A writer takes an exclusive ``flock`` on a lock
 file in the directory, picks the target part under that lock and appends the whole line with one
-``write`` on an ``O_APPEND`` descriptor: lines from concurrent processes never interleave or tear.
+``write`` on an ``O_APPEND`` descriptor: lines from concurrent processes never interleave or tear
+(see router_core/audit_writer.py).
 Secrets are redacted before anything is serialised (see router_core/redact.py).
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import re
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from router_core.audit_writer import PREFIX, PartAppender
 from router_core.clock import Clock
 from router_core.errors import InvalidRequest
 from router_core.redact import clean, may_hold_secret
@@ -29,7 +28,6 @@ from router_core.settings import AuditSettings
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "provider_recommendations"
 _FILE = re.compile(rf"^{PREFIX}-(\d{{4}}-\d{{2}}-\d{{2}})(?:\.(\d+))?\.jsonl$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -43,9 +41,7 @@ class JsonlAuditLog:
         self._settings = settings
         self._clock = clock
         self.skipped_lines = 0  # unparsable lines met while reading, since this object was made
-        self._thread_lock = threading.Lock()  # flock does not exclude threads sharing one descriptor
-        self._lock_fd: tuple[int, int] | None = None  # (pid, fd); a forked child opens its own
-        self._last_part: dict[str, int] = {}
+        self._appender = PartAppender(self.directory, settings.max_bytes)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -65,56 +61,14 @@ class JsonlAuditLog:
             text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
         if not self._settings.enabled:
             return entry
-        line = (text + "\n").encode("utf-8")
-        day = utc_day(now)
-        with self._exclusive():
-            fd = os.open(self._target(day, len(line)), os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                size = os.fstat(fd).st_size
-                if size and os.pread(fd, 1, size - 1) != b"\n":
-                    line = b"\n" + line  # a crashed writer left a partial line: do not glue onto it
-                _write_all(fd, line)
-            finally:
-                os.close(fd)
+        self._appender.append(utc_day(now), (text + "\n").encode("utf-8"))
         return entry
 
-    def _target(self, day: str, size: int) -> Path:
-        """The part to append to; called under the lock, so every writer agrees on it."""
-        part = self._last_part.get(day, 0)
-        while self.part_path(day, part + 1).exists():  # another process may have rotated
-            part += 1
-        try:
-            current = self.part_path(day, part).stat().st_size
-        except FileNotFoundError:
-            current = 0
-        if current > 0 and current + size > self._settings.max_bytes:
-            part += 1
-        self._last_part[day] = part
-        return self.part_path(day, part)
-
     def part_path(self, day: str, part: int) -> Path:
-        suffix = "" if part == 0 else f".{part}"
-        return self.directory / f"{PREFIX}-{day}{suffix}.jsonl"
-
-    @contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        with self._thread_lock:
-            pid = os.getpid()
-            if self._lock_fd is None or self._lock_fd[0] != pid:
-                lock_path = self.directory / f".{PREFIX}.lock"
-                self._lock_fd = (pid, os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
-            fd = self._lock_fd[1]
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+        return self._appender.part_path(day, part)
 
     def close(self) -> None:
-        with self._thread_lock:
-            if self._lock_fd is not None and self._lock_fd[0] == os.getpid():
-                os.close(self._lock_fd[1])
-            self._lock_fd = None
+        self._appender.close()
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -163,13 +117,13 @@ class JsonlAuditLog:
         """Delete the files of days more than ``keep_days`` before today (UTC); returns files removed."""
         cutoff = utc_day(self._clock.now() - self._settings.keep_days * 86400)
         removed = 0
-        with self._exclusive():
+        with self._appender.exclusive():
             for day in self.days():
                 if day < cutoff:
                     for path in self.parts(day):
                         path.unlink(missing_ok=True)
                         removed += 1
-                    self._last_part.pop(day, None)
+                    self._appender.forget(day)
         return removed
 
     @staticmethod
@@ -239,10 +193,3 @@ def _names(directory: Path) -> list[str]:
         return os.listdir(directory)
     except FileNotFoundError:
         return []
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    # One write() for the whole line; a regular file only returns short on errors like a full disk.
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from router_core.agents import AgentPool, select_agent
+from router_core.agents import AgentPool
 from router_core.agents.host_files import load_host_agents
 from router_core.audit import JsonlAuditLog
 from router_core.budget import BudgetLedger
@@ -108,7 +108,8 @@ class RouterCore:
         self.db = db
         self.clock = clock
         self.classifier = classifier
-        self.agents = AgentPool(agents).agents
+        self.pool = AgentPool(agents)
+        self.agents = self.pool.agents
         # Host agent files that could not be read, reported in agents://pool (never fatal).
         self.agent_problems = tuple(agent_problems)
         self.holder = holder or current_holder()
@@ -266,13 +267,13 @@ class RouterCore:
         )
 
     def _choose_agent(self, provider: str, task_type: str, text: str, *, lease: bool, in_use: dict[str, int]):
-        choice = _mark_host(select_agent(self.agents, provider, task_type, in_use, text))
+        choice = _mark_host(self.pool.select(provider, task_type, in_use, text))
         if not lease:
             return choice, None
         lease_id = self.leases.acquire(choice.agent.id, choice.agent.max_concurrency)
         if lease_id is None:  # another process took the last slot between the read and the lease
             in_use = self.leases.in_use()
-            choice = _mark_host(select_agent(self.agents, provider, task_type, in_use, text))
+            choice = _mark_host(self.pool.select(provider, task_type, in_use, text))
             lease_id = self.leases.acquire(choice.agent.id, choice.agent.max_concurrency)
             if lease_id is None:
                 from router_core.errors import NoAgentAvailable

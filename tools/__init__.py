@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 from collections.abc import Callable
-from typing import Any, get_type_hints
+from typing import Annotated, Any, get_origin, get_type_hints
 
 from mcp.server import MCPServer
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 from tools.budget import get_budget, record_usage
 from tools.dispatch import dispatch_agent, run_batch
@@ -39,9 +39,10 @@ TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
 ]
 
 
-def as_result(model: BaseModel) -> CallToolResult:
-    data = model.model_dump(mode="json")
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+def as_result(result: BaseModel | dict[str, Any]) -> CallToolResult:
+    """A model, or data already in a model's JSON shape, as structuredContent plus its compact JSON text."""
+    data = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+    text = to_json(data).decode()
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
 
@@ -62,8 +63,14 @@ def structured(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def output_model(fn: Callable[..., Any]) -> type[BaseModel]:
+    """The model a tool's result follows: its return type, or the model of an ``Annotated[dict, Model]``."""
+    hint = get_type_hints(fn, include_extras=True)["return"]
+    return hint.__metadata__[0] if get_origin(hint) is Annotated else hint
+
+
 def output_schemas() -> dict[str, Any]:
-    return {fn.__name__: get_type_hints(fn)["return"].model_json_schema() for fn, _ in TOOLS}
+    return {fn.__name__: output_model(fn).model_json_schema() for fn, _ in TOOLS}
 
 
 def register_tools(mcp: MCPServer) -> None:

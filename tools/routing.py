@@ -12,7 +12,7 @@ from pydantic import Field
 
 from tools._context import core_from
 from tools.errors import tool_errors
-from tools.schemas import ClassificationOut, RecommendationRecordOut
+from tools.schemas import ClassificationOut, RecommendationRecord, recommendation_record
 
 Task = Annotated[str, Field(description="The subtask, in plain words.")]
 
@@ -27,8 +27,8 @@ async def recommend_provider(
     task: Task,
     ctx: Context,
     repo: Annotated[str | None, Field(description="Repository name, for the audit log.")] = None,
-) -> RecommendationRecordOut:
+) -> RecommendationRecord:
     """Recommend a provider for a subtask given live capacity and today's budget, with fallbacks,
     cost estimate, agent and alternatives. Logged to the audit trail."""
     with tool_errors():
-        return RecommendationRecordOut.of(core_from(ctx).decide(task, repo=repo))
+        return recommendation_record(core_from(ctx).decide(task, repo=repo))

@@ -5,10 +5,12 @@ Descriptions are kept short on purpose: every field here costs each host context
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from pydantic import BaseModel
 
 from router_core.decision import RoutingDecision
-from router_core.models import BudgetSnapshot, Classification
+from router_core.models import Availability, BudgetSnapshot, Classification, ProviderUsage
 from router_core.records import iso, money, provider_state
 
 
@@ -78,11 +80,6 @@ class BudgetStatusOut(BaseModel):
     remaining: str
 
 
-def budget_status(b: BudgetSnapshot) -> BudgetStatusOut:
-    percent = round(100 * (b.spent / b.total), 1) if b.total else 0.0
-    return BudgetStatusOut(spent=money(b.spent), total=money(b.total), percent=percent, remaining=money(b.remaining))
-
-
 class RecommendationRecordOut(BaseModel):
     """Design section 4.2's detailed record."""
 
@@ -97,53 +94,75 @@ class RecommendationRecordOut(BaseModel):
 
     @classmethod
     def of(cls, d: RoutingDecision) -> RecommendationRecordOut:
-        rec = d.recommendation
-        lo, hi = d.execution_seconds_estimate
-        availability = {}
-        for name, usage in d.usage.items():
-            s = provider_state(usage, d.availability[name])
-            availability[name] = ProviderAvailabilityOut(
-                requests=s["requests"],
-                tokens=s["tokens"],
-                available=s["available"],
-                daily_cost_so_far=s["cost_today"],
-                daily_budget=s["daily_budget"],
-                reason=s.get("block_reason"),
-                blocked_until=s.get("blocked_until"),
-            )
-        agent = None
-        if d.agent is not None:
-            a = d.agent.agent
-            agent = AgentOut(
-                agent_id=a.id,
-                specialization=a.specialization,
-                model=rec.cost.model,
-                reason=d.agent.reason,
-                lease_id=d.lease_id,
-            )
-        return cls(
-            task_id=d.task_id,
-            task_classification=ClassificationOut.of(d.classification),
-            provider_availability=availability,
-            recommendation=RecommendationOut(
-                provider=rec.provider,
-                reason=rec.reason,
-                route=rec.route,
-                model=rec.cost.model,
-                cost_estimate=money(rec.cost.usd),
-                cost_estimate_usd=rec.cost.usd,
-                execution_time_estimate=f"{lo}-{hi} seconds",
-                wait_seconds=rec.wait_seconds,
-                resets_at=iso(rec.resets_at),
-            ),
-            agent_assigned=agent,
-            alternatives=[
-                AlternativeOut(provider=a.provider, reason=a.reason, cost=money(a.cost.usd), available=a.available)
-                for a in rec.alternatives
-            ],
-            budget_status=budget_status(d.budget),
-            alerts=[a.message for a in d.new_alerts] + list(rec.budget_alerts),
-        )
+        return cls.model_validate(recommendation_record(d))
+
+
+# The record as JSON-ready data in RecommendationRecordOut's shape, for a tool to send without building
+# and re-serialising ten models per call (tests hold the two equal, field order and types included).
+RecommendationRecord = Annotated[dict[str, Any], RecommendationRecordOut]
+
+
+def recommendation_record(d: RoutingDecision) -> dict[str, Any]:
+    """Design section 4.2's detailed record of ``d``, exactly as ``RecommendationRecordOut`` dumps it."""
+    rec = d.recommendation
+    cost = rec.cost
+    lo, hi = d.execution_seconds_estimate
+    c = d.classification
+    agent = None
+    if d.agent is not None:
+        a = d.agent.agent
+        agent = {"agent_id": a.id, "specialization": a.specialization, "model": cost.model,
+                 "reason": d.agent.reason, "lease_id": d.lease_id}
+    return {
+        "task_id": d.task_id,
+        "task_classification": {
+            "primary_provider": c.primary_provider,
+            "primary_score": c.primary_score,
+            "fallback_chain": list(c.fallback_chain),
+            "all_scores": dict(c.all_scores),
+            "task_type": c.task_type,
+            "reasons": list(c.reasons),
+            "classifier": c.classifier,
+        },
+        "provider_availability": {name: _availability(u, d.availability[name]) for name, u in d.usage.items()},
+        "recommendation": {
+            "provider": rec.provider,
+            "reason": rec.reason,
+            "route": rec.route,
+            "model": cost.model,
+            "cost_estimate": money(cost.usd),
+            "cost_estimate_usd": float(cost.usd),
+            "execution_time_estimate": f"{lo}-{hi} seconds",
+            "wait_seconds": None if rec.wait_seconds is None else float(rec.wait_seconds),
+            "resets_at": iso(rec.resets_at),
+        },
+        "agent_assigned": agent,
+        "alternatives": [
+            {"provider": a.provider, "reason": a.reason, "cost": money(a.cost.usd), "available": a.available}
+            for a in rec.alternatives
+        ],
+        "budget_status": _budget_status(d.budget),
+        "alerts": [a.message for a in d.new_alerts] + list(rec.budget_alerts),
+    }
+
+
+def _availability(usage: ProviderUsage, avail: Availability) -> dict[str, Any]:
+    s = provider_state(usage, avail)
+    return {
+        "requests": s["requests"],
+        "tokens": s["tokens"],
+        "available": s["available"],
+        "daily_cost_so_far": s["cost_today"],
+        "daily_budget": s["daily_budget"],
+        "reason": s.get("block_reason"),
+        "blocked_until": s.get("blocked_until"),
+    }
+
+
+def _budget_status(b: BudgetSnapshot) -> dict[str, Any]:
+    spent, total = b.spent, b.total
+    percent = round(100 * (spent / total), 1) if total else 0.0
+    return {"spent": money(spent), "total": money(total), "percent": float(percent), "remaining": money(b.remaining)}
 
 
 class ProviderBudgetOut(BaseModel):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from router_core.agents.selection import select_agent
+from router_core.agents.selection import MIN_WORD_LENGTH, STEM_LENGTH, choose_agent, stems_of
 from router_core.models import AgentChoice, AgentSpec
 
 
@@ -16,6 +16,11 @@ class AgentPool:
         for agent in agents:
             by_id[agent.id] = agent  # a later agent with the same id replaces the earlier one
         self._by_id = by_id
+        self._agents = tuple(by_id.values())
+        # Per process, from the pool alone (it never changes): each provider's agents, and which agents'
+        # words each stem matches (the inverse of selection.stems_of), built on first use.
+        self._of_provider: dict[str, tuple[AgentSpec, ...]] = {}
+        self._stem_index: tuple[dict[str, list[str]], ...] | None = None
 
     def __iter__(self) -> Iterator[AgentSpec]:
         return iter(self._by_id.values())
@@ -28,7 +33,7 @@ class AgentPool:
 
     @property
     def agents(self) -> tuple[AgentSpec, ...]:
-        return tuple(self._by_id.values())
+        return self._agents
 
     def by_id(self, agent_id: str) -> AgentSpec:
         try:
@@ -41,10 +46,33 @@ class AgentPool:
         return AgentPool([*self._by_id.values(), *agents])
 
     def for_provider(self, provider: str) -> tuple[AgentSpec, ...]:
-        return tuple(a for a in self._by_id.values() if provider in a.providers)
+        found = self._of_provider.get(provider)
+        if found is None:
+            found = self._of_provider[provider] = tuple(a for a in self._agents if provider in a.providers)
+        return found
 
     def for_task_type(self, task_type: str) -> tuple[AgentSpec, ...]:
         return tuple(a for a in self._by_id.values() if task_type in a.task_types)
 
     def select(self, provider: str, task_type: str, in_use: Mapping[str, int], text: str = "") -> AgentChoice:
-        return select_agent(self.agents, provider, task_type, in_use, text)
+        """``select_agent(self.agents, ...)``, answered from the per-provider lists and the stem index."""
+        return choose_agent(self.for_provider(provider), provider, task_type, in_use, text, self._matcher)
+
+    def _matcher(self, task_words: list[str]) -> Callable[[AgentSpec], list[str]]:
+        """selection.matching_words for every agent at once: one or two look-ups per task word."""
+        if self._stem_index is None:
+            self._stem_index = ({}, {}, {})
+            for agent in self._agents:
+                for index, keys in zip(self._stem_index, stems_of(agent), strict=True):
+                    for key in keys:
+                        index.setdefault(key, []).append(agent.id)
+        five, four_words, four_prefixes = self._stem_index
+        hits: dict[str, list[str]] = {}
+        for w in task_words:
+            if len(w) == MIN_WORD_LENGTH:
+                ids = four_prefixes.get(w, ())
+            else:
+                ids = {*five.get(w[:STEM_LENGTH], ()), *four_words.get(w[:MIN_WORD_LENGTH], ())}
+            for agent_id in ids:
+                hits.setdefault(agent_id, []).append(w)
+        return lambda agent: hits.get(agent.id, [])

@@ -17,7 +17,7 @@ Score (higher wins; ties go to the earlier agent in the pool):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
 from router_core.errors import NoAgentAvailable
@@ -45,8 +45,10 @@ def words(text: str) -> list[str]:
     return list(seen)
 
 
-@lru_cache(maxsize=1024)
-def _agent_stems(agent: AgentSpec) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+Stems = tuple[frozenset[str], frozenset[str], frozenset[str]]
+
+
+def stems_of(agent: AgentSpec) -> Stems:
     """(five-letter prefixes, whole four-letter words, four-letter prefixes) of the agent's words."""
     agent_words = words(f"{agent.id} {agent.specialization}")
     return (
@@ -56,7 +58,10 @@ def _agent_stems(agent: AgentSpec) -> tuple[frozenset[str], frozenset[str], froz
     )
 
 
-def _matches(word: str, stems: tuple[frozenset[str], frozenset[str], frozenset[str]]) -> bool:
+_agent_stems = lru_cache(maxsize=1024)(stems_of)
+
+
+def _matches(word: str, stems: Stems) -> bool:
     """Two words match when they agree on their first min(5, len) letters."""
     five, four_words, four_prefixes = stems
     if len(word) == MIN_WORD_LENGTH:
@@ -70,35 +75,48 @@ def matching_words(text: str, agent: AgentSpec, task_words: list[str] | None = N
     return [w for w in (words(text) if task_words is None else task_words) if _matches(w, stems)]
 
 
-def score(
-    agent: AgentSpec, provider: str, task_type: str, in_use: int, text: str = "", task_words: list[str] | None = None
-) -> float:
-    """The agent's fit for this task; see the module docstring for the terms."""
+def _points(agent: AgentSpec, provider: str, task_type: str, in_use: int, matched: int) -> float:
     points = 0.0
     if task_type in agent.task_types:
         main = agent.task_types[0] == task_type
         points += (MAIN_TYPE_POINTS if main else LISTED_TYPE_POINTS) + 1.0 / len(agent.task_types)
     if agent.providers and agent.providers[0] == provider:
         points += FIRST_PROVIDER_POINTS
-    points += min(MAX_WORD_POINTS, WORD_POINTS * len(matching_words(text, agent, task_words)))
+    points += min(MAX_WORD_POINTS, WORD_POINTS * matched)
     return points - IN_USE_PENALTY * in_use
 
 
+def score(
+    agent: AgentSpec, provider: str, task_type: str, in_use: int, text: str = "", task_words: list[str] | None = None
+) -> float:
+    """The agent's fit for this task; see the module docstring for the terms."""
+    return _points(agent, provider, task_type, in_use, len(matching_words(text, agent, task_words)))
+
+
+# Given the task's words, a function from an agent to the words it matches (in task order).
+Matcher = Callable[[list[str]], Callable[[AgentSpec], list[str]]]
+
+
+def _stem_matcher(task_words: list[str]) -> Callable[[AgentSpec], list[str]]:
+    return lambda agent: matching_words("", agent, task_words)
+
+
 def _best(
-    agents: Sequence[AgentSpec], provider: str, task_type: str, in_use: Mapping[str, int], text: str
-) -> tuple[AgentSpec, float]:
-    task_words = words(text)
-    scored = [
-        (score(a, provider, task_type, in_use.get(a.id, 0), text, task_words), -i, a) for i, a in enumerate(agents)
-    ]
-    points, _, agent = max(scored, key=lambda t: (t[0], t[1]))
-    return agent, points
-
-
-def _reason(agent: AgentSpec, provider: str, task_type: str, text: str) -> str:
-    reason = f"provider specialty ({provider}) + task type ({task_type})"
-    matched = matching_words(text, agent)
-    return reason + (f" + words ({', '.join(matched)})" if matched else "")
+    agents: Sequence[AgentSpec],
+    provider: str,
+    task_type: str,
+    in_use: Mapping[str, int],
+    matched_by: Callable[[AgentSpec], list[str]],
+) -> tuple[AgentSpec, float, list[str]]:
+    """The top-scoring agent (ties: the earliest), its points and the task words it matched."""
+    best: tuple[AgentSpec, float, list[str]] | None = None
+    for a in agents:
+        matched = matched_by(a)
+        points = _points(a, provider, task_type, in_use.get(a.id, 0), len(matched))
+        if best is None or points > best[1]:
+            best = (a, points, matched)
+    assert best is not None  # callers pass at least one agent
+    return best
 
 
 def _busy_message(provider: str, agents: Sequence[AgentSpec], in_use: Mapping[str, int]) -> str:
@@ -112,17 +130,33 @@ def select_agent(
     pool: Sequence[AgentSpec], provider: str, task_type: str, in_use: Mapping[str, int], text: str = ""
 ) -> AgentChoice:
     """The best free agent for ``provider`` and ``task_type``; ``in_use`` counts running tasks by id."""
-    provider_agents = [a for a in pool if provider in a.providers]
+    return choose_agent([a for a in pool if provider in a.providers], provider, task_type, in_use, text)
+
+
+def choose_agent(
+    provider_agents: Sequence[AgentSpec],
+    provider: str,
+    task_type: str,
+    in_use: Mapping[str, int],
+    text: str = "",
+    matcher: Matcher = _stem_matcher,
+) -> AgentChoice:
+    """``select_agent`` given the pool's agents of ``provider`` (in pool order); ``matcher`` finds the
+    task words each agent matches (a pool can answer from an index it built once)."""
     free = [a for a in provider_agents if in_use.get(a.id, 0) < a.max_concurrency]
-    candidates = [a for a in free if task_type in a.task_types]
-    if candidates:
-        agent, points = _best(candidates, provider, task_type, in_use, text)
-        return AgentChoice(agent=agent, reason=_reason(agent, provider, task_type, text), score=points)
     if not free:
         raise NoAgentAvailable(_busy_message(provider, provider_agents, in_use))
-    agent, points = _best(free, provider, task_type, in_use, text)
-    matched = [a.id for a in provider_agents if task_type in a.task_types]
-    why = f"busy: {', '.join(matched)}" if matched else "none handles it"
+    matched_by = matcher(words(text) if text else [])
+    candidates = [a for a in free if task_type in a.task_types]
+    if candidates:
+        agent, points, matched = _best(candidates, provider, task_type, in_use, matched_by)
+        reason = f"provider specialty ({provider}) + task type ({task_type})"
+        if matched:
+            reason += f" + words ({', '.join(matched)})"
+        return AgentChoice(agent=agent, reason=reason, score=points)
+    agent, points, _ = _best(free, provider, task_type, in_use, matched_by)
+    handles = [a.id for a in provider_agents if task_type in a.task_types]
+    why = f"busy: {', '.join(handles)}" if handles else "none handles it"
     reason = (
         f"fallback: no free {provider} agent for task type {task_type} ({why}); "
         f"using {provider} agent {agent.id} ({agent.task_types[0]})"

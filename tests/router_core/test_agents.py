@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from config.agents import load_agents
@@ -160,3 +162,25 @@ def test_pool_with_extra_adds_and_replaces_by_id() -> None:
 def test_pool_select_delegates_to_select_agent() -> None:
     choice = AgentPool(POOL).select("codex", "code_generation", {}, "Implement authentication")
     assert choice.agent.id == "code-generator"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "Design system architecture", "Review pull request for the auth module", "Write docs about logging"],
+)
+def test_pool_select_matches_select_agent_everywhere(text: str) -> None:
+    from router_core.settings import PROVIDER_NAMES, TASK_TYPES
+
+    pool = AgentPool(POOL)
+    busy = {a.id: a.max_concurrency for a in POOL[::3]}  # a third of the pool at its limit
+    full = {a.id: a.max_concurrency for a in POOL}
+    for in_use in ({}, busy, {a.id: 1 for a in POOL}, full):
+        for provider in PROVIDER_NAMES:
+            for task_type in TASK_TYPES:
+                try:
+                    expected = select_agent(POOL, provider, task_type, in_use, text)
+                except NoAgentAvailable as exc:
+                    with pytest.raises(NoAgentAvailable, match=re.escape(str(exc))):
+                        pool.select(provider, task_type, in_use, text)
+                    continue
+                assert pool.select(provider, task_type, in_use, text) == expected

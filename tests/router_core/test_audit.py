@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import threading
@@ -318,3 +319,35 @@ def test_fast_path_precheck_flags_every_secret_key_and_spares_counters():
     assert may_hold_secret(_json.dumps({"task_description": "use sk-ant-abcdefghijklmnopqrstuv"}))
     assert may_hold_secret(_json.dumps({"task_id": "task-1", "task_description": "uses sk-abcdefghijklmnopqrstuv"}))
     assert not may_hold_secret(_json.dumps({"task_id": "task-0a1b2c", "note": "ask-me later"}))
+
+
+def test_a_part_deleted_while_this_process_holds_it_open_is_made_again(log: JsonlAuditLog) -> None:
+    log.append({"i": 1})
+    log.parts(DAY)[0].unlink()
+    log.append({"i": 2})
+    assert [r["i"] for r in log.read_day(DAY)] == [2]
+
+
+def test_lines_from_another_writer_between_ours_are_kept_whole(tmp_path: Path, clock: FakeClock) -> None:
+    a, b = JsonlAuditLog(tmp_path / "a", AuditSettings(), clock), JsonlAuditLog(tmp_path / "a", AuditSettings(), clock)
+    for i in range(6):
+        (a if i % 3 else b).append({"i": i})
+    with a.parts(DAY)[0].open("a") as f:
+        f.write('{"torn')  # another writer crashed mid-line after b's write
+    a.append({"i": 6})
+    assert [r["i"] for r in a.read_day(DAY)] == list(range(7))
+    assert a.skipped_lines == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_appends_through_its_own_descriptors(log: JsonlAuditLog) -> None:
+    log.append({"i": 1})
+    pid = os.fork()
+    if pid == 0:  # the child: append and leave without running the parent's cleanup
+        try:
+            log.append({"i": 2})
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    log.append({"i": 3})
+    assert [r["i"] for r in log.read_day(DAY)] == [1, 2, 3]

@@ -1,0 +1,126 @@
+"""The writing side of the audit trail (router_core/audit.py): whole lines appended to day parts.
+
+Every append takes an exclusive ``flock`` on a lock file in the directory, so threads and processes
+agree on the part to write and lines never interleave or tear. The part this process last wrote
+stays open between appends (checked each time under the lock, by one ``stat`` and one ``fstat``,
+for a later part begun by another process and for deletion), and a line goes out in one ``write``
+on an ``O_APPEND`` descriptor.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+PREFIX = "provider_recommendations"
+
+
+@dataclass(slots=True)
+class _OpenPart:
+    pid: int  # the process that opened it; a forked child opens its own
+    day: str
+    part: int
+    fd: int
+    end: int = -1  # the file's size right after this process last wrote to it (-1: not yet)
+
+
+class PartAppender:
+    """Appends lines to ``PREFIX-<day>[.<part>].jsonl`` in ``directory``, rotating past ``max_bytes``."""
+
+    def __init__(self, directory: Path, max_bytes: int) -> None:
+        self.directory = Path(directory)
+        self._dir_name = str(self.directory)
+        self._max_bytes = max_bytes
+        self._thread_lock = threading.Lock()  # flock does not exclude threads sharing one descriptor
+        self._lock_fd: tuple[int, int] | None = None  # (pid, fd)
+        self._last_part: dict[str, int] = {}
+        self._open: _OpenPart | None = None
+
+    def append(self, day: str, line: bytes) -> None:
+        """Append ``line`` (ending in a newline) to ``day``'s current part."""
+        with self.exclusive():
+            target, size = self._target(day, len(line))
+            # Unless the last byte is the newline this process wrote, look: a crashed writer may
+            # have left a partial line, and a new line must not be glued onto it.
+            if size and size != target.end and os.pread(target.fd, 1, size - 1) != b"\n":
+                line = b"\n" + line
+            _write_all(target.fd, line)
+            target.end = size + len(line)
+
+    def _target(self, day: str, size: int) -> tuple[_OpenPart, int]:
+        """The part to append to and its current size; called under the lock, so every writer agrees."""
+        if self._open is not None and (self._open.pid != os.getpid() or self._open.day != day):
+            self._close_open()
+        part = self._open.part if self._open is not None else self._last_part.get(day, 0)
+        while os.path.exists(self._name(day, part + 1)):  # another process may have rotated
+            part += 1
+        if self._open is not None and (self._open.part != part or os.fstat(self._open.fd).st_nlink == 0):
+            self._close_open()  # rotated elsewhere, or deleted under us
+        current = self._open or self._open_part(day, part)
+        length = os.fstat(current.fd).st_size
+        if length > 0 and length + size > self._max_bytes:
+            self._close_open()
+            current = self._open_part(day, part + 1)
+            length = os.fstat(current.fd).st_size
+        self._last_part[day] = current.part
+        return current, length
+
+    def _open_part(self, day: str, part: int) -> _OpenPart:
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+        self._open = _OpenPart(os.getpid(), day, part, os.open(self._name(day, part), flags, 0o600))
+        return self._open
+
+    def _close_open(self) -> None:
+        current, self._open = self._open, None
+        if current is not None:
+            os.close(current.fd)  # in a forked child, this closes only the child's copy
+
+    def _name(self, day: str, part: int) -> str:
+        suffix = "" if part == 0 else f".{part}"
+        return f"{self._dir_name}/{PREFIX}-{day}{suffix}.jsonl"
+
+    def part_path(self, day: str, part: int) -> Path:
+        return Path(self._name(day, part))
+
+    def forget(self, day: str) -> None:
+        """Drop what this process knows of ``day``'s parts (after they were deleted)."""
+        self._last_part.pop(day, None)
+        if self._open is not None and self._open.day == day:
+            self._close_open()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the directory's write lock (and this object's thread lock)."""
+        with self._thread_lock:
+            pid = os.getpid()
+            if self._lock_fd is None or self._lock_fd[0] != pid:
+                lock_path = f"{self._dir_name}/.{PREFIX}.lock"
+                self._lock_fd = (pid, os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+            fd = self._lock_fd[1]
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._thread_lock:
+            pid = os.getpid()
+            if self._open is not None and self._open.pid == pid:
+                self._close_open()
+            self._open = None
+            if self._lock_fd is not None and self._lock_fd[0] == pid:
+                os.close(self._lock_fd[1])
+            self._lock_fd = None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    # One write() for the whole line; a regular file only returns short on errors like a full disk.
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
