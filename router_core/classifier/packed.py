@@ -15,27 +15,41 @@ import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 MAGIC = b"SWBW2\n"  # version 2: uncompressed body (version 1 was zlib-compressed)
 
 
 class Rows(Mapping[str, tuple[float, ...]]):
-    """A read-only table of weight vectors that builds each tuple on first use."""
+    """A read-only table of weight vectors that builds each row's tuple on first lookup, and its key
+    index on first use unless ``index()`` was called (see ``unpack``'s ``deferred``)."""
 
-    __slots__ = ("_index", "_codes", "_values", "_width", "_memo")
+    __slots__ = ("_keys", "_index", "_codes", "_values", "_width", "_memo")
 
-    def __init__(self, keys: list[str], codes: array, values: tuple[float, ...], width: int) -> None:
-        self._index = dict(zip(keys, range(len(keys)), strict=True))
+    def __init__(self, keys: bytes, codes: array, values: tuple[float, ...], width: int) -> None:
+        self._keys = keys  # the keys, '\n'-joined UTF-8, in row order
+        self._index: dict[str, int] | None = None
         self._codes, self._values, self._width = codes, values, width
         self._memo: dict[str, tuple[float, ...]] = {}
+
+    def index(self) -> None:
+        """Build the key index now (it is otherwise built on first use)."""
+        if self._index is None:
+            self._built_index()
+
+    def _built_index(self) -> dict[str, int]:
+        # Two threads may both build it; either result is the same, so no lock.
+        keys = self._keys.decode("utf-8").split("\n") if self._keys else []
+        index = self._index = dict(zip(keys, range(len(keys)), strict=True))
+        return index
 
     def get(self, key: str, default: Any = None) -> Any:
         row = self._memo.get(key)
         if row is not None:
             return row
-        i = self._index.get(key)
+        index = self._index
+        i = (self._built_index() if index is None else index).get(key)
         if i is None:
             return default
         values, start = self._values, i * self._width
@@ -49,13 +63,13 @@ class Rows(Mapping[str, tuple[float, ...]]):
         return row
 
     def __contains__(self, key: object) -> bool:
-        return key in self._index
+        return key in (self._index or self._built_index())
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._index)
+        return iter(self._index or self._built_index())
 
     def __len__(self) -> int:
-        return len(self._index)
+        return len(self._index or self._built_index())
 
 
 def source_digest(json_weights: bytes) -> str:
@@ -103,7 +117,9 @@ def _header(raw: bytes) -> tuple[dict[str, Any], int]:
     return json.loads(raw[start : start + n]), start + n
 
 
-def unpack(raw: bytes) -> dict[str, Any]:
+def unpack(raw: bytes, *, deferred: Collection[str] = ()) -> dict[str, Any]:
+    """The weights ``pack`` stored; the tables named in ``deferred`` index their keys on first use
+    (splitting and hashing ~100k keys is most of the load time)."""
     header, body_at = _header(raw)
     body = memoryview(raw)[body_at:]  # slices of a memoryview copy nothing
     info = header.pop("_packed")
@@ -111,12 +127,14 @@ def unpack(raw: bytes) -> dict[str, Any]:
     values = struct.unpack_from(f"<{count}d", body)
     offset = 8 * count
     for name, rows, blob_len in info["tables"]:
-        keys = str(body[offset : offset + blob_len], "utf-8").split("\n") if rows else []
+        keys = bytes(body[offset : offset + blob_len])
         offset += blob_len
         codes = array("H")
         codes.frombytes(body[offset : offset + 2 * rows * width])
         if sys.byteorder == "big":
             codes.byteswap()  # stored little-endian
         offset += 2 * rows * width
-        header[name] = Rows(keys, codes, values, width)
+        header[name] = table = Rows(keys, codes, values, width)
+        if name not in deferred:
+            table.index()
     return header

@@ -49,3 +49,15 @@ def test_a_file_of_another_format_has_no_source_so_counts_as_stale():
     assert packed.packed_source(older) == ""
     with pytest.raises(ValueError):
         packed.unpack(older)
+
+
+def test_a_deferred_table_answers_like_an_indexed_one():
+    data = {"classes": ["a", "b"], "bias": [0.0, 0.0],
+            "words": {"fix": [0.5, -0.25], "plan": [-1.0, 2.0]}, "chars": {"<fi": [0.25, 0.0], "ix>": [0.0, 1.0]}}
+    raw = packed.pack(data)
+    eager, lazy = packed.unpack(raw), packed.unpack(raw, deferred=("chars",))
+    for table in ("words", "chars"):
+        assert dict(lazy[table]) == dict(eager[table]) == {k: tuple(v) for k, v in data[table].items()}
+    fresh = packed.unpack(raw, deferred=("chars",))
+    assert fresh["chars"].get("ix>") == (0.0, 1.0) and fresh["chars"].get("zz") is None
+    assert "<fi" in fresh["chars"] and len(fresh["chars"]) == 2
