@@ -9,14 +9,11 @@ from typing import Any
 import anyio
 
 from router_core.errors import InvalidRequest
-from router_core.execution.batch import run_batch
-from router_core.execution.dispatch import dispatch
-from router_core.execution.executor import Executor
-from router_core.execution.results import ROUTED, SUCCESS
 from router_core.settings import PROVIDER_NAMES
 from server.commands._common import CommandError, core, emit_json, router_errors
-from tools.batch_schemas import BatchPlanOut, DispatchOut
-from tools.schemas import RecommendationRecordOut
+
+# The execution stack and its output models are imported when these commands run, not by every
+# `switchboard` command (`serve` imports only what routing needs at start-up).
 
 
 def register(sub) -> None:
@@ -38,6 +35,7 @@ def register(sub) -> None:
 
 async def _with_executor(c, work):
     from router_core.execution.adapters import build_adapters, http_client  # httpx: only when running
+    from router_core.execution.executor import Executor
 
     async with http_client(c.settings) as client:
         executor = Executor(c, build_adapters(c.settings, client=client, clock=c.clock))
@@ -46,6 +44,11 @@ async def _with_executor(c, work):
 
 @router_errors
 def run(args) -> int:
+    from router_core.execution.dispatch import dispatch
+    from router_core.execution.results import ROUTED, SUCCESS
+    from tools.batch_schemas import DispatchOut
+    from tools.schemas import RecommendationRecordOut
+
     c = core()
     context = _read_context(args.context_file)
 
@@ -73,6 +76,9 @@ def run(args) -> int:
 
 @router_errors
 def batch(args) -> int:
+    from router_core.execution.batch import run_batch
+    from tools.batch_schemas import BatchPlanOut
+
     pairs = parse_tasks(sys.stdin.read())
     c = core()
     if args.parallel is not None and args.parallel < 1:

@@ -6,24 +6,16 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from server.install import (
-    HOSTS,
-    HostFileError,
-    InstallContext,
-    Scope,
-    ServerCommand,
-    apply_plan,
-    describe,
-    plan_install,
-    plan_uninstall,
-    render_diff,
-    resolve_executable,
-)
+if TYPE_CHECKING:
+    from server.install import InstallContext
 
 EXIT_OK = 0
 EXIT_ERROR = 2
+# The names of server.install.HOSTS (a test keeps them equal): server.install is imported only when
+# these commands run, not by every `switchboard` command such as `serve`.
+HOST_NAMES = ("claude-code", "codex", "gemini")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,20 +29,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             + ("remove" if uninstall else "add")
             + " the short guidance section in CLAUDE.md / AGENTS.md / GEMINI.md. Files are backed up first.",
         )
-        p.add_argument("host", choices=sorted(HOSTS), help="the assistant to configure")
+        p.add_argument("host", choices=HOST_NAMES, help="the assistant to configure")
         scope = p.add_mutually_exclusive_group()
         scope.add_argument(
             "--project",
             dest="scope",
             action="store_const",
-            const=Scope.PROJECT,
+            const="project",
             help="this project's files (default for claude-code and gemini)",
         )
         scope.add_argument(
             "--user",
             dest="scope",
             action="store_const",
-            const=Scope.USER,
+            const="user",
             help="the user's files in the home directory (default for codex)",
         )
         p.add_argument(
@@ -61,6 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def context_from(args: argparse.Namespace) -> InstallContext:
+    from server.install import InstallContext, ServerCommand, resolve_executable
+
     project = (args.project_dir or Path.cwd()).absolute()
     return InstallContext(
         home=Path.home(),
@@ -83,9 +77,20 @@ def run_uninstall(
 
 
 def _run(args: argparse.Namespace, *, uninstall: bool, ctx: InstallContext | None, out: TextIO | None) -> int:
+    from server.install import (
+        HOSTS,
+        HostFileError,
+        Scope,
+        apply_plan,
+        describe,
+        plan_install,
+        plan_uninstall,
+        render_diff,
+    )
+
     out = out or sys.stdout
     host = HOSTS[args.host]
-    scope = args.scope or host.default_scope
+    scope = Scope(args.scope) if args.scope else host.default_scope
     try:
         ctx = ctx or context_from(args)
         plan = (plan_uninstall if uninstall else plan_install)(host, scope, ctx)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-import webbrowser
 
 from server.commands._common import CommandError, settings
 
@@ -45,6 +44,8 @@ def dashboard(args) -> int:
     url = f"http://127.0.0.1:{args.port}/dashboard"
     print(f"Dashboard: {url}  (MCP endpoint: http://127.0.0.1:{args.port}/mcp)", file=sys.stderr)
     if not args.no_open:
+        import webbrowser
+
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
     run_http(parts, host="127.0.0.1", port=args.port)
     return 0

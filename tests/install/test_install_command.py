@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from server.commands.install import register
-from server.install import Scope, resolve_executable
+from server.commands.install import HOST_NAMES, register
+from server.install import HOSTS, Scope, resolve_executable
 
 EXE = "/opt/sb/.venv/bin/switchboard"
 
@@ -30,10 +30,14 @@ def run(argv: list[str], ctx) -> tuple[int, str]:
     return args.func(args, ctx=ctx, out=out), out.getvalue()
 
 
+def test_host_choices_are_the_hosts():
+    assert tuple(sorted(HOSTS)) == HOST_NAMES
+
+
 def test_scope_defaults_and_flags():
     assert parse(["install", "codex"]).scope is None
-    assert parse(["install", "codex", "--project"]).scope is Scope.PROJECT
-    assert parse(["uninstall", "gemini", "--user"]).scope is Scope.USER
+    assert Scope(parse(["install", "codex", "--project"]).scope) is Scope.PROJECT
+    assert Scope(parse(["uninstall", "gemini", "--user"]).scope) is Scope.USER
     with pytest.raises(SystemExit):
         parse(["install", "codex", "--project", "--user"])
     with pytest.raises(SystemExit):
