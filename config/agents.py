@@ -1,54 +1,22 @@
 """Load the built-in agent pool (config/agents.toml) into ``AgentSpec`` objects.
 
-Validation: every agent has the required keys and no others, ids are unique, task types
-and providers are known, max_concurrency is at least 1. A bad file raises
+Validation (``config.schema.AgentsFile``): every agent has the required keys and no others, ids are
+unique, task types and providers are known, max_concurrency is at least 1. A bad file raises
 ``config.loader.ConfigError`` naming the key (e.g. ``agents[3].task_types``).
+
+Validation yields plain data (what the settings cache stores); ``agent_specs`` turns it into specs.
+pydantic and the schema are imported only to validate.
 """
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Iterable, Mapping
 from importlib import resources
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from config.schema import only_allowed
 from router_core.models import AgentSpec
-from router_core.settings import PROVIDER_NAMES, TASK_TYPES
 
 AGENTS_SOURCE = "<shipped agents: config/agents.toml>"
-
-NonEmpty = Annotated[str, Field(min_length=1)]
-
-
-class AgentSchema(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: NonEmpty
-    category: NonEmpty
-    specialization: NonEmpty
-    task_types: Annotated[list[str], Field(min_length=1)]
-    providers: Annotated[list[str], Field(min_length=1)]
-    system_prompt: NonEmpty
-    max_concurrency: Annotated[int, Field(ge=1)] = 2
-    model: str | None = None
-
-    @field_validator("task_types")
-    @classmethod
-    def _known_task_types(cls, v: list[str]) -> list[str]:
-        return only_allowed(v, TASK_TYPES, "task type")
-
-    @field_validator("providers")
-    @classmethod
-    def _known_providers(cls, v: list[str]) -> list[str]:
-        return only_allowed(v, PROVIDER_NAMES, "provider")
-
-
-class AgentsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    agents: list[AgentSchema]
 
 
 def agents_toml_text() -> str:
@@ -77,13 +45,47 @@ def _describe(err: Any) -> tuple[str, str]:
     return key, f"'{key}' = {err.get('input')!r}: {err['msg'].removeprefix('Value error, ')}"
 
 
-def _validate(data: dict[str, Any], source: str) -> AgentsFile:
+def validated_agents(text: str, source: str) -> list[dict[str, Any]]:
+    """The agents of ``text`` (TOML) as plain dicts, every default filled in; ConfigError if invalid."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from config.schema import AgentsFile
+
     try:
-        return AgentsFile.model_validate(data)
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _error(f"not valid TOML: {exc}", source, None) from exc
+    try:
+        parsed = AgentsFile.model_validate(data)
     except ValidationError as exc:
         problems = [_describe(err) for err in exc.errors()]
         message = "invalid agent pool:\n  " + "\n  ".join(text for _, text in problems)
         raise _error(message, source, problems[0][0]) from None
+    seen: set[str] = set()
+    for i, agent in enumerate(parsed.agents):
+        if agent.id in seen:
+            raise _error(f"duplicate agent id {agent.id!r}", source, f"agents[{i}].id")
+        seen.add(agent.id)
+    return [agent.model_dump() for agent in parsed.agents]
+
+
+def agent_specs(agents: Iterable[Mapping[str, Any]]) -> tuple[AgentSpec, ...]:
+    """Specs from validated agent data (``validated_agents``)."""
+    return tuple(
+        AgentSpec(
+            id=a["id"],
+            category=a["category"],
+            specialization=a["specialization"],
+            task_types=tuple(a["task_types"]),
+            providers=tuple(a["providers"]),
+            system_prompt=" ".join(a["system_prompt"].split()),
+            max_concurrency=a["max_concurrency"],
+            model=a["model"],
+        )
+        for a in agents
+    )
 
 
 def load_agents(text: str | None = None, *, source: str | None = None) -> tuple[AgentSpec, ...]:
@@ -93,27 +95,4 @@ def load_agents(text: str | None = None, *, source: str | None = None) -> tuple[
     """
     if text is None:
         text, source = agents_toml_text(), source or AGENTS_SOURCE
-    source = source or "<agents text>"
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _error(f"not valid TOML: {exc}", source, None) from exc
-    parsed = _validate(data, source)
-    seen: set[str] = set()
-    for i, agent in enumerate(parsed.agents):
-        if agent.id in seen:
-            raise _error(f"duplicate agent id {agent.id!r}", source, f"agents[{i}].id")
-        seen.add(agent.id)
-    return tuple(
-        AgentSpec(
-            id=a.id,
-            category=a.category,
-            specialization=a.specialization,
-            task_types=tuple(a.task_types),
-            providers=tuple(a.providers),
-            system_prompt=" ".join(a.system_prompt.split()),
-            max_concurrency=a.max_concurrency,
-            model=a.model,
-        )
-        for a in parsed.agents
-    )
+    return agent_specs(validated_agents(text, source or "<agents text>"))

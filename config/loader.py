@@ -8,22 +8,19 @@ Precedence, lowest first:
   5. SWITCHBOARD_HOME for the state directory
 
 Tables merge key by key; arrays (and arrays of tables, such as a provider's models) replace.
-A wrong file raises ConfigError naming the file, the key and what is allowed.
+A wrong file raises ConfigError naming the file, the key and what is allowed (config/validate.py).
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-from config.agents import load_agents
-from config.schema import ConfigSchema
+from config import cache
+from config.agents import AGENTS_SOURCE, agent_specs, agents_toml_text, validated_agents
 from router_core.settings import (
     AuditSettings,
     BlockThresholds,
@@ -89,21 +86,28 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     extra_files: list[Path] | None = None,
+    *,
+    cache_dir: Path | None = None,
 ) -> Settings:
+    """The settings from the shipped defaults, the override files that exist, and env.
+
+    With ``cache_dir`` (the CLI passes ``config.cache.user_cache_dir``), validated data is reused
+    while every input is unchanged (see config/cache.py); without it, everything is validated.
+    """
     environ = os.environ if environ is None else environ
     cwd = Path.cwd() if cwd is None else cwd
     files = config_sources(environ, cwd) + list(extra_files or [])
-    merged: dict[str, Any] = {}
-    provenance: dict[tuple[str, ...], str] = {}
-    _merge(merged, _parse(default_toml_text(), DEFAULT_SOURCE), DEFAULT_SOURCE, provenance, ())
-    for path in files:
-        text = _read(path)
-        _merge(merged, _parse(text, str(path)), str(path), provenance, ())
-    try:
-        schema = ConfigSchema.model_validate(merged)
-    except ValidationError as exc:
-        raise _explain(exc, provenance) from None
-    return _to_settings(schema, environ, [DEFAULT_SOURCE, *map(str, files)])
+    texts = [(DEFAULT_SOURCE, default_toml_text()), *((str(path), _read(path)) for path in files)]
+    agents_text = agents_toml_text()
+    key = cache.cache_key([*texts, (AGENTS_SOURCE, agents_text)]) if cache_dir else ""
+    data = cache.read(cache_dir, key) if cache_dir else None
+    if data is None:
+        from config.validate import validated_config  # pydantic models: only when not cached
+
+        data = {"config": validated_config(texts), "agents": validated_agents(agents_text, AGENTS_SOURCE)}
+        if cache_dir:
+            cache.write(cache_dir, key, data)
+    return _to_settings(data["config"], data["agents"], environ, [source for source, _ in texts])
 
 
 def _read(path: Path) -> str:
@@ -115,142 +119,55 @@ def _read(path: Path) -> str:
         raise ConfigError(f"config file {path} is not UTF-8 text", file=str(path)) from exc
 
 
-def _parse(text: str, source: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source} is not valid TOML: {exc}", file=source) from exc
-
-
-def _merge(
-    into: dict[str, Any],
-    new: Mapping[str, Any],
-    source: str,
-    provenance: dict[tuple[str, ...], str],
-    prefix: tuple[str, ...],
-) -> None:
-    for key, value in new.items():
-        path = (*prefix, key)
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            provenance[path] = source
-            _merge(into[key], value, source, provenance, path)
-        else:
-            into[key] = value
-            provenance[path] = source
-            if isinstance(value, dict):
-                _mark(value, source, provenance, path)
-
-
-def _mark(table: Mapping[str, Any], source: str, provenance: dict[tuple[str, ...], str], prefix: tuple[str, ...]) -> None:
-    for key, value in table.items():
-        provenance[(*prefix, key)] = source
-        if isinstance(value, dict):
-            _mark(value, source, provenance, (*prefix, key))
-
-
-def _source_for(loc: tuple[str, ...], provenance: Mapping[tuple[str, ...], str]) -> str:
-    for end in range(len(loc), 0, -1):
-        if loc[:end] in provenance:
-            return provenance[loc[:end]]
-    return DEFAULT_SOURCE
-
-
-def _allowed_keys(loc: tuple[str, ...]) -> list[str]:
-    """The keys the schema allows in the table that holds ``loc``'s last key."""
-    model: Any = ConfigSchema
-    skip_next = False
-    for part in loc[:-1]:
-        if skip_next:  # a dict key (providers.<name>) or a list index
-            skip_next = False
-            continue
-        field = model.model_fields.get(part) if _is_model(model) else None
-        if field is None:
-            return []
-        skip_next = get_origin(field.annotation) in (dict, list)
-        model = _inner_model(field.annotation)
-    return sorted(model.model_fields) if _is_model(model) else []
-
-
-def _is_model(obj: Any) -> bool:
-    return isinstance(obj, type) and issubclass(obj, BaseModel)
-
-
-def _inner_model(annotation: Any) -> Any:
-    if _is_model(annotation):
-        return annotation
-    for arg in get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _explain(exc: ValidationError, provenance: Mapping[tuple[str, ...], str]) -> ConfigError:
-    lines = []
-    first_file = first_key = None
-    for err in exc.errors():
-        loc = tuple(str(p) for p in err["loc"])
-        key = ".".join(loc) or "<top level>"
-        source = _source_for(loc, provenance)
-        if err["type"] == "extra_forbidden":
-            allowed = _allowed_keys(loc)
-            msg = f"unknown key '{key}'" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
-        elif err["type"] == "missing":
-            msg = f"missing required key '{key}'"
-        else:
-            text = err["msg"].removeprefix("Value error, ")
-            msg = f"'{key}' = {err.get('input')!r}: {text}"
-        lines.append(f"{source}: {msg}")
-        first_file = first_file or source
-        first_key = first_key or key
-    return ConfigError("invalid configuration:\n  " + "\n  ".join(lines), file=first_file, key=first_key)
-
-
-def _to_settings(schema: ConfigSchema, environ: Mapping[str, str], sources: list[str]) -> Settings:
+def _to_settings(
+    config: Mapping[str, Any], agents: list[dict[str, Any]], environ: Mapping[str, str], sources: list[str]
+) -> Settings:
+    """Settings from validated data (``config.validate.validated_config``, ``validated_agents``)."""
     providers = tuple(
         ProviderSettings(
             name=name,
-            display_name=p.display_name,
-            specializations=tuple(p.specializations),
-            strong_keywords=tuple(k.lower() for k in p.strong_keywords),
-            weak_keywords=tuple(k.lower() for k in p.weak_keywords),
-            requests_per_minute=p.requests_per_minute,
-            tokens_per_minute=p.tokens_per_minute,
-            block=BlockThresholds(p.block_requests_percent, p.block_tokens_percent),
-            cost_tier=p.cost_tier,
-            fallback_order=tuple(p.fallback_order),
-            cost_per_request=p.cost_per_request,
-            default_model=p.default_model,
+            display_name=p["display_name"],
+            specializations=tuple(p["specializations"]),
+            strong_keywords=tuple(k.lower() for k in p["strong_keywords"]),
+            weak_keywords=tuple(k.lower() for k in p["weak_keywords"]),
+            requests_per_minute=p["requests_per_minute"],
+            tokens_per_minute=p["tokens_per_minute"],
+            block=BlockThresholds(p["block_requests_percent"], p["block_tokens_percent"]),
+            cost_tier=p["cost_tier"],
+            fallback_order=tuple(p["fallback_order"]),
+            cost_per_request=p["cost_per_request"],
+            default_model=p["default_model"],
             models=tuple(
-                ModelPrice(m.name, m.input_per_mtok, m.output_per_mtok, m.cached_input_per_mtok) for m in p.models
+                ModelPrice(m["name"], m["input_per_mtok"], m["output_per_mtok"], m["cached_input_per_mtok"])
+                for m in p["models"]
             ),
-            task_type_models=tuple(sorted(p.task_type_models.items())),
-            backend=p.backend,
-            base_url=p.base_url,
-            api_style=p.api_style,
-            cli_command=tuple(p.cli_command),
-            subscription_window_hours=p.subscription_window_hours,
-            subscription_requests=p.subscription_requests,
+            task_type_models=tuple(sorted(p["task_type_models"].items())),
+            backend=p["backend"],
+            base_url=p["base_url"],
+            api_style=p["api_style"],
+            cli_command=tuple(p["cli_command"]),
+            subscription_window_hours=p["subscription_window_hours"],
+            subscription_requests=p["subscription_requests"],
         )
-        for name, p in schema.providers.items()
+        for name, p in config["providers"].items()
     )
-    home = environ.get("SWITCHBOARD_HOME") or schema.state_dir or "~/.switchboard"
-    b = schema.budget
+    home = environ.get("SWITCHBOARD_HOME") or config["state_dir"] or "~/.switchboard"
+    b = config["budget"]
     return Settings(
         providers=providers,
         budget=BudgetSettings(
-            daily_total=b.daily_total,
-            allocations=tuple(b.allocation.items()),
-            alert_thresholds=tuple(sorted(set(b.alert_thresholds))),
-            timezone=b.timezone,
-            reservation_ttl_seconds=b.reservation_ttl_seconds,
+            daily_total=b["daily_total"],
+            allocations=tuple(b["allocation"].items()),
+            alert_thresholds=tuple(sorted(set(b["alert_thresholds"]))),
+            timezone=b["timezone"],
+            reservation_ttl_seconds=b["reservation_ttl_seconds"],
         ),
-        output_tokens_by_task_type=tuple(schema.output_tokens.items()),
-        classifier=schema.classifier,
-        audit=AuditSettings(**schema.audit.model_dump()),
-        execution=ExecutionSettings(**schema.execution.model_dump()),
+        output_tokens_by_task_type=tuple(config["output_tokens"].items()),
+        classifier=config["classifier"],
+        audit=AuditSettings(**config["audit"]),
+        execution=ExecutionSettings(**config["execution"]),
         state_dir=Path(home).expanduser(),
-        agents_dirs=tuple(Path(d).expanduser() for d in schema.agents_dirs),
-        agents=load_agents(),
+        agents_dirs=tuple(Path(d).expanduser() for d in config["agents_dirs"]),
+        agents=agent_specs(agents),
         sources=tuple(sources),
     )

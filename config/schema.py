@@ -1,6 +1,9 @@
-"""The TOML schema, as pydantic models that reject unknown keys.
+"""The TOML schema (the settings and the built-in agent pool), as pydantic models that reject
+unknown keys.
 
-Only ``config/loader.py`` uses these; the core receives ``router_core.settings`` objects.
+Only ``config/validate.py`` and ``config/agents.py`` use these, and only when a configuration is not
+in the validated-settings cache (``config/cache.py``); the core receives ``router_core.settings``
+objects.
 """
 
 from __future__ import annotations
@@ -153,3 +156,33 @@ class ConfigSchema(_Strict):
     @classmethod
     def _task_types(cls, v: dict[str, int]) -> dict[str, int]:
         return only_allowed(v, TASK_TYPES, "task type")
+
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class AgentSchema(_Strict):
+    """One agent of config/agents.toml."""
+
+    id: NonEmpty
+    category: NonEmpty
+    specialization: NonEmpty
+    task_types: Annotated[list[str], Field(min_length=1)]
+    providers: Annotated[list[str], Field(min_length=1)]
+    system_prompt: NonEmpty
+    max_concurrency: Annotated[int, Field(ge=1)] = 2
+    model: str | None = None
+
+    @field_validator("task_types")
+    @classmethod
+    def _known_task_types(cls, v: list[str]) -> list[str]:
+        return only_allowed(v, TASK_TYPES, "task type")
+
+    @field_validator("providers")
+    @classmethod
+    def _known_providers(cls, v: list[str]) -> list[str]:
+        return only_allowed(v, PROVIDER_NAMES, "provider")
+
+
+class AgentsFile(_Strict):
+    agents: list[AgentSchema]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
 from config import ConfigError, load_settings
+from config.cache import user_cache_dir
 from router_core.core import RouterCore
 from router_core.errors import RouterError
 from router_core.settings import Settings
@@ -24,8 +26,9 @@ class CommandError(Exception):
 
 
 def settings() -> Settings:
+    """The user's settings; validated data is reused from the user cache dir while the config is unchanged."""
     try:
-        return load_settings()
+        return load_settings(cache_dir=user_cache_dir(os.environ))
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
 

@@ -1,0 +1,121 @@
+"""Merge the configuration files' TOML and validate it against ``config.schema``.
+
+Tables merge key by key; arrays (and arrays of tables, such as a provider's models) replace.
+The result is plain data with every default filled in (what the settings cache stores). A wrong
+file raises ConfigError naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from config.loader import DEFAULT_SOURCE, ConfigError
+from config.schema import ConfigSchema
+
+
+def validated_config(texts: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The merged, validated configuration of ``texts`` ((source, TOML text), lowest precedence first)."""
+    merged: dict[str, Any] = {}
+    provenance: dict[tuple[str, ...], str] = {}
+    for source, text in texts:
+        _merge(merged, _parse(text, source), source, provenance, ())
+    try:
+        schema = ConfigSchema.model_validate(merged)
+    except ValidationError as exc:
+        raise _explain(exc, provenance) from None
+    return schema.model_dump()
+
+
+def _parse(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source} is not valid TOML: {exc}", file=source) from exc
+
+
+def _merge(
+    into: dict[str, Any],
+    new: Mapping[str, Any],
+    source: str,
+    provenance: dict[tuple[str, ...], str],
+    prefix: tuple[str, ...],
+) -> None:
+    for key, value in new.items():
+        path = (*prefix, key)
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            provenance[path] = source
+            _merge(into[key], value, source, provenance, path)
+        else:
+            into[key] = value
+            provenance[path] = source
+            if isinstance(value, dict):
+                _mark(value, source, provenance, path)
+
+
+def _mark(table: Mapping[str, Any], source: str, provenance: dict[tuple[str, ...], str], prefix: tuple[str, ...]) -> None:
+    for key, value in table.items():
+        provenance[(*prefix, key)] = source
+        if isinstance(value, dict):
+            _mark(value, source, provenance, (*prefix, key))
+
+
+def _source_for(loc: tuple[str, ...], provenance: Mapping[tuple[str, ...], str]) -> str:
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in provenance:
+            return provenance[loc[:end]]
+    return DEFAULT_SOURCE
+
+
+def _allowed_keys(loc: tuple[str, ...]) -> list[str]:
+    """The keys the schema allows in the table that holds ``loc``'s last key."""
+    model: Any = ConfigSchema
+    skip_next = False
+    for part in loc[:-1]:
+        if skip_next:  # a dict key (providers.<name>) or a list index
+            skip_next = False
+            continue
+        field = model.model_fields.get(part) if _is_model(model) else None
+        if field is None:
+            return []
+        skip_next = get_origin(field.annotation) in (dict, list)
+        model = _inner_model(field.annotation)
+    return sorted(model.model_fields) if _is_model(model) else []
+
+
+def _is_model(obj: Any) -> bool:
+    return isinstance(obj, type) and issubclass(obj, BaseModel)
+
+
+def _inner_model(annotation: Any) -> Any:
+    if _is_model(annotation):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _explain(exc: ValidationError, provenance: Mapping[tuple[str, ...], str]) -> ConfigError:
+    lines = []
+    first_file = first_key = None
+    for err in exc.errors():
+        loc = tuple(str(p) for p in err["loc"])
+        key = ".".join(loc) or "<top level>"
+        source = _source_for(loc, provenance)
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(loc)
+            msg = f"unknown key '{key}'" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+        elif err["type"] == "missing":
+            msg = f"missing required key '{key}'"
+        else:
+            text = err["msg"].removeprefix("Value error, ")
+            msg = f"'{key}' = {err.get('input')!r}: {text}"
+        lines.append(f"{source}: {msg}")
+        first_file = first_file or source
+        first_key = first_key or key
+    return ConfigError("invalid configuration:\n  " + "\n  ".join(lines), file=first_file, key=first_key)
