@@ -6,7 +6,7 @@ it is added here and the weights are retrained.
 
 from __future__ import annotations
 
-HAND_FILES = ("handwritten.jsonl",)
+HAND_FILES = ("handwritten.jsonl", "issues_a.jsonl", "issues_b.jsonl", "issues_c.jsonl")
 TRAIN_FILES = (*HAND_FILES, "generated.jsonl")
-HELDOUT_FILES = ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl")
+HELDOUT_FILES = ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout_issues_a.jsonl", "heldout_issues_b.jsonl", "heldout_issues_c.jsonl")
 GENERATED_ID_PREFIX = "g-"  # every other id is hand-written
