@@ -104,13 +104,13 @@ def pack(data: Mapping[str, Any], *, source: str = "") -> bytes:
 def packed_source(raw: bytes) -> str:
     """The source digest recorded in a packed file (cheap: reads the header only); "" if ``raw`` is
     not a packed file of this version."""
-    if not raw.startswith(MAGIC):
+    if raw[: len(MAGIC)] != MAGIC:
         return ""
     return _header(raw)[0]["_packed"].get("source", "")
 
 
 def _header(raw: bytes) -> tuple[dict[str, Any], int]:
-    if not raw.startswith(MAGIC):
+    if raw[: len(MAGIC)] != MAGIC:
         raise ValueError("not a packed weights file")
     (n,) = struct.unpack_from("<I", raw, len(MAGIC))
     start = len(MAGIC) + 4

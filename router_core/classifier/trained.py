@@ -14,10 +14,14 @@ in ``router_core/data/classifier_model.json.gz``; loading them needs only the st
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import heapq
 import importlib.resources
 import logging
+import mmap
+from collections.abc import Iterator
+from importlib.resources.abc import Traversable
 from operator import itemgetter
 from pathlib import Path
 
@@ -40,12 +44,10 @@ DEFERRED_TABLES = ("chars", "neg")
 @functools.cache
 def _load_shipped() -> LinearModel:
     data = importlib.resources.files("router_core")
-    source = data.joinpath(MODEL_RESOURCE).read_bytes()
-    fast = data.joinpath(PACKED_RESOURCE)
-    if fast.is_file():
-        raw = fast.read_bytes()
-        if packed.packed_source(raw) == packed.source_digest(source):
-            return LinearModel(packed.unpack(raw, deferred=DEFERRED_TABLES))
+    with _contents(data.joinpath(MODEL_RESOURCE)) as source, _contents(data.joinpath(PACKED_RESOURCE)) as raw:
+        if raw is not None and packed.packed_source(raw) == packed.source_digest(source):
+            return LinearModel(packed.unpack(raw, deferred=DEFERRED_TABLES))  # it keeps copies only
+    if raw is not None:
         log.warning("%s is stale (older than %s, or an old format): loading the JSON (slow); "
                     "run scripts/pack_classifier.py", PACKED_RESOURCE, MODEL_RESOURCE)
     resource = data.joinpath(MODEL_RESOURCE)
@@ -53,6 +55,19 @@ def _load_shipped() -> LinearModel:
         model = LinearModel.from_file(path)
     log.debug("loaded classifier weights: %s", model.meta.get("trained_on", "?"))
     return model
+
+
+@contextlib.contextmanager
+def _contents(resource: Traversable) -> Iterator[bytes | mmap.mmap | None]:
+    """A resource's bytes, None if it is missing: memory-mapped while in use when it is a plain file
+    (the weights are read once; mapping saves copying and allocating ~10 MB, ~4 ms)."""
+    if not resource.is_file():
+        yield None
+    elif not isinstance(resource, Path):
+        yield resource.read_bytes()
+    else:
+        with open(resource, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            yield mapped
 
 
 def shipped_eval_path() -> Path:

@@ -61,3 +61,17 @@ def test_a_deferred_table_answers_like_an_indexed_one():
     fresh = packed.unpack(raw, deferred=("chars",))
     assert fresh["chars"].get("ix>") == (0.0, 1.0) and fresh["chars"].get("zz") is None
     assert "<fi" in fresh["chars"] and len(fresh["chars"]) == 2
+
+
+def test_resource_contents_are_mapped_read_or_missing(tmp_path):
+    from router_core.classifier.trained import _contents
+
+    path = tmp_path / "w.bin"
+    path.write_bytes(b"SWBW2\nabc")
+    with _contents(path) as mapped:
+        assert mapped[:6] == packed.MAGIC and len(mapped) == 9
+    with _contents(tmp_path / "missing.bin") as missing:
+        assert missing is None
+    in_a_zip = type("ZipResource", (), {"is_file": lambda self: True, "read_bytes": lambda self: b"xyz"})()
+    with _contents(in_a_zip) as read:
+        assert read == b"xyz"
