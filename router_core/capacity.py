@@ -26,19 +26,13 @@ def capacity_blocks(
     provider: ProviderSettings, window: WindowCounts, *, capacity_lifts_at: float | None = None
 ) -> tuple[Block, ...]:
     """Blocks from the rate window: requests or tokens at or above the provider's threshold."""
-    checks = (
-        (
-            "requests_percent",
-            percent(window.requests, provider.requests_per_minute),
-            provider.block.requests_percent,
-        ),
-        ("tokens_percent", percent(window.tokens, provider.tokens_per_minute), provider.block.tokens_percent),
-    )
-    return tuple(
-        Block(f"{field} >= {format_percent(threshold)}%", capacity_lifts_at)
-        for field, used, threshold in checks
-        if used >= threshold
-    )
+    thresholds = provider.block
+    blocks: tuple[Block, ...] = ()
+    if percent(window.requests, provider.requests_per_minute) >= thresholds.requests_percent:
+        blocks += (Block(f"requests_percent >= {format_percent(thresholds.requests_percent)}%", capacity_lifts_at),)
+    if percent(window.tokens, provider.tokens_per_minute) >= thresholds.tokens_percent:
+        blocks += (Block(f"tokens_percent >= {format_percent(thresholds.tokens_percent)}%", capacity_lifts_at),)
+    return blocks
 
 
 def budget_blocks(provider: str, budget: BudgetSnapshot, *, min_cost: float) -> tuple[Block, ...]:

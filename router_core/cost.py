@@ -56,9 +56,21 @@ class CostEstimator:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._names = settings.provider_names
+        # (provider, task type) -> (provider settings, its model for the type, expected output tokens):
+        # read from the frozen settings once per process instead of searched on every estimate.
+        self._plans: dict[tuple[str, str], tuple[ProviderSettings, ModelPrice, int]] = {}
 
     def input_tokens(self, text: str) -> int:
         return estimate_tokens(text, self._settings.execution.chars_per_token) + SYSTEM_PROMPT_TOKENS
+
+    def _plan(self, provider: str, task_type: str) -> tuple[ProviderSettings, ModelPrice, int]:
+        plan = self._plans.get((provider, task_type))
+        if plan is None:
+            p = self._settings.provider(provider)
+            plan = (p, p.model_for(task_type), self._settings.expected_output_tokens(task_type))
+            self._plans[(provider, task_type)] = plan
+        return plan
 
     def estimate(
         self,
@@ -69,9 +81,9 @@ class CostEstimator:
         model: str | None = None,
         max_output_tokens: int | None = None,
     ) -> CostEstimate:
-        p = self._settings.provider(provider)
-        price = p.model(model) if model else p.model_for(task_type)
-        output = self._settings.expected_output_tokens(task_type)
+        p, price, output = self._plan(provider, task_type)
+        if model:
+            price = p.model(model)
         if max_output_tokens is not None:
             output = min(output, max_output_tokens)
         input_tokens = self.input_tokens(text)
@@ -84,4 +96,4 @@ class CostEstimator:
         )
 
     def estimate_all(self, text: str, task_type: str) -> dict[str, CostEstimate]:
-        return {name: self.estimate(name, text, task_type) for name in self._settings.provider_names}
+        return {name: self.estimate(name, text, task_type) for name in self._names}

@@ -104,18 +104,17 @@ class BudgetSnapshot:
     providers: tuple[ProviderBudget, ...]
     next_reset_at: float  # epoch seconds
     alerts: tuple[BudgetAlert, ...] = ()  # thresholds already passed today
+    # Derived once: a routing decision reads them a dozen times.
+    spent: float = field(init=False, repr=False, compare=False)
+    reserved: float = field(init=False, repr=False, compare=False)
+    remaining: float = field(init=False, repr=False, compare=False)
 
-    @property
-    def spent(self) -> float:
-        return sum(p.spent for p in self.providers)
-
-    @property
-    def reserved(self) -> float:
-        return sum(p.reserved for p in self.providers)
-
-    @property
-    def remaining(self) -> float:
-        return max(0.0, self.total - self.spent - self.reserved)
+    def __post_init__(self) -> None:
+        spent = sum(p.spent for p in self.providers)
+        reserved = sum(p.reserved for p in self.providers)
+        object.__setattr__(self, "spent", spent)
+        object.__setattr__(self, "reserved", reserved)
+        object.__setattr__(self, "remaining", max(0.0, self.total - spent - reserved))
 
     def provider(self, name: str) -> ProviderBudget:
         for p in self.providers:

@@ -47,18 +47,24 @@ _SECRET_KEY_JSON = re.compile(
 
 
 # Literals that every match of the three patterns above contains (in lower case): most records
-# contain none, and `in` on a lowered string is far cheaper than the patterns' scans.
+# contain none, and `in` on a lowered string is far cheaper than the patterns' scans. The five
+# gh?_ prefixes are looked for only when "gh" occurs: one scan instead of five for most records.
 _HINTS = (
-    "aiza", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "akia", "bearer", "basic",
-    "key", "authorization", "passw", "secret", 'token"', "cookie",
+    "aiza", "github_pat_", "xox", "akia", "bearer", "basic", "key", "authorization", "passw", "secret", 'token"',
+    "cookie",
 )
+_GH_HINTS = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")
 
 
 def may_hold_secret(json_text: str) -> bool:
     """A cheap test on a serialised record: False means clean() would change nothing."""
     lower = json_text.lower()
     # "sk-" inside "task-" (our task ids) cannot start a key: the pattern wants no letter before it.
-    if lower.count("sk-") <= lower.count("task-") and not any(hint in lower for hint in _HINTS):
+    if (
+        lower.count("sk-") <= lower.count("task-")
+        and not any(hint in lower for hint in _HINTS)
+        and not ("gh" in lower and any(hint in lower for hint in _GH_HINTS))
+    ):
         return False
     return bool(_SECRET_TEXT.search(json_text) or _BEARER.search(json_text) or _SECRET_KEY_JSON.search(json_text))
 

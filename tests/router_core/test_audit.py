@@ -351,3 +351,14 @@ def test_a_forked_child_appends_through_its_own_descriptors(log: JsonlAuditLog) 
     os.waitpid(pid, 0)
     log.append({"i": 3})
     assert [r["i"] for r in log.read_day(DAY)] == [1, 2, 3]
+
+
+def test_fast_path_precheck_flags_github_tokens_but_not_words_with_gh():
+    import json as _json
+
+    from router_core.redact import may_hold_secret
+
+    for token in ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"):
+        assert may_hold_secret(_json.dumps({"task_description": f"push with {token}{'a' * 36}"})), token
+    assert may_hold_secret(_json.dumps({"task_description": f"github_pat_{'B' * 40} leaked"}))
+    assert not may_hold_secret(_json.dumps({"task_description": "walk through the high-level design"}))
