@@ -1,8 +1,8 @@
 """Packed classifier weights: a value table plus uint16 indices, loaded in milliseconds.
 
 The trained weights are rounded to 3 decimals, so a few tens of thousands of distinct values fill
-millions of slots. The packed file stores each table's keys once ('\\n'-joined) and each row as
-``width`` uint16 indices into the value table; rows become tuples only when first looked up.
+millions of slots. The packed file stores each table's keys once (sorted, '\\n'-joined) and each
+row as ``width`` uint16 indices into the value table; rows become tuples only when first looked up.
 
 The body is stored uncompressed: inflating it cost more start-up time (~20 ms) than reading the
 larger file does (well under 1 ms), and the package archive compresses it anyway.
@@ -15,46 +15,58 @@ import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Collection, Iterator, Mapping
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 MAGIC = b"SWBW2\n"  # version 2: uncompressed body (version 1 was zlib-compressed)
+# A table answers by binary search over its sorted keys until it has searched this many times, then
+# builds a hash index. The index costs ~0.15 us a key to build (~10 ms for the largest table, which
+# would otherwise delay the first answer of every process) and saves ~0.4 us a search.
+INDEX_AFTER = 256
 
 
 class Rows(Mapping[str, tuple[float, ...]]):
-    """A read-only table of weight vectors that builds each row's tuple on first lookup, and its key
-    index on first use unless ``index()`` was called (see ``unpack``'s ``deferred``)."""
+    """A read-only table of weight vectors, parsed as it is used: its keys on first use, each row's
+    tuple on first lookup; keys are found by binary search, then by a hash index (``INDEX_AFTER``)."""
 
-    __slots__ = ("_keys", "_index", "_codes", "_values", "_width", "_memo")
+    __slots__ = ("_blob", "_sorted", "_keys", "_index", "_searches", "_codes", "_values", "_width", "_memo")
 
-    def __init__(self, keys: bytes, codes: array, values: tuple[float, ...], width: int) -> None:
-        self._keys = keys  # the keys, '\n'-joined UTF-8, in row order
+    def __init__(self, blob: bytes, codes: array, values: tuple[float, ...], width: int, *, sorted_keys: bool) -> None:
+        self._blob, self._sorted = blob, sorted_keys  # the keys, '\n'-joined UTF-8, in row order
+        self._keys: list[str] | None = None
         self._index: dict[str, int] | None = None
+        self._searches = 0
         self._codes, self._values, self._width = codes, values, width
         self._memo: dict[str, tuple[float, ...]] = {}
-
-    def index(self) -> None:
-        """Build the key index now (it is otherwise built on first use)."""
-        if self._index is None:
-            self._built_index()
-
-    def _built_index(self) -> dict[str, int]:
-        # Two threads may both build it; either result is the same, so no lock.
-        keys = self._keys.decode("utf-8").split("\n") if self._keys else []
-        index = self._index = dict(zip(keys, range(len(keys)), strict=True))
-        return index
 
     def get(self, key: str, default: Any = None) -> Any:
         row = self._memo.get(key)
         if row is not None:
             return row
         index = self._index
-        i = (self._built_index() if index is None else index).get(key)
+        i = index.get(key) if index is not None else self._search(key)
         if i is None:
             return default
         values, start = self._values, i * self._width
         row = self._memo[key] = tuple([values[c] for c in self._codes[start : start + self._width]])
         return row
+
+    def _search(self, key: str) -> int | None:
+        # Threads may race here: each may split or index the keys, to the same result, so no lock.
+        keys = self._all_keys()
+        if not self._sorted or self._searches >= INDEX_AFTER:
+            self._index = dict(zip(keys, range(len(keys)), strict=True))
+            return self._index.get(key)
+        self._searches += 1
+        i = bisect_left(keys, key)
+        return i if i < len(keys) and keys[i] == key else None
+
+    def _all_keys(self) -> list[str]:
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = self._blob.decode("utf-8").split("\n") if self._blob else []
+        return keys
 
     def __getitem__(self, key: str) -> tuple[float, ...]:
         row = self.get(key)
@@ -63,13 +75,13 @@ class Rows(Mapping[str, tuple[float, ...]]):
         return row
 
     def __contains__(self, key: object) -> bool:
-        return key in (self._index or self._built_index())
+        return isinstance(key, str) and self.get(key) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._index or self._built_index())
+        return iter(self._all_keys())
 
     def __len__(self) -> int:
-        return len(self._index or self._built_index())
+        return len(self._all_keys())
 
 
 def source_digest(json_weights: bytes) -> str:
@@ -88,14 +100,14 @@ def pack(data: Mapping[str, Any], *, source: str = "") -> bytes:
     width = len(data["classes"])
     parts, layout = [], []
     for name, table in tables.items():
-        keys = list(table)
+        keys = sorted(table)
         codes = array("H", (code[x] for k in keys for x in table[k]))
         if sys.byteorder == "big":
             codes.byteswap()  # stored little-endian
         blob = "\n".join(keys).encode("utf-8")
         layout.append([name, len(keys), len(blob)])
         parts += [blob, codes.tobytes()]
-    header.update(_packed={"width": width, "tables": layout, "values": len(values), "source": source})
+    header.update(_packed={"width": width, "tables": layout, "values": len(values), "source": source, "sorted": True})
     head = json.dumps(header).encode("utf-8")
     body = struct.pack(f"<{len(values)}d", *values) + b"".join(parts)
     return MAGIC + struct.pack("<I", len(head)) + head + body
@@ -117,24 +129,22 @@ def _header(raw: bytes) -> tuple[dict[str, Any], int]:
     return json.loads(raw[start : start + n]), start + n
 
 
-def unpack(raw: bytes, *, deferred: Collection[str] = ()) -> dict[str, Any]:
-    """The weights ``pack`` stored; the tables named in ``deferred`` index their keys on first use
-    (splitting and hashing ~100k keys is most of the load time)."""
+def unpack(raw: bytes) -> dict[str, Any]:
+    """The weights ``pack`` stored, each table a lazily parsed ``Rows``; everything it keeps is a copy
+    (``raw`` may be a memory map, closed afterwards)."""
     header, body_at = _header(raw)
     body = memoryview(raw)[body_at:]  # slices of a memoryview copy nothing
     info = header.pop("_packed")
-    width, count = info["width"], info["values"]
+    width, count, sorted_keys = info["width"], info["values"], info.get("sorted", False)
     values = struct.unpack_from(f"<{count}d", body)
     offset = 8 * count
     for name, rows, blob_len in info["tables"]:
-        keys = bytes(body[offset : offset + blob_len])
+        blob = bytes(body[offset : offset + blob_len])
         offset += blob_len
         codes = array("H")
         codes.frombytes(body[offset : offset + 2 * rows * width])
         if sys.byteorder == "big":
             codes.byteswap()  # stored little-endian
         offset += 2 * rows * width
-        header[name] = table = Rows(keys, codes, values, width)
-        if name not in deferred:
-            table.index()
+        header[name] = Rows(blob, codes, values, width, sorted_keys=sorted_keys)
     return header

@@ -36,9 +36,6 @@ MODEL_RESOURCE = "data/classifier_model.json.gz"
 PACKED_RESOURCE = "data/classifier_model.bin"  # the same weights, packed by scripts/pack_classifier.py
 EVAL_RESOURCE = "data/classifier_eval.jsonl"
 TOP_REASONS = 3
-# Tables a typical text never touches (character n-grams score only words unseen in training; the
-# negation table only negated words): their key index is built when first needed.
-DEFERRED_TABLES = ("chars", "neg")
 
 
 @functools.cache
@@ -46,7 +43,7 @@ def _load_shipped() -> LinearModel:
     data = importlib.resources.files("router_core")
     with _contents(data.joinpath(MODEL_RESOURCE)) as source, _contents(data.joinpath(PACKED_RESOURCE)) as raw:
         if raw is not None and packed.packed_source(raw) == packed.source_digest(source):
-            return LinearModel(packed.unpack(raw, deferred=DEFERRED_TABLES))  # it keeps copies only
+            return LinearModel(packed.unpack(raw))  # it keeps copies only
     if raw is not None:
         log.warning("%s is stale (older than %s, or an old format): loading the JSON (slow); "
                     "run scripts/pack_classifier.py", PACKED_RESOURCE, MODEL_RESOURCE)

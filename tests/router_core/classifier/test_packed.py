@@ -51,16 +51,24 @@ def test_a_file_of_another_format_has_no_source_so_counts_as_stale():
         packed.unpack(older)
 
 
-def test_a_deferred_table_answers_like_an_indexed_one():
-    data = {"classes": ["a", "b"], "bias": [0.0, 0.0],
-            "words": {"fix": [0.5, -0.25], "plan": [-1.0, 2.0]}, "chars": {"<fi": [0.25, 0.0], "ix>": [0.0, 1.0]}}
-    raw = packed.pack(data)
-    eager, lazy = packed.unpack(raw), packed.unpack(raw, deferred=("chars",))
-    for table in ("words", "chars"):
-        assert dict(lazy[table]) == dict(eager[table]) == {k: tuple(v) for k, v in data[table].items()}
-    fresh = packed.unpack(raw, deferred=("chars",))
-    assert fresh["chars"].get("ix>") == (0.0, 1.0) and fresh["chars"].get("zz") is None
-    assert "<fi" in fresh["chars"] and len(fresh["chars"]) == 2
+def test_a_table_answers_alike_by_search_and_by_index(monkeypatch):
+    monkeypatch.setattr(packed, "INDEX_AFTER", 3)
+    rows = {f"k{i:02d}": [i / 8, -i / 8] for i in range(40)}
+    table = packed.unpack(packed.pack({"classes": ["a", "b"], "bias": [0.0, 0.0], "words": rows}))["words"]
+    probes = ["k07", "k07x", "", "k39", "k00", "zz", "k20", "a"]
+    answers = [table.get(k) for k in probes]
+    assert table._index is not None  # more searches than INDEX_AFTER: now hashed
+    assert [table.get(k) for k in probes] == answers
+    assert answers == [(7 / 8, -7 / 8), None, None, (39 / 8, -39 / 8), (0.0, -0.0), None, (20 / 8, -20 / 8), None]
+    assert len(table) == 40 and sorted(table) == sorted(rows) and "k05" in table and "k05 " not in table
+
+
+def test_a_pack_with_unsorted_keys_is_hashed_on_first_use():
+    raw = packed.pack({"classes": ["a"], "bias": [0.0], "words": {"zeta": [1.0], "alpha": [2.0], "mid": [3.0]}})
+    data = packed.unpack(raw)
+    assert list(data["words"]) == ["alpha", "mid", "zeta"]  # packed sorted
+    unsorted = packed.unpack(raw.replace(b'"sorted": true', b'"sorted":false'))["words"]
+    assert unsorted.get("mid") == (3.0,) and unsorted._index is not None
 
 
 def test_resource_contents_are_mapped_read_or_missing(tmp_path):
