@@ -6,7 +6,13 @@ it is added here and the weights are retrained.
 
 from __future__ import annotations
 
-HAND_FILES = ("handwritten.jsonl", "issues_a.jsonl", "issues_b.jsonl", "issues_c.jsonl")
+ISSUE_WRITERS = "abcdef"  # the issue-style sets, one per writer
+HAND_FILES = ("handwritten.jsonl", *(f"issues_{w}.jsonl" for w in ISSUE_WRITERS))
 TRAIN_FILES = (*HAND_FILES, "generated.jsonl")
-HELDOUT_FILES = ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout_issues_a.jsonl", "heldout_issues_b.jsonl", "heldout_issues_c.jsonl")
+HELDOUT_FILES = (
+    "heldout.jsonl",
+    "heldout2.jsonl",
+    "heldout3.jsonl",
+    *(f"heldout_issues_{w}.jsonl" for w in ISSUE_WRITERS),
+)
 GENERATED_ID_PREFIX = "g-"  # every other id is hand-written

@@ -53,10 +53,18 @@ def assert_valid(result) -> None:
     assert result.reasons
 
 
-@pytest.mark.parametrize("name", HELDOUT_FILES)
-def test_heldout_accuracy_is_above_the_thresholds(clf, name):
-    items = read_jsonl(CORPUS / name)
-    assert len(items) >= 60
+ISSUE_HELDOUT = tuple(name for name in HELDOUT_FILES if name.startswith("heldout_issues_"))
+
+
+@pytest.mark.parametrize(
+    "names",
+    [*((name,) for name in HELDOUT_FILES if name not in ISSUE_HELDOUT), ISSUE_HELDOUT],
+    ids=lambda names: "+".join(names),
+)
+def test_heldout_accuracy_is_above_the_thresholds(clf, names):
+    """Each older held-out set alone; the issue-style sets (70-80 items per writer) together."""
+    items = [it for name in names for it in read_jsonl(CORPUS / name)]
+    assert len(items) >= 150
     results = [clf.classify(it["text"]) for it in items]
     provider = sum(r.primary_provider == it["provider"] for r, it in zip(results, items, strict=True)) / len(items)
     task_type = sum(r.task_type == it["task_type"] for r, it in zip(results, items, strict=True)) / len(items)
