@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
-from router_core.execution.batch import run_batch as execute_batch
-from router_core.execution.dispatch import dispatch
-from router_core.execution.executor import Executor
 from tools._context import AppState, state_from
 from tools.batch_schemas import BatchPlanOut, DispatchOut
 from tools.errors import tool_errors
 from tools.routing import Task
 from tools.schemas import RecommendationRecordOut
+
+if TYPE_CHECKING:
+    from router_core.execution.executor import Executor
+
+# The execution stack (router_core.execution) is imported by the first call of these tools, not at
+# server start-up: a routing-only session never loads it.
 
 Provider = Literal["codex", "gemini", "claude"]
 EXECUTOR_KEY = "executor"
@@ -31,6 +34,7 @@ def executor_of(state: AppState) -> Executor:
     executor = state.extras.get(EXECUTOR_KEY)
     if executor is None:
         from router_core.execution.adapters import build_adapters, http_client
+        from router_core.execution.executor import Executor
 
         client = state.extras.setdefault("http_client", http_client(state.core.settings))
         executor = Executor(state.core, build_adapters(state.core.settings, client=client, clock=state.core.clock))
@@ -50,6 +54,8 @@ async def dispatch_agent(
 ) -> DispatchOut:
     """Run a subtask on the best provider with a specialised agent, within rate limits and budget, falling
     back on errors. Returns the result, provider, tokens, cost and the path taken; audited."""
+    from router_core.execution.dispatch import dispatch
+
     state = state_from(ctx)
     with tool_errors():
         result = await dispatch(state.core, executor_of(state), task, provider=provider, context=context,
@@ -76,6 +82,8 @@ async def run_batch(
 
         async def progress(done: int, total: int, message: str) -> None:
             await ctx.report_progress(done, total, message)
+
+        from router_core.execution.batch import run_batch as execute_batch
 
         run = await execute_batch(state.core, executor_of(state), pairs, parallel=parallel, progress=progress)
     if state.notify_changed is not None:
