@@ -7,6 +7,7 @@ their own form; nothing in it is computed again by them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from router_core.models import (
     AgentChoice,
@@ -36,6 +37,8 @@ class RoutingDecision:
     new_alerts: tuple[BudgetAlert, ...] = ()
     execution_seconds_estimate: tuple[int, int] = (0, 0)
     repo: str | None = None
+    # Renderings of the fields above that several outputs share (see records.provider_states).
+    rendered: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def provider(self) -> str:

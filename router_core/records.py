@@ -61,6 +61,17 @@ def provider_state(usage: ProviderUsage, avail: Availability) -> dict[str, Any]:
     return state
 
 
+def provider_states(d: RoutingDecision) -> dict[str, dict[str, Any]]:
+    """``provider_state`` of each provider of ``d``, made once per decision: the audit line and the
+    tool's record both show them. Read them; copy before changing one."""
+    states = d.rendered.get("provider_states")
+    if states is None:
+        states = d.rendered["provider_states"] = {
+            name: provider_state(usage, d.availability[name]) for name, usage in d.usage.items()
+        }
+    return states
+
+
 def agent_dict(d: RoutingDecision) -> dict[str, Any] | None:
     if d.agent is None:
         return None
@@ -85,9 +96,7 @@ def audit_record(d: RoutingDecision, *, session_id: str, event: str = "recommend
         "task_id": d.task_id,
         "task_description": d.task,
         "task_classification": classification_dict(d),
-        "provider_state_at_recommendation": {
-            name: provider_state(d.usage[name], d.availability[name]) for name in d.usage
-        },
+        "provider_state_at_recommendation": provider_states(d),
         "recommendation": {
             "provider": rec.provider,
             "provider_reason": rec.reason,

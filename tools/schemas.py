@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel
 
 from router_core.decision import RoutingDecision
-from router_core.models import Availability, BudgetSnapshot, Classification, ProviderUsage
-from router_core.records import iso, money, provider_state
+from router_core.models import BudgetSnapshot, Classification
+from router_core.records import iso, money, provider_states
 
 
 class ClassificationOut(BaseModel):
@@ -124,7 +124,7 @@ def recommendation_record(d: RoutingDecision) -> dict[str, Any]:
             "reasons": list(c.reasons),
             "classifier": c.classifier,
         },
-        "provider_availability": {name: _availability(u, d.availability[name]) for name, u in d.usage.items()},
+        "provider_availability": {name: _availability(s) for name, s in provider_states(d).items()},
         "recommendation": {
             "provider": rec.provider,
             "reason": rec.reason,
@@ -146,8 +146,7 @@ def recommendation_record(d: RoutingDecision) -> dict[str, Any]:
     }
 
 
-def _availability(usage: ProviderUsage, avail: Availability) -> dict[str, Any]:
-    s = provider_state(usage, avail)
+def _availability(s: dict[str, Any]) -> dict[str, Any]:
     return {
         "requests": s["requests"],
         "tokens": s["tokens"],

@@ -17,7 +17,7 @@ Score (higher wins; ties go to the earlier agent in the pool):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from router_core.errors import NoAgentAvailable
@@ -75,22 +75,26 @@ def matching_words(text: str, agent: AgentSpec, task_words: list[str] | None = N
     return [w for w in (words(text) if task_words is None else task_words) if _matches(w, stems)]
 
 
-def _points(agent: AgentSpec, provider: str, task_type: str, in_use: int, matched: int) -> float:
+def static_points(agent: AgentSpec, provider: str, task_type: str) -> float:
+    """The terms of the score that depend only on the agent, the provider and the task type."""
     points = 0.0
     if task_type in agent.task_types:
         main = agent.task_types[0] == task_type
         points += (MAIN_TYPE_POINTS if main else LISTED_TYPE_POINTS) + 1.0 / len(agent.task_types)
     if agent.providers and agent.providers[0] == provider:
         points += FIRST_PROVIDER_POINTS
-    points += min(MAX_WORD_POINTS, WORD_POINTS * matched)
-    return points - IN_USE_PENALTY * in_use
+    return points
+
+
+def _points(static: float, in_use: int, matched: int) -> float:
+    return static + min(MAX_WORD_POINTS, WORD_POINTS * matched) - IN_USE_PENALTY * in_use
 
 
 def score(
     agent: AgentSpec, provider: str, task_type: str, in_use: int, text: str = "", task_words: list[str] | None = None
 ) -> float:
     """The agent's fit for this task; see the module docstring for the terms."""
-    return _points(agent, provider, task_type, in_use, len(matching_words(text, agent, task_words)))
+    return _points(static_points(agent, provider, task_type), in_use, len(matching_words(text, agent, task_words)))
 
 
 # Given the task's words, a function from an agent to the words it matches (in task order).
@@ -101,22 +105,29 @@ def _stem_matcher(task_words: list[str]) -> Callable[[AgentSpec], list[str]]:
     return lambda agent: matching_words("", agent, task_words)
 
 
-def _best(
-    agents: Sequence[AgentSpec],
-    provider: str,
-    task_type: str,
+def best_agent(
+    scored: Iterable[tuple[AgentSpec, float]],
     in_use: Mapping[str, int],
     matched_by: Callable[[AgentSpec], list[str]],
 ) -> tuple[AgentSpec, float, list[str]]:
-    """The top-scoring agent (ties: the earliest), its points and the task words it matched."""
+    """The top-scoring agent of (agent, static points) pairs (ties: the earliest), its points and the
+    task words it matched."""
     best: tuple[AgentSpec, float, list[str]] | None = None
-    for a in agents:
+    for a, static in scored:
         matched = matched_by(a)
-        points = _points(a, provider, task_type, in_use.get(a.id, 0), len(matched))
+        points = _points(static, in_use.get(a.id, 0), len(matched))
         if best is None or points > best[1]:
             best = (a, points, matched)
     assert best is not None  # callers pass at least one agent
     return best
+
+
+def specialist_choice(best: tuple[AgentSpec, float, list[str]], provider: str, task_type: str) -> AgentChoice:
+    agent, points, matched = best
+    reason = f"provider specialty ({provider}) + task type ({task_type})"
+    if matched:
+        reason += f" + words ({', '.join(matched)})"
+    return AgentChoice(agent=agent, reason=reason, score=points)
 
 
 def _busy_message(provider: str, agents: Sequence[AgentSpec], in_use: Mapping[str, int]) -> str:
@@ -147,14 +158,11 @@ def choose_agent(
     if not free:
         raise NoAgentAvailable(_busy_message(provider, provider_agents, in_use))
     matched_by = matcher(words(text) if text else [])
-    candidates = [a for a in free if task_type in a.task_types]
+    candidates = [(a, static_points(a, provider, task_type)) for a in free if task_type in a.task_types]
     if candidates:
-        agent, points, matched = _best(candidates, provider, task_type, in_use, matched_by)
-        reason = f"provider specialty ({provider}) + task type ({task_type})"
-        if matched:
-            reason += f" + words ({', '.join(matched)})"
-        return AgentChoice(agent=agent, reason=reason, score=points)
-    agent, points, _ = _best(free, provider, task_type, in_use, matched_by)
+        return specialist_choice(best_agent(candidates, in_use, matched_by), provider, task_type)
+    scored = [(a, static_points(a, provider, task_type)) for a in free]
+    agent, points, _ = best_agent(scored, in_use, matched_by)
     handles = [a.id for a in provider_agents if task_type in a.task_types]
     why = f"busy: {', '.join(handles)}" if handles else "none handles it"
     reason = (
