@@ -2,9 +2,9 @@
 
 Every append takes an exclusive ``flock`` on a lock file in the directory, so threads and processes
 agree on the part to write and lines never interleave or tear. The part this process last wrote
-stays open between appends (checked each time under the lock, by one ``stat`` and one ``fstat``,
-for a later part begun by another process and for deletion), and a line goes out in one ``write``
-on an ``O_APPEND`` descriptor.
+stays open between appends (checked each time under the lock, by two ``stat`` calls and one
+``fstat``, for a later part begun by another process and for a file deleted or renamed away), and
+a line goes out in one ``write`` on an ``O_APPEND`` descriptor.
 """
 
 from __future__ import annotations
@@ -59,16 +59,29 @@ class PartAppender:
         part = self._open.part if self._open is not None else self._last_part.get(day, 0)
         while os.path.exists(self._name(day, part + 1)):  # another process may have rotated
             part += 1
-        if self._open is not None and (self._open.part != part or os.fstat(self._open.fd).st_nlink == 0):
-            self._close_open()  # rotated elsewhere, or deleted under us
-        current = self._open or self._open_part(day, part)
-        length = os.fstat(current.fd).st_size
+        current, st = self._open, None
+        if current is not None and current.part == part:
+            st = self._stat_if_at_path(current)
+        if st is None:  # nothing open, rotated by another process, or deleted or moved away under us
+            self._close_open()
+            current = self._open_part(day, part)
+            st = os.fstat(current.fd)
+        length = st.st_size
         if length > 0 and length + size > self._max_bytes:
             self._close_open()
             current = self._open_part(day, part + 1)
             length = os.fstat(current.fd).st_size
         self._last_part[day] = current.part
         return current, length
+
+    def _stat_if_at_path(self, part: _OpenPart) -> os.stat_result | None:
+        """The open file's stat, if it is still the file at its path (not deleted, not renamed away)."""
+        try:
+            at_path = os.stat(self._name(part.day, part.part))
+        except FileNotFoundError:
+            return None
+        st = os.fstat(part.fd)
+        return st if os.path.samestat(at_path, st) else None
 
     def _open_part(self, day: str, part: int) -> _OpenPart:
         flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC

@@ -362,3 +362,11 @@ def test_fast_path_precheck_flags_github_tokens_but_not_words_with_gh():
         assert may_hold_secret(_json.dumps({"task_description": f"push with {token}{'a' * 36}"})), token
     assert may_hold_secret(_json.dumps({"task_description": f"github_pat_{'B' * 40} leaked"}))
     assert not may_hold_secret(_json.dumps({"task_description": "walk through the high-level design"}))
+
+
+def test_a_part_renamed_away_by_a_log_rotating_tool_is_not_written_to_again(log: JsonlAuditLog) -> None:
+    log.append({"i": 1})
+    part = log.parts(DAY)[0]
+    part.rename(part.with_name("rotated-by-a-tool.jsonl"))
+    log.append({"i": 2})
+    assert [r["i"] for r in log.read_day(DAY)] == [2]
