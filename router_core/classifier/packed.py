@@ -1,8 +1,9 @@
 """Packed classifier weights: a value table plus uint16 indices, loaded in milliseconds.
 
 The trained weights are rounded to 3 decimals, so a few tens of thousands of distinct values fill
-millions of slots. The packed file stores each table's keys once (sorted, '\\n'-joined) and each
-row as ``width`` uint16 indices into the value table; rows become tuples only when first looked up.
+millions of slots. The packed file stores each table's keys once (sorted, '\\n'-joined, with where
+each starts) and each row as ``width`` uint16 indices into the value table. Loading copies these
+few arrays and builds nothing per key: rows become tuples when first looked up (see ``Rows``).
 
 The body is stored uncompressed: inflating it cost more start-up time (~20 ms) than reading the
 larger file does (well under 1 ms), and the package archive compresses it anyway.
@@ -10,31 +11,35 @@ larger file does (well under 1 ms), and the package archive compresses it anyway
 
 from __future__ import annotations
 
+import itertools
 import json
 import struct
 import sys
 import zlib
 from array import array
-from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 MAGIC = b"SWBW2\n"  # version 2: uncompressed body (version 1 was zlib-compressed)
-# A table answers by binary search over its sorted keys until it has searched this many times, then
-# builds a hash index. The index costs ~0.15 us a key to build (~10 ms for the largest table, which
-# would otherwise delay the first answer of every process) and saves ~0.4 us a search.
+# A table answers by binary search over its sorted keys, in place in the file's bytes, until it has
+# searched this many times; then it builds a hash index. Indexing costs ~0.2 us a key (~12 ms for
+# the largest table, which would otherwise delay the first answer of every process); a search costs
+# a few microseconds more than a hash lookup.
 INDEX_AFTER = 256
 
 
 class Rows(Mapping[str, tuple[float, ...]]):
-    """A read-only table of weight vectors, parsed as it is used: its keys on first use, each row's
-    tuple on first lookup; keys are found by binary search, then by a hash index (``INDEX_AFTER``)."""
+    """A read-only table of weight vectors, parsed only as it is used: a row's tuple is built on its
+    first lookup, and keys are found by binary search, then by a hash index (``INDEX_AFTER``)."""
 
-    __slots__ = ("_blob", "_sorted", "_keys", "_index", "_searches", "_codes", "_values", "_width", "_memo")
+    __slots__ = ("_blob", "_starts", "_index", "_searches", "_codes", "_values", "_width", "_memo")
 
-    def __init__(self, blob: bytes, codes: array, values: tuple[float, ...], width: int, *, sorted_keys: bool) -> None:
-        self._blob, self._sorted = blob, sorted_keys  # the keys, '\n'-joined UTF-8, in row order
-        self._keys: list[str] | None = None
+    def __init__(
+        self, blob: bytes, starts: array | None, codes: array, values: tuple[float, ...], width: int
+    ) -> None:
+        # The keys, '\n'-joined UTF-8 in row order; with ``starts`` (where each key starts, plus one
+        # past the end) they are sorted and searched in place, else indexed on first use.
+        self._blob, self._starts = blob, starts
         self._index: dict[str, int] | None = None
         self._searches = 0
         self._codes, self._values, self._width = codes, values, width
@@ -53,20 +58,25 @@ class Rows(Mapping[str, tuple[float, ...]]):
         return row
 
     def _search(self, key: str) -> int | None:
-        # Threads may race here: each may split or index the keys, to the same result, so no lock.
-        keys = self._all_keys()
-        if not self._sorted or self._searches >= INDEX_AFTER:
+        # Threads may race here: each may build the index, to the same result, so no lock.
+        if self._starts is None or self._searches >= INDEX_AFTER:
+            keys = self._keys()
             self._index = dict(zip(keys, range(len(keys)), strict=True))
             return self._index.get(key)
         self._searches += 1
-        i = bisect_left(keys, key)
-        return i if i < len(keys) and keys[i] == key else None
+        target, blob, starts = key.encode("utf-8"), self._blob, self._starts
+        lo, hi = 0, len(starts) - 1
+        while lo < hi:  # UTF-8 bytes sort as their code points do
+            mid = (lo + hi) // 2
+            if blob[starts[mid] : starts[mid + 1] - 1] < target:
+                lo = mid + 1
+            else:
+                hi = mid
+        found = lo < len(starts) - 1 and blob[starts[lo] : starts[lo + 1] - 1] == target
+        return lo if found else None
 
-    def _all_keys(self) -> list[str]:
-        keys = self._keys
-        if keys is None:
-            keys = self._keys = self._blob.decode("utf-8").split("\n") if self._blob else []
-        return keys
+    def _keys(self) -> list[str]:
+        return self._blob.decode("utf-8").split("\n") if self._blob else []
 
     def __getitem__(self, key: str) -> tuple[float, ...]:
         row = self.get(key)
@@ -78,10 +88,10 @@ class Rows(Mapping[str, tuple[float, ...]]):
         return isinstance(key, str) and self.get(key) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._all_keys())
+        return iter(self._keys())
 
     def __len__(self) -> int:
-        return len(self._all_keys())
+        return len(self._keys())
 
 
 def source_digest(json_weights: bytes) -> str:
@@ -102,12 +112,15 @@ def pack(data: Mapping[str, Any], *, source: str = "") -> bytes:
     for name, table in tables.items():
         keys = sorted(table)
         codes = array("H", (code[x] for k in keys for x in table[k]))
+        encoded = [k.encode("utf-8") for k in keys]
+        blob = b"\n".join(encoded)
+        starts = array("I", itertools.accumulate((len(k) + 1 for k in encoded), initial=0))
         if sys.byteorder == "big":
             codes.byteswap()  # stored little-endian
-        blob = "\n".join(keys).encode("utf-8")
+            starts.byteswap()
         layout.append([name, len(keys), len(blob)])
-        parts += [blob, codes.tobytes()]
-    header.update(_packed={"width": width, "tables": layout, "values": len(values), "source": source, "sorted": True})
+        parts += [blob, starts.tobytes(), codes.tobytes()]
+    header.update(_packed={"width": width, "tables": layout, "values": len(values), "source": source, "starts": True})
     head = json.dumps(header).encode("utf-8")
     body = struct.pack(f"<{len(values)}d", *values) + b"".join(parts)
     return MAGIC + struct.pack("<I", len(head)) + head + body
@@ -135,16 +148,25 @@ def unpack(raw: bytes) -> dict[str, Any]:
     header, body_at = _header(raw)
     body = memoryview(raw)[body_at:]  # slices of a memoryview copy nothing
     info = header.pop("_packed")
-    width, count, sorted_keys = info["width"], info["values"], info.get("sorted", False)
+    width, count, has_starts = info["width"], info["values"], info.get("starts", False)
     values = struct.unpack_from(f"<{count}d", body)
     offset = 8 * count
     for name, rows, blob_len in info["tables"]:
         blob = bytes(body[offset : offset + blob_len])
         offset += blob_len
-        codes = array("H")
-        codes.frombytes(body[offset : offset + 2 * rows * width])
-        if sys.byteorder == "big":
-            codes.byteswap()  # stored little-endian
-        offset += 2 * rows * width
-        header[name] = Rows(blob, codes, values, width, sorted_keys=sorted_keys)
+        starts = None
+        if has_starts:
+            starts, offset = _array("I", body, offset, rows + 1)
+        codes, offset = _array("H", body, offset, rows * width)
+        header[name] = Rows(blob, starts, codes, values, width)
     return header
+
+
+def _array(typecode: str, body: memoryview, offset: int, count: int) -> tuple[array, int]:
+    """``count`` little-endian items at ``offset`` (copied), and the offset after them."""
+    items = array(typecode)
+    end = offset + items.itemsize * count
+    items.frombytes(body[offset:end])
+    if sys.byteorder == "big":
+        items.byteswap()
+    return items, end

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import importlib.resources
 import json
+from array import array
 
 import pytest
 
@@ -63,11 +64,12 @@ def test_a_table_answers_alike_by_search_and_by_index(monkeypatch):
     assert len(table) == 40 and sorted(table) == sorted(rows) and "k05" in table and "k05 " not in table
 
 
-def test_a_pack_with_unsorted_keys_is_hashed_on_first_use():
-    raw = packed.pack({"classes": ["a"], "bias": [0.0], "words": {"zeta": [1.0], "alpha": [2.0], "mid": [3.0]}})
-    data = packed.unpack(raw)
-    assert list(data["words"]) == ["alpha", "mid", "zeta"]  # packed sorted
-    unsorted = packed.unpack(raw.replace(b'"sorted": true', b'"sorted":false'))["words"]
+def test_keys_are_packed_sorted_and_a_table_without_starts_is_hashed_on_first_use():
+    raw = packed.pack({"classes": ["a"], "bias": [0.0], "words": {"zeta": [1.0], "ähm": [4.0], "mid": [3.0]}})
+    words = packed.unpack(raw)["words"]
+    assert list(words) == ["mid", "zeta", "ähm"]  # code point order, as UTF-8 bytes sort
+    assert [words.get(k) for k in ("ähm", "zeta", "mid", "zz")] == [(4.0,), (1.0,), (3.0,), None]
+    unsorted = packed.Rows(b"zeta\nmid", None, array("H", [1, 0]), (3.0, 1.0), 1)
     assert unsorted.get("mid") == (3.0,) and unsorted._index is not None
 
 
