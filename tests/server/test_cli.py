@@ -96,3 +96,25 @@ def test_audit_report_table_and_json(cli_env, capsys):
     assert report["fallback_activations"]["total"] == 1
     code, out, _ = run(capsys, "audit", "report")
     assert code == 0 and "gemini" in out
+
+
+def _commands(parser) -> set[str]:
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return set(sub.choices)
+
+
+def test_every_command_is_mapped_to_the_module_that_registers_it():
+    from server.cli import COMMANDS, build_parser
+
+    assert _commands(build_parser()) == set(COMMANDS)
+    for name, module in COMMANDS.items():
+        assert name in _commands(build_parser([name])), module.__name__
+
+
+def test_a_named_command_parses_alike_with_only_its_module():
+    from server.cli import build_parser
+
+    argv = ["-v", "serve", "--http", "--port", "9000"]
+    assert _commands(build_parser(argv)) == {"serve", "dashboard"}
+    assert vars(build_parser(argv).parse_args(argv)) == vars(build_parser().parse_args(argv))
+    assert _commands(build_parser(["--help"])) == _commands(build_parser(["nope"])) == _commands(build_parser())
