@@ -3,12 +3,18 @@
 A lease is a row naming its holder process and an expiry time. Leases of dead processes and expired
 ones no longer count and are deleted lazily by acquire() and in_use(). Long tasks call heartbeat()
 to push their leases' expiry forward.
+
+An ``AgentLease`` is a task's claim on its agent. Dispatch routes without leasing and lets execution
+take the lease inside the transaction of the task's first budget reservation (one commit fewer per
+task; the limit is still checked under the write lock). If another process took the agent's last slot
+between routing and that transaction, ``take`` raises ``AgentTaken`` and nothing was written.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from sqlite3 import Connection, Row
 
 from router_core.clock import Clock
@@ -16,6 +22,20 @@ from router_core.store.db import Database
 from router_core.store.holders import holder_alive
 
 logger = logging.getLogger(__name__)
+
+
+class AgentTaken(Exception):
+    """The agent's last free slot went to another task between routing and taking the lease."""
+
+
+@dataclass(slots=True)
+class AgentLease:
+    """A task's lease on an agent: ``id`` is None until taken (see :meth:`AgentLeases.take`)."""
+
+    agent_id: str
+    limit: int
+    task_id: str | None = None
+    id: str | None = None
 
 
 class AgentLeases:
@@ -45,6 +65,18 @@ class AgentLeases:
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (lease_id, agent_id, task_id, self._holder, now, now + self.ttl_seconds),
             )
+        return lease_id
+
+    def take(self, lease: AgentLease) -> str | None:
+        """Acquire ``lease`` if not yet held (joining the caller's transaction); the new id, else None.
+
+        The caller sets ``lease.id`` once its transaction commits. Raises AgentTaken if the agent is full.
+        """
+        if lease.id is not None:
+            return None
+        lease_id = self.acquire(lease.agent_id, lease.limit, task_id=lease.task_id)
+        if lease_id is None:
+            raise AgentTaken(f"agent {lease.agent_id} has no free slot (limit {lease.limit})")
         return lease_id
 
     def release(self, lease_id: str) -> None:

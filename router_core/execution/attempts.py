@@ -3,10 +3,11 @@
 ``ProviderRun.run`` returns a ``Completed`` (the answer, its cost, the reservation settled) or the
 recovery ``Step`` that ends this provider's turn (fall back, or stop). Every try and every skip is
 appended to the task's attempts. The budget is reserved in the same transaction as the first pacing
-check, so nothing is called without both; it is released on any failure. The pace ticket is always
-settled, so the window holds what was really sent. The answer settles pacing, budget, the outage
-circuit and (if the job says so) the agent lease in one transaction: fewer write locks shared with
-other processes, and the answer counts everywhere at once.
+check and the agent lease (when the job has not taken it yet), so nothing is called without all three;
+the reservation is released on any failure. The pace ticket is always settled, so the window holds
+what was really sent. The answer settles pacing, budget, the outage circuit and the job's agent lease
+in one transaction: fewer write locks shared with other processes, and the answer counts everywhere
+at once.
 """
 
 from __future__ import annotations
@@ -122,10 +123,15 @@ class ProviderRun:
         while True:
             result: tuple[Completion | RouterError, float, float] | None = None
             async with self.job.gate:
+                lease_id = None
                 with core.db.transaction():
                     if self.reservation_id is None:
-                        self._reserve()  # raises BudgetExceeded before any call
+                        if self.job.lease is not None:
+                            lease_id = core.leases.take(self.job.lease)  # raises AgentTaken, nothing written
+                        self._reserve()  # raises BudgetExceeded before any call (the lease rolls back)
                     ticket = pacer.try_acquire(self.provider, self.plan.pace_tokens)
+                if lease_id is not None:
+                    self.job.lease.id = lease_id
                 if isinstance(ticket, PaceTicket):
                     waited = clock.monotonic() - start
                     called = clock.monotonic()
@@ -167,8 +173,8 @@ class ProviderRun:
                                  answered_at=answered_at)
             core.ledger.settle(self.reservation_id, cost)
             recovered = self.ex.state.circuits.record_success(self.provider)
-            if self.job.lease_id:
-                core.leases.release(self.job.lease_id)
+            if self.job.lease is not None and self.job.lease.id:
+                core.leases.release(self.job.lease.id)
         self.reservation_id = None
         if recovered is not None:
             self.ex.audit_recovered(recovered)

@@ -27,6 +27,7 @@ from router_core.execution.dispatch import check_limits
 from router_core.execution.executor import Executor, Job, Sleep
 from router_core.execution.plan import chain_for
 from router_core.execution.results import FAILED, BatchOutcome, TaskOutcome
+from router_core.leases import AgentLease
 from router_core.models import AgentChoice
 from router_core.records import batch_item_record, execution_metrics
 
@@ -88,7 +89,7 @@ async def run_batch(
             chain=chain_for(item.classification, item.provider, fallback=True),
             system_prompt=agent.system_prompt if agent else "", context=text,
             agent_model=agent.model if agent else None, wait=True, estimate_usd=item.cost.usd, gate=gate,
-            lease_id=lease,
+            lease=AgentLease(agent.id, agent.max_concurrency, item.task_id, lease) if lease and agent else None,
         )
         outcome = None
         try:

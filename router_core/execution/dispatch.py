@@ -5,13 +5,17 @@ is blocked at routing time, it returns the ETA (status ``parked``) unless ``wait
 it waits for the earliest reset and routes again. When no provider has a backend (no key, no CLI) the
 result is ``not_configured`` with what to configure, and the lease is kept for the host, as without
 execution. Otherwise the lease is released when the task ends.
+
+To execute, it routes without leasing: the agent's lease is taken in the transaction of the task's
+first budget reservation (leases.py). If another process filled the agent meanwhile, it routes again
+leasing at once, which picks another free agent or raises NoAgentAvailable, as routing with a lease does.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from router_core.decision import RoutingDecision
@@ -20,6 +24,7 @@ from router_core.execution.executor import Executor, Job
 from router_core.execution.pacing import GUARD_SECONDS
 from router_core.execution.plan import chain_for
 from router_core.execution.results import NOT_CONFIGURED, PARKED, ROUTED, SUCCESS, TaskOutcome
+from router_core.leases import AgentLease, AgentTaken
 from router_core.records import audit_record, execution_metrics
 
 if TYPE_CHECKING:
@@ -48,6 +53,7 @@ def check_limits(max_cost: float | None, context: str | None) -> str:
 
 def job_for(decision: RoutingDecision, *, context: str, max_cost: float | None, wait: bool, forced: bool,
             **extra: Any) -> Job:
+    """The job for a routed task; its agent's lease is the decision's, or taken with the first reservation."""
     agent = decision.agent.agent if decision.agent is not None else None
     return Job(
         task_id=decision.task_id,
@@ -60,6 +66,7 @@ def job_for(decision: RoutingDecision, *, context: str, max_cost: float | None, 
         max_cost=max_cost,
         wait=wait,
         estimate_usd=decision.recommendation.cost.usd,
+        lease=AgentLease(agent.id, agent.max_concurrency, decision.task_id, decision.lease_id) if agent else None,
         **extra,
     )
 
@@ -89,8 +96,7 @@ async def dispatch(
     await executor.probe_due()  # an outage whose probe is due may be over: route with the answer
     parked = 0.0
     while True:
-        decision = core.decide(task, task_id=task_id, repo=repo, provider=provider, lease_agent=True,
-                               audit=False, event="dispatch")
+        decision = core.decide(task, task_id=task_id, repo=repo, provider=provider, audit=False, event="dispatch")
         task_id = decision.task_id
         rec = decision.recommendation
         if not rec.all_blocked or provider is not None or not executor.configured or _budget_bound(decision):
@@ -99,25 +105,34 @@ async def dispatch(
         eta = rec.resets_at
         limit = core.settings.execution.max_park_seconds
         if not wait or eta is None or parked + (eta - now) > limit:
-            _release(core, decision)
             outcome = TaskOutcome(decision.task_id, PARKED, now, now, provider=rec.provider, model=rec.cost.model,
                                   cost_estimate_usd=rec.cost.usd, error=rec.reason, resumes_at=eta)
             return _finish(core, decision, outcome)
-        _release(core, decision)
         delay = max(executor.pacer.poll_seconds, eta - now + GUARD_SECONDS)
         logger.info("%s: every provider blocked; waiting %.1fs for capacity", decision.task_id, delay)
         await executor.wait(delay)
         parked += delay
         await executor.probe_due()
-    job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None,
-                  lease_id=decision.lease_id)
-    try:
-        outcome = await executor.run(job)
-    except BaseException:
-        _release(core, decision)
-        raise
+    for lease_now in (False, True):
+        if lease_now:  # another process filled the agent since routing: route again, leasing at once
+            decision = core.decide(task, task_id=task_id, repo=repo, provider=provider, lease_agent=True,
+                                   audit=False, event="dispatch")
+        job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None)
+        try:
+            outcome = await executor.run(job)
+            if outcome.status == NOT_CONFIGURED and job.lease is not None and job.lease.id is None:
+                job.lease.id = core.leases.take(job.lease)  # nothing ran: lease the agent for the host
+            break
+        except AgentTaken:  # nothing was written
+            if lease_now:
+                raise
+        except BaseException:
+            _release(core, job)
+            raise
     if outcome.status not in (SUCCESS, NOT_CONFIGURED):  # released with the answer / kept for the host
-        _release(core, decision)
+        _release(core, job)
+    if job.lease is not None and job.lease.id != decision.lease_id:
+        decision = replace(decision, lease_id=job.lease.id)
     return _finish(core, decision, outcome)
 
 
@@ -126,9 +141,9 @@ def _budget_bound(decision: RoutingDecision) -> bool:
     return all(any(b.reason.startswith("budget:") for b in av.blocks) for av in decision.availability.values())
 
 
-def _release(core: RouterCore, decision: RoutingDecision) -> None:
-    if decision.lease_id:
-        core.release_agent(decision.lease_id)
+def _release(core: RouterCore, job: Job) -> None:
+    if job.lease is not None and job.lease.id:
+        core.release_agent(job.lease.id)
 
 
 def _finish(core: RouterCore, decision: RoutingDecision, outcome: TaskOutcome) -> DispatchResult:

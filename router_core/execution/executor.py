@@ -37,6 +37,7 @@ from router_core.execution.results import (
     Attempt,
     TaskOutcome,
 )
+from router_core.leases import AgentLease
 from router_core.models import Classification
 from router_core.providers.base import ProviderAdapter
 from router_core.settings import ProviderSettings
@@ -62,7 +63,9 @@ class Job:
     max_cost: float | None = None
     wait: bool = True  # park while every provider is blocked
     estimate_usd: float = 0.0  # the routed provider's estimate, reported when nothing ran
-    lease_id: str | None = None  # released with the answer's settlement (the caller releases it otherwise)
+    # The agent's lease: taken with the first budget reservation unless already held, released with the
+    # answer's settlement (the caller releases it otherwise).
+    lease: AgentLease | None = None
     gate: AbstractAsyncContextManager[Any] = NO_GATE  # a batch's concurrency cap, held only while calling
 
     @property

@@ -1,0 +1,99 @@
+"""dispatch takes the agent's lease in the transaction of the first budget reservation (two commits per task)."""
+
+from __future__ import annotations
+
+import pytest
+
+from router_core.errors import NoAgentAvailable
+from router_core.execution.dispatch import dispatch
+from router_core.leases import AgentLeases
+
+CODE_TASK = "Implement a JWT login endpoint in Flask"
+ELSEWHERE = "elsewhere.example:1:1"  # a holder on another host: assumed alive, so its leases count
+
+
+def count_write_transactions(core) -> list[str]:
+    begun: list[str] = []
+    core.db.connection().set_trace_callback(lambda sql: begun.append(sql) if sql == "BEGIN IMMEDIATE" else None)
+    return begun
+
+
+def fill_after_routing(core, monkeypatch, agents) -> None:
+    """Another process leases ``agents`` (None: the routed one) to their limits right after the first routing."""
+    decide = core.decide
+    other = AgentLeases(core.db, core.clock, ELSEWHERE)
+    filled = []
+
+    def decide_then_fill(*args, **kwargs):
+        decision = decide(*args, **kwargs)
+        if not filled:
+            targets = agents if agents is not None else [decision.agent.agent]
+            for agent in targets:
+                while other.acquire(agent.id, agent.max_concurrency):
+                    pass
+            filled.append(decision.agent.agent.id)
+        return decision
+
+    monkeypatch.setattr(core, "decide", decide_then_fill)
+    return filled
+
+
+async def test_a_successful_dispatch_commits_twice_and_leaves_no_lease(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    await dispatch(core, ex, CODE_TASK)  # first-use writes (tables, first-event marks) out of the way
+    begun = count_write_transactions(core)
+    r = await dispatch(core, ex, CODE_TASK)
+    assert r.outcome.status == "success"
+    assert len(begun) == 2  # lease + reservation + pacing, then settlement + release
+    assert r.decision.lease_id  # reported to the host as before
+    assert core.leases.in_use() == {} and core.budget().reserved == 0
+
+
+async def test_the_lease_is_held_during_the_call(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    seen = []
+    adapter = ex.adapters["codex"]
+    complete = adapter.complete
+
+    async def watching(request):
+        seen.append((core.leases.in_use(), core.budget().reserved > 0))
+        return await complete(request)
+
+    adapter.complete = watching
+    r = await dispatch(core, ex, CODE_TASK, provider="codex")
+    assert r.outcome.status == "success"
+    assert seen == [({r.decision.agent.agent.id: 1}, True)]
+    assert core.leases.in_use() == {}
+
+
+async def test_an_agent_filled_after_routing_routes_again_to_a_free_one(settings, build_executor, fake, monkeypatch):
+    core, ex = build_executor(settings)
+    filled = fill_after_routing(core, monkeypatch, None)
+    r = await dispatch(core, ex, CODE_TASK)
+    assert r.outcome.status == "success"
+    assert r.decision.agent.agent.id != filled[0]
+    assert r.decision.lease_id
+    assert fake.stats("codex").requests == 1
+    assert core.budget().reserved == 0
+    assert set(core.leases.in_use()) == {filled[0]}  # only the other process's leases remain
+
+
+async def test_no_free_agent_after_routing_raises_and_spends_nothing(settings, build_executor, fake, monkeypatch):
+    core, ex = build_executor(settings)
+    provider = core.decide(CODE_TASK, audit=False).provider
+    fill_after_routing(core, monkeypatch, [a for a in core.agents if provider in a.providers])
+    with pytest.raises(NoAgentAvailable):
+        await dispatch(core, ex, CODE_TASK)
+    assert sum(fake.stats(p).requests for p in ("codex", "gemini", "claude")) == 0
+    assert core.budget().reserved == 0 and core.budget().spent == 0
+
+
+async def test_not_configured_keeps_a_lease_for_the_host_even_when_routed_again(settings, build_executor, fake,
+                                                                                monkeypatch):
+    core, ex = build_executor(settings, environ={})
+    filled = fill_after_routing(core, monkeypatch, None)
+    r = await dispatch(core, ex, CODE_TASK)
+    assert r.outcome.status == "not_configured"
+    mine = r.decision.agent.agent.id
+    assert mine != filled[0] and r.decision.lease_id
+    assert core.leases.in_use()[mine] == 1
