@@ -4,7 +4,8 @@ Call :meth:`BudgetLedger.reserve` before a provider call, :meth:`~BudgetLedger.s
 cost after it and :meth:`~BudgetLedger.release` if it failed. A reservation is checked against the
 provider's allocation and the daily total inside one ``BEGIN IMMEDIATE`` transaction, so processes
 reserving at once can never overspend together. Reservations whose process died, or whose heartbeat
-is older than ``reservation_ttl_seconds``, stop counting and are marked expired lazily. The day is
+is older than ``reservation_ttl_seconds``, stop counting and are marked expired lazily: by snapshots,
+and by a reservation that they would otherwise refuse. The day is
 the calendar day in ``settings.timezone``; a reservation settles into the day it was made for.
 """
 
@@ -150,9 +151,12 @@ class BudgetLedger:
         day = self.day(now)
         need = to_micro(usd)
         with self._db.transaction() as conn:
-            self._expire(conn, self._stale(ledger.live_reservations(conn), now))
-            totals = ledger.day_totals(conn, day)
-            refusal = self._refusal(totals, provider, need)
+            refusal = self._refusal(ledger.day_totals(conn, day), provider, need)
+            if refusal is not None:  # stale reservations only make this stricter: drop them and look again
+                stale = self._stale(ledger.live_reservations(conn), now)
+                if stale:
+                    self._expire(conn, stale)
+                    refusal = self._refusal(ledger.day_totals(conn, day), provider, need)
             if refusal is None:
                 rid = uuid.uuid4().hex
                 ledger.insert_reservation(conn, rid, day, provider, need, task_id, self._holder, now)

@@ -7,8 +7,8 @@ ahead (the request's timeout), so an unanswered request stays in every process's
 latency; :meth:`RatePacer.settle` then moves it to the time the answer arrived, with the actual token
 count. A provider counts a request somewhere between send and answer, so a window that starts at the
 answer never ends before the provider's does: paced requests are not sent to be rejected. The check
-first deletes the provider's events that have left the window, then reads the window from the running
-totals (store/windows.py): a few rows whatever the traffic.
+reads the window from the running totals (store/windows.py), which subtract the events already out of
+the window, and deletes those once a batch has gathered: a few rows whatever the traffic.
 
 Rate-limit headers refine this: they give the provider's real limits (used when lower than configured,
 until it reports others) and its real usage; what it reports beyond our own count is other tools on the
@@ -35,6 +35,9 @@ from router_core.usage import UsageTracker
 logger = logging.getLogger(__name__)
 
 GUARD_SECONDS = 0.001  # sleep just past a window edge, never onto it
+# Events out of the window are deleted in batches of about this many: one delete (and one write of the
+# pages at the window's old end) per batch instead of per request.
+PRUNE_AT_STALE_ROWS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +92,9 @@ class RatePacer:
             ).fetchone()
             if hold is not None:
                 return PaceWait(hold["until"] - now + GUARD_SECONDS, hold["kind"])
-            # Events that left the window go first, so the running total is the window itself.
-            self._usage.prune_events(conn, provider, now)
-            used = sql.tracked_window(conn, provider, now - self.window)
+            used = sql.tracked_window(conn, provider, now - self.window)  # exact whatever is left to prune
+            if used.stale_rows >= PRUNE_AT_STALE_ROWS:
+                self._usage.prune_events(conn, provider, now)
             room = self._room(conn, provider, now, used)
             if _fits(used.requests + room.extra_requests, used.tokens + room.extra_tokens, tokens, room):
                 cur = conn.execute(

@@ -63,7 +63,9 @@ class HttpAdapter:
 
     async def _post(
         self, url: str, headers: dict[str, str], body: dict[str, Any], timeout: float | None
-    ) -> tuple[dict[str, Any], httpx.Headers]:
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The JSON body and the headers (lower-case names; a plain dict: parsers look up a dozen absent
+        rate-limit names, each a scan of every header in ``httpx.Headers``)."""
         seconds = timeout if timeout is not None else self._timeout
         try:
             response = await self._client.post(
@@ -81,4 +83,4 @@ class HttpAdapter:
             raise malformed_response(self.name, "body is not JSON", response.status_code) from exc
         if not isinstance(data, dict):
             raise malformed_response(self.name, "body is not a JSON object", response.status_code)
-        return data, response.headers
+        return data, dict(response.headers.items())

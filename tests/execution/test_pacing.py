@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from router_core.execution.holds import RATE_LIMITED
-from router_core.execution.pacing import GUARD_SECONDS, PaceTicket, PaceWait, RatePacer
+from router_core.execution.pacing import GUARD_SECONDS, PRUNE_AT_STALE_ROWS, PaceTicket, PaceWait, RatePacer
 from router_core.providers.base import RateLimitObservation
 from tests.execution.conftest import make_core
 from tests.execution.fakes import with_limits
@@ -125,3 +125,25 @@ def test_two_pacers_on_one_database_share_the_window(settings, clock):
     p2 = RatePacer(two.db, clock, s, two.usage_tracker, in_flight_seconds=30.0)
     got = [p.try_acquire("codex", 10) for p in (p1, p2, p1, p2)]
     assert [isinstance(g, PaceTicket) for g in got] == [True, True, True, False]
+
+
+def test_events_out_of_the_window_are_deleted_in_batches_and_never_count(settings, clock):
+    s = with_limits(settings, codex=(1_000, 10**9))
+    core = make_core(s, clock)
+    pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=30.0)
+
+    def stored() -> int:
+        return core.db.query("SELECT COUNT(*) FROM usage_events WHERE provider = 'codex'")[0][0]
+
+    for t in [pacer.try_acquire("codex", 10) for _ in range(PRUNE_AT_STALE_ROWS - 2)]:
+        pacer.settle(t, 10)
+    clock.advance(61.0)
+    before = stored()
+    assert before < PRUNE_AT_STALE_ROWS
+    ticket = pacer.try_acquire("codex", 10)  # fewer stale rows than a batch: kept, but out of the window
+    assert isinstance(ticket, PaceTicket) and stored() == before + 1
+    assert core.usage_tracker.window("codex").requests == 1
+    pacer.settle(ticket, 10)
+    clock.advance(61.0)
+    assert isinstance(pacer.try_acquire("codex", 10), PaceTicket)  # a full batch: deleted
+    assert stored() == 1 and core.usage_tracker.window("codex").requests == 1

@@ -176,6 +176,21 @@ async def test_reasoning_items_are_skipped_and_cached_tokens_read(clock):
     assert result.rate_limit is None
 
 
+async def test_rate_limit_headers_are_read_whatever_their_case(clock):
+    body = {"model": "gpt-5.4", "output": [], "usage": {"input_tokens": 3, "output_tokens": 4}}
+    headers = [("X-RateLimit-Limit-Requests", "500"), ("x-ratelimit-remaining-requests", "499"),
+               ("X-Ratelimit-Limit-Tokens", "30000"), ("X-RATELIMIT-REMAINING-TOKENS", "29000"),
+               ("x-ratelimit-reset-tokens", "2s")]
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body, headers=headers))
+    async with httpx.AsyncClient(transport=transport) as c:
+        adapter = OpenAIResponsesAdapter(client=c, base_url="https://api.openai.com/v1", api_key="k",
+                                         provider="codex", clock=clock, default_model="gpt-5.4")
+        observed = (await adapter.complete(CompletionRequest(prompt="x"))).rate_limit
+    assert (observed.requests_limit, observed.requests_remaining) == (500, 499)
+    assert (observed.tokens_limit, observed.tokens_remaining) == (30000, 29000)
+    assert observed.tokens_reset_at == clock.now() + 2 and observed.requests_reset_at is None
+
+
 async def test_unexpected_json_shape_is_unavailable(clock):
     transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"object": "response"}))
     async with httpx.AsyncClient(transport=transport) as c:

@@ -252,3 +252,21 @@ def test_threads_reserving_together_never_overspend(ledger: BudgetLedger) -> Non
         t.join()
     assert len(won) == 120  # $30.00 / $0.25
     assert ledger.snapshot().provider("claude").reserved == 30.0
+
+
+def test_a_reservation_that_silent_ones_would_refuse_expires_them_first(ledger: BudgetLedger, clock: FakeClock) -> None:
+    other = BudgetLedger(ledger._db, clock, SETTINGS, "elsewhere.example:1:1")
+    silent = other.reserve("codex", 20.0)
+    clock.advance(901)  # past the TTL without a heartbeat
+    fits = ledger.reserve("codex", 5.0)  # fits even with the silent 20 counted: nothing to expire yet
+
+    def status(rid: str) -> str:
+        return ledger._db.query("SELECT status FROM budget_reservations WHERE id = ?", (rid,))[0][0]
+
+    assert status(silent.id) == "live"
+    needs_room = ledger.reserve("codex", 20.0)  # refused with the silent 20 counted, granted without it
+    assert status(silent.id) == "expired" and status(needs_room.id) == "live"
+    assert ledger.snapshot().provider("codex").reserved == 25.0
+    with pytest.raises(BudgetExceeded):
+        ledger.reserve("codex", 5.01)  # 30 allocated: 25 live, nothing stale left to drop
+    ledger.release(fits.id)
