@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
-import uuid
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from sqlite3 import Connection, Row
@@ -158,7 +158,7 @@ class BudgetLedger:
                     self._expire(conn, stale)
                     refusal = self._refusal(ledger.day_totals(conn, day), provider, need)
             if refusal is None:
-                rid = uuid.uuid4().hex
+                rid = secrets.token_hex(16)
                 ledger.insert_reservation(conn, rid, day, provider, need, task_id, self._holder, now)
                 self._maybe_prune(conn, now)
                 return Reservation(id=rid, provider=provider, usd=to_usd(need), day=day)

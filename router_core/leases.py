@@ -13,7 +13,7 @@ between routing and that transaction, ``take`` raises ``AgentTaken`` and nothing
 from __future__ import annotations
 
 import logging
-import uuid
+import secrets
 from dataclasses import dataclass
 from sqlite3 import Connection, Row
 
@@ -59,7 +59,7 @@ class AgentLeases:
             self._delete(conn, dead)
             if len(rows) - len(dead) >= limit:
                 return None
-            lease_id = uuid.uuid4().hex
+            lease_id = secrets.token_hex(16)
             conn.execute(
                 "INSERT INTO agent_leases (id, agent_id, task_id, holder, acquired_at, expires_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",

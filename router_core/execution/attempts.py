@@ -12,9 +12,11 @@ at once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio.lowlevel
 
@@ -28,6 +30,8 @@ from router_core.providers.base import Completion, CompletionRequest, ProviderAd
 
 if TYPE_CHECKING:
     from router_core.execution.executor import Executor, Job
+
+NO_GATE: AbstractAsyncContextManager[Any] = contextlib.nullcontext()  # a job outside any batch: no slot to hand on
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +151,8 @@ class ProviderRun:
                         self._paced = (ticket, completion, clock.now())
                         result = completion, waited, clock.monotonic() - called
             if result is not None:
-                await anyio.lowlevel.checkpoint()  # the task waiting for our slot sends before we settle
+                if self.job.gate is not NO_GATE:
+                    await anyio.lowlevel.checkpoint()  # the task waiting for our slot sends before we settle
                 return result
             if ticket.hold is not None and (ticket.hold == QUOTA or ticket.seconds > self.ex.longest_wait):
                 held = self.ex.state.holds.active(self.provider).get(self.provider)

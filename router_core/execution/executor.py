@@ -11,7 +11,6 @@ blocked and the job may wait, it parks until the earliest one frees up (at most
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random as _random
 from collections.abc import Awaitable, Callable, Mapping
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from router_core.execution.attempts import Completed, ProviderRun
+from router_core.execution.attempts import NO_GATE, Completed, ProviderRun
 from router_core.execution.circuit import CircuitState
 from router_core.execution.holds import QUOTA
 from router_core.execution.outages import Outages
@@ -48,7 +47,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[Any]]
-NO_GATE: AbstractAsyncContextManager[Any] = contextlib.nullcontext()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +71,8 @@ class Job:
         return f"{self.text}\n{self.context}" if self.context else self.text
 
     def model_for(self, provider: ProviderSettings) -> str | None:
-        names = {m.name for m in provider.models}
-        return self.agent_model if self.agent_model in names else None
+        known = self.agent_model is not None and any(m.name == self.agent_model for m in provider.models)
+        return self.agent_model if known else None
 
 
 class Executor:
