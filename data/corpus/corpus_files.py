@@ -6,7 +6,7 @@ it is added here and the weights are retrained.
 
 from __future__ import annotations
 
-ISSUE_WRITERS = "abcdef"  # the issue-style sets, one per writer
+ISSUE_WRITERS = "abcdefgh"  # the issue-style sets, one per writer
 HAND_FILES = ("handwritten.jsonl", *(f"issues_{w}.jsonl" for w in ISSUE_WRITERS))
 TRAIN_FILES = (*HAND_FILES, "generated.jsonl")
 HELDOUT_FILES = (
