@@ -37,7 +37,7 @@ def config(window: float, rpm: dict[str, int], allocation: dict[str, float]) -> 
 
 
 def run_two(tmp_path: Path, *, window: float, rpm: dict[str, int], allocation: dict[str, float],
-            output_tokens: int, copies: int) -> tuple[list[dict], dict]:
+            output_tokens: int, copies: int, dispatch: bool = False) -> tuple[list[dict], dict]:
     (tmp_path / "config.toml").write_text(config(window, rpm, allocation))
     limits = {p: Limits(n, None, window) for p, n in rpm.items()}
     with fake_server(limits=limits, output_tokens=dict.fromkeys(rpm, output_tokens)) as fake:
@@ -47,7 +47,7 @@ def run_two(tmp_path: Path, *, window: float, rpm: dict[str, int], allocation: d
             **fake_environ(fake),
         }
         spec = {"tasks": [f"{t} (copy {i})" for i in range(copies) for t in TASKS], "parallel": 6,
-                "start_at": time.time() + 1.5}
+                "start_at": time.time() + 1.5, "dispatch": dispatch}
         procs = [
             subprocess.Popen([sys.executable, "-m", "tests.execution.worker", json.dumps(spec)], cwd=ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -83,13 +83,15 @@ def test_two_processes_share_one_rate_limit(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_processes_share_one_budget_and_one_rate_limit(tmp_path):
-    allocation = {"codex": 0.05, "gemini": 0.04, "claude": 0.03}
-    # Every answer is 1,500 tokens: enough spend that the budget, not the task list, ends the run.
+@pytest.mark.parametrize("dispatch", [False, True], ids=["batch", "dispatch"])
+def test_two_processes_share_one_budget_and_one_rate_limit(tmp_path, dispatch):
+    # Every answer is 1,500 tokens: enough spend that the budget, not the task list, ends the run (dispatch
+    # without waiting parks some tasks while the window is full, so it gets a smaller budget).
+    allocation = {p: usd * (0.3 if dispatch else 1) for p, usd in {"codex": 0.05, "gemini": 0.04, "claude": 0.03}.items()}
     results, stats = run_two(tmp_path, window=1.0, rpm={"codex": 4, "gemini": 3, "claude": 3},
-                             allocation=allocation, output_tokens=1500, copies=2)
+                             allocation=allocation, output_tokens=1500, copies=2, dispatch=dispatch)
     statuses = [s for r in results for s in r["statuses"]]
-    assert len(statuses) == 24 and set(statuses) <= {"success", "budget_exceeded"}
+    assert len(statuses) == 24 and set(statuses) <= {"success", "budget_exceeded", *(("parked",) if dispatch else ())}
     assert "budget_exceeded" in statuses and "success" in statuses  # the budget ran out part-way
     assert {p: s.limit_429 for p, s in stats.items()} == dict.fromkeys(PROVIDERS, 0)
     assert sum(s.requests for s in stats.values()) == statuses.count("success")
@@ -99,3 +101,4 @@ def test_two_processes_share_one_budget_and_one_rate_limit(tmp_path):
     for p, usd in allocation.items():
         assert budget.provider(p).spent <= usd + 1e-9
     assert budget.spent <= sum(allocation.values()) + 1e-9
+    assert shared_core(tmp_path).leases.in_use() == {}  # every lease taken with a reservation went back

@@ -2,6 +2,8 @@
 
     python -m tests.execution.worker '{"tasks": ["...", ...], "parallel": 8, "start_at": 1767225600.5}'
 
+With ``"dispatch": true`` each task goes through ``dispatch`` instead (``parallel`` at a time).
+
 Settings come from the environment (SWITCHBOARD_HOME, HOME, SWITCHBOARD_CONFIG) and the provider keys and
 base URLs point at the fake server, so every process shares one state database. ``start_at`` (epoch
 seconds) lines the processes up. Prints one JSON object: each task's status, provider and cost, and the
@@ -21,6 +23,7 @@ from router_core.classifier.keywords import KeywordClassifier
 from router_core.core import RouterCore
 from router_core.execution.adapters import build_adapters, http_client
 from router_core.execution.batch import run_batch
+from router_core.execution.dispatch import dispatch
 from router_core.execution.executor import Executor
 
 
@@ -31,16 +34,36 @@ async def main(spec: dict) -> dict:
         executor = Executor(core, build_adapters(settings, client=client, clock=core.clock, which=lambda _: None))
         if spec.get("start_at"):
             await anyio.sleep(max(0.0, spec["start_at"] - time.time()))
-        run = await run_batch(core, executor, [(None, t) for t in spec["tasks"]], parallel=spec.get("parallel"))
-    outcomes = run.outcome.outcomes
+        started = time.time()
+        if spec.get("dispatch"):
+            outcomes = await dispatch_all(core, executor, spec["tasks"], spec.get("parallel") or 1)
+        else:
+            run = await run_batch(core, executor, [(None, t) for t in spec["tasks"]], parallel=spec.get("parallel"))
+            outcomes = list(run.outcome.outcomes)
     return {
         "statuses": [o.status for o in outcomes],
         "providers": [o.provider for o in outcomes],
         "costs": [o.cost_usd for o in outcomes],
         "errors": [o.error for o in outcomes if o.error],
-        "started": run.outcome.started_at,
-        "ended": run.outcome.ended_at,
+        "started": started,
+        "ended": time.time(),
     }
+
+
+async def dispatch_all(core: RouterCore, executor: Executor, tasks: list[str], parallel: int) -> list:
+    """Each task through ``dispatch`` (routing, lease and reservation per task), ``parallel`` at a time."""
+    outcomes: list = [None] * len(tasks)
+    queue = list(enumerate(tasks))
+
+    async def worker() -> None:
+        while queue:
+            index, task = queue.pop(0)
+            outcomes[index] = (await dispatch(core, executor, task)).outcome
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(parallel):
+            tg.start_soon(worker)
+    return outcomes
 
 
 if __name__ == "__main__":
