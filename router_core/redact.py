@@ -50,8 +50,9 @@ _SECRET_KEY_JSON = re.compile(
 # contain none, and `in` on a lowered string is far cheaper than the patterns' scans. The five
 # gh?_ prefixes are looked for only when "gh" occurs: one scan instead of five for most records.
 _HINTS = (
-    "aiza", "github_pat_", "xox", "akia", "bearer", "basic", "key", "authorization", "passw", "secret", 'token"',
-    "cookie",
+    "aiza", "github_pat_", "xox", "akia", "bearer", "basic", "authorization", "passw", "secret", 'token"', "cookie",
+    # the key names _SECRET_KEY_JSON matches; plain "key" would fire on every "keyword" in a reason
+    "api_key", "apikey", "api-key", "private_key", "private-key",
 )
 _GH_HINTS = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")
 

@@ -319,6 +319,8 @@ def test_fast_path_precheck_flags_every_secret_key_and_spares_counters():
     assert may_hold_secret(_json.dumps({"task_description": "use sk-ant-abcdefghijklmnopqrstuv"}))
     assert may_hold_secret(_json.dumps({"task_id": "task-1", "task_description": "uses sk-abcdefghijklmnopqrstuv"}))
     assert not may_hold_secret(_json.dumps({"task_id": "task-0a1b2c", "note": "ask-me later"}))
+    assert not may_hold_secret(_json.dumps({"reasons": ["strong keyword 'fix'"], "keys": ["monkey"]}))
+    assert may_hold_secret(_json.dumps({"headers": {"X-Api-Key": "abc"}}))
 
 
 def test_a_part_deleted_while_this_process_holds_it_open_is_made_again(log: JsonlAuditLog) -> None:
