@@ -1,0 +1,19 @@
+"""Tokenisation in classifier features: the non-ASCII path (its pattern is compiled on first use)."""
+
+from __future__ import annotations
+
+from router_core.classifier import features as F
+
+
+def test_cjk_runs_become_characters_and_character_pairs():
+    assert F.tokens("修复登录 bug") == ["修", "复", "登", "录", "修复", "复登", "登录", "bug"]
+
+
+def test_non_ascii_words_are_normalised_and_split_on_punctuation():
+    assert F.tokens("Réparer l'API v2 ＡＢＣ") == ["réparer", "l", "api", "v0", "abc"]
+
+
+def test_ascii_fast_path_matches_the_general_path():
+    text = "Fix the Python3 login bug, then add_tests for it"
+    # A trailing non-ASCII space takes the general path; it is no word, so both must agree.
+    assert F.tokens(text) == F.tokens(text + "\u00a0")
