@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
-from router_core.decision import BatchPlan
-from router_core.execution.results import Attempt, BatchOutcome, TaskOutcome
 from router_core.records import estimate_vs_actual, iso, money
-from tools.schemas import RecommendationRecordOut
+from tools.schemas import OutputModel, RecommendationRecordOut
+
+if TYPE_CHECKING:  # only the classmethods' parameters: the execution stack loads on the first execution
+    from router_core.decision import BatchPlan
+    from router_core.execution.results import Attempt, BatchOutcome, TaskOutcome
 
 
-class BatchItemOut(BaseModel):
+class BatchItemOut(OutputModel):
     index: int
     task_id: str
     provider: str
@@ -22,7 +24,7 @@ class BatchItemOut(BaseModel):
     exceeds_budget: bool
 
 
-class ProviderGroupOut(BaseModel):
+class ProviderGroupOut(OutputModel):
     tasks: list[int]
     sub_batches: list[list[int]]
     cost_usd: float
@@ -31,7 +33,7 @@ class ProviderGroupOut(BaseModel):
     tokens_room: int
 
 
-class AttemptOut(BaseModel):
+class AttemptOut(OutputModel):
     provider: str
     outcome: str
     retry: int
@@ -45,13 +47,13 @@ class AttemptOut(BaseModel):
                    lifts_at=iso(a.lifts_at))
 
 
-class TokensOut(BaseModel):
+class TokensOut(OutputModel):
     input: int
     output: int
     total: int
 
 
-class ExecutionOut(BaseModel):
+class ExecutionOut(OutputModel):
     """What running a task did: the answer, who gave it, what it cost, and the path taken."""
 
     status: str
@@ -102,7 +104,7 @@ class BatchResultOut(ExecutionOut):
     agent: str | None = None
 
 
-class BatchSummaryOut(BaseModel):
+class BatchSummaryOut(OutputModel):
     batch_id: str
     succeeded: int
     failed: int
@@ -119,7 +121,7 @@ class BatchSummaryOut(BaseModel):
                    duration_seconds=round(b.ended_at - b.started_at, 3), statuses=statuses)
 
 
-class BatchPlanOut(BaseModel):
+class BatchPlanOut(OutputModel):
     """Design 6.2's plan: tasks grouped per provider, sub-batched within rate limits; when run, the results."""
 
     dry_run: bool

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from tools._context import core_from
 from tools.errors import tool_errors
 from tools.routing import Task
+from tools.schemas import OutputModel
 
 Provider = Literal["codex", "gemini", "claude"]
 
 
-class FeedbackOut(BaseModel):
+class FeedbackOut(OutputModel):
     learned: bool
     reason: str
 

@@ -7,14 +7,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from router_core.decision import RoutingDecision
 from router_core.models import BudgetSnapshot, Classification
 from router_core.records import iso, money, provider_states
 
 
-class ClassificationOut(BaseModel):
+class OutputModel(BaseModel):
+    """A tool's output shape. Its validator and serializer are built on first use (pydantic's
+    defer_build): start-up only declares the classes, which the tools' annotations name."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class ClassificationOut(OutputModel):
     primary_provider: str
     primary_score: int
     fallback_chain: list[str]
@@ -36,7 +43,7 @@ class ClassificationOut(BaseModel):
         )
 
 
-class ProviderAvailabilityOut(BaseModel):
+class ProviderAvailabilityOut(OutputModel):
     requests: str
     tokens: str
     available: bool
@@ -46,7 +53,7 @@ class ProviderAvailabilityOut(BaseModel):
     blocked_until: str | None = None
 
 
-class RecommendationOut(BaseModel):
+class RecommendationOut(OutputModel):
     provider: str
     reason: str
     route: str
@@ -58,7 +65,7 @@ class RecommendationOut(BaseModel):
     resets_at: str | None = None
 
 
-class AgentOut(BaseModel):
+class AgentOut(OutputModel):
     agent_id: str
     specialization: str
     model: str
@@ -66,21 +73,21 @@ class AgentOut(BaseModel):
     lease_id: str | None = None
 
 
-class AlternativeOut(BaseModel):
+class AlternativeOut(OutputModel):
     provider: str
     reason: str
     cost: str
     available: bool
 
 
-class BudgetStatusOut(BaseModel):
+class BudgetStatusOut(OutputModel):
     spent: str
     total: str
     percent: float
     remaining: str
 
 
-class RecommendationRecordOut(BaseModel):
+class RecommendationRecordOut(OutputModel):
     """Design section 4.2's detailed record."""
 
     task_id: str
@@ -164,14 +171,14 @@ def _budget_status(b: BudgetSnapshot) -> dict[str, Any]:
     return {"spent": money(spent), "total": money(total), "percent": float(percent), "remaining": money(b.remaining)}
 
 
-class ProviderBudgetOut(BaseModel):
+class ProviderBudgetOut(OutputModel):
     allocation: float
     spent: float
     reserved: float
     remaining: float
 
 
-class BudgetOut(BaseModel):
+class BudgetOut(OutputModel):
     """Design section 8.1's daily budget, in USD."""
 
     day: str
