@@ -4,6 +4,10 @@ Each tool returns a pydantic model, or (recommend_provider, the hot path) plain 
 shape, typed ``Annotated[dict, Model]``. It is sent as structuredContent plus compact JSON text, but
 without an outputSchema in tools/list: the output schemas would cost every host about 4,000
 context tokens on each session. They are published as the resource ``schema://tool-outputs``.
+
+The tool modules leave out ``from __future__ import annotations`` on purpose: the SDK evaluates each
+tool's annotations three times while registering it (its signature, then two type-hint scans), and
+string annotations made that ~2 ms of every server start; evaluated at definition, it is done once.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Budget and usage tools: get_budget (read-only) and record_usage (manual entry)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: see tools/__init__.py.
 
 from typing import Annotated, Literal
 

@@ -1,6 +1,6 @@
 """Tools that act: dispatch_agent and run_batch (issue 3: they execute on the providers)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: see tools/__init__.py.
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -28,7 +28,7 @@ class BatchTaskIn(BaseModel):
     id: Annotated[str | None, Field(description="Your id for it.")] = None
 
 
-def executor_of(state: AppState) -> Executor:
+def executor_of(state: AppState) -> "Executor":
     """The process's executor and its HTTP client, made on the first execution; the server's lifespan
     closes the client."""
     executor = state.extras.get(EXECUTOR_KEY)

@@ -3,7 +3,7 @@
 They run on the event loop, not a worker thread: their SQLite work is reads (WAL readers never wait
 for writers) and one audit append, well under a millisecond, and the thread hop would cost as much."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: see tools/__init__.py.
 
 from typing import Annotated
 
