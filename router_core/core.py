@@ -25,7 +25,7 @@ from router_core.clock import Clock, SystemClock
 from router_core.cost import CostEstimator
 from router_core.decision import RoutingDecision
 from router_core.errors import InvalidRequest
-from router_core.execution.state import ExecutionState
+from router_core.execution.state import ExecutionSnapshot, ExecutionState
 from router_core.leases import AgentLeases
 from router_core.models import (
     AgentChoice,
@@ -51,11 +51,13 @@ DB_FILENAME = "switchboard.db"
 
 @dataclass(frozen=True, slots=True)
 class CapacityView:
-    """Every provider's usage record and availability at one instant."""
+    """Every provider's usage record and availability at one instant, with the open circuits and holds
+    that blocked them (the executor walks the routed provider on these rather than read them again)."""
 
     usage: dict[str, ProviderUsage]
     availability: dict[str, Availability]
     budget: BudgetSnapshot
+    execution: ExecutionSnapshot
 
 
 def validate_task(task: str) -> str:
@@ -164,7 +166,8 @@ class RouterCore:
         now = self.clock.now()
         budget = self.ledger.snapshot()
         session_started = self.usage_tracker.session_started()
-        extra = self.execution_state.blocks()
+        execution = self.execution_state.snapshot()
+        extra = execution.blocks()
         windows = self.usage_tracker.windows(self.settings.provider_names)
         usage: dict[str, ProviderUsage] = {}
         availability: dict[str, Availability] = {}
@@ -183,7 +186,7 @@ class RouterCore:
                 p, window, budget, now=now, min_cost=min_cost, capacity_lifts_at=lifts,
                 extra_blocks=extra.get(p.name, ()),
             )
-        return CapacityView(usage, availability, budget)
+        return CapacityView(usage, availability, budget, execution)
 
     def _maintain(self) -> None:
         """Writes that reads inside a snapshot found due (expired reservations, dead leases, old events)."""
@@ -203,6 +206,22 @@ class RouterCore:
         event: str = "recommendation",
     ) -> RoutingDecision:
         """Classify, check capacity and budget, recommend, pick an agent, and audit it."""
+        return self.decide_with_capacity(
+            task, repo=repo, task_id=task_id, provider=provider, lease_agent=lease_agent, audit=audit, event=event
+        )[0]
+
+    def decide_with_capacity(
+        self,
+        task: str,
+        *,
+        repo: str | None = None,
+        task_id: str | None = None,
+        provider: str | None = None,
+        lease_agent: bool = False,
+        audit: bool = True,
+        event: str = "recommendation",
+    ) -> tuple[RoutingDecision, CapacityView]:
+        """:meth:`decide`, with the capacity snapshot the decision was made from."""
         text = validate_task(task)
         classification = self.classifier.classify(text)
         costs = self.costs.estimate_all(text, classification.task_type)
@@ -235,7 +254,7 @@ class RouterCore:
         )
         if audit:
             self.audit.append(audit_record(decision, session_id=self.session_id, event=event))
-        return decision
+        return decision, view
 
     def _new_alerts(self, budget: BudgetSnapshot) -> tuple:
         """Claim budget alerts only when a threshold has passed that this process hasn't seen claimed,

@@ -24,6 +24,7 @@ from router_core.execution.executor import Executor, Job
 from router_core.execution.pacing import GUARD_SECONDS
 from router_core.execution.plan import chain_for
 from router_core.execution.results import NOT_CONFIGURED, PARKED, ROUTED, SUCCESS, TaskOutcome
+from router_core.execution.state import ExecutionSnapshot
 from router_core.leases import AgentLease, AgentTaken
 from router_core.records import audit_record, execution_metrics
 
@@ -93,10 +94,9 @@ async def dispatch(
                               model=decision.recommendation.cost.model,
                               cost_estimate_usd=decision.recommendation.cost.usd)
         return _finish(core, decision, outcome)
-    await executor.probe_due()  # an outage whose probe is due may be over: route with the answer
     parked = 0.0
     while True:
-        decision = core.decide(task, task_id=task_id, repo=repo, provider=provider, audit=False, event="dispatch")
+        decision, seen = await _route(core, executor, task, task_id=task_id, repo=repo, provider=provider)
         task_id = decision.task_id
         rec = decision.recommendation
         if not rec.all_blocked or provider is not None or not executor.configured or _budget_bound(decision):
@@ -112,12 +112,12 @@ async def dispatch(
         logger.info("%s: every provider blocked; waiting %.1fs for capacity", decision.task_id, delay)
         await executor.wait(delay)
         parked += delay
-        await executor.probe_due()
     for lease_now in (False, True):
         if lease_now:  # another process filled the agent since routing: route again, leasing at once
-            decision = core.decide(task, task_id=task_id, repo=repo, provider=provider, lease_agent=True,
-                                   audit=False, event="dispatch")
-        job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None)
+            decision, view = core.decide_with_capacity(task, task_id=task_id, repo=repo, provider=provider,
+                                                       lease_agent=True, audit=False, event="dispatch")
+            seen = view.execution
+        job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None, seen=seen)
         try:
             outcome = await executor.run(job)
             if outcome.status == NOT_CONFIGURED and job.lease is not None and job.lease.id is None:
@@ -134,6 +134,20 @@ async def dispatch(
     if job.lease is not None and job.lease.id != decision.lease_id:
         decision = replace(decision, lease_id=job.lease.id)
     return _finish(core, decision, outcome)
+
+
+async def _route(
+    core: RouterCore, executor: Executor, task: str, *, task_id: str | None, repo: str | None, provider: str | None
+) -> tuple[RoutingDecision, ExecutionSnapshot]:
+    """Route the task, and the circuits and holds it was routed on. An outage whose probe is due may be
+    over: probe it and route again with the answer."""
+    decision, view = core.decide_with_capacity(task, task_id=task_id, repo=repo, provider=provider, audit=False,
+                                               event="dispatch")
+    if view.execution.due_probes(core.clock.now()):
+        await executor.probe_due()
+        decision, view = core.decide_with_capacity(task, task_id=decision.task_id, repo=repo, provider=provider,
+                                                   audit=False, event="dispatch")
+    return decision, view.execution
 
 
 def _budget_bound(decision: RoutingDecision) -> bool:

@@ -22,7 +22,7 @@ import anyio
 
 from router_core.execution.attempts import NO_GATE, Completed, ProviderRun
 from router_core.execution.circuit import CircuitState
-from router_core.execution.holds import QUOTA
+from router_core.execution.holds import QUOTA, Hold
 from router_core.execution.outages import Outages
 from router_core.execution.pacing import GUARD_SECONDS, RatePacer
 from router_core.execution.recovery import STOP
@@ -36,6 +36,7 @@ from router_core.execution.results import (
     Attempt,
     TaskOutcome,
 )
+from router_core.execution.state import ExecutionSnapshot
 from router_core.leases import AgentLease
 from router_core.models import Classification
 from router_core.providers.base import ProviderAdapter
@@ -65,6 +66,9 @@ class Job:
     # answer's settlement (the caller releases it otherwise).
     lease: AgentLease | None = None
     gate: AbstractAsyncContextManager[Any] = NO_GATE  # a batch's concurrency cap, held only while calling
+    # The circuits and holds the task was routed on: the first walk takes the routed provider's from here
+    # (read a moment ago in the decision's snapshot) instead of reading them again.
+    seen: ExecutionSnapshot | None = None
 
     @property
     def estimate_text(self) -> str:
@@ -163,9 +167,7 @@ class Executor:
             if adapter is None or adapter.backend == "none":
                 run.skip("not_configured", getattr(adapter, "message", f"{provider}: no backend configured"))
                 continue
-            with self.core.db.read():  # the provider's circuit and hold, from one snapshot
-                circuit = self.state.circuits.state(provider)
-                hold = self.state.holds.active(provider).get(provider)
+            circuit, hold = self._circuit_and_hold(job, provider, routed=not attempts)
             if circuit.is_open:
                 if not await self.outages.probe_if_due(circuit):
                     circuit = self.state.circuits.state(provider)
@@ -183,6 +185,14 @@ class Executor:
             if result.action == STOP:
                 return REJECTED, attempts[-1].error or "rejected", None
         return _verdict(attempts[first:])
+
+    def _circuit_and_hold(self, job: Job, provider: str, *, routed: bool) -> tuple[CircuitState, Hold | None]:
+        """The provider's circuit and hold: as routing saw them for the routed provider's first try, else read
+        now from one snapshot."""
+        if routed and job.seen is not None and provider == job.chain[0]:
+            return job.seen.circuit(provider), job.seen.holds.get(provider)
+        with self.core.db.read():
+            return self.state.circuits.state(provider), self.state.holds.active(provider).get(provider)
 
     @property
     def longest_wait(self) -> float:

@@ -1,17 +1,47 @@
 """The execution layer's shared state that routing must see: open circuits and provider holds.
 
-``RouterCore.capacity`` passes ``ExecutionState.blocks()`` to the capacity check as extra blocks, so
-an outage or a quota hold blocks a provider in every recommendation and in the usage resources.
+``RouterCore.capacity`` reads ``ExecutionState.snapshot()`` inside its read transaction and passes its
+blocks to the capacity check, so an outage or a quota hold blocks a provider in every recommendation
+and in the usage resources. Dispatch hands the same snapshot to the executor, which walks the routed
+provider on it instead of reading the same rows again a moment later (its pacing check still reads
+the provider's hold under the write lock before anything is sent).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from router_core.clock import Clock
-from router_core.execution.circuit import CircuitBreaker
-from router_core.execution.holds import ProviderHolds
+from router_core.execution.circuit import CircuitBreaker, CircuitState
+from router_core.execution.holds import Hold, ProviderHolds
 from router_core.models import Block
 from router_core.settings import ExecutionSettings
 from router_core.store.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionSnapshot:
+    """Open circuits and holds in force, by provider, as read at one instant."""
+
+    circuits: dict[str, CircuitState]
+    holds: dict[str, Hold]
+
+    def circuit(self, provider: str) -> CircuitState:
+        """The provider's circuit if open, else a closed one (the failure count of a closed circuit is not read)."""
+        found = self.circuits.get(provider)
+        return found if found is not None else CircuitState(provider, 0, False, None, None, "")
+
+    def due_probes(self, now: float) -> list[str]:
+        return [p for p, c in self.circuits.items() if c.next_probe_at is not None and c.next_probe_at <= now]
+
+    def blocks(self) -> dict[str, tuple[Block, ...]]:
+        """Blocks per provider from open circuits and holds in force (providers without any are absent)."""
+        found: dict[str, list[Block]] = {}
+        for provider, circuit in self.circuits.items():
+            found.setdefault(provider, []).append(circuit.block)
+        for provider, hold in self.holds.items():
+            found.setdefault(provider, []).append(hold.block)
+        return {p: tuple(b) for p, b in found.items()}
 
 
 class ExecutionState:
@@ -21,12 +51,13 @@ class ExecutionState:
             probe_interval=settings.outage_probe_interval_seconds,
         )
         self.holds = ProviderHolds(db, clock)
+        self._db = db
+
+    def snapshot(self) -> ExecutionSnapshot:
+        """Open circuits and active holds, from one read transaction (or the caller's)."""
+        with self._db.read():
+            return ExecutionSnapshot(self.circuits.open_circuits(), self.holds.active())
 
     def blocks(self) -> dict[str, tuple[Block, ...]]:
         """Blocks per provider from open circuits and holds in force (providers without any are absent)."""
-        found: dict[str, list[Block]] = {}
-        for provider, circuit in self.circuits.open_circuits().items():
-            found.setdefault(provider, []).append(circuit.block)
-        for provider, hold in self.holds.active().items():
-            found.setdefault(provider, []).append(hold.block)
-        return {p: tuple(b) for p, b in found.items()}
+        return self.snapshot().blocks()

@@ -6,6 +6,7 @@ import pytest
 
 from router_core.errors import NoAgentAvailable
 from router_core.execution.dispatch import dispatch
+from router_core.execution.holds import QUOTA
 from router_core.leases import AgentLeases
 
 CODE_TASK = "Implement a JWT login endpoint in Flask"
@@ -20,21 +21,21 @@ def count_write_transactions(core) -> list[str]:
 
 def fill_after_routing(core, monkeypatch, agents) -> None:
     """Another process leases ``agents`` (None: the routed one) to their limits right after the first routing."""
-    decide = core.decide
+    decide = core.decide_with_capacity
     other = AgentLeases(core.db, core.clock, ELSEWHERE)
     filled = []
 
     def decide_then_fill(*args, **kwargs):
-        decision = decide(*args, **kwargs)
+        decision, view = decide(*args, **kwargs)
         if not filled:
             targets = agents if agents is not None else [decision.agent.agent]
             for agent in targets:
                 while other.acquire(agent.id, agent.max_concurrency):
                     pass
             filled.append(decision.agent.agent.id)
-        return decision
+        return decision, view
 
-    monkeypatch.setattr(core, "decide", decide_then_fill)
+    monkeypatch.setattr(core, "decide_with_capacity", decide_then_fill)
     return filled
 
 
@@ -97,3 +98,42 @@ async def test_not_configured_keeps_a_lease_for_the_host_even_when_routed_again(
     mine = r.decision.agent.agent.id
     assert mine != filled[0] and r.decision.lease_id
     assert core.leases.in_use()[mine] == 1
+
+
+async def test_a_dispatch_reads_its_routing_state_in_one_read_transaction(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    await dispatch(core, ex, CODE_TASK)
+    statements: list[str] = []
+    core.db.connection().set_trace_callback(statements.append)
+    r = await dispatch(core, ex, CODE_TASK)
+    assert r.outcome.status == "success"
+    assert statements.count("BEGIN") == 1  # the decision's snapshot; the executor walks codex on it
+    assert sum("FROM execution_circuits WHERE is_open = 1" in s for s in statements) == 1
+
+
+async def test_a_quota_hold_set_after_routing_still_stops_the_call(settings, build_executor, fake, monkeypatch):
+    core, ex = build_executor(settings)
+    decide = core.decide_with_capacity
+
+    def decide_then_hold(*args, **kwargs):  # another process learns codex's quota is gone right after routing
+        decision, view = decide(*args, **kwargs)
+        core.execution_state.holds.hold(decision.provider, QUOTA, core.clock.now() + 600, "quota exhausted: test")
+        return decision, view
+
+    monkeypatch.setattr(core, "decide_with_capacity", decide_then_hold)
+    r = await dispatch(core, ex, CODE_TASK)
+    assert r.decision.provider == "codex"
+    assert r.outcome.status == "success" and r.outcome.provider != "codex"
+    assert r.outcome.attempts[0].provider == "codex" and r.outcome.attempts[0].outcome == "on_hold"
+    assert fake.stats("codex").requests == 0 and core.budget().reserved == 0
+
+
+async def test_a_due_probe_is_sent_before_routing_and_routing_uses_its_answer(settings, build_executor, fake, clock):
+    core, ex = build_executor(settings)
+    for _ in range(settings.execution.outage_failure_threshold):
+        core.execution_state.circuits.record_failure("codex", "503")
+    clock.advance(settings.execution.outage_probe_interval_seconds)
+    r = await dispatch(core, ex, CODE_TASK)
+    assert fake.stats("codex").requests == 2  # the probe, then the task
+    assert r.decision.provider == "codex" and r.decision.recommendation.route == "primary"
+    assert not core.execution_state.circuits.state("codex").is_open
