@@ -6,13 +6,14 @@ it is added here and the weights are retrained.
 
 from __future__ import annotations
 
-ISSUE_WRITERS = "abcdefgh"  # the issue-style sets, one per writer
-HAND_FILES = ("handwritten.jsonl", *(f"issues_{w}.jsonl" for w in ISSUE_WRITERS))
+ISSUE_WRITERS = "abcdefgh"  # issue-style sets written fresh, one per writer
+TRANSFORMED_WRITERS = "ijk"  # real issues rewritten in new words, keeping their implicit asks and mess
+HAND_FILES = ("handwritten.jsonl", *(f"issues_{w}.jsonl" for w in ISSUE_WRITERS + TRANSFORMED_WRITERS))
 TRAIN_FILES = (*HAND_FILES, "generated.jsonl")
 HELDOUT_FILES = (
     "heldout.jsonl",
     "heldout2.jsonl",
     "heldout3.jsonl",
-    *(f"heldout_issues_{w}.jsonl" for w in ISSUE_WRITERS),
+    *(f"heldout_issues_{w}.jsonl" for w in ISSUE_WRITERS + TRANSFORMED_WRITERS),
 )
 GENERATED_ID_PREFIX = "g-"  # every other id is hand-written

@@ -18,7 +18,7 @@ from router_core.settings import PROVIDER_NAMES, TASK_TYPES
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "data" / "corpus"
 sys.path.insert(0, str(CORPUS))
-from corpus_files import HELDOUT_FILES, TRAIN_FILES  # noqa: E402
+from corpus_files import HELDOUT_FILES, ISSUE_WRITERS, TRAIN_FILES, TRANSFORMED_WRITERS  # noqa: E402
 
 sys.path.remove(str(CORPUS))
 
@@ -53,23 +53,33 @@ def assert_valid(result) -> None:
     assert result.reasons
 
 
-ISSUE_HELDOUT = tuple(name for name in HELDOUT_FILES if name.startswith("heldout_issues_"))
+ISSUE_HELDOUT = tuple(f"heldout_issues_{w}.jsonl" for w in ISSUE_WRITERS)
+TRANSFORMED_HELDOUT = tuple(f"heldout_issues_{w}.jsonl" for w in TRANSFORMED_WRITERS)
+# Real issues rewritten with their implicit asks kept are much harder (measured 78.8% / 69.9% when
+# the weights were last trained): a floor against regressions, not the issue's target.
+MIN_TRANSFORMED_PROVIDER = 0.75
+MIN_TRANSFORMED_TASK_TYPE = 0.65
+OLDER_HELDOUT = tuple(name for name in HELDOUT_FILES if name not in ISSUE_HELDOUT + TRANSFORMED_HELDOUT)
 
 
 @pytest.mark.parametrize(
-    "names",
-    [*((name,) for name in HELDOUT_FILES if name not in ISSUE_HELDOUT), ISSUE_HELDOUT],
-    ids=lambda names: "+".join(names),
+    ("names", "min_provider", "min_task_type"),
+    [
+        *(((name,), MIN_HELDOUT_PROVIDER, MIN_HELDOUT_TASK_TYPE) for name in OLDER_HELDOUT),
+        (ISSUE_HELDOUT, MIN_HELDOUT_PROVIDER, MIN_HELDOUT_TASK_TYPE),
+        (TRANSFORMED_HELDOUT, MIN_TRANSFORMED_PROVIDER, MIN_TRANSFORMED_TASK_TYPE),
+    ],
+    ids=lambda value: "+".join(value) if isinstance(value, tuple) else str(value),
 )
-def test_heldout_accuracy_is_above_the_thresholds(clf, names):
-    """Each older held-out set alone; the issue-style sets (70-80 items per writer) together."""
+def test_heldout_accuracy_is_above_the_thresholds(clf, names, min_provider, min_task_type):
+    """Each older held-out set alone; the issue-style sets (45-80 items per writer) per kind, together."""
     items = [it for name in names for it in read_jsonl(CORPUS / name)]
-    assert len(items) >= 150
+    assert len(items) >= 140
     results = [clf.classify(it["text"]) for it in items]
     provider = sum(r.primary_provider == it["provider"] for r, it in zip(results, items, strict=True)) / len(items)
     task_type = sum(r.task_type == it["task_type"] for r, it in zip(results, items, strict=True)) / len(items)
-    assert provider >= MIN_HELDOUT_PROVIDER, f"held-out provider accuracy {provider:.1%}"
-    assert task_type >= MIN_HELDOUT_TASK_TYPE, f"held-out task_type accuracy {task_type:.1%}"
+    assert provider >= min_provider, f"held-out provider accuracy {provider:.1%}"
+    assert task_type >= min_task_type, f"held-out task_type accuracy {task_type:.1%}"
 
 
 def training_texts() -> set[str]:
