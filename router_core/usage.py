@@ -42,6 +42,8 @@ class UsageTracker:
         self._started = clock.now()
         self._records_since_prune = self.prune_every  # prune on the first record
         self._first_event_marked: set[tuple[str, str]] = set()
+        # First-event marks found: written once a day (INSERT OR IGNORE), so one read holds all day.
+        self._first_event_seen: dict[tuple[str, str], float] = {}
         self._prune_wanted = False
 
     # -- writes --------------------------------------------------------------------------------
@@ -64,6 +66,11 @@ class UsageTracker:
         # Remember only what was committed.
         self._first_event_marked.update(marked)
         self._records_since_prune = 0 if prune else self._records_since_prune + 1
+
+    def mark_first_event(self, conn: Connection, provider: str, now: float) -> None:
+        """Mark today's first usage of ``provider`` for :meth:`session_started`, inside the caller's write
+        transaction, which records a usage event of its own (no statement once this process marked it)."""
+        self._first_event_marked.update(self._mark_first_event(conn, provider, now))
 
     def prune_events(self, conn: Connection, provider: str, now: float) -> None:
         """Delete ``provider``'s events that have left the window (call inside a write transaction)."""
@@ -199,11 +206,20 @@ class UsageTracker:
         """When today's usage began: the first event of the UTC day (for ``provider``, or any).
 
         Falls back to when this tracker was created (the process start) if nothing was recorded
-        today. Kept in the kv table, so pruning events does not move it.
+        today. Kept in the kv table, so pruning events does not move it. A mark never changes once
+        written, so a mark found is remembered and not read again.
         """
-        day = _utc_day(self._clock.now())
-        rows = self._db.query("SELECT value FROM kv WHERE key = ?", (_first_event_key(day, provider or "*"),))
-        return float(rows[0]["value"]) if rows else self._started
+        key = (_utc_day(self._clock.now()), provider or "*")
+        found = self._first_event_seen.get(key)
+        if found is not None:
+            return found
+        rows = self._db.query("SELECT value FROM kv WHERE key = ?", (_first_event_key(*key),))
+        if not rows:
+            return self._started
+        if len(self._first_event_seen) > 64:  # only today's marks are asked for
+            self._first_event_seen.clear()
+        found = self._first_event_seen[key] = float(rows[0]["value"])
+        return found
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -79,7 +79,6 @@ class RatePacer:
         self.window = usage.window_seconds
         self._limits = {p.name: (p.requests_per_minute, p.tokens_per_minute) for p in settings.providers}
         self._in_flight = float(in_flight_seconds)
-        self._marked: set[tuple[str, int]] = set()
 
     # -- admission -----------------------------------------------------------------------------
 
@@ -101,7 +100,7 @@ class RatePacer:
                     "INSERT INTO usage_events (provider, at, requests, tokens) VALUES (?, ?, 1, ?)",
                     (provider, now + self._in_flight, tokens),
                 )
-                self._mark_day(provider, now)
+                self._usage.mark_first_event(conn, provider, now)
                 return PaceTicket(provider, int(cur.lastrowid), tokens)
             events = conn.execute(
                 "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
@@ -189,12 +188,6 @@ class RatePacer:
             (provider, obs.requests_limit, obs.tokens_limit, max(0, (used_r or 0) - ours_r),
              max(0, (used_t or 0) - ours_t), until),
         )
-
-    def _mark_day(self, provider: str, now: float) -> None:
-        day = int(now // 86400)
-        if (provider, day) not in self._marked:  # marks the day's first usage for session_started()
-            self._usage.record(provider, requests=0, tokens=0)
-            self._marked.add((provider, day))
 
 
 def _fits(used_requests: int, used_tokens: int, tokens: int, room: _Room) -> bool:

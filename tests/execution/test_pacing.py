@@ -135,7 +135,7 @@ def test_events_out_of_the_window_are_deleted_in_batches_and_never_count(setting
     def stored() -> int:
         return core.db.query("SELECT COUNT(*) FROM usage_events WHERE provider = 'codex'")[0][0]
 
-    for t in [pacer.try_acquire("codex", 10) for _ in range(PRUNE_AT_STALE_ROWS - 2)]:
+    for t in [pacer.try_acquire("codex", 10) for _ in range(PRUNE_AT_STALE_ROWS - 1)]:
         pacer.settle(t, 10)
     clock.advance(61.0)
     before = stored()

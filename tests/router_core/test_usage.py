@@ -168,3 +168,28 @@ def test_old_events_are_pruned_so_the_table_stays_bounded(
 def test_windows_for_several_providers(usage: UsageTracker) -> None:
     usage.record("codex")
     assert usage.windows(("codex", "claude")) == {"codex": WindowCounts(1, 0, T0 + 60), "claude": WindowCounts(0, 0)}
+
+
+def test_a_first_event_mark_found_is_not_read_again(tmp_path: Path, clock: FakeClock) -> None:
+    a = UsageTracker(Database(tmp_path / "s.db"), clock)
+    db = Database(tmp_path / "s.db")
+    b = UsageTracker(db, clock)
+    assert b.session_started() == T0  # nothing yet: not remembered, so another process's mark is seen
+    clock.advance(50)
+    a.record("codex")
+    statements: list[str] = []
+    db.connection().set_trace_callback(statements.append)
+    assert b.session_started() == T0 + 50
+    assert b.session_started() == T0 + 50
+    assert sum("FROM kv" in s for s in statements) == 1
+
+
+def test_marking_the_first_event_in_a_transaction_writes_it_once(tmp_path: Path, clock: FakeClock) -> None:
+    db = Database(tmp_path / "s.db")
+    usage = UsageTracker(db, clock)
+    for _ in range(2):
+        with db.transaction() as conn:
+            usage.mark_first_event(conn, "codex", clock.now())
+    assert usage.session_started("codex") == T0 and usage.session_started() == T0
+    assert db.query("SELECT COUNT(*) FROM usage_events")[0][0] == 0  # a mark, not a usage event
+    assert db.query("SELECT COUNT(*) FROM kv WHERE key LIKE 'usage.first_event:%'")[0][0] == 2
