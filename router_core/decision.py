@@ -23,6 +23,8 @@ from router_core.models import (
 
 @dataclass(frozen=True, slots=True)
 class RoutingDecision:
+    """One task's routing: the snapshots the recommender saw, its choice, agent and lease."""
+
     task_id: str
     task: str
     timestamp: float
@@ -47,6 +49,8 @@ class RoutingDecision:
 
 @dataclass(frozen=True, slots=True)
 class BatchItemPlan:
+    """One task of a planned batch: its provider, route, cost and sub-batch."""
+
     index: int
     task_id: str
     task: str
@@ -62,6 +66,8 @@ class BatchItemPlan:
 
 @dataclass(frozen=True, slots=True)
 class ProviderBatchPlan:
+    """One provider's share of a batch: its tasks, sub-batches, room, cost and time."""
+
     provider: str
     task_indexes: tuple[int, ...]
     sub_batches: tuple[tuple[int, ...], ...]
@@ -74,6 +80,8 @@ class ProviderBatchPlan:
 
 @dataclass(frozen=True, slots=True)
 class BatchPlan:
+    """A whole batch plan (design 6.2): items, provider groups, cost, time and budget impact."""
+
     items: tuple[BatchItemPlan, ...]
     providers: tuple[ProviderBatchPlan, ...]
     total_cost: float

@@ -62,6 +62,8 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class Availability:
+    """Whether a provider can take work now, and every block that stops it."""
+
     provider: str
     available: bool
     blocks: tuple[Block, ...] = ()
@@ -77,6 +79,8 @@ class Availability:
 
 @dataclass(frozen=True, slots=True)
 class BudgetAlert:
+    """A daily-budget threshold passed: its level and the message hosts are shown."""
+
     threshold: int  # percent of the daily total
     level: str  # "info" | "warning" | "critical"
     spent: float
@@ -86,6 +90,8 @@ class BudgetAlert:
 
 @dataclass(frozen=True, slots=True)
 class ProviderBudget:
+    """One provider's share of today's budget: allocation, spent and held by reservations."""
+
     provider: str
     allocation: float
     spent: float
@@ -98,6 +104,8 @@ class ProviderBudget:
 
 @dataclass(frozen=True, slots=True)
 class BudgetSnapshot:
+    """Today's budget at one instant, per provider, with the totals derived once."""
+
     day: str  # ISO date in the budget's time zone
     timezone: str
     total: float
@@ -125,6 +133,8 @@ class BudgetSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class CostEstimate:
+    """The expected cost of one task on one provider's model, in tokens and USD."""
+
     provider: str
     model: str
     input_tokens: int
@@ -149,6 +159,8 @@ class AgentSpec:
 
 @dataclass(frozen=True, slots=True)
 class AgentChoice:
+    """The agent picked for a task and why."""
+
     agent: AgentSpec
     reason: str
     score: float
@@ -157,6 +169,8 @@ class AgentChoice:
 
 @dataclass(frozen=True, slots=True)
 class Alternative:
+    """A provider the recommender did not pick, with its cost and why."""
+
     provider: str
     available: bool
     cost: CostEstimate

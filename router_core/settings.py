@@ -54,6 +54,8 @@ class BlockThresholds:
 
 @dataclass(frozen=True, slots=True)
 class ProviderSettings:
+    """One provider: routing keywords, rate limits, block thresholds, models and prices, backend."""
+
     name: str
     display_name: str
     specializations: tuple[str, ...]
@@ -94,6 +96,8 @@ class ProviderSettings:
 
 @dataclass(frozen=True, slots=True)
 class BudgetSettings:
+    """The daily budget: total, per-provider allocations, alert thresholds, time zone."""
+
     daily_total: float
     allocations: tuple[tuple[str, float], ...]
     alert_thresholds: tuple[int, ...] = (50, 75, 90)
@@ -110,6 +114,8 @@ class BudgetSettings:
 
 @dataclass(frozen=True, slots=True)
 class AuditSettings:
+    """The audit trail: on or off, rotation size and retention."""
+
     enabled: bool = True
     max_bytes: int = 20 * 1024 * 1024  # rotate a day's file past this size
     keep_days: int = 30
@@ -117,6 +123,8 @@ class AuditSettings:
 
 @dataclass(frozen=True, slots=True)
 class ExecutionSettings:
+    """Running tasks on the providers: retries, timeouts, outage detection, pacing, caps."""
+
     max_retries: int = 3
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 30.0
@@ -139,6 +147,8 @@ class ExecutionSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """Everything the core reads, built from the merged TOML files by ``config/loader.py``."""
+
     providers: tuple[ProviderSettings, ...]
     budget: BudgetSettings
     output_tokens_by_task_type: tuple[tuple[str, int], ...]
