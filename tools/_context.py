@@ -13,6 +13,8 @@ from router_core.core import RouterCore
 
 @dataclass
 class AppState:
+    """What the server's lifespan hands every tool and resource."""
+
     # The process's core, built on first use (the server warms it in the background at start-up).
     get_core: Callable[[], RouterCore]
     # Set by the server: called after a tool changes usage or budget so subscribers hear of it.

@@ -1,7 +1,5 @@
 """Output models of dispatch_agent and run_batch."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from router_core.records import estimate_vs_actual, iso, money
@@ -42,7 +40,7 @@ class AttemptOut(OutputModel):
     lifts_at: str | None = None
 
     @classmethod
-    def of(cls, a: Attempt) -> AttemptOut:
+    def of(cls, a: "Attempt") -> "AttemptOut":
         return cls(provider=a.provider, outcome=a.outcome, retry=a.retry, error=a.error, status_code=a.status_code,
                    lifts_at=iso(a.lifts_at))
 
@@ -71,7 +69,7 @@ class ExecutionOut(OutputModel):
     resumes_at: str | None = None
 
     @classmethod
-    def fields_of(cls, o: TaskOutcome) -> dict:
+    def fields_of(cls, o: "TaskOutcome") -> dict:
         ran = any(a.called for a in o.attempts)
         return {
             "status": o.status,
@@ -94,7 +92,7 @@ class DispatchOut(RecommendationRecordOut, ExecutionOut):
     """Design 4.2's record of the routing, plus what execution did (status "routed" when not executed)."""
 
     @classmethod
-    def build(cls, record: RecommendationRecordOut, outcome: TaskOutcome) -> DispatchOut:
+    def build(cls, record: RecommendationRecordOut, outcome: "TaskOutcome") -> "DispatchOut":
         return cls(**dict(record), **ExecutionOut.fields_of(outcome))
 
 
@@ -113,7 +111,7 @@ class BatchSummaryOut(OutputModel):
     statuses: dict[str, int]
 
     @classmethod
-    def of(cls, b: BatchOutcome) -> BatchSummaryOut:
+    def of(cls, b: "BatchOutcome") -> "BatchSummaryOut":
         statuses: dict[str, int] = {}
         for o in b.outcomes:
             statuses[o.status] = statuses.get(o.status, 0) + 1
@@ -138,7 +136,7 @@ class BatchPlanOut(OutputModel):
     summary: BatchSummaryOut | None = None
 
     @classmethod
-    def of(cls, plan: BatchPlan, *, dry_run: bool = True) -> BatchPlanOut:
+    def of(cls, plan: "BatchPlan", *, dry_run: bool = True) -> "BatchPlanOut":
         return cls(
             dry_run=dry_run,
             items=[
@@ -176,7 +174,7 @@ class BatchPlanOut(OutputModel):
         )
 
     @classmethod
-    def executed(cls, plan: BatchPlan, outcome: BatchOutcome, agents: tuple[str | None, ...]) -> BatchPlanOut:
+    def executed(cls, plan: "BatchPlan", outcome: "BatchOutcome", agents: tuple[str | None, ...]) -> "BatchPlanOut":
         out = cls.of(plan, dry_run=False)
         out.results = [
             BatchResultOut(index=i, task_id=o.task_id, agent=agents[i], **ExecutionOut.fields_of(o))
