@@ -1,13 +1,14 @@
 """The full routing decision for one task: what the recommender saw and what it chose.
 
 A ``RoutingDecision`` is what the tools, the CLI and the audit trail each render in
-their own form; nothing in it is computed again by them.
+their own form; nothing in it is computed again by them. A batch's plan (``BatchPlan``,
+``BatchItemPlan``, ``ProviderBatchPlan``) is exported here too, from ``batch_decision.py``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from router_core.models import (
     AgentChoice,
@@ -19,6 +20,11 @@ from router_core.models import (
     ProviderUsage,
     Recommendation,
 )
+
+if TYPE_CHECKING:  # at run time, __getattr__ below loads them on first use
+    from router_core.batch_decision import BatchItemPlan, BatchPlan, ProviderBatchPlan
+
+__all__ = ["RoutingDecision", "BatchItemPlan", "ProviderBatchPlan", "BatchPlan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,47 +53,13 @@ class RoutingDecision:
         return self.recommendation.provider
 
 
-@dataclass(frozen=True, slots=True)
-class BatchItemPlan:
-    """One task of a planned batch: its provider, route, cost and sub-batch."""
-
-    index: int
-    task_id: str
-    task: str
-    classification: Classification
-    provider: str
-    route: str
-    reason: str
-    cost: CostEstimate
-    sub_batch: int
-    starts_after_seconds: float
-    exceeds_budget: bool = False
+_BATCH_RECORDS = frozenset({"BatchItemPlan", "ProviderBatchPlan", "BatchPlan"})
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderBatchPlan:
-    """One provider's share of a batch: its tasks, sub-batches, room, cost and time."""
+def __getattr__(name: str) -> Any:
+    # The batch plan's records are created on first use, not by every start-up (~1.5 ms of dataclasses).
+    if name in _BATCH_RECORDS:
+        from router_core import batch_decision
 
-    provider: str
-    task_indexes: tuple[int, ...]
-    sub_batches: tuple[tuple[int, ...], ...]
-    requests_room: int
-    tokens_room: int
-    cost: float
-    estimated_seconds: float
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class BatchPlan:
-    """A whole batch plan (design 6.2): items, provider groups, cost, time and budget impact."""
-
-    items: tuple[BatchItemPlan, ...]
-    providers: tuple[ProviderBatchPlan, ...]
-    total_cost: float
-    estimated_seconds: float
-    sequential_seconds: float
-    budget_before: BudgetSnapshot
-    budget_remaining_after: float
-    exceeds_budget: bool
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+        return getattr(batch_decision, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from router_core.decision import BatchItemPlan, RoutingDecision
+from router_core.decision import RoutingDecision
 from router_core.models import Availability, ProviderUsage
 
 if TYPE_CHECKING:
+    from router_core.batch_decision import BatchItemPlan
     from router_core.execution.results import Attempt, TaskOutcome
 
 

@@ -6,7 +6,7 @@ from router_core.records import estimate_vs_actual, iso, money
 from tools.schemas import OutputModel, RecommendationRecordOut
 
 if TYPE_CHECKING:  # only the classmethods' parameters: the execution stack loads on the first execution
-    from router_core.decision import BatchPlan
+    from router_core.batch_decision import BatchPlan
     from router_core.execution.results import Attempt, BatchOutcome, TaskOutcome
 
 
