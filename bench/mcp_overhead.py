@@ -6,8 +6,8 @@ Prints:
   - round trip of recommend_provider vs a trivial echo on the minimal server (median, p90 of M calls);
   - the size of tools/list in tokens (o200k_base via bpe-openai if installed, else chars/4, labelled).
 
-Before measuring, the project's packages are compiled to bytecode (compileall, as an installed wheel ships
-it): the minimal server's modules in site-packages are precompiled by pip, and with PYTHONDONTWRITEBYTECODE
+Before measuring, the project's packages are compiled to bytecode (compileall, as pip does when it installs
+a package): the minimal server's modules in site-packages were compiled by pip, and with PYTHONDONTWRITEBYTECODE
 set a spawned server would otherwise recompile every project module edited since its .pyc was written.
 
 Usage: .venv/bin/python bench/mcp_overhead.py [--runs 7] [--calls 300]
@@ -36,7 +36,7 @@ PACKAGES = ("server", "tools", "resources", "config", "router_core")
 
 
 def compile_project() -> bool:
-    """Write the project's bytecode, as an installed package ships it; True if every module compiled."""
+    """Write the project's bytecode, as pip does for an installed package; True if every module compiled."""
     root = HERE.parent
     results = [compileall.compile_dir(root / name, quiet=1) for name in PACKAGES]  # quiet=1: errors only
     return all(results)
@@ -108,7 +108,7 @@ async def main() -> None:
     ap.add_argument("--calls", type=int, default=300)
     a = ap.parse_args()
     compiled = compile_project()
-    print(f"project bytecode compiled (as installed): {'yes' if compiled else 'NO, some modules failed'}")
+    print(f"project bytecode compiled (as pip install does): {'yes' if compiled else 'NO, some modules failed'}")
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp)
         base, sb = minimal(state / "min"), switchboard(state / "sb")
