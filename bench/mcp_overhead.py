@@ -3,7 +3,9 @@
 Prints:
   - cold start (spawn -> first tool result): switchboard's first recommend_provider vs the minimal server's
     first echo (median of N alternating runs);
-  - round trip of recommend_provider vs a trivial echo on the minimal server (median, p90 of M calls);
+  - round trip of recommend_provider vs a trivial echo on the minimal server (median, p90 of M calls), and
+    the same with Switchboard on the SDK's own stdio transport, so that the routing work's share shows apart
+    from the transport's (server/stdio.py);
   - the size of tools/list in tokens (o200k_base via bpe-openai if installed, else chars/4, labelled).
 
 Before measuring, the project's packages are compiled to bytecode (compileall, as pip does when it installs
@@ -53,8 +55,12 @@ def minimal(state: Path) -> tuple[StdioServerParameters, str, dict]:
     return params, "echo", {"text": "hello"}
 
 
-def switchboard(state: Path) -> tuple[StdioServerParameters, str, dict]:
-    params = StdioServerParameters(command=SWITCHBOARD, args=["serve"], env=env_for(state))
+def switchboard(state: Path, transport: str = "pipes") -> tuple[StdioServerParameters, str, dict]:
+    env = env_for(state)
+    env.pop("SWITCHBOARD_STDIO", None)
+    if transport == "sdk":
+        env["SWITCHBOARD_STDIO"] = "sdk"  # the SDK's thread-per-line stdio transport (server/stdio.py)
+    params = StdioServerParameters(command=SWITCHBOARD, args=["serve"], env=env)
     return params, "recommend_provider", {"task": TASK}
 
 
@@ -119,6 +125,7 @@ async def main() -> None:
             cold_sb.append(await cold_start(sb))
         rt_base = await round_trips(base, a.calls)
         rt_sb = await round_trips(sb, a.calls)
+        rt_sdk = await round_trips(switchboard(state / "sb", "sdk"), a.calls)
         listing = await tools_list_json(sb)
     mb, ms = statistics.median(cold_base), statistics.median(cold_sb)
     print(f"cold start to first result (median of {a.runs}): minimal {mb * 1000:.0f} ms, "
@@ -127,6 +134,9 @@ async def main() -> None:
     print(f"round trip (median of {a.calls}): minimal echo {rb * 1000:.2f} ms, recommend_provider "
           f"{rs * 1000:.2f} ms -> ratio {rs / rb:.2f}x (target <= 1.3x); p90 {p(rt_base, .9) * 1000:.2f} / "
           f"{p(rt_sb, .9) * 1000:.2f} ms")
+    rk = statistics.median(rt_sdk)
+    print(f"  the same on the SDK's stdio transport (SWITCHBOARD_STDIO=sdk, as the minimal server uses): "
+          f"{rk * 1000:.2f} ms -> ratio {rk / rb:.2f}x")
     n, unit = count_tokens(listing)
     print(f"tools/list: {len(listing):,} bytes, {n:,} {unit} (target < 2,000)")
 

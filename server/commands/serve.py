@@ -29,7 +29,11 @@ def serve(args) -> int:
 
     parts = build_server(settings())
     if not args.http:
-        parts.mcp.run("stdio")
+        import anyio
+
+        from server.stdio import serve_stdio
+
+        anyio.run(serve_stdio, parts.mcp)
         return 0
     _check_port(args.port)
     run_http(parts, host=args.host, port=args.port)

@@ -1,0 +1,184 @@
+"""server/stdio.py: the pipe transport reads and writes exactly what the SDK's would, and keeps the wire clean."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import anyio
+import pytest
+
+from server.stdio import ENV, PipeLines, PipeWriter
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def nonblocking_pipe() -> tuple[int, int]:
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    os.set_blocking(w, False)
+    return r, w
+
+
+async def read_all(fd: int) -> list[str]:
+    return [line async for line in PipeLines(fd)]
+
+
+def feed(w: int, chunks: list[bytes]) -> threading.Thread:
+    """Write the chunks from a thread, one at a time, then close: lines arrive split across reads."""
+
+    def run() -> None:
+        os.set_blocking(w, True)
+        for chunk in chunks:
+            os.write(w, chunk)
+        os.close(w)
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t
+
+
+async def test_lines_split_across_reads_joined_and_kept_whole():
+    r, w = nonblocking_pipe()
+    big = "x" * 300_000  # several pipe buffers
+    t = feed(w, [b'{"a":1}\n{"b"', b":2}\r\n", big.encode() + b"\n", "é\n".encode(), b"tail without newline"])
+    with anyio.fail_after(10):
+        lines = await read_all(r)
+    t.join()
+    os.close(r)
+    assert lines == ['{"a":1}\n', '{"b":2}\r\n', big + "\n", "é\n", "tail without newline"]
+
+
+async def test_invalid_utf8_is_replaced_not_fatal():
+    r, w = nonblocking_pipe()
+    t = feed(w, [b"\xff\xfe bad\n", b"ok\n"])
+    with anyio.fail_after(10):
+        lines = await read_all(r)
+    t.join()
+    os.close(r)
+    assert lines == ["\ufffd\ufffd bad\n", "ok\n"]
+
+
+async def test_empty_input_ends_iteration():
+    r, w = nonblocking_pipe()
+    os.close(w)
+    assert await read_all(r) == []
+    os.close(r)
+
+
+async def test_writer_waits_for_a_full_pipe_and_loses_nothing():
+    r, w = nonblocking_pipe()
+    message = "y" * 1_000_000 + "\n"  # far beyond the pipe buffer: the writer must wait for the reader
+    received = bytearray()
+
+    def drain() -> None:
+        os.set_blocking(r, True)
+        while chunk := os.read(r, 1 << 16):
+            received.extend(chunk)
+
+    t = threading.Thread(target=drain)
+    t.start()
+    with anyio.fail_after(20):
+        writer = PipeWriter(w)
+        await writer.write(message)
+        await writer.write("é\n")
+        await writer.flush()
+    os.close(w)
+    t.join()
+    os.close(r)
+    assert received.decode() == message + "é\n"
+
+
+NOISY_SERVER = textwrap.dedent(
+    """
+    import os, subprocess, sys
+    sys.path.insert(0, {root!r})
+    import anyio
+    from mcp.server import MCPServer
+    from server.stdio import serve_stdio
+
+    mcp = MCPServer("noisy")
+
+    @mcp.tool()
+    def noisy(text: str) -> str:
+        '''Prints to stdout and runs a child that prints too, then echoes.'''
+        print("stray print", flush=True)
+        os.write(1, b"stray write\\n")
+        subprocess.run(["echo", "stray child"], check=True)
+        return text
+
+    anyio.run(serve_stdio, mcp)
+    """
+)
+
+
+def start(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            cwd=cwd)
+
+
+def send(proc: subprocess.Popen, message: dict | str, end: bytes = b"\n") -> None:
+    raw = message if isinstance(message, str) else json.dumps(message)
+    proc.stdin.write(raw.encode() + end)
+    proc.stdin.flush()
+
+
+def handshake(proc: subprocess.Popen) -> dict:
+    send(proc, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+    reply = json.loads(proc.stdout.readline())
+    send(proc, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+    return reply
+
+
+def call(proc: subprocess.Popen, request_id: int, tool: str, arguments: dict) -> dict:
+    send(proc, {"jsonrpc": "2.0", "id": request_id, "method": "tools/call",
+                "params": {"name": tool, "arguments": arguments}})
+    return json.loads(proc.stdout.readline())  # any stray text on the wire fails here or below
+
+
+@pytest.mark.parametrize("transport", ["pipes", "sdk"])
+def test_stray_output_never_reaches_the_wire(tmp_path, transport):
+    script = tmp_path / "noisy_server.py"
+    script.write_text(NOISY_SERVER.format(root=str(ROOT)))
+    env = {k: v for k, v in os.environ.items() if k != ENV}
+    if transport == "sdk":
+        env[ENV] = "sdk"
+    proc = start([sys.executable, str(script)], env, tmp_path)
+    try:
+        assert handshake(proc)["result"]["serverInfo"]["name"] == "noisy"
+        for i, word in enumerate(("one", "two", "z" * 200_000), start=2):
+            reply = call(proc, i, "noisy", {"text": word})
+            assert reply["id"] == i and reply["result"]["structuredContent"] == {"result": word}
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+        assert proc.stdout.read() == b""  # nothing after the last reply either
+        assert b"stray print" in proc.stderr.read()  # diverted to stderr, not lost
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_raw_wire_a_bad_line_is_skipped_and_the_server_goes_on(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != ENV}
+    env.update(HOME=str(tmp_path), SWITCHBOARD_HOME=str(tmp_path / "state"))
+    proc = start([str(Path(sys.executable).with_name("switchboard")), "serve"], env, tmp_path)
+    try:
+        assert handshake(proc)["result"]["serverInfo"]["name"] == "switchboard"
+        send(proc, "this is not json \xff", end=b"\r\n")
+        reply = call(proc, 2, "classify_task", {"task": "Write unit tests for the CSV parser"})
+        assert reply["id"] == 2 and reply["result"]["structuredContent"]["primary_provider"] == "codex"
+        proc.stdin.close()  # EOF: the server exits cleanly
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
