@@ -2,9 +2,10 @@
 
 Every append takes an exclusive ``flock`` on a lock file in the directory, so threads and processes
 agree on the part to write and lines never interleave or tear. The part this process last wrote
-stays open between appends (checked each time under the lock, by two ``stat`` calls and one
-``fstat``, for a later part begun by another process and for a file deleted or renamed away), and
-a line goes out in one ``write`` on an ``O_APPEND`` descriptor.
+stays open between appends (checked each time under the lock, by two ``stat`` calls, for a later
+part begun by another process and for a file deleted or renamed away: the file at the path must
+still be the one opened, whose device and inode are noted when it is opened), and a line goes out
+in one ``write`` on an ``O_APPEND`` descriptor.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from router_core.store.holders import current_pid
+
 PREFIX = "provider_recommendations"
 
 
@@ -26,6 +29,7 @@ class _OpenPart:
     day: str
     part: int
     fd: int
+    file_id: tuple[int, int]  # (st_dev, st_ino) of the open file: fixed while it is open
     end: int = -1  # the file's size right after this process last wrote to it (-1: not yet)
 
 
@@ -54,7 +58,7 @@ class PartAppender:
 
     def _target(self, day: str, size: int) -> tuple[_OpenPart, int]:
         """The part to append to and its current size; called under the lock, so every writer agrees."""
-        if self._open is not None and (self._open.pid != os.getpid() or self._open.day != day):
+        if self._open is not None and (self._open.pid != current_pid() or self._open.day != day):
             self._close_open()
         part = self._open.part if self._open is not None else self._last_part.get(day, 0)
         while os.path.exists(self._name(day, part + 1)):  # another process may have rotated
@@ -75,17 +79,19 @@ class PartAppender:
         return current, length
 
     def _stat_if_at_path(self, part: _OpenPart) -> os.stat_result | None:
-        """The open file's stat, if it is still the file at its path (not deleted, not renamed away)."""
+        """The stat of the file at the open part's path if it is still the open file (not deleted, not
+        renamed away); the same file, so its size is the open file's (no ``fstat`` needed)."""
         try:
             at_path = os.stat(self._name(part.day, part.part))
         except FileNotFoundError:
             return None
-        st = os.fstat(part.fd)
-        return st if os.path.samestat(at_path, st) else None
+        return at_path if (at_path.st_dev, at_path.st_ino) == part.file_id else None
 
     def _open_part(self, day: str, part: int) -> _OpenPart:
         flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
-        self._open = _OpenPart(os.getpid(), day, part, os.open(self._name(day, part), flags, 0o600))
+        fd = os.open(self._name(day, part), flags, 0o600)
+        st = os.fstat(fd)
+        self._open = _OpenPart(current_pid(), day, part, fd, (st.st_dev, st.st_ino))
         return self._open
 
     def _close_open(self) -> None:
@@ -110,7 +116,7 @@ class PartAppender:
     def exclusive(self) -> Iterator[None]:
         """Hold the directory's write lock (and this object's thread lock)."""
         with self._thread_lock:
-            pid = os.getpid()
+            pid = current_pid()
             if self._lock_fd is None or self._lock_fd[0] != pid:
                 lock_path = f"{self._dir_name}/.{PREFIX}.lock"
                 self._lock_fd = (pid, os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))

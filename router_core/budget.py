@@ -52,6 +52,12 @@ class BudgetLedger:
         self._clock = clock
         self._settings = settings
         self._holder = holder
+        # Read from the frozen settings once, not on every snapshot: (provider, allocation) in the
+        # configured order, the daily total in micro-dollars and the alert thresholds, lowest first.
+        self._allocations = tuple((name, settings.allocation(name)) for name, _ in settings.allocations)
+        self._allocated = frozenset(name for name, _ in settings.allocations)
+        self._total_micro = to_micro(settings.daily_total)
+        self._thresholds = tuple(sorted(set(settings.alert_thresholds)))
         self._tz = ZoneInfo(settings.timezone)
         self._reserves_since_prune = self.prune_every
         self._calendar: tuple[int, str, float] = (-1, "", 0.0)  # (quarter hour, day, next reset)
@@ -96,16 +102,14 @@ class BudgetLedger:
         if stale:
             self._expire_later.extend(stale)
             self.maintain()
-        names = [name for name, _ in self._settings.allocations]
-        names += sorted((set(totals.spent) | set(totals.reserved)) - set(names))
+        spent, reserved = totals.spent, totals.reserved
+        allocations = self._allocations
+        unconfigured = (spent.keys() | reserved.keys()) - self._allocated  # spend recorded for another name
+        if unconfigured:
+            allocations += tuple((name, 0.0) for name in sorted(unconfigured))
         providers = tuple(
-            ProviderBudget(
-                provider=name,
-                allocation=self._settings.allocation(name),
-                spent=to_usd(totals.spent.get(name, 0)),
-                reserved=to_usd(totals.reserved.get(name, 0)),
-            )
-            for name in names
+            ProviderBudget(name, allocation, to_usd(spent.get(name, 0)), to_usd(reserved.get(name, 0)))
+            for name, allocation in allocations
         )
         return BudgetSnapshot(
             day=day,
@@ -263,18 +267,19 @@ class BudgetLedger:
             self._reserves_since_prune = 0
 
     def _any_alert_passed(self, totals: ledger.DayTotals) -> bool:
-        total = to_micro(self._settings.daily_total)
-        thresholds = self._settings.alert_thresholds
-        return total > 0 and bool(thresholds) and totals.spent_total * 100 >= total * min(thresholds)
+        total, thresholds = self._total_micro, self._thresholds
+        return total > 0 and bool(thresholds) and totals.spent_total * 100 >= total * thresholds[0]
 
     def _passed_alerts(self, totals: ledger.DayTotals, fired: list[Row]) -> tuple[BudgetAlert, ...]:
-        total = to_micro(self._settings.daily_total)
+        if not self._any_alert_passed(totals):
+            return ()
+        total = self._total_micro
         spent = totals.spent_total
         stored = {row["threshold"]: row for row in fired}
         alerts = []
-        for threshold in sorted(set(self._settings.alert_thresholds)):
-            if total <= 0 or spent * 100 < total * threshold:
-                continue
+        for threshold in self._thresholds:
+            if spent * 100 < total * threshold:
+                break  # the thresholds rise: none after it has passed either
             row = stored.get(threshold)
             if row is not None:
                 alerts.append(BudgetAlert(

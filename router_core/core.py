@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -237,7 +238,7 @@ class RouterCore:
             rec.provider, classification.task_type, text, lease=lease_agent, in_use=in_use
         )
         decision = RoutingDecision(
-            task_id=task_id or f"task-{uuid.uuid4().hex[:12]}",
+            task_id=task_id or f"task-{secrets.token_hex(6)}",  # 12 random hex digits, as uuid4().hex[:12]
             task=text,
             timestamp=now,
             classification=classification,

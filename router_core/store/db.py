@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from router_core.store.holders import current_pid
 from router_core.store.schema import MIGRATIONS
 
 logger = logging.getLogger(__name__)
@@ -44,9 +45,10 @@ class Database:
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (autocommit mode; use transaction()/read() to group statements)."""
         conn = getattr(self._local, "conn", None)
-        if conn is None or self._local.pid != _pid:
+        pid = current_pid()  # connection() runs often, and getpid() is a system call
+        if conn is None or self._local.pid != pid:
             conn = self._open()
-            self._local.conn, self._local.pid, self._local.kind = conn, _pid, None
+            self._local.conn, self._local.pid, self._local.kind = conn, pid, None
         return conn
 
     def _open(self) -> sqlite3.Connection:
@@ -162,17 +164,6 @@ class _Scope:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-
-
-_pid = os.getpid()  # kept current by a fork hook: connection() runs often, and getpid() is a syscall
-
-
-def _refresh_pid() -> None:
-    global _pid
-    _pid = os.getpid()
-
-
-os.register_at_fork(after_in_child=_refresh_pid)
 
 
 def _keep(entry: tuple[int, weakref.ref[threading.Thread], sqlite3.Connection]) -> bool:

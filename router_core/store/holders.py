@@ -14,12 +14,26 @@ import time
 from pathlib import Path
 
 _cache: tuple[int, str] | None = None
+_pid = os.getpid()  # kept current by a fork hook: asked for on every transaction and audit line
+
+
+def _refresh_pid() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_refresh_pid)
+
+
+def current_pid() -> int:
+    """``os.getpid()`` without the system call."""
+    return _pid
 
 
 def current_holder() -> str:
     """This process's holder name (recomputed after fork)."""
     global _cache
-    pid = os.getpid()
+    pid = _pid
     if _cache is None or _cache[0] != pid:
         start = _proc_start_ticks(pid)
         token = start if start is not None else f"t{time.time():.6f}"
