@@ -1,4 +1,5 @@
-"""Upgrading a database written by an older schema keeps its state (migration 3: leases and spend)."""
+"""Upgrading a database written by an older schema keeps its state (migration 3: leases and spend;
+migration 4: the index of live reservations)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from router_core.budget import BudgetLedger
 from router_core.clock import FakeClock
 from router_core.leases import AgentLeases
+from router_core.settings import BudgetSettings
 from router_core.store import db as db_module
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
@@ -45,3 +48,32 @@ def test_a_lease_row_keeps_every_column(tmp_path: Path) -> None:
     row = db.query("SELECT agent_id, task_id, holder, acquired_at, expires_at FROM agent_leases WHERE id = ?", (lease,))
     assert tuple(row[0]) == ("coder", "t9", ME, T0, T0 + 600)
     db.close()
+
+
+def test_reservations_keep_counting_across_the_live_index_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, clock = tmp_path / "old.db", FakeClock(T0)
+    budget = BudgetSettings(daily_total=10.0, allocations=(("codex", 10.0),))
+    with monkeypatch.context() as m:
+        m.setattr(db_module, "MIGRATIONS", MIGRATIONS[:3])
+        old = Database(path)
+        ledger = BudgetLedger(old, clock, budget, ME)
+        live = ledger.reserve("codex", 1.0, task_id="t1")
+        ledger.settle(ledger.reserve("codex", 2.0, task_id="t2").id, 0.5)
+        old.close()
+    new = Database(path)
+    assert new.schema_version == len(MIGRATIONS) >= 4
+    (sql,) = new.query("SELECT sql FROM sqlite_master WHERE name = 'budget_reservations_live'")[0]
+    assert "WHERE status = 'live'" in sql
+    plan = " ".join(str(tuple(r)) for r in new.query(
+        "EXPLAIN QUERY PLAN SELECT id FROM budget_reservations WHERE status = 'live'"))
+    assert "budget_reservations_live" in plan
+    ledger = BudgetLedger(new, clock, budget, ME)
+    codex = ledger.snapshot().provider("codex")
+    assert (codex.spent, codex.reserved) == (0.5, 1.0)
+    ledger.settle(live.id, 0.25)
+    codex = ledger.snapshot().provider("codex")
+    assert (codex.spent, codex.reserved) == (0.75, 0.0)
+    assert sorted(r[0] for r in new.query("SELECT status FROM budget_reservations")) == ["settled", "settled"]
+    new.close()
