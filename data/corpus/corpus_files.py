@@ -7,7 +7,7 @@ it is added here and the weights are retrained.
 from __future__ import annotations
 
 ISSUE_WRITERS = "abcdefgh"  # issue-style sets written fresh, one per writer
-TRANSFORMED_WRITERS = "ijk"  # real issues rewritten in new words, keeping their implicit asks and mess
+TRANSFORMED_WRITERS = "ijklmnopq"  # real issues rewritten in new words, keeping their implicit asks and mess
 HAND_FILES = ("handwritten.jsonl", *(f"issues_{w}.jsonl" for w in ISSUE_WRITERS + TRANSFORMED_WRITERS))
 TRAIN_FILES = (*HAND_FILES, "generated.jsonl")
 HELDOUT_FILES = (
