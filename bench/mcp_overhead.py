@@ -26,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import anyio
@@ -74,17 +75,22 @@ async def cold_start(spec) -> float:
     return elapsed
 
 
-async def round_trips(spec, calls: int) -> list[float]:
-    params, tool, args = spec
-    out = []
-    async with Client(params, mode="legacy") as c:
-        for _ in range(20):
-            await c.call_tool(tool, args)
-        for _ in range(calls):
-            start = time.perf_counter()
-            r = await c.call_tool(tool, args)
-            out.append(time.perf_counter() - start)
-            assert not r.is_error
+async def round_trips(specs: list, calls: int, block: int = 25) -> list[list[float]]:
+    """Per-call round trips for each server, all sessions open at once and called in alternating blocks of
+    ``block`` calls, so that a shared machine's drifting load falls on every server alike."""
+    out: list[list[float]] = [[] for _ in specs]
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(Client(params, mode="legacy")) for params, _, _ in specs]
+        for c, (_, tool, args) in zip(clients, specs, strict=True):
+            for _ in range(20):
+                await c.call_tool(tool, args)
+        for _ in range(0, calls, block):
+            for samples, c, (_, tool, args) in zip(out, clients, specs, strict=True):
+                for _ in range(block):
+                    start = time.perf_counter()
+                    r = await c.call_tool(tool, args)
+                    samples.append(time.perf_counter() - start)
+                    assert not r.is_error
     return out
 
 
@@ -123,9 +129,7 @@ async def main() -> None:
         for _ in range(a.runs):
             cold_base.append(await cold_start(base))
             cold_sb.append(await cold_start(sb))
-        rt_base = await round_trips(base, a.calls)
-        rt_sb = await round_trips(sb, a.calls)
-        rt_sdk = await round_trips(switchboard(state / "sb", "sdk"), a.calls)
+        rt_base, rt_sb, rt_sdk = await round_trips([base, sb, switchboard(state / "sb", "sdk")], a.calls)
         listing = await tools_list_json(sb)
     mb, ms = statistics.median(cold_base), statistics.median(cold_sb)
     print(f"cold start to first result (median of {a.runs}): minimal {mb * 1000:.0f} ms, "
