@@ -44,18 +44,12 @@ class PipeLines:
         while True:
             end = self._buffer.find(b"\n", self._scanned)
             if end >= 0:
-                line = bytes(self._buffer[: end + 1])
-                del self._buffer[: end + 1]
-                self._scanned = 0
-                return line.decode("utf-8", "replace")
+                return self._take(end + 1)
             self._scanned = len(self._buffer)
             if self._eof:
                 if not self._buffer:
                     raise StopAsyncIteration
-                line = bytes(self._buffer)
-                self._buffer.clear()
-                self._scanned = 0
-                return line.decode("utf-8", "replace")
+                return self._take(len(self._buffer))  # a last line without its newline
             try:
                 chunk = os.read(self._fd, _CHUNK)
             except BlockingIOError:
@@ -65,6 +59,12 @@ class PipeLines:
                 self._buffer += chunk
             else:
                 self._eof = True
+
+    def _take(self, size: int) -> str:
+        line = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        self._scanned = 0
+        return line.decode("utf-8", "replace")
 
 
 class PipeWriter:
