@@ -15,10 +15,12 @@ import json
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from pydantic_core import PydanticSerializationError, to_json
 
 from router_core.audit_writer import PREFIX, PartAppender
 from router_core.clock import Clock
@@ -45,23 +47,29 @@ class JsonlAuditLog:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def append(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """Write one record as one line and return it as written (redacted, with a timestamp)."""
+    def append(self, record: Mapping[str, Any], *, external: Iterable[str] | None = None) -> dict[str, Any]:
+        """Write one record as one line and return it as written (redacted, with a timestamp).
+
+        ``external``: the record's strings that came from outside (the host's task text, ids), when the
+        caller knows them all and the rest are Switchboard's own words and numbers. The test for
+        secrets then reads only those instead of the whole line (records.external_strings).
+        """
         now = self._clock.now()
         entry = dict(record)
         if "timestamp" not in entry:
             entry = {"timestamp": iso_utc(now), **entry}
         try:  # fast path: a plain-JSON record with nothing secret-looking is written as it is
-            text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-            dirty = may_hold_secret(text)
-        except (TypeError, ValueError):
+            line = to_json(entry, inf_nan_mode="null")  # as json.dumps(separators=(",", ":")), UTF-8
+            dirty = any(map(may_hold_secret, external)) if external is not None else may_hold_secret(line.decode())
+        except (PydanticSerializationError, TypeError, ValueError):
             dirty = True
         if dirty:
             entry = clean(entry)
             text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+            line = text.encode("utf-8", "backslashreplace")  # a lone surrogate becomes a JSON \uXXXX escape
         if not self._settings.enabled:
             return entry
-        self._appender.append(utc_day(now), (text + "\n").encode("utf-8"))
+        self._appender.append(utc_day(now), line + b"\n")
         return entry
 
     def part_path(self, day: str, part: int) -> Path:

@@ -38,7 +38,8 @@ from router_core.models import (
     ProviderUsage,
 )
 from router_core.recommender import recommend
-from router_core.records import audit_record, batch_item_record
+from router_core.records import audit_record, batch_item_record, external_strings
+from router_core.redact import scrubbed
 from router_core.settings import PROVIDER_NAMES, TASK_TYPES, Settings
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
@@ -154,7 +155,13 @@ class RouterCore:
     # -- decisions -------------------------------------------------------------------------
 
     def classify(self, task: str) -> Classification:
-        return self.classifier.classify(validate_task(task))
+        return self._classify(validate_task(task))
+
+    def _classify(self, text: str) -> Classification:
+        """The classifier reads the text with credentials scrubbed: a key is no evidence of anything, and
+        a reason that quoted a word of one would carry part of it into the audit log. Dropped, not marked:
+        a marker word would be evidence of its own."""
+        return self.classifier.classify(scrubbed(text, ""))
 
     def capacity(self, min_costs: dict[str, float] | None = None) -> CapacityView:
         """Usage and availability of every provider, read from one snapshot of the shared state."""
@@ -224,7 +231,7 @@ class RouterCore:
     ) -> tuple[RoutingDecision, CapacityView]:
         """:meth:`decide`, with the capacity snapshot the decision was made from."""
         text = validate_task(task)
-        classification = self.classifier.classify(text)
+        classification = self._classify(text)
         costs = self.costs.estimate_all(text, classification.task_type)
         with self.db.read():  # capacity and agents in use: one snapshot
             view = self._capacity({name: c.usd for name, c in costs.items()})
@@ -254,7 +261,8 @@ class RouterCore:
             repo=repo,
         )
         if audit:
-            self.audit.append(audit_record(decision, session_id=self.session_id, event=event))
+            record = audit_record(decision, session_id=self.session_id, event=event)
+            self.audit.append(record, external=external_strings(decision))
         return decision, view
 
     def _new_alerts(self, budget: BudgetSnapshot) -> tuple:
@@ -310,7 +318,7 @@ class RouterCore:
 
         Returns (learned, reason). Corrections are stored in the shared database either way.
         """
-        text = validate_task(task)
+        text = scrubbed(validate_task(task))  # no credential is stored with a correction
         for name, value in (("routed_provider", routed_provider), ("correct_provider", correct_provider)):
             if value not in PROVIDER_NAMES:
                 raise InvalidRequest(f"{name} {value!r} is not a provider; use one of {', '.join(PROVIDER_NAMES)}")
@@ -374,7 +382,7 @@ class RouterCore:
                 clean = validate_task(text)
             except InvalidRequest as exc:
                 raise InvalidRequest(f"task {n}: {exc}") from None
-            c = self.classifier.classify(clean)
+            c = self._classify(clean)
             batch.append(BatchTask(task_id or f"task-{n}", clean, c, self.costs.estimate_all(clean, c.task_type)))
         return batch
 

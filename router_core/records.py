@@ -90,6 +90,15 @@ def agent_dict(d: RoutingDecision) -> dict[str, Any] | None:
     }
 
 
+def external_strings(d: RoutingDecision) -> tuple[str, ...]:
+    """The strings of ``audit_record(d)`` that came from outside Switchboard: the host's task text, ids and
+    repo, and the agent's id and reason (a host agent's come from the user's files). The rest are its own
+    words, config names and numbers; the classifier's reasons quote the task text after core.py scrubbed it.
+    Keep this in step with audit_record: the audit log tests only these for secrets."""
+    agent = (d.agent.agent.id, d.agent.reason) if d.agent is not None else ()
+    return (d.task, d.task_id, d.repo or "", *agent)
+
+
 def audit_record(d: RoutingDecision, *, session_id: str, event: str = "recommendation") -> dict[str, Any]:
     rec = d.recommendation
     record: dict[str, Any] = {

@@ -58,7 +58,7 @@ _GH_HINTS = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")
 
 
 def may_hold_secret(json_text: str) -> bool:
-    """A cheap test on a serialised record: False means clean() would change nothing."""
+    """A cheap test on a serialised record, or on one plain string: False means clean() would change nothing."""
     lower = json_text.lower()
     # "sk-" inside "task-" (our task ids) cannot start a key: the pattern wants no letter before it.
     if (
@@ -76,10 +76,15 @@ def is_secret_key(key: str) -> bool:
     return normal in _SECRET_KEYS or normal.endswith(_SECRET_SUFFIXES)
 
 
-def scrub(text: str) -> str:
+def scrub(text: str, replacement: str = REDACTED) -> str:
     """``text`` with credential-looking substrings replaced."""
-    text = _SECRET_TEXT.sub(REDACTED, text)
-    return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = _SECRET_TEXT.sub(replacement, text)
+    return _BEARER.sub(lambda m: f"{m.group(1)} {replacement}", text)
+
+
+def scrubbed(text: str, replacement: str = REDACTED) -> str:
+    """:func:`scrub`, with the cheap test first: most texts hold no credential and come back as they are."""
+    return scrub(text, replacement) if may_hold_secret(text) else text
 
 
 def clean(value: Any) -> Any:

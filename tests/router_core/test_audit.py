@@ -372,3 +372,18 @@ def test_a_part_renamed_away_by_a_log_rotating_tool_is_not_written_to_again(log:
     part.rename(part.with_name("rotated-by-a-tool.jsonl"))
     log.append({"i": 2})
     assert [r["i"] for r in log.read_day(DAY)] == [2]
+
+
+def test_a_lone_surrogate_is_written_as_a_json_escape(log: JsonlAuditLog) -> None:
+    log.append({"task_description": "half a pair: \ud83d here"})  # a host's JSON may carry "\ud83d" alone
+    raw = (log.directory / f"provider_recommendations-{DAY}.jsonl").read_bytes()
+    raw.decode("utf-8")  # valid UTF-8, so jq reads it
+    assert json.loads(raw)["task_description"] == "half a pair: \ud83d here"
+
+
+def test_external_strings_alone_decide_whether_a_line_is_redacted(log: JsonlAuditLog) -> None:
+    record = {"task_description": "deploy with sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAA", "note": "ours"}
+    assert log.append(record, external=[record["task_description"]])["task_description"] == "deploy with [redacted]"
+    # The caller vouches for everything else: a record whose external strings are clean is written as it is.
+    assert log.append({"note": "Bearer abcdefgh12345"}, external=["clean text"])["note"] == "Bearer abcdefgh12345"
+    assert log.append({"note": "Bearer abcdefgh12345"})["note"] == "Bearer [redacted]"

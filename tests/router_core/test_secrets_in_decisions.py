@@ -1,0 +1,65 @@
+"""A credential pasted into a task reaches neither the audit log nor the correction store, in any form.
+
+The trained classifier explains itself by quoting the words that decided; a key's fragments must not be
+among them (core.py classifies the text with credentials dropped), and the audit line's secret test,
+which reads only the decision's external strings (records.external_strings), must still catch the key.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from router_core.core import DB_FILENAME, RouterCore
+
+KEY = "sk-proj-Q7abcdefghijklmnopqrstuvWXyz0123456789"
+# What the classifier's tokenizer would make of the key's body: lower case, digits as zeros.
+FRAGMENTS = ("q0abcdefghijklmnopqrstuvwxyz0000000000", "abcdefghijklmnop", "wxyz0000")
+
+
+@pytest.fixture
+def core(settings, clock) -> RouterCore:
+    return RouterCore.build(settings, clock=clock)  # the default (trained, learning) classifier
+
+
+def _audit_text(core: RouterCore) -> str:
+    return "\n".join(p.read_text() for p in sorted(core.audit.directory.glob("*.jsonl")))
+
+
+def test_a_key_in_the_task_is_neither_quoted_by_the_reasons_nor_written_to_the_log(core):
+    d = core.decide(f"Fix the config loader: it logs {KEY} at startup", repo="acme/api")
+    assert d.classification.classifier == "trained"
+    assert not any(f in r.lower() for r in d.classification.reasons for f in FRAGMENTS), d.classification.reasons
+    written = _audit_text(core)
+    assert KEY not in written and not any(f in written.lower() for f in FRAGMENTS)
+    line = json.loads(written.splitlines()[-1])
+    assert line["task_description"] == "Fix the config loader: it logs [redacted] at startup"
+    assert line["repo"] == "acme/api"
+
+
+def test_the_key_does_not_change_the_routing(core):
+    plain = core.decide("Fix the config loader: it logs the key at startup")
+    with_key = core.decide(f"Fix the config loader: it logs the key {KEY} at startup")
+    assert with_key.classification.all_scores == plain.classification.all_scores
+
+
+@pytest.mark.parametrize("field", ["repo", "task_id"])
+def test_a_key_in_any_external_field_sends_the_line_through_redaction(core, field):
+    core.decide("Write unit tests for the parser", **{field: KEY})
+    assert KEY not in _audit_text(core)
+
+
+def test_a_clean_decision_is_written_exactly_as_recorded(core):
+    d = core.decide("Write unit tests for the parser")
+    line = json.loads(_audit_text(core).splitlines()[-1])
+    assert line["task_description"] == d.task
+    assert line["task_classification"]["reasons"] == list(d.classification.reasons)
+
+
+def test_feedback_stores_the_task_without_the_key(core, settings):
+    core.record_feedback(f"Refactor the client that sends {KEY}", routed_provider="gemini", correct_provider="codex")
+    dump = "\n".join(sqlite3.connect(settings.state_dir / DB_FILENAME).iterdump())
+    assert "Refactor the client that sends" in dump
+    assert KEY not in dump and not any(f in dump.lower() for f in FRAGMENTS)
