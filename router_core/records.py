@@ -210,6 +210,15 @@ def execution_metrics(outcome: TaskOutcome) -> dict[str, Any]:
     return metrics
 
 
+def outcome_external_strings(outcome: TaskOutcome) -> tuple[str, ...]:
+    """The strings of ``execution_metrics(outcome)`` that came from outside (a provider's model names and
+    errors): with ``external_strings`` of the decision, all a dispatch's audit line needs tested for secrets."""
+    found = [outcome.model, outcome.error]
+    for a in outcome.attempts:
+        found += (a.model, a.error)
+    return tuple(s for s in found if s)
+
+
 def attempt_dict(a: Attempt) -> dict[str, Any]:
     d: dict[str, Any] = {"provider": a.provider, "outcome": a.outcome}
     if a.model:

@@ -26,7 +26,7 @@ from router_core.execution.plan import chain_for
 from router_core.execution.results import NOT_CONFIGURED, PARKED, ROUTED, SUCCESS, TaskOutcome
 from router_core.execution.state import ExecutionSnapshot
 from router_core.leases import AgentLease, AgentTaken
-from router_core.records import audit_record, execution_metrics
+from router_core.records import audit_record, execution_metrics, external_strings, outcome_external_strings
 
 if TYPE_CHECKING:
     from router_core.core import RouterCore
@@ -162,6 +162,8 @@ def _release(core: RouterCore, job: Job) -> None:
 
 def _finish(core: RouterCore, decision: RoutingDecision, outcome: TaskOutcome) -> DispatchResult:
     record = audit_record(decision, session_id=core.session_id, event="dispatch")
+    external = external_strings(decision)
     if outcome.status != ROUTED:
         record["execution_metrics"] = execution_metrics(outcome)
-    return DispatchResult(decision, outcome, core.audit.append(record))
+        external += outcome_external_strings(outcome)
+    return DispatchResult(decision, outcome, core.audit.append(record, external=external))

@@ -63,3 +63,20 @@ def test_feedback_stores_the_task_without_the_key(core, settings):
     dump = "\n".join(sqlite3.connect(settings.state_dir / DB_FILENAME).iterdump())
     assert "Refactor the client that sends" in dump
     assert KEY not in dump and not any(f in dump.lower() for f in FRAGMENTS)
+
+
+def test_a_key_anywhere_in_an_execution_outcome_is_caught_by_its_external_strings(core):
+    from router_core.execution.results import Attempt, TaskOutcome
+    from router_core.records import audit_record, execution_metrics, external_strings, outcome_external_strings
+
+    d = core.decide("Write unit tests for the parser", audit=False)
+    said = f"upstream said: {KEY}"
+    outcome = TaskOutcome(
+        d.task_id, "failed", 0.0, 1.0, provider="codex", model=said, backend="api", error=said,
+        attempts=(Attempt("codex", "server_error", model=said, error=said, status_code=500),),
+    )
+    record = audit_record(d, session_id="s", event="dispatch")
+    record["execution_metrics"] = execution_metrics(outcome)
+    core.audit.append(record, external=external_strings(d) + outcome_external_strings(outcome))
+    written = _audit_text(core)
+    assert "upstream said: [redacted]" in written and KEY not in written
