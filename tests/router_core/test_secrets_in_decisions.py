@@ -67,7 +67,12 @@ def test_feedback_stores_the_task_without_the_key(core, settings):
 
 def test_a_key_anywhere_in_an_execution_outcome_is_caught_by_its_external_strings(core):
     from router_core.execution.results import Attempt, TaskOutcome
-    from router_core.records import audit_record, execution_metrics, external_strings, outcome_external_strings
+    from router_core.records import (
+        audit_record,
+        execution_metrics,
+        external_strings,
+        outcome_external_strings,
+    )
 
     d = core.decide("Write unit tests for the parser", audit=False)
     said = f"upstream said: {KEY}"
