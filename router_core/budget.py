@@ -28,6 +28,7 @@ from router_core.store import ledger
 from router_core.store.db import Database
 from router_core.store.holders import holder_alive
 from router_core.store.ledger import to_micro, to_usd
+from router_core.store.snapshot_cache import Validity
 
 logger = logging.getLogger(__name__)
 
@@ -86,17 +87,20 @@ class BudgetLedger:
 
     # -- reads ---------------------------------------------------------------------------------
 
-    def snapshot(self) -> BudgetSnapshot:
+    def snapshot(self, validity: Validity | None = None) -> BudgetSnapshot:
         """Allocation, spend and live reservations per provider today, and the alerts passed.
 
         Reservations found stale stop counting at once and are marked expired after the read (by
-        :meth:`maintain` when the snapshot is taken inside a caller's read transaction).
+        :meth:`maintain` when the snapshot is taken inside a caller's read transaction). ``validity``
+        learns when this snapshot stops being exact (store/snapshot_cache.py).
         """
         now = self._clock.now()
         day, reset = self._day_and_reset(now)
         with self._db.read() as conn:
             live = ledger.live_reservations(conn)
             stale = self._stale(live, now)
+            if validity is not None:
+                self._note_validity(validity, live, stale, reset)
             totals = ledger.day_totals(conn, day, exclude=[row for row in live if row["id"] in stale])
             fired = ledger.fired_alerts(conn, day) if self._any_alert_passed(totals) else []
         if stale:
@@ -254,6 +258,15 @@ class BudgetLedger:
             if row["heartbeat_at"] < cutoff or not alive[holder]:
                 stale.append(row["id"])
         return stale
+
+    def _note_validity(self, validity: Validity, live: list[Row], stale: list[str], reset: float) -> None:
+        validity.changes_at(reset)  # a new budget day
+        ttl, gone = self._settings.reservation_ttl_seconds, set(stale)
+        for row in live:
+            if row["id"] not in gone:
+                validity.changes_at(row["heartbeat_at"] + ttl)  # _stale: silent past the TTL
+                if row["holder"] != self._holder:
+                    validity.assumes_alive(row["holder"])
 
     def _expire(self, conn: Connection, stale: list[str]) -> None:
         if stale:

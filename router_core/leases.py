@@ -20,6 +20,7 @@ from sqlite3 import Connection, Row
 from router_core.clock import Clock
 from router_core.store.db import Database
 from router_core.store.holders import holder_alive
+from router_core.store.snapshot_cache import Validity
 
 logger = logging.getLogger(__name__)
 
@@ -92,11 +93,12 @@ class AgentLeases:
                 "UPDATE agent_leases SET expires_at = ? WHERE holder = ?", (now + self.ttl_seconds, self._holder)
             )
 
-    def in_use(self) -> dict[str, int]:
+    def in_use(self, validity: Validity | None = None) -> dict[str, int]:
         """Live leases per agent (agents with none are absent).
 
         Leases found dead stop counting at once; they are deleted after the read (by :meth:`maintain`
-        when called inside a caller's read transaction).
+        when called inside a caller's read transaction). ``validity`` learns when a live one expires
+        and which other processes hold them.
         """
         now = self._clock.now()
         rows = self._db.query("SELECT id, agent_id, holder, expires_at FROM agent_leases")
@@ -108,6 +110,10 @@ class AgentLeases:
         for row in rows:
             if row["id"] not in dead:
                 counts[row["agent_id"]] = counts.get(row["agent_id"], 0) + 1
+                if validity is not None:
+                    validity.changes_at(row["expires_at"])  # _dead: expires_at <= now
+                    if row["holder"] != self._holder:
+                        validity.assumes_alive(row["holder"])
         return counts
 
     def maintain(self) -> None:

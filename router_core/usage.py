@@ -20,6 +20,7 @@ from router_core.clock import Clock
 from router_core.models import WindowCounts
 from router_core.store import windows as sql
 from router_core.store.db import Database
+from router_core.store.snapshot_cache import Validity
 
 logger = logging.getLogger(__name__)
 
@@ -138,13 +139,21 @@ class UsageTracker:
         """
         return self.windows((provider,))[provider]
 
-    def windows(self, providers: list[str] | tuple[str, ...]) -> dict[str, WindowCounts]:
-        """:meth:`window` of each provider, from one read of the totals and one of the observations."""
+    def windows(
+        self, providers: list[str] | tuple[str, ...], validity: Validity | None = None
+    ) -> dict[str, WindowCounts]:
+        """:meth:`window` of each provider, from one read of the totals and one of the observations.
+
+        ``validity`` learns when they stop being exact: when the oldest event leaves a window or an
+        observation in use lapses (``oldest_expires_at``); other stored rows change no result before."""
         now = self._clock.now()
         with self._db.read() as conn:
             tracked = sql.tracked_windows(conn, now - self.window_seconds)
             observed = self.observations(conn, now)
         result = {p: self._counts(tracked.get(p, sql.EMPTY), observed.get(p)) for p in providers}
+        if validity is not None:
+            for counts in result.values():
+                validity.changes_at(counts.oldest_expires_at)
         if any(t.stale_rows > self.stale_limit for t in tracked.values()):
             self._prune_wanted = True
             self.maintain()
@@ -202,14 +211,17 @@ class UsageTracker:
             at = max(at, obs["valid_until"])
         return None if at == now else at
 
-    def session_started(self, provider: str | None = None) -> float:
+    def session_started(self, provider: str | None = None, validity: Validity | None = None) -> float:
         """When today's usage began: the first event of the UTC day (for ``provider``, or any).
 
         Falls back to when this tracker was created (the process start) if nothing was recorded
         today. Kept in the kv table, so pruning events does not move it. A mark never changes once
-        written, so a mark found is remembered and not read again.
+        written, so a mark found is remembered and not read again. It holds until the UTC day ends.
         """
-        key = (_utc_day(self._clock.now()), provider or "*")
+        now = self._clock.now()
+        if validity is not None:
+            validity.changes_at((now // 86400 + 1) * 86400)
+        key = (_utc_day(now), provider or "*")
         found = self._first_event_seen.get(key)
         if found is not None:
             return found

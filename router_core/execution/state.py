@@ -17,6 +17,7 @@ from router_core.execution.holds import Hold, ProviderHolds
 from router_core.models import Block
 from router_core.settings import ExecutionSettings
 from router_core.store.db import Database
+from router_core.store.snapshot_cache import Validity
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +54,16 @@ class ExecutionState:
         self.holds = ProviderHolds(db, clock)
         self._db = db
 
-    def snapshot(self) -> ExecutionSnapshot:
-        """Open circuits and active holds, from one read transaction (or the caller's)."""
+    def snapshot(self, validity: Validity | None = None) -> ExecutionSnapshot:
+        """Open circuits and active holds, from one read transaction (or the caller's).
+
+        ``validity`` learns when a hold lapses; an open circuit changes only by a write (a probe)."""
         with self._db.read():
-            return ExecutionSnapshot(self.circuits.open_circuits(), self.holds.active())
+            snap = ExecutionSnapshot(self.circuits.open_circuits(), self.holds.active())
+        if validity is not None:
+            for hold in snap.holds.values():
+                validity.changes_at(hold.until)
+        return snap
 
     def blocks(self) -> dict[str, tuple[Block, ...]]:
         """Blocks per provider from open circuits and holds in force (providers without any are absent)."""

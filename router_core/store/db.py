@@ -89,6 +89,15 @@ class Database:
         """A read transaction: every query inside sees the same consistent snapshot."""
         return _Scope(self, "read", "BEGIN")
 
+    def version(self) -> tuple[Any, ...]:
+        """A token that two reads on this thread share only if nobody committed a change between them.
+
+        Call it first in a :meth:`read`: ``PRAGMA data_version`` starts the snapshot and counts the
+        commits of every other connection (other threads and processes); ``total_changes`` counts this
+        connection's own writes. See store/snapshot_cache.py."""
+        conn = self.connection()
+        return (conn, conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+
     @property
     def in_transaction(self) -> bool:
         """Whether this thread is inside transaction() or read() (nested scopes join it)."""
