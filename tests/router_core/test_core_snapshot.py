@@ -6,20 +6,10 @@ import pytest
 
 from router_core.budget import BudgetLedger
 from router_core.leases import AgentLeases
+from tests.router_core.sql_trace import traced
 
 TASK = "Design distributed system architecture"  # claude, agent system-architect
 DEAD = "elsewhere.example:1:1"  # a holder on another host: alive, so only its TTL ends it
-
-
-def traced(core, action):
-    statements: list[str] = []
-    conn = core.db.connection()
-    conn.set_trace_callback(statements.append)
-    try:
-        result = action()
-    finally:
-        conn.set_trace_callback(None)
-    return result, [" ".join(s.split()) for s in statements]
 
 
 def test_a_decision_reads_capacity_budget_and_leases_in_one_read_transaction(keyword_core):

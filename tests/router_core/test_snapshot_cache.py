@@ -26,6 +26,7 @@ from router_core.leases import AgentLeases
 from router_core.store.db import Database
 from router_core.store.holders import _proc_start_ticks
 from router_core.usage import UsageTracker
+from tests.router_core.sql_trace import traced
 
 TASK = "Design distributed system architecture"
 REMOTE = "elsewhere.example:1:1"  # a holder on another host: taken to be alive
@@ -38,17 +39,6 @@ def build(settings, clock) -> RouterCore:
 def forget(core: RouterCore) -> None:
     """Drop the core's cached read (this thread's), so that its next read is fresh."""
     core._threads.__dict__.pop("shared", None)
-
-
-def traced(core, action):
-    statements: list[str] = []
-    conn = core.db.connection()
-    conn.set_trace_callback(statements.append)
-    try:
-        result = action()
-    finally:
-        conn.set_trace_callback(None)
-    return result, statements
 
 
 def test_a_state_nobody_changed_is_not_read_again(keyword_core):
