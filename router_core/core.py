@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import secrets
 import threading
 import uuid
@@ -77,10 +78,15 @@ class SharedState:
     in_use: dict[str, int]  # live leases per agent
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def validate_task(task: str) -> str:
     if not isinstance(task, str):
         raise InvalidRequest("task must be a string describing the work")
     text = task.strip()
+    if not text.isascii():  # half an emoji (a host cut the text inside a UTF-16 pair) cannot be stored
+        text = _LONE_SURROGATE.sub("\ufffd", text)
     if not text:
         raise InvalidRequest("task is empty: describe the subtask in a sentence or more")
     if len(text) > MAX_TASK_CHARS:

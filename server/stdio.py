@@ -15,6 +15,7 @@ Anything else (a terminal, a regular file, Windows, an SDK without the claim hel
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable
@@ -26,6 +27,26 @@ from mcp.server import MCPServer
 
 ENV = "SWITCHBOARD_STDIO"  # "sdk" forces the SDK's transport
 _CHUNK = 1 << 16
+# Every JSON escape, a surrogate pair first, then one surrogate alone, then any other escape (which
+# consumes "\\" whole: an escaped backslash followed by "ud83d" is never taken for an escape).
+_ESCAPES = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    r"|\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
+    r"|\\.",
+    re.S,
+)
+
+
+def lone_surrogates_replaced(line: str) -> str:
+    """``line`` with each escaped lone UTF-16 surrogate (``"\\ud83d"`` not followed by its pair) as ``\\ufffd``.
+
+    A host that cuts a string inside an emoji sends one; it is valid JSON to JavaScript and Python,
+    but the SDK's parser rejects the whole message, and the host then waits for an answer that never
+    comes. With the replacement character in its place the request is served.
+    """
+    if "\\ud" not in line and "\\uD" not in line:
+        return line
+    return _ESCAPES.sub(lambda m: "\\ufffd" if len(m.group()) == 6 else m.group(), line)
 
 
 class PipeLines:
@@ -64,7 +85,7 @@ class PipeLines:
         line = bytes(self._buffer[:size])
         del self._buffer[:size]
         self._scanned = 0
-        return line.decode("utf-8", "replace")
+        return lone_surrogates_replaced(line.decode("utf-8", "replace"))
 
 
 class PipeWriter:

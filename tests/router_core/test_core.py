@@ -130,3 +130,12 @@ def test_host_agents_join_the_pool_and_say_so(settings, clock, tmp_path):
     assert d.agent.agent.id == "schema-architect"
     assert d.agent.reason.endswith(f"your host agent from {agents / 'schema-architect.md'}")
     assert core.audit.tail(1)[0]["recommendation"]["agent_assigned"] == "schema-architect"
+
+
+def test_half_an_emoji_in_a_task_is_replaced_and_stored(keyword_core):
+    cut = "Fix the crash when a title ends in \ud83d"  # a host cut the text inside a UTF-16 pair
+    d = keyword_core.decide(cut)
+    assert d.task == "Fix the crash when a title ends in \ufffd"
+    assert keyword_core.audit.tail(1)[0]["task_description"] == d.task
+    keyword_core.record_feedback(cut, routed_provider="codex", correct_provider="codex")  # stored in SQLite
+    assert keyword_core.decide("Fix the 😀 rendering").task == "Fix the 😀 rendering"  # whole emoji kept

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import anyio
 import pytest
 
-from server.stdio import ENV, PipeLines, PipeWriter
+from server.stdio import ENV, PipeLines, PipeWriter, lone_surrogates_replaced
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,9 +139,11 @@ def handshake(proc: subprocess.Popen) -> dict:
     return reply
 
 
-def call(proc: subprocess.Popen, request_id: int, tool: str, arguments: dict) -> dict:
+def call(proc: subprocess.Popen, request_id: int, tool: str, arguments: dict, *, within: float = 60.0) -> dict:
     send(proc, {"jsonrpc": "2.0", "id": request_id, "method": "tools/call",
                 "params": {"name": tool, "arguments": arguments}})
+    ready, _, _ = select.select([proc.stdout], [], [], within)
+    assert ready, f"no answer to request {request_id} within {within:g}s"
     return json.loads(proc.stdout.readline())  # any stray text on the wire fails here or below
 
 
@@ -166,15 +171,15 @@ def test_stray_output_never_reaches_the_wire(tmp_path, transport):
         proc.stderr.close()
 
 
-def test_raw_wire_a_bad_line_is_skipped_and_the_server_goes_on(tmp_path):
+@contextmanager
+def switchboard_serving(tmp_path: Path) -> Iterator[subprocess.Popen]:
+    """``switchboard serve`` on pipes, handshaken; it must exit cleanly at EOF on stdin."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != ENV}
     env.update(HOME=str(tmp_path), SWITCHBOARD_HOME=str(tmp_path / "state"))
     proc = start([str(Path(sys.executable).with_name("switchboard")), "serve"], env, tmp_path)
     try:
         assert handshake(proc)["result"]["serverInfo"]["name"] == "switchboard"
-        send(proc, "this is not json \xff", end=b"\r\n")
-        reply = call(proc, 2, "classify_task", {"task": "Write unit tests for the CSV parser"})
-        assert reply["id"] == 2 and reply["result"]["structuredContent"]["primary_provider"] == "codex"
+        yield proc
         proc.stdin.close()  # EOF: the server exits cleanly
         assert proc.wait(timeout=30) == 0
     finally:
@@ -182,3 +187,34 @@ def test_raw_wire_a_bad_line_is_skipped_and_the_server_goes_on(tmp_path):
             proc.kill()
         proc.stdout.close()
         proc.stderr.close()
+
+
+def test_raw_wire_a_bad_line_is_skipped_and_the_server_goes_on(tmp_path):
+    with switchboard_serving(tmp_path) as proc:
+        send(proc, "this is not json \xff", end=b"\r\n")
+        reply = call(proc, 2, "classify_task", {"task": "Write unit tests for the CSV parser"})
+        assert reply["id"] == 2 and reply["result"]["structuredContent"]["primary_provider"] == "codex"
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    (r'{"t":"a \ud83d b"}', r'{"t":"a \ufffd b"}'),  # half an emoji: the high surrogate alone
+    (r'{"t":"\uDE00 then"}', r'{"t":"\ufffd then"}'),  # a low one alone, upper-case hex
+    (r'{"t":"\ude00\ud83d"}', r'{"t":"\ufffd\ufffd"}'),  # a pair in the wrong order is two lone halves
+    (r'{"t":"\ud83d\ude00 ok"}', r'{"t":"\ud83d\ude00 ok"}'),  # a whole emoji stays
+    (r'{"t":"C:\\ud83d"}', r'{"t":"C:\\ud83d"}'),  # an escaped backslash, then text: no escape at all
+    (r'{"t":"C:\\\ud83d"}', r'{"t":"C:\\\ufffd"}'),  # an escaped backslash, then a lone surrogate
+])
+def test_lone_surrogate_escapes_become_the_replacement_character(line, expected):
+    assert lone_surrogates_replaced(line) == expected
+    json.loads(expected)
+
+
+def test_raw_wire_a_task_cut_inside_an_emoji_is_answered(tmp_path):
+    with switchboard_serving(tmp_path) as proc:
+        cut = "Fix the crash when a title ends in \ud83d"  # json.dumps writes the lone half as "\ud83d"
+        reply = call(proc, 2, "recommend_provider", {"task": cut})
+        assert reply["id"] == 2 and "error" not in reply, reply
+        (log,) = (tmp_path / "state" / "audit").glob("*.jsonl")
+        assert json.loads(log.read_text().splitlines()[-1])["task_description"].endswith("ends in \ufffd")
+        reply = call(proc, 3, "record_feedback", {"task": cut, "routed_provider": "codex", "correct_provider": "codex"})
+        assert reply["id"] == 3 and not reply["result"].get("isError"), reply
