@@ -17,7 +17,7 @@ import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 MAGIC = b"SWBW2\n"  # version 2: uncompressed body (version 1 was zlib-compressed)
@@ -35,7 +35,7 @@ class Rows(Mapping[str, tuple[float, ...]]):
     __slots__ = ("_blob", "_starts", "_index", "_searches", "_codes", "_values", "_width", "_memo")
 
     def __init__(
-        self, blob: bytes, starts: array | None, codes: array, values: tuple[float, ...], width: int
+        self, blob: bytes, starts: Sequence[int] | None, codes: Sequence[int], values: tuple[float, ...], width: int
     ) -> None:
         # The keys, '\n'-joined UTF-8 in row order; with ``starts`` (where each key starts, plus one
         # past the end) they are sorted and searched in place, else indexed on first use.
@@ -142,24 +142,35 @@ def _header(raw: bytes) -> tuple[dict[str, Any], int]:
     return json.loads(raw[start : start + n]), start + n
 
 
-def unpack(raw: bytes) -> dict[str, Any]:
-    """The weights ``pack`` stored, each table a lazily parsed ``Rows``; everything it keeps is a copy
-    (``raw`` may be a memory map, closed afterwards)."""
+def unpack(raw: bytes, *, share: bool = False) -> dict[str, Any]:
+    """The weights ``pack`` stored, each table a lazily parsed ``Rows``.
+
+    By default everything it keeps is a copy (``raw`` may be a memory map, closed afterwards). With
+    ``share`` (on a little-endian machine) the index arrays are views of ``raw`` instead: nothing is
+    copied, and when ``raw`` is a read-only memory map every process on the machine shares its pages.
+    ``raw`` then stays in use for as long as the tables do."""
     header, body_at = _header(raw)
     body = memoryview(raw)[body_at:]  # slices of a memoryview copy nothing
     info = header.pop("_packed")
     width, count, has_starts = info["width"], info["values"], info.get("starts", False)
     values = struct.unpack_from(f"<{count}d", body)
     offset = 8 * count
+    read = _view if share and sys.byteorder == "little" else _array
     for name, rows, blob_len in info["tables"]:
-        blob = bytes(body[offset : offset + blob_len])
+        blob = bytes(body[offset : offset + blob_len])  # keys are compared as bytes: a copy
         offset += blob_len
         starts = None
         if has_starts:
-            starts, offset = _array("I", body, offset, rows + 1)
-        codes, offset = _array("H", body, offset, rows * width)
+            starts, offset = read("I", body, offset, rows + 1)
+        codes, offset = read("H", body, offset, rows * width)
         header[name] = Rows(blob, starts, codes, values, width)
     return header
+
+
+def _view(typecode: str, body: memoryview, offset: int, count: int) -> tuple[memoryview, int]:
+    """``count`` native (little-endian) items at ``offset``, not copied, and the offset after them."""
+    end = offset + array(typecode).itemsize * count
+    return body[offset:end].cast(typecode), end
 
 
 def _array(typecode: str, body: memoryview, offset: int, count: int) -> tuple[array, int]:

@@ -14,13 +14,11 @@ in ``router_core/data/classifier_model.json.gz``; loading them needs only the st
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import heapq
 import importlib.resources
 import logging
 import mmap
-from collections.abc import Iterator
 from importlib.resources.abc import Traversable
 from operator import itemgetter
 from pathlib import Path
@@ -41,30 +39,34 @@ TOP_REASONS = 3
 @functools.cache
 def _load_shipped() -> LinearModel:
     data = importlib.resources.files("router_core")
-    with _contents(data.joinpath(MODEL_RESOURCE)) as source, _contents(data.joinpath(PACKED_RESOURCE)) as raw:
-        if raw is not None and packed.packed_source(raw) == packed.source_digest(source):
-            return LinearModel(packed.unpack(raw))  # it keeps copies only
+    source, raw = data.joinpath(MODEL_RESOURCE), _mapped(data.joinpath(PACKED_RESOURCE))
+    # The packed file names the JSON it was packed from by CRC and length; its length alone tells a
+    # retrained JSON from the one packed (reading 6.5 MB for the CRC cost ~2 ms a start). The full check
+    # is a test (tests/router_core/classifier/test_packed.py).
+    if raw is not None and packed.packed_source(raw).endswith(f"-{_size(source)}"):
+        return LinearModel(packed.unpack(raw, share=True))  # the map stays open while the model lives
     if raw is not None:
         log.warning("%s is stale (older than %s, or an old format): loading the JSON (slow); "
                     "run scripts/pack_classifier.py", PACKED_RESOURCE, MODEL_RESOURCE)
-    resource = data.joinpath(MODEL_RESOURCE)
-    with importlib.resources.as_file(resource) as path:
+    with importlib.resources.as_file(source) as path:
         model = LinearModel.from_file(path)
     log.debug("loaded classifier weights: %s", model.meta.get("trained_on", "?"))
     return model
 
 
-@contextlib.contextmanager
-def _contents(resource: Traversable) -> Iterator[bytes | mmap.mmap | None]:
-    """A resource's bytes, None if it is missing: memory-mapped while in use when it is a plain file
-    (the weights are read once; mapping saves copying and allocating ~10 MB, ~4 ms)."""
+def _mapped(resource: Traversable) -> bytes | mmap.mmap | None:
+    """A resource's bytes, None if it is missing: a read-only memory map when it is a plain file, whose
+    pages every Switchboard process on the machine shares (~11 MB each would be a private copy)."""
     if not resource.is_file():
-        yield None
-    elif not isinstance(resource, Path):
-        yield resource.read_bytes()
-    else:
-        with open(resource, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            yield mapped
+        return None
+    if not isinstance(resource, Path):
+        return resource.read_bytes()
+    with open(resource, "rb") as f:
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)  # the map outlives the descriptor
+
+
+def _size(resource: Traversable) -> int:
+    return resource.stat().st_size if isinstance(resource, Path) else len(resource.read_bytes())
 
 
 def shipped_eval_path() -> Path:

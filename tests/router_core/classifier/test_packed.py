@@ -73,15 +73,49 @@ def test_keys_are_packed_sorted_and_a_table_without_starts_is_hashed_on_first_us
     assert unsorted.get("mid") == (3.0,) and unsorted._index is not None
 
 
-def test_resource_contents_are_mapped_read_or_missing(tmp_path):
-    from router_core.classifier.trained import _contents
+def test_resources_are_mapped_read_or_missing(tmp_path):
+    from router_core.classifier.trained import _mapped
 
     path = tmp_path / "w.bin"
     path.write_bytes(b"SWBW2\nabc")
-    with _contents(path) as mapped:
-        assert mapped[:6] == packed.MAGIC and len(mapped) == 9
-    with _contents(tmp_path / "missing.bin") as missing:
-        assert missing is None
+    mapped = _mapped(path)
+    assert mapped[:6] == packed.MAGIC and len(mapped) == 9
+    assert _mapped(tmp_path / "missing.bin") is None
     in_a_zip = type("ZipResource", (), {"is_file": lambda self: True, "read_bytes": lambda self: b"xyz"})()
-    with _contents(in_a_zip) as read:
-        assert read == b"xyz"
+    assert _mapped(in_a_zip) == b"xyz"
+
+
+@pytest.mark.parametrize("share", [False, True])
+def test_shared_and_copied_tables_answer_alike(share):
+    rows = {f"w{i:03d}": [i / 4, -i / 4, 0.5] for i in range(300)}
+    raw = packed.pack({"classes": ["a", "b", "c"], "bias": [0.0] * 3, "words": rows}, source="s")
+    words = packed.unpack(raw, share=share)["words"]
+    assert isinstance(words._codes, memoryview) == share
+    assert {k: words[k] for k in rows} == {k: tuple(v) for k, v in rows.items()}  # past INDEX_AFTER too
+    assert words.get("w300") is None
+
+
+def test_the_shipped_model_shares_its_map_and_classifies_like_a_copy():
+    shared = TrainedClassifier.load().model
+    copied = TrainedClassifier(LinearModel(packed.unpack(DATA.joinpath(PACKED_RESOURCE).read_bytes()))).model
+    assert isinstance(shared._words._codes, memoryview)
+    texts = [json.loads(line)["text"] for line in DATA.joinpath("data/classifier_eval.jsonl").read_text().splitlines()]
+    for text in texts[:100]:
+        assert shared.score(text).probabilities == copied.score(text).probabilities
+
+
+def test_a_pack_of_json_of_another_length_is_stale_and_the_json_is_loaded(tmp_path, monkeypatch, caplog):
+    from router_core.classifier import trained
+
+    root = tmp_path / "router_core"
+    (root / "data").mkdir(parents=True)
+    source = DATA.joinpath(MODEL_RESOURCE).read_bytes()
+    (root / MODEL_RESOURCE).write_bytes(source)
+    (root / PACKED_RESOURCE).write_bytes(DATA.joinpath(PACKED_RESOURCE).read_bytes())
+    monkeypatch.setattr(trained.importlib.resources, "files", lambda _: root)
+    load = trained._load_shipped.__wrapped__  # not the process-wide cached model
+    assert isinstance(load()._words, packed.Rows)  # fresh: the pack
+    (root / MODEL_RESOURCE).write_bytes(source + b"\0")  # retrained (a different length), not re-packed
+    with caplog.at_level("WARNING"):
+        model = load()
+    assert not isinstance(model._words, packed.Rows) and "is stale" in caplog.text
