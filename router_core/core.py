@@ -12,7 +12,6 @@ import logging
 import math
 import re
 import secrets
-import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -38,15 +37,14 @@ from router_core.models import (
     Classification,
     CostEstimate,
     ProviderUsage,
-    WindowCounts,
 )
 from router_core.recommender import recommend
 from router_core.records import audit_record, batch_item_record, external_strings
 from router_core.redact import scrubbed
 from router_core.settings import PROVIDER_NAMES, TASK_TYPES, Settings
+from router_core.shared_state import SharedState, SharedStateReader
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
-from router_core.store.snapshot_cache import SnapshotCache, Validity
 from router_core.usage import UsageTracker
 
 log = logging.getLogger(__name__)
@@ -64,18 +62,6 @@ class CapacityView:
     availability: dict[str, Availability]
     budget: BudgetSnapshot
     execution: ExecutionSnapshot
-
-
-@dataclass(frozen=True, slots=True)
-class SharedState:
-    """What routing reads from the shared database in one snapshot, before anything is derived with the
-    time. Shared between the decisions that reuse it: read it, never change it."""
-
-    budget: BudgetSnapshot
-    session_started: float
-    execution: ExecutionSnapshot
-    windows: dict[str, WindowCounts]
-    in_use: dict[str, int]  # live leases per agent
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -148,7 +134,10 @@ class RouterCore:
         self.execution_state = ExecutionState(db, clock, settings.execution)
         self.started_at = clock.now()
         self._claimed_alerts: dict[str, set[int]] = {}
-        self._threads = threading.local()  # a SnapshotCache per thread, as each thread has its connection
+        self.shared = SharedStateReader(
+            db, clock, settings.provider_names, ledger=self.ledger, usage=self.usage_tracker,
+            execution=self.execution_state, leases=self.leases,
+        )
 
     @classmethod
     def build(
@@ -188,30 +177,9 @@ class RouterCore:
     def capacity(self, min_costs: dict[str, float] | None = None) -> CapacityView:
         """Usage and availability of every provider, read from one snapshot of the shared state."""
         with self.db.read():
-            view = self._capacity(min_costs, self._read_shared())
+            view = self._capacity(min_costs, self.shared.read())
         self._maintain()
         return view
-
-    def _read_shared(self) -> SharedState:
-        """What routing reads from the shared database, in the caller's read transaction; the last read
-        again while nothing was committed and no row in it has changed meaning (store/snapshot_cache.py)."""
-        version, now = self.db.version(), self.clock.now()
-        cache = getattr(self._threads, "shared", None)
-        if cache is None:
-            cache = self._threads.shared = SnapshotCache()
-        found = cache.get(version, now)
-        if found is not None:
-            return found
-        validity = Validity()
-        state = SharedState(
-            budget=self.ledger.snapshot(validity),
-            session_started=self.usage_tracker.session_started(validity=validity),
-            execution=self.execution_state.snapshot(validity),
-            windows=self.usage_tracker.windows(self.settings.provider_names, validity),
-            in_use=self.leases.in_use(validity),
-        )
-        cache.put(version, now, state, validity)
-        return state
 
     def _capacity(self, min_costs: dict[str, float] | None, shared: SharedState) -> CapacityView:
         now = self.clock.now()
@@ -276,7 +244,7 @@ class RouterCore:
         classification = self._classify(text)
         costs = self.costs.estimate_all(text, classification.task_type)
         with self.db.read():  # capacity and agents in use: one snapshot
-            shared = self._read_shared()
+            shared = self.shared.read()
             view = self._capacity({name: c.usd for name, c in costs.items()}, shared)
         in_use = shared.in_use
         self._maintain()

@@ -36,11 +36,6 @@ def build(settings, clock) -> RouterCore:
     return RouterCore.build(settings, clock=clock, classifier=KeywordClassifier(settings.providers))
 
 
-def forget(core: RouterCore) -> None:
-    """Drop the core's cached read (this thread's), so that its next read is fresh."""
-    core._threads.__dict__.pop("shared", None)
-
-
 def test_a_state_nobody_changed_is_not_read_again(keyword_core):
     keyword_core.decide(TASK, audit=False)
     _, statements = traced(keyword_core, lambda: keyword_core.decide(TASK, audit=False))
@@ -156,10 +151,10 @@ def test_the_cached_view_always_equals_a_fresh_read(settings, clock, seed, timez
             _step(rng, core, other, clock, log)
             for _ in range(rng.randint(1, 2)):  # a second look hits the cache when nothing changed
                 with core.db.read():
-                    cached = core._read_shared()
-                forget(reference)
+                    cached = core.shared.read()
+                reference.shared.forget()
                 with reference.db.read():
-                    fresh = reference._read_shared()
+                    fresh = reference.shared.read()
                 assert cached == fresh, log[-5:]
                 assert core.capacity() == reference.capacity(), log[-5:]
     finally:
