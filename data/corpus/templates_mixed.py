@@ -26,9 +26,23 @@ MIXED = {
         documentation site build is broken: {error}
         planning board {symptom}, needs a fix
         why does the {component} crash when {event_action}? fix it please
+        explain why this throws and fix it
+        explain why it crashes and fix it
+        explain why this fails, then fix it
+        tell me why this breaks and fix it
+        why does this throw? explain and fix
+        explain this error and fix it
+        explain why this test fails and fix it
+        explain why it hangs and fix it
     """),
     "code_generation": _lines("""
         design tokens for the {component}: add them to the stylesheet and use them
+        design tokens for the button
+        design tokens for the {component}
+        add design tokens for colors and spacing
+        design tokens for buttons and inputs
+        define the design tokens for the {component}
+        create design tokens for the dark theme
         implement the design of the {component} from the mockups
         build the {component} according to the new design
         generate a {lang} client from our OpenAPI document

@@ -132,7 +132,10 @@ def test_shipped_weights_were_trained_on_the_corpus_in_the_repo(clf):
 @pytest.mark.parametrize(
     ("text", "provider", "task_type"),
     [
-        # misleading keywords
+        # misleading keywords, first as the issue words them
+        ("explain why this throws and fix it", "codex", "debugging"),
+        ("design tokens for the button", "codex", "code_generation"),
+        ("document the architecture decision", "gemini", "documentation"),
         ("explain why the csv parser throws on an empty file and fix it", "codex", "debugging"),
         ("add design tokens for the primary button (colors, radius, spacing)", "codex", "code_generation"),
         ("document the architecture decision to use Redis streams for the job queue", "gemini", "documentation"),
