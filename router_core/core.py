@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from router_core.agents import AgentPool
+from router_core.agents.assignment import assign_agent
 from router_core.agents.host_files import load_host_agents
 from router_core.audit import JsonlAuditLog
 from router_core.budget import BudgetLedger
@@ -30,7 +31,6 @@ from router_core.errors import InvalidRequest
 from router_core.execution.state import ExecutionSnapshot, ExecutionState
 from router_core.leases import AgentLeases
 from router_core.models import (
-    AgentChoice,
     AgentSpec,
     Availability,
     BudgetSnapshot,
@@ -94,12 +94,6 @@ def make_classifier(settings: Settings, db: Database | None = None) -> Classifie
     from router_core.classifier.learning import LearningClassifier
 
     return LearningClassifier(base, SqliteCorrectionStore(db.connection, holder=current_holder()))
-
-
-def _mark_host(choice: AgentChoice) -> AgentChoice:
-    if choice.agent.source == "builtin":
-        return choice
-    return replace(choice, reason=f"{choice.reason}; your host agent from {choice.agent.source}")
 
 
 class RouterCore:
@@ -252,8 +246,8 @@ class RouterCore:
         rec = recommend(classification, view.availability, costs, view.budget, now=now)
         if provider is not None:
             rec = self._forced(provider, rec, costs, view)
-        agent, lease_id = self._choose_agent(
-            rec.provider, classification.task_type, text, lease=lease_agent, in_use=in_use
+        agent, lease_id = assign_agent(
+            self.pool, self.leases, rec.provider, classification.task_type, text, lease=lease_agent, in_use=in_use
         )
         decision = RoutingDecision(
             task_id=task_id or f"task-{secrets.token_hex(6)}",  # 12 random hex digits, as uuid4().hex[:12]
@@ -304,23 +298,6 @@ class RouterCore:
             reason=f"provider {provider} requested by the caller ({why}); the router recommended {rec.provider}",
             cost=costs[provider],
         )
-
-    def _choose_agent(self, provider: str, task_type: str, text: str, *, lease: bool, in_use: dict[str, int]):
-        choice = _mark_host(self.pool.select(provider, task_type, in_use, text))
-        if not lease:
-            return choice, None
-        lease_id = self.leases.acquire(choice.agent.id, choice.agent.max_concurrency)
-        if lease_id is None:  # another process took the last slot between the read and the lease
-            in_use = self.leases.in_use()
-            choice = _mark_host(self.pool.select(provider, task_type, in_use, text))
-            lease_id = self.leases.acquire(choice.agent.id, choice.agent.max_concurrency)
-            if lease_id is None:
-                from router_core.errors import NoAgentAvailable
-
-                raise NoAgentAvailable(
-                    f"every agent suited to {task_type} on {provider} is busy; retry shortly or release leases"
-                )
-        return choice, lease_id
 
     def record_feedback(
         self, task: str, *, routed_provider: str, correct_provider: str, task_type: str | None = None

@@ -70,4 +70,6 @@ class SharedStateReader:
 
     def forget(self) -> None:
         """Drop this thread's cached read: the next read queries."""
-        self._threads.__dict__.pop("cache", None)
+        cache = getattr(self._threads, "cache", None)
+        if cache is not None:
+            cache.clear()

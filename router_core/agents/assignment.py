@@ -1,0 +1,39 @@
+"""Assign an agent to a routed task (design 5.2), optionally leasing it against its concurrency limit.
+
+Selection reads the leases in use from the decision's snapshot; leasing is a write that another process
+may beat to the last slot, in which case the pool is read again and selection runs once more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from router_core.agents.pool import AgentPool
+from router_core.errors import NoAgentAvailable
+from router_core.leases import AgentLeases
+from router_core.models import AgentChoice
+
+
+def assign_agent(
+    pool: AgentPool, leases: AgentLeases, provider: str, task_type: str, text: str, *, lease: bool,
+    in_use: dict[str, int],
+) -> tuple[AgentChoice, str | None]:
+    """The chosen agent, with the id of its lease when ``lease`` is set (else None)."""
+    choice = _mark_host(pool.select(provider, task_type, in_use, text))
+    if not lease:
+        return choice, None
+    lease_id = leases.acquire(choice.agent.id, choice.agent.max_concurrency)
+    if lease_id is None:  # another process took the last slot between the read and the lease
+        choice = _mark_host(pool.select(provider, task_type, leases.in_use(), text))
+        lease_id = leases.acquire(choice.agent.id, choice.agent.max_concurrency)
+        if lease_id is None:
+            raise NoAgentAvailable(
+                f"every agent suited to {task_type} on {provider} is busy; retry shortly or release leases"
+            )
+    return choice, lease_id
+
+
+def _mark_host(choice: AgentChoice) -> AgentChoice:
+    if choice.agent.source == "builtin":
+        return choice
+    return replace(choice, reason=f"{choice.reason}; your host agent from {choice.agent.source}")
