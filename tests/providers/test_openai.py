@@ -214,3 +214,46 @@ async def test_keyless_endpoint_sends_no_authorization(fake, client, clock):
     with pytest.raises(AuthFailed):  # the fake, like OpenAI, wants a key
         await adapter.complete(CompletionRequest(prompt="x"))
     assert "authorization" not in fake.last_request("codex").headers
+
+
+OK_BODY = {"model": "m", "output": [], "usage": {"input_tokens": 1, "output_tokens": 1}}
+
+
+async def test_request_is_json_with_our_agent_and_the_clients_timeout_when_none_is_set(clock):
+    seen: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda request: seen.append(request) or httpx.Response(200, json=OK_BODY))
+    async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(7.0, connect=2.0)) as c:
+        adapter = OpenAIResponsesAdapter(client=c, base_url="https://api.openai.com/v1", api_key="k",
+                                         provider="codex", clock=clock, default_model="m")
+        await adapter.complete(CompletionRequest(prompt="héllo 👋"))
+        await adapter.complete(CompletionRequest(prompt="again", timeout=3.0))
+    first, second = seen
+    assert str(first.url) == "https://api.openai.com/v1/responses"
+    assert first.headers["content-type"] == "application/json"
+    assert first.headers["user-agent"] == "switchboard-mcp" and first.headers["authorization"] == "Bearer k"
+    assert first.headers["content-length"] == str(len(first.content))
+    assert first.content.decode("utf-8") == '{"model":"m","input":"héllo 👋","store":false}'
+    assert first.extensions["timeout"] == {"connect": 2.0, "read": 7.0, "write": 7.0, "pool": 7.0}
+    assert second.extensions["timeout"] == {"connect": 3.0, "read": 3.0, "write": 3.0, "pool": 3.0}
+
+
+async def test_half_an_emoji_in_the_context_is_sent_as_a_replacement_character(clock):
+    seen: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda request: seen.append(request) or httpx.Response(200, json=OK_BODY))
+    async with httpx.AsyncClient(transport=transport) as c:
+        adapter = OpenAIResponsesAdapter(client=c, base_url="https://api.openai.com/v1", api_key="k",
+                                         provider="codex", clock=clock, default_model="m")
+        await adapter.complete(CompletionRequest(prompt="x", context="cut here \ud83d"))
+    assert "cut here \ufffd" in seen[0].read().decode("utf-8")
+
+
+async def test_the_clients_mounts_and_proxies_still_choose_the_transport(clock):
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("not this way", request=request)
+
+    mounted = httpx.MockTransport(lambda request: httpx.Response(200, json=OK_BODY))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse),
+                                 mounts={"https://proxy.example": mounted}) as c:
+        adapter = OpenAIResponsesAdapter(client=c, base_url="https://proxy.example/v1", api_key="k",
+                                         provider="codex", clock=clock, default_model="m")
+        assert (await adapter.complete(CompletionRequest(prompt="x"))).output_tokens == 1
