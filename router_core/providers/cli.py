@@ -13,6 +13,7 @@ import contextlib
 import errno
 import logging
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +31,9 @@ from router_core.providers.timeparse import format_seconds
 logger = logging.getLogger(__name__)
 
 DEFAULT_CLI_TIMEOUT = 600.0
+# What no command-line argument can carry: a NUL ends the C string, and an unpaired surrogate (text cut
+# inside an emoji) has no UTF-8 form.
+_UNPASSABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +108,8 @@ async def run_cli(
 ) -> CliRun:
     try:
         process = await anyio.open_process(
-            list(argv), stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True
+            [_UNPASSABLE.sub("\ufffd", arg) for arg in argv],
+            stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True,
         )
     except FileNotFoundError as exc:
         raise NotConfigured(

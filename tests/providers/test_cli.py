@@ -206,3 +206,11 @@ async def test_cancelling_the_call_kills_the_cli(record, tmp_path):
     assert scope.cancelled_caught
     with pytest.raises(ProcessLookupError):
         os.kill(int(pidfile.read_text()), 0)
+
+
+@pytest.mark.parametrize("name", ["codex", "gemini", "claude"])
+async def test_a_nul_or_half_an_emoji_in_the_prompt_is_passed_as_a_replacement_character(record, name):
+    # Neither fits in an argument: the call raised ValueError or UnicodeEncodeError before starting the CLI.
+    result = await cli(name, record).complete(CompletionRequest(prompt="a\x00b and cut \ud83d"))
+    assert result.text.endswith("a\ufffdb and cut \ufffd")
+    assert runs(record)[0]["argv"][-1].endswith("a\ufffdb and cut \ufffd")
