@@ -28,7 +28,9 @@ def only_allowed(values, allowed: tuple[str, ...], what: str):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Every number in the file is an amount or a limit: inf (like nan) would pass ge/gt and then fail or
+    # mislead wherever it is used (the budget's integer micro-dollars, timeouts), so it is refused here.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ModelSchema(_Strict):

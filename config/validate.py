@@ -112,6 +112,8 @@ def _explain(exc: ValidationError, provenance: Mapping[tuple[str, ...], str]) ->
             msg = f"unknown key '{key}'" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
         elif err["type"] == "missing":
             msg = f"missing required key '{key}'"
+        elif err["type"] == "finite_number":
+            msg = f"'{key}' = {err.get('input')!r}: must be a finite number; write a plain one such as 25.0"
         else:
             text = err["msg"].removeprefix("Value error, ")
             msg = f"'{key}' = {err.get('input')!r}: {text}"

@@ -33,6 +33,9 @@ from router_core.store.snapshot_cache import Validity
 logger = logging.getLogger(__name__)
 
 _KEEP_FINISHED_DAYS = 7
+# The most one recorded spend may add: far above any real day, far below what the ledger's integer
+# micro-dollars can sum (about 9.2e12 USD).
+MAX_RECORDED_USD = 1_000_000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +209,7 @@ class BudgetLedger:
 
     def record_spend(self, provider: str, usd: float, *, note: str = "") -> None:
         """Spend without a reservation (manual entry, or a cost learned after the fact)."""
-        _check_amount(usd, "spend")
+        check_recorded_spend(usd, "spend")
         now = self._clock.now()
         with self._db.transaction() as conn:
             ledger.insert_spend(conn, self.day(now), provider, to_micro(usd), now, reservation_id=None, note=note)
@@ -309,6 +312,16 @@ class BudgetLedger:
             )
             alerts.append(BudgetAlert(threshold, level, to_usd(spent), to_usd(total), message))
         return tuple(alerts)
+
+
+def check_recorded_spend(usd: float, what: str = "cost_usd") -> None:
+    """Refuse a spend to record that is not a finite amount of USD from 0 to MAX_RECORDED_USD."""
+    _check_amount(usd, what)
+    if usd > MAX_RECORDED_USD:
+        raise InvalidRequest(
+            f"{what} must be at most {MAX_RECORDED_USD:,.0f} USD per record, got {usd!r}; "
+            f"enter the amount actually spent, in USD (e.g. 12.5)"
+        )
 
 
 def _check_amount(usd: float, what: str) -> None:

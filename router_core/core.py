@@ -45,7 +45,7 @@ from router_core.settings import PROVIDER_NAMES, TASK_TYPES, Settings
 from router_core.shared_state import SharedState, SharedStateReader
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
-from router_core.usage import UsageTracker
+from router_core.usage import UsageTracker, check_usage_record
 
 log = logging.getLogger(__name__)
 
@@ -344,17 +344,17 @@ class RouterCore:
         """Record observed usage. ``manual`` usage is an absolute observation for the current window."""
         if provider not in PROVIDER_NAMES:
             raise InvalidRequest(f"unknown provider {provider!r}; choose one of {', '.join(PROVIDER_NAMES)}")
-        if requests < 0 or tokens < 0 or cost_usd < 0:
-            raise InvalidRequest("requests, tokens and cost must be zero or more")
-        if manual:
-            now = self.clock.now()
-            self.usage_tracker.observe(
-                provider, requests_used=requests, tokens_used=tokens, source="manual", valid_until=now + 60.0
-            )
-        else:
-            self.usage_tracker.record(provider, requests=requests, tokens=tokens)
-        if cost_usd:
-            self.ledger.record_spend(provider, cost_usd, note="manual" if manual else "recorded")
+        check_usage_record(requests, tokens, cost_usd)  # all of it, before anything is written
+        with self.db.transaction():  # usage and spend count together or not at all
+            if manual:
+                now = self.clock.now()
+                self.usage_tracker.observe(
+                    provider, requests_used=requests, tokens_used=tokens, source="manual", valid_until=now + 60.0
+                )
+            else:
+                self.usage_tracker.record(provider, requests=requests, tokens=tokens)
+            if cost_usd:
+                self.ledger.record_spend(provider, cost_usd, note="manual" if manual else "recorded")
         log.info("usage recorded for %s: %s requests, %s tokens, $%.4f (manual=%s)", provider, requests, tokens,
                  cost_usd, manual)
 

@@ -16,7 +16,9 @@ import logging
 from datetime import UTC, datetime, timedelta
 from sqlite3 import Connection, Row
 
+from router_core.budget import check_recorded_spend
 from router_core.clock import Clock
+from router_core.errors import InvalidRequest
 from router_core.models import WindowCounts
 from router_core.store import windows as sql
 from router_core.store.db import Database
@@ -26,6 +28,24 @@ logger = logging.getLogger(__name__)
 
 _FIRST_EVENT = "usage.first_event"  # kv key prefix: usage.first_event:<UTC day>:<provider or *>
 _KEEP_FIRST_EVENT_DAYS = 7
+# The most requests or tokens one record may hold: far above any provider's limit per minute, far
+# below what the window's running totals can sum in a SQLite INTEGER.
+MAX_RECORDED_COUNT = 10**12
+
+
+def check_usage_record(
+    requests: int, tokens: int, cost_usd: float, *, names: tuple[str, str, str] = ("requests", "tokens", "cost_usd")
+) -> None:
+    """Refuse usage entered from outside (the record_usage tool, `switchboard usage set`) before anything
+    is written: counts must be whole numbers from 0 to MAX_RECORDED_COUNT, the cost a storable amount.
+    ``names`` are the fields as the caller knows them, for the message."""
+    for value, name in ((requests, names[0]), (tokens, names[1])):
+        if not isinstance(value, int) or not 0 <= value <= MAX_RECORDED_COUNT:
+            raise InvalidRequest(
+                f"{name} must be a whole number from 0 to {MAX_RECORDED_COUNT:,}, got {value!r}; "
+                f"enter how many were used in the last minute, as the provider's console shows"
+            )
+    check_recorded_spend(cost_usd, names[2])
 
 
 class UsageTracker:
@@ -118,6 +138,9 @@ class UsageTracker:
         """Store an absolute usage figure that holds until ``valid_until`` (epoch seconds)."""
         if requests_used < 0 or tokens_used < 0:
             raise ValueError("observed usage must be >= 0")
+        # A figure from a provider's headers is not checked by anyone: an absurd one is capped (still far
+        # over any limit) rather than failing the call on SQLite's INTEGER range.
+        requests_used, tokens_used = min(requests_used, MAX_RECORDED_COUNT), min(tokens_used, MAX_RECORDED_COUNT)
         with self._db.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO usage_observations"

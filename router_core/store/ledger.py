@@ -6,10 +6,17 @@ from dataclasses import dataclass
 from sqlite3 import Connection, Row
 
 MICRO = 1_000_000
+MAX_MICRO = 2**63 - 1  # the largest SQLite INTEGER
 
 
 def to_micro(usd: float) -> int:
-    return round(usd * MICRO)
+    """``usd`` in integer micro-dollars, saturated to what SQLite can store.
+
+    Defence in depth: callers bound amounts at the boundary, but a total already stored can have
+    overflowed to a REAL (SQLite's integer arithmetic does that), and writing it back (an alert's
+    spend) must not raise OverflowError on the routing path. A NaN still raises ValueError.
+    """
+    return round(min(max(usd * MICRO, -MAX_MICRO), MAX_MICRO))
 
 
 def to_usd(micro: int) -> float:

@@ -7,6 +7,7 @@ import sys
 
 from resources.views import budget_view, usage_summary
 from router_core.settings import PROVIDER_NAMES
+from router_core.usage import check_usage_record
 from server.commands._common import CommandError, core, emit_json, router_errors
 
 
@@ -76,8 +77,7 @@ def usage_show(args) -> int:
 
 @router_errors
 def usage_set(args) -> int:
-    if args.requests < 0 or args.tokens < 0 or args.cost < 0:
-        raise CommandError("--requests, --tokens and --cost must be zero or more")
+    check_usage_record(args.requests, args.tokens, args.cost, names=("--requests", "--tokens", "--cost"))
     c = core()
     c.record_usage(args.provider, requests=args.requests, tokens=args.tokens, cost_usd=args.cost, manual=True)
     emit_json(usage_summary(c)["providers"][args.provider])

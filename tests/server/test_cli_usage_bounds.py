@@ -1,0 +1,51 @@
+"""`switchboard usage set` with figures beyond the bounds: a clear error, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from server.cli import main
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path, env):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("SWITCHBOARD_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".switchboard.toml").write_text('classifier = "keywords"\n')
+    return tmp_path
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (("--requests", "9223372036854775808"), "--requests must be a whole number from 0 to 1,000,000,000,000"),
+        (("--tokens", "-1"), "--tokens must be a whole number from 0 to 1,000,000,000,000"),
+        (("--cost", "1e300"), "--cost must be at most 1,000,000 USD per record"),
+        (("--cost", "inf"), "--cost must be a finite amount of USD"),
+    ],
+)
+def test_out_of_range_figures_are_clear_errors(cli_env, capsys, argv, expected):
+    code, _, err = run(capsys, "usage", "set", "codex", *argv)
+    assert code == 2
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_a_refused_set_writes_nothing(cli_env, capsys):
+    code, _, err = run(capsys, "usage", "set", "gemini", "--requests", "77", "--tokens", "99", "--cost", "1e300")
+    assert code == 2 and "--cost" in err
+    code, out, _ = run(capsys, "usage", "--json")
+    gemini = json.loads(out)["providers"]["gemini"]
+    assert (gemini["requests_used"], gemini["tokens_used"]) == (0, 0)
+    code, out, _ = run(capsys, "budget", "--json")
+    assert json.loads(out)["spent"] == 0
