@@ -25,6 +25,12 @@ from router_core.store.snapshot_cache import Validity
 logger = logging.getLogger(__name__)
 
 
+# A lease handed to the host (dispatch without execution, or with no backend: the host runs the agent
+# itself) has no end that Switchboard sees; it lapses this long after the hand-over, and heartbeats
+# leave it alone, so a session that routes many tasks never fills the pool for good.
+UNATTENDED_SECONDS = 900.0
+
+
 class AgentTaken(Exception):
     """The agent's last free slot went to another task between routing and taking the lease."""
 
@@ -48,6 +54,7 @@ class AgentLeases:
         self._holder = holder
         self.ttl_seconds = float(ttl_seconds)
         self._delete_later: set[str] = set()
+        self._handed_over: dict[str, float] = {}  # lease id -> when it lapses (never extended)
 
     def acquire(self, agent_id: str, limit: int, *, task_id: str | None = None) -> str | None:
         """A lease id if fewer than ``limit`` live leases of ``agent_id`` exist, else None."""
@@ -85,12 +92,23 @@ class AgentLeases:
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM agent_leases WHERE id = ?", (lease_id,))
 
+    def hand_over(self, lease_id: str) -> None:
+        """The host runs this lease's task: it lapses ``UNATTENDED_SECONDS`` from now, heartbeats aside."""
+        until = self._clock.now() + UNATTENDED_SECONDS
+        with self._db.transaction() as conn:
+            conn.execute("UPDATE agent_leases SET expires_at = ? WHERE id = ?", (until, lease_id))
+        self._handed_over[lease_id] = until
+
     def heartbeat(self) -> None:
-        """Extend every lease this holder owns by ``ttl_seconds`` from now."""
+        """Extend every lease this holder owns by ``ttl_seconds`` from now, except those handed over."""
         now = self._clock.now()
+        self._handed_over = {i: until for i, until in self._handed_over.items() if until > now}
+        skip = list(self._handed_over)
         with self._db.transaction() as conn:
             conn.execute(
-                "UPDATE agent_leases SET expires_at = ? WHERE holder = ?", (now + self.ttl_seconds, self._holder)
+                "UPDATE agent_leases SET expires_at = ? WHERE holder = ?"
+                + (f" AND id NOT IN ({', '.join('?' * len(skip))})" if skip else ""),
+                (now + self.ttl_seconds, self._holder, *skip),
             )
 
     def in_use(self, validity: Validity | None = None) -> dict[str, int]:

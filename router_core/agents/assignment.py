@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from router_core.agents.pool import AgentPool
 from router_core.errors import NoAgentAvailable
-from router_core.leases import AgentLeases
+from router_core.leases import UNATTENDED_SECONDS, AgentLeases
 from router_core.models import AgentChoice
 
 
@@ -18,8 +18,17 @@ def assign_agent(
     pool: AgentPool, leases: AgentLeases, provider: str, task_type: str, text: str, *, lease: bool,
     in_use: dict[str, int],
 ) -> tuple[AgentChoice, str | None]:
-    """The chosen agent, with the id of its lease when ``lease`` is set (else None)."""
-    choice = _mark_host(pool.select(provider, task_type, in_use, text))
+    """The chosen agent, with the id of its lease when ``lease`` is set (else None).
+
+    Without a lease it is advice: when every suitable agent is busy, the best of them is named anyway."""
+    try:
+        choice = _mark_host(pool.select(provider, task_type, in_use, text))
+    except NoAgentAvailable as busy:  # every agent of the provider is at its limit
+        if lease:
+            raise NoAgentAvailable(f"{busy} (an agent you run yourself is freed {UNATTENDED_SECONDS / 60:g} "
+                                   "minutes after its dispatch)") from None
+        choice = _mark_host(pool.select(provider, task_type, {}, text))
+        return replace(choice, reason=f"{choice.reason}; every {provider} agent is busy now, this one is next"), None
     if not lease:
         return choice, None
     lease_id = leases.acquire(choice.agent.id, choice.agent.max_concurrency)
@@ -28,7 +37,7 @@ def assign_agent(
         lease_id = leases.acquire(choice.agent.id, choice.agent.max_concurrency)
         if lease_id is None:
             raise NoAgentAvailable(
-                f"every agent suited to {task_type} on {provider} is busy; retry shortly or release leases"
+                f"every agent suited to {task_type} on {provider} is busy; retry shortly"
             )
     return choice, lease_id
 

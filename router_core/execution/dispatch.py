@@ -4,7 +4,8 @@ With ``execute=False`` it only routes and leases (the host runs the agent itself
 is blocked at routing time, it returns the ETA (status ``parked``) unless ``wait`` is set, in which case
 it waits for the earliest reset and routes again. When no provider has a backend (no key, no CLI) the
 result is ``not_configured`` with what to configure, and the lease is kept for the host, as without
-execution. Otherwise the lease is released when the task ends.
+execution: handed over, it lapses after ``leases.UNATTENDED_SECONDS``. Otherwise the lease is released
+when the task ends.
 
 To execute, it routes without leasing: the agent's lease is taken in the transaction of the task's
 first budget reservation (leases.py). If another process filled the agent meanwhile, it routes again
@@ -89,6 +90,8 @@ async def dispatch(
     if not execute:
         decision = core.decide(task, task_id=task_id, repo=repo, provider=provider, lease_agent=True,
                                audit=False, event="dispatch")
+        if decision.lease_id is not None:
+            core.leases.hand_over(decision.lease_id)
         now = core.clock.now()
         outcome = TaskOutcome(decision.task_id, ROUTED, now, now, provider=decision.provider,
                               model=decision.recommendation.cost.model,
@@ -122,6 +125,7 @@ async def dispatch(
             outcome = await executor.run(job)
             if outcome.status == NOT_CONFIGURED and job.lease is not None and job.lease.id is None:
                 job.lease.id = core.leases.take(job.lease)  # nothing ran: lease the agent for the host
+                core.leases.hand_over(job.lease.id)
             break
         except AgentTaken:  # nothing was written
             if lease_now:

@@ -137,3 +137,32 @@ async def test_a_due_probe_is_sent_before_routing_and_routing_uses_its_answer(se
     assert fake.stats("codex").requests == 2  # the probe, then the task
     assert r.decision.provider == "codex" and r.decision.recommendation.route == "primary"
     assert not core.execution_state.circuits.state("codex").is_open
+
+
+@pytest.mark.parametrize("execute", [True, False])  # no backend / route only: the host runs the agent itself
+async def test_leases_handed_to_the_host_lapse_and_never_fill_the_pool_for_good(settings, build_executor, fake, clock,
+                                                                                execute):
+    core, ex = build_executor(settings, environ={})
+    capacity = sum(a.max_concurrency for a in core.agents if "codex" in a.providers)
+    for _ in range(capacity):  # every codex agent leased for tasks the host runs
+        await dispatch(core, ex, CODE_TASK, execute=execute)
+    with pytest.raises(NoAgentAvailable, match="freed 15 minutes after its dispatch"):
+        await dispatch(core, ex, CODE_TASK, execute=execute)
+    ex.core.leases.heartbeat()  # a running task's heartbeat does not extend the host's leases
+    d = core.decide(CODE_TASK)  # advice still names an agent while all are busy
+    assert d.agent is not None and d.agent.reason.endswith("every codex agent is busy now, this one is next")
+    clock.advance(15 * 60)
+    assert core.leases.in_use() == {}
+    r = await dispatch(core, ex, CODE_TASK, execute=execute)
+    assert r.decision.lease_id and r.outcome.status == ("not_configured" if execute else "routed")
+
+
+async def test_a_running_tasks_lease_is_still_extended_by_heartbeats(settings, build_executor, fake, clock):
+    core, ex = build_executor(settings, environ={})
+    handed = (await dispatch(core, ex, CODE_TASK)).decision.lease_id
+    running = core.leases.acquire("code-reviewer", 5)
+    clock.advance(14 * 60)
+    core.leases.heartbeat()
+    clock.advance(2 * 60)
+    assert core.leases.in_use() == {"code-reviewer": 1}  # the host's lapsed at 15 minutes, the running one not
+    assert {r["id"] for r in core.db.query("SELECT id FROM agent_leases")} == {running} and handed != running
