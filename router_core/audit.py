@@ -24,7 +24,8 @@ from pydantic_core import PydanticSerializationError, to_json
 
 from router_core.audit_writer import PREFIX, PartAppender
 from router_core.clock import Clock
-from router_core.errors import InvalidRequest
+from router_core.errors import InvalidRequest, StateUnusable
+from router_core.inputs import lone_surrogates_replaced, surrogates_replaced
 from router_core.redact import clean, may_hold_secret
 from router_core.settings import AuditSettings
 
@@ -39,7 +40,10 @@ class JsonlAuditLog:
 
     def __init__(self, directory: Path, settings: AuditSettings, clock: Clock) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateUnusable.directory("audit directory", self.directory, exc) from exc
         self._settings = settings
         self._clock = clock
         self.skipped_lines = 0  # unparsable lines met while reading, since this object was made
@@ -65,8 +69,7 @@ class JsonlAuditLog:
             dirty = True
         if dirty:
             entry = clean(entry)
-            text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
-            line = text.encode("utf-8", "backslashreplace")  # a lone surrogate becomes a JSON \uXXXX escape
+            line = surrogates_replaced(json.dumps(entry, ensure_ascii=False, separators=(",", ":"))).encode("utf-8")
         if not self._settings.enabled:
             return entry
         self._appender.append(utc_day(now), line + b"\n")
@@ -91,8 +94,8 @@ class JsonlAuditLog:
 
     def read_day(self, day: str) -> list[dict[str, Any]]:
         """Every record of ``day`` (all rotated parts), oldest first."""
-        if not _DAY.match(day):
-            raise InvalidRequest(f"day must look like 2025-01-11, got {day!r}")
+        if not _DAY.match(day) or not _is_date(day):
+            raise InvalidRequest(f"day must be a date as YYYY-MM-DD (2025-01-11), got {day!r}")
         return [record for path in self.parts(day) for record in self._parse(path, self._lines(path))]
 
     def tail(
@@ -147,9 +150,11 @@ class JsonlAuditLog:
         """The records among ``lines``; unparsable ones are counted in ``skipped_lines`` and logged."""
         records, bad = [], 0
         for raw in lines:
+            if b"\\ud" in raw or b"\\uD" in raw:  # an older line's escaped lone surrogate: U+FFFD when read
+                raw = lone_surrogates_replaced(raw.decode("utf-8", "replace")).encode("utf-8")
             try:
                 record = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
                 record = None
             if isinstance(record, dict):
                 records.append(record)
@@ -159,6 +164,14 @@ class JsonlAuditLog:
             self.skipped_lines += bad
             logger.warning("skipped %d unparsable line(s) in %s", bad, path)
         return records
+
+
+def _is_date(day: str) -> bool:
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True
 
 
 def iso_utc(at: float) -> str:

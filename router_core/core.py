@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from router_core.cost import CostEstimator
 from router_core.decision import RoutingDecision
 from router_core.errors import InvalidRequest
 from router_core.execution.state import ExecutionSnapshot, ExecutionState
+from router_core.inputs import validate_label, validate_task
 from router_core.leases import AgentLeases
 from router_core.models import (
     AgentSpec,
@@ -49,8 +49,8 @@ from router_core.usage import UsageTracker, check_usage_record
 
 log = logging.getLogger(__name__)
 
-MAX_TASK_CHARS = 200_000
 DB_FILENAME = "switchboard.db"
+AUDIT_DIRNAME = "audit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,22 +62,6 @@ class CapacityView:
     availability: dict[str, Availability]
     budget: BudgetSnapshot
     execution: ExecutionSnapshot
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def validate_task(task: str) -> str:
-    if not isinstance(task, str):
-        raise InvalidRequest("task must be a string describing the work")
-    text = task.strip()
-    if not text.isascii():  # half an emoji (a host cut the text inside a UTF-16 pair) cannot be stored
-        text = _LONE_SURROGATE.sub("\ufffd", text)
-    if not text:
-        raise InvalidRequest("task is empty: describe the subtask in a sentence or more")
-    if len(text) > MAX_TASK_CHARS:
-        raise InvalidRequest(f"task is {len(text):,} characters; the limit is {MAX_TASK_CHARS:,}. Summarise it.")
-    return text
 
 
 def make_classifier(settings: Settings, db: Database | None = None) -> Classifier:
@@ -122,7 +106,7 @@ class RouterCore:
         self.usage_tracker = UsageTracker(db, clock, settings.execution.rate_window_seconds)
         self.ledger = BudgetLedger(db, clock, settings.budget, self.holder)
         self.leases = AgentLeases(db, clock, self.holder)
-        self.audit = JsonlAuditLog(settings.state_dir / "audit", settings.audit, clock)
+        self.audit = JsonlAuditLog(settings.state_dir / AUDIT_DIRNAME, settings.audit, clock)
         self.costs = CostEstimator(settings)
         # Open outage circuits and provider holds (issue 3), seen by routing as blocks.
         self.execution_state = ExecutionState(db, clock, settings.execution)
@@ -235,6 +219,7 @@ class RouterCore:
     ) -> tuple[RoutingDecision, CapacityView]:
         """:meth:`decide`, with the capacity snapshot the decision was made from."""
         text = validate_task(task)
+        task_id, repo = validate_label(task_id, "task_id"), validate_label(repo, "repo")
         classification = self._classify(text)
         costs = self.costs.estimate_all(text, classification.task_type)
         with self.db.read():  # capacity and agents in use: one snapshot
@@ -368,6 +353,7 @@ class RouterCore:
         for n, (task_id, text) in enumerate(tasks):
             try:
                 clean = validate_task(text)
+                task_id = validate_label(task_id, "id")
             except InvalidRequest as exc:
                 raise InvalidRequest(f"task {n}: {exc}") from None
             c = self._classify(clean)

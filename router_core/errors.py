@@ -5,6 +5,7 @@
     ├── BudgetExceeded          a reservation would overspend the ledger      retryable=False
     ├── NoAgentAvailable        every suitable agent is at its limit          retryable=True
     ├── NotConfigured           no backend to execute on (no key, no CLI)     retryable=False
+    ├── StateUnusable           state database or audit dir cannot be used    retryable=False
     └── ProviderError           .provider; raised by adapters (issue 3)
         ├── RateLimited         429 with .retry_after                         retryable=True, fallback helps
         ├── QuotaExhausted      daily quota / spend cap / subscription window retryable=False, fallback helps
@@ -41,6 +42,20 @@ class NoAgentAvailable(RouterError):
 
 class NotConfigured(RouterError):
     fallback_helps = True
+
+
+class StateUnusable(RouterError):
+    """The state database or audit directory cannot be opened: the message names the path and the fix."""
+
+    @classmethod
+    def directory(cls, what: str, path: object, exc: OSError) -> StateUnusable:
+        """``path`` (the ``what``: "state directory", "audit directory") could not be created."""
+        if isinstance(exc, FileExistsError):
+            return cls(f"cannot create the {what} {path}: {exc.filename or path} exists and is not a directory; "
+                       "move it aside and Switchboard will create the directory")
+        detail = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else str(exc)
+        return cls(f"cannot create the {what} {path} ({detail}); make sure every part of the path is a "
+                   "writable directory, or set SWITCHBOARD_HOME to another state directory")
 
 
 class ProviderError(RouterError):

@@ -14,49 +14,45 @@ Anything else (a terminal, a regular file, Windows, an SDK without the claim hel
 
 from __future__ import annotations
 
+import json
+import logging
 import os
-import re
 import stat
 import sys
+from collections import deque
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
 import anyio
 from mcp.server import MCPServer
+from mcp.shared.message import SessionMessage
+from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError
+
+from router_core.inputs import lone_surrogates_replaced
+
+logger = logging.getLogger(__name__)
 
 ENV = "SWITCHBOARD_STDIO"  # "sdk" forces the SDK's transport
 _CHUNK = 1 << 16
-# Every JSON escape, a surrogate pair first, then one surrogate alone, then any other escape (which
-# consumes "\\" whole: an escaped backslash followed by "ud83d" is never taken for an escape).
-_ESCAPES = re.compile(
-    r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
-    r"|\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
-    r"|\\.",
-    re.S,
-)
-
-
-def lone_surrogates_replaced(line: str) -> str:
-    """``line`` with each escaped lone UTF-16 surrogate (``"\\ud83d"`` not followed by its pair) as ``\\ufffd``.
-
-    A host that cuts a string inside an emoji sends one; it is valid JSON to JavaScript and Python,
-    but the SDK's parser rejects the whole message, and the host then waits for an answer that never
-    comes. With the replacement character in its place the request is served.
-    """
-    if "\\ud" not in line and "\\uD" not in line:
-        return line
-    return _ESCAPES.sub(lambda m: "\\ufffd" if len(m.group()) == 6 else m.group(), line)
 
 
 class PipeLines:
-    """``async for line in PipeLines(fd)``: UTF-8 lines (newline kept) from a non-blocking descriptor."""
+    """``async for line in PipeLines(fd)``: UTF-8 lines (newline kept) from a non-blocking descriptor.
+
+    The lines given out and not yet claimed (``claim``) are kept, oldest first: the SDK turns each line
+    into exactly one item of the session's read stream, so the n-th item came from the n-th line."""
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self._buffer = bytearray()
         self._scanned = 0  # bytes of the buffer already known to hold no newline
         self._eof = False
+        self._unclaimed: deque[str] = deque()
+
+    def claim(self) -> str:
+        """The oldest line given out and not yet claimed ("" if none)."""
+        return self._unclaimed.popleft() if self._unclaimed else ""
 
     def __aiter__(self) -> PipeLines:
         return self
@@ -85,7 +81,73 @@ class PipeLines:
         line = bytes(self._buffer[:size])
         del self._buffer[:size]
         self._scanned = 0
-        return lone_surrogates_replaced(line.decode("utf-8", "replace"))
+        text = lone_surrogates_replaced(line.decode("utf-8", "replace"))
+        self._unclaimed.append(text)
+        return text
+
+
+class InvalidLinesAnswered:
+    """The session's read stream, answering each line the SDK could not parse.
+
+    The SDK hands the session an exception for such a line and the session drops it, so a host whose
+    request was malformed would wait for ever. Here it gets the JSON-RPC answer: -32700 when the line is
+    not JSON, -32600 when it is JSON but no message MCP accepts (a batch, a wrong field), with the
+    request's id when one can be read; a blank line is skipped. Everything else passes through unchanged."""
+
+    def __init__(self, read: Any, write: Any, lines: PipeLines) -> None:
+        self._read, self._write, self._lines = read, write, lines
+
+    @property
+    def last_context(self) -> Any:  # the SDK runs each request in its sender's context
+        return getattr(self._read, "last_context", None)
+
+    async def receive(self) -> Any:
+        while True:
+            item = await self._read.receive()
+            line = self._lines.claim()
+            if not isinstance(item, Exception):
+                return item
+            if not line.strip():
+                continue  # a blank line is no message, and nobody waits for its answer
+            reply = invalid_line_reply(line)
+            logger.warning("answered a malformed message with %s: %.200r", reply.error.message, line)
+            await self._write.send(SessionMessage(reply))
+
+    def __aiter__(self) -> InvalidLinesAnswered:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return await self.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+
+    async def __aenter__(self) -> InvalidLinesAnswered:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._read.aclose()
+
+    def close(self) -> None:
+        self._read.close()
+
+    async def aclose(self) -> None:
+        await self._read.aclose()
+
+
+def invalid_line_reply(line: str) -> JSONRPCError:
+    """The JSON-RPC error answering ``line``, which is no valid MCP message."""
+    try:
+        data = json.loads(line)
+    except (ValueError, RecursionError):
+        return JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(
+            code=PARSE_ERROR, message="Parse error: the message is not JSON"))
+    request_id = data.get("id") if isinstance(data, dict) else None
+    if isinstance(request_id, bool) or not isinstance(request_id, int | str):
+        request_id = None
+    what = "a batch; send one message per line" if isinstance(data, list) else "not a valid JSON-RPC 2.0 message"
+    return JSONRPCError(jsonrpc="2.0", id=request_id, error=ErrorData(code=INVALID_REQUEST,
+                                                                       message=f"Invalid Request: {what}"))
 
 
 class PipeWriter:
@@ -167,7 +229,9 @@ async def serve_stdio(mcp: MCPServer) -> None:
     with ExitStack() as stack:
         fds = _claim_pipes(stack)
         if fds is not None:
-            async with stdio_server(stdin=PipeLines(fds[0]), stdout=PipeWriter(fds[1])) as (read, write):
+            lines = PipeLines(fds[0])
+            async with stdio_server(stdin=lines, stdout=PipeWriter(fds[1])) as (read, write):
+                read = InvalidLinesAnswered(read, write, lines)
                 await lowlevel.run(read, write, lowlevel.create_initialization_options())
             return
     await mcp.run_stdio_async()  # the claims above are released: the SDK claims afresh

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +18,7 @@ import pydantic_core
 
 from router_core.clock import Clock
 from router_core.errors import NotConfigured
+from router_core.inputs import surrogates_replaced
 from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest
 from router_core.providers.errors import error_from_response, malformed_response, transport_error
 
@@ -26,7 +26,6 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "switchboard-mcp"
 _JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": USER_AGENT}
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a Python str holds a surrogate only unpaired
 _MAX_URLS = 64  # parsed URLs kept per adapter: one per endpoint (and per model, for Gemini)
 
 
@@ -37,7 +36,7 @@ def json_body(body: dict[str, Any]) -> bytes:
         return pydantic_core.to_json(body)
     except pydantic_core.PydanticSerializationError:
         text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        return _LONE_SURROGATE.sub("\ufffd", text).encode("utf-8")
+        return surrogates_replaced(text).encode("utf-8")
 
 
 class HttpAdapter:

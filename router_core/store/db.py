@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from router_core.errors import StateUnusable
 from router_core.store.holders import current_pid
 from router_core.store.schema import MIGRATIONS
 
@@ -31,14 +32,18 @@ class Database:
 
     def __init__(self, path: Path, *, busy_timeout_seconds: float = 15.0) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._busy_timeout = busy_timeout_seconds
         self._local = threading.local()
         # (pid, owning thread, connection) for every connection opened, so close() and thread exits
         # can close them; sqlite3 connections cannot be weakly referenced.
         self._conns: list[tuple[int, weakref.ref[threading.Thread], sqlite3.Connection]] = []
         self._conns_lock = threading.Lock()
-        self._migrate()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._migrate()
+        except (OSError, sqlite3.Error) as exc:
+            self.close()
+            raise _unusable(self.path, exc) from exc
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -173,6 +178,23 @@ class _Scope:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+
+def _unusable(path: Path, exc: OSError | sqlite3.Error) -> StateUnusable:
+    """The error for a state database that cannot be opened: what is wrong with ``path`` and what to do."""
+    if isinstance(exc, OSError):
+        return StateUnusable.directory("state directory", path.parent, exc)
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return StateUnusable(
+            f"the state database {path} is not a SQLite database or is damaged ({exc}): move it aside "
+            f"(with any {path.name}-wal and {path.name}-shm beside it) and Switchboard will create a fresh "
+            "one (its usage, budget and feedback history start again)"
+        )
+    return StateUnusable(
+        f"cannot open the state database {path}: {exc}; check that it and {path.parent} are writable, "
+        "or set SWITCHBOARD_HOME to another directory"
+    )
 
 
 def _keep(entry: tuple[int, weakref.ref[threading.Thread], sqlite3.Connection]) -> bool:

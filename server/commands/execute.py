@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -79,7 +80,11 @@ def batch(args) -> int:
     from router_core.execution.batch import run_batch
     from tools.batch_schemas import BatchPlanOut
 
-    pairs = parse_tasks(sys.stdin.read())
+    try:
+        text = sys.stdin.read()
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"stdin is not UTF-8 text ({exc.reason}); give the tasks as UTF-8 JSON") from None
+    pairs = parse_tasks(text)
     c = core()
     if args.parallel is not None and args.parallel < 1:
         raise CommandError("--parallel must be at least 1")
@@ -97,6 +102,9 @@ def batch(args) -> int:
     return 0 if result.outcome.failed == 0 else 1
 
 
+_TOO_DEEP = 'it is nested too deeply to read; give tasks as strings or {"id", "task"} objects'
+
+
 def parse_tasks(text: str) -> list[tuple[str | None, str]]:
     """A JSON array, or JSON lines, of task strings or {"id", "task"} objects (``text`` is read as ``task``)."""
     text = text.strip()
@@ -105,15 +113,21 @@ def parse_tasks(text: str) -> list[tuple[str | None, str]]:
     try:
         data = json.loads(text)
         items = data if isinstance(data, list) else [data]
-    except json.JSONDecodeError:
-        items = []
-        for n, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    items.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise CommandError(f"line {n} is not JSON ({exc.msg}); give a JSON array or JSON lines") from None
+    except RecursionError:
+        raise CommandError(f"stdin is not a JSON array or JSON lines of tasks: {_TOO_DEEP}") from None
+    except ValueError:  # JSONDecodeError, or a number too long to convert
+        items = [_json_line(line, n) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     return [_pair(item, n) for n, item in enumerate(items)]
+
+
+def _json_line(line: str, n: int) -> Any:
+    try:
+        return json.loads(line)
+    except RecursionError:
+        raise CommandError(f"line {n} is not a task: {_TOO_DEEP}") from None
+    except ValueError as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).split(";")[0]
+        raise CommandError(f"line {n} is not JSON ({reason}); give a JSON array or JSON lines") from None
 
 
 def _pair(item: Any, n: int) -> tuple[str | None, str]:
@@ -131,9 +145,14 @@ def _read_context(path: str | None) -> str | None:
     if path is None:
         return None
     try:
-        return sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+        return sys.stdin.read() if path == "-" else Path(path).read_bytes().decode("utf-8")
     except OSError as exc:
         raise InvalidRequest(f"cannot read context file {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        where, detail = ("stdin", exc.reason) if path == "-" else (f"context file {path}", f"{exc.reason} at byte {exc.start}")
+        raise InvalidRequest(
+            f"{where} is not UTF-8 text ({detail}); convert it to UTF-8 (e.g. iconv -t UTF-8) or pass a text file"
+        ) from None
 
 
 class ProgressBar:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
 
 from router_core.core import validate_task
 from router_core.errors import InvalidRequest
@@ -59,20 +60,20 @@ def classify(args) -> int:
 def _classify_stream(c) -> int:
     failures = 0
     out = sys.stdout
-    for lineno, line in enumerate(sys.stdin, start=1):
+    for lineno, line in enumerate(_stdin_lines(), start=1):
         if not line.strip():
             continue
         item_id = None
         try:
-            item = json.loads(line)
+            item = _json_object(line)
             if not isinstance(item, dict) or not isinstance(item.get("text"), str):
                 raise InvalidRequest('each line must be a JSON object with a string "text" (and an "id")')
-            item_id = item.get("id")
+            item_id = _plain_id(item.get("id"))
             text = validate_task(item["text"])
             start = time.perf_counter()
             result = c.classifier.classify(text)
             elapsed_ms = (time.perf_counter() - start) * 1000
-        except (json.JSONDecodeError, InvalidRequest) as exc:
+        except InvalidRequest as exc:
             failures += 1
             msg = f"line {lineno}: {exc}"
             print(msg, file=sys.stderr)
@@ -89,3 +90,29 @@ def _classify_stream(c) -> int:
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
     out.flush()
     return 1 if failures else 0
+
+
+def _stdin_lines() -> Iterator[str]:
+    try:
+        yield from sys.stdin
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest(f"stdin is not UTF-8 text ({exc.reason}); give UTF-8 JSON lines") from None
+
+
+def _json_object(line: str) -> object:
+    try:
+        return json.loads(line)
+    except RecursionError:
+        raise InvalidRequest('the line is nested too deeply to read; give a flat {"id", "text"} object') from None
+    except ValueError as exc:  # not JSON, or a number too long to convert
+        raise InvalidRequest(str(exc).split(";")[0]) from None
+
+
+def _plain_id(item_id: object) -> object:
+    """``item_id`` if it can be written back as strict JSON: NaN and Infinity (or 1e999) cannot."""
+    try:
+        json.dumps(item_id, allow_nan=False)
+    except (ValueError, RecursionError):
+        raise InvalidRequest('"id" cannot be written back as JSON (NaN, Infinity and numbers past 1.8e308 are '
+                             "not JSON); give the id as a string or a finite number") from None
+    return item_id

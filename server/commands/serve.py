@@ -6,7 +6,8 @@ import logging
 import sys
 import threading
 
-from server.commands._common import CommandError, settings
+from router_core.settings import Settings
+from server.commands._common import CommandError, router_errors, settings
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +25,11 @@ def register(sub) -> None:
     d.set_defaults(func=dashboard)
 
 
+@router_errors
 def serve(args) -> int:
     from server.app import build_server
 
-    parts = build_server(settings())
+    parts = build_server(_checked(settings()))
     if not args.http:
         import anyio
 
@@ -40,11 +42,12 @@ def serve(args) -> int:
     return 0
 
 
+@router_errors
 def dashboard(args) -> int:
     from server.app import build_server
 
     _check_port(args.port)
-    parts = build_server(settings())
+    parts = build_server(_checked(settings()))
     url = f"http://127.0.0.1:{args.port}/dashboard"
     print(f"Dashboard: {url}  (MCP endpoint: http://127.0.0.1:{args.port}/mcp)", file=sys.stderr)
     if not args.no_open:
@@ -53,6 +56,20 @@ def dashboard(args) -> int:
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
     run_http(parts, host="127.0.0.1", port=args.port)
     return 0
+
+
+def _checked(s: Settings) -> Settings:
+    """``s``, once its state database and audit dir open: the server builds its core in the background
+    while the MCP handshake runs, where a corrupt state dir would end in a traceback, not a message
+    (StateUnusable)."""
+    from router_core.audit import JsonlAuditLog
+    from router_core.clock import SystemClock
+    from router_core.core import AUDIT_DIRNAME, DB_FILENAME
+    from router_core.store.db import Database
+
+    Database(s.state_dir / DB_FILENAME).close()
+    JsonlAuditLog(s.state_dir / AUDIT_DIRNAME, s.audit, SystemClock()).close()
+    return s
 
 
 def _check_port(port: int) -> None:

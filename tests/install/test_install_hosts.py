@@ -13,6 +13,9 @@ from server.install.sections import END, START
 
 EXE = "/opt/sb/.venv/bin/switchboard"
 
+DEEP_JSON = '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+DEEP_TOML = "x = " + "[" * 100_000 + "]" * 100_000 + "\n"
+
 
 def install(host, scope, ctx):
     plan = plan_install(HOSTS[host], scope, ctx)
@@ -260,6 +263,11 @@ def test_section_is_replaced_not_duplicated_and_uninstall_restores_the_notes(ctx
             '{"enabledMcpjsonServers": "x"}',
             "must be a list of strings",
         ),
+        # parsed to no document at all: nested deeper than a parser goes, or a number too long
+        ("claude-code", ".mcp.json", DEEP_JSON, "cannot be read as JSON (it is nested too deeply)"),
+        ("gemini", ".gemini/settings.json", '{"x": ' + "1" * 5000 + "}", "cannot be read as JSON (Exceeds"),
+        ("codex", ".codex/config.toml", DEEP_TOML, "cannot be read as TOML (it is nested too deeply)"),
+        ("codex", ".codex/config.toml", "x = " + "1" * 5000 + "\n", "cannot be read as TOML (Exceeds"),
     ],
 )
 @pytest.mark.parametrize("action", [plan_install, plan_uninstall])

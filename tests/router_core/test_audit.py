@@ -374,11 +374,19 @@ def test_a_part_renamed_away_by_a_log_rotating_tool_is_not_written_to_again(log:
     assert [r["i"] for r in log.read_day(DAY)] == [2]
 
 
-def test_a_lone_surrogate_is_written_as_a_json_escape(log: JsonlAuditLog) -> None:
+def test_a_lone_surrogate_is_written_as_the_replacement_character(log: JsonlAuditLog) -> None:
     log.append({"task_description": "half a pair: \ud83d here"})  # a host's JSON may carry "\ud83d" alone
     raw = (log.directory / f"provider_recommendations-{DAY}.jsonl").read_bytes()
-    raw.decode("utf-8")  # valid UTF-8, so jq reads it
-    assert json.loads(raw)["task_description"] == "half a pair: \ud83d here"
+    assert json.loads(raw.decode("utf-8"))["task_description"] == "half a pair: \ufffd here"  # jq reads it
+
+
+def test_an_older_lines_escaped_lone_surrogate_reads_back_as_the_replacement_character(log: JsonlAuditLog) -> None:
+    # Earlier versions wrote it as a JSON escape; read back, it was a str nothing could encode or send.
+    path = log.directory / f"provider_recommendations-{DAY}.jsonl"
+    path.write_text('{"repo":"\\udcff","task_description":"C:\\\\udcff and \\ud83d\\ude00"}\n')
+    (record,) = log.read_day(DAY)
+    assert record == {"repo": "\ufffd", "task_description": "C:\\udcff and \U0001f600"}
+    assert log.tail(1) == [record]
 
 
 def test_external_strings_alone_decide_whether_a_line_is_redacted(log: JsonlAuditLog) -> None:

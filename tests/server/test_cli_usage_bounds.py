@@ -9,16 +9,6 @@ import pytest
 from server.cli import main
 
 
-@pytest.fixture
-def cli_env(monkeypatch, tmp_path, env):
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("SWITCHBOARD_CONFIG", raising=False)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / ".switchboard.toml").write_text('classifier = "keywords"\n')
-    return tmp_path
-
-
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -189,11 +190,41 @@ def switchboard_serving(tmp_path: Path) -> Iterator[subprocess.Popen]:
         proc.stderr.close()
 
 
-def test_raw_wire_a_bad_line_is_skipped_and_the_server_goes_on(tmp_path):
+def answer(proc: subprocess.Popen, within: float = 30.0) -> dict:
+    ready, _, _ = select.select([proc.stdout], [], [], within)
+    assert ready, f"no answer within {within:g}s"
+    return json.loads(proc.stdout.readline())
+
+
+def test_raw_wire_a_bad_line_is_answered_and_the_server_goes_on(tmp_path):
     with switchboard_serving(tmp_path) as proc:
         send(proc, "this is not json \xff", end=b"\r\n")
+        assert answer(proc) == {"jsonrpc": "2.0", "id": None,
+                                "error": {"code": -32700, "message": "Parse error: the message is not JSON"}}
         reply = call(proc, 2, "classify_task", {"task": "Write unit tests for the CSV parser"})
         assert reply["id"] == 2 and reply["result"]["structuredContent"]["primary_provider"] == "codex"
+
+
+@pytest.mark.parametrize(("line", "request_id", "code"), [
+    ('{"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": [1, 2]}', 7, -32600),  # params not an object
+    ('{"id": "a", "method": "tools/list"}', "a", -32600),  # no "jsonrpc"
+    ('[{"jsonrpc": "2.0", "id": 8, "method": "tools/list"}]', None, -32600),  # a batch (MCP has none)
+    ('{"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": ' + "[" * 50_000 + "]" * 50_000 + "}", None,
+     -32700),  # deeper than any parser goes
+])
+def test_raw_wire_every_malformed_message_gets_an_answer(tmp_path, line, request_id, code):
+    # The SDK drops what it cannot parse: the host would wait for ever for these ids.
+    with switchboard_serving(tmp_path) as proc:
+        send(proc, line)
+        reply = answer(proc)
+        assert (reply["id"], reply["error"]["code"]) == (request_id, code), reply
+        assert call(proc, 2, "classify_task", {"task": "Write unit tests for the CSV parser"})["id"] == 2
+
+
+def test_raw_wire_a_blank_line_is_no_message_and_gets_no_answer(tmp_path):
+    with switchboard_serving(tmp_path) as proc:
+        send(proc, "   ")
+        assert call(proc, 2, "classify_task", {"task": "Write unit tests for the CSV parser"})["id"] == 2
 
 
 @pytest.mark.parametrize(("line", "expected"), [
@@ -218,3 +249,19 @@ def test_raw_wire_a_task_cut_inside_an_emoji_is_answered(tmp_path):
         assert json.loads(log.read_text().splitlines()[-1])["task_description"].endswith("ends in \ufffd")
         reply = call(proc, 3, "record_feedback", {"task": cut, "routed_provider": "codex", "correct_provider": "codex"})
         assert reply["id"] == 3 and not reply["result"].get("isError"), reply
+
+
+def test_raw_wire_an_audit_line_with_half_a_character_is_read_safely(tmp_path):
+    # Earlier versions wrote an unpaired surrogate (a command line's non-UTF-8 --repo) as a JSON escape;
+    # reading it back handed the SDK a string it could not serialise, and the server exited.
+    audit = tmp_path / "state" / "audit"
+    audit.mkdir(parents=True)
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    (audit / f"provider_recommendations-{day}.jsonl").write_text('{"event":"recommendation","repo":"\\udcff"}\n')
+    with switchboard_serving(tmp_path) as proc:
+        for request_id, uri in ((2, "audit://recent"), (3, f"audit://{day}")):
+            send(proc, {"jsonrpc": "2.0", "id": request_id, "method": "resources/read", "params": {"uri": uri}})
+            reply = answer(proc)
+            assert reply["id"] == request_id and json.loads(reply["result"]["contents"][0]["text"])[-1]["repo"] == "\ufffd"
+        send(proc, {"jsonrpc": "2.0", "id": 4, "method": "resources/read", "params": {"uri": "audit://2026-13-45"}})
+        assert "2026-13-45" in answer(proc)["error"]["message"]

@@ -1,0 +1,152 @@
+"""The CLI on hostile input and a damaged state dir: one clear line on stderr and a non-zero exit, never a
+traceback, and stdout that stays strict JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.cli import main
+
+SWITCHBOARD = str(Path(sys.executable).with_name("switchboard"))
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def run(capsys, monkeypatch, *argv: str, stdin: str = "") -> tuple[int, str, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def strict_json(line: str) -> object:
+    def refuse(name: str) -> None:
+        raise ValueError(f"{name} in output")
+
+    return json.loads(line, parse_constant=refuse)
+
+
+# -- input files and stdin ---------------------------------------------------------------------
+
+
+def test_run_context_file_that_is_not_utf8_is_a_clear_error(cli_env, capsys, monkeypatch):
+    ctx = cli_env / "ctx.bin"
+    ctx.write_bytes(b"\xff\xfe not text")
+    code, out, err = run(capsys, monkeypatch, "run", "write code", "--context-file", str(ctx), "--route-only")
+    assert code == 2 and out == ""
+    assert "is not UTF-8 text" in err and str(ctx) in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("stdin", "reason"),
+    [
+        (DEEP, "stdin is not a JSON array or JSON lines of tasks: it is nested too deeply"),
+        ('"fix the bug"\n' + DEEP + "\n", "line 2 is not a task: it is nested too deeply"),
+        ("1" * 5000, "line 1 is not JSON"),
+    ],
+)
+def test_batch_with_unreadable_json_is_a_clear_error(cli_env, capsys, monkeypatch, stdin, reason):
+    code, out, err = run(capsys, monkeypatch, "batch", "--dry-run", stdin=stdin)
+    assert code == 2 and out == ""
+    assert reason in err and len(err.strip().splitlines()) == 1
+
+
+def test_classify_jsonl_deep_line_is_a_per_line_error(cli_env, capsys, monkeypatch):
+    stdin = '{"text": "fix it", "id": ' + DEEP + "}\n" + '{"id": "b", "text": "fix the login bug"}\n'
+    code, out, err = run(capsys, monkeypatch, "classify", "--jsonl", stdin=stdin)
+    rows = [strict_json(line) for line in out.splitlines()]
+    assert code == 1
+    assert rows[0] == {"id": None, "error": rows[0]["error"]} and "nested too deeply" in rows[0]["error"]
+    assert rows[1]["id"] == "b" and rows[1]["primary_provider"] == "codex"
+    assert "line 1:" in err
+
+
+def test_classify_jsonl_output_is_strict_json_when_an_id_is_nan_or_infinite(cli_env, capsys, monkeypatch):
+    ids = ["NaN", "Infinity", "-Infinity", "1e400", '{"nested": [NaN]}']
+    stdin = "".join(f'{{"id": {i}, "text": "fix the login bug"}}\n' for i in ids) + '{"id": 7, "text": "fix it"}\n'
+    code, out, err = run(capsys, monkeypatch, "classify", "--jsonl", stdin=stdin)
+    rows = [strict_json(line) for line in out.splitlines()]  # no NaN or Infinity reaches stdout
+    assert code == 1 and len(rows) == len(ids) + 1
+    for n, row in enumerate(rows[:-1], start=1):
+        assert row["id"] is None and row["error"].startswith(f'line {n}: "id" cannot be written back as JSON')
+    assert rows[-1]["id"] == 7 and rows[-1]["primary_provider"] == "codex"
+    assert err.count("give the id as a string") == len(ids)
+
+
+# -- a damaged state dir -----------------------------------------------------------------------
+
+COMMANDS = [
+    ["budget"],
+    ["usage"],
+    ["usage", "set", "codex", "--requests", "1"],
+    ["audit"],
+    ["audit", "report"],
+    ["recommend", "fix the login bug"],
+    ["classify", "fix the login bug"],
+    ["classify", "--jsonl"],
+    ["feedback", "fix the login bug", "--routed", "codex", "--correct", "claude"],
+    ["run", "fix the login bug", "--route-only"],
+    ["batch", "--dry-run"],
+]
+
+
+def garbage_db(state: Path) -> Path:
+    state.mkdir(parents=True, exist_ok=True)
+    db = state / "switchboard.db"
+    db.write_bytes(bytes(range(256)) * 16)  # 4 KB that is no SQLite header
+    return db
+
+
+def file_as_audit_dir(state: Path) -> Path:
+    state.mkdir(parents=True, exist_ok=True)
+    audit = state / "audit"
+    audit.write_text("not a directory\n")
+    return audit
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=" ".join)
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [(garbage_db, "is not a SQLite database"), (file_as_audit_dir, "exists and is not a directory")],
+    ids=["garbage-db", "file-for-audit-dir"],
+)
+def test_every_command_names_a_damaged_state_path_in_one_line(cli_env, env, capsys, monkeypatch, argv, damage, says):
+    path = damage(Path(env["SWITCHBOARD_HOME"]))
+    code, out, err = run(capsys, monkeypatch, *argv, stdin='["fix the login bug"]\n')
+    assert code != 0 and out == ""
+    assert err.count("\n") == 1 and err.startswith("switchboard: StateUnusable: ")
+    assert str(path) in err and says in err and "move it aside" in err
+
+
+def test_state_dir_that_is_a_file_is_a_clear_error(cli_env, env, capsys, monkeypatch):
+    state = Path(env["SWITCHBOARD_HOME"])
+    state.write_text("")
+    code, _, err = run(capsys, monkeypatch, "budget")
+    assert code != 0 and err.count("\n") == 1
+    assert f"cannot create the state directory {state}" in err and "move it aside" in err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", [garbage_db, file_as_audit_dir], ids=["garbage-db", "file-for-audit-dir"])
+@pytest.mark.parametrize("argv", [["serve"], ["serve", "--http"]], ids=" ".join)
+def test_serve_on_a_damaged_state_dir_exits_with_one_line(tmp_path, env, damage, argv):
+    path = damage(Path(env["SWITCHBOARD_HOME"]))
+    if "--http" in argv:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            argv = [*argv, "--port", str(s.getsockname()[1])]
+    environ = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")} | env
+    proc = subprocess.run(
+        [SWITCHBOARD, *argv], env=environ, cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True,
+        text=True, timeout=60,
+    )
+    assert proc.returncode != 0 and proc.stdout == ""
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("switchboard: StateUnusable: ") and str(path) in proc.stderr
