@@ -159,6 +159,19 @@ class ConfigSchema(_Strict):
     def _task_types(cls, v: dict[str, int]) -> dict[str, int]:
         return only_allowed(v, TASK_TYPES, "task type")
 
+    @model_validator(mode="after")
+    def _reservations_outlast_calls(self) -> ConfigSchema:
+        # A reservation is refreshed between calls, not during one: one that lapsed mid-call would let
+        # another process reserve the same money.
+        ttl, timeout = self.budget.reservation_ttl_seconds, self.execution.request_timeout_seconds
+        if ttl < 2 * timeout:
+            raise ValueError(
+                f"budget.reservation_ttl_seconds ({ttl:g}) must be at least twice execution.request_timeout_seconds"
+                f" ({timeout:g}): a reservation would lapse while its provider call still runs, and another process"
+                f" could spend the same money; raise the TTL to {2 * timeout:g} or more, or lower the timeout"
+            )
+        return self
+
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 

@@ -7,6 +7,7 @@ file raises ConfigError naming the file, the key and what is allowed.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from typing import Any, get_args, get_origin
@@ -114,6 +115,10 @@ def _explain(exc: ValidationError, provenance: Mapping[tuple[str, ...], str]) ->
             msg = f"missing required key '{key}'"
         elif err["type"] == "finite_number":
             msg = f"'{key}' = {err.get('input')!r}: must be a finite number; write a plain one such as 25.0"
+        elif isinstance(err.get("input"), Mapping):  # a check across keys: the keys it names, not the table
+            msg = err["msg"].removeprefix("Value error, ")
+            named = [tuple(k.split(".")) for k in re.findall(r"\b[a-z_]+(?:\.[a-z_]+)+\b", msg)]
+            source = ", ".join(dict.fromkeys(_source_for(loc + k, provenance) for k in named)) or source
         else:
             text = err["msg"].removeprefix("Value error, ")
             msg = f"'{key}' = {err.get('input')!r}: {text}"

@@ -39,6 +39,7 @@ class PartAppender:
     def __init__(self, directory: Path, max_bytes: int) -> None:
         self.directory = Path(directory)
         self._dir_name = str(self.directory)
+        self._lock_path = f"{self._dir_name}/.{PREFIX}.lock"
         self._max_bytes = max_bytes
         self._thread_lock = threading.Lock()  # flock does not exclude threads sharing one descriptor
         self._lock_fd: tuple[int, int] | None = None  # (pid, fd)
@@ -46,7 +47,27 @@ class PartAppender:
         self._open: _OpenPart | None = None
 
     def append(self, day: str, line: bytes) -> None:
-        """Append ``line`` (ending in a newline) to ``day``'s current part."""
+        """Append ``line`` (ending in a newline) to ``day``'s current part.
+
+        If the directory was deleted meanwhile (someone cleaning up while servers run), it is made again
+        and the line goes into a fresh part, rather than every later append failing."""
+        try:
+            self._append(day, line)
+        except FileNotFoundError:
+            self._start_over()
+            self._append(day, line)
+
+    def _start_over(self) -> None:
+        """Forget the open part and the lock file (both in a deleted directory) and make the directory."""
+        with self._thread_lock:
+            self._close_open()
+            if self._lock_fd is not None and self._lock_fd[0] == current_pid():
+                os.close(self._lock_fd[1])
+            self._lock_fd = None
+            self._last_part.clear()
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def _append(self, day: str, line: bytes) -> None:
         with self.exclusive():
             target, size = self._target(day, len(line))
             # Unless the last byte is the newline this process wrote, look: a crashed writer may
@@ -67,6 +88,7 @@ class PartAppender:
         if current is not None and current.part == part:
             st = self._stat_if_at_path(current)
         if st is None:  # nothing open, rotated by another process, or deleted or moved away under us
+            self._check_lock()
             self._close_open()
             current = self._open_part(day, part)
             st = os.fstat(current.fd)
@@ -77,6 +99,14 @@ class PartAppender:
             length = os.fstat(current.fd).st_size
         self._last_part[day] = current.part
         return current, length
+
+    def _check_lock(self) -> None:
+        """Raise FileNotFoundError unless the lock held is the lock file at its path: after the directory
+        was deleted and made again, another process's lock is the new file, and both must use it."""
+        assert self._lock_fd is not None
+        held, at_path = os.fstat(self._lock_fd[1]), os.stat(self._lock_path)  # FileNotFoundError: deleted
+        if (held.st_dev, held.st_ino) != (at_path.st_dev, at_path.st_ino):
+            raise FileNotFoundError(self._lock_path)
 
     def _stat_if_at_path(self, part: _OpenPart) -> os.stat_result | None:
         """The stat of the file at the open part's path if it is still the open file (not deleted, not
@@ -118,8 +148,7 @@ class PartAppender:
         with self._thread_lock:
             pid = current_pid()
             if self._lock_fd is None or self._lock_fd[0] != pid:
-                lock_path = f"{self._dir_name}/.{PREFIX}.lock"
-                self._lock_fd = (pid, os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+                self._lock_fd = (pid, os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
             fd = self._lock_fd[1]
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:

@@ -23,7 +23,7 @@ from router_core.agents import select_agent
 from router_core.batch_plan import BatchTask, plan_batch
 from router_core.decision import BatchItemPlan, BatchPlan
 from router_core.errors import InvalidRequest, NoAgentAvailable
-from router_core.execution.dispatch import check_limits
+from router_core.execution.dispatch import audited, check_limits
 from router_core.execution.executor import Executor, Job, Sleep
 from router_core.execution.plan import chain_for
 from router_core.execution.results import FAILED, BatchOutcome, TaskOutcome
@@ -150,7 +150,7 @@ def _audit(core: RouterCore, view: CapacityView, item: BatchItemPlan, batch_id: 
     record["recommendation"]["agent_assigned"] = choice.agent.id if choice else None
     record["recommendation"]["agent_reason"] = choice.reason if choice else None
     record["execution_metrics"] = execution_metrics(outcome)
-    core.audit.append(record)
+    audited(core, record)
 
 
 async def _report(progress: Progress, done: int, total: int, message: str) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -170,4 +171,14 @@ def _finish(core: RouterCore, decision: RoutingDecision, outcome: TaskOutcome) -
     if outcome.status != ROUTED:
         record["execution_metrics"] = execution_metrics(outcome)
         external += outcome_external_strings(outcome)
-    return DispatchResult(decision, outcome, core.audit.append(record, external=external))
+    return DispatchResult(decision, outcome, audited(core, record, external=external))
+
+
+def audited(core: RouterCore, record: dict[str, Any], *, external: Iterable[str] | None = None) -> dict[str, Any]:
+    """``record`` appended to the audit log, as written. The work it describes is done, and perhaps paid for:
+    if the log cannot be written (a full disk, permissions), the error is logged and the result still stands."""
+    try:
+        return core.audit.append(record, external=external)
+    except OSError as exc:
+        logger.error("%s: audit line not written (%s); the result stands", record.get("task_id"), exc)
+        return record

@@ -25,3 +25,20 @@ def test_infinite_numbers_are_refused_naming_the_key(tmp_path, env, toml, key):
     assert err.value.key == key
     assert f"'{key}' =" in str(err.value)
     assert "must be a finite number" in str(err.value)
+
+
+@pytest.mark.parametrize(("ttl", "timeout", "ok"), [(900, 120, True), (60, 30, True), (3, 30, False), (900, 1800, False)])
+def test_reservations_must_outlast_a_provider_call(tmp_path, env, ttl, timeout, ok):
+    # A reservation is refreshed between calls, not during one: had it lapsed mid-call, another process
+    # could reserve the same money (two servers spent $0.16 of a $0.10 allocation).
+    path = tmp_path / ".switchboard.toml"
+    path.write_text(f"[budget]\nreservation_ttl_seconds = {ttl}\n[execution]\nrequest_timeout_seconds = {timeout}\n")
+    if ok:
+        assert load_settings(environ=env, cwd=tmp_path).budget.reservation_ttl_seconds == ttl
+        return
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, cwd=tmp_path)
+    assert str(err.value).splitlines()[1].strip() == (
+        f"{path}: budget.reservation_ttl_seconds ({ttl}) must be at least twice execution.request_timeout_seconds "
+        f"({timeout}): a reservation would lapse while its provider call still runs, and another process could "
+        f"spend the same money; raise the TTL to {2 * timeout} or more, or lower the timeout")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 
 import pytest
@@ -128,3 +129,15 @@ async def test_a_forced_provider_has_no_fallback(settings, build_executor, fake)
     o = (await dispatch(core, ex, CODE_TASK, provider="claude")).outcome
     assert o.status == "failed" and o.fallback_path == ["claude"]
     assert "rejected the credentials" in o.error
+
+
+async def test_a_paid_result_stands_when_the_audit_line_cannot_be_written(settings, build_executor, fake, caplog):
+    core, ex = build_executor(settings)
+    await dispatch(core, ex, CODE_TASK)
+    audit_dir = core.audit.directory
+    shutil.rmtree(audit_dir)
+    audit_dir.write_text("a file where the audit directory was")  # no append can succeed now
+    r = await dispatch(core, ex, CODE_TASK)
+    assert r.outcome.status == "success" and r.outcome.text  # before: an internal error, after paying
+    assert fake.stats("codex").requests == 2 and core.budget().spent > 0
+    assert "audit line not written" in caplog.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from router_core.errors import NoAgentAvailable
@@ -166,3 +168,11 @@ async def test_a_running_tasks_lease_is_still_extended_by_heartbeats(settings, b
     clock.advance(2 * 60)
     assert core.leases.in_use() == {"code-reviewer": 1}  # the host's lapsed at 15 minutes, the running one not
     assert {r["id"] for r in core.db.query("SELECT id FROM agent_leases")} == {running} and handed != running
+
+
+@pytest.mark.parametrize(("timeout", "ttl"), [(120.0, 3600.0), (2400.0, 4800.0)])
+def test_a_running_tasks_lease_outlasts_its_longest_call(settings, build_executor, fake, timeout, ttl):
+    # Leases are refreshed between calls, not during one (as reservations; see the config check).
+    s = replace(settings, execution=replace(settings.execution, request_timeout_seconds=timeout))
+    core, _ = build_executor(s)
+    assert core.leases.ttl_seconds == ttl

@@ -210,6 +210,7 @@ class FakeProviders:
             state.stats.max_in_flight = max(state.stats.max_in_flight, state.stats.in_flight)
             fault = state.script.popleft() if state.script else Fault.ok()
             latency = self._latency.get(name, 0.0)
+        status = 0  # no answer: the client went away (cancelled) before it was sent
         try:
             status, payload, extra = await self._answer(name, wire, request, body, headers, fault, latency)
         finally:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from router_core.audit import JsonlAuditLog
+from router_core.audit_writer import PREFIX
 from router_core.clock import FakeClock
 from router_core.errors import InvalidRequest
 from router_core.settings import AuditSettings
@@ -395,3 +396,18 @@ def test_external_strings_alone_decide_whether_a_line_is_redacted(log: JsonlAudi
     # The caller vouches for everything else: a record whose external strings are clean is written as it is.
     assert log.append({"note": "Bearer abcdefgh12345"}, external=["clean text"])["note"] == "Bearer abcdefgh12345"
     assert log.append({"note": "Bearer abcdefgh12345"})["note"] == "Bearer [redacted]"
+
+
+def test_a_deleted_audit_directory_is_made_again_and_every_writer_shares_its_new_lock(tmp_path, clock) -> None:
+    # Two writers (two server processes) on one directory that someone deletes while they run.
+    first, second = (JsonlAuditLog(tmp_path / "audit", AuditSettings(), clock) for _ in range(2))
+    first.append({"i": 1})
+    second.append({"i": 2})
+    shutil.rmtree(tmp_path / "audit")
+    first.append({"i": 3})  # raised FileNotFoundError, and so did every append after it
+    second.append({"i": 4})
+    assert [r["i"] for r in first.read_day(DAY)] == [3, 4]
+    held = {os.fstat(log._appender._lock_fd[1]).st_ino for log in (first, second)}
+    assert held == {os.stat(tmp_path / "audit" / f".{PREFIX}.lock").st_ino}
+    first.close()
+    second.close()
