@@ -45,6 +45,9 @@ class _Learned:
     fingerprint: frozenset[str]
 
 
+MIN_WORDS = 2  # a correction of one word would reroute every short text that holds it
+
+
 def fingerprint(text: str) -> frozenset[str]:
     return frozenset(f for f in F.features(text) if f[0] in "wc")
 
@@ -149,10 +152,10 @@ class LearningClassifier:
             for i in self._index.get(feat, ()):
                 overlap[i] = overlap.get(i, 0) + 1
         best, best_sim = None, 0.0
-        for i in sorted(overlap):  # ascending: on equal similarity the earlier correction wins
+        for i in sorted(overlap):  # ascending: on equal similarity the later correction wins (it can undo one)
             learned = self._accepted[i]
             sim = overlap[i] / (len(fp) * len(learned.fingerprint)) ** 0.5
-            if sim >= self.threshold and sim > best_sim:
+            if sim >= self.threshold and sim >= best_sim:
                 best, best_sim = learned, sim
         return best_sim, best
 
@@ -177,6 +180,10 @@ class LearningClassifier:
             return LearnResult(False, f"rejected: invalid correction ({exc})", correction.id)
         task_type = correction.task_type or self._best_type(correction.text, correction.correct_provider)
         learned = _Learned(correction, task_type, fingerprint(correction.text))
+        if sum(f[0] == "w" for f in learned.fingerprint) < MIN_WORDS:
+            return LearnResult(False, f"rejected: too short to learn from (fewer than {MIN_WORDS} words): every text "
+                                      "sharing a word with it would follow; give the task as it was written",
+                               correction.id, task_type)
         changes = self._eval_changes(learned)
         before_p = sum(self._eval_ok(i)[0] for i, _ in changes)
         after_p = sum(ok_p for _, (ok_p, _) in changes)
@@ -212,7 +219,7 @@ class LearningClassifier:
         changes = []
         for i, (fp, *_rest) in enumerate(self._eval):
             sim = similarity(fp, learned.fingerprint)
-            if sim >= self.threshold and sim > self._eval_best[i][0]:
+            if sim >= self.threshold and sim >= self._eval_best[i][0]:
                 changes.append((i, self._eval_ok(i, learned)))
         return changes
 

@@ -143,3 +143,21 @@ def test_invalid_rows_written_by_others_are_rejected_not_fatal(base, eval_items,
     decisions = learner.decisions()
     assert decisions[1].accepted and not decisions[2].accepted
     assert "invalid correction" in decisions[2].reason
+
+
+def test_a_later_correction_of_the_same_text_undoes_an_earlier_one(base, eval_items):
+    learner = LearningClassifier(base, MemoryCorrectionStore(), eval_items=eval_items)
+    text = "fix the bug in the pagination helper"
+    assert learner.record(text, "codex", "gemini", "analysis").accepted
+    assert learner.classify(text).primary_provider == "gemini"
+    undo = learner.record(text, "gemini", "codex", "debugging")
+    assert undo.accepted, undo.reason
+    assert (learner.classify(text).primary_provider, learner.classify(text).task_type) == ("codex", "debugging")
+
+
+@pytest.mark.parametrize("text", ["x", "refactor", "  Fix!  "])
+def test_a_correction_of_a_word_or_less_is_kept_but_not_learned(base, eval_items, text):
+    learner = LearningClassifier(base, MemoryCorrectionStore(), eval_items=eval_items)
+    result = learner.record(text, "codex", "claude")
+    assert not result.accepted and "too short to learn from" in result.reason
+    assert learner.classify(f"{text} the login form") == base.classify(f"{text} the login form")
