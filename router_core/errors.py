@@ -12,6 +12,7 @@
         ├── ProviderUnavailable 5xx, 529, timeouts, connect errors            retryable=True, fallback helps
         ├── AuthFailed          401/403                                       retryable=False, fallback helps
         └── ProviderRejected    other 4xx                                     retryable=False, fallback does not help
+            └── ProviderRefused the model refused, or a content filter stopped it retryable=False, fallback helps
 """
 
 from __future__ import annotations
@@ -93,3 +94,9 @@ class AuthFailed(ProviderError):
 
 class ProviderRejected(ProviderError):
     pass
+
+
+class ProviderRefused(ProviderRejected):
+    """A refusal or a content-filter stop: asking again will not help, another provider's policy may."""
+
+    fallback_helps = True

@@ -18,11 +18,20 @@ if TYPE_CHECKING:
     from router_core.execution.results import Attempt, TaskOutcome
 
 
+_FIRST, _LAST = -62_135_596_800.0, 253_402_300_799.0  # 0001-01-01T00:00:00Z, 9999-12-31T23:59:59Z
+
+
 def iso(epoch: float | None) -> str | None:
     """UTC to the second, e.g. 2025-01-11T10:30:00Z (gmtime floors the fraction, as isoformat(timespec=
-    "seconds") of a datetime does; half the time of building one, and a dispatch's line needs three)."""
+    "seconds") of a datetime does; half the time of building one, and a dispatch's line needs three).
+    Never raises: a time beyond the years 1-9999 (a stored hold from an absurd provider header) shows
+    as the nearest end of that range, and NaN as None."""
     if epoch is None:
         return None
+    if not _FIRST <= epoch <= _LAST:
+        if epoch != epoch:  # NaN
+            return None
+        return "0001-01-01T00:00:00Z" if epoch < _FIRST else "9999-12-31T23:59:59Z"
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 

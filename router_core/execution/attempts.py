@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.lowlevel
 
 from router_core.errors import BudgetExceeded, ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
-from router_core.execution.holds import QUOTA, RATE_LIMITED, Hold
+from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED, Hold
 from router_core.execution.pacing import PaceTicket
 from router_core.execution.plan import RequestPlan, actual_cost, plan_request
 from router_core.execution.recovery import FALL_BACK, RETRY, Step, next_step, outcome_name
@@ -185,14 +185,29 @@ class ProviderRun:
             self.ex.audit_recovered(recovered)
 
     def _after_failure(self, error: RouterError, retry: int) -> Step:
+        """The next step, after recording what the failure says about the provider: a hold for a
+        retry-after or a quota, a failure towards the outage circuit.
+
+        A retry-after longer than ``outage_probe_interval_seconds`` is not a short rate limit (the rule the
+        Gemini mapping applies above 300 s): the provider is held as for a quota, and no hold (nor the
+        parked task's resume time) goes further than ``MAX_HOLD_SECONDS`` from now, whatever the provider
+        said (a Retry-After of 1e20 would otherwise hold it past the year 9999)."""
         ex = self.ex
+        execution = ex.core.settings.execution
         now = ex.core.clock.now()
-        step = next_step(error, retry, ex.core.settings.execution, now, ex.random)
+        longest = now + MAX_HOLD_SECONDS
+        step = next_step(error, retry, execution, now, ex.random)
         if isinstance(error, RateLimited) and error.retry_after:
-            ex.state.holds.hold(self.provider, RATE_LIMITED, now + error.retry_after,
-                                f"rate limited: retry after {error.retry_after:g}s")
+            if error.retry_after > min(execution.outage_probe_interval_seconds, MAX_HOLD_SECONDS):
+                until = min(now + error.retry_after, longest)
+                ex.state.holds.hold(self.provider, QUOTA, until,
+                                    f"rate limited for longer than a rate limit lasts, held as a quota: {error}")
+                step = Step(FALL_BACK, lifts_at=until)
+            else:
+                ex.state.holds.hold(self.provider, RATE_LIMITED, now + error.retry_after,
+                                    f"rate limited: retry after {error.retry_after:g}s")
         elif isinstance(error, QuotaExhausted):
-            until = error.resets_at or now + ex.core.settings.execution.outage_probe_interval_seconds
+            until = min(error.resets_at or now + execution.outage_probe_interval_seconds, longest)
             ex.state.holds.hold(self.provider, QUOTA, until, f"quota exhausted: {error}")
             step = Step(FALL_BACK, lifts_at=until)
         elif isinstance(error, ProviderUnavailable):

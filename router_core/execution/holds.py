@@ -3,7 +3,9 @@
 A 429 with a retry-after sets a ``rate_limited`` hold, so the other tasks of a batch (and other
 processes) wait it out instead of collecting 429s of their own. An exhausted quota or spend cap sets a
 ``quota`` hold until its reset: no call can succeed before then, so every task falls back at once.
-A later hold never shortens an earlier one. Holds appear in routing as blocks (design 3.2) and so in
+A later hold never shortens an earlier one, and none lasts longer than ``MAX_HOLD_SECONDS``: a reset
+further off than that is more likely a bogus header than a real wait, and one call a day finds out
+again. Holds appear in routing as blocks (design 3.2) and so in
 the usage resources.
 """
 
@@ -18,6 +20,7 @@ from router_core.store.db import Database
 
 RATE_LIMITED = "rate_limited"
 QUOTA = "quota"
+MAX_HOLD_SECONDS = 86400.0  # the longest hold written; a daily quota resets within it
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +44,9 @@ class ProviderHolds:
     def hold(self, provider: str, kind: str, until: float, reason: str) -> None:
         """Hold ``provider`` until ``until`` (epoch seconds), unless a longer hold is already in place."""
         now = self._clock.now()
-        if until <= now:
+        if not until > now:  # also NaN
             return
+        until = min(until, now + MAX_HOLD_SECONDS)
         with self._db.transaction() as conn:
             conn.execute(
                 "INSERT INTO execution_holds (provider, kind, until, reason) VALUES (?, ?, ?, ?)"

@@ -4,6 +4,10 @@ The request is built here and handed to ``client.send`` (public httpx API) rathe
 ``client.post``: the URL is parsed once per adapter and the body encoded once, which takes a sixth off
 the client's CPU per call. The client's proxies, connection pool and limits still apply; its default
 headers and cookies do not (API calls need neither), and the timeout is set on the request.
+
+The timeout (``CompletionRequest.timeout``, else the adapter's) bounds the whole call: httpx's timeout on
+the request bounds each connect, write and read, so a body trickled a byte at a time would never end; one
+cancel scope around the send (which reads the body) puts a deadline on all of it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import anyio
 import httpx
 import pydantic_core
 
@@ -20,7 +25,7 @@ from router_core.clock import Clock
 from router_core.errors import NotConfigured
 from router_core.inputs import surrogates_replaced
 from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest
-from router_core.providers.errors import error_from_response, malformed_response, transport_error
+from router_core.providers.errors import error_from_response, malformed_response, timed_out, transport_error
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +77,8 @@ class HttpAdapter:
         url, headers, body = self._build(request, model)
         data, response_headers = await self._post(url, headers, body, request.timeout)
         try:
-            return self._parse(data, response_headers, model)
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            return self._parse(data, response_headers, model, request)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
             raise malformed_response(self.name, f"unexpected JSON shape ({type(exc).__name__}: {exc})") from exc
 
     async def probe(self) -> None:
@@ -82,7 +87,9 @@ class HttpAdapter:
     def _build(self, request: CompletionRequest, model: str) -> tuple[str, dict[str, str], dict[str, Any]]:
         raise NotImplementedError
 
-    def _parse(self, data: dict[str, Any], headers: Mapping[str, str], model: str) -> Completion:
+    def _parse(
+        self, data: dict[str, Any], headers: Mapping[str, str], model: str, request: CompletionRequest
+    ) -> Completion:
         raise NotImplementedError
 
     async def _post(
@@ -95,20 +102,32 @@ class HttpAdapter:
         try:
             request = httpx.Request("POST", self._url(url), headers={**_JSON_HEADERS, **headers},
                                     content=json_body(body), extensions={"timeout": limits.as_dict()})
-            response = await self._client.send(request)
+            with anyio.move_on_after(seconds) as deadline:  # seconds=None: no deadline
+                response = await self._client.send(request)
         except httpx.HTTPError as exc:
             raise transport_error(self.name, exc, seconds) from exc
+        if deadline.cancelled_caught:
+            raise timed_out(self.name, seconds, "the whole call")
         if response.status_code >= 300:
-            error = error_from_response(self.name, response, self._clock.now())
+            setting = self._base_url_setting() if response.status_code < 400 else ""
+            error = error_from_response(self.name, response, self._clock.now(), base_url_setting=setting)
             logger.info("%s: HTTP %s -> %s", self.name, response.status_code, type(error).__name__)
             raise error
         try:
             data = response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
             raise malformed_response(self.name, "body is not JSON", response.status_code) from exc
         if not isinstance(data, dict):
             raise malformed_response(self.name, "body is not a JSON object", response.status_code)
         return data, dict(response.headers.items())
+
+    def _base_url_setting(self) -> str:
+        """Where this adapter's base URL comes from, for the message of a redirect."""
+        from router_core.providers.registry import API_STYLES  # here: the registry imports this module
+
+        var = next((w.base_url_var for w in API_STYLES.values() if type(self) is w.adapter), "")
+        config = f"providers.{self.name}.base_url in the config"
+        return f"{var} (or {config} when {var} is unset)" if var else config
 
     def _url(self, url: str) -> httpx.URL:
         parsed = self._urls.get(url)

@@ -7,6 +7,11 @@
 ``cache_creation_input_tokens`` and ``cache_read_input_tokens`` (the documented total), and
 ``cached_input_tokens`` is the cache reads. Rate limits from ``anthropic-ratelimit-*`` (2.6).
 ``base_url`` excludes ``/v1``, as ``ANTHROPIC_BASE_URL`` does.
+
+``stop_reason`` (2.2): ``refusal`` is ProviderRejected with ``stop_details.explanation`` (fallback may help);
+``max_tokens`` / ``model_context_window_exceeded`` is a truncated success when there is text, else
+ProviderRejected (raise the cap). Thinking- or tool_use-only content is an empty answer with its stop reason.
+Missing or null usage counts are estimated from the text (the call was paid; retrying would pay again).
 """
 
 from __future__ import annotations
@@ -14,12 +19,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from router_core.errors import ProviderRejected
 from router_core.providers._http import HttpAdapter
+from router_core.providers.answers import Tally, cut_before_text, mapping, refused, sent_input_tokens
 from router_core.providers.base import Completion, CompletionRequest, user_text
 from router_core.providers.ratelimit_headers import anthropic_rate_limits
 
 ANTHROPIC_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
+TRUNCATED = frozenset({"max_tokens", "model_context_window_exceeded"})
 
 
 class AnthropicAdapter(HttpAdapter):
@@ -36,18 +44,39 @@ class AnthropicAdapter(HttpAdapter):
             headers["x-api-key"] = self._api_key
         return f"{self._base_url}/v1/messages", headers, body
 
-    def _parse(self, data: dict[str, Any], headers: Mapping[str, str], model: str) -> Completion:
-        usage = data["usage"]
-        cache_read = int(usage.get("cache_read_input_tokens") or 0)
-        cache_write = int(usage.get("cache_creation_input_tokens") or 0)
+    def _parse(
+        self, data: dict[str, Any], headers: Mapping[str, str], model: str, request: CompletionRequest
+    ) -> Completion:
+        text = "".join(block["text"] for block in data["content"] if block.get("type") == "text")
+        stop_reason = data.get("stop_reason") or ""
+        if stop_reason == "refusal":
+            details = mapping(data.get("stop_details"))
+            said = details.get("explanation") or details.get("category") or text or "stop_reason refusal"
+            raise refused(self.name, str(said))
+        truncated = stop_reason in TRUNCATED
+        if truncated and not text:
+            if stop_reason == "max_tokens":
+                raise cut_before_text(self.name, "stop_reason max_tokens", request.max_output_tokens or DEFAULT_MAX_TOKENS)
+            raise ProviderRejected(f"{self.name}: the model's context window filled before any text "
+                                   f"(stop_reason {stop_reason}); shorten the context", provider=self.name,
+                                   status_code=200)
+        usage = mapping(data.get("usage"))
+        tally = Tally(self.name, request)
+        cache_read = tally.optional(usage.get("cache_read_input_tokens"))
+        cache_write = tally.optional(usage.get("cache_creation_input_tokens"))
+        uncached = tally.required("input_tokens", usage.get("input_tokens"),
+                                  lambda: max(0, sent_input_tokens(request) - cache_read - cache_write))
         return Completion(
-            text="".join(block["text"] for block in data["content"] if block.get("type") == "text"),
+            text=text,
             provider=self.name,
             model=data.get("model") or model,
-            input_tokens=int(usage["input_tokens"]) + cache_read + cache_write,
-            output_tokens=int(usage["output_tokens"]),
+            input_tokens=uncached + cache_read + cache_write,
+            output_tokens=tally.output("output_tokens", usage.get("output_tokens"), text),
             cost_usd=None,
             rate_limit=anthropic_rate_limits(headers, self._clock.now()),
             backend=self.backend,
             cached_input_tokens=cache_read,
+            stop_reason=stop_reason,
+            truncated=truncated,
+            usage_estimated=tally.flag(),
         )

@@ -47,6 +47,9 @@ class Completion:
     rate_limit: RateLimitObservation | None
     backend: str  # "api" | "cli"
     cached_input_tokens: int = 0  # the part of input_tokens served from a prompt cache
+    stop_reason: str = ""  # why the answer ended, in the provider's words ("end_turn", "length", "MAX_TOKENS")
+    truncated: bool = False  # cut at the output-token limit: the text is only the start of the answer
+    usage_estimated: bool = False  # a token count was missing from the response and estimated from the text
 
 
 @runtime_checkable

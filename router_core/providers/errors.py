@@ -1,15 +1,18 @@
 """The one place where httpx exceptions and provider error responses become router_core.errors.
 
-    httpx.TimeoutException                      -> ProviderUnavailable
+    httpx.TimeoutException, whole-call deadline -> ProviderUnavailable
     httpx.TransportError (connect, read, ...)   -> ProviderUnavailable
+    httpx.DecodingError (corrupt gzip, ...)     -> ProviderUnavailable (malformed response)
     invalid/unsupported URL                     -> NotConfigured
     200 with a body that is not the expected JSON -> ProviderUnavailable
+    3xx (the client does not follow redirects)  -> NotConfigured, naming the Location to configure
     429 rate limit / Gemini per-minute quota    -> RateLimited(retry_after=seconds or None)
     429 billing (OpenAI insufficient_quota and billing codes), Anthropic spend cap, 402,
         Gemini per-day quota or "limit: 0"      -> QuotaExhausted(resets_at=epoch or None)
     401, 403, Gemini API_KEY_INVALID            -> AuthFailed
     5xx, 529, 408, 409, 499                     -> ProviderUnavailable
     other 4xx                                   -> ProviderRejected (the provider's message)
+    an error body that breaks the mapping       -> RateLimited (429) or ProviderUnavailable, with an excerpt
 
 Body shapes (provider-apis.md): OpenAI ``{"error":{message,type,param,code}}`` (1.6); Anthropic
 ``{"type":"error","error":{type,message,details?},"request_id"}`` (2.5); Google ``google.rpc.Status``
@@ -18,9 +21,12 @@ Body shapes (provider-apis.md): OpenAI ``{"error":{message,type,param,code}}`` (
 
 from __future__ import annotations
 
+import contextlib
+import html
+import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,9 +60,14 @@ OPENAI_QUOTA_CODES = frozenset({
 })
 # gemini-cli treats a retry delay above this as terminal (provider-apis.md 3.6).
 GEMINI_TERMINAL_DELAY_SECONDS = 300.0
-_RETRY_IN = re.compile(r"(?:try again|retry) in (\d+(?:\.\d+)?(?:ms|s|m|h)(?:\d+(?:\.\d+)?(?:ms|s))?)", re.I)
-_REGAIN_ACCESS = re.compile(r"regain access on (\d{4}-\d{2}-\d{2}) at (\d{1,2}:\d{2}) UTC")
+_RETRY_IN = re.compile(r"(?:try again|retry) in ((?:\d+(?:\.\d+)?(?:ms|us|ns|h|m|s))+)", re.I)
+_REGAIN_ACCESS = re.compile(r"regain access on (\d{4}-\d{2}-\d{2}) at (\d{1,2}):(\d{2}) UTC")
 _MAX_MESSAGE = 300
+_MAX_EXCERPT = 200  # of a body that is not the provider's JSON (an HTML error page from a proxy)
+_HTML_SKIPPED = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +78,19 @@ class _ErrorBody:
     google_details: tuple[dict[str, Any], ...]
 
 
+def timed_out(provider: str, timeout: float | None, why: str) -> ProviderUnavailable:
+    after = f" after {format_seconds(timeout)}" if timeout else ""
+    return ProviderUnavailable(f"{provider} timed out{after} ({why})", provider=provider)
+
+
 def transport_error(provider: str, exc: httpx.HTTPError, timeout: float | None = None) -> RouterError:
     if isinstance(exc, httpx.TimeoutException):
-        after = f" after {format_seconds(timeout)}" if timeout else ""
-        return ProviderUnavailable(f"{provider} timed out{after} ({type(exc).__name__})", provider=provider)
+        return timed_out(provider, timeout, type(exc).__name__)
     if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
         return NotConfigured(f"{provider} base URL is not usable: {exc}")
+    if isinstance(exc, httpx.DecodingError):  # the bytes arrived; their content-encoding is broken
+        return ProviderUnavailable(f"{provider} returned a malformed response: the body could not be decoded "
+                                   f"({_excerpt(str(exc))})", provider=provider)
     return ProviderUnavailable(f"{provider} unreachable: {type(exc).__name__}: {exc}", provider=provider)
 
 
@@ -83,8 +101,43 @@ def malformed_response(provider: str, detail: str, status_code: int = 200) -> Pr
     )
 
 
-def error_from_response(provider: str, response: httpx.Response, now: float) -> ProviderError:
-    """Map a non-2xx response to the error class a caller can act on."""
+def error_from_response(provider: str, response: httpx.Response, now: float, *,
+                        base_url_setting: str = "") -> RouterError:
+    """Map a non-2xx response to the error class a caller can act on. ``base_url_setting`` names where the
+    provider's base URL is set, for the message of a redirect.
+
+    Never raises: an error body that breaks the mapping (a field of an unexpected type) becomes a
+    RateLimited for a 429, else a ProviderUnavailable, with the status and an excerpt of the body."""
+    try:
+        if 300 <= response.status_code < 400:
+            return _redirected(provider, response, base_url_setting)
+        return _mapped(provider, response, now)
+    except Exception as exc:  # noqa: BLE001 - a bug in reading one odd body must not escape as a non-RouterError
+        logger.warning("%s: could not map HTTP %s error response", provider, response.status_code, exc_info=True)
+        status = response.status_code
+        said = f": {_excerpt(_text(response))}" if _text(response).strip() else ""
+        if status == 429:
+            return RateLimited(f"{provider} rate limited ({status}): no retry time given{said}", provider=provider,
+                               retry_after=None, status_code=status)
+        return ProviderUnavailable(f"{provider} returned an unreadable error response ({status}, "
+                                   f"{type(exc).__name__}){said}", provider=provider, status_code=status)
+
+
+def _redirected(provider: str, response: httpx.Response, setting: str) -> NotConfigured:
+    """httpx does not follow redirects (a POST must not silently change host): say where to point instead."""
+    status = response.status_code
+    where = setting or f"providers.{provider}.base_url (or the provider's *_BASE_URL variable)"
+    location = response.headers.get("location", "").strip()
+    if not location:
+        return NotConfigured(f"{provider} base URL answered {status}, a redirect without a Location; check {where}")
+    # A relative Location is relative to the URL we called (a bare response in a test has no request).
+    with contextlib.suppress(RuntimeError, httpx.InvalidURL):
+        location = str(response.request.url.join(location))
+    return NotConfigured(f"{provider} base URL redirects ({status}) to {_excerpt(location)}; redirects are not "
+                         f"followed: set {where} to that address (without the endpoint path)")
+
+
+def _mapped(provider: str, response: httpx.Response, now: float) -> ProviderError:
     status = response.status_code
     body = _read_body(response)
     said = _said(body)
@@ -115,8 +168,8 @@ def _too_many(provider: str, status: int, body: _ErrorBody, headers: httpx.Heade
     if retry_after is None:
         retry_after = _retry_from_message(body.message)
     if body.google_details or body.kind == "RESOURCE_EXHAUSTED":
-        quota_ids = [v.get("quotaId", "") for d in body.google_details for v in d.get("violations", ())
-                     if isinstance(v, dict)]
+        quota_ids = [str(v.get("quotaId") or "") for d in body.google_details
+                     for v in _list(d.get("violations")) if isinstance(v, dict)]
         if "limit: 0" in body.message:
             return _quota(provider, status, said, None)
         if any("PerDay" in q or "Daily" in q for q in quota_ids):
@@ -159,7 +212,7 @@ def _retry_from_message(message: str) -> float | None:
 
 def _google_retry_delay(body: _ErrorBody) -> float | None:
     for detail in body.google_details:
-        if detail.get("@type", "").endswith("google.rpc.RetryInfo"):
+        if str(detail.get("@type") or "").endswith("google.rpc.RetryInfo"):
             return parse_duration(str(detail.get("retryDelay", "")))
     return None
 
@@ -172,15 +225,21 @@ def _regain_access(message: str) -> float | None:
     match = _REGAIN_ACCESS.search(message)
     if not match:
         return None
-    day, clock = match.groups()
-    return datetime.fromisoformat(f"{day}T{clock.zfill(5)}").replace(tzinfo=UTC).timestamp()
+    day, hour, minute = (match.group(1), int(match.group(2)), int(match.group(3)))
+    if minute > 59 or hour * 60 + minute > 24 * 60:
+        return None
+    try:  # "at 24:00" is the end of that day; "2026-02-30" is no day at all
+        start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+        return (start + timedelta(hours=hour, minutes=minute)).timestamp()
+    except (ValueError, OverflowError):
+        return None
 
 
 def _read_body(response: httpx.Response) -> _ErrorBody:
     try:
         data = response.json()
-    except ValueError:
-        return _ErrorBody(_squash(response.text), "", "", ())
+    except (ValueError, RecursionError):
+        return _ErrorBody(_excerpt(_text(response)), "", "", ())
     error = data.get("error") if isinstance(data, dict) else None
     if isinstance(error, str):
         return _ErrorBody(_squash(error), "", "", ())
@@ -202,6 +261,27 @@ def _read_body(response: httpx.Response) -> _ErrorBody:
 
 def _squash(text: str) -> str:
     return " ".join(text.split())
+
+
+def _list(value: object) -> list | tuple:
+    return value if isinstance(value, (list, tuple)) else ()
+
+
+def _text(response: httpx.Response) -> str:
+    try:
+        return response.text
+    except Exception:  # noqa: BLE001 - an unknown charset, a body not read
+        return ""
+
+
+def _excerpt(text: str, limit: int = _MAX_EXCERPT) -> str:
+    """A body that is not the provider's JSON, for a message: tags, scripts and styles of an HTML page
+    dropped, entities decoded, whitespace collapsed, cut to ``limit`` characters."""
+    text = text[: 50 * limit]
+    if "<" in text:
+        text = html.unescape(_HTML_TAG.sub(" ", _HTML_SKIPPED.sub(" ", text)))
+    text = _squash(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _said(body: _ErrorBody) -> str:

@@ -5,7 +5,11 @@
 ``candidates[0].content.parts[].text``, skipping thought parts (``"thought": true``); output tokens are
 ``candidatesTokenCount + thoughtsTokenCount`` (thinking bills as output, 3.3); input is ``promptTokenCount``
 (cached included, ``cachedContentTokenCount``). A response with no candidates was blocked
-(``promptFeedback.blockReason``): ProviderRejected. Gemini sends no rate-limit headers (3.7).
+(``promptFeedback.blockReason``), and a ``finishReason`` in ``REFUSED`` stopped the answer: ProviderRejected
+that fallback may help; with no reason at all, plain ProviderRejected. ``MAX_TOKENS`` is a truncated
+success when there is text, else ProviderRejected (raise the cap). With no ``usageMetadata`` the counts are
+estimated from the text (the call was paid); a count absent inside it is proto3's 0, except the prompt
+count (never 0) and the candidates count beside text, which are estimated. No rate-limit headers (3.7).
 ``base_url`` is the host root, as ``GEMINI_BASE_URL`` is.
 """
 
@@ -17,7 +21,11 @@ from urllib.parse import quote
 
 from router_core.errors import ProviderRejected
 from router_core.providers._http import HttpAdapter
+from router_core.providers.answers import Tally, cut_before_text, mapping, refused
 from router_core.providers.base import Completion, CompletionRequest, user_text
+
+# finishReasons (provider-apis.md 3.3) where a safety or policy filter stopped the answer.
+REFUSED = frozenset({"SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"})
 
 
 class GeminiAdapter(HttpAdapter):
@@ -31,21 +39,46 @@ class GeminiAdapter(HttpAdapter):
         url = f"{self._base_url}/v1beta/models/{quote(model, safe='-._')}:generateContent"
         return url, headers, body
 
-    def _parse(self, data: dict[str, Any], headers: Mapping[str, str], model: str) -> Completion:
+    def _parse(
+        self, data: dict[str, Any], headers: Mapping[str, str], model: str, request: CompletionRequest
+    ) -> Completion:
         candidates = data.get("candidates") or []
         if not candidates:
-            reason = (data.get("promptFeedback") or {}).get("blockReason", "no candidates")
-            raise ProviderRejected(f"{self.name} returned no answer: {reason}", provider=self.name, status_code=200)
-        parts = (candidates[0].get("content") or {}).get("parts") or []
-        usage = data["usageMetadata"]
+            feedback = mapping(data.get("promptFeedback"))
+            if feedback.get("blockReason"):
+                said = feedback.get("blockReasonMessage")
+                raise refused(self.name, f"prompt blocked ({feedback['blockReason']})" + (f": {said}" if said else ""))
+            raise ProviderRejected(f"{self.name} returned no answer: no candidates", provider=self.name,
+                                   status_code=200)
+        candidate = candidates[0]
+        parts = (candidate.get("content") or {}).get("parts") or []
+        text = "".join(p.get("text") or "" for p in parts if not p.get("thought"))
+        finish_reason = candidate.get("finishReason") or ""
+        if finish_reason in REFUSED:
+            blocked = [str(r.get("category")) for r in candidate.get("safetyRatings") or () if r.get("blocked")]
+            said = candidate.get("finishMessage") or (", ".join(blocked) if blocked else "")
+            raise refused(self.name, f"finishReason {finish_reason}" + (f": {said}" if said else ""))
+        truncated = finish_reason == "MAX_TOKENS"
+        if truncated and not text:
+            raise cut_before_text(self.name, "finishReason MAX_TOKENS", request.max_output_tokens)
+        usage = mapping(data.get("usageMetadata"))
+        tally = Tally(self.name, request)
+        output = usage.get("candidatesTokenCount")
+        if output is None and usage and not text:
+            output = 0  # proto3 JSON leaves out a count of 0, and an answer with no text has none
+        input_tokens = tally.input("promptTokenCount", usage.get("promptTokenCount"))
         return Completion(
-            text="".join(p.get("text", "") for p in parts if not p.get("thought")),
+            text=text,
             provider=self.name,
             model=data.get("modelVersion") or model,
-            input_tokens=int(usage.get("promptTokenCount") or 0),
-            output_tokens=int(usage.get("candidatesTokenCount") or 0) + int(usage.get("thoughtsTokenCount") or 0),
+            input_tokens=input_tokens,
+            output_tokens=tally.output("candidatesTokenCount", output, text)
+            + tally.optional(usage.get("thoughtsTokenCount")),
             cost_usd=None,
             rate_limit=None,
             backend=self.backend,
-            cached_input_tokens=int(usage.get("cachedContentTokenCount") or 0),
+            cached_input_tokens=min(input_tokens, tally.optional(usage.get("cachedContentTokenCount"))),
+            stop_reason=finish_reason,
+            truncated=truncated,
+            usage_estimated=tally.flag(),
         )

@@ -4,10 +4,17 @@ Responses (provider-apis.md 1.2): ``POST {base}/responses`` with ``model``, ``in
 ``input`` (the user text) and ``max_output_tokens``; the text is every ``output[].content[]`` item of type
 ``output_text`` inside ``output[]`` items of type ``message``; tokens from ``usage.input_tokens`` /
 ``output_tokens`` (cached: ``input_tokens_details.cached_tokens``). A 200 with ``status: "failed"`` is an error.
+``status: "incomplete"`` with ``incomplete_details.reason`` ``content_filter``, or a message with only
+``refusal`` parts, is ProviderRejected with the reason or refusal text (fallback may help); any other
+incomplete answer is a truncated success when it has text, else ProviderRejected (raise the cap).
 
 Chat Completions (1.4): ``POST {base}/chat/completions`` with ``messages`` (``system`` then ``user``) and
 ``max_tokens`` (what compatible servers accept); text from ``choices[0].message.content``; tokens from
-``usage.prompt_tokens`` / ``completion_tokens``.
+``usage.prompt_tokens`` / ``completion_tokens``. ``message.refusal`` with no content, or ``finish_reason``
+``content_filter``, is ProviderRejected; ``length`` is truncated (with no text: ProviderRejected).
+
+Missing, null or negative usage counts are estimated from the text: the call was paid, and retrying it
+would pay again.
 
 Both send ``Authorization: Bearer <key>`` (omitted when no key, for keyless local endpoints) and read the
 ``x-ratelimit-*`` headers (1.7). ``base_url`` includes ``/v1``, as ``OPENAI_BASE_URL`` does.
@@ -19,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from router_core.providers._http import HttpAdapter
+from router_core.providers.answers import Tally, cut_before_text, mapping, refused
 from router_core.providers.base import Completion, CompletionRequest, user_text
 from router_core.providers.errors import malformed_response
 from router_core.providers.ratelimit_headers import openai_rate_limits
@@ -40,29 +48,42 @@ class OpenAIResponsesAdapter(_OpenAIBase):
             body["max_output_tokens"] = request.max_output_tokens
         return f"{self._base_url}/responses", self._headers(), body
 
-    def _parse(self, data: dict[str, Any], headers: Mapping[str, str], model: str) -> Completion:
-        if data.get("status") == "failed":
+    def _parse(
+        self, data: dict[str, Any], headers: Mapping[str, str], model: str, request: CompletionRequest
+    ) -> Completion:
+        status = data.get("status") or ""
+        if status == "failed":
             error = data.get("error") or {}
             raise malformed_response(self.name, f"response failed: {error.get('message', 'no message')}")
-        text = "".join(
-            part["text"]
-            for item in data["output"]
-            if item.get("type") == "message"
-            for part in item.get("content") or ()
-            if part.get("type") == "output_text"
-        )
-        usage = data["usage"]
-        details = usage.get("input_tokens_details") or {}
+        parts = [part for item in data["output"] if item.get("type") == "message"
+                 for part in item.get("content") or ()]
+        text = "".join(part["text"] for part in parts if part.get("type") == "output_text")
+        reason = str(mapping(data.get("incomplete_details")).get("reason") or "") if status == "incomplete" else ""
+        if reason == "content_filter":
+            raise refused(self.name, "stopped by the content filter (incomplete_details.reason content_filter)")
+        refusal = " ".join(str(part.get("refusal") or "") for part in parts if part.get("type") == "refusal")
+        if refusal and not text:
+            raise refused(self.name, refusal.strip() or "an empty refusal")
+        truncated = status == "incomplete"
+        if truncated and not text:
+            raise cut_before_text(self.name, f"status incomplete: {reason or 'no reason given'}", request.max_output_tokens)
+        usage = mapping(data.get("usage"))
+        tally = Tally(self.name, request)
+        input_tokens = tally.input("input_tokens", usage.get("input_tokens"))
         return Completion(
             text=text,
             provider=self.name,
             model=data.get("model") or model,
-            input_tokens=int(usage["input_tokens"]),
-            output_tokens=int(usage["output_tokens"]),
+            input_tokens=input_tokens,
+            output_tokens=tally.output("output_tokens", usage.get("output_tokens"), text),
             cost_usd=None,
             rate_limit=openai_rate_limits(headers, self._clock.now()),
             backend=self.backend,
-            cached_input_tokens=int(details.get("cached_tokens") or 0),
+            cached_input_tokens=min(input_tokens, tally.optional(
+                mapping(usage.get("input_tokens_details")).get("cached_tokens"))),
+            stop_reason=reason or status,
+            truncated=truncated,
+            usage_estimated=tally.flag(),
         )
 
 
@@ -76,17 +97,35 @@ class OpenAIChatAdapter(_OpenAIBase):
             body["max_tokens"] = request.max_output_tokens
         return f"{self._base_url}/chat/completions", self._headers(), body
 
-    def _parse(self, data: dict[str, Any], headers: Mapping[str, str], model: str) -> Completion:
-        usage = data["usage"]
-        details = usage.get("prompt_tokens_details") or {}
+    def _parse(
+        self, data: dict[str, Any], headers: Mapping[str, str], model: str, request: CompletionRequest
+    ) -> Completion:
+        choice = data["choices"][0]
+        message = choice["message"]
+        text = message.get("content") or ""
+        finish_reason = choice.get("finish_reason") or ""
+        if finish_reason == "content_filter":
+            raise refused(self.name, "stopped by the content filter (finish_reason content_filter)")
+        if message.get("refusal") and not text:
+            raise refused(self.name, str(message["refusal"]))
+        truncated = finish_reason == "length"
+        if truncated and not text:
+            raise cut_before_text(self.name, "finish_reason length", request.max_output_tokens)
+        usage = mapping(data.get("usage"))
+        tally = Tally(self.name, request)
+        input_tokens = tally.input("prompt_tokens", usage.get("prompt_tokens"))
         return Completion(
-            text=data["choices"][0]["message"].get("content") or "",
+            text=text,
             provider=self.name,
             model=data.get("model") or model,
-            input_tokens=int(usage["prompt_tokens"]),
-            output_tokens=int(usage["completion_tokens"]),
+            input_tokens=input_tokens,
+            output_tokens=tally.output("completion_tokens", usage.get("completion_tokens"), text),
             cost_usd=None,
             rate_limit=openai_rate_limits(headers, self._clock.now()),
             backend=self.backend,
-            cached_input_tokens=int(details.get("cached_tokens") or 0),
+            cached_input_tokens=min(input_tokens, tally.optional(
+                mapping(usage.get("prompt_tokens_details")).get("cached_tokens"))),
+            stop_reason=finish_reason,
+            truncated=truncated,
+            usage_estimated=tally.flag(),
         )

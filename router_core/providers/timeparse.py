@@ -4,6 +4,9 @@
   (provider-apis.md 1.7); Google ``RetryInfo.retryDelay``: ``"17s"``, ``"1.5s"``, ``"900ms"`` (3.6).
 - ``retry-after``: seconds (integer or float) or an HTTP date; ``retry-after-ms``: milliseconds (2.5).
 - RFC 3339 times in ``anthropic-ratelimit-*-reset``: ``"2025-08-21T12:40:59Z"`` (2.6).
+
+A value that is not a finite number (``inf``, ``1e400``, ``nan``) parses as absent, never as an exception;
+the formatters never raise either (a message about an odd value must still be written).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from email.utils import parsedate_to_datetime
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ns": 1e-9}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|μs|ns|h|m|s)")
 _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|us|µs|μs|ns|h|m|s))+$")
+_YEAR = 365 * 86400.0
 
 
 def parse_duration(text: str | None) -> float | None:
@@ -25,25 +29,31 @@ def parse_duration(text: str | None) -> float | None:
     text = text.strip()
     if not _DURATION.match(text):
         return None
-    return sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
+    seconds = sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
+    return seconds if math.isfinite(seconds) else None
 
 
 def parse_retry_after(seconds: str | None, milliseconds: str | None, now: float) -> float | None:
     """Seconds to wait from ``retry-after-ms`` (preferred) or ``retry-after`` (seconds or HTTP date)."""
     if milliseconds:
         try:
-            return max(0.0, float(milliseconds) / 1000)
+            value = float(milliseconds) / 1000
         except ValueError:
             pass
+        else:
+            if math.isfinite(value):
+                return max(0.0, value)
     if not seconds:
         return None
     try:
-        return max(0.0, float(seconds))
+        value = float(seconds)
     except ValueError:
         pass
+    else:
+        return max(0.0, value) if math.isfinite(value) else None
     try:
         return max(0.0, parsedate_to_datetime(seconds).timestamp() - now)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 
@@ -64,7 +74,7 @@ def parse_int(text: str | None) -> int | None:
         return None
     try:
         return int(float(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "nan"; "inf", "1e400"
         return None
 
 
@@ -77,6 +87,10 @@ def next_midnight(now: float, tz: tzinfo) -> float:
 
 def format_seconds(seconds: float) -> str:
     """A short human duration for messages: ``250ms``, ``12s``, ``4m05s``, ``2h10m``."""
+    if not math.isfinite(seconds):
+        return "an unknown time"
+    if seconds > _YEAR:
+        return "over a year"
     if seconds < 1:
         return f"{max(0, round(seconds * 1000))}ms"
     whole = math.ceil(seconds)
@@ -90,4 +104,9 @@ def format_seconds(seconds: float) -> str:
 
 
 def format_epoch(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except (OverflowError, ValueError, OSError):  # inf, nan, beyond year 9999
+        if math.isnan(epoch):
+            return "an unknown time"
+        return "9999-12-31 23:59 UTC or later" if epoch > 0 else "0001-01-01 00:00 UTC or earlier"

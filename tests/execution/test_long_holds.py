@@ -1,0 +1,85 @@
+"""A retry-after too long to be a rate limit, and resets too far off to trust: held as a quota, for at most a
+day; and timestamps already stored beyond any date still render."""
+
+from __future__ import annotations
+
+import pytest
+
+from router_core.errors import QuotaExhausted
+from router_core.execution.dispatch import dispatch
+from router_core.execution.executor import Executor
+from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA
+from router_core.execution.results import Attempt
+from router_core.records import attempt_dict, iso, provider_state
+from tests.execution.conftest import make_core
+from tests.execution.fakes import ScriptedAdapter, clock_sleep
+from tests.fakes.fake_provider import Fault
+
+CODE_TASK = "Implement a JWT login endpoint in Flask"  # codex, then gemini, then claude
+DAY = 86400.0
+
+
+@pytest.mark.parametrize("retry_after", [999_999_999.0, 1e20])
+async def test_a_huge_retry_after_holds_the_provider_as_a_quota_for_at_most_a_day(
+        settings, build_executor, fake, clock, retry_after):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.rate_limited(retry_after=retry_after)])
+    r = await dispatch(core, ex, CODE_TASK)
+    o = r.outcome
+    assert (o.status, o.provider) == ("success", "gemini")  # fell back at once, no retry on codex
+    assert [(a.provider, a.outcome) for a in o.attempts] == [("codex", "rate_limited"), ("gemini", "success")]
+    assert fake.stats("codex").requests == 1
+    now = clock.now()
+    assert o.attempts[0].lifts_at == pytest.approx(now + DAY, abs=5)
+    hold = core.execution_state.holds.active("codex")["codex"]
+    assert hold.kind == QUOTA and hold.until == pytest.approx(now + DAY, abs=5)
+    assert "held as a quota" in hold.reason
+    assert r.audit["execution_metrics"]["attempts"][0]["lifts_at"] == iso(o.attempts[0].lifts_at)
+    assert core.capacity().availability["codex"].lifts_at == pytest.approx(now + DAY, abs=5)
+
+
+async def test_a_retry_after_longer_than_the_probe_interval_is_held_as_a_quota(settings, build_executor, fake, clock):
+    core, ex = build_executor(settings)
+    assert settings.execution.outage_probe_interval_seconds < 1000
+    fake.script("codex", [Fault.rate_limited(retry_after=1000)])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert o.provider == "gemini" and o.attempts[0].outcome == "rate_limited"
+    hold = core.execution_state.holds.active("codex")["codex"]
+    assert hold.kind == QUOTA and hold.until == pytest.approx(clock.now() + 1000, abs=5)
+
+
+async def test_a_quota_reset_too_far_off_is_held_for_at_most_a_day(settings, clock):
+    core = make_core(settings, clock)
+    adapters = {name: ScriptedAdapter(settings.provider(name)) for name in ("codex", "gemini", "claude")}
+    adapters["codex"].script.append(QuotaExhausted("codex quota exhausted", provider="codex", resets_at=1e20))
+    ex = Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5)
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert o.status == "success" and o.provider != "codex"
+    assert o.attempts[0].lifts_at == pytest.approx(clock.now() + MAX_HOLD_SECONDS, abs=5)
+    assert core.execution_state.holds.active("codex")["codex"].until == pytest.approx(clock.now() + DAY, abs=5)
+
+
+def test_holds_are_never_written_beyond_a_day(settings, clock):
+    core = make_core(settings, clock)
+    holds = core.execution_state.holds
+    holds.hold("claude", QUOTA, 1e20, "quota exhausted: far")
+    assert holds.active("claude")["claude"].until == clock.now() + DAY
+
+
+@pytest.mark.parametrize(("epoch", "text"), [
+    (1e20, "9999-12-31T23:59:59Z"), (float("inf"), "9999-12-31T23:59:59Z"), (-1e20, "0001-01-01T00:00:00Z"),
+    (float("nan"), None),
+])
+def test_iso_never_raises_on_an_absurd_timestamp(epoch, text):
+    assert iso(epoch) == text
+
+
+def test_a_hold_stored_at_1e20_still_renders_in_usage(settings, clock):
+    core = make_core(settings, clock)
+    with core.db.transaction() as conn:  # as the old code stored it, past any cap
+        conn.execute("INSERT INTO execution_holds (provider, kind, until, reason) VALUES (?, ?, ?, ?)",
+                     ("claude", "rate_limited", 1e20, "rate limited: retry after 1e+20s"))
+    assert attempt_dict(Attempt("claude", "on_hold", lifts_at=1e20))["lifts_at"] == "9999-12-31T23:59:59Z"
+    capacity = core.capacity()
+    state = provider_state(capacity.usage["claude"], capacity.availability["claude"])
+    assert state["blocked_until"] == "9999-12-31T23:59:59Z"
