@@ -216,6 +216,8 @@ def execution_metrics(outcome: TaskOutcome) -> dict[str, Any]:
         metrics["resumes_at"] = iso(o.resumes_at)
     if o.parked_seconds:
         metrics["parked_seconds"] = round(o.parked_seconds, 3)
+    if o.truncated:
+        metrics["truncated"] = True
     return metrics
 
 

@@ -67,6 +67,7 @@ class ExecutionOut(OutputModel):
     attempts: list[AttemptOut]
     error: str | None = None
     resumes_at: str | None = None
+    truncated: bool = False  # the answer was cut at the output-token limit; raise max_cost for all of it
 
     @classmethod
     def fields_of(cls, o: "TaskOutcome") -> dict:
@@ -85,6 +86,7 @@ class ExecutionOut(OutputModel):
             "attempts": [AttemptOut.of(a) for a in o.attempts],
             "error": o.error,
             "resumes_at": iso(o.resumes_at),
+            "truncated": o.truncated,
         }
 
 

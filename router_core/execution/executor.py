@@ -138,7 +138,7 @@ class Executor:
                     job.task_id, SUCCESS, started, clock.now(), provider=c.provider, model=c.model, text=c.text,
                     backend=c.backend, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
                     cost_usd=result.cost_usd, cost_estimate_usd=result.plan.estimate.usd, attempts=tuple(attempts),
-                    parked_seconds=parked,
+                    parked_seconds=parked, truncated=c.truncated,
                 )
             status, error, eta = result
             now = clock.now()

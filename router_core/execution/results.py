@@ -60,6 +60,7 @@ class TaskOutcome:
     error: str | None = None
     resumes_at: float | None = None  # parked: when the earliest blocked provider frees up
     parked_seconds: float = 0.0  # time spent waiting for blocked providers
+    truncated: bool = False  # the answer was cut at the output-token limit: ``text`` is only its start
 
     @property
     def ok(self) -> bool:

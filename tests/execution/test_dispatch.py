@@ -141,3 +141,13 @@ async def test_a_paid_result_stands_when_the_audit_line_cannot_be_written(settin
     assert r.outcome.status == "success" and r.outcome.text  # before: an internal error, after paying
     assert fake.stats("codex").requests == 2 and core.budget().spent > 0
     assert "audit line not written" in caplog.text
+
+
+async def test_an_answer_cut_at_the_token_limit_says_so(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.ok(text="def login(): ...", output_tokens=50_000)])  # more than max_cost allows
+    r = await dispatch(core, ex, CODE_TASK, max_cost=0.002)
+    assert (r.outcome.status, r.outcome.text, r.outcome.truncated) == ("success", "def login(): ...", True)
+    assert r.audit["execution_metrics"]["truncated"] is True
+    r = await dispatch(core, ex, CODE_TASK)
+    assert not r.outcome.truncated and "truncated" not in r.audit["execution_metrics"]
