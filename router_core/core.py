@@ -130,9 +130,10 @@ class RouterCore:
         """The core on the shared state dir; agents in ``host_agent_dirs`` (Claude Code subagent files)
         join the built-in pool, a host agent replacing a built-in one of the same id."""
         db = Database(Path(settings.state_dir) / DB_FILENAME)
-        host_agents, problems = load_host_agents([*host_agent_dirs, *settings.agents_dirs])
+        host_agents, problems = load_host_agents([*host_agent_dirs, *settings.agents_dirs],
+                                                 builtin_ids={a.id for a in settings.agents})
         for problem in problems:
-            log.warning("host agent skipped: %s", problem)
+            log.warning("host agents: %s", problem)
         return cls(
             settings,
             db=db,

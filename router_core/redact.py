@@ -2,8 +2,10 @@
 
 Values under secret-looking keys (api_key, authorization, password, access_token, ...) become
 "[redacted]"; counters such as tokens_used or input_tokens are not secrets and stay. Inside any
-string, substrings that look like credentials (sk-..., sk-ant-..., AIza..., GitHub and Slack tokens,
-AWS key ids, "Bearer <token>") are replaced too, so a key pasted into a task description never
+string, substrings that look like credentials (sk-..., sk-ant-..., Stripe sk_live_/rk_live_, AIza...,
+GitHub, GitLab, npm, Hugging Face and Slack tokens, AWS key ids, JWTs, PEM private keys, "Bearer
+<token>"), the password in a URL's userinfo and the value of a `password=` / `api_key:` / `token=` /
+`aws_secret_access_key=` assignment are replaced too, so a key pasted into a task description never
 reaches the audit log.
 """
 
@@ -30,13 +32,39 @@ _SECRET_SUFFIXES = ("_api_key", "_apikey", "_secret", "_password", "_access_toke
 _SECRET_TEXT = re.compile(
     r"(?<![A-Za-z0-9_-])(?:"
     r"sk-[A-Za-z0-9_-]{16,}"  # OpenAI (sk-, sk-proj-) and Anthropic (sk-ant-)
+    r"|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}"  # Stripe secret and restricted keys
     r"|AIza[0-9A-Za-z_-]{30,}"  # Google API keys
     r"|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}"
-    r"|xox[abposr]-[A-Za-z0-9-]{10,}"
-    r"|AKIA[0-9A-Z]{16}"
+    r"|glpat-[A-Za-z0-9_-]{20,}"  # GitLab
+    r"|npm_[A-Za-z0-9]{36}"
+    r"|hf_[A-Za-z0-9]{30,}"  # Hugging Face
+    r"|xox[abposre]-[A-Za-z0-9-]{10,}"  # Slack
+    r"|(?:AKIA|ASIA)[0-9A-Z]{16}"  # AWS access key ids
+    r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"  # JWTs: '{"' in base64url is "eyJ"
     r")"
+    r"|https://hooks\.slack\.com/services/[A-Za-z0-9/]+"
+    # A PEM (or PGP) private key, to its END line, or to the end of a text cut short.
+    r"|-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*)"
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
+# The password in a URL's userinfo (scheme://user:password@host); the user and the host stay. Anchored on
+# "://" (a scheme character before it) so that the scan skips ahead to it.
+_URL_PASSWORD = re.compile(r"(?<=[A-Za-z0-9+.-])(://[^\s/?#@:]*:)[^\s/?#]+(?=@)")
+# The value of `password=...`, `api_key: ...`, `AWS_SECRET_ACCESS_KEY="..."`, `?token=...`; the name and
+# the sign stay. The value must look like a credential (a digit and a letter, or 20+ key characters), so
+# "password: required" and "api_key=os.environ[...]" stay. The names ignore ASCII case only: a non-ASCII
+# letter that case-folds to an ASCII one would slip past may_hold_secret's lower-case literals. The leading
+# class lets the scan skip ahead to a name's first letter.
+_VALUE_CHAR = r"""[^\s"'`<>()\[\]{},;&]"""
+_VALUE_NOT_DIGIT = r"""[^\s"'`<>()\[\]{},;&0-9]"""
+_VALUE_NOT_LETTER = r"""[^\s"'`<>()\[\]{},;&A-Za-z]"""
+# The lookaheads look a bounded way ahead and cannot backtrack into each other: linear on any text.
+_ASSIGNED = re.compile(
+    r"(?=[PSATpsat])((?ai:passw(?:or)?d|passphrase|(?<![a-z])pwd|secret(?:[_-]?access)?(?:[_-]?key)?"
+    r"""|api[_-]?key|token|private[_-]key)["']?\s*(?:==?|:)\s*["']?)"""
+    rf"(?!=)(?:(?={_VALUE_NOT_DIGIT}{{0,200}}[0-9])(?={_VALUE_NOT_LETTER}{{0,200}}[A-Za-z])|(?=[A-Za-z0-9+/=_-]{{20}}))"
+    rf"{_VALUE_CHAR}{{6,}}"
+)
 
 
 # A JSON key that is_secret_key would flag (a superset is fine: it only sends the line to clean()).
@@ -46,28 +74,75 @@ _SECRET_KEY_JSON = re.compile(
 )
 
 
-# Literals that every match of the three patterns above contains (in lower case): most records
-# contain none, and `in` on a lowered string is far cheaper than the patterns' scans. The five
-# gh?_ prefixes are looked for only when "gh" occurs: one scan instead of five for most records.
-_HINTS = (
-    "aiza", "github_pat_", "xox", "akia", "bearer", "basic", "authorization", "passw", "secret", 'token"', "cookie",
-    # the key names _SECRET_KEY_JSON matches; plain "key" would fire on every "keyword" in a reason
-    "api_key", "apikey", "api-key", "private_key", "private-key",
-)
-_GH_HINTS = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")
+# may_hold_secret looks for literals that every match of the patterns contains: most texts contain none,
+# and `in` on a string is far cheaper than the patterns' scans. Each group of patterns runs only when one
+# of its literals is there, and literals that share a part ("key", "_", "gh", "IA") are looked for only
+# when that part occurs. Spelled out rather than looped over: this runs on every decision and audit line.
+# A pattern's literal missing there would let a secret through: tests/router_core/test_redact.py checks
+# the precheck against the scrub on every sample and on random texts.
+_TOKEN = re.compile("token(?!s)")
 
 
 def may_hold_secret(json_text: str) -> bool:
     """A cheap test on a serialised record, or on one plain string: False means clean() would change nothing."""
     lower = json_text.lower()
-    # "sk-" inside "task-" (our task ids) cannot start a key: the pattern wants no letter before it.
-    if (
-        lower.count("sk-") <= lower.count("task-")
-        and not any(hint in lower for hint in _HINTS)
-        and not ("gh" in lower and any(hint in lower for hint in _GH_HINTS))
-    ):
+    keyed = "key" in lower
+    # A secret's name (_SECRET_KEY_JSON, _ASSIGNED). "token" counts only outside "tokens": tokens_used and
+    # input_tokens are in every record, and neither `tokens=` nor a "..._tokens" key is a secret.
+    named = (
+        "secret" in lower
+        or "passw" in lower
+        or "passphrase" in lower
+        or "pwd" in lower
+        or "authorization" in lower
+        or "cookie" in lower
+        or (keyed and ("_key" in lower or "-key" in lower or "apikey" in lower))
+        or ("token" in lower and _TOKEN.search(lower) is not None)
+    )
+    # A credential's own shape (_SECRET_TEXT, _BEARER); "AKIA", "ASIA" and "eyJ" as written ("asia" and
+    # "eyj" occur in words). "sk-" inside "task-" (our task ids) cannot start a key: the pattern wants no
+    # letter before it.
+    shaped = (
+        "bearer" in lower
+        or "basic" in lower
+        or "aiza" in lower
+        or "xox" in lower
+        or "glpat-" in lower
+        or "eyJ" in json_text
+        or (keyed and "private key" in lower)
+        or ("IA" in json_text and ("AKIA" in json_text or "ASIA" in json_text))
+        or (
+            "_" in lower
+            and ("k_live_" in lower or "k_test_" in lower or "npm_" in lower or "hf_" in lower or "github_pat_" in lower)
+        )
+        or ("gh" in lower and ("ghp_" in lower or "gho_" in lower or "ghu_" in lower or "ghs_" in lower or "ghr_" in lower))
+        or ("sk-" in lower and lower.count("sk-") > lower.count("task-"))
+    )
+    # A URL's userinfo (_URL_PASSWORD) or a Slack webhook (_SECRET_TEXT).
+    linked = "://" in lower and ("@" in lower or "hooks.slack.com" in lower)
+    if not (named or shaped or linked):
         return False
-    return bool(_SECRET_TEXT.search(json_text) or _BEARER.search(json_text) or _SECRET_KEY_JSON.search(json_text))
+    # On a serialised record a string's "\n" or "\"" is escaped: "key:\nsk-..." reads "key:\\nsk-...", where
+    # the "n" would hide the key from a pattern that wants no letter before it. So the patterns read the
+    # text with JSON escapes undone too (any match in a string is then a match in the line, as the line
+    # holds each string whole between quotes); a plain string with a backslash is read both ways.
+    texts = (json_text, _json_unescaped(json_text)) if "\\" in json_text else (json_text,)
+    return any(
+        (named and (_SECRET_KEY_JSON.search(text) or _ASSIGNED.search(text)))
+        or (shaped and (_SECRET_TEXT.search(text) or _BEARER.search(text)))
+        or (linked and (_URL_PASSWORD.search(text) or _SECRET_TEXT.search(text)))
+        for text in texts
+    )
+
+
+_JSON_ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
+_JSON_ESCAPED = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _json_unescaped(text: str) -> str:
+    return _JSON_ESCAPE.sub(
+        lambda m: chr(int(m.group(1), 16)) if m.group(1) else _JSON_ESCAPED.get(m.group(2), m.group(2)), text
+    )
 
 
 @functools.lru_cache(maxsize=4096)  # records reuse a small set of keys
@@ -79,7 +154,9 @@ def is_secret_key(key: str) -> bool:
 def scrub(text: str, replacement: str = REDACTED) -> str:
     """``text`` with credential-looking substrings replaced."""
     text = _SECRET_TEXT.sub(replacement, text)
-    return _BEARER.sub(lambda m: f"{m.group(1)} {replacement}", text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {replacement}", text)
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + replacement, text)
+    return _ASSIGNED.sub(lambda m: m.group(1) + replacement, text)
 
 
 def scrubbed(text: str, replacement: str = REDACTED) -> str:

@@ -4,27 +4,40 @@ A file is YAML front matter between `---` lines (name, description, tools, model
 prompt. Only the simple subset those files use is parsed here (no YAML dependency): `key: value`,
 quoted strings, `[a, b]` / `a, b` / `- item` lists, `|` and `>` blocks. Task types come from a
 keyword table over the name, description and prompt; a host agent suits every provider, the ones
-its task types prefer first. Bad files are reported as problems, never raised.
+its task types prefer first. Bad files are reported as problems, never raised: a file that is not a
+regular file, is over MAX_FILE_BYTES, is not UTF-8, has malformed front matter or names an agent with
+an id outside SAFE_ID is skipped with a note naming the file. A host agent may replace a built-in agent
+of the same id (core.RouterCore.build); that is kept, and noted too.
 """
 
 from __future__ import annotations
 
 import json
-import logging
+import os
 import re
-from collections.abc import Sequence
+import stat
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from router_core.classifier import TASK_TYPE_PROVIDER
 from router_core.models import AgentSpec
-
-log = logging.getLogger(__name__)
 
 CATEGORY = "host"
 MAX_CONCURRENCY = 2
 MAX_TASK_TYPES = 3
 FALLBACK_TASK_TYPE = "multi_step"  # an agent whose text names no task type: a general helper
 PROVIDERS = tuple(dict.fromkeys(TASK_TYPE_PROVIDER.values()))  # codex, gemini, claude
+
+# The body of the file is the agent's system prompt, sent with every task dispatched to it, and the cost
+# estimates count only the task. Claude Code's agent files are a few KB (its own examples: 1-5 KB); 64 KiB
+# is ~16k tokens of prompt on every call, far past any real one and still small to read at startup.
+MAX_FILE_BYTES = 64 * 1024
+# An agent id is shown in agents://pool, in recommendations and in logs, and is a lease key: plain ASCII
+# letters, digits, '-', '_' and '.', not starting with '.', so no path parts, escapes or bidi controls.
+MAX_ID_CHARS = 64
+SAFE_ID = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9_.-]{{0,{MAX_ID_CHARS - 1}}}")
+# Removed from the description (shown in agents://pool): C0/C1 controls and bidi embeddings/overrides.
+_UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 # Regex stems per task type, matched at word starts: "test" hits "tests" and "tester".
 TASK_TYPE_WORDS: dict[str, tuple[str, ...]] = {
@@ -88,8 +101,12 @@ def default_agent_dirs(project_dir: Path, home: Path) -> list[Path]:
     return list(dict.fromkeys(dirs))
 
 
-def load_host_agents(dirs: Sequence[Path]) -> tuple[list[AgentSpec], list[str]]:
-    """Every agent file under ``dirs`` as an AgentSpec, and one problem line per file that was skipped."""
+def load_host_agents(
+    dirs: Sequence[Path], builtin_ids: Collection[str] = ()
+) -> tuple[list[AgentSpec], list[str]]:
+    """Every agent file under ``dirs`` as an AgentSpec, and one problem line per file that was skipped
+    or whose agent replaces a built-in one (``builtin_ids``: the built-in pool's ids). The caller reports
+    the problems (core.py logs them)."""
     agents: list[AgentSpec] = []
     problems: list[str] = []
     seen: dict[str, Path] = {}
@@ -97,23 +114,28 @@ def load_host_agents(dirs: Sequence[Path]) -> tuple[list[AgentSpec], list[str]]:
         if not directory.exists():
             continue
         if not directory.is_dir():
-            problems.append(f"{directory}: not a directory; no agents read from it")
+            problems.append(f"{_shown(directory)}: not a directory; no agents read from it")
             continue
         for path in sorted(p for p in directory.rglob("*.md") if not p.is_dir()):
             try:
                 agent = parse_agent_file(path)
             except (OSError, UnicodeDecodeError, FrontMatterError) as exc:
-                problems.append(f"{path}: {_reason(exc)}; skipped")
+                problems.append(f"{_shown(path)}: {_reason(exc)}; skipped")
                 continue
             if agent.id in seen:
                 problems.append(
-                    f"{path}: duplicate agent name {agent.id!r} (already defined in {seen[agent.id]}); skipped"
+                    f"{_shown(path)}: duplicate agent name {agent.id!r} (already defined in {_shown(seen[agent.id])});"
+                    " skipped"
                 )
                 continue
             seen[agent.id] = path
             agents.append(agent)
-    for problem in problems:
-        log.warning("host agent %s", problem)
+    if agents:
+        for agent in agents:
+            if agent.id in builtin_ids:
+                problems.append(
+                    f"{_shown(seen[agent.id])}: host agent {agent.id!r} replaces the built-in agent {agent.id!r}"
+                )
     return agents, problems
 
 
@@ -125,14 +147,45 @@ def _reason(exc: Exception) -> str:
     return str(exc)
 
 
+def _shown(value: object) -> str:
+    """``value`` as text for a problem line: as it is if printable, else escaped (no terminal codes)."""
+    text = str(value)
+    return text if text.isprintable() else ascii(text)
+
+
+def read_agent_file(path: Path) -> str:
+    """The text of the file at ``path``: FrontMatterError if it is not a regular file or is over
+    MAX_FILE_BYTES, OSError if it cannot be read, UnicodeDecodeError if it is not UTF-8."""
+    # O_NONBLOCK: opening a FIFO must not wait for a writer (no effect on a regular file).
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as file:  # closes fd
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise FrontMatterError("not a regular file")
+        # Never more than the limit in memory, even if the file grew since fstat.
+        data = b"" if info.st_size > MAX_FILE_BYTES else file.read(MAX_FILE_BYTES + 1)
+    size = max(info.st_size, len(data))
+    if size > MAX_FILE_BYTES:
+        raise FrontMatterError(
+            f"{size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for an agent file"
+            " (its text is the system prompt sent with every task)"
+        )
+    return data.decode("utf-8")
+
+
 def parse_agent_file(path: Path) -> AgentSpec:
-    meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+    meta, body = split_front_matter(read_agent_file(path))
     name = _text(meta.get("name"))
     if not name:
         raise FrontMatterError("no `name` in the front matter")
     if any(c.isspace() for c in name):
-        raise FrontMatterError(f"`name` {name!r} contains spaces")
-    description = " ".join(_text(meta.get("description")).split())
+        raise FrontMatterError(f"`name` {ascii(name[:MAX_ID_CHARS + 16])} contains spaces")
+    if not SAFE_ID.fullmatch(name):
+        raise FrontMatterError(
+            f"`name` {ascii(name[:MAX_ID_CHARS + 16])} is not a safe agent id (ASCII letters, digits, '-', '_'"
+            f" and '.', not starting with '.', at most {MAX_ID_CHARS} characters)"
+        )
+    description = " ".join(_UNSAFE_TEXT.sub(" ", _text(meta.get("description"))).split())
     if not description:
         raise FrontMatterError("no `description` in the front matter")
     model = _text(meta.get("model")) or None

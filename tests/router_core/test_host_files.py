@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -187,3 +190,139 @@ def test_project_agents_win_over_the_users_and_missing_dirs_are_fine(tmp_path):
 def test_a_file_given_as_a_directory_is_reported(tmp_path):
     path = write(tmp_path, "agents", "not a dir")
     assert load_host_agents([path]) == ([], [f"{path}: not a directory; no agents read from it"])
+
+
+# -- limits on what a host file may bring into the pool -------------------------------------------------
+
+
+def agent_file(name: str, description: str = "Writes docs and READMEs", prompt: str = "You write docs.") -> str:
+    return f"---\nname: {name}\ndescription: {description}\n---\n{prompt}\n"
+
+
+DOCS_HELPER = agent_file("docs-helper")  # not a built-in id: no replacement note
+
+
+def test_a_10_mb_agent_file_is_skipped_with_a_note(tmp_path):
+    write(tmp_path, "a-good.md", DOCS_HELPER)
+    huge = write(tmp_path, "huge.md", agent_file("huge-agent", "debug and fix bugs in code", "a" * 10_000_000))
+
+    agents, problems = load_host_agents([tmp_path])
+
+    assert [a.id for a in agents] == ["docs-helper"]
+    [line] = problems
+    assert line.startswith(f"{huge}: {huge.stat().st_size:,} bytes, over the ") and line.endswith("; skipped"), line
+    assert "-byte limit for an agent file" in line
+
+
+def test_the_size_limit_is_inclusive(tmp_path):
+    from router_core.agents.host_files import MAX_FILE_BYTES
+
+    header = agent_file("fits", prompt="")
+    fits = write(tmp_path / "a", "fits.md", header + "a" * (MAX_FILE_BYTES - len(header.encode())))
+    over = write(tmp_path / "b", "over.md", header.replace("fits", "over") + "a" * (MAX_FILE_BYTES + 1 - len(header.encode())))
+    assert fits.stat().st_size == MAX_FILE_BYTES and over.stat().st_size == MAX_FILE_BYTES + 1
+
+    agents, problems = load_host_agents([tmp_path / "a", tmp_path / "b"])
+
+    assert [a.id for a in agents] == ["fits"]
+    assert problems == [
+        f"{over}: {MAX_FILE_BYTES + 1:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for an agent file"
+        " (its text is the system prompt sent with every task); skipped"
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd",
+        "a/b",
+        "..",
+        ".hidden",
+        "-flag-like",
+        '"evil\\u001b[31mRED\\u001b[0m\\u0007"',
+        '"a\\u202eevil"',
+        '"bell\\u0007"',
+        '"nul\\u0000"',
+        "caf\u00e9",
+        "x" * 65,
+    ],
+)
+def test_an_unsafe_agent_id_is_skipped_with_a_note_naming_the_file(tmp_path, name):
+    good = write(tmp_path, "a-good.md", DOCS_HELPER)
+    bad = write(tmp_path, "bad.md", agent_file(name))
+
+    agents, problems = load_host_agents([tmp_path])
+
+    assert [a.id for a in agents] == ["docs-helper"] and agents[0].source == str(good)
+    [line] = problems
+    assert line.startswith(f"{bad}: `name` ") and line.endswith("; skipped"), line
+    assert "not a safe agent id" in line
+    assert line.isprintable() and line.isascii(), line  # no escape code, bidi control or NUL reaches a log
+
+
+@pytest.mark.parametrize("name", ["my-reviewer", "my_agent.v2", "A1", "x" * 64, "_private"])
+def test_safe_agent_ids_are_accepted(tmp_path, name):
+    write(tmp_path, "agent.md", agent_file(name))
+    agents, problems = load_host_agents([tmp_path])
+    assert [a.id for a in agents] == [name] and problems == []
+
+
+def test_terminal_codes_and_bidi_controls_are_dropped_from_the_description(tmp_path):
+    write(tmp_path, "agent.md", agent_file("docs", '"Writes\\u001b[31m docs\\u202e and \\u0007READMEs"'))
+    [agent], problems = load_host_agents([tmp_path])
+    assert problems == []
+    assert agent.specialization.isprintable() and "\u202e" not in agent.specialization
+    assert agent.specialization == "Writes [31m docs and READMEs"
+
+
+def test_a_host_agent_replacing_a_built_in_one_is_kept_and_noted(tmp_path):
+    path = write(tmp_path, "collide.md", agent_file("coder", "explains history of art"))
+    write(tmp_path, "other.md", agent_file("art-helper"))
+
+    agents, problems = load_host_agents([tmp_path], builtin_ids={"coder", "reviewer"})
+
+    assert [a.id for a in agents] == ["coder", "art-helper"]
+    assert problems == [f"{path}: host agent 'coder' replaces the built-in agent 'coder'"]
+
+
+def test_the_core_pool_reports_the_replacement_and_uses_the_host_agent(settings, clock, tmp_path):
+    from router_core.classifier.keywords import KeywordClassifier
+    from router_core.core import RouterCore
+
+    path = write(tmp_path, "collide.md", agent_file("coder", "explains history of art"))
+    core = RouterCore.build(
+        settings, clock=clock, classifier=KeywordClassifier(settings.providers), host_agent_dirs=[tmp_path]
+    )
+    assert core.pool.by_id("coder").source == str(path)
+    assert len(core.agents) == len(settings.agents)
+    assert f"{path}: host agent 'coder' replaces the built-in agent 'coder'" in core.agent_problems
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs mkfifo")
+def test_a_fifo_named_like_an_agent_file_is_skipped_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "fifo.md"
+    os.mkfifo(fifo)
+    write(tmp_path, "a-good.md", DOCS_HELPER)
+    result: list = []
+    worker = threading.Thread(target=lambda: result.append(load_host_agents([tmp_path])), daemon=True)
+    worker.start()
+    worker.join(10)
+    if worker.is_alive():  # the old code blocks in open(): give it a writer so the thread can end
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(5)
+        pytest.fail("reading the agent files waited on a FIFO")
+    [(agents, problems)] = result
+    assert [a.id for a in agents] == ["docs-helper"]
+    assert problems == [f"{fifo}: not a regular file; skipped"]
+
+
+def test_a_skipped_file_is_logged_once(settings, clock, tmp_path, caplog):
+    from router_core.classifier.keywords import KeywordClassifier
+    from router_core.core import RouterCore
+
+    bad = write(tmp_path, "broken.md", "no front matter here\n")
+    with caplog.at_level(logging.WARNING):
+        RouterCore.build(
+            settings, clock=clock, classifier=KeywordClassifier(settings.providers), host_agent_dirs=[tmp_path]
+        )
+    assert len([r for r in caplog.records if str(bad) in r.getMessage()]) == 1, caplog.text

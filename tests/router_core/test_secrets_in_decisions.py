@@ -85,3 +85,36 @@ def test_a_key_anywhere_in_an_execution_outcome_is_caught_by_its_external_string
     core.audit.append(record, external=external_strings(d) + outcome_external_strings(outcome))
     written = _audit_text(core)
     assert "upstream said: [redacted]" in written and KEY not in written
+
+
+# The sweep's text (a2_learning.py): one of each family that used to reach SQLite and the audit log.
+STRIPE = "sk_live_51Hx" + "abcdEFGH1234" * 3
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+URL_PASSWORD = "hunter2hunter2"
+MIXED = (
+    f"fix the auth bug; stripe {STRIPE} aws_secret_access_key={AWS_SECRET} jwt {JWT}"
+    f" clone https://user:{URL_PASSWORD}@internal.example.com/repo.git"
+)
+MIXED_SECRETS = (STRIPE, AWS_SECRET, JWT, URL_PASSWORD)
+
+
+def test_feedback_stores_no_stripe_aws_jwt_or_url_password(core, settings):
+    core.record_feedback(MIXED, routed_provider="codex", correct_provider="claude")
+    dump = "\n".join(sqlite3.connect(settings.state_dir / DB_FILENAME).iterdump())
+    assert "fix the auth bug" in dump and "https://user:" in dump and "@internal.example.com/repo.git" in dump
+    for secret in MIXED_SECRETS:
+        assert secret not in dump, secret
+
+
+def test_a_decision_logs_no_stripe_aws_jwt_or_url_password(core):
+    d = core.decide(MIXED, repo="acme/api")
+    written = _audit_text(core)
+    for secret in MIXED_SECRETS:
+        assert secret not in written, secret
+        assert not any(secret[:16].lower() in r.lower() for r in d.classification.reasons), d.classification.reasons
+    line = json.loads(written.splitlines()[-1])
+    assert "clone https://user:[redacted]@internal.example.com/repo.git" in line["task_description"]

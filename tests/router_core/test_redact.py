@@ -1,0 +1,183 @@
+"""Credential scrubbing (router_core/redact.py): every family of secret is caught, ordinary text is left as
+it is, and the cheap precheck (may_hold_secret) fires whenever the full scrub would change something."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from pydantic_core import to_json
+
+from router_core.redact import REDACTED, clean, may_hold_secret, scrub, scrubbed
+
+ANT = "sk-ant-api03-" + "A1b2C3d4E5f6G7h8I9j0" * 4
+GHP = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
+STRIPE = "sk_live_51Hx" + "abcdEFGH1234" * 3
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7x9Q2b\nk3J9Zq8w==\n-----END RSA PRIVATE KEY-----"
+
+# (text holding a secret, the secret, what must survive the scrub)
+SECRETS = [
+    (f"key {ANT} leaked", ANT, ["key ", " leaked"]),
+    (f"token {GHP} here", GHP, ["token ", " here"]),
+    (f"stripe {STRIPE} live", STRIPE, ["stripe ", " live"]),
+    ("restricted rk_live_" + "Q1w2E3r4T5y6U7i8O9p0", "rk_live_Q1w2E3r4T5y6U7i8O9p0", ["restricted "]),
+    ("test key sk_test_" + "4eC39HqLyjWDarjtT1zdp7dc", "sk_test_4eC39HqLyjWDarjtT1zdp7dc", ["test key "]),
+    (f"aws_secret_access_key={AWS_SECRET}", AWS_SECRET, ["aws_secret_access_key="]),
+    (f"export AWS_SECRET_ACCESS_KEY: {AWS_SECRET}", AWS_SECRET, ["AWS_SECRET_ACCESS_KEY: "]),
+    (f'aws_secret_access_key = "{AWS_SECRET}"', AWS_SECRET, ["aws_secret_access_key"]),
+    (f"jwt {JWT} end", JWT, ["jwt ", " end"]),
+    (f"Authorization: Bearer {JWT}", JWT, ["Authorization: Bearer "]),
+    (
+        "clone https://user:hunter2hunter2@internal.example.com/repo.git",
+        "hunter2hunter2",
+        ["https://user:", "@internal.example.com/repo.git"],
+    ),
+    ("redis://:s3cretpass@cache:6379/0", "s3cretpass", ["redis://:", "@cache:6379/0"]),
+    ("postgres://app:p@ss-w0rd@db.internal/app", "p@ss-w0rd", ["postgres://app:", "@db.internal/app"]),
+    ("slack xoxb-123456789012-abcdefABCDEF", "xoxb-123456789012-abcdefABCDEF", ["slack "]),
+    ("google AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6", "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6", ["google "]),
+    ("id AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE", ["id "]),
+    ("temp ASIAIOSFODNN7EXAMPLE", "ASIAIOSFODNN7EXAMPLE", ["temp "]),
+    (f"the key:\n{PEM}\nthanks", "MIIEowIBAAKCAQEA7x9Q2b", ["the key:\n", "\nthanks"]),
+    ("cut short -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA", "b3BlbnNzaC1rZXktdjEAAAAA", []),
+    ("gitlab glpat-" + "xY9zAbCdEfGhIjKlMnOp", "glpat-xY9zAbCdEfGhIjKlMnOp", ["gitlab "]),
+    ("npm npm_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", []),
+    ("hf hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345", "hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345", []),
+    ("hook https://hooks.slack.com/services/T000/B000/XXXXXXXX", "T000/B000/XXXXXXXX", ["hook "]),
+    ("db password=hunter2 please", "hunter2", ["db password=", " please"]),
+    ("DB_PASSWORD: Tr0ub4dor&3", "Tr0ub4dor", ["DB_PASSWORD: "]),
+    ('{"password": "abc123xyz"}', "abc123xyz", ['{"password": "']),
+    ("set api_key=a1b2c3d4e5f6 in the env", "a1b2c3d4e5f6", ["api_key=", " in the env"]),
+    ("curl 'https://x.io/v1?token=abc123def456&page=2'", "abc123def456", ["?token=", "&page=2"]),
+    ("client_secret = 'Zx9Yw8Vu7Ts6'", "Zx9Yw8Vu7Ts6", ["client_secret = '"]),
+    ("SECRET_KEY=django-insecure-abcdefghijklmnopqrstuv", "django-insecure-abcdefghijklmnopqrstuv", []),
+    ("pwd=Qwerty123 for the box", "Qwerty123", []),
+]
+
+ORDINARY = [
+    "skip the task-abc ids",
+    "the token bucket rate limiter drops requests",
+    "set password policy to 12 characters minimum",
+    "fix the login: the password field loses focus",
+    "see https://example.com/docs?q=a@b for details",
+    "clone https://github.com/acme/api.git and run make",
+    "ssh://git@github.com:22/acme/api.git fails",
+    "retry task-1a2b3c and task-9f8e7d",
+    "max_tokens=4096 and input_tokens: 1200",
+    "api_key=None should raise a clear error",
+    "read api_key=os.environ['OPENAI_API_KEY'] at startup",
+    "api_key=settings.openai_api_key is unset",
+    "token=${GITHUB_TOKEN} in the workflow",
+    "the secret: nobody reads the docs",
+    "Refactor the tokenizer and the secret manager",
+    "explain Basic auth versus OAuth",
+    "design the bug tracker schema for Asia and Europe",
+    "write a function to parse dates like 2024-01-02T03:04:05Z",
+    "walk through the high-level design of the gh CLI",
+    "compare risk_test_results with the baseline",
+    "the private key handling in crypto.py is wrong",
+    "rename ask-me-later to ask_me_later",
+]
+
+
+@pytest.mark.parametrize(("text", "secret", "kept"), SECRETS, ids=[s[1][:24] for s in SECRETS])
+def test_every_secret_family_is_scrubbed_and_the_rest_stays(text, secret, kept):
+    out = scrub(text)
+    assert secret not in out, out
+    assert REDACTED in out
+    for part in kept:
+        assert part in out, (part, out)
+    assert scrubbed(text) == out
+    assert scrub(text, "").count(secret) == 0
+
+
+@pytest.mark.parametrize(("text", "secret", "kept"), SECRETS, ids=[s[1][:24] for s in SECRETS])
+def test_the_precheck_fires_on_every_secret_as_text_and_as_a_serialised_record(text, secret, kept):
+    assert may_hold_secret(text)
+    record = {"task_description": text, "tokens_used": 12, "task_id": "task-1a2b3c"}
+    assert may_hold_secret(json.dumps(record))  # ASCII-escaped, as json.dumps
+    assert may_hold_secret(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+    assert may_hold_secret(to_json(record).decode())  # as the audit log's fast path
+    assert secret not in json.dumps(clean(record), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_text_is_left_alone_and_mostly_skips_the_patterns(text):
+    assert scrub(text) == text
+    assert scrubbed(text) == text
+    assert clean({"task_description": text}) == {"task_description": text}
+
+
+def test_the_precheck_is_false_on_typical_task_text():
+    # The hot path: the precheck alone must answer for ordinary tasks, without running the patterns.
+    typical = [t for t in ORDINARY if not any(w in t.lower() for w in ("passw", "secret", "api_key", "basic", "://"))]
+    typical += ["Fix the bug in the login form", "Implement a rate limiter in python with a token-free design"]
+    for text in typical:
+        assert not may_hold_secret(text), text
+        assert not may_hold_secret(json.dumps({"task_description": text, "input_tokens": 5})), text
+
+
+_PIECES = [
+    "password", "PASSWORD", "passwd", "pwd", "secret", "aws_secret_access_key", "api_key", "api-key", "apikey",
+    "token", "tokens", "private_key", "private key", "=", "==", ":", ": ", " = ", '"', "'", '\\"', "\n", "\t", " ",
+    "abc123", "hunter2", "Tr0ub4dor", "x" * 20, "A1b2C3d4E5f6G7h8I9j0" * 2, "None", "é", "ü1", "/", "@", "?",
+    "https://", "redis://", "user", ":", "host.example", "sk-", "sk_live_", "rk_test_", "task-", "eyJ", ".",
+    "AKIA", "ASIA", "AIza", "xoxb-", "ghp_", "glpat-", "npm_", "hf_", "-----BEGIN RSA PRIVATE KEY-----",
+    "-----END RSA PRIVATE KEY-----", "Bearer ", "basic ", "hooks.slack.com/services/", "[", "&", "-", "_",
+    "\\", "\\n", "\x01", "\u00a0", "IA", "Z", "0", "key", "{", "`", "#",
+]
+
+
+@pytest.mark.parametrize("seed", [20240611, 7])
+def test_the_precheck_never_misses_what_the_scrub_would_change(seed):
+    """Random texts built from the patterns' pieces: whenever scrub/clean would change a text or a record,
+    the precheck fires, on the plain string and on the record serialised either way."""
+    rng = random.Random(seed)
+    changed = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(2, 12)))
+        record = {"task_description": text, "tokens_used": 3, "task_id": "task-1a2b"}
+        if clean(record) != record:
+            changed += 1
+            assert may_hold_secret(text), text
+            for line in (json.dumps(record), to_json(record).decode()):
+                assert may_hold_secret(line), (text, line)
+    assert changed > 1_000  # the pieces do make secrets
+
+
+@pytest.mark.parametrize("sep", ["\n", "\t", "\r\n", '"', "\\"])
+def test_a_secret_right_after_an_escaped_character_is_caught_on_a_serialised_line(sep):
+    r"""On a JSON line "key:\nsk-..." (a newline) reads "key:\\nsk-...": the escape's "n" must not hide the key."""
+    for secret in (ANT, GHP, "AKIAIOSFODNN7EXAMPLE", "Bearer abcdefgh12345678"):
+        text = f"the config{sep}{secret}"
+        assert may_hold_secret(text)
+        assert may_hold_secret(to_json({"task_description": text}).decode()), (sep, secret)
+        assert may_hold_secret(json.dumps({"task_description": text})), (sep, secret)
+
+
+def test_the_audit_log_never_writes_a_secret_from_a_record_it_reads_whole(tmp_path):
+    from router_core.audit import JsonlAuditLog
+    from router_core.clock import FakeClock
+    from router_core.settings import AuditSettings
+
+    log = JsonlAuditLog(tmp_path / "audit", AuditSettings(), FakeClock(1_772_445_600.0))
+    try:
+        for text, _, _ in SECRETS:
+            log.append({"event": "batch_item", "task_description": f"step 1:\n{text}", "tokens_used": 1})
+        written = "".join(p.read_text() for p in sorted(log.directory.glob("*.jsonl")))
+    finally:
+        log.close()
+    for _, secret, _ in SECRETS:
+        assert secret not in written, secret
+
+
+def test_scrub_is_stable_on_its_own_output():
+    for text, _, _ in SECRETS:
+        once = scrub(text)
+        assert scrub(once) == once
