@@ -17,7 +17,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from router_core.providers.base import Completion
 
 
 class RouterError(Exception):
@@ -60,10 +63,15 @@ class StateUnusable(RouterError):
 
 
 class ProviderError(RouterError):
-    def __init__(self, message: str, *, provider: str, status_code: int | None = None):
+    def __init__(
+        self, message: str, *, provider: str, status_code: int | None = None, billed: Completion | None = None
+    ):
         super().__init__(message)
         self.provider = provider
         self.status_code = status_code
+        # An answer the provider charged for although it is none (a refusal, a cut before any text): its
+        # tokens are spent and count against the budget.
+        self.billed = billed
 
 
 class RateLimited(ProviderError):

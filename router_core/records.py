@@ -245,4 +245,6 @@ def attempt_dict(a: Attempt) -> dict[str, Any]:
         d["duration_seconds"] = round(a.duration_seconds, 3)
     if a.lifts_at is not None:
         d["lifts_at"] = iso(a.lifts_at)
+    if a.cost_usd and a.outcome != "success":  # charged though it gave no answer (a refusal)
+        d["cost_usd"] = a.cost_usd
     return d

@@ -82,13 +82,14 @@ class ProviderRun:
                     cost = actual_cost(self.settings, self.plan.model, result)
                     self._settled(cost)
                     self.attempts.append(Attempt(self.provider, "success", model=result.model, retry=retry,
-                                                 waited_seconds=waited, duration_seconds=seconds))
+                                                 waited_seconds=waited, duration_seconds=seconds, cost_usd=cost))
                     return Completed(result, self.plan, cost)
+                billed = self._billed(result)
                 step = self._after_failure(result, retry)
                 self.attempts.append(Attempt(
                     self.provider, outcome_name(result), model=self.plan.model, error=str(result),
                     status_code=getattr(result, "status_code", None), retry=retry, waited_seconds=waited,
-                    duration_seconds=seconds, lifts_at=step.lifts_at,
+                    duration_seconds=seconds, lifts_at=step.lifts_at, cost_usd=billed,
                 ))
                 if step.action != RETRY:
                     return step
@@ -142,7 +143,11 @@ class ProviderRun:
                     try:
                         completion = await adapter.complete(self._request())
                     except RouterError as exc:
-                        pacer.failed(ticket)
+                        billed = getattr(exc, "billed", None)
+                        if billed is not None:  # answered and charged, though no answer: its tokens count
+                            pacer.settle(ticket, billed.input_tokens + billed.output_tokens, billed.rate_limit)
+                        else:
+                            pacer.failed(ticket)
                         result = exc, waited, clock.monotonic() - called
                     except BaseException:  # cancelled, or a bug: the request still counts, then it propagates
                         pacer.failed(ticket)
@@ -183,6 +188,18 @@ class ProviderRun:
         self.reservation_id = None
         if recovered is not None:
             self.ex.audit_recovered(recovered)
+
+    def _billed(self, error: RouterError) -> float:
+        """What a failed call was charged (a refusal, a cut before any text), settled into the budget in place
+        of the reservation's release; 0.0 when the provider charged nothing."""
+        billed = getattr(error, "billed", None)
+        if billed is None or self.reservation_id is None:
+            return 0.0
+        assert self.plan is not None
+        cost = actual_cost(self.settings, self.plan.model, billed)
+        self.ex.core.ledger.settle(self.reservation_id, cost)
+        self.reservation_id = None
+        return cost
 
     def _after_failure(self, error: RouterError, retry: int) -> Step:
         """The next step, after recording what the failure says about the provider: a hold for a

@@ -137,7 +137,8 @@ class Executor:
                 return TaskOutcome(
                     job.task_id, SUCCESS, started, clock.now(), provider=c.provider, model=c.model, text=c.text,
                     backend=c.backend, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-                    cost_usd=result.cost_usd, cost_estimate_usd=result.plan.estimate.usd, attempts=tuple(attempts),
+                    cost_usd=round(sum(a.cost_usd for a in attempts), 6), cost_estimate_usd=result.plan.estimate.usd,
+                    attempts=tuple(attempts),
                     parked_seconds=parked, truncated=c.truncated,
                 )
             status, error, eta = result
@@ -154,6 +155,7 @@ class Executor:
             return TaskOutcome(
                 job.task_id, status, started, clock.now(), provider=last.provider if last else None,
                 model=last.model or None if last else None, cost_estimate_usd=job.estimate_usd,
+                cost_usd=round(sum(a.cost_usd for a in attempts), 6),
                 attempts=tuple(attempts), error=error, resumes_at=eta if status == PARKED else None,
                 parked_seconds=parked,
             )

@@ -36,6 +36,7 @@ class Attempt:
     waited_seconds: float = 0.0  # pacing and backoff before this try
     duration_seconds: float = 0.0  # the call itself; 0 when skipped
     lifts_at: float | None = None  # when a blocked provider may work again, if known
+    cost_usd: float = 0.0  # what the provider charged for this try (an answer, or a refusal it billed)
 
     @property
     def called(self) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from router_core.cost import estimate_tokens
 from router_core.errors import ProviderRefused, ProviderRejected
-from router_core.providers.base import CompletionRequest, user_text
+from router_core.providers.base import Completion, CompletionRequest, user_text
 
 logger = logging.getLogger(__name__)
 _MAX_DETAIL = 300
@@ -82,13 +82,16 @@ class Tally:
         return bool(self.estimated)
 
 
-def refused(provider: str, detail: str) -> ProviderRefused:
-    """The model refused, or a content filter stopped the answer: no retry, but another provider may answer."""
+def refused(provider: str, detail: str, *, billed: Completion | None = None) -> ProviderRefused:
+    """The model refused, or a content filter stopped the answer: no retry, but another provider may answer.
+    ``billed``: the answer as charged (its tokens count against the budget)."""
     return ProviderRefused(f"{provider} refused to answer: {detail[:_MAX_DETAIL]}", provider=provider,
-                           status_code=200)
+                           status_code=200, billed=billed)
 
 
-def cut_before_text(provider: str, reason: str, limit: int | None) -> ProviderRejected:
+def cut_before_text(
+    provider: str, reason: str, limit: int | None, *, billed: Completion | None = None
+) -> ProviderRejected:
     """The output-token limit ran out before any text (thinking, or a tool call, used it all).
 
     Retrying (or falling back under the same budget) pays again for the same cut; only a larger cap helps.
@@ -96,5 +99,5 @@ def cut_before_text(provider: str, reason: str, limit: int | None) -> ProviderRe
     at = f" ({limit} tokens)" if limit else ""
     return ProviderRejected(
         f"{provider}: the answer was cut at max tokens{at} before any text ({reason}); raise max_cost or "
-        "execution.max_output_tokens", provider=provider, status_code=200,
+        "execution.max_output_tokens", provider=provider, status_code=200, billed=billed,
     )

@@ -49,24 +49,14 @@ class AnthropicAdapter(HttpAdapter):
     ) -> Completion:
         text = "".join(block["text"] for block in data["content"] if block.get("type") == "text")
         stop_reason = data.get("stop_reason") or ""
-        if stop_reason == "refusal":
-            details = mapping(data.get("stop_details"))
-            said = details.get("explanation") or details.get("category") or text or "stop_reason refusal"
-            raise refused(self.name, str(said))
         truncated = stop_reason in TRUNCATED
-        if truncated and not text:
-            if stop_reason == "max_tokens":
-                raise cut_before_text(self.name, "stop_reason max_tokens", request.max_output_tokens or DEFAULT_MAX_TOKENS)
-            raise ProviderRejected(f"{self.name}: the model's context window filled before any text "
-                                   f"(stop_reason {stop_reason}); shorten the context", provider=self.name,
-                                   status_code=200)
         usage = mapping(data.get("usage"))
         tally = Tally(self.name, request)
         cache_read = tally.optional(usage.get("cache_read_input_tokens"))
         cache_write = tally.optional(usage.get("cache_creation_input_tokens"))
         uncached = tally.required("input_tokens", usage.get("input_tokens"),
                                   lambda: max(0, sent_input_tokens(request) - cache_read - cache_write))
-        return Completion(
+        answer = Completion(
             text=text,
             provider=self.name,
             model=data.get("model") or model,
@@ -80,3 +70,15 @@ class AnthropicAdapter(HttpAdapter):
             truncated=truncated,
             usage_estimated=tally.flag(),
         )
+        if stop_reason == "refusal":
+            details = mapping(data.get("stop_details"))
+            said = details.get("explanation") or details.get("category") or text or "stop_reason refusal"
+            raise refused(self.name, str(said), billed=answer)
+        if truncated and not text:
+            if stop_reason == "max_tokens":
+                raise cut_before_text(self.name, "stop_reason max_tokens",
+                                      request.max_output_tokens or DEFAULT_MAX_TOKENS, billed=answer)
+            raise ProviderRejected(f"{self.name}: the model's context window filled before any text "
+                                   f"(stop_reason {stop_reason}); shorten the context", provider=self.name,
+                                   status_code=200, billed=answer)
+        return answer

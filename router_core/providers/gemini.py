@@ -54,20 +54,14 @@ class GeminiAdapter(HttpAdapter):
         parts = (candidate.get("content") or {}).get("parts") or []
         text = "".join(p.get("text") or "" for p in parts if not p.get("thought"))
         finish_reason = candidate.get("finishReason") or ""
-        if finish_reason in REFUSED:
-            blocked = [str(r.get("category")) for r in candidate.get("safetyRatings") or () if r.get("blocked")]
-            said = candidate.get("finishMessage") or (", ".join(blocked) if blocked else "")
-            raise refused(self.name, f"finishReason {finish_reason}" + (f": {said}" if said else ""))
         truncated = finish_reason == "MAX_TOKENS"
-        if truncated and not text:
-            raise cut_before_text(self.name, "finishReason MAX_TOKENS", request.max_output_tokens)
         usage = mapping(data.get("usageMetadata"))
         tally = Tally(self.name, request)
         output = usage.get("candidatesTokenCount")
         if output is None and usage and not text:
             output = 0  # proto3 JSON leaves out a count of 0, and an answer with no text has none
         input_tokens = tally.input("promptTokenCount", usage.get("promptTokenCount"))
-        return Completion(
+        answer = Completion(
             text=text,
             provider=self.name,
             model=data.get("modelVersion") or model,
@@ -82,3 +76,10 @@ class GeminiAdapter(HttpAdapter):
             truncated=truncated,
             usage_estimated=tally.flag(),
         )
+        if finish_reason in REFUSED:
+            blocked = [str(r.get("category")) for r in candidate.get("safetyRatings") or () if r.get("blocked")]
+            said = candidate.get("finishMessage") or (", ".join(blocked) if blocked else "")
+            raise refused(self.name, f"finishReason {finish_reason}" + (f": {said}" if said else ""), billed=answer)
+        if truncated and not text:
+            raise cut_before_text(self.name, "finishReason MAX_TOKENS", request.max_output_tokens, billed=answer)
+        return answer

@@ -59,18 +59,11 @@ class OpenAIResponsesAdapter(_OpenAIBase):
                  for part in item.get("content") or ()]
         text = "".join(part["text"] for part in parts if part.get("type") == "output_text")
         reason = str(mapping(data.get("incomplete_details")).get("reason") or "") if status == "incomplete" else ""
-        if reason == "content_filter":
-            raise refused(self.name, "stopped by the content filter (incomplete_details.reason content_filter)")
-        refusal = " ".join(str(part.get("refusal") or "") for part in parts if part.get("type") == "refusal")
-        if refusal and not text:
-            raise refused(self.name, refusal.strip() or "an empty refusal")
         truncated = status == "incomplete"
-        if truncated and not text:
-            raise cut_before_text(self.name, f"status incomplete: {reason or 'no reason given'}", request.max_output_tokens)
         usage = mapping(data.get("usage"))
         tally = Tally(self.name, request)
         input_tokens = tally.input("input_tokens", usage.get("input_tokens"))
-        return Completion(
+        answer = Completion(
             text=text,
             provider=self.name,
             model=data.get("model") or model,
@@ -85,6 +78,16 @@ class OpenAIResponsesAdapter(_OpenAIBase):
             truncated=truncated,
             usage_estimated=tally.flag(),
         )
+        if reason == "content_filter":
+            raise refused(self.name, "stopped by the content filter (incomplete_details.reason content_filter)",
+                          billed=answer)
+        refusal = " ".join(str(part.get("refusal") or "") for part in parts if part.get("type") == "refusal")
+        if refusal and not text:
+            raise refused(self.name, refusal.strip() or "an empty refusal", billed=answer)
+        if truncated and not text:
+            raise cut_before_text(self.name, f"status incomplete: {reason or 'no reason given'}",
+                                  request.max_output_tokens, billed=answer)
+        return answer
 
 
 class OpenAIChatAdapter(_OpenAIBase):
@@ -104,17 +107,11 @@ class OpenAIChatAdapter(_OpenAIBase):
         message = choice["message"]
         text = message.get("content") or ""
         finish_reason = choice.get("finish_reason") or ""
-        if finish_reason == "content_filter":
-            raise refused(self.name, "stopped by the content filter (finish_reason content_filter)")
-        if message.get("refusal") and not text:
-            raise refused(self.name, str(message["refusal"]))
         truncated = finish_reason == "length"
-        if truncated and not text:
-            raise cut_before_text(self.name, "finish_reason length", request.max_output_tokens)
         usage = mapping(data.get("usage"))
         tally = Tally(self.name, request)
         input_tokens = tally.input("prompt_tokens", usage.get("prompt_tokens"))
-        return Completion(
+        answer = Completion(
             text=text,
             provider=self.name,
             model=data.get("model") or model,
@@ -129,3 +126,10 @@ class OpenAIChatAdapter(_OpenAIBase):
             truncated=truncated,
             usage_estimated=tally.flag(),
         )
+        if finish_reason == "content_filter":
+            raise refused(self.name, "stopped by the content filter (finish_reason content_filter)", billed=answer)
+        if message.get("refusal") and not text:
+            raise refused(self.name, str(message["refusal"]), billed=answer)
+        if truncated and not text:
+            raise cut_before_text(self.name, "finish_reason length", request.max_output_tokens, billed=answer)
+        return answer

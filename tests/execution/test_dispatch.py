@@ -151,3 +151,16 @@ async def test_an_answer_cut_at_the_token_limit_says_so(settings, build_executor
     assert r.audit["execution_metrics"]["truncated"] is True
     r = await dispatch(core, ex, CODE_TASK)
     assert not r.outcome.truncated and "truncated" not in r.audit["execution_metrics"]
+
+
+async def test_an_answer_cut_before_any_text_is_charged_to_the_budget(settings, build_executor, fake):
+    # The provider bills the tokens it spent (reasoning, say) though no text came back: they are spent.
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.ok(text="", output_tokens=50_000)])
+    r = await dispatch(core, ex, CODE_TASK, provider="codex", max_cost=0.002)
+    o = r.outcome
+    assert o.status == "rejected" and "cut at max tokens" in o.error
+    assert o.cost_usd > 0 and o.attempts[0].cost_usd == o.cost_usd
+    assert core.budget().spent == pytest.approx(o.cost_usd) and core.budget().reserved == 0
+    assert r.audit["execution_metrics"]["cost_actual_usd"] == o.cost_usd
+    assert r.audit["execution_metrics"]["attempts"][0]["cost_usd"] == o.cost_usd

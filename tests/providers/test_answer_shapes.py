@@ -141,6 +141,8 @@ async def test_a_refusal_is_rejected_with_its_words_and_falls_back(clock, kind, 
     assert (error.status_code, error.retryable, error.fallback_helps) == (200, False, True)
     assert recovery(error) == FALL_BACK
     assert ProviderRejected.fallback_helps is False  # only this error: an ordinary 4xx still stops
+    if "prompt blocked" not in said:  # an answer was generated and billed: its tokens go to the budget
+        assert error.billed is not None and error.billed.input_tokens > 0
 
 
 async def test_a_refusal_part_beside_text_keeps_the_text(clock):
