@@ -7,6 +7,10 @@
 
 The event stream polls ``get_state`` every ``poll_seconds`` and sends only changes (a comment
 line keeps idle connections open). The page uses EventSource and falls back to polling the JSON.
+
+Only this machine's browser may read them, as the SDK guards /mcp: a request whose Host (or Origin, when
+sent) names another site is refused. Otherwise a web page the developer visits could rebind its own domain
+to 127.0.0.1 and read the budget and the audit log's task texts (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 from starlette.requests import Request
@@ -26,6 +31,26 @@ log = logging.getLogger(__name__)
 
 GetState = Callable[[], Awaitable[dict[str, Any]]]
 NO_STORE = {"Cache-Control": "no-store"}
+LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def refusal_for(request: Request) -> Response | None:
+    """The answer to a request another site made through this machine's browser; None for a local one."""
+    host = urlsplit(f"//{request.headers.get('host', '')}").hostname
+    if host not in LOCAL_NAMES:
+        return Response("Host not allowed: open the dashboard at http://127.0.0.1:<port>/dashboard", 421)
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).hostname not in LOCAL_NAMES:
+        return Response("Origin not allowed", 403)
+    return None
+
+
+def local_only(handler: Handler) -> Handler:
+    async def guarded(request: Request) -> Response:
+        return refusal_for(request) or await handler(request)
+
+    return guarded
 
 
 def page_html() -> str:
@@ -88,7 +113,7 @@ def dashboard_routes(
         return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
     return [
-        Route("/dashboard", page, methods=["GET"], name="dashboard"),
-        Route("/dashboard/state.json", state, methods=["GET"], name="dashboard_state"),
-        Route("/dashboard/events", events, methods=["GET"], name="dashboard_events"),
+        Route("/dashboard", local_only(page), methods=["GET"], name="dashboard"),
+        Route("/dashboard/state.json", local_only(state), methods=["GET"], name="dashboard_state"),
+        Route("/dashboard/events", local_only(events), methods=["GET"], name="dashboard_events"),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -12,7 +13,7 @@ from server.dashboard import dashboard_routes, page_html, state_events
 
 
 def client_for(get_state, **options) -> TestClient:
-    return TestClient(Starlette(routes=dashboard_routes(get_state, **options)))
+    return TestClient(Starlette(routes=dashboard_routes(get_state, **options)), base_url="http://127.0.0.1:8765")
 
 
 def constant(state):
@@ -94,3 +95,16 @@ async def test_a_failing_snapshot_is_reported_and_the_stream_goes_on(caplog):
     assert frames[1] == 'event: problem\ndata: {"message":"RuntimeError: store locked"}\n\n'
     assert frames[2] == 'data: {"n":1}\n\n'
     assert "dashboard state failed" in caplog.text
+
+
+@pytest.mark.parametrize("path", ["/dashboard", "/dashboard/state.json", "/dashboard/events"])
+@pytest.mark.parametrize(("headers", "status"), [
+    ({"host": "evil.example:8765"}, 421),  # a page that rebound its own domain to 127.0.0.1
+    ({"host": "127.0.0.1:8765", "origin": "http://evil.example"}, 403),  # a page elsewhere, fetching here
+    ({"host": "localhost:8765", "origin": "http://localhost:8765"}, 200),
+    ({"host": "[::1]:8765"}, 200),
+])
+def test_only_this_machines_pages_may_read_the_dashboard(state, path, headers, status):
+    # Before, any Host was served: a web page could read the budget and the audit log's task texts.
+    with client_for(constant(state), max_events=1).stream("GET", path, headers=headers) as response:
+        assert response.status_code == status
