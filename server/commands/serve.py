@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 def register(sub) -> None:
     s = sub.add_parser("serve", help="run the MCP server (stdio by default)")
     s.add_argument("--http", action="store_true", help="serve Streamable HTTP on 127.0.0.1 instead of stdio")
-    s.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    s.add_argument("--host", default="127.0.0.1", help="HTTP bind address: 127.0.0.1 (default), localhost or ::1")
     s.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     s.set_defaults(func=serve)
 
@@ -29,6 +29,9 @@ def register(sub) -> None:
 def serve(args) -> int:
     from server.app import build_server
 
+    if args.http:
+        _check_port(args.port)
+        _check_host(args.host)
     parts = build_server(_checked(settings()))
     if not args.http:
         import anyio
@@ -37,7 +40,6 @@ def serve(args) -> int:
 
         anyio.run(serve_stdio, parts.mcp)
         return 0
-    _check_port(args.port)
     run_http(parts, host=args.host, port=args.port)
     return 0
 
@@ -70,6 +72,20 @@ def _checked(s: Settings) -> Settings:
     Database(s.state_dir / DB_FILENAME).close()
     JsonlAuditLog(s.state_dir / AUDIT_DIRNAME, s.audit, SystemClock()).close()
     return s
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")  # the names the HTTP guards accept
+
+
+def _check_host(host: str) -> None:
+    # The endpoint has no authentication and its tools spend the user's budget; the SDK's guard and the
+    # dashboard's answer only requests that name this machine, so another address would only confuse.
+    if host not in LOOPBACK:
+        raise CommandError(
+            f"--host {host}: Switchboard serves this machine only ({', '.join(LOOPBACK)}): its HTTP endpoint has "
+            "no authentication and can spend your provider budget. To reach it from elsewhere, forward the port "
+            "(e.g. ssh -L 8765:127.0.0.1:8765 this-host)"
+        )
 
 
 def _check_port(port: int) -> None:

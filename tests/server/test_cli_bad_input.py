@@ -150,3 +150,11 @@ def test_serve_on_a_damaged_state_dir_exits_with_one_line(tmp_path, env, damage,
     assert proc.returncode != 0 and proc.stdout == ""
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
     assert proc.stderr.startswith("switchboard: StateUnusable: ") and str(path) in proc.stderr
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
+def test_serving_http_beyond_this_machine_is_refused_with_how_to_reach_it(cli_env, capsys, monkeypatch, host):
+    # Before, the server bound there, yet its host guards refused every request naming another address.
+    code, out, err = run(capsys, monkeypatch, "serve", "--http", "--host", host, "--port", "18768")
+    assert code == 2 and out == ""
+    assert f"--host {host}: Switchboard serves this machine only" in err and "ssh -L" in err
