@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 def register(sub) -> None:
     s = sub.add_parser("serve", help="run the MCP server (stdio by default)")
     s.add_argument("--http", action="store_true", help="serve Streamable HTTP on 127.0.0.1 instead of stdio")
-    s.add_argument("--host", default="127.0.0.1", help="HTTP bind address: 127.0.0.1 (default), localhost or ::1")
+    s.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1; others are warned about)")
     s.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     s.set_defaults(func=serve)
 
@@ -78,13 +78,15 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")  # the names the HTTP guards accept
 
 
 def _check_host(host: str) -> None:
-    # The endpoint has no authentication and its tools spend the user's budget; the SDK's guard and the
-    # dashboard's answer only requests that name this machine, so another address would only confuse.
+    # The endpoint has no authentication and its tools spend the user's budget. The SDK's guard and the
+    # dashboard's answer only requests naming this machine, which stops browsers (DNS rebinding), not a
+    # client on the network that sends such a Host itself. A container needs 0.0.0.0 to publish its port,
+    # so a wider bind is allowed, with a warning.
     if host not in LOOPBACK:
-        raise CommandError(
-            f"--host {host}: Switchboard serves this machine only ({', '.join(LOOPBACK)}): its HTTP endpoint has "
-            "no authentication and can spend your provider budget. To reach it from elsewhere, forward the port "
-            "(e.g. ssh -L 8765:127.0.0.1:8765 this-host)"
+        log.warning(
+            "--host %s: the HTTP endpoint has no authentication and can spend your provider budget; anyone who "
+            "can reach this address can use it. Bind 127.0.0.1 unless this is a container whose port is published "
+            "on the host's loopback only (docker run -p 127.0.0.1:8765:8765)", host,
         )
 
 

@@ -152,9 +152,11 @@ def test_serve_on_a_damaged_state_dir_exits_with_one_line(tmp_path, env, damage,
     assert proc.stderr.startswith("switchboard: StateUnusable: ") and str(path) in proc.stderr
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
-def test_serving_http_beyond_this_machine_is_refused_with_how_to_reach_it(cli_env, capsys, monkeypatch, host):
-    # Before, the server bound there, yet its host guards refused every request naming another address.
-    code, out, err = run(capsys, monkeypatch, "serve", "--http", "--host", host, "--port", "18768")
-    assert code == 2 and out == ""
-    assert f"--host {host}: Switchboard serves this machine only" in err and "ssh -L" in err
+def test_serving_http_beyond_loopback_is_warned_about(caplog):
+    from server.commands.serve import _check_host
+
+    _check_host("127.0.0.1")
+    _check_host("::1")
+    assert caplog.records == []
+    _check_host("0.0.0.0")
+    assert "--host 0.0.0.0: the HTTP endpoint has no authentication" in caplog.text
