@@ -150,7 +150,9 @@ class BudgetLedger:
         result = {day: dict.fromkeys(configured, 0.0) for day in span}
         with self._db.read() as conn:
             for row in ledger.spend_since(conn, span[0]):
-                result[row["day"]][row["provider"]] = to_usd(row["micro"])
+                # A later day than today's is another process's in a zone ahead, or before a clock step back.
+                if row["day"] in result:
+                    result[row["day"]][row["provider"]] = to_usd(row["micro"])
         return result
 
     # -- writes --------------------------------------------------------------------------------

@@ -106,12 +106,22 @@ def claude_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None
     hour24 = int(hour) % 12 + (12 if ampm.lower() == "pm" else 0)
     candidate = local_now.replace(hour=hour24, minute=int(minute or 0), second=0, microsecond=0)
     if month:
-        candidate = candidate.replace(month=_MONTHS.index(month.lower()) + 1, day=int(day))
-        if candidate.timestamp() <= now:
-            candidate = candidate.replace(year=candidate.year + 1)
+        # The next such date: this year's, else next year's; Feb 29 only in a leap year (none: unknown).
+        dates = (_dated(candidate, year, _MONTHS.index(month.lower()) + 1, int(day))
+                 for year in range(candidate.year, candidate.year + 5))
+        candidate = next((d for d in dates if d is not None and d.timestamp() > now), None)
+        if candidate is None:
+            return None
     elif candidate.timestamp() <= now:
         candidate += timedelta(days=1)
     return candidate.timestamp()
+
+
+def _dated(moment: datetime, year: int, month: int, day: int) -> datetime | None:
+    try:
+        return moment.replace(year=year, month=month, day=day)
+    except ValueError:  # Feb 29 outside a leap year, or a day the month does not have
+        return None
 
 
 def _epoch(digits: str) -> float:

@@ -175,6 +175,17 @@ def test_claude_reset_times(message, expected):
     assert claude_reset_at(message, NOW, UTC) == expected.timestamp()
 
 
+@pytest.mark.parametrize(("now", "expected"), [
+    (datetime(2028, 2, 29, 18, 0, tzinfo=UTC), datetime(2032, 2, 29, 17, 0, tzinfo=UTC)),  # passed: next leap day
+    (datetime(2027, 3, 1, 0, 0, tzinfo=UTC), datetime(2028, 2, 29, 17, 0, tzinfo=UTC)),  # read in a common year
+])
+def test_a_claude_reset_on_feb_29_is_the_next_leap_day(now, expected):
+    # Moving to the next year gave Feb 29 of a common year: ValueError, and the dispatch failed.
+    message = "You've hit your weekly limit · resets Feb 29, 5pm (UTC)"
+    assert claude_reset_at(message, now.timestamp(), UTC) == expected.timestamp()
+    assert claude_reset_at("You've hit your weekly limit · resets Feb 31, 5pm (UTC)", now.timestamp(), UTC) is None
+
+
 def test_codex_dateless_time_read_just_after_midnight_was_yesterdays():
     just_after_midnight = datetime(2026, 3, 3, 0, 2, tzinfo=UTC).timestamp()
     message = "You've hit your usage limit. Try again at 11:58 PM."

@@ -189,6 +189,18 @@ def test_spend_by_day_lists_every_day_and_any_extra_provider(ledger: BudgetLedge
     assert ledger.spend_by_day(0) == {}
 
 
+def test_spend_on_a_day_after_today_is_left_out_not_fatal(ledger: BudgetLedger, clock: FakeClock) -> None:
+    # Another process in a zone ahead, or this one before its clock stepped back: the dashboard raised
+    # KeyError on such a row until that day came.
+    clock.advance(86_400)
+    ledger.record_spend("codex", 2.5)
+    clock.advance(-600 - 86_400)
+    assert ledger.spend_by_day(2) == {
+        "2026-03-01": {"codex": 0.0, "gemini": 0.0, "claude": 0.0},
+        "2026-03-02": {"codex": 0.0, "gemini": 0.0, "claude": 0.0},
+    }
+
+
 def test_each_alert_fires_once_a_day_across_ledgers(ledger: BudgetLedger, db: Database, clock: FakeClock) -> None:
     other = BudgetLedger(Database(db.path), clock, SETTINGS, "other-process")
     ledger.record_spend("gemini", 39.99)
