@@ -24,6 +24,7 @@ from router_core.budget import BudgetLedger
 from router_core.capacity import capacity_blocks, check_availability, provider_usage
 from router_core.classifier import Classifier
 from router_core.clock import Clock, SystemClock
+from router_core.clock_steps import ClockSteps
 from router_core.cost import CostEstimator
 from router_core.decision import RoutingDecision
 from router_core.errors import InvalidRequest
@@ -111,6 +112,7 @@ class RouterCore:
         self.costs = CostEstimator(settings)
         # Open outage circuits and provider holds (issue 3), seen by routing as blocks.
         self.execution_state = ExecutionState(db, clock, settings.execution)
+        self.clock_steps = ClockSteps(db, clock, settings, lease_ttl_seconds=self.leases.ttl_seconds)
         self.started_at = clock.now()
         self._claimed_alerts: dict[str, set[int]] = {}
         self.shared = SharedStateReader(
@@ -187,7 +189,9 @@ class RouterCore:
         return CapacityView(usage, availability, budget, execution)
 
     def _maintain(self) -> None:
-        """Writes that reads inside a snapshot found due (expired reservations, dead leases, old events)."""
+        """Writes that reads inside a snapshot found due (expired reservations, dead leases, old events), and
+        the repair after a clock set back."""
+        self.clock_steps.check()
         self.ledger.maintain()
         self.usage_tracker.maintain()
         self.leases.maintain()

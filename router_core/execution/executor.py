@@ -95,7 +95,7 @@ class Executor:
         self.state = core.execution_state
         ex = core.settings.execution
         self.pacer = RatePacer(core.db, core.clock, core.settings, core.usage_tracker,
-                               in_flight_seconds=ex.request_timeout_seconds + 5.0)
+                               in_flight_seconds=ex.request_timeout_seconds + 5.0, clock_steps=core.clock_steps)
         self.outages = Outages(core, self.adapters, self.pacer)
         # Waiting tasks keep their budget reservations and agent leases alive well inside their TTLs.
         self._beat_every = min(core.settings.budget.reservation_ttl_seconds, core.leases.ttl_seconds) / 3

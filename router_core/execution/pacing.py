@@ -23,6 +23,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from sqlite3 import Connection, Row
+from typing import TYPE_CHECKING
 
 from router_core.clock import Clock
 from router_core.execution.tables import ensure_tables
@@ -31,6 +32,9 @@ from router_core.settings import Settings
 from router_core.store import windows as sql
 from router_core.store.db import Database
 from router_core.usage import UsageTracker
+
+if TYPE_CHECKING:
+    from router_core.clock_steps import ClockSteps
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +74,11 @@ class RatePacer:
     poll_seconds = 0.05  # re-check interval while only unanswered requests fill the window
 
     def __init__(
-        self, db: Database, clock: Clock, settings: Settings, usage: UsageTracker, *, in_flight_seconds: float
+        self, db: Database, clock: Clock, settings: Settings, usage: UsageTracker, *, in_flight_seconds: float,
+        clock_steps: ClockSteps | None = None,
     ) -> None:
         ensure_tables(db)
+        self._clock_steps = clock_steps  # repairs the window after a clock set back (else it waits that long)
         self._db = db
         self._clock = clock
         self._usage = usage
@@ -84,6 +90,8 @@ class RatePacer:
 
     def try_acquire(self, provider: str, tokens: int) -> PaceTicket | PaceWait:
         """Record the request and return its ticket if it fits now; else how long to wait."""
+        if self._clock_steps is not None:
+            self._clock_steps.check()
         now = self._clock.now()
         with self._db.transaction() as conn:
             hold = conn.execute(

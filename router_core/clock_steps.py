@@ -1,0 +1,72 @@
+"""A wall clock set back (an NTP step, a virtual machine resumed from a snapshot) is noticed and repaired.
+
+Rows are stamped with wall-clock time: usage events, rate-limit holds, agent leases. After the clock goes
+back by two hours, every one of them lies two hours in the future: a 60-second rate window then counts them
+as requests still in flight, and stays full for two hours (the pacer polling all the while), a 30-second
+hold lasts two hours, and so do leases.
+
+No row is ever stamped further ahead than its own horizon: an in-flight request by the request timeout (and
+a little), a rate-limit hold by the outage probe interval (a longer wait is a quota, see attempts.py), a
+quota hold by a day, a lease by its TTL. A row beyond that horizon can only come from a clock that went
+back, so it is brought back within it: an event counts from now (it leaves the window one window later),
+a rate-limit hold is lifted (a new 429 would set it again), a quota hold or a lease ends at its horizon.
+The repair is idempotent, so every process that notices the step may run it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from router_core.clock import Clock
+from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED
+from router_core.settings import Settings
+from router_core.store.db import Database
+
+logger = logging.getLogger(__name__)
+
+STEP_SECONDS = 5.0  # a clock this much behind the latest time seen has been set back
+
+
+class ClockSteps:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, *, lease_ttl_seconds: float) -> None:
+        self._db = db
+        self._clock = clock
+        # as the pacer stamps a request, with room for a clock slewed by less than a step
+        self._in_flight = settings.execution.request_timeout_seconds + 5.0 + STEP_SECONDS
+        self._rate_hold = settings.execution.outage_probe_interval_seconds
+        self._lease_ttl = lease_ttl_seconds
+        self._latest = clock.now()
+
+    def check(self) -> None:
+        """Repair the shared state if the clock went back since the last check (outside any transaction)."""
+        now = self._clock.now()
+        if now >= self._latest - STEP_SECONDS:
+            if now > self._latest:
+                self._latest = now
+            return
+        if self._db.in_transaction:
+            return  # the next check outside one repairs it
+        step, self._latest = self._latest - now, now
+        self.repair(now, step)
+
+    def repair(self, now: float, step: float = 0.0) -> int:
+        """Bring every row stamped beyond its horizon back within it; the number of rows changed."""
+        with self._db.transaction() as conn:
+            changed = conn.execute(
+                "UPDATE usage_events SET at = ? WHERE at > ?", (now, now + self._in_flight)
+            ).rowcount
+            changed += conn.execute(
+                "UPDATE execution_holds SET until = ? WHERE kind = ? AND until > ?",
+                (now, RATE_LIMITED, now + self._rate_hold),
+            ).rowcount
+            changed += conn.execute(
+                "UPDATE execution_holds SET until = ? WHERE kind = ? AND until > ?",
+                (now + MAX_HOLD_SECONDS, QUOTA, now + MAX_HOLD_SECONDS),
+            ).rowcount
+            changed += conn.execute(
+                "UPDATE agent_leases SET expires_at = ? WHERE expires_at > ?",
+                (now + self._lease_ttl, now + self._lease_ttl),
+            ).rowcount
+        logger.warning("the clock went back %.0fs: %d usage, hold and lease rows stamped in the future were "
+                       "brought back to now", step, changed)
+        return changed

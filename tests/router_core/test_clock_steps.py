@@ -1,0 +1,56 @@
+"""A wall clock set back (an NTP step, a resumed VM) leaves rows stamped in the future: they are brought back."""
+
+from __future__ import annotations
+
+from router_core.execution.holds import QUOTA, RATE_LIMITED
+from router_core.execution.pacing import PaceTicket, PaceWait, RatePacer
+
+STEP = 2 * 3600.0
+
+
+def gemini_window_full(core) -> int:
+    limit = core.settings.provider("gemini").requests_per_minute
+    for _ in range(limit):
+        core.usage_tracker.record("gemini", requests=1, tokens=10)
+    return limit
+
+
+def test_a_window_filled_before_the_clock_went_back_empties_one_window_later(keyword_core, clock):
+    core = keyword_core
+    gemini_window_full(core)
+    holds = core.execution_state.holds
+    holds.hold("claude", RATE_LIMITED, clock.now() + 30, "rate limited: retry after 30s")
+    holds.hold("codex", QUOTA, clock.now() + 3600, "quota exhausted")
+    lease = core.leases.acquire("code-reviewer", 5)
+    clock.advance(-STEP)
+    core.decide("Analyze the error logs from last week")  # any decision notices the step and repairs
+    assert core.capacity().usage["gemini"].requests_used == core.settings.provider("gemini").requests_per_minute
+    assert holds.active("claude") == {}  # a 30 s hold had become two hours; a new 429 would set it again
+    assert holds.active("codex")["codex"].until == clock.now() + 3600 + STEP  # within a day: left as it was
+    clock.advance(61)
+    assert core.capacity().usage["gemini"].requests_used == 0  # before: still full for two hours
+    assert lease in {r["id"] for r in core.db.query("SELECT id FROM agent_leases")}
+
+
+def test_the_pacer_waits_one_window_not_the_step(keyword_core, clock):
+    core = keyword_core
+    pacer = RatePacer(core.db, clock, core.settings, core.usage_tracker, in_flight_seconds=125.0,
+                      clock_steps=core.clock_steps)
+    gemini_window_full(core)
+    clock.advance(-STEP)
+    wait = pacer.try_acquire("gemini", 10)
+    assert isinstance(wait, PaceWait) and wait.seconds <= 61  # before: ~7,260 s of 50 ms polls
+    clock.advance(wait.seconds)
+    assert isinstance(pacer.try_acquire("gemini", 10), PaceTicket)
+
+
+def test_no_repair_without_a_step_and_requests_in_flight_keep_counting(keyword_core, clock):
+    core = keyword_core
+    pacer = RatePacer(core.db, clock, core.settings, core.usage_tracker, in_flight_seconds=125.0,
+                      clock_steps=core.clock_steps)
+    ticket = pacer.try_acquire("codex", 100)
+    assert isinstance(ticket, PaceTicket)
+    clock.advance(-2)  # a slew, not a step
+    assert core.clock_steps.repair(clock.now()) == 0  # a ticket stamped within its in-flight horizon stays
+    clock.advance(100)
+    assert core.capacity().usage["codex"].requests_used == 1
