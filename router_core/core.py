@@ -158,6 +158,7 @@ class RouterCore:
 
     def capacity(self, min_costs: dict[str, float] | None = None) -> CapacityView:
         """Usage and availability of every provider, read from one snapshot of the shared state."""
+        self.clock_steps.check()  # rows stamped before a clock set back are repaired before they are read
         with self.db.read():
             view = self._capacity(min_costs, self.shared.read())
         self._maintain()
@@ -189,9 +190,7 @@ class RouterCore:
         return CapacityView(usage, availability, budget, execution)
 
     def _maintain(self) -> None:
-        """Writes that reads inside a snapshot found due (expired reservations, dead leases, old events), and
-        the repair after a clock set back."""
-        self.clock_steps.check()
+        """Writes that reads inside a snapshot found due (expired reservations, dead leases, old events)."""
         self.ledger.maintain()
         self.usage_tracker.maintain()
         self.leases.maintain()
@@ -228,6 +227,7 @@ class RouterCore:
         task_id, repo = validate_label(task_id, "task_id"), validate_label(repo, "repo")
         classification = self._classify(text)
         costs = self.costs.estimate_all(text, classification.task_type)
+        self.clock_steps.check()
         with self.db.read():  # capacity and agents in use: one snapshot
             shared = self.shared.read()
             view = self._capacity({name: c.usd for name, c in costs.items()}, shared)

@@ -23,7 +23,8 @@ def test_a_window_filled_before_the_clock_went_back_empties_one_window_later(key
     holds.hold("codex", QUOTA, clock.now() + 3600, "quota exhausted")
     lease = core.leases.acquire("code-reviewer", 5)
     clock.advance(-STEP)
-    core.decide("Analyze the error logs from last week")  # any decision notices the step and repairs
+    d = core.decide("Analyze the error logs from last week")  # a decision notices the step and repairs first
+    assert d.availability["claude"].available  # the hold, lifted, did not block this decision
     assert core.capacity().usage["gemini"].requests_used == core.settings.provider("gemini").requests_per_minute
     assert holds.active("claude") == {}  # a 30 s hold had become two hours; a new 429 would set it again
     assert holds.active("codex")["codex"].until == clock.now() + 3600 + STEP  # within a day: left as it was
