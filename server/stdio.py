@@ -27,7 +27,7 @@ from typing import Any
 import anyio
 from mcp.server import MCPServer
 from mcp.shared.message import SessionMessage
-from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError
+from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, JSONRPCNotification
 
 from router_core.inputs import lone_surrogates_replaced
 
@@ -106,10 +106,17 @@ class InvalidLinesAnswered:
             item = await self._read.receive()
             line = self._lines.claim()
             if not isinstance(item, Exception):
-                return item
-            if not line.strip():
+                if not (isinstance(item, SessionMessage) and isinstance(item.message, JSONRPCNotification)
+                        and _names_an_id(line)):
+                    return item
+                # A request whose id JSON-RPC forbids (an object, a list, a float) parses as a notification,
+                # which gets no answer: its sender would wait for ever.
+                reply = JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(
+                    code=INVALID_REQUEST, message="Invalid Request: the id must be a string or an integer"))
+            elif not line.strip():
                 continue  # a blank line is no message, and nobody waits for its answer
-            reply = invalid_line_reply(line)
+            else:
+                reply = invalid_line_reply(line)
             logger.warning("answered a malformed message with %s: %.200r", reply.error.message, line)
             await self._write.send(SessionMessage(reply))
 
@@ -133,6 +140,15 @@ class InvalidLinesAnswered:
 
     async def aclose(self) -> None:
         await self._read.aclose()
+
+
+def _names_an_id(line: str) -> bool:
+    """Whether the message on ``line`` carries a non-null "id" (read only for notifications: few and small)."""
+    try:
+        data = json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and data.get("id") is not None
 
 
 def invalid_line_reply(line: str) -> JSONRPCError:

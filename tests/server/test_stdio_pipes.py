@@ -209,6 +209,8 @@ def test_raw_wire_a_bad_line_is_answered_and_the_server_goes_on(tmp_path):
     ('{"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": [1, 2]}', 7, -32600),  # params not an object
     ('{"id": "a", "method": "tools/list"}', "a", -32600),  # no "jsonrpc"
     ('[{"jsonrpc": "2.0", "id": 8, "method": "tools/list"}]', None, -32600),  # a batch (MCP has none)
+    ('{"jsonrpc": "2.0", "id": {"x": 1}, "method": "tools/list"}', None, -32600),  # an id JSON-RPC forbids
+    ('{"jsonrpc": "2.0", "id": 1.5, "method": "tools/list"}', None, -32600),  # (the SDK read both as notifications)
     ('{"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": ' + "[" * 50_000 + "]" * 50_000 + "}", None,
      -32700),  # deeper than any parser goes
 ])
