@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
 from resources.views import agents_view, budget_view, effective_config, usage_summary
+from router_core.audit import is_day
 from router_core.core import RouterCore
 from router_core.inputs import surrogates_replaced
 from router_core.settings import PROVIDER_NAMES
 
 JSON = "application/json"
-DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _is_day(day: str) -> bool:
-    if not DAY.match(day):
-        return False
-    try:
-        date.fromisoformat(day)
-    except ValueError:  # 2026-13-45
-        return False
-    return True
 
 
 def _dump(data: Any) -> str:
@@ -62,7 +50,7 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
     @mcp.resource("audit://{day}", name="audit-day", mime_type=JSON)
     def audit_day(day: str) -> str:
         """Every audit entry of one UTC day (YYYY-MM-DD)."""
-        if not _is_day(day):
+        if not is_day(day):
             raise ResourceNotFoundError(f"audit day must be a date as YYYY-MM-DD (audit://2025-01-11), got {day!r}")
         return _dump(get_core().audit.read_day(day))
 

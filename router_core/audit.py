@@ -94,7 +94,7 @@ class JsonlAuditLog:
 
     def read_day(self, day: str) -> list[dict[str, Any]]:
         """Every record of ``day`` (all rotated parts), oldest first."""
-        if not _DAY.match(day) or not _is_date(day):
+        if not is_day(day):
             raise InvalidRequest(f"day must be a date as YYYY-MM-DD (2025-01-11), got {day!r}")
         return [record for path in self.parts(day) for record in self._parse(path, self._lines(path))]
 
@@ -166,7 +166,10 @@ class JsonlAuditLog:
         return records
 
 
-def _is_date(day: str) -> bool:
+def is_day(day: str) -> bool:
+    """Whether ``day`` names a date as YYYY-MM-DD (2026-13-45 does not)."""
+    if not _DAY.match(day):
+        return False
     try:
         date.fromisoformat(day)
     except ValueError:

@@ -107,7 +107,9 @@ class RouterCore:
         self.usage_tracker = UsageTracker(db, clock, settings.execution.rate_window_seconds)
         self.ledger = BudgetLedger(db, clock, settings.budget, self.holder)
         # A running task's lease is refreshed between calls, not during one: it outlasts the longest call.
-        self.leases = AgentLeases(db, clock, self.holder, ttl_seconds=max(3600.0, 2 * settings.execution.request_timeout_seconds))
+        self.leases = AgentLeases(
+            db, clock, self.holder, ttl_seconds=max(3600.0, 2 * settings.execution.request_timeout_seconds)
+        )
         self.audit = JsonlAuditLog(settings.state_dir / AUDIT_DIRNAME, settings.audit, clock)
         self.costs = CostEstimator(settings)
         # Open outage circuits and provider holds (issue 3), seen by routing as blocks.

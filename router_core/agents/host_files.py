@@ -130,12 +130,9 @@ def load_host_agents(
                 continue
             seen[agent.id] = path
             agents.append(agent)
-    if agents:
-        for agent in agents:
-            if agent.id in builtin_ids:
-                problems.append(
-                    f"{_shown(seen[agent.id])}: host agent {agent.id!r} replaces the built-in agent {agent.id!r}"
-                )
+    for agent in agents:
+        if agent.id in builtin_ids:
+            problems.append(f"{_shown(seen[agent.id])}: host agent {agent.id!r} replaces the built-in agent {agent.id!r}")
     return agents, problems
 
 

@@ -137,7 +137,7 @@ class Executor:
                 return TaskOutcome(
                     job.task_id, SUCCESS, started, clock.now(), provider=c.provider, model=c.model, text=c.text,
                     backend=c.backend, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-                    cost_usd=round(sum(a.cost_usd for a in attempts), 6), cost_estimate_usd=result.plan.estimate.usd,
+                    cost_usd=_charged(attempts), cost_estimate_usd=result.plan.estimate.usd,
                     attempts=tuple(attempts),
                     parked_seconds=parked, truncated=c.truncated,
                 )
@@ -155,7 +155,7 @@ class Executor:
             return TaskOutcome(
                 job.task_id, status, started, clock.now(), provider=last.provider if last else None,
                 model=last.model or None if last else None, cost_estimate_usd=job.estimate_usd,
-                cost_usd=round(sum(a.cost_usd for a in attempts), 6),
+                cost_usd=_charged(attempts),
                 attempts=tuple(attempts), error=error, resumes_at=eta if status == PARKED else None,
                 parked_seconds=parked,
             )
@@ -212,6 +212,11 @@ class Executor:
 
     def audit_recovered(self, state: CircuitState) -> None:
         self.outages.audit_recovered(state)
+
+
+def _charged(attempts: list[Attempt]) -> float:
+    """What the task's tries cost: the answer, and any refusal a provider billed on the way."""
+    return round(sum(a.cost_usd for a in attempts), 6)
 
 
 def _verdict(attempts: list[Attempt]) -> tuple[str, str, float | None]:

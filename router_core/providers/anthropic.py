@@ -8,7 +8,7 @@
 ``cached_input_tokens`` is the cache reads. Rate limits from ``anthropic-ratelimit-*`` (2.6).
 ``base_url`` excludes ``/v1``, as ``ANTHROPIC_BASE_URL`` does.
 
-``stop_reason`` (2.2): ``refusal`` is ProviderRejected with ``stop_details.explanation`` (fallback may help);
+``stop_reason`` (2.2): ``refusal`` is ProviderRefused with ``stop_details.explanation`` (fallback helps);
 ``max_tokens`` / ``model_context_window_exceeded`` is a truncated success when there is text, else
 ProviderRejected (raise the cap). Thinking- or tool_use-only content is an empty answer with its stop reason.
 Missing or null usage counts are estimated from the text (the call was paid; retrying would pay again).

@@ -13,7 +13,6 @@ import contextlib
 import errno
 import logging
 import os
-import re
 import signal
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
@@ -25,15 +24,13 @@ from anyio.abc import ByteReceiveStream
 
 from router_core.clock import Clock
 from router_core.errors import NotConfigured, ProviderRejected, ProviderUnavailable
+from router_core.inputs import surrogates_replaced
 from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest, cli_prompt
 from router_core.providers.timeparse import format_seconds
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CLI_TIMEOUT = 600.0
-# What no command-line argument can carry: a NUL ends the C string, and an unpaired surrogate (text cut
-# inside an emoji) has no UTF-8 form.
-_UNPASSABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +100,18 @@ class CliAdapter:
         await self.complete(CompletionRequest(prompt=PROBE_PROMPT, timeout=min(self._timeout, 120.0)))
 
 
+def _passable(arg: str) -> str:
+    """``arg`` as a command line can carry it: a NUL ends the C string, and an unpaired surrogate (text cut
+    inside an emoji) has no UTF-8 form; each becomes U+FFFD."""
+    return surrogates_replaced(arg).replace("\x00", "\ufffd")
+
+
 async def run_cli(
     argv: Sequence[str], *, provider: str, env: Mapping[str, str] | None, cwd: str | None, timeout: float
 ) -> CliRun:
     try:
         process = await anyio.open_process(
-            [_UNPASSABLE.sub("\ufffd", arg) for arg in argv],
+            [_passable(arg) for arg in argv],
             stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True,
         )
     except FileNotFoundError as exc:

@@ -5,8 +5,8 @@
 ``candidates[0].content.parts[].text``, skipping thought parts (``"thought": true``); output tokens are
 ``candidatesTokenCount + thoughtsTokenCount`` (thinking bills as output, 3.3); input is ``promptTokenCount``
 (cached included, ``cachedContentTokenCount``). A response with no candidates was blocked
-(``promptFeedback.blockReason``), and a ``finishReason`` in ``REFUSED`` stopped the answer: ProviderRejected
-that fallback may help; with no reason at all, plain ProviderRejected. ``MAX_TOKENS`` is a truncated
+(``promptFeedback.blockReason``), and a ``finishReason`` in ``REFUSED`` stopped the answer: ProviderRefused
+(fallback helps); with no reason at all, plain ProviderRejected. ``MAX_TOKENS`` is a truncated
 success when there is text, else ProviderRejected (raise the cap). With no ``usageMetadata`` the counts are
 estimated from the text (the call was paid); a count absent inside it is proto3's 0, except the prompt
 count (never 0) and the candidates count beside text, which are estimated. No rate-limit headers (3.7).

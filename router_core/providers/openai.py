@@ -5,7 +5,7 @@ Responses (provider-apis.md 1.2): ``POST {base}/responses`` with ``model``, ``in
 ``output_text`` inside ``output[]`` items of type ``message``; tokens from ``usage.input_tokens`` /
 ``output_tokens`` (cached: ``input_tokens_details.cached_tokens``). A 200 with ``status: "failed"`` is an error.
 ``status: "incomplete"`` with ``incomplete_details.reason`` ``content_filter``, or a message with only
-``refusal`` parts, is ProviderRejected with the reason or refusal text (fallback may help); any other
+``refusal`` parts, is ProviderRefused with the reason or refusal text (fallback helps); any other
 incomplete answer is a truncated success when it has text, else ProviderRejected (raise the cap).
 
 Chat Completions (1.4): ``POST {base}/chat/completions`` with ``messages`` (``system`` then ``user``) and

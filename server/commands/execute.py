@@ -12,6 +12,7 @@ import anyio
 from router_core.errors import InvalidRequest
 from router_core.settings import PROVIDER_NAMES
 from server.commands._common import CommandError, core, emit_json, router_errors
+from server.unreadable import NESTED_TOO_DEEPLY, why_unreadable
 
 # The execution stack and its output models are imported when these commands run, not by every
 # `switchboard` command (`serve` imports only what routing needs at start-up).
@@ -102,7 +103,7 @@ def batch(args) -> int:
     return 0 if result.outcome.failed == 0 else 1
 
 
-_TOO_DEEP = 'it is nested too deeply to read; give tasks as strings or {"id", "task"} objects'
+_TOO_DEEP = f'{NESTED_TOO_DEEPLY} to read; give tasks as strings or {{"id", "task"}} objects'
 
 
 def parse_tasks(text: str) -> list[tuple[str | None, str]]:
@@ -126,7 +127,7 @@ def _json_line(line: str, n: int) -> Any:
     except RecursionError:
         raise CommandError(f"line {n} is not a task: {_TOO_DEEP}") from None
     except ValueError as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).split(";")[0]
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else why_unreadable(exc)
         raise CommandError(f"line {n} is not JSON ({reason}); give a JSON array or JSON lines") from None
 
 

@@ -12,6 +12,7 @@ from router_core.errors import InvalidRequest
 from router_core.records import audit_record
 from server.commands._common import CommandError, core, emit_json, router_errors
 from server.display import proceed_prompt, render_recommendation
+from server.unreadable import why_unreadable
 from tools.schemas import ClassificationOut, RecommendationRecordOut
 
 
@@ -105,7 +106,7 @@ def _json_object(line: str) -> object:
     except RecursionError:
         raise InvalidRequest('the line is nested too deeply to read; give a flat {"id", "text"} object') from None
     except ValueError as exc:  # not JSON, or a number too long to convert
-        raise InvalidRequest(str(exc).split(";")[0]) from None
+        raise InvalidRequest(why_unreadable(exc)) from None
 
 
 def _plain_id(item_id: object) -> object:

@@ -74,15 +74,14 @@ def _checked(s: Settings) -> Settings:
     return s
 
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")  # the names the HTTP guards accept
-
-
 def _check_host(host: str) -> None:
     # The endpoint has no authentication and its tools spend the user's budget. The SDK's guard and the
     # dashboard's answer only requests naming this machine, which stops browsers (DNS rebinding), not a
     # client on the network that sends such a Host itself. A container needs 0.0.0.0 to publish its port,
     # so a wider bind is allowed, with a warning.
-    if host not in LOOPBACK:
+    from server.dashboard import LOCAL_NAMES  # the names the host guards accept
+
+    if host not in LOCAL_NAMES:
         log.warning(
             "--host %s: the HTTP endpoint has no authentication and can spend your provider budget; anyone who "
             "can reach this address can use it. Bind 127.0.0.1 unless this is a container whose port is published "

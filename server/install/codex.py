@@ -18,6 +18,7 @@ import tomli_w
 
 from server.install.core import SERVER_NAME, HostFileError, InstallContext, Scope, ServerCommand, merged_entry
 from server.install.host import Host
+from server.unreadable import why_unreadable
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,7 @@ def _parse(text: str | None, path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise HostFileError(path, f"is not valid TOML: {exc}") from exc
     except (RecursionError, ValueError) as exc:  # nested too deeply, or a number too long to convert
-        reason = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
-        raise HostFileError(path, f"cannot be read as TOML ({reason}); fix or move the file aside") from None
+        raise HostFileError(path, f"cannot be read as TOML ({why_unreadable(exc)}); fix or move the file aside") from None
     servers = doc.get(SERVERS_KEY)
     if servers is not None and not isinstance(servers, dict):
         raise HostFileError(path, f"`{SERVERS_KEY}` must be a table, found {type(servers).__name__}")

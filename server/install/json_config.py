@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from server.install.core import SERVER_NAME, HostFileError, merged_entry
+from server.unreadable import why_unreadable
 
 SERVERS_KEY = "mcpServers"
 
@@ -26,8 +27,7 @@ def load_object(text: str | None, path: Path) -> dict[str, Any]:
             path, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
     except (RecursionError, ValueError) as exc:  # nested too deeply, or a number too long to convert
-        reason = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
-        raise HostFileError(path, f"cannot be read as JSON ({reason}); fix or move the file aside") from None
+        raise HostFileError(path, f"cannot be read as JSON ({why_unreadable(exc)}); fix or move the file aside") from None
     if not isinstance(doc, dict):
         raise HostFileError(path, f"must hold a JSON object, found {type(doc).__name__}")
     servers = doc.get(SERVERS_KEY)
