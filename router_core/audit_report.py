@@ -19,6 +19,8 @@ from router_core.errors import InvalidRequest
 
 PRIMARY_REASON = "primary available"
 REPEATED_EVENTS = frozenset({"user_response"})
+# Outcomes of a task that never reached a provider: their zero seconds are not a run's time.
+NOT_RUN = frozenset({"not_configured", "routed", "parked", "budget_exceeded"})
 _MONEY = re.compile(r"^\s*\$?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*$")
 
 
@@ -175,10 +177,19 @@ def _add(report: AuditReport, record: Mapping[str, Any], day: str, *, estimate_c
             report.fallbacks[reason] = report.fallbacks.get(reason, 0) + 1
     _add_cost(report, day, provider, rec if is_decision and estimate_counts else {}, metrics)
     seconds = metrics.get("execution_time_seconds")
-    if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and _ran(metrics):
         times = report.execution_times.setdefault(provider, ExecutionTimes())
         times.runs += 1
         times.total_seconds += float(seconds)
+
+
+def _ran(metrics: Mapping[str, Any]) -> bool:
+    """Whether the execution sent anything to a provider: it made an attempt (records written by
+    Switchboard list them), or, in a record without attempts, its status is not one of NOT_RUN."""
+    attempts = metrics.get("attempts")
+    if isinstance(attempts, list):
+        return bool(attempts)
+    return metrics.get("status") not in NOT_RUN
 
 
 def _add_cost(report: AuditReport, day: str, provider: str, rec: Mapping, metrics: Mapping) -> None:

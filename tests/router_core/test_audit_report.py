@@ -77,6 +77,22 @@ def test_average_execution_time_per_provider():
     }
 
 
+def test_only_executions_that_reached_a_provider_count_as_runs():
+    records = [
+        record("2025-01-11T10:00:00Z", "codex", estimate=0.1, execution_metrics=metrics(0, status="not_configured")),
+        record("2025-01-11T10:01:00Z", "codex", estimate=0.1, execution_metrics=metrics(0, status="parked")),
+        record("2025-01-11T10:02:00Z", "codex", estimate=0.1, execution_metrics=metrics(0, 0, "budget_exceeded")),
+        # Written by Switchboard: attempts listed. None made: not a run, whatever the status says.
+        record("2025-01-11T10:03:00Z", "codex", execution_metrics={**metrics(0, 0, "failed"), "attempts": []}),
+        record("2025-01-11T10:04:00Z", "codex", execution_metrics={**metrics(4, 0.2), "attempts": [{"n": 1}]}),
+        record("2025-01-11T10:05:00Z", "codex", execution_metrics=metrics(2, 0.1, "failed")),
+    ]
+
+    times = build_report(records).execution_times["codex"]
+
+    assert (times.runs, times.average_seconds) == (2, 3.0)
+
+
 def test_a_later_execution_record_replaces_the_tasks_estimate():
     records = [
         record("2025-01-11T10:00:00Z", "gemini", estimate="$0.40", task_id="t9", event="dispatch"),
