@@ -3,11 +3,18 @@
 Changes made by other server processes arrive through the shared SQLite database, so a
 poller compares a fingerprint of each live resource once a second and publishes the
 URIs whose content changed, to both protocol eras: the subscription bus for 2026-07-28
-clients (subscriptions/listen) and resources/subscribe sessions for 2025-era clients.
+clients (subscriptions/listen) and resources/subscribe connections for 2025-era clients.
+
+The SDK builds a new ServerSession for every request, so a 2025-era subscription is kept per
+connection (the session's ``_connection``, as the SDK's migration guide does), not per session:
+otherwise resources/unsubscribe could never find the subscription it cancels, a second subscribe
+doubled every notification, and a connection that ended stayed referenced for the server's life.
+A connection's subscriptions are dropped when it closes (its ``exit_stack``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -39,23 +46,30 @@ class LiveUpdates:
     def __init__(self, get_core: Callable[[], RouterCore], bus: InMemorySubscriptionBus) -> None:
         self._get_core = get_core
         self._bus = bus
-        self._legacy: dict[str, list[Any]] = {}
+        self._legacy: dict[Any, set[str]] = {}  # a connection -> the URIs it subscribed to
         self._last: dict[str, str] = {}
 
     def install(self, mcp: MCPServer) -> None:
         """resources/subscribe for 2025-era clients; MCPServer only serves subscriptions/listen."""
 
         async def subscribe(ctx: ServerRequestContext, params: SubscribeRequestParams) -> EmptyResult:
-            self._legacy.setdefault(params.uri, []).append(ctx.session)
+            connection = ctx.session._connection
+            if connection not in self._legacy:
+                self._legacy[connection] = set()
+                connection.exit_stack.callback(self._legacy.pop, connection, None)
+            self._legacy[connection].add(params.uri)
             return EmptyResult()
 
         async def unsubscribe(ctx: ServerRequestContext, params: UnsubscribeRequestParams) -> EmptyResult:
-            sessions = self._legacy.get(params.uri, [])
-            self._legacy[params.uri] = [s for s in sessions if s is not ctx.session]
+            self._legacy.get(ctx.session._connection, set()).discard(params.uri)
             return EmptyResult()
 
         mcp._lowlevel_server.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)
         mcp._lowlevel_server.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)
+
+    def subscribers(self, uri: str) -> list[Any]:
+        """The open 2025-era connections subscribed to ``uri``."""
+        return [connection for connection, uris in list(self._legacy.items()) if uri in uris]
 
     def prime(self, core: RouterCore) -> None:
         self._last = live_documents(core)
@@ -70,8 +84,9 @@ class LiveUpdates:
         self._last = current
         for uri in changed:
             await self._bus.publish(ResourceUpdated(uri=uri))
-            for session in list(self._legacy.get(uri, [])):
-                await session.send_resource_updated(uri)
+            for connection in self.subscribers(uri):
+                with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):  # closing now
+                    await connection.outbound.notify("notifications/resources/updated", {"uri": uri})
         return changed
 
     async def run(self, interval: float = 1.0) -> None:

@@ -1,0 +1,56 @@
+"""2025-era resources/subscribe: one subscription per connection, cancelled by unsubscribe, dropped on close."""
+
+from __future__ import annotations
+
+from mcp import Client
+from mcp.types import ResourceUpdatedNotification
+
+from server.app import build_server
+
+
+def collector() -> tuple[list[str], object]:
+    got: list[str] = []
+
+    async def handler(msg) -> None:
+        if isinstance(msg, ResourceUpdatedNotification):
+            got.append(msg.params.uri)
+
+    return got, handler
+
+
+async def spend_and_check(parts, client: Client) -> None:
+    await client.call_tool("record_usage", {"provider": "claude", "cost_usd": 1.0})
+    await parts.live.check()
+    await client.send_ping()  # the notification, if any, arrives before the ping's answer
+
+
+async def test_subscribing_twice_notifies_once(settings, keyword_core):
+    parts = build_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    got, handler = collector()
+    async with Client(parts.mcp, mode="legacy", message_handler=handler) as c:
+        await c.subscribe_resource("budget://today")
+        await c.subscribe_resource("budget://today")
+        await spend_and_check(parts, c)
+    assert got == ["budget://today"]
+
+
+async def test_unsubscribe_stops_notifications(settings, keyword_core):
+    parts = build_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    got, handler = collector()
+    async with Client(parts.mcp, mode="legacy", message_handler=handler) as c:
+        await c.subscribe_resource("budget://today")
+        await c.unsubscribe_resource("budget://today")
+        await spend_and_check(parts, c)
+    assert got == []
+    assert parts.live.subscribers("budget://today") == []
+
+
+async def test_a_closed_connection_is_forgotten(settings, keyword_core):
+    parts = build_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    async with Client(parts.mcp, mode="legacy") as c:
+        for i in range(20):
+            await c.subscribe_resource(f"usage://nowhere-{i}")
+        await c.subscribe_resource("budget://today")
+        assert len(parts.live.subscribers("budget://today")) == 1
+    assert parts.live.subscribers("budget://today") == []
+    assert parts.live._legacy == {}
