@@ -5,10 +5,16 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from server.app import ServerParts
+from server.http_messages import MalformedMessagesAnswered
+
+MCP_PATH = "/mcp"
 
 
 def build_http_app(parts: ServerParts) -> Starlette:
-    app = parts.mcp.streamable_http_app()
+    app = parts.mcp.streamable_http_app(streamable_http_path=MCP_PATH)
+    for route in app.router.routes:
+        if getattr(route, "path", None) == MCP_PATH:
+            route.app = MalformedMessagesAnswered(route.app, parts.mcp.session_manager)
     try:
         from server.dashboard import dashboard_routes
         from server.dashboard_state import dashboard_state_factory

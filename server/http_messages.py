@@ -1,0 +1,83 @@
+"""Answer POSTs to the MCP endpoint that the SDK's HTTP transport misreads, as stdio does (server/stdio.py).
+
+The SDK answers a body that is JSON but no JSON-RPC message (a batch array, a wrong field) with -32602
+"Invalid params" and pydantic's dump of four union errors, and takes a request whose id JSON-RPC forbids
+(an object, a float) for a notification: 202 Accepted, and no answer ever. Here both get HTTP 400 with a
+JSON-RPC -32600 "Invalid Request" saying what is wrong. Everything else reaches the SDK unchanged: a
+request its DNS-rebinding guard refuses (checked first, with the SDK's own settings, so a foreign page
+learns nothing new), one that is not JSON, and a body over its size limit (413).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecurityMiddleware
+from mcp.types import INVALID_REQUEST, jsonrpc_message_adapter
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def invalid_message(data: Any) -> tuple[Any, str] | None:
+    """(the id to answer with, what is wrong) when ``data`` (parsed JSON) is no message MCP accepts."""
+    if isinstance(data, list):
+        return None, "a batch; MCP takes one JSON-RPC message per POST"
+    request_id = data.get("id") if isinstance(data, dict) else None
+    if request_id is not None and (isinstance(request_id, bool) or not isinstance(request_id, int | str)):
+        return None, "the id must be a string or an integer"
+    try:
+        jsonrpc_message_adapter.validate_python(data, by_name=False)
+    except ValidationError:
+        return request_id, "not a valid JSON-RPC 2.0 message (jsonrpc \"2.0\", a method or a result, an id)"
+    return None
+
+
+class MalformedMessagesAnswered:
+    """ASGI wrapper of the MCP endpoint: see the module docstring."""
+
+    def __init__(self, app: ASGIApp, sessions: StreamableHTTPSessionManager) -> None:
+        self.app, self.max_body = app, sessions.max_request_body_size
+        self.guard = TransportSecurityMiddleware(sessions.security_settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not _json_content(scope):
+            return await self.app(scope, receive, send)
+        if await self.guard.validate_request(Request(scope), is_post=True) is not None:
+            return await self.app(scope, receive, send)  # the SDK refuses it, in its own words
+        read: list[Message] = []
+        size, complete = 0, False
+        while size <= self.max_body:
+            message = await receive()
+            read.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                complete = True
+                break
+        if complete and size <= self.max_body:
+            try:
+                found = invalid_message(json.loads(b"".join(m.get("body", b"") for m in read)))
+            except (ValueError, RecursionError):
+                found = None  # not JSON: the SDK's -32700 says so
+            if found is not None:
+                request_id, what = found
+                error = {"code": INVALID_REQUEST, "message": f"Invalid Request: {what}"}
+                return await JSONResponse({"jsonrpc": "2.0", "id": request_id, "error": error}, 400)(
+                    scope, receive, send)
+
+        async def replay() -> Message:
+            return read.pop(0) if read else await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _json_content(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return value.split(b";")[0].strip().lower() == b"application/json"
+    return False

@@ -1,0 +1,60 @@
+"""POSTs the SDK's HTTP transport misreads get a JSON-RPC -32600, the rest reach it unchanged (in process)."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from server.app import build_server
+from server.http_app import build_http_app
+
+HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+
+
+@pytest.fixture
+def client(settings, keyword_core):
+    app = build_http_app(build_server(settings, core_factory=lambda: keyword_core, live_interval=None))
+    with TestClient(app, base_url="http://127.0.0.1:8765") as c:
+        yield c
+
+
+def session(client: TestClient) -> dict[str, str]:
+    r = client.post("/mcp", json=INIT, headers=HEADERS)
+    headers = {**HEADERS, "Mcp-Session-Id": r.headers["mcp-session-id"], "Mcp-Protocol-Version": "2025-06-18"}
+    client.post("/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
+    return headers
+
+
+@pytest.mark.parametrize("body", [[INIT], []])
+def test_a_batch_is_an_invalid_request(client, body):
+    r = client.post("/mcp", json=body, headers=HEADERS)
+    assert r.status_code == 400
+    assert r.json()["error"] == {"code": -32600, "message": "Invalid Request: a batch; MCP takes one JSON-RPC "
+                                                            "message per POST"}
+
+
+@pytest.mark.parametrize("request_id", [{"a": 1}, 1.5, [1], True])
+def test_a_request_with_a_forbidden_id_is_answered(client, request_id):
+    r = client.post("/mcp", json={"jsonrpc": "2.0", "id": request_id, "method": "tools/list"}, headers=session(client))
+    assert r.status_code == 400  # not 202 Accepted, as if it were a notification nobody answers
+    assert r.json()["error"]["code"] == -32600
+    assert "id must be a string or an integer" in r.json()["error"]["message"]
+
+
+def test_a_wrong_field_names_the_request(client):
+    r = client.post("/mcp", json={"jsonrpc": "1.0", "id": 7, "method": "tools/list"}, headers=session(client))
+    assert r.status_code == 400
+    assert r.json()["id"] == 7
+    assert r.json()["error"]["code"] == -32600
+    assert "validation error" not in r.text.lower()
+
+
+def test_the_sdk_still_answers_what_it_reads_well(client):
+    headers = session(client)
+    assert client.post("/mcp", json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, headers=headers).status_code == 200
+    assert client.post("/mcp", content=b"{nope", headers=HEADERS).json()["error"]["code"] == -32700
+    assert client.post("/mcp", json=[], headers={**HEADERS, "Host": "evil.example"}).status_code == 421
+    big = b'{"x": "' + b"a" * (5 * 1024 * 1024) + b'"}'
+    assert client.post("/mcp", content=big, headers=HEADERS).status_code == 413
