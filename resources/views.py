@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from router_core.core import CapacityView, RouterCore
 from router_core.models import BudgetSnapshot
@@ -100,7 +100,20 @@ def agents_view(core: RouterCore) -> dict[str, Any]:
 
 
 def _mask_url(url: str | None) -> str | None:
-    return None if url is None else re.sub(r"//[^/@]+@", "//***@", url)
+    """``url`` with what may carry a secret masked: the user info (all of it, up to the last '@', since a
+    password may hold one), every query value (a proxy's ?key=) and the fragment."""
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed '[' in an IPv6 host: nothing can be said safely of its parts
+        return "*** (not a valid URL)"
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    query = "&".join(f"{item.partition('=')[0]}=***" if "=" in item else "***" for item in parts.query.split("&")
+                     if item) if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, "***" if parts.fragment else ""))
 
 
 def effective_config(core: RouterCore, environ: dict[str, str] | None = None) -> dict[str, Any]:
