@@ -145,10 +145,17 @@ class ConfigSchema(_Strict):
     execution: ExecutionSchema = ExecutionSchema()
     providers: dict[str, ProviderSchema]
 
-    @field_validator("providers")
+    @field_validator("providers", mode="before")
     @classmethod
-    def _exactly_three(cls, v: dict[str, ProviderSchema]) -> dict[str, ProviderSchema]:
-        only_allowed(v, PROVIDER_NAMES, "provider")
+    def _exactly_three(cls, v: object) -> object:
+        # Before the tables are validated: [providers.mistral] is an unknown provider, not one missing
+        # nine required keys (which, once written, would only lead to this message).
+        if not isinstance(v, dict):
+            return v  # the type error says what is wrong
+        unknown = [f"providers.{name}" for name in v if name not in PROVIDER_NAMES]
+        if unknown:  # named as keys, so the message names the file each came from
+            raise ValueError(f"unknown provider table(s) {', '.join(unknown)}; the providers are "
+                             f"{', '.join(PROVIDER_NAMES)}: remove the table or rename it to one of them")
         missing = [p for p in PROVIDER_NAMES if p not in v]
         if missing:
             raise ValueError(f"missing provider(s) {missing}")

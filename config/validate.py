@@ -117,8 +117,9 @@ def _explain(exc: ValidationError, provenance: Mapping[tuple[str, ...], str]) ->
             msg = f"'{key}' = {err.get('input')!r}: must be a finite number; write a plain one such as 25.0"
         elif isinstance(err.get("input"), Mapping):  # a check across keys: the keys it names, not the table
             msg = err["msg"].removeprefix("Value error, ")
-            named = [tuple(k.split(".")) for k in re.findall(r"\b[a-z_]+(?:\.[a-z_]+)+\b", msg)]
-            source = ", ".join(dict.fromkeys(_source_for(loc + k, provenance) for k in named)) or source
+            dotted = [tuple(k.split(".")) for k in re.findall(r"[\w-]+(?:\.[\w-]+)+", msg)]
+            named = [k for d in dotted for k in (d, loc + d) if k in provenance]  # keys, not numbers (2.00)
+            source = ", ".join(dict.fromkeys(provenance[k] for k in named)) or source
         else:
             text = err["msg"].removeprefix("Value error, ")
             msg = f"'{key}' = {err.get('input')!r}: {text}"
