@@ -75,11 +75,20 @@ def config_sources(environ: Mapping[str, str], cwd: Path) -> list[Path]:
         path = Path(explicit).expanduser()
         if not path.is_file():
             raise ConfigError(
-                f"SWITCHBOARD_CONFIG names {path}, which does not exist. Point it at a TOML file or unset it.",
+                f"SWITCHBOARD_CONFIG names {path}, {_what_is_there(path)}. Point it at a TOML file or unset it.",
                 file=str(path),
             )
         found.append(path)
     return found
+
+
+def _what_is_there(path: Path) -> str:
+    """Why ``path`` is no config file, for a message: it is missing, a directory, or something else."""
+    if path.is_dir():
+        return "which is a directory, not a file"
+    if path.exists():
+        return "which is not a regular file"
+    return "which does not exist"
 
 
 def load_settings(

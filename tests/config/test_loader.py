@@ -59,6 +59,15 @@ def test_missing_explicit_file_is_an_error(tmp_path, env):
         load_settings(environ={**env, "SWITCHBOARD_CONFIG": str(tmp_path / "nope.toml")}, cwd=tmp_path)
 
 
+@pytest.mark.parametrize(("name", "what"), [("dir", "which is a directory, not a file"),
+                                           ("/dev/null", "which is not a regular file")])
+def test_explicit_path_that_is_no_file_says_what_it_is(tmp_path, env, name, what):
+    (tmp_path / "dir").mkdir()
+    target = tmp_path / name
+    with pytest.raises(ConfigError, match=f"SWITCHBOARD_CONFIG names {target}, {what}. Point it at a TOML file"):
+        load_settings(environ={**env, "SWITCHBOARD_CONFIG": str(target)}, cwd=tmp_path)
+
+
 def test_unknown_key_names_file_key_and_allowed_keys(tmp_path, env):
     bad = write(tmp_path / ".switchboard.toml", "[providers.codex]\nrpm = 10\n")
     with pytest.raises(ConfigError) as err:
