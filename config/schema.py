@@ -30,7 +30,7 @@ def only_allowed(values, allowed: tuple[str, ...], what: str):
 class _Strict(BaseModel):
     # Every number in the file is an amount or a limit: inf (like nan) would pass ge/gt and then fail or
     # mislead wherever it is used (the budget's integer micro-dollars, timeouts), so it is refused here.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class ModelSchema(_Strict):

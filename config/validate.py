@@ -101,6 +101,20 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
+def _type_hint(err: Mapping[str, Any]) -> str:
+    """What to write instead, when a TOML value has the wrong type for a number or a boolean."""
+    value, kind = err.get("input"), err["type"]
+    if kind in ("int_type", "float_type") and isinstance(value, str):
+        return "; write the number without quotes"
+    if kind in ("int_type", "float_type") and isinstance(value, bool):
+        return "; true and false are not numbers, write one such as 3"
+    if kind == "int_type" and isinstance(value, float):
+        return "; write a whole number such as 3"
+    if kind == "bool_type":
+        return "; write true or false (no quotes)"
+    return ""
+
+
 def _explain(exc: ValidationError, provenance: Mapping[tuple[str, ...], str]) -> ConfigError:
     lines = []
     first_file = first_key = None
@@ -121,7 +135,7 @@ def _explain(exc: ValidationError, provenance: Mapping[tuple[str, ...], str]) ->
             named = [k for d in dotted for k in (d, loc + d) if k in provenance]  # keys, not numbers (2.00)
             source = ", ".join(dict.fromkeys(provenance[k] for k in named)) or source
         else:
-            text = err["msg"].removeprefix("Value error, ")
+            text = err["msg"].removeprefix("Value error, ") + _type_hint(err)
             msg = f"'{key}' = {err.get('input')!r}: {text}"
         lines.append(f"{source}: {msg}")
         first_file = first_file or source
