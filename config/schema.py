@@ -17,6 +17,11 @@ from router_core.settings import PROVIDER_NAMES, TASK_TYPES
 Percent = Annotated[float, Field(gt=0, le=100)]
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
+# Upper bounds where a typo would otherwise mislead every decision: a budget of 1e300 prints 300 digits and
+# its micro-dollars overflow SQLite's integers; 1e20 expected tokens block every provider for hours.
+USD = Annotated[float, Field(ge=0, le=1_000_000)]  # a day's budget or a part of it
+PricePerMtok = Annotated[float, Field(ge=0, le=100_000)]
+OutputTokens = Annotated[int, Field(gt=0, le=10_000_000)]
 
 
 def only_allowed(values, allowed: tuple[str, ...], what: str):
@@ -35,9 +40,9 @@ class _Strict(BaseModel):
 
 class ModelSchema(_Strict):
     name: Annotated[str, Field(min_length=1)]
-    input_per_mtok: NonNegative
-    output_per_mtok: NonNegative
-    cached_input_per_mtok: NonNegative | None = None
+    input_per_mtok: PricePerMtok
+    output_per_mtok: PricePerMtok
+    cached_input_per_mtok: PricePerMtok | None = None
 
 
 class ProviderSchema(_Strict):
@@ -51,7 +56,7 @@ class ProviderSchema(_Strict):
     block_tokens_percent: Percent
     cost_tier: Literal["budget", "standard", "premium"]
     fallback_order: list[str]
-    cost_per_request: NonNegative = 0.0
+    cost_per_request: USD = 0.0
     backend: Literal["auto", "api", "cli", "none"] = "auto"
     api_style: Literal["openai-responses", "openai-chat", "anthropic", "gemini"]
     base_url: str | None = None
@@ -84,8 +89,8 @@ class ProviderSchema(_Strict):
 
 
 class BudgetSchema(_Strict):
-    daily_total: NonNegative
-    allocation: dict[str, NonNegative]
+    daily_total: USD
+    allocation: dict[str, USD]
     alert_thresholds: list[Annotated[int, Field(gt=0, le=100)]] = [50, 75, 90]
     timezone: str = "UTC"
     reservation_ttl_seconds: Annotated[float, Field(gt=0)] = 900.0
@@ -131,7 +136,7 @@ class ExecutionSchema(_Strict):
     chars_per_token: Annotated[float, Field(gt=0)] = 4.0
     assumed_output_tokens_per_second: Annotated[float, Field(gt=0)] = 60.0
     rate_window_seconds: Annotated[float, Field(gt=0, le=86400)] = 60.0
-    max_output_tokens: PositiveInt = 8192
+    max_output_tokens: OutputTokens = 8192
     max_park_seconds: NonNegative = 900.0
 
 
@@ -139,7 +144,7 @@ class ConfigSchema(_Strict):
     classifier: Literal["trained", "keywords"] = "trained"
     state_dir: str | None = None
     agents_dirs: list[str] = []
-    output_tokens: dict[str, PositiveInt]
+    output_tokens: dict[str, OutputTokens]
     budget: BudgetSchema
     audit: AuditSchema = AuditSchema()
     execution: ExecutionSchema = ExecutionSchema()
