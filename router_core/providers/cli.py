@@ -2,7 +2,7 @@
 
 The argv is ``ProviderSettings.cli_command`` plus what the dialect appends (model flag, prompt); stdin is
 /dev/null; the environment is passed through; the process runs in its own session so a timeout kills the CLI and
-everything it spawned. A missing executable is NotConfigured; a prompt over the kernel's per-argument limit
+everything it spawned, and once the CLI exits, whatever it left running is killed. A missing executable is NotConfigured; a prompt over the kernel's per-argument limit
 (128 KiB on Linux) is ProviderRejected. Each dialect (cli_codex, cli_gemini, cli_claude) documents the output
 format it assumes, citing provider-apis.md section 5.
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 import anyio
-from anyio.abc import ByteReceiveStream
+from anyio.abc import ByteReceiveStream, Process
 
 from router_core.clock import Clock
 from router_core.errors import NotConfigured, ProviderRejected, ProviderUnavailable
@@ -31,6 +31,7 @@ from router_core.providers.timeparse import format_seconds
 logger = logging.getLogger(__name__)
 
 DEFAULT_CLI_TIMEOUT = 600.0
+AFTER_EXIT_SECONDS = 2.0  # how long output already written is read for once the CLI has exited
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +132,16 @@ async def run_cli(
     try:
         with anyio.move_on_after(timeout) as scope:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(_drain, process.stdout, out)
-                tg.start_soon(_drain, process.stderr, err)
-            await process.wait()
+                drained = anyio.Event()
+                tg.start_soon(_drain_both, process, out, err, drained)
+                await process.wait()
+                # What the CLI started and left running (holding its stdout open, say) goes with it; output
+                # already in the pipes is still read, but not output still held open by a process outside its
+                # session: the answer is not kept waiting until the timeout.
+                _kill_session(process.pid)
+                with anyio.move_on_after(AFTER_EXIT_SECONDS):
+                    await drained.wait()
+                tg.cancel_scope.cancel()
     finally:
         with anyio.CancelScope(shield=True):
             if process.returncode is None:
@@ -143,6 +151,13 @@ async def run_cli(
     if scope.cancelled_caught:
         raise ProviderUnavailable(f"{provider} CLI timed out after {format_seconds(timeout)}", provider=provider)
     return CliRun(process.returncode or 0, out.decode(errors="replace"), err.decode(errors="replace"))
+
+
+async def _drain_both(process: Process, out: bytearray, err: bytearray, drained: anyio.Event) -> None:
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(_drain, process.stdout, out)
+        tg.start_soon(_drain, process.stderr, err)
+    drained.set()
 
 
 async def _drain(stream: ByteReceiveStream | None, sink: bytearray) -> None:

@@ -1,0 +1,62 @@
+"""CLI backends against misbehaving executables: processes left running, too much output."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import anyio
+import pytest
+
+from router_core.clock import SystemClock
+from router_core.providers import CliAdapter, CompletionRequest
+from router_core.providers.cli_codex import CODEX
+
+pytestmark = pytest.mark.slow
+
+GOOD_CODEX_OUTPUT = (
+    '{"type":"item.completed","item":{"type":"agent_message","text":"done"}}\n'
+    '{"type":"turn.completed","usage":{"input_tokens":3,"output_tokens":4}}\n'
+)
+
+
+def fake_cli(tmp_path: Path, body: str, *, timeout: float = 20.0) -> CliAdapter:
+    """An adapter running ``body`` (Python) as the codex CLI."""
+    script = tmp_path / "fake_cli.py"
+    script.write_text(textwrap.dedent(body))
+    return CliAdapter(provider="codex", command=(sys.executable, str(script)), dialect=CODEX, clock=SystemClock(),
+                      environ=dict(os.environ), timeout=timeout)
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie nobody reaped has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+async def ends(pid: int) -> bool:
+    """Whether ``pid`` ends within a few seconds (a SIGKILL is delivered after kill() returns)."""
+    with anyio.move_on_after(5):
+        while running(pid):
+            await anyio.sleep(0.01)
+    return not running(pid)
+
+
+async def test_a_process_the_cli_left_holding_its_output_open_neither_delays_the_answer_nor_outlives_it(tmp_path):
+    # The CLI exits with its answer, but a process it started keeps stdout open: the call used to wait for the
+    # end of output until its timeout, report a timeout and leave that process running.
+    pidfile = tmp_path / "grandchild"
+    adapter = fake_cli(tmp_path, f"""
+        import subprocess, sys
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        open({str(pidfile)!r}, "w").write(str(child.pid))
+        sys.stdout.write({GOOD_CODEX_OUTPUT!r})
+    """, timeout=10.0)
+    result = await adapter.complete(CompletionRequest(prompt="x"))
+    assert result.text == "done"
+    assert await ends(int(pidfile.read_text()))
