@@ -2,9 +2,11 @@
 
 The argv is ``ProviderSettings.cli_command`` plus what the dialect appends (model flag, prompt); stdin is
 /dev/null; the environment is passed through; the process runs in its own session so a timeout kills the CLI and
-everything it spawned, and once the CLI exits, whatever it left running is killed. A missing executable is NotConfigured; a prompt over the kernel's per-argument limit
-(128 KiB on Linux) is ProviderRejected. Each dialect (cli_codex, cli_gemini, cli_claude) documents the output
-format it assumes, citing provider-apis.md section 5.
+everything it spawned, and once the CLI exits, whatever it left running is killed. Output is bounded: more than
+STDOUT_LIMIT on stdout stops the CLI (ProviderUnavailable), and only the end of stderr is kept. A missing
+executable is NotConfigured; a prompt over the kernel's per-argument limit (128 KiB on Linux) is
+ProviderRejected. Each dialect (cli_codex, cli_gemini, cli_claude) documents the output format it assumes,
+citing provider-apis.md section 5.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CLI_TIMEOUT = 600.0
 AFTER_EXIT_SECONDS = 2.0  # how long output already written is read for once the CLI has exited
+STDOUT_LIMIT = 64 * 2**20  # far beyond any answer: a CLI writing more is stopped, memory stays bounded
+STDERR_KEPT = 2**20  # the end of stderr, where the messages that matter are
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +137,7 @@ async def run_cli(
         with anyio.move_on_after(timeout) as scope:
             async with anyio.create_task_group() as tg:
                 drained = anyio.Event()
-                tg.start_soon(_drain_both, process, out, err, drained)
+                tg.start_soon(_drain_both, process, out, err, drained, tg.cancel_scope)
                 await process.wait()
                 # What the CLI started and left running (holding its stdout open, say) goes with it; output
                 # already in the pipes is still read, but not output still held open by a process outside its
@@ -150,21 +154,42 @@ async def run_cli(
             await process.aclose()
     if scope.cancelled_caught:
         raise ProviderUnavailable(f"{provider} CLI timed out after {format_seconds(timeout)}", provider=provider)
+    if len(out) > STDOUT_LIMIT:
+        raise ProviderUnavailable(
+            f"{provider} CLI wrote more than {STDOUT_LIMIT // 2**20} MiB to stdout and was stopped", provider=provider
+        )
     return CliRun(process.returncode or 0, out.decode(errors="replace"), err.decode(errors="replace"))
 
 
-async def _drain_both(process: Process, out: bytearray, err: bytearray, drained: anyio.Event) -> None:
+async def _drain_both(
+    process: Process, out: bytearray, err: bytearray, drained: anyio.Event, stop: anyio.CancelScope
+) -> None:
     async with anyio.create_task_group() as tg:
-        tg.start_soon(_drain, process.stdout, out)
-        tg.start_soon(_drain, process.stderr, err)
+        tg.start_soon(_read_stdout, process.stdout, out, stop)
+        tg.start_soon(_read_stderr, process.stderr, err)
     drained.set()
 
 
-async def _drain(stream: ByteReceiveStream | None, sink: bytearray) -> None:
+async def _read_stdout(stream: ByteReceiveStream | None, sink: bytearray, stop: anyio.CancelScope) -> None:
+    """All of stdout, up to just over STDOUT_LIMIT, when the run is stopped."""
     if stream is None:
         return
     async for chunk in stream:
         sink.extend(chunk)
+        if len(sink) > STDOUT_LIMIT:
+            stop.cancel()
+            return
+
+
+async def _read_stderr(stream: ByteReceiveStream | None, sink: bytearray) -> None:
+    """The last STDERR_KEPT bytes of stderr."""
+    if stream is None:
+        return
+    async for chunk in stream:
+        sink.extend(chunk)
+        if len(sink) > 2 * STDERR_KEPT:
+            del sink[:-STDERR_KEPT]
+    del sink[:-STDERR_KEPT]
 
 
 def _kill_session(pid: int) -> None:

@@ -11,7 +11,9 @@ import anyio
 import pytest
 
 from router_core.clock import SystemClock
+from router_core.errors import ProviderUnavailable, QuotaExhausted
 from router_core.providers import CliAdapter, CompletionRequest
+from router_core.providers.cli import STDERR_KEPT, _read_stderr
 from router_core.providers.cli_codex import CODEX
 
 pytestmark = pytest.mark.slow
@@ -60,3 +62,46 @@ async def test_a_process_the_cli_left_holding_its_output_open_neither_delays_the
     result = await adapter.complete(CompletionRequest(prompt="x"))
     assert result.text == "done"
     assert await ends(int(pidfile.read_text()))
+
+
+@pytest.mark.parametrize("newlines", [True, False], ids=["lines", "one-line"])
+async def test_a_cli_writing_without_end_is_stopped_at_the_output_limit(tmp_path, newlines):
+    # Memory grew with the output until the timeout (2.3 GB in 5 s from `yes`).
+    chunk = "y\n" * 32768 if newlines else "y" * 65536
+    adapter = fake_cli(tmp_path, f"""
+        import sys
+        while True:
+            sys.stdout.write({chunk!r})
+    """)
+    with pytest.raises(ProviderUnavailable, match="codex CLI wrote more than 64 MiB to stdout and was stopped"):
+        await adapter.complete(CompletionRequest(prompt="x"))
+
+
+async def test_only_the_end_of_a_long_stderr_is_kept(tmp_path):
+    adapter = fake_cli(tmp_path, """
+        import sys
+        for _ in range(100):
+            sys.stderr.write("noise " * 50000)
+        sys.stderr.write("You've hit your usage limit. Try again at 3:05 PM.")
+        sys.exit(1)
+    """)
+    with pytest.raises(QuotaExhausted, match="hit your usage limit"):
+        await adapter.complete(CompletionRequest(prompt="x"))
+
+
+async def test_the_kept_end_of_stderr_is_bounded():
+    chunks = [b"x" * 100_000] * 100 + [b"the end"]
+
+    class Chunks:
+        def __aiter__(self):
+            return self
+
+        async def __anext__(self):
+            if not chunks:
+                raise StopAsyncIteration
+            return chunks.pop(0)
+
+    sink = bytearray()
+    await _read_stderr(Chunks(), sink)
+    assert len(sink) == STDERR_KEPT
+    assert sink.endswith(b"the end")
