@@ -24,7 +24,15 @@ from router_core.errors import (
 )
 from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext
-from router_core.providers.cli_text import claude_reset_at, json_lines, load_json_object, tail
+from router_core.providers.cli_text import (
+    claude_reset_at,
+    count,
+    field,
+    json_lines,
+    load_json_object,
+    tail,
+    usd,
+)
 from router_core.providers.timeparse import format_epoch
 
 
@@ -50,19 +58,18 @@ def parse(run: CliRun, ctx: ParseContext) -> Completion:
         raise classify(str(data.get("result") or tail(run.stderr) or "no message"),
                        status if isinstance(status, int) else None, str(data.get("subtype") or ""),
                        run.returncode, ctx)
-    usage = data.get("usage") or {}
-    cache_read = int(usage.get("cache_read_input_tokens") or 0)
-    model_usage = data.get("modelUsage") or {}
-    model = max(model_usage, key=lambda m: float((model_usage[m] or {}).get("costUSD") or 0), default=ctx.model)
-    cost = data.get("total_cost_usd", data.get("cost_usd"))
+    usage = field(data, "usage")
+    cache_read = count(usage.get("cache_read_input_tokens"))
+    model_usage = field(data, "modelUsage")
+    model = max(model_usage, key=lambda m: usd(field(model_usage, m).get("costUSD")) or 0.0, default=ctx.model)
+    cost = usd(data.get("total_cost_usd", data.get("cost_usd")))
     return Completion(
         text=str(data.get("result") or ""),
         provider=ctx.provider,
         model=model,
-        input_tokens=int(usage.get("input_tokens") or 0) + int(usage.get("cache_creation_input_tokens") or 0)
-        + cache_read,
-        output_tokens=int(usage.get("output_tokens") or 0),
-        cost_usd=float(cost) if cost is not None else None,
+        input_tokens=count(usage.get("input_tokens")) + count(usage.get("cache_creation_input_tokens")) + cache_read,
+        output_tokens=count(usage.get("output_tokens")),
+        cost_usd=cost,
         rate_limit=None,
         backend="cli",
         cached_input_tokens=cache_read,

@@ -26,7 +26,7 @@ from router_core.errors import (
 )
 from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext
-from router_core.providers.cli_text import codex_reset_at, json_lines, tail
+from router_core.providers.cli_text import codex_reset_at, count, field, json_lines, tail, text_of
 from router_core.providers.timeparse import format_epoch
 
 
@@ -43,10 +43,10 @@ def build_argv(base: Sequence[str], prompt: str, model: str) -> list[str]:
 def parse(run: CliRun, ctx: ParseContext) -> Completion:
     events = json_lines(run.stdout)
     answers = [
-        e["item"].get("text", "")
+        text
         for e in events
-        if e.get("type") == "item.completed" and isinstance(e.get("item"), dict)
-        and e["item"].get("type") == "agent_message"
+        if e.get("type") == "item.completed" and field(e, "item").get("type") == "agent_message"
+        and (text := text_of(e["item"].get("text"))) is not None
     ]
     usages = [e["usage"] for e in events if e.get("type") == "turn.completed" and isinstance(e.get("usage"), dict)]
     failures = [_event_message(e) for e in events if e.get("type") in ("turn.failed", "error")]
@@ -55,13 +55,12 @@ def parse(run: CliRun, ctx: ParseContext) -> Completion:
             text=answers[-1],
             provider=ctx.provider,
             model=ctx.model,
-            input_tokens=sum(int(u.get("input_tokens") or 0) for u in usages),
-            output_tokens=sum(int(u.get("output_tokens") or 0) + int(u.get("reasoning_output_tokens") or 0)
-                              for u in usages),
+            input_tokens=sum(count(u.get("input_tokens")) for u in usages),
+            output_tokens=sum(count(u.get("output_tokens")) + count(u.get("reasoning_output_tokens")) for u in usages),
             cost_usd=None,
             rate_limit=None,
             backend="cli",
-            cached_input_tokens=sum(int(u.get("cached_input_tokens") or 0) for u in usages),
+            cached_input_tokens=sum(count(u.get("cached_input_tokens")) for u in usages),
         )
     message = failures[-1] if failures else tail(run.stderr or run.stdout) or "no output"
     raise classify(message, run.returncode, ctx)

@@ -25,7 +25,7 @@ from router_core.errors import (
 )
 from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext
-from router_core.providers.cli_text import load_json_object, tail
+from router_core.providers.cli_text import count, field, load_json_object, tail
 from router_core.providers.errors import PACIFIC
 from router_core.providers.timeparse import format_epoch, format_seconds, next_midnight, parse_duration
 
@@ -46,19 +46,19 @@ def parse(run: CliRun, ctx: ParseContext) -> Completion:
     data = load_json_object(run.stdout) or {}
     error = data.get("error") or (load_json_object(run.stderr) or {}).get("error")
     if run.returncode == 0 and not error and isinstance(data.get("response"), str):
-        models = ((data.get("stats") or {}).get("models") or {})
-        tokens = {name: (m or {}).get("tokens") or {} for name, m in models.items()}
-        main = max(tokens, key=lambda n: int(tokens[n].get("total") or 0), default=ctx.model)
+        models = field(data, "stats", "models")
+        tokens = {name: field(m, "tokens") for name, m in models.items()}
+        main = max(tokens, key=lambda n: count(tokens[n].get("total")), default=ctx.model)
         return Completion(
             text=data["response"],
             provider=ctx.provider,
             model=main,
-            input_tokens=sum(int(t.get("prompt") or 0) for t in tokens.values()),
-            output_tokens=sum(int(t.get("candidates") or 0) + int(t.get("thoughts") or 0) for t in tokens.values()),
+            input_tokens=sum(count(t.get("prompt")) for t in tokens.values()),
+            output_tokens=sum(count(t.get("candidates")) + count(t.get("thoughts")) for t in tokens.values()),
             cost_usd=None,
             rate_limit=None,
             backend="cli",
-            cached_input_tokens=sum(int(t.get("cached") or 0) for t in tokens.values()),
+            cached_input_tokens=sum(count(t.get("cached")) for t in tokens.values()),
         )
     if isinstance(error, dict):
         message = f"{error.get('type', '')}: {error.get('message', '')}".strip(": ")

@@ -11,10 +11,13 @@ Reset formats (provider-apis.md 5.1, 5.2; codex-rs/core/src/error.rs ``format_re
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from router_core.providers.answers import mapping, token_count
 
 _CODEX_AT = re.compile(
     r"try again at (?:([A-Z][a-z]{2}) (\d{1,2})(?:st|nd|rd|th)?, (\d{4}) )?(\d{1,2}):(\d{2}) ?([AP]M)", re.I
@@ -37,14 +40,14 @@ def load_json_object(text: str) -> dict[str, Any] | None:
     try:
         value = json.loads(text)
         return value if isinstance(value, dict) else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         pass
     decoder = json.JSONDecoder()
     found = None
     for match in re.finditer(r"(?m)^\{", text):
         try:
             value, _ = decoder.raw_decode(text, match.start())
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(value, dict):
             found = value
@@ -58,11 +61,36 @@ def json_lines(text: str) -> list[dict[str, Any]]:
         if line.startswith("{"):
             try:
                 value = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if isinstance(value, dict):
                 events.append(value)
     return events
+
+
+def field(data: Any, *path: str) -> dict[str, Any]:
+    """The JSON object at ``path`` inside ``data``, else {} (absent, null, or not an object: a CLI's odd output
+    must not raise AttributeError out of the dispatch)."""
+    for key in path:
+        data = mapping(data).get(key)
+    return mapping(data)
+
+
+def count(value: Any) -> int:
+    """A token count as the CLI printed it; 0 if absent, negative, not finite or not a number."""
+    return token_count(value) or 0
+
+
+def usd(value: Any) -> float | None:
+    """A cost as the CLI printed it; None if absent, negative, not finite or not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def text_of(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def tail(text: str, limit: int = 300) -> str:

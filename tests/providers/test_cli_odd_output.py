@@ -1,0 +1,72 @@
+"""CLI output of an unexpected shape: a typed ProviderError or an answer with sane counts, never a crash."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from router_core.errors import ProviderUnavailable
+from router_core.providers.cli import CliRun
+from router_core.providers.cli_claude import parse as parse_claude
+from router_core.providers.cli_codex import parse as parse_codex
+from router_core.providers.cli_gemini import parse as parse_gemini
+from tests.providers.test_cli_parsing import CLAUDE_RESULT, GEMINI_JSON, ctx
+
+
+def codex_output(usage: object, text: object = "hi") -> str:
+    return "\n".join(json.dumps(event) for event in [
+        {"type": "item.completed", "item": {"type": "agent_message", "text": text}},
+        {"type": "turn.completed", "usage": usage},
+    ])
+
+
+# Each raised AttributeError, ValueError or IndexError out of the dispatch ("internal error", no fallback).
+@pytest.mark.parametrize("usage", [{"input_tokens": "x"}, [1], {"cache_read_input_tokens": None}],
+                         ids=["str", "list", "null"])
+def test_claude_usage_of_the_wrong_shape_counts_nothing(usage):
+    done = parse_claude(CliRun(0, json.dumps({**CLAUDE_RESULT, "usage": usage}), ""), ctx("claude"))
+    assert done.text == CLAUDE_RESULT["result"]
+    assert done.input_tokens == 0 and done.cost_usd == CLAUDE_RESULT["total_cost_usd"]
+
+
+@pytest.mark.parametrize("model_usage", [[1], {"m": {"costUSD": "x"}}, {"m": "x"}], ids=["list", "str", "entry"])
+def test_claude_model_usage_of_the_wrong_shape_is_no_crash(model_usage):
+    done = parse_claude(CliRun(0, json.dumps({**CLAUDE_RESULT, "modelUsage": model_usage}), ""), ctx("claude", "m0"))
+    assert done.text == CLAUDE_RESULT["result"]
+
+
+@pytest.mark.parametrize("cost", ["x", -5, float("nan"), True], ids=["str", "negative", "nan", "bool"])
+def test_a_claude_cost_that_is_no_cost_is_none(cost):
+    done = parse_claude(CliRun(0, json.dumps({**CLAUDE_RESULT, "total_cost_usd": cost}), ""), ctx("claude"))
+    assert done.cost_usd is None  # priced from the tokens instead
+
+
+@pytest.mark.parametrize("stats", [[1], {"models": [1]}, {"models": {"g": "x"}}, {"models": {"g": {"tokens": [1]}}},
+                                   {"models": {"g": {"tokens": {"prompt": "x", "candidates": -7}}}}],
+                         ids=["stats", "models", "model", "tokens", "counts"])
+def test_gemini_stats_of_the_wrong_shape_count_nothing(stats):
+    done = parse_gemini(CliRun(0, json.dumps({**GEMINI_JSON, "stats": stats}), ""), ctx("gemini"))
+    assert done.text == GEMINI_JSON["response"]
+    assert done.input_tokens == done.output_tokens == 0
+
+
+@pytest.mark.parametrize("usage", [{"input_tokens": "x"}, {"input_tokens": -1_000_000, "output_tokens": -5}],
+                         ids=["str", "negative"])
+def test_codex_usage_that_is_no_count_counts_nothing(usage):
+    # A negative count priced as a negative cost gave money back to the budget.
+    done = parse_codex(CliRun(0, codex_output(usage), ""), ctx("codex"))
+    assert done.text == "hi"
+    assert done.input_tokens == done.output_tokens == 0
+
+
+@pytest.mark.parametrize("text", [None, {"a": 1}], ids=["null", "object"])
+def test_a_codex_answer_that_is_no_text_is_no_answer(text):
+    with pytest.raises(ProviderUnavailable, match="codex CLI"):
+        parse_codex(CliRun(0, codex_output({"input_tokens": 1}, text), ""), ctx("codex"))
+
+
+@pytest.mark.parametrize("parse", [parse_claude, parse_gemini, parse_codex], ids=["claude", "gemini", "codex"])
+def test_output_nested_too_deeply_is_unreadable_not_a_recursion_error(parse):
+    with pytest.raises(ProviderUnavailable):
+        parse(CliRun(0, '{"a":' + "[" * 100_000 + "]" * 100_000 + "}", ""), ctx("x"))
