@@ -19,14 +19,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from router_core.providers.answers import mapping, token_count
 
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 _CODEX_AT = re.compile(
-    r"try again at (?:([A-Z][a-z]{2}) (\d{1,2})(?:st|nd|rd|th)?, (\d{4}) )?(\d{1,2}):(\d{2}) ?([AP]M)", re.I
+    rf"try again at (?:{_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?, (\d{{4}}) )?(\d{{1,2}}):([0-5]\d) ?([AP]M)", re.I
 )
 _RESETS_AT_JSON = re.compile(r'"resets_at"\s*:\s*(\d{9,13})')
 _RESETS_IN_JSON = re.compile(r'"resets_in_seconds"\s*:\s*(\d+(?:\.\d+)?)')
 _CLAUDE_EPOCH = re.compile(r"usage limit reached\|(\d{9,13})", re.I)
 _CLAUDE_RESETS = re.compile(
-    r"resets\s+(?:([A-Z][a-z]{2})\s+(\d{1,2}),?\s+(?:at\s+)?)?(\d{1,2})(?::(\d{2}))?\s*([ap]m)\s*(?:\(([^)]+)\))?",
+    rf"resets\s+(?:{_MONTH}\s+(\d{{1,2}}),?\s+(?:at\s+)?)?(\d{{1,2}})(?::([0-5]\d))?\s*([ap]m)\s*(?:\(([^)]+)\))?",
     re.I,
 )
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -110,9 +111,10 @@ def codex_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None:
     zone = tz or _local_zone(now)
     local_now = datetime.fromtimestamp(now, zone)
     hour24 = int(hour) % 12 + (12 if ampm.upper() == "PM" else 0)
-    if month:
-        date = datetime(int(year), _MONTHS.index(month.lower()) + 1, int(day), hour24, int(minute), tzinfo=zone)
-        return date.timestamp()
+    if month:  # a date the calendar lacks (Feb 30th, year 0) gives no reset time
+        date = _dated(datetime(2000, 1, 1, hour24, int(minute), tzinfo=zone), int(year),
+                      _MONTHS.index(month.lower()) + 1, int(day))
+        return date.timestamp() if date else None
     # Without a date the CLI meant its "today" (it prints the date otherwise), so a time already past means the
     # window has reset. Just after midnight, its today may have been our yesterday: the run crossed midnight.
     candidate = local_now.replace(hour=hour24, minute=int(minute), second=0, microsecond=0)

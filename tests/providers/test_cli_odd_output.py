@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from router_core.errors import ProviderUnavailable
+from router_core.errors import ProviderUnavailable, QuotaExhausted
 from router_core.providers.cli import CliRun
 from router_core.providers.cli_claude import parse as parse_claude
 from router_core.providers.cli_codex import parse as parse_codex
@@ -70,3 +70,21 @@ def test_a_codex_answer_that_is_no_text_is_no_answer(text):
 def test_output_nested_too_deeply_is_unreadable_not_a_recursion_error(parse):
     with pytest.raises(ProviderUnavailable):
         parse(CliRun(0, '{"a":' + "[" * 100_000 + "]" * 100_000 + "}", ""), ctx("x"))
+
+
+# Each raised ValueError out of the dispatch instead of the quota error the message is.
+@pytest.mark.parametrize("when", ["Feb 30th, 2026 3:05 PM", "Jan 3rd, 0000 3:05 PM", "Foo 3rd, 2026 3:05 PM",
+                                  "3:99 PM"])
+def test_a_codex_limit_with_an_impossible_reset_time_is_a_quota_without_one(when):
+    event = {"type": "turn.failed", "error": {"message": f"You've hit your usage limit. Try again at {when}."}}
+    with pytest.raises(QuotaExhausted) as caught:
+        parse_codex(CliRun(1, json.dumps(event), ""), ctx("codex"))
+    assert caught.value.resets_at is None
+
+
+@pytest.mark.parametrize("when", ["Foo 9, 5pm (UTC)", "3:99pm (UTC)"])
+def test_a_claude_limit_with_an_impossible_reset_time_is_a_quota_without_one(when):
+    result = {**CLAUDE_RESULT, "is_error": True, "result": f"You've hit your limit · resets {when}"}
+    with pytest.raises(QuotaExhausted) as caught:
+        parse_claude(CliRun(1, json.dumps(result), ""), ctx("claude"))
+    assert caught.value.resets_at is None
