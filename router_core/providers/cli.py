@@ -1,12 +1,12 @@
 """CLI backends: run a provider's coding CLI as a subprocess (no shell) and parse its JSON output.
 
 The argv is ``ProviderSettings.cli_command`` plus what the dialect appends (model flag, prompt); stdin is
-/dev/null; the environment is passed through; the process runs in its own session so a timeout kills the CLI and
-everything it spawned, and once the CLI exits, whatever it left running is killed. Output is bounded: more than
-STDOUT_LIMIT on stdout stops the CLI (ProviderUnavailable), and only the end of stderr is kept. A missing
-executable is NotConfigured; a prompt over the kernel's per-argument limit (128 KiB on Linux) is
-ProviderRejected. Each dialect (cli_codex, cli_gemini, cli_claude) documents the output format it assumes,
-citing provider-apis.md section 5.
+/dev/null; the environment is passed through (the registry leaves out other providers' API keys); the process
+runs in its own session so a timeout kills the CLI and everything it spawned, and once the CLI exits, whatever
+it left running is killed. Output is bounded: more than STDOUT_LIMIT on stdout stops the CLI
+(ProviderUnavailable), and only the end of stderr is kept. A missing executable is NotConfigured; a prompt over
+the kernel's per-argument limit (128 KiB on Linux) is ProviderRejected. Each dialect (cli_codex, cli_gemini,
+cli_claude) documents the output format it assumes, citing provider-apis.md section 5.
 """
 
 from __future__ import annotations

@@ -51,6 +51,13 @@ API_STYLES: dict[str, WireFormat] = {
 }
 DEFAULT_API_STYLE = {"codex": "openai-responses", "claude": "anthropic", "gemini": "gemini"}
 CLI_DIALECTS: dict[str, CliDialect] = {"codex": CODEX, "gemini": GEMINI, "claude": CLAUDE}
+# The keys each CLI may use itself (CODEX_API_KEY overrides codex exec's login, provider-apis.md 5.2); the other
+# providers' keys are left out of its environment: a coding CLI runs model-written commands with it.
+CLI_OWN_KEYS = {
+    "codex": ("OPENAI_API_KEY", "CODEX_API_KEY"),
+    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+    "claude": ("ANTHROPIC_API_KEY",),
+}
 DEFAULT_CLI_COMMAND = {
     "codex": ("codex", "exec", "--json", "--skip-git-repo-check"),
     "gemini": ("gemini", "--output-format", "json"),
@@ -132,13 +139,21 @@ def build_adapter(
             return NoBackend(provider.name, f"providers.{provider.name}.cli_command is empty")
         if picked.executable:
             command[0] = picked.executable
-        dialect = CLI_DIALECTS.get(provider.name) or CLI_DIALECTS.get(command[0].rsplit("/", 1)[-1])
-        if dialect is None:
+        cli = provider.name if provider.name in CLI_DIALECTS else command[0].rsplit("/", 1)[-1]
+        if cli not in CLI_DIALECTS:
             return NoBackend(provider.name, f"{provider.name}: no known CLI output format for {command[0]!r}")
         extra = {"timeout": cli_timeout} if cli_timeout is not None else {}
-        return CliAdapter(provider=provider.name, command=command, dialect=dialect, clock=clock, environ=environ,
-                          default_model=provider.default_model, **extra)
+        return CliAdapter(provider=provider.name, command=command, dialect=CLI_DIALECTS[cli], clock=clock,
+                          environ=cli_environ(cli, environ), default_model=provider.default_model, **extra)
     return NoBackend(provider.name, _what_to_set(provider, picked))
+
+
+def cli_environ(cli: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` without the API keys of providers other than ``cli``'s own."""
+    own = CLI_OWN_KEYS.get(cli, ())
+    known = {var for wire in API_STYLES.values() for var in wire.key_vars} | {v for k in CLI_OWN_KEYS.values() for v in k}
+    others = known - set(own)
+    return {name: value for name, value in environ.items() if name not in others}
 
 
 def describe_backend(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from dataclasses import replace
 
 import pytest
@@ -178,3 +179,23 @@ async def test_every_backend_satisfies_the_protocol(providers, client, clock):
     ]
     assert [a.backend for a in built] == ["api", "cli", "none"]
     assert all(isinstance(a, ProviderAdapter) for a in built)
+
+
+@pytest.mark.parametrize("name, own", [("codex", {"OPENAI_API_KEY", "CODEX_API_KEY"}),
+                                       ("claude", {"ANTHROPIC_API_KEY"}),
+                                       ("gemini", {"GEMINI_API_KEY", "GOOGLE_API_KEY"})])
+async def test_a_cli_gets_its_own_api_keys_but_not_the_other_providers(providers, client, clock, tmp_path, name, own):
+    # Every key reached every CLI, whose model-written shell commands run with its environment.
+    keys = {"OPENAI_API_KEY", "CODEX_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"}
+    env = {**os.environ, **dict.fromkeys(keys, "secret"), "FAKE_CLI_RECORD": str(tmp_path / "runs.jsonl")}
+    seen = tmp_path / "env.txt"
+    script = tmp_path / name
+    script.write_text(f"#!{sys.executable}\nimport os, runpy, sys\n"
+                      f"open({str(seen)!r}, 'w').write(' '.join(sorted(os.environ)))\n"
+                      f"sys.argv[0] = {str(FAKE_BIN / name)!r}\nrunpy.run_path(sys.argv[0], run_name='__main__')\n")
+    script.chmod(0o755)
+    adapter = build(replace(providers[name], backend="cli"), env, client, clock, which=lambda _: str(script))
+    await adapter.complete(CompletionRequest(prompt="hi"))
+    passed = set(seen.read_text().split())
+    assert passed & keys == own
+    assert "PATH" in passed and "HOME" in passed
