@@ -7,7 +7,8 @@ Assumed output: one JSON object on stdout (for ``stream-json``, the last JSONL l
 counts summed; the model is the ``modelUsage`` entry with the highest cost. Failures: ``is_error: true`` (often
 with ``subtype: "success"``), ``api_error_status`` 429/529/401…, ``result`` holding the text, e.g.
 ``"You've hit your limit · resets 3pm (UTC)"`` or ``"Claude AI usage limit reached|<epoch>"`` ->
-QuotaExhausted(resets_at); ``"API Error: 529 Overloaded…"`` -> unavailable; and a non-zero exit.
+QuotaExhausted(resets_at); ``"API Error: 529 Overloaded…"`` -> unavailable; and a non-zero exit. A failure that
+reports a cost or tokens (``error_max_turns`` after paid turns) carries them as the error's ``billed``.
 """
 
 from __future__ import annotations
@@ -53,11 +54,19 @@ def parse(run: CliRun, ctx: ParseContext) -> Completion:
         data = results[-1] if results else None
     if data is None:
         raise classify(tail(run.stderr or run.stdout) or "no output", None, "", run.returncode, ctx)
+    completion = _completion(data, ctx)
     if data.get("is_error") or run.returncode != 0:
         status = data.get("api_error_status")
-        raise classify(str(data.get("result") or tail(run.stderr) or "no message"),
-                       status if isinstance(status, int) else None, str(data.get("subtype") or ""),
-                       run.returncode, ctx)
+        error = classify(str(data.get("result") or tail(run.stderr) or "no message"),
+                         status if isinstance(status, int) else None, str(data.get("subtype") or ""),
+                         run.returncode, ctx)
+        if completion.cost_usd or completion.input_tokens or completion.output_tokens:
+            error.billed = completion  # turns taken before it failed (error_max_turns…) were paid for
+        raise error
+    return completion
+
+
+def _completion(data: dict, ctx: ParseContext) -> Completion:
     usage = field(data, "usage")
     cache_read = count(usage.get("cache_read_input_tokens"))
     model_usage = field(data, "modelUsage")

@@ -44,3 +44,14 @@ async def test_an_exhausted_subscription_window_is_held_until_its_reset(settings
     claude = core.capacity().availability["claude"]
     assert not claude.available and claude.blocks[0].lifts_at == reset
     assert claude.blocks[0].reason.startswith("quota exhausted")
+
+
+async def test_a_claude_run_that_gave_up_after_paid_turns_counts_its_cost(settings, clock, client):
+    # Its total_cost_usd was dropped with the error: the money was spent but never reached the budget.
+    core, ex = cli_executor(settings, clock, client, FAKE_CLAUDE_MODE="max_turns")
+    o = (await dispatch(core, ex, DESIGN_TASK)).outcome
+    first = o.attempts[0]
+    assert (first.provider, first.outcome) == ("claude", "rejected")
+    assert first.cost_usd > 0
+    claude = next(p for p in core.budget().providers if p.provider == "claude")
+    assert (claude.spent, claude.reserved) == (first.cost_usd, 0.0)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from router_core.errors import ProviderUnavailable, QuotaExhausted
+from router_core.errors import ProviderError, ProviderUnavailable, QuotaExhausted
 from router_core.providers.cli import CliRun
 from router_core.providers.cli_claude import parse as parse_claude
 from router_core.providers.cli_codex import parse as parse_codex
@@ -88,3 +88,17 @@ def test_a_claude_limit_with_an_impossible_reset_time_is_a_quota_without_one(whe
     with pytest.raises(QuotaExhausted) as caught:
         parse_claude(CliRun(1, json.dumps(result), ""), ctx("claude"))
     assert caught.value.resets_at is None
+
+
+def test_a_claude_failure_carries_what_was_paid_and_a_free_one_nothing():
+    paid = parse_error(CliRun(1, json.dumps(CLAUDE_RESULT), ""))  # a good result, but a non-zero exit
+    assert paid.billed is not None and paid.billed.cost_usd == CLAUDE_RESULT["total_cost_usd"]
+    free = {**CLAUDE_RESULT, "is_error": True, "result": "API Error: 529 Overloaded", "total_cost_usd": 0,
+            "usage": {"input_tokens": 0, "output_tokens": 0}}
+    assert parse_error(CliRun(1, json.dumps(free), "")).billed is None
+
+
+def parse_error(run: CliRun) -> ProviderError:
+    with pytest.raises(ProviderError) as caught:
+        parse_claude(run, ctx("claude"))
+    return caught.value
