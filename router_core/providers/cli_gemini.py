@@ -44,8 +44,11 @@ def build_argv(base: Sequence[str], prompt: str, model: str) -> list[str]:
 
 def parse(run: CliRun, ctx: ParseContext) -> Completion:
     data = load_json_object(run.stdout) or {}
-    error = data.get("error") or (load_json_object(run.stderr) or {}).get("error")
-    if run.returncode == 0 and not error and isinstance(data.get("response"), str):
+    answered = run.returncode == 0 and isinstance(data.get("response"), str)
+    # stderr is read for the error only when there is no answer: it also carries what the CLI's tools and MCP
+    # servers log, JSON lines with an "error" field among them.
+    error = data.get("error") or (None if answered else (load_json_object(run.stderr) or {}).get("error"))
+    if answered and not error:
         models = field(data, "stats", "models")
         tokens = {name: field(m, "tokens") for name, m in models.items()}
         main = max(tokens, key=lambda n: count(tokens[n].get("total")), default=ctx.model)

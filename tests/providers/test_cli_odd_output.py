@@ -102,3 +102,10 @@ def parse_error(run: CliRun) -> ProviderError:
     with pytest.raises(ProviderError) as caught:
         parse_claude(run, ctx("claude"))
     return caught.value
+
+
+def test_a_gemini_answer_stands_whatever_json_its_tools_logged_on_stderr():
+    # A log line with an "error" field on stderr turned a good answer into a failure.
+    log = '{"level":"error","error":"MCP server github: connection refused"}\n'
+    done = parse_gemini(CliRun(0, json.dumps(GEMINI_JSON), log), ctx("gemini"))
+    assert done.text == GEMINI_JSON["response"]
