@@ -12,7 +12,8 @@
         ├── ProviderUnavailable 5xx, 529, timeouts, connect errors            retryable=True, fallback helps
         ├── AuthFailed          401/403                                       retryable=False, fallback helps
         └── ProviderRejected    other 4xx                                     retryable=False, fallback does not help
-            └── ProviderRefused the model refused, or a content filter stopped it retryable=False, fallback helps
+            ├── ProviderRefused the model refused, or a content filter stopped it retryable=False, fallback helps
+            └── PromptTooLongForCli  over a command line's per-argument limit  retryable=False, fallback helps
 """
 
 from __future__ import annotations
@@ -102,6 +103,13 @@ class AuthFailed(ProviderError):
 
 class ProviderRejected(ProviderError):
     pass
+
+
+class PromptTooLongForCli(ProviderRejected):
+    """A CLI backend cannot be given the prompt (over the kernel's per-argument limit): a provider on its API
+    can still take it."""
+
+    fallback_helps = True
 
 
 class ProviderRefused(ProviderRejected):

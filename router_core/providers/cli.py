@@ -5,8 +5,9 @@ The argv is ``ProviderSettings.cli_command`` plus what the dialect appends (mode
 runs in its own session so a timeout kills the CLI and everything it spawned, and once the CLI exits, whatever
 it left running is killed. Output is bounded: more than STDOUT_LIMIT on stdout stops the CLI
 (ProviderUnavailable), and only the end of stderr is kept. A missing executable is NotConfigured; a prompt over
-the kernel's per-argument limit (128 KiB on Linux) is ProviderRejected. Each dialect (cli_codex, cli_gemini,
-cli_claude) documents the output format it assumes, citing provider-apis.md section 5.
+the kernel's per-argument limit (128 KiB on Linux) is PromptTooLongForCli (rejected; another provider may
+take it). Each dialect (cli_codex, cli_gemini, cli_claude) documents the output format it assumes, citing
+provider-apis.md section 5.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import anyio
 from anyio.abc import ByteReceiveStream, Process
 
 from router_core.clock import Clock
-from router_core.errors import NotConfigured, ProviderRejected, ProviderUnavailable
+from router_core.errors import NotConfigured, PromptTooLongForCli, ProviderUnavailable
 from router_core.inputs import surrogates_replaced
 from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest, cli_prompt
 from router_core.providers.timeparse import format_seconds
@@ -128,7 +129,7 @@ async def run_cli(
         raise NotConfigured(f"{provider} CLI {argv[0]!r} is not executable") from exc
     except OSError as exc:
         if exc.errno == errno.E2BIG:
-            raise ProviderRejected(
+            raise PromptTooLongForCli(
                 f"{provider} CLI: the prompt is too long for a command-line argument", provider=provider
             ) from exc
         raise ProviderUnavailable(f"{provider} CLI could not start: {exc}", provider=provider) from exc

@@ -55,3 +55,13 @@ async def test_a_claude_run_that_gave_up_after_paid_turns_counts_its_cost(settin
     assert first.cost_usd > 0
     claude = next(p for p in core.budget().providers if p.provider == "claude")
     assert (claude.spent, claude.reserved) == (first.cost_usd, 0.0)
+
+
+async def test_a_prompt_too_long_for_a_command_line_falls_back_to_the_next_provider(settings, clock, client):
+    # The kernel's per-argument limit is the CLI transport's, not the provider's: the task stopped at the
+    # first CLI instead of trying the others (one of which may be on its API).
+    core, ex = cli_executor(settings, clock, client)
+    o = (await dispatch(core, ex, DESIGN_TASK + " " + "x" * 150_000)).outcome
+    assert sorted((a.provider, a.outcome) for a in o.attempts) == [
+        ("claude", "rejected"), ("codex", "rejected"), ("gemini", "rejected")]
+    assert "too long for a command-line argument" in o.attempts[0].error
