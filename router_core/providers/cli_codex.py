@@ -5,7 +5,8 @@ Assumed output: JSONL on stdout, one event per line (codex-rs/exec/src/exec_even
 ``{"type":"item.completed","item":{"type":"agent_message","text":"…"}}`` (the last one is the answer),
 ``{"type":"turn.completed","usage":{"input_tokens":N,"cached_input_tokens":N,"output_tokens":N}}``
 (cached ⊂ input; no cost, no model name), and on failure ``{"type":"turn.failed","error":{"message":…}}`` or
-``{"type":"error","message":…}``. Failure messages (codex-rs/core/src/error.rs):
+``{"type":"error","message":…}``; a failure after a completed turn carries its tokens as the error's ``billed``.
+Failure messages (codex-rs/core/src/error.rs):
 ``"You've hit your usage limit. … Try again at 3:05 PM."`` -> QuotaExhausted(resets_at);
 ``"Quota exceeded. Check your plan and billing details."`` -> QuotaExhausted;
 ``"exceeded retry limit, last status: 429 Too Many Requests…"`` -> RateLimited;
@@ -50,20 +51,24 @@ def parse(run: CliRun, ctx: ParseContext) -> Completion:
     ]
     usages = [e["usage"] for e in events if e.get("type") == "turn.completed" and isinstance(e.get("usage"), dict)]
     failures = [_event_message(e) for e in events if e.get("type") in ("turn.failed", "error")]
+    used = Completion(
+        text=answers[-1] if answers else "",
+        provider=ctx.provider,
+        model=ctx.model,
+        input_tokens=sum(count(u.get("input_tokens")) for u in usages),
+        output_tokens=sum(count(u.get("output_tokens")) + count(u.get("reasoning_output_tokens")) for u in usages),
+        cost_usd=None,
+        rate_limit=None,
+        backend="cli",
+        cached_input_tokens=sum(count(u.get("cached_input_tokens")) for u in usages),
+    )
     if usages and answers and run.returncode == 0:
-        return Completion(
-            text=answers[-1],
-            provider=ctx.provider,
-            model=ctx.model,
-            input_tokens=sum(count(u.get("input_tokens")) for u in usages),
-            output_tokens=sum(count(u.get("output_tokens")) + count(u.get("reasoning_output_tokens")) for u in usages),
-            cost_usd=None,
-            rate_limit=None,
-            backend="cli",
-            cached_input_tokens=sum(count(u.get("cached_input_tokens")) for u in usages),
-        )
+        return used
     message = failures[-1] if failures else tail(run.stderr or run.stdout) or "no output"
-    raise classify(message, run.returncode, ctx)
+    error = classify(message, run.returncode, ctx)
+    if used.input_tokens or used.output_tokens:
+        error.billed = used  # a turn completed (and was paid for) before the run failed
+    raise error
 
 
 def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:

@@ -109,3 +109,13 @@ def test_a_gemini_answer_stands_whatever_json_its_tools_logged_on_stderr():
     log = '{"level":"error","error":"MCP server github: connection refused"}\n'
     done = parse_gemini(CliRun(0, json.dumps(GEMINI_JSON), log), ctx("gemini"))
     assert done.text == GEMINI_JSON["response"]
+
+
+def test_a_codex_failure_after_a_completed_turn_carries_its_tokens():
+    # A non-zero exit after turn.completed dropped the turn's tokens: paid for, never counted.
+    with pytest.raises(ProviderError) as caught:
+        parse_codex(CliRun(1, codex_output({"input_tokens": 50, "output_tokens": 7}), ""), ctx("codex"))
+    assert (caught.value.billed.input_tokens, caught.value.billed.output_tokens) == (50, 7)
+    with pytest.raises(ProviderError) as caught:
+        parse_codex(CliRun(1, '{"type":"turn.failed","error":{"message":"stream disconnected"}}', ""), ctx("codex"))
+    assert caught.value.billed is None
