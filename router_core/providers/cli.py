@@ -16,6 +16,7 @@ import contextlib
 import errno
 import logging
 import os
+import shutil
 import signal
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
@@ -121,6 +122,11 @@ async def run_cli(
             stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True,
         )
     except FileNotFoundError as exc:
+        if interpreter := _missing_interpreter(argv[0], env):
+            raise NotConfigured(
+                f"{provider} CLI {argv[0]!r} is installed, but the interpreter its first line names "
+                f"({interpreter}) was not found: reinstall the CLI or fix its first line"
+            ) from exc
         raise NotConfigured(
             f"{provider} CLI not found ({argv[0]!r}): install it and log in, or set "
             f"providers.{provider}.cli_command or providers.{provider}.backend"
@@ -191,6 +197,18 @@ async def _read_stderr(stream: ByteReceiveStream | None, sink: bytearray) -> Non
         if len(sink) > 2 * STDERR_KEPT:
             del sink[:-STDERR_KEPT]
     del sink[:-STDERR_KEPT]
+
+
+def _missing_interpreter(executable: str, env: Mapping[str, str] | None) -> str | None:
+    """The ``#!`` line of ``executable`` when the file exists, so ENOENT meant its interpreter (a script whose
+    absolute interpreter path went with an uninstalled Node or Python version), else None."""
+    path = executable if os.sep in executable else shutil.which(executable, path=(env or os.environ).get("PATH"))
+    try:
+        with open(path or executable, "rb") as file:
+            first = file.readline(200)
+    except OSError:
+        return None
+    return first[2:].decode(errors="replace").strip() or "?" if first.startswith(b"#!") else None
 
 
 def _kill_session(pid: int) -> None:

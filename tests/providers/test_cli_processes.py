@@ -11,7 +11,7 @@ import anyio
 import pytest
 
 from router_core.clock import SystemClock
-from router_core.errors import ProviderUnavailable, QuotaExhausted
+from router_core.errors import NotConfigured, ProviderUnavailable, QuotaExhausted
 from router_core.providers import CliAdapter, CompletionRequest
 from router_core.providers.cli import STDERR_KEPT, _read_stderr
 from router_core.providers.cli_codex import CODEX
@@ -105,3 +105,14 @@ async def test_the_kept_end_of_stderr_is_bounded():
     await _read_stderr(Chunks(), sink)
     assert len(sink) == STDERR_KEPT
     assert sink.endswith(b"the end")
+
+
+async def test_a_cli_whose_interpreter_is_missing_is_not_called_missing_itself(tmp_path):
+    # ENOENT from exec said "codex CLI not found: install it" of a CLI that was installed (node not on PATH).
+    script = tmp_path / "codex"
+    script.write_text("#!/nonexistent/node\n")
+    script.chmod(0o755)
+    adapter = CliAdapter(provider="codex", command=(str(script), "exec"), dialect=CODEX, clock=SystemClock())
+    with pytest.raises(NotConfigured, match=r"is installed, but the interpreter its first line names "
+                                            r"\(/nonexistent/node\) was not found"):
+        await adapter.complete(CompletionRequest(prompt="x"))
