@@ -13,7 +13,8 @@
         ├── AuthFailed          401/403                                       retryable=False, fallback helps
         └── ProviderRejected    other 4xx                                     retryable=False, fallback does not help
             ├── ProviderRefused the model refused, or a content filter stopped it retryable=False, fallback helps
-            └── PromptTooLongForCli  over a command line's per-argument limit  retryable=False, fallback helps
+            ├── PromptTooLongForCli  over a command line's per-argument limit  retryable=False, fallback helps
+            └── CliOutputUnreadable  a CLI exited 0 without a JSON result      retryable=False, fallback helps
 """
 
 from __future__ import annotations
@@ -108,6 +109,13 @@ class ProviderRejected(ProviderError):
 class PromptTooLongForCli(ProviderRejected):
     """A CLI backend cannot be given the prompt (over the kernel's per-argument limit): a provider on its API
     can still take it."""
+
+    fallback_helps = True
+
+
+class CliOutputUnreadable(ProviderRejected):
+    """A CLI backend exited 0 but printed no JSON result (its command does not ask for JSON, or it prints in a
+    form Switchboard does not know): running it again would spend the subscription for the same output."""
 
     fallback_helps = True
 

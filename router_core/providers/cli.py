@@ -4,7 +4,9 @@ The argv is ``ProviderSettings.cli_command`` plus what the dialect appends (mode
 /dev/null; the environment is passed through (the registry leaves out other providers' API keys); the process
 runs in its own session so a timeout kills the CLI and everything it spawned, and once the CLI exits, whatever
 it left running is killed. Output is bounded: more than STDOUT_LIMIT on stdout stops the CLI
-(ProviderUnavailable), and only the end of stderr is kept. A missing executable is NotConfigured; a prompt over
+(ProviderUnavailable), and only the end of stderr is kept. Exit 0 with no JSON on stdout is
+CliOutputUnreadable (a command that does not ask for JSON: another provider may take the task, a retry would
+not help). A missing executable is NotConfigured; a prompt over
 the kernel's per-argument limit (128 KiB on Linux) is PromptTooLongForCli (rejected; another provider may
 take it). Each dialect (cli_codex, cli_gemini, cli_claude) documents the output format it assumes, citing
 provider-apis.md section 5.
@@ -27,9 +29,10 @@ import anyio
 from anyio.abc import ByteReceiveStream, Process
 
 from router_core.clock import Clock
-from router_core.errors import NotConfigured, PromptTooLongForCli, ProviderUnavailable
+from router_core.errors import CliOutputUnreadable, NotConfigured, PromptTooLongForCli, ProviderUnavailable
 from router_core.inputs import surrogates_replaced
 from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest, cli_prompt
+from router_core.providers.cli_text import load_json_object, tail
 from router_core.providers.timeparse import format_seconds
 
 logger = logging.getLogger(__name__)
@@ -100,6 +103,11 @@ class CliAdapter:
         run = await run_cli(argv, provider=self.name, env=self._env, cwd=self._cwd, timeout=timeout)
         if run.returncode != 0:
             logger.info("%s CLI exited %s: %s", self.name, run.returncode, run.stderr[-300:])
+        elif load_json_object(run.stdout) is None:
+            raise CliOutputUnreadable(
+                f"{self.name} CLI exited 0 without a JSON result (it printed {tail(run.stdout) or 'nothing'!r}): "
+                f"providers.{self.name}.cli_command must ask for JSON output, as the default does "
+                "(codex exec --json; gemini and claude --output-format json)", provider=self.name)
         return self._dialect.parse(run, ParseContext(self.name, model, self._clock.now(), self._tz))
 
     async def probe(self) -> None:

@@ -65,3 +65,14 @@ async def test_a_prompt_too_long_for_a_command_line_falls_back_to_the_next_provi
     assert sorted((a.provider, a.outcome) for a in o.attempts) == [
         ("claude", "rejected"), ("codex", "rejected"), ("gemini", "rejected")]
     assert "too long for a command-line argument" in o.attempts[0].error
+
+
+async def test_a_cli_that_prints_no_json_is_run_once_and_the_next_provider_takes_the_task(settings, clock, client):
+    # A cli_command without --json / --output-format json: each retry ran the subscription CLI again for the
+    # same unreadable output, and the error did not say what to change.
+    core, ex = cli_executor(settings, clock, client, FAKE_CLAUDE_MODE="garbage")
+    o = (await dispatch(core, ex, DESIGN_TASK)).outcome
+    assert (o.status, o.provider) == ("success", "codex")
+    assert [(a.provider, a.outcome) for a in o.attempts] == [("claude", "rejected"), ("codex", "success")]
+    assert "providers.claude.cli_command must ask for JSON output" in o.attempts[0].error
+    assert "this is not JSON" in o.attempts[0].error

@@ -14,7 +14,14 @@ import anyio
 import pytest
 
 from router_core.clock import SystemClock
-from router_core.errors import AuthFailed, NotConfigured, ProviderUnavailable, QuotaExhausted, RateLimited
+from router_core.errors import (
+    AuthFailed,
+    CliOutputUnreadable,
+    NotConfigured,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+)
 from router_core.providers import CliAdapter, CompletionRequest
 from router_core.providers.cli_claude import CLAUDE
 from router_core.providers.cli_codex import CODEX
@@ -139,9 +146,9 @@ async def test_gemini_daily_quota_resets_at_midnight_pacific(record):
         ("codex", "auth", AuthFailed, None),
         ("gemini", "auth", AuthFailed, None),
         ("claude", "auth", AuthFailed, None),
-        ("codex", "garbage", ProviderUnavailable, None),
-        ("gemini", "garbage", ProviderUnavailable, None),
-        ("claude", "garbage", ProviderUnavailable, None),
+        ("codex", "garbage", CliOutputUnreadable, None),
+        ("gemini", "garbage", CliOutputUnreadable, None),
+        ("claude", "garbage", CliOutputUnreadable, None),
     ],
 )
 async def test_failures_map_to_errors(record, name, mode, error, retry_after):
