@@ -101,6 +101,12 @@ class CliAdapter:
         argv = self._dialect.build_argv(self.command, cli_prompt(request), model)
         timeout = request.timeout if request.timeout is not None else self._timeout
         run = await run_cli(argv, provider=self.name, env=self._env, cwd=self._cwd, timeout=timeout)
+        if run.returncode == 127 and not run.stdout.strip() and (missing := _env_interpreter_missing(argv[0], run, self._env)):
+            raise NotConfigured(
+                f"{self.name} CLI {argv[0]!r} is installed, but its first line ({missing}) found no such program "
+                f"({tail(run.stderr, 120)}): put it on the PATH Switchboard runs with (an MCP host may start "
+                "servers with a shorter PATH than your shell's), or name it in the CLI's first line"
+            )
         if run.returncode != 0:
             logger.info("%s CLI exited %s: %s", self.name, run.returncode, run.stderr[-300:])
         elif load_json_object(run.stdout) is None:
@@ -217,6 +223,15 @@ def _missing_interpreter(executable: str, env: Mapping[str, str] | None) -> str 
     except OSError:
         return None
     return first[2:].decode(errors="replace").strip() or "?" if first.startswith(b"#!") else None
+
+
+def _env_interpreter_missing(executable: str, run: CliRun, env: Mapping[str, str] | None) -> str | None:
+    """The ``#!/usr/bin/env X`` line of a script whose X env could not find (it exits 127 and says so): an npm
+    CLI run where its node is not on PATH. None for any other exit 127."""
+    line = _missing_interpreter(executable, env)
+    if line is None or os.path.basename(line.split()[0]) != "env" or "no such file" not in run.stderr.lower():
+        return None
+    return "#!" + line
 
 
 def _kill_session(pid: int) -> None:

@@ -116,3 +116,24 @@ async def test_a_cli_whose_interpreter_is_missing_is_not_called_missing_itself(t
     with pytest.raises(NotConfigured, match=r"is installed, but the interpreter its first line names "
                                             r"\(/nonexistent/node\) was not found"):
         await adapter.complete(CompletionRequest(prompt="x"))
+
+
+async def test_a_cli_whose_env_interpreter_is_not_on_path_is_not_configured(tmp_path):
+    # npm installs CLIs as '#!/usr/bin/env node' scripts: with node missing from the PATH the server runs with,
+    # env exits 127, which was taken for an outage of the provider (retried, then the circuit opened).
+    script = tmp_path / "codex"
+    script.write_text("#!/usr/bin/env switchboard-no-such-node\n")
+    script.chmod(0o755)
+    adapter = CliAdapter(provider="codex", command=(str(script), "exec"), dialect=CODEX, clock=SystemClock())
+    with pytest.raises(NotConfigured, match=r"its first line \(#!/usr/bin/env switchboard-no-such-node\) found no "
+                                            r"such program .*put it on the PATH Switchboard runs with"):
+        await adapter.complete(CompletionRequest(prompt="x"))
+
+
+async def test_another_exit_127_stays_a_failure_of_the_cli(tmp_path):
+    script = tmp_path / "codex"
+    script.write_text("#!/bin/sh\necho 'sh: 1: git: not found' >&2\nexit 127\n")
+    script.chmod(0o755)
+    adapter = CliAdapter(provider="codex", command=(str(script), "exec"), dialect=CODEX, clock=SystemClock())
+    with pytest.raises(ProviderUnavailable):
+        await adapter.complete(CompletionRequest(prompt="x"))
