@@ -107,12 +107,17 @@ async def test_the_kept_end_of_stderr_is_bounded():
     assert sink.endswith(b"the end")
 
 
+def script_cli(tmp_path, text: str) -> CliAdapter:
+    """A codex adapter whose CLI is an executable script with this text."""
+    script = tmp_path / "codex"
+    script.write_text(text)
+    script.chmod(0o755)
+    return CliAdapter(provider="codex", command=(str(script), "exec"), dialect=CODEX, clock=SystemClock())
+
+
 async def test_a_cli_whose_interpreter_is_missing_is_not_called_missing_itself(tmp_path):
     # ENOENT from exec said "codex CLI not found: install it" of a CLI that was installed (node not on PATH).
-    script = tmp_path / "codex"
-    script.write_text("#!/nonexistent/node\n")
-    script.chmod(0o755)
-    adapter = CliAdapter(provider="codex", command=(str(script), "exec"), dialect=CODEX, clock=SystemClock())
+    adapter = script_cli(tmp_path, "#!/nonexistent/node\n")
     with pytest.raises(NotConfigured, match=r"is installed, but the interpreter its first line names "
                                             r"\(/nonexistent/node\) was not found"):
         await adapter.complete(CompletionRequest(prompt="x"))
@@ -121,19 +126,13 @@ async def test_a_cli_whose_interpreter_is_missing_is_not_called_missing_itself(t
 async def test_a_cli_whose_env_interpreter_is_not_on_path_is_not_configured(tmp_path):
     # npm installs CLIs as '#!/usr/bin/env node' scripts: with node missing from the PATH the server runs with,
     # env exits 127, which was taken for an outage of the provider (retried, then the circuit opened).
-    script = tmp_path / "codex"
-    script.write_text("#!/usr/bin/env switchboard-no-such-node\n")
-    script.chmod(0o755)
-    adapter = CliAdapter(provider="codex", command=(str(script), "exec"), dialect=CODEX, clock=SystemClock())
+    adapter = script_cli(tmp_path, "#!/usr/bin/env switchboard-no-such-node\n")
     with pytest.raises(NotConfigured, match=r"its first line \(#!/usr/bin/env switchboard-no-such-node\) found no "
                                             r"such program .*put it on the PATH Switchboard runs with"):
         await adapter.complete(CompletionRequest(prompt="x"))
 
 
 async def test_another_exit_127_stays_a_failure_of_the_cli(tmp_path):
-    script = tmp_path / "codex"
-    script.write_text("#!/bin/sh\necho 'sh: 1: git: not found' >&2\nexit 127\n")
-    script.chmod(0o755)
-    adapter = CliAdapter(provider="codex", command=(str(script), "exec"), dialect=CODEX, clock=SystemClock())
+    adapter = script_cli(tmp_path, "#!/bin/sh\necho 'sh: 1: git: not found' >&2\nexit 127\n")
     with pytest.raises(ProviderUnavailable):
         await adapter.complete(CompletionRequest(prompt="x"))

@@ -1,4 +1,5 @@
-"""A TOML value of the wrong type is refused, not converted: "100" is no number and true no count."""
+"""A bad TOML value is refused with the file, the key and the fix: of the wrong type, it is not converted ("100"
+is no number and true no count); beyond what any real setup has (a typo's extra digits), the bound is named."""
 
 from __future__ import annotations
 
@@ -17,8 +18,14 @@ from config import ConfigError, load_settings
     ('[audit]\nenabled = "yes"', "audit.enabled", "write true or false"),
     ("[execution]\nmax_retries = 2.5", "execution.max_retries", "write a whole number"),
     ('[providers.codex]\nrequests_per_minute = "3000"', "providers.codex.requests_per_minute", "without quotes"),
+    ("[budget]\ndaily_total = 1e300", "budget.daily_total", "less than or equal to 1000000"),
+    ("[budget.allocation]\ncodex = 5e6", "budget.allocation.codex", "less than or equal to 1000000"),
+    ("[execution]\nmax_output_tokens = 99999999999999999999", "execution.max_output_tokens",
+     "less than or equal to 10000000"),
+    ("[output_tokens]\ncode_generation = 20000000", "output_tokens.code_generation", "less than or equal to 10000000"),
+    ("[providers.codex]\ncost_per_request = 1e9", "providers.codex.cost_per_request", "less than or equal to 1000000"),
 ])
-def test_wrong_type_names_file_key_and_fix(tmp_path, env, toml, key, hint):
+def test_a_bad_value_names_file_key_and_fix(tmp_path, env, toml, key, hint):
     user = Path(env["HOME"]) / ".config/switchboard/config.toml"
     user.parent.mkdir(parents=True)
     user.write_text(toml + "\n", encoding="utf-8")
@@ -36,3 +43,11 @@ def test_integers_still_do_for_amounts(tmp_path, env):
     settings = load_settings(environ=env, cwd=tmp_path)
     assert settings.budget.daily_total == 100.0
     assert settings.execution.request_timeout_seconds == 60.0
+
+
+def test_large_real_setups_still_load(tmp_path, env):
+    user = Path(env["HOME"]) / ".config/switchboard/config.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text("[budget]\ndaily_total = 50000\n[execution]\nmax_output_tokens = 128000\n", encoding="utf-8")
+    settings = load_settings(environ=env, cwd=tmp_path)
+    assert (settings.budget.daily_total, settings.execution.max_output_tokens) == (50000.0, 128000)
