@@ -18,6 +18,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import anyio.lowlevel
 
 from router_core.errors import BudgetExceeded, ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
@@ -25,7 +26,7 @@ from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED, H
 from router_core.execution.pacing import PaceTicket
 from router_core.execution.plan import RequestPlan, actual_cost, plan_request
 from router_core.execution.recovery import FALL_BACK, RETRY, Step, next_step, outcome_name
-from router_core.execution.results import Attempt
+from router_core.execution.results import CANCELLED, Attempt
 from router_core.providers.base import Completion, CompletionRequest, ProviderAdapter
 
 if TYPE_CHECKING:
@@ -149,7 +150,13 @@ class ProviderRun:
                         else:
                             pacer.failed(ticket)
                         result = exc, waited, clock.monotonic() - called
-                    except BaseException:  # cancelled, or a bug: the request still counts, then it propagates
+                    except anyio.get_cancelled_exc_class():  # the request still counts, and may be billed
+                        pacer.failed(ticket)
+                        self.attempts.append(Attempt(self.provider, CANCELLED, model=self.plan.model,
+                                                     error="cancelled while the provider was answering",
+                                                     duration_seconds=clock.monotonic() - called))
+                        raise
+                    except BaseException:  # a bug: the request still counts, then it propagates
                         pacer.failed(ticket)
                         raise
                     else:

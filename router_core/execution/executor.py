@@ -28,6 +28,7 @@ from router_core.execution.pacing import GUARD_SECONDS, RatePacer
 from router_core.execution.recovery import STOP
 from router_core.execution.results import (
     BUDGET_EXCEEDED,
+    CANCELLED,
     FAILED,
     NOT_CONFIGURED,
     PARKED,
@@ -69,6 +70,8 @@ class Job:
     # The circuits and holds the task was routed on: the first walk takes the routed provider's from here
     # (read a moment ago in the decision's snapshot) instead of reading them again.
     seen: ExecutionSnapshot | None = None
+    # Told what the task did (status "cancelled", its attempts) when it is cancelled; the cancellation goes on.
+    on_cancel: Callable[[TaskOutcome], None] | None = None
 
     @property
     def estimate_text(self) -> str:
@@ -126,9 +129,25 @@ class Executor:
     # -- one task ----------------------------------------------------------------------------
 
     async def run(self, job: Job) -> TaskOutcome:
-        clock = self.core.clock
-        started = clock.now()
+        started = self.core.clock.now()
         attempts: list[Attempt] = []
+        try:
+            return await self._run(job, started, attempts)
+        except anyio.get_cancelled_exc_class():
+            if job.on_cancel is not None:
+                job.on_cancel(self._cancelled(job, started, attempts))
+            raise
+
+    def _cancelled(self, job: Job, started: float, attempts: list[Attempt]) -> TaskOutcome:
+        last = attempts[-1] if attempts else None
+        return TaskOutcome(
+            job.task_id, CANCELLED, started, self.core.clock.now(), provider=last.provider if last else None,
+            model=last.model or None if last else None, cost_estimate_usd=job.estimate_usd,
+            cost_usd=_charged(attempts), attempts=tuple(attempts), error="cancelled by the caller",
+        )
+
+    async def _run(self, job: Job, started: float, attempts: list[Attempt]) -> TaskOutcome:
+        clock = self.core.clock
         parked = 0.0
         while True:
             result = await self._pass(job, attempts)

@@ -8,6 +8,7 @@ Statuses of a task:
     not_configured   no provider in the chain has a backend (no key, no CLI)
     parked           every provider is blocked; ``resumes_at`` says when capacity returns
     routed           dispatch without execution: routed and an agent leased, nothing run
+    cancelled        the caller cancelled the task (a host's cancel, a closed session, Ctrl-C) before it ended
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ BUDGET_EXCEEDED = "budget_exceeded"
 NOT_CONFIGURED = "not_configured"
 PARKED = "parked"
 ROUTED = "routed"
+CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +30,8 @@ class Attempt:
     """One try on one provider (or a provider skipped without a call, with the reason)."""
 
     provider: str
-    outcome: str  # "success", an error kind (recovery.OUTCOMES), "outage", "on_hold", "budget_exceeded"
+    outcome: str  # "success", an error kind (recovery.OUTCOMES), "outage", "on_hold", "budget_exceeded",
+    #               "cancelled" (while the provider was answering)
     model: str = ""
     error: str | None = None
     status_code: int | None = None
@@ -40,7 +43,7 @@ class Attempt:
 
     @property
     def called(self) -> bool:
-        return self.duration_seconds > 0 or self.outcome == "success" or self.status_code is not None
+        return self.duration_seconds > 0 or self.outcome in (SUCCESS, CANCELLED) or self.status_code is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,101 @@
+"""A task cancelled by its caller (a host's Esc, a closed session, Ctrl-C): its state is left clean and it is
+audited as cancelled, with the call that was in flight (the provider may bill it)."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from router_core.errors import RateLimited
+from router_core.execution.batch import run_batch
+from router_core.execution.dispatch import dispatch
+from router_core.execution.executor import Executor
+from tests.execution.conftest import make_core
+from tests.execution.fakes import ScriptedAdapter
+
+CODE_TASK = "Implement a JWT login endpoint in Flask"  # codex, then gemini, then claude
+EXPLAIN_TASK = "Explain how the OAuth2 flow works"  # gemini first
+
+
+class Stuck(ScriptedAdapter):
+    """Never answers; ``called`` is set once a request is on the wire."""
+
+    def __init__(self, provider, script=()) -> None:
+        super().__init__(provider, script)
+        self.called = anyio.Event()
+
+    async def complete(self, request):
+        self.requests.append(request)
+        self.called.set()
+        await anyio.sleep_forever()
+
+
+class Throttled(ScriptedAdapter):
+    """Always asks for a 45 s wait: longer than the longest backoff, so the task parks."""
+
+    async def complete(self, request):
+        self.requests.append(request)
+        raise RateLimited("slow down", provider=self.name, retry_after=45.0)
+
+
+def parked_sleep():
+    """A sleep that never wakes (a task parks for good), and an event set when the first task sleeps."""
+    asleep = anyio.Event()
+
+    async def sleep(seconds: float) -> None:
+        asleep.set()
+        await anyio.sleep_forever()
+
+    return sleep, asleep
+
+
+def executor(settings, clock, adapters, sleep=None):
+    core = make_core(settings, clock)
+    return core, Executor(core, adapters, sleep=sleep or parked_sleep()[0], random=lambda: 0.5)
+
+
+def assert_clean(core) -> None:
+    assert core.budget().reserved == 0
+    assert core.db.query("SELECT COUNT(*) FROM budget_reservations WHERE status = 'live'")[0][0] == 0
+    assert core.leases.in_use() == {}
+    in_flight = core.db.query("SELECT COUNT(*) FROM usage_events WHERE at > ?", (core.clock.now(),))[0][0]
+    assert in_flight == 0  # the pace ticket was settled, not left stamped a timeout ahead
+
+
+async def test_a_dispatch_cancelled_mid_call_is_audited_as_cancelled_with_the_call(settings, clock):
+    adapters = {p.name: Stuck(p) for p in settings.providers}
+    core, ex = executor(settings, clock, adapters)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(dispatch, core, ex, CODE_TASK)
+        await adapters["codex"].called.wait()
+        tg.cancel_scope.cancel()
+    assert_clean(core)
+    line = core.audit.tail(1)[0]
+    assert line["event"] == "dispatch"
+    metrics = line["execution_metrics"]
+    assert metrics["status"] == "cancelled" and metrics["provider"] == "codex"
+    assert [(a["provider"], a["outcome"]) for a in metrics["attempts"]] == [("codex", "cancelled")]
+
+
+@pytest.mark.parametrize("stuck", ["calling", "parked"])
+async def test_a_batch_cancelled_mid_run_audits_every_started_task_as_cancelled(settings, clock, stuck):
+    sleep, asleep = parked_sleep()
+    kind = Stuck if stuck == "calling" else Throttled
+    adapters = {p.name: kind(p) for p in settings.providers}
+    core, ex = executor(settings, clock, adapters, sleep)
+    tasks = [(f"t{i}", (CODE_TASK, EXPLAIN_TASK)[i % 2]) for i in range(6)]
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(lambda: run_batch(core, ex, tasks, parallel=4))  # 3 workers a group: both call
+        if stuck == "calling":
+            await adapters["codex"].called.wait()
+            await adapters["gemini"].called.wait()
+        else:
+            await asleep.wait()
+        await anyio.wait_all_tasks_blocked()
+        tg.cancel_scope.cancel()
+    assert_clean(core)
+    lines = [r for r in core.audit.tail(20) if r.get("event") == "batch_task"]
+    assert lines and all(r["execution_metrics"]["status"] == "cancelled" for r in lines)
+    if stuck == "calling":  # the calls in flight are on record
+        called = [a for r in lines for a in r["execution_metrics"]["attempts"] if a["outcome"] == "cancelled"]
+        assert {a["provider"] for a in called} == {"codex", "gemini"}
