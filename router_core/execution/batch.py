@@ -26,7 +26,7 @@ from router_core.errors import InvalidRequest, NoAgentAvailable
 from router_core.execution.dispatch import audited, check_limits
 from router_core.execution.executor import Executor, Job, Sleep
 from router_core.execution.plan import chain_for
-from router_core.execution.results import FAILED, BatchOutcome, TaskOutcome
+from router_core.execution.results import CANCELLED, FAILED, BatchOutcome, TaskOutcome
 from router_core.leases import AgentLease
 from router_core.models import AgentChoice
 from router_core.records import batch_item_record, execution_metrics
@@ -60,7 +60,10 @@ async def run_batch(
     parallel: int | None = None,
     context: str | None = None,
     progress: Progress | None = None,
+    on_cancel: Callable[[BatchRun], None] | None = None,
 ) -> BatchRun:
+    """Run the tasks; if the run is cancelled, ``on_cancel`` is handed what it did so far (the tasks that
+    did not end, status "cancelled") and the cancellation goes on."""
     text = check_limits(None, context)
     cap = parallel or core.settings.execution.batch_concurrency
     if cap < 1:
@@ -119,14 +122,28 @@ async def run_batch(
         while queue:
             await run_one(queue.popleft())
 
-    async with anyio.create_task_group() as tg:
-        for group in plan.providers:
-            queue = deque(plan.items[i] for i in group.task_indexes)
-            for _ in range(min(cap, len(queue))):
-                tg.start_soon(worker, queue)
-    finished = tuple(o for o in outcomes if o is not None)
-    groups = {g.provider: list(g.task_indexes) for g in plan.providers}
-    return BatchRun(plan, BatchOutcome(batch_id, finished, started, core.clock.now(), groups), tuple(agents))
+    def result() -> BatchRun:
+        now = core.clock.now()
+        ended = tuple(o or _not_started(item, now) for o, item in zip(outcomes, plan.items, strict=True))
+        groups = {g.provider: list(g.task_indexes) for g in plan.providers}
+        return BatchRun(plan, BatchOutcome(batch_id, ended, started, now, groups), tuple(agents))
+
+    try:
+        async with anyio.create_task_group() as tg:
+            for group in plan.providers:
+                queue = deque(plan.items[i] for i in group.task_indexes)
+                for _ in range(min(cap, len(queue))):
+                    tg.start_soon(worker, queue)
+    except anyio.get_cancelled_exc_class():
+        if on_cancel is not None:
+            on_cancel(result())
+        raise
+    return result()
+
+
+def _not_started(item: BatchItemPlan, now: float) -> TaskOutcome:
+    return TaskOutcome(item.task_id, CANCELLED, now, now, provider=item.provider, cost_estimate_usd=item.cost.usd,
+                       error="cancelled before it started")
 
 
 async def lease_agent(

@@ -14,6 +14,8 @@ from router_core.settings import PROVIDER_NAMES
 from server.commands._common import CommandError, core, emit_json, router_errors
 from server.unreadable import NESTED_TOO_DEEPLY, why_unreadable
 
+EXIT_INTERRUPTED = 130  # as main() returns for a Ctrl-C: 128 + SIGINT
+
 # The execution stack and its output models are imported when these commands run, not by every
 # `switchboard` command (`serve` imports only what routing needs at start-up).
 
@@ -93,13 +95,25 @@ def batch(args) -> int:
         emit_json(BatchPlanOut.of(c.plan_batch(pairs, concurrency=args.parallel)).model_dump(mode="json"))
         return 0
     bar = ProgressBar(sys.stderr)
+    interrupted = []  # what a Ctrl-C left: the finished tasks' answers are paid for, so they are printed
 
     async def work(executor):
-        return await run_batch(c, executor, pairs, parallel=args.parallel, progress=bar.update)
+        return await run_batch(c, executor, pairs, parallel=args.parallel, progress=bar.update,
+                               on_cancel=interrupted.append)
 
-    result = anyio.run(_with_executor, c, work)
+    try:
+        result = anyio.run(_with_executor, c, work)
+    except KeyboardInterrupt:
+        if not interrupted:
+            raise
+        result = interrupted[0]
     bar.close()
     emit_json(BatchPlanOut.executed(result.plan, result.outcome, result.agents).model_dump(mode="json"))
+    if interrupted:
+        o = result.outcome
+        print(f"switchboard: interrupted: {o.succeeded} of {len(o.outcomes)} tasks succeeded; the results above "
+              "mark the rest 'cancelled'", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0 if result.outcome.failed == 0 else 1
 
 

@@ -99,3 +99,21 @@ async def test_a_batch_cancelled_mid_run_audits_every_started_task_as_cancelled(
     if stuck == "calling":  # the calls in flight are on record
         called = [a for r in lines for a in r["execution_metrics"]["attempts"] if a["outcome"] == "cancelled"]
         assert {a["provider"] for a in called} == {"codex", "gemini"}
+
+
+async def test_a_cancelled_batch_hands_over_what_it_did_finished_tasks_and_the_rest_cancelled(settings, clock):
+    adapters = {p.name: ScriptedAdapter(p) for p in settings.providers}
+    adapters["gemini"] = Stuck(settings.provider("gemini"))
+    core, ex = executor(settings, clock, adapters)
+    tasks = [("code", CODE_TASK), ("explain", EXPLAIN_TASK), ("queued", f"{EXPLAIN_TASK} again")]
+    partial = []
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(lambda: run_batch(core, ex, tasks, parallel=1, on_cancel=partial.append))
+        await adapters["gemini"].called.wait()
+        tg.cancel_scope.cancel()
+    assert_clean(core)
+    [run] = partial
+    assert [(o.task_id, o.status) for o in run.outcome.outcomes] == [
+        ("code", "success"), ("explain", "cancelled"), ("queued", "cancelled")]
+    assert run.outcome.outcomes[0].text == "codex answer"
+    assert run.outcome.outcomes[2].error == "cancelled before it started"

@@ -86,6 +86,31 @@ def test_batch_with_a_failure_exits_1(shell, monkeypatch, capsys):
     assert [r["status"] for r in result["results"]] == ["rejected", "success"]
 
 
+def test_batch_interrupted_by_ctrl_c_prints_what_finished_and_exits_130(shell, monkeypatch, capsys):
+    import signal
+
+    from server.commands.execute import ProgressBar
+    from tests.fakes.fake_provider import Fault
+
+    use_fake(monkeypatch, shell)
+    shell.script("gemini", [Fault.hang(30)])  # answered only once the fake closes
+    monkeypatch.setattr("sys.stdin", io.StringIO('["Fix the bug in the data loader", "Explain OAuth2"]'))
+    report = ProgressBar.update
+
+    async def ctrl_c_after_the_first(self, done, total, message):
+        await report(self, done, total, message)
+        signal.raise_signal(signal.SIGINT)  # as a terminal's Ctrl-C, while gemini is still answering
+
+    monkeypatch.setattr(ProgressBar, "update", ctrl_c_after_the_first)
+    assert main(["batch", "--parallel", "2"]) == 130
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert [(r["status"], r["provider_used"]) for r in result["results"]] == [
+        ("success", "codex"), ("cancelled", "gemini")]
+    assert result["results"][0]["result"].startswith("codex fake answer to: Fix the bug")
+    assert "interrupted: 1 of 2 tasks succeeded" in err
+
+
 @pytest.mark.parametrize("text", ["", "[1, 2]", '{"id": "x"}', "not json\nat all"])
 def test_bad_task_input_is_a_clear_error(text):
     with pytest.raises(CommandError):
