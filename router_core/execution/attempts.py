@@ -163,8 +163,8 @@ class ProviderRun:
                         self._paced = (ticket, completion, clock.now())
                         result = completion, waited, clock.monotonic() - called
             if result is not None:
-                if self.job.gate is not NO_GATE:
-                    await anyio.lowlevel.checkpoint()  # the task waiting for our slot sends before we settle
+                if self.job.gate is not NO_GATE:  # the task waiting for our slot sends before we settle; shielded:
+                    await anyio.lowlevel.cancel_shielded_checkpoint()  # a cancel here would lose a billed answer
                 return result
             if ticket.hold is not None and (ticket.hold == QUOTA or ticket.seconds > self.ex.longest_wait):
                 held = self.ex.state.holds.active(self.provider).get(self.provider)

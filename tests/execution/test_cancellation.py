@@ -117,3 +117,22 @@ async def test_a_cancelled_batch_hands_over_what_it_did_finished_tasks_and_the_r
         ("code", "success"), ("explain", "cancelled"), ("queued", "cancelled")]
     assert run.outcome.outcomes[0].text == "codex answer"
     assert run.outcome.outcomes[2].error == "cancelled before it started"
+
+
+async def test_a_cancel_arriving_with_a_batch_tasks_answer_settles_the_answer(settings, clock):
+    # The answer is in (and billed) when the cancel lands at the task's hand-over of its concurrency slot.
+    scope = anyio.CancelScope()
+
+    class CancelledAsItAnswers(ScriptedAdapter):
+        async def complete(self, request):
+            scope.cancel()
+            return await super().complete(request)
+
+    core, ex = executor(settings, clock, {p.name: CancelledAsItAnswers(p) for p in settings.providers})
+    partial = []
+    with scope:
+        await run_batch(core, ex, [("a", CODE_TASK)], on_cancel=partial.append)
+    assert_clean(core)
+    assert core.budget().spent > 0
+    [o] = partial[0].outcome.outcomes
+    assert (o.status, o.text) == ("success", "codex answer")
