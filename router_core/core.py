@@ -12,7 +12,7 @@ import logging
 import math
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -357,15 +357,25 @@ class RouterCore:
 
         if not tasks:
             raise InvalidRequest("tasks is empty: pass at least one task")
-        batch = []
+        checked: list[tuple[str | None, str]] = []
+        first_with: dict[str, int] = {}
         for n, (task_id, text) in enumerate(tasks):
             try:
                 clean = validate_task(text)
                 task_id = validate_label(task_id, "id")
             except InvalidRequest as exc:
                 raise InvalidRequest(f"task {n}: {exc}") from None
+            if task_id and task_id in first_with:  # results and audit lines name tasks by id
+                raise InvalidRequest(f"tasks {first_with[task_id]} and {n} have the same id {task_id!r}: give each "
+                                     "task its own id, or none (one is made)")
+            if task_id:
+                first_with[task_id] = n
+            checked.append((task_id, clean))
+        batch = []
+        for n, (task_id, clean) in enumerate(checked):
             c = self._classify(clean)
-            batch.append(BatchTask(task_id or f"task-{n}", clean, c, self.costs.estimate_all(clean, c.task_type)))
+            batch.append(BatchTask(task_id or _free_id(f"task-{n}", first_with), clean, c,
+                                   self.costs.estimate_all(clean, c.task_type)))
         return batch
 
     def plan_batch(self, tasks: Sequence[tuple[str | None, str]], *, concurrency: int | None = None):
@@ -389,3 +399,12 @@ class RouterCore:
         for item in plan.items:
             self.audit.append(batch_item_record(item, view.usage, view.availability, self.session_id, batch_id))
         return plan
+
+
+def _free_id(wanted: str, taken: Container[str]) -> str:
+    """``wanted``, or ``wanted`` with the first suffix -2, -3... that no task of the batch was given."""
+    found, k = wanted, 1
+    while found in taken:
+        k += 1
+        found = f"{wanted}-{k}"
+    return found

@@ -56,3 +56,16 @@ def test_an_oversized_repo_or_batch_id_is_refused_before_anything_is_written(key
     with pytest.raises(InvalidRequest, match="task 1: id is 600 characters"):
         keyword_core.plan_batch([("a", "Write tests"), ("i" * 600, "Fix the bug")])
     assert keyword_core.audit.tail(5) == []
+
+
+def test_two_tasks_of_a_batch_with_one_id_are_refused_before_anything_is_written(keyword_core):
+    # Results and audit lines name tasks by id: two "a"s could not be told apart.
+    with pytest.raises(InvalidRequest, match="tasks 0 and 2 have the same id 'a'"):
+        keyword_core.plan_batch([("a", "Write tests"), ("b", "Fix the bug"), ("a", "Explain OAuth2")])
+    assert keyword_core.audit.tail(5) == []
+
+
+def test_a_made_id_never_takes_an_id_a_task_was_given(keyword_core):
+    batch = keyword_core.prepare_batch([(None, "Write tests"), ("task-2", "Fix the bug"), (None, "Explain OAuth2"),
+                                        ("task-2-2", "Document the API")])
+    assert [t.task_id for t in batch] == ["task-0", "task-2", "task-2-3", "task-2-2"]
