@@ -20,12 +20,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
 from router_core.decision import RoutingDecision
 from router_core.errors import InvalidRequest
 from router_core.execution.executor import Executor, Job
 from router_core.execution.pacing import GUARD_SECONDS
 from router_core.execution.plan import chain_for
-from router_core.execution.results import NOT_CONFIGURED, PARKED, ROUTED, SUCCESS, TaskOutcome
+from router_core.execution.results import CANCELLED, NOT_CONFIGURED, PARKED, ROUTED, SUCCESS, TaskOutcome
 from router_core.execution.state import ExecutionSnapshot
 from router_core.leases import AgentLease, AgentTaken
 from router_core.records import audit_record, execution_metrics, external_strings, outcome_external_strings
@@ -114,7 +116,15 @@ async def dispatch(
             return _finish(core, decision, outcome)
         delay = max(executor.pacer.poll_seconds, eta - now + GUARD_SECONDS)
         logger.info("%s: every provider blocked; waiting %.1fs for capacity", decision.task_id, delay)
-        await executor.wait(delay)
+        try:
+            await executor.wait(delay)
+        except anyio.get_cancelled_exc_class():  # nothing sent or held, but the decision and the wait are logged
+            ended = core.clock.now()
+            _finish(core, decision, TaskOutcome(
+                decision.task_id, CANCELLED, now, ended, provider=rec.provider, model=rec.cost.model,
+                cost_estimate_usd=rec.cost.usd, error="cancelled while waiting for capacity", resumes_at=eta,
+                parked_seconds=parked + max(0.0, ended - now)))
+            raise
         parked += delay
     for lease_now in (False, True):
         if lease_now:  # another process filled the agent since routing: route again, leasing at once

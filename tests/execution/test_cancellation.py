@@ -136,3 +136,22 @@ async def test_a_cancel_arriving_with_a_batch_tasks_answer_settles_the_answer(se
     assert core.budget().spent > 0
     [o] = partial[0].outcome.outcomes
     assert (o.status, o.text) == ("success", "codex answer")
+
+
+async def test_a_dispatch_cancelled_while_it_waits_for_capacity_is_audited_with_its_wait(settings, clock):
+    # Nothing was sent or held, but the decision and the wait were not on record at all.
+    sleep, asleep = parked_sleep()
+    core, ex = executor(settings, clock, {p.name: ScriptedAdapter(p) for p in settings.providers}, sleep)
+    for p in settings.providers:  # every window full: the task parks until the earliest frees up
+        core.record_usage(p.name, requests=p.requests_per_minute, tokens=0, manual=False)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(lambda: dispatch(core, ex, CODE_TASK, wait=True))
+        await asleep.wait()
+        clock.advance(7.0)
+        tg.cancel_scope.cancel()
+    assert_clean(core)
+    line = core.audit.tail(1)[0]
+    metrics = line["execution_metrics"]
+    assert (line["event"], metrics["status"], metrics["attempts"]) == ("dispatch", "cancelled", [])
+    assert metrics["error"] == "cancelled while waiting for capacity"
+    assert metrics["parked_seconds"] == 7.0 and "resumes_at" in metrics
