@@ -12,13 +12,14 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from server.install.writes import delete, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -147,25 +148,11 @@ def apply_plan(plan: Plan, ctx: InstallContext) -> list[Path]:
             shutil.copy2(ch.path, bak)
             backups.append(bak)
         if ch.new is None:
-            ch.path.unlink()
+            delete(ch.path)
         else:
-            _write_atomically(ch.path, ch.new)
+            write_atomically(ch.path, ch.new)
         log.info("%s %s", ch.action, ch.path)
     return backups
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        if path.exists():
-            shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def render_diff(plan: Plan) -> str:
