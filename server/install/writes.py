@@ -3,12 +3,14 @@
 The new text goes to a temporary file beside the real one, which then replaces it in one rename.
 A symlinked file (dotfile managers link ~/.codex/config.toml into a git repo) is written where the
 link points, so the link stays a link; and uninstalling never deletes such a file, it empties it.
+An existing file keeps its permission bits; a new one gets what the umask gives (0644 usually), as an
+editor's would: CLAUDE.md and .mcp.json are read by other people and tools.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 # What an emptied file holds when it cannot be deleted: the host must still be able to parse it.
@@ -23,16 +25,27 @@ def real_path(path: Path) -> Path:
 def write_atomically(path: Path, text: str) -> None:
     target = real_path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    existed = target.exists()
+    tmp, fd = _new_temp_file(target, mode=0o600 if existed else 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        if target.exists():
+        if existed:
             os.chmod(tmp, target.stat().st_mode & 0o7777)
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _new_temp_file(beside: Path, mode: int) -> tuple[Path, int]:
+    """A new file next to ``beside``, created with ``mode`` less the umask (mkstemp forces 0600)."""
+    while True:
+        tmp = beside.with_name(f".{beside.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        except FileExistsError:
+            continue
 
 
 def delete(path: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 from server.install import HOSTS, Scope, apply_plan, plan_install, plan_uninstall
 
@@ -49,3 +51,17 @@ def test_uninstall_empties_a_symlinked_file_it_would_delete(ctx):
     uninstall("gemini", Scope.USER, ctx)
 
     assert link.is_symlink() and json.loads(real.read_text()) == {}
+
+
+def test_new_files_get_the_umask_mode_and_existing_files_keep_theirs(ctx):
+    old_umask = os.umask(0o022)
+    try:
+        (ctx.project_dir / ".mcp.json").write_text("{}\n")
+        (ctx.project_dir / ".mcp.json").chmod(0o640)
+        install("claude-code", Scope.PROJECT, ctx)
+    finally:
+        os.umask(old_umask)
+
+    assert stat.S_IMODE((ctx.project_dir / "CLAUDE.md").stat().st_mode) == 0o644
+    assert stat.S_IMODE((ctx.project_dir / ".claude" / "settings.local.json").stat().st_mode) == 0o644
+    assert stat.S_IMODE((ctx.project_dir / ".mcp.json").stat().st_mode) == 0o640
