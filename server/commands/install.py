@@ -94,15 +94,19 @@ def _run(args: argparse.Namespace, *, uninstall: bool, ctx: InstallContext | Non
     try:
         ctx = ctx or context_from(args)
         plan = (plan_uninstall if uninstall else plan_install)(host, scope, ctx)
-        if args.dry_run:
-            out.write(describe(plan, dry_run=True))
-            out.write(render_diff(plan))
-            return EXIT_OK
-        backups = apply_plan(plan, ctx)
     except HostFileError as exc:
         print(f"switchboard {_verb(uninstall)}: {exc}; nothing was changed", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
+        print(f"switchboard {_verb(uninstall)}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.dry_run:
+        out.write(describe(plan, dry_run=True))
+        out.write(render_diff(plan))
+        return EXIT_OK
+    try:
+        backups = apply_plan(plan, ctx)
+    except (HostFileError, OSError) as exc:  # files before this one may be written already
         print(f"switchboard {_verb(uninstall)}: {exc}", file=sys.stderr)
         return EXIT_ERROR
     out.write(describe(plan, backups))

@@ -7,6 +7,7 @@ print(render_diff(plan)); apply_plan(plan, ctx)         # backs up, then writes 
 from __future__ import annotations
 
 from server.install import claude_code, codex, gemini
+from server.install.apply import apply_plan
 from server.install.core import (
     SERVER_NAME,
     FileChange,
@@ -15,7 +16,6 @@ from server.install.core import (
     Plan,
     Scope,
     ServerCommand,
-    apply_plan,
     describe,
     render_diff,
     resolve_executable,

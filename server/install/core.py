@@ -2,7 +2,8 @@
 
 A host module turns the current text of a host file into the text it should have (or None: delete it).
 The core reads every file first, so a malformed file stops the whole plan before anything is written,
-then writes each changed file atomically after copying it to ``<file>.bak-<UTC timestamp>``.
+then (server/install/apply.py) writes each changed file atomically after copying it to
+``<file>.bak-<UTC timestamp>``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-
-from server.install.writes import delete, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +63,8 @@ class FileChange:
     path: Path
     old: str | None  # None: the file does not exist
     new: str | None  # None: delete the file
+    # How ``new`` was made from ``old``: done again if the file changes before it is written.
+    edit: Callable[[str | None], str | None] = field(default=lambda text: text, compare=False, repr=False)
 
     @property
     def action(self) -> str:
@@ -126,33 +127,7 @@ def change(path: Path, edit: Callable[[str | None], str | None]) -> FileChange |
     new = edit(old)
     if new == old:
         return None
-    return FileChange(path, old, new)
-
-
-def backup_path(path: Path, now: datetime) -> Path:
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    candidate = path.with_name(f"{path.name}.bak-{stamp}")
-    n = 1
-    while candidate.exists():
-        candidate = path.with_name(f"{path.name}.bak-{stamp}-{n}")
-        n += 1
-    return candidate
-
-
-def apply_plan(plan: Plan, ctx: InstallContext) -> list[Path]:
-    """Write the plan; returns the backups made. Files that did not exist get no backup."""
-    backups: list[Path] = []
-    for ch in plan.changes:
-        if ch.old is not None:
-            bak = backup_path(ch.path, ctx.now())
-            shutil.copy2(ch.path, bak)
-            backups.append(bak)
-        if ch.new is None:
-            delete(ch.path)
-        else:
-            write_atomically(ch.path, ch.new)
-        log.info("%s %s", ch.action, ch.path)
-    return backups
+    return FileChange(path, old, new, edit)
 
 
 def render_diff(plan: Plan) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 # What an emptied file holds when it cannot be deleted: the host must still be able to parse it.
@@ -22,7 +23,12 @@ def real_path(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def write_atomically(path: Path, text: str) -> None:
+def _nothing() -> None:
+    pass
+
+
+def write_atomically(path: Path, text: str, before_replace: Callable[[], None] = _nothing) -> None:
+    """Replace ``path``'s text in one rename; ``before_replace`` may raise to leave the file as it is."""
     target = real_path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     existed = target.exists()
@@ -32,6 +38,7 @@ def write_atomically(path: Path, text: str) -> None:
             fh.write(text)
         if existed:
             os.chmod(tmp, target.stat().st_mode & 0o7777)
+        before_replace()
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -48,9 +55,10 @@ def _new_temp_file(beside: Path, mode: int) -> tuple[Path, int]:
             continue
 
 
-def delete(path: Path) -> None:
+def delete(path: Path, before: Callable[[], None] = _nothing) -> None:
     """Delete ``path``; a symlinked file is emptied instead, so neither the link nor its target goes."""
     if path.is_symlink():
-        write_atomically(path, _EMPTY_DOCUMENT.get(path.suffix, ""))
+        write_atomically(path, _EMPTY_DOCUMENT.get(path.suffix, ""), before)
     else:
+        before()
         path.unlink()

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
+from pathlib import Path
 
-from server.install import HOSTS, Scope, apply_plan, plan_install, plan_uninstall
+import pytest
+
+from server.install import HOSTS, HostFileError, Scope, apply_plan, plan_install, plan_uninstall
+
+EXE = "/opt/sb/.venv/bin/switchboard"
 
 
 def install(host, scope, ctx):
@@ -65,3 +71,37 @@ def test_new_files_get_the_umask_mode_and_existing_files_keep_theirs(ctx):
     assert stat.S_IMODE((ctx.project_dir / "CLAUDE.md").stat().st_mode) == 0o644
     assert stat.S_IMODE((ctx.project_dir / ".claude" / "settings.local.json").stat().st_mode) == 0o644
     assert stat.S_IMODE((ctx.project_dir / ".mcp.json").stat().st_mode) == 0o640
+
+
+def test_a_change_made_by_the_host_after_the_plan_was_read_is_kept(ctx):
+    path = ctx.home / ".claude.json"
+    path.write_text(json.dumps({"numStartups": 1, "mcpServers": {}}))
+    plan = plan_install(HOSTS["claude-code"], Scope.USER, ctx)
+    path.write_text(json.dumps({"numStartups": 2, "mcpServers": {}}))  # Claude Code, meanwhile
+
+    backups = apply_plan(plan, ctx)
+
+    doc = json.loads(path.read_text())
+    assert doc["numStartups"] == 2 and doc["mcpServers"]["switchboard"]["command"] == EXE
+    [bak] = [b for b in backups if b.name.startswith(".claude.json.bak-")]
+    assert json.loads(bak.read_text()) == {"numStartups": 2, "mcpServers": {}}
+
+
+def test_a_file_that_keeps_changing_is_left_alone_with_no_backup_behind(ctx, monkeypatch):
+    path = ctx.home / ".claude.json"
+    path.write_text('{"n": 0}')
+    plan = plan_install(HOSTS["claude-code"], Scope.USER, ctx)
+    copy = shutil.copy2
+    writes = iter(range(1, 100))
+
+    def copy_then_host_writes(src, dst):  # the host rewrites the file after each backup
+        copy(src, dst)
+        Path(src).write_text(json.dumps({"n": next(writes)}))
+
+    monkeypatch.setattr("server.install.apply.shutil.copy2", copy_then_host_writes)
+
+    with pytest.raises(HostFileError, match="kept changing"):
+        apply_plan(plan, ctx)
+
+    assert "switchboard" not in path.read_text()
+    assert sorted(p.name for p in ctx.home.iterdir()) == [".claude.json"]

@@ -1,0 +1,103 @@
+"""Apply a plan: back each file up, then write it, unless another program changed it since it was read.
+
+Hosts rewrite their own files while they run (Claude Code rewrites ~/.claude.json all the time). A plan
+holds the text read when it was made; writing its result over a file changed since would drop the other
+program's change. So just before each replace the file must still be the one that was read and backed
+up (same inode, size and mtime); if not, the host edit is done again on the new text, a few times at most.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from server.install.core import FileChange, HostFileError, InstallContext, Plan, read_host_file
+from server.install.writes import delete, real_path, write_atomically
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 5
+
+
+class ChangedMeanwhile(Exception):
+    """The file is no longer the one the change was computed from."""
+
+
+def apply_plan(plan: Plan, ctx: InstallContext) -> list[Path]:
+    """Write the plan; returns the backups made. Files that did not exist get no backup."""
+    backups: list[Path] = []
+    for ch in plan.changes:
+        bak = _apply(ch, ctx)
+        if bak is not None:
+            backups.append(bak)
+    return backups
+
+
+def backup_path(path: Path, now: datetime) -> Path:
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate = path.with_name(f"{path.name}.bak-{stamp}")
+    n = 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.bak-{stamp}-{n}")
+        n += 1
+    return candidate
+
+
+def _apply(ch: FileChange, ctx: InstallContext) -> Path | None:
+    for _ in range(ATTEMPTS):
+        try:
+            return _apply_once(ch, ctx)
+        except ChangedMeanwhile:
+            log.info("%s changed while being written; editing the new text", ch.path)
+            current = read_host_file(ch.path)
+            ch = replace(ch, old=current, new=ch.edit(current))
+            if ch.new == ch.old:
+                return None
+    raise HostFileError(
+        ch.path, "kept changing while switchboard tried to write it (is the assistant running?); try again"
+    )
+
+
+def _apply_once(ch: FileChange, ctx: InstallContext) -> Path | None:
+    seen = _identity(real_path(ch.path))
+    if (ch.old is None) != (seen is None):
+        raise ChangedMeanwhile
+    bak = None
+    if ch.old is not None:
+        bak = backup_path(ch.path, ctx.now())
+        shutil.copy2(ch.path, bak)
+        if not _holds(bak, ch.old):
+            bak.unlink()
+            raise ChangedMeanwhile
+
+    def unchanged() -> None:
+        if _identity(real_path(ch.path)) != seen:
+            if bak is not None:
+                bak.unlink(missing_ok=True)
+            raise ChangedMeanwhile
+
+    if ch.new is None:
+        delete(ch.path, before=unchanged)
+    else:
+        write_atomically(ch.path, ch.new, before_replace=unchanged)
+    log.info("%s %s", ch.action, ch.path)
+    return bak
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return read_host_file(path) == text
+    except HostFileError:  # caught half-written by another program
+        return False
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
