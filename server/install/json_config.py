@@ -45,8 +45,14 @@ def _indent(text: str | None) -> int | str:
     return "\t" if ws.startswith("\t") else len(ws)
 
 
+# json.loads turns an escaped half of a surrogate pair ("\\ud83d", an emoji cut in two, as in a pasted
+# history entry of ~/.claude.json) into a lone surrogate, which cannot be written as UTF-8.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dump(doc: dict[str, Any], like: str | None) -> str:
-    return json.dumps(doc, indent=_indent(like), ensure_ascii=False) + "\n"
+    text = json.dumps(doc, indent=_indent(like), ensure_ascii=False) + "\n"
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # escaped again, as it was
 
 
 def set_server(

@@ -305,3 +305,18 @@ def test_uninstall_when_not_installed_is_a_no_op(ctx, snapshot):
     plan, _ = uninstall("codex", Scope.PROJECT, ctx)
 
     assert plan.empty and snapshot(ctx.home.parent) == before
+
+
+def test_claude_json_with_half_an_emoji_escaped_is_written_back_escaped(ctx):
+    path = ctx.home / ".claude.json"
+    path.write_text('{"history": ["cut \\ud83d", "whole \\ud83d\\ude00 é"]}\n')
+    original = json.loads(path.read_text())
+
+    install("claude-code", Scope.USER, ctx)
+
+    text = path.read_text()
+    assert "cut \\ud83d" in text and "whole 😀 é" in text
+    doc = json.loads(text)
+    assert doc["history"] == original["history"] and "switchboard" in doc["mcpServers"]
+    uninstall("claude-code", Scope.USER, ctx)
+    assert json.loads(path.read_text()) == original
