@@ -7,6 +7,7 @@ A file that is not a JSON object, or whose `mcpServers` is not an object, is an 
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,25 @@ from server.unreadable import why_unreadable
 SERVERS_KEY = "mcpServers"
 
 
+class _NotADouble(ValueError):
+    pass
+
+
+def _finite_float(literal: str) -> float:
+    """A JSON number as a float; one beyond a double (1e400) would be written back as Infinity, not JSON."""
+    value = float(literal)
+    if math.isinf(value):
+        raise _NotADouble(literal)
+    return value
+
+
 def load_object(text: str | None, path: Path) -> dict[str, Any]:
     if text is None or not text.strip():
         return {}
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_float=_finite_float)
+    except _NotADouble as exc:
+        raise HostFileError(path, f"holds the number {exc}, too large to keep; fix it or move the file aside") from None
     except json.JSONDecodeError as exc:
         raise HostFileError(
             path, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"

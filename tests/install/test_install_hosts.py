@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import replace
 
@@ -320,3 +321,16 @@ def test_claude_json_with_half_an_emoji_escaped_is_written_back_escaped(ctx):
     assert doc["history"] == original["history"] and "switchboard" in doc["mcpServers"]
     uninstall("claude-code", Scope.USER, ctx)
     assert json.loads(path.read_text()) == original
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1E+999"])
+def test_json_number_beyond_a_double_is_refused_not_written_as_infinity(ctx, snapshot, number):
+    path = ctx.project_dir / ".gemini" / "settings.json"
+    path.parent.mkdir()
+    path.write_text(f'{{"limit": {number}, "ok": 1.5}}')
+    before = snapshot(ctx.home.parent)
+
+    with pytest.raises(HostFileError, match=re.escape(f"holds the number {number}")):
+        plan_install(HOSTS["gemini"], Scope.PROJECT, ctx)
+
+    assert snapshot(ctx.home.parent) == before
