@@ -83,7 +83,7 @@ def _apply_once(ch: FileChange, ctx: InstallContext) -> Path | None:
     if ch.new is None:
         delete(ch.path, before=unchanged)
     else:
-        write_atomically(ch.path, ch.new, before_replace=unchanged)
+        write_atomically(ch.path, ch.new, before_replace=unchanged, newline=ch.newline)
     log.info("%s %s", ch.action, ch.path)
     return bak
 

@@ -20,6 +20,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from server.install.writes import line_ending
+
 log = logging.getLogger(__name__)
 
 SERVER_NAME = "switchboard"
@@ -65,6 +67,7 @@ class FileChange:
     new: str | None  # None: delete the file
     # How ``new`` was made from ``old``: done again if the file changes before it is written.
     edit: Callable[[str | None], str | None] = field(default=lambda text: text, compare=False, repr=False)
+    newline: str = "\n"  # how the file ends its lines (CRLF in a Windows file): kept when it is written
 
     @property
     def action(self) -> str:
@@ -108,7 +111,7 @@ def merged_entry(current: object, required: Mapping[str, Any], defaults: Mapping
 
 
 def read_host_file(path: Path) -> str | None:
-    """The file's text, None when it does not exist; HostFileError when it cannot be read as UTF-8 text."""
+    """The file's text with LF line ends, None when it does not exist; HostFileError if not UTF-8 text."""
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -127,7 +130,7 @@ def change(path: Path, edit: Callable[[str | None], str | None]) -> FileChange |
     new = edit(old)
     if new == old:
         return None
-    return FileChange(path, old, new, edit)
+    return FileChange(path, old, new, edit, line_ending(path))
 
 
 def render_diff(plan: Plan) -> str:

@@ -27,14 +27,29 @@ def _nothing() -> None:
     pass
 
 
-def write_atomically(path: Path, text: str, before_replace: Callable[[], None] = _nothing) -> None:
-    """Replace ``path``'s text in one rename; ``before_replace`` may raise to leave the file as it is."""
+def line_ending(path: Path) -> str:
+    """CRLF when every line of the file ends so (host edits always see LF), else LF."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return "\n"
+    crlf = data.count(b"\r\n")
+    return "\r\n" if crlf and crlf == data.count(b"\n") else "\n"
+
+
+def write_atomically(
+    path: Path, text: str, before_replace: Callable[[], None] = _nothing, newline: str = "\n"
+) -> None:
+    """Replace ``path``'s text in one rename, each LF in ``text`` written as ``newline``.
+
+    ``before_replace`` may raise to leave the file as it is.
+    """
     target = real_path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     existed = target.exists()
     tmp, fd = _new_temp_file(target, mode=0o600 if existed else 0o666)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
             fh.write(text)
         if existed:
             os.chmod(tmp, target.stat().st_mode & 0o7777)

@@ -105,3 +105,28 @@ def test_a_file_that_keeps_changing_is_left_alone_with_no_backup_behind(ctx, mon
 
     assert "switchboard" not in path.read_text()
     assert sorted(p.name for p in ctx.home.iterdir()) == [".claude.json"]
+
+
+@pytest.mark.parametrize(
+    ("host", "notes", "config", "text"),
+    [
+        ("claude-code", "CLAUDE.md", ".mcp.json", '{\r\n  "mcpServers": {}\r\n}\r\n'),
+        ("codex", "AGENTS.md", ".codex/config.toml", '# mine\r\nmodel = "o3"\r\n'),
+    ],
+)
+def test_a_file_with_windows_line_ends_keeps_them(ctx, host, notes, config, text):
+    (ctx.project_dir / notes).write_bytes(b"# Notes\r\n\r\nBe brief.\r\n")
+    (ctx.project_dir / config).parent.mkdir(exist_ok=True)
+    (ctx.project_dir / config).write_bytes(text.encode())
+
+    install(host, Scope.PROJECT, ctx)
+
+    for name in (notes, config):
+        data = (ctx.project_dir / name).read_bytes()
+        assert data.count(b"\n") == data.count(b"\r\n") > 3
+    assert (ctx.project_dir / notes).read_bytes().startswith(b"# Notes\r\n\r\nBe brief.\r\n\r\n<!--")
+
+    uninstall(host, Scope.PROJECT, ctx)
+    assert (ctx.project_dir / notes).read_bytes() == b"# Notes\r\n\r\nBe brief.\r\n"
+    if host == "codex":
+        assert (ctx.project_dir / config).read_bytes() == text.encode()
