@@ -20,7 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from server.install.writes import line_ending
+from server.install.writes import line_ending, why_unwritable
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,8 @@ def change(path: Path, edit: Callable[[str | None], str | None]) -> FileChange |
     new = edit(old)
     if new == old:
         return None
+    if reason := why_unwritable(path):
+        raise HostFileError(path, reason)
     return FileChange(path, old, new, edit, line_ending(path))
 
 

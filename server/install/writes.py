@@ -27,6 +27,19 @@ def _nothing() -> None:
     pass
 
 
+def why_unwritable(path: Path) -> str | None:
+    """Why switchboard must not replace ``path`` (None: it may), asked before any file is written."""
+    target = real_path(path)
+    if target.exists() and not _writable(target):
+        return "is read-only; make it writable (chmod u+w) if switchboard may change it"
+    return None
+
+
+def _writable(path: Path) -> bool:
+    # A rename replaces a read-only file too, and root may write anything: the mode says what was meant.
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
+
+
 def line_ending(path: Path) -> str:
     """CRLF when every line of the file ends so (host edits always see LF), else LF."""
     try:

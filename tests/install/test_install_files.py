@@ -130,3 +130,20 @@ def test_a_file_with_windows_line_ends_keeps_them(ctx, host, notes, config, text
     assert (ctx.project_dir / notes).read_bytes() == b"# Notes\r\n\r\nBe brief.\r\n"
     if host == "codex":
         assert (ctx.project_dir / config).read_bytes() == text.encode()
+
+
+@pytest.mark.parametrize("action", [plan_install, plan_uninstall])
+def test_a_read_only_file_is_refused_before_anything_is_written(ctx, snapshot, action):
+    if action is plan_uninstall:
+        install("codex", Scope.USER, ctx)
+    config = ctx.home / ".codex" / "config.toml"
+    config.parent.mkdir(exist_ok=True)
+    if action is plan_install:
+        config.write_text('model = "o3"\n')
+    config.chmod(0o444)
+    before = snapshot(ctx.home.parent)
+
+    with pytest.raises(HostFileError, match="is read-only"):
+        action(HOSTS["codex"], Scope.USER, ctx)
+
+    assert snapshot(ctx.home.parent) == before
