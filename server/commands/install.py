@@ -79,6 +79,7 @@ def run_uninstall(
 def _run(args: argparse.Namespace, *, uninstall: bool, ctx: InstallContext | None, out: TextIO | None) -> int:
     from server.install import (
         HOSTS,
+        ApplyError,
         HostFileError,
         Scope,
         apply_plan,
@@ -106,7 +107,7 @@ def _run(args: argparse.Namespace, *, uninstall: bool, ctx: InstallContext | Non
         return EXIT_OK
     try:
         backups = apply_plan(plan, ctx)
-    except (HostFileError, OSError) as exc:  # files before this one may be written already
+    except ApplyError as exc:
         print(f"switchboard {_verb(uninstall)}: {exc}", file=sys.stderr)
         return EXIT_ERROR
     out.write(describe(plan, backups))

@@ -7,7 +7,7 @@ print(render_diff(plan)); apply_plan(plan, ctx)         # backs up, then writes 
 from __future__ import annotations
 
 from server.install import claude_code, codex, gemini
-from server.install.apply import apply_plan
+from server.install.apply import ApplyError, apply_plan
 from server.install.core import (
     SERVER_NAME,
     FileChange,
@@ -26,6 +26,7 @@ HOSTS: dict[str, Host] = {h.name: h for h in (claude_code.HOST, codex.HOST, gemi
 
 __all__ = [
     "HOSTS",
+    "ApplyError",
     "SERVER_NAME",
     "FileChange",
     "Host",

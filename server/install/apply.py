@@ -27,11 +27,30 @@ class ChangedMeanwhile(Exception):
     """The file is no longer the one the change was computed from."""
 
 
+class ApplyError(Exception):
+    """Writing a file failed; the message says which files were changed before it, and their backups."""
+
+    def __init__(self, cause: Exception, done: list[Path], backups: list[Path]):
+        if done:
+            state = "already changed: " + ", ".join(map(str, done))
+            state += f" (backups: {', '.join(map(str, backups))})" if backups else ""
+        else:
+            state = "no file was changed"
+        super().__init__(f"{cause}; {state}")
+        self.done = done
+        self.backups = backups
+
+
 def apply_plan(plan: Plan, ctx: InstallContext) -> list[Path]:
     """Write the plan; returns the backups made. Files that did not exist get no backup."""
     backups: list[Path] = []
+    done: list[Path] = []
     for ch in plan.changes:
-        bak = _apply(ch, ctx)
+        try:
+            bak = _apply(ch, ctx)
+        except (HostFileError, OSError) as exc:
+            raise ApplyError(exc, done, backups) from exc
+        done.append(ch.path)
         if bak is not None:
             backups.append(bak)
     return backups

@@ -32,6 +32,11 @@ def why_unwritable(path: Path) -> str | None:
     target = real_path(path)
     if target.exists() and not _writable(target):
         return "is read-only; make it writable (chmod u+w) if switchboard may change it"
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # the first folder that exists is where the missing ones get made
+    if not _writable(folder):
+        return f"cannot be written: the folder {folder} is not writable"
     return None
 
 

@@ -109,3 +109,24 @@ def test_installed_console_script_registers_itself(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     entry = json.loads((tmp_path / ".gemini" / "settings.json").read_text())["mcpServers"]["switchboard"]
     assert entry == {"command": str(exe), "args": ["serve"], "trust": True}
+
+
+def test_a_write_failing_halfway_says_which_files_were_changed_and_their_backups(ctx, capsys, monkeypatch):
+    from server.install import apply as applying
+
+    (ctx.home / ".claude.json").write_text('{"numStartups": 3}\n')
+    write = applying.write_atomically
+
+    def disk_full_for_notes(path, text, **kw):
+        if path.name == "CLAUDE.md":
+            raise OSError(28, "No space left on device")
+        write(path, text, **kw)
+
+    monkeypatch.setattr(applying, "write_atomically", disk_full_for_notes)
+
+    code, out = run(["install", "claude-code", "--user"], ctx)
+
+    err = capsys.readouterr().err
+    assert code == 2 and out == ""
+    assert "No space left on device" in err and "nothing was changed" not in err
+    assert f"already changed: {ctx.home / '.claude.json'} (backups: {ctx.home / '.claude.json.bak-'}" in err

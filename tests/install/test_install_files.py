@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from server.install import HOSTS, HostFileError, Scope, apply_plan, plan_install, plan_uninstall
+from server.install import HOSTS, ApplyError, HostFileError, Scope, apply_plan, plan_install, plan_uninstall
 
 EXE = "/opt/sb/.venv/bin/switchboard"
 
@@ -100,7 +100,7 @@ def test_a_file_that_keeps_changing_is_left_alone_with_no_backup_behind(ctx, mon
 
     monkeypatch.setattr("server.install.apply.shutil.copy2", copy_then_host_writes)
 
-    with pytest.raises(HostFileError, match="kept changing"):
+    with pytest.raises(ApplyError, match="kept changing.*; no file was changed"):
         apply_plan(plan, ctx)
 
     assert "switchboard" not in path.read_text()
@@ -145,5 +145,19 @@ def test_a_read_only_file_is_refused_before_anything_is_written(ctx, snapshot, a
 
     with pytest.raises(HostFileError, match="is read-only"):
         action(HOSTS["codex"], Scope.USER, ctx)
+
+    assert snapshot(ctx.home.parent) == before
+
+
+def test_a_folder_that_is_not_writable_is_refused_before_anything_is_written(ctx, snapshot):
+    (ctx.home / ".claude.json").write_text('{"numStartups": 3}\n')
+    (ctx.home / ".claude").mkdir()
+    (ctx.home / ".claude").chmod(0o555)
+    before = snapshot(ctx.home.parent)
+    try:
+        with pytest.raises(HostFileError, match="folder .*/.claude is not writable"):
+            plan_install(HOSTS["claude-code"], Scope.USER, ctx)
+    finally:
+        (ctx.home / ".claude").chmod(0o755)
 
     assert snapshot(ctx.home.parent) == before
