@@ -3,12 +3,14 @@
 The new text goes to a temporary file beside the real one, which then replaces it in one rename.
 A symlinked file (dotfile managers link ~/.codex/config.toml into a git repo) is written where the
 link points, so the link stays a link; and uninstalling never deletes such a file, it empties it.
-An existing file keeps its permission bits; a new one gets what the umask gives (0644 usually), as an
-editor's would: CLAUDE.md and .mcp.json are read by other people and tools.
+An existing file keeps its permission bits and, as far as we may set it, its owner; a new one gets what
+the umask gives (0644 usually), as an editor's would (CLAUDE.md and .mcp.json are read by other people
+and tools), and the owner of its folder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Callable
@@ -63,12 +65,13 @@ def write_atomically(
     ``before_replace`` may raise to leave the file as it is.
     """
     target = real_path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _make_folders(target.parent)
     existed = target.exists()
     tmp, fd = _new_temp_file(target, mode=0o600 if existed else 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
             fh.write(text)
+        _own_like(tmp, target if existed else target.parent)
         if existed:
             os.chmod(tmp, target.stat().st_mode & 0o7777)
         before_replace()
@@ -76,6 +79,25 @@ def write_atomically(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _make_folders(folder: Path) -> None:
+    if not folder.exists():
+        _make_folders(folder.parent)
+        folder.mkdir(exist_ok=True)
+        _own_like(folder, folder.parent)
+
+
+def _own_like(path: Path, like: Path) -> None:
+    """Give ``path`` the owner of ``like`` (the file it replaces, or its folder), which root can do.
+
+    Run as root (sudo keeping HOME), a replaced ~/.claude.json would otherwise become root's, 0600, and
+    the host could no longer read its own settings. Other users cannot give files away: nothing changes.
+    """
+    st = like.stat()
+    if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+        with contextlib.suppress(PermissionError):
+            os.chown(path, st.st_uid, st.st_gid)
 
 
 def _new_temp_file(beside: Path, mode: int) -> tuple[Path, int]:

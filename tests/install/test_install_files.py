@@ -161,3 +161,19 @@ def test_a_folder_that_is_not_writable_is_refused_before_anything_is_written(ctx
         (ctx.home / ".claude").chmod(0o755)
 
     assert snapshot(ctx.home.parent) == before
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give files to another user")
+def test_run_as_root_the_users_files_stay_the_users(ctx):
+    nobody = 65534
+    os.chown(ctx.home, nobody, nobody)
+    config = ctx.home / ".claude.json"
+    config.write_text('{"numStartups": 3}\n')
+    config.chmod(0o600)
+    os.chown(config, nobody, nobody)
+
+    install("claude-code", Scope.USER, ctx)
+
+    for path in (config, ctx.home / ".claude", ctx.home / ".claude" / "CLAUDE.md"):
+        assert (path.stat().st_uid, path.stat().st_gid) == (nobody, nobody), path
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
