@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -61,7 +62,19 @@ def context_from(args: argparse.Namespace) -> InstallContext:
         project_dir=project,
         server=ServerCommand(resolve_executable()),
         environ=dict(os.environ),
+        backup_dir=_state_dir(os.environ) / "install-backups",
     )
+
+
+def _state_dir(environ: Mapping[str, str]) -> Path:
+    """Switchboard's state dir as the server would use it; with a broken config, SWITCHBOARD_HOME or the
+    default (install must work to repair a setup, so its config is not required to load)."""
+    from config import ConfigError, load_settings
+
+    try:
+        return load_settings(environ=environ).state_dir
+    except ConfigError:
+        return Path(environ.get("SWITCHBOARD_HOME") or "~/.switchboard").expanduser()
 
 
 def run_install(

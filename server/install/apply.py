@@ -13,7 +13,9 @@ import os
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
+from glob import escape as glob_escape
 from pathlib import Path
+from urllib.parse import quote
 
 from server.install.core import FileChange, HostFileError, InstallContext, Plan, read_host_file
 from server.install.writes import delete, real_path, write_atomically
@@ -21,6 +23,7 @@ from server.install.writes import delete, real_path, write_atomically
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 5
+KEPT_BACKUPS = 10  # per file, when backups go to a backup folder
 
 
 class ChangedMeanwhile(Exception):
@@ -56,14 +59,31 @@ def apply_plan(plan: Plan, ctx: InstallContext) -> list[Path]:
     return backups
 
 
-def backup_path(path: Path, now: datetime) -> Path:
+def backup_path(path: Path, now: datetime, backup_dir: Path | None = None) -> Path:
+    """``<file>.bak-<UTC timestamp>``, beside the file or in ``backup_dir``'s folder for the file's folder."""
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    candidate = path.with_name(f"{path.name}.bak-{stamp}")
+    folder = path.parent if backup_dir is None else _backup_folder(path, backup_dir)
+    candidate = folder / f"{path.name}.bak-{stamp}"
     n = 1
     while candidate.exists():
-        candidate = path.with_name(f"{path.name}.bak-{stamp}-{n}")
+        candidate = folder / f"{path.name}.bak-{stamp}-{n}"
         n += 1
     return candidate
+
+
+def _backup_folder(path: Path, backup_dir: Path) -> Path:
+    # Private (0700): ~/.claude.json and MCP settings can hold keys in their servers' env.
+    folder = backup_dir / quote(str(path.absolute().parent), safe="")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def prune_backups(path: Path, backup_dir: Path, keep: int = KEPT_BACKUPS) -> None:
+    """Delete all but the newest ``keep`` backups of ``path`` in ``backup_dir`` (names sort by time)."""
+    folder = backup_dir / quote(str(path.absolute().parent), safe="")
+    found = sorted(folder.glob(f"{glob_escape(path.name)}.bak-*"))  # by name: by stamp (copy2 keeps the mtime)
+    for old in found[:-keep] if keep else found:
+        old.unlink(missing_ok=True)
 
 
 def _apply(ch: FileChange, ctx: InstallContext) -> Path | None:
@@ -87,7 +107,7 @@ def _apply_once(ch: FileChange, ctx: InstallContext) -> Path | None:
         raise ChangedMeanwhile
     bak = None
     if ch.old is not None:
-        bak = backup_path(ch.path, ctx.now())
+        bak = backup_path(ch.path, ctx.now(), ctx.backup_dir)
         shutil.copy2(ch.path, bak)
         if not _holds(bak, ch.old):
             bak.unlink()
@@ -104,6 +124,8 @@ def _apply_once(ch: FileChange, ctx: InstallContext) -> Path | None:
     else:
         write_atomically(ch.path, ch.new, before_replace=unchanged, newline=ch.newline)
     log.info("%s %s", ch.action, ch.path)
+    if bak is not None and ctx.backup_dir is not None:
+        prune_backups(ch.path, ctx.backup_dir)
     return bak
 
 

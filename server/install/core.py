@@ -3,7 +3,7 @@
 A host module turns the current text of a host file into the text it should have (or None: delete it).
 The core reads every file first, so a malformed file stops the whole plan before anything is written,
 then (server/install/apply.py) writes each changed file atomically after copying it to
-``<file>.bak-<UTC timestamp>``.
+``<file>.bak-<UTC timestamp>`` (in the state dir's install-backups/ when run from the CLI).
 """
 
 from __future__ import annotations
@@ -58,6 +58,9 @@ class InstallContext:
     server: ServerCommand
     environ: Mapping[str, str] = field(default_factory=dict)
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Where backups go (a folder per original's folder, the newest KEPT_BACKUPS of each file kept); None: beside
+    # the file. The CLI uses Switchboard's state dir, so a project is not left with .bak files to commit.
+    backup_dir: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ class Ticker:
 
     def __call__(self) -> datetime:
         now = self.t
-        self.t = self.t.replace(second=self.t.second + 1)
+        self.t += timedelta(seconds=1)
         return now
 
 

@@ -1,0 +1,66 @@
+"""Backups of host files go to Switchboard's state dir when run from the CLI: a project is not left with
+.bak files to commit by mistake, and each file keeps only its newest backups."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import stat
+from pathlib import Path
+from urllib.parse import quote
+
+from server.commands.install import context_from, register
+from server.install.apply import KEPT_BACKUPS
+
+
+def run(argv: list[str], ctx) -> int:
+    parser = argparse.ArgumentParser(prog="switchboard")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args, ctx=ctx, out=io.StringIO())
+
+
+def test_a_project_install_leaves_its_backup_in_the_state_dir_not_the_project(ctx, tmp_path):
+    ctx = dataclasses.replace(ctx, backup_dir=tmp_path / "state" / "install-backups")
+    (ctx.project_dir / ".mcp.json").write_text('{"mcpServers": {"other": {"command": "x"}}}\n')
+
+    assert run(["install", "claude-code", "--project"], ctx) == 0
+
+    assert not [p for p in ctx.project_dir.iterdir() if ".bak-" in p.name]
+    folder = ctx.backup_dir / quote(str(ctx.project_dir), safe="")
+    [backup] = folder.glob(".mcp.json.bak-*")
+    assert backup.read_text() == '{"mcpServers": {"other": {"command": "x"}}}\n'
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700  # host settings can hold keys
+
+
+def test_only_the_newest_backups_of_a_file_are_kept(ctx, tmp_path):
+    ctx = dataclasses.replace(ctx, backup_dir=tmp_path / "backups")
+    config = ctx.home / ".codex" / "config.toml"
+    config.parent.mkdir()
+    config.write_text('model = "m"\n')
+    for _ in range(KEPT_BACKUPS):  # each install and each uninstall backs the file up first
+        assert run(["install", "codex"], ctx) == 0
+        assert run(["uninstall", "codex"], ctx) == 0
+
+    backups = sorted((ctx.backup_dir / quote(str(config.parent), safe="")).glob("config.toml.bak-*"))
+    assert len(backups) == KEPT_BACKUPS
+    assert "[mcp_servers.switchboard]" in backups[-1].read_text()  # the newest: taken before the last uninstall
+
+
+def test_the_cli_puts_backups_in_the_state_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path / "sb-state"))
+    monkeypatch.delenv("SWITCHBOARD_CONFIG", raising=False)
+    args = argparse.Namespace(project_dir=tmp_path)
+    assert context_from(args).backup_dir == tmp_path / "sb-state" / "install-backups"
+
+
+def test_with_a_broken_config_the_cli_still_finds_the_state_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path / "sb-state"))
+    bad = Path(tmp_path / "bad.toml")
+    bad.write_text("this is = = not toml\n")
+    monkeypatch.setenv("SWITCHBOARD_CONFIG", str(bad))
+    args = argparse.Namespace(project_dir=tmp_path)
+    assert context_from(args).backup_dir == tmp_path / "sb-state" / "install-backups"
