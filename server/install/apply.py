@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from server.install.core import FileChange, HostFileError, InstallContext, Plan, read_host_file
-from server.install.writes import delete, real_path, write_atomically
+from server.install.writes import delete, make_folders, real_path, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def backup_path(path: Path, now: datetime, backup_dir: Path | None = None) -> Pa
 def _backup_folder(path: Path, backup_dir: Path) -> Path:
     # Private (0700): ~/.claude.json and MCP settings can hold keys in their servers' env.
     folder = backup_dir / quote(str(path.absolute().parent), safe="")
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_folders(folder, mode=0o700)
     return folder
 
 

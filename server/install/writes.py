@@ -65,7 +65,7 @@ def write_atomically(
     ``before_replace`` may raise to leave the file as it is.
     """
     target = real_path(path)
-    _make_folders(target.parent)
+    make_folders(target.parent)
     existed = target.exists()
     tmp, fd = _new_temp_file(target, mode=0o600 if existed else 0o666)
     try:
@@ -81,10 +81,12 @@ def write_atomically(
         raise
 
 
-def _make_folders(folder: Path) -> None:
+def make_folders(folder: Path, mode: int = 0o777) -> None:
+    """``folder`` and its missing parents, each owned like its parent (see _own_like); ``mode`` less the
+    umask for the ones made."""
     if not folder.exists():
-        _make_folders(folder.parent)
-        folder.mkdir(exist_ok=True)
+        make_folders(folder.parent, mode)
+        folder.mkdir(mode=mode, exist_ok=True)
         _own_like(folder, folder.parent)
 
 

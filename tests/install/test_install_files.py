@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
 import stat
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -172,8 +174,12 @@ def test_run_as_root_the_users_files_stay_the_users(ctx):
     config.chmod(0o600)
     os.chown(config, nobody, nobody)
 
+    ctx = dataclasses.replace(ctx, backup_dir=ctx.home / ".switchboard" / "install-backups")
+
     install("claude-code", Scope.USER, ctx)
 
-    for path in (config, ctx.home / ".claude", ctx.home / ".claude" / "CLAUDE.md"):
+    backups = ctx.backup_dir / quote(str(ctx.home), safe="")
+    for path in (config, ctx.home / ".claude", ctx.home / ".claude" / "CLAUDE.md", ctx.home / ".switchboard",
+                 ctx.backup_dir, backups):
         assert (path.stat().st_uid, path.stat().st_gid) == (nobody, nobody), path
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
