@@ -24,7 +24,7 @@ from router_core.batch_plan import BatchTask, plan_batch
 from router_core.decision import BatchItemPlan, BatchPlan
 from router_core.errors import InvalidRequest, NoAgentAvailable
 from router_core.execution.dispatch import audited, check_limits
-from router_core.execution.executor import Executor, Job, Sleep
+from router_core.execution.executor import Executor, Job, ParkNotice, Sleep
 from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, FAILED, BatchOutcome, TaskOutcome
 from router_core.leases import AgentLease
@@ -61,9 +61,11 @@ async def run_batch(
     context: str | None = None,
     progress: Progress | None = None,
     on_cancel: Callable[[BatchRun], None] | None = None,
+    on_park: ParkNotice | None = None,
 ) -> BatchRun:
     """Run the tasks; if the run is cancelled, ``on_cancel`` is handed what it did so far (the tasks that
-    did not end, status "cancelled") and the cancellation goes on."""
+    did not end, status "cancelled") and the cancellation goes on. ``on_park`` hears of each task that waits
+    because every provider is blocked (no progress is reported meanwhile)."""
     text = check_limits(None, context)
     cap = parallel or core.settings.execution.batch_concurrency
     if cap < 1:
@@ -98,7 +100,7 @@ async def run_batch(
             system_prompt=agent.system_prompt if agent else "", context=text,
             agent_model=agent.model if agent else None, wait=True, estimate_usd=item.cost.usd, gate=gate,
             lease=AgentLease(agent.id, agent.max_concurrency, item.task_id, lease) if lease and agent else None,
-            on_cancel=cancelled,
+            on_cancel=cancelled, on_park=on_park,
         )
         outcome = None
         try:

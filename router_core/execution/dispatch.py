@@ -24,7 +24,7 @@ import anyio
 
 from router_core.decision import RoutingDecision
 from router_core.errors import InvalidRequest
-from router_core.execution.executor import Executor, Job
+from router_core.execution.executor import Executor, Job, ParkNotice
 from router_core.execution.pacing import GUARD_SECONDS
 from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, NOT_CONFIGURED, PARKED, ROUTED, SUCCESS, TaskOutcome
@@ -88,6 +88,7 @@ async def dispatch(
     execute: bool = True,
     task_id: str | None = None,
     repo: str | None = None,
+    on_park: ParkNotice | None = None,
 ) -> DispatchResult:
     text = check_limits(max_cost, context)
     if not execute:
@@ -116,6 +117,8 @@ async def dispatch(
             return _finish(core, decision, outcome)
         delay = max(executor.pacer.poll_seconds, eta - now + GUARD_SECONDS)
         logger.info("%s: every provider blocked; waiting %.1fs for capacity", decision.task_id, delay)
+        if on_park is not None:
+            on_park(decision.task_id, delay, rec.reason)
         try:
             await executor.wait(delay)
         except anyio.get_cancelled_exc_class():  # nothing sent or held, but the decision and the wait are logged
@@ -132,7 +135,7 @@ async def dispatch(
                                                        lease_agent=True, audit=False, event="dispatch")
             seen = view.execution
         job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None, seen=seen,
-                      on_cancel=_audit_cancelled(core, decision))
+                      on_cancel=_audit_cancelled(core, decision), on_park=on_park)
         try:
             outcome = await executor.run(job)
             if outcome.status == NOT_CONFIGURED and job.lease is not None and job.lease.id is None:

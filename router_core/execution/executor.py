@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[Any]]
+ParkNotice = Callable[[str, float, str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,8 @@ class Job:
     seen: ExecutionSnapshot | None = None
     # Told what the task did (status "cancelled", its attempts) when it is cancelled; the cancellation goes on.
     on_cancel: Callable[[TaskOutcome], None] | None = None
+    # Told (task id, seconds, why) each time the task parks because every provider is blocked.
+    on_park: ParkNotice | None = None
 
     @property
     def estimate_text(self) -> str:
@@ -166,6 +169,8 @@ class Executor:
             if status == PARKED and job.wait and eta is not None and parked + max(0.0, eta - now) <= limit:
                 delay = max(self.pacer.poll_seconds, eta - now + GUARD_SECONDS)
                 logger.info("%s: every provider blocked; parked for %.1fs", job.task_id, delay)
+                if job.on_park is not None:
+                    job.on_park(job.task_id, delay, error)
                 await self.wait(delay)
                 parked += delay
                 await self.probe_due()

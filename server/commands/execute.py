@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,8 @@ def run(args) -> int:
 
     async def work(executor):
         return await dispatch(c, executor, args.task, provider=args.provider, context=context,
-                              max_cost=args.max_cost, wait=args.wait, execute=not args.route_only)
+                              max_cost=args.max_cost, wait=args.wait, execute=not args.route_only,
+                              on_park=parked_notice(sys.stderr))
 
     result = anyio.run(_with_executor, c, work)
     o = result.outcome
@@ -99,7 +101,7 @@ def batch(args) -> int:
 
     async def work(executor):
         return await run_batch(c, executor, pairs, parallel=args.parallel, progress=bar.update,
-                               on_cancel=interrupted.append)
+                               on_cancel=interrupted.append, on_park=bar.parked)
 
     try:
         result = anyio.run(_with_executor, c, work)
@@ -188,7 +190,27 @@ class ProgressBar:
             self.stream.write(bar + "\n")
         self.stream.flush()
 
+    def parked(self, task_id: str, seconds: float, why: str) -> None:
+        """A task waits for a blocked provider: said on its own line, since no task finishes meanwhile."""
+        if self.tty:
+            self.stream.write("\r" + " " * 120 + "\r")  # the bar is drawn again with the next finished task
+        parked_notice(self.stream)(task_id, seconds, why)
+
     def close(self) -> None:
         if self.tty:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def parked_notice(stream) -> Callable[[str, float, str], None]:
+    """Prints that a task waits because every provider is blocked, and how to stop it."""
+    from router_core.providers.timeparse import format_seconds
+
+    def notice(task_id: str, seconds: float, why: str) -> None:
+        why = " ".join(why.split())
+        stream.write(f"{task_id}: waiting {format_seconds(seconds)} for a provider "
+                     f"({why if len(why) <= 200 else why[:199] + '…'}); Ctrl-C to stop\n")
+        stream.flush()
+
+    return notice
+

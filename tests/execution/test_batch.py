@@ -61,10 +61,13 @@ async def test_a_batch_parks_while_every_provider_is_blocked_and_resumes(setting
     core, ex = build_executor(settings)
     for p in PROVIDERS:  # each provider asks for 45 s: more than the longest backoff, so no one waits in place
         fake.script(p, [Fault.rate_limited(retry_after=45.0)])
-    run = await run_batch(core, ex, [("only", CODE[0])])
+    notices = []
+    run = await run_batch(core, ex, [("only", CODE[0])], on_park=lambda *notice: notices.append(notice))
     o = run.outcome.outcomes[0]
     assert o.status == "success"
     assert o.parked_seconds >= 45.0
+    [(task_id, seconds, why)] = notices  # told while it waits: no task finishes meanwhile
+    assert task_id == "only" and 45.0 <= seconds <= o.parked_seconds and "every provider is blocked" in why
     assert [a.outcome for a in o.attempts][:3] == ["rate_limited"] * 3
     assert sum(fake.stats(p).sent_429 for p in PROVIDERS) == 3
     assert sum(fake.stats(p).limit_429 for p in PROVIDERS) == 0

@@ -115,3 +115,12 @@ def test_batch_interrupted_by_ctrl_c_prints_what_finished_and_exits_130(shell, m
 def test_bad_task_input_is_a_clear_error(text):
     with pytest.raises(CommandError):
         parse_tasks(text)
+
+
+def test_a_waiting_task_is_said_on_its_own_line_with_how_to_stop():
+    from server.commands.execute import ProgressBar
+
+    stream = io.StringIO()
+    ProgressBar(stream).parked("task-3", 300.0, "every provider is blocked:\n codex: outage")
+    assert stream.getvalue() == ("task-3: waiting 5m00s for a provider (every provider is blocked: codex: outage); "
+                                 "Ctrl-C to stop\n")
