@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from router_core.classifier import TASK_TYPE_PROVIDER
 from router_core.classifier import features as F
 from router_core.classifier.corrections import Correction, CorrectionStore
+from router_core.classifier.near import NearIndex
 from router_core.classifier.trained import TrainedClassifier, shipped_eval_path
 from router_core.models import Classification
 from router_core.settings import PROVIDER_NAMES
@@ -85,12 +86,13 @@ class LearningClassifier:
         self._clock = clock
         self._lock = threading.Lock()
         self._accepted: list[_Learned] = []
-        self._index: dict[str, list[int]] = {}
+        self._near = NearIndex()  # the accepted corrections' fingerprints, by the same positions
         self._decisions: dict[int, LearnResult] = {}
         self._last_id = 0
         self._last_refresh = float("-inf")
         self._eval_items = eval_items
         self._eval_cache: list[tuple[frozenset[str], str, str, Classification]] | None = None
+        self._eval_near: NearIndex | None = None
         self._eval_best_cache: list[tuple[float, _Learned | None]] | None = None
         self.refresh()
 
@@ -107,6 +109,14 @@ class LearningClassifier:
         return self._eval_cache
 
     @property
+    def _eval_index(self) -> NearIndex:
+        if self._eval_near is None:
+            self._eval_near = NearIndex()
+            for fp, *_ in self._eval:
+                self._eval_near.add(fp)
+        return self._eval_near
+
+    @property
     def _eval_best(self) -> list[tuple[float, _Learned | None]]:
         if self._eval_best_cache is None:
             self._eval_best_cache = [(0.0, None)] * len(self._eval)
@@ -119,7 +129,10 @@ class LearningClassifier:
             self.refresh()
         if not self._accepted:  # nothing learned yet: no need to fingerprint the text
             return self.base.classify(text)
-        sim, match = self._best_match(fingerprint(text))
+        fp = fingerprint(text)
+        if not fp:
+            return self.base.classify(text)
+        sim, match = self._best_match(fp)
         if match is None:
             return self.base.classify(text)
         return self._override(text, sim, match)
@@ -147,16 +160,10 @@ class LearningClassifier:
     # -- matching ------------------------------------------------------------------------------
 
     def _best_match(self, fp: frozenset[str]) -> tuple[float, _Learned | None]:
-        overlap: dict[int, int] = {}
-        for feat in fp:
-            for i in self._index.get(feat, ()):
-                overlap[i] = overlap.get(i, 0) + 1
         best, best_sim = None, 0.0
-        for i in sorted(overlap):  # ascending: on equal similarity the later correction wins (it can undo one)
-            learned = self._accepted[i]
-            sim = overlap[i] / (len(fp) * len(learned.fingerprint)) ** 0.5
-            if sim >= self.threshold and sim >= best_sim:
-                best, best_sim = learned, sim
+        for i, sim in self._near.near(fp, self.threshold):  # ascending: on equal similarity the later
+            if sim >= best_sim:                               # correction wins (it can undo an earlier one)
+                best, best_sim = self._accepted[i], sim
         return best_sim, best
 
     def _override(self, text: str, sim: float, learned: _Learned) -> Classification:
@@ -216,17 +223,12 @@ class LearningClassifier:
 
     def _eval_changes(self, learned: _Learned) -> list[tuple[int, tuple[bool, bool]]]:
         """Evaluation items whose best match would become ``learned``, with their outcome then."""
-        changes = []
-        for i, (fp, *_rest) in enumerate(self._eval):
-            sim = similarity(fp, learned.fingerprint)
-            if sim >= self.threshold and sim >= self._eval_best[i][0]:
-                changes.append((i, self._eval_ok(i, learned)))
-        return changes
+        best = self._eval_best
+        return [(i, self._eval_ok(i, learned)) for i, sim in self._eval_index.near(learned.fingerprint, self.threshold)
+                if sim >= best[i][0]]
 
     def _accept(self, learned: _Learned, changes: list[tuple[int, tuple[bool, bool]]]) -> None:
-        index = len(self._accepted)
         self._accepted.append(learned)
-        for feat in learned.fingerprint:
-            self._index.setdefault(feat, []).append(index)
+        self._near.add(learned.fingerprint)
         for i, _ in changes:
             self._eval_best[i] = (similarity(self._eval[i][0], learned.fingerprint), learned)

@@ -1,0 +1,59 @@
+"""Finding the stored fingerprints near a text's without comparing it with every one of them.
+
+Similarity is the cosine of two feature sets, |A & B| / sqrt(|A| |B|). For a threshold t, a stored B can
+reach t only if t^2 |A| <= |B| <= |A| / t^2 and it shares at least k = ceil(t sqrt(|A| |B|)) >= ceil(t^2 |A|)
+features with A. Then B holds at least one of any |A| - ceil(t^2 |A|) + 1 features of A (else the two share
+fewer than k), so probing the index with that many of A's features, the rarest (shortest lists), finds
+every candidate: the search is exact, and the common features (character n-grams most texts share),
+which would make every stored text a candidate, are never probed. A candidate whose hits plus the features
+not probed cannot reach k is dropped without comparing the sets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+
+class NearIndex:
+    """Fingerprints (frozen feature sets) by position, with an inverted index over their features."""
+
+    def __init__(self) -> None:
+        self.items: list[frozenset[str]] = []
+        self._postings: dict[str, list[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def add(self, fingerprint: frozenset[str]) -> int:
+        """Store ``fingerprint``; returns its position."""
+        position = len(self.items)
+        self.items.append(fingerprint)
+        for feature in fingerprint:
+            self._postings.setdefault(feature, []).append(position)
+        return position
+
+    def near(self, fingerprint: frozenset[str], threshold: float) -> Iterator[tuple[int, float]]:
+        """(position, similarity) of every stored fingerprint at least ``threshold`` similar, in position order."""
+        if not fingerprint or threshold <= 0:
+            raise ValueError("near() needs a non-empty fingerprint and a positive threshold")
+        size, t2 = len(fingerprint), threshold * threshold
+        least_shared = math.ceil(t2 * size - 1e-9)
+        postings = self._postings
+        probes = sorted(fingerprint, key=lambda f: len(postings.get(f, ())))[: size - least_shared + 1]
+        hits: dict[int, int] = {}
+        for feature in probes:
+            for i in postings.get(feature, ()):
+                hits[i] = hits.get(i, 0) + 1
+        # A candidate shares at most its hits plus every feature not probed: drop those that cannot reach t.
+        unprobed, low, high = size - len(probes), t2 * size - 1e-9, size / t2 + 1e-9
+        for i in sorted(hits):
+            stored = self.items[i]
+            if not low <= len(stored) <= high:
+                continue
+            scale = math.sqrt(size * len(stored))
+            if hits[i] + unprobed < threshold * scale - 1e-9:
+                continue
+            sim = len(fingerprint & stored) / scale
+            if sim >= threshold:
+                yield i, sim
