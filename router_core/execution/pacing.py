@@ -12,7 +12,8 @@ the window, and deletes those once a batch has gathered: a few rows whatever the
 
 Rate-limit headers refine this: they give the provider's real limits (used when lower than configured,
 until it reports others) and its real usage; what it reports beyond our own count is other tools on the
-same key, and counts against the window until the reported reset (at most one window). They are also stored as a usage observation
+same key, and counts against the window until that dimension's reported reset (at most one window): an
+exhausted tokens dimension outlives a requests reset that comes sooner. They are also stored as a usage observation
 (source "headers") for the usage resources. A hold (a 429's retry-after, an exhausted quota) stops
 admission until it ends.
 """
@@ -67,7 +68,13 @@ class _Room:
     tokens_limit: int
     extra_requests: int  # other tools' usage (headers), or a manual floor's excess
     extra_tokens: int
-    extra_until: float
+    requests_until: float  # when each extra leaves the window (each dimension resets on its own)
+    tokens_until: float
+
+    def extras(self, t: float) -> tuple[int, int]:
+        """The extra requests and tokens still counted at time ``t``."""
+        return (self.extra_requests if t < self.requests_until else 0,
+                self.extra_tokens if t < self.tokens_until else 0)
 
 
 class RatePacer:
@@ -103,7 +110,8 @@ class RatePacer:
             if used.stale_rows >= PRUNE_AT_STALE_ROWS:
                 self._usage.prune_events(conn, provider, now)
             room = self._room(conn, provider, now, used)
-            if _fits(used.requests + room.extra_requests, used.tokens + room.extra_tokens, tokens, room):
+            extra_r, extra_t = room.extras(now)
+            if _fits(used.requests + extra_r, used.tokens + extra_t, tokens, room):
                 cur = conn.execute(
                     "INSERT INTO usage_events (provider, at, requests, tokens) VALUES (?, ?, 1, ?)",
                     (provider, now + self._in_flight, tokens),
@@ -142,13 +150,16 @@ class RatePacer:
     def _room(self, conn: Connection, provider: str, now: float, ours: sql.TrackedWindow) -> _Room:
         rpm, tpm = self._limits[provider]
         extra_r = extra_t = 0
-        until = now
+        until_r = until_t = now
         head = conn.execute("SELECT * FROM execution_headroom WHERE provider = ?", (provider,)).fetchone()
         if head is not None:  # the provider's own limits stand until it reports others
             rpm = min(rpm, head["requests_limit"] or rpm)
             tpm = min(tpm, head["tokens_limit"] or tpm)
+            tokens_until = head["tokens_valid_until"]
             if head["valid_until"] > now:
-                extra_r, extra_t, until = head["external_requests"], head["external_tokens"], head["valid_until"]
+                extra_r, until_r = head["external_requests"], head["valid_until"]
+            if (head["valid_until"] if tokens_until is None else tokens_until) > now:  # None: a row from before
+                extra_t, until_t = head["external_tokens"], head["valid_until"] if tokens_until is None else tokens_until
         manual = conn.execute(
             "SELECT requests_used, tokens_used, valid_until FROM usage_observations"
             " WHERE provider = ? AND valid_until > ? AND source != 'headers'",
@@ -157,8 +168,9 @@ class RatePacer:
         if manual is not None:  # a manual figure is a floor: count what it says beyond our own events
             extra_r = max(extra_r, manual["requests_used"] - ours.requests)
             extra_t = max(extra_t, manual["tokens_used"] - ours.tokens)
-            until = max(until, manual["valid_until"])
-        return _Room(rpm, tpm, max(0, extra_r), max(0, extra_t), until)
+            until_r = max(until_r, manual["valid_until"])
+            until_t = max(until_t, manual["valid_until"])
+        return _Room(rpm, tpm, max(0, extra_r), max(0, extra_t), until_r, until_t)
 
     def _wait(self, events: Sequence[Row], room: _Room, tokens: int, now: float) -> float:
         """Seconds until the request fits, if no new usage arrives; polls while unanswered requests block it."""
@@ -167,23 +179,24 @@ class RatePacer:
         in_flight_t = sum(e["tokens"] for e in events if e["at"] > now)
         req = sum(e["requests"] for e in settled)
         tok = sum(e["tokens"] for e in settled)
-        times = sorted({*(e["at"] + self.window for e in settled), room.extra_until})
+        times = sorted({*(e["at"] + self.window for e in settled), room.requests_until, room.tokens_until})
         index = 0
         for t in times:
             while index < len(settled) and settled[index]["at"] + self.window <= t:
                 req -= settled[index]["requests"]
                 tok -= settled[index]["tokens"]
                 index += 1
-            extra = t < room.extra_until
-            used_r = req + in_flight_r + (room.extra_requests if extra else 0)
-            used_t = tok + in_flight_t + (room.extra_tokens if extra else 0)
+            extra_r, extra_t = room.extras(t)
+            used_r = req + in_flight_r + extra_r
+            used_t = tok + in_flight_t + extra_t
             if t > now and _fits(used_r, used_t, tokens, room):
                 return t - now + GUARD_SECONDS
         return self.poll_seconds
 
     def _observe(self, conn: Connection, provider: str, obs: RateLimitObservation, now: float) -> None:
-        resets = [t for t in (obs.requests_reset_at, obs.tokens_reset_at) if t is not None and t > now]
-        until = min([now + self.window, *resets]) if resets else now + self.window
+        requests_until = self._valid_until(obs.requests_reset_at, now)
+        tokens_until = self._valid_until(obs.tokens_reset_at, now)
+        until = min(requests_until, tokens_until)  # the observation as a whole (usage resources)
         used_r = _used(obs.requests_limit, obs.requests_remaining)
         used_t = _used(obs.tokens_limit, obs.tokens_remaining)
         self._usage.observe(provider, requests_used=used_r or 0, tokens_used=used_t or 0, source="headers",
@@ -192,10 +205,16 @@ class RatePacer:
         ours_r, ours_t = ours.requests, ours.tokens
         conn.execute(
             "INSERT OR REPLACE INTO execution_headroom (provider, requests_limit, tokens_limit, external_requests,"
-            " external_tokens, valid_until) VALUES (?, ?, ?, ?, ?, ?)",
+            " external_tokens, valid_until, tokens_valid_until) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (provider, obs.requests_limit, obs.tokens_limit, max(0, (used_r or 0) - ours_r),
-             max(0, (used_t or 0) - ours_t), until),
+             max(0, (used_t or 0) - ours_t), requests_until, tokens_until),
         )
+
+    def _valid_until(self, reset_at: float | None, now: float) -> float:
+        """How long a dimension's reported usage counts: until its reset, at most one window."""
+        if reset_at is None or not reset_at > now:
+            return now + self.window
+        return min(now + self.window, reset_at)
 
 
 def _fits(used_requests: int, used_tokens: int, tokens: int, room: _Room) -> bool:

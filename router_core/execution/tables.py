@@ -5,7 +5,8 @@
     execution_holds     a provider that told us to stop until a time: a 429's retry-after, or an
                         exhausted quota until its reset. Pacing waits them out; routing shows them as blocks.
     execution_headroom  what the latest rate-limit headers said beyond our own count: the provider's
-                        real limits and the usage of other tools on the same key, valid until a reset.
+                        real limits and the usage of other tools on the same key, each dimension valid
+                        until its own reset (``valid_until`` requests, ``tokens_valid_until`` tokens).
 
 They live outside the store's migrations (CREATE TABLE IF NOT EXISTS), so the execution layer can
 evolve without a schema version; every statement here is idempotent.
@@ -39,9 +40,12 @@ _DDL = (
         tokens_limit INTEGER,
         external_requests INTEGER NOT NULL,
         external_tokens INTEGER NOT NULL,
-        valid_until REAL NOT NULL
+        valid_until REAL NOT NULL,
+        tokens_valid_until REAL
     )""",
 )
+# Columns added after the table first shipped: (table, column, type); added once, inside the write lock.
+_ADDED_COLUMNS = (("execution_headroom", "tokens_valid_until", "REAL"),)
 
 _ready: weakref.WeakSet[Database] = weakref.WeakSet()
 
@@ -53,4 +57,7 @@ def ensure_tables(db: Database) -> None:
     with db.transaction() as conn:
         for statement in _DDL:
             conn.execute(statement)
+        for table, column, kind in _ADDED_COLUMNS:
+            if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
     _ready.add(db)

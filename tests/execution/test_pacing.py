@@ -6,7 +6,9 @@ import pytest
 
 from router_core.execution.holds import RATE_LIMITED
 from router_core.execution.pacing import GUARD_SECONDS, PRUNE_AT_STALE_ROWS, PaceTicket, PaceWait, RatePacer
+from router_core.execution.tables import ensure_tables
 from router_core.providers.base import RateLimitObservation
+from router_core.store.db import Database
 from tests.execution.conftest import make_core
 from tests.execution.fakes import with_limits
 
@@ -147,3 +149,31 @@ def test_events_out_of_the_window_are_deleted_in_batches_and_never_count(setting
     clock.advance(61.0)
     assert isinstance(pacer.try_acquire("codex", 10), PaceTicket)  # a full batch: deleted
     assert stored() == 1 and core.usage_tracker.window("codex").requests == 1
+
+
+def test_an_exhausted_tokens_dimension_outlives_a_sooner_requests_reset(settings, clock):
+    # OpenAI on a 200: plenty of requests left (reset in 120ms), tokens used up by another tool (reset in
+    # 60s). Once the requests reset passes, the tokens are still used: the next request must wait for them.
+    s = with_limits(settings, codex=(500, 30_000))
+    core = make_core(s, clock)
+    pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=30.0)
+    ticket = pacer.try_acquire("codex", 100)
+    obs = RateLimitObservation(requests_limit=500, requests_remaining=499, tokens_limit=30_000, tokens_remaining=0,
+                               requests_reset_at=clock.now() + 0.12, tokens_reset_at=clock.now() + 40)
+    pacer.settle(ticket, 100, obs)
+    clock.advance(0.2)
+    assert pacer.try_acquire("codex", 100) == PaceWait(pytest.approx(39.8 + GUARD_SECONDS))
+    clock.advance(39.8 + GUARD_SECONDS)
+    assert isinstance(pacer.try_acquire("codex", 100), PaceTicket)
+
+
+def test_a_headroom_table_from_before_per_dimension_resets_is_upgraded(tmp_path, clock, settings):
+    db = Database(tmp_path / "old.db")
+    with db.transaction() as conn:
+        conn.execute("CREATE TABLE execution_headroom (provider TEXT PRIMARY KEY, requests_limit INTEGER,"
+                     " tokens_limit INTEGER, external_requests INTEGER NOT NULL, external_tokens INTEGER NOT NULL,"
+                     " valid_until REAL NOT NULL)")
+        conn.execute("INSERT INTO execution_headroom VALUES ('codex', 10, 1000, 0, 1000, ?)", (clock.now() + 30,))
+    ensure_tables(db)
+    assert db.query("SELECT tokens_valid_until FROM execution_headroom")[0][0] is None
+    ensure_tables(Database(tmp_path / "old.db"))  # another process: the column is there already
