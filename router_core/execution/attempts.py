@@ -187,7 +187,7 @@ class ProviderRun:
         ticket, completion, answered_at = self._paced
         with core.db.transaction():
             self.ex.pacer.settle(ticket, completion.input_tokens + completion.output_tokens, completion.rate_limit,
-                                 answered_at=answered_at)
+                                 answered_at=answered_at, counted=not completion.usage_estimated)
             core.ledger.settle(self.reservation_id, cost)
             recovered = self.ex.state.circuits.record_success(self.provider)
             if self.job.lease is not None and self.job.lease.id:

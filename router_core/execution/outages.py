@@ -70,7 +70,7 @@ class Outages:
         except BaseException:
             self.pacer.failed(ticket)
             raise
-        self.pacer.settle(ticket, PROBE_TOKENS)
+        self.pacer.settle(ticket, PROBE_TOKENS, counted=False)  # the probe's answer is not counted
         recovered = self.circuits.record_success(circuit.provider)
         if recovered is not None:
             self.audit_recovered(recovered)

@@ -10,7 +10,8 @@ answer never ends before the provider's does: paced requests are not sent to be 
 reads the window from the running totals (store/windows.py), which subtract the events already out of
 the window, and deletes those once a batch has gathered: a few rows whatever the traffic.
 
-Rate-limit headers refine this: they give the provider's real limits (used when lower than configured,
+Estimates are scaled by how far the provider's real counts have run above them (token_ratio.py), so
+code or CJK text that is three tokens for every estimated one is paced on three. Rate-limit headers refine this: they give the provider's real limits (used when lower than configured,
 until it reports others) and its real usage; what it reports beyond our own count is other tools on the
 same key, and counts against the window until that dimension's reported reset (at most one window): an
 exhausted tokens dimension outlives a requests reset that comes sooner. They are also stored as a usage observation
@@ -27,6 +28,7 @@ from sqlite3 import Connection, Row
 from typing import TYPE_CHECKING
 
 from router_core.clock import Clock
+from router_core.execution import token_ratio
 from router_core.execution.tables import ensure_tables
 from router_core.providers.base import RateLimitObservation
 from router_core.settings import Settings
@@ -51,7 +53,8 @@ class PaceTicket:
 
     provider: str
     event_id: int
-    tokens: int
+    tokens: int  # as paced: the estimate scaled by the provider's learned ratio
+    estimate: int = 0  # the caller's estimate, to learn the ratio from the answer (0: learn nothing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,7 @@ class RatePacer:
             ).fetchone()
             if hold is not None:
                 return PaceWait(hold["until"] - now + GUARD_SECONDS, hold["kind"])
+            estimate, tokens = tokens, token_ratio.scaled(conn, provider, tokens)
             used = sql.tracked_window(conn, provider, now - self.window)  # exact whatever is left to prune
             if used.stale_rows >= PRUNE_AT_STALE_ROWS:
                 self._usage.prune_events(conn, provider, now)
@@ -117,7 +121,7 @@ class RatePacer:
                     (provider, now + self._in_flight, tokens),
                 )
                 self._usage.mark_first_event(conn, provider, now)
-                return PaceTicket(provider, int(cur.lastrowid), tokens)
+                return PaceTicket(provider, int(cur.lastrowid), tokens, estimate)
             events = conn.execute(
                 "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
                 (provider, now - self.window),
@@ -126,10 +130,11 @@ class RatePacer:
 
     def settle(
         self, ticket: PaceTicket, tokens: int, observation: RateLimitObservation | None = None,
-        *, answered_at: float | None = None,
+        *, answered_at: float | None = None, counted: bool = True,
     ) -> None:
         """The answer arrived (at ``answered_at``, default now): restamp the request then, with its actual
-        tokens, and learn from the headers."""
+        tokens, and learn from the headers and (when ``counted``: ``tokens`` is the provider's own count,
+        not a guess) from how far the tokens ran above the estimate."""
         now = self._clock.now()
         at = now if answered_at is None else min(answered_at, now)
         with self._db.transaction() as conn:
@@ -140,10 +145,12 @@ class RatePacer:
                              (ticket.provider, at, max(0, tokens)))
             if observation is not None:
                 self._observe(conn, ticket.provider, observation, now)
+            if counted:
+                token_ratio.learn(conn, ticket.provider, ticket.estimate, tokens)
 
     def failed(self, ticket: PaceTicket) -> None:
         """The request failed: it still counts as a request (providers count most), with no tokens."""
-        self.settle(ticket, 0)
+        self.settle(ticket, 0, counted=False)
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@
     execution_headroom  what the latest rate-limit headers said beyond our own count: the provider's
                         real limits and the usage of other tools on the same key, each dimension valid
                         until its own reset (``valid_until`` requests, ``tokens_valid_until`` tokens).
+    execution_token_ratios  per provider, how its real token counts compare with our estimates
+                        (token_ratio.py): pacing scales its estimates by it.
 
 They live outside the store's migrations (CREATE TABLE IF NOT EXISTS), so the execution layer can
 evolve without a schema version; every statement here is idempotent.
@@ -42,6 +44,10 @@ _DDL = (
         external_tokens INTEGER NOT NULL,
         valid_until REAL NOT NULL,
         tokens_valid_until REAL
+    )""",
+    """CREATE TABLE IF NOT EXISTS execution_token_ratios (
+        provider TEXT PRIMARY KEY,
+        ratio REAL NOT NULL
     )""",
 )
 # Columns added after the table first shipped: (table, column, type); added once, inside the write lock.

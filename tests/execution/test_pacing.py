@@ -177,3 +177,30 @@ def test_a_headroom_table_from_before_per_dimension_resets_is_upgraded(tmp_path,
     ensure_tables(db)
     assert db.query("SELECT tokens_valid_until FROM execution_headroom")[0][0] is None
     ensure_tables(Database(tmp_path / "old.db"))  # another process: the column is there already
+
+
+def test_estimates_are_scaled_by_how_far_answers_ran_above_them(settings, clock):
+    # Code or CJK text: the provider counts three tokens for each one estimated. After one answer says
+    # so, later requests are paced on three times their estimate, and do not overfill the window.
+    s = with_limits(settings, codex=(100, 1_000))
+    core = make_core(s, clock)
+    pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=30.0)
+    first = pacer.try_acquire("codex", 100)
+    pacer.settle(first, 300)
+    admitted = []
+    while isinstance(ticket := pacer.try_acquire("codex", 100), PaceTicket):
+        admitted.append(ticket)
+    assert [t.tokens for t in admitted] == [300, 300]  # 300 + 600 of 1,000: a third would not fit
+    for t in admitted:
+        pacer.settle(t, 300)
+    assert core.usage_tracker.window("codex").tokens == 900
+
+
+def test_guesses_teach_no_ratio_and_none_lowers_an_estimate(settings, clock):
+    s = with_limits(settings, codex=(100, 1_000))
+    core = make_core(s, clock)
+    pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=30.0)
+    pacer.failed(pacer.try_acquire("codex", 100))  # no tokens counted
+    pacer.settle(pacer.try_acquire("codex", 100), 400, counted=False)  # a guess (usage missing, a probe)
+    pacer.settle(pacer.try_acquire("codex", 100), 20)  # fewer than estimated: still paced on the estimate
+    assert pacer.try_acquire("codex", 100).tokens == 100
