@@ -1,8 +1,9 @@
 """Outage probes and their audit lines (design 9.3): close a circuit when its provider answers again.
 
 When an open circuit's probe is due, one process claims it (see circuit.py) and sends the provider a
-one-word request through pacing, bounded by ``PROBE_TIMEOUT_SECONDS``. An answer closes the circuit;
-a failure or silence keeps it open until the next probe. The transition that opens a circuit and the
+one-word request through pacing, bounded by ``PROBE_TIMEOUT_SECONDS``. An answer closes the circuit, and
+so does a 429 (a rate limit or an exhausted quota is the provider answering, not an outage): the provider
+is then held until the limit lifts, as after any 429. A failure or silence keeps it open until the next probe. The transition that opens a circuit and the
 one that closes it are each written to the audit log once (events "outage" and "recovered").
 """
 
@@ -14,8 +15,9 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from router_core.errors import RouterError
+from router_core.errors import QuotaExhausted, RateLimited, RouterError
 from router_core.execution.circuit import CircuitState
+from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED
 from router_core.execution.pacing import PaceTicket, RatePacer
 from router_core.providers.base import ProviderAdapter
 from router_core.records import iso
@@ -61,6 +63,12 @@ class Outages:
         try:
             with anyio.fail_after(seconds):
                 await adapter.probe()
+        except (RateLimited, QuotaExhausted) as exc:
+            self.pacer.failed(ticket)
+            self._hold(circuit.provider, exc)
+            logger.info("%s: probe answered with a limit, not an outage: %s", circuit.provider, exc)
+            self._recovered(circuit.provider)
+            return True
         except (RouterError, TimeoutError) as exc:
             self.pacer.failed(ticket)
             why = str(exc) or f"no answer in {seconds:g}s"
@@ -71,10 +79,25 @@ class Outages:
             self.pacer.failed(ticket)
             raise
         self.pacer.settle(ticket, PROBE_TOKENS, counted=False)  # the probe's answer is not counted
-        recovered = self.circuits.record_success(circuit.provider)
+        self._recovered(circuit.provider)
+        return True
+
+    def _recovered(self, provider: str) -> None:
+        recovered = self.circuits.record_success(provider)
         if recovered is not None:
             self.audit_recovered(recovered)
-        return True
+
+    def _hold(self, provider: str, error: RateLimited | QuotaExhausted) -> None:
+        """Hold a provider whose probe met a limit until it lifts (a quota with no reset: one probe interval)."""
+        now = self.core.clock.now()
+        holds = self.core.execution_state.holds
+        if isinstance(error, RateLimited):
+            if error.retry_after:
+                holds.hold(provider, RATE_LIMITED, now + min(error.retry_after, MAX_HOLD_SECONDS),
+                           f"rate limited: retry after {error.retry_after:g}s")
+            return
+        until = error.resets_at or now + self.circuits.probe_interval
+        holds.hold(provider, QUOTA, until, f"quota exhausted: {error}")
 
     def audit_outage(self, state: CircuitState) -> None:
         self.core.audit.append({

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from resources.views import usage_summary
 from router_core.execution.dispatch import dispatch
 from tests.fakes.fake_provider import Fault
@@ -74,3 +76,22 @@ async def test_a_batch_parks_through_a_total_outage_and_resumes_after_the_probes
     assert [a.outcome for a in o.attempts][-1] == "success"
     events = [r["event"] for r in core.audit.tail(20) if r.get("event") in ("outage", "recovered")]
     assert events.count("outage") == 3 and events.count("recovered") >= 1
+
+
+@pytest.mark.parametrize(("fault", "kind"), [(Fault.rate_limited(retry_after=20.0), "rate_limited"),
+                                             (Fault.quota(), "quota")])
+async def test_a_probe_met_by_a_429_ends_the_outage_and_holds_instead(settings, build_executor, fake, clock,
+                                                                      fault, kind):
+    # A 429 is the provider answering: the outage is over, the limit is a hold (not another probe interval
+    # of outage, counted as one more failure).
+    core, ex = build_executor(settings)
+    interval = settings.execution.outage_probe_interval_seconds
+    fake.script("codex", [Fault.status(503)] * 3 + [fault])
+    await dispatch(core, ex, CODE_TASK)
+    assert core.execution_state.circuits.state("codex").is_open
+    clock.advance(interval)
+    assert await ex.probe_due() == ["codex"]
+    assert not core.execution_state.circuits.state("codex").is_open
+    hold = core.execution_state.holds.active("codex")["codex"]
+    assert hold.kind == kind and hold.until > clock.now()
+    assert [r["provider"] for r in core.audit.tail(10) if r.get("event") == "recovered"] == ["codex"]
