@@ -30,6 +30,12 @@ def learn(conn: Connection, provider: str, estimated: int, actual: int) -> None:
     if estimated <= 0 or actual <= 0:
         return
     seen = min(actual / estimated, MAX_RATIO)
+    if seen <= 1.0:  # the usual answer (estimates count the expected output generously): a write only where
+        conn.execute(  # a ratio above 1 is in use, so most settlements write no page for it
+            "UPDATE execution_token_ratios SET ratio = ? * ? + (1 - ?) * ratio WHERE provider = ? AND ratio > 1.0",
+            (WEIGHT_OF_LATEST, seen, WEIGHT_OF_LATEST, provider),
+        )
+        return
     conn.execute(
         "INSERT INTO execution_token_ratios (provider, ratio) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE"
         " SET ratio = ? * excluded.ratio + (1 - ?) * execution_token_ratios.ratio",

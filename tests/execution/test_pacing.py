@@ -204,3 +204,16 @@ def test_guesses_teach_no_ratio_and_none_lowers_an_estimate(settings, clock):
     pacer.settle(pacer.try_acquire("codex", 100), 400, counted=False)  # a guess (usage missing, a probe)
     pacer.settle(pacer.try_acquire("codex", 100), 20)  # fewer than estimated: still paced on the estimate
     assert pacer.try_acquire("codex", 100).tokens == 100
+
+
+def test_answers_below_their_estimate_write_no_ratio_until_one_runs_above(settings, clock):
+    # The usual answer is under its estimate: its settlement must not write a row it would never use.
+    s = with_limits(settings, codex=(100, 10_000))
+    core = make_core(s, clock)
+    pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=30.0)
+    for _ in range(3):
+        pacer.settle(pacer.try_acquire("codex", 100), 60)
+    assert core.db.query("SELECT COUNT(*) FROM execution_token_ratios")[0][0] == 0
+    pacer.settle(pacer.try_acquire("codex", 100), 300)  # 3x: learned
+    pacer.settle(pacer.try_acquire("codex", 100), 100)  # at the estimate: folded in, 2x
+    assert pacer.try_acquire("codex", 100).tokens == 200
