@@ -34,6 +34,7 @@ from router_core.providers.base import RateLimitObservation
 from router_core.settings import Settings
 from router_core.store import windows as sql
 from router_core.store.db import Database
+from router_core.store.holders import current_holder, holder_alive
 from router_core.usage import UsageTracker
 
 if TYPE_CHECKING:
@@ -113,20 +114,42 @@ class RatePacer:
             used = sql.tracked_window(conn, provider, now - self.window)  # exact whatever is left to prune
             if used.stale_rows >= PRUNE_AT_STALE_ROWS:
                 self._usage.prune_events(conn, provider, now)
-            room = self._room(conn, provider, now, used)
-            extra_r, extra_t = room.extras(now)
-            if _fits(used.requests + extra_r, used.tokens + extra_t, tokens, room):
-                cur = conn.execute(
-                    "INSERT INTO usage_events (provider, at, requests, tokens) VALUES (?, ?, 1, ?)",
-                    (provider, now + self._in_flight, tokens),
-                )
-                self._usage.mark_first_event(conn, provider, now)
-                return PaceTicket(provider, int(cur.lastrowid), tokens, estimate)
-            events = conn.execute(
-                "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
-                (provider, now - self.window),
-            ).fetchall()
+            for _ in range(2):  # again once if a dead process's tickets were reclaimed
+                room = self._room(conn, provider, now, used)
+                extra_r, extra_t = room.extras(now)
+                if _fits(used.requests + extra_r, used.tokens + extra_t, tokens, room):
+                    cur = conn.execute(
+                        "INSERT INTO usage_events (provider, at, requests, tokens, holder) VALUES (?, ?, 1, ?, ?)",
+                        (provider, now + self._in_flight, tokens, current_holder()),
+                    )
+                    self._usage.mark_first_event(conn, provider, now)
+                    return PaceTicket(provider, int(cur.lastrowid), tokens, estimate)
+                events = conn.execute(
+                    "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
+                    (provider, now - self.window),
+                ).fetchall()
+                if not (any(e["at"] > now for e in events) and self._reclaim_dead(conn, provider, now)):
+                    break
+                used = sql.tracked_window(conn, provider, now - self.window)
         return PaceWait(self._wait(events, room, tokens, now))
+
+    def _reclaim_dead(self, conn: Connection, provider: str, now: float) -> bool:
+        """Restamp the in-flight tickets of processes gone from this host (killed mid-request) to when they
+        were sent; True if there were any. Their requests count from then, as sent; a ticket left stamped
+        ``in_flight_seconds`` ahead kept the window full for that long, and every waiting task polling."""
+        rows = conn.execute(
+            "SELECT id, at, holder FROM usage_events WHERE provider = ? AND at > ? AND holder IS NOT NULL",
+            (provider, now),
+        ).fetchall()
+        me = current_holder()
+        dead = {h for h in {r["holder"] for r in rows} if h != me and not holder_alive(h)}
+        if not dead:
+            return False
+        logger.info("%s: reclaiming %d in-flight request(s) of processes that ended", provider,
+                    sum(r["holder"] in dead for r in rows))
+        conn.executemany("UPDATE usage_events SET at = ?, holder = NULL WHERE id = ?",
+                         [(min(now, r["at"] - self._in_flight), r["id"]) for r in rows if r["holder"] in dead])
+        return True
 
     def settle(
         self, ticket: PaceTicket, tokens: int, observation: RateLimitObservation | None = None,

@@ -201,4 +201,8 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX budget_reservations_live;
     CREATE INDEX budget_reservations_live ON budget_reservations (day) WHERE status = 'live';
     """,
+    # 5: who sent a request still in flight (a pacing ticket), so a ticket of a killed process is reclaimed.
+    """
+    ALTER TABLE usage_events ADD COLUMN holder TEXT;
+    """,
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from router_core.execution.holds import RATE_LIMITED
@@ -217,3 +219,29 @@ def test_answers_below_their_estimate_write_no_ratio_until_one_runs_above(settin
     pacer.settle(pacer.try_acquire("codex", 100), 300)  # 3x: learned
     pacer.settle(pacer.try_acquire("codex", 100), 100)  # at the estimate: folded in, 2x
     assert pacer.try_acquire("codex", 100).tokens == 200
+
+
+def test_the_tickets_of_a_process_that_ended_count_from_when_they_were_sent(settings, clock):
+    # A process killed mid-request never settles its tickets: stamped in_flight_seconds ahead, they kept the
+    # window full for that long (125 s here, then a window more), every waiting task polling meanwhile.
+    s = with_limits(settings, codex=(1, 10_000))
+    core = make_core(s, clock)
+    pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=125.0)
+    theirs = pacer.try_acquire("codex", 10)
+    gone = f"{socket.gethostname()}:{2**22 + 7}:123"  # beyond any pid: a process of this host that ended
+    core.db.query("UPDATE usage_events SET holder = ? WHERE id = ?", (gone, theirs.event_id))
+    clock.advance(10.0)
+
+    wait = pacer.try_acquire("codex", 10)
+    assert wait.seconds == pytest.approx(50.0 + GUARD_SECONDS)  # counted from when it was sent
+    clock.advance(wait.seconds)
+    assert isinstance(pacer.try_acquire("codex", 10), PaceTicket)
+
+
+def test_the_tickets_of_a_live_process_stay_in_flight(settings, clock):
+    s = with_limits(settings, codex=(1, 10_000))
+    core = make_core(s, clock)
+    pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=125.0)
+    pacer.try_acquire("codex", 10)  # this process: alive, its request may still be answered
+    clock.advance(70.0)
+    assert pacer.try_acquire("codex", 10).seconds == pacer.poll_seconds
