@@ -4,7 +4,8 @@ Assumed output: JSONL on stdout, one event per line (codex-rs/exec/src/exec_even
 ``{"type":"thread.started","thread_id":…}``, ``{"type":"turn.started"}``,
 ``{"type":"item.completed","item":{"type":"agent_message","text":"…"}}`` (the last one is the answer),
 ``{"type":"turn.completed","usage":{"input_tokens":N,"cached_input_tokens":N,"output_tokens":N}}``
-(cached ⊂ input; no cost, no model name), and on failure ``{"type":"turn.failed","error":{"message":…}}`` or
+(cached ⊂ input; a newer ``reasoning_output_tokens`` ⊂ output, as the Responses API's ``reasoning_tokens`` it is
+copied from: codex's own ``blended_total`` is uncached input + output; no cost, no model name), and on failure ``{"type":"turn.failed","error":{"message":…}}`` or
 ``{"type":"error","message":…}``; a failure after a completed turn carries its tokens as the error's ``billed``.
 Failure messages (codex-rs/core/src/error.rs):
 ``"You've hit your usage limit. … Try again at 3:05 PM."`` -> QuotaExhausted(resets_at);
@@ -56,7 +57,7 @@ def parse(run: CliRun, ctx: ParseContext) -> Completion:
         provider=ctx.provider,
         model=ctx.model,
         input_tokens=sum(count(u.get("input_tokens")) for u in usages),
-        output_tokens=sum(count(u.get("output_tokens")) + count(u.get("reasoning_output_tokens")) for u in usages),
+        output_tokens=sum(_output_tokens(u) for u in usages),
         cost_usd=None,
         rate_limit=None,
         backend="cli",
@@ -69,6 +70,12 @@ def parse(run: CliRun, ctx: ParseContext) -> Completion:
     if used.input_tokens or used.output_tokens:
         error.billed = used  # a turn completed (and was paid for) before the run failed
     raise error
+
+
+def _output_tokens(usage: dict) -> int:
+    """Output tokens billed for one turn: reasoning is part of ``output_tokens`` already, not added to it
+    (a usage that left ``output_tokens`` out still bills at least its reasoning)."""
+    return max(count(usage.get("output_tokens")), count(usage.get("reasoning_output_tokens")))
 
 
 def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:

@@ -64,6 +64,18 @@ def test_codex_real_jsonl():
     assert (result.model, result.cost_usd) == ("gpt-5.1-codex", None)
 
 
+def test_codex_reasoning_tokens_are_inside_output_tokens_not_added():
+    # codex copies the Responses API's usage: reasoning_output_tokens is output_tokens_details.reasoning_tokens,
+    # a part of output_tokens. Adding them billed the reasoning twice.
+    usage = {"input_tokens": 1000, "cached_input_tokens": 800, "output_tokens": 500, "reasoning_output_tokens": 384}
+    lines = CODEX_JSONL.rsplit("\n", 1)[0] + "\n" + json.dumps({"type": "turn.completed", "usage": usage})
+    result = parse_codex(CliRun(0, lines, ""), ctx("codex", "gpt-5.1-codex"))
+    assert (result.input_tokens, result.cached_input_tokens, result.output_tokens) == (1000, 800, 500)
+    only_reasoning = {"input_tokens": 1000, "reasoning_output_tokens": 384}
+    lines = CODEX_JSONL.rsplit("\n", 1)[0] + "\n" + json.dumps({"type": "turn.completed", "usage": only_reasoning})
+    assert parse_codex(CliRun(0, lines, ""), ctx("codex")).output_tokens == 384
+
+
 def test_claude_real_result():
     result = parse_claude(CliRun(0, json.dumps(CLAUDE_RESULT), ""), ctx("claude"))
     assert result.text == "Done. Added `logRoot: …`. Build compiles cleanly."
