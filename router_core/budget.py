@@ -243,11 +243,13 @@ class BudgetLedger:
 
     def _refusal(self, totals: ledger.DayTotals, provider: str, need: int) -> tuple[str, int, int, int] | None:
         """(scope, limit, committed, reserved) of the first limit ``need`` would break, else None."""
+        total = self._total_micro
+        committed = totals.spent_total + totals.reserved_total
+        if total <= 0 and need > 0:  # no budget at all: the allocation (0 too) is not what to change first
+            return "total", total, committed, totals.reserved_total
         allocation = to_micro(self._settings.allocation(provider))
         if totals.committed(provider) + need > allocation:
             return "provider", allocation, totals.committed(provider), totals.reserved.get(provider, 0)
-        total = to_micro(self._settings.daily_total)
-        committed = totals.spent_total + totals.reserved_total
         if committed + need > total:
             return "total", total, committed, totals.reserved_total
         return None

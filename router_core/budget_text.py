@@ -52,6 +52,11 @@ def budget_exceeded_message(
     """Why a reservation was refused, what remains, and what to do about it."""
     wait = f"Wait for the reset at 00:00 {timezone} ({_in(seconds_to_reset)})"
     held = f" (running tasks hold {usd(reserved)} more until they settle)" if reserved > 0 else ""
+    if scope == "total" and limit <= 0:
+        return (
+            f"The daily budget is $0 (budget.daily_total = 0), so no provider can run a task. "
+            f"Raise budget.daily_total and give {provider} a share of it in budget.allocation.{provider}."
+        )
     if scope == "provider" and limit <= 0:
         return (
             f"{provider} has no daily budget allocation. Set budget.allocation.{provider} "

@@ -125,6 +125,20 @@ def test_a_provider_without_allocation_cannot_reserve(ledger: BudgetLedger) -> N
         ledger.reserve("mistral", 0.01)
 
 
+def test_a_zero_daily_total_says_so_not_to_set_an_allocation(db: Database, clock: FakeClock) -> None:
+    # With daily_total = 0 every allocation must be 0 too: advice to set budget.allocation.codex alone
+    # led to a configuration the loader refuses ("allocations add up to more than daily_total").
+    ledger = BudgetLedger(db, clock, BudgetSettings(daily_total=0.0, allocations=(("codex", 0.0),)), ME)
+    with pytest.raises(BudgetExceeded) as info:
+        ledger.reserve("codex", 0.01)
+    assert str(info.value) == (
+        "The daily budget is $0 (budget.daily_total = 0), so no provider can run a task. "
+        "Raise budget.daily_total and give codex a share of it in budget.allocation.codex."
+    )
+    assert (info.value.remaining, ledger.snapshot().remaining) == (0.0, 0.0)
+    ledger.reserve("codex", 0.0)  # nothing to spend, nothing refused
+
+
 def test_silent_reservations_expire_after_the_ttl(ledger: BudgetLedger, clock: FakeClock) -> None:
     kept = ledger.reserve("codex", 1.0)
     forgotten = BudgetLedger(ledger._db, clock, SETTINGS, "elsewhere.example:1:1").reserve("codex", 2.0)
