@@ -36,15 +36,25 @@ def capacity_blocks(
 
 
 def budget_blocks(provider: str, budget: BudgetSnapshot, *, min_cost: float) -> tuple[Block, ...]:
-    """Blocks from the daily budget: the allocation or the daily total cannot cover ``min_cost``."""
+    """Blocks from the daily budget: the allocation or the daily total cannot cover ``min_cost``.
+
+    A limit of 0 is configured, not spent: its block names the setting and has no lift time, since the
+    reset at midnight gives nothing back (the recommendation would otherwise promise capacity then).
+    """
     blocks = []
     mine = budget.provider(provider)
     if mine.remaining < min_cost:
-        used = _used(mine.spent, mine.reserved, mine.allocation)
-        blocks.append(Block(f"budget: {provider} allocation exhausted ({used})", budget.next_reset_at))
+        if mine.allocation <= 0:
+            blocks.append(Block(f"budget: {provider} has no allocation (budget.allocation.{provider} = 0)", None))
+        else:
+            used = _used(mine.spent, mine.reserved, mine.allocation)
+            blocks.append(Block(f"budget: {provider} allocation exhausted ({used})", budget.next_reset_at))
     if budget.remaining < min_cost:
-        used = _used(budget.spent, budget.reserved, budget.total)
-        blocks.append(Block(f"budget: daily total exhausted ({used})", budget.next_reset_at))
+        if budget.total <= 0:
+            blocks.append(Block("budget: the daily budget is 0 (budget.daily_total = 0)", None))
+        else:
+            used = _used(budget.spent, budget.reserved, budget.total)
+            blocks.append(Block(f"budget: daily total exhausted ({used})", budget.next_reset_at))
     return tuple(blocks)
 
 

@@ -144,3 +144,22 @@ def test_provider_usage_is_the_designs_record() -> None:
     assert (usage.cost_today, usage.daily_budget) == (12.5, 30.0)
     assert usage.session_started == NOW - 9000
     assert (usage.source, usage.window_resets_at) == ("headers", NOW + 17)
+
+
+def test_a_zero_allocation_or_total_blocks_with_no_lift_time() -> None:
+    # Configured, not spent: the reset at midnight gives nothing back, so no time is promised.
+    zero = BudgetSnapshot(
+        day="2026-01-01", timezone="UTC", total=10.0, next_reset_at=RESET,
+        providers=(ProviderBudget("codex", 0.0, 0.0, 0.0), ProviderBudget("gemini", 10.0, 0.0, 0.0)),
+    )
+    av = check(WindowCounts(0, 0), zero)
+    assert [b.reason for b in av.blocks] == ["budget: codex has no allocation (budget.allocation.codex = 0)"]
+    assert av.lifts_at is None
+    nothing = BudgetSnapshot(day="2026-01-01", timezone="UTC", total=0.0, next_reset_at=RESET,
+                             providers=(ProviderBudget("codex", 0.0, 0.0, 0.0),))
+    av = check(WindowCounts(0, 0), nothing)
+    assert [b.reason for b in av.blocks] == [
+        "budget: codex has no allocation (budget.allocation.codex = 0)",
+        "budget: the daily budget is 0 (budget.daily_total = 0)",
+    ]
+    assert av.lifts_at is None
