@@ -56,8 +56,10 @@ def plan_request(
         affordable = max_output_tokens_for_budget(p, price.name, input_tokens, max_cost)
         if affordable <= 0:
             least = request_cost(p, price, input_tokens, 1)
-            return (f"max_cost ${max_cost:.4f} is below the cost of the input alone on {provider} "
-                    f"({price.name}: ${least:.4f} for ~{input_tokens} input tokens and one output token)")
+            # 6 significant digits: a max_cost of $0.00000001 printed as "$0.0000" read as no limit set at all.
+            return (f"max_cost ${max_cost:.6g} is below the cost of the input and one output token on {provider} "
+                    f"({price.name}: ${least:.6g} for ~{input_tokens} input tokens and one output token); "
+                    f"raise max_cost to at least ${least:.6g}")
         cap = min(cap, affordable)
     estimate = costs.estimate(provider, text, task_type, model=price.name, max_output_tokens=cap)
     return RequestPlan(provider, price.name, input_tokens, cap, estimate, request_cost(p, price, input_tokens, cap))

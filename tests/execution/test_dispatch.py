@@ -81,6 +81,7 @@ async def test_a_max_cost_below_the_input_is_refused_everywhere(settings, build_
     core, ex = build_executor(settings)
     o = (await dispatch(core, ex, CODE_TASK, max_cost=0.000001)).outcome
     assert o.status == "budget_exceeded" and "below the cost of the input" in o.error
+    assert o.error.startswith("max_cost $1e-06 is below") and "raise max_cost to at least $0.000" in o.error
     with pytest.raises(InvalidRequest):
         await dispatch(core, ex, CODE_TASK, max_cost=-1)
 
