@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from config.loader import DEFAULT_SOURCE, ConfigError
+from config.loader import DEFAULT_SOURCE, PROJECT_FILE, ConfigError
 from config.schema import ConfigSchema
 
 
@@ -28,7 +29,22 @@ def validated_config(texts: Sequence[tuple[str, str]]) -> dict[str, Any]:
         schema = ConfigSchema.model_validate(merged)
     except ValidationError as exc:
         raise _explain(exc, provenance) from None
+    _check_shared_day(provenance)
     return schema.model_dump()
+
+
+def _check_shared_day(provenance: Mapping[tuple[str, ...], str]) -> None:
+    """Every process on one state dir must count the same budget day: a project file may set the budget's
+    time zone only for a state dir of its own. (Days are the ledger's keys: a process on Asia/Kolkata
+    spending under tomorrow's date beside one on UTC would let both spend the whole budget.)"""
+    source = provenance.get(("budget", "timezone"), DEFAULT_SOURCE)
+    if Path(source).name == PROJECT_FILE and provenance.get(("state_dir",)) != source:
+        raise ConfigError(
+            f"{source}: 'budget.timezone' is set for this project, but every project using the same state dir "
+            "shares one budget, whose day must be the same for all: set budget.timezone in your user config "
+            "(~/.config/switchboard/config.toml), or give this project its own state_dir in this file",
+            file=source, key="budget.timezone",
+        )
 
 
 def _parse(text: str, source: str) -> dict[str, Any]:

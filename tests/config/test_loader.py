@@ -104,3 +104,21 @@ def test_invalid_toml_and_cross_field_rules(tmp_path, env):
     write(tmp_path / ".switchboard.toml", 'classifier = "magic"\n')
     with pytest.raises(ConfigError, match="'classifier' = 'magic'"):
         load_settings(environ=env, cwd=tmp_path)
+
+
+def test_a_project_may_not_move_the_shared_budgets_day(tmp_path, env):
+    # Days key the ledger every project on the state dir shares: a project on Asia/Kolkata spending under
+    # tomorrow's date beside others on UTC would let each spend the whole budget.
+    project = write(tmp_path / "repo" / ".switchboard.toml", '[budget]\ntimezone = "Asia/Kolkata"\n')
+    with pytest.raises(ConfigError, match="set budget.timezone in your user config") as err:
+        load_settings(environ=env, cwd=project.parent)
+    assert (err.value.file, err.value.key) == (str(project), "budget.timezone")
+
+    write(Path(env["HOME"]) / ".config/switchboard/config.toml", '[budget]\ntimezone = "Asia/Kolkata"\n')
+    project.write_text("[budget]\ndaily_total = 120\n", encoding="utf-8")
+    assert load_settings(environ=env, cwd=project.parent).budget.timezone == "Asia/Kolkata"  # from the user file
+
+    own = tmp_path / "own-state"
+    project.write_text(f'state_dir = "{own}"\n[budget]\ntimezone = "Asia/Kolkata"\n', encoding="utf-8")
+    no_home = {k: v for k, v in env.items() if k != "SWITCHBOARD_HOME"}  # which would override state_dir
+    assert load_settings(environ=no_home, cwd=project.parent).state_dir == own  # its own budget, its own day
