@@ -21,10 +21,24 @@ from pathlib import Path
 from typing import Any
 
 from router_core.errors import StateUnusable
+from router_core.store.filesystem import network_filesystem
 from router_core.store.holders import current_pid
 from router_core.store.schema import MIGRATIONS
 
 logger = logging.getLogger(__name__)
+_warned: set[Path] = set()
+
+
+def _warn_if_networked(path: Path) -> None:
+    """Say once per process that a database on a network file system is at risk (see store/filesystem.py)."""
+    kind = network_filesystem(path.parent)
+    if kind is not None and path not in _warned:
+        _warned.add(path)
+        logger.warning(
+            "state database %s is on a network file system (%s): SQLite's WAL mode needs every process on one "
+            "host and reliable locks, so machines sharing it can corrupt it; keep the state dir on a local disk, "
+            "one per machine (SWITCHBOARD_HOME or state_dir)", path, kind,
+        )
 
 
 class Database:
@@ -40,6 +54,7 @@ class Database:
         self._conns_lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _warn_if_networked(self.path)
             self._migrate()
         except (OSError, sqlite3.Error) as exc:
             self.close()
