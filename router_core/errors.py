@@ -97,6 +97,13 @@ class ProviderUnavailable(ProviderError):
     retryable = True
     fallback_helps = True
 
+    def __init__(
+        self, message: str, *, provider: str, status_code: int | None = None, billed: Completion | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, status_code=status_code, billed=billed)
+        self.retry_after = retry_after  # a 503's Retry-After: the provider's own word on when to come back
+
 
 class AuthFailed(ProviderError):
     fallback_helps = True

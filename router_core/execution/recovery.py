@@ -2,7 +2,8 @@
 
     RateLimited          retry after max(retry-after, backoff) up to max_retries, then fall back;
                          a retry-after longer than backoff_max_seconds falls back at once
-    ProviderUnavailable  (5xx, 529, timeouts, broken responses) retry with backoff, then fall back;
+    ProviderUnavailable  (5xx, 529, timeouts, broken responses) retry after max(retry-after if the
+                         response gave one, backoff), then fall back (at once past backoff_max_seconds);
                          also counts towards the provider's outage circuit
     QuotaExhausted       fall back at once (the provider is held until the quota resets)
     AuthFailed, NotConfigured   fall back at once
@@ -73,9 +74,10 @@ def next_step(
             return Step(FALL_BACK, lifts_at=now + wait)
         return Step(RETRY, delay=wait)
     if isinstance(error, ProviderUnavailable):
-        if last:
+        asked = error.retry_after or 0.0  # a 503 or 529 may say when to come back, as a 429 does
+        if last or asked > settings.backoff_max_seconds:
             return Step(FALL_BACK)
-        return Step(RETRY, delay=backoff(retry, settings, random))
+        return Step(RETRY, delay=max(asked, backoff(retry, settings, random)))
     if isinstance(error, QuotaExhausted):
         return Step(FALL_BACK, lifts_at=error.resets_at)
     if error.fallback_helps:  # AuthFailed, NotConfigured

@@ -153,7 +153,8 @@ def _mapped(provider: str, response: httpx.Response, now: float) -> ProviderErro
                           status_code=status)
     if status >= 500 or status in (408, 409, 499):
         return ProviderUnavailable(f"{provider} unavailable ({status}){said}", provider=provider,
-                                   status_code=status)
+                                   status_code=status, retry_after=parse_retry_after(
+                                       response.headers.get("retry-after"), response.headers.get("retry-after-ms"), now))
     return ProviderRejected(f"{provider} rejected the request ({status}){said}", provider=provider,
                             status_code=status)
 

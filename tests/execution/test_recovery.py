@@ -54,6 +54,13 @@ def test_unavailable_retries_then_falls_back():
     assert next_step(err, 3, S, NOW, half).action == FALL_BACK
 
 
+def test_unavailable_waits_for_the_retry_after_it_gave_and_falls_back_past_the_longest_backoff():
+    overloaded = ProviderUnavailable("529", provider="claude", status_code=529, retry_after=8.0)
+    assert (next_step(overloaded, 0, S, NOW, half).action, next_step(overloaded, 0, S, NOW, half).delay) == (RETRY, 8.0)
+    down = ProviderUnavailable("503", provider="claude", status_code=503, retry_after=120.0)
+    assert next_step(down, 0, S, NOW, half).action == FALL_BACK
+
+
 @pytest.mark.parametrize("error", [
     QuotaExhausted("quota", provider="codex", resets_at=NOW + 3600),
     AuthFailed("401", provider="codex", status_code=401),

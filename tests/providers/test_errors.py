@@ -134,6 +134,13 @@ def test_retry_after_ms_wins_over_retry_after():
     assert error.retry_after == 1.5
 
 
+def test_a_503_or_529_keeps_its_retry_after_and_none_without_one():
+    overloaded = mapped(529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
+                        {"retry-after": "8"})
+    assert type(overloaded) is ProviderUnavailable and overloaded.retry_after == 8.0
+    assert mapped(503, {"error": {"message": "down"}}, {}).retry_after is None
+
+
 def test_retry_after_as_http_date():
     error = mapped(429, {"error": {"message": "slow down"}}, {"retry-after": "Thu, 01 Jan 2026 00:00:30 GMT"})
     assert error.retry_after == 30.0
