@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,14 @@ class JsonlAuditLog:
             raise InvalidRequest(f"day must be a date as YYYY-MM-DD (2025-01-11), got {day!r}")
         return [record for path in self.parts(day) for record in self._parse(path, self._lines(path))]
 
+    def records(self, since_day: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every record of the days from ``since_day`` (YYYY-MM-DD, inclusive) on, oldest first, parsed
+        as they are met: one part's bytes are held at a time, never the records of a month."""
+        for day in self.days():
+            if since_day is None or day >= since_day:
+                for path in self.parts(day):
+                    yield from self._iter_parse(path, self._lines(path))
+
     def tail(
         self, n: int = 20, *, provider: str | None = None, status: str | None = None, since: str | None = None
     ) -> list[dict[str, Any]]:
@@ -148,7 +156,10 @@ class JsonlAuditLog:
 
     def _parse(self, path: Path, lines: list[bytes]) -> list[dict[str, Any]]:
         """The records among ``lines``; unparsable ones are counted in ``skipped_lines`` and logged."""
-        records, bad = [], 0
+        return list(self._iter_parse(path, lines))
+
+    def _iter_parse(self, path: Path, lines: list[bytes]) -> Iterator[dict[str, Any]]:
+        bad = 0
         for raw in lines:
             if b"\\ud" in raw or b"\\uD" in raw:  # an older line's escaped lone surrogate: U+FFFD when read
                 raw = lone_surrogates_replaced(raw.decode("utf-8", "replace")).encode("utf-8")
@@ -157,13 +168,12 @@ class JsonlAuditLog:
             except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
                 record = None
             if isinstance(record, dict):
-                records.append(record)
+                yield record
             else:
                 bad += 1
         if bad:
             self.skipped_lines += bad
             logger.warning("skipped %d unparsable line(s) in %s", bad, path)
-        return records
 
 
 def is_day(day: str) -> bool:

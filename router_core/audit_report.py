@@ -133,10 +133,16 @@ def _since_day(since: str | None) -> str | None:
 
 
 def build_report(records: Iterable[Mapping[str, Any]], since: str | None = None) -> AuditReport:
-    """Summarise audit records from ``since`` (an ISO date, inclusive) on."""
+    """Summarise audit records from ``since`` (an ISO date, inclusive) on.
+
+    One pass that keeps no record: a month of logs is gigabytes of JSON. What must wait for the end
+    is only each unpaid decision's estimate (day, provider, amount), since a later record of its task
+    may bring the actual cost that replaces it.
+    """
     start = _since_day(since)
     report = AuditReport(since=start)
-    kept: list[tuple[str, Mapping[str, Any]]] = []
+    paid: set[Any] = set()  # tasks whose execution recorded an actual cost (in any record)
+    pending: dict[Any, list[tuple[str, str, float]]] = {}  # task -> estimates not yet replaced
     for record in records:
         day = _day(record.get("timestamp"))
         if start is not None and (day is None or day < start):
@@ -144,17 +150,25 @@ def build_report(records: Iterable[Mapping[str, Any]], since: str | None = None)
         report.records += 1
         if day is None and record.get("timestamp") is not None:
             report.unreadable += 1
-        kept.append((day or "unknown", record))
-    # A task whose execution recorded an actual cost (in any record) no longer counts its estimate.
-    paid = {
-        r.get("task_id")
-        for _, r in kept
-        if _money(_section(r, "execution_metrics"), "cost_actual")[0] is not None
-    }
-    paid.discard(None)
-    for day, record in kept:
-        _add(report, record, day, estimate_counts=record.get("task_id") not in paid)
+        task = record.get("task_id")
+        estimate = _add(report, record, day or "unknown", estimate_counts=task is None or task not in paid)
+        if task is None:  # no later record can name it: the estimate stands
+            if estimate is not None:
+                _add_estimate(report, *estimate)
+            continue
+        if _money(_section(record, "execution_metrics"), "cost_actual")[0] is not None:
+            paid.add(task)
+            pending.pop(task, None)
+        elif estimate is not None:
+            pending.setdefault(task, []).append(estimate)
+    for estimates in pending.values():
+        for estimate in estimates:
+            _add_estimate(report, *estimate)
     return report
+
+
+def _add_estimate(report: AuditReport, day: str, provider: str, amount: float) -> None:
+    report.cost_by_day.setdefault(day, {}).setdefault(provider, DayCost()).estimated_usd += amount
 
 
 def _section(record: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -162,12 +176,16 @@ def _section(record: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _add(report: AuditReport, record: Mapping[str, Any], day: str, *, estimate_counts: bool) -> None:
+def _add(
+    report: AuditReport, record: Mapping[str, Any], day: str, *, estimate_counts: bool
+) -> tuple[str, str, float] | None:
+    """Count ``record``; its estimate is returned (day, provider, amount), not added: the caller adds
+    it at the end unless a record of the same task brings an actual cost."""
     rec = _section(record, "recommendation")
     metrics = _section(record, "execution_metrics")
     provider = rec.get("provider") or record.get("provider")
     if not isinstance(provider, str):
-        return
+        return None
     is_decision = bool(rec) and record.get("event") not in REPEATED_EVENTS
     if is_decision:
         report.decisions += 1
@@ -175,12 +193,13 @@ def _add(report: AuditReport, record: Mapping[str, Any], day: str, *, estimate_c
         reason = rec.get("provider_reason")
         if isinstance(reason, str) and reason != PRIMARY_REASON:
             report.fallbacks[reason] = report.fallbacks.get(reason, 0) + 1
-    _add_cost(report, day, provider, rec if is_decision and estimate_counts else {}, metrics)
+    estimate = _add_cost(report, day, provider, rec if is_decision and estimate_counts else {}, metrics)
     seconds = metrics.get("execution_time_seconds")
     if isinstance(seconds, int | float) and not isinstance(seconds, bool) and _ran(metrics):
         times = report.execution_times.setdefault(provider, ExecutionTimes())
         times.runs += 1
         times.total_seconds += float(seconds)
+    return (day, provider, estimate) if estimate is not None else None
 
 
 def _ran(metrics: Mapping[str, Any]) -> bool:
@@ -192,18 +211,17 @@ def _ran(metrics: Mapping[str, Any]) -> bool:
     return metrics.get("status") not in NOT_RUN
 
 
-def _add_cost(report: AuditReport, day: str, provider: str, rec: Mapping, metrics: Mapping) -> None:
+def _add_cost(report: AuditReport, day: str, provider: str, rec: Mapping, metrics: Mapping) -> float | None:
+    """Add the actual cost; return the estimate to count when there is none."""
     actual, bad_actual = _money(metrics, "cost_actual")
     estimate, bad_estimate = _money(rec, "cost_estimate")
     if bad_actual or bad_estimate:
         report.unreadable += 1
-    if actual is None and estimate is None:
-        return
-    cost = report.cost_by_day.setdefault(day, {}).setdefault(provider, DayCost())
     if actual is not None:
+        cost = report.cost_by_day.setdefault(day, {}).setdefault(provider, DayCost())
         cost.actual_usd += actual
-    else:
-        cost.estimated_usd += estimate or 0.0
+        return None
+    return estimate
 
 
 def _usd(amount: float) -> str:

@@ -118,8 +118,7 @@ def audit_report(args) -> int:
     except ImportError as exc:  # pragma: no cover - shipped together
         raise CommandError(f"audit report is unavailable: {exc}") from exc
     c = core()
-    records = [r for day in c.audit.days() if not args.since or day >= args.since for r in c.audit.read_day(day)]
-    report = build_report(records, since=args.since)
+    report = build_report(c.audit.records(args.since[:10] if args.since else None), since=args.since)
     if args.json:
         emit_json(report.to_dict())
     else:

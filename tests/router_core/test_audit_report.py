@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 
 import pytest
 
@@ -109,6 +111,44 @@ def test_a_later_execution_record_replaces_the_tasks_estimate():
     cost = report.cost_by_day["2025-01-11"]["gemini"]
     assert (cost.actual_usd, cost.estimated_usd) == (0.35, 0.0)
     assert report.decisions == 1 and report.execution_times["gemini"].runs == 1
+
+
+class _Record(dict):
+    """A dict that a weak reference can follow."""
+
+
+def test_records_are_summarised_as_they_stream_not_kept():
+    # A month of logs is gigabytes of JSON: the report must not hold the records it has read.
+    alive = []
+
+    def stream():
+        for i, r in enumerate([*RECORDS, *RECORDS]):
+            gc.collect()
+            alive.append(sum(ref() is not None for ref in refs))
+            out = _Record(r, task_id=f"s{i}")
+            refs.append(weakref.ref(out))
+            yield out
+
+    refs: list[weakref.ref] = []
+    report = build_report(stream())
+
+    assert report.records == 2 * len(RECORDS)
+    assert max(alive) <= 1, alive
+
+
+def test_an_estimate_waits_for_an_execution_record_that_comes_later_in_the_stream():
+    records = [
+        record("2025-01-11T10:00:00Z", "gemini", estimate="$0.40", task_id="t9"),
+        record("2025-01-11T10:01:00Z", "codex", estimate="$0.10", task_id="t8"),
+        {"timestamp": "2025-01-12T00:02:00Z", "task_id": "t9", "provider": "gemini",
+         "execution_metrics": metrics(12.5, "$0.35")},
+        record("2025-01-12T00:03:00Z", "gemini", estimate="$0.40", task_id="t9", event="user_response"),
+    ]
+    costs = build_report(iter(records)).cost_by_day
+
+    assert costs["2025-01-11"]["codex"].estimated_usd == 0.10
+    assert "gemini" not in costs["2025-01-11"]
+    assert (costs["2025-01-12"]["gemini"].actual_usd, costs["2025-01-12"]["gemini"].estimated_usd) == (0.35, 0.0)
 
 
 def test_numeric_twins_win_and_repeated_and_other_events_are_not_decisions():
