@@ -16,6 +16,9 @@ from router_core.inputs import surrogates_replaced
 from router_core.settings import PROVIDER_NAMES
 
 JSON = "application/json"
+# audit://{day} returns at most this much of a day's log (a busy day is 20-60 MiB: a host would put it
+# all in the model's context); the rest is for `switchboard audit` and the files.
+DAY_RESOURCE_BYTES = 256 * 1024
 
 
 def _dump(data: Any) -> str:
@@ -49,10 +52,19 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
 
     @mcp.resource("audit://{day}", name="audit-day", mime_type=JSON)
     def audit_day(day: str) -> str:
-        """Every audit entry of one UTC day (YYYY-MM-DD)."""
+        """The audit entries of one UTC day (YYYY-MM-DD), newest 256 KiB of the log at most."""
         if not is_day(day):
             raise ResourceNotFoundError(f"audit day must be a date as YYYY-MM-DD (audit://2025-01-11), got {day!r}")
-        return _dump(get_core().audit.read_day(day))
+        log = get_core().audit
+        skipped = log.skipped_lines
+        entries, complete = log.newest_of_day(day, DAY_RESOURCE_BYTES)
+        view: dict[str, Any] = {"day": day, "entries": entries, "complete": complete,
+                                "skipped_lines": log.skipped_lines - skipped}
+        if not complete:
+            view["note"] = (f"only the newest {len(entries)} entries of {day} (the day's log is larger than "
+                            f"{DAY_RESOURCE_BYTES // 1024} KiB); for the rest run `switchboard audit --since {day}` "
+                            f"or read the files in {log.directory}")
+        return _dump(view)
 
     @mcp.resource("agents://pool", name="agents", mime_type=JSON)
     def agent_pool() -> str:

@@ -98,6 +98,21 @@ class JsonlAuditLog:
             raise InvalidRequest(f"day must be a date as YYYY-MM-DD (2025-01-11), got {day!r}")
         return [record for path in self.parts(day) for record in self._parse(path, self._lines(path))]
 
+    def newest_of_day(self, day: str, max_bytes: int) -> tuple[list[dict[str, Any]], bool]:
+        """The newest records of ``day`` whose lines add up to at most ``max_bytes``, oldest first, and
+        whether that is the whole day. A line longer than ``max_bytes`` alone ends the read."""
+        if not is_day(day):
+            raise InvalidRequest(f"day must be a date as YYYY-MM-DD (2025-01-11), got {day!r}")
+        found: list[dict[str, Any]] = []
+        budget = max_bytes
+        for path in reversed(self.parts(day)):
+            for raw in reversed(self._lines(path)):
+                budget -= len(raw) + 1
+                if budget < 0:
+                    return found[::-1], False
+                found.extend(self._parse(path, [raw]))
+        return found[::-1], True
+
     def records(self, since_day: str | None = None) -> Iterator[dict[str, Any]]:
         """Every record of the days from ``since_day`` (YYYY-MM-DD, inclusive) on, oldest first, parsed
         as they are met: one part's bytes are held at a time, never the records of a month."""

@@ -231,3 +231,23 @@ async def test_usage_changed_by_another_process_reaches_subscribers(settings, ke
 
 def connect_with_handler(server, mode: str, handler) -> Client:
     return Client(server, mode=mode, raise_exceptions=mode != "legacy", message_handler=handler)
+
+
+async def test_audit_day_resource_is_bounded_and_says_so(server, keyword_core, monkeypatch):
+    # A busy day's log is 20-60 MiB; the resource goes into a host's context, so it carries the newest part.
+    import resources
+
+    monkeypatch.setattr(resources, "DAY_RESOURCE_BYTES", 4096)
+    log = keyword_core.audit
+    for i in range(100):
+        log.append({"event": "recommendation", "i": i, "pad": "x" * 200})
+    day = log.days()[-1]
+    with log.part_path(day, 0).open("ab") as f:
+        f.write(b"not json\n")
+    log.append({"event": "recommendation", "i": 100})
+    async with Client(server) as c:
+        text = (await c.read_resource(f"audit://{day}")).contents[0].text
+    view = json.loads(text)
+    assert len(text) < 2 * 4096
+    assert view["complete"] is False and view["skipped_lines"] == 1 and "switchboard audit --since" in view["note"]
+    assert [e["i"] for e in view["entries"]] == list(range(101 - len(view["entries"]), 101))
