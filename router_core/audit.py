@@ -38,7 +38,9 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 class JsonlAuditLog:
     """Appends decision records and reads them back (most recent last)."""
 
-    def __init__(self, directory: Path, settings: AuditSettings, clock: Clock) -> None:
+    def __init__(self, directory: Path, settings: AuditSettings, clock: Clock, *, prune_daily: bool = False) -> None:
+        """``prune_daily``: drop days past ``keep_days`` on this object's first append of each UTC day
+        (a directory listing; the server's core does, a test of one log need not)."""
         self.directory = Path(directory)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -48,6 +50,8 @@ class JsonlAuditLog:
         self._clock = clock
         self.skipped_lines = 0  # unparsable lines met while reading, since this object was made
         self._appender = PartAppender(self.directory, settings.max_bytes)
+        self._prune_daily = prune_daily
+        self._pruned_on: str | None = None  # the UTC day this object last pruned on
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -72,7 +76,10 @@ class JsonlAuditLog:
             line = surrogates_replaced(json.dumps(entry, ensure_ascii=False, separators=(",", ":"))).encode("utf-8")
         if not self._settings.enabled:
             return entry
-        self._appender.append(utc_day(now), line + b"\n")
+        day = utc_day(now)
+        if self._prune_daily and self._pruned_on != day:
+            self._prune_quietly(day)
+        self._appender.append(day, line + b"\n")
         return entry
 
     def part_path(self, day: str, part: int) -> Path:
@@ -159,6 +166,16 @@ class JsonlAuditLog:
                         removed += 1
                     self._appender.forget(day)
         return removed
+
+    def _prune_quietly(self, day: str) -> None:
+        self._pruned_on = day
+        try:
+            removed = self.prune()
+        except OSError as exc:  # retention is housekeeping: it never costs a decision its line
+            logger.warning("could not prune the audit log in %s: %s", self.directory, exc)
+        else:
+            if removed:
+                logger.info("pruned %d audit file(s) older than %d days", removed, self._settings.keep_days)
 
     @staticmethod
     def _lines(path: Path) -> list[bytes]:

@@ -110,7 +110,7 @@ class RouterCore:
         self.leases = AgentLeases(
             db, clock, self.holder, ttl_seconds=max(3600.0, 2 * settings.execution.request_timeout_seconds)
         )
-        self.audit = JsonlAuditLog(settings.state_dir / AUDIT_DIRNAME, settings.audit, clock)
+        self.audit = JsonlAuditLog(settings.state_dir / AUDIT_DIRNAME, settings.audit, clock, prune_daily=True)
         self.costs = CostEstimator(settings)
         # Open outage circuits and provider holds (issue 3), seen by routing as blocks.
         self.execution_state = ExecutionState(db, clock, settings.execution)

@@ -143,6 +143,26 @@ def test_days_read_day_and_prune(tmp_path: Path, clock: FakeClock) -> None:
         log.read_day("../../etc/passwd")
 
 
+def test_days_past_keep_days_are_pruned_on_the_first_append_of_each_day(tmp_path: Path, clock: FakeClock) -> None:
+    log = JsonlAuditLog(tmp_path / "a", AuditSettings(keep_days=2), clock, prune_daily=True)
+    old = log.part_path("2026-02-01", 0), log.part_path("2026-02-01", 1)
+    for path in old:
+        path.write_text('{"x":1}\n')
+    log.append({"x": 1})
+    assert not any(path.exists() for path in old)
+    log.append({"x": 2})
+    clock.advance(3 * 86_400)
+    log.append({"x": 3})  # a new day: the first one has passed keep_days
+    assert log.days() == [log.days()[-1]] and len(log.read_day(log.days()[-1])) == 1
+
+
+def test_the_cores_audit_log_prunes(keyword_core) -> None:
+    log = keyword_core.audit
+    log.part_path("2001-01-01", 0).write_text('{"x":1}\n')
+    keyword_core.decide("Write unit tests for the parser")
+    assert "2001-01-01" not in log.days()
+
+
 def test_unparsable_lines_are_skipped_and_counted(log: JsonlAuditLog) -> None:
     log.append({"i": 1})
     path = log.parts(DAY)[0]
