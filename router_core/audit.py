@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -33,6 +34,28 @@ logger = logging.getLogger(__name__)
 
 _FILE = re.compile(rf"^{PREFIX}-(\d{{4}}-\d{{2}}-\d{{2}})(?:\.(\d+))?\.jsonl$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: the writer writes null for these
+        raise ValueError(f"number out of range: {text[:20]}")
+    return value
+
+
+def _in_float_range(text: str) -> int:
+    if len(text.lstrip("-")) > 300:  # would break every sum and float() of it
+        raise ValueError(f"integer of {len(text)} digits")
+    return int(text)
+
+
+def _refuse(text: str) -> None:
+    raise ValueError(f"{text} is not JSON")
+
+
+# Lines are read back as strict JSON: a number that is no finite double (NaN, Infinity, 1e400, 400 digits)
+# is in no line Switchboard writes, and passing it on would make every JSON reply and sum invalid.
+_DECODER = json.JSONDecoder(parse_float=_finite, parse_int=_in_float_range, parse_constant=_refuse)
 
 
 class JsonlAuditLog:
@@ -196,7 +219,7 @@ class JsonlAuditLog:
             if b"\\ud" in raw or b"\\uD" in raw:  # an older line's escaped lone surrogate: U+FFFD when read
                 raw = lone_surrogates_replaced(raw.decode("utf-8", "replace")).encode("utf-8")
             try:
-                record = json.loads(raw)
+                record = _DECODER.decode(raw.decode("utf-8"))
             except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
                 record = None
             if isinstance(record, dict):

@@ -9,6 +9,7 @@ execution recorded one, else the estimate, and the report says how much of it is
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -92,16 +93,17 @@ class AuditReport:
 
 
 def parse_money(value: object) -> float | None:
-    """0.45 from 0.45, "0.45", "$0.45" or "$1,000.45"; None when absent or unreadable."""
+    """0.45 from 0.45, "0.45", "$0.45" or "$1,000.45"; None when absent, unreadable or not finite."""
     if isinstance(value, bool):
         return None
+    amount = None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        amount = float(value) if not isinstance(value, int) or abs(value) < 10**300 else None
+    elif isinstance(value, str):
         match = _MONEY.match(value)
         if match:
-            return float(match.group(1).replace(",", ""))
-    return None
+            amount = float(match.group(1).replace(",", ""))
+    return amount if amount is not None and math.isfinite(amount) else None
 
 
 def _money(section: Mapping[str, Any], key: str) -> tuple[float | None, bool]:

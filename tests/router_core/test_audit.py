@@ -175,6 +175,20 @@ def test_unparsable_lines_are_skipped_and_counted(log: JsonlAuditLog) -> None:
     assert log.skipped_lines == 2
 
 
+def test_numbers_no_json_reply_can_carry_are_skipped_lines(log: JsonlAuditLog) -> None:
+    # Infinity in a record made audit://recent, `audit --json` and `audit report --json` print invalid
+    # JSON, and a 400-digit cost crashed the report (OverflowError in float()).
+    log.append({"i": 1, "cost_usd": 0.5, "tokens": 42, "tiny": 1e-300})
+    with log.parts(DAY)[0].open("a") as f:
+        for number in ("1e400", "-1e999", "NaN", "Infinity", "-Infinity", "9" * 400):
+            f.write(f'{{"i": 9, "cost_usd": {number}}}\n')
+    log.append({"i": 2})
+    assert [r["i"] for r in log.read_day(DAY)] == [1, 2]
+    assert log.skipped_lines == 6
+    assert [r["i"] for r in log.tail(5)] == [1, 2]
+    assert log.read_day(DAY)[0]["tiny"] == 1e-300
+
+
 # -- the design's section 10.2 queries ------------------------------------------------------------
 
 SAMPLE = [
