@@ -55,6 +55,7 @@ class AuditReport:
     fallbacks: dict[str, int] = field(default_factory=dict)  # provider_reason -> count
     execution_times: dict[str, ExecutionTimes] = field(default_factory=dict)
     unreadable: int = 0  # records with a timestamp or money field that could not be parsed
+    skipped_lines: int = 0  # log lines that were no record (torn, foreign, not JSON), set by the reader
 
     @property
     def fallback_total(self) -> int:
@@ -89,6 +90,7 @@ class AuditReport:
                 for p, t in sorted(self.execution_times.items())
             },
             "unreadable_records": self.unreadable,
+            "skipped_lines": self.skipped_lines,
         }
 
 
@@ -249,6 +251,8 @@ def format_report_table(report: AuditReport) -> str:
     lines = [f"Audit report{since}: {report.decisions} decisions in {report.records} records"]
     if report.unreadable:
         lines.append(f"({report.unreadable} records had an unreadable timestamp or amount)")
+    if report.skipped_lines:
+        lines.append(f"({report.skipped_lines} log lines were skipped: torn, foreign or not JSON)")
     total = report.decisions or 1
     lines += ["", "Provider distribution"]
     rows = [[p, str(n), f"{100 * n / total:.1f}%"] for p, n in sorted(report.provider_distribution.items())]

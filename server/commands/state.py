@@ -88,12 +88,15 @@ def usage_set(args) -> int:
 def audit_tail(args) -> int:
     if args.lines < 1:
         raise CommandError("--lines must be 1 or more")
-    rows = core().audit.tail(args.lines, provider=args.provider, status=args.status, since=args.since)
+    log = core().audit
+    rows = log.tail(args.lines, provider=args.provider, status=args.status, since=args.since)
     for row in rows:
         if args.json:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         else:
             print(_one_line(row))
+    if log.skipped_lines:
+        print(f"({log.skipped_lines} log lines skipped: torn, foreign or not JSON)", file=sys.stderr)
     return 0
 
 
@@ -119,6 +122,7 @@ def audit_report(args) -> int:
         raise CommandError(f"audit report is unavailable: {exc}") from exc
     c = core()
     report = build_report(c.audit.records(args.since[:10] if args.since else None), since=args.since)
+    report.skipped_lines = c.audit.skipped_lines
     if args.json:
         emit_json(report.to_dict())
     else:

@@ -86,6 +86,21 @@ def test_audit_report_table_and_json(cli_env, capsys):
     assert code == 0 and "gemini" in out
 
 
+def test_audit_commands_say_how_many_lines_they_skipped(cli_env, capsys):
+    run(capsys, "recommend", "Explain OAuth2 flow")
+    log = next((cli_env).rglob("provider_recommendations-*.jsonl"))
+    with log.open("a") as f:
+        f.write('{"timestamp": "2026-01-01T00:00:00Z", "recommendation": {"provider": "co\n')  # torn
+        f.write("not json\n")
+    run(capsys, "recommend", "Implement authentication")
+    code, out, err = run(capsys, "audit", "report", "--json")
+    assert code == 0 and json.loads(out)["skipped_lines"] == 2
+    code, out, _ = run(capsys, "audit", "report")
+    assert "2 log lines were skipped" in out
+    code, out, err = run(capsys, "audit", "-n", "5")
+    assert code == 0 and len(out.splitlines()) == 2 and "2 log lines skipped" in err
+
+
 def _commands(parser) -> set[str]:
     sub = next(a for a in parser._actions if a.dest == "command")
     return set(sub.choices)
