@@ -17,12 +17,25 @@ from router_core.settings import PROVIDER_NAMES
 
 JSON = "application/json"
 # audit://{day} returns at most this much of a day's log (a busy day is 20-60 MiB: a host would put it
-# all in the model's context); the rest is for `switchboard audit` and the files.
+# all in the model's context), and audit://recent at most this much of its 50 entries (a task may be
+# 200,000 characters); the rest is for `switchboard audit` and the files.
 DAY_RESOURCE_BYTES = 256 * 1024
+RECENT_ENTRIES = 50
 
 
 def _dump(data: Any) -> str:
     return surrogates_replaced(json.dumps(data, indent=2, ensure_ascii=False))  # one would crash the reply
+
+
+def newest_within(entries: list[dict[str, Any]], max_bytes: int) -> list[dict[str, Any]]:
+    """The newest ``entries`` (oldest first, as given) whose JSON adds up to at most ``max_bytes``."""
+    kept: list[dict[str, Any]] = []
+    for entry in reversed(entries):
+        max_bytes -= len(json.dumps(entry, ensure_ascii=False).encode("utf-8", "surrogatepass")) + 2
+        if max_bytes < 0:
+            break
+        kept.append(entry)
+    return kept[::-1]
 
 
 def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> None:
@@ -47,8 +60,8 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
 
     @mcp.resource("audit://recent", name="audit-recent", mime_type=JSON)
     def audit_recent() -> str:
-        """The 50 most recent audit entries (newest last)."""
-        return _dump(get_core().audit.tail(50))
+        """The most recent audit entries, newest last: 50 at most, and no more than 256 KiB of them."""
+        return _dump(newest_within(get_core().audit.tail(RECENT_ENTRIES), DAY_RESOURCE_BYTES))
 
     @mcp.resource("audit://{day}", name="audit-day", mime_type=JSON)
     def audit_day(day: str) -> str:

@@ -251,3 +251,15 @@ async def test_audit_day_resource_is_bounded_and_says_so(server, keyword_core, m
     assert len(text) < 2 * 4096
     assert view["complete"] is False and view["skipped_lines"] == 1 and "switchboard audit --since" in view["note"]
     assert [e["i"] for e in view["entries"]] == list(range(101 - len(view["entries"]), 101))
+
+
+async def test_audit_recent_is_bounded_too(server, keyword_core, monkeypatch):
+    # A task may be 200,000 characters and each decision's line holds it: 50 of them were a 10 MB resource.
+    import resources
+
+    monkeypatch.setattr(resources, "DAY_RESOURCE_BYTES", 4096)
+    for i in range(20):
+        keyword_core.audit.append({"event": "recommendation", "i": i, "task_description": "x" * 1000})
+    async with Client(server) as c:
+        entries = json.loads((await c.read_resource("audit://recent")).contents[0].text)
+    assert 0 < len(entries) < 5 and [e["i"] for e in entries] == list(range(20 - len(entries), 20))  # the newest
