@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from router_core.errors import StateUnusable
+from router_core.store.faults import open_error, storage_fault, unwritable_file
 from router_core.store.filesystem import network_filesystem
 from router_core.store.holders import current_pid
 from router_core.store.schema import MIGRATIONS
@@ -58,7 +58,11 @@ class Database:
             self._migrate()
         except (OSError, sqlite3.Error) as exc:
             self.close()
-            raise _unusable(self.path, exc) from exc
+            raise open_error(self.path, exc) from exc
+        unwritable = unwritable_file(self.path)
+        if unwritable is not None:
+            self.close()
+            raise unwritable
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -67,7 +71,11 @@ class Database:
         conn = getattr(self._local, "conn", None)
         pid = current_pid()  # connection() runs often, and getpid() is a system call
         if conn is None or self._local.pid != pid:
-            conn = self._open()
+            try:
+                conn = self._open()
+            except sqlite3.Error as exc:
+                _raise_fault(self.path, exc)
+                raise
             self._local.conn, self._local.pid, self._local.kind = conn, pid, None
         return conn
 
@@ -125,7 +133,11 @@ class Database:
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         """Run one statement (in the current transaction if any) and return all rows."""
-        return self.connection().execute(sql, params).fetchall()
+        try:
+            return self.connection().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            _raise_fault(self.path, exc)
+            raise
 
     # -- schema --------------------------------------------------------------------------------
 
@@ -172,7 +184,11 @@ class _Scope:
             if outer == "read" and self._kind == "write":
                 raise RuntimeError("cannot start a write transaction inside a read transaction")
             return conn
-        conn.execute(self._begin)
+        try:
+            conn.execute(self._begin)
+        except sqlite3.Error as exc:
+            _raise_fault(self._db.path, exc)
+            raise
         local.kind = self._kind
         self._conn = conn
         return conn
@@ -186,30 +202,22 @@ class _Scope:
         if exc_type is not None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            _raise_fault(self._db.path, exc)
             return
         try:
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            _raise_fault(self._db.path, exc)
             raise
 
 
-def _unusable(path: Path, exc: OSError | sqlite3.Error) -> StateUnusable:
-    """The error for a state database that cannot be opened: what is wrong with ``path`` and what to do."""
-    if isinstance(exc, OSError):
-        return StateUnusable.directory("state directory", path.parent, exc)
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None and code & 0xFF in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
-        return StateUnusable(
-            f"the state database {path} is not a SQLite database or is damaged ({exc}): move it aside "
-            f"(with any {path.name}-wal and {path.name}-shm beside it) and Switchboard will create a fresh "
-            "one (its usage, budget and feedback history start again)"
-        )
-    return StateUnusable(
-        f"cannot open the state database {path}: {exc}; check that it and {path.parent} are writable, "
-        "or set SWITCHBOARD_HOME to another directory"
-    )
+def _raise_fault(path: Path, exc: BaseException | None) -> None:
+    """Raise ``exc`` as a StateUnusable if it is a fault of the storage (store/faults.py); else return."""
+    unusable = storage_fault(path, exc)
+    if unusable is not None:
+        raise unusable from exc
 
 
 def _keep(entry: tuple[int, weakref.ref[threading.Thread], sqlite3.Connection]) -> bool:

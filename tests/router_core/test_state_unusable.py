@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,59 @@ def test_a_healthy_state_dir_still_opens(tmp_path: Path):
     assert db.schema_version > 0
     db.close()
     JsonlAuditLog(tmp_path / "state" / "audit", AuditSettings(), FakeClock(0.0)).close()
+
+
+# -- faults after the database opened: the disk fills, the file turns read-only ---------------------------
+
+
+def _ledger(db: Database):
+    from router_core.budget import BudgetLedger
+    from router_core.settings import BudgetSettings
+
+    return BudgetLedger(db, FakeClock(0.0), BudgetSettings(1e9, (("codex", 1e9),)), "me")
+
+
+def test_a_full_disk_while_running_is_state_unusable_and_writes_nothing(tmp_path: Path):
+    db = Database(tmp_path / "switchboard.db")
+    ledger = _ledger(db)
+    ledger.settle(ledger.reserve("codex", 1.0).id, 1.0)
+    pages = db.query("PRAGMA page_count")[0][0]
+    db.connection().execute(f"PRAGMA max_page_count = {pages}")  # this connection may not grow the file
+    with pytest.raises(StateUnusable) as err:
+        for _ in range(10_000):
+            ledger.settle(ledger.reserve("codex", 0.01).id, 0.01)
+    assert "is full" in str(err.value) and str(db.path) in str(err.value) and "SWITCHBOARD_HOME" in str(err.value)
+    assert not db.in_transaction and db.query("PRAGMA integrity_check")[0][0] == "ok"
+    spent = db.query("SELECT SUM(micro_usd) FROM budget_spend")[0][0]
+    assert db.query("SELECT spent FROM budget_day_totals")[0][0] == spent  # the failed call left no half
+    db.close()
+
+
+def test_a_read_only_database_while_running_is_state_unusable(tmp_path: Path):
+    db = Database(tmp_path / "switchboard.db")
+    db.connection().execute("PRAGMA query_only = 1")  # SQLite's answer for a file it may not write
+    with pytest.raises(StateUnusable, match="cannot be written .*writable by the user running Switchboard"):
+        _ledger(db).reserve("codex", 1.0)
+    assert not db.in_transaction
+    db.close()
+
+
+def test_a_database_file_this_user_may_not_write_is_refused_at_open(tmp_path: Path, monkeypatch):
+    path = tmp_path / "switchboard.db"
+    Database(path).close()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == path else real_access(p, mode))
+    with pytest.raises(StateUnusable, match=r"switchboard\.db is read-only for this process"):
+        Database(path)
+
+
+def test_other_sqlite_errors_are_not_storage_faults(tmp_path: Path):
+    import sqlite3
+
+    db = Database(tmp_path / "switchboard.db")
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        db.query("SELECT * FROM no_such_table")
+    with pytest.raises(sqlite3.IntegrityError), db.transaction() as conn:
+        conn.execute("INSERT INTO kv (key) VALUES ('a')")
+        conn.execute("INSERT INTO kv (key) VALUES ('a')")
+    db.close()

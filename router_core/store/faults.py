@@ -1,0 +1,76 @@
+"""What went wrong with the state database's storage, as a StateUnusable that says what to do.
+
+SQLite reports a full disk, a read-only file, an I/O error or a damaged file as ``sqlite3`` errors; they
+can come at open or in any later statement (the disk fills while the server runs, the file is made
+read-only, or is owned by another user after a run under sudo). Each is translated once, by the
+database's transaction scopes and queries, into a message naming the file and the fix. Other errors
+(a busy database, a bug in a statement) are left as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from router_core.errors import StateUnusable
+
+_DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
+_READ_ONLY = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM)
+_IO = (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN)
+
+
+def storage_fault(path: Path, exc: BaseException) -> StateUnusable | None:
+    """The StateUnusable for ``exc`` if it is a fault of the storage under ``path``, else None."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(exc, sqlite3.Error) or code is None:
+        return None
+    primary = code & 0xFF
+    if primary in _DAMAGED:
+        return StateUnusable(
+            f"the state database {path} is not a SQLite database or is damaged ({exc}): move it aside "
+            f"(with any {path.name}-wal and {path.name}-shm beside it) and Switchboard will create a fresh "
+            "one (its usage, budget and feedback history start again)"
+        )
+    if primary == sqlite3.SQLITE_FULL:
+        return StateUnusable(
+            f"the disk holding the state database {path} is full ({exc}); nothing of this call was recorded: "
+            "free some space there, or set SWITCHBOARD_HOME to a directory on another disk"
+        )
+    if primary in _READ_ONLY:
+        return read_only(path, str(exc))
+    if primary in _IO:
+        return StateUnusable(
+            f"cannot read or write the state database {path} ({exc}): check that {path.parent} still exists "
+            "and its disk works, or set SWITCHBOARD_HOME to another directory"
+        )
+    return None
+
+
+def read_only(path: Path, detail: str) -> StateUnusable:
+    return StateUnusable(
+        f"the state database {path} cannot be written ({detail}): make it, any {path.name}-wal and "
+        f"{path.name}-shm beside it and {path.parent} writable by the user running Switchboard (files "
+        "left by a run under another user, e.g. sudo, are the usual cause), or set SWITCHBOARD_HOME to "
+        "another directory"
+    )
+
+
+def unwritable_file(path: Path) -> StateUnusable | None:
+    """A StateUnusable if the database or its WAL files exist but this process may not write them.
+
+    SQLite opens such a file read-only without a word: reads work, and every write fails later."""
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if candidate.exists() and not os.access(candidate, os.W_OK):
+            return read_only(path, f"{candidate.name} is read-only for this process")
+    return None
+
+
+def open_error(path: Path, exc: OSError | sqlite3.Error) -> StateUnusable:
+    """The error for a state database that cannot be opened: what is wrong with ``path`` and what to do."""
+    if isinstance(exc, OSError):
+        return StateUnusable.directory("state directory", path.parent, exc)
+    return storage_fault(path, exc) or StateUnusable(
+        f"cannot open the state database {path}: {exc}; check that it and {path.parent} are writable, "
+        "or set SWITCHBOARD_HOME to another directory"
+    )
