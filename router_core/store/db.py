@@ -20,7 +20,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from router_core.store.faults import open_error, storage_fault, unwritable_file
+from router_core.store.faults import (
+    open_error,
+    shm_identity,
+    shm_replaced,
+    storage_fault,
+    unwritable_file,
+)
 from router_core.store.filesystem import network_filesystem
 from router_core.store.holders import current_pid
 from router_core.store.schema import MIGRATIONS
@@ -77,7 +83,20 @@ class Database:
                 _raise_fault(self.path, exc)
                 raise
             self._local.conn, self._local.pid, self._local.kind = conn, pid, None
+            self._local.shm = shm_identity(self.path)
         return conn
+
+    def check_shm(self) -> None:
+        """Raise StateUnusable if the -shm file this thread's connection mapped was deleted or replaced.
+
+        SQLite keeps the WAL's index and its locks in that file: a process still using a deleted one
+        shares neither with a process that created the new one, and their writes overwrite each other's.
+        A stat per transaction (and per query outside one) stops this process before its next one."""
+        expected, found = self._local.shm, shm_identity(self.path)
+        if expected is None:
+            self._local.shm = found  # none when the connection opened: the first one seen is the one mapped
+        elif found != expected:
+            raise shm_replaced(self.path)
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -133,8 +152,11 @@ class Database:
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         """Run one statement (in the current transaction if any) and return all rows."""
+        conn = self.connection()
+        if self._local.kind is None:
+            self.check_shm()
         try:
-            return self.connection().execute(sql, params).fetchall()
+            return conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             _raise_fault(self.path, exc)
             raise
@@ -188,6 +210,11 @@ class _Scope:
             conn.execute(self._begin)
         except sqlite3.Error as exc:
             _raise_fault(self._db.path, exc)
+            raise
+        try:
+            self._db.check_shm()  # after BEGIN: a deletion before it is seen by the transaction
+        except BaseException:
+            conn.execute("ROLLBACK")
             raise
         local.kind = self._kind
         self._conn = conn

@@ -74,3 +74,23 @@ def open_error(path: Path, exc: OSError | sqlite3.Error) -> StateUnusable:
         f"cannot open the state database {path}: {exc}; check that it and {path.parent} are writable, "
         "or set SWITCHBOARD_HOME to another directory"
     )
+
+
+def shm_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the database's -shm file, None if there is none."""
+    try:
+        st = os.stat(path.with_name(path.name + "-shm"))
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def shm_replaced(path: Path) -> StateUnusable:
+    """The -shm file this process mapped is gone: processes no longer share the WAL's index nor its locks,
+    and a write by either would overwrite the other's (a damaged database)."""
+    return StateUnusable(
+        f"the state database's {path.name}-shm file in {path.parent} was deleted or replaced while this "
+        "Switchboard process was running (a clean-up of the state dir, or a temp-file cleaner): this process "
+        "stops using the database so that it cannot damage it; restart every Switchboard process on this "
+        "machine (servers, dashboards), and keep the state dir away from cleaners (SWITCHBOARD_HOME)"
+    )

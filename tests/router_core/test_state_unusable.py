@@ -98,3 +98,38 @@ def test_other_sqlite_errors_are_not_storage_faults(tmp_path: Path):
         conn.execute("INSERT INTO kv (key) VALUES ('a')")
         conn.execute("INSERT INTO kv (key) VALUES ('a')")
     db.close()
+
+
+def test_a_deleted_shm_file_stops_the_process_before_it_writes(tmp_path: Path):
+    """SQLite keeps the WAL's index and locks in the -shm file: a process still on a deleted one and a process
+    that created a new one overwrite each other's writes (seen: 'row missing from index' after a delete
+    under two running writers). The process that lost its file refuses; a restart (a fresh open) works."""
+    path = tmp_path / "switchboard.db"
+    db = Database(path)
+    ledger = _ledger(db)
+    ledger.settle(ledger.reserve("codex", 1.0).id, 1.0)
+    Path(f"{path}-shm").unlink()
+    with pytest.raises(StateUnusable, match=r"switchboard\.db-shm file .* deleted or replaced .* restart every"):
+        ledger.reserve("codex", 1.0)
+    with pytest.raises(StateUnusable, match="deleted or replaced"):
+        db.query("SELECT COUNT(*) FROM budget_spend")
+    assert not db.in_transaction
+    db.close()
+    restarted = Database(path)
+    _ledger(restarted).reserve("codex", 1.0)
+    assert restarted.query("PRAGMA integrity_check")[0][0] == "ok"
+    assert restarted.query("SELECT COUNT(*) FROM budget_spend")[0][0] == 1
+    restarted.close()
+
+
+def test_an_shm_file_replaced_by_another_is_seen(tmp_path: Path):
+    path = tmp_path / "switchboard.db"
+    db = Database(path)
+    db.query("SELECT 1")
+    shm = Path(f"{path}-shm")
+    data = shm.read_bytes()
+    shm.unlink()
+    shm.write_bytes(data)  # what another process opening the database after the delete leaves: a new file
+    with pytest.raises(StateUnusable, match="deleted or replaced"), db.transaction():
+        pass
+    db.close()
