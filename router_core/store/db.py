@@ -32,6 +32,7 @@ from router_core.store.holders import current_pid
 from router_core.store.schema import MIGRATIONS
 
 logger = logging.getLogger(__name__)
+WAL_SIZE_LIMIT = 8 * 2**20  # bytes
 _warned: set[Path] = set()
 
 
@@ -106,6 +107,9 @@ class Database:
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
         _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         conn.execute("PRAGMA synchronous = NORMAL")
+        # After a burst (several processes writing flat out) the WAL can reach tens of MB; without a limit it
+        # keeps that size for ever. With one, a checkpoint that restarts it truncates it to this.
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         conn.execute("PRAGMA foreign_keys = ON")
         with self._conns_lock:
             self._conns = [entry for entry in self._conns if _keep(entry)]

@@ -216,3 +216,18 @@ def test_a_finished_process_is_dead() -> None:
     child.join(60)
     assert holder != current_holder()
     assert not holder_alive(holder)
+
+
+def test_the_wal_shrinks_back_after_a_burst(tmp_path):
+    # Without journal_size_limit a WAL grown by a burst of writers kept its size for good.
+    db = Database(tmp_path / "state.db")
+    with db.transaction() as conn:
+        conn.execute("CREATE TABLE blob (b BLOB)")
+        conn.executemany("INSERT INTO blob VALUES (?)", [(os.urandom(4096),) for _ in range(4000)])  # ~16 MB
+    wal = tmp_path / "state.db-wal"
+    assert wal.stat().st_size > db_module.WAL_SIZE_LIMIT
+    db.query("PRAGMA wal_checkpoint(PASSIVE)")  # as the automatic checkpoint does
+    with db.transaction() as conn:  # the next write restarts the log, and cuts the file to the limit
+        conn.execute("INSERT INTO blob VALUES (x'00')")
+    assert wal.stat().st_size <= db_module.WAL_SIZE_LIMIT
+    db.close()
