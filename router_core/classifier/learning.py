@@ -87,6 +87,7 @@ class LearningClassifier:
         self._lock = threading.Lock()
         self._accepted: list[_Learned] = []
         self._near = NearIndex()  # the accepted corrections' fingerprints, by the same positions
+        self._latest_with: dict[frozenset[str], _Learned] = {}  # the latest accepted, by fingerprint
         self._decisions: dict[int, LearnResult] = {}
         self._last_id = 0
         self._last_refresh = float("-inf")
@@ -191,6 +192,12 @@ class LearningClassifier:
             return LearnResult(False, f"rejected: too short to learn from (fewer than {MIN_WORDS} words): every text "
                                       "sharing a word with it would follow; give the task as it was written",
                                correction.id, task_type)
+        same = self._latest_with.get(learned.fingerprint)
+        if same is not None and (same.correction.correct_provider, same.task_type) == (
+            correction.correct_provider, task_type
+        ):  # a repeat (a host confirming one routing again and again) changes nothing: not indexed again
+            return LearnResult(True, f"accepted: the same as correction #{same.correction.id}, already learned",
+                               correction.id, task_type)
         changes = self._eval_changes(learned)
         before_p = sum(self._eval_ok(i)[0] for i, _ in changes)
         after_p = sum(ok_p for _, (ok_p, _) in changes)
@@ -230,5 +237,6 @@ class LearningClassifier:
     def _accept(self, learned: _Learned, changes: list[tuple[int, tuple[bool, bool]]]) -> None:
         self._accepted.append(learned)
         self._near.add(learned.fingerprint)
+        self._latest_with[learned.fingerprint] = learned
         for i, _ in changes:
             self._eval_best[i] = (similarity(self._eval[i][0], learned.fingerprint), learned)

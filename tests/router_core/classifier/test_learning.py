@@ -161,3 +161,17 @@ def test_a_correction_of_a_word_or_less_is_kept_but_not_learned(base, eval_items
     result = learner.record(text, "codex", "claude")
     assert not result.accepted and "too short to learn from" in result.reason
     assert learner.classify(f"{text} the login form") == base.classify(f"{text} the login form")
+
+
+def test_a_repeated_correction_is_learned_once_and_a_flip_back_still_wins(base, eval_items):
+    # A host confirming one routing after every task stored thousands of copies, each one more entry every
+    # classification compared against.
+    learner = LearningClassifier(base, MemoryCorrectionStore(), eval_items=eval_items)
+    first = learner.record(TEXT, "gemini", "claude", "planning")
+    repeats = [learner.record(TEXT, "gemini", "claude", "planning") for _ in range(3)]
+    assert first.accepted and all(r.accepted and f"#{first.correction_id}" in r.reason for r in repeats)
+    assert len(learner._accepted) == 1
+    learner.record(TEXT, "claude", "gemini", "analysis")  # the same text, the other way: the later wins
+    learner.record(TEXT, "gemini", "claude", "planning")  # and back again
+    assert (learner.classify(PARAPHRASE).primary_provider, learner.classify(TEXT).task_type) == ("claude", "planning")
+    assert len(learner._accepted) == 3
