@@ -136,7 +136,7 @@ class JsonlAuditLog:
         found: list[dict[str, Any]] = []
         budget = max_bytes
         for path in reversed(self.parts(day)):
-            for raw in reversed(self._lines(path)):
+            for raw in self._lines_backwards(path):
                 budget -= len(raw) + 1
                 if budget < 0:
                     return found[::-1], False
@@ -169,7 +169,7 @@ class JsonlAuditLog:
                 break
             for path in reversed(self.parts(day)):
                 # Parse from the end, one line at a time: a tail rarely needs a whole 20 MB part.
-                for raw in reversed(self._lines(path)):
+                for raw in self._lines_backwards(path):
                     parsed = self._parse(path, [raw])
                     if parsed and _matches(parsed[0], provider, status, start):
                         found.append(parsed[0])
@@ -208,6 +208,39 @@ class JsonlAuditLog:
             return []
         # The text after the last newline is a line still being written: not an error, not yet data.
         return [raw for raw in data.split(b"\n")[:-1] if raw.strip()]
+
+    @staticmethod
+    def _lines_backwards(path: Path, block: int = 64 * 1024) -> Iterator[bytes]:
+        """``_lines(path)``, newest first, read from the end in blocks: a tail of a 20 MiB part reads what
+        it needs, not the whole part."""
+        try:
+            f = path.open("rb")
+        except FileNotFoundError:
+            return
+        with f:
+            end = f.seek(0, 2)
+            pieces: list[bytes] = []  # the line being read backwards, newest piece first (kept apart, not
+            unterminated = True  # re-joined per block); and whether it is the text after the last newline
+            while end > 0:
+                start = max(0, end - block)
+                f.seek(start)
+                chunk = f.read(end - start)
+                end = start
+                parts = chunk.split(b"\n")
+                if len(parts) == 1:
+                    pieces.append(chunk)
+                    continue
+                lines = parts[1:]
+                lines[-1] += b"".join(reversed(pieces))
+                pieces = [parts[0]]
+                if unterminated:  # a line still being written: not an error, not yet data
+                    lines, unterminated = lines[:-1], False
+                for raw in reversed(lines):
+                    if raw.strip():
+                        yield raw
+            first = b"".join(reversed(pieces))
+            if not unterminated and first.strip():
+                yield first
 
     def _parse(self, path: Path, lines: list[bytes]) -> list[dict[str, Any]]:
         """The records among ``lines``; unparsable ones are counted in ``skipped_lines`` and logged."""

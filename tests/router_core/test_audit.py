@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 from collections import Counter
@@ -325,3 +326,17 @@ def test_external_strings_alone_decide_whether_a_line_is_redacted(log: JsonlAudi
     assert log.append({"note": "Bearer abcdefgh12345"}, external=["clean text"])["note"] == "Bearer abcdefgh12345"
     assert log.append({"note": "Bearer abcdefgh12345"})["note"] == "Bearer [redacted]"
 
+
+
+def test_lines_read_backwards_in_blocks_are_the_lines_newest_first(tmp_path):
+    # tail() and audit://{day} read a part from its end, so that 20 lines of a 20 MiB part do not read the part.
+    rnd = random.Random(5)
+    path = tmp_path / "part.jsonl"
+    for _ in range(500):
+        lines = [bytes(rnd.choice(b"ab ") for _ in range(rnd.randint(0, 40))) for _ in range(rnd.randint(0, 12))]
+        data = b"\n".join(lines) + (b"\n" if rnd.random() < 0.7 else b"") + (b"being written" if rnd.random() < 0.3
+                                                                             else b"")
+        path.write_bytes(data)
+        expected = list(reversed(JsonlAuditLog._lines(path)))
+        for block in (1, 2, 7, 64):
+            assert list(JsonlAuditLog._lines_backwards(path, block)) == expected, (data, block)
