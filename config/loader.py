@@ -108,12 +108,15 @@ def load_settings(
     files = config_sources(environ, cwd) + list(extra_files or [])
     texts = [(DEFAULT_SOURCE, default_toml_text()), *((str(path), _read(path)) for path in files)]
     agents_text = agents_toml_text()
-    key = cache.cache_key([*texts, (AGENTS_SOURCE, agents_text)]) if cache_dir else ""
+    home_from_env = bool(environ.get("SWITCHBOARD_HOME"))  # replaces state_dir: validation checks depend on it
+    inputs = [*texts, (AGENTS_SOURCE, agents_text), ("SWITCHBOARD_HOME set", str(home_from_env))]
+    key = cache.cache_key(inputs) if cache_dir else ""
     data = cache.read(cache_dir, key) if cache_dir else None
     if data is None:
         from config.validate import validated_config  # pydantic models: only when not cached
 
-        data = {"config": validated_config(texts), "agents": validated_agents(agents_text, AGENTS_SOURCE)}
+        data = {"config": validated_config(texts, home_from_env=home_from_env),
+                "agents": validated_agents(agents_text, AGENTS_SOURCE)}
         if cache_dir:
             cache.write(cache_dir, key, data)
     return _to_settings(data["config"], data["agents"], environ, [source for source, _ in texts])

@@ -19,8 +19,9 @@ from config.loader import DEFAULT_SOURCE, PROJECT_FILE, ConfigError
 from config.schema import ConfigSchema
 
 
-def validated_config(texts: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """The merged, validated configuration of ``texts`` ((source, TOML text), lowest precedence first)."""
+def validated_config(texts: Sequence[tuple[str, str]], *, home_from_env: bool = False) -> dict[str, Any]:
+    """The merged, validated configuration of ``texts`` ((source, TOML text), lowest precedence first);
+    ``home_from_env``: SWITCHBOARD_HOME is set, so the state dir is that, whatever ``state_dir`` says."""
     merged: dict[str, Any] = {}
     provenance: dict[tuple[str, ...], str] = {}
     for source, text in texts:
@@ -29,20 +30,31 @@ def validated_config(texts: Sequence[tuple[str, str]]) -> dict[str, Any]:
         schema = ConfigSchema.model_validate(merged)
     except ValidationError as exc:
         raise _explain(exc, provenance) from None
-    _check_shared_day(provenance)
+    _check_shared_day(provenance, home_from_env)
     return schema.model_dump()
 
 
-def _check_shared_day(provenance: Mapping[tuple[str, ...], str]) -> None:
+def _check_shared_day(provenance: Mapping[tuple[str, ...], str], home_from_env: bool) -> None:
     """Every process on one state dir must count the same budget day: a project file may set the budget's
-    time zone only for a state dir of its own. (Days are the ledger's keys: a process on Asia/Kolkata
-    spending under tomorrow's date beside one on UTC would let both spend the whole budget.)"""
+    time zone only for a state dir of its own (which SWITCHBOARD_HOME, when set, replaces). (Days are the
+    ledger's keys: a process on Asia/Kolkata spending under tomorrow's date beside one on UTC would let
+    both spend the whole budget.)"""
     source = provenance.get(("budget", "timezone"), DEFAULT_SOURCE)
-    if Path(source).name == PROJECT_FILE and provenance.get(("state_dir",)) != source:
+    if Path(source).name != PROJECT_FILE:
+        return
+    if provenance.get(("state_dir",)) != source:
         raise ConfigError(
             f"{source}: 'budget.timezone' is set for this project, but every project using the same state dir "
             "shares one budget, whose day must be the same for all: set budget.timezone in your user config "
             "(~/.config/switchboard/config.toml), or give this project its own state_dir in this file",
+            file=source, key="budget.timezone",
+        )
+    if home_from_env:
+        raise ConfigError(
+            f"{source}: 'budget.timezone' is set for this project with a state_dir of its own, but "
+            "SWITCHBOARD_HOME is set and replaces that state_dir, so this project shares that state dir's budget, "
+            "whose day must be the same for all: unset SWITCHBOARD_HOME, or set budget.timezone in your user "
+            "config (~/.config/switchboard/config.toml)",
             file=source, key="budget.timezone",
         )
 

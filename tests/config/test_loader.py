@@ -122,3 +122,11 @@ def test_a_project_may_not_move_the_shared_budgets_day(tmp_path, env):
     project.write_text(f'state_dir = "{own}"\n[budget]\ntimezone = "Asia/Kolkata"\n', encoding="utf-8")
     no_home = {k: v for k, v in env.items() if k != "SWITCHBOARD_HOME"}  # which would override state_dir
     assert load_settings(environ=no_home, cwd=project.parent).state_dir == own  # its own budget, its own day
+    # SWITCHBOARD_HOME replaces the project's state_dir: the project then shares that dir's budget and day.
+    for cache_dir in (None, tmp_path / "cache"):
+        with pytest.raises(ConfigError, match="SWITCHBOARD_HOME is set and replaces that state_dir") as err:
+            load_settings(environ=env, cwd=project.parent, cache_dir=cache_dir)
+        assert (err.value.file, err.value.key) == (str(project), "budget.timezone")
+    assert load_settings(environ=no_home, cwd=project.parent, cache_dir=tmp_path / "cache").state_dir == own
+    with pytest.raises(ConfigError, match="SWITCHBOARD_HOME"):  # not the cached entry made without it
+        load_settings(environ=env, cwd=project.parent, cache_dir=tmp_path / "cache")
