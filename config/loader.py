@@ -158,8 +158,6 @@ def _to_settings(
             base_url=p["base_url"],
             api_style=p["api_style"],
             cli_command=tuple(p["cli_command"]),
-            subscription_window_hours=p["subscription_window_hours"],
-            subscription_requests=p["subscription_requests"],
         )
         for name, p in config["providers"].items()
     )

@@ -64,8 +64,6 @@ class ProviderSchema(_Strict):
     default_model: str
     models: Annotated[list[ModelSchema], Field(min_length=1)]
     task_type_models: dict[str, str] = {}
-    subscription_window_hours: Annotated[float, Field(gt=0)] | None = None
-    subscription_requests: PositiveInt | None = None
 
     @field_validator("fallback_order")
     @classmethod

@@ -7,6 +7,7 @@ file raises ConfigError naming the file, the key and what is allowed.
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,8 @@ from pydantic import BaseModel, ValidationError
 from config.loader import DEFAULT_SOURCE, PROJECT_FILE, ConfigError
 from config.schema import ConfigSchema
 
+logger = logging.getLogger(__name__)
+
 
 def validated_config(texts: Sequence[tuple[str, str]], *, home_from_env: bool = False) -> dict[str, Any]:
     """The merged, validated configuration of ``texts`` ((source, TOML text), lowest precedence first);
@@ -25,7 +28,7 @@ def validated_config(texts: Sequence[tuple[str, str]], *, home_from_env: bool = 
     merged: dict[str, Any] = {}
     provenance: dict[tuple[str, ...], str] = {}
     for source, text in texts:
-        _merge(merged, _parse(text, source), source, provenance, ())
+        _merge(merged, _without_retired(_parse(text, source), source), source, provenance, ())
     try:
         schema = ConfigSchema.model_validate(merged)
     except ValidationError as exc:
@@ -57,6 +60,27 @@ def _check_shared_day(provenance: Mapping[tuple[str, ...], str], home_from_env: 
             "config (~/.config/switchboard/config.toml)",
             file=source, key="budget.timezone",
         )
+
+
+# Keys earlier versions accepted and never used: read past with a warning, so such a file still loads.
+RETIRED_PROVIDER_KEYS = {
+    "subscription_window_hours": "a subscription window is learned from the CLI's usage-limit message (held until "
+                                 "the reset it names)",
+    "subscription_requests": "a subscription window is learned from the CLI's usage-limit message (held until the "
+                             "reset it names)",
+}
+
+
+def _without_retired(data: dict[str, Any], source: str) -> dict[str, Any]:
+    providers = data.get("providers")
+    if isinstance(providers, dict):
+        for name, table in providers.items():
+            if isinstance(table, dict):
+                for key in [k for k in table if k in RETIRED_PROVIDER_KEYS]:
+                    del table[key]
+                    logger.warning("%s: 'providers.%s.%s' is ignored: %s; remove it", source, name, key,
+                                   RETIRED_PROVIDER_KEYS[key])
+    return data
 
 
 def _parse(text: str, source: str) -> dict[str, Any]:

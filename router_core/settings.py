@@ -76,9 +76,6 @@ class ProviderSettings:
     base_url: str | None = None
     api_style: str = ""  # "openai-responses" | "openai-chat" | "anthropic" | "gemini"
     cli_command: tuple[str, ...] = ()
-    # A subscription window (CLI backends): allowance in USD-equivalent or requests, and its length.
-    subscription_window_hours: float | None = None
-    subscription_requests: int | None = None
 
     def model(self, name: str | None = None) -> ModelPrice:
         wanted = name or self.default_model

@@ -130,3 +130,15 @@ def test_a_project_may_not_move_the_shared_budgets_day(tmp_path, env):
     assert load_settings(environ=no_home, cwd=project.parent, cache_dir=tmp_path / "cache").state_dir == own
     with pytest.raises(ConfigError, match="SWITCHBOARD_HOME"):  # not the cached entry made without it
         load_settings(environ=env, cwd=project.parent, cache_dir=tmp_path / "cache")
+
+
+def test_keys_that_never_did_anything_are_ignored_with_a_warning(tmp_path, env, caplog):
+    # subscription_window_hours / subscription_requests were accepted and never used: a knob that changed
+    # nothing. A file that sets them still loads, and says so.
+    write(Path(env["HOME"]) / ".config/switchboard/config.toml",
+          "[providers.claude]\nsubscription_window_hours = 5\nsubscription_requests = 45\n")
+    with caplog.at_level("WARNING", logger="config.validate"):
+        settings = load_settings(environ=env, cwd=tmp_path)
+    assert settings.provider("claude").default_model
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "'providers.claude.subscription_window_hours' is ignored" in said and "usage-limit message" in said
