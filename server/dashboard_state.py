@@ -17,6 +17,7 @@ from router_core.records import iso
 
 SPEND_DAYS = 14
 RECENT = 30
+TEXT_CHARS = 500  # a task may be 200,000 characters; the page shows 70 and 30 are sent every change
 
 
 def backend_names(
@@ -52,9 +53,20 @@ def dashboard_state(core: RouterCore, backends: Mapping[str, str] | None = None)
         "providers": providers,
         "budget": budget_view(core.budget()),
         "spend_by_day": core.ledger.spend_by_day(SPEND_DAYS),
-        "recent": core.audit.tail(RECENT),
+        "recent": [capped(r) for r in core.audit.tail(RECENT)],
         "agents_in_use": core.leases.in_use(),
     }
+
+
+def capped(value: Any) -> Any:
+    """``value`` with every string longer than TEXT_CHARS cut to that length, ending in an ellipsis."""
+    if isinstance(value, str):
+        return value if len(value) <= TEXT_CHARS else value[: TEXT_CHARS - 1] + "…"
+    if isinstance(value, dict):
+        return {k: capped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [capped(v) for v in value]
+    return value
 
 
 def dashboard_state_factory(get_core: Callable[[], RouterCore]) -> Callable[[], Awaitable[dict[str, Any]]]:

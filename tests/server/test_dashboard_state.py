@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from server.dashboard_state import backend_names, dashboard_state
+import json
+
+from router_core.inputs import MAX_TASK_CHARS
+from server.dashboard_state import RECENT, TEXT_CHARS, backend_names, capped, dashboard_state
 
 
 def test_state_document_has_the_dashboard_shape(keyword_core):
@@ -26,3 +29,21 @@ def test_backend_names_follow_keys_and_clis_and_default_to_none(keyword_core):
     assert backend_names(keyword_core, {}, no_cli) == {"codex": "none", "gemini": "none", "claude": "none"}
     assert backend_names(keyword_core, {"ANTHROPIC_API_KEY": "k"}, no_cli)["claude"] == "api"
     assert backend_names(keyword_core, {}, lambda name: f"/usr/bin/{name}")["gemini"] == "cli"
+
+
+def test_long_task_texts_are_cut_so_the_state_stays_small(keyword_core):
+    # Before, the 30 recent audit lines were sent whole: 200,000-character tasks made each state (sent on
+    # every change, to every open page) megabytes long, though the page shows 70 characters of a task.
+    for _ in range(RECENT):
+        keyword_core.decide("x" * MAX_TASK_CHARS)
+    state = dashboard_state(keyword_core, {"codex": "api", "gemini": "none", "claude": "cli"})
+
+    task = state["recent"][-1]["task_description"]
+    assert len(task) == TEXT_CHARS and task == "x" * (TEXT_CHARS - 1) + "…"
+    assert len(json.dumps(state)) < 200_000
+
+
+def test_capped_keeps_short_values_and_the_shape():
+    record = {"a": "short", "b": ["y" * 600, 3], "c": {"d": None}}
+
+    assert capped(record) == {"a": "short", "b": ["y" * (TEXT_CHARS - 1) + "…", 3], "c": {"d": None}}
