@@ -79,7 +79,7 @@ async def state_events(
             data = _dumps(await get_state())
         except Exception as exc:  # a failing snapshot must not end the stream; the page shows it
             log.exception("dashboard state failed")
-            data = None
+            data = last = None  # the page now shows the problem: the next good state must be sent again
             yield f"event: problem\ndata: {_dumps({'message': f'{type(exc).__name__}: {exc}'})}\n\n"
         if data is not None and data != last:
             last, sent, quiet = data, sent + 1, 0.0

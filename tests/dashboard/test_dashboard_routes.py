@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
@@ -95,6 +96,31 @@ async def test_a_failing_snapshot_is_reported_and_the_stream_goes_on(caplog):
     assert frames[1] == 'event: problem\ndata: {"message":"RuntimeError: store locked"}\n\n'
     assert frames[2] == 'data: {"n":1}\n\n'
     assert "dashboard state failed" in caplog.text
+
+
+async def test_the_state_is_sent_again_once_a_problem_clears():
+    # Before, a state equal to the one before the problem was not sent, so the page, which had been told of
+    # the problem, showed "state error" until something changed.
+    good = {"n": 1}
+    states = itertools.chain([good, RuntimeError("database is locked")], itertools.repeat(good))
+
+    async def get_state():
+        item = next(states)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    async def sleep(seconds):
+        pass
+
+    frames = []
+    async for frame in state_events(get_state, sleep=sleep):
+        frames.append(frame)
+        if len(frames) == 4:
+            break
+
+    assert frames[1:] == ['data: {"n":1}\n\n', 'event: problem\ndata: {"message":"RuntimeError: database is locked"}\n\n',
+                          'data: {"n":1}\n\n']
 
 
 @pytest.mark.parametrize("path", ["/dashboard", "/dashboard/state.json", "/dashboard/events"])
