@@ -53,6 +53,13 @@ FLAGS = [
 @contextmanager
 def serve(get_state, **options) -> Iterator[str]:
     """Serve the dashboard routes on a free 127.0.0.1 port in a thread; yields the base URL."""
+    with serve_with_server(get_state, **options) as (base, _server):
+        yield base
+
+
+@contextmanager
+def serve_with_server(get_state, **options) -> Iterator[tuple[str, uvicorn.Server]]:
+    """As ``serve``, and the uvicorn server too, so a test can stop it while the page is open."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -69,7 +76,7 @@ def serve(get_state, **options) -> Iterator[str]:
         ready.wait(0.01)
     assert server.started, "uvicorn did not start"
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", server
     finally:
         server.should_exit = True
         thread.join(10)
@@ -145,6 +152,24 @@ def test_page_renders_the_state_live_with_no_console_error(tmp_path, state):
     assert len(re.findall(r'<tr class="fallback"', dom)) == 1
     # agents in use, updated live: each stream pushed a newer state, and the page shows the last one
     assert f"tester {2 + min(int(attrs['data-rendered']) - 1, 3)}" in text and "idle-agent" not in text
+
+
+def test_page_says_when_the_server_is_gone(tmp_path, state):
+    # Before, a live page whose server died kept saying "live" over the last state it had.
+    holder = {}
+
+    async def get_state():
+        holder["server"].should_exit = True  # the server stops once it has sent this first state
+        return state
+
+    with serve_with_server(get_state, max_events=1) as (base, server):
+        holder["server"] = server
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    attrs = body_attrs(proc.stdout)
+    assert int(attrs["data-rendered"]) >= 1 and "data-error" not in attrs
+    assert attrs["data-transport"] == "offline"
+    assert "connection lost" in proc.stdout
 
 
 def test_page_falls_back_to_polling_the_json(tmp_path, state):
