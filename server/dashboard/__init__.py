@@ -61,6 +61,10 @@ def _dumps(state: Any) -> str:
     return json.dumps(state, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def problem_message(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
 async def state_events(
     get_state: GetState,
     *,
@@ -80,7 +84,7 @@ async def state_events(
         except Exception as exc:  # a failing snapshot must not end the stream; the page shows it
             log.exception("dashboard state failed")
             data = last = None  # the page now shows the problem: the next good state must be sent again
-            yield f"event: problem\ndata: {_dumps({'message': f'{type(exc).__name__}: {exc}'})}\n\n"
+            yield f"event: problem\ndata: {_dumps({'message': problem_message(exc)})}\n\n"
         if data is not None and data != last:
             last, sent, quiet = data, sent + 1, 0.0
             yield f"data: {data}\n\n"
@@ -105,7 +109,12 @@ def dashboard_routes(
         return HTMLResponse(page_html(), headers=NO_STORE)
 
     async def state(request: Request) -> Response:
-        return JSONResponse(json.loads(_dumps(await get_state())), headers=NO_STORE)
+        try:
+            data = _dumps(await get_state())
+        except Exception as exc:  # the polling page shows the message, as the event stream's does
+            log.exception("dashboard state failed")
+            return JSONResponse({"error": problem_message(exc)}, 503, headers=NO_STORE)
+        return Response(data, media_type="application/json", headers=NO_STORE)
 
     async def events(request: Request) -> Response:
         stream = state_events(get_state, poll_seconds=poll_seconds, max_events=max_events)

@@ -181,6 +181,18 @@ def test_page_falls_back_to_polling_the_json(tmp_path, state):
     assert "data-error" not in attrs and console_lines(proc.stderr) == []
 
 
+def test_polling_page_shows_why_the_state_failed(tmp_path):
+    async def get_state():
+        raise RuntimeError("database is locked")
+
+    with serve(get_state) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard?transport=poll", "--dump-dom")
+
+    attrs = body_attrs(proc.stdout)
+    assert attrs["data-transport"] == "offline" and "data-error" not in attrs
+    assert "state error: RuntimeError: database is locked" in proc.stdout
+
+
 def test_a_script_error_is_caught_and_shown(tmp_path, state):
     """The no-error checks above can fail: a state the page cannot render surfaces its JS error."""
     state["providers"] = "not a list"

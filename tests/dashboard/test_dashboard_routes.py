@@ -44,6 +44,19 @@ def test_state_json_is_the_current_state(state):
     assert response.json() == state
 
 
+def test_state_json_says_what_failed(caplog):
+    # Before, a failing snapshot (a locked or unusable state database) gave a bare 500 "Internal Server
+    # Error", and the polling page could only say "HTTP 500".
+    async def get_state():
+        raise RuntimeError("database is locked")
+
+    response = client_for(get_state).get("/dashboard/state.json")
+
+    assert response.status_code == 503 and response.headers["cache-control"] == "no-store"
+    assert response.json() == {"error": "RuntimeError: database is locked"}
+    assert "dashboard state failed" in caplog.text
+
+
 def test_event_stream_sends_the_state_first(state):
     with client_for(constant(state), max_events=1).stream("GET", "/dashboard/events") as response:
         assert response.headers["content-type"].startswith("text/event-stream")
