@@ -76,15 +76,20 @@ async def state_events(
     """SSE frames: the state, then every changed state; ends after ``max_events`` states if given."""
     yield "retry: 2000\n\n"
     last: str | None = None
+    problem: str | None = None  # the one the page was last told of, until a good state comes
     sent = 0
     quiet = 0.0
     while max_events is None or sent < max_events:
         try:
             data = _dumps(await get_state())
         except Exception as exc:  # a failing snapshot must not end the stream; the page shows it
-            log.exception("dashboard state failed")
             data = last = None  # the page now shows the problem: the next good state must be sent again
-            yield f"event: problem\ndata: {_dumps({'message': problem_message(exc)})}\n\n"
+            if problem_message(exc) != problem:  # a lasting problem is logged and sent once, not every poll
+                problem, quiet = problem_message(exc), 0.0
+                log.exception("dashboard state failed")
+                yield f"event: problem\ndata: {_dumps({'message': problem})}\n\n"
+        else:
+            problem = None
         if data is not None and data != last:
             last, sent, quiet = data, sent + 1, 0.0
             yield f"data: {data}\n\n"

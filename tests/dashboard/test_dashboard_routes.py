@@ -136,6 +136,17 @@ async def test_the_state_is_sent_again_once_a_problem_clears():
                           'data: {"n":1}\n\n']
 
 
+async def test_a_lasting_problem_is_sent_and_logged_once(caplog):
+    # Before, a state database that stayed unusable gave a problem frame and a logged traceback every
+    # poll, for every open page: 3,600 tracebacks an hour from one tab.
+    locked, good = RuntimeError("database is locked"), {"n": 1}
+    frames, _ = await collect([locked] * 5 + [good, locked, good], keepalive_seconds=100.0, max_events=2)
+
+    problem = 'event: problem\ndata: {"message":"RuntimeError: database is locked"}\n\n'
+    assert frames[1:] == [problem, 'data: {"n":1}\n\n', problem, 'data: {"n":1}\n\n']
+    assert caplog.text.count("dashboard state failed") == 2
+
+
 @pytest.mark.parametrize("path", ["/dashboard", "/dashboard/state.json", "/dashboard/events"])
 @pytest.mark.parametrize(("headers", "status"), [
     ({"host": "evil.example:8765"}, 421),  # a page that rebound its own domain to 127.0.0.1
