@@ -58,12 +58,20 @@ def serve(get_state, **options) -> Iterator[str]:
 
 
 @contextmanager
-def serve_with_server(get_state, **options) -> Iterator[tuple[str, uvicorn.Server]]:
-    """As ``serve``, and the uvicorn server too, so a test can stop it while the page is open."""
+def serve_with_server(
+    get_state, *, one_request_per_connection: bool = False, **options
+) -> Iterator[tuple[str, uvicorn.Server]]:
+    """As ``serve``, and the uvicorn server too, so a test can stop it while the page is open.
+
+    ``one_request_per_connection`` closes each connection after its answer, so a browser cannot reuse one
+    to reach a server that has stopped listening.
+    """
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     app = Starlette(routes=dashboard_routes(get_state, **options))
+    if one_request_per_connection:
+        app = connection_close(app)
     server = uvicorn.Server(
         uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
     )
@@ -81,6 +89,18 @@ def serve_with_server(get_state, **options) -> Iterator[tuple[str, uvicorn.Serve
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def connection_close(app):
+    async def closing(scope, receive, send):
+        async def send_closing(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+            await send(message)
+
+        await app(scope, receive, send_closing)
+
+    return closing
 
 
 def chromium(tmp_path: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -159,16 +179,19 @@ def test_page_says_when_the_server_is_gone(tmp_path, state):
     holder = {}
 
     async def get_state():
-        holder["server"].should_exit = True  # the server stops once it has sent this first state
+        server = holder["server"]  # the server stops once it has sent this first state: it takes no
+        for listener in server.servers:  # new connection from here on, and then exits
+            listener.close()
+        server.should_exit = True
         return state
 
-    with serve_with_server(get_state, max_events=1) as (base, server):
+    with serve_with_server(get_state, max_events=1, one_request_per_connection=True) as (base, server):
         holder["server"] = server
         proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
 
     attrs = body_attrs(proc.stdout)
     assert int(attrs["data-rendered"]) >= 1 and "data-error" not in attrs
-    assert attrs["data-transport"] == "offline"
+    assert attrs["data-transport"] == "offline", attrs
     assert "connection lost" in proc.stdout
 
 
