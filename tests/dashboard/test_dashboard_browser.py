@@ -195,6 +195,23 @@ def test_page_says_when_the_server_is_gone(tmp_path, state):
     assert "connection lost" in proc.stdout
 
 
+def test_a_parked_task_shows_when_it_resumes(tmp_path, state):
+    # Before, a parked task's row said only "parked": not until when, though the audit line has it.
+    state["recent"].append({
+        "timestamp": "2025-01-11T10:30:30Z",
+        "task_id": "task-12346",
+        "task_description": "Refactor the billing module",
+        "recommendation": {"provider": "codex", "provider_reason": "primary available", "cost_estimate": "$0.01"},
+        "execution_metrics": {"status": "parked", "resumes_at": "2025-01-11T10:31:00Z",
+                              "error": "every provider is blocked"},
+    })
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    assert "data-error" not in body_attrs(proc.stdout)
+    assert '<td title="every provider is blocked">parked until 2025-01-11 10:31:00 UTC</td>' in proc.stdout
+
+
 def test_page_falls_back_to_polling_the_json(tmp_path, state):
     with serve(changing_state(state)[0]) as base:
         proc = chromium(tmp_path, f"{base}/dashboard?transport=poll", "--dump-dom")
