@@ -78,7 +78,7 @@ def make_classifier(settings: Settings, db: Database | None = None) -> Classifie
     from router_core.classifier.corrections import SqliteCorrectionStore
     from router_core.classifier.learning import LearningClassifier
 
-    return LearningClassifier(base, SqliteCorrectionStore(db.connection, holder=current_holder()))
+    return LearningClassifier(base, SqliteCorrectionStore(db.connection, holder=current_holder(), faults=db.faults))
 
 
 class RouterCore:
@@ -309,7 +309,7 @@ class RouterCore:
         if record is None:
             from router_core.classifier.corrections import Correction, SqliteCorrectionStore
 
-            SqliteCorrectionStore(self.db.connection, holder=self.holder).add(
+            SqliteCorrectionStore(self.db.connection, holder=self.holder, faults=self.db.faults).add(
                 Correction(text, routed_provider, correct_provider, task_type)
             )
             return False, f"stored; the {self.classifier.name} classifier does not learn from feedback"

@@ -8,12 +8,14 @@ it also works on a bare SQLite file.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from router_core.classifier import TASK_TYPE_PROVIDER
 from router_core.settings import PROVIDER_NAMES
@@ -92,8 +94,10 @@ class SqliteCorrectionStore:
         holder: str = "",
         clock: Callable[[], float] = time.time,
         close_after_use: bool = False,
+        faults: Callable[[], AbstractContextManager[Any]] = contextlib.nullcontext,
     ) -> None:
         self._connect = connect
+        self._faults = faults  # e.g. Database.faults: a full disk is StateUnusable, not a raw sqlite3 error
         self._holder = holder
         self._clock = clock
         self._close = close_after_use
@@ -106,7 +110,7 @@ class SqliteCorrectionStore:
     def _run(self, action: Callable[[sqlite3.Connection], object]) -> object:
         conn = self._connect()
         try:
-            with conn:  # one transaction: committed on success, rolled back on error
+            with self._faults(), conn:  # one transaction: committed on success, rolled back on error
                 if not self._ready:
                     conn.execute(_CREATE)
                 result = action(conn)

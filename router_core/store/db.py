@@ -16,7 +16,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +153,16 @@ class Database:
     def in_transaction(self) -> bool:
         """Whether this thread is inside transaction() or read() (nested scopes join it)."""
         return getattr(self._local, "kind", None) is not None
+
+    @contextlib.contextmanager
+    def faults(self) -> Iterator[None]:
+        """For code that runs statements on :meth:`connection` itself: a storage fault inside (a full disk, a
+        read-only or damaged file) comes out as StateUnusable, as from :meth:`transaction` and :meth:`query`."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            _raise_fault(self.path, exc)
+            raise
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         """Run one statement (in the current transaction if any) and return all rows."""

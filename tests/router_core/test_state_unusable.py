@@ -133,3 +133,19 @@ def test_an_shm_file_replaced_by_another_is_seen(tmp_path: Path):
     with pytest.raises(StateUnusable, match="deleted or replaced"), db.transaction():
         pass
     db.close()
+
+
+def test_a_full_disk_while_recording_feedback_is_state_unusable(tmp_path: Path):
+    # The corrections store runs its statements on the connection itself, outside Database.transaction.
+    from router_core.classifier.corrections import Correction, SqliteCorrectionStore
+
+    db = Database(tmp_path / "switchboard.db")
+    store = SqliteCorrectionStore(db.connection, faults=db.faults)
+    store.add(Correction("fix the login bug", "codex", "codex"))
+    pages = db.query("PRAGMA page_count")[0][0]
+    db.connection().execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StateUnusable, match="is full"):
+        for n in range(10_000):
+            store.add(Correction(f"fix the login bug number {n} " + "x" * 500, "codex", "codex"))
+    assert db.query("PRAGMA integrity_check")[0][0] == "ok"
+    db.close()
