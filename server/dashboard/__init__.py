@@ -113,12 +113,18 @@ def dashboard_routes(
     async def page(request: Request) -> Response:
         return HTMLResponse(page_html(), headers=NO_STORE)
 
+    logged: list[str | None] = [None]  # the problem last logged with its traceback, until a good state
+
     async def state(request: Request) -> Response:
         try:
             data = _dumps(await get_state())
         except Exception as exc:  # the polling page shows the message, as the event stream's does
-            log.exception("dashboard state failed")
-            return JSONResponse({"error": problem_message(exc)}, 503, headers=NO_STORE)
+            message = problem_message(exc)
+            if message != logged[0]:  # a lasting problem is logged once, not on every poll of every page
+                logged[0] = message
+                log.exception("dashboard state failed")
+            return JSONResponse({"error": message}, 503, headers=NO_STORE)
+        logged[0] = None
         return Response(data, media_type="application/json", headers=NO_STORE)
 
     async def events(request: Request) -> Response:

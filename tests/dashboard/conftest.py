@@ -19,7 +19,8 @@ STATE = {
             "tokens_limit": 150000,
             "tokens_percent": 92.0,
             "available": False,
-            "blocks": [{"reason": "tokens_percent >= 90%", "lifts_at": "2025-01-11T10:30:42Z"}],
+            "blocks": [{"reason": "tokens_percent >= 90%", "lifts_at": "2025-01-11T10:30:42Z"},
+                       {"reason": "budget: codex has no allocation (budget.allocation.codex = 0)", "lifts_at": None}],
             "outage": False,
         },
         {

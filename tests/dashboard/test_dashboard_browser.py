@@ -154,6 +154,8 @@ def test_page_renders_the_state_live_with_no_console_error(tmp_path, state):
     assert "requests 51 / 60 (85%)" in text and "tokens 138,000 / 150,000 (92%)" in text
     assert "tokens 850,000 / 1,000,000 (85%)" in text
     assert "tokens_percent >= 90%: lifts 2025-01-11 10:30:42 UTC (in 42 s)" in text
+    # a block that lifts at no known time says why, not "lifts: unknown" (a zero allocation never lifts)
+    assert "budget: codex has no allocation (budget.allocation.codex = 0)" in text and "lifts: unknown" not in text
     assert "OpenAI Codex blocked" in text and "Anthropic Claude available" in text
     # today's budget and alerts
     assert "total $170.00 spent $22.10 reserved $0.45 remaining $147.45" in text

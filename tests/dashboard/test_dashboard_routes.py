@@ -57,6 +57,26 @@ def test_state_json_says_what_failed(caplog):
     assert "dashboard state failed" in caplog.text
 
 
+def test_a_lasting_failure_is_logged_once_across_polls(caplog, state):
+    # Each open page polls every 2 s: a traceback per poll buried the log.
+    failing = [True]
+
+    async def get_state():
+        if failing[0]:
+            raise RuntimeError("database is locked")
+        return state
+
+    client = client_for(get_state)
+    for _ in range(3):
+        assert client.get("/dashboard/state.json").status_code == 503
+    assert caplog.text.count("dashboard state failed") == 1
+    failing[0] = False
+    assert client.get("/dashboard/state.json").status_code == 200
+    failing[0] = True
+    client.get("/dashboard/state.json")  # the problem again after a good state: logged again
+    assert caplog.text.count("dashboard state failed") == 2
+
+
 def test_event_stream_sends_the_state_first(state):
     with client_for(constant(state), max_events=1).stream("GET", "/dashboard/events") as response:
         assert response.headers["content-type"].startswith("text/event-stream")
