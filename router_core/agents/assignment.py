@@ -1,7 +1,8 @@
 """Assign an agent to a routed task (design 5.2), optionally leasing it against its concurrency limit.
 
 Selection reads the leases in use from the decision's snapshot; leasing is a write that another process
-may beat to the last slot, in which case the pool is read again and selection runs once more.
+may beat to the last slot, in which case the leases are read again and the next best agent is tried, until
+one is leased or every agent of the provider is at its limit.
 """
 
 from __future__ import annotations
@@ -25,21 +26,30 @@ def assign_agent(
         choice = _mark_host(pool.select(provider, task_type, in_use, text))
     except NoAgentAvailable as busy:  # every agent of the provider is at its limit
         if lease:
-            raise NoAgentAvailable(f"{busy} (an agent you run yourself is freed {UNATTENDED_SECONDS / 60:g} "
-                                   "minutes after its dispatch)") from None
+            raise _busy_for_lease(busy) from None
         choice = _mark_host(pool.select(provider, task_type, {}, text))
         return replace(choice, reason=f"{choice.reason}; every {provider} agent is busy now, this one is next"), None
     if not lease:
         return choice, None
-    lease_id = leases.acquire(choice.agent.id, choice.agent.max_concurrency)
-    if lease_id is None:  # another process took the last slot between the read and the lease
-        choice = _mark_host(pool.select(provider, task_type, leases.in_use(), text))
+    # Each lost race means another process filled that agent: read the leases again and try the next best,
+    # until one is leased or every agent of the provider is full (bounded: one try per agent, plus one).
+    for _ in range(len(pool.for_provider(provider))):
         lease_id = leases.acquire(choice.agent.id, choice.agent.max_concurrency)
-        if lease_id is None:
-            raise NoAgentAvailable(
-                f"every agent suited to {task_type} on {provider} is busy; retry shortly"
-            )
+        if lease_id is not None:
+            return choice, lease_id
+        try:
+            choice = _mark_host(pool.select(provider, task_type, leases.in_use(), text))
+        except NoAgentAvailable as busy:
+            raise _busy_for_lease(busy) from None
+    lease_id = leases.acquire(choice.agent.id, choice.agent.max_concurrency)
+    if lease_id is None:
+        raise NoAgentAvailable(f"every agent suited to {task_type} on {provider} is busy; retry shortly")
     return choice, lease_id
+
+
+def _busy_for_lease(busy: NoAgentAvailable) -> NoAgentAvailable:
+    return NoAgentAvailable(f"{busy} (an agent you run yourself is freed {UNATTENDED_SECONDS / 60:g} "
+                            "minutes after its dispatch)")
 
 
 def _mark_host(choice: AgentChoice) -> AgentChoice:
