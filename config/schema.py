@@ -198,6 +198,14 @@ class AgentSchema(_Strict):
     max_concurrency: Annotated[int, Field(ge=1)] = 2
     model: str | None = None
 
+    @field_validator("id", "category", "specialization", "system_prompt")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        # min_length passes "  "; a blank system prompt would send the agent's tasks with no instructions.
+        if not v.strip():
+            raise ValueError("is only whitespace")
+        return v
+
     @field_validator("task_types")
     @classmethod
     def _known_task_types(cls, v: list[str]) -> list[str]:

@@ -104,6 +104,8 @@ def test_load_from_text() -> None:
             "missing required key 'agents[0].category'",
         ),
         (VALID + "max_concurrency = 0\n", "agents[0].max_concurrency", "greater than or equal to 1"),
+        (VALID.replace('"You test."', '" \\n\\t "'), "agents[0].system_prompt", "is only whitespace"),
+        (VALID.replace('id = "a"', 'id = "  "'), "agents[0].id", "is only whitespace"),
         ("[[agent]]\n", "agents", "missing required key 'agents'\n  unknown key 'agent'"),
     ],
 )
