@@ -12,7 +12,7 @@ import logging
 import math
 import secrets
 import uuid
-from collections.abc import Container, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from router_core.agents import AgentPool
 from router_core.agents.assignment import assign_agent
 from router_core.agents.host_files import load_host_agents
 from router_core.audit import JsonlAuditLog
+from router_core.batch_ids import batch_task_ids
 from router_core.budget import BudgetLedger
 from router_core.capacity import capacity_blocks, check_availability, provider_usage
 from router_core.classifier import Classifier
@@ -358,24 +359,15 @@ class RouterCore:
         if not tasks:
             raise InvalidRequest("tasks is empty: pass at least one task")
         checked: list[tuple[str | None, str]] = []
-        first_with: dict[str, int] = {}
         for n, (task_id, text) in enumerate(tasks):
             try:
-                clean = validate_task(text)
-                task_id = validate_label(task_id, "id")
+                checked.append((validate_label(task_id, "id"), validate_task(text)))
             except InvalidRequest as exc:
                 raise InvalidRequest(f"task {n}: {exc}") from None
-            if task_id and task_id in first_with:  # results and audit lines name tasks by id
-                raise InvalidRequest(f"tasks {first_with[task_id]} and {n} have the same id {task_id!r}: give each "
-                                     "task its own id, or none (one is made)")
-            if task_id:
-                first_with[task_id] = n
-            checked.append((task_id, clean))
         batch = []
-        for n, (task_id, clean) in enumerate(checked):
+        for task_id, (_, clean) in zip(batch_task_ids([i for i, _ in checked]), checked, strict=True):
             c = self._classify(clean)
-            batch.append(BatchTask(task_id or _free_id(f"task-{n}", first_with), clean, c,
-                                   self.costs.estimate_all(clean, c.task_type)))
+            batch.append(BatchTask(task_id, clean, c, self.costs.estimate_all(clean, c.task_type)))
         return batch
 
     def plan_batch(self, tasks: Sequence[tuple[str | None, str]], *, concurrency: int | None = None):
@@ -400,11 +392,3 @@ class RouterCore:
             self.audit.append(batch_item_record(item, view.usage, view.availability, self.session_id, batch_id))
         return plan
 
-
-def _free_id(wanted: str, taken: Container[str]) -> str:
-    """``wanted``, or ``wanted`` with the first suffix -2, -3... that no task of the batch was given."""
-    found, k = wanted, 1
-    while found in taken:
-        k += 1
-        found = f"{wanted}-{k}"
-    return found

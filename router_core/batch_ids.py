@@ -1,0 +1,29 @@
+"""The ids of a batch's tasks: results and audit lines name tasks by id, so no two may share one."""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+
+from router_core.errors import InvalidRequest
+
+
+def batch_task_ids(given: Sequence[str | None]) -> list[str]:
+    """``given`` (an id per task, None for none) with made ids (``task-N``) filled in; two tasks given the
+    same id are an InvalidRequest naming both, and a made id never takes an id a task was given."""
+    first_with: dict[str, int] = {}
+    for n, task_id in enumerate(given):
+        if task_id and task_id in first_with:
+            raise InvalidRequest(f"tasks {first_with[task_id]} and {n} have the same id {task_id!r}: give each "
+                                 "task its own id, or none (one is made)")
+        if task_id:
+            first_with[task_id] = n
+    return [task_id or _free_id(f"task-{n}", first_with) for n, task_id in enumerate(given)]
+
+
+def _free_id(wanted: str, taken: Container[str]) -> str:
+    """``wanted``, or ``wanted`` with the first suffix -2, -3... that no task of the batch was given."""
+    found, k = wanted, 1
+    while found in taken:
+        k += 1
+        found = f"{wanted}-{k}"
+    return found
