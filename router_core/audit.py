@@ -58,6 +58,11 @@ def _refuse(text: str) -> None:
 _DECODER = json.JSONDecoder(parse_float=_finite, parse_int=_in_float_range, parse_constant=_refuse)
 
 
+def _check_day(day: str) -> None:
+    if not is_day(day):
+        raise InvalidRequest(f"day must be a date as YYYY-MM-DD (2025-01-11), got {day!r}")
+
+
 class JsonlAuditLog:
     """Appends decision records and reads them back (most recent last)."""
 
@@ -124,15 +129,13 @@ class JsonlAuditLog:
 
     def read_day(self, day: str) -> list[dict[str, Any]]:
         """Every record of ``day`` (all rotated parts), oldest first."""
-        if not is_day(day):
-            raise InvalidRequest(f"day must be a date as YYYY-MM-DD (2025-01-11), got {day!r}")
+        _check_day(day)
         return [record for path in self.parts(day) for record in self._parse(path, self._lines(path))]
 
     def newest_of_day(self, day: str, max_bytes: int) -> tuple[list[dict[str, Any]], bool]:
         """The newest records of ``day`` whose lines add up to at most ``max_bytes``, oldest first, and
         whether that is the whole day. A line longer than ``max_bytes`` alone ends the read."""
-        if not is_day(day):
-            raise InvalidRequest(f"day must be a date as YYYY-MM-DD (2025-01-11), got {day!r}")
+        _check_day(day)
         found: list[dict[str, Any]] = []
         budget = max_bytes
         for path in reversed(self.parts(day)):

@@ -14,9 +14,10 @@ leasing at once, which picks another free agent or raises NoAgentAvailable, as r
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -135,7 +136,8 @@ async def dispatch(
                                                        lease_agent=True, audit=False, event="dispatch")
             seen = view.execution
         job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None, seen=seen,
-                      on_cancel=_audit_cancelled(core, decision), on_park=on_park)
+                      # a cancelled task is audited as it ends: a call in flight may still be billed
+                      on_cancel=functools.partial(_finish, core, decision), on_park=on_park)
         try:
             outcome = await executor.run(job)
             if outcome.status == NOT_CONFIGURED and job.lease is not None and job.lease.id is None:
@@ -167,15 +169,6 @@ async def _route(
         decision, view = core.decide_with_capacity(task, task_id=decision.task_id, repo=repo, provider=provider,
                                                    audit=False, event="dispatch")
     return decision, view.execution
-
-
-def _audit_cancelled(core: RouterCore, decision: RoutingDecision) -> Callable[[TaskOutcome], None]:
-    """Audits the task as cancelled: a call in flight may still be billed, so the log must show it."""
-
-    def audit(outcome: TaskOutcome) -> None:
-        _finish(core, decision, outcome)
-
-    return audit
 
 
 def _budget_bound(decision: RoutingDecision) -> bool:

@@ -142,11 +142,17 @@ class Executor:
             raise
 
     def _cancelled(self, job: Job, started: float, attempts: list[Attempt]) -> TaskOutcome:
+        return self._unanswered(job, started, attempts, CANCELLED, "cancelled by the caller")
+
+    def _unanswered(self, job: Job, started: float, attempts: list[Attempt], status: str, error: str, *,
+                    resumes_at: float | None = None, parked: float = 0.0) -> TaskOutcome:
+        """The outcome of a task that got no answer, told by its last attempt (none: nothing was tried)."""
         last = attempts[-1] if attempts else None
         return TaskOutcome(
-            job.task_id, CANCELLED, started, self.core.clock.now(), provider=last.provider if last else None,
+            job.task_id, status, started, self.core.clock.now(), provider=last.provider if last else None,
             model=last.model or None if last else None, cost_estimate_usd=job.estimate_usd,
-            cost_usd=_charged(attempts), attempts=tuple(attempts), error="cancelled by the caller",
+            cost_usd=_charged(attempts), attempts=tuple(attempts), error=error, resumes_at=resumes_at,
+            parked_seconds=parked,
         )
 
     async def _run(self, job: Job, started: float, attempts: list[Attempt]) -> TaskOutcome:
@@ -175,14 +181,8 @@ class Executor:
                 parked += delay
                 await self.probe_due()
                 continue
-            last = attempts[-1] if attempts else None
-            return TaskOutcome(
-                job.task_id, status, started, clock.now(), provider=last.provider if last else None,
-                model=last.model or None if last else None, cost_estimate_usd=job.estimate_usd,
-                cost_usd=_charged(attempts),
-                attempts=tuple(attempts), error=error, resumes_at=eta if status == PARKED else None,
-                parked_seconds=parked,
-            )
+            return self._unanswered(job, started, attempts, status, error,
+                                    resumes_at=eta if status == PARKED else None, parked=parked)
 
     async def _pass(self, job: Job, attempts: list[Attempt]) -> Completed | tuple[str, str, float | None]:
         """One walk along the chain: the first answer, or (status, error, when capacity returns)."""
