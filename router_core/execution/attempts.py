@@ -4,8 +4,8 @@
 recovery ``Step`` that ends this provider's turn (fall back, or stop). Every try and every skip is
 appended to the task's attempts. The budget is reserved in the same transaction as the first pacing
 check and the agent lease (when the job has not taken it yet), so nothing is called without all three;
-the reservation is released on any failure. The pace ticket is always settled, so the window holds
-what was really sent. The answer settles pacing, budget, the outage circuit and the job's agent lease
+the reservation is released on any failure, except a call cancelled in flight, which is charged at its
+estimate. The pace ticket is always settled, so the window holds what was really sent. The answer settles pacing, budget, the outage circuit and the job's agent lease
 in one transaction: fewer write locks shared with other processes, and the answer counts everywhere
 at once.
 """
@@ -32,6 +32,7 @@ from router_core.providers.base import Completion, CompletionRequest, ProviderAd
 if TYPE_CHECKING:
     from router_core.execution.executor import Executor, Job
 
+CANCELLED_IN_FLIGHT = "cancelled while the provider was answering; charged at the estimate (the provider may bill it)"
 NO_GATE: AbstractAsyncContextManager[Any] = contextlib.nullcontext()  # a job outside any batch: no slot to hand on
 
 logger = logging.getLogger(__name__)
@@ -153,8 +154,9 @@ class ProviderRun:
                     except anyio.get_cancelled_exc_class():  # the request still counts, and may be billed
                         pacer.failed(ticket)
                         self.attempts.append(Attempt(self.provider, CANCELLED, model=self.plan.model,
-                                                     error="cancelled while the provider was answering",
-                                                     duration_seconds=clock.monotonic() - called))
+                                                     error=CANCELLED_IN_FLIGHT,
+                                                     duration_seconds=clock.monotonic() - called,
+                                                     cost_usd=self._charge_estimate()))
                         raise
                     except BaseException:  # a bug: the request still counts, then it propagates
                         pacer.failed(ticket)
@@ -195,6 +197,17 @@ class ProviderRun:
         self.reservation_id = None
         if recovered is not None:
             self.ex.audit_recovered(recovered)
+
+    def _charge_estimate(self) -> float:
+        """A call cancelled in flight: the provider read the prompt and may have answered part of it, and
+        says nothing of what it billed. The reservation is settled at the plan's estimate rather than
+        released, so cancelled calls cannot spend the budget unseen."""
+        if self.reservation_id is None or self.plan is None:
+            return 0.0
+        cost = round(self.plan.estimate.usd, 6)
+        self.ex.core.ledger.settle(self.reservation_id, cost)
+        self.reservation_id = None
+        return cost
 
     def _billed(self, error: RouterError) -> float:
         """What a failed call was charged (a refusal, a cut before any text), settled into the budget in place

@@ -1,5 +1,5 @@
 """A task cancelled by its caller (a host's Esc, a closed session, Ctrl-C): its state is left clean and it is
-audited as cancelled, with the call that was in flight (the provider may bill it)."""
+audited as cancelled, with the call that was in flight, charged at its estimate (the provider may bill it)."""
 
 from __future__ import annotations
 
@@ -75,6 +75,24 @@ async def test_a_dispatch_cancelled_mid_call_is_audited_as_cancelled_with_the_ca
     metrics = line["execution_metrics"]
     assert metrics["status"] == "cancelled" and metrics["provider"] == "codex"
     assert [(a["provider"], a["outcome"]) for a in metrics["attempts"]] == [("codex", "cancelled")]
+
+
+async def test_a_call_cancelled_in_flight_is_charged_at_its_estimate_not_free(settings, clock):
+    adapters = {p.name: Stuck(p) for p in settings.providers}
+    core, ex = executor(settings, clock, adapters)
+    assert core.budget().spent == 0
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(dispatch, core, ex, CODE_TASK)
+        await adapters["codex"].called.wait()
+        tg.cancel_scope.cancel()
+    metrics = core.audit.tail(1)[0]["execution_metrics"]
+    estimate = metrics["cost_estimate_usd"]
+    assert estimate > 0
+    assert metrics["attempts"][0]["cost_usd"] == pytest.approx(estimate)
+    assert "charged at the estimate" in metrics["attempts"][0]["error"]
+    assert metrics["cost_actual_usd"] == pytest.approx(estimate)
+    assert core.budget().spent == pytest.approx(estimate, abs=1e-6)  # in the ledger, so every process sees it
+    assert core.budget().reserved == 0
 
 
 @pytest.mark.parametrize("stuck", ["calling", "parked"])
