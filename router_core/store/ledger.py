@@ -134,5 +134,17 @@ def claim_alert(
     return cur.rowcount == 1
 
 
+PRUNE_SPEND_ROWS = 1000  # spend rows looked at per prune, oldest first: a bounded cost, ahead of 1 row per request
+
+
 def prune_finished(conn: Connection, before_day: str) -> None:
+    """Finished reservations and spend rows of days before ``before_day``; the days' totals stay.
+
+    Spend rows go oldest first, at most ``PRUNE_SPEND_ROWS`` looked at (rowid order, no scan of the
+    table): ledgers prune every 100 reservations, so this keeps ahead of the one row each settles."""
     conn.execute("DELETE FROM budget_reservations WHERE status != 'live' AND day < ?", (before_day,))
+    conn.execute(
+        "DELETE FROM budget_spend WHERE id IN ("
+        " SELECT id FROM (SELECT id, day FROM budget_spend ORDER BY id LIMIT ?) WHERE day < ?)",
+        (PRUNE_SPEND_ROWS, before_day),
+    )

@@ -18,6 +18,11 @@ entry and inserts none, where the (status, day) index moved it from the 'live' r
 the 'settled' range, another page written to the WAL per settled request once a day holds more
 than a page of finished rows. Every query of live reservations names ``status = 'live'`` and so
 uses it; finished rows are only ever pruned by day with a scan, as before.
+
+Migration 6 stops deleting a spend row from taking it off its day's total: budget history (``spend_by_day``)
+is read from ``budget_day_totals``, and the spend rows, one per settled request, are pruned after a week
+like finished reservations, so the database no longer grows with every request ever made. Nothing else
+deletes spend rows.
 """
 
 from __future__ import annotations
@@ -204,5 +209,9 @@ MIGRATIONS: tuple[str, ...] = (
     # 5: who sent a request still in flight (a pacing ticket), so a ticket of a killed process is reclaimed.
     """
     ALTER TABLE usage_events ADD COLUMN holder TEXT;
+    """,
+    # 6: old spend rows may be pruned; a day's total stays (budget history is read from the totals).
+    """
+    DROP TRIGGER budget_totals_on_spend_delete;
     """,
 )

@@ -296,3 +296,29 @@ def test_a_reservation_that_silent_ones_would_refuse_expires_them_first(ledger: 
     with pytest.raises(BudgetExceeded):
         ledger.reserve("codex", 5.01)  # 30 allocated: 25 live, nothing stale left to drop
     ledger.release(fits.id)
+
+
+def test_old_spend_rows_are_pruned_but_the_days_totals_stay(ledger: BudgetLedger, db: Database,
+                                                            clock: FakeClock) -> None:
+    # One spend row per settled request, kept for ever, grew the database by every request ever made.
+    for _ in range(3):
+        ledger.settle(ledger.reserve("codex", 0.5).id, 0.25)
+    clock.advance(8 * 86_400)
+    ledger.prune_every = 1
+    ledger.settle(ledger.reserve("codex", 0.5).id, 0.5)  # a reservation prunes
+    assert [tuple(r) for r in db.query("SELECT day FROM budget_spend")] == [("2026-03-10",)]
+    assert db.query("SELECT COUNT(*) FROM budget_reservations")[0][0] == 1
+    history = ledger.spend_by_day(9)
+    assert history["2026-03-02"]["codex"] == 0.75 and history["2026-03-10"]["codex"] == 0.5
+
+
+def test_a_prune_looks_at_a_bounded_number_of_spend_rows(ledger: BudgetLedger, db: Database,
+                                                         clock: FakeClock) -> None:
+    from router_core.store import ledger as rows
+
+    with db.transaction() as conn:
+        conn.executemany("INSERT INTO budget_spend (day, provider, micro_usd, at) VALUES ('2026-03-01', 'codex', 1, ?)",
+                         [(T0,)] * (rows.PRUNE_SPEND_ROWS + 10))
+        rows.prune_finished(conn, "2026-03-02")
+    assert db.query("SELECT COUNT(*) FROM budget_spend")[0][0] == 10  # the rest at the next prune
+    assert ledger.spend_by_day(2)["2026-03-01"]["codex"] == pytest.approx((rows.PRUNE_SPEND_ROWS + 10) / 1e6)
