@@ -157,7 +157,7 @@ def _to_settings(
             backend=p["backend"],
             base_url=p["base_url"],
             api_style=p["api_style"],
-            cli_command=tuple(p["cli_command"]),
+            cli_command=_expand_executable(p["cli_command"]),
         )
         for name, p in config["providers"].items()
     )
@@ -181,3 +181,11 @@ def _to_settings(
         agents=agent_specs(agents),
         sources=tuple(sources),
     )
+
+
+def _expand_executable(command: list[str]) -> tuple[str, ...]:
+    """``cli_command`` with a leading ``~`` of its executable expanded, as a shell would (no shell runs it);
+    the arguments are passed as written."""
+    if command and command[0].startswith("~"):
+        return (os.path.expanduser(command[0]), *command[1:])
+    return tuple(command)

@@ -142,3 +142,10 @@ def test_keys_that_never_did_anything_are_ignored_with_a_warning(tmp_path, env, 
     assert settings.provider("claude").default_model
     said = " ".join(r.getMessage() for r in caplog.records)
     assert "'providers.claude.subscription_window_hours' is ignored" in said and "usage-limit message" in said
+
+
+def test_a_leading_tilde_in_the_cli_executable_is_expanded(tmp_path, env):
+    # No shell runs the command, so "~/bin/codex" was looked up literally and never found.
+    explicit = write(tmp_path / "x.toml", '[providers.codex]\ncli_command = ["~/bin/codex", "exec", "--json", "~/x"]\n')
+    s = load_settings(environ={**env, "SWITCHBOARD_CONFIG": str(explicit)}, cwd=tmp_path)
+    assert s.provider("codex").cli_command == (str(Path("~/bin/codex").expanduser()), "exec", "--json", "~/x")
