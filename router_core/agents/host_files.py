@@ -5,8 +5,8 @@ prompt. Only the simple subset those files use is parsed here (no YAML dependenc
 quoted strings, `[a, b]` / `a, b` / `- item` lists, `|` and `>` blocks. Task types come from a
 keyword table over the name, description and prompt; a host agent suits every provider, the ones
 its task types prefer first. Bad files are reported as problems, never raised: a file that is not a
-regular file, is over MAX_FILE_BYTES, is not UTF-8, has malformed front matter or names an agent with
-an id outside SAFE_ID is skipped with a note naming the file. A host agent may replace a built-in agent
+regular file, is over MAX_FILE_BYTES, is not UTF-8, has malformed front matter, has no prompt, or names
+an agent with an id outside SAFE_ID is skipped with a note naming the file. A host agent may replace a built-in agent
 of the same id (core.RouterCore.build); that is kept, and noted too.
 """
 
@@ -185,6 +185,8 @@ def parse_agent_file(path: Path) -> AgentSpec:
     description = " ".join(_UNSAFE_TEXT.sub(" ", _text(meta.get("description"))).split())
     if not description:
         raise FrontMatterError("no `description` in the front matter")
+    if not body.strip():
+        raise FrontMatterError("no prompt after the front matter (the text sent with every task as its instructions)")
     model = _text(meta.get("model")) or None
     task_types = infer_task_types(name, description, body)
     return AgentSpec(

@@ -144,6 +144,7 @@ def test_malformed_files_are_reported_not_fatal(tmp_path):
         write(d, "unclosed.md", "---\nname: x\ndescription: y\n"): "no closing `---`",
         write(d, "no-name.md", "---\ndescription: does things\n---\nbody"): "no `name`",
         write(d, "no-description.md", "---\nname: lonely\n---\nbody"): "no `description`",
+        write(d, "no-prompt.md", "---\nname: mute\ndescription: reviews code\n---\n \n\t\n"): "no prompt",
         write(d, "bad-line.md", "---\nname: x\nthis is not yaml\n---\n"): "is not `key: value`",
         write(d, "bad-quote.md", '---\nname: "x\ndescription: y\n---\n'): "malformed double-quoted",
         write(d, "binary.md", b"---\nname: \xff\xfe\n---\n"): "not UTF-8",
