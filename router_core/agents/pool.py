@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from router_core.agents.selection import (
-    MIN_WORD_LENGTH,
-    STEM_LENGTH,
+    WordIndex,
     best_agent,
     choose_agent,
     specialist_choice,
     static_points,
-    stems_of,
     words,
 )
 from router_core.models import AgentChoice, AgentSpec
@@ -27,11 +25,11 @@ class AgentPool:
         self._by_id = by_id
         self._agents = tuple(by_id.values())
         # Per process, from the pool alone (it never changes), built on first use: each provider's agents,
-        # the agents for each (provider, task type) with their static points, and which agents' words
-        # each stem matches (the inverse of selection.stems_of).
+        # the agents for each (provider, task type) with their static points, and each provider's word
+        # index (which of its agents each match key belongs to, so how rare each task word is).
         self._of_provider: dict[str, tuple[AgentSpec, ...]] = {}
         self._specialists: dict[tuple[str, str], tuple[tuple[AgentSpec, float], ...]] = {}
-        self._stem_index: tuple[dict[str, list[str]], ...] | None = None
+        self._word_index: dict[str, WordIndex] = {}
 
     def __iter__(self) -> Iterator[AgentSpec]:
         return iter(self._by_id.values())
@@ -66,35 +64,18 @@ class AgentPool:
         return tuple(a for a in self._by_id.values() if task_type in a.task_types)
 
     def select(self, provider: str, task_type: str, in_use: Mapping[str, int], text: str = "") -> AgentChoice:
-        """``select_agent(self.agents, ...)``, answered from the per-provider lists and the stem index."""
+        """``select_agent(self.agents, ...)``, answered from the per-provider lists and word indexes."""
         specialists = self._specialists.get((provider, task_type))
         if specialists is None:
             specialists = self._specialists[(provider, task_type)] = tuple(
                 (a, static_points(a, provider, task_type)) for a in self.for_provider(provider)
                 if task_type in a.task_types
             )
+        index = self._word_index.get(provider)
+        if index is None:
+            index = self._word_index[provider] = WordIndex(self.for_provider(provider))
         free = [(a, points) for a, points in specialists if in_use.get(a.id, 0) < a.max_concurrency]
         if not free:  # a fallback to another agent of the provider, or none free at all
-            return choose_agent(self.for_provider(provider), provider, task_type, in_use, text, self._matcher)
-        best = best_agent(free, in_use, self._matcher(words(text) if text else []))
+            return choose_agent(self.for_provider(provider), provider, task_type, in_use, text, index.matcher)
+        best = best_agent(free, in_use, index.matcher(words(text) if text else []))
         return specialist_choice(best, provider, task_type)
-
-    def _matcher(self, task_words: list[str]) -> Callable[[AgentSpec], list[str]]:
-        """selection.matching_words for every agent at once: one or two look-ups per task word."""
-        if self._stem_index is None:
-            built: tuple[dict[str, list[str]], ...] = ({}, {}, {})
-            for agent in self._agents:
-                for index, keys in zip(built, stems_of(agent), strict=True):
-                    for key in keys:
-                        index.setdefault(key, []).append(agent.id)
-            self._stem_index = built  # whole, so a thread never sees half an index
-        five, four_words, four_prefixes = self._stem_index
-        hits: dict[str, list[str]] = {}
-        for w in task_words:
-            if len(w) == MIN_WORD_LENGTH:
-                ids = four_prefixes.get(w, ())
-            else:
-                ids = {*five.get(w[:STEM_LENGTH], ()), *four_words.get(w[:MIN_WORD_LENGTH], ())}
-            for agent_id in ids:
-                hits.setdefault(agent_id, []).append(w)
-        return lambda agent: hits.get(agent.id, [])

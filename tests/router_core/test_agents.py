@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
 
 from config.agents import load_agents
 from router_core.agents import AgentPool, score, select_agent
-from router_core.agents.selection import matching_words, words
+from router_core.agents.selection import matching_words, rarity, words
 from router_core.errors import NoAgentAvailable
 from router_core.models import AgentSpec
 
@@ -51,12 +52,27 @@ def test_design_example_assignments(text: str, provider: str, task_type: str, ex
 
 def test_reason_and_score_snapshot() -> None:
     choice = select_agent(POOL, "codex", "code_review", {}, "Review pull request")
-    # main type +3, first provider +1, one task type +1, three matching words +1.5
-    assert choice.score == 6.5
+    # main type +3, first provider +1, one task type +1, then 1.5 x each matched word's rarity among
+    # the 34 codex agents: "review" matches 6 of them, "pull" and "request" 2 (pr-manager's too)
+    rarity = sum(math.log(34 / n) / math.log(34) for n in (6, 2, 2))
+    assert choice.score == 5 + round(1.5 * rarity, 3) == 8.148
     assert (
         choice.reason
         == "provider specialty (codex) + task type (code_review) + words (review, pull, request)"
     )
+
+
+def test_a_clear_specialty_beats_the_main_type_generalist() -> None:
+    text = "Review the signup form for accessibility: WCAG contrast and keyboard navigation"
+    choice = select_agent(POOL, "codex", "code_review", {}, text)
+    assert choice.agent.id == "accessibility-reviewer"  # over code-reviewer: codex first, one task type
+    assert choice.reason == (
+        "provider specialty (codex) + task type (code_review)"
+        " + words (review, accessibility, wcag, contrast, keyboard)"
+    )
+    assert choice.score == 3 + 0.5 + 4.0  # words capped at +4
+    release = select_agent(POOL, "gemini", "documentation", {}, "Write release notes for version 2.3")
+    assert release.agent.id == "release-manager"  # documentation only listed, over api-docs-writer
 
 
 def test_an_agent_at_its_limit_is_skipped() -> None:
@@ -79,9 +95,25 @@ def test_score_terms() -> None:
     a = agent("log-reader", ("debugging", "analysis"), ("gemini", "codex"), "reads logs to find failures")
     assert score(a, "gemini", "debugging", 0) == 3 + 1 + 0.5
     assert score(a, "codex", "analysis", 0) == 1 + 0 + 0.5
-    assert score(a, "codex", "analysis", 0, "why do these logs show failures") == 1 + 0.5 + 1.0
+    # alone, every matched word is as rare as can be: +1.5 each
+    assert score(a, "codex", "analysis", 0, "why do these logs show failures") == 1 + 0.5 + 3.0
     many = "logs reading reads failures finding " * 3
-    assert score(a, "codex", "planning", 2, many) == 0 + 0 + 0 + 2.0 - 0.5  # words capped at +2
+    assert score(a, "codex", "planning", 2, many) == 0 + 0 + 0 + 4.0 - 0.5  # words capped at +4
+    # among other agents of the provider, a word counts by how few of them it matches
+    others = [
+        agent("log-shipper", ("debugging",), ("codex",), "ships logs"),
+        agent("b", ("debugging",), ("codex",)),
+    ]
+    pool = [a, *others]
+    text = "why do these logs show failures"
+    expected = 1 + 0.5 + round(1.5 * (math.log(3 / 2) / math.log(3) + 1.0), 3)  # logs: 2 of 3; failures: 1
+    assert score(a, "codex", "analysis", 0, text, provider_agents=pool) == expected
+    assert score(a, "codex", "analysis", 0, "logs logs", provider_agents=[a, others[0]]) == 1 + 0.5 + 0.0
+
+
+def test_rarity() -> None:
+    assert rarity(1, 34) == 1.0 and rarity(34, 34) == 0.0 and rarity(1, 1) == 1.0
+    assert rarity(2, 34) > rarity(6, 34) > rarity(20, 34) > 0
 
 
 def test_words_match_on_their_first_five_letters() -> None:
@@ -89,6 +121,16 @@ def test_words_match_on_their_first_five_letters() -> None:
     a = agent("test-writer", ("testing",), ("codex",), "writes tests for analysers")
     # "written" and "writes" differ in their first five letters; "analyzer" and "analysers" do not.
     assert matching_words("Testing the analyzer written yesterday", a) == ["testing", "analyzer"]
+
+
+def test_a_four_letter_word_matches_only_its_inflections() -> None:
+    a = agent("data-tester", ("testing",), ("codex",), "test data and plan code")
+    inflected = "tests tested testing test datas data planner planning plans coder codes"
+    assert matching_words(inflected, a) == inflected.split()
+    # no longer matched by their first four letters alone
+    assert matching_words("database testament planet codex restructure", a) == []
+    backend_dev = next(x for x in POOL if x.id == "backend-dev")  # "server-side services, APIs, auth..."
+    assert matching_words("Implement authentication", backend_dev) == []
 
 
 def test_fallback_to_any_free_agent_of_the_provider() -> None:
@@ -166,7 +208,14 @@ def test_pool_select_delegates_to_select_agent() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "Design system architecture", "Review pull request for the auth module", "Write docs about logging"],
+    [
+        "",
+        "Design system architecture",
+        "Review pull request for the auth module",
+        "Write docs about logging",
+        "Review the signup form for accessibility: WCAG contrast and keyboard navigation",
+        "Write release notes for version 2.3 and plan the rollout",
+    ],
 )
 def test_pool_select_matches_select_agent_everywhere(text: str) -> None:
     from router_core.settings import PROVIDER_NAMES, TASK_TYPES
