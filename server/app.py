@@ -9,9 +9,12 @@ import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.shared.exceptions import MCPDeprecationWarning
 
@@ -20,7 +23,7 @@ from router_core.core import RouterCore
 from router_core.settings import Settings
 from server.core_factory import build_core
 from server.live import LiveUpdates
-from tools import output_schemas, register_tools
+from tools import check_call, explained, output_schemas, register_tools
 from tools._context import AppState
 
 INSTRUCTIONS = (
@@ -30,6 +33,18 @@ INSTRUCTIONS = (
 )
 
 warnings.filterwarnings("ignore", category=MCPDeprecationWarning)
+
+
+class SwitchboardServer(MCPServer):
+    """An MCPServer whose tools refuse arguments they don't have (the SDK drops them: a misspelt ``max_cost``
+    ran the task uncapped) and explain wrong ones in a line each."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None) -> Any:
+        check_call(name, arguments)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            raise explained(name, exc) from exc.__cause__
 
 
 @dataclass
@@ -86,7 +101,7 @@ def build_server(
                 if client is not None:
                     await client.aclose()
 
-    mcp = MCPServer(
+    mcp = SwitchboardServer(
         "switchboard",
         version=_version(),
         instructions=INSTRUCTIONS,

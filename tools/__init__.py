@@ -18,12 +18,15 @@ from collections.abc import Callable
 from typing import Annotated, Any, get_origin, get_type_hints
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
 from tools.budget import get_budget, record_usage
 from tools.dispatch import dispatch_agent, run_batch
+from tools.errors import invalid_arguments, unknown_arguments
 from tools.feedback import record_feedback
 from tools.routing import classify_task, recommend_provider
 
@@ -42,6 +45,36 @@ TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
     (record_usage, RECORDS),
     (record_feedback, RECORDS),
 ]
+
+
+
+
+def _arguments(fn: Callable[..., Any]) -> tuple[str, ...]:
+    """The arguments a host may send ``fn``: its parameters but the Context the SDK passes."""
+    return tuple(name for name, p in inspect.signature(fn).parameters.items() if p.annotation is not Context)
+
+
+ARGUMENTS: dict[str, tuple[str, ...]] = {fn.__name__: _arguments(fn) for fn, _ in TOOLS}
+
+
+def check_call(name: str, arguments: dict[str, Any]) -> None:
+    """Refuse, before anything runs, a call of a tool Switchboard doesn't have or with an argument its tool
+    doesn't have (the SDK drops those silently)."""
+    if name not in ARGUMENTS:
+        raise ToolError(f"Unknown tool: {name}; Switchboard's tools are {', '.join(ARGUMENTS)}")
+    unknown = set(arguments) - set(ARGUMENTS[name])
+    if unknown:
+        raise ToolError(f"Error executing tool {name}: {unknown_arguments(name, unknown, ARGUMENTS[name])}")
+
+
+def explained(name: str, exc: ToolError) -> ToolError:
+    """The SDK's error for arguments that fail the input schema (pydantic's text, with its internal model
+    name, error codes and links), as one line per argument; any other tool error as it is."""
+    if type(exc) is ToolError and isinstance(exc.__cause__, ValidationError):
+        error = ToolError(f"Error executing tool {name}: {invalid_arguments(exc.__cause__)}")
+        error.__cause__ = exc.__cause__  # the SDK logs the rejected fields' names from it
+        return error
+    return exc
 
 
 def as_result(result: BaseModel | dict[str, Any]) -> CallToolResult:
@@ -83,4 +116,4 @@ def register_tools(mcp: MCPServer) -> None:
         mcp.tool(annotations=hints, structured_output=False)(structured(fn))
 
 
-__all__ = ["register_tools", "output_schemas"]
+__all__ = ["register_tools", "output_schemas", "check_call", "explained"]

@@ -5,7 +5,7 @@
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from tools._context import AppState, state_from
 from tools.batch_schemas import BatchPlanOut, DispatchOut
@@ -24,6 +24,9 @@ EXECUTOR_KEY = "executor"
 
 
 class BatchTaskIn(BaseModel):
+    # A per-task "provider" or "context" it doesn't have must not be dropped silently (tools/__init__.py).
+    model_config = ConfigDict(extra="forbid")
+
     task: Annotated[str, Field(description="The subtask text.")]
     id: Annotated[str | None, Field(description="Your id for it.")] = None
 

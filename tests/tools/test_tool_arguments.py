@@ -1,0 +1,86 @@
+"""Arguments as hosts' models send them: a misspelt or invented argument is refused before anything runs,
+and a wrong one is explained in a line per argument, without pydantic's internals."""
+
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+
+from server.app import create_server
+
+
+@pytest.fixture
+def server(settings, keyword_core):
+    return create_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+
+
+@pytest.fixture(params=["auto", "legacy"])
+def mode(request) -> str:
+    return request.param
+
+
+def connect(server, mode: str) -> Client:
+    return Client(server, mode=mode, raise_exceptions=mode != "legacy")
+
+
+async def test_an_unknown_argument_of_dispatch_is_refused_and_nothing_runs(server, mode, keyword_core):
+    # run_batch's dry_run sent to dispatch_agent: dropped silently, the task was routed, leased and run.
+    async with connect(server, mode) as client:
+        r = await client.call_tool("dispatch_agent", {"task": "Fix the bug in the data loader", "dry_run": True})
+        assert r.is_error
+        text = r.content[0].text
+        assert "'dry_run'" in text and "nothing was done" in text
+        assert "task, provider, context, max_cost, wait, execute" in text
+    assert keyword_core.audit.tail(1) == []
+    assert keyword_core.leases.in_use() == {}
+
+
+async def test_a_misspelt_cap_is_refused_with_the_name_it_meant(server, mode):
+    async with connect(server, mode) as client:
+        r = await client.call_tool("dispatch_agent", {"task": "Fix the bug", "max_costs": 0.01})
+        assert r.is_error
+        assert "did you mean 'max_cost'" in r.content[0].text
+
+
+async def test_unknown_arguments_of_the_other_tools_are_refused(server, mode):
+    async with connect(server, mode) as client:
+        for tool, args in [
+            ("classify_task", {"task": "Fix the bug", "verbose": True}),
+            ("recommend_provider", {"task": "Fix the bug", "provider": "claude"}),
+            ("get_budget", {"provider": "codex"}),
+            ("record_usage", {"provider": "codex", "cost": 5}),
+            ("run_batch", {"tasks": [{"task": "Fix the bug"}], "dryRun": False}),
+            ("run_batch", {"tasks": [{"task": "Fix the bug", "provider": "claude"}]}),
+        ]:
+            r = await client.call_tool(tool, args)
+            assert r.is_error, (tool, args)
+            assert "Traceback" not in r.content[0].text
+
+
+async def test_a_wrong_argument_is_explained_in_one_line_without_pydantic_internals(server, mode):
+    async with connect(server, mode) as client:
+        r = await client.call_tool("dispatch_agent", {"task": "Fix the bug", "max_cost": -1})
+        assert r.is_error
+        text = r.content[0].text
+        assert "max_cost: Input should be greater than 0 (got -1)" in text
+        for noise in ("dispatch_agentArguments", "errors.pydantic.dev", "[type="):
+            assert noise not in text
+        r = await client.call_tool("run_batch", {"tasks": [{"task": "a"}] * 501})
+        assert r.is_error
+        assert "tasks: List should have at most 500 items" in r.content[0].text
+        assert "{'task'" not in r.content[0].text  # not the 501 tasks echoed back
+        r = await client.call_tool("classify_task", {})
+        assert r.is_error and "task: Field required" in r.content[0].text
+        r = await client.call_tool("run_batch", {"tasks": [{"task": "a", "id": 5}]})
+        assert r.is_error and "tasks.0.id: Input should be a valid string (got 5)" in r.content[0].text
+        r = await client.call_tool("run_batch", {"tasks": ["Fix the bug"]})
+        assert r.is_error and "tasks.0: Input should be a valid dictionary (got 'Fix the bug')" in r.content[0].text
+
+
+async def test_an_unknown_tool_names_the_tools(server, mode):
+    async with connect(server, mode) as client:
+        r = await client.call_tool("dispatch", {"task": "Fix the bug"})
+        assert r.is_error
+        assert "dispatch_agent" in r.content[0].text and "run_batch" in r.content[0].text
+        r = await client.call_tool("get_budget", {})
+        assert not r.is_error  # and the server goes on serving
