@@ -21,14 +21,19 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
+from mcp import MCPError
 from mcp.server import MCPServer, ServerRequestContext
 from mcp.server.subscriptions import InMemorySubscriptionBus, ResourceUpdated
-from mcp.types import EmptyResult, SubscribeRequestParams, UnsubscribeRequestParams
+from mcp.types import INVALID_PARAMS, EmptyResult, SubscribeRequestParams, UnsubscribeRequestParams
 
 from resources.views import budget_view, usage_summary
 from router_core.core import RouterCore
+from router_core.settings import PROVIDER_NAMES
 
 log = logging.getLogger(__name__)
+
+# The resources whose changes are pushed (live_documents' keys); the others are read on demand.
+LIVE_URIS = ("usage://summary", *(f"usage://{name}" for name in PROVIDER_NAMES), "budget://today")
 
 
 def live_documents(core: RouterCore) -> dict[str, str]:
@@ -53,6 +58,9 @@ class LiveUpdates:
         """resources/subscribe for 2025-era clients; MCPServer only serves subscriptions/listen."""
 
         async def subscribe(ctx: ServerRequestContext, params: SubscribeRequestParams) -> EmptyResult:
+            if params.uri not in LIVE_URIS:  # accepted, it would never hear of an update
+                raise MCPError(INVALID_PARAMS, f"no updates are pushed for {params.uri}: subscribe to one of "
+                                               f"{', '.join(LIVE_URIS)}; read other resources when needed")
             connection = ctx.session._connection
             if connection not in self._legacy:
                 self._legacy[connection] = set()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mcp import Client
+import pytest
+from mcp import Client, MCPError
 from mcp.types import ResourceUpdatedNotification
 
 from server.app import build_server
@@ -48,9 +49,30 @@ async def test_unsubscribe_stops_notifications(settings, keyword_core):
 async def test_a_closed_connection_is_forgotten(settings, keyword_core):
     parts = build_server(settings, core_factory=lambda: keyword_core, live_interval=None)
     async with Client(parts.mcp, mode="legacy") as c:
-        for i in range(20):
-            await c.subscribe_resource(f"usage://nowhere-{i}")
+        for uri in ("usage://summary", "usage://codex", "usage://gemini", "usage://claude"):
+            await c.subscribe_resource(uri)
         await c.subscribe_resource("budget://today")
         assert len(parts.live.subscribers("budget://today")) == 1
     assert parts.live.subscribers("budget://today") == []
     assert parts.live._legacy == {}
+
+
+async def test_a_subscription_that_would_never_fire_is_refused(settings, keyword_core):
+    # Accepted silently before: a typo (usage://mistral) or audit://recent never heard of an update.
+    parts = build_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    got, handler = collector()
+    async with Client(parts.mcp, mode="legacy", message_handler=handler) as c:
+        for uri in ("usage://mistral", "audit://recent", "agents://pool", "nope://x"):
+            with pytest.raises(MCPError, match="budget://today") as caught:
+                await c.subscribe_resource(uri)
+            assert caught.value.code == -32602 and uri in caught.value.message
+        assert parts.live._legacy == {} or all(not uris for uris in parts.live._legacy.values())
+        await c.subscribe_resource("usage://claude")  # the connection goes on
+        await spend_and_check(parts, c)
+    assert got == ["usage://claude"]
+
+
+def test_the_subscribable_uris_are_the_ones_checked_for_changes(keyword_core):
+    from server.live import LIVE_URIS, live_documents
+
+    assert set(LIVE_URIS) == set(live_documents(keyword_core))
