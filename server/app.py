@@ -17,13 +17,14 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp.types import Tool as MCPTool
 
 from resources import register_resources
 from router_core.core import RouterCore
 from router_core.settings import Settings
 from server.core_factory import build_core
 from server.live import LiveUpdates
-from tools import check_call, explained, output_schemas, register_tools
+from tools import check_call, explained, listed_schema, output_schemas, register_tools
 from tools._context import AppState
 
 INSTRUCTIONS = (
@@ -37,7 +38,16 @@ warnings.filterwarnings("ignore", category=MCPDeprecationWarning)
 
 class SwitchboardServer(MCPServer):
     """An MCPServer whose tools refuse arguments they don't have (the SDK drops them: a misspelt ``max_cost``
-    ran the task uncapped) and explain wrong ones in a line each."""
+    ran the task uncapped) and explain wrong ones in a line each, and whose tools/list is compact."""
+
+    _listed: list[MCPTool] | None = None
+
+    async def list_tools(self) -> list[MCPTool]:
+        """The tools with compact input schemas (listed_schema), made once: the tools never change."""
+        if self._listed is None:
+            self._listed = [t.model_copy(update={"input_schema": listed_schema(t.input_schema)})
+                            for t in await super().list_tools()]
+        return self._listed
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None) -> Any:
         check_call(name, arguments)

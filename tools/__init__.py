@@ -77,6 +77,24 @@ def explained(name: str, exc: ToolError) -> ToolError:
     return exc
 
 
+def listed_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A tool's input schema as tools/list sends it: without pydantic's titles ("Max Cost" for max_cost, 12% of
+    the listing, read by every host's model on every session), and closed (``additionalProperties: false``)
+    as check_call makes it."""
+
+    def strip(node: Any, names: bool = False) -> Any:
+        if isinstance(node, list):
+            return [strip(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if names:  # "properties" or "$defs": the keys are names, each value a schema
+            return {key: strip(value) for key, value in node.items()}
+        return {key: strip(value, names=key in ("properties", "$defs")) for key, value in node.items()
+                if not (key == "title" and isinstance(value, str))}
+
+    return {**strip(schema), "additionalProperties": False}
+
+
 def as_result(result: BaseModel | dict[str, Any]) -> CallToolResult:
     """A model, or data already in a model's JSON shape, as structuredContent plus its compact JSON text."""
     data = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
@@ -116,4 +134,4 @@ def register_tools(mcp: MCPServer) -> None:
         mcp.tool(annotations=hints, structured_output=False)(structured(fn))
 
 
-__all__ = ["register_tools", "output_schemas", "check_call", "explained"]
+__all__ = ["register_tools", "output_schemas", "check_call", "explained", "listed_schema"]

@@ -84,3 +84,32 @@ async def test_an_unknown_tool_names_the_tools(server, mode):
         assert "dispatch_agent" in r.content[0].text and "run_batch" in r.content[0].text
         r = await client.call_tool("get_budget", {})
         assert not r.is_error  # and the server goes on serving
+
+
+def titles(node) -> list[str]:
+    if isinstance(node, list):
+        return [t for item in node for t in titles(item)]
+    if not isinstance(node, dict):
+        return []
+    found = [node["title"]] if isinstance(node.get("title"), str) else []
+    for key, value in node.items():
+        if key in ("properties", "$defs"):
+            found += [t for schema in value.values() for t in titles(schema)]
+        elif key != "title":
+            found += titles(value)
+    return found
+
+
+async def test_listed_input_schemas_are_closed_and_carry_no_titles(server, mode):
+    # pydantic's titles ("Max Cost" for max_cost) were 12% of tools/list, read by the model on every session.
+    async with connect(server, mode) as client:
+        tools = (await client.list_tools()).tools
+    for tool in tools:
+        assert titles(tool.input_schema) == [], tool.name
+        assert tool.input_schema["additionalProperties"] is False
+        assert tool.input_schema["type"] == "object"
+    batch = next(t for t in tools if t.name == "run_batch").input_schema
+    assert batch["$defs"]["BatchTaskIn"]["additionalProperties"] is False
+    assert batch["properties"]["tasks"]["items"] == {"$ref": "#/$defs/BatchTaskIn"}
+    dispatch = next(t for t in tools if t.name == "dispatch_agent").input_schema
+    assert dispatch["required"] == ["task"] and dispatch["properties"]["max_cost"]["description"]
