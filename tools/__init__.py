@@ -58,10 +58,10 @@ ARGUMENTS: dict[str, tuple[str, ...]] = {fn.__name__: _arguments(fn) for fn, _ i
 
 
 def check_call(name: str, arguments: dict[str, Any]) -> None:
-    """Refuse, before anything runs, a call of a tool Switchboard doesn't have or with an argument its tool
-    doesn't have (the SDK drops those silently)."""
+    """Refuse, before anything runs, a call with an argument its tool doesn't have (the SDK drops those
+    silently)."""
     if name not in ARGUMENTS:
-        raise ToolError(f"Unknown tool: {name}; Switchboard's tools are {', '.join(ARGUMENTS)}")
+        return  # a tool registered elsewhere, or none (explained() names the tools)
     unknown = set(arguments) - set(ARGUMENTS[name])
     if unknown:
         raise ToolError(f"Error executing tool {name}: {unknown_arguments(name, unknown, ARGUMENTS[name])}")
@@ -69,7 +69,10 @@ def check_call(name: str, arguments: dict[str, Any]) -> None:
 
 def explained(name: str, exc: ToolError) -> ToolError:
     """The SDK's error for arguments that fail the input schema (pydantic's text, with its internal model
-    name, error codes and links), as one line per argument; any other tool error as it is."""
+    name, error codes and links) as one line per argument, and for an unknown tool with the tools' names;
+    any other tool error as it is."""
+    if type(exc) is ToolError and str(exc) == f"Unknown tool: {name}":
+        return ToolError(f"Unknown tool: {name}; Switchboard's tools are {', '.join(ARGUMENTS)}")
     if type(exc) is ToolError and isinstance(exc.__cause__, ValidationError):
         error = ToolError(f"Error executing tool {name}: {invalid_arguments(exc.__cause__)}")
         error.__cause__ = exc.__cause__  # the SDK logs the rejected fields' names from it
