@@ -47,8 +47,6 @@ TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
 ]
 
 
-
-
 def _arguments(fn: Callable[..., Any]) -> tuple[str, ...]:
     """The arguments a host may send ``fn``: its parameters but the Context the SDK passes."""
     return tuple(name for name, p in inspect.signature(fn).parameters.items() if p.annotation is not Context)
