@@ -99,3 +99,20 @@ async def test_run_batch_dry_run_is_still_the_plan(settings, keyword_core, fake_
         out = r.structured_content
     assert out["dry_run"] is True and out["results"] is None
     assert fake.stats("codex").requests == 0
+
+
+async def test_a_batch_without_backends_says_what_to_set_once_not_in_every_task(settings, keyword_core, no_backends):
+    # 50 unconfigured tasks made a 95 KB answer (the advice in each task's error and in each attempt), at
+    # Claude Code's limit for a tool's output.
+    async with connect(settings, keyword_core, "auto") as client:
+        tasks = [{"task": f"Implement feature {i} in Flask"} for i in range(50)]
+        r = await client.call_tool("run_batch", {"tasks": tasks, "dry_run": False})
+        out = r.structured_content
+    assert {res["status"] for res in out["results"]} == {"not_configured"}
+    advice = [w for w in out["warnings"] if "Set " in w]
+    assert sorted(w.split(":", 1)[0] for w in advice) == ["claude", "codex", "gemini"]
+    assert any("OPENAI_API_KEY" in w for w in advice)
+    for res in out["results"]:
+        assert "OPENAI_API_KEY" not in res["error"] and "in warnings" in res["error"]
+        assert all(a["error"] is None and a["outcome"] == "not_configured" for a in res["attempts"])
+    assert r.content[0].text.count("OPENAI_API_KEY") == 1  # 100 times before: 95,408 characters, now 49,219
