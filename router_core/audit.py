@@ -60,6 +60,8 @@ _DECODER = json.JSONDecoder(parse_float=_finite, parse_int=_in_float_range, pars
 
 def _check_day(day: str) -> None:
     if not is_day(day):
+        if isinstance(day, str) and _DAY.match(day):  # the shape is right: 2026-02-30
+            raise InvalidRequest(f"{day} is not a date in the calendar; give a real day as YYYY-MM-DD")
         raise InvalidRequest(f"day must be a date as YYYY-MM-DD (2025-01-11), got {day!r}")
 
 

@@ -160,6 +160,8 @@ async def test_unknown_resource_is_an_error(server):
             await c.read_resource("usage://mistral")
         with pytest.raises(MCPError, match="YYYY-MM-DD"):
             await c.read_resource("audit://yesterday")
+        with pytest.raises(MCPError, match="2026-02-30 is not a date in the calendar"):
+            await c.read_resource("audit://2026-02-30")
 
 
 async def test_usage_updates_reach_modern_subscribers(server):
