@@ -10,7 +10,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
 from resources.views import agents_view, budget_view, effective_config, usage_summary
-from router_core.audit import is_day
+from router_core.audit import day_problem
 from router_core.core import RouterCore
 from router_core.inputs import surrogates_replaced
 from router_core.settings import PROVIDER_NAMES
@@ -66,8 +66,9 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
     @mcp.resource("audit://{day}", name="audit-day", mime_type=JSON)
     def audit_day(day: str) -> str:
         """The audit entries of one UTC day (YYYY-MM-DD), newest 256 KiB of the log at most."""
-        if not is_day(day):
-            raise ResourceNotFoundError(f"audit day must be a date as YYYY-MM-DD (audit://2025-01-11), got {day!r}")
+        problem = day_problem(day)
+        if problem is not None:
+            raise ResourceNotFoundError(f"audit://{{day}}: {problem}")
         log = get_core().audit
         skipped = log.skipped_lines
         entries, complete = log.newest_of_day(day, DAY_RESOURCE_BYTES)

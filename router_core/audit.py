@@ -58,11 +58,19 @@ def _refuse(text: str) -> None:
 _DECODER = json.JSONDecoder(parse_float=_finite, parse_int=_in_float_range, parse_constant=_refuse)
 
 
+def day_problem(day: str) -> str | None:
+    """What is wrong with ``day`` as a log's day, for a message; None when it is a real YYYY-MM-DD date."""
+    if is_day(day):
+        return None
+    if isinstance(day, str) and _DAY.match(day):  # the shape is right: 2026-02-30
+        return f"{day} is not a date in the calendar; give a real day as YYYY-MM-DD"
+    return f"day must be a date as YYYY-MM-DD (2025-01-11), got {day!r}"
+
+
 def _check_day(day: str) -> None:
-    if not is_day(day):
-        if isinstance(day, str) and _DAY.match(day):  # the shape is right: 2026-02-30
-            raise InvalidRequest(f"{day} is not a date in the calendar; give a real day as YYYY-MM-DD")
-        raise InvalidRequest(f"day must be a date as YYYY-MM-DD (2025-01-11), got {day!r}")
+    problem = day_problem(day)
+    if problem is not None:
+        raise InvalidRequest(problem)
 
 
 class JsonlAuditLog:
