@@ -60,6 +60,24 @@ def test_estimate_tokens(text: str, cpt: float, tokens: int) -> None:
     assert estimate_tokens(text, cpt) == tokens
 
 
+TEXTS_IN_SCRIPTS = [
+    "Implement a JWT login endpoint in Flask with refresh tokens and rate limiting for the API, then write tests.",
+    "在Flask中实现一个JWT登录端点，并为API添加刷新令牌和速率限制，然后编写测试。",
+    "FlaskでJWTログインエンドポイントを実装し、APIにリフレッシュトークンとレート制限を追加してからテストを書いてください。",
+    "Flask에서 JWT 로그인 엔드포인트를 구현하고 API에 리프레시 토큰과 속도 제한을 추가한 다음 테스트를 작성하세요.",
+    "Реализуйте конечную точку входа JWT во Flask с токенами обновления и ограничением скорости для API, затем напишите тесты.",
+    "Implementieren Sie einen JWT-Login-Endpunkt in Flask mit Refresh-Tokens und Ratenbegrenzung für die API.",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS_IN_SCRIPTS, ids=["en", "zh", "ja", "ko", "ru", "de"])
+def test_estimates_are_near_a_real_tokenizer_in_every_script(text: str) -> None:
+    # Chinese at chars/4 was 11 tokens where o200k_base counts 26: a third of what the task would use.
+    bpe_openai = pytest.importorskip("bpe_openai", reason="bpe-openai (a test extra) counts tokens")
+    real = len(bpe_openai.get_encoding("o200k_base").encode(text))
+    assert 0.75 * real <= estimate_tokens(text) <= 1.5 * real
+
+
 def test_estimate_uses_text_tokens_plus_system_prompt_and_expected_output() -> None:
     est = CostEstimator(SETTINGS).estimate("codex", "x" * 400, "code_generation")
     assert SYSTEM_PROMPT_TOKENS == 200
