@@ -134,9 +134,12 @@ class RatePacer:
         return PaceWait(self._wait(events, room, tokens, now))
 
     def _reclaim_dead(self, conn: Connection, provider: str, now: float) -> bool:
-        """Restamp the in-flight tickets of processes gone from this host (killed mid-request) to when they
-        were sent; True if there were any. Their requests count from then, as sent; a ticket left stamped
-        ``in_flight_seconds`` ahead kept the window full for that long, and every waiting task polling."""
+        """Restamp the in-flight tickets of processes gone from this host (killed mid-request) to now; True if
+        there were any. A ticket left stamped ``in_flight_seconds`` ahead kept the window full for that long,
+        and every waiting task polling. Now, not when it was sent: a provider counts a request as late as its
+        answer, and it goes on answering one whose sender was killed; counted from the send, the window
+        emptied before the provider's and the next request got a 429. (An orphan the provider answers after
+        the reclaim can still outlast it: nothing here learns when that answer comes.)"""
         rows = conn.execute(
             "SELECT id, at, holder FROM usage_events WHERE provider = ? AND at > ? AND holder IS NOT NULL",
             (provider, now),
@@ -148,7 +151,7 @@ class RatePacer:
         logger.info("%s: reclaiming %d in-flight request(s) of processes that ended", provider,
                     sum(r["holder"] in dead for r in rows))
         conn.executemany("UPDATE usage_events SET at = ?, holder = NULL WHERE id = ?",
-                         [(min(now, r["at"] - self._in_flight), r["id"]) for r in rows if r["holder"] in dead])
+                         [(now, r["id"]) for r in rows if r["holder"] in dead])
         return True
 
     def settle(

@@ -221,9 +221,12 @@ def test_answers_below_their_estimate_write_no_ratio_until_one_runs_above(settin
     assert pacer.try_acquire("codex", 100).tokens == 200
 
 
-def test_the_tickets_of_a_process_that_ended_count_from_when_they_were_sent(settings, clock):
+def test_the_tickets_of_a_process_that_ended_count_from_when_they_were_reclaimed(settings, clock):
     # A process killed mid-request never settles its tickets: stamped in_flight_seconds ahead, they kept the
     # window full for that long (125 s here, then a window more), every waiting task polling meanwhile.
+    # Reclaimed, a ticket counts from then, not from when it was sent: the provider may have answered (and
+    # counted) the request at any time up to now; counted from the send, the window emptied before the
+    # provider's did, and the next request got a 429.
     s = with_limits(settings, codex=(1, 10_000))
     core = make_core(s, clock)
     pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=125.0)
@@ -233,7 +236,10 @@ def test_the_tickets_of_a_process_that_ended_count_from_when_they_were_sent(sett
     clock.advance(10.0)
 
     wait = pacer.try_acquire("codex", 10)
-    assert wait.seconds == pytest.approx(50.0 + GUARD_SECONDS)  # counted from when it was sent
+    assert wait.seconds == pytest.approx(60.0 + GUARD_SECONDS)  # counted from now (sent 10 s ago)
+    clock.advance(55.0)  # the provider, had it answered 5 s after the send, still counts it here
+    wait = pacer.try_acquire("codex", 10)
+    assert isinstance(wait, PaceWait) and wait.seconds == pytest.approx(5.0 + GUARD_SECONDS)
     clock.advance(wait.seconds)
     assert isinstance(pacer.try_acquire("codex", 10), PaceTicket)
 
