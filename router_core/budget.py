@@ -36,6 +36,7 @@ _KEEP_FINISHED_DAYS = 7
 # The most one recorded spend may add: far above any real day, far below what the ledger's integer
 # micro-dollars can sum (about 9.2e12 USD).
 MAX_RECORDED_USD = 1_000_000.0
+CHARGED_DEAD_CALL = "charged at the estimate: its process ended while the provider was answering"
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,9 +277,20 @@ class BudgetLedger:
                     validity.assumes_alive(row["holder"])
 
     def _expire(self, conn: Connection, stale: list[str]) -> None:
+        """Release the stale reservations, except those whose holder died (or fell silent) with a call on the
+        wire: the provider goes on answering a request whose sender was killed, and bills it, so that call is
+        charged at its estimate, as a call cancelled in flight is (execution/attempts.py)."""
         if stale:
+            charged = ledger.charge_calling(conn, stale, self._clock.now(), CHARGED_DEAD_CALL)
             ledger.set_status(conn, stale, "expired")
-            logger.info("expired %d budget reservation(s) of dead or silent processes", len(stale))
+            logger.info("expired %d budget reservation(s) of dead or silent processes, %d of them charged at the "
+                        "estimate of the call they had in flight", len(stale), len(charged))
+
+    def calling(self, reservation_id: str, usd: float) -> None:
+        """A call of ``usd`` (its estimate) on the wire under this reservation (0: none now); joins the caller's
+        transaction. Charged if this process dies before it answers (see :meth:`_expire`)."""
+        with self._db.transaction() as conn:
+            ledger.set_calling(conn, reservation_id, to_micro(usd) if usd > 0 else 0)
 
     def _maybe_prune(self, conn: Connection, now: float) -> None:
         self._reserves_since_prune += 1

@@ -5,7 +5,8 @@ recovery ``Step`` that ends this provider's turn (fall back, or stop). Every try
 appended to the task's attempts. The budget is reserved in the same transaction as the first pacing
 check and the agent lease (when the job has not taken it yet), so nothing is called without all three;
 the reservation is released on any failure, except a call cancelled in flight, which is charged at its
-estimate. The pace ticket is always settled, so the window holds what was really sent. The answer settles pacing, budget, the outage circuit and the job's agent lease
+estimate. While a call is on the wire its reservation carries the call's estimate, which is charged if this
+process dies before the answer (budget.py). The pace ticket is always settled, so the window holds what was really sent. The answer settles pacing, budget, the outage circuit and the job's agent lease
 in one transaction: fewer write locks shared with other processes, and the answer counts everywhere
 at once.
 """
@@ -137,6 +138,8 @@ class ProviderRun:
                             lease_id = core.leases.take(self.job.lease)  # raises AgentTaken, nothing written
                         self._reserve()  # raises BudgetExceeded before any call (the lease rolls back)
                     ticket = pacer.try_acquire(self.provider, self.plan.pace_tokens)
+                    if isinstance(ticket, PaceTicket):  # charged at the estimate if this process dies in the call
+                        core.ledger.calling(self.reservation_id, self.plan.estimate.usd)
                 if lease_id is not None:
                     self.job.lease.id = lease_id
                 if isinstance(ticket, PaceTicket):
@@ -146,10 +149,12 @@ class ProviderRun:
                         completion = await adapter.complete(self._request())
                     except RouterError as exc:
                         billed = getattr(exc, "billed", None)
-                        if billed is not None:  # answered and charged, though no answer: its tokens count
-                            pacer.settle(ticket, billed.input_tokens + billed.output_tokens, billed.rate_limit)
-                        else:
-                            pacer.failed(ticket)
+                        with core.db.transaction():
+                            if billed is not None:  # answered and charged, though no answer: its tokens count
+                                pacer.settle(ticket, billed.input_tokens + billed.output_tokens, billed.rate_limit)
+                            else:
+                                pacer.failed(ticket)
+                            core.ledger.calling(self.reservation_id, 0.0)  # answered: nothing on the wire
                         result = exc, waited, clock.monotonic() - called
                     except anyio.get_cancelled_exc_class():  # the request still counts, and may be billed
                         pacer.failed(ticket)

@@ -44,7 +44,8 @@ class DayTotals:
 
 def day_totals(conn: Connection, day: str, *, exclude: list[Row] = ()) -> DayTotals:
     """Totals for ``day`` from the running totals (migration 2); ``exclude`` lists live reservations
-    (rows of :func:`live_reservations`) found stale, which stop counting."""
+    (rows of :func:`live_reservations`) found stale, which stop counting; one whose holder died in a call
+    counts as that call's estimate, spent (:func:`charge_calling`)."""
     spent: dict[str, int] = {}
     reserved: dict[str, int] = {}
     for provider, spent_micro, reserved_micro in conn.execute(
@@ -57,13 +58,35 @@ def day_totals(conn: Connection, day: str, *, exclude: list[Row] = ()) -> DayTot
     for row in exclude:
         if row["day"] == day and row["provider"] in reserved:
             reserved[row["provider"]] -= row["micro_usd"]
+            if row["calling_micro"]:  # its holder died in a call: it becomes spend (charge_calling)
+                spent[row["provider"]] = spent.get(row["provider"], 0) + row["calling_micro"]
     return DayTotals(spent=spent, reserved={p: micro for p, micro in reserved.items() if micro})
 
 
 def live_reservations(conn: Connection) -> list[Row]:
     return conn.execute(
-        "SELECT id, holder, heartbeat_at, day, provider, micro_usd FROM budget_reservations WHERE status = 'live'"
+        "SELECT id, holder, heartbeat_at, day, provider, micro_usd, calling_micro FROM budget_reservations"
+        " WHERE status = 'live'"
     ).fetchall()
+
+
+def set_calling(conn: Connection, rid: str, micro: int) -> None:
+    conn.execute("UPDATE budget_reservations SET calling_micro = ? WHERE id = ? AND status = 'live'", (micro, rid))
+
+
+def charge_calling(conn: Connection, ids: list[str], now: float, note: str) -> list[str]:
+    """Settle those of ``ids`` that are live with a call on the wire at that call's estimate; their ids."""
+    charged = []
+    for rid in ids:
+        rows = conn.execute(
+            "UPDATE budget_reservations SET status = 'settled' WHERE id = ? AND status = 'live' AND calling_micro > 0"
+            " RETURNING day, provider, calling_micro", (rid,),
+        ).fetchall()
+        if rows:
+            day, provider, micro = rows[0]
+            insert_spend(conn, day, provider, micro, now, reservation_id=rid, note=note)
+            charged.append(rid)
+    return charged
 
 
 def set_status(conn: Connection, ids: list[str], status: str) -> None:

@@ -214,4 +214,8 @@ MIGRATIONS: tuple[str, ...] = (
     """
     DROP TRIGGER budget_totals_on_spend_delete;
     """,
+    # 7: the estimate of the call a reservation's holder has on the wire (0: none), charged if it dies meanwhile.
+    """
+    ALTER TABLE budget_reservations ADD COLUMN calling_micro INTEGER NOT NULL DEFAULT 0;
+    """,
 )

@@ -3,10 +3,12 @@ audited as cancelled, with the call that was in flight, charged at its estimate 
 
 from __future__ import annotations
 
+import socket
+
 import anyio
 import pytest
 
-from router_core.errors import RateLimited
+from router_core.errors import ProviderUnavailable, RateLimited
 from router_core.execution.batch import run_batch
 from router_core.execution.dispatch import dispatch
 from router_core.execution.executor import Executor
@@ -93,6 +95,37 @@ async def test_a_call_cancelled_in_flight_is_charged_at_its_estimate_not_free(se
     assert metrics["cost_actual_usd"] == pytest.approx(estimate)
     assert core.budget().spent == pytest.approx(estimate, abs=1e-6)  # in the ledger, so every process sees it
     assert core.budget().reserved == 0
+
+
+async def test_a_process_killed_in_a_call_leaves_it_charged_at_its_estimate_for_the_others(settings, clock):
+    # kill -9 runs no cancel path: the reservation outlives its process, and the provider bills the call.
+    adapters = {p.name: Stuck(p) for p in settings.providers}
+    core, ex = executor(settings, clock, adapters)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(dispatch, core, ex, CODE_TASK)
+        await adapters["codex"].called.wait()
+        dead = f"{socket.gethostname()}:{2**22 + 7}:123"  # beyond any pid: a process of this host that ended
+        core.db.query("UPDATE budget_reservations SET holder = ? WHERE status = 'live'", (dead,))
+        seen_by_others = core.budget()
+        tg.cancel_scope.cancel()
+    estimate = core.audit.tail(1)[0]["execution_metrics"]["cost_estimate_usd"]
+    assert estimate > 0
+    assert seen_by_others.spent == pytest.approx(estimate, abs=1e-6)
+    assert seen_by_others.reserved == 0
+    assert core.budget().spent == pytest.approx(estimate, abs=1e-6)  # charged once
+
+
+async def test_a_call_that_came_back_leaves_nothing_to_charge_if_its_process_dies(settings, clock):
+    # A failed call, then a park: the reservation is live between calls, with nothing on the wire.
+    adapters = {p.name: ScriptedAdapter(p, [ProviderUnavailable("overloaded", provider=p.name)])
+                for p in settings.providers}
+    sleep, asleep = parked_sleep()  # the backoff before the retry never ends
+    core, ex = executor(settings, clock, adapters, sleep=sleep)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(dispatch, core, ex, CODE_TASK)
+        await asleep.wait()
+        assert core.db.query("SELECT calling_micro FROM budget_reservations WHERE status = 'live'")[0][0] == 0
+        tg.cancel_scope.cancel()
 
 
 @pytest.mark.parametrize("stuck", ["calling", "parked"])

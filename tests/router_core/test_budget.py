@@ -164,6 +164,36 @@ def test_reservations_of_dead_processes_stop_counting(ledger: BudgetLedger, cloc
     assert ledger.snapshot().provider("gemini").reserved == 5.0  # other hosts: trusted until the TTL
 
 
+def test_a_dead_process_call_in_flight_is_charged_at_its_estimate(ledger: BudgetLedger, clock: FakeClock) -> None:
+    # Killed while the provider answered: the provider goes on and bills the call, which nobody will settle.
+    # Releasing its reservation let that spend go unseen (a chaos run: 2-6 answered calls a run never charged).
+    dead = f"{socket.gethostname()}:{os.getpid()}:1"  # this pid, but another start time
+    theirs = BudgetLedger(ledger._db, clock, SETTINGS, dead)
+    in_call = theirs.reserve("claude", 10.0)
+    theirs.calling(in_call.id, 2.5)
+    between = theirs.reserve("claude", 10.0)  # parked, or waiting for room: nothing on the wire
+    answered = theirs.reserve("codex", 10.0)
+    theirs.calling(answered.id, 1.0)
+    theirs.calling(answered.id, 0.0)  # the call came back (and failed); the next one was not sent
+    snap = ledger.snapshot()
+    assert (snap.provider("claude").spent, snap.provider("claude").reserved) == (pytest.approx(2.5), 0.0)
+    assert (snap.provider("codex").spent, snap.provider("codex").reserved) == (0.0, 0.0)
+    ledger.settle(in_call.id, 9.0)  # settled already: changes nothing
+    assert ledger.snapshot().spent == pytest.approx(2.5)
+    assert between.id  # released, not charged
+
+
+def test_a_dead_process_call_in_flight_is_charged_when_a_reservation_drops_it(ledger: BudgetLedger,
+                                                                              clock: FakeClock) -> None:
+    dead = f"{socket.gethostname()}:{os.getpid()}:1"
+    theirs = BudgetLedger(ledger._db, clock, SETTINGS, dead)
+    theirs.calling(theirs.reserve("claude", 30.0).id, 4.0)
+    ledger.reserve("claude", 26.0)  # the stale 30 is dropped inside the reservation: 4 of it is spend
+    with pytest.raises(BudgetExceeded):
+        ledger.reserve("claude", 0.01)
+    assert ledger.snapshot().provider("claude").spent == pytest.approx(4.0)
+
+
 def test_the_day_resets_at_midnight_in_the_ledger_time_zone(ledger: BudgetLedger, clock: FakeClock) -> None:
     ledger.record_spend("codex", 30.0)
     clock.set(MIDNIGHT - 1)
