@@ -4,7 +4,8 @@ SQLite reports a full disk, a read-only file, an I/O error or a damaged file as 
 can come at open or in any later statement (the disk fills while the server runs, the file is made
 read-only, or is owned by another user after a run under sudo). Each is translated once, by the
 database's transaction scopes and queries, into a message naming the file and the fix. Other errors
-(a busy database, a bug in a statement) are left as they are.
+(a bug in a statement) are left as they are. A database still locked by another connection's write when the
+busy timeout runs out is said as such: which file, that nothing of this call was written, and what to do.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from router_core.errors import StateUnusable
 _DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
 _READ_ONLY = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM)
 _IO = (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN)
+_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def storage_fault(path: Path, exc: BaseException) -> StateUnusable | None:
@@ -39,6 +41,13 @@ def storage_fault(path: Path, exc: BaseException) -> StateUnusable | None:
         )
     if primary in _READ_ONLY:
         return read_only(path, str(exc))
+    if primary in _BUSY:
+        return StateUnusable(
+            f"the state database {path} stayed locked by another process's write transaction for longer than the "
+            f"busy timeout ({exc}); nothing of this call was recorded: try again, and if it keeps happening, find "
+            f"the process holding {path.name} open in a write (fuser {path}; a sqlite3 shell left inside BEGIN, "
+            "a backup tool) and end it"
+        )
     if primary in _IO:
         return StateUnusable(
             f"cannot read or write the state database {path} ({exc}): check that {path.parent} still exists "

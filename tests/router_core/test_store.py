@@ -231,3 +231,24 @@ def test_the_wal_shrinks_back_after_a_burst(tmp_path):
         conn.execute("INSERT INTO blob VALUES (x'00')")
     assert wal.stat().st_size <= db_module.WAL_SIZE_LIMIT
     db.close()
+
+
+def test_a_write_locked_out_past_the_busy_timeout_says_so_and_loses_nothing(tmp_path: Path) -> None:
+    # Another process inside a long write transaction (a sqlite3 shell left in BEGIN, a backup tool): the
+    # CLI printed a bare "sqlite3.OperationalError: database is locked" traceback.
+    from router_core.errors import StateUnusable
+
+    db = Database(tmp_path / "state.db", busy_timeout_seconds=0.05)
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO kv (key, value) VALUES ('before', '1')")
+    other = sqlite3.connect(tmp_path / "state.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    locked_out = pytest.raises(StateUnusable, match="stayed locked by another process's write.*nothing of this call")
+    with locked_out, db.transaction() as conn:
+        conn.execute("INSERT INTO kv (key, value) VALUES ('during', '1')")
+    assert [r[0] for r in db.query("SELECT key FROM kv")] == ["before"]  # reads go on meanwhile (WAL)
+    other.execute("ROLLBACK")
+    other.close()
+    with db.transaction() as conn:  # usable again once the lock goes
+        conn.execute("INSERT INTO kv (key, value) VALUES ('after', '1')")
+    assert sorted(r[0] for r in db.query("SELECT key FROM kv")) == ["after", "before"]
