@@ -6,9 +6,9 @@ appended to the task's attempts. The budget is reserved in the same transaction 
 check and the agent lease (when the job has not taken it yet), so nothing is called without all three;
 the reservation is released on any failure, except a call cancelled in flight, which is charged at its
 estimate. While a call is on the wire its reservation carries the call's estimate, which is charged if this
-process dies before the answer (budget.py). The pace ticket is always settled, so the window holds what was really sent. The answer settles pacing, budget, the outage circuit and the job's agent lease
-in one transaction: fewer write locks shared with other processes, and the answer counts everywhere
-at once.
+process dies before the answer (budget.py). The pace ticket is always settled, so the window holds what was
+really sent. The answer settles pacing, budget, the outage circuit and the job's agent lease in one
+transaction: fewer write locks shared with other processes, and the answer counts everywhere at once.
 """
 
 from __future__ import annotations
