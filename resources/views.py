@@ -11,7 +11,7 @@ from router_core.core import CapacityView, RouterCore
 from router_core.models import BudgetSnapshot
 from router_core.records import iso
 
-SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "SWITCHBOARD_HTTP_TOKEN")
 BASE_URL_ENV = ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GEMINI_BASE_URL")
 
 

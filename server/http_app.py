@@ -1,8 +1,14 @@
-"""The Starlette app for HTTP serving: the MCP endpoint at /mcp plus the dashboard."""
+"""The Starlette app for HTTP serving: the MCP endpoint at /mcp plus the dashboard.
+
+Without a token only requests naming this machine are answered (the SDK's DNS-rebinding guard on /mcp, the
+dashboard's own); with one (SWITCHBOARD_HTTP_TOKEN, server/http_auth.py) every request must carry it, and
+may name the server by any host, as teammates on other machines do.
+"""
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.types import ASGIApp
 
 from server.app import ServerParts
 from server.http_messages import MalformedMessagesAnswered
@@ -10,8 +16,10 @@ from server.http_messages import MalformedMessagesAnswered
 MCP_PATH = "/mcp"
 
 
-def build_http_app(parts: ServerParts) -> Starlette:
-    app = parts.mcp.streamable_http_app(streamable_http_path=MCP_PATH)
+def build_http_app(parts: ServerParts, *, token: str | None = None) -> ASGIApp:
+    # With a token the SDK's Host/Origin guard is off: TokenRequired authenticates and checks Origin instead.
+    security = None if token is None else TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    app = parts.mcp.streamable_http_app(streamable_http_path=MCP_PATH, transport_security=security)
     for route in app.router.routes:
         if getattr(route, "path", None) == MCP_PATH:
             route.app = MalformedMessagesAnswered(route.app, parts.mcp.session_manager)
@@ -19,7 +27,12 @@ def build_http_app(parts: ServerParts) -> Starlette:
         from server.dashboard import dashboard_routes
         from server.dashboard_state import dashboard_state_factory
     except ImportError:  # the dashboard ships with issue 5's work; MCP serving doesn't need it
+        dashboard_routes = None
+    if dashboard_routes is not None:
+        state = dashboard_state_factory(parts.get_core)
+        app.router.routes.extend(dashboard_routes(state, host_guard=token is None))
+    if token is None:
         return app
-    for route in dashboard_routes(dashboard_state_factory(parts.get_core)):
-        app.router.routes.append(route)
-    return app
+    from server.http_auth import TokenRequired
+
+    return TokenRequired(app, token)

@@ -1,4 +1,4 @@
-"""`switchboard serve [--http [--port N]]` and `switchboard dashboard`."""
+"""`switchboard serve [--http [--host H] [--port N]]` and `switchboard dashboard`; SWITCHBOARD_HTTP_TOKEN guards HTTP."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 def register(sub) -> None:
     s = sub.add_parser("serve", help="run the MCP server (stdio by default)")
     s.add_argument("--http", action="store_true", help="serve Streamable HTTP on 127.0.0.1 instead of stdio")
-    s.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1; others are warned about)")
+    s.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1; others are warned about unless SWITCHBOARD_HTTP_TOKEN is set)")
     s.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     s.set_defaults(func=serve)
 
@@ -29,9 +29,11 @@ def register(sub) -> None:
 def serve(args) -> int:
     from server.app import build_server
 
+    token = None
     if args.http:
         _check_port(args.port)
-        _check_host(args.host)
+        token = http_token()
+        _check_host(args.host, token)
     parts = build_server(_checked(settings()))
     if not args.http:
         import anyio
@@ -40,7 +42,7 @@ def serve(args) -> int:
 
         anyio.run(serve_stdio, parts.mcp)
         return 0
-    run_http(parts, host=args.host, port=args.port)
+    run_http(parts, host=args.host, port=args.port, token=token)
     return 0
 
 
@@ -49,6 +51,7 @@ def dashboard(args) -> int:
     from server.app import build_server
 
     _check_port(args.port)
+    token = http_token()
     parts = build_server(_checked(settings()))
     url = f"http://127.0.0.1:{args.port}/dashboard"
     print(f"Dashboard: {url}  (MCP endpoint: http://127.0.0.1:{args.port}/mcp)", file=sys.stderr)
@@ -56,7 +59,7 @@ def dashboard(args) -> int:
         import webbrowser
 
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
-    run_http(parts, host="127.0.0.1", port=args.port)
+    run_http(parts, host="127.0.0.1", port=args.port, token=token)
     return 0
 
 
@@ -74,14 +77,24 @@ def _checked(s: Settings) -> Settings:
     return s
 
 
-def _check_host(host: str) -> None:
-    # The endpoint has no authentication and its tools spend the user's budget. The SDK's guard and the
-    # dashboard's answer only requests naming this machine, which stops browsers (DNS rebinding), not a
-    # client on the network that sends such a Host itself. A container needs 0.0.0.0 to publish its port,
-    # so a wider bind is allowed, with a warning.
+def http_token() -> str | None:
+    """SWITCHBOARD_HTTP_TOKEN (server/http_auth.py), None when unset; a weak one stops the start (exit 2)."""
+    from server.http_auth import TokenProblem, token_from_env
+
+    try:
+        return token_from_env()
+    except TokenProblem as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _check_host(host: str, token: str | None = None) -> None:
+    # Without a token the endpoint has no authentication and its tools spend the user's budget. The SDK's
+    # guard and the dashboard's answer only requests naming this machine, which stops browsers (DNS
+    # rebinding), not a client on the network that sends such a Host itself. A container needs 0.0.0.0 to
+    # publish its port, so a wider bind is allowed, with a warning. With a token every request needs it.
     from server.dashboard import LOCAL_NAMES  # the names the host guards accept
 
-    if host not in LOCAL_NAMES:
+    if token is None and host not in LOCAL_NAMES:
         log.warning(
             "--host %s: the HTTP endpoint has no authentication and can spend your provider budget; anyone who "
             "can reach this address can use it. Bind 127.0.0.1 unless this is a container whose port is published "
@@ -94,11 +107,31 @@ def _check_port(port: int) -> None:
         raise CommandError(f"--port must be between 1 and 65535, got {port}")
 
 
-def run_http(parts, *, host: str, port: int) -> None:
+def run_http(parts, *, host: str, port: int, token: str | None = None) -> None:
     import uvicorn
 
     from server.http_app import build_http_app
 
-    app = build_http_app(parts)
-    print(f"Switchboard MCP over Streamable HTTP at http://{host}:{port}/mcp", file=sys.stderr)
+    app = build_http_app(parts, token=token)
+    print(f"Switchboard MCP over Streamable HTTP at {_url(host, port)}/mcp", file=sys.stderr)
+    if token is not None:
+        print(listening_note(host, port), file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def listening_note(host: str, port: int) -> str:
+    """Where teammates reach a token-guarded server, and what they must send (never the token itself)."""
+    if host in ("0.0.0.0", "::", ""):
+        import socket
+
+        where = (f"listening on all interfaces; other machines use this one's name or address, "
+                 f"e.g. {_url(socket.gethostname(), port)}/mcp")
+    else:
+        where = f"listening on {host}"
+    return (f"{where}. Every request must send 'Authorization: Bearer <token>' (the value of "
+            f"SWITCHBOARD_HTTP_TOKEN); the dashboard at /dashboard asks for it once. Plain HTTP carries the "
+            f"token in clear: use TLS (a reverse proxy) or a VPN beyond a trusted network.")

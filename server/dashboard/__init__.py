@@ -10,7 +10,8 @@ line keeps idle connections open). The page uses EventSource and falls back to p
 
 Only this machine's browser may read them, as the SDK guards /mcp: a request whose Host (or Origin, when
 sent) names another site is refused. Otherwise a web page the developer visits could rebind its own domain
-to 127.0.0.1 and read the budget and the audit log's task texts (DNS rebinding).
+to 127.0.0.1 and read the budget and the audit log's task texts (DNS rebinding). A server with a token
+(SWITCHBOARD_HTTP_TOKEN) is guarded by server/http_auth.py instead, and answers any Host.
 """
 
 from __future__ import annotations
@@ -103,12 +104,15 @@ async def state_events(
 
 
 def dashboard_routes(
-    get_state: GetState, *, poll_seconds: float = 1.0, max_events: int | None = None
+    get_state: GetState, *, poll_seconds: float = 1.0, max_events: int | None = None, host_guard: bool = True
 ) -> list[Route]:
     """GET /dashboard, /dashboard/state.json and /dashboard/events over ``get_state``.
 
     ``max_events`` closes each event stream after that many states (EventSource then reconnects).
+    ``host_guard=False`` drops the loopback-only Host/Origin check: for a server whose token
+    (server/http_auth.py) guards every request instead, and checks Origin itself.
     """
+    guard = local_only if host_guard else (lambda handler: handler)
 
     async def page(request: Request) -> Response:
         return HTMLResponse(page_html(), headers=NO_STORE)
@@ -133,7 +137,7 @@ def dashboard_routes(
         return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
     return [
-        Route("/dashboard", local_only(page), methods=["GET"], name="dashboard"),
-        Route("/dashboard/state.json", local_only(state), methods=["GET"], name="dashboard_state"),
-        Route("/dashboard/events", local_only(events), methods=["GET"], name="dashboard_events"),
+        Route("/dashboard", guard(page), methods=["GET"], name="dashboard"),
+        Route("/dashboard/state.json", guard(state), methods=["GET"], name="dashboard_state"),
+        Route("/dashboard/events", guard(events), methods=["GET"], name="dashboard_events"),
     ]

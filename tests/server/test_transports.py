@@ -20,7 +20,7 @@ SWITCHBOARD = str(Path(sys.executable).with_name("switchboard"))
 
 
 def server_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "SWITCHBOARD_HTTP_TOKEN"}
     env.update(HOME=str(tmp_path / "home"), SWITCHBOARD_HOME=str(tmp_path / "state"))
     (tmp_path / "home").mkdir(exist_ok=True)
     return env
@@ -49,14 +49,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def http_server(tmp_path):
+def start_http(tmp_path, *extra: str, env: dict[str, str] | None = None):
     port = free_port()
     log = tmp_path / "server.log"
     with log.open("wb") as err:
         proc = subprocess.Popen(
-            [SWITCHBOARD, "serve", "--http", "--port", str(port)],
-            env=server_env(tmp_path),
+            [SWITCHBOARD, "serve", "--http", "--port", str(port), *extra],
+            env={**server_env(tmp_path), **(env or {})},
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
             stderr=err,
@@ -70,6 +69,12 @@ def http_server(tmp_path):
                 break
         except OSError:
             time.sleep(0.1)
+    return proc, port
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    proc, port = start_http(tmp_path)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=10)
@@ -91,3 +96,22 @@ def test_http_rejects_foreign_host_header(http_server):
     # DNS-rebinding protection: a page on another origin can't drive the local server.
     r = httpx.post(f"{http_server}/mcp", headers={"Host": "evil.example"}, json={})
     assert r.status_code == 421
+
+
+def test_http_with_a_token_serves_a_teammate_naming_any_host(tmp_path):
+    token = "real-uvicorn-token-0123456789abcdef"
+    proc, port = start_http(tmp_path, "--host", "127.0.0.1", env={"SWITCHBOARD_HTTP_TOKEN": token})
+    try:
+        url = f"http://127.0.0.1:{port}/mcp"
+        headers = {"Host": f"team-server.lan:{port}", "Accept": "application/json, text/event-stream"}
+        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+        refused = httpx.post(url, headers=headers, json=init)
+        assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
+        r = httpx.post(url, headers={**headers, "Authorization": f"Bearer {token}"}, json=init)
+        assert r.status_code == 200 and "mcp-session-id" in r.headers, r.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    log = (tmp_path / "server.log").read_text()
+    assert "Authorization: Bearer <token>" in log and token not in log

@@ -1,0 +1,141 @@
+"""A shared secret for the HTTP server, so one Switchboard can serve a team over the network.
+
+With ``SWITCHBOARD_HTTP_TOKEN`` set, every request must present it (compared in constant time):
+
+* MCP clients send ``Authorization: Bearer <token>`` (any path);
+* a browser opens /dashboard, gets a small form, and POSTs the token once to /dashboard/login, which sets
+  an HttpOnly, SameSite=Strict cookie limited to /dashboard holding an HMAC of the token (not the token).
+
+Anything else is answered 401 with ``WWW-Authenticate: Bearer`` and what to send. The token replaces the
+loopback-only Host check (a DNS-rebinding page can't supply it), so clients may name the server by any
+host; a browser request whose Origin is another site than the one it asks is still refused (403).
+The token is never logged, echoed or shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import os
+from urllib.parse import parse_qs, urlsplit
+
+from starlette.datastructures import Headers
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+ENV = "SWITCHBOARD_HTTP_TOKEN"
+MIN_LENGTH = 16
+COOKIE = "switchboard_dashboard"
+DASHBOARD = "/dashboard"
+LOGIN = "/dashboard/login"
+MAX_LOGIN_BODY = 4096
+SUGGEST = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+WHAT_TO_SEND = (f"Unauthorized: this Switchboard requires its token ({ENV} on the server). MCP clients: send "
+                "the header 'Authorization: Bearer <token>'. Browsers: open /dashboard and enter it.\n")
+
+
+class TokenProblem(ValueError):
+    """``SWITCHBOARD_HTTP_TOKEN`` is set to something unusable; the message says why (never the value)."""
+
+
+def token_from_env(environ: dict[str, str] | None = None) -> str | None:
+    """The token, None when the variable is not set; raises TokenProblem for one that protects too little."""
+    value = (os.environ if environ is None else environ).get(ENV)
+    if value is None:
+        return None
+    if len(value) < MIN_LENGTH:
+        raise TokenProblem(f"{ENV} is {len(value)} characters long; use at least {MIN_LENGTH} random ones, "
+                           f"e.g. {ENV}=$({SUGGEST}) (or unset it to serve this machine only)")
+    if not all("!" <= c <= "~" for c in value):
+        raise TokenProblem(f"{ENV} holds spaces, control or non-ASCII characters, which an HTTP header can't "
+                           f"carry reliably; make one with {SUGGEST}")
+    return value
+
+
+def cookie_value(token: str) -> str:
+    """What the dashboard cookie holds: derived from the token, so the cookie jar never stores the token."""
+    return hmac.new(token.encode(), b"switchboard dashboard session v1", hashlib.sha256).hexdigest()
+
+
+def _same(given: str | None, expected: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
+
+
+def _bearer(headers: Headers) -> str | None:
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+def _cookie(headers: Headers) -> str | None:
+    for part in headers.get("cookie", "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE:
+            return value
+    return None
+
+
+def foreign_origin(headers: Headers) -> bool:
+    """A browser request made by a page of another origin than the one it asks: Origin's host:port is neither
+    the Host nor, behind a reverse proxy, the X-Forwarded-Host (a header no page can add to a cross-origin
+    request without a CORS preflight, which this server never grants). SameSite cookies don't stop another
+    port of the same host; this does."""
+    origin = headers.get("origin")
+    if origin is None:
+        return False
+    try:
+        netloc = urlsplit(origin).netloc.lower()
+    except ValueError:
+        return True
+    names = {headers.get("host", "").lower(), headers.get("x-forwarded-host", "").split(",")[0].strip().lower()}
+    return not netloc or netloc not in names
+
+
+def login_page(problem: str = "") -> str:
+    note = f'<p role="alert">{html.escape(problem)}</p>' if problem else ""
+    return ("<!doctype html><meta charset=utf-8><title>Switchboard: token required</title>"
+            "<body style='font-family:sans-serif;max-width:32em;margin:4em auto'>"
+            "<h1>Switchboard</h1><p>This server requires its token (<code>" + ENV + "</code>).</p>" + note +
+            f"<form method=post action='{LOGIN}'><input type=password name=token autocomplete=current-password "
+            "autofocus required size=40> <button>Open the dashboard</button></form>")
+
+
+class TokenRequired:
+    """ASGI middleware: see the module docstring."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app, self.token, self.cookie = app, token, cookie_value(token)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = Headers(scope=scope)
+        if foreign_origin(headers):
+            return await PlainTextResponse("Origin not allowed\n", 403)(scope, receive, send)
+        path = scope["path"]
+        if path == LOGIN and scope["method"] == "POST":
+            return await self._login(scope, receive, send)
+        dashboard = path == DASHBOARD or path.startswith(DASHBOARD + "/")
+        if _same(_bearer(headers), self.token) or (dashboard and _same(_cookie(headers), self.cookie)):
+            return await self.app(scope, receive, send)
+        challenge = {"WWW-Authenticate": 'Bearer realm="switchboard"', "Cache-Control": "no-store"}
+        if path == DASHBOARD and scope["method"] == "GET":
+            return await HTMLResponse(login_page(), 401, headers=challenge)(scope, receive, send)
+        await PlainTextResponse(WHAT_TO_SEND, 401, headers=challenge)(scope, receive, send)
+
+    async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body, more = b"", True
+        while more and len(body) <= MAX_LOGIN_BODY:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        given = parse_qs(body[:MAX_LOGIN_BODY].decode("utf-8", "replace")).get("token", [None])[0]
+        if not _same(given, self.token):
+            page = login_page("That is not this server's token.")
+            return await HTMLResponse(page, 401, headers={"Cache-Control": "no-store"})(scope, receive, send)
+        response = RedirectResponse(DASHBOARD, 303, headers={"Cache-Control": "no-store"})
+        response.set_cookie(COOKIE, self.cookie, path=DASHBOARD, httponly=True, samesite="strict",
+                            secure=scope.get("scheme") == "https")
+        await response(scope, receive, send)

@@ -1,0 +1,208 @@
+"""SWITCHBOARD_HTTP_TOKEN: one server for a team. Every request must carry the token; then any Host is fine."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from starlette.testclient import TestClient
+
+from resources.views import effective_config
+from server.app import build_server
+from server.cli import main
+from server.http_app import build_http_app
+from server.http_auth import COOKIE, TokenProblem, token_from_env
+
+TOKEN = "team-token-0123456789-abcdefXYZ"
+WRONG = "team-token-0123456789-abcdefXYQ"  # same length, last character differs
+TEAM = "http://switchboard-host.lan:8765"  # a teammate names the server's machine, not 127.0.0.1
+HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+AUTH = {**HEADERS, "Authorization": f"Bearer {TOKEN}"}
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+
+
+@pytest.fixture
+def parts(settings, keyword_core):
+    return build_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+
+
+@pytest.fixture
+def team(parts):
+    with TestClient(build_http_app(parts, token=TOKEN), base_url=TEAM) as c:
+        yield c
+
+
+def rpc(client: TestClient, headers: dict[str, str], body: dict) -> dict:
+    r = client.post("/mcp", json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    if r.headers["content-type"].startswith("text/event-stream"):
+        return json.loads(next(x[5:] for x in r.text.splitlines() if x.startswith("data:")))
+    return r.json()
+
+
+@pytest.mark.parametrize("auth", [None, f"Bearer {WRONG}", "Bearer ", f"Basic {TOKEN}", TOKEN, f"Bearer {TOKEN}x"])
+def test_mcp_without_the_right_token_is_401(team, auth):
+    headers = HEADERS if auth is None else {**HEADERS, "Authorization": auth}
+    r = team.post("/mcp", json=INIT, headers=headers)
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    assert "Authorization: Bearer <token>" in r.text
+    assert TOKEN not in r.text and "mcp-session-id" not in r.headers
+
+
+def test_the_right_token_initializes_and_calls_a_tool_from_another_host(team):
+    r = team.post("/mcp", json=INIT, headers=AUTH)
+    assert r.status_code == 200, r.text
+    session = {**AUTH, "Mcp-Session-Id": r.headers["mcp-session-id"], "Mcp-Protocol-Version": "2025-06-18"}
+    team.post("/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=session)
+    call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+            "params": {"name": "classify_task", "arguments": {"task": "Design distributed system architecture"}}}
+    result = rpc(team, session, call)["result"]
+    assert not result.get("isError"), result
+    assert result["structuredContent"]["primary_provider"] == "claude"
+    # Without the token, even inside the session, nothing is answered.
+    no_token = {k: v for k, v in session.items() if k != "Authorization"}
+    assert team.post("/mcp", json={**call, "id": 3}, headers=no_token).status_code == 401
+
+
+def test_the_bearer_scheme_is_case_insensitive(team):
+    assert team.post("/mcp", json=INIT, headers={**HEADERS, "Authorization": f"bearer {TOKEN}"}).status_code == 200
+
+
+def test_a_page_of_another_origin_is_refused_even_with_the_token(team):
+    r = team.post("/mcp", json=INIT, headers={**AUTH, "Origin": "http://evil.example"})
+    assert r.status_code == 403
+    # Same origin as the Host, or as the proxy's X-Forwarded-Host: fine.
+    assert team.post("/mcp", json=INIT, headers={**AUTH, "Origin": TEAM}).status_code == 200
+    proxied = {**AUTH, "Origin": "https://switchboard.team.example", "X-Forwarded-Host": "switchboard.team.example"}
+    assert team.post("/mcp", json=INIT, headers=proxied).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/dashboard", "/dashboard/state.json", "/dashboard/events"])
+def test_the_dashboard_requires_the_token(team, path):
+    r = team.get(path)
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    assert team.get(path, headers={"Authorization": f"Bearer {WRONG}"}).status_code == 401
+
+
+def test_the_dashboard_with_the_bearer_header(team):
+    r = team.get("/dashboard/state.json", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert team.get("/dashboard", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+
+
+def test_the_dashboard_login_form_sets_a_strict_cookie_not_holding_the_token(team):
+    page = team.get("/dashboard")
+    assert page.status_code == 401 and "<form" in page.text and 'name=token' in page.text
+    bad = team.post("/dashboard/login", data={"token": WRONG}, follow_redirects=False)
+    assert bad.status_code == 401 and COOKIE not in bad.headers.get("set-cookie", "")
+    assert WRONG not in bad.text
+    r = team.post("/dashboard/login", data={"token": TOKEN}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/dashboard"
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}=")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/dashboard" in cookie
+    assert TOKEN not in cookie
+    assert team.get("/dashboard").status_code == 200  # the client keeps the cookie
+    assert team.get("/dashboard/state.json").status_code == 200
+    # The cookie opens the dashboard only, not the MCP endpoint.
+    value = cookie.split(";")[0].split("=", 1)[1]
+    assert team.post("/mcp", json=INIT, headers={**HEADERS, "Cookie": f"{COOKIE}={value}"}).status_code == 401
+
+
+def test_a_login_from_another_origin_is_refused(team):
+    r = team.post("/dashboard/login", data={"token": TOKEN}, headers={"Origin": "http://switchboard-host.lan:9999"},
+                  follow_redirects=False)
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+
+
+def test_the_token_never_reaches_logs_or_answers(team, caplog):
+    caplog.set_level(logging.DEBUG)
+    answers = [team.post("/mcp", json=INIT, headers={**HEADERS, "Authorization": f"Bearer {WRONG}"}),
+               team.post("/mcp", json=INIT, headers=AUTH),
+               team.post("/dashboard/login", data={"token": WRONG}),
+               team.post("/dashboard/login", data={"token": TOKEN}, follow_redirects=False),
+               team.get("/dashboard/state.json", headers={"Authorization": f"Bearer {TOKEN}"})]
+    seen = caplog.text + "".join(r.text + json.dumps(dict(r.headers)) for r in answers)
+    assert TOKEN not in seen and WRONG not in seen
+
+
+def test_without_a_token_only_local_names_are_answered_as_before(parts):
+    with TestClient(build_http_app(parts), base_url=TEAM) as c:
+        assert c.post("/mcp", json=INIT, headers=HEADERS).status_code == 421
+        assert c.get("/dashboard").status_code == 421
+        # A token sent anyway changes nothing: there is none to check.
+        assert c.post("/mcp", json=INIT, headers=AUTH).status_code == 421
+    with TestClient(build_http_app(parts), base_url="http://127.0.0.1:8765") as c:
+        assert c.post("/mcp", json=INIT, headers=HEADERS).status_code == 200
+        assert c.get("/dashboard/state.json").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["", "short", "x" * 15, "sixteen chars ok", "caf\u00e9-token-0123456789"])
+def test_a_weak_or_unsendable_token_is_refused(value):
+    with pytest.raises(TokenProblem) as problem:
+        token_from_env({"SWITCHBOARD_HTTP_TOKEN": value})
+    assert "secrets.token_urlsafe(32)" in str(problem.value)
+    if value:
+        assert value not in str(problem.value)
+
+
+def test_a_good_token_or_none():
+    assert token_from_env({}) is None
+    assert token_from_env({"SWITCHBOARD_HTTP_TOKEN": TOKEN}) == TOKEN
+
+
+def test_effective_config_masks_the_token(keyword_core):
+    shown = effective_config(keyword_core, environ={"SWITCHBOARD_HTTP_TOKEN": TOKEN})
+    assert TOKEN not in json.dumps(shown)
+    assert shown["environment"]["SWITCHBOARD_HTTP_TOKEN"] == "set (masked)"
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+
+def test_serve_refuses_a_short_token_at_start(cli_env, monkeypatch, capsys):
+    monkeypatch.setenv("SWITCHBOARD_HTTP_TOKEN", "hunter2hunter2")
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("served with a weak token"))
+    assert main(["serve", "--http", "--host", "0.0.0.0"]) == 2
+    err = capsys.readouterr().err
+    assert "SWITCHBOARD_HTTP_TOKEN is 14 characters long" in err and "secrets.token_urlsafe(32)" in err
+    assert "hunter2" not in err
+
+
+def test_serve_with_a_token_beyond_loopback_says_where_without_warning(cli_env, monkeypatch, capsys, caplog):
+    monkeypatch.setenv("SWITCHBOARD_HTTP_TOKEN", TOKEN)
+    served = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: served.update(app=app, **kw))
+    assert main(["serve", "--http", "--host", "0.0.0.0", "--port", "8765"]) == 0
+    err = capsys.readouterr().err
+    assert served["host"] == "0.0.0.0" and served["port"] == 8765
+    assert "no authentication" not in caplog.text and caplog.records == []
+    assert "listening on all interfaces" in err and "Authorization: Bearer <token>" in err
+    assert TOKEN not in err + caplog.text
+    with TestClient(served["app"], base_url=TEAM) as c:  # the app it served asks for the token
+        assert c.post("/mcp", json=INIT, headers=HEADERS).status_code == 401
+        assert c.post("/mcp", json=INIT, headers=AUTH).status_code == 200
+
+
+def test_serve_without_a_token_still_warns_beyond_loopback(cli_env, monkeypatch, capsys, caplog):
+    monkeypatch.delenv("SWITCHBOARD_HTTP_TOKEN", raising=False)
+    served = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: served.update(app=app, **kw))
+    assert main(["serve", "--http", "--host", "0.0.0.0", "--port", "8765"]) == 0
+    assert "--host 0.0.0.0: the HTTP endpoint has no authentication" in caplog.text
+    assert "Bearer" not in capsys.readouterr().err
+    with TestClient(served["app"], base_url="http://127.0.0.1:8765") as c:
+        assert c.post("/mcp", json=INIT, headers=HEADERS).status_code == 200
+
+
+def test_the_dashboard_command_honours_the_token(cli_env, monkeypatch, capsys):
+    monkeypatch.setenv("SWITCHBOARD_HTTP_TOKEN", TOKEN)
+    served = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: served.update(app=app, **kw))
+    assert main(["dashboard", "--no-open", "--port", "8765"]) == 0
+    with TestClient(served["app"], base_url="http://127.0.0.1:8765") as c:
+        assert c.get("/dashboard/state.json").status_code == 401
