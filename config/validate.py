@@ -7,6 +7,7 @@ file raises ConfigError naming the file, the key and what is allowed.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import tomllib
@@ -27,14 +28,42 @@ def validated_config(texts: Sequence[tuple[str, str]], *, home_from_env: bool = 
     ``home_from_env``: SWITCHBOARD_HOME is set, so the state dir is that, whatever ``state_dir`` says."""
     merged: dict[str, Any] = {}
     provenance: dict[tuple[str, ...], str] = {}
+    before_project: dict[str, Any] = {}
     for source, text in texts:
+        if Path(source).name == PROJECT_FILE:
+            before_project = copy.deepcopy(merged.get("budget") or {})
         _merge(merged, _without_retired(_parse(text, source), source), source, provenance, ())
     try:
         schema = ConfigSchema.model_validate(merged)
     except ValidationError as exc:
         raise _explain(exc, provenance) from None
     _check_shared_day(provenance, home_from_env)
+    _check_project_budget(schema.model_dump()["budget"], before_project, provenance, home_from_env)
     return schema.model_dump()
+
+
+def _check_project_budget(budget: Mapping[str, Any], before: Mapping[str, Any],
+                          provenance: Mapping[tuple[str, ...], str], home_from_env: bool) -> None:
+    """A project file may lower the budget of the state dir it shares, not raise it: a repository's
+    ``.switchboard.toml`` (written by whoever wrote the repository) setting ``daily_total = 10000`` let every
+    session in it spend that much of the user's keys a day, past the limit the user set for the machine."""
+    for path in [("budget", "daily_total"), *(("budget", "allocation", p) for p in budget["allocation"])]:
+        source = provenance.get(path, DEFAULT_SOURCE)
+        if Path(source).name != PROJECT_FILE:
+            continue
+        if provenance.get(("state_dir",)) == source and not home_from_env:
+            continue  # a budget of its own
+        value = budget[path[1]] if len(path) == 2 else budget["allocation"][path[2]]
+        earlier = before.get(path[1]) if len(path) == 2 else (before.get("allocation") or {}).get(path[2], 0.0)
+        if not isinstance(earlier, int | float) or isinstance(earlier, bool) or value <= earlier:
+            continue
+        key = ".".join(path)
+        raise ConfigError(
+            f"{source}: '{key}' = {value:g} raises the budget this project shares with every other one on this "
+            f"state dir (your configuration says {earlier:g}); a project file may only lower it. Raise it in your "
+            "user config (~/.config/switchboard/config.toml), or give this project its own state_dir in this file",
+            file=source, key=key,
+        )
 
 
 def _check_shared_day(provenance: Mapping[tuple[str, ...], str], home_from_env: bool) -> None:

@@ -35,7 +35,7 @@ def test_defaults_hold_the_design_profiles(settings):
 
 
 def test_project_file_wins_over_user_file(tmp_path, env):
-    write(Path(env["HOME"]) / ".config/switchboard/config.toml", "[budget]\ndaily_total = 50\n[budget.allocation]\ncodex = 10\n")
+    write(Path(env["HOME"]) / ".config/switchboard/config.toml", "[budget]\ndaily_total = 90\n[budget.allocation]\ncodex = 10\n")
     project = tmp_path / "repo"
     write(project / ".switchboard.toml", "[budget]\ndaily_total = 80\n")
     (project / "sub").mkdir()
@@ -115,7 +115,7 @@ def test_a_project_may_not_move_the_shared_budgets_day(tmp_path, env):
     assert (err.value.file, err.value.key) == (str(project), "budget.timezone")
 
     write(Path(env["HOME"]) / ".config/switchboard/config.toml", '[budget]\ntimezone = "Asia/Kolkata"\n')
-    project.write_text("[budget]\ndaily_total = 120\n", encoding="utf-8")
+    project.write_text("[budget]\nalert_thresholds = [80]\n", encoding="utf-8")
     assert load_settings(environ=env, cwd=project.parent).budget.timezone == "Asia/Kolkata"  # from the user file
 
     own = tmp_path / "own-state"
@@ -149,3 +149,34 @@ def test_a_leading_tilde_in_the_cli_executable_is_expanded(tmp_path, env):
     explicit = write(tmp_path / "x.toml", '[providers.codex]\ncli_command = ["~/bin/codex", "exec", "--json", "~/x"]\n')
     s = load_settings(environ={**env, "SWITCHBOARD_CONFIG": str(explicit)}, cwd=tmp_path)
     assert s.provider("codex").cli_command == (str(Path("~/bin/codex").expanduser()), "exec", "--json", "~/x")
+
+
+def test_a_project_may_lower_the_shared_budget_but_not_raise_it(tmp_path, env):
+    # A repository's .switchboard.toml is written by whoever wrote the repository: daily_total = 10000 in it let
+    # every session there spend that much of the user's keys a day, past the limit set for the machine.
+    project = write(tmp_path / "repo" / ".switchboard.toml", "[budget]\ndaily_total = 10000\n")
+    with pytest.raises(ConfigError, match="a project file may only lower it") as err:
+        load_settings(environ=env, cwd=project.parent)
+    assert (err.value.file, err.value.key) == (str(project), "budget.daily_total")
+    assert "your configuration says 100" in str(err.value)
+
+    project.write_text("[budget.allocation]\ncodex = 60\ngemini = 10\n", encoding="utf-8")  # within the total
+    with pytest.raises(ConfigError, match="may only lower it") as err:
+        load_settings(environ=env, cwd=project.parent)
+    assert err.value.key == "budget.allocation.codex"
+
+    project.write_text("[budget]\ndaily_total = 40\n[budget.allocation]\ncodex = 10\ngemini = 20\nclaude = 10\n",
+                       encoding="utf-8")
+    s = load_settings(environ=env, cwd=project.parent)
+    assert s.budget.daily_total == 40 and s.budget.allocation("codex") == 10
+
+    write(Path(env["HOME"]) / ".config/switchboard/config.toml", "[budget]\ndaily_total = 500\n")
+    project.write_text("[budget]\ndaily_total = 300\n", encoding="utf-8")  # under the user's own limit
+    assert load_settings(environ=env, cwd=project.parent).budget.daily_total == 300
+
+    own = tmp_path / "own-state"
+    project.write_text(f'state_dir = "{own}"\n[budget]\ndaily_total = 10000\n', encoding="utf-8")
+    no_home = {k: v for k, v in env.items() if k != "SWITCHBOARD_HOME"}
+    assert load_settings(environ=no_home, cwd=project.parent).budget.daily_total == 10000  # a budget of its own
+    with pytest.raises(ConfigError, match="may only lower it"):  # SWITCHBOARD_HOME replaces that state_dir
+        load_settings(environ=env, cwd=project.parent)
