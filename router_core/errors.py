@@ -13,6 +13,8 @@
         ├── AuthFailed          401/403                                       retryable=False, fallback helps
         └── ProviderRejected    other 4xx                                     retryable=False, fallback does not help
             ├── ProviderRefused the model refused, or a content filter stopped it retryable=False, fallback helps
+            ├── ModelNotFound   the configured model is unknown to the provider retryable=False, fallback helps
+            ├── RequestTooLarge over the model's context window or request size retryable=False, fallback helps
             ├── PromptTooLongForCli  over a command line's per-argument limit  retryable=False, fallback helps
             └── CliOutputUnreadable  a CLI exited 0 without a JSON result      retryable=False, fallback helps
 """
@@ -129,5 +131,19 @@ class CliOutputUnreadable(ProviderRejected):
 
 class ProviderRefused(ProviderRejected):
     """A refusal or a content-filter stop: asking again will not help, another provider's policy may."""
+
+    fallback_helps = True
+
+
+class ModelNotFound(ProviderRejected):
+    """The provider does not know the model asked for (or the key may not use it): a configuration error that
+    no retry fixes; the message names the setting to change, and another provider can take the task."""
+
+    fallback_helps = True
+
+
+class RequestTooLarge(ProviderRejected):
+    """The request is over what this provider takes (the model's context window, the request size limit, or
+    the whole per-minute token limit): the same request fails again, another provider's model may fit it."""
 
     fallback_helps = True

@@ -75,7 +75,7 @@ class HttpAdapter:
         if not model:
             raise NotConfigured(f"{self.name}: no model in the request and no default model configured")
         url, headers, body = self._build(request, model)
-        data, response_headers = await self._post(url, headers, body, request.timeout)
+        data, response_headers = await self._post(url, headers, body, request.timeout, model)
         try:
             return self._parse(data, response_headers, model, request)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
@@ -93,7 +93,7 @@ class HttpAdapter:
         raise NotImplementedError
 
     async def _post(
-        self, url: str, headers: dict[str, str], body: dict[str, Any], timeout: float | None
+        self, url: str, headers: dict[str, str], body: dict[str, Any], timeout: float | None, model: str = ""
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """The JSON body and the headers (lower-case names; a plain dict: parsers look up a dozen absent
         rate-limit names, each a scan of every header in ``httpx.Headers``)."""
@@ -110,7 +110,8 @@ class HttpAdapter:
             raise timed_out(self.name, seconds, "the whole call")
         if response.status_code >= 300:
             setting = self._base_url_setting() if response.status_code < 400 else ""
-            error = error_from_response(self.name, response, self._clock.now(), base_url_setting=setting)
+            error = error_from_response(self.name, response, self._clock.now(), base_url_setting=setting,
+                                        model=model)
             logger.info("%s: HTTP %s -> %s", self.name, response.status_code, type(error).__name__)
             raise error
         try:

@@ -10,7 +10,8 @@
 
 ``stop_reason`` (2.2): ``refusal`` is ProviderRefused with ``stop_details.explanation`` (fallback helps);
 ``max_tokens`` / ``model_context_window_exceeded`` is a truncated success when there is text, else
-ProviderRejected (raise the cap). Thinking- or tool_use-only content is an empty answer with its stop reason.
+ProviderRejected (``max_tokens``: raise the cap) or RequestTooLarge (the context window: another provider's
+model may fit it). Thinking- or tool_use-only content is an empty answer with its stop reason.
 Missing or null usage counts are estimated from the text (the call was paid; retrying would pay again).
 """
 
@@ -19,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from router_core.errors import ProviderRejected
 from router_core.providers._http import HttpAdapter
 from router_core.providers.answers import Tally, cut_before_text, mapping, refused, sent_input_tokens
 from router_core.providers.base import Completion, CompletionRequest, user_text
+from router_core.providers.errors import request_too_large
 from router_core.providers.ratelimit_headers import anthropic_rate_limits
 
 ANTHROPIC_VERSION = "2023-06-01"
@@ -78,7 +79,6 @@ class AnthropicAdapter(HttpAdapter):
             if stop_reason == "max_tokens":
                 raise cut_before_text(self.name, "stop_reason max_tokens",
                                       request.max_output_tokens or DEFAULT_MAX_TOKENS, billed=answer)
-            raise ProviderRejected(f"{self.name}: the model's context window filled before any text "
-                                   f"(stop_reason {stop_reason}); shorten the context", provider=self.name,
-                                   status_code=200, billed=answer)
+            raise request_too_large(self.name, f"200, stop_reason {stop_reason}: the model's context window "
+                                    "filled before any text", 200, billed=answer)
         return answer

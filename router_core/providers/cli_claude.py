@@ -7,7 +7,8 @@ Assumed output: one JSON object on stdout (for ``stream-json``, the last JSONL l
 counts summed; the model is the ``modelUsage`` entry with the highest cost. Failures: ``is_error: true`` (often
 with ``subtype: "success"``), ``api_error_status`` 429/529/401…, ``result`` holding the text, e.g.
 ``"You've hit your limit · resets 3pm (UTC)"`` or ``"Claude AI usage limit reached|<epoch>"`` ->
-QuotaExhausted(resets_at); ``"API Error: 529 Overloaded…"`` -> unavailable; and a non-zero exit. A failure that
+QuotaExhausted(resets_at); ``"API Error: 529 Overloaded…"`` -> unavailable; ``"Prompt is too long"`` ->
+RequestTooLarge; a 404 ``"model: X"`` -> ModelNotFound; and a non-zero exit. A failure that
 reports a cost or tokens (``error_max_turns`` after paid turns) carries them as the error's ``billed``.
 """
 
@@ -33,6 +34,12 @@ from router_core.providers.cli_text import (
     load_json_object,
     tail,
     usd,
+)
+from router_core.providers.errors import (
+    is_context_overflow,
+    is_unknown_model,
+    model_not_found,
+    request_too_large,
 )
 from router_core.providers.timeparse import format_epoch
 
@@ -98,6 +105,10 @@ def classify(message: str, status: int | None, subtype: str, returncode: int, ct
         return RateLimited(f"{p} rate limited: {tail(message)}", provider=p, status_code=status or 429)
     if status in (401, 403) or any(s in low for s in ("invalid api key", "/login", "oauth", "not logged in")):
         return AuthFailed(f"{p} CLI is not authorised: {tail(message)}", provider=p, status_code=status)
+    if status == 404 or is_unknown_model(message):
+        return model_not_found(p, ctx.model, f"CLI exit {returncode}: {tail(message)}", status)
+    if status == 413 or is_context_overflow(message):
+        return request_too_large(p, f"CLI exit {returncode}: {tail(message)}", status)
     if subtype.startswith(("error_max_turns", "error_max_budget", "error_max_structured")) or status in (400, 413):
         return ProviderRejected(f"{p} CLI gave up ({subtype or status}): {tail(message)}", provider=p,
                                 status_code=status)

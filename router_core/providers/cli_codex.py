@@ -11,7 +11,9 @@ Failure messages (codex-rs/core/src/error.rs):
 ``"You've hit your usage limit. … Try again at 3:05 PM."`` -> QuotaExhausted(resets_at);
 ``"Quota exceeded. Check your plan and billing details."`` -> QuotaExhausted;
 ``"exceeded retry limit, last status: 429 Too Many Requests…"`` -> RateLimited;
-``"We're currently experiencing high demand…"``, ``"stream disconnected before completion: …"`` -> unavailable.
+``"We're currently experiencing high demand…"``, ``"stream disconnected before completion: …"`` -> unavailable;
+``"… ran out of room in the model's context window …"`` -> RequestTooLarge; ``"unexpected status 404 Not Found: …
+Model not found …"`` or ``"The 'x' model is not supported …"`` -> ModelNotFound.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ from router_core.errors import (
 from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext
 from router_core.providers.cli_text import codex_reset_at, count, field, json_lines, tail, text_of
+from router_core.providers.errors import (
+    is_context_overflow,
+    is_unknown_model,
+    model_not_found,
+    request_too_large,
+)
 from router_core.providers.timeparse import format_epoch
 
 
@@ -92,7 +100,11 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
         return RateLimited(f"{p} rate limited: {tail(message)}", provider=p, status_code=None)
     if any(s in low for s in ("401", "403", "unauthorized", "log in", "login", "refresh token", "upgrade to plus")):
         return AuthFailed(f"{p} CLI is not authorised: {tail(message)}", provider=p)
-    if any(s in low for s in ("400 bad request", "invalid_request", "context window")):
+    if "404 not found" in low or is_unknown_model(message):
+        return model_not_found(p, ctx.model, f"CLI exit {returncode}: {tail(message)}")
+    if is_context_overflow(message):  # "Codex ran out of room in the model's context window. …"
+        return request_too_large(p, f"CLI exit {returncode}: {tail(message)}")
+    if any(s in low for s in ("400 bad request", "invalid_request")):
         return ProviderRejected(said, provider=p)
     return ProviderUnavailable(said, provider=p)
 

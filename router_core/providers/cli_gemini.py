@@ -7,7 +7,8 @@ output = ``candidates + thoughts``, summed over models; the model is the one wit
 ``{"error": {"type": "<ErrorClass>", "message": "…", "code": N}}`` goes to stderr (or stdout) with exit 1;
 exit 42 is an input error, 53 a turn limit. ``TerminalQuotaError`` / "exhausted your daily quota" ->
 QuotaExhausted(resets at the next midnight Pacific, when Gemini's daily quotas reset, 3.8); other
-``RESOURCE_EXHAUSTED``/429 quota errors -> RateLimited ("Please retry in 36.4s" read when given).
+``RESOURCE_EXHAUSTED``/429 quota errors -> RateLimited ("Please retry in 36.4s" read when given); ``(Status:
+NOT_FOUND)`` "models/X is not found" -> ModelNotFound; "The input token count … exceeds" -> RequestTooLarge.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ from router_core.errors import (
 from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext
 from router_core.providers.cli_text import count, field, load_json_object, tail
-from router_core.providers.errors import PACIFIC
+from router_core.providers.errors import (
+    PACIFIC,
+    is_context_overflow,
+    is_unknown_model,
+    model_not_found,
+    request_too_large,
+)
 from router_core.providers.timeparse import format_epoch, format_seconds, next_midnight, parse_duration
 
 _RETRY_IN = re.compile(r"retry in (\d+(?:\.\d+)?(?:ms|s))", re.I)
@@ -84,6 +91,10 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
                            status_code=None)
     if any(s in low for s in ("api key not valid", "api_key_invalid", "authenticat", "login", "gemini_api_key")):
         return AuthFailed(f"{p} CLI is not authorised: {tail(message)}", provider=p)
+    if "status: not_found" in low or is_unknown_model(message):
+        return model_not_found(p, ctx.model, f"CLI exit {returncode}: {tail(message)}")
+    if is_context_overflow(message):
+        return request_too_large(p, f"CLI exit {returncode}: {tail(message)}")
     if returncode in (42, 53):
         return ProviderRejected(f"{p} CLI rejected the request (exit {returncode}): {tail(message)}", provider=p)
     return ProviderUnavailable(f"{p} CLI failed (exit {returncode}): {tail(message)}", provider=p)

@@ -9,8 +9,13 @@
     429 rate limit / Gemini per-minute quota    -> RateLimited(retry_after=seconds or None)
     429 billing (OpenAI insufficient_quota and billing codes), Anthropic spend cap, 402,
         Gemini per-day quota or "limit: 0"      -> QuotaExhausted(resets_at=epoch or None)
+    400 "credit balance is too low" (Anthropic) -> QuotaExhausted
     401, 403, Gemini API_KEY_INVALID            -> AuthFailed
     5xx, 529, 408, 409, 499                     -> ProviderUnavailable
+    OpenAI model_not_found, a 404 naming the model (Anthropic "model: X", Gemini "models/X is not found")
+                                                -> ModelNotFound, naming the setting that chose the model
+    context_length_exceeded, "prompt is too long", "input token count … exceeds", 413, and a 429 "Request
+        too large" (over the whole per-minute token limit) -> RequestTooLarge (fall back, never retry)
     other 4xx                                   -> ProviderRejected (the provider's message)
     an error body that breaks the mapping       -> RateLimited (429) or ProviderUnavailable, with an excerpt
 
@@ -27,19 +32,21 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from router_core.errors import (
     AuthFailed,
+    ModelNotFound,
     NotConfigured,
     ProviderError,
     ProviderRejected,
     ProviderUnavailable,
     QuotaExhausted,
     RateLimited,
+    RequestTooLarge,
     RouterError,
 )
 from router_core.providers.timeparse import (
@@ -52,6 +59,9 @@ from router_core.providers.timeparse import (
     parse_rfc3339,
 )
 
+if TYPE_CHECKING:
+    from router_core.providers.base import Completion
+
 PACIFIC = ZoneInfo("America/Los_Angeles")
 # OpenAI 429 codes for billing, not pace: retrying never helps (provider-apis.md 1.6).
 OPENAI_QUOTA_CODES = frozenset({
@@ -62,6 +72,19 @@ OPENAI_QUOTA_CODES = frozenset({
 GEMINI_TERMINAL_DELAY_SECONDS = 300.0
 _RETRY_IN = re.compile(r"(?:try again|retry) in ((?:\d+(?:\.\d+)?(?:ms|us|ns|h|m|s))+)", re.I)
 _REGAIN_ACCESS = re.compile(r"regain access on (\d{4}-\d{2}-\d{2}) at (\d{1,2}):(\d{2}) UTC")
+# A request over the model's context window or the request size limit, in the providers' and CLIs' words:
+# OpenAI "maximum context length is …" / "Your input exceeds the context window of this model", Anthropic
+# "prompt is too long: 208310 tokens > 200000 maximum" / "… exceed context limit", Gemini "The input token count
+# (1200000) exceeds the maximum number of tokens allowed", codex "ran out of room in the model's context window".
+_CONTEXT_OVERFLOW = re.compile(
+    r"context_length_exceeded|maximum context length|context window|exceeds? (?:the )?context limit|"
+    r"prompt is too long|input token count.{0,40}exceeds|request too large|request_too_large", re.I)
+# An unknown model: OpenAI "The model `gpt-9` does not exist" (code model_not_found), Anthropic 404
+# "model: claude-x", Gemini 404 "models/gemini-9 is not found", codex "Model not found" / "The 'x' model is
+# not supported when using Codex with a ChatGPT account".
+_UNKNOWN_MODEL = re.compile(
+    r"model_not_found|model not found|models/\S+ is not found|model [`'\"]?[^\s`'\"]*[`'\"]? does not exist|"
+    r"model is not supported|^model: \S|unknown model|invalid model", re.I)
 _MAX_MESSAGE = 300
 _MAX_EXCERPT = 200  # of a body that is not the provider's JSON (an HTML error page from a proxy)
 _HTML_SKIPPED = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
@@ -102,16 +125,17 @@ def malformed_response(provider: str, detail: str, status_code: int = 200) -> Pr
 
 
 def error_from_response(provider: str, response: httpx.Response, now: float, *,
-                        base_url_setting: str = "") -> RouterError:
+                        base_url_setting: str = "", model: str = "") -> RouterError:
     """Map a non-2xx response to the error class a caller can act on. ``base_url_setting`` names where the
-    provider's base URL is set, for the message of a redirect.
+    provider's base URL is set, for the message of a redirect; ``model`` is the model asked for, for the
+    message of an unknown model.
 
     Never raises: an error body that breaks the mapping (a field of an unexpected type) becomes a
     RateLimited for a 429, else a ProviderUnavailable, with the status and an excerpt of the body."""
     try:
         if 300 <= response.status_code < 400:
             return _redirected(provider, response, base_url_setting)
-        return _mapped(provider, response, now)
+        return _mapped(provider, response, now, model)
     except Exception as exc:  # noqa: BLE001 - a bug in reading one odd body must not escape as a non-RouterError
         logger.warning("%s: could not map HTTP %s error response", provider, response.status_code, exc_info=True)
         status = response.status_code
@@ -137,15 +161,15 @@ def _redirected(provider: str, response: httpx.Response, setting: str) -> NotCon
                          f"followed: set {where} to that address (without the endpoint path)")
 
 
-def _mapped(provider: str, response: httpx.Response, now: float) -> ProviderError:
+def _mapped(provider: str, response: httpx.Response, now: float, model: str = "") -> ProviderError:
     status = response.status_code
     body = _read_body(response)
     said = _said(body)
     if status == 429 or body.kind == "RESOURCE_EXHAUSTED":
         return _too_many(provider, status, body, response.headers, now)
-    if status == 402:
-        return QuotaExhausted(f"{provider} billing limit reached ({status}){said}", provider=provider,
-                              status_code=status)
+    if status == 402 or "credit balance is too low" in body.message.lower():
+        return QuotaExhausted(f"{provider} billing limit reached ({status}), retrying will not help{said}",
+                              provider=provider, status_code=status)
     if status in (401, 403) or body.kind in ("UNAUTHENTICATED", "PERMISSION_DENIED") or _google_reason(
         body, "API_KEY_INVALID"
     ):
@@ -155,12 +179,49 @@ def _mapped(provider: str, response: httpx.Response, now: float) -> ProviderErro
         return ProviderUnavailable(f"{provider} unavailable ({status}){said}", provider=provider,
                                    status_code=status, retry_after=parse_retry_after(
                                        response.headers.get("retry-after"), response.headers.get("retry-after-ms"), now))
+    if body.code == "model_not_found" or (status in (400, 404) and is_unknown_model(body.message)):
+        return model_not_found(provider, model, f"{status}{said}", status)
+    if (body.code == "context_length_exceeded" or status == 413 or body.kind == "request_too_large"
+            or (status == 400 and is_context_overflow(body.message))):
+        return request_too_large(provider, f"{status}{said}", status)
     return ProviderRejected(f"{provider} rejected the request ({status}){said}", provider=provider,
                             status_code=status)
 
 
+def is_context_overflow(text: str) -> bool:
+    """Whether a provider's or CLI's message says the request is over the model's context or size limit."""
+    return _CONTEXT_OVERFLOW.search(text) is not None
+
+
+def is_unknown_model(text: str) -> bool:
+    """Whether a provider's or CLI's message says the model asked for does not exist (for this key)."""
+    return _UNKNOWN_MODEL.search(text.strip()) is not None
+
+
+def model_not_found(provider: str, model: str, said: str, status: int | None = None) -> ModelNotFound:
+    """``said``: the status and the provider's words, e.g. ``"404: The model `gpt-9` does not exist"``."""
+    which = f"the model {model!r}" if model else "its default model"
+    return ModelNotFound(
+        f"{provider} does not serve {which} ({said}): set providers.{provider}.default_model to a model your "
+        f"account can use (or fix providers.{provider}.task_type_models or the agent's model, if one of them "
+        "named it); retrying will not help", provider=provider, status_code=status)
+
+
+def request_too_large(provider: str, said: str, status: int | None = None, *,
+                      billed: Completion | None = None) -> RequestTooLarge:
+    return RequestTooLarge(
+        f"{provider}: the request is too large for the model or endpoint ({said}); retrying will not help: shorten the "
+        "context or the prompt, or use a provider whose model has a larger context window",
+        provider=provider, status_code=status, billed=billed)
+
+
 def _too_many(provider: str, status: int, body: _ErrorBody, headers: httpx.Headers, now: float) -> ProviderError:
     said = _said(body)
+    if body.message.lower().startswith("request too large"):  # OpenAI: over the whole TPM limit of the tier
+        return RequestTooLarge(
+            f"{provider}: the request is larger than the whole per-minute token limit of this account tier "
+            f"({status}{said}); retrying will not help: shorten it, or use a provider (or tier) with a higher "
+            "limit", provider=provider, status_code=status)
     if body.code in OPENAI_QUOTA_CODES or body.kind == "insufficient_quota":
         return _quota(provider, status, said, None)
     if "spend_limit" in body.code or "API usage limits" in body.message:

@@ -9,11 +9,13 @@ import pytest
 
 from router_core.errors import (
     AuthFailed,
+    ModelNotFound,
     NotConfigured,
     ProviderRejected,
     ProviderUnavailable,
     QuotaExhausted,
     RateLimited,
+    RequestTooLarge,
 )
 from router_core.providers.errors import error_from_response, transport_error
 
@@ -178,8 +180,10 @@ def test_anthropic_spend_cap_is_quota_exhausted_until_named_date():
         (403, {"type": "error", "error": {"type": "permission_error", "message": "no"}}, AuthFailed),
         (408, {"error": {"message": "timeout"}}, ProviderUnavailable),
         (404, {"error": {"message": "The model `gpt-9` does not exist", "type": "invalid_request_error"}},
+         ModelNotFound),
+        (404, {"error": {"message": "Invalid URL (POST /v1/respons)", "type": "invalid_request_error"}},
          ProviderRejected),
-        (413, {"type": "error", "error": {"type": "request_too_large", "message": "too big"}}, ProviderRejected),
+        (413, {"type": "error", "error": {"type": "request_too_large", "message": "too big"}}, RequestTooLarge),
         (503, {"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}},
          ProviderUnavailable),
     ],
