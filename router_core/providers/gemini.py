@@ -5,8 +5,8 @@
 ``candidates[0].content.parts[].text``, skipping thought parts (``"thought": true``); output tokens are
 ``candidatesTokenCount + thoughtsTokenCount`` (thinking bills as output, 3.3); input is ``promptTokenCount``
 (cached included, ``cachedContentTokenCount``). A response with no candidates was blocked
-(``promptFeedback.blockReason``), and a ``finishReason`` in ``REFUSED`` stopped the answer: ProviderRefused
-(fallback helps); with no reason at all, plain ProviderRejected. ``MAX_TOKENS`` is a truncated
+(``promptFeedback.blockReason``), and a ``finishReason`` in ``REFUSED`` (or any but ``STOP`` / ``MAX_TOKENS``
+with no text: ``OTHER``, ``LANGUAGE``) stopped the answer: ProviderRefused (fallback helps); with no reason at all, plain ProviderRejected. ``MAX_TOKENS`` is a truncated
 success when there is text, else ProviderRejected (raise the cap). With no ``usageMetadata`` the counts are
 estimated from the text (the call was paid); a count absent inside it is proto3's 0, except the prompt
 count (never 0) and the candidates count beside text, which are estimated. No rate-limit headers (3.7).
@@ -26,6 +26,9 @@ from router_core.providers.base import Completion, CompletionRequest, user_text
 
 # finishReasons (provider-apis.md 3.3) where a safety or policy filter stopped the answer.
 REFUSED = frozenset({"SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"})
+# finishReasons of an answer that ended normally (or at the cap); any other with no text (OTHER, LANGUAGE,
+# MALFORMED_FUNCTION_CALL) stopped the answer before it began: no answer, but another provider may give one.
+ANSWERED = frozenset({"STOP", "MAX_TOKENS", "", "FINISH_REASON_UNSPECIFIED"})
 
 
 class GeminiAdapter(HttpAdapter):
@@ -76,7 +79,7 @@ class GeminiAdapter(HttpAdapter):
             truncated=truncated,
             usage_estimated=tally.flag(),
         )
-        if finish_reason in REFUSED:
+        if finish_reason in REFUSED or (not text and finish_reason not in ANSWERED):
             blocked = [str(r.get("category")) for r in candidate.get("safetyRatings") or () if r.get("blocked")]
             said = candidate.get("finishMessage") or (", ".join(blocked) if blocked else "")
             raise refused(self.name, f"finishReason {finish_reason}" + (f": {said}" if said else ""), billed=answer)

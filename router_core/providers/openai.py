@@ -3,14 +3,16 @@
 Responses (provider-apis.md 1.2): ``POST {base}/responses`` with ``model``, ``instructions`` (the system prompt),
 ``input`` (the user text) and ``max_output_tokens``; the text is every ``output[].content[]`` item of type
 ``output_text`` inside ``output[]`` items of type ``message``; tokens from ``usage.input_tokens`` /
-``output_tokens`` (cached: ``input_tokens_details.cached_tokens``). A 200 with ``status: "failed"`` is an error.
+``output_tokens`` (cached: ``input_tokens_details.cached_tokens``). A 200 with ``status: "failed"`` is
+ProviderUnavailable with ``error.code`` and ``error.message``.
 ``status: "incomplete"`` with ``incomplete_details.reason`` ``content_filter``, or a message with only
 ``refusal`` parts, is ProviderRefused with the reason or refusal text (fallback helps); any other
 incomplete answer is a truncated success when it has text, else ProviderRejected (raise the cap).
 
 Chat Completions (1.4): ``POST {base}/chat/completions`` with ``messages`` (``system`` then ``user``) and
 ``max_tokens`` (what compatible servers accept); text from ``choices[0].message.content``; tokens from
-``usage.prompt_tokens`` / ``completion_tokens``. ``message.refusal`` with no content, or ``finish_reason``
+``usage.prompt_tokens`` / ``completion_tokens``. A ``content`` that is a list of parts (some compatible servers)
+gives the text of its ``text`` parts. ``message.refusal`` with no content, or ``finish_reason``
 ``content_filter``, is ProviderRejected; ``length`` is truncated (with no text: ProviderRejected).
 
 Missing, null or negative usage counts are estimated from the text: the call was paid, and retrying it
@@ -25,11 +27,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from router_core.errors import ProviderUnavailable
 from router_core.providers._http import HttpAdapter
 from router_core.providers.answers import Tally, cut_before_text, mapping, refused
 from router_core.providers.base import Completion, CompletionRequest, user_text
-from router_core.providers.errors import malformed_response
 from router_core.providers.ratelimit_headers import openai_rate_limits
+
+
+def _chat_text(content: Any) -> str:
+    """``message.content``: a string, null (a tool call or a refusal), or, from some compatible servers, a list
+    of parts of which the ``text`` ones are the answer (``thinking`` parts are not)."""
+    if isinstance(content, list):
+        return "".join(str(part.get("text") or "") for part in content
+                       if isinstance(part, dict) and part.get("type") in ("text", "output_text"))
+    return content if isinstance(content, str) else ""
 
 
 class _OpenAIBase(HttpAdapter):
@@ -52,9 +63,11 @@ class OpenAIResponsesAdapter(_OpenAIBase):
         self, data: dict[str, Any], headers: Mapping[str, str], model: str, request: CompletionRequest
     ) -> Completion:
         status = data.get("status") or ""
-        if status == "failed":
-            error = data.get("error") or {}
-            raise malformed_response(self.name, f"response failed: {error.get('message', 'no message')}")
+        if status == "failed":  # the model failed mid-answer (1.3: response.error {code, message}): a retry may not
+            error = mapping(data.get("error"))
+            code = f", {error['code']}" if error.get("code") else ""
+            raise ProviderUnavailable(f"{self.name} failed to answer (response status failed{code}): "
+                                      f"{error.get('message') or 'no message'}", provider=self.name, status_code=200)
         parts = [part for item in data["output"] if item.get("type") == "message"
                  for part in item.get("content") or ()]
         text = "".join(part["text"] for part in parts if part.get("type") == "output_text")
@@ -105,7 +118,7 @@ class OpenAIChatAdapter(_OpenAIBase):
     ) -> Completion:
         choice = data["choices"][0]
         message = choice["message"]
-        text = message.get("content") or ""
+        text = _chat_text(message.get("content"))
         finish_reason = choice.get("finish_reason") or ""
         truncated = finish_reason == "length"
         usage = mapping(data.get("usage"))
