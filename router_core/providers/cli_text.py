@@ -30,6 +30,9 @@ _CLAUDE_RESETS = re.compile(
     rf"resets\s+(?:{_MONTH}\s+(\d{{1,2}}),?\s+(?:at\s+)?)?(\d{{1,2}})(?::([0-5]\d))?\s*([ap]m)\s*(?:\(([^)]+)\))?",
     re.I,
 )
+# A claude reset time this recently past is the one the CLI meant, not tomorrow's (nor next year's): the CLI was
+# refused just before it and the run ended just after. Its limits carry a date when they are days off.
+JUST_PASSED_SECONDS = 15 * 60
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
@@ -135,14 +138,16 @@ def claude_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None
     local_now = datetime.fromtimestamp(now, zone)
     hour24 = int(hour) % 12 + (12 if ampm.lower() == "pm" else 0)
     candidate = local_now.replace(hour=hour24, minute=int(minute or 0), second=0, microsecond=0)
+    # A time passed a moment ago is the reset the CLI meant: refused just before it, the run ended just after.
+    recent = now - JUST_PASSED_SECONDS
     if month:
         # The next such date: this year's, else next year's; Feb 29 only in a leap year (none: unknown).
         dates = (_dated(candidate, year, _MONTHS.index(month.lower()) + 1, int(day))
                  for year in range(candidate.year, candidate.year + 5))
-        candidate = next((d for d in dates if d is not None and d.timestamp() > now), None)
+        candidate = next((d for d in dates if d is not None and d.timestamp() > recent), None)
         if candidate is None:
             return None
-    elif candidate.timestamp() <= now:
+    elif candidate.timestamp() <= recent:
         candidate += timedelta(days=1)
     return candidate.timestamp()
 

@@ -213,3 +213,20 @@ def test_load_json_object_skips_banners():
     assert load_json_object('Loaded cached credentials.\n{\n  "response": "ok"\n}\n') == {"response": "ok"}
     assert load_json_object("no json here") is None
     assert load_json_object("[1, 2]") is None
+
+
+@pytest.mark.parametrize(("message", "read_at", "expected"), [
+    # the CLI was refused just before 3pm and the run ended just after: the window has reset (before: tomorrow
+    # 3pm, so a hold of a day on a provider whose 5-hour window had just reset)
+    ("You've hit your limit · resets 3pm (UTC)", datetime(2026, 3, 2, 15, 0, 20, tzinfo=UTC),
+     datetime(2026, 3, 2, 15, 0, tzinfo=UTC)),
+    ("You've hit your limit · resets 12am (UTC)", datetime(2026, 3, 3, 0, 1, tzinfo=UTC),
+     datetime(2026, 3, 3, 0, 0, tzinfo=UTC)),
+    ("You've hit your weekly limit · resets Mar 2, 5pm (UTC)", datetime(2026, 3, 2, 17, 3, tzinfo=UTC),
+     datetime(2026, 3, 2, 17, 0, tzinfo=UTC)),  # before: next year's
+    # long past: the next one, as before
+    ("You've hit your limit · resets 3pm (UTC)", datetime(2026, 3, 2, 15, 30, tzinfo=UTC),
+     datetime(2026, 3, 3, 15, 0, tzinfo=UTC)),
+])
+def test_a_claude_reset_read_just_after_it_passed_is_the_one_that_passed(message, read_at, expected):
+    assert claude_reset_at(message, read_at.timestamp(), UTC) == expected.timestamp()
