@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -111,7 +111,7 @@ def codex_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None:
     if not match:
         return None
     month, day, year, hour, minute, ampm = match.groups()
-    zone = tz or _local_zone(now)
+    zone = tz  # None: naive local times (NAIVE_LOCAL below)
     local_now = datetime.fromtimestamp(now, zone)
     hour24 = int(hour) % 12 + (12 if ampm.upper() == "PM" else 0)
     if month:  # a date the calendar lacks (Feb 30th, year 0) gives no reset time
@@ -134,7 +134,7 @@ def claude_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None
     if not match:
         return None
     month, day, hour, minute, ampm, zone_name = match.groups()
-    zone = _zone(zone_name) or tz or _local_zone(now)
+    zone = _zone(zone_name) or tz  # None: naive local times (NAIVE_LOCAL below)
     local_now = datetime.fromtimestamp(now, zone)
     hour24 = int(hour) % 12 + (12 if ampm.lower() == "pm" else 0)
     candidate = local_now.replace(hour=hour24, minute=int(minute or 0), second=0, microsecond=0)
@@ -173,5 +173,6 @@ def _zone(name: str | None) -> tzinfo | None:
         return None
 
 
-def _local_zone(now: float) -> tzinfo:
-    return datetime.fromtimestamp(now).astimezone().tzinfo or UTC
+# NAIVE_LOCAL: with no zone (this machine's local time, as the CLI printed it) the datetimes are naive, and a
+# naive datetime's timestamp() applies the system's rules for its own date. An aware one with the offset of the
+# day read (astimezone()'s fixed offset) put a time on the far side of a daylight-saving change an hour off.

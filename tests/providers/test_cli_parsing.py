@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -230,3 +231,33 @@ def test_load_json_object_skips_banners():
 ])
 def test_a_claude_reset_read_just_after_it_passed_is_the_one_that_passed(message, read_at, expected):
     assert claude_reset_at(message, read_at.timestamp(), UTC) == expected.timestamp()
+
+
+@pytest.fixture
+def berlin_machine(monkeypatch):
+    """This process's local time zone set to Europe/Berlin, as a CLI on a machine there prints times."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("no tzset on this platform")
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(("message", "read_at", "expected"), [
+    # read in summer (+02:00), a date in winter (+01:00): before, an hour early (the offset of the day it was read)
+    ("You've hit your usage limit. … try again at Dec 3rd, 2026 3:05 PM.", datetime(2026, 7, 1, 12, 0, tzinfo=BERLIN),
+     datetime(2026, 12, 3, 15, 5, tzinfo=BERLIN)),
+    # read on the night the clocks go forward, before they do: before, an hour late
+    ("You've hit your usage limit. Try again at 4:00 AM.", datetime(2026, 3, 29, 1, 30, tzinfo=BERLIN),
+     datetime(2026, 3, 29, 4, 0, tzinfo=BERLIN)),
+])
+def test_a_local_reset_time_follows_the_machine_zones_daylight_saving(berlin_machine, message, read_at, expected):
+    assert codex_reset_at(message, read_at.timestamp(), None) == expected.timestamp()
+
+
+def test_a_claude_reset_without_a_zone_follows_the_machine_zones_daylight_saving(berlin_machine):
+    read_at = datetime(2026, 10, 24, 20, 0, tzinfo=BERLIN)  # the clocks go back tonight
+    expected = datetime(2026, 10, 25, 9, 0, tzinfo=BERLIN)  # +01:00; before, 09:00+02:00
+    assert claude_reset_at("You've hit your limit · resets 9am", read_at.timestamp(), None) == expected.timestamp()
