@@ -7,7 +7,9 @@
                          also counts towards the provider's outage circuit
     QuotaExhausted       fall back at once (the provider is held until the quota resets)
     AuthFailed, NotConfigured   fall back at once
-    ProviderRejected     (other 4xx) stop: the request itself is wrong, no retry and no fallback
+    ProviderRejected     (other 4xx) stop: the request itself is wrong, no retry and no fallback; but its
+                         subclasses whose fallback_helps (a refusal, an unknown model, a request over the
+                         context window, a prompt too long for a CLI) fall back at once
 
 Backoff is exponential with jitter: base * 2**retry, capped at backoff_max_seconds, scaled by a
 random factor in [0.5, 1.0) so concurrent tasks do not retry in step.
@@ -20,11 +22,14 @@ from dataclasses import dataclass
 
 from router_core.errors import (
     AuthFailed,
+    ModelNotFound,
     NotConfigured,
+    ProviderRefused,
     ProviderRejected,
     ProviderUnavailable,
     QuotaExhausted,
     RateLimited,
+    RequestTooLarge,
     RouterError,
 )
 from router_core.settings import ExecutionSettings
@@ -39,6 +44,9 @@ OUTCOMES: dict[type[RouterError], str] = {
     ProviderUnavailable: "unavailable",
     AuthFailed: "auth_failed",
     NotConfigured: "not_configured",
+    ProviderRefused: "refused",  # subclasses of ProviderRejected before it: the first match names the attempt
+    ModelNotFound: "model_not_found",
+    RequestTooLarge: "too_large",
     ProviderRejected: "rejected",
 }
 

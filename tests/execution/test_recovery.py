@@ -6,11 +6,14 @@ import pytest
 
 from router_core.errors import (
     AuthFailed,
+    ModelNotFound,
     NotConfigured,
+    ProviderRefused,
     ProviderRejected,
     ProviderUnavailable,
     QuotaExhausted,
     RateLimited,
+    RequestTooLarge,
 )
 from router_core.execution.recovery import FALL_BACK, RETRY, STOP, backoff, next_step, outcome_name
 from router_core.settings import ExecutionSettings
@@ -85,3 +88,13 @@ def test_outcome_names():
     assert outcome_name(RateLimited("x", provider="a")) == "rate_limited"
     assert outcome_name(ProviderRejected("x", provider="a")) == "rejected"
     assert outcome_name(NotConfigured("x")) == "not_configured"
+
+
+@pytest.mark.parametrize(("error", "name"), [(ProviderRefused, "refused"), (ModelNotFound, "model_not_found"),
+                                             (RequestTooLarge, "too_large")])
+def test_rejections_that_fall_back_are_named_for_what_they_are(error, name):
+    # All three were audited as "rejected", the name of a request that is wrong everywhere and stops the task,
+    # though each falls back to another provider.
+    e = error("x", provider="a")
+    assert outcome_name(e) == name
+    assert next_step(e, 0, S, NOW, half).action == FALL_BACK
