@@ -14,6 +14,7 @@
         └── ProviderRejected    other 4xx                                     retryable=False, fallback does not help
             ├── ProviderRefused the model refused, or a content filter stopped it retryable=False, fallback helps
             ├── ModelNotFound   the configured model is unknown to the provider retryable=False, fallback helps
+            ├── EndpointNotFound  a 404 naming no model: the base URL is wrong  retryable=False, fallback helps
             ├── RequestTooLarge over the model's context window or request size retryable=False, fallback helps
             ├── PromptTooLongForCli  over a command line's per-argument limit  retryable=False, fallback helps
             └── CliOutputUnreadable  a CLI exited 0 without a JSON result      retryable=False, fallback helps
@@ -138,6 +139,13 @@ class ProviderRefused(ProviderRejected):
 class ModelNotFound(ProviderRejected):
     """The provider does not know the model asked for (or the key may not use it): a configuration error that
     no retry fixes; the message names the setting to change, and another provider can take the task."""
+
+    fallback_helps = True
+
+
+class EndpointNotFound(ProviderRejected):
+    """A 404 that names no model: nothing answers at the configured base URL (a proxy's path, a missing or
+    doubled ``/v1``), for every task alike; the message names the setting, and another provider can take it."""
 
     fallback_helps = True
 

@@ -8,8 +8,8 @@
     QuotaExhausted       fall back at once (the provider is held until the quota resets)
     AuthFailed, NotConfigured   fall back at once
     ProviderRejected     (other 4xx) stop: the request itself is wrong, no retry and no fallback; but its
-                         subclasses whose fallback_helps (a refusal, an unknown model, a request over the
-                         context window, a prompt too long for a CLI) fall back at once
+                         subclasses whose fallback_helps (a refusal, an unknown model or endpoint, a request
+                         over the context window, a prompt too long for a CLI) fall back at once
 
 Backoff is exponential with jitter: base * 2**retry, capped at backoff_max_seconds, scaled by a
 random factor in [0.5, 1.0) so concurrent tasks do not retry in step.
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from router_core.errors import (
     AuthFailed,
+    EndpointNotFound,
     ModelNotFound,
     NotConfigured,
     ProviderRefused,
@@ -46,6 +47,7 @@ OUTCOMES: dict[type[RouterError], str] = {
     NotConfigured: "not_configured",
     ProviderRefused: "refused",  # subclasses of ProviderRejected before it: the first match names the attempt
     ModelNotFound: "model_not_found",
+    EndpointNotFound: "endpoint_not_found",
     RequestTooLarge: "too_large",
     ProviderRejected: "rejected",
 }

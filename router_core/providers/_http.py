@@ -109,7 +109,7 @@ class HttpAdapter:
         if deadline.cancelled_caught:
             raise timed_out(self.name, seconds, "the whole call")
         if response.status_code >= 300:
-            setting = self._base_url_setting() if response.status_code < 400 else ""
+            setting = self._base_url_setting() if response.status_code < 400 or response.status_code == 404 else ""
             error = error_from_response(self.name, response, self._clock.now(), base_url_setting=setting,
                                         model=model)
             logger.info("%s: HTTP %s -> %s", self.name, response.status_code, type(error).__name__)

@@ -39,6 +39,7 @@ import httpx
 
 from router_core.errors import (
     AuthFailed,
+    EndpointNotFound,
     ModelNotFound,
     NotConfigured,
     ProviderError,
@@ -135,7 +136,10 @@ def error_from_response(provider: str, response: httpx.Response, now: float, *,
     try:
         if 300 <= response.status_code < 400:
             return _redirected(provider, response, base_url_setting)
-        return _mapped(provider, response, now, model)
+        error = _mapped(provider, response, now, model)
+        if type(error) is ProviderRejected and response.status_code == 404:
+            return _not_found(provider, response, base_url_setting, str(error))
+        return error
     except Exception as exc:  # noqa: BLE001 - a bug in reading one odd body must not escape as a non-RouterError
         logger.warning("%s: could not map HTTP %s error response", provider, response.status_code, exc_info=True)
         status = response.status_code
@@ -159,6 +163,20 @@ def _redirected(provider: str, response: httpx.Response, setting: str) -> NotCon
         location = str(response.request.url.join(location))
     return NotConfigured(f"{provider} base URL redirects ({status}) to {_excerpt(location)}; redirects are not "
                          f"followed: set {where} to that address (without the endpoint path)")
+
+
+def _not_found(provider: str, response: httpx.Response, setting: str, said: str) -> EndpointNotFound:
+    """A 404 that names no model: the endpoint is not where the base URL points (a proxy's path, a missing
+    or doubled ``/v1``); every task would fail the same, so say which setting to fix (and fall back)."""
+    where = setting or f"providers.{provider}.base_url (or the provider's *_BASE_URL variable)"
+    called = ""
+    with contextlib.suppress(RuntimeError):
+        called = f" {response.request.url.copy_with(query=None)}"
+    status = response.status_code
+    detail = said.removeprefix(f"{provider} rejected the request ({status})")  # ": <the provider's words>"
+    return EndpointNotFound(f"{provider} has no such endpoint at{called or ' the base URL'} ({status}{detail}); check "
+                            f"{where}: the base URL without the endpoint path, e.g. https://api.openai.com/v1",
+                            provider=provider, status_code=status)
 
 
 def _mapped(provider: str, response: httpx.Response, now: float, model: str = "") -> ProviderError:

@@ -9,9 +9,9 @@ import pytest
 
 from router_core.errors import (
     AuthFailed,
+    EndpointNotFound,
     ModelNotFound,
     NotConfigured,
-    ProviderRejected,
     ProviderUnavailable,
     QuotaExhausted,
     RateLimited,
@@ -182,7 +182,7 @@ def test_anthropic_spend_cap_is_quota_exhausted_until_named_date():
         (404, {"error": {"message": "The model `gpt-9` does not exist", "type": "invalid_request_error"}},
          ModelNotFound),
         (404, {"error": {"message": "Invalid URL (POST /v1/respons)", "type": "invalid_request_error"}},
-         ProviderRejected),
+         EndpointNotFound),  # no such endpoint: the base URL is wrong for every task, so say so and fall back
         (413, {"type": "error", "error": {"type": "request_too_large", "message": "too big"}}, RequestTooLarge),
         (503, {"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}},
          ProviderUnavailable),
@@ -218,3 +218,11 @@ def test_transport_errors(exc, error_type, text):
     error = transport_error("p", exc, timeout=2.0)
     assert type(error) is error_type
     assert str(error).startswith(text)
+
+
+def test_a_404_naming_no_model_says_which_base_url_setting_to_fix():
+    # A proxy's base URL without /v1 answered 404 on every task, reported as "rejected the request (404)":
+    # the task stopped, with nothing said about the URL.
+    error = mapped(404, {"error": {"message": "Not Found"}}, provider="codex")
+    assert type(error) is EndpointNotFound and error.fallback_helps and error.status_code == 404
+    assert "no such endpoint" in str(error) and "base_url" in str(error)

@@ -7,6 +7,7 @@ import pytest
 
 from router_core.errors import (
     AuthFailed,
+    EndpointNotFound,
     NotConfigured,
     ProviderRejected,
     ProviderUnavailable,
@@ -89,7 +90,7 @@ async def test_chat_completions_body_and_parse(fake, client, clock):
         (Fault.status(503), ProviderUnavailable, {"status_code": 503}),
         (Fault.auth(), AuthFailed, {"status_code": 401}),
         (Fault.status(400), ProviderRejected, {"status_code": 400}),
-        (Fault.status(404), ProviderRejected, {"status_code": 404}),
+        (Fault.status(404), EndpointNotFound, {"status_code": 404}),  # falls back: the base URL is wrong
         (Fault.malformed(), ProviderUnavailable, {"status_code": 200}),
     ],
 )
