@@ -1,4 +1,8 @@
-"""`switchboard install|uninstall claude-code|codex|gemini [--project|--user] [--dry-run]`."""
+"""`switchboard install|uninstall claude-code|codex|gemini [--project|--user] [--dry-run]`.
+
+`install HOST --url URL [--token-env NAME]` points the host at a shared `switchboard serve --http`
+(README: Team) instead of the local stdio server; uninstall removes either kind of entry.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from server.install import InstallContext
+    from server.install import InstallContext, RemoteServer
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -50,17 +55,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "--project-dir", type=Path, default=None, help="the project (default: the current directory)"
         )
         p.add_argument("--dry-run", action="store_true", help="print the diff and write nothing")
+        if not uninstall:
+            p.add_argument(
+                "--url",
+                default=None,
+                help="connect to a shared `switchboard serve --http` at this URL (http://HOST:8765/mcp) "
+                "instead of starting the local server",
+            )
+            p.add_argument(
+                "--token-env",
+                default=None,
+                metavar="NAME",
+                help="with --url: the environment variable holding the server's token; its name is written "
+                "and the assistant reads the token from it when it starts (the token is never written)",
+            )
         p.set_defaults(func=run_uninstall if uninstall else run_install)
 
 
-def context_from(args: argparse.Namespace) -> InstallContext:
+def context_from(args: argparse.Namespace, server: RemoteServer | None = None) -> InstallContext:
     from server.install import InstallContext, ServerCommand, resolve_executable
 
     project = (args.project_dir or Path.cwd()).absolute()
     return InstallContext(
         home=Path.home(),
         project_dir=project,
-        server=ServerCommand(resolve_executable()),
+        server=server or ServerCommand(resolve_executable()),
         environ=dict(os.environ),
         backup_dir=_state_dir(os.environ) / "install-backups",
     )
@@ -94,19 +113,41 @@ def _run(args: argparse.Namespace, *, uninstall: bool, ctx: InstallContext | Non
         HOSTS,
         ApplyError,
         HostFileError,
+        RemoteServerError,
         Scope,
         apply_plan,
         describe,
         plan_install,
         plan_uninstall,
+        remote_server,
         render_diff,
     )
 
     out = out or sys.stdout
     host = HOSTS[args.host]
     scope = Scope(args.scope) if args.scope else host.default_scope
+    url, token_env = getattr(args, "url", None), getattr(args, "token_env", None)
+    remote = None
+    if token_env is not None and url is None:
+        print(
+            "switchboard install: --token-env needs --url (the shared server it is the token of); "
+            "without --url the assistant starts switchboard itself and needs no token",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    if url is not None:
+        try:
+            remote, warnings = remote_server(url, token_env, ctx.environ if ctx else os.environ, host.name)
+        except RemoteServerError as exc:
+            print(f"switchboard install: {exc}; nothing was changed", file=sys.stderr)
+            return EXIT_ERROR
+        for warning in warnings:
+            print(f"switchboard install: warning: {warning}", file=sys.stderr)
     try:
-        ctx = ctx or context_from(args)
+        if ctx is None:
+            ctx = context_from(args, remote)
+        elif remote is not None:
+            ctx = replace(ctx, server=remote)
         plan = (plan_uninstall if uninstall else plan_install)(host, scope, ctx)
     except HostFileError as exc:
         print(f"switchboard {_verb(uninstall)}: {exc}; nothing was changed", file=sys.stderr)
@@ -124,6 +165,9 @@ def _run(args: argparse.Namespace, *, uninstall: bool, ctx: InstallContext | Non
         print(f"switchboard {_verb(uninstall)}: {exc}", file=sys.stderr)
         return EXIT_ERROR
     out.write(describe(plan, backups))
+    if remote is not None and not plan.empty:
+        token = f", with the token from ${remote.token_env} when it starts" if remote.token_env else ", with no token"
+        out.write(f"{host.name} connects to {remote.url}{token}\n")
     return EXIT_OK
 
 

@@ -3,6 +3,10 @@
 Claude Code asks before it starts a server from a project's `.mcp.json`; installing is that consent, so
 project scope also lists the server in `enabledMcpjsonServers` of `.claude/settings.local.json` (the
 private, uncommitted settings). Claude Code reads that file once the user has trusted the folder.
+
+`install --url` writes a remote entry instead, `{"type": "http", "url": ..., "headers": {"Authorization":
+"Bearer ${NAME}"}}`: Claude Code expands `${NAME}` from its environment in `.mcp.json` and in
+`~/.claude.json` alike (checked with Claude Code 2.1.197), so only the variable's name is written.
 """
 
 from __future__ import annotations
@@ -11,14 +15,33 @@ from pathlib import Path
 from typing import Any
 
 from server.install import json_config
-from server.install.core import SERVER_NAME, InstallContext, Scope, ServerCommand
+from server.install.core import (
+    SERVER_NAME,
+    InstallContext,
+    RemoteServer,
+    Scope,
+    ServerCommand,
+    merged_entry,
+    remote_headers,
+)
 from server.install.host import ExtraFile, Host
 
 APPROVALS_KEY = "enabledMcpjsonServers"
 
 
-def entry(server: ServerCommand) -> dict[str, Any]:
-    return {"type": "stdio", "command": server.command, "args": list(server.args)}
+STDIO_KEYS = ("command", "args", "env")
+REMOTE_KEYS = ("url", "headers")
+
+
+def entry(server: ServerCommand | RemoteServer, current: object = None) -> dict[str, Any]:
+    """Our entry for ``server``, keeping what the user added to ``current`` (the entry there now)."""
+    if isinstance(server, RemoteServer):
+        required: dict[str, Any] = {"type": "http", "url": server.url}
+        if headers := remote_headers(current, "headers", server):
+            required["headers"] = headers
+        return merged_entry(current, required, {}, drop=STDIO_KEYS + REMOTE_KEYS)
+    required = {"type": "stdio", "command": server.command, "args": list(server.args)}
+    return merged_entry(current, required, {"env": {}}, drop=REMOTE_KEYS)
 
 
 def config_path(scope: Scope, ctx: InstallContext) -> Path:
@@ -29,8 +52,8 @@ def instructions_path(scope: Scope, ctx: InstallContext) -> Path:
     return ctx.project_dir / "CLAUDE.md" if scope is Scope.PROJECT else ctx.home / ".claude" / "CLAUDE.md"
 
 
-def add_server(text: str | None, path: Path, server: ServerCommand) -> str | None:
-    return json_config.set_server(text, path, entry(server), defaults={"env": {}})
+def add_server(text: str | None, path: Path, server: ServerCommand | RemoteServer) -> str | None:
+    return json_config.set_server(text, path, lambda current: entry(server, current))
 
 
 def extra_files(scope: Scope, ctx: InstallContext) -> tuple[ExtraFile, ...]:

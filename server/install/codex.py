@@ -4,6 +4,9 @@
 Python start loses the race). The file is parsed with tomllib and our table written with tomli-w.
 To keep the user's comments and layout, only our table's lines are replaced; the result is re-parsed
 and must equal the intended document, else the whole file is rewritten from the parsed data.
+
+`install --url` writes `url`, `bearer_token_env_var` (the variable's name: Codex reads the token from it
+when it starts) and `required = true` instead of `command` and `args`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,16 @@ from typing import Any
 
 import tomli_w
 
-from server.install.core import SERVER_NAME, HostFileError, InstallContext, Scope, ServerCommand, merged_entry
+from server.install.core import (
+    SERVER_NAME,
+    HostFileError,
+    InstallContext,
+    RemoteServer,
+    Scope,
+    ServerCommand,
+    merged_entry,
+    without_authorization,
+)
 from server.install.host import Host
 from server.unreadable import why_unreadable
 
@@ -33,8 +45,24 @@ _OUR_HEADER = re.compile(
 )
 
 
-def entry(server: ServerCommand) -> dict[str, Any]:
-    return {"command": server.command, "args": list(server.args), "required": True}
+STDIO_KEYS = ("command", "args", "env", "env_vars", "cwd")
+REMOTE_KEYS = ("url", "bearer_token_env_var", "http_headers", "env_http_headers")
+
+
+def entry(server: ServerCommand | RemoteServer, current: object = None) -> dict[str, Any]:
+    """Our table for ``server``, keeping what the user added to ``current`` (the table there now)."""
+    if isinstance(server, RemoteServer):
+        required: dict[str, Any] = {"url": server.url}
+        if server.token_env:
+            required["bearer_token_env_var"] = server.token_env
+        required["required"] = True
+        # Headers the user added stay, less an Authorization one: the token comes from the variable alone.
+        for key in ("http_headers", "env_http_headers"):
+            if headers := without_authorization(current.get(key) if isinstance(current, dict) else None):
+                required[key] = headers
+        return merged_entry(current, required, {}, drop=STDIO_KEYS + REMOTE_KEYS)
+    required = {"command": server.command, "args": list(server.args), "required": True}
+    return merged_entry(current, required, {}, drop=REMOTE_KEYS + ("http_headers_helper",))
 
 
 def codex_home(ctx: InstallContext) -> Path:
@@ -119,11 +147,11 @@ def _edited(
     return candidate if candidate.strip() else None
 
 
-def add_server(text: str | None, path: Path, server: ServerCommand) -> str | None:
+def add_server(text: str | None, path: Path, server: ServerCommand | RemoteServer) -> str | None:
     doc = _parse(text, path)
     servers = doc.get(SERVERS_KEY) or {}
     current = servers.get(SERVER_NAME)
-    table = merged_entry(current, entry(server), {})
+    table = entry(server, current)
     if current == table:
         return text
     expected = {**doc, SERVERS_KEY: {**servers, SERVER_NAME: table}}

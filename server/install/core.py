@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -50,12 +50,30 @@ class ServerCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteServer:
+    """A shared `switchboard serve --http` the host connects to (README: Team).
+
+    The token itself is never written: the host reads it from the variable ``token_env`` when it starts
+    (Claude Code and Gemini CLI expand ``${NAME}`` in a header, Codex has ``bearer_token_env_var``).
+    Without ``token_env`` the entry sends no Authorization header. server/install/remote.py validates both.
+    """
+
+    url: str
+    token_env: str | None = None
+
+    @property
+    def authorization(self) -> str | None:
+        """The Authorization header as written in a JSON host file, ``Bearer ${NAME}``."""
+        return f"Bearer ${{{self.token_env}}}" if self.token_env else None
+
+
+@dataclass(frozen=True, slots=True)
 class InstallContext:
     """Everything outside the process that install touches, injectable for tests."""
 
     home: Path
     project_dir: Path
-    server: ServerCommand
+    server: ServerCommand | RemoteServer  # the local stdio server, or `install --url` a shared HTTP one
     environ: Mapping[str, str] = field(default_factory=dict)
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Where backups go (a folder per original's folder, the newest KEPT_BACKUPS of each file kept); None: beside
@@ -107,10 +125,33 @@ def resolve_executable(argv0: str | None = None, which: Callable[[str], str | No
     )
 
 
-def merged_entry(current: object, required: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """Our entry: our keys win, keys the user added to it (env, timeouts) stay, defaults fill gaps."""
-    base = current if isinstance(current, dict) else {}
+def merged_entry(
+    current: object, required: Mapping[str, Any], defaults: Mapping[str, Any], drop: Collection[str] = ()
+) -> dict[str, Any]:
+    """Our entry: our keys win, keys the user added to it (env, timeouts) stay, defaults fill gaps.
+
+    ``drop``: keys that go whatever they hold, those of the other transport (a stdio entry's `command`
+    when the entry becomes a URL, and the reverse), and ours that this install does not set.
+    """
+    base = {k: v for k, v in current.items() if k not in drop} if isinstance(current, dict) else {}
     return {**defaults, **base, **required}
+
+
+def without_authorization(headers: object) -> dict[str, Any]:
+    """The headers an entry holds, less any Authorization (ours, or a token pasted in): install owns it."""
+    if not isinstance(headers, dict):
+        return {}
+    return {k: v for k, v in headers.items() if str(k).lower() != "authorization"}
+
+
+def remote_headers(current: object, key: str, server: RemoteServer) -> dict[str, Any]:
+    """The ``key`` headers of a JSON entry for ``server``: ours, ``Authorization: Bearer ${NAME}`` (none
+    without a token variable), and those the user added to the entry."""
+    old = current.get(key) if isinstance(current, dict) else None
+    headers = without_authorization(old)
+    if server.authorization:
+        headers["Authorization"] = server.authorization
+    return headers
 
 
 def read_host_file(path: Path) -> str | None:

@@ -1,6 +1,10 @@
 """Gemini CLI: `.gemini/settings.json` in the project or the home, with the server trusted.
 
 `"trust": true` lets Gemini offer the tools without asking (headless runs hide untrusted MCP tools).
+
+`install --url` writes `{"httpUrl": ..., "headers": {"Authorization": "Bearer ${NAME}"}, "trust": true}`:
+Gemini CLI expands `${NAME}` in its settings from its environment (checked with Gemini CLI 0.61.0).
+`url` (SSE, or HTTP with `"type": "http"`, as `gemini mcp add -t http` writes) gives way to `httpUrl`.
 """
 
 from __future__ import annotations
@@ -9,12 +13,30 @@ from pathlib import Path
 from typing import Any
 
 from server.install import json_config
-from server.install.core import InstallContext, Scope, ServerCommand
+from server.install.core import (
+    InstallContext,
+    RemoteServer,
+    Scope,
+    ServerCommand,
+    merged_entry,
+    remote_headers,
+)
 from server.install.host import Host
 
+STDIO_KEYS = ("command", "args", "env", "cwd")
+REMOTE_KEYS = ("httpUrl", "url", "type", "headers")
 
-def entry(server: ServerCommand) -> dict[str, Any]:
-    return {"command": server.command, "args": list(server.args), "trust": True}
+
+def entry(server: ServerCommand | RemoteServer, current: object = None) -> dict[str, Any]:
+    """Our entry for ``server``, keeping what the user added to ``current`` (the entry there now)."""
+    if isinstance(server, RemoteServer):
+        required: dict[str, Any] = {"httpUrl": server.url}
+        if headers := remote_headers(current, "headers", server):
+            required["headers"] = headers
+        required["trust"] = True
+        return merged_entry(current, required, {}, drop=STDIO_KEYS + REMOTE_KEYS)
+    required = {"command": server.command, "args": list(server.args), "trust": True}
+    return merged_entry(current, required, {}, drop=REMOTE_KEYS)
 
 
 def _base(scope: Scope, ctx: InstallContext) -> Path:
@@ -29,8 +51,8 @@ def instructions_path(scope: Scope, ctx: InstallContext) -> Path:
     return ctx.project_dir / "GEMINI.md" if scope is Scope.PROJECT else _base(scope, ctx) / "GEMINI.md"
 
 
-def add_server(text: str | None, path: Path, server: ServerCommand) -> str | None:
-    return json_config.set_server(text, path, entry(server))
+def add_server(text: str | None, path: Path, server: ServerCommand | RemoteServer) -> str | None:
+    return json_config.set_server(text, path, lambda current: entry(server, current))
 
 
 HOST = Host(

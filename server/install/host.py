@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.install.core import FileChange, InstallContext, Plan, Scope, ServerCommand, change
+from server.install.core import FileChange, InstallContext, Plan, RemoteServer, Scope, ServerCommand, change
 from server.install.sections import remove_section, upsert_section
 
 
@@ -29,8 +29,8 @@ class Host:
     default_scope: Scope
     config_path: Callable[[Scope, InstallContext], Path]
     instructions_path: Callable[[Scope, InstallContext], Path]
-    # (current text or None, path, command) -> new text; the same text when already there.
-    add_server: Callable[[str | None, Path, ServerCommand], str | None]
+    # (current text or None, path, server) -> new text; the same text when already there.
+    add_server: Callable[[str | None, Path, ServerCommand | RemoteServer], str | None]
     # (current text or None, path) -> new text, or None to delete the file.
     remove_server: Callable[[str | None, Path], str | None]
     extra_files: Callable[[Scope, InstallContext], tuple[ExtraFile, ...]] = _no_extra_files

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from server.install.core import SERVER_NAME, HostFileError, merged_entry
+from server.install.core import SERVER_NAME, HostFileError
 from server.unreadable import why_unreadable
 
 SERVERS_KEY = "mcpServers"
@@ -70,13 +71,12 @@ def dump(doc: dict[str, Any], like: str | None) -> str:
     return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # escaped again, as it was
 
 
-def set_server(
-    text: str | None, path: Path, required: dict[str, Any], defaults: dict[str, Any] | None = None
-) -> str | None:
-    """The file with our entry in ``mcpServers``; the same text when it is already there."""
+def set_server(text: str | None, path: Path, make_entry: Callable[[object], dict[str, Any]]) -> str | None:
+    """The file with our entry in ``mcpServers``, made from the current one (or None) by ``make_entry``
+    (see core.merged_entry); the same text when it is already there."""
     doc = load_object(text, path)
     servers = doc.get(SERVERS_KEY) or {}
-    entry = merged_entry(servers.get(SERVER_NAME), required, defaults or {})
+    entry = make_entry(servers.get(SERVER_NAME))
     if servers.get(SERVER_NAME) == entry:
         return text
     doc[SERVERS_KEY] = {**servers, SERVER_NAME: entry}

@@ -1,1 +1,1 @@
-from tests.hosts.hostkit import http_server, sandbox  # noqa: F401  (fixtures)
+from tests.hosts.hostkit import http_server, sandbox, team_server  # noqa: F401  (fixtures)

@@ -31,6 +31,8 @@ _DROPPED = (
     "XDG_CONFIG_HOME",
     "SWITCHBOARD_CONFIG",
     "GEMINI_CLI_TRUSTED_FOLDERS_PATH",
+    "SWITCHBOARD_HTTP_TOKEN",  # the servers the tests start set their own
+    "SWITCHBOARD_TOKEN",
 )
 _QUIET = {
     "DISABLE_AUTOUPDATER": "1",
@@ -66,9 +68,9 @@ class Sandbox:
             stdin=subprocess.DEVNULL,
         )
 
-    def install(self, host: str, scope: str) -> None:
-        """`switchboard install HOST --SCOPE` exactly as a user runs it."""
-        proc = self.run(SWITCHBOARD, "install", host, f"--{scope}", "--project-dir", self.project)
+    def install(self, host: str, scope: str, *extra: str) -> None:
+        """`switchboard install HOST --SCOPE [extra]` exactly as a user runs it."""
+        proc = self.run(SWITCHBOARD, "install", host, f"--{scope}", "--project-dir", self.project, *extra)
         assert proc.returncode == 0, proc.stderr
 
 
@@ -93,11 +95,27 @@ def free_port() -> int:
 @pytest.fixture
 def http_server(sandbox: Sandbox) -> Iterator[str]:
     """`switchboard serve --http --port N` in the sandbox; yields http://127.0.0.1:N."""
+    yield from _serve_http(sandbox, {})
+
+
+TEAM_TOKEN = "team-token-0123456789abcdefghij"
+
+
+@pytest.fixture
+def team_server(sandbox: Sandbox) -> Iterator[str]:
+    """The Team set-up: `serve --http` guarded by SWITCHBOARD_HTTP_TOKEN=TEAM_TOKEN; yields its /mcp URL.
+
+    The hosts in the sandbox do not get the token: a test gives it to them as SWITCHBOARD_TOKEN."""
+    for base in _serve_http(sandbox, {"SWITCHBOARD_HTTP_TOKEN": TEAM_TOKEN}):
+        yield f"{base}/mcp"
+
+
+def _serve_http(sandbox: Sandbox, env: dict[str, str]) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [str(SWITCHBOARD), "serve", "--http", "--port", str(port)],
         cwd=sandbox.project,
-        env=sandbox.env,
+        env={**sandbox.env, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -12,7 +12,7 @@ import tomllib
 import pytest
 
 from tests.hosts.fake_responses import fake_responses_api
-from tests.hosts.hostkit import SWITCHBOARD, host_executable
+from tests.hosts.hostkit import SWITCHBOARD, TEAM_TOKEN, host_executable
 
 pytestmark = pytest.mark.slow
 
@@ -88,3 +88,48 @@ def test_codex_exec_calls_a_switchboard_tool(sandbox):
     assert (call["server"], call["tool"], call["status"]) == ("switchboard", "classify_task", "completed")
     assert json.loads(call["result"]["content"][0]["text"])["primary_provider"] == "claude"
     assert len(requests) == 2 and any(e["type"] == "turn.completed" for e in events)
+
+
+def test_remote_install_is_read_by_codex_and_its_tools_called_with_the_token_from_the_variable(
+    sandbox, team_server
+):
+    """`install codex --url --token-env`: Codex lists the bearer-token variable, and `codex exec` (which
+    waits for the required server) calls classify_task on the token-guarded server with the token it
+    read from SWITCHBOARD_TOKEN. The file holds the variable's name only."""
+    codex = host_executable("codex")
+    sandbox.install("codex", "user", "--url", team_server, "--token-env", "SWITCHBOARD_TOKEN")
+    config = (sandbox.home / ".codex" / "config.toml").read_text()
+    assert TEAM_TOKEN not in config
+
+    entry = codex_entries(sandbox, codex)["switchboard"]
+
+    assert entry["enabled"] is True and entry["auth_status"] == "bearer_token"
+    assert entry["transport"]["type"] == "streamable_http"
+    assert entry["transport"]["url"] == team_server
+    assert entry["transport"]["bearer_token_env_var"] == "SWITCHBOARD_TOKEN"
+
+    task = "Design distributed system architecture for a data pipeline"
+
+    def exec_(**env: str):
+        with fake_responses_api("classify_task", {"task": task}) as (base_url, _):
+            provider = f'{{name="fake",base_url="{base_url}",wire_api="responses",env_key="FAKE_OPENAI_KEY"}}'
+            return sandbox.run(
+                codex, "exec", "--json", "--skip-git-repo-check",
+                "-c", "model_provider=fake", "-c", "model=gpt-fake", "-c", f"model_providers.fake={provider}",
+                "classify this task with switchboard",
+                FAKE_OPENAI_KEY="sk-fake", **env,
+            )  # fmt: skip
+
+    without = exec_()  # the check can fail: a required server without its token stops the session
+    assert without.returncode != 0
+    assert "Environment variable SWITCHBOARD_TOKEN for MCP server 'switchboard' is not set" in without.stderr
+
+    proc = exec_(SWITCHBOARD_TOKEN=TEAM_TOKEN)
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    [call] = [
+        e["item"] for e in events if e["type"] == "item.completed" and e["item"]["type"] == "mcp_tool_call"
+    ]
+    assert (call["server"], call["tool"], call["status"]) == ("switchboard", "classify_task", "completed")
+    assert json.loads(call["result"]["content"][0]["text"])["primary_provider"] == "claude"

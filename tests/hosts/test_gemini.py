@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hosts.hostkit import SWITCHBOARD, host_executable
+from tests.hosts.hostkit import SWITCHBOARD, TEAM_TOKEN, host_executable
 
 pytestmark = pytest.mark.slow
 TRUSTED = {"GEMINI_CLI_TRUST_WORKSPACE": "true"}  # the folder trust a user grants at first start
@@ -36,3 +36,21 @@ def test_uninstall_removes_it(sandbox):
     listed = sandbox.run(gemini, "mcp", "list", **TRUSTED)
 
     assert "switchboard" not in listed.stdout + listed.stderr
+
+
+@pytest.mark.parametrize("scope", ["project", "user"])
+def test_remote_install_connects_to_a_token_guarded_server_with_the_token_from_the_variable(
+    sandbox, team_server, scope
+):
+    """`install --url --token-env`: Gemini CLI expands `${SWITCHBOARD_TOKEN}` in the header it sends."""
+    gemini = host_executable("gemini")
+    sandbox.install("gemini", scope, "--url", team_server, "--token-env", "SWITCHBOARD_TOKEN")
+
+    connected = sandbox.run(gemini, "mcp", "list", SWITCHBOARD_TOKEN=TEAM_TOKEN, **TRUSTED)
+    without = sandbox.run(gemini, "mcp", "list", **TRUSTED)
+
+    assert connected.returncode == 0, connected.stderr
+    assert status_line(connected.stdout + connected.stderr) == f"✓ switchboard: {team_server} (http) - Connected"
+    assert status_line(without.stdout + without.stderr) == f"✗ switchboard: {team_server} (http) - Disconnected"
+    base = sandbox.project if scope == "project" else sandbox.home
+    assert TEAM_TOKEN not in (base / ".gemini" / "settings.json").read_text()
