@@ -31,7 +31,14 @@ class Correction:
     id: int | None = None  # set by the store
 
     def validate(self) -> None:
-        """Raise ValueError for a correction that names no known provider or type, or has no text."""
+        """Raise ValueError for a correction that names no known provider or type, or has no text.
+
+        A row another program (or another version) wrote may hold NULL, a number or a BLOB in any column:
+        those are invalid too, not an AttributeError that would stop every process replaying the table."""
+        if not isinstance(self.text, str):
+            raise ValueError(f"the task text must be a string, got {type(self.text).__name__}")
+        if self.task_type is not None and not isinstance(self.task_type, str):
+            raise ValueError(f"task_type must be a string, got {type(self.task_type).__name__}")
         if not self.text.strip():
             raise ValueError("a correction needs the task text")
         for field_name in ("routed_provider", "correct_provider"):

@@ -145,6 +145,28 @@ def test_invalid_rows_written_by_others_are_rejected_not_fatal(base, eval_items,
     assert "invalid correction" in decisions[2].reason
 
 
+@pytest.mark.parametrize(
+    ("text", "task_type"), [(None, None), (b"fix the login form bug", None), (TEXT, b"planning")]
+)
+def test_rows_with_a_null_or_non_text_value_are_rejected_not_fatal(base, eval_items, tmp_path, text, task_type):
+    # A row with NULL text (another program, another version) raised AttributeError in the replay: the
+    # classifier of every process opening the database failed to build, and running ones failed to classify.
+    path = tmp_path / "state.db"
+    store = SqliteCorrectionStore.at_path(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS classifier_corrections (id INTEGER PRIMARY KEY, created_at REAL,"
+                     " text TEXT, routed_provider TEXT, correct_provider TEXT, task_type TEXT, holder TEXT)")
+        conn.execute("INSERT INTO classifier_corrections (text, routed_provider, correct_provider, task_type)"
+                     " VALUES (?, 'gemini', 'claude', ?)", (text, task_type))
+    conn.close()
+    store.add(Correction(TEXT, "gemini", "claude", "planning"))
+    learner = LearningClassifier(base, store, eval_items=eval_items)
+    decisions = learner.decisions()
+    assert not decisions[1].accepted and "invalid correction" in decisions[1].reason
+    assert decisions[2].accepted
+    assert learner.classify(TEXT).primary_provider == "claude"
+
+
 def test_a_later_correction_of_the_same_text_undoes_an_earlier_one(base, eval_items):
     learner = LearningClassifier(base, MemoryCorrectionStore(), eval_items=eval_items)
     text = "fix the bug in the pagination helper"
