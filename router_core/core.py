@@ -310,9 +310,12 @@ class RouterCore:
         if record is None:
             from router_core.classifier.corrections import Correction, SqliteCorrectionStore
 
-            SqliteCorrectionStore(self.db.connection, holder=self.holder, faults=self.db.faults).add(
-                Correction(text, routed_provider, correct_provider, task_type)
-            )
+            correction = Correction(text, routed_provider, correct_provider, task_type)
+            try:  # as the trained classifier would: a task_type of another provider is refused, not kept
+                correction.validate()
+            except ValueError as exc:
+                raise InvalidRequest(str(exc)) from exc
+            SqliteCorrectionStore(self.db.connection, holder=self.holder, faults=self.db.faults).add(correction)
             return False, f"stored; the {self.classifier.name} classifier does not learn from feedback"
         try:
             result = record(text, routed_provider, correct_provider, task_type)

@@ -139,3 +139,13 @@ def test_half_an_emoji_in_a_task_is_replaced_and_stored(keyword_core):
     assert keyword_core.audit.tail(1)[0]["task_description"] == d.task
     keyword_core.record_feedback(cut, routed_provider="codex", correct_provider="codex")  # stored in SQLite
     assert keyword_core.decide("Fix the 😀 rendering").task == "Fix the 😀 rendering"  # whole emoji kept
+
+
+def test_feedback_a_keyword_core_stores_is_validated_as_the_trained_one_would(keyword_core):
+    # With classifier = "keywords", a task_type belonging to another provider was stored without a word
+    # ("stored; ... does not learn"), to be rejected as invalid once the trained classifier replayed it.
+    with pytest.raises(InvalidRequest, match="task_type for claude must be one of"):
+        keyword_core.record_feedback("Fix the flaky login test", routed_provider="codex", correct_provider="claude",
+                                     task_type="debugging")
+    conn = keyword_core.db.connection()
+    assert conn.execute("SELECT COUNT(*) FROM classifier_corrections").fetchone()[0] == 0
