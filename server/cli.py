@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import logging
 import sys
 from collections.abc import Sequence
 
-from server.commands._common import CommandError
+from server.commands._common import EXIT_USAGE, CommandError
 
 COMMAND_MODULES = ["serve", "routing", "execute", "state", "feedback", "install"]  # in server.commands
 # The module that registers each command (a test keeps this complete): a command line that names
@@ -34,7 +35,21 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _usable_streams() -> None:
+    """A closed stdin (``<&-``) reads as empty, as ``</dev/null`` does: Python sets it to None, and every
+    command that reads stdin, or asks whether it is a terminal, ended in a traceback. A closed stderr
+    discards. A closed stdout is refused by main(), since the command's answer would be lost."""
+    for name in ("stdin", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, io.StringIO())
+
+
 def main(argv: list[str] | None = None) -> int:
+    _usable_streams()
+    if sys.stdout is None:
+        print("switchboard: stdout is closed, so the answer would be lost; run it with stdout open "
+              "(>/dev/null to discard it)", file=sys.stderr)
+        return EXIT_USAGE
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(argv)
     args = parser.parse_args(argv)
