@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import time
 from collections.abc import Iterator
@@ -38,13 +39,30 @@ def recommend(args) -> int:
         return 0
     print(render_recommendation(decision))
     if sys.stdin.isatty() and sys.stdout.isatty():
-        answer = input(proceed_prompt(decision)).strip().lower()
-        accepted = answer in ("y", "yes")
+        accepted = _ask(proceed_prompt(decision))
         c.audit.append(
             {**audit_record(decision, session_id=c.session_id, event="user_response"), "accepted": accepted}
         )
-        print("Proceeding." if accepted else "Not proceeding.")
+        # Nothing runs here: the answer is only recorded, so say that and how to run it.
+        if accepted:
+            print(f"Accepted (recorded in the audit log). To run it: switchboard run {shlex.quote(args.task)} "
+                  f"--provider {decision.provider}")
+        else:
+            print("Declined (recorded in the audit log).")
     return 0
+
+
+def _ask(prompt: str) -> bool:
+    """The user's y/n; end of input (Ctrl-D) is a no. Ctrl-C ends the prompt's line, then main() exits 130."""
+    try:
+        answer = input(prompt)
+    except EOFError:
+        print()
+        return False
+    except KeyboardInterrupt:
+        print()
+        raise
+    return answer.strip().lower() in ("y", "yes")
 
 
 @router_errors

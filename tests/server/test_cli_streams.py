@@ -3,9 +3,19 @@ whose user answers the prompt with Ctrl-D or Ctrl-C."""
 
 from __future__ import annotations
 
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from server.cli import main
+
+SWITCHBOARD = str(Path(sys.executable).with_name("switchboard"))
 
 
 @pytest.mark.parametrize(
@@ -29,3 +39,77 @@ def test_a_closed_stdout_is_refused_with_what_to_do(cli_env, capsys, monkeypatch
     monkeypatch.setattr("sys.stdout", None)
     assert main(["budget"]) == 2
     assert "switchboard: stdout is closed" in capsys.readouterr().err
+
+
+# -- the Proceed? prompt on a terminal ---------------------------------------------------------------
+
+
+def _recommend_on_a_terminal(tmp_path, env, answer: bytes | None, sig: int | None = None) -> tuple[int, str]:
+    """`switchboard recommend` with stdin and stdout on a pseudo-terminal: ``answer`` is typed at the
+    prompt (or ``sig`` sent); returns the exit code and everything the terminal showed."""
+    master, slave = pty.openpty()
+    environ = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")} | env
+    (tmp_path / ".switchboard.toml").write_text('classifier = "keywords"\n')
+    proc = subprocess.Popen([SWITCHBOARD, "recommend", "fix the user's login bug"], env=environ, cwd=tmp_path,
+                            stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    shown = b""
+    try:
+        while b"(y/n): " not in shown:
+            ready, _, _ = select.select([master], [], [], 60)
+            assert ready, shown.decode(errors="replace")
+            shown += os.read(master, 4096)
+        if sig is None:
+            os.write(master, answer)
+            code = proc.wait(timeout=60)
+        else:
+            code = _signal_until_it_ends(proc, sig)
+        while select.select([master], [], [], 0)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    return code, shown.decode(errors="replace").replace("\r\n", "\n")
+
+
+def _signal_until_it_ends(proc: subprocess.Popen, sig: int) -> int:
+    # A signal that lands between the prompt's write and the read that waits for the answer is handled
+    # before the read starts, which then waits on (CPython's input()); a person presses Ctrl-C again.
+    for _ in range(30):
+        proc.send_signal(sig)
+        try:
+            return proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            continue
+    raise AssertionError("the command did not end on Ctrl-C")
+
+
+@pytest.mark.slow
+def test_ctrl_d_at_the_prompt_is_a_no(tmp_path, env):
+    code, shown = _recommend_on_a_terminal(tmp_path, env, b"\x04")
+    assert code == 0 and "Traceback" not in shown and "EOFError" not in shown, shown
+    assert "(y/n): \nDeclined (recorded in the audit log)." in shown
+
+
+@pytest.mark.slow
+def test_ctrl_c_at_the_prompt_ends_its_line_and_exits_130(tmp_path, env):
+    code, shown = _recommend_on_a_terminal(tmp_path, env, None, signal.SIGINT)
+    assert code == 130 and "Traceback" not in shown, shown
+    assert "(y/n): \n" in shown
+
+
+@pytest.mark.slow
+def test_yes_says_nothing_ran_and_how_to_run_it(tmp_path, env):
+    code, shown = _recommend_on_a_terminal(tmp_path, env, b"y\n")
+    assert code == 0, shown
+    assert ("Accepted (recorded in the audit log). To run it: switchboard run 'fix the user'\"'\"'s login bug' "
+            "--provider codex") in shown
+    assert "Proceeding." not in shown  # it did not: recommend runs nothing
