@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from server.commands._common import EXIT_USAGE, CommandError
+from server.commands._common import EXIT_USAGE, CommandError, writes_unicode
 
 COMMAND_MODULES = ["serve", "routing", "execute", "state", "feedback", "install"]  # in server.commands
 # The module that registers each command (a test keeps this complete): a command line that names
@@ -42,6 +42,16 @@ def _usable_streams() -> None:
     for name in ("stdin", "stderr"):
         if getattr(sys, name) is None:
             setattr(sys, name, io.StringIO())
+    # On an output that is not UTF-8 (a Latin-1 locale, PYTHONIOENCODING=ascii) a character it can't
+    # show, such as one in a task's text, becomes '?' instead of a UnicodeEncodeError traceback; JSON is
+    # written with \u escapes there (json_text) and the recommendation's display in ASCII.
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not writes_unicode(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    # What commands read on stdin is JSON or text given as UTF-8 (as --context-file's file is read),
+    # whatever the locale: read in Latin-1 it would be garbled silently, in ASCII refused.
+    if not writes_unicode(sys.stdin) and hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,13 +6,17 @@ from router_core.decision import RoutingDecision
 from router_core.records import iso, money, pct
 
 RULE = "━" * 52
+# The design's glyphs, and what a terminal that is not UTF-8 (Latin-1, ASCII) shows instead.
+GLYPHS = {"rule": RULE, "available": "✅", "blocked": "⛔", "alert": "⚠️ "}
+ASCII_GLYPHS = {"rule": "=" * 52, "available": "[available]", "blocked": "[blocked]", "alert": "[!]"}
 
 
 def _name(provider: str) -> str:
     return {"codex": "CodeX", "gemini": "Gemini", "claude": "Claude"}.get(provider, provider)
 
 
-def render_recommendation(d: RoutingDecision) -> str:
+def render_recommendation(d: RoutingDecision, *, unicode: bool = True) -> str:
+    g = GLYPHS if unicode else ASCII_GLYPHS
     c = d.classification
     rec = d.recommendation
     usage = d.usage[rec.provider]
@@ -21,9 +25,9 @@ def render_recommendation(d: RoutingDecision) -> str:
     fallbacks = ", ".join(f"{_name(p)} ({c.all_scores[p]}%)" for p in c.fallback_chain)
     capacity = max(usage.requests_percent, usage.tokens_percent)
     lines = [
-        RULE,
+        g["rule"],
         "  Multi-Provider Recommendation",
-        RULE,
+        g["rule"],
         "",
         "Task Classification:",
         f"  Primary: {_name(c.primary_provider)} ({c.primary_score}%)  [{c.task_type}]",
@@ -32,10 +36,10 @@ def render_recommendation(d: RoutingDecision) -> str:
         f"Recommended Provider: {rec.provider.upper()}",
     ]
     if avail.available:
-        lines.append(f"✅ Available ({pct(round(capacity, 1))} capacity used)")
+        lines.append(f"{g['available']} Available ({pct(round(capacity, 1))} capacity used)")
     else:
         blocks = "; ".join(bl.reason for bl in avail.blocks)
-        lines.append(f"⛔ Blocked: {blocks}")
+        lines.append(f"{g['blocked']} Blocked: {blocks}")
     lines.append(f"Reason: {rec.reason}")
     if rec.all_blocked and rec.wait_seconds is not None:
         lines.append(f"Recommended wait: {rec.wait_seconds:.0f}s (capacity returns at {iso(rec.resets_at)})")
@@ -46,7 +50,7 @@ def render_recommendation(d: RoutingDecision) -> str:
         f"Daily Budget: {money(b.spent)} / {money(b.total)} ({percent:.1f}%)",
     ]
     for alert in [a.message for a in d.new_alerts] + list(rec.budget_alerts):
-        lines.append(f"⚠️  {alert}")
+        lines.append(f"{g['alert']} {alert}")
     lines += ["", "Alternatives:"]
     for alt in rec.alternatives:
         u = d.usage[alt.provider]
@@ -55,7 +59,7 @@ def render_recommendation(d: RoutingDecision) -> str:
         lines.append(f"  {_name(alt.provider)}: {money(alt.cost.usd)} ({pct(round(cap, 1))} capacity{state})")
     if d.agent is not None:
         lines += ["", f"Agent Selected: {d.agent.agent.id} (specialization: {d.agent.agent.specialization})"]
-    lines += ["", RULE]
+    lines += ["", g["rule"]]
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import sys
@@ -38,8 +39,22 @@ def core() -> RouterCore:
 
 
 
+def writes_unicode(stream: Any) -> bool:
+    """Whether ``stream`` can show any character: UTF-8 (or -16/-32), not Latin-1, ASCII or a code page."""
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name.startswith("utf")
+    except LookupError:
+        return False
+
+
+def json_text(data: Any, **kwargs: Any) -> str:
+    """``data`` as JSON for stdout: its characters as they are on a UTF-8 stream, else as \\u escapes,
+    so that the JSON stays whole (and the same data) on a Latin-1 or ASCII terminal or pipe."""
+    return json.dumps(data, ensure_ascii=not writes_unicode(sys.stdout), **kwargs)
+
+
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(json_text(data, indent=2, default=str) + "\n")
 
 
 def router_errors(func):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from router_core.core import validate_task
 from router_core.errors import InvalidRequest
 from router_core.records import audit_record
-from server.commands._common import CommandError, core, emit_json, router_errors
+from server.commands._common import CommandError, core, emit_json, json_text, router_errors, writes_unicode
 from server.display import proceed_prompt, render_recommendation
 from server.unreadable import why_unreadable
 from tools.schemas import ClassificationOut, RecommendationRecordOut
@@ -37,7 +37,7 @@ def recommend(args) -> int:
     if args.json:
         emit_json(RecommendationRecordOut.of(decision).model_dump(mode="json"))
         return 0
-    print(render_recommendation(decision))
+    print(render_recommendation(decision, unicode=writes_unicode(sys.stdout)))
     if sys.stdin.isatty() and sys.stdout.isatty():
         accepted = _ask(proceed_prompt(decision))
         c.audit.append(
@@ -96,7 +96,7 @@ def _classify_stream(c) -> int:
             failures += 1
             msg = f"line {lineno}: {exc}"
             print(msg, file=sys.stderr)
-            out.write(json.dumps({"id": item_id, "error": msg}) + "\n")
+            out.write(json_text({"id": item_id, "error": msg}) + "\n")
             continue
         row = {
             "id": item_id,
@@ -106,7 +106,7 @@ def _classify_stream(c) -> int:
             "fallback_chain": list(result.fallback_chain),
             "elapsed_ms": round(elapsed_ms, 4),
         }
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.write(json_text(row) + "\n")
     out.flush()
     return 1 if failures else 0
 

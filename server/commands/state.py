@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from resources.views import budget_view, usage_summary
 from router_core.settings import PROVIDER_NAMES
 from router_core.usage import check_usage_record
-from server.commands._common import CommandError, core, emit_json, router_errors
+from server.commands._common import CommandError, core, emit_json, json_text, router_errors
 
 
 def register(sub) -> None:
@@ -92,7 +91,7 @@ def audit_tail(args) -> int:
     rows = log.tail(args.lines, provider=args.provider, status=args.status, since=args.since)
     for row in rows:
         if args.json:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_text(row) + "\n")
         else:
             print(_one_line(row))
     if log.skipped_lines:

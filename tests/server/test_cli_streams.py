@@ -3,6 +3,8 @@ whose user answers the prompt with Ctrl-D or Ctrl-C."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import pty
 import select
@@ -113,3 +115,58 @@ def test_yes_says_nothing_ran_and_how_to_run_it(tmp_path, env):
     assert ("Accepted (recorded in the audit log). To run it: switchboard run 'fix the user'\"'\"'s login bug' "
             "--provider codex") in shown
     assert "Proceeding." not in shown  # it did not: recommend runs nothing
+
+
+# -- a terminal or pipe that is not UTF-8 ------------------------------------------------------------
+
+
+def _latin1_run(monkeypatch, argv: list[str], stdin: str = "") -> tuple[int, bytes, bytes]:
+    """main() with stdin, stdout and stderr in Latin-1, as a Latin-1 locale (or PYTHONIOENCODING) has them;
+    stdin holds ``stdin`` as UTF-8 bytes, as JSON is written."""
+    streams = {name: io.TextIOWrapper(io.BytesIO(), encoding="latin-1") for name in ("stdout", "stderr")}
+    streams["stdin"] = io.TextIOWrapper(io.BytesIO(stdin.encode()), encoding="latin-1")
+    for name, stream in streams.items():
+        monkeypatch.setattr(f"sys.{name}", stream)
+    code = main(argv)
+    for name in ("stdout", "stderr"):
+        streams[name].flush()
+    return code, streams["stdout"].buffer.getvalue(), streams["stderr"].buffer.getvalue()
+
+
+TASK = "Fix the bug in the café parser ━ 😀"
+
+
+def test_the_recommendation_shows_in_ascii_on_a_latin1_terminal(cli_env, monkeypatch):
+    code, out, err = _latin1_run(monkeypatch, ["recommend", TASK])
+    assert code == 0 and b"Traceback" not in err, err
+    text = out.decode("latin-1")
+    assert text.startswith("=" * 52 + "\n  Multi-Provider Recommendation\n") and "[available] Available" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin"),
+    [(["recommend", TASK, "--json"], ""), (["classify", TASK], ""), (["audit", "-n", "1", "--json"], ""),
+     (["classify", "--jsonl"], json.dumps({"id": "é😀", "text": TASK}, ensure_ascii=False) + "\n")],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_json_stays_whole_and_the_same_on_a_latin1_pipe(cli_env, monkeypatch, argv, stdin):
+    main(["recommend", TASK, "--json"])  # an audit line holding the task
+    code, out, err = _latin1_run(monkeypatch, argv, stdin)
+    assert code == 0 and b"Traceback" not in err, err
+    out.decode("ascii")  # escaped
+    data = json.loads(out.decode().splitlines()[0] if "--jsonl" in argv or "audit" in argv else out)
+    if "--jsonl" in argv:
+        assert data["id"] == "é😀" and data["task_type"] == "debugging"  # stdin read as UTF-8, not Latin-1
+    elif "audit" in argv:
+        assert data["task_description"] == TASK
+    elif "classify" in argv:
+        assert data["task_type"] == "debugging"
+    else:
+        assert data["task_id"]
+
+
+def test_a_task_in_a_text_line_is_shown_with_replacements_on_a_latin1_terminal(cli_env, monkeypatch):
+    main(["recommend", TASK, "--json"])
+    code, out, err = _latin1_run(monkeypatch, ["audit", "-n", "1"])
+    assert code == 0 and b"Traceback" not in err, err
+    assert "'Fix the bug in the café parser ? ?'" in out.decode("latin-1")
