@@ -76,6 +76,8 @@ def context_from(args: argparse.Namespace, server: RemoteServer | None = None) -
     from server.install import InstallContext, ServerCommand, resolve_executable
 
     project = (args.project_dir or Path.cwd()).absolute()
+    if not project.is_dir():  # a mistyped --project-dir would be created, and the files written there
+        raise OSError(f"--project-dir {project} is not a directory; give the project's folder (it must exist)")
     return InstallContext(
         home=Path.home(),
         project_dir=project,

@@ -130,3 +130,15 @@ def test_a_write_failing_halfway_says_which_files_were_changed_and_their_backups
     assert code == 2 and out == ""
     assert "No space left on device" in err and "nothing was changed" not in err
     assert f"already changed: {ctx.home / '.claude.json'} (backups: {ctx.home / '.claude.json.bak-'}" in err
+
+
+@pytest.mark.parametrize("verb", ["install", "uninstall"])
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]], ids=["apply", "dry-run"])
+def test_a_project_dir_that_is_not_a_directory_is_refused(tmp_path, capsys, verb, dry_run):
+    (tmp_path / "a-file").write_text("")
+    for project in (tmp_path / "typo" / "project", tmp_path / "a-file"):
+        args = parse([verb, "gemini", "--project-dir", str(project), *dry_run])
+        assert args.func(args, out=io.StringIO()) == 2
+        err = capsys.readouterr().err
+        assert f"--project-dir {project} is not a directory" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # a mistyped one was created before
