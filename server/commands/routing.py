@@ -85,9 +85,11 @@ def _classify_stream(c) -> int:
         item_id = None
         try:
             item = _json_object(line)
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            if not isinstance(item, dict):
                 raise InvalidRequest('each line must be a JSON object with a string "text" (and an "id")')
-            item_id = _plain_id(item.get("id"))
+            item_id = _plain_id(item.get("id"))  # first, so that an error row names the line's id
+            if not isinstance(item.get("text"), str):
+                raise InvalidRequest('each line must be a JSON object with a string "text" (and an "id")')
             text = validate_task(item["text"])
             start = time.perf_counter()
             result = c.classifier.classify(text)

@@ -121,3 +121,12 @@ def test_a_named_command_parses_alike_with_only_its_module():
     assert _commands(build_parser(argv)) == {"serve", "dashboard"}
     assert vars(build_parser(argv).parse_args(argv)) == vars(build_parser().parse_args(argv))
     assert _commands(build_parser(["--help"])) == _commands(build_parser(["nope"])) == _commands(build_parser())
+
+
+def test_classify_jsonl_error_rows_keep_the_lines_id(cli_env, capsys, monkeypatch):
+    stdin = '{"id": "a"}\n{"id": 7, "text": 5}\n[1]\n'
+    code, out, _ = run(capsys, "classify", "--jsonl", stdin=stdin, monkeypatch=monkeypatch)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert [row["id"] for row in rows] == ["a", 7, None]
+    assert all('string "text"' in row["error"] for row in rows)
