@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
+import socket
 import sys
 import threading
 
@@ -54,12 +57,15 @@ def dashboard(args) -> int:
     token = http_token()
     parts = build_server(_checked(settings()))
     url = f"http://127.0.0.1:{args.port}/dashboard"
-    print(f"Dashboard: {url}  (MCP endpoint: http://127.0.0.1:{args.port}/mcp)", file=sys.stderr)
-    if not args.no_open:
-        import webbrowser
 
-        threading.Timer(1.0, lambda: webbrowser.open(url)).start()
-    run_http(parts, host="127.0.0.1", port=args.port, token=token)
+    def listening() -> None:
+        print(f"Dashboard: {url}  (MCP endpoint: http://127.0.0.1:{args.port}/mcp)", file=sys.stderr)
+        if not args.no_open:
+            import webbrowser
+
+            threading.Timer(1.0, lambda: webbrowser.open(url)).start()
+
+    run_http(parts, host="127.0.0.1", port=args.port, token=token, on_listening=listening)
     return 0
 
 
@@ -107,16 +113,49 @@ def _check_port(port: int) -> None:
         raise CommandError(f"--port must be between 1 and 65535, got {port}")
 
 
-def run_http(parts, *, host: str, port: int, token: str | None = None) -> None:
-    import uvicorn
-
+def run_http(parts, *, host: str, port: int, token: str | None = None, on_listening=None) -> None:
+    """Serve ``parts`` over HTTP; the address is bound first, so that one in use is a CommandError (exit
+    2) before anything announces it, not uvicorn's 'ERROR: ... address already in use' and exit 3."""
     from server.http_app import build_http_app
 
     app = build_http_app(parts, token=token)
-    print(f"Switchboard MCP over Streamable HTTP at {_url(host, port)}/mcp", file=sys.stderr)
-    if token is not None:
-        print(listening_note(host, port), file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    with _listening_socket(host, port) as sock:
+        if on_listening is not None:
+            on_listening()
+        print(f"Switchboard MCP over Streamable HTTP at {_url(host, port)}/mcp", file=sys.stderr)
+        if token is not None:
+            print(listening_note(host, port), file=sys.stderr)
+        serve_app(app, sock, host=host, port=port)
+
+
+def serve_app(app, sock: socket.socket, *, host: str, port: int) -> None:
+    """uvicorn serving ``app`` on the bound ``sock`` until Ctrl-C (exit 0, as ``uvicorn.run`` did)."""
+    import uvicorn
+
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run(sockets=[sock])
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (uvicorn listens on it), or a CommandError that says what to do."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise CommandError(f"cannot listen on {host}: {exc.strerror}; give --host as an address of this "
+                           "machine (127.0.0.1, ::1, 0.0.0.0) or a name it resolves") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: restart over TIME_WAIT
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        hint = {errno.EADDRINUSE: "another program (perhaps another switchboard) is serving there; stop it or "
+                "choose another --port", errno.EACCES: "ports below 1024 need privileges; choose another --port",
+                errno.EADDRNOTAVAIL: "that address is not this machine's; give --host 127.0.0.1 or 0.0.0.0"}
+        raise CommandError(f"cannot listen on {_url(host, port)}: {exc.strerror or exc}; "
+                           f"{hint.get(exc.errno, 'choose another --port or --host')}") from None
+    return sock
 
 
 def _url(host: str, port: int) -> str:

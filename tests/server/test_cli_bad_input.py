@@ -160,3 +160,15 @@ def test_serving_http_beyond_loopback_is_warned_about(caplog):
     assert caplog.records == []
     _check_host("0.0.0.0")
     assert "--host 0.0.0.0: the HTTP endpoint has no authentication" in caplog.text
+
+
+@pytest.mark.parametrize("argv", [["serve", "--http"], ["dashboard", "--no-open"]], ids=" ".join)
+def test_a_port_in_use_is_a_clear_error_before_anything_is_announced(cli_env, capsys, monkeypatch, argv):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, monkeypatch, *argv, "--port", str(port))
+    assert code == 2 and out == ""
+    assert err == (f"switchboard: cannot listen on http://127.0.0.1:{port}: Address already in use; another program "
+                   "(perhaps another switchboard) is serving there; stop it or choose another --port\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 
 import pytest
 from starlette.testclient import TestClient
@@ -164,9 +165,15 @@ def test_effective_config_masks_the_token(keyword_core):
 # -- the command ----------------------------------------------------------------------------------
 
 
+def not_served(monkeypatch, served: dict) -> None:
+    """``served`` gets what the command would serve (app, host, port); nothing binds or serves."""
+    monkeypatch.setattr("server.commands.serve._listening_socket", lambda host, port: socket.socket())
+    monkeypatch.setattr("server.commands.serve.serve_app", lambda app, sock, **kw: served.update(app=app, **kw))
+
+
 def test_serve_refuses_a_short_token_at_start(cli_env, monkeypatch, capsys):
     monkeypatch.setenv("SWITCHBOARD_HTTP_TOKEN", "hunter2hunter2")
-    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("served with a weak token"))
+    monkeypatch.setattr("server.commands.serve.serve_app", lambda *a, **k: pytest.fail("served with a weak token"))
     assert main(["serve", "--http", "--host", "0.0.0.0"]) == 2
     err = capsys.readouterr().err
     assert "SWITCHBOARD_HTTP_TOKEN is 14 characters long" in err and "secrets.token_urlsafe(32)" in err
@@ -176,7 +183,7 @@ def test_serve_refuses_a_short_token_at_start(cli_env, monkeypatch, capsys):
 def test_serve_with_a_token_beyond_loopback_says_where_without_warning(cli_env, monkeypatch, capsys, caplog):
     monkeypatch.setenv("SWITCHBOARD_HTTP_TOKEN", TOKEN)
     served = {}
-    monkeypatch.setattr("uvicorn.run", lambda app, **kw: served.update(app=app, **kw))
+    not_served(monkeypatch, served)
     assert main(["serve", "--http", "--host", "0.0.0.0", "--port", "8765"]) == 0
     err = capsys.readouterr().err
     assert served["host"] == "0.0.0.0" and served["port"] == 8765
@@ -191,7 +198,7 @@ def test_serve_with_a_token_beyond_loopback_says_where_without_warning(cli_env, 
 def test_serve_without_a_token_still_warns_beyond_loopback(cli_env, monkeypatch, capsys, caplog):
     monkeypatch.delenv("SWITCHBOARD_HTTP_TOKEN", raising=False)
     served = {}
-    monkeypatch.setattr("uvicorn.run", lambda app, **kw: served.update(app=app, **kw))
+    not_served(monkeypatch, served)
     assert main(["serve", "--http", "--host", "0.0.0.0", "--port", "8765"]) == 0
     assert "--host 0.0.0.0: the HTTP endpoint has no authentication" in caplog.text
     assert "Bearer" not in capsys.readouterr().err
@@ -202,7 +209,7 @@ def test_serve_without_a_token_still_warns_beyond_loopback(cli_env, monkeypatch,
 def test_the_dashboard_command_honours_the_token(cli_env, monkeypatch, capsys):
     monkeypatch.setenv("SWITCHBOARD_HTTP_TOKEN", TOKEN)
     served = {}
-    monkeypatch.setattr("uvicorn.run", lambda app, **kw: served.update(app=app, **kw))
+    not_served(monkeypatch, served)
     assert main(["dashboard", "--no-open", "--port", "8765"]) == 0
     with TestClient(served["app"], base_url="http://127.0.0.1:8765") as c:
         assert c.get("/dashboard/state.json").status_code == 401
