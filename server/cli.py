@@ -35,6 +35,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The parser of the (sub)command ``args`` names, such as ``usage set``'s."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and getattr(args, action.dest, None) in action.choices:
+            return _command_parser(action.choices[getattr(args, action.dest)], args)
+    return parser
+
+
 def _usable_streams() -> None:
     """A closed stdin (``<&-``) reads as empty, as ``</dev/null`` does: Python sets it to None, and every
     command that reads stdin, or asks whether it is a terminal, ended in a traceback. A closed stderr
@@ -62,7 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the command they were given to, with its usage (argparse's names the top level)
+        hint = ""
+        if getattr(args, "task", None) and not any(word.startswith("-") for word in extra):
+            hint = f' (quote a task of several words: "{" ".join([args.task, *extra])}")'
+        _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         stream=sys.stderr,

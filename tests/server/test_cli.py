@@ -130,3 +130,18 @@ def test_classify_jsonl_error_rows_keep_the_lines_id(cli_env, capsys, monkeypatc
     assert code == 1
     assert [row["id"] for row in rows] == ["a", 7, None]
     assert all('string "text"' in row["error"] for row in rows)
+
+
+def test_an_unknown_argument_is_refused_by_the_command_it_was_given_to(cli_env, capsys):
+    import pytest
+
+    for argv, says in [
+        (["usage", "set", "codex", "--json"], "switchboard usage set: error: unrecognized arguments: --json"),
+        (["budget", "--foo"], "usage: switchboard budget [-h] [--json]"),
+        (["recommend", "fix", "the", "bug"],
+         'switchboard recommend: error: unrecognized arguments: the bug (quote a task of several words: "fix the bug")'),
+    ]:
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+        assert says in capsys.readouterr().err
