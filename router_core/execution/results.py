@@ -23,6 +23,7 @@ NOT_CONFIGURED = "not_configured"
 PARKED = "parked"
 ROUTED = "routed"
 CANCELLED = "cancelled"
+STATUSES = (SUCCESS, FAILED, REJECTED, BUDGET_EXCEEDED, NOT_CONFIGURED, PARKED, ROUTED, CANCELLED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ def register(sub) -> None:
     a = sub.add_parser("audit", help="tail the audit log (JSONL); `audit report` summarises it")
     a.add_argument("-n", "--lines", type=int, default=20)
     a.add_argument("--provider", choices=PROVIDER_NAMES)
-    a.add_argument("--status", help="execution status or event name to match")
+    a.add_argument("--status", help="execution status (success, failed, ...) or event name (dispatch, ...) to match")
     a.add_argument("--since", help="ISO date or time; entries at or after it")
     a.add_argument("--json", action="store_true", help="print raw JSONL")
     a.set_defaults(func=audit_tail)
@@ -87,6 +87,8 @@ def usage_set(args) -> int:
 def audit_tail(args) -> int:
     if args.lines < 1:
         raise CommandError("--lines must be 1 or more")
+    if args.status is not None:
+        _check_status(args.status)
     log = core().audit
     rows = log.tail(args.lines, provider=args.provider, status=args.status, since=args.since)
     for row in rows:
@@ -97,6 +99,16 @@ def audit_tail(args) -> int:
     if log.skipped_lines:
         print(f"({log.skipped_lines} log lines skipped: torn, foreign or not JSON)", file=sys.stderr)
     return 0
+
+
+def _check_status(status: str) -> None:
+    """An unknown --status would match nothing, silently: refused with the names that can match."""
+    from router_core.audit import EVENTS
+    from router_core.execution.results import STATUSES
+
+    if status not in STATUSES and status not in EVENTS:
+        raise CommandError(f"--status {status!r} is neither an execution status ({', '.join(STATUSES)}) "
+                           f"nor an event ({', '.join(EVENTS)})")
 
 
 def _one_line(row: dict) -> str:
