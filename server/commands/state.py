@@ -96,6 +96,13 @@ def audit_tail(args) -> int:
             sys.stdout.write(json_text(row) + "\n")
         else:
             print(_one_line(row))
+    if not rows:  # said on stderr: stdout holds only entries (none, as JSONL with --json)
+        filters = [f"--{name} {value}" for name, value in
+                   (("provider", args.provider), ("status", args.status), ("since", args.since)) if value]
+        if filters and log.days():
+            print(f"switchboard: no audit entries match {' '.join(filters)}", file=sys.stderr)
+        else:
+            print(f"switchboard: no audit entries yet (in {log.directory})", file=sys.stderr)
     if log.skipped_lines:
         print(f"({log.skipped_lines} log lines skipped: torn, foreign or not JSON)", file=sys.stderr)
     return 0

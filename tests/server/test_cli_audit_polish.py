@@ -40,3 +40,19 @@ def test_every_event_written_is_one_audit_status_accepts():
         written |= set(re.findall(r'"event": "(\w+)"', text)) | set(re.findall(r'event="(\w+)"', text))
     assert written and written <= set(EVENTS)
     assert "recommendation" in EVENTS and "cancelled" in STATUSES
+
+
+def test_an_empty_log_is_said_on_stderr_and_stdout_stays_empty(cli_env, capsys):
+    for argv in (["audit"], ["audit", "--json"], ["audit", "--status", "failed"]):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (0, "")
+        assert "no audit entries yet" in err
+
+
+def test_no_match_names_the_filters(cli_env, capsys):
+    run(capsys, "recommend", "Explain OAuth2 flow")
+    code, out, err = run(capsys, "audit", "--status", "failed", "--provider", "codex", "--json")
+    assert (code, out) == (0, "")
+    assert "no audit entries match --provider codex --status failed" in err
+    code, out, err = run(capsys, "audit")
+    assert code == 0 and out.count("\n") == 1 and err == ""
