@@ -300,11 +300,12 @@ def utc_day(at: float) -> str:
     return (date(1970, 1, 1) + timedelta(seconds=at)).isoformat()
 
 
-def parse_since(text: str) -> datetime:
+def parse_since(text: str, *, name: str = "since") -> datetime:
+    """``text`` as a moment (UTC unless it carries an offset); ``name`` is the argument as the caller knows it."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as exc:
-        raise InvalidRequest(f"since must be an ISO date or time such as 2025-01-11T10:30:00Z, got {text!r}") from exc
+        raise InvalidRequest(f"{name} must be an ISO date or time such as 2025-01-11T10:30:00Z, got {text!r}") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -48,12 +48,16 @@ class DispatchResult:
     audit: dict[str, Any]  # the line written
 
 
-def check_limits(max_cost: float | None, context: str | None) -> str:
+def check_limits(
+    max_cost: float | None, context: str | None, *, names: tuple[str, str] = ("max_cost", "context")
+) -> str:
+    """``context`` as text, once it and ``max_cost`` are within limits. ``names`` are the two as the caller
+    knows them, for the message (the tools' arguments by default; the CLI's flags for `switchboard run`)."""
     if max_cost is not None and (not isinstance(max_cost, int | float) or not math.isfinite(max_cost) or max_cost <= 0):
-        raise InvalidRequest(f"max_cost must be a positive amount of USD, got {max_cost!r}")
+        raise InvalidRequest(f"{names[0]} must be a positive amount of USD, got {max_cost!r}")
     text = context or ""
     if len(text) > MAX_CONTEXT_CHARS:
-        raise InvalidRequest(f"context is {len(text):,} characters; the limit is {MAX_CONTEXT_CHARS:,}")
+        raise InvalidRequest(f"{names[1]} is {len(text):,} characters; the limit is {MAX_CONTEXT_CHARS:,}")
     return text
 
 

@@ -49,13 +49,15 @@ async def _with_executor(c, work):
 
 @router_errors
 def run(args) -> int:
-    from router_core.execution.dispatch import dispatch
+    from router_core.execution.dispatch import check_limits, dispatch
     from router_core.execution.results import ROUTED, SUCCESS
     from tools.batch_schemas import DispatchOut
     from tools.schemas import RecommendationRecordOut
 
     c = core()
     context = _read_context(args.context_file)
+    # Refused with the flags' names: the core's messages name the dispatch_agent tool's arguments.
+    check_limits(args.max_cost, context, names=("--max-cost", "the text of --context-file"))
 
     async def work(executor):
         return await dispatch(c, executor, args.task, provider=args.provider, context=context,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from router_core.errors import InvalidRequest
 from router_core.settings import PROVIDER_NAMES, TASK_TYPES
 from server.commands._common import core, emit_json, router_errors
 
@@ -17,8 +18,14 @@ def register(sub) -> None:
 
 @router_errors
 def feedback(args) -> int:
-    learned, reason = core().record_feedback(
-        args.task, routed_provider=args.routed, correct_provider=args.correct, task_type=args.task_type
-    )
+    try:
+        learned, reason = core().record_feedback(
+            args.task, routed_provider=args.routed, correct_provider=args.correct, task_type=args.task_type
+        )
+    except InvalidRequest as exc:  # "task_type for claude must be one of ...": the tool's name, not the flag's
+        message = str(exc)
+        if not message.startswith("task_type "):
+            raise
+        raise InvalidRequest("--task-type " + message.removeprefix("task_type ")) from None
     emit_json({"learned": learned, "reason": reason})
     return 0

@@ -89,6 +89,10 @@ def audit_tail(args) -> int:
         raise CommandError("--lines must be 1 or more")
     if args.status is not None:
         _check_status(args.status)
+    if args.since:
+        from router_core.audit import parse_since
+
+        parse_since(args.since, name="--since")  # refused with the flag's name, not the tool argument's
     log = core().audit
     rows = log.tail(args.lines, provider=args.provider, status=args.status, since=args.since)
     for row in rows:
