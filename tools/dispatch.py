@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, ConfigDict, Field
 
+from router_core.batch_limits import MAX_BATCH_PARALLEL, MAX_BATCH_TASKS
 from tools._context import AppState, state_from
 from tools.batch_schemas import BatchPlanOut, DispatchOut
 from tools.errors import tool_errors
@@ -69,9 +70,9 @@ async def dispatch_agent(
 
 
 async def run_batch(
-    tasks: Annotated[list[BatchTaskIn], Field(min_length=1, max_length=500)],
+    tasks: Annotated[list[BatchTaskIn], Field(min_length=1, max_length=MAX_BATCH_TASKS)],
     ctx: Context,
-    parallel: Annotated[int | None, Field(ge=1, le=64, description="Concurrency cap.")] = None,
+    parallel: Annotated[int | None, Field(ge=1, le=MAX_BATCH_PARALLEL, description="Concurrency cap.")] = None,
     dry_run: Annotated[bool, Field(description="Plan only (default); false runs the tasks.")] = True,
 ) -> BatchPlanOut:
     """Plan or run a batch: classify each task, group per provider, sub-batch within rate limits, with cost,

@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 
+from router_core.batch_limits import MAX_BATCH_PARALLEL, MAX_BATCH_TASKS
 from router_core.errors import InvalidRequest
 from router_core.settings import PROVIDER_NAMES
 from server.commands._common import CommandError, core, emit_json, router_errors
@@ -32,8 +33,11 @@ def register(sub) -> None:
     r.add_argument("--json", action="store_true", help="print the full result record as JSON")
     r.set_defaults(func=run)
 
-    b = sub.add_parser("batch", help="run tasks from stdin (JSON array or JSONL) in parallel; JSON results on stdout")
-    b.add_argument("--parallel", type=int, metavar="N", help="requests in flight at once (default: config)")
+    b = sub.add_parser("batch", help="run tasks from stdin (JSON array or JSONL) in parallel; JSON results on stdout",
+                       description=f"Run up to {MAX_BATCH_TASKS} tasks from stdin (a JSON array or JSON lines of "
+                       'strings or {"id", "task"} objects), in parallel; progress on stderr, results on stdout.')
+    b.add_argument("--parallel", type=int, metavar="N",
+                   help=f"requests in flight at once, 1 to {MAX_BATCH_PARALLEL} (default: config)")
     b.add_argument("--dry-run", action="store_true", help="print the plan only")
     b.set_defaults(func=batch)
 
@@ -87,14 +91,17 @@ def batch(args) -> int:
     from router_core.execution.batch import run_batch
     from tools.batch_schemas import BatchPlanOut
 
+    if args.parallel is not None and not 1 <= args.parallel <= MAX_BATCH_PARALLEL:
+        raise CommandError(f"--parallel must be from 1 to {MAX_BATCH_PARALLEL}, got {args.parallel}")
     try:
         text = sys.stdin.read()
     except UnicodeDecodeError as exc:
         raise CommandError(f"stdin is not UTF-8 text ({exc.reason}); give the tasks as UTF-8 JSON") from None
     pairs = parse_tasks(text)
+    if len(pairs) > MAX_BATCH_TASKS:
+        raise CommandError(f"{len(pairs)} tasks on stdin; a batch takes at most {MAX_BATCH_TASKS}: "
+                           "split them into several batches")
     c = core()
-    if args.parallel is not None and args.parallel < 1:
-        raise CommandError("--parallel must be at least 1")
     if args.dry_run:
         emit_json(BatchPlanOut.of(c.plan_batch(pairs, concurrency=args.parallel)).model_dump(mode="json"))
         return 0
