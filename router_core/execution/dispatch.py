@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -94,7 +94,10 @@ async def dispatch(
     task_id: str | None = None,
     repo: str | None = None,
     on_park: ParkNotice | None = None,
+    on_cancel: Callable[[DispatchResult], None] | None = None,
 ) -> DispatchResult:
+    """Route and run ``task``. If it is cancelled, ``on_cancel`` is handed what it did (status "cancelled",
+    as audited; its attempts say whether a call was in flight) and the cancellation goes on."""
     text = check_limits(max_cost, context)
     if not execute:
         decision = core.decide(task, task_id=task_id, repo=repo, provider=provider, lease_agent=True,
@@ -128,7 +131,7 @@ async def dispatch(
             await executor.wait(delay)
         except anyio.get_cancelled_exc_class():  # nothing sent or held, but the decision and the wait are logged
             ended = core.clock.now()
-            _finish(core, decision, TaskOutcome(
+            _cancelled(core, decision, on_cancel, TaskOutcome(
                 decision.task_id, CANCELLED, now, ended, provider=rec.provider, model=rec.cost.model,
                 cost_estimate_usd=rec.cost.usd, error="cancelled while waiting for capacity", resumes_at=eta,
                 parked_seconds=parked + max(0.0, ended - now)))
@@ -141,7 +144,7 @@ async def dispatch(
             seen = view.execution
         job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None, seen=seen,
                       # a cancelled task is audited as it ends: a call in flight may still be billed
-                      on_cancel=functools.partial(_finish, core, decision), on_park=on_park)
+                      on_cancel=functools.partial(_cancelled, core, decision, on_cancel), on_park=on_park)
         try:
             outcome = await executor.run(job)
             if outcome.status == NOT_CONFIGURED and job.lease is not None and job.lease.id is None:
@@ -183,6 +186,15 @@ def _budget_bound(decision: RoutingDecision) -> bool:
 def _release(core: RouterCore, job: Job) -> None:
     if job.lease is not None and job.lease.id:
         core.release_agent(job.lease.id)
+
+
+def _cancelled(
+    core: RouterCore, decision: RoutingDecision, on_cancel: Callable[[DispatchResult], None] | None,
+    outcome: TaskOutcome,
+) -> None:
+    result = _finish(core, decision, outcome)
+    if on_cancel is not None:
+        on_cancel(result)
 
 
 def _finish(core: RouterCore, decision: RoutingDecision, outcome: TaskOutcome) -> DispatchResult:

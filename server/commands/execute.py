@@ -63,12 +63,18 @@ def run(args) -> int:
     # Refused with the flags' names: the core's messages name the dispatch_agent tool's arguments.
     check_limits(args.max_cost, context, names=("--max-cost", "the text of --context-file"))
 
+    cancelled = []  # what a Ctrl-C left, as audited
+
     async def work(executor):
         return await dispatch(c, executor, args.task, provider=args.provider, context=context,
                               max_cost=args.max_cost, wait=args.wait, execute=not args.route_only,
-                              on_park=parked_notice(sys.stderr))
+                              on_park=parked_notice(sys.stderr), on_cancel=cancelled.append)
 
-    result = anyio.run(_with_executor, c, work)
+    try:
+        result = anyio.run(_with_executor, c, work)
+    except KeyboardInterrupt:
+        print(cancelled_notice(cancelled[0].outcome if cancelled else None), file=sys.stderr)
+        return EXIT_INTERRUPTED
     o = result.outcome
     if args.json:
         emit_json(DispatchOut.build(RecommendationRecordOut.of(result.decision), o).model_dump(mode="json"))
@@ -84,6 +90,21 @@ def run(args) -> int:
     else:
         print(f"switchboard: {o.status}: {o.error}", file=sys.stderr)
     return 0 if o.status in (SUCCESS, ROUTED) else 1
+
+
+def cancelled_notice(outcome) -> str:
+    """The line `run` prints on Ctrl-C: the task was cancelled, and what a call in flight is charged."""
+    from router_core.execution.attempts import CANCELLED_IN_FLIGHT
+
+    if outcome is None:  # stopped while routing: before anything was sent for the task
+        return "switchboard: cancelled before the task was sent to a provider"
+    in_flight = [a for a in outcome.attempts if a.error == CANCELLED_IN_FLIGHT]
+    if in_flight:
+        a = in_flight[-1]
+        return (f"switchboard: cancelled; the call in flight to {a.provider} is charged at its estimate, "
+                f"${a.cost_usd:.4f}, since the provider may bill it")
+    waiting = " while waiting for capacity" if "waiting for capacity" in (outcome.error or "") else ""
+    return f"switchboard: cancelled{waiting}; no call was in flight"
 
 
 @router_errors

@@ -124,3 +124,33 @@ def test_a_waiting_task_is_said_on_its_own_line_with_how_to_stop():
     ProgressBar(stream).parked("task-3", 300.0, "every provider is blocked:\n codex: outage")
     assert stream.getvalue() == ("task-3: waiting 5m00s for a provider (every provider is blocked: codex: outage); "
                                  "Ctrl-C to stop\n")
+
+
+def test_run_interrupted_by_ctrl_c_says_so_and_what_the_call_in_flight_costs(shell, monkeypatch, capsys):
+    import os
+    import signal
+    import threading
+
+    from tests.fakes.fake_provider import Fault
+
+    use_fake(monkeypatch, shell)
+    shell.script("codex", [Fault.hang(30)])  # answered only once the fake closes
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))  # a terminal's Ctrl-C, mid-call
+    timer.start()
+    try:
+        assert main(["run", "Fix the bug in the data loader"]) == 130
+    finally:
+        timer.cancel()
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("switchboard: cancelled; the call in flight to codex is charged at its estimate, $")
+    assert err.count("\n") == 1
+
+
+def test_the_cancelled_notice_without_a_call_in_flight():
+    from router_core.execution.results import CANCELLED, TaskOutcome
+    from server.commands.execute import cancelled_notice
+
+    assert cancelled_notice(None) == "switchboard: cancelled before the task was sent to a provider"
+    waiting = TaskOutcome("t", CANCELLED, 0, 1, error="cancelled while waiting for capacity")
+    assert cancelled_notice(waiting) == "switchboard: cancelled while waiting for capacity; no call was in flight"
