@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         verb = "Remove switchboard from" if uninstall else "Register switchboard in"
         p = subparsers.add_parser(
             name,
-            help=f"{verb} an AI coding assistant's MCP configuration",
+            help=f"{verb.lower()} an AI coding assistant's MCP configuration",
             description=f"{verb} Claude Code, Codex or Gemini CLI, and "
             + ("remove" if uninstall else "add")
             + " the short guidance section in CLAUDE.md / AGENTS.md / GEMINI.md. Files are backed up first.",

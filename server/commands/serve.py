@@ -23,7 +23,7 @@ def register(sub) -> None:
     s.set_defaults(func=serve)
 
     d = sub.add_parser("dashboard", help="serve over HTTP and open the dashboard in a browser")
-    d.add_argument("--port", type=int, default=8765)
+    d.add_argument("--port", type=int, default=8765, help="HTTP port on 127.0.0.1 (default 8765)")
     d.add_argument("--no-open", action="store_true", help="don't open a browser")
     d.set_defaults(func=dashboard)
 

@@ -12,23 +12,23 @@ from server.commands._common import CommandError, core, emit_json, json_text, ro
 
 def register(sub) -> None:
     b = sub.add_parser("budget", help="today's budget per provider, with alerts")
-    b.add_argument("--json", action="store_true")
+    b.add_argument("--json", action="store_true", help="print the budget view as JSON")
     b.set_defaults(func=budget)
 
     u = sub.add_parser("usage", help="live usage per provider; `usage set` records observed usage")
-    u.add_argument("--json", action="store_true")
+    u.add_argument("--json", action="store_true", help="print the usage view as JSON")
     u.set_defaults(func=usage_show)
     usub = u.add_subparsers(dest="usage_cmd")
     s = usub.add_parser("set", help="enter usage observed elsewhere (design 7.2: manual entry)")
-    s.add_argument("provider", choices=PROVIDER_NAMES)
+    s.add_argument("provider", choices=PROVIDER_NAMES, help="the provider the usage was observed on")
     s.add_argument("--requests", type=int, default=0, help="requests used in the last minute")
     s.add_argument("--tokens", type=int, default=0, help="tokens used in the last minute")
     s.add_argument("--cost", type=float, default=0.0, help="USD to add to today's spend")
     s.set_defaults(func=usage_set)
 
     a = sub.add_parser("audit", help="tail the audit log (JSONL); `audit report` summarises it")
-    a.add_argument("-n", "--lines", type=int, default=20)
-    a.add_argument("--provider", choices=PROVIDER_NAMES)
+    a.add_argument("-n", "--lines", type=int, default=20, help="how many of the latest matching entries (default 20)")
+    a.add_argument("--provider", choices=PROVIDER_NAMES, help="entries routed to this provider")
     a.add_argument("--status", help="execution status (success, failed, ...) or event name (dispatch, ...) to match")
     a.add_argument("--since", help="ISO date or time; entries at or after it")
     a.add_argument("--json", action="store_true", help="print raw JSONL")
@@ -36,7 +36,7 @@ def register(sub) -> None:
     asub = a.add_subparsers(dest="audit_cmd")
     r = asub.add_parser("report", help="provider distribution, cost per day, fallbacks, execution times")
     r.add_argument("--since", help="YYYY-MM-DD")
-    r.add_argument("--json", action="store_true")
+    r.add_argument("--json", action="store_true", help="print the report as JSON")
     r.set_defaults(func=audit_report)
 
 

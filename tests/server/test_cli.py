@@ -145,3 +145,29 @@ def test_an_unknown_argument_is_refused_by_the_command_it_was_given_to(cli_env, 
             main(argv)
         assert exit_.value.code == 2
         assert says in capsys.readouterr().err
+
+
+def test_every_option_and_command_has_help_in_lower_case():
+    import argparse
+
+    from server.cli import build_parser
+
+    missing, capitalised = [], []
+
+    def upper(help_text):  # "Register ..." is; "HTTP port", "USD to add", "YYYY-MM-DD" are not
+        word = help_text.split()[0]
+        return word[:1].isupper() and not word.isupper()
+
+    def walk(parser, path):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}")
+                for choice in action._choices_actions:
+                    (capitalised if upper(choice.help) else []).append(f"{path} {choice.dest}")
+            elif not isinstance(action, argparse._HelpAction):
+                name = f"{path} {'/'.join(action.option_strings) or action.dest}"
+                (missing if not action.help else capitalised if upper(action.help) else []).append(name)
+
+    walk(build_parser(), "switchboard")
+    assert missing == [] and capitalised == []
