@@ -172,7 +172,9 @@ class JsonlAuditLog:
     ) -> list[dict[str, Any]]:
         """The last ``n`` matching records, most recent last.
 
-        ``provider`` matches record["recommendation"]["provider"]; ``status`` matches
+        ``provider`` matches the provider recommended, the one that executed (after a fallback) or the
+        one an outage or recovery names (record["recommendation"|"execution_metrics"]["provider"], or
+        record["provider"]); ``status`` matches
         record["execution_metrics"]["status"] or record["event"]; ``since`` is an ISO date or time
         (UTC unless it carries an offset) and keeps records stamped at or after it.
         """
@@ -310,7 +312,8 @@ def parse_since(text: str, *, name: str = "since") -> datetime:
 
 
 def _matches(record: dict[str, Any], provider: str | None, status: str | None, start: datetime | None) -> bool:
-    if provider is not None and _get(record, "recommendation", "provider") != provider:
+    if provider is not None and provider not in (_get(record, "recommendation", "provider"),
+                                                 _get(record, "execution_metrics", "provider"), record.get("provider")):
         return False
     if status is not None and status not in (_get(record, "execution_metrics", "status"), record.get("event")):
         return False

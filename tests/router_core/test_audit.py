@@ -112,15 +112,27 @@ def test_tail_filters_and_returns_most_recent_last(log: JsonlAuditLog, clock: Fa
     clock.advance(60)
     log.append({"event": "usage_recorded", "provider": "codex"})
     assert [r.get("task_id") for r in log.tail(2)] == ["task-codex-30", None]
-    assert [r["task_id"] for r in log.tail(provider="codex")] == ["task-codex-10", "task-codex-30"]
+    by_codex = ["task-codex-10", "task-codex-30", "usage_recorded"]  # the usage entered for codex too
+    assert [r.get("task_id", r["event"]) for r in log.tail(provider="codex")] == by_codex
     assert [r["task_id"] for r in log.tail(status="failed")] == ["task-codex-30"]
     assert [r["event"] for r in log.tail(status="usage_recorded")] == ["usage_recorded"]
-    assert [r["task_id"] for r in log.tail(provider="codex", since="2026-03-03")] == ["task-codex-30"]
+    assert [r.get("task_id", r["event"]) for r in log.tail(provider="codex", since="2026-03-03")] == by_codex[1:]
     assert len(log.tail(since="2026-03-03T10:01:00Z")) == 2
     assert len(log.tail(since="2026-03-03T11:01:00+01:00")) == 2
     assert log.tail(0) == []
     with pytest.raises(InvalidRequest, match="ISO date"):
         log.tail(since="yesterday")
+
+
+def test_provider_filter_finds_fallbacks_and_outages(log: JsonlAuditLog) -> None:
+    # `audit --provider gemini` missed a task routed to codex that ran on gemini, and every outage of gemini.
+    log.append({"event": "dispatch", "task_id": "fell-back", "recommendation": {"provider": "codex"},
+                "execution_metrics": {"provider": "gemini", "status": "success"}})
+    log.append({"event": "outage", "provider": "gemini", "reason": "3 failures"})
+    log.append({"event": "dispatch", "task_id": "stayed", "recommendation": {"provider": "codex"},
+                "execution_metrics": {"provider": "codex", "status": "success"}})
+    assert [r.get("task_id", r["event"]) for r in log.tail(provider="gemini")] == ["fell-back", "outage"]
+    assert [r["task_id"] for r in log.tail(provider="codex")] == ["fell-back", "stayed"]
 
 
 def test_since_with_an_offset_reaches_back_into_the_previous_utc_day(log: JsonlAuditLog, clock: FakeClock) -> None:
