@@ -188,6 +188,10 @@ def _mapped(provider: str, response: httpx.Response, now: float, model: str = ""
     if status == 402 or "credit balance is too low" in body.message.lower():
         return QuotaExhausted(f"{provider} billing limit reached ({status}), retrying will not help{said}",
                               provider=provider, status_code=status)
+    if body.kind == "FAILED_PRECONDITION" and "location is not supported" in body.message.lower():
+        # Gemini's 400 for a country it does not serve: the same next time, another provider may serve it
+        return AuthFailed(f"{provider} does not serve this machine's location ({status}){said}", provider=provider,
+                          status_code=status)
     if status in (401, 403) or body.kind in ("UNAUTHENTICATED", "PERMISSION_DENIED") or _google_reason(
         body, "API_KEY_INVALID"
     ):

@@ -226,3 +226,11 @@ def test_a_404_naming_no_model_says_which_base_url_setting_to_fix():
     error = mapped(404, {"error": {"message": "Not Found"}}, provider="codex")
     assert type(error) is EndpointNotFound and error.fallback_helps and error.status_code == 404
     assert "no such endpoint" in str(error) and "base_url" in str(error)
+
+
+def test_a_location_gemini_does_not_serve_falls_back_instead_of_stopping():
+    body = {"error": {"code": 400, "message": "User location is not supported for the API use.",
+                      "status": "FAILED_PRECONDITION"}}
+    error = mapped(400, body, provider="gemini")
+    assert type(error) is AuthFailed and error.fallback_helps and not error.retryable
+    assert str(error).startswith("gemini does not serve this machine's location (400)")
