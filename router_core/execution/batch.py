@@ -117,7 +117,8 @@ async def run_batch(
         _audit(core, view, item, batch_id, choice, outcome)
         done += 1
         if progress is not None:
-            where = f" on {outcome.provider}" if outcome.provider else ""
+            ran = outcome.provider and any(a.called for a in outcome.attempts)  # not "not_configured on claude"
+            where = f" on {outcome.provider}" if ran else ""
             await _report(progress, done, len(prepared), f"{item.task_id}: {outcome.status}{where}")
 
     async def worker(queue: deque[BatchItemPlan]) -> None:

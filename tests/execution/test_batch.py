@@ -91,3 +91,20 @@ async def test_the_cap_limits_requests_in_flight(settings, build_executor, fake)
     assert run.outcome.succeeded == 6
     assert fake.stats("codex").max_in_flight == 2
     assert [o.task_id for o in run.outcome.outcomes] == [f"task-{i}" for i in range(6)]
+
+
+async def test_progress_names_a_provider_only_for_a_task_that_ran_there(settings, clock):
+    # With no backend anywhere, progress said "a: not_configured on claude", as if claude had been tried.
+    from router_core.execution.executor import Executor
+    from router_core.providers.registry import NoBackend
+    from tests.execution.conftest import make_core
+
+    core = make_core(settings, clock)
+    ex = Executor(core, {p.name: NoBackend(p.name, "set a key") for p in settings.providers})
+    seen: list[str] = []
+
+    async def progress(done: int, total: int, message: str) -> None:
+        seen.append(message)
+
+    await run_batch(core, ex, [("a", CODE[0]), ("b", EXPLAIN[0])], parallel=2, progress=progress)
+    assert sorted(seen) == ["a: not_configured", "b: not_configured"]
