@@ -39,10 +39,6 @@ class FakeClock:
         self._now += seconds
         self._mono += seconds
 
-    def step(self, seconds: float) -> None:
-        """Step the wall clock alone, as NTP or a machine waking from sleep does (the monotonic clock stays)."""
-        self._now += seconds
-
     def set(self, epoch: float) -> None:
         self._mono += epoch - self._now
         self._now = epoch

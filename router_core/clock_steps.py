@@ -11,16 +11,6 @@ quota hold by a day, a lease by its TTL. A row beyond that horizon can only come
 back, so it is brought back within it: an event counts from now (it leaves the window one window later),
 a rate-limit hold is lifted (a new 429 would set it again), a quota hold or a lease ends at its horizon.
 The repair is idempotent, so every process that notices the step may run it.
-
-A clock stepped forward (NTP, and above all a machine woken from sleep: the wall clock jumps, the monotonic
-one does not) is seen as the wall clock running ahead of the monotonic one. Every process was asleep too,
-so the rows of tasks still running look silent for the length of the step: their budget reservations
-would expire (a call on the wire charged at its estimate and its actual cost lost, one between calls
-released for another task to spend), their agent leases lapse, and their unanswered requests leave the
-rate window. The rows the step alone made stale (a reservation heartbeated within its TTL on the old
-clock, a lease or an in-flight request not yet due on it) are moved forward by the step; rows already
-stale on the old clock stay stale, and a row moved is out of the range the next process looks at.
-Holds and circuit probes name absolute times and are left alone.
 """
 
 from __future__ import annotations
@@ -45,25 +35,19 @@ class ClockSteps:
         self._in_flight = settings.execution.request_timeout_seconds + 5.0 + STEP_SECONDS
         self._rate_hold = settings.execution.outage_probe_interval_seconds
         self._lease_ttl = lease_ttl_seconds
-        self._reservation_ttl = settings.budget.reservation_ttl_seconds
         self._latest = clock.now()
-        self._last = (self._latest, clock.monotonic())  # (wall, monotonic) at the last check
 
     def check(self) -> None:
-        """Repair the shared state if the clock stepped since the last check (outside any transaction)."""
-        now, mono = self._clock.now(), self._clock.monotonic()
-        ahead = (now - self._last[0]) - (mono - self._last[1])  # wall time that passed beyond the monotonic
-        if now >= self._latest - STEP_SECONDS and ahead <= STEP_SECONDS:
-            self._latest = max(self._latest, now)
-            self._last = (now, mono)
+        """Repair the shared state if the clock went back since the last check (outside any transaction)."""
+        now = self._clock.now()
+        if now >= self._latest - STEP_SECONDS:
+            if now > self._latest:
+                self._latest = now
             return
         if self._db.in_transaction:
             return  # the next check outside one repairs it
-        if now < self._latest - STEP_SECONDS:
-            self.repair(now, self._latest - now)
-        else:
-            self.repair_forward(now, ahead)
-        self._latest, self._last = now, (now, mono)
+        step, self._latest = self._latest - now, now
+        self.repair(now, step)
 
     def repair(self, now: float, step: float = 0.0) -> int:
         """Bring every row stamped beyond its horizon back within it; the number of rows changed."""
@@ -85,24 +69,4 @@ class ClockSteps:
             ).rowcount
         logger.warning("the clock went back %.0fs: %d usage, hold and lease rows stamped in the future were "
                        "brought back to now", step, changed)
-        return changed
-
-    def repair_forward(self, now: float, step: float) -> int:
-        """Move forward by ``step`` the rows that the clock stepped forward by it made stale; rows changed."""
-        before = now - step  # now, on the clock before the step
-        with self._db.transaction() as conn:
-            changed = conn.execute(
-                "UPDATE budget_reservations SET heartbeat_at = heartbeat_at + ?"
-                " WHERE status = 'live' AND heartbeat_at > ? AND heartbeat_at <= ?",
-                (step, before - self._reservation_ttl, now - self._reservation_ttl),
-            ).rowcount
-            changed += conn.execute(
-                "UPDATE agent_leases SET expires_at = expires_at + ? WHERE expires_at > ? AND expires_at <= ?",
-                (step, before, now),
-            ).rowcount
-            changed += conn.execute(  # in flight: stamped ahead of the old clock (settled ones are behind it)
-                "UPDATE usage_events SET at = at + ? WHERE at > ? AND at <= ?", (step, before, now)
-            ).rowcount
-        logger.warning("the clock went forward %.0fs: %d reservation, lease and in-flight request rows of running "
-                       "tasks moved with it", step, changed)
         return changed

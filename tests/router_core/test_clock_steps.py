@@ -55,37 +55,3 @@ def test_no_repair_without_a_step_and_requests_in_flight_keep_counting(keyword_c
     assert core.clock_steps.repair(clock.now()) == 0  # a ticket stamped within its in-flight horizon stays
     clock.advance(100)
     assert core.capacity().usage["codex"].requests_used == 1
-
-
-def test_a_clock_stepped_forward_expires_no_live_reservation_lease_or_request_in_flight(keyword_core, clock):
-    # A laptop asleep for two hours (the wall clock jumps, the monotonic one does not), or an NTP step
-    # forward: the reservations, leases and requests of tasks still running looked two hours silent.
-    core = keyword_core
-    pacer = RatePacer(core.db, clock, core.settings, core.usage_tracker, in_flight_seconds=125.0,
-                      clock_steps=core.clock_steps)
-    reservation = core.ledger.reserve("codex", 0.5)
-    core.ledger.calling(reservation.id, 0.5)  # a call on the wire
-    core.ledger.reserve("claude", 0.25)  # a task between calls (backing off)
-    lease = core.leases.acquire("code-reviewer", 5)
-    ticket = pacer.try_acquire("codex", 100)
-    assert isinstance(ticket, PaceTicket)
-    core.capacity()  # the process has looked at the clock before the step
-    clock.step(STEP)
-    budget = core.capacity().budget
-    assert budget.provider("codex").reserved == 0.5 and budget.provider("codex").spent == 0.0  # before: charged
-    assert budget.provider("claude").reserved == 0.25  # before: released, free for another task to spend
-    assert core.capacity().usage["codex"].requests_used == 1  # before: out of the window, still unanswered
-    assert lease in {r["id"] for r in core.db.query("SELECT id FROM agent_leases")}  # before: dropped
-    core.ledger.settle(reservation.id, 0.75)
-    assert core.budget().provider("codex").spent == 0.75  # before: the estimate stood, the actual cost was lost
-    assert core.clock_steps.repair_forward(clock.now(), STEP) == 0  # done once: another process changes nothing
-
-
-def test_a_forward_step_leaves_rows_already_stale_before_it_stale(keyword_core, clock):
-    core = keyword_core
-    core.ledger.reserve("codex", 0.5)
-    core.ledger.heartbeat()
-    clock.advance(core.settings.budget.reservation_ttl_seconds + 1)  # silent past its TTL on the old clock
-    core.capacity()
-    clock.step(STEP)
-    assert core.capacity().budget.provider("codex").reserved == 0.0
