@@ -148,11 +148,16 @@ def build_adapter(
     return NoBackend(provider.name, _what_to_set(provider, picked))
 
 
+# Secrets of Switchboard's own that no coding CLI needs: the team server's token (server/http_auth.py) would let
+# a prompt-injected agent, which runs model-written commands, reach the team's shared server.
+SWITCHBOARD_SECRETS = ("SWITCHBOARD_HTTP_TOKEN",)
+
+
 def cli_environ(cli: str, environ: Mapping[str, str]) -> dict[str, str]:
-    """``environ`` without the API keys of providers other than ``cli``'s own."""
+    """``environ`` without the API keys of providers other than ``cli``'s own, nor Switchboard's secrets."""
     own = CLI_OWN_KEYS.get(cli, ())
     known = {var for wire in API_STYLES.values() for var in wire.key_vars} | {v for k in CLI_OWN_KEYS.values() for v in k}
-    others = known - set(own)
+    others = (known - set(own)) | set(SWITCHBOARD_SECRETS)
     return {name: value for name, value in environ.items() if name not in others}
 
 

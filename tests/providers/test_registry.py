@@ -199,3 +199,14 @@ async def test_a_cli_gets_its_own_api_keys_but_not_the_other_providers(providers
     passed = set(seen.read_text().split())
     assert passed & keys == own
     assert "PATH" in passed and "HOME" in passed
+
+
+def test_the_team_servers_token_is_kept_from_every_cli():
+    # A coding CLI runs model-written commands: a prompt-injected agent could read SWITCHBOARD_HTTP_TOKEN from
+    # its environment and reach the team's shared server with it.
+    from router_core.providers.registry import cli_environ
+
+    environ = {"SWITCHBOARD_HTTP_TOKEN": "team-token-0123456789", "PATH": "/usr/bin", "OPENAI_API_KEY": "k"}
+    for cli in ("codex", "gemini", "claude"):
+        assert "SWITCHBOARD_HTTP_TOKEN" not in cli_environ(cli, environ)
+        assert cli_environ(cli, environ)["PATH"] == "/usr/bin"
