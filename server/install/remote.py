@@ -78,11 +78,23 @@ def _check_name(name: str, environ: Mapping[str, str]) -> None:
             f"--token-env takes the name of the variable that holds the token, not its value: "
             f"--token-env {holders[0]} (not ${holders[0]})"
         )
+    if _looks_like_a_token(name):
+        raise RemoteServerError(
+            "--token-env looks like a token, not the name of a variable (long, with lower and upper case letters "
+            "and digits); give the variable's name, such as SWITCHBOARD_TOKEN, and keep the token in it"
+        )
     if not ENV_NAME.match(name):
         raise RemoteServerError(
             "--token-env must be the name of an environment variable (letters, digits and _, not starting "
             "with a digit), such as SWITCHBOARD_TOKEN; the host reads the token from it"
         )
+
+
+def _looks_like_a_token(name: str) -> bool:
+    """A random secret (secrets.token_urlsafe gives 43 such characters) rather than a variable's name, which
+    is a few words, mostly in one case: written as the name, the token would land in the file and the output."""
+    return (len(name) >= MIN_TOKEN and any(c.islower() for c in name) and any(c.isupper() for c in name)
+            and sum(c.isdigit() for c in name) >= 3)
 
 
 def _loopback(hostname: str) -> bool:

@@ -347,3 +347,14 @@ def test_remote_plans_are_plain_plans(ctx):
     apply_plan(plan_install(HOSTS["codex"], Scope.USER, remote), remote)
     plan = plan_uninstall(HOSTS["codex"], Scope.USER, ctx)
     assert [c.action for c in plan.changes] == ["delete", "delete"]
+
+
+def test_a_pasted_token_with_no_variable_holding_it_is_refused_without_being_echoed(ctx, snapshot, capsys):
+    # A token from secrets.token_urlsafe with no '-' is a valid variable name: with no variable here holding
+    # it, it was written into .mcp.json as the name and printed twice.
+    value = "Xq3_Zk9wLm2Pr7TtYb5Nc8Vd1Hs4Jf6Gg0Ee2Aa7Kk"
+    code, out = run(["install", "claude-code", "--url", URL, "--token-env", value], ctx)
+    err = capsys.readouterr().err
+    assert code == 2 and "looks like a token" in err
+    assert value not in err and value not in out
+    assert snapshot(ctx.home.parent) == {}
