@@ -83,12 +83,23 @@ def foreign_origin(headers: Headers) -> bool:
     origin = headers.get("origin")
     if origin is None:
         return False
+    names = (headers.get("host", ""), headers.get("x-forwarded-host", "").split(",")[0].strip())
     try:
-        netloc = urlsplit(origin).netloc.lower()
-    except ValueError:
+        parts = urlsplit(origin)
+        return not parts.netloc or _site(parts.netloc, parts.scheme) not in {
+            _site(name, parts.scheme) for name in names if name}
+    except ValueError:  # a port that is not a number, in the Origin or a Host
         return True
-    names = {headers.get("host", "").lower(), headers.get("x-forwarded-host", "").split(",")[0].strip().lower()}
-    return not netloc or netloc not in names
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _site(netloc: str, scheme: str) -> tuple[str, int | None]:
+    """(host, port) of a Host-style ``netloc``, the scheme's default port filled in: a proxy sending
+    X-Forwarded-Host 'sb.example:443' names the site a browser calls 'https://sb.example'."""
+    parts = urlsplit(f"//{netloc.strip().lower()}")
+    return parts.hostname or "", parts.port or _DEFAULT_PORTS.get(scheme.lower())
 
 
 def login_page(problem: str = "") -> str:

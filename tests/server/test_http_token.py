@@ -213,3 +213,21 @@ def test_the_dashboard_command_honours_the_token(cli_env, monkeypatch, capsys):
     assert main(["dashboard", "--no-open", "--port", "8765"]) == 0
     with TestClient(served["app"], base_url="http://127.0.0.1:8765") as c:
         assert c.get("/dashboard/state.json").status_code == 401
+
+
+def test_a_proxy_naming_the_default_port_is_the_same_site_and_a_bad_port_is_foreign():
+    # nginx's `proxy_set_header X-Forwarded-Host $host:$server_port` sends 'sb.example:443' for a page at
+    # https://sb.example: the dashboard's login was refused 403 behind it.
+    from starlette.datastructures import Headers
+
+    from server.http_auth import foreign_origin
+
+    def headers(**h):
+        return Headers({k.replace("_", "-"): v for k, v in h.items()})
+
+    assert not foreign_origin(headers(origin="https://sb.example", host="127.0.0.1:8765",
+                                      x_forwarded_host="sb.example:443"))
+    assert not foreign_origin(headers(origin="http://sb.example", host="sb.example:80"))
+    assert foreign_origin(headers(origin="https://sb.example:8443", host="sb.example"))
+    assert foreign_origin(headers(origin="https://evil.example", host="sb.example"))
+    assert foreign_origin(headers(origin="https://sb.example", host="sb.example:notaport"))
