@@ -138,8 +138,11 @@ def serve_app(app, sock: socket.socket, *, host: str, port: int) -> None:
 
 def _listening_socket(host: str, port: int) -> socket.socket:
     """A socket bound to ``host:port`` (uvicorn listens on it), or a CommandError that says what to do."""
+    # IPv6 only for an address with a ':', as uvicorn's own bind: 'localhost' stays 127.0.0.1 even where
+    # /etc/hosts lists ::1 first (the dashboard's URL and the host guards name 127.0.0.1).
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        infos = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
         raise CommandError(f"cannot listen on {host}: {exc.strerror}; give --host as an address of this "
                            "machine (127.0.0.1, ::1, 0.0.0.0) or a name it resolves") from None

@@ -172,3 +172,22 @@ def test_a_port_in_use_is_a_clear_error_before_anything_is_announced(cli_env, ca
     assert code == 2 and out == ""
     assert err == (f"switchboard: cannot listen on http://127.0.0.1:{port}: Address already in use; another program "
                    "(perhaps another switchboard) is serving there; stop it or choose another --port\n")
+
+
+def test_a_host_name_listens_on_ipv4_as_uvicorn_did(monkeypatch):
+    # 'localhost' bound the first address getaddrinfo gave, ::1 where /etc/hosts lists it first, where uvicorn
+    # bound 127.0.0.1 (which the dashboard's URL and the host guards name).
+    from server.commands import serve
+
+    asked = []
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, family=0, *args, **kwargs):
+        asked.append(family)
+        if family == socket.AF_INET6 or family == 0:  # as a host listing ::1 first answers
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", port, 0, 0))]
+        return real(host, port, family, *args, **kwargs)
+
+    monkeypatch.setattr(serve.socket, "getaddrinfo", getaddrinfo)
+    with serve._listening_socket("localhost", 0) as sock:
+        assert sock.family == socket.AF_INET and sock.getsockname()[0] == "127.0.0.1"
