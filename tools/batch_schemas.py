@@ -200,9 +200,8 @@ def _setup_advice_once(results: list[BatchResultOut]) -> list[str]:
         if r.status != NOT_CONFIGURED:
             continue
         for a in r.attempts:
-            if a.outcome == NOT_CONFIGURED and a.error:
-                advice.setdefault(a.provider, f"{a.provider}: {a.error}")
-                a.error = None
-        if r.error and r.error.startswith("Nothing to execute on"):
-            r.error = NOT_CONFIGURED_SHORT
+            said = f"{a.provider}: {a.error}"
+            if a.outcome == NOT_CONFIGURED and a.error and advice.setdefault(a.provider, said) == said:
+                a.error = None  # in warnings (another message for the provider stays where it is)
+        r.error = NOT_CONFIGURED_SHORT  # the executor's "Nothing to execute on ..." with every provider's advice
     return list(advice.values())

@@ -157,11 +157,13 @@ class ProviderRun:
                             core.ledger.calling(self.reservation_id, 0.0)  # answered: nothing on the wire
                         result = exc, waited, clock.monotonic() - called
                     except anyio.get_cancelled_exc_class():  # the request still counts, and may be billed
-                        pacer.failed(ticket)
+                        with core.db.transaction():  # the window and the charge together, or neither
+                            pacer.failed(ticket)
+                            charged = self._charge_estimate()
                         self.attempts.append(Attempt(self.provider, CANCELLED, model=self.plan.model,
                                                      error=CANCELLED_IN_FLIGHT,
                                                      duration_seconds=clock.monotonic() - called,
-                                                     cost_usd=self._charge_estimate()))
+                                                     cost_usd=charged))
                         raise
                     except BaseException:  # a bug: the request still counts, then it propagates
                         pacer.failed(ticket)
@@ -209,10 +211,7 @@ class ProviderRun:
         released, so cancelled calls cannot spend the budget unseen."""
         if self.reservation_id is None or self.plan is None:
             return 0.0
-        cost = round(self.plan.estimate.usd, 6)
-        self.ex.core.ledger.settle(self.reservation_id, cost)
-        self.reservation_id = None
-        return cost
+        return self._settle_reservation(round(self.plan.estimate.usd, 6))
 
     def _billed(self, error: RouterError) -> float:
         """What a failed call was charged (a refusal, a cut before any text), settled into the budget in place
@@ -221,7 +220,11 @@ class ProviderRun:
         if billed is None or self.reservation_id is None:
             return 0.0
         assert self.plan is not None
-        cost = actual_cost(self.settings, self.plan.model, billed)
+        return self._settle_reservation(actual_cost(self.settings, self.plan.model, billed))
+
+    def _settle_reservation(self, cost: float) -> float:
+        """The reservation turned into spend at ``cost`` (so nothing releases it after); ``cost``."""
+        assert self.reservation_id is not None
         self.ex.core.ledger.settle(self.reservation_id, cost)
         self.reservation_id = None
         return cost

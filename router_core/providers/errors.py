@@ -10,12 +10,13 @@
     429 billing (OpenAI insufficient_quota and billing codes), Anthropic spend cap, 402,
         Gemini per-day quota or "limit: 0"      -> QuotaExhausted(resets_at=epoch or None)
     400 "credit balance is too low" (Anthropic) -> QuotaExhausted
-    401, 403, Gemini API_KEY_INVALID            -> AuthFailed
+    401, 403, Gemini API_KEY_INVALID, Gemini 400 "User location is not supported" -> AuthFailed
     5xx, 529, 408, 409, 499                     -> ProviderUnavailable
     OpenAI model_not_found, a 404 naming the model (Anthropic "model: X", Gemini "models/X is not found")
                                                 -> ModelNotFound, naming the setting that chose the model
     context_length_exceeded, "prompt is too long", "input token count … exceeds", 413, and a 429 "Request
         too large" (over the whole per-minute token limit) -> RequestTooLarge (fall back, never retry)
+    another 404 (nothing answers at the base URL) -> EndpointNotFound, naming the base-URL setting
     other 4xx                                   -> ProviderRejected (the provider's message)
     an error body that breaks the mapping       -> RateLimited (429) or ProviderUnavailable, with an excerpt
 
@@ -136,10 +137,7 @@ def error_from_response(provider: str, response: httpx.Response, now: float, *,
     try:
         if 300 <= response.status_code < 400:
             return _redirected(provider, response, base_url_setting)
-        error = _mapped(provider, response, now, model)
-        if type(error) is ProviderRejected and response.status_code == 404:
-            return _not_found(provider, response, base_url_setting, str(error))
-        return error
+        return _mapped(provider, response, now, model, base_url_setting)
     except Exception as exc:  # noqa: BLE001 - a bug in reading one odd body must not escape as a non-RouterError
         logger.warning("%s: could not map HTTP %s error response", provider, response.status_code, exc_info=True)
         status = response.status_code
@@ -165,7 +163,7 @@ def _redirected(provider: str, response: httpx.Response, setting: str) -> NotCon
                          f"followed: set {where} to that address (without the endpoint path)")
 
 
-def _not_found(provider: str, response: httpx.Response, setting: str, said: str) -> EndpointNotFound:
+def _not_found(provider: str, response: httpx.Response, setting: str, detail: str) -> EndpointNotFound:
     """A 404 that names no model: the endpoint is not where the base URL points (a proxy's path, a missing
     or doubled ``/v1``); every task would fail the same, so say which setting to fix (and fall back)."""
     where = setting or f"providers.{provider}.base_url (or the provider's *_BASE_URL variable)"
@@ -173,13 +171,12 @@ def _not_found(provider: str, response: httpx.Response, setting: str, said: str)
     with contextlib.suppress(RuntimeError):
         called = f" {response.request.url.copy_with(query=None)}"
     status = response.status_code
-    detail = said.removeprefix(f"{provider} rejected the request ({status})")  # ": <the provider's words>"
     return EndpointNotFound(f"{provider} has no such endpoint at{called or ' the base URL'} ({status}{detail}); check "
                             f"{where}: the base URL without the endpoint path, e.g. https://api.openai.com/v1",
                             provider=provider, status_code=status)
 
 
-def _mapped(provider: str, response: httpx.Response, now: float, model: str = "") -> ProviderError:
+def _mapped(provider: str, response: httpx.Response, now: float, model: str = "", setting: str = "") -> ProviderError:
     status = response.status_code
     body = _read_body(response)
     said = _said(body)
@@ -206,6 +203,8 @@ def _mapped(provider: str, response: httpx.Response, now: float, model: str = ""
     if (body.code == "context_length_exceeded" or status == 413 or body.kind == "request_too_large"
             or (status == 400 and is_context_overflow(body.message))):
         return request_too_large(provider, f"{status}{said}", status)
+    if status == 404:  # naming no model: nothing answers at the base URL
+        return _not_found(provider, response, setting, said)
     return ProviderRejected(f"{provider} rejected the request ({status}){said}", provider=provider,
                             status_code=status)
 
