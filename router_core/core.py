@@ -13,6 +13,7 @@ import math
 import secrets
 import uuid
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -82,6 +83,11 @@ def make_classifier(settings: Settings, db: Database | None = None) -> Classifie
     return LearningClassifier(base, SqliteCorrectionStore(db.connection, holder=current_holder(), faults=db.faults))
 
 
+# The session a request comes from, set by the server around each tool call (server/app.py): over HTTP one
+# process serves a team's MCP sessions, and design 10.1's session_id must name the one that asked.
+REQUEST_SESSION: ContextVar[str | None] = ContextVar("switchboard_request_session", default=None)
+
+
 class RouterCore:
     def __init__(
         self,
@@ -104,7 +110,7 @@ class RouterCore:
         # Host agent files that could not be read, reported in agents://pool (never fatal).
         self.agent_problems = tuple(agent_problems)
         self.holder = holder or current_holder()
-        self.session_id = session_id or f"session-{uuid.uuid4().hex[:12]}"
+        self.process_session_id = session_id or f"session-{uuid.uuid4().hex[:12]}"
         self.usage_tracker = UsageTracker(db, clock, settings.execution.rate_window_seconds)
         self.ledger = BudgetLedger(db, clock, settings.budget, self.holder)
         # A running task's lease is refreshed between calls, not during one: it outlasts the longest call.
@@ -147,6 +153,11 @@ class RouterCore:
             agents=(*settings.agents, *host_agents),
             agent_problems=problems,
         )
+
+    @property
+    def session_id(self) -> str:
+        """The audit's session_id: the MCP session of the request being served, else this process's."""
+        return REQUEST_SESSION.get() or self.process_session_id
 
     # -- decisions -------------------------------------------------------------------------
 

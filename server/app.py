@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -20,7 +21,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp.types import Tool as MCPTool
 
 from resources import register_resources
-from router_core.core import RouterCore
+from router_core.core import REQUEST_SESSION, RouterCore
 from router_core.settings import Settings
 from server.core_factory import build_core
 from server.live import LiveUpdates
@@ -51,10 +52,23 @@ class SwitchboardServer(MCPServer):
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None) -> Any:
         check_call(name, arguments)
+        session = REQUEST_SESSION.set(audit_session(context))
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             raise explained(name, exc) from exc.__cause__
+        finally:
+            REQUEST_SESSION.reset(session)
+
+
+def audit_session(context: Context | None) -> str | None:
+    """The audit's name for the MCP session of ``context``, None without one (stdio, stateless HTTP): a digest
+    of its id, not the id, which lets whoever holds it act in that session and audit://recent shows everyone."""
+    try:
+        session_id = context.request_context.session._connection.session_id  # type: ignore[union-attr]
+    except (AttributeError, ValueError):  # no context, or one outside a request
+        return None
+    return f"session-{hashlib.sha256(session_id.encode()).hexdigest()[:12]}" if session_id else None
 
 
 @dataclass
