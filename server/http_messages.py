@@ -3,9 +3,10 @@
 The SDK answers a body that is JSON but no JSON-RPC message (a batch array, a wrong field) with -32602
 "Invalid params" and pydantic's dump of four union errors, and takes a request whose id JSON-RPC forbids
 (an object, a float) for a notification: 202 Accepted, and no answer ever. Here both get HTTP 400 with a
-JSON-RPC -32600 "Invalid Request" saying what is wrong. Everything else reaches the SDK unchanged: a
-request its DNS-rebinding guard refuses (checked first, with the SDK's own settings, so a foreign page
-learns nothing new), one that is not JSON, and a body over its size limit (413).
+JSON-RPC -32600 "Invalid Request" saying what is wrong. A request the SDK's DNS-rebinding guard refuses is
+checked first, with the SDK's own settings, and gets the guard's own answer (so a foreign page learns
+nothing new). Everything else reaches the SDK unchanged: one that is not JSON, and a body over its size
+limit (413).
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ class MalformedMessagesAnswered:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not _json_content(scope):
             return await self.app(scope, receive, send)
-        if await self.guard.validate_request(Request(scope), is_post=True) is not None:
-            return await self.app(scope, receive, send)  # the SDK refuses it, in its own words
+        refused = await self.guard.validate_request(Request(scope), is_post=True)
+        if refused is not None:  # the SDK's answer, as it would give it (its check logs once; twice before)
+            return await refused(scope, receive, send)
         read: list[Message] = []
         size, complete = 0, False
         while size <= self.max_body:

@@ -58,3 +58,12 @@ def test_the_sdk_still_answers_what_it_reads_well(client):
     assert client.post("/mcp", json=[], headers={**HEADERS, "Host": "evil.example"}).status_code == 421
     big = b'{"x": "' + b"a" * (5 * 1024 * 1024) + b'"}'
     assert client.post("/mcp", content=big, headers=HEADERS).status_code == 413
+
+
+@pytest.mark.parametrize(("headers", "status", "words"), [({"Host": "evil.example"}, 421, "Invalid Host header"),
+                                                          ({"Origin": "http://evil.example"}, 403, "Invalid Origin header")])
+def test_a_refused_request_is_answered_and_logged_once(client, caplog, headers, status, words):
+    # The guard was run here and then again by the SDK, so every DNS-rebinding attempt logged two warnings.
+    r = client.post("/mcp", json=INIT, headers={**HEADERS, **headers})
+    assert (r.status_code, r.text) == (status, words)
+    assert [rec.getMessage().split(":")[0] for rec in caplog.records] == [words]
