@@ -47,15 +47,24 @@ def budget_blocks(provider: str, budget: BudgetSnapshot, *, min_cost: float) -> 
         if mine.allocation <= 0:
             blocks.append(Block(f"budget: {provider} has no allocation (budget.allocation.{provider} = 0)", None))
         else:
-            used = _used(mine.spent, mine.reserved, mine.allocation)
-            blocks.append(Block(f"budget: {provider} allocation exhausted ({used})", budget.next_reset_at))
+            blocks.append(Block(_short(f"{provider} allocation", mine.spent, mine.reserved, mine.allocation,
+                                       mine.remaining, min_cost), budget.next_reset_at))
     if budget.remaining < min_cost:
         if budget.total <= 0:
             blocks.append(Block("budget: the daily budget is 0 (budget.daily_total = 0)", None))
         else:
-            used = _used(budget.spent, budget.reserved, budget.total)
-            blocks.append(Block(f"budget: daily total exhausted ({used})", budget.next_reset_at))
+            blocks.append(Block(_short("daily total", budget.spent, budget.reserved, budget.total,
+                                       budget.remaining, min_cost), budget.next_reset_at))
     return tuple(blocks)
+
+
+def _short(what: str, spent: float, reserved: float, limit: float, remaining: float, min_cost: float) -> str:
+    """Why ``what`` cannot cover a request: used up, or left with less than the cheapest request costs (a
+    small allocation with nothing spent was called "exhausted ($0.00 of $0.02 used)", which misled)."""
+    used = _used(spent, reserved, limit)
+    if remaining <= 0:
+        return f"budget: {what} exhausted ({used})"
+    return f"budget: {what} has ${remaining:.4f} left ({used}), less than the cheapest request costs (${min_cost:.4f})"
 
 
 def _used(spent: float, reserved: float, limit: float) -> str:

@@ -105,6 +105,18 @@ def test_allocation_with_less_than_min_cost_left_blocks_and_counts_reservations(
     )
 
 
+def test_allocation_too_small_for_the_cheapest_request_says_so_rather_than_exhausted() -> None:
+    snapshot = BudgetSnapshot(
+        day="2026-01-01", timezone="UTC", total=100.0,
+        providers=(ProviderBudget("codex", 0.02, 0.0, 0.0),), next_reset_at=RESET,
+    )
+    av = check_availability(codex(), WindowCounts(0, 0), snapshot, now=NOW, min_cost=0.03)
+    assert av.blocks == (
+        Block("budget: codex allocation has $0.0200 left ($0.00 of $0.02 used), "
+              "less than the cheapest request costs ($0.0300)", RESET),
+    )
+
+
 def test_allocation_with_exactly_min_cost_left_is_available() -> None:
     assert check(WindowCounts(0, 0), budget(codex_spent=29.99)).available
 
