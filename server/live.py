@@ -10,6 +10,11 @@ connection (the session's ``_connection``, as the SDK's migration guide does), n
 otherwise resources/unsubscribe could never find the subscription it cancels, a second subscribe
 doubled every notification, and a connection that ended stayed referenced for the server's life.
 A connection's subscriptions are dropped when it closes (its ``exit_stack``).
+
+Each connection is notified concurrently, within ``notify_timeout``: a tool call that changed the budget
+waits for this fan-out before it answers, so one teammate's client that stopped reading its stream must
+not hold up every other teammate's calls. A connection that does not take an update in time misses it
+(a warning says so); the next change notifies it again.
 """
 
 from __future__ import annotations
@@ -47,10 +52,16 @@ def live_documents(core: RouterCore) -> dict[str, str]:
     return {uri: json.dumps(doc, sort_keys=True, default=str) for uri, doc in docs.items()}
 
 
+NOTIFY_TIMEOUT = 2.0  # seconds a subscribed connection has to take one update
+
+
 class LiveUpdates:
-    def __init__(self, get_core: Callable[[], RouterCore], bus: InMemorySubscriptionBus) -> None:
+    def __init__(
+        self, get_core: Callable[[], RouterCore], bus: InMemorySubscriptionBus, *, notify_timeout: float = NOTIFY_TIMEOUT
+    ) -> None:
         self._get_core = get_core
         self._bus = bus
+        self._notify_timeout = notify_timeout
         self._legacy: dict[Any, set[str]] = {}  # a connection -> the URIs it subscribed to
         self._last: dict[str, str] = {}
 
@@ -92,10 +103,21 @@ class LiveUpdates:
         self._last = current
         for uri in changed:
             await self._bus.publish(ResourceUpdated(uri=uri))
-            for connection in self.subscribers(uri):
-                with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):  # closing now
-                    await connection.outbound.notify("notifications/resources/updated", {"uri": uri})
+        async with anyio.create_task_group() as group:
+            for connection in {c for uri in changed for c in self.subscribers(uri)}:
+                uris = [uri for uri in changed if uri in self._legacy.get(connection, ())]
+                group.start_soon(self._notify, connection, uris)
         return changed
+
+    async def _notify(self, connection: Any, uris: list[str]) -> None:
+        """Tell one connection of its changed URIs, giving up after ``notify_timeout``."""
+        with anyio.move_on_after(self._notify_timeout) as scope:
+            with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):  # closing now
+                for uri in uris:
+                    await connection.outbound.notify("notifications/resources/updated", {"uri": uri})
+        if scope.cancelled_caught:
+            log.warning("a subscribed client took no resource update within %gs (not reading its stream?); "
+                        "it missed %s", self._notify_timeout, ", ".join(uris))
 
     async def run(self, interval: float = 1.0) -> None:
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 import pytest
 from mcp import Client, MCPError
 from mcp.types import ResourceUpdatedNotification
@@ -76,3 +77,30 @@ def test_the_subscribable_uris_are_the_ones_checked_for_changes(keyword_core):
     from server.live import LIVE_URIS, live_documents
 
     assert set(LIVE_URIS) == set(live_documents(keyword_core))
+
+
+class StuckConnection:
+    """A subscribed connection whose client stopped reading: every notify blocks."""
+
+    def __init__(self) -> None:
+        self.outbound = self
+        self.attempts = 0
+
+    async def notify(self, method: str, params: dict) -> None:
+        self.attempts += 1
+        await anyio.Event().wait()
+
+
+async def test_a_client_that_stopped_reading_does_not_hold_up_the_others(settings, keyword_core, caplog):
+    parts = build_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    parts.live._notify_timeout = 0.05
+    stuck = StuckConnection()
+    parts.live._legacy[stuck] = {"budget://today"}
+    got, handler = collector()
+    async with Client(parts.mcp, mode="legacy", message_handler=handler) as c:
+        await c.subscribe_resource("budget://today")
+        with anyio.fail_after(30):  # before the bound, this check never returned
+            await spend_and_check(parts, c)
+    assert got == ["budget://today"]
+    assert stuck.attempts == 1
+    assert "missed budget://today" in caplog.text
