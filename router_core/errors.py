@@ -16,7 +16,7 @@
             ├── ModelNotFound   the configured model is unknown to the provider retryable=False, fallback helps
             ├── EndpointNotFound  a 404 naming no model: the base URL is wrong  retryable=False, fallback helps
             ├── RequestTooLarge over the model's context window or request size retryable=False, fallback helps
-            ├── PromptTooLongForCli  over a command line's per-argument limit  retryable=False, fallback helps
+            ├── PromptTooLongForCli  over what a CLI is given on stdin (8 MiB) retryable=False, fallback helps
             └── CliOutputUnreadable  a CLI exited 0 without a JSON result      retryable=False, fallback helps
 """
 
@@ -117,8 +117,8 @@ class ProviderRejected(ProviderError):
 
 
 class PromptTooLongForCli(ProviderRejected):
-    """A CLI backend cannot be given the prompt (over the kernel's per-argument limit): a provider on its API
-    can still take it."""
+    """A CLI backend cannot be given the prompt (over cli.STDIN_LIMIT, the least the CLIs read from stdin): a
+    provider on its API can still take it."""
 
     fallback_helps = True
 

@@ -1,21 +1,23 @@
 """CLI backends: run a provider's coding CLI as a subprocess (no shell) and parse its JSON output.
 
-The argv is ``ProviderSettings.cli_command`` plus what the dialect appends (model flag, prompt); stdin is
-/dev/null; the environment is passed through (the registry leaves out other providers' API keys); the process
-runs in its own session so a timeout kills the CLI and everything it spawned, and once the CLI exits, whatever
-it left running is killed. Output is bounded: more than STDOUT_LIMIT on stdout stops the CLI
-(ProviderUnavailable), and only the end of stderr is kept. Exit 0 with no JSON on stdout is
-CliOutputUnreadable (a command that does not ask for JSON: another provider may take the task, a retry would
-not help). A missing executable is NotConfigured; a prompt over
-the kernel's per-argument limit (128 KiB on Linux) is PromptTooLongForCli (rejected; another provider may
-take it). Each dialect (cli_codex, cli_gemini, cli_claude) documents the output format it assumes, citing
-provider-apis.md section 5.
+The argv is ``ProviderSettings.cli_command`` plus what the dialect appends (model flag; codex's ``-``). The
+prompt goes on stdin as UTF-8, then end of input: an argument holds at most 128 KiB on Linux (MAX_ARG_STRLEN),
+less than a task with the files a host passes as context, and every local user sees it in ``ps``. Each CLI
+takes piped stdin as its whole prompt (each dialect says where that is documented and how it was checked).
+Stdin is written while stdout and stderr are read (a CLI may print before it reads), and a CLI that exits
+without reading it all is not an error here: its exit and output say what happened. A prompt over STDIN_LIMIT
+is PromptTooLongForCli (rejected; another provider may take it). The environment is passed through (the
+registry leaves out other providers' API keys); the process runs in its own session so a timeout kills the CLI
+and everything it spawned, and once the CLI exits, whatever it left running is killed. Output is bounded: more
+than STDOUT_LIMIT on stdout stops the CLI (ProviderUnavailable), and only the end of stderr is kept. Exit 0
+with no JSON on stdout is CliOutputUnreadable (a command that does not ask for JSON: another provider may take
+the task, a retry would not help). A missing executable is NotConfigured. Each dialect (cli_codex, cli_gemini,
+cli_claude) documents the output format it assumes, citing provider-apis.md section 5.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
 import shutil
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 import anyio
-from anyio.abc import ByteReceiveStream, Process
+from anyio.abc import ByteReceiveStream, ByteSendStream, Process
 
 from router_core.clock import Clock
 from router_core.errors import CliOutputUnreadable, NotConfigured, PromptTooLongForCli, ProviderUnavailable
@@ -41,6 +43,9 @@ DEFAULT_CLI_TIMEOUT = 600.0
 AFTER_EXIT_SECONDS = 2.0  # how long output already written is read for once the CLI has exited
 STDOUT_LIMIT = 64 * 2**20  # far beyond any answer: a CLI writing more is stopped, memory stays bounded
 STDERR_KEPT = 2**20  # the end of stderr, where the messages that matter are
+# The most a CLI is given on stdin: gemini cuts its input at 8 MiB (the task, last, would be lost) and claude
+# refuses more than 10 MiB. About two million tokens, beyond any model's context window.
+STDIN_LIMIT = 8 * 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +69,7 @@ class ParseContext:
 class CliDialect:
     """How to talk to one CLI: build its argv, and read a run into a Completion or a typed error."""
 
-    build_argv: Callable[[Sequence[str], str, str], list[str]]  # (base argv, prompt, model) -> argv
+    build_argv: Callable[[Sequence[str], str], list[str]]  # (base argv, model) -> argv; the prompt: stdin
     parse: Callable[[CliRun, ParseContext], Completion]
 
 
@@ -98,9 +103,10 @@ class CliAdapter:
 
     async def complete(self, request: CompletionRequest) -> Completion:
         model = request.model or self._default_model
-        argv = self._dialect.build_argv(self.command, cli_prompt(request), model)
+        argv = self._dialect.build_argv(self.command, model)
+        prompt = self._prompt_bytes(request)
         timeout = request.timeout if request.timeout is not None else self._timeout
-        run = await run_cli(argv, provider=self.name, env=self._env, cwd=self._cwd, timeout=timeout)
+        run = await run_cli(argv, prompt, provider=self.name, env=self._env, cwd=self._cwd, timeout=timeout)
         if run.returncode == 127 and not run.stdout.strip() and (missing := _env_interpreter_missing(argv[0], run, self._env)):
             raise NotConfigured(
                 f"{self.name} CLI {argv[0]!r} is installed, but its first line ({missing}) found no such program "
@@ -116,6 +122,16 @@ class CliAdapter:
                 "(codex exec --json; gemini and claude --output-format json)", provider=self.name)
         return self._dialect.parse(run, ParseContext(self.name, model, self._clock.now(), self._tz))
 
+    def _prompt_bytes(self, request: CompletionRequest) -> bytes:
+        """The prompt as UTF-8 for the CLI's stdin (an unpaired surrogate, text cut inside an emoji, has no
+        UTF-8 form and becomes U+FFFD)."""
+        prompt = surrogates_replaced(cli_prompt(request)).encode()
+        if len(prompt) > STDIN_LIMIT:
+            raise PromptTooLongForCli(
+                f"{self.name} CLI: the prompt is {len(prompt):,} bytes; a CLI is given at most "
+                f"{STDIN_LIMIT:,} ({STDIN_LIMIT // 2**20} MiB) on its stdin", provider=self.name)
+        return prompt
+
     async def probe(self) -> None:
         """Runs a one-line prompt: the only check that shows the CLI can answer (and is not over its limit)."""
         await self.complete(CompletionRequest(prompt=PROBE_PROMPT, timeout=min(self._timeout, 120.0)))
@@ -128,12 +144,13 @@ def _passable(arg: str) -> str:
 
 
 async def run_cli(
-    argv: Sequence[str], *, provider: str, env: Mapping[str, str] | None, cwd: str | None, timeout: float
+    argv: Sequence[str], stdin: bytes, *, provider: str, env: Mapping[str, str] | None, cwd: str | None,
+    timeout: float,
 ) -> CliRun:
     try:
         process = await anyio.open_process(
             [_passable(arg) for arg in argv],
-            stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True,
+            stdin=subprocess.PIPE, env=env, cwd=cwd, start_new_session=True,
         )
     except FileNotFoundError as exc:
         if interpreter := _missing_interpreter(argv[0], env):
@@ -148,16 +165,13 @@ async def run_cli(
     except PermissionError as exc:
         raise NotConfigured(f"{provider} CLI {argv[0]!r} is not executable") from exc
     except OSError as exc:
-        if exc.errno == errno.E2BIG:
-            raise PromptTooLongForCli(
-                f"{provider} CLI: the prompt is too long for a command-line argument", provider=provider
-            ) from exc
         raise ProviderUnavailable(f"{provider} CLI could not start: {exc}", provider=provider) from exc
     out, err = bytearray(), bytearray()
     try:
         with anyio.move_on_after(timeout) as scope:
             async with anyio.create_task_group() as tg:
                 drained = anyio.Event()
+                tg.start_soon(_feed, process.stdin, stdin)
                 tg.start_soon(_drain_both, process, out, err, drained, tg.cancel_scope)
                 await process.wait()
                 # What the CLI started and left running (holding its stdout open, say) goes with it; output
@@ -180,6 +194,16 @@ async def run_cli(
             f"{provider} CLI wrote more than {STDOUT_LIMIT // 2**20} MiB to stdout and was stopped", provider=provider
         )
     return CliRun(process.returncode or 0, out.decode(errors="replace"), err.decode(errors="replace"))
+
+
+async def _feed(stream: ByteSendStream | None, data: bytes) -> None:
+    """``data`` on the CLI's stdin, then end of input. A CLI that exits (or closes stdin) before reading it
+    all breaks the pipe: not an error here, the CLI's exit and output say what happened."""
+    if stream is None:
+        return
+    with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError, ConnectionError):
+        async with stream:
+            await stream.send(data)
 
 
 async def _drain_both(

@@ -1,4 +1,11 @@
-"""Claude Code: ``claude -p --output-format json [--model MODEL] <prompt>`` (provider-apis.md 5.1).
+"""Claude Code: ``claude -p --output-format json [--model MODEL]``, prompt on stdin (provider-apis.md 5.1).
+
+Input: in print mode with stdin not a terminal, claude reads stdin to its end and puts it after a prompt
+argument, on a line of its own (``[prompt, stdin].filter(Boolean).join(newline)``), so with no argument the
+input is stdin alone. It refuses more than 10 MiB ("Error: piped stdin input exceeds 10MB"), and goes on
+without stdin if none arrives within 3 s ("Warning: no stdin data received in 3s"). Read from the 2.1.197
+binary, and checked with it against a local Messages endpoint: a 288 KB prompt arrived as the user turn byte
+for byte.
 
 Assumed output: one JSON object on stdout (for ``stream-json``, the last JSONL line is the same object):
 ``{"type":"result","subtype":"success","is_error":false,"result":"…","total_cost_usd":0.24,
@@ -44,13 +51,10 @@ from router_core.providers.errors import (
 from router_core.providers.timeparse import format_epoch
 
 
-def build_argv(base: Sequence[str], prompt: str, model: str) -> list[str]:
+def build_argv(base: Sequence[str], model: str) -> list[str]:
     argv = list(base)
     if model:
         argv += ["--model", model]
-    if prompt.startswith("-"):
-        argv.append("--")
-    argv.append(prompt)
     return argv
 
 

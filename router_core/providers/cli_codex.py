@@ -1,4 +1,10 @@
-"""Codex CLI: ``codex exec --json [--skip-git-repo-check] [-m MODEL] <prompt>`` (provider-apis.md 5.2).
+"""Codex CLI: ``codex exec --json [--skip-git-repo-check] [-m MODEL] -`` (provider-apis.md 5.2).
+
+Input: ``-`` as the prompt makes codex read all of stdin, verbatim, as the prompt (codex-rs/exec/src/cli.rs:
+"If not provided as an argument (or if `-` is used), instructions are read from stdin. If stdin is piped and a
+prompt is also provided, stdin is appended as a `<stdin>` block"; its read_prompt_from_stdin reads to the end,
+decodes UTF-8 and refuses only blank input; mcp-sdk-and-clients.md 3.3). Checked with codex 0.169.0 against a
+local Responses endpoint: a 288 KB prompt arrived as the user message byte for byte, nothing on stderr.
 
 Assumed output: JSONL on stdout, one event per line (codex-rs/exec/src/exec_events.rs):
 ``{"type":"thread.started","thread_id":…}``, ``{"type":"turn.started"}``,
@@ -40,14 +46,11 @@ from router_core.providers.errors import (
 from router_core.providers.timeparse import format_epoch
 
 
-def build_argv(base: Sequence[str], prompt: str, model: str) -> list[str]:
+def build_argv(base: Sequence[str], model: str) -> list[str]:
     argv = list(base)
     if model:
         argv += ["-m", model]
-    if prompt.startswith("-"):
-        argv.append("--")  # so a prompt like "-v is broken" is not read as an option
-    argv.append(prompt)
-    return argv
+    return [*argv, "-"]  # the prompt: read from stdin
 
 
 def parse(run: CliRun, ctx: ParseContext) -> Completion:

@@ -1,4 +1,10 @@
-"""Gemini CLI: ``gemini --output-format json [-m MODEL] -p <prompt>`` (provider-apis.md 5.3).
+"""Gemini CLI: ``gemini --output-format json [-m MODEL]`` with the prompt on stdin (provider-apis.md 5.3).
+
+Input: with stdin not a terminal gemini runs headless and reads stdin to its end as its input; a ``-p`` prompt
+is "Appended to input on stdin (if any)" (its --help), after a blank line, so none is given
+(packages/cli/src/gemini.tsx and utils/readStdin.ts in the 0.61.0 bundle: stdin beyond 8 MiB is cut off, and
+none arriving within 500 ms of starting to read counts as none). Checked with gemini 0.61.0 against a local
+generateContent endpoint: a 288 KB prompt arrived as the user turn byte for byte.
 
 Assumed output: one JSON object (possibly pretty-printed) on stdout,
 ``{"session_id"?, "response": "…", "stats": {"models": {"<model>": {"tokens": {"prompt": N, "candidates": N,
@@ -39,13 +45,12 @@ from router_core.providers.timeparse import format_epoch, format_seconds, next_m
 _RETRY_IN = re.compile(r"retry in (\d+(?:\.\d+)?(?:ms|s))", re.I)
 
 
-def build_argv(base: Sequence[str], prompt: str, model: str) -> list[str]:
+def build_argv(base: Sequence[str], model: str) -> list[str]:
     argv = list(base)
     if argv and argv[-1] in ("-p", "--prompt"):
-        argv.pop()
+        argv.pop()  # a cli_command ending in -p expects the prompt after it: it comes on stdin instead
     if model:
         argv += ["-m", model]
-    argv += [f"--prompt={prompt}"] if prompt.startswith("-") else ["-p", prompt]
     return argv
 
 

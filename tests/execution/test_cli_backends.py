@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -57,14 +58,18 @@ async def test_a_claude_run_that_gave_up_after_paid_turns_counts_its_cost(settin
     assert (claude.spent, claude.reserved) == (first.cost_usd, 0.0)
 
 
-async def test_a_prompt_too_long_for_a_command_line_falls_back_to_the_next_provider(settings, clock, client):
-    # The kernel's per-argument limit is the CLI transport's, not the provider's: the task stopped at the
-    # first CLI instead of trying the others (one of which may be on its API).
-    core, ex = cli_executor(settings, clock, client)
-    o = (await dispatch(core, ex, DESIGN_TASK + " " + "x" * 150_000)).outcome
-    assert sorted((a.provider, a.outcome) for a in o.attempts) == [
-        ("claude", "rejected"), ("codex", "rejected"), ("gemini", "rejected")]
-    assert "too long for a command-line argument" in o.attempts[0].error
+async def test_a_task_with_more_context_than_a_command_line_holds_runs_on_its_cli(settings, clock, client,
+                                                                                   tmp_path):
+    # The prompt was one argument, at most 128 KiB on Linux: with a host's files as context the task was
+    # rejected by every CLI, and a user with only CLI subscriptions could not run it at all.
+    record = tmp_path / "runs.jsonl"
+    core, ex = cli_executor(settings, clock, client, FAKE_CLI_RECORD=str(record))
+    context = "def handler(event):\n    return event\n" * 8000  # 304 KiB of source
+    o = (await dispatch(core, ex, DESIGN_TASK, context=context)).outcome
+    assert (o.status, o.provider) == ("success", "claude")
+    assert [(a.provider, a.outcome) for a in o.attempts] == [("claude", "success")]
+    (run,) = [json.loads(line) for line in record.read_text().splitlines()]
+    assert run["prompt"].endswith(f"<context>\n{context}\n</context>\n\n{DESIGN_TASK}")
 
 
 async def test_a_cli_that_prints_no_json_is_run_once_and_the_next_provider_takes_the_task(settings, clock, client):

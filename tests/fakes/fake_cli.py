@@ -7,11 +7,13 @@ variable wins over the shared one:
     FAKE_NAME_LATENCY / FAKE_CLI_LATENCY      seconds to sleep before answering
     FAKE_NAME_RESET_EPOCH / FAKE_CLI_RESET_EPOCH  when a usage limit resets (default: now + 3 hours)
     FAKE_NAME_TEXT / FAKE_CLI_TEXT            the answer (default: "<name> fake answer to: <prompt>")
-    FAKE_CLI_RECORD                           a file to append one JSON line per run: argv, stdin, output
+    FAKE_CLI_RECORD                           a file to append one JSON line per run: argv, prompt, output
     FAKE_CLI_PIDFILE                          a file to write the CLI's process id to when it starts
     FAKE_CLAUDE_LIMIT_STYLE                   text (default, "You've hit your limit · resets 3pm (UTC)") | epoch
 
-Output formats follow provider-apis.md section 5 (5.1 claude, 5.2 codex, 5.3 gemini).
+Output formats follow provider-apis.md section 5 (5.1 claude, 5.2 codex, 5.3 gemini). Each reads its prompt
+from argv and piped stdin as the real CLI does (see router_core/providers/cli_*.py), without the real CLIs'
+waits for stdin data; ``prompt`` is what the real one would send to its model, and is recorded.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class FakeCli:
         self.argv = sys.argv[1:]
         self.mode = self.setting("MODE", "ok")
         self.reset_epoch = float(self.setting("RESET_EPOCH", str(time.time() + 3 * 3600)))
+        self.prompt = ""
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         pidfile = os.environ.get("FAKE_CLI_PIDFILE")
@@ -38,6 +41,13 @@ class FakeCli:
 
     def setting(self, key: str, default: str) -> str:
         return os.environ.get(f"FAKE_{self.name.upper()}_{key}") or os.environ.get(f"FAKE_CLI_{key}") or default
+
+    @staticmethod
+    def piped() -> str | None:
+        """All of stdin as UTF-8 text, or None when it is a terminal (then the real CLIs do not read it)."""
+        if sys.stdin is None or sys.stdin.isatty():
+            return None
+        return sys.stdin.buffer.read().decode("utf-8")
 
     def wait(self) -> None:
         latency = float(self.setting("LATENCY", "0"))
@@ -66,7 +76,7 @@ class FakeCli:
         if record:
             with open(record, "a", encoding="utf-8") as f:
                 f.write(json.dumps({
-                    "cli": self.name, "argv": self.argv, "stdin": _stdin_target(), "exit": code,
+                    "cli": self.name, "argv": self.argv, "prompt": self.prompt, "exit": code,
                     "stdout": "\n".join(self.stdout), "stderr": "\n".join(self.stderr),
                 }) + "\n")
         sys.stdout.flush()
@@ -102,9 +112,3 @@ def positionals(argv: list[str], takes_value: set[str]) -> list[str]:
 def local_time(epoch: float, fmt: str) -> str:
     return time.strftime(fmt, time.localtime(epoch))
 
-
-def _stdin_target() -> str:
-    try:
-        return os.path.realpath("/proc/self/fd/0")
-    except OSError:
-        return "unknown"

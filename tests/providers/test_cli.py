@@ -18,11 +18,13 @@ from router_core.errors import (
     AuthFailed,
     CliOutputUnreadable,
     NotConfigured,
+    PromptTooLongForCli,
     ProviderUnavailable,
     QuotaExhausted,
     RateLimited,
 )
 from router_core.providers import CliAdapter, CompletionRequest
+from router_core.providers.base import PROBE_PROMPT, cli_prompt
 from router_core.providers.cli_claude import CLAUDE
 from router_core.providers.cli_codex import CODEX
 from router_core.providers.cli_gemini import GEMINI
@@ -68,8 +70,8 @@ async def test_codex_success(record):
     assert (result.provider, result.model, result.backend, result.cost_usd) == ("codex", "gpt-5.1-codex", "cli", None)
     assert (result.input_tokens, result.output_tokens) == (-(-len(prompt) // 4), -(-len(result.text) // 4))
     (run,) = runs(record)
-    assert run["argv"] == ["exec", "--json", "--skip-git-repo-check", "-m", "gpt-5.1-codex", prompt]
-    assert run["stdin"] == "/dev/null"
+    assert run["argv"] == ["exec", "--json", "--skip-git-repo-check", "-m", "gpt-5.1-codex", "-"]
+    assert run["prompt"] == prompt  # read from stdin
 
 
 async def test_gemini_success_reads_pretty_json_and_model(record):
@@ -78,14 +80,15 @@ async def test_gemini_success_reads_pretty_json_and_model(record):
     assert result.model == "gemini-2.5-pro"
     assert (result.input_tokens, result.output_tokens) == (3, -(-len(result.text) // 4))
     (run,) = runs(record)
-    assert run["argv"] == ["--output-format", "json", "-m", "gemini-2.5-pro", "-p", "explain TCP"]
+    assert run["argv"] == ["--output-format", "json", "-m", "gemini-2.5-pro"]
+    assert run["prompt"] == "explain TCP"
 
 
 async def test_claude_success_reports_cost(record):
     result = await cli("claude", record).complete(CompletionRequest(prompt="plan the migration"))
     (run,) = runs(record)
     printed = json.loads(run["stdout"])
-    assert run["argv"] == ["-p", "--output-format", "json", "plan the migration"]
+    assert (run["argv"], run["prompt"]) == (["-p", "--output-format", "json"], "plan the migration")
     assert result.text == printed["result"]
     assert result.cost_usd == printed["total_cost_usd"]
     assert result.model == "claude-sonnet-4-5"  # from modelUsage; no --model was passed
@@ -93,17 +96,38 @@ async def test_claude_success_reports_cost(record):
                                                            printed["usage"]["output_tokens"])
 
 
-@pytest.mark.parametrize("name", ["codex", "claude"])
-async def test_prompt_that_looks_like_an_option_is_passed_after_double_dash(record, name):
+@pytest.mark.parametrize("name", ["codex", "gemini", "claude"])
+async def test_a_prompt_over_the_kernels_argument_limit_reaches_the_cli_whole(record, name):
+    # A command-line argument holds at most 128 KiB on Linux: a task with the files a host passed as context
+    # was refused (PromptTooLongForCli) by every CLI, and a user with only CLI subscriptions could not run it.
+    context = "".join(f"line {i:06d}: the quick brown fox — naïve café 😀 jumps over the lazy dog\n"
+                      for i in range(4000))
+    request = CompletionRequest(prompt="summarise the context", system_prompt="Be terse.", context=context)
+    assert len(cli_prompt(request).encode()) > 300 * 1024
+    result = await cli(name, record).complete(request)
+    (run,) = runs(record)
+    assert run["prompt"] == cli_prompt(request)
+    assert result.text.startswith(f"{name} fake answer to: <instructions> Be terse.")
+
+
+@pytest.mark.parametrize("name", ["codex", "gemini", "claude"])
+async def test_a_prompt_that_looks_like_an_option_is_not_read_as_one(record, name):
     result = await cli(name, record).complete(CompletionRequest(prompt="--help is broken"))
     assert result.text.endswith("--help is broken")
-    assert runs(record)[0]["argv"][-2:] == ["--", "--help is broken"]
+    assert runs(record)[0]["prompt"] == "--help is broken"
 
 
-async def test_gemini_prompt_that_looks_like_an_option(record):
-    result = await cli("gemini", record).complete(CompletionRequest(prompt="-v flag"))
-    assert result.text.endswith("-v flag")
-    assert runs(record)[0]["argv"][-1] == "--prompt=-v flag"
+def test_a_gemini_command_ending_in_p_does_not_leave_it_waiting_for_a_prompt_argument():
+    base = ("gemini", "--output-format", "json", "-p")
+    assert GEMINI.build_argv(base, "gemini-2.5-pro") == ["gemini", "--output-format", "json", "-m", "gemini-2.5-pro"]
+
+
+async def test_a_prompt_over_what_a_cli_is_given_is_refused_without_running_it(record):
+    # Gemini cuts its input at 8 MiB (the task, at the end, would be lost); claude refuses over 10 MiB.
+    with pytest.raises(PromptTooLongForCli, match=r"gemini CLI: the prompt is 8,388,609 bytes; a CLI is "
+                                                   r"given at most 8,388,608 \(8 MiB\) on its stdin"):
+        await cli("gemini", record).complete(CompletionRequest(prompt="x" * (8 * 2**20 + 1)))
+    assert not record.exists()
 
 
 async def test_codex_usage_limit_gives_reset_time(record):
@@ -192,7 +216,7 @@ async def test_empty_command_is_not_configured():
 
 async def test_probe_runs_a_short_prompt(record):
     await cli("gemini", record).probe()
-    assert runs(record)[0]["argv"][-2:] == ["-p", "Reply with the single word OK."]
+    assert runs(record)[0]["prompt"] == PROBE_PROMPT
     with pytest.raises(ProviderUnavailable):
         await cli("gemini", record, FAKE_CLI_MODE="fail").probe()
 
@@ -216,8 +240,9 @@ async def test_cancelling_the_call_kills_the_cli(record, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["codex", "gemini", "claude"])
-async def test_a_nul_or_half_an_emoji_in_the_prompt_is_passed_as_a_replacement_character(record, name):
-    # Neither fits in an argument: the call raised ValueError or UnicodeEncodeError before starting the CLI.
+async def test_half_an_emoji_is_passed_as_a_replacement_character_and_a_nul_as_itself(record, name):
+    # Half an emoji has no UTF-8 form (UnicodeEncodeError before starting the CLI); a NUL, which no argument
+    # can hold, passes on stdin as it does to the providers' APIs.
     result = await cli(name, record).complete(CompletionRequest(prompt="a\x00b and cut \ud83d"))
-    assert result.text.endswith("a\ufffdb and cut \ufffd")
-    assert runs(record)[0]["argv"][-1].endswith("a\ufffdb and cut \ufffd")
+    assert result.text.endswith("a\x00b and cut \ufffd")
+    assert runs(record)[0]["prompt"] == "a\x00b and cut \ufffd"

@@ -1,4 +1,4 @@
-"""CLI backends against misbehaving executables: processes left running, too much output."""
+"""CLI backends against misbehaving executables: processes left running, too much output, input not read."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from router_core.providers.cli_codex import CODEX
 
 pytestmark = pytest.mark.slow
 
+BIG_PROMPT = "".join(f"line {i:06d} of a file the host passed\n" for i in range(10_000))  # 370 KiB
 GOOD_CODEX_OUTPUT = (
     '{"type":"item.completed","item":{"type":"agent_message","text":"done"}}\n'
     '{"type":"turn.completed","usage":{"input_tokens":3,"output_tokens":4}}\n'
@@ -62,6 +63,51 @@ async def test_a_process_the_cli_left_holding_its_output_open_neither_delays_the
     result = await adapter.complete(CompletionRequest(prompt="x"))
     assert result.text == "done"
     assert await ends(int(pidfile.read_text()))
+
+
+@pytest.mark.parametrize("exit_code", [0, 2], ids=["answers", "usage-error"])
+async def test_a_cli_that_exits_without_reading_its_input_is_read_as_it_answered(tmp_path, exit_code):
+    # Writing the rest of the prompt into a pipe nobody reads breaks it: neither the answer nor the CLI's own
+    # error may become a BrokenPipeError.
+    adapter = fake_cli(tmp_path, f"""
+        import os, sys
+        os.close(0)
+        sys.stdout.write({GOOD_CODEX_OUTPUT!r} if {exit_code} == 0 else "")
+        sys.stderr.write("error: unexpected argument '--frobnicate' found")
+        sys.exit({exit_code})
+    """)
+    request = CompletionRequest(prompt=BIG_PROMPT)
+    if exit_code == 0:
+        assert (await adapter.complete(request)).text == "done"
+    else:
+        with pytest.raises(ProviderUnavailable, match="unexpected argument '--frobnicate'"):
+            await adapter.complete(request)
+
+
+async def test_a_cli_that_never_reads_its_input_is_still_stopped_at_the_timeout(tmp_path):
+    # The rest of the prompt waits for room in a full pipe: that wait must not outlast the timeout.
+    adapter = fake_cli(tmp_path, """
+        import time
+        time.sleep(600)
+    """, timeout=0.5)
+    with pytest.raises(ProviderUnavailable, match="codex CLI timed out after 500ms"):
+        await adapter.complete(CompletionRequest(prompt=BIG_PROMPT))
+
+
+async def test_a_cli_that_writes_much_before_reading_its_input_gets_all_of_it(tmp_path):
+    # Writing the whole prompt before reading any output would deadlock: the CLI blocks on a full stderr pipe,
+    # Switchboard on a full stdin pipe, until the timeout.
+    adapter = fake_cli(tmp_path, """
+        import json, sys
+        sys.stderr.write("log line\\n" * 200_000)
+        sys.stderr.flush()
+        prompt = sys.stdin.buffer.read()
+        answer = {"type": "agent_message", "text": str(len(prompt))}
+        print(json.dumps({"type": "item.completed", "item": answer}))
+        print(json.dumps({"type": "turn.completed", "usage": {"input_tokens": 1, "output_tokens": 1}}))
+    """)
+    result = await adapter.complete(CompletionRequest(prompt=BIG_PROMPT))
+    assert result.text == str(len(BIG_PROMPT.encode()))
 
 
 @pytest.mark.parametrize("newlines", [True, False], ids=["lines", "one-line"])
