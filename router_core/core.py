@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from router_core.agents import AgentPool
 from router_core.agents.assignment import assign_agent
@@ -49,6 +50,10 @@ from router_core.shared_state import SharedState, SharedStateReader
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
 from router_core.usage import UsageTracker, check_usage_record
+
+if TYPE_CHECKING:
+    from router_core.classifier.corrections import SqliteCorrectionStore, UnknownCorrection
+    from router_core.classifier.learning import Forgotten, Reviewed
 
 log = logging.getLogger(__name__)
 
@@ -319,20 +324,47 @@ class RouterCore:
             raise InvalidRequest(f"task_type {task_type!r} is unknown; use one of {', '.join(TASK_TYPES)}")
         record = getattr(self.classifier, "record", None)
         if record is None:
-            from router_core.classifier.corrections import Correction, SqliteCorrectionStore
+            from router_core.classifier.corrections import Correction
 
             correction = Correction(text, routed_provider, correct_provider, task_type)
             try:  # as the trained classifier would: a task_type of another provider is refused, not kept
                 correction.validate()
             except ValueError as exc:
                 raise InvalidRequest(str(exc)) from exc
-            SqliteCorrectionStore(self.db.connection, holder=self.holder, faults=self.db.faults).add(correction)
+            self._corrections_store().add(correction)
             return False, f"stored; the {self.classifier.name} classifier does not learn from feedback"
         try:
             result = record(text, routed_provider, correct_provider, task_type)
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from exc
         return result.accepted, result.reason
+
+    def feedback_corrections(self) -> list[Reviewed]:
+        """Every stored correction, oldest first, with the guard's decision (None when the classifier does
+        not learn from feedback)."""
+        from router_core.classifier.learning import Reviewed
+
+        listed = getattr(self.classifier, "corrections", None)
+        if listed is not None:
+            return listed()
+        return [Reviewed(c, None) for c in self._corrections_store().read().corrections]
+
+    def forget_feedback(self, ids: Sequence[int]) -> Forgotten:
+        """Remove stored corrections, all or none: every process (running ones at their next refresh) stops
+        applying them. An id not stored is an InvalidRequest naming those that are."""
+        from router_core.classifier.corrections import UnknownCorrection
+        from router_core.classifier.learning import Forgotten
+
+        forget = getattr(self.classifier, "forget", None)
+        try:
+            return forget(ids) if forget is not None else Forgotten(self._corrections_store().forget(ids))
+        except UnknownCorrection as exc:
+            raise InvalidRequest(_unknown_corrections(exc)) from None
+
+    def _corrections_store(self) -> SqliteCorrectionStore:
+        from router_core.classifier.corrections import SqliteCorrectionStore
+
+        return SqliteCorrectionStore(self.db.connection, holder=self.holder, faults=self.db.faults)
 
     def release_agent(self, lease_id: str) -> None:
         self.leases.release(lease_id)
@@ -406,3 +438,17 @@ class RouterCore:
             self.audit.append(batch_item_record(item, view.usage, view.availability, self.session_id, batch_id))
         return plan
 
+
+def _unknown_corrections(exc: UnknownCorrection, most: int = 8) -> str:
+    """"no correction #9 is stored (stored: #1-4, #7; ...)": the ids as ranges, so a long history stays one line."""
+    if not exc.known:
+        return f"{exc} (the store is empty); nothing was forgotten"
+    runs: list[list[int]] = []
+    for i in sorted(exc.known):
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    shown = ", ".join(f"#{r[0]}" if len(r) == 1 else f"#{r[0]}-{r[-1]}" for r in runs[:most])
+    more = f", ... ({len(exc.known)} in all)" if len(runs) > most else ""
+    return f"{exc} (stored: {shown}{more}; `switchboard feedback list` shows them); nothing was forgotten"

@@ -4,6 +4,10 @@ A correction says which provider a routed task should have gone to (the same one
 routing was right). ``SqliteCorrectionStore`` uses the ``classifier_corrections`` table of the
 state database (``router_core/store/schema.py``); it creates the table itself if it is missing, so
 it also works on a bare SQLite file.
+
+Corrections are only ever appended, except when one is forgotten: that bumps the store's generation
+(a trigger does it in SQLite, whoever deletes the row), so a reader that has seen a generation knows
+that rows past the last id it read are all that changed, and replays everything when it changes.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -49,13 +53,37 @@ class Correction:
             raise ValueError(f"task_type for {self.correct_provider} must be one of {', '.join(owned)}")
 
 
+@dataclass(frozen=True, slots=True)
+class StoredCorrections:
+    """What a store holds past an id, read at one instant, with the store's generation then."""
+
+    generation: int  # changes whenever a stored correction is forgotten (or changed in place)
+    corrections: tuple[Correction, ...]
+
+
+class UnknownCorrection(LookupError):
+    """Ids to forget that are not stored; nothing was forgotten."""
+
+    def __init__(self, missing: Iterable[int], known: Iterable[int]) -> None:
+        self.missing = tuple(missing)
+        self.known = tuple(known)
+        names = ", ".join(f"#{i}" for i in self.missing)
+        super().__init__(f"no correction {names} is stored" if len(self.missing) == 1 else
+                         f"no corrections {names} are stored")
+
+
 class CorrectionStore(Protocol):
     def add(self, correction: Correction) -> int:
-        """Persist ``correction``; return its id (ids increase in the order corrections were added)."""
+        """Persist ``correction``; return its id (ids increase in the order corrections were added, and a
+        forgotten one's id is never given again)."""
         ...
 
-    def since(self, after_id: int) -> list[Correction]:
-        """Corrections with id > ``after_id``, oldest first."""
+    def read(self, after_id: int = 0) -> StoredCorrections:
+        """Corrections with id > ``after_id``, oldest first, and the generation they belong to."""
+        ...
+
+    def forget(self, ids: Iterable[int]) -> tuple[Correction, ...]:
+        """Remove the corrections ``ids`` names, all or none (UnknownCorrection); return them, oldest first."""
         ...
 
 
@@ -64,27 +92,69 @@ class MemoryCorrectionStore:
 
     def __init__(self) -> None:
         self._items: list[Correction] = []
+        self._last_id = 0
+        self._generation = 0
 
     def add(self, correction: Correction) -> int:
-        stored = replace(correction, id=len(self._items) + 1)
-        self._items.append(stored)
-        return stored.id
+        self._last_id += 1
+        self._items.append(replace(correction, id=self._last_id))
+        return self._last_id
+
+    def read(self, after_id: int = 0) -> StoredCorrections:
+        return StoredCorrections(self._generation, tuple(c for c in self._items if c.id > after_id))
 
     def since(self, after_id: int) -> list[Correction]:
-        return [c for c in self._items if c.id > after_id]
+        """The corrections of ``read(after_id)``, without the generation."""
+        return list(self.read(after_id).corrections)
+
+    def forget(self, ids: Iterable[int]) -> tuple[Correction, ...]:
+        wanted = set(ids)
+        _check_known(wanted, (c.id for c in self._items))
+        if not wanted:
+            return ()
+        gone = tuple(c for c in self._items if c.id in wanted)
+        self._items = [c for c in self._items if c.id not in wanted]
+        self._generation += 1
+        return gone
 
 
-_CREATE = """
-CREATE TABLE IF NOT EXISTS classifier_corrections (
-    id INTEGER PRIMARY KEY,
-    created_at REAL,
-    text TEXT,
-    routed_provider TEXT,
-    correct_provider TEXT,
-    task_type TEXT,
-    holder TEXT
+def _check_known(wanted: set[int], known: Iterable[int]) -> None:
+    known = list(known)
+    missing = sorted(wanted.difference(known))
+    if missing:
+        raise UnknownCorrection(missing, known)
+
+
+# As schema migrations 1 and 8 leave the state database (a table made before 8 on a bare file keeps
+# reusing the largest id once it is forgotten; the generation still makes readers replay).
+_CREATE = (
+    """CREATE TABLE IF NOT EXISTS classifier_corrections (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, created_at REAL, text TEXT, routed_provider TEXT,
+        correct_provider TEXT, task_type TEXT, holder TEXT
+    )""",
+    "CREATE TABLE IF NOT EXISTS classifier_generation (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL)",
+    *(f"""CREATE TRIGGER IF NOT EXISTS classifier_corrections_on_{event} AFTER {event.upper()} ON classifier_corrections
+    BEGIN
+        INSERT INTO classifier_generation (id, generation) VALUES (1, 1)
+        ON CONFLICT (id) DO UPDATE SET generation = generation + 1;
+    END""" for event in ("delete", "update")),
 )
-"""
+_COLUMNS = "id, created_at, text, routed_provider, correct_provider, task_type"
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection, begin: str) -> Iterator[sqlite3.Connection]:
+    """``begin`` ... COMMIT (ROLLBACK on error) on ``conn``; inside a transaction already, join it."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute(begin)
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
 
 
 class SqliteCorrectionStore:
@@ -114,15 +184,19 @@ class SqliteCorrectionStore:
     def at_path(cls, path: Path, **kwargs) -> SqliteCorrectionStore:
         return cls(lambda: sqlite3.connect(path, timeout=15.0), close_after_use=True, **kwargs)
 
-    def _run(self, action: Callable[[sqlite3.Connection], object]) -> object:
+    def _run(self, action: Callable[[sqlite3.Connection], object], *, write: bool = False) -> object:
+        """``action`` in one transaction: BEGIN IMMEDIATE when it writes (the write lock before its first
+        read), else a read that sees one snapshot."""
         conn = self._connect()
         try:
-            with self._faults(), conn:  # one transaction: committed on success, rolled back on error
+            with self._faults():
                 if not self._ready:
-                    conn.execute(_CREATE)
-                result = action(conn)
-            self._ready = True
-            return result
+                    with _transaction(conn, "BEGIN IMMEDIATE"):
+                        for statement in _CREATE:
+                            conn.execute(statement)
+                    self._ready = True
+                with _transaction(conn, "BEGIN IMMEDIATE" if write else "BEGIN"):
+                    return action(conn)
         finally:
             if self._close:
                 conn.close()
@@ -133,14 +207,35 @@ class SqliteCorrectionStore:
                correction.task_type, self._holder)
         sql = ("INSERT INTO classifier_corrections (created_at, text, routed_provider, correct_provider,"
                " task_type, holder) VALUES (?, ?, ?, ?, ?, ?)")
-        return int(self._run(lambda conn: conn.execute(sql, row).lastrowid))
+        return int(self._run(lambda conn: conn.execute(sql, row).lastrowid, write=True))
+
+    def read(self, after_id: int = 0) -> StoredCorrections:
+        def action(conn: sqlite3.Connection) -> StoredCorrections:
+            generation = conn.execute("SELECT generation FROM classifier_generation").fetchone()
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM classifier_corrections WHERE id > ? ORDER BY id",
+                                (after_id,)).fetchall()
+            return StoredCorrections(generation[0] if generation else 0, tuple(map(_correction, rows)))
+
+        return self._run(action)
 
     def since(self, after_id: int) -> list[Correction]:
-        sql = ("SELECT id, created_at, text, routed_provider, correct_provider, task_type"
-               " FROM classifier_corrections WHERE id > ? ORDER BY id")
-        rows = self._run(lambda conn: conn.execute(sql, (after_id,)).fetchall())
-        return [
-            Correction(text=r[2], routed_provider=r[3], correct_provider=r[4], task_type=r[5],
-                       created_at=r[1] or 0.0, id=r[0])
-            for r in rows
-        ]
+        """The corrections of ``read(after_id)``, without the generation."""
+        return list(self.read(after_id).corrections)
+
+    def forget(self, ids: Iterable[int]) -> tuple[Correction, ...]:
+        wanted = sorted(set(ids))
+        marks = ", ".join("?" * len(wanted))
+
+        def action(conn: sqlite3.Connection) -> tuple[Correction, ...]:
+            _check_known(set(wanted), (r[0] for r in conn.execute("SELECT id FROM classifier_corrections")))
+            gone = conn.execute(f"SELECT {_COLUMNS} FROM classifier_corrections WHERE id IN ({marks}) ORDER BY id",
+                                wanted).fetchall()
+            conn.execute(f"DELETE FROM classifier_corrections WHERE id IN ({marks})", wanted)
+            return tuple(map(_correction, gone))
+
+        return self._run(action, write=True) if wanted else ()
+
+
+def _correction(row: sqlite3.Row | tuple) -> Correction:
+    return Correction(text=row[2], routed_provider=row[3], correct_provider=row[4], task_type=row[5],
+                      created_at=row[1] or 0.0, id=row[0])

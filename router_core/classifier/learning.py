@@ -8,7 +8,10 @@ Guard: corrections are replayed in store order (so every process reaches the sam
 Each is accepted only if, with it added, accuracy on the evaluation set (the held-out split
 shipped with the weights) does not drop, for providers nor for task types; otherwise it stays
 stored but is rejected, with a reason. ``refresh()`` (called by ``record``, and by ``classify``
-every ``refresh_seconds``) picks up corrections other processes stored.
+every ``refresh_seconds``) picks up corrections other processes stored; when the store's generation has
+changed (a correction was forgotten, by any process) it replays every stored correction afresh instead,
+into a new state that replaces the old one whole, so every process again reaches the same decisions (a
+correction rejected before may be accepted once one it conflicted with is gone).
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from router_core.classifier import TASK_TYPE_PROVIDER
 from router_core.classifier import features as F
-from router_core.classifier.corrections import Correction, CorrectionStore
+from router_core.classifier.corrections import Correction, CorrectionStore, StoredCorrections
 from router_core.classifier.near import NearIndex
 from router_core.classifier.trained import TrainedClassifier, shipped_eval_path
 from router_core.models import Classification
@@ -40,12 +43,42 @@ class LearnResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Reviewed:
+    """A stored correction with the guard's decision on it (None: the classifier does not learn)."""
+
+    correction: Correction
+    result: LearnResult | None
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """Corrections removed, and those of the rest whose decision changed with the replay without them."""
+
+    removed: tuple[Correction, ...]
+    changed: tuple[LearnResult, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class _Learned:
     correction: Correction
     task_type: str
     fingerprint: frozenset[str]
 
 
+@dataclass(slots=True)
+class _Replay:
+    """What replaying the store up to ``last_id`` of ``generation`` learned; replaced whole on a new generation."""
+
+    generation: int | None = None
+    last_id: int = 0
+    reviewed: dict[int, Reviewed] = field(default_factory=dict)
+    accepted: list[_Learned] = field(default_factory=list)
+    near: NearIndex = field(default_factory=NearIndex)  # the accepted corrections' fingerprints, by position
+    latest_with: dict[frozenset[str], _Learned] = field(default_factory=dict)  # the latest accepted, by fingerprint
+    eval_best: list[tuple[float, _Learned | None]] | None = None  # each evaluation text's best match, built on need
+
+
+REFRESH_SECONDS = 5.0  # how stale a process's corrections may be: classify refreshes them at most this often
 MIN_WORDS = 2  # a correction of one word would reroute every short text that holds it
 
 
@@ -76,7 +109,7 @@ class LearningClassifier:
         *,
         eval_items: list[dict] | None = None,
         threshold: float = 0.7,
-        refresh_seconds: float = 5.0,
+        refresh_seconds: float = REFRESH_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base = base
@@ -85,16 +118,11 @@ class LearningClassifier:
         self._refresh_seconds = refresh_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        self._accepted: list[_Learned] = []
-        self._near = NearIndex()  # the accepted corrections' fingerprints, by the same positions
-        self._latest_with: dict[frozenset[str], _Learned] = {}  # the latest accepted, by fingerprint
-        self._decisions: dict[int, LearnResult] = {}
-        self._last_id = 0
+        self._state = _Replay()  # read once by each classify: a replay swaps in a new one whole
         self._last_refresh = float("-inf")
         self._eval_items = eval_items
         self._eval_cache: list[tuple[frozenset[str], str, str, Classification]] | None = None
         self._eval_near: NearIndex | None = None
-        self._eval_best_cache: list[tuple[float, _Learned | None]] | None = None
         self.refresh()
 
     @property
@@ -117,23 +145,23 @@ class LearningClassifier:
                 self._eval_near.add(fp)
         return self._eval_near
 
-    @property
-    def _eval_best(self) -> list[tuple[float, _Learned | None]]:
-        if self._eval_best_cache is None:
-            self._eval_best_cache = [(0.0, None)] * len(self._eval)
-        return self._eval_best_cache
+    def _eval_best(self, state: _Replay) -> list[tuple[float, _Learned | None]]:
+        if state.eval_best is None:
+            state.eval_best = [(0.0, None)] * len(self._eval)
+        return state.eval_best
 
     # -- public API ----------------------------------------------------------------------------
 
     def classify(self, text: str) -> Classification:
         if self._clock() - self._last_refresh >= self._refresh_seconds:
             self.refresh()
-        if not self._accepted:  # nothing learned yet: no need to fingerprint the text
+        state = self._state
+        if not state.accepted:  # nothing learned yet: no need to fingerprint the text
             return self.base.classify(text)
         fp = fingerprint(text)
         if not fp:
             return self.base.classify(text)
-        sim, match = self._best_match(fp)
+        sim, match = self._best_match(state, fp)
         if match is None:
             return self.base.classify(text)
         return self._override(text, sim, match)
@@ -144,27 +172,56 @@ class LearningClassifier:
         correction.validate()
         new_id = self.store.add(correction)
         self.refresh()
-        return self._decisions[new_id]
+        reviewed = self._state.reviewed.get(new_id)
+        if reviewed is None:  # another process forgot it between the two
+            return LearnResult(False, f"forgotten: correction #{new_id} was removed as it was stored", new_id)
+        return reviewed.result
+
+    def forget(self, ids: Iterable[int]) -> Forgotten:
+        """Remove stored corrections (UnknownCorrection names ids not stored); every process replays without them."""
+        self.refresh()
+        before = self.decisions()
+        removed = self.store.forget(ids)
+        self.refresh()
+        after = self.decisions()
+        changed = tuple(r for i, r in after.items() if i in before and before[i].accepted != r.accepted)
+        return Forgotten(removed, changed)
 
     def refresh(self) -> None:
-        """Replay corrections stored since the last refresh (by any process), in id order."""
+        """Replay corrections stored since the last refresh (by any process), in id order; all of them afresh
+        when the store's generation changed."""
         with self._lock:
             self._last_refresh = self._clock()
-            for correction in self.store.since(self._last_id):
-                self._decisions[correction.id] = self._consider(correction)
-                self._last_id = correction.id
+            state = self._state
+            stored = self.store.read(state.last_id)
+            if stored.generation != state.generation:
+                if state.last_id:
+                    stored = self.store.read(0)
+                state = _Replay(stored.generation)
+            self._replay(state, stored)
+            self._state = state
+
+    def corrections(self) -> list[Reviewed]:
+        """Every stored correction, oldest first, with the guard's decision on it."""
+        self.refresh()
+        return list(self._state.reviewed.values())
 
     def decisions(self) -> dict[int, LearnResult]:
         """Every correction seen so far, by id, with whether it was accepted and why."""
-        return dict(self._decisions)
+        return {i: r.result for i, r in self._state.reviewed.items()}
+
+    def _replay(self, state: _Replay, stored: StoredCorrections) -> None:
+        for correction in stored.corrections:
+            state.reviewed[correction.id] = Reviewed(correction, self._consider(state, correction))
+            state.last_id = correction.id
 
     # -- matching ------------------------------------------------------------------------------
 
-    def _best_match(self, fp: frozenset[str]) -> tuple[float, _Learned | None]:
+    def _best_match(self, state: _Replay, fp: frozenset[str]) -> tuple[float, _Learned | None]:
         best, best_sim = None, 0.0
-        for i, sim in self._near.near(fp, self.threshold):  # ascending: on equal similarity the later
+        for i, sim in state.near.near(fp, self.threshold):  # ascending: on equal similarity the later
             if sim >= best_sim:                               # correction wins (it can undo an earlier one)
-                best, best_sim = self._accepted[i], sim
+                best, best_sim = state.accepted[i], sim
         return best_sim, best
 
     def _override(self, text: str, sim: float, learned: _Learned) -> Classification:
@@ -181,7 +238,7 @@ class LearningClassifier:
 
     # -- the guard -----------------------------------------------------------------------------
 
-    def _consider(self, correction: Correction) -> LearnResult:
+    def _consider(self, state: _Replay, correction: Correction) -> LearnResult:
         try:
             correction.validate()
         except ValueError as exc:
@@ -192,16 +249,16 @@ class LearningClassifier:
             return LearnResult(False, f"rejected: too short to learn from (fewer than {MIN_WORDS} words): every text "
                                       "sharing a word with it would follow; give the task as it was written",
                                correction.id, task_type)
-        same = self._latest_with.get(learned.fingerprint)
+        same = state.latest_with.get(learned.fingerprint)
         if same is not None and (same.correction.correct_provider, same.task_type) == (
             correction.correct_provider, task_type
         ):  # a repeat (a host confirming one routing again and again) changes nothing: not indexed again
             return LearnResult(True, f"accepted: the same as correction #{same.correction.id}, already learned",
                                correction.id, task_type)
-        changes = self._eval_changes(learned)
-        before_p = sum(self._eval_ok(i)[0] for i, _ in changes)
+        changes = self._eval_changes(state, learned)
+        before_p = sum(self._eval_ok(state, i)[0] for i, _ in changes)
         after_p = sum(ok_p for _, (ok_p, _) in changes)
-        before_t = sum(self._eval_ok(i)[1] for i, _ in changes)
+        before_t = sum(self._eval_ok(state, i)[1] for i, _ in changes)
         after_t = sum(ok_t for _, (_, ok_t) in changes)
         label = f"{correction.correct_provider}/{task_type}"
         if after_p < before_p or after_t < before_t:
@@ -210,7 +267,7 @@ class LearningClassifier:
                       f"of {len(self._eval)})")
             log.info("correction %s %s", correction.id, reason)
             return LearnResult(False, reason, correction.id, task_type)
-        self._accept(learned, changes)
+        self._accept(state, learned, changes)
         kind = "confirmation" if correction.routed_provider == correction.correct_provider else "correction"
         reason = f"accepted: {kind} learned, near texts now route to {label}"
         if changes:
@@ -221,22 +278,23 @@ class LearningClassifier:
         probs = self.base.task_type_probabilities(text)
         return max((t for t, p in TASK_TYPE_PROVIDER.items() if p == provider), key=lambda t: probs[t])
 
-    def _eval_ok(self, i: int, learned: _Learned | None = None) -> tuple[bool, bool]:
+    def _eval_ok(self, state: _Replay, i: int, learned: _Learned | None = None) -> tuple[bool, bool]:
         _, provider, task_type, base = self._eval[i]
-        match = learned or self._eval_best[i][1]
+        match = learned or self._eval_best(state)[i][1]
         if match is None:
             return base.primary_provider == provider, base.task_type == task_type
         return match.correction.correct_provider == provider, match.task_type == task_type
 
-    def _eval_changes(self, learned: _Learned) -> list[tuple[int, tuple[bool, bool]]]:
+    def _eval_changes(self, state: _Replay, learned: _Learned) -> list[tuple[int, tuple[bool, bool]]]:
         """Evaluation items whose best match would become ``learned``, with their outcome then."""
-        best = self._eval_best
-        return [(i, self._eval_ok(i, learned)) for i, sim in self._eval_index.near(learned.fingerprint, self.threshold)
-                if sim >= best[i][0]]
+        best = self._eval_best(state)
+        return [(i, self._eval_ok(state, i, learned))
+                for i, sim in self._eval_index.near(learned.fingerprint, self.threshold) if sim >= best[i][0]]
 
-    def _accept(self, learned: _Learned, changes: list[tuple[int, tuple[bool, bool]]]) -> None:
-        self._accepted.append(learned)
-        self._near.add(learned.fingerprint)
-        self._latest_with[learned.fingerprint] = learned
+    def _accept(self, state: _Replay, learned: _Learned, changes: list[tuple[int, tuple[bool, bool]]]) -> None:
+        state.accepted.append(learned)
+        state.near.add(learned.fingerprint)
+        state.latest_with[learned.fingerprint] = learned
+        best = self._eval_best(state)
         for i, _ in changes:
-            self._eval_best[i] = (similarity(self._eval[i][0], learned.fingerprint), learned)
+            best[i] = (similarity(self._eval[i][0], learned.fingerprint), learned)

@@ -23,6 +23,13 @@ Migration 6 stops deleting a spend row from taking it off its day's total: budge
 is read from ``budget_day_totals``, and the spend rows, one per settled request, are pruned after a week
 like finished reservations, so the database no longer grows with every request ever made. Nothing else
 deletes spend rows.
+
+Migration 8 lets routing corrections be forgotten (``switchboard feedback forget``). Every process replays
+the corrections in id order and then reads only rows past the last id it saw, so a removal must be both
+visible and never confused with a later row: ``classifier_corrections`` is rebuilt with AUTOINCREMENT (a
+forgotten id is never given to a new correction), and triggers bump ``classifier_generation`` in the
+statement that deletes or changes a row. A process that finds the generation changed replays the table
+from the start, so every process drops the forgotten rows and reaches the same decisions on the rest.
 """
 
 from __future__ import annotations
@@ -217,5 +224,34 @@ MIGRATIONS: tuple[str, ...] = (
     # 7: the estimate of the call a reservation's holder has on the wire (0: none), charged if it dies meanwhile.
     """
     ALTER TABLE budget_reservations ADD COLUMN calling_micro INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 8: forgettable corrections: ids never reused, and a generation every delete or update of a row bumps.
+    """
+    CREATE TABLE classifier_corrections_v8 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at REAL,
+        text TEXT,
+        routed_provider TEXT,
+        correct_provider TEXT,
+        task_type TEXT,
+        holder TEXT
+    );
+    INSERT INTO classifier_corrections_v8 (id, created_at, text, routed_provider, correct_provider, task_type, holder)
+        SELECT id, created_at, text, routed_provider, correct_provider, task_type, holder FROM classifier_corrections;
+    DROP TABLE classifier_corrections;
+    ALTER TABLE classifier_corrections_v8 RENAME TO classifier_corrections;
+
+    CREATE TABLE IF NOT EXISTS classifier_generation (  -- IF NOT EXISTS: a store may have made it (corrections.py)
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        generation INTEGER NOT NULL
+    );
+    CREATE TRIGGER classifier_corrections_on_delete AFTER DELETE ON classifier_corrections BEGIN
+        INSERT INTO classifier_generation (id, generation) VALUES (1, 1)
+        ON CONFLICT (id) DO UPDATE SET generation = generation + 1;
+    END;
+    CREATE TRIGGER classifier_corrections_on_update AFTER UPDATE ON classifier_corrections BEGIN
+        INSERT INTO classifier_generation (id, generation) VALUES (1, 1)
+        ON CONFLICT (id) DO UPDATE SET generation = generation + 1;
+    END;
     """,
 )

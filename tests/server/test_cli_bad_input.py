@@ -92,6 +92,8 @@ COMMANDS = [
     ["classify", "fix the login bug"],
     ["classify", "--jsonl"],
     ["feedback", "fix the login bug", "--routed", "codex", "--correct", "claude"],
+    ["feedback", "list"],
+    ["feedback", "forget", "1"],
     ["run", "fix the login bug", "--route-only"],
     ["batch", "--dry-run"],
 ]

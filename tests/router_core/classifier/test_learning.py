@@ -192,8 +192,8 @@ def test_a_repeated_correction_is_learned_once_and_a_flip_back_still_wins(base, 
     first = learner.record(TEXT, "gemini", "claude", "planning")
     repeats = [learner.record(TEXT, "gemini", "claude", "planning") for _ in range(3)]
     assert first.accepted and all(r.accepted and f"#{first.correction_id}" in r.reason for r in repeats)
-    assert len(learner._accepted) == 1
+    assert len(learner._state.accepted) == 1
     learner.record(TEXT, "claude", "gemini", "analysis")  # the same text, the other way: the later wins
     learner.record(TEXT, "gemini", "claude", "planning")  # and back again
     assert (learner.classify(PARAPHRASE).primary_provider, learner.classify(TEXT).task_type) == ("claude", "planning")
-    assert len(learner._accepted) == 3
+    assert len(learner._state.accepted) == 3

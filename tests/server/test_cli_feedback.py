@@ -1,0 +1,126 @@
+"""`switchboard feedback` records, lists and forgets routing corrections."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from server.cli import main
+
+TEXT = "summarize the quarterly board deck for the sales team"
+LONG = "refactor the payment module so that every gateway adapter shares one retry policy " * 3
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def listed(capsys) -> list[dict]:
+    code, out, _ = run(capsys, "feedback", "list", "--json")
+    assert code == 0
+    return json.loads(out)
+
+
+@pytest.fixture
+def trained(cli_env):
+    (cli_env / ".switchboard.toml").write_text('classifier = "trained"\n')
+    return cli_env
+
+
+def test_with_nothing_recorded_the_list_says_so(cli_env, capsys):
+    code, out, err = run(capsys, "feedback", "list")
+    assert (code, out) == (0, "") and "no corrections recorded yet" in err
+    assert listed(capsys) == []
+
+
+def test_the_list_shows_each_correction_and_why_it_was_or_was_not_learned(trained, capsys):
+    from router_core.classifier.learning import load_eval
+    from router_core.classifier.trained import TrainedClassifier
+
+    base = TrainedClassifier.load()
+    right = next(it for it in load_eval() if base.classify(it["text"]).primary_provider == it["provider"])
+    wrong = next(p for p in ("codex", "gemini", "claude") if p != right["provider"])
+    assert run(capsys, "feedback", TEXT, "--routed", "gemini", "--correct", "claude", "--task-type", "planning")[0] == 0
+    assert run(capsys, "feedback", "--routed", right["provider"], "--correct", wrong, right["text"])[0] == 0  # flags first
+    assert run(capsys, "feedback", LONG, "--routed", "codex", "--correct", "codex")[0] == 0
+
+    code, out, _ = run(capsys, "feedback", "list")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == ["id", "recorded", "routed", "->", "correct", "task", "type", "status", "task"]
+    assert lines[1].split()[0] == "1" and "gemini -> claude" in lines[1] and "planning " in lines[1]
+    assert lines[1].endswith(f" accepted  {TEXT}")
+    assert f"{right['provider']} -> {wrong}" in lines[2] and " rejected " in lines[2]
+    assert lines[3].strip().startswith("rejected: routing near texts to") and "evaluation accuracy" in lines[3]
+    assert lines[4].endswith("...") and len(lines[4].split("accepted  ")[1]) == 60  # cut in the table
+    assert "* no task type was recorded" in lines[-1]
+
+    rows = listed(capsys)
+    assert [(r["id"], r["status"]) for r in rows] == [(1, "accepted"), (2, "rejected"), (3, "accepted")]
+    assert rows[0] | {"recorded_at": None} == {
+        "id": 1, "recorded_at": None, "routed_provider": "gemini", "correct_provider": "claude",
+        "task_type": "planning", "learned_task_type": "planning", "status": "accepted",
+        "reason": "accepted: correction learned, near texts now route to claude/planning", "text": TEXT,
+    }
+    assert rows[0]["recorded_at"].endswith("Z")
+    assert rows[1]["reason"] == lines[3].strip()
+    assert rows[2]["text"] == LONG.strip() and rows[2]["task_type"] is None and rows[2]["learned_task_type"]
+
+
+def test_a_classifier_that_does_not_learn_lists_the_corrections_as_stored(cli_env, capsys):
+    run(capsys, "feedback", TEXT, "--routed", "gemini", "--correct", "claude")
+    [row] = listed(capsys)
+    assert (row["status"], row["learned_task_type"]) == ("stored", None)
+    assert "does not learn" in row["reason"]
+
+
+def test_forget_removes_the_correction_and_its_rerouting(trained, capsys):
+    run(capsys, "feedback", TEXT, "--routed", "gemini", "--correct", "claude", "--task-type", "planning")
+    run(capsys, "feedback", "fix the flaky login test in the auth service", "--routed", "codex", "--correct", "codex")
+    assert json.loads(run(capsys, "classify", TEXT)[1])["primary_provider"] == "claude"
+    code, out, _ = run(capsys, "feedback", "forget", "#1")
+    assert code == 0 and out.startswith(f"forgot #1: gemini -> claude  {TEXT}\n")
+    assert json.loads(run(capsys, "classify", TEXT)[1])["primary_provider"] == "gemini"
+    assert [r["id"] for r in listed(capsys)] == [2]
+
+
+def test_forgetting_an_unknown_id_names_the_stored_ones_and_changes_nothing(cli_env, capsys):
+    for n in range(3):
+        run(capsys, "feedback", f"{TEXT} {n}", "--routed", "gemini", "--correct", "claude")
+    run(capsys, "feedback", "forget", "2")
+    before = listed(capsys)
+    code, out, err = run(capsys, "feedback", "forget", "1", "2", "9")
+    assert (code, out) == (2, "")
+    assert "no corrections #2, #9 are stored (stored: #1, #3; `switchboard feedback list` shows them)" in err
+    assert "nothing was forgotten" in err
+    assert listed(capsys) == before
+
+
+def test_an_id_that_is_no_number_is_a_usage_error(cli_env, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["feedback", "forget", "latest"])
+    assert exit_.value.code == 2 and "'latest' is not a correction id" in capsys.readouterr().err
+
+
+def test_a_forgotten_correction_recorded_again_gets_a_new_id(trained, capsys):
+    record = ("feedback", TEXT, "--routed", "gemini", "--correct", "claude", "--task-type", "planning")
+    run(capsys, *record)
+    run(capsys, "feedback", "forget", "1")
+    code, out, _ = run(capsys, *record)
+    assert code == 0 and json.loads(out)["learned"]
+    assert [(r["id"], r["status"]) for r in listed(capsys)] == [(2, "accepted")]
+    assert json.loads(run(capsys, "classify", TEXT)[1])["primary_provider"] == "claude"
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["feedback", TEXT, "--routed", "gemini"], "the following arguments are required: --correct"),
+    (["feedback", "--routed", "codex", "list"], "`feedback list` does not take --routed"),
+    (["feedback", "fix", "the", "bug", "--routed", "codex", "--correct", "claude"],
+     'unrecognized arguments: the bug (quote a task of several words: "fix the bug")'),
+])
+def test_recording_keeps_its_usage_errors(cli_env, capsys, argv, says):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2 and says in capsys.readouterr().err
