@@ -101,7 +101,7 @@ class Outages:
 
     def audit_outage(self, state: CircuitState) -> None:
         self.core.audit.append({
-            "event": "outage", "session_id": self.core.session_id, "provider": state.provider,
+            "event": "outage", "session_id": self.core.process_session_id, "provider": state.provider,
             "reason": state.block.reason, "consecutive_failures": state.failures, "last_error": state.last_error,
             "next_probe_at": iso(state.next_probe_at),
         })
@@ -109,7 +109,7 @@ class Outages:
     def audit_recovered(self, state: CircuitState) -> None:
         now = self.core.clock.now()
         self.core.audit.append({
-            "event": "recovered", "session_id": self.core.session_id, "provider": state.provider,
+            "event": "recovered", "session_id": self.core.process_session_id, "provider": state.provider,
             "outage_started": iso(state.opened_at),
             "outage_seconds": round(now - state.opened_at, 3) if state.opened_at else None,
             "consecutive_failures": state.failures,

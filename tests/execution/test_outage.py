@@ -95,3 +95,24 @@ async def test_a_probe_met_by_a_429_ends_the_outage_and_holds_instead(settings, 
     hold = core.execution_state.holds.active("codex")["codex"]
     assert hold.kind == kind and hold.until > clock.now()
     assert [r["provider"] for r in core.audit.tail(10) if r.get("event") == "recovered"] == ["codex"]
+
+
+async def test_outage_and_recovery_lines_name_the_process_not_the_teammate_who_tripped_them(
+    settings, build_executor, fake, clock
+):
+    """Over HTTP each call carries its MCP session (REQUEST_SESSION); an outage is the whole server's event."""
+    from router_core.core import REQUEST_SESSION
+
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(503)] * 3)
+    token = REQUEST_SESSION.set("session-alice")
+    try:
+        await dispatch(core, ex, CODE_TASK)
+        clock.advance(settings.execution.outage_probe_interval_seconds)
+        await dispatch(core, ex, CODE_TASK)
+    finally:
+        REQUEST_SESSION.reset(token)
+    lines = core.audit.tail(20)
+    events = {r["event"]: r["session_id"] for r in lines if r.get("event") in ("outage", "recovered")}
+    assert events == {"outage": core.process_session_id, "recovered": core.process_session_id}
+    assert {r["session_id"] for r in lines if r.get("event") == "dispatch"} == {"session-alice"}
