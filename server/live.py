@@ -14,7 +14,7 @@ A connection's subscriptions are dropped when it closes (its ``exit_stack``).
 Each connection is notified concurrently, within ``notify_timeout``: a tool call that changed the budget
 waits for this fan-out before it answers, so one teammate's client that stopped reading its stream must
 not hold up every other teammate's calls. A connection that does not take an update in time misses it
-(a warning says so); the next change notifies it again.
+(a warning says so) and is stalled: later changes give it only ``STALLED_TIMEOUT``, until it takes one again.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def live_documents(core: RouterCore) -> dict[str, str]:
 
 
 NOTIFY_TIMEOUT = 2.0  # seconds a subscribed connection has to take one update
+STALLED_TIMEOUT = 0.05  # ... once it has let one time out: it is not reading, every call would wait for it
 
 
 class LiveUpdates:
@@ -63,6 +64,7 @@ class LiveUpdates:
         self._bus = bus
         self._notify_timeout = notify_timeout
         self._legacy: dict[Any, set[str]] = {}  # a connection -> the URIs it subscribed to
+        self._stalled: set[Any] = set()  # connections that let their last update time out
         self._last: dict[str, str] = {}
 
     def install(self, mcp: MCPServer) -> None:
@@ -75,7 +77,7 @@ class LiveUpdates:
             connection = ctx.session._connection
             if connection not in self._legacy:
                 self._legacy[connection] = set()
-                connection.exit_stack.callback(self._legacy.pop, connection, None)
+                connection.exit_stack.callback(self._forget, connection)
             self._legacy[connection].add(params.uri)
             return EmptyResult()
 
@@ -85,6 +87,10 @@ class LiveUpdates:
 
         mcp._lowlevel_server.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)
         mcp._lowlevel_server.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)
+
+    def _forget(self, connection: Any) -> None:
+        self._legacy.pop(connection, None)
+        self._stalled.discard(connection)
 
     def subscribers(self, uri: str) -> list[Any]:
         """The open 2025-era connections subscribed to ``uri``."""
@@ -110,14 +116,23 @@ class LiveUpdates:
         return changed
 
     async def _notify(self, connection: Any, uris: list[str]) -> None:
-        """Tell one connection of its changed URIs, giving up after ``notify_timeout``."""
-        with anyio.move_on_after(self._notify_timeout) as scope:
+        """Tell one connection of its changed URIs, giving up after its timeout (short once it has stalled)."""
+        stalled = connection in self._stalled
+        timeout = STALLED_TIMEOUT if stalled else self._notify_timeout
+        sent = 0
+        with anyio.move_on_after(timeout) as scope:
             with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):  # closing now
                 for uri in uris:
                     await connection.outbound.notify("notifications/resources/updated", {"uri": uri})
-        if scope.cancelled_caught:
+                    sent += 1
+        if not scope.cancelled_caught:
+            self._stalled.discard(connection)
+            return
+        if not stalled:
             log.warning("a subscribed client took no resource update within %gs (not reading its stream?); "
-                        "it missed %s", self._notify_timeout, ", ".join(uris))
+                        "it missed %s, and later updates wait %gs for it", timeout, ", ".join(uris[sent:]),
+                        STALLED_TIMEOUT)
+        self._stalled.add(connection)
 
     async def run(self, interval: float = 1.0) -> None:
         while True:

@@ -104,3 +104,24 @@ async def test_a_client_that_stopped_reading_does_not_hold_up_the_others(setting
     assert got == ["budget://today"]
     assert stuck.attempts == 1
     assert "missed budget://today" in caplog.text
+    assert stuck in parts.live._stalled
+
+
+async def test_a_stalled_client_gets_only_a_short_wait_until_it_reads_again(settings, keyword_core, monkeypatch):
+    parts = build_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    parts.live._notify_timeout = 3600.0  # a check that gave the stalled connection this long would not return
+    stuck = StuckConnection()
+    parts.live._legacy[stuck] = {"budget://today"}
+    parts.live._stalled.add(stuck)
+    async with Client(parts.mcp, mode="legacy") as c:
+        with anyio.fail_after(30):
+            await spend_and_check(parts, c)
+    assert stuck.attempts == 1 and stuck in parts.live._stalled
+
+    async def reads_again(method: str, params: dict) -> None:
+        stuck.attempts += 1
+
+    monkeypatch.setattr(stuck, "notify", reads_again)
+    async with Client(parts.mcp, mode="legacy") as c:
+        await spend_and_check(parts, c)
+    assert stuck.attempts == 2 and stuck not in parts.live._stalled
