@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 from router_core.errors import (
     AuthFailed,
+    PromptTooLongForCli,
     ProviderError,
     ProviderRejected,
     ProviderUnavailable,
@@ -84,6 +85,12 @@ def parse(run: CliRun, ctx: ParseContext) -> Completion:
 
 def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
     p, low = ctx.provider, message.lower()
+    if "e2big" in low or "argument list too long" in low:
+        # With a sandbox configured, gemini relaunches itself inside it with stdin as a --prompt argument
+        # (bundle start_sandbox): over 128 KiB that is 'spawn E2BIG', not an outage
+        # (checked first: its stack trace's line numbers could read as a 429).
+        return PromptTooLongForCli(f"{p} CLI could not pass the prompt into its sandbox (over the 128 KiB a "
+                                   f"command-line argument holds): {tail(message)}", provider=p)
     if "terminalquotaerror" in low or "daily quota" in low or "perday" in low:
         resets_at = next_midnight(ctx.now, PACIFIC)
         return QuotaExhausted(f"{p} daily quota exhausted; resets at {format_epoch(resets_at)}: {tail(message)}",

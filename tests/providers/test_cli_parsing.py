@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from router_core.errors import ProviderRejected, ProviderUnavailable, QuotaExhausted, RateLimited
+from router_core.errors import (
+    PromptTooLongForCli,
+    ProviderRejected,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+)
 from router_core.providers.cli import CliRun, ParseContext
 from router_core.providers.cli_claude import parse as parse_claude
 from router_core.providers.cli_codex import parse as parse_codex
@@ -131,6 +137,14 @@ def test_gemini_error_on_stderr_after_banner():
 def test_gemini_input_error_exit_42_is_rejected():
     with pytest.raises(ProviderRejected):
         parse_gemini(CliRun(42, "", "Error: bad flag"), ctx("gemini"))
+
+
+def test_gemini_sandbox_relaunch_over_the_argument_limit_is_prompt_too_long_not_an_outage():
+    # gemini 0.61.0 with GEMINI_SANDBOX set and a 200 KB prompt on stdin (what review ran): exit 1.
+    stderr = "Error: spawn E2BIG\n    at ChildProcess.spawn (node:internal/child_process:429:11)\n    at start_sandbox"
+    with pytest.raises(PromptTooLongForCli) as caught:
+        parse_gemini(CliRun(1, "", stderr), ctx("gemini"))
+    assert caught.value.fallback_helps and not caught.value.retryable
 
 
 def test_gemini_terminal_quota_error():
