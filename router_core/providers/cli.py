@@ -22,13 +22,12 @@ import logging
 import os
 import shutil
 import signal
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
 import anyio
-from anyio.abc import ByteReceiveStream, ByteSendStream, Process
+from anyio.abc import ByteReceiveStream, Process
 
 from router_core.clock import Clock
 from router_core.errors import CliOutputUnreadable, NotConfigured, PromptTooLongForCli, ProviderUnavailable
@@ -147,10 +146,24 @@ async def run_cli(
     argv: Sequence[str], stdin: bytes, *, provider: str, env: Mapping[str, str] | None, cwd: str | None,
     timeout: float,
 ) -> CliRun:
+    feed = _InputPipe()
     try:
-        process = await anyio.open_process(
+        process = await _start(argv, feed, provider=provider, env=env, cwd=cwd)
+    except BaseException:
+        feed.close()
+        raise
+    finally:
+        feed.close_read_end()  # the CLI has its copy
+    return await _run_started(process, feed, stdin, provider=provider, timeout=timeout)
+
+
+async def _start(
+    argv: Sequence[str], feed: _InputPipe, *, provider: str, env: Mapping[str, str] | None, cwd: str | None
+) -> Process:
+    try:
+        return await anyio.open_process(
             [_passable(arg) for arg in argv],
-            stdin=subprocess.PIPE, env=env, cwd=cwd, start_new_session=True,
+            stdin=feed.read_end, env=env, cwd=cwd, start_new_session=True,
         )
     except FileNotFoundError as exc:
         if interpreter := _missing_interpreter(argv[0], env):
@@ -166,12 +179,15 @@ async def run_cli(
         raise NotConfigured(f"{provider} CLI {argv[0]!r} is not executable") from exc
     except OSError as exc:
         raise ProviderUnavailable(f"{provider} CLI could not start: {exc}", provider=provider) from exc
+
+
+async def _run_started(process: Process, feed: _InputPipe, stdin: bytes, *, provider: str, timeout: float) -> CliRun:
     out, err = bytearray(), bytearray()
     try:
         with anyio.move_on_after(timeout) as scope:
             async with anyio.create_task_group() as tg:
                 drained = anyio.Event()
-                tg.start_soon(_feed, process.stdin, stdin)
+                tg.start_soon(feed.write, stdin)
                 tg.start_soon(_drain_both, process, out, err, drained, tg.cancel_scope)
                 await process.wait()
                 # What the CLI started and left running (holding its stdout open, say) goes with it; output
@@ -182,6 +198,7 @@ async def run_cli(
                     await drained.wait()
                 tg.cancel_scope.cancel()
     finally:
+        feed.close()
         with anyio.CancelScope(shield=True):
             if process.returncode is None:
                 _kill_session(process.pid)
@@ -196,14 +213,42 @@ async def run_cli(
     return CliRun(process.returncode or 0, out.decode(errors="replace"), err.decode(errors="replace"))
 
 
-async def _feed(stream: ByteSendStream | None, data: bytes) -> None:
-    """``data`` on the CLI's stdin, then end of input. A CLI that exits (or closes stdin) before reading it
-    all breaks the pipe: not an error here, the CLI's exit and output say what happened."""
-    if stream is None:
-        return
-    with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError, ConnectionError):
-        async with stream:
-            await stream.send(data)
+class _InputPipe:
+    """The CLI's stdin: a pipe of our own, written without blocking, whose end we close when we choose.
+
+    asyncio's pipe writer, closed with data still buffered, waits for the data to drain before it closes the
+    descriptor: when the reader is a process outside the CLI's session that never reads, our end stayed open
+    until that process ended. Here closing is ``os.close``, whatever is unread."""
+
+    def __init__(self) -> None:
+        self.read_end, self._write_end = os.pipe()  # neither is inherited by other children (PEP 446)
+        os.set_blocking(self._write_end, False)
+
+    async def write(self, data: bytes) -> None:
+        """``data``, then end of input. A reader that is gone breaks the pipe: not an error here, the CLI's
+        exit and output say what happened."""
+        view = memoryview(data)
+        try:
+            while view and self._write_end >= 0:
+                try:
+                    view = view[os.write(self._write_end, view) :]
+                except BlockingIOError:
+                    await anyio.wait_writable(self._write_end)
+        except (BrokenPipeError, ConnectionError):
+            pass
+        finally:
+            self.close()
+
+    def close_read_end(self) -> None:
+        if self.read_end >= 0:
+            os.close(self.read_end)
+            self.read_end = -1
+
+    def close(self) -> None:
+        self.close_read_end()
+        if self._write_end >= 0:
+            os.close(self._write_end)
+            self._write_end = -1
 
 
 async def _drain_both(

@@ -84,6 +84,35 @@ async def test_a_cli_that_exits_without_reading_its_input_is_read_as_it_answered
             await adapter.complete(request)
 
 
+async def test_input_left_unread_by_a_process_outside_the_cli_does_not_keep_our_end_of_the_pipe(tmp_path):
+    # The CLI exits without reading its input, but a process it started in a session of its own (beyond the
+    # kill of the CLI's session) holds the pipe's read end and never reads. Closing asyncio's pipe writer with
+    # data still buffered waited for that data to drain: our end (and the buffered prompt) stayed open until
+    # that process ended.
+    pidfile = tmp_path / "grandchild"
+    adapter = fake_cli(tmp_path, f"""
+        import subprocess, sys
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], stdin=sys.stdin,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        open({str(pidfile)!r}, "w").write(str(child.pid))
+        sys.stdout.write({GOOD_CODEX_OUTPUT!r})
+    """)
+    before = set(os.listdir("/proc/self/fd"))
+    try:
+        assert (await adapter.complete(CompletionRequest(prompt=BIG_PROMPT))).text == "done"
+        left = {fd for fd in set(os.listdir("/proc/self/fd")) - before if _is_pipe(fd)}
+        assert left == set()
+    finally:
+        os.kill(int(pidfile.read_text()), 9)
+
+
+def _is_pipe(fd: str) -> bool:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:")
+    except FileNotFoundError:
+        return False
+
+
 async def test_a_cli_that_never_reads_its_input_is_still_stopped_at_the_timeout(tmp_path):
     # The rest of the prompt waits for room in a full pipe: that wait must not outlast the timeout.
     adapter = fake_cli(tmp_path, """
