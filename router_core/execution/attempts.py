@@ -236,7 +236,9 @@ class ProviderRun:
         A retry-after longer than ``outage_probe_interval_seconds`` is not a short rate limit (the rule the
         Gemini mapping applies above 300 s): the provider is held as for a quota, and no hold (nor the
         parked task's resume time) goes further than ``MAX_HOLD_SECONDS`` from now, whatever the provider
-        said (a Retry-After of 1e20 would otherwise hold it past the year 9999)."""
+        said (a Retry-After of 1e20 would otherwise hold it past the year 9999). A 429 that names no wait
+        holds the provider for this task's jittered backoff, so the other tasks and processes wait it out
+        too rather than each collecting a 429 of its own."""
         ex = self.ex
         execution = ex.core.settings.execution
         now = ex.core.clock.now()
@@ -251,6 +253,11 @@ class ProviderRun:
             else:
                 ex.state.holds.hold(self.provider, RATE_LIMITED, now + error.retry_after,
                                     f"rate limited: retry after {error.retry_after:g}s")
+        elif isinstance(error, RateLimited):  # no wait named: every process waits out this task's backoff
+            until = now + step.delay if step.action == RETRY else step.lifts_at
+            if until is not None:
+                ex.state.holds.hold(self.provider, RATE_LIMITED, until,
+                                    f"rate limited (no retry time given): backing off {until - now:.3g}s")
         elif isinstance(error, QuotaExhausted):
             until = min(error.resets_at or now + execution.outage_probe_interval_seconds, longest)
             ex.state.holds.hold(self.provider, QUOTA, until, f"quota exhausted: {error}")

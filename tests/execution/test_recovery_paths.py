@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from router_core.execution.dispatch import dispatch
-from tests.execution.fakes import with_execution
+from router_core.execution.executor import Executor
+from router_core.execution.holds import RATE_LIMITED
+from router_core.execution.pacing import PaceWait
+from tests.execution.conftest import make_core
+from tests.execution.fakes import clock_sleep, with_execution
 from tests.fakes.fake_provider import Fault
 
 CODE_TASK = "Implement a JWT login endpoint in Flask"  # codex, then gemini, then claude
@@ -134,3 +138,21 @@ async def test_the_answer_settles_usage_budget_and_releases_the_agent(settings, 
     assert metrics["cost_actual"].startswith("$") and metrics["cost_actual_usd"] == o.cost_usd
     assert metrics["cost_estimate_vs_actual"].endswith("estimate")
     assert core.audit.tail(1)[0]["execution_metrics"]["status"] == "success"  # one line, written
+
+
+async def test_a_429_with_no_retry_time_holds_every_process_for_the_backoff(settings, build_executor, fake, clock):
+    """A 429 that names no wait (a Gemini 429 with only a Help detail, an Anthropic 429 without retry-after,
+    an OpenAI 429 without the header) still says the provider is over its limit: the other tasks and processes wait out the
+    backoff too, instead of each collecting a 429 of its own."""
+    core, ex = build_executor(settings)
+    retries = settings.execution.max_retries
+    fake.script("codex", [Fault.rate_limited(retry_after=None)] * (retries + 1))
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert o.status == "success" and o.fallback_path == ["codex", "gemini"]
+    assert requests(fake, "codex") == retries + 1
+    hold = core.execution_state.holds.active("codex")["codex"]
+    assert hold.kind == RATE_LIMITED and hold.until == pytest.approx(o.attempts[retries].lifts_at)
+    other = make_core(settings, clock)  # another process on the same state database
+    other_ex = Executor(other, {}, sleep=clock_sleep(clock), random=lambda: 0.5)
+    wait = other_ex.pacer.try_acquire("codex", 10)
+    assert isinstance(wait, PaceWait) and wait.hold == RATE_LIMITED
