@@ -102,10 +102,13 @@ class ProviderUnavailable(ProviderError):
 
     def __init__(
         self, message: str, *, provider: str, status_code: int | None = None, billed: Completion | None = None,
-        retry_after: float | None = None,
+        retry_after: float | None = None, maybe_billed: bool = False,
     ) -> None:
         super().__init__(message, provider=provider, status_code=status_code, billed=billed)
         self.retry_after = retry_after  # a 503's Retry-After: the provider's own word on when to come back
+        # The request reached the provider and the wait for its answer ran out (a read timeout, the whole-call
+        # deadline): the provider goes on answering it, counts it against its limits and bills it.
+        self.maybe_billed = maybe_billed
 
 
 class AuthFailed(ProviderError):

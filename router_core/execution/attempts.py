@@ -152,6 +152,8 @@ class ProviderRun:
                         with core.db.transaction():
                             if billed is not None:  # answered and charged, though no answer: its tokens count
                                 pacer.settle(ticket, billed.input_tokens + billed.output_tokens, billed.rate_limit)
+                            elif getattr(exc, "maybe_billed", False):  # timed out: the provider counts it anyway
+                                pacer.settle(ticket, ticket.tokens, counted=False)
                             else:
                                 pacer.failed(ticket)
                             core.ledger.calling(self.reservation_id, 0.0)  # answered: nothing on the wire
@@ -215,7 +217,11 @@ class ProviderRun:
 
     def _billed(self, error: RouterError) -> float:
         """What a failed call was charged (a refusal, a cut before any text), settled into the budget in place
-        of the reservation's release; 0.0 when the provider charged nothing."""
+        of the reservation's release; 0.0 when the provider charged nothing. A call that timed out after it
+        was sent is charged at the estimate, as one cancelled in flight is: the provider goes on answering
+        it and bills it, and a retry pays again."""
+        if getattr(error, "maybe_billed", False):
+            return self._charge_estimate()
         billed = getattr(error, "billed", None)
         if billed is None or self.reservation_id is None:
             return 0.0

@@ -107,7 +107,7 @@ class HttpAdapter:
         except httpx.HTTPError as exc:
             raise transport_error(self.name, exc, seconds) from exc
         if deadline.cancelled_caught:
-            raise timed_out(self.name, seconds, "the whole call")
+            raise timed_out(self.name, seconds, "the whole call", maybe_billed=True)
         if response.status_code >= 300:
             setting = self._base_url_setting() if response.status_code < 400 or response.status_code == 404 else ""
             error = error_from_response(self.name, response, self._clock.now(), base_url_setting=setting,

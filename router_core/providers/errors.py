@@ -1,6 +1,7 @@
 """The one place where httpx exceptions and provider error responses become router_core.errors.
 
-    httpx.TimeoutException, whole-call deadline -> ProviderUnavailable
+    httpx.TimeoutException, whole-call deadline -> ProviderUnavailable (maybe_billed for a read timeout and
+                                                   the deadline: the request was sent, the provider may bill it)
     httpx.TransportError (connect, read, ...)   -> ProviderUnavailable
     httpx.DecodingError (corrupt gzip, ...)     -> ProviderUnavailable (malformed response)
     invalid/unsupported URL                     -> NotConfigured
@@ -103,14 +104,15 @@ class _ErrorBody:
     google_details: tuple[dict[str, Any], ...]
 
 
-def timed_out(provider: str, timeout: float | None, why: str) -> ProviderUnavailable:
+def timed_out(provider: str, timeout: float | None, why: str, *, maybe_billed: bool = False) -> ProviderUnavailable:
+    """``maybe_billed``: the request was sent and only the answer was not waited for (it may be billed)."""
     after = f" after {format_seconds(timeout)}" if timeout else ""
-    return ProviderUnavailable(f"{provider} timed out{after} ({why})", provider=provider)
+    return ProviderUnavailable(f"{provider} timed out{after} ({why})", provider=provider, maybe_billed=maybe_billed)
 
 
 def transport_error(provider: str, exc: httpx.HTTPError, timeout: float | None = None) -> RouterError:
-    if isinstance(exc, httpx.TimeoutException):
-        return timed_out(provider, timeout, type(exc).__name__)
+    if isinstance(exc, httpx.TimeoutException):  # a read timeout: sent, not answered; connect, write, pool: not sent
+        return timed_out(provider, timeout, type(exc).__name__, maybe_billed=isinstance(exc, httpx.ReadTimeout))
     if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
         return NotConfigured(f"{provider} base URL is not usable: {exc}")
     if isinstance(exc, httpx.DecodingError):  # the bytes arrived; their content-encoding is broken

@@ -9,7 +9,7 @@ from router_core.execution.executor import Executor
 from router_core.execution.holds import RATE_LIMITED
 from router_core.execution.pacing import PaceWait
 from tests.execution.conftest import make_core
-from tests.execution.fakes import clock_sleep, with_execution
+from tests.execution.fakes import clock_sleep, fake_environ, with_execution
 from tests.fakes.fake_provider import Fault
 
 CODE_TASK = "Implement a JWT login endpoint in Flask"  # codex, then gemini, then claude
@@ -75,6 +75,34 @@ async def test_a_timeout_is_retried_then_falls_back(settings, build_executor, fa
     assert o.status == "success" and o.provider == "gemini"
     assert [a.outcome for a in o.attempts] == ["unavailable", "unavailable", "success"]
     assert "timed out" in o.attempts[0].error
+
+
+async def test_a_call_that_timed_out_is_charged_at_its_estimate_and_counts_in_the_window(settings, build_executor,
+                                                                                         fake):
+    """The provider got the request and goes on answering it after we stop waiting: it bills it, and a retry pays
+    again. Released as if free, two timeouts and a retry spent three calls' worth while the budget saw one, and
+    the window saw no tokens, so the next requests were paced as if the provider had counted none."""
+    s = with_execution(settings, request_timeout_seconds=0.2, max_retries=1)
+    core, ex = build_executor(s)
+    fake.script("codex", [Fault.hang(5.0), Fault.hang(5.0)])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert [a.outcome for a in o.attempts] == ["unavailable", "unavailable", "success"]
+    timed_out = o.attempts[:2]
+    assert all(a.cost_usd and a.cost_usd > 0 for a in timed_out)
+    assert core.budget().spent == pytest.approx(sum(a.cost_usd for a in o.attempts))
+    assert core.budget().reserved == 0
+    tokens = core.db.query("SELECT SUM(tokens) FROM usage_events WHERE provider = 'codex'")[0][0]
+    assert tokens and tokens > 0
+
+
+async def test_a_connection_refused_is_not_charged(settings, build_executor, fake):
+    s = with_execution(settings, max_retries=0)
+    core, ex = build_executor(s, environ={**fake_environ(fake, ("codex", "claude", "gemini")),
+                                          "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert [a.outcome for a in o.attempts][:1] == ["unavailable"] and o.status == "success"
+    assert not o.attempts[0].cost_usd
+    assert core.budget().spent == pytest.approx(o.attempts[-1].cost_usd)
 
 
 async def test_malformed_json_is_retried(settings, build_executor, fake):

@@ -220,6 +220,13 @@ def test_transport_errors(exc, error_type, text):
     assert str(error).startswith(text)
 
 
+def test_only_a_timeout_after_the_request_was_sent_may_be_billed():
+    assert transport_error("p", httpx.ReadTimeout("read"), 2.0).maybe_billed
+    for exc in (httpx.ConnectTimeout("connect"), httpx.WriteTimeout("write"), httpx.PoolTimeout("pool"),
+                httpx.ConnectError("refused")):
+        assert not transport_error("p", exc, 2.0).maybe_billed
+
+
 def test_a_404_naming_no_model_says_which_base_url_setting_to_fix():
     # A proxy's base URL without /v1 answered 404 on every task, reported as "rejected the request (404)":
     # the task stopped, with nothing said about the URL.
