@@ -2,7 +2,8 @@
 
 - Go-style durations in OpenAI ``x-ratelimit-reset-*`` headers: ``"6m0s"``, ``"1s"``, ``"20ms"``, ``"1h2m3.5s"``
   (provider-apis.md 1.7); Google ``RetryInfo.retryDelay``: ``"17s"``, ``"1.5s"``, ``"900ms"`` (3.6).
-- ``retry-after``: seconds (integer or float) or an HTTP date; ``retry-after-ms``: milliseconds (2.5).
+- ``retry-after``: seconds (integer or float) or an HTTP date; ``retry-after-ms``: milliseconds (2.5). A header
+  sent more than once arrives as one value joined with ", " (httpx): of several seconds values the longest stands.
 - RFC 3339 times in ``anthropic-ratelimit-*-reset``: ``"2025-08-21T12:40:59Z"`` (2.6).
 
 A value that is not a finite number (``inf``, ``1e400``, ``nan``) parses as absent, never as an exception;
@@ -45,8 +46,8 @@ def parse_retry_after(seconds: str | None, milliseconds: str | None, now: float)
                 return max(0.0, value)
     if not seconds:
         return None
-    try:
-        value = float(seconds)
+    try:  # several headers (a proxy's and the provider's) arrive joined: "20, 20"; the longest wait stands
+        value = max(float(part) for part in seconds.split(","))
     except ValueError:
         pass
     else:

@@ -148,6 +148,15 @@ def test_retry_after_as_http_date():
     assert error.retry_after == 30.0
 
 
+def test_a_retry_after_sent_twice_keeps_the_longest_wait():
+    """A proxy in front of the provider adds its own Retry-After: httpx joins the two into "5, 20"."""
+    headers = httpx.Headers([("retry-after", "5"), ("retry-after", "20")])
+    error = mapped(429, {"error": {"message": "slow down", "type": "requests", "code": "rate_limit_exceeded"}},
+                   headers)
+    assert type(error) is RateLimited and error.retry_after == 20.0
+    assert "retry after 20s" in str(error)
+
+
 def test_anthropic_rate_limit_without_retry_after_uses_the_exhausted_reset():
     body = {"type": "error", "error": {"type": "rate_limit_error", "message": "Number of request tokens has "
                                        "exceeded your per-minute rate limit"}, "request_id": "req_1"}
