@@ -25,7 +25,13 @@ from router_core.clock import Clock
 from router_core.errors import NotConfigured
 from router_core.inputs import surrogates_replaced
 from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest
-from router_core.providers.errors import error_from_response, malformed_response, timed_out, transport_error
+from router_core.providers.errors import (
+    error_from_response,
+    error_in_answer,
+    malformed_response,
+    timed_out,
+    transport_error,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +126,12 @@ class HttpAdapter:
             raise malformed_response(self.name, "body is not JSON", response.status_code) from exc
         if not isinstance(data, dict):
             raise malformed_response(self.name, "body is not a JSON object", response.status_code)
+        embedded = error_in_answer(data, response)
+        if embedded is not None:
+            error = error_from_response(self.name, embedded, self._clock.now(), model=model)
+            logger.info("%s: HTTP 200 with an error body (%s) -> %s", self.name, embedded.status_code,
+                        type(error).__name__)
+            raise error
         return data, dict(response.headers.items())
 
     def _base_url_setting(self) -> str:

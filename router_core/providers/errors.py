@@ -6,6 +6,8 @@
     httpx.DecodingError (corrupt gzip, ...)     -> ProviderUnavailable (malformed response)
     invalid/unsupported URL                     -> NotConfigured
     200 with a body that is not the expected JSON -> ProviderUnavailable
+    200 with an error body and no answer (a proxy relaying an upstream error) -> as the status its code
+        (or Anthropic error type) names, else as a 502
     3xx (the client does not follow redirects)  -> NotConfigured, naming the Location to configure
     429 rate limit / Gemini per-minute quota    -> RateLimited(retry_after=seconds or None)
     429 billing (OpenAI insufficient_quota and billing codes), Anthropic spend cap, 402,
@@ -88,6 +90,13 @@ _CONTEXT_OVERFLOW = re.compile(
 _UNKNOWN_MODEL = re.compile(
     r"model_not_found|model not found|models/\S+ is not found|model [`'\"]?[^\s`'\"]*[`'\"]? does not exist|"
     r"model is not supported|^model: \S|unknown model|invalid model", re.I)
+# The keys of an answer in each wire format (1.2, 1.4, 2.2, 3.3): a body with one of them is not an error body.
+_ANSWER_KEYS = ("output", "choices", "content", "candidates")
+# Anthropic error.type (2.5) -> the status it comes with, for an error relayed in a 200.
+_STATUS_OF_TYPE = {"rate_limit_error": 429, "overloaded_error": 529, "api_error": 500, "timeout_error": 504,
+                   "authentication_error": 401, "permission_error": 403, "billing_error": 402,
+                   "invalid_request_error": 400, "not_found_error": 404, "request_too_large": 413}
+_ENTITY_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding", "content-type"})
 _MAX_MESSAGE = 300
 _MAX_EXCERPT = 200  # of a body that is not the provider's JSON (an HTML error page from a proxy)
 _HTML_SKIPPED = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
@@ -126,6 +135,26 @@ def malformed_response(provider: str, detail: str, status_code: int = 200) -> Pr
         f"{provider} returned a malformed response ({status_code}): {detail}", provider=provider,
         status_code=status_code,
     )
+
+
+def error_in_answer(data: dict[str, Any], response: httpx.Response) -> httpx.Response | None:
+    """A 200 whose body is an error and no answer (a proxy or compatible server relaying an upstream failure:
+    ``{"error": {"code": 429, "message": …}}``), as the error response it stands for: the status its ``code``
+    names, else the one its Anthropic-style ``type`` implies, else 502. None for an answer (a Responses body
+    with ``status: failed`` carries ``output`` and is read by its adapter)."""
+    error = data.get("error")
+    if not error or any(key in data for key in _ANSWER_KEYS):
+        return None
+    code = error.get("code") if isinstance(error, dict) else None
+    kind = str(error.get("type") or "") if isinstance(error, dict) else ""
+    if isinstance(code, int) and not isinstance(code, bool) and 400 <= code < 600:
+        status = code
+    else:
+        status = _STATUS_OF_TYPE.get(kind, 502)
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _ENTITY_HEADERS]
+    with contextlib.suppress(RuntimeError):  # a bare response in a test has no request
+        return httpx.Response(status, json=data, headers=headers, request=response.request)
+    return httpx.Response(status, json=data, headers=headers)
 
 
 def error_from_response(provider: str, response: httpx.Response, now: float, *,

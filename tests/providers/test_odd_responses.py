@@ -272,3 +272,35 @@ async def test_a_corrupt_gzip_body_is_a_malformed_response_not_unreachable(clock
 def test_transport_error_for_a_decoding_error():
     error = transport_error("p", httpx.DecodingError("Error -3 while decompressing data"))
     assert type(error) is ProviderUnavailable and "malformed response" in str(error)
+
+
+# -- a 200 whose body is an error -------------------------------------------------------------------
+
+
+async def test_a_200_relaying_a_429_is_a_rate_limit_not_an_outage(clock):
+    """A proxy (or OpenAI-compatible server) relays the upstream's 429 inside a 200: it was read as a malformed
+    answer ("KeyError: 'output'"), retried as an outage, counted towards the outage circuit, and the host never
+    saw the provider's words."""
+    body = {"error": {"code": 429, "message": "Rate limit exceeded: free-models-per-min. Please try again in 7s."}}
+    error = await raised(adapter(answering(200, body, {"retry-after": "7"}), clock))
+    assert type(error) is RateLimited and error.retry_after == 7.0
+    assert "free-models-per-min" in str(error)
+
+
+async def test_a_200_relaying_an_anthropic_overload_is_unavailable_with_the_message(clock):
+    body = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    error = await raised(adapter(answering(200, body), clock, kind="anthropic"))
+    assert type(error) is ProviderUnavailable and error.status_code == 529
+    assert str(error) == "claude unavailable (529): Overloaded"
+
+
+async def test_a_200_relaying_an_error_with_no_status_is_unavailable_with_the_message(clock):
+    body = {"error": {"message": "upstream connect error", "type": "upstream_error", "code": "bad_gateway"}}
+    error = await raised(adapter(answering(200, body), clock, kind="gemini"))
+    assert type(error) is ProviderUnavailable and "upstream connect error" in str(error)
+
+
+async def test_a_failed_response_is_still_read_by_its_adapter(clock):
+    body = {"status": "failed", "output": [], "error": {"code": "server_error", "message": "The model failed"}}
+    error = await raised(adapter(answering(200, body), clock))
+    assert type(error) is ProviderUnavailable and "response status failed, server_error" in str(error)
