@@ -23,15 +23,17 @@ import os
 import shutil
 import signal
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 
 import anyio
 from anyio.abc import ByteReceiveStream, Process
 
 from router_core.clock import Clock
+from router_core.cost import estimate_tokens
 from router_core.errors import CliOutputUnreadable, NotConfigured, PromptTooLongForCli, ProviderUnavailable
 from router_core.inputs import surrogates_replaced
+from router_core.providers.answers import sent_input_tokens
 from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest, cli_prompt
 from router_core.providers.cli_text import load_json_object, tail
 from router_core.providers.timeparse import format_seconds
@@ -119,7 +121,8 @@ class CliAdapter:
                 f"{self.name} CLI exited 0 without a JSON result (it printed {tail(run.stdout) or 'nothing'!r}): "
                 f"providers.{self.name}.cli_command must ask for JSON output, as the default does "
                 "(codex exec --json; gemini and claude --output-format json)", provider=self.name)
-        return self._dialect.parse(run, ParseContext(self.name, model, self._clock.now(), self._tz))
+        completion = self._dialect.parse(run, ParseContext(self.name, model, self._clock.now(), self._tz))
+        return _with_usage(completion, request)
 
     def _prompt_bytes(self, request: CompletionRequest) -> bytes:
         """The prompt as UTF-8 for the CLI's stdin (an unpaired surrogate, text cut inside an emoji, has no
@@ -134,6 +137,21 @@ class CliAdapter:
     async def probe(self) -> None:
         """Runs a one-line prompt: the only check that shows the CLI can answer (and is not over its limit)."""
         await self.complete(CompletionRequest(prompt=PROBE_PROMPT, timeout=min(self._timeout, 120.0)))
+
+
+def _with_usage(completion: Completion, request: CompletionRequest) -> Completion:
+    """``completion`` with the token counts its CLI left out (no cost, and 0 input tokens, or 0 output tokens
+    for a text) estimated from the prompt and the answer, as the API adapters do (answers.Tally): the run was
+    paid for, by a key or a subscription's window, and counted at 0 it would cost the budget nothing."""
+    if completion.cost_usd is not None:
+        return completion
+    input_tokens = completion.input_tokens or sent_input_tokens(request)
+    output_tokens = completion.output_tokens or (estimate_tokens(completion.text) if completion.text else 0)
+    if (input_tokens, output_tokens) == (completion.input_tokens, completion.output_tokens):
+        return completion
+    logger.info("%s CLI reported no token counts (input %d, output %d); estimated from the text: ~%d, ~%d",
+                completion.provider, completion.input_tokens, completion.output_tokens, input_tokens, output_tokens)
+    return replace(completion, input_tokens=input_tokens, output_tokens=output_tokens, usage_estimated=True)
 
 
 def _passable(arg: str) -> str:

@@ -3,7 +3,7 @@
 Each is told what to do by environment variables; ``NAME`` is the CLI's name in capitals, and the per-CLI
 variable wins over the shared one:
 
-    FAKE_NAME_MODE / FAKE_CLI_MODE            ok (default) | usage_limit | rate_limit | fail | auth | garbage
+    FAKE_NAME_MODE / FAKE_CLI_MODE            ok (default) | usage_limit | rate_limit | fail | auth | garbage | no_stats (gemini)
     FAKE_NAME_LATENCY / FAKE_CLI_LATENCY      seconds to sleep before answering
     FAKE_NAME_RESET_EPOCH / FAKE_CLI_RESET_EPOCH  when a usage limit resets (default: now + 3 hours)
     FAKE_NAME_TEXT / FAKE_CLI_TEXT            the answer (default: "<name> fake answer to: <prompt>")

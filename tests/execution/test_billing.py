@@ -1,0 +1,23 @@
+"""What a call costs the budget when it does not end in a plain answer: every call the providers may bill is in
+the ledger, and get_budget agrees with the audit log's actual costs."""
+
+from __future__ import annotations
+
+import pytest
+
+from router_core.execution.dispatch import dispatch
+from tests.execution.test_cli_backends import cli_executor
+
+EXPLAIN_TASK = "Explain how the OAuth2 flow works"  # gemini first
+
+
+async def test_a_cli_answer_that_reports_no_tokens_is_charged_at_an_estimate_not_free(settings, clock, client):
+    # gemini -o json without "stats" (another version, a wrapper in cli_command): the run counted 0 tokens and
+    # cost the budget only cost_per_request, however long the prompt and the answer.
+    core, ex = cli_executor(settings, clock, client, FAKE_GEMINI_MODE="no_stats", FAKE_GEMINI_TEXT="x" * 4000)
+    o = (await dispatch(core, ex, EXPLAIN_TASK, provider="gemini")).outcome
+    assert (o.status, o.provider, o.backend) == ("success", "gemini", "cli")
+    assert o.input_tokens > 0 and o.output_tokens == 1000
+    gemini = next(p for p in core.budget().providers if p.provider == "gemini")
+    assert gemini.spent == pytest.approx(o.cost_usd, abs=1e-6)
+    assert o.cost_usd >= 1000 * 2.5 / 1_000_000  # the answer's 1,000 tokens at gemini-2.5-flash's output price
