@@ -77,8 +77,12 @@ class CostEstimator:
         # read from the frozen settings once per process instead of searched on every estimate.
         self._plans: dict[tuple[str, str], tuple[ProviderSettings, ModelPrice, int]] = {}
 
-    def input_tokens(self, text: str) -> int:
-        return estimate_tokens(text, self._settings.execution.chars_per_token) + SYSTEM_PROMPT_TOKENS
+    def input_tokens(self, text: str, system_prompt: str = "") -> int:
+        """The task's tokens plus its system prompt's: ``system_prompt`` when known (an agent file may hold
+        thousands of tokens), else the usual allowance."""
+        per = self._settings.execution.chars_per_token
+        system = max(SYSTEM_PROMPT_TOKENS, estimate_tokens(system_prompt, per)) if system_prompt else SYSTEM_PROMPT_TOKENS
+        return estimate_tokens(text, per) + system
 
     def _plan(self, provider: str, task_type: str) -> tuple[ProviderSettings, ModelPrice, int]:
         plan = self._plans.get((provider, task_type))
@@ -96,13 +100,14 @@ class CostEstimator:
         *,
         model: str | None = None,
         max_output_tokens: int | None = None,
+        system_prompt: str = "",
     ) -> CostEstimate:
         p, price, output = self._plan(provider, task_type)
         if model:
             price = p.model(model)
         if max_output_tokens is not None:
             output = min(output, max_output_tokens)
-        input_tokens = self.input_tokens(text)
+        input_tokens = self.input_tokens(text, system_prompt)
         return CostEstimate(
             provider=p.name,
             model=price.name,

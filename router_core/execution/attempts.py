@@ -67,7 +67,7 @@ class ProviderRun:
         core = self.ex.core
         plan = plan_request(core.settings, core.costs, self.provider, self.job.estimate_text,
                             self.job.classification.task_type, model=self.job.model_for(self.settings),
-                            max_cost=self.job.max_cost)
+                            max_cost=self.job.max_cost, system_prompt=self.job.system_prompt)
         if isinstance(plan, str):
             return self.skip("budget_exceeded", plan)
         self.plan = plan

@@ -46,11 +46,13 @@ def plan_request(
     *,
     model: str | None = None,
     max_cost: float | None = None,
+    system_prompt: str = "",
 ) -> RequestPlan | str:
-    """The plan for running ``text`` on ``provider``; a reason string if ``max_cost`` leaves no room."""
+    """The plan for running ``text`` on ``provider`` with ``system_prompt`` (the agent's: it is sent, and
+    billed, with the task); a reason string if ``max_cost`` leaves no room."""
     p = settings.provider(provider)
     price = p.model(model) if model else p.model_for(task_type)
-    input_tokens = costs.input_tokens(text)
+    input_tokens = costs.input_tokens(text, system_prompt)
     cap = settings.execution.max_output_tokens
     if max_cost is not None:
         affordable = max_output_tokens_for_budget(p, price.name, input_tokens, max_cost)
@@ -61,7 +63,8 @@ def plan_request(
                     f"({price.name}: ${least:.6g} for ~{input_tokens} input tokens and one output token); "
                     f"raise max_cost to at least ${least:.6g}")
         cap = min(cap, affordable)
-    estimate = costs.estimate(provider, text, task_type, model=price.name, max_output_tokens=cap)
+    estimate = costs.estimate(provider, text, task_type, model=price.name, max_output_tokens=cap,
+                              system_prompt=system_prompt)
     return RequestPlan(provider, price.name, input_tokens, cap, estimate, request_cost(p, price, input_tokens, cap))
 
 

@@ -77,6 +77,20 @@ async def test_max_cost_bounds_the_output_tokens(settings, build_executor, fake)
     assert o.cost_usd <= 0.002 and o.cost_estimate_usd <= 0.002
 
 
+async def test_max_cost_holds_with_an_agent_whose_system_prompt_is_long(settings, build_executor, fake):
+    # The plan counted 200 tokens for any system prompt; an agent file's may hold 16,000 (64 KiB). The output
+    # cap was sized for the smaller input, so an answer at the cap cost half as much again as max_cost (and
+    # more than its reservation, past what the budget had left).
+    core, ex = build_executor(settings)
+    prompt = "Follow the house style for every change you make. " * 800  # ~10,000 tokens
+    job = Job("t-1", CODE_TASK, core.classify(CODE_TASK), ("codex",), system_prompt=prompt, max_cost=0.02)
+    fake.script("codex", [Fault.ok(output_tokens=100_000)])  # as long as allowed
+    o = await ex.run(job)
+    assert (o.status, o.provider) == ("success", "codex")
+    assert fake.last_request("codex").json["instructions"] == prompt
+    assert o.cost_usd <= 0.02 and core.budget().spent <= 0.02
+
+
 async def test_a_max_cost_below_the_input_is_refused_everywhere(settings, build_executor, fake):
     core, ex = build_executor(settings)
     o = (await dispatch(core, ex, CODE_TASK, max_cost=0.000001)).outcome
