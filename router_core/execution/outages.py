@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from router_core.budget import MAX_RECORDED_USD
 from router_core.errors import QuotaExhausted, RateLimited, RouterError
 from router_core.execution.circuit import CircuitState
 from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED
 from router_core.execution.pacing import PaceTicket, RatePacer
-from router_core.providers.base import ProviderAdapter
+from router_core.execution.plan import actual_cost
+from router_core.providers.base import Completion, ProviderAdapter
 from router_core.records import iso
 
 if TYPE_CHECKING:
@@ -62,7 +64,7 @@ class Outages:
         seconds = min(PROBE_TIMEOUT_SECONDS, self.core.settings.execution.request_timeout_seconds)
         try:
             with anyio.fail_after(seconds):
-                await adapter.probe()
+                answer = await adapter.probe()
         except (RateLimited, QuotaExhausted) as exc:
             self.pacer.failed(ticket)
             self._hold(circuit.provider, exc)
@@ -78,9 +80,21 @@ class Outages:
         except BaseException:
             self.pacer.failed(ticket)
             raise
-        self.pacer.settle(ticket, PROBE_TOKENS, counted=False)  # the probe's answer is not counted
+        with self.core.db.transaction():
+            self.pacer.settle(ticket, PROBE_TOKENS, counted=False)  # the probe's answer is not counted
+            self._spent(circuit.provider, answer)
         self._recovered(circuit.provider)
         return True
+
+    def _spent(self, provider: str, answer: Completion | None) -> None:
+        """The probe's answer is paid for (a claude CLI probe runs a whole Claude Code turn): its cost is spent
+        today, so the budget holds every call made, as the provider bills them."""
+        if answer is None:
+            return
+        settings = self.core.settings.provider(provider)
+        cost = min(actual_cost(settings, settings.default_model, answer), MAX_RECORDED_USD)
+        if cost > 0:
+            self.core.ledger.record_spend(provider, cost, note="outage probe")
 
     def _recovered(self, provider: str) -> None:
         recovered = self.circuits.record_success(provider)

@@ -87,8 +87,8 @@ class HttpAdapter:
         except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
             raise malformed_response(self.name, f"unexpected JSON shape ({type(exc).__name__}: {exc})") from exc
 
-    async def probe(self) -> None:
-        await self.complete(CompletionRequest(prompt=PROBE_PROMPT, max_output_tokens=self.probe_max_tokens))
+    async def probe(self) -> Completion:
+        return await self.complete(CompletionRequest(prompt=PROBE_PROMPT, max_output_tokens=self.probe_max_tokens))
 
     def _build(self, request: CompletionRequest, model: str) -> tuple[str, dict[str, str], dict[str, Any]]:
         raise NotImplementedError

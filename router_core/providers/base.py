@@ -59,8 +59,9 @@ class ProviderAdapter(Protocol):
 
     async def complete(self, request: CompletionRequest) -> Completion: ...
 
-    async def probe(self) -> None:
-        """A cheap health check for closing an outage circuit; raises a ProviderError on failure."""
+    async def probe(self) -> Completion | None:
+        """A cheap health check for closing an outage circuit: its answer (what it cost), or None when it
+        knows of none; raises a ProviderError on failure."""
         ...
 
 

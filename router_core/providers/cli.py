@@ -134,9 +134,9 @@ class CliAdapter:
                 f"{STDIN_LIMIT:,} ({STDIN_LIMIT // 2**20} MiB) on its stdin", provider=self.name)
         return prompt
 
-    async def probe(self) -> None:
+    async def probe(self) -> Completion:
         """Runs a one-line prompt: the only check that shows the CLI can answer (and is not over its limit)."""
-        await self.complete(CompletionRequest(prompt=PROBE_PROMPT, timeout=min(self._timeout, 120.0)))
+        return await self.complete(CompletionRequest(prompt=PROBE_PROMPT, timeout=min(self._timeout, 120.0)))
 
 
 def _with_usage(completion: Completion, request: CompletionRequest) -> Completion:

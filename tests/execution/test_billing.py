@@ -7,6 +7,7 @@ import pytest
 
 from router_core.execution.dispatch import dispatch
 from tests.execution.test_cli_backends import cli_executor
+from tests.fakes.fake_provider import Fault
 
 EXPLAIN_TASK = "Explain how the OAuth2 flow works"  # gemini first
 
@@ -21,3 +22,19 @@ async def test_a_cli_answer_that_reports_no_tokens_is_charged_at_an_estimate_not
     gemini = next(p for p in core.budget().providers if p.provider == "gemini")
     assert gemini.spent == pytest.approx(o.cost_usd, abs=1e-6)
     assert o.cost_usd >= 1000 * 2.5 / 1_000_000  # the answer's 1,000 tokens at gemini-2.5-flash's output price
+
+
+async def test_an_outage_probe_that_is_answered_is_spent_in_the_budget(settings, build_executor, fake, clock):
+    # The probe's answer was dropped with its usage: a paid call (a whole Claude Code turn on the claude CLI)
+    # that never reached the ledger, so get_budget read less than the providers billed.
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(503)] * 3)  # opens the circuit
+    await dispatch(core, ex, CODE_TASK)
+    assert {p.provider: p.spent for p in core.budget().providers}["codex"] == 0
+    clock.advance(settings.execution.outage_probe_interval_seconds)
+    assert await ex.probe_due() == ["codex"]
+    assert fake.stats("codex").requests == 4
+    codex = {p.provider: p.spent for p in core.budget().providers}["codex"]
+    assert codex > 0
+    rows = core.db.query("SELECT note, micro_usd FROM budget_spend WHERE provider = 'codex'")
+    assert [(note, micro / 1e6) for note, micro in rows] == [("outage probe", codex)]
