@@ -223,7 +223,9 @@ async def _run_started(process: Process, feed: _InputPipe, stdin: bytes, *, prov
                 await process.wait()
             await process.aclose()
     if scope.cancelled_caught:
-        raise ProviderUnavailable(f"{provider} CLI timed out after {format_seconds(timeout)}", provider=provider)
+        # The CLI had sent its turn to the model, as a rule: the provider answers and bills it all the same.
+        raise ProviderUnavailable(f"{provider} CLI timed out after {format_seconds(timeout)}", provider=provider,
+                                  maybe_billed=True)
     if len(out) > STDOUT_LIMIT:
         raise ProviderUnavailable(
             f"{provider} CLI wrote more than {STDOUT_LIMIT // 2**20} MiB to stdout and was stopped", provider=provider

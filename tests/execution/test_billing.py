@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 
 from router_core.execution.dispatch import dispatch
+from tests.execution.fakes import with_execution
 from tests.execution.test_cli_backends import cli_executor
 from tests.fakes.fake_provider import Fault
 
+CODE_TASK = "Implement a JWT login endpoint in Flask"  # codex, then gemini, then claude
 EXPLAIN_TASK = "Explain how the OAuth2 flow works"  # gemini first
 
 
@@ -38,3 +40,14 @@ async def test_an_outage_probe_that_is_answered_is_spent_in_the_budget(settings,
     assert codex > 0
     rows = core.db.query("SELECT note, micro_usd FROM budget_spend WHERE provider = 'codex'")
     assert [(note, micro / 1e6) for note, micro in rows] == [("outage probe", codex)]
+
+
+async def test_a_cli_killed_at_its_timeout_is_charged_at_its_estimate(settings, clock, client):
+    # The CLI had sent its turn to the model; the provider answers and bills it after we stop waiting.
+    s = with_execution(settings, request_timeout_seconds=0.3, max_retries=0)
+    core, ex = cli_executor(s, clock, client, FAKE_GEMINI_LATENCY="600")
+    o = (await dispatch(core, ex, EXPLAIN_TASK, provider="gemini")).outcome
+    gemini = [a for a in o.attempts if a.provider == "gemini"]
+    assert gemini and "timed out" in gemini[0].error and gemini[0].cost_usd > 0
+    spent = next(p for p in core.budget().providers if p.provider == "gemini").spent
+    assert spent == pytest.approx(gemini[0].cost_usd, abs=1e-6)
