@@ -23,7 +23,7 @@ import anyio
 import anyio.lowlevel
 
 from router_core.errors import BudgetExceeded, ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
-from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED, Hold
+from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED, UNAVAILABLE, Hold
 from router_core.execution.pacing import PaceTicket
 from router_core.execution.plan import RequestPlan, actual_cost, plan_request
 from router_core.execution.recovery import FALL_BACK, RETRY, Step, next_step, outcome_name
@@ -244,7 +244,9 @@ class ProviderRun:
         parked task's resume time) goes further than ``MAX_HOLD_SECONDS`` from now, whatever the provider
         said (a Retry-After of 1e20 would otherwise hold it past the year 9999). A 429 that names no wait
         holds the provider for this task's jittered backoff, so the other tasks and processes wait it out
-        too rather than each collecting a 429 of its own."""
+        too rather than each collecting a 429 of its own. A 503 or 529 that says when to come back holds the
+        provider until then, as a 429 does (capped alike), and the task falls back with that time, so it
+        parks when every provider says so; it still counts towards the outage circuit."""
         ex = self.ex
         execution = ex.core.settings.execution
         now = ex.core.clock.now()
@@ -269,11 +271,18 @@ class ProviderRun:
             ex.state.holds.hold(self.provider, QUOTA, until, f"quota exhausted: {error}")
             step = Step(FALL_BACK, lifts_at=until)
         elif isinstance(error, ProviderUnavailable):
+            if error.retry_after:  # the provider's own word on when to come back: every process waits for it
+                until = min(now + error.retry_after, longest)
+                ex.state.holds.hold(self.provider, UNAVAILABLE, until,
+                                    f"unavailable ({error.status_code}): retry after {error.retry_after:g}s")
+                if step.action != RETRY:
+                    step = Step(FALL_BACK, lifts_at=until)
             opened = ex.state.circuits.record_failure(self.provider, str(error))
             if opened is not None:
                 ex.audit_outage(opened)
             circuit = ex.state.circuits.state(self.provider)
-            if circuit.is_open:
-                step = Step(FALL_BACK, lifts_at=circuit.next_probe_at)
+            if circuit.is_open:  # back when the probe is due, and not before the provider said
+                lifts = [t for t in (circuit.next_probe_at, step.lifts_at) if t is not None]
+                step = Step(FALL_BACK, lifts_at=max(lifts, default=None))
         logger.info("%s: %s on try %d -> %s", self.provider, type(error).__name__, retry + 1, step.action)
         return step

@@ -1,7 +1,8 @@
 """Provider holds: "do not send before T", learned from a provider and shared by every process.
 
 A 429 with a retry-after sets a ``rate_limited`` hold, so the other tasks of a batch (and other
-processes) wait it out instead of collecting 429s of their own. An exhausted quota or spend cap sets a
+processes) wait it out instead of collecting 429s of their own; a 503 or 529 with a retry-after sets an
+``unavailable`` hold, which acts alike. An exhausted quota or spend cap sets a
 ``quota`` hold until its reset: no call can succeed before then, so every task falls back at once.
 A later hold never shortens an earlier one, and none lasts longer than ``MAX_HOLD_SECONDS``: a reset
 further off than that is more likely a bogus header than a real wait, and one call a day finds out
@@ -20,13 +21,14 @@ from router_core.store.db import Database
 
 RATE_LIMITED = "rate_limited"
 QUOTA = "quota"
+UNAVAILABLE = "unavailable"  # a 503 or 529 that said when to come back
 MAX_HOLD_SECONDS = 86400.0  # the longest hold written; a daily quota resets within it
 
 
 @dataclass(frozen=True, slots=True)
 class Hold:
     provider: str
-    kind: str  # "rate_limited" | "quota"
+    kind: str  # "rate_limited" | "quota" | "unavailable"
     until: float
     reason: str
 

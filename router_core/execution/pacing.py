@@ -63,7 +63,7 @@ class PaceWait:
     """No room yet: how long to wait, and the kind of hold if a provider's hold is the reason."""
 
     seconds: float
-    hold: str | None = None  # "rate_limited" | "quota" | None (the window is full)
+    hold: str | None = None  # "rate_limited" | "quota" | "unavailable" | None (the window is full)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@
                          a retry-after longer than backoff_max_seconds falls back at once
     ProviderUnavailable  (5xx, 529, timeouts, broken responses) retry after max(retry-after if the
                          response gave one, backoff), then fall back (at once past backoff_max_seconds);
-                         also counts towards the provider's outage circuit
+                         also counts towards the provider's outage circuit. A retry-after also holds the
+                         provider until then (attempts.py), and the fall back carries that time for parking
     QuotaExhausted       fall back at once (the provider is held until the quota resets)
     AuthFailed, NotConfigured   fall back at once
     ProviderRejected     (other 4xx) stop: the request itself is wrong, no retry and no fallback; but its

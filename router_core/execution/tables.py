@@ -2,8 +2,8 @@
 
     execution_circuits  one row per provider: consecutive failures and, while open, the outage
                         (opened_at, next_probe_at); shared so every process routes around an outage.
-    execution_holds     a provider that told us to stop until a time: a 429's retry-after, or an
-                        exhausted quota until its reset. Pacing waits them out; routing shows them as blocks.
+    execution_holds     a provider that told us to stop until a time: a 429's (or a 503's) retry-after,
+                        or an exhausted quota until its reset. Pacing waits them out; routing shows them as blocks.
     execution_headroom  what the latest rate-limit headers said beyond our own count: the provider's
                         real limits and the usage of other tools on the same key, each dimension valid
                         until its own reset (``valid_until`` requests, ``tokens_valid_until`` tokens).

@@ -83,3 +83,15 @@ def test_a_hold_stored_at_1e20_still_renders_in_usage(settings, clock):
     capacity = core.capacity()
     state = provider_state(capacity.usage["claude"], capacity.availability["claude"])
     assert state["blocked_until"] == "9999-12-31T23:59:59Z"
+
+
+@pytest.mark.parametrize("retry_after", [999_999_999.0, 1e20])
+async def test_a_huge_retry_after_on_a_503_holds_the_provider_for_at_most_a_day(
+        settings, build_executor, fake, clock, retry_after):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(503, retry_after=retry_after)])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert (o.status, o.provider) == ("success", "gemini") and fake.stats("codex").requests == 1
+    now = clock.now()
+    assert o.attempts[0].lifts_at == pytest.approx(now + DAY, abs=5)
+    assert core.execution_state.holds.active("codex")["codex"].until == pytest.approx(now + DAY, abs=5)

@@ -6,7 +6,7 @@ import pytest
 
 from router_core.execution.dispatch import dispatch
 from router_core.execution.executor import Executor
-from router_core.execution.holds import RATE_LIMITED
+from router_core.execution.holds import RATE_LIMITED, UNAVAILABLE
 from router_core.execution.pacing import PaceWait
 from tests.execution.conftest import make_core
 from tests.execution.fakes import clock_sleep, fake_environ, with_execution
@@ -184,3 +184,64 @@ async def test_a_429_with_no_retry_time_holds_every_process_for_the_backoff(sett
     other_ex = Executor(other, {}, sleep=clock_sleep(clock), random=lambda: 0.5)
     wait = other_ex.pacer.try_acquire("codex", 10)
     assert isinstance(wait, PaceWait) and wait.hold == RATE_LIMITED
+
+
+# A 503 or 529 that says when to come back (Retry-After), each wire as it speaks it: longer than the longest
+# backoff, the task falls back at once (b75a123); the provider is held until then, in every process.
+UNAVAILABLE_FOR = {"codex": (503, 120.0), "gemini": (503, 90.0), "claude": (529, 60.0)}
+
+
+def script_unavailable(fake) -> None:
+    for provider, (code, seconds) in UNAVAILABLE_FOR.items():
+        fake.script(provider, [Fault.status(code, retry_after=seconds)])
+
+
+async def test_a_503_or_529_asking_for_longer_than_the_backoff_holds_the_provider_and_the_task_gets_the_eta(
+        settings, build_executor, fake, clock):
+    """It fell back with no resume time and no hold: with every provider answering so, the task failed
+    ("every provider failed") instead of returning when capacity is back, and the next task knocked again."""
+    core, ex = build_executor(settings)
+    script_unavailable(fake)
+    now = clock.now()
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert o.status == "parked" and o.resumes_at == pytest.approx(now + 60.0)
+    assert [(a.provider, a.outcome, a.status_code) for a in o.attempts] == [
+        ("codex", "unavailable", 503), ("gemini", "unavailable", 503), ("claude", "unavailable", 529)]
+    other = make_core(settings, clock)  # another process on the same state database
+    for a in o.attempts:
+        seconds = UNAVAILABLE_FOR[a.provider][1]
+        assert a.lifts_at == pytest.approx(now + seconds)
+        assert other.execution_state.holds.active(a.provider)[a.provider].until == pytest.approx(now + seconds)
+        assert other.capacity().availability[a.provider].lifts_at == pytest.approx(now + seconds)
+        assert core.execution_state.circuits.state(a.provider).failures == 1  # still a failure towards the circuit
+    again = (await dispatch(core, ex, CODE_TASK)).outcome  # routed on the holds: the ETA, nothing sent
+    assert again.status == "parked" and again.resumes_at == pytest.approx(now + 60.0)
+    assert [requests(fake, p) for p in UNAVAILABLE_FOR] == [1, 1, 1]
+
+
+async def test_a_batch_parks_while_every_provider_is_unavailable_for_a_stated_time_and_resumes(
+        settings, build_executor, fake, clock):
+    from router_core.execution.batch import run_batch
+
+    core, ex = build_executor(settings)
+    script_unavailable(fake)
+    start = clock.now()
+    o = (await run_batch(core, ex, [("t", CODE_TASK)])).outcome.outcomes[0]
+    assert (o.status, o.provider) == ("success", "claude")  # the first back: codex and gemini still held
+    assert o.parked_seconds >= 60.0 and clock.now() - start >= 60.0
+    assert [a.outcome for a in o.attempts] == ["unavailable"] * 3 + ["on_hold", "on_hold", "success"]
+    assert [requests(fake, p) for p in UNAVAILABLE_FOR] == [1, 1, 2]
+
+
+async def test_a_short_retry_after_on_a_503_holds_the_other_processes_too(settings, build_executor, fake, clock):
+    s = with_execution(settings, max_retries=0)  # the last try: falls back with when codex is back
+    core, ex = build_executor(s)
+    fake.script("codex", [Fault.status(503, retry_after=8.0)])
+    now = clock.now()
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert (o.status, o.provider) == ("success", "gemini")
+    assert o.attempts[0].lifts_at == pytest.approx(now + 8.0)
+    other = make_core(s, clock)
+    other_ex = Executor(other, {}, sleep=clock_sleep(clock), random=lambda: 0.5)
+    wait = other_ex.pacer.try_acquire("codex", 10)
+    assert isinstance(wait, PaceWait) and wait.hold == UNAVAILABLE and wait.seconds == pytest.approx(8.0, abs=0.01)

@@ -38,7 +38,7 @@ from tests.fakes.fake_limits import Limits, SlidingWindow
 from tests.fakes.fake_script import Fault, ProviderStats, RecordedRequest
 
 __all__ = ["FakeProviders", "Fault", "Limits", "ProviderStats", "RecordedRequest", "WIRE_OF", "main"]
-from tests.fakes.fake_wire import WIRES
+from tests.fakes.fake_wire import WIRES, retry_after_header
 
 WIRE_OF = {"codex": "openai", "claude": "anthropic", "gemini": "gemini"}
 
@@ -240,7 +240,10 @@ class FakeProviders:
         if fault.kind == "malformed":
             return 200, '{"id": "resp_broken", "output": [', {}
         if fault.kind not in ("ok", "hang"):
-            return wire.fault(fault.kind, fault.code, model, fault.retry_after)
+            status, payload, extra = wire.fault(fault.kind, fault.code, model, fault.retry_after)
+            if fault.kind == "status" and status >= 500 and fault.retry_after is not None:  # a 503/529 naming a wait
+                extra = {**extra, **retry_after_header(fault.retry_after)}
+            return status, payload, extra
         text = fault.text if fault.text is not None else f"{name} fake answer to: {texts[-1][:80] if texts else ''}"
         tokens_in = math.ceil(sum(len(t or "") for t in texts) / 4)
         tokens_out = fault.output_tokens or self._output_tokens.get(name) or math.ceil(len(text) / 4)
