@@ -3,7 +3,8 @@
 After ``threshold`` consecutive failures (5xx, 529, timeouts, broken responses) the circuit opens: the
 provider is in outage, routing treats it as blocked until the next probe, and traffic goes to healthy
 providers. When a probe is due, one process claims it (the claim moves ``next_probe_at`` on by the
-interval, so others do not probe too) and sends a cheap request; success closes the circuit. Each
+interval, so others do not probe too) and sends a cheap request; success closes the circuit. A claim that
+could not send (a hold on the provider, a full window) is handed back for when it can. Each
 transition is reported to exactly one caller, the one whose transaction made it, so each outage and
 each recovery is audited once.
 """
@@ -96,6 +97,13 @@ class CircuitBreaker:
                 (now + self.probe_interval, provider, now),
             )
         return cur.rowcount == 1
+
+    def reschedule_probe(self, provider: str, at: float) -> None:
+        """Hand back a claimed probe that was not sent (the provider is held, or its window is full): the next
+        one is due at ``at``, when it may be sent, not a whole interval after a probe that never happened."""
+        with self._db.transaction() as conn:
+            conn.execute("UPDATE execution_circuits SET next_probe_at = ? WHERE provider = ? AND is_open = 1",
+                         (at, provider))
 
     def open_circuits(self) -> dict[str, CircuitState]:
         rows = self._db.query("SELECT * FROM execution_circuits WHERE is_open = 1")

@@ -1,8 +1,9 @@
 """Outage probes and their audit lines (design 9.3): close a circuit when its provider answers again.
 
 When an open circuit's probe is due, one process claims it (see circuit.py) and sends the provider a
-one-word request through pacing, bounded by ``PROBE_TIMEOUT_SECONDS``. An answer closes the circuit, and
-so does a 429 (a rate limit or an exhausted quota is the provider answering, not an outage): the provider
+one-word request through pacing, bounded by ``PROBE_TIMEOUT_SECONDS``; if pacing holds it back (a hold on
+the provider, a full window), nothing is sent and the probe is due again when pacing would send it. An
+answer closes the circuit, and so does a 429 (a rate limit or an exhausted quota is the provider answering, not an outage): the provider
 is then held until the limit lifts, as after any 429. A failure or silence keeps it open until the next probe. The transition that opens a circuit and the
 one that closes it are each written to the audit log once (events "outage" and "recovered").
 """
@@ -59,7 +60,8 @@ class Outages:
         if adapter is None or adapter.backend == "none":
             return False
         ticket = self.pacer.try_acquire(circuit.provider, PROBE_TOKENS)
-        if not isinstance(ticket, PaceTicket):
+        if not isinstance(ticket, PaceTicket):  # held (a 429 seen elsewhere) or no room: probe when it lifts
+            self.circuits.reschedule_probe(circuit.provider, self.core.clock.now() + ticket.seconds)
             return False
         seconds = min(PROBE_TIMEOUT_SECONDS, self.core.settings.execution.request_timeout_seconds)
         try:

@@ -6,6 +6,7 @@ import pytest
 
 from resources.views import usage_summary
 from router_core.execution.dispatch import dispatch
+from router_core.execution.holds import RATE_LIMITED
 from tests.fakes.fake_provider import Fault
 
 CODE_TASK = "Implement a JWT login endpoint in Flask"
@@ -116,3 +117,24 @@ async def test_outage_and_recovery_lines_name_the_process_not_the_teammate_who_t
     events = {r["event"]: r["session_id"] for r in lines if r.get("event") in ("outage", "recovered")}
     assert events == {"outage": core.process_session_id, "recovered": core.process_session_id}
     assert {r["session_id"] for r in lines if r.get("event") == "dispatch"} == {"session-alice"}
+
+
+async def test_a_due_probe_that_meets_a_hold_is_not_spent_and_one_process_probes_when_it_lifts(
+        settings, build_executor, fake, clock):
+    """The probe's claim moved the next probe a whole interval on, though the hold (a 429's retry-after seen by
+    another process) kept the probe from being sent: the outage stayed open five more minutes, nothing probed."""
+    core, ex = build_executor(settings)
+    other, other_ex = build_executor(settings)  # another process on the same state database
+    fake.script("codex", [Fault.status(503)] * 3)
+    await dispatch(core, ex, CODE_TASK)
+    clock.advance(settings.execution.outage_probe_interval_seconds)
+    other.execution_state.holds.hold("codex", RATE_LIMITED, clock.now() + 20.0, "rate limited: retry after 20s")
+    assert await ex.probe_due() == [] and await other_ex.probe_due() == []
+    assert fake.stats("codex").requests == 3  # nothing probed
+    state = core.execution_state.circuits.state("codex")
+    assert state.is_open and state.next_probe_at == pytest.approx(clock.now() + 20.0, abs=0.01)  # due as it lifts
+    assert other.capacity().availability["codex"].lifts_at == pytest.approx(clock.now() + 20.0, abs=0.01)
+    clock.advance(20.01)
+    assert [*await ex.probe_due(), *await other_ex.probe_due()] == ["codex"]  # probed once, by one of them
+    assert fake.stats("codex").requests == 4
+    assert not core.execution_state.circuits.state("codex").is_open
