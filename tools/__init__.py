@@ -1,8 +1,8 @@
 """MCP tools: thin typed functions over RouterCore, registered on an MCPServer.
 
 Each tool returns a pydantic model, or (recommend_provider, the hot path) plain data in a model's
-shape, typed ``Annotated[dict, Model]``. It is sent as structuredContent plus compact JSON text, but
-without an outputSchema in tools/list: the output schemas would cost every host about 4,000
+shape, typed ``Annotated[dict, Model]``. It is sent as structuredContent plus compact JSON text, without
+the fields at their default (as_result), and without an outputSchema in tools/list: the output schemas would cost every host about 4,000
 context tokens on each session. They are published as the resource ``schema://tool-outputs``.
 
 The tool modules leave out ``from __future__ import annotations`` on purpose: the SDK evaluates each
@@ -97,8 +97,15 @@ def listed_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def as_result(result: BaseModel | dict[str, Any]) -> CallToolResult:
-    """A model, or data already in a model's JSON shape, as structuredContent plus its compact JSON text."""
-    data = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+    """A model, or data already in a model's JSON shape (recommendation_record), as structuredContent plus its
+    compact JSON text, without the fields at their default (None, false, 0, empty; each default is in the
+    published schema): they were 10-40% of a result (bench/tool_results.py).
+
+    Both are kept, though a host's model reads only one: Claude Code and Codex give it the structuredContent,
+    Gemini CLI the text (checked with Claude Code 2.1.197, Codex 0.169.0, Gemini CLI 0.61.0), and the spec
+    asks for the text for clients that don't read structuredContent. The text is the same compact JSON, not
+    the SDK's indented copy (1.3-1.6x the characters)."""
+    data = result.model_dump(mode="json", exclude_defaults=True) if isinstance(result, BaseModel) else result
     text = to_json(data).decode()
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 

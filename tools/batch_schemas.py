@@ -1,4 +1,8 @@
-"""Output models of dispatch_agent and run_batch."""
+"""Output models of dispatch_agent and run_batch.
+
+As in tools/schemas.py, a field at its default is left out of a tool's result: a plan's task at its
+defaults (route primary, first sub-batch, starts at once, within budget) is five fields instead of nine,
+and a routed dispatch sends no empty attempts or path."""
 
 from typing import TYPE_CHECKING
 
@@ -15,11 +19,11 @@ class BatchItemOut(OutputModel):
     task_id: str
     provider: str
     task_type: str
-    route: str
+    route: str = "primary"
     cost_usd: float
-    sub_batch: int
-    starts_after_seconds: float
-    exceeds_budget: bool
+    sub_batch: int = 0
+    starts_after_seconds: float = 0.0
+    exceeds_budget: bool = False
 
 
 class ProviderGroupOut(OutputModel):
@@ -34,7 +38,7 @@ class ProviderGroupOut(OutputModel):
 class AttemptOut(OutputModel):
     provider: str
     outcome: str
-    retry: int
+    retry: int = 0
     error: str | None = None
     status_code: int | None = None
     lifts_at: str | None = None
@@ -63,8 +67,8 @@ class ExecutionOut(OutputModel):
     cost_actual_usd: float
     cost_estimate_vs_actual: str | None = None
     duration_seconds: float
-    fallback_path: list[str]
-    attempts: list[AttemptOut]
+    fallback_path: list[str] = []
+    attempts: list[AttemptOut] = []
     error: str | None = None
     resumes_at: str | None = None
     truncated: bool = False  # the answer was cut at the output-token limit; raise max_cost for all of it
@@ -95,7 +99,13 @@ class DispatchOut(RecommendationRecordOut, ExecutionOut):
 
     @classmethod
     def build(cls, record: RecommendationRecordOut, outcome: "TaskOutcome") -> "DispatchOut":
-        return cls(**dict(record), **ExecutionOut.fields_of(outcome))
+        fields = ExecutionOut.fields_of(outcome)
+        error = fields["error"]
+        if error:  # an attempt's words the task's error already says in full (every provider's setup advice
+            for a in fields["attempts"]:  # when none is configured: 500 characters twice) are said once
+                if a.error and a.error in error:
+                    a.error = None
+        return cls(**dict(record), **fields)
 
 
 class BatchResultOut(ExecutionOut):
@@ -133,7 +143,7 @@ class BatchPlanOut(OutputModel):
     budget_remaining_before: float
     budget_remaining_after: float
     exceeds_budget: bool
-    warnings: list[str]
+    warnings: list[str] = []
     results: list[BatchResultOut] | None = None  # in input order, when run (dry_run false)
     summary: BatchSummaryOut | None = None
 

@@ -1,6 +1,9 @@
 """The tools' output models: the design's record shapes, typed for structuredContent.
 
 Descriptions are kept short on purpose: every field here costs each host context tokens.
+A tool's result leaves out every field at its default (``exclude_defaults``, see tools.as_result): the
+defaults are chosen so that absent means nothing to say (no block, no wait, no lease, no alerts), and the
+published schemas (schema://tool-outputs) carry each default. The CLI's ``--json`` keeps every field.
 No ``from __future__ import annotations`` here or in batch_schemas.py: pydantic then takes the field
 types as objects instead of evaluating a string per field while the server starts (~1 ms).
 """
@@ -94,10 +97,10 @@ class RecommendationRecordOut(OutputModel):
     task_classification: ClassificationOut
     provider_availability: dict[str, ProviderAvailabilityOut]
     recommendation: RecommendationOut
-    agent_assigned: AgentOut | None
+    agent_assigned: AgentOut | None = None
     alternatives: list[AlternativeOut]
     budget_status: BudgetStatusOut
-    alerts: list[str]
+    alerts: list[str] = []
 
     @classmethod
     def of(cls, d: RoutingDecision) -> "RecommendationRecordOut":
@@ -105,22 +108,33 @@ class RecommendationRecordOut(OutputModel):
 
 
 # The record as JSON-ready data in RecommendationRecordOut's shape, for a tool to send without building
-# and re-serialising ten models per call (tests hold the two equal, field order and types included).
+# and re-serialising ten models per call (tests hold it equal to the model's dump without defaults, field
+# order and types included).
 RecommendationRecord = Annotated[dict[str, Any], RecommendationRecordOut]
 
 
 def recommendation_record(d: RoutingDecision) -> dict[str, Any]:
-    """Design section 4.2's detailed record of ``d``, exactly as ``RecommendationRecordOut`` dumps it."""
+    """Design section 4.2's detailed record of ``d``, exactly as ``RecommendationRecordOut`` dumps it with
+    ``exclude_defaults``: a field at its default (None, no alerts) is left out, as tools.as_result does."""
     rec = d.recommendation
     cost = rec.cost
     lo, hi = d.execution_seconds_estimate
     c = d.classification
-    agent = None
-    if d.agent is not None:
-        a = d.agent.agent
-        agent = {"agent_id": a.id, "specialization": a.specialization, "model": cost.model,
-                 "reason": d.agent.reason, "lease_id": d.lease_id}
-    return {
+    recommendation = {
+        "provider": rec.provider,
+        "reason": rec.reason,
+        "route": rec.route,
+        "model": cost.model,
+        "cost_estimate": money(cost.usd),
+        "cost_estimate_usd": float(cost.usd),
+        "execution_time_estimate": f"{lo}-{hi} seconds",
+    }
+    if rec.wait_seconds is not None:
+        recommendation["wait_seconds"] = float(rec.wait_seconds)
+    resets_at = iso(rec.resets_at)
+    if resets_at is not None:
+        recommendation["resets_at"] = resets_at
+    record: dict[str, Any] = {
         "task_id": d.task_id,
         "task_classification": {
             "primary_provider": c.primary_provider,
@@ -132,37 +146,38 @@ def recommendation_record(d: RoutingDecision) -> dict[str, Any]:
             "classifier": c.classifier,
         },
         "provider_availability": {name: _availability(s) for name, s in provider_states(d).items()},
-        "recommendation": {
-            "provider": rec.provider,
-            "reason": rec.reason,
-            "route": rec.route,
-            "model": cost.model,
-            "cost_estimate": money(cost.usd),
-            "cost_estimate_usd": float(cost.usd),
-            "execution_time_estimate": f"{lo}-{hi} seconds",
-            "wait_seconds": None if rec.wait_seconds is None else float(rec.wait_seconds),
-            "resets_at": iso(rec.resets_at),
-        },
-        "agent_assigned": agent,
-        "alternatives": [
-            {"provider": a.provider, "reason": a.reason, "cost": money(a.cost.usd), "available": a.available}
-            for a in rec.alternatives
-        ],
-        "budget_status": _budget_status(d.budget),
-        "alerts": [a.message for a in d.new_alerts] + list(rec.budget_alerts),
+        "recommendation": recommendation,
     }
+    if d.agent is not None:
+        a = d.agent.agent
+        agent = {"agent_id": a.id, "specialization": a.specialization, "model": cost.model, "reason": d.agent.reason}
+        if d.lease_id is not None:
+            agent["lease_id"] = d.lease_id
+        record["agent_assigned"] = agent
+    record["alternatives"] = [
+        {"provider": a.provider, "reason": a.reason, "cost": money(a.cost.usd), "available": a.available}
+        for a in rec.alternatives
+    ]
+    record["budget_status"] = _budget_status(d.budget)
+    alerts = [a.message for a in d.new_alerts] + list(rec.budget_alerts)
+    if alerts:
+        record["alerts"] = alerts
+    return record
 
 
 def _availability(s: dict[str, Any]) -> dict[str, Any]:
-    return {
+    out = {
         "requests": s["requests"],
         "tokens": s["tokens"],
         "available": s["available"],
         "daily_cost_so_far": s["cost_today"],
         "daily_budget": s["daily_budget"],
-        "reason": s.get("block_reason"),
-        "blocked_until": s.get("blocked_until"),
     }
+    if s.get("block_reason") is not None:
+        out["reason"] = s["block_reason"]
+    if s.get("blocked_until") is not None:
+        out["blocked_until"] = s["blocked_until"]
+    return out
 
 
 def _budget_status(b: BudgetSnapshot) -> dict[str, Any]:
@@ -190,7 +205,7 @@ class BudgetOut(OutputModel):
     percent_used: float
     next_reset: str
     providers: dict[str, ProviderBudgetOut]
-    alerts: list[str]
+    alerts: list[str] = []
 
     @classmethod
     def of(cls, b: BudgetSnapshot) -> "BudgetOut":
