@@ -20,6 +20,7 @@ class BatchItemOut(OutputModel):
     provider: str
     task_type: str
     route: str = "primary"
+    reason: str = ""  # why, when the task does not go to its primary (a primary route needs no words)
     cost_usd: float
     sub_batch: int = 0
     starts_after_seconds: float = 0.0
@@ -158,6 +159,7 @@ class BatchPlanOut(OutputModel):
                     provider=it.provider,
                     task_type=it.classification.task_type,
                     route=it.route,
+                    reason=it.reason if it.route != "primary" else "",
                     cost_usd=it.cost.usd,
                     sub_batch=it.sub_batch,
                     starts_after_seconds=it.starts_after_seconds,

@@ -125,3 +125,13 @@ async def test_a_fifty_task_plan_stays_small(connect):
         for item in plan["items"]:
             assert {"index", "task_id", "provider", "task_type", "cost_usd"} <= set(item)
             assert item.get("route", "primary") == "primary" and item.get("sub_batch", 0) == 0
+
+
+async def test_a_planned_task_off_its_primary_says_why(connect):
+    # Routing is never silent: a plan item on a fallback carried only "route": "fallback_1".
+    async with connect() as client:
+        await call(client, "record_usage", {"provider": "gemini", "requests": 90})
+        plan = await call(client, "run_batch", {"tasks": [{"task": TASKS[1]}, {"task": TASKS[0]}]})
+        moved = [item for item in plan["items"] if item.get("route", "primary") != "primary"]
+        assert moved and all("gemini" in item["reason"] or "blocked" in item["reason"] for item in moved)
+        assert all("reason" not in item for item in plan["items"] if item.get("route", "primary") == "primary")
