@@ -8,6 +8,12 @@ it also works on a bare SQLite file.
 Corrections are only ever appended, except when one is forgotten: that bumps the store's generation
 (a trigger does it in SQLite, whoever deletes the row), so a reader that has seen a generation knows
 that rows past the last id it read are all that changed, and replays everything when it changes.
+
+A store also keeps the guard's decisions (``classifier_decisions``, one row per correction) so that a
+process need not recompute them: each is saved with the digest of what decided it (model, evaluation set,
+code) and the history it was decided after (a hash chain of every stored correction up to it, see
+``learning.py``). The store only keeps them; whether one may be trusted is the learner's call, and a
+saved decision is a pure function of its (digest, history), so processes saving at once cannot disagree.
 """
 
 from __future__ import annotations
@@ -61,6 +67,17 @@ class StoredCorrections:
     corrections: tuple[Correction, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class StoredDecision:
+    """The guard's decision on correction ``correction_id``, as saved for other processes."""
+
+    correction_id: int
+    history: str  # the hash chain of the stored corrections up to this one, when it was decided
+    accepted: bool
+    reason: str
+    task_type: str | None
+
+
 class UnknownCorrection(LookupError):
     """Ids to forget that are not stored; nothing was forgotten."""
 
@@ -86,6 +103,15 @@ class CorrectionStore(Protocol):
         """Remove the corrections ``ids`` names, all or none (UnknownCorrection); return them, oldest first."""
         ...
 
+    def read_decisions(self, digest: str, after_id: int = 0) -> dict[int, StoredDecision]:
+        """The saved decisions made under ``digest`` on corrections with id > ``after_id``, by correction id."""
+        ...
+
+    def save_decisions(self, digest: str, decisions: Iterable[StoredDecision]) -> None:
+        """Save ``decisions`` (replacing any saved on the same corrections) as made under ``digest``; one on a
+        correction no longer stored is dropped."""
+        ...
+
 
 class MemoryCorrectionStore:
     """A store for one process (tests, or when no database is configured)."""
@@ -94,6 +120,7 @@ class MemoryCorrectionStore:
         self._items: list[Correction] = []
         self._last_id = 0
         self._generation = 0
+        self._decisions: dict[int, tuple[str, StoredDecision]] = {}
 
     def add(self, correction: Correction) -> int:
         self._last_id += 1
@@ -115,7 +142,16 @@ class MemoryCorrectionStore:
         gone = tuple(c for c in self._items if c.id in wanted)
         self._items = [c for c in self._items if c.id not in wanted]
         self._generation += 1
+        for i in wanted:
+            self._decisions.pop(i, None)
         return gone
+
+    def read_decisions(self, digest: str, after_id: int = 0) -> dict[int, StoredDecision]:
+        return {i: d for i, (dg, d) in sorted(self._decisions.items()) if i > after_id and dg == digest}
+
+    def save_decisions(self, digest: str, decisions: Iterable[StoredDecision]) -> None:
+        stored = {c.id for c in self._items}
+        self._decisions.update((d.correction_id, (digest, d)) for d in decisions if d.correction_id in stored)
 
 
 def _check_known(wanted: set[int], known: Iterable[int]) -> None:
@@ -125,8 +161,9 @@ def _check_known(wanted: set[int], known: Iterable[int]) -> None:
         raise UnknownCorrection(missing, known)
 
 
-# As schema migrations 1 and 8 leave the state database (a table made before 8 on a bare file keeps
-# reusing the largest id once it is forgotten; the generation still makes readers replay).
+# As schema migrations 1, 8 and 9 leave the state database (a table made before 8 on a bare file keeps
+# reusing the largest id once it is forgotten; the generation still makes readers replay, and a reused
+# id's saved decision has another history, so it is not trusted).
 _CREATE = (
     """CREATE TABLE IF NOT EXISTS classifier_corrections (
         id INTEGER PRIMARY KEY AUTOINCREMENT, created_at REAL, text TEXT, routed_provider TEXT,
@@ -138,6 +175,14 @@ _CREATE = (
         INSERT INTO classifier_generation (id, generation) VALUES (1, 1)
         ON CONFLICT (id) DO UPDATE SET generation = generation + 1;
     END""" for event in ("delete", "update")),
+    """CREATE TABLE IF NOT EXISTS classifier_decisions (
+        correction_id INTEGER PRIMARY KEY, digest TEXT NOT NULL, history TEXT NOT NULL,
+        accepted INTEGER NOT NULL, reason TEXT NOT NULL, task_type TEXT
+    )""",
+    """CREATE TRIGGER IF NOT EXISTS classifier_decisions_on_forget AFTER DELETE ON classifier_corrections
+    BEGIN
+        DELETE FROM classifier_decisions WHERE correction_id = old.id;
+    END""",
 )
 _COLUMNS = "id, created_at, text, routed_provider, correct_provider, task_type"
 
@@ -234,6 +279,27 @@ class SqliteCorrectionStore:
             return tuple(map(_correction, gone))
 
         return self._run(action, write=True) if wanted else ()
+
+    def read_decisions(self, digest: str, after_id: int = 0) -> dict[int, StoredDecision]:
+        sql = ("SELECT correction_id, history, accepted, reason, task_type FROM classifier_decisions"
+               " WHERE correction_id > ? AND digest = ? ORDER BY correction_id")
+
+        def action(conn: sqlite3.Connection) -> dict[int, StoredDecision]:
+            return {row[0]: StoredDecision(row[0], row[1], bool(row[2]), row[3], row[4])
+                    for row in conn.execute(sql, (after_id, digest))}
+
+        return self._run(action)
+
+    def save_decisions(self, digest: str, decisions: Iterable[StoredDecision]) -> None:
+        # Only on a correction still stored (one forgotten meanwhile takes its decision with it, by trigger).
+        sql = ("INSERT INTO classifier_decisions (correction_id, digest, history, accepted, reason, task_type)"
+               " SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM classifier_corrections WHERE id = ?)"
+               " ON CONFLICT (correction_id) DO UPDATE SET digest = excluded.digest, history = excluded.history,"
+               " accepted = excluded.accepted, reason = excluded.reason, task_type = excluded.task_type")
+        rows = [(d.correction_id, digest, d.history, int(d.accepted), d.reason, d.task_type, d.correction_id)
+                for d in decisions]
+        if rows:
+            self._run(lambda conn: conn.executemany(sql, rows), write=True)
 
 
 def _correction(row: sqlite3.Row | tuple) -> Correction:

@@ -12,20 +12,41 @@ every ``refresh_seconds``) picks up corrections other processes stored; when the
 changed (a correction was forgotten, by any process) it replays every stored correction afresh instead,
 into a new state that replaces the old one whole, so every process again reaches the same decisions (a
 correction rejected before may be accepted once one it conflicted with is gone).
+
+Saved decisions: running the guard on every stored correction made a process's start-up (and the refresh
+after a forget) grow with the store, 5.5 s at 10,000 corrections (``bench/learning_replay.py``). So each
+decision the guard makes is saved in the store (``save_decisions``) with two keys: the digest of what
+decided it (the weights, the evaluation set, the threshold, the providers' task types and the source of the
+modules that decide) and its history, a hash chain over every stored correction up to it (id, text,
+providers, type). A decision is a pure function of those two, so a process whose digest and history for that
+correction are the same adopts the saved one instead of running the guard: an accepted correction is only
+fingerprinted and indexed (the guard's per-evaluation-text bests are rebuilt from the accepted ones when the
+guard next runs), a rejected one costs nothing. Any other saved decision is not trusted and the guard runs:
+under other weights, code or evaluation set (the digest), after a correction before it was forgotten or
+changed (the history; those before the forgotten one keep theirs, so a forget costs the guard only on the
+corrections after it), or on a reused id. Processes saving at once write the same value for the same
+correction and history, so they cannot disagree, and a failed save only costs the next process the guard.
+A learner with ``reuse_decisions=False`` (or a store without decisions, or weights of unknown origin) runs
+the guard on everything, as before.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
 
 from router_core.classifier import TASK_TYPE_PROVIDER
 from router_core.classifier import features as F
-from router_core.classifier.corrections import Correction, CorrectionStore, StoredCorrections
+from router_core.classifier.corrections import Correction, CorrectionStore, StoredCorrections, StoredDecision
 from router_core.classifier.near import NearIndex
 from router_core.classifier.trained import TrainedClassifier, shipped_eval_path
 from router_core.models import Classification
@@ -71,19 +92,43 @@ class _Replay:
 
     generation: int | None = None
     last_id: int = 0
+    history: str = ""  # the hash chain of the corrections replayed (see _chained)
     reviewed: dict[int, Reviewed] = field(default_factory=dict)
     accepted: list[_Learned] = field(default_factory=list)
     near: NearIndex = field(default_factory=NearIndex)  # the accepted corrections' fingerprints, by position
     latest_with: dict[frozenset[str], _Learned] = field(default_factory=dict)  # the latest accepted, by fingerprint
     eval_best: list[tuple[float, _Learned | None]] | None = None  # each evaluation text's best match, built on need
+    eval_applied: int = 0  # how many of ``accepted`` eval_best has taken in (adopted ones wait for the guard)
+    fingerprints: dict[str, frozenset[str]] = field(default_factory=dict)  # by correction text
 
 
 REFRESH_SECONDS = 5.0  # how stale a process's corrections may be: classify refreshes them at most this often
 MIN_WORDS = 2  # a correction of one word would reroute every short text that holds it
 
 
+# The modules whose code decides (with the classes of the learner and of its base): their source is in the digest.
+_DECIDING_MODULES = ("router_core.classifier", "router_core.classifier.features", "router_core.classifier.model",
+                     "router_core.classifier.packed", "router_core.classifier.trained", "router_core.classifier.near",
+                     "router_core.classifier.corrections", __name__)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_features(word: str) -> tuple[str, ...]:
+    return (f"w|{word}", *F.char_ngrams(word))
+
+
 def fingerprint(text: str) -> frozenset[str]:
-    return frozenset(f for f in F.features(text) if f[0] in "wc")
+    """The word and character n-gram features of ``features.features(text)`` (its ``w|`` and ``c|`` ones), as a
+    set: built from the words directly, each word's features cached (a test checks they agree)."""
+    stop = F.STOPWORDS
+    return frozenset(chain.from_iterable(map(_word_features, [t for t in F.tokens(F.prose(text)) if t not in stop])))
+
+
+def _chained(history: str, c: Correction) -> str:
+    """The history after ``c``: a hash of the history before it and of what the guard reads of it (its id
+    too: reasons name ids)."""
+    seen = f"{history}\n{c.id!r}\n{c.text!r}\n{c.routed_provider!r}\n{c.correct_provider!r}\n{c.task_type!r}"
+    return hashlib.blake2b(seen.encode("utf-8", "backslashreplace"), digest_size=16).hexdigest()
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
@@ -111,10 +156,13 @@ class LearningClassifier:
         threshold: float = 0.7,
         refresh_seconds: float = REFRESH_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        reuse_decisions: bool = True,
     ) -> None:
         self.base = base
         self.store = store
         self.threshold = threshold
+        self._reuse = reuse_decisions and callable(getattr(store, "read_decisions", None))
+        self._digest: str | None = None  # of what decides, computed on first need (see decision_digest)
         self._refresh_seconds = refresh_seconds
         self._clock = clock
         self._lock = threading.Lock()
@@ -146,9 +194,47 @@ class LearningClassifier:
         return self._eval_near
 
     def _eval_best(self, state: _Replay) -> list[tuple[float, _Learned | None]]:
+        """Each evaluation text's best match among the accepted corrections (similarity, correction), brought up
+        to date with those adopted since (as the guard would have left it: _eval_changes and _accept)."""
         if state.eval_best is None:
             state.eval_best = [(0.0, None)] * len(self._eval)
-        return state.eval_best
+        best, applied, accepted = state.eval_best, state.eval_applied, state.accepted
+        if applied + len(best) < len(accepted):  # many: look up each evaluation text among them (the same pairs)
+            for i, (fp, *_) in enumerate(self._eval):
+                for position, sim in state.near.near(fp, self.threshold) if fp else ():
+                    if position >= applied and sim >= best[i][0]:
+                        best[i] = (similarity(fp, accepted[position].fingerprint), accepted[position])
+        else:
+            for learned in accepted[applied:]:
+                for i, sim in self._eval_index.near(learned.fingerprint, self.threshold):
+                    if sim >= best[i][0]:
+                        best[i] = (similarity(self._eval[i][0], learned.fingerprint), learned)
+        state.eval_applied = len(accepted)
+        return best
+
+    def decision_digest(self) -> str | None:
+        """What decides, as a digest: saved decisions are trusted only under the same one. None when the
+        weights' origin is unknown or a deciding module's source cannot be read (nothing is then saved)."""
+        if self._digest is None:
+            model = getattr(self.base, "model", None)
+            weights = getattr(model, "digest", None)
+            if weights is None:
+                return None
+            h = hashlib.blake2b(digest_size=16)
+            h.update(f"{weights}\n{self.threshold!r}\n{MIN_WORDS}\n{TASK_TYPE_PROVIDER!r}\n{PROVIDER_NAMES!r}\n".encode())
+            if self._eval_items is None:
+                h.update(shipped_eval_path().read_bytes())
+            else:
+                h.update(json.dumps(self._eval_items, sort_keys=True).encode())
+            modules = dict.fromkeys((*_DECIDING_MODULES, type(self).__module__, type(self.base).__module__))
+            for name in modules:
+                try:
+                    h.update(name.encode() + b"\n" + Path(sys.modules[name].__file__).read_bytes())
+                except (KeyError, TypeError, OSError):
+                    log.info("not saving the guard's decisions: cannot read the source of %s", name)
+                    return None
+            self._digest = h.hexdigest()
+        return self._digest
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -189,17 +275,39 @@ class LearningClassifier:
 
     def refresh(self) -> None:
         """Replay corrections stored since the last refresh (by any process), in id order; all of them afresh
-        when the store's generation changed."""
+        when the store's generation changed. Decisions saved under this learner's digest and the same history
+        are adopted; those the guard makes are saved for the other processes."""
         with self._lock:
             self._last_refresh = self._clock()
-            state = self._state
+            state = previous = self._state
             stored = self.store.read(state.last_id)
             if stored.generation != state.generation:
                 if state.last_id:
                     stored = self.store.read(0)
                 state = _Replay(stored.generation)
-            self._replay(state, stored)
+            made = self._replay(state, stored, self._saved(state.last_id) if stored.corrections else {}, previous)
             self._state = state
+        if made:
+            self._save(made)
+
+    def _saved(self, after_id: int) -> dict[int, StoredDecision]:
+        digest = self.decision_digest() if self._reuse else None
+        if digest is None:
+            return {}
+        try:
+            return self.store.read_decisions(digest, after_id)
+        except Exception:  # noqa: BLE001 - only an optimisation: the guard decides instead
+            log.warning("could not read the saved decisions on corrections: replaying the guard", exc_info=True)
+            return {}
+
+    def _save(self, made: list[StoredDecision]) -> None:
+        digest = self.decision_digest() if self._reuse else None
+        if digest is None:
+            return
+        try:
+            self.store.save_decisions(digest, made)
+        except Exception:  # noqa: BLE001 - only an optimisation: the next process runs the guard instead
+            log.warning("could not save the guard's decisions on %d corrections", len(made), exc_info=True)
 
     def corrections(self) -> list[Reviewed]:
         """Every stored correction, oldest first, with the guard's decision on it."""
@@ -210,10 +318,46 @@ class LearningClassifier:
         """Every correction seen so far, by id, with whether it was accepted and why."""
         return {i: r.result for i, r in self._state.reviewed.items()}
 
-    def _replay(self, state: _Replay, stored: StoredCorrections) -> None:
+    def _replay(self, state: _Replay, stored: StoredCorrections, saved: dict[int, StoredDecision],
+                previous: _Replay) -> list[StoredDecision]:
+        """Take in ``stored`` after ``state``: adopt each saved decision made after the same history, run the
+        guard on the rest; return the decisions the guard made."""
+        made = []
         for correction in stored.corrections:
-            state.reviewed[correction.id] = Reviewed(correction, self._consider(state, correction))
+            state.history = _chained(state.history, correction)
+            decision = saved.get(correction.id)
+            if decision is not None and decision.history == state.history and _well_formed(decision, correction):
+                result = self._adopt(state, correction, decision, previous)
+            else:
+                result = self._consider(state, correction, previous)
+                if self._reuse:
+                    made.append(StoredDecision(correction.id, state.history, result.accepted, result.reason,
+                                               result.task_type))
+            state.reviewed[correction.id] = Reviewed(correction, result)
             state.last_id = correction.id
+        return made
+
+    def _adopt(self, state: _Replay, correction: Correction, decision: StoredDecision, previous: _Replay) -> LearnResult:
+        """What ``_consider`` returns and leaves in ``state`` when it reaches ``decision``, without the guard."""
+        result = LearnResult(decision.accepted, decision.reason, correction.id, decision.task_type)
+        if decision.accepted:
+            learned = _Learned(correction, decision.task_type, self._fingerprint(state, correction.text, previous))
+            same = state.latest_with.get(learned.fingerprint)
+            if same is None or (same.correction.correct_provider, same.task_type) != (
+                correction.correct_provider, decision.task_type
+            ):  # not a repeat: the guard accepted it and _accept indexed it
+                state.accepted.append(learned)
+                state.near.add(learned.fingerprint)
+                state.latest_with[learned.fingerprint] = learned
+        return result
+
+    @staticmethod
+    def _fingerprint(state: _Replay, text: str, previous: _Replay) -> frozenset[str]:
+        fp = state.fingerprints.get(text) or previous.fingerprints.get(text)
+        if fp is None:
+            fp = fingerprint(text)
+        state.fingerprints[text] = fp
+        return fp
 
     # -- matching ------------------------------------------------------------------------------
 
@@ -238,13 +382,13 @@ class LearningClassifier:
 
     # -- the guard -----------------------------------------------------------------------------
 
-    def _consider(self, state: _Replay, correction: Correction) -> LearnResult:
+    def _consider(self, state: _Replay, correction: Correction, previous: _Replay | None = None) -> LearnResult:
         try:
             correction.validate()
         except ValueError as exc:
             return LearnResult(False, f"rejected: invalid correction ({exc})", correction.id)
         task_type = correction.task_type or self._best_type(correction.text, correction.correct_provider)
-        learned = _Learned(correction, task_type, fingerprint(correction.text))
+        learned = _Learned(correction, task_type, self._fingerprint(state, correction.text, previous or state))
         if sum(f[0] == "w" for f in learned.fingerprint) < MIN_WORDS:
             return LearnResult(False, f"rejected: too short to learn from (fewer than {MIN_WORDS} words): every text "
                                       "sharing a word with it would follow; give the task as it was written",
@@ -292,9 +436,20 @@ class LearningClassifier:
                 for i, sim in self._eval_index.near(learned.fingerprint, self.threshold) if sim >= best[i][0]]
 
     def _accept(self, state: _Replay, learned: _Learned, changes: list[tuple[int, tuple[bool, bool]]]) -> None:
+        best = self._eval_best(state)  # up to date (``changes`` were found on it)
         state.accepted.append(learned)
         state.near.add(learned.fingerprint)
         state.latest_with[learned.fingerprint] = learned
-        best = self._eval_best(state)
         for i, _ in changes:
             best[i] = (similarity(self._eval[i][0], learned.fingerprint), learned)
+        state.eval_applied = len(state.accepted)
+
+
+def _well_formed(decision: StoredDecision, correction: Correction) -> bool:
+    """A saved decision as the guard could have made it (a row another program wrote may hold anything)."""
+    if not isinstance(decision.reason, str) or not isinstance(decision.accepted, bool):
+        return False
+    if not decision.accepted:
+        return decision.task_type is None or isinstance(decision.task_type, str)
+    return (isinstance(correction.text, str) and isinstance(decision.task_type, str)
+            and TASK_TYPE_PROVIDER.get(decision.task_type) == correction.correct_provider)

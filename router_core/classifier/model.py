@@ -46,7 +46,10 @@ def _table(rows: Any) -> Mapping[str, Vector]:
 class LinearModel:
     """Weights loaded from the shipped JSON (optionally gzipped) file."""
 
-    def __init__(self, data: dict) -> None:
+    def __init__(self, data: dict, *, digest: str | None = None) -> None:
+        # What identifies these weights (packed.source_digest of the JSON file they came from), if known: the
+        # learner trusts decisions saved by other processes only under the same weights.
+        self.digest = digest
         self.classes: tuple[str, ...] = tuple(data["classes"])
         self.bias: Vector = tuple(data["bias"])
         self.meta: dict = data.get("meta", {})
@@ -62,7 +65,8 @@ class LinearModel:
     def from_file(cls, path: Path) -> LinearModel:
         raw = path.read_bytes()
         if raw.startswith(packed.MAGIC):  # the packed form loads in milliseconds (see packed.py)
-            return cls(packed.unpack(raw))
+            return cls(packed.unpack(raw), digest=packed.packed_source(raw) or packed.source_digest(raw))
+        digest = packed.source_digest(raw)
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
         # Weights are rounded to 3 decimals, so a few tens of thousands of distinct values fill
@@ -75,7 +79,7 @@ class LinearModel:
                 value = shared[text] = float(text)
             return value
 
-        return cls(json.loads(raw, parse_float=parse_float))
+        return cls(json.loads(raw, parse_float=parse_float), digest=digest)
 
     def evidence(self, text: str) -> tuple[list[tuple[str, Vector]], float]:
         """The text's weight vectors with a label each, and the 1/sqrt(n) scale.

@@ -12,7 +12,7 @@ not probed cannot reach k is dropped without comparing the sets.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from itertools import chain
 
@@ -22,7 +22,7 @@ class NearIndex:
 
     def __init__(self) -> None:
         self.items: list[frozenset[str]] = []
-        self._postings: dict[str, list[int]] = {}
+        self._postings: defaultdict[str, list[int]] = defaultdict(list)  # read with .get: a miss adds nothing
 
     def __len__(self) -> int:
         return len(self.items)
@@ -31,8 +31,9 @@ class NearIndex:
         """Store ``fingerprint``; returns its position."""
         position = len(self.items)
         self.items.append(fingerprint)
-        for feature in fingerprint:
-            self._postings.setdefault(feature, []).append(position)
+        postings = self._postings
+        for feature in fingerprint:  # a replay adds every accepted correction: setdefault took twice as long
+            postings[feature].append(position)
         return position
 
     def near(self, fingerprint: frozenset[str], threshold: float) -> Iterator[tuple[int, float]]:

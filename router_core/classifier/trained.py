@@ -43,8 +43,9 @@ def _load_shipped() -> LinearModel:
     # The packed file names the JSON it was packed from by CRC and length; its length alone tells a
     # retrained JSON from the one packed (reading 6.5 MB for the CRC cost ~2 ms a start). The full check
     # is a test (tests/router_core/classifier/test_packed.py).
-    if raw is not None and packed.packed_source(raw).endswith(f"-{_size(source)}"):
-        return LinearModel(packed.unpack(raw, share=True))  # the map stays open while the model lives
+    if raw is not None and (digest := packed.packed_source(raw)).endswith(f"-{_size(source)}"):
+        # the map stays open while the model lives
+        return LinearModel(packed.unpack(raw, share=True), digest=digest)
     if raw is not None:
         log.warning("%s is stale (older than %s, or an old format): loading the JSON (slow); "
                     "run scripts/pack_classifier.py", PACKED_RESOURCE, MODEL_RESOURCE)

@@ -30,6 +30,12 @@ visible and never confused with a later row: ``classifier_corrections`` is rebui
 forgotten id is never given to a new correction), and triggers bump ``classifier_generation`` in the
 statement that deletes or changes a row. A process that finds the generation changed replays the table
 from the start, so every process drops the forgotten rows and reaches the same decisions on the rest.
+
+Migration 9 keeps the guard's decisions on the corrections (``classifier_decisions``, one row per correction),
+so a process starting, or replaying after a forget, adopts them instead of running the guard on every stored
+correction again. A row names the digest of what decided it (weights, evaluation set, code) and the history
+it was decided after (a hash chain of the corrections up to it): a process trusts it only when both are its
+own (``router_core/classifier/learning.py``). A trigger drops a correction's decision with it.
 """
 
 from __future__ import annotations
@@ -252,6 +258,21 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER classifier_corrections_on_update AFTER UPDATE ON classifier_corrections BEGIN
         INSERT INTO classifier_generation (id, generation) VALUES (1, 1)
         ON CONFLICT (id) DO UPDATE SET generation = generation + 1;
+    END;
+    """,
+    # 9: the guard's decisions, saved so other processes need not replay the guard (IF NOT EXISTS: a store on a
+    # bare file may have made them, corrections.py).
+    """
+    CREATE TABLE IF NOT EXISTS classifier_decisions (
+        correction_id INTEGER PRIMARY KEY,
+        digest TEXT NOT NULL,   -- what decided: the weights, the evaluation set, the threshold, the code
+        history TEXT NOT NULL,  -- the hash chain of the stored corrections up to this one, when decided
+        accepted INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        task_type TEXT
+    );
+    CREATE TRIGGER IF NOT EXISTS classifier_decisions_on_forget AFTER DELETE ON classifier_corrections BEGIN
+        DELETE FROM classifier_decisions WHERE correction_id = old.id;
     END;
     """,
 )
