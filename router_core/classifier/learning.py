@@ -14,7 +14,7 @@ into a new state that replaces the old one whole, so every process again reaches
 correction rejected before may be accepted once one it conflicted with is gone).
 
 Saved decisions: running the guard on every stored correction made a process's start-up (and the refresh
-after a forget) grow with the store, 5.5 s at 10,000 corrections (``bench/learning_replay.py``). So each
+after a forget) grow with the store, 4-6 s at 10,000 corrections (``bench/learning_replay.py``). So each
 decision the guard makes is saved in the store (``save_decisions``) with two keys: the digest of what
 decided it (the weights, the evaluation set, the threshold, the providers' task types and the source of the
 modules that decide) and its history, a hash chain over every stored correction up to it (id, text,
