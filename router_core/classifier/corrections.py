@@ -285,7 +285,7 @@ class SqliteCorrectionStore:
                " WHERE correction_id > ? AND digest = ? ORDER BY correction_id")
 
         def action(conn: sqlite3.Connection) -> dict[int, StoredDecision]:
-            return {row[0]: StoredDecision(row[0], row[1], bool(row[2]), row[3], row[4])
+            return {row[0]: StoredDecision(row[0], row[1], _flag(row[2]), row[3], row[4])
                     for row in conn.execute(sql, (after_id, digest))}
 
         return self._run(action)
@@ -305,3 +305,9 @@ class SqliteCorrectionStore:
 def _correction(row: sqlite3.Row | tuple) -> Correction:
     return Correction(text=row[2], routed_provider=row[3], correct_provider=row[4], task_type=row[5],
                       created_at=row[1] or 0.0, id=row[0])
+
+
+def _flag(value: object) -> object:
+    """A stored 0 or 1 as a bool; anything else (a row another program wrote) as it is, for the learner to
+    refuse: bool('no') would have read as accepted."""
+    return bool(value) if type(value) is int and value in (0, 1) else value

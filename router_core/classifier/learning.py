@@ -39,6 +39,7 @@ import logging
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain
@@ -112,7 +113,25 @@ _DECIDING_MODULES = ("router_core.classifier", "router_core.classifier.features"
                      "router_core.classifier.corrections", __name__)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+# ~1.1 KB a word: 8,192 words keep it near 9 MB a process (65,536 held ~75 MB once arbitrary prompts filled it).
+def _sources_digest(names: Iterable[str]) -> str | None:
+    """The source files of ``names``, hashed; None if one cannot be read (a zipped or frozen install)."""
+    h = hashlib.blake2b(digest_size=16)
+    for name in names:
+        try:
+            h.update(name.encode() + b"\n" + Path(sys.modules[name].__file__).read_bytes())
+        except (KeyError, TypeError, OSError):
+            log.info("not saving the guard's decisions: cannot read the source of %s", name)
+            return None
+    return h.hexdigest()
+
+
+# Read when this module is imported, with every deciding module already imported: the code that runs, not what
+# an upgrade in place may have put on disk since (a later read could tie this process's decisions to new code).
+_RUNNING_SOURCES = _sources_digest(_DECIDING_MODULES)
+
+
+@functools.lru_cache(maxsize=1 << 13)
 def _word_features(word: str) -> tuple[str, ...]:
     return (f"w|{word}", *F.char_ngrams(word))
 
@@ -138,8 +157,11 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def load_eval(path=None) -> list[dict]:
-    lines = (path or shipped_eval_path()).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    return parse_eval((path or shipped_eval_path()).read_bytes())
+
+
+def parse_eval(raw: bytes) -> list[dict]:
+    return [json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip()]
 
 
 class LearningClassifier:
@@ -163,6 +185,7 @@ class LearningClassifier:
         self.threshold = threshold
         self._reuse = reuse_decisions and callable(getattr(store, "read_decisions", None))
         self._digest: str | None = None  # of what decides, computed on first need (see decision_digest)
+        self._eval_bytes: bytes | None = None
         self._refresh_seconds = refresh_seconds
         self._clock = clock
         self._lock = threading.Lock()
@@ -178,7 +201,7 @@ class LearningClassifier:
         """The guard's evaluation set with the base model's answers, built on first need (not at start-up:
         most processes never see a correction)."""
         if self._eval_cache is None:
-            items = load_eval() if self._eval_items is None else self._eval_items
+            items = parse_eval(self._eval_source()) if self._eval_items is None else self._eval_items
             self._eval_cache = [
                 (fingerprint(it["text"]), it["provider"], it["task_type"], self.base.classify(it["text"]))
                 for it in items
@@ -214,33 +237,36 @@ class LearningClassifier:
 
     def decision_digest(self) -> str | None:
         """What decides, as a digest: saved decisions are trusted only under the same one. None when the
-        weights' origin is unknown or a deciding module's source cannot be read (nothing is then saved)."""
+        weights' origin is unknown or a deciding module's source could not be read (nothing is then saved)."""
         if self._digest is None:
             model = getattr(self.base, "model", None)
             weights = getattr(model, "digest", None)
-            if weights is None:
+            extra = [m for m in (type(self).__module__, type(self.base).__module__) if m not in _DECIDING_MODULES]
+            sources = (_RUNNING_SOURCES, _sources_digest(extra) if extra else "")
+            if weights is None or None in sources:
                 return None
             h = hashlib.blake2b(digest_size=16)
-            h.update(f"{weights}\n{self.threshold!r}\n{MIN_WORDS}\n{TASK_TYPE_PROVIDER!r}\n{PROVIDER_NAMES!r}\n".encode())
+            # The interpreter too: tokens follow its Unicode tables (NFKC, \w), which change between versions.
+            h.update(f"{weights}\n{self.threshold!r}\n{MIN_WORDS}\n{TASK_TYPE_PROVIDER!r}\n{PROVIDER_NAMES!r}\n"
+                     f"{sys.version_info[:2]}\n{unicodedata.unidata_version}\n{sources}\n".encode())
             if self._eval_items is None:
-                h.update(shipped_eval_path().read_bytes())
+                h.update(self._eval_source())
             else:
                 h.update(json.dumps(self._eval_items, sort_keys=True).encode())
-            modules = dict.fromkeys((*_DECIDING_MODULES, type(self).__module__, type(self.base).__module__))
-            for name in modules:
-                try:
-                    h.update(name.encode() + b"\n" + Path(sys.modules[name].__file__).read_bytes())
-                except (KeyError, TypeError, OSError):
-                    log.info("not saving the guard's decisions: cannot read the source of %s", name)
-                    return None
             self._digest = h.hexdigest()
         return self._digest
+
+    def _eval_source(self) -> bytes:
+        """The shipped evaluation set's bytes, read once: the digest and the guard use the same ones."""
+        if self._eval_bytes is None:
+            self._eval_bytes = shipped_eval_path().read_bytes()
+        return self._eval_bytes
 
     # -- public API ----------------------------------------------------------------------------
 
     def classify(self, text: str) -> Classification:
         if self._clock() - self._last_refresh >= self._refresh_seconds:
-            self.refresh()
+            self.refresh(save=False)  # a save waits for the write lock: never in a classify call
         state = self._state
         if not state.accepted:  # nothing learned yet: no need to fingerprint the text
             return self.base.classify(text)
@@ -273,7 +299,7 @@ class LearningClassifier:
         changed = tuple(r for i, r in after.items() if i in before and before[i].accepted != r.accepted)
         return Forgotten(removed, changed)
 
-    def refresh(self) -> None:
+    def refresh(self, *, save: bool = True) -> None:
         """Replay corrections stored since the last refresh (by any process), in id order; all of them afresh
         when the store's generation changed. Decisions saved under this learner's digest and the same history
         are adopted; those the guard makes are saved for the other processes."""
@@ -287,7 +313,7 @@ class LearningClassifier:
                 state = _Replay(stored.generation)
             made = self._replay(state, stored, self._saved(state.last_id) if stored.corrections else {}, previous)
             self._state = state
-        if made:
+        if made and save:
             self._save(made)
 
     def _saved(self, after_id: int) -> dict[int, StoredDecision]:
@@ -447,7 +473,7 @@ class LearningClassifier:
 
 def _well_formed(decision: StoredDecision, correction: Correction) -> bool:
     """A saved decision as the guard could have made it (a row another program wrote may hold anything)."""
-    if not isinstance(decision.reason, str) or not isinstance(decision.accepted, bool):
+    if not isinstance(decision.reason, str) or type(decision.accepted) is not bool:
         return False
     if not decision.accepted:
         return decision.task_type is None or isinstance(decision.task_type, str)

@@ -343,3 +343,44 @@ def test_upgrading_adds_the_decisions_table_and_a_store_made_one_is_kept(base, e
     with sqlite3.connect(fresh) as conn:
         assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'classifier_decisions'").fetchone()
     conn.close()
+
+
+def test_a_saved_accepted_flag_that_is_not_0_or_1_is_not_trusted(base, eval_items, tmp_path):
+    path = tmp_path / "state.db"
+    filled(path, varied(eval_items))
+    full = learner(path, base, eval_items)
+    rejected = next(i for i, r in full.decisions().items() if not r.accepted and r.task_type)
+    with sqlite3.connect(path) as conn:  # another program's row: bool('no') read as accepted
+        conn.execute("UPDATE classifier_decisions SET accepted = 'no' WHERE correction_id = ?", (rejected,))
+    conn.close()
+    again = learner(path, base, eval_items)
+    assert rejected in again.considered
+    assert again.decisions() == full.decisions()
+
+
+def test_a_classify_call_never_waits_to_save_decisions(base, eval_items, tmp_path):
+    # Saving takes the write lock: a classify call that picked up another process's correction waited up to the
+    # busy timeout behind any writer. Only record, forget and start-up save.
+    path = tmp_path / "state.db"
+    clock = [0.0]
+    reader = learner(path, base, eval_items, clock=lambda: clock[0])
+    writer = learner(path, base, eval_items, reuse_decisions=False)
+    writer.record(TEXT, "gemini", "claude", "planning")  # stored, not saved (no reuse)
+    clock[0] += 3600
+    reader.classify(PARAPHRASE)
+    assert reader.considered and saved(path) == []
+
+
+def test_the_digest_is_of_the_code_imported_not_of_what_is_on_disk_later(base, eval_items, tmp_path, monkeypatch):
+    # An upgrade in place under a running server: a digest read from disk later would tie this process's
+    # decisions to the new code, and the new code's processes would adopt them.
+    import router_core.classifier.learning as learning
+
+    def plain(name: str) -> LearningClassifier:  # not Counting: a test module's source is read when needed
+        return LearningClassifier(base, SqliteCorrectionStore.at_path(tmp_path / name), eval_items=eval_items)
+
+    before = plain("a.db").decision_digest()
+    real = learning._sources_digest(["router_core.classifier.features"])
+    monkeypatch.setattr(learning.Path, "read_bytes", lambda self: b"code of another version")
+    assert learning._sources_digest(["router_core.classifier.features"]) != real  # the disk now reads differently
+    assert before is not None and plain("b.db").decision_digest() == before
