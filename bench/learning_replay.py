@@ -40,10 +40,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from router_core.classifier import learning  # noqa: E402
+from router_core.classifier import near  # noqa: E402
 from router_core.classifier.corrections import Correction, SqliteCorrectionStore  # noqa: E402
-from router_core.classifier.learning import LearningClassifier, load_eval  # noqa: E402
-from router_core.classifier.trained import TrainedClassifier  # noqa: E402
+from router_core.classifier.learning import LearningClassifier  # noqa: E402
+from router_core.classifier.trained import TrainedClassifier, load_eval  # noqa: E402
 
 PROVIDERS = ("codex", "gemini", "claude")
 CORPUS = ("generated.jsonl", "handwritten.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl")
@@ -107,8 +107,8 @@ REUSE = "reuse_decisions" in inspect.signature(LearningClassifier).parameters  #
 def learner(base: TrainedClassifier, path: Path, *, reuse: bool = True, fresh: bool = True) -> LearningClassifier:
     """A learner on ``path``; ``fresh``: as a new process builds it (without the words' features cached)."""
     kwargs = {"reuse_decisions": False} if REUSE and not reuse else {}
-    if fresh and hasattr(learning, "_word_features"):
-        learning._word_features.cache_clear()
+    if fresh:
+        near._word_features.cache_clear()
     return LearningClassifier(base, SqliteCorrectionStore.at_path(path), **kwargs)
 
 

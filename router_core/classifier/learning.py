@@ -13,43 +13,27 @@ changed (a correction was forgotten, by any process) it replays every stored cor
 into a new state that replaces the old one whole, so every process again reaches the same decisions (a
 correction rejected before may be accepted once one it conflicted with is gone).
 
-Saved decisions: running the guard on every stored correction made a process's start-up (and the refresh
-after a forget) grow with the store, 4-6 s at 10,000 corrections (``bench/learning_replay.py``). So each
-decision the guard makes is saved in the store (``save_decisions``) with two keys: the digest of what
-decided it (the weights, the evaluation set, the threshold, the providers' task types and the source of the
-modules that decide) and its history, a hash chain over every stored correction up to it (id, text,
-providers, type). A decision is a pure function of those two, so a process whose digest and history for that
-correction are the same adopts the saved one instead of running the guard: an accepted correction is only
-fingerprinted and indexed (the guard's per-evaluation-text bests are rebuilt from the accepted ones when the
-guard next runs), a rejected one costs nothing. Any other saved decision is not trusted and the guard runs:
-under other weights, code or evaluation set (the digest), after a correction before it was forgotten or
-changed (the history; those before the forgotten one keep theirs, so a forget costs the guard only on the
-corrections after it), or on a reused id. Processes saving at once write the same value for the same
-correction and history, so they cannot disagree, and a failed save only costs the next process the guard.
-A learner with ``reuse_decisions=False`` (or a store without decisions, or weights of unknown origin) runs
-the guard on everything, as before.
+Saved decisions (``saved_decisions.py``): each decision the guard makes is saved in the store, keyed by a
+digest of what decides and by the history of the corrections up to it; a process with the same keys adopts it
+instead of running the guard: an accepted correction is only fingerprinted and indexed (the guard's
+per-evaluation-text bests are rebuilt from the accepted ones when the guard next runs), a rejected one costs
+nothing. Only start-up, ``record`` and ``forget`` save: a save waits for the write lock, never in a classify
+call. A learner with ``reuse_decisions=False`` (or a store without decisions, or weights of unknown origin)
+runs the guard on everything.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
 import logging
-import sys
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import chain
-from pathlib import Path
 
-from router_core.classifier import TASK_TYPE_PROVIDER
-from router_core.classifier import features as F
+from router_core.classifier import TASK_TYPE_PROVIDER, saved_decisions
 from router_core.classifier.corrections import Correction, CorrectionStore, StoredCorrections, StoredDecision
-from router_core.classifier.near import NearIndex
-from router_core.classifier.trained import TrainedClassifier, shipped_eval_path
+from router_core.classifier.near import NearIndex, fingerprint, similarity
+from router_core.classifier.trained import TrainedClassifier, parse_eval, shipped_eval_path
 from router_core.models import Classification
 from router_core.settings import PROVIDER_NAMES
 
@@ -107,61 +91,9 @@ REFRESH_SECONDS = 5.0  # how stale a process's corrections may be: classify refr
 MIN_WORDS = 2  # a correction of one word would reroute every short text that holds it
 
 
-# The modules whose code decides (with the classes of the learner and of its base): their source is in the digest.
-_DECIDING_MODULES = ("router_core.classifier", "router_core.classifier.features", "router_core.classifier.model",
-                     "router_core.classifier.packed", "router_core.classifier.trained", "router_core.classifier.near",
-                     "router_core.classifier.corrections", __name__)
-
-
-# ~1.1 KB a word: 8,192 words keep it near 9 MB a process (65,536 held ~75 MB once arbitrary prompts filled it).
-def _sources_digest(names: Iterable[str]) -> str | None:
-    """The source files of ``names``, hashed; None if one cannot be read (a zipped or frozen install)."""
-    h = hashlib.blake2b(digest_size=16)
-    for name in names:
-        try:
-            h.update(name.encode() + b"\n" + Path(sys.modules[name].__file__).read_bytes())
-        except (KeyError, TypeError, OSError):
-            log.info("not saving the guard's decisions: cannot read the source of %s", name)
-            return None
-    return h.hexdigest()
-
-
-# Read when this module is imported, with every deciding module already imported: the code that runs, not what
-# an upgrade in place may have put on disk since (a later read could tie this process's decisions to new code).
-_RUNNING_SOURCES = _sources_digest(_DECIDING_MODULES)
-
-
-@functools.lru_cache(maxsize=1 << 13)
-def _word_features(word: str) -> tuple[str, ...]:
-    return (f"w|{word}", *F.char_ngrams(word))
-
-
-def fingerprint(text: str) -> frozenset[str]:
-    """The word and character n-gram features of ``features.features(text)`` (its ``w|`` and ``c|`` ones), as a
-    set: built from the words directly, each word's features cached (a test checks they agree)."""
-    stop = F.STOPWORDS
-    return frozenset(chain.from_iterable(map(_word_features, [t for t in F.tokens(F.prose(text)) if t not in stop])))
-
-
-def _chained(history: str, c: Correction) -> str:
-    """The history after ``c``: a hash of the history before it and of what the guard reads of it (its id
-    too: reasons name ids)."""
-    seen = f"{history}\n{c.id!r}\n{c.text!r}\n{c.routed_provider!r}\n{c.correct_provider!r}\n{c.task_type!r}"
-    return hashlib.blake2b(seen.encode("utf-8", "backslashreplace"), digest_size=16).hexdigest()
-
-
-def similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / (len(a) * len(b)) ** 0.5
-
-
-def load_eval(path=None) -> list[dict]:
-    return parse_eval((path or shipped_eval_path()).read_bytes())
-
-
-def parse_eval(raw: bytes) -> list[dict]:
-    return [json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip()]
+# Read when this module is imported, its deciding modules with it: the code that runs, not what an upgrade in
+# place may have put on disk since (a later read could tie this process's decisions to new code).
+_RUNNING_SOURCES = saved_decisions.sources_digest(saved_decisions.DECIDING_MODULES)
 
 
 class LearningClassifier:
@@ -236,24 +168,15 @@ class LearningClassifier:
         return best
 
     def decision_digest(self) -> str | None:
-        """What decides, as a digest: saved decisions are trusted only under the same one. None when the
-        weights' origin is unknown or a deciding module's source could not be read (nothing is then saved)."""
+        """What decides, as a digest (see ``saved_decisions.decision_digest``): saved decisions are trusted
+        only under the same one; None when nothing can be saved."""
         if self._digest is None:
-            model = getattr(self.base, "model", None)
-            weights = getattr(model, "digest", None)
-            extra = [m for m in (type(self).__module__, type(self.base).__module__) if m not in _DECIDING_MODULES]
-            sources = (_RUNNING_SOURCES, _sources_digest(extra) if extra else "")
-            if weights is None or None in sources:
-                return None
-            h = hashlib.blake2b(digest_size=16)
-            # The interpreter too: tokens follow its Unicode tables (NFKC, \w), which change between versions.
-            h.update(f"{weights}\n{self.threshold!r}\n{MIN_WORDS}\n{TASK_TYPE_PROVIDER!r}\n{PROVIDER_NAMES!r}\n"
-                     f"{sys.version_info[:2]}\n{unicodedata.unidata_version}\n{sources}\n".encode())
-            if self._eval_items is None:
-                h.update(self._eval_source())
-            else:
-                h.update(json.dumps(self._eval_items, sort_keys=True).encode())
-            self._digest = h.hexdigest()
+            self._digest = saved_decisions.decision_digest(
+                weights=getattr(getattr(self.base, "model", None), "digest", None), sources=_RUNNING_SOURCES,
+                threshold=self.threshold, min_words=MIN_WORDS,
+                evaluation=self._eval_source() if self._eval_items is None else self._eval_items,
+                extra_modules=(type(self).__module__, type(self.base).__module__),
+            )
         return self._digest
 
     def _eval_source(self) -> bytes:
@@ -350,9 +273,10 @@ class LearningClassifier:
         guard on the rest; return the decisions the guard made."""
         made = []
         for correction in stored.corrections:
-            state.history = _chained(state.history, correction)
+            state.history = saved_decisions.chained(state.history, correction)
             decision = saved.get(correction.id)
-            if decision is not None and decision.history == state.history and _well_formed(decision, correction):
+            trusted = decision is not None and decision.history == state.history
+            if trusted and saved_decisions.well_formed(decision, correction):
                 result = self._adopt(state, correction, decision, previous)
             else:
                 result = self._consider(state, correction, previous)
@@ -469,13 +393,3 @@ class LearningClassifier:
         for i, _ in changes:
             best[i] = (similarity(self._eval[i][0], learned.fingerprint), learned)
         state.eval_applied = len(state.accepted)
-
-
-def _well_formed(decision: StoredDecision, correction: Correction) -> bool:
-    """A saved decision as the guard could have made it (a row another program wrote may hold anything)."""
-    if not isinstance(decision.reason, str) or type(decision.accepted) is not bool:
-        return False
-    if not decision.accepted:
-        return decision.task_type is None or isinstance(decision.task_type, str)
-    return (isinstance(correction.text, str) and isinstance(decision.task_type, str)
-            and TASK_TYPE_PROVIDER.get(decision.task_type) == correction.correct_provider)

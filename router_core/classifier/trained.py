@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import heapq
 import importlib.resources
+import json
 import logging
 import mmap
 from importlib.resources.abc import Traversable
@@ -74,6 +75,14 @@ def shipped_eval_path() -> Path:
     """The held-out evaluation set shipped with the weights (used to guard learning)."""
     resource = importlib.resources.files("router_core").joinpath(EVAL_RESOURCE)
     return Path(str(resource))
+
+
+def load_eval(path=None) -> list[dict]:
+    return parse_eval((path or shipped_eval_path()).read_bytes())
+
+
+def parse_eval(raw: bytes) -> list[dict]:
+    return [json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip()]
 
 
 class TrainedClassifier:

@@ -37,8 +37,7 @@ def test_with_nothing_recorded_the_list_says_so(cli_env, capsys):
 
 
 def test_the_list_shows_each_correction_and_why_it_was_or_was_not_learned(trained, capsys):
-    from router_core.classifier.learning import load_eval
-    from router_core.classifier.trained import TrainedClassifier
+    from router_core.classifier.trained import TrainedClassifier, load_eval
 
     base = TrainedClassifier.load()
     right = next(it for it in load_eval() if base.classify(it["text"]).primary_provider == it["provider"])

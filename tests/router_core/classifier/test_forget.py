@@ -16,8 +16,8 @@ from router_core.classifier.corrections import (
     SqliteCorrectionStore,
     UnknownCorrection,
 )
-from router_core.classifier.learning import LearningClassifier, load_eval
-from router_core.classifier.trained import TrainedClassifier
+from router_core.classifier.learning import LearningClassifier
+from router_core.classifier.trained import TrainedClassifier, load_eval
 from router_core.clock import FakeClock
 from router_core.store import db as db_module
 from router_core.store.db import Database

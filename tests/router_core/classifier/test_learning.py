@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 
 from router_core.classifier.corrections import Correction, MemoryCorrectionStore, SqliteCorrectionStore
-from router_core.classifier.learning import LearningClassifier, load_eval
-from router_core.classifier.trained import TrainedClassifier
+from router_core.classifier.learning import LearningClassifier
+from router_core.classifier.trained import TrainedClassifier, load_eval
 from router_core.clock import FakeClock
 from router_core.store.db import Database
 

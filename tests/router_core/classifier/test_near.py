@@ -7,8 +7,7 @@ import random
 
 import pytest
 
-from router_core.classifier.learning import fingerprint
-from router_core.classifier.near import NearIndex
+from router_core.classifier.near import NearIndex, fingerprint
 
 
 def cosine(a: frozenset[str], b: frozenset[str]) -> float:

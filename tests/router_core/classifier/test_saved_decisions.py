@@ -17,8 +17,9 @@ from router_core.classifier.corrections import (
     SqliteCorrectionStore,
     StoredDecision,
 )
-from router_core.classifier.learning import LearningClassifier, fingerprint, load_eval
-from router_core.classifier.trained import TrainedClassifier
+from router_core.classifier.learning import LearningClassifier
+from router_core.classifier.near import fingerprint
+from router_core.classifier.trained import TrainedClassifier, load_eval
 from router_core.store import db as db_module
 from router_core.store.db import Database
 from router_core.store.schema import MIGRATIONS
@@ -374,13 +375,13 @@ def test_a_classify_call_never_waits_to_save_decisions(base, eval_items, tmp_pat
 def test_the_digest_is_of_the_code_imported_not_of_what_is_on_disk_later(base, eval_items, tmp_path, monkeypatch):
     # An upgrade in place under a running server: a digest read from disk later would tie this process's
     # decisions to the new code, and the new code's processes would adopt them.
-    import router_core.classifier.learning as learning
+    import router_core.classifier.saved_decisions as saved
 
     def plain(name: str) -> LearningClassifier:  # not Counting: a test module's source is read when needed
         return LearningClassifier(base, SqliteCorrectionStore.at_path(tmp_path / name), eval_items=eval_items)
 
     before = plain("a.db").decision_digest()
-    real = learning._sources_digest(["router_core.classifier.features"])
-    monkeypatch.setattr(learning.Path, "read_bytes", lambda self: b"code of another version")
-    assert learning._sources_digest(["router_core.classifier.features"]) != real  # the disk now reads differently
+    real = saved.sources_digest(["router_core.classifier.features"])
+    monkeypatch.setattr(saved.Path, "read_bytes", lambda self: b"code of another version")
+    assert saved.sources_digest(["router_core.classifier.features"]) != real  # the disk now reads differently
     assert before is not None and plain("b.db").decision_digest() == before
