@@ -45,14 +45,14 @@ from router_core.models import (
 from router_core.recommender import recommend
 from router_core.records import audit_record, batch_item_record, external_strings
 from router_core.redact import scrubbed
-from router_core.settings import PROVIDER_NAMES, TASK_TYPES, Settings
+from router_core.settings import PROVIDER_NAMES, Settings
 from router_core.shared_state import SharedState, SharedStateReader
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
 from router_core.usage import UsageTracker, check_usage_record
 
 if TYPE_CHECKING:
-    from router_core.classifier.corrections import SqliteCorrectionStore, UnknownCorrection
+    from router_core.classifier.corrections import SqliteCorrectionStore
     from router_core.classifier.learning import Forgotten, Reviewed
 
 log = logging.getLogger(__name__)
@@ -70,22 +70,6 @@ class CapacityView:
     availability: dict[str, Availability]
     budget: BudgetSnapshot
     execution: ExecutionSnapshot
-
-
-def make_classifier(settings: Settings, db: Database | None = None) -> Classifier:
-    if settings.classifier == "keywords":
-        from router_core.classifier.keywords import KeywordClassifier
-
-        return KeywordClassifier(settings.providers)
-    from router_core.classifier.trained import TrainedClassifier
-
-    base = TrainedClassifier.load()
-    if db is None:
-        return base
-    from router_core.classifier.corrections import SqliteCorrectionStore
-    from router_core.classifier.learning import LearningClassifier
-
-    return LearningClassifier(base, SqliteCorrectionStore(db.connection, holder=current_holder(), faults=db.faults))
 
 
 # The session a request comes from, set by the server around each tool call (server/app.py): over HTTP one
@@ -154,7 +138,7 @@ class RouterCore:
             settings,
             db=db,
             clock=clock or SystemClock(),
-            classifier=classifier or make_classifier(settings, db),
+            classifier=classifier or _make_classifier(settings, db),
             agents=(*settings.agents, *host_agents),
             agent_problems=problems,
         )
@@ -309,62 +293,31 @@ class RouterCore:
             cost=costs[provider],
         )
 
+    # -- routing corrections (design Phase 4; router_core/feedback.py) --------------------
+
     def record_feedback(
         self, task: str, *, routed_provider: str, correct_provider: str, task_type: str | None = None
     ) -> tuple[bool, str]:
-        """Record whether a routed task went to the right provider; a learning classifier learns from it.
+        """Record whether a routed task went to the right provider: (learned, reason)."""
+        from router_core import feedback
 
-        Returns (learned, reason). Corrections are stored in the shared database either way.
-        """
-        text = scrubbed(validate_task(task))  # no credential is stored with a correction
-        for name, value in (("routed_provider", routed_provider), ("correct_provider", correct_provider)):
-            if value not in PROVIDER_NAMES:
-                raise InvalidRequest(f"{name} {value!r} is not a provider; use one of {', '.join(PROVIDER_NAMES)}")
-        if task_type is not None and task_type not in TASK_TYPES:
-            raise InvalidRequest(f"task_type {task_type!r} is unknown; use one of {', '.join(TASK_TYPES)}")
-        record = getattr(self.classifier, "record", None)
-        if record is None:
-            from router_core.classifier.corrections import Correction
-
-            correction = Correction(text, routed_provider, correct_provider, task_type)
-            try:  # as the trained classifier would: a task_type of another provider is refused, not kept
-                correction.validate()
-            except ValueError as exc:
-                raise InvalidRequest(str(exc)) from exc
-            self._corrections_store().add(correction)
-            return False, f"stored; the {self.classifier.name} classifier does not learn from feedback"
-        try:
-            result = record(text, routed_provider, correct_provider, task_type)
-        except ValueError as exc:
-            raise InvalidRequest(str(exc)) from exc
-        return result.accepted, result.reason
+        return feedback.record(self.classifier, self._corrections_store, task, routed_provider=routed_provider,
+                               correct_provider=correct_provider, task_type=task_type)
 
     def feedback_corrections(self) -> list[Reviewed]:
-        """Every stored correction, oldest first, with the guard's decision (None when the classifier does
-        not learn from feedback)."""
-        from router_core.classifier.learning import Reviewed
+        from router_core import feedback
 
-        listed = getattr(self.classifier, "corrections", None)
-        if listed is not None:
-            return listed()
-        return [Reviewed(c, None) for c in self._corrections_store().read().corrections]
+        return feedback.corrections(self.classifier, self._corrections_store)
 
     def forget_feedback(self, ids: Sequence[int]) -> Forgotten:
-        """Remove stored corrections, all or none: every process (running ones at their next refresh) stops
-        applying them. An id not stored is an InvalidRequest naming those that are."""
-        from router_core.classifier.corrections import UnknownCorrection
-        from router_core.classifier.learning import Forgotten
+        from router_core import feedback
 
-        forget = getattr(self.classifier, "forget", None)
-        try:
-            return forget(ids) if forget is not None else Forgotten(self._corrections_store().forget(ids))
-        except UnknownCorrection as exc:
-            raise InvalidRequest(_unknown_corrections(exc)) from None
+        return feedback.forget(self.classifier, self._corrections_store, ids)
 
     def _corrections_store(self) -> SqliteCorrectionStore:
-        from router_core.classifier.corrections import SqliteCorrectionStore
+        from router_core.feedback import correction_store
 
-        return SqliteCorrectionStore(self.db.connection, holder=self.holder, faults=self.db.faults)
+        return correction_store(self.db, self.holder)
 
     def release_agent(self, lease_id: str) -> None:
         self.leases.release(lease_id)
@@ -439,16 +392,7 @@ class RouterCore:
         return plan
 
 
-def _unknown_corrections(exc: UnknownCorrection, most: int = 8) -> str:
-    """"no correction #9 is stored (stored: #1-4, #7; ...)": the ids as ranges, so a long history stays one line."""
-    if not exc.known:
-        return f"{exc} (the store is empty); nothing was forgotten"
-    runs: list[list[int]] = []
-    for i in sorted(exc.known):
-        if runs and i == runs[-1][-1] + 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    shown = ", ".join(f"#{r[0]}" if len(r) == 1 else f"#{r[0]}-{r[-1]}" for r in runs[:most])
-    more = f", ... ({len(exc.known)} in all)" if len(runs) > most else ""
-    return f"{exc} (stored: {shown}{more}; `switchboard feedback list` shows them); nothing was forgotten"
+def _make_classifier(settings: Settings, db: Database) -> Classifier:
+    from router_core.feedback import make_classifier  # imports the learner: not at start-up's first import
+
+    return make_classifier(settings, db)
