@@ -31,10 +31,8 @@ Body shapes (provider-apis.md): OpenAI ``{"error":{message,type,param,code}}`` (
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -54,6 +52,7 @@ from router_core.errors import (
     RequestTooLarge,
     RouterError,
 )
+from router_core.providers.error_body import ErrorBody, as_list, body_text, excerpt, quoted, read_body
 from router_core.providers.timeparse import (
     format_epoch,
     format_seconds,
@@ -97,20 +96,8 @@ _STATUS_OF_TYPE = {"rate_limit_error": 429, "overloaded_error": 529, "api_error"
                    "authentication_error": 401, "permission_error": 403, "billing_error": 402,
                    "invalid_request_error": 400, "not_found_error": 404, "request_too_large": 413}
 _ENTITY_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding", "content-type"})
-_MAX_MESSAGE = 300
-_MAX_EXCERPT = 200  # of a body that is not the provider's JSON (an HTML error page from a proxy)
-_HTML_SKIPPED = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
-_HTML_TAG = re.compile(r"<[^>]*>")
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class _ErrorBody:
-    message: str
-    kind: str  # OpenAI/Anthropic error.type, Google error.status
-    code: str  # OpenAI error.code, Anthropic details.error_code
-    google_details: tuple[dict[str, Any], ...]
 
 
 def timed_out(provider: str, timeout: float | None, why: str, *, maybe_billed: bool = False) -> ProviderUnavailable:
@@ -126,7 +113,7 @@ def transport_error(provider: str, exc: httpx.HTTPError, timeout: float | None =
         return NotConfigured(f"{provider} base URL is not usable: {exc}")
     if isinstance(exc, httpx.DecodingError):  # the bytes arrived; their content-encoding is broken
         return ProviderUnavailable(f"{provider} returned a malformed response: the body could not be decoded "
-                                   f"({_excerpt(str(exc))})", provider=provider)
+                                   f"({excerpt(str(exc))})", provider=provider)
     return ProviderUnavailable(f"{provider} unreachable: {type(exc).__name__}: {exc}", provider=provider)
 
 
@@ -172,7 +159,7 @@ def error_from_response(provider: str, response: httpx.Response, now: float, *,
     except Exception as exc:  # noqa: BLE001 - a bug in reading one odd body must not escape as a non-RouterError
         logger.warning("%s: could not map HTTP %s error response", provider, response.status_code, exc_info=True)
         status = response.status_code
-        said = f": {_excerpt(_text(response))}" if _text(response).strip() else ""
+        said = f": {excerpt(body_text(response))}" if body_text(response).strip() else ""
         if status == 429:
             return RateLimited(f"{provider} rate limited ({status}): no retry time given{said}", provider=provider,
                                retry_after=None, status_code=status)
@@ -190,7 +177,7 @@ def _redirected(provider: str, response: httpx.Response, setting: str) -> NotCon
     # A relative Location is relative to the URL we called (a bare response in a test has no request).
     with contextlib.suppress(RuntimeError, httpx.InvalidURL):
         location = str(response.request.url.join(location))
-    return NotConfigured(f"{provider} base URL redirects ({status}) to {_excerpt(location)}; redirects are not "
+    return NotConfigured(f"{provider} base URL redirects ({status}) to {excerpt(location)}; redirects are not "
                          f"followed: set {where} to that address (without the endpoint path)")
 
 
@@ -209,8 +196,8 @@ def _not_found(provider: str, response: httpx.Response, setting: str, detail: st
 
 def _mapped(provider: str, response: httpx.Response, now: float, model: str = "", setting: str = "") -> ProviderError:
     status = response.status_code
-    body = _read_body(response)
-    said = _said(body)
+    body = read_body(response)
+    said = quoted(body)
     if status == 429 or body.kind == "RESOURCE_EXHAUSTED":
         return _too_many(provider, status, body, response.headers, now)
     if status == 402 or "credit balance is too low" in body.message.lower():
@@ -267,8 +254,8 @@ def request_too_large(provider: str, said: str, status: int | None = None, *,
         provider=provider, status_code=status, billed=billed)
 
 
-def _too_many(provider: str, status: int, body: _ErrorBody, headers: httpx.Headers, now: float) -> ProviderError:
-    said = _said(body)
+def _too_many(provider: str, status: int, body: ErrorBody, headers: httpx.Headers, now: float) -> ProviderError:
+    said = quoted(body)
     if body.message.lower().startswith("request too large"):  # OpenAI: over the whole TPM limit of the tier
         return RequestTooLarge(
             f"{provider}: the request is larger than the whole per-minute token limit of this account tier "
@@ -283,7 +270,7 @@ def _too_many(provider: str, status: int, body: _ErrorBody, headers: httpx.Heade
         retry_after = _retry_from_message(body.message)
     if body.google_details or body.kind == "RESOURCE_EXHAUSTED":
         quota_ids = [str(v.get("quotaId") or "") for d in body.google_details
-                     for v in _list(d.get("violations")) if isinstance(v, dict)]
+                     for v in as_list(d.get("violations")) if isinstance(v, dict)]
         if "limit: 0" in body.message:
             return _quota(provider, status, said, None)
         if any("PerDay" in q or "Daily" in q for q in quota_ids):
@@ -324,14 +311,14 @@ def _retry_from_message(message: str) -> float | None:
     return parse_duration(match.group(1)) if match else None
 
 
-def _google_retry_delay(body: _ErrorBody) -> float | None:
+def _google_retry_delay(body: ErrorBody) -> float | None:
     for detail in body.google_details:
         if str(detail.get("@type") or "").endswith("google.rpc.RetryInfo"):
             return parse_duration(str(detail.get("retryDelay", "")))
     return None
 
 
-def _google_reason(body: _ErrorBody, reason: str) -> bool:
+def _google_reason(body: ErrorBody, reason: str) -> bool:
     return any(d.get("reason") == reason for d in body.google_details)
 
 
@@ -347,60 +334,3 @@ def _regain_access(message: str) -> float | None:
         return (start + timedelta(hours=hour, minutes=minute)).timestamp()
     except (ValueError, OverflowError):
         return None
-
-
-def _read_body(response: httpx.Response) -> _ErrorBody:
-    try:
-        data = response.json()
-    except (ValueError, RecursionError):
-        return _ErrorBody(_excerpt(_text(response)), "", "", ())
-    error = data.get("error") if isinstance(data, dict) else None
-    if isinstance(error, str):
-        return _ErrorBody(_squash(error), "", "", ())
-    if not isinstance(error, dict):
-        return _ErrorBody(_squash(str(data)), "", "", ())
-    details = error.get("details")
-    google = tuple(d for d in details if isinstance(d, dict)) if isinstance(details, list) else ()
-    code = error.get("code")
-    if isinstance(details, dict):  # Anthropic puts a machine code under details.error_code
-        code = details.get("error_code")
-    kind = error.get("status") if google or isinstance(code, int) else error.get("type")
-    return _ErrorBody(
-        message=_squash(str(error.get("message") or "")),
-        kind=str(kind or ""),
-        code=code if isinstance(code, str) else "",
-        google_details=google,
-    )
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _list(value: object) -> list | tuple:
-    return value if isinstance(value, (list, tuple)) else ()
-
-
-def _text(response: httpx.Response) -> str:
-    try:
-        return response.text
-    except Exception:  # noqa: BLE001 - an unknown charset, a body not read
-        return ""
-
-
-def _excerpt(text: str, limit: int = _MAX_EXCERPT) -> str:
-    """A body that is not the provider's JSON, for a message: tags, scripts and styles of an HTML page
-    dropped, entities decoded, whitespace collapsed, cut to ``limit`` characters."""
-    text = text[: 50 * limit]
-    if "<" in text:
-        text = html.unescape(_HTML_TAG.sub(" ", _HTML_SKIPPED.sub(" ", text)))
-    text = _squash(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _said(body: _ErrorBody) -> str:
-    """The provider's own message, clipped, for the end of ours."""
-    text = body.message
-    if not text:
-        return ""
-    return ": " + (text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…")

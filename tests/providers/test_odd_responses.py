@@ -174,7 +174,7 @@ def test_an_error_body_that_breaks_the_mapping_is_still_a_typed_error(monkeypatc
         raise TypeError("a field of an unexpected type")
 
     monkeypatch.setattr(errors, "_too_many", broken)
-    monkeypatch.setattr(errors, "_said", broken)
+    monkeypatch.setattr(errors, "quoted", broken)
     limited = mapped(429, {"error": {"message": "slow down"}})
     assert type(limited) is RateLimited and limited.retry_after is None
     assert str(limited) == 'p rate limited (429): no retry time given: {"error":{"message":"slow down"}}'
