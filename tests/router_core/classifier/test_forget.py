@@ -17,7 +17,6 @@ from router_core.classifier.corrections import (
     UnknownCorrection,
 )
 from router_core.classifier.learning import LearningClassifier
-from router_core.classifier.trained import TrainedClassifier, load_eval
 from router_core.clock import FakeClock
 from router_core.store import db as db_module
 from router_core.store.db import Database
@@ -27,16 +26,6 @@ TEXT = "summarize the quarterly board deck for the sales team"
 PARAPHRASE = "please summarise the quarterly board deck for our sales team"
 OTHER = "write unit tests for the parser module of the compiler"
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="module")
-def base() -> TrainedClassifier:
-    return TrainedClassifier.load()
-
-
-@pytest.fixture(scope="module")
-def eval_items() -> list[dict]:
-    return load_eval()
 
 
 def learner_on(path: Path, base, eval_items, clock: FakeClock | None = None) -> LearningClassifier:

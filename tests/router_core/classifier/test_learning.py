@@ -8,23 +8,12 @@ import pytest
 
 from router_core.classifier.corrections import Correction, MemoryCorrectionStore, SqliteCorrectionStore
 from router_core.classifier.learning import LearningClassifier
-from router_core.classifier.trained import TrainedClassifier, load_eval
 from router_core.clock import FakeClock
 from router_core.store.db import Database
 
 TEXT = "summarize the quarterly board deck for the sales team"
 PARAPHRASE = "please summarise the quarterly board deck for our sales team"
 UNRELATED = "add a dark mode toggle to the settings screen"
-
-
-@pytest.fixture(scope="module")
-def base() -> TrainedClassifier:
-    return TrainedClassifier.load()
-
-
-@pytest.fixture(scope="module")
-def eval_items() -> list[dict]:
-    return load_eval()
 
 
 def accuracy(clf, items: list[dict]) -> tuple[int, int]:

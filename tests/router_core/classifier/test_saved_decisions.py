@@ -19,7 +19,7 @@ from router_core.classifier.corrections import (
 )
 from router_core.classifier.learning import LearningClassifier
 from router_core.classifier.near import fingerprint
-from router_core.classifier.trained import TrainedClassifier, load_eval
+from router_core.classifier.trained import TrainedClassifier
 from router_core.store import db as db_module
 from router_core.store.db import Database
 from router_core.store.schema import MIGRATIONS
@@ -27,16 +27,6 @@ from router_core.store.schema import MIGRATIONS
 PROVIDERS = ("codex", "gemini", "claude")
 TEXT = "summarize the quarterly board deck for the sales team"
 PARAPHRASE = "please summarise the quarterly board deck for our sales team"
-
-
-@pytest.fixture(scope="module")
-def base() -> TrainedClassifier:
-    return TrainedClassifier.load()
-
-
-@pytest.fixture(scope="module")
-def eval_items() -> list[dict]:
-    return load_eval()
 
 
 def varied(eval_items: list[dict]) -> list[Correction]:
