@@ -11,9 +11,9 @@ per class order ``classes``, one weight vector per feature, already combined for
 - ``pairs`` (word pairs), ``first`` (first word), ``neg`` (negated words), ``title`` (words of the
   first sentence), ``markers`` (code block, stack trace).
 
-Scoring sums the vectors of the text's features, scales by 1/sqrt(feature count), adds the bias
-and applies softmax. ``Scored.evidence`` keeps each feature's vector so reasons can name what
-decided.
+Scoring sums the vectors of the text's features (each encoded as one int by ``lanes.py``, so
+the sum is one C-level operation), scales by 1/sqrt(feature count), adds the bias and applies
+softmax. ``Scored.evidence`` keeps each feature's vector so reasons can name what decided.
 """
 
 from __future__ import annotations
@@ -21,30 +21,63 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from router_core.classifier import features as F
-from router_core.classifier import packed
+from router_core.classifier import lanes, packed
 
 Vector = tuple[float, ...]
+_MISSING = object()
+# Lookups a table keeps (found or not) before it starts afresh: bounds the memory a stream of
+# never-seen words could take (~64k keys is a few MB; a session's tasks use a few thousand).
+HOT_LIMIT = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
 class Scored:
     probabilities: tuple[float, ...]  # per class, in ``LinearModel.classes`` order
-    evidence: tuple[tuple[str, Vector], ...]  # (feature label, weight vector) before scaling
+    evidence: tuple[tuple[str, int], ...]  # (feature label, weight vector encoded by ``lanes``) before scaling
     scale: float
 
 
-def _table(rows: Any) -> Mapping[str, Vector]:
-    return rows if isinstance(rows, packed.Rows) else {k: tuple(v) for k, v in rows.items()}
+class _Table:
+    """One weight table, its rows encoded by ``lanes`` as they are first looked up.
+
+    ``hot`` holds every key looked up so far, found (its encoded row) or not (None): the scoring
+    loop reads it with ``dict.get`` and calls ``fill`` only for a key it has never seen."""
+
+    __slots__ = ("hot", "source", "_packed")
+
+    def __init__(self, rows: Any) -> None:
+        self.hot: dict[str, int | None] = {}
+        self.source = rows  # a packed.Rows, or a dict of lists from the JSON file
+        self._packed = isinstance(rows, packed.Rows)
+
+    def fill(self, key: str) -> int | None:
+        if self._packed:
+            value = self.source.encoded(key)
+        else:
+            vector = self.source.get(key)
+            value = None if vector is None else lanes.encode(vector)
+        if len(self.hot) >= HOT_LIMIT:
+            self.hot.clear()
+        self.hot[key] = value
+        return value
+
+    def get(self, key: str) -> int | None:
+        value = self.hot.get(key, _MISSING)
+        return self.fill(key) if value is _MISSING else value
+
+    def vector(self, key: str) -> Vector | None:
+        """``key``'s weights as floats (what the table stores), None if it has none."""
+        found = self.source.vector(key) if self._packed else self.source.get(key)
+        return None if found is None else tuple(found)
 
 
 class LinearModel:
-    """Weights loaded from the shipped JSON (optionally gzipped) file."""
+    """Weights loaded from the shipped JSON (optionally gzipped) file, or from its packed form."""
 
     def __init__(self, data: dict, *, digest: str | None = None) -> None:
         # What identifies these weights (packed.source_digest of the JSON file they came from), if known: the
@@ -53,13 +86,15 @@ class LinearModel:
         self.classes: tuple[str, ...] = tuple(data["classes"])
         self.bias: Vector = tuple(data["bias"])
         self.meta: dict = data.get("meta", {})
-        self._words = _table(data["words"])
-        self._chars = _table(data["chars"])
-        self._pairs = _table(data["pairs"])
-        self._first = _table(data["first"])
-        self._neg = _table(data.get("neg", {}))
-        self._title = _table(data.get("title", {}))
-        self._markers = _table(data["markers"])
+        self._zero = lanes.offsets(len(self.classes))
+        self._unseen: dict[str, int | None] = {}  # words never seen in training -> their n-grams' vector
+        self._words = _Table(data["words"])
+        self._chars = _Table(data["chars"])
+        self._pairs = _Table(data["pairs"])
+        self._first = _Table(data["first"])
+        self._neg = _Table(data.get("neg", {}))
+        self._title = _Table(data.get("title", {}))
+        self._markers = _Table(data["markers"])
 
     @classmethod
     def from_file(cls, path: Path) -> LinearModel:
@@ -81,42 +116,48 @@ class LinearModel:
 
         return cls(json.loads(raw, parse_float=parse_float), digest=digest)
 
-    def evidence(self, text: str) -> tuple[list[tuple[str, Vector]], float]:
-        """The text's weight vectors with a label each, and the 1/sqrt(n) scale.
+    def evidence(self, text: str) -> tuple[list[tuple[str, int]], float]:
+        """The text's weight vectors (encoded by ``lanes``) with a label each, and the 1/sqrt(n) scale.
 
         The same features as ``features.features`` (a test checks they agree), computed without
-        building the feature strings of words seen in training."""
+        building the feature strings of words seen in training. A word never seen in training
+        counts the sum of its character n-grams' vectors, as one vector."""
         body = F.prose(text)
         toks = F.tokens(body)
         marks = F.markers(text)
-        rows: list[tuple[str, Vector]] = []
+        rows: list[tuple[str, int]] = []
         append = rows.append
-        words_get, chars_get, pairs_get = self._words.get, self._chars.get, self._pairs.get
-        stop, sizes, min_len = F.STOPWORDS, F.CHAR_NGRAM_SIZES, F.MIN_CHARGRAM_WORD
-        per_char, offset = len(sizes), F.GRAM_COUNT_OFFSET
+        words, pairs, missing = self._words, self._pairs, _MISSING
+        words_hot, pairs_hot, unseen_hot = words.hot.get, pairs.hot.get, self._unseen.get
+        stop, min_len, per_char, offset = F.STOPWORDS, F.MIN_CHARGRAM_WORD, len(F.CHAR_NGRAM_SIZES), F.GRAM_COUNT_OFFSET
         n = len(marks)
         for tok in toks:
             if tok in stop:
                 continue
-            latin = tok[0] < "\u3040"
             size = len(tok)
-            n += 1 + (per_char * size + offset if latin and size >= min_len else 0)
-            vec = words_get(tok)
+            grams = size >= min_len and tok[0] < "\u3040"
+            n += 1 + (per_char * size + offset if grams else 0)
+            vec = words_hot(tok, missing)
+            if vec is missing:
+                vec = words.fill(tok)
             if vec is not None:
                 append((tok, vec))
-            elif latin and size >= min_len:
-                padded = f"<{tok}>"
-                grams = [
-                    g for k in sizes for i in range(size + 3 - k) if (g := chars_get(padded[i : i + k])) is not None
-                ]
-                if grams:
-                    append((f"~{tok}", tuple(map(sum, zip(*grams, strict=True)))))
+            elif grams:
+                vec = unseen_hot(tok, missing)
+                if vec is missing:
+                    vec = self._unseen_word(tok)
+                if vec is not None:
+                    append((f"~{tok}", vec))
         prev = None
         for tok in toks:
             if prev is not None and prev[0] < "\u3040" and tok[0] < "\u3040":
                 n += 1
-                if (vec := pairs_get(f"{prev} {tok}")) is not None:
-                    append((f"{prev} {tok}", vec))
+                key = f"{prev} {tok}"
+                vec = pairs_hot(key, missing)
+                if vec is missing:
+                    vec = pairs.fill(key)
+                if vec is not None:
+                    append((key, vec))
             prev = tok
         if toks:
             n += 1
@@ -135,13 +176,32 @@ class LinearModel:
                 append((mark[2:], vec))
         return rows, F.scale(n)
 
+    def _unseen_word(self, tok: str) -> int | None:
+        """The vector of a word never seen in training: the sum of its character n-grams' vectors
+        (None if it has none), kept like a table's rows."""
+        chars, chars_hot, missing = self._chars, self._chars.hot.get, _MISSING
+        padded, size = f"<{tok}>", len(tok)
+        summed = found = 0
+        for k in F.CHAR_NGRAM_SIZES:
+            for i in range(size + 3 - k):
+                gram = padded[i : i + k]
+                g = chars_hot(gram, missing)
+                if g is missing:
+                    g = chars.fill(gram)
+                if g is not None:
+                    summed += g
+                    found += 1
+        # one vector: the grams' sum carries one offset per gram, a row carries one
+        vec = summed - (found - 1) * self._zero if found else None
+        if len(self._unseen) >= HOT_LIMIT:
+            self._unseen.clear()
+        self._unseen[tok] = vec
+        return vec
+
     def score(self, text: str) -> Scored:
         rows, scale = self.evidence(text)
-        if rows:
-            sums = map(sum, zip(*(vec for _, vec in rows), strict=True))
-            logits = [b + scale * s for b, s in zip(self.bias, sums, strict=True)]
-        else:
-            logits = list(self.bias)
+        sums = lanes.total([vec for _, vec in rows], len(self.bias))
+        logits = [b + scale * s for b, s in zip(self.bias, sums, strict=True)]
         top = max(logits)
         exps = [math.exp(x - top) for x in logits]
         total = sum(exps)

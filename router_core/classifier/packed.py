@@ -1,9 +1,9 @@
-"""Packed classifier weights: a value table plus uint16 indices, loaded in milliseconds.
+"""Packed classifier weights: each table's sorted keys and its rows, loaded in milliseconds.
 
-The trained weights are rounded to 3 decimals, so a few tens of thousands of distinct values fill
-millions of slots. The packed file stores each table's keys once (sorted, '\\n'-joined, with where
-each starts) and each row as ``width`` uint16 indices into the value table. Loading copies these
-few arrays and builds nothing per key: rows become tuples when first looked up (see ``Rows``).
+The trained weights are rounded to 3 decimals. The packed file stores each table's keys once
+(sorted, '\\n'-joined, with where each starts) and each row as ``width`` uint32 lanes: thousandths
+plus ``lanes.OFFSET``, exact, and one C call from the int ``lanes`` sums (``Rows.encoded``). Loading
+copies the key arrays and builds nothing per key: a row is read when first looked up (see ``Rows``).
 
 The body is stored uncompressed: inflating it cost more start-up time (~20 ms) than reading the
 larger file does (well under 1 ms), and the package archive compresses it anyway.
@@ -20,7 +20,11 @@ from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-MAGIC = b"SWBW2\n"  # version 2: uncompressed body (version 1 was zlib-compressed)
+from router_core.classifier import lanes
+
+# version 3: rows of offset thousandths (version 2: a table of doubles and uint16 codes; 1: zlib-compressed)
+MAGIC = b"SWBW3\n"
+SCALE = 1000  # weights are stored in thousandths (the trainer rounds them to 3 decimals) plus lanes.OFFSET
 # A table answers by binary search over its sorted keys, in place in the file's bytes, until it has
 # searched this many times; then it builds a hash index. Indexing costs ~0.2 us a key (~12 ms for
 # the largest table, which would otherwise delay the first answer of every process); a search costs
@@ -29,33 +33,49 @@ INDEX_AFTER = 256
 
 
 class Rows(Mapping[str, tuple[float, ...]]):
-    """A read-only table of weight vectors, parsed only as it is used: a row's tuple is built on its
-    first lookup, and keys are found by binary search, then by a hash index (``INDEX_AFTER``)."""
+    """A read-only table of weight vectors, parsed only as it is used: a row is read on lookup (``get``
+    keeps it as a tuple; ``encoded`` gives it to a caller that keeps its own form), and keys are found
+    by binary search, then by a hash index (``INDEX_AFTER``)."""
 
-    __slots__ = ("_blob", "_starts", "_index", "_searches", "_codes", "_values", "_width", "_memo")
+    __slots__ = ("_blob", "_starts", "_index", "_searches", "_rows", "_width", "_memo", "_read", "_widen")
 
-    def __init__(
-        self, blob: bytes, starts: Sequence[int] | None, codes: Sequence[int], values: tuple[float, ...], width: int
-    ) -> None:
+    def __init__(self, blob: bytes, starts: Sequence[int] | None, rows: bytes | memoryview, width: int) -> None:
         # The keys, '\n'-joined UTF-8 in row order; with ``starts`` (where each key starts, plus one
-        # past the end) they are sorted and searched in place, else indexed on first use.
+        # past the end) they are sorted and searched in place, else indexed on first use. ``rows``: per
+        # key, ``width`` little-endian uint32 (thousandths + lanes.OFFSET).
         self._blob, self._starts = blob, starts
         self._index: dict[str, int] | None = None
         self._searches = 0
-        self._codes, self._values, self._width = codes, values, width
+        self._rows, self._width = rows, width
         self._memo: dict[str, tuple[float, ...]] = {}
+        self._read = struct.Struct(f"<{width}I").unpack_from
+        self._widen = lanes.row_format(width).pack
 
     def get(self, key: str, default: Any = None) -> Any:
         row = self._memo.get(key)
         if row is not None:
             return row
+        row = self.vector(key)
+        if row is None:
+            return default
+        self._memo[key] = row
+        return row
+
+    def vector(self, key: str) -> tuple[float, ...] | None:
+        """``key``'s row, built afresh and not kept."""
         index = self._index
         i = index.get(key) if index is not None else self._search(key)
         if i is None:
-            return default
-        values, start = self._values, i * self._width
-        row = self._memo[key] = tuple([values[c] for c in self._codes[start : start + self._width]])
-        return row
+            return None
+        return tuple([(v - lanes.OFFSET) / SCALE for v in self._read(self._rows, 4 * self._width * i)])
+
+    def encoded(self, key: str) -> int | None:
+        """``key``'s row as one ``lanes`` int, built afresh: for a caller that keeps its own form of rows."""
+        index = self._index
+        i = index.get(key) if index is not None else self._search(key)
+        if i is None:
+            return None
+        return int.from_bytes(self._widen(*self._read(self._rows, 4 * self._width * i)), "little")
 
     def _search(self, key: str) -> int | None:
         # Threads may race here: each may build the index, to the same result, so no lock.
@@ -103,27 +123,26 @@ def pack(data: Mapping[str, Any], *, source: str = "") -> bytes:
     """Tables (dicts of equal-length vectors) are packed; everything else goes into the JSON header."""
     tables = {k: v for k, v in data.items() if isinstance(v, dict) and v and isinstance(next(iter(v.values())), list)}
     header = {k: v for k, v in data.items() if k not in tables}
-    values = sorted({x for table in tables.values() for row in table.values() for x in row})
-    if len(values) > 65535:
-        raise ValueError(f"{len(values)} distinct weights: more than uint16 codes can index")
-    code = {x: i for i, x in enumerate(values)}
+    weights = {x for table in tables.values() for row in table.values() for x in row}
+    if any(abs(SCALE * x - round(SCALE * x)) > 1e-6 or abs(SCALE * x) >= lanes.OFFSET for x in weights):
+        raise ValueError("weights must be rounded to 3 decimals (and below 2,000,000) to be packed")
+    lane = {x: round(SCALE * x) + lanes.OFFSET for x in weights}
     width = len(data["classes"])
     parts, layout = [], []
     for name, table in tables.items():
         keys = sorted(table)
-        codes = array("H", (code[x] for k in keys for x in table[k]))
+        rows = array("I", (lane[x] for k in keys for x in table[k]))
         encoded = [k.encode("utf-8") for k in keys]
         blob = b"\n".join(encoded)
         starts = array("I", itertools.accumulate((len(k) + 1 for k in encoded), initial=0))
         if sys.byteorder == "big":
-            codes.byteswap()  # stored little-endian
+            rows.byteswap()  # stored little-endian
             starts.byteswap()
         layout.append([name, len(keys), len(blob)])
-        parts += [blob, starts.tobytes(), codes.tobytes()]
-    header.update(_packed={"width": width, "tables": layout, "values": len(values), "source": source, "starts": True})
+        parts += [blob, starts.tobytes(), rows.tobytes()]
+    header.update(_packed={"width": width, "tables": layout, "source": source, "offset": lanes.OFFSET})
     head = json.dumps(header).encode("utf-8")
-    body = struct.pack(f"<{len(values)}d", *values) + b"".join(parts)
-    return MAGIC + struct.pack("<I", len(head)) + head + body
+    return MAGIC + struct.pack("<I", len(head)) + head + b"".join(parts)
 
 
 def packed_source(raw: bytes) -> str:
@@ -146,24 +165,25 @@ def unpack(raw: bytes, *, share: bool = False) -> dict[str, Any]:
     """The weights ``pack`` stored, each table a lazily parsed ``Rows``.
 
     By default everything it keeps is a copy (``raw`` may be a memory map, closed afterwards). With
-    ``share`` (on a little-endian machine) the index arrays are views of ``raw`` instead: nothing is
-    copied, and when ``raw`` is a read-only memory map every process on the machine shares its pages.
-    ``raw`` then stays in use for as long as the tables do."""
+    ``share`` the rows (and, on a little-endian machine, the key offsets) are views of ``raw`` instead:
+    nothing is copied, and when ``raw`` is a read-only memory map every process on the machine shares
+    its pages. ``raw`` then stays in use for as long as the tables do."""
     header, body_at = _header(raw)
     body = memoryview(raw)[body_at:]  # slices of a memoryview copy nothing
     info = header.pop("_packed")
-    width, count, has_starts = info["width"], info["values"], info.get("starts", False)
-    values = struct.unpack_from(f"<{count}d", body)
-    offset = 8 * count
+    if info.get("offset") != lanes.OFFSET:
+        raise ValueError("packed with another lane offset: run scripts/pack_classifier.py")
+    width = info["width"]
     read = _view if share and sys.byteorder == "little" else _array
+    offset = 0
     for name, rows, blob_len in info["tables"]:
         blob = bytes(body[offset : offset + blob_len])  # keys are compared as bytes: a copy
         offset += blob_len
-        starts = None
-        if has_starts:
-            starts, offset = read("I", body, offset, rows + 1)
-        codes, offset = read("H", body, offset, rows * width)
-        header[name] = Rows(blob, starts, codes, values, width)
+        starts, offset = read("I", body, offset, rows + 1)
+        size = 4 * width * rows
+        lanes_of = body[offset : offset + size] if share else bytes(body[offset : offset + size])
+        offset += size
+        header[name] = Rows(blob, starts, lanes_of, width)
     return header
 
 

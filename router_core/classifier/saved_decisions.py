@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # The modules whose code decides (with the classes of the learner and of its base): their source is in the digest.
 DECIDING_MODULES = ("router_core.classifier", "router_core.classifier.features", "router_core.classifier.model",
-                    "router_core.classifier.packed", "router_core.classifier.trained", "router_core.classifier.near",
+                    "router_core.classifier.lanes", "router_core.classifier.packed", "router_core.classifier.trained", "router_core.classifier.near",
                     "router_core.classifier.corrections", "router_core.classifier.learning", __name__)
 
 

@@ -24,7 +24,7 @@ from importlib.resources.abc import Traversable
 from operator import itemgetter
 from pathlib import Path
 
-from router_core.classifier import TASK_TYPE_PROVIDER, packed
+from router_core.classifier import TASK_TYPE_PROVIDER, lanes, packed
 from router_core.classifier.model import LinearModel, Scored
 from router_core.models import Classification
 from router_core.settings import PROVIDER_NAMES
@@ -150,10 +150,7 @@ class TrainedClassifier:
     def _top_features(self, scored: Scored, cls: int) -> list[str]:
         if not scored.evidence:
             return ["no words to go on: the model's prior decided"]
-        totals: dict[str, float] = {}
-        get = totals.get
-        for label, vec in scored.evidence:
-            totals[label] = get(label, 0.0) + vec[cls]
+        totals = lanes.by_label(scored.evidence, cls)
         top = heapq.nlargest(TOP_REASONS, totals.items(), key=itemgetter(1))
         name = self.model.classes[cls]
         return [f"'{label}' -> {name} {weight * scored.scale:+.2f}" for label, weight in top if weight > 0]

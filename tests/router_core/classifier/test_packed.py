@@ -5,11 +5,11 @@ from __future__ import annotations
 import gzip
 import importlib.resources
 import json
-from array import array
+import struct
 
 import pytest
 
-from router_core.classifier import packed
+from router_core.classifier import lanes, packed
 from router_core.classifier.model import LinearModel
 from router_core.classifier.trained import MODEL_RESOURCE, PACKED_RESOURCE, TrainedClassifier
 
@@ -43,10 +43,11 @@ def test_packed_model_classifies_like_the_json_model():
         assert (a.primary_provider, a.task_type, a.all_scores) == (b.primary_provider, b.task_type, b.all_scores)
 
 
-def test_a_file_of_another_format_has_no_source_so_counts_as_stale():
+@pytest.mark.parametrize("magic", [b"SWBW1\n", b"SWBW2\n"])
+def test_a_file_of_another_format_has_no_source_so_counts_as_stale(magic):
     current = packed.pack({"classes": ["a"], "bias": [0.0], "words": {"x": [1.0]}}, source="s")
     assert packed.packed_source(current) == "s"
-    older = b"SWBW1\n" + current[len(packed.MAGIC):]
+    older = magic + current[len(packed.MAGIC):]
     assert packed.packed_source(older) == ""
     with pytest.raises(ValueError):
         packed.unpack(older)
@@ -69,7 +70,7 @@ def test_keys_are_packed_sorted_and_a_table_without_starts_is_hashed_on_first_us
     words = packed.unpack(raw)["words"]
     assert list(words) == ["mid", "zeta", "ähm"]  # code point order, as UTF-8 bytes sort
     assert [words.get(k) for k in ("ähm", "zeta", "mid", "zz")] == [(4.0,), (1.0,), (3.0,), None]
-    unsorted = packed.Rows(b"zeta\nmid", None, array("H", [1, 0]), (3.0, 1.0), 1)
+    unsorted = packed.Rows(b"zeta\nmid", None, struct.pack("<2I", lanes.OFFSET + 1000, lanes.OFFSET + 3000), 1)
     assert unsorted.get("mid") == (3.0,) and unsorted._index is not None
 
 
@@ -77,7 +78,7 @@ def test_resources_are_mapped_read_or_missing(tmp_path):
     from router_core.classifier.trained import _mapped
 
     path = tmp_path / "w.bin"
-    path.write_bytes(b"SWBW2\nabc")
+    path.write_bytes(packed.MAGIC + b"abc")
     mapped = _mapped(path)
     assert mapped[:6] == packed.MAGIC and len(mapped) == 9
     assert _mapped(tmp_path / "missing.bin") is None
@@ -90,7 +91,7 @@ def test_shared_and_copied_tables_answer_alike(share):
     rows = {f"w{i:03d}": [i / 4, -i / 4, 0.5] for i in range(300)}
     raw = packed.pack({"classes": ["a", "b", "c"], "bias": [0.0] * 3, "words": rows}, source="s")
     words = packed.unpack(raw, share=share)["words"]
-    assert isinstance(words._codes, memoryview) == share
+    assert isinstance(words._rows, memoryview) == share
     assert {k: words[k] for k in rows} == {k: tuple(v) for k, v in rows.items()}  # past INDEX_AFTER too
     assert words.get("w300") is None
 
@@ -98,7 +99,7 @@ def test_shared_and_copied_tables_answer_alike(share):
 def test_the_shipped_model_shares_its_map_and_classifies_like_a_copy():
     shared = TrainedClassifier.load().model
     copied = TrainedClassifier(LinearModel(packed.unpack(DATA.joinpath(PACKED_RESOURCE).read_bytes()))).model
-    assert isinstance(shared._words._codes, memoryview)
+    assert isinstance(shared._words.source._rows, memoryview)
     texts = [json.loads(line)["text"] for line in DATA.joinpath("data/classifier_eval.jsonl").read_text().splitlines()]
     for text in texts[:100]:
         assert shared.score(text).probabilities == copied.score(text).probabilities
@@ -114,8 +115,8 @@ def test_a_pack_of_json_of_another_length_is_stale_and_the_json_is_loaded(tmp_pa
     (root / PACKED_RESOURCE).write_bytes(DATA.joinpath(PACKED_RESOURCE).read_bytes())
     monkeypatch.setattr(trained.importlib.resources, "files", lambda _: root)
     load = trained._load_shipped.__wrapped__  # not the process-wide cached model
-    assert isinstance(load()._words, packed.Rows)  # fresh: the pack
+    assert isinstance(load()._words.source, packed.Rows)  # fresh: the pack
     (root / MODEL_RESOURCE).write_bytes(source + b"\0")  # retrained (a different length), not re-packed
     with caplog.at_level("WARNING"):
         model = load()
-    assert not isinstance(model._words, packed.Rows) and "is stale" in caplog.text
+    assert not isinstance(model._words.source, packed.Rows) and "is stale" in caplog.text

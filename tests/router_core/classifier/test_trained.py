@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from router_core.classifier import TASK_TYPE_PROVIDER
+from router_core.classifier import TASK_TYPE_PROVIDER, lanes
 from router_core.classifier.trained import TrainedClassifier, shipped_eval_path
 from router_core.settings import PROVIDER_NAMES, TASK_TYPES
 
@@ -250,18 +250,18 @@ def test_fast_scoring_agrees_with_the_training_features(clf, text):
         kind, key = feat.split("|", 1)
         if kind == "w":
             continue  # words are folded with their char n-grams below
-        vec = tables[kind].get(key)
+        vec = tables[kind].vector(key)
         if kind == "c" or vec is None:
             continue
         expected = [e + v for e, v in zip(expected, vec, strict=True)]
     for tok in F.tokens(F.prose(text)):
         if tok in F.STOPWORDS:
             continue
-        if tok in model._words:
-            expected = [e + v for e, v in zip(expected, model._words[tok], strict=True)]
+        if (vec := model._words.vector(tok)) is not None:
+            expected = [e + v for e, v in zip(expected, vec, strict=True)]
         else:
             for gram in F.char_ngrams(tok):
-                if (vec := model._chars.get(gram[2:])) is not None:
+                if (vec := model._chars.vector(gram[2:])) is not None:
                     expected = [e + v for e, v in zip(expected, vec, strict=True)]
-    got = [sum(col) for col in zip(*(vec for _, vec in rows), strict=True)] if rows else [0.0] * len(expected)
+    got = lanes.total([vec for _, vec in rows], len(model.classes))
     assert got == pytest.approx(expected)

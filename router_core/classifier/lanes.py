@@ -1,0 +1,73 @@
+"""Weight vectors packed into one Python int, so that summing a text's vectors is one C-level ``sum``.
+
+The shipped weights are multiples of 0.001. A vector of ``width`` weights becomes an int of
+``width`` 64-bit lanes, lane j holding ``round(1000 * w[j]) + OFFSET``: every lane is positive and
+below 2**32, so adding such ints adds the lanes independently (no carry crosses a lane while fewer
+than ``CAPACITY`` vectors are summed). A sum of ``n`` encoded vectors is read back by taking
+``n * OFFSET`` from each lane. The packed weights file stores its values already offset
+(``packed.py``), so a row becomes a lane int without arithmetic per weight.
+
+Summing a long text's ~120 vectors this way costs a few microseconds, against ~30 for adding
+tuples of floats column by column; the ints are also a third of the tuples' memory. The integer
+sums are exact, so the order in which features are added cannot change a score.
+"""
+
+from __future__ import annotations
+
+import functools
+import struct
+from collections.abc import Iterable, Sequence
+
+LANE_BITS = 64
+OFFSET = 1 << 31  # far above any weight in thousandths (the largest shipped is ~94,000)
+CAPACITY = 1 << 31  # vectors that can be summed before a lane could reach 2**64 (each is below 2**32)
+_MASK = (1 << LANE_BITS) - 1
+_SCALE = 1000
+
+
+def encode(vector: Sequence[float]) -> int:
+    """``vector`` (weights to 3 decimals) as one int of lanes."""
+    return from_offset([round(_SCALE * w) + OFFSET for w in vector])
+
+
+def from_offset(row: Sequence[int]) -> int:
+    """A vector given as its lanes (thousandths + ``OFFSET``) as one int."""
+    return int.from_bytes(row_format(len(row)).pack(*row), "little")
+
+
+@functools.cache
+def row_format(width: int) -> struct.Struct:
+    """The bytes of one encoded vector: its lanes as little-endian uint64 (``int.from_bytes`` of them
+    is the encoded int)."""
+    return struct.Struct(f"<{width}Q")
+
+
+def offsets(width: int) -> int:
+    """The encoded zero vector: what each encoded vector adds besides its weights."""
+    return encode([0.0] * width)
+
+
+def lane(encoded: int, index: int, count: int = 1) -> float:
+    """Weight ``index`` of ``encoded``, a sum of ``count`` encoded vectors."""
+    return (((encoded >> (LANE_BITS * index)) & _MASK) - count * OFFSET) / _SCALE
+
+
+def by_label(rows: Iterable[tuple[str, int]], index: int) -> dict[str, float]:
+    """Weight ``index`` of labelled encoded vectors, summed per label."""
+    shift, mask, offset = LANE_BITS * index, _MASK, OFFSET
+    sums: dict[str, int] = {}
+    get = sums.get
+    for label, value in rows:
+        sums[label] = get(label, 0) + ((value >> shift) & mask) - offset
+    return {label: value / _SCALE for label, value in sums.items()}
+
+
+def total(encoded: Sequence[int], width: int) -> list[float]:
+    """The sum of encoded vectors, as ``width`` floats."""
+    sums = [0] * width  # thousandths, exact
+    for start in range(0, len(encoded), CAPACITY):  # (one chunk but for billions of vectors) no lane overflows
+        chunk = encoded[start : start + CAPACITY]
+        raw, base = sum(chunk).to_bytes(8 * width, "little"), len(chunk) * OFFSET
+        for j, value in enumerate(row_format(width).unpack(raw)):
+            sums[j] += value - base
+    return [t / _SCALE for t in sums]

@@ -1,0 +1,64 @@
+"""Weight vectors as lane ints: sums are exact, chunked past capacity, and the model's lookup caches stay bounded."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from router_core.classifier import lanes, packed
+from router_core.classifier import model as model_module
+from router_core.classifier.model import LinearModel
+from router_core.classifier.trained import TrainedClassifier, load_eval
+
+
+def vectors(n: int, width: int, seed: int = 1) -> list[list[float]]:
+    rnd = random.Random(seed)
+    return [[rnd.randint(-99_999, 99_999) / 1000 for _ in range(width)] for _ in range(n)]
+
+
+def test_the_sum_of_encoded_vectors_is_the_exact_sum_of_their_weights():
+    rows = vectors(300, 14) + [[-99.999] * 14, [99.999] * 14, [0.0] * 14]
+    got = lanes.total([lanes.encode(v) for v in rows], 14)
+    exact = [sum(round(1000 * v[j]) for v in rows) / 1000 for j in range(14)]
+    assert got == exact  # exact, not approximately: no carry crossed a lane
+    assert lanes.total([], 14) == [0.0] * 14
+
+
+def test_past_capacity_the_sum_is_taken_in_chunks(monkeypatch):
+    rows = vectors(10, 3, seed=2)
+    whole = lanes.total([lanes.encode(v) for v in rows], 3)
+    monkeypatch.setattr(lanes, "CAPACITY", 3)
+    assert lanes.total([lanes.encode(v) for v in rows], 3) == whole
+
+
+def test_a_sum_of_vectors_less_the_extra_offsets_is_one_vector():
+    rows = vectors(30, 4, seed=3)
+    merged = sum(lanes.encode(v) for v in rows) - (len(rows) - 1) * lanes.offsets(4)
+    assert lanes.total([merged], 4) == lanes.total([lanes.encode(v) for v in rows], 4)
+
+
+def test_weights_are_summed_per_label():
+    rows = [("fix", lanes.encode([1.5, -2.0])), ("plan", lanes.encode([0.25, 3.0])), ("fix", lanes.encode([0.5, -1.0]))]
+    assert lanes.by_label(rows, 0) == {"fix": 2.0, "plan": 0.25}
+    assert lanes.by_label(rows, 1) == {"fix": -3.0, "plan": 3.0}
+
+
+def test_weights_of_more_than_three_decimals_are_not_packed():
+    with pytest.raises(ValueError, match="3 decimals"):
+        packed.pack({"classes": ["a"], "bias": [0.0], "words": {"x": [0.0005]}})
+
+
+def test_the_lookup_caches_stay_bounded_and_answer_alike(monkeypatch, base):
+    texts = [it["text"] for it in load_eval()][:80]
+    expected = [base.model.score(t).probabilities for t in texts]
+    monkeypatch.setattr(model_module, "HOT_LIMIT", 40)
+    small = TrainedClassifier(LinearModel({
+        "classes": base.model.classes, "bias": base.model.bias,
+        **{name: getattr(base.model, f"_{name}").source for name in ("words", "chars", "pairs", "first", "neg", "title",
+                                                                     "markers")},
+    }))
+    assert [small.model.score(t).probabilities for t in texts] == expected
+    for name in ("_words", "_chars", "_pairs"):
+        assert 0 < len(getattr(small.model, name).hot) <= 40
+    assert 0 < len(small.model._unseen) <= 40
