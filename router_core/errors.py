@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from router_core.providers.base import Completion
+    from router_core.providers.base import Completion, RateLimitObservation
 
 
 class RouterError(Exception):
@@ -77,6 +77,9 @@ class ProviderError(RouterError):
         # An answer the provider charged for although it is none (a refusal, a cut before any text): its
         # tokens are spent and count against the budget.
         self.billed = billed
+        # What the error response's rate-limit headers said (an OpenAI or Anthropic 429 carries them): the
+        # organisation's real remaining capacity, read as a success's headers are. Set by the HTTP adapters.
+        self.rate_limit: RateLimitObservation | None = None
 
 
 class RateLimited(ProviderError):

@@ -149,13 +149,15 @@ class ProviderRun:
                         completion = await adapter.complete(self._request())
                     except RouterError as exc:
                         billed = getattr(exc, "billed", None)
+                        said = getattr(exc, "rate_limit", None)  # an error response's rate-limit headers
                         with core.db.transaction():
                             if billed is not None:  # answered and charged, though no answer: its tokens count
-                                pacer.settle(ticket, billed.input_tokens + billed.output_tokens, billed.rate_limit)
+                                pacer.settle(ticket, billed.input_tokens + billed.output_tokens,
+                                             billed.rate_limit or said)
                             elif getattr(exc, "maybe_billed", False):  # timed out: the provider counts it anyway
-                                pacer.settle(ticket, ticket.tokens, counted=False)
+                                pacer.settle(ticket, ticket.tokens, said, counted=False)
                             else:
-                                pacer.failed(ticket)
+                                pacer.failed(ticket, said)
                             core.ledger.calling(self.reservation_id, 0.0)  # answered: nothing on the wire
                         result = exc, waited, clock.monotonic() - called
                     except anyio.get_cancelled_exc_class():  # the request still counts, and may be billed

@@ -68,13 +68,13 @@ class Outages:
             with anyio.fail_after(seconds):
                 answer = await adapter.probe()
         except (RateLimited, QuotaExhausted) as exc:
-            self.pacer.failed(ticket)
+            self.pacer.failed(ticket, exc.rate_limit)
             self._hold(circuit.provider, exc)
             logger.info("%s: probe answered with a limit, not an outage: %s", circuit.provider, exc)
             self._recovered(circuit.provider)
             return True
         except (RouterError, TimeoutError) as exc:
-            self.pacer.failed(ticket)
+            self.pacer.failed(ticket, getattr(exc, "rate_limit", None))
             why = str(exc) or f"no answer in {seconds:g}s"
             self.circuits.record_failure(circuit.provider, f"probe failed: {why}")
             logger.info("%s: probe failed: %s", circuit.provider, why)

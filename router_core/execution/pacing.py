@@ -11,12 +11,13 @@ reads the window from the running totals (store/windows.py), which subtract the 
 the window, and deletes those once a batch has gathered: a few rows whatever the traffic.
 
 Estimates are scaled by how far the provider's real counts have run above them (token_ratio.py), so
-code or CJK text that is three tokens for every estimated one is paced on three. Rate-limit headers refine this: they give the provider's real limits (used when lower than configured,
-until it reports others) and its real usage; what it reports beyond our own count is other tools on the
-same key, and counts against the window until that dimension's reported reset (at most one window): an
-exhausted tokens dimension outlives a requests reset that comes sooner. They are also stored as a usage observation
-(source "headers") for the usage resources. A hold (a 429's retry-after, an exhausted quota) stops
-admission until it ends.
+code or CJK text that is three tokens for every estimated one is paced on three. Rate-limit headers refine this,
+an answer's and an error response's alike (a 429's say what the organisation has left): they give the
+provider's real limits (used when lower than configured, until it reports others) and its real usage; what
+it reports beyond our own count is other tools on the same key, and counts against the window until that
+dimension's reported reset (at most one window): an exhausted tokens dimension outlives a requests reset
+that comes sooner. They are also stored as a usage observation (source "headers") for the usage resources.
+A hold (a 429's retry-after, an exhausted quota) stops admission until it ends.
 """
 
 from __future__ import annotations
@@ -174,9 +175,11 @@ class RatePacer:
             if counted:
                 token_ratio.learn(conn, ticket.provider, ticket.estimate, tokens)
 
-    def failed(self, ticket: PaceTicket) -> None:
-        """The request failed: it still counts as a request (providers count most), with no tokens."""
-        self.settle(ticket, 0, counted=False)
+    def failed(self, ticket: PaceTicket, observation: RateLimitObservation | None = None) -> None:
+        """The request failed: it still counts as a request (providers count most), with no tokens. The error
+        response's rate-limit headers (``observation``: a 429's say what the organisation has left) are
+        learned from as an answer's are."""
+        self.settle(ticket, 0, observation, counted=False)
 
     # -- helpers -------------------------------------------------------------------------------
 

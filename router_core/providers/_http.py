@@ -22,9 +22,9 @@ import httpx
 import pydantic_core
 
 from router_core.clock import Clock
-from router_core.errors import NotConfigured
+from router_core.errors import NotConfigured, ProviderError
 from router_core.inputs import surrogates_replaced
-from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest
+from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest, RateLimitObservation
 from router_core.providers.errors import (
     error_from_response,
     error_in_answer,
@@ -98,6 +98,11 @@ class HttpAdapter:
     ) -> Completion:
         raise NotImplementedError
 
+    def _rate_limits(self, headers: Mapping[str, str]) -> RateLimitObservation | None:
+        """What the response's rate-limit headers say, for an answer and an error alike; None: no such headers
+        in this wire format."""
+        return None
+
     async def _post(
         self, url: str, headers: dict[str, str], body: dict[str, Any], timeout: float | None, model: str = ""
     ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -119,7 +124,7 @@ class HttpAdapter:
             error = error_from_response(self.name, response, self._clock.now(), base_url_setting=setting,
                                         model=model)
             logger.info("%s: HTTP %s -> %s", self.name, response.status_code, type(error).__name__)
-            raise error
+            raise self._with_rate_limits(error, response)
         try:
             data = response.json()
         except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
@@ -131,8 +136,15 @@ class HttpAdapter:
             error = error_from_response(self.name, embedded, self._clock.now(), model=model)
             logger.info("%s: HTTP 200 with an error body (%s) -> %s", self.name, embedded.status_code,
                         type(error).__name__)
-            raise error
+            raise self._with_rate_limits(error, response)
         return data, dict(response.headers.items())
+
+    def _with_rate_limits(self, error: Exception, response: httpx.Response) -> Exception:
+        """A provider error carrying its response's rate-limit headers: a 429 says how much the organisation
+        has left (other tools may be spending it), as an answer's headers do."""
+        if isinstance(error, ProviderError):
+            error.rate_limit = self._rate_limits(dict(response.headers.items()))
+        return error
 
     def _base_url_setting(self) -> str:
         """Where this adapter's base URL comes from, for the message of a redirect."""

@@ -22,7 +22,7 @@ from typing import Any
 
 from router_core.providers._http import HttpAdapter
 from router_core.providers.answers import Tally, cut_before_text, mapping, refused, sent_input_tokens
-from router_core.providers.base import Completion, CompletionRequest, user_text
+from router_core.providers.base import Completion, CompletionRequest, RateLimitObservation, user_text
 from router_core.providers.errors import request_too_large
 from router_core.providers.ratelimit_headers import anthropic_rate_limits
 
@@ -45,6 +45,9 @@ class AnthropicAdapter(HttpAdapter):
             headers["x-api-key"] = self._api_key
         return f"{self._base_url}/v1/messages", headers, body
 
+    def _rate_limits(self, headers: Mapping[str, str]) -> RateLimitObservation | None:
+        return anthropic_rate_limits(headers, self._clock.now())
+
     def _parse(
         self, data: dict[str, Any], headers: Mapping[str, str], model: str, request: CompletionRequest
     ) -> Completion:
@@ -64,7 +67,7 @@ class AnthropicAdapter(HttpAdapter):
             input_tokens=uncached + cache_read + cache_write,
             output_tokens=tally.output("output_tokens", usage.get("output_tokens"), text),
             cost_usd=None,
-            rate_limit=anthropic_rate_limits(headers, self._clock.now()),
+            rate_limit=self._rate_limits(headers),
             backend=self.backend,
             cached_input_tokens=cache_read,
             stop_reason=stop_reason,

@@ -30,7 +30,7 @@ from typing import Any
 from router_core.errors import ProviderUnavailable
 from router_core.providers._http import HttpAdapter
 from router_core.providers.answers import Tally, cut_before_text, mapping, refused
-from router_core.providers.base import Completion, CompletionRequest, user_text
+from router_core.providers.base import Completion, CompletionRequest, RateLimitObservation, user_text
 from router_core.providers.ratelimit_headers import openai_rate_limits
 
 
@@ -46,6 +46,9 @@ def _chat_text(content: Any) -> str:
 class _OpenAIBase(HttpAdapter):
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+
+    def _rate_limits(self, headers: Mapping[str, str]) -> RateLimitObservation | None:
+        return openai_rate_limits(headers, self._clock.now())
 
 
 class OpenAIResponsesAdapter(_OpenAIBase):
@@ -83,7 +86,7 @@ class OpenAIResponsesAdapter(_OpenAIBase):
             input_tokens=input_tokens,
             output_tokens=tally.output("output_tokens", usage.get("output_tokens"), text),
             cost_usd=None,
-            rate_limit=openai_rate_limits(headers, self._clock.now()),
+            rate_limit=self._rate_limits(headers),
             backend=self.backend,
             cached_input_tokens=min(input_tokens, tally.optional(
                 mapping(usage.get("input_tokens_details")).get("cached_tokens"))),
@@ -131,7 +134,7 @@ class OpenAIChatAdapter(_OpenAIBase):
             input_tokens=input_tokens,
             output_tokens=tally.output("completion_tokens", usage.get("completion_tokens"), text),
             cost_usd=None,
-            rate_limit=openai_rate_limits(headers, self._clock.now()),
+            rate_limit=self._rate_limits(headers),
             backend=self.backend,
             cached_input_tokens=min(input_tokens, tally.optional(
                 mapping(usage.get("prompt_tokens_details")).get("cached_tokens"))),

@@ -16,18 +16,19 @@ class Fault:
     seconds: float = 0.0
     text: str | None = None
     output_tokens: int | None = None
+    headers: dict[str, str] | None = None  # sent with a scripted error (e.g. a 429's x-ratelimit-* headers)
 
     @classmethod
     def ok(cls, text: str | None = None, output_tokens: int | None = None) -> Fault:
         return cls("ok", text=text, output_tokens=output_tokens)
 
     @classmethod
-    def status(cls, code: int, retry_after: float | None = None) -> Fault:
-        return cls("status", code, retry_after=retry_after)
+    def status(cls, code: int, retry_after: float | None = None, headers: dict[str, str] | None = None) -> Fault:
+        return cls("status", code, retry_after=retry_after, headers=headers)
 
     @classmethod
-    def rate_limited(cls, retry_after: float | None = 2.0) -> Fault:
-        return cls("rate_limited", 429, retry_after=retry_after)
+    def rate_limited(cls, retry_after: float | None = 2.0, headers: dict[str, str] | None = None) -> Fault:
+        return cls("rate_limited", 429, retry_after=retry_after, headers=headers)
 
     @classmethod
     def quota(cls) -> Fault:

@@ -1,0 +1,70 @@
+"""A 429's rate-limit headers update the shared usage state as a success's do (pacing, usage, routing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from router_core.execution.dispatch import dispatch
+from router_core.execution.executor import Executor
+from router_core.execution.pacing import PaceWait
+from tests.execution.conftest import make_core
+from tests.execution.fakes import clock_sleep, with_execution
+from tests.fakes.fake_provider import Fault
+
+CODE_TASK = "Implement a JWT login endpoint in Flask"  # codex, then gemini, then claude
+
+
+def tokens_out(limit: int, reset: str = "20s") -> dict[str, str]:
+    """OpenAI's headers on a 429 for the tokens per minute: none left until ``reset``."""
+    return {"x-ratelimit-limit-tokens": str(limit), "x-ratelimit-remaining-tokens": "0",
+            "x-ratelimit-reset-tokens": reset}
+
+
+async def test_a_429_saying_no_tokens_are_left_counts_in_every_process_until_its_reset(
+        settings, build_executor, fake, clock):
+    """Only answers' headers were read: a 429 saying the organisation's tokens were spent (other tools on the
+    key) until 20 s on changed nothing, so after its 1 s retry-after every process sent again into the same
+    limit, and routing still saw codex with room."""
+    s = with_execution(settings, max_retries=0)  # the 429 falls back at once
+    core, ex = build_executor(s)
+    tpm = s.provider("codex").tokens_per_minute
+    fake.script("codex", [Fault.rate_limited(retry_after=1.0, headers=tokens_out(tpm))])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert (o.status, o.provider) == ("success", "gemini")
+    assert o.attempts[0].outcome == "rate_limited"
+
+    other = make_core(s, clock)  # another process on the same state database
+    window = other.usage_tracker.window("codex")
+    assert (window.source, window.tokens) == ("headers", tpm)
+    blocks = other.capacity().availability["codex"].blocks
+    assert any(b.reason.startswith("tokens_percent") for b in blocks)
+
+    clock.advance(1.5)  # the retry-after is over, the tokens are not
+    other_ex = Executor(other, {}, sleep=clock_sleep(clock), random=lambda: 0.5)
+    wait = other_ex.pacer.try_acquire("codex", 10)
+    assert isinstance(wait, PaceWait) and wait.hold is None
+    assert wait.seconds == pytest.approx(18.5, abs=0.01)
+    clock.advance(18.6)
+    assert not isinstance(other_ex.pacer.try_acquire("codex", 10), PaceWait)
+
+
+async def test_the_retry_after_a_429_waits_for_the_tokens_reset_its_headers_name(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    tpm = settings.provider("codex").tokens_per_minute
+    fake.script("codex", [Fault.rate_limited(retry_after=1.0, headers=tokens_out(tpm, "6s"))])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert (o.status, o.provider) == ("success", "codex")
+    assert [a.outcome for a in o.attempts] == ["rate_limited", "success"]
+    assert o.attempts[1].waited_seconds >= 6.0  # not the 1 s retry-after, into a second 429
+    assert fake.stats("codex").sent_429 == 1
+
+
+async def test_an_outage_probe_met_by_a_429_learns_from_its_headers_too(settings, build_executor, fake, clock):
+    core, ex = build_executor(settings)
+    tpm = settings.provider("codex").tokens_per_minute
+    fake.script("codex", [Fault.status(503)] * 3 + [Fault.rate_limited(retry_after=1.0, headers=tokens_out(tpm))])
+    await dispatch(core, ex, CODE_TASK)  # three 503s open the circuit
+    clock.advance(settings.execution.outage_probe_interval_seconds)
+    assert await ex.probe_due() == ["codex"]
+    window = core.usage_tracker.window("codex")
+    assert (window.source, window.tokens) == ("headers", tpm)
