@@ -23,7 +23,7 @@ import anyio
 import anyio.lowlevel
 
 from router_core.errors import BudgetExceeded, ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
-from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED, UNAVAILABLE, Hold
+from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED, Hold
 from router_core.execution.pacing import PaceTicket
 from router_core.execution.plan import RequestPlan, actual_cost, plan_request
 from router_core.execution.recovery import FALL_BACK, RETRY, Step, next_step, outcome_name
@@ -273,15 +273,16 @@ class ProviderRun:
             ex.state.holds.hold(self.provider, QUOTA, until, f"quota exhausted: {error}")
             step = Step(FALL_BACK, lifts_at=until)
         elif isinstance(error, ProviderUnavailable):
+            held = None
             if error.retry_after:  # the provider's own word on when to come back: every process waits for it
-                until = min(now + error.retry_after, longest)
-                ex.state.holds.hold(self.provider, UNAVAILABLE, until,
-                                    f"unavailable ({error.status_code}): retry after {error.retry_after:g}s")
+                held = ex.state.holds.hold_unavailable(self.provider, error)
                 if step.action != RETRY:
-                    step = Step(FALL_BACK, lifts_at=until)
+                    step = Step(FALL_BACK, lifts_at=held)
             opened = ex.state.circuits.record_failure(self.provider, str(error))
             if opened is not None:
                 ex.audit_outage(opened)
+            if held is not None:  # no probe before the provider said to come back
+                ex.state.circuits.probe_not_before(self.provider, held)
             circuit = ex.state.circuits.state(self.provider)
             if circuit.is_open:  # back when the probe is due, and not before the provider said
                 lifts = [t for t in (circuit.next_probe_at, step.lifts_at) if t is not None]

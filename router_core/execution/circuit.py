@@ -105,6 +105,13 @@ class CircuitBreaker:
             conn.execute("UPDATE execution_circuits SET next_probe_at = ? WHERE provider = ? AND is_open = 1",
                          (at, provider))
 
+    def probe_not_before(self, provider: str, at: float) -> None:
+        """Move an open circuit's next probe on to ``at`` if it is due sooner: the provider said when to come
+        back (a 503's Retry-After), and a probe before then would only meet the hold it set."""
+        with self._db.transaction() as conn:
+            conn.execute("UPDATE execution_circuits SET next_probe_at = ? WHERE provider = ? AND is_open = 1"
+                         " AND (next_probe_at IS NULL OR next_probe_at < ?)", (at, provider, at))
+
     def open_circuits(self) -> dict[str, CircuitState]:
         rows = self._db.query("SELECT * FROM execution_circuits WHERE is_open = 1")
         return {row["provider"]: _state(row) for row in rows}

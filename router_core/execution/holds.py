@@ -1,8 +1,8 @@
 """Provider holds: "do not send before T", learned from a provider and shared by every process.
 
 A 429 with a retry-after sets a ``rate_limited`` hold, so the other tasks of a batch (and other
-processes) wait it out instead of collecting 429s of their own; a 503 or 529 with a retry-after sets an
-``unavailable`` hold, which acts alike. An exhausted quota or spend cap sets a
+processes) wait it out instead of collecting 429s of their own; a 503 or 529 with a retry-after (to a
+request or to an outage probe) sets an ``unavailable`` hold, which acts alike. An exhausted quota or spend cap sets a
 ``quota`` hold until its reset: no call can succeed before then, so every task falls back at once.
 A later hold never shortens an earlier one, and none lasts longer than ``MAX_HOLD_SECONDS``: a reset
 further off than that is more likely a bogus header than a real wait, and one call a day finds out
@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from router_core.clock import Clock
+from router_core.errors import ProviderUnavailable
 from router_core.execution.tables import ensure_tables
 from router_core.models import Block
 from router_core.store.db import Database
@@ -57,6 +58,15 @@ class ProviderHolds:
                 " OR execution_holds.until <= ?",
                 (provider, kind, until, reason[:300], now),
             )
+
+    def hold_unavailable(self, provider: str, error: ProviderUnavailable) -> float:
+        """Hold a provider whose 503 or 529 said when to come back (a request's or an outage probe's; the caller
+        checked ``error.retry_after``): every process waits for it, as for a 429's. Returns when the hold ends,
+        capped at ``MAX_HOLD_SECONDS`` from now."""
+        until = self._clock.now() + min(error.retry_after, MAX_HOLD_SECONDS)
+        self.hold(provider, UNAVAILABLE, until,
+                  f"unavailable ({error.status_code}): retry after {error.retry_after:g}s")
+        return until
 
     def active(self, provider: str | None = None) -> dict[str, Hold]:
         """Holds still in force, by provider."""

@@ -3,9 +3,12 @@
 When an open circuit's probe is due, one process claims it (see circuit.py) and sends the provider a
 one-word request through pacing, bounded by ``PROBE_TIMEOUT_SECONDS``; if pacing holds it back (a hold on
 the provider, a full window), nothing is sent and the probe is due again when pacing would send it. An
-answer closes the circuit, and so does a 429 (a rate limit or an exhausted quota is the provider answering, not an outage): the provider
-is then held until the limit lifts, as after any 429. A failure or silence keeps it open until the next probe. The transition that opens a circuit and the
-one that closes it are each written to the audit log once (events "outage" and "recovered").
+answer closes the circuit, and so does a 429 (a rate limit or an exhausted quota is the provider answering,
+not an outage): the provider is then held until the limit lifts, as after any 429. A failure or silence
+keeps it open until the next probe; a 503 or 529 that says when to come back (Retry-After) also holds the
+provider until then in every process, as a request's does, and the next probe is not due before. The
+transition that opens a circuit and the one that closes it are each written to the audit log once (events
+"outage" and "recovered").
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from router_core.budget import MAX_RECORDED_USD
-from router_core.errors import QuotaExhausted, RateLimited, RouterError
+from router_core.errors import ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
 from router_core.execution.circuit import CircuitState
 from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED
 from router_core.execution.pacing import PaceTicket, RatePacer
@@ -77,6 +80,8 @@ class Outages:
             self.pacer.failed(ticket, getattr(exc, "rate_limit", None))
             why = str(exc) or f"no answer in {seconds:g}s"
             self.circuits.record_failure(circuit.provider, f"probe failed: {why}")
+            if isinstance(exc, ProviderUnavailable) and exc.retry_after:
+                self._held_unavailable(circuit.provider, exc)
             logger.info("%s: probe failed: %s", circuit.provider, why)
             return False
         except BaseException:
@@ -114,6 +119,16 @@ class Outages:
             return
         until = error.resets_at or now + self.circuits.probe_interval
         holds.hold(provider, QUOTA, until, f"quota exhausted: {error}")
+
+    def _held_unavailable(self, provider: str, error: ProviderUnavailable) -> None:
+        """A probe's 503 or 529 that said when to come back: the provider is held as after a request's (every
+        process waits), and the next probe is not due before the hold ends (a longer hold already in place
+        counts)."""
+        holds = self.core.execution_state.holds
+        with self.core.db.transaction():
+            until = holds.hold_unavailable(provider, error)
+            held = holds.active(provider).get(provider)
+            self.circuits.probe_not_before(provider, max(until, held.until) if held is not None else until)
 
     def audit_outage(self, state: CircuitState) -> None:
         self.core.audit.append({

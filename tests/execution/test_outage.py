@@ -6,7 +6,11 @@ import pytest
 
 from resources.views import usage_summary
 from router_core.execution.dispatch import dispatch
-from router_core.execution.holds import RATE_LIMITED
+from router_core.execution.executor import Executor
+from router_core.execution.holds import RATE_LIMITED, UNAVAILABLE
+from router_core.execution.pacing import PaceWait
+from tests.execution.conftest import make_core
+from tests.execution.fakes import clock_sleep, with_execution
 from tests.fakes.fake_provider import Fault
 
 CODE_TASK = "Implement a JWT login endpoint in Flask"
@@ -138,3 +142,57 @@ async def test_a_due_probe_that_meets_a_hold_is_not_spent_and_one_process_probes
     assert [*await ex.probe_due(), *await other_ex.probe_due()] == ["codex"]  # probed once, by one of them
     assert fake.stats("codex").requests == 4
     assert not core.execution_state.circuits.state("codex").is_open
+
+
+@pytest.mark.parametrize(("provider", "task", "fault"), [
+    ("codex", CODE_TASK, Fault.status(503, retry_after=600.0)),  # longer than the probe interval
+    ("claude", "Design the architecture for a distributed ingest pipeline", Fault.status(529, retry_after=45.0)),
+])
+async def test_a_probe_answered_by_a_503_or_529_with_retry_after_holds_the_provider_in_every_process(
+        settings, build_executor, fake, clock, provider, task, fault):
+    """A probe's 503 or 529 that said when to come back was one more failure and nothing else: no hold, so other
+    processes learned nothing of the wait, and the next probe went out one interval later whatever the
+    provider had asked (600 s asked, probed again at 300 s)."""
+    core, ex = build_executor(settings)
+    interval = settings.execution.outage_probe_interval_seconds
+    fake.script(provider, [Fault.status(fault.code)] * 3 + [fault])
+    await dispatch(core, ex, task)  # three failures open the circuit
+    clock.advance(interval)
+    now = clock.now()
+    assert await ex.probe_due() == []
+    assert fake.stats(provider).requests == 4
+
+    other = make_core(settings, clock)  # another process on the same state database
+    hold = other.execution_state.holds.active(provider)[provider]
+    assert hold.kind == UNAVAILABLE and hold.until == pytest.approx(now + fault.retry_after, abs=0.01)
+    state = other.execution_state.circuits.state(provider)
+    assert state.is_open and state.next_probe_at == pytest.approx(now + max(interval, fault.retry_after), abs=0.01)
+    assert other.capacity().availability[provider].lifts_at == pytest.approx(state.next_probe_at, abs=0.01)
+    other_ex = Executor(other, {}, sleep=clock_sleep(clock), random=lambda: 0.5)
+    wait = other_ex.pacer.try_acquire(provider, 10)
+    assert isinstance(wait, PaceWait) and wait.hold == UNAVAILABLE
+
+    clock.advance(interval)  # a probe interval on: probed again only if the provider's wait is over
+    assert await ex.probe_due() == ([provider] if fault.retry_after <= interval else [])
+    if fault.retry_after > interval:
+        assert fake.stats(provider).requests == 4
+        clock.advance(fault.retry_after - interval)
+        assert await ex.probe_due() == [provider]
+    assert fake.stats(provider).requests == 5
+    assert not core.execution_state.circuits.state(provider).is_open
+
+
+async def test_a_request_whose_503_opens_the_circuit_schedules_the_probe_after_the_retry_after(
+        settings, build_executor, fake, clock):
+    """The circuit's probe was due one interval on (300 s) though the 503 had asked for 600: routing showed the
+    outage lifting at 300 s, and a task parked on it woke then only to find the hold."""
+    s = with_execution(settings, outage_failure_threshold=1)
+    core, ex = build_executor(s)
+    fake.script("codex", [Fault.status(503, retry_after=600.0)])
+    now = clock.now()
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert (o.status, o.provider) == ("success", "gemini")
+    assert o.attempts[0].lifts_at == pytest.approx(now + 600.0, abs=0.01)
+    state = core.execution_state.circuits.state("codex")
+    assert state.is_open and state.next_probe_at == pytest.approx(now + 600.0, abs=0.01)
+    assert core.capacity().availability["codex"].lifts_at == pytest.approx(now + 600.0, abs=0.01)
