@@ -128,6 +128,7 @@ class ProviderRun:
         core, pacer = self.ex.core, self.ex.pacer
         clock = core.clock
         start = clock.monotonic()
+        slot = None  # the send slot pacing gave this request after a hold ended
         while True:
             result: tuple[Completion | RouterError, float, float] | None = None
             async with self.job.gate:
@@ -137,7 +138,7 @@ class ProviderRun:
                         if self.job.lease is not None:
                             lease_id = core.leases.take(self.job.lease)  # raises AgentTaken, nothing written
                         self._reserve()  # raises BudgetExceeded before any call (the lease rolls back)
-                    ticket = pacer.try_acquire(self.provider, self.plan.pace_tokens)
+                    ticket = pacer.try_acquire(self.provider, self.plan.pace_tokens, slot=slot)
                     if isinstance(ticket, PaceTicket):  # charged at the estimate if this process dies in the call
                         core.ledger.calling(self.reservation_id, self.plan.estimate.usd)
                 if lease_id is not None:
@@ -179,6 +180,7 @@ class ProviderRun:
                 if self.job.gate is not NO_GATE:  # the task waiting for our slot sends before we settle; shielded:
                     await anyio.lowlevel.cancel_shielded_checkpoint()  # a cancel here would lose a billed answer
                 return result
+            slot = ticket.slot if ticket.slot is not None else slot
             if ticket.hold is not None and (ticket.hold == QUOTA or ticket.seconds > self.ex.longest_wait):
                 held = self.ex.state.holds.active(self.provider).get(self.provider)
                 if held is not None:

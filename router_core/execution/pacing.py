@@ -17,7 +17,8 @@ provider's real limits (used when lower than configured, until it reports others
 it reports beyond our own count is other tools on the same key, and counts against the window until that
 dimension's reported reset (at most one window): an exhausted tokens dimension outlives a requests reset
 that comes sooner. They are also stored as a usage observation (source "headers") for the usage resources.
-A hold (a 429's retry-after, an exhausted quota) stops admission until it ends.
+A hold (a 429's retry-after, an exhausted quota) stops admission until it ends; for a window after it,
+the requests that fit go one after another, at the provider's rate (ramp.py), not in one burst.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sqlite3 import Connection, Row
 from typing import TYPE_CHECKING
 
 from router_core.clock import Clock
-from router_core.execution import token_ratio
+from router_core.execution import ramp, token_ratio
 from router_core.execution.tables import ensure_tables
 from router_core.providers.base import RateLimitObservation
 from router_core.settings import Settings
@@ -65,6 +66,7 @@ class PaceWait:
 
     seconds: float
     hold: str | None = None  # "rate_limited" | "quota" | "unavailable" | None (the window is full)
+    slot: float | None = None  # the send slot taken after a hold ended (ramp.py): pass it back when due
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,16 +102,18 @@ class RatePacer:
 
     # -- admission -----------------------------------------------------------------------------
 
-    def try_acquire(self, provider: str, tokens: int) -> PaceTicket | PaceWait:
-        """Record the request and return its ticket if it fits now; else how long to wait."""
+    def try_acquire(self, provider: str, tokens: int, *, slot: float | None = None) -> PaceTicket | PaceWait:
+        """Record the request and return its ticket if it fits now; else how long to wait. ``slot``: the send
+        slot an earlier wait gave this request (ramp.py), passed back when it is due."""
         if self._clock_steps is not None:
             self._clock_steps.check()
         now = self._clock.now()
         with self._db.transaction() as conn:
-            hold = conn.execute(
-                "SELECT kind, until FROM execution_holds WHERE provider = ? AND until > ?", (provider, now)
+            hold = conn.execute(  # in force, or ended less than a window ago (its ramp)
+                "SELECT kind, until FROM execution_holds WHERE provider = ? AND until > ?",
+                (provider, now - self.window),
             ).fetchone()
-            if hold is not None:
+            if hold is not None and hold["until"] > now:
                 return PaceWait(hold["until"] - now + GUARD_SECONDS, hold["kind"])
             estimate, tokens = tokens, token_ratio.scaled(conn, provider, tokens)
             used = sql.tracked_window(conn, provider, now - self.window)  # exact whatever is left to prune
@@ -119,6 +123,11 @@ class RatePacer:
                 room = self._room(conn, provider, now, used)
                 extra_r, extra_t = room.extras(now)
                 if _fits(used.requests + extra_r, used.tokens + extra_t, tokens, room):
+                    ahead = None if hold is None else ramp.slot_ahead(
+                        conn, provider, hold["until"], self.window / max(1, room.requests_limit), now, slot,
+                        GUARD_SECONDS)
+                    if ahead is not None:  # the hold just ended: after the requests that asked before
+                        return PaceWait(ahead - now + GUARD_SECONDS, slot=ahead)
                     cur = conn.execute(
                         "INSERT INTO usage_events (provider, at, requests, tokens, holder) VALUES (?, ?, 1, ?, ?)",
                         (provider, now + self._in_flight, tokens, current_holder()),

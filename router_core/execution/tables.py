@@ -9,6 +9,8 @@
                         until its own reset (``valid_until`` requests, ``tokens_valid_until`` tokens).
     execution_token_ratios  per provider, how its real token counts compare with our estimates
                         (token_ratio.py): pacing scales its estimates by it.
+    execution_ramp      per provider, after its latest hold ended (``hold_until``): the next free send slot
+                        (ramp.py), so the requests that waited for the hold go one after another.
 
 They live outside the store's migrations (CREATE TABLE IF NOT EXISTS), so the execution layer can
 evolve without a schema version; every statement here is idempotent.
@@ -48,6 +50,11 @@ _DDL = (
     """CREATE TABLE IF NOT EXISTS execution_token_ratios (
         provider TEXT PRIMARY KEY,
         ratio REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS execution_ramp (
+        provider TEXT PRIMARY KEY,
+        hold_until REAL NOT NULL,
+        next_slot REAL NOT NULL
     )""",
 )
 # Columns added after the table first shipped: (table, column, type); added once, inside the write lock.

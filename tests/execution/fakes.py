@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -39,6 +40,47 @@ def clock_sleep(clock: FakeClock, in_flight: Callable[[], int] | None = None, *,
                     await anyio.sleep(0.0005)
         if clock.now() < target:
             clock.set(target)
+
+    return sleep
+
+
+def ordered_sleep(clock: FakeClock, db: Database, *, patience: float = 5.0):
+    """Like :func:`clock_sleep`, but concurrent sleepers wake in the order of their wake times (clock_sleep lets
+    the latest sleeper move the clock for all of them): the clock moves only to the earliest wake time pending,
+    once no request is on the wire and the task woken last has acted (sent a request or slept again)."""
+    pending: list[float] = []
+    sleeps = [0]  # sleeps begun
+    woken: list[tuple[int, int, float]] = []  # (requests recorded, sleeps begun, real deadline) at the last wake
+
+    def recorded() -> int:
+        return db.query("SELECT COUNT(*) FROM usage_events")[0][0]
+
+    def acted() -> bool:
+        if not woken:
+            return True
+        requests, begun, deadline = woken[0]
+        if recorded() != requests or sleeps[0] != begun or time.monotonic() > deadline:
+            woken.clear()
+            return True
+        return False
+
+    in_flight = unanswered(db, clock)
+
+    async def sleep(seconds: float) -> None:
+        target = clock.now() + max(0.0, seconds)
+        pending.append(target)
+        sleeps[0] += 1
+        try:
+            while clock.now() < target:
+                await anyio.sleep(0.0005)  # let the others run and register their own wake times
+                with anyio.move_on_after(patience):
+                    while in_flight():
+                        await anyio.sleep(0.0005)
+                if acted() and target <= min(pending) and clock.now() < target:
+                    clock.set(target)
+                    woken[:] = [(recorded(), sleeps[0], time.monotonic() + patience)]
+        finally:
+            pending.remove(target)
 
     return sleep
 
