@@ -109,8 +109,9 @@ class ProviderUnavailable(ProviderError):
     ) -> None:
         super().__init__(message, provider=provider, status_code=status_code, billed=billed)
         self.retry_after = retry_after  # a 503's Retry-After: the provider's own word on when to come back
-        # The request reached the provider and the wait for its answer ran out (a read timeout, the whole-call
-        # deadline): the provider goes on answering it, counts it against its limits and bills it.
+        # The request reached the provider and its answer was lost (a read timeout, the whole-call deadline, a
+        # connection broken while reading, an answer we cannot read): the provider goes on answering it,
+        # counts it against its limits and bills it.
         self.maybe_billed = maybe_billed
 
 

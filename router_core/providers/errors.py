@@ -2,10 +2,11 @@
 
     httpx.TimeoutException, whole-call deadline -> ProviderUnavailable (maybe_billed for a read timeout and
                                                    the deadline: the request was sent, the provider may bill it)
-    httpx.TransportError (connect, read, ...)   -> ProviderUnavailable
-    httpx.DecodingError (corrupt gzip, ...)     -> ProviderUnavailable (malformed response)
+    httpx.TransportError (connect, read, ...)   -> ProviderUnavailable (maybe_billed once the request was sent:
+                                                   the connection broke while reading, or the server closed it)
+    httpx.DecodingError (corrupt gzip, ...)     -> ProviderUnavailable (malformed response; maybe_billed)
     invalid/unsupported URL                     -> NotConfigured
-    200 with a body that is not the expected JSON -> ProviderUnavailable
+    200 with a body that is not the expected JSON -> ProviderUnavailable (maybe_billed: it answered)
     200 with an error body and no answer (a proxy relaying an upstream error) -> as the status its code
         (or Anthropic error type) names, else as a 502
     3xx (the client does not follow redirects)  -> NotConfigured, naming the Location to configure
@@ -113,14 +114,19 @@ def transport_error(provider: str, exc: httpx.HTTPError, timeout: float | None =
         return NotConfigured(f"{provider} base URL is not usable: {exc}")
     if isinstance(exc, httpx.DecodingError):  # the bytes arrived; their content-encoding is broken
         return ProviderUnavailable(f"{provider} returned a malformed response: the body could not be decoded "
-                                   f"({excerpt(str(exc))})", provider=provider)
-    return ProviderUnavailable(f"{provider} unreachable: {type(exc).__name__}: {exc}", provider=provider)
+                                   f"({excerpt(str(exc))})", provider=provider, maybe_billed=True)
+    # A connection that broke while reading (or that the server closed) had carried the request: the provider
+    # may have answered and billed it. Not sent: a connect error, a write error, an exhausted pool.
+    sent = isinstance(exc, (httpx.ReadError, httpx.RemoteProtocolError))
+    return ProviderUnavailable(f"{provider} unreachable: {type(exc).__name__}: {exc}", provider=provider,
+                               maybe_billed=sent)
 
 
 def malformed_response(provider: str, detail: str, status_code: int = 200) -> ProviderUnavailable:
+    """An answer we cannot read: the provider answered (and billed) it, without counts we can read."""
     return ProviderUnavailable(
         f"{provider} returned a malformed response ({status_code}): {detail}", provider=provider,
-        status_code=status_code,
+        status_code=status_code, maybe_billed=200 <= status_code < 300,
     )
 
 

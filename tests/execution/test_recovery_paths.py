@@ -114,6 +114,18 @@ async def test_malformed_json_is_retried(settings, build_executor, fake):
     assert "malformed" in o.attempts[0].error
 
 
+async def test_an_answer_that_cannot_be_read_is_charged_at_its_estimate(settings, build_executor, fake):
+    """The provider answered (a 200) and billed it; we cannot read its counts. Released at $0, as before, a
+    proxy that mangles answers spent the budget unseen, once per retry."""
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.malformed()])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert [a.outcome for a in o.attempts] == ["unavailable", "success"]
+    assert o.attempts[0].cost_usd and o.attempts[0].cost_usd > 0
+    assert core.budget().spent == pytest.approx(sum(a.cost_usd for a in o.attempts), abs=1e-9)
+    assert core.budget().reserved == 0
+
+
 async def test_auth_failure_falls_back_at_once(settings, build_executor, fake):
     core, ex = build_executor(settings)
     fake.script("codex", [Fault.auth()])

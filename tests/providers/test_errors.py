@@ -17,7 +17,7 @@ from router_core.errors import (
     RateLimited,
     RequestTooLarge,
 )
-from router_core.providers.errors import error_from_response, transport_error
+from router_core.providers.errors import error_from_response, malformed_response, transport_error
 
 NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
@@ -229,11 +229,20 @@ def test_transport_errors(exc, error_type, text):
     assert str(error).startswith(text)
 
 
-def test_only_a_timeout_after_the_request_was_sent_may_be_billed():
-    assert transport_error("p", httpx.ReadTimeout("read"), 2.0).maybe_billed
+def test_only_an_error_after_the_request_was_sent_may_be_billed():
+    # A connection broken while reading, or closed by the server, had carried the request: the provider may
+    # have answered and billed it (these were released at $0, so a flaky proxy spent the budget unseen).
+    for exc in (httpx.ReadTimeout("read"), httpx.ReadError("reset by peer"), httpx.RemoteProtocolError("peer closed"),
+                httpx.DecodingError("bad gzip")):
+        assert transport_error("p", exc, 2.0).maybe_billed, exc
     for exc in (httpx.ConnectTimeout("connect"), httpx.WriteTimeout("write"), httpx.PoolTimeout("pool"),
-                httpx.ConnectError("refused")):
-        assert not transport_error("p", exc, 2.0).maybe_billed
+                httpx.ConnectError("refused"), httpx.WriteError("broken pipe")):
+        assert not transport_error("p", exc, 2.0).maybe_billed, exc
+
+
+def test_an_answer_that_cannot_be_read_may_be_billed_an_error_response_not():
+    assert malformed_response("p", "body is not JSON").maybe_billed
+    assert not malformed_response("p", "body is not JSON", 502).maybe_billed
 
 
 def test_a_404_naming_no_model_says_which_base_url_setting_to_fix():
