@@ -13,6 +13,8 @@ Assumed output: JSONL on stdout, one event per line (codex-rs/exec/src/exec_even
 (cached ⊂ input; a newer ``reasoning_output_tokens`` ⊂ output, as the Responses API's ``reasoning_tokens`` it is
 copied from: codex's own ``blended_total`` is uncached input + output; no cost, no model name), and on failure ``{"type":"turn.failed","error":{"message":…}}`` or
 ``{"type":"error","message":…}``; a failure after a completed turn carries its tokens as the error's ``billed``.
+An answer with exit 0 and no ``turn.completed`` (a cut stream, another codex version) stands, its counts
+estimated from the text; one followed by a failed run is charged at the estimate (``maybe_billed``).
 Failure messages (codex-rs/core/src/error.rs):
 ``"You've hit your usage limit. … Try again at 3:05 PM."`` -> QuotaExhausted(resets_at);
 ``"Quota exceeded. Check your plan and billing details."`` -> QuotaExhausted;
@@ -74,12 +76,14 @@ def parse(run: CliRun, ctx: ParseContext) -> Completion:
         backend="cli",
         cached_input_tokens=sum(count(u.get("cached_input_tokens")) for u in usages),
     )
-    if usages and answers and run.returncode == 0:
-        return used
+    if answers and run.returncode == 0 and (usages or not failures):
+        return used  # without a turn.completed (an older codex, a cut stream) the counts are estimated (cli.py)
     message = failures[-1] if failures else tail(run.stderr or run.stdout) or "no output"
     error = classify(message, run.returncode, ctx)
     if used.input_tokens or used.output_tokens:
         error.billed = used  # a turn completed (and was paid for) before the run failed
+    elif answers and isinstance(error, ProviderUnavailable):
+        error.maybe_billed = True  # the model answered, then the run failed: paid for, counts unknown
     raise error
 
 

@@ -119,3 +119,16 @@ def test_a_codex_failure_after_a_completed_turn_carries_its_tokens():
     with pytest.raises(ProviderError) as caught:
         parse_codex(CliRun(1, '{"type":"turn.failed","error":{"message":"stream disconnected"}}', ""), ctx("codex"))
     assert caught.value.billed is None
+
+
+def test_a_codex_answer_without_a_completed_turn_stands_and_a_failed_one_may_be_billed():
+    # Retried before, so a codex that writes no turn.completed paid three times and then fell back.
+    answer = json.dumps({"type": "item.completed", "item": {"type": "agent_message", "text": "done"}})
+    done = parse_codex(CliRun(0, answer, ""), ctx("codex"))
+    assert done.text == "done" and done.input_tokens == done.output_tokens == 0  # estimated by the backend
+    with pytest.raises(ProviderUnavailable) as caught:  # the model answered, then the run failed
+        parse_codex(CliRun(1, answer, "stream closed"), ctx("codex"))
+    assert caught.value.maybe_billed and caught.value.billed is None
+    failed = answer + "\n" + json.dumps({"type": "turn.failed", "error": {"message": "stream disconnected"}})
+    with pytest.raises(ProviderUnavailable, match="stream disconnected"):
+        parse_codex(CliRun(0, failed, ""), ctx("codex"))
