@@ -8,7 +8,8 @@ not an outage): the provider is then held until the limit lifts, as after any 42
 keeps it open until the next probe; a 503 or 529 that says when to come back (Retry-After) also holds the
 provider until then in every process, as a request's does, and the next probe is not due before. The
 transition that opens a circuit and the one that closes it are each written to the audit log once (events
-"outage" and "recovered").
+"outage" and "recovered"). A probe is paid for like any call: it is reserved in the budget before it is sent
+(none is sent while the budget has no room for it: it stays due) and settled at what the answer cost.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import TYPE_CHECKING
 import anyio
 
 from router_core.budget import MAX_RECORDED_USD
-from router_core.errors import ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
+from router_core.cost import request_cost
+from router_core.errors import BudgetExceeded, ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
 from router_core.execution.circuit import CircuitState
 from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED
 from router_core.execution.pacing import PaceTicket, RatePacer
@@ -57,51 +59,79 @@ class Outages:
         now = self.core.clock.now()
         if circuit.next_probe_at is None or circuit.next_probe_at > now:
             return False
-        if not self.circuits.claim_probe(circuit.provider):
+        provider = circuit.provider
+        adapter = self.adapters.get(provider)
+        if adapter is None or adapter.backend == "none":  # not claimed: a process that can send it will
             return False
-        adapter = self.adapters.get(circuit.provider)
-        if adapter is None or adapter.backend == "none":
+        estimate = self._estimate(provider)
+        if not self.core.ledger.can_afford(provider, estimate):  # not claimed: due when the budget has room
             return False
-        ticket = self.pacer.try_acquire(circuit.provider, PROBE_TOKENS)
+        if not self.circuits.claim_probe(provider):
+            return False
+        try:  # a probe is paid for like any call: the budget holds it, across processes
+            reservation = self.core.ledger.reserve(provider, estimate, task_id=f"outage probe of {provider}").id
+        except BudgetExceeded:
+            self.circuits.reschedule_probe(provider, now)
+            return False
+        ticket = self.pacer.try_acquire(provider, PROBE_TOKENS)
         if not isinstance(ticket, PaceTicket):  # held (a 429 seen elsewhere) or no room: probe when it lifts
-            self.circuits.reschedule_probe(circuit.provider, self.core.clock.now() + ticket.seconds)
+            self.core.ledger.release(reservation)
+            self.circuits.reschedule_probe(provider, self.core.clock.now() + ticket.seconds)
             return False
         seconds = min(PROBE_TIMEOUT_SECONDS, self.core.settings.execution.request_timeout_seconds)
         try:
             with anyio.fail_after(seconds):
                 answer = await adapter.probe()
         except (RateLimited, QuotaExhausted) as exc:
-            self.pacer.failed(ticket, exc.rate_limit)
-            self._hold(circuit.provider, exc)
-            logger.info("%s: probe answered with a limit, not an outage: %s", circuit.provider, exc)
-            self._recovered(circuit.provider)
+            with self.core.db.transaction():
+                self.pacer.failed(ticket, exc.rate_limit)
+                self.core.ledger.release(reservation)
+            self._hold(provider, exc)
+            logger.info("%s: probe answered with a limit, not an outage: %s", provider, exc)
+            self._recovered(provider)
             return True
         except (RouterError, TimeoutError) as exc:
-            self.pacer.failed(ticket, getattr(exc, "rate_limit", None))
+            with self.core.db.transaction():
+                self.pacer.failed(ticket, getattr(exc, "rate_limit", None))
+                self._unanswered(reservation, estimate, exc)
             why = str(exc) or f"no answer in {seconds:g}s"
-            self.circuits.record_failure(circuit.provider, f"probe failed: {why}")
+            self.circuits.record_failure(provider, f"probe failed: {why}")
             if isinstance(exc, ProviderUnavailable) and exc.retry_after:
-                self._held_unavailable(circuit.provider, exc)
-            logger.info("%s: probe failed: %s", circuit.provider, why)
+                self._held_unavailable(provider, exc)
+            logger.info("%s: probe failed: %s", provider, why)
             return False
-        except BaseException:
-            self.pacer.failed(ticket)
+        except BaseException:  # cancelled in flight: the provider may bill it, as any call cancelled in flight
+            with self.core.db.transaction():
+                self.pacer.failed(ticket)
+                self.core.ledger.settle(reservation, estimate)
             raise
         with self.core.db.transaction():
             self.pacer.settle(ticket, PROBE_TOKENS, counted=False)  # the probe's answer is not counted
-            self._spent(circuit.provider, answer)
-        self._recovered(circuit.provider)
+            self.core.ledger.settle(reservation, self._cost(provider, answer))
+        self._recovered(provider)
         return True
 
-    def _spent(self, provider: str, answer: Completion | None) -> None:
-        """The probe's answer is paid for (a claude CLI probe runs a whole Claude Code turn): its cost is spent
-        today, so the budget holds every call made, as the provider bills them."""
-        if answer is None:
-            return
+    def _estimate(self, provider: str) -> float:
+        """What a probe is reserved at: a few tokens each way at the default model's prices."""
         settings = self.core.settings.provider(provider)
-        cost = min(actual_cost(settings, settings.default_model, answer), MAX_RECORDED_USD)
-        if cost > 0:
-            self.core.ledger.record_spend(provider, cost, note="outage probe")
+        return request_cost(settings, settings.model(settings.default_model), PROBE_TOKENS, PROBE_TOKENS)
+
+    def _unanswered(self, reservation: str, estimate: float, error: BaseException) -> None:
+        """A probe with no answer: free, unless it was sent and its answer lost (a read timeout, our own
+        deadline, a broken answer), which the provider bills like any call."""
+        billed = getattr(error, "billed", None)
+        if billed is not None:
+            self.core.ledger.settle(reservation, min(actual_cost(self.core.settings.provider(billed.provider),
+                                                                 billed.model, billed), MAX_RECORDED_USD))
+        elif isinstance(error, TimeoutError) or getattr(error, "maybe_billed", False):
+            self.core.ledger.settle(reservation, estimate)
+        else:
+            self.core.ledger.release(reservation)
+
+    def _cost(self, provider: str, answer: Completion) -> float:
+        """The probe's answer is paid for (a claude CLI probe runs a whole Claude Code turn)."""
+        settings = self.core.settings.provider(provider)
+        return min(actual_cost(settings, settings.default_model, answer), MAX_RECORDED_USD)
 
     def _recovered(self, provider: str) -> None:
         recovered = self.circuits.record_success(provider)

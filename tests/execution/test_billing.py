@@ -38,8 +38,10 @@ async def test_an_outage_probe_that_is_answered_is_spent_in_the_budget(settings,
     assert fake.stats("codex").requests == 4
     codex = {p.provider: p.spent for p in core.budget().providers}["codex"]
     assert codex > 0
-    rows = core.db.query("SELECT note, micro_usd FROM budget_spend WHERE provider = 'codex'")
-    assert [(note, micro / 1e6) for note, micro in rows] == [("outage probe", codex)]
+    rows = core.db.query("SELECT r.task_id, s.micro_usd FROM budget_spend s JOIN budget_reservations r"
+                         " ON r.id = s.reservation_id WHERE s.provider = 'codex'")
+    assert [(task, micro / 1e6) for task, micro in rows] == [("outage probe of codex", codex)]
+    assert core.budget().reserved == 0
 
 
 async def test_a_cli_killed_at_its_timeout_is_charged_at_its_estimate(settings, clock, client):

@@ -196,3 +196,42 @@ async def test_a_request_whose_503_opens_the_circuit_schedules_the_probe_after_t
     state = core.execution_state.circuits.state("codex")
     assert state.is_open and state.next_probe_at == pytest.approx(now + 600.0, abs=0.01)
     assert core.capacity().availability["codex"].lifts_at == pytest.approx(now + 600.0, abs=0.01)
+
+
+async def test_no_probe_is_sent_while_the_budget_cannot_pay_for_it(settings, build_executor, fake, clock):
+    # The probe went out whatever the budget: every dispatch refused for money still paid for the outage probes.
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(503)] * 3)
+    await dispatch(core, ex, CODE_TASK)
+    codex = next(p for p in core.budget().providers if p.provider == "codex")
+    core.ledger.record_spend("codex", codex.remaining)  # codex's allocation used up elsewhere
+    clock.advance(settings.execution.outage_probe_interval_seconds)
+    due = core.execution_state.circuits.state("codex").next_probe_at
+    assert await ex.probe_due() == []
+    assert fake.stats("codex").requests == 3  # nothing sent
+    assert core.execution_state.circuits.state("codex").next_probe_at == due  # still due, not claimed
+    assert core.budget().reserved == 0
+    clock.advance(core.ledger.next_reset_at() - clock.now() + 1)  # a new budget day
+    assert await ex.probe_due() == ["codex"]
+    assert fake.stats("codex").requests == 4
+
+
+async def test_a_process_that_cannot_send_a_probe_leaves_it_to_one_that_can(settings, build_executor, fake, clock):
+    # A process without the provider claimed the probe and sent nothing: the outage outlived its interval.
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(503)] * 3)
+    await dispatch(core, ex, CODE_TASK)
+    _, without_codex = build_executor(settings, providers=("claude", "gemini"))
+    clock.advance(settings.execution.outage_probe_interval_seconds)
+    assert await without_codex.probe_due() == []
+    assert await ex.probe_due() == ["codex"]
+
+
+async def test_a_probe_that_fails_is_not_charged(settings, build_executor, fake, clock):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(503)] * 4)
+    await dispatch(core, ex, CODE_TASK)
+    spent = core.budget().spent
+    clock.advance(settings.execution.outage_probe_interval_seconds)
+    assert await ex.probe_due() == []
+    assert (core.budget().spent, core.budget().reserved) == (spent, 0)
