@@ -7,7 +7,6 @@ character 3-5-grams, as ``router_core.classifier.learning.fingerprint``) is at l
 
 from __future__ import annotations
 
-import collections
 import json
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ sys.path.insert(0, str(HERE))
 
 from corpus_files import HELDOUT_FILES  # noqa: E402
 
-from router_core.classifier.learning import fingerprint  # noqa: E402
+from router_core.classifier.near import NearIndex, fingerprint  # noqa: E402
 
 THRESHOLD = 0.7
 
@@ -38,18 +37,14 @@ class HeldoutGuard:
     def __init__(self, texts: list[str], threshold: float = THRESHOLD) -> None:
         self.texts = texts
         self.threshold = threshold
-        self._prints = [fingerprint(t) for t in texts]
-        self._index: dict[str, list[int]] = collections.defaultdict(list)
-        for i, fp in enumerate(self._prints):
-            for feat in fp:
-                self._index[feat].append(i)
+        self._index = NearIndex()  # exact, and probes only a text's rarest features (near.py)
+        for text in texts:
+            self._index.add(fingerprint(text))
 
     def near(self, text: str) -> str | None:
         fp = fingerprint(text)
         if not fp:
             return None
-        shared = collections.Counter(i for feat in fp for i in self._index.get(feat, ()))
-        for i, count in shared.items():
-            if count / (len(fp) * len(self._prints[i])) ** 0.5 >= self.threshold:  # the cosine
-                return self.texts[i]
+        for i, _ in self._index.near(fp, self.threshold):
+            return self.texts[i]
         return None
