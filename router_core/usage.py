@@ -4,6 +4,8 @@ Each request is an event row (time, requests, tokens); a window is the sum of ev
 ``window_seconds``, read from running totals (store/windows.py) so it costs the same at any traffic.
 An *observation* is an absolute figure from outside (usage entered by hand, design 7.2, or a
 provider's rate-limit headers): while valid it raises the window to at least the observed values.
+Each dimension is valid until its own time (``valid_until`` requests, ``tokens_valid_until`` tokens;
+schema 10): headers name a reset per dimension, and spent tokens outlive a sooner requests reset.
 Every record deletes the provider's events that have left the window, so the table holds about one
 window of events however long the server runs. All processes sharing a database must use the same
 window.
@@ -133,9 +135,11 @@ class UsageTracker:
                 remaining -= taken
 
     def observe(
-        self, provider: str, *, requests_used: int, tokens_used: int, source: str, valid_until: float
+        self, provider: str, *, requests_used: int, tokens_used: int, source: str, valid_until: float,
+        tokens_valid_until: float | None = None,
     ) -> None:
-        """Store an absolute usage figure that holds until ``valid_until`` (epoch seconds)."""
+        """Store an absolute usage figure that holds until ``valid_until`` (epoch seconds); its tokens until
+        ``tokens_valid_until`` if given (a rate-limit header's tokens reset), else until ``valid_until`` too."""
         if requests_used < 0 or tokens_used < 0:
             raise ValueError("observed usage must be >= 0")
         # A figure from a provider's headers is not checked by anyone: an absurd one is capped (still far
@@ -144,9 +148,10 @@ class UsageTracker:
         with self._db.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO usage_observations"
-                " (provider, requests_used, tokens_used, source, observed_at, valid_until)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (provider, requests_used, tokens_used, source, self._clock.now(), valid_until),
+                " (provider, requests_used, tokens_used, source, observed_at, valid_until, tokens_valid_until)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (provider, requests_used, tokens_used, source, self._clock.now(), valid_until,
+                 valid_until if tokens_valid_until is None else tokens_valid_until),
             )
 
     def clear_observation(self, provider: str) -> None:
@@ -173,7 +178,7 @@ class UsageTracker:
         with self._db.read() as conn:
             tracked = sql.tracked_windows(conn, now - self.window_seconds)
             observed = self.observations(conn, now)
-        result = {p: self._counts(tracked.get(p, sql.EMPTY), observed.get(p)) for p in providers}
+        result = {p: self._counts(tracked.get(p, sql.EMPTY), observed.get(p), now) for p in providers}
         if validity is not None:
             for counts in result.values():
                 validity.changes_at(counts.oldest_expires_at)
@@ -183,26 +188,21 @@ class UsageTracker:
         return result
 
     def observations(self, conn: Connection, now: float) -> dict[str, Row]:
-        """Observations still valid at ``now``, by provider."""
-        return {
-            row["provider"]: row
-            for row in conn.execute(
-                "SELECT provider, requests_used, tokens_used, source, valid_until FROM usage_observations"
-                " WHERE valid_until > ?",
-                (now,),
-            )
-        }
+        """Observations with a dimension still valid at ``now``, by provider."""
+        return {row["provider"]: row for row in conn.execute(_OBSERVATIONS, (now,))}
 
-    def _counts(self, tracked: sql.TrackedWindow, obs: Row | None) -> WindowCounts:
+    def _counts(self, tracked: sql.TrackedWindow, obs: Row | None, now: float) -> WindowCounts:
         requests, tokens = tracked.requests, max(0, tracked.tokens)
         expires = None if tracked.oldest_at is None else tracked.oldest_at + self.window_seconds
-        if obs is None or (obs["requests_used"] <= requests and obs["tokens_used"] <= tokens):
+        observed_r, observed_t = _observed(obs, now)
+        raised = [until for (used, until), ours in ((observed_r, requests), (observed_t, tokens)) if used > ours]
+        if obs is None or not raised:  # the observation changes nothing before ``expires`` (ours only fall)
             return WindowCounts(requests=requests, tokens=tokens, oldest_expires_at=expires)
-        ends = obs["valid_until"] if expires is None else min(expires, obs["valid_until"])
+        ends = min(raised)  # when the first dimension it raises lapses
         return WindowCounts(
-            requests=max(requests, obs["requests_used"]),
-            tokens=max(tokens, obs["tokens_used"]),
-            oldest_expires_at=ends,
+            requests=max(requests, observed_r[0]),
+            tokens=max(tokens, observed_t[0]),
+            oldest_expires_at=ends if expires is None else min(expires, ends),
             source=obs["source"],
         )
 
@@ -230,8 +230,10 @@ class UsageTracker:
                     if requests < requests_below and tokens < tokens_below:
                         at = event_at + self.window_seconds
                         break
-        if obs is not None and (obs["requests_used"] >= requests_below or obs["tokens_used"] >= tokens_below):
-            at = max(at, obs["valid_until"])
+        observed_r, observed_t = _observed(obs, now)
+        for (used, until), below in ((observed_r, requests_below), (observed_t, tokens_below)):
+            if used >= below:  # each observed dimension holds until its own time
+                at = max(at, until)
         return None if at == now else at
 
     def session_started(self, provider: str | None = None, validity: Validity | None = None) -> float:
@@ -259,11 +261,7 @@ class UsageTracker:
     # -- helpers -------------------------------------------------------------------------------
 
     def _observation(self, conn: Connection, provider: str, now: float) -> Row | None:
-        return conn.execute(
-            "SELECT requests_used, tokens_used, source, valid_until FROM usage_observations"
-            " WHERE provider = ? AND valid_until > ?",
-            (provider, now),
-        ).fetchone()
+        return conn.execute(_OBSERVATIONS + " AND provider = ?", (now, provider)).fetchone()
 
     def _mark_first_event(self, conn: Connection, provider: str, now: float) -> list[tuple[str, str]]:
         day = _utc_day(now)
@@ -284,6 +282,23 @@ class UsageTracker:
         )
         if deleted:
             logger.debug("pruned %d usage events", deleted)
+
+
+# Rows with a dimension still valid. tokens_valid_until is NULL in a row an older version wrote (before schema 10):
+# its tokens lapse at valid_until, as that version meant.
+_OBSERVATIONS = (
+    "SELECT provider, requests_used, tokens_used, source, valid_until,"
+    " COALESCE(tokens_valid_until, valid_until) AS tokens_valid_until FROM usage_observations"
+    " WHERE MAX(valid_until, COALESCE(tokens_valid_until, valid_until)) > ?"
+)
+
+
+def _observed(obs: Row | None, now: float) -> tuple[tuple[int, float], tuple[int, float]]:
+    """An observation's (used, valid until) per dimension, requests then tokens; a lapsed one (or none) is 0."""
+    if obs is None:
+        return (0, now), (0, now)
+    requests, tokens = (obs["requests_used"], obs["valid_until"]), (obs["tokens_used"], obs["tokens_valid_until"])
+    return (requests if requests[1] > now else (0, now)), (tokens if tokens[1] > now else (0, now))
 
 
 def _utc_day(at: float) -> str:

@@ -16,7 +16,8 @@ an answer's and an error response's alike (a 429's say what the organisation has
 provider's real limits (used when lower than configured, until it reports others) and its real usage; what
 it reports beyond our own count is other tools on the same key, and counts against the window until that
 dimension's reported reset (at most one window): an exhausted tokens dimension outlives a requests reset
-that comes sooner. They are also stored as a usage observation (source "headers") for the usage resources.
+that comes sooner. They are also stored as a usage observation (source "headers") for routing and the usage
+resources, each dimension valid until its own reset there too.
 A hold (a 429's retry-after, an exhausted quota) stops admission until it ends; for a window after it,
 the requests that fit go one after another, at the provider's rate (ramp.py), not in one burst.
 """
@@ -241,11 +242,10 @@ class RatePacer:
     def _observe(self, conn: Connection, provider: str, obs: RateLimitObservation, now: float) -> None:
         requests_until = self._valid_until(obs.requests_reset_at, now)
         tokens_until = self._valid_until(obs.tokens_reset_at, now)
-        until = min(requests_until, tokens_until)  # the observation as a whole (usage resources)
         used_r = _used(obs.requests_limit, obs.requests_remaining)
         used_t = _used(obs.tokens_limit, obs.tokens_remaining)
         self._usage.observe(provider, requests_used=used_r or 0, tokens_used=used_t or 0, source="headers",
-                            valid_until=until)
+                            valid_until=requests_until, tokens_valid_until=tokens_until)
         ours = sql.tracked_window(conn, provider, now - self.window)
         ours_r, ours_t = ours.requests, ours.tokens
         conn.execute(

@@ -36,6 +36,14 @@ so a process starting, or replaying after a forget, adopts them instead of runni
 correction again. A row names the digest of what decided it (weights, evaluation set, code) and the history
 it was decided after (a hash chain of the corrections up to it): a process trusts it only when both are its
 own (``router_core/classifier/learning.py``). A trigger drops a correction's decision with it.
+
+Migration 10 lets each dimension of a usage observation lapse on its own: rate-limit headers name one reset for
+requests and another for tokens (OpenAI's usual answer: requests in 1 s, tokens in 20 s), and the row held both
+until the sooner, so for the rest of the tokens' reset routing and the usage resources saw spent tokens as free.
+``valid_until`` stays the requests' (and the row's, for a reader that knows no other), ``tokens_valid_until`` is
+the tokens'. A row written by an older Switchboard still sharing the database leaves it NULL: both dimensions
+then lapse at ``valid_until``, as that version meant; an older reader takes a newer row as a whole to lapse at
+``valid_until``, the requests' reset (the sooner of the two for its own rows).
 """
 
 from __future__ import annotations
@@ -274,5 +282,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER IF NOT EXISTS classifier_decisions_on_forget AFTER DELETE ON classifier_corrections BEGIN
         DELETE FROM classifier_decisions WHERE correction_id = old.id;
     END;
+    """,
+    # 10: an observation's tokens lapse at their own reset (NULL, as older versions write: at valid_until).
+    """
+    ALTER TABLE usage_observations ADD COLUMN tokens_valid_until REAL;
     """,
 )

@@ -1,5 +1,6 @@
 """Upgrading a database written by an older schema keeps its state (migration 3: leases and spend;
-migration 4: the index of live reservations)."""
+migration 4: the index of live reservations; migration 10: usage observations, with an older version still
+writing and reading them)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import pytest
 from router_core.budget import BudgetLedger
 from router_core.clock import FakeClock
 from router_core.leases import AgentLeases
+from router_core.models import WindowCounts
 from router_core.settings import BudgetSettings
 from router_core.store import db as db_module
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
 from router_core.store.schema import MIGRATIONS
+from router_core.usage import UsageTracker
 
 T0 = 1_772_445_600.0
 ME = current_holder()
@@ -76,4 +79,44 @@ def test_reservations_keep_counting_across_the_live_index_rebuild(
     codex = ledger.snapshot().provider("codex")
     assert (codex.spent, codex.reserved) == (0.75, 0.0)
     assert sorted(r[0] for r in new.query("SELECT status FROM budget_reservations")) == ["settled", "settled"]
+    new.close()
+
+
+# What a Switchboard before schema 10 writes and reads (router_core/usage.py then): one validity for the row.
+OLD_OBSERVE = ("INSERT OR REPLACE INTO usage_observations (provider, requests_used, tokens_used, source, observed_at,"
+               " valid_until) VALUES (?, ?, ?, 'headers', ?, ?)")
+OLD_READ = "SELECT provider, requests_used, tokens_used, source, valid_until FROM usage_observations WHERE valid_until > ?"
+
+
+def test_observations_keep_their_meaning_with_an_older_version_on_the_same_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, clock = tmp_path / "old.db", FakeClock(T0)
+    with monkeypatch.context() as m:
+        m.setattr(db_module, "MIGRATIONS", MIGRATIONS[:9])
+        old = Database(path)
+        with old.transaction() as conn:
+            conn.execute(OLD_OBSERVE, ("codex", 90, 5000, T0, T0 + 1))
+    new = Database(path)
+    assert new.schema_version == len(MIGRATIONS) >= 10
+    usage = UsageTracker(new, clock)
+    # A row from before: both dimensions lapse at its valid_until, as the version that wrote it meant.
+    assert usage.window("codex") == WindowCounts(90, 5000, oldest_expires_at=T0 + 1, source="headers")
+    clock.set(T0 + 1)
+    assert usage.window("codex") == WindowCounts(0, 0)
+
+    # The older process goes on running on the upgraded file: it still writes its rows and reads ours.
+    with old.transaction() as conn:
+        conn.execute(OLD_OBSERVE, ("gemini", 9, 90, T0 + 1, T0 + 10))
+    assert usage.window("gemini") == WindowCounts(9, 90, oldest_expires_at=T0 + 10, source="headers")
+    assert usage.release_time("gemini", requests_below=5, tokens_below=50) == T0 + 10
+    usage.observe("codex", requests_used=90, tokens_used=5000, source="headers", valid_until=T0 + 2,
+                  tokens_valid_until=T0 + 21)
+    assert sorted(tuple(r) for r in old.query(OLD_READ, (T0 + 1,))) == [
+        ("codex", 90, 5000, "headers", T0 + 2), ("gemini", 9, 90, "headers", T0 + 10)]
+    with monkeypatch.context() as m:  # an older process starting now: a newer schema is no error
+        m.setattr(db_module, "MIGRATIONS", MIGRATIONS[:9])
+        Database(path).close()
+    assert new.schema_version == len(MIGRATIONS)
+    old.close()
     new.close()

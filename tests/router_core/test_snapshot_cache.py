@@ -111,9 +111,11 @@ def _step(rng: random.Random, core: RouterCore, other: Database, clock, log: lis
         until = clock.now() + rng.choice([1, 10, 45])
         ProviderHolds(other, clock).hold(p, "rate_limit", until, "held")
     elif kind == 6:
+        tokens_until = rng.choice([None, clock.now() + rng.choice([1, 20, 60])])  # headers: a reset per dimension
         UsageTracker(other, clock).observe(
-            p, requests_used=rng.randint(0, 3000), tokens_used=rng.randint(0, 500_000), source="manual",
-            valid_until=clock.now() + rng.choice([5, 60]),
+            p, requests_used=rng.randint(0, 3000), tokens_used=rng.randint(0, 500_000),
+            source="manual" if tokens_until is None else "headers", valid_until=clock.now() + rng.choice([1, 5, 60]),
+            tokens_valid_until=tokens_until,
         )
     else:  # move the clock: small steps, whole windows, and exactly onto the next boundary
         boundaries = [
@@ -121,6 +123,7 @@ def _step(rng: random.Random, core: RouterCore, other: Database, clock, log: lis
             *(r[0] for r in other.query("SELECT until FROM execution_holds")),
             *(r[0] for r in other.query("SELECT expires_at FROM agent_leases")),
             *(r[0] for r in other.query("SELECT valid_until FROM usage_observations")),
+            *(r[0] for r in other.query("SELECT tokens_valid_until FROM usage_observations")),
             *(r[0] + core.settings.budget.reservation_ttl_seconds
               for r in other.query("SELECT heartbeat_at FROM budget_reservations WHERE status = 'live'")),
             core.ledger.next_reset_at(),

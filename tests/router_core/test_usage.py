@@ -82,6 +82,27 @@ def test_observation_is_a_floor_per_field_until_it_lapses(usage: UsageTracker, c
     assert usage.window("claude") == WindowCounts(10, 100, oldest_expires_at=T0 + 60)
 
 
+def test_each_dimension_of_an_observation_lapses_at_its_own_time(usage: UsageTracker, clock: FakeClock) -> None:
+    # Rate-limit headers: requests reset in 1 s, tokens (all spent) in 20 s. The row held both until the sooner.
+    usage.record("codex", requests=1, tokens=10)
+    usage.observe("codex", requests_used=90, tokens_used=5000, source="headers", valid_until=T0 + 1,
+                  tokens_valid_until=T0 + 20)
+    assert usage.window("codex") == WindowCounts(90, 5000, oldest_expires_at=T0 + 1, source="headers")
+    assert usage.release_time("codex", requests_below=80, tokens_below=1000) == T0 + 20
+    clock.set(T0 + 1)
+    assert usage.window("codex") == WindowCounts(1, 5000, oldest_expires_at=T0 + 20, source="headers")
+    assert usage.release_time("codex", requests_below=80, tokens_below=1000) == T0 + 20
+    assert usage.release_time("codex", requests_below=80, tokens_below=10_000) is None
+    clock.set(T0 + 20)
+    assert usage.window("codex") == WindowCounts(1, 10, oldest_expires_at=T0 + 60)
+    # The other way round: tokens reset first, the requests stay used.
+    usage.observe("codex", requests_used=90, tokens_used=5000, source="headers", valid_until=T0 + 50,
+                  tokens_valid_until=T0 + 21)
+    clock.set(T0 + 30)
+    assert usage.window("codex") == WindowCounts(90, 10, oldest_expires_at=T0 + 50, source="headers")
+    assert usage.release_time("codex", requests_below=80, tokens_below=1000) == T0 + 50
+
+
 def test_clear_observation(usage: UsageTracker) -> None:
     usage.observe("gemini", requests_used=9, tokens_used=9, source="manual", valid_until=T0 + 900)
     usage.clear_observation("gemini")
