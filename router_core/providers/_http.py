@@ -7,7 +7,9 @@ headers and cookies do not (API calls need neither), and the timeout is set on t
 
 The timeout (``CompletionRequest.timeout``, else the adapter's) bounds the whole call: httpx's timeout on
 the request bounds each connect, write and read, so a body trickled a byte at a time would never end; one
-cancel scope around the send (which reads the body) puts a deadline on all of it.
+cancel scope around the send and the body's read puts a deadline on all of it. The two are read apart so a
+failure can tell a call the provider may bill (its answer lost while it was being read) from one it never
+got (see ``_send``).
 """
 
 from __future__ import annotations
@@ -113,10 +115,10 @@ class HttpAdapter:
         try:
             request = httpx.Request("POST", self._url(url), headers={**_JSON_HEADERS, **headers},
                                     content=json_body(body), extensions={"timeout": limits.as_dict()})
-            with anyio.move_on_after(seconds) as deadline:  # seconds=None: no deadline
-                response = await self._client.send(request)
         except httpx.HTTPError as exc:
             raise transport_error(self.name, exc, seconds) from exc
+        with anyio.move_on_after(seconds) as deadline:  # seconds=None: no deadline
+            response = await self._send(request, seconds)
         if deadline.cancelled_caught:
             raise timed_out(self.name, seconds, "the whole call", maybe_billed=True)
         if response.status_code >= 300:
@@ -138,6 +140,24 @@ class HttpAdapter:
                         type(error).__name__)
             raise self._with_rate_limits(error, response)
         return data, dict(response.headers.items())
+
+    async def _send(self, request: httpx.Request, seconds: float | None) -> httpx.Response:
+        """The response, its body read. A failure says whether the provider may bill the call: not before a
+        response began (a refused or dropped connection, a proxy that closed it, a stale pooled connection:
+        the request never reached the model), save a read timeout (it is working on the answer); yes while
+        reading a 2xx answer; not while reading an error response."""
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise transport_error(self.name, exc, seconds) from exc
+        try:
+            await response.aread()
+        except httpx.HTTPError as exc:
+            raise transport_error(self.name, exc, seconds, answering=response.is_success) from exc
+        finally:
+            with anyio.CancelScope(shield=True):  # the connection goes back to the pool even on a deadline
+                await response.aclose()
+        return response
 
     def _with_rate_limits(self, error: Exception, response: httpx.Response) -> Exception:
         """A provider error carrying its response's rate-limit headers: a 429 says how much the organisation

@@ -2,9 +2,9 @@
 
     httpx.TimeoutException, whole-call deadline -> ProviderUnavailable (maybe_billed for a read timeout and
                                                    the deadline: the request was sent, the provider may bill it)
-    httpx.TransportError (connect, read, ...)   -> ProviderUnavailable (maybe_billed once the request was sent:
-                                                   the connection broke while reading, or the server closed it)
-    httpx.DecodingError (corrupt gzip, ...)     -> ProviderUnavailable (malformed response; maybe_billed)
+    httpx.TransportError (connect, read, ...)   -> ProviderUnavailable (maybe_billed when it broke while a 2xx
+                                                   answer was being read: see transport_error)
+    httpx.DecodingError (corrupt gzip, ...)     -> ProviderUnavailable (malformed response; maybe_billed for a 2xx)
     invalid/unsupported URL                     -> NotConfigured
     200 with a body that is not the expected JSON -> ProviderUnavailable (maybe_billed: it answered)
     200 with an error body and no answer (a proxy relaying an upstream error) -> as the status its code
@@ -107,19 +107,22 @@ def timed_out(provider: str, timeout: float | None, why: str, *, maybe_billed: b
     return ProviderUnavailable(f"{provider} timed out{after} ({why})", provider=provider, maybe_billed=maybe_billed)
 
 
-def transport_error(provider: str, exc: httpx.HTTPError, timeout: float | None = None) -> RouterError:
+def transport_error(provider: str, exc: httpx.HTTPError, timeout: float | None = None, *,
+                    answering: bool | None = None) -> RouterError:
+    """``answering``: None before a response began, else whether it was a 2xx answer being read. Only a read
+    timeout before the response (the provider was working on the answer) or a failure while reading an answer
+    may be billed: a connection refused, dropped or closed before any response (a proxy, a stale pooled
+    connection) never reached the model, and an error response is not billed."""
     if isinstance(exc, httpx.TimeoutException):  # a read timeout: sent, not answered; connect, write, pool: not sent
-        return timed_out(provider, timeout, type(exc).__name__, maybe_billed=isinstance(exc, httpx.ReadTimeout))
+        billed = isinstance(exc, httpx.ReadTimeout) and answering is not False
+        return timed_out(provider, timeout, type(exc).__name__, maybe_billed=billed)
     if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
         return NotConfigured(f"{provider} base URL is not usable: {exc}")
     if isinstance(exc, httpx.DecodingError):  # the bytes arrived; their content-encoding is broken
         return ProviderUnavailable(f"{provider} returned a malformed response: the body could not be decoded "
-                                   f"({excerpt(str(exc))})", provider=provider, maybe_billed=True)
-    # A connection that broke while reading (or that the server closed) had carried the request: the provider
-    # may have answered and billed it. Not sent: a connect error, a write error, an exhausted pool.
-    sent = isinstance(exc, (httpx.ReadError, httpx.RemoteProtocolError))
+                                   f"({excerpt(str(exc))})", provider=provider, maybe_billed=answering is True)
     return ProviderUnavailable(f"{provider} unreachable: {type(exc).__name__}: {exc}", provider=provider,
-                               maybe_billed=sent)
+                               maybe_billed=answering is True)
 
 
 def malformed_response(provider: str, detail: str, status_code: int = 200) -> ProviderUnavailable:

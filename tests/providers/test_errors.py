@@ -229,15 +229,19 @@ def test_transport_errors(exc, error_type, text):
     assert str(error).startswith(text)
 
 
-def test_only_an_error_after_the_request_was_sent_may_be_billed():
-    # A connection broken while reading, or closed by the server, had carried the request: the provider may
-    # have answered and billed it (these were released at $0, so a flaky proxy spent the budget unseen).
+def test_only_an_error_after_the_request_reached_the_model_may_be_billed():
+    # Before any response, only a read timeout (the provider is working on the answer) may be billed: a connection
+    # refused, dropped or closed (a proxy, a stale pooled connection) never reached the model.
+    assert transport_error("p", httpx.ReadTimeout("read"), 2.0).maybe_billed
+    for exc in (httpx.ConnectTimeout("connect"), httpx.WriteTimeout("write"), httpx.PoolTimeout("pool"),
+                httpx.ConnectError("refused"), httpx.WriteError("broken pipe"), httpx.ReadError("reset by peer"),
+                httpx.RemoteProtocolError("Server disconnected without sending a response.")):
+        assert not transport_error("p", exc, 2.0).maybe_billed, exc
+    # While a 2xx answer was being read it is billed; while an error response was, it is not.
     for exc in (httpx.ReadTimeout("read"), httpx.ReadError("reset by peer"), httpx.RemoteProtocolError("peer closed"),
                 httpx.DecodingError("bad gzip")):
-        assert transport_error("p", exc, 2.0).maybe_billed, exc
-    for exc in (httpx.ConnectTimeout("connect"), httpx.WriteTimeout("write"), httpx.PoolTimeout("pool"),
-                httpx.ConnectError("refused"), httpx.WriteError("broken pipe")):
-        assert not transport_error("p", exc, 2.0).maybe_billed, exc
+        assert transport_error("p", exc, 2.0, answering=True).maybe_billed, exc
+        assert not transport_error("p", exc, 2.0, answering=False).maybe_billed, exc
 
 
 def test_an_answer_that_cannot_be_read_may_be_billed_an_error_response_not():

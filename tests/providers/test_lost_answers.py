@@ -1,0 +1,69 @@
+"""A call whose answer was lost may be billed only if the provider got it: the stage at which it failed decides."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import httpx
+import pytest
+
+from router_core.clock import SystemClock
+from router_core.errors import ProviderUnavailable
+from router_core.providers import CompletionRequest, OpenAIResponsesAdapter
+
+
+def adapter(client: httpx.AsyncClient, base_url: str = "http://gw") -> OpenAIResponsesAdapter:
+    return OpenAIResponsesAdapter(client=client, base_url=base_url, api_key="k", provider="codex",
+                                  clock=SystemClock(), default_model="gpt-5.1-codex")
+
+
+class _BrokenBody(httpx.AsyncByteStream):
+    async def __aiter__(self):
+        yield b'{"id": "resp_1", "output": ['
+        raise httpx.ReadError("connection reset by peer")
+
+
+async def failure(handler) -> ProviderUnavailable:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(ProviderUnavailable) as caught:
+            await adapter(client).complete(CompletionRequest(prompt="x"))
+    return caught.value
+
+
+async def test_an_answer_cut_while_it_was_read_may_be_billed():
+    error = await failure(lambda request: httpx.Response(200, stream=_BrokenBody()))
+    assert error.maybe_billed and "ReadError" in str(error)
+
+
+async def test_an_error_response_cut_or_undecodable_is_not_billed():
+    # A gateway's 503 with a broken gzip body was charged at the estimate on every retry.
+    error = await failure(lambda request: httpx.Response(503, headers={"content-encoding": "gzip"},
+                                                         content=b"<html>Service Unavailable</html>"))
+    assert not error.maybe_billed, str(error)
+    assert not (await failure(lambda request: httpx.Response(503, stream=_BrokenBody()))).maybe_billed
+
+
+async def test_a_proxy_that_drops_the_connection_charges_nothing():
+    # "Server disconnected without sending a response": the request never reached the provider.
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def drop() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.recv(65536)
+            conn.close()
+
+    threading.Thread(target=drop, daemon=True).start()
+    try:
+        async with httpx.AsyncClient(proxy=f"http://127.0.0.1:{server.getsockname()[1]}") as client:
+            with pytest.raises(ProviderUnavailable) as caught:
+                await adapter(client, "https://api.openai.com").complete(CompletionRequest(prompt="x"))
+    finally:
+        server.close()
+    assert not caught.value.maybe_billed, str(caught.value)
