@@ -73,7 +73,7 @@ class Outages:
         except BudgetExceeded:
             self.circuits.reschedule_probe(provider, now)
             return False
-        ticket = self.pacer.try_acquire(provider, PROBE_TOKENS)
+        ticket = self.pacer.try_acquire(provider, PROBE_TOKENS, spread=False)  # one request: no slot to queue for
         if not isinstance(ticket, PaceTicket):  # held (a 429 seen elsewhere) or no room: probe when it lifts
             self.core.ledger.release(reservation)
             self.circuits.reschedule_probe(provider, self.core.clock.now() + ticket.seconds)

@@ -103,9 +103,11 @@ class RatePacer:
 
     # -- admission -----------------------------------------------------------------------------
 
-    def try_acquire(self, provider: str, tokens: int, *, slot: float | None = None) -> PaceTicket | PaceWait:
+    def try_acquire(self, provider: str, tokens: int, *, slot: float | None = None,
+                    spread: bool = True) -> PaceTicket | PaceWait:
         """Record the request and return its ticket if it fits now; else how long to wait. ``slot``: the send
-        slot an earlier wait gave this request (ramp.py), passed back when it is due."""
+        slot an earlier wait gave this request (ramp.py), passed back when it is due. ``spread=False``: a single
+        request (an outage probe) that goes when the window has room, without a slot after a hold."""
         if self._clock_steps is not None:
             self._clock_steps.check()
         now = self._clock.now()
@@ -124,9 +126,9 @@ class RatePacer:
                 room = self._room(conn, provider, now, used)
                 extra_r, extra_t = room.extras(now)
                 if _fits(used.requests + extra_r, used.tokens + extra_t, tokens, room):
-                    ahead = None if hold is None else ramp.slot_ahead(
-                        conn, provider, hold["until"], self.window / max(1, room.requests_limit), now, slot,
-                        GUARD_SECONDS)
+                    ahead = None if hold is None or not spread else ramp.slot_ahead(
+                        conn, provider, hold["until"], self.window / max(1, room.requests_limit), self.window, now,
+                        slot, GUARD_SECONDS)
                     if ahead is not None:  # the hold just ended: after the requests that asked before
                         return PaceWait(ahead - now + GUARD_SECONDS, slot=ahead)
                     cur = conn.execute(

@@ -16,16 +16,19 @@ from __future__ import annotations
 from sqlite3 import Connection
 
 
-def slot_ahead(conn: Connection, provider: str, hold_until: float, spacing: float, now: float,
+def slot_ahead(conn: Connection, provider: str, hold_until: float, spacing: float, window: float, now: float,
                slot: float | None, tolerance: float) -> float | None:
     """The slot a request that fits the window must wait for, or None when it may go now. ``slot`` is the
-    one it was given before, if any: at its time it goes (a slot from before a later hold is no slot). Call
-    inside a write transaction; taking a slot, now or ahead, moves the next one on by ``spacing``."""
-    if slot is not None and hold_until <= slot <= now + tolerance:
-        return None
+    one it was given before, if any: at its time it goes, before it the request waits for it again, keeping
+    its place (a slot from before a later hold is no slot). Call inside a write transaction; taking a new
+    slot, now or ahead, moves the next one on by ``spacing``. No slot lies past the window after the hold:
+    slots given to requests that never came back (a process killed, a batch cancelled) delay the others by
+    at most that much, and after it pacing alone spreads the requests."""
+    if slot is not None and hold_until <= slot:
+        return None if slot <= now + tolerance else slot
     row = conn.execute("SELECT hold_until, next_slot FROM execution_ramp WHERE provider = ?", (provider,)).fetchone()
     free = row["next_slot"] if row is not None and row["hold_until"] == hold_until else hold_until
-    mine = max(free, now)
+    mine = min(max(free, now), hold_until + window)
     conn.execute("INSERT OR REPLACE INTO execution_ramp (provider, hold_until, next_slot) VALUES (?, ?, ?)",
                  (provider, hold_until, mine + spacing))
     return mine if mine > now + tolerance else None

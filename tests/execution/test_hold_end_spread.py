@@ -51,7 +51,8 @@ def test_slots_after_a_hold_are_one_sequence_across_processes(settings, clock):
     assert isinstance(pacers[0].try_acquire("codex", 10, slot=waits[0].slot), PaceTicket)
     late = pacers[1].try_acquire("codex", 10)
     assert isinstance(late, PaceWait) and late.slot - start == pytest.approx(15.0, abs=1e-6)
-    assert isinstance(pacers[1].try_acquire("codex", 10, slot=waits[1].slot), PaceWait)  # not yet due
+    not_yet = pacers[1].try_acquire("codex", 10, slot=waits[1].slot)
+    assert isinstance(not_yet, PaceWait) and not_yet.slot == waits[1].slot  # not yet due: it keeps its place
 
 
 def test_a_slot_from_before_a_later_hold_does_not_skip_the_queue(settings, clock):
@@ -78,3 +79,49 @@ def test_a_window_after_the_hold_ended_requests_are_no_longer_spaced(settings, c
     core.execution_state.holds.hold("codex", RATE_LIMITED, clock.now() + 1.0, "rate limited")
     clock.advance(1.0 + pacer.window)
     assert all(isinstance(pacer.try_acquire("codex", 10), PaceTicket) for _ in range(5))
+
+
+def test_slots_nobody_came_back_for_delay_a_newcomer_by_at_most_the_ramp(settings, clock):
+    # A process killed with 100 tasks queued after a hold left 100 slots a second apart: a newcomer in
+    # another process waited 100 s with nothing in flight, while one asking a minute later went at once.
+    s = with_limits(settings, codex=(60, 500_000))
+    gone, other = (Executor(make_core(s, clock), {}).pacer for _ in range(2))
+    start = clock.now()
+    make_core(s, clock).execution_state.holds.hold("codex", RATE_LIMITED, start + 10.0, "rate limited")
+    clock.advance(10.0)
+    assert isinstance(gone.try_acquire("codex", 10), PaceTicket)
+    assert all(isinstance(gone.try_acquire("codex", 10), PaceWait) for _ in range(100))
+    clock.advance(1.0)
+    newcomer = other.try_acquire("codex", 10)
+    assert isinstance(newcomer, PaceWait) and newcomer.slot - start <= 10.0 + other.window + 1e-6
+
+
+def test_a_slot_passed_back_a_little_early_keeps_its_place(settings, clock):
+    # Woken 0.2 s early (a clock stepped back a little), a request went to the back of the queue.
+    s = with_limits(settings, codex=(60, 500_000))
+    pacer = Executor(make_core(s, clock), {}).pacer
+    make_core(s, clock).execution_state.holds.hold("codex", RATE_LIMITED, clock.now() + 10.0, "rate limited")
+    clock.advance(10.0)
+    assert isinstance(pacer.try_acquire("codex", 10), PaceTicket)
+    waits = [pacer.try_acquire("codex", 10) for _ in range(5)]
+    clock.advance(waits[0].seconds - 0.2)
+    again = pacer.try_acquire("codex", 10, slot=waits[0].slot)
+    assert isinstance(again, PaceWait) and again.slot == waits[0].slot
+
+
+async def test_an_outage_probe_does_not_queue_for_a_slot(settings, build_executor, fake, clock):
+    # The probe dropped each slot it was given and took a new one when it came back: sent only once the
+    # ramp was over (at 70 s, not at the hold's end), each try claiming the probe and a slot again.
+    s = with_limits(settings, codex=(60, 500_000))
+    core, ex = build_executor(s)
+    circuits = core.execution_state.circuits
+    for _ in range(circuits.threshold):
+        circuits.record_failure("codex", "503")
+    start = clock.now()
+    core.execution_state.holds.hold("codex", RATE_LIMITED, start + 10.0, "rate limited")
+    clock.advance(10.0)
+    other = Executor(make_core(s, clock), {}).pacer  # requests that waited for the hold elsewhere
+    assert isinstance(other.try_acquire("codex", 10), PaceTicket)
+    assert all(isinstance(other.try_acquire("codex", 10), PaceWait) for _ in range(4))
+    circuits.reschedule_probe("codex", clock.now())
+    assert await ex.probe_due() == ["codex"]
