@@ -26,7 +26,9 @@ def main() -> None:
     source = SOURCE.read_bytes()
     data = json.loads(gzip.decompress(source))
     blob = packed.pack(data, source=packed.source_digest(source))
-    TARGET.write_bytes(blob)
+    partial = TARGET.with_suffix(".bin.partial")  # renamed into place: a running server never maps half a file
+    partial.write_bytes(blob)
+    partial.replace(TARGET)
     print(f"wrote {TARGET.relative_to(ROOT)}: {len(blob):,} bytes from {len(source):,}")
 
 

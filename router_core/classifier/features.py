@@ -46,6 +46,7 @@ _DIGIT = re.compile(r"\d")
 # A stack trace: a Python traceback, a Go panic, a Java "Exception in thread" or an indented "at a.b.C(" frame.
 _TRACE_WORDS = ("traceback (most recent", "exception in thread", "panic:")  # matched in the lower-cased text
 _TRACE_FRAME = re.compile(r"^\s+[aA][tT] [\w.$]+\(", re.MULTILINE)
+_TRACE_FOLDED = re.compile("|".join(map(re.escape, _TRACE_WORDS)), re.IGNORECASE)
 
 # Function words carry no intent of their own; as unigrams they only learn the corpus's phrasing
 # ("a function that...", "from X to Y"). They still take part in word pairs. Negations and
@@ -182,6 +183,8 @@ def markers(text: str) -> list[str]:
 
 
 def _is_trace(text: str) -> bool:
+    if not text.isascii():  # the regex's case folding: 'ſ' matches s, 'ı' and 'İ' i, which lower() leaves
+        return _TRACE_FOLDED.search(text) is not None or _TRACE_FRAME.search(text) is not None
     low = text.lower()  # (a case-insensitive regex over the whole text cost ~25 us on a long one)
     return any(word in low for word in _TRACE_WORDS) or _TRACE_FRAME.search(text) is not None
 

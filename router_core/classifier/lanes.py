@@ -20,13 +20,19 @@ from collections.abc import Iterable, Sequence
 
 LANE_BITS = 64
 OFFSET = 1 << 31  # far above any weight in thousandths (the largest shipped is ~94,000)
+# The largest weight (in units) a vector may hold: a sum of ``MERGE_LIMIT`` vectors less their extra offsets
+# (one vector of a long word's n-grams, model.py) then keeps every lane in [0, 2**32).
+MAX_WEIGHT = 2000.0
+MERGE_LIMIT = 1000
 CAPACITY = 1 << 31  # vectors that can be summed before a lane could reach 2**64 (each is below 2**32)
 _MASK = (1 << LANE_BITS) - 1
 _SCALE = 1000
 
 
 def encode(vector: Sequence[float]) -> int:
-    """``vector`` (weights to 3 decimals) as one int of lanes."""
+    """``vector`` (weights to 3 decimals, at most ``MAX_WEIGHT``) as one int of lanes."""
+    if any(abs(w) > MAX_WEIGHT for w in vector):
+        raise ValueError(f"a weight beyond {MAX_WEIGHT:g} cannot be encoded in lanes")
     return from_offset([round(_SCALE * w) + OFFSET for w in vector])
 
 

@@ -33,6 +33,7 @@ _MISSING = object()
 # Lookups a table keeps (found or not) before it starts afresh: bounds the memory a stream of
 # never-seen words could take (~64k keys is a few MB; a session's tasks use a few thousand).
 HOT_LIMIT = 1 << 16
+UNSEEN_KEPT_CHARS = 64  # a longer word never seen in training is summed each time, not kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +49,17 @@ class _Table:
     ``hot`` holds every key looked up so far, found (its encoded row) or not (None): the scoring
     loop reads it with ``dict.get`` and calls ``fill`` only for a key it has never seen."""
 
-    __slots__ = ("hot", "source", "_packed")
+    __slots__ = ("hot", "source", "_packed", "_longest")
 
     def __init__(self, rows: Any) -> None:
         self.hot: dict[str, int | None] = {}
         self.source = rows  # a packed.Rows, or a dict of lists from the JSON file
         self._packed = isinstance(rows, packed.Rows)
+        self._longest = rows.longest if self._packed else max(map(len, rows), default=0)
 
     def fill(self, key: str) -> int | None:
+        if len(key) > self._longest:  # cannot be in the table: not kept (a 100 KB token would be, 3 times)
+            return None
         if self._packed:
             value = self.source.encoded(key)
         else:
@@ -87,7 +91,7 @@ class LinearModel:
         self.bias: Vector = tuple(data["bias"])
         self.meta: dict = data.get("meta", {})
         self._zero = lanes.offsets(len(self.classes))
-        self._unseen: dict[str, int | None] = {}  # words never seen in training -> their n-grams' vector
+        self._unseen: dict[str, tuple[int, ...]] = {}  # words never seen in training -> their n-grams' vector
         self._words = _Table(data["words"])
         self._chars = _Table(data["chars"])
         self._pairs = _Table(data["pairs"])
@@ -101,6 +105,9 @@ class LinearModel:
         raw = path.read_bytes()
         if raw.startswith(packed.MAGIC):  # the packed form loads in milliseconds (see packed.py)
             return cls(packed.unpack(raw), digest=packed.packed_source(raw) or packed.source_digest(raw))
+        if raw.startswith(packed.MAGIC[:4]):
+            raise ValueError(f"{path}: packed weights of another format version: pack them again "
+                             "(scripts/pack_classifier.py) or give the JSON weights")
         digest = packed.source_digest(raw)
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
@@ -143,11 +150,13 @@ class LinearModel:
             if vec is not None:
                 append((tok, vec))
             elif grams:
-                vec = unseen_hot(tok, missing)
-                if vec is missing:
-                    vec = self._unseen_word(tok)
-                if vec is not None:
-                    append((f"~{tok}", vec))
+                vecs = unseen_hot(tok, missing)
+                if vecs is missing:
+                    vecs = self._unseen_word(tok)
+                if vecs:
+                    label = f"~{tok}"
+                    for vec in vecs:
+                        append((label, vec))
         prev = None
         for tok in toks:
             if prev is not None and prev[0] < "\u3040" and tok[0] < "\u3040":
@@ -176,11 +185,13 @@ class LinearModel:
                 append((mark[2:], vec))
         return rows, F.scale(n)
 
-    def _unseen_word(self, tok: str) -> int | None:
-        """The vector of a word never seen in training: the sum of its character n-grams' vectors
-        (None if it has none), kept like a table's rows."""
-        chars, chars_hot, missing = self._chars, self._chars.hot.get, _MISSING
+    def _unseen_word(self, tok: str) -> tuple[int, ...]:
+        """The vectors of a word never seen in training: the sums of its character n-grams' vectors, one per
+        ``lanes.MERGE_LIMIT`` n-grams (one for any real word; a sum of more could leave a lane's range), kept
+        like a table's rows when the word is short."""
+        chars, chars_hot, missing, limit = self._chars, self._chars.hot.get, _MISSING, lanes.MERGE_LIMIT
         padded, size = f"<{tok}>", len(tok)
+        vecs: list[int] = []
         summed = found = 0
         for k in F.CHAR_NGRAM_SIZES:
             for i in range(size + 3 - k):
@@ -191,12 +202,16 @@ class LinearModel:
                 if g is not None:
                     summed += g
                     found += 1
-        # one vector: the grams' sum carries one offset per gram, a row carries one
-        vec = summed - (found - 1) * self._zero if found else None
-        if len(self._unseen) >= HOT_LIMIT:
-            self._unseen.clear()
-        self._unseen[tok] = vec
-        return vec
+                    if found == limit:
+                        vecs.append(summed - (found - 1) * self._zero)
+                        summed = found = 0
+        if found:  # one vector: the grams' sum carries one offset per gram, a row carries one
+            vecs.append(summed - (found - 1) * self._zero)
+        if size <= UNSEEN_KEPT_CHARS:
+            if len(self._unseen) >= HOT_LIMIT:
+                self._unseen.clear()
+            self._unseen[tok] = tuple(vecs)
+        return tuple(vecs)
 
     def score(self, text: str) -> Scored:
         rows, scale = self.evidence(text)

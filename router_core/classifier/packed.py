@@ -37,9 +37,10 @@ class Rows(Mapping[str, tuple[float, ...]]):
     keeps it as a tuple; ``encoded`` gives it to a caller that keeps its own form), and keys are found
     by binary search, then by a hash index (``INDEX_AFTER``)."""
 
-    __slots__ = ("_blob", "_starts", "_index", "_searches", "_rows", "_width", "_memo", "_read", "_widen")
+    __slots__ = ("_blob", "_starts", "_index", "_searches", "_rows", "_width", "_memo", "_read", "_widen", "longest")
 
-    def __init__(self, blob: bytes, starts: Sequence[int] | None, rows: bytes | memoryview, width: int) -> None:
+    def __init__(self, blob: bytes, starts: Sequence[int] | None, rows: bytes | memoryview, width: int,
+                 longest: int | None = None) -> None:
         # The keys, '\n'-joined UTF-8 in row order; with ``starts`` (where each key starts, plus one
         # past the end) they are sorted and searched in place, else indexed on first use. ``rows``: per
         # key, ``width`` little-endian uint32 (thousandths + lanes.OFFSET).
@@ -50,6 +51,8 @@ class Rows(Mapping[str, tuple[float, ...]]):
         self._memo: dict[str, tuple[float, ...]] = {}
         self._read = struct.Struct(f"<{width}I").unpack_from
         self._widen = lanes.row_format(width).pack
+        # The longest key, in characters: a longer one cannot be in the table.
+        self.longest = longest if longest is not None else max(map(len, self._keys()), default=0)
 
     def get(self, key: str, default: Any = None) -> Any:
         row = self._memo.get(key)
@@ -124,8 +127,8 @@ def pack(data: Mapping[str, Any], *, source: str = "") -> bytes:
     tables = {k: v for k, v in data.items() if isinstance(v, dict) and v and isinstance(next(iter(v.values())), list)}
     header = {k: v for k, v in data.items() if k not in tables}
     weights = {x for table in tables.values() for row in table.values() for x in row}
-    if any(abs(SCALE * x - round(SCALE * x)) > 1e-6 or abs(SCALE * x) >= lanes.OFFSET for x in weights):
-        raise ValueError("weights must be rounded to 3 decimals (and below 2,000,000) to be packed")
+    if any(abs(SCALE * x - round(SCALE * x)) > 1e-6 or abs(x) > lanes.MAX_WEIGHT for x in weights):
+        raise ValueError(f"weights must be rounded to 3 decimals and at most {lanes.MAX_WEIGHT:g} to be packed")
     lane = {x: round(SCALE * x) + lanes.OFFSET for x in weights}
     width = len(data["classes"])
     parts, layout = [], []
@@ -138,7 +141,7 @@ def pack(data: Mapping[str, Any], *, source: str = "") -> bytes:
         if sys.byteorder == "big":
             rows.byteswap()  # stored little-endian
             starts.byteswap()
-        layout.append([name, len(keys), len(blob)])
+        layout.append([name, len(keys), len(blob), max(map(len, keys))])
         parts += [blob, starts.tobytes(), rows.tobytes()]
     header.update(_packed={"width": width, "tables": layout, "source": source, "offset": lanes.OFFSET})
     head = json.dumps(header).encode("utf-8")
@@ -150,7 +153,11 @@ def packed_source(raw: bytes) -> str:
     not a packed file of this version."""
     if raw[: len(MAGIC)] != MAGIC:
         return ""
-    return _header(raw)[0]["_packed"].get("source", "")
+    try:
+        info = _header(raw)[0]["_packed"]
+    except (ValueError, KeyError, TypeError, struct.error):  # a truncated or damaged header
+        return ""
+    return info.get("source", "") if info.get("offset") == lanes.OFFSET else ""
 
 
 def _header(raw: bytes) -> tuple[dict[str, Any], int]:
@@ -176,14 +183,17 @@ def unpack(raw: bytes, *, share: bool = False) -> dict[str, Any]:
     width = info["width"]
     read = _view if share and sys.byteorder == "little" else _array
     offset = 0
-    for name, rows, blob_len in info["tables"]:
+    for name, rows, blob_len, longest in info["tables"]:
         blob = bytes(body[offset : offset + blob_len])  # keys are compared as bytes: a copy
         offset += blob_len
         starts, offset = read("I", body, offset, rows + 1)
         size = 4 * width * rows
         lanes_of = body[offset : offset + size] if share else bytes(body[offset : offset + size])
         offset += size
-        header[name] = Rows(blob, starts, lanes_of, width)
+        header[name] = Rows(blob, starts, lanes_of, width, longest)
+    if offset != len(body):
+        raise ValueError(f"packed weights of {len(body):,} bytes where the header describes {offset:,}: "
+                         "a truncated or damaged file")
     return header
 
 

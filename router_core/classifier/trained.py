@@ -20,6 +20,7 @@ import importlib.resources
 import json
 import logging
 import mmap
+import struct
 from importlib.resources.abc import Traversable
 from operator import itemgetter
 from pathlib import Path
@@ -45,9 +46,12 @@ def _load_shipped() -> LinearModel:
     # retrained JSON from the one packed (reading 6.5 MB for the CRC cost ~2 ms a start). The full check
     # is a test (tests/router_core/classifier/test_packed.py).
     if raw is not None and (digest := packed.packed_source(raw)).endswith(f"-{_size(source)}"):
-        # the map stays open while the model lives
-        return LinearModel(packed.unpack(raw, share=True), digest=digest)
-    if raw is not None:
+        try:  # the map stays open while the model lives
+            return LinearModel(packed.unpack(raw, share=True), digest=digest)
+        except (ValueError, KeyError, TypeError, struct.error) as exc:  # damaged: the JSON still answers
+            log.warning("%s cannot be read (%s): loading the JSON (slow); run scripts/pack_classifier.py",
+                        PACKED_RESOURCE, exc)
+    elif raw is not None:
         log.warning("%s is stale (older than %s, or an old format): loading the JSON (slow); "
                     "run scripts/pack_classifier.py", PACKED_RESOURCE, MODEL_RESOURCE)
     with importlib.resources.as_file(source) as path:
@@ -58,10 +62,10 @@ def _load_shipped() -> LinearModel:
 
 def _mapped(resource: Traversable) -> bytes | mmap.mmap | None:
     """A resource's bytes, None if it is missing: a read-only memory map when it is a plain file, whose
-    pages every Switchboard process on the machine shares (~11 MB each would be a private copy)."""
+    pages every Switchboard process on the machine shares (~18 MB each would be a private copy)."""
     if not resource.is_file():
         return None
-    if not isinstance(resource, Path):
+    if not isinstance(resource, Path) or resource.stat().st_size == 0:  # (an empty file cannot be mapped)
         return resource.read_bytes()
     with open(resource, "rb") as f:
         return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)  # the map outlives the descriptor
@@ -153,4 +157,9 @@ class TrainedClassifier:
         totals = lanes.by_label(scored.evidence, cls)
         top = heapq.nlargest(TOP_REASONS, totals.items(), key=itemgetter(1))
         name = self.model.classes[cls]
-        return [f"'{label}' -> {name} {weight * scored.scale:+.2f}" for label, weight in top if weight > 0]
+        return [f"'{_clipped(label)}' -> {name} {weight * scored.scale:+.2f}" for label, weight in top if weight > 0]
+
+
+def _clipped(label: str, limit: int = 60) -> str:
+    """A feature's label as a reason shows it: a 100 KB token is not repeated whole."""
+    return label if len(label) <= limit else f"{label[: limit - 1]}…"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from router_core.classifier import features as F
 
 
@@ -17,3 +19,10 @@ def test_ascii_fast_path_matches_the_general_path():
     text = "Fix the Python3 login bug, then add_tests for it"
     # A trailing non-ASCII space takes the general path; it is no word, so both must agree.
     assert F.tokens(text) == F.tokens(text + "\u00a0")
+
+
+@pytest.mark.parametrize("text", ["at x\nTraceback (moſt recent call last):", "look at this\nexceptıon in thread main",
+                                  "look at this\nPANİC: boom"])
+def test_a_stack_trace_is_found_with_the_letters_case_folding_matches(text):
+    # ſ matches s, ı and İ match i in a case-insensitive search (as training saw them), though lower() keeps them.
+    assert F.STACK_TRACE in F.markers(text)

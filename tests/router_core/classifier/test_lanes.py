@@ -62,3 +62,27 @@ def test_the_lookup_caches_stay_bounded_and_answer_alike(monkeypatch, base):
     for name in ("_words", "_chars", "_pairs"):
         assert 0 < len(getattr(small.model, name).hot) <= 40
     assert 0 < len(small.model._unseen) <= 40
+
+
+def test_a_long_never_seen_token_is_not_kept(base):
+    # Every lookup was kept, a 150 KB token three times over (word, pair, n-gram sum): 0.5 MB a task.
+    token = "ab" * 75_000
+    base.classify(f"please decode {token} and explain")
+    model = base.model
+    for table in (model._words, model._pairs, model._chars):
+        assert all(len(key) <= 64 for key in table.hot)
+    assert token not in model._unseen
+
+
+def test_a_word_of_many_ngrams_is_summed_in_vectors_that_fit_their_lanes(monkeypatch):
+    # One vector for all of a long word's n-grams took their sum less one offset per extra n-gram: with large
+    # negative weights a lane went below zero and borrowed from the next class.
+    zeros = [0.0] * 3
+    model = LinearModel({"classes": ["a", "b", "c"], "bias": zeros, "words": {}, "pairs": {}, "first": {},
+                         "markers": {}, "chars": {"000": [-lanes.MAX_WEIGHT, lanes.MAX_WEIGHT, 1.0]}})
+    text = "0" * 5000
+    grams = len(text) - 2  # the "000" n-grams of "<000...0>"
+    rows, _ = model.evidence(text)
+    assert lanes.total([vec for _, vec in rows], 3) == [-lanes.MAX_WEIGHT * grams, lanes.MAX_WEIGHT * grams,
+                                                        float(grams)]
+    assert {label for label, _ in rows} == {f"~{text}"}

@@ -120,3 +120,34 @@ def test_a_pack_of_json_of_another_length_is_stale_and_the_json_is_loaded(tmp_pa
     with caplog.at_level("WARNING"):
         model = load()
     assert not isinstance(model._words.source, packed.Rows) and "is stale" in caplog.text
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "other offset", "header cut"])
+def test_a_damaged_pack_falls_back_to_the_json(tmp_path, monkeypatch, caplog, damage):
+    # Each raised out of the loader (the classifier unusable), or loaded with a table silently short.
+    from router_core.classifier import trained
+
+    root = tmp_path / "router_core"
+    (root / "data").mkdir(parents=True)
+    (root / MODEL_RESOURCE).write_bytes(DATA.joinpath(MODEL_RESOURCE).read_bytes())
+    raw = DATA.joinpath(PACKED_RESOURCE).read_bytes()
+    broken = {
+        "truncated": raw[:-3],
+        "empty": b"",
+        "other offset": raw.replace(f'"offset": {lanes.OFFSET}'.encode(), f'"offset": {lanes.OFFSET // 2}'.encode()),
+        "header cut": raw[:40],
+    }[damage]
+    assert broken != raw
+    (root / PACKED_RESOURCE).write_bytes(broken)
+    monkeypatch.setattr(trained.importlib.resources, "files", lambda _: root)
+    with caplog.at_level("WARNING"):
+        model = trained._load_shipped.__wrapped__()
+    assert not isinstance(model._words.source, packed.Rows) and PACKED_RESOURCE in caplog.text
+    assert TrainedClassifier(model).classify("Fix the login bug").primary_provider == "codex"
+
+
+def test_a_pack_of_another_version_given_as_a_weights_file_says_so(tmp_path):
+    path = tmp_path / "old.bin"
+    path.write_bytes(b"SWBW2\n" + DATA.joinpath(PACKED_RESOURCE).read_bytes()[len(packed.MAGIC):])
+    with pytest.raises(ValueError, match="another format version"):
+        LinearModel.from_file(path)
