@@ -151,12 +151,13 @@ class HttpAdapter:
         except httpx.HTTPError as exc:
             raise transport_error(self.name, exc, seconds) from exc
         try:
-            await response.aread()
-        except httpx.HTTPError as exc:
-            raise transport_error(self.name, exc, seconds, answering=response.is_success) from exc
-        finally:
+            await response.aread()  # closes the response once the body is read
+        except BaseException as exc:
             with anyio.CancelScope(shield=True):  # the connection goes back to the pool even on a deadline
                 await response.aclose()
+            if isinstance(exc, httpx.HTTPError):
+                raise transport_error(self.name, exc, seconds, answering=response.is_success) from exc
+            raise
         return response
 
     def _with_rate_limits(self, error: Exception, response: httpx.Response) -> Exception:
