@@ -197,8 +197,11 @@ class Executor:
             if circuit.is_open:
                 if not await self.outages.probe_if_due(circuit):
                     circuit = self.state.circuits.state(provider)
-                    run.skip("outage", f"{circuit.block.reason}; last error: {circuit.last_error}",
-                             circuit.next_probe_at)
+                    if (refused := self.outages.budget_refusal(circuit)) is not None:
+                        run.skip("budget_exceeded", refused)
+                    else:
+                        run.skip("outage", f"{circuit.block.reason}; last error: {circuit.last_error}",
+                                 circuit.next_probe_at)
                     continue
                 hold = self.state.holds.active(provider).get(provider)  # the probe took time
             now = self.core.clock.now()

@@ -69,13 +69,17 @@ class Outages:
         if not self.circuits.claim_probe(provider):
             return False
         try:  # a probe is paid for like any call: the budget holds it, across processes
-            reservation = self.core.ledger.reserve(provider, estimate, task_id=f"outage probe of {provider}").id
+            with self.core.db.transaction():  # the reservation and the pace ticket together, or neither
+                reservation = self.core.ledger.reserve(provider, estimate, task_id=f"outage probe of {provider}").id
+                ticket = self.pacer.try_acquire(provider, PROBE_TOKENS, spread=False)  # one request: no slot
+                if isinstance(ticket, PaceTicket):  # charged at the estimate if this process dies in the call
+                    self.core.ledger.calling(reservation, estimate)
+                else:
+                    self.core.ledger.release(reservation)
         except BudgetExceeded:
             self.circuits.reschedule_probe(provider, now)
             return False
-        ticket = self.pacer.try_acquire(provider, PROBE_TOKENS, spread=False)  # one request: no slot to queue for
         if not isinstance(ticket, PaceTicket):  # held (a 429 seen elsewhere) or no room: probe when it lifts
-            self.core.ledger.release(reservation)
             self.circuits.reschedule_probe(provider, self.core.clock.now() + ticket.seconds)
             return False
         seconds = min(PROBE_TIMEOUT_SECONDS, self.core.settings.execution.request_timeout_seconds)
@@ -110,6 +114,22 @@ class Outages:
             self.core.ledger.settle(reservation, self._cost(provider, answer))
         self._recovered(provider)
         return True
+
+    def budget_refusal(self, circuit: CircuitState) -> str | None:
+        """Why an open circuit's due probe is not sent, when the budget is why: nothing could run on the
+        provider then either, so a task is refused for the budget rather than parked until a probe that is
+        already due (it looped, polling, until its longest park)."""
+        now = self.core.clock.now()
+        if circuit.next_probe_at is None or circuit.next_probe_at > now:
+            return None
+        estimate = self._estimate(circuit.provider)
+        if self.core.ledger.can_afford(circuit.provider, estimate):
+            return None
+        snapshot = self.core.ledger.snapshot()
+        left = min(snapshot.provider(circuit.provider).remaining, snapshot.remaining)
+        return (f"{circuit.provider} is in an outage ({circuit.block.reason}) and its budget has ${left:.2f} left, "
+                f"less than the probe that would end it (${estimate:.4f}); the budget resets at "
+                f"{iso(self.core.ledger.next_reset_at())}")
 
     def _estimate(self, provider: str) -> float:
         """What a probe is reserved at: a few tokens each way at the default model's prices."""

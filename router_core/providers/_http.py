@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "switchboard-mcp"
 _JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": USER_AGENT}
+CONNECT_SECONDS = 10.0  # at most, for a connection (and for a free one from the pool)
 _MAX_URLS = 64  # parsed URLs kept per adapter: one per endpoint (and per model, for Gemini)
 
 
@@ -111,7 +112,13 @@ class HttpAdapter:
         """The JSON body and the headers (lower-case names; a plain dict: parsers look up a dozen absent
         rate-limit names, each a scan of every header in ``httpx.Headers``)."""
         seconds = timeout if timeout is not None else self._timeout
-        limits = httpx.Timeout(seconds) if seconds is not None else self._client.timeout
+        # Connecting and waiting for a pooled connection time out before the whole-call deadline can: a host that
+        # never accepts the connection is then a connect timeout (nothing sent, nothing billed), not the deadline.
+        if seconds is not None:
+            first = min(CONNECT_SECONDS, seconds / 2)
+            limits = httpx.Timeout(seconds, connect=first, pool=first)
+        else:
+            limits = self._client.timeout
         try:
             request = httpx.Request("POST", self._url(url), headers={**_JSON_HEADERS, **headers},
                                     content=json_body(body), extensions={"timeout": limits.as_dict()})

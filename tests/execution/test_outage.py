@@ -235,3 +235,53 @@ async def test_a_probe_that_fails_is_not_charged(settings, build_executor, fake,
     clock.advance(settings.execution.outage_probe_interval_seconds)
     assert await ex.probe_due() == []
     assert (core.budget().spent, core.budget().reserved) == (spent, 0)
+
+
+async def test_a_task_whose_provider_waits_for_a_probe_the_budget_cannot_pay_is_refused_for_the_budget(
+        settings, build_executor, fake, clock):
+    # The probe, due and never sent, kept the outage's end in the past: a waiting task parked for 50 ms at a time
+    # for its whole 15 minutes, then ended "parked" with a resume time in the past.
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(503)] * 3)
+    await dispatch(core, ex, CODE_TASK)
+    codex = next(p for p in core.budget().providers if p.provider == "codex")
+    core.ledger.record_spend("codex", codex.remaining)
+    clock.advance(settings.execution.outage_probe_interval_seconds)
+    start = clock.now()
+    out = (await dispatch(core, ex, CODE_TASK, provider="codex", wait=True)).outcome
+    assert out.status == "budget_exceeded" and "probe" in out.error
+    assert clock.now() - start < 1.0 and fake.stats("codex").requests == 3
+
+
+async def test_a_probe_in_flight_is_charged_if_its_process_dies(settings, build_executor, fake, clock):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(503)] * 3)
+    await dispatch(core, ex, CODE_TASK)
+    clock.advance(settings.execution.outage_probe_interval_seconds)
+    seen = []
+    probe = ex.adapters["codex"].probe
+
+    async def watched():
+        seen.append(core.db.query("SELECT calling_micro FROM budget_reservations WHERE status = 'live'"))
+        return await probe()
+
+    ex.adapters["codex"].probe = watched
+    assert await ex.probe_due() == ["codex"]
+    assert seen and seen[0][0][0] > 0  # marked as calling: an expired reservation is charged, not released
+
+
+async def test_a_probe_whose_pacing_fails_leaves_no_reservation(settings, build_executor, fake, clock):
+    import sqlite3
+
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(503)] * 3)
+    await dispatch(core, ex, CODE_TASK)
+    clock.advance(settings.execution.outage_probe_interval_seconds)
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    ex.pacer.try_acquire = locked
+    with pytest.raises(sqlite3.OperationalError):
+        await ex.probe_due()
+    assert core.budget().reserved == 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
+import time
 
 import httpx
 import pytest
@@ -66,4 +68,30 @@ async def test_a_proxy_that_drops_the_connection_charges_nothing():
                 await adapter(client, "https://api.openai.com").complete(CompletionRequest(prompt="x"))
     finally:
         server.close()
+    assert not caught.value.maybe_billed, str(caught.value)
+
+
+async def test_a_host_that_never_accepts_the_connection_is_not_billed():
+    # The whole-call deadline won the race against the connect timeout (both were the deadline), so a blackholed
+    # host was "timed out (the whole call)" and charged at the estimate on every retry and probe.
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    for _ in range(3):  # fill the accept queue: the next connection's SYN is dropped
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    time.sleep(0.1)
+    try:
+        async with httpx.AsyncClient() as client:
+            with pytest.raises(ProviderUnavailable) as caught:
+                await adapter(client, f"http://127.0.0.1:{port}").complete(CompletionRequest(prompt="x", timeout=0.5))
+    finally:
+        server.close()
+        for filler in fillers:
+            filler.close()
     assert not caught.value.maybe_billed, str(caught.value)
