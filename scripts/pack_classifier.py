@@ -16,15 +16,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from router_core.classifier import features as F  # noqa: E402
 from router_core.classifier import packed  # noqa: E402
 
 SOURCE = ROOT / "router_core/data/classifier_model.json.gz"
 TARGET = ROOT / "router_core/data/classifier_model.bin"
 
 
+def pairs_of_known_words(data: dict) -> bool:
+    """Whether every word pair of the weights is made of words of the words table or stopwords: scoring then
+    skips looking up the pairs of any other word (model.py), most of a new text's first lookups."""
+    known = set(data["words"]) | F.STOPWORDS
+    return all(not set(pair.split(" ")) - known for pair in data["pairs"])
+
+
 def main() -> None:
     source = SOURCE.read_bytes()
     data = json.loads(gzip.decompress(source))
+    data["pairs_of_known_words"] = pairs_of_known_words(data)
     blob = packed.pack(data, source=packed.source_digest(source))
     partial = TARGET.with_suffix(".bin.partial")  # renamed into place: a running server never maps half a file
     partial.write_bytes(blob)

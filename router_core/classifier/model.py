@@ -91,6 +91,9 @@ class LinearModel:
         self.bias: Vector = tuple(data["bias"])
         self.meta: dict = data.get("meta", {})
         self._zero = lanes.offsets(len(self.classes))
+        # Set by scripts/pack_classifier.py when every word pair of the table is made of words of the words
+        # table or stopwords (true of the shipped weights): a pair with any other word is then not looked up.
+        self._pairs_of_known_words = bool(data.get("pairs_of_known_words"))
         self._unseen: dict[str, tuple[int, ...]] = {}  # words never seen in training -> their n-grams' vector
         self._words = _Table(data["words"])
         self._chars = _Table(data["chars"])
@@ -138,6 +141,7 @@ class LinearModel:
         words_hot, pairs_hot, unseen_hot = words.hot.get, pairs.hot.get, self._unseen.get
         stop, min_len, per_char, offset = F.STOPWORDS, F.MIN_CHARGRAM_WORD, len(F.CHAR_NGRAM_SIZES), F.GRAM_COUNT_OFFSET
         n = len(marks)
+        unknown: set[str] = set()  # words in neither the words table nor the stopwords
         for tok in toks:
             if tok in stop:
                 continue
@@ -149,7 +153,9 @@ class LinearModel:
                 vec = words.fill(tok)
             if vec is not None:
                 append((tok, vec))
-            elif grams:
+                continue
+            unknown.add(tok)
+            if grams:
                 vecs = unseen_hot(tok, missing)
                 if vecs is missing:
                     vecs = self._unseen_word(tok)
@@ -157,10 +163,15 @@ class LinearModel:
                     label = f"~{tok}"
                     for vec in vecs:
                         append((label, vec))
+        if not self._pairs_of_known_words:
+            unknown.clear()
         prev = None
         for tok in toks:
             if prev is not None and prev[0] < "\u3040" and tok[0] < "\u3040":
                 n += 1
+                if prev in unknown or tok in unknown:  # no pair of the table holds such a word
+                    prev = tok
+                    continue
                 key = f"{prev} {tok}"
                 vec = pairs_hot(key, missing)
                 if vec is missing:

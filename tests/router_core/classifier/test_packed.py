@@ -151,3 +151,24 @@ def test_a_pack_of_another_version_given_as_a_weights_file_says_so(tmp_path):
     path.write_bytes(b"SWBW2\n" + DATA.joinpath(PACKED_RESOURCE).read_bytes()[len(packed.MAGIC):])
     with pytest.raises(ValueError, match="another format version"):
         LinearModel.from_file(path)
+
+
+def test_pairs_of_unknown_words_are_skipped_only_when_the_pack_says_none_exist():
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[3] / "scripts" / "pack_classifier.py"
+    spec = importlib.util.spec_from_file_location("pack_classifier", script)
+    pack_classifier = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pack_classifier)
+    zeros = [0.0, 0.0]
+    data = {"classes": ["a", "b"], "bias": zeros, "words": {"fix": zeros}, "chars": {}, "first": {}, "markers": {},
+            "pairs": {"fix the": [1.0, 0.0]}}
+    assert pack_classifier.pairs_of_known_words(data)
+    data["pairs"]["zorp bug"] = [0.0, 2.0]  # "zorp" is no word of the table: its pairs must still be looked up
+    assert not pack_classifier.pairs_of_known_words(data)
+    flagged = LinearModel({**data, "pairs_of_known_words": True})
+    plain = LinearModel(data)
+    assert plain.score("zorp bug now").evidence != flagged.score("zorp bug now").evidence  # what the flag skips
+    shipped = TrainedClassifier.load().model
+    assert shipped._pairs_of_known_words  # the shipped pack was checked when it was packed
