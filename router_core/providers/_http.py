@@ -33,6 +33,7 @@ from router_core.providers.errors import (
     malformed_response,
     timed_out,
     transport_error,
+    without_body,
 )
 
 logger = logging.getLogger(__name__)
@@ -152,7 +153,8 @@ class HttpAdapter:
         """The response, its body read. A failure says whether the provider may bill the call: not before a
         response began (a refused or dropped connection, a proxy that closed it, a stale pooled connection:
         the request never reached the model), save a read timeout (it is working on the answer); yes while
-        reading a 2xx answer; not while reading an error response."""
+        reading a 2xx answer. An error response whose body cannot be read is returned without it: its status
+        and headers still say what happened."""
         try:
             response = await self._client.send(request, stream=True)
         except httpx.HTTPError as exc:
@@ -162,6 +164,9 @@ class HttpAdapter:
         except BaseException as exc:
             with anyio.CancelScope(shield=True):  # the connection goes back to the pool even on a deadline
                 await response.aclose()
+            if isinstance(exc, httpx.HTTPError) and response.status_code >= 300:  # an error response, its body lost:
+                logger.info("%s: HTTP %s, body unreadable (%s)", self.name, response.status_code, exc)
+                return without_body(response)  # mapped by its status and headers (a 429's Retry-After)
             if isinstance(exc, httpx.HTTPError):
                 raise transport_error(self.name, exc, seconds, answering=response.is_success) from exc
             raise

@@ -153,6 +153,13 @@ def error_in_answer(data: dict[str, Any], response: httpx.Response) -> httpx.Res
     return httpx.Response(status, json=data, headers=headers)
 
 
+def without_body(response: httpx.Response) -> httpx.Response:
+    """An error response whose body was lost (cut, or an encoding that does not decode), as its status and
+    headers alone: they still say what happened (a 429's Retry-After, a 503's)."""
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _ENTITY_HEADERS]
+    return httpx.Response(response.status_code, headers=headers, content=b"", request=response.request)
+
+
 def error_from_response(provider: str, response: httpx.Response, now: float, *,
                         base_url_setting: str = "", model: str = "") -> RouterError:
     """Map a non-2xx response to the error class a caller can act on. ``base_url_setting`` names where the

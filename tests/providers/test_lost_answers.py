@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from router_core.clock import SystemClock
-from router_core.errors import ProviderUnavailable
+from router_core.errors import ProviderUnavailable, RateLimited
 from router_core.providers import CompletionRequest, OpenAIResponsesAdapter
 
 
@@ -41,9 +41,22 @@ async def test_an_answer_cut_while_it_was_read_may_be_billed():
 async def test_an_error_response_cut_or_undecodable_is_not_billed():
     # A gateway's 503 with a broken gzip body was charged at the estimate on every retry.
     error = await failure(lambda request: httpx.Response(503, headers={"content-encoding": "gzip"},
-                                                         content=b"<html>Service Unavailable</html>"))
+                                                         stream=httpx.ByteStream(b"<html>Unavailable</html>")))
     assert not error.maybe_billed, str(error)
+    assert error.status_code == 503  # mapped by its status, not as an unreachable host
     assert not (await failure(lambda request: httpx.Response(503, stream=_BrokenBody()))).maybe_billed
+
+
+async def test_a_429_whose_body_cannot_be_read_is_still_a_rate_limit_with_its_retry_after():
+    # It was "unreachable": retried on the usual backoff, its Retry-After and the hold it asks for ignored.
+    def limited(request):
+        return httpx.Response(429, headers={"content-encoding": "gzip", "retry-after": "7"},
+                              stream=httpx.ByteStream(b"not gzip"))
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(limited)) as client:
+        with pytest.raises(RateLimited) as caught:
+            await adapter(client).complete(CompletionRequest(prompt="x"))
+    assert caught.value.retry_after == 7.0
 
 
 async def test_a_proxy_that_drops_the_connection_charges_nothing():
