@@ -9,7 +9,9 @@ No row is ever stamped further ahead than its own horizon: an in-flight request 
 a little), a rate-limit hold by the outage probe interval (a longer wait is a quota, see attempts.py), a
 quota hold by a day, a lease by its TTL. A row beyond that horizon can only come from a clock that went
 back, so it is brought back within it: an event counts from now (it leaves the window one window later),
-a rate-limit hold is lifted (a new 429 would set it again), a quota hold or a lease ends at its horizon.
+a rate-limit hold or a 503's hold is lifted (a new 429 or 503 would set it again), an open circuit's probe
+is due now, a quota hold or a lease ends at its horizon. (A 503 may ask for longer than the probe interval
+and a probe may be put off to match: after a step such a hold is lifted too, at the cost of one more 503.)
 The repair is idempotent, so every process that notices the step may run it.
 """
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 import logging
 
 from router_core.clock import Clock
-from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED
+from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED, UNAVAILABLE
 from router_core.settings import Settings
 from router_core.store.db import Database
 
@@ -56,8 +58,12 @@ class ClockSteps:
                 "UPDATE usage_events SET at = ? WHERE at > ?", (now, now + self._in_flight)
             ).rowcount
             changed += conn.execute(
-                "UPDATE execution_holds SET until = ? WHERE kind = ? AND until > ?",
-                (now, RATE_LIMITED, now + self._rate_hold),
+                "UPDATE execution_holds SET until = ? WHERE kind IN (?, ?) AND until > ?",
+                (now, RATE_LIMITED, UNAVAILABLE, now + self._rate_hold),
+            ).rowcount
+            changed += conn.execute(  # the outage's probe is due: it finds out at once whether it is over
+                "UPDATE execution_circuits SET next_probe_at = ? WHERE is_open = 1 AND next_probe_at > ?",
+                (now, now + self._rate_hold),
             ).rowcount
             changed += conn.execute(
                 "UPDATE execution_holds SET until = ? WHERE kind = ? AND until > ?",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from router_core.execution.holds import QUOTA, RATE_LIMITED
+from router_core.execution.holds import QUOTA, RATE_LIMITED, UNAVAILABLE
 from router_core.execution.pacing import PaceTicket, PaceWait, RatePacer
 
 STEP = 2 * 3600.0
@@ -55,3 +55,19 @@ def test_no_repair_without_a_step_and_requests_in_flight_keep_counting(keyword_c
     assert core.clock_steps.repair(clock.now()) == 0  # a ticket stamped within its in-flight horizon stays
     clock.advance(100)
     assert core.capacity().usage["codex"].requests_used == 1
+
+
+def test_a_503_hold_and_an_outage_probe_do_not_last_the_step(keyword_core, clock):
+    # A 503's 60 s hold and a probe due in 5 minutes both became two hours and more after the clock went back.
+    core = keyword_core
+    holds, circuits = core.execution_state.holds, core.execution_state.circuits
+    holds.hold("claude", UNAVAILABLE, clock.now() + 60, "unavailable (503): retry after 60s")
+    for _ in range(circuits.threshold):
+        circuits.record_failure("gemini", "503")
+    assert core.clock_steps.repair(clock.now()) == 0  # within their horizons: left as they are
+    due = circuits.state("gemini").next_probe_at
+    assert due > clock.now()
+    clock.advance(-STEP)
+    core.decide("Analyze the error logs from last week")  # notices the step and repairs first
+    assert holds.active("claude") == {}
+    assert circuits.state("gemini").next_probe_at == clock.now()  # due: a probe finds out whether it is over
