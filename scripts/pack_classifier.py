@@ -25,7 +25,8 @@ TARGET = ROOT / "router_core/data/classifier_model.bin"
 
 def pairs_of_known_words(data: dict) -> bool:
     """Whether every word pair of the weights is made of words of the words table or stopwords: scoring then
-    skips looking up the pairs of any other word (model.py), most of a new text's first lookups."""
+    skips looking up the pairs of any other word (model.py): fewer first lookups for a text of typos or
+    of another language."""
     known = set(data["words"]) | F.STOPWORDS
     return all(not set(pair.split(" ")) - known for pair in data["pairs"])
 

@@ -183,10 +183,12 @@ def markers(text: str) -> list[str]:
 
 
 def _is_trace(text: str) -> bool:
-    if not text.isascii():  # the regex's case folding: 'ſ' matches s, 'ı' and 'İ' i, which lower() leaves
-        return _TRACE_FOLDED.search(text) is not None or _TRACE_FRAME.search(text) is not None
-    low = text.lower()  # (a case-insensitive regex over the whole text cost ~25 us on a long one)
-    return any(word in low for word in _TRACE_WORDS) or _TRACE_FRAME.search(text) is not None
+    if text.isascii():  # (a case-insensitive regex over the whole text cost ~25 us on a long one)
+        low = text.lower()
+        named = any(word in low for word in _TRACE_WORDS)
+    else:  # the regex's case folding: 'ſ' matches s, 'ı' and 'İ' i, which lower() leaves
+        named = _TRACE_FOLDED.search(text) is not None
+    return named or _TRACE_FRAME.search(text) is not None
 
 
 def shape(body: str) -> list[str]:

@@ -8,8 +8,8 @@ than ``CAPACITY`` vectors are summed). A sum of ``n`` encoded vectors is read ba
 (``packed.py``), so a row becomes a lane int without arithmetic per weight.
 
 Summing a long text's ~120 vectors this way costs a few microseconds, against ~30 for adding
-tuples of floats column by column; the ints are also a third of the tuples' memory. The integer
-sums are exact, so the order in which features are added cannot change a score.
+tuples of floats column by column. The integer sums are exact, so the order in which features are
+added cannot change a score.
 """
 
 from __future__ import annotations
@@ -51,11 +51,6 @@ def row_format(width: int) -> struct.Struct:
 def offsets(width: int) -> int:
     """The encoded zero vector: what each encoded vector adds besides its weights."""
     return encode([0.0] * width)
-
-
-def lane(encoded: int, index: int, count: int = 1) -> float:
-    """Weight ``index`` of ``encoded``, a sum of ``count`` encoded vectors."""
-    return (((encoded >> (LANE_BITS * index)) & _MASK) - count * OFFSET) / _SCALE
 
 
 def by_label(rows: Iterable[tuple[str, int]], index: int) -> dict[str, float]:

@@ -31,7 +31,8 @@ from router_core.classifier import lanes, packed
 Vector = tuple[float, ...]
 _MISSING = object()
 # Lookups a table keeps (found or not) before it starts afresh: bounds the memory a stream of
-# never-seen words could take (~64k keys is a few MB; a session's tasks use a few thousand).
+# never-seen words could take (a full table is some 15 MB of keys and ints; a session's tasks fill a few
+# thousand entries).
 HOT_LIMIT = 1 << 16
 UNSEEN_KEPT_CHARS = 64  # a longer word never seen in training is summed each time, not kept
 

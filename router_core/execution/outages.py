@@ -141,15 +141,15 @@ class Outages:
         deadline, a broken answer), which the provider bills like any call."""
         billed = getattr(error, "billed", None)
         if billed is not None:
-            self.core.ledger.settle(reservation, min(actual_cost(self.core.settings.provider(billed.provider),
-                                                                 billed.model, billed), MAX_RECORDED_USD))
+            self.core.ledger.settle(reservation, self._cost(billed.provider, billed))
         elif isinstance(error, TimeoutError) or getattr(error, "maybe_billed", False):
             self.core.ledger.settle(reservation, estimate)
         else:
             self.core.ledger.release(reservation)
 
     def _cost(self, provider: str, answer: Completion) -> float:
-        """The probe's answer is paid for (a claude CLI probe runs a whole Claude Code turn)."""
+        """What the probe's answer (or a billed failure) cost: paid for (a claude CLI probe runs a whole Claude
+        Code turn)."""
         settings = self.core.settings.provider(provider)
         return min(actual_cost(settings, settings.default_model, answer), MAX_RECORDED_USD)
 

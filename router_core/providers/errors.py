@@ -147,7 +147,7 @@ def error_in_answer(data: dict[str, Any], response: httpx.Response) -> httpx.Res
         status = code
     else:
         status = _STATUS_OF_TYPE.get(kind, 502)
-    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _ENTITY_HEADERS]
+    headers = _headers_of(response)
     with contextlib.suppress(RuntimeError):  # a bare response in a test has no request
         return httpx.Response(status, json=data, headers=headers, request=response.request)
     return httpx.Response(status, json=data, headers=headers)
@@ -156,8 +156,12 @@ def error_in_answer(data: dict[str, Any], response: httpx.Response) -> httpx.Res
 def without_body(response: httpx.Response) -> httpx.Response:
     """An error response whose body was lost (cut, or an encoding that does not decode), as its status and
     headers alone: they still say what happened (a 429's Retry-After, a 503's)."""
-    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _ENTITY_HEADERS]
-    return httpx.Response(response.status_code, headers=headers, content=b"", request=response.request)
+    return httpx.Response(response.status_code, headers=_headers_of(response), content=b"", request=response.request)
+
+
+def _headers_of(response: httpx.Response) -> list[tuple[str, str]]:
+    """The response's headers but those describing its body (a rebuilt response has another)."""
+    return [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _ENTITY_HEADERS]
 
 
 def error_from_response(provider: str, response: httpx.Response, now: float, *,
