@@ -35,8 +35,10 @@ logger = logging.getLogger(__name__)
 _FILE = re.compile(rf"^{PREFIX}-(\d{{4}}-\d{{2}}-\d{{2}})(?:\.(\d+))?\.jsonl$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Every record's "event": a routing decision ("recommendation"), the user's answer to recommend's prompt,
-# an executed task ("dispatch", "batch_task"), a planned batch task, a provider's outage and recovery.
-EVENTS = ("recommendation", "user_response", "dispatch", "batch_plan", "batch_task", "outage", "recovered")
+# an executed task ("dispatch", "batch_task"), a planned batch task, a provider's outage and recovery, and a
+# budget configuration edited while the server ran.
+EVENTS = ("recommendation", "user_response", "dispatch", "batch_plan", "batch_task", "outage", "recovered",
+          "budget_changed")
 
 
 def _finite(text: str) -> float:

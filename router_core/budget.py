@@ -47,6 +47,74 @@ class Reservation:
     day: str  # budget day (ISO date in the ledger's time zone) the amount counts against
 
 
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    """What the ledger reads from its settings, derived once per configuration: (provider, allocation) in the
+    configured order, the daily total in micro-dollars, the alert thresholds (lowest first), the time zone."""
+
+    settings: BudgetSettings
+    allocations: tuple[tuple[str, float], ...]
+    allocated: frozenset[str]
+    total_micro: int
+    thresholds: tuple[int, ...]
+    tz: ZoneInfo
+
+    @classmethod
+    def of(cls, settings: BudgetSettings) -> _Limits:
+        return cls(
+            settings,
+            allocations=tuple((name, settings.allocation(name)) for name, _ in settings.allocations),
+            allocated=frozenset(name for name, _ in settings.allocations),
+            total_micro=to_micro(settings.daily_total),
+            thresholds=tuple(sorted(set(settings.alert_thresholds))),
+            tz=ZoneInfo(settings.timezone),
+        )
+
+    def refusal(self, totals: ledger.DayTotals, provider: str, need: int) -> tuple[str, int, int, int] | None:
+        """(scope, limit, committed, reserved) of the first limit ``need`` would break, else None."""
+        total = self.total_micro
+        committed = totals.spent_total + totals.reserved_total
+        if total <= 0 and need > 0:  # no budget at all: the allocation (0 too) is not what to change first
+            return "total", total, committed, totals.reserved_total
+        allocation = to_micro(self.settings.allocation(provider))
+        if totals.committed(provider) + need > allocation:
+            return "provider", allocation, totals.committed(provider), totals.reserved.get(provider, 0)
+        if committed + need > total:
+            return "total", total, committed, totals.reserved_total
+        return None
+
+    def any_alert_passed(self, totals: ledger.DayTotals) -> bool:
+        total, thresholds = self.total_micro, self.thresholds
+        return total > 0 and bool(thresholds) and totals.spent_total * 100 >= total * thresholds[0]
+
+    def passed_alerts(self, totals: ledger.DayTotals, fired: list[Row]) -> tuple[BudgetAlert, ...]:
+        if not self.any_alert_passed(totals):
+            return ()
+        total = self.total_micro
+        spent = totals.spent_total
+        stored = {row["threshold"]: row for row in fired}
+        alerts = []
+        for threshold in self.thresholds:
+            if spent * 100 < total * threshold:
+                break  # the thresholds rise: none after it has passed either
+            row = stored.get(threshold)
+            if row is not None:
+                alerts.append(BudgetAlert(
+                    threshold, row["level"], to_usd(row["micro_spent"]), to_usd(row["micro_total"]), row["message"]
+                ))
+                continue
+            left = {
+                name: max(0, to_micro(alloc) - totals.committed(name)) for name, alloc in self.allocations
+            }
+            level = alert_level(threshold)
+            message = alert_message(
+                level=level, spent=spent, total=total, remaining=max(0, total - spent - totals.reserved_total),
+                left_by_provider=left, timezone=self.settings.timezone,
+            )
+            alerts.append(BudgetAlert(threshold, level, to_usd(spent), to_usd(total), message))
+        return tuple(alerts)
+
+
 class BudgetLedger:
     """Per-provider and total daily spend, with reservations that expire with their process."""
 
@@ -55,18 +123,23 @@ class BudgetLedger:
     def __init__(self, db: Database, clock: Clock, settings: BudgetSettings, holder: str) -> None:
         self._db = db
         self._clock = clock
-        self._settings = settings
         self._holder = holder
-        # Read from the frozen settings once, not on every snapshot: (provider, allocation) in the
-        # configured order, the daily total in micro-dollars and the alert thresholds, lowest first.
-        self._allocations = tuple((name, settings.allocation(name)) for name, _ in settings.allocations)
-        self._allocated = frozenset(name for name, _ in settings.allocations)
-        self._total_micro = to_micro(settings.daily_total)
-        self._thresholds = tuple(sorted(set(settings.alert_thresholds)))
-        self._tz = ZoneInfo(settings.timezone)
+        self._limits = _Limits.of(settings)
+        self.generation = 0  # counts configure() calls: a cached snapshot is of one configuration
         self._reserves_since_prune = self.prune_every
-        self._calendar: tuple[int, str, float] = (-1, "", 0.0)  # (quarter hour, day, next reset)
+        self._calendar: tuple[ZoneInfo | None, int, str, float] = (None, -1, "", 0.0)  # (zone, quarter hour, day, reset)
         self._expire_later: list[str] = []
+
+    @property
+    def settings(self) -> BudgetSettings:
+        return self._limits.settings
+
+    def configure(self, settings: BudgetSettings) -> None:
+        """Count against ``settings`` from now on (the configuration was edited while this process runs).
+        The limits are replaced as one object: a snapshot or a reservation taken meanwhile sees the old
+        ones or the new ones, never a mix."""
+        self._limits = _Limits.of(settings)
+        self.generation += 1
 
     # -- calendar ------------------------------------------------------------------------------
 
@@ -80,13 +153,13 @@ class BudgetLedger:
     def _day_and_reset(self, at: float) -> tuple[str, float]:
         # Every UTC offset in use is a multiple of 15 minutes, so the local date and the next midnight
         # are the same throughout a UTC quarter hour: computed once per quarter hour, not per call.
-        quarter = int(at // 900)
-        cached_quarter, day, reset = self._calendar
-        if quarter != cached_quarter:
-            today = datetime.fromtimestamp(at, self._tz).date()
+        quarter, tz = int(at // 900), self._limits.tz
+        cached_tz, cached_quarter, day, reset = self._calendar
+        if quarter != cached_quarter or tz is not cached_tz:
+            today = datetime.fromtimestamp(at, tz).date()
             day = today.isoformat()
-            reset = datetime.combine(today + timedelta(days=1), time(0), tzinfo=self._tz).timestamp()
-            self._calendar = (quarter, day, reset)
+            reset = datetime.combine(today + timedelta(days=1), time(0), tzinfo=tz).timestamp()
+            self._calendar = (tz, quarter, day, reset)
         return day, reset
 
     # -- reads ---------------------------------------------------------------------------------
@@ -98,7 +171,7 @@ class BudgetLedger:
         :meth:`maintain` when the snapshot is taken inside a caller's read transaction). ``validity``
         learns when this snapshot stops being exact (store/snapshot_cache.py).
         """
-        now = self._clock.now()
+        now, limits = self._clock.now(), self._limits
         day, reset = self._day_and_reset(now)
         with self._db.read() as conn:
             live = ledger.live_reservations(conn)
@@ -106,13 +179,13 @@ class BudgetLedger:
             if validity is not None:
                 self._note_validity(validity, live, stale, reset)
             totals = ledger.day_totals(conn, day, exclude=[row for row in live if row["id"] in stale])
-            fired = ledger.fired_alerts(conn, day) if self._any_alert_passed(totals) else []
+            fired = ledger.fired_alerts(conn, day) if limits.any_alert_passed(totals) else []
         if stale:
             self._expire_later.extend(stale)
             self.maintain()
         spent, reserved = totals.spent, totals.reserved
-        allocations = self._allocations
-        unconfigured = (spent.keys() | reserved.keys()) - self._allocated  # spend recorded for another name
+        allocations = limits.allocations
+        unconfigured = (spent.keys() | reserved.keys()) - limits.allocated  # spend recorded for another name
         if unconfigured:
             allocations += tuple((name, 0.0) for name in sorted(unconfigured))
         providers = tuple(
@@ -121,11 +194,11 @@ class BudgetLedger:
         )
         return BudgetSnapshot(
             day=day,
-            timezone=self._settings.timezone,
-            total=self._settings.daily_total,
+            timezone=limits.settings.timezone,
+            total=limits.settings.daily_total,
             providers=providers,
             next_reset_at=reset,
-            alerts=self._passed_alerts(totals, fired),
+            alerts=limits.passed_alerts(totals, fired),
         )
 
     def maintain(self) -> None:
@@ -143,11 +216,12 @@ class BudgetLedger:
 
     def spend_by_day(self, days: int) -> dict[str, dict[str, float]]:
         """Spend per provider for the last ``days`` budget days (today included), oldest first."""
-        today = datetime.fromtimestamp(self._clock.now(), self._tz).date()
+        limits = self._limits
+        today = datetime.fromtimestamp(self._clock.now(), limits.tz).date()
         span = [(today - timedelta(days=i)).isoformat() for i in range(max(days, 0) - 1, -1, -1)]
         if not span:
             return {}
-        configured = [name for name, _ in self._settings.allocations]
+        configured = [name for name, _ in limits.allocations]
         result = {day: dict.fromkeys(configured, 0.0) for day in span}
         with self._db.read() as conn:
             for row in ledger.spend_since(conn, span[0]):
@@ -163,14 +237,14 @@ class BudgetLedger:
         _check_amount(usd, "estimated cost")
         now = self._clock.now()
         day = self.day(now)
-        need = to_micro(usd)
+        need, limits = to_micro(usd), self._limits
         with self._db.transaction() as conn:
-            refusal = self._refusal(ledger.day_totals(conn, day), provider, need)
+            refusal = limits.refusal(ledger.day_totals(conn, day), provider, need)
             if refusal is not None:  # stale reservations only make this stricter: drop them and look again
                 stale = self._stale(ledger.live_reservations(conn), now)
                 if stale:
                     self._expire(conn, stale)
-                    refusal = self._refusal(ledger.day_totals(conn, day), provider, need)
+                    refusal = limits.refusal(ledger.day_totals(conn, day), provider, need)
             if refusal is None:
                 rid = secrets.token_hex(16)
                 ledger.insert_reservation(conn, rid, day, provider, need, task_id, self._holder, now)
@@ -180,7 +254,7 @@ class BudgetLedger:
         left = max(0, limit - committed)
         message = budget_exceeded_message(
             scope=scope, provider=provider, left=left, limit=limit, need=need, reserved=reserved,
-            timezone=self._settings.timezone, seconds_to_reset=self.next_reset_at() - now,
+            timezone=limits.settings.timezone, seconds_to_reset=self.next_reset_at() - now,
         )
         raise BudgetExceeded(message, provider=provider, needed=to_usd(need), remaining=to_usd(left))
 
@@ -232,7 +306,7 @@ class BudgetLedger:
         claimed = []
         with self._db.transaction() as conn:
             totals = ledger.day_totals(conn, day)
-            for alert in self._passed_alerts(totals, fired=[]):
+            for alert in self._limits.passed_alerts(totals, fired=[]):
                 spent, total = to_micro(alert.spent), to_micro(alert.total)
                 if ledger.claim_alert(
                     conn, day, alert.threshold, alert.level, spent, total, alert.message, now, self._holder
@@ -242,21 +316,8 @@ class BudgetLedger:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _refusal(self, totals: ledger.DayTotals, provider: str, need: int) -> tuple[str, int, int, int] | None:
-        """(scope, limit, committed, reserved) of the first limit ``need`` would break, else None."""
-        total = self._total_micro
-        committed = totals.spent_total + totals.reserved_total
-        if total <= 0 and need > 0:  # no budget at all: the allocation (0 too) is not what to change first
-            return "total", total, committed, totals.reserved_total
-        allocation = to_micro(self._settings.allocation(provider))
-        if totals.committed(provider) + need > allocation:
-            return "provider", allocation, totals.committed(provider), totals.reserved.get(provider, 0)
-        if committed + need > total:
-            return "total", total, committed, totals.reserved_total
-        return None
-
     def _stale(self, live: list[Row], now: float) -> list[str]:
-        cutoff = now - self._settings.reservation_ttl_seconds
+        cutoff = now - self._limits.settings.reservation_ttl_seconds
         alive: dict[str, bool] = {self._holder: True}
         stale = []
         for row in live:
@@ -269,7 +330,7 @@ class BudgetLedger:
 
     def _note_validity(self, validity: Validity, live: list[Row], stale: list[str], reset: float) -> None:
         validity.changes_at(reset)  # a new budget day
-        ttl, gone = self._settings.reservation_ttl_seconds, set(stale)
+        ttl, gone = self._limits.settings.reservation_ttl_seconds, set(stale)
         for row in live:
             if row["id"] not in gone:
                 validity.changes_at(row["heartbeat_at"] + ttl)  # _stale: silent past the TTL
@@ -297,37 +358,6 @@ class BudgetLedger:
         if self._reserves_since_prune >= self.prune_every:
             ledger.prune_finished(conn, self.day(now - _KEEP_FINISHED_DAYS * 86400))
             self._reserves_since_prune = 0
-
-    def _any_alert_passed(self, totals: ledger.DayTotals) -> bool:
-        total, thresholds = self._total_micro, self._thresholds
-        return total > 0 and bool(thresholds) and totals.spent_total * 100 >= total * thresholds[0]
-
-    def _passed_alerts(self, totals: ledger.DayTotals, fired: list[Row]) -> tuple[BudgetAlert, ...]:
-        if not self._any_alert_passed(totals):
-            return ()
-        total = self._total_micro
-        spent = totals.spent_total
-        stored = {row["threshold"]: row for row in fired}
-        alerts = []
-        for threshold in self._thresholds:
-            if spent * 100 < total * threshold:
-                break  # the thresholds rise: none after it has passed either
-            row = stored.get(threshold)
-            if row is not None:
-                alerts.append(BudgetAlert(
-                    threshold, row["level"], to_usd(row["micro_spent"]), to_usd(row["micro_total"]), row["message"]
-                ))
-                continue
-            left = {
-                name: max(0, to_micro(alloc) - totals.committed(name)) for name, alloc in self._settings.allocations
-            }
-            level = alert_level(threshold)
-            message = alert_message(
-                level=level, spent=spent, total=total, remaining=max(0, total - spent - totals.reserved_total),
-                left_by_provider=left, timezone=self._settings.timezone,
-            )
-            alerts.append(BudgetAlert(threshold, level, to_usd(spent), to_usd(total), message))
-        return tuple(alerts)
 
 
 def check_recorded_spend(usd: float, what: str = "cost_usd") -> None:

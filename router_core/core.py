@@ -12,7 +12,7 @@ import logging
 import math
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,11 +39,10 @@ from router_core.models import (
     Availability,
     BudgetSnapshot,
     Classification,
-    CostEstimate,
     ProviderUsage,
 )
-from router_core.recommender import recommend
-from router_core.records import audit_record, batch_item_record, external_strings
+from router_core.recommender import recommend, requested
+from router_core.records import audit_record, batch_item_record, budget_changed_record, external_strings
 from router_core.redact import scrubbed
 from router_core.settings import PROVIDER_NAMES, Settings
 from router_core.shared_state import SharedState, SharedStateReader
@@ -89,8 +88,11 @@ class RouterCore:
         holder: str | None = None,
         session_id: str | None = None,
         agent_problems: Sequence[str] = (),
+        settings_updates: Callable[[], Settings | None] | None = None,
     ) -> None:
         self.settings = settings
+        # Returns the configuration when its files were edited since the last call, else None (config/watch.py).
+        self._settings_updates = settings_updates
         self.db = db
         self.clock = clock
         self.classifier = classifier
@@ -126,6 +128,7 @@ class RouterCore:
         clock: Clock | None = None,
         classifier: Classifier | None = None,
         host_agent_dirs: Sequence[Path] = (),
+        settings_updates: Callable[[], Settings | None] | None = None,
     ) -> RouterCore:
         """The core on the shared state dir; agents in ``host_agent_dirs`` (Claude Code subagent files)
         join the built-in pool, a host agent replacing a built-in one of the same id."""
@@ -141,6 +144,7 @@ class RouterCore:
             classifier=classifier or _make_classifier(settings, db),
             agents=(*settings.agents, *host_agents),
             agent_problems=problems,
+            settings_updates=settings_updates,
         )
 
     @property
@@ -161,6 +165,7 @@ class RouterCore:
 
     def capacity(self, min_costs: dict[str, float] | None = None) -> CapacityView:
         """Usage and availability of every provider, read from one snapshot of the shared state."""
+        self.refresh_settings()
         self.clock_steps.check()  # rows stamped before a clock set back are repaired before they are read
         with self.db.read():
             view = self._capacity(min_costs, self.shared.read())
@@ -230,6 +235,7 @@ class RouterCore:
         task_id, repo = validate_label(task_id, "task_id"), validate_label(repo, "repo")
         classification = self._classify(text)
         costs = self.costs.estimate_all(text, classification.task_type)
+        self.refresh_settings()
         self.clock_steps.check()
         with self.db.read():  # capacity and agents in use: one snapshot
             shared = self.shared.read()
@@ -239,7 +245,7 @@ class RouterCore:
         now = self.clock.now()
         rec = recommend(classification, view.availability, costs, view.budget, now=now)
         if provider is not None:
-            rec = self._forced(provider, rec, costs, view)
+            rec = requested(rec, provider, costs, view.availability)
         agent, lease_id = assign_agent(
             self.pool, self.leases, rec.provider, classification.task_type, text, lease=lease_agent, in_use=in_use
         )
@@ -256,7 +262,7 @@ class RouterCore:
             agent=agent,
             lease_id=lease_id,
             new_alerts=self._new_alerts(view.budget),
-            execution_seconds_estimate=self.execution_estimate(costs[rec.provider]),
+            execution_seconds_estimate=self.costs.seconds(costs[rec.provider]),
             repo=repo,
         )
         if audit:
@@ -277,21 +283,6 @@ class RouterCore:
         alerts = tuple(self.ledger.claim_alerts())
         seen |= passed | {a.threshold for a in alerts}
         return alerts
-
-    def _forced(self, provider: str, rec, costs: dict[str, CostEstimate], view: CapacityView):
-        if provider not in PROVIDER_NAMES:
-            raise InvalidRequest(f"unknown provider {provider!r}; choose one of {', '.join(PROVIDER_NAMES)}")
-        if provider == rec.provider:
-            return rec
-        avail = view.availability[provider]
-        why = "; ".join(b.reason for b in avail.blocks) or "available"
-        return replace(
-            rec,
-            provider=provider,
-            route="requested",
-            reason=f"provider {provider} requested by the caller ({why}); the router recommended {rec.provider}",
-            cost=costs[provider],
-        )
 
     # -- routing corrections (design Phase 4; router_core/feedback.py) --------------------
 
@@ -322,16 +313,24 @@ class RouterCore:
     def release_agent(self, lease_id: str) -> None:
         self.leases.release(lease_id)
 
-    def execution_estimate(self, cost: CostEstimate) -> tuple[int, int]:
-        """A range in seconds: output tokens at the assumed generation speed, plus overhead."""
-        tps = self.settings.execution.assumed_output_tokens_per_second
-        base = cost.output_tokens / tps + 2.0
-        return (max(1, round(base * 0.75)), max(2, round(base * 1.5)))
-
     # -- state for people and resources ------------------------------------------------
 
     def budget(self) -> BudgetSnapshot:
+        self.refresh_settings()
         return self.ledger.snapshot()
+
+    def refresh_settings(self) -> None:
+        """Count against the budget of an edited configuration from now on, as after a restart: lowering
+        ``daily_total`` binds the servers already running. The rest of an edit waits for a restart (config/watch.py)."""
+        new = self._settings_updates() if self._settings_updates is not None else None
+        if new is not None and new.budget != self.settings.budget:
+            old, self.settings = self.settings.budget, replace(self.settings, budget=new.budget)
+            self.ledger.configure(new.budget)
+            log.warning("budget configuration changed: daily total $%.2f -> $%.2f", old.daily_total, new.budget.daily_total)
+            try:
+                self.audit.append(budget_changed_record(old, new.budget, self.process_session_id))
+            except OSError as exc:  # a full disk: the new budget applies all the same
+                log.error("audit line of the budget change not written (%s)", exc)
 
     def record_usage(self, provider: str, *, requests: int, tokens: int, cost_usd: float = 0.0, manual: bool) -> None:
         """Record observed usage. ``manual`` usage is an absolute observation for the current window."""
@@ -384,7 +383,7 @@ class RouterCore:
             settings=self.settings,
             now=self.clock.now(),
             concurrency=cap,
-            task_seconds=lambda cost: sum(self.execution_estimate(cost)) / 2,
+            task_seconds=lambda cost: sum(self.costs.seconds(cost)) / 2,
         )
         batch_id = f"batch-{uuid.uuid4().hex[:12]}"
         for item in plan.items:

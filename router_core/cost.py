@@ -116,5 +116,10 @@ class CostEstimator:
             usd=request_cost(p, price, input_tokens, output),
         )
 
+    def seconds(self, cost: CostEstimate) -> tuple[int, int]:
+        """How long the task may run, in seconds: its output tokens at the assumed generation speed, plus overhead."""
+        base = cost.output_tokens / self._settings.execution.assumed_output_tokens_per_second + 2.0
+        return (max(1, round(base * 0.75)), max(2, round(base * 1.5)))
+
     def estimate_all(self, text: str, task_type: str) -> dict[str, CostEstimate]:
         return {name: self.estimate(name, text, task_type) for name in self._names}

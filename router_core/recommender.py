@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 
+from router_core.errors import InvalidRequest
 from router_core.models import (
     Alternative,
     Availability,
@@ -28,6 +30,7 @@ from router_core.models import (
     CostEstimate,
     Recommendation,
 )
+from router_core.settings import PROVIDER_NAMES
 
 
 def _usd(amount: float) -> str:
@@ -187,4 +190,22 @@ def recommend(
         resets_at=resets_at,
         exceeds_budget=not fits_budget(cost, budget),
         budget_alerts=budget_alerts(cost, budget),
+    )
+
+
+def requested(
+    rec: Recommendation, provider: str, costs: Mapping[str, CostEstimate], availability: Mapping[str, Availability]
+) -> Recommendation:
+    """``rec`` sent to ``provider`` because the caller asked for it, saying why and what the router chose."""
+    if provider not in PROVIDER_NAMES:
+        raise InvalidRequest(f"unknown provider {provider!r}; choose one of {', '.join(PROVIDER_NAMES)}")
+    if provider == rec.provider:
+        return rec
+    why = "; ".join(b.reason for b in availability[provider].blocks) or "available"
+    return replace(
+        rec,
+        provider=provider,
+        route="requested",
+        reason=f"provider {provider} requested by the caller ({why}); the router recommended {rec.provider}",
+        cost=costs[provider],
     )

@@ -16,6 +16,7 @@ from router_core.models import Availability, ProviderUsage
 if TYPE_CHECKING:
     from router_core.batch_decision import BatchItemPlan
     from router_core.execution.results import Attempt, TaskOutcome
+    from router_core.settings import BudgetSettings
 
 
 _FIRST, _LAST = -62_135_596_800.0, 253_402_300_799.0  # 0001-01-01T00:00:00Z, 9999-12-31T23:59:59Z
@@ -248,3 +249,13 @@ def attempt_dict(a: Attempt) -> dict[str, Any]:
     if a.cost_usd and a.outcome != "success":  # charged though it gave no answer (a refusal)
         d["cost_usd"] = a.cost_usd
     return d
+
+
+def budget_changed_record(old: BudgetSettings, new: BudgetSettings, session_id: str) -> dict[str, Any]:
+    """The audit line of a budget configuration edited while the server ran (RouterCore.refresh_settings)."""
+    return {
+        "event": "budget_changed", "session_id": session_id,
+        "daily_total": new.daily_total, "previous_daily_total": old.daily_total,
+        "allocations": dict(new.allocations), "previous_allocations": dict(old.allocations),
+        "timezone": new.timezone, "alert_thresholds": list(new.alert_thresholds),
+    }

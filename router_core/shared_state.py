@@ -50,7 +50,8 @@ class SharedStateReader:
 
     def read(self) -> SharedState:
         """The shared state, in the caller's read transaction (``Database.read``)."""
-        version, now = self._db.version(), self._clock.now()
+        # A snapshot holds the budget's limits too: the same rows read under an edited configuration differ.
+        version, now = (self._db.version(), self._ledger.generation), self._clock.now()
         cache = getattr(self._threads, "cache", None)
         if cache is None:
             cache = self._threads.cache = SnapshotCache()

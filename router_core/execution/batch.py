@@ -75,7 +75,7 @@ async def run_batch(
     view = core.capacity()
     plan = plan_batch(
         prepared, usage=view.usage, availability=view.availability, budget=view.budget, settings=core.settings,
-        now=core.clock.now(), concurrency=cap, task_seconds=lambda cost: sum(core.execution_estimate(cost)) / 2,
+        now=core.clock.now(), concurrency=cap, task_seconds=lambda cost: sum(core.costs.seconds(cost)) / 2,
     )
     batch_id = f"batch-{uuid.uuid4().hex[:12]}"
     started = core.clock.now()

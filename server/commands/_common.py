@@ -35,7 +35,14 @@ def settings() -> Settings:
 
 
 def core() -> RouterCore:
-    return build_core(settings())
+    return watched_core(settings())
+
+
+def watched_core(s: Settings) -> RouterCore:
+    """The core for ``s``, the user's settings, following edits of their budget while it runs (config/watch.py)."""
+    from config.watch import ConfigWatch
+
+    return build_core(s, settings_updates=ConfigWatch(s, cache_dir=user_cache_dir(os.environ)))
 
 
 

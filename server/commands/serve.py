@@ -10,7 +10,7 @@ import sys
 import threading
 
 from router_core.settings import Settings
-from server.commands._common import CommandError, router_errors, settings
+from server.commands._common import CommandError, router_errors, settings, watched_core
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def serve(args) -> int:
         _check_port(args.port)
         token = http_token()
         _check_host(args.host, token)
-    parts = build_server(_checked(settings()))
+    parts = _server(build_server)
     if not args.http:
         import anyio
 
@@ -55,7 +55,7 @@ def dashboard(args) -> int:
 
     _check_port(args.port)
     token = http_token()
-    parts = build_server(_checked(settings()))
+    parts = _server(build_server)
     url = f"http://127.0.0.1:{args.port}/dashboard"
 
     def listening() -> None:
@@ -67,6 +67,11 @@ def dashboard(args) -> int:
 
     run_http(parts, host="127.0.0.1", port=args.port, token=token, on_listening=listening)
     return 0
+
+
+def _server(build_server):
+    s = _checked(settings())
+    return build_server(s, core_factory=lambda: watched_core(s))
 
 
 def _checked(s: Settings) -> Settings:

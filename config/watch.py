@@ -1,0 +1,90 @@
+"""Notice a configuration edited while a server runs: RouterCore.refresh_settings applies its budget.
+
+Every Claude Code session runs its own server, for hours. A user who lowers ``budget.daily_total`` expects
+the sessions already open to stop at the new limit, not at the one they started with. ``ConfigWatch`` is
+called before each decision and, at most once every ``every`` seconds, stats the files a restart would
+read (the user file, a ``.switchboard.toml`` in the working directory or any parent, ``$SWITCHBOARD_CONFIG``).
+When one appeared, changed or went away it loads the configuration again, with the same rules and errors
+as at start-up. A file caught half-written, or wrong, is logged and changes nothing: the configuration in
+force stays until the file is fixed. Only the budget is applied while running; an edit of anything else
+is logged as waiting for a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from config.loader import PROJECT_FILE, ConfigError, load_settings, user_config_path
+from router_core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Signature = tuple[tuple[str, tuple[int, int, int] | None], ...]
+
+
+class ConfigWatch:
+    """``watch()`` is the configuration when its files changed since the last call that returned one, else None."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        environ: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        cache_dir: Path | None = None,
+        every: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._environ = dict(os.environ if environ is None else environ)
+        self._cwd = Path.cwd() if cwd is None else cwd
+        self._cache_dir = cache_dir
+        self._every, self._monotonic = every, monotonic
+        self._current = settings
+        self._seen = self._signature()
+        self._due = monotonic() + every
+
+    def __call__(self) -> Settings | None:
+        now = self._monotonic()
+        if now < self._due:
+            return None
+        self._due = now + self._every
+        seen = self._signature()
+        if seen == self._seen:
+            return None
+        self._seen = seen
+        try:
+            new = load_settings(environ=self._environ, cwd=self._cwd, cache_dir=self._cache_dir)
+        except ConfigError as exc:
+            log.error("the configuration was edited but is not valid, so it is not applied (the one in force "
+                      "stays until the file is fixed): %s", exc)
+            return None
+        if new.state_dir != self._current.state_dir:  # its budget is the other dir's (which a project file may raise)
+            log.warning("the configuration was edited to use the state dir %s: the edit, its budget included, "
+                        "takes effect when this server restarts", new.state_dir)
+            return None
+        if replace(new, budget=self._current.budget) != self._current:
+            log.warning("the configuration was edited: its budget applies now; the other changes take effect "
+                        "when this server restarts")
+        self._current = new
+        return new
+
+    def _signature(self) -> Signature:
+        """What each file a restart would read looks like now: (path, (mtime ns, size, inode)), None if missing."""
+        paths = [user_config_path(self._environ), *(folder / PROJECT_FILE for folder in (self._cwd, *self._cwd.parents))]
+        explicit = self._environ.get("SWITCHBOARD_CONFIG")
+        if explicit:
+            paths.append(Path(explicit).expanduser())
+        return tuple((str(path), _stat(path)) for path in paths)
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:  # missing, or unreadable: load_settings says which when it reads
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
