@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -47,11 +48,18 @@ class ConfigWatch:
         self._current = settings
         self._seen = self._signature()
         self._due = monotonic() + every
+        self._checking = threading.Lock()  # tools run in threads too: one checks, the others go on
 
     def __call__(self) -> Settings | None:
         now = self._monotonic()
-        if now < self._due:
+        if now < self._due or not self._checking.acquire(blocking=False):
             return None
+        try:
+            return self._check(now)
+        finally:
+            self._checking.release()
+
+    def _check(self, now: float) -> Settings | None:
         self._due = now + self._every
         seen = self._signature()
         if seen == self._seen:
