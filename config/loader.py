@@ -33,6 +33,7 @@ from router_core.settings import (
 
 DEFAULT_SOURCE = "<shipped defaults: config/default.toml>"
 PROJECT_FILE = ".switchboard.toml"
+DEFAULT_STATE_DIR = "~/.switchboard"
 
 
 class ConfigError(Exception):
@@ -109,7 +110,8 @@ def load_settings(
     texts = [(DEFAULT_SOURCE, default_toml_text()), *((str(path), _read(path)) for path in files)]
     agents_text = agents_toml_text()
     home_from_env = bool(environ.get("SWITCHBOARD_HOME"))  # replaces state_dir: validation checks depend on it
-    inputs = [*texts, (AGENTS_SOURCE, agents_text), ("SWITCHBOARD_HOME set", str(home_from_env))]
+    inputs = [*texts, (AGENTS_SOURCE, agents_text), ("SWITCHBOARD_HOME set", str(home_from_env)),
+              ("~", os.path.expanduser("~"))]  # whether a project's state_dir is its own depends on it
     key = cache.cache_key(inputs) if cache_dir else ""
     data = cache.read(cache_dir, key) if cache_dir else None
     if data is None:
@@ -161,7 +163,7 @@ def _to_settings(
         )
         for name, p in config["providers"].items()
     )
-    home = environ.get("SWITCHBOARD_HOME") or config["state_dir"] or "~/.switchboard"
+    home = environ.get("SWITCHBOARD_HOME") or config["state_dir"] or DEFAULT_STATE_DIR
     b = config["budget"]
     return Settings(
         providers=providers,

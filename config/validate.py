@@ -17,7 +17,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from config.loader import DEFAULT_SOURCE, PROJECT_FILE, ConfigError
+from config.loader import DEFAULT_SOURCE, DEFAULT_STATE_DIR, PROJECT_FILE, ConfigError
 from config.schema import ConfigSchema
 
 logger = logging.getLogger(__name__)
@@ -29,21 +29,45 @@ def validated_config(texts: Sequence[tuple[str, str]], *, home_from_env: bool = 
     merged: dict[str, Any] = {}
     provenance: dict[tuple[str, ...], str] = {}
     before_project: dict[str, Any] = {}
+    shared_state_dir: tuple[Any, str] = (None, DEFAULT_SOURCE)  # the state dir before the project file's
     for source, text in texts:
         if Path(source).name == PROJECT_FILE:
             before_project = copy.deepcopy(merged.get("budget") or {})
+            shared_state_dir = (merged.get("state_dir"), provenance.get(("state_dir",), DEFAULT_SOURCE))
         _merge(merged, _without_retired(_parse(text, source), source), source, provenance, ())
     try:
         schema = ConfigSchema.model_validate(merged)
     except ValidationError as exc:
         raise _explain(exc, provenance) from None
-    _check_shared_day(provenance, home_from_env)
-    _check_project_budget(schema.model_dump()["budget"], before_project, provenance, home_from_env)
+    own = _own_state_dir(schema.state_dir, shared_state_dir, provenance)
+    _check_shared_day(provenance, own, home_from_env)
+    _check_project_budget(schema.model_dump()["budget"], before_project, provenance, own, home_from_env)
     return schema.model_dump()
 
 
+def _own_state_dir(state_dir: str | None, shared: tuple[Any, str],
+                   provenance: Mapping[tuple[str, ...], str]) -> str | None:
+    """The project file whose ``state_dir`` gives it a state dir of its own, if one does. A ``state_dir`` naming
+    the state dir it would share anyway (``"~/.switchboard"``, the user file's, or a path to the same
+    directory) is none of its own: it let a repository's file raise the budget every project on that dir
+    spends. A relative path is compared as read from the file's directory."""
+    source = provenance.get(("state_dir",))
+    if source is None or Path(source).name != PROJECT_FILE:
+        return None
+    shared_dir = _where(shared[0] or DEFAULT_STATE_DIR, shared[1])
+    return source if _where(state_dir or DEFAULT_STATE_DIR, source) != shared_dir else None
+
+
+def _where(state_dir: str, source: str) -> Path:
+    path = Path(state_dir).expanduser()
+    if not path.is_absolute() and source != DEFAULT_SOURCE:
+        path = Path(source).parent / path
+    return path.resolve()
+
+
 def _check_project_budget(budget: Mapping[str, Any], before: Mapping[str, Any],
-                          provenance: Mapping[tuple[str, ...], str], home_from_env: bool) -> None:
+                          provenance: Mapping[tuple[str, ...], str], own_state_dir: str | None,
+                          home_from_env: bool) -> None:
     """A project file may lower the budget of the state dir it shares, not raise it: a repository's
     ``.switchboard.toml`` (written by whoever wrote the repository) setting ``daily_total = 10000`` let every
     session in it spend that much of the user's keys a day, past the limit the user set for the machine."""
@@ -51,7 +75,7 @@ def _check_project_budget(budget: Mapping[str, Any], before: Mapping[str, Any],
         source = provenance.get(path, DEFAULT_SOURCE)
         if Path(source).name != PROJECT_FILE:
             continue
-        if provenance.get(("state_dir",)) == source and not home_from_env:
+        if own_state_dir == source and not home_from_env:
             continue  # a budget of its own
         value = budget[path[1]] if len(path) == 2 else budget["allocation"][path[2]]
         earlier = before.get(path[1]) if len(path) == 2 else (before.get("allocation") or {}).get(path[2], 0.0)
@@ -66,7 +90,8 @@ def _check_project_budget(budget: Mapping[str, Any], before: Mapping[str, Any],
         )
 
 
-def _check_shared_day(provenance: Mapping[tuple[str, ...], str], home_from_env: bool) -> None:
+def _check_shared_day(provenance: Mapping[tuple[str, ...], str], own_state_dir: str | None,
+                      home_from_env: bool) -> None:
     """Every process on one state dir must count the same budget day: a project file may set the budget's
     time zone only for a state dir of its own (which SWITCHBOARD_HOME, when set, replaces). (Days are the
     ledger's keys: a process on Asia/Kolkata spending under tomorrow's date beside one on UTC would let
@@ -74,7 +99,7 @@ def _check_shared_day(provenance: Mapping[tuple[str, ...], str], home_from_env: 
     source = provenance.get(("budget", "timezone"), DEFAULT_SOURCE)
     if Path(source).name != PROJECT_FILE:
         return
-    if provenance.get(("state_dir",)) != source:
+    if own_state_dir != source:
         raise ConfigError(
             f"{source}: 'budget.timezone' is set for this project, but every project using the same state dir "
             "shares one budget, whose day must be the same for all: set budget.timezone in your user config "

@@ -180,3 +180,31 @@ def test_a_project_may_lower_the_shared_budget_but_not_raise_it(tmp_path, env):
     assert load_settings(environ=no_home, cwd=project.parent).budget.daily_total == 10000  # a budget of its own
     with pytest.raises(ConfigError, match="may only lower it"):  # SWITCHBOARD_HOME replaces that state_dir
         load_settings(environ=env, cwd=project.parent)
+
+
+@pytest.mark.parametrize("named", ["~/.switchboard", "{home}/.switchboard", "{home}/./.switchboard/", "../home/.switchboard",
+                                   ""])
+def test_a_project_state_dir_naming_the_shared_one_is_not_its_own(tmp_path, env, monkeypatch, named):
+    # state_dir = "~/.switchboard" (the default) in a repository's file passed for "a state dir of its own", so
+    # the same file could raise the budget (or move the day) that every project on the machine spends.
+    no_home = {k: v for k, v in env.items() if k != "SWITCHBOARD_HOME"}
+    monkeypatch.setenv("HOME", env["HOME"])  # what "~" expands to, here and when the state dir is opened
+    state_dir = named.format(home=env["HOME"])
+    project = write(tmp_path / "repo" / ".switchboard.toml", f'state_dir = "{state_dir}"\n[budget]\ndaily_total = 10000\n')
+    with pytest.raises(ConfigError, match="may only lower it") as err:
+        load_settings(environ=no_home, cwd=project.parent)
+    assert err.value.key == "budget.daily_total"
+    project.write_text(f'state_dir = "{state_dir}"\n[budget]\ntimezone = "Asia/Kolkata"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="set budget.timezone in your user config"):
+        load_settings(environ=no_home, cwd=project.parent)
+
+
+def test_a_project_state_dir_naming_the_user_files_is_not_its_own(tmp_path, env, monkeypatch):
+    no_home = {k: v for k, v in env.items() if k != "SWITCHBOARD_HOME"}
+    shared = tmp_path / "shared-state"
+    write(Path(env["HOME"]) / ".config/switchboard/config.toml", f'state_dir = "{shared}"\n')
+    project = write(tmp_path / "repo" / ".switchboard.toml", f'state_dir = "{shared}"\n[budget]\ndaily_total = 10000\n')
+    with pytest.raises(ConfigError, match="may only lower it"):
+        load_settings(environ=no_home, cwd=project.parent)
+    project.write_text('state_dir = "own-state"\n[budget]\ndaily_total = 10000\n', encoding="utf-8")
+    assert load_settings(environ=no_home, cwd=project.parent).budget.daily_total == 10000  # a dir of its own
