@@ -42,7 +42,12 @@ def validated_config(texts: Sequence[tuple[str, str]], *, home_from_env: bool = 
     own = _own_state_dir(schema.state_dir, shared_state_dir, provenance)
     _check_shared_day(provenance, own, home_from_env)
     _check_project_budget(schema.model_dump()["budget"], before_project, provenance, own, home_from_env)
-    return schema.model_dump()
+    data = schema.model_dump()
+    if data["state_dir"] and not data["state_dir"].startswith("~") and not Path(data["state_dir"]).is_absolute():
+        # From the file that set it, as _own_state_dir compares it: from the working directory, a project's
+        # sessions started in different subdirectories each had a state dir (and a whole budget) of their own.
+        data["state_dir"] = str(Path(provenance[("state_dir",)]).parent / data["state_dir"])
+    return data
 
 
 def _own_state_dir(state_dir: str | None, shared: tuple[Any, str],

@@ -208,3 +208,18 @@ def test_a_project_state_dir_naming_the_user_files_is_not_its_own(tmp_path, env,
         load_settings(environ=no_home, cwd=project.parent)
     project.write_text('state_dir = "own-state"\n[budget]\ndaily_total = 10000\n', encoding="utf-8")
     assert load_settings(environ=no_home, cwd=project.parent).budget.daily_total == 10000  # a dir of its own
+
+
+def test_a_relative_state_dir_is_read_from_the_file_that_sets_it(tmp_path, env):
+    # It was read from the working directory: sessions of one project started in different subdirectories
+    # each opened a state dir of their own, so each had the project's whole budget to spend.
+    no_home = {k: v for k, v in env.items() if k != "SWITCHBOARD_HOME"}
+    project = write(tmp_path / "repo" / ".switchboard.toml", 'state_dir = ".switchboard-state"\n')
+    (tmp_path / "repo" / "src" / "deep").mkdir(parents=True)
+    for cwd in (project.parent, project.parent / "src" / "deep"):
+        for cache_dir in (None, tmp_path / "cache"):
+            s = load_settings(environ=no_home, cwd=cwd, cache_dir=cache_dir)
+            assert s.state_dir == tmp_path / "repo" / ".switchboard-state"
+    explicit = write(tmp_path / "conf" / "x.toml", 'state_dir = "../elsewhere"\n')
+    s = load_settings(environ={**no_home, "SWITCHBOARD_CONFIG": str(explicit)}, cwd=project.parent)
+    assert s.state_dir == tmp_path / "conf" / ".." / "elsewhere"
