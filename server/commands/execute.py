@@ -162,9 +162,18 @@ def parse_tasks(text: str) -> list[tuple[str | None, str]]:
         items = data if isinstance(data, list) else [data]
     except RecursionError:
         raise CommandError(f"stdin is not a JSON array or JSON lines of tasks: {_TOO_DEEP}") from None
-    except ValueError:  # JSONDecodeError, or a number too long to convert
+    except ValueError as exc:  # JSONDecodeError, or a number too long to convert
+        if text.startswith("["):  # one array, perhaps over many lines: its error where it is, not "line 1"
+            raise CommandError(f"stdin is not a JSON array of tasks ({_what_and_where(exc)}); give a JSON array "
+                               'such as ["fix the login bug", ...] or JSON lines') from None
         items = [_json_line(line, n) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     return [_pair(item, n) for n, item in enumerate(items)]
+
+
+def _what_and_where(exc: ValueError) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg.removesuffix(' at')} at line {exc.lineno} column {exc.colno}"
+    return why_unreadable(exc)
 
 
 def _json_line(line: str, n: int) -> Any:

@@ -50,6 +50,12 @@ def test_run_context_file_that_is_not_utf8_is_a_clear_error(cli_env, capsys, mon
         (DEEP, "stdin is not a JSON array or JSON lines of tasks: it is nested too deeply"),
         ('"fix the bug"\n' + DEEP + "\n", "line 2 is not a task: it is nested too deeply"),
         ("1" * 5000, "line 1 is not JSON"),
+        # An array over several lines was read as JSON lines once it failed: "line 1 is not JSON (Expecting
+        # value)" for its "[", whatever was wrong, and wherever.
+        ('[\n  "fix the login bug",\n  "write the tests,\n]\n', "not a JSON array of tasks (Invalid control character "
+                                                               "at line 3 column 20)"),
+        ('[\n  "fix the login bug",\n  {"task" "write the tests"}\n]', "(Expecting ':' delimiter at line 3 column 11)"),
+        ('[\n  "fix the login bug"\n  "write the tests"\n]', "(Expecting ',' delimiter at line 3 column 3)"),
     ],
 )
 def test_batch_with_unreadable_json_is_a_clear_error(cli_env, capsys, monkeypatch, stdin, reason):
