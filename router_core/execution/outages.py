@@ -181,7 +181,7 @@ class Outages:
             self.circuits.probe_not_before(provider, max(until, held.until) if held is not None else until)
 
     def audit_outage(self, state: CircuitState) -> None:
-        self.core.audit.append({
+        self._audit_note({
             "event": "outage", "session_id": self.core.process_session_id, "provider": state.provider,
             "reason": state.block.reason, "consecutive_failures": state.failures, "last_error": state.last_error,
             "next_probe_at": iso(state.next_probe_at),
@@ -189,9 +189,18 @@ class Outages:
 
     def audit_recovered(self, state: CircuitState) -> None:
         now = self.core.clock.now()
-        self.core.audit.append({
+        self._audit_note({
             "event": "recovered", "session_id": self.core.process_session_id, "provider": state.provider,
             "outage_started": iso(state.opened_at),
             "outage_seconds": round(now - state.opened_at, 3) if state.opened_at else None,
             "consecutive_failures": state.failures,
         })
+
+    def _audit_note(self, record: dict) -> None:
+        """An outage or recovery line: said in passing by a task's call or a probe, so a log that cannot be
+        written (a full disk) is logged, not raised, which ended the task without its fallback or lost an
+        answer already paid for."""
+        try:
+            self.core.audit.append(record)
+        except OSError as exc:
+            logger.error("%s: %s line not written (%s)", record["provider"], record["event"], exc)
