@@ -122,7 +122,10 @@ class JsonlAuditLog:
         day = utc_day(now)
         if self._prune_daily and self._pruned_on != day:
             self._prune_quietly(day)
-        self._appender.append(day, line + b"\n")
+        try:
+            self._appender.append(day, line + b"\n")
+        except OSError as exc:  # a full disk, a quota: said as such, not as "Error executing tool" or a traceback
+            raise StateUnusable.unwritable("audit log", self.directory, exc) from exc
         return entry
 
     def part_path(self, day: str, part: int) -> Path:

@@ -67,6 +67,14 @@ class StateUnusable(RouterError):
                    "writable directory, or set SWITCHBOARD_HOME to another state directory")
 
 
+    @classmethod
+    def unwritable(cls, what: str, path: object, exc: OSError) -> StateUnusable:
+        """The ``what`` in ``path`` could not be written: ``exc`` is why (a full disk, permissions)."""
+        return cls(f"cannot write the {what} in {path} ({exc.strerror or exc}); free space there or make it "
+                   "writable, or set SWITCHBOARD_HOME to another state directory (audit.enabled = false "
+                   "turns the audit log off)")
+
+
 class ProviderError(RouterError):
     def __init__(
         self, message: str, *, provider: str, status_code: int | None = None, billed: Completion | None = None

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from router_core.decision import RoutingDecision
-from router_core.errors import InvalidRequest
+from router_core.errors import InvalidRequest, StateUnusable
 from router_core.execution.executor import Executor, Job, ParkNotice
 from router_core.execution.pacing import GUARD_SECONDS
 from router_core.execution.plan import chain_for
@@ -211,6 +211,6 @@ def audited(core: RouterCore, record: dict[str, Any], *, external: Iterable[str]
     if the log cannot be written (a full disk, permissions), the error is logged and the result still stands."""
     try:
         return core.audit.append(record, external=external)
-    except OSError as exc:
+    except (OSError, StateUnusable) as exc:
         logger.error("%s: audit line not written (%s); the result stands", record.get("task_id"), exc)
         return record

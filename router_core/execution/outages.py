@@ -22,7 +22,14 @@ import anyio
 
 from router_core.budget import MAX_RECORDED_USD
 from router_core.cost import request_cost
-from router_core.errors import BudgetExceeded, ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
+from router_core.errors import (
+    BudgetExceeded,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+    RouterError,
+    StateUnusable,
+)
 from router_core.execution.circuit import CircuitState
 from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED
 from router_core.execution.pacing import PaceTicket, RatePacer
@@ -202,5 +209,5 @@ class Outages:
         answer already paid for."""
         try:
             self.core.audit.append(record)
-        except OSError as exc:
+        except (OSError, StateUnusable) as exc:
             logger.error("%s: %s line not written (%s)", record["provider"], record["event"], exc)

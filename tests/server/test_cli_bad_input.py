@@ -199,3 +199,18 @@ def test_a_host_name_listens_on_ipv4_as_uvicorn_did(monkeypatch):
     monkeypatch.setattr(serve.socket, "getaddrinfo", getaddrinfo)
     with serve._listening_socket("localhost", 0) as sock:
         assert sock.family == socket.AF_INET and sock.getsockname()[0] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("argv", [["recommend", "fix the login bug"], ["batch", "--dry-run"]], ids=" ".join)
+def test_an_audit_log_that_cannot_be_written_is_one_line_that_says_why(cli_env, env, capsys, monkeypatch, argv):
+    # A full disk (or a quota, a file size limit) under the audit log: a traceback ending in OSError.
+    import errno
+
+    def disk_full(fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("router_core.audit_writer._write_all", disk_full)
+    code, out, err = run(capsys, monkeypatch, *argv, stdin='["fix the login bug"]\n')
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("switchboard: StateUnusable: cannot write the audit log in ")
+    assert "No space left on device" in err and "audit.enabled = false" in err
