@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import io
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -85,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # what is still buffered fails here, if it does, not in a traceback at exit
+        return code
     except CommandError as exc:
         print(f"switchboard: {exc}", file=sys.stderr)
         return exc.code
@@ -93,6 +97,29 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        if exc.errno not in OUTPUT_ERRORS or exc.filename is not None:
+            raise
+        _discard_stdout()
+        print(f"switchboard: cannot write the output ({exc.strerror}); free space where it goes, or send it "
+              "elsewhere", file=sys.stderr)
+        return EXIT_USAGE
+
+
+# Why writing the answer can fail, other than a closed pipe: a full disk or quota, a file size limit, a device.
+OUTPUT_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that what it still buffers is not written again (and fails in a
+    traceback) when the interpreter exits."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -170,3 +170,19 @@ def test_a_task_in_a_text_line_is_shown_with_replacements_on_a_latin1_terminal(c
     code, out, err = _latin1_run(monkeypatch, ["audit", "-n", "1"])
     assert code == 0 and b"Traceback" not in err, err
     assert "'Fix the bug in the café parser ? ?'" in out.decode("latin-1")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("argv", [["budget"], ["budget", "--json"], ["batch", "--dry-run"], ["classify", "--jsonl"]],
+                         ids=" ".join)
+def test_an_output_on_a_full_disk_is_one_line_not_a_traceback(cli_env, argv):
+    # `switchboard batch < tasks.json > results.json` on a full disk ended in a traceback (OSError, exit 1),
+    # and what stdout still buffered failed again, in another one, as Python exited.
+    stdin = '["fix the login bug"]' if argv[0] == "batch" else '{"id": 1, "text": "fix the login bug"}\n'
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "server", *argv], input=stdin, stdout=full,
+                              stderr=subprocess.PIPE, text=True, cwd=cli_env, timeout=120,
+                              env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == ("switchboard: cannot write the output (No space left on device); free space where it goes, "
+                           "or send it elsewhere\n")
