@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+from mcp import MCPError
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp.types import INVALID_PARAMS
 from mcp.types import Tool as MCPTool
 
 from resources import register_resources
@@ -59,6 +61,15 @@ class SwitchboardServer(MCPServer):
             raise explained(name, exc) from exc.__cause__
         finally:
             REQUEST_SESSION.reset(session)
+
+    async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None,
+                         context: Context | None = None) -> Any:
+        """Switchboard has no prompts: a request for one is invalid params that say so (the SDK answered a
+        ValueError, JSON-RPC code 0 or "Internal server error", and logged a traceback each time)."""
+        if self._prompt_manager.get_prompt(name) is None:
+            raise MCPError(INVALID_PARAMS, f"Unknown prompt: {name}; Switchboard has no prompts: its tools "
+                                           "(tools/list) and resources (resources/list) are what it offers")
+        return await super().get_prompt(name, arguments, context)
 
 
 def audit_session(context: Context | None) -> str | None:

@@ -113,3 +113,16 @@ async def test_listed_input_schemas_are_closed_and_carry_no_titles(server, mode)
     assert batch["properties"]["tasks"]["items"] == {"$ref": "#/$defs/BatchTaskIn"}
     dispatch = next(t for t in tools if t.name == "dispatch_agent").input_schema
     assert dispatch["required"] == ["task"] and dispatch["properties"]["max_cost"]["description"]
+
+
+async def test_an_unknown_prompt_is_invalid_params_that_say_there_are_none(server, mode, caplog):
+    # The SDK answered a ValueError: "Internal server error" (JSON-RPC code 0 over stdio), with a traceback logged.
+    from mcp import MCPError
+    from mcp.types import INVALID_PARAMS
+
+    async with connect(server, mode) as client:
+        with pytest.raises(MCPError) as err:
+            await client.get_prompt("route_task")
+    assert err.value.code == INVALID_PARAMS
+    assert "Unknown prompt: route_task; Switchboard has no prompts" in err.value.error.message
+    assert "Traceback" not in caplog.text and "raised" not in caplog.text
