@@ -332,19 +332,22 @@ class RouterCore:
             except OSError as exc:  # a full disk: the new budget applies all the same
                 log.error("audit line of the budget change not written (%s)", exc)
 
-    def record_usage(self, provider: str, *, requests: int, tokens: int, cost_usd: float = 0.0, manual: bool) -> None:
-        """Record observed usage. ``manual`` usage is an absolute observation for the current window."""
+    def record_usage(
+        self, provider: str, *, requests: int | None, tokens: int | None, cost_usd: float = 0.0, manual: bool
+    ) -> None:
+        """Record observed usage (None: not entered). ``manual`` usage is an absolute observation for the current
+        window: a count not entered keeps what the last manual entry said, so entering a cost alone clears nothing."""
         if provider not in PROVIDER_NAMES:
             raise InvalidRequest(f"unknown provider {provider!r}; choose one of {', '.join(PROVIDER_NAMES)}")
         check_usage_record(requests, tokens, cost_usd)  # all of it, before anything is written
         with self.db.transaction():  # usage and spend count together or not at all
-            if manual:
-                now = self.clock.now()
-                self.usage_tracker.observe(
-                    provider, requests_used=requests, tokens_used=tokens, source="manual", valid_until=now + 60.0
-                )
-            else:
-                self.usage_tracker.record(provider, requests=requests, tokens=tokens)
+            if manual and (requests, tokens) != (None, None):
+                kept = self.usage_tracker.manual_observation(provider) or (0, 0)
+                self.usage_tracker.observe(provider, source="manual", valid_until=self.clock.now() + 60.0,
+                                           requests_used=kept[0] if requests is None else requests,
+                                           tokens_used=kept[1] if tokens is None else tokens)
+            elif not manual:
+                self.usage_tracker.record(provider, requests=requests or 0, tokens=tokens or 0)
             if cost_usd:
                 self.ledger.record_spend(provider, cost_usd, note="manual" if manual else "recorded")
         log.info("usage recorded for %s: %s requests, %s tokens, $%.4f (manual=%s)", provider, requests, tokens,

@@ -36,13 +36,14 @@ MAX_RECORDED_COUNT = 10**12
 
 
 def check_usage_record(
-    requests: int, tokens: int, cost_usd: float, *, names: tuple[str, str, str] = ("requests", "tokens", "cost_usd")
+    requests: int | None, tokens: int | None, cost_usd: float,
+    *, names: tuple[str, str, str] = ("requests", "tokens", "cost_usd"),
 ) -> None:
     """Refuse usage entered from outside (the record_usage tool, `switchboard usage set`) before anything
-    is written: counts must be whole numbers from 0 to MAX_RECORDED_COUNT, the cost a storable amount.
-    ``names`` are the fields as the caller knows them, for the message."""
+    is written: counts (None: not entered) must be whole numbers from 0 to MAX_RECORDED_COUNT, the cost a
+    storable amount. ``names`` are the fields as the caller knows them, for the message."""
     for value, name in ((requests, names[0]), (tokens, names[1])):
-        if not isinstance(value, int) or not 0 <= value <= MAX_RECORDED_COUNT:
+        if value is not None and (not isinstance(value, int) or not 0 <= value <= MAX_RECORDED_COUNT):
             raise InvalidRequest(
                 f"{name} must be a whole number from 0 to {MAX_RECORDED_COUNT:,}, got {value!r}; "
                 f"enter how many were used in the last minute, as the provider's console shows"
@@ -153,6 +154,12 @@ class UsageTracker:
                 (provider, requests_used, tokens_used, source, self._clock.now(), valid_until,
                  valid_until if tokens_valid_until is None else tokens_valid_until),
             )
+
+    def manual_observation(self, provider: str) -> tuple[int, int] | None:
+        """(requests, tokens) of the provider's manual entry while it holds, else None."""
+        with self._db.read() as conn:
+            row = self._observation(conn, provider, self._clock.now())
+        return (row["requests_used"], row["tokens_used"]) if row is not None and row["source"] == "manual" else None
 
     def clear_observation(self, provider: str) -> None:
         with self._db.transaction() as conn:

@@ -23,8 +23,8 @@ async def get_budget(ctx: Context) -> BudgetOut:
 async def record_usage(
     provider: Provider,
     ctx: Context,
-    requests: Annotated[int, Field(ge=0, description="Requests used in the last minute.")] = 0,
-    tokens: Annotated[int, Field(ge=0, description="Tokens used in the last minute.")] = 0,
+    requests: Annotated[int | None, Field(ge=0, description="Requests used in the last minute.")] = None,
+    tokens: Annotated[int | None, Field(ge=0, description="Tokens used in the last minute.")] = None,
     cost_usd: Annotated[float, Field(ge=0, description="Spend to add to today's budget.")] = 0.0,
 ) -> BudgetOut:
     """Enter usage observed elsewhere (e.g. a provider console) when it can't be polled."""

@@ -21,8 +21,8 @@ def register(sub) -> None:
     usub = u.add_subparsers(dest="usage_cmd")
     s = usub.add_parser("set", help="enter usage observed elsewhere (design 7.2: manual entry)")
     s.add_argument("provider", choices=PROVIDER_NAMES, help="the provider the usage was observed on")
-    s.add_argument("--requests", type=int, default=0, help="requests used in the last minute")
-    s.add_argument("--tokens", type=int, default=0, help="tokens used in the last minute")
+    s.add_argument("--requests", type=int, help="requests used in the last minute (not given: as last entered)")
+    s.add_argument("--tokens", type=int, help="tokens used in the last minute (not given: as last entered)")
     s.add_argument("--cost", type=float, default=0.0, help="USD to add to today's spend")
     s.set_defaults(func=usage_set)
 

@@ -56,6 +56,21 @@ def test_usage_set_blocks_and_budget_shows_spend(cli_env, capsys):
     assert "BLOCKED: tokens_percent >= 90%" in out
 
 
+def test_usage_set_keeps_the_counts_it_was_not_given(cli_env, capsys):
+    run(capsys, "usage", "set", "codex", "--requests", "2500", "--tokens", "1000")
+    code, out, _ = run(capsys, "usage", "set", "codex", "--cost", "1")  # a cost alone: the counts stand
+    view = json.loads(out)
+    assert code == 0 and (view["requests_used"], view["tokens_used"]) == (2500, 1000)
+    code, out, _ = run(capsys, "usage", "set", "codex", "--tokens", "7000")  # one count: the other stands
+    view = json.loads(out)
+    assert (view["requests_used"], view["tokens_used"]) == (2500, 7000)
+    code, out, _ = run(capsys, "usage", "set", "codex", "--requests", "0", "--tokens", "0")  # zero is a figure
+    view = json.loads(out)
+    assert (view["requests_used"], view["tokens_used"]) == (0, 0)
+    code, out, _ = run(capsys, "budget", "--json")
+    assert json.loads(out)["spent"] == 1.0
+
+
 def test_audit_tail_filters(cli_env, capsys):
     run(capsys, "recommend", "Explain OAuth2 flow")
     run(capsys, "recommend", "Implement authentication")
