@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 def register(sub) -> None:
     s = sub.add_parser("serve", help="run the MCP server (stdio by default)")
     s.add_argument("--http", action="store_true", help="serve Streamable HTTP on 127.0.0.1 instead of stdio")
-    s.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1; others are warned about unless SWITCHBOARD_HTTP_TOKEN is set)")
-    s.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
+    s.add_argument("--host", help="HTTP bind address (default 127.0.0.1; others are warned about unless SWITCHBOARD_HTTP_TOKEN is set)")
+    s.add_argument("--port", type=int, help="HTTP port (default 8765)")
     s.set_defaults(func=serve)
 
     d = sub.add_parser("dashboard", help="serve over HTTP and open the dashboard in a browser")
@@ -33,6 +33,9 @@ def serve(args) -> int:
     from server.app import build_server
 
     token = None
+    if not args.http and (args.host, args.port) != (None, None):  # stdio would wait on stdin, ignoring them
+        raise CommandError("--host and --port are for HTTP: add --http (switchboard serve --http --port N)")
+    args.host, args.port = args.host or "127.0.0.1", 8765 if args.port is None else args.port
     if args.http:
         _check_port(args.port)
         token = http_token()

@@ -214,3 +214,10 @@ def test_an_audit_log_that_cannot_be_written_is_one_line_that_says_why(cli_env, 
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("switchboard: StateUnusable: cannot write the audit log in ")
     assert "No space left on device" in err and "audit.enabled = false" in err
+
+
+@pytest.mark.parametrize("extra", [["--port", "9000"], ["--host", "0.0.0.0"]], ids=" ".join)
+def test_http_options_without_http_are_an_error_not_a_silent_stdio_server(cli_env, capsys, monkeypatch, extra):
+    code, out, err = run(capsys, monkeypatch, "serve", *extra)  # would have sat waiting on stdin
+    assert code == 2 and out == ""
+    assert "--host and --port are for HTTP: add --http" in err
