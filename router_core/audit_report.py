@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from router_core.errors import InvalidRequest
@@ -118,39 +118,43 @@ def _money(section: Mapping[str, Any], key: str) -> tuple[float | None, bool]:
     return None, section.get(key) is not None
 
 
-def _day(timestamp: object) -> str | None:
+def _moment(timestamp: object) -> datetime | None:
+    """An ISO date or time as a moment (UTC unless it carries an offset), None if it is none."""
     if not isinstance(timestamp, str):
         return None
     try:
-        return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).date().isoformat()
+        moment = datetime.fromisoformat(timestamp.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _since_day(since: str | None) -> str | None:
+def _since(since: str | None) -> datetime | None:
     if since is None:
         return None
-    try:
-        return date.fromisoformat(since[:10]).isoformat()
-    except ValueError:
-        raise InvalidRequest(f"--since must be a date like 2025-01-11, got {since!r}") from None
+    start = _moment(since)
+    if start is None:
+        raise InvalidRequest(f"--since must be an ISO date or time such as 2025-01-11 or 2025-01-11T10:30:00Z, "
+                             f"got {since!r}")
+    return start
 
 
 def build_report(records: Iterable[Mapping[str, Any]], since: str | None = None) -> AuditReport:
-    """Summarise audit records from ``since`` (an ISO date, inclusive) on.
+    """Summarise audit records stamped at or after ``since`` (an ISO date or time, UTC unless it has an offset).
 
     One pass that keeps no record: a month of logs is gigabytes of JSON. What must wait for the end
     is only each unpaid decision's estimate (day, provider, amount), since a later record of its task
     may bring the actual cost that replaces it.
     """
-    start = _since_day(since)
-    report = AuditReport(since=start)
+    start = _since(since)
+    report = AuditReport(since=since.strip() if since is not None else None)
     paid: set[Any] = set()  # tasks whose execution recorded an actual cost (in any record)
     pending: dict[Any, list[tuple[str, str, float]]] = {}  # task -> estimates not yet replaced
     for record in records:
-        day = _day(record.get("timestamp"))
-        if start is not None and (day is None or day < start):
+        moment = _moment(record.get("timestamp"))
+        if start is not None and (moment is None or moment < start):
             continue
+        day = moment.date().isoformat() if moment is not None else None
         report.records += 1
         if day is None and record.get("timestamp") is not None:
             report.unreadable += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC
 
 from resources.views import budget_view, usage_summary
 from router_core.settings import PROVIDER_NAMES
@@ -35,7 +36,7 @@ def register(sub) -> None:
     a.set_defaults(func=audit_tail)
     asub = a.add_subparsers(dest="audit_cmd")
     r = asub.add_parser("report", help="provider distribution, cost per day, fallbacks, execution times")
-    r.add_argument("--since", help="YYYY-MM-DD")
+    r.add_argument("--since", help="ISO date or time (UTC unless it has an offset); entries at or after it")
     r.add_argument("--json", action="store_true", help="print the report as JSON")
     r.set_defaults(func=audit_report)
 
@@ -142,8 +143,11 @@ def audit_report(args) -> int:
         from router_core.audit_report import build_report, format_report_table
     except ImportError as exc:  # pragma: no cover - shipped together
         raise CommandError(f"audit report is unavailable: {exc}") from exc
+    from router_core.audit import parse_since
+
+    day = parse_since(args.since, name="--since").astimezone(UTC).date().isoformat() if args.since else None
     c = core()
-    report = build_report(c.audit.records(args.since[:10] if args.since else None), since=args.since)
+    report = build_report(c.audit.records(day), since=args.since)
     report.skipped_lines = c.audit.skipped_lines
     if args.json:
         emit_json(report.to_dict())

@@ -165,13 +165,16 @@ def test_numeric_twins_win_and_repeated_and_other_events_are_not_decisions():
     assert report.cost_by_day["2025-01-11"]["codex"].estimated_usd == 0.0009
 
 
-def test_since_filters_by_day_inclusive_and_rejects_bad_dates():
+def test_since_filters_by_date_or_time_inclusive_and_rejects_bad_ones():
     report = build_report(RECORDS, since="2025-01-12")
     assert (
         report.since == "2025-01-12" and report.decisions == 3 and list(report.cost_by_day) == ["2025-01-12"]
     )
-    assert build_report(RECORDS, since="2025-01-12T23:00:00Z").decisions == 3
-    with pytest.raises(InvalidRequest, match="--since must be a date"):
+    assert build_report(RECORDS, since="2025-01-12T09:05:00Z").decisions == 2  # a time is not cut to its day
+    assert build_report(RECORDS, since="2025-01-12T23:00:00Z").decisions == 0
+    assert build_report(RECORDS, since="2025-01-12T10:05:00+01:00").decisions == 2  # 09:05Z
+    assert build_report(RECORDS, since="2025-01-11T11:00:00").decisions == 5  # no offset: UTC
+    with pytest.raises(InvalidRequest, match="--since must be an ISO date or time"):
         build_report(RECORDS, since="yesterday")
 
 

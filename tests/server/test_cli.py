@@ -101,6 +101,19 @@ def test_audit_report_table_and_json(cli_env, capsys):
     assert code == 0 and "gemini" in out
 
 
+def test_audit_report_since_a_time_is_not_cut_to_its_day(cli_env, capsys):
+    from datetime import UTC, datetime, timedelta
+
+    run(capsys, "recommend", "Explain OAuth2 flow")
+    later = (datetime.now(UTC) + timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ")  # same day, almost surely
+    code, out, _ = run(capsys, "audit", "report", "--json", "--since", later)
+    assert code == 0 and json.loads(out)["decisions"] == 0
+    code, out, _ = run(capsys, "audit", "report", "--json", "--since", "2000-01-01T00:00:00+05:00")
+    assert json.loads(out)["decisions"] == 1
+    code, _, err = run(capsys, "audit", "report", "--since", "yesterday")
+    assert code == 2 and "--since must be an ISO date or time" in err
+
+
 def test_audit_commands_say_how_many_lines_they_skipped(cli_env, capsys):
     run(capsys, "recommend", "Explain OAuth2 flow")
     log = next((cli_env).rglob("provider_recommendations-*.jsonl"))
