@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from resources.views import agents_view, budget_view, effective_config, usage_summary
 from router_core.audit import day_problem
 from router_core.core import RouterCore
+from router_core.errors import RouterError
 from router_core.inputs import surrogates_replaced
 from router_core.settings import PROVIDER_NAMES
 
@@ -25,6 +27,16 @@ RECENT_ENTRIES = 50
 
 def _dump(data: Any) -> str:
     return surrogates_replaced(json.dumps(data, indent=2, ensure_ascii=False))  # one would crash the reply
+
+
+@contextmanager
+def resource_errors() -> Iterator[None]:
+    """Core errors as a resource error that says why and what to do, as tools say them (tools/errors.py):
+    the SDK answers anything else with 'Error reading resource URI' and no reason."""
+    try:
+        yield
+    except RouterError as exc:
+        raise ResourceError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def newest_within(entries: list[dict[str, Any]], max_bytes: int) -> list[dict[str, Any]]:
@@ -44,24 +56,28 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
     @mcp.resource("usage://summary", name="usage-summary", mime_type=JSON)
     def usage_all() -> str:
         """Live requests/tokens per minute, block state and spend for every provider."""
-        return _dump(usage_summary(get_core()))
+        with resource_errors():
+            return _dump(usage_summary(get_core()))
 
     @mcp.resource("usage://{provider}", name="usage-provider", mime_type=JSON)
     def usage_one(provider: str) -> str:
         """Live usage of one provider: codex, gemini or claude."""
         if provider not in PROVIDER_NAMES:
             raise ResourceNotFoundError(f"unknown provider {provider!r}; use one of {', '.join(PROVIDER_NAMES)}")
-        return _dump(usage_summary(get_core())["providers"][provider])
+        with resource_errors():
+            return _dump(usage_summary(get_core())["providers"][provider])
 
     @mcp.resource("budget://today", name="budget-today", mime_type=JSON)
     def budget_today() -> str:
         """Today's budget: total, per-provider allocation, spent, reserved, alerts, next reset."""
-        return _dump(budget_view(get_core().budget()))
+        with resource_errors():
+            return _dump(budget_view(get_core().budget()))
 
     @mcp.resource("audit://recent", name="audit-recent", mime_type=JSON)
     def audit_recent() -> str:
         """The most recent audit entries, newest last: 50 at most, and no more than 256 KiB of them."""
-        return _dump(newest_within(get_core().audit.tail(RECENT_ENTRIES), DAY_RESOURCE_BYTES))
+        with resource_errors():
+            return _dump(newest_within(get_core().audit.tail(RECENT_ENTRIES), DAY_RESOURCE_BYTES))
 
     @mcp.resource("audit://{day}", name="audit-day", mime_type=JSON)
     def audit_day(day: str) -> str:
@@ -69,9 +85,10 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
         problem = day_problem(day)
         if problem is not None:
             raise ResourceNotFoundError(f"audit://{{day}}: {problem}")
-        log = get_core().audit
-        skipped = log.skipped_lines
-        entries, complete = log.newest_of_day(day, DAY_RESOURCE_BYTES)
+        with resource_errors():
+            log = get_core().audit
+            skipped = log.skipped_lines
+            entries, complete = log.newest_of_day(day, DAY_RESOURCE_BYTES)
         view: dict[str, Any] = {"day": day, "entries": entries, "complete": complete,
                                 "skipped_lines": log.skipped_lines - skipped}
         if not complete:
@@ -83,12 +100,14 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
     @mcp.resource("agents://pool", name="agents", mime_type=JSON)
     def agent_pool() -> str:
         """The agent pool: specializations, task types, providers, limits and current leases."""
-        return _dump(agents_view(get_core()))
+        with resource_errors():
+            return _dump(agents_view(get_core()))
 
     @mcp.resource("config://effective", name="config", mime_type=JSON)
     def config_effective() -> str:
         """The effective configuration and the files it came from; secrets masked."""
-        return _dump(effective_config(get_core()))
+        with resource_errors():
+            return _dump(effective_config(get_core()))
 
 
 __all__ = ["register_resources"]
