@@ -120,11 +120,18 @@ def build_server(
 
     live = LiveUpdates(get_core, bus)
 
+    def warm_up() -> None:
+        try:
+            get_core()
+        except Exception:  # a failure here would end the lifespan, and every later request got 'Connection closed'
+            logging.getLogger(__name__).exception("building the routing core failed; each request tries again "
+                                                  "and says why")
+
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[AppState]:
         state = AppState(get_core=get_core, notify_changed=live.check)
         async with anyio.create_task_group() as tg:
-            tg.start_soon(anyio.to_thread.run_sync, get_core)  # load while the handshake runs
+            tg.start_soon(anyio.to_thread.run_sync, warm_up)  # load while the handshake runs
             if live_interval:
                 tg.start_soon(live.run, live_interval)
             try:

@@ -23,3 +23,15 @@ async def test_a_state_dir_cleaned_up_under_a_running_server_is_said_in_the_erro
     message = str(caught.value)
     assert "StateUnusable: the state database's switchboard.db-shm file" in message
     assert "restart every Switchboard process" in message
+
+
+async def test_a_core_that_cannot_be_built_at_start_up_is_said_per_request_not_a_closed_session(settings):
+    state = settings.state_dir
+    state.mkdir(parents=True, exist_ok=True)
+    (state / "switchboard.db").write_bytes(bytes(range(256)) * 16)  # no SQLite database
+    server = create_server(settings, live_interval=None)  # the core is built in the background at start-up
+    async with Client(server, raise_exceptions=False) as client:
+        for _ in range(2):  # the session stays open: each request says why
+            r = await client.call_tool("get_budget", {})
+            assert r.is_error and "StateUnusable" in r.content[0].text
+            assert "is not a SQLite database" in r.content[0].text
