@@ -71,6 +71,9 @@ class ConfigWatch:
             log.error("the configuration was edited but is not valid, so it is not applied (the one in force "
                       "stays until the file is fixed): %s", exc)
             return None
+        except Exception:  # a bug in reloading must not stop routing on the configuration in force
+            log.exception("the edited configuration could not be loaded; the one in force stays")
+            return None
         if new.state_dir != self._current.state_dir:  # its budget is the other dir's (which a project file may raise)
             log.warning("the configuration was edited to use the state dir %s: the edit, its budget included, "
                         "takes effect when this server restarts", new.state_dir)

@@ -168,3 +168,15 @@ def test_a_broken_edit_keeps_the_budget_in_force(watched, env, ticks):
     edit(user_file(env), "[budget\ndaily_total = 1\n")  # half-saved: not TOML
     ticks.now += 1
     assert core.budget().total == 20.0
+
+
+def test_a_failure_while_reloading_keeps_the_configuration_in_force(watched, env, ticks, monkeypatch, caplog):
+    def broken(**_):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("config.watch.load_settings", broken)
+    edit(user_file(env), budget(20, 5, 10, 5))
+    ticks.now += 1
+    with caplog.at_level(logging.ERROR, logger="config.watch"):
+        assert watched.budget().total == 100.0  # routing goes on
+    assert "could not be loaded" in caplog.text
