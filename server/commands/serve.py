@@ -137,11 +137,12 @@ def run_http(parts, *, host: str, port: int, token: str | None = None, on_listen
 
 
 def serve_app(app, sock: socket.socket, *, host: str, port: int) -> None:
-    """uvicorn serving ``app`` on the bound ``sock`` until Ctrl-C (exit 0, as ``uvicorn.run`` did)."""
-    import uvicorn
+    """uvicorn serving ``app`` on the bound ``sock`` until Ctrl-C or SIGTERM (exit 0, as ``uvicorn.run`` did);
+    stopping ends open streams and gives tool calls in flight a grace period (server/http_shutdown.py)."""
+    from server.http_shutdown import server_for
 
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run(sockets=[sock])
+        server_for(app, {"host": host, "port": port, "log_level": "warning"}).run(sockets=[sock])
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:

@@ -1,0 +1,64 @@
+"""Stopping the real HTTP server with SIGTERM while a dashboard streams and a tool call is in flight."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import threading
+
+import anyio
+import httpx
+import pytest
+from mcp import Client
+
+from tests.fakes.fake_provider import FakeProviders
+from tests.server.test_transports import start_http
+
+pytestmark = pytest.mark.slow
+
+
+def _stream_dashboard(url: str, first_event: threading.Event, ended: list[str]) -> None:
+    with httpx.stream("GET", url, timeout=httpx.Timeout(5, read=120)) as r:
+        for line in r.iter_lines():
+            if line.startswith("data:"):
+                first_event.set()
+    ended.append("closed")
+
+
+async def test_sigterm_ends_streams_and_audits_the_task_in_flight(tmp_path):
+    with FakeProviders(latency={"gemini": 600}) as fake:
+        env = {"GEMINI_API_KEY": "test-key", "GEMINI_BASE_URL": fake.base_url("gemini")}
+        proc, port = start_http(tmp_path, env=env)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            first_event, ended = threading.Event(), []
+            viewer = threading.Thread(target=_stream_dashboard, args=(f"{base}/dashboard/events", first_event, ended))
+            viewer.start()
+            assert await anyio.to_thread.run_sync(first_event.wait, 60)
+            # A 2025-era session keeps its GET stream open, as Claude Code's does.
+            with anyio.fail_after(60):
+                async with Client(f"{base}/mcp", mode="legacy") as c, anyio.create_task_group() as tg:
+                    tg.start_soon(_call_and_ignore_the_end, c)
+                    while fake.stats("gemini").requests == 0:  # the provider call is in flight
+                        await anyio.sleep(0.05)
+                    proc.send_signal(signal.SIGTERM)
+                    code = await anyio.to_thread.run_sync(lambda: proc.wait(timeout=30))  # before: never
+                    tg.cancel_scope.cancel()
+            assert code in (0, -signal.SIGTERM)  # uvicorn raises the signal again once it has stopped
+            await anyio.to_thread.run_sync(viewer.join, 30)
+            assert ended == ["closed"]  # the dashboard's stream was ended, not cut
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    lines = [json.loads(x) for f in (tmp_path / "state/audit").glob("*.jsonl") for x in f.read_text().splitlines()]
+    ran = [x for x in lines if x.get("task_description") == "Explain the OAuth2 flow"]
+    assert ran and ran[-1]["execution_metrics"]["status"] == "cancelled", ran
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
+
+
+async def _call_and_ignore_the_end(c: Client) -> None:
+    with contextlib.suppress(Exception):  # the server stopped under it
+        await c.call_tool("dispatch_agent", {"task": "Explain the OAuth2 flow", "provider": "gemini"})
+
