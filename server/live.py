@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -134,10 +134,17 @@ class LiveUpdates:
                         STALLED_TIMEOUT)
         self._stalled.add(connection)
 
-    async def run(self, interval: float = 1.0) -> None:
+    async def run(self, interval: float = 1.0, *, sleep: Callable[[float], Awaitable[None]] = anyio.sleep) -> None:
+        failing: str | None = None  # the failure last logged, until a poll works again
         while True:
-            await anyio.sleep(interval)
+            await sleep(interval)
             try:
                 await self.check()
-            except Exception:  # keep serving even if one poll fails (e.g. a locked database)
-                log.exception("live update poll failed")
+            except Exception as exc:  # keep serving even if polls fail (e.g. a locked or unusable database)
+                if f"{type(exc).__name__}: {exc}" != failing:  # a lasting one is logged once, not every second
+                    failing = f"{type(exc).__name__}: {exc}"
+                    log.exception("live update poll failed (not logged again until it changes or works)")
+            else:
+                if failing is not None:
+                    failing = None
+                    log.warning("live update poll works again")

@@ -125,3 +125,35 @@ async def test_a_stalled_client_gets_only_a_short_wait_until_it_reads_again(sett
     async with Client(parts.mcp, mode="legacy") as c:
         await spend_and_check(parts, c)
     assert stuck.attempts == 2 and stuck not in parts.live._stalled
+
+
+async def test_a_lasting_poll_failure_is_logged_once_not_every_second(keyword_core, caplog):
+    # A state database that stays unusable (its -shm deleted, a full disk, a lock held for minutes) used to log
+    # a traceback of some 20 lines at every poll: 86,400 a day into the host's MCP log.
+    from mcp.server.subscriptions import InMemorySubscriptionBus
+
+    from router_core.errors import StateUnusable
+    from server.live import LiveUpdates
+
+    broken = [True]
+
+    def get_core():
+        if broken[0]:
+            raise StateUnusable("the state database's -shm file was deleted")
+        return keyword_core
+
+    polls = [0]
+
+    async def tick(seconds: float) -> None:
+        polls[0] += 1
+        broken[0] = polls[0] <= 5 or polls[0] > 8  # down, back for a while, down again
+        if polls[0] > 12:
+            raise anyio.get_cancelled_exc_class()()
+
+    live = LiveUpdates(get_core, InMemorySubscriptionBus())
+    with pytest.raises(anyio.get_cancelled_exc_class()):
+        await live.run(1.0, sleep=tick)
+    failures = [r for r in caplog.records if "live update poll failed" in r.getMessage()]
+    assert len(failures) == 2  # once per outage, each with its traceback
+    assert all(r.exc_info for r in failures)
+    assert "works again" in caplog.text
