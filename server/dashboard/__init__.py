@@ -5,8 +5,9 @@
     GET /dashboard/state.json  the current state
     GET /dashboard/events      text/event-stream: the state now, then each time it changes
 
-The event stream polls ``get_state`` every ``poll_seconds`` and sends only changes (a comment
-line keeps idle connections open). The page uses EventSource and falls back to polling the JSON.
+The event stream polls ``get_state`` every ``poll_seconds`` and sends only changes: a state whose only
+change is its time (``generated_at``) goes as a ``tick`` event of that time alone, and a comment line keeps
+idle connections open. The page uses EventSource and falls back to polling the JSON.
 
 Only this machine's browser may read them, as the SDK guards /mcp: a request whose Host (or Origin, when
 sent) names another site is refused. Otherwise a web page the developer visits could rebind its own domain
@@ -74,29 +75,41 @@ async def state_events(
     max_events: int | None = None,
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
 ) -> AsyncIterator[str]:
-    """SSE frames: the state, then every changed state; ends after ``max_events`` states if given."""
+    """SSE frames: the state, then every changed state; ends after ``max_events`` states if given.
+
+    A state whose only change is its ``generated_at`` (every poll: it is the time of the poll) is sent as a
+    ``tick`` event of that time alone, which the page needs for its countdowns: before, the whole state,
+    some 60 KB with 30 recent decisions, went to every open page every second, and the page was rebuilt
+    under the reader's pointer (a cut task's full text, in its tooltip, could not be read)."""
     yield "retry: 2000\n\n"
-    last: str | None = None
+    last: str | None = None  # the last state sent, without its generated_at
+    generated: Any = None  # the generated_at the page was last given, in a state or a tick
     problem: str | None = None  # the one the page was last told of, until a good state comes
     sent = 0
     quiet = 0.0
     while max_events is None or sent < max_events:
         try:
-            data = _dumps(await get_state())
+            state = await get_state()
+            content = _dumps({**state, "generated_at": None})
         except Exception as exc:  # a failing snapshot must not end the stream; the page shows it
-            data = last = None  # the page now shows the problem: the next good state must be sent again
+            state = content = last = None  # the page now shows the problem: the next good state must be sent again
             if problem_message(exc) != problem:  # a lasting problem is logged and sent once, not every poll
                 problem, quiet = problem_message(exc), 0.0
                 log.exception("dashboard state failed")
                 yield f"event: problem\ndata: {_dumps({'message': problem})}\n\n"
         else:
             problem = None
-        if data is not None and data != last:
-            last, sent, quiet = data, sent + 1, 0.0
-            yield f"data: {data}\n\n"
+        if content is not None and content != last:
+            last, sent, quiet = content, sent + 1, 0.0
+            yield f"data: {_dumps(state)}\n\n"
+        elif content is not None and state.get("generated_at") != generated:
+            quiet = 0.0
+            yield f"event: tick\ndata: {_dumps({'generated_at': state.get('generated_at')})}\n\n"
         elif quiet >= keepalive_seconds:
             quiet = 0.0
             yield ": keepalive\n\n"
+        if content is not None:
+            generated = state.get("generated_at")
         if max_events is not None and sent >= max_events:
             break
         await sleep(poll_seconds)

@@ -266,3 +266,54 @@ def test_screenshot_is_kept_as_an_artifact(tmp_path, state):
 
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+
+def aging_state(state: dict, server_holder: dict | None = None):
+    """A get_state whose state only gets older: the same content, generated_at one second later per call
+    (up to 10:30:10). With ``server_holder``, the server stops after the fifth call: a live stream would
+    otherwise never end, nor would Chromium's virtual time."""
+    calls = {"n": 0}
+
+    async def get_state():
+        calls["n"] += 1
+        if server_holder is not None and calls["n"] == 5:
+            server = server_holder["server"]
+            for listener in server.servers:
+                listener.close()
+            server.should_exit = True
+        return {**state, "generated_at": f"2025-01-11T10:30:{min(calls['n'], 10):02d}Z"}
+
+    return get_state, calls
+
+
+def test_a_state_that_only_got_older_moves_the_countdowns_without_rebuilding_the_page(tmp_path, state):
+    # Before, the whole state was sent and the whole page rebuilt every second, though only the time had
+    # changed: some 60 KB a second per tab, and a cut task's tooltip vanished under the pointer.
+    holder: dict = {}
+    get_state, calls = aging_state(state, holder)
+    with serve_with_server(get_state, poll_seconds=0.05, one_request_per_connection=True) as (base, server):
+        holder["server"] = server
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    _shows_the_last_time_on_the_first_render(proc, calls)
+
+
+def test_a_polled_state_that_only_got_older_does_not_rebuild_the_page(tmp_path, state):
+    get_state, calls = aging_state(state)
+    with serve(get_state) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard?transport=poll", "--dump-dom")
+
+    assert body_attrs(proc.stdout)["data-transport"] == "polling"
+    _shows_the_last_time_on_the_first_render(proc, calls)
+
+
+def _shows_the_last_time_on_the_first_render(proc: subprocess.CompletedProcess[str], calls: dict) -> None:
+    attrs = body_attrs(proc.stdout)
+    assert "data-error" not in attrs and console_lines(proc.stderr) == []
+    assert calls["n"] >= 3 and attrs["data-rendered"] == "1"
+    second = int(attrs["data-generated-at"][-3:-1])
+    assert second >= 2
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", proc.stdout)).split())
+    assert f"state at 2025-01-11 10:30:{second:02d} UTC" in text
+    assert f"tokens_percent >= 90%: lifts 2025-01-11 10:30:42 UTC (in {42 - second} s)" in text

@@ -178,3 +178,19 @@ def test_only_this_machines_pages_may_read_the_dashboard(state, path, headers, s
     # Before, any Host was served: a web page could read the budget and the audit log's task texts.
     with client_for(constant(state), max_events=1).stream("GET", path, headers=headers) as response:
         assert response.status_code == status
+
+
+async def test_a_state_that_only_got_older_is_sent_as_a_tick():
+    # The real state's generated_at is the time of the poll: before, every poll sent the whole state (some
+    # 60 KB with 30 recent decisions) to every open page, and the keepalive was never needed.
+    a1, a2, a3 = ({"generated_at": f"10:00:0{i}", "n": 1} for i in (1, 2, 3))
+    b = {"generated_at": "10:00:04", "n": 2}
+    frames, _ = await collect([a1, a2, a3, a3, b], keepalive_seconds=100.0, max_events=2)
+
+    assert frames == [
+        "retry: 2000\n\n",
+        'data: {"generated_at":"10:00:01","n":1}\n\n',
+        'event: tick\ndata: {"generated_at":"10:00:02"}\n\n',
+        'event: tick\ndata: {"generated_at":"10:00:03"}\n\n',
+        'data: {"generated_at":"10:00:04","n":2}\n\n',
+    ]
