@@ -62,3 +62,33 @@ async def _call_and_ignore_the_end(c: Client) -> None:
     with contextlib.suppress(Exception):  # the server stopped under it
         await c.call_tool("dispatch_agent", {"task": "Explain the OAuth2 flow", "provider": "gemini"})
 
+
+
+async def test_sigterm_ends_a_listen_stream_at_once_and_a_new_era_call_after_the_grace(tmp_path):
+    # A 2026-07-28 client's subscriptions/listen is a POST whose answer streams for ever: before, it kept the
+    # server from stopping too. It carries no work, so it ends at once; the tool call in flight beside it has
+    # the grace to answer, then is cancelled, audited, and its response ended (no ASGI error's traceback).
+    with FakeProviders(latency={"gemini": 600}) as fake:
+        env = {"GEMINI_API_KEY": "test-key", "GEMINI_BASE_URL": fake.base_url("gemini")}
+        proc, port = start_http(tmp_path, env=env)
+        try:
+            with anyio.fail_after(60):
+                async with Client(f"http://127.0.0.1:{port}/mcp") as c, \
+                        c.listen(resource_subscriptions=["budget://today"]), anyio.create_task_group() as tg:
+                    tg.start_soon(_call_and_ignore_the_end, c)
+                    while fake.stats("gemini").requests == 0:
+                        await anyio.sleep(0.05)
+                    proc.send_signal(signal.SIGTERM)
+                    code = await anyio.to_thread.run_sync(lambda: proc.wait(timeout=30))
+                    tg.cancel_scope.cancel()
+            assert code in (0, -signal.SIGTERM)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    log = (tmp_path / "server.log").read_text()
+    assert "Traceback" not in log
+    assert log.count("still running") == 1 and "POST /mcp was still running" in log  # the call, not the listen
+    lines = [json.loads(x) for f in (tmp_path / "state/audit").glob("*.jsonl") for x in f.read_text().splitlines()]
+    ran = [x for x in lines if x.get("task_description") == "Explain the OAuth2 flow"]
+    assert ran and ran[-1]["execution_metrics"]["status"] == "cancelled", ran
