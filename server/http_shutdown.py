@@ -5,11 +5,9 @@ stream, a 2026-07-28 client's ``subscriptions/listen`` stream. A server with a d
 a client connected never stopped on Ctrl-C or SIGTERM (docker stop, systemd), until a SIGKILL cut whatever
 it was doing without an audit line. Here a request that carries no work (a GET: the dashboard's stream, a
 2025-era session's GET stream; a listen POST) is ended, its response completed, as the server starts
-stopping. A 2025-era session's tool call ends then too (its stream is sse-starlette's, which watches for
-the signal) and is cancelled when the app stops; a 2026-07-28 tool call gets SHUTDOWN_GRACE_SECONDS to
-answer, then is cancelled and its response ended (not logged as an ASGI error). A cancelled task is
-audited as cancelled (charged at its estimate when a provider call was in flight). The grace stays below
-docker stop's 10 s.
+stopping. A tool call in flight, of either protocol era, gets SHUTDOWN_GRACE_SECONDS to answer, then is
+cancelled and its response ended (not logged as an ASGI error). A cancelled task is audited as cancelled
+(charged at its estimate when a provider call was in flight). The grace stays below docker stop's 10 s.
 """
 
 from __future__ import annotations
@@ -109,7 +107,11 @@ def _is_listen(body: bytes) -> bool:
 def server_for(app: ASGIApp, config_kwargs: dict):
     """A uvicorn Server for ``app`` that ends its streams when it starts stopping (see the module)."""
     import uvicorn
+    from sse_starlette.sse import AppStatus
 
+    # sse-starlette ends every one of its streams on the signal: a 2025-era session's tool call in flight was
+    # cut at once. Here its GET stream ends at once (above) and its calls get the grace, as 2026-07-28 ones do.
+    AppStatus.disable_automatic_graceful_drain()
     wrapped = StreamsEndOnShutdown(app)
 
     class Server(uvicorn.Server):

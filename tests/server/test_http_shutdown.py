@@ -26,8 +26,11 @@ def _stream_dashboard(url: str, first_event: threading.Event, ended: list[str]) 
     ended.append("closed")
 
 
-async def test_sigterm_ends_streams_and_audits_the_task_in_flight(tmp_path):
-    with FakeProviders(latency={"gemini": 600}) as fake:
+async def test_sigterm_ends_streams_and_lets_the_call_in_flight_finish(tmp_path):
+    # Before, the dashboard's stream kept the server from stopping for ever (uvicorn waits for every response),
+    # and a 2025-era session's tool call was cut at once by sse-starlette; now the stream ends at once and the
+    # call, a second from its answer, gets the grace to finish.
+    with FakeProviders(latency={"gemini": 1}) as fake:
         env = {"GEMINI_API_KEY": "test-key", "GEMINI_BASE_URL": fake.base_url("gemini")}
         proc, port = start_http(tmp_path, env=env)
         try:
@@ -36,16 +39,17 @@ async def test_sigterm_ends_streams_and_audits_the_task_in_flight(tmp_path):
             viewer = threading.Thread(target=_stream_dashboard, args=(f"{base}/dashboard/events", first_event, ended))
             viewer.start()
             assert await anyio.to_thread.run_sync(first_event.wait, 60)
-            # A 2025-era session keeps its GET stream open, as Claude Code's does.
-            with anyio.fail_after(60):
+            # A 2025-era session keeps its GET stream open, as Claude Code's does. (The SDK's client, which
+            # reconnects that stream at once, fails when it finds the server gone: hence the suppress.)
+            with anyio.fail_after(60), contextlib.suppress(Exception):
                 async with Client(f"{base}/mcp", mode="legacy") as c, anyio.create_task_group() as tg:
                     tg.start_soon(_call_and_ignore_the_end, c)
                     while fake.stats("gemini").requests == 0:  # the provider call is in flight
                         await anyio.sleep(0.05)
                     proc.send_signal(signal.SIGTERM)
-                    code = await anyio.to_thread.run_sync(lambda: proc.wait(timeout=30))  # before: never
+                    await anyio.to_thread.run_sync(lambda: proc.wait(timeout=30))  # before: never
                     tg.cancel_scope.cancel()
-            assert code in (0, -signal.SIGTERM)  # uvicorn raises the signal again once it has stopped
+            assert proc.wait(timeout=30) in (0, -signal.SIGTERM)  # uvicorn raises the signal again once stopped
             await anyio.to_thread.run_sync(viewer.join, 30)
             assert ended == ["closed"]  # the dashboard's stream was ended, not cut
         finally:
@@ -54,8 +58,9 @@ async def test_sigterm_ends_streams_and_audits_the_task_in_flight(tmp_path):
                 proc.wait()
     lines = [json.loads(x) for f in (tmp_path / "state/audit").glob("*.jsonl") for x in f.read_text().splitlines()]
     ran = [x for x in lines if x.get("task_description") == "Explain the OAuth2 flow"]
-    assert ran and ran[-1]["execution_metrics"]["status"] == "cancelled", ran
-    assert "Traceback" not in (tmp_path / "server.log").read_text()
+    assert ran and ran[-1]["execution_metrics"]["status"] == "success", ran
+    log = (tmp_path / "server.log").read_text()
+    assert "Traceback" not in log and "still running" not in log
 
 
 async def _call_and_ignore_the_end(c: Client) -> None:
