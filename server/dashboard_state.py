@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -18,6 +19,10 @@ from router_core.records import iso
 SPEND_DAYS = 14
 RECENT = 30
 TEXT_CHARS = 500  # a task may be 200,000 characters; the page shows 70 and 30 are sent every change
+# Every open page polls each second: a state built less than this long ago is handed to the next page
+# that asks, so a server builds about one state a second (usage, budget, 14 days of spend, 30 audit
+# lines), not one per open page.
+SHARED_SECONDS = 0.5
 
 
 def backend_names(
@@ -69,13 +74,24 @@ def capped(value: Any) -> Any:
     return value
 
 
-def dashboard_state_factory(get_core: Callable[[], RouterCore]) -> Callable[[], Awaitable[dict[str, Any]]]:
+def dashboard_state_factory(
+    get_core: Callable[[], RouterCore], *, monotonic: Callable[[], float] = time.monotonic
+) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """The state for the pages: built in a worker thread, at most once per ``SHARED_SECONDS`` for all of them
+    (pages asking while it is built wait for that one). Read it, never change it: pages share it."""
     backends: dict[str, str] = {}
+    building = anyio.Lock()
+    last: list[tuple[float, dict[str, Any]]] = []  # (when it was built, the state)
 
     async def get_state() -> dict[str, Any]:
-        core = get_core()
-        if not backends:  # env and PATH are read once per process, like the executor does
-            backends.update(backend_names(core))
-        return await anyio.to_thread.run_sync(dashboard_state, core, backends)
+        async with building:
+            if last and monotonic() - last[0][0] < SHARED_SECONDS:
+                return last[0][1]
+            core = get_core()
+            if not backends:  # env and PATH are read once per process, like the executor does
+                backends.update(backend_names(core))
+            state = await anyio.to_thread.run_sync(dashboard_state, core, backends)
+            last[:] = [(monotonic(), state)]
+            return state
 
     return get_state

@@ -47,3 +47,19 @@ def test_capped_keeps_short_values_and_the_shape():
     record = {"a": "short", "b": ["y" * 600, 3], "c": {"d": None}}
 
     assert capped(record) == {"a": "short", "b": ["y" * (TEXT_CHARS - 1) + "…", 3], "c": {"d": None}}
+
+
+async def test_open_pages_share_one_state_a_second_not_one_each(keyword_core, monkeypatch):
+    from server.dashboard_state import SHARED_SECONDS, dashboard_state_factory
+
+    built = []
+    monkeypatch.setattr("server.dashboard_state.dashboard_state",
+                        lambda core, backends: built.append(1) or {"n": len(built)})
+    ticks = [0.0]
+    get_state = dashboard_state_factory(lambda: keyword_core, monotonic=lambda: ticks[0])
+    pages = [await get_state() for _ in range(5)]  # five open pages polling in the same instant
+    assert built == [1] and all(p == {"n": 1} for p in pages)
+    ticks[0] += SHARED_SECONDS / 2
+    assert await get_state() == {"n": 1}
+    ticks[0] += SHARED_SECONDS  # older than that: built afresh
+    assert await get_state() == {"n": 2} and len(built) == 2
