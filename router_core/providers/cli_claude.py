@@ -13,7 +13,8 @@ Assumed output: one JSON object on stdout (for ``stream-json``, the last JSONL l
 "modelUsage":{"<model>":{"costUSD":…}}}`` (older versions: ``cost_usd``). Input tokens = the three input
 counts summed; the model is the ``modelUsage`` entry with the highest cost. Failures: ``is_error: true`` (often
 with ``subtype: "success"``), ``api_error_status`` 429/529/401…, ``result`` holding the text, e.g.
-``"You've hit your limit · resets 3pm (UTC)"`` or ``"Claude AI usage limit reached|<epoch>"`` ->
+``"You've hit your limit · resets 3pm (UTC)"``, ``"Weekly limit reached · resets 10am (Asia/Seoul)"`` (2.0.x)
+or ``"Claude AI usage limit reached|<epoch>"`` ->
 QuotaExhausted(resets_at); ``"API Error: 529 Overloaded…"`` -> unavailable; ``"Prompt is too long"`` ->
 RequestTooLarge; a 404 ``"model: X"`` -> ModelNotFound; and a non-zero exit. A failure that
 reports a cost or tokens (``error_max_turns`` after paid turns) carries them as the error's ``billed``.
@@ -21,6 +22,7 @@ reports a cost or tokens (``error_max_turns`` after paid turns) carries them as 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from router_core.errors import (
@@ -49,6 +51,10 @@ from router_core.providers.errors import (
     request_too_large,
 )
 from router_core.providers.timeparse import format_epoch
+
+# Claude Code 2.0.x's subscription limits: "5-hour limit reached ∙ resets 2am", "Weekly limit reached · resets
+# 10am (Asia/Seoul) · /upgrade to Max…", "Opus weekly limit reached ∙ resets Oct 6, 2pm" (often with a 429 status).
+_LIMIT_RESETS = re.compile(r"limit reached\W+resets? ")
 
 
 def build_argv(base: Sequence[str], model: str) -> list[str]:
@@ -98,7 +104,7 @@ def _completion(data: dict, ctx: ParseContext) -> Completion:
 
 def classify(message: str, status: int | None, subtype: str, returncode: int, ctx: ParseContext) -> ProviderError:
     p, low = ctx.provider, message.lower()
-    if "usage limit reached" in low or ("hit your" in low and "limit" in low):
+    if "usage limit reached" in low or ("hit your" in low and "limit" in low) or _LIMIT_RESETS.search(low):
         resets_at = claude_reset_at(message, ctx.now, ctx.tz)
         when = f"; resets at {format_epoch(resets_at)}" if resets_at else ""
         return QuotaExhausted(f"{p} subscription limit reached{when}: {tail(message)}", provider=p,

@@ -4,8 +4,10 @@ Reset formats (provider-apis.md 5.1, 5.2; codex-rs/core/src/error.rs ``format_re
 - codex: ``"You've hit your usage limit. … Try again at 3:05 PM."`` (same local day, so never tomorrow) or
   ``"… try again at Dec 3rd, 2026 3:05 PM."``; local time of the machine running the CLI. The ChatGPT backend's
   429 body may be quoted instead: ``"resets_at": <epoch>`` / ``"resets_in_seconds": N``.
-- claude: ``"Claude AI usage limit reached|<epoch>"`` (older) or ``"You've hit your limit · resets 3pm (UTC)"``,
-  ``"… resets 9am (Europe/Berlin)"``; a weekly limit may name a day: ``"resets Oct 9, 5pm (UTC)"``.
+- claude: ``"Claude AI usage limit reached|<epoch>"`` (older; shown as ``"… Your limit will reset at 3pm
+  (America/Bogota)."``) or ``"You've hit your limit · resets 3pm (UTC)"``, ``"… resets 9am (Europe/Berlin)"``
+  (2.0.x: ``"5-hour limit reached ∙ resets 2am"``, ``"Weekly limit reached · resets 10am (Asia/Seoul)"``); a
+  weekly limit may name a day: ``"resets Oct 9, 5pm (UTC)"``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ _RESETS_AT_JSON = re.compile(r'"resets_at"\s*:\s*(\d{9,13})')
 _RESETS_IN_JSON = re.compile(r'"resets_in_seconds"\s*:\s*(\d+(?:\.\d+)?)')
 _CLAUDE_EPOCH = re.compile(r"usage limit reached\|(\d{9,13})", re.I)
 _CLAUDE_RESETS = re.compile(
-    rf"resets\s+(?:{_MONTH}\s+(\d{{1,2}}),?\s+(?:at\s+)?)?(\d{{1,2}})(?::([0-5]\d))?\s*([ap]m)\s*(?:\(([^)]+)\))?",
+    rf"\bresets?\s+(?:at\s+)?(?:{_MONTH}\s+(\d{{1,2}}),?\s+(?:at\s+)?)?(\d{{1,2}})(?::([0-5]\d))?\s*([ap]m)\s*(?:\(([^)]+)\))?",
     re.I,
 )
 # A claude reset time this recently past is the one the CLI meant, not tomorrow's (nor next year's): the CLI was

@@ -1,0 +1,51 @@
+"""Subscription limits in the phrasings the CLIs really print, read as holds until their reset.
+
+Each message is quoted from a real report (the issue named beside it), not made up from the formats."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from router_core.errors import QuotaExhausted
+from router_core.providers.cli import CliRun, ParseContext
+from router_core.providers.cli_claude import parse as parse_claude
+
+UTC = ZoneInfo("UTC")
+SEOUL = ZoneInfo("Asia/Seoul")
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC).timestamp()
+
+
+def ctx(provider: str) -> ParseContext:
+    return ParseContext(provider, "", NOW, UTC)
+
+
+def claude_failure(message: str, status: int | None) -> CliRun:
+    body = {"type": "result", "subtype": "success", "is_error": True, "result": message}
+    if status is not None:
+        body |= {"api_error_status": status, "terminal_reason": "api_error"}
+    return CliRun(1, json.dumps(body), "")
+
+
+@pytest.mark.parametrize("status", [429, None])
+@pytest.mark.parametrize(("message", "expected"), [
+    # Claude Code 2.0.55 (anthropics/claude-code#12789)
+    ("Weekly limit reached · resets 10am (Asia/Seoul) · /upgrade to Max or turn on /extra-usage",
+     datetime(2026, 3, 3, 10, 0, tzinfo=SEOUL)),
+    # Claude Code 2.0.x's 5-hour window, without a zone (this machine's: UTC here)
+    ("5-hour limit reached ∙ resets 2pm", datetime(2026, 3, 2, 14, 0, tzinfo=UTC)),
+    ("Session limit reached ∙ resets 2pm", datetime(2026, 3, 2, 14, 0, tzinfo=UTC)),
+    ("Opus weekly limit reached ∙ resets Mar 6, 2pm", datetime(2026, 3, 6, 14, 0, tzinfo=UTC)),
+    # Claude Code 1.0.x's text for "Claude AI usage limit reached|<epoch>" (anthropics/claude-code#2490)
+    ("Claude usage limit reached. Your limit will reset at 3pm (America/Bogota).",
+     datetime(2026, 3, 2, 15, 0, tzinfo=ZoneInfo("America/Bogota"))),
+])
+def test_a_claude_limit_in_each_phrasing_is_a_quota_until_its_reset(message, expected, status):
+    # Before, "… limit reached · resets …" was a 429 rate limit (retried with backoff, held for seconds) or,
+    # without a status, an outage; "will reset at" lost its time (held for the probe interval only).
+    with pytest.raises(QuotaExhausted) as caught:
+        parse_claude(claude_failure(message, status), ctx("claude"))
+    assert caught.value.resets_at == expected.timestamp()
