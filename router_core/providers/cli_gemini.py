@@ -11,8 +11,9 @@ Assumed output: one JSON object (possibly pretty-printed) on stdout,
 "cached": N, "thoughts": N, …}}}}}`` (packages/core/src/output/types.ts). Input = ``prompt`` (cached included),
 output = ``candidates + thoughts``, summed over models; the model is the one with the most tokens. On failure
 ``{"error": {"type": "<ErrorClass>", "message": "…", "code": N}}`` goes to stderr (or stdout) with exit 1;
-exit 42 is an input error, 53 a turn limit. ``TerminalQuotaError`` / "exhausted your daily quota" ->
-QuotaExhausted(resets at the next midnight Pacific, when Gemini's daily quotas reset, 3.8); other
+exit 42 is an input error, 53 a turn limit. "Your quota will reset after 2h36m24s" (a Google login's allowance)
+-> QuotaExhausted(then) (a wait of 300 s or less: RateLimited); ``TerminalQuotaError`` / "exhausted your daily
+quota" / a quota "per day" -> QuotaExhausted(the next midnight Pacific, when Gemini's daily quotas reset, 3.8); other
 ``RESOURCE_EXHAUSTED``/429 quota errors -> RateLimited ("Please retry in 36.4s" read when given); ``(Status:
 NOT_FOUND)`` "models/X is not found" -> ModelNotFound; "The input token count … exceeds" -> RequestTooLarge.
 """
@@ -35,6 +36,7 @@ from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext
 from router_core.providers.cli_text import count, field, load_json_object, tail
 from router_core.providers.errors import (
+    GEMINI_TERMINAL_DELAY_SECONDS,
     PACIFIC,
     is_context_overflow,
     is_unknown_model,
@@ -44,6 +46,9 @@ from router_core.providers.errors import (
 from router_core.providers.timeparse import format_epoch, format_seconds, next_midnight, parse_duration
 
 _RETRY_IN = re.compile(r"retry in (\d+(?:\.\d+)?(?:ms|s))", re.I)
+# Code Assist (a Google login's allowance): "You have exhausted your capacity on this model. Your quota will reset
+# after 2h36m24s." (hours may pass 24: "42h1m20s"), as a TerminalQuotaError's message or in an "[API Error: …]".
+_RESETS_AFTER = re.compile(r"reset after ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)", re.I)
 
 
 def build_argv(base: Sequence[str], model: str) -> list[str]:
@@ -91,7 +96,16 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
         # (checked first: its stack trace's line numbers could read as a 429).
         return PromptTooLongForCli(f"{p} CLI could not pass the prompt into its sandbox (over the 128 KiB a "
                                    f"command-line argument holds): {tail(message)}", provider=p)
-    if "terminalquotaerror" in low or "daily quota" in low or "perday" in low:
+    after = _RESETS_AFTER.search(message)
+    wait = parse_duration(after.group(1)) if after else None
+    if wait is not None and wait > GEMINI_TERMINAL_DELAY_SECONDS:  # as gemini-cli: a longer wait is terminal
+        resets_at = ctx.now + wait
+        return QuotaExhausted(f"{p} quota exhausted; resets at {format_epoch(resets_at)}: {tail(message)}",
+                              provider=p, resets_at=resets_at, status_code=None)
+    if wait is not None:
+        return RateLimited(f"{p} rate limited: retry after {format_seconds(wait)}: {tail(message)}", provider=p,
+                           retry_after=wait, status_code=None)
+    if "terminalquotaerror" in low or "daily quota" in low or "perday" in low or "per day" in low:
         resets_at = next_midnight(ctx.now, PACIFIC)
         return QuotaExhausted(f"{p} daily quota exhausted; resets at {format_epoch(resets_at)}: {tail(message)}",
                               provider=p, resets_at=resets_at, status_code=None)

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from router_core.errors import QuotaExhausted
+from router_core.errors import QuotaExhausted, RateLimited
 from router_core.providers.cli import CliRun, ParseContext
 from router_core.providers.cli_claude import parse as parse_claude
+from router_core.providers.cli_gemini import parse as parse_gemini
 
 UTC = ZoneInfo("UTC")
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -49,3 +50,35 @@ def test_a_claude_limit_in_each_phrasing_is_a_quota_until_its_reset(message, exp
     with pytest.raises(QuotaExhausted) as caught:
         parse_claude(claude_failure(message, status), ctx("claude"))
     assert caught.value.resets_at == expected.timestamp()
+
+
+@pytest.mark.parametrize("stderr", [
+    # gemini's JSON error (0.2x-0.3x with a Google login: ai-supervisor-foundry/foundry's captured stub)
+    json.dumps({"error": {"type": "TerminalQuotaError", "message": "You have exhausted your capacity on this model. "
+                          "Your quota will reset after 2h36m24s.", "code": 1}}),
+    # the same as text, without the error's type
+    "Loaded cached credentials.\n[API Error: You have exhausted your capacity on this model. Your quota will reset "
+    "after 2h36m24s.]\nAn unexpected critical error occurred:[object Object]",
+])
+def test_a_gemini_allowance_is_held_until_the_reset_it_names(stderr):
+    # Before: with its type, held until midnight Pacific (22 hours here, not 2.6); without, a rate limit with no
+    # wait, retried with backoff.
+    with pytest.raises(QuotaExhausted) as caught:
+        parse_gemini(CliRun(1, "", stderr), ctx("gemini"))
+    assert caught.value.resets_at == NOW + 2 * 3600 + 36 * 60 + 24
+
+
+def test_a_short_gemini_reset_is_a_rate_limit_with_that_wait():
+    stderr = "[API Error: You have exhausted your capacity on this model. Your quota will reset after 40s.]"
+    with pytest.raises(RateLimited) as caught:
+        parse_gemini(CliRun(1, "", stderr), ctx("gemini"))
+    assert caught.value.retry_after == 40
+
+
+def test_a_gemini_quota_per_day_is_held_until_midnight_pacific():
+    # A Google login's daily quota (google-gemini/gemini-cli#2047): before, a rate limit retried with backoff.
+    stderr = ("Quota exceeded for quota metric 'Gemini 2.5 Pro Requests' and limit 'Gemini 2.5 Pro Requests per day "
+              "per user per tier' of service 'cloudcode-pa.googleapis.com' for consumer 'project_number:681255809395'.")
+    with pytest.raises(QuotaExhausted) as caught:
+        parse_gemini(CliRun(1, "", stderr), ctx("gemini"))
+    assert caught.value.resets_at == datetime(2026, 3, 3, 0, 0, tzinfo=ZoneInfo("America/Los_Angeles")).timestamp()
