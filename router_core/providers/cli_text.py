@@ -2,7 +2,8 @@
 
 Reset formats (provider-apis.md 5.1, 5.2; codex-rs/core/src/error.rs ``format_retry_timestamp``):
 - codex: ``"You've hit your usage limit. … Try again at 3:05 PM."`` (same local day, so never tomorrow) or
-  ``"… try again at Dec 3rd, 2026 3:05 PM."``; local time of the machine running the CLI. The ChatGPT backend's
+  ``"… try again at Dec 3rd, 2026 3:05 PM."``; local time of the machine running the CLI. Before those (codex
+  ~0.39 and older): ``"… or try again in 2 days 17 hours 14 minutes."`` (cut to the minute). The ChatGPT backend's
   429 body may be quoted instead: ``"resets_at": <epoch>`` / ``"resets_in_seconds": N``.
 - claude: ``"Claude AI usage limit reached|<epoch>"`` (older; shown as ``"… Your limit will reset at 3pm
   (America/Bogota)."``) or ``"You've hit your limit · resets 3pm (UTC)"``, ``"… resets 9am (Europe/Berlin)"``
@@ -25,6 +26,10 @@ _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 _CODEX_AT = re.compile(
     rf"try again at (?:{_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?, (\d{{4}}) )?(\d{{1,2}}):([0-5]\d) ?([AP]M)", re.I
 )
+# Codex before ~0.40: "… or try again in 2 days 17 hours 14 minutes." ("less than a minute" under one).
+_CODEX_IN = re.compile(r"try again in ((?:\d+ (?:day|hour|minute|second)s?\b[ ,and]*)+|less than a minute)", re.I)
+_CODEX_IN_PART = re.compile(r"(\d+) (day|hour|minute|second)", re.I)
+_UNIT_SECONDS = {"day": 86400, "hour": 3600, "minute": 60, "second": 1}
 _RESETS_AT_JSON = re.compile(r'"resets_at"\s*:\s*(\d{9,13})')
 _RESETS_IN_JSON = re.compile(r'"resets_in_seconds"\s*:\s*(\d+(?:\.\d+)?)')
 _CLAUDE_EPOCH = re.compile(r"usage limit reached\|(\d{9,13})", re.I)
@@ -109,6 +114,9 @@ def codex_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None:
         return _epoch(match.group(1))
     if match := _RESETS_IN_JSON.search(message):
         return now + float(match.group(1))
+    if match := _CODEX_IN.search(message):
+        parts = _CODEX_IN_PART.findall(match.group(1))
+        return now + (sum(int(n) * _UNIT_SECONDS[unit.lower()] for n, unit in parts) if parts else 60)
     match = _CODEX_AT.search(message)
     if not match:
         return None

@@ -13,6 +13,7 @@ import pytest
 from router_core.errors import QuotaExhausted, RateLimited
 from router_core.providers.cli import CliRun, ParseContext
 from router_core.providers.cli_claude import parse as parse_claude
+from router_core.providers.cli_codex import parse as parse_codex
 from router_core.providers.cli_gemini import parse as parse_gemini
 
 UTC = ZoneInfo("UTC")
@@ -82,3 +83,19 @@ def test_a_gemini_quota_per_day_is_held_until_midnight_pacific():
     with pytest.raises(QuotaExhausted) as caught:
         parse_gemini(CliRun(1, "", stderr), ctx("gemini"))
     assert caught.value.resets_at == datetime(2026, 3, 3, 0, 0, tzinfo=ZoneInfo("America/Los_Angeles")).timestamp()
+
+
+@pytest.mark.parametrize(("message", "seconds"), [
+    # codex 0.39.0 (openai/codex#3899, #3124)
+    ("You've hit your usage limit. Upgrade to Pro (https://openai.com/chatgpt/pricing) or try again in 5 days 22 "
+     "hours 11 minutes.", 5 * 86400 + 22 * 3600 + 11 * 60),
+    ("You've hit your usage limit. Try again in 3 hours 20 minutes.", 3 * 3600 + 20 * 60),
+    ("You've hit your usage limit. Try again in 1 hour.", 3600),
+    ("You've hit your usage limit. Try again in less than a minute.", 60),
+])
+def test_a_codex_limit_that_says_how_long_is_held_that_long(message, seconds):
+    # Before: a quota with no reset time, held for the probe interval (5 minutes) and then tried again.
+    line = json.dumps({"type": "turn.failed", "error": {"message": message}})
+    with pytest.raises(QuotaExhausted) as caught:
+        parse_codex(CliRun(1, line, ""), ctx("codex"))
+    assert caught.value.resets_at == NOW + seconds
