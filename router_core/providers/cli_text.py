@@ -8,7 +8,8 @@ Reset formats (provider-apis.md 5.1, 5.2; codex-rs/core/src/error.rs ``format_re
 - claude: ``"Claude AI usage limit reached|<epoch>"`` (older; shown as ``"… Your limit will reset at 3pm
   (America/Bogota)."``) or ``"You've hit your limit · resets 3pm (UTC)"``, ``"… resets 9am (Europe/Berlin)"``
   (2.0.x: ``"5-hour limit reached ∙ resets 2am"``, ``"Weekly limit reached · resets 10am (Asia/Seoul)"``); a
-  weekly limit may name a day: ``"resets Oct 9, 5pm (UTC)"``.
+  weekly limit may name a day: ``"resets Oct 9, 5pm (UTC)"``, and its year when that is not the CLI's current
+  one (2.1.x: ``toLocaleString("en-US")``, ``"resets Jan 2, 2027, 5pm (UTC)"``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ _RESETS_AT_JSON = re.compile(r'"resets_at"\s*:\s*(\d{9,13})')
 _RESETS_IN_JSON = re.compile(r'"resets_in_seconds"\s*:\s*(\d+(?:\.\d+)?)')
 _CLAUDE_EPOCH = re.compile(r"usage limit reached\|(\d{9,13})", re.I)
 _CLAUDE_RESETS = re.compile(
-    rf"\bresets?\s+(?:at\s+)?(?:{_MONTH}\s+(\d{{1,2}}),?\s+(?:at\s+)?)?(\d{{1,2}})(?::([0-5]\d))?\s*([ap]m)\s*(?:\(([^)]+)\))?",
+    rf"\bresets?\s+(?:at\s+)?(?:{_MONTH}\s+(\d{{1,2}}),?\s+(?:(\d{{4}}),?\s+)?(?:at\s+)?)?"
+    r"(\d{1,2})(?::([0-5]\d))?\s*([ap]m)\s*(?:\(([^)]+)\))?",
     re.I,
 )
 # A claude reset time this recently past is the one the CLI meant, not tomorrow's (nor next year's): the CLI was
@@ -143,7 +145,7 @@ def claude_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None
     match = _CLAUDE_RESETS.search(message)
     if not match:
         return None
-    month, day, hour, minute, ampm, zone_name = match.groups()
+    month, day, year, hour, minute, ampm, zone_name = match.groups()
     zone = _zone(zone_name) or tz  # None: naive local times (NAIVE_LOCAL below)
     local_now = datetime.fromtimestamp(now, zone)
     hour24 = int(hour) % 12 + (12 if ampm.lower() == "pm" else 0)
@@ -151,9 +153,10 @@ def claude_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None
     # A time passed a moment ago is the reset the CLI meant: refused just before it, the run ended just after.
     recent = now - JUST_PASSED_SECONDS
     if month:
-        # The next such date: this year's, else next year's; Feb 29 only in a leap year (none: unknown).
-        dates = (_dated(candidate, year, _MONTHS.index(month.lower()) + 1, int(day))
-                 for year in range(candidate.year, candidate.year + 5))
+        # The next such date: this year's, else next year's; Feb 29 only in a leap year (none: unknown). A
+        # date in another year than the CLI's own carries its year ("resets Jan 2, 2027, 5pm (UTC)").
+        years = [int(year)] if year else range(candidate.year, candidate.year + 5)
+        dates = (_dated(candidate, y, _MONTHS.index(month.lower()) + 1, int(day)) for y in years)
         candidate = next((d for d in dates if d is not None and d.timestamp() > recent), None)
         if candidate is None:
             return None

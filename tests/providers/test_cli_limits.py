@@ -99,3 +99,13 @@ def test_a_codex_limit_that_says_how_long_is_held_that_long(message, seconds):
     with pytest.raises(QuotaExhausted) as caught:
         parse_codex(CliRun(1, line, ""), ctx("codex"))
     assert caught.value.resets_at == NOW + seconds
+
+
+def test_a_claude_weekly_reset_in_the_new_year_keeps_its_time():
+    # Claude Code 2.1.x names the year of a reset in another year (toLocaleString("en-US") with year):
+    # before, "Jan 2, 2027, 5pm" did not read as a time at all and the quota was held for the probe interval.
+    read_at = datetime(2026, 12, 28, 9, 0, tzinfo=UTC).timestamp()
+    message = "You've hit your weekly limit · resets Jan 2, 2027, 5pm (UTC)"
+    with pytest.raises(QuotaExhausted) as caught:
+        parse_claude(claude_failure(message, 429), ParseContext("claude", "", read_at, UTC))
+    assert caught.value.resets_at == datetime(2027, 1, 2, 17, 0, tzinfo=UTC).timestamp()
