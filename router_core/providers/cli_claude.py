@@ -14,7 +14,7 @@ Assumed output: one JSON object on stdout (for ``stream-json``, the last JSONL l
 counts summed; the model is the ``modelUsage`` entry with the highest cost. Failures: ``is_error: true`` (often
 with ``subtype: "success"``), ``api_error_status`` 429/529/401…, ``result`` holding the text, e.g.
 ``"You've hit your limit · resets 3pm (UTC)"``, ``"Weekly limit reached · resets 10am (Asia/Seoul)"`` (2.0.x)
-or ``"Claude AI usage limit reached|<epoch>"`` ->
+or ``"Claude AI usage limit reached|<epoch>"``, or (2.1.x) ``"You're out of usage credits · resets 3pm (UTC)"`` ->
 QuotaExhausted(resets_at); ``"API Error: 529 Overloaded…"`` -> unavailable; ``"Prompt is too long"`` ->
 RequestTooLarge; a 404 ``"model: X"`` -> ModelNotFound; and a non-zero exit. A failure that
 reports a cost or tokens (``error_max_turns`` after paid turns) carries them as the error's ``billed``.
@@ -55,6 +55,12 @@ from router_core.providers.timeparse import format_epoch
 # Claude Code 2.0.x's subscription limits: "5-hour limit reached ∙ resets 2am", "Weekly limit reached · resets
 # 10am (Asia/Seoul) · /upgrade to Max…", "Opus weekly limit reached ∙ resets Oct 6, 2pm" (often with a 429 status).
 _LIMIT_RESETS = re.compile(r"limit reached\W+resets? ")
+# Claude Code 2.1.x's refusals of a subscription's usage credits or allocation (its list of limit messages, read
+# from the 2.1.197 binary): "You're out of usage credits · resets 3pm (UTC)", "Your org is out of usage · add
+# funds to continue", "Your seat type doesn't include usage credits", "Your group's usage limit is set to $0"…
+_OUT_OF_USAGE = ("out of usage", "out of extra usage", "doesn't include usage", "doesn't include extra usage",
+                 "usage allocation has been disabled", "usage limit is set to $0", "disabled for your org",
+                 "requires usage credits")
 
 
 def build_argv(base: Sequence[str], model: str) -> list[str]:
@@ -104,7 +110,8 @@ def _completion(data: dict, ctx: ParseContext) -> Completion:
 
 def classify(message: str, status: int | None, subtype: str, returncode: int, ctx: ParseContext) -> ProviderError:
     p, low = ctx.provider, message.lower()
-    if "usage limit reached" in low or ("hit your" in low and "limit" in low) or _LIMIT_RESETS.search(low):
+    if ("usage limit reached" in low or ("hit your" in low and "limit" in low) or _LIMIT_RESETS.search(low)
+            or ("reached your" in low and "limit" in low) or any(s in low for s in _OUT_OF_USAGE)):
         resets_at = claude_reset_at(message, ctx.now, ctx.tz)
         when = f"; resets at {format_epoch(resets_at)}" if resets_at else ""
         return QuotaExhausted(f"{p} subscription limit reached{when}: {tail(message)}", provider=p,

@@ -109,3 +109,20 @@ def test_a_claude_weekly_reset_in_the_new_year_keeps_its_time():
     with pytest.raises(QuotaExhausted) as caught:
         parse_claude(claude_failure(message, 429), ParseContext("claude", "", read_at, UTC))
     assert caught.value.resets_at == datetime(2027, 1, 2, 17, 0, tzinfo=UTC).timestamp()
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # Claude Code 2.1.197's own list of limit messages (read from its binary)
+    ("You're out of usage credits · resets 3pm (UTC)", datetime(2026, 3, 2, 15, 0, tzinfo=UTC).timestamp()),
+    ("Your org is out of usage · add funds to continue", None),
+    ("You're out of extra usage · resets 3pm (UTC)", datetime(2026, 3, 2, 15, 0, tzinfo=UTC).timestamp()),
+    ("Your seat type doesn't include usage credits", None),
+    ("Your group's usage limit is set to $0 · run /usage-credits to ask your admin for a higher limit", None),
+    ("Your usage allocation has been disabled by your admin · run /usage-credits to ask your admin for a higher "
+     "limit", None),
+])
+def test_a_claude_subscription_out_of_usage_is_a_quota_not_a_rate_limit(message, expected):
+    # Before: with the 429 they come with, a rate limit retried with backoff three times and held for seconds.
+    with pytest.raises(QuotaExhausted) as caught:
+        parse_claude(claude_failure(message, 429), ctx("claude"))
+    assert caught.value.resets_at == expected
