@@ -15,7 +15,8 @@ exit 42 is an input error, 53 a turn limit. "Your quota will reset after 2h36m24
 -> QuotaExhausted(then) (a wait of 300 s or less: RateLimited); ``TerminalQuotaError`` / "exhausted your daily
 quota" / a quota "per day" -> QuotaExhausted(the next midnight Pacific, when Gemini's daily quotas reset, 3.8); other
 ``RESOURCE_EXHAUSTED``/429 quota errors -> RateLimited ("Please retry in 36.4s" read when given); ``(Status:
-NOT_FOUND)`` "models/X is not found" -> ModelNotFound; "The input token count … exceeds" -> RequestTooLarge.
+NOT_FOUND)`` "models/X is not found" -> ModelNotFound; "No capacity available for model X on the server"
+(MODEL_CAPACITY_EXHAUSTED, a TerminalQuotaError too) -> unavailable; "The input token count … exceeds" -> RequestTooLarge.
 """
 
 from __future__ import annotations
@@ -105,6 +106,11 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
     if wait is not None:
         return RateLimited(f"{p} rate limited: retry after {format_seconds(wait)}: {tail(message)}", provider=p,
                            retry_after=wait, status_code=None)
+    if any(s in low for s in ("no capacity available", "model_capacity_exhausted", "model_capacity_exceeded")):
+        # The server has no room for the model now (gemini-cli raises it as a TerminalQuotaError, and retries it
+        # itself first): an overload, not the account's quota.
+        return ProviderUnavailable(f"{p} CLI: the model is at capacity (exit {returncode}): {tail(message)}",
+                                   provider=p)
     if "terminalquotaerror" in low or "daily quota" in low or "perday" in low or "per day" in low:
         resets_at = next_midnight(ctx.now, PACIFIC)
         return QuotaExhausted(f"{p} daily quota exhausted; resets at {format_epoch(resets_at)}: {tail(message)}",

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from router_core.errors import QuotaExhausted, RateLimited
+from router_core.errors import ProviderUnavailable, QuotaExhausted, RateLimited
 from router_core.providers.cli import CliRun, ParseContext
 from router_core.providers.cli_claude import parse as parse_claude
 from router_core.providers.cli_codex import parse as parse_codex
@@ -126,3 +126,12 @@ def test_a_claude_subscription_out_of_usage_is_a_quota_not_a_rate_limit(message,
     with pytest.raises(QuotaExhausted) as caught:
         parse_claude(claude_failure(message, 429), ctx("claude"))
     assert caught.value.resets_at == expected
+
+
+def test_a_gemini_model_at_capacity_is_an_overload_not_a_days_quota():
+    # gemini-cli raises the server's MODEL_CAPACITY_EXHAUSTED 429 as a TerminalQuotaError (googleQuotaErrors.ts):
+    # before, gemini was held until midnight Pacific (22 hours here) for a moment's overload.
+    stderr = json.dumps({"error": {"type": "TerminalQuotaError", "message": "No capacity available for model "
+                                   "gemini-3-flash-preview on the server", "code": 1}})
+    with pytest.raises(ProviderUnavailable):
+        parse_gemini(CliRun(1, "", stderr), ctx("gemini"))
