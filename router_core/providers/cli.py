@@ -194,7 +194,10 @@ async def _start(
             f"providers.{provider}.cli_command or providers.{provider}.backend"
         ) from exc
     except PermissionError as exc:
-        raise NotConfigured(f"{provider} CLI {argv[0]!r} is not executable") from exc
+        raise NotConfigured(
+            f"{provider} CLI {argv[0]!r} is not executable (no execute permission, or not a file): make it "
+            f"executable (chmod +x), reinstall the CLI, or set providers.{provider}.cli_command to the CLI itself"
+        ) from exc
     except OSError as exc:
         raise ProviderUnavailable(f"{provider} CLI could not start: {exc}", provider=provider) from exc
 

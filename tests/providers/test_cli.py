@@ -209,6 +209,20 @@ async def test_missing_executable_is_not_configured(tmp_path):
         await adapter.complete(CompletionRequest(prompt="x"))
 
 
+@pytest.mark.parametrize("kind", ["file", "directory"])
+async def test_a_cli_without_execute_permission_says_what_to_do(tmp_path, kind):
+    # Before: only "codex CLI '…/codex' is not executable", with nothing on what to change.
+    path = tmp_path / "codex"
+    if kind == "file":
+        path.write_text("#!/bin/sh\necho hi\n")
+        path.chmod(0o644)
+    else:
+        path.mkdir()
+    adapter = CliAdapter(provider="codex", command=(str(path), "exec", "--json"), dialect=CODEX, clock=SystemClock())
+    with pytest.raises(NotConfigured, match=r"is not executable.*chmod \+x.*providers\.codex\.cli_command"):
+        await adapter.complete(CompletionRequest(prompt="x"))
+
+
 async def test_empty_command_is_not_configured():
     with pytest.raises(NotConfigured, match="cli_command is empty"):
         CliAdapter(provider="codex", command=(), dialect=CODEX, clock=SystemClock())
