@@ -26,6 +26,7 @@ Model not found …"`` or ``"The 'x' model is not supported …"`` -> ModelNotFo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from router_core.errors import (
@@ -46,6 +47,9 @@ from router_core.providers.errors import (
     request_too_large,
 )
 from router_core.providers.timeparse import format_epoch
+
+_STATUS_429 = re.compile(r"\b429\b")
+_STATUS_AUTH = re.compile(r"\b40[13]\b")
 
 
 def build_argv(base: Sequence[str], model: str) -> list[str]:
@@ -103,9 +107,11 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
                               resets_at=resets_at, status_code=None)
     if "quota exceeded" in low or "insufficient_quota" in low:
         return QuotaExhausted(f"{p} quota exhausted: {tail(message)}", provider=p, status_code=None)
-    if "429" in low or "too many requests" in low or "rate limit" in low:
+    # A status is a number of its own: a request id ("request id: 8c4013be-…") may hold "401" or "429".
+    if _STATUS_429.search(low) or "too many requests" in low or "rate limit" in low:
         return RateLimited(f"{p} rate limited: {tail(message)}", provider=p, status_code=None)
-    if any(s in low for s in ("401", "403", "unauthorized", "log in", "login", "refresh token", "upgrade to plus")):
+    if _STATUS_AUTH.search(low) or any(s in low for s in ("unauthorized", "log in", "login", "refresh token",
+                                                          "upgrade to plus")):
         return AuthFailed(f"{p} CLI is not authorised: {tail(message)}", provider=p)
     if "404 not found" in low or is_unknown_model(message):
         return model_not_found(p, ctx.model, f"CLI exit {returncode}: {tail(message)}")

@@ -135,3 +135,12 @@ def test_a_gemini_model_at_capacity_is_an_overload_not_a_days_quota():
                                    "gemini-3-flash-preview on the server", "code": 1}})
     with pytest.raises(ProviderUnavailable):
         parse_gemini(CliRun(1, "", stderr), ctx("gemini"))
+
+
+@pytest.mark.parametrize("request_id", ["8c4013be-77aa-4f1e-9d2e-0e5a1c2b3d4f", "3f0429aa-0b1c-4d2e-8f90-1a2b3c4d5e6f"])
+def test_a_codex_server_error_whose_request_id_holds_a_status_is_still_a_server_error(request_id):
+    # Before: "401" inside the request id made a 500 "not authorised" (no retry, no outage count, a misleading
+    # message), and "429" a rate limit.
+    message = f"unexpected status 500 Internal Server Error: upstream error, request id: {request_id}"
+    with pytest.raises(ProviderUnavailable):
+        parse_codex(CliRun(1, json.dumps({"type": "turn.failed", "error": {"message": message}}), ""), ctx("codex"))
