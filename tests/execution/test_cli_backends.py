@@ -81,3 +81,23 @@ async def test_a_cli_that_prints_no_json_is_run_once_and_the_next_provider_takes
     assert [(a.provider, a.outcome) for a in o.attempts] == [("claude", "rejected"), ("codex", "success")]
     assert "providers.claude.cli_command must ask for JSON output" in o.attempts[0].error
     assert "this is not JSON" in o.attempts[0].error
+
+
+async def test_a_claude_weekly_limit_in_its_2_0_phrasing_is_held_until_its_reset(settings, clock, client):
+    # "Weekly limit reached · resets 3pm (UTC) · …" with a 429: before, a rate limit retried three times with
+    # backoff (four claude runs) and held for seconds.
+    reset = (int(clock.now()) // 60 + 150) * 60  # a whole minute, as the CLI prints it
+    core, ex = cli_executor(settings, clock, client, FAKE_CLAUDE_MODE="usage_limit",
+                            FAKE_CLAUDE_LIMIT_STYLE="reached", FAKE_CLI_RESET_EPOCH=str(reset))
+    o = (await dispatch(core, ex, DESIGN_TASK)).outcome
+    assert [(a.provider, a.outcome) for a in o.attempts] == [("claude", "quota_exhausted"), ("codex", "success")]
+    assert core.capacity().availability["claude"].blocks[0].lifts_at == reset
+
+
+async def test_a_gemini_allowance_that_says_when_it_resets_is_held_until_then(settings, clock, client):
+    core, ex = cli_executor(settings, clock, client, FAKE_GEMINI_MODE="capacity_reset",
+                            FAKE_GEMINI_RESET_AFTER=str(3 * 3600))
+    o = (await dispatch(core, ex, "Explain how the ingest pipeline handles retries", provider="gemini")).outcome
+    assert o.attempts[0].provider == "gemini" and o.attempts[0].outcome == "quota_exhausted"
+    gemini = core.capacity().availability["gemini"]
+    assert not gemini.available and gemini.blocks[0].lifts_at == clock.now() + 3 * 3600

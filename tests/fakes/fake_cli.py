@@ -9,7 +9,10 @@ variable wins over the shared one:
     FAKE_NAME_TEXT / FAKE_CLI_TEXT            the answer (default: "<name> fake answer to: <prompt>")
     FAKE_CLI_RECORD                           a file to append one JSON line per run: argv, prompt, output
     FAKE_CLI_PIDFILE                          a file to write the CLI's process id to when it starts
-    FAKE_CLAUDE_LIMIT_STYLE                   text (default, "You've hit your limit · resets 3pm (UTC)") | epoch
+    FAKE_CLAUDE_LIMIT_STYLE                   text (default, "You've hit your limit · resets 3pm (UTC)") | epoch |
+                                              reached ("Weekly limit reached · resets 3pm (UTC) · …", status 429)
+    FAKE_GEMINI_MODE=capacity_reset           "You have exhausted your capacity … reset after 3h0m0s" (the wait:
+                                              FAKE_GEMINI_RESET_AFTER, seconds)
 
 Output formats follow provider-apis.md section 5 (5.1 claude, 5.2 codex, 5.3 gemini). Each reads its prompt
 from argv and piped stdin as the real CLI does (see router_core/providers/cli_*.py), without the real CLIs'
