@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from router_core.clock import Clock
-from router_core.providers import ProviderAdapter, build_adapter
+from router_core.providers import NoBackend, ProviderAdapter, build_adapter
+from router_core.providers.nesting import dispatching_switchboard
 from router_core.settings import Settings
 
 
@@ -23,6 +24,12 @@ def build_adapters(
 ) -> dict[str, ProviderAdapter]:
     """Adapters by provider name; a provider with no key and no CLI gets one that says what to configure."""
     env = os.environ if environ is None else environ
+    outer = dispatching_switchboard(env)
+    if outer is not None:
+        message = (f"this Switchboard runs inside a task that Switchboard (pid {outer}) dispatched to a provider's "
+                   "CLI, so it routes but does not dispatch again (a task handing itself on could loop until the "
+                   "budget ran out): do this task here")
+        return {p.name: NoBackend(p.name, message) for p in settings.providers}
     timeout = settings.execution.request_timeout_seconds
     return {
         p.name: build_adapter(p, environ=env, client=client, clock=clock, which=which, api_timeout=timeout,

@@ -36,6 +36,7 @@ from router_core.inputs import surrogates_replaced
 from router_core.providers.answers import sent_input_tokens
 from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest, cli_prompt
 from router_core.providers.cli_text import load_json_object, tail
+from router_core.providers.nesting import dispatched_environment
 from router_core.providers.timeparse import format_seconds
 
 logger = logging.getLogger(__name__)
@@ -180,8 +181,8 @@ async def _start(
 ) -> Process:
     try:
         return await anyio.open_process(
-            [_passable(arg) for arg in argv],
-            stdin=feed.read_end, env=env, cwd=cwd, start_new_session=True,
+            [_passable(arg) for arg in argv],  # marked: a Switchboard the CLI starts does not dispatch (nesting.py)
+            stdin=feed.read_end, env=dispatched_environment(env), cwd=cwd, start_new_session=True,
         )
     except FileNotFoundError as exc:
         if interpreter := _missing_interpreter(argv[0], env):
