@@ -49,6 +49,10 @@ from router_core.providers.timeparse import format_epoch, format_seconds, next_m
 _RETRY_IN = re.compile(r"retry in (\d+(?:\.\d+)?(?:ms|s))", re.I)
 # Code Assist (a Google login's allowance): "You have exhausted your capacity on this model. Your quota will reset
 # after 2h36m24s." (hours may pass 24: "42h1m20s"), as a TerminalQuotaError's message or in an "[API Error: …]".
+# A status or a sign-in request in the message's text, not a number or word inside a stack trace's paths
+# ('chunk-JDPZ4CE3.js:429:12', '/oauth/login.js', 'loginWithGoogle').
+_STATUS_429 = re.compile(r"(?<![\w.:/#-])429(?!\.?[\w:/-])")
+_SIGN_IN = re.compile(r"(?<![\w./])log ?in(?!\.\w|[\w/])", re.I)
 _RESETS_AFTER = re.compile(r"reset after ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)", re.I)
 
 
@@ -115,13 +119,15 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
         resets_at = next_midnight(ctx.now, PACIFIC)
         return QuotaExhausted(f"{p} daily quota exhausted; resets at {format_epoch(resets_at)}: {tail(message)}",
                               provider=p, resets_at=resets_at, status_code=None)
-    if "resource_exhausted" in low or "quota" in low or "429" in low or "retryablequotaerror" in low:
+    if "resource_exhausted" in low or "quota" in low or _STATUS_429.search(low) or "retryablequotaerror" in low:
         match = _RETRY_IN.search(message)
         retry_after = parse_duration(match.group(1)) if match else None
         wait = f"retry after {format_seconds(retry_after)}" if retry_after is not None else "no retry time given"
         return RateLimited(f"{p} rate limited: {wait}: {tail(message)}", provider=p, retry_after=retry_after,
                            status_code=None)
-    if any(s in low for s in ("api key not valid", "api_key_invalid", "authenticat", "login", "gemini_api_key")):
+    if any(s in low for s in ("api key not valid", "api_key_invalid", "authenticat", "gemini_api_key")) or (
+        _SIGN_IN.search(low)
+    ):
         return AuthFailed(f"{p} CLI is not authorised: {tail(message)}", provider=p)
     if "status: not_found" in low or is_unknown_model(message):
         return model_not_found(p, ctx.model, f"CLI exit {returncode}: {tail(message)}")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from router_core.errors import ProviderUnavailable, QuotaExhausted, RateLimited
+from router_core.errors import AuthFailed, ProviderUnavailable, QuotaExhausted, RateLimited
 from router_core.providers.cli import CliRun, ParseContext
 from router_core.providers.cli_claude import parse as parse_claude
 from router_core.providers.cli_codex import parse as parse_codex
@@ -144,3 +144,25 @@ def test_a_codex_server_error_whose_request_id_holds_a_status_is_still_a_server_
     message = f"unexpected status 500 Internal Server Error: upstream error, request id: {request_id}"
     with pytest.raises(ProviderUnavailable):
         parse_codex(CliRun(1, json.dumps({"type": "turn.failed", "error": {"message": message}}), ""), ctx("codex"))
+
+
+@pytest.mark.parametrize("trace_line", [
+    "    at processTicksAndRejections (file:///usr/lib/node_modules/@google/gemini-cli/bundle/chunk-JDPZ4CE3.js:429:12)",
+    "    at Object.run (file:///usr/lib/node_modules/@google/gemini-cli/bundle/oauth/login.js:88:3)",
+])
+def test_a_gemini_crash_whose_stack_trace_holds_429_or_login_is_an_outage(trace_line):
+    # Before: '429' in a line number read as a rate limit, 'login' in a path as 'not authorised' (no retry, the
+    # user told to sign in again) when gemini crashed with no JSON error.
+    stderr = f"Error: socket hang up\n{trace_line}\n    at node:internal/process/task_queues:95:5\n"
+    with pytest.raises(ProviderUnavailable) as caught:
+        parse_gemini(CliRun(1, "", stderr), ctx("gemini"))
+    assert type(caught.value) is ProviderUnavailable
+
+
+@pytest.mark.parametrize(("stderr", "expected"), [
+    ("[API Error: got status: 429 Too Many Requests]", RateLimited),
+    ("Please log in again: run `gemini` and choose Login with Google.", AuthFailed),
+])
+def test_a_gemini_status_or_sign_in_in_the_text_still_counts(stderr, expected):
+    with pytest.raises(expected):
+        parse_gemini(CliRun(1, "", stderr), ctx("gemini"))
