@@ -96,9 +96,13 @@ def _parse(text: str | None, path: Path) -> dict[str, Any]:
 
 
 def _without_our_tables(text: str) -> tuple[str, int]:
-    """The text minus our table(s) and where the first one started (end of text if none)."""
+    """The text minus our table(s) and where the first one started (end of text if none).
+
+    Comments after our table's last key stay, with the blank lines between them: they may introduce the
+    next table, or be the user's own lines at the end of the file (where install put our table).
+    """
     kept: list[str] = []
-    pending: list[str] = []  # comments at the end of our table: they may introduce the next one
+    pending: list[str] = []  # comments (and blank lines among them) after the last key of our table
     at = None
     skipping = False
     for line in text.splitlines(keepends=True):
@@ -111,10 +115,11 @@ def _without_our_tables(text: str) -> tuple[str, int]:
                 at = sum(len(k) for k in kept)
         if not skipping:
             kept.append(line)
-        elif line.lstrip().startswith("#"):
+        elif line.lstrip().startswith("#") or (pending and not line.strip()):
             pending.append(line)
         elif line.strip():
             pending = []
+    kept += pending  # our table was the last one: what followed its keys is the user's
     rest = "".join(kept)
     return rest, len(rest) if at is None else at
 

@@ -211,6 +211,32 @@ def test_codex_replaces_our_table_in_place_keeping_user_keys_and_the_next_commen
     }
 
 
+# Install appends our table at the end, so what the user writes at the end later comes after it.
+USER_LINES_AFTER_OUR_TABLE = """\
+
+# [mcp_servers.github]   (off for now)
+# command = "github-mcp"
+
+# keep the above for the trip
+"""
+
+
+def test_codex_keeps_the_users_comments_after_our_table_at_the_end_of_the_file(ctx):
+    path = ctx.home / ".codex" / "config.toml"
+    path.parent.mkdir()
+    head = 'model = "o3"\n\n'
+    path.write_text(head + '[mcp_servers.switchboard]\ncommand = "/old/switchboard"\n' + USER_LINES_AFTER_OUR_TABLE)
+
+    install("codex", Scope.USER, ctx)
+
+    text = path.read_text()
+    assert text.endswith(USER_LINES_AFTER_OUR_TABLE), text
+    assert tomllib.loads(text)["mcp_servers"]["switchboard"]["command"] == EXE
+
+    uninstall("codex", Scope.USER, ctx)
+    assert path.read_text() == head + USER_LINES_AFTER_OUR_TABLE.lstrip("\n")
+
+
 def test_codex_inline_table_falls_back_to_a_full_rewrite(ctx):
     path = ctx.project_dir / ".codex" / "config.toml"
     path.parent.mkdir()
