@@ -1,6 +1,7 @@
 """Write or delete a host file without leaving it half-written, and keep what the user set up around it.
 
-The new text goes to a temporary file beside the real one, which then replaces it in one rename.
+The new text goes to a temporary file beside the real one, synced to disk, which then replaces it in one
+rename.
 A symlinked file (dotfile managers link ~/.codex/config.toml into a git repo) is written where the
 link points, so the link stays a link; and uninstalling never deletes such a file, it empties it.
 An existing file keeps its permission bits and, as far as we may set it, its owner; a new one gets what
@@ -71,6 +72,8 @@ def write_atomically(
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())  # on disk before the rename: after a power cut, the old text or the new
         _own_like(tmp, target if existed else target.parent)
         if existed:
             os.chmod(tmp, target.stat().st_mode & 0o7777)

@@ -183,3 +183,31 @@ def test_run_as_root_the_users_files_stay_the_users(ctx):
                  ctx.backup_dir, backups):
         assert (path.stat().st_uid, path.stat().st_gid) == (nobody, nobody), path
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
+
+
+def test_the_new_text_is_on_disk_before_it_replaces_the_file(ctx, monkeypatch):
+    """After a power cut, a rename that reached the disk before the data leaves an empty ~/.claude.json:
+    each temporary file is synced before it replaces the file."""
+    path = ctx.home / ".claude.json"
+    path.write_text('{"numStartups": 3}\n')
+    synced: set[int] = set()
+    unsynced: list[str] = []
+    fsync, replace = os.fsync, os.replace
+
+    def recording_fsync(fd):
+        fsync(fd)
+        synced.add(os.fstat(fd).st_ino)
+
+    def checking_replace(src, dst):
+        if os.stat(src).st_ino not in synced:
+            unsynced.append(str(dst))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    monkeypatch.setattr(os, "replace", checking_replace)
+
+    install("claude-code", Scope.USER, ctx)
+
+    assert unsynced == []
+    assert json.loads(path.read_text())["numStartups"] == 3
+    assert (ctx.home / ".claude" / "CLAUDE.md").exists()
