@@ -11,9 +11,11 @@ when it starts) and `required = true` instead of `command` and `args`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +154,24 @@ def _edited(
     return candidate if candidate.strip() else None
 
 
+_BOM = "\ufeff"
+
+
+def _keeping_bom(edit: Callable[..., str | None]) -> Callable[..., str | None]:
+    """``edit`` made on the text after a leading UTF-8 BOM, which stays. Windows editors write one; the
+    toml crate Codex reads its config with skips it, tomllib refuses it ("Invalid statement")."""
+
+    @functools.wraps(edit)
+    def edited(text: str | None, *args: Any) -> str | None:
+        if text is None or not text.startswith(_BOM):
+            return edit(text, *args)
+        new = edit(text[len(_BOM) :], *args)
+        return None if new is None else _BOM + new
+
+    return edited
+
+
+@_keeping_bom
 def add_server(text: str | None, path: Path, server: ServerCommand | RemoteServer) -> str | None:
     doc = _parse(text, path)
     servers = doc.get(SERVERS_KEY) or {}
@@ -163,6 +183,7 @@ def add_server(text: str | None, path: Path, server: ServerCommand | RemoteServe
     return _edited(text, path, expected, table)
 
 
+@_keeping_bom
 def remove_server(text: str | None, path: Path) -> str | None:
     doc = _parse(text, path)
     servers = doc.get(SERVERS_KEY) or {}

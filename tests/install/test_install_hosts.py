@@ -237,6 +237,23 @@ def test_codex_keeps_the_users_comments_after_our_table_at_the_end_of_the_file(c
     assert path.read_text() == head + USER_LINES_AFTER_OUR_TABLE.lstrip("\n")
 
 
+def test_codex_config_with_a_utf8_bom_is_edited_and_keeps_it(ctx):
+    """Windows editors start a file with a BOM; Codex's toml crate skips it, tomllib does not."""
+    path = ctx.home / ".codex" / "config.toml"
+    path.parent.mkdir()
+    original = '\ufeff# mine\nmodel = "o3"\n'.encode()
+    path.write_bytes(original)
+
+    install("codex", Scope.USER, ctx)
+
+    data = path.read_bytes()
+    assert data.startswith(original), data
+    assert tomllib.loads(data.decode()[1:])["mcp_servers"]["switchboard"]["command"] == EXE
+
+    uninstall("codex", Scope.USER, ctx)
+    assert path.read_bytes() == original
+
+
 def test_codex_inline_table_falls_back_to_a_full_rewrite(ctx):
     path = ctx.project_dir / ".codex" / "config.toml"
     path.parent.mkdir()
