@@ -260,10 +260,16 @@ def parse_front_matter(lines: Sequence[str]) -> dict[str, str | list[str]]:
                 f"line {i + 1} is not `key: value` in the front matter: {line.strip()[:60]!r}"
             )
         key, raw = match.group(1), (match.group(2) or "").strip()
-        # Indented lines that follow belong to this key: list items, a block or a wrapped scalar.
+        # Indented lines that follow belong to this key: list items, a block or a wrapped scalar; and the
+        # `]` closing a flow list opened on the key's line, wherever it stands.
         block: list[str] = []
-        while i < len(lines) and (not lines[i].strip() or lines[i][:1] in " \t" or lines[i].startswith("- ")):
+        open_list = raw.startswith("[") and not raw.endswith("]")
+        while i < len(lines) and (
+            not lines[i].strip() or lines[i][:1] in " \t" or lines[i].startswith("- ")
+            or (open_list and lines[i].startswith("]"))
+        ):
             block.append(lines[i])
+            open_list = open_list and not lines[i].rstrip().endswith("]")
             i += 1
         meta[key] = _value(key, raw, block)
     return meta
@@ -276,11 +282,29 @@ def _value(key: str, raw: str, block: list[str]) -> str | list[str]:
         return joiner.join(items)
     if not raw and items and all(it.startswith("- ") or it == "-" for it in items):
         return [_scalar(key, it[1:].strip()) for it in items]
-    if raw.startswith("[") and raw.endswith("]"):
-        return [_scalar(key, p.strip()) for p in raw[1:-1].split(",") if p.strip()]
     if items:
         raw = " ".join([raw, *items]).strip()
+    if raw.startswith("[") and raw.endswith("]"):
+        return [_scalar(key, p.strip()) for p in _flow_items(raw[1:-1]) if p.strip()]
     return _scalar(key, raw)
+
+
+def _flow_items(inner: str) -> list[str]:
+    """The items of a `[a, "b, c", 'd']` list: split at the commas outside quotes."""
+    items, start, quote, i = [], 0, "", 0
+    while i < len(inner):
+        c = inner[i]
+        if quote == '"' and c == "\\":
+            i += 1  # an escaped character, maybe a quote
+        elif quote and c == quote:
+            quote = ""
+        elif not quote and c in "\"'":
+            quote = c
+        elif not quote and c == ",":
+            items.append(inner[start:i])
+            start = i + 1
+        i += 1
+    return [*items, inner[start:]]
 
 
 def _scalar(key: str, raw: str) -> str:

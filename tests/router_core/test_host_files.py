@@ -107,6 +107,24 @@ def test_front_matter_subset():
     assert body == "Body text."
 
 
+def test_flow_lists_over_several_lines_and_quoted_items_with_commas():
+    """YAML that Claude Code reads (its files go through a YAML parser): the agent must not be skipped."""
+    meta, _ = split_front_matter(
+        "---\n"
+        "name: releaser\n"
+        "tools: [\n  Read,\n  \"Bash(git tag:*, git push:*)\",\n  'Grep'\n]\n"
+        "skills: ['a, b', \"c\"]\n"
+        "description: Cuts releases.\n"
+        "---\nBody.\n"
+    )
+    assert meta == {
+        "name": "releaser",
+        "tools": ["Read", "Bash(git tag:*, git push:*)", "Grep"],
+        "skills": ["a, b", "c"],
+        "description": "Cuts releases.",
+    }
+
+
 @pytest.mark.parametrize(
     ("name", "description", "expected"),
     [
