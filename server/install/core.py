@@ -9,9 +9,11 @@ then (server/install/apply.py) writes each changed file atomically after copying
 from __future__ import annotations
 
 import difflib
+import io
 import logging
 import os
 import shutil
+import stat
 import sys
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -155,9 +157,20 @@ def remote_headers(current: object, key: str, server: RemoteServer) -> dict[str,
 
 
 def read_host_file(path: Path) -> str | None:
-    """The file's text with LF line ends, None when it does not exist; HostFileError if not UTF-8 text."""
+    """The file's text with LF line ends, None when it does not exist; HostFileError if not UTF-8 text,
+    or not a regular file: a pipe would be waited on for ever, and a device (a config linked to /dev/null)
+    replaced by a regular file when written."""
     try:
-        return path.read_text(encoding="utf-8")
+        # O_NONBLOCK: opening a pipe must not wait for a writer (no effect on a regular file).
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as raw:  # closes fd
+            kind = os.fstat(raw.fileno()).st_mode
+            if stat.S_ISDIR(kind):
+                raise IsADirectoryError(path)
+            if not stat.S_ISREG(kind):
+                raise HostFileError(path, "is not a regular file (a pipe, socket or device); switchboard leaves it alone")
+            with io.TextIOWrapper(raw, encoding="utf-8") as text:  # LF line ends, as read_text gives
+                return text.read()
     except FileNotFoundError:
         return None
     except IsADirectoryError as exc:

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import stat
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -211,3 +212,42 @@ def test_the_new_text_is_on_disk_before_it_replaces_the_file(ctx, monkeypatch):
     assert unsynced == []
     assert json.loads(path.read_text())["numStartups"] == 3
     assert (ctx.home / ".claude" / "CLAUDE.md").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs mkfifo")
+def test_a_host_file_that_is_a_pipe_is_refused_without_waiting_for_a_writer(ctx):
+    fifo = ctx.home / ".claude.json"
+    os.mkfifo(fifo)
+    result: list = []
+
+    def plan() -> None:
+        try:
+            plan_install(HOSTS["claude-code"], Scope.USER, ctx)
+        except HostFileError as exc:
+            result.append(exc)
+
+    worker = threading.Thread(target=plan, daemon=True)
+    worker.start()
+    worker.join(10)
+    if worker.is_alive():  # the old code blocks in open(): give it a writer so the thread can end
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(5)
+        pytest.fail("install waited for a writer on a pipe named like ~/.claude.json")
+    [error] = result
+    assert "is not a regular file" in str(error)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+@pytest.mark.skipif(not os.path.exists(os.devnull) or os.name != "posix", reason="needs /dev/null")
+def test_a_host_file_linked_to_a_device_is_refused_before_anything_is_written(ctx, snapshot):
+    """A config linked to /dev/null (to keep a host from saving it) must not be replaced: run as root,
+    the rename would put a regular file in place of /dev/null."""
+    (ctx.home / ".codex").mkdir()
+    (ctx.home / ".codex" / "config.toml").symlink_to(os.devnull)
+    before = snapshot(ctx.home.parent)
+
+    with pytest.raises(HostFileError, match="is not a regular file"):
+        plan_install(HOSTS["codex"], Scope.USER, ctx)
+
+    assert snapshot(ctx.home.parent) == before
+    assert (ctx.home / ".codex" / "config.toml").is_symlink()
