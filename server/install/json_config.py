@@ -39,6 +39,12 @@ def load_object(text: str | None, path: Path) -> dict[str, Any]:
     except _NotADouble as exc:
         raise HostFileError(path, f"holds the number {exc}, too large to keep; fix it or move the file aside") from None
     except json.JSONDecodeError as exc:
+        if _has_comments(text):
+            raise HostFileError(
+                path, "has comments, which its host accepts but which Switchboard cannot keep when it writes the "
+                "file back, so it is left as it is: add the switchboard entry to its \"mcpServers\" by hand (see "
+                "README, 'Add it to your assistant'), or remove the comments and run install again"
+            ) from exc
         raise HostFileError(
             path, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
@@ -50,6 +56,42 @@ def load_object(text: str | None, path: Path) -> dict[str, Any]:
     if servers is not None and not isinstance(servers, dict):
         raise HostFileError(path, f'"{SERVERS_KEY}" must be an object, found {type(servers).__name__}')
     return doc
+
+
+def _has_comments(text: str) -> bool:
+    """Whether ``text`` is JSON once its // and /* */ comments (outside strings) are taken out."""
+    out, i, n, quoted = [], 0, len(text), False
+    while i < n:
+        c = text[i]
+        if quoted:
+            out.append(c)
+            if c == "\\":
+                out.append(text[i + 1 : i + 2])
+                i += 1
+            elif c == '"':
+                quoted = False
+        elif c == '"':
+            quoted = True
+            out.append(c)
+        elif text.startswith("//", i):
+            i = text.find("\n", i)
+            i = n if i < 0 else i - 1
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            if end < 0:
+                return False
+            i = end + 1
+        else:
+            out.append(c)
+        i += 1
+    stripped = "".join(out)
+    if stripped == text:
+        return False
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return False
+    return True
 
 
 def _indent(text: str | None) -> int | str:

@@ -298,6 +298,8 @@ def test_section_is_replaced_not_duplicated_and_uninstall_restores_the_notes(ctx
         ("claude-code", ".mcp.json", '["not", "an", "object"]', "must hold a JSON object"),
         ("claude-code", ".mcp.json", '{"mcpServers": ["x"]}', '"mcpServers" must be an object'),
         ("gemini", ".gemini/settings.json", '{"mcpServers": 3}', '"mcpServers" must be an object'),
+        # Gemini CLI reads settings with comments: said so, not "not valid JSON"
+        ("gemini", ".gemini/settings.json", '{\n  // my theme\n  "theme": "GitHub"\n}', "has comments, which its host"),
         ("codex", ".codex/config.toml", "model = \n", "is not valid TOML"),
         ("codex", ".codex/config.toml", 'mcp_servers = "x"\n', "`mcp_servers` must be a table"),
         ("codex", "AGENTS.md", f"{START}\nno end marker\n", "unmatched switchboard marker"),
