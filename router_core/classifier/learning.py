@@ -35,6 +35,7 @@ from router_core.classifier.corrections import Correction, CorrectionStore, Stor
 from router_core.classifier.near import NearIndex, fingerprint, similarity
 from router_core.classifier.trained import TrainedClassifier, parse_eval, shipped_eval_path
 from router_core.models import Classification
+from router_core.redact import REDACTED
 from router_core.settings import PROVIDER_NAMES
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ class LearningClassifier:
         state = self._state
         if not state.accepted:  # nothing learned yet: no need to fingerprint the text
             return self.base.classify(text)
-        fp = fingerprint(text)
+        fp = fingerprint(text.replace(REDACTED, ""))  # as a correction's text is (_fingerprint)
         if not fp:
             return self.base.classify(text)
         sim, match = self._best_match(state, fp)
@@ -304,8 +305,8 @@ class LearningClassifier:
     @staticmethod
     def _fingerprint(state: _Replay, text: str, previous: _Replay) -> frozenset[str]:
         fp = state.fingerprints.get(text) or previous.fingerprints.get(text)
-        if fp is None:
-            fp = fingerprint(text)
+        if fp is None:  # as classify sees the task: the marker the store keeps in place of a credential dropped
+            fp = fingerprint(text.replace(REDACTED, ""))
         state.fingerprints[text] = fp
         return fp
 

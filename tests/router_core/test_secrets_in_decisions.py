@@ -65,6 +65,19 @@ def test_feedback_stores_the_task_without_the_key(core, settings):
     assert KEY not in dump and not any(f in dump.lower() for f in FRAGMENTS)
 
 
+@pytest.mark.parametrize("task", [f"rotate key {KEY} now", "rotate key [redacted] now"])
+def test_a_correction_of_a_task_holding_a_key_applies_to_that_task(core, task):
+    # The store keeps "[redacted]" where the key was, the classifier reads the task with the key dropped: the
+    # marker's word and n-grams took a short task's similarity to its own correction below 0.7 (0.67 here).
+    # A task already redacted (a log pasted from the audit) matches its correction as well.
+    assert core.decide(task, audit=False).classification.primary_provider == "codex"
+    learned, reason = core.record_feedback(task, routed_provider="codex", correct_provider="claude")
+    assert learned, reason
+    after = core.decide(task, audit=False).classification
+    assert after.primary_provider == "claude", after.reasons
+    assert after.reasons[0].startswith("correction #1 (similarity 1.00)"), after.reasons
+
+
 def test_a_key_anywhere_in_an_execution_outcome_is_caught_by_its_external_strings(core):
     from router_core.execution.results import Attempt, TaskOutcome
     from router_core.records import (
