@@ -59,7 +59,7 @@ class Reviewed:
 
 @dataclass(frozen=True, slots=True)
 class Forgotten:
-    """Corrections removed, and those of the rest whose decision changed with the replay without them."""
+    """Corrections removed, and those of the rest the replay without them decided otherwise or now learns (a repeat)."""
 
     removed: tuple[Correction, ...]
     changed: tuple[LearnResult, ...] = ()
@@ -216,11 +216,13 @@ class LearningClassifier:
     def forget(self, ids: Iterable[int]) -> Forgotten:
         """Remove stored corrections (UnknownCorrection names ids not stored); every process replays without them."""
         self.refresh()
-        before = self.decisions()
+        before, applied = self.decisions(), {learned.correction.id for learned in self._state.accepted}
         removed = self.store.forget(ids)
         self.refresh()
-        after = self.decisions()
-        changed = tuple(r for i, r in after.items() if i in before and before[i].accepted != r.accepted)
+        after, applying = self.decisions(), {learned.correction.id for learned in self._state.accepted}
+        # Changed: accepted or rejected now, or learned now where it was a repeat (of a forgotten one) or back
+        changed = tuple(r for i, r in after.items() if i in before and (
+            before[i].accepted != r.accepted or (i in applied) != (i in applying)))
         return Forgotten(removed, changed)
 
     def refresh(self, *, save: bool = True) -> None:

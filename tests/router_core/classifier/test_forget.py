@@ -179,3 +179,16 @@ def test_a_correction_forgotten_by_another_process_as_it_is_recorded_is_reported
 
     result = LearningClassifier(base, ForgottenAtOnce(), eval_items=eval_items).record(TEXT, "gemini", "claude")
     assert not result.accepted and result.reason.startswith("forgotten: correction #1 was removed")
+
+
+def test_forgetting_a_correction_names_a_repeat_of_it_that_now_routes_in_its_place(base, eval_items):
+    # A host that confirmed one routing three times stored #1 (learned) and #2, #3 ("the same as correction #1,
+    # already learned"). Forgetting #1 leaves #2 learned in its place: the text still goes to claude, so the
+    # forget must say so, not only "every process stops applying it".
+    learner = LearningClassifier(base, MemoryCorrectionStore(), eval_items=eval_items)
+    first, *repeats = [learner.record(TEXT, "gemini", "claude", "planning") for _ in range(3)]
+    assert all(r.accepted and f"the same as correction #{first.correction_id}" in r.reason for r in repeats)
+    forgotten = learner.forget([first.correction_id])
+    assert learner.classify(TEXT).primary_provider == "claude"  # #2 routes it now
+    assert [(r.correction_id, r.accepted) for r in forgotten.changed] == [(repeats[0].correction_id, True)]
+    assert forgotten.changed[0].reason.startswith("accepted: correction learned")
