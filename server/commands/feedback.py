@@ -174,6 +174,9 @@ def _table(entries: list[dict]) -> str:
 
 
 def _short(text: object) -> str:
-    """``text`` on one line, cut to TEXT_WIDTH characters (`--json` shows it whole)."""
+    """``text`` on one line, cut to TEXT_WIDTH characters (`--json` shows it whole); a character a terminal
+    would act on (an escape sequence, a right-to-left override: any host can record any text) as its escape."""
     flat = " ".join(str(text).split())
+    if not flat.isprintable():
+        flat = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in flat)
     return flat if len(flat) <= TEXT_WIDTH else flat[:TEXT_WIDTH - 3] + "..."

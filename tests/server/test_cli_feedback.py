@@ -123,3 +123,18 @@ def test_recording_keeps_its_usage_errors(cli_env, capsys, argv, says):
     with pytest.raises(SystemExit) as exit_:
         main(argv)
     assert exit_.value.code == 2 and says in capsys.readouterr().err
+
+
+def test_terminal_control_characters_in_a_recorded_task_are_shown_escaped(cli_env, capsys):
+    # A host (or a prompt injected into one) records any text: "\x1b[1A\x1b[2K" printed raw by `feedback list`
+    # erased the line above, so a correction could hide another from the list; a right-to-left override
+    # reordered what follows it on the line.
+    hidden = "route the \u202edeploy review\x1b[1A\x1b[2K\x1b]0;owned\x07 to gemini"
+    run(capsys, "feedback", TEXT, "--routed", "gemini", "--correct", "claude")
+    run(capsys, "feedback", hidden, "--routed", "claude", "--correct", "gemini")
+    code, out, _ = run(capsys, "feedback", "list")
+    assert code == 0 and all(line.isprintable() for line in out.splitlines()), out
+    assert "route the \\u202edeploy review\\x1b[1A\\x1b[2K" in out
+    code, out, _ = run(capsys, "feedback", "forget", "2")
+    assert code == 0 and all(line.isprintable() for line in out.splitlines()), out
+    assert [r["text"] for r in listed(capsys)] == [TEXT]
