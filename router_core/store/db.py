@@ -188,11 +188,15 @@ class Database:
         with self.transaction() as conn:
             # Re-read under the write lock: another process may have migrated meanwhile.
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            conn.create_function("switchboard_scrubbed", 1, _scrubbed, deterministic=True)  # for migration 11
+            secure = int(conn.execute("PRAGMA secure_delete").fetchone()[0])
+            conn.execute("PRAGMA secure_delete = ON")  # a text redacted in place leaves no copy in free space
             for number in range(version + 1, len(MIGRATIONS) + 1):
                 for statement in split_statements(MIGRATIONS[number - 1]):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
                 logger.info("state database %s migrated to schema %d", self.path, number)
+            conn.execute(f"PRAGMA secure_delete = {secure}")
 
     def _warn_if_newer(self, version: int) -> None:
         if version > len(MIGRATIONS):
@@ -252,6 +256,18 @@ class _Scope:
                 conn.execute("ROLLBACK")
             _raise_fault(self._db.path, exc)
             raise
+
+
+def _scrubbed(text: object) -> object:
+    """Migration 11's switchboard_scrubbed: ``text`` with its credentials redacted (as it is, should that fail:
+    an exception in an SQL function would fail the migration, and every process opening the file)."""
+    from router_core.redact import scrubbed
+
+    try:
+        return scrubbed(text) if isinstance(text, str) else text
+    except Exception:  # noqa: BLE001
+        logger.warning("could not redact a stored correction's text", exc_info=True)
+        return text
 
 
 def _raise_fault(path: Path, exc: BaseException | None) -> None:

@@ -37,6 +37,11 @@ correction again. A row names the digest of what decided it (weights, evaluation
 it was decided after (a hash chain of the corrections up to it): a process trusts it only when both are its
 own (``router_core/classifier/learning.py``). A trigger drops a correction's decision with it.
 
+Migration 11 redacts the credentials in corrections stored before ``record_feedback`` redacted them (and the
+kinds of key it learned to redact since): they stayed in clear in the database, ``feedback list`` and the
+reasons quoting a correction. The update trigger bumps the generation, so running processes replay the
+corrections with the redacted texts.
+
 Migration 10 lets each dimension of a usage observation lapse on its own: rate-limit headers name one reset for
 requests and another for tokens (OpenAI's usual answer: requests in 1 s, tokens in 20 s), and the row held both
 until the sooner, so for the rest of the tokens' reset routing and the usage resources saw spent tokens as free.
@@ -286,5 +291,11 @@ MIGRATIONS: tuple[str, ...] = (
     # 10: an observation's tokens lapse at their own reset (NULL, as older versions write: at valid_until).
     """
     ALTER TABLE usage_observations ADD COLUMN tokens_valid_until REAL;
+    """,
+    # 11: a correction recorded before its task's credentials were redacted (or with a kind of key redaction then
+    # missed) is redacted in place; the migrating connection registers switchboard_scrubbed (db.py).
+    """
+    UPDATE classifier_corrections SET text = switchboard_scrubbed(text)
+    WHERE typeof(text) = 'text' AND switchboard_scrubbed(text) <> text;
     """,
 )

@@ -131,3 +131,28 @@ def test_a_decision_logs_no_stripe_aws_jwt_or_url_password(core):
         assert not any(secret[:16].lower() in r.lower() for r in d.classification.reasons), d.classification.reasons
     line = json.loads(written.splitlines()[-1])
     assert "clone https://user:[redacted]@internal.example.com/repo.git" in line["task_description"]
+
+
+def test_a_key_stored_in_clear_by_an_older_version_is_redacted_on_upgrade(settings, clock, monkeypatch):
+    # Corrections recorded before record_feedback redacted (or before it knew a kind of key) kept it in clear:
+    # in the file, in `feedback list` and in the reasons that quote a correction.
+    from router_core.store import db as db_module
+    from router_core.store.db import Database
+    from router_core.store.schema import MIGRATIONS
+
+    path = settings.state_dir / DB_FILENAME
+    with monkeypatch.context() as m:
+        m.setattr(db_module, "MIGRATIONS", MIGRATIONS[:10])
+        old = Database(path)
+        with old.transaction() as conn:
+            for text in (f"rotate the leaked key {KEY} in staging", MIXED, "summarize the quarterly board deck"):
+                conn.execute("INSERT INTO classifier_corrections (created_at, text, routed_provider, correct_provider,"
+                             " task_type, holder) VALUES (1.0, ?, 'codex', 'claude', NULL, 'old')", (text,))
+        old.close()
+    core = RouterCore.build(settings, clock=clock)
+    texts = [r.correction.text for r in core.feedback_corrections()]
+    assert texts == ["rotate the leaked key [redacted] in staging", texts[1], "summarize the quarterly board deck"]
+    core.db.close()
+    raw = path.read_bytes() + b"".join(p.read_bytes() for p in path.parent.glob(f"{DB_FILENAME}-wal"))
+    for secret in (KEY, *MIXED_SECRETS):
+        assert secret not in texts[1] and secret.encode() not in raw, secret
