@@ -343,8 +343,9 @@ class LearningClassifier:
         task_type = correction.task_type or self._best_type(correction.text, correction.correct_provider)
         learned = _Learned(correction, task_type, self._fingerprint(state, correction.text, previous or state))
         if sum(f[0] == "w" for f in learned.fingerprint) < MIN_WORDS:
-            return LearnResult(False, f"rejected: too short to learn from (fewer than {MIN_WORDS} words): every text "
-                                      "sharing a word with it would follow; give the task as it was written",
+            return LearnResult(False, f"rejected: too short to learn from (fewer than {MIN_WORDS} words, not counting "
+                                      "fenced code nor words such as 'the', 'do', 'it'): every text sharing a word "
+                                      "with it would follow; give the task as it was written",
                                correction.id, task_type)
         same = state.latest_with.get(learned.fingerprint)
         if same is not None and (same.correction.correct_provider, same.task_type) == (

@@ -174,6 +174,15 @@ def test_a_correction_of_a_word_or_less_is_kept_but_not_learned(base, eval_items
     assert learner.classify(f"{text} the login form") == base.classify(f"{text} the login form")
 
 
+@pytest.mark.parametrize("text", ["Optimize this:\n```python\nfor i in range(10):\n    total += i\n```",
+                                  "do it for me, will you"])
+def test_a_correction_refused_as_too_short_says_what_was_not_counted(base, eval_items, text):
+    # Both are several words long as written: "fewer than 2 words" alone sent the user to record them again.
+    result = LearningClassifier(base, MemoryCorrectionStore(), eval_items=eval_items).record(text, "codex", "claude")
+    assert not result.accepted and "too short to learn from" in result.reason
+    assert "not counting fenced code nor words such as 'the', 'do', 'it'" in result.reason
+
+
 def test_a_repeated_correction_is_learned_once_and_a_flip_back_still_wins(base, eval_items):
     # A host confirming one routing after every task stored thousands of copies, each one more entry every
     # classification compared against.
