@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from router_core.classifier import TASK_TYPE_PROVIDER, saved_decisions
 from router_core.classifier.corrections import Correction, CorrectionStore, StoredCorrections, StoredDecision
-from router_core.classifier.near import NearIndex, fingerprint, similarity
+from router_core.classifier.near import NearIndex, fingerprint, similarity, words
 from router_core.classifier.trained import TrainedClassifier, parse_eval, shipped_eval_path
 from router_core.models import Classification
 from router_core.redact import REDACTED
@@ -342,7 +342,7 @@ class LearningClassifier:
             return LearnResult(False, f"rejected: invalid correction ({exc})", correction.id)
         task_type = correction.task_type or self._best_type(correction.text, correction.correct_provider)
         learned = _Learned(correction, task_type, self._fingerprint(state, correction.text, previous or state))
-        if sum(f[0] == "w" for f in learned.fingerprint) < MIN_WORDS:
+        if words(learned.fingerprint) < MIN_WORDS:
             return LearnResult(False, f"rejected: too short to learn from (fewer than {MIN_WORDS} words, not counting "
                                       "fenced code nor words such as 'the', 'do', 'it'): every text sharing a word "
                                       "with it would follow; give the task as it was written",

@@ -34,6 +34,12 @@ def fingerprint(text: str) -> frozenset[str]:
     return frozenset(chain.from_iterable(map(_word_features, [t for t in F.tokens(F.prose(text)) if t not in stop])))
 
 
+def words(fp: frozenset[str]) -> float:
+    """How many words a fingerprint holds: a character of a script written without spaces (CJK runs, which
+    tokens() splits into characters and pairs) counts half, about one word in two characters; a pair nothing."""
+    return sum((0.5 if len(f) == 3 else 0.0) if F.is_cjk(f[2:]) else 1.0 for f in fp if f[0] == "w")
+
+
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0

@@ -174,6 +174,18 @@ def test_a_correction_of_a_word_or_less_is_kept_but_not_learned(base, eval_items
     assert learner.classify(f"{text} the login form") == base.classify(f"{text} the login form")
 
 
+def test_a_one_word_correction_in_chinese_is_kept_but_not_learned_as_in_english(base, eval_items):
+    # "重构" (refactor) is one word in two characters: counted as two (and their pair as a third), it was learned
+    # where "refactor" is refused, and rerouted "请重构" (please refactor) and "重构吧" (refactor it).
+    learner = LearningClassifier(base, MemoryCorrectionStore(), eval_items=eval_items)
+    for text in ("重构", "refactor"):
+        result = learner.record(text, "codex", "gemini")
+        assert not result.accepted and "too short to learn from" in result.reason, text
+    for text in ("请重构", "重构吧"):
+        assert learner.classify(text) == base.classify(text)
+    assert learner.record("修复错误", "codex", "gemini").accepted  # "fix" "bug": two words
+
+
 @pytest.mark.parametrize("text", ["Optimize this:\n```python\nfor i in range(10):\n    total += i\n```",
                                   "do it for me, will you"])
 def test_a_correction_refused_as_too_short_says_what_was_not_counted(base, eval_items, text):
