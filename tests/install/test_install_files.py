@@ -7,13 +7,13 @@ import json
 import os
 import shutil
 import stat
-import threading
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from server.install import HOSTS, ApplyError, HostFileError, Scope, apply_plan, plan_install, plan_uninstall
+from tests.fifos import without_waiting_on
 
 EXE = "/opt/sb/.venv/bin/switchboard"
 
@@ -218,22 +218,9 @@ def test_the_new_text_is_on_disk_before_it_replaces_the_file(ctx, monkeypatch):
 def test_a_host_file_that_is_a_pipe_is_refused_without_waiting_for_a_writer(ctx):
     fifo = ctx.home / ".claude.json"
     os.mkfifo(fifo)
-    result: list = []
-
-    def plan() -> None:
-        try:
-            plan_install(HOSTS["claude-code"], Scope.USER, ctx)
-        except HostFileError as exc:
-            result.append(exc)
-
-    worker = threading.Thread(target=plan, daemon=True)
-    worker.start()
-    worker.join(10)
-    if worker.is_alive():  # the old code blocks in open(): give it a writer so the thread can end
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        worker.join(5)
-        pytest.fail("install waited for a writer on a pipe named like ~/.claude.json")
-    [error] = result
+    error = without_waiting_on(fifo, lambda: plan_install(HOSTS["claude-code"], Scope.USER, ctx),
+                               "install, on a pipe named like ~/.claude.json,")
+    assert isinstance(error, HostFileError)
     assert "is not a regular file" in str(error)
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 

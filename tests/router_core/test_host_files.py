@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from router_core.agents.host_files import (
 )
 from router_core.classifier import TASK_TYPE_PROVIDER
 from router_core.settings import TASK_TYPES
+from tests.fifos import without_waiting_on
 
 REVIEWER = """\
 ---
@@ -322,15 +322,7 @@ def test_a_fifo_named_like_an_agent_file_is_skipped_without_waiting_for_a_writer
     fifo = tmp_path / "fifo.md"
     os.mkfifo(fifo)
     write(tmp_path, "a-good.md", DOCS_HELPER)
-    result: list = []
-    worker = threading.Thread(target=lambda: result.append(load_host_agents([tmp_path])), daemon=True)
-    worker.start()
-    worker.join(10)
-    if worker.is_alive():  # the old code blocks in open(): give it a writer so the thread can end
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        worker.join(5)
-        pytest.fail("reading the agent files waited on a FIFO")
-    [(agents, problems)] = result
+    agents, problems = without_waiting_on(fifo, lambda: load_host_agents([tmp_path]), "reading the agent files")
     assert [a.id for a in agents] == ["docs-helper"]
     assert problems == [f"{fifo}: not a regular file; skipped"]
 
