@@ -2,7 +2,7 @@
 
 Claude Code asks before it starts a server from a project's `.mcp.json`; installing is that consent, so
 project scope also lists the server in `enabledMcpjsonServers` of `.claude/settings.local.json` (the
-private, uncommitted settings). Claude Code reads that file once the user has trusted the folder.
+private, uncommitted settings), and takes it out of `disabledMcpjsonServers` there if the user once declined it. Claude Code reads that file once the user has trusted the folder.
 
 `install --url` writes a remote entry instead, `{"type": "http", "url": ..., "headers": {"Authorization":
 "Bearer ${NAME}"}}`: Claude Code expands `${NAME}` from its environment in `.mcp.json` and in
@@ -27,6 +27,7 @@ from server.install.core import (
 from server.install.host import ExtraFile, Host
 
 APPROVALS_KEY = "enabledMcpjsonServers"
+REJECTIONS_KEY = "disabledMcpjsonServers"  # where Claude Code keeps a server the user declined: checked first
 
 
 STDIO_KEYS = ("command", "args", "env")
@@ -62,10 +63,17 @@ def extra_files(scope: Scope, ctx: InstallContext) -> tuple[ExtraFile, ...]:
     return (
         ExtraFile(
             ctx.project_dir / ".claude" / "settings.local.json",
-            add=lambda text, path: json_config.add_to_list(text, path, APPROVALS_KEY, SERVER_NAME),
+            add=_approved,
             remove=lambda text, path: json_config.remove_from_list(text, path, APPROVALS_KEY, SERVER_NAME),
         ),
     )
+
+
+def _approved(text: str | None, path: Path) -> str | None:
+    """Listed as approved, and no longer as declined: Claude Code (2.1.197) looks at the declined list first,
+    so a server the user had once declined stayed off after install said it was set up."""
+    text = json_config.add_to_list(text, path, APPROVALS_KEY, SERVER_NAME)
+    return json_config.remove_from_list(text, path, REJECTIONS_KEY, SERVER_NAME)
 
 
 HOST = Host(

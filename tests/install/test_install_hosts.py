@@ -107,6 +107,17 @@ def test_claude_project_install_approves_the_server_in_local_settings(ctx):
     }
 
 
+def test_claude_project_install_lifts_an_earlier_refusal_of_the_server(ctx):
+    # Claude Code checks disabledMcpjsonServers before enabledMcpjsonServers: a server the user once declined in
+    # its dialog stayed off after install reported success.
+    local = ctx.project_dir / ".claude" / "settings.local.json"
+    local.parent.mkdir()
+    local.write_text(json.dumps({"disabledMcpjsonServers": ["switchboard", "other"]}))
+
+    install("claude-code", Scope.PROJECT, ctx)
+    assert json.loads(local.read_text()) == {"disabledMcpjsonServers": ["other"], "enabledMcpjsonServers": ["switchboard"]}
+
+
 def test_claude_user_scope_keeps_the_rest_of_claude_json_and_backs_it_up(ctx):
     original = {
         "numStartups": 7,
