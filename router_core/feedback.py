@@ -61,7 +61,9 @@ def record(
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from exc
         store().add(correction)
-        return False, f"stored; the {classifier.name} classifier does not learn from feedback"
+        return False, (f"stored; this process's {classifier.name} classifier does not learn from feedback, but "
+                       "every process on this state dir that runs the trained classifier (the default) will, "
+                       "once the guard accepts it")
     try:
         result = learn(text, routed_provider, correct_provider, task_type)
     except ValueError as exc:

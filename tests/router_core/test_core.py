@@ -149,3 +149,12 @@ def test_feedback_a_keyword_core_stores_is_validated_as_the_trained_one_would(ke
                                      task_type="debugging")
     conn = keyword_core.db.connection()
     assert conn.execute("SELECT COUNT(*) FROM classifier_corrections").fetchone()[0] == 0
+
+
+def test_feedback_a_keyword_core_stores_says_the_trained_processes_will_learn_it(keyword_core):
+    # It said only "the keywords classifier does not learn from feedback", while every process on the state dir
+    # that runs the trained classifier (the default) learns it.
+    learned, reason = keyword_core.record_feedback("Design the billing service's event schema",
+                                                   routed_provider="codex", correct_provider="claude")
+    assert learned is False
+    assert "every process on this state dir that runs the trained classifier" in reason
