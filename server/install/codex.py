@@ -21,6 +21,7 @@ from typing import Any
 
 import tomli_w
 
+from router_core.providers.nesting import DISPATCHED_ENV
 from server.install.core import (
     SERVER_NAME,
     HostFileError,
@@ -63,8 +64,18 @@ def entry(server: ServerCommand | RemoteServer, current: object = None) -> dict[
             if headers := without_authorization(current.get(key) if isinstance(current, dict) else None):
                 required[key] = headers
         return merged_entry(current, required, {}, drop=STDIO_KEYS + REMOTE_KEYS)
-    required = {"command": server.command, "args": list(server.args), "required": True}
+    required = {"command": server.command, "args": list(server.args), "required": True,
+                "env_vars": _passed_vars(current)}
     return merged_entry(current, required, {}, drop=REMOTE_KEYS + ("http_headers_helper",))
+
+
+def _passed_vars(current: object) -> list[Any]:
+    """The variables Codex passes the server beyond its few defaults: the user's, and the mark of a task that
+    Switchboard dispatched to the codex CLI, so that the Switchboard codex starts there does not dispatch again
+    (router_core/providers/nesting.py; where /proc shows ancestors it is found anyway)."""
+    listed = current.get("env_vars") if isinstance(current, dict) else None
+    kept = list(listed) if isinstance(listed, list) else []
+    return kept if DISPATCHED_ENV in kept else [*kept, DISPATCHED_ENV]
 
 
 def codex_home(ctx: InstallContext) -> Path:

@@ -32,6 +32,7 @@ def test_install_is_listed_by_codex_with_required_true(sandbox, scope):
         "command": str(SWITCHBOARD),
         "args": ["serve"],
         "required": True,
+        "env_vars": ["SWITCHBOARD_DISPATCHED"],
     }
     codex = host_executable("codex")
     if scope == "project":
@@ -47,6 +48,7 @@ def test_install_is_listed_by_codex_with_required_true(sandbox, scope):
     assert entry["transport"]["type"] == "stdio"
     assert entry["transport"]["command"] == str(SWITCHBOARD)
     assert entry["transport"]["args"] == ["serve"]
+    assert entry["transport"]["env_vars"] == ["SWITCHBOARD_DISPATCHED"]  # codex reads the key as its own
 
 
 def test_codex_home_is_honoured_and_uninstall_removes_the_entry(sandbox):

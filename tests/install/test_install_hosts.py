@@ -190,13 +190,27 @@ def test_codex_keeps_comments_and_layout_and_uninstall_restores_the_bytes(ctx):
     text = path.read_text()
     assert text.startswith(CODEX_CONFIG)
     doc = tomllib.loads(text)
-    assert doc["mcp_servers"]["switchboard"] == {"command": EXE, "args": ["serve"], "required": True}
+    assert doc["mcp_servers"]["switchboard"] == {"command": EXE, "args": ["serve"], "required": True,
+                                                 "env_vars": ["SWITCHBOARD_DISPATCHED"]}
     assert doc["mcp_servers"]["docs"] == {"command": "docs-server", "args": ["--stdio"]}
     assert (ctx.home / "codex-home" / "AGENTS.md").exists()
     assert not (ctx.home / ".codex").exists()
 
     uninstall("codex", Scope.USER, ctx)
     assert path.read_text() == CODEX_CONFIG
+
+
+def test_codex_passes_the_dispatch_mark_to_the_server_and_keeps_the_users_variables(ctx):
+    # Codex passes an MCP server only a few variables: without env_vars the Switchboard it starts inside a task
+    # Switchboard dispatched to codex could not tell (on a system without /proc) and would dispatch again.
+    path = ctx.home / ".codex" / "config.toml"
+    path.parent.mkdir()
+    path.write_text('[mcp_servers.switchboard]\ncommand = "/old/switchboard"\nargs = ["serve"]\nenv_vars = ["MY_VAR"]\n')
+    install("codex", Scope.USER, ctx)
+    entry = tomllib.loads(path.read_text())["mcp_servers"]["switchboard"]
+    assert entry["env_vars"] == ["MY_VAR", "SWITCHBOARD_DISPATCHED"]
+    install("codex", Scope.USER, ctx)  # again: nothing added twice
+    assert tomllib.loads(path.read_text())["mcp_servers"]["switchboard"]["env_vars"] == ["MY_VAR", "SWITCHBOARD_DISPATCHED"]
 
 
 def test_codex_replaces_our_table_in_place_keeping_user_keys_and_the_next_comment(ctx):
@@ -219,6 +233,7 @@ def test_codex_replaces_our_table_in_place_keeping_user_keys_and_the_next_commen
         "required": True,
         "startup_timeout_sec": 30,
         "env": {"A": "1"},
+        "env_vars": ["SWITCHBOARD_DISPATCHED"],
     }
 
 
@@ -278,7 +293,7 @@ def test_codex_inline_table_falls_back_to_a_full_rewrite(ctx):
     assert doc == {
         "model": "m",
         "mcp_servers": {
-            "switchboard": {"command": EXE, "args": ["serve"], "required": True},
+            "switchboard": {"command": EXE, "args": ["serve"], "required": True, "env_vars": ["SWITCHBOARD_DISPATCHED"]},
             "x": {"command": "x"},
         },
     }
