@@ -11,8 +11,8 @@ Order of decisions:
    the chosen one, the cheapest wins (ties: higher score, then chain order). Providers
    whose estimate exceeds their remaining allocation or the daily remaining are skipped
    unless none fits. If that changes the choice, the route is "cost_aware".
-3. If nothing is available, the cheapest provider is the emergency choice, with the
-   earliest time any provider's blocks all lift.
+3. If nothing is available, the cheapest provider whose estimate fits the budget (the cheapest of
+   all if none fits) is the emergency choice, with the earliest time any provider's blocks all lift.
 """
 
 from __future__ import annotations
@@ -101,10 +101,17 @@ def _cost_aware(
 
 
 def _emergency(
-    availability: Mapping[str, Availability], costs: Mapping[str, CostEstimate], order: list[str], now: float
+    availability: Mapping[str, Availability],
+    costs: Mapping[str, CostEstimate],
+    budget: BudgetSnapshot,
+    order: list[str],
+    now: float,
 ) -> tuple[str, float | None, float | None, str]:
-    """(provider, resets_at, wait_seconds, reason) when every provider is blocked."""
-    provider = min(order, key=lambda p: (costs[p].usd, order.index(p)))
+    """(provider, resets_at, wait_seconds, reason) when every provider is blocked. As in design 8.2, the
+    lowest-cost that the budget can pay for: a provider with its allocation at 0 or spent is not named
+    (it was, as the cheapest, with another provider's wait, though it could not run before midnight)."""
+    pool = [p for p in order if fits_budget(costs[p], budget)] or order
+    provider = min(pool, key=lambda p: (costs[p].usd, order.index(p)))
     lifts = [t for t in (availability[p].lifts_at for p in order) if t is not None]
     resets_at = min(lifts) if lifts else None
     wait = max(0.0, resets_at - now) if resets_at is not None else None
@@ -165,7 +172,7 @@ def recommend(
     picked = _chain_choice(classification, availability)
     resets_at = wait = None
     if picked is None:
-        provider, resets_at, wait, reason = _emergency(availability, costs, order, now)
+        provider, resets_at, wait, reason = _emergency(availability, costs, budget, order, now)
         route = "emergency"
     else:
         chosen, route, reason = picked

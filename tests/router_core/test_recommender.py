@@ -141,6 +141,32 @@ def test_all_blocked_with_unknown_reset() -> None:
     )
 
 
+def test_all_blocked_does_not_recommend_a_provider_the_budget_cannot_pay_for() -> None:
+    # gemini is the cheapest, but its allocation is 0 (configured out): it never comes back, while codex's
+    # tokens leave the window in 10 s. Design 8.2: the lowest-cost that won't exceed the budget.
+    snapshot = BudgetSnapshot(
+        day="2026-01-01", timezone="UTC", total=100.0,
+        providers=(ProviderBudget("codex", 30.0, 0.0, 0.0), ProviderBudget("gemini", 0.0, 0.0, 0.0),
+                   ProviderBudget("claude", 30.0, 0.0, 0.0)),
+        next_reset_at=RESET,
+    )
+    availability = {
+        "codex": down("codex", TOKENS_BLOCK, NOW + 10),
+        "gemini": down("gemini", "budget: gemini has no allocation (budget.allocation.gemini = 0)", None),
+        "claude": down("claude", "tokens_percent >= 80%", NOW + 30),
+    }
+    rec = recommend(classification(), availability, COSTS, snapshot, now=NOW)
+    assert (rec.provider, rec.route, rec.wait_seconds) == ("codex", "emergency", 10.0)
+    assert rec.reason == "emergency: all providers blocked; codex is the lowest-cost, capacity returns in 10s"
+    assert not rec.exceeds_budget and rec.budget_alerts == ()
+
+
+def test_all_blocked_with_no_provider_in_budget_still_names_the_cheapest() -> None:
+    availability = {p: down(p, "budget: daily total exhausted", RESET) for p in ("codex", "gemini", "claude")}
+    rec = recommend(classification(), availability, COSTS, budget(total=0.0), now=NOW)
+    assert (rec.provider, rec.route, rec.exceeds_budget) == ("gemini", "emergency", True)
+
+
 def test_budget_blocked_primary_falls_back() -> None:
     codex = ProviderSettings(
         name="codex",
