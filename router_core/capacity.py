@@ -35,8 +35,12 @@ def capacity_blocks(
     return blocks
 
 
-def budget_blocks(provider: str, budget: BudgetSnapshot, *, min_cost: float) -> tuple[Block, ...]:
-    """Blocks from the daily budget: the allocation or the daily total cannot cover ``min_cost``.
+def budget_blocks(
+    provider: str, budget: BudgetSnapshot, *, min_cost: float, task_estimate: bool = False
+) -> tuple[Block, ...]:
+    """Blocks from the daily budget: the allocation or the daily total cannot cover ``min_cost``, the cheapest
+    request, or this task's estimate when ``task_estimate`` (a decision passes the estimate: the reason must
+    not call a $0.02 task "the cheapest request" when a request can cost $0.00003).
 
     A limit of 0 is configured, not spent: its block names the setting and has no lift time, since the
     reset at midnight gives nothing back (the recommendation would otherwise promise capacity then).
@@ -48,23 +52,26 @@ def budget_blocks(provider: str, budget: BudgetSnapshot, *, min_cost: float) -> 
             blocks.append(Block(f"budget: {provider} has no allocation (budget.allocation.{provider} = 0)", None))
         else:
             blocks.append(Block(_short(f"{provider} allocation", mine.spent, mine.reserved, mine.allocation,
-                                       mine.remaining, min_cost), budget.next_reset_at))
+                                       mine.remaining, min_cost, task_estimate), budget.next_reset_at))
     if budget.remaining < min_cost:
         if budget.total <= 0:
             blocks.append(Block("budget: the daily budget is 0 (budget.daily_total = 0)", None))
         else:
             blocks.append(Block(_short("daily total", budget.spent, budget.reserved, budget.total,
-                                       budget.remaining, min_cost), budget.next_reset_at))
+                                       budget.remaining, min_cost, task_estimate), budget.next_reset_at))
     return tuple(blocks)
 
 
-def _short(what: str, spent: float, reserved: float, limit: float, remaining: float, min_cost: float) -> str:
+def _short(
+    what: str, spent: float, reserved: float, limit: float, remaining: float, min_cost: float, task_estimate: bool
+) -> str:
     """Why ``what`` cannot cover a request: used up, or left with less than the cheapest request costs (a
     small allocation with nothing spent was called "exhausted ($0.00 of $0.02 used)", which misled)."""
     used = _used(spent, reserved, limit)
     if remaining <= 0:
         return f"budget: {what} exhausted ({used})"
-    return f"budget: {what} has ${remaining:.4f} left ({used}), less than the cheapest request costs (${min_cost:.4f})"
+    needed = "this task's estimate" if task_estimate else "the cheapest request costs"
+    return f"budget: {what} has ${remaining:.4f} left ({used}), less than {needed} (${min_cost:.4f})"
 
 
 def _used(spent: float, reserved: float, limit: float) -> str:
@@ -82,17 +89,18 @@ def check_availability(
     min_cost: float,
     capacity_lifts_at: float | None = None,
     extra_blocks: Sequence[Block] = (),
+    task_estimate: bool = False,
 ) -> Availability:
     """Whether ``provider`` may take a task at ``now``, with every reason it may not.
 
     ``capacity_lifts_at`` is when the window drops back under the thresholds (the caller
     knows the event times); ``extra_blocks`` carries blocks decided elsewhere, such as an
-    open outage circuit. ``now`` is accepted for symmetry with the other checks; the
+    open outage circuit; ``task_estimate`` says ``min_cost`` is the task's estimate. ``now`` is accepted for symmetry with the other checks; the
     decision depends only on the snapshots given.
     """
     blocks = (
         *capacity_blocks(provider, window, capacity_lifts_at=capacity_lifts_at),
-        *budget_blocks(provider.name, budget, min_cost=min_cost),
+        *budget_blocks(provider.name, budget, min_cost=min_cost, task_estimate=task_estimate),
         *extra_blocks,
     )
     return Availability(provider=provider.name, available=not blocks, blocks=blocks)

@@ -193,7 +193,7 @@ class RouterCore:
                 )
             availability[p.name] = check_availability(
                 p, window, budget, now=now, min_cost=min_cost, capacity_lifts_at=lifts,
-                extra_blocks=extra.get(p.name, ()),
+                extra_blocks=extra.get(p.name, ()), task_estimate=p.name in (min_costs or {}),
             )
         return CapacityView(usage, availability, budget, execution)
 

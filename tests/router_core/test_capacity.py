@@ -117,6 +117,15 @@ def test_allocation_too_small_for_the_cheapest_request_says_so_rather_than_exhau
     )
 
 
+def test_allocation_short_of_a_task_estimate_names_the_estimate() -> None:
+    av = check_availability(codex(), WindowCounts(0, 0), budget(codex_spent=29.99), now=NOW, min_cost=0.0232,
+                            task_estimate=True)
+    assert av.blocks == (
+        Block("budget: codex allocation has $0.0100 left ($29.99 of $30.00 used), "
+              "less than this task's estimate ($0.0232)", RESET),
+    )
+
+
 def test_allocation_with_exactly_min_cost_left_is_available() -> None:
     assert check(WindowCounts(0, 0), budget(codex_spent=29.99)).available
 

@@ -69,6 +69,16 @@ def test_exhausted_allocation_blocks_until_reset(keyword_core):
     assert claude.blocks[0].lifts_at == d.budget.next_reset_at
 
 
+def test_allocation_short_of_the_task_says_the_task_estimate_not_the_cheapest_request(keyword_core):
+    estimate = keyword_core.decide(TASK).costs["claude"].usd
+    keyword_core.ledger.record_spend("claude", 30.0 - estimate / 2)  # half the estimate left
+    d = keyword_core.decide(TASK)
+    assert d.provider != "claude"
+    reason = d.availability["claude"].blocks[0].reason
+    assert reason.endswith(f"less than this task's estimate (${estimate:.4f})")
+    assert "primary blocked (budget: claude allocation has $" in d.recommendation.reason
+
+
 def test_budget_alert_fires_once_per_day_in_result_and_audit(keyword_core, clock):
     keyword_core.ledger.record_spend("gemini", 39.0)
     keyword_core.ledger.record_spend("codex", 12.0)  # 51% of $100
