@@ -12,9 +12,17 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from router_core.capacity import budget_blocks, capacity_blocks
 from router_core.decision import BatchItemPlan, BatchPlan, ProviderBatchPlan
-from router_core.models import Availability, BudgetSnapshot, Classification, CostEstimate, ProviderUsage
-from router_core.recommender import recommend
+from router_core.models import (
+    Availability,
+    BudgetSnapshot,
+    Classification,
+    CostEstimate,
+    ProviderUsage,
+    WindowCounts,
+)
+from router_core.recommender import fits_budget, recommend
 from router_core.settings import Settings
 
 WINDOW_SECONDS = 60.0
@@ -34,6 +42,29 @@ def window_room(limit: int, threshold_percent: float, used: int) -> tuple[int, i
     return max(0, ceiling - used), ceiling
 
 
+def task_availability(
+    availability: Mapping[str, Availability],
+    usage: Mapping[str, ProviderUsage],
+    budget: BudgetSnapshot,
+    settings: Settings,
+    costs: Mapping[str, CostEstimate],
+) -> dict[str, Availability]:
+    """``availability`` (checked against each provider's cheapest request) as a single decision checks it for
+    this task: a provider whose allocation or the daily total cannot cover the task's estimate is blocked, so a
+    planned task goes where recommend_provider would send it (it went to a primary that could not pay for it)."""
+    out = dict(availability)
+    for name, av in availability.items():
+        if fits_budget(costs[name], budget):  # an estimate is never below the cheapest request: nothing changes
+            continue
+        p, u = settings.provider(name), usage[name]
+        general = budget_blocks(name, budget, min_cost=p.cost_per_request)
+        kept = [b for b in av.blocks if b not in general]
+        n_capacity = len(capacity_blocks(p, WindowCounts(u.requests_used, u.tokens_used)))
+        mine = budget_blocks(name, budget, min_cost=costs[name].usd, task_estimate=True)
+        out[name] = Availability(name, False, (*kept[:n_capacity], *mine, *kept[n_capacity:]))
+    return out
+
+
 def plan_batch(
     tasks: Sequence[BatchTask],
     *,
@@ -47,7 +78,8 @@ def plan_batch(
 ) -> BatchPlan:
     routed = []
     for i, t in enumerate(tasks):
-        rec = recommend(t.classification, availability, t.costs, budget, now=now)
+        mine = task_availability(availability, usage, budget, settings, t.costs)
+        rec = recommend(t.classification, mine, t.costs, budget, now=now)
         routed.append((i, t, rec))
 
     items: dict[int, BatchItemPlan] = {}

@@ -168,3 +168,14 @@ def test_feedback_a_keyword_core_stores_says_the_trained_processes_will_learn_it
                                                    routed_provider="codex", correct_provider="claude")
     assert learned is False
     assert "every process on this state dir that runs the trained classifier" in reason
+
+
+def test_batch_plan_routes_a_task_the_primary_cannot_pay_for_as_a_recommendation_does(keyword_core):
+    estimate = keyword_core.decide(TASK).costs["claude"].usd
+    keyword_core.ledger.record_spend("claude", 30.0 - estimate / 2)  # claude can't cover this task
+    single = keyword_core.decide(TASK)
+    item = keyword_core.plan_batch([("a", TASK)]).items[0]
+    assert (item.provider, item.route, item.reason) == (
+        single.provider, "fallback_1", single.recommendation.reason)
+    assert not item.exceeds_budget
+    assert "less than this task's estimate" in item.reason
