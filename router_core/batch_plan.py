@@ -8,6 +8,7 @@ threshold, and what the batch costs and how long it should take.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,21 @@ def window_room(limit: int, threshold_percent: float, used: int) -> tuple[int, i
     """(room now, room in a fresh window) below the hard-block threshold."""
     ceiling = max(1, math.ceil(limit * threshold_percent / 100) - 1)
     return max(0, ceiling - used), ceiling
+
+
+def finish_time(calls: Sequence[tuple[float, int, float]], slots: int) -> float:
+    """When ``calls`` ((earliest start, index, seconds), taken in that order) have all ended on ``slots`` workers:
+    each starts at its earliest start or when a worker frees, whichever is later. A sub-batch waits for the
+    window but also for the workers still busy with the one before (it was timed as if it had workers of its own,
+    and a batch's groups as if each had ``parallel`` slots, where they share them: 10 codex and 10 gemini tasks
+    at parallel 5 were planned at 60 s, a third of their calls' 450 s, which take 90 s at best)."""
+    free = [0.0] * max(1, min(slots, len(calls)))
+    end = 0.0
+    for earliest, _index, seconds in calls:
+        start = max(heapq.heappop(free), earliest)
+        heapq.heappush(free, start + seconds)
+        end = max(end, start + seconds)
+    return end
 
 
 def task_availability(
@@ -84,6 +100,7 @@ def plan_batch(
 
     items: dict[int, BatchItemPlan] = {}
     provider_plans: list[ProviderBatchPlan] = []
+    every_call: list[tuple[float, int, float]] = []
     warnings: list[str] = []
     for p in settings.providers:
         mine = [(i, t, rec) for i, t, rec in routed if rec.provider == p.name]
@@ -109,15 +126,12 @@ def plan_batch(
             tok_left -= tokens
         spent = 0.0
         remaining = budget.provider(p.name).remaining
-        finish = 0.0
+        calls = []  # (earliest start, index, seconds) of this provider's tasks, in the order its workers take them
         for k, sub in enumerate(subs):
             start = k * WINDOW_SECONDS
-            durations = [task_seconds(routed[i][2].cost) for i in sub]
-            waves = math.ceil(len(sub) / concurrency) if sub else 0
-            if sub:
-                finish = max(finish, start + waves * (sum(durations) / len(durations)))
             for i in sub:
                 _, t, rec = routed[i]
+                calls.append((start, i, task_seconds(rec.cost)))
                 spent += rec.cost.usd
                 items[i] = BatchItemPlan(
                     index=i,
@@ -132,6 +146,7 @@ def plan_batch(
                     starts_after_seconds=start,
                     exceeds_budget=spent > remaining + 1e-12,
                 )
+        every_call += calls
         provider_plans.append(
             ProviderBatchPlan(
                 provider=p.name,
@@ -140,7 +155,7 @@ def plan_batch(
                 requests_room=req_now,
                 tokens_room=tok_now,
                 cost=round(spent, 6),
-                estimated_seconds=round(finish, 1),
+                estimated_seconds=round(finish_time(calls, concurrency), 1),
             )
         )
     ordered = tuple(items[i] for i in range(len(tasks)))
@@ -151,7 +166,10 @@ def plan_batch(
         items=ordered,
         providers=tuple(provider_plans),
         total_cost=total,
-        estimated_seconds=max((pp.estimated_seconds for pp in provider_plans), default=0.0),
+        # The groups share the batch's `parallel` cap (execution/batch.py's gate): the batch ends no sooner than
+        # all its calls through that many slots, nor than its slowest group.
+        estimated_seconds=max(round(finish_time(sorted(every_call), concurrency), 1),
+                              *(pp.estimated_seconds for pp in provider_plans), 0.0),
         sequential_seconds=round(sum(task_seconds(it.cost) for it in ordered), 1),
         budget_before=budget,
         budget_remaining_after=round(budget.remaining - total, 6),

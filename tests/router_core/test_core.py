@@ -115,6 +115,9 @@ def test_batch_plan_sub_batches_within_the_limit(keyword_core, settings):
     gemini = next(p for p in plan.providers if p.provider == "gemini")
     assert [len(s) for s in gemini.sub_batches] == [79, 21]
     assert {it.starts_after_seconds for it in plan.items if it.sub_batch == 1} == {60.0}
+    # ~15 s a task, 10 at a time: the second sub-batch waits for the workers, not only for the window.
+    assert {keyword_core.costs.seconds(it.cost) for it in plan.items} == {(10, 20)}
+    assert gemini.estimated_seconds == plan.estimated_seconds == 100 * 15 / 10
     assert keyword_core.audit.tail(1)[0]["batch"]["index"] == 99
 
 
@@ -179,3 +182,13 @@ def test_batch_plan_routes_a_task_the_primary_cannot_pay_for_as_a_recommendation
         single.provider, "fallback_1", single.recommendation.reason)
     assert not item.exceeds_budget
     assert "less than this task's estimate" in item.reason
+
+
+def test_batch_plan_time_counts_the_parallel_cap_shared_by_every_provider(keyword_core):
+    tasks = [(f"c{i}", f"Implement feature number {i}") for i in range(10)]
+    tasks += [(f"g{i}", f"Explain OAuth2 flow step {i}") for i in range(10)]
+    plan = keyword_core.plan_batch(tasks, concurrency=5)
+    seconds = {p.provider: p.estimated_seconds for p in plan.providers}
+    assert seconds == {"codex": 2 * 30.0, "gemini": 2 * 15.0}  # each group alone: two rounds of five
+    assert plan.sequential_seconds == 10 * 30 + 10 * 15
+    assert plan.estimated_seconds == plan.sequential_seconds / 5  # together they share five slots
