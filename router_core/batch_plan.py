@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from router_core.capacity import budget_blocks, capacity_blocks
 from router_core.decision import BatchItemPlan, BatchPlan, ProviderBatchPlan
@@ -64,21 +64,34 @@ def task_availability(
     budget: BudgetSnapshot,
     settings: Settings,
     costs: Mapping[str, CostEstimate],
+    left: BudgetSnapshot | None = None,
 ) -> dict[str, Availability]:
-    """``availability`` (checked against each provider's cheapest request) as a single decision checks it for
-    this task: a provider whose allocation or the daily total cannot cover the task's estimate is blocked, so a
-    planned task goes where recommend_provider would send it (it went to a primary that could not pay for it)."""
+    """``availability`` (checked on ``budget`` against each provider's cheapest request) as a single decision
+    checks it for this task: a provider whose allocation or the daily total (in ``left``, the budget less the
+    tasks planned before this one; ``budget`` if None) cannot cover the task's estimate is blocked, so a planned
+    task goes where recommend_provider would send it (it went to a primary that could not pay for it)."""
+    left = left or budget
     out = dict(availability)
     for name, av in availability.items():
-        if fits_budget(costs[name], budget):  # an estimate is never below the cheapest request: nothing changes
+        if fits_budget(costs[name], left):  # an estimate is never below the cheapest request: nothing changes
             continue
         p, u = settings.provider(name), usage[name]
         general = budget_blocks(name, budget, min_cost=p.cost_per_request)
         kept = [b for b in av.blocks if b not in general]
         n_capacity = len(capacity_blocks(p, WindowCounts(u.requests_used, u.tokens_used)))
-        mine = budget_blocks(name, budget, min_cost=costs[name].usd, task_estimate=True)
+        mine = budget_blocks(name, left, min_cost=costs[name].usd, task_estimate=True)
         out[name] = Availability(name, False, (*kept[:n_capacity], *mine, *kept[n_capacity:]))
     return out
+
+
+def _held(budget: BudgetSnapshot, cost: CostEstimate) -> BudgetSnapshot:
+    """``budget`` with ``cost`` reserved on its provider: the tasks planned before a task spend before it does
+    (a run reserves each task's cost and falls back when its provider's allocation refuses it; the plan sent
+    all 500 tasks of a batch to a primary whose allocation paid for 20, as 'primary available')."""
+    providers = tuple(
+        replace(pb, reserved=pb.reserved + cost.usd) if pb.provider == cost.provider else pb for pb in budget.providers
+    )
+    return replace(budget, providers=providers)
 
 
 def plan_batch(
@@ -93,10 +106,12 @@ def plan_batch(
     task_seconds: Callable[[CostEstimate], float],
 ) -> BatchPlan:
     routed = []
+    left = budget  # less each planned task's estimate, held as a reservation, as the run will hold it
     for i, t in enumerate(tasks):
-        mine = task_availability(availability, usage, budget, settings, t.costs)
-        rec = recommend(t.classification, mine, t.costs, budget, now=now)
+        mine = task_availability(availability, usage, budget, settings, t.costs, left)
+        rec = recommend(t.classification, mine, t.costs, left, now=now)
         routed.append((i, t, rec))
+        left = _held(left, rec.cost)
 
     items: dict[int, BatchItemPlan] = {}
     provider_plans: list[ProviderBatchPlan] = []

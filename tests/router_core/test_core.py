@@ -192,3 +192,13 @@ def test_batch_plan_time_counts_the_parallel_cap_shared_by_every_provider(keywor
     assert seconds == {"codex": 2 * 30.0, "gemini": 2 * 15.0}  # each group alone: two rounds of five
     assert plan.sequential_seconds == 10 * 30 + 10 * 15
     assert plan.estimated_seconds == plan.sequential_seconds / 5  # together they share five slots
+
+
+def test_batch_plan_counts_the_tasks_planned_before_against_the_allocation(keyword_core):
+    estimate = keyword_core.decide(TASK).costs["claude"].usd
+    keyword_core.ledger.record_spend("claude", 30.0 - 2.5 * estimate)  # room for two of these tasks
+    plan = keyword_core.plan_batch([(f"t{i}", TASK) for i in range(4)])
+    assert [(it.provider, it.route) for it in plan.items] == [
+        ("claude", "primary"), ("claude", "primary"), ("codex", "fallback_1"), ("codex", "fallback_1")]
+    assert "less than this task's estimate" in plan.items[2].reason
+    assert not plan.exceeds_budget and not plan.warnings
