@@ -26,8 +26,6 @@ from router_core.models import (
 from router_core.recommender import fits_budget, recommend
 from router_core.settings import Settings
 
-WINDOW_SECONDS = 60.0
-
 
 @dataclass(frozen=True, slots=True)
 class BatchTask:
@@ -143,7 +141,7 @@ def plan_batch(
         remaining = budget.provider(p.name).remaining
         calls = []  # (earliest start, index, seconds) of this provider's tasks, in the order its workers take them
         for k, sub in enumerate(subs):
-            start = k * WINDOW_SECONDS
+            start = k * settings.execution.rate_window_seconds  # the window the limits apply to
             for i in sub:
                 _, t, rec = routed[i]
                 calls.append((start, i, task_seconds(rec.cost)))

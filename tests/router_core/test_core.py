@@ -202,3 +202,15 @@ def test_batch_plan_counts_the_tasks_planned_before_against_the_allocation(keywo
         ("claude", "primary"), ("claude", "primary"), ("codex", "fallback_1"), ("codex", "fallback_1")]
     assert "less than this task's estimate" in plan.items[2].reason
     assert not plan.exceeds_budget and not plan.warnings
+
+
+def test_batch_plan_sub_batches_follow_the_configured_rate_window(settings, clock):
+    from dataclasses import replace
+
+    from router_core.classifier.keywords import KeywordClassifier
+    from router_core.core import RouterCore
+
+    short = replace(settings, execution=replace(settings.execution, rate_window_seconds=10.0))
+    core = RouterCore.build(short, clock=clock, classifier=KeywordClassifier(short.providers))
+    plan = core.plan_batch([(f"t{i}", f"Explain OAuth2 flow step {i}") for i in range(100)], concurrency=10)
+    assert {it.starts_after_seconds for it in plan.items if it.sub_batch == 1} == {10.0}  # pacing's window
