@@ -245,7 +245,7 @@ class RouterCore:
         now = self.clock.now()
         rec = recommend(classification, view.availability, costs, view.budget, now=now)
         if provider is not None:
-            rec = requested(rec, provider, costs, view.availability)
+            rec = requested(rec, provider, costs, view.availability, classification, view.budget)
         agent, lease_id = assign_agent(
             self.pool, self.leases, rec.provider, classification.task_type, text, lease=lease_agent, in_use=in_use
         )

@@ -201,18 +201,34 @@ def recommend(
 
 
 def requested(
-    rec: Recommendation, provider: str, costs: Mapping[str, CostEstimate], availability: Mapping[str, Availability]
+    rec: Recommendation,
+    provider: str,
+    costs: Mapping[str, CostEstimate],
+    availability: Mapping[str, Availability],
+    classification: Classification,
+    budget: BudgetSnapshot,
 ) -> Recommendation:
-    """``rec`` sent to ``provider`` because the caller asked for it, saying why and what the router chose."""
+    """``rec`` sent to ``provider`` because the caller asked for it, saying why and what the router chose. The
+    alternatives, budget flag and alerts are those of ``provider`` (they were the router's choice's: the
+    alternatives listed the requested provider itself, compared costs with the router's choice, and a requested
+    provider with its allocation spent had no alert and exceeds_budget false)."""
     if provider not in PROVIDER_NAMES:
         raise InvalidRequest(f"unknown provider {provider!r}; choose one of {', '.join(PROVIDER_NAMES)}")
     if provider == rec.provider:
         return rec
     why = "; ".join(b.reason for b in availability[provider].blocks) or "available"
+    cost = costs[provider]
     return replace(
         rec,
         provider=provider,
         route="requested",
         reason=f"provider {provider} requested by the caller ({why}); the router recommended {rec.provider}",
-        cost=costs[provider],
+        cost=cost,
+        alternatives=tuple(
+            _alternative(p, cost, classification, availability, costs)
+            for p in _order(classification, availability)
+            if p != provider
+        ),
+        exceeds_budget=not fits_budget(cost, budget),
+        budget_alerts=budget_alerts(cost, budget),
     )

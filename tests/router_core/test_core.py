@@ -100,6 +100,18 @@ def test_forced_provider_says_what_the_router_would_have_done(keyword_core):
         keyword_core.decide(TASK, provider="mistral")
 
 
+def test_forced_provider_gets_its_own_alternatives_and_budget_alerts(keyword_core):
+    keyword_core.ledger.record_spend("gemini", 40.0)  # gemini's allocation is spent
+    d = keyword_core.decide(TASK, provider="gemini")
+    rec = d.recommendation
+    assert [a.provider for a in rec.alternatives] == ["claude", "codex"]  # the router's choice, not gemini itself
+    dearer = d.costs["codex"].usd - d.costs["gemini"].usd
+    assert rec.alternatives[1].reason == f"fallback 1, available, ${dearer:.4f} more"
+    assert rec.exceeds_budget
+    assert rec.budget_alerts == ("task would exceed the gemini allocation: "
+                                 f"${d.costs['gemini'].usd:.4f} needed, $0.00 of $40.00 left",)
+
+
 def test_leases_count_against_agent_limits(keyword_core):
     limit = next(a.max_concurrency for a in keyword_core.agents if a.id == "system-architect")
     chosen = [keyword_core.decide(TASK, lease_agent=True).agent.agent.id for _ in range(limit + 1)]
