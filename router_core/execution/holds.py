@@ -18,6 +18,7 @@ from router_core.clock import Clock
 from router_core.errors import ProviderUnavailable
 from router_core.execution.tables import ensure_tables
 from router_core.models import Block
+from router_core.redact import scrubbed
 from router_core.store.db import Database
 
 RATE_LIMITED = "rate_limited"
@@ -45,7 +46,11 @@ class ProviderHolds:
         self._clock = clock
 
     def hold(self, provider: str, kind: str, until: float, reason: str) -> None:
-        """Hold ``provider`` until ``until`` (epoch seconds), unless a longer hold is already in place."""
+        """Hold ``provider`` until ``until`` (epoch seconds), unless a longer hold is already in place.
+
+        ``reason`` may quote a provider's error or a CLI's stderr; it is shown wherever the block is (routing
+        reasons, the audit line's provider state, usage resources, the dashboard), so it is stored with any
+        credential redacted, before it is cut (a cut key would no longer look like one)."""
         now = self._clock.now()
         if not until > now:  # also NaN
             return
@@ -56,7 +61,7 @@ class ProviderHolds:
                 " ON CONFLICT (provider) DO UPDATE SET kind = excluded.kind, until = excluded.until,"
                 " reason = excluded.reason WHERE excluded.until > execution_holds.until"
                 " OR execution_holds.until <= ?",
-                (provider, kind, until, reason[:300], now),
+                (provider, kind, until, scrubbed(reason)[:300], now),
             )
 
     def hold_unavailable(self, provider: str, error: ProviderUnavailable) -> float:

@@ -156,3 +156,15 @@ def test_a_key_stored_in_clear_by_an_older_version_is_redacted_on_upgrade(settin
     raw = path.read_bytes() + b"".join(p.read_bytes() for p in path.parent.glob(f"{DB_FILENAME}-wal"))
     for secret in (KEY, *MIXED_SECRETS):
         assert secret not in texts[1] and secret.encode() not in raw, secret
+
+
+def test_a_key_in_a_providers_quota_message_is_not_in_the_hold_shown_by_later_decisions(core, clock):
+    # A hold's reason quotes the provider's message (or a CLI's stderr); every later decision shows it as the
+    # provider's block, in the audit line's provider state and reason, whose secret test reads only the
+    # decision's external strings, and in the usage resources.
+    said = f"quota exhausted: codex said Authorization: Bearer {KEY} has no quota left"
+    core.execution_state.holds.hold("codex", "quota", clock.now() + 600, said)
+    d = core.decide("Write unit tests for the parser")
+    assert d.availability["codex"].blocks[0].reason == "quota exhausted: codex said Authorization: Bearer [redacted] has no quota left"
+    written = _audit_text(core)
+    assert "Bearer [redacted] has no quota left" in written and KEY not in written
