@@ -64,6 +64,24 @@ def _usable_streams() -> None:
         sys.stdin.reconfigure(encoding="utf-8")
 
 
+class _ScrubbingFormatter(logging.Formatter):
+    """Log lines with credentials redacted: a provider's error, a CLI's stderr or a host's message logged in
+    passing (an outage's last error, a traceback's exception) may quote a key, and stderr ends up in the host's
+    log files."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from router_core.redact import scrubbed  # here: a command that logs nothing does not load it
+
+        return scrubbed(super().format(record))
+
+
+def configure_logging(*, verbose: bool) -> None:
+    """Log to stderr only, every line scrubbed of credentials."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler])
+
+
 def main(argv: list[str] | None = None) -> int:
     _usable_streams()
     if sys.stdout is None:
@@ -78,11 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "task", None) and not any(word.startswith("-") for word in extra):
             hint = f' (quote a task of several words: "{" ".join([args.task, *extra])}")'
         _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}{hint}")
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(verbose=args.verbose)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

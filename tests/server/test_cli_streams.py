@@ -186,3 +186,27 @@ def test_an_output_on_a_full_disk_is_one_line_not_a_traceback(cli_env, argv):
     assert done.returncode == 2, done.stderr
     assert done.stderr == ("switchboard: cannot write the output (No space left on device); free space where it goes, "
                            "or send it elsewhere\n")
+
+
+def test_log_lines_on_stderr_are_scrubbed_of_credentials():
+    # An outage's last error, a CLI's stderr or an exception may quote a key; the server's stderr ends up in the
+    # host's log files. A fresh interpreter: the root logger there has no handler yet, as under `switchboard`.
+    key = "sk-proj-Q7abcdefghijklmnopqrstuvWXyz0123456789"
+    script = (
+        "import logging\n"
+        "from server.cli import configure_logging\n"
+        "configure_logging(verbose=False)\n"
+        "log = logging.getLogger('router_core.execution.circuit')\n"
+        f"log.warning('codex: outage after 3 consecutive failures: stderr said Bearer %s', {key!r})\n"
+        "try:\n"
+        f"    raise RuntimeError('proxy https://user:hunter2hunter2@proxy.example/ refused ' + {key!r})\n"
+        "except RuntimeError:\n"
+        "    log.exception('failed')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert "outage after 3 consecutive failures: stderr said Bearer [redacted]" in proc.stderr
+    assert "Traceback" in proc.stderr and "https://user:[redacted]@proxy.example/" in proc.stderr
+    assert key not in proc.stderr and "hunter2hunter2" not in proc.stderr
