@@ -201,10 +201,13 @@ def _add(
         reason = rec.get("provider_reason")
         if isinstance(reason, str) and reason != PRIMARY_REASON:
             report.fallbacks[reason] = report.fallbacks.get(reason, 0) + 1
-    estimate = _add_cost(report, day, provider, rec if is_decision and estimate_counts else {}, metrics)
+    # What ran is charged to the provider that ran it: after a fallback during execution, not the one recommended.
+    ran_on = metrics.get("provider")
+    ran_on = ran_on if isinstance(ran_on, str) and ran_on else provider
+    estimate = _add_cost(report, day, provider, ran_on, rec if is_decision and estimate_counts else {}, metrics)
     seconds = metrics.get("execution_time_seconds")
     if isinstance(seconds, int | float) and not isinstance(seconds, bool) and _ran(metrics):
-        times = report.execution_times.setdefault(provider, ExecutionTimes())
+        times = report.execution_times.setdefault(ran_on, ExecutionTimes())
         times.runs += 1
         times.total_seconds += float(seconds)
     return (day, provider, estimate) if estimate is not None else None
@@ -219,14 +222,16 @@ def _ran(metrics: Mapping[str, Any]) -> bool:
     return metrics.get("status") not in NOT_RUN
 
 
-def _add_cost(report: AuditReport, day: str, provider: str, rec: Mapping, metrics: Mapping) -> float | None:
-    """Add the actual cost; return the estimate to count when there is none."""
+def _add_cost(
+    report: AuditReport, day: str, provider: str, ran_on: str, rec: Mapping, metrics: Mapping
+) -> float | None:
+    """Add the actual cost (to ``ran_on``); return the estimate (``provider``'s) to count when there is none."""
     actual, bad_actual = _money(metrics, "cost_actual")
     estimate, bad_estimate = _money(rec, "cost_estimate")
     if bad_actual or bad_estimate:
         report.unreadable += 1
     if actual is not None:
-        cost = report.cost_by_day.setdefault(day, {}).setdefault(provider, DayCost())
+        cost = report.cost_by_day.setdefault(day, {}).setdefault(ran_on, DayCost())
         cost.actual_usd += actual
         return None
     return estimate

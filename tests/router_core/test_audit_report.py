@@ -113,6 +113,17 @@ def test_a_later_execution_record_replaces_the_tasks_estimate():
     assert report.decisions == 1 and report.execution_times["gemini"].runs == 1
 
 
+def test_a_task_that_fell_back_while_running_is_charged_to_the_provider_that_ran_it():
+    # Routed to codex, codex failed, claude answered: the budget charged claude, and so does the report.
+    ran = {**metrics(20, "$0.50"), "provider": "claude", "fallback_path": ["codex", "claude"]}
+    report = build_report([record("2025-01-11T10:00:00Z", "codex", estimate="$0.10", task_id="t1",
+                                  event="dispatch", execution_metrics=ran)])
+    assert report.provider_distribution == {"codex": 1}  # the decision is still codex's
+    assert set(report.cost_by_day["2025-01-11"]) == {"claude"}
+    assert report.cost_by_day["2025-01-11"]["claude"].actual_usd == 0.5
+    assert set(report.execution_times) == {"claude"}
+
+
 class _Record(dict):
     """A dict that a weak reference can follow."""
 
