@@ -46,7 +46,13 @@ _SECRET_TEXT = re.compile(
     # A PEM (or PGP) private key, to its END line, or to the end of a text cut short.
     r"|-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*)"
 )
-_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
+# "Bearer <token>", "Basic <base64>": the credential must look like one (a digit, base64's "=" padding, or 24+
+# characters), so "basic functionality" and "bearer authentication" stay (and the classifier reads them).
+_BEARER = re.compile(
+    r"(?i)\b(bearer|basic)\s+"
+    r"(?:(?=[A-Za-z._~+/=-]{0,200}[0-9])|(?=[A-Za-z0-9._~+/-]{0,200}=)|(?=[A-Za-z0-9._~+/=-]{24}))"
+    r"[A-Za-z0-9._~+/=-]{8,}"
+)
 # The password in a URL's userinfo (scheme://user:password@host); the user and the host stay. Anchored on
 # "://" (a scheme character before it) so that the scan skips ahead to it.
 _URL_PASSWORD = re.compile(r"(?<=[A-Za-z0-9+.-])(://[^\s/?#@:]*:)[^\s/?#]+(?=@)")

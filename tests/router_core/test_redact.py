@@ -33,6 +33,8 @@ SECRETS = [
     (f'aws_secret_access_key = "{AWS_SECRET}"', AWS_SECRET, ["aws_secret_access_key"]),
     (f"jwt {JWT} end", JWT, ["jwt ", " end"]),
     (f"Authorization: Bearer {JWT}", JWT, ["Authorization: Bearer "]),
+    ("Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l", "YWxhZGRpbjpvcGVuc2VzYW1l", ["Authorization: Basic "]),
+    ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA==", ["Authorization: Basic "]),
     (
         "clone https://user:hunter2hunter2@internal.example.com/repo.git",
         "hunter2hunter2",
@@ -77,6 +79,9 @@ ORDINARY = [
     "the secret: nobody reads the docs",
     "Refactor the tokenizer and the secret manager",
     "explain Basic auth versus OAuth",
+    "Add basic functionality to the parser",  # a word after "basic" or "bearer" is no credential
+    "Implement bearer authentication for the API",
+    "write basic integration tests for the client",
     "design the bug tracker schema for Asia and Europe",
     "write a function to parse dates like 2024-01-02T03:04:05Z",
     "walk through the high-level design of the gh CLI",
