@@ -5,8 +5,8 @@ Values under secret-looking keys (api_key, authorization, password, access_token
 string, substrings that look like credentials (sk-..., sk-ant-..., Stripe sk_live_/rk_live_, AIza...,
 GitHub, GitLab, npm, Hugging Face and Slack tokens, AWS key ids, JWTs, PEM private keys, "Bearer
 <token>"), the password in a URL's userinfo and the value of a `password=` / `api_key:` / `token=` /
-`aws_secret_access_key=` assignment are replaced too, so a key pasted into a task description never
-reaches the audit log.
+`aws_secret_access_key=` / `DB_PASS=` / `AccountKey=` assignment are replaced too, so a key pasted into a task
+description never reaches the audit log.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ _VALUE_NOT_LETTER = r"""[^\s"'`<>()\[\]{},;&A-Za-z]"""
 # The lookaheads look a bounded way ahead and cannot backtrack into each other: linear on any text.
 _ASSIGNED = re.compile(
     r"(?=[PSATpsat])((?ai:passw(?:or)?d|passphrase|(?<![a-z])pwd|secret(?:[_-]?access)?(?:[_-]?key)?"
-    r"""|api[_-]?key|token|private[_-]key)["']?\s*(?:==?|:)\s*["']?)"""
+    r"""|api[_-]?key|token|private[_-]key|(?<![a-z])pass(?![a-z])|(?:account|shared[_-]?access)[_-]?key)"""
+    r"""["']?\s*(?:==?|:)\s*["']?)"""
     rf"(?!=)(?:(?={_VALUE_NOT_DIGIT}{{0,200}}[0-9])(?={_VALUE_NOT_LETTER}{{0,200}}[A-Za-z])|(?=[A-Za-z0-9+/=_-]{{20}}))"
     rf"{_VALUE_CHAR}{{6,}}"
 )
@@ -87,6 +88,7 @@ _SECRET_KEY_JSON = re.compile(
 # A pattern's literal missing there would let a secret through: tests/router_core/test_redact.py checks
 # the precheck against the scrub on every sample and on random texts.
 _TOKEN = re.compile("token(?!s)")
+_PASS = re.compile("pass(?![a-z])")  # no look behind: on a JSON line "\\npass=" has an "n" before it
 
 
 def may_hold_secret(json_text: str) -> bool:
@@ -102,7 +104,9 @@ def may_hold_secret(json_text: str) -> bool:
         or "pwd" in lower
         or "authorization" in lower
         or "cookie" in lower
-        or (keyed and ("_key" in lower or "-key" in lower or "apikey" in lower))
+        or (keyed and ("_key" in lower or "-key" in lower or "apikey" in lower or "accountkey" in lower
+                       or "accesskey" in lower))
+        or ("pass" in lower and _PASS.search(lower) is not None)  # DB_PASS=, not "passes"
         or ("token" in lower and _TOKEN.search(lower) is not None)
     )
     # A credential's own shape (_SECRET_TEXT, _BEARER); "AKIA", "ASIA" and "eyJ" as written ("asia" and

@@ -60,6 +60,17 @@ SECRETS = [
     ("client_secret = 'Zx9Yw8Vu7Ts6'", "Zx9Yw8Vu7Ts6", ["client_secret = '"]),
     ("SECRET_KEY=django-insecure-abcdefghijklmnopqrstuv", "django-insecure-abcdefghijklmnopqrstuv", []),
     ("pwd=Qwerty123 for the box", "Qwerty123", []),
+    ("from .env: DB_PASS=S3cr3tpass1 SMTP_PASS='mailPass99'", "S3cr3tpass1", ["DB_PASS=", "SMTP_PASS='"]),
+    ("SMTP_PASS='mailPass99' in the env", "mailPass99", ["SMTP_PASS='"]),
+    (  # Azure connection strings: the account and the endpoint stay
+        "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA+/==;"
+        "EndpointSuffix=core.windows.net",
+        "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA+/==", ["AccountName=acme;AccountKey=", ";EndpointSuffix=core.windows.net"],
+    ),
+    (
+        "Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=aGVsbG8gd29ybGQgMTIz=",
+        "aGVsbG8gd29ybGQgMTIz=", ["SharedAccessKeyName=Root;SharedAccessKey="],
+    ),
 ]
 
 ORDINARY = [
@@ -88,6 +99,8 @@ ORDINARY = [
     "compare risk_test_results with the baseline",
     "the private key handling in crypto.py is wrong",
     "rename ask-me-later to ask_me_later",
+    "the tests pass: 12 of 12; set bypass=disabled2 and compass=north1",
+    "Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey",
 ]
 
 
@@ -135,7 +148,8 @@ _PIECES = [
     "https://", "redis://", "user", ":", "host.example", "sk-", "sk_live_", "rk_test_", "task-", "eyJ", ".",
     "AKIA", "ASIA", "AIza", "xoxb-", "ghp_", "glpat-", "npm_", "hf_", "-----BEGIN RSA PRIVATE KEY-----",
     "-----END RSA PRIVATE KEY-----", "Bearer ", "basic ", "hooks.slack.com/services/", "[", "&", "-", "_",
-    "\\", "\\n", "\x01", "\u00a0", "IA", "Z", "0", "key", "{", "`", "#",
+    "\\", "\\n", "\x01", "\u00a0", "IA", "Z", "0", "key", "{", "`", "#", "pass", "DB_PASS", "bypass",
+    "AccountKey", "SharedAccessKey", ";",
 ]
 
 
