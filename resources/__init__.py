@@ -39,11 +39,13 @@ def resource_errors() -> Iterator[None]:
         raise ResourceError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def newest_within(entries: list[dict[str, Any]], max_bytes: int) -> list[dict[str, Any]]:
-    """The newest ``entries`` (oldest first, as given) whose JSON adds up to at most ``max_bytes``."""
+def newest_within(entries: list[dict[str, Any]], max_bytes: int, *, depth: int = 1) -> list[dict[str, Any]]:
+    """The newest ``entries`` (oldest first, as given) whose JSON adds up to at most ``max_bytes`` as ``_dump``
+    writes them: indented, each line of an entry ``depth`` levels in (1: items of the top-level list)."""
     kept: list[dict[str, Any]] = []
     for entry in reversed(entries):
-        max_bytes -= len(json.dumps(entry, ensure_ascii=False).encode("utf-8", "surrogatepass")) + 2
+        text = json.dumps(entry, indent=2, ensure_ascii=False)
+        max_bytes -= len(text.encode("utf-8", "surrogatepass")) + 2 * depth * (text.count("\n") + 1) + 2
         if max_bytes < 0:
             break
         kept.append(entry)
@@ -77,7 +79,7 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
     def audit_recent() -> str:
         """The most recent audit entries, newest last: 50 at most, and no more than 256 KiB of them."""
         with resource_errors():
-            return _dump(newest_within(get_core().audit.tail(RECENT_ENTRIES), DAY_RESOURCE_BYTES))
+            return _dump(newest_within(get_core().audit.tail(RECENT_ENTRIES), DAY_RESOURCE_BYTES - 2))  # "[\n]"
 
     @mcp.resource("audit://{day}", name="audit-day", mime_type=JSON)
     def audit_day(day: str) -> str:
@@ -89,12 +91,18 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
             log = get_core().audit
             skipped = log.skipped_lines
             entries, complete = log.newest_of_day(day, DAY_RESOURCE_BYTES)
-        view: dict[str, Any] = {"day": day, "entries": entries, "complete": complete,
+        view: dict[str, Any] = {"day": day, "entries": [], "complete": complete,
                                 "skipped_lines": log.skipped_lines - skipped}
-        if not complete:
-            view["note"] = (f"only the newest {len(entries)} entries of {day} (the day's log is larger than "
-                            f"{DAY_RESOURCE_BYTES // 1024} KiB); for the rest run `switchboard audit --since {day}` "
-                            f"or read the files in {log.directory}")
+        note = (f"only the newest {{}} entries of {day} (the day's entries take more than {DAY_RESOURCE_BYTES // 1024} "
+                f"KiB); for the rest run `switchboard audit --since {day}` or read the files in {log.directory}")
+        # Indented, the entries take more room than their lines did: the cap is on the text the host gets, less
+        # the room of the view's other fields.
+        room = DAY_RESOURCE_BYTES - len(_dump({**view, "note": note.format(10**9)}).encode()) - 2  # "[]" opened
+        kept = newest_within(entries, room, depth=2)
+        view["entries"] = kept
+        if len(kept) < len(entries) or not complete:
+            view["complete"] = False
+            view["note"] = note.format(len(kept))
         return _dump(view)
 
     @mcp.resource("agents://pool", name="agents", mime_type=JSON)

@@ -265,3 +265,23 @@ async def test_audit_recent_is_bounded_too(server, keyword_core, monkeypatch):
     async with Client(server) as c:
         entries = json.loads((await c.read_resource("audit://recent")).contents[0].text)
     assert 0 < len(entries) < 5 and [e["i"] for e in entries] == list(range(20 - len(entries), 20))  # the newest
+
+
+@pytest.mark.parametrize("cap", [4096, 16384])
+async def test_the_audit_resources_text_is_within_the_cap_as_the_host_gets_it(server, keyword_core, monkeypatch, cap):
+    # The resources are indented JSON: a decision's line of ~2.4 KB is ~4 KB there, so a cap counted on the log's
+    # lines let audit://{day} reach 1.5 times it (393 KB for 256 KiB).
+    import resources
+
+    monkeypatch.setattr(resources, "DAY_RESOURCE_BYTES", cap)
+    for i in range(40):
+        keyword_core.decide(f"Write unit tests for the parser, case {i} é")
+    day = keyword_core.audit.days()[-1]
+    async with Client(server) as c:
+        day_text = (await c.read_resource(f"audit://{day}")).contents[0].text
+        recent_text = (await c.read_resource("audit://recent")).contents[0].text
+    view, recent = json.loads(day_text), json.loads(recent_text)
+    assert len(day_text.encode()) <= cap and len(recent_text.encode()) <= cap
+    assert view["entries"] and view["complete"] is False and "switchboard audit --since" in view["note"]
+    assert view["entries"][-1]["task_description"].startswith("Write unit tests for the parser, case 39")
+    assert recent and recent[-1]["task_description"] == view["entries"][-1]["task_description"]
