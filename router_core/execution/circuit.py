@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from router_core.clock import Clock
 from router_core.execution.tables import ensure_tables
 from router_core.models import Block
+from router_core.redact import scrubbed
 from router_core.store.db import Database
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class CircuitBreaker:
     def record_failure(self, provider: str, error: str) -> CircuitState | None:
         """Count a failure; returns the new state if this failure opened the circuit."""
         now = self._clock.now()
+        error = scrubbed(error)  # stored, logged and audited: a quoted key goes no further (cut after, not before)
         with self._db.transaction() as conn:
             row = conn.execute(
                 "SELECT failures, is_open FROM execution_circuits WHERE provider = ?", (provider,)

@@ -168,3 +168,19 @@ def test_a_key_in_a_providers_quota_message_is_not_in_the_hold_shown_by_later_de
     assert d.availability["codex"].blocks[0].reason == "quota exhausted: codex said Authorization: Bearer [redacted] has no quota left"
     written = _audit_text(core)
     assert "Bearer [redacted] has no quota left" in written and KEY not in written
+
+
+def test_a_key_in_the_error_that_opens_an_outage_is_stored_and_shown_redacted(core, caplog):
+    # The circuit stored the last error in clear (execution_circuits.last_error), logged it in the outage warning
+    # and every later decision showed it as the provider's block; and it was cut to 500 characters before any
+    # redaction, so a key across the cut left a piece too short to be recognised.
+    state = core.execution_state
+    error = "x" * 440 + f" upstream said Authorization: Bearer {KEY} is over quota"  # the key across character 500
+    with caplog.at_level("WARNING"):
+        for _ in range(state.circuits.threshold):
+            state.circuits.record_failure("codex", error)
+    stored = core.db.connection().execute("SELECT last_error FROM execution_circuits").fetchone()[0]
+    assert KEY not in stored and KEY[:12] not in stored and "[redacted]" in stored
+    assert KEY not in caplog.text
+    d = core.decide("Write unit tests for the parser")
+    assert KEY[:12] not in " ".join(b.reason for b in d.availability["codex"].blocks)
