@@ -142,7 +142,9 @@ def serve_app(app, sock: socket.socket, *, host: str, port: int) -> None:
     from server.http_shutdown import server_for
 
     with contextlib.suppress(KeyboardInterrupt):
-        server_for(app, {"host": host, "port": port, "log_level": "warning"}).run(sockets=[sock])
+        # log_config None: uvicorn's loggers go to the CLI's handler, which redacts credentials (its own
+        # handlers would print an ASGI traceback quoting a key as it is)
+        server_for(app, {"host": host, "port": port, "log_level": "warning", "log_config": None}).run(sockets=[sock])
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:

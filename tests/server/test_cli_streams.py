@@ -210,3 +210,37 @@ def test_log_lines_on_stderr_are_scrubbed_of_credentials():
     assert "outage after 3 consecutive failures: stderr said Bearer [redacted]" in proc.stderr
     assert "Traceback" in proc.stderr and "https://user:[redacted]@proxy.example/" in proc.stderr
     assert key not in proc.stderr and "hunter2hunter2" not in proc.stderr
+
+
+def test_the_http_servers_own_error_lines_are_scrubbed_too():
+    # uvicorn kept its own log handlers: an 'Exception in ASGI application' traceback quoting a key went to stderr
+    # as it was. A fresh interpreter, as under `switchboard serve --http`.
+    key = "sk-proj-Q7abcdefghijklmnopqrstuvWXyz0123456789"
+    script = (
+        "import logging, socket, threading\n"
+        "from server.cli import configure_logging\n"
+        "from server.commands.serve import serve_app\n"
+        "configure_logging(verbose=False)\n"
+        "async def app(scope, receive, send):\n"
+        "    if scope['type'] == 'lifespan':\n"
+        "        while True:\n"
+        "            m = await receive()\n"
+        "            if m['type'] == 'lifespan.startup': await send({'type': 'lifespan.startup.complete'})\n"
+        "            elif m['type'] == 'lifespan.shutdown': await send({'type': 'lifespan.shutdown.complete'}); return\n"
+        f"    raise RuntimeError('upstream refused Bearer ' + {key!r})\n"
+        "sock = socket.socket(); sock.bind(('127.0.0.1', 0)); port = sock.getsockname()[1]\n"
+        "def hit():\n"
+        "    import time, urllib.request, os, signal\n"
+        "    for _ in range(100):\n"
+        "        try: urllib.request.urlopen(f'http://127.0.0.1:{port}/', timeout=5); break\n"
+        "        except Exception as e:\n"
+        "            if getattr(e, 'code', None) == 500: break\n"
+        "            time.sleep(0.05)\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "threading.Thread(target=hit, daemon=True).start()\n"
+        "serve_app(app, sock, host='127.0.0.1', port=port)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert "Exception in ASGI application" in proc.stderr, proc.stderr
+    assert "upstream refused Bearer [redacted]" in proc.stderr and key not in proc.stderr
