@@ -5,7 +5,8 @@ The tasks are routed once, on one capacity snapshot, by the same planner as the 
 ``parallel`` workers; a shared gate caps the requests in flight across the batch at ``parallel``, and
 a task holds it only while calling (not while pacing, backing off or parked), so a provider at its rate
 limit never starves the others. A failed task never stops the batch: results come back in input order,
-each with its status and error, and each task is audited as one line (event "batch_task").
+each with its status and error, and each task is audited as one line (event "batch_task"), a task the
+batch's cancellation stopped before it started too.
 """
 
 from __future__ import annotations
@@ -138,6 +139,11 @@ async def run_batch(
                 for _ in range(min(cap, len(queue))):
                     tg.start_soon(worker, queue)
     except anyio.get_cancelled_exc_class():
+        now = core.clock.now()
+        for item in plan.items:  # never started (queued, or waiting for an agent): on record as cancelled too
+            if outcomes[item.index] is None:
+                outcomes[item.index] = _not_started(item, now)
+                _audit(core, view, item, batch_id, None, outcomes[item.index])
         if on_cancel is not None:
             on_cancel(result())
         raise

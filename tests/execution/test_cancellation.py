@@ -206,3 +206,24 @@ async def test_a_dispatch_cancelled_while_it_waits_for_capacity_is_audited_with_
     assert (line["event"], metrics["status"], metrics["attempts"]) == ("dispatch", "cancelled", [])
     assert metrics["error"] == "cancelled while waiting for capacity"
     assert metrics["parked_seconds"] == 7.0 and "resumes_at" in metrics
+
+
+async def test_a_cancelled_batch_audits_every_task_once_those_never_started_too(settings, clock):
+    # A task still queued when the batch was cancelled had no line at all: the audit of a 3-task batch showed 2.
+    adapters = {p.name: ScriptedAdapter(p) for p in settings.providers}
+    adapters["gemini"] = Stuck(settings.provider("gemini"))
+    core, ex = executor(settings, clock, adapters)
+    tasks = [("code", CODE_TASK), ("explain", EXPLAIN_TASK), ("queued", f"{EXPLAIN_TASK} again")]
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(lambda: run_batch(core, ex, tasks, parallel=1))  # no on_cancel: as the MCP tool runs it
+        await adapters["gemini"].called.wait()
+        tg.cancel_scope.cancel()
+    assert_clean(core)
+    lines = [r for r in core.audit.tail(20) if r.get("event") == "batch_task"]
+    assert sorted(r["task_id"] for r in lines) == ["code", "explain", "queued"]
+    assert len({r["batch"]["batch_id"] for r in lines}) == 1
+    status = {r["task_id"]: r["execution_metrics"]["status"] for r in lines}
+    assert status == {"code": "success", "explain": "cancelled", "queued": "cancelled"}
+    queued = next(r for r in lines if r["task_id"] == "queued")
+    assert queued["execution_metrics"]["error"] == "cancelled before it started"
+    assert queued["execution_metrics"]["attempts"] == []
