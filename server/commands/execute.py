@@ -186,10 +186,17 @@ def _json_line(line: str, n: int) -> Any:
         raise CommandError(f"line {n} is not JSON ({reason}); give a JSON array or JSON lines") from None
 
 
+TASK_KEYS = ("id", "task", "text")  # "text", as `classify --jsonl` reads it
+
+
 def _pair(item: Any, n: int) -> tuple[str | None, str]:
     if isinstance(item, str):
         return None, item
     if isinstance(item, dict):
+        if extra := [k for k in item if k not in TASK_KEYS]:  # run_batch refuses them too: none is dropped silently
+            names = ", ".join(json.dumps(k[:40]) for k in extra[:5]) + (", ..." if len(extra) > 5 else "")
+            raise CommandError(f'task {n}: unknown field{"s" if len(extra) > 1 else ""} {names} (a batch task has "task" and "id" only, and runs on '
+                               "its routed provider); for a forced provider, context or cost cap use `switchboard run`")
         task = item.get("task", item.get("text"))
         task_id = item.get("id")
         if isinstance(task, str) and (task_id is None or isinstance(task_id, str | int)):

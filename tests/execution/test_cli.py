@@ -154,3 +154,16 @@ def test_the_cancelled_notice_without_a_call_in_flight():
     assert cancelled_notice(None) == "switchboard: cancelled before the task was sent to a provider"
     waiting = TaskOutcome("t", CANCELLED, 0, 1, error="cancelled while waiting for capacity")
     assert cancelled_notice(waiting) == "switchboard: cancelled while waiting for capacity; no call was in flight"
+
+
+@pytest.mark.parametrize("key", ["provider", "context", "max_cost"])
+def test_a_task_field_batch_does_not_have_is_refused_not_dropped(shell, monkeypatch, capsys, key):
+    # {"task": ..., "provider": "claude"} ran on the routed provider (codex), the forced provider silently
+    # dropped; run_batch refuses such a task (its tasks take only "task" and "id").
+    use_fake(monkeypatch, shell)
+    task = {"id": "a", "task": "Fix the bug in the data loader", key: "claude"}
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps([task])))
+    assert main(["batch"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and f'"{key}"' in err and "task 0" in err
+    assert sum(shell.stats(p).requests for p in ("codex", "gemini", "claude")) == 0
