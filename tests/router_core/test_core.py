@@ -133,6 +133,21 @@ def test_batch_plan_sub_batches_within_the_limit(keyword_core, settings):
     assert keyword_core.audit.tail(1)[0]["batch"]["index"] == 99
 
 
+def test_batch_plan_time_respects_the_cap_shared_by_all_providers(keyword_core):
+    # parallel caps the requests in flight across the whole batch (one gate for every provider), but the
+    # estimate gave each provider the whole cap: 24 tasks at parallel 1 were said to take 324 s of 588 s
+    # sequential, though one request at a time takes all 588.
+    texts = ["Implement a JWT login endpoint", "Explain how the OAuth2 flow works", "Design the ingest architecture"]
+    tasks = [(f"t{i}", f"{texts[i % 3]} (part {i})") for i in range(24)]
+    one = keyword_core.plan_batch(tasks, concurrency=1)
+    assert len(one.providers) == 3
+    assert one.estimated_seconds == one.sequential_seconds
+    two = keyword_core.plan_batch(tasks, concurrency=2)
+    assert one.sequential_seconds / 2 <= two.estimated_seconds < one.sequential_seconds
+    wide = keyword_core.plan_batch(tasks, concurrency=64)  # the cap binds no more: each provider's own time
+    assert wide.estimated_seconds == max(p.estimated_seconds for p in wide.providers)
+
+
 def test_host_agents_join_the_pool_and_say_so(settings, clock, tmp_path):
     from router_core.classifier.keywords import KeywordClassifier
     from router_core.core import RouterCore
