@@ -39,9 +39,14 @@ def build_adapters(
 
 
 def http_client(settings: Settings) -> httpx.AsyncClient:
-    """The process's shared client: pooled connections sized for the largest batch, the request timeout."""
+    """The process's shared client: the request timeout, and idle connections kept for the largest batch.
+
+    No cap on the connections open at once: what is in flight is bounded by each batch's cap and by pacing,
+    and a request waiting for one of our own connections failed as the provider's timeout (PoolTimeout), a
+    ProviderUnavailable counted towards its outage circuit: a batch at parallel 64 filled a pool of 64, and
+    its outage probes and every other session's tasks failed so."""
     cap = max(16, settings.execution.batch_concurrency * 2, 64)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.execution.request_timeout_seconds, connect=10.0),
-        limits=httpx.Limits(max_connections=cap, max_keepalive_connections=cap),
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=cap),
     )
