@@ -87,26 +87,26 @@ async def run_batch(
 
     async def run_one(item: BatchItemPlan) -> None:
         nonlocal done
-        choice, lease = await lease_agent(core, executor.wait, item, item.task)
-        agent = choice.agent if choice else None
-        agents[item.index] = agent.id if agent else None
+        choice = lease = outcome = None
 
         def cancelled(outcome: TaskOutcome) -> None:  # audited as it ends: a call in flight may be billed
             outcomes[item.index] = outcome
             _audit(core, view, item, batch_id, choice, outcome)
 
-        job = Job(
-            task_id=item.task_id, text=item.task, classification=item.classification,
-            chain=chain_for(item.classification, item.provider, fallback=True),
-            system_prompt=agent.system_prompt if agent else "", context=text,
-            agent_model=agent.model if agent else None, wait=True, estimate_usd=item.cost.usd, gate=gate,
-            lease=AgentLease(agent.id, agent.max_concurrency, item.task_id, lease) if lease and agent else None,
-            on_cancel=cancelled, on_park=on_park,
-        )
-        outcome = None
-        try:
+        try:  # a bug (or a state error while leasing) must cost one task, not the batch
+            choice, lease = await lease_agent(core, executor.wait, item, item.task)
+            agent = choice.agent if choice else None
+            agents[item.index] = agent.id if agent else None
+            job = Job(
+                task_id=item.task_id, text=item.task, classification=item.classification,
+                chain=chain_for(item.classification, item.provider, fallback=True),
+                system_prompt=agent.system_prompt if agent else "", context=text,
+                agent_model=agent.model if agent else None, wait=True, estimate_usd=item.cost.usd, gate=gate,
+                lease=AgentLease(agent.id, agent.max_concurrency, item.task_id, lease) if lease and agent else None,
+                on_cancel=cancelled, on_park=on_park,
+            )
             outcome = await executor.run(job)
-        except Exception as exc:  # a bug must cost one task, not the batch
+        except Exception as exc:
             logger.exception("%s: execution failed", item.task_id)
             now = core.clock.now()
             outcome = TaskOutcome(item.task_id, FAILED, now, now, provider=item.provider,

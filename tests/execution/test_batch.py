@@ -108,3 +108,27 @@ async def test_progress_names_a_provider_only_for_a_task_that_ran_there(settings
 
     await run_batch(core, ex, [("a", CODE[0]), ("b", EXPLAIN[0])], parallel=2, progress=progress)
     assert sorted(seen) == ["a: not_configured", "b: not_configured"]
+
+
+async def test_an_error_while_leasing_one_tasks_agent_costs_that_task_not_the_batch(settings, build_executor,
+                                                                                     monkeypatch):
+    # lease_agent ran outside the try that turns a bug into one failed task: a database error there ended the
+    # whole batch, its other tasks' results lost.
+    from router_core.execution import batch
+
+    core, ex = build_executor(settings)
+    real = batch.lease_agent
+
+    async def flaky(core_, wait, item, text):
+        if item.task_id == "b":
+            raise RuntimeError("leases table locked")
+        return await real(core_, wait, item, text)
+
+    monkeypatch.setattr(batch, "lease_agent", flaky)
+    run = await run_batch(core, ex, [("a", CODE[0]), ("b", EXPLAIN[0]), ("c", DESIGN[0])], parallel=2)
+    outcomes = {o.task_id: o for o in run.outcome.outcomes}
+    assert outcomes["a"].status == outcomes["c"].status == "success"
+    assert outcomes["b"].status == "failed" and "leases table locked" in outcomes["b"].error
+    lines = [r for r in core.audit.tail(20) if r.get("event") == "batch_task"]
+    assert sorted(r["task_id"] for r in lines) == ["a", "b", "c"]
+    assert core.leases.in_use() == {} and core.budget().reserved == 0
