@@ -3,7 +3,8 @@
 Values under secret-looking keys (api_key, authorization, password, access_token, ...) become
 "[redacted]"; counters such as tokens_used or input_tokens are not secrets and stay. Inside any
 string, substrings that look like credentials (sk-..., sk-ant-..., Stripe sk_live_/rk_live_, AIza...,
-GitHub, GitLab, npm, Hugging Face and Slack tokens, AWS key ids, JWTs, PEM private keys, "Bearer
+GitHub, GitLab, npm, PyPI, Hugging Face, Slack, SendGrid, DigitalOcean tokens, Stripe webhook secrets, age
+keys, AWS key ids, JWTs, PEM private keys, "Bearer
 <token>"), the password in a URL's userinfo and the value of a `password=` / `api_key:` / `token=` /
 `aws_secret_access_key=` / `DB_PASS=` / `AccountKey=` assignment are replaced too, so a key pasted into a task
 description never reaches the audit log.
@@ -38,7 +39,12 @@ _SECRET_TEXT = re.compile(
     r"|glpat-[A-Za-z0-9_-]{20,}"  # GitLab
     r"|npm_[A-Za-z0-9]{36}"
     r"|hf_[A-Za-z0-9]{30,}"  # Hugging Face
-    r"|xox[abposre]-[A-Za-z0-9-]{10,}"  # Slack
+    r"|xox[abposre]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{20,}"  # Slack (and its app-level tokens)
+    r"|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"  # SendGrid
+    r"|pypi-[A-Za-z0-9_-]{40,}"  # PyPI upload tokens
+    r"|whsec_[A-Za-z0-9+/=]{24,}"  # Stripe webhook signing secrets
+    r"|do[opr]_v1_[a-f0-9]{40,}"  # DigitalOcean
+    r"|AGE-SECRET-KEY-1[0-9A-Z]{40,}"  # age private keys
     r"|(?:AKIA|ASIA)[0-9A-Z]{16}"  # AWS access key ids
     r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"  # JWTs: '{"' in base64url is "eyJ"
     r")"
@@ -118,12 +124,16 @@ def may_hold_secret(json_text: str) -> bool:
         or "aiza" in lower
         or "xox" in lower
         or "glpat-" in lower
+        or "xapp-" in lower
+        or "pypi-" in lower
         or "eyJ" in json_text
+        or ("SG." in json_text or "AGE-SECRET-KEY-" in json_text)
         or (keyed and "private key" in lower)
         or ("IA" in json_text and ("AKIA" in json_text or "ASIA" in json_text))
         or (
             "_" in lower
-            and ("k_live_" in lower or "k_test_" in lower or "npm_" in lower or "hf_" in lower or "github_pat_" in lower)
+            and ("k_live_" in lower or "k_test_" in lower or "npm_" in lower or "hf_" in lower or "github_pat_" in lower
+                 or "whsec_" in lower or "_v1_" in lower)
         )
         or ("gh" in lower and ("ghp_" in lower or "gho_" in lower or "ghu_" in lower or "ghs_" in lower or "ghr_" in lower))
         or ("sk-" in lower and lower.count("sk-") > lower.count("task-"))

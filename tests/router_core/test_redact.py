@@ -71,6 +71,17 @@ SECRETS = [
         "Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=aGVsbG8gd29ybGQgMTIz=",
         "aGVsbG8gd29ybGQgMTIz=", ["SharedAccessKeyName=Root;SharedAccessKey="],
     ),
+    # Vendor tokens a task may quote (review: these reached the audit log in clear)
+    ("slack app xapp-1-A0123456789-1234567890123-abcdefabcdef", "xapp-1-A0123456789-1234567890123-abcdef",
+     ["slack app "]),
+    ("sendgrid SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq ok", "SG.abcdefghijklmnop",
+     ["sendgrid ", " ok"]),
+    ("twine pypi-AgEIcHlwaS5vcmcCJGE4ZjY0YzBiLTk0ZjUtNDhmMy1hMjQ4LTE2ZDc2YzFlMmY5ZQ upload",
+     "pypi-AgEIcHlwaS5vcmcCJGE4ZjY0YzBi", ["twine ", " upload"]),
+    ("webhook whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw fails", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+     ["webhook ", " fails"]),
+    ("doctl dop_v1_" + "a1" * 32, "dop_v1_a1a1a1a1", ["doctl "]),
+    ("age AGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQS", "AGE-SECRET-KEY-1QYQ", ["age "]),
 ]
 
 ORDINARY = [
@@ -101,6 +112,7 @@ ORDINARY = [
     "rename ask-me-later to ask_me_later",
     "the tests pass: 12 of 12; set bypass=disabled2 and compass=north1",
     "Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey",
+    "use SG.setup for the game loop, then the pypi-publish action; the _v1_ API stays",
 ]
 
 
@@ -149,7 +161,7 @@ _PIECES = [
     "AKIA", "ASIA", "AIza", "xoxb-", "ghp_", "glpat-", "npm_", "hf_", "-----BEGIN RSA PRIVATE KEY-----",
     "-----END RSA PRIVATE KEY-----", "Bearer ", "basic ", "hooks.slack.com/services/", "[", "&", "-", "_",
     "\\", "\\n", "\x01", "\u00a0", "IA", "Z", "0", "key", "{", "`", "#", "pass", "DB_PASS", "bypass",
-    "AccountKey", "SharedAccessKey", ";",
+    "AccountKey", "SharedAccessKey", ";", "xapp-", "SG.", "pypi-", "whsec_", "dop_v1_", "AGE-SECRET-KEY-1",
 ]
 
 
