@@ -37,7 +37,7 @@ correction again. A row names the digest of what decided it (weights, evaluation
 it was decided after (a hash chain of the corrections up to it): a process trusts it only when both are its
 own (``router_core/classifier/learning.py``). A trigger drops a correction's decision with it.
 
-Migration 11 redacts the credentials in corrections stored before ``record_feedback`` redacted them (and the
+Migrations 11 and 12 redact the credentials in corrections stored before ``record_feedback`` redacted them (and the
 kinds of key it learned to redact since): they stayed in clear in the database, ``feedback list`` and the
 reasons quoting a correction. The update trigger bumps the generation, so running processes replay the
 corrections with the redacted texts.
@@ -294,6 +294,12 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 11: a correction recorded before its task's credentials were redacted (or with a kind of key redaction then
     # missed) is redacted in place; the migrating connection registers switchboard_scrubbed (db.py).
+    """
+    UPDATE classifier_corrections SET text = switchboard_scrubbed(text)
+    WHERE typeof(text) = 'text' AND switchboard_scrubbed(text) <> text;
+    """,
+    # 12: the same, for the kinds of key redaction learned after 11 (DB_PASS=, Azure AccountKey=, SendGrid,
+    # PyPI, Stripe webhook, Slack app, DigitalOcean, age keys), stored in clear until now.
     """
     UPDATE classifier_corrections SET text = switchboard_scrubbed(text)
     WHERE typeof(text) = 'text' AND switchboard_scrubbed(text) <> text;

@@ -184,3 +184,25 @@ def test_a_key_in_the_error_that_opens_an_outage_is_stored_and_shown_redacted(co
     assert KEY not in caplog.text
     d = core.decide("Write unit tests for the parser")
     assert KEY[:12] not in " ".join(b.reason for b in d.availability["codex"].blocks)
+
+
+def test_keys_redaction_learned_after_schema_11_are_redacted_on_upgrade(settings, clock, monkeypatch):
+    # Schema 11 redacted corrections once, with the patterns of its day: a DB_PASS= or a SendGrid key stored in
+    # clear before redaction knew them stayed so.
+    from router_core.store import db as db_module
+    from router_core.store.db import Database
+    from router_core.store.schema import MIGRATIONS
+
+    sendgrid = "SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
+    path = settings.state_dir / DB_FILENAME
+    with monkeypatch.context() as m:
+        m.setattr(db_module, "MIGRATIONS", MIGRATIONS[:11])
+        old = Database(path)
+        with old.transaction() as conn:
+            conn.execute("INSERT INTO classifier_corrections (created_at, text, routed_provider, correct_provider,"
+                         " task_type, holder) VALUES (1.0, ?, 'codex', 'claude', NULL, 'old')",
+                         (f"mail fails with DB_PASS=S3cr3tpass1 and {sendgrid} set",))
+        old.close()
+    core = RouterCore.build(settings, clock=clock)
+    [text] = [r.correction.text for r in core.feedback_corrections()]
+    assert text == "mail fails with DB_PASS=[redacted] and [redacted] set"
