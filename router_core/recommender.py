@@ -112,10 +112,12 @@ def _emergency(
     (it was, as the cheapest, with another provider's wait, though it could not run before midnight)."""
     pool = [p for p in order if fits_budget(costs[p], budget)] or order
     provider = min(pool, key=lambda p: (costs[p].usd, order.index(p)))
-    lifts = [t for t in (availability[p].lifts_at for p in order) if t is not None]
-    resets_at = min(lifts) if lifts else None
+    lifts = sorted((t, order.index(p), p) for p in order if (t := availability[p].lifts_at) is not None)
+    resets_at, first = (lifts[0][0], lifts[0][2]) if lifts else (None, None)
     wait = max(0.0, resets_at - now) if resets_at is not None else None
     eta = f"capacity returns in {math.ceil(wait)}s" if wait is not None else "capacity return time unknown"
+    if first is not None and first != provider:  # the wait is the first provider back, not the one named
+        eta += f" ({first} first)"
     return (
         provider,
         resets_at,

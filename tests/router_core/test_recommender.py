@@ -131,6 +131,20 @@ def test_all_blocked_recommends_the_cheapest_with_the_earliest_reset() -> None:
     assert all(not a.available for a in rec.alternatives)
 
 
+def test_all_blocked_names_the_provider_whose_capacity_returns_first_when_it_is_another() -> None:
+    # The wait is the earliest any provider comes back; it read as the cheapest's own ("gemini ..., capacity
+    # returns in 40s" while gemini's block lasts 60 s and codex's 40 s).
+    availability = {
+        "codex": down("codex", TOKENS_BLOCK, NOW + 40),
+        "gemini": down("gemini", "requests_percent >= 80%", NOW + 60),
+        "claude": down("claude", "outage: 3 consecutive failures", None),
+    }
+    rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
+    assert (rec.provider, rec.resets_at) == ("gemini", NOW + 40)
+    assert rec.reason == ("emergency: all providers blocked; gemini is the lowest-cost, capacity returns in 40s "
+                          "(codex first)")
+
+
 def test_all_blocked_with_unknown_reset() -> None:
     availability = {p: down(p, "outage: 3 consecutive failures", None) for p in ("codex", "gemini", "claude")}
     rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
