@@ -203,17 +203,8 @@ class RouterCore:
         self.usage_tracker.maintain()
         self.leases.maintain()
 
-    def decide(
-        self,
-        task: str,
-        *,
-        repo: str | None = None,
-        task_id: str | None = None,
-        provider: str | None = None,
-        lease_agent: bool = False,
-        audit: bool = True,
-        event: str = "recommendation",
-    ) -> RoutingDecision:
+    def decide(self, task: str, *, repo: str | None = None, task_id: str | None = None, provider: str | None = None,
+               lease_agent: bool = False, audit: bool = True, event: str = "recommendation") -> RoutingDecision:
         """Classify, check capacity and budget, recommend, pick an agent, and audit it."""
         return self.decide_with_capacity(
             task, repo=repo, task_id=task_id, provider=provider, lease_agent=lease_agent, audit=audit, event=event
@@ -326,7 +317,8 @@ class RouterCore:
         if new is not None and new.budget != self.settings.budget:
             old, self.settings = self.settings.budget, replace(self.settings, budget=new.budget)
             self.ledger.configure(new.budget)
-            log.warning("budget configuration changed: daily total $%.2f -> $%.2f", old.daily_total, new.budget.daily_total)
+            log.warning("budget configuration changed: daily total $%.2f -> $%.2f", old.daily_total,
+                        new.budget.daily_total)
             try:
                 self.audit.append(budget_changed_record(old, new.budget, self.process_session_id))
             except OSError as exc:  # a full disk: the new budget applies all the same
@@ -343,7 +335,8 @@ class RouterCore:
         with self.db.transaction():  # usage and spend count together or not at all
             if manual and (requests, tokens) != (None, None):
                 kept = self.usage_tracker.manual_observation(provider) or (0, 0)
-                self.usage_tracker.observe(provider, source="manual", valid_until=self.clock.now() + 60.0,
+                window = self.usage_tracker.window_seconds  # a figure "in the last minute" holds one rate window
+                self.usage_tracker.observe(provider, source="manual", valid_until=self.clock.now() + window,
                                            requests_used=kept[0] if requests is None else requests,
                                            tokens_used=kept[1] if tokens is None else tokens)
             elif not manual:

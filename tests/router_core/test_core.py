@@ -241,3 +241,18 @@ def test_batch_plan_sub_batches_follow_the_configured_rate_window(settings, cloc
     core = RouterCore.build(short, clock=clock, classifier=KeywordClassifier(short.providers))
     plan = core.plan_batch([(f"t{i}", f"Explain OAuth2 flow step {i}") for i in range(100)], concurrency=10)
     assert {it.starts_after_seconds for it in plan.items if it.sub_batch == 1} == {10.0}  # pacing's window
+
+
+def test_usage_entered_by_hand_holds_one_configured_rate_window(settings, clock):
+    # It held a fixed 60 s whatever execution.rate_window_seconds said (the window its figures are counted in).
+    from dataclasses import replace
+
+    from router_core.classifier.keywords import KeywordClassifier
+    from router_core.core import RouterCore
+
+    short = replace(settings, execution=replace(settings.execution, rate_window_seconds=10.0))
+    core = RouterCore.build(short, clock=clock, classifier=KeywordClassifier(short.providers))
+    core.record_usage("gemini", requests=90, tokens=0, manual=True)
+    assert not core.capacity().availability["gemini"].available
+    clock.advance(10.5)
+    assert core.capacity().availability["gemini"].available
