@@ -120,7 +120,8 @@ class BudgetSchema(_Strict):
 class AuditSchema(_Strict):
     enabled: bool = True
     max_bytes: PositiveInt = 20 * 1024 * 1024
-    keep_days: PositiveInt = 30
+    # A century at most: the pruning cutoff (today minus keep_days) must stay a date after year 1.
+    keep_days: Annotated[int, Field(gt=0, le=36_500)] = 30
 
 
 class ExecutionSchema(_Strict):

@@ -24,6 +24,9 @@ from config import ConfigError, load_settings
      "less than or equal to 10000000"),
     ("[output_tokens]\ncode_generation = 20000000", "output_tokens.code_generation", "less than or equal to 10000000"),
     ("[providers.codex]\ncost_per_request = 1e9", "providers.codex.cost_per_request", "less than or equal to 1000000"),
+    # "keep forever" written as a big number: the pruning cutoff (today minus keep_days) fell before year 1, and the
+    # first decision of each day failed with OverflowError while writing its audit line.
+    ("[audit]\nkeep_days = 1000000", "audit.keep_days", "less than or equal to 36500"),
 ])
 def test_a_bad_value_names_file_key_and_fix(tmp_path, env, toml, key, hint):
     user = Path(env["HOME"]) / ".config/switchboard/config.toml"
@@ -48,6 +51,8 @@ def test_integers_still_do_for_amounts(tmp_path, env):
 def test_large_real_setups_still_load(tmp_path, env):
     user = Path(env["HOME"]) / ".config/switchboard/config.toml"
     user.parent.mkdir(parents=True)
-    user.write_text("[budget]\ndaily_total = 50000\n[execution]\nmax_output_tokens = 128000\n", encoding="utf-8")
+    user.write_text("[budget]\ndaily_total = 50000\n[execution]\nmax_output_tokens = 128000\n"
+                    "[audit]\nkeep_days = 36500\n", encoding="utf-8")
     settings = load_settings(environ=env, cwd=tmp_path)
     assert (settings.budget.daily_total, settings.execution.max_output_tokens) == (50000.0, 128000)
+    assert settings.audit.keep_days == 36500
