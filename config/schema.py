@@ -78,6 +78,9 @@ class ProviderSchema(_Strict):
     @model_validator(mode="after")
     def _models_known(self) -> ProviderSchema:
         names = [m.name for m in self.models]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:  # only the first of a name was ever priced: the other's prices were silently ignored
+            raise ValueError(f"models name {', '.join(map(repr, twice))} more than once; give each model one entry")
         if self.default_model not in names:
             raise ValueError(f"default_model {self.default_model!r} is not among models {names}")
         missing = sorted({m for m in self.task_type_models.values() if m not in names})

@@ -223,3 +223,14 @@ def test_a_relative_state_dir_is_read_from_the_file_that_sets_it(tmp_path, env):
     explicit = write(tmp_path / "conf" / "x.toml", 'state_dir = "../elsewhere"\n')
     s = load_settings(environ={**no_home, "SWITCHBOARD_CONFIG": str(explicit)}, cwd=project.parent)
     assert s.state_dir == tmp_path / "conf" / ".." / "elsewhere"
+
+
+def test_a_model_named_twice_is_refused(tmp_path, env):
+    # Only the first entry of a name was ever priced: a copied models list with a second "gpt-5.1-codex" at new
+    # prices loaded, and every estimate and budget reservation kept the old prices.
+    project = write(tmp_path / ".switchboard.toml", '[providers.codex]\ndefault_model = "gpt-5.1-codex"\n'
+                    + "".join(f'[[providers.codex.models]]\nname = "gpt-5.1-codex"\ninput_per_mtok = {p}\n'
+                              f"output_per_mtok = {p}\n" for p in (1.0, 2.0)))
+    with pytest.raises(ConfigError, match=r"models name 'gpt-5.1-codex' more than once") as err:
+        load_settings(environ=env, cwd=tmp_path)
+    assert str(project) in str(err.value) and err.value.file == str(project)
