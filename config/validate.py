@@ -43,11 +43,20 @@ def validated_config(texts: Sequence[tuple[str, str]], *, home_from_env: bool = 
     _check_shared_day(provenance, own, home_from_env)
     _check_project_budget(schema.model_dump()["budget"], before_project, provenance, own, home_from_env)
     data = schema.model_dump()
-    if data["state_dir"] and not data["state_dir"].startswith("~") and not Path(data["state_dir"]).is_absolute():
-        # From the file that set it, as _own_state_dir compares it: from the working directory, a project's
-        # sessions started in different subdirectories each had a state dir (and a whole budget) of their own.
-        data["state_dir"] = str(Path(provenance[("state_dir",)]).parent / data["state_dir"])
+    # Relative paths are read from the file that set them (as _own_state_dir compares the state dir): from the
+    # working directory, a project's sessions started in different subdirectories each had a state dir (and a
+    # whole budget) of their own, and looked for its agents_dirs where there were none.
+    if data["state_dir"]:
+        data["state_dir"] = _from_file(data["state_dir"], provenance[("state_dir",)])
+    data["agents_dirs"] = [_from_file(d, provenance.get(("agents_dirs",), DEFAULT_SOURCE)) for d in data["agents_dirs"]]
     return data
+
+
+def _from_file(path: str, source: str) -> str:
+    """``path`` as written when absolute or starting with ``~``; else read from the directory of ``source``."""
+    if path.startswith("~") or Path(path).is_absolute() or source == DEFAULT_SOURCE:
+        return path
+    return str(Path(source).parent / path)
 
 
 def _own_state_dir(state_dir: str | None, shared: tuple[Any, str],

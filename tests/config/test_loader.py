@@ -234,3 +234,14 @@ def test_a_model_named_twice_is_refused(tmp_path, env):
     with pytest.raises(ConfigError, match=r"models name 'gpt-5.1-codex' more than once") as err:
         load_settings(environ=env, cwd=tmp_path)
     assert str(project) in str(err.value) and err.value.file == str(project)
+
+
+def test_relative_agents_dirs_are_read_from_the_file_that_sets_them(tmp_path, env):
+    # They were read from the working directory: a session started in a subdirectory of the project looked for
+    # src/deep/agents, found nothing, and the project's agents were silently missing from the pool.
+    project = write(tmp_path / "repo" / ".switchboard.toml", 'agents_dirs = ["agents", "~/mine", "/abs"]\n')
+    (tmp_path / "repo" / "src" / "deep").mkdir(parents=True)
+    for cwd in (project.parent, project.parent / "src" / "deep"):
+        for cache_dir in (None, tmp_path / "cache"):
+            s = load_settings(environ=env, cwd=cwd, cache_dir=cache_dir)
+            assert s.agents_dirs == (tmp_path / "repo" / "agents", Path("~/mine").expanduser(), Path("/abs"))
