@@ -245,3 +245,21 @@ def test_relative_agents_dirs_are_read_from_the_file_that_sets_them(tmp_path, en
         for cache_dir in (None, tmp_path / "cache"):
             s = load_settings(environ=env, cwd=cwd, cache_dir=cache_dir)
             assert s.agents_dirs == (tmp_path / "repo" / "agents", Path("~/mine").expanduser(), Path("/abs"))
+
+
+def test_a_file_saved_with_a_byte_order_mark_and_crlf_loads(tmp_path, env):
+    # Windows editors (Notepad) save UTF-8 with a BOM: the file was refused as "not valid TOML: Invalid statement
+    # (at line 1, column 1)", naming nothing that can be seen in it.
+    project = tmp_path / ".switchboard.toml"
+    project.write_bytes(b"\xef\xbb\xbf[budget]\r\ndaily_total = 100\r\nalert_thresholds = [60]\r\n")
+    for cache_dir in (None, tmp_path / "cache"):
+        s = load_settings(environ=env, cwd=tmp_path, cache_dir=cache_dir)
+        assert s.budget.alert_thresholds == (60,) and s.sources[-1] == str(project)
+
+
+def test_a_file_that_is_not_utf8_names_the_file(tmp_path, env):
+    project = tmp_path / ".switchboard.toml"
+    project.write_bytes(b"[budget]\n# d\xe9faut\ndaily_total = 50\n")
+    with pytest.raises(ConfigError, match="is not UTF-8 text") as err:
+        load_settings(environ=env, cwd=tmp_path)
+    assert err.value.file == str(project)
