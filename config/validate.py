@@ -104,30 +104,41 @@ def _check_project_budget(budget: Mapping[str, Any], before: Mapping[str, Any],
         )
 
 
+# Budget keys every process on one state dir must apply alike, and why: a project file may set them only for a
+# state dir of its own (which SWITCHBOARD_HOME, when set, replaces).
+SHARED_BUDGET_KEYS = {
+    # Days are the ledger's keys: a process on Asia/Kolkata spending under tomorrow's date beside one on UTC
+    # would let both spend the whole budget.
+    "timezone": "whose day must be the same for all",
+    # A shorter TTL in one process expired the others' live reservations (they heartbeat at their own TTL / 3),
+    # so the money they held could be reserved again and the shared daily total overspent.
+    "reservation_ttl_seconds": "whose reservations every process must expire alike",
+}
+
+
 def _check_shared_day(provenance: Mapping[tuple[str, ...], str], own_state_dir: str | None,
                       home_from_env: bool) -> None:
-    """Every process on one state dir must count the same budget day: a project file may set the budget's
-    time zone only for a state dir of its own (which SWITCHBOARD_HOME, when set, replaces). (Days are the
-    ledger's keys: a process on Asia/Kolkata spending under tomorrow's date beside one on UTC would let
-    both spend the whole budget.)"""
-    source = provenance.get(("budget", "timezone"), DEFAULT_SOURCE)
-    if Path(source).name != PROJECT_FILE:
-        return
-    if own_state_dir != source:
-        raise ConfigError(
-            f"{source}: 'budget.timezone' is set for this project, but every project using the same state dir "
-            "shares one budget, whose day must be the same for all: set budget.timezone in your user config "
-            "(~/.config/switchboard/config.toml), or give this project its own state_dir in this file",
-            file=source, key="budget.timezone",
-        )
-    if home_from_env:
-        raise ConfigError(
-            f"{source}: 'budget.timezone' is set for this project with a state_dir of its own, but "
-            "SWITCHBOARD_HOME is set and replaces that state_dir, so this project shares that state dir's budget, "
-            "whose day must be the same for all: unset SWITCHBOARD_HOME, or set budget.timezone in your user "
-            "config (~/.config/switchboard/config.toml)",
-            file=source, key="budget.timezone",
-        )
+    """A project file may set SHARED_BUDGET_KEYS only for a state dir of its own."""
+    for name, why in SHARED_BUDGET_KEYS.items():
+        key = f"budget.{name}"
+        source = provenance.get(("budget", name), DEFAULT_SOURCE)
+        if Path(source).name != PROJECT_FILE:
+            continue
+        if own_state_dir != source:
+            raise ConfigError(
+                f"{source}: '{key}' is set for this project, but every project using the same state dir "
+                f"shares one budget, {why}: set {key} in your user config "
+                "(~/.config/switchboard/config.toml), or give this project its own state_dir in this file",
+                file=source, key=key,
+            )
+        if home_from_env:
+            raise ConfigError(
+                f"{source}: '{key}' is set for this project with a state_dir of its own, but "
+                f"SWITCHBOARD_HOME is set and replaces that state_dir, so this project shares that state dir's budget, "
+                f"{why}: unset SWITCHBOARD_HOME, or set {key} in your user "
+                "config (~/.config/switchboard/config.toml)",
+                file=source, key=key,
+            )
 
 
 # Keys earlier versions accepted and never used: read past with a warning, so such a file still loads.

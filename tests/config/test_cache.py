@@ -49,11 +49,11 @@ def test_a_changed_or_new_override_file_is_validated_again(tmp_path, env):
     cache_dir = tmp_path / "cache"
     load_settings(environ=env, cwd=tmp_path, cache_dir=cache_dir)
     tamper(cache_dir, 12.5)
-    project = write(tmp_path / ".switchboard.toml", "[budget]\nreservation_ttl_seconds = 1000\n")
-    assert load_settings(environ=env, cwd=tmp_path, cache_dir=cache_dir).budget.reservation_ttl_seconds == 1000
-    project.write_text("[budget]\nreservation_ttl_seconds = 1100\n", encoding="utf-8")
+    project = write(tmp_path / ".switchboard.toml", "[budget]\ndaily_total = 50\n[budget.allocation]\ncodex = 10\ngemini = 10\nclaude = 10\n")
+    assert load_settings(environ=env, cwd=tmp_path, cache_dir=cache_dir).budget.daily_total == 50
+    project.write_text("[budget]\ndaily_total = 40\n[budget.allocation]\ncodex = 10\ngemini = 10\nclaude = 10\n", encoding="utf-8")
     s = load_settings(environ=env, cwd=tmp_path, cache_dir=cache_dir)
-    assert s.budget.reservation_ttl_seconds == 1100 and s.sources[-1] == str(project)
+    assert s.budget.daily_total == 40 and s.sources[-1] == str(project)
 
 
 def test_an_invalid_file_fails_as_without_a_cache_and_is_never_stored(tmp_path, env):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from config import ConfigError, load_settings
@@ -31,7 +33,8 @@ def test_infinite_numbers_are_refused_naming_the_key(tmp_path, env, toml, key):
 def test_reservations_must_outlast_a_provider_call(tmp_path, env, ttl, timeout, ok):
     # A reservation is refreshed between calls, not during one: had it lapsed mid-call, another process
     # could reserve the same money (two servers spent $0.16 of a $0.10 allocation).
-    path = tmp_path / ".switchboard.toml"
+    path = Path(env["HOME"]) / ".config" / "switchboard" / "config.toml"  # a project file may not set the TTL
+    path.parent.mkdir(parents=True)
     path.write_text(f"[budget]\nreservation_ttl_seconds = {ttl}\n[execution]\nrequest_timeout_seconds = {timeout}\n")
     if ok:
         assert load_settings(environ=env, cwd=tmp_path).budget.reservation_ttl_seconds == ttl

@@ -106,6 +106,19 @@ def test_invalid_toml_and_cross_field_rules(tmp_path, env):
         load_settings(environ=env, cwd=tmp_path)
 
 
+def test_a_project_may_not_change_how_the_shared_budgets_reservations_expire(tmp_path, env):
+    # A shorter TTL in one project's processes expired the others' live reservations (they heartbeat at their own
+    # TTL / 3): the money they held could be reserved again and the shared daily total overspent (found by review).
+    project = write(tmp_path / "repo" / ".switchboard.toml", "[budget]\nreservation_ttl_seconds = 240\n")
+    with pytest.raises(ConfigError, match="set budget.reservation_ttl_seconds in your user config") as err:
+        load_settings(environ=env, cwd=project.parent)
+    assert (err.value.file, err.value.key) == (str(project), "budget.reservation_ttl_seconds")
+    own = tmp_path / "own-state"
+    project.write_text(f'state_dir = "{own}"\n[budget]\nreservation_ttl_seconds = 240\n', encoding="utf-8")
+    no_home = {k: v for k, v in env.items() if k != "SWITCHBOARD_HOME"}
+    assert load_settings(environ=no_home, cwd=project.parent).budget.reservation_ttl_seconds == 240
+
+
 def test_a_project_may_not_move_the_shared_budgets_day(tmp_path, env):
     # Days key the ledger every project on the state dir shares: a project on Asia/Kolkata spending under
     # tomorrow's date beside others on UTC would let each spend the whole budget.
