@@ -131,7 +131,7 @@ class ExecutionSchema(_Strict):
     max_retries: Annotated[int, Field(ge=0, le=10)] = 3
     backoff_base_seconds: NonNegative = 0.5
     backoff_max_seconds: NonNegative = 30.0
-    request_timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
+    request_timeout_seconds: Annotated[float, Field(gt=0, le=86400)] = 120.0  # a day: 1e10 overflowed httpx
     outage_failure_threshold: PositiveInt = 3
     outage_probe_interval_seconds: Annotated[float, Field(gt=0)] = 300.0
     batch_concurrency: Annotated[int, Field(gt=0, le=256)] = 8

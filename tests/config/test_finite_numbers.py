@@ -45,3 +45,13 @@ def test_reservations_must_outlast_a_provider_call(tmp_path, env, ttl, timeout, 
         f"{path}: budget.reservation_ttl_seconds ({ttl}) must be at least twice execution.request_timeout_seconds "
         f"({timeout}): a reservation would lapse while its provider call still runs, and another process could "
         f"spend the same money; raise the TTL to {2 * timeout} or more, or lower the timeout")
+
+
+def test_a_request_timeout_beyond_a_day_is_refused_at_start(tmp_path, env):
+    # 1e10 loaded, and then every API call failed in httpx with OverflowError ('timestamp out of range').
+    path = Path(env["HOME"]) / ".config" / "switchboard" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text("[budget]\nreservation_ttl_seconds = 2e10\n[execution]\nrequest_timeout_seconds = 1e10\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, cwd=tmp_path)
+    assert err.value.key == "execution.request_timeout_seconds" and "86400" in str(err.value)
