@@ -52,6 +52,12 @@ class RoutingDecision:
     def provider(self) -> str:
         return self.recommendation.provider
 
+    @property
+    def alerts(self) -> list[str]:
+        """The thresholds this decision claimed, then the recommendation's budget alerts, each once: a threshold
+        claimed now is also among today's passed ones (budget.alerts), which the budget alerts begin with."""
+        return list(dict.fromkeys([a.message for a in self.new_alerts] + list(self.recommendation.budget_alerts)))
+
 
 _BATCH_RECORDS = frozenset({"BatchItemPlan", "ProviderBatchPlan", "BatchPlan"})
 

@@ -135,9 +135,8 @@ def audit_record(d: RoutingDecision, *, session_id: str, event: str = "recommend
     if rec.all_blocked:
         record["recommendation"]["wait_seconds"] = rec.wait_seconds
         record["recommendation"]["resets_at"] = iso(rec.resets_at)
-    alerts = [a.message for a in d.new_alerts]
-    if alerts or rec.exceeds_budget:
-        record["budget_alerts"] = alerts + list(rec.budget_alerts)
+    if d.new_alerts or rec.exceeds_budget:
+        record["budget_alerts"] = d.alerts
     return record
 
 

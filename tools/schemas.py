@@ -159,7 +159,7 @@ def recommendation_record(d: RoutingDecision) -> dict[str, Any]:
         for a in rec.alternatives
     ]
     record["budget_status"] = _budget_status(d.budget)
-    alerts = [a.message for a in d.new_alerts] + list(rec.budget_alerts)
+    alerts = d.alerts
     if alerts:
         record["alerts"] = alerts
     return record

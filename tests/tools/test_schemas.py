@@ -80,3 +80,14 @@ def test_the_result_carries_the_record_as_structured_content_and_as_json_text(ke
 
 def test_the_published_output_schema_is_the_models(keyword_core):
     assert output_schemas()["recommend_provider"] == RecommendationRecordOut.model_json_schema()
+
+
+def test_a_threshold_passed_just_now_is_alerted_once_not_twice(keyword_core):
+    # The alert this decision claims (new_alerts) is also among today's passed thresholds (budget.alerts):
+    # the model saw "INFO: Daily budget at 51% ..." twice, and the audit line held it twice.
+    keyword_core.ledger.record_spend("gemini", 39.0)
+    keyword_core.ledger.record_spend("codex", 12.0)  # 51% of the day's $100
+    record = same_as_model(keyword_core.decide(TASK))
+    assert len(record["alerts"]) == len(set(record["alerts"])) == 1
+    audited = keyword_core.audit.tail(1)[0]["budget_alerts"]
+    assert audited == record["alerts"]
