@@ -101,12 +101,17 @@ class DispatchOut(RecommendationRecordOut, ExecutionOut):
     @classmethod
     def build(cls, record: RecommendationRecordOut, outcome: "TaskOutcome") -> "DispatchOut":
         fields = ExecutionOut.fields_of(outcome)
-        error = fields["error"]
-        if error:  # an attempt's words the task's error already says in full (every provider's setup advice
-            for a in fields["attempts"]:  # when none is configured: 500 characters twice) are said once
-                if a.error and a.error in error:
-                    a.error = None
+        _said_once(fields["error"], fields["attempts"])
         return cls(**dict(record), **fields)
+
+
+def _said_once(error: str | None, attempts: list[AttemptOut]) -> None:
+    """Drop an attempt's words the task's error already says in full (every provider's setup advice when none
+    is configured: 500 characters twice; "every provider failed (...)" quotes each attempt)."""
+    if error:
+        for a in attempts:
+            if a.error and a.error in error:
+                a.error = None
 
 
 class BatchResultOut(ExecutionOut):
@@ -195,6 +200,8 @@ class BatchPlanOut(OutputModel):
             for i, o in enumerate(outcome.outcomes)
         ]
         out.warnings += _setup_advice_once(out.results)
+        for r in out.results:  # after the setup advice is taken from the attempts
+            _said_once(r.error, r.attempts)
         out.summary = BatchSummaryOut.of(outcome)
         return out
 

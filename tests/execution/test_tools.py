@@ -121,3 +121,22 @@ async def test_a_batch_without_backends_says_what_to_set_once_not_in_every_task(
     # 100 times before: 95,408 characters, then 49,219; 30,419 without the fields at their default.
     assert r.content[0].text.count("OPENAI_API_KEY") == 1
     assert len(r.content[0].text) < 34_000
+
+
+async def test_a_failed_batch_task_says_each_error_once(settings, keyword_core, fake_backends, fake):
+    # A batch task's error quotes its attempts' errors ("every provider failed (codex: auth_failed: ...)", or
+    # the first budget refusal), and each attempt said its own again: every failed task twice over, where
+    # dispatch_agent says it once.
+    from tests.fakes.fake_script import Fault
+
+    for provider in ("codex", "gemini", "claude"):
+        fake.script(provider, [Fault.auth()] * 3)
+    async with connect(settings, keyword_core, "auto") as client:
+        tasks = [{"task": "Implement the CSV export endpoint"}, {"task": "Explain OAuth2 flow"}]
+        r = await client.call_tool("run_batch", {"tasks": tasks, "dry_run": False})
+        out = r.structured_content
+    for res in out["results"]:
+        assert res["status"] != "success" and "rejected the credentials" in res["error"]
+        assert [a["outcome"] for a in res["attempts"]] == ["auth_failed"] * 3
+        assert all("error" not in a for a in res["attempts"]), res["attempts"]
+    assert r.content[0].text.count("rejected the credentials") == 6  # once per provider per task
