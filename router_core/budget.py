@@ -76,11 +76,11 @@ class _Limits:
         committed = totals.spent_total + totals.reserved_total
         if total <= 0 and need > 0:  # no budget at all: the allocation (0 too) is not what to change first
             return "total", total, committed, totals.reserved_total
+        if committed + need > total:  # first: no provider can take it, whatever its allocation says
+            return "total", total, committed, totals.reserved_total
         allocation = to_micro(self.settings.allocation(provider))
         if totals.committed(provider) + need > allocation:
             return "provider", allocation, totals.committed(provider), totals.reserved.get(provider, 0)
-        if committed + need > total:
-            return "total", total, committed, totals.reserved_total
         return None
 
     def any_alert_passed(self, totals: ledger.DayTotals) -> bool:

@@ -352,3 +352,15 @@ def test_a_prune_looks_at_a_bounded_number_of_spend_rows(ledger: BudgetLedger, d
         rows.prune_finished(conn, "2026-03-02")
     assert db.query("SELECT COUNT(*) FROM budget_spend")[0][0] == 10  # the rest at the next prune
     assert ledger.spend_by_day(2)["2026-03-01"]["codex"] == pytest.approx((rows.PRUNE_SPEND_ROWS + 10) / 1e6)
+
+
+def test_a_spent_daily_total_is_named_before_the_allocation(ledger: BudgetLedger) -> None:
+    # Every allocation spent, so the day's total too: the refusal said "codex has $0.00 of its $30.00 daily
+    # allocation left; ... raise budget.allocation.codex, or choose another provider", and every other
+    # provider refused the same way.
+    for provider, usd in (("codex", 30.0), ("gemini", 40.0), ("claude", 30.0)):
+        ledger.record_spend(provider, usd)
+    with pytest.raises(BudgetExceeded) as info:
+        ledger.reserve("codex", 0.02)
+    assert str(info.value).startswith("The daily budget has $0.00 of $100.00 left across all providers")
+    assert "another provider" not in str(info.value)
