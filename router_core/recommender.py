@@ -116,7 +116,8 @@ def _emergency(
     resets_at, first = (lifts[0][0], lifts[0][2]) if lifts else (None, None)
     wait = max(0.0, resets_at - now) if resets_at is not None else None
     eta = f"capacity returns in {math.ceil(wait)}s" if wait is not None else "capacity return time unknown"
-    if first is not None and first != provider:  # the wait is the first provider back, not the one named
+    own = availability[provider].lifts_at
+    if wait is not None and (own is None or math.ceil(own - now) > math.ceil(wait)):  # the wait is another's
         eta += f" ({first} first)"
     return (
         provider,

@@ -145,6 +145,19 @@ def test_all_blocked_names_the_provider_whose_capacity_returns_first_when_it_is_
                           "(codex first)")
 
 
+def test_all_blocked_names_no_provider_first_when_the_recommended_one_returns_as_soon() -> None:
+    # Every window fills at once, so every block lifts at once: the reason said "(codex first)", while the
+    # availability it came with showed gemini back at the same instant.
+    availability = {
+        "codex": down("codex", TOKENS_BLOCK, NOW + 60),
+        "gemini": down("gemini", "requests_percent >= 80%", NOW + 60),
+        "claude": down("claude", "requests_percent >= 80%", NOW + 60),
+    }
+    rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
+    assert (rec.provider, rec.resets_at) == ("gemini", NOW + 60)
+    assert rec.reason == "emergency: all providers blocked; gemini is the lowest-cost, capacity returns in 60s"
+
+
 def test_all_blocked_with_unknown_reset() -> None:
     availability = {p: down(p, "outage: 3 consecutive failures", None) for p in ("codex", "gemini", "claude")}
     rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
