@@ -72,7 +72,7 @@ async def dispatch_agent(
 async def run_batch(
     tasks: Annotated[list[BatchTaskIn], Field(min_length=1, max_length=MAX_BATCH_TASKS)],
     ctx: Context,
-    parallel: Annotated[int | None, Field(ge=1, le=MAX_BATCH_PARALLEL, description="Concurrency cap.")] = None,
+    parallel: Annotated[int | None, Field(ge=1, le=MAX_BATCH_PARALLEL, description="Concurrency cap (default 8: execution.batch_concurrency).")] = None,
     dry_run: Annotated[bool, Field(description="Plan only (default); false runs the tasks.")] = True,
 ) -> BatchPlanOut:
     """Plan or run a batch: classify each task, group per provider, sub-batch within rate limits, with cost,

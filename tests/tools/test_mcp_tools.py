@@ -49,6 +49,14 @@ async def test_tools_listed_with_annotations(server, mode):
         assert "task" in tools["classify_task"].input_schema["properties"]
 
 
+async def test_run_batch_says_its_default_concurrency(server, settings):
+    # "Concurrency cap." left the model to guess what it gets without the argument (review).
+    async with Client(server) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    described = tools["run_batch"].input_schema["properties"]["parallel"]["description"]
+    assert f"default {settings.execution.batch_concurrency}" in described
+
+
 async def test_classify_task_returns_the_design_classification(server, mode):
     async with connect(server, mode) as client:
         r = await client.call_tool("classify_task", {"task": "Implement user authentication with JWT"})
