@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 from router_core.core import CapacityView, RouterCore
 from router_core.models import BudgetSnapshot
 from router_core.records import iso
+from router_core.redact import scrubbed
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "SWITCHBOARD_HTTP_TOKEN")
 BASE_URL_ENV = ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GEMINI_BASE_URL")
@@ -123,6 +124,7 @@ def effective_config(core: RouterCore, environ: dict[str, str] | None = None) ->
     for p in s.providers:
         d = dataclasses.asdict(p)
         d["base_url"] = _mask_url(p.base_url)
+        d["cli_command"] = [scrubbed(arg) for arg in p.cli_command]  # a wrapper's "--api-key sk-..." is masked
         d["models"] = [dataclasses.asdict(m) for m in p.models]
         providers[p.name] = d
     return {
@@ -135,6 +137,7 @@ def effective_config(core: RouterCore, environ: dict[str, str] | None = None) ->
         "execution": dataclasses.asdict(s.execution),
         "providers": providers,
         "agents": len(s.agents),
+        "agents_dirs": [str(d) for d in s.agents_dirs],
         "environment": {
             **{k: ("set (masked)" if env.get(k) else "not set") for k in SECRET_ENV},
             **{k: _mask_url(env.get(k)) for k in BASE_URL_ENV},

@@ -28,3 +28,21 @@ def test_plain_urls_are_shown_whole(keyword_core):
     shown = effective_config(keyword_core, environ={"OPENAI_BASE_URL": "http://127.0.0.1:8080/v1"})
     assert shown["environment"]["OPENAI_BASE_URL"] == "http://127.0.0.1:8080/v1"
     assert shown["providers"]["codex"]["base_url"] == "https://api.openai.com/v1"
+
+
+def test_a_cli_commands_secret_is_masked_and_the_agents_dirs_are_shown(settings, clock, tmp_path):
+    # cli_command was shown as written ('--api-key sk-...' of a wrapper) and agents_dirs not at all (review).
+    from dataclasses import replace
+
+    from router_core.classifier.keywords import KeywordClassifier
+    from router_core.core import RouterCore
+
+    key = "sk-proj-Q7abcdefghijklmnopqrstuvWXyz0123456789"
+    codex = replace(settings.provider("codex"), cli_command=("codex-wrapper", "--api-key", key, "exec", "--json"))
+    custom = replace(settings, providers=tuple(codex if p.name == "codex" else p for p in settings.providers),
+                     agents_dirs=(tmp_path / "agents",))
+    core = RouterCore.build(custom, clock=clock, classifier=KeywordClassifier(custom.providers))
+    shown = effective_config(core, environ={})
+    assert key not in json.dumps(shown)
+    assert shown["providers"]["codex"]["cli_command"] == ["codex-wrapper", "--api-key", "[redacted]", "exec", "--json"]
+    assert shown["agents_dirs"] == [str(tmp_path / "agents")]
