@@ -68,6 +68,9 @@ def config_sources(environ: Mapping[str, str], cwd: Path) -> list[Path]:
     user = user_config_path(environ)
     if user.is_file():
         found.append(user)
+    elif user.exists():  # skipped, the server ran on defaults the user did not choose, and said nothing
+        raise ConfigError(f"the user config {user} is there, {_what_is_there(user)}: make it a TOML file or move "
+                          "it aside", file=str(user))
     project = find_project_file(cwd)
     if project is not None and project not in found:
         found.append(project)

@@ -276,3 +276,10 @@ def test_a_file_that_is_not_utf8_names_the_file(tmp_path, env):
     with pytest.raises(ConfigError, match="is not UTF-8 text") as err:
         load_settings(environ=env, cwd=tmp_path)
     assert err.value.file == str(project)
+
+
+def test_a_directory_at_the_user_config_path_is_an_error_not_skipped(tmp_path, env):
+    # It was skipped without a word: the server ran on defaults while the user believed their file applied.
+    (Path(env["HOME"]) / ".config" / "switchboard" / "config.toml").mkdir(parents=True)
+    with pytest.raises(ConfigError, match="which is a directory, not a file: make it a TOML file or move it aside"):
+        load_settings(environ=env, cwd=tmp_path)
