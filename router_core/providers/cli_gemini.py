@@ -125,9 +125,8 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
         wait = f"retry after {format_seconds(retry_after)}" if retry_after is not None else "no retry time given"
         return RateLimited(f"{p} rate limited: {wait}: {tail(message)}", provider=p, retry_after=retry_after,
                            status_code=None)
-    if any(s in low for s in ("api key not valid", "api_key_invalid", "authenticat", "gemini_api_key")) or (
-        _SIGN_IN.search(low)
-    ):
+    signed_out = any(s in low for s in ("api key not valid", "api_key_invalid", "authenticat", "gemini_api_key"))
+    if signed_out or _SIGN_IN.search(low):
         return AuthFailed(f"{p} CLI is not authorised: {tail(message)}", provider=p)
     if "status: not_found" in low or is_unknown_model(message):
         return model_not_found(p, ctx.model, f"CLI exit {returncode}: {tail(message)}")

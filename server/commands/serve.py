@@ -30,8 +30,6 @@ def register(sub) -> None:
 
 @router_errors
 def serve(args) -> int:
-    from server.app import build_server
-
     token = None
     if not args.http and (args.host, args.port) != (None, None):  # stdio would wait on stdin, ignoring them
         raise CommandError("--host and --port are for HTTP: add --http (switchboard serve --http --port N)")
@@ -40,7 +38,7 @@ def serve(args) -> int:
         _check_port(args.port)
         token = http_token()
         _check_host(args.host, token)
-    parts = _server(build_server)
+    parts = _server()
     if not args.http:
         import anyio
 
@@ -54,11 +52,9 @@ def serve(args) -> int:
 
 @router_errors
 def dashboard(args) -> int:
-    from server.app import build_server
-
     _check_port(args.port)
     token = http_token()
-    parts = _server(build_server)
+    parts = _server()
     url = f"http://127.0.0.1:{args.port}/dashboard"
 
     def listening() -> None:
@@ -72,7 +68,10 @@ def dashboard(args) -> int:
     return 0
 
 
-def _server(build_server):
+def _server():
+    """The server parts on the user's checked settings; its core follows edits of their budget."""
+    from server.app import build_server
+
     s = _checked(settings())
     return build_server(s, core_factory=lambda: watched_core(s))
 
