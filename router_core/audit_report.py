@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from router_core.errors import InvalidRequest
+from router_core.audit import parse_since
 
 PRIMARY_REASON = "primary available"
 REPEATED_EVENTS = frozenset({"user_response"})
@@ -130,13 +130,7 @@ def _moment(timestamp: object) -> datetime | None:
 
 
 def _since(since: str | None) -> datetime | None:
-    if since is None:
-        return None
-    start = _moment(since)
-    if start is None:
-        raise InvalidRequest(f"--since must be an ISO date or time such as 2025-01-11 or 2025-01-11T10:30:00Z, "
-                             f"got {since!r}")
-    return start
+    return parse_since(since, name="--since") if since is not None else None  # as `audit --since` reads it
 
 
 def build_report(records: Iterable[Mapping[str, Any]], since: str | None = None) -> AuditReport:
