@@ -1,11 +1,11 @@
 """Weight vectors packed into one Python int, so that summing a text's vectors is one C-level ``sum``.
 
 The shipped weights are multiples of 0.001. A vector of ``width`` weights becomes an int of
-``width`` 64-bit lanes, lane j holding ``round(1000 * w[j]) + OFFSET``: every lane is positive and
-below 2**32, so adding such ints adds the lanes independently (no carry crosses a lane while fewer
-than ``CAPACITY`` vectors are summed). A sum of ``n`` encoded vectors is read back by taking
-``n * OFFSET`` from each lane. The packed weights file stores its values already offset
-(``packed.py``), so a row becomes a lane int without arithmetic per weight.
+``width`` 32-bit lanes, lane j holding ``round(1000 * w[j]) + OFFSET``: every lane is positive and
+below ``LANE_RANGE``, so adding such ints adds the lanes independently (no carry crosses a lane while at
+most ``CAPACITY`` vectors are summed). A sum of ``n`` encoded vectors is read back by taking
+``n * OFFSET`` from each lane. The packed weights file stores each row as these very lanes
+(``packed.py``), so a row becomes a lane int with one ``int.from_bytes`` of its bytes.
 
 Summing a long text's ~120 vectors this way costs a few microseconds, against ~30 for adding
 tuples of floats column by column. The integer sums are exact, so the order in which features are
@@ -18,13 +18,11 @@ import functools
 import struct
 from collections.abc import Iterable, Sequence
 
-LANE_BITS = 64
-OFFSET = 1 << 31  # far above any weight in thousandths (the largest shipped is ~94,000)
-# The largest weight (in units) a vector may hold: a sum of ``MERGE_LIMIT`` vectors less their extra offsets
-# (one vector of a long word's n-grams, model.py) then keeps every lane in [0, 2**32).
-MAX_WEIGHT = 2000.0
-MERGE_LIMIT = 1000
-CAPACITY = 1 << 31  # vectors that can be summed before a lane could reach 2**64 (each is below 2**32)
+LANE_BITS = 32
+MAX_WEIGHT = 2000.0  # the largest weight a vector may hold (the largest shipped is ~94)
+OFFSET = 1 << 21  # above MAX_WEIGHT in thousandths, so every lane of a vector is positive
+LANE_RANGE = 2 * OFFSET  # every lane of an encoded vector is below this
+CAPACITY = (1 << LANE_BITS) // LANE_RANGE  # vectors that can be summed before a lane could reach 2**32
 _MASK = (1 << LANE_BITS) - 1
 _SCALE = 1000
 
@@ -43,14 +41,20 @@ def from_offset(row: Sequence[int]) -> int:
 
 @functools.cache
 def row_format(width: int) -> struct.Struct:
-    """The bytes of one encoded vector: its lanes as little-endian uint64 (``int.from_bytes`` of them
+    """The bytes of one encoded vector: its lanes as little-endian uint32 (``int.from_bytes`` of them
     is the encoded int)."""
-    return struct.Struct(f"<{width}Q")
+    return struct.Struct(f"<{width}I")
 
 
 def offsets(width: int) -> int:
     """The encoded zero vector: what each encoded vector adds besides its weights."""
     return encode([0.0] * width)
+
+
+def merge_limit(largest: int) -> int:
+    """How many vectors of weights at most ``largest`` thousandths can be summed into one vector (their sum
+    less the extra offsets) whose lanes stay in range."""
+    return max(1, min(CAPACITY, (OFFSET - 1) // max(largest, 1)))
 
 
 def by_label(rows: Iterable[tuple[str, int]], index: int) -> dict[str, float]:
@@ -66,9 +70,9 @@ def by_label(rows: Iterable[tuple[str, int]], index: int) -> dict[str, float]:
 def total(encoded: Sequence[int], width: int) -> list[float]:
     """The sum of encoded vectors, as ``width`` floats."""
     sums = [0] * width  # thousandths, exact
-    for start in range(0, len(encoded), CAPACITY):  # (one chunk but for billions of vectors) no lane overflows
+    for start in range(0, len(encoded), CAPACITY):  # no lane overflows: a long text's vectors in chunks
         chunk = encoded[start : start + CAPACITY]
-        raw, base = sum(chunk).to_bytes(8 * width, "little"), len(chunk) * OFFSET
+        raw, base = sum(chunk).to_bytes(4 * width, "little"), len(chunk) * OFFSET
         for j, value in enumerate(row_format(width).unpack(raw)):
             sums[j] += value - base
     return [t / _SCALE for t in sums]

@@ -50,22 +50,30 @@ class _Table:
     ``hot`` holds every key looked up so far, found (its encoded row) or not (None): the scoring
     loop reads it with ``dict.get`` and calls ``fill`` only for a key it has never seen."""
 
-    __slots__ = ("hot", "source", "_packed", "_longest")
+    __slots__ = ("hot", "source", "_packed", "_longest", "_encoded")
 
     def __init__(self, rows: Any) -> None:
         self.hot: dict[str, int | None] = {}
         self.source = rows  # a packed.Rows, or a dict of lists from the JSON file
         self._packed = isinstance(rows, packed.Rows)
         self._longest = rows.longest if self._packed else max(map(len, rows), default=0)
+        self._encoded = rows.encoded if self._packed else self._encode
+
+    @property
+    def largest(self) -> int:
+        """The largest weight of the table, in thousandths."""
+        if self._packed:
+            return self.source.largest
+        return max((round(1000 * abs(w)) for row in self.source.values() for w in row), default=0)
+
+    def _encode(self, key: str) -> int | None:
+        vector = self.source.get(key)
+        return None if vector is None else lanes.encode(vector)
 
     def fill(self, key: str) -> int | None:
         if len(key) > self._longest:  # cannot be in the table: not kept (a 100 KB token would be, 3 times)
             return None
-        if self._packed:
-            value = self.source.encoded(key)
-        else:
-            vector = self.source.get(key)
-            value = None if vector is None else lanes.encode(vector)
+        value = self._encoded(key)
         if len(self.hot) >= HOT_LIMIT:
             self.hot.clear()
         self.hot[key] = value
@@ -98,6 +106,7 @@ class LinearModel:
         self._unseen: dict[str, tuple[int, ...]] = {}  # words never seen in training -> their n-grams' vector
         self._words = _Table(data["words"])
         self._chars = _Table(data["chars"])
+        self._merge_limit = lanes.merge_limit(self._chars.largest)  # n-grams summed into one vector (_unseen_word)
         self._pairs = _Table(data["pairs"])
         self._first = _Table(data["first"])
         self._neg = _Table(data.get("neg", {}))
@@ -199,9 +208,9 @@ class LinearModel:
 
     def _unseen_word(self, tok: str) -> tuple[int, ...]:
         """The vectors of a word never seen in training: the sums of its character n-grams' vectors, one per
-        ``lanes.MERGE_LIMIT`` n-grams (one for any real word; a sum of more could leave a lane's range), kept
+        ``lanes.merge_limit`` n-grams (one for any real word; a sum of more could leave a lane's range), kept
         like a table's rows when the word is short."""
-        chars, chars_hot, missing, limit = self._chars, self._chars.hot.get, _MISSING, lanes.MERGE_LIMIT
+        chars, chars_hot, missing, limit = self._chars, self._chars.hot.get, _MISSING, self._merge_limit
         padded, size = f"<{tok}>", len(tok)
         vecs: list[int] = []
         summed = found = 0

@@ -1,9 +1,10 @@
 """Packed classifier weights: each table's sorted keys and its rows, loaded in milliseconds.
 
 The trained weights are rounded to 3 decimals. The packed file stores each table's keys once
-(sorted, '\\n'-joined, with where each starts) and each row as ``width`` uint32 lanes: thousandths
-plus ``lanes.OFFSET``, exact, and one C call from the int ``lanes`` sums (``Rows.encoded``). Loading
-copies the key arrays and builds nothing per key: a row is read when first looked up (see ``Rows``).
+(sorted, '\\n'-joined, with where each starts) and each row as ``width`` little-endian uint32 lanes:
+thousandths plus ``lanes.OFFSET``, exact, the very bytes of the int ``lanes`` sums (``Rows.encoded`` is
+one ``int.from_bytes``). Loading copies the key arrays and builds nothing per key: a row is read when
+first looked up (see ``Rows``).
 
 The body is stored uncompressed: inflating it cost more start-up time (~20 ms) than reading the
 larger file does (well under 1 ms), and the package archive compresses it anyway.
@@ -22,8 +23,9 @@ from typing import Any
 
 from router_core.classifier import lanes
 
-# version 3: rows of offset thousandths (version 2: a table of doubles and uint16 codes; 1: zlib-compressed)
-MAGIC = b"SWBW3\n"
+# version 4: rows of thousandths + 2**21, each table's largest weight in the header (3: + 2**31, read as 64-bit
+# lanes; 2: a table of doubles and uint16 codes; 1: zlib-compressed)
+MAGIC = b"SWBW4\n"
 SCALE = 1000  # weights are stored in thousandths (the trainer rounds them to 3 decimals) plus lanes.OFFSET
 # A table answers by binary search over its sorted keys, in place in the file's bytes, until it has
 # searched this many times; then it builds a hash index. Indexing costs ~0.2 us a key (~12 ms for
@@ -37,10 +39,11 @@ class Rows(Mapping[str, tuple[float, ...]]):
     keeps it as a tuple; ``encoded`` gives it to a caller that keeps its own form), and keys are found
     by binary search, then by a hash index (``INDEX_AFTER``)."""
 
-    __slots__ = ("_blob", "_starts", "_index", "_searches", "_rows", "_width", "_memo", "_read", "_widen", "longest")
+    __slots__ = ("_blob", "_starts", "_index", "_searches", "_rows", "_width", "_memo", "_read", "_row", "_size",
+                 "longest", "largest")
 
     def __init__(self, blob: bytes, starts: Sequence[int] | None, rows: bytes | memoryview, width: int,
-                 longest: int | None = None) -> None:
+                 longest: int | None = None, largest: int | None = None) -> None:
         # The keys, '\n'-joined UTF-8 in row order; with ``starts`` (where each key starts, plus one
         # past the end) they are sorted and searched in place, else indexed on first use. ``rows``: per
         # key, ``width`` little-endian uint32 (thousandths + lanes.OFFSET).
@@ -49,10 +52,14 @@ class Rows(Mapping[str, tuple[float, ...]]):
         self._searches = 0
         self._rows, self._width = rows, width
         self._memo: dict[str, tuple[float, ...]] = {}
-        self._read = struct.Struct(f"<{width}I").unpack_from
-        self._widen = lanes.row_format(width).pack
+        self._read = lanes.row_format(width).unpack_from
+        self._size = 4 * width
+        self._row = struct.Struct(f"{self._size}s").unpack_from  # a row's bytes, as one bytes object
         # The longest key, in characters: a longer one cannot be in the table.
         self.longest = longest if longest is not None else max(map(len, self._keys()), default=0)
+        # The largest weight, in thousandths (how many rows may be merged into one lane vector: lanes.merge_limit).
+        self.largest = largest if largest is not None else max(
+            (abs(v - lanes.OFFSET) for i in range(len(self)) for v in self._read(rows, self._size * i)), default=0)
 
     def get(self, key: str, default: Any = None) -> Any:
         row = self._memo.get(key)
@@ -70,7 +77,7 @@ class Rows(Mapping[str, tuple[float, ...]]):
         i = index.get(key) if index is not None else self._search(key)
         if i is None:
             return None
-        return tuple([(v - lanes.OFFSET) / SCALE for v in self._read(self._rows, 4 * self._width * i)])
+        return tuple([(v - lanes.OFFSET) / SCALE for v in self._read(self._rows, self._size * i)])
 
     def encoded(self, key: str) -> int | None:
         """``key``'s row as one ``lanes`` int, built afresh: for a caller that keeps its own form of rows."""
@@ -78,7 +85,7 @@ class Rows(Mapping[str, tuple[float, ...]]):
         i = index.get(key) if index is not None else self._search(key)
         if i is None:
             return None
-        return int.from_bytes(self._widen(*self._read(self._rows, 4 * self._width * i)), "little")
+        return int.from_bytes(self._row(self._rows, self._size * i)[0], "little")
 
     def _search(self, key: str) -> int | None:
         # Threads may race here: each may build the index, to the same result, so no lock.
@@ -141,7 +148,8 @@ def pack(data: Mapping[str, Any], *, source: str = "") -> bytes:
         if sys.byteorder == "big":
             rows.byteswap()  # stored little-endian
             starts.byteswap()
-        layout.append([name, len(keys), len(blob), max(map(len, keys))])
+        layout.append([name, len(keys), len(blob), max(map(len, keys)),
+                       max(abs(lane[x] - lanes.OFFSET) for row in table.values() for x in row)])
         parts += [blob, starts.tobytes(), rows.tobytes()]
     header.update(_packed={"width": width, "tables": layout, "source": source, "offset": lanes.OFFSET})
     head = json.dumps(header).encode("utf-8")
@@ -183,14 +191,14 @@ def unpack(raw: bytes, *, share: bool = False) -> dict[str, Any]:
     width = info["width"]
     read = _view if share and sys.byteorder == "little" else _array
     offset = 0
-    for name, rows, blob_len, longest in info["tables"]:
+    for name, rows, blob_len, longest, largest in info["tables"]:
         blob = bytes(body[offset : offset + blob_len])  # keys are compared as bytes: a copy
         offset += blob_len
         starts, offset = read("I", body, offset, rows + 1)
         size = 4 * width * rows
         lanes_of = body[offset : offset + size] if share else bytes(body[offset : offset + size])
         offset += size
-        header[name] = Rows(blob, starts, lanes_of, width, longest)
+        header[name] = Rows(blob, starts, lanes_of, width, longest, largest)
     if offset != len(body):
         raise ValueError(f"packed weights of {len(body):,} bytes where the header describes {offset:,}: "
                          "a truncated or damaged file")

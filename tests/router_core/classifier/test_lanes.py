@@ -86,3 +86,14 @@ def test_a_word_of_many_ngrams_is_summed_in_vectors_that_fit_their_lanes(monkeyp
     assert lanes.total([vec for _, vec in rows], 3) == [-lanes.MAX_WEIGHT * grams, lanes.MAX_WEIGHT * grams,
                                                         float(grams)]
     assert {label for label, _ in rows} == {f"~{text}"}
+
+
+@pytest.mark.parametrize("largest", [1, 5.831, 94.0, lanes.MAX_WEIGHT])
+def test_as_many_vectors_as_the_merge_limit_sum_to_one_vector_in_range(largest):
+    limit = lanes.merge_limit(round(1000 * largest))
+    assert 1 <= limit <= lanes.CAPACITY
+    rows = [[-largest, largest, 0.0]] * limit
+    merged = sum(lanes.encode(v) for v in rows) - (limit - 1) * lanes.offsets(3)
+    assert all(0 <= lane < lanes.LANE_RANGE for lane in lanes.row_format(3).unpack(merged.to_bytes(12, "little")))
+    assert lanes.total([merged] * lanes.CAPACITY, 3) == [-largest * limit * lanes.CAPACITY,
+                                                          largest * limit * lanes.CAPACITY, 0.0]

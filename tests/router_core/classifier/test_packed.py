@@ -43,7 +43,7 @@ def test_packed_model_classifies_like_the_json_model():
         assert (a.primary_provider, a.task_type, a.all_scores) == (b.primary_provider, b.task_type, b.all_scores)
 
 
-@pytest.mark.parametrize("magic", [b"SWBW1\n", b"SWBW2\n"])
+@pytest.mark.parametrize("magic", [b"SWBW1\n", b"SWBW2\n", b"SWBW3\n"])
 def test_a_file_of_another_format_has_no_source_so_counts_as_stale(magic):
     current = packed.pack({"classes": ["a"], "bias": [0.0], "words": {"x": [1.0]}}, source="s")
     assert packed.packed_source(current) == "s"
@@ -172,3 +172,12 @@ def test_pairs_of_unknown_words_are_skipped_only_when_the_pack_says_none_exist()
     assert plain.score("zorp bug now").evidence != flagged.score("zorp bug now").evidence  # what the flag skips
     shipped = TrainedClassifier.load().model
     assert shipped._pairs_of_known_words  # the shipped pack was checked when it was packed
+
+
+def test_each_table_records_its_largest_weight_as_a_scan_of_its_rows_finds_it():
+    data = {"classes": ["a", "b"], "bias": [0.0, 0.0], "words": {"x": [0.5, -7.25], "y": [3.0, 0.0]},
+            "chars": {"abc": [0.001, 0.0]}}
+    back = packed.unpack(packed.pack(data))
+    assert (back["words"].largest, back["chars"].largest) == (7250, 1)
+    rescanned = packed.Rows(b"x\ny", None, struct.pack("<4I", *(lanes.OFFSET + v for v in (500, -7250, 3000, 0))), 2)
+    assert rescanned.largest == 7250
