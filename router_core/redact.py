@@ -6,8 +6,9 @@ string, substrings that look like credentials (sk-..., sk-ant-..., Stripe sk_liv
 GitHub, GitLab, npm, PyPI, Hugging Face, Slack, SendGrid, DigitalOcean tokens, Stripe webhook secrets, age
 keys, AWS key ids, JWTs, PEM private keys, "Bearer
 <token>"), the password in a URL's userinfo and the value of a `password=` / `api_key:` / `token=` /
-`aws_secret_access_key=` / `DB_PASS=` / `AccountKey=` assignment are replaced too, so a key pasted into a task
-description never reaches the audit log.
+`aws_secret_access_key=` / `DB_PASS=` / `AccountKey=` assignment, of an `Authorization:` or `Cookie:` header, of
+`--password`/`--token`/`--api-key` flags and curl's `-u user:password` are replaced too, so a key pasted into a
+task description never reaches the audit log.
 """
 
 from __future__ import annotations
@@ -79,6 +80,20 @@ _ASSIGNED = re.compile(
     rf"{_VALUE_CHAR}{{6,}}"
 )
 
+# A credential that neither "=" nor ":" names: an ``Authorization:`` header's (after any scheme: "Token <key>",
+# "Digest ...", a raw key), the value after `--password`, `--token`, `--api-key`, `--secret`... on a command
+# line, and the password of `-u user:password` (curl's --user). It must look like a credential, as _ASSIGNED's
+# values do, so "-u 1000:1000" and "authorization: required" stay; a "Cookie:" header's name=value pairs go whole.
+_GIVEN = re.compile(
+    r"(?=[APap-])((?ai:(?:proxy-)?authorization\s*:\s*(?:[a-z]+\s+)?"
+    r"|(?<![a-z0-9_-])--(?:password|passwd|pass|passphrase|token|api[_-]?key|secret|client[_-]secret"
+    r"|access[_-]token|auth[_-]token)[ \t]+[\"']?)"
+    r"""|(?<![A-Za-z0-9_-])(?:-u|--user)(?:[ \t]+|=)[\"']?[^\s:\"'@/]+:)"""
+    rf"(?!=)(?:(?={_VALUE_NOT_DIGIT}{{0,200}}[0-9])(?={_VALUE_NOT_LETTER}{{0,200}}[A-Za-z])|(?=[A-Za-z0-9+/=_-]{{20}}))"
+    rf"{_VALUE_CHAR}{{6,}}"
+)
+_COOKIE = re.compile(r"""(?=[SCsc])((?ai:\b(?:set-)?cookie)\s*:\s*)[^\s=;,"']+=[^\n"']*""")
+
 
 # A JSON key that is_secret_key would flag (a superset is fine: it only sends the line to clean()).
 _SECRET_KEY_JSON = re.compile(
@@ -95,6 +110,8 @@ _SECRET_KEY_JSON = re.compile(
 # the precheck against the scrub on every sample and on random texts.
 _TOKEN = re.compile("token(?!s)")
 _PASS = re.compile("pass(?![a-z])")  # no look behind: on a JSON line "\\npass=" has an "n" before it
+_FLAG_NAME = re.compile("--(?:pass|token|api|secret|client|access|auth)")  # the start of each of _GIVEN's flags
+_USER_FLAG = re.compile(r"(?:-u|--user)[ \t=\\]")  # "-u ", "--user=" (a JSON line's "\\t"); not "follow-up"
 
 
 def may_hold_secret(json_text: str) -> bool:
@@ -140,7 +157,14 @@ def may_hold_secret(json_text: str) -> bool:
     )
     # A URL's userinfo (_URL_PASSWORD) or a Slack webhook (_SECRET_TEXT).
     linked = "://" in lower and ("@" in lower or "hooks.slack.com" in lower)
-    if not (named or shaped or linked):
+    # A header's or a command line's credential (_GIVEN, _COOKIE).
+    given = (
+        "authorization" in lower
+        or ("--" in lower and _FLAG_NAME.search(lower) is not None)
+        or ("-u" in lower and _USER_FLAG.search(lower) is not None)
+    )
+    cookied = "cookie" in lower
+    if not (named or shaped or linked or given or cookied):
         return False
     # On a serialised record a string's "\n" or "\"" is escaped: "key:\nsk-..." reads "key:\\nsk-...", where
     # the "n" would hide the key from a pattern that wants no letter before it. So the patterns read the
@@ -149,6 +173,8 @@ def may_hold_secret(json_text: str) -> bool:
     texts = (json_text, _json_unescaped(json_text)) if "\\" in json_text else (json_text,)
     return any(
         (named and (_SECRET_KEY_JSON.search(text) or _ASSIGNED.search(text)))
+        or (given and _GIVEN.search(text))
+        or (cookied and _COOKIE.search(text))
         or (shaped and (_SECRET_TEXT.search(text) or _BEARER.search(text)))
         or (linked and (_URL_PASSWORD.search(text) or _SECRET_TEXT.search(text)))
         for text in texts
@@ -176,6 +202,8 @@ def scrub(text: str, replacement: str = REDACTED) -> str:
     text = _SECRET_TEXT.sub(replacement, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {replacement}", text)
     text = _URL_PASSWORD.sub(lambda m: m.group(1) + replacement, text)
+    text = _GIVEN.sub(lambda m: m.group(1) + replacement, text)
+    text = _COOKIE.sub(lambda m: m.group(1) + replacement, text)
     return _ASSIGNED.sub(lambda m: m.group(1) + replacement, text)
 
 

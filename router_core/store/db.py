@@ -188,7 +188,7 @@ class Database:
         with self.transaction() as conn:
             # Re-read under the write lock: another process may have migrated meanwhile.
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            conn.create_function("switchboard_scrubbed", 1, _scrubbed, deterministic=True)  # for migrations 11 and 12
+            conn.create_function("switchboard_scrubbed", 1, _scrubbed, deterministic=True)  # for migrations 11 to 13
             secure = int(conn.execute("PRAGMA secure_delete").fetchone()[0])
             conn.execute("PRAGMA secure_delete = ON")  # a text redacted in place leaves no copy in free space
             for number in range(version + 1, len(MIGRATIONS) + 1):

@@ -37,7 +37,7 @@ correction again. A row names the digest of what decided it (weights, evaluation
 it was decided after (a hash chain of the corrections up to it): a process trusts it only when both are its
 own (``router_core/classifier/learning.py``). A trigger drops a correction's decision with it.
 
-Migrations 11 and 12 redact the credentials in corrections stored before ``record_feedback`` redacted them (and the
+Migrations 11, 12 and 13 redact the credentials in corrections stored before ``record_feedback`` redacted them (and the
 kinds of key it learned to redact since): they stayed in clear in the database, ``feedback list`` and the
 reasons quoting a correction. The update trigger bumps the generation, so running processes replay the
 corrections with the redacted texts.
@@ -300,6 +300,12 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 12: the same, for the kinds of key redaction learned after 11 (DB_PASS=, Azure AccountKey=, SendGrid,
     # PyPI, Stripe webhook, Slack app, DigitalOcean, age keys), stored in clear until now.
+    """
+    UPDATE classifier_corrections SET text = switchboard_scrubbed(text)
+    WHERE typeof(text) = 'text' AND switchboard_scrubbed(text) <> text;
+    """,
+    # 13: the same, for credentials redaction learned after 12 (Authorization: and Cookie: headers, --password and
+    # --token flags, curl's -u user:password).
     """
     UPDATE classifier_corrections SET text = switchboard_scrubbed(text)
     WHERE typeof(text) = 'text' AND switchboard_scrubbed(text) <> text;

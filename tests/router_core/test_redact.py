@@ -82,6 +82,18 @@ SECRETS = [
      ["webhook ", " fails"]),
     ("doctl dop_v1_" + "a1" * 32, "dop_v1_a1a1a1a1", ["doctl "]),
     ("age AGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQS", "AGE-SECRET-KEY-1QYQ", ["age "]),
+    # Credentials in a header or on a command line, named by neither "=" nor ":" (review: in clear in the audit log)
+    ("curl -H 'Authorization: Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b' https://api.example.com",
+     "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b", ["Authorization: Token ", "' https://api.example.com"]),
+    ("authorization: a1b2c3d4e5f6a7b8 is sent", "a1b2c3d4e5f6a7b8", ["authorization: ", " is sent"]),
+    ("Proxy-Authorization: Digest u4x9Q2mZ7w", "u4x9Q2mZ7w", ["Proxy-Authorization: Digest "]),
+    ("send Cookie: sessionid=k2j3h4g5f6d7s8a9; csrftoken=Qw3rTy\nthen", "k2j3h4g5f6d7s8a9", ["send Cookie: "]),
+    ("Set-Cookie: auth=ZXhhbXBsZQ99; Path=/; HttpOnly", "ZXhhbXBsZQ99", ["Set-Cookie: "]),
+    ("psql --password Hunter2pw --host db", "Hunter2pw", ["--password ", " --host db"]),
+    ("gh auth login --token 0a1b2c3d4e5f6a7b8c9d", "0a1b2c3d4e5f6a7b8c9d", ["--token "]),
+    ('cli --api-key "k3yV4lue99" run', "k3yV4lue99", ['--api-key "', '" run']),
+    ("curl -u admin:s3cretPw1 https://x.example", "s3cretPw1", ["curl -u admin:", " https://x.example"]),
+    ("curl --user 'deploy:Zq8wX7e6R5t4Y3u2I1o0' -X POST", "Zq8wX7e6R5t4Y3u2I1o0", ["--user 'deploy:", "' -X POST"]),
 ]
 
 ORDINARY = [
@@ -113,6 +125,12 @@ ORDINARY = [
     "the tests pass: 12 of 12; set bypass=disabled2 and compass=north1",
     "Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey",
     "use SG.setup for the game loop, then the pypi-publish action; the _v1_ API stays",
+    "the Authorization: header is missing on retries",
+    "authorization: required for every endpoint",
+    "the cookie: it expires too soon",
+    "run pytest --token-file tokens.txt and --password-stdin",
+    "docker run -u 1000:1000 image; git push -u origin main",
+    "pip install -U httpx:latest",
 ]
 
 
@@ -162,6 +180,8 @@ _PIECES = [
     "-----END RSA PRIVATE KEY-----", "Bearer ", "basic ", "hooks.slack.com/services/", "[", "&", "-", "_",
     "\\", "\\n", "\x01", "\u00a0", "IA", "Z", "0", "key", "{", "`", "#", "pass", "DB_PASS", "bypass",
     "AccountKey", "SharedAccessKey", ";", "xapp-", "SG.", "pypi-", "whsec_", "dop_v1_", "AGE-SECRET-KEY-1",
+    "Authorization: ", "authorization:", "Token ", "Cookie: ", "set-cookie:", "sid=", "--password ", "--token ",
+    "--api-key ", "--pass\t", "-u ", "--user ", "-U ", "admin:", "--passphrase ",
 ]
 
 

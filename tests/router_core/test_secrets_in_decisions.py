@@ -206,3 +206,23 @@ def test_keys_redaction_learned_after_schema_11_are_redacted_on_upgrade(settings
     core = RouterCore.build(settings, clock=clock)
     [text] = [r.correction.text for r in core.feedback_corrections()]
     assert text == "mail fails with DB_PASS=[redacted] and [redacted] set"
+
+
+def test_credentials_in_headers_and_flags_are_redacted_on_upgrade_from_schema_12(settings, clock, monkeypatch):
+    # Schema 12's patterns knew no "Authorization: Token", no "--password <value>": stored so, they stayed in clear.
+    from router_core.store import db as db_module
+    from router_core.store.db import Database
+    from router_core.store.schema import MIGRATIONS
+
+    path = settings.state_dir / DB_FILENAME
+    with monkeypatch.context() as m:
+        m.setattr(db_module, "MIGRATIONS", MIGRATIONS[:12])
+        old = Database(path)
+        with old.transaction() as conn:
+            conn.execute("INSERT INTO classifier_corrections (created_at, text, routed_provider, correct_provider,"
+                         " task_type, holder) VALUES (1.0, ?, 'codex', 'claude', NULL, 'old')",
+                         ("401 with Authorization: Token 9944b09199c62bcf9418 and psql --password Hunter2pw",))
+        old.close()
+    core = RouterCore.build(settings, clock=clock)
+    [text] = [r.correction.text for r in core.feedback_corrections()]
+    assert text == "401 with Authorization: Token [redacted] and psql --password [redacted]"
