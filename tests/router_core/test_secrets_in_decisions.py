@@ -186,43 +186,27 @@ def test_a_key_in_the_error_that_opens_an_outage_is_stored_and_shown_redacted(co
     assert KEY[:12] not in " ".join(b.reason for b in d.availability["codex"].blocks)
 
 
-def test_keys_redaction_learned_after_schema_11_are_redacted_on_upgrade(settings, clock, monkeypatch):
-    # Schema 11 redacted corrections once, with the patterns of its day: a DB_PASS= or a SendGrid key stored in
-    # clear before redaction knew them stayed so.
+@pytest.mark.parametrize(("schema", "stored", "expected"), [
+    # Schema 11 redacted corrections once, with the patterns of its day: a DB_PASS= or a SendGrid key stayed in clear.
+    (11, "mail fails with DB_PASS=S3cr3tpass1 and SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq",
+     "mail fails with DB_PASS=[redacted] and [redacted]"),
+    # Schema 12's patterns knew no "Authorization: Token", no "--password <value>".
+    (12, "401 with Authorization: Token 9944b09199c62bcf9418 and psql --password Hunter2pw",
+     "401 with Authorization: Token [redacted] and psql --password [redacted]"),
+])
+def test_keys_redaction_learned_after_a_schema_are_redacted_on_upgrade_from_it(settings, clock, monkeypatch, schema,
+                                                                              stored, expected):
     from router_core.store import db as db_module
     from router_core.store.db import Database
     from router_core.store.schema import MIGRATIONS
 
-    sendgrid = "SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
-    path = settings.state_dir / DB_FILENAME
     with monkeypatch.context() as m:
-        m.setattr(db_module, "MIGRATIONS", MIGRATIONS[:11])
-        old = Database(path)
+        m.setattr(db_module, "MIGRATIONS", MIGRATIONS[:schema])
+        old = Database(settings.state_dir / DB_FILENAME)
         with old.transaction() as conn:
             conn.execute("INSERT INTO classifier_corrections (created_at, text, routed_provider, correct_provider,"
-                         " task_type, holder) VALUES (1.0, ?, 'codex', 'claude', NULL, 'old')",
-                         (f"mail fails with DB_PASS=S3cr3tpass1 and {sendgrid} set",))
+                         " task_type, holder) VALUES (1.0, ?, 'codex', 'claude', NULL, 'old')", (stored,))
         old.close()
     core = RouterCore.build(settings, clock=clock)
     [text] = [r.correction.text for r in core.feedback_corrections()]
-    assert text == "mail fails with DB_PASS=[redacted] and [redacted] set"
-
-
-def test_credentials_in_headers_and_flags_are_redacted_on_upgrade_from_schema_12(settings, clock, monkeypatch):
-    # Schema 12's patterns knew no "Authorization: Token", no "--password <value>": stored so, they stayed in clear.
-    from router_core.store import db as db_module
-    from router_core.store.db import Database
-    from router_core.store.schema import MIGRATIONS
-
-    path = settings.state_dir / DB_FILENAME
-    with monkeypatch.context() as m:
-        m.setattr(db_module, "MIGRATIONS", MIGRATIONS[:12])
-        old = Database(path)
-        with old.transaction() as conn:
-            conn.execute("INSERT INTO classifier_corrections (created_at, text, routed_provider, correct_provider,"
-                         " task_type, holder) VALUES (1.0, ?, 'codex', 'claude', NULL, 'old')",
-                         ("401 with Authorization: Token 9944b09199c62bcf9418 and psql --password Hunter2pw",))
-        old.close()
-    core = RouterCore.build(settings, clock=clock)
-    [text] = [r.correction.text for r in core.feedback_corrections()]
-    assert text == "401 with Authorization: Token [redacted] and psql --password [redacted]"
+    assert text == expected
