@@ -100,15 +100,18 @@ class AgentLeases:
         self._handed_over[lease_id] = until
 
     def heartbeat(self) -> None:
-        """Extend every lease this holder owns by ``ttl_seconds`` from now, except those handed over."""
+        """Extend every live lease this holder owns by ``ttl_seconds`` from now, except those handed over.
+
+        A lease already past its expiry is dead (it stopped counting, and its slot may have been used): it is
+        not brought back, nor is a handed-over one once it lapsed and left ``_handed_over``."""
         now = self._clock.now()
         self._handed_over = {i: until for i, until in self._handed_over.items() if until > now}
         skip = list(self._handed_over)
         with self._db.transaction() as conn:
             conn.execute(
-                "UPDATE agent_leases SET expires_at = ? WHERE holder = ?"
+                "UPDATE agent_leases SET expires_at = ? WHERE holder = ? AND expires_at > ?"
                 + (f" AND id NOT IN ({', '.join('?' * len(skip))})" if skip else ""),
-                (now + self.ttl_seconds, self._holder, *skip),
+                (now + self.ttl_seconds, self._holder, now, *skip),
             )
 
     def in_use(self, validity: Validity | None = None) -> dict[str, int]:

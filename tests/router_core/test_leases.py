@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from router_core.clock import FakeClock
-from router_core.leases import AgentLeases
+from router_core.leases import UNATTENDED_SECONDS, AgentLeases
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
 
@@ -95,3 +95,15 @@ def test_threads_never_exceed_the_limit(leases: AgentLeases) -> None:
         t.join()
     assert held and peak <= 3
     assert leases.in_use() == {}
+
+
+def test_a_handed_over_lease_that_lapsed_is_not_revived_by_a_later_heartbeat(
+    leases: AgentLeases, db: Database, clock: FakeClock
+) -> None:
+    lease = leases.acquire("coder", 1)
+    leases.hand_over(lease)  # the host runs it: it lapses after UNATTENDED_SECONDS
+    clock.advance(UNATTENDED_SECONDS + 1)
+    leases.heartbeat()  # a later task of this process waits (pacing, backoff) before anyone read the leases
+    assert leases.in_use() == {}
+    assert leases.acquire("coder", 1) is not None  # the slot is free again
+
