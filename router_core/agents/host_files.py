@@ -20,6 +20,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from router_core.classifier import TASK_TYPE_PROVIDER
+from router_core.inputs import surrogates_replaced
 from router_core.models import AgentSpec
 
 CATEGORY = "host"
@@ -309,8 +310,8 @@ def _flow_items(inner: str) -> list[str]:
 
 def _scalar(key: str, raw: str) -> str:
     if raw.startswith('"'):
-        try:
-            return str(json.loads(raw))
+        try:  # an escaped half of an emoji ("\\ud83d") has no UTF-8 form: no reply naming the agent could be sent
+            return surrogates_replaced(str(json.loads(raw)))
         except json.JSONDecodeError:
             raise FrontMatterError(f"`{key}` has a malformed double-quoted string") from None
     if raw.startswith("'"):
