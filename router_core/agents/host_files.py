@@ -111,13 +111,22 @@ def load_host_agents(
     agents: list[AgentSpec] = []
     problems: list[str] = []
     seen: dict[str, Path] = {}
+    # A directory or file reached twice (named again in agents_dirs, through a symlink) is read once: it
+    # would otherwise be reported a duplicate of itself.
+    read: set[str] = set()
     for directory in dirs:
         if not directory.exists():
             continue
         if not directory.is_dir():
             problems.append(f"{_shown(directory)}: not a directory; no agents read from it")
             continue
+        if (real_dir := os.path.realpath(directory)) in read:
+            continue
+        read.add(real_dir)
         for path in sorted(p for p in directory.rglob("*.md") if not p.is_dir()):
+            if (real := os.path.realpath(path)) in read:
+                continue
+            read.add(real)
             try:
                 agent = parse_agent_file(path)
             except (OSError, UnicodeDecodeError, FrontMatterError) as exc:

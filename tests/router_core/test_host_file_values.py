@@ -24,3 +24,42 @@ def test_half_an_emoji_escaped_in_the_description_is_replaced(tmp_path):
     assert problems == []
     assert agent.specialization == "Designs schemas \ufffd"
     agent.specialization.encode("utf-8")  # no lone surrogate left
+
+
+REVIEWER = "---\nname: code-checker\ndescription: Reviews code for bugs.\n---\nYou review code.\n"
+
+
+def test_a_directory_named_twice_is_read_once_without_duplicate_notes(tmp_path):
+    # e.g. a project's .switchboard.toml with agents_dirs = [".claude/agents"], the directory the project's
+    # agents are read from anyway: each agent was reported a duplicate of itself, "skipped", at every start.
+    project_agents = tmp_path / "project" / ".claude" / "agents"
+    write(project_agents, "code-checker.md", REVIEWER)
+    (tmp_path / "link").symlink_to(tmp_path / "project")
+
+    agents, problems = load_host_agents(
+        [project_agents, tmp_path / "project" / ".claude" / ".." / ".claude" / "agents", tmp_path / "link/.claude/agents"]
+    )
+
+    assert [a.id for a in agents] == ["code-checker"]
+    assert problems == []
+
+
+def test_the_same_file_reached_twice_is_one_agent_without_a_note(tmp_path):
+    shared = write(tmp_path / "shared", "code-checker.md", REVIEWER)
+    (tmp_path / "home-agents").mkdir()
+    (tmp_path / "home-agents" / "code-checker.md").symlink_to(shared)  # a dotfiles link to the same file
+
+    agents, problems = load_host_agents([tmp_path / "shared", tmp_path / "home-agents"])
+
+    assert [a.source for a in agents] == [str(shared)]
+    assert problems == []
+
+
+def test_two_different_files_with_one_name_are_still_reported(tmp_path):
+    first = write(tmp_path / "project", "code-checker.md", REVIEWER)
+    second = write(tmp_path / "home", "checker.md", REVIEWER.replace("bugs", "style"))
+
+    agents, problems = load_host_agents([tmp_path / "project", tmp_path / "home"])
+
+    assert [a.source for a in agents] == [str(first)]
+    assert problems == [f"{second}: duplicate agent name 'code-checker' (already defined in {first}); skipped"]
