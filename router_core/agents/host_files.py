@@ -317,7 +317,28 @@ def _flow_items(inner: str) -> list[str]:
     return [*items, inner[start:]]
 
 
+def _closing_quote(raw: str) -> int:
+    """The index of the quote that closes the string ``raw`` opens (a `"` or `'`), or -1 if none does."""
+    quote, i = raw[0], 1
+    while i < len(raw):
+        if quote == '"' and raw[i] == "\\":
+            i += 2  # an escaped character, maybe a quote
+            continue
+        if raw[i] == quote:
+            if quote == "'" and raw[i + 1 : i + 2] == "'":  # '' is a quote inside a single-quoted string
+                i += 2
+                continue
+            return i
+        i += 1
+    return -1
+
+
 def _scalar(key: str, raw: str) -> str:
+    if raw[:1] in ('"', "'") and (end := _closing_quote(raw)) >= 0:
+        after = raw[end + 1 :].strip()
+        if after and not after.startswith("#"):  # a comment may follow the closing quote, as in YAML
+            raise FrontMatterError(f"`{key}` has text after its closing quote: {after[:60]!r}")
+        raw = raw[: end + 1]
     if raw.startswith('"'):
         try:  # an escaped half of an emoji ("\\ud83d") has no UTF-8 form: no reply naming the agent could be sent
             return surrogates_replaced(str(json.loads(raw)))

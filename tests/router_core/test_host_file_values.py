@@ -63,3 +63,24 @@ def test_two_different_files_with_one_name_are_still_reported(tmp_path):
 
     assert [a.source for a in agents] == [str(first)]
     assert problems == [f"{second}: duplicate agent name 'code-checker' (already defined in {first}); skipped"]
+
+
+def test_a_comment_after_a_quoted_value_is_a_comment(tmp_path):
+    # YAML (so Claude Code) reads these; the agent was skipped as "malformed double-quoted string" or
+    # "unclosed single-quoted string".
+    write(tmp_path, "a.md", '---\nname: "code-checker"  # the team\'s\ndescription: \'Reviews code, it\'\'s quick\' # short\n'
+                            'model: "sonnet" #\n---\nYou review code.\n')
+
+    [agent], problems = load_host_agents([tmp_path])
+
+    assert problems == []
+    assert (agent.id, agent.specialization, agent.model) == ("code-checker", "Reviews code, it's quick", "sonnet")
+
+
+def test_text_after_a_closing_quote_is_named_as_such(tmp_path):
+    path = write(tmp_path, "a.md", '---\nname: x\ndescription: "Reviews" code\n---\nYou review code.\n')
+
+    agents, problems = load_host_agents([tmp_path])
+
+    assert agents == []
+    assert problems == [f"{path}: `description` has text after its closing quote: 'code'; skipped"]
