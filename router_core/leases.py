@@ -94,9 +94,12 @@ class AgentLeases:
 
     def hand_over(self, lease_id: str) -> None:
         """The host runs this lease's task: it lapses ``UNATTENDED_SECONDS`` from now, heartbeats aside."""
-        until = self._clock.now() + UNATTENDED_SECONDS
+        now = self._clock.now()
+        until = now + UNATTENDED_SECONDS
         with self._db.transaction() as conn:
             conn.execute("UPDATE agent_leases SET expires_at = ? WHERE id = ?", (until, lease_id))
+        # Lapsed ones are forgotten here too: a session that only routes (execute=false) never heartbeats.
+        self._handed_over = {i: t for i, t in self._handed_over.items() if t > now}
         self._handed_over[lease_id] = until
 
     def heartbeat(self) -> None:

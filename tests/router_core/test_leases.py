@@ -107,3 +107,14 @@ def test_a_handed_over_lease_that_lapsed_is_not_revived_by_a_later_heartbeat(
     assert leases.in_use() == {}
     assert leases.acquire("coder", 1) is not None  # the slot is free again
 
+
+
+def test_a_process_that_only_hands_leases_over_keeps_no_more_of_them_than_are_live(
+    leases: AgentLeases, clock: FakeClock
+) -> None:
+    # A session that routes with execute=false never heartbeats: what it remembers of its handed-over
+    # leases must not grow with every dispatch it ever made.
+    for _ in range(50):
+        leases.hand_over(leases.acquire("coder", 100))
+        clock.advance(UNATTENDED_SECONDS / 10)
+    assert len(leases._handed_over) <= 11
