@@ -115,9 +115,14 @@ def load_host_agents(
     # would otherwise be reported a duplicate of itself.
     read: set[str] = set()
     for directory in dirs:
-        if not directory.exists():
+        try:
+            if not directory.exists():
+                continue
+            is_dir = directory.is_dir()
+        except OSError as exc:  # EACCES on a parent (another user's home), a stale network mount
+            problems.append(f"{_shown(directory)}: {_reason(exc)}; no agents read from it")
             continue
-        if not directory.is_dir():
+        if not is_dir:
             problems.append(f"{_shown(directory)}: not a directory; no agents read from it")
             continue
         if (real_dir := os.path.realpath(directory)) in read:

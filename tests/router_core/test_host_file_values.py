@@ -84,3 +84,23 @@ def test_text_after_a_closing_quote_is_named_as_such(tmp_path):
 
     assert agents == []
     assert problems == [f"{path}: `description` has text after its closing quote: 'code'; skipped"]
+
+
+def test_a_directory_that_cannot_be_looked_at_is_a_problem_not_a_crash(tmp_path, monkeypatch):
+    # e.g. agents_dirs naming a directory under another user's home (mode 700), or a stale network mount:
+    # stat() fails with EACCES or ESTALE, which Path.exists() raises; the server then failed to start.
+    locked = tmp_path / "other-user" / "agents"
+    write(tmp_path / "mine", "code-checker.md", REVIEWER)
+    real_stat = Path.stat
+
+    def stat(self, *args, **kwargs):
+        if self == locked or locked in self.parents:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+
+    agents, problems = load_host_agents([locked, tmp_path / "mine"])
+
+    assert [a.id for a in agents] == ["code-checker"]
+    assert problems == [f"{locked}: cannot be read (Permission denied); no agents read from it"]
