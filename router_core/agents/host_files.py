@@ -33,6 +33,10 @@ PROVIDERS = tuple(dict.fromkeys(TASK_TYPE_PROVIDER.values()))  # codex, gemini, 
 # estimates count only the task. Claude Code's agent files are a few KB (its own examples: 1-5 KB); 64 KiB
 # is ~16k tokens of prompt on every call, far past any real one and still small to read at startup.
 MAX_FILE_BYTES = 64 * 1024
+# A directory of agents holds tens of files. agents_dirs naming a larger tree ("~", a repository root) would read
+# every README under it at each start: the walk stops at these, with a problem line saying so.
+MAX_AGENT_FILES = 500
+MAX_WALKED_DIRS = 1000
 # An agent id is shown in agents://pool, in recommendations and in logs, and is a lease key: plain ASCII
 # letters, digits, '-', '_' and '.', not starting with '.', so no path parts, escapes or bidi controls.
 MAX_ID_CHARS = 64
@@ -128,7 +132,10 @@ def load_host_agents(
         if (real_dir := os.path.realpath(directory)) in read:
             continue
         read.add(real_dir)
-        for path in sorted(p for p in directory.rglob("*.md") if not p.is_dir()):
+        paths, cut = _agent_files(directory)
+        if cut:
+            problems.append(cut)
+        for path in paths:
             if (real := os.path.realpath(path)) in read:
                 continue
             read.add(real)
@@ -149,6 +156,24 @@ def load_host_agents(
         if agent.id in builtin_ids:
             problems.append(f"{_shown(seen[agent.id])}: host agent {agent.id!r} replaces the built-in agent {agent.id!r}")
     return agents, problems
+
+
+def _agent_files(directory: Path) -> tuple[list[Path], str | None]:
+    """The ``*.md`` files under ``directory`` (as ``rglob`` finds them: symlinked directories are not entered), in
+    order, and a problem line if the tree is too large to be an agents directory (then only its first part)."""
+    found: list[Path] = []
+    for walked, (root, dirs, files) in enumerate(os.walk(directory), start=1):
+        if walked > MAX_WALKED_DIRS:
+            return sorted(found), (f"{_shown(directory)}: more than {MAX_WALKED_DIRS} directories under it (is "
+                                   f"agents_dirs naming the agents' own directory?); only the first {MAX_WALKED_DIRS} "
+                                   "were looked in")
+        dirs.sort()
+        found += (Path(root, name) for name in sorted(files) if name.endswith(".md"))
+        if len(found) > MAX_AGENT_FILES:
+            return sorted(found[:MAX_AGENT_FILES]), (
+                f"{_shown(directory)}: more than {MAX_AGENT_FILES} .md files under it (is agents_dirs naming the "
+                f"agents' own directory?); the first {MAX_AGENT_FILES} were read")
+    return sorted(found), None
 
 
 def _reason(exc: Exception) -> str:

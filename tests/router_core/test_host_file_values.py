@@ -104,3 +104,31 @@ def test_a_directory_that_cannot_be_looked_at_is_a_problem_not_a_crash(tmp_path,
 
     assert [a.id for a in agents] == ["code-checker"]
     assert problems == [f"{locked}: cannot be read (Permission denied); no agents read from it"]
+
+
+def test_a_directory_of_far_more_files_than_agents_is_read_up_to_a_limit_and_said(tmp_path, monkeypatch):
+    # agents_dirs = ["~"] read every *.md of the home tree (node_modules READMEs...) at each start, one problem a file.
+    from router_core.agents import host_files
+
+    monkeypatch.setattr(host_files, "MAX_AGENT_FILES", 5)
+    for i in range(9):
+        (tmp_path / f"pkg{i}").mkdir()
+        (tmp_path / f"pkg{i}" / "README.md").write_text(f"# package {i}\n")
+    agents, problems = load_host_agents([tmp_path])
+    assert agents == []
+    assert len(problems) == 6  # the line saying the rest was not read, and the 5 files read (none an agent)
+    assert problems[0] == (f"{tmp_path}: more than 5 .md files under it (is agents_dirs naming the agents' own "
+                            "directory?); the first 5 were read")
+
+
+def test_a_directory_tree_too_large_to_walk_is_cut_short_and_said(tmp_path, monkeypatch):
+    from router_core.agents import host_files
+
+    monkeypatch.setattr(host_files, "MAX_WALKED_DIRS", 4)
+    (tmp_path / "a-agent.md").write_text("---\nname: docs-helper\ndescription: Writes docs\n---\nYou write docs.\n")
+    for i in range(6):
+        (tmp_path / f"dir{i}").mkdir()
+    agents, problems = load_host_agents([tmp_path])
+    assert [a.id for a in agents] == ["docs-helper"]
+    assert problems == [f"{tmp_path}: more than 4 directories under it (is agents_dirs naming the agents' own "
+                        "directory?); only the first 4 were looked in"]
