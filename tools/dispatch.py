@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations`: see tools/__init__.py.
 
+import math
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 Provider = Literal["codex", "gemini", "claude"]
 EXECUTOR_KEY = "executor"
+MAX_PARK_REASON = 300  # characters of why a task waits, in its progress message
 
 
 class BatchTaskIn(BaseModel):
@@ -30,6 +32,28 @@ class BatchTaskIn(BaseModel):
 
     task: Annotated[str, Field(description="The subtask text.")]
     id: Annotated[str | None, Field(description="Your id for it.")] = None
+
+
+class ProgressReport:
+    """The tool call's progress: tasks done, and between them each wait for capacity, said as it begins (a
+    fraction of the way to the next task, so that the value only ever grows, as MCP requires)."""
+
+    def __init__(self, ctx: Context, total: int | None) -> None:
+        self._ctx, self._total, self._reported = ctx, total, 0.0
+
+    async def done(self, done: int, total: int, message: str) -> None:
+        self._reported = max(self._reported, float(done))
+        await self._ctx.report_progress(done, total, message)
+
+    async def parked(self, task_id: str, seconds: float, why: str) -> None:
+        step = (self._reported + math.floor(self._reported) + 1) / 2  # halfway to the next whole task
+        if step <= self._reported:  # (after some 50 waits in a row, halving reaches the float's precision)
+            return
+        self._reported = step
+        cause = why if len(why) <= MAX_PARK_REASON else f"{why[: MAX_PARK_REASON - 1]}…"
+        await self._ctx.report_progress(step, self._total,
+                                        f"{task_id}: every provider is blocked; waiting {seconds:.0f}s for capacity "
+                                        f"({cause})")
 
 
 def executor_of(state: AppState) -> "Executor":
@@ -63,7 +87,7 @@ async def dispatch_agent(
     state = state_from(ctx)
     with tool_errors():
         result = await dispatch(state.core, executor_of(state), task, provider=provider, context=context,
-                                max_cost=max_cost, wait=wait, execute=execute)
+                                max_cost=max_cost, wait=wait, execute=execute, on_park=ProgressReport(ctx, None).parked)
     if state.notify_changed is not None:
         await state.notify_changed()
     return DispatchOut.build(RecommendationRecordOut.of(result.decision), result.outcome)
@@ -84,12 +108,11 @@ async def run_batch(
         if dry_run:
             return BatchPlanOut.of(state.core.plan_batch(pairs, concurrency=parallel), dry_run=True)
 
-        async def progress(done: int, total: int, message: str) -> None:
-            await ctx.report_progress(done, total, message)
-
         from router_core.execution.batch import run_batch as execute_batch
 
-        run = await execute_batch(state.core, executor_of(state), pairs, parallel=parallel, progress=progress)
+        report = ProgressReport(ctx, len(pairs))
+        run = await execute_batch(state.core, executor_of(state), pairs, parallel=parallel, progress=report.done,
+                                  on_park=report.parked)
     if state.notify_changed is not None:
         await state.notify_changed()
     return BatchPlanOut.executed(run.plan, run.outcome, run.agents)

@@ -66,7 +66,8 @@ async def run_batch(
 ) -> BatchRun:
     """Run the tasks; if the run is cancelled, ``on_cancel`` is handed what it did so far (the tasks that
     did not end, status "cancelled") and the cancellation goes on. ``on_park`` hears of each task that waits
-    because every provider is blocked (no progress is reported meanwhile)."""
+    because every provider is blocked, as it begins to wait (no task finishes meanwhile: the MCP tool says it
+    in its progress)."""
     text = check_limits(None, context)
     cap = parallel or core.settings.execution.batch_concurrency
     if cap < 1:

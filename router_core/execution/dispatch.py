@@ -125,8 +125,8 @@ async def dispatch(
             return _finish(core, decision, outcome)
         delay = max(executor.pacer.poll_seconds, eta - now + GUARD_SECONDS)
         logger.info("%s: every provider blocked; waiting %.1fs for capacity", decision.task_id, delay)
-        if on_park is not None:
-            on_park(decision.task_id, delay, rec.reason)
+        if on_park is not None and (told := on_park(decision.task_id, delay, rec.reason)) is not None:
+            await told
         try:
             await executor.wait(delay)
         except anyio.get_cancelled_exc_class():  # nothing sent or held, but the decision and the wait are logged

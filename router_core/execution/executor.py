@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[Any]]
-ParkNotice = Callable[[str, float, str], None]
+# Told of a task about to wait (task id, seconds, why) because every provider is blocked; awaited if it is async.
+ParkNotice = Callable[[str, float, str], Awaitable[None] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +176,8 @@ class Executor:
             if status == PARKED and job.wait and eta is not None and parked + max(0.0, eta - now) <= limit:
                 delay = max(self.pacer.poll_seconds, eta - now + GUARD_SECONDS)
                 logger.info("%s: every provider blocked; parked for %.1fs", job.task_id, delay)
-                if job.on_park is not None:
-                    job.on_park(job.task_id, delay, error)
+                if job.on_park is not None and (told := job.on_park(job.task_id, delay, error)) is not None:
+                    await told
                 await self.wait(delay)
                 parked += delay
                 await self.probe_due()

@@ -140,3 +140,32 @@ async def test_a_failed_batch_task_says_each_error_once(settings, keyword_core, 
         assert [a["outcome"] for a in res["attempts"]] == ["auth_failed"] * 3
         assert all("error" not in a for a in res["attempts"]), res["attempts"]
     assert r.content[0].text.count("rejected the credentials") == 6  # once per provider per task
+
+
+async def test_a_parked_task_is_said_in_progress_while_it_waits(settings, build_executor, fake, monkeypatch, mode):
+    # A batch (or a waiting dispatch) parked while every provider was blocked sent nothing until capacity
+    # returned: minutes of silence, where a client that times out without progress gives up.
+    from tests.fakes.fake_script import Fault
+
+    core, ex = build_executor(settings)
+    monkeypatch.setattr("tools.dispatch.executor_of", lambda state: ex)  # the fake clock's executor
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append((done, total, message))
+
+    async with connect(settings, core, mode) as client:
+        for provider in ("codex", "gemini", "claude"):  # 45 s each: more than the longest backoff, so it parks
+            fake.script(provider, [Fault.rate_limited(retry_after=45.0)])
+        r = await client.call_tool("run_batch", {"tasks": [{"id": "only", "task": "Implement the CSV export"}],
+                                                 "dry_run": False}, progress_callback=on_progress)
+        assert r.structured_content["results"][0]["status"] == "success"
+        assert [(p[0], p[1]) for p in progress] == [(0.5, 1), (1, 1)]  # progress only ever grows
+        assert progress[0][2].startswith("only: every provider is blocked; waiting 45s for capacity (")
+        progress.clear()
+        for provider in ("codex", "gemini", "claude"):
+            fake.script(provider, [Fault.rate_limited(retry_after=45.0)])
+        r = await client.call_tool("dispatch_agent", {"task": "Implement the CSV export", "wait": True},
+                                   progress_callback=on_progress)
+        assert r.structured_content["status"] == "success"
+        assert [p[0] for p in progress] == [0.5] and "every provider is blocked; waiting 45s" in progress[0][2]
