@@ -32,6 +32,7 @@ from router_core.execution.results import CANCELLED, NOT_CONFIGURED, PARKED, ROU
 from router_core.execution.state import ExecutionSnapshot
 from router_core.leases import AgentLease, AgentTaken
 from router_core.records import audit_record, execution_metrics, external_strings, outcome_external_strings
+from router_core.settings import PROVIDER_NAMES
 
 if TYPE_CHECKING:
     from router_core.core import RouterCore
@@ -114,18 +115,21 @@ async def dispatch(
         decision, seen = await _route(core, executor, task, task_id=task_id, repo=repo, provider=provider)
         task_id = decision.task_id
         rec = decision.recommendation
-        if not rec.all_blocked or provider is not None or not executor.configured or _budget_bound(decision):
+        # The providers the task may go to: all (blocked together), or the one requested.
+        allowed = PROVIDER_NAMES if provider is None else (provider,)
+        blocked, eta, why = (rec.all_blocked, rec.resets_at, rec.reason) if provider is None else _requested_block(
+            decision, provider)
+        if not blocked or not executor.configured or _budget_bound(decision, allowed):
             break  # a budget block is not waited out here: the reservation refuses it with a clear message
         now = core.clock.now()
-        eta = rec.resets_at
         limit = core.settings.execution.max_park_seconds
         if not wait or eta is None or parked + (eta - now) > limit:
             outcome = TaskOutcome(decision.task_id, PARKED, now, now, provider=rec.provider, model=rec.cost.model,
-                                  cost_estimate_usd=rec.cost.usd, error=rec.reason, resumes_at=eta)
+                                  cost_estimate_usd=rec.cost.usd, error=why, resumes_at=eta)
             return _finish(core, decision, outcome)
         delay = max(executor.pacer.poll_seconds, eta - now + GUARD_SECONDS)
         logger.info("%s: every provider blocked; waiting %.1fs for capacity", decision.task_id, delay)
-        if on_park is not None and (told := on_park(decision.task_id, delay, rec.reason)) is not None:
+        if on_park is not None and (told := on_park(decision.task_id, delay, why)) is not None:
             await told
         try:
             await executor.wait(delay)
@@ -147,6 +151,8 @@ async def dispatch(
                       on_cancel=functools.partial(_cancelled, core, decision, on_cancel), on_park=on_park)
         try:
             outcome = await executor.run(job)
+            if parked:  # waited here for capacity before it ran
+                outcome = replace(outcome, parked_seconds=outcome.parked_seconds + parked)
             if outcome.status == NOT_CONFIGURED and job.lease is not None and job.lease.id is None:
                 job.lease.id = core.leases.take(job.lease)  # nothing ran: lease the agent for the host
                 core.leases.hand_over(job.lease.id)
@@ -178,9 +184,22 @@ async def _route(
     return decision, view.execution
 
 
-def _budget_bound(decision: RoutingDecision) -> bool:
-    """Whether every provider is blocked by the budget (among other things, perhaps)."""
-    return all(any(b.reason.startswith("budget:") for b in av.blocks) for av in decision.availability.values())
+def _requested_block(decision: RoutingDecision, provider: str) -> tuple[bool, float | None, str]:
+    """Whether the requested ``provider`` is blocked, when it lifts, and what the task's error says of it."""
+    av = decision.availability[provider]
+    if av.available:
+        return False, None, ""
+    lifts = av.lifts_at
+    when = (f"capacity returns in {math.ceil(max(0.0, lifts - decision.timestamp))}s" if lifts is not None
+            else "capacity return time unknown")
+    return True, lifts, (f"{provider} (requested) is blocked: {'; '.join(b.reason for b in av.blocks)}; {when}. "
+                         "Dispatch again then, with wait=true to wait for it, or without a provider to let the "
+                         "router choose one with capacity")
+
+
+def _budget_bound(decision: RoutingDecision, providers: Iterable[str]) -> bool:
+    """Whether each of ``providers`` is blocked by the budget (among other things, perhaps)."""
+    return all(any(b.reason.startswith("budget:") for b in decision.availability[p].blocks) for p in providers)
 
 
 def _release(core: RouterCore, job: Job) -> None:

@@ -127,7 +127,25 @@ async def test_wait_parks_until_capacity_returns_then_runs(settings, build_execu
     o = (await dispatch(core, ex, CODE_TASK, wait=True)).outcome
     assert o.status == "success"
     assert clock.now() >= start + settings.execution.rate_window_seconds
+    assert o.parked_seconds >= settings.execution.rate_window_seconds  # it was 0: the wait before the run was lost
     assert fake.stats("codex").requests == 1
+
+
+async def test_a_requested_provider_at_its_limit_returns_its_eta_unless_asked_to_wait(settings, build_executor, fake,
+                                                                                     clock):
+    # It was sent to the pacer, which waited out the whole window in silence (60 s), wait=false or not.
+    core, ex = build_executor(settings)
+    core.record_usage("codex", requests=settings.provider("codex").requests_per_minute, tokens=0, manual=True)
+    start = clock.now()
+    r = await dispatch(core, ex, CODE_TASK, provider="codex")
+    o = r.outcome
+    assert (o.status, clock.now()) == ("parked", start)
+    assert o.resumes_at == start + settings.execution.rate_window_seconds
+    assert o.error.startswith("codex (requested) is blocked: requests_percent") and "wait=true" in o.error
+    assert fake.stats("codex").requests == 0 and core.leases.in_use() == {}
+    o = (await dispatch(core, ex, CODE_TASK, provider="codex", wait=True)).outcome
+    assert o.status == "success" and o.parked_seconds >= settings.execution.rate_window_seconds
+    assert fake.stats("codex").requests == 1 and fake.stats("gemini").requests == 0
 
 
 async def test_route_only_leases_and_does_not_run(settings, build_executor, fake):
