@@ -133,6 +133,7 @@ class ProviderRun:
             result: tuple[Completion | RouterError, float, float] | None = None
             async with self.job.gate:
                 lease_id = None
+                core.clock_steps.check()  # before the transaction: inside it a clock set back is not repaired
                 with core.db.transaction():
                     if self.reservation_id is None:
                         if self.job.lease is not None:

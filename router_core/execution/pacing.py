@@ -93,7 +93,9 @@ class RatePacer:
         clock_steps: ClockSteps | None = None,
     ) -> None:
         ensure_tables(db)
-        self._clock_steps = clock_steps  # repairs the window after a clock set back (else it waits that long)
+        # Repairs the window after a clock set back (else it waits that long), but only outside a transaction: the
+        # executor, which calls try_acquire inside its own, checks before opening it.
+        self._clock_steps = clock_steps
         self._db = db
         self._clock = clock
         self._usage = usage

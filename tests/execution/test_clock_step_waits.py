@@ -1,0 +1,41 @@
+"""A clock set back while a task waits for room: the executor repairs the window first, as a decision does,
+instead of waiting out the step."""
+
+from __future__ import annotations
+
+from router_core.execution.executor import Executor, Job
+from tests.execution.conftest import make_core
+from tests.execution.fakes import ScriptedAdapter, with_limits
+
+CODE_TASK = "Implement a JWT login endpoint in Flask"
+STEP = 2 * 3600.0
+
+
+def stepping_sleep(clock, sleeps: list[float], *, most: int = 20):
+    """A sleep that moves the fake clock; the clock is set back by STEP during the first one."""
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 1:
+            clock.advance(-STEP)
+        assert len(sleeps) <= most, f"still waiting after {len(sleeps)} sleeps ({sum(sleeps):.2f}s)"
+        clock.advance(seconds)
+
+    return sleep
+
+
+async def test_a_task_waiting_for_room_when_the_clock_goes_back_waits_one_window_not_the_step(settings, clock):
+    # The pacer's own check runs inside the executor's write transaction (reservation, lease, ticket), where it
+    # cannot repair: the window stayed full of rows stamped two hours ahead and the task polled every 50 ms for
+    # two hours (in the test: more than 20 sleeps).
+    s = with_limits(settings, codex=(2, 100_000))
+    core = make_core(s, clock)
+    for _ in range(2):
+        core.usage_tracker.record("codex", requests=1, tokens=10)
+    sleeps: list[float] = []
+    ex = Executor(core, {"codex": ScriptedAdapter(s.provider("codex"))}, sleep=stepping_sleep(clock, sleeps),
+                  random=lambda: 0.5)
+    o = await ex.run(Job("t-1", CODE_TASK, core.classify(CODE_TASK), ("codex",)))
+    assert (o.status, o.provider) == ("success", "codex")
+    assert len(sleeps) == 2 and sum(sleeps) <= 2 * 61  # the window before the step, then one after the repair
+
