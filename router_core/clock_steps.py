@@ -12,7 +12,9 @@ back, so it is brought back within it: an event counts from now (it leaves the w
 a rate-limit hold or a 503's hold is lifted (a new 429 or 503 would set it again), an open circuit's probe
 is due now, a quota hold or a lease ends at its horizon. (A 503 may ask for longer than the probe interval
 and a probe may be put off to match: after a step such a hold is lifted too, at the cost of one more 503.)
-The repair is idempotent, so every process that notices the step may run it.
+The repair is idempotent, so every process that notices the step may run it. A process started after a step
+has not seen the later time itself: it starts from the latest time a row says a process saw (rows stamped with
+their writer's own now, never ahead of it), so its first check notices the step as a running process would.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class ClockSteps:
         self._rate_hold = settings.execution.outage_probe_interval_seconds
         self._lease_ttl = lease_ttl_seconds
         self._latest = clock.now()
+        if not db.in_transaction:  # a step before this process started is seen at its first check
+            self._latest = max(self._latest, self._latest_written())
 
     def check(self) -> None:
         """Repair the shared state if the clock went back since the last check (outside any transaction)."""
@@ -50,6 +54,15 @@ class ClockSteps:
             return  # the next check outside one repairs it
         step, self._latest = self._latest - now, now
         self.repair(now, step)
+
+    def _latest_written(self) -> float:
+        """The latest time a row was stamped with its writer's own now (0.0: none): a usage event settled or
+        recorded (an unsettled ticket, stamped ahead, has a holder), the newest spend, a lease taken."""
+        return float(self._db.query(
+            "SELECT MAX(COALESCE((SELECT MAX(at) FROM usage_events WHERE holder IS NULL), 0),"
+            " COALESCE((SELECT at FROM budget_spend ORDER BY id DESC LIMIT 1), 0),"
+            " COALESCE((SELECT MAX(acquired_at) FROM agent_leases), 0))"
+        )[0][0])
 
     def repair(self, now: float, step: float = 0.0) -> int:
         """Bring every row stamped beyond its horizon back within it; the number of rows changed."""

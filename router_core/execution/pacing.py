@@ -179,7 +179,8 @@ class RatePacer:
         now = self._clock.now()
         at = now if answered_at is None else min(answered_at, now)
         with self._db.transaction() as conn:
-            cur = conn.execute("UPDATE usage_events SET at = ?, tokens = ? WHERE id = ?",
+            # No holder: no longer in flight, so stamped no later than now (clock_steps.py reads the latest such).
+            cur = conn.execute("UPDATE usage_events SET at = ?, tokens = ?, holder = NULL WHERE id = ?",
                                (at, max(0, tokens), ticket.event_id))
             if cur.rowcount == 0:  # pruned meanwhile (an answer slower than window + timeout)
                 conn.execute("INSERT INTO usage_events (provider, at, requests, tokens) VALUES (?, ?, 1, ?)",

@@ -71,3 +71,49 @@ def test_a_503_hold_and_an_outage_probe_do_not_last_the_step(keyword_core, clock
     core.decide("Analyze the error logs from last week")  # notices the step and repairs first
     assert holds.active("claude") == {}
     assert circuits.state("gemini").next_probe_at == clock.now()  # due: a probe finds out whether it is over
+
+
+def test_a_process_started_after_the_clock_went_back_repairs_too(keyword_core, clock, settings):
+    # Each process noticed a step only against the latest time it had seen itself: a server or CLI started after
+    # the step (the sessions reopened, the next `switchboard run`) took the rows two hours ahead as they were.
+    from router_core.core import RouterCore
+
+    gemini_window_full(keyword_core)
+    keyword_core.execution_state.holds.hold("claude", RATE_LIMITED, clock.now() + 30, "rate limited: retry after 30s")
+    clock.advance(-STEP)
+    later = RouterCore.build(settings, clock=clock, classifier=keyword_core.classifier)
+    assert later.capacity().availability["claude"].available  # the 30 s hold had become two hours
+    clock.advance(61)
+    assert later.capacity().usage["gemini"].requests_used == 0  # before: still full for two hours
+    assert later.clock_steps.repair(clock.now()) == 0
+
+
+def test_a_process_starting_without_a_step_leaves_long_holds_and_requests_in_flight_alone(keyword_core, clock,
+                                                                                          settings):
+    # A 503 may ask for longer than the probe interval, and a ticket is stamped a timeout ahead: neither is a sign
+    # of a step, so a process starting beside them changes nothing.
+    from router_core.core import RouterCore
+
+    core = keyword_core
+    pacer = RatePacer(core.db, clock, core.settings, core.usage_tracker, in_flight_seconds=3600.0)  # a long timeout
+    assert isinstance(pacer.try_acquire("codex", 100), PaceTicket)
+    interval = core.settings.execution.outage_probe_interval_seconds
+    core.execution_state.holds.hold("claude", UNAVAILABLE, clock.now() + 2 * interval, "unavailable (503)")
+    RouterCore.build(settings, clock=clock, classifier=core.classifier)
+    assert core.execution_state.holds.active("claude")["claude"].until == clock.now() + 2 * interval
+    assert core.db.query("SELECT at FROM usage_events")[0][0] == clock.now() + 3600.0
+
+
+def test_requests_answered_before_the_step_tell_a_later_process_of_it(keyword_core, clock, settings):
+    from router_core.core import RouterCore
+
+    core = keyword_core
+    pacer = RatePacer(core.db, clock, core.settings, core.usage_tracker, in_flight_seconds=125.0)
+    limit = core.settings.provider("gemini").requests_per_minute
+    for _ in range(limit):
+        pacer.settle(pacer.try_acquire("gemini", 10), 10)
+    clock.advance(-STEP)
+    later = RouterCore.build(settings, clock=clock, classifier=core.classifier)
+    assert later.capacity().usage["gemini"].requests_used == limit
+    clock.advance(61)
+    assert later.capacity().usage["gemini"].requests_used == 0  # before: still full for two hours
