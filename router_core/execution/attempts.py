@@ -164,7 +164,7 @@ class ProviderRun:
                         result = exc, waited, clock.monotonic() - called
                     except anyio.get_cancelled_exc_class():  # the request still counts, and may be billed
                         with core.db.transaction():  # the window and the charge together, or neither
-                            pacer.failed(ticket)
+                            pacer.settle(ticket, ticket.tokens, counted=False)  # as a call that timed out
                             charged = self._charge_estimate()
                         self.attempts.append(Attempt(self.provider, CANCELLED, model=self.plan.model,
                                                      error=CANCELLED_IN_FLIGHT,

@@ -97,6 +97,21 @@ async def test_a_call_cancelled_in_flight_is_charged_at_its_estimate_not_free(se
     assert core.budget().reserved == 0
 
 
+async def test_a_call_cancelled_in_flight_keeps_its_tokens_in_the_window(settings, clock):
+    # Charged at its estimate because the provider may bill it, yet settled in the window with no tokens, so the
+    # next requests were paced as if the provider had counted none (a call that timed out keeps them).
+    adapters = {p.name: Stuck(p) for p in settings.providers}
+    core, ex = executor(settings, clock, adapters)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(dispatch, core, ex, CODE_TASK)
+        await adapters["codex"].called.wait()
+        paced = core.db.query("SELECT tokens FROM usage_events WHERE provider = 'codex'")[0][0]
+        tg.cancel_scope.cancel()
+    assert paced > 0
+    assert_clean(core)
+    assert core.usage_tracker.window("codex").tokens == paced
+
+
 async def test_a_process_killed_in_a_call_leaves_it_charged_at_its_estimate_for_the_others(settings, clock):
     # kill -9 runs no cancel path: the reservation outlives its process, and the provider bills the call.
     adapters = {p.name: Stuck(p) for p in settings.providers}
