@@ -166,11 +166,15 @@ class Outages:
             self.audit_recovered(recovered)
 
     def _hold(self, provider: str, error: RateLimited | QuotaExhausted) -> None:
-        """Hold a provider whose probe met a limit until it lifts (a quota with no reset: one probe interval)."""
+        """Hold a provider whose probe met a limit until it lifts (a quota with no reset: one probe interval); a
+        retry-after longer than a rate limit lasts is held as a quota, as after a request's 429 (attempts.py)."""
         now = self.core.clock.now()
         holds = self.core.execution_state.holds
         if isinstance(error, RateLimited):
-            if error.retry_after:
+            if error.retry_after and error.retry_after > self.core.settings.execution.outage_probe_interval_seconds:
+                holds.hold(provider, QUOTA, now + min(error.retry_after, MAX_HOLD_SECONDS),
+                           f"rate limited for longer than a rate limit lasts, held as a quota: {error}")
+            elif error.retry_after:
                 holds.hold(provider, RATE_LIMITED, now + min(error.retry_after, MAX_HOLD_SECONDS),
                            f"rate limited: retry after {error.retry_after:g}s")
             return

@@ -95,3 +95,22 @@ async def test_a_huge_retry_after_on_a_503_holds_the_provider_for_at_most_a_day(
     now = clock.now()
     assert o.attempts[0].lifts_at == pytest.approx(now + DAY, abs=5)
     assert core.execution_state.holds.active("codex")["codex"].until == pytest.approx(now + DAY, abs=5)
+
+
+async def test_an_outage_probe_met_by_a_long_retry_after_holds_it_as_a_quota_too(settings, build_executor, fake,
+                                                                                 clock):
+    # As a request's 429 is: the probe's was held as a rate limit for all of its 1000 s, past the probe interval
+    # that bounds every rate-limit hold, so a clock set back by a few seconds (an NTP step) read it as a row the
+    # step left in the future and lifted it, and the next request met another 429.
+    core, ex = build_executor(settings)
+    interval = settings.execution.outage_probe_interval_seconds
+    assert interval < 1000
+    fake.script("codex", [Fault.status(503)] * 3 + [Fault.rate_limited(retry_after=1000)])
+    await dispatch(core, ex, CODE_TASK)
+    clock.advance(interval)
+    assert await ex.probe_due() == ["codex"]
+    hold = core.execution_state.holds.active("codex")["codex"]
+    assert hold.kind == QUOTA and "held as a quota" in hold.reason
+    clock.advance(-10)
+    core.decide(CODE_TASK)  # notices the step and repairs
+    assert core.execution_state.holds.active("codex")["codex"].until == hold.until
