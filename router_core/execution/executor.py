@@ -112,8 +112,9 @@ class Executor:
         """Sleep ``seconds`` (pacing, backoff, parking), heartbeating reservations and leases meanwhile."""
         left = max(0.0, seconds)
         while True:
-            if self.core.clock.now() - self._last_beat >= self._beat_every:
-                self._last_beat = self.core.clock.now()
+            now = self.core.clock.now()
+            if not 0 <= now - self._last_beat < self._beat_every:  # due, or the clock was set back since the last
+                self._last_beat = now
                 self.core.ledger.heartbeat()
                 self.core.leases.heartbeat()
             chunk = min(left, self._beat_every)

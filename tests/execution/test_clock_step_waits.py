@@ -1,5 +1,5 @@
 """A clock set back while a task waits for room: the executor repairs the window first, as a decision does,
-instead of waiting out the step."""
+instead of waiting out the step, and keeps refreshing the reservations of the tasks that wait."""
 
 from __future__ import annotations
 
@@ -39,3 +39,17 @@ async def test_a_task_waiting_for_room_when_the_clock_goes_back_waits_one_window
     assert (o.status, o.provider) == ("success", "codex")
     assert len(sleeps) == 2 and sum(sleeps) <= 2 * 61  # the window before the step, then one after the repair
 
+
+
+async def test_reservations_of_tasks_waiting_after_the_clock_went_back_are_still_heartbeaten(settings, clock):
+    # Heartbeats were due when now - last beat reached the interval: after a step back that difference stays
+    # negative for the whole step, so a reservation taken after it (a batch still paced) was not refreshed and
+    # expired after its TTL while its task waited: other processes no longer saw it reserved.
+    core = make_core(settings, clock)
+    ex = Executor(core, {}, sleep=stepping_sleep(clock, [], most=1000), random=lambda: 0.5)
+    await ex.wait(1.0)  # the clock is set back by STEP during this first sleep
+    reservation = core.ledger.reserve("codex", 1.0)
+    ttl = settings.budget.reservation_ttl_seconds
+    await ex.wait(2 * ttl)  # a task waiting for room
+    assert core.budget().provider("codex").reserved == 1.0
+    core.ledger.settle(reservation.id, 0.5)
