@@ -180,7 +180,8 @@ class RouterCore:
         extra = execution.blocks()
         usage: dict[str, ProviderUsage] = {}
         availability: dict[str, Availability] = {}
-        for p in self.settings.providers:
+        for configured in self.settings.providers:
+            p = execution.limited(configured)  # a lower tier its headers reported counts, as pacing counts it
             window = windows[p.name]
             usage[p.name] = provider_usage(p, window, budget, now=now, session_started=session_started)
             min_cost = (min_costs or {}).get(p.name, p.cost_per_request)

@@ -1,4 +1,4 @@
-"""The execution layer's shared state that routing must see: open circuits and provider holds.
+"""The execution layer's shared state that routing must see: open circuits, provider holds, reported limits.
 
 ``RouterCore.capacity`` reads ``ExecutionState.snapshot()`` inside its read transaction and passes its
 blocks to the capacity check, so an outage or a quota hold blocks a provider in every recommendation
@@ -9,13 +9,13 @@ the provider's hold under the write lock before anything is sent).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from router_core.clock import Clock
 from router_core.execution.circuit import CircuitBreaker, CircuitState
 from router_core.execution.holds import Hold, ProviderHolds
 from router_core.models import Block
-from router_core.settings import ExecutionSettings
+from router_core.settings import ExecutionSettings, ProviderSettings
 from router_core.store.db import Database
 from router_core.store.snapshot_cache import Validity
 
@@ -26,6 +26,19 @@ class ExecutionSnapshot:
 
     circuits: dict[str, CircuitState]
     holds: dict[str, Hold]
+    # (requests, tokens) per window as the provider's latest rate-limit headers reported them (None: not said)
+    reported_limits: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+
+    def limited(self, provider: ProviderSettings) -> ProviderSettings:
+        """``provider`` with the limits its headers reported where they are lower than the configured ones: the
+        key's real tier, which pacing already keeps to (routing counting against a higher one sent tasks to
+        wait in the pacer while other providers were free)."""
+        requests, tokens = self.reported_limits.get(provider.name, (None, None))
+        rpm = min(provider.requests_per_minute, requests) if requests else provider.requests_per_minute
+        tpm = min(provider.tokens_per_minute, tokens) if tokens else provider.tokens_per_minute
+        if (rpm, tpm) == (provider.requests_per_minute, provider.tokens_per_minute):
+            return provider
+        return replace(provider, requests_per_minute=rpm, tokens_per_minute=tpm)
 
     def circuit(self, provider: str) -> CircuitState:
         """The provider's circuit if open, else a closed one (the failure count of a closed circuit is not read)."""
@@ -58,8 +71,10 @@ class ExecutionState:
         """Open circuits and active holds, from one read transaction (or the caller's).
 
         ``validity`` learns when a hold lapses; an open circuit changes only by a write (a probe)."""
-        with self._db.read():
-            snap = ExecutionSnapshot(self.circuits.open_circuits(), self.holds.active())
+        with self._db.read() as conn:
+            reported = {row[0]: (row[1], row[2]) for row in conn.execute(
+                "SELECT provider, requests_limit, tokens_limit FROM execution_headroom")}
+            snap = ExecutionSnapshot(self.circuits.open_circuits(), self.holds.active(), reported)
         if validity is not None:
             for hold in snap.holds.values():
                 validity.changes_at(hold.until)
