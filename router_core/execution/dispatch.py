@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_CONTEXT_CHARS = 400_000
+# What a task parked for capacity can do next (the MCP argument, and the CLI's flag).
+WAIT_HINT = "Dispatch it again then, or with wait=true (switchboard run --wait) to wait for capacity"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +119,8 @@ async def dispatch(
         rec = decision.recommendation
         # The providers the task may go to: all (blocked together), or the one requested.
         allowed = PROVIDER_NAMES if provider is None else (provider,)
-        blocked, eta, why = (rec.all_blocked, rec.resets_at, rec.reason) if provider is None else _requested_block(
-            decision, provider)
+        blocked, eta, why = (rec.all_blocked, rec.resets_at, f"{rec.reason}. {WAIT_HINT}") if provider is None else (
+            _requested_block(decision, provider))
         if not blocked or not executor.configured or _budget_bound(decision, allowed):
             break  # a budget block is not waited out here: the reservation refuses it with a clear message
         now = core.clock.now()
@@ -193,8 +195,7 @@ def _requested_block(decision: RoutingDecision, provider: str) -> tuple[bool, fl
     when = (f"capacity returns in {math.ceil(max(0.0, lifts - decision.timestamp))}s" if lifts is not None
             else "capacity return time unknown")
     return True, lifts, (f"{provider} (requested) is blocked: {'; '.join(b.reason for b in av.blocks)}; {when}. "
-                         "Dispatch again then, with wait=true to wait for it, or without a provider to let the "
-                         "router choose one with capacity")
+                         f"{WAIT_HINT}, or without a provider to let the router choose one with capacity")
 
 
 def _budget_bound(decision: RoutingDecision, providers: Iterable[str]) -> bool:

@@ -114,7 +114,8 @@ async def test_all_blocked_returns_the_eta_without_calling(settings, build_execu
     o = r.outcome
     assert o.status == "parked"
     assert o.resumes_at == clock.now() + settings.execution.rate_window_seconds
-    assert "all providers blocked" in o.error
+    assert "all providers blocked" in o.error and o.error.endswith("with wait=true (switchboard run --wait) to wait "
+                                                                  "for capacity")
     assert r.audit["execution_metrics"]["resumes_at"] is not None
     assert sum(fake.stats(p).requests for p in ("codex", "gemini", "claude")) == 0
     assert core.leases.in_use() == {}
