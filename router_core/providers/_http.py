@@ -73,7 +73,11 @@ class HttpAdapter:
     ) -> None:
         self.name = provider
         self._client = client
-        self._base_url = base_url.rstrip("/")
+        # A query in the base URL (Azure's ``?api-version=``, a gateway's parameter) goes after the endpoint
+        # path each adapter appends to ``_base_url``, not before it (see ``_url``).
+        base, _, query = base_url.partition("?")
+        self._base_url = base.rstrip("/")
+        self._base_query = query
         self._api_key = api_key or None
         self._clock = clock
         self._default_model = default_model
@@ -192,5 +196,6 @@ class HttpAdapter:
         if parsed is None:
             if len(self._urls) >= _MAX_URLS:
                 self._urls.clear()
-            parsed = self._urls[url] = httpx.URL(url)
+            full = f"{url}{'&' if '?' in url else '?'}{self._base_query}" if self._base_query else url
+            parsed = self._urls[url] = httpx.URL(full)
         return parsed

@@ -1,0 +1,62 @@
+"""Where each adapter sends its request, for base URLs beyond the plain defaults: a path (a proxy, Azure), a
+trailing slash, a query string (Azure's ``api-version``), and what a 404 there tells the user to set."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from router_core.providers import CompletionRequest, OpenAIResponsesAdapter
+from router_core.providers.anthropic import AnthropicAdapter
+from router_core.providers.gemini import GeminiAdapter
+from router_core.providers.openai import OpenAIChatAdapter
+
+RESPONSES_OK = {"status": "completed", "usage": {"input_tokens": 3, "output_tokens": 2},
+                "output": [{"type": "message", "content": [{"type": "output_text", "text": "hi"}]}]}
+CHAT_OK = {"choices": [{"message": {"content": "hi"}, "finish_reason": "stop"}],
+           "usage": {"prompt_tokens": 3, "completion_tokens": 2}}
+ANTHROPIC_OK = {"content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn",
+                "usage": {"input_tokens": 3, "output_tokens": 2}}
+GEMINI_OK = {"candidates": [{"content": {"parts": [{"text": "hi"}]}, "finishReason": "STOP"}],
+             "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 2}}
+ADAPTERS = {
+    "responses": (OpenAIResponsesAdapter, RESPONSES_OK),
+    "chat": (OpenAIChatAdapter, CHAT_OK),
+    "anthropic": (AnthropicAdapter, ANTHROPIC_OK),
+    "gemini": (GeminiAdapter, GEMINI_OK),
+}
+
+
+async def called_url(kind: str, base_url: str, clock) -> httpx.URL:
+    cls, body = ADAPTERS[kind]
+    seen: list[httpx.URL] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(200, json=body)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handle)) as c:
+        adapter = cls(client=c, base_url=base_url, api_key="k", provider="p", clock=clock, default_model="m")
+        assert (await adapter.complete(CompletionRequest(prompt="x"))).text == "hi"
+    return seen[0]
+
+
+@pytest.mark.parametrize(("kind", "base_url", "path", "query"), [
+    # Azure OpenAI's v1 API, with the api-version it takes as a query parameter
+    ("responses", "https://r.openai.azure.com/openai/v1?api-version=preview", "/openai/v1/responses",
+     "api-version=preview"),
+    ("responses", "https://r.openai.azure.com/openai/v1/?api-version=preview", "/openai/v1/responses",
+     "api-version=preview"),
+    # Azure's deployment URLs, which need api-version on every call
+    ("chat", "https://r.openai.azure.com/openai/deployments/d1?api-version=2024-10-21",
+     "/openai/deployments/d1/chat/completions", "api-version=2024-10-21"),
+    ("anthropic", "https://gw.example/anthropic?team=a&x=1", "/anthropic/v1/messages", "team=a&x=1"),
+    ("gemini", "https://gw.example/google/?team=a", "/google/v1beta/models/m:generateContent", "team=a"),
+    ("chat", "http://127.0.0.1:8000/v1/", "/v1/chat/completions", ""),
+])
+async def test_a_query_in_the_base_url_stays_a_query_after_the_endpoint_path(kind, base_url, path, query, clock):
+    """Before, the endpoint path was appended after the query (``…/openai/v1?api-version=preview/responses``):
+    every call went to the bare base path, a 404 ("no such endpoint") on Azure and on any gateway that
+    takes a query parameter."""
+    url = await called_url(kind, base_url, clock)
+    assert (url.path, url.query.decode()) == (path, query)
