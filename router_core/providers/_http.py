@@ -134,9 +134,10 @@ class HttpAdapter:
         if deadline.cancelled_caught:
             raise timed_out(self.name, seconds, "the whole call", maybe_billed=True)
         if response.status_code >= 300:
-            setting = self._base_url_setting() if response.status_code < 400 or response.status_code == 404 else ""
+            setting, example = (self._base_url_setting() if response.status_code < 400 or response.status_code == 404
+                                else ("", ""))
             error = error_from_response(self.name, response, self._clock.now(), base_url_setting=setting,
-                                        model=model)
+                                        model=model, base_url_example=example)
             logger.info("%s: HTTP %s -> %s", self.name, response.status_code, type(error).__name__)
             raise self._with_rate_limits(error, response)
         try:
@@ -183,13 +184,17 @@ class HttpAdapter:
             error.rate_limit = self._rate_limits(dict(response.headers.items()))
         return error
 
-    def _base_url_setting(self) -> str:
-        """Where this adapter's base URL comes from, for the message of a redirect."""
+    def _base_url_setting(self) -> tuple[str, str]:
+        """Where this adapter's base URL comes from, and a right one for its wire format (the provider's own:
+        OpenAI's includes /v1, Anthropic's and Gemini's do not), for the message of a redirect or a 404."""
         from router_core.providers.registry import API_STYLES  # here: the registry imports this module
 
-        var = next((w.base_url_var for w in API_STYLES.values() if type(self) is w.adapter), "")
+        wire = next((w for w in API_STYLES.values() if type(self) is w.adapter), None)
         config = f"providers.{self.name}.base_url in the config"
-        return f"{var} (or {config} when {var} is unset)" if var else config
+        if wire is None:
+            return config, ""
+        var = wire.base_url_var
+        return f"{var} (or {config} when {var} is unset)", wire.default_base_url
 
     def _url(self, url: str) -> httpx.URL:
         parsed = self._urls.get(url)

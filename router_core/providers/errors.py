@@ -165,9 +165,10 @@ def _headers_of(response: httpx.Response) -> list[tuple[str, str]]:
 
 
 def error_from_response(provider: str, response: httpx.Response, now: float, *,
-                        base_url_setting: str = "", model: str = "") -> RouterError:
+                        base_url_setting: str = "", model: str = "", base_url_example: str = "") -> RouterError:
     """Map a non-2xx response to the error class a caller can act on. ``base_url_setting`` names where the
-    provider's base URL is set, for the message of a redirect; ``model`` is the model asked for, for the
+    provider's base URL is set, for the message of a redirect or a missing endpoint, and ``base_url_example``
+    is a right one for its wire format (the provider's own); ``model`` is the model asked for, for the
     message of an unknown model.
 
     Never raises: an error body that breaks the mapping (a field of an unexpected type) becomes a
@@ -175,7 +176,7 @@ def error_from_response(provider: str, response: httpx.Response, now: float, *,
     try:
         if 300 <= response.status_code < 400:
             return _redirected(provider, response, base_url_setting)
-        return _mapped(provider, response, now, model, base_url_setting)
+        return _mapped(provider, response, now, model, base_url_setting, base_url_example)
     except Exception as exc:  # noqa: BLE001 - a bug in reading one odd body must not escape as a non-RouterError
         logger.warning("%s: could not map HTTP %s error response", provider, response.status_code, exc_info=True)
         status = response.status_code
@@ -201,7 +202,7 @@ def _redirected(provider: str, response: httpx.Response, setting: str) -> NotCon
                          f"followed: set {where} to that address (without the endpoint path)")
 
 
-def _not_found(provider: str, response: httpx.Response, setting: str, detail: str) -> EndpointNotFound:
+def _not_found(provider: str, response: httpx.Response, setting: str, detail: str, example: str) -> EndpointNotFound:
     """A 404 that names no model: the endpoint is not where the base URL points (a proxy's path, a missing
     or doubled ``/v1``); every task would fail the same, so say which setting to fix (and fall back)."""
     where = setting or f"providers.{provider}.base_url (or the provider's *_BASE_URL variable)"
@@ -209,12 +210,14 @@ def _not_found(provider: str, response: httpx.Response, setting: str, detail: st
     with contextlib.suppress(RuntimeError):
         called = f" {response.request.url.copy_with(query=None)}"
     status = response.status_code
+    example = example or "https://api.openai.com/v1"
     return EndpointNotFound(f"{provider} has no such endpoint at{called or ' the base URL'} ({status}{detail}); check "
-                            f"{where}: the base URL without the endpoint path, e.g. https://api.openai.com/v1",
+                            f"{where}: the base URL without the endpoint path, e.g. {example}",
                             provider=provider, status_code=status)
 
 
-def _mapped(provider: str, response: httpx.Response, now: float, model: str = "", setting: str = "") -> ProviderError:
+def _mapped(provider: str, response: httpx.Response, now: float, model: str = "", setting: str = "",
+            example: str = "") -> ProviderError:
     status = response.status_code
     body = read_body(response)
     said = quoted(body)
@@ -242,7 +245,7 @@ def _mapped(provider: str, response: httpx.Response, now: float, model: str = ""
             or (status == 400 and is_context_overflow(body.message))):
         return request_too_large(provider, f"{status}{said}", status)
     if status == 404:  # naming no model: nothing answers at the base URL
-        return _not_found(provider, response, setting, said)
+        return _not_found(provider, response, setting, said, example)
     return ProviderRejected(f"{provider} rejected the request ({status}){said}", provider=provider,
                             status_code=status)
 

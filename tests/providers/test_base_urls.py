@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from router_core.errors import EndpointNotFound
 from router_core.providers import CompletionRequest, OpenAIResponsesAdapter
 from router_core.providers.anthropic import AnthropicAdapter
 from router_core.providers.gemini import GeminiAdapter
@@ -60,3 +61,21 @@ async def test_a_query_in_the_base_url_stays_a_query_after_the_endpoint_path(kin
     takes a query parameter."""
     url = await called_url(kind, base_url, clock)
     assert (url.path, url.query.decode()) == (path, query)
+
+
+@pytest.mark.parametrize(("kind", "example", "wrong"), [
+    ("anthropic", "e.g. https://api.anthropic.com", "api.openai.com"),
+    ("gemini", "e.g. https://generativelanguage.googleapis.com", "api.openai.com"),
+    ("chat", "e.g. https://api.openai.com/v1", "anthropic"),
+])
+async def test_a_404_at_the_base_url_shows_a_base_url_of_the_adapters_own_wire_format(kind, example, wrong, clock):
+    """Before, every adapter's 404 said "e.g. https://api.openai.com/v1": for Anthropic and Gemini, whose base
+    URL excludes /v1, that led the user to add /v1 and get /v1/v1/messages, another 404."""
+    cls, _ = ADAPTERS[kind]
+    transport = httpx.MockTransport(lambda request: httpx.Response(404, text="Not Found"))
+    async with httpx.AsyncClient(transport=transport) as c:
+        adapter = cls(client=c, base_url="https://gw.example/x", api_key="k", provider="p", clock=clock,
+                      default_model="m")
+        with pytest.raises(EndpointNotFound) as info:
+            await adapter.complete(CompletionRequest(prompt="x"))
+    assert str(info.value).endswith(example) and wrong not in str(info.value)
