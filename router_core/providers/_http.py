@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +42,7 @@ logger = logging.getLogger(__name__)
 USER_AGENT = "switchboard-mcp"
 _JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": USER_AGENT}
 CONNECT_SECONDS = 10.0  # at most, for a connection (and for a free one from the pool)
+_HEADER_SAFE = re.compile(r"[ -~]*\Z")  # printable ASCII: what a header value can carry as it is
 _MAX_URLS = 64  # parsed URLs kept per adapter: one per endpoint (and per model, for Gemini)
 
 
@@ -78,7 +80,8 @@ class HttpAdapter:
         base, _, query = base_url.partition("?")
         self._base_url = base.rstrip("/")
         self._base_query = query
-        self._api_key = api_key or None
+        # Whitespace around a key (a CRLF .env file, a paste) is no part of it, and no header may end in it.
+        self._api_key = (api_key or "").strip() or None
         self._clock = clock
         self._default_model = default_model
         self._timeout = timeout
@@ -88,6 +91,8 @@ class HttpAdapter:
         model = request.model or self._default_model
         if not model:
             raise NotConfigured(f"{self.name}: no model in the request and no default model configured")
+        if self._api_key and not _HEADER_SAFE.match(self._api_key):
+            raise NotConfigured(self._unusable_key())
         url, headers, body = self._build(request, model)
         data, response_headers = await self._post(url, headers, body, request.timeout, model)
         try:
@@ -183,6 +188,18 @@ class HttpAdapter:
         if isinstance(error, ProviderError):
             error.rate_limit = self._rate_limits(dict(response.headers.items()))
         return error
+
+    def _unusable_key(self) -> str:
+        """Why the key cannot be sent, naming its variable and never quoting it: httpx refuses a non-ASCII
+        letter (a bare UnicodeEncodeError) and h11 a control character (an error quoting the header, key and
+        all, that read as an outage and was retried)."""
+        from router_core.providers.registry import API_STYLES  # here: the registry imports this module
+
+        wire = next((w for w in API_STYLES.values() if type(self) is w.adapter), None)
+        var = " or ".join(wire.key_vars) if wire else "the API key's variable"
+        at = next(i for i, ch in enumerate(self._api_key or "") if not " " <= ch <= "~")
+        return (f"{self.name}: the API key has a character an HTTP header cannot carry (a control character or "
+                f"a non-ASCII letter, at position {at + 1} of {len(self._api_key or '')}); check {var}")
 
     def _base_url_setting(self) -> tuple[str, str]:
         """Where this adapter's base URL comes from, and a right one for its wire format (the provider's own:
