@@ -155,7 +155,9 @@ def _to_settings(
             cost_per_request=p["cost_per_request"],
             default_model=p["default_model"],
             models=tuple(
-                ModelPrice(m["name"], m["input_per_mtok"], m["output_per_mtok"], m["cached_input_per_mtok"])
+                ModelPrice(m["name"], m["input_per_mtok"], m["output_per_mtok"], m["cached_input_per_mtok"],
+                           m["long_context_above"], m["long_input_per_mtok"], m["long_output_per_mtok"],
+                           m["long_cached_input_per_mtok"])
                 for m in p["models"]
             ),
             task_type_models=tuple(sorted(p["task_type_models"].items())),

@@ -43,6 +43,20 @@ class ModelSchema(_Strict):
     input_per_mtok: PricePerMtok
     output_per_mtok: PricePerMtok
     cached_input_per_mtok: PricePerMtok | None = None
+    # A long-context tier: a request of more input tokens than this is billed at the long_* prices throughout.
+    long_context_above: PositiveInt | None = None
+    long_input_per_mtok: PricePerMtok | None = None
+    long_output_per_mtok: PricePerMtok | None = None
+    long_cached_input_per_mtok: PricePerMtok | None = None
+
+    @model_validator(mode="after")
+    def _long_context_whole(self) -> ModelSchema:
+        prices = (self.long_input_per_mtok, self.long_output_per_mtok, self.long_cached_input_per_mtok)
+        if self.long_context_above is None and any(p is not None for p in prices):
+            raise ValueError("long_*_per_mtok prices need long_context_above (the input tokens beyond which they apply)")
+        if self.long_context_above is not None and (self.long_input_per_mtok is None or self.long_output_per_mtok is None):
+            raise ValueError("long_context_above needs long_input_per_mtok and long_output_per_mtok")
+        return self
 
 
 class ProviderSchema(_Strict):

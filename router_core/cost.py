@@ -52,7 +52,7 @@ def max_output_tokens_for_budget(
     provider: ProviderSettings, model: str | None, input_tokens: int, max_cost: float
 ) -> int:
     """The largest output token count whose request cost is <= ``max_cost`` (0 if none fits)."""
-    price = provider.model(model)
+    price = provider.model(model).at(input_tokens)  # a long input's tier prices its output too
     if request_cost(provider, price, input_tokens, 0) > max_cost:
         return 0
     if price.output_per_mtok <= 0:

@@ -33,15 +33,36 @@ TASK_TYPES: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class ModelPrice:
-    """USD per one million tokens for one model."""
+    """USD per one million tokens for one model.
+
+    A model with a long-context tier (provider-apis.md 1.8, 3.8: gpt-5.4 above 272k input tokens, gemini-2.5-pro
+    above 200k) bills a request whose input tokens (cached ones included) exceed ``long_context_above`` at the
+    ``long_*`` prices, for the whole request: ``at`` gives the prices that apply to a request.
+    """
 
     name: str
     input_per_mtok: float
     output_per_mtok: float
     cached_input_per_mtok: float | None = None
+    long_context_above: int | None = None
+    long_input_per_mtok: float | None = None
+    long_output_per_mtok: float | None = None
+    long_cached_input_per_mtok: float | None = None
+
+    def at(self, input_tokens: int) -> ModelPrice:
+        """The prices of a request of ``input_tokens``: these, or the long-context tier's beyond its threshold."""
+        if self.long_context_above is None or input_tokens <= self.long_context_above:
+            return self
+        return ModelPrice(
+            self.name,
+            self.input_per_mtok if self.long_input_per_mtok is None else self.long_input_per_mtok,
+            self.output_per_mtok if self.long_output_per_mtok is None else self.long_output_per_mtok,
+            self.long_cached_input_per_mtok,
+        )
 
     def cost(self, input_tokens: int, output_tokens: int) -> float:
-        return (input_tokens * self.input_per_mtok + output_tokens * self.output_per_mtok) / 1_000_000
+        price = self.at(input_tokens)
+        return (input_tokens * price.input_per_mtok + output_tokens * price.output_per_mtok) / 1_000_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,7 +92,7 @@ def actual_cost(provider: ProviderSettings, requested_model: str, completion: Co
     """USD the call cost: the backend's own figure when it gives one, else tokens at the model's prices."""
     if completion.cost_usd is not None:
         return round(max(0.0, completion.cost_usd), 6)
-    price = model_price(provider, completion.model, requested_model)
+    price = model_price(provider, completion.model, requested_model).at(completion.input_tokens)
     cached = min(max(0, completion.cached_input_tokens), completion.input_tokens)
     cached_rate = price.cached_input_per_mtok if price.cached_input_per_mtok is not None else price.input_per_mtok
     usd = (
