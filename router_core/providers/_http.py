@@ -25,7 +25,7 @@ import httpx
 import pydantic_core
 
 from router_core.clock import Clock
-from router_core.errors import NotConfigured, ProviderError
+from router_core.errors import NotConfigured, ProviderError, ProviderRejected
 from router_core.inputs import surrogates_replaced
 from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest, RateLimitObservation
 from router_core.providers.errors import (
@@ -101,7 +101,15 @@ class HttpAdapter:
             raise malformed_response(self.name, f"unexpected JSON shape ({type(exc).__name__}: {exc})") from exc
 
     async def probe(self) -> Completion:
-        return await self.complete(CompletionRequest(prompt=PROBE_PROMPT, max_output_tokens=self.probe_max_tokens))
+        """The answer to a one-word prompt at the smallest cap. A 200 that is no usable answer (a reasoning or
+        thinking model spends the cap on thinking and is cut before any text; a refusal) still shows the
+        provider answering: it is the probe's answer, as billed, not a failure that keeps an outage open."""
+        try:
+            return await self.complete(CompletionRequest(prompt=PROBE_PROMPT, max_output_tokens=self.probe_max_tokens))
+        except ProviderRejected as exc:
+            if exc.billed is None:
+                raise
+            return exc.billed
 
     def _build(self, request: CompletionRequest, model: str) -> tuple[str, dict[str, str], dict[str, Any]]:
         raise NotImplementedError
