@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from router_core.errors import ProviderUnavailable
 from router_core.providers._http import HttpAdapter
@@ -41,6 +42,10 @@ def _chat_text(content: Any) -> str:
         return "".join(str(part.get("text") or "") for part in content
                        if isinstance(part, dict) and part.get("type") in ("text", "output_text"))
     return content if isinstance(content, str) else ""
+
+
+OPENAI_HOSTS = frozenset({"api.openai.com", "eu.api.openai.com"})  # (eu.: the EU data-residency endpoint)
+AZURE_HOST_SUFFIX = ".openai.azure.com"
 
 
 class _OpenAIBase(HttpAdapter):
@@ -107,13 +112,20 @@ class OpenAIResponsesAdapter(_OpenAIBase):
 
 
 class OpenAIChatAdapter(_OpenAIBase):
+    @property
+    def _cap_field(self) -> str:
+        """The output cap's field: OpenAI's own API (and Azure's) takes max_completion_tokens (its reasoning models
+        refuse the deprecated max_tokens with a 400); a compatible server may know only max_tokens."""
+        host = urlsplit(self._base_url).hostname or ""
+        return "max_completion_tokens" if host in OPENAI_HOSTS or host.endswith(AZURE_HOST_SUFFIX) else "max_tokens"
+
     def _build(self, request: CompletionRequest, model: str) -> tuple[str, dict[str, str], dict[str, Any]]:
         messages = [{"role": "user", "content": user_text(request)}]
         if request.system_prompt:
             messages.insert(0, {"role": "system", "content": request.system_prompt})
         body: dict[str, Any] = {"model": model, "messages": messages}
         if request.max_output_tokens is not None:
-            body["max_tokens"] = request.max_output_tokens
+            body[self._cap_field] = request.max_output_tokens
         return f"{self._base_url}/chat/completions", self._headers(), body
 
     def _parse(

@@ -3,6 +3,8 @@ trailing slash, a query string (Azure's ``api-version``), and what a 404 there t
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -79,3 +81,23 @@ async def test_a_404_at_the_base_url_shows_a_base_url_of_the_adapters_own_wire_f
         with pytest.raises(EndpointNotFound) as info:
             await adapter.complete(CompletionRequest(prompt="x"))
     assert str(info.value).endswith(example) and wrong not in str(info.value)
+
+
+@pytest.mark.parametrize(("base_url", "field"), [
+    ("https://api.openai.com/v1", "max_completion_tokens"),  # its reasoning models refuse max_tokens with a 400
+    ("https://r.openai.azure.com/openai/v1?api-version=preview", "max_completion_tokens"),
+    ("http://127.0.0.1:8000/v1", "max_tokens"),  # a compatible server (vLLM, Ollama, LM Studio...) keeps the old name
+    ("https://openrouter.ai/api/v1", "max_tokens"),
+])
+async def test_chat_completions_caps_the_output_with_the_field_the_endpoint_takes(base_url, field, clock):
+    sent: list[dict] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json=CHAT_OK)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handle)) as c:
+        adapter = OpenAIChatAdapter(client=c, base_url=base_url, api_key="k", provider="codex", clock=clock,
+                                    default_model="gpt-5.4")
+        await adapter.complete(CompletionRequest(prompt="x", max_output_tokens=64))
+    assert {k: v for k, v in sent[0].items() if "tokens" in k} == {field: 64}
