@@ -39,7 +39,9 @@ class GeminiAdapter(HttpAdapter):
         if request.max_output_tokens is not None:
             body["generationConfig"] = {"maxOutputTokens": request.max_output_tokens}
         headers = {"x-goog-api-key": self._api_key} if self._api_key else {}
-        url = f"{self._base_url}/v1beta/models/{quote(model, safe='-._')}:generateContent"
+        # "models/gemini-2.5-flash" (the name ListModels gives, which Google's SDK takes) is the same model.
+        name = model.removeprefix("models/")
+        url = f"{self._base_url}/v1beta/models/{quote(name, safe='-._')}:generateContent"
         return url, headers, body
 
     def _parse(

@@ -101,3 +101,18 @@ async def test_chat_completions_caps_the_output_with_the_field_the_endpoint_take
                                     default_model="gpt-5.4")
         await adapter.complete(CompletionRequest(prompt="x", max_output_tokens=64))
     assert {k: v for k, v in sent[0].items() if "tokens" in k} == {field: 64}
+
+
+async def test_a_gemini_model_named_as_list_models_names_it_is_called_by_its_name(clock):
+    # "models/gemini-2.5-flash" was sent as models/models%2Fgemini-2.5-flash: a 404 on every call.
+    seen: list[httpx.URL] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(200, json=GEMINI_OK)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handle)) as c:
+        adapter = GeminiAdapter(client=c, base_url="https://g.example", api_key="k", provider="gemini", clock=clock,
+                                default_model="models/gemini-2.5-flash")
+        await adapter.complete(CompletionRequest(prompt="x"))
+    assert seen[0].path == "/v1beta/models/gemini-2.5-flash:generateContent"
