@@ -217,7 +217,7 @@ class JsonlAuditLog:
         self._pruned_on = day
         try:
             removed = self.prune()
-        except OSError as exc:  # retention is housekeeping: it never costs a decision its line
+        except (OSError, StateUnusable) as exc:  # retention is housekeeping: it never costs a decision its line
             logger.warning("could not prune the audit log in %s: %s", self.directory, exc)
         else:
             if removed:
@@ -229,6 +229,8 @@ class JsonlAuditLog:
             data = path.read_bytes()
         except FileNotFoundError:
             return []
+        except OSError as exc:
+            raise StateUnusable.unreadable("audit log", path.parent, exc) from exc
         # The text after the last newline is a line still being written: not an error, not yet data.
         return [raw for raw in data.split(b"\n")[:-1] if raw.strip()]
 
@@ -240,6 +242,8 @@ class JsonlAuditLog:
             f = path.open("rb")
         except FileNotFoundError:
             return
+        except OSError as exc:
+            raise StateUnusable.unreadable("audit log", path.parent, exc) from exc
         with f:
             end = f.seek(0, 2)
             pieces: list[bytes] = []  # the line being read backwards, newest piece first (kept apart, not
@@ -340,3 +344,5 @@ def _names(directory: Path) -> list[str]:
         return os.listdir(directory)
     except FileNotFoundError:
         return []
+    except OSError as exc:  # said as such, not as "Error reading resource" or a traceback
+        raise StateUnusable.unreadable("audit log", directory, exc) from exc

@@ -68,6 +68,13 @@ class StateUnusable(RouterError):
 
 
     @classmethod
+    def unreadable(cls, what: str, path: object, exc: OSError) -> StateUnusable:
+        """The ``what`` in ``path`` could not be read: ``exc`` is why (permissions, a file that is not one)."""
+        detail = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else str(exc)
+        return cls(f"cannot read the {what} in {path} ({detail}); make it readable by the user Switchboard runs "
+                   "as, or set SWITCHBOARD_HOME to another state directory")
+
+    @classmethod
     def unwritable(cls, what: str, path: object, exc: OSError) -> StateUnusable:
         """The ``what`` in ``path`` could not be written: ``exc`` is why (a full disk, permissions)."""
         return cls(f"cannot write the {what} in {path} ({exc.strerror or exc}); free space there or make it "

@@ -35,3 +35,37 @@ async def test_a_core_that_cannot_be_built_at_start_up_is_said_per_request_not_a
             r = await client.call_tool("get_budget", {})
             assert r.is_error and "StateUnusable" in r.content[0].text
             assert "is not a SQLite database" in r.content[0].text
+
+
+async def test_an_audit_directory_that_cannot_be_listed_is_said_in_the_error(settings, keyword_core):
+    # An OSError reading the audit log (another user's files in a shared state dir, a directory replaced) was
+    # answered 'Error reading resource audit://recent', and for a day 'Error creating resource from template'.
+    keyword_core.decide("Write unit tests for the parser")
+    day = keyword_core.audit.days()[-1]
+    server = create_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    audit_dir = keyword_core.audit.directory
+    for path in audit_dir.iterdir():
+        path.unlink()
+    audit_dir.rmdir()
+    audit_dir.write_text("not a directory")
+    async with Client(server, raise_exceptions=False) as client:
+        for uri in ("audit://recent", f"audit://{day}"):
+            with pytest.raises(MCPError) as caught:
+                await client.read_resource(uri)
+            message = str(caught.value)
+            assert f"StateUnusable: cannot read the audit log in {audit_dir}" in message
+            assert "Not a directory" in message
+
+
+async def test_an_audit_file_that_cannot_be_read_is_said_in_the_error(settings, keyword_core):
+    keyword_core.decide("Write unit tests for the parser")
+    day = keyword_core.audit.days()[-1]
+    keyword_core.audit.part_path(day, 1).mkdir()  # a part that is no file: reading it fails as unreadable ones do
+    server = create_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    async with Client(server, raise_exceptions=False) as client:
+        for uri in ("audit://recent", f"audit://{day}"):
+            with pytest.raises(MCPError) as caught:
+                await client.read_resource(uri)
+            message = str(caught.value)
+            assert "StateUnusable: cannot read the audit log in " in message
+            assert "Is a directory" in message and str(keyword_core.audit.part_path(day, 1)) in message
