@@ -115,6 +115,16 @@ class LiveUpdates:
                 group.start_soon(self._notify, connection, uris)
         return changed
 
+    async def after_change(self) -> None:
+        """:meth:`check`, after a tool changed usage or budget: best effort. Its change is made; a failure
+        here (a database locked past the busy timeout) must not answer the tool with an error, nor lose a
+        task's result. It is logged, and the poller publishes the change once a check works again."""
+        try:
+            await self.check()
+        except Exception as exc:
+            log.warning("checking for resource updates after a change failed (%s: %s); the next poll tries again",
+                        type(exc).__name__, exc)
+
     async def _notify(self, connection: Any, uris: list[str]) -> None:
         """Tell one connection of its changed URIs, giving up after its timeout (short once it has stalled)."""
         stalled = connection in self._stalled
