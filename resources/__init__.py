@@ -52,6 +52,19 @@ def newest_within(entries: list[dict[str, Any]], max_bytes: int, *, depth: int =
     return kept[::-1]
 
 
+def pool_within(view: dict[str, Any], max_bytes: int) -> dict[str, Any]:
+    """``view`` (agents_view) with as many of its agents, first ones first, as fit in ``max_bytes`` as ``_dump``
+    writes it, and a note when some are left out: up to 500 host agent files of up to 64 KiB each join the pool."""
+    if len(_dump(view).encode()) <= max_bytes:
+        return view
+    agents = view["agents"]
+    note = (f"only the first {{}} of {len(agents)} agents (the pool takes more than {max_bytes // 1024} KiB); "
+            "the others are host agent files after these, in .claude/agents and agents_dirs")
+    room = max_bytes - len(_dump({**view, "agents": [], "note": note.format(10**9)}).encode()) - 2  # "[]" opened
+    kept = newest_within(agents[::-1], room, depth=2)[::-1]  # the first agents: the built-in pool before the host's
+    return {**view, "agents": kept, "note": note.format(len(kept))}
+
+
 def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> None:
     """Static resources can't take a Context in the SDK, so they reach the core through get_core."""
 
@@ -109,7 +122,7 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
     def agent_pool() -> str:
         """The agent pool: specializations, task types, providers, limits and current leases."""
         with resource_errors():
-            return _dump(agents_view(get_core()))
+            return _dump(pool_within(agents_view(get_core()), DAY_RESOURCE_BYTES))
 
     @mcp.resource("config://effective", name="config", mime_type=JSON)
     def config_effective() -> str:
