@@ -41,15 +41,40 @@ def resource_errors() -> Iterator[None]:
 
 def newest_within(entries: list[dict[str, Any]], max_bytes: int, *, depth: int = 1) -> list[dict[str, Any]]:
     """The newest ``entries`` (oldest first, as given) whose JSON adds up to at most ``max_bytes`` as ``_dump``
-    writes them: indented, each line of an entry ``depth`` levels in (1: items of the top-level list)."""
+    writes them: indented, each line of an entry ``depth`` levels in (1: items of the top-level list). An entry
+    larger than ``max_bytes`` on its own (a task of 200,000 characters) is kept with its long texts shortened:
+    it would otherwise end the list there, and an empty one say that nothing was audited."""
     kept: list[dict[str, Any]] = []
+    whole = max_bytes
     for entry in reversed(entries):
-        text = json.dumps(entry, indent=2, ensure_ascii=False)
-        max_bytes -= len(text.encode("utf-8", "surrogatepass")) + 2 * depth * (text.count("\n") + 1) + 2
+        size = _size(entry, depth)
+        if size > whole:
+            entry = _shortened(entry)
+            size = _size(entry, depth)
+        max_bytes -= size
         if max_bytes < 0:
             break
         kept.append(entry)
     return kept[::-1]
+
+
+SHORTENED_CHARS = 2000  # what is kept of each long text of an entry too large for a resource
+
+
+def _size(entry: dict[str, Any], depth: int) -> int:
+    text = json.dumps(entry, indent=2, ensure_ascii=False)
+    return len(text.encode("utf-8", "surrogatepass")) + 2 * depth * (text.count("\n") + 1) + 2
+
+
+def _shortened(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > SHORTENED_CHARS:
+        return (f"{value[:SHORTENED_CHARS]}… [shortened: {len(value):,} characters; the whole entry is in the "
+                "audit file]")
+    if isinstance(value, dict):
+        return {key: _shortened(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shortened(item) for item in value]
+    return value
 
 
 def pool_within(view: dict[str, Any], max_bytes: int) -> dict[str, Any]:

@@ -1,0 +1,31 @@
+"""audit://recent with an entry too long to ever fit its bound: shortened in its place, not the end of the list."""
+
+from __future__ import annotations
+
+import json
+
+from mcp import Client
+
+from server.app import create_server
+
+
+async def test_an_entry_larger_than_the_bound_does_not_hide_the_log(settings, keyword_core):
+    # A task may be 200,000 characters: in Cyrillic that is a 400 KB audit line, over the 256 KiB of the
+    # resource on its own. audit://recent answered [] (as if nothing had been audited) until it left the tail,
+    # and hid every older entry meanwhile.
+    import resources
+
+    for i in range(5):
+        keyword_core.decide(f"Напиши тесты для парсера {i}")
+    task = "Проверь этот код: " + "данные = загрузить(файл)\n" * 7000
+    keyword_core.decide(task)
+    server = create_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    async with Client(server) as c:
+        text = (await c.read_resource("audit://recent")).contents[0].text
+    entries = json.loads(text)
+    assert len(text.encode()) <= resources.DAY_RESOURCE_BYTES
+    assert [e["task_description"][:27] for e in entries[:5]] == [f"Напиши тесты для парсера {i}" for i in range(5)]
+    newest = entries[-1]
+    assert newest["task_description"].startswith(task[:1000])
+    assert f"{len(task.strip()):,} characters" in newest["task_description"] and "audit file" in newest["task_description"]
+    assert newest["recommendation"]["provider"] in ("codex", "gemini", "claude")  # the rest of it is whole
