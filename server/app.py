@@ -114,7 +114,12 @@ def build_server(
             with building:  # the warm-up thread and a first request may race here
                 if "core" not in holder:
                     core = (core_factory or (lambda: build_core(settings)))()
-                    live.prime(core)  # the baseline for change notifications, before any tool runs
+                    try:  # the baseline for change notifications, before any tool runs
+                        live.prime(core)
+                    except Exception as exc:  # the first check takes it instead; the core stands
+                        logging.getLogger(__name__).warning(
+                            "no baseline for resource updates yet (%s: %s); the next check takes one",
+                            type(exc).__name__, exc)
                     holder["core"] = core
         return holder["core"]
 

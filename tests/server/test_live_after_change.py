@@ -41,3 +41,25 @@ async def test_a_failing_update_check_does_not_turn_a_recorded_change_into_a_too
         assert "budget://today" in await parts.live.check()  # the next poll pushes the change
         await c.send_ping()
     assert got == ["budget://today"]
+
+
+async def test_a_core_whose_first_live_snapshot_fails_is_kept_not_built_again_for_each_request(settings, keyword_core,
+                                                                                             monkeypatch, caplog):
+    # The baseline for change notifications was taken inside the build: when it failed, the core just built was
+    # dropped (its database connection left open) and built again for every request, each failing the same way.
+    built: list[object] = []
+
+    def factory():
+        built.append(keyword_core)
+        return keyword_core
+
+    def locked(core):
+        raise StateUnusable("the state database is locked")
+
+    monkeypatch.setattr(server.live, "live_documents", locked)
+    parts = build_server(settings, core_factory=factory, live_interval=None)
+    async with Client(parts.mcp, mode="legacy") as c:
+        for _ in range(2):
+            r = await c.call_tool("classify_task", {"task": "Fix the login bug"})
+            assert not r.is_error, r.content[0].text
+    assert len(built) == 1 and "the state database is locked" in caplog.text
