@@ -128,7 +128,7 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
         with resource_errors():
             log = get_core().audit
             skipped = log.skipped_lines
-            entries, complete = log.newest_of_day(day, DAY_RESOURCE_BYTES)
+            entries, complete = log.newest_of_day(day, DAY_RESOURCE_BYTES, shorten=_shortened)
         view: dict[str, Any] = {"day": day, "entries": [], "complete": complete,
                                 "skipped_lines": log.skipped_lines - skipped}
         note = (f"only the newest {{}} entries of {day} (the day's entries take more than {DAY_RESOURCE_BYTES // 1024} "

@@ -16,7 +16,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -150,18 +150,26 @@ class JsonlAuditLog:
         _check_day(day)
         return [record for path in self.parts(day) for record in self._parse(path, self._lines(path))]
 
-    def newest_of_day(self, day: str, max_bytes: int) -> tuple[list[dict[str, Any]], bool]:
+    def newest_of_day(
+        self, day: str, max_bytes: int, *, shorten: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    ) -> tuple[list[dict[str, Any]], bool]:
         """The newest records of ``day`` whose lines add up to at most ``max_bytes``, oldest first, and
-        whether that is the whole day. A line longer than ``max_bytes`` alone ends the read."""
+        whether that is the whole day. A line longer than ``max_bytes`` alone (a task of 200,000 characters)
+        is taken as ``shorten`` makes its record, and counts as that; without ``shorten`` it ends the read."""
         _check_day(day)
         found: list[dict[str, Any]] = []
         budget = max_bytes
         for path in reversed(self.parts(day)):
             for raw in self._lines_backwards(path):
-                budget -= len(raw) + 1
+                records = self._parse(path, [raw])
+                size = len(raw) + 1
+                if size > max_bytes and shorten is not None and records:
+                    records = [shorten(records[0])]
+                    size = len(json.dumps(records[0], ensure_ascii=False).encode("utf-8", "surrogatepass")) + 1
+                budget -= size
                 if budget < 0:
                     return found[::-1], False
-                found.extend(self._parse(path, [raw]))
+                found.extend(records)
         return found[::-1], True
 
     def records(self, since_day: str | None = None) -> Iterator[dict[str, Any]]:

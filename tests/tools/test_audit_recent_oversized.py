@@ -29,3 +29,19 @@ async def test_an_entry_larger_than_the_bound_does_not_hide_the_log(settings, ke
     assert newest["task_description"].startswith(task[:1000])
     assert f"{len(task.strip()):,} characters" in newest["task_description"] and "audit file" in newest["task_description"]
     assert newest["recommendation"]["provider"] in ("codex", "gemini", "claude")  # the rest of it is whole
+
+
+async def test_a_day_whose_newest_entry_is_larger_than_the_bound_still_shows_the_day(settings, keyword_core):
+    # audit://{day} stopped at the first line over its bound: "only the newest 0 entries", the day's log hidden.
+    for i in range(3):
+        keyword_core.decide(f"Напиши тесты для парсера {i}")
+    task = "Проверь этот код: " + "данные = загрузить(файл)\n" * 7000
+    keyword_core.decide(task)
+    day = keyword_core.audit.days()[-1]
+    server = create_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    async with Client(server) as c:
+        text = (await c.read_resource(f"audit://{day}")).contents[0].text
+    view = json.loads(text)
+    assert [e["task_description"][:27] for e in view["entries"][:3]] == [f"Напиши тесты для парсера {i}"
+                                                                          for i in range(3)]
+    assert "audit file" in view["entries"][-1]["task_description"] and view["complete"] is True
