@@ -22,6 +22,7 @@ from pathlib import Path
 from router_core.classifier import TASK_TYPE_PROVIDER
 from router_core.inputs import surrogates_replaced
 from router_core.models import AgentSpec
+from router_core.redact import scrubbed
 
 CATEGORY = "host"
 MAX_CONCURRENCY = 2
@@ -155,7 +156,7 @@ def load_host_agents(
     for agent in agents:
         if agent.id in builtin_ids:
             problems.append(f"{_shown(seen[agent.id])}: host agent {agent.id!r} replaces the built-in agent {agent.id!r}")
-    return agents, problems
+    return agents, [scrubbed(p) for p in problems]  # a problem may quote a line of the file: a pasted key too
 
 
 def _agent_files(directory: Path) -> tuple[list[Path], str | None]:

@@ -132,3 +132,12 @@ def test_a_directory_tree_too_large_to_walk_is_cut_short_and_said(tmp_path, monk
     assert [a.id for a in agents] == ["docs-helper"]
     assert problems == [f"{tmp_path}: more than 4 directories under it (is agents_dirs naming the agents' own "
                         "directory?); only the first 4 were looked in"]
+
+
+def test_a_problem_line_quoting_a_secret_from_an_agent_file_shows_it_redacted(tmp_path):
+    # The problem line quotes the malformed line (in the log and in agents://pool): a key pasted there was shown.
+    key = "sk-ant-api03-" + "A1b2C3d4E5f6G7h8" * 3
+    (tmp_path / "bad.md").write_text(f"---\nname: helper\n{key}\n---\nYou help.\n")
+    agents, problems = load_host_agents([tmp_path])
+    assert agents == [] and len(problems) == 1
+    assert key[:20] not in problems[0] and "[redacted]" in problems[0] and "line 3" in problems[0]
