@@ -71,8 +71,12 @@ def parse_rfc3339(text: str | None) -> float | None:
 
 
 def parse_int(text: str | None) -> int | None:
+    """A header's count; of several joined by a proxy ("60, 60"), the lowest (the limit or remainder to respect)."""
     if text is None:
         return None
+    if "," in text:
+        counts = [n for part in text.split(",") if (n := parse_int(part)) is not None]
+        return min(counts, default=None)
     try:
         return int(float(text))
     except (ValueError, OverflowError):  # "abc", "nan"; "inf", "1e400"

@@ -85,3 +85,11 @@ def test_anthropic_combined_tokens_family_is_preferred():
     observed = anthropic_rate_limits(headers, NOW)
     assert (observed.tokens_limit, observed.tokens_remaining, observed.tokens_reset_at) == (96000, 95000, NOW + 30)
     assert observed.requests_limit is None
+
+
+def test_rate_limit_counts_sent_twice_read_as_the_lower():
+    # A proxy that adds its own header joins them ("60, 60"): the counts were unreadable, so the usage the provider
+    # reported was lost; the lower of each pair is the one to respect.
+    obs = openai_rate_limits({"x-ratelimit-limit-requests": "500, 500", "x-ratelimit-remaining-requests": "12, 11",
+                              "x-ratelimit-limit-tokens": "30000", "x-ratelimit-remaining-tokens": "2900,3000"}, NOW)
+    assert (obs.requests_limit, obs.requests_remaining, obs.tokens_limit, obs.tokens_remaining) == (500, 11, 30000, 2900)
