@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations`: see tools/__init__.py.
 
+import logging
 import math
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 Provider = Literal["codex", "gemini", "claude"]
 EXECUTOR_KEY = "executor"
+logger = logging.getLogger(__name__)
 MAX_PARK_REASON = 300  # characters of why a task waits, in its progress message
 
 
@@ -51,9 +53,11 @@ class ProgressReport:
             return
         self._reported = step
         cause = why if len(why) <= MAX_PARK_REASON else f"{why[: MAX_PARK_REASON - 1]}…"
-        await self._ctx.report_progress(step, self._total,
-                                        f"{task_id}: every provider is blocked; waiting {seconds:.0f}s for capacity "
-                                        f"({cause})")
+        try:
+            await self._ctx.report_progress(step, self._total, f"{task_id}: every provider is blocked; waiting "
+                                                               f"{seconds:.0f}s for capacity ({cause})")
+        except Exception:  # a notice: a client that went away must not fail the task that waits
+            logger.warning("progress report failed", exc_info=True)
 
 
 def executor_of(state: AppState) -> "Executor":

@@ -169,3 +169,14 @@ async def test_a_parked_task_is_said_in_progress_while_it_waits(settings, build_
                                    progress_callback=on_progress)
         assert r.structured_content["status"] == "success"
         assert [p[0] for p in progress] == [0.5] and "every provider is blocked; waiting 45s" in progress[0][2]
+
+
+async def test_a_park_notice_the_client_cannot_take_does_not_fail_the_waiting_task(caplog):
+    from tools.dispatch import ProgressReport
+
+    class GoneClient:
+        async def report_progress(self, progress, total=None, message=None):
+            raise BrokenPipeError("the client went away")
+
+    await ProgressReport(GoneClient(), 3).parked("t1", 45.0, "every provider is blocked")
+    assert "progress report failed" in caplog.text
