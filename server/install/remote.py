@@ -92,9 +92,13 @@ def _check_name(name: str, environ: Mapping[str, str]) -> None:
 
 def _looks_like_a_token(name: str) -> bool:
     """A random secret (secrets.token_urlsafe gives 43 such characters) rather than a variable's name, which
-    is a few words, mostly in one case: written as the name, the token would land in the file and the output."""
-    return (len(name) >= MIN_TOKEN and any(c.islower() for c in name) and any(c.isupper() for c in name)
-            and sum(c.isdigit() for c in name) >= 3)
+    is a few words, mostly in one case: written as the name, the token would land in the file and the output.
+    A token in one case (`openssl rand -hex 32`, secrets.token_hex, base32) is as long and digit-strewn, but
+    has no ``_`` between words, as a name of that length has."""
+    if len(name) < MIN_TOKEN or sum(c.isdigit() for c in name) < 3:
+        return False
+    mixed_case = any(c.islower() for c in name) and any(c.isupper() for c in name)
+    return mixed_case or "_" not in name
 
 
 def _loopback(hostname: str) -> bool:
