@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from router_core.redact import scrubbed
 from server.install.core import RemoteServer
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -60,6 +61,11 @@ def _check_url(url: str) -> list[str]:
         raise RemoteServerError(
             "--url must not hold a user name or password (they would be written into the file); "
             "give the token's variable with --token-env"
+        )
+    if scrubbed(url) != url:  # ?token=..., ?api_key=...: the server reads no token there, and the file would keep it
+        raise RemoteServerError(
+            "--url must not hold a credential (it would be written into the file, and the server reads tokens only "
+            "from the Authorization header); give the token's variable with --token-env"
         )
     if not parts.path.endswith(ENDPOINT):
         return [

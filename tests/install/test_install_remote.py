@@ -254,6 +254,7 @@ def test_uninstall_dry_run_shows_the_remote_entry_going(team_ctx):
         (["--url", "http://build-box:99999/mcp"], "is not a valid URL"),
         (["--url", "http://build box/mcp"], "without spaces"),
         (["--url", "http://me:pw@build-box/mcp"], "must not hold a user name or password"),
+        (["--url", "http://build-box:8765/mcp?token=9f8e7d6c5b4a39281706"], "must not hold a credential"),
         (["--url", URL, "--token-env", "1TOKEN"], "must be the name of an environment variable"),
         (["--url", URL, "--token-env", "MY-TOKEN"], "must be the name of an environment variable"),
         (["--url", URL, "--token-env", "${SWITCHBOARD_TOKEN}"], "must be the name of an environment variable"),
