@@ -241,6 +241,12 @@ class RouterCore:
         agent, lease_id = assign_agent(
             self.pool, self.leases, rec.provider, classification.task_type, text, lease=lease_agent, in_use=in_use
         )
+        try:
+            alerts = self._new_alerts(view.budget)
+        except BaseException:  # (a locked or full database) no decision, so no lease held for it either
+            if lease_id is not None:
+                self.leases.release(lease_id)
+            raise
         decision = RoutingDecision(
             task_id=task_id or f"task-{secrets.token_hex(6)}",  # 12 random hex digits, as uuid4().hex[:12]
             task=text,
@@ -253,7 +259,7 @@ class RouterCore:
             recommendation=rec,
             agent=agent,
             lease_id=lease_id,
-            new_alerts=self._new_alerts(view.budget),
+            new_alerts=alerts,
             execution_seconds_estimate=self.costs.seconds(costs[rec.provider]),
             repo=repo,
         )

@@ -233,3 +233,20 @@ def test_pool_select_matches_select_agent_everywhere(text: str) -> None:
                         pool.select(provider, task_type, in_use, text)
                     continue
                 assert pool.select(provider, task_type, in_use, text) == expected
+
+
+def test_a_decision_that_fails_after_leasing_its_agent_leaves_no_lease(keyword_core, monkeypatch) -> None:
+    # Claiming the day's budget alerts comes after the lease: when it failed (a locked or full database) the lease
+    # stayed, heart-beaten by the process, and the agent counted busy for as long as it ran.
+    from router_core.errors import StateUnusable
+
+    keyword_core.record_usage("codex", requests=None, tokens=None,
+                              cost_usd=0.8 * keyword_core.settings.budget.daily_total, manual=True)
+
+    def locked():
+        raise StateUnusable("the state database is locked")
+
+    monkeypatch.setattr(keyword_core.ledger, "claim_alerts", locked)
+    with pytest.raises(StateUnusable):
+        keyword_core.decide("Implement a JWT login endpoint in Flask", lease_agent=True)
+    assert keyword_core.leases.in_use() == {}
