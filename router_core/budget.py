@@ -261,7 +261,9 @@ class BudgetLedger:
     def settle(self, reservation_id: str, actual_usd: float) -> None:
         """Turn a reservation into spend at ``actual_usd``; settling twice changes nothing.
 
-        A reservation that was released or had expired is still settled (the money was spent).
+        A reservation that was released or had expired is still settled (the money was spent). One whose call
+        was charged at its estimate when it fell silent (:meth:`_expire`) is corrected to the actual cost: its
+        holder was alive after all (a laptop that slept through the call), and the answer says what it cost.
         """
         _check_amount(actual_usd, "actual cost")
         with self._db.transaction() as conn:
@@ -271,6 +273,7 @@ class BudgetLedger:
                 if row is None:
                     raise InvalidRequest(f"unknown budget reservation {reservation_id!r}")
                 if row["status"] == "settled":
+                    ledger.correct_charge(conn, reservation_id, CHARGED_DEAD_CALL, to_micro(actual_usd), "settled")
                     return
                 logger.warning("settling reservation %s that was %s", reservation_id, row["status"])
                 conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ?", (reservation_id,))

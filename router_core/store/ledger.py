@@ -89,6 +89,15 @@ def charge_calling(conn: Connection, ids: list[str], now: float, note: str) -> l
     return charged
 
 
+def correct_charge(conn: Connection, rid: str, charged_note: str, micro: int, note: str) -> None:
+    """Replace the spend :func:`charge_calling` recorded for ``rid`` (its note is ``charged_note``) by ``micro``,
+    noted ``note``; a spend settled otherwise, or pruned, is left alone. The day's total follows (trigger)."""
+    conn.execute(
+        "UPDATE budget_spend SET micro_usd = ?, note = ? WHERE reservation_id = ? AND note = ?",
+        (micro, note, rid, charged_note),
+    )
+
+
 def set_status(conn: Connection, ids: list[str], status: str) -> None:
     conn.executemany(
         "UPDATE budget_reservations SET status = ? WHERE id = ? AND status = 'live'",

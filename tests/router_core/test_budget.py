@@ -178,8 +178,9 @@ def test_a_dead_process_call_in_flight_is_charged_at_its_estimate(ledger: Budget
     snap = ledger.snapshot()
     assert (snap.provider("claude").spent, snap.provider("claude").reserved) == (pytest.approx(2.5), 0.0)
     assert (snap.provider("codex").spent, snap.provider("codex").reserved) == (0.0, 0.0)
-    ledger.settle(in_call.id, 9.0)  # settled already: changes nothing
-    assert ledger.snapshot().spent == pytest.approx(2.5)
+    ledger.settle(in_call.id, 9.0)  # its holder answered after all: the cost it knows replaces the estimate
+    ledger.settle(in_call.id, 1.0)  # settled: changes nothing
+    assert ledger.snapshot().spent == pytest.approx(9.0)
     assert between.id  # released, not charged
 
 
