@@ -352,9 +352,11 @@ class BudgetLedger:
 
     def calling(self, reservation_id: str, usd: float) -> None:
         """A call of ``usd`` (its estimate) on the wire under this reservation (0: none now); joins the caller's
-        transaction. Charged if this process dies before it answers (see :meth:`_expire`)."""
+        transaction. Charged if this process dies before it answers (see :meth:`_expire`). A call going out
+        refreshes the reservation's heartbeat: nothing does while it runs, and the TTL is only twice the request
+        timeout, so a call sent on a heartbeat beaten a while ago (a task that waited for room) went stale mid-call."""
         with self._db.transaction() as conn:
-            ledger.set_calling(conn, reservation_id, to_micro(usd) if usd > 0 else 0)
+            ledger.set_calling(conn, reservation_id, to_micro(usd) if usd > 0 else 0, self._clock.now())
 
     def _maybe_prune(self, conn: Connection, now: float) -> None:
         self._reserves_since_prune += 1

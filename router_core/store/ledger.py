@@ -70,8 +70,13 @@ def live_reservations(conn: Connection) -> list[Row]:
     ).fetchall()
 
 
-def set_calling(conn: Connection, rid: str, micro: int) -> None:
-    conn.execute("UPDATE budget_reservations SET calling_micro = ? WHERE id = ? AND status = 'live'", (micro, rid))
+def set_calling(conn: Connection, rid: str, micro: int, now: float) -> None:
+    """A call of ``micro`` on the wire (0: none); one going out refreshes the heartbeat, as the call is not."""
+    if micro:
+        conn.execute("UPDATE budget_reservations SET calling_micro = ?, heartbeat_at = ?"
+                     " WHERE id = ? AND status = 'live'", (micro, now, rid))
+    else:
+        conn.execute("UPDATE budget_reservations SET calling_micro = 0 WHERE id = ? AND status = 'live'", (rid,))
 
 
 def charge_calling(conn: Connection, ids: list[str], now: float, note: str) -> list[str]:

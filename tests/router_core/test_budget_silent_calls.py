@@ -57,3 +57,21 @@ def test_a_call_answered_for_less_than_its_estimate_is_counted_at_that(ledger: B
     ledger.snapshot()
     ledger.settle(r.id, 0.25)
     assert ledger.snapshot().provider("codex").spent == pytest.approx(0.25)
+
+
+def test_a_call_is_not_charged_as_silent_while_it_runs_within_the_request_timeout(db: Database, clock: FakeClock) -> None:
+    # reservation_ttl_seconds may be as low as twice the request timeout, since "a reservation is refreshed between
+    # calls". It was not refreshed when its call went out: the executor beats every TTL/3 at most, so a task that
+    # waited for room (150 s here) sent its call on a heartbeat that old, and 110 s into a 120 s call another
+    # process found it stale and charged it at the estimate, releasing the rest of what it held.
+    tight = BudgetSettings(daily_total=100.0, allocations=(("codex", 30.0),), reservation_ttl_seconds=240.0)
+    mine = BudgetLedger(db, clock, tight, ME)
+    other = BudgetLedger(Database(db.path), clock, tight, "elsewhere.example:1:1")
+    r = mine.reserve("codex", 20.0)
+    clock.advance(150)  # waited for room in the rate window
+    mine.calling(r.id, 0.5)
+    clock.advance(110)  # the call is still running, within its timeout
+    snap = other.snapshot().provider("codex")
+    assert (snap.spent, snap.reserved) == (0.0, 20.0)
+    mine.settle(r.id, 0.75)
+    assert other.snapshot().provider("codex").spent == pytest.approx(0.75)
