@@ -62,6 +62,17 @@ def budget_exceeded_message(
             f"{provider} has no daily budget allocation. Set budget.allocation.{provider} "
             f"or choose another provider."
         )
+    if need > limit:  # more than a whole day's limit: the reset gives back no more than that
+        whole, what_to_do = (
+            (f"{provider}'s whole daily allocation",
+             f"Raise budget.allocation.{provider}, shorten the task or its context, or choose another provider.")
+            if scope == "provider" else
+            ("the whole daily budget", "Raise budget.daily_total, or shorten the task or its context.")
+        )
+        return (
+            f"This task is estimated at {usd(need)}, more than {whole} ({usd(limit)}), so the reset at 00:00 "
+            f"{timezone} will not make room for it. {what_to_do}"
+        )
     if scope == "provider":
         return (
             f"{provider} has {usd(left)} of its {usd(limit)} daily allocation left{held}; "

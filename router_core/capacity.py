@@ -43,19 +43,24 @@ def budget_blocks(
     not call a $0.02 task "the cheapest request" when a request can cost $0.00003).
 
     A limit of 0 is configured, not spent: its block names the setting and has no lift time, since the
-    reset at midnight gives nothing back (the recommendation would otherwise promise capacity then).
+    reset at midnight gives nothing back (the recommendation would otherwise promise capacity then). Nor has
+    a limit smaller than ``min_cost``: a fresh day's allocation cannot pay for it either.
     """
     blocks = []
     mine = budget.provider(provider)
     if mine.remaining < min_cost:
         if mine.allocation <= 0:
             blocks.append(Block(f"budget: {provider} has no allocation (budget.allocation.{provider} = 0)", None))
+        elif mine.allocation < min_cost:
+            blocks.append(Block(_too_large(f"{provider} allocation", mine.allocation, min_cost, task_estimate), None))
         else:
             blocks.append(Block(_short(f"{provider} allocation", mine.spent, mine.reserved, mine.allocation,
                                        mine.remaining, min_cost, task_estimate), budget.next_reset_at))
     if budget.remaining < min_cost:
         if budget.total <= 0:
             blocks.append(Block("budget: the daily budget is 0 (budget.daily_total = 0)", None))
+        elif budget.total < min_cost:
+            blocks.append(Block(_too_large("daily total", budget.total, min_cost, task_estimate), None))
         else:
             blocks.append(Block(_short("daily total", budget.spent, budget.reserved, budget.total,
                                        budget.remaining, min_cost, task_estimate), budget.next_reset_at))
@@ -72,6 +77,11 @@ def _short(
         return f"budget: {what} exhausted ({used})"
     needed = "this task's estimate" if task_estimate else "the cheapest request costs"
     return f"budget: {what} has ${remaining:.4f} left ({used}), less than {needed} (${min_cost:.4f})"
+
+
+def _too_large(what: str, limit: float, min_cost: float, task_estimate: bool) -> str:
+    needed = "this task's estimate" if task_estimate else "the cheapest request"
+    return f"budget: {needed} (${min_cost:.4f}) is more than the whole {what} (${limit:.2f})"
 
 
 def _used(spent: float, reserved: float, limit: float) -> str:

@@ -40,7 +40,9 @@ async def test_budget_refusal_happens_before_any_call(settings, build_executor, 
     assert o.status == "budget_exceeded"
     first = r.decision.provider  # every provider is budget-blocked: the cheapest is routed, then the others
     # The day's $0.001 can't cover the task on any provider: that is said, not "choose another provider".
-    assert first and o.error.startswith("The daily budget has $0.0010 of $0.0010 left across all providers")
+    # More than a whole day's budget, so waiting for the reset is not offered either.
+    assert first and o.error.startswith("This task is estimated at $0.0038, more than the whole daily budget ($0.0010)")
+    assert "another provider" not in o.error and "Wait for the reset" not in o.error
     assert [a.outcome for a in o.attempts] == ["budget_exceeded"] * 3
     assert sum(fake.stats(p).requests for p in ("codex", "gemini", "claude")) == 0
     assert core.budget().reserved == 0 and core.leases.in_use() == {}
@@ -53,7 +55,7 @@ async def test_the_next_provider_in_the_chain_runs_when_it_fits(settings, build_
     o = await ex.run(job)
     assert (o.status, o.provider) == ("success", "gemini")
     assert [a.outcome for a in o.attempts] == ["budget_exceeded", "success"]
-    assert "codex has $0.0003" in o.attempts[0].error
+    assert "codex's whole daily allocation ($0.0003)" in o.attempts[0].error
     assert fake.stats("codex").requests == 0
 
 

@@ -218,8 +218,9 @@ def test_day_in_another_time_zone(db: Database) -> None:
     snap = ledger.snapshot()
     assert snap.day == "2025-12-31"
     assert snap.next_reset_at == 1_767_243_600.0  # 2026-01-01T05:00:00Z
+    ledger.record_spend("codex", 5.0)
     with pytest.raises(BudgetExceeded, match="reset at 00:00 America/New_York \\(in 2h 00m\\)"):
-        ledger.reserve("codex", 11.0)
+        ledger.reserve("codex", 6.0)
 
 
 def test_spend_by_day_lists_every_day_and_any_extra_provider(ledger: BudgetLedger, clock: FakeClock) -> None:
