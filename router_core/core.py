@@ -271,10 +271,9 @@ class RouterCore:
     def _new_alerts(self, budget: BudgetSnapshot) -> tuple:
         """Claim budget alerts only when a threshold has passed that this process hasn't seen claimed,
         so the common case (nothing new) costs no write transaction."""
-        if not budget.total:
-            return ()
-        percent = 100 * budget.spent / budget.total
-        passed = {t for t in self.settings.budget.alert_thresholds if percent >= t}
+        # The thresholds the ledger found passed, in exact micro-dollars: a percentage of the float sums
+        # missed a threshold met exactly ($1.91 + $32.33 + $15.76 is 49.99999999999999).
+        passed = {a.threshold for a in budget.alerts}
         seen = self._claimed_alerts.setdefault(budget.day, set())
         if passed <= seen:
             return ()

@@ -91,6 +91,16 @@ def test_budget_alert_fires_once_per_day_in_result_and_audit(keyword_core, clock
     assert keyword_core.decide(TASK).new_alerts == ()
 
 
+def test_a_threshold_met_exactly_fires_though_the_float_sum_falls_short(keyword_core):
+    # $1.91 + $32.33 + $15.76 is exactly $50.00 in the ledger (micro-dollars), but 49.99999999999999 summed as
+    # floats: the decision judged 50% not passed and claimed nothing, while the budget listed it as passed.
+    for provider, usd in (("codex", 1.91), ("gemini", 32.33), ("claude", 15.76)):
+        keyword_core.ledger.record_spend(provider, usd)
+    assert [a.threshold for a in keyword_core.budget().alerts] == [50]
+    assert [a.threshold for a in keyword_core.decide(TASK).new_alerts] == [50]
+    assert keyword_core.decide(TASK).new_alerts == ()
+
+
 def test_forced_provider_says_what_the_router_would_have_done(keyword_core):
     d = keyword_core.decide(TASK, provider="gemini")
     assert d.provider == "gemini"
