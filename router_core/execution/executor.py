@@ -104,9 +104,13 @@ class Executor:
         self.pacer = RatePacer(core.db, core.clock, core.settings, core.usage_tracker,
                                in_flight_seconds=ex.request_timeout_seconds + 5.0, clock_steps=core.clock_steps)
         self.outages = Outages(core, self.adapters, self.pacer)
-        # Waiting tasks keep their budget reservations and agent leases alive well inside their TTLs.
-        self._beat_every = min(core.settings.budget.reservation_ttl_seconds, core.leases.ttl_seconds) / 3
         self._last_beat = core.clock.now()
+
+    @property
+    def _beat_every(self) -> float:
+        """Waiting tasks keep their budget reservations and agent leases alive well inside their TTLs; read from
+        the settings in force, since an edited [budget] changes the reservations' TTL while the server runs."""
+        return min(self.core.settings.budget.reservation_ttl_seconds, self.core.leases.ttl_seconds) / 3
 
     async def wait(self, seconds: float) -> None:
         """Sleep ``seconds`` (pacing, backoff, parking), heartbeating reservations and leases meanwhile."""
