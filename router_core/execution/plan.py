@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from router_core.budget import MAX_RECORDED_USD
 from router_core.cost import CostEstimator, max_output_tokens_for_budget, request_cost
 from router_core.models import Classification, CostEstimate
 from router_core.providers.base import Completion
@@ -90,8 +91,8 @@ def model_price(provider: ProviderSettings, reported: str, requested: str) -> Mo
 
 def actual_cost(provider: ProviderSettings, requested_model: str, completion: Completion) -> float:
     """USD the call cost: the backend's own figure when it gives one, else tokens at the model's prices."""
-    if completion.cost_usd is not None:
-        return round(max(0.0, completion.cost_usd), 6)
+    if completion.cost_usd is not None:  # (NaN and below 0: nothing; beyond what the ledger records: its most)
+        return round(min(max(0.0, completion.cost_usd), MAX_RECORDED_USD), 6)
     price = model_price(provider, completion.model, requested_model).at(completion.input_tokens)
     cached = min(max(0, completion.cached_input_tokens), completion.input_tokens)
     cached_rate = price.cached_input_per_mtok if price.cached_input_per_mtok is not None else price.input_per_mtok
