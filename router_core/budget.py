@@ -350,13 +350,14 @@ class BudgetLedger:
             logger.info("expired %d budget reservation(s) of dead or silent processes, %d of them charged at the "
                         "estimate of the call they had in flight", len(stale), len(charged))
 
-    def calling(self, reservation_id: str, usd: float) -> None:
+    def calling(self, reservation_id: str, usd: float) -> bool:
         """A call of ``usd`` (its estimate) on the wire under this reservation (0: none now); joins the caller's
         transaction. Charged if this process dies before it answers (see :meth:`_expire`). A call going out
         refreshes the reservation's heartbeat: nothing does while it runs, and the TTL is only twice the request
-        timeout, so a call sent on a heartbeat beaten a while ago (a task that waited for room) went stale mid-call."""
+        timeout, so a call sent on a heartbeat beaten a while ago (a task that waited for room) went stale mid-call.
+        Whether the reservation was still live: False if another process found it stale and released it."""
         with self._db.transaction() as conn:
-            ledger.set_calling(conn, reservation_id, to_micro(usd) if usd > 0 else 0, self._clock.now())
+            return ledger.set_calling(conn, reservation_id, to_micro(usd) if usd > 0 else 0, self._clock.now())
 
     def _maybe_prune(self, conn: Connection, now: float) -> None:
         self._reserves_since_prune += 1

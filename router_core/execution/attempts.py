@@ -140,7 +140,15 @@ class ProviderRun:
                             lease_id = core.leases.take(self.job.lease)  # raises AgentTaken, nothing written
                         self._reserve()  # raises BudgetExceeded before any call (the lease rolls back)
                     ticket = pacer.try_acquire(self.provider, self.plan.pace_tokens, slot=slot)
-                    if isinstance(ticket, PaceTicket):  # charged at the estimate if this process dies in the call
+                    # Charged at the estimate if this process dies in the call. A reservation that lapsed while the
+                    # task waited (asleep, a clock step: released by another process) is taken again, or the task
+                    # is refused, before anything is sent: no call goes out with nothing held.
+                    if isinstance(ticket, PaceTicket) and not core.ledger.calling(self.reservation_id,
+                                                                                  self.plan.estimate.usd):
+                        logger.warning("%s: its budget reservation lapsed while it waited; reserving again",
+                                       self.job.task_id)
+                        self.reservation_id = None
+                        self._reserve()  # raises BudgetExceeded (the ticket rolls back with the transaction)
                         core.ledger.calling(self.reservation_id, self.plan.estimate.usd)
                 if lease_id is not None:
                     self.job.lease.id = lease_id

@@ -70,13 +70,14 @@ def live_reservations(conn: Connection) -> list[Row]:
     ).fetchall()
 
 
-def set_calling(conn: Connection, rid: str, micro: int, now: float) -> None:
-    """A call of ``micro`` on the wire (0: none); one going out refreshes the heartbeat, as the call is not."""
+def set_calling(conn: Connection, rid: str, micro: int, now: float) -> bool:
+    """A call of ``micro`` on the wire (0: none); one going out refreshes the heartbeat, as the call is not.
+    Whether the reservation is live (not released or charged by another process meanwhile)."""
     if micro:
-        conn.execute("UPDATE budget_reservations SET calling_micro = ?, heartbeat_at = ?"
-                     " WHERE id = ? AND status = 'live'", (micro, now, rid))
-    else:
-        conn.execute("UPDATE budget_reservations SET calling_micro = 0 WHERE id = ? AND status = 'live'", (rid,))
+        return conn.execute("UPDATE budget_reservations SET calling_micro = ?, heartbeat_at = ?"
+                            " WHERE id = ? AND status = 'live'", (micro, now, rid)).rowcount > 0
+    return conn.execute("UPDATE budget_reservations SET calling_micro = 0 WHERE id = ? AND status = 'live'",
+                        (rid,)).rowcount > 0
 
 
 def charge_calling(conn: Connection, ids: list[str], now: float, note: str) -> list[str]:

@@ -1,0 +1,62 @@
+"""A task whose budget reservation lapsed while it waited for room (a laptop asleep, a clock step: another process
+found its heartbeat stale and released it) reserves again before its call, or is refused if the room is gone: no
+call goes out with nothing held against the budget."""
+
+from __future__ import annotations
+
+from router_core.execution.dispatch import dispatch
+from router_core.execution.pacing import PaceWait
+
+CODE_TASK = "Implement a JWT login endpoint in Flask"
+
+
+def lapse_while_waiting(core, ex, monkeypatch, *, then=lambda: None) -> list[str]:
+    """The first send waits for room; meanwhile its reservation is released as another process would on finding
+    it stale, and ``then`` runs (another process's spending)."""
+    lapsed: list[str] = []
+    try_acquire, wait = ex.pacer.try_acquire, ex.wait
+
+    def first_waits(*args, **kwargs):
+        monkeypatch.setattr(ex.pacer, "try_acquire", try_acquire)
+        return PaceWait(1.0)
+
+    async def waiting(seconds):
+        with core.db.transaction() as conn:
+            lapsed.extend(r[0] for r in conn.execute(
+                "UPDATE budget_reservations SET status = 'released' WHERE status = 'live' RETURNING id"))
+        then()
+        await wait(seconds)
+
+    monkeypatch.setattr(ex.pacer, "try_acquire", first_waits)
+    monkeypatch.setattr(ex, "wait", waiting)
+    return lapsed
+
+
+async def test_a_lapsed_reservation_is_taken_again_before_the_call(settings, build_executor, fake, monkeypatch):
+    core, ex = build_executor(settings)
+    lapsed = lapse_while_waiting(core, ex, monkeypatch)
+    held: list[float] = []
+    adapter = ex.adapters["codex"]
+    send = adapter.complete
+
+    async def complete(request):
+        held.append(core.budget().reserved)  # what the ledger holds while the call runs
+        return await send(request)
+
+    monkeypatch.setattr(adapter, "complete", complete)
+    r = await dispatch(core, ex, CODE_TASK, provider="codex")
+    assert r.outcome.status == "success" and len(lapsed) == 1
+    assert held[0] > 0  # it was 0: the call went out with nothing held against the budget
+    budget = core.budget()
+    assert budget.spent == r.outcome.cost_usd and budget.reserved == 0
+
+
+async def test_a_lapsed_reservation_whose_room_was_taken_meanwhile_is_refused_before_the_call(
+        settings, build_executor, fake, monkeypatch):
+    core, ex = build_executor(settings)
+    total = settings.budget.daily_total
+    lapse_while_waiting(core, ex, monkeypatch, then=lambda: core.record_usage(
+        "codex", requests=None, tokens=None, cost_usd=total, manual=True))
+    r = await dispatch(core, ex, CODE_TASK, provider="codex")
+    assert r.outcome.status == "budget_exceeded" and fake.stats("codex").requests == 0
+    assert (core.budget().spent, core.budget().reserved) == (total, 0)
