@@ -7,6 +7,7 @@ import os
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from router_core.budget_text import percent_used
 from router_core.core import CapacityView, RouterCore
 from router_core.models import BudgetSnapshot
 from router_core.records import iso
@@ -61,7 +62,7 @@ def budget_view(b: BudgetSnapshot) -> dict[str, Any]:
         "spent": round(b.spent, 6),
         "reserved": round(b.reserved, 6),
         "remaining": round(b.remaining, 6),
-        "percent_used": round(100 * b.spent / b.total, 1) if b.total else 0.0,
+        "percent_used": percent_used(b.spent, b.total),
         "next_reset_at": iso(b.next_reset_at),
         "providers": [
             {

@@ -5,6 +5,8 @@ Amounts arrive as integer micro-dollars (see router_core/store/ledger.py).
 
 from __future__ import annotations
 
+import math
+
 from router_core.store.ledger import to_usd
 
 
@@ -92,3 +94,11 @@ def _in(seconds: float) -> str:
     if minutes >= 1:
         return f"in {minutes}m"
     return "in under a minute"
+
+
+def percent_used(spent: float, total: float) -> float:
+    """The share of ``total`` spent, in percent to one decimal, rounded down: 89.96% reads 89.9, not 90.0 while the
+    90% alert has not fired (float noise aside: exactly half reads 50.0)."""
+    if not total:
+        return 0.0
+    return math.floor(round(100 * spent / total, 6) * 10) / 10

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from router_core.budget_text import percent_used
 from router_core.decision import RoutingDecision
 from router_core.models import BudgetSnapshot, Classification
 from router_core.records import iso, money, provider_states
@@ -216,7 +217,7 @@ class BudgetOut(OutputModel):
             spent=round(b.spent, 6),
             reserved=round(b.reserved, 6),
             remaining=round(b.remaining, 6),
-            percent_used=round(100 * b.spent / b.total, 1) if b.total else 0.0,
+            percent_used=percent_used(b.spent, b.total),
             next_reset=iso(b.next_reset_at) or "",
             providers={
                 p.provider: ProviderBudgetOut(

@@ -66,3 +66,14 @@ def test_routing_does_not_promise_the_provider_back_at_midnight_for_a_task_no_da
     allocation, total = budget_blocks("codex", snapshot(200.0, total=100.0, spent=100.0), min_cost=150.0, task_estimate=True)
     assert allocation.lifts_at == RESET  # the allocation would cover it after the reset; the total never will
     assert total.lifts_at is None and "more than the whole daily total ($100.00)" in total.reason
+
+
+@pytest.mark.parametrize(("spent", "total", "shown"), [
+    (89.96, 100.0, 89.9),  # it read 90.0 while the 90% alert had not fired
+    (1.91 + 32.33 + 15.76, 100.0, 50.0),  # exactly half, whatever the float sum says
+    (0.0, 100.0, 0.0), (5.0, 0.0, 0.0), (150.0, 100.0, 150.0),
+])
+def test_the_share_of_the_budget_spent_is_shown_rounded_down(spent, total, shown):
+    from router_core.budget_text import percent_used
+
+    assert percent_used(spent, total) == shown
