@@ -98,6 +98,10 @@ class ProviderRun:
                     return step
                 await self.ex.wait(step.delay)
                 backed_off = step.delay
+                circuit = self.ex.state.circuits.state(self.provider)
+                if circuit.is_open:  # opened meanwhile by other tasks or processes: no retry into the outage
+                    return self.skip("outage", f"{circuit.block.reason}; last error: {circuit.last_error}",
+                                     circuit.next_probe_at, model=self.plan.model)
             return Step(FALL_BACK)  # pragma: no cover - the last retry always steps away
         finally:
             if self.reservation_id is not None:

@@ -1,0 +1,35 @@
+"""An outage that opens while a task is between its own tries (another task's or process's failures)."""
+
+from __future__ import annotations
+
+from router_core.execution.dispatch import dispatch
+from tests.execution.conftest import make_core
+from tests.fakes.fake_provider import Fault
+
+CODE_TASK = "Implement a JWT login endpoint in Flask"  # codex, then gemini, then claude
+
+
+async def test_a_retry_after_backoff_does_not_call_a_provider_whose_circuit_opened_meanwhile(
+        settings, build_executor, fake, clock):
+    """The circuit was checked only after the task's own failure: a task backing off from a 503 while other tasks
+    (or processes) opened the outage sent its retry into the outage anyway, one more failed call (a timed-out one
+    charged at its estimate and up to the request timeout long) before it fell back."""
+    core, ex = build_executor(settings)
+    other = make_core(settings, clock)  # another process on the same state database
+    fake.script("codex", [Fault.status(503)] * 2)
+    sleep = ex.sleep
+
+    async def backing_off(seconds: float) -> None:
+        if not other.execution_state.circuits.state("codex").is_open:  # the others' failures open it meanwhile
+            for _ in range(settings.execution.outage_failure_threshold):
+                other.execution_state.circuits.record_failure("codex", "503 from another process's task")
+        await sleep(seconds)
+
+    ex.sleep = backing_off
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert (o.status, o.provider) == ("success", "gemini")
+    assert fake.stats("codex").requests == 1  # the retry did not go to the provider in outage
+    assert [(a.provider, a.outcome) for a in o.attempts] == [
+        ("codex", "unavailable"), ("codex", "outage"), ("gemini", "success")]
+    circuit = core.execution_state.circuits.state("codex")
+    assert o.attempts[1].lifts_at == circuit.next_probe_at
