@@ -23,6 +23,7 @@ import anyio
 import anyio.lowlevel
 
 from router_core.errors import BudgetExceeded, ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
+from router_core.execution.circuit import CircuitState
 from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED, Hold
 from router_core.execution.pacing import PaceTicket
 from router_core.execution.plan import RequestPlan, actual_cost, plan_request
@@ -81,6 +82,8 @@ class ProviderRun:
                 waited = backed_off + paced
                 if isinstance(result, Hold):
                     return self.skip("on_hold", result.reason, result.until, model=self.plan.model)
+                if isinstance(result, CircuitState):
+                    return self._outage(result)
                 if isinstance(result, Completion):
                     cost = actual_cost(self.settings, self.plan.model, result)
                     self._settled(cost)
@@ -98,10 +101,8 @@ class ProviderRun:
                     return step
                 await self.ex.wait(step.delay)
                 backed_off = step.delay
-                circuit = self.ex.state.circuits.state(self.provider)
-                if circuit.is_open:  # opened meanwhile by other tasks or processes: no retry into the outage
-                    return self.skip("outage", f"{circuit.block.reason}; last error: {circuit.last_error}",
-                                     circuit.next_probe_at, model=self.plan.model)
+                if (circuit := self._opened()) is not None:  # no retry into the outage
+                    return self._outage(circuit)
             return Step(FALL_BACK)  # pragma: no cover - the last retry always steps away
         finally:
             if self.reservation_id is not None:
@@ -123,11 +124,14 @@ class ProviderRun:
         self.reservation_id = ledger.reserve(self.provider, smaller.cap_usd, task_id=self.job.task_id).id
         self.plan = smaller
 
-    async def _send(self, adapter: ProviderAdapter) -> tuple[Completion | RouterError | Hold, float, float]:
+    async def _send(
+        self, adapter: ProviderAdapter
+    ) -> tuple[Completion | RouterError | Hold | CircuitState, float, float]:
         """Wait for room (outside the concurrency gate), then call; (result, waited, call seconds).
 
         A hold that another task set meanwhile ends the turn when it is a quota or longer than the
-        longest backoff (the result is then the Hold), as it would have before the turn began.
+        longest backoff (the result is then the Hold), as it would have before the turn began; so does an
+        outage circuit opened while it waited (the result is then the open CircuitState).
         """
         core, pacer = self.ex.core, self.ex.pacer
         clock = core.clock
@@ -199,6 +203,19 @@ class ProviderRun:
                 if held is not None:
                     return held, clock.monotonic() - start, 0.0
             await self.ex.wait(ticket.seconds)
+            if (circuit := self._opened()) is not None:  # nothing sent into the outage
+                return circuit, clock.monotonic() - start, 0.0
+
+    def _opened(self) -> CircuitState | None:
+        """The provider's circuit if it is open: other tasks or processes may open it while this one waits
+        (backing off, pacing), and a call sent then would only add a failure to the outage."""
+        circuit = self.ex.state.circuits.state(self.provider)
+        return circuit if circuit.is_open else None
+
+    def _outage(self, circuit: CircuitState) -> Step:
+        assert self.plan is not None
+        return self.skip("outage", f"{circuit.block.reason}; last error: {circuit.last_error}",
+                         circuit.next_probe_at, model=self.plan.model)
 
     def _request(self) -> CompletionRequest:
         assert self.plan is not None

@@ -33,3 +33,30 @@ async def test_a_retry_after_backoff_does_not_call_a_provider_whose_circuit_open
         ("codex", "unavailable"), ("codex", "outage"), ("gemini", "success")]
     circuit = core.execution_state.circuits.state("codex")
     assert o.attempts[1].lifts_at == circuit.next_probe_at
+
+
+async def test_a_task_waiting_for_pacing_does_not_send_into_an_outage_opened_meanwhile(
+        settings, build_executor, fake, clock):
+    """The same for a task waiting for room (a short hold, a full window): a batch's tasks paced on a provider each
+    sent one request into the outage that opened while they waited, and each failed before falling back."""
+    from router_core.execution.dispatch import job_for
+    from router_core.execution.holds import RATE_LIMITED
+
+    core, ex = build_executor(settings)
+    decision = core.decide(CODE_TASK, audit=False)  # routed to codex before the others' hold
+    assert decision.provider == "codex"
+    other = make_core(settings, clock)
+    other.execution_state.holds.hold("codex", RATE_LIMITED, clock.now() + 5.0, "rate limited: retry after 5s")
+    sleep = ex.sleep
+
+    async def waiting(seconds: float) -> None:
+        if not other.execution_state.circuits.state("codex").is_open:
+            for _ in range(settings.execution.outage_failure_threshold):
+                other.execution_state.circuits.record_failure("codex", "503 from another process's task")
+        await sleep(seconds)
+
+    ex.sleep = waiting
+    o = await ex.run(job_for(decision, context="", max_cost=None, wait=False, forced=False))
+    assert (o.status, o.provider) == ("success", "gemini")
+    assert fake.stats("codex").requests == 0
+    assert [(a.provider, a.outcome) for a in o.attempts] == [("codex", "outage"), ("gemini", "success")]
