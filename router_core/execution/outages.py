@@ -9,7 +9,8 @@ keeps it open until the next probe; a 503 or 529 that says when to come back (Re
 provider until then in every process, as a request's does, and the next probe is not due before. The
 transition that opens a circuit and the one that closes it are each written to the audit log once (events
 "outage" and "recovered"). A probe is paid for like any call: it is reserved in the budget before it is sent
-(none is sent while the budget has no room for it: it stays due) and settled at what the answer cost.
+(none is sent while the budget has no room for it: it stays due) and settled at what the answer cost; one
+cancelled before its answer is charged at its estimate and due again at once (nothing was learned).
 """
 
 from __future__ import annotations
@@ -115,6 +116,8 @@ class Outages:
             with self.core.db.transaction():
                 self.pacer.failed(ticket)
                 self.core.ledger.settle(reservation, estimate)
+                # Nothing learned: the probe is handed back, due now, not an interval on for every process.
+                self.circuits.reschedule_probe(provider, self.core.clock.now())
             raise
         with self.core.db.transaction():
             self.pacer.settle(ticket, PROBE_TOKENS, counted=False)  # the probe's answer is not counted

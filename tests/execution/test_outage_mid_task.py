@@ -60,3 +60,33 @@ async def test_a_task_waiting_for_pacing_does_not_send_into_an_outage_opened_mea
     assert (o.status, o.provider) == ("success", "gemini")
     assert fake.stats("codex").requests == 0
     assert [(a.provider, a.outcome) for a in o.attempts] == [("codex", "outage"), ("gemini", "success")]
+
+
+async def test_a_probe_cancelled_in_flight_hands_the_probe_back(settings, build_executor, fake, clock):
+    """The claim had moved the next probe a whole interval on, and a probe cancelled before its answer (the caller's
+    dispatch cancelled, the server stopping) learned nothing: every process kept the provider in outage for five
+    more minutes without a probe. It is due again at once, for the next caller."""
+    import anyio
+
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(503)] * 3)
+    await dispatch(core, ex, CODE_TASK)
+    clock.advance(settings.execution.outage_probe_interval_seconds)
+    sent = anyio.Event()
+    probe = ex.adapters["codex"].probe
+
+    async def hanging():
+        sent.set()
+        await anyio.sleep_forever()
+
+    ex.adapters["codex"].probe = hanging
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(ex.probe_due)
+        await sent.wait()
+        tg.cancel_scope.cancel()
+    state = core.execution_state.circuits.state("codex")
+    assert state.is_open and state.next_probe_at <= clock.now()  # due again, not an interval on
+    assert core.budget().reserved == 0
+    ex.adapters["codex"].probe = probe
+    _, other_ex = build_executor(settings)  # another process probes it now
+    assert await other_ex.probe_due() == ["codex"]
