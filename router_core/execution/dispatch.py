@@ -150,11 +150,10 @@ async def dispatch(
             seen = view.execution
         job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None, seen=seen,
                       # a cancelled task is audited as it ends: a call in flight may still be billed
-                      on_cancel=functools.partial(_cancelled, core, decision, on_cancel), on_park=on_park)
+                      on_cancel=functools.partial(_cancelled, core, decision, on_cancel), on_park=on_park,
+                      parked_seconds=parked)  # waited here for capacity before it runs: within the same limit
         try:
             outcome = await executor.run(job)
-            if parked:  # waited here for capacity before it ran
-                outcome = replace(outcome, parked_seconds=outcome.parked_seconds + parked)
             if outcome.status == NOT_CONFIGURED and job.lease is not None and job.lease.id is None:
                 job.lease.id = core.leases.take(job.lease)  # nothing ran: lease the agent for the host
                 core.leases.hand_over(job.lease.id)

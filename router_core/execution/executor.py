@@ -76,6 +76,9 @@ class Job:
     on_cancel: Callable[[TaskOutcome], None] | None = None
     # Told (task id, seconds, why) each time the task parks because every provider is blocked.
     on_park: ParkNotice | None = None
+    # Seconds the task already waited for capacity before its run (dispatch's wait at routing time): counted
+    # against execution.max_park_seconds with its parking here, and in its outcome's parked_seconds.
+    parked_seconds: float = 0.0
 
     @property
     def estimate_text(self) -> str:
@@ -163,7 +166,7 @@ class Executor:
 
     async def _run(self, job: Job, started: float, attempts: list[Attempt]) -> TaskOutcome:
         clock = self.core.clock
-        parked = 0.0
+        parked = job.parked_seconds
         while True:
             result = await self._pass(job, attempts)
             if isinstance(result, Completed):
