@@ -280,7 +280,9 @@ class ProviderRun:
         holds the provider for this task's jittered backoff, so the other tasks and processes wait it out
         too rather than each collecting a 429 of its own. A 503 or 529 that says when to come back holds the
         provider until then, as a 429 does (capped alike), and the task falls back with that time, so it
-        parks when every provider says so; it still counts towards the outage circuit."""
+        parks when every provider says so; it still counts towards the outage circuit. A quota refusal whose
+        reset has already passed holds the provider for the longest backoff, so a parked task does not ask again
+        at once, over and over."""
         ex = self.ex
         execution = ex.core.settings.execution
         now = ex.core.clock.now()
@@ -302,6 +304,8 @@ class ProviderRun:
                                     f"rate limited (no retry time given): backing off {until - now:.3g}s")
         elif isinstance(error, QuotaExhausted):
             until = min(error.resets_at or now + execution.outage_probe_interval_seconds, longest)
+            if not until > now:  # its reset has passed (a time read just after it), yet it refused: not at once again
+                until = now + execution.backoff_max_seconds
             ex.state.holds.hold(self.provider, QUOTA, until, f"quota exhausted: {error}")
             step = Step(FALL_BACK, lifts_at=until)
         elif isinstance(error, ProviderUnavailable):
