@@ -143,15 +143,16 @@ class Executor:
     async def run(self, job: Job) -> TaskOutcome:
         started = self.core.clock.now()
         attempts: list[Attempt] = []
+        parking = _Parking(job.parked_seconds)
         try:
-            return await self._run(job, started, attempts)
+            return await self._run(job, started, attempts, parking)
         except anyio.get_cancelled_exc_class():
             if job.on_cancel is not None:
-                job.on_cancel(self._cancelled(job, started, attempts))
+                job.on_cancel(self._cancelled(job, started, attempts, parking.seconds(self.core.clock.now())))
             raise
 
-    def _cancelled(self, job: Job, started: float, attempts: list[Attempt]) -> TaskOutcome:
-        return self._unanswered(job, started, attempts, CANCELLED, "cancelled by the caller")
+    def _cancelled(self, job: Job, started: float, attempts: list[Attempt], parked: float) -> TaskOutcome:
+        return self._unanswered(job, started, attempts, CANCELLED, "cancelled by the caller", parked=parked)
 
     def _unanswered(self, job: Job, started: float, attempts: list[Attempt], status: str, error: str, *,
                     resumes_at: float | None = None, parked: float = 0.0) -> TaskOutcome:
@@ -164,9 +165,9 @@ class Executor:
             parked_seconds=parked,
         )
 
-    async def _run(self, job: Job, started: float, attempts: list[Attempt]) -> TaskOutcome:
+    async def _run(self, job: Job, started: float, attempts: list[Attempt], parking: _Parking) -> TaskOutcome:
         clock = self.core.clock
-        parked = job.parked_seconds
+        parked = parking.total
         while True:
             result = await self._pass(job, attempts)
             if isinstance(result, Completed):
@@ -186,8 +187,10 @@ class Executor:
                 logger.info("%s: every provider blocked; parked for %.1fs", job.task_id, delay)
                 if job.on_park is not None and (told := job.on_park(job.task_id, delay, error)) is not None:
                     await told
+                parking.since = clock.now()
                 await self.wait(delay)
-                parked += delay
+                parked = parking.total = parked + delay
+                parking.since = None
                 await self.probe_due()
                 continue
             return self._unanswered(job, started, attempts, status, error,
@@ -248,6 +251,18 @@ class Executor:
 
     def audit_recovered(self, state: CircuitState) -> None:
         self.outages.audit_recovered(state)
+
+
+@dataclass(slots=True)
+class _Parking:
+    """A task's time parked so far (``total``), and when the wait in progress began, if one is, so a task
+    cancelled while parked is audited with its wait."""
+
+    total: float
+    since: float | None = None
+
+    def seconds(self, now: float) -> float:
+        return self.total + (max(0.0, now - self.since) if self.since is not None else 0.0)
 
 
 def _charged(attempts: list[Attempt]) -> float:

@@ -242,3 +242,19 @@ async def test_a_cancelled_batch_audits_every_task_once_those_never_started_too(
     queued = next(r for r in lines if r["task_id"] == "queued")
     assert queued["execution_metrics"]["error"] == "cancelled before it started"
     assert queued["execution_metrics"]["attempts"] == []
+
+
+async def test_a_task_cancelled_while_parked_in_its_run_is_audited_with_its_wait(settings, clock):
+    # Every provider refused for 45 s, so the task parked; cancelled 20 s into that wait, its line said nothing of
+    # it (parked_seconds left out as 0), where a dispatch cancelled while waiting before its run says its wait.
+    sleep, asleep = parked_sleep()
+    core, ex = executor(settings, clock, {p.name: Throttled(p) for p in settings.providers}, sleep)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(lambda: run_batch(core, ex, [("t", CODE_TASK)]))
+        await asleep.wait()
+        clock.advance(20.0)
+        tg.cancel_scope.cancel()
+    assert_clean(core)
+    metrics = core.audit.tail(1)[0]["execution_metrics"]
+    assert metrics["status"] == "cancelled" and len(metrics["attempts"]) == 3
+    assert metrics["parked_seconds"] == 20.0
