@@ -134,7 +134,7 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[AppState]:
-        state = AppState(get_core=get_core, notify_changed=live.after_change)
+        state = AppState(get_core=get_core, notify_changed=live.after_change, built=lambda: holder.get("core"))
         async with anyio.create_task_group() as tg:
             tg.start_soon(anyio.to_thread.run_sync, warm_up)  # load while the handshake runs
             if live_interval:

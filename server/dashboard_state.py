@@ -87,11 +87,17 @@ def dashboard_state_factory(
         async with building:
             if last and monotonic() - last[0][0] < SHARED_SECONDS:
                 return last[0][1]
-            core = get_core()
-            if not backends:  # env and PATH are read once per process, like the executor does
-                backends.update(backend_names(core))
-            state = await anyio.to_thread.run_sync(dashboard_state, core, backends)
+            state = await anyio.to_thread.run_sync(_state_of, get_core, backends)
             last[:] = [(monotonic(), state)]
             return state
 
     return get_state
+
+
+def _state_of(get_core: Callable[[], RouterCore], backends: dict[str, str]) -> dict[str, Any]:
+    """The pages' state, in a worker thread: the core may still be in its build (the server's warm-up), which
+    the event loop, shared with every MCP session, must not wait for."""
+    core = get_core()
+    if not backends:  # env and PATH are read once per process, like the executor does
+        backends.update(backend_names(core))
+    return dashboard_state(core, backends)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 from mcp.server.mcpserver import Context
 
 from router_core.core import RouterCore
@@ -20,10 +21,20 @@ class AppState:
     # Set by the server: called after a tool changes usage or budget so subscribers hear of it.
     notify_changed: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # The core if it is built, else None, without waiting (get_core waits for a build in progress, or builds).
+    built: Callable[[], RouterCore | None] = lambda: None
 
     @property
     def core(self) -> RouterCore:
+        """The core, for code in a worker thread (sync tools, resources); coroutines use :meth:`ready_core`."""
         return self.get_core()
+
+    async def ready_core(self) -> RouterCore:
+        """The core, for a coroutine: at once once built; until then it is built, or its build waited for, in a
+        worker thread. The event loop, which every session of an HTTP server shares, never waits for a build (a
+        second or two, longer on a slow disk) nor runs a retry of a failed one."""
+        core = self.built()
+        return core if core is not None else await anyio.to_thread.run_sync(self.get_core)
 
 
 def state_from(ctx: Context) -> AppState:
@@ -31,4 +42,10 @@ def state_from(ctx: Context) -> AppState:
 
 
 def core_from(ctx: Context) -> RouterCore:
+    """The core, for a sync tool or resource (a worker thread)."""
     return state_from(ctx).core
+
+
+async def core_of(ctx: Context) -> RouterCore:
+    """The core, for an async tool: see AppState.ready_core."""
+    return await state_from(ctx).ready_core()

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from tools._context import core_from, state_from
+from tools._context import core_of, state_from
 from tools.errors import tool_errors
 from tools.schemas import BudgetOut
 
@@ -17,7 +17,7 @@ Provider = Literal["codex", "gemini", "claude"]
 async def get_budget(ctx: Context) -> BudgetOut:
     """Today's budget: total, spent, reserved and remaining, per provider, with alerts and next reset."""
     with tool_errors():
-        return BudgetOut.of(core_from(ctx).budget())
+        return BudgetOut.of((await core_of(ctx)).budget())
 
 
 async def record_usage(
@@ -30,7 +30,8 @@ async def record_usage(
     """Enter usage observed elsewhere (e.g. a provider console) when it can't be polled."""
     state = state_from(ctx)
     with tool_errors():
-        state.core.record_usage(provider, requests=requests, tokens=tokens, cost_usd=cost_usd, manual=True)
+        core = await state.ready_core()
+        core.record_usage(provider, requests=requests, tokens=tokens, cost_usd=cost_usd, manual=True)
     if state.notify_changed is not None:
         await state.notify_changed()
-    return BudgetOut.of(state.core.budget())
+    return BudgetOut.of(core.budget())

@@ -90,7 +90,8 @@ async def dispatch_agent(
 
     state = state_from(ctx)
     with tool_errors():
-        result = await dispatch(state.core, executor_of(state), task, provider=provider, context=context,
+        core = await state.ready_core()
+        result = await dispatch(core, executor_of(state), task, provider=provider, context=context,
                                 max_cost=max_cost, wait=wait, execute=execute, on_park=ProgressReport(ctx, None).parked)
     if state.notify_changed is not None:
         await state.notify_changed()
@@ -109,13 +110,14 @@ async def run_batch(
     state = state_from(ctx)
     pairs = [(t.id, t.task) for t in tasks]
     with tool_errors():
+        core = await state.ready_core()
         if dry_run:
-            return BatchPlanOut.of(state.core.plan_batch(pairs, concurrency=parallel), dry_run=True)
+            return BatchPlanOut.of(core.plan_batch(pairs, concurrency=parallel), dry_run=True)
 
         from router_core.execution.batch import run_batch as execute_batch
 
         report = ProgressReport(ctx, len(pairs))
-        run = await execute_batch(state.core, executor_of(state), pairs, parallel=parallel, progress=report.done,
+        run = await execute_batch(core, executor_of(state), pairs, parallel=parallel, progress=report.done,
                                   on_park=report.parked)
     if state.notify_changed is not None:
         await state.notify_changed()

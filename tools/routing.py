@@ -10,7 +10,7 @@ from typing import Annotated
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from tools._context import core_from
+from tools._context import core_of
 from tools.errors import tool_errors
 from tools.schemas import ClassificationOut, RecommendationRecord, recommendation_record
 
@@ -20,7 +20,7 @@ Task = Annotated[str, Field(description="The subtask, in plain words.")]
 async def classify_task(task: Task, ctx: Context) -> ClassificationOut:
     """Classify a subtask: best provider (codex, gemini, claude), scores, fallback chain, task type, reasons."""
     with tool_errors():
-        return ClassificationOut.of(core_from(ctx).classify(task))
+        return ClassificationOut.of((await core_of(ctx)).classify(task))
 
 
 async def recommend_provider(
@@ -31,4 +31,4 @@ async def recommend_provider(
     """Recommend a provider for a subtask given live capacity and today's budget, with fallbacks,
     cost estimate, agent and alternatives. Logged to the audit trail."""
     with tool_errors():
-        return recommendation_record(core_from(ctx).decide(task, repo=repo))
+        return recommendation_record((await core_of(ctx)).decide(task, repo=repo))
