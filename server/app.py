@@ -44,6 +44,8 @@ class SwitchboardServer(MCPServer):
     ran the task uncapped) and explain wrong ones in a line each, and whose tools/list is compact."""
 
     _listed: list[MCPTool] | None = None
+    _calls_running = 0  # tool calls in flight, any session
+    _calls_done: anyio.Event | None = None  # set when that falls to 0, for whoever waits (calls_finished)
 
     async def list_tools(self) -> list[MCPTool]:
         """The tools with compact input schemas (listed_schema), made once: the tools never change."""
@@ -55,12 +57,28 @@ class SwitchboardServer(MCPServer):
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None) -> Any:
         check_call(name, arguments)
         session = REQUEST_SESSION.set(audit_session(context))
+        self._calls_running += 1
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             raise explained(name, exc) from exc.__cause__
         finally:
             REQUEST_SESSION.reset(session)
+            self._calls_running -= 1
+            if not self._calls_running and self._calls_done is not None:
+                self._calls_done.set()
+                self._calls_done = None
+
+    @property
+    def calls_running(self) -> int:
+        return self._calls_running
+
+    async def calls_finished(self) -> None:
+        """Return once no tool call is running (server/stdio.py waits so at EOF on stdin)."""
+        if self._calls_running:
+            if self._calls_done is None:
+                self._calls_done = anyio.Event()
+            await self._calls_done.wait()
 
     async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None,
                          context: Context | None = None) -> Any:

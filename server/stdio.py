@@ -10,6 +10,14 @@ fd 1 goes to stderr, so a stray print or a child process never reaches the wire.
 
 Anything else (a terminal, a regular file, Windows, an SDK without the claim helper, or
 ``SWITCHBOARD_STDIO=sdk``) is served by the SDK's own transport, unchanged.
+
+Ending: a host ends a stdio server by closing its stdin, and the MCP SDKs' clients send a SIGTERM 2 s later if
+it is still running (a SIGKILL 2 s after that). At EOF the SDK cancels every request in flight; on the pipes,
+tool calls still running (a dispatch waiting for a provider's answer, which may be billed) first get up to
+STDIN_CLOSED_GRACE_SECONDS to finish, their answers written if the host still reads, their outcome and cost
+recorded as they are. A SIGTERM, on either transport, cancels what runs at once: each task is audited as
+cancelled (charged at its estimate when a call was in flight) and the server exits 0. An answer the host no
+longer reads (stdout closed) is dropped, not an error.
 """
 
 from __future__ import annotations
@@ -17,10 +25,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import stat
 import sys
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from typing import Any
 
@@ -35,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 ENV = "SWITCHBOARD_STDIO"  # "sdk" forces the SDK's transport
 _CHUNK = 1 << 16
+STDIN_CLOSED_GRACE_SECONDS = 5.0  # as the HTTP server's grace at shutdown (server/http_shutdown.py)
 
 
 class PipeLines:
@@ -94,8 +104,10 @@ class InvalidLinesAnswered:
     not JSON, -32600 when it is JSON but no message MCP accepts (a batch, a wrong field), with the
     request's id when one can be read; a blank line is skipped. Everything else passes through unchanged."""
 
-    def __init__(self, read: Any, write: Any, lines: PipeLines) -> None:
+    def __init__(self, read: Any, write: Any, lines: PipeLines,
+                 at_eof: Callable[[], Awaitable[None]] | None = None) -> None:
         self._read, self._write, self._lines = read, write, lines
+        self._at_eof = at_eof  # awaited once when stdin ends, before the session hears of it
 
     @property
     def last_context(self) -> Any:  # the SDK runs each request in its sender's context
@@ -103,7 +115,13 @@ class InvalidLinesAnswered:
 
     async def receive(self) -> Any:
         while True:
-            item = await self._read.receive()
+            try:
+                item = await self._read.receive()
+            except anyio.EndOfStream:
+                if self._at_eof is not None:
+                    at_eof, self._at_eof = self._at_eof, None
+                    await at_eof()
+                raise
             line = self._lines.claim()
             if not isinstance(item, Exception):
                 if not (isinstance(item, SessionMessage) and isinstance(item.message, JSONRPCNotification)
@@ -171,14 +189,18 @@ class PipeWriter:
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
+        self._gone = False  # the host closed its end: nobody reads what is written
 
     async def write(self, text: str) -> None:
         data = memoryview(text.encode("utf-8"))
-        while data:
+        while data and not self._gone:
             try:
                 data = data[os.write(self._fd, data) :]
             except BlockingIOError:
                 await anyio.wait_writable(self._fd)
+            except BrokenPipeError:  # (a traceback ended the server, and the work its calls finished went unsaid)
+                self._gone = True
+                logger.info("stdout closed by the host: answers from now on are dropped")
 
     async def flush(self) -> None:
         """Nothing is buffered."""
@@ -235,7 +257,43 @@ def _claim_pipes(stack: ExitStack) -> tuple[int, int] | None:
 
 
 async def serve_stdio(mcp: MCPServer) -> None:
-    """Run ``mcp`` over the process's stdin and stdout: the SDK's ``run_stdio_async`` without thread hops."""
+    """Run ``mcp`` over the process's stdin and stdout until EOF on stdin (tool calls in flight get a grace) or
+    a SIGTERM (they are cancelled, audited so): see the module."""
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(_cancelled_by_sigterm, tg.cancel_scope)
+        await _serve(mcp)
+        tg.cancel_scope.cancel()
+
+
+async def _cancelled_by_sigterm(scope: anyio.CancelScope) -> None:
+    try:
+        receiver = anyio.open_signal_receiver(signal.SIGTERM)
+        with receiver as signals:
+            async for _ in signals:
+                logger.warning("SIGTERM: stopping; tool calls still running are cancelled and audited so")
+                scope.cancel()
+                return
+    except (NotImplementedError, ValueError, RuntimeError):  # no signal handlers here (Windows, not the main thread)
+        return
+
+
+async def finish_calls(mcp: MCPServer, grace: float = STDIN_CLOSED_GRACE_SECONDS) -> None:
+    """At EOF on stdin: wait up to ``grace`` seconds for the tool calls running to finish (the SDK then cancels
+    whatever still runs)."""
+    running = getattr(mcp, "calls_running", 0)
+    if not running:
+        return
+    logger.warning("stdin closed with %d tool call(s) running: waiting up to %gs for them to finish (a SIGTERM "
+                   "cancels them at once)", running, grace)
+    with anyio.move_on_after(grace) as waited:
+        await mcp.calls_finished()  # type: ignore[attr-defined]
+    if waited.cancelled_caught:
+        logger.warning("%d tool call(s) still running %gs after stdin closed: cancelled, and audited so",
+                       getattr(mcp, "calls_running", 0), grace)
+
+
+async def _serve(mcp: MCPServer) -> None:
+    """The SDK's ``run_stdio_async`` without thread hops."""
     if not _wanted(mcp):
         await mcp.run_stdio_async()
         return
@@ -247,7 +305,7 @@ async def serve_stdio(mcp: MCPServer) -> None:
         if fds is not None:
             lines = PipeLines(fds[0])
             async with stdio_server(stdin=lines, stdout=PipeWriter(fds[1])) as (read, write):
-                read = InvalidLinesAnswered(read, write, lines)
+                read = InvalidLinesAnswered(read, write, lines, at_eof=lambda: finish_calls(mcp))
                 await lowlevel.run(read, write, lowlevel.create_initialization_options())
             return
     await mcp.run_stdio_async()  # the claims above are released: the SDK claims afresh

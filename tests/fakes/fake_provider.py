@@ -67,6 +67,7 @@ class FakeProviders:
         self._output_tokens = dict(output_tokens or {})
         self._clock = clock
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)  # notified as each request arrives
         self._providers: dict[str, _Provider] = {}
         # proto=IPPROTO_TCP so that asyncio sets TCP_NODELAY on accepted connections (it checks the proto);
         # without it, Nagle holds each response body ~40 ms on keep-alive connections.
@@ -156,6 +157,16 @@ class FakeProviders:
         with self._lock:
             return list(self._state(provider).requests)
 
+    def wait_for_requests(self, provider: str, count: int = 1, timeout: float = 60.0) -> bool:
+        """Whether ``provider`` has had ``count`` requests, waiting up to ``timeout`` seconds for them."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: self._state(provider).stats.requests >= count, timeout)
+
+    def end_hangs(self) -> None:
+        """Answer every request hanging on Fault.hang now, and any later one at once (as closing does)."""
+        if self._closing is not None:
+            self._loop.call_soon_threadsafe(self._closing.set)
+
     def last_request(self, provider: str) -> RecordedRequest:
         return self.requests(provider)[-1]
 
@@ -208,6 +219,7 @@ class FakeProviders:
             state.stats.requests += 1
             state.stats.in_flight += 1
             state.stats.max_in_flight = max(state.stats.max_in_flight, state.stats.in_flight)
+            self._arrived.notify_all()
             fault = state.script.popleft() if state.script else Fault.ok()
             latency = self._latency.get(name, 0.0)
         status = 0  # no answer: the client went away (cancelled) before it was sent
