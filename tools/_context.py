@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from mcp.server.mcpserver import Context
 
 from router_core.core import RouterCore
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -49,3 +51,14 @@ def core_from(ctx: Context) -> RouterCore:
 async def core_of(ctx: Context) -> RouterCore:
     """The core, for an async tool: see AppState.ready_core."""
     return await state_from(ctx).ready_core()
+
+
+async def in_worker(work: Callable[[], T]) -> T:
+    """``work`` (core calls that may write the shared database) run in a worker thread, for an async tool.
+
+    A write waits for the database's write lock, held by whichever process writes, for up to the busy timeout
+    (15 s); on the event loop that wait stalled every session of an HTTP server, its dashboard and its pings.
+    The thread keeps its own SQLite connection and snapshot cache (store/db.py, store/snapshot_cache.py), the
+    request's context variables (the audit's session) go with it, and a cancelled call waits for ``work`` to
+    end: a transaction is never left half done."""
+    return await anyio.to_thread.run_sync(work)

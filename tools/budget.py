@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from tools._context import core_of, state_from
+from router_core.models import BudgetSnapshot
+from tools._context import core_of, in_worker, state_from
 from tools.errors import tool_errors
 from tools.schemas import BudgetOut
 
@@ -17,7 +18,8 @@ Provider = Literal["codex", "gemini", "claude"]
 async def get_budget(ctx: Context) -> BudgetOut:
     """Today's budget: total, spent, reserved and remaining, per provider, with alerts and next reset."""
     with tool_errors():
-        return BudgetOut.of((await core_of(ctx)).budget())
+        core = await core_of(ctx)
+        return BudgetOut.of(await in_worker(core.budget))  # (a snapshot may write: expired reservations)
 
 
 async def record_usage(
@@ -31,7 +33,12 @@ async def record_usage(
     state = state_from(ctx)
     with tool_errors():
         core = await state.ready_core()
-        core.record_usage(provider, requests=requests, tokens=tokens, cost_usd=cost_usd, manual=True)
+
+        def record() -> BudgetSnapshot:  # a write: off the event loop (tools/_context.py, in_worker)
+            core.record_usage(provider, requests=requests, tokens=tokens, cost_usd=cost_usd, manual=True)
+            return core.budget()
+
+        budget = await in_worker(record)
     if state.notify_changed is not None:
         await state.notify_changed()
-    return BudgetOut.of(core.budget())
+    return BudgetOut.of(budget)

@@ -10,7 +10,7 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, ConfigDict, Field
 
 from router_core.batch_limits import MAX_BATCH_PARALLEL, MAX_BATCH_TASKS
-from tools._context import AppState, state_from
+from tools._context import AppState, in_worker, state_from
 from tools.batch_schemas import BatchPlanOut, DispatchOut
 from tools.errors import tool_errors
 from tools.routing import Task
@@ -112,7 +112,7 @@ async def run_batch(
     with tool_errors():
         core = await state.ready_core()
         if dry_run:
-            return BatchPlanOut.of(core.plan_batch(pairs, concurrency=parallel), dry_run=True)
+            return BatchPlanOut.of(await in_worker(lambda: core.plan_batch(pairs, concurrency=parallel)), dry_run=True)
 
         from router_core.execution.batch import run_batch as execute_batch
 

@@ -1,7 +1,9 @@
 """Read-only routing tools: classify_task and recommend_provider.
 
-They run on the event loop, not a worker thread: their SQLite work is reads (WAL readers never wait
-for writers) and one audit append, well under a millisecond, and the thread hop would cost as much."""
+classify_task runs on the event loop: it reads the classifier, in memory, and nothing else. recommend_provider
+decides in a worker thread: a decision may write the shared database (maintenance found due, a budget alert
+claimed, rows repaired after a clock step), which waits for another process's write lock up to the busy
+timeout, and the event loop is every session's."""
 
 # No `from __future__ import annotations`: see tools/__init__.py.
 
@@ -10,7 +12,7 @@ from typing import Annotated
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from tools._context import core_of
+from tools._context import core_of, in_worker
 from tools.errors import tool_errors
 from tools.schemas import ClassificationOut, RecommendationRecord, recommendation_record
 
@@ -31,4 +33,5 @@ async def recommend_provider(
     """Recommend a provider for a subtask given live capacity and today's budget, with fallbacks,
     cost estimate, agent and alternatives. Logged to the audit trail."""
     with tool_errors():
-        return recommendation_record((await core_of(ctx)).decide(task, repo=repo))
+        core = await core_of(ctx)
+        return await in_worker(lambda: recommendation_record(core.decide(task, repo=repo)))

@@ -7,6 +7,7 @@ that the test fails instead of hanging: a free loop answers at once) and then le
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Callable
 
@@ -108,3 +109,47 @@ async def test_the_dashboard_waiting_for_the_core_leaves_the_loop_free(settings)
         await dog.join()
     assert state["budget"]  # built once the core was
     assert dog.loop_ran is True, "the event loop was blocked while the dashboard waited for the core"
+
+
+def lock_held_elsewhere(path, dog: Watchdog) -> threading.Thread:
+    """Another process's writer (a CLI run, a server on another session) holding the database's write lock until
+    the watchdog releases it."""
+    held = threading.Event()
+
+    def hold() -> None:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("BEGIN IMMEDIATE")
+        held.set()
+        dog.release.wait(60)
+        conn.execute("ROLLBACK")
+        conn.close()
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    assert held.wait(30)
+    return thread
+
+
+async def test_a_tool_waiting_for_the_write_lock_leaves_the_loop_free(settings):
+    # Before, record_usage wrote on the event loop: while another process held the write lock, SQLite's busy
+    # handler (15 s timeout) held the loop, and every session of the HTTP server stalled with it.
+    core = RouterCore.build(settings, classifier=KeywordClassifier(settings.providers))
+    dog = Watchdog(asyncio.get_running_loop())
+    transaction = core.db.transaction
+
+    def entering_transaction():
+        dog.entered.set()  # the tool's write begins: it waits for the lock
+        return transaction()
+
+    parts = build_server(settings, core_factory=lambda: core, live_interval=None)
+    with anyio.fail_after(120):
+        async with Client(parts.mcp, raise_exceptions=False) as client:
+            await client.call_tool("get_budget", {})  # the core is built
+            holder = lock_held_elsewhere(core.db.path, dog)
+            core.db.transaction = entering_transaction
+            r = await client.call_tool("record_usage", {"provider": "codex", "cost_usd": 0.25})
+            await dog.join()
+            await anyio.to_thread.run_sync(holder.join, 60)
+    assert not r.is_error, r.content
+    assert r.structured_content["spent"] == 0.25
+    assert dog.loop_ran is True, "the event loop was blocked while the tool waited for the write lock"
