@@ -1,9 +1,11 @@
 """Read-only routing tools: classify_task and recommend_provider.
 
-classify_task runs on the event loop: it reads the classifier, in memory, and nothing else. recommend_provider
-decides in a worker thread: a decision may write the shared database (maintenance found due, a budget alert
-claimed, rows repaired after a clock step), which waits for another process's write lock up to the busy
-timeout, and the event loop is every session's."""
+Both run on the event loop, not a worker thread. classify_task reads the classifier, in memory. A decision's
+SQLite work is reads (WAL readers never wait for writers) and one audit append, well under a millisecond; it
+writes only now and then (maintenance found due, a budget alert claimed, rows repaired after a clock step), and
+only then could wait for another process's write lock. The thread hop would cost every call ~0.2 ms, which took
+the stdio round trip from 1.23-1.32x the minimal server's to 1.33-1.42x (target 1.3x; bench/mcp_overhead.py,
+run alternately). record_usage, get_budget and a dry-run run_batch, off the hot path, go through in_worker."""
 
 # No `from __future__ import annotations`: see tools/__init__.py.
 
@@ -12,7 +14,7 @@ from typing import Annotated
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from tools._context import core_of, in_worker
+from tools._context import core_of
 from tools.errors import tool_errors
 from tools.schemas import ClassificationOut, RecommendationRecord, recommendation_record
 
@@ -33,5 +35,4 @@ async def recommend_provider(
     """Recommend a provider for a subtask given live capacity and today's budget, with fallbacks,
     cost estimate, agent and alternatives. Logged to the audit trail."""
     with tool_errors():
-        core = await core_of(ctx)
-        return await in_worker(lambda: recommendation_record(core.decide(task, repo=repo)))
+        return recommendation_record((await core_of(ctx)).decide(task, repo=repo))
