@@ -27,6 +27,7 @@ from router_core.core import REQUEST_SESSION, RouterCore
 from router_core.settings import Settings
 from server.core_factory import build_core
 from server.live import LiveUpdates
+from server.probes import watch_outages
 from tools import check_call, explained, listed_schema, output_schemas, register_tools
 from tools._context import AppState
 
@@ -157,6 +158,7 @@ def build_server(
             tg.start_soon(anyio.to_thread.run_sync, warm_up)  # load while the handshake runs
             if live_interval:
                 tg.start_soon(live.run, live_interval)
+                tg.start_soon(watch_outages, state)  # probes while no task runs
             try:
                 yield state
             finally:
