@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 ENV = "SWITCHBOARD_STDIO"  # "sdk" forces the SDK's transport
 _CHUNK = 1 << 16
+EOF_SETTLE_TURNS = 20  # turns of the event loop for requests read before EOF to reach their tool
 STDIN_CLOSED_GRACE_SECONDS = 5.0  # as the HTTP server's grace at shutdown (server/http_shutdown.py)
 
 
@@ -279,7 +280,10 @@ async def _cancelled_by_sigterm(scope: anyio.CancelScope) -> None:
 
 async def finish_calls(mcp: MCPServer, grace: float = STDIN_CLOSED_GRACE_SECONDS) -> None:
     """At EOF on stdin: wait up to ``grace`` seconds for the tool calls running to finish (the SDK then cancels
-    whatever still runs)."""
+    whatever still runs). A call read just before the EOF (a script piping its requests in) is let reach the tool
+    first: the session received it, and its handler starts within a few turns of the loop."""
+    for _ in range(EOF_SETTLE_TURNS):
+        await anyio.lowlevel.checkpoint()
     running = getattr(mcp, "calls_running", 0)
     if not running:
         return

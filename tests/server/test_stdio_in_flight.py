@@ -125,3 +125,20 @@ def test_sigterm_cancels_the_call_in_flight_audited_and_nothing_held(tmp_path, e
     assert metrics["status"] == "cancelled", metrics
     assert metrics["cost_actual_usd"] > 0  # charged at its estimate: the provider may bill a call cut off
     assert live_reservations(tmp_path) == 0  # settled by this process, not left for another to find stale
+
+
+def test_a_call_piped_in_just_before_eof_is_answered(tmp_path):
+    # `printf '<initialize>\n<initialized>\n<tools/call>\n' | switchboard serve`: stdin ended before the call reached
+    # its tool, so none was counted running, the grace did not apply and the answer was "Connection closed".
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != ENV}
+    env.update(HOME=str(tmp_path), SWITCHBOARD_HOME=str(tmp_path / "state"))
+    proc = start([str(Path(sys.executable).with_name("switchboard")), "serve"], env, tmp_path)
+    lines = [{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}},
+             {"jsonrpc": "2.0", "method": "notifications/initialized"},
+             {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+              "params": {"name": "recommend_provider", "arguments": {"task": "Fix the login bug"}}}]
+    out, _ = proc.communicate("".join(json.dumps(x) + "\n" for x in lines).encode(), timeout=120)
+    [_, reply] = [json.loads(x) for x in out.decode().splitlines()]
+    assert reply["id"] == 2 and "result" in reply, reply
+    assert reply["result"]["structuredContent"]["recommendation"]["provider"] == "codex"
