@@ -71,13 +71,17 @@ _URL_PASSWORD = re.compile(r"(?<=[A-Za-z0-9+.-])(://[^\s/?#@:]*:)[^\s/?#]+(?=@)"
 _VALUE_CHAR = r"""[^\s"'`<>()\[\]{},;&]"""
 _VALUE_NOT_DIGIT = r"""[^\s"'`<>()\[\]{},;&0-9]"""
 _VALUE_NOT_LETTER = r"""[^\s"'`<>()\[\]{},;&A-Za-z]"""
-# The lookaheads look a bounded way ahead and cannot backtrack into each other: linear on any text.
+# A value that looks like a credential (a digit and a letter, or 20+ key characters), not "==" nor a word. The
+# lookaheads look a bounded way ahead and cannot backtrack into each other: linear on any text.
+_CREDENTIAL = (
+    rf"(?!=)(?:(?={_VALUE_NOT_DIGIT}{{0,200}}[0-9])(?={_VALUE_NOT_LETTER}{{0,200}}[A-Za-z])|(?=[A-Za-z0-9+/=_-]{{20}}))"
+    rf"{_VALUE_CHAR}{{6,}}"
+)
 _ASSIGNED = re.compile(
     r"(?=[PSATpsat])((?ai:passw(?:or)?d|passphrase|(?<![a-z])pwd|secret(?:[_-]?access)?(?:[_-]?key)?"
     r"""|api[_-]?key|token|private[_-]key|(?<![a-z])pass(?![a-z])|(?:account|shared[_-]?access)[_-]?key)"""
     r"""["']?\s*(?:==?|:)\s*["']?)"""
-    rf"(?!=)(?:(?={_VALUE_NOT_DIGIT}{{0,200}}[0-9])(?={_VALUE_NOT_LETTER}{{0,200}}[A-Za-z])|(?=[A-Za-z0-9+/=_-]{{20}}))"
-    rf"{_VALUE_CHAR}{{6,}}"
+    + _CREDENTIAL
 )
 
 # A credential that neither "=" nor ":" names: an ``Authorization:`` header's (after any scheme: "Token <key>",
@@ -89,8 +93,7 @@ _GIVEN = re.compile(
     r"|(?<![a-z0-9_-])--(?:password|passwd|pass|passphrase|token|api[_-]?key|secret|client[_-]secret"
     r"|access[_-]token|auth[_-]token)[ \t]+[\"']?)"
     r"""|(?<![A-Za-z0-9_-])(?:-u|--user)(?:[ \t]+|=)[\"']?[^\s:\"'@/]+:)"""
-    rf"(?!=)(?:(?={_VALUE_NOT_DIGIT}{{0,200}}[0-9])(?={_VALUE_NOT_LETTER}{{0,200}}[A-Za-z])|(?=[A-Za-z0-9+/=_-]{{20}}))"
-    rf"{_VALUE_CHAR}{{6,}}"
+    + _CREDENTIAL
 )
 _COOKIE = re.compile(r"""(?=[SCsc])((?ai:\b(?:set-)?cookie)\s*:\s*)[^\s=;,"']+=[^\n"']*""")
 

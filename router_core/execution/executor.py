@@ -167,7 +167,6 @@ class Executor:
 
     async def _run(self, job: Job, started: float, attempts: list[Attempt], parking: _Parking) -> TaskOutcome:
         clock = self.core.clock
-        parked = parking.total
         while True:
             result = await self._pass(job, attempts)
             if isinstance(result, Completed):
@@ -177,24 +176,24 @@ class Executor:
                     backend=c.backend, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
                     cost_usd=_charged(attempts), cost_estimate_usd=result.plan.estimate.usd,
                     attempts=tuple(attempts),
-                    parked_seconds=parked, truncated=c.truncated,
+                    parked_seconds=parking.total, truncated=c.truncated,
                 )
             status, error, eta = result
             now = clock.now()
             limit = self.core.settings.execution.max_park_seconds
-            if status == PARKED and job.wait and eta is not None and parked + max(0.0, eta - now) <= limit:
+            if status == PARKED and job.wait and eta is not None and parking.total + max(0.0, eta - now) <= limit:
                 delay = max(self.pacer.poll_seconds, eta - now + GUARD_SECONDS)
                 logger.info("%s: every provider blocked; parked for %.1fs", job.task_id, delay)
                 if job.on_park is not None and (told := job.on_park(job.task_id, delay, error)) is not None:
                     await told
                 parking.since = clock.now()
                 await self.wait(delay)
-                parked = parking.total = parked + delay
+                parking.total += delay
                 parking.since = None
                 await self.probe_due()
                 continue
             return self._unanswered(job, started, attempts, status, error,
-                                    resumes_at=eta if status == PARKED else None, parked=parked)
+                                    resumes_at=eta if status == PARKED else None, parked=parking.total)
 
     async def _pass(self, job: Job, attempts: list[Attempt]) -> Completed | tuple[str, str, float | None]:
         """One walk along the chain: the first answer, or (status, error, when capacity returns)."""
