@@ -46,12 +46,16 @@ _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 
 
 def load_json_object(text: str) -> dict[str, Any] | None:
-    """The whole text as one JSON object, else the last JSON object that starts a line (CLIs print banners)."""
+    """The whole text as one JSON object, else the last JSON object that starts a line (CLIs print banners).
+    A whole text that is an array gives its last object: with verbose on (a flag, or the user's settings) claude
+    prints the session's messages as one array, the result last (anthropics/claude-code#84784)."""
     text = text.strip()
     if not text:
         return None
     try:
         value = json.loads(text)
+        if isinstance(value, list):
+            value = next((v for v in reversed(value) if isinstance(v, dict)), None)
         return value if isinstance(value, dict) else None
     except (ValueError, RecursionError):  # RecursionError: nested too deeply
         pass

@@ -96,6 +96,24 @@ async def test_claude_success_reports_cost(record):
                                                            printed["usage"]["output_tokens"])
 
 
+@pytest.mark.parametrize("mode", ["ok", "usage_limit"])
+async def test_claude_in_verbose_mode_prints_an_array_whose_last_element_is_the_result(record, mode):
+    # With verbose on (--verbose, or "verbose" in the user's ~/.claude/settings.json) claude 2.1.x prints the
+    # session's messages as one JSON array (anthropics/claude-code#84784): a paid answer was called "not JSON",
+    # the claude CLI given up on, and a usage limit was not held until its reset.
+    adapter = cli("claude", record, FAKE_CLAUDE_MODE=mode)
+    adapter.command = (*adapter.command, "--verbose")
+    request = CompletionRequest(prompt="plan the migration")
+    if mode == "usage_limit":
+        with pytest.raises(QuotaExhausted) as caught:
+            await adapter.complete(request)
+        assert caught.value.resets_at is not None
+        return
+    result = await adapter.complete(request)
+    printed = json.loads(runs(record)[0]["stdout"])[-1]
+    assert (result.text, result.cost_usd) == (printed["result"], printed["total_cost_usd"])
+
+
 @pytest.mark.parametrize("name", ["codex", "gemini", "claude"])
 async def test_a_prompt_over_the_kernels_argument_limit_reaches_the_cli_whole(record, name):
     # A command-line argument holds at most 128 KiB on Linux: a task with the files a host passed as context
