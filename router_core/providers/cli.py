@@ -8,10 +8,11 @@ Stdin is written while stdout and stderr are read (a CLI may print before it rea
 without reading it all is not an error here: its exit and output say what happened. A prompt over STDIN_LIMIT
 is PromptTooLongForCli (rejected; another provider may take it). The environment is passed through (the
 registry leaves out other providers' API keys); the process runs in its own session so a timeout kills the CLI
-and everything it spawned, and once the CLI exits, whatever it left running is killed. Output is bounded: more
-than STDOUT_LIMIT on stdout stops the CLI (ProviderUnavailable), and only the end of stderr is kept. Exit 0
-with no JSON on stdout is CliOutputUnreadable (a command that does not ask for JSON: another provider may take
-the task, a retry would not help). A missing executable is NotConfigured. Each dialect (cli_codex, cli_gemini,
+and everything it spawned (a CLI that printed its final result and then hung is read as answered), and
+once the CLI exits, whatever it left running is killed. Output is bounded: more than STDOUT_LIMIT on stdout
+stops the CLI (ProviderUnavailable), and only the end of stderr is kept. Exit 0 with no JSON on stdout is
+CliOutputUnreadable (a command that does not ask for JSON: another provider may take the task, a retry would
+not help). A missing executable is NotConfigured. Each dialect (cli_codex, cli_gemini,
 cli_claude) documents the output format it assumes, citing provider-apis.md section 5.
 """
 
@@ -73,6 +74,8 @@ class CliDialect:
 
     build_argv: Callable[[Sequence[str], str], list[str]]  # (base argv, model) -> argv; the prompt: stdin
     parse: Callable[[CliRun, ParseContext], Completion]
+    # Whether stdout holds the CLI's final result: a CLI that printed it and then hung is read at the timeout.
+    finished: Callable[[str], bool]
 
 
 class CliAdapter:
@@ -108,7 +111,8 @@ class CliAdapter:
         argv = self._dialect.build_argv(self.command, model)
         prompt = self._prompt_bytes(request)
         timeout = request.timeout if request.timeout is not None else self._timeout
-        run = await run_cli(argv, prompt, provider=self.name, env=self._env, cwd=self._cwd, timeout=timeout)
+        run = await run_cli(argv, prompt, provider=self.name, env=self._env, cwd=self._cwd, timeout=timeout,
+                            finished=self._dialect.finished)
         if run.returncode == 127 and not run.stdout.strip() and (missing := _env_interpreter_missing(argv[0], run, self._env)):
             raise NotConfigured(
                 f"{self.name} CLI {argv[0]!r} is installed, but its first line ({missing}) found no such program "
@@ -163,7 +167,7 @@ def _passable(arg: str) -> str:
 
 async def run_cli(
     argv: Sequence[str], stdin: bytes, *, provider: str, env: Mapping[str, str] | None, cwd: str | None,
-    timeout: float,
+    timeout: float, finished: Callable[[str], bool] | None = None,
 ) -> CliRun:
     feed = _InputPipe()
     try:
@@ -173,7 +177,7 @@ async def run_cli(
         raise
     finally:
         feed.close_read_end()  # the CLI has its copy
-    return await _run_started(process, feed, stdin, provider=provider, timeout=timeout)
+    return await _run_started(process, feed, stdin, provider=provider, timeout=timeout, finished=finished)
 
 
 async def _start(
@@ -203,7 +207,10 @@ async def _start(
         raise ProviderUnavailable(f"{provider} CLI could not start: {exc}", provider=provider) from exc
 
 
-async def _run_started(process: Process, feed: _InputPipe, stdin: bytes, *, provider: str, timeout: float) -> CliRun:
+async def _run_started(
+    process: Process, feed: _InputPipe, stdin: bytes, *, provider: str, timeout: float,
+    finished: Callable[[str], bool] | None,
+) -> CliRun:
     out, err = bytearray(), bytearray()
     try:
         with anyio.move_on_after(timeout) as scope:
@@ -226,6 +233,13 @@ async def _run_started(process: Process, feed: _InputPipe, stdin: bytes, *, prov
                 _kill_session(process.pid)
                 await process.wait()
             await process.aclose()
+    # A CLI may print its result and then not exit (claude -p: anthropics/claude-code#21099, #59390): what it
+    # printed is its answer, paid for, and a retry would pay again. Read as if it had exited 0.
+    printed = out.decode(errors="replace") if scope.cancelled_caught and len(out) <= STDOUT_LIMIT else ""
+    if printed and finished is not None and finished(printed):
+        logger.warning("%s CLI printed its result but had not exited after %s: stopped, its result kept",
+                       provider, format_seconds(timeout))
+        return CliRun(0, printed, err.decode(errors="replace"))
     if scope.cancelled_caught:
         # The CLI had sent its turn to the model, as a rule: the provider answers and bills it all the same.
         raise ProviderUnavailable(f"{provider} CLI timed out after {format_seconds(timeout)}", provider=provider,

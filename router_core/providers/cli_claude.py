@@ -133,4 +133,11 @@ def classify(message: str, status: int | None, subtype: str, returncode: int, ct
                                provider=p, status_code=status)
 
 
-CLAUDE = CliDialect(build_argv=build_argv, parse=parse)
+def finished(stdout: str) -> bool:
+    """Whether claude's result object (its last output) is there."""
+    data = load_json_object(stdout)
+    return (data is not None and data.get("type") == "result") or any(
+        e.get("type") == "result" for e in json_lines(stdout))
+
+
+CLAUDE = CliDialect(build_argv=build_argv, parse=parse, finished=finished)

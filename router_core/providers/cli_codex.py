@@ -129,4 +129,9 @@ def _event_message(event: dict) -> str:
     return str(event.get("message") or error or "")
 
 
-CODEX = CliDialect(build_argv=build_argv, parse=parse)
+def finished(stdout: str) -> bool:
+    """Whether the turn has ended (codex exec prints nothing after it)."""
+    return any(e.get("type") in ("turn.completed", "turn.failed") for e in json_lines(stdout))
+
+
+CODEX = CliDialect(build_argv=build_argv, parse=parse, finished=finished)

@@ -137,4 +137,10 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
     return ProviderUnavailable(f"{p} CLI failed (exit {returncode}): {tail(message)}", provider=p)
 
 
-GEMINI = CliDialect(build_argv=build_argv, parse=parse)
+def finished(stdout: str) -> bool:
+    """Whether the one JSON object gemini prints at the end is there."""
+    data = load_json_object(stdout) or {}
+    return isinstance(data.get("response"), str) or "error" in data
+
+
+GEMINI = CliDialect(build_argv=build_argv, parse=parse, finished=finished)

@@ -5,6 +5,7 @@ variable wins over the shared one:
 
     FAKE_NAME_MODE / FAKE_CLI_MODE            ok (default) | usage_limit | rate_limit | fail | auth | garbage | no_stats (gemini)
     FAKE_NAME_LATENCY / FAKE_CLI_LATENCY      seconds to sleep before answering
+    FAKE_NAME_HANG / FAKE_CLI_HANG            seconds to sleep after printing, before exiting (a CLI that hangs)
     FAKE_NAME_RESET_EPOCH / FAKE_CLI_RESET_EPOCH  when a usage limit resets (default: now + 3 hours)
     FAKE_NAME_TEXT / FAKE_CLI_TEXT            the answer (default: "<name> fake answer to: <prompt>")
     FAKE_CLI_RECORD                           a file to append one JSON line per run: argv, prompt, output
@@ -83,6 +84,10 @@ class FakeCli:
                     "stdout": "\n".join(self.stdout), "stderr": "\n".join(self.stderr),
                 }) + "\n")
         sys.stdout.flush()
+        sys.stderr.flush()
+        hang = float(self.setting("HANG", "0"))
+        if hang:
+            time.sleep(hang)
         raise SystemExit(code)
 
 

@@ -214,6 +214,26 @@ async def test_timeout_kills_the_cli(record, tmp_path):
     assert not record.exists()  # killed before it could answer
 
 
+@pytest.mark.parametrize(("name", "mode"), [("codex", "ok"), ("gemini", "ok"), ("claude", "ok"),
+                                           ("codex", "usage_limit"), ("claude", "usage_limit")])
+async def test_a_cli_that_hangs_after_printing_its_result_is_read_at_the_timeout(record, tmp_path, name, mode):
+    # claude -p is known to print its result and then not exit (anthropics/claude-code#21099, #31050, #59390):
+    # the answer, paid for, was dropped as a timeout and the task retried (paid again), and a usage limit it
+    # printed was retried instead of held until its reset. The CLI is still killed at the timeout.
+    pidfile = tmp_path / "pid"
+    adapter = cli(name, record, timeout=2.0, FAKE_CLI_HANG="60", FAKE_CLI_PIDFILE=str(pidfile), FAKE_CLI_MODE=mode)
+    request = CompletionRequest(prompt="plan the migration")
+    if mode == "usage_limit":
+        with pytest.raises(QuotaExhausted):
+            await adapter.complete(request)
+    else:
+        result = await adapter.complete(request)
+        assert result.text == f"{name} fake answer to: plan the migration"
+        assert result.input_tokens > 0 and not result.usage_estimated
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pidfile.read_text()), 0)
+
+
 async def test_request_timeout_overrides_the_default(record):
     adapter = cli("codex", record, timeout=60, FAKE_CLI_LATENCY="30")
     with pytest.raises(ProviderUnavailable, match="timed out after 300ms"):
