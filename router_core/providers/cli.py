@@ -8,11 +8,11 @@ Stdin is written while stdout and stderr are read (a CLI may print before it rea
 without reading it all is not an error here: its exit and output say what happened. A prompt over STDIN_LIMIT
 is PromptTooLongForCli (rejected; another provider may take it). The environment is passed through (the
 registry leaves out other providers' API keys); the process runs in its own session so a timeout kills the CLI
-and everything it spawned (a CLI that printed its final result and then hung is read as answered), and
-once the CLI exits, whatever it left running is killed. Output is bounded: more than STDOUT_LIMIT on stdout
-stops the CLI (ProviderUnavailable), and only the end of stderr is kept. Exit 0 with no JSON on stdout is
-CliOutputUnreadable (a command that does not ask for JSON: another provider may take the task, a retry would
-not help). A missing executable is NotConfigured. Each dialect (cli_codex, cli_gemini,
+and everything it spawned (a CLI that printed its final result and then hung, or was killed by a signal, is
+read as answered), and once the CLI exits, whatever it left running is killed. Output is bounded: more than
+STDOUT_LIMIT on stdout stops the CLI (ProviderUnavailable), and only the end of stderr is kept. Exit 0 with no
+JSON on stdout is CliOutputUnreadable (a command that does not ask for JSON: another provider may take the
+task, a retry would not help). A missing executable is NotConfigured. Each dialect (cli_codex, cli_gemini,
 cli_claude) documents the output format it assumes, citing provider-apis.md section 5.
 """
 
@@ -233,12 +233,15 @@ async def _run_started(
                 _kill_session(process.pid)
                 await process.wait()
             await process.aclose()
-    # A CLI may print its result and then not exit (claude -p: anthropics/claude-code#21099, #59390): what it
-    # printed is its answer, paid for, and a retry would pay again. Read as if it had exited 0.
-    printed = out.decode(errors="replace") if scope.cancelled_caught and len(out) <= STDOUT_LIMIT else ""
-    if printed and finished is not None and finished(printed):
-        logger.warning("%s CLI printed its result but had not exited after %s: stopped, its result kept",
-                       provider, format_seconds(timeout))
+    # A CLI may print its result and then not exit (claude -p: anthropics/claude-code#21099), or be killed from
+    # outside after it (#59390): what it printed is its answer, paid for, and a retry would pay again. Read as
+    # if it had exited 0.
+    printed = out.decode(errors="replace") if len(out) <= STDOUT_LIMIT else ""
+    signal_number = -(process.returncode or 0)
+    if printed and (scope.cancelled_caught or signal_number > 0) and finished is not None and finished(printed):
+        how = (f"had not exited after {format_seconds(timeout)}" if scope.cancelled_caught
+               else f"was then killed by {_signal_name(signal_number)}")
+        logger.warning("%s CLI printed its result but %s: its result kept", provider, how)
         return CliRun(0, printed, err.decode(errors="replace"))
     if scope.cancelled_caught:
         # The CLI had sent its turn to the model, as a rule: the provider answers and bills it all the same.
@@ -248,7 +251,14 @@ async def _run_started(
         raise ProviderUnavailable(
             f"{provider} CLI wrote more than {STDOUT_LIMIT // 2**20} MiB to stdout and was stopped", provider=provider
         )
-    return CliRun(process.returncode or 0, out.decode(errors="replace"), err.decode(errors="replace"))
+    return CliRun(process.returncode or 0, printed, err.decode(errors="replace"))
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 class _InputPipe:

@@ -84,6 +84,19 @@ async def test_a_cli_that_exits_without_reading_its_input_is_read_as_it_answered
             await adapter.complete(request)
 
 
+async def test_a_cli_killed_by_a_signal_after_printing_its_result_has_answered(tmp_path):
+    # A claude -p that hangs after its result is killed from outside (macOS kills it: anthropics/claude-code#59390):
+    # the answer was paid for, yet its "exit -9" made it a failure, retried and paid again.
+    adapter = fake_cli(tmp_path, f"""
+        import os, signal, sys
+        sys.stdout.write({GOOD_CODEX_OUTPUT!r})
+        sys.stdout.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    result = await adapter.complete(CompletionRequest(prompt="x"))
+    assert (result.text, result.input_tokens, result.output_tokens) == ("done", 3, 4)
+
+
 async def test_input_left_unread_by_a_process_outside_the_cli_does_not_keep_our_end_of_the_pipe(tmp_path):
     # The CLI exits without reading its input, but a process it started in a session of its own (beyond the
     # kill of the CLI's session) holds the pipe's read end and never reads. Closing asyncio's pipe writer with
