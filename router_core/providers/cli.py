@@ -10,7 +10,8 @@ is PromptTooLongForCli (rejected; another provider may take it). The environment
 registry leaves out other providers' API keys); the process runs in its own session so a timeout kills the CLI
 and everything it spawned (a CLI that printed its final result and then hung, or was killed by a signal, is
 read as answered), and once the CLI exits, whatever it left running is killed. Output is bounded: more than
-STDOUT_LIMIT on stdout stops the CLI (ProviderUnavailable), and only the end of stderr is kept. Exit 0 with no
+STDOUT_LIMIT on stdout stops the CLI (ProviderUnavailable), and only the end of stderr is kept. A CLI killed
+by a signal before its result is ProviderUnavailable, maybe billed (as one that timed out). Exit 0 with no
 JSON on stdout is CliOutputUnreadable (a command that does not ask for JSON: another provider may take the
 task, a retry would not help). A missing executable is NotConfigured. Each dialect (cli_codex, cli_gemini,
 cli_claude) documents the output format it assumes, citing provider-apis.md section 5.
@@ -251,6 +252,12 @@ async def _run_started(
         raise ProviderUnavailable(
             f"{provider} CLI wrote more than {STDOUT_LIMIT // 2**20} MiB to stdout and was stopped", provider=provider
         )
+    if signal_number > 0:  # a signal Switchboard did not send: its own stops are the two above
+        said = tail(err.decode(errors="replace"))
+        raise ProviderUnavailable(  # sent to the model as a rule, as a run that timed out: billed all the same
+            f"{provider} CLI was killed by {_signal_name(signal_number)} before it printed its result (out of "
+            f"memory, or stopped by another program){': ' + said if said else ''}", provider=provider,
+            maybe_billed=True)
     return CliRun(process.returncode or 0, printed, err.decode(errors="replace"))
 
 

@@ -97,6 +97,20 @@ async def test_a_cli_killed_by_a_signal_after_printing_its_result_has_answered(t
     assert (result.text, result.input_tokens, result.output_tokens) == ("done", 3, 4)
 
 
+async def test_a_cli_killed_by_a_signal_before_its_result_says_so_and_may_have_been_billed(tmp_path):
+    # It read "codex CLI (exit -9): no output", and the run, sent to the model and billed as a rule (as one that
+    # timed out), cost the budget nothing.
+    adapter = fake_cli(tmp_path, """
+        import os, signal, sys
+        sys.stderr.write("reading the repository\\n")
+        sys.stderr.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    with pytest.raises(ProviderUnavailable, match=r"codex CLI was killed by SIGKILL .*reading the repository") as caught:
+        await adapter.complete(CompletionRequest(prompt="x"))
+    assert caught.value.maybe_billed
+
+
 async def test_input_left_unread_by_a_process_outside_the_cli_does_not_keep_our_end_of_the_pipe(tmp_path):
     # The CLI exits without reading its input, but a process it started in a session of its own (beyond the
     # kill of the CLI's session) holds the pipe's read end and never reads. Closing asyncio's pipe writer with
