@@ -130,7 +130,14 @@ class BudgetSchema(_Strict):
     def _allocations_fit(self) -> BudgetSchema:
         total = sum(self.allocation.values())
         if total > self.daily_total + 1e-9:
-            raise ValueError(f"allocations add up to {total:.2f}, more than daily_total {self.daily_total:.2f}")
+            # Named as dotted keys, so the message names the files that set each (the allocations may be the
+            # shipped defaults, when only daily_total was lowered).
+            shares = ", ".join(f"{name} {value:g}" for name, value in self.allocation.items())
+            raise ValueError(
+                f"allocations add up to {total:.2f}, more than daily_total {self.daily_total:.2f} (budget.daily_total;"
+                f" budget.allocation: {shares}): lower budget.allocation.<provider> so that they add up to at most"
+                f" {self.daily_total:g}, or raise budget.daily_total"
+            )
         return self
 
 

@@ -56,3 +56,20 @@ def test_large_real_setups_still_load(tmp_path, env):
     settings = load_settings(environ=env, cwd=tmp_path)
     assert (settings.budget.daily_total, settings.execution.max_output_tokens) == (50000.0, 128000)
     assert settings.audit.keep_days == 36500
+
+
+def test_lowering_the_daily_total_alone_says_the_allocations_must_follow(tmp_path, env):
+    # The commonest edit (README: "a project file may lower it") was refused with "allocations add up to 100.00,
+    # more than daily_total 50.00", blamed on the file that holds no allocation at all: it named neither the
+    # allocations' keys nor where they came from (the shipped defaults), nor what to do.
+    from config.loader import DEFAULT_SOURCE
+
+    project = tmp_path / ".switchboard.toml"
+    project.write_text("[budget]\ndaily_total = 50\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, cwd=tmp_path)
+    message = str(err.value)
+    assert "allocations add up to 100.00, more than daily_total 50.00" in message
+    assert "codex 30, gemini 40, claude 30" in message
+    assert str(project) in message and DEFAULT_SOURCE in message  # where each of the two numbers was set
+    assert "lower budget.allocation" in message and "raise budget.daily_total" in message
