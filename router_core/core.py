@@ -134,7 +134,8 @@ class RouterCore:
         join the built-in pool, a host agent replacing a built-in one of the same id."""
         db = Database(Path(settings.state_dir) / DB_FILENAME)
         host_agents, problems = load_host_agents([*host_agent_dirs, *settings.agents_dirs],
-                                                 builtin_ids={a.id for a in settings.agents})
+                                                 builtin_ids={a.id for a in settings.agents},
+                                                 configured=settings.agents_dirs)
         for problem in problems:
             log.warning("host agents: %s", problem)
         return cls(

@@ -108,11 +108,12 @@ def default_agent_dirs(project_dir: Path, home: Path) -> list[Path]:
 
 
 def load_host_agents(
-    dirs: Sequence[Path], builtin_ids: Collection[str] = ()
+    dirs: Sequence[Path], builtin_ids: Collection[str] = (), *, configured: Collection[Path] = ()
 ) -> tuple[list[AgentSpec], list[str]]:
     """Every agent file under ``dirs`` as an AgentSpec, and one problem line per file that was skipped
-    or whose agent replaces a built-in one (``builtin_ids``: the built-in pool's ids). The caller reports
-    the problems (core.py logs them)."""
+    or whose agent replaces a built-in one (``builtin_ids``: the built-in pool's ids), and per directory of
+    ``configured`` (the configuration's agents_dirs) that does not exist; a default one may well not. The
+    caller reports the problems (core.py logs them)."""
     agents: list[AgentSpec] = []
     problems: list[str] = []
     seen: dict[str, Path] = {}
@@ -122,6 +123,8 @@ def load_host_agents(
     for directory in dirs:
         try:
             if not directory.exists():
+                if directory in configured:  # a typo in agents_dirs, not a project without agents
+                    problems.append(f"{_shown(directory)}: does not exist (named in agents_dirs); no agents read from it")
                 continue
             is_dir = directory.is_dir()
         except OSError as exc:  # EACCES on a parent (another user's home), a stale network mount

@@ -260,6 +260,22 @@ def test_relative_agents_dirs_are_read_from_the_file_that_sets_them(tmp_path, en
             assert s.agents_dirs == (tmp_path / "repo" / "agents", Path("~/mine").expanduser(), Path("/abs"))
 
 
+def test_agents_dirs_naming_a_missing_directory_is_said(tmp_path, env, caplog):
+    # A typo in agents_dirs ("agnets") was passed over like the default .claude/agents that most projects lack:
+    # the pool lacked the user's agents and nothing said why. A directory the configuration names is expected.
+    import logging
+
+    from router_core.core import RouterCore
+
+    write(tmp_path / ".switchboard.toml", 'agents_dirs = ["agnets"]\n')
+    s = load_settings(environ=env, cwd=tmp_path)
+    with caplog.at_level(logging.WARNING, logger="router_core.core"):
+        core = RouterCore.build(s, host_agent_dirs=[tmp_path / ".claude" / "agents"])  # a default one, missing
+    missing = f"{tmp_path / 'agnets'}: does not exist (named in agents_dirs); no agents read from it"
+    assert list(core.agent_problems) == [missing]
+    assert missing in caplog.text
+
+
 def test_a_file_saved_with_a_byte_order_mark_and_crlf_loads(tmp_path, env):
     # Windows editors (Notepad) save UTF-8 with a BOM: the file was refused as "not valid TOML: Invalid statement
     # (at line 1, column 1)", naming nothing that can be seen in it.
