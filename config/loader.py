@@ -133,7 +133,16 @@ def _read(path: Path) -> str:
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}", file=str(path)) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"config file {path} is not UTF-8 text", file=str(path)) from exc
+        raise ConfigError(f"config file {path} is not UTF-8 text ({_where_not_utf8(exc)}): save it as UTF-8",
+                          file=str(path)) from exc
+
+
+def _where_not_utf8(exc: UnicodeDecodeError) -> str:
+    """Where the text stops being UTF-8: UTF-16 as a whole (its byte order mark), else the line."""
+    if exc.object[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "it is UTF-16, which Windows editors call 'Unicode'"
+    line = exc.object.count(b"\n", 0, exc.start) + 1
+    return f"line {line}"
 
 
 def _to_settings(

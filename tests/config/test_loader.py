@@ -294,6 +294,18 @@ def test_a_file_that_is_not_utf8_names_the_file(tmp_path, env):
     assert err.value.file == str(project)
 
 
+@pytest.mark.parametrize(("data", "hint"), [
+    (b"[budget]\n# d\xe9faut\ndaily_total = 50\n", "line 2"),  # Latin-1
+    ("[budget]\ndaily_total = 50\n".encode("utf-16"), "UTF-16"),  # Notepad's \"Unicode\"
+])
+def test_a_file_that_is_not_utf8_says_how_to_save_it(tmp_path, env, data, hint):
+    # "config file X is not UTF-8 text" said neither where nor what to do.
+    (tmp_path / ".switchboard.toml").write_bytes(data)
+    with pytest.raises(ConfigError, match="save it as UTF-8") as err:
+        load_settings(environ=env, cwd=tmp_path)
+    assert hint in str(err.value)
+
+
 def test_a_directory_at_the_user_config_path_is_an_error_not_skipped(tmp_path, env):
     # It was skipped without a word: the server ran on defaults while the user believed their file applied.
     (Path(env["HOME"]) / ".config" / "switchboard" / "config.toml").mkdir(parents=True)
