@@ -57,16 +57,27 @@ def user_config_path(environ: Mapping[str, str]) -> Path:
 def find_project_file(cwd: Path) -> Path | None:
     for folder in (cwd, *cwd.parents):
         candidate = folder / PROJECT_FILE
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, or a ConfigError when it cannot be told: is_file() answers False only for a path that
+    is not there; EACCES (a folder of another user's, or left mode 700 by a sudo run) or ESTALE (a network home)
+    came out of it as a traceback."""
+    try:
+        return path.is_file()
+    except OSError as exc:
+        raise ConfigError(f"cannot look at config file {path}: {exc.strerror or exc}; make it and its folders "
+                          "readable to you, or move it aside", file=str(path)) from exc
 
 
 def config_sources(environ: Mapping[str, str], cwd: Path) -> list[Path]:
     """The override files that exist, lowest precedence first."""
     found: list[Path] = []
     user = user_config_path(environ)
-    if user.is_file():
+    if _is_file(user):
         found.append(user)
     elif user.exists():  # skipped, the server ran on defaults the user did not choose, and said nothing
         raise ConfigError(f"the user config {user} is there, {_what_is_there(user)}: make it a TOML file or move "
@@ -77,7 +88,7 @@ def config_sources(environ: Mapping[str, str], cwd: Path) -> list[Path]:
     explicit = environ.get("SWITCHBOARD_CONFIG")
     if explicit:
         path = Path(explicit).expanduser()
-        if not path.is_file():
+        if not _is_file(path):
             raise ConfigError(
                 f"SWITCHBOARD_CONFIG names {path}, {_what_is_there(path)}. Point it at a TOML file or unset it.",
                 file=str(path),

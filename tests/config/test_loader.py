@@ -311,3 +311,23 @@ def test_a_directory_at_the_user_config_path_is_an_error_not_skipped(tmp_path, e
     (Path(env["HOME"]) / ".config" / "switchboard" / "config.toml").mkdir(parents=True)
     with pytest.raises(ConfigError, match="which is a directory, not a file: make it a TOML file or move it aside"):
         load_settings(environ=env, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("which", ["user", "project", "explicit"])
+def test_a_config_file_that_cannot_be_looked_at_is_a_config_error(tmp_path, env, monkeypatch, which):
+    # stat() failing with other than 'not found' (EACCES: ~/.config/switchboard left mode 700 by a sudo run, another
+    # user's folder; ESTALE/EIO: a network home) came out of Path.is_file() and the CLI printed a traceback.
+    user = Path(env["HOME"]) / ".config/switchboard/config.toml"
+    locked = {"user": user, "project": tmp_path / ".switchboard.toml", "explicit": tmp_path / "other" / "c.toml"}[which]
+    env = {**env, "SWITCHBOARD_CONFIG": str(locked)} if which == "explicit" else env
+    real_stat = Path.stat
+
+    def stat(self, *args, **kwargs):
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    with pytest.raises(ConfigError, match="Permission denied") as err:
+        load_settings(environ=env, cwd=tmp_path)
+    assert str(locked) in str(err.value) and err.value.file == str(locked)
