@@ -39,15 +39,18 @@ class ConfigWatch:
         cwd: Path | None = None,
         cache_dir: Path | None = None,
         every: float = 1.0,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] | None = None,
+        seen: Signature | None = None,
     ) -> None:
+        """``seen``: ``files_signature`` taken before ``settings`` were read (default: now). A server builds its
+        core, and this watch, a while after it read them: an edit saved meanwhile was taken as already seen."""
         self._environ = dict(os.environ if environ is None else environ)
         self._cwd = Path.cwd() if cwd is None else cwd
         self._cache_dir = cache_dir
-        self._every, self._monotonic = every, monotonic
+        self._every, self._monotonic = every, monotonic or time.monotonic
         self._current = settings
-        self._seen = self._signature()
-        self._due = monotonic() + every
+        self._seen = self._signature() if seen is None else seen
+        self._due = self._monotonic() + every
         self._checking = threading.Lock()  # tools run in threads too: one checks, the others go on
 
     def __call__(self) -> Settings | None:
@@ -85,12 +88,16 @@ class ConfigWatch:
         return new
 
     def _signature(self) -> Signature:
-        """What each file a restart would read looks like now: (path, (mtime ns, size, inode)), None if missing."""
-        paths = [user_config_path(self._environ), *(folder / PROJECT_FILE for folder in (self._cwd, *self._cwd.parents))]
-        explicit = self._environ.get("SWITCHBOARD_CONFIG")
-        if explicit:
-            paths.append(Path(explicit).expanduser())
-        return tuple((str(path), _stat(path)) for path in paths)
+        return files_signature(self._environ, self._cwd)
+
+
+def files_signature(environ: Mapping[str, str], cwd: Path) -> Signature:
+    """What each file a restart would read looks like now: (path, (mtime ns, size, inode)), None if missing."""
+    paths = [user_config_path(environ), *(folder / PROJECT_FILE for folder in (cwd, *cwd.parents))]
+    explicit = environ.get("SWITCHBOARD_CONFIG")
+    if explicit:
+        paths.append(Path(explicit).expanduser())
+    return tuple((str(path), _stat(path)) for path in paths)
 
 
 def _stat(path: Path) -> tuple[int, int, int] | None:

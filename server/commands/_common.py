@@ -6,6 +6,8 @@ import codecs
 import json
 import os
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from config import ConfigError, load_settings
@@ -35,15 +37,18 @@ def settings() -> Settings:
 
 
 def core() -> RouterCore:
-    return watched_core(settings())
+    s, watch = watched_settings()
+    return build_core(s, settings_updates=watch)
 
 
-def watched_core(s: Settings) -> RouterCore:
-    """The core for ``s``, the user's settings, following edits of their budget while it runs (config/watch.py)."""
-    from config.watch import ConfigWatch
+def watched_settings() -> tuple[Settings, Callable[[], Settings | None]]:
+    """The user's settings, and the watch (config/watch.py) that brings a core their budget's later edits:
+    edits saved from the moment the files are read, not from when a server got to build its core."""
+    from config.watch import ConfigWatch, files_signature
 
-    return build_core(s, settings_updates=ConfigWatch(s, cache_dir=user_cache_dir(os.environ)))
-
+    seen = files_signature(os.environ, Path.cwd())
+    s = settings()
+    return s, ConfigWatch(s, cache_dir=user_cache_dir(os.environ), seen=seen)
 
 
 def writes_unicode(stream: Any) -> bool:

@@ -10,7 +10,7 @@ import sys
 import threading
 
 from router_core.settings import Settings
-from server.commands._common import CommandError, router_errors, settings, watched_core
+from server.commands._common import CommandError, router_errors, watched_settings
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +71,11 @@ def dashboard(args) -> int:
 def _server():
     """The server parts on the user's checked settings; its core follows edits of their budget."""
     from server.app import build_server
+    from server.core_factory import build_core
 
-    s = _checked(settings())
-    return build_server(s, core_factory=lambda: watched_core(s))
+    s, watch = watched_settings()
+    s = _checked(s)
+    return build_server(s, core_factory=lambda: build_core(s, settings_updates=watch))
 
 
 def _checked(s: Settings) -> Settings:
