@@ -103,7 +103,8 @@ def agents_view(core: RouterCore) -> dict[str, Any]:
 
 def _mask_url(url: str | None) -> str | None:
     """``url`` with what may carry a secret masked: the user info (all of it, up to the last '@', since a
-    password may hold one), every query value (a proxy's ?key=) and the fragment."""
+    password may hold one), every query value (a proxy's ?key=), the fragment, and what looks like a key in
+    the path (a gateway's /<key>/v1)."""
     if url is None:
         return None
     try:
@@ -115,7 +116,7 @@ def _mask_url(url: str | None) -> str | None:
         netloc = "***@" + netloc.rpartition("@")[2]
     query = "&".join(f"{item.partition('=')[0]}=***" if "=" in item else "***" for item in parts.query.split("&")
                      if item) if parts.query else ""
-    return urlunsplit((parts.scheme, netloc, parts.path, query, "***" if parts.fragment else ""))
+    return urlunsplit((parts.scheme, netloc, scrubbed(parts.path), query, "***" if parts.fragment else ""))
 
 
 def effective_config(core: RouterCore, environ: dict[str, str] | None = None) -> dict[str, Any]:

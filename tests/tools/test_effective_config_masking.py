@@ -46,3 +46,12 @@ def test_a_cli_commands_secret_is_masked_and_the_agents_dirs_are_shown(settings,
     assert key not in json.dumps(shown)
     assert shown["providers"]["codex"]["cli_command"] == ["codex-wrapper", "--api-key", "[redacted]", "exec", "--json"]
     assert shown["agents_dirs"] == [str(tmp_path / "agents")]
+
+
+def test_a_key_in_a_base_urls_path_is_masked(keyword_core):
+    # A gateway that takes the key in the path (https://gw.example/<key>/v1) had it shown whole: only the user info,
+    # the query and the fragment were masked.
+    key = "sk-proj-Q7abcdefghijklmnopqrstuvWXyz0123456789"
+    shown = effective_config(keyword_core, environ={"OPENAI_BASE_URL": f"https://gw.example/{key}/v1"})
+    assert key not in json.dumps(shown)
+    assert shown["environment"]["OPENAI_BASE_URL"] == "https://gw.example/[redacted]/v1"
