@@ -81,7 +81,8 @@ class ConfigWatch:
             log.warning("the configuration was edited to use the state dir %s: the edit, its budget included, "
                         "takes effect when this server restarts", new.state_dir)
             return None
-        if replace(new, budget=self._current.budget) != self._current:
+        # The file list is no setting: a file created (or removed) to edit the budget alone changes nothing else.
+        if replace(new, budget=self._current.budget, sources=self._current.sources) != self._current:
             log.warning("the configuration was edited: its budget applies now; the other changes take effect "
                         "when this server restarts")
         self._current = new

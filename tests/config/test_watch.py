@@ -180,3 +180,15 @@ def test_a_failure_while_reloading_keeps_the_configuration_in_force(watched, env
     with caplog.at_level(logging.ERROR, logger="config.watch"):
         assert watched.budget().total == 100.0  # routing goes on
     assert "could not be loaded" in caplog.text
+
+
+def test_a_new_file_that_only_edits_the_budget_is_not_said_to_wait_for_a_restart(tmp_path, env, ticks, caplog):
+    # The file list (Settings.sources) counted as an "other change": a user file created to lower the budget logged
+    # that other changes wait for a restart, when there were none.
+    watch = watch_of(env, tmp_path, ticks)
+    edit(user_file(env), budget(10, 3, 4, 3))
+    ticks.now += 1
+    with caplog.at_level(logging.WARNING, logger="config.watch"):
+        new = watch()
+    assert new is not None and new.budget.daily_total == 10
+    assert "restart" not in caplog.text
