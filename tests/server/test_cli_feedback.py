@@ -138,3 +138,25 @@ def test_terminal_control_characters_in_a_recorded_task_are_shown_escaped(cli_en
     code, out, _ = run(capsys, "feedback", "forget", "2")
     assert code == 0 and all(line.isprintable() for line in out.splitlines()), out
     assert [r["text"] for r in listed(capsys)] == [TEXT]
+
+
+def test_classify_jsonl_applies_a_correction_of_a_task_holding_a_credential_as_classify_does(trained, capsys,
+                                                                                               monkeypatch):
+    # `classify` (and the MCP tools) read a task with its credentials dropped, as the correction's fingerprint
+    # is taken; `classify --jsonl` read the key's characters too, so the learned correction fell below the
+    # threshold there and the same task went to codex in the stream, to gemini everywhere else.
+    import io
+
+    task = "rotate the staging deploy key sk-abcdefghijklmnopqrstuvwxyz012345 today"
+    code, out, _ = run(capsys, "feedback", task, "--routed", "codex", "--correct", "gemini")
+    assert code == 0 and json.loads(out)["learned"] is True
+    code, out, _ = run(capsys, "classify", task)
+    single = json.loads(out)
+    assert code == 0 and single["primary_provider"] == "gemini"
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"id": 1, "text": task}) + "\n"))
+    code, out, _ = run(capsys, "classify", "--jsonl")
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert (row["primary_provider"], row["task_type"], row["scores"]) == (
+        single["primary_provider"], single["task_type"], single["all_scores"])
