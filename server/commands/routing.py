@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from router_core.core import validate_task
 from router_core.errors import InvalidRequest
+from router_core.inputs import lone_surrogates_replaced
 from router_core.records import audit_record
 from server.commands._common import CommandError, core, emit_json, json_text, router_errors, writes_unicode
 from server.display import proceed_prompt, render_recommendation
@@ -130,10 +131,12 @@ def _json_object(line: str) -> object:
 
 
 def _plain_id(item_id: object) -> object:
-    """``item_id`` if it can be written back as strict JSON: NaN and Infinity (or 1e999) cannot."""
+    """``item_id`` if it can be written back as strict JSON: NaN and Infinity (or 1e999) cannot. Half of a UTF-16
+    pair (a host cut the id inside an emoji) has no UTF-8 form: it becomes U+FFFD, as in a task's text."""
     try:
-        json.dumps(item_id, allow_nan=False)
+        written = json.dumps(item_id, allow_nan=False)
+        repaired = lone_surrogates_replaced(written)
+        return item_id if repaired == written else json.loads(repaired)
     except (ValueError, RecursionError):
         raise InvalidRequest('"id" cannot be written back as JSON (NaN, Infinity and numbers past 1.8e308 are '
                              "not JSON); give the id as a string or a finite number") from None
-    return item_id

@@ -86,6 +86,23 @@ def test_classify_jsonl_output_is_strict_json_when_an_id_is_nan_or_infinite(cli_
     assert err.count("give the id as a string") == len(ids)
 
 
+def test_classify_jsonl_writes_an_id_holding_half_an_emoji_with_a_replacement(cli_env, monkeypatch):
+    # A host that cuts an id inside an emoji sends a lone surrogate ("\\ud83d"): json.loads keeps it, and the
+    # UTF-8 stdout then raised UnicodeEncodeError, a traceback, and every line after it went unanswered.
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    monkeypatch.setattr("sys.stdout", out)
+    stdin = ('{"id": "a\\ud83d", "text": "fix the login bug"}\n{"id": ["\\udc00"], "text": ""}\n'
+             '{"id": "\\ud83d\\ude00", "text": "fix it"}\n')
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(["classify", "--jsonl"])
+    out.flush()
+    rows = [strict_json(line) for line in out.buffer.getvalue().decode("utf-8").splitlines()]
+    assert code == 1 and len(rows) == 3
+    assert rows[0]["id"] == "a\ufffd" and rows[0]["primary_provider"] == "codex"
+    assert rows[1]["id"] == ["\ufffd"] and "task is empty" in rows[1]["error"]
+    assert rows[2]["id"] == "\U0001f600"  # a whole pair is one character, kept
+
+
 # -- a damaged state dir -----------------------------------------------------------------------
 
 COMMANDS = [
