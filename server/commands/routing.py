@@ -115,8 +115,11 @@ def _classify_stream(c) -> int:
 
 
 def _stdin_lines() -> Iterator[str]:
+    """stdin's lines, a leading byte order mark (Windows editors and PowerShell write one) dropped."""
     try:
-        yield from sys.stdin
+        lines = iter(sys.stdin)
+        yield next(lines, "").removeprefix("\ufeff")
+        yield from lines
     except UnicodeDecodeError as exc:
         raise InvalidRequest(f"stdin is not UTF-8 text ({exc.reason}); give UTF-8 JSON lines") from None
 

@@ -103,6 +103,16 @@ def test_classify_jsonl_writes_an_id_holding_half_an_emoji_with_a_replacement(cl
     assert rows[2]["id"] == "\U0001f600"  # a whole pair is one character, kept
 
 
+def test_classify_jsonl_reads_a_file_that_starts_with_a_byte_order_mark(cli_env, capsys, monkeypatch):
+    # Windows editors and PowerShell's UTF-8 write one: its first line was an error row saying
+    # "Unexpected UTF-8 BOM (decode using utf-8-sig)", nothing a CLI user can act on.
+    stdin = '\ufeff{"id": "a", "text": "fix the login bug"}\n{"id": "b", "text": "Explain OAuth2 flow"}\n'
+    code, out, err = run(capsys, monkeypatch, "classify", "--jsonl", stdin=stdin)
+    rows = [strict_json(line) for line in out.splitlines()]
+    assert (code, err) == (0, "")
+    assert [(r["id"], r["primary_provider"]) for r in rows] == [("a", "codex"), ("b", "gemini")]
+
+
 # -- a damaged state dir -----------------------------------------------------------------------
 
 COMMANDS = [
