@@ -126,11 +126,15 @@ def _stdin_lines() -> Iterator[str]:
 
 def _json_object(line: str) -> object:
     try:
-        return json.loads(line)
+        return json.loads(line.rstrip("\r\n"))  # a string left open ends at the line's end, not at its newline
     except RecursionError:
         raise InvalidRequest('the line is nested too deeply to read; give a flat {"id", "text"} object') from None
     except ValueError as exc:  # not JSON, or a number too long to convert
-        raise InvalidRequest(why_unreadable(exc)) from None
+        # Where on this line: the parser's "line 1 column 5" named a line 1 of the stream that was not
+        why = f"{exc.msg.removesuffix(' at')} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) \
+            else why_unreadable(exc)
+        raise InvalidRequest(f"not JSON ({why}); give one JSON object a line, such as "
+                             '{"id": 1, "text": "fix the login bug"}') from None
 
 
 def _plain_id(item_id: object) -> object:

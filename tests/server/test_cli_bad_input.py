@@ -113,6 +113,23 @@ def test_classify_jsonl_reads_a_file_that_starts_with_a_byte_order_mark(cli_env,
     assert [(r["id"], r["primary_provider"]) for r in rows] == [("a", "codex"), ("b", "gemini")]
 
 
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [("not json", "line 1: not JSON (Expecting value at column 1)"),
+     ('{"id": 1, "text": "fix it"} trailing', "line 1: not JSON (Extra data at column 29)"),
+     ('{"id": 1, "text": "fix it}', "line 1: not JSON (Unterminated string starting at column 19)"),
+     ('{"id": ' + "1" * 5000 + "}", "line 1: not JSON (Exceeds the limit (4300 digits) for integer string conversion")],
+)
+def test_classify_jsonl_says_what_a_line_that_is_not_json_should_be(cli_env, capsys, monkeypatch, line, says):
+    # The parser's own "Expecting value: line 1 column 1 (char 0)" on the stream's line 3 named a line 1 that
+    # was not, and said nothing of what a line should hold.
+    code, out, err = run(capsys, monkeypatch, "classify", "--jsonl", stdin=line + "\n")
+    (row,) = [strict_json(x) for x in out.splitlines()]
+    assert code == 1 and row["id"] is None and row["error"] == err.strip()
+    assert err.startswith(says) and "line 1 column" not in err
+    assert err.strip().endswith('give one JSON object a line, such as {"id": 1, "text": "fix the login bug"}')
+
+
 # -- a damaged state dir -----------------------------------------------------------------------
 
 COMMANDS = [
