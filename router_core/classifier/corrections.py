@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -185,6 +185,12 @@ _CREATE = (
     END""",
 )
 _COLUMNS = "id, created_at, text, routed_provider, correct_provider, task_type"
+_TEXTS = ("text", "routed_provider", "correct_provider", "task_type")
+# The same, each text column as its bytes with its type, for a read sqlite3 failed: a value that is not UTF-8
+# (another program's bytes stored as TEXT) raised "Could not decode to UTF-8" on the whole read, and no
+# process could build its classifier, nor `feedback forget` the row. A time that is text is no time.
+_BYTES_COLUMNS = "id, CASE typeof(created_at) WHEN 'text' THEN NULL ELSE created_at END, " + ", ".join(
+    f"CASE typeof({c}) WHEN 'text' THEN CAST({c} AS BLOB) ELSE {c} END, typeof({c})" for c in _TEXTS)
 
 
 @contextlib.contextmanager
@@ -257,9 +263,8 @@ class SqliteCorrectionStore:
     def read(self, after_id: int = 0) -> StoredCorrections:
         def action(conn: sqlite3.Connection) -> StoredCorrections:
             generation = conn.execute("SELECT generation FROM classifier_generation").fetchone()
-            rows = conn.execute(f"SELECT {_COLUMNS} FROM classifier_corrections WHERE id > ? ORDER BY id",
-                                (after_id,)).fetchall()
-            return StoredCorrections(generation[0] if generation else 0, tuple(map(_correction, rows)))
+            rows = _select(conn, "WHERE id > ? ORDER BY id", (after_id,))
+            return StoredCorrections(generation[0] if generation else 0, rows)
 
         return self._run(action)
 
@@ -273,10 +278,9 @@ class SqliteCorrectionStore:
 
         def action(conn: sqlite3.Connection) -> tuple[Correction, ...]:
             _check_known(set(wanted), (r[0] for r in conn.execute("SELECT id FROM classifier_corrections")))
-            gone = conn.execute(f"SELECT {_COLUMNS} FROM classifier_corrections WHERE id IN ({marks}) ORDER BY id",
-                                wanted).fetchall()
+            gone = _select(conn, f"WHERE id IN ({marks}) ORDER BY id", wanted)
             conn.execute(f"DELETE FROM classifier_corrections WHERE id IN ({marks})", wanted)
-            return tuple(map(_correction, gone))
+            return gone
 
         return self._run(action, write=True) if wanted else ()
 
@@ -300,6 +304,22 @@ class SqliteCorrectionStore:
                 for d in decisions]
         if rows:
             self._run(lambda conn: conn.executemany(sql, rows), write=True)
+
+
+def _select(conn: sqlite3.Connection, where: str, params: Sequence[object]) -> tuple[Correction, ...]:
+    """The corrections ``where`` selects; what is not UTF-8 in a text as U+FFFD (see _BYTES_COLUMNS)."""
+    try:
+        return tuple(map(_correction, conn.execute(f"SELECT {_COLUMNS} FROM classifier_corrections {where}", params)))
+    except sqlite3.OperationalError as exc:
+        if "decode" not in str(exc):
+            raise
+    rows = conn.execute(f"SELECT {_BYTES_COLUMNS} FROM classifier_corrections {where}", params)
+    return tuple(_correction((r[0], r[1], *(_text(r[i], r[i + 1]) for i in range(2, len(r), 2)))) for r in rows)
+
+
+def _text(value: object, kind: str) -> object:
+    """A text column read as bytes, as text again (what is not UTF-8 as U+FFFD); any other value as it is."""
+    return value.decode("utf-8", "replace") if kind == "text" else value
 
 
 def _correction(row: sqlite3.Row | tuple) -> Correction:

@@ -156,6 +156,28 @@ def test_rows_with_a_null_or_non_text_value_are_rejected_not_fatal(base, eval_it
     assert learner.classify(TEXT).primary_provider == "claude"
 
 
+def test_a_row_whose_text_is_not_utf8_is_read_with_replacements_not_fatal(base, eval_items, tmp_path):
+    # Text that is not UTF-8 (another program's bytes stored as TEXT) made sqlite3 raise "Could not decode to
+    # UTF-8" on every read: no process could build its classifier, so every command, `feedback forget` of
+    # that row too, ended in a traceback.
+    path = tmp_path / "state.db"
+    store = SqliteCorrectionStore.at_path(path)
+    store.add(Correction(TEXT, "gemini", "claude", "planning"))
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO classifier_corrections (text, routed_provider, correct_provider, task_type,"
+                     " created_at) VALUES (CAST(X'ff666978207468652062726f6b656e206c6f67696e20666f726d' AS TEXT),"
+                     " 'codex', CAST(X'ff' AS TEXT), CAST(X'c3' AS TEXT), CAST(X'ff' AS TEXT))")
+    conn.close()
+    learner = LearningClassifier(base, store, eval_items=eval_items)
+    decisions = learner.decisions()
+    assert decisions[1].accepted and not decisions[2].accepted and "invalid correction" in decisions[2].reason
+    (row,) = [r.correction for r in learner.corrections() if r.correction.id == 2]
+    assert (row.text, row.correct_provider, row.task_type) == ("\ufffdfix the broken login form", "\ufffd", "\ufffd")
+    assert row.created_at == 0.0  # not a time
+    assert learner.classify(TEXT).primary_provider == "claude"
+    assert [c.id for c in learner.forget([2]).removed] == [2]
+
+
 def test_a_later_correction_of_the_same_text_undoes_an_earlier_one(base, eval_items):
     learner = LearningClassifier(base, MemoryCorrectionStore(), eval_items=eval_items)
     text = "fix the bug in the pagination helper"
