@@ -21,6 +21,7 @@ from typing import Any
 
 from config import cache
 from config.agents import AGENTS_SOURCE, agent_specs, agents_toml_text, validated_agents
+from config.schema import cli_timeout
 from router_core.settings import (
     AuditSettings,
     BlockThresholds,
@@ -202,7 +203,8 @@ def _to_settings(
         output_tokens_by_task_type=tuple(config["output_tokens"].items()),
         classifier=config["classifier"],
         audit=AuditSettings(**config["audit"]),
-        execution=ExecutionSettings(**config["execution"]),
+        execution=ExecutionSettings(**{**config["execution"], "cli_timeout_seconds": cli_timeout(
+            config["execution"]["cli_timeout_seconds"], b["reservation_ttl_seconds"])}),
         state_dir=Path(home).expanduser(),
         agents_dirs=tuple(Path(d).expanduser() for d in config["agents_dirs"]),
         agents=agent_specs(agents),

@@ -148,11 +148,22 @@ class AuditSchema(_Strict):
     keep_days: Annotated[int, Field(gt=0, le=36_500)] = 30
 
 
+DEFAULT_CLI_TIMEOUT = 450.0  # seconds: an agent's turn on a CLI (codex exec, gemini -p, claude -p)
+
+
+def cli_timeout(configured: float | None, reservation_ttl_seconds: float) -> float:
+    """execution.cli_timeout_seconds as set, else the default, cut to half the reservation TTL: a short TTL set
+    when only API calls ran stays valid."""
+    return configured if configured is not None else min(DEFAULT_CLI_TIMEOUT, reservation_ttl_seconds / 2)
+
+
 class ExecutionSchema(_Strict):
     max_retries: Annotated[int, Field(ge=0, le=10)] = 3
     backoff_base_seconds: NonNegative = 0.5
     backoff_max_seconds: NonNegative = 30.0
     request_timeout_seconds: Annotated[float, Field(gt=0, le=86400)] = 120.0  # a day: 1e10 overflowed httpx
+    # Unset: DEFAULT_CLI_TIMEOUT, or half budget.reservation_ttl_seconds when that is less (see below).
+    cli_timeout_seconds: Annotated[float | None, Field(gt=0, le=86400)] = None
     outage_failure_threshold: PositiveInt = 3
     outage_probe_interval_seconds: Annotated[float, Field(gt=0)] = 300.0
     batch_concurrency: Annotated[int, Field(gt=0, le=256)] = 8
@@ -198,10 +209,12 @@ class ConfigSchema(_Strict):
     def _reservations_outlast_calls(self) -> ConfigSchema:
         # A reservation is refreshed between calls, not during one: one that lapsed mid-call would let
         # another process reserve the same money.
-        ttl, timeout = self.budget.reservation_ttl_seconds, self.execution.request_timeout_seconds
+        ttl, ex = self.budget.reservation_ttl_seconds, self.execution
+        key, timeout = max((("request_timeout_seconds", ex.request_timeout_seconds),
+                            ("cli_timeout_seconds", cli_timeout(ex.cli_timeout_seconds, ttl))), key=lambda kv: kv[1])
         if ttl < 2 * timeout:
             raise ValueError(
-                f"budget.reservation_ttl_seconds ({ttl:g}) must be at least twice execution.request_timeout_seconds"
+                f"budget.reservation_ttl_seconds ({ttl:g}) must be at least twice execution.{key}"
                 f" ({timeout:g}): a reservation would lapse while its provider call still runs, and another process"
                 f" could spend the same money; raise the TTL to {2 * timeout:g} or more, or lower the timeout"
             )

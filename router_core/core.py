@@ -106,7 +106,7 @@ class RouterCore:
         self.ledger = BudgetLedger(db, clock, settings.budget, self.holder)
         # A running task's lease is refreshed between calls, not during one: it outlasts the longest call.
         self.leases = AgentLeases(
-            db, clock, self.holder, ttl_seconds=max(3600.0, 2 * settings.execution.request_timeout_seconds)
+            db, clock, self.holder, ttl_seconds=max(3600.0, 2 * settings.execution.longest_call_seconds)
         )
         self.audit = JsonlAuditLog(settings.state_dir / AUDIT_DIRNAME, settings.audit, clock, prune_daily=True)
         self.costs = CostEstimator(settings)

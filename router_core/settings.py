@@ -146,7 +146,10 @@ class ExecutionSettings:
     max_retries: int = 3
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 30.0
-    request_timeout_seconds: float = 120.0
+    request_timeout_seconds: float = 120.0  # an API call
+    # A CLI run (codex exec, gemini -p, claude -p) is an agent's whole turn: files read, commands run, often
+    # minutes; cut at an API call's timeout it was charged, retried (charged again) and counted towards an outage.
+    cli_timeout_seconds: float = 450.0
     outage_failure_threshold: int = 3
     outage_probe_interval_seconds: float = 300.0
     batch_concurrency: int = 8
@@ -161,6 +164,11 @@ class ExecutionSettings:
     # How long a task may wait for a blocked provider (outage, quota, rate limit) before it gives up
     # with an ETA instead (a batch waits; a single dispatch waits only when asked to).
     max_park_seconds: float = 900.0
+
+    @property
+    def longest_call_seconds(self) -> float:
+        """How long one provider call may run, on either backend."""
+        return max(self.request_timeout_seconds, self.cli_timeout_seconds)
 
 
 @dataclass(frozen=True, slots=True)

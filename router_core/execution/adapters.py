@@ -30,10 +30,10 @@ def build_adapters(
                    "CLI, so it routes but does not dispatch again (a task handing itself on could loop until the "
                    "budget ran out): do this task here")
         return {p.name: NoBackend(p.name, message) for p in settings.providers}
-    timeout = settings.execution.request_timeout_seconds
+    timeouts = settings.execution
     return {
-        p.name: build_adapter(p, environ=env, client=client, clock=clock, which=which, api_timeout=timeout,
-                              cli_timeout=timeout)
+        p.name: build_adapter(p, environ=env, client=client, clock=clock, which=which,
+                              api_timeout=timeouts.request_timeout_seconds, cli_timeout=timeouts.cli_timeout_seconds)
         for p in settings.providers
     }
 

@@ -164,7 +164,7 @@ class ProviderRun:
                     waited = clock.monotonic() - start
                     called = clock.monotonic()
                     try:
-                        completion = await adapter.complete(self._request())
+                        completion = await adapter.complete(self._request(adapter))
                     except RouterError as exc:
                         billed = getattr(exc, "billed", None)
                         said = getattr(exc, "rate_limit", None)  # an error response's rate-limit headers
@@ -217,12 +217,13 @@ class ProviderRun:
         return self.skip("outage", f"{circuit.block.reason}; last error: {circuit.last_error}",
                          circuit.next_probe_at, model=self.plan.model)
 
-    def _request(self) -> CompletionRequest:
+    def _request(self, adapter: ProviderAdapter) -> CompletionRequest:
         assert self.plan is not None
+        ex = self.ex.core.settings.execution
         return CompletionRequest(
             prompt=self.job.text, system_prompt=self.job.system_prompt, context=self.job.context,
             model=self.plan.model, max_output_tokens=self.plan.max_output_tokens,
-            timeout=self.ex.core.settings.execution.request_timeout_seconds,
+            timeout=ex.cli_timeout_seconds if adapter.backend == "cli" else ex.request_timeout_seconds,
         )
 
     def _settled(self, cost: float) -> None:

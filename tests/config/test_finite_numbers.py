@@ -55,3 +55,26 @@ def test_a_request_timeout_beyond_a_day_is_refused_at_start(tmp_path, env):
     with pytest.raises(ConfigError) as err:
         load_settings(environ=env, cwd=tmp_path)
     assert err.value.key == "execution.request_timeout_seconds" and "86400" in str(err.value)
+
+
+@pytest.mark.parametrize(("lines", "expected"), [
+    ("", 450.0),  # the default: an agent's turn on a CLI runs for minutes
+    ("[budget]\nreservation_ttl_seconds = 60\n[execution]\nrequest_timeout_seconds = 30\n", 30.0),  # half the TTL
+    ("[execution]\ncli_timeout_seconds = 300\n", 300.0),
+])
+def test_a_cli_run_has_its_own_timeout(tmp_path, env, lines, expected):
+    path = Path(env["HOME"]) / ".config" / "switchboard" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(lines)
+    execution = load_settings(environ=env, cwd=tmp_path).execution
+    assert execution.cli_timeout_seconds == expected
+    assert execution.longest_call_seconds == max(expected, execution.request_timeout_seconds)
+
+
+def test_a_cli_timeout_the_reservations_do_not_outlast_is_refused(tmp_path, env):
+    path = Path(env["HOME"]) / ".config" / "switchboard" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text("[execution]\ncli_timeout_seconds = 1200\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, cwd=tmp_path)
+    assert "budget.reservation_ttl_seconds (900) must be at least twice execution.cli_timeout_seconds (1200)" in str(err.value)

@@ -46,7 +46,7 @@ async def test_an_outage_probe_that_is_answered_is_spent_in_the_budget(settings,
 
 async def test_a_cli_killed_at_its_timeout_is_charged_at_its_estimate(settings, clock, client):
     # The CLI had sent its turn to the model; the provider answers and bills it after we stop waiting.
-    s = with_execution(settings, request_timeout_seconds=0.3, max_retries=0)
+    s = with_execution(settings, cli_timeout_seconds=0.3, max_retries=0)
     core, ex = cli_executor(s, clock, client, FAKE_GEMINI_LATENCY="600")
     o = (await dispatch(core, ex, EXPLAIN_TASK, provider="gemini")).outcome
     gemini = [a for a in o.attempts if a.provider == "gemini"]

@@ -10,7 +10,7 @@ from router_core.execution.adapters import build_adapters
 from router_core.execution.dispatch import dispatch
 from router_core.execution.executor import Executor
 from tests.execution.conftest import make_core
-from tests.execution.fakes import clock_sleep
+from tests.execution.fakes import clock_sleep, with_execution
 
 FAKE_BIN = Path(__file__).resolve().parents[1] / "fakes" / "bin"
 DESIGN_TASK = "Design the architecture for a distributed ingest pipeline"  # claude, then codex
@@ -22,6 +22,16 @@ def cli_executor(settings, clock, client, **fake_env: str):
     adapters = build_adapters(settings, client=client, clock=clock, environ=environ,
                               which=lambda name: str(FAKE_BIN / name) if (FAKE_BIN / name).exists() else None)
     return core, Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5)
+
+
+async def test_a_cli_run_has_the_cli_timeout_not_an_api_calls(settings, clock, client):
+    # An agent's turn on a CLI takes minutes: at the API call's timeout it was killed, charged at its estimate,
+    # retried (charged again) and counted towards an outage.
+    s = with_execution(settings, request_timeout_seconds=0.3, cli_timeout_seconds=30.0, max_retries=0)
+    core, ex = cli_executor(s, clock, client, FAKE_GEMINI_LATENCY="1")
+    o = (await dispatch(core, ex, "Explain how the OAuth2 flow works", provider="gemini")).outcome
+    assert (o.status, o.provider, o.backend) == ("success", "gemini", "cli"), o.error
+    assert [a.provider for a in o.attempts] == ["gemini"]
 
 
 async def test_a_cli_backend_runs_the_task_and_its_reported_cost_is_the_cost(settings, clock, client):
