@@ -6,7 +6,9 @@ called before each decision and, at most once every ``every`` seconds, stats the
 read (the user file, a ``.switchboard.toml`` in the working directory or any parent, ``$SWITCHBOARD_CONFIG``).
 When one appeared, changed or went away it loads the configuration again, with the same rules and errors
 as at start-up. A file caught half-written, or wrong, is logged and changes nothing: the configuration in
-force stays until the file is fixed. Only the budget is applied while running; an edit of anything else
+force stays until the file is fixed. A file caught empty that was not is looked at again at the next check
+before anything is applied: an editor that saves in place truncates it first, and an empty file is valid TOML
+that means the shipped defaults (a budget of 100 for a second in place of the user's 20). Only the budget is applied while running; an edit of anything else
 is logged as waiting for a restart.
 """
 
@@ -51,6 +53,7 @@ class ConfigWatch:
         self._current = settings
         self._seen = self._signature() if seen is None else seen
         self._due = self._monotonic() + every
+        self._emptied: Signature | None = None  # a signature caught with a file just emptied, seen once
         self._checking = threading.Lock()  # tools run in threads too: one checks, the others go on
 
     def __call__(self) -> Settings | None:
@@ -67,6 +70,10 @@ class ConfigWatch:
         seen = self._signature()
         if seen == self._seen:
             return None
+        if seen != self._emptied and _emptied(self._seen, seen):  # mid-save, as a rule: look again next time
+            self._emptied = seen
+            return None
+        self._emptied = None
         self._seen = seen
         try:
             new = load_settings(environ=self._environ, cwd=self._cwd, cache_dir=self._cache_dir)
@@ -99,6 +106,12 @@ def files_signature(environ: Mapping[str, str], cwd: Path) -> Signature:
     if explicit:
         paths.append(Path(explicit).expanduser())
     return tuple((str(path), _stat(path)) for path in paths)
+
+
+def _emptied(before: Signature, now: Signature) -> bool:
+    """Whether a file that had content is now empty."""
+    sizes = {path: stat[1] for path, stat in before if stat is not None}
+    return any(stat is not None and stat[1] == 0 and sizes.get(path, 0) > 0 for path, stat in now)
 
 
 def _stat(path: Path) -> tuple[int, int, int] | None:

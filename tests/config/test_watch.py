@@ -192,3 +192,24 @@ def test_a_new_file_that_only_edits_the_budget_is_not_said_to_wait_for_a_restart
         new = watch()
     assert new is not None and new.budget.daily_total == 10
     assert "restart" not in caplog.text
+
+
+def test_a_file_caught_empty_mid_save_is_not_applied_until_it_stays_so(tmp_path, env, ticks):
+    # An editor saving in place truncates the file, then writes it: an empty file is valid TOML meaning the shipped
+    # defaults, and a check between the two raised the user's budget of 10 to the default 100 for a second.
+    path = user_file(env)
+    edit(path, budget(10, 3, 4, 3))
+    watch = watch_of(env, tmp_path, ticks)
+    edit(path, "")
+    ticks.now += 1
+    assert watch() is None  # caught mid-save: the budget of 10 stays
+    edit(path, budget(20, 5, 10, 5))
+    ticks.now += 1
+    new = watch()
+    assert new is not None and new.budget.daily_total == 20
+    edit(path, "")  # emptied on purpose, and left so: the defaults, one check later
+    ticks.now += 1
+    assert watch() is None
+    ticks.now += 1
+    new = watch()
+    assert new is not None and new.budget.daily_total == 100
