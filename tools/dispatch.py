@@ -54,8 +54,7 @@ class ProgressReport:
         self._reported = step
         cause = why if len(why) <= MAX_PARK_REASON else f"{why[: MAX_PARK_REASON - 1]}…"
         try:
-            await self._ctx.report_progress(step, self._total, f"{task_id}: every provider is blocked; waiting "
-                                                               f"{seconds:.0f}s for capacity ({cause})")
+            await self._ctx.report_progress(step, self._total, f"{task_id}: waiting {seconds:.0f}s for capacity: {cause}")
         except Exception:  # a notice: a client that went away must not fail the task that waits
             logger.warning("progress report failed", exc_info=True)
 

@@ -183,7 +183,7 @@ class Executor:
             limit = self.core.settings.execution.max_park_seconds
             if status == PARKED and job.wait and eta is not None and parking.total + max(0.0, eta - now) <= limit:
                 delay = max(self.pacer.poll_seconds, eta - now + GUARD_SECONDS)
-                logger.info("%s: every provider blocked; parked for %.1fs", job.task_id, delay)
+                logger.info("%s: parked for %.1fs: %s", job.task_id, delay, error)
                 if job.on_park is not None and (told := job.on_park(job.task_id, delay, error)) is not None:
                     await told
                 parking.since = clock.now()
@@ -277,8 +277,9 @@ def _verdict(attempts: list[Attempt]) -> tuple[str, str, float | None]:
         last[a.provider] = a
     summary = "; ".join(f"{p}: {a.outcome}: {a.error}" for p, a in last.items())
     outcomes = {a.outcome for a in attempts}
-    if lifts:
-        return PARKED, f"every provider is blocked ({summary})", min(lifts)
+    if lifts:  # one provider when it was asked for by name
+        blocked = "every provider is" if len(last) > 1 else f"{next(iter(last))} is"
+        return PARKED, f"{blocked} blocked ({summary})", min(lifts)
     if outcomes <= {"not_configured"}:
         what = " ".join(f"{p}: {a.error}." for p, a in last.items())
         return NOT_CONFIGURED, (f"Nothing to execute on, so this is a recommendation only (the routing and agent "

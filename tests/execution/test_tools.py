@@ -161,14 +161,20 @@ async def test_a_parked_task_is_said_in_progress_while_it_waits(settings, build_
                                                  "dry_run": False}, progress_callback=on_progress)
         assert r.structured_content["results"][0]["status"] == "success"
         assert [(p[0], p[1]) for p in progress] == [(0.5, 1), (1, 1)]  # progress only ever grows
-        assert progress[0][2].startswith("only: every provider is blocked; waiting 45s for capacity (")
+        assert progress[0][2].startswith("only: waiting 45s for capacity: every provider is blocked (codex: ")
         progress.clear()
         for provider in ("codex", "gemini", "claude"):
             fake.script(provider, [Fault.rate_limited(retry_after=45.0)])
         r = await client.call_tool("dispatch_agent", {"task": "Implement the CSV export", "wait": True},
                                    progress_callback=on_progress)
         assert r.structured_content["status"] == "success"
-        assert [p[0] for p in progress] == [0.5] and "every provider is blocked; waiting 45s" in progress[0][2]
+        assert [p[0] for p in progress] == [0.5] and ": waiting 45s for capacity: every provider is blocked (" in progress[0][2]
+        progress.clear()
+        fake.script("codex", [Fault.rate_limited(retry_after=45.0)])  # a provider asked for by name: it alone
+        r = await client.call_tool("dispatch_agent", {"task": "Implement the CSV export", "wait": True,
+                                                      "provider": "codex"}, progress_callback=on_progress)
+        assert r.structured_content["status"] == "success"
+        assert ": waiting 45s for capacity: codex is blocked (codex: rate_limited: " in progress[0][2]
 
 
 async def test_a_park_notice_the_client_cannot_take_does_not_fail_the_waiting_task(caplog):
