@@ -9,6 +9,14 @@ import pytest
 from config import ConfigError, load_settings
 
 
+def user_config(env: dict[str, str], text: str) -> Path:
+    """The user file (a project file may not set the reservation TTL), holding ``text``."""
+    path = Path(env["HOME"]) / ".config" / "switchboard" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    return path
+
+
 @pytest.mark.parametrize(
     ("toml", "key"),
     [
@@ -33,9 +41,7 @@ def test_infinite_numbers_are_refused_naming_the_key(tmp_path, env, toml, key):
 def test_reservations_must_outlast_a_provider_call(tmp_path, env, ttl, timeout, ok):
     # A reservation is refreshed between calls, not during one: had it lapsed mid-call, another process
     # could reserve the same money (two servers spent $0.16 of a $0.10 allocation).
-    path = Path(env["HOME"]) / ".config" / "switchboard" / "config.toml"  # a project file may not set the TTL
-    path.parent.mkdir(parents=True)
-    path.write_text(f"[budget]\nreservation_ttl_seconds = {ttl}\n[execution]\nrequest_timeout_seconds = {timeout}\n")
+    path = user_config(env, f"[budget]\nreservation_ttl_seconds = {ttl}\n[execution]\nrequest_timeout_seconds = {timeout}\n")
     if ok:
         assert load_settings(environ=env, cwd=tmp_path).budget.reservation_ttl_seconds == ttl
         return
@@ -49,9 +55,7 @@ def test_reservations_must_outlast_a_provider_call(tmp_path, env, ttl, timeout, 
 
 def test_a_request_timeout_beyond_a_day_is_refused_at_start(tmp_path, env):
     # 1e10 loaded, and then every API call failed in httpx with OverflowError ('timestamp out of range').
-    path = Path(env["HOME"]) / ".config" / "switchboard" / "config.toml"
-    path.parent.mkdir(parents=True)
-    path.write_text("[budget]\nreservation_ttl_seconds = 2e10\n[execution]\nrequest_timeout_seconds = 1e10\n")
+    user_config(env, "[budget]\nreservation_ttl_seconds = 2e10\n[execution]\nrequest_timeout_seconds = 1e10\n")
     with pytest.raises(ConfigError) as err:
         load_settings(environ=env, cwd=tmp_path)
     assert err.value.key == "execution.request_timeout_seconds" and "86400" in str(err.value)
@@ -63,18 +67,14 @@ def test_a_request_timeout_beyond_a_day_is_refused_at_start(tmp_path, env):
     ("[execution]\ncli_timeout_seconds = 300\n", 300.0),
 ])
 def test_a_cli_run_has_its_own_timeout(tmp_path, env, lines, expected):
-    path = Path(env["HOME"]) / ".config" / "switchboard" / "config.toml"
-    path.parent.mkdir(parents=True)
-    path.write_text(lines)
+    user_config(env, lines)
     execution = load_settings(environ=env, cwd=tmp_path).execution
     assert execution.cli_timeout_seconds == expected
     assert execution.longest_call_seconds == max(expected, execution.request_timeout_seconds)
 
 
 def test_a_cli_timeout_the_reservations_do_not_outlast_is_refused(tmp_path, env):
-    path = Path(env["HOME"]) / ".config" / "switchboard" / "config.toml"
-    path.parent.mkdir(parents=True)
-    path.write_text("[execution]\ncli_timeout_seconds = 1200\n")
+    user_config(env, "[execution]\ncli_timeout_seconds = 1200\n")
     with pytest.raises(ConfigError) as err:
         load_settings(environ=env, cwd=tmp_path)
     assert "budget.reservation_ttl_seconds (900) must be at least twice execution.cli_timeout_seconds (1200)" in str(err.value)
