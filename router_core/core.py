@@ -30,7 +30,7 @@ from router_core.clock import Clock, SystemClock
 from router_core.clock_steps import ClockSteps
 from router_core.cost import CostEstimator
 from router_core.decision import RoutingDecision
-from router_core.errors import InvalidRequest
+from router_core.errors import InvalidRequest, StateUnusable
 from router_core.execution.state import ExecutionSnapshot, ExecutionState
 from router_core.inputs import validate_label, validate_task
 from router_core.leases import AgentLeases
@@ -328,7 +328,7 @@ class RouterCore:
                         new.budget.daily_total)
             try:
                 self.audit.append(budget_changed_record(old, new.budget, self.process_session_id))
-            except OSError as exc:  # a full disk: the new budget applies all the same
+            except (OSError, StateUnusable) as exc:  # a full disk: the new budget applies all the same
                 log.error("audit line of the budget change not written (%s)", exc)
 
     def record_usage(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -213,3 +214,17 @@ def test_a_file_caught_empty_mid_save_is_not_applied_until_it_stays_so(tmp_path,
     ticks.now += 1
     new = watch()
     assert new is not None and new.budget.daily_total == 100
+
+
+def test_a_budget_edit_on_a_full_audit_disk_still_applies(watched, env, ticks, monkeypatch, caplog):
+    core = watched
+
+    def disk_full(fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("router_core.audit_writer._write_all", disk_full)
+    edit(user_file(env), budget(10, 2, 6, 2))
+    ticks.now += 1
+    with caplog.at_level(logging.ERROR, logger="router_core.core"):
+        assert core.budget().total == 10.0  # not StateUnusable from the audit line of the change
+    assert "audit line of the budget change not written" in caplog.text
