@@ -174,7 +174,7 @@ class JsonlAuditLog:
 
     def records(self, since_day: str | None = None) -> Iterator[dict[str, Any]]:
         """Every record of the days from ``since_day`` (YYYY-MM-DD, inclusive) on, oldest first, parsed
-        as they are met: one part's bytes are held at a time, never the records of a month."""
+        as they are met: one line is held at a time, never a part's bytes nor the records of a month."""
         for day in self.days():
             if since_day is None or day >= since_day:
                 for path in self.parts(day):
@@ -232,15 +232,23 @@ class JsonlAuditLog:
                 logger.info("pruned %d audit file(s) older than %d days", removed, self._settings.keep_days)
 
     @staticmethod
-    def _lines(path: Path) -> list[bytes]:
+    def _lines(path: Path) -> Iterator[bytes]:
+        """The lines of ``path``, oldest first, read one at a time: a part may be gigabytes (``max_bytes`` raised),
+        and a report must not hold it whole."""
         try:
-            data = path.read_bytes()
+            f = path.open("rb")
         except FileNotFoundError:
-            return []
+            return
         except OSError as exc:
             raise StateUnusable.unreadable("audit log", path.parent, exc) from exc
-        # The text after the last newline is a line still being written: not an error, not yet data.
-        return [raw for raw in data.split(b"\n")[:-1] if raw.strip()]
+        with f:
+            try:
+                for raw in f:
+                    # The text after the last newline is a line still being written: not an error, not yet data.
+                    if raw.endswith(b"\n") and raw.strip():
+                        yield raw[:-1]
+            except OSError as exc:
+                raise StateUnusable.unreadable("audit log", path.parent, exc) from exc
 
     @staticmethod
     def _lines_backwards(path: Path, block: int = 64 * 1024) -> Iterator[bytes]:
@@ -277,11 +285,11 @@ class JsonlAuditLog:
             if not unterminated and first.strip():
                 yield first
 
-    def _parse(self, path: Path, lines: list[bytes]) -> list[dict[str, Any]]:
+    def _parse(self, path: Path, lines: Iterable[bytes]) -> list[dict[str, Any]]:
         """The records among ``lines``; unparsable ones are counted in ``skipped_lines`` and logged."""
         return list(self._iter_parse(path, lines))
 
-    def _iter_parse(self, path: Path, lines: list[bytes]) -> Iterator[dict[str, Any]]:
+    def _iter_parse(self, path: Path, lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
         bad = 0
         for raw in lines:
             if b"\\ud" in raw or b"\\uD" in raw:  # an older line's escaped lone surrogate: U+FFFD when read

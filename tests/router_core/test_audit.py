@@ -349,6 +349,24 @@ def test_lines_read_backwards_in_blocks_are_the_lines_newest_first(tmp_path):
         data = b"\n".join(lines) + (b"\n" if rnd.random() < 0.7 else b"") + (b"being written" if rnd.random() < 0.3
                                                                              else b"")
         path.write_bytes(data)
-        expected = list(reversed(JsonlAuditLog._lines(path)))
+        expected = list(reversed(list(JsonlAuditLog._lines(path))))
         for block in (1, 2, 7, 64):
             assert list(JsonlAuditLog._lines_backwards(path, block)) == expected, (data, block)
+
+
+def test_records_of_a_large_part_are_read_a_line_at_a_time(tmp_path, clock):
+    # audit.max_bytes has no upper bound: with it raised, a busy day is one part of gigabytes, and `audit report`
+    # held the whole part (its bytes, then its lines: twice its size) in memory.
+    import tracemalloc
+
+    log = JsonlAuditLog(tmp_path / "audit", AuditSettings(max_bytes=10**12), clock)
+    line = json.dumps({"event": "recommendation", "task_description": "x" * 1000}).encode() + b"\n"
+    (log.directory / f"provider_recommendations-{DAY}.jsonl").write_bytes(line * 8000 + b'{"being written')
+    tracemalloc.start()
+    try:
+        assert sum(1 for _ in log.records()) == 8000
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 1024 * 1024, peak  # the part is 8 MB
+    assert log.skipped_lines == 0
