@@ -162,8 +162,10 @@ class JsonlAuditLog:
         for path in reversed(self.parts(day)):
             for raw in self._lines_backwards(path):
                 records = self._parse(path, [raw])
+                if not records:  # skipped (torn, or NULs a crash left): none of its bytes is in the reply
+                    continue
                 size = len(raw) + 1
-                if size > max_bytes and shorten is not None and records:
+                if size > max_bytes and shorten is not None:
                     records = [shorten(records[0])]
                     size = len(json.dumps(records[0], ensure_ascii=False).encode("utf-8", "surrogatepass")) + 1
                 budget -= size

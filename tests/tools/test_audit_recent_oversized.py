@@ -45,3 +45,20 @@ async def test_a_day_whose_newest_entry_is_larger_than_the_bound_still_shows_the
     assert [e["task_description"][:27] for e in view["entries"][:3]] == [f"Напиши тесты для парсера {i}"
                                                                           for i in range(3)]
     assert "audit file" in view["entries"][-1]["task_description"] and view["complete"] is True
+
+
+async def test_a_nul_filled_stretch_left_by_a_crash_does_not_hide_the_day(settings, keyword_core):
+    # A crash (power loss) can leave a run of NUL bytes where the last lines were: the next append ends it with a
+    # newline, and it is a skipped line. Counted against the 256 KiB although nothing of it is in the reply, a
+    # long one ended audit://{day} there: 'complete': false, and the day's entries before the crash hidden.
+    for i in range(3):
+        keyword_core.decide(f"Write tests for the parser {i}")
+    day = keyword_core.audit.days()[-1]
+    with keyword_core.audit.parts(day)[-1].open("ab") as f:
+        f.write(b"\0" * 300_000)
+    keyword_core.decide("Write tests for the parser 3")
+    server = create_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    async with Client(server) as c:
+        view = json.loads((await c.read_resource(f"audit://{day}")).contents[0].text)
+    assert [e["task_description"] for e in view["entries"]] == [f"Write tests for the parser {i}" for i in range(4)]
+    assert view["complete"] is True and view["skipped_lines"] == 1 and "note" not in view
