@@ -273,7 +273,8 @@ class JsonlAuditLog:
                 end = start
                 parts = chunk.split(b"\n")
                 if len(parts) == 1:
-                    pieces.append(chunk)
+                    if not unterminated:  # the text after the last newline is dropped: not kept to drop it whole
+                        pieces.append(chunk)
                     continue
                 lines = parts[1:]
                 lines[-1] += b"".join(reversed(pieces))

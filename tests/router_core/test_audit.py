@@ -370,3 +370,22 @@ def test_records_of_a_large_part_are_read_a_line_at_a_time(tmp_path, clock):
         tracemalloc.stop()
     assert peak < 2 * 1024 * 1024, peak  # the part is 8 MB
     assert log.skipped_lines == 0
+
+
+def test_a_tail_passes_over_an_unterminated_stretch_without_holding_it(log: JsonlAuditLog):
+    # A crash can leave a part ending in a run of NULs with no newline; until the next append ends it, tail()
+    # (audit://recent, `switchboard audit`, the dashboard) kept all of it in memory to drop it whole.
+    import tracemalloc
+
+    for i in range(5):
+        log.append({"n": i})
+    with (log.directory / f"provider_recommendations-{DAY}.jsonl").open("ab") as f:
+        f.write(b"\0" * 8_000_000)
+    tracemalloc.start()
+    try:
+        assert [r["n"] for r in log.tail(5)] == [0, 1, 2, 3, 4]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024, peak
+    assert log.skipped_lines == 0  # a line still being written, for all a reader knows
