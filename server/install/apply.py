@@ -8,6 +8,7 @@ up (same inode, size and mtime); if not, the host edit is done again on the new 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS = 5
 KEPT_BACKUPS = 10  # per file, when backups go to a backup folder
+NAME_MAX = 255  # the longest name of a file or folder, in bytes (Linux, macOS)
 
 
 class ChangedMeanwhile(Exception):
@@ -73,14 +75,25 @@ def backup_path(path: Path, now: datetime, backup_dir: Path | None = None) -> Pa
 
 def _backup_folder(path: Path, backup_dir: Path) -> Path:
     # Private (0700): ~/.claude.json and MCP settings can hold keys in their servers' env.
-    folder = backup_dir / quote(str(path.absolute().parent), safe="")
+    folder = backup_dir / _folder_name(path)
     make_folders(folder, mode=0o700)
     return folder
 
 
+def _folder_name(path: Path) -> str:
+    """The name of the backup folder for ``path``'s folder: that folder's path, quoted; if longer than a name
+    may be (a deep project, or a non-ASCII one: a Cyrillic letter quotes to 6 characters, a CJK one to 9),
+    a digest of the path then its end, which still says which project it is."""
+    name = quote(str(path.absolute().parent), safe="")
+    if len(name) <= NAME_MAX:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:16]
+    return f"{digest}-{name[len(name) - (NAME_MAX - len(digest) - 1):]}"
+
+
 def prune_backups(path: Path, backup_dir: Path, keep: int = KEPT_BACKUPS) -> None:
     """Delete all but the newest ``keep`` backups of ``path`` in ``backup_dir`` (names sort by time)."""
-    folder = backup_dir / quote(str(path.absolute().parent), safe="")
+    folder = backup_dir / _folder_name(path)
     found = sorted(folder.glob(f"{glob_escape(path.name)}.bak-*"))  # by name: by stamp (copy2 keeps the mtime)
     for old in found[:-keep] if keep else found:
         old.unlink(missing_ok=True)

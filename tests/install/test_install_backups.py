@@ -64,3 +64,22 @@ def test_with_a_broken_config_the_cli_still_finds_the_state_dir(monkeypatch, tmp
     monkeypatch.setenv("SWITCHBOARD_CONFIG", str(bad))
     args = argparse.Namespace(project_dir=tmp_path)
     assert context_from(args).backup_dir == tmp_path / "sb-state" / "install-backups"
+
+
+def test_a_project_with_a_long_non_ascii_path_is_backed_up_and_pruned(ctx, tmp_path):
+    """Each Cyrillic letter quotes to 6 characters (%D0%BF): a path of ~130 bytes gave a backup folder name
+    beyond the 255-byte limit of a name, and install failed half-way (.mcp.json written, CLAUDE.md not)."""
+    project = ctx.project_dir / "пользователь" / "Документы" / "Проекты-по-работе" / "мой-большой-проект"
+    project.mkdir(parents=True)
+    ctx = dataclasses.replace(ctx, project_dir=project, backup_dir=tmp_path / "backups")
+    (project / "CLAUDE.md").write_text("# Проект\n")
+
+    for _ in range(KEPT_BACKUPS + 1):
+        assert run(["install", "claude-code", "--project"], ctx) == 0
+        assert run(["uninstall", "claude-code", "--project"], ctx) == 0
+
+    folders = list(ctx.backup_dir.iterdir())  # the project's, and its .claude folder's
+    assert all(len(f.name.encode()) <= 255 for f in folders)
+    [folder] = [f for f in folders if f.name.endswith(quote("мой-большой-проект"))]  # still tells which project
+    assert len(list(folder.glob("CLAUDE.md.bak-*"))) == KEPT_BACKUPS
+    assert (project / "CLAUDE.md").read_text() == "# Проект\n"
