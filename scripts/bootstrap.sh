@@ -10,7 +10,20 @@ if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; t
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 extra=""
-[ "${1:-}" = "--test" ] && extra="[test]"
+needed=(mcp server.cli)  # what .venv must hold (found there, not in this folder as a bare `python -c` would)
+if [ "${1:-}" = "--test" ]; then extra="[test]"; needed+=(pytest); fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}" 2>&1 | grep -v "^WARNING: Location" >&2 || true
-.venv/bin/python -c "import server.cli" || { echo "install failed" >&2; exit 1; }
+pip_status=0
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}" 2>&1 \
+  | { grep -v "^WARNING: Location" || true; } >&2 || pip_status=$?
+if ! [ -x .venv/bin/switchboard ] || ! .venv/bin/python -P -c \
+  'import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in sys.argv[1:]))' "${needed[@]}" 2>/dev/null
+then
+  echo "install failed: pip could not install Switchboard${extra:+ and its test dependencies} into .venv (its" \
+    "messages are above). It needs to reach PyPI; without network, set PIP_INDEX_URL or PIP_FIND_LINKS to a" \
+    "mirror or a folder of wheels, then run this again." >&2
+  exit 1
+fi
+if [ "$pip_status" -ne 0 ]; then
+  echo "warning: pip could not update .venv (offline?); going on with what is installed there" >&2
+fi
