@@ -8,7 +8,22 @@ if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; t
   echo "Switchboard needs Python 3.11 or newer; $PY is $("$PY" --version 2>&1). Set PYTHON=python3.11." >&2
   exit 2
 fi
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
+if ! [ -x .venv/bin/python ]; then
+  fresh=$([ -e .venv ] || echo 1)
+  if ! "$PY" -m venv .venv; then
+    # Debian's python3 without python3-venv stops after making .venv/bin/python: a later run would take it.
+    [ -n "$fresh" ] && rm -rf .venv
+    version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    echo "could not create .venv with $PY -m venv; on Debian or Ubuntu install python3-venv" \
+      "(sudo apt install python$version-venv), then run this again" >&2
+    exit 2
+  fi
+fi
+if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  echo ".venv has no pip (was it made by a python -m venv that failed half-way?): remove it (rm -rf .venv)," \
+    "then run this again" >&2
+  exit 2
+fi
 extra=""
 needed=(mcp server.cli)  # what .venv must hold (found there, not in this folder as a bare `python -c` would)
 if [ "${1:-}" = "--test" ]; then extra="[test]"; needed+=(pytest); fi

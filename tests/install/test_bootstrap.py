@@ -69,3 +69,25 @@ def test_the_test_dependencies_missing_offline_is_an_error(checkout):
     proc = run(checkout, "bootstrap.sh", "--test", FAKE_PIP="offline")
     assert proc.returncode != 0
     assert "PIP_INDEX_URL" in proc.stderr
+
+
+def test_a_venv_python_could_not_finish_is_not_left_behind(checkout):
+    """Debian's python3 without python3-venv makes .venv/bin/python, then stops for want of ensurepip. The
+    folder stayed, so every later run skipped making it and failed for want of pip, even once python3-venv was
+    installed."""
+    proc = run(checkout, "bootstrap.sh", FAKE_ENSUREPIP="missing")
+    assert proc.returncode != 0
+    assert "python3-venv" in proc.stderr
+    assert not (checkout / ".venv").exists()
+
+    proc = run(checkout, "bootstrap.sh")  # python3-venv installed since
+    assert proc.returncode == 0, proc.stderr
+    assert (checkout / ".venv" / "bin" / "switchboard").is_file()
+
+
+def test_a_venv_without_pip_left_by_an_earlier_run_is_named_with_what_to_do(checkout):
+    subprocess.run([str(FAKE_PYTHON), "-m", "venv", str(checkout / ".venv")], env={"FAKE_ENSUREPIP": "missing"},
+                   capture_output=True)
+    proc = run(checkout, "bootstrap.sh")
+    assert proc.returncode != 0
+    assert "no pip" in proc.stderr and "rm -rf .venv" in proc.stderr
