@@ -30,9 +30,10 @@ def checkout(tmp_path: Path) -> Path:
     return root
 
 
-def run(checkout: Path, script: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run(checkout: Path, script: str, *args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["bash", str(checkout / "scripts" / script), *args],
+        ["bash", os.path.relpath(checkout / "scripts" / script, cwd), *args],
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=60,
@@ -91,3 +92,17 @@ def test_a_venv_without_pip_left_by_an_earlier_run_is_named_with_what_to_do(chec
     proc = run(checkout, "bootstrap.sh")
     assert proc.returncode != 0
     assert "no pip" in proc.stderr and "rm -rf .venv" in proc.stderr
+
+
+@pytest.mark.parametrize("env", [{}, {"FAKE_ENSUREPIP": "missing"}], ids=["installs", "venv-fails"])
+def test_serve_sh_writes_nothing_but_the_servers_output_to_stdout(checkout, env):
+    """stdout is the MCP stream the assistant reads: what set-up prints goes to stderr. Debian's venv prints
+    its ensurepip notice on stdout, which the assistant took for a malformed protocol message."""
+    proc = run(checkout, "serve.sh", "--http", **env)
+    assert proc.stdout == ("" if env else "switchboard serve --http\n")
+
+
+def test_serve_sh_run_by_a_relative_path_with_cdpath_set_writes_only_the_servers_output(checkout):
+    """With CDPATH exported (".:~/src" in a dotfile), `cd scripts/..` printed the folder on stdout."""
+    proc = run(checkout, "serve.sh", cwd=checkout, CDPATH=".")
+    assert proc.stdout == "switchboard serve\n"
