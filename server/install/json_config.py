@@ -42,8 +42,8 @@ def load_object(text: str | None, path: Path) -> dict[str, Any]:
         if _has_comments(text):
             raise HostFileError(
                 path, "has comments, which its host accepts but which Switchboard cannot keep when it writes the "
-                "file back, so it is left as it is: add the switchboard entry to its \"mcpServers\" by hand (see "
-                "README, 'Add it to your assistant'), or remove the comments and run install again"
+                "file back, so it is left as it is: change the switchboard entry of its \"mcpServers\" by hand "
+                "(see README, 'Add it to your assistant'), or remove the comments and run the command again"
             ) from exc
         raise HostFileError(
             path, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"

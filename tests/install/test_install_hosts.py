@@ -258,3 +258,17 @@ def test_json_number_beyond_a_double_is_refused_not_written_as_infinity(ctx, sna
         plan_install(HOSTS["gemini"], Scope.PROJECT, ctx)
 
     assert snapshot(ctx.home.parent) == before
+
+
+def test_uninstall_from_a_file_with_comments_does_not_say_to_add_the_entry_or_install(ctx):
+    """The advice was install's ("add the switchboard entry ... run install again") for uninstall too."""
+    path = ctx.project_dir / ".gemini" / "settings.json"
+    path.parent.mkdir()
+    path.write_text('{\n  // mine\n  "mcpServers": {"switchboard": {"command": "x"}}\n}\n')
+
+    with pytest.raises(HostFileError) as err:
+        plan_uninstall(HOSTS["gemini"], Scope.PROJECT, ctx)
+
+    message = str(err.value)
+    assert "has comments" in message and "by hand" in message
+    assert "add the switchboard entry" not in message and "install again" not in message
