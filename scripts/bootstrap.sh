@@ -19,6 +19,12 @@ if ! [ -x .venv/bin/python ]; then
     exit 2
   fi
 fi
+if ! .venv/bin/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+  # made by something else (an editor makes .venv with the default python3): pip would refuse to install
+  echo ".venv uses $(.venv/bin/python --version 2>&1) and Switchboard needs Python 3.11 or newer: remove it" \
+    "(rm -rf .venv), then run this again (with PYTHON=python3.11 if python3 is older)" >&2
+  exit 2
+fi
 if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
   echo ".venv has no pip (was it made by a python -m venv that failed half-way?): remove it (rm -rf .venv)," \
     "then run this again" >&2

@@ -106,3 +106,14 @@ def test_serve_sh_run_by_a_relative_path_with_cdpath_set_writes_only_the_servers
     """With CDPATH exported (".:~/src" in a dotfile), `cd scripts/..` printed the folder on stdout."""
     proc = run(checkout, "serve.sh", cwd=checkout, CDPATH=".")
     assert proc.stdout == "switchboard serve\n"
+
+
+def test_a_venv_of_an_older_python_is_named_with_what_to_do(checkout):
+    """A .venv made by an editor with the default python3 (3.10 on Ubuntu 22.04) was used as it was: pip
+    refused to install, and bootstrap blamed the network."""
+    subprocess.run([str(FAKE_PYTHON), "-m", "venv", str(checkout / ".venv")], capture_output=True)
+    (checkout / ".venv" / "old-python").touch()
+    proc = run(checkout, "bootstrap.sh")
+    assert proc.returncode != 0
+    assert "Python 3.10.12" in proc.stderr and "rm -rf .venv" in proc.stderr
+    assert "PIP_INDEX_URL" not in proc.stderr
