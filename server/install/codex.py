@@ -50,6 +50,8 @@ _OUR_HEADER = re.compile(
 
 STDIO_KEYS = ("command", "args", "env", "env_vars", "cwd")
 REMOTE_KEYS = ("url", "bearer_token_env_var", "http_headers", "env_http_headers")
+# `enabled = false` (Codex then does not start the server) goes: installing is the consent, as for Claude Code.
+DISABLING_KEYS = ("enabled",)
 
 
 def entry(server: ServerCommand | RemoteServer, current: object = None) -> dict[str, Any]:
@@ -63,10 +65,10 @@ def entry(server: ServerCommand | RemoteServer, current: object = None) -> dict[
         for key in ("http_headers", "env_http_headers"):
             if headers := without_authorization(current.get(key) if isinstance(current, dict) else None):
                 required[key] = headers
-        return merged_entry(current, required, {}, drop=STDIO_KEYS + REMOTE_KEYS)
+        return merged_entry(current, required, {}, drop=STDIO_KEYS + REMOTE_KEYS + DISABLING_KEYS)
     required = {"command": server.command, "args": list(server.args), "required": True,
                 "env_vars": _passed_vars(current)}
-    return merged_entry(current, required, {}, drop=REMOTE_KEYS + ("http_headers_helper",))
+    return merged_entry(current, required, {}, drop=REMOTE_KEYS + ("http_headers_helper",) + DISABLING_KEYS)
 
 
 def _passed_vars(current: object) -> list[Any]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import tomllib
 from dataclasses import replace
 
-from server.install import Scope
+import pytest
+
+from server.install import RemoteServer, Scope
 from tests.install.hostplans import EXE, install, uninstall
 
 CODEX_CONFIG = """\
@@ -140,3 +142,22 @@ def test_codex_inline_table_falls_back_to_a_full_rewrite(ctx):
             "x": {"command": "x"},
         },
     }
+
+
+@pytest.mark.parametrize("remote", [False, True], ids=["stdio", "url"])
+def test_install_enables_a_switchboard_table_the_user_had_disabled(ctx, remote):
+    """`enabled = false` stayed: install said it had updated the entry, and Codex (0.169.0: `codex mcp list`
+    shows it disabled) still did not start switchboard. Installing is the consent, as for Claude Code."""
+    path = ctx.home / ".codex" / "config.toml"
+    path.parent.mkdir()
+    path.write_text('[mcp_servers.switchboard]\ncommand = "/old/switchboard"\nenabled = false\ntool_timeout_sec = 90\n')
+
+    if remote:
+        ctx = replace(ctx, server=RemoteServer("http://build-box:8765/mcp"))
+
+    install("codex", Scope.USER, ctx)
+
+    table = tomllib.loads(path.read_text())["mcp_servers"]["switchboard"]
+    assert table.get("enabled", True) is True
+    assert table["tool_timeout_sec"] == 90  # the user's other keys stay
+    assert table.get("url" if remote else "command") == ("http://build-box:8765/mcp" if remote else EXE)
