@@ -153,8 +153,9 @@ _TOO_DEEP = f'{NESTED_TOO_DEEPLY} to read; give tasks as strings or {{"id", "tas
 
 
 def parse_tasks(text: str) -> list[tuple[str | None, str]]:
-    """A JSON array, or JSON lines, of task strings or {"id", "task"} objects (``text`` is read as ``task``)."""
-    text = text.strip()
+    """A JSON array, or JSON lines, of task strings or {"id", "task"} objects (``text`` is read as ``task``).
+    A leading byte order mark (Windows editors and PowerShell write one) is dropped."""
+    text = text.removeprefix("\ufeff").strip()
     if not text:
         raise CommandError('no tasks on stdin: give a JSON array such as ["fix the login bug", ...] or JSONL')
     try:

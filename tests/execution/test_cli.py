@@ -167,3 +167,11 @@ def test_a_task_field_batch_does_not_have_is_refused_not_dropped(shell, monkeypa
     out, err = capsys.readouterr()
     assert out == "" and f'"{key}"' in err and "task 0" in err
     assert sum(shell.stats(p).requests for p in ("codex", "gemini", "claude")) == 0
+
+
+@pytest.mark.parametrize("text", ['\ufeff["Fix the bug", {"id": "b", "task": "Explain OAuth2"}]',
+                                  '\ufeff"Fix the bug"\r\n{"id": "b", "task": "Explain OAuth2"}\r\n'])
+def test_tasks_led_by_a_byte_order_mark_are_read(text):
+    # Notepad and PowerShell (Out-File, Set-Content -Encoding utf8) start a file with a BOM: `batch` refused it
+    # with "line 1 is not JSON (Unexpected UTF-8 BOM (decode using utf-8-sig))", which a user cannot act on.
+    assert parse_tasks(text) == [(None, "Fix the bug"), ("b", "Explain OAuth2")]
