@@ -167,7 +167,9 @@ def parse_tasks(text: str) -> list[tuple[str | None, str]]:
         if text.startswith("["):  # one array, perhaps over many lines: its error where it is, not "line 1"
             raise CommandError(f"stdin is not a JSON array of tasks ({_what_and_where(exc)}); give a JSON array "
                                'such as ["fix the login bug", ...] or JSON lines') from None
-        items = [_json_line(line, n) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        # At newlines only: str.splitlines also breaks at U+2028, U+2029 and U+0085, which a JSON string may hold.
+        lines = (line.removesuffix("\r") for line in text.split("\n"))
+        items = [_json_line(line, n) for n, line in enumerate(lines, start=1) if line.strip()]
     return [_pair(item, n) for n, item in enumerate(items)]
 
 

@@ -175,3 +175,18 @@ def test_tasks_led_by_a_byte_order_mark_are_read(text):
     # Notepad and PowerShell (Out-File, Set-Content -Encoding utf8) start a file with a BOM: `batch` refused it
     # with "line 1 is not JSON (Unexpected UTF-8 BOM (decode using utf-8-sig))", which a user cannot act on.
     assert parse_tasks(text) == [(None, "Fix the bug"), ("b", "Explain OAuth2")]
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_jsonl_tasks_may_hold_characters_python_takes_for_line_breaks(separator):
+    # JSON lets a string hold U+2028, U+2029 and U+0085 unescaped (json.dumps(ensure_ascii=False) writes them so),
+    # but the lines were split with str.splitlines, which breaks at them too: the task was cut in two and refused
+    # as "line 1 is not JSON (Unterminated string ...)". Lines end at a newline only, as JSON lines do.
+    task = f"Fix the parser{separator}and its tests"
+    text = json.dumps({"id": "a", "task": task}, ensure_ascii=False) + "\r\n" + json.dumps("Explain OAuth2") + "\n"
+    assert parse_tasks(text) == [("a", task), (None, "Explain OAuth2")]
+
+
+def test_a_jsonl_line_left_open_is_said_so_at_its_line():
+    with pytest.raises(CommandError, match=r"^line 2 is not JSON \(Unterminated string"):
+        parse_tasks('"Fix the bug"\r\n"Explain OAuth2\r\n')
