@@ -114,7 +114,7 @@ async def run_batch(
                                   cost_estimate_usd=item.cost.usd, error=f"internal error: {type(exc).__name__}: {exc}")
         finally:
             if lease and (outcome is None or not outcome.ok):  # a success released it with its settlement
-                core.release_agent(lease)
+                _release(core, lease, item.task_id)
         outcomes[item.index] = outcome
         _audit(core, view, item, batch_id, choice, outcome)
         done += 1
@@ -174,6 +174,15 @@ async def lease_agent(
         return select_agent(core.agents, item.provider, task_type, {}, text), None
     except NoAgentAvailable:
         return None, None
+
+
+def _release(core: RouterCore, lease: str, task_id: str) -> None:
+    """Give a task's agent lease back; a state error here (a database locked past its timeout, a full disk) is
+    logged, not raised: it would end the whole batch, the other tasks' results lost."""
+    try:
+        core.release_agent(lease)
+    except Exception:
+        logger.exception("%s: its agent lease was not released; its agent has a slot fewer until the lease lapses", task_id)
 
 
 def _audit(core: RouterCore, view: CapacityView, item: BatchItemPlan, batch_id: str, choice: AgentChoice | None,

@@ -132,3 +132,23 @@ async def test_an_error_while_leasing_one_tasks_agent_costs_that_task_not_the_ba
     lines = [r for r in core.audit.tail(20) if r.get("event") == "batch_task"]
     assert sorted(r["task_id"] for r in lines) == ["a", "b", "c"]
     assert core.leases.in_use() == {} and core.budget().reserved == 0
+
+
+async def test_a_lease_that_cannot_be_released_costs_nothing_but_its_slot(settings, build_executor, fake, monkeypatch):
+    # The release of a failed task's lease ran in run_one's finally, outside the try that turns an error into that
+    # task's failure: a database error there (locked past its timeout, a full disk) ended the whole batch in an
+    # ExceptionGroup, the other tasks' results lost, answers already paid for among them.
+    from router_core.errors import StateUnusable
+
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(400)])
+
+    def locked(lease_id: str) -> None:
+        raise StateUnusable("database is locked")
+
+    monkeypatch.setattr(core, "release_agent", locked)
+    run = await run_batch(core, ex, [("a", CODE[0]), ("b", EXPLAIN[0]), ("c", DESIGN[0])], parallel=2)
+    assert [(o.task_id, o.status) for o in run.outcome.outcomes] == [("a", "rejected"), ("b", "success"),
+                                                                      ("c", "success")]
+    lines = [r for r in core.audit.tail(20) if r.get("event") == "batch_task"]
+    assert sorted(r["task_id"] for r in lines) == ["a", "b", "c"]
