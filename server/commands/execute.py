@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -234,7 +236,8 @@ class ProgressBar:
         filled = self.width * done // total if total else self.width
         bar = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {message}"
         if self.tty:
-            self.stream.write("\r" + bar[:120].ljust(120))
+            width = self.columns()
+            self.stream.write("\r" + bar[:width].ljust(width))
         else:
             self.stream.write(bar + "\n")
         self.stream.flush()
@@ -242,8 +245,19 @@ class ProgressBar:
     def parked(self, task_id: str, seconds: float, why: str) -> None:
         """A task waits for a blocked provider: said on its own line, since no task finishes meanwhile."""
         if self.tty:
-            self.stream.write("\r" + " " * 120 + "\r")  # the bar is drawn again with the next finished task
+            self.stream.write("\r" + " " * self.columns() + "\r")  # drawn again with the next finished task
         parked_notice(self.stream)(task_id, seconds, why)
+
+    def columns(self) -> int:
+        """The columns a redraw may fill: one less than the terminal's (its width, as now: it may be resized), so
+        that the line never wraps, where "\\r" would return to the wrapped part and leave a line per redraw."""
+        try:
+            columns = os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):  # not a real terminal's file
+            columns = 0
+        if columns <= 0:  # unknown (a pseudo-terminal may say 0): $COLUMNS, else 80
+            columns = shutil.get_terminal_size().columns
+        return max(1, columns - 1)
 
     def close(self) -> None:
         if self.tty:

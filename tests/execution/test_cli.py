@@ -190,3 +190,24 @@ def test_jsonl_tasks_may_hold_characters_python_takes_for_line_breaks(separator)
 def test_a_jsonl_line_left_open_is_said_so_at_its_line():
     with pytest.raises(CommandError, match=r"^line 2 is not JSON \(Unterminated string"):
         parse_tasks('"Fix the bug"\r\n"Explain OAuth2\r\n')
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_the_progress_bar_fits_the_terminal_it_is_drawn_on(monkeypatch):
+    # Each redraw was padded to 120 columns: on an 80-column terminal it wrapped, and "\r" returned only to the
+    # start of the wrapped line, so every finished task left another line behind instead of redrawing the bar.
+    from server.commands.execute import ProgressBar
+
+    monkeypatch.setenv("COLUMNS", "80")
+    stream = Terminal()
+    bar = ProgressBar(stream)
+    await bar.update(1, 3, "task-0: success on codex")
+    bar.parked("task-1", 30.0, "every provider is blocked")
+    await bar.update(2, 3, "task-1: success on gemini " + "x" * 200)
+    drawn = [part for line in stream.getvalue().split("\n") for part in line.split("\r") if part]
+    assert drawn and max(len(part) for part in drawn) < 80
+    assert drawn[0].startswith("[##########") and drawn[0].rstrip().endswith("1/3 task-0: success on codex")
