@@ -187,7 +187,8 @@ def _json_line(line: str, n: int) -> Any:
     except RecursionError:
         raise CommandError(f"line {n} is not a task: {_TOO_DEEP}") from None
     except ValueError as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else why_unreadable(exc)
+        reason = (f"{exc.msg.removesuffix(' at')} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError)
+                  else why_unreadable(exc))
         raise CommandError(f"line {n} is not JSON ({reason}); give a JSON array or JSON lines") from None
 
 

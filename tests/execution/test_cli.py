@@ -211,3 +211,16 @@ async def test_the_progress_bar_fits_the_terminal_it_is_drawn_on(monkeypatch):
     drawn = [part for line in stream.getvalue().split("\n") for part in line.split("\r") if part]
     assert drawn and max(len(part) for part in drawn) < 80
     assert drawn[0].startswith("[##########") and drawn[0].rstrip().endswith("1/3 task-0: success on codex")
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    ('"Explain OAuth2', "(Unterminated string starting at column 1)"),
+    ('{"task" "Explain OAuth2"}', "(Expecting ':' delimiter at column 9)"),
+    ('"Explain OAuth2" x', "(Extra data at column 18)"),
+])
+def test_a_jsonl_line_that_is_not_json_says_where_on_it(line, reason):
+    # The error named no place on the line, and one ended mid-phrase: "line 2 is not JSON (Unterminated string
+    # starting at); ..." (classify --jsonl says where).
+    with pytest.raises(CommandError) as caught:
+        parse_tasks(f'"Fix the bug"\n{line}\n')
+    assert str(caught.value) == f"line 2 is not JSON {reason}; give a JSON array or JSON lines"
