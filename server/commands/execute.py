@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -246,7 +247,8 @@ class ProgressBar:
     def parked(self, task_id: str, seconds: float, why: str) -> None:
         """A task waits for a blocked provider: said on its own line, since no task finishes meanwhile."""
         if self.tty:
-            self.stream.write("\r" + " " * self.columns() + "\r")  # drawn again with the next finished task
+            with contextlib.suppress(OSError):  # see parked_notice
+                self.stream.write("\r" + " " * self.columns() + "\r")  # drawn again with the next finished task
         parked_notice(self.stream)(task_id, seconds, why)
 
     def columns(self) -> int:
@@ -267,14 +269,16 @@ class ProgressBar:
 
 
 def parked_notice(stream) -> Callable[[str, float, str], None]:
-    """Prints that a task waits because every provider is blocked, and how to stop it."""
+    """Prints that a task waits because every provider is blocked, and how to stop it. A notice: on a stream that
+    cannot be written (a pipe closed, a full disk) it is dropped, and the task waits on."""
     from router_core.providers.timeparse import format_seconds
 
     def notice(task_id: str, seconds: float, why: str) -> None:
         why = " ".join(why.split())
-        stream.write(f"{task_id}: waiting {format_seconds(seconds)} for a provider "
-                     f"({why if len(why) <= 200 else why[:199] + '…'}); Ctrl-C to stop\n")
-        stream.flush()
+        with contextlib.suppress(OSError):
+            stream.write(f"{task_id}: waiting {format_seconds(seconds)} for a provider "
+                         f"({why if len(why) <= 200 else why[:199] + '…'}); Ctrl-C to stop\n")
+            stream.flush()
 
     return notice
 

@@ -152,3 +152,22 @@ async def test_a_lease_that_cannot_be_released_costs_nothing_but_its_slot(settin
                                                                       ("c", "success")]
     lines = [r for r in core.audit.tail(20) if r.get("event") == "batch_task"]
     assert sorted(r["task_id"] for r in lines) == ["a", "b", "c"]
+
+
+async def test_a_wait_notice_that_cannot_be_written_does_not_fail_the_task(settings, build_executor, fake):
+    # `switchboard batch` says a wait on stderr; on a stderr gone (a pipe closed, a full disk) the write raised
+    # through the executor and the task, which would have run once capacity returned, ended "failed" with
+    # "internal error: BrokenPipeError" (the MCP tool's notice already let such a failure pass).
+    import io
+
+    from server.commands.execute import ProgressBar
+
+    class Gone(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    core, ex = build_executor(settings)
+    for p in PROVIDERS:
+        fake.script(p, [Fault.rate_limited(retry_after=45.0)])
+    run = await run_batch(core, ex, [("only", CODE[0])], on_park=ProgressBar(Gone()).parked)
+    assert run.outcome.outcomes[0].status == "success"
