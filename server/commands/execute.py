@@ -204,8 +204,13 @@ def _pair(item: Any, n: int) -> tuple[str | None, str]:
             names = ", ".join(json.dumps(k[:40]) for k in extra[:5]) + (", ..." if len(extra) > 5 else "")
             raise CommandError(f'task {n}: unknown field{"s" if len(extra) > 1 else ""} {names} (a batch task has "task" and "id" only, and runs on '
                                "its routed provider); for a forced provider, context or cost cap use `switchboard run`")
+        if "task" in item and "text" in item and item["task"] != item["text"]:
+            raise CommandError(f'task {n}: both "task" and "text" are given and differ; give one ("text" is read '
+                               'as "task")')
         task = item.get("task", item.get("text"))
         task_id = item.get("id")
+        if isinstance(task_id, bool):  # an int to json, but no id: true would have become "True"
+            raise CommandError(f'task {n}: "id" must be a string or a number, not {json.dumps(task_id)}')
         if isinstance(task, str) and (task_id is None or isinstance(task_id, str | int)):
             return (None if task_id is None else str(task_id)), task
     raise CommandError(f'task {n}: expected a string or an object with a string "task" (and an optional "id")')

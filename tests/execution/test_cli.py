@@ -117,6 +117,17 @@ def test_bad_task_input_is_a_clear_error(text):
         parse_tasks(text)
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ('[{"id": true, "task": "Fix the bug"}]', 'task 0: "id" must be a string or a number, not true'),
+    ('[{"task": "Fix the bug", "text": "Explain OAuth2"}]', 'task 0: both "task" and "text" are given and differ'),
+])
+def test_a_task_field_that_would_be_read_wrong_is_refused(text, said):
+    # An id of true became the id "True"; of "task" and "text" together, "text" was dropped without a word.
+    with pytest.raises(CommandError, match=said):
+        parse_tasks(text)
+    assert parse_tasks('[{"id": 7, "task": "Fix it", "text": "Fix it"}]') == [("7", "Fix it")]
+
+
 def test_a_waiting_task_is_said_on_its_own_line_with_how_to_stop():
     from server.commands.execute import ProgressBar
 
