@@ -99,7 +99,9 @@ class ProviderBudget:
 
     @property
     def remaining(self) -> float:
-        return max(0.0, self.allocation - self.spent - self.reserved)
+        # In micro-dollars, as the ledger counts and estimates are rounded: $1.00 - $0.90 is 0.09999999999999998
+        # in floats, which blocked a $0.10 task the ledger would have reserved.
+        return max(0.0, round(self.allocation - self.spent - self.reserved, 6))
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,7 @@ class BudgetSnapshot:
         reserved = sum(p.reserved for p in self.providers)
         object.__setattr__(self, "spent", spent)
         object.__setattr__(self, "reserved", reserved)
-        object.__setattr__(self, "remaining", max(0.0, self.total - spent - reserved))
+        object.__setattr__(self, "remaining", max(0.0, round(self.total - spent - reserved, 6)))  # as remaining above
 
     def provider(self, name: str) -> ProviderBudget:
         for p in self.providers:

@@ -184,3 +184,21 @@ def test_a_zero_allocation_or_total_blocks_with_no_lift_time() -> None:
         "budget: the daily budget is 0 (budget.daily_total = 0)",
     ]
     assert av.lifts_at is None
+
+
+def test_an_estimate_equal_to_what_is_left_to_the_cent_is_available() -> None:
+    # The ledger counts micro-dollars and reserves exactly what is left ($100.00 - $99.70 = $0.30); the float
+    # difference 0.29999999999999716 blocked the task as "$0.3000 left, less than this task's estimate ($0.3000)".
+    snapshot = BudgetSnapshot(
+        day="2026-01-01", timezone="UTC", total=100.0, next_reset_at=RESET,
+        providers=(ProviderBudget("codex", 30.0, 29.7, 0.0), ProviderBudget("gemini", 40.0, 40.0, 0.0),
+                   ProviderBudget("claude", 30.0, 30.0, 0.0)),
+    )
+    assert snapshot.remaining == 0.3
+    assert check_availability(codex(), WindowCounts(0, 0), snapshot, now=NOW, min_cost=0.3,
+                              task_estimate=True).available
+    small = BudgetSnapshot(day="2026-01-01", timezone="UTC", total=100.0, next_reset_at=RESET,
+                           providers=(ProviderBudget("codex", 1.0, 0.9, 0.0),))
+    assert small.provider("codex").remaining == 0.1
+    assert check_availability(codex(), WindowCounts(0, 0), small, now=NOW, min_cost=0.1,
+                              task_estimate=True).available
