@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from router_core.budget_text import percent_used
 from router_core.decision import RoutingDecision
 from router_core.records import iso, money, pct
 
@@ -43,7 +44,7 @@ def render_recommendation(d: RoutingDecision, *, unicode: bool = True) -> str:
     lines.append(f"Reason: {rec.reason}")
     if rec.all_blocked and rec.wait_seconds is not None:
         lines.append(f"Recommended wait: {rec.wait_seconds:.0f}s (capacity returns at {iso(rec.resets_at)})")
-    percent = 100 * b.spent / b.total if b.total else 0.0
+    percent = percent_used(b.spent, b.total)  # as get_budget shows it
     lines += [
         "",
         f"Cost Estimate: {money(rec.cost.usd)} ({rec.cost.model})",

@@ -182,9 +182,9 @@ def _availability(s: dict[str, Any]) -> dict[str, Any]:
 
 
 def _budget_status(b: BudgetSnapshot) -> dict[str, Any]:
-    spent, total = b.spent, b.total
-    percent = round(100 * (spent / total), 1) if total else 0.0
-    return {"spent": money(spent), "total": money(total), "percent": float(percent), "remaining": money(b.remaining)}
+    spent, total = b.spent, b.total  # the percentage as get_budget shows it (rounded down, not up to an alert's)
+    return {"spent": money(spent), "total": money(total), "percent": percent_used(spent, total),
+            "remaining": money(b.remaining)}
 
 
 class ProviderBudgetOut(OutputModel):

@@ -91,3 +91,18 @@ def test_a_threshold_passed_just_now_is_alerted_once_not_twice(keyword_core):
     assert len(record["alerts"]) == len(set(record["alerts"])) == 1
     audited = keyword_core.audit.tail(1)[0]["budget_alerts"]
     assert audited == record["alerts"]
+
+
+def test_the_budget_status_shows_the_share_spent_as_get_budget_does(keyword_core):
+    # $89.96 of $100: get_budget says 89.9% (the 90% alert has not fired); recommend_provider said 90.0%.
+    from tools.schemas import BudgetOut
+
+    keyword_core.ledger.record_spend("gemini", 39.96)
+    keyword_core.ledger.record_spend("codex", 20.0)
+    keyword_core.ledger.record_spend("claude", 30.0)
+    record = same_as_model(keyword_core.decide(TASK))
+    assert record["budget_status"]["percent"] == BudgetOut.of(keyword_core.budget()).percent_used == 89.9
+    assert not any(a.startswith("CRITICAL") for a in record.get("alerts", []))
+    from server.display import render_recommendation
+
+    assert "Daily Budget: $89.96 / $100.00 (89.9%)" in render_recommendation(keyword_core.decide(TASK))
