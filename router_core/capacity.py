@@ -7,6 +7,7 @@ total has less left than the smallest cost a request could have (``min_cost``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from router_core.models import Availability, Block, BudgetSnapshot, ProviderUsage, WindowCounts
@@ -15,6 +16,18 @@ from router_core.settings import ProviderSettings
 
 def percent(used: int, limit: int) -> float:
     return 100.0 * used / limit if limit > 0 else 100.0
+
+
+def blocked_from(limit: int, threshold_percent: float) -> int:
+    """The smallest count that ``percent`` puts at or above ``threshold_percent`` of ``limit``: a window is under the
+    threshold while its count is below this. ceil(limit * threshold / 100) alone can be one more than the count that
+    blocks (89.9% of 11,000: 9,889 blocks, the product rounds to 9,890), and a block then had no lift time."""
+    n = math.ceil(limit * threshold_percent / 100)
+    while n > 0 and percent(n - 1, limit) >= threshold_percent:
+        n -= 1
+    while percent(n, limit) < threshold_percent:
+        n += 1
+    return n
 
 
 def format_percent(value: float) -> str:

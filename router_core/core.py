@@ -9,7 +9,6 @@ writes what it decided to the audit trail.
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
@@ -24,7 +23,7 @@ from router_core.agents.host_files import load_host_agents
 from router_core.audit import JsonlAuditLog
 from router_core.batch_ids import batch_task_ids
 from router_core.budget import BudgetLedger
-from router_core.capacity import capacity_blocks, check_availability, provider_usage
+from router_core.capacity import blocked_from, capacity_blocks, check_availability, provider_usage
 from router_core.classifier import Classifier
 from router_core.clock import Clock, SystemClock
 from router_core.clock_steps import ClockSteps
@@ -190,8 +189,8 @@ class RouterCore:
             if capacity_blocks(p, window):  # only a blocked window needs its lift time (a walk over events)
                 lifts = self.usage_tracker.release_time(
                     p.name,
-                    requests_below=math.ceil(p.requests_per_minute * p.block.requests_percent / 100),
-                    tokens_below=math.ceil(p.tokens_per_minute * p.block.tokens_percent / 100),
+                    requests_below=blocked_from(p.requests_per_minute, p.block.requests_percent),
+                    tokens_below=blocked_from(p.tokens_per_minute, p.block.tokens_percent),
                 )
             availability[p.name] = check_availability(
                 p, window, budget, now=now, min_cost=min_cost, capacity_lifts_at=lifts,

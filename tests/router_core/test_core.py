@@ -266,3 +266,22 @@ def test_usage_entered_by_hand_holds_one_configured_rate_window(settings, clock)
     assert not core.capacity().availability["gemini"].available
     clock.advance(10.5)
     assert core.capacity().availability["gemini"].available
+
+
+def test_a_fractional_threshold_block_has_a_lift_time(settings, clock):
+    # 9,889 of 11,000 tokens is 89.9%, at the threshold, so claude is blocked; the lift time was asked for "below
+    # ceil(11000 * 89.9 / 100)" = 9,890 tokens, which the window already was: the block had no lift time.
+    from dataclasses import replace
+
+    from router_core.classifier.keywords import KeywordClassifier
+    from router_core.core import RouterCore
+    from router_core.settings import BlockThresholds
+
+    providers = tuple(replace(p, tokens_per_minute=11_000, block=BlockThresholds(80, 89.9)) if p.name == "claude"
+                      else p for p in settings.providers)
+    narrow = replace(settings, providers=providers)
+    core = RouterCore.build(narrow, clock=clock, classifier=KeywordClassifier(narrow.providers))
+    block(core, "claude", tokens=9_889)
+    claude = core.decide(TASK).availability["claude"]
+    assert [b.reason for b in claude.blocks] == ["tokens_percent >= 89.9%"]
+    assert claude.lifts_at == clock.now() + 60
