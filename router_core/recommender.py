@@ -122,7 +122,7 @@ def _emergency(
     return (
         provider,
         resets_at,
-        wait,
+        None if wait is None else round(wait, 3),  # to the ms: epoch floats gave 24.199999809265137 for 24.2 s
         f"emergency: all providers blocked; {provider} is the lowest-cost, {eta}",
     )
 
