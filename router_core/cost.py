@@ -2,7 +2,7 @@
 
 Input tokens come from the text length (``chars_per_token``; CJK characters count more) plus a fixed allowance for
 the system prompt the agent adds; output tokens come from the expected output per task
-type (``[output_tokens]`` in the configuration), optionally capped. The price is the
+type (``[output_tokens]`` in the configuration), capped at ``execution.max_output_tokens``. The price is the
 model's per-token price plus the provider's flat ``cost_per_request``.
 """
 
@@ -88,7 +88,9 @@ class CostEstimator:
         plan = self._plans.get((provider, task_type))
         if plan is None:
             p = self._settings.provider(provider)
-            plan = (p, p.model_for(task_type), self._settings.expected_output_tokens(task_type))
+            # No request bills more output than the cap the executor sends (execution.max_output_tokens).
+            output = min(self._settings.expected_output_tokens(task_type), self._settings.execution.max_output_tokens)
+            plan = (p, p.model_for(task_type), output)
             self._plans[(provider, task_type)] = plan
         return plan
 

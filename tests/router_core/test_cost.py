@@ -139,3 +139,14 @@ def test_max_output_tokens_for_budget_zero_when_input_alone_exceeds() -> None:
 
 def test_max_output_tokens_for_budget_unlimited_when_output_is_free() -> None:
     assert max_output_tokens_for_budget(FREE_OUTPUT, None, 10, 1.0) == UNLIMITED_OUTPUT_TOKENS
+
+
+def test_the_expected_output_is_capped_at_the_configured_output_cap() -> None:
+    # execution.max_output_tokens = 1000: no request can bill more output than that, and the executor's estimate
+    # is capped at it; the routing estimate counted the 1,500 expected and overstated the task by half.
+    from dataclasses import replace
+
+    capped = replace(SETTINGS, execution=replace(SETTINGS.execution, max_output_tokens=1000))
+    est = CostEstimator(capped).estimate("codex", "x" * 400, "code_generation")
+    assert (est.output_tokens, est.usd) == (1000, 0.01031)  # (300 + 10000) / 1e6 + 0.00001
+    assert CostEstimator(capped).estimate("codex", "x" * 400, "code_generation", max_output_tokens=100).output_tokens == 100
