@@ -285,3 +285,14 @@ def test_a_fractional_threshold_block_has_a_lift_time(settings, clock):
     claude = core.decide(TASK).availability["claude"]
     assert [b.reason for b in claude.blocks] == ["tokens_percent >= 89.9%"]
     assert claude.lifts_at == clock.now() + 60
+
+
+def test_batch_room_stops_below_the_count_routing_blocks_at():
+    # At 89.9% of 11,000 tokens routing blocks from 9,889 (the float product rounds up to 9,890): the plan gave
+    # a window room up to 9,889, so a batch could fill it to the block.
+    from router_core.batch_plan import window_room
+    from router_core.capacity import blocked_from, percent
+
+    assert blocked_from(11_000, 89.9) == 9_889 and percent(9_889, 11_000) >= 89.9
+    assert window_room(11_000, 89.9, 0) == (9_888, 9_888)
+    assert window_room(100, 90.0, 0) == (89, 89)
