@@ -336,7 +336,12 @@ def parse_since(text: str, *, name: str = "since") -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise InvalidRequest(f"{name} must be an ISO date or time such as 2025-01-11T10:30:00Z, got {text!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:  # its UTC day names the log files to read: one before year 1 or after 9999 is no date
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidRequest(f"{name} must be a time from year 1 to 9999 in UTC, got {text!r}") from None
+    return moment
 
 
 def _matches(record: dict[str, Any], provider: str | None, status: str | None, start: datetime | None) -> bool:

@@ -130,6 +130,16 @@ def test_classify_jsonl_says_what_a_line_that_is_not_json_should_be(cli_env, cap
     assert err.strip().endswith('give one JSON object a line, such as {"id": 1, "text": "fix the login bug"}')
 
 
+@pytest.mark.parametrize("argv", [["audit"], ["audit", "--json"], ["audit", "report"]])
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_audit_since_a_time_whose_utc_day_is_out_of_range_is_a_clear_error(cli_env, capsys, monkeypatch, argv, since):
+    # Valid ISO, but in UTC before year 1 or after 9999: an OverflowError traceback once.
+    run(capsys, monkeypatch, "recommend", "fix the login bug", "--json")
+    code, out, err = run(capsys, monkeypatch, *argv, "--since", since)
+    assert code == 2 and out == ""
+    assert "--since" in err and since in err and len(err.strip().splitlines()) == 1
+
+
 # -- a damaged state dir -----------------------------------------------------------------------
 
 COMMANDS = [
