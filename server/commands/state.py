@@ -124,8 +124,9 @@ def _check_status(status: str) -> None:
 
 
 def _one_line(row: dict) -> str:
-    rec = row.get("recommendation") or {}
-    metrics = row.get("execution_metrics") or {}
+    # A line another tool wrote may hold anything in these fields: one that is not an object is left out.
+    rec = row.get("recommendation") if isinstance(row.get("recommendation"), dict) else {}
+    metrics = row.get("execution_metrics") if isinstance(row.get("execution_metrics"), dict) else {}
     parts = [row.get("timestamp", "?"), row.get("event", "recommendation")]
     if rec:
         parts.append(f"{rec.get('provider')} ({rec.get('provider_reason')}) est {rec.get('cost_estimate')}")
@@ -133,7 +134,7 @@ def _one_line(row: dict) -> str:
         parts.append(f"{metrics.get('status')} {metrics.get('cost_actual', '')}")
     task = row.get("task_description")
     if task:
-        parts.append(repr(task[:60]))
+        parts.append(repr(task[:60]) if isinstance(task, str) else repr(task)[:60])
     return "  ".join(str(p) for p in parts)
 
 

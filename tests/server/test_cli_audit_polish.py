@@ -56,3 +56,36 @@ def test_no_match_names_the_filters(cli_env, capsys):
     assert "no audit entries match --provider codex --status failed" in err
     code, out, err = run(capsys, "audit")
     assert code == 0 and out.count("\n") == 1 and err == ""
+
+
+# Lines another tool (or an older or damaged writer) appended: JSON objects whose fields are not the shapes
+# Switchboard writes. Each was a traceback in `audit`'s one-line view or in `audit report`.
+FOREIGN_LINES = [
+    {"timestamp": "2026-01-02T00:00:00Z", "event": "dispatch", "recommendation": "codex",
+     "execution_metrics": [1], "task_description": 123},
+    {"timestamp": "2026-01-02T00:00:01Z", "event": "dispatch", "recommendation": {"provider": "codex"},
+     "execution_metrics": "success", "task_description": ["a"]},
+    {"timestamp": "2026-01-02T00:00:02Z", "event": "dispatch", "task_id": {"a": 1},
+     "recommendation": {"provider": "codex", "cost_estimate": 0.25}},
+    {"timestamp": "2026-01-02T00:00:03Z", "event": "dispatch", "task_id": ["t"],
+     "recommendation": {"provider": "codex"}, "execution_metrics": {"provider": "codex", "status": "success",
+                                                                    "cost_actual": 0.5}},
+]
+
+
+def _append_foreign_lines(env) -> None:
+    import json
+
+    audit_dir = Path(env["SWITCHBOARD_HOME"]) / "audit"
+    audit_dir.mkdir(parents=True, exist_ok=True)
+    path = audit_dir / "provider_recommendations-2026-01-02.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in FOREIGN_LINES))
+
+
+def test_audit_shows_foreign_lines_without_a_traceback(cli_env, env, capsys):
+    _append_foreign_lines(env)
+    code, out, err = run(capsys, "audit")
+    assert code == 0 and "Traceback" not in err
+    assert len(out.splitlines()) == len(FOREIGN_LINES)
+    assert "2026-01-02T00:00:00Z  dispatch" in out and "123" in out
+
