@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -153,6 +153,8 @@ def build_report(records: Iterable[Mapping[str, Any]], since: str | None = None)
         if day is None and record.get("timestamp") is not None:
             report.unreadable += 1
         task = record.get("task_id")
+        if not isinstance(task, Hashable):  # a list or object (a line another tool wrote) names no task
+            task = None
         estimate = _add(report, record, day or "unknown", estimate_counts=task is None or task not in paid)
         if task is None:  # no later record can name it: the estimate stands
             if estimate is not None:

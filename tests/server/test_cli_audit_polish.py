@@ -89,3 +89,13 @@ def test_audit_shows_foreign_lines_without_a_traceback(cli_env, env, capsys):
     assert len(out.splitlines()) == len(FOREIGN_LINES)
     assert "2026-01-02T00:00:00Z  dispatch" in out and "123" in out
 
+
+def test_audit_report_counts_foreign_lines_without_a_traceback(cli_env, env, capsys):
+    import json
+
+    _append_foreign_lines(env)
+    code, out, err = run(capsys, "audit", "report", "--json")
+    assert code == 0 and "Traceback" not in err
+    report = json.loads(out)
+    assert report["records"] == len(FOREIGN_LINES)
+    assert report["cost_by_day"]["2026-01-02"]["codex"]["actual_usd"] == 0.5
