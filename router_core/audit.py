@@ -160,10 +160,9 @@ class JsonlAuditLog:
         found: list[dict[str, Any]] = []
         budget = max_bytes
         for path in reversed(self.parts(day)):
-            for raw in self._lines_backwards(path):
-                records = self._parse(path, [raw])
-                if not records:  # skipped (torn, or NULs a crash left): none of its bytes is in the reply
-                    continue
+            # A line skipped (torn, or NULs a crash left) puts none of its bytes in the reply.
+            for raw, record in self._parsed_lines(path, self._lines_backwards(path)):
+                records = [record]
                 size = len(raw) + 1
                 if size > max_bytes and shorten is not None:
                     records = [shorten(records[0])]
@@ -202,10 +201,9 @@ class JsonlAuditLog:
                 break
             for path in reversed(self.parts(day)):
                 # Parse from the end, one line at a time: a tail rarely needs a whole 20 MB part.
-                for raw in self._lines_backwards(path):
-                    parsed = self._parse(path, [raw])
-                    if parsed and _matches(parsed[0], provider, status, start):
-                        found.append(parsed[0])
+                for _, record in self._parsed_lines(path, self._lines_backwards(path)):
+                    if _matches(record, provider, status, start):
+                        found.append(record)
                         if len(found) == n:
                             return found[::-1]
         return found[::-1]
@@ -293,21 +291,34 @@ class JsonlAuditLog:
         return list(self._iter_parse(path, lines))
 
     def _iter_parse(self, path: Path, lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
+        for _, record in self._parsed_lines(path, lines):
+            yield record
+
+    def _parsed_lines(self, path: Path, lines: Iterable[bytes]) -> Iterator[tuple[bytes, dict[str, Any]]]:
+        """Each record of ``lines`` with its line; the unparsable ones are counted in ``skipped_lines`` and
+        logged once, when the caller is done with ``path`` (a tail reads it a line at a time)."""
         bad = 0
-        for raw in lines:
-            if b"\\ud" in raw or b"\\uD" in raw:  # an older line's escaped lone surrogate: U+FFFD when read
-                raw = lone_surrogates_replaced(raw.decode("utf-8", "replace")).encode("utf-8")
-            try:
-                record = _DECODER.decode(raw.decode("utf-8"))
-            except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
-                record = None
-            if isinstance(record, dict):
-                yield record
-            else:
-                bad += 1
-        if bad:
-            self.skipped_lines += bad
-            logger.warning("skipped %d unparsable line(s) in %s", bad, path)
+        try:
+            for raw in lines:
+                record = _record(raw)
+                if record is None:
+                    bad += 1
+                else:
+                    yield raw, record
+        finally:
+            if bad:
+                self.skipped_lines += bad
+                logger.warning("skipped %d unparsable line(s) in %s", bad, path)
+
+
+def _record(raw: bytes) -> dict[str, Any] | None:
+    if b"\\ud" in raw or b"\\uD" in raw:  # an older line's escaped lone surrogate: U+FFFD when read
+        raw = lone_surrogates_replaced(raw.decode("utf-8", "replace")).encode("utf-8")
+    try:
+        record = _DECODER.decode(raw.decode("utf-8"))
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def is_day(day: str) -> bool:

@@ -99,3 +99,16 @@ def test_audit_report_counts_foreign_lines_without_a_traceback(cli_env, env, cap
     report = json.loads(out)
     assert report["records"] == len(FOREIGN_LINES)
     assert report["cost_by_day"]["2026-01-02"]["codex"]["actual_usd"] == 0.5
+
+
+def test_audit_logs_the_skipped_lines_of_a_file_once_not_once_a_line(cli_env, env, capsys, caplog):
+    audit_dir = Path(env["SWITCHBOARD_HOME"]) / "audit"
+    audit_dir.mkdir(parents=True, exist_ok=True)
+    good = '{"timestamp": "2026-01-02T00:00:00Z", "event": "dispatch"}\n'
+    (audit_dir / "provider_recommendations-2026-01-02.jsonl").write_text(good + "torn {\n" * 50 + good)
+    with caplog.at_level("WARNING", logger="router_core.audit"):
+        code, out, err = run(capsys, "audit")
+    assert code == 0 and len(out.splitlines()) == 2
+    assert "(50 log lines skipped" in err
+    skipped = [r.getMessage() for r in caplog.records if "unparsable" in r.getMessage()]
+    assert len(skipped) == 1 and "skipped 50 unparsable line(s)" in skipped[0]
