@@ -59,9 +59,11 @@ def _usable_streams() -> None:
         if stream is not None and not writes_unicode(stream) and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     # What commands read on stdin is JSON or text given as UTF-8 (as --context-file's file is read),
-    # whatever the locale: read in Latin-1 it would be garbled silently, in ASCII refused.
-    if not writes_unicode(sys.stdin) and hasattr(sys.stdin, "reconfigure"):
-        sys.stdin.reconfigure(encoding="utf-8")
+    # whatever the locale: read in Latin-1 it would be garbled silently, in ASCII refused. Strictly: under
+    # the C, POSIX or C.UTF-8 locale Python reads it with surrogateescape, where bytes that are not UTF-8
+    # (a UTF-16 or Latin-1 file) pass as lone surrogates instead of being refused as such.
+    if hasattr(sys.stdin, "reconfigure") and (not writes_unicode(sys.stdin) or sys.stdin.errors != "strict"):
+        sys.stdin.reconfigure(encoding="utf-8", errors="strict")
 
 
 class _ScrubbingFormatter(logging.Formatter):

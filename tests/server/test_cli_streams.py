@@ -172,6 +172,27 @@ def test_a_task_in_a_text_line_is_shown_with_replacements_on_a_latin1_terminal(c
     assert "'Fix the bug in the café parser ? ?'" in out.decode("latin-1")
 
 
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [(["batch", "--dry-run"], "stdin is not UTF-8 text"),
+     (["classify", "--jsonl"], "stdin is not UTF-8 text"),
+     (["run", "fix the login bug", "--context-file", "-", "--route-only"], "stdin is not UTF-8 text")],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_stdin_that_is_not_utf8_is_refused_under_a_c_locale(cli_env, monkeypatch, argv, says):
+    # Under the C, POSIX or C.UTF-8 locale (containers, CI, cron) Python reads stdin as UTF-8 with
+    # surrogateescape: a UTF-16 or Latin-1 file passed the UTF-8 checks, garbled, or was "not JSON at column 1".
+    data = {"batch": '["fix the login bug"]'.encode("utf-16"), "run": "caf\u00e9 context".encode("latin-1"),
+            "classify": '{"id": 1, "text": "fix the login bug"}\n'.encode("utf-16")}[argv[0]]
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="surrogateescape"))
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    monkeypatch.setattr("sys.stderr", err)
+    code = main(argv)
+    assert code != 0 and "Traceback" not in err.getvalue()
+    assert says in err.getvalue(), err.getvalue()
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("argv", [["budget"], ["budget", "--json"], ["batch", "--dry-run"], ["classify", "--jsonl"]],
                          ids=" ".join)
