@@ -155,8 +155,9 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         infos = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except socket.gaierror as exc:
-        raise CommandError(f"cannot listen on {host}: {exc.strerror}; give --host as an address of this "
+    except (socket.gaierror, UnicodeError) as exc:  # UnicodeError: an empty or over-long label ('192.168..5')
+        why = exc.strerror if isinstance(exc, socket.gaierror) else "not a valid host name"
+        raise CommandError(f"cannot listen on {host}: {why}; give --host as an address of this "
                            "machine (127.0.0.1, ::1, 0.0.0.0) or a name it resolves") from None
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)

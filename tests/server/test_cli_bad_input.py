@@ -236,6 +236,16 @@ def test_a_port_in_use_is_a_clear_error_before_anything_is_announced(cli_env, ca
                    "(perhaps another switchboard) is serving there; stop it or choose another --port\n")
 
 
+@pytest.mark.parametrize("host", ["192.168..5", "a" * 64 + ".example"])
+def test_a_host_that_is_no_valid_name_is_a_clear_error(cli_env, capsys, monkeypatch, host):
+    # An empty or over-long label (a typo'd address; or a byte that is not UTF-8): the resolver's IDNA
+    # encoding raised UnicodeError, a traceback, where an unknown name is one line.
+    code, out, err = run(capsys, monkeypatch, "serve", "--http", "--host", host)
+    assert code == 2 and out == ""
+    assert err.startswith("switchboard: cannot listen on ") and "give --host as an address" in err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_a_host_name_listens_on_ipv4_as_uvicorn_did(monkeypatch):
     # 'localhost' bound the first address getaddrinfo gave, ::1 where /etc/hosts lists it first, where uvicorn
     # bound 127.0.0.1 (which the dashboard's URL and the host guards name).
