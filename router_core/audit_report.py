@@ -22,6 +22,8 @@ PRIMARY_REASON = "primary available"
 REPEATED_EVENTS = frozenset({"user_response"})
 # Outcomes of a task that never reached a provider: their zero seconds are not a run's time.
 NOT_RUN = frozenset({"not_configured", "routed", "parked", "budget_exceeded"})
+# An attempt with one of these outcomes sent nothing: the provider was skipped (execution/attempts.py's skip).
+SKIPPED = frozenset({"not_configured", "budget_exceeded", "on_hold", "outage"})
 _MONEY = re.compile(r"^\s*\$?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*$")
 
 
@@ -210,11 +212,11 @@ def _add(
 
 
 def _ran(metrics: Mapping[str, Any]) -> bool:
-    """Whether the execution sent anything to a provider: it made an attempt (records written by
-    Switchboard list them), or, in a record without attempts, its status is not one of NOT_RUN."""
+    """Whether the execution sent anything to a provider: it made an attempt that was not a skip (records
+    written by Switchboard list them), or, in a record without attempts, its status is not one of NOT_RUN."""
     attempts = metrics.get("attempts")
     if isinstance(attempts, list):
-        return bool(attempts)
+        return any(not isinstance(a, Mapping) or a.get("outcome") not in SKIPPED for a in attempts)
     return metrics.get("status") not in NOT_RUN
 
 

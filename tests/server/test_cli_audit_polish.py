@@ -112,3 +112,26 @@ def test_audit_logs_the_skipped_lines_of_a_file_once_not_once_a_line(cli_env, en
     assert "(50 log lines skipped" in err
     skipped = [r.getMessage() for r in caplog.records if "unparsable" in r.getMessage()]
     assert len(skipped) == 1 and "skipped 50 unparsable line(s)" in skipped[0]
+
+
+def test_audit_report_does_not_count_a_dispatch_that_reached_no_provider_as_a_run(cli_env, capsys):
+    # Switchboard lists a provider it skipped (no backend, budget, hold, outage) among the attempts: such a
+    # dispatch sent nothing, yet its 0 s counted as a run, pulling each provider's average execution time down.
+    import json
+
+    backends = "".join(f'[providers.{p}]\nbackend = "none"\n' for p in ("codex", "gemini", "claude"))
+    (cli_env / ".switchboard.toml").write_text('classifier = "keywords"\n' + backends)
+    assert run(capsys, "run", "fix the login bug")[0] == 1  # not configured
+    code, out, _ = run(capsys, "audit", "report", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["decisions"] == 1
+    assert report["average_execution_seconds"] == {}
+
+
+def test_every_skip_outcome_written_is_one_the_report_knows_sent_nothing():
+    from router_core.audit_report import SKIPPED
+
+    written = set()
+    for path in (ROOT / "router_core" / "execution").rglob("*.py"):
+        written |= set(re.findall(r'\.skip\(\s*"(\w+)"', path.read_text()))
+    assert written and written <= SKIPPED
