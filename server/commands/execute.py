@@ -159,11 +159,14 @@ def parse_tasks(text: str) -> list[tuple[str | None, str]]:
     """A JSON array, or JSON lines, of task strings or {"id", "task"} objects (``text`` is read as ``task``).
     A leading byte order mark (Windows editors and PowerShell write one) is dropped."""
     text = text.removeprefix("\ufeff").strip()
+    no_tasks = CommandError('no tasks on stdin: give a JSON array such as ["fix the login bug", ...] or JSONL')
     if not text:
-        raise CommandError('no tasks on stdin: give a JSON array such as ["fix the login bug", ...] or JSONL')
+        raise no_tasks
     try:
         data = json.loads(text)
         items = data if isinstance(data, list) else [data]
+        if not items:  # "[]": said as for empty stdin, not as the run_batch tool's argument
+            raise no_tasks
     except RecursionError:
         raise CommandError(f"stdin is not a JSON array or JSON lines of tasks: {_TOO_DEEP}") from None
     except ValueError as exc:  # JSONDecodeError, or a number too long to convert

@@ -64,6 +64,14 @@ def test_batch_with_unreadable_json_is_a_clear_error(cli_env, capsys, monkeypatc
     assert reason in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("stdin", ["[]", "[]\n", "  [ ]  "])
+def test_batch_with_an_empty_array_says_no_tasks_on_stdin(cli_env, capsys, monkeypatch, stdin):
+    # It was the run_batch tool's "tasks is empty: pass at least one task", naming an argument the CLI has not.
+    code, out, err = run(capsys, monkeypatch, "batch", "--dry-run", stdin=stdin)
+    assert code == 2 and out == ""
+    assert err.startswith("switchboard: no tasks on stdin: give a JSON array such as") and "tasks is empty" not in err
+
+
 def test_classify_jsonl_deep_line_is_a_per_line_error(cli_env, capsys, monkeypatch):
     stdin = '{"text": "fix it", "id": ' + DEEP + "}\n" + '{"id": "b", "text": "fix the login bug"}\n'
     code, out, err = run(capsys, monkeypatch, "classify", "--jsonl", stdin=stdin)
