@@ -39,3 +39,12 @@ def test_a_refused_set_writes_nothing(cli_env, capsys):
     assert (gemini["requests_used"], gemini["tokens_used"]) == (0, 0)
     code, out, _ = run(capsys, "budget", "--json")
     assert json.loads(out)["spent"] == 0
+
+
+def test_usage_names_no_unknown_time_for_a_block_that_has_none(cli_env, capsys):
+    # A budget block lifts at no time the usage view knows: the table said "... = 0) until ?".
+    (cli_env / ".switchboard.toml").write_text('classifier = "keywords"\n[budget.allocation]\ncodex = 0\n')
+    code, out, _ = run(capsys, "usage")
+    (codex,) = [line for line in out.splitlines() if line.startswith("codex")]
+    assert code == 0 and "BLOCKED: budget: codex has no allocation" in codex
+    assert "until ?" not in out
