@@ -61,8 +61,10 @@ def _usable_streams() -> None:
     # What commands read on stdin is JSON or text given as UTF-8 (as --context-file's file is read),
     # whatever the locale: read in Latin-1 it would be garbled silently, in ASCII refused. Strictly: under
     # the C, POSIX or C.UTF-8 locale Python reads it with surrogateescape, where bytes that are not UTF-8
-    # (a UTF-16 or Latin-1 file) pass as lone surrogates instead of being refused as such.
-    if hasattr(sys.stdin, "reconfigure") and (not writes_unicode(sys.stdin) or sys.stdin.errors != "strict"):
+    # (a UTF-16 or Latin-1 file) pass as lone surrogates instead of being refused as such (a terminal is
+    # left so: on it stdin only answers the y/n prompt).
+    if hasattr(sys.stdin, "reconfigure") and (
+            not writes_unicode(sys.stdin) or (sys.stdin.errors != "strict" and not sys.stdin.isatty())):
         sys.stdin.reconfigure(encoding="utf-8", errors="strict")
 
 
