@@ -46,8 +46,9 @@ def recommend(args) -> int:
         )
         # Nothing runs here: the answer is only recorded, so say that and how to run it.
         if accepted:
-            print(f"Accepted (recorded in the audit log). To run it: switchboard run {shlex.quote(args.task)} "
-                  f"--provider {decision.provider}")
+            # "--" before the task: one starting with "-" would be read as an option
+            print(f"Accepted (recorded in the audit log). To run it: switchboard run --provider {decision.provider} "
+                  f"-- {shlex.quote(args.task)}")
         else:
             print("Declined (recorded in the audit log).")
     return 0

@@ -112,8 +112,8 @@ def test_ctrl_c_at_the_prompt_ends_its_line_and_exits_130(tmp_path, env):
 def test_yes_says_nothing_ran_and_how_to_run_it(tmp_path, env):
     code, shown = _recommend_on_a_terminal(tmp_path, env, b"y\n")
     assert code == 0, shown
-    assert ("Accepted (recorded in the audit log). To run it: switchboard run 'fix the user'\"'\"'s login bug' "
-            "--provider codex") in shown
+    assert ("Accepted (recorded in the audit log). To run it: switchboard run --provider codex -- "
+            "'fix the user'\"'\"'s login bug'") in shown
     assert "Proceeding." not in shown  # it did not: recommend runs nothing
 
 
