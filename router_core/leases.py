@@ -54,6 +54,9 @@ class AgentLeases:
         self._holder = holder
         self.ttl_seconds = float(ttl_seconds)
         self._delete_later: set[str] = set()
+        # Released, but the delete failed (the database locked past its timeout, a full disk): the next heartbeat
+        # deletes them rather than extending them, which held the agent's slot for as long as the process ran.
+        self._released: set[str] = set()
         self._handed_over: dict[str, float] = {}  # lease id -> when it lapses (never extended)
 
     def acquire(self, agent_id: str, limit: int, *, task_id: str | None = None) -> str | None:
@@ -88,9 +91,12 @@ class AgentLeases:
         return lease_id
 
     def release(self, lease_id: str) -> None:
-        """Give the lease back; releasing an unknown or already released lease does nothing."""
+        """Give the lease back; releasing an unknown or already released lease does nothing. If the delete
+        fails, the error propagates and the next heartbeat deletes the lease."""
+        self._released.add(lease_id)
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM agent_leases WHERE id = ?", (lease_id,))
+        self._released.discard(lease_id)
 
     def hand_over(self, lease_id: str) -> None:
         """The host runs this lease's task: it lapses ``UNATTENDED_SECONDS`` from now, heartbeats aside."""
@@ -110,12 +116,15 @@ class AgentLeases:
         now = self._clock.now()
         self._handed_over = {i: until for i, until in self._handed_over.items() if until > now}
         skip = list(self._handed_over)
+        released = list(self._released)
         with self._db.transaction() as conn:
+            conn.executemany("DELETE FROM agent_leases WHERE id = ?", [(i,) for i in released])
             conn.execute(
                 "UPDATE agent_leases SET expires_at = ? WHERE holder = ? AND expires_at > ?"
                 + (f" AND id NOT IN ({', '.join('?' * len(skip))})" if skip else ""),
                 (now + self.ttl_seconds, self._holder, now, *skip),
             )
+        self._released.difference_update(released)
 
     def in_use(self, validity: Validity | None = None) -> dict[str, int]:
         """Live leases per agent (agents with none are absent).

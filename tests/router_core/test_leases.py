@@ -118,3 +118,25 @@ def test_a_process_that_only_hands_leases_over_keeps_no_more_of_them_than_are_li
         leases.hand_over(leases.acquire("coder", 100))
         clock.advance(UNATTENDED_SECONDS / 10)
     assert len(leases._handed_over) <= 11
+
+
+def test_a_release_that_failed_is_deleted_by_the_next_heartbeat_not_extended(tmp_path, clock: FakeClock) -> None:
+    # A release that met a locked database (or a full disk) raised, and every later heartbeat of the process
+    # extended the lease: its agent stayed a slot short for as long as the process ran.
+    import sqlite3
+
+    db = Database(tmp_path / "state.db", busy_timeout_seconds=0.05)
+    leases = AgentLeases(db, clock, current_holder(), ttl_seconds=600)
+    lease = leases.acquire("coder", 1)
+    other = sqlite3.connect(tmp_path / "state.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing past our busy timeout
+    with pytest.raises(Exception, match="locked|busy"):
+        leases.release(lease)
+    other.execute("COMMIT")
+    other.close()
+    assert leases.in_use() == {"coder": 1}
+    clock.advance(500)
+    leases.heartbeat()
+    assert leases.in_use() == {}
+    assert leases.acquire("coder", 1) is not None
+    db.close()
