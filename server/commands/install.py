@@ -167,6 +167,8 @@ def _run(args: argparse.Namespace, *, uninstall: bool, ctx: InstallContext | Non
         print(f"switchboard {_verb(uninstall)}: {exc}", file=sys.stderr)
         return EXIT_ERROR
     out.write(describe(plan, backups))
+    if (elsewhere := host.other_entry(ctx)) is not None:
+        print(f"switchboard {_verb(uninstall)}: warning: {elsewhere}", file=sys.stderr)
     if remote is not None and not plan.empty:
         token = f", with the token from ${remote.token_env} when it starts" if remote.token_env else ", with no token"
         out.write(f"{host.name} connects to {remote.url}{token}\n")

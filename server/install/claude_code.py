@@ -11,6 +11,7 @@ private, uncommitted settings), and takes it out of `disabledMcpjsonServers` the
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,26 @@ def _approved(text: str | None, path: Path) -> str | None:
     return json_config.remove_from_list(text, path, REJECTIONS_KEY, SERVER_NAME)
 
 
+def local_entry(ctx: InstallContext) -> str | None:
+    """Where `claude mcp add` (local scope, its default) registered switchboard for this project: Claude Code
+    keeps it in ~/.claude.json under projects[<folder>] and prefers it to the project's and the user's."""
+    path = ctx.home / ".claude.json"
+    try:
+        projects = json.loads(path.read_text(encoding="utf-8")).get("projects")
+    except (OSError, ValueError, AttributeError):  # none, unreadable, not JSON, not an object
+        return None
+    if not isinstance(projects, dict):
+        return None
+    for folder in dict.fromkeys((str(ctx.project_dir), str(ctx.project_dir.resolve()))):
+        servers = projects.get(folder, {}).get("mcpServers") if isinstance(projects.get(folder), dict) else None
+        if isinstance(servers, dict) and SERVER_NAME in servers:
+            return (f"{path} also registers {SERVER_NAME} for {folder} in Claude Code's local scope (`claude mcp "
+                    f"add` writes it there), which Claude Code prefers to the project's and the user's entries; "
+                    f"remove it with `claude mcp remove -s local {SERVER_NAME}` in that folder unless it is the one "
+                    "you want")
+    return None
+
+
 HOST = Host(
     name="claude-code",
     default_scope=Scope.PROJECT,
@@ -84,4 +105,5 @@ HOST = Host(
     add_server=add_server,
     remove_server=json_config.remove_server,
     extra_files=extra_files,
+    other_entry=local_entry,
 )

@@ -23,6 +23,10 @@ def _no_extra_files(scope: Scope, ctx: InstallContext) -> tuple[ExtraFile, ...]:
     return ()
 
 
+def _no_other_entry(ctx: InstallContext) -> str | None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Host:
     name: str  # as typed on the command line: claude-code, codex, gemini
@@ -34,6 +38,9 @@ class Host:
     # (current text or None, path) -> new text, or None to delete the file.
     remove_server: Callable[[str | None, Path], str | None]
     extra_files: Callable[[Scope, InstallContext], tuple[ExtraFile, ...]] = _no_extra_files
+    # Where the host has switchboard registered that install does not write and that wins over what it writes
+    # (Claude Code's local scope), said so that the user can remove it; None when there is none.
+    other_entry: Callable[[InstallContext], str | None] = _no_other_entry
 
 
 def plan_install(host: Host, scope: Scope, ctx: InstallContext) -> Plan:

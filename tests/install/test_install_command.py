@@ -142,3 +142,19 @@ def test_a_project_dir_that_is_not_a_directory_is_refused(tmp_path, capsys, verb
         err = capsys.readouterr().err
         assert f"--project-dir {project} is not a directory" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # a mistyped one was created before
+
+
+@pytest.mark.parametrize("verb", ["install", "uninstall"])
+def test_a_local_scope_entry_claude_code_prefers_is_said(ctx, capsys, verb):
+    # `claude mcp add` (README's first way) registers switchboard in ~/.claude.json under projects[<folder>]:
+    # Claude Code prefers it to .mcp.json and to the user entry, and uninstall left it running unsaid.
+    (ctx.home / ".claude.json").write_text(json.dumps({"projects": {str(ctx.project_dir): {
+        "mcpServers": {"switchboard": {"type": "stdio", "command": EXE, "args": ["serve"]}}}}}))
+    code, _ = run([verb, "claude-code"], ctx)
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "Claude Code's local scope" in err and "claude mcp remove -s local switchboard" in err
+    (ctx.home / ".claude.json").write_text(json.dumps({"projects": {"/elsewhere": {
+        "mcpServers": {"switchboard": {}}}}}))
+    run([verb, "claude-code"], ctx)
+    assert "local scope" not in capsys.readouterr().err  # another folder's entry is not this project's
