@@ -8,8 +8,8 @@ When one appeared, changed or went away it loads the configuration again, with t
 as at start-up. A file caught half-written, or wrong, is logged and changes nothing: the configuration in
 force stays until the file is fixed. A file caught empty that was not is looked at again at the next check
 before anything is applied: an editor that saves in place truncates it first, and an empty file is valid TOML
-that means the shipped defaults (a budget of 100 for a second in place of the user's 20). Only the budget is applied while running; an edit of anything else
-is logged as waiting for a restart.
+that means the shipped defaults (a budget of 100 for a second in place of the user's 20). Only the budget is
+applied while running; an edit of anything else is logged as waiting for a restart.
 """
 
 from __future__ import annotations

@@ -148,7 +148,7 @@ class JsonlAuditLog:
     def read_day(self, day: str) -> list[dict[str, Any]]:
         """Every record of ``day`` (all rotated parts), oldest first."""
         _check_day(day)
-        return [record for path in self.parts(day) for record in self._parse(path, self._lines(path))]
+        return [record for path in self.parts(day) for record in self._iter_parse(path, self._lines(path))]
 
     def newest_of_day(
         self, day: str, max_bytes: int, *, shorten: Callable[[dict[str, Any]], dict[str, Any]] | None = None
@@ -286,11 +286,8 @@ class JsonlAuditLog:
             if not unterminated and first.strip():
                 yield first
 
-    def _parse(self, path: Path, lines: Iterable[bytes]) -> list[dict[str, Any]]:
-        """The records among ``lines``; unparsable ones are counted in ``skipped_lines`` and logged."""
-        return list(self._iter_parse(path, lines))
-
     def _iter_parse(self, path: Path, lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
+        """The records among ``lines``; unparsable ones are counted in ``skipped_lines`` and logged."""
         for _, record in self._parsed_lines(path, lines):
             yield record
 

@@ -12,6 +12,8 @@ import select
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -79,27 +81,34 @@ def ended(proc: subprocess.Popen) -> None:
             stream.close()
 
 
-@pytest.mark.parametrize("host_reads", [True, False], ids=["host-reads-on", "host-gone"])
-def test_a_call_in_flight_at_eof_finishes_within_the_grace(tmp_path, host_reads):
-    # Before, EOF on stdin cancelled the dispatch at once: a provider call a moment from its answer (and
-    # perhaps billed) was charged at its estimate and its answer lost, though the host waits for the exit.
+@contextmanager
+def dispatch_hanging(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, FakeProviders]]:
+    """A stdio server with a dispatch in flight on a gemini that hangs (until ``fake.end_hangs()``)."""
     with FakeProviders() as fake:
         fake.script("gemini", [Fault.hang(120)])
         proc = serving(tmp_path, fake)
         try:
             dispatch_in_flight(proc, fake)
-            proc.stdin.close()
-            if not host_reads:  # the host is gone: the answer has nowhere to go, and that is no error
-                proc.stdout.close()
-            stderr_until(proc, "stdin closed")
-            fake.end_hangs()
-            if host_reads:
-                reply = answer(proc)
-                assert reply["id"] == 2 and reply["result"]["structuredContent"]["status"] == "success", reply
-            assert proc.wait(timeout=60) == 0
-            assert "Traceback" not in proc.stderr.read().decode()
+            yield proc, fake
         finally:
             ended(proc)
+
+
+@pytest.mark.parametrize("host_reads", [True, False], ids=["host-reads-on", "host-gone"])
+def test_a_call_in_flight_at_eof_finishes_within_the_grace(tmp_path, host_reads):
+    # Before, EOF on stdin cancelled the dispatch at once: a provider call a moment from its answer (and
+    # perhaps billed) was charged at its estimate and its answer lost, though the host waits for the exit.
+    with dispatch_hanging(tmp_path) as (proc, fake):
+        proc.stdin.close()
+        if not host_reads:  # the host is gone: the answer has nowhere to go, and that is no error
+            proc.stdout.close()
+        stderr_until(proc, "stdin closed")
+        fake.end_hangs()
+        if host_reads:
+            reply = answer(proc)
+            assert reply["id"] == 2 and reply["result"]["structuredContent"]["status"] == "success", reply
+        assert proc.wait(timeout=60) == 0
+        assert "Traceback" not in proc.stderr.read().decode()
     assert audited(tmp_path)["status"] == "success"
     assert live_reservations(tmp_path) == 0
 
@@ -108,19 +117,13 @@ def test_a_call_in_flight_at_eof_finishes_within_the_grace(tmp_path, host_reads)
 def test_sigterm_cancels_the_call_in_flight_audited_and_nothing_held(tmp_path, eof_first):
     # Before, SIGTERM (a host's second step after closing stdin, or its only one) killed the process where it
     # stood: no audit line for the call in flight, its reservation left for another process to find stale.
-    with FakeProviders() as fake:
-        fake.script("gemini", [Fault.hang(120)])
-        proc = serving(tmp_path, fake)
-        try:
-            dispatch_in_flight(proc, fake)
-            if eof_first:
-                proc.stdin.close()
-                stderr_until(proc, "stdin closed")
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=60) == 0
-            assert "Traceback" not in proc.stderr.read().decode()
-        finally:
-            ended(proc)
+    with dispatch_hanging(tmp_path) as (proc, _):
+        if eof_first:
+            proc.stdin.close()
+            stderr_until(proc, "stdin closed")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert "Traceback" not in proc.stderr.read().decode()
     metrics = audited(tmp_path)
     assert metrics["status"] == "cancelled", metrics
     assert metrics["cost_actual_usd"] > 0  # charged at its estimate: the provider may bill a call cut off
