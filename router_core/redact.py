@@ -4,10 +4,10 @@ Values under secret-looking keys (api_key, authorization, password, access_token
 "[redacted]"; counters such as tokens_used or input_tokens are not secrets and stay. Inside any
 string, substrings that look like credentials (sk-..., sk-ant-..., Stripe sk_live_/rk_live_, AIza...,
 GitHub, GitLab, npm, PyPI, Hugging Face, Slack, SendGrid, DigitalOcean tokens, Stripe webhook secrets, age
-keys, AWS key ids, JWTs, PEM private keys, "Bearer
-<token>"), the password in a URL's userinfo and the value of a `password=` / `api_key:` / `token=` /
-`aws_secret_access_key=` / `DB_PASS=` / `AccountKey=` assignment, of an `Authorization:` or `Cookie:` header, of
-`--password`/`--token`/`--api-key` flags and curl's `-u user:password` are replaced too, so a key pasted into a
+keys, AWS key ids, JWTs, PEM private keys, "Bearer <token>"), the password in a URL's userinfo and the value
+of a `password=` / `api_key:` / `token=` / `aws_secret_access_key=` / `DB_PASS=` / `AccountKey=` /
+`STRIPE_KEY=` assignment, of an `Authorization:` or `Cookie:` header, of `--password`/`--token`/`--api-key`
+flags, curl's `-u user:password` and mysql's `-pPASSWORD` are replaced too, so a key pasted into a
 task description never reaches the audit log.
 """
 
@@ -96,6 +96,18 @@ _GIVEN = re.compile(
     + _CREDENTIAL
 )
 _COOKIE = re.compile(r"""(?=[SCsc])((?ai:\b(?:set-)?cookie)\s*:\s*)[^\s=;,"']+=[^\n"']*""")
+# The value of an environment variable or setting named ``..._KEY`` (``STRIPE_KEY=``, ``signing_key:``,
+# ``ENCRYPTION_KEY="..."``), which _ASSIGNED's names miss; a credential-looking value only, so
+# "sort_key=created_at" and "PRIMARY_KEY: id" stay.
+_NAMED_KEY = re.compile(
+    r"""(?<![A-Za-z0-9_])((?a:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*[_-][Kk][Ee][Yy])["']?\s*(?:==?|:)\s*["']?)"""
+    + _CREDENTIAL
+)
+# The password of a MySQL or MariaDB client's ``-pPASSWORD`` (written attached to the flag, on the command's
+# line); "-p 3306" and "mkdir -p" are no such thing.
+_MYSQL_PASSWORD = re.compile(
+    r"""((?ai:\b(?:mysql|mariadb)[a-z_-]*\b)[^\n]{0,300}?(?<![^\s"'])-p["']?)""" + _CREDENTIAL
+)
 
 
 # A JSON key that is_secret_key would flag (a superset is fine: it only sends the line to clean()).
@@ -167,7 +179,9 @@ def may_hold_secret(json_text: str) -> bool:
         or ("-u" in lower and _USER_FLAG.search(lower) is not None)
     )
     cookied = "cookie" in lower
-    if not (named or shaped or linked or given or cookied):
+    key_named = keyed and ("_key" in lower or "-key" in lower)
+    mysql = "mysql" in lower or "mariadb" in lower
+    if not (named or shaped or linked or given or cookied or mysql):
         return False
     # On a serialised record a string's "\n" or "\"" is escaped: "key:\nsk-..." reads "key:\\nsk-...", where
     # the "n" would hide the key from a pattern that wants no letter before it. So the patterns read the
@@ -178,6 +192,8 @@ def may_hold_secret(json_text: str) -> bool:
         (named and (_SECRET_KEY_JSON.search(text) or _ASSIGNED.search(text)))
         or (given and _GIVEN.search(text))
         or (cookied and _COOKIE.search(text))
+        or (key_named and _NAMED_KEY.search(text))
+        or (mysql and _MYSQL_PASSWORD.search(text))
         or (shaped and (_SECRET_TEXT.search(text) or _BEARER.search(text)))
         or (linked and (_URL_PASSWORD.search(text) or _SECRET_TEXT.search(text)))
         for text in texts
@@ -207,6 +223,8 @@ def scrub(text: str, replacement: str = REDACTED) -> str:
     text = _URL_PASSWORD.sub(lambda m: m.group(1) + replacement, text)
     text = _GIVEN.sub(lambda m: m.group(1) + replacement, text)
     text = _COOKIE.sub(lambda m: m.group(1) + replacement, text)
+    text = _NAMED_KEY.sub(lambda m: m.group(1) + replacement, text)
+    text = _MYSQL_PASSWORD.sub(lambda m: m.group(1) + replacement, text)
     return _ASSIGNED.sub(lambda m: m.group(1) + replacement, text)
 
 

@@ -94,6 +94,14 @@ SECRETS = [
     ('cli --api-key "k3yV4lue99" run', "k3yV4lue99", ['--api-key "', '" run']),
     ("curl -u admin:s3cretPw1 https://x.example", "s3cretPw1", ["curl -u admin:", " https://x.example"]),
     ("curl --user 'deploy:Zq8wX7e6R5t4Y3u2I1o0' -X POST", "Zq8wX7e6R5t4Y3u2I1o0", ["--user 'deploy:", "' -X POST"]),
+    # A setting named ..._KEY and a MySQL client's attached -p (review: in clear in the audit log)
+    ("export STRIPE_KEY=rk9x8c7v6b5n4m3 now", "rk9x8c7v6b5n4m3", ["export STRIPE_KEY=", " now"]),
+    ('signing_key: "a1b2c3d4e5f6g7"', "a1b2c3d4e5f6g7", ['signing_key: "', '"']),
+    ('ENCRYPTION_KEY="QWERTYUIOPASDFGHJKLZXCVB"', "QWERTYUIOPASDFGHJKLZXCVB", ['ENCRYPTION_KEY="']),
+    ("hmac-key = 9f8e7d6c5b4a3f2e", "9f8e7d6c5b4a3f2e", ["hmac-key = "]),
+    ("mysql -u root -pS3cretPw db < dump.sql", "S3cretPw", ["mysql -u root -p", " db < dump.sql"]),
+    ("run mysqldump -uroot -p'Hunter22x' app", "Hunter22x", ["mysqldump -uroot -p'", "' app"]),
+    ("mariadb -h db.local -pQz9Wx8Ec7 shop", "Qz9Wx8Ec7", ["mariadb -h db.local -p"]),
 ]
 
 ORDINARY = [
@@ -131,6 +139,10 @@ ORDINARY = [
     "run pytest --token-file tokens.txt and --password-stdin",
     "docker run -u 1000:1000 image; git push -u origin main",
     "pip install -U httpx:latest",
+    "sort_key=created_at and PRIMARY_KEY: id; the foreign_key=user_id column",
+    "MY_KEY=${SECRET_FROM_VAULT} in the workflow",
+    "mysql -h db -P 3306 -p fails, then mkdir -p build2x",
+    "ssh -p2222 host; the mysql docs say -p is optional",
 ]
 
 
