@@ -4,7 +4,8 @@
 ``AuditReport``. Decisions are records with a ``recommendation`` object (a ``user_response`` record
 repeats a decision already logged and is not counted again). Money may be "$0.45" strings or
 numbers; the numeric ``*_usd`` twins win when present. A day's cost is the actual cost where an
-execution recorded one, else the estimate, and the report says how much of it is estimated.
+execution recorded one, else the estimate, and the report says how much of it is estimated. Days are
+calendar days in the timezone given (the budget's, so a day's cost lines up with the budget's day).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import math
 import re
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from router_core.audit import parse_since
@@ -50,6 +51,7 @@ class ExecutionTimes:
 @dataclass(slots=True)
 class AuditReport:
     since: str | None = None
+    timezone: str = "UTC"  # the days of cost_by_day are calendar days here
     records: int = 0  # records read after the since filter
     decisions: int = 0
     provider_distribution: dict[str, int] = field(default_factory=dict)
@@ -72,6 +74,7 @@ class AuditReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "since": self.since,
+            "timezone": self.timezone,
             "records": self.records,
             "decisions": self.decisions,
             "provider_distribution": dict(sorted(self.provider_distribution.items())),
@@ -135,22 +138,25 @@ def _since(since: str | None) -> datetime | None:
     return parse_since(since, name="--since") if since is not None else None  # as `audit --since` reads it
 
 
-def build_report(records: Iterable[Mapping[str, Any]], since: str | None = None) -> AuditReport:
-    """Summarise audit records stamped at or after ``since`` (an ISO date or time, UTC unless it has an offset).
+def build_report(
+    records: Iterable[Mapping[str, Any]], since: str | None = None, tz: tzinfo = UTC, timezone: str = "UTC"
+) -> AuditReport:
+    """Summarise audit records stamped at or after ``since`` (an ISO date or time, UTC unless it has an offset),
+    their costs by calendar day in ``tz`` (named ``timezone``).
 
     One pass that keeps no record: a month of logs is gigabytes of JSON. What must wait for the end
     is only each unpaid decision's estimate (day, provider, amount), since a later record of its task
     may bring the actual cost that replaces it.
     """
     start = _since(since)
-    report = AuditReport(since=since.strip() if since is not None else None)
+    report = AuditReport(since=since.strip() if since is not None else None, timezone=timezone)
     paid: set[Any] = set()  # tasks whose execution recorded an actual cost (in any record)
     pending: dict[Any, list[tuple[str, str, float]]] = {}  # task -> estimates not yet replaced
     for record in records:
         moment = _moment(record.get("timestamp"))
         if start is not None and (moment is None or moment < start):
             continue
-        day = moment.date().isoformat() if moment is not None else None
+        day = moment.astimezone(tz).date().isoformat() if moment is not None else None
         report.records += 1
         if day is None and record.get("timestamp") is not None:
             report.unreadable += 1
@@ -266,7 +272,8 @@ def format_report_table(report: AuditReport) -> str:
     lines += _table(["provider", "decisions", "share"], rows) if rows else ["  (no decisions)"]
 
     providers = report.providers
-    lines += ["", "Cost per day and provider (USD; * = includes estimates where no actual cost was recorded)"]
+    lines += ["", f"Cost per day ({report.timezone}) and provider (USD; * = includes estimates where no actual cost "
+              "was recorded)"]
     rows = []
     for day, costs in sorted(report.cost_by_day.items()):
         cells = [

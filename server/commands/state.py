@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC
+from zoneinfo import ZoneInfo
 
 from resources.views import budget_view, usage_summary
 from router_core.settings import PROVIDER_NAMES
@@ -148,7 +149,8 @@ def audit_report(args) -> int:
 
     day = parse_since(args.since, name="--since").astimezone(UTC).date().isoformat() if args.since else None
     c = core()
-    report = build_report(c.audit.records(day), since=args.since)
+    zone = c.settings.budget.timezone  # the budget's days, so a day's cost lines up with `switchboard budget`
+    report = build_report(c.audit.records(day), since=args.since, tz=ZoneInfo(zone), timezone=zone)
     report.skipped_lines = c.audit.skipped_lines
     if args.json:
         emit_json(report.to_dict())

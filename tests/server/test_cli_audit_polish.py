@@ -135,3 +135,23 @@ def test_every_skip_outcome_written_is_one_the_report_knows_sent_nothing():
     for path in (ROOT / "router_core" / "execution").rglob("*.py"):
         written |= set(re.findall(r'\.skip\(\s*"(\w+)"', path.read_text()))
     assert written and written <= SKIPPED
+
+
+def test_audit_report_counts_cost_by_the_budgets_days(cli_env, env, capsys):
+    # Its days were UTC days: with a budget in New York, a dispatch at 00:30 UTC on 2 January was counted
+    # on the 2nd while `switchboard budget` had charged it to the 1st.
+    import json
+
+    from config.loader import user_config_path
+
+    user_file = user_config_path(env)
+    user_file.parent.mkdir(parents=True, exist_ok=True)
+    user_file.write_text('[budget]\ntimezone = "America/New_York"\n')
+    _append_foreign_lines(env)
+    code, out, _ = run(capsys, "audit", "report", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["timezone"] == "America/New_York"
+    assert list(report["cost_by_day"]) == ["2026-01-01"]
+    assert report["cost_by_day"]["2026-01-01"]["codex"]["actual_usd"] == 0.5
+    code, out, _ = run(capsys, "audit", "report")
+    assert "Cost per day (America/New_York)" in out and "2026-01-01" in out
