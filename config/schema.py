@@ -165,9 +165,11 @@ class ExecutionSchema(_Strict):
     # Unset: DEFAULT_CLI_TIMEOUT, or half budget.reservation_ttl_seconds when that is less (see below).
     cli_timeout_seconds: Annotated[float | None, Field(gt=0, le=86400)] = None
     outage_failure_threshold: PositiveInt = 3
-    outage_probe_interval_seconds: Annotated[float, Field(gt=0)] = 300.0
+    # A probe is a paid call to a provider in outage: under a second apart they would hammer it.
+    outage_probe_interval_seconds: Annotated[float, Field(ge=1)] = 300.0
     batch_concurrency: Annotated[int, Field(gt=0, le=256)] = 8
-    chars_per_token: Annotated[float, Field(gt=0)] = 4.0
+    # Real text runs about 1 (CJK) to 5 characters a token; far outside, every estimate is off by orders.
+    chars_per_token: Annotated[float, Field(ge=0.5, le=20)] = 4.0
     assumed_output_tokens_per_second: Annotated[float, Field(gt=0)] = 60.0
     rate_window_seconds: Annotated[float, Field(gt=0, le=86400)] = 60.0
     max_output_tokens: OutputTokens = 8192

@@ -78,3 +78,21 @@ def test_a_cli_timeout_the_reservations_do_not_outlast_is_refused(tmp_path, env)
     with pytest.raises(ConfigError) as err:
         load_settings(environ=env, cwd=tmp_path)
     assert "budget.reservation_ttl_seconds (900) must be at least twice execution.cli_timeout_seconds (1200)" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("toml", "key", "says"),
+    [
+        # 0.001 s: a server probed a provider in outage (a paid call) a thousand times a second
+        ("[execution]\noutage_probe_interval_seconds = 0.001\n", "execution.outage_probe_interval_seconds",
+         "greater than or equal to 1"),
+        # 0.0001: every task estimated at 40,000 times its tokens, so refused by any budget
+        ("[execution]\nchars_per_token = 0.0001\n", "execution.chars_per_token", "greater than or equal to 0.5"),
+        ("[execution]\nchars_per_token = 400\n", "execution.chars_per_token", "less than or equal to 20"),
+    ],
+)
+def test_settings_far_outside_their_sense_are_refused_naming_the_key(tmp_path, env, toml, key, says):
+    (tmp_path / ".switchboard.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, cwd=tmp_path)
+    assert err.value.key == key and says in str(err.value)
