@@ -45,6 +45,8 @@ from router_core.providers.cli_text import (
     usd,
 )
 from router_core.providers.errors import (
+    content_filtered,
+    is_content_filtered,
     is_context_overflow,
     is_unknown_model,
     model_not_found,
@@ -126,6 +128,8 @@ def classify(message: str, status: int | None, subtype: str, returncode: int, ct
         return model_not_found(p, ctx.model, f"CLI exit {returncode}: {tail(message)}", status)
     if status == 413 or is_context_overflow(message):
         return request_too_large(p, f"CLI exit {returncode}: {tail(message)}", status)
+    if is_content_filtered(message):  # "API Error: 400 … Output blocked by content filtering policy"
+        return content_filtered(p, f"CLI exit {returncode}: {tail(message)}", status)
     if subtype.startswith(("error_max_turns", "error_max_budget", "error_max_structured")) or status in (400, 413):
         return ProviderRejected(f"{p} CLI gave up ({subtype or status}): {tail(message)}", provider=p,
                                 status_code=status)

@@ -41,6 +41,8 @@ from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext
 from router_core.providers.cli_text import codex_reset_at, count, field, json_lines, tail, text_of
 from router_core.providers.errors import (
+    content_filtered,
+    is_content_filtered,
     is_context_overflow,
     is_unknown_model,
     model_not_found,
@@ -117,6 +119,8 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
         return model_not_found(p, ctx.model, f"CLI exit {returncode}: {tail(message)}")
     if is_context_overflow(message):  # "Codex ran out of room in the model's context window. …"
         return request_too_large(p, f"CLI exit {returncode}: {tail(message)}")
+    if is_content_filtered(message):  # "Invalid prompt: your prompt was flagged as potentially violating …"
+        return content_filtered(p, f"CLI exit {returncode}: {tail(message)}")
     if any(s in low for s in ("400 bad request", "invalid_request")):
         return ProviderRejected(said, provider=p)
     return ProviderUnavailable(said, provider=p)

@@ -20,6 +20,8 @@
                                                 -> ModelNotFound, naming the setting that chose the model
     context_length_exceeded, "prompt is too long", "input token count … exceeds", 413, and a 429 "Request
         too large" (over the whole per-minute token limit) -> RequestTooLarge (fall back, never retry)
+    a 400 for a content filter (Anthropic "Output blocked by content filtering policy", OpenAI invalid_prompt
+        "flagged as potentially violating our usage policy", Azure content_filter) -> ProviderRefused (fall back)
     another 404 (nothing answers at the base URL) -> EndpointNotFound, naming the base-URL setting
     other 4xx                                   -> ProviderRejected (the provider's message)
     an error body that breaks the mapping       -> RateLimited (429) or ProviderUnavailable, with an excerpt
@@ -46,6 +48,7 @@ from router_core.errors import (
     ModelNotFound,
     NotConfigured,
     ProviderError,
+    ProviderRefused,
     ProviderRejected,
     ProviderUnavailable,
     QuotaExhausted,
@@ -90,6 +93,12 @@ _CONTEXT_OVERFLOW = re.compile(
 _UNKNOWN_MODEL = re.compile(
     r"model_not_found|model not found|models/\S+ is not found|model [`'\"]?[^\s`'\"]*[`'\"]? does not exist|"
     r"model is not supported|^model: \S|unknown model|invalid model", re.I)
+# A 400 from a content filter, which another provider's policy may pass: Anthropic "Output blocked by content
+# filtering policy", OpenAI code invalid_prompt "your prompt was flagged as potentially violating our usage
+# policy", an OpenAI-compatible Azure deployment's code content_filter "... content management policy".
+_FILTER_CODES = frozenset({"invalid_prompt", "content_filter", "content_policy_violation"})
+_CONTENT_FILTERED = re.compile(r"content filtering policy|content management policy|flagged as potentially "
+                               r"violating|violat\w* our usage polic", re.I)
 # The keys of an answer in each wire format (1.2, 1.4, 2.2, 3.3): a body with one of them is not an error body.
 _ANSWER_KEYS = ("output", "choices", "content", "candidates")
 # Anthropic error.type (2.5) -> the status it comes with, for an error relayed in a 200.
@@ -244,6 +253,8 @@ def _mapped(provider: str, response: httpx.Response, now: float, model: str = ""
     if (body.code == "context_length_exceeded" or status == 413 or body.kind == "request_too_large"
             or (status == 400 and is_context_overflow(body.message))):
         return request_too_large(provider, f"{status}{said}", status)
+    if status == 400 and (body.code in _FILTER_CODES or is_content_filtered(body.message)):
+        return content_filtered(provider, f"{status}{said}", status)
     if status == 404:  # naming no model: nothing answers at the base URL
         return _not_found(provider, response, setting, said, example)
     return ProviderRejected(f"{provider} rejected the request ({status}){said}", provider=provider,
@@ -253,6 +264,18 @@ def _mapped(provider: str, response: httpx.Response, now: float, model: str = ""
 def is_context_overflow(text: str) -> bool:
     """Whether a provider's or CLI's message says the request is over the model's context or size limit."""
     return _CONTEXT_OVERFLOW.search(text) is not None
+
+
+def is_content_filtered(text: str) -> bool:
+    """Whether a provider's or CLI's message says a content filter blocked the prompt or the answer."""
+    return _CONTENT_FILTERED.search(text) is not None
+
+
+def content_filtered(provider: str, said: str, status: int | None = None) -> ProviderRefused:
+    """``said``: the status and the provider's words. No retry (the same filter answers the same), but another
+    provider's policy may pass it: fall back."""
+    return ProviderRefused(f"{provider} refused the request: a content filter blocked it ({said}); asking again "
+                           "will not help, another provider may answer", provider=provider, status_code=status)
 
 
 def is_unknown_model(text: str) -> bool:

@@ -12,7 +12,13 @@ from datetime import UTC
 import httpx
 import pytest
 
-from router_core.errors import ModelNotFound, ProviderRejected, QuotaExhausted, RequestTooLarge
+from router_core.errors import (
+    ModelNotFound,
+    ProviderRefused,
+    ProviderRejected,
+    QuotaExhausted,
+    RequestTooLarge,
+)
 from router_core.execution.recovery import FALL_BACK, next_step
 from router_core.providers import (
     AnthropicAdapter,
@@ -135,6 +141,30 @@ async def test_a_request_over_the_context_falls_back_without_retrying(kind, stat
     assert step(error).action == FALL_BACK
 
 
+FLAGGED = ("Invalid prompt: your prompt was flagged as potentially violating our usage policy. Please try again with "
+           "a different prompt: https://platform.openai.com/docs/guides/reasoning#advice-on-prompting")
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        # Real bodies (anthropics/claude-code#6195 and many like it; OpenAI reasoning models' prompt check).
+        ("anthropic", anthropic_error("invalid_request_error", "Output blocked by content filtering policy")),
+        ("responses", openai_error(FLAGGED, "invalid_request_error", "invalid_prompt")),
+        ("chat", openai_error(FLAGGED, "invalid_request_error", "invalid_prompt")),
+        # An OpenAI-compatible Azure deployment's filter.
+        ("chat", {"error": {"code": "content_filter", "status": 400, "message": "The response was filtered due to the "
+                            "prompt triggering Azure OpenAI's content management policy."}}),
+    ],
+)
+async def test_a_400_from_a_content_filter_falls_back_without_retrying(kind, body):
+    error = await call(kind, 400, body)
+    assert type(error) is ProviderRefused
+    assert error.status_code == 400
+    assert "content filter" in str(error)
+    assert step(error).action == FALL_BACK
+
+
 async def test_a_400_that_is_neither_still_stops():
     error = await call("responses", 400, openai_error("Unsupported parameter: 'temperature'",
                                                       "invalid_request_error", "unsupported_parameter"))
@@ -231,5 +261,20 @@ def test_cli_unknown_model_names_the_setting_and_falls_back(parse, provider, run
 )
 def test_cli_context_overflow_falls_back_without_retrying(parse, provider, run):
     with pytest.raises(RequestTooLarge) as caught:
+        parse(run, ctx(provider, ""))
+    assert step(caught.value).action == FALL_BACK
+
+
+@pytest.mark.parametrize(
+    ("parse", "provider", "run"),
+    [
+        (parse_claude, "claude", claude_failure('API Error: 400 {"type":"error","error":{"type":"invalid_request_'
+                                                'error","message":"Output blocked by content filtering policy"},'
+                                                '"request_id":"req_011CaxpBxEpLvE6AvvuDD5BW"}', 400)),
+        (parse_codex, "codex", codex_failure(FLAGGED)),
+    ],
+)
+def test_cli_content_filter_falls_back_without_retrying(parse, provider, run):
+    with pytest.raises(ProviderRefused) as caught:
         parse(run, ctx(provider, ""))
     assert step(caught.value).action == FALL_BACK
