@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,6 +11,7 @@ from router_core.execution.holds import RATE_LIMITED
 from router_core.execution.pacing import GUARD_SECONDS, PRUNE_AT_STALE_ROWS, PaceTicket, PaceWait, RatePacer
 from router_core.execution.tables import ensure_tables
 from router_core.providers.base import RateLimitObservation
+from router_core.providers.ratelimit_headers import anthropic_rate_limits
 from router_core.store.db import Database
 from tests.execution.conftest import make_core
 from tests.execution.fakes import with_limits
@@ -167,6 +169,31 @@ def test_an_exhausted_tokens_dimension_outlives_a_sooner_requests_reset(settings
     assert pacer.try_acquire("codex", 100) == PaceWait(pytest.approx(39.8 + GUARD_SECONDS))
     clock.advance(39.8 + GUARD_SECONDS)
     assert isinstance(pacer.try_acquire("codex", 100), PaceTicket)
+
+
+def test_an_anthropic_answer_with_its_output_tokens_spent_holds_the_window_until_they_reset(settings, clock):
+    """Anthropic's 200 headers (provider-apis.md 2.6) carry the combined tokens family (input + output: 96000 =
+    80000 + 16000) beside the two it sums. Only the combined one was read: with the output tokens spent (0 of
+    16000 left, another tool on the key) it still showed 80000 free, so every process sent at once into
+    requests Anthropic refuses until the output tokens reset."""
+    s = with_limits(settings, claude=(1000, 100_000))
+    core = make_core(s, clock)
+    pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=30.0)
+    ticket = pacer.try_acquire("claude", 100)
+
+    def at(seconds: float) -> str:
+        return datetime.fromtimestamp(clock.now() + seconds, UTC).isoformat().replace("+00:00", "Z")
+
+    family = {"input-tokens": (80000, 80000, 2), "output-tokens": (16000, 0, 40), "tokens": (96000, 80000, 2),
+              "requests": (1000, 999, 2)}
+    headers = {f"anthropic-ratelimit-{name}-{field}": value for name, (limit, left, reset) in family.items()
+               for field, value in (("limit", str(limit)), ("remaining", str(left)), ("reset", at(reset)))}
+    pacer.settle(ticket, 100, anthropic_rate_limits(headers, clock.now()))
+    clock.advance(2.5)  # the requests and input tokens have reset; the output tokens have not
+    assert pacer.try_acquire("claude", 100) == PaceWait(pytest.approx(37.5 + GUARD_SECONDS))
+    assert core.usage_tracker.window("claude").source == "headers"
+    clock.advance(37.5 + GUARD_SECONDS)
+    assert isinstance(pacer.try_acquire("claude", 100), PaceTicket)
 
 
 def test_a_headroom_table_from_before_per_dimension_resets_is_upgraded(tmp_path, clock, settings):

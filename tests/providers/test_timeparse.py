@@ -77,14 +77,20 @@ def test_missing_headers_give_no_observation():
     assert anthropic_rate_limits({"request-id": "req_1"}, NOW) is None
 
 
-def test_anthropic_combined_tokens_family_is_preferred():
+def test_anthropic_combined_tokens_family_is_bound_by_a_tighter_input_or_output_family():
+    # The combined family sums input and output (2.6): 95000 of 96000 left hides an output family 1000 of 16000
+    # from spent; its fraction (1/16) of the combined limit is what is left, until the output family's reset.
     headers = {"anthropic-ratelimit-tokens-limit": "96000", "anthropic-ratelimit-tokens-remaining": "95000",
                "anthropic-ratelimit-tokens-reset": "2026-01-01T00:00:30Z",
                "anthropic-ratelimit-output-tokens-limit": "16000",
-               "anthropic-ratelimit-output-tokens-remaining": "1000"}
+               "anthropic-ratelimit-output-tokens-remaining": "1000",
+               "anthropic-ratelimit-output-tokens-reset": "2026-01-01T00:00:50Z"}
+    observed = anthropic_rate_limits(headers, NOW)
+    assert (observed.tokens_limit, observed.tokens_remaining, observed.tokens_reset_at) == (96000, 6000, NOW + 50)
+    assert observed.requests_limit is None
+    headers["anthropic-ratelimit-output-tokens-remaining"] = "16000"  # the combined one is the tighter: it stands
     observed = anthropic_rate_limits(headers, NOW)
     assert (observed.tokens_limit, observed.tokens_remaining, observed.tokens_reset_at) == (96000, 95000, NOW + 30)
-    assert observed.requests_limit is None
 
 
 def test_rate_limit_counts_sent_twice_read_as_the_lower():
