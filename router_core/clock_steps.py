@@ -5,16 +5,17 @@ back by two hours, every one of them lies two hours in the future: a 60-second r
 as requests still in flight, and stays full for two hours (the pacer polling all the while), a 30-second
 hold lasts two hours, and so do leases.
 
-No row is ever stamped further ahead than its own horizon: an in-flight request by the request timeout (and
-a little), a rate-limit hold by the outage probe interval (a longer wait is a quota, see attempts.py), a
-quota hold by a day, a lease by its TTL. A row beyond that horizon can only come from a clock that went
-back, so it is brought back within it: an event counts from now (it leaves the window one window later),
-a rate-limit hold or a 503's hold is lifted (a new 429 or 503 would set it again), an open circuit's probe
-is due now, a quota hold or a lease ends at its horizon. (A 503 may ask for longer than the probe interval
-and a probe may be put off to match: after a step such a hold is lifted too, at the cost of one more 503.)
-The repair is idempotent, so every process that notices the step may run it. A process started after a step
-has not seen the later time itself: it starts from the latest time a row says a process saw (rows stamped with
-their writer's own now, never ahead of it), so its first check notices the step as a running process would.
+No row is ever stamped further ahead than its own horizon: an in-flight request by the longest call (an API
+call's or a CLI run's timeout, and a little), a rate-limit hold by the outage probe interval (a longer wait is
+a quota, see attempts.py), a quota hold by a day, a lease by its TTL. A row beyond that horizon can only come
+from a clock that went back, so it is brought back within it: an event counts from now (it leaves the window
+one window later), a rate-limit hold or a 503's hold is lifted (a new 429 or 503 would set it again), an open
+circuit's probe is due now, a quota hold or a lease ends at its horizon. (A 503 may ask for longer than the
+probe interval and a probe may be put off to match: after a step such a hold is lifted too, at the cost of one
+more 503.) The repair is idempotent, so every process that notices the step may run it. A process started
+after a step has not seen the later time itself: it starts from the latest time a row says a process saw (rows
+stamped with their writer's own now, never ahead of it), so its first check notices the step as a running
+process would.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class ClockSteps:
         self._db = db
         self._clock = clock
         # as the pacer stamps a request, with room for a clock slewed by less than a step
-        self._in_flight = settings.execution.request_timeout_seconds + 5.0 + STEP_SECONDS
+        self._in_flight = settings.execution.longest_call_seconds + 5.0 + STEP_SECONDS
         self._rate_hold = settings.execution.outage_probe_interval_seconds
         self._lease_ttl = lease_ttl_seconds
         self._latest = clock.now()

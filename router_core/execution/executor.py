@@ -105,7 +105,7 @@ class Executor:
         self.state = core.execution_state
         ex = core.settings.execution
         self.pacer = RatePacer(core.db, core.clock, core.settings, core.usage_tracker,
-                               in_flight_seconds=ex.request_timeout_seconds + 5.0, clock_steps=core.clock_steps)
+                               in_flight_seconds=ex.longest_call_seconds + 5.0, clock_steps=core.clock_steps)
         self.outages = Outages(core, self.adapters, self.pacer)
         self._last_beat = core.clock.now()
 

@@ -1,14 +1,14 @@
 """Pacing: send a request only when the provider's sliding window has room for it, across processes.
 
-Before each request, one ``BEGIN IMMEDIATE`` transaction over ``usage_events`` checks the provider's
-window against its requests and tokens per window and, if the request fits, records it with its
-estimated tokens; otherwise it returns how long to wait. The record is stamped ``in_flight_seconds``
-ahead (the request's timeout), so an unanswered request stays in every process's window whatever its
-latency; :meth:`RatePacer.settle` then moves it to the time the answer arrived, with the actual token
-count. A provider counts a request somewhere between send and answer, so a window that starts at the
-answer never ends before the provider's does: paced requests are not sent to be rejected. The check
-reads the window from the running totals (store/windows.py), which subtract the events already out of
-the window, and deletes those once a batch has gathered: a few rows whatever the traffic.
+Before each request, one ``BEGIN IMMEDIATE`` transaction over ``usage_events`` checks the provider's window
+against its requests and tokens per window and, if the request fits, records it with its estimated tokens;
+otherwise it returns how long to wait. The record is stamped ``in_flight_seconds`` ahead (the longest a call
+may run: an API call's timeout or a CLI run's), so an unanswered request stays in every process's window
+whatever its latency; :meth:`RatePacer.settle` then moves it to the time the answer arrived, with the actual
+token count. A provider counts a request somewhere between send and answer, so a window that starts at the
+answer never ends before the provider's does: paced requests are not sent to be rejected. The check reads the
+window from the running totals (store/windows.py), which subtract the events already out of the window, and
+deletes those once a batch has gathered: a few rows whatever the traffic.
 
 Estimates are scaled by how far the provider's real counts have run above them (token_ratio.py), so
 code or CJK text that is three tokens for every estimated one is paced on three. Rate-limit headers refine this,

@@ -9,8 +9,9 @@ from pathlib import Path
 from router_core.execution.adapters import build_adapters
 from router_core.execution.dispatch import dispatch
 from router_core.execution.executor import Executor
+from router_core.execution.pacing import PaceWait
 from tests.execution.conftest import make_core
-from tests.execution.fakes import clock_sleep, with_execution
+from tests.execution.fakes import ScriptedAdapter, clock_sleep, with_execution, with_limits
 
 FAKE_BIN = Path(__file__).resolve().parents[1] / "fakes" / "bin"
 DESIGN_TASK = "Design the architecture for a distributed ingest pipeline"  # claude, then codex
@@ -111,3 +112,27 @@ async def test_a_gemini_allowance_that_says_when_it_resets_is_held_until_then(se
     assert o.attempts[0].provider == "gemini" and o.attempts[0].outcome == "quota_exhausted"
     gemini = core.capacity().availability["gemini"]
     assert not gemini.available and gemini.blocks[0].lifts_at == clock.now() + 3 * 3600
+
+
+async def test_a_cli_run_longer_than_an_api_call_stays_in_every_process_window_until_it_answers(settings, clock):
+    """A pace ticket is stamped ahead by how long the call may run, so an unanswered request counts everywhere.
+    It was stamped by the API call's timeout (120 s + 5) even for a CLI run, which may run 450 s: from 185 s on,
+    a CLI turn still running had left every window, and other processes sent past the limit."""
+    s = with_execution(with_limits(settings, claude=(1, 1_000_000)), request_timeout_seconds=120.0,
+                       cli_timeout_seconds=450.0, max_retries=0)
+    core = make_core(s, clock)
+    other = Executor(make_core(s, clock), {}, sleep=clock_sleep(clock))  # another process on the database
+    seen = []
+
+    class LongTurn(ScriptedAdapter):
+        backend = "cli"
+
+        async def complete(self, request):
+            clock.advance(300.0)  # an agent's turn: within the CLI timeout, past the API call's and a window
+            seen.append(other.pacer.try_acquire("claude", 10))
+            return await super().complete(request)
+
+    ex = Executor(core, {"claude": LongTurn(s.provider("claude"))}, sleep=clock_sleep(clock), random=lambda: 0.5)
+    o = (await dispatch(core, ex, DESIGN_TASK, provider="claude")).outcome
+    assert (o.status, o.provider) == ("success", "claude"), o.error
+    assert isinstance(seen[0], PaceWait)  # the one request a minute is still on the wire
