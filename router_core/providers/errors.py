@@ -230,7 +230,7 @@ def _mapped(provider: str, response: httpx.Response, now: float, model: str = ""
     status = response.status_code
     body = read_body(response)
     said = quoted(body)
-    if status == 429 or body.kind == "RESOURCE_EXHAUSTED":
+    if status == 429 or body.kind == "RESOURCE_EXHAUSTED" or _slow_down(status, body):
         return _too_many(provider, status, body, response.headers, now)
     if status == 402 or "credit balance is too low" in body.message.lower():
         return QuotaExhausted(f"{provider} billing limit reached ({status}), retrying will not help{said}",
@@ -328,6 +328,12 @@ def _too_many(provider: str, status: int, body: ErrorBody, headers: httpx.Header
     wait = f"retry after {format_seconds(retry_after)}" if retry_after is not None else "no retry time given"
     return RateLimited(f"{provider} rate limited ({status}): {wait}{said}", provider=provider,
                        retry_after=retry_after, status_code=status)
+
+
+def _slow_down(status: int, body: ErrorBody) -> bool:
+    """OpenAI's 503 "Slow Down" (code ``slow_down``): the key's request rate rose too fast, so the provider is up
+    and asks for a lower rate, as a 429 does; counted as a failure it opened a circuit on a healthy provider."""
+    return status == 503 and (body.code == "slow_down" or body.message.lower().startswith("slow down"))
 
 
 def _quota(provider: str, status: int, said: str, resets_at: float | None) -> QuotaExhausted:

@@ -14,9 +14,12 @@ import pytest
 
 from router_core.errors import (
     ModelNotFound,
+    ProviderError,
     ProviderRefused,
     ProviderRejected,
+    ProviderUnavailable,
     QuotaExhausted,
+    RateLimited,
     RequestTooLarge,
 )
 from router_core.execution.recovery import FALL_BACK, next_step
@@ -66,7 +69,7 @@ async def call(kind: str, status: int, body: dict | str) -> Exception:
     async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
         adapter = cls(client=client, base_url=base_url, api_key="k", provider=provider, clock=_Clock(),
                       default_model=model)
-        with pytest.raises(ProviderRejected) as caught:
+        with pytest.raises(ProviderError) as caught:
             await adapter.complete(CompletionRequest(prompt="hi"))
     return caught.value
 
@@ -163,6 +166,24 @@ async def test_a_400_from_a_content_filter_falls_back_without_retrying(kind, bod
     assert error.status_code == 400
     assert "content filter" in str(error)
     assert step(error).action == FALL_BACK
+
+
+@pytest.mark.parametrize("body", [
+    openai_error("Slow Down", "service_unavailable_error", "slow_down"),
+    openai_error("Slow down: a sudden increase in your request rate is impacting service reliability. Please "
+                 "reduce your request rate to its original level.", "service_unavailable_error", None),
+])
+async def test_openai_503_slow_down_is_a_rate_limit_not_an_outage(body):
+    # It counted towards the circuit breaker: three of them opened an outage on a provider that was up and only
+    # asked for a lower rate.
+    error = await call("responses", 503, body)
+    assert type(error) is RateLimited and error.status_code == 503
+
+
+async def test_an_openai_503_overloaded_is_still_unavailable():
+    error = await call("responses", 503, openai_error("The engine is currently overloaded, please try again later",
+                                                      "service_unavailable_error", "server_is_overloaded"))
+    assert type(error) is ProviderUnavailable
 
 
 async def test_a_400_that_is_neither_still_stops():
