@@ -74,8 +74,10 @@ class OpenAIResponsesAdapter(_OpenAIBase):
         if status == "failed":  # the model failed mid-answer (1.3: response.error {code, message}): a retry may not
             error = mapping(data.get("error"))
             code = f", {error['code']}" if error.get("code") else ""
-            raise ProviderUnavailable(f"{self.name} failed to answer (response status failed{code}): "
-                                      f"{error.get('message') or 'no message'}", provider=self.name, status_code=200)
+            failed = ProviderUnavailable(f"{self.name} failed to answer (response status failed{code}): "
+                                         f"{error.get('message') or 'no message'}", provider=self.name, status_code=200)
+            failed.rate_limit = self._rate_limits(headers)  # what the key has left, as any answer's headers say
+            raise failed
         parts = [part for item in data["output"] if item.get("type") == "message"
                  for part in item.get("content") or ()]
         text = "".join(part["text"] for part in parts if part.get("type") == "output_text")

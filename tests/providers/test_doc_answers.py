@@ -14,8 +14,8 @@ from router_core.providers import CompletionRequest, GeminiAdapter, OpenAIChatAd
 from router_core.settings import ExecutionSettings
 
 
-async def complete(cls, base_url: str, model: str, body: dict[str, Any]):
-    transport = httpx.MockTransport(lambda r: httpx.Response(200, json=body))
+async def complete(cls, base_url: str, model: str, body: dict[str, Any], headers: dict[str, str] | None = None):
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, json=body, headers=headers))
     async with httpx.AsyncClient(transport=transport) as client:
         adapter = cls(client=client, base_url=base_url, api_key="k", provider="p", clock=FakeClock(),
                       default_model=model)
@@ -49,6 +49,18 @@ async def test_responses_status_failed_says_the_models_error_not_a_malformed_res
     assert str(caught.value) == ("p failed to answer (response status failed, server_error): The model failed to "
                                  "generate a response.")
     assert step(caught.value).action == RETRY
+
+
+async def test_responses_status_failed_keeps_what_its_rate_limit_headers_say():
+    # Its headers were dropped with the answer, so the usage state missed what the key had left.
+    body = {"id": "resp_1", "object": "response", "status": "failed", "model": "gpt-5.4", "output": [],
+            "error": {"code": "server_error", "message": "The model failed to generate a response."}}
+    headers = {"x-ratelimit-limit-requests": "500", "x-ratelimit-remaining-requests": "3",
+               "x-ratelimit-reset-requests": "6s"}
+    with pytest.raises(ProviderUnavailable) as caught:
+        await complete(OpenAIResponsesAdapter, "https://api.openai.com/v1", "gpt-5.4", body, headers)
+    seen = caught.value.rate_limit
+    assert seen is not None and (seen.requests_limit, seen.requests_remaining) == (500, 3)
 
 
 @pytest.mark.parametrize("reason", ["OTHER", "LANGUAGE", "MALFORMED_FUNCTION_CALL"])
