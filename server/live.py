@@ -66,6 +66,8 @@ class LiveUpdates:
         self._legacy: dict[Any, set[str]] = {}  # a connection -> the URIs it subscribed to
         self._stalled: set[Any] = set()  # connections that let their last update time out
         self._last: dict[str, str] = {}
+        self._reads = 0  # checks that started reading
+        self._compared = 0  # the latest-started of them whose reading is _last
 
     def install(self, mcp: MCPServer) -> None:
         """resources/subscribe for 2025-era clients; MCPServer only serves subscriptions/listen."""
@@ -100,8 +102,16 @@ class LiveUpdates:
         self._last = live_documents(core)
 
     async def check(self) -> list[str]:
-        """Publish every live URI whose content changed since the last check; return them."""
+        """Publish every live URI whose content changed since the last check; return them.
+
+        Checks run at once (the poller, tools after their changes): one whose reading is older than one already
+        compared (it started first, finished later) is dropped, or it published the change again, undone."""
+        self._reads += 1
+        read = self._reads
         current = await anyio.to_thread.run_sync(lambda: live_documents(self._get_core()))
+        if read < self._compared:
+            return []
+        self._compared = read
         if not self._last:  # not primed yet: this is the baseline, nothing has changed
             self._last = current
             return []

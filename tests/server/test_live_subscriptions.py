@@ -157,3 +157,42 @@ async def test_a_lasting_poll_failure_is_logged_once_not_every_second(keyword_co
     assert len(failures) == 2  # once per outage, each with its traceback
     assert all(r.exc_info for r in failures)
     assert "works again" in caplog.text
+
+
+async def test_a_check_that_read_before_a_change_does_not_publish_after_one_that_read_after_it(keyword_core,
+                                                                                           monkeypatch):
+    # The poller and a tool's check after its change run at once: the poll that read before the change and
+    # finished last took its older reading for the current state, published every URI of the change again (it
+    # had "changed back") and once more at the next poll: a subscriber re-read three times for one change.
+    import threading
+
+    from mcp.server.subscriptions import InMemorySubscriptionBus
+
+    import server.live
+    from server.live import LiveUpdates
+
+    bus = InMemorySubscriptionBus()
+    published: list[str] = []
+    bus.subscribe(lambda event: published.append(event.uri))
+    live = LiveUpdates(lambda: keyword_core, bus)
+    live.prime(keyword_core)
+    read, go_on = threading.Event(), threading.Event()
+    real = server.live.live_documents
+
+    def slow_first(core):
+        docs = real(core)
+        if not read.is_set():  # the poll: it has read, and is slow to come back
+            read.set()
+            go_on.wait(30)
+        return docs
+
+    monkeypatch.setattr(server.live, "live_documents", slow_first)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(live.check)
+        assert await anyio.to_thread.run_sync(read.wait, 30)
+        keyword_core.record_usage("claude", requests=None, tokens=None, cost_usd=1.0, manual=True)
+        changed = await live.check()  # the tool's check, after its change
+        go_on.set()
+    assert "budget://today" in changed and sorted(published) == sorted(changed)
+    assert await live.check() == []  # and nothing changed since
+    assert sorted(published) == sorted(changed)
