@@ -6,7 +6,9 @@ With ``SWITCHBOARD_HTTP_TOKEN`` set, every request must present it (compared in 
 * a browser opens /dashboard, gets a small form, and POSTs the token once to /dashboard/login, which sets
   an HttpOnly, SameSite=Strict cookie limited to /dashboard holding an HMAC of the token (not the token).
 
-Anything else is answered 401 with ``WWW-Authenticate: Bearer`` and what to send. The token replaces the
+Anything else is answered 401 with ``WWW-Authenticate: Bearer`` and what to send (outside /dashboard as a
+JSON-RPC error, which MCP clients show: the Python SDK's said only 'Server returned an error response' for a
+plain text one). The token replaces the
 loopback-only Host check (a DNS-rebinding page can't supply it), so clients may name the server by any
 host; a browser request whose Origin is another site than the one it asks is still refused (403).
 The token is never logged, echoed or shown.
@@ -21,7 +23,7 @@ import os
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.datastructures import Headers
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 ENV = "SWITCHBOARD_HTTP_TOKEN"
@@ -30,6 +32,7 @@ COOKIE = "switchboard_dashboard"
 DASHBOARD = "/dashboard"
 LOGIN = "/dashboard/login"
 MAX_LOGIN_BODY = 4096
+UNAUTHORIZED = -32001  # JSON-RPC's range for a server's own errors: no standard code says it
 SUGGEST = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 WHAT_TO_SEND = (f"Unauthorized: this Switchboard requires its token ({ENV} on the server). MCP clients: send "
                 "the header 'Authorization: Bearer <token>'. Browsers: open /dashboard and enter it.\n")
@@ -132,7 +135,10 @@ class TokenRequired:
         challenge = {"WWW-Authenticate": 'Bearer realm="switchboard"', "Cache-Control": "no-store"}
         if path == DASHBOARD and scope["method"] == "GET":
             return await HTMLResponse(login_page(), 401, headers=challenge)(scope, receive, send)
-        await PlainTextResponse(WHAT_TO_SEND, 401, headers=challenge)(scope, receive, send)
+        if dashboard:
+            return await PlainTextResponse(WHAT_TO_SEND, 401, headers=challenge)(scope, receive, send)
+        error = {"code": UNAUTHORIZED, "message": WHAT_TO_SEND.strip()}
+        await JSONResponse({"jsonrpc": "2.0", "id": None, "error": error}, 401, headers=challenge)(scope, receive, send)
 
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
         body, more = b"", True

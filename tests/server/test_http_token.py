@@ -53,6 +53,20 @@ def test_mcp_without_the_right_token_is_401(team, auth):
     assert TOKEN not in r.text and "mcp-session-id" not in r.headers
 
 
+
+def test_an_mcp_client_without_the_token_is_told_why_in_a_json_rpc_error(team):
+    # The 401 was plain text, which MCP clients don't show: the Python SDK's answered the teammate's initialize
+    # with 'Server returned an error response' and nothing about the token.
+    from mcp.types import JSONRPCError, jsonrpc_message_adapter
+
+    for path in ("/mcp", "/.well-known/oauth-protected-resource"):
+        r = team.post(path, json=INIT, headers={**HEADERS, "Authorization": f"Bearer {WRONG}"})
+        assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
+        reply = jsonrpc_message_adapter.validate_json(r.content, by_name=False)
+        assert isinstance(reply, JSONRPCError), r.text
+        assert "send the header 'Authorization: Bearer <token>'" in reply.error.message
+        assert WRONG not in r.text
+
 def test_the_right_token_initializes_and_calls_a_tool_from_another_host(team):
     r = team.post("/mcp", json=INIT, headers=AUTH)
     assert r.status_code == 200, r.text
