@@ -5,8 +5,10 @@ The SDK answers a body that is JSON but no JSON-RPC message (a batch array, a wr
 (an object, a float) for a notification: 202 Accepted, and no answer ever. Here both get HTTP 400 with a
 JSON-RPC -32600 "Invalid Request" saying what is wrong. A request the SDK's DNS-rebinding guard refuses is
 checked first, with the SDK's own settings, and gets the guard's own answer (so a foreign page learns
-nothing new). Everything else reaches the SDK unchanged: one that is not JSON, and a body over its size
-limit (413).
+nothing new). A body over the SDK's size limit gets its HTTP 413 as a JSON-RPC error that names the limit and
+what to do (the SDK's plain text reached a Python-SDK client as 'Server returned an error response': a run_batch
+of twenty long tasks was refused over HTTP with no reason). Everything else reaches the SDK unchanged, one that
+is not JSON too.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class MalformedMessagesAnswered:
         refused = await self.guard.validate_request(Request(scope), is_post=True)
         if refused is not None:  # the SDK's answer, as it would give it (its check logs once; twice before)
             return await refused(scope, receive, send)
+        if _declared_size(scope) > self.max_body:
+            return await self._too_large(scope, receive, send)
         read: list[Message] = []
         size, complete = 0, False
         while size <= self.max_body:
@@ -61,7 +65,9 @@ class MalformedMessagesAnswered:
             if not message.get("more_body", False):
                 complete = True
                 break
-        if complete and size <= self.max_body:
+        if size > self.max_body:
+            return await self._too_large(scope, receive, send)
+        if complete:
             try:
                 found = invalid_message(json.loads(b"".join(m.get("body", b"") for m in read)))
             except (ValueError, RecursionError):
@@ -76,6 +82,23 @@ class MalformedMessagesAnswered:
             return read.pop(0) if read else await receive()
 
         await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        mib = self.max_body / (1024 * 1024)
+        error = {"code": INVALID_REQUEST, "message": (
+            f"Request body too large: this server takes at most {mib:g} MiB in one message; send less in each "
+            "call (a batch's tasks over several run_batch calls, a shorter context)")}
+        await JSONResponse({"jsonrpc": "2.0", "id": None, "error": error}, 413)(scope, receive, send)
+
+
+def _declared_size(scope: Scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0  # the server's HTTP parser refuses such a request before it gets here
+    return 0
 
 
 def _json_content(scope: Scope) -> bool:

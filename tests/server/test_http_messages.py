@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -67,3 +69,26 @@ def test_a_refused_request_is_answered_and_logged_once(client, caplog, headers, 
     r = client.post("/mcp", json=INIT, headers={**HEADERS, **headers})
     assert (r.status_code, r.text) == (status, words)
     assert [rec.getMessage().split(":")[0] for rec in caplog.records] == [words]
+
+
+def test_a_body_over_the_limit_is_a_json_rpc_error_that_says_what_to_do(client):
+    # The SDK's 413 was plain text: a Python-SDK client answered a run_batch of twenty 200,000-character tasks
+    # (each within the tool's limits) with 'Server returned an error response' and no reason.
+    from mcp.types import JSONRPCError, jsonrpc_message_adapter
+
+    headers = session(client)
+    tasks = [{"task": "Write unit tests for the parser " + "x" * 190_000} for _ in range(25)]
+    call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "run_batch", "arguments": {"tasks": tasks}}}
+    body = json.dumps(call).encode()
+
+    def chunks():  # no Content-Length: the size is found reading
+        for start in range(0, len(body), 1 << 20):
+            yield body[start:start + (1 << 20)]
+
+    for content in (body, chunks()):
+        r = client.post("/mcp", content=content, headers=headers)
+        assert r.status_code == 413
+        reply = jsonrpc_message_adapter.validate_json(r.content, by_name=False)
+        assert isinstance(reply, JSONRPCError) and reply.error.code == -32600
+        assert "at most 4 MiB in one message" in reply.error.message and "several run_batch calls" in reply.error.message
+    assert client.post("/mcp", json={"jsonrpc": "2.0", "id": 3, "method": "tools/list"}, headers=headers).status_code == 200
