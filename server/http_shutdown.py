@@ -6,8 +6,10 @@ a client connected never stopped on Ctrl-C or SIGTERM (docker stop, systemd), un
 it was doing without an audit line. Here a request that carries no work (a GET: the dashboard's stream, a
 2025-era session's GET stream; a listen POST) is ended, its response completed, as the server starts
 stopping. A tool call in flight, of either protocol era, gets SHUTDOWN_GRACE_SECONDS to answer, then is
-cancelled and its response ended (not logged as an ASGI error). A cancelled task is audited as cancelled
-(charged at its estimate when a provider call was in flight). The grace stays below docker stop's 10 s.
+cancelled and its response ended (not logged as an ASGI error) with a JSON-RPC error for its request that says
+so: a 503 when nothing was sent yet, else an event on its stream (a stream that just ended left the TypeScript
+SDK's client, Claude Code's, waiting for the answer until its own tool timeout). A cancelled task is audited as
+cancelled (charged at its estimate when a provider call was in flight). The grace stays below docker stop's 10 s.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Callable
 
 import anyio
+from mcp.types import INTERNAL_ERROR
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
@@ -25,6 +29,8 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 5.0
 LISTEN = "subscriptions/listen"
 PEEK_BYTES = 65536  # a listen request is small; a bigger body is some other request's
+STOPPED = (f"Switchboard stopped (Ctrl-C or SIGTERM) while this call ran: it was cancelled {SHUTDOWN_GRACE_SECONDS:g}s "
+           "later, and its task is audited as cancelled; call again once the server is back")
 
 
 class StreamsEndOnShutdown:
@@ -46,22 +52,27 @@ class StreamsEndOnShutdown:
         if self.stopping is None:
             self.stopping = asyncio.Event()
         stopping = self.stopping
-        started = complete = False
+        started = complete = streaming = False
         listening = [False]
-        body = bytearray()
+        body, tail = bytearray(), bytearray()  # the first PEEK_BYTES, the last 256 bytes (for the request's id)
 
         async def receiving() -> Message:
             message = await receive()
-            if message["type"] == "http.request" and len(body) <= PEEK_BYTES:
-                body.extend(message.get("body", b""))
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                if len(body) <= PEEK_BYTES:
+                    body.extend(chunk)
+                tail[:] = (tail + chunk)[-256:]
                 if not message.get("more_body", False):
                     listening[0] = _is_listen(bytes(body))
             return message
 
         async def sending(message: Message) -> None:
-            nonlocal started, complete
+            nonlocal started, complete, streaming
             if message["type"] == "http.response.start":
                 started = True
+                streaming = any(name.lower() == b"content-type" and value.startswith(b"text/event-stream")
+                                for name, value in message.get("headers", ()))
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
                 complete = True
             await send(message)
@@ -76,9 +87,21 @@ class StreamsEndOnShutdown:
                         scope["method"], scope["path"], SHUTDOWN_GRACE_SECONDS)
         if not stopping.is_set() or complete:
             return
-        # A stream ended here, or a request cancelled: the client sees the response end, not a cut connection.
+        # A stream ended here, or a request cancelled: the client sees the response end, not a cut connection, and
+        # a cancelled call's error.
+        request_id = None if no_work() else _request_id(bytes(body), bytes(tail))
+        reply = json.dumps({"jsonrpc": "2.0", "id": request_id, "error": {"code": INTERNAL_ERROR, "message": STOPPED}})
         if not started:
-            await send({"type": "http.response.start", "status": 503, "headers": [(b"content-length", b"0")]})
+            content = b"" if no_work() else reply.encode()
+            headers = [(b"content-length", str(len(content)).encode())]
+            if content:
+                headers.append((b"content-type", b"application/json"))
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            await send({"type": "http.response.body", "body": content, "more_body": False})
+            return
+        if streaming and request_id is not None:
+            await send({"type": "http.response.body", "body": f"event: message\r\ndata: {reply}\r\n\r\n".encode(),
+                        "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _ended_on_stop(self, stopping: asyncio.Event, no_work: Callable[[], bool], scope: Scope,
@@ -102,6 +125,25 @@ def _is_listen(body: bytes) -> bool:
     except (ValueError, RecursionError):
         return False
     return isinstance(message, dict) and message.get("method") == LISTEN
+
+
+_HEAD_ID = re.compile(rb'\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*(-?\d+|"(?:[^"\\]|\\.)*")\s*[,}]')
+_TAIL_ID = re.compile(rb',\s*"id"\s*:\s*(-?\d+|"(?:[^"\\]|\\.)*")\s*\}\s*$')
+
+
+def _request_id(head: bytes, tail: bytes) -> int | str | None:
+    """The id of the JSON-RPC request whose body begins with ``head`` and ends with ``tail``; None if not found.
+    A body past PEEK_BYTES is not parsed: its id is read where clients write it, first member (or after
+    "jsonrpc": the Python SDK) or last (the TypeScript SDK), where it can only be the request's own."""
+    if len(head) <= PEEK_BYTES:
+        try:
+            message = json.loads(head)
+        except (ValueError, RecursionError):
+            return None
+        found = message.get("id") if isinstance(message, dict) and "method" in message else None
+        return found if isinstance(found, int | str) and not isinstance(found, bool) else None
+    match = _HEAD_ID.match(head) or _TAIL_ID.search(tail)
+    return json.loads(match.group(1)) if match else None
 
 
 def server_for(app: ASGIApp, config_kwargs: dict):
