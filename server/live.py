@@ -3,7 +3,8 @@
 Changes made by other server processes arrive through the shared SQLite database, so a
 poller compares a fingerprint of each live resource once a second and publishes the
 URIs whose content changed, to both protocol eras: the subscription bus for 2026-07-28
-clients (subscriptions/listen) and resources/subscribe connections for 2025-era clients.
+clients (subscriptions/listen) and resources/subscribe connections for 2025-era clients. Either refuses a
+URI that is not one of them (INVALID_PARAMS, naming those that are): accepted, it would never fire.
 
 The SDK builds a new ServerSession for every request, so a 2025-era subscription is kept per
 connection (the session's ``_connection``, as the SDK's migration guide does), not per session:
@@ -29,7 +30,13 @@ import anyio
 from mcp import MCPError
 from mcp.server import MCPServer, ServerRequestContext
 from mcp.server.subscriptions import InMemorySubscriptionBus, ResourceUpdated
-from mcp.types import INVALID_PARAMS, EmptyResult, SubscribeRequestParams, UnsubscribeRequestParams
+from mcp.types import (
+    INVALID_PARAMS,
+    EmptyResult,
+    SubscribeRequestParams,
+    SubscriptionsListenRequestParams,
+    UnsubscribeRequestParams,
+)
 
 from resources.views import budget_view, usage_summary
 from router_core.core import RouterCore
@@ -56,6 +63,13 @@ NOTIFY_TIMEOUT = 2.0  # seconds a subscribed connection has to take one update
 STALLED_TIMEOUT = 0.05  # ... once it has let one time out: it is not reading, every call would wait for it
 
 
+def _check_live(uri: str) -> None:
+    """Refuse a subscription to ``uri`` when no update is ever pushed for it: accepted, it would never fire."""
+    if uri not in LIVE_URIS:
+        raise MCPError(INVALID_PARAMS, f"no updates are pushed for {uri}: subscribe to one of "
+                                       f"{', '.join(LIVE_URIS)}; read other resources when needed")
+
+
 class LiveUpdates:
     def __init__(
         self, get_core: Callable[[], RouterCore], bus: InMemorySubscriptionBus, *, notify_timeout: float = NOTIFY_TIMEOUT
@@ -70,12 +84,11 @@ class LiveUpdates:
         self._compared = 0  # the latest-started of them whose reading is _last
 
     def install(self, mcp: MCPServer) -> None:
-        """resources/subscribe for 2025-era clients; MCPServer only serves subscriptions/listen."""
+        """resources/subscribe for 2025-era clients (MCPServer only serves subscriptions/listen), and the URIs of a
+        listen checked as a subscribe's are."""
 
         async def subscribe(ctx: ServerRequestContext, params: SubscribeRequestParams) -> EmptyResult:
-            if params.uri not in LIVE_URIS:  # accepted, it would never hear of an update
-                raise MCPError(INVALID_PARAMS, f"no updates are pushed for {params.uri}: subscribe to one of "
-                                               f"{', '.join(LIVE_URIS)}; read other resources when needed")
+            _check_live(params.uri)
             connection = ctx.session._connection
             if connection not in self._legacy:
                 self._legacy[connection] = set()
@@ -87,8 +100,18 @@ class LiveUpdates:
             self._legacy.get(ctx.session._connection, set()).discard(params.uri)
             return EmptyResult()
 
-        mcp._lowlevel_server.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)
-        mcp._lowlevel_server.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)
+        lowlevel = mcp._lowlevel_server
+        lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)
+        lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)
+        listen = lowlevel._request_handlers.get("subscriptions/listen")
+        if listen is not None:  # the SDK's, for 2026-07-28 clients: it acknowledges any URI
+
+            async def checked_listen(ctx: ServerRequestContext, params: SubscriptionsListenRequestParams) -> Any:
+                for uri in params.notifications.resource_subscriptions or ():
+                    _check_live(uri)
+                return await listen.handler(ctx, params)
+
+            lowlevel.add_request_handler("subscriptions/listen", SubscriptionsListenRequestParams, checked_listen)
 
     def _forget(self, connection: Any) -> None:
         self._legacy.pop(connection, None)

@@ -196,3 +196,23 @@ async def test_a_check_that_read_before_a_change_does_not_publish_after_one_that
     assert "budget://today" in changed and sorted(published) == sorted(changed)
     assert await live.check() == []  # and nothing changed since
     assert sorted(published) == sorted(changed)
+
+
+async def test_a_listen_for_a_resource_that_would_never_fire_is_refused(settings, keyword_core):
+    # A 2026-07-28 client's subscriptions/listen was acknowledged for any URI: a typo (usage://mistral) or
+    # audit://recent was honoured and never heard of, as resources/subscribe was before it refused them.
+    from mcp.server.subscriptions import ResourceUpdated
+
+    parts = build_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    async with Client(parts.mcp) as c:
+        for uri in ("usage://mistral", "audit://recent"):
+            with pytest.raises(MCPError, match="budget://today") as caught:
+                async with c.listen(resource_subscriptions=["usage://claude", uri]):
+                    pass
+            assert caught.value.code == -32602 and uri in caught.value.message
+        async with c.listen(resource_subscriptions=["usage://claude"]) as sub:  # the connection goes on
+            await c.call_tool("record_usage", {"provider": "claude", "cost_usd": 1.0})
+            with anyio.fail_after(30):
+                assert await sub.__anext__() == ResourceUpdated(uri="usage://claude")
+        async with c.listen(tools_list_changed=True):  # no resources: nothing to check
+            pass
