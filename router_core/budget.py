@@ -37,6 +37,7 @@ _KEEP_FINISHED_DAYS = 7
 # micro-dollars can sum (about 9.2e12 USD).
 MAX_RECORDED_USD = 1_000_000.0
 CHARGED_DEAD_CALL = "charged at the estimate: its process ended while the provider was answering"
+UNCHARGED_DEAD_CALL = "charged while its process was silent, then released: the call cost nothing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +274,8 @@ class BudgetLedger:
                 if row is None:
                     raise InvalidRequest(f"unknown budget reservation {reservation_id!r}")
                 if row["status"] == "settled":
-                    ledger.correct_charge(conn, reservation_id, CHARGED_DEAD_CALL, to_micro(actual_usd), "settled")
+                    for charged in (CHARGED_DEAD_CALL, UNCHARGED_DEAD_CALL):
+                        ledger.correct_charge(conn, reservation_id, charged, to_micro(actual_usd), "settled")
                     return
                 logger.warning("settling reservation %s that was %s", reservation_id, row["status"])
                 conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ?", (reservation_id,))
@@ -283,9 +285,12 @@ class BudgetLedger:
             )
 
     def release(self, reservation_id: str) -> None:
-        """Give a live reservation back (the call failed and cost nothing); idempotent."""
+        """Give a live reservation back (the call failed and cost nothing); idempotent. One whose call was charged
+        at its estimate while its holder was silent (:meth:`_expire`) has that charge taken back: its holder was
+        alive after all, and the call it had on the wire came back unbilled."""
         with self._db.transaction() as conn:
             ledger.set_status(conn, [reservation_id], "released")
+            ledger.correct_charge(conn, reservation_id, CHARGED_DEAD_CALL, 0, UNCHARGED_DEAD_CALL)
 
     def record_spend(self, provider: str, usd: float, *, note: str = "") -> None:
         """Spend without a reservation (manual entry, or a cost learned after the fact)."""

@@ -155,8 +155,13 @@ class ProviderRun:
                                                                                   self.plan.estimate.usd):
                         logger.warning("%s: its budget reservation lapsed while it waited; reserving again",
                                        self.job.task_id)
-                        self.reservation_id = None
-                        self._reserve()  # raises BudgetExceeded (the ticket rolls back with the transaction)
+                        lapsed, self.reservation_id = self.reservation_id, None
+                        try:
+                            self._reserve()  # raises BudgetExceeded (the ticket rolls back with the transaction)
+                        except BudgetExceeded:
+                            self.reservation_id = lapsed  # released as the turn ends
+                            raise
+                        core.ledger.release(lapsed)  # a call charged while silent came back unbilled: no charge
                         core.ledger.calling(self.reservation_id, self.plan.estimate.usd)
                 if lease_id is not None:
                     self.job.lease.id = lease_id

@@ -4,6 +4,8 @@ call goes out with nothing held against the budget."""
 
 from __future__ import annotations
 
+import pytest
+
 from router_core.execution.dispatch import dispatch
 from router_core.execution.pacing import PaceWait
 
@@ -60,3 +62,47 @@ async def test_a_lapsed_reservation_whose_room_was_taken_meanwhile_is_refused_be
     r = await dispatch(core, ex, CODE_TASK, provider="codex")
     assert r.outcome.status == "budget_exceeded" and fake.stats("codex").requests == 0
     assert (core.budget().spent, core.budget().reserved) == (total, 0)
+
+
+async def test_a_call_charged_while_its_holder_slept_and_that_came_back_unbilled_is_not_charged(
+        settings, build_executor, fake, monkeypatch, clock):
+    # The laptop slept through the first call: a snapshot found its reservation silent past the TTL and charged the
+    # call at its estimate. On waking the call failed with nothing billed (a 503) and the retry answered; the day
+    # kept the first call's estimate on top of the answer's cost, for a call that cost nothing.
+    from router_core.errors import ProviderUnavailable
+
+    core, ex = build_executor(settings)
+    adapter = ex.adapters["codex"]
+    send, calls = adapter.complete, []
+
+    async def complete(request):
+        calls.append(request)
+        if len(calls) == 1:
+            clock.advance(2 * settings.budget.reservation_ttl_seconds)  # asleep with the call on the wire
+            assert core.budget().spent > 0  # charged at its estimate meanwhile
+            raise ProviderUnavailable("503 service unavailable", provider="codex", status_code=503)
+        return await send(request)
+
+    monkeypatch.setattr(adapter, "complete", complete)
+    r = await dispatch(core, ex, CODE_TASK, provider="codex")
+    assert r.outcome.status == "success" and len(calls) == 2
+    budget = core.budget()
+    assert budget.spent == pytest.approx(r.outcome.cost_usd) and budget.reserved == 0
+
+
+async def test_a_call_charged_while_its_holder_slept_that_failed_for_good_is_not_charged(
+        settings, build_executor, fake, monkeypatch, clock):
+    from router_core.errors import ProviderRejected
+
+    core, ex = build_executor(settings)
+    adapter = ex.adapters["codex"]
+
+    async def complete(request):
+        clock.advance(2 * settings.budget.reservation_ttl_seconds)
+        assert core.budget().spent > 0
+        raise ProviderRejected("400 bad request", provider="codex", status_code=400)
+
+    monkeypatch.setattr(adapter, "complete", complete)
+    r = await dispatch(core, ex, CODE_TASK, provider="codex")
+    assert r.outcome.status != "success" and r.outcome.cost_usd == 0
+    assert (core.budget().spent, core.budget().reserved) == (0, 0)

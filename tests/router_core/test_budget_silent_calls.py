@@ -75,3 +75,19 @@ def test_a_call_is_not_charged_as_silent_while_it_runs_within_the_request_timeou
     assert (snap.spent, snap.reserved) == (0.0, 20.0)
     mine.settle(r.id, 0.75)
     assert other.snapshot().provider("codex").spent == pytest.approx(0.75)
+
+
+def test_a_call_charged_while_silent_that_came_back_unbilled_is_released_at_no_cost(
+    ledger: BudgetLedger, clock: FakeClock
+) -> None:
+    # Released (the call failed, nothing billed): the release changed nothing, and the day kept the estimate.
+    r = ledger.reserve("codex", 5.0)
+    ledger.calling(r.id, 1.0)
+    clock.advance(901)
+    assert ledger.snapshot().provider("codex").spent == pytest.approx(1.0)
+    ledger.release(r.id)
+    ledger.release(r.id)
+    snap = ledger.snapshot().provider("codex")
+    assert (snap.spent, snap.reserved) == (0.0, 0.0)
+    ledger.settle(r.id, 2.0)  # released for good: a late settle still counts what it says was spent
+    assert ledger.snapshot().provider("codex").spent == pytest.approx(2.0)
