@@ -141,6 +141,8 @@ class ProviderRun:
             result: tuple[Completion | RouterError, float, float] | None = None
             async with self.job.gate:
                 lease_id = None
+                if self.reservation_id is None:  # a budget edited since routing binds it (a batch routes once)
+                    core.refresh_settings()
                 core.clock_steps.check()  # before the transaction: inside it a clock set back is not repaired
                 with core.db.transaction():
                     if self.reservation_id is None:
