@@ -145,5 +145,6 @@ def effective_config(core: RouterCore, environ: dict[str, str] | None = None) ->
             **{k: _mask_url(env.get(k)) for k in BASE_URL_ENV},
             "SWITCHBOARD_HOME": env.get("SWITCHBOARD_HOME"),
             "SWITCHBOARD_CONFIG": env.get("SWITCHBOARD_CONFIG"),
+            "SWITCHBOARD_HTTP_TOKEN_FILE": env.get("SWITCHBOARD_HTTP_TOKEN_FILE"),  # a path; the token stays in it
         },
     }

@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 ENV = "SWITCHBOARD_HTTP_TOKEN"
+FILE_ENV = "SWITCHBOARD_HTTP_TOKEN_FILE"
 MIN_LENGTH = 16
 COOKIE = "switchboard_dashboard"
 DASHBOARD = "/dashboard"
@@ -43,17 +44,41 @@ class TokenProblem(ValueError):
 
 
 def token_from_env(environ: dict[str, str] | None = None) -> str | None:
-    """The token, None when the variable is not set; raises TokenProblem for one that protects too little."""
-    value = (os.environ if environ is None else environ).get(ENV)
+    """The token, from ``SWITCHBOARD_HTTP_TOKEN`` or the file ``SWITCHBOARD_HTTP_TOKEN_FILE`` names (a Docker or
+    systemd secret, which keeps it out of the process environment and shell history); None when neither is
+    set. Raises TokenProblem for one that protects too little, or a file that cannot be read."""
+    env = os.environ if environ is None else environ
+    value, path = env.get(ENV), env.get(FILE_ENV)
+    if value is not None and path:
+        raise TokenProblem(f"both {ENV} and {FILE_ENV} are set; set one of them")
+    if path:
+        value = _read_token_file(path)
     if value is None:
         return None
+    source = f"the token in {path} ({FILE_ENV})" if path else ENV
     if len(value) < MIN_LENGTH:
-        raise TokenProblem(f"{ENV} is {len(value)} characters long; use at least {MIN_LENGTH} random ones, "
+        raise TokenProblem(f"{source} is {len(value)} characters long; use at least {MIN_LENGTH} random ones, "
                            f"e.g. {ENV}=$({SUGGEST}) (or unset it to serve this machine only)")
     if not all("!" <= c <= "~" for c in value):
-        raise TokenProblem(f"{ENV} holds spaces, control or non-ASCII characters, which an HTTP header can't "
+        raise TokenProblem(f"{source} holds spaces, control or non-ASCII characters, which an HTTP header can't "
                            f"carry reliably; make one with {SUGGEST}")
     return value
+
+
+def _read_token_file(path: str) -> str:
+    """The token in the file at ``path``: its text without the line end an editor or ``echo`` leaves."""
+    try:
+        with open(os.path.expanduser(path), "rb") as f:
+            raw = f.read(4097)
+    except OSError as exc:
+        raise TokenProblem(f"{FILE_ENV} names {path}, which cannot be read ({exc.strerror or exc}); point it at "
+                           f"a file holding the token, or unset it") from None
+    if len(raw) > 4096:
+        raise TokenProblem(f"{FILE_ENV} names {path}, which is over 4 KiB: it should hold the token alone")
+    try:
+        return raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise TokenProblem(f"{FILE_ENV} names {path}, which is not text; make a token with {SUGGEST}") from None
 
 
 def cookie_value(token: str) -> str:

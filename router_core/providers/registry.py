@@ -149,8 +149,9 @@ def build_adapter(
 
 
 # Secrets of Switchboard's own that no coding CLI needs: the team server's token (server/http_auth.py) would let
-# a prompt-injected agent, which runs model-written commands, reach the team's shared server.
-SWITCHBOARD_SECRETS = ("SWITCHBOARD_HTTP_TOKEN",)
+# a prompt-injected agent, which runs model-written commands, reach the team's shared server; so would the
+# file holding it, named by the other variable.
+SWITCHBOARD_SECRETS = ("SWITCHBOARD_HTTP_TOKEN", "SWITCHBOARD_HTTP_TOKEN_FILE")
 
 
 def cli_environ(cli: str, environ: Mapping[str, str]) -> dict[str, str]:

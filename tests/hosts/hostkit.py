@@ -32,6 +32,7 @@ _DROPPED = (
     "SWITCHBOARD_CONFIG",
     "GEMINI_CLI_TRUSTED_FOLDERS_PATH",
     "SWITCHBOARD_HTTP_TOKEN",  # the servers the tests start set their own
+    "SWITCHBOARD_HTTP_TOKEN_FILE",
     "SWITCHBOARD_TOKEN",
 )
 _QUIET = {

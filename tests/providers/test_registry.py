@@ -206,7 +206,9 @@ def test_the_team_servers_token_is_kept_from_every_cli():
     # its environment and reach the team's shared server with it.
     from router_core.providers.registry import cli_environ
 
-    environ = {"SWITCHBOARD_HTTP_TOKEN": "team-token-0123456789", "PATH": "/usr/bin", "OPENAI_API_KEY": "k"}
+    environ = {"SWITCHBOARD_HTTP_TOKEN": "team-token-0123456789", "PATH": "/usr/bin", "OPENAI_API_KEY": "k",
+               "SWITCHBOARD_HTTP_TOKEN_FILE": "/run/secrets/switchboard"}
     for cli in ("codex", "gemini", "claude"):
         assert "SWITCHBOARD_HTTP_TOKEN" not in cli_environ(cli, environ)
+        assert "SWITCHBOARD_HTTP_TOKEN_FILE" not in cli_environ(cli, environ)
         assert cli_environ(cli, environ)["PATH"] == "/usr/bin"

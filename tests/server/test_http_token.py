@@ -245,3 +245,28 @@ def test_a_proxy_naming_the_default_port_is_the_same_site_and_a_bad_port_is_fore
     assert foreign_origin(headers(origin="https://sb.example:8443", host="sb.example"))
     assert foreign_origin(headers(origin="https://evil.example", host="sb.example"))
     assert foreign_origin(headers(origin="https://sb.example", host="sb.example:notaport"))
+
+
+def test_the_token_may_come_from_a_file(tmp_path):
+    # A Docker or systemd secret: the token out of the environment and shell history, with the file's line end.
+    secret = tmp_path / "token"
+    secret.write_text(TOKEN + "\n")
+    assert token_from_env({"SWITCHBOARD_HTTP_TOKEN_FILE": str(secret)}) == TOKEN
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (None, "cannot be read"), (b"short\n", "5 characters long"), (b"\xff\xfe" * 20, "not text"),
+    (b"x" * 5000, "over 4 KiB"),
+])
+def test_an_unusable_token_file_is_refused_naming_it(tmp_path, content, says):
+    secret = tmp_path / "token"
+    if content is not None:
+        secret.write_bytes(content)
+    with pytest.raises(TokenProblem) as problem:
+        token_from_env({"SWITCHBOARD_HTTP_TOKEN_FILE": str(secret)})
+    assert says in str(problem.value) and str(secret) in str(problem.value)
+
+
+def test_a_token_and_a_token_file_together_are_refused(tmp_path):
+    with pytest.raises(TokenProblem, match="set one of them"):
+        token_from_env({"SWITCHBOARD_HTTP_TOKEN": TOKEN, "SWITCHBOARD_HTTP_TOKEN_FILE": str(tmp_path / "t")})

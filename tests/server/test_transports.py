@@ -20,7 +20,7 @@ SWITCHBOARD = str(Path(sys.executable).with_name("switchboard"))
 
 
 def server_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "SWITCHBOARD_HTTP_TOKEN"}
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith("SWITCHBOARD_HTTP_TOKEN")}
     env.update(HOME=str(tmp_path / "home"), SWITCHBOARD_HOME=str(tmp_path / "state"))
     (tmp_path / "home").mkdir(exist_ok=True)
     return env
