@@ -5,13 +5,12 @@ from __future__ import annotations
 import dataclasses
 import os
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from router_core.budget_text import percent_used
 from router_core.core import CapacityView, RouterCore
 from router_core.models import BudgetSnapshot
 from router_core.records import iso
-from router_core.redact import scrubbed
+from router_core.redact import mask_url, scrubbed
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "SWITCHBOARD_HTTP_TOKEN")
 BASE_URL_ENV = ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GEMINI_BASE_URL")
@@ -101,31 +100,13 @@ def agents_view(core: RouterCore) -> dict[str, Any]:
     }
 
 
-def _mask_url(url: str | None) -> str | None:
-    """``url`` with what may carry a secret masked: the user info (all of it, up to the last '@', since a
-    password may hold one), every query value (a proxy's ?key=), the fragment, and what looks like a key in
-    the path (a gateway's /<key>/v1)."""
-    if url is None:
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed '[' in an IPv6 host: nothing can be said safely of its parts
-        return "*** (not a valid URL)"
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rpartition("@")[2]
-    query = "&".join(f"{item.partition('=')[0]}=***" if "=" in item else "***" for item in parts.query.split("&")
-                     if item) if parts.query else ""
-    return urlunsplit((parts.scheme, netloc, scrubbed(parts.path), query, "***" if parts.fragment else ""))
-
-
 def effective_config(core: RouterCore, environ: dict[str, str] | None = None) -> dict[str, Any]:
     env = os.environ if environ is None else environ
     s = core.settings
     providers = {}
     for p in s.providers:
         d = dataclasses.asdict(p)
-        d["base_url"] = _mask_url(p.base_url)
+        d["base_url"] = mask_url(p.base_url)
         d["cli_command"] = [scrubbed(arg) for arg in p.cli_command]  # a wrapper's "--api-key sk-..." is masked
         d["models"] = [dataclasses.asdict(m) for m in p.models]
         providers[p.name] = d
@@ -142,7 +123,7 @@ def effective_config(core: RouterCore, environ: dict[str, str] | None = None) ->
         "agents_dirs": [str(d) for d in s.agents_dirs],
         "environment": {
             **{k: ("set (masked)" if env.get(k) else "not set") for k in SECRET_ENV},
-            **{k: _mask_url(env.get(k)) for k in BASE_URL_ENV},
+            **{k: mask_url(env.get(k)) for k in BASE_URL_ENV},
             "SWITCHBOARD_HOME": env.get("SWITCHBOARD_HOME"),
             "SWITCHBOARD_CONFIG": env.get("SWITCHBOARD_CONFIG"),
             "SWITCHBOARD_HTTP_TOKEN_FILE": env.get("SWITCHBOARD_HTTP_TOKEN_FILE"),  # a path; the token stays in it

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
 
@@ -261,3 +262,21 @@ def clean(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return scrub(str(value))
+
+
+def mask_url(url: str | None) -> str | None:
+    """``url`` with what may carry a secret masked: the user info (all of it, up to the last '@', since a
+    password may hold one), every query value (a proxy's ?key=), the fragment, and what looks like a key in
+    the path (a gateway's /<key>/v1)."""
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed '[' in an IPv6 host: nothing can be said safely of its parts
+        return "*** (not a valid URL)"
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    query = "&".join(f"{item.partition('=')[0]}=***" if "=" in item else "***" for item in parts.query.split("&")
+                     if item) if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, scrubbed(parts.path), query, "***" if parts.fragment else ""))

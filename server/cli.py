@@ -13,12 +13,12 @@ from collections.abc import Sequence
 
 from server.commands._common import EXIT_USAGE, CommandError, writes_unicode
 
-COMMAND_MODULES = ["serve", "routing", "execute", "state", "feedback", "install"]  # in server.commands
+COMMAND_MODULES = ["serve", "routing", "execute", "state", "providers", "feedback", "install"]  # in server.commands
 # The module that registers each command (a test keeps this complete): a command line that names
 # one imports and builds only that module's parsers (building all of them costs ~2 ms of every start-up).
 COMMANDS = {
     "serve": "serve", "dashboard": "serve", "recommend": "routing", "classify": "routing", "run": "execute",
-    "batch": "execute", "budget": "state", "usage": "state", "audit": "state", "feedback": "feedback",
+    "batch": "execute", "budget": "state", "usage": "state", "audit": "state", "providers": "providers", "feedback": "feedback",
     "install": "install", "uninstall": "install",
 }
 

@@ -28,6 +28,7 @@ from router_core.providers.cli_codex import CODEX
 from router_core.providers.cli_gemini import GEMINI
 from router_core.providers.gemini import GeminiAdapter
 from router_core.providers.openai import OpenAIChatAdapter, OpenAIResponsesAdapter
+from router_core.redact import mask_url
 from router_core.settings import ProviderSettings
 
 
@@ -169,7 +170,7 @@ def describe_backend(
     picked = choose_backend(provider, environ=environ, which=which)
     if picked.backend == "api":
         key = f"key from {picked.key_var}" if picked.key_var else "no API key set"
-        return f"{provider.name}: api ({picked.api_style}) at {picked.base_url}, {key} [{picked.reason}]"
+        return f"{provider.name}: api ({picked.api_style}) at {mask_url(picked.base_url)}, {key} [{picked.reason}]"
     if picked.backend == "cli":
         command = " ".join(provider.cli_command or DEFAULT_CLI_COMMAND.get(provider.name, ()))
         where = picked.executable or "NOT FOUND on PATH"
