@@ -41,9 +41,11 @@ def words(fp: frozenset[str]) -> float:
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """The cosine, computed as ``NearIndex.near`` computes it (math.sqrt: ``** 0.5`` differs from it in the
+    last bit for some products, and the guard compares the two to find which correction a text follows)."""
     if not a or not b:
         return 0.0
-    return len(a & b) / (len(a) * len(b)) ** 0.5
+    return len(a & b) / math.sqrt(len(a) * len(b))
 
 
 

@@ -229,3 +229,18 @@ def test_a_repeated_correction_is_learned_once_and_a_flip_back_still_wins(base, 
     learner.record(TEXT, "gemini", "claude", "planning")  # and back again
     assert (learner.classify(PARAPHRASE).primary_provider, learner.classify(TEXT).task_type) == ("claude", "planning")
     assert len(learner._state.accepted) == 3
+
+
+def test_a_correction_tying_a_learned_one_on_an_evaluation_text_is_guarded_as_classify_routes_it(base):
+    # Both extend the evaluation text by a phrase of as many features (92 and 127 features, 92 shared): an
+    # exact tie, which classify gives to the later one. The guard compared the similarity it kept, computed
+    # with ** 0.5, with the index's (math.sqrt), a bit lower here: it saw no change on the evaluation text and
+    # accepted the second correction, which then routed that text wrong.
+    text = "lebowa kipu vuzeqedo qesojaqu visijafe"
+    items = [{"text": text, "provider": "gemini", "task_type": "documentation"}]
+    learner = LearningClassifier(base, MemoryCorrectionStore(), eval_items=items)
+    assert learner.record(f"{text} hexe nifizi kibe", "codex", "gemini", "documentation").accepted
+    assert learner.classify(text).primary_provider == "gemini"
+    result = learner.record(f"{text} sujo vibuka fahu", "gemini", "codex")
+    assert not result.accepted and "lower evaluation accuracy" in result.reason
+    assert learner.classify(text).primary_provider == "gemini"
