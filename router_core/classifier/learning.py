@@ -81,7 +81,7 @@ class _Replay:
     history: str = ""  # the hash chain of the corrections replayed (see _chained)
     reviewed: dict[int, Reviewed] = field(default_factory=dict)
     accepted: list[_Learned] = field(default_factory=list)
-    near: NearIndex = field(default_factory=NearIndex)  # the accepted corrections' fingerprints, by position
+    near: NearIndex = field(default_factory=lambda: NearIndex(latest_only=True))  # accepted fingerprints, by position
     latest_with: dict[frozenset[str], _Learned] = field(default_factory=dict)  # the latest accepted, by fingerprint
     eval_best: list[tuple[float, _Learned | None]] | None = None  # each evaluation text's best match, built on need
     eval_applied: int = 0  # how many of ``accepted`` eval_best has taken in (adopted ones wait for the guard)

@@ -12,6 +12,7 @@ not probed cannot reach k is dropped without comparing the sets.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from collections import Counter, defaultdict
@@ -50,11 +51,16 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 class NearIndex:
-    """Fingerprints (frozen feature sets) by position, with an inverted index over their features."""
+    """Fingerprints (frozen feature sets) by position, with an inverted index over their features.
 
-    def __init__(self) -> None:
+    ``latest_only``: a fingerprint added again replaces the one stored (its position is no longer found). For
+    the learned corrections: one text corrected back and forth keeps one entry to compare, not one a flip (the
+    later of equal similarities wins, so the earlier of two identical ones never could)."""
+
+    def __init__(self, *, latest_only: bool = False) -> None:
         self.items: list[frozenset[str]] = []
         self._postings: defaultdict[str, list[int]] = defaultdict(list)  # read with .get: a miss adds nothing
+        self._latest: dict[frozenset[str], int] | None = {} if latest_only else None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -66,6 +72,14 @@ class NearIndex:
         postings = self._postings
         for feature in fingerprint:  # a replay adds every accepted correction: setdefault took twice as long
             postings[feature].append(position)
+        if self._latest is not None:
+            replaced = self._latest.get(fingerprint)
+            self._latest[fingerprint] = position
+            if replaced is not None:  # after the new one is in: a search meanwhile finds one or both, same answer
+                self.items[replaced] = frozenset()  # below any threshold's size: never a candidate
+                for feature in fingerprint:  # each list is in position order
+                    found = postings[feature]
+                    del found[bisect.bisect_left(found, replaced)]
         return position
 
     def near(self, fingerprint: frozenset[str], threshold: float) -> Iterator[tuple[int, float]]:

@@ -8,6 +8,7 @@ import pytest
 
 from router_core.classifier.corrections import Correction, MemoryCorrectionStore, SqliteCorrectionStore
 from router_core.classifier.learning import LearningClassifier
+from router_core.classifier.near import fingerprint
 from router_core.clock import FakeClock
 from router_core.store.db import Database
 
@@ -229,6 +230,23 @@ def test_a_repeated_correction_is_learned_once_and_a_flip_back_still_wins(base, 
     learner.record(TEXT, "gemini", "claude", "planning")  # and back again
     assert (learner.classify(PARAPHRASE).primary_provider, learner.classify(TEXT).task_type) == ("claude", "planning")
     assert len(learner._state.accepted) == 3
+
+
+def test_a_text_corrected_back_and_forth_is_compared_once_and_the_latest_wins(base, eval_items):
+    # Each flip was one more entry every classification of a near text compared against: a host (or two
+    # sessions disagreeing) flipping one text 20,000 times made each such classification take 110 ms.
+    store = MemoryCorrectionStore()
+    learner = LearningClassifier(base, store, eval_items=eval_items)
+    for n in range(40):
+        learner.record(TEXT, "gemini", ("claude", "codex")[n % 2])
+    assert len(learner._state.accepted) == 40  # each one learned, in its turn
+    later = LearningClassifier(base, store, eval_items=eval_items)  # adopts the saved decisions
+    for clf in (learner, later):
+        assert len(list(clf._state.near.near(fingerprint(TEXT), clf.threshold))) == 1
+        assert clf.classify(PARAPHRASE).primary_provider == "codex"
+        assert clf.classify(TEXT).reasons[0].startswith("correction #40 ")
+    learner.forget([40])
+    assert learner.classify(PARAPHRASE).primary_provider == "claude"  # the flip before it again
 
 
 def test_a_correction_tying_a_learned_one_on_an_evaluation_text_is_guarded_as_classify_routes_it(base):

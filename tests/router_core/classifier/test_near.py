@@ -51,3 +51,17 @@ def test_an_empty_fingerprint_or_threshold_is_refused():
         list(NearIndex().near(frozenset(), 0.7))
     with pytest.raises(ValueError):
         list(NearIndex().near(frozenset({"a"}), 0.0))
+
+
+def test_an_index_of_the_latest_only_finds_each_fingerprint_at_its_last_position():
+    rnd = random.Random(3)
+    vocab = [f"f{i}" for i in range(30)]
+    distinct = [frozenset(rnd.sample(vocab, rnd.randint(3, 20))) for _ in range(40)]
+    added = [rnd.choice(distinct) for _ in range(400)]  # each added again and again
+    index = NearIndex(latest_only=True)
+    for fp in added:
+        index.add(fp)
+    last = {fp: i for i, fp in enumerate(added)}
+    for query in distinct:
+        expected = sorted((i, cosine(query, fp)) for fp, i in last.items() if cosine(query, fp) >= 0.5)
+        assert list(index.near(query, 0.5)) == expected
