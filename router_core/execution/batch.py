@@ -28,7 +28,7 @@ from router_core.execution.dispatch import audited, check_limits
 from router_core.execution.executor import Executor, Job, ParkNotice, Sleep
 from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, FAILED, BatchOutcome, TaskOutcome
-from router_core.leases import AgentLease
+from router_core.leases import AgentLease, AgentTaken
 from router_core.models import AgentChoice
 from router_core.records import batch_item_record, execution_metrics
 
@@ -88,31 +88,41 @@ async def run_batch(
 
     async def run_one(item: BatchItemPlan) -> None:
         nonlocal done
-        choice = lease = outcome = None
+        choice = job = outcome = None
 
         def cancelled(outcome: TaskOutcome) -> None:  # audited as it ends: a call in flight may be billed
             outcomes[item.index] = outcome
             _audit(core, view, item, batch_id, choice, outcome)
 
         try:  # a bug (or a state error while leasing) must cost one task, not the batch
-            choice, lease = await lease_agent(core, executor.wait, item, item.task)
-            agent = choice.agent if choice else None
-            agents[item.index] = agent.id if agent else None
-            job = Job(
-                task_id=item.task_id, text=item.task, classification=item.classification,
-                chain=chain_for(item.classification, item.provider, fallback=True),
-                system_prompt=agent.system_prompt if agent else "", context=text,
-                agent_model=agent.model if agent else None, wait=True, estimate_usd=item.cost.usd, gate=gate,
-                lease=AgentLease(agent.id, agent.max_concurrency, item.task_id, lease) if lease and agent else None,
-                on_cancel=cancelled, on_park=on_park,
-            )
-            outcome = await executor.run(job)
+            tries = [LEASE_TRIES]
+            while True:
+                choice, leased = await choose_agent(core, executor.wait, item, item.task, tries)
+                agent = choice.agent if choice else None
+                agents[item.index] = agent.id if agent else None
+                job = Job(
+                    task_id=item.task_id, text=item.task, classification=item.classification,
+                    chain=chain_for(item.classification, item.provider, fallback=True),
+                    system_prompt=agent.system_prompt if agent else "", context=text,
+                    agent_model=agent.model if agent else None, wait=True, estimate_usd=item.cost.usd, gate=gate,
+                    # Taken as the task first passes the gate, with its reservation: a task waiting for the gate
+                    # holds no agent (a worker leased first, so a batch held a lease per worker, up to
+                    # `parallel` per provider, while only `parallel` calls were in flight in all).
+                    lease=AgentLease(agent.id, agent.max_concurrency, item.task_id) if leased and agent else None,
+                    on_cancel=cancelled, on_park=on_park,
+                )
+                try:
+                    outcome = await executor.run(job)
+                    break
+                except AgentTaken:  # the agent filled up before this task reached the gate: nothing was sent
+                    continue
         except Exception as exc:
             logger.exception("%s: execution failed", item.task_id)
             now = core.clock.now()
             outcome = TaskOutcome(item.task_id, FAILED, now, now, provider=item.provider,
                                   cost_estimate_usd=item.cost.usd, error=f"internal error: {type(exc).__name__}: {exc}")
         finally:
+            lease = job.lease.id if job is not None and job.lease is not None else None
             if lease and (outcome is None or not outcome.ok):  # a success released it with its settlement
                 _release(core, lease, item.task_id)
         outcomes[item.index] = outcome
@@ -156,24 +166,23 @@ def _not_started(item: BatchItemPlan, now: float) -> TaskOutcome:
                        error="cancelled before it started")
 
 
-async def lease_agent(
-    core: RouterCore, sleep: Sleep, item: BatchItemPlan, text: str
-) -> tuple[AgentChoice | None, str | None]:
-    """The best free agent for the task's provider, leased; waits while all are busy, then runs unleased."""
+async def choose_agent(
+    core: RouterCore, sleep: Sleep, item: BatchItemPlan, text: str, tries: list[int]
+) -> tuple[AgentChoice | None, bool]:
+    """The best free agent for the task's provider, and whether to lease it (the task takes the lease as it first
+    passes the gate); waits while all are busy, each look costing one of ``tries``; with none left, the best
+    agent, to run unleased."""
     task_type = item.classification.task_type
-    for _ in range(LEASE_TRIES):
+    while tries[0] > 0:
+        tries[0] -= 1
         try:
-            choice = select_agent(core.agents, item.provider, task_type, core.leases.in_use(), text)
+            return select_agent(core.agents, item.provider, task_type, core.leases.in_use(), text), True
         except NoAgentAvailable:
             await sleep(LEASE_RETRY_SECONDS)
-            continue
-        lease = core.leases.acquire(choice.agent.id, choice.agent.max_concurrency, task_id=item.task_id)
-        if lease is not None:
-            return choice, lease
     try:
-        return select_agent(core.agents, item.provider, task_type, {}, text), None
+        return select_agent(core.agents, item.provider, task_type, {}, text), False
     except NoAgentAvailable:
-        return None, None
+        return None, False
 
 
 def _release(core: RouterCore, lease: str, task_id: str) -> None:

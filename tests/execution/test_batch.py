@@ -117,14 +117,14 @@ async def test_an_error_while_leasing_one_tasks_agent_costs_that_task_not_the_ba
     from router_core.execution import batch
 
     core, ex = build_executor(settings)
-    real = batch.lease_agent
+    real = batch.choose_agent
 
-    async def flaky(core_, wait, item, text):
+    async def flaky(core_, wait, item, text, tries):
         if item.task_id == "b":
             raise RuntimeError("leases table locked")
-        return await real(core_, wait, item, text)
+        return await real(core_, wait, item, text, tries)
 
-    monkeypatch.setattr(batch, "lease_agent", flaky)
+    monkeypatch.setattr(batch, "choose_agent", flaky)
     run = await run_batch(core, ex, [("a", CODE[0]), ("b", EXPLAIN[0]), ("c", DESIGN[0])], parallel=2)
     outcomes = {o.task_id: o for o in run.outcome.outcomes}
     assert outcomes["a"].status == outcomes["c"].status == "success"
