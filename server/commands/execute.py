@@ -212,8 +212,10 @@ def _pair(item: Any, n: int) -> tuple[str | None, str]:
                                'as "task")')
         task = item.get("task", item.get("text"))
         task_id = item.get("id")
-        if isinstance(task_id, bool):  # an int to json, but no id: true would have become "True"
-            raise CommandError(f'task {n}: "id" must be a string or a number, not {json.dumps(task_id)}')
+        # true is an int to Python (it would have become the id "True"); 1.5, [1] or {} were refused as if the
+        # task had no "task"
+        if task_id is not None and (isinstance(task_id, bool) or not isinstance(task_id, str | int)):
+            raise CommandError(f'task {n}: "id" must be a string or a whole number, not {json.dumps(task_id)[:40]}')
         if isinstance(task, str) and (task_id is None or isinstance(task_id, str | int)):
             return (None if task_id is None else str(task_id)), task
     raise CommandError(f'task {n}: expected a string or an object with a string "task" (and an optional "id")')

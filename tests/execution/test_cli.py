@@ -118,11 +118,14 @@ def test_bad_task_input_is_a_clear_error(text):
 
 
 @pytest.mark.parametrize(("text", "said"), [
-    ('[{"id": true, "task": "Fix the bug"}]', 'task 0: "id" must be a string or a number, not true'),
+    ('[{"id": true, "task": "Fix the bug"}]', 'task 0: "id" must be a string or a whole number, not true'),
+    ('[{"id": 1.5, "task": "Fix the bug"}]', 'task 0: "id" must be a string or a whole number, not 1.5'),
+    ('["Fix it", {"id": ["a"], "task": "Fix the bug"}]', r'task 1: "id" must be a string or a whole number, not \["a"\]'),
     ('[{"task": "Fix the bug", "text": "Explain OAuth2"}]', 'task 0: both "task" and "text" are given and differ'),
 ])
 def test_a_task_field_that_would_be_read_wrong_is_refused(text, said):
-    # An id of true became the id "True"; of "task" and "text" together, "text" was dropped without a word.
+    # An id of true became the id "True"; of "task" and "text" together, "text" was dropped without a word. An id of
+    # 1.5 or a list was refused as 'expected a string or an object with a string "task"', which it had.
     with pytest.raises(CommandError, match=said):
         parse_tasks(text)
     assert parse_tasks('[{"id": 7, "task": "Fix it", "text": "Fix it"}]') == [("7", "Fix it")]
