@@ -181,8 +181,22 @@ def parse_tasks(text: str) -> list[tuple[str | None, str]]:
 
 def _what_and_where(exc: ValueError) -> str:
     if isinstance(exc, json.JSONDecodeError):
+        if (comma := _trailing_comma(exc)) is not None:
+            where = json.JSONDecodeError("", exc.doc, comma)
+            return f"a comma before the closing ] at line {where.lineno} column {where.colno}: remove it"
         return f"{exc.msg.removesuffix(' at')} at line {exc.lineno} column {exc.colno}"
     return why_unreadable(exc)
+
+
+def _trailing_comma(exc: json.JSONDecodeError) -> int | None:
+    """Where the comma is if ``exc`` is an array's last comma, which JSON does not allow (Python before 3.13 calls it
+    "Expecting value" at the ], saying nothing of the comma)."""
+    if exc.msg == "Illegal trailing comma before end of array":  # Python 3.13 and later: at the comma
+        return exc.pos
+    before = exc.doc[:exc.pos].rstrip()
+    if exc.msg == "Expecting value" and before.endswith(",") and exc.doc[exc.pos:].startswith("]"):
+        return len(before) - 1  # not a comma inside a string: "Expecting value" is never said in one
+    return None
 
 
 def _json_line(line: str, n: int) -> Any:
@@ -191,9 +205,24 @@ def _json_line(line: str, n: int) -> Any:
     except RecursionError:
         raise CommandError(f"line {n} is not a task: {_TOO_DEEP}") from None
     except ValueError as exc:
+        if _ends_with_a_comma(line):
+            raise CommandError(f"line {n} ends with a comma: JSON lines hold one task a line and nothing between them; "
+                               "remove the commas, or put the tasks in a JSON array [...]") from None
         reason = (f"{exc.msg.removesuffix(' at')} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError)
                   else why_unreadable(exc))
         raise CommandError(f"line {n} is not JSON ({reason}); give a JSON array or JSON lines") from None
+
+
+def _ends_with_a_comma(line: str) -> bool:
+    """Whether ``line`` is JSON but for a comma at its end (tasks copied out of an array)."""
+    kept = line.rstrip()
+    if not kept.endswith(","):
+        return False
+    try:
+        json.loads(kept[:-1])
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 TASK_KEYS = ("id", "task", "text")  # "text", as `classify --jsonl` reads it

@@ -238,3 +238,19 @@ def test_a_jsonl_line_that_is_not_json_says_where_on_it(line, reason):
     with pytest.raises(CommandError) as caught:
         parse_tasks(f'"Fix the bug"\n{line}\n')
     assert str(caught.value) == f"line 2 is not JSON {reason}; give a JSON array or JSON lines"
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('"Fix the bug",\n"Explain OAuth2"\n', "line 1 ends with a comma: JSON lines hold one task a line and nothing between "
+                                          "them; remove the commas, or put the tasks in a JSON array [...]"),
+    ('{"task": "Fix the bug"},\n{"task": "Explain OAuth2"}', "line 1 ends with a comma"),
+    ('["Fix the bug", "Explain OAuth2",]', "stdin is not a JSON array of tasks (a comma before the closing ] at line 1 "
+                                          "column 33: remove it)"),
+    ('[\n  "Fix the bug",\n  "Explain OAuth2",\n]\n', "(a comma before the closing ] at line 3 column 19: remove it)"),
+])
+def test_a_trailing_comma_is_named_with_what_to_do(text, said):
+    # Said as "line 1 is not JSON (Extra data at column 14)" and "Expecting value at line 1 column 34": neither
+    # names the comma that JSON does not allow there.
+    with pytest.raises(CommandError) as caught:
+        parse_tasks(text)
+    assert said in str(caught.value)
