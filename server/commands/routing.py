@@ -28,6 +28,9 @@ def register(sub) -> None:
     c = sub.add_parser("classify", help="classify a task, or JSONL tasks from stdin")
     c.add_argument("task", nargs="?", help="the task description")
     c.add_argument("--jsonl", action="store_true", help='read {"id","text"} lines on stdin, write one JSON line each')
+    # Accepted as every other command's --json is: argparse took it for an abbreviation of --jsonl, which read
+    # stdin (empty, or a terminal waiting) and dropped the task given.
+    c.add_argument("--json", action="store_true", help="print the classification as JSON (it always is)")
     c.set_defaults(func=classify)
 
 
@@ -71,6 +74,8 @@ def _ask(prompt: str) -> bool:
 def classify(args) -> int:
     c = core()
     if args.jsonl:
+        if args.task:
+            raise CommandError('--jsonl reads the tasks from stdin: give a task or --jsonl, not both')
         return _classify_stream(c)
     if not args.task:
         raise CommandError('give a task ("switchboard classify \\"fix the login bug\\"") or --jsonl with stdin')

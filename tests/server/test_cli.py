@@ -199,3 +199,14 @@ def test_every_option_and_command_has_help_in_lower_case():
 
     walk(build_parser(), "switchboard")
     assert missing == [] and capitalised == []
+
+
+def test_classify_json_classifies_the_task_given(cli_env, capsys, monkeypatch):
+    # --json was taken for an abbreviation of --jsonl: the task was dropped and stdin read (empty: no output, exit 0)
+    code, out, _ = run(capsys, "classify", "Fix the bug in data loader", "--json", stdin="", monkeypatch=monkeypatch)
+    assert code == 0 and json.loads(out)["task_type"] == "debugging"
+
+
+def test_classify_refuses_a_task_with_jsonl(cli_env, capsys, monkeypatch):
+    code, out, err = run(capsys, "classify", "Fix the bug", "--jsonl", stdin="", monkeypatch=monkeypatch)
+    assert code == 2 and out == "" and "give a task or --jsonl, not both" in err
