@@ -34,7 +34,20 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     named = next((arg for arg in argv or () if not arg.startswith("-")), None)
     for module in [COMMANDS[named]] if named in COMMANDS else COMMAND_MODULES:
         importlib.import_module(f"server.commands.{module}").register(sub)
+    _described(parser)
     return parser
+
+
+def _described(parser: argparse.ArgumentParser) -> None:
+    """Every (sub)command's --help opens with what it does: its line in the list of commands, when it has no
+    description of its own (argparse shows that line only in the parent's --help)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            said = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                if sub.description is None and said.get(name):
+                    sub.description = said[name][:1].upper() + said[name][1:] + "."
+                _described(sub)
 
 
 def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:

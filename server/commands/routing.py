@@ -19,7 +19,7 @@ from tools.schemas import ClassificationOut, RecommendationRecordOut
 
 
 def register(sub) -> None:
-    p = sub.add_parser("recommend", help="recommend a provider for a task (design 4.2)")
+    p = sub.add_parser("recommend", help="recommend a provider for a task: classification, capacity, cost and budget")
     p.add_argument("task", help="the task description")
     p.add_argument("--repo", help="repository name, recorded in the audit log")
     p.add_argument("--json", action="store_true", help="print the detailed record as JSON")

@@ -21,7 +21,7 @@ def register(sub) -> None:
     u.add_argument("--json", action="store_true", help="print the usage view as JSON")
     u.set_defaults(func=usage_show)
     usub = u.add_subparsers(dest="usage_cmd")
-    s = usub.add_parser("set", help="enter usage observed elsewhere (design 7.2: manual entry)")
+    s = usub.add_parser("set", help="enter usage observed elsewhere, such as in a provider's console")
     s.add_argument("provider", choices=PROVIDER_NAMES, help="the provider the usage was observed on")
     s.add_argument("--requests", type=int, help="requests used in the last minute (not given: as last entered)")
     s.add_argument("--tokens", type=int, help="tokens used in the last minute (not given: as last entered)")

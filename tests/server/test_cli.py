@@ -210,3 +210,16 @@ def test_classify_json_classifies_the_task_given(cli_env, capsys, monkeypatch):
 def test_classify_refuses_a_task_with_jsonl(cli_env, capsys, monkeypatch):
     code, out, err = run(capsys, "classify", "Fix the bug", "--jsonl", stdin="", monkeypatch=monkeypatch)
     assert code == 2 and out == "" and "give a task or --jsonl, not both" in err
+
+
+def test_every_commands_help_says_what_it_does(cli_env, capsys):
+    import pytest
+
+    from server.cli import COMMANDS
+
+    for argv in [[name] for name in COMMANDS] + [["usage", "set"], ["audit", "report"], ["feedback", "list"]]:
+        with pytest.raises(SystemExit):
+            main([*argv, "--help"])
+        out = capsys.readouterr().out
+        description = out.split("\n\n")[1]  # after the usage lines, before the arguments
+        assert not description.startswith(("positional arguments", "options")), argv
