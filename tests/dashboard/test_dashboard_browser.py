@@ -317,3 +317,21 @@ def _shows_the_last_time_on_the_first_render(proc: subprocess.CompletedProcess[s
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", proc.stdout)).split())
     assert f"state at 2025-01-11 10:30:{second:02d} UTC" in text
     assert f"tokens_percent >= 90%: lifts 2025-01-11 10:30:42 UTC (in {42 - second} s)" in text
+
+
+def test_an_audit_line_of_another_shape_does_not_break_the_page(tmp_path, state):
+    # Before, a line another tool appended to the audit log, its task or provider a number or an object,
+    # threw in the page's render: the recent decisions, and the agents after them, were never shown.
+    state["recent"].append({
+        "timestamp": "2025-01-11T10:30:40Z",
+        "task_description": 12345,
+        "recommendation": {"provider": 7, "provider_reason": ["odd"], "agent_assigned": {"id": "x"}},
+        "execution_metrics": {"status": "success", "error": 3},
+    })
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    attrs = body_attrs(proc.stdout)
+    assert "data-error" not in attrs, proc.stdout[-3000:]
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", proc.stdout)).split())
+    assert "12345 7" in text and "tester 2" in text
