@@ -335,3 +335,13 @@ def test_an_audit_line_of_another_shape_does_not_break_the_page(tmp_path, state)
     assert "data-error" not in attrs, proc.stdout[-3000:]
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", proc.stdout)).split())
     assert "12345 7" in text and "tester 2" in text
+
+
+def test_a_countdown_never_says_60_min(tmp_path, state):
+    # Before, the minutes past the hour were rounded: 1 h 59 min 59 s read "in 1 h 60 min".
+    state["providers"][2]["blocks"] = [{"reason": "quota: spend cap reached", "lifts_at": "2025-01-11T12:29:59Z"}]
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    assert "data-error" not in body_attrs(proc.stdout)
+    assert "lifts 2025-01-11 12:29:59 UTC (in 1 h 59 min)" in proc.stdout
