@@ -56,8 +56,17 @@ def budget(args) -> int:
               f"{p['remaining']:>10.4f}")
     for a in view["alerts"]:
         print(a["message"])
-    print(f"Next reset: {view['next_reset_at']}")
+    print(f"Next reset: {reset_text(view['next_reset_at'], view['timezone'])}")
     return 0
+
+
+def reset_text(at: str, zone: str) -> str:
+    """When the budget's day ends, as its timezone's clock says it (alerts say "Tomorrow 00:00 <zone>"), with
+    the UTC instant after it: '2026-11-29 00:00 America/New_York (2026-11-29T05:00:00Z)'."""
+    from datetime import datetime
+
+    local = datetime.fromisoformat(at).astimezone(ZoneInfo(zone))
+    return at if zone == "UTC" else f"{local:%Y-%m-%d %H:%M} {zone} ({at})"
 
 
 @router_errors

@@ -130,6 +130,12 @@ def changing_state(state: dict):
     return get_state, calls
 
 
+def page_text(dom: str) -> str:
+    """What the page shows, as words: its script's source (which holds texts such as "lifts: unknown") left out."""
+    shown = re.sub(r"<script.*?</script>", " ", dom, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", shown)).split())
+
+
 def body_attrs(dom: str) -> dict[str, str]:
     tag = re.search(r"<body([^>]*)>", dom).group(1)
     return dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
@@ -148,8 +154,7 @@ def test_page_renders_the_state_live_with_no_console_error(tmp_path, state):
     assert console_lines(proc.stderr) == []
     assert attrs["data-transport"] == "live"
     assert int(attrs["data-rendered"]) >= 2 and calls["n"] >= 2
-    text = html.unescape(re.sub(r"<[^>]+>", " ", dom))
-    text = " ".join(text.split())
+    text = page_text(dom)
     # capacity, with the block and when it lifts
     assert "requests 51 / 60 (85%)" in text and "tokens 138,000 / 150,000 (92%)" in text
     assert "tokens 850,000 / 1,000,000 (85%)" in text
@@ -314,7 +319,7 @@ def _shows_the_last_time_on_the_first_render(proc: subprocess.CompletedProcess[s
     assert calls["n"] >= 3 and attrs["data-rendered"] == "1"
     second = int(attrs["data-generated-at"][-3:-1])
     assert second >= 2
-    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", proc.stdout)).split())
+    text = page_text(proc.stdout)
     assert f"state at 2025-01-11 10:30:{second:02d} UTC" in text
     assert f"tokens_percent >= 90%: lifts 2025-01-11 10:30:42 UTC (in {42 - second} s)" in text
 
@@ -333,7 +338,7 @@ def test_an_audit_line_of_another_shape_does_not_break_the_page(tmp_path, state)
 
     attrs = body_attrs(proc.stdout)
     assert "data-error" not in attrs, proc.stdout[-3000:]
-    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", proc.stdout)).split())
+    text = page_text(proc.stdout)
     assert "12345 7" in text and "tester 2" in text
 
 
@@ -345,3 +350,13 @@ def test_a_countdown_never_says_60_min(tmp_path, state):
 
     assert "data-error" not in body_attrs(proc.stdout)
     assert "lifts 2025-01-11 12:29:59 UTC (in 1 h 59 min)" in proc.stdout
+
+
+def test_the_reset_is_shown_in_the_budgets_timezone(tmp_path, state):
+    # Before, it was shown in UTC alone: 'resets 2025-01-12 05:00:00 UTC' for a day ending at midnight in New York.
+    state["budget"].update(day="2025-01-11", timezone="America/New_York", next_reset_at="2025-01-12T05:00:00Z")
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    assert "data-error" not in body_attrs(proc.stdout)
+    assert "resets 2025-01-12 00:00 America/New_York (2025-01-12 05:00:00 UTC)" in page_text(proc.stdout)

@@ -223,3 +223,14 @@ def test_every_commands_help_says_what_it_does(cli_env, capsys):
         out = capsys.readouterr().out
         description = out.split("\n\n")[1]  # after the usage lines, before the arguments
         assert not description.startswith(("positional arguments", "options")), argv
+
+
+def test_budget_says_the_reset_in_its_timezone(cli_env, env, capsys):
+    from config.loader import user_config_path
+
+    user_file = user_config_path(env)
+    user_file.parent.mkdir(parents=True, exist_ok=True)
+    user_file.write_text('[budget]\ntimezone = "Asia/Tokyo"\n')
+    code, out, _ = run(capsys, "budget")
+    reset = json.loads(run(capsys, "budget", "--json")[1])["next_reset_at"]
+    assert code == 0 and f" 00:00 Asia/Tokyo ({reset})" in out and reset.endswith("T15:00:00Z")
