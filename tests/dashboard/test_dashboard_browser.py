@@ -360,3 +360,16 @@ def test_the_reset_is_shown_in_the_budgets_timezone(tmp_path, state):
 
     assert "data-error" not in body_attrs(proc.stdout)
     assert "resets 2025-01-12 00:00 America/New_York (2025-01-12 05:00:00 UTC)" in page_text(proc.stdout)
+
+
+def test_an_overdue_outage_probe_is_not_a_lift_in_0_s(tmp_path, state):
+    # Before, an outage whose probe was due and not sent (no backend here, no budget for it) read
+    # "lifts 10:25:00 UTC (in 0 s)" for as long as it lasted.
+    state["providers"][1].update(available=False, outage=True, blocks=[
+        {"reason": "outage: 3 consecutive failures", "lifts_at": "2025-01-11T10:25:00Z"}])
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    text = page_text(proc.stdout)
+    assert "data-error" not in body_attrs(proc.stdout) and "(in 0 s)" not in text
+    assert "outage: 3 consecutive failures: lifts when a probe is answered (one due since 2025-01-11 10:25:00 UTC)" in text
