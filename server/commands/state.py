@@ -77,12 +77,20 @@ def usage_show(args) -> int:
         return 0
     print(f"{'provider':<8} {'requests/min':>16} {'tokens/min':>22} {'spent':>9}  state")
     for name, p in view["providers"].items():
-        state = "available" if p["available"] else "BLOCKED: " + "; ".join(  # a budget block lifts at no known time
-            b["reason"] + (f" until {b['lifts_at']}" if b["lifts_at"] else "") for b in p["blocks"])
+        state = "available" if p["available"] else "BLOCKED: " + "; ".join(
+            b["reason"] + _lifts(b["lifts_at"], view["generated_at"]) for b in p["blocks"])
         req = f"{p['requests_used']}/{p['requests_limit']} ({p['requests_percent']}%)"
         tok = f"{p['tokens_used']}/{p['tokens_limit']} ({p['tokens_percent']}%)"
         print(f"{name:<8} {req:>16} {tok:>22} {p['cost_today']:>9.4f}  {state}  [{p['source']}]")
     return 0
+
+
+def _lifts(at: str | None, now: str) -> str:
+    """When a block lifts: none for a budget's (no known time); an outage's time is its next probe's, and once
+    past (the probe not sent: no backend here, a hold, no budget for it) the outage lasts until one is answered."""
+    if not at:
+        return ""
+    return f" until {at}" if at >= now else f" until a probe is answered (one due since {at})"
 
 
 @router_errors

@@ -234,3 +234,19 @@ def test_budget_says_the_reset_in_its_timezone(cli_env, env, capsys):
     code, out, _ = run(capsys, "budget")
     reset = json.loads(run(capsys, "budget", "--json")[1])["next_reset_at"]
     assert code == 0 and f" 00:00 Asia/Tokyo ({reset})" in out and reset.endswith("T15:00:00Z")
+
+
+def test_usage_says_an_overdue_outage_lasts_until_a_probe_is_answered(cli_env, capsys):
+    # Before, it said "until <a time already past>", as if the outage were over.
+    import time
+
+    from server.commands._common import core
+
+    c = core()
+    for _ in range(c.execution_state.circuits.threshold):
+        c.execution_state.circuits.record_failure("gemini", "503")
+    with c.db.transaction() as conn:
+        conn.execute("UPDATE execution_circuits SET next_probe_at = ? WHERE provider = 'gemini'", (time.time() - 300,))
+    code, out, _ = run(capsys, "usage")
+    [line] = [line for line in out.splitlines() if line.startswith("gemini")]
+    assert code == 0 and "consecutive failures until a probe is answered (one due since 20" in line
