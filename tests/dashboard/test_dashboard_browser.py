@@ -59,7 +59,7 @@ def serve(get_state, **options) -> Iterator[str]:
 
 @contextmanager
 def serve_with_server(
-    get_state, *, one_request_per_connection: bool = False, **options
+    get_state, *, one_request_per_connection: bool = False, wrap=None, **options
 ) -> Iterator[tuple[str, uvicorn.Server]]:
     """As ``serve``, and the uvicorn server too, so a test can stop it while the page is open.
 
@@ -70,6 +70,8 @@ def serve_with_server(
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     app = Starlette(routes=dashboard_routes(get_state, **options))
+    if wrap is not None:  # ``wrap(app)``: the ASGI app served instead
+        app = wrap(app)
     if one_request_per_connection:
         app = connection_close(app)
     server = uvicorn.Server(
@@ -373,3 +375,23 @@ def test_an_overdue_outage_probe_is_not_a_lift_in_0_s(tmp_path, state):
     text = page_text(proc.stdout)
     assert "data-error" not in body_attrs(proc.stdout) and "(in 0 s)" not in text
     assert "outage: 3 consecutive failures: lifts when a probe is answered (one due since 2025-01-11 10:25:00 UTC)" in text
+
+
+def test_a_page_whose_token_no_longer_works_says_to_sign_in_again(tmp_path, state):
+    # Before, a page of a token server restarted with another token said only "state error: HTTP 401".
+    from server.http_auth import TokenRequired
+
+    def page_loaded_before_the_restart(app):
+        guarded = TokenRequired(app, "a-token-of-32-characters-or-so-x")
+
+        async def serve_(scope, receive, send):
+            await (app if scope.get("path") == "/dashboard" else guarded)(scope, receive, send)
+
+        return serve_
+
+    with serve(lambda: _const(state), max_events=1, wrap=page_loaded_before_the_restart) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    attrs = body_attrs(proc.stdout)
+    assert "data-error" not in attrs and attrs["data-transport"] == "offline"
+    assert "signed out: reload the page and enter the token" in page_text(proc.stdout)
