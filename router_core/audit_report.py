@@ -14,8 +14,9 @@ import math
 import re
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from router_core.audit import parse_since
 
@@ -139,16 +140,17 @@ def _since(since: str | None) -> datetime | None:
 
 
 def build_report(
-    records: Iterable[Mapping[str, Any]], since: str | None = None, tz: tzinfo = UTC, timezone: str = "UTC"
+    records: Iterable[Mapping[str, Any]], since: str | None = None, timezone: str = "UTC"
 ) -> AuditReport:
     """Summarise audit records stamped at or after ``since`` (an ISO date or time, UTC unless it has an offset),
-    their costs by calendar day in ``tz`` (named ``timezone``).
+    their costs by calendar day in ``timezone`` (an IANA name, as budget.timezone).
 
     One pass that keeps no record: a month of logs is gigabytes of JSON. What must wait for the end
     is only each unpaid decision's estimate (day, provider, amount), since a later record of its task
     may bring the actual cost that replaces it.
     """
     start = _since(since)
+    tz = ZoneInfo(timezone)
     report = AuditReport(since=since.strip() if since is not None else None, timezone=timezone)
     paid: set[Any] = set()  # tasks whose execution recorded an actual cost (in any record)
     pending: dict[Any, list[tuple[str, str, float]]] = {}  # task -> estimates not yet replaced

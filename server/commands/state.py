@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from resources.views import budget_view, usage_summary
@@ -63,10 +63,9 @@ def budget(args) -> int:
 def reset_text(at: str, zone: str) -> str:
     """When the budget's day ends, as its timezone's clock says it (alerts say "Tomorrow 00:00 <zone>"), with
     the UTC instant after it: '2026-11-29 00:00 America/New_York (2026-11-29T05:00:00Z)'."""
-    from datetime import datetime
-
-    local = datetime.fromisoformat(at).astimezone(ZoneInfo(zone))
-    return at if zone == "UTC" else f"{local:%Y-%m-%d %H:%M} {zone} ({at})"
+    if zone == "UTC":
+        return at
+    return f"{datetime.fromisoformat(at).astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone} ({at})"
 
 
 @router_errors
@@ -166,8 +165,8 @@ def audit_report(args) -> int:
 
     day = parse_since(args.since, name="--since").astimezone(UTC).date().isoformat() if args.since else None
     c = core()
-    zone = c.settings.budget.timezone  # the budget's days, so a day's cost lines up with `switchboard budget`
-    report = build_report(c.audit.records(day), since=args.since, tz=ZoneInfo(zone), timezone=zone)
+    # the budget's days, so a day's cost lines up with `switchboard budget`
+    report = build_report(c.audit.records(day), since=args.since, timezone=c.settings.budget.timezone)
     report.skipped_lines = c.audit.skipped_lines
     if args.json:
         emit_json(report.to_dict())
