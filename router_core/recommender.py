@@ -115,10 +115,15 @@ def _emergency(
     lifts = sorted((t, order.index(p), p) for p in order if (t := availability[p].lifts_at) is not None)
     resets_at, first = (lifts[0][0], lifts[0][2]) if lifts else (None, None)
     wait = max(0.0, resets_at - now) if resets_at is not None else None
-    eta = f"capacity returns in {math.ceil(wait)}s" if wait is not None else "capacity return time unknown"
-    own = availability[provider].lifts_at
-    if wait is not None and (own is None or math.ceil(own - now) > math.ceil(wait)):  # the wait is another's
-        eta += f" ({first} first)"
+    if wait is None:
+        eta = "capacity return time unknown"
+    elif resets_at < now:  # an outage whose probe is overdue: the block lifts once a probe is answered
+        eta = f"{first} was due back {math.floor(now - resets_at)}s ago and is not confirmed yet"
+    else:
+        eta = f"capacity returns in {math.ceil(wait)}s"
+        own = availability[provider].lifts_at
+        if own is None or math.ceil(own - now) > math.ceil(wait):  # the wait is another's
+            eta += f" ({first} first)"
     return (
         provider,
         resets_at,

@@ -42,7 +42,9 @@ def render_recommendation(d: RoutingDecision, *, unicode: bool = True) -> str:
         blocks = "; ".join(bl.reason for bl in avail.blocks)
         lines.append(f"{g['blocked']} Blocked: {blocks}")
     lines.append(f"Reason: {rec.reason}")
-    if rec.all_blocked and rec.wait_seconds is not None:
+    if rec.all_blocked and rec.resets_at is not None and rec.resets_at < d.timestamp:
+        lines.append(f"Recommended wait: unknown (capacity was due back at {iso(rec.resets_at)}, not confirmed yet)")
+    elif rec.all_blocked and rec.wait_seconds is not None:
         lines.append(f"Recommended wait: {rec.wait_seconds:.0f}s (capacity returns at {iso(rec.resets_at)})")
     percent = percent_used(b.spent, b.total)  # as get_budget shows it
     lines += [

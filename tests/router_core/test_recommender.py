@@ -316,3 +316,13 @@ def test_unconfigured_providers_are_ignored() -> None:
     rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
     assert (rec.provider, rec.route) == ("claude", "fallback_2")
     assert [a.provider for a in rec.alternatives] == ["codex"]
+
+
+def test_all_blocked_past_their_lift_time_do_not_say_capacity_returns_in_0s() -> None:
+    # Outages whose probes are overdue: the reason said "capacity returns in 0s" though none had returned.
+    availability = {p: down(p, "outage: 3 consecutive failures", NOW - 90) for p in ("codex", "gemini", "claude")}
+    availability["codex"] = down("codex", "outage: 3 consecutive failures", NOW - 120)
+    rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
+    assert (rec.resets_at, rec.wait_seconds) == (NOW - 120, 0.0)
+    assert rec.reason == ("emergency: all providers blocked; gemini is the lowest-cost, codex was due back 120s ago "
+                          "and is not confirmed yet")

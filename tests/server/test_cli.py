@@ -250,3 +250,21 @@ def test_usage_says_an_overdue_outage_lasts_until_a_probe_is_answered(cli_env, c
     code, out, _ = run(capsys, "usage")
     [line] = [line for line in out.splitlines() if line.startswith("gemini")]
     assert code == 0 and "consecutive failures until a probe is answered (one due since 20" in line
+
+
+def test_recommend_with_every_probe_overdue_gives_no_zero_second_wait(cli_env, capsys):
+    # Before: "Recommended wait: 0s (capacity returns at <a time already past>)", and the reason said
+    # "capacity returns in 0s", while nothing returns until a probe is answered.
+    import time
+
+    from server.commands._common import core
+
+    c = core()
+    for provider in ("codex", "gemini", "claude"):
+        for _ in range(c.execution_state.circuits.threshold):
+            c.execution_state.circuits.record_failure(provider, "503")
+    with c.db.transaction() as conn:
+        conn.execute("UPDATE execution_circuits SET next_probe_at = ?", (time.time() - 300,))
+    code, out, _ = run(capsys, "recommend", "Implement a JWT login endpoint")
+    assert code == 0 and "Recommended wait: unknown (capacity was due back at 20" in out
+    assert "not confirmed yet" in out and "returns in 0s" not in out
