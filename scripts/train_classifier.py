@@ -27,16 +27,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from router_core.classifier import TASK_TYPE_PROVIDER, packed  # noqa: E402
+from router_core.classifier import TASK_TYPE_PROVIDER  # noqa: E402
 from router_core.classifier import features as F  # noqa: E402
 from router_core.settings import TASK_TYPES  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import pack_classifier  # noqa: E402
 
 CORPUS = ROOT / "data" / "corpus"
 sys.path.insert(0, str(CORPUS))
 from corpus_files import GENERATED_ID_PREFIX, HELDOUT_FILES, TRAIN_FILES  # noqa: E402  (held-out: never trained on)
 
 OUT = ROOT / "router_core" / "data" / "classifier_model.json.gz"
-PACKED_OUT = ROOT / "router_core" / "data" / "classifier_model.bin"  # the fast-loading form (packed.py)
 EVAL_OUT = ROOT / "router_core" / "data" / "classifier_eval.jsonl"
 
 
@@ -170,8 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_bytes(gzip.compress(json.dumps(model, separators=(",", ":"), ensure_ascii=False).encode(), mtime=0))
     if args.out == OUT:
         shutil.copyfile(CORPUS / "heldout.jsonl", EVAL_OUT)
-        source = OUT.read_bytes()  # pack what was written, as scripts/pack_classifier.py does
-        PACKED_OUT.write_bytes(packed.pack(json.loads(gzip.decompress(source)), source=packed.source_digest(source)))
+        pack_classifier.main()  # the fast-loading form, with the flags only the packer works out
     sizes = {k: len(model[k]) for k in ("words", "chars", "pairs", "first", "neg", "title", "markers")}
     print(f"trained on {len(items)} items, {len(vocab)} features -> {args.out} ({args.out.stat().st_size} bytes) {sizes}")
     for name, rows in heldout_sets.items():
