@@ -15,7 +15,7 @@ from router_core.classifier.corrections import Correction, SqliteCorrectionStore
 from router_core.classifier.learning import Forgotten, LearningClassifier, Reviewed
 from router_core.classifier.trained import TrainedClassifier
 from router_core.errors import InvalidRequest
-from router_core.inputs import validate_task
+from router_core.inputs import shown, validate_task
 from router_core.redact import scrubbed
 from router_core.settings import PROVIDER_NAMES, TASK_TYPES, Settings
 from router_core.store.db import Database
@@ -50,9 +50,9 @@ def record(
     text = scrubbed(validate_task(task))  # no credential is stored with a correction
     for name, value in (("routed_provider", routed_provider), ("correct_provider", correct_provider)):
         if value not in PROVIDER_NAMES:
-            raise InvalidRequest(f"{name} {value!r} is not a provider; use one of {', '.join(PROVIDER_NAMES)}")
+            raise InvalidRequest(f"{name} {shown(value)} is not a provider; use one of {', '.join(PROVIDER_NAMES)}")
     if task_type is not None and task_type not in TASK_TYPES:
-        raise InvalidRequest(f"task_type {task_type!r} is unknown; use one of {', '.join(TASK_TYPES)}")
+        raise InvalidRequest(f"task_type {shown(task_type)} is unknown; use one of {', '.join(TASK_TYPES)}")
     learn = getattr(classifier, "record", None)
     if learn is None:
         correction = Correction(text, routed_provider, correct_provider, task_type)

@@ -14,6 +14,7 @@ from router_core.errors import InvalidRequest
 
 MAX_TASK_CHARS = 200_000
 MAX_LABEL_CHARS = 500  # a task id or a repository name
+SHOWN_CHARS = 40  # of a rejected value, in its message (as tools/errors.py quotes a wrong argument)
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a Python str holds a surrogate only unpaired
 
@@ -22,6 +23,16 @@ def surrogates_replaced(text: str) -> str:
     """``text`` with each unpaired surrogate as U+FFFD: it has no UTF-8 form, so it could be neither
     stored, written to a file nor sent."""
     return text if text.isascii() else _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def shown(value: object) -> str:
+    """``value`` quoted for a message that rejects it: cut to SHOWN_CHARS characters, with its length when cut (a
+    model may send a whole task where a name belongs, and the message goes back into its context)."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    size = f" ({len(value):,} characters)" if isinstance(value, str) else ""
+    return f"{text[:SHOWN_CHARS]}...{size}"
 
 
 def validate_task(task: str) -> str:

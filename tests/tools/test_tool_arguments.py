@@ -126,3 +126,17 @@ async def test_an_unknown_prompt_is_invalid_params_that_say_there_are_none(serve
     assert err.value.code == INVALID_PARAMS
     assert "Unknown prompt: route_task; Switchboard has no prompts" in err.value.error.message
     assert "Traceback" not in caplog.text and "raised" not in caplog.text
+
+
+async def test_a_long_wrong_task_type_is_quoted_short_not_echoed_whole(server, mode):
+    # A model that put the task itself in task_type got all of it back in the error (a 1 MB task_type, 1 MB of
+    # error in its context), where a wrong argument is quoted to 40 characters.
+    task = "Refactor the billing module so that invoices are generated per tenant. " * 2000
+    async with connect(server, mode) as client:
+        r = await client.call_tool("record_feedback", {"task": "Fix the bug", "routed_provider": "codex",
+                                                       "correct_provider": "claude", "task_type": task})
+    assert r.is_error
+    text = r.content[0].text
+    assert len(text) < 600, len(text)
+    assert "task_type 'Refactor the billing module" in text and "(142,000 characters)" in text
+    assert "use one of code_generation" in text
