@@ -22,8 +22,9 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ValidationError
-from pydantic_core import to_json
+from pydantic_core import PydanticSerializationError, to_json
 
+from router_core.inputs import surrogates_replaced
 from tools.budget import get_budget, record_usage
 from tools.dispatch import dispatch_agent, run_batch
 from tools.errors import invalid_arguments, unknown_arguments
@@ -106,8 +107,25 @@ def as_result(result: BaseModel | dict[str, Any]) -> CallToolResult:
     asks for the text for clients that don't read structuredContent. The text is the same compact JSON, not
     the SDK's indented copy (1.3-1.6x the characters)."""
     data = result.model_dump(mode="json", exclude_defaults=True) if isinstance(result, BaseModel) else result
-    text = to_json(data).decode()
+    try:
+        text = to_json(data).decode()
+    except PydanticSerializationError:  # a lone surrogate (an answer cut inside an emoji) has no UTF-8 form
+        data = _surrogates_replaced(data)
+        text = to_json(data).decode()
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+
+
+def _surrogates_replaced(data: Any) -> Any:
+    """``data`` with each unpaired surrogate in its strings as U+FFFD. A provider's answer or error may hold one
+    (JSON's "\\ud83d" escape alone, from a Node CLI or a proxy that cut its text inside an emoji): the reply
+    failed, and the host lost the answer it paid for."""
+    if isinstance(data, str):
+        return surrogates_replaced(data)
+    if isinstance(data, dict):
+        return {_surrogates_replaced(key): _surrogates_replaced(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_surrogates_replaced(item) for item in data]
+    return data
 
 
 def structured(fn: Callable[..., Any]) -> Callable[..., Any]:
