@@ -130,6 +130,9 @@ class BudgetLedger:
         self._reserves_since_prune = self.prune_every
         self._calendar: tuple[ZoneInfo | None, int, str, float] = (None, -1, "", 0.0)  # (zone, quarter hour, day, reset)
         self._expire_later: list[str] = []
+        # Released, but the write failed (the database locked past its timeout, a full disk): the next heartbeat
+        # releases them rather than refreshing them, which held their amounts for as long as the process ran.
+        self._released: set[str] = set()
 
     @property
     def settings(self) -> BudgetSettings:
@@ -287,10 +290,16 @@ class BudgetLedger:
     def release(self, reservation_id: str) -> None:
         """Give a live reservation back (the call failed and cost nothing); idempotent. One whose call was charged
         at its estimate while its holder was silent (:meth:`_expire`) has that charge taken back: its holder was
-        alive after all, and the call it had on the wire came back unbilled."""
+        alive after all, and the call it had on the wire came back unbilled. If the write fails, the error
+        propagates and the next heartbeat releases it."""
+        self._released.add(reservation_id)
         with self._db.transaction() as conn:
-            ledger.set_status(conn, [reservation_id], "released")
-            ledger.correct_charge(conn, reservation_id, CHARGED_DEAD_CALL, 0, UNCHARGED_DEAD_CALL)
+            self._release(conn, reservation_id)
+        self._released.discard(reservation_id)
+
+    def _release(self, conn: Connection, reservation_id: str) -> None:
+        ledger.set_status(conn, [reservation_id], "released")
+        ledger.correct_charge(conn, reservation_id, CHARGED_DEAD_CALL, 0, UNCHARGED_DEAD_CALL)
 
     def record_spend(self, provider: str, usd: float, *, note: str = "") -> None:
         """Spend without a reservation (manual entry, or a cost learned after the fact)."""
@@ -300,12 +309,17 @@ class BudgetLedger:
             ledger.insert_spend(conn, self.day(now), provider, to_micro(usd), now, reservation_id=None, note=note)
 
     def heartbeat(self) -> None:
-        """Refresh this holder's live reservations so the TTL does not expire them."""
+        """Refresh this holder's live reservations so the TTL does not expire them; release first those whose
+        release failed."""
+        released = list(self._released)
         with self._db.transaction() as conn:
+            for rid in released:
+                self._release(conn, rid)
             conn.execute(
                 "UPDATE budget_reservations SET heartbeat_at = ? WHERE holder = ? AND status = 'live'",
                 (self._clock.now(), self._holder),
             )
+        self._released.difference_update(released)
 
     def claim_alerts(self) -> list[BudgetAlert]:
         """Thresholds that today's spend has passed and no process has claimed yet (each fires once a day)."""

@@ -154,6 +154,29 @@ def test_silent_reservations_expire_after_the_ttl(ledger: BudgetLedger, clock: F
     assert ledger.snapshot().provider("codex") == ProviderBudget("codex", 30.0, 3.0, 0.0)
 
 
+def test_a_release_that_failed_is_done_by_the_next_heartbeat_not_extended(tmp_path, clock: FakeClock) -> None:
+    # A release that met a locked database (or a full disk) raised, and every later heartbeat of the process (each
+    # task waiting for room beats) refreshed the reservation: its amount stayed held for as long as the process ran.
+    import sqlite3
+
+    db = Database(tmp_path / "state.db", busy_timeout_seconds=0.05)
+    ledger = BudgetLedger(db, clock, SETTINGS, ME)
+    failed = ledger.reserve("codex", 20.0)
+    other = sqlite3.connect(tmp_path / "state.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing past our busy timeout
+    with pytest.raises(Exception, match="locked|busy"):
+        ledger.release(failed.id)
+    other.execute("COMMIT")
+    other.close()
+    assert ledger.snapshot().provider("codex").reserved == 20.0
+    clock.advance(600)
+    ledger.heartbeat()
+    assert ledger.snapshot().provider("codex").reserved == 0.0
+    assert db.query("SELECT status FROM budget_reservations WHERE id = ?", (failed.id,))[0][0] == "released"
+    ledger.reserve("codex", 30.0)  # the whole allocation is free again
+    db.close()
+
+
 def test_reservations_of_dead_processes_stop_counting(ledger: BudgetLedger, clock: FakeClock) -> None:
     dead = f"{socket.gethostname()}:{os.getpid()}:1"  # this pid, but another start time
     if os.path.exists("/proc/self/stat"):
