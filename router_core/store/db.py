@@ -25,6 +25,7 @@ from router_core.store.faults import (
     shm_identity,
     shm_replaced,
     storage_fault,
+    unwritable_dir,
     unwritable_file,
 )
 from router_core.store.filesystem import network_filesystem
@@ -62,6 +63,8 @@ class Database:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             _warn_if_networked(self.path)
+            if (unwritable := unwritable_dir(self.path)) is not None:
+                raise unwritable
             self._migrate()
         except (OSError, sqlite3.Error) as exc:
             self.close()

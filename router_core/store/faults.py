@@ -69,10 +69,23 @@ def unwritable_file(path: Path) -> StateUnusable | None:
     """A StateUnusable if the database or its WAL files exist but this process may not write them.
 
     SQLite opens such a file read-only without a word: reads work, and every write fails later."""
-    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+    for candidate in (path, *_wal_files(path)):
         if candidate.exists() and not os.access(candidate, os.W_OK):
             return read_only(path, f"{candidate.name} is read-only for this process")
     return None
+
+
+def unwritable_dir(path: Path) -> StateUnusable | None:
+    """A StateUnusable if SQLite must create the database or its WAL files (none open: every process closed it) in
+    a directory this process may not write; SQLite says only 'unable to open database file'."""
+    missing = [c.name for c in (path, *_wal_files(path)) if not c.exists()]
+    if missing and path.parent.is_dir() and not os.access(path.parent, os.W_OK | os.X_OK):
+        return read_only(path, f"{path.parent} is read-only for this process, and {missing[0]} must be created in it")
+    return None
+
+
+def _wal_files(path: Path) -> tuple[Path, Path]:
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 
 
 def open_error(path: Path, exc: OSError | sqlite3.Error) -> StateUnusable:

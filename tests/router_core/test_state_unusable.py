@@ -88,6 +88,29 @@ def test_a_database_file_this_user_may_not_write_is_refused_at_open(tmp_path: Pa
         Database(path)
 
 
+def test_a_state_dir_this_user_may_not_write_is_refused_at_open(tmp_path: Path, monkeypatch):
+    # SQLite must create the database, or its -wal and -shm once every process closed it, in the directory: in one
+    # left read-only (made by a run under sudo, a read-only mount) it failed with 'unable to open database file',
+    # said as 'check that <dir> still exists and its disk works', which it does.
+    state = tmp_path / "state"
+    state.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == state else real_access(p, mode))
+    with pytest.raises(StateUnusable, match=r"state is read-only for this process.*writable by the user running"):
+        Database(state / "switchboard.db")
+    monkeypatch.undo()
+    Database(state / "switchboard.db").close()  # closed: its -wal and -shm are gone
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == state else real_access(p, mode))
+    with pytest.raises(StateUnusable, match="read-only for this process"):
+        Database(state / "switchboard.db")
+    monkeypatch.undo()
+    running = Database(state / "switchboard.db")
+    running.query("SELECT 1")  # another process has it open: nothing needs creating, so it opens
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == state else real_access(p, mode))
+    Database(state / "switchboard.db").close()
+    running.close()
+
+
 def test_other_sqlite_errors_are_not_storage_faults(tmp_path: Path):
     import sqlite3
 
