@@ -7,10 +7,11 @@ hold lasts two hours, and so do leases.
 
 No row is ever stamped further ahead than its own horizon: an in-flight request by the longest call (an API
 call's or a CLI run's timeout, and a little), a rate-limit hold by the outage probe interval (a longer wait is
-a quota, see attempts.py), a quota hold by a day, a lease by its TTL. A row beyond that horizon can only come
+a quota, see attempts.py), a quota hold by a day, a lease by its TTL, an observed usage (a provider's rate-limit
+headers, a figure entered by hand) by one rate window. A row beyond that horizon can only come
 from a clock that went back, so it is brought back within it: an event counts from now (it leaves the window
 one window later), a rate-limit hold or a 503's hold is lifted (a new 429 or 503 would set it again), an open
-circuit's probe is due now, a quota hold or a lease ends at its horizon. (A 503 may ask for longer than the
+circuit's probe is due now, a quota hold, a lease or an observed usage ends at its horizon. (A 503 may ask for longer than the
 probe interval and a probe may be put off to match: after a step such a hold is lifted too, at the cost of one
 more 503.) The repair is idempotent, so every process that notices the step may run it. A process started
 after a step has not seen the later time itself: it starts from the latest time a row says a process saw (rows
@@ -39,6 +40,7 @@ class ClockSteps:
         # as the pacer stamps a request, with room for a clock slewed by less than a step
         self._in_flight = settings.execution.longest_call_seconds + 5.0 + STEP_SECONDS
         self._rate_hold = settings.execution.outage_probe_interval_seconds
+        self._window = settings.execution.rate_window_seconds  # how long an observed usage holds (pacing.py)
         self._lease_ttl = lease_ttl_seconds
         self._latest = clock.now()
         if not db.in_transaction:  # a step before this process started is seen at its first check
@@ -87,6 +89,11 @@ class ClockSteps:
                 "UPDATE agent_leases SET expires_at = ? WHERE expires_at > ?",
                 (now + self._lease_ttl, now + self._lease_ttl),
             ).rowcount
-        logger.warning("the clock went back %.0fs: %d usage, hold and lease rows stamped in the future were "
+            for table in ("usage_observations", "execution_headroom"):  # the usage tracker's, the pacer's
+                for column in ("valid_until", "tokens_valid_until"):
+                    changed += conn.execute(
+                        f"UPDATE {table} SET {column} = ? WHERE {column} > ?", (now + self._window, now + self._window)
+                    ).rowcount
+        logger.warning("the clock went back %.0fs: %d usage, hold, lease and observation rows stamped in the future were "
                        "brought back to now", step, changed)
         return changed

@@ -117,3 +117,27 @@ def test_requests_answered_before_the_step_tell_a_later_process_of_it(keyword_co
     assert later.capacity().usage["gemini"].requests_used == limit
     clock.advance(61)
     assert later.capacity().usage["gemini"].requests_used == 0  # before: still full for two hours
+
+
+def test_usage_observed_before_the_clock_went_back_lapses_one_window_later(keyword_core, clock):
+    # An observation (a provider's rate-limit headers, or usage entered by hand) holds one window at most: after the
+    # clock went back two hours it held two hours and a window, the provider full all that time for every process.
+    from router_core.providers.base import RateLimitObservation
+
+    core = keyword_core
+    pacer = RatePacer(core.db, clock, core.settings, core.usage_tracker, in_flight_seconds=125.0,
+                      clock_steps=core.clock_steps)
+    ticket = pacer.try_acquire("gemini", 10)
+    assert isinstance(ticket, PaceTicket)
+    limit = core.settings.provider("gemini").tokens_per_minute
+    pacer.settle(ticket, 10, RateLimitObservation(None, None, limit, 0, None, clock.now() + 60))  # no tokens left
+    core.record_usage("codex", requests=7, tokens=None, manual=True)
+    clock.advance(-STEP)
+    core.decide("Analyze the error logs from last week")  # notices the step and repairs first
+    assert core.capacity().usage["gemini"].tokens_used == limit  # still counts, for one window
+    assert core.capacity().usage["codex"].requests_used == 7
+    assert isinstance(pacer.try_acquire("gemini", 20), PaceWait)
+    clock.advance(61)
+    usage = core.capacity().usage
+    assert (usage["gemini"].tokens_used, usage["codex"].requests_used) == (0, 0)  # before: for two hours
+    assert isinstance(pacer.try_acquire("gemini", 20), PaceTicket)  # before: the pacer waited two hours too
