@@ -233,8 +233,16 @@ def _inner_model(annotation: Any) -> Any:
 
 
 def _type_hint(err: Mapping[str, Any]) -> str:
-    """What to write instead, when a TOML value has the wrong type for a number or a boolean."""
-    value, kind = err.get("input"), err["type"]
+    """What to write instead, when a TOML value has the wrong type: a table, or for a number or a boolean."""
+    value, kind, loc = err.get("input"), err["type"], err["loc"]
+    if isinstance(value, Mapping):  # [budget.timezone], or [providers.codex.models] for [[providers.codex.models]]
+        if kind == "list_type" and loc[-1] == "models":
+            return f"; each model is a table of its own: write [[{'.'.join(map(str, loc))}]] (two brackets) above each"
+        if isinstance(loc[-1], int):
+            return "; write a plain value, not a table"
+        *table, name = map(str, loc)
+        return f"; it is written as a table: write {name} = ... " + (
+            f"under [{'.'.join(table)}] instead" if table else "before the file's first [table] instead")
     if kind in ("int_type", "float_type") and isinstance(value, str):
         return "; write the number without quotes"
     if kind in ("int_type", "float_type") and isinstance(value, bool):
@@ -260,7 +268,8 @@ def _explain(exc: ValidationError, provenance: Mapping[tuple[str, ...], str]) ->
             msg = f"missing required key '{key}'"
         elif err["type"] == "finite_number":
             msg = f"'{key}' = {err.get('input')!r}: must be a finite number; write a plain one such as 25.0"
-        elif isinstance(err.get("input"), Mapping):  # a check across keys: the keys it names, not the table
+        elif isinstance(err.get("input"), Mapping) and err["type"] == "value_error":  # a check across keys: the
+            # keys it names, not the table (a table where a value belongs is a type error, said of its key below)
             msg = err["msg"].removeprefix("Value error, ")
             dotted = [tuple(k.split(".")) for k in re.findall(r"[\w-]+(?:\.[\w-]+)+", msg)]
             named = [k for d in dotted for k in (d, loc + d) if k in provenance]  # keys, not numbers (2.00)

@@ -27,6 +27,12 @@ from config import ConfigError, load_settings
     # "keep forever" written as a big number: the pruning cutoff (today minus keep_days) fell before year 1, and the
     # first decision of each day failed with OverflowError while writing its audit line.
     ("[audit]\nkeep_days = 1000000", "audit.keep_days", "less than or equal to 36500"),
+    # A table where a value or an array belongs was read as a check across keys: the message named neither the key
+    # nor the fix ("Input should be a valid list"), for [providers.codex.models] written for [[...]] above all.
+    ("[providers.codex.models]\nname = 'gpt-5'\ninput_per_mtok = 1.0\noutput_per_mtok = 8.0", "providers.codex.models",
+     "write [[providers.codex.models]] (two brackets)"),
+    ("[budget.timezone]\nname = 'UTC'", "budget.timezone", "write timezone = ... under [budget] instead"),
+    ("[agents_dirs]\npath = 'agents'", "agents_dirs", "write agents_dirs = ... before the file's first [table]"),
 ])
 def test_a_bad_value_names_file_key_and_fix(tmp_path, env, toml, key, hint):
     user = Path(env["HOME"]) / ".config/switchboard/config.toml"
