@@ -8,7 +8,8 @@ When one appeared, changed or went away it loads the configuration again, with t
 as at start-up. A file caught half-written, or wrong, is logged and changes nothing: the configuration in
 force stays until the file is fixed. A file caught empty that was not is looked at again at the next check
 before anything is applied: an editor that saves in place truncates it first, and an empty file is valid TOML
-that means the shipped defaults (a budget of 100 for a second in place of the user's 20). Only the budget is
+that means the shipped defaults (a budget of 100 for a second in place of the user's 20); so is a file caught
+gone (an editor that keeps a backup renames the file away, then writes a new one). Only the budget is
 applied while running; an edit of anything else is logged as waiting for a restart.
 """
 
@@ -109,9 +110,10 @@ def files_signature(environ: Mapping[str, str], cwd: Path) -> Signature:
 
 
 def _emptied(before: Signature, now: Signature) -> bool:
-    """Whether a file that had content is now empty."""
+    """Whether a file that had content is now empty, or gone: an editor that keeps a backup (Emacs, vim) renames
+    the file away before it writes the new one."""
     sizes = {path: stat[1] for path, stat in before if stat is not None}
-    return any(stat is not None and stat[1] == 0 and sizes.get(path, 0) > 0 for path, stat in now)
+    return any((stat is None or stat[1] == 0) and sizes.get(path, 0) > 0 for path, stat in now)
 
 
 def _stat(path: Path) -> tuple[int, int, int] | None:

@@ -228,3 +228,24 @@ def test_a_budget_edit_on_a_full_audit_disk_still_applies(watched, env, ticks, m
     with caplog.at_level(logging.ERROR, logger="router_core.core"):
         assert core.budget().total == 10.0  # not StateUnusable from the audit line of the change
     assert "audit line of the budget change not written" in caplog.text
+
+
+def test_a_file_caught_gone_mid_save_is_not_applied_until_it_stays_so(tmp_path, env, ticks):
+    # An editor that keeps a backup (Emacs, vim without backupcopy) renames the file away, then writes a new one: a
+    # check between the two read the shipped defaults, raising the user's budget of 10 to 100 until the next check.
+    path = user_file(env)
+    edit(path, budget(10, 3, 4, 3))
+    watch = watch_of(env, tmp_path, ticks)
+    path.rename(path.with_name("config.toml~"))
+    ticks.now += 1
+    assert watch() is None  # caught mid-save: the budget of 10 stays
+    edit(path, budget(20, 5, 10, 5))
+    ticks.now += 1
+    new = watch()
+    assert new is not None and new.budget.daily_total == 20
+    path.unlink()  # removed on purpose, and left so: the defaults, one check later
+    ticks.now += 1
+    assert watch() is None
+    ticks.now += 1
+    new = watch()
+    assert new is not None and new.budget.daily_total == 100
