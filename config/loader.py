@@ -46,6 +46,19 @@ class ConfigError(Exception):
         self.key = key
 
 
+def expand_home(path: str, what: str, *, file: str | None = None, key: str | None = None) -> Path:
+    """``path`` with a leading ``~`` (or ``~user``) expanded; a ConfigError naming ``what`` when it cannot be:
+    pathlib raises RuntimeError for a user that does not exist (``"~.switchboard"`` for ``"~/.switchboard"``) or,
+    for ``~``, with HOME unset and no home in the user database, and the server stopped with a traceback."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        user = path[1:].split("/", 1)[0]
+        why = f"there is no user {user!r}" if user else "HOME is unset and the user database gives no home"
+        raise ConfigError(f"{what} = {path!r}: '~{user}' cannot be expanded, {why}; write '~/' for your home "
+                          "directory, or an absolute path", file=file, key=key) from None
+
+
 def default_toml_text() -> str:
     return resources.files("config").joinpath("default.toml").read_text(encoding="utf-8")
 
@@ -88,7 +101,7 @@ def config_sources(environ: Mapping[str, str], cwd: Path) -> list[Path]:
         found.append(project)
     explicit = environ.get("SWITCHBOARD_CONFIG")
     if explicit:
-        path = Path(explicit).expanduser()
+        path = expand_home(explicit, "SWITCHBOARD_CONFIG")
         if not _is_file(path):
             raise ConfigError(
                 f"SWITCHBOARD_CONFIG names {path}, {_what_is_there(path)}. Point it at a TOML file or unset it.",
@@ -190,6 +203,8 @@ def _to_settings(
         for name, p in config["providers"].items()
     )
     home = environ.get("SWITCHBOARD_HOME") or config["state_dir"] or DEFAULT_STATE_DIR
+    home_from = ("SWITCHBOARD_HOME" if environ.get("SWITCHBOARD_HOME") else
+                 "state_dir" if config["state_dir"] else "the default state dir")  # state_dir: checked with its file
     b = config["budget"]
     return Settings(
         providers=providers,
@@ -205,8 +220,8 @@ def _to_settings(
         audit=AuditSettings(**config["audit"]),
         execution=ExecutionSettings(**{**config["execution"], "cli_timeout_seconds": cli_timeout(
             config["execution"]["cli_timeout_seconds"], b["reservation_ttl_seconds"])}),
-        state_dir=Path(home).expanduser(),
-        agents_dirs=tuple(Path(d).expanduser() for d in config["agents_dirs"]),
+        state_dir=expand_home(home, home_from),
+        agents_dirs=tuple(expand_home(d, "agents_dirs") for d in config["agents_dirs"]),
         agents=agent_specs(agents),
         sources=tuple(sources),
     )

@@ -17,7 +17,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from config.loader import DEFAULT_SOURCE, DEFAULT_STATE_DIR, PROJECT_FILE, ConfigError
+from config.loader import DEFAULT_SOURCE, DEFAULT_STATE_DIR, PROJECT_FILE, ConfigError, expand_home
 from config.schema import ConfigSchema
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,10 @@ def validated_config(texts: Sequence[tuple[str, str]], *, home_from_env: bool = 
         schema = ConfigSchema.model_validate(merged)
     except ValidationError as exc:
         raise _explain(exc, provenance) from None
+    for key, paths in (("state_dir", [schema.state_dir] if schema.state_dir else []), ("agents_dirs", schema.agents_dirs)):
+        source = provenance.get((key,), DEFAULT_SOURCE)
+        for path in paths:
+            expand_home(path, f"{source}: '{key}'", file=source, key=key)
     own = _own_state_dir(schema.state_dir, shared_state_dir, provenance)
     _check_shared_day(provenance, own, home_from_env)
     _check_project_budget(schema.model_dump()["budget"], before_project, provenance, own, home_from_env)
@@ -73,7 +77,7 @@ def _own_state_dir(state_dir: str | None, shared: tuple[Any, str],
 
 
 def _where(state_dir: str, source: str) -> Path:
-    path = Path(state_dir).expanduser()
+    path = expand_home(state_dir, "the state dir")
     if not path.is_absolute() and source != DEFAULT_SOURCE:
         path = Path(source).parent / path
     return path.resolve()

@@ -105,7 +105,7 @@ def files_signature(environ: Mapping[str, str], cwd: Path) -> Signature:
     paths = [user_config_path(environ), *(folder / PROJECT_FILE for folder in (cwd, *cwd.parents))]
     explicit = environ.get("SWITCHBOARD_CONFIG")
     if explicit:
-        paths.append(Path(explicit).expanduser())
+        paths.append(Path(os.path.expanduser(explicit)))  # as written if it cannot be: load_settings says why
     return tuple((str(path), _stat(path)) for path in paths)
 
 

@@ -91,11 +91,16 @@ def _state_dir(environ: Mapping[str, str]) -> Path:
     """Switchboard's state dir as the server would use it; with a broken config, SWITCHBOARD_HOME or the
     default (install must work to repair a setup, so its config is not required to load)."""
     from config import ConfigError, load_settings
+    from config.loader import DEFAULT_STATE_DIR, expand_home
 
     try:
         return load_settings(environ=environ).state_dir
     except ConfigError:
-        return Path(environ.get("SWITCHBOARD_HOME") or "~/.switchboard").expanduser()
+        home = environ.get("SWITCHBOARD_HOME")
+        try:
+            return expand_home(home or DEFAULT_STATE_DIR, "SWITCHBOARD_HOME" if home else "the default state dir")
+        except ConfigError as exc:  # said as install's error, not a traceback
+            raise OSError(str(exc)) from None
 
 
 def run_install(

@@ -331,3 +331,24 @@ def test_a_config_file_that_cannot_be_looked_at_is_a_config_error(tmp_path, env,
     with pytest.raises(ConfigError, match="Permission denied") as err:
         load_settings(environ=env, cwd=tmp_path)
     assert str(locked) in str(err.value) and err.value.file == str(locked)
+
+
+NO_USER = "~switchboard-no-such-user"  # '~.switchboard' typed for '~/.switchboard' is such a user too
+
+
+@pytest.mark.parametrize(("toml", "key"), [(f'state_dir = "{NO_USER}/state"', "state_dir"),
+                                            (f'agents_dirs = ["{NO_USER}/agents"]', "agents_dirs")])
+def test_a_path_of_a_user_that_does_not_exist_names_the_file_and_key(tmp_path, env, toml, key):
+    # pathlib raises RuntimeError for ~user when there is no such user: the server stopped with a traceback.
+    user = write(Path(env["HOME"]) / ".config/switchboard/config.toml", toml + "\n")
+    env = {k: v for k, v in env.items() if k != "SWITCHBOARD_HOME"}
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, cwd=tmp_path)
+    assert f"{user}: '{key}' = '{NO_USER}/" in str(err.value) and "write '~/' for your home directory" in str(err.value)
+    assert (err.value.file, err.value.key) == (str(user), key)
+
+
+@pytest.mark.parametrize("var", ["SWITCHBOARD_HOME", "SWITCHBOARD_CONFIG"])
+def test_an_env_path_of_a_user_that_does_not_exist_is_a_config_error(tmp_path, env, var):
+    with pytest.raises(ConfigError, match=f"{var} = '{NO_USER}/x': '{NO_USER}' cannot be expanded"):
+        load_settings(environ={**env, var: f"{NO_USER}/x"}, cwd=tmp_path)

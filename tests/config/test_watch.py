@@ -249,3 +249,12 @@ def test_a_file_caught_gone_mid_save_is_not_applied_until_it_stays_so(tmp_path, 
     ticks.now += 1
     new = watch()
     assert new is not None and new.budget.daily_total == 100
+
+
+def test_a_config_path_of_no_user_is_watched_as_missing_not_raised(tmp_path, env):
+    # A server takes the signature before it reads the settings, whose ConfigError says what is wrong: the
+    # signature's RuntimeError (pathlib's, for ~ of a user that does not exist) was a traceback at start.
+    from config.watch import files_signature
+
+    signature = files_signature({**env, "SWITCHBOARD_CONFIG": "~switchboard-no-such-user/c.toml"}, tmp_path)
+    assert signature[-1] == ("~switchboard-no-such-user/c.toml", None)

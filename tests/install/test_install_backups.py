@@ -83,3 +83,15 @@ def test_a_project_with_a_long_non_ascii_path_is_backed_up_and_pruned(ctx, tmp_p
     [folder] = [f for f in folders if f.name.endswith(quote("мой-большой-проект"))]  # still tells which project
     assert len(list(folder.glob("CLAUDE.md.bak-*"))) == KEPT_BACKUPS
     assert (project / "CLAUDE.md").read_text() == "# Проект\n"
+
+
+def test_a_state_dir_that_cannot_be_expanded_is_an_error_not_a_traceback(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SWITCHBOARD_HOME", "~switchboard-no-such-user/state")
+    monkeypatch.delenv("SWITCHBOARD_CONFIG", raising=False)
+    parser = argparse.ArgumentParser(prog="switchboard")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["install", "gemini", "--project-dir", str(tmp_path)])
+    assert args.func(args, out=io.StringIO()) == 2
+    assert "SWITCHBOARD_HOME = '~switchboard-no-such-user/state'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
