@@ -40,13 +40,17 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def _described(parser: argparse.ArgumentParser) -> None:
     """Every (sub)command's --help opens with what it does: its line in the list of commands, when it has no
-    description of its own (argparse shows that line only in the parent's --help)."""
+    description of its own (argparse shows that line only in the parent's --help). Every (sub)command also takes
+    -v after its name (``switchboard run "task" -v`` was refused as an unrecognized argument); given there, it
+    sets the top level's flag (SUPPRESS: not given, it leaves that flag as it is)."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             said = {choice.dest: choice.help for choice in action._choices_actions}
             for name, sub in action.choices.items():
                 if sub.description is None and said.get(name):
                     sub.description = said[name][:1].upper() + said[name][1:] + "."
+                sub.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                                 help="debug logging on stderr")
                 _described(sub)
 
 

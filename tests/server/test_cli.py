@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from server.cli import main
 
 
@@ -268,3 +270,23 @@ def test_recommend_with_every_probe_overdue_gives_no_zero_second_wait(cli_env, c
     code, out, _ = run(capsys, "recommend", "Implement a JWT login endpoint")
     assert code == 0 and "Recommended wait: unknown (capacity was due back at 20" in out
     assert "not confirmed yet" in out and "returns in 0s" not in out
+
+
+@pytest.mark.parametrize("argv", [("-v", "classify", "fix the bug"), ("classify", "fix the bug", "-v"),
+                                  ("classify", "--verbose", "fix the bug"), ("usage", "set", "codex", "--requests", "3", "-v")])
+def test_verbose_is_taken_before_or_after_the_command(cli_env, capsys, monkeypatch, argv):
+    # After the command it was refused: "switchboard classify: error: unrecognized arguments: -v".
+    from server import cli
+
+    levels = []
+    monkeypatch.setattr(cli, "configure_logging", lambda *, verbose: levels.append(verbose))
+    code, _, err = run(capsys, *argv)
+    assert (code, levels) == (0, [True]), err
+
+
+def test_without_verbose_logging_stays_quiet(cli_env, capsys, monkeypatch):
+    from server import cli
+
+    levels = []
+    monkeypatch.setattr(cli, "configure_logging", lambda *, verbose: levels.append(verbose))
+    assert run(capsys, "classify", "fix the bug")[0] == 0 and levels == [False]
