@@ -70,11 +70,13 @@ def reset_text(at: str, zone: str) -> str:
 
 @router_errors
 def usage_show(args) -> int:
-    view = usage_summary(core())
+    c = core()
+    view = usage_summary(c)
     if args.json:
         emit_json(view)
         return 0
-    print(f"{'provider':<8} {'requests/min':>16} {'tokens/min':>22} {'spent':>9}  state")
+    per = window_name(c.settings.execution.rate_window_seconds)
+    print(f"{'provider':<8} {'requests/' + per:>16} {'tokens/' + per:>22} {'spent':>9}  state")
     for name, p in view["providers"].items():
         state = "available" if p["available"] else "BLOCKED: " + "; ".join(
             b["reason"] + _lifts(b["lifts_at"], view["generated_at"]) for b in p["blocks"])
@@ -82,6 +84,12 @@ def usage_show(args) -> int:
         tok = f"{p['tokens_used']}/{p['tokens_limit']} ({p['tokens_percent']}%)"
         print(f"{name:<8} {req:>16} {tok:>22} {p['cost_today']:>9.4f}  {state}  [{p['source']}]")
     return 0
+
+
+def window_name(seconds: float) -> str:
+    """The rate window the limits apply to, for a column header: 'min' for the default 60 s."""
+    names = {60.0: "min", 3600.0: "hour", 86400.0: "day", 1.0: "s"}
+    return names.get(float(seconds), f"{seconds:g}s")
 
 
 def _lifts(at: str | None, now: str) -> str:

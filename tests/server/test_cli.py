@@ -290,3 +290,14 @@ def test_without_verbose_logging_stays_quiet(cli_env, capsys, monkeypatch):
     levels = []
     monkeypatch.setattr(cli, "configure_logging", lambda *, verbose: levels.append(verbose))
     assert run(capsys, "classify", "fix the bug")[0] == 0 and levels == [False]
+
+
+@pytest.mark.parametrize(("window", "per"), [(None, "min"), (3600, "hour"), (10, "10s")])
+def test_usage_header_names_the_rate_window_the_limits_apply_to(cli_env, capsys, window, per):
+    # It said requests/min and tokens/min whatever execution.rate_window_seconds said.
+    if window is not None:
+        with (cli_env / ".switchboard.toml").open("a") as f:
+            f.write(f"[execution]\nrate_window_seconds = {window}\n")
+    code, out, err = run(capsys, "usage")
+    header = out.splitlines()[0].split()
+    assert code == 0 and header[1:3] == [f"requests/{per}", f"tokens/{per}"], err
