@@ -51,7 +51,7 @@ from router_core.usage import UsageTracker, check_usage_record
 
 if TYPE_CHECKING:
     from router_core.classifier.corrections import SqliteCorrectionStore
-    from router_core.classifier.learning import Forgotten, Reviewed
+    from router_core.classifier.reviews import Forgotten, Reviewed
 
 log = logging.getLogger(__name__)
 

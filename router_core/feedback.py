@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 
 from router_core.classifier import Classifier
 from router_core.classifier.corrections import Correction, SqliteCorrectionStore, UnknownCorrection
-from router_core.classifier.learning import Forgotten, LearningClassifier, Reviewed
+from router_core.classifier.learning import LearningClassifier
+from router_core.classifier.reviews import Forgotten, Reviewed
 from router_core.classifier.trained import TrainedClassifier
 from router_core.errors import InvalidRequest
 from router_core.inputs import shown, validate_task

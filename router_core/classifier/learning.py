@@ -1,22 +1,22 @@
 """Self-learning (design Phase 4): recorded corrections override the trained model, guarded.
 
-A correction applies to its own text and to near paraphrases: a text whose fingerprint (its words
-and character 3-5-grams) has cosine similarity >= ``threshold`` with a correction's text is routed
-as the most similar correction says, and the reasons name that correction.
+A correction applies to its own text and to near paraphrases: a text whose fingerprint (its words and
+character 3-5-grams) has cosine similarity >= ``threshold`` with a correction's text is routed as the most
+similar correction says, and the reasons name that correction.
 
-Guard: corrections are replayed in store order (so every process reaches the same decisions).
-Each is accepted only if, with it added, accuracy on the evaluation set (the held-out split
-shipped with the weights) does not drop, for providers nor for task types; otherwise it stays
-stored but is rejected, with a reason. ``refresh()`` (called by ``record``, and by ``classify``
-every ``refresh_seconds``) picks up corrections other processes stored; when the store's generation has
-changed (a correction was forgotten, by any process) it replays every stored correction afresh instead,
-into a new state that replaces the old one whole, so every process again reaches the same decisions (a
-correction rejected before may be accepted once one it conflicted with is gone).
+Guard: corrections are replayed in store order (so every process reaches the same decisions). Each is accepted
+only if, with it added, accuracy on the evaluation set (the held-out split shipped with the weights) does not
+drop, for providers nor for task types; otherwise it stays stored but is rejected, with a reason.
+``refresh()`` (called by ``record``, and by ``classify`` every ``refresh_seconds``) picks up corrections other
+processes stored; when the store's generation has changed (a correction was forgotten, by any process) it
+replays every stored correction afresh instead, into a new state that replaces the old one whole, so every
+process again reaches the same decisions (a correction rejected before may be accepted once one it conflicted
+with is gone).
 
 Saved decisions (``saved_decisions.py``): each decision the guard makes is saved in the store, keyed by a
 digest of what decides and by the history of the corrections up to it; a process with the same keys adopts it
-instead of running the guard: an accepted correction is only fingerprinted and indexed (the guard's
-per-evaluation-text bests are rebuilt from the accepted ones when the guard next runs), a rejected one costs
+instead of running the guard: an accepted correction is only fingerprinted and indexed (the guard's per-
+evaluation-text bests are rebuilt from the accepted ones when the guard next runs), a rejected one costs
 nothing. Only start-up, ``record`` and ``forget`` save: a save waits for the write lock, never in a classify
 call. A learner with ``reuse_decisions=False`` (or a store without decisions, or weights of unknown origin)
 runs the guard on everything.
@@ -33,36 +33,14 @@ from dataclasses import dataclass, field
 from router_core.classifier import TASK_TYPE_PROVIDER, saved_decisions
 from router_core.classifier.corrections import Correction, CorrectionStore, StoredCorrections, StoredDecision
 from router_core.classifier.near import NearIndex, fingerprint, similarity, words
+from router_core.classifier.reviews import Forgotten, LearnResult, Reviewed
 from router_core.classifier.trained import TrainedClassifier, parse_eval, shipped_eval_path
+from router_core.errors import RouterError
 from router_core.models import Classification
 from router_core.redact import REDACTED
 from router_core.settings import PROVIDER_NAMES
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class LearnResult:
-    accepted: bool
-    reason: str
-    correction_id: int | None = None
-    task_type: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Reviewed:
-    """A stored correction with the guard's decision on it (None: the classifier does not learn)."""
-
-    correction: Correction
-    result: LearnResult | None
-
-
-@dataclass(frozen=True, slots=True)
-class Forgotten:
-    """Corrections removed, and those of the rest the replay without them decided otherwise or now learns (a repeat)."""
-
-    removed: tuple[Correction, ...]
-    changed: tuple[LearnResult, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +168,10 @@ class LearningClassifier:
 
     def classify(self, text: str) -> Classification:
         if self._clock() - self._last_refresh >= self._refresh_seconds:
-            self.refresh(save=False)  # a save waits for the write lock: never in a classify call
+            try:
+                self.refresh(save=False)  # a save waits for the write lock: never in a classify call
+            except RouterError as exc:  # the store locked or unreadable: route by what was learned so far
+                log.warning("could not read new corrections, classifying with those learned so far: %s", exc)
         state = self._state
         if not state.accepted:  # nothing learned yet: no need to fingerprint the text
             return self.base.classify(text)

@@ -13,7 +13,7 @@ from router_core.settings import PROVIDER_NAMES, TASK_TYPES
 from server.commands._common import core, emit_json, router_errors
 
 if TYPE_CHECKING:
-    from router_core.classifier.learning import Reviewed
+    from router_core.classifier.reviews import Reviewed
 
 RECORD = "record"  # the subcommand of `feedback "<task>" ...`: a first word that names no other one is the task
 RECORD_USAGE = 'switchboard feedback "<task>" --routed P --correct P [--task-type T]'

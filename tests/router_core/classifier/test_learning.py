@@ -262,3 +262,31 @@ def test_a_correction_tying_a_learned_one_on_an_evaluation_text_is_guarded_as_cl
     result = learner.record(f"{text} sujo vibuka fahu", "gemini", "codex")
     assert not result.accepted and "lower evaluation accuracy" in result.reason
     assert learner.classify(text).primary_provider == "gemini"
+
+
+def test_classify_routes_by_what_was_learned_when_the_store_cannot_be_read(base, eval_items, caplog):
+    # A locked or damaged state database made every classify (and so every routing) fail at its periodic
+    # refresh, though the corrections learned so far were in memory.
+    from router_core.errors import StateUnusable
+
+    class FailingStore(MemoryCorrectionStore):
+        failing = False
+
+        def read(self, after_id: int = 0):
+            if self.failing:
+                raise StateUnusable("the state database is locked")
+            return super().read(after_id)
+
+    clock = FakeClock()
+    store = FailingStore()
+    learner = LearningClassifier(base, store, eval_items=eval_items, clock=clock.monotonic)
+    assert learner.record(TEXT, "gemini", "claude", "planning").accepted
+    store.failing = True
+    clock.advance(60)
+    assert learner.classify(PARAPHRASE).primary_provider == "claude"
+    assert learner.classify(UNRELATED) == base.classify(UNRELATED)
+    assert "could not read new corrections" in caplog.text and "locked" in caplog.text
+    store.failing = False
+    clock.advance(60)
+    store.add(Correction(UNRELATED, "codex", "gemini", "documentation"))
+    assert learner.classify(UNRELATED).primary_provider == "gemini"  # read again once the store answers
