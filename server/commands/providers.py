@@ -13,6 +13,7 @@ from router_core.providers.nesting import dispatching_switchboard
 from router_core.providers.registry import choose_backend, describe_backend
 from router_core.redact import mask_url
 from server.commands._common import emit_json, router_errors, settings
+from server.display import window_name
 
 
 def register(sub) -> None:
@@ -27,30 +28,33 @@ def providers(args) -> int:
     env, which = os.environ, shutil.which
     outer = dispatching_switchboard(env)
     rows = []
+    nested = (f"this Switchboard runs inside a task that Switchboard (pid {outer}) dispatched, so it recommends "
+              "but does not dispatch" if outer else None)
     for p in s.providers:
         picked = choose_backend(p, environ=env, which=which)
+        backend = "none" if outer else picked.backend  # nested: what it would use otherwise is not shown as used
         rows.append({
             "provider": p.name,
-            "backend": "none" if outer else picked.backend,
-            "reason": picked.reason,
+            "backend": backend,
+            "reason": nested if outer else picked.reason,
             "api_style": picked.api_style,
-            "base_url": mask_url(picked.base_url) if picked.backend == "api" else None,
-            "key_from": picked.key_var if picked.backend == "api" else None,
-            "cli": picked.executable if picked.backend == "cli" else None,
+            "base_url": mask_url(picked.base_url) if backend == "api" else None,
+            "key_from": picked.key_var if backend == "api" else None,
+            "cli": picked.executable if backend == "cli" else None,
             "default_model": p.default_model,
             "requests_per_minute": p.requests_per_minute,
             "tokens_per_minute": p.tokens_per_minute,
-            "summary": describe_backend(p, environ=env, which=which),
+            "summary": f"{p.name}: none (recommendation only: dispatch is off inside a dispatched task)" if outer
+            else describe_backend(p, environ=env, which=which),
         })
-    nested = (f"this Switchboard runs inside a task that Switchboard (pid {outer}) dispatched, so it recommends "
-              "but does not dispatch" if outer else None)
+    per = window_name(s.execution.rate_window_seconds)
     if args.json:
         emit_json({"providers": rows, "dispatch_disabled": nested})
         return 0
     for row in rows:
         print(row["summary"])
         print(f"  model {row['default_model'] or '(the provider default)'}; limits "
-              f"{row['requests_per_minute']} requests/min, {row['tokens_per_minute']} tokens/min")
+              f"{row['requests_per_minute']} requests/{per}, {row['tokens_per_minute']} tokens/{per}")
     if nested:
         print(f"Note: {nested}.")
     if all(row["backend"] == "none" for row in rows):

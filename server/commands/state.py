@@ -10,6 +10,7 @@ from resources.views import budget_view, usage_summary
 from router_core.settings import PROVIDER_NAMES
 from router_core.usage import check_usage_record
 from server.commands._common import CommandError, core, emit_json, json_text, router_errors
+from server.display import window_name
 
 
 def register(sub) -> None:
@@ -84,12 +85,6 @@ def usage_show(args) -> int:
         tok = f"{p['tokens_used']}/{p['tokens_limit']} ({p['tokens_percent']}%)"
         print(f"{name:<8} {req:>16} {tok:>22} {p['cost_today']:>9.4f}  {state}  [{p['source']}]")
     return 0
-
-
-def window_name(seconds: float) -> str:
-    """The rate window the limits apply to, for a column header: 'min' for the default 60 s."""
-    names = {60.0: "min", 3600.0: "hour", 86400.0: "day", 1.0: "s"}
-    return names.get(float(seconds), f"{seconds:g}s")
 
 
 def _lifts(at: str | None, now: str) -> str:

@@ -67,3 +67,21 @@ def test_inside_a_dispatched_task_no_provider_dispatches(cli_env, monkeypatch, c
     shown = json.loads(out)
     assert code == 0 and all(row["backend"] == "none" for row in shown["providers"])
     assert "4242" in shown["dispatch_disabled"]
+
+
+def test_inside_a_dispatched_task_no_row_reads_as_using_a_key_or_an_endpoint(cli_env, monkeypatch, capsys):
+    # Each row said backend "none" but kept the key variable, the base URL and a summary of "codex: api ...".
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("SWITCHBOARD_DISPATCHED", "4242")
+    codex = json.loads(run(capsys, "providers", "--json")[1])["providers"][0]
+    assert (codex["key_from"], codex["base_url"], codex["cli"]) == (None, None, None)
+    assert codex["summary"].startswith("codex: none") and "4242" in codex["reason"]
+    code, out, _ = run(capsys, "providers")
+    assert code == 0 and "OPENAI_API_KEY" not in out
+
+
+def test_limits_name_the_rate_window(cli_env, capsys):
+    with (cli_env / ".switchboard.toml").open("a") as f:
+        f.write("[execution]\nrate_window_seconds = 3600\n")
+    code, out, _ = run(capsys, "providers")
+    assert code == 0 and " requests/hour, " in out and "/min" not in out
