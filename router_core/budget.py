@@ -19,9 +19,10 @@ from datetime import datetime, time, timedelta
 from sqlite3 import Connection, Row
 from zoneinfo import ZoneInfo
 
-from router_core.budget_text import alert_level, alert_message, budget_exceeded_message
+from router_core.budget_limits import BudgetLimits
+from router_core.budget_text import budget_exceeded_message
 from router_core.clock import Clock
-from router_core.errors import BudgetExceeded, InvalidRequest
+from router_core.errors import BudgetExceeded, InvalidRequest, StateUnusable
 from router_core.models import BudgetAlert, BudgetSnapshot, ProviderBudget
 from router_core.settings import BudgetSettings
 from router_core.store import ledger
@@ -48,74 +49,6 @@ class Reservation:
     day: str  # budget day (ISO date in the ledger's time zone) the amount counts against
 
 
-@dataclass(frozen=True, slots=True)
-class _Limits:
-    """What the ledger reads from its settings, derived once per configuration: (provider, allocation) in the
-    configured order, the daily total in micro-dollars, the alert thresholds (lowest first), the time zone."""
-
-    settings: BudgetSettings
-    allocations: tuple[tuple[str, float], ...]
-    allocated: frozenset[str]
-    total_micro: int
-    thresholds: tuple[int, ...]
-    tz: ZoneInfo
-
-    @classmethod
-    def of(cls, settings: BudgetSettings) -> _Limits:
-        return cls(
-            settings,
-            allocations=tuple((name, settings.allocation(name)) for name, _ in settings.allocations),
-            allocated=frozenset(name for name, _ in settings.allocations),
-            total_micro=to_micro(settings.daily_total),
-            thresholds=tuple(sorted(set(settings.alert_thresholds))),
-            tz=ZoneInfo(settings.timezone),
-        )
-
-    def refusal(self, totals: ledger.DayTotals, provider: str, need: int) -> tuple[str, int, int, int] | None:
-        """(scope, limit, committed, reserved) of the first limit ``need`` would break, else None."""
-        total = self.total_micro
-        committed = totals.spent_total + totals.reserved_total
-        if total <= 0 and need > 0:  # no budget at all: the allocation (0 too) is not what to change first
-            return "total", total, committed, totals.reserved_total
-        if committed + need > total:  # first: no provider can take it, whatever its allocation says
-            return "total", total, committed, totals.reserved_total
-        allocation = to_micro(self.settings.allocation(provider))
-        if totals.committed(provider) + need > allocation:
-            return "provider", allocation, totals.committed(provider), totals.reserved.get(provider, 0)
-        return None
-
-    def any_alert_passed(self, totals: ledger.DayTotals) -> bool:
-        total, thresholds = self.total_micro, self.thresholds
-        return total > 0 and bool(thresholds) and totals.spent_total * 100 >= total * thresholds[0]
-
-    def passed_alerts(self, totals: ledger.DayTotals, fired: list[Row]) -> tuple[BudgetAlert, ...]:
-        if not self.any_alert_passed(totals):
-            return ()
-        total = self.total_micro
-        spent = totals.spent_total
-        stored = {row["threshold"]: row for row in fired}
-        alerts = []
-        for threshold in self.thresholds:
-            if spent * 100 < total * threshold:
-                break  # the thresholds rise: none after it has passed either
-            row = stored.get(threshold)
-            if row is not None:
-                alerts.append(BudgetAlert(
-                    threshold, row["level"], to_usd(row["micro_spent"]), to_usd(row["micro_total"]), row["message"]
-                ))
-                continue
-            left = {
-                name: max(0, to_micro(alloc) - totals.committed(name)) for name, alloc in self.allocations
-            }
-            level = alert_level(threshold)
-            message = alert_message(
-                level=level, spent=spent, total=total, remaining=max(0, total - spent - totals.reserved_total),
-                left_by_provider=left, timezone=self.settings.timezone,
-            )
-            alerts.append(BudgetAlert(threshold, level, to_usd(spent), to_usd(total), message))
-        return tuple(alerts)
-
-
 class BudgetLedger:
     """Per-provider and total daily spend, with reservations that expire with their process."""
 
@@ -125,7 +58,7 @@ class BudgetLedger:
         self._db = db
         self._clock = clock
         self._holder = holder
-        self._limits = _Limits.of(settings)
+        self._limits = BudgetLimits.of(settings)
         self.generation = 0  # counts configure() calls: a cached snapshot is of one configuration
         self._reserves_since_prune = self.prune_every
         self._calendar: tuple[ZoneInfo | None, int, str, float] = (None, -1, "", 0.0)  # (zone, quarter hour, day, reset)
@@ -133,6 +66,9 @@ class BudgetLedger:
         # Released, but the write failed (the database locked past its timeout, a full disk): the next heartbeat
         # releases them rather than refreshing them, which held their amounts for as long as the process ran.
         self._released: set[str] = set()
+        # Settled (reservation id -> actual USD), but the write failed: the reservation stays live, heart-beaten, so
+        # its amount goes on counting, until this process's next heartbeat or reservation settles it.
+        self._unsettled: dict[str, float] = {}
 
     @property
     def settings(self) -> BudgetSettings:
@@ -142,7 +78,7 @@ class BudgetLedger:
         """Count against ``settings`` from now on (the configuration was edited while this process runs).
         The limits are replaced as one object: a snapshot or a reservation taken meanwhile sees the old
         ones or the new ones, never a mix."""
-        self._limits = _Limits.of(settings)
+        self._limits = BudgetLimits.of(settings)
         self.generation += 1
 
     # -- calendar ------------------------------------------------------------------------------
@@ -242,7 +178,9 @@ class BudgetLedger:
         now = self._clock.now()
         day = self.day(now)
         need, limits = to_micro(usd), self._limits
+        reservation, owned = None, not self._db.in_transaction
         with self._db.transaction() as conn:
+            unsettled = self._settle_unsettled(conn)  # first: a settlement that failed frees its reservation's rest
             refusal = limits.refusal(ledger.day_totals(conn, day), provider, need)
             if refusal is not None:  # stale reservations only make this stricter: drop them and look again
                 stale = self._stale(ledger.live_reservations(conn), now)
@@ -253,7 +191,11 @@ class BudgetLedger:
                 rid = secrets.token_hex(16)
                 ledger.insert_reservation(conn, rid, day, provider, need, task_id, self._holder, now)
                 self._maybe_prune(conn, now)
-                return Reservation(id=rid, provider=provider, usd=to_usd(need), day=day)
+                reservation = Reservation(id=rid, provider=provider, usd=to_usd(need), day=day)
+        if owned:  # committed (a caller's transaction may yet roll back: settled again, at no cost, next time)
+            self._forget_settled(unsettled)
+        if reservation is not None:
+            return reservation
         scope, limit, committed, reserved = refusal
         left = max(0, limit - committed)
         message = budget_exceeded_message(
@@ -268,24 +210,61 @@ class BudgetLedger:
         A reservation that was released or had expired is still settled (the money was spent). One whose call
         was charged at its estimate when it fell silent (:meth:`_expire`) is corrected to the actual cost: its
         holder was alive after all (a laptop that slept through the call), and the answer says what it cost.
+        If the write fails (StateUnusable: the database locked past its timeout, a full disk), the error
+        propagates, the reservation stays live and counted, and this process's next heartbeat or reservation
+        settles it; a caller whose own transaction held the settlement and failed says so with
+        :meth:`settle_later`.
         """
         _check_amount(actual_usd, "actual cost")
-        with self._db.transaction() as conn:
-            row = ledger.settle_live(conn, reservation_id)
-            if row is None:
-                row = ledger.reservation(conn, reservation_id)
-                if row is None:
+        try:
+            with self._db.transaction() as conn:
+                if not self._settle(conn, reservation_id, actual_usd):
                     raise InvalidRequest(f"unknown budget reservation {reservation_id!r}")
-                if row["status"] == "settled":
-                    for charged in (CHARGED_DEAD_CALL, UNCHARGED_DEAD_CALL):
-                        ledger.correct_charge(conn, reservation_id, charged, to_micro(actual_usd), "settled")
-                    return
-                logger.warning("settling reservation %s that was %s", reservation_id, row["status"])
-                conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ?", (reservation_id,))
-            ledger.insert_spend(
-                conn, row["day"], row["provider"], to_micro(actual_usd), self._clock.now(),
-                reservation_id=reservation_id, note="settled",
-            )
+        except StateUnusable:
+            self._unsettled[reservation_id] = actual_usd
+            raise
+
+    def settle_later(self, reservation_id: str, actual_usd: float) -> None:
+        """The settlement of ``reservation_id`` at ``actual_usd`` could not be written (the transaction holding
+        it failed): the reservation stays live, so its amount goes on counting, and this process's next heartbeat
+        or reservation settles it. Settling is idempotent, so a write that did commit after all is not charged
+        twice."""
+        _check_amount(actual_usd, "actual cost")
+        self._unsettled[reservation_id] = actual_usd
+
+    def _settle(self, conn: Connection, reservation_id: str, actual_usd: float) -> bool:
+        """:meth:`settle` in ``conn``; False if the reservation is unknown."""
+        row = ledger.settle_live(conn, reservation_id)
+        if row is None:
+            row = ledger.reservation(conn, reservation_id)
+            if row is None:
+                return False
+            if row["status"] == "settled":
+                for charged in (CHARGED_DEAD_CALL, UNCHARGED_DEAD_CALL):
+                    ledger.correct_charge(conn, reservation_id, charged, to_micro(actual_usd), "settled")
+                return True
+            logger.warning("settling reservation %s that was %s", reservation_id, row["status"])
+            conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ?", (reservation_id,))
+        ledger.insert_spend(
+            conn, row["day"], row["provider"], to_micro(actual_usd), self._clock.now(),
+            reservation_id=reservation_id, note="settled",
+        )
+        return True
+
+    def _settle_unsettled(self, conn: Connection) -> dict[str, float]:
+        """Settle in ``conn`` the settlements whose write failed; those settled, to forget once ``conn`` commits."""
+        unsettled = dict(self._unsettled)
+        for rid, usd in unsettled.items():
+            if self._settle(conn, rid, usd):
+                logger.info("settled budget reservation %s at $%.6f, its settlement having failed", rid, usd)
+            else:  # pruned meanwhile (days later): nothing left to settle
+                logger.warning("budget reservation %s to settle at $%.6f is gone from the ledger", rid, usd)
+        return unsettled
+
+    def _forget_settled(self, settled: dict[str, float]) -> None:
+        for rid, usd in settled.items():
+            if self._unsettled.get(rid) == usd:
+                del self._unsettled[rid]
 
     def release(self, reservation_id: str) -> None:
         """Give a live reservation back (the call failed and cost nothing); idempotent. One whose call was charged
@@ -309,17 +288,19 @@ class BudgetLedger:
             ledger.insert_spend(conn, self.day(now), provider, to_micro(usd), now, reservation_id=None, note=note)
 
     def heartbeat(self) -> None:
-        """Refresh this holder's live reservations so the TTL does not expire them; release first those whose
-        release failed."""
+        """Refresh this holder's live reservations so the TTL does not expire them; release or settle first those
+        whose release or settlement failed."""
         released = list(self._released)
         with self._db.transaction() as conn:
             for rid in released:
                 self._release(conn, rid)
+            settled = self._settle_unsettled(conn)
             conn.execute(
                 "UPDATE budget_reservations SET heartbeat_at = ? WHERE holder = ? AND status = 'live'",
                 (self._clock.now(), self._holder),
             )
         self._released.difference_update(released)
+        self._forget_settled(settled)
 
     def claim_alerts(self) -> list[BudgetAlert]:
         """Thresholds that today's spend has passed and no process has claimed yet (each fires once a day)."""

@@ -218,6 +218,8 @@ def execution_metrics(outcome: TaskOutcome) -> dict[str, Any]:
         metrics["parked_seconds"] = round(o.parked_seconds, 3)
     if o.truncated:
         metrics["truncated"] = True
+    if o.warning:
+        metrics["warning"] = o.warning
     return metrics
 
 

@@ -73,6 +73,7 @@ class ExecutionOut(OutputModel):
     error: str | None = None
     resumes_at: str | None = None
     truncated: bool = False  # the answer was cut at the output-token limit; raise max_cost for all of it
+    warning: str | None = None  # the answer stands, but its cost could not be recorded yet (and why)
 
     @classmethod
     def fields_of(cls, o: "TaskOutcome") -> dict:
@@ -92,6 +93,7 @@ class ExecutionOut(OutputModel):
             "error": o.error,
             "resumes_at": iso(o.resumes_at),
             "truncated": o.truncated,
+            "warning": o.warning,
         }
 
 

@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.lowlevel
 
-from router_core.errors import BudgetExceeded, ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
+from router_core.errors import (
+    BudgetExceeded,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+    RouterError,
+    StateUnusable,
+)
 from router_core.execution.circuit import CircuitState
 from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED, Hold
 from router_core.execution.pacing import PaceTicket
@@ -45,6 +52,7 @@ class Completed:
     completion: Completion
     plan: RequestPlan
     cost_usd: float
+    warning: str | None = None  # the answer stands, but its settlement could not be written yet
 
 
 class ProviderRun:
@@ -86,10 +94,10 @@ class ProviderRun:
                     return self._outage(result)
                 if isinstance(result, Completion):
                     cost = actual_cost(self.settings, self.plan.model, result)
-                    self._settled(cost)
+                    warning = self._settled(cost)
                     self.attempts.append(Attempt(self.provider, "success", model=result.model, retry=retry,
                                                  waited_seconds=waited, duration_seconds=seconds, cost_usd=cost))
-                    return Completed(result, self.plan, cost)
+                    return Completed(result, self.plan, cost, warning)
                 billed = self._billed(result)
                 step = self._after_failure(result, retry)
                 self.attempts.append(Attempt(
@@ -233,21 +241,46 @@ class ProviderRun:
             timeout=ex.cli_timeout_seconds if adapter.backend == "cli" else ex.request_timeout_seconds,
         )
 
-    def _settled(self, cost: float) -> None:
-        """Pace ticket, budget, circuit (and the job's lease) in one transaction."""
+    def _settled(self, cost: float) -> str | None:
+        """Pace ticket, budget, circuit (and the job's lease) in one transaction; a warning if it failed.
+
+        The answer is paid for, so a state database that cannot be written now (locked past its busy timeout,
+        a full disk) does not lose it: the reservation stays live, its amount counted, and the ledger settles it
+        at ``cost`` at its next heartbeat or reservation; the lease is released (or by the next heartbeat)."""
         core = self.ex.core
         assert self._paced is not None and self.reservation_id is not None
         ticket, completion, answered_at = self._paced
-        with core.db.transaction():
-            self.ex.pacer.settle(ticket, completion.input_tokens + completion.output_tokens, completion.rate_limit,
-                                 answered_at=answered_at, counted=not completion.usage_estimated)
-            core.ledger.settle(self.reservation_id, cost)
-            recovered = self.ex.state.circuits.record_success(self.provider)
-            if self.job.lease is not None and self.job.lease.id:
-                core.leases.release(self.job.lease.id)
+        reservation_id = self.reservation_id
+        try:
+            with core.db.transaction():
+                self.ex.pacer.settle(ticket, completion.input_tokens + completion.output_tokens,
+                                     completion.rate_limit, answered_at=answered_at,
+                                     counted=not completion.usage_estimated)
+                core.ledger.settle(reservation_id, cost)
+                recovered = self.ex.state.circuits.record_success(self.provider)
+                if self.job.lease is not None and self.job.lease.id:
+                    core.leases.release(self.job.lease.id)
+        except StateUnusable as exc:
+            self.reservation_id = None  # settled later, never released
+            return self._unsettled(reservation_id, cost, exc)
         self.reservation_id = None
         if recovered is not None:
             self.ex.audit_recovered(recovered)
+        return None
+
+    def _unsettled(self, reservation_id: str, cost: float, exc: StateUnusable) -> str:
+        """The answer's settlement failed: leave it to the ledger, release the lease as far as the store lets us,
+        and say so."""
+        core = self.ex.core
+        core.ledger.settle_later(reservation_id, cost)
+        if self.job.lease is not None and self.job.lease.id:
+            with contextlib.suppress(StateUnusable):  # remembered: the next lease heartbeat deletes it
+                core.leases.release(self.job.lease.id)
+        logger.warning("%s: %s answered, but its cost could not be recorded: %s", self.job.task_id, self.provider,
+                       exc)
+        return (f"the answer stands, but its cost (${cost:.6f}) could not be recorded in the budget yet: {exc}. "
+                "Do not run the task again for it: its budget reservation stays counted, and Switchboard records "
+                "the cost once the state database can be written again (at its next heartbeat or reservation)")
 
     def _charge_estimate(self) -> float:
         """A call cancelled in flight: the provider read the prompt and may have answered part of it, and

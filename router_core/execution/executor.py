@@ -176,7 +176,7 @@ class Executor:
                     backend=c.backend, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
                     cost_usd=_charged(attempts), cost_estimate_usd=result.plan.estimate.usd,
                     attempts=tuple(attempts),
-                    parked_seconds=parking.total, truncated=c.truncated,
+                    parked_seconds=parking.total, truncated=c.truncated, warning=result.warning,
                 )
             status, error, eta = result
             now = clock.now()

@@ -66,6 +66,7 @@ class TaskOutcome:
     resumes_at: float | None = None  # parked: when the earliest blocked provider frees up
     parked_seconds: float = 0.0  # time spent waiting for blocked providers
     truncated: bool = False  # the answer was cut at the output-token limit: ``text`` is only its start
+    warning: str | None = None  # the answer stands, but something about it needs saying (its cost not yet recorded)
 
     @property
     def ok(self) -> bool:

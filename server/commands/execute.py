@@ -87,6 +87,8 @@ def run(args) -> int:
         path = " -> ".join(o.fallback_path)
         print(f"[{o.provider} {o.model} · {o.tokens_used:,} tokens · ${o.cost_usd:.4f} "
               f"(estimate ${o.cost_estimate_usd:.4f}) · {o.duration_seconds:.1f}s · path {path}]", file=sys.stderr)
+        if o.warning:
+            print(f"switchboard: warning: {o.warning}", file=sys.stderr)
     elif o.status == ROUTED:
         agent = result.decision.agent.agent.id if result.decision.agent else "none"
         print(f"routed to {result.decision.provider} as agent {agent} (lease {result.decision.lease_id})")

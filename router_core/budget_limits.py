@@ -1,0 +1,82 @@
+"""What a budget ledger reads from its settings (budget.py): the limits a reservation must fit, and the alerts
+its spend has passed, derived once per configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from sqlite3 import Row
+from zoneinfo import ZoneInfo
+
+from router_core.budget_text import alert_level, alert_message
+from router_core.models import BudgetAlert
+from router_core.settings import BudgetSettings
+from router_core.store import ledger
+from router_core.store.ledger import to_micro, to_usd
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLimits:
+    """What the ledger reads from its settings, derived once per configuration: (provider, allocation) in the
+    configured order, the daily total in micro-dollars, the alert thresholds (lowest first), the time zone."""
+
+    settings: BudgetSettings
+    allocations: tuple[tuple[str, float], ...]
+    allocated: frozenset[str]
+    total_micro: int
+    thresholds: tuple[int, ...]
+    tz: ZoneInfo
+
+    @classmethod
+    def of(cls, settings: BudgetSettings) -> BudgetLimits:
+        return cls(
+            settings,
+            allocations=tuple((name, settings.allocation(name)) for name, _ in settings.allocations),
+            allocated=frozenset(name for name, _ in settings.allocations),
+            total_micro=to_micro(settings.daily_total),
+            thresholds=tuple(sorted(set(settings.alert_thresholds))),
+            tz=ZoneInfo(settings.timezone),
+        )
+
+    def refusal(self, totals: ledger.DayTotals, provider: str, need: int) -> tuple[str, int, int, int] | None:
+        """(scope, limit, committed, reserved) of the first limit ``need`` would break, else None."""
+        total = self.total_micro
+        committed = totals.spent_total + totals.reserved_total
+        if total <= 0 and need > 0:  # no budget at all: the allocation (0 too) is not what to change first
+            return "total", total, committed, totals.reserved_total
+        if committed + need > total:  # first: no provider can take it, whatever its allocation says
+            return "total", total, committed, totals.reserved_total
+        allocation = to_micro(self.settings.allocation(provider))
+        if totals.committed(provider) + need > allocation:
+            return "provider", allocation, totals.committed(provider), totals.reserved.get(provider, 0)
+        return None
+
+    def any_alert_passed(self, totals: ledger.DayTotals) -> bool:
+        total, thresholds = self.total_micro, self.thresholds
+        return total > 0 and bool(thresholds) and totals.spent_total * 100 >= total * thresholds[0]
+
+    def passed_alerts(self, totals: ledger.DayTotals, fired: list[Row]) -> tuple[BudgetAlert, ...]:
+        if not self.any_alert_passed(totals):
+            return ()
+        total = self.total_micro
+        spent = totals.spent_total
+        stored = {row["threshold"]: row for row in fired}
+        alerts = []
+        for threshold in self.thresholds:
+            if spent * 100 < total * threshold:
+                break  # the thresholds rise: none after it has passed either
+            row = stored.get(threshold)
+            if row is not None:
+                alerts.append(BudgetAlert(
+                    threshold, row["level"], to_usd(row["micro_spent"]), to_usd(row["micro_total"]), row["message"]
+                ))
+                continue
+            left = {
+                name: max(0, to_micro(alloc) - totals.committed(name)) for name, alloc in self.allocations
+            }
+            level = alert_level(threshold)
+            message = alert_message(
+                level=level, spent=spent, total=total, remaining=max(0, total - spent - totals.reserved_total),
+                left_by_provider=left, timezone=self.settings.timezone,
+            )
+            alerts.append(BudgetAlert(threshold, level, to_usd(spent), to_usd(total), message))
+        return tuple(alerts)
