@@ -156,10 +156,14 @@ class Executor:
 
     def _unanswered(self, job: Job, started: float, attempts: list[Attempt], status: str, error: str, *,
                     resumes_at: float | None = None, parked: float = 0.0) -> TaskOutcome:
-        """The outcome of a task that got no answer, told by its last attempt (none: nothing was tried)."""
+        """The outcome of a task that got no answer, told by its last attempt (none: nothing was tried), as an
+        answered task's is by the try that answered: its provider and backend ("api", "cli"; None for a provider
+        with none, which nothing was sent to)."""
         last = attempts[-1] if attempts else None
+        backend = self.backend(last.provider) if last else None
         return TaskOutcome(
             job.task_id, status, started, self.core.clock.now(), provider=last.provider if last else None,
+            backend=backend if backend in ("api", "cli") else None,
             model=last.model or None if last else None, cost_estimate_usd=job.estimate_usd,
             cost_usd=_charged(attempts), attempts=tuple(attempts), error=error, resumes_at=resumes_at,
             parked_seconds=parked,
