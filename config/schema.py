@@ -22,6 +22,11 @@ NonNegative = Annotated[float, Field(ge=0)]
 USD = Annotated[float, Field(ge=0, le=1_000_000)]  # a day's budget or a part of it
 PricePerMtok = Annotated[float, Field(ge=0, le=100_000)]
 OutputTokens = Annotated[int, Field(gt=0, le=10_000_000)]
+# Durations in seconds. 1e12 loaded (a typo's extra digits, "never" written as a big number) and then overflowed
+# datetime and asyncio where it became a time, or parked a task for centuries. Each bound is the longest the value
+# can mean anything at: see the keys below.
+HOUR, DAY = 3600, 86400
+Backoff = Annotated[float, Field(ge=0, le=HOUR)]
 
 
 def only_allowed(values, allowed: tuple[str, ...], what: str):
@@ -108,7 +113,8 @@ class BudgetSchema(_Strict):
     allocation: dict[str, USD]
     alert_thresholds: list[Annotated[int, Field(gt=0, le=100)]] = [50, 75, 90]
     timezone: str = "UTC"
-    reservation_ttl_seconds: Annotated[float, Field(gt=0)] = 900.0
+    # Two days: at least twice the longest call (execution.*_timeout_seconds, a day at most) is all it must outlast.
+    reservation_ttl_seconds: Annotated[float, Field(gt=0, le=2 * DAY)] = 900.0
 
     @field_validator("allocation")
     @classmethod
@@ -159,21 +165,25 @@ def cli_timeout(configured: float | None, reservation_ttl_seconds: float) -> flo
 
 class ExecutionSchema(_Strict):
     max_retries: Annotated[int, Field(ge=0, le=10)] = 3
-    backoff_base_seconds: NonNegative = 0.5
-    backoff_max_seconds: NonNegative = 30.0
+    # A backoff is waited inside the task, its reservation held; a provider that asks for longer is held (a quota:
+    # up to a day) and the task falls back or parks, so a backoff of more than an hour only stalls the task.
+    backoff_base_seconds: Backoff = 0.5
+    backoff_max_seconds: Backoff = 30.0
     request_timeout_seconds: Annotated[float, Field(gt=0, le=86400)] = 120.0  # a day: 1e10 overflowed httpx
     # Unset: DEFAULT_CLI_TIMEOUT, or half budget.reservation_ttl_seconds when that is less (see below).
     cli_timeout_seconds: Annotated[float | None, Field(gt=0, le=86400)] = None
     outage_failure_threshold: PositiveInt = 3
     # A probe is a paid call to a provider in outage: under a second apart they would hammer it.
-    outage_probe_interval_seconds: Annotated[float, Field(ge=1)] = 300.0
+    # A day at most, as a hold (execution/holds.py): a provider in outage is asked again at least daily.
+    outage_probe_interval_seconds: Annotated[float, Field(ge=1, le=DAY)] = 300.0
     batch_concurrency: Annotated[int, Field(gt=0, le=256)] = 8
     # Real text runs about 1 (CJK) to 5 characters a token; far outside, every estimate is off by orders.
     chars_per_token: Annotated[float, Field(ge=0.5, le=20)] = 4.0
     assumed_output_tokens_per_second: Annotated[float, Field(gt=0)] = 60.0
     rate_window_seconds: Annotated[float, Field(gt=0, le=86400)] = 60.0
     max_output_tokens: OutputTokens = 8192
-    max_park_seconds: NonNegative = 900.0
+    # A day at most: no hold lasts longer, so a task parked past that waits for nothing it knows of.
+    max_park_seconds: Annotated[float, Field(ge=0, le=DAY)] = 900.0
 
 
 class ConfigSchema(_Strict):

@@ -236,6 +236,12 @@ def _source_for(loc: tuple[str, ...], provenance: Mapping[tuple[str, ...], str])
 
 def _allowed_keys(loc: tuple[str, ...]) -> list[str]:
     """The keys the schema allows in the table that holds ``loc``'s last key."""
+    model = _table_model(loc)
+    return sorted(model.model_fields) if model is not None else []
+
+
+def _table_model(loc: tuple[str, ...]) -> Any:
+    """The schema model of the table that holds ``loc``'s last key, or None."""
     model: Any = ConfigSchema
     skip_next = False
     for part in loc[:-1]:
@@ -244,10 +250,10 @@ def _allowed_keys(loc: tuple[str, ...]) -> list[str]:
             continue
         field = model.model_fields.get(part) if _is_model(model) else None
         if field is None:
-            return []
+            return None
         skip_next = get_origin(field.annotation) in (dict, list)
         model = _inner_model(field.annotation)
-    return sorted(model.model_fields) if _is_model(model) else []
+    return model if _is_model(model) else None
 
 
 def _is_model(obj: Any) -> bool:
@@ -265,7 +271,8 @@ def _inner_model(annotation: Any) -> Any:
 
 
 def _type_hint(err: Mapping[str, Any]) -> str:
-    """What to write instead, when a TOML value has the wrong type: a table, or for a number or a boolean."""
+    """What to write instead, when a TOML value has the wrong type (a table, or for a number or a boolean) or is out
+    of the range the schema allows."""
     value, kind, loc = err.get("input"), err["type"], err["loc"]
     if isinstance(value, Mapping):  # [budget.timezone], or [providers.codex.models] for [[providers.codex.models]]
         if kind == "list_type" and loc[-1] == "models":
@@ -283,7 +290,38 @@ def _type_hint(err: Mapping[str, Any]) -> str:
         return "; write a whole number such as 3"
     if kind == "bool_type":
         return "; write true or false (no quotes)"
+    if kind in _OUT_OF_RANGE and (allowed := _allowed_range(tuple(map(str, loc)))):
+        return f"; allowed: {allowed}"
     return ""
+
+
+_OUT_OF_RANGE = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+
+
+def _allowed_range(loc: tuple[str, ...]) -> str:
+    """The range the schema allows for ``loc``'s key, e.g. "from 0 to 3600 seconds (an hour)"; "" unless it has
+    both ends."""
+    model = _table_model(loc)
+    field = model.model_fields.get(loc[-1]) if model is not None else None
+    if field is None:
+        return ""
+    low = high = None
+    for bound in field.metadata:
+        if getattr(bound, "ge", None) is not None:
+            low = f"from {_number(bound.ge)}"
+        if getattr(bound, "gt", None) is not None:
+            low = f"above {_number(bound.gt)},"
+        if getattr(bound, "le", None) is not None:
+            high = bound.le
+    if low is None or high is None:
+        return ""
+    unit = " seconds" + {3600: " (an hour)", 86400: " (a day)", 172800: " (two days)"}.get(high, "") \
+        if loc[-1].endswith("_seconds") else ""
+    return f"{low} {'to' if low.startswith('from') else 'at most'} {_number(high)}{unit}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _explain(exc: ValidationError, provenance: Mapping[tuple[str, ...], str]) -> ConfigError:

@@ -55,7 +55,9 @@ def test_reservations_must_outlast_a_provider_call(tmp_path, env, ttl, timeout, 
 
 def test_a_request_timeout_beyond_a_day_is_refused_at_start(tmp_path, env):
     # 1e10 loaded, and then every API call failed in httpx with OverflowError ('timestamp out of range').
-    user_config(env, "[budget]\nreservation_ttl_seconds = 2e10\n[execution]\nrequest_timeout_seconds = 1e10\n")
+    # The TTL at its own maximum (it was 2e10, to outlast the timeout, and is refused itself now): only the timeout is
+    # wrong here.
+    user_config(env, "[budget]\nreservation_ttl_seconds = 172800\n[execution]\nrequest_timeout_seconds = 1e10\n")
     with pytest.raises(ConfigError) as err:
         load_settings(environ=env, cwd=tmp_path)
     assert err.value.key == "execution.request_timeout_seconds" and "86400" in str(err.value)
