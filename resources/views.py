@@ -102,6 +102,7 @@ def agents_view(core: RouterCore) -> dict[str, Any]:
 
 def effective_config(core: RouterCore, environ: dict[str, str] | None = None) -> dict[str, Any]:
     env = os.environ if environ is None else environ
+    core.refresh_settings()  # an edit saved since the last decision shows, with the files it came from
     s = core.settings
     providers = {}
     for p in s.providers:

@@ -33,13 +33,7 @@ from router_core.errors import InvalidRequest, StateUnusable
 from router_core.execution.state import ExecutionSnapshot, ExecutionState
 from router_core.inputs import validate_label, validate_task
 from router_core.leases import AgentLeases
-from router_core.models import (
-    AgentSpec,
-    Availability,
-    BudgetSnapshot,
-    Classification,
-    ProviderUsage,
-)
+from router_core.models import AgentSpec, Availability, BudgetSnapshot, Classification, ProviderUsage
 from router_core.recommender import recommend, requested
 from router_core.records import audit_record, batch_item_record, budget_changed_record, external_strings
 from router_core.redact import scrubbed
@@ -318,10 +312,13 @@ class RouterCore:
 
     def refresh_settings(self) -> None:
         """Count against the budget of an edited configuration from now on, as after a restart: lowering
-        ``daily_total`` binds the servers already running. The rest of an edit waits for a restart (config/watch.py)."""
+        ``daily_total`` binds the servers already running. ``sources`` become the files it was read from (a file
+        created to edit the budget is one); the rest of an edit waits for a restart (config/watch.py)."""
         new = self._settings_updates() if self._settings_updates is not None else None
-        if new is not None and new.budget != self.settings.budget:
-            old, self.settings = self.settings.budget, replace(self.settings, budget=new.budget)
+        if new is None:
+            return
+        old, self.settings = self.settings.budget, replace(self.settings, budget=new.budget, sources=new.sources)
+        if new.budget != old:
             self.ledger.configure(new.budget)
             log.warning("budget configuration changed: daily total $%.2f -> $%.2f", old.daily_total,
                         new.budget.daily_total)

@@ -1,0 +1,45 @@
+"""config://effective follows a configuration edited while the server runs (config/watch.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from mcp import Client
+
+from config import load_settings
+from config.watch import ConfigWatch
+from router_core.classifier.keywords import KeywordClassifier
+from router_core.clock import FakeClock
+from router_core.core import RouterCore
+from server.app import create_server
+from tests.config.test_watch import Ticks, budget, edit, user_file
+from tests.conftest import T0
+
+
+async def effective(client: Client) -> dict:
+    return json.loads((await client.read_resource("config://effective")).contents[0].text)
+
+
+@pytest.mark.parametrize("applied_by", ["the resource", "another read"])
+async def test_an_edited_budget_is_shown_with_the_files_it_came_from(tmp_path, env, applied_by):
+    # The resource read core.settings without looking for an edit, and once another read had applied one (the
+    # server's live updates read the budget every second) it showed the new budget with the files of before: the
+    # user file created to lower it was not among them.
+    settings = load_settings(environ=env, cwd=tmp_path)
+    ticks = Ticks()
+    watch = ConfigWatch(settings, environ=env, cwd=tmp_path, every=1.0, monotonic=ticks)
+    core = RouterCore.build(settings, clock=FakeClock(T0), classifier=KeywordClassifier(settings.providers),
+                            settings_updates=watch)
+    server = create_server(settings, core_factory=lambda: core, live_interval=None)
+    async with Client(server) as client:
+        before = await effective(client)
+        path = user_file(env)
+        assert str(path) not in before["sources"]
+        edit(path, budget(10, 3, 4, 3))
+        ticks.now += 1
+        if applied_by == "another read":
+            assert core.budget().total == 10.0
+        after = await effective(client)
+    assert after["budget"]["daily_total"] == 10.0
+    assert after["sources"] == [*before["sources"], str(path)]
