@@ -27,7 +27,8 @@ def register(sub) -> None:
 
     c = sub.add_parser("classify", help="classify a task, or JSONL tasks from stdin")
     c.add_argument("task", nargs="?", help="the task description")
-    c.add_argument("--jsonl", action="store_true", help='read {"id","text"} lines on stdin, write one JSON line each')
+    c.add_argument("--jsonl", action="store_true", help='read {"id","text"} lines on stdin, write one JSON line each; '
+                   "a line with no id (or a null one) gets its line number, 1 for the first, as its id")
     # Accepted as every other command's --json is: argparse took it for an abbreviation of --jsonl, which read
     # stdin (empty, or a terminal waiting) and dropped the task given.
     c.add_argument("--json", action="store_true", help="print the classification as JSON (it always is)")
@@ -88,16 +89,15 @@ def _classify_stream(c) -> int:
     out = sys.stdout
     for lineno, line in enumerate(_stdin_lines(), start=1):
         if not line.strip():
-            continue
-        item_id = None
+            continue  # no task to answer (an empty last line); the rows after still go by their line numbers
+        item_id: object = lineno  # a line that gives no id is named by its number, so its row can be matched to it
         try:
             item = _json_object(line)
             if not isinstance(item, dict):
-                raise InvalidRequest('each line must be a JSON object with a string "text" (and an "id")')
-            item_id = _plain_id(item.get("id"))  # first, so that an error row names the line's id
-            if not isinstance(item.get("text"), str):
-                raise InvalidRequest('each line must be a JSON object with a string "text" (and an "id")')
-            text = validate_task(item["text"])
+                raise InvalidRequest(f"a JSON {_kind(item)}, not an object; {LINE_SHAPE}")
+            if item.get("id") is not None:
+                item_id = _plain_id(item["id"])  # first, so that an error row names the line's id
+            text = validate_task(_text(item))
             start = time.perf_counter()
             result = c.classify(text)  # as `classify` and the tools read it: credentials dropped
             elapsed_ms = (time.perf_counter() - start) * 1000
@@ -118,6 +118,24 @@ def _classify_stream(c) -> int:
         out.write(json_text(row) + "\n")
     out.flush()
     return 1 if failures else 0
+
+
+LINE_SHAPE = 'each line must be a JSON object with a string "text" (and an optional "id")'
+
+
+def _text(item: dict) -> str:
+    if "text" not in item:
+        raise InvalidRequest(f'no "text"; {LINE_SHAPE}')
+    if not isinstance(item["text"], str):
+        raise InvalidRequest(f'"text" is {_kind(item["text"], article=True)}, not a string; {LINE_SHAPE}')
+    return item["text"]
+
+
+def _kind(value: object, *, article: bool = False) -> str:
+    """The JSON name of ``value``'s type: "array", "number", ..., with its article for ``article``."""
+    kinds = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    kind = kinds.get(type(value), "null")
+    return f"{'an' if kind[0] in 'ao' else 'a'} {kind}" if article and kind != "null" else kind
 
 
 def _stdin_lines() -> Iterator[str]:

@@ -158,7 +158,7 @@ def test_classify_jsonl_error_rows_keep_the_lines_id(cli_env, capsys, monkeypatc
     code, out, _ = run(capsys, "classify", "--jsonl", stdin=stdin, monkeypatch=monkeypatch)
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 1
-    assert [row["id"] for row in rows] == ["a", 7, None]
+    assert [row["id"] for row in rows] == ["a", 7, 3]  # [1] gives no id: its line number
     assert all('string "text"' in row["error"] for row in rows)
 
 

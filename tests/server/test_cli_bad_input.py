@@ -77,7 +77,7 @@ def test_classify_jsonl_deep_line_is_a_per_line_error(cli_env, capsys, monkeypat
     code, out, err = run(capsys, monkeypatch, "classify", "--jsonl", stdin=stdin)
     rows = [strict_json(line) for line in out.splitlines()]
     assert code == 1
-    assert rows[0] == {"id": None, "error": rows[0]["error"]} and "nested too deeply" in rows[0]["error"]
+    assert rows[0] == {"id": 1, "error": rows[0]["error"]} and "nested too deeply" in rows[0]["error"]
     assert rows[1]["id"] == "b" and rows[1]["primary_provider"] == "codex"
     assert "line 1:" in err
 
@@ -89,7 +89,7 @@ def test_classify_jsonl_output_is_strict_json_when_an_id_is_nan_or_infinite(cli_
     rows = [strict_json(line) for line in out.splitlines()]  # no NaN or Infinity reaches stdout
     assert code == 1 and len(rows) == len(ids) + 1
     for n, row in enumerate(rows[:-1], start=1):
-        assert row["id"] is None and row["error"].startswith(f'line {n}: "id" cannot be written back as JSON')
+        assert row["id"] == n and row["error"].startswith(f'line {n}: "id" cannot be written back as JSON')
     assert rows[-1]["id"] == 7 and rows[-1]["primary_provider"] == "codex"
     assert err.count("give the id as a string") == len(ids)
 
@@ -133,7 +133,7 @@ def test_classify_jsonl_says_what_a_line_that_is_not_json_should_be(cli_env, cap
     # was not, and said nothing of what a line should hold.
     code, out, err = run(capsys, monkeypatch, "classify", "--jsonl", stdin=line + "\n")
     (row,) = [strict_json(x) for x in out.splitlines()]
-    assert code == 1 and row["id"] is None and row["error"] == err.strip()
+    assert code == 1 and row["id"] == 1 and row["error"] == err.strip()
     assert err.startswith(says) and "line 1 column" not in err
     assert err.strip().endswith('give one JSON object a line, such as {"id": 1, "text": "fix the login bug"}')
 
