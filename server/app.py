@@ -28,7 +28,14 @@ from router_core.settings import Settings
 from server.core_factory import build_core
 from server.live import LiveUpdates
 from server.probes import watch_outages
-from tools import check_call, explained, listed_schema, output_schemas, register_tools
+from tools import (
+    check_call,
+    configured_descriptions,
+    explained,
+    listed_schema,
+    output_schemas,
+    register_tools,
+)
 from tools._context import AppState
 
 INSTRUCTIONS = (
@@ -45,14 +52,17 @@ class SwitchboardServer(MCPServer):
     ran the task uncapped) and explain wrong ones in a line each, and whose tools/list is compact."""
 
     _listed: list[MCPTool] | None = None
+    described: dict[str, dict[str, str]] = {}  # arguments' descriptions as configured (build_server)
     _calls_running = 0  # tool calls in flight, any session
     _calls_done: anyio.Event | None = None  # set when that falls to 0, for whoever waits (calls_finished)
 
     async def list_tools(self) -> list[MCPTool]:
         """The tools with compact input schemas (listed_schema), made once: the tools never change."""
         if self._listed is None:
-            self._listed = [t.model_copy(update={"input_schema": listed_schema(t.input_schema)})
-                            for t in await super().list_tools()]
+            self._listed = [
+                t.model_copy(update={"input_schema": listed_schema(t.input_schema, self.described.get(t.name))})
+                for t in await super().list_tools()
+            ]
         return self._listed
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None) -> Any:
@@ -176,6 +186,7 @@ def build_server(
         subscriptions=bus,
         log_level="WARNING",
     )
+    mcp.described = configured_descriptions(settings.execution)
     register_tools(mcp)
     register_resources(mcp, get_core)
     _register_output_schemas(mcp)

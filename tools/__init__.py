@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, get_origin, get_type_hints
 
 from mcp.server import MCPServer
@@ -25,8 +25,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError, to_json
 
 from router_core.inputs import surrogates_replaced
-from tools.budget import get_budget, record_usage
-from tools.dispatch import dispatch_agent, run_batch
+from router_core.settings import ExecutionSettings
+from tools.budget import get_budget, record_usage, used_description
+from tools.dispatch import dispatch_agent, parallel_description, run_batch
 from tools.errors import invalid_arguments, unknown_arguments
 from tools.feedback import record_feedback
 from tools.routing import classify_task, recommend_provider
@@ -79,10 +80,19 @@ def explained(name: str, exc: ToolError) -> ToolError:
     return exc
 
 
-def listed_schema(schema: dict[str, Any]) -> dict[str, Any]:
+def configured_descriptions(execution: ExecutionSettings) -> dict[str, dict[str, str]]:
+    """tool -> argument -> its description as ``execution`` has it, for the arguments whose default or meaning
+    config sets (the tool functions' own name the shipped values). A server lists its settings at start-up,
+    the ones in force until it restarts: an edit of them waits for one (config/watch.py)."""
+    return {"run_batch": {"parallel": parallel_description(execution.batch_concurrency)},
+            "record_usage": {what.lower(): used_description(what, execution.rate_window_seconds)
+                             for what in ("Requests", "Tokens")}}
+
+
+def listed_schema(schema: dict[str, Any], described: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A tool's input schema as tools/list sends it: without pydantic's titles ("Max Cost" for max_cost, 12% of
-    the listing, read by every host's model on every session), and closed (``additionalProperties: false``)
-    as check_call makes it."""
+    the listing, read by every host's model on every session), closed (``additionalProperties: false``)
+    as check_call makes it, and with the descriptions of ``described`` (configured_descriptions)."""
 
     def strip(node: Any, names: bool = False) -> Any:
         if isinstance(node, list):
@@ -94,7 +104,10 @@ def listed_schema(schema: dict[str, Any]) -> dict[str, Any]:
         return {key: strip(value, names=key in ("properties", "$defs")) for key, value in node.items()
                 if not (key == "title" and isinstance(value, str))}
 
-    return {**strip(schema), "additionalProperties": False}
+    listed = {**strip(schema), "additionalProperties": False}
+    for name, text in (described or {}).items():
+        listed["properties"][name] = {**listed["properties"][name], "description": text}
+    return listed
 
 
 def as_result(result: BaseModel | dict[str, Any]) -> CallToolResult:
@@ -160,4 +173,5 @@ def register_tools(mcp: MCPServer) -> None:
         mcp.tool(annotations=hints, structured_output=False)(structured(fn))
 
 
-__all__ = ["register_tools", "output_schemas", "check_call", "explained", "listed_schema"]
+__all__ = ["register_tools", "output_schemas", "check_call", "explained", "listed_schema",
+           "configured_descriptions"]

@@ -8,11 +8,20 @@ from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from router_core.models import BudgetSnapshot
+from router_core.settings import ExecutionSettings
 from tools._context import core_of, in_worker, state_from
 from tools.errors import tool_errors
 from tools.schemas import BudgetOut
 
 Provider = Literal["codex", "gemini", "claude"]
+WINDOW = ExecutionSettings().rate_window_seconds  # the shipped one; a server lists its own
+WINDOW_NAMES = {1.0: "second", 60.0: "minute", 3600.0: "hour", 86400.0: "day"}
+
+
+def used_description(what: str, window_seconds: float) -> str:
+    """record_usage's ``requests`` or ``tokens``: the count in one rate window, as configured (the core holds a
+    count entered as the window's, execution.rate_window_seconds; tools.configured_descriptions)."""
+    return f"{what} used in the last {WINDOW_NAMES.get(float(window_seconds), f'{window_seconds:g} seconds')}."
 
 
 async def get_budget(ctx: Context) -> BudgetOut:
@@ -25,8 +34,8 @@ async def get_budget(ctx: Context) -> BudgetOut:
 async def record_usage(
     provider: Provider,
     ctx: Context,
-    requests: Annotated[int | None, Field(ge=0, description="Requests used in the last minute.")] = None,
-    tokens: Annotated[int | None, Field(ge=0, description="Tokens used in the last minute.")] = None,
+    requests: Annotated[int | None, Field(ge=0, description=used_description("Requests", WINDOW))] = None,
+    tokens: Annotated[int | None, Field(ge=0, description=used_description("Tokens", WINDOW))] = None,
     cost_usd: Annotated[float, Field(ge=0, description="Spend to add to today's budget.")] = 0.0,
 ) -> BudgetOut:
     """Enter usage observed elsewhere (e.g. a provider console) when it can't be polled."""

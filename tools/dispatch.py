@@ -10,6 +10,7 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, ConfigDict, Field
 
 from router_core.batch_limits import MAX_BATCH_PARALLEL, MAX_BATCH_TASKS
+from router_core.settings import ExecutionSettings
 from tools._context import AppState, in_worker, state_from
 from tools.batch_schemas import BatchPlanOut, DispatchOut
 from tools.errors import tool_errors
@@ -26,6 +27,11 @@ Provider = Literal["codex", "gemini", "claude"]
 EXECUTOR_KEY = "executor"
 logger = logging.getLogger(__name__)
 MAX_PARK_REASON = 300  # characters of why a task waits, in its progress message
+
+
+def parallel_description(batch_concurrency: int) -> str:
+    """run_batch's ``parallel`` with its default as configured (tools.configured_descriptions)."""
+    return f"Concurrency cap (default {batch_concurrency}: execution.batch_concurrency)."
 
 
 class BatchTaskIn(BaseModel):
@@ -100,7 +106,7 @@ async def dispatch_agent(
 async def run_batch(
     tasks: Annotated[list[BatchTaskIn], Field(min_length=1, max_length=MAX_BATCH_TASKS)],
     ctx: Context,
-    parallel: Annotated[int | None, Field(ge=1, le=MAX_BATCH_PARALLEL, description="Concurrency cap (default 8: execution.batch_concurrency).")] = None,
+    parallel: Annotated[int | None, Field(ge=1, le=MAX_BATCH_PARALLEL, description=parallel_description(ExecutionSettings().batch_concurrency))] = None,
     dry_run: Annotated[bool, Field(description="Plan only (default); false runs the tasks.")] = True,
 ) -> BatchPlanOut:
     """Plan or run a batch: classify each task, group per provider, sub-batch within rate limits, with cost,
