@@ -311,9 +311,7 @@ def _too_many(provider: str, status: int, body: ErrorBody, headers: httpx.Header
         return _quota(provider, status, said, None)
     if "spend_limit" in body.code or "API usage limits" in body.message:
         return _quota(provider, status, said, _regain_access(body.message))
-    retry_after = _retry_from_headers(headers, now)
-    if retry_after is None:
-        retry_after = _retry_from_message(body.message)
+    retry_after = _retry_hint(body.message, headers, now)
     if body.google_details or body.kind == "RESOURCE_EXHAUSTED":
         quota_ids = [str(v.get("quotaId") or "") for d in body.google_details
                      for v in as_list(d.get("violations")) if isinstance(v, dict)]
@@ -342,8 +340,17 @@ def _quota(provider: str, status: int, said: str, resets_at: float | None) -> Qu
                           resets_at=resets_at, status_code=status)
 
 
-def _retry_from_headers(headers: httpx.Headers, now: float) -> float | None:
+def _retry_hint(message: str, headers: httpx.Headers, now: float) -> float | None:
+    """The wait a 429 asks for. OpenAI's message names it for the limit that was hit ("… on requests per min
+    (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms."), while its x-ratelimit-reset-* headers
+    say when that whole window is full again ("1m0s"; "6m0s" for the tokens): the message decides, never below
+    a Retry-After (the least wait, by its definition); else the Retry-After; else the reset of the limits
+    with none left (the latest, as each of them refuses until its own)."""
+    match = _RETRY_IN.search(message)
+    said = parse_duration(match.group(1)) if match else None
     explicit = parse_retry_after(headers.get("retry-after"), headers.get("retry-after-ms"), now)
+    if said is not None:
+        return said if explicit is None else max(said, explicit)
     if explicit is not None:
         return explicit
     waits = []
@@ -356,11 +363,6 @@ def _retry_from_headers(headers: httpx.Headers, now: float) -> float | None:
             waits.append(None if reset is None else max(0.0, reset - now))
     known = [w for w in waits if w is not None]
     return max(known) if known else None
-
-
-def _retry_from_message(message: str) -> float | None:
-    match = _RETRY_IN.search(message)
-    return parse_duration(match.group(1)) if match else None
 
 
 def _google_retry_delay(body: ErrorBody) -> float | None:

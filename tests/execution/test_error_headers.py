@@ -60,6 +60,21 @@ async def test_the_retry_after_a_429_waits_for_the_tokens_reset_its_headers_name
     assert fake.stats("codex").sent_429 == 1
 
 
+async def test_a_429_naming_its_wait_only_in_its_message_is_retried_not_held_for_the_tokens_reset(
+        settings, build_executor, fake, clock):
+    """OpenAI's TPM 429 without a Retry-After: "Please try again in 1.5s", and x-ratelimit-reset-tokens "6m0s"
+    (until the whole window is full again). The 6 minutes decided: longer than outage_probe_interval_seconds,
+    codex was held as a quota and the task went to gemini."""
+    core, ex = build_executor(settings)
+    tpm = settings.provider("codex").tokens_per_minute
+    fake.script("codex", [Fault.rate_limited(retry_after=1.5, headers=tokens_out(tpm, "6m0s"),
+                                             retry_after_header=False)])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert (o.status, o.provider) == ("success", "codex")
+    assert [a.outcome for a in o.attempts] == ["rate_limited", "success"]
+    assert "codex" not in core.execution_state.holds.active("codex")
+
+
 async def test_an_outage_probe_met_by_a_429_learns_from_its_headers_too(settings, build_executor, fake, clock):
     core, ex = build_executor(settings)
     tpm = settings.provider("codex").tokens_per_minute

@@ -255,6 +255,8 @@ class FakeProviders:
             status, payload, extra = wire.fault(fault.kind, fault.code, model, fault.retry_after)
             if fault.kind == "status" and status >= 500 and fault.retry_after is not None:  # a 503/529 naming a wait
                 extra = {**extra, **retry_after_header(fault.retry_after)}
+            if not fault.retry_after_header:
+                extra = {k: v for k, v in extra.items() if k != "retry-after"}
             return status, payload, {**extra, **(fault.headers or {})}
         text = fault.text if fault.text is not None else f"{name} fake answer to: {texts[-1][:80] if texts else ''}"
         tokens_in = math.ceil(sum(len(t or "") for t in texts) / 4)

@@ -17,6 +17,7 @@ class Fault:
     text: str | None = None
     output_tokens: int | None = None
     headers: dict[str, str] | None = None  # sent with a scripted error (e.g. a 429's x-ratelimit-* headers)
+    retry_after_header: bool = True  # False: a 429 names its wait in its message only, with no Retry-After
 
     @classmethod
     def ok(cls, text: str | None = None, output_tokens: int | None = None) -> Fault:
@@ -27,8 +28,10 @@ class Fault:
         return cls("status", code, retry_after=retry_after, headers=headers)
 
     @classmethod
-    def rate_limited(cls, retry_after: float | None = 2.0, headers: dict[str, str] | None = None) -> Fault:
-        return cls("rate_limited", 429, retry_after=retry_after, headers=headers)
+    def rate_limited(cls, retry_after: float | None = 2.0, headers: dict[str, str] | None = None, *,
+                     retry_after_header: bool = True) -> Fault:
+        return cls("rate_limited", 429, retry_after=retry_after, headers=headers,
+                   retry_after_header=retry_after_header)
 
     @classmethod
     def quota(cls) -> Fault:

@@ -118,6 +118,25 @@ def test_openai_exhausted_dimension_reset_header_gives_retry():
     assert error.retry_after == 360.0
 
 
+@pytest.mark.parametrize(("dimension", "unit", "said", "reset", "wait"), [
+    ("requests", "requests per min (RPM): Limit 500, Used 500, Requested 1", "120ms", "1m0s", 0.12),
+    ("tokens", "tokens per min (TPM): Limit 30000, Used 30000, Requested 1500", "1.5s", "6m0s", 1.5),
+    ("tokens", "tokens per min (TPM): Limit 30000, Used 30000, Requested 800", "1m30.5s", "6m0s", 90.5),
+])
+def test_openai_try_again_in_decides_over_the_whole_window_reset(dimension, unit, said, reset, wait):
+    """With no Retry-After, the reset header of the limit with none left (the time until its whole window is
+    full again) decided the wait over the message's own: a 429 saying "try again in 120ms" waited 60 s, and
+    one saying "1.5s" waited 6 minutes, over outage_probe_interval_seconds, so codex was held as a quota."""
+    headers = {f"x-ratelimit-remaining-{dimension}": "0", f"x-ratelimit-reset-{dimension}": reset}
+    body = {"error": {"message": f"Rate limit reached for gpt-4o in organization org-XXXX on {unit}. Please try "
+                                 f"again in {said}. Visit https://platform.openai.com/account/rate-limits to learn "
+                                 "more.", "type": dimension, "param": None, "code": "rate_limit_exceeded"}}
+    error = mapped(429, body, headers, provider="codex")
+    assert type(error) is RateLimited and error.retry_after == pytest.approx(wait)
+    # A Retry-After is the least wait: the message's shorter one does not undercut it.
+    assert mapped(429, body, {**headers, "retry-after": "100"}).retry_after == 100.0
+
+
 @pytest.mark.parametrize(
     "code", ["insufficient_quota", "credit_balance_exhausted", "organization_spend_limit_exceeded",
              "project_spend_limit_exceeded", "organization_usage_limit_exceeded"],
