@@ -15,7 +15,8 @@ counts summed; the model is the ``modelUsage`` entry with the highest cost. Fail
 with ``subtype: "success"``), ``api_error_status`` 429/529/401…, ``result`` holding the text, e.g.
 ``"You've hit your limit · resets 3pm (UTC)"``, ``"Weekly limit reached · resets 10am (Asia/Seoul)"`` (2.0.x)
 or ``"Claude AI usage limit reached|<epoch>"``, or (2.1.x) ``"You're out of usage credits · resets 3pm (UTC)"`` ->
-QuotaExhausted(resets_at); ``"API Error: 529 Overloaded…"`` -> unavailable; ``"Prompt is too long"`` ->
+QuotaExhausted(resets_at) (none named: resets_at None, the message says so, and execution holds claude for one
+outage probe interval); ``"API Error: 529 Overloaded…"`` -> unavailable; ``"Prompt is too long"`` ->
 RequestTooLarge; a 404 ``"model: X"`` -> ModelNotFound; and a non-zero exit. A failure that
 reports a cost or tokens (``error_max_turns`` after paid turns) carries them as the error's ``billed``.
 """
@@ -36,6 +37,7 @@ from router_core.errors import (
 from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext
 from router_core.providers.cli_text import (
+    NO_RESET,
     claude_reset_at,
     count,
     field,
@@ -115,7 +117,7 @@ def classify(message: str, status: int | None, subtype: str, returncode: int, ct
     if ("usage limit reached" in low or ("hit your" in low and "limit" in low) or _LIMIT_RESETS.search(low)
             or ("reached your" in low and "limit" in low) or any(s in low for s in _OUT_OF_USAGE)):
         resets_at = claude_reset_at(message, ctx.now, ctx.tz)
-        when = f"; resets at {format_epoch(resets_at)}" if resets_at else ""
+        when = f"; resets at {format_epoch(resets_at)}" if resets_at else f", {NO_RESET}"
         return QuotaExhausted(f"{p} subscription limit reached{when}: {tail(message)}", provider=p,
                               resets_at=resets_at, status_code=status)
     if "credit balance is too low" in low or "spend limit" in low:

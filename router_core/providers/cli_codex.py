@@ -16,7 +16,8 @@ copied from: codex's own ``blended_total`` is uncached input + output; no cost, 
 An answer with exit 0 and no ``turn.completed`` (a cut stream, another codex version) stands, its counts
 estimated from the text; one followed by a failed run is charged at the estimate (``maybe_billed``).
 Failure messages (codex-rs/core/src/error.rs):
-``"You've hit your usage limit. … Try again at 3:05 PM."`` -> QuotaExhausted(resets_at);
+``"You've hit your usage limit. … Try again at 3:05 PM."`` -> QuotaExhausted(resets_at) (``"… Try again later."``:
+resets_at None, the message says so, and execution holds codex for one outage probe interval);
 ``"Quota exceeded. Check your plan and billing details."`` -> QuotaExhausted;
 ``"exceeded retry limit, last status: 429 Too Many Requests…"`` -> RateLimited;
 ``"We're currently experiencing high demand…"``, ``"stream disconnected before completion: …"`` -> unavailable;
@@ -39,7 +40,7 @@ from router_core.errors import (
 )
 from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext
-from router_core.providers.cli_text import codex_reset_at, count, field, json_lines, tail, text_of
+from router_core.providers.cli_text import NO_RESET, codex_reset_at, count, field, json_lines, tail, text_of
 from router_core.providers.errors import (
     content_filtered,
     is_content_filtered,
@@ -104,7 +105,7 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
     said = f"{p} CLI (exit {returncode}): {tail(message)}"
     if "usage limit" in low or "usage_limit_reached" in low:
         resets_at = codex_reset_at(message, ctx.now, ctx.tz)
-        when = f"; resets at {format_epoch(resets_at)}" if resets_at else ""
+        when = f"; resets at {format_epoch(resets_at)}" if resets_at else f", {NO_RESET}"
         return QuotaExhausted(f"{p} subscription limit reached{when}: {tail(message)}", provider=p,
                               resets_at=resets_at, status_code=None)
     if "quota exceeded" in low or "insufficient_quota" in low:

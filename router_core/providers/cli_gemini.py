@@ -14,7 +14,8 @@ output = ``candidates + thoughts``, summed over models; the model is the one wit
 exit 42 is an input error, 53 a turn limit. "Your quota will reset after 2h36m24s" (a Google login's allowance)
 -> QuotaExhausted(then) (a wait of 300 s or less: RateLimited); ``TerminalQuotaError`` / "exhausted your daily
 quota" / a quota "per day" -> QuotaExhausted(the next midnight Pacific, when Gemini's daily quotas reset, 3.8); other
-``RESOURCE_EXHAUSTED``/429 quota errors -> RateLimited ("Please retry in 36.4s" read when given); ``(Status:
+``RESOURCE_EXHAUSTED``/429 quota errors -> RateLimited (the wait from "Please retry in 36.4s", else from a quoted
+``RetryInfo`` ``"retryDelay": "37s"``; none given: "no retry time given", held for the task's backoff); ``(Status:
 NOT_FOUND)`` "models/X is not found" -> ModelNotFound; "No capacity available for model X on the server"
 (MODEL_CAPACITY_EXHAUSTED, a TerminalQuotaError too) -> unavailable; "The input token count … exceeds" -> RequestTooLarge.
 """
@@ -44,9 +45,17 @@ from router_core.providers.errors import (
     model_not_found,
     request_too_large,
 )
-from router_core.providers.timeparse import format_epoch, format_seconds, next_midnight, parse_duration
+from router_core.providers.timeparse import (
+    format_epoch,
+    format_seconds,
+    next_midnight,
+    parse_duration,
+    retry_in,
+)
 
-_RETRY_IN = re.compile(r"retry in (\d+(?:\.\d+)?(?:ms|s))", re.I)
+# A Google error quoted whole in the CLI's message (an API key's 429: "[API Error: {\"error\":{…\"details\": [{…
+# \"@type\": \"type.googleapis.com/google.rpc.RetryInfo\", \"retryDelay\": \"37s\"}]}}]"), escaped or not.
+_RETRY_DELAY = re.compile(r"retryDelay\W{1,12}((?:\d+(?:\.\d+)?(?:ms|us|ns|h|m|s))+)")
 # Code Assist (a Google login's allowance): "You have exhausted your capacity on this model. Your quota will reset
 # after 2h36m24s." (hours may pass 24: "42h1m20s"), as a TerminalQuotaError's message or in an "[API Error: …]".
 # A status or a sign-in request in the message's text, not a number or word inside a stack trace's paths
@@ -120,8 +129,9 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
         return QuotaExhausted(f"{p} daily quota exhausted; resets at {format_epoch(resets_at)}: {tail(message)}",
                               provider=p, resets_at=resets_at, status_code=None)
     if "resource_exhausted" in low or "quota" in low or _STATUS_429.search(low) or "retryablequotaerror" in low:
-        match = _RETRY_IN.search(message)
-        retry_after = parse_duration(match.group(1)) if match else None
+        retry_after = retry_in(message)
+        if retry_after is None and (delay := _RETRY_DELAY.search(message)):
+            retry_after = parse_duration(delay.group(1))
         wait = f"retry after {format_seconds(retry_after)}" if retry_after is not None else "no retry time given"
         return RateLimited(f"{p} rate limited: {wait}: {tail(message)}", provider=p, retry_after=retry_after,
                            status_code=None)

@@ -39,6 +39,9 @@ _CLAUDE_RESETS = re.compile(
     r"(\d{1,2})(?::([0-5]\d))?\s*([ap]m)\s*(?:\(([^)]+)\))?",
     re.I,
 )
+# A subscription limit whose message names no reset ("You've hit your usage limit. Try again later."): execution
+# holds the provider for one probe interval (attempts.py, outages.py), not 0 (asked again at once, refused again).
+NO_RESET = "no reset time given (held for execution.outage_probe_interval_seconds, then tried again)"
 # A claude reset time this recently past is the one the CLI meant, not tomorrow's (nor next year's): the CLI was
 # refused just before it and the run ended just after. Its limits carry a date when they are days off.
 JUST_PASSED_SECONDS = 15 * 60
@@ -116,6 +119,13 @@ def tail(text: str, limit: int = 300) -> str:
 
 
 def codex_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None:
+    """When a codex usage limit resets, as an epoch, or None if the message names no time ("Try again later.").
+
+    A quoted backend body's ``resets_at`` / ``resets_in_seconds``, a duration ("try again in 2 days 3 hours"), or a
+    time of day in ``tz`` (None: this machine's local time, the zone codex prints in). A time with no date is on
+    the CLI's current local day, not the next occurrence: codex prints the date whenever the reset falls on
+    another day, so a dateless time already past is a reset that has just passed (the window is open again),
+    except just after midnight, when the CLI's day was our yesterday."""
     if match := _RESETS_AT_JSON.search(message):
         return _epoch(match.group(1))
     if match := _RESETS_IN_JSON.search(message):
@@ -144,6 +154,12 @@ def codex_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None:
 
 
 def claude_reset_at(message: str, now: float, tz: tzinfo | None) -> float | None:
+    """When a claude subscription limit resets, as an epoch, or None if the message names no time.
+
+    ``"…|<epoch>"`` (seconds or milliseconds), else ``"resets 3pm (Europe/Berlin)"``: a time without a zone is in
+    ``tz`` (None: this machine's local time, the zone Claude Code prints in), and one without a date is its next
+    occurrence (tomorrow's once today's is past), but one passed less than JUST_PASSED_SECONDS ago is the reset
+    the CLI meant. A dated one ("resets Oct 9, 5pm") is the next such date, in the year printed if any."""
     if match := _CLAUDE_EPOCH.search(message):
         return _epoch(match.group(1))
     match = _CLAUDE_RESETS.search(message)

@@ -65,6 +65,7 @@ from router_core.providers.timeparse import (
     parse_int,
     parse_retry_after,
     parse_rfc3339,
+    retry_in,
 )
 
 if TYPE_CHECKING:
@@ -78,7 +79,6 @@ OPENAI_QUOTA_CODES = frozenset({
 })
 # gemini-cli treats a retry delay above this as terminal (provider-apis.md 3.6).
 GEMINI_TERMINAL_DELAY_SECONDS = 300.0
-_RETRY_IN = re.compile(r"(?:try again|retry) in ((?:\d+(?:\.\d+)?(?:ms|us|ns|h|m|s))+)", re.I)
 _REGAIN_ACCESS = re.compile(r"regain access on (\d{4}-\d{2}-\d{2}) at (\d{1,2}):(\d{2}) UTC")
 # A request over the model's context window or the request size limit, in the providers' and CLIs' words:
 # OpenAI "maximum context length is …" / "Your input exceeds the context window of this model", Anthropic
@@ -346,8 +346,7 @@ def _retry_hint(message: str, headers: httpx.Headers, now: float) -> float | Non
     say when that whole window is full again ("1m0s"; "6m0s" for the tokens): the message decides, never below
     a Retry-After (the least wait, by its definition); else the Retry-After; else the reset of the limits
     with none left (the latest, as each of them refuses until its own)."""
-    match = _RETRY_IN.search(message)
-    said = parse_duration(match.group(1)) if match else None
+    said = retry_in(message)
     explicit = parse_retry_after(headers.get("retry-after"), headers.get("retry-after-ms"), now)
     if said is not None:
         return said if explicit is None else max(said, explicit)

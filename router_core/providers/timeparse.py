@@ -1,7 +1,8 @@
 """Parsing the time formats providers use for waits and resets, into seconds or epoch seconds.
 
 - Go-style durations in OpenAI ``x-ratelimit-reset-*`` headers: ``"6m0s"``, ``"1s"``, ``"20ms"``, ``"1h2m3.5s"``
-  (provider-apis.md 1.7); Google ``RetryInfo.retryDelay``: ``"17s"``, ``"1.5s"``, ``"900ms"`` (3.6).
+  (provider-apis.md 1.7); Google ``RetryInfo.retryDelay``: ``"17s"``, ``"1.5s"``, ``"900ms"`` (3.6); the same in
+  an error message's "Please try again in 120ms" (OpenAI, 1.6) or "Please retry in 36.4s" (Google, 3.6).
 - ``retry-after``: seconds (integer or float) or an HTTP date; ``retry-after-ms``: milliseconds (2.5). A header
   sent more than once arrives as one value joined with ", " (httpx): of several seconds values the longest stands.
 - RFC 3339 times in ``anthropic-ratelimit-*-reset``: ``"2025-08-21T12:40:59Z"`` (2.6).
@@ -20,6 +21,7 @@ from email.utils import parsedate_to_datetime
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ns": 1e-9}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|μs|ns|h|m|s)")
 _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|us|µs|μs|ns|h|m|s))+$")
+_RETRY_IN = re.compile(r"(?:try again|retry) in ((?:\d+(?:\.\d+)?(?:ms|us|µs|μs|ns|h|m|s))+)", re.I)
 _YEAR = 365 * 86400.0
 
 
@@ -32,6 +34,12 @@ def parse_duration(text: str | None) -> float | None:
         return None
     seconds = sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
     return seconds if math.isfinite(seconds) else None
+
+
+def retry_in(message: str) -> float | None:
+    """Seconds an error message asks to wait ("Please try again in 1m30.5s."), or None if it names none."""
+    match = _RETRY_IN.search(message)
+    return parse_duration(match.group(1)) if match else None
 
 
 def parse_retry_after(seconds: str | None, milliseconds: str | None, now: float) -> float | None:

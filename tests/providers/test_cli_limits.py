@@ -166,3 +166,45 @@ def test_a_gemini_crash_whose_stack_trace_holds_429_or_login_is_an_outage(trace_
 def test_a_gemini_status_or_sign_in_in_the_text_still_counts(stderr, expected):
     with pytest.raises(expected):
         parse_gemini(CliRun(1, "", stderr), ctx("gemini"))
+
+
+def _google_429_quoted(message: str, retry_delay: str) -> str:
+    """gemini's JSON error for an API key's 429: the Google error quoted whole, as JSON inside the message."""
+    google = {"error": {"code": 429, "message": message, "status": "RESOURCE_EXHAUSTED", "details": [
+        {"@type": "type.googleapis.com/google.rpc.QuotaFailure",
+         "violations": [{"quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},
+        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry_delay}]}}
+    quoted = json.dumps({"error": {"message": json.dumps(google, indent=2), "code": 429,
+                                   "status": "Too Many Requests"}})
+    return json.dumps({"error": {"type": "Error", "message": f"[API Error: {quoted}]", "code": 1}})
+
+
+@pytest.mark.parametrize(("stderr", "wait"), [
+    # the retry delay only in the quoted RetryInfo
+    (_google_429_quoted("You exceeded your current quota, please check your plan and billing details.", "37s"), 37.0),
+    # a wait in minutes and seconds, as a Go duration
+    ("[API Error: Quota exceeded for quota metric 'Generate Content API requests per minute'. Please retry in "
+     "1m2.5s. (Status: RESOURCE_EXHAUSTED)]", 62.5),
+])
+def test_a_gemini_per_minute_quota_waits_as_long_as_it_says(stderr, wait):
+    # Before: "retry in" was read in seconds or milliseconds only, and a RetryInfo not at all: a rate limit with no
+    # retry time, retried after the task's backoff (half a second to start) into the same quota.
+    with pytest.raises(RateLimited) as caught:
+        parse_gemini(CliRun(1, "", stderr), ctx("gemini"))
+    assert caught.value.retry_after == wait
+    assert "no retry time given" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("parse", "run"), [
+    (parse_codex, CliRun(1, json.dumps({"type": "turn.failed", "error": {
+        "message": "You've hit your usage limit. Visit https://chatgpt.com/codex/settings/usage to purchase more "
+                   "credits or try again later."}}), "")),
+    (parse_claude, claude_failure("Claude AI usage limit reached", 429)),
+])
+def test_a_subscription_limit_that_names_no_reset_says_so_and_how_long_it_is_held(parse, run):
+    # Before: "codex subscription limit reached: …", the same as one with a reset, and silent on the hold
+    # (one outage probe interval) that followed.
+    with pytest.raises(QuotaExhausted) as caught:
+        parse(run, ctx("claude" if parse is parse_claude else "codex"))
+    assert caught.value.resets_at is None
+    assert "no reset time given (held for execution.outage_probe_interval_seconds" in str(caught.value)
