@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from router_core.batch_limits import MAX_BATCH_PARALLEL
 from router_core.settings import PROVIDER_NAMES, TASK_TYPES
 
 Percent = Annotated[float, Field(gt=0, le=100)]
@@ -176,7 +177,8 @@ class ExecutionSchema(_Strict):
     # A probe is a paid call to a provider in outage: under a second apart they would hammer it.
     # A day at most, as a hold (execution/holds.py): a provider in outage is asked again at least daily.
     outage_probe_interval_seconds: Annotated[float, Field(ge=1, le=DAY)] = 300.0
-    batch_concurrency: Annotated[int, Field(gt=0, le=256)] = 8
+    # The run_batch tool's and `switchboard batch --parallel`'s own bound: a default no call could ask for is none.
+    batch_concurrency: Annotated[int, Field(gt=0, le=MAX_BATCH_PARALLEL)] = 8
     # Real text runs about 1 (CJK) to 5 characters a token; far outside, every estimate is off by orders.
     chars_per_token: Annotated[float, Field(ge=0.5, le=20)] = 4.0
     assumed_output_tokens_per_second: Annotated[float, Field(gt=0)] = 60.0

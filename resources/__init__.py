@@ -95,7 +95,7 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
 
     @mcp.resource("usage://summary", name="usage-summary", mime_type=JSON)
     def usage_all() -> str:
-        """Live requests/tokens per minute, block state and spend for every provider."""
+        """Live requests/tokens in each rate window, block state and spend for every provider."""
         with resource_errors():
             return _dump(usage_summary(get_core()))
 

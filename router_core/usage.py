@@ -46,7 +46,8 @@ def check_usage_record(
         if value is not None and (not isinstance(value, int) or not 0 <= value <= MAX_RECORDED_COUNT):
             raise InvalidRequest(
                 f"{name} must be a whole number from 0 to {MAX_RECORDED_COUNT:,}, got {value!r}; "
-                f"enter how many were used in the last minute, as the provider's console shows"
+                f"enter how many were used in the current rate window (execution.rate_window_seconds, a minute by "
+                f"default), as the provider's console shows"
             )
     check_recorded_spend(cost_usd, names[2])
 

@@ -24,8 +24,8 @@ def register(sub) -> None:
     usub = u.add_subparsers(dest="usage_cmd")
     s = usub.add_parser("set", help="enter usage observed elsewhere, such as in a provider's console")
     s.add_argument("provider", choices=PROVIDER_NAMES, help="the provider the usage was observed on")
-    s.add_argument("--requests", type=int, help="requests used in the last minute (not given: as last entered)")
-    s.add_argument("--tokens", type=int, help="tokens used in the last minute (not given: as last entered)")
+    s.add_argument("--requests", type=int, help="requests used in the current rate window (execution.rate_window_seconds, a minute by default; not given: as last entered)")
+    s.add_argument("--tokens", type=int, help="tokens used in the current rate window (not given: as last entered)")
     s.add_argument("--cost", type=float, default=0.0, help="USD to add to today's spend")
     s.set_defaults(func=usage_set)
 
