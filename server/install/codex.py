@@ -7,6 +7,11 @@ and must equal the intended document, else the whole file is rewritten from the 
 
 `install --url` writes `url`, `bearer_token_env_var` (the variable's name: Codex reads the token from it
 when it starts) and `required = true` instead of `command` and `args`.
+
+Both kinds get `tool_timeout_sec = 86400` unless the table already has one (the user's stays): Codex (0.169.0)
+cancels a tool call after 300 s by default (60 s in older versions and in its published config reference),
+while dispatch_agent and run_batch can wait far longer for a rate window or a reset; the assistant got a
+timeout instead of the results, and the dispatch was stopped part-way.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ STDIO_KEYS = ("command", "args", "env", "env_vars", "cwd")
 REMOTE_KEYS = ("url", "bearer_token_env_var", "http_headers", "env_http_headers")
 # `enabled = false` (Codex then does not start the server) goes: installing is the consent, as for Claude Code.
 DISABLING_KEYS = ("enabled",)
+TIMEOUT_KEY = "tool_timeout_sec"
+TOOL_TIMEOUT_SEC = 86_400  # a day: longer than any wait for a rate window or a provider's reset
 
 
 def entry(server: ServerCommand | RemoteServer, current: object = None) -> dict[str, Any]:
@@ -65,10 +72,13 @@ def entry(server: ServerCommand | RemoteServer, current: object = None) -> dict[
         for key in ("http_headers", "env_http_headers"):
             if headers := without_authorization(current.get(key) if isinstance(current, dict) else None):
                 required[key] = headers
-        return merged_entry(current, required, {}, drop=STDIO_KEYS + REMOTE_KEYS + DISABLING_KEYS)
-    required = {"command": server.command, "args": list(server.args), "required": True,
-                "env_vars": _passed_vars(current)}
-    return merged_entry(current, required, {}, drop=REMOTE_KEYS + ("http_headers_helper",) + DISABLING_KEYS)
+        table = merged_entry(current, required, {}, drop=STDIO_KEYS + REMOTE_KEYS + DISABLING_KEYS)
+    else:
+        required = {"command": server.command, "args": list(server.args), "required": True,
+                    "env_vars": _passed_vars(current)}
+        table = merged_entry(current, required, {}, drop=REMOTE_KEYS + ("http_headers_helper",) + DISABLING_KEYS)
+    table.setdefault(TIMEOUT_KEY, TOOL_TIMEOUT_SEC)  # after our keys; a value the user set stays where it is
+    return table
 
 
 def _passed_vars(current: object) -> list[Any]:

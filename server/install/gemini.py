@@ -5,6 +5,10 @@
 `install --url` writes `{"httpUrl": ..., "headers": {"Authorization": "Bearer ${NAME}"}, "trust": true}`:
 Gemini CLI expands `${NAME}` in its settings from its environment (checked with Gemini CLI 0.61.0).
 `url` (SSE, or HTTP with `"type": "http"`, as `gemini mcp add -t http` writes) gives way to `httpUrl`.
+
+Both kinds get `"timeout": 86400000` (milliseconds) unless the entry already has one (the user's stays):
+Gemini CLI cancels a tool call after 10 minutes by default, and dispatch_agent and run_batch can wait longer
+for rate windows and resets. Gemini uses the same value to connect, where Switchboard answers in about 1 s.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from server.install.host import Host
 
 STDIO_KEYS = ("command", "args", "env", "cwd")
 REMOTE_KEYS = ("httpUrl", "url", "type", "headers")
+TIMEOUT_KEY = "timeout"
+# A day. Node's timers take at most 2**31 - 1 ms (24.8 days); a longer delay fires at once.
+TIMEOUT_MS = 86_400_000
 
 
 def entry(server: ServerCommand | RemoteServer, current: object = None) -> dict[str, Any]:
@@ -34,9 +41,12 @@ def entry(server: ServerCommand | RemoteServer, current: object = None) -> dict[
         if headers := remote_headers(current, "headers", server):
             required["headers"] = headers
         required["trust"] = True
-        return merged_entry(current, required, {}, drop=STDIO_KEYS + REMOTE_KEYS)
-    required = {"command": server.command, "args": list(server.args), "trust": True}
-    return merged_entry(current, required, {}, drop=REMOTE_KEYS)
+        ours = merged_entry(current, required, {}, drop=STDIO_KEYS + REMOTE_KEYS)
+    else:
+        required = {"command": server.command, "args": list(server.args), "trust": True}
+        ours = merged_entry(current, required, {}, drop=REMOTE_KEYS)
+    ours.setdefault(TIMEOUT_KEY, TIMEOUT_MS)  # after our keys; a value the user set stays where it is
+    return ours
 
 
 def _base(scope: Scope, ctx: InstallContext) -> Path:

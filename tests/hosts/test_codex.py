@@ -33,6 +33,7 @@ def test_install_is_listed_by_codex_with_required_true(sandbox, scope):
         "args": ["serve"],
         "required": True,
         "env_vars": ["SWITCHBOARD_DISPATCHED"],
+        "tool_timeout_sec": 86400,
     }
     codex = host_executable("codex")
     if scope == "project":
@@ -49,6 +50,8 @@ def test_install_is_listed_by_codex_with_required_true(sandbox, scope):
     assert entry["transport"]["command"] == str(SWITCHBOARD)
     assert entry["transport"]["args"] == ["serve"]
     assert entry["transport"]["env_vars"] == ["SWITCHBOARD_DISPATCHED"]  # codex reads the key as its own
+    # Codex's own default (300 s) would cancel a dispatch that waits for a rate window.
+    assert entry["tool_timeout_sec"] == 86400
 
 
 def test_codex_home_is_honoured_and_uninstall_removes_the_entry(sandbox):
@@ -109,6 +112,7 @@ def test_remote_install_is_read_by_codex_and_its_tools_called_with_the_token_fro
     assert entry["transport"]["type"] == "streamable_http"
     assert entry["transport"]["url"] == team_server
     assert entry["transport"]["bearer_token_env_var"] == "SWITCHBOARD_TOKEN"
+    assert entry["tool_timeout_sec"] == 86400
 
     task = "Design distributed system architecture for a data pipeline"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.hosts.hostkit import SWITCHBOARD, TEAM_TOKEN, host_executable
@@ -25,6 +27,10 @@ def test_install_is_connected(sandbox, scope):
 
     assert proc.returncode == 0, proc.stderr
     assert status_line(proc.stdout + proc.stderr) == f"✓ switchboard: {SWITCHBOARD} serve (stdio) - Connected"
+    # Connected with the entry's "timeout" (ms), which Gemini CLI validates (a string there disconnects it).
+    base = sandbox.project if scope == "project" else sandbox.home
+    settings = json.loads((base / ".gemini" / "settings.json").read_text())
+    assert settings["mcpServers"]["switchboard"]["timeout"] == 86_400_000
 
 
 def test_uninstall_removes_it(sandbox):
@@ -54,3 +60,4 @@ def test_remote_install_connects_to_a_token_guarded_server_with_the_token_from_t
     assert status_line(without.stdout + without.stderr) == f"✗ switchboard: {team_server} (http) - Disconnected"
     base = sandbox.project if scope == "project" else sandbox.home
     assert TEAM_TOKEN not in (base / ".gemini" / "settings.json").read_text()
+    assert json.loads((base / ".gemini" / "settings.json").read_text())["mcpServers"]["switchboard"]["timeout"] == 86_400_000

@@ -36,7 +36,7 @@ def test_codex_keeps_comments_and_layout_and_uninstall_restores_the_bytes(ctx):
     assert text.startswith(CODEX_CONFIG)
     doc = tomllib.loads(text)
     assert doc["mcp_servers"]["switchboard"] == {"command": EXE, "args": ["serve"], "required": True,
-                                                 "env_vars": ["SWITCHBOARD_DISPATCHED"]}
+                                                 "env_vars": ["SWITCHBOARD_DISPATCHED"], "tool_timeout_sec": 86400}
     assert doc["mcp_servers"]["docs"] == {"command": "docs-server", "args": ["--stdio"]}
     assert (ctx.home / "codex-home" / "AGENTS.md").exists()
     assert not (ctx.home / ".codex").exists()
@@ -79,6 +79,7 @@ def test_codex_replaces_our_table_in_place_keeping_user_keys_and_the_next_commen
         "startup_timeout_sec": 30,
         "env": {"A": "1"},
         "env_vars": ["SWITCHBOARD_DISPATCHED"],
+        "tool_timeout_sec": 86400,
     }
 
 
@@ -138,7 +139,7 @@ def test_codex_inline_table_falls_back_to_a_full_rewrite(ctx):
     assert doc == {
         "model": "m",
         "mcp_servers": {
-            "switchboard": {"command": EXE, "args": ["serve"], "required": True, "env_vars": ["SWITCHBOARD_DISPATCHED"]},
+            "switchboard": {"command": EXE, "args": ["serve"], "required": True, "env_vars": ["SWITCHBOARD_DISPATCHED"], "tool_timeout_sec": 86400},
             "x": {"command": "x"},
         },
     }

@@ -95,7 +95,8 @@ def test_installed_console_script_registers_itself(tmp_path: Path):
     exe = Path(sys.executable).parent / "switchboard"
     if not exe.exists():
         pytest.skip("the `switchboard` console script is not installed in this virtualenv")
-    env = {**os.environ, "HOME": str(tmp_path / "home")}
+    # PYTHONPATH: this checkout's code, not the one the virtualenv's editable install points at (a worktree's).
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     (tmp_path / "home").mkdir()
     proc = subprocess.run(
         [str(exe), "install", "gemini", "--project-dir", str(tmp_path)],
@@ -108,7 +109,7 @@ def test_installed_console_script_registers_itself(tmp_path: Path):
         pytest.skip("server/cli.py does not register the install subcommand yet")
     assert proc.returncode == 0, proc.stderr
     entry = json.loads((tmp_path / ".gemini" / "settings.json").read_text())["mcpServers"]["switchboard"]
-    assert entry == {"command": str(exe), "args": ["serve"], "trust": True}
+    assert entry == {"command": str(exe), "args": ["serve"], "trust": True, "timeout": 86400000}
 
 
 def test_a_write_failing_halfway_says_which_files_were_changed_and_their_backups(ctx, capsys, monkeypatch):

@@ -138,7 +138,9 @@ def test_json_keeps_the_files_indentation(ctx):
 
     text = path.read_text()
     assert '\n    "theme": "dark",\n    "mcpServers": {\n        "switchboard": {' in text
-    assert json.loads(text)["mcpServers"]["switchboard"] == {"command": EXE, "args": ["serve"], "trust": True}
+    assert json.loads(text)["mcpServers"]["switchboard"] == {
+        "command": EXE, "args": ["serve"], "trust": True, "timeout": 86400000
+    }
 
 
 def test_reinstall_updates_our_entry_but_keeps_keys_the_user_added(ctx):

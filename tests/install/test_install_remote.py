@@ -26,8 +26,8 @@ HEADER = {"Authorization": "Bearer ${SWITCHBOARD_TOKEN}"}
 # The entries README's Team section documents, as each host reads them.
 ENTRIES = {
     "claude-code": {"type": "http", "url": URL, "headers": HEADER},
-    "codex": {"url": URL, "bearer_token_env_var": "SWITCHBOARD_TOKEN", "required": True},
-    "gemini": {"httpUrl": URL, "headers": HEADER, "trust": True},
+    "codex": {"url": URL, "bearer_token_env_var": "SWITCHBOARD_TOKEN", "required": True, "tool_timeout_sec": 86400},
+    "gemini": {"httpUrl": URL, "headers": HEADER, "trust": True, "timeout": 86400000},
 }
 CONFIGS = {
     ("claude-code", Scope.PROJECT): ".mcp.json",
@@ -99,13 +99,13 @@ def test_the_json_key_order_is_the_documented_one(team_ctx):
 
     gemini = json.loads((team_ctx.project_dir / ".gemini" / "settings.json").read_text())
     claude = json.loads((team_ctx.project_dir / ".mcp.json").read_text())
-    assert list(gemini["mcpServers"]["switchboard"]) == ["httpUrl", "headers", "trust"]
+    assert list(gemini["mcpServers"]["switchboard"]) == ["httpUrl", "headers", "trust", "timeout"]
     assert list(claude["mcpServers"]["switchboard"]) == ["type", "url", "headers"]
     codex = RemoteServer(URL, "SWITCHBOARD_TOKEN")
     text = HOSTS["codex"].add_server(None, Path("config.toml"), codex)
     assert text == (
         '[mcp_servers.switchboard]\nurl = "https://build-box.example:8765/mcp"\n'
-        'bearer_token_env_var = "SWITCHBOARD_TOKEN"\nrequired = true\n'
+        'bearer_token_env_var = "SWITCHBOARD_TOKEN"\nrequired = true\ntool_timeout_sec = 86400\n'
     )
 
 
@@ -192,7 +192,7 @@ def test_json_hosts_keep_keys_the_user_added_when_the_kind_changes(ctx, host):
     apply_plan(plan_install(HOSTS[host], scope, remote), remote)
 
     servers = json.loads(path.read_text())["mcpServers"]
-    assert servers["switchboard"] == {"timeout": 30000, **ENTRIES[host]}
+    assert servers["switchboard"] == {**ENTRIES[host], "timeout": 30000}
     assert servers["other"] == {"command": "o"}
 
 
@@ -339,7 +339,7 @@ def test_the_remote_install_needs_no_local_executable(tmp_path, monkeypatch):
     args = parse(["install", "gemini", "--project-dir", str(tmp_path), "--url", URL])
 
     assert args.func(args, out=io.StringIO()) == 0
-    assert read_entry(tmp_path / ".gemini" / "settings.json") == {"httpUrl": URL, "trust": True}
+    assert read_entry(tmp_path / ".gemini" / "settings.json") == {"httpUrl": URL, "trust": True, "timeout": 86400000}
 
 
 def test_remote_plans_are_plain_plans(ctx):
