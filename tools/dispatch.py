@@ -84,7 +84,8 @@ async def dispatch_agent(
     ctx: Context,
     provider: Annotated[Provider | None, Field(description="Force a provider (no fallback); default: routed.")] = None,
     context: Annotated[str | None, Field(description="Context for the agent: files, notes, constraints.")] = None,
-    max_cost: Annotated[float | None, Field(gt=0, description="USD cap for this task; bounds the output.")] = None,
+    max_cost: Annotated[float | None, Field(gt=0, description="USD cap for this task, retries and fallbacks "
+                                                          "included; bounds each try's output.")] = None,
     wait: Annotated[bool, Field(description="If every provider (or the one forced) is blocked, wait for capacity instead of "
                                             "returning the ETA.")] = False,
     execute: Annotated[bool, Field(description="Run it; false: route and lease the agent only.")] = True,

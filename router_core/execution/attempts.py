@@ -2,13 +2,16 @@
 
 ``ProviderRun.run`` returns a ``Completed`` (the answer, its cost, the reservation settled) or the
 recovery ``Step`` that ends this provider's turn (fall back, or stop). Every try and every skip is
-appended to the task's attempts. The budget is reserved in the same transaction as the first pacing
-check and the agent lease (when the job has not taken it yet), so nothing is called without all three;
-the reservation is released on any failure, except a call cancelled in flight, which is charged at its
-estimate. While a call is on the wire its reservation carries the call's estimate, which is charged if this
-process dies before the answer (budget.py). The pace ticket is always settled, so the window holds what was
-really sent. The answer settles pacing, budget, the outage circuit and the job's agent lease in one
-transaction: fewer write locks shared with other processes, and the answer counts everywhere at once.
+appended to the task's attempts. Each try's output cap comes from what remains of the job's max_cost after
+what the task's tries have cost so far (a failure the provider billed, here or on an earlier provider), so
+retries and fallbacks together stay within it; when what remains pays for no try, the provider is not
+called. The budget is reserved in the same transaction as the first pacing check and the agent lease (when
+the job has not taken it yet), so nothing is called without all three; the reservation is released on any
+failure, except a call cancelled in flight, which is charged at its estimate. While a call is on the wire its
+reservation carries the call's estimate, which is charged if this process dies before the answer (budget.py).
+The pace ticket is always settled, so the window holds what was really sent. The answer settles pacing,
+budget, the outage circuit and the job's agent lease in one transaction: fewer write locks shared with other
+processes, and the answer counts everywhere at once.
 """
 
 from __future__ import annotations
@@ -74,9 +77,7 @@ class ProviderRun:
 
     async def run(self, adapter: ProviderAdapter) -> Completed | Step:
         core = self.ex.core
-        plan = plan_request(core.settings, core.costs, self.provider, self.job.estimate_text,
-                            self.job.classification.task_type, model=self.job.model_for(self.settings),
-                            max_cost=self.job.max_cost, system_prompt=self.job.system_prompt)
+        plan = self._plan()
         if isinstance(plan, str):
             return self.skip("budget_exceeded", plan)
         self.plan = plan
@@ -111,12 +112,26 @@ class ProviderRun:
                 backed_off = step.delay
                 if (circuit := self._opened()) is not None:  # no retry into the outage
                     return self._outage(circuit)
+                if self.reservation_id is None:  # that try was billed: the next one's cap is from what remains
+                    plan = self._plan()
+                    if isinstance(plan, str):
+                        return self.skip("budget_exceeded", plan, model=self.plan.model)
+                    self.plan = plan
             return Step(FALL_BACK)  # pragma: no cover - the last retry always steps away
         finally:
             if self.reservation_id is not None:
                 core.ledger.release(self.reservation_id)
 
     # -- steps -----------------------------------------------------------------------------------
+
+    def _plan(self) -> RequestPlan | str:
+        """The next try's plan: its output cap from what remains of the job's ``max_cost`` after what the task's
+        tries have cost so far (billed failures on this provider and the ones before it), so retries and
+        fallbacks together stay within it; a reason string when what remains pays for no try."""
+        core, job = self.ex.core, self.job
+        return plan_request(core.settings, core.costs, self.provider, job.estimate_text,
+                            job.classification.task_type, model=job.model_for(self.settings), max_cost=job.max_cost,
+                            spent=sum(a.cost_usd for a in self.attempts), system_prompt=job.system_prompt)
 
     def _reserve(self) -> None:
         """Reserve the cost at the output cap, else at the estimate with the cap lowered to match."""

@@ -288,6 +288,8 @@ def _verdict(attempts: list[Attempt]) -> tuple[str, str, float | None]:
         what = " ".join(f"{p}: {a.error}." for p, a in last.items())
         return NOT_CONFIGURED, (f"Nothing to execute on, so this is a recommendation only (the routing and agent "
                                 f"stand; run it yourself or configure a backend). {what}"), None
-    if outcomes <= {"not_configured", "budget_exceeded"}:
+    # The budget (or what remains of max_cost) had the last word on every provider: before any call, or after tries
+    # that cost the task what was left.
+    if {a.outcome for a in last.values()} <= {"not_configured", "budget_exceeded"}:
         return BUDGET_EXCEEDED, next(a.error for a in attempts if a.outcome == "budget_exceeded") or "", None
     return FAILED, f"every provider failed ({summary})", None

@@ -1,8 +1,9 @@
 """Per-provider request plans (model, output cap, what to reserve and pace) and the actual cost.
 
-The budget reserves a task's cost at its output cap (``execution.max_output_tokens``, or less under
-``max_cost``), so that a settled cost can never exceed its reservation and concurrent tasks can never
-overspend together. When the cap does not fit what remains, the task may still run within its
+The budget reserves a task's cost at its output cap (``execution.max_output_tokens``, or less under what
+remains of ``max_cost`` after what the task's earlier tries cost), so that a settled cost can never exceed its
+reservation, concurrent tasks can never overspend together, and retries and fallbacks together never spend more
+than ``max_cost``. When the cap does not fit what remains of the budget, the task may still run within its
 estimate: the reservation is the estimate and the output cap shrinks to what it pays for. Pacing
 counts the input plus the expected output, the figure the routing estimate uses.
 """
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from router_core.budget import MAX_RECORDED_USD
-from router_core.cost import CostEstimator, max_output_tokens_for_budget, request_cost
+from router_core.cost import USD_DECIMALS, CostEstimator, max_output_tokens_for_budget, request_cost
 from router_core.models import Classification, CostEstimate
 from router_core.providers.base import Completion
 from router_core.settings import ModelPrice, ProviderSettings, Settings
@@ -47,22 +48,31 @@ def plan_request(
     *,
     model: str | None = None,
     max_cost: float | None = None,
+    spent: float = 0.0,
     system_prompt: str = "",
 ) -> RequestPlan | str:
     """The plan for running ``text`` on ``provider`` with ``system_prompt`` (the agent's: it is sent, and
-    billed, with the task); a reason string if ``max_cost`` leaves no room."""
+    billed, with the task); a reason string if ``max_cost`` leaves no room. ``spent``: what the task's earlier
+    tries cost (billed failures, here or on the providers before this one); ``max_cost`` bounds them all, so
+    the output cap comes from what remains of it."""
     p = settings.provider(provider)
     price = p.model(model) if model else p.model_for(task_type)
     input_tokens = costs.input_tokens(text, system_prompt)
     cap = settings.execution.max_output_tokens
     if max_cost is not None:
-        affordable = max_output_tokens_for_budget(p, price.name, input_tokens, max_cost)
+        left = round(max(0.0, max_cost - spent), USD_DECIMALS)
+        affordable = max_output_tokens_for_budget(p, price.name, input_tokens, left)
         if affordable <= 0:
             least = request_cost(p, price, input_tokens, 1)
             # 6 significant digits: a max_cost of $0.00000001 printed as "$0.0000" read as no limit set at all.
-            return (f"max_cost ${max_cost:.6g} is below the cost of the input and one output token on {provider} "
-                    f"({price.name}: ${least:.6g} for ~{input_tokens} input tokens and one output token); "
-                    f"raise max_cost to at least ${least:.6g}")
+            one_try = (f"the input and one output token on {provider} ({price.name}: ${least:.6g} for "
+                       f"~{input_tokens} input tokens and one output token)")
+            if spent > 0:
+                return (f"max_cost ${max_cost:.6g} is used up: this task's earlier tries cost ${spent:.6g} without an "
+                        f"answer, leaving ${left:.6g}, less than {one_try}, so {provider} was not called; raise "
+                        f"max_cost to leave room for retries and fallbacks (at least "
+                        f"${round(spent + least, USD_DECIMALS):.6g} for one more try on {provider})")
+            return f"max_cost ${max_cost:.6g} is below the cost of {one_try}; raise max_cost to at least ${least:.6g}"
         cap = min(cap, affordable)
     estimate = costs.estimate(provider, text, task_type, model=price.name, max_output_tokens=cap,
                               system_prompt=system_prompt)

@@ -4,7 +4,8 @@ Statuses of a task:
     success          a provider answered
     failed           every provider in the chain failed (attempts say how)
     rejected         the provider refused the request itself (a 4xx): no retry, no fallback
-    budget_exceeded  no provider's estimate fits what remains of the budget (refused before any call)
+    budget_exceeded  no provider's estimate fits what remains of the budget, or of the task's max_cost after what
+                     its tries cost (refused before any call, or before the next try)
     not_configured   no provider in the chain has a backend (no key, no CLI)
     parked           every provider is blocked; ``resumes_at`` says when capacity returns
     routed           dispatch without execution: routed and an agent leased, nothing run

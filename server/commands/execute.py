@@ -30,7 +30,7 @@ def register(sub) -> None:
     r.add_argument("task", help="the task description")
     r.add_argument("--provider", choices=PROVIDER_NAMES, help="force a provider (no fallback)")
     r.add_argument("--context-file", metavar="PATH", help="text passed to the agent as context ('-': stdin)")
-    r.add_argument("--max-cost", type=float, metavar="USD", help="cost cap for this task (bounds the output)")
+    r.add_argument("--max-cost", type=float, metavar="USD", help="cost cap for this task, retries and fallbacks included (bounds each try's output)")
     r.add_argument("--wait", action="store_true", help="if every provider is blocked, wait instead of exiting")
     r.add_argument("--route-only", action="store_true", help="route and lease the agent, do not run")
     r.add_argument("--json", action="store_true", help="print the full result record as JSON")
