@@ -8,7 +8,8 @@
     invalid/unsupported URL                     -> NotConfigured
     200 with a body that is not the expected JSON -> ProviderUnavailable (maybe_billed: it answered)
     200 with an error body and no answer (a proxy relaying an upstream error) -> as the status its code
-        (or Anthropic error type) names, else as a 502
+        (or Anthropic error type) names, else as a 502; a Responses 200 with status failed: by its error.code
+        as here (openai.response_failed, which shares these helpers)
     3xx (the client does not follow redirects)  -> NotConfigured, naming the Location to configure
     429 rate limit / Gemini per-minute quota    -> RateLimited(retry_after=seconds or None)
     429 billing (OpenAI insufficient_quota and billing codes), Anthropic spend cap, 402,
@@ -36,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -96,7 +98,7 @@ _UNKNOWN_MODEL = re.compile(
 # A 400 from a content filter, which another provider's policy may pass: Anthropic "Output blocked by content
 # filtering policy", OpenAI code invalid_prompt "your prompt was flagged as potentially violating our usage
 # policy", an OpenAI-compatible Azure deployment's code content_filter "... content management policy".
-_FILTER_CODES = frozenset({"invalid_prompt", "content_filter", "content_policy_violation"})
+FILTER_CODES = frozenset({"invalid_prompt", "content_filter", "content_policy_violation"})
 _CONTENT_FILTERED = re.compile(r"content filtering policy|content management policy|flagged as potentially "
                                r"violating|violat\w* our usage polic", re.I)
 # The keys of an answer in each wire format (1.2, 1.4, 2.2, 3.3): a body with one of them is not an error body.
@@ -253,7 +255,7 @@ def _mapped(provider: str, response: httpx.Response, now: float, model: str = ""
     if (body.code == "context_length_exceeded" or status == 413 or body.kind == "request_too_large"
             or (status == 400 and is_context_overflow(body.message))):
         return request_too_large(provider, f"{status}{said}", status)
-    if status == 400 and (body.code in _FILTER_CODES or is_content_filtered(body.message)):
+    if status == 400 and (body.code in FILTER_CODES or is_content_filtered(body.message)):
         return content_filtered(provider, f"{status}{said}", status)
     if status == 404:  # naming no model: nothing answers at the base URL
         return _not_found(provider, response, setting, said, example)
@@ -311,7 +313,7 @@ def _too_many(provider: str, status: int, body: ErrorBody, headers: httpx.Header
         return _quota(provider, status, said, None)
     if "spend_limit" in body.code or "API usage limits" in body.message:
         return _quota(provider, status, said, _regain_access(body.message))
-    retry_after = _retry_hint(body.message, headers, now)
+    retry_after = retry_hint(headers, body.message, now)
     if body.google_details or body.kind == "RESOURCE_EXHAUSTED":
         quota_ids = [str(v.get("quotaId") or "") for d in body.google_details
                      for v in as_list(d.get("violations")) if isinstance(v, dict)]
@@ -340,12 +342,12 @@ def _quota(provider: str, status: int, said: str, resets_at: float | None) -> Qu
                           resets_at=resets_at, status_code=status)
 
 
-def _retry_hint(message: str, headers: httpx.Headers, now: float) -> float | None:
-    """The wait a 429 asks for. OpenAI's message names it for the limit that was hit ("… on requests per min
-    (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms."), while its x-ratelimit-reset-* headers
-    say when that whole window is full again ("1m0s"; "6m0s" for the tokens): the message decides, never below
-    a Retry-After (the least wait, by its definition); else the Retry-After; else the reset of the limits
-    with none left (the latest, as each of them refuses until its own)."""
+def retry_hint(headers: httpx.Headers | Mapping[str, str], message: str, now: float) -> float | None:
+    """The wait a rate-limit error asks for. OpenAI's message names it for the limit that was hit ("… on
+    requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms."), while its
+    x-ratelimit-reset-* headers say when that whole window is full again ("1m0s"; "6m0s" for the tokens): the
+    message decides, never below a Retry-After (the least wait, by its definition); else the Retry-After; else
+    the reset of the limits with none left (the latest, as each of them refuses until its own)."""
     said = retry_in(message)
     explicit = parse_retry_after(headers.get("retry-after"), headers.get("retry-after-ms"), now)
     if said is not None:

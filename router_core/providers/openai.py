@@ -3,8 +3,12 @@
 Responses (provider-apis.md 1.2): ``POST {base}/responses`` with ``model``, ``instructions`` (the system prompt),
 ``input`` (the user text) and ``max_output_tokens``; the text is every ``output[].content[]`` item of type
 ``output_text`` inside ``output[]`` items of type ``message``; tokens from ``usage.input_tokens`` /
-``output_tokens`` (cached: ``input_tokens_details.cached_tokens``). A 200 with ``status: "failed"`` is
-ProviderUnavailable with ``error.code`` and ``error.message``.
+``output_tokens`` (cached: ``input_tokens_details.cached_tokens``). A 200 with ``status: "failed"`` (1.3) is mapped
+by its ``error.code`` as an error response's code is (``response_failed``), its message quoted: ``rate_limit_exceeded``
+RateLimited (after the wait its headers or message name), quota and billing codes QuotaExhausted,
+``context_length_exceeded`` and ``image_too_large`` RequestTooLarge, ``invalid_prompt`` and the content-policy codes
+ProviderRefused, another image code ProviderRejected, and ``server_error``, ``vector_store_timeout`` or a code
+not known ProviderUnavailable (retried).
 ``status: "incomplete"`` with ``incomplete_details.reason`` ``content_filter``, or a message with only
 ``refusal`` parts, is ProviderRefused with the reason or refusal text (fallback helps); any other
 incomplete answer is a truncated success when it has text, else ProviderRejected (raise the cap).
@@ -28,11 +32,62 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from router_core.errors import ProviderUnavailable
+from router_core.errors import (
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+)
 from router_core.providers._http import HttpAdapter
 from router_core.providers.answers import Tally, cut_before_text, mapping, refused
 from router_core.providers.base import Completion, CompletionRequest, RateLimitObservation, user_text
+from router_core.providers.errors import (
+    FILTER_CODES,
+    OPENAI_QUOTA_CODES,
+    content_filtered,
+    is_content_filtered,
+    is_context_overflow,
+    request_too_large,
+    retry_hint,
+)
 from router_core.providers.ratelimit_headers import openai_rate_limits
+from router_core.providers.timeparse import format_seconds
+
+# error.code of a failed response: openai-python's ResponseError lists server_error, rate_limit_exceeded,
+# invalid_prompt, vector_store_timeout and image codes; a compatible server may relay an HTTP error's code there.
+_TOO_LARGE_CODES = frozenset({"context_length_exceeded", "image_too_large", "image_file_too_large"})
+_REFUSED_CODES = FILTER_CODES | {"image_content_policy_violation"}
+_CAUSE_CODES = frozenset({"server_error", "vector_store_timeout"})  # name the cause: trusted over the message
+
+
+def response_failed(provider: str, error: Mapping[str, Any], headers: Mapping[str, str], now: float) -> ProviderError:
+    """The error a Responses body with ``status: "failed"`` stands for, by its ``error.code``; a code not known
+    whose message says the input is too large or was filtered is read by the message, as a 400's would be."""
+    code = str(error.get("code") or "")
+    message = " ".join(str(error.get("message") or "").split())
+    said = f"response status failed, {code}" if code else "response status failed"
+    text = message or "no message"
+    quoted = f"{said}: {text}"
+    if code == "rate_limit_exceeded" and message.lower().startswith("request too large"):  # over the whole TPM limit
+        return request_too_large(provider, quoted, 200)
+    if code == "rate_limit_exceeded":
+        wait = retry_hint(headers, message, now)
+        when = f"retry after {format_seconds(wait)}" if wait is not None else "no retry time given"
+        return RateLimited(f"{provider} rate limited ({said}): {when}: {text}", provider=provider,
+                           retry_after=wait, status_code=200)
+    if code in OPENAI_QUOTA_CODES or any(word in code for word in ("quota", "billing", "spend_limit")):
+        return QuotaExhausted(f"{provider} quota exhausted ({quoted}); retrying will not help", provider=provider,
+                              status_code=200)
+    by_message = code not in _CAUSE_CODES
+    if code in _TOO_LARGE_CODES or (by_message and is_context_overflow(message)):
+        return request_too_large(provider, quoted, 200)
+    if code in _REFUSED_CODES or (by_message and is_content_filtered(message)):
+        return content_filtered(provider, quoted, 200)
+    if code.startswith(("image_", "invalid_image", "invalid_base64_image")) or code in (
+            "unsupported_image_media_type", "empty_image_file", "failed_to_download_image"):
+        return ProviderRejected(f"{provider} rejected the request ({said}): {text}", provider=provider, status_code=200)
+    return ProviderUnavailable(f"{provider} failed to answer ({said}): {text}", provider=provider, status_code=200)
 
 
 def _chat_text(content: Any) -> str:
@@ -71,13 +126,10 @@ class OpenAIResponsesAdapter(_OpenAIBase):
         self, data: dict[str, Any], headers: Mapping[str, str], model: str, request: CompletionRequest
     ) -> Completion:
         status = data.get("status") or ""
-        if status == "failed":  # the model failed mid-answer (1.3: response.error {code, message}): a retry may not
-            error = mapping(data.get("error"))
-            code = f", {error['code']}" if error.get("code") else ""
-            failed = ProviderUnavailable(f"{self.name} failed to answer (response status failed{code}): "
-                                         f"{error.get('message') or 'no message'}", provider=self.name, status_code=200)
-            failed.rate_limit = self._rate_limits(headers)  # what the key has left, as any answer's headers say
-            raise failed
+        if status == "failed":  # the model failed to answer (1.3: response.error {code, message})
+            error = response_failed(self.name, mapping(data.get("error")), headers, self._clock.now())
+            error.rate_limit = self._rate_limits(headers)  # what the key has left, as any answer's headers say
+            raise error
         parts = [part for item in data["output"] if item.get("type") == "message"
                  for part in item.get("content") or ()]
         text = "".join(part["text"] for part in parts if part.get("type") == "output_text")

@@ -33,6 +33,27 @@ async def test_429_then_success_honours_retry_after(settings, build_executor, fa
     assert fake.stats("codex").limit_429 == 0
 
 
+async def test_a_failed_response_that_is_rate_limited_retries_after_the_wait_it_names(settings, build_executor, fake):
+    # A 200 with status "failed" and error.code rate_limit_exceeded was read as an outage: retried at the backoff
+    # (0.375 s), into the same limit, and counted towards the provider's outage circuit.
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.failed("rate_limit_exceeded", "Rate limit reached for gpt-5.1-codex on tokens per "
+                                                              "min (TPM). Please try again in 2.5s.")])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert (o.status, o.provider) == ("success", "codex")
+    assert [(a.outcome, a.status_code, a.retry) for a in o.attempts] == [("rate_limited", 200, 0), ("success", None, 1)]
+    assert o.attempts[1].waited_seconds >= 2.5
+
+
+async def test_a_failed_response_for_an_exhausted_quota_falls_back_at_once(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.failed("insufficient_quota", "You exceeded your current quota.")])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert (o.status, o.provider) == ("success", "gemini")
+    assert [a.outcome for a in o.attempts] == ["quota_exhausted", "success"]
+    assert requests(fake, "codex") == 1
+
+
 async def test_429_on_every_retry_then_falls_back(settings, build_executor, fake):
     core, ex = build_executor(settings)
     retries = settings.execution.max_retries

@@ -8,9 +8,10 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Fault:
-    """One scripted answer: ok, an HTTP error status, a throttle, a quota refusal, a hang or broken JSON."""
+    """One scripted answer: ok, an HTTP error status, a throttle, a quota refusal, a hang, broken JSON or a failed
+    Responses answer."""
 
-    kind: str = "ok"  # ok | status | rate_limited | quota | auth | hang | malformed
+    kind: str = "ok"  # ok | status | rate_limited | quota | auth | hang | malformed | failed
     code: int = 200
     retry_after: float | None = None
     seconds: float = 0.0
@@ -18,6 +19,7 @@ class Fault:
     output_tokens: int | None = None
     headers: dict[str, str] | None = None  # sent with a scripted error (e.g. a 429's x-ratelimit-* headers)
     retry_after_header: bool = True  # False: a 429 names its wait in its message only, with no Retry-After
+    error_code: str | None = None  # a failed response's error.code
 
     @classmethod
     def ok(cls, text: str | None = None, output_tokens: int | None = None) -> Fault:
@@ -49,6 +51,12 @@ class Fault:
     @classmethod
     def malformed(cls) -> Fault:
         return cls("malformed")
+
+    @classmethod
+    def failed(cls, error_code: str | None, message: str, retry_after: float | None = None) -> Fault:
+        """A Responses API 200 whose model failed: ``status: "failed"``, ``error: {code, message}`` (OpenAI wire
+        only), with a Retry-After header if ``retry_after`` is given."""
+        return cls("failed", 200, retry_after=retry_after, text=message, error_code=error_code)
 
 
 @dataclass

@@ -84,6 +84,14 @@ class OpenAIWire:
                       "total_tokens": tokens_in + tokens_out},
         }
 
+    def failed(self, model: str, code: str | None, message: str) -> Any:
+        """A Responses body whose model failed (1.3: ``status: "failed"``, ``error: {code, message}``)."""
+        return {
+            "id": f"resp_{uuid.uuid4().hex}", "object": "response", "created_at": int(time.time()), "status": "failed",
+            "error": {"code": code, "message": message}, "incomplete_details": None, "model": model, "output": [],
+            "usage": None,
+        }
+
     def limit_headers(self, limits: Limits, state: WindowState, wall: float) -> dict[str, str]:
         headers = {}
         if limits.requests_per_minute is not None:
