@@ -37,6 +37,7 @@ from tools import (
     register_tools,
 )
 from tools._context import AppState
+from tools.progress import HEARTBEAT_SECONDS
 
 INSTRUCTIONS = (
     "Switchboard routes subtasks across codex (code), gemini (analysis, docs) and claude (architecture, "
@@ -123,9 +124,11 @@ def create_server(
     *,
     core_factory: Callable[[], RouterCore] | None = None,
     live_interval: float | None = 1.0,
+    heartbeat_seconds: float = HEARTBEAT_SECONDS,
 ) -> MCPServer:
     """An MCPServer whose lifespan builds one RouterCore per process (per app over HTTP)."""
-    return build_server(settings, core_factory=core_factory, live_interval=live_interval).mcp
+    return build_server(settings, core_factory=core_factory, live_interval=live_interval,
+                        heartbeat_seconds=heartbeat_seconds).mcp
 
 
 def build_server(
@@ -133,6 +136,7 @@ def build_server(
     *,
     core_factory: Callable[[], RouterCore] | None = None,
     live_interval: float | None = 1.0,
+    heartbeat_seconds: float = HEARTBEAT_SECONDS,
 ) -> ServerParts:
     holder: dict[str, RouterCore] = {}
     building = threading.Lock()
@@ -163,7 +167,8 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[AppState]:
-        state = AppState(get_core=get_core, notify_changed=live.after_change, built=lambda: holder.get("core"))
+        state = AppState(get_core=get_core, notify_changed=live.after_change, built=lambda: holder.get("core"),
+                         heartbeat_seconds=heartbeat_seconds)
         async with anyio.create_task_group() as tg:
             tg.start_soon(anyio.to_thread.run_sync, warm_up)  # load while the handshake runs
             if live_interval:

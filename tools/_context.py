@@ -10,6 +10,7 @@ import anyio
 from mcp.server.mcpserver import Context
 
 from router_core.core import RouterCore
+from tools.progress import HEARTBEAT_SECONDS
 
 T = TypeVar("T")
 
@@ -25,6 +26,8 @@ class AppState:
     extras: dict[str, Any] = field(default_factory=dict)
     # The core if it is built, else None, without waiting (get_core waits for a build in progress, or builds).
     built: Callable[[], RouterCore | None] = lambda: None
+    # Seconds without progress after which dispatch_agent and run_batch say what they are doing (tools.progress).
+    heartbeat_seconds: float = HEARTBEAT_SECONDS
 
     @property
     def core(self) -> RouterCore:

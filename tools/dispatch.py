@@ -2,8 +2,6 @@
 
 # No `from __future__ import annotations`: see tools/__init__.py.
 
-import logging
-import math
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context
@@ -14,6 +12,7 @@ from router_core.settings import ExecutionSettings
 from tools._context import AppState, in_worker, state_from
 from tools.batch_schemas import BatchPlanOut, DispatchOut
 from tools.errors import tool_errors
+from tools.progress import ProgressReport
 from tools.routing import Task
 from tools.schemas import RecommendationRecordOut
 
@@ -25,8 +24,6 @@ if TYPE_CHECKING:
 
 Provider = Literal["codex", "gemini", "claude"]
 EXECUTOR_KEY = "executor"
-logger = logging.getLogger(__name__)
-MAX_PARK_REASON = 300  # characters of why a task waits, in its progress message
 
 
 def parallel_description(batch_concurrency: int) -> str:
@@ -40,29 +37,6 @@ class BatchTaskIn(BaseModel):
 
     task: Annotated[str, Field(description="The subtask text.")]
     id: Annotated[str | None, Field(description="Your id for it.")] = None
-
-
-class ProgressReport:
-    """The tool call's progress: tasks done, and between them each wait for capacity, said as it begins (a
-    fraction of the way to the next task, so that the value only ever grows, as MCP requires)."""
-
-    def __init__(self, ctx: Context, total: int | None) -> None:
-        self._ctx, self._total, self._reported = ctx, total, 0.0
-
-    async def done(self, done: int, total: int, message: str) -> None:
-        self._reported = max(self._reported, float(done))
-        await self._ctx.report_progress(done, total, message)
-
-    async def parked(self, task_id: str, seconds: float, why: str) -> None:
-        step = (self._reported + math.floor(self._reported) + 1) / 2  # halfway to the next whole task
-        if step <= self._reported:  # (after some 50 waits in a row, halving reaches the float's precision)
-            return
-        self._reported = step
-        cause = why if len(why) <= MAX_PARK_REASON else f"{why[: MAX_PARK_REASON - 1]}…"
-        try:
-            await self._ctx.report_progress(step, self._total, f"{task_id}: waiting {seconds:.0f}s for capacity: {cause}")
-        except Exception:  # a notice: a client that went away must not fail the task that waits
-            logger.warning("progress report failed", exc_info=True)
 
 
 def executor_of(state: AppState) -> "Executor":
@@ -95,10 +69,13 @@ async def dispatch_agent(
     from router_core.execution.dispatch import dispatch
 
     state = state_from(ctx)
+    report = ProgressReport(ctx, None, every=state.heartbeat_seconds)
     with tool_errors():
         core = await state.ready_core()
-        result = await dispatch(core, executor_of(state), task, provider=provider, context=context,
-                                max_cost=max_cost, wait=wait, execute=execute, on_park=ProgressReport(ctx, None).parked)
+        async with report.beating():
+            result = await dispatch(core, executor_of(state), task, provider=provider, context=context,
+                                    max_cost=max_cost, wait=wait, execute=execute, on_park=report.parked,
+                                    on_call=report.call)
     if state.notify_changed is not None:
         await state.notify_changed()
     return DispatchOut.build(RecommendationRecordOut.of(result.decision), result.outcome)
@@ -122,9 +99,10 @@ async def run_batch(
 
         from router_core.execution.batch import run_batch as execute_batch
 
-        report = ProgressReport(ctx, len(pairs))
-        run = await execute_batch(core, executor_of(state), pairs, parallel=parallel, progress=report.done,
-                                  on_park=report.parked)
+        report = ProgressReport(ctx, len(pairs), every=state.heartbeat_seconds)
+        async with report.beating():
+            run = await execute_batch(core, executor_of(state), pairs, parallel=parallel, progress=report.done,
+                                      on_park=report.parked, on_call=report.call)
     if state.notify_changed is not None:
         await state.notify_changed()
     return BatchPlanOut.executed(run.plan, run.outcome, run.agents)

@@ -194,7 +194,7 @@ class ProviderRun:
                     waited = clock.monotonic() - start
                     called = clock.monotonic()
                     try:
-                        completion = await adapter.complete(self._request(adapter))
+                        completion = await self._call(adapter)
                     except RouterError as exc:
                         billed = getattr(exc, "billed", None)
                         said = getattr(exc, "rate_limit", None)  # an error response's rate-limit headers
@@ -235,6 +235,16 @@ class ProviderRun:
             await self.ex.wait(ticket.seconds)
             if (circuit := self._opened()) is not None:  # nothing sent into the outage
                 return circuit, clock.monotonic() - start, 0.0
+
+    async def _call(self, adapter: ProviderAdapter) -> Completion:
+        told = self.job.on_call
+        if told is not None:
+            told(self.job.task_id, self.provider)
+        try:
+            return await adapter.complete(self._request(adapter))
+        finally:
+            if told is not None:
+                told(self.job.task_id, None)
 
     def _opened(self) -> CircuitState | None:
         """The provider's circuit if it is open: other tasks or processes may open it while this one waits

@@ -25,7 +25,7 @@ from router_core.batch_plan import BatchTask, plan_batch
 from router_core.decision import BatchItemPlan, BatchPlan
 from router_core.errors import InvalidRequest, NoAgentAvailable
 from router_core.execution.dispatch import audited, check_limits
-from router_core.execution.executor import Executor, Job, ParkNotice, Sleep
+from router_core.execution.executor import CallNotice, Executor, Job, ParkNotice, Sleep
 from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, FAILED, BatchOutcome, TaskOutcome
 from router_core.leases import AgentLease, AgentTaken
@@ -63,11 +63,12 @@ async def run_batch(
     progress: Progress | None = None,
     on_cancel: Callable[[BatchRun], None] | None = None,
     on_park: ParkNotice | None = None,
+    on_call: CallNotice | None = None,
 ) -> BatchRun:
     """Run the tasks; if the run is cancelled, ``on_cancel`` is handed what it did so far (the tasks that
     did not end, status "cancelled") and the cancellation goes on. ``on_park`` hears of each task that waits
     because every provider is blocked, as it begins to wait (no task finishes meanwhile: the MCP tool says it
-    in its progress)."""
+    in its progress); ``on_call`` of each provider call as it starts and ends."""
     text = check_limits(None, context)
     cap = parallel or core.settings.execution.batch_concurrency
     if cap < 1:
@@ -109,7 +110,7 @@ async def run_batch(
                     # holds no agent (a worker leased first, so a batch held a lease per worker, up to
                     # `parallel` per provider, while only `parallel` calls were in flight in all).
                     lease=AgentLease(agent.id, agent.max_concurrency, item.task_id) if leased and agent else None,
-                    on_cancel=cancelled, on_park=on_park,
+                    on_cancel=cancelled, on_park=on_park, on_call=on_call,
                 )
                 try:
                     outcome = await executor.run(job)

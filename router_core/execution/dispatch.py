@@ -25,7 +25,7 @@ import anyio
 
 from router_core.decision import RoutingDecision
 from router_core.errors import InvalidRequest, StateUnusable
-from router_core.execution.executor import Executor, Job, ParkNotice
+from router_core.execution.executor import CallNotice, Executor, Job, ParkNotice
 from router_core.execution.pacing import GUARD_SECONDS
 from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, NOT_CONFIGURED, PARKED, ROUTED, SUCCESS, TaskOutcome
@@ -98,9 +98,11 @@ async def dispatch(
     repo: str | None = None,
     on_park: ParkNotice | None = None,
     on_cancel: Callable[[DispatchResult], None] | None = None,
+    on_call: CallNotice | None = None,
 ) -> DispatchResult:
     """Route and run ``task``. If it is cancelled, ``on_cancel`` is handed what it did (status "cancelled",
-    as audited; its attempts say whether a call was in flight) and the cancellation goes on."""
+    as audited; its attempts say whether a call was in flight) and the cancellation goes on. ``on_call`` hears
+    of each provider call as it starts and ends."""
     text = check_limits(max_cost, context)
     if not execute:
         decision = core.decide(task, task_id=task_id, repo=repo, provider=provider, lease_agent=True,
@@ -151,6 +153,7 @@ async def dispatch(
         job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None, seen=seen,
                       # a cancelled task is audited as it ends: a call in flight may still be billed
                       on_cancel=functools.partial(_cancelled, core, decision, on_cancel), on_park=on_park,
+                      on_call=on_call,
                       parked_seconds=parked)  # waited here for capacity before it runs: within the same limit
         try:
             outcome = await executor.run(job)

@@ -51,6 +51,8 @@ logger = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[Any]]
 # Told of a task about to wait (task id, seconds, why) because every provider is blocked; awaited if it is async.
 ParkNotice = Callable[[str, float, str], Awaitable[None] | None]
+# Told (task id, provider) as a request goes out to the provider, and (task id, None) as it ends however it ends.
+CallNotice = Callable[[str, str | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,8 @@ class Job:
     on_cancel: Callable[[TaskOutcome], None] | None = None
     # Told (task id, seconds, why) each time the task parks because every provider is blocked.
     on_park: ParkNotice | None = None
+    # Told of each provider call as it starts and ends (an MCP tool's heartbeat says what is on the wire).
+    on_call: CallNotice | None = None
     # Seconds the task already waited for capacity before its run (dispatch's wait at routing time): counted
     # against execution.max_park_seconds with its parking here, and in its outcome's parked_seconds.
     parked_seconds: float = 0.0
