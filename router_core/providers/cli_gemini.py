@@ -12,7 +12,8 @@ Assumed output: one JSON object (possibly pretty-printed) on stdout,
 output = ``candidates + thoughts``, summed over models; the model is the one with the most tokens. On failure
 ``{"error": {"type": "<ErrorClass>", "message": "…", "code": N}}`` goes to stderr (or stdout) with exit 1;
 exit 42 is an input error, 53 a turn limit. "Your quota will reset after 2h36m24s" (a Google login's allowance)
--> QuotaExhausted(then) (a wait of 300 s or less: RateLimited); ``TerminalQuotaError`` / "exhausted your daily
+-> QuotaExhausted(then) (a wait of 300 s or less: RateLimited); a quota of "limit: 0" (none at all for the model on the
+account's tier) -> QuotaExhausted(no reset), as errors.py maps it; ``TerminalQuotaError`` / "exhausted your daily
 quota" / a quota "per day" -> QuotaExhausted(the next midnight Pacific, when Gemini's daily quotas reset, 3.8); other
 ``RESOURCE_EXHAUSTED``/429 quota errors -> RateLimited (the wait from "Please retry in 36.4s", else from a quoted
 ``RetryInfo`` ``"retryDelay": "37s"``; none given: "no retry time given", held for the task's backoff); ``(Status:
@@ -36,7 +37,7 @@ from router_core.errors import (
 )
 from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext
-from router_core.providers.cli_text import count, field, load_json_object, tail
+from router_core.providers.cli_text import NO_RESET, count, field, load_json_object, tail
 from router_core.providers.errors import (
     GEMINI_TERMINAL_DELAY_SECONDS,
     PACIFIC,
@@ -63,6 +64,9 @@ _RETRY_DELAY = re.compile(r"retryDelay\W{1,12}((?:\d+(?:\.\d+)?(?:ms|us|ns|h|m|s
 _STATUS_429 = re.compile(r"(?<![\w.:/#-])429(?!\.?[\w:/-])")
 _SIGN_IN = re.compile(r"(?<![\w./])log ?in(?!\.\w|[\w/])", re.I)
 _RESETS_AFTER = re.compile(r"reset after ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)", re.I)
+# A quota of "limit: 0" (a Google 429's message: "Quota exceeded for metric: …, limit: 0, model: gemini-2.5-pro"): the
+# account's tier has no quota for the model at all, so no wait brings one (gemini-cli: terminal; errors.py: no reset).
+_NO_QUOTA = re.compile(r"\blimit: 0(?!\.?\d)")
 
 
 def build_argv(base: Sequence[str], model: str) -> list[str]:
@@ -124,6 +128,10 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
         # itself first): an overload, not the account's quota.
         return ProviderUnavailable(f"{p} CLI: the model is at capacity (exit {returncode}): {tail(message)}",
                                    provider=p)
+    if _NO_QUOTA.search(message):
+        return QuotaExhausted(f"{p} has no quota for this model on this account's tier (limit: 0), so retrying "
+                              f"will not help; {NO_RESET}: {tail(message)}", provider=p, resets_at=None,
+                              status_code=None)
     if "terminalquotaerror" in low or "daily quota" in low or "perday" in low or "per day" in low:
         resets_at = next_midnight(ctx.now, PACIFIC)
         return QuotaExhausted(f"{p} daily quota exhausted; resets at {format_epoch(resets_at)}: {tail(message)}",

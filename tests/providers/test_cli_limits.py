@@ -208,3 +208,21 @@ def test_a_subscription_limit_that_names_no_reset_says_so_and_how_long_it_is_hel
         parse(run, ctx("claude" if parse is parse_claude else "codex"))
     assert caught.value.resets_at is None
     assert "no reset time given (held for execution.outage_probe_interval_seconds" in str(caught.value)
+
+
+@pytest.mark.parametrize("stderr", [
+    # an API key's 429 for a model its tier has no quota for at all, the Google error quoted whole
+    _google_429_quoted("Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_"
+                       "requests, limit: 0, model: gemini-2.5-pro\nPlease retry in 36.4s.", "36s"),
+    # the same as text
+    "[API Error: You exceeded your current quota. Quota exceeded for metric: generate_content_free_tier_requests, "
+    "limit: 0, model: gemini-2.5-pro. Please retry in 36.4s. (Status: RESOURCE_EXHAUSTED)]",
+])
+def test_a_gemini_quota_of_limit_0_is_exhausted_not_a_wait(stderr):
+    # Before: a rate limit, retried after the 36 s it named into a quota the account does not have (as the HTTP
+    # mapping and gemini-cli itself treat it: terminal, no reset).
+    with pytest.raises(QuotaExhausted) as caught:
+        parse_gemini(CliRun(1, "", stderr), ctx("gemini"))
+    assert caught.value.resets_at is None
+    assert "limit: 0" in str(caught.value) and "retrying will not help" in str(caught.value)
+
