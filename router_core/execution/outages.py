@@ -169,8 +169,9 @@ class Outages:
             self.audit_recovered(recovered)
 
     def _hold(self, provider: str, error: RateLimited | QuotaExhausted) -> None:
-        """Hold a provider whose probe met a limit until it lifts (a quota with no reset: one probe interval); a
-        retry-after longer than a rate limit lasts is held as a quota, as after a request's 429 (attempts.py)."""
+        """Hold a provider whose probe met a limit until it lifts (a quota with no reset: one probe interval; one
+        whose reset has already passed: the longest backoff); a retry-after longer than a rate limit lasts is held
+        as a quota, as after a request's 429 (attempts.py)."""
         now = self.core.clock.now()
         holds = self.core.execution_state.holds
         if isinstance(error, RateLimited):
@@ -182,6 +183,8 @@ class Outages:
                            f"rate limited: retry after {error.retry_after:g}s")
             return
         until = error.resets_at or now + self.circuits.probe_interval
+        if not until > now:  # its reset has passed (a time read just after it), yet it refused: not at once again
+            until = now + self.core.settings.execution.backoff_max_seconds
         holds.hold(provider, QUOTA, until, f"quota exhausted: {error}")
 
     def _held_unavailable(self, provider: str, error: ProviderUnavailable) -> None:

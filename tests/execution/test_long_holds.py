@@ -114,3 +114,20 @@ async def test_an_outage_probe_met_by_a_long_retry_after_holds_it_as_a_quota_too
     clock.advance(-10)
     core.decide(CODE_TASK)  # notices the step and repairs
     assert core.execution_state.holds.active("codex")["codex"].until == hold.until
+
+
+async def test_an_outage_probe_met_by_a_quota_whose_reset_has_passed_holds_it_for_the_longest_backoff(settings, clock):
+    # As a request's quota refusal is (attempts.py): the probe's hold ended before it began, so nothing held the
+    # provider and the next task sent at once into the quota that had just refused.
+    core = make_core(settings, clock)
+    adapters = {name: ScriptedAdapter(settings.provider(name)) for name in ("codex", "gemini", "claude")}
+    ex = Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5)
+    circuits = core.execution_state.circuits
+    for _ in range(circuits.threshold):
+        circuits.record_failure("codex", "503")
+    clock.advance(settings.execution.outage_probe_interval_seconds)
+    adapters["codex"].script.append(QuotaExhausted("codex quota exhausted", provider="codex",
+                                                   resets_at=clock.now() - 1))
+    assert await ex.probe_due() == ["codex"]
+    hold = core.execution_state.holds.active("codex")["codex"]
+    assert hold.kind == QUOTA and hold.until == clock.now() + settings.execution.backoff_max_seconds
