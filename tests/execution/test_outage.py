@@ -285,3 +285,37 @@ async def test_a_probe_whose_pacing_fails_leaves_no_reservation(settings, build_
     with pytest.raises(sqlite3.OperationalError):
         await ex.probe_due()
     assert core.budget().reserved == 0
+
+
+async def test_a_429_between_failures_resets_the_count_so_a_burst_split_by_it_opens_no_outage(
+        settings, build_executor, fake, clock):
+    # A 429 is the provider answering, as a probe's 429 already counts: 503, 503, 429, 503 opened the circuit
+    # (three "consecutive" failures), moving every process's codex work elsewhere for a probe interval.
+    core, ex = build_executor(settings)
+    circuits = core.execution_state.circuits
+    circuits.record_failure("codex", "503 from an earlier task")
+    circuits.record_failure("codex", "503 from an earlier task")
+    fake.script("codex", [Fault.rate_limited(retry_after=1.0), Fault.status(503)])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert [(a.provider, a.outcome) for a in o.attempts] == [
+        ("codex", "rate_limited"), ("codex", "unavailable"), ("codex", "success")]
+    assert [r for r in core.audit.tail(20) if r.get("event") == "outage"] == []
+
+
+async def test_a_quota_refusal_resets_the_count_but_does_not_close_an_open_circuit(
+        settings, build_executor, fake, clock):
+    core, ex = build_executor(settings)
+    circuits = core.execution_state.circuits
+    circuits.record_failure("codex", "503")
+    circuits.record_failure("codex", "503")
+    fake.script("codex", [Fault.quota()])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert o.attempts[0].outcome == "quota_exhausted" and o.provider != "codex"
+    assert circuits.state("codex").failures == 0
+    assert circuits.record_failure("codex", "503") is None  # one failure, not the third in a row
+    for _ in range(circuits.threshold - 1):
+        circuits.record_failure("claude", "529")
+    opened = circuits.record_failure("claude", "529")
+    assert opened is not None
+    circuits.record_answer("claude")  # a 429 to a call sent before the circuit opened: the probe decides
+    assert circuits.state("claude").is_open and circuits.state("claude").failures == opened.failures
