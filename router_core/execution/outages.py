@@ -4,13 +4,16 @@ When an open circuit's probe is due, one process claims it (see circuit.py) and 
 one-word request through pacing, bounded by ``PROBE_TIMEOUT_SECONDS``; if pacing holds it back (a hold on
 the provider, a full window), nothing is sent and the probe is due again when pacing would send it. An
 answer closes the circuit, and so does a 429 (a rate limit or an exhausted quota is the provider answering,
-not an outage): the provider is then held until the limit lifts, as after any 429. A failure or silence
-keeps it open until the next probe; a 503 or 529 that says when to come back (Retry-After) also holds the
-provider until then in every process, as a request's does, and the next probe is not due before. The
-transition that opens a circuit and the one that closes it are each written to the audit log once (events
-"outage" and "recovered"). A probe is paid for like any call: it is reserved in the budget before it is sent
-(none is sent while the budget has no room for it: it stays due) and settled at what the answer cost; one
-cancelled before its answer is charged at its estimate and due again at once (nothing was learned).
+not an outage): the provider is then held until the limit lifts, as after any 429. So do refused credentials
+(a 401 or 403, a CLI not signed in): the provider is up, and a request's refusal blocks nothing either (the
+task falls back); the recovery line says what the probe was answered with (``probe_answer``), and a warning
+says the key is wrong. A failure or silence keeps it open until the next probe; a 503 or 529 that says when
+to come back (Retry-After) also holds the provider until then in every process, as a request's does, and the
+next probe is not due before. The transition that opens a circuit and the one that closes it are each
+written to the audit log once (events "outage" and "recovered"). A probe is paid for like any call: it is
+reserved in the budget before it is sent (none is sent while the budget has no room for it: it stays due) and
+settled at what the answer cost; one cancelled before its answer is charged at its estimate and due again at
+once (nothing was learned).
 """
 
 from __future__ import annotations
@@ -35,8 +38,10 @@ from router_core.execution.circuit import CircuitState
 from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED
 from router_core.execution.pacing import PaceTicket, RatePacer
 from router_core.execution.plan import actual_cost
+from router_core.execution.recovery import ANSWERS, outcome_name
 from router_core.providers.base import Completion, ProviderAdapter
 from router_core.records import iso
+from router_core.redact import scrubbed
 
 if TYPE_CHECKING:
     from router_core.core import RouterCore
@@ -94,13 +99,18 @@ class Outages:
         try:
             with anyio.fail_after(seconds):
                 answer = await adapter.probe()
-        except (RateLimited, QuotaExhausted) as exc:
+        except ANSWERS as exc:  # a limit, or the credentials refused: the provider answered, it is not down
             with self.core.db.transaction():
                 self.pacer.failed(ticket, exc.rate_limit)
                 self.core.ledger.release(reservation)
-            self._hold(provider, exc)
-            logger.info("%s: probe answered with a limit, not an outage: %s", provider, exc)
-            self._recovered(provider)
+            if isinstance(exc, (RateLimited, QuotaExhausted)):
+                self._hold(provider, exc)
+                logger.info("%s: probe answered with a limit, not an outage: %s", provider, exc)
+            else:  # AuthFailed
+                logger.warning("%s answered its outage probe by refusing the credentials: it is up, so the outage "
+                               "is over, but every task sent to it falls back until its key is fixed or its CLI "
+                               "signed in (switchboard providers shows which it uses): %s", provider, exc)
+            self._recovered(provider, exc)
             return True
         except (RouterError, TimeoutError) as exc:
             with self.core.db.transaction():
@@ -163,10 +173,12 @@ class Outages:
         settings = self.core.settings.provider(provider)
         return min(actual_cost(settings, settings.default_model, answer), MAX_RECORDED_USD)
 
-    def _recovered(self, provider: str) -> None:
+    def _recovered(self, provider: str, answer: RouterError | None = None) -> None:
+        """The probe was answered: the circuit closes (audited once). ``answer``: the refusal it was answered
+        with, if any (a limit, refused credentials), said on the recovery line."""
         recovered = self.circuits.record_success(provider)
         if recovered is not None:
-            self.audit_recovered(recovered)
+            self.audit_recovered(recovered, answer)
 
     def _hold(self, provider: str, error: RateLimited | QuotaExhausted) -> None:
         """Hold a provider whose probe met a limit until it lifts (a quota with no reset: one probe interval; one
@@ -204,14 +216,17 @@ class Outages:
             "next_probe_at": iso(state.next_probe_at),
         })
 
-    def audit_recovered(self, state: CircuitState) -> None:
+    def audit_recovered(self, state: CircuitState, answer: RouterError | None = None) -> None:
         now = self.core.clock.now()
-        self._audit_note({
+        record = {
             "event": "recovered", "session_id": self.core.process_session_id, "provider": state.provider,
             "outage_started": iso(state.opened_at),
             "outage_seconds": round(now - state.opened_at, 3) if state.opened_at else None,
             "consecutive_failures": state.failures,
-        })
+        }
+        if answer is not None:  # up, but refusing: "auth_failed: codex rejected the credentials (401) …"
+            record["probe_answer"] = scrubbed(f"{outcome_name(answer)}: {answer}")[:500]
+        self._audit_note(record)
 
     def _audit_note(self, record: dict) -> None:
         """An outage or recovery line: said in passing by a task's call or a probe, so a log that cannot be

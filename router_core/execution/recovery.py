@@ -26,6 +26,7 @@ from router_core.errors import (
     EndpointNotFound,
     ModelNotFound,
     NotConfigured,
+    ProviderError,
     ProviderRefused,
     ProviderRejected,
     ProviderUnavailable,
@@ -52,6 +53,12 @@ OUTCOMES: dict[type[RouterError], str] = {
     RequestTooLarge: "too_large",
     ProviderRejected: "rejected",
 }
+
+
+# Errors that are the provider answering, which no outage gives: a limit, or the credentials refused (a 401 or 403,
+# a CLI not signed in). They count for no outage: a request's starts the circuit's count of consecutive failures
+# again (attempts.py), and a probe's ends the outage (outages.py).
+ANSWERS: tuple[type[ProviderError], ...] = (RateLimited, QuotaExhausted, AuthFailed)
 
 
 @dataclass(frozen=True, slots=True)

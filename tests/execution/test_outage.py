@@ -319,3 +319,30 @@ async def test_a_quota_refusal_resets_the_count_but_does_not_close_an_open_circu
     assert opened is not None
     circuits.record_answer("claude")  # a 429 to a call sent before the circuit opened: the probe decides
     assert circuits.state("claude").is_open and circuits.state("claude").failures == opened.failures
+
+
+async def test_a_probe_answered_by_refused_credentials_ends_the_outage_and_says_the_key_is_wrong(
+        settings, build_executor, fake, clock, caplog):
+    # Before: a 401 to the probe was one more failure: the outage went on ("probe failed: codex rejected the
+    # credentials"), blocked in every process and probed again each interval, though codex was up and answering;
+    # a request's 401 counts for no outage (the task falls back, nothing is blocked).
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.status(503)] * 3 + [Fault.auth()])
+    await dispatch(core, ex, CODE_TASK)
+    clock.advance(settings.execution.outage_probe_interval_seconds)
+    assert await ex.probe_due() == ["codex"]
+    assert not core.execution_state.circuits.state("codex").is_open
+    assert usage_summary(core)["providers"]["codex"]["available"] is True
+    [recovered] = [r for r in core.audit.tail(10) if r.get("event") == "recovered"]
+    assert recovered["probe_answer"].startswith("auth_failed: codex rejected the credentials (401)")
+    assert any("key" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+
+
+async def test_a_requests_refused_credentials_reset_the_failure_count(settings, build_executor, fake, clock):
+    core, ex = build_executor(settings)
+    circuits = core.execution_state.circuits
+    circuits.record_failure("codex", "503")
+    circuits.record_failure("codex", "503")
+    fake.script("codex", [Fault.auth()])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert o.attempts[0].outcome == "auth_failed" and circuits.state("codex").failures == 0
