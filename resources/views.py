@@ -41,7 +41,30 @@ def provider_view(core: RouterCore, view: CapacityView, name: str) -> dict[str, 
             "tokens_percent": p.block.tokens_percent,
         },
         "window_resets_at": iso(u.window_resets_at),
+        **_outage(view, name, core.clock.now()),
     }
+
+
+def _outage(view: CapacityView, name: str, now: float) -> dict[str, Any]:
+    """The provider's open outage circuit, if it has one: since when, why, when its probe is due, and whether
+    routing still avoids it (an outage nobody has probed for a whole interval no longer blocks: the ``note`` says
+    why)."""
+    circuit = view.execution.circuits.get(name)
+    if circuit is None:
+        return {}
+    outage: dict[str, Any] = {
+        "since": iso(circuit.opened_at),
+        "consecutive_failures": circuit.failures,
+        "last_error": circuit.last_error,
+        "probe_due_at": iso(circuit.next_probe_at),
+        "blocks_routing": not view.execution.unprobed(circuit, now),
+    }
+    if not outage["blocks_routing"]:
+        outage["note"] = (
+            f"unconfirmed: its probe, due at {outage['probe_due_at']}, has not been sent by any process (none "
+            f"running has a key or CLI for {name} and budget for the probe), so routing no longer avoids {name}; "
+            "the next process that can send to it probes it first")
+    return {"outage": outage}
 
 
 def usage_summary(core: RouterCore) -> dict[str, Any]:

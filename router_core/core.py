@@ -171,7 +171,7 @@ class RouterCore:
         budget, session_started, execution, windows = (
             shared.budget, shared.session_started, shared.execution, shared.windows
         )
-        extra = execution.blocks()
+        extra = execution.blocks(now)
         usage: dict[str, ProviderUsage] = {}
         availability: dict[str, Availability] = {}
         for configured in self.settings.providers:

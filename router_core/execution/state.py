@@ -2,13 +2,15 @@
 
 ``RouterCore.capacity`` reads ``ExecutionState.snapshot()`` inside its read transaction and passes its
 blocks to the capacity check, so an outage or a quota hold blocks a provider in every recommendation
-and in the usage resources. Dispatch hands the same snapshot to the executor, which walks the routed
-provider on it instead of reading the same rows again a moment later (its pacing check still reads
-the provider's hold under the write lock before anything is sent).
+and in the usage resources; an outage whose probe nobody has sent for a whole probe interval no longer does
+(``ExecutionSnapshot.unprobed``), and the usage view says so. Dispatch hands the same snapshot to the
+executor, which walks the routed provider on it instead of reading the same rows again a moment later (its
+pacing check still reads the provider's hold under the write lock before anything is sent).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 from router_core.clock import Clock
@@ -28,6 +30,7 @@ class ExecutionSnapshot:
     holds: dict[str, Hold]
     # (requests, tokens) per window as the provider's latest rate-limit headers reported them (None: not said)
     reported_limits: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    probe_interval: float = math.inf  # execution.outage_probe_interval_seconds: see unprobed()
 
     def limited(self, provider: ProviderSettings) -> ProviderSettings:
         """``provider`` with the limits its headers reported where they are lower than the configured ones: the
@@ -48,11 +51,23 @@ class ExecutionSnapshot:
     def due_probes(self, now: float) -> list[str]:
         return [p for p, c in self.circuits.items() if c.next_probe_at is not None and c.next_probe_at <= now]
 
-    def blocks(self) -> dict[str, tuple[Block, ...]]:
-        """Blocks per provider from open circuits and holds in force (providers without any are absent)."""
+    def unprobed(self, circuit: CircuitState, now: float) -> bool:
+        """Whether an open circuit's probe has been due for a whole probe interval without being sent: no process
+        that could send it runs (a server with a key or CLI for the provider probes within seconds of the due
+        time, a task on its way; a claim or a probe handed back moves the due time on), so nothing will end the
+        outage. It stops blocking routing then, as a breaker goes half-open after its reset timeout: the next
+        process that can send to the provider probes it before any task (the circuit stays open), and a host
+        that runs the work itself is no longer kept from a provider on an outage nobody can check."""
+        due = circuit.next_probe_at
+        return circuit.is_open and due is not None and now >= due + self.probe_interval
+
+    def blocks(self, now: float) -> dict[str, tuple[Block, ...]]:
+        """Blocks per provider from open circuits (but unprobed ones) and holds in force (providers without any
+        are absent)."""
         found: dict[str, list[Block]] = {}
         for provider, circuit in self.circuits.items():
-            found.setdefault(provider, []).append(circuit.block)
+            if not self.unprobed(circuit, now):
+                found.setdefault(provider, []).append(circuit.block)
         for provider, hold in self.holds.items():
             found.setdefault(provider, []).append(hold.block)
         return {p: tuple(b) for p, b in found.items()}
@@ -66,6 +81,7 @@ class ExecutionState:
         )
         self.holds = ProviderHolds(db, clock)
         self._db = db
+        self._clock = clock
 
     def snapshot(self, validity: Validity | None = None) -> ExecutionSnapshot:
         """Open circuits and active holds, from one read transaction (or the caller's).
@@ -74,7 +90,8 @@ class ExecutionState:
         with self._db.read() as conn:
             reported = {row[0]: (row[1], row[2]) for row in conn.execute(
                 "SELECT provider, requests_limit, tokens_limit FROM execution_headroom")}
-            snap = ExecutionSnapshot(self.circuits.open_circuits(), self.holds.active(), reported)
+            snap = ExecutionSnapshot(self.circuits.open_circuits(), self.holds.active(), reported,
+                                     self.circuits.probe_interval)
         if validity is not None:
             for hold in snap.holds.values():
                 validity.changes_at(hold.until)
@@ -82,4 +99,4 @@ class ExecutionState:
 
     def blocks(self) -> dict[str, tuple[Block, ...]]:
         """Blocks per provider from open circuits and holds in force (providers without any are absent)."""
-        return self.snapshot().blocks()
+        return self.snapshot().blocks(self._clock.now())

@@ -81,6 +81,8 @@ def usage_show(args) -> int:
     for name, p in view["providers"].items():
         state = "available" if p["available"] else "BLOCKED: " + "; ".join(
             b["reason"] + _lifts(b["lifts_at"], view["generated_at"]) for b in p["blocks"])
+        if "note" in p.get("outage", {}):  # an outage nobody has probed: no longer blocking, not known to be over
+            state += f"; outage since {p['outage']['since']} {p['outage']['note']}"
         req = f"{p['requests_used']}/{p['requests_limit']} ({p['requests_percent']}%)"
         tok = f"{p['tokens_used']}/{p['tokens_limit']} ({p['tokens_percent']}%)"
         print(f"{name:<8} {req:>16} {tok:>22} {p['cost_today']:>9.4f}  {state}  [{p['source']}]")

@@ -346,3 +346,31 @@ async def test_a_requests_refused_credentials_reset_the_failure_count(settings, 
     fake.script("codex", [Fault.auth()])
     o = (await dispatch(core, ex, CODE_TASK)).outcome
     assert o.attempts[0].outcome == "auth_failed" and circuits.state("codex").failures == 0
+
+
+async def test_an_outage_nobody_probes_stops_blocking_routing_and_is_probed_by_the_next_process_that_can(
+        settings, build_executor, fake, clock):
+    # The process that opened the circuit is gone and none that runs has a key or CLI for codex (a session that
+    # only routes): before, codex stayed blocked in every recommendation for good, its lift time in the past.
+    core, ex = build_executor(settings)
+    interval = settings.execution.outage_probe_interval_seconds
+    circuits = core.execution_state.circuits
+    for _ in range(circuits.threshold):
+        circuits.record_failure("codex", "503 from a session that has ended")
+    clock.advance(interval + interval / 2)  # due, and not sent: still blocking
+    assert not core.capacity().availability["codex"].available
+    assert usage_summary(core)["providers"]["codex"]["outage"]["blocks_routing"] is True
+    clock.advance(interval / 2)  # a whole interval overdue: nobody can probe it
+    assert core.capacity().availability["codex"].available
+    assert core.decide(CODE_TASK, audit=False).provider == "codex"
+    view = usage_summary(core)["providers"]["codex"]
+    assert view["available"] is True and view["blocks"] == []
+    outage = view["outage"]
+    assert outage["blocks_routing"] is False and outage["since"] is not None
+    assert outage["note"].startswith(f"unconfirmed: its probe, due at {outage['probe_due_at']}, has not been sent")
+    assert "no longer avoids codex" in outage["note"]
+    assert circuits.state("codex").is_open  # still open: a process that can send to codex probes it first
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert o.provider == "codex" and fake.stats("codex").requests == 2  # the probe, then the task
+    assert fake.requests("codex")[0].json["max_output_tokens"] <= 16
+    assert not circuits.state("codex").is_open and "outage" not in usage_summary(core)["providers"]["codex"]

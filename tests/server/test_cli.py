@@ -248,10 +248,30 @@ def test_usage_says_an_overdue_outage_lasts_until_a_probe_is_answered(cli_env, c
     for _ in range(c.execution_state.circuits.threshold):
         c.execution_state.circuits.record_failure("gemini", "503")
     with c.db.transaction() as conn:
-        conn.execute("UPDATE execution_circuits SET next_probe_at = ? WHERE provider = 'gemini'", (time.time() - 300,))
+        conn.execute("UPDATE execution_circuits SET next_probe_at = ? WHERE provider = 'gemini'", (time.time() - 60,))
     code, out, _ = run(capsys, "usage")
     [line] = [line for line in out.splitlines() if line.startswith("gemini")]
     assert code == 0 and "consecutive failures until a probe is answered (one due since 20" in line
+
+
+def test_usage_says_an_outage_nobody_has_probed_no_longer_blocks_and_why(cli_env, capsys):
+    # Before: "BLOCKED: outage: 3 consecutive failures until a probe is answered (one due since …)" for good, when
+    # no process with a key or CLI for gemini ran to send the probe (here: this CLI has none).
+    import time
+
+    from server.commands._common import core
+
+    c = core()
+    for _ in range(c.execution_state.circuits.threshold):
+        c.execution_state.circuits.record_failure("gemini", "503")
+    overdue = time.time() - c.execution_state.circuits.probe_interval - 60
+    with c.db.transaction() as conn:
+        conn.execute("UPDATE execution_circuits SET next_probe_at = ? WHERE provider = 'gemini'", (overdue,))
+    code, out, _ = run(capsys, "usage")
+    [line] = [line for line in out.splitlines() if line.startswith("gemini")]
+    assert code == 0 and "BLOCKED" not in line
+    assert "available; outage since 20" in line and "has not been sent by any process" in line
+    assert "routing no longer avoids gemini" in line
 
 
 def test_recommend_with_every_probe_overdue_gives_no_zero_second_wait(cli_env, capsys):
@@ -266,7 +286,7 @@ def test_recommend_with_every_probe_overdue_gives_no_zero_second_wait(cli_env, c
         for _ in range(c.execution_state.circuits.threshold):
             c.execution_state.circuits.record_failure(provider, "503")
     with c.db.transaction() as conn:
-        conn.execute("UPDATE execution_circuits SET next_probe_at = ?", (time.time() - 300,))
+        conn.execute("UPDATE execution_circuits SET next_probe_at = ?", (time.time() - 60,))
     code, out, _ = run(capsys, "recommend", "Implement a JWT login endpoint")
     assert code == 0 and "Recommended wait: unknown (capacity was due back at 20" in out
     assert "not confirmed yet" in out and "returns in 0s" not in out
