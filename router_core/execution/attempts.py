@@ -262,7 +262,7 @@ class ProviderRun:
         ex = self.ex.core.settings.execution
         return CompletionRequest(
             prompt=self.job.text, system_prompt=self.job.system_prompt, context=self.job.context,
-            model=self.plan.model, max_output_tokens=self.plan.max_output_tokens,
+            model=self.plan.model, max_output_tokens=self.plan.max_output_tokens, max_cost_usd=self.plan.budget_usd,
             timeout=ex.cli_timeout_seconds if adapter.backend == "cli" else ex.request_timeout_seconds,
         )
 

@@ -6,6 +6,8 @@ reservation, concurrent tasks can never overspend together, and retries and fall
 than ``max_cost``. When the cap does not fit what remains of the budget, the task may still run within its
 estimate: the reservation is the estimate and the output cap shrinks to what it pays for. Pacing
 counts the input plus the expected output, the figure the routing estimate uses.
+A plan also carries what remains of ``max_cost`` for its try (``budget_usd``): a CLI that takes a spending
+bound of its own (claude's --max-budget-usd) is given it, as it takes no output cap.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class RequestPlan:
     max_output_tokens: int  # sent to the provider
     estimate: CostEstimate  # the expected cost (expected output, within the cap)
     cap_usd: float  # the cost at the output cap: the reservation when it fits
+    budget_usd: float | None = None  # what remains of max_cost for this try (None: no max_cost): a CLI's own bound
 
     @property
     def pace_tokens(self) -> int:
@@ -36,7 +39,8 @@ class RequestPlan:
     def within(self, usd: float, provider: ProviderSettings) -> RequestPlan:
         """This plan with the output cap lowered to what ``usd`` pays for (used when the cap does not fit)."""
         cap = min(self.max_output_tokens, max_output_tokens_for_budget(provider, self.model, self.input_tokens, usd))
-        return RequestPlan(self.provider, self.model, self.input_tokens, max(1, cap), self.estimate, usd)
+        return RequestPlan(self.provider, self.model, self.input_tokens, max(1, cap), self.estimate, usd,
+                           self.budget_usd)
 
 
 def plan_request(
@@ -59,6 +63,7 @@ def plan_request(
     price = p.model(model) if model else p.model_for(task_type)
     input_tokens = costs.input_tokens(text, system_prompt)
     cap = settings.execution.max_output_tokens
+    left = None
     if max_cost is not None:
         left = round(max(0.0, max_cost - spent), USD_DECIMALS)
         affordable = max_output_tokens_for_budget(p, price.name, input_tokens, left)
@@ -76,7 +81,8 @@ def plan_request(
         cap = min(cap, affordable)
     estimate = costs.estimate(provider, text, task_type, model=price.name, max_output_tokens=cap,
                               system_prompt=system_prompt)
-    return RequestPlan(provider, price.name, input_tokens, cap, estimate, request_cost(p, price, input_tokens, cap))
+    return RequestPlan(provider, price.name, input_tokens, cap, estimate, request_cost(p, price, input_tokens, cap),
+                       left)
 
 
 def chain_for(classification: Classification, first: str, *, fallback: bool) -> tuple[str, ...]:

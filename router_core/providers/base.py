@@ -19,6 +19,10 @@ class CompletionRequest:
     model: str = ""  # empty: the adapter's default model
     max_output_tokens: int | None = None
     timeout: float | None = None  # seconds for the whole call; None: the adapter's default
+    # What remains of the task's max_cost for this call (None: no max_cost). An API call keeps within it through
+    # max_output_tokens; the claude CLI is given it as --max-budget-usd (cli_claude.py), the other CLIs have no
+    # such bound and are held to it after the fact, by what they report.
+    max_cost_usd: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,9 @@ class ParseContext:
 class CliDialect:
     """How to talk to one CLI: build its argv, and read a run into a Completion or a typed error."""
 
-    build_argv: Callable[[Sequence[str], str], list[str]]  # (base argv, model) -> argv; the prompt: stdin
+    # (base argv, model, what remains of max_cost or None) -> argv; the prompt: stdin. Only claude bounds a run's
+    # spend itself (--max-budget-usd); codex and gemini have no such flag and take no output cap either.
+    build_argv: Callable[[Sequence[str], str, float | None], list[str]]
     parse: Callable[[CliRun, ParseContext], Completion]
     # Whether stdout holds the CLI's final result: a CLI that printed it and then hung is read at the timeout.
     finished: Callable[[str], bool]
@@ -109,7 +111,7 @@ class CliAdapter:
 
     async def complete(self, request: CompletionRequest) -> Completion:
         model = request.model or self._default_model
-        argv = self._dialect.build_argv(self.command, model)
+        argv = self._dialect.build_argv(self.command, model, request.max_cost_usd)
         prompt = self._prompt_bytes(request)
         timeout = request.timeout if request.timeout is not None else self._timeout
         run = await run_cli(argv, prompt, provider=self.name, env=self._env, cwd=self._cwd, timeout=timeout,

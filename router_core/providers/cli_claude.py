@@ -19,12 +19,21 @@ QuotaExhausted(resets_at) (none named: resets_at None, the message says so, and 
 outage probe interval); ``"API Error: 529 Overloaded…"`` -> unavailable; ``"Prompt is too long"`` ->
 RequestTooLarge; a 404 ``"model: X"`` -> ModelNotFound; and a non-zero exit. A failure that
 reports a cost or tokens (``error_max_turns`` after paid turns) carries them as the error's ``billed``.
+
+A task with a max_cost runs with ``--max-budget-usd`` (build_argv). The run it stops ends, exit 1, with
+``{"subtype":"error_max_budget_usd","is_error":true,"stop_reason":"end_turn","total_cost_usd":…,"modelUsage":…,
+"errors":["Reached maximum budget ($0.01)"]}``: no ``result`` text, and ``usage`` all 0 (the counts are in
+``modelUsage``). As an API answer cut at the output cap: the last answer's text (with ``--verbose`` the session's
+messages come first) is the answer, marked truncated unless its turn ended (``end_turn``); with no text it is
+ProviderRejected, billed (raise max_cost). Checked with 2.1.197 against a local Messages endpoint.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from router_core.errors import (
     AuthFailed,
@@ -67,10 +76,22 @@ _OUT_OF_USAGE = ("out of usage", "out of extra usage", "doesn't include usage", 
                  "requires usage credits")
 
 
-def build_argv(base: Sequence[str], model: str) -> list[str]:
+def build_argv(base: Sequence[str], model: str, max_cost_usd: float | None = None) -> list[str]:
+    """The argv; with ``max_cost_usd`` (what remains of the task's max_cost), ``--max-budget-usd`` and ``--verbose``.
+
+    The bound is Claude Code's own accounting, not Switchboard's estimate: its ``total_cost_usd``, which counts
+    its own system prompt, tool definitions and tool use at its own prices. Claude Code checks it after each model
+    call (2.1.197), so the call that reaches it is paid in full and a run may end past it by that call's cost: it
+    stops an agent's run from going on, it does not shorten a call (Claude Code sets its own max_tokens).
+    ``--verbose`` makes the output the session's messages, the result last, so that the text of a run the bound
+    stopped comes back (the result object alone has none). Claude Code refuses an amount of 0 or less."""
     argv = list(base)
     if model:
         argv += ["--model", model]
+    if max_cost_usd is not None and max_cost_usd > 0:
+        argv += ["--max-budget-usd", f"{max(max_cost_usd, 1e-6):.6f}".rstrip("0").rstrip(".")]
+        if "--verbose" not in argv:
+            argv.append("--verbose")
     return argv
 
 
@@ -82,6 +103,8 @@ def parse(run: CliRun, ctx: ParseContext) -> Completion:
     if data is None:
         raise classify(tail(run.stderr or run.stdout) or "no output", None, "", run.returncode, ctx)
     completion = _completion(data, ctx)
+    if data.get("subtype") == "error_max_budget_usd":
+        return _budget_reached(data, completion, run.stdout, ctx)
     if data.get("is_error") or run.returncode != 0:
         status = data.get("api_error_status")
         error = classify(str(data.get("result") or tail(run.stderr) or "no message"),
@@ -95,8 +118,10 @@ def parse(run: CliRun, ctx: ParseContext) -> Completion:
 
 def _completion(data: dict, ctx: ParseContext) -> Completion:
     usage = field(data, "usage")
-    cache_read = count(usage.get("cache_read_input_tokens"))
     model_usage = field(data, "modelUsage")
+    if data.get("subtype") == "error_max_budget_usd" and not any(map(count, usage.values())):
+        usage = _summed(model_usage)  # its usage is all 0: its counts are in modelUsage only
+    cache_read = count(usage.get("cache_read_input_tokens"))
     model = max(model_usage, key=lambda m: usd(field(model_usage, m).get("costUSD")) or 0.0, default=ctx.model)
     cost = usd(data.get("total_cost_usd", data.get("cost_usd")))
     return Completion(
@@ -110,6 +135,46 @@ def _completion(data: dict, ctx: ParseContext) -> Completion:
         backend="cli",
         cached_input_tokens=cache_read,
     )
+
+
+def _summed(model_usage: dict) -> dict[str, int]:
+    """``modelUsage`` (camelCase counts per model) summed into ``usage``'s names."""
+    names = {"inputTokens": "input_tokens", "cacheCreationInputTokens": "cache_creation_input_tokens",
+             "cacheReadInputTokens": "cache_read_input_tokens", "outputTokens": "output_tokens"}
+    return {snake: sum(count(field(model_usage, m).get(camel)) for m in model_usage) for camel, snake in names.items()}
+
+
+def _budget_reached(data: dict, completion: Completion, stdout: str, ctx: ParseContext) -> Completion:
+    """Claude Code stopped the run at ``--max-budget-usd``: the last answer's text, marked truncated unless its
+    turn had ended, else ProviderRejected carrying what the run cost."""
+    stop_reason = str(data.get("stop_reason") or "")
+    text = _last_answer_text(stdout)
+    if text:
+        return replace(completion, text=text, stop_reason=stop_reason, truncated=stop_reason != "end_turn")
+    said = "; ".join(str(e) for e in data.get("errors") or [] if e) or "error_max_budget_usd"
+    spent = f"${completion.cost_usd:.6g}" if completion.cost_usd is not None else "an unreported amount"
+    raise ProviderRejected(
+        f"{ctx.provider} CLI stopped at max_cost before any answer text ({said}; {spent} by Claude Code's own "
+        "accounting, its system prompt and tool use included): raise max_cost", provider=ctx.provider,
+        billed=completion)
+
+
+def _last_answer_text(stdout: str) -> str:
+    """The text of the session's last assistant message (its content blocks may come as several messages with
+    one id), from claude's verbose array or stream-json lines; "" when only the result was printed."""
+    try:
+        value = json.loads(stdout)
+        messages = value if isinstance(value, list) else []
+    except (ValueError, RecursionError):
+        messages = json_lines(stdout)
+    answers = [field(m, "message") for m in messages if isinstance(m, dict) and m.get("type") == "assistant"
+               and m.get("parent_tool_use_id") is None]  # not a subagent's
+    if not answers:
+        return ""
+    last = answers[-1].get("id")
+    turn = [a for a in answers if last is not None and a.get("id") == last] or answers[-1:]
+    return "".join(str(b.get("text") or "") for a in turn for b in a.get("content") or []
+                   if isinstance(b, dict) and b.get("type") == "text")
 
 
 def classify(message: str, status: int | None, subtype: str, returncode: int, ctx: ParseContext) -> ProviderError:

@@ -55,7 +55,11 @@ _STATUS_429 = re.compile(r"\b429\b")
 _STATUS_AUTH = re.compile(r"\b40[13]\b")
 
 
-def build_argv(base: Sequence[str], model: str) -> list[str]:
+def build_argv(base: Sequence[str], model: str, max_cost_usd: float | None = None) -> list[str]:
+    """The argv. ``max_cost_usd`` has nowhere to go: codex 0.169.0 bounds neither a run's spend nor its output
+    (no such flag in ``codex exec --help``; ``-c model_max_output_tokens=N`` is an unknown field under
+    ``--strict-config``, and its Responses requests carry no ``max_output_tokens``), so max_cost holds for it
+    after the fact, by the tokens it reports (README)."""
     argv = list(base)
     if model:
         argv += ["-m", model]

@@ -69,7 +69,10 @@ _RESETS_AFTER = re.compile(r"reset after ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)", re.I
 _NO_QUOTA = re.compile(r"\blimit: 0(?!\.?\d)")
 
 
-def build_argv(base: Sequence[str], model: str) -> list[str]:
+def build_argv(base: Sequence[str], model: str, max_cost_usd: float | None = None) -> list[str]:
+    """The argv. ``max_cost_usd`` has nowhere to go: gemini 0.61.0 has no flag that bounds a run's spend or its
+    output (``gemini --help``; an output cap exists only as a model config in its settings files), so max_cost
+    holds for it after the fact, by the tokens it reports (README)."""
     argv = list(base)
     if argv and argv[-1] in ("-p", "--prompt"):
         argv.pop()  # a cli_command ending in -p expects the prompt after it: it comes on stdin instead
