@@ -172,9 +172,11 @@ class BudgetLedger:
 
     # -- writes --------------------------------------------------------------------------------
 
-    def reserve(self, provider: str, usd: float, *, task_id: str | None = None) -> Reservation:
-        """Hold ``usd`` against today's allocation and total, or raise BudgetExceeded."""
+    def reserve(self, provider: str, usd: float, *, task_id: str | None = None, calling: float = 0.0) -> Reservation:
+        """Hold ``usd`` against today's allocation and total, or raise BudgetExceeded. ``calling``: the estimate of
+        a call that goes out under it at once (as :meth:`calling` would say, in one statement fewer)."""
         _check_amount(usd, "estimated cost")
+        _check_amount(calling, "call estimate")
         now = self._clock.now()
         day = self.day(now)
         need, limits = to_micro(usd), self._limits
@@ -189,7 +191,8 @@ class BudgetLedger:
                     refusal = limits.refusal(ledger.day_totals(conn, day), provider, need)
             if refusal is None:
                 rid = secrets.token_hex(16)
-                ledger.insert_reservation(conn, rid, day, provider, need, task_id, self._holder, now)
+                ledger.insert_reservation(conn, rid, day, provider, need, task_id, self._holder, now,
+                                          to_micro(calling) if calling > 0 else 0)
                 self._maybe_prune(conn, now)
                 reservation = Reservation(id=rid, provider=provider, usd=to_usd(need), day=day)
         if owned:  # committed (a caller's transaction may yet roll back: settled again, at no cost, next time)

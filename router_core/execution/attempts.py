@@ -133,18 +133,22 @@ class ProviderRun:
                             job.classification.task_type, model=job.model_for(self.settings), max_cost=job.max_cost,
                             spent=sum(a.cost_usd for a in self.attempts), system_prompt=job.system_prompt)
 
-    def _reserve(self) -> None:
-        """Reserve the cost at the output cap, else at the estimate with the cap lowered to match."""
+    def _reserve(self, *, sending: bool) -> None:
+        """Reserve the cost at the output cap, else at the estimate with the cap lowered to match; ``sending``:
+        the call goes out under it at once (the reservation carries its estimate, as ``ledger.calling`` sets)."""
         ledger, plan = self.ex.core.ledger, self.plan
         assert plan is not None
+        calling = plan.estimate.usd if sending else 0.0  # the same estimate whatever the cap
         try:
-            self.reservation_id = ledger.reserve(self.provider, plan.cap_usd, task_id=self.job.task_id).id
+            self.reservation_id = ledger.reserve(self.provider, plan.cap_usd, task_id=self.job.task_id,
+                                                 calling=calling).id
             return
         except BudgetExceeded:
             if plan.estimate.usd >= plan.cap_usd:
                 raise
         smaller = plan.within(plan.estimate.usd, self.settings)
-        self.reservation_id = ledger.reserve(self.provider, smaller.cap_usd, task_id=self.job.task_id).id
+        self.reservation_id = ledger.reserve(self.provider, smaller.cap_usd, task_id=self.job.task_id,
+                                             calling=calling).id
         self.plan = smaller
 
     async def _send(
@@ -168,26 +172,28 @@ class ProviderRun:
                     core.refresh_settings()
                 core.clock_steps.check()  # before the transaction: inside it a clock set back is not repaired
                 with core.db.transaction():
-                    if self.reservation_id is None:
-                        if self.job.lease is not None:
-                            lease_id = core.leases.take(self.job.lease)  # raises AgentTaken, nothing written
-                        self._reserve()  # raises BudgetExceeded before any call (the lease rolls back)
+                    fresh = self.reservation_id is None
+                    if fresh and self.job.lease is not None:
+                        lease_id = core.leases.take(self.job.lease)  # raises AgentTaken, nothing written
+                    # Paced on the estimate's tokens, which a cap lowered to fit the budget (_reserve) keeps.
                     ticket = pacer.try_acquire(self.provider, self.plan.pace_tokens, slot=slot)
-                    # Charged at the estimate if this process dies in the call. A reservation that lapsed while the
-                    # task waited (asleep, a clock step: released by another process) is taken again, or the task
-                    # is refused, before anything is sent: no call goes out with nothing held.
-                    if isinstance(ticket, PaceTicket) and not core.ledger.calling(self.reservation_id,
-                                                                                  self.plan.estimate.usd):
+                    sending = isinstance(ticket, PaceTicket)
+                    # Charged at the estimate if this process dies in the call: a fresh reservation carries it.
+                    if fresh:
+                        self._reserve(sending=sending)  # raises BudgetExceeded: the lease and ticket roll back
+                    # A reservation that lapsed while the task waited (asleep, a clock step: released by another
+                    # process) is taken again, or the task is refused, before anything is sent: no call goes out
+                    # with nothing held.
+                    elif sending and not core.ledger.calling(self.reservation_id, self.plan.estimate.usd):
                         logger.warning("%s: its budget reservation lapsed while it waited; reserving again",
                                        self.job.task_id)
                         lapsed, self.reservation_id = self.reservation_id, None
                         try:
-                            self._reserve()  # raises BudgetExceeded (the ticket rolls back with the transaction)
+                            self._reserve(sending=True)  # raises BudgetExceeded (the ticket rolls back with it)
                         except BudgetExceeded:
                             self.reservation_id = lapsed  # released as the turn ends
                             raise
                         core.ledger.release(lapsed)  # a call charged while silent came back unbilled: no charge
-                        core.ledger.calling(self.reservation_id, self.plan.estimate.usd)
                 if lease_id is not None:
                     self.job.lease.id = lease_id
                 if isinstance(ticket, PaceTicket):

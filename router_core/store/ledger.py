@@ -112,8 +112,18 @@ def set_status(conn: Connection, ids: list[str], status: str) -> None:
 
 
 def insert_reservation(
-    conn: Connection, rid: str, day: str, provider: str, micro: int, task_id: str | None, holder: str, now: float
+    conn: Connection, rid: str, day: str, provider: str, micro: int, task_id: str | None, holder: str, now: float,
+    calling_micro: int = 0,
 ) -> None:
+    """A live reservation; ``calling_micro``: the estimate of a call going out under it at once (see set_calling).
+    Without one, the statement names no calling_micro (the column's default), as before schema 7 had it."""
+    if calling_micro:
+        conn.execute(
+            "INSERT INTO budget_reservations (id, day, provider, micro_usd, task_id, holder, status,"
+            " created_at, heartbeat_at, calling_micro) VALUES (?, ?, ?, ?, ?, ?, 'live', ?, ?, ?)",
+            (rid, day, provider, micro, task_id, holder, now, now, calling_micro),
+        )
+        return
     conn.execute(
         "INSERT INTO budget_reservations (id, day, provider, micro_usd, task_id, holder, status,"
         " created_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, 'live', ?, ?)",

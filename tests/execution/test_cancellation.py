@@ -12,6 +12,7 @@ from router_core.errors import ProviderUnavailable, RateLimited
 from router_core.execution.batch import run_batch
 from router_core.execution.dispatch import dispatch
 from router_core.execution.executor import Executor
+from router_core.execution.pacing import PaceWait
 from tests.execution.conftest import make_core
 from tests.execution.fakes import ScriptedAdapter
 
@@ -128,6 +129,22 @@ async def test_a_process_killed_in_a_call_leaves_it_charged_at_its_estimate_for_
     assert seen_by_others.spent == pytest.approx(estimate, abs=1e-6)
     assert seen_by_others.reserved == 0
     assert core.budget().spent == pytest.approx(estimate, abs=1e-6)  # charged once
+
+
+async def test_a_reservation_taken_while_pacing_waits_has_no_call_on_the_wire(settings, clock, monkeypatch):
+    # Reserved in the pacing check's transaction, it carries the call's estimate only when the call goes out in it:
+    # a task that dies waiting for room is released, not charged.
+    adapters = {p.name: Stuck(p) for p in settings.providers}
+    sleep, asleep = parked_sleep()
+    core, ex = executor(settings, clock, adapters, sleep)
+    monkeypatch.setattr(ex.pacer, "try_acquire", lambda *args, **kwargs: PaceWait(5.0))
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(dispatch, core, ex, CODE_TASK)
+        await asleep.wait()
+        live = core.db.query("SELECT calling_micro, micro_usd FROM budget_reservations WHERE status = 'live'")
+        tg.cancel_scope.cancel()
+    assert [(calling, reserved > 0) for calling, reserved in live] == [(0, True)]
+    assert not adapters["codex"].called.is_set()
 
 
 async def test_a_call_that_came_back_leaves_nothing_to_charge_if_its_process_dies(settings, clock):
