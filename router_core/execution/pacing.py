@@ -114,22 +114,20 @@ class RatePacer:
             self._clock_steps.check()
         now = self._clock.now()
         with self._db.transaction() as conn:
-            hold = conn.execute(  # in force, or ended less than a window ago (its ramp)
-                "SELECT kind, until FROM execution_holds WHERE provider = ? AND until > ?",
-                (provider, now - self.window),
-            ).fetchone()
-            if hold is not None and hold["until"] > now:
-                return PaceWait(hold["until"] - now + GUARD_SECONDS, hold["kind"])
-            estimate, tokens = tokens, token_ratio.scaled(conn, provider, tokens)
+            rows = conn.execute(_PROVIDER_ROWS, {"provider": provider, "now": now, "since": now - self.window}).fetchone()
+            hold_until = rows["hold_until"]  # in force, or ended less than a window ago (its ramp); None: no hold
+            if hold_until is not None and hold_until > now:
+                return PaceWait(hold_until - now + GUARD_SECONDS, rows["hold_kind"])
+            estimate, tokens = tokens, token_ratio.scaled(rows["ratio"], tokens)
             used = sql.tracked_window(conn, provider, now - self.window)  # exact whatever is left to prune
             if used.stale_rows >= PRUNE_AT_STALE_ROWS:
                 self._usage.prune_events(conn, provider, now)
             for _ in range(2):  # again once if a dead process's tickets were reclaimed
-                room = self._room(conn, provider, now, used)
+                room = self._room(rows, provider, now, used)  # (the reclaim writes only usage_events)
                 extra_r, extra_t = room.extras(now)
                 if _fits(used.requests + extra_r, used.tokens + extra_t, tokens, room):
-                    ahead = None if hold is None or not spread else ramp.slot_ahead(
-                        conn, provider, hold["until"], self.window / max(1, room.requests_limit), self.window, now,
+                    ahead = None if hold_until is None or not spread else ramp.slot_ahead(
+                        conn, provider, hold_until, self.window / max(1, room.requests_limit), self.window, now,
                         slot, GUARD_SECONDS)
                     if ahead is not None:  # the hold just ended: after the requests that asked before
                         return PaceWait(ahead - now + GUARD_SECONDS, slot=ahead)
@@ -198,29 +196,26 @@ class RatePacer:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _room(self, conn: Connection, provider: str, now: float, ours: sql.TrackedWindow) -> _Room:
+    def _room(self, rows: Row, provider: str, now: float, ours: sql.TrackedWindow) -> _Room:
+        """The provider's room, from its headroom and manual figure in ``rows`` (``_PROVIDER_ROWS``)."""
         rpm, tpm = self._limits[provider]
         extra_r = extra_t = 0
         until_r = until_t = now
-        head = conn.execute("SELECT * FROM execution_headroom WHERE provider = ?", (provider,)).fetchone()
-        if head is not None:  # the provider's own limits stand until it reports others
-            rpm = min(rpm, head["requests_limit"] or rpm)
-            tpm = min(tpm, head["tokens_limit"] or tpm)
-            tokens_until = head["tokens_valid_until"]
-            if head["valid_until"] > now:
-                extra_r, until_r = head["external_requests"], head["valid_until"]
-            if (head["valid_until"] if tokens_until is None else tokens_until) > now:  # None: a row from before
-                extra_t, until_t = head["external_tokens"], head["valid_until"] if tokens_until is None else tokens_until
-        manual = conn.execute(
-            "SELECT requests_used, tokens_used, valid_until FROM usage_observations"
-            " WHERE provider = ? AND valid_until > ? AND source != 'headers'",
-            (provider, now),
-        ).fetchone()
-        if manual is not None:  # a manual figure is a floor: count what it says beyond our own events
-            extra_r = max(extra_r, manual["requests_used"] - ours.requests)
-            extra_t = max(extra_t, manual["tokens_used"] - ours.tokens)
-            until_r = max(until_r, manual["valid_until"])
-            until_t = max(until_t, manual["valid_until"])
+        head_until = rows["head_until"]
+        if head_until is not None:  # the provider's own limits stand until it reports others
+            rpm = min(rpm, rows["requests_limit"] or rpm)
+            tpm = min(tpm, rows["tokens_limit"] or tpm)
+            tokens_until = rows["head_tokens_until"]
+            if head_until > now:
+                extra_r, until_r = rows["external_requests"], head_until
+            if (head_until if tokens_until is None else tokens_until) > now:  # None: a row from before
+                extra_t, until_t = rows["external_tokens"], head_until if tokens_until is None else tokens_until
+        manual_until = rows["manual_until"]
+        if manual_until is not None:  # a manual figure is a floor: count what it says beyond our own events
+            extra_r = max(extra_r, rows["requests_used"] - ours.requests)
+            extra_t = max(extra_t, rows["tokens_used"] - ours.tokens)
+            until_r = max(until_r, manual_until)
+            until_t = max(until_t, manual_until)
         return _Room(rpm, tpm, max(0, extra_r), max(0, extra_t), until_r, until_t)
 
     def _wait(self, events: Sequence[Row], room: _Room, tokens: int, now: float) -> float:
@@ -265,6 +260,21 @@ class RatePacer:
         if reset_at is None or not reset_at > now:
             return now + self.window
         return min(now + self.window, reset_at)
+
+
+# What admission reads of the provider besides its window, in one statement (a lookup by key in each table): its
+# hold in force or ended less than a window ago (``since``), its learned token ratio, what its latest rate-limit
+# headers reported, and a manual usage figure still valid. Always one row; a table without the provider's gives NULLs.
+_PROVIDER_ROWS = """
+SELECT h.kind AS hold_kind, h.until AS hold_until, r.ratio, x.requests_limit, x.tokens_limit, x.external_requests,
+    x.external_tokens, x.valid_until AS head_until, x.tokens_valid_until AS head_tokens_until, o.requests_used,
+    o.tokens_used, o.valid_until AS manual_until
+FROM (SELECT :provider AS provider) p
+LEFT JOIN execution_holds h ON h.provider = p.provider AND h.until > :since
+LEFT JOIN execution_token_ratios r ON r.provider = p.provider
+LEFT JOIN execution_headroom x ON x.provider = p.provider
+LEFT JOIN usage_observations o ON o.provider = p.provider AND o.valid_until > :now AND o.source != 'headers'
+"""
 
 
 def _fits(used_requests: int, used_tokens: int, tokens: int, room: _Room) -> bool:

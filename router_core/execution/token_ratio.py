@@ -17,12 +17,12 @@ MAX_RATIO = 8.0
 WEIGHT_OF_LATEST = 0.5  # how much one answer moves the ratio
 
 
-def scaled(conn: Connection, provider: str, tokens: int) -> int:
-    """``tokens`` (an estimate) scaled by the ratio learned for ``provider``."""
-    row = conn.execute("SELECT ratio FROM execution_token_ratios WHERE provider = ?", (provider,)).fetchone()
-    if row is None or not row[0] > 1.0:
+def scaled(ratio: float | None, tokens: int) -> int:
+    """``tokens`` (an estimate) scaled by the ratio learned for its provider (None: none learned), as pacing
+    reads it from ``execution_token_ratios`` in its transaction."""
+    if ratio is None or not ratio > 1.0:
         return tokens
-    return math.ceil(tokens * min(row[0], MAX_RATIO))
+    return math.ceil(tokens * min(ratio, MAX_RATIO))
 
 
 def learn(conn: Connection, provider: str, estimated: int, actual: int) -> None:
