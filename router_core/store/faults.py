@@ -98,10 +98,11 @@ def open_error(path: Path, exc: OSError | sqlite3.Error) -> StateUnusable:
     )
 
 
-def shm_identity(path: Path) -> tuple[int, int] | None:
-    """(device, inode) of the database's -shm file, None if there is none."""
+def shm_identity(path: Path | str) -> tuple[int, int] | None:
+    """(device, inode) of the database's -shm file, None if there is none. (It runs once a transaction: the name
+    is the database's path with "-shm" appended, as SQLite names it, without building a Path.)"""
     try:
-        st = os.stat(path.with_name(path.name + "-shm"))
+        st = os.stat(f"{path}-shm")
     except FileNotFoundError:
         return None
     return st.st_dev, st.st_ino
