@@ -1,17 +1,15 @@
-"""One task on one provider: reserve the budget, then pace, call and retry until success or a step away.
+"""One task on one provider: pace and reserve the budget, then call and retry until success or a step away.
 
-``ProviderRun.run`` returns a ``Completed`` (the answer, its cost, the reservation settled) or the
-recovery ``Step`` that ends this provider's turn (fall back, or stop). Every try and every skip is
-appended to the task's attempts. Each try's output cap comes from what remains of the job's max_cost after
-what the task's tries have cost so far (a failure the provider billed, here or on an earlier provider), so
-retries and fallbacks together stay within it; when what remains pays for no try, the provider is not
-called. The budget is reserved in the same transaction as the first pacing check and the agent lease (when
-the job has not taken it yet), so nothing is called without all three; the reservation is released on any
-failure, except a call cancelled in flight, which is charged at its estimate. While a call is on the wire its
-reservation carries the call's estimate, which is charged if this process dies before the answer (budget.py).
-The pace ticket is always settled, so the window holds what was really sent. The answer settles pacing,
-budget, the outage circuit and the job's agent lease in one transaction: fewer write locks shared with other
-processes, and the answer counts everywhere at once.
+``ProviderRun.run`` returns a ``Completed`` (the answer, its cost, the reservation settled) or the recovery
+``Step`` that ends this provider's turn (fall back, or stop); every try and skip is appended to the task's
+attempts. Each try's output cap comes from what remains of the job's max_cost after what the task's tries cost
+so far (billed failures, here or on an earlier provider): retries and fallbacks together stay within it, and a
+provider is not called when what remains pays for no try. The budget is reserved in the transaction of the
+first pacing check and the agent lease, so nothing is called without all three; the reservation is released on
+any failure but a call cancelled in flight (charged at its estimate). A reservation whose call is on the wire
+carries the call's estimate, charged if this process dies before the answer (budget.py). The pace ticket is
+always settled, so the window holds what was sent. The answer settles pacing, budget, circuit and lease in one
+transaction: one write lock, and the answer counts everywhere at once.
 """
 
 from __future__ import annotations
@@ -134,8 +132,8 @@ class ProviderRun:
                             spent=sum(a.cost_usd for a in self.attempts), system_prompt=job.system_prompt)
 
     def _reserve(self, *, sending: bool) -> None:
-        """Reserve the cost at the output cap, else at the estimate with the cap lowered to match; ``sending``:
-        the call goes out under it at once (the reservation carries its estimate, as ``ledger.calling`` sets)."""
+        """Reserve the cost at the output cap, else at the estimate with the cap lowered to match; ``sending``: the
+        call goes out at once (the reservation carries its estimate, as ``ledger.calling`` sets)."""
         ledger, plan = self.ex.core.ledger, self.plan
         assert plan is not None
         calling = plan.estimate.usd if sending else 0.0  # the same estimate whatever the cap
@@ -181,9 +179,8 @@ class ProviderRun:
                     # Charged at the estimate if this process dies in the call: a fresh reservation carries it.
                     if fresh:
                         self._reserve(sending=sending)  # raises BudgetExceeded: the lease and ticket roll back
-                    # A reservation that lapsed while the task waited (asleep, a clock step: released by another
-                    # process) is taken again, or the task is refused, before anything is sent: no call goes out
-                    # with nothing held.
+                    # A reservation lapsed while the task waited (asleep, a clock step) is taken again, or the task is
+                    # refused, before anything is sent: no call goes out with nothing held.
                     elif sending and not core.ledger.calling(self.reservation_id, self.plan.estimate.usd):
                         logger.warning("%s: its budget reservation lapsed while it waited; reserving again",
                                        self.job.task_id)
