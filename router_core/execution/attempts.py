@@ -35,7 +35,7 @@ from router_core.execution.circuit import CircuitState
 from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED, Hold
 from router_core.execution.pacing import PaceTicket
 from router_core.execution.plan import RequestPlan, actual_cost, plan_request
-from router_core.execution.recovery import ANSWERS, FALL_BACK, RETRY, Step, next_step, outcome_name
+from router_core.execution.recovery import FALL_BACK, RETRY, Step, answered, next_step, outcome_name
 from router_core.execution.results import CANCELLED, Attempt
 from router_core.providers.base import Completion, CompletionRequest, ProviderAdapter
 
@@ -347,9 +347,9 @@ class ProviderRun:
         parked task's resume time) goes further than ``MAX_HOLD_SECONDS`` from now, whatever the provider
         said (a Retry-After of 1e20 would otherwise hold it past the year 9999). A 429 that names no wait
         holds the provider for this task's jittered backoff, so the other tasks and processes wait it out
-        too rather than each collecting a 429 of its own. A 429, a quota refusal or refused credentials are
-        the provider answering: the outage circuit's count of consecutive failures starts again (an open
-        circuit stays open). A 503 or 529 that says when to come back holds the provider until then, as a 429
+        too rather than each collecting a 429 of its own. A 429, a quota refusal, refused credentials or another
+        4xx are the provider answering (recovery.answered): the outage circuit's count of consecutive failures
+        starts again (an open circuit stays open). A 503 or 529 that says when to come back holds the provider until then, as a 429
         does (capped alike), and the task falls back with that time, so it parks when every provider says
         so; it still counts towards the outage circuit. A quota refusal whose
         reset has already passed holds the provider for the longest backoff, so a parked task does not ask again
@@ -394,7 +394,7 @@ class ProviderRun:
             if circuit.is_open:  # back when the probe is due, and not before the provider said
                 lifts = [t for t in (circuit.next_probe_at, step.lifts_at) if t is not None]
                 step = Step(FALL_BACK, lifts_at=max(lifts, default=None))
-        if isinstance(error, ANSWERS):  # answered: not one more failure in a row
+        if answered(error):  # a limit, refused credentials, another 4xx: not one more failure in a row
             ex.state.circuits.record_answer(self.provider)
         logger.info("%s: %s on try %d -> %s", self.provider, type(error).__name__, retry + 1, step.action)
         return step

@@ -1,8 +1,8 @@
 """A circuit breaker per provider (design 9.3), shared by every process through the state database.
 
 After ``threshold`` consecutive failures (5xx, 529, timeouts, broken responses) the circuit opens: the
-provider is in outage; a success, or an answer no outage gives (a 429, an exhausted quota), starts the count
-again. While open, routing treats it as blocked until the next probe, and traffic goes to healthy
+provider is in outage; a success, or an answer no outage gives (a 429, an exhausted quota, refused
+credentials, another 4xx: recovery.ANSWERS), starts the count again. While open, routing treats it as blocked until the next probe, and traffic goes to healthy
 providers. When a probe is due, one process claims it (the claim moves ``next_probe_at`` on by the
 interval, so others do not probe too) and sends a cheap request; success closes the circuit. A claim that
 could not send (a hold on the provider, a full window) is handed back for when it can. Each
@@ -91,8 +91,8 @@ class CircuitBreaker:
         return _state(row)
 
     def record_answer(self, provider: str) -> None:
-        """The provider answered with a refusal that no outage gives (a 429, an exhausted quota): the count of
-        consecutive failures starts again, as after a success, but an open circuit stays open. Its probe
+        """The provider answered with a refusal that no outage gives (recovery.ANSWERS: a 429, a 401, a 404):
+        the count of consecutive failures starts again, as after a success, but an open circuit stays open. Its probe
         decides (a probe's 429 closes it): a call sent before the circuit opened elsewhere says little of now."""
         with self._db.transaction() as conn:
             conn.execute("UPDATE execution_circuits SET failures = 0, updated_at = ? WHERE provider = ?"

@@ -5,9 +5,14 @@ one-word request through pacing, bounded by ``PROBE_TIMEOUT_SECONDS``; if pacing
 the provider, a full window), nothing is sent and the probe is due again when pacing would send it. An
 answer closes the circuit, and so does a 429 (a rate limit or an exhausted quota is the provider answering,
 not an outage): the provider is then held until the limit lifts, as after any 429. So do refused credentials
-(a 401 or 403, a CLI not signed in): the provider is up, and a request's refusal blocks nothing either (the
-task falls back); the recovery line says what the probe was answered with (``probe_answer``), and a warning
-says the key is wrong. A failure or silence keeps it open until the next probe; a 503 or 529 that says when
+(a 401 or 403, a CLI not signed in) and any other refusal from the provider's own API (an unknown or retired
+model, no such endpoint, another 4xx, a CLI that printed text where JSON was asked for: recovery.ANSWERS): the
+provider is up, and a request's refusal blocks nothing either (the task falls back, or fails); the recovery line
+says what the probe was answered with (``probe_answer``), and a warning names what to fix (the key, the model,
+the base URL, the CLI command). A configuration error of this process that reached nothing of the provider (a
+redirect, an unusable URL, no CLI: NotConfigured) is neither: the circuit stays as it was, its probe due an
+interval on (as claimed), for a process that can reach the provider. A failure or silence keeps it open until
+the next probe; a 503 or 529 that says when
 to come back (Retry-After) also holds the provider until then in every process, as a request's does, and the
 next probe is not due before. The transition that opens a circuit and the one that closes it are each
 written to the audit log once (events "outage" and "recovered"). A probe is paid for like any call: it is
@@ -27,7 +32,13 @@ import anyio
 from router_core.budget import MAX_RECORDED_USD
 from router_core.cost import request_cost
 from router_core.errors import (
+    AuthFailed,
     BudgetExceeded,
+    CliOutputUnreadable,
+    EndpointNotFound,
+    ModelNotFound,
+    NotConfigured,
+    ProviderError,
     ProviderUnavailable,
     QuotaExhausted,
     RateLimited,
@@ -38,7 +49,7 @@ from router_core.execution.circuit import CircuitState
 from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED
 from router_core.execution.pacing import PaceTicket, RatePacer
 from router_core.execution.plan import actual_cost
-from router_core.execution.recovery import ANSWERS, outcome_name
+from router_core.execution.recovery import answered, outcome_name
 from router_core.providers.base import Completion, ProviderAdapter
 from router_core.records import iso
 from router_core.redact import scrubbed
@@ -99,23 +110,19 @@ class Outages:
         try:
             with anyio.fail_after(seconds):
                 answer = await adapter.probe()
-        except ANSWERS as exc:  # a limit, or the credentials refused: the provider answered, it is not down
-            with self.core.db.transaction():
-                self.pacer.failed(ticket, exc.rate_limit)
-                self.core.ledger.release(reservation)
-            if isinstance(exc, (RateLimited, QuotaExhausted)):
-                self._hold(provider, exc)
-                logger.info("%s: probe answered with a limit, not an outage: %s", provider, exc)
-            else:  # AuthFailed
-                logger.warning("%s answered its outage probe by refusing the credentials: it is up, so the outage "
-                               "is over, but every task sent to it falls back until its key is fixed or its CLI "
-                               "signed in (switchboard providers shows which it uses): %s", provider, exc)
-            self._recovered(provider, exc)
-            return True
         except (RouterError, TimeoutError) as exc:
             with self.core.db.transaction():
                 self.pacer.failed(ticket, getattr(exc, "rate_limit", None))
                 self._unanswered(reservation, estimate, exc)
+            if answered(exc):  # a limit, refused credentials, another 4xx: the provider answered, it is not down
+                self._answered(provider, exc)
+                return True
+            if isinstance(exc, NotConfigured):  # reached nothing of it: neither an answer nor one more failure
+                logger.warning("%s: its outage probe could not reach it with this process's configuration (%s); "
+                               "that says nothing of %s, so the outage stands as it was until a process that can "
+                               "reach it probes it (the next probe is due at %s)", provider, exc, provider,
+                               iso(self.circuits.state(provider).next_probe_at))
+                return False
             why = str(exc) or f"no answer in {seconds:g}s"
             self.circuits.record_failure(provider, f"probe failed: {why}")
             if isinstance(exc, ProviderUnavailable) and exc.retry_after:
@@ -157,8 +164,8 @@ class Outages:
         return request_cost(settings, settings.model(settings.default_model), PROBE_TOKENS, PROBE_TOKENS)
 
     def _unanswered(self, reservation: str, estimate: float, error: BaseException) -> None:
-        """A probe with no answer: free, unless it was sent and its answer lost (a read timeout, our own
-        deadline, a broken answer), which the provider bills like any call."""
+        """A probe with no answer, or a refusal: free, unless it was sent and its answer lost (a read timeout, our
+        own deadline, a broken answer) or the refusal was billed, which the provider bills like any call."""
         billed = getattr(error, "billed", None)
         if billed is not None:
             self.core.ledger.settle(reservation, self._cost(billed.provider, billed))
@@ -172,6 +179,19 @@ class Outages:
         Code turn)."""
         settings = self.core.settings.provider(provider)
         return min(actual_cost(settings, settings.default_model, answer), MAX_RECORDED_USD)
+
+    def _answered(self, provider: str, error: ProviderError) -> None:
+        """The probe was answered with a refusal (see recovery.ANSWERS): the provider is up, so the outage ends; a
+        limit holds the provider until it lifts, and any other refusal is said as a warning naming what to fix,
+        for every task sent to it will meet the same until then (it falls back, or fails)."""
+        if isinstance(error, (RateLimited, QuotaExhausted)):
+            self._hold(provider, error)
+            logger.info("%s: probe answered with a limit, not an outage: %s", provider, error)
+        else:
+            logger.warning("%s answered its outage probe with %s: it is up, so the outage is over, but tasks sent to "
+                           "it fall back (or fail) until %s; switchboard providers shows what it uses. The answer: %s",
+                           provider, _refusal(error), _fix(provider, error), error)
+        self._recovered(provider, error)
 
     def _recovered(self, provider: str, answer: RouterError | None = None) -> None:
         """The probe was answered: the circuit closes (audited once). ``answer``: the refusal it was answered
@@ -236,3 +256,30 @@ class Outages:
             self.core.audit.append(record)
         except (OSError, StateUnusable) as exc:
             logger.error("%s: %s line not written (%s)", record["provider"], record["event"], exc)
+
+
+def _refusal(error: ProviderError) -> str:
+    """What a probe's refusal was, in a few words."""
+    if isinstance(error, AuthFailed):
+        return "refused credentials"
+    if isinstance(error, ModelNotFound):
+        return "an unknown model"
+    if isinstance(error, EndpointNotFound):
+        return "no such endpoint"
+    if isinstance(error, CliOutputUnreadable):
+        return "output that is not JSON"
+    status = f" ({error.status_code})" if error.status_code else ""
+    return f"a rejection of the request{status}"
+
+
+def _fix(provider: str, error: ProviderError) -> str:
+    """What to change so tasks sent to ``provider`` stop meeting the refusal its probe met."""
+    if isinstance(error, AuthFailed):
+        return "its key is fixed or its CLI signed in"
+    if isinstance(error, ModelNotFound):
+        return f"providers.{provider}.default_model names a model it serves (the probe asks for it)"
+    if isinstance(error, EndpointNotFound):
+        return f"providers.{provider}.base_url (or its *_BASE_URL variable) points at its API"
+    if isinstance(error, CliOutputUnreadable):
+        return f"providers.{provider}.cli_command asks for JSON output"
+    return f"its configuration is fixed (providers.{provider}: model, base URL, CLI command)"

@@ -12,6 +12,9 @@
                          subclasses whose fallback_helps (a refusal, an unknown model or endpoint, a request
                          over the context window, a prompt too long for a CLI) fall back at once
 
+A limit, refused credentials and another 4xx are the provider answering (ANSWERS, ``answered``): they start the
+outage circuit's count of consecutive failures again, and end an outage when a probe meets them.
+
 Backoff is exponential with jitter: base * 2**retry, capped at backoff_max_seconds, scaled by a
 random factor in [0.5, 1.0) so concurrent tasks do not retry in step.
 """
@@ -20,12 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from router_core.errors import (
     AuthFailed,
     EndpointNotFound,
     ModelNotFound,
     NotConfigured,
+    PromptTooLongForCli,
     ProviderError,
     ProviderRefused,
     ProviderRejected,
@@ -55,10 +60,21 @@ OUTCOMES: dict[type[RouterError], str] = {
 }
 
 
-# Errors that are the provider answering, which no outage gives: a limit, or the credentials refused (a 401 or 403,
-# a CLI not signed in). They count for no outage: a request's starts the circuit's count of consecutive failures
-# again (attempts.py), and a probe's ends the outage (outages.py).
-ANSWERS: tuple[type[ProviderError], ...] = (RateLimited, QuotaExhausted, AuthFailed)
+# Errors that are the provider answering, which no outage gives: a limit, the credentials refused (a 401 or 403, a
+# CLI not signed in), or the request refused by the provider's own API (any other 4xx: an unknown or retired model,
+# no such endpoint at the base URL, a 400; a CLI that relayed one, or that exited 0 with text where JSON was asked
+# for). They count for no outage: a request's starts the circuit's count of consecutive failures again
+# (attempts.py), and a probe's ends the outage (outages.py). Not answers: a connection error, a timeout, a 5xx or
+# 529, a body that cannot be read (ProviderUnavailable), and what never reached the provider: NOT_SENT, and a
+# configuration error of this process (NotConfigured: a redirect, an unusable URL, no CLI), which says nothing of
+# the provider either way. Use ``answered``, not ``isinstance(error, ANSWERS)``.
+ANSWERS: tuple[type[ProviderError], ...] = (RateLimited, QuotaExhausted, AuthFailed, ProviderRejected)
+NOT_SENT: tuple[type[ProviderError], ...] = (PromptTooLongForCli,)  # refused here, before any call
+
+
+def answered(error: BaseException) -> TypeGuard[ProviderError]:
+    """Whether ``error`` is the provider answering (see ANSWERS): not an outage, whatever else it is."""
+    return isinstance(error, ANSWERS) and not isinstance(error, NOT_SENT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ class Fault:
     """One scripted answer: ok, an HTTP error status, a throttle, a quota refusal, a hang, broken JSON or a failed
     Responses answer."""
 
-    kind: str = "ok"  # ok | status | rate_limited | quota | auth | hang | malformed | failed
+    kind: str = "ok"  # ok | status | rate_limited | quota | auth | model_not_found | hang | malformed | failed
     code: int = 200
     retry_after: float | None = None
     seconds: float = 0.0
@@ -42,6 +42,11 @@ class Fault:
     @classmethod
     def auth(cls) -> Fault:
         return cls("auth", 401)
+
+    @classmethod
+    def model_not_found(cls) -> Fault:
+        """The provider does not know the model asked for (retired, or a typo in the config): a 404 naming it."""
+        return cls("model_not_found", 404)
 
     @classmethod
     def hang(cls, seconds: float = 30.0) -> Fault:

@@ -121,6 +121,9 @@ class OpenAIWire:
         if kind == "auth" or code == 401:
             return self._error(401, "Incorrect API key provided: sk-fake***.", "invalid_request_error",
                                "invalid_api_key")
+        if kind == "model_not_found":
+            return self._error(404, f"The model `{model}` does not exist or you do not have access to it.",
+                               "invalid_request_error", "model_not_found")
         if code == 503:
             return self._error(503, "The engine is currently overloaded, please try again later",
                                "service_unavailable_error", "server_is_overloaded")
@@ -201,6 +204,8 @@ class AnthropicWire:
             return status, body, retry_after_header(retry_after)
         if kind == "auth" or code == 401:
             return self._error(401, "authentication_error", "invalid x-api-key")
+        if kind == "model_not_found":
+            return self._error(404, "not_found_error", f"model: {model}")
         if code == 529:
             return self._error(529, "overloaded_error", "Overloaded")
         if code >= 500:
@@ -278,6 +283,9 @@ class GeminiWire:
             return self._error(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", [
                 {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID",
                  "domain": "googleapis.com", "metadata": {"service": "generativelanguage.googleapis.com"}}])
+        if kind == "model_not_found":
+            return self._error(404, "NOT_FOUND", f"models/{model} is not found for API version v1beta, or is not "
+                               "supported for generateContent.")
         if code in (503, 529):
             return self._error(503, "UNAVAILABLE", "The model is overloaded. Please try again later.")
         if code >= 500:
