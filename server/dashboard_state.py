@@ -10,8 +10,8 @@ from typing import Any
 
 import anyio
 
-from resources.views import budget_view, usage_summary
-from router_core.core import RouterCore
+from resources.views import budget_view, provider_view
+from router_core.core import CapacityView, RouterCore
 from router_core.errors import NotConfigured
 from router_core.providers.registry import choose_backend
 from router_core.records import iso
@@ -41,25 +41,35 @@ def backend_names(
 
 def dashboard_state(core: RouterCore, backends: Mapping[str, str] | None = None) -> dict[str, Any]:
     backends = backend_names(core) if backends is None else backends
-    summary = usage_summary(core)
-    providers = []
-    for name, view in summary["providers"].items():
-        providers.append(
-            {
-                **{k: view[k] for k in ("provider", "display_name", "requests_used", "requests_limit",
-                                        "requests_percent", "tokens_used", "tokens_limit", "tokens_percent",
-                                        "available", "blocks")},
-                "backend": backends[name],
-                "outage": any(b["reason"].startswith("outage") for b in view["blocks"]),
-            }
-        )
+    view = core.capacity()
     return {
         "generated_at": iso(core.clock.now()),
-        "providers": providers,
+        "providers": [provider_card(core, view, name, backends[name]) for name in view.usage],
         "budget": budget_view(core.budget()),
         "spend_by_day": core.ledger.spend_by_day(SPEND_DAYS),
         "recent": [capped(r) for r in core.audit.tail(RECENT)],
         "agents_in_use": core.leases.in_use(),
+    }
+
+
+def provider_card(core: RouterCore, view: CapacityView, name: str, backend: str) -> dict[str, Any]:
+    """One provider as the page shows it: its usage view, its backend, and its outage from the circuit itself.
+
+    ``outage``: an open circuit blocks routing to it; ``outage_detail``: the usage view's entry for an open circuit
+    (None when closed), with a ``note`` for one nobody has probed for a whole interval, which no longer blocks; and
+    each block says whether it is the outage's (``outage``), so the page need not read its reason's words."""
+    shown = provider_view(core, view, name)
+    circuit = view.execution.circuits.get(name)
+    outage = shown.get("outage")
+    blocks = [{**said, "outage": circuit is not None and block == circuit.block}
+              for said, block in zip(shown["blocks"], view.availability[name].blocks, strict=True)]
+    return {
+        **{k: shown[k] for k in ("provider", "display_name", "requests_used", "requests_limit", "requests_percent",
+                                 "tokens_used", "tokens_limit", "tokens_percent", "available")},
+        "blocks": blocks,
+        "backend": backend,
+        "outage": bool(outage and outage["blocks_routing"]),
+        "outage_detail": outage,
     }
 
 

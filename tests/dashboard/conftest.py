@@ -19,9 +19,11 @@ STATE = {
             "tokens_limit": 150000,
             "tokens_percent": 92.0,
             "available": False,
-            "blocks": [{"reason": "tokens_percent >= 90%", "lifts_at": "2025-01-11T10:30:42Z"},
-                       {"reason": "budget: codex has no allocation (budget.allocation.codex = 0)", "lifts_at": None}],
+            "blocks": [{"reason": "tokens_percent >= 90%", "lifts_at": "2025-01-11T10:30:42Z", "outage": False},
+                       {"reason": "budget: codex has no allocation (budget.allocation.codex = 0)", "lifts_at": None,
+                        "outage": False}],
             "outage": False,
+            "outage_detail": None,
         },
         {
             "provider": "gemini",
@@ -36,6 +38,7 @@ STATE = {
             "available": True,
             "blocks": [],
             "outage": False,
+            "outage_detail": None,
         },
         {
             "provider": "claude",
@@ -50,6 +53,7 @@ STATE = {
             "available": True,
             "blocks": [],
             "outage": False,
+            "outage_detail": None,
         },
     ],
     "budget": {

@@ -368,7 +368,7 @@ def test_an_overdue_outage_probe_is_not_a_lift_in_0_s(tmp_path, state):
     # Before, an outage whose probe was due and not sent (no backend here, no budget for it) read
     # "lifts 10:25:00 UTC (in 0 s)" for as long as it lasted.
     state["providers"][1].update(available=False, outage=True, blocks=[
-        {"reason": "outage: 3 consecutive failures", "lifts_at": "2025-01-11T10:25:00Z"}])
+        {"reason": "outage: 3 consecutive failures", "lifts_at": "2025-01-11T10:25:00Z", "outage": True}])
     with serve(lambda: _const(state), max_events=1) as base:
         proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
 
