@@ -13,11 +13,13 @@ deletes those once a batch has gathered: a few rows whatever the traffic.
 Estimates are scaled by how far the provider's real counts have run above them (token_ratio.py), so
 code or CJK text that is three tokens for every estimated one is paced on three. Rate-limit headers refine this,
 an answer's and an error response's alike (a 429's say what the organisation has left): they give the
-provider's real limits (used when lower than configured, until it reports others) and its real usage; what
-it reports beyond our own count is other tools on the same key, and counts against the window until that
-dimension's reported reset (at most one window): an exhausted tokens dimension outlives a requests reset
-that comes sooner. They are also stored as a usage observation (source "headers") for routing and the usage
-resources, each dimension valid until its own reset there too.
+provider's real limits (used when lower than configured, until it reports others) and what it has spent,
+ours and other tools' on the same key. The providers refill continuously (refill.py): what a dimension
+reports spent comes back at the rate its reset implies, so a request fits when the units it needs are back,
+not at the reset. Until then that dimension counts the larger of our own window and what is still out of
+the reported figure plus our requests it may not include (those sent after the reported one: event ids
+follow the order of admission); each dimension refills on its own. The headers are also stored as a usage observation (source
+"headers") for routing and the usage resources, each dimension valid until its own reset there.
 A hold (a 429's retry-after, an exhausted quota) stops admission until it ends; for a window after it,
 the requests that fit go one after another, at the provider's rate (ramp.py), not in one burst.
 """
@@ -25,13 +27,15 @@ the requests that fit go one after another, at the provider's rate (ramp.py), no
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from sqlite3 import Connection, Row
 from typing import TYPE_CHECKING
 
 from router_core.clock import Clock
 from router_core.execution import ramp, token_ratio
+from router_core.execution.refill import NONE, Refill, refilled_at
 from router_core.execution.tables import ensure_tables
 from router_core.providers.base import RateLimitObservation
 from router_core.settings import Settings
@@ -74,15 +78,23 @@ class PaceWait:
 class _Room:
     requests_limit: int
     tokens_limit: int
-    extra_requests: int  # other tools' usage (headers), or a manual floor's excess
-    extra_tokens: int
-    requests_until: float  # when each extra leaves the window (each dimension resets on its own)
-    tokens_until: float
+    manual_requests: int  # a manual usage figure's excess over our own count, until ``manual_until``
+    manual_tokens: int
+    manual_until: float
+    requests: Refill  # what the latest headers reported spent, coming back (refill.py)
+    tokens: Refill
+    counted_event: int | None  # our events up to this one (sent no later) are in the reported figures
 
-    def extras(self, t: float) -> tuple[int, int]:
-        """The extra requests and tokens still counted at time ``t``."""
-        return (self.extra_requests if t < self.requests_until else 0,
-                self.extra_tokens if t < self.tokens_until else 0)
+    def included(self, event: Row) -> bool:
+        """Whether the reported figures already count this event of ours."""
+        return self.counted_event is not None and event["id"] <= self.counted_event
+
+    def used(self, t: float, ours: tuple[int, int], included: tuple[int, int] = (0, 0)) -> tuple[float, float]:
+        """Requests and tokens counted at ``t``: ``ours`` (our window then), plus the larger of a manual figure's
+        excess and what the headers reported still out beyond the events of ours they count (``included``)."""
+        manual = t < self.manual_until
+        return (ours[0] + max(self.manual_requests if manual else 0, self.requests.left(t) - included[0], 0),
+                ours[1] + max(self.manual_tokens if manual else 0, self.tokens.left(t) - included[1], 0))
 
 
 class RatePacer:
@@ -124,8 +136,13 @@ class RatePacer:
                 self._usage.prune_events(conn, provider, now)
             for _ in range(2):  # again once if a dead process's tickets were reclaimed
                 room = self._room(rows, provider, now, used)  # (the reclaim writes only usage_events)
-                extra_r, extra_t = room.extras(now)
-                if _fits(used.requests + extra_r, used.tokens + extra_t, tokens, room):
+                ours = (used.requests, used.tokens)
+                fits = _fits(*room.used(now, ours), tokens, room)  # as if the reported figures counted none of ours
+                if not fits:
+                    events = conn.execute(_EVENTS, (provider, now - self.window)).fetchall()
+                    included = _sums(e for e in events if room.included(e))
+                    fits = included != (0, 0) and _fits(*room.used(now, ours, included), tokens, room)
+                if fits:
                     ahead = None if hold_until is None or not spread else ramp.slot_ahead(
                         conn, provider, hold_until, self.window / max(1, room.requests_limit), self.window, now,
                         slot, GUARD_SECONDS)
@@ -137,10 +154,6 @@ class RatePacer:
                     )
                     self._usage.mark_first_event(conn, provider, now)
                     return PaceTicket(provider, int(cur.lastrowid), tokens, estimate)
-                events = conn.execute(
-                    "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
-                    (provider, now - self.window),
-                ).fetchall()
                 if not (any(e["at"] > now for e in events) and self._reclaim_dead(conn, provider, now)):
                     break
                 used = sql.tracked_window(conn, provider, now - self.window)
@@ -184,7 +197,7 @@ class RatePacer:
                 conn.execute("INSERT INTO usage_events (provider, at, requests, tokens) VALUES (?, ?, 1, ?)",
                              (ticket.provider, at, max(0, tokens)))
             if observation is not None:
-                self._observe(conn, ticket.provider, observation, now)
+                self._observe(conn, ticket, observation, now)
             if counted:
                 token_ratio.learn(conn, ticket.provider, ticket.estimate, tokens)
 
@@ -199,47 +212,51 @@ class RatePacer:
     def _room(self, rows: Row, provider: str, now: float, ours: sql.TrackedWindow) -> _Room:
         """The provider's room, from its headroom and manual figure in ``rows`` (``_PROVIDER_ROWS``)."""
         rpm, tpm = self._limits[provider]
-        extra_r = extra_t = 0
-        until_r = until_t = now
+        requests = tokens = NONE
+        counted_event = None
         head_until = rows["head_until"]
         if head_until is not None:  # the provider's own limits stand until it reports others
             rpm = min(rpm, rows["requests_limit"] or rpm)
             tpm = min(tpm, rows["tokens_limit"] or tpm)
-            tokens_until = rows["head_tokens_until"]
-            if head_until > now:
-                extra_r, until_r = rows["external_requests"], head_until
-            if (head_until if tokens_until is None else tokens_until) > now:  # None: a row from before
-                extra_t, until_t = rows["external_tokens"], head_until if tokens_until is None else tokens_until
-        manual_until = rows["manual_until"]
-        if manual_until is not None:  # a manual figure is a floor: count what it says beyond our own events
-            extra_r = max(extra_r, rows["requests_used"] - ours.requests)
-            extra_t = max(extra_t, rows["tokens_used"] - ours.tokens)
-            until_r = max(until_r, manual_until)
-            until_t = max(until_t, manual_until)
-        return _Room(rpm, tpm, max(0, extra_r), max(0, extra_t), until_r, until_t)
+            tokens_until = head_until if rows["head_tokens_until"] is None else rows["head_tokens_until"]
+            if rows["observed_at"] is None:  # a row from before refills: other tools' usage, whole until its time
+                requests = Refill(rows["external_requests"], head_until, head_until)
+                tokens = Refill(rows["external_tokens"], tokens_until, tokens_until)
+            else:
+                requests = Refill(rows["reported_requests"] or 0, rows["observed_at"], head_until)
+                tokens = Refill(rows["reported_tokens"] or 0, rows["observed_at"], tokens_until)
+                counted_event = rows["counted_event"]
+        manual_r = manual_t = 0
+        manual_until = rows["manual_until"] or now
+        if rows["manual_until"] is not None:  # a manual figure is a floor: count what it says beyond our own events
+            manual_r = max(0, rows["requests_used"] - ours.requests)
+            manual_t = max(0, rows["tokens_used"] - ours.tokens)
+        return _Room(rpm, tpm, manual_r, manual_t, manual_until, requests, tokens, counted_event)
 
     def _wait(self, events: Sequence[Row], room: _Room, tokens: int, now: float) -> float:
-        """Seconds until the request fits, if no new usage arrives; polls while unanswered requests block it."""
+        """Seconds until the request fits, if no new usage arrives; polls while unanswered requests block it.
+        Between two times an event or a manual figure leaves, the counts hold and only the reported figures
+        refill: the request fits once the units it needs are back."""
         settled = [e for e in events if e["at"] <= now]
-        in_flight_r = sum(e["requests"] for e in events if e["at"] > now)
-        in_flight_t = sum(e["tokens"] for e in events if e["at"] > now)
-        req = sum(e["requests"] for e in settled)
-        tok = sum(e["tokens"] for e in settled)
-        times = sorted({*(e["at"] + self.window for e in settled), room.requests_until, room.tokens_until})
+        ours = list(_sums(events))
+        included = list(_sums(e for e in events if room.included(e)))
+        ends = sorted({t for t in (*(e["at"] + self.window for e in settled), room.manual_until) if t > now})
         index = 0
-        for t in times:
-            while index < len(settled) and settled[index]["at"] + self.window <= t:
-                req -= settled[index]["requests"]
-                tok -= settled[index]["tokens"]
+        for start, end in zip([now, *ends], [*ends, math.inf], strict=True):
+            while index < len(settled) and settled[index]["at"] + self.window <= start:
+                event = settled[index]
+                counted = room.included(event)
+                for i, key in enumerate(("requests", "tokens")):
+                    ours[i] -= event[key]
+                    included[i] -= event[key] if counted else 0
                 index += 1
-            extra_r, extra_t = room.extras(t)
-            used_r = req + in_flight_r + extra_r
-            used_t = tok + in_flight_t + extra_t
-            if t > now and _fits(used_r, used_t, tokens, room):
-                return t - now + GUARD_SECONDS
+            at = _fit_from(start, ours, included, room, tokens)
+            if at is not None and at < end:
+                return at - now + GUARD_SECONDS
         return self.poll_seconds
 
-    def _observe(self, conn: Connection, provider: str, obs: RateLimitObservation, now: float) -> None:
+    def _observe(self, conn: Connection, ticket: PaceTicket, obs: RateLimitObservation, now: float) -> None:
+        provider = ticket.provider
         requests_until = self._valid_until(obs.requests_reset_at, now)
         tokens_until = self._valid_until(obs.tokens_reset_at, now)
         used_r = _used(obs.requests_limit, obs.requests_remaining)
@@ -247,12 +264,16 @@ class RatePacer:
         self._usage.observe(provider, requests_used=used_r or 0, tokens_used=used_t or 0, source="headers",
                             valid_until=requests_until, tokens_valid_until=tokens_until)
         ours = sql.tracked_window(conn, provider, now - self.window)
-        ours_r, ours_t = ours.requests, ours.tokens
+        # external_*: what a process from before refills reads (beyond our count, whole until valid_until).
         conn.execute(
             "INSERT OR REPLACE INTO execution_headroom (provider, requests_limit, tokens_limit, external_requests,"
-            " external_tokens, valid_until, tokens_valid_until) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (provider, obs.requests_limit, obs.tokens_limit, max(0, (used_r or 0) - ours_r),
-             max(0, (used_t or 0) - ours_t), requests_until, tokens_until),
+            " external_tokens, valid_until, tokens_valid_until, reported_requests, reported_tokens, observed_at,"
+            " counted_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (provider, obs.requests_limit, obs.tokens_limit, max(0, (used_r or 0) - ours.requests),
+             max(0, (used_t or 0) - ours.tokens),
+             refilled_at(used_r, obs.requests_limit, obs.requests_reset_at, now, self.window),
+             refilled_at(used_t, obs.tokens_limit, obs.tokens_reset_at, now, self.window),
+             used_r or 0, used_t or 0, now, ticket.event_id),
         )
 
     def _valid_until(self, reset_at: float | None, now: float) -> float:
@@ -267,8 +288,9 @@ class RatePacer:
 # headers reported, and a manual usage figure still valid. Always one row; a table without the provider's gives NULLs.
 _PROVIDER_ROWS = """
 SELECT h.kind AS hold_kind, h.until AS hold_until, r.ratio, x.requests_limit, x.tokens_limit, x.external_requests,
-    x.external_tokens, x.valid_until AS head_until, x.tokens_valid_until AS head_tokens_until, o.requests_used,
-    o.tokens_used, o.valid_until AS manual_until
+    x.external_tokens, x.valid_until AS head_until, x.tokens_valid_until AS head_tokens_until, x.reported_requests,
+    x.reported_tokens, x.observed_at, x.counted_event, o.requests_used, o.tokens_used,
+    o.valid_until AS manual_until
 FROM (SELECT :provider AS provider) p
 LEFT JOIN execution_holds h ON h.provider = p.provider AND h.until > :since
 LEFT JOIN execution_token_ratios r ON r.provider = p.provider
@@ -277,7 +299,37 @@ LEFT JOIN usage_observations o ON o.provider = p.provider AND o.valid_until > :n
 """
 
 
-def _fits(used_requests: int, used_tokens: int, tokens: int, room: _Room) -> bool:
+_EVENTS = "SELECT id, at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at"
+
+
+def _sums(events: Iterable[Row]) -> tuple[int, int]:
+    requests = tokens = 0
+    for e in events:
+        requests += e["requests"]
+        tokens += e["tokens"]
+    return requests, tokens
+
+
+def _fit_from(start: float, ours: Sequence[int], included: Sequence[int], room: _Room, tokens: int) -> float | None:
+    """The earliest time from ``start`` at which the request fits, the counts of ours as they are then; None if
+    it cannot while they are (:func:`_fits`, solved for the time the reported figures have refilled enough)."""
+    manual = start < room.manual_until
+    at = start
+    for need, limit, mine, floor, refill, counted in (
+        (1, room.requests_limit, ours[0], room.manual_requests, room.requests, included[0]),
+        (tokens, room.tokens_limit, ours[1], room.manual_tokens, room.tokens, included[1]),
+    ):
+        spare = limit - need - mine if need <= limit else (0 if mine <= 0 else -1)  # larger: alone in the window
+        if spare < 0 or (manual and floor > spare):
+            return None
+        when = refill.when_at_most(spare + counted)
+        if when is None:
+            return None
+        at = max(at, when)
+    return at
+
+
+def _fits(used_requests: float, used_tokens: float, tokens: int, room: _Room) -> bool:
     if used_requests + 1 > room.requests_limit:
         return False
     if tokens > room.tokens_limit:  # larger than a whole window: it goes alone into an empty one

@@ -4,9 +4,13 @@
                         (opened_at, next_probe_at); shared so every process routes around an outage.
     execution_holds     a provider that told us to stop until a time: a 429's (or a 503's) retry-after,
                         or an exhausted quota until its reset. Pacing waits them out; routing shows them as blocks.
-    execution_headroom  what the latest rate-limit headers said beyond our own count: the provider's
-                        real limits and the usage of other tools on the same key, each dimension valid
-                        until its own reset (``valid_until`` requests, ``tokens_valid_until`` tokens).
+    execution_headroom  what the latest rate-limit headers said: the provider's real limits and what it
+                        reported spent (``reported_*``, ours and other tools') at ``observed_at``, each
+                        dimension refilling until ``valid_until`` (requests) / ``tokens_valid_until``
+                        (refill.py); ``counted_event``: the usage event of the request they came with
+                        (ours up to it are in them: ids follow admission). ``external_*``, the part
+                        beyond our own count, whole until those times, is for processes from before refills
+                        (their rows have no ``observed_at``).
     execution_token_ratios  per provider, how its real token counts compare with our estimates
                         (token_ratio.py): pacing scales its estimates by it.
     execution_ramp      per provider, after its latest hold ended (``hold_until``): the next free send slot
@@ -58,7 +62,13 @@ _DDL = (
     )""",
 )
 # Columns added after the table first shipped: (table, column, type); added once, inside the write lock.
-_ADDED_COLUMNS = (("execution_headroom", "tokens_valid_until", "REAL"),)
+_ADDED_COLUMNS = (
+    ("execution_headroom", "tokens_valid_until", "REAL"),
+    ("execution_headroom", "reported_requests", "INTEGER"),
+    ("execution_headroom", "reported_tokens", "INTEGER"),
+    ("execution_headroom", "observed_at", "REAL"),
+    ("execution_headroom", "counted_event", "INTEGER"),
+)
 
 _ready: weakref.WeakSet[Database] = weakref.WeakSet()
 

@@ -91,9 +91,11 @@ def unanswered(db: Database, clock: FakeClock) -> Callable[[], int]:
 
 
 def fake_server(clock: FakeClock | None = None, **kwargs) -> FakeProviders:
-    """The fake provider server, its rate-limit windows on ``clock`` if given (not yet started)."""
+    """The fake provider server, its rate-limit windows and absolute reset times on ``clock`` if given (not yet
+    started)."""
     if clock is not None:
         kwargs["clock"] = clock.monotonic
+        kwargs["wall"] = clock.now
     return FakeProviders(**kwargs)
 
 

@@ -9,7 +9,8 @@ from router_core.execution.dispatch import dispatch
 from router_core.execution.executor import Executor
 from router_core.execution.pacing import PaceWait
 from tests.execution.conftest import make_core
-from tests.execution.fakes import clock_sleep, with_execution
+from tests.execution.fakes import clock_sleep, with_execution, with_limits
+from tests.fakes.fake_limits import Limits
 from tests.fakes.fake_provider import Fault
 
 CODE_TASK = "Implement a JWT login endpoint in Flask"  # codex, then gemini, then claude
@@ -21,11 +22,11 @@ def tokens_out(limit: int, reset: str = "20s") -> dict[str, str]:
             "x-ratelimit-reset-tokens": reset}
 
 
-async def test_a_429_saying_no_tokens_are_left_counts_in_every_process_until_its_reset(
+async def test_a_429_saying_no_tokens_are_left_counts_in_every_process_while_they_refill(
         settings, build_executor, fake, clock):
     """Only answers' headers were read: a 429 saying the organisation's tokens were spent (other tools on the
-    key) until 20 s on changed nothing, so after its 1 s retry-after every process sent again into the same
-    limit, and routing still saw codex with room."""
+    key) changed nothing, so after its 1 s retry-after every process sent again into the same limit, and
+    routing still saw codex with room."""
     s = with_execution(settings, max_retries=0)  # the 429 falls back at once
     core, ex = build_executor(s)
     tpm = s.provider("codex").tokens_per_minute
@@ -40,24 +41,31 @@ async def test_a_429_saying_no_tokens_are_left_counts_in_every_process_until_its
     blocks = other.capacity().availability["codex"].blocks
     assert any(b.reason.startswith("tokens_percent") for b in blocks)
 
-    clock.advance(1.5)  # the retry-after is over, the tokens are not
+    clock.advance(1.5)  # the retry-after is over; half the tokens are back 30 s after the 429, at tpm a minute
     other_ex = Executor(other, {}, sleep=clock_sleep(clock), random=lambda: 0.5)
-    wait = other_ex.pacer.try_acquire("codex", 10)
+    wait = other_ex.pacer.try_acquire("codex", tpm // 2)
     assert isinstance(wait, PaceWait) and wait.hold is None
-    assert wait.seconds == pytest.approx(18.5, abs=0.01)
-    clock.advance(18.6)
-    assert not isinstance(other_ex.pacer.try_acquire("codex", 10), PaceWait)
+    assert wait.seconds == pytest.approx(28.5, abs=0.01)
+    clock.advance(28.6)
+    assert not isinstance(other_ex.pacer.try_acquire("codex", tpm // 2), PaceWait)
 
 
-async def test_the_retry_after_a_429_waits_for_the_tokens_reset_its_headers_name(settings, build_executor, fake):
-    core, ex = build_executor(settings)
-    tpm = settings.provider("codex").tokens_per_minute
-    fake.script("codex", [Fault.rate_limited(retry_after=1.0, headers=tokens_out(tpm, "6s"))])
-    o = (await dispatch(core, ex, CODE_TASK)).outcome
+async def test_the_retry_after_a_429_waits_for_the_tokens_its_headers_say_are_spent(settings, build_executor, fake):
+    # Another tool has spent the key's tokens (the fake's own bucket, 6,000 a minute: 100 a second): a 429 says
+    # so, "reset in 6s", and to retry after 1 s. The retry waits for its estimate's tokens to come back at the
+    # limit's rate (not after the 1 s, nor at the 6 s reset: either one into a second 429 from the fake's limiter).
+    s = with_limits(settings, codex=(settings.provider("codex").requests_per_minute, 6_000))
+    window = s.execution.rate_window_seconds
+    fake.set_limits("codex", Limits(None, 6_000, window, bucket=True))
+    core, ex = build_executor(s)
+    fake.spend("codex", tokens=6_000)
+    fake.script("codex", [Fault.rate_limited(retry_after=1.0, headers=tokens_out(6_000, "6s")),
+                          Fault.ok(output_tokens=1_000)])  # an answer of the size estimated: 10 s of tokens
+    o = (await dispatch(core, ex, CODE_TASK, provider="codex")).outcome
     assert (o.status, o.provider) == ("success", "codex")
     assert [a.outcome for a in o.attempts] == ["rate_limited", "success"]
-    assert o.attempts[1].waited_seconds >= 6.0  # not the 1 s retry-after, into a second 429
-    assert fake.stats("codex").sent_429 == 1
+    assert o.attempts[1].waited_seconds > 10.0
+    assert (fake.stats("codex").sent_429, fake.stats("codex").limit_429) == (1, 0)
 
 
 async def test_a_429_naming_its_wait_only_in_its_message_is_retried_not_held_for_the_tokens_reset(

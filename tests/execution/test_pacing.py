@@ -102,10 +102,56 @@ def test_usage_reported_by_headers_beyond_ours_is_another_tool(settings, clock):
     assert admitted == 2  # 10 - 8 reported
     window = core.usage_tracker.window("codex")
     assert (window.source, window.requests) == ("headers", 8)
-    # Other tools' usage counts until the reported reset, then only ours does.
-    assert pacer.try_acquire("codex", 10).seconds == pytest.approx(30.0 + GUARD_SECONDS)
-    clock.advance(30.0 + GUARD_SECONDS)
+    # The 8 come back at 10 a window (not sooner, whatever the reset says), one every 6 s; our two new
+    # requests, sent after the reported one, are counted on top of them.
+    assert pacer.try_acquire("codex", 10).seconds == pytest.approx(6.0 + GUARD_SECONDS)
+    clock.advance(6.0 + GUARD_SECONDS)
     assert isinstance(pacer.try_acquire("codex", 10), PaceTicket)
+    assert pacer.try_acquire("codex", 10).seconds == pytest.approx(6.0)
+
+
+def test_a_limit_reported_spent_comes_back_at_its_refill_rate_not_at_its_reset(settings, clock):
+    """OpenAI's 429 "Limit 500, Used 500, Requested 1. Please try again in 120ms" (provider-apis.md 1.6) comes
+    with x-ratelimit-remaining-requests 0 and a reset of up to a minute: the time until the limit is back to its
+    initial state, refilling all along. Counted as spent until that reset, every task waited the whole minute,
+    and the limit's 500 a minute came as one burst a minute."""
+    s = with_limits(settings, codex=(500, 10**6))
+    core = make_core(s, clock)
+    pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=30.0)
+    ticket = pacer.try_acquire("codex", 10)
+    obs = RateLimitObservation(requests_limit=500, requests_remaining=0, tokens_limit=None, tokens_remaining=None,
+                               requests_reset_at=clock.now() + 60.0, tokens_reset_at=None)
+    pacer.settle(ticket, 10, obs)
+    start = clock.now()
+    for k in range(1, 4):  # one request every 60 / 500 s: ours sent since count on top of what is still out
+        wait = pacer.try_acquire("codex", 10)
+        assert isinstance(wait, PaceWait) and clock.now() + wait.seconds == pytest.approx(start + 0.12 * k + GUARD_SECONDS)
+        clock.advance(wait.seconds)
+        assert isinstance(pacer.try_acquire("codex", 10), PaceTicket)
+
+
+def test_a_reset_sooner_than_the_limit_allows_does_not_refill_faster(settings, clock):
+    # 10 a minute, 10 spent, "reset in 1 s" (a clock ahead of the provider's, or a reset rounded down): they come
+    # back at 10 a minute all the same, the first after 6 s.
+    s = with_limits(settings, codex=(10, 10**6))
+    core = make_core(s, clock)
+    pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=30.0)
+    obs = RateLimitObservation(requests_limit=10, requests_remaining=0, tokens_limit=None, tokens_remaining=None,
+                               requests_reset_at=clock.now() + 1.0, tokens_reset_at=None)
+    pacer.settle(pacer.try_acquire("codex", 10), 10, obs)
+    assert pacer.try_acquire("codex", 10) == PaceWait(pytest.approx(6.0 + GUARD_SECONDS))
+
+
+def test_a_headroom_row_from_an_earlier_version_counts_other_tools_until_its_time(settings, clock):
+    # A process from before refills, sharing the database, wrote other tools' usage beyond its own count, valid
+    # until a time: it has no refill rate, so it counts whole until then.
+    s = with_limits(settings, codex=(10, 10**6))
+    core = make_core(s, clock)
+    pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=30.0)
+    core.db.query("INSERT INTO execution_headroom (provider, requests_limit, tokens_limit, external_requests,"
+                  " external_tokens, valid_until, tokens_valid_until) VALUES ('codex', 10, NULL, 10, 0, ?, ?)",
+                  (clock.now() + 20, clock.now() + 20))
+    assert pacer.try_acquire("codex", 10) == PaceWait(pytest.approx(20.0 + GUARD_SECONDS))
 
 
 def test_a_hold_stops_admission_until_it_ends(paced, clock):
@@ -157,7 +203,8 @@ def test_events_out_of_the_window_are_deleted_in_batches_and_never_count(setting
 
 def test_an_exhausted_tokens_dimension_outlives_a_sooner_requests_reset(settings, clock):
     # OpenAI on a 200: plenty of requests left (reset in 120ms), tokens used up by another tool (reset in
-    # 60s). Once the requests reset passes, the tokens are still used: the next request must wait for them.
+    # 40s). Once the requests reset passes, the tokens are still used: the next request must wait for its 3,000
+    # to come back, at 30,000 a minute (faster than the reset implies would be too fast for the limit): 6 s.
     s = with_limits(settings, codex=(500, 30_000))
     core = make_core(s, clock)
     pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=30.0)
@@ -166,16 +213,16 @@ def test_an_exhausted_tokens_dimension_outlives_a_sooner_requests_reset(settings
                                requests_reset_at=clock.now() + 0.12, tokens_reset_at=clock.now() + 40)
     pacer.settle(ticket, 100, obs)
     clock.advance(0.2)
-    assert pacer.try_acquire("codex", 100) == PaceWait(pytest.approx(39.8 + GUARD_SECONDS))
-    clock.advance(39.8 + GUARD_SECONDS)
-    assert isinstance(pacer.try_acquire("codex", 100), PaceTicket)
+    assert pacer.try_acquire("codex", 3_000) == PaceWait(pytest.approx(5.8 + GUARD_SECONDS))
+    clock.advance(5.8 + GUARD_SECONDS)
+    assert isinstance(pacer.try_acquire("codex", 3_000), PaceTicket)
 
 
-def test_an_anthropic_answer_with_its_output_tokens_spent_holds_the_window_until_they_reset(settings, clock):
+def test_an_anthropic_answer_with_its_output_tokens_spent_holds_the_window_while_they_refill(settings, clock):
     """Anthropic's 200 headers (provider-apis.md 2.6) carry the combined tokens family (input + output: 96000 =
     80000 + 16000) beside the two it sums. Only the combined one was read: with the output tokens spent (0 of
     16000 left, another tool on the key) it still showed 80000 free, so every process sent at once into
-    requests Anthropic refuses until the output tokens reset."""
+    requests Anthropic refuses until enough output tokens are back."""
     s = with_limits(settings, claude=(1000, 100_000))
     core = make_core(s, clock)
     pacer = RatePacer(core.db, clock, s, core.usage_tracker, in_flight_seconds=30.0)
@@ -190,10 +237,11 @@ def test_an_anthropic_answer_with_its_output_tokens_spent_holds_the_window_until
                for field, value in (("limit", str(limit)), ("remaining", str(left)), ("reset", at(reset)))}
     pacer.settle(ticket, 100, anthropic_rate_limits(headers, clock.now()))
     clock.advance(2.5)  # the requests and input tokens have reset; the output tokens have not
-    assert pacer.try_acquire("claude", 100) == PaceWait(pytest.approx(37.5 + GUARD_SECONDS))
+    # A tenth of the output tokens (their share of 9,600 of 96,000) is back after 6 s at 16,000 a minute.
+    assert pacer.try_acquire("claude", 9_600) == PaceWait(pytest.approx(3.5 + GUARD_SECONDS))
     assert core.usage_tracker.window("claude").source == "headers"
-    clock.advance(37.5 + GUARD_SECONDS)
-    assert isinstance(pacer.try_acquire("claude", 100), PaceTicket)
+    clock.advance(3.5 + GUARD_SECONDS)
+    assert isinstance(pacer.try_acquire("claude", 9_600), PaceTicket)
 
 
 def test_a_headroom_table_from_before_per_dimension_resets_is_upgraded(tmp_path, clock, settings):

@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.fake_limits import Limits, SlidingWindow
+from tests.fakes.fake_limits import Limits, SlidingWindow, TokenBucket
 from tests.fakes.fake_script import Fault, ProviderStats, RecordedRequest
 
 __all__ = ["FakeProviders", "Fault", "Limits", "ProviderStats", "RecordedRequest", "WIRE_OF", "main"]
@@ -48,7 +48,7 @@ class _Provider:
     stats: ProviderStats = field(default_factory=ProviderStats)
     script: deque[Fault] = field(default_factory=deque)
     requests: deque[RecordedRequest] = field(default_factory=lambda: deque(maxlen=10_000))
-    window: SlidingWindow | None = None
+    window: SlidingWindow | TokenBucket | None = None
 
 
 class FakeProviders:
@@ -61,11 +61,13 @@ class FakeProviders:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self._latency = dict(latency or {})
         self._limits = dict(limits or {})
         self._output_tokens = dict(output_tokens or {})
         self._clock = clock
+        self._wall = wall  # the epoch of absolute reset times (Anthropic's); the limits run on ``clock``
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)  # notified as each request arrives
         self._providers: dict[str, _Provider] = {}
@@ -149,6 +151,13 @@ class FakeProviders:
                 self._limits[provider] = limits
             self._state(provider).window = None
 
+    def spend(self, provider: str, requests: int = 0, tokens: int = 0) -> None:
+        """Another tool on the same key: use up ``requests`` and ``tokens`` of the provider's limits now."""
+        with self._lock:
+            window = self._state(provider).window
+            assert window is not None, f"no limits set for {provider}"
+            window.take(self._clock(), requests, tokens)
+
     def stats(self, provider: str) -> ProviderStats:
         with self._lock:
             return replace(self._state(provider).stats)
@@ -185,7 +194,8 @@ class FakeProviders:
         if state is None:
             state = self._providers[provider] = _Provider()
         if state.window is None and provider in self._limits:
-            state.window = SlidingWindow(self._limits[provider])
+            limits = self._limits[provider]
+            state.window = (TokenBucket if limits.bucket else SlidingWindow)(limits)
         return state
 
     def _app(self) -> Starlette:
@@ -276,8 +286,8 @@ class FakeProviders:
                     limit = limits.requests_per_minute if admission.dimension == "requests" else limits.tokens_per_minute
                     status, payload, extra = wire.throttled(model, admission.dimension, limit, admission.retry_after)
                     window_state = state.window.state(self._clock())
-                    return status, payload, {**wire.limit_headers(limits, window_state, time.time()), **extra}
-                limit_headers = wire.limit_headers(state.window.limits, state.window.state(self._clock()), time.time())
+                    return status, payload, {**wire.limit_headers(limits, window_state, self._wall()), **extra}
+                limit_headers = wire.limit_headers(state.window.limits, state.window.state(self._clock()), self._wall())
             state.stats.tokens += tokens_in + tokens_out
         return 200, wire.ok(request.url.path, model, text, tokens_in, tokens_out, truncated), limit_headers
 
@@ -313,10 +323,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rpm", action="append", default=[], metavar="NAME=N")
     parser.add_argument("--tpm", action="append", default=[], metavar="NAME=N")
     parser.add_argument("--window", type=float, default=60.0, help="limit window in seconds")
+    parser.add_argument("--bucket", action="store_true", help="limits refill continuously (token buckets)")
     parser.add_argument("--output-tokens", action="append", default=[], metavar="NAME=N")
     args = parser.parse_args(argv)
     rpm, tpm = _pairs(args.rpm, int), _pairs(args.tpm, int)
-    limits = {n: Limits(rpm.get(n), tpm.get(n), args.window) for n in {*rpm, *tpm}}
+    limits = {n: Limits(rpm.get(n), tpm.get(n), args.window, args.bucket) for n in {*rpm, *tpm}}
     fake = FakeProviders(latency=_pairs(args.latency, float), limits=limits,
                          output_tokens=_pairs(args.output_tokens, int), host=args.host, port=args.port)
     stop = threading.Event()

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fakes.fake_limits import SlidingWindow
+from tests.fakes.fake_limits import SlidingWindow, TokenBucket
 from tests.fakes.fake_provider import FakeProviders, Fault, Limits
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +77,39 @@ def test_window_slides_with_the_injected_clock():
         assert openai_post(client, fake).status_code == 429
         now[0] += 60.0
         assert openai_post(client, fake).status_code == 200
+
+
+def test_a_bucket_refills_continuously_and_says_when_it_is_full():
+    bucket = TokenBucket(Limits(60, 600, 60.0, bucket=True))
+    bucket.take(0.0, 60, 600)  # another tool on the key spent it all
+    refused = bucket.admit(0.5, 10)
+    assert (refused.admitted, refused.dimension, refused.retry_after) == (False, "requests", 0.5)
+    assert bucket.admit(1.0, 10).admitted  # one request and 10 tokens are back after a second
+    state = bucket.state(1.0)
+    assert (state.requests_used, state.tokens_used) == (60, 600)
+    assert (state.requests_reset, state.tokens_reset) == (pytest.approx(60.0), pytest.approx(60.0))
+    assert bucket.admit(30.0, 500).dimension == "tokens"  # 290 back by then, not 500
+    assert bucket.state(500.0).requests_used == 0  # full again, and no fuller
+
+
+def test_bucket_headers_are_the_providers_own():
+    now = [1000.0]
+    limits = {name: Limits(60, None, 60.0, bucket=True) for name in ("codex", "claude")}
+    with FakeProviders(limits=limits, clock=lambda: now[0], wall=lambda: now[0]) as fake, httpx.Client() as client:
+        fake.spend("codex", requests=58)
+        fake.spend("claude", requests=58)
+        answer = openai_post(client, fake)
+        assert (answer.headers["x-ratelimit-remaining-requests"], answer.headers["x-ratelimit-reset-requests"]) == (
+            "1", "59s")
+        assert openai_post(client, fake).status_code == 200
+        refused = openai_post(client, fake)
+        assert (refused.status_code, refused.headers["retry-after"]) == (429, "1")
+        assert "Please try again in 1s" in refused.json()["error"]["message"]
+        claude = client.post(f"{fake.base_url('claude')}/v1/messages",
+                             headers={"x-api-key": "k", "anthropic-version": "2023-06-01"},
+                             json={"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]})
+        assert claude.headers["anthropic-ratelimit-requests-remaining"] == "1"
+        assert claude.headers["anthropic-ratelimit-requests-reset"] == "1970-01-01T00:17:39Z"  # 1000 + 59 s
 
 
 def test_gemini_limit_429_is_a_per_minute_quota_failure():
