@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,18 @@ def isolated_env(tmp_path: Path) -> dict[str, str]:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     return {"HOME": str(home), "SWITCHBOARD_HOME": str(tmp_path / "state")}
+
+
+@pytest.fixture
+def ctrl_c_delivered():
+    """SIGINT raises KeyboardInterrupt here, and is left to its default in the commands spawned, as in a shell's
+    foreground job. A suite started as a background job of a non-interactive shell (`pytest &` in a script, some
+    runners) inherits SIGINT ignored, which Python keeps, and so do the commands it spawns: a test's Ctrl-C was lost
+    and the command under test ran on to its end (exit 0 once the fake's 30 s hang ended), a failure that came and
+    went with how the suite was started."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture

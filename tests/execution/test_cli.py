@@ -86,8 +86,10 @@ def test_batch_with_a_failure_exits_1(shell, monkeypatch, capsys):
     assert [r["status"] for r in result["results"]] == ["rejected", "success"]
 
 
-def test_batch_interrupted_by_ctrl_c_prints_what_finished_and_exits_130(shell, monkeypatch, capsys):
+def test_batch_interrupted_by_ctrl_c_prints_what_finished_and_exits_130(shell, monkeypatch, capsys, ctrl_c_delivered):
     import signal
+
+    import anyio
 
     from server.commands.execute import ProgressBar
     from tests.fakes.fake_provider import Fault
@@ -99,6 +101,8 @@ def test_batch_interrupted_by_ctrl_c_prints_what_finished_and_exits_130(shell, m
 
     async def ctrl_c_after_the_first(self, done, total, message):
         await report(self, done, total, message)
+        # gemini's call is sent, not still being routed or paced (its outcome would name no provider)
+        assert await anyio.to_thread.run_sync(shell.wait_for_requests, "gemini")
         signal.raise_signal(signal.SIGINT)  # as a terminal's Ctrl-C, while gemini is still answering
 
     monkeypatch.setattr(ProgressBar, "update", ctrl_c_after_the_first)
@@ -140,8 +144,8 @@ def test_a_waiting_task_is_said_on_its_own_line_with_how_to_stop():
                                  "Ctrl-C to stop\n")
 
 
-def test_run_interrupted_by_ctrl_c_says_so_and_what_the_call_in_flight_costs(shell, monkeypatch, capsys):
-    import os
+def test_run_interrupted_by_ctrl_c_says_so_and_what_the_call_in_flight_costs(shell, monkeypatch, capsys,
+                                                                             ctrl_c_delivered):
     import signal
     import threading
 
@@ -149,12 +153,22 @@ def test_run_interrupted_by_ctrl_c_says_so_and_what_the_call_in_flight_costs(she
 
     use_fake(monkeypatch, shell)
     shell.script("codex", [Fault.hang(30)])  # answered only once the fake closes
-    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))  # a terminal's Ctrl-C, mid-call
-    timer.start()
+    ended = threading.Event()
+
+    def ctrl_c_mid_call():  # once codex has the request (not after a guessed second: routing may take longer)
+        while not ended.is_set():
+            if shell.wait_for_requests("codex", timeout=0.1):
+                # to the main thread, where the handler runs and the event loop sleeps, as a terminal's Ctrl-C
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+                return
+
+    presser = threading.Thread(target=ctrl_c_mid_call)
+    presser.start()
     try:
         assert main(["run", "Fix the bug in the data loader"]) == 130
     finally:
-        timer.cancel()
+        ended.set()
+        presser.join()
     out, err = capsys.readouterr()
     assert out == ""
     assert err.startswith("switchboard: cancelled; the call in flight to codex is charged at its estimate, $")

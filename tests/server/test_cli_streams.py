@@ -102,7 +102,7 @@ def test_ctrl_d_at_the_prompt_is_a_no(tmp_path, env):
 
 
 @pytest.mark.slow
-def test_ctrl_c_at_the_prompt_ends_its_line_and_exits_130(tmp_path, env):
+def test_ctrl_c_at_the_prompt_ends_its_line_and_exits_130(tmp_path, env, ctrl_c_delivered):
     code, shown = _recommend_on_a_terminal(tmp_path, env, None, signal.SIGINT)
     assert code == 130 and "Traceback" not in shown, shown
     assert "(y/n): \n" in shown
