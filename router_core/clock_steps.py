@@ -7,7 +7,7 @@ hold lasts two hours, and so do leases.
 
 No row is ever stamped further ahead than its own horizon: an in-flight request by the longest call (an API
 call's or a CLI run's timeout, and a little), a rate-limit hold by the outage probe interval (a longer wait is
-a quota, see attempts.py), a quota hold by a day, a lease by its TTL, an observed usage (a provider's rate-limit
+a quota, see execution/failures.py), a quota hold by a day, a lease by its TTL, an observed usage (a provider's rate-limit
 headers, a figure entered by hand) by one rate window. A row beyond that horizon can only come
 from a clock that went back, so it is brought back within it: an event counts from now (it leaves the window
 one window later), a rate-limit hold or a 503's hold is lifted (a new 429 or 503 would set it again), an open

@@ -5,7 +5,7 @@ limits it runs under. ``Executor.run`` tries each provider in turn (``attempts.P
 providers in outage or held until a reset, and returns a ``TaskOutcome``. When every provider is
 blocked and the job may wait, it parks until the earliest one frees up (at most
 ``execution.max_park_seconds`` in all) and tries the chain again; otherwise it returns status
-``parked`` with that time. Failures open outage circuits (attempts.py); due probes close them
+``parked`` with that time. Failures open outage circuits (failures.py); due probes close them
 (outages.py), before a task walks its chain and after it has been parked.
 """
 

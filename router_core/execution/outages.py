@@ -203,7 +203,7 @@ class Outages:
     def _hold(self, provider: str, error: RateLimited | QuotaExhausted) -> None:
         """Hold a provider whose probe met a limit until it lifts (a quota with no reset: one probe interval; one
         whose reset has already passed: the longest backoff); a retry-after longer than a rate limit lasts is held
-        as a quota, as after a request's 429 (attempts.py)."""
+        as a quota, as after a request's 429 (failures.py)."""
         now = self.core.clock.now()
         holds = self.core.execution_state.holds
         if isinstance(error, RateLimited):

@@ -5,7 +5,7 @@
     ProviderUnavailable  (5xx, 529, timeouts, broken responses) retry after max(retry-after if the
                          response gave one, backoff), then fall back (at once past backoff_max_seconds);
                          also counts towards the provider's outage circuit. A retry-after also holds the
-                         provider until then (attempts.py), and the fall back carries that time for parking
+                         provider until then (failures.py), and the fall back carries that time for parking
     QuotaExhausted       fall back at once (the provider is held until the quota resets)
     AuthFailed, NotConfigured   fall back at once
     ProviderRejected     (other 4xx) stop: the request itself is wrong, no retry and no fallback; but its
@@ -64,7 +64,7 @@ OUTCOMES: dict[type[RouterError], str] = {
 # CLI not signed in), or the request refused by the provider's own API (any other 4xx: an unknown or retired model,
 # no such endpoint at the base URL, a 400; a CLI that relayed one, or that exited 0 with text where JSON was asked
 # for). They count for no outage: a request's starts the circuit's count of consecutive failures again
-# (attempts.py), and a probe's ends the outage (outages.py). Not answers: a connection error, a timeout, a 5xx or
+# (failures.py), and a probe's ends the outage (outages.py). Not answers: a connection error, a timeout, a 5xx or
 # 529, a body that cannot be read (ProviderUnavailable), and what never reached the provider: NOT_SENT, and a
 # configuration error of this process (NotConfigured: a redirect, an unusable URL, no CLI), which says nothing of
 # the provider either way. Use ``answered``, not ``isinstance(error, ANSWERS)``.

@@ -40,7 +40,7 @@ _CLAUDE_RESETS = re.compile(
     re.I,
 )
 # A subscription limit whose message names no reset ("You've hit your usage limit. Try again later."): execution
-# holds the provider for one probe interval (attempts.py, outages.py), not 0 (asked again at once, refused again).
+# holds the provider for one probe interval (failures.py, outages.py), not 0 (asked again at once, refused again).
 NO_RESET = "no reset time given (held for execution.outage_probe_interval_seconds, then tried again)"
 # A claude reset time this recently past is the one the CLI meant, not tomorrow's (nor next year's): the CLI was
 # refused just before it and the run ended just after. Its limits carry a date when they are days off.

@@ -117,7 +117,7 @@ async def test_an_outage_probe_met_by_a_long_retry_after_holds_it_as_a_quota_too
 
 
 async def test_an_outage_probe_met_by_a_quota_whose_reset_has_passed_holds_it_for_the_longest_backoff(settings, clock):
-    # As a request's quota refusal is (attempts.py): the probe's hold ended before it began, so nothing held the
+    # As a request's quota refusal is (execution/failures.py): the probe's hold ended before it began, so nothing held the
     # provider and the next task sent at once into the quota that had just refused.
     core = make_core(settings, clock)
     adapters = {name: ScriptedAdapter(settings.provider(name)) for name in ("codex", "gemini", "claude")}
