@@ -8,7 +8,8 @@ by its ``error.code`` as an error response's code is (``response_failed``), its 
 RateLimited (after the wait its headers or message name), quota and billing codes QuotaExhausted,
 ``context_length_exceeded`` and ``image_too_large`` RequestTooLarge, ``invalid_prompt`` and the content-policy codes
 ProviderRefused, another image code ProviderRejected, and ``server_error``, ``vector_store_timeout`` or a code
-not known ProviderUnavailable (retried).
+not known ProviderUnavailable (retried). Its ``usage``, when that reports tokens (the model ran, then failed), is
+what the provider billed: the error's ``billed``, charged to the budget and the pace window whatever follows.
 ``status: "incomplete"`` with ``incomplete_details.reason`` ``content_filter``, or a message with only
 ``refusal`` parts, is ProviderRefused with the reason or refusal text (fallback helps); any other
 incomplete answer is a truncated success when it has text, else ProviderRejected (raise the cap).
@@ -40,7 +41,7 @@ from router_core.errors import (
     RateLimited,
 )
 from router_core.providers._http import HttpAdapter
-from router_core.providers.answers import Tally, cut_before_text, mapping, refused
+from router_core.providers.answers import Tally, cut_before_text, mapping, refused, token_count
 from router_core.providers.base import Completion, CompletionRequest, RateLimitObservation, user_text
 from router_core.providers.errors import (
     FILTER_CODES,
@@ -129,30 +130,13 @@ class OpenAIResponsesAdapter(_OpenAIBase):
         if status == "failed":  # the model failed to answer (1.3: response.error {code, message})
             error = response_failed(self.name, mapping(data.get("error")), headers, self._clock.now())
             error.rate_limit = self._rate_limits(headers)  # what the key has left, as any answer's headers say
+            error.billed = self._billed_failure(data, headers, model, request)
             raise error
-        parts = [part for item in data["output"] if item.get("type") == "message"
-                 for part in item.get("content") or ()]
-        text = "".join(part["text"] for part in parts if part.get("type") == "output_text")
+        parts = _output_parts(data["output"])
+        text = _output_text(parts)
         reason = str(mapping(data.get("incomplete_details")).get("reason") or "") if status == "incomplete" else ""
         truncated = status == "incomplete"
-        usage = mapping(data.get("usage"))
-        tally = Tally(self.name, request)
-        input_tokens = tally.input("input_tokens", usage.get("input_tokens"))
-        answer = Completion(
-            text=text,
-            provider=self.name,
-            model=data.get("model") or model,
-            input_tokens=input_tokens,
-            output_tokens=tally.output("output_tokens", usage.get("output_tokens"), text),
-            cost_usd=None,
-            rate_limit=self._rate_limits(headers),
-            backend=self.backend,
-            cached_input_tokens=min(input_tokens, tally.optional(
-                mapping(usage.get("input_tokens_details")).get("cached_tokens"))),
-            stop_reason=reason or status,
-            truncated=truncated,
-            usage_estimated=tally.flag(),
-        )
+        answer = self._answer(data, headers, model, request, text, reason or status, truncated)
         if reason == "content_filter":
             raise refused(self.name, "stopped by the content filter (incomplete_details.reason content_filter)",
                           billed=answer)
@@ -163,6 +147,49 @@ class OpenAIResponsesAdapter(_OpenAIBase):
             raise cut_before_text(self.name, f"status incomplete: {reason or 'no reason given'}",
                                   request.max_output_tokens, billed=answer)
         return answer
+
+    def _answer(self, data: dict[str, Any], headers: Mapping[str, str], model: str, request: CompletionRequest,
+                text: str, stop_reason: str, truncated: bool) -> Completion:
+        usage = mapping(data.get("usage"))
+        tally = Tally(self.name, request)
+        input_tokens = tally.input("input_tokens", usage.get("input_tokens"))
+        return Completion(
+            text=text,
+            provider=self.name,
+            model=data.get("model") or model,
+            input_tokens=input_tokens,
+            output_tokens=tally.output("output_tokens", usage.get("output_tokens"), text),
+            cost_usd=None,
+            rate_limit=self._rate_limits(headers),
+            backend=self.backend,
+            cached_input_tokens=min(input_tokens, tally.optional(
+                mapping(usage.get("input_tokens_details")).get("cached_tokens"))),
+            stop_reason=stop_reason,
+            truncated=truncated,
+            usage_estimated=tally.flag(),
+        )
+
+    def _billed_failure(self, data: dict[str, Any], headers: Mapping[str, str], model: str,
+                        request: CompletionRequest) -> Completion | None:
+        """What a failed response was billed: the tokens its ``usage`` reports (the model ran, then failed); None
+        when it reports none (``usage`` null, or 0 tokens: it failed before the model ran)."""
+        usage = mapping(data.get("usage"))
+        if not any(token_count(usage.get(name)) for name in ("input_tokens", "output_tokens")):
+            return None
+        try:  # the text it gave before it failed, if any (estimates output_tokens when usage leaves them out)
+            text = _output_text(_output_parts(data.get("output") or []))
+        except (AttributeError, KeyError, TypeError):
+            text = ""
+        return self._answer(data, headers, model, request, text, "failed", False)
+
+
+def _output_parts(output: list[Any]) -> list[dict[str, Any]]:
+    """The content parts of the ``message`` items of a Responses ``output``."""
+    return [part for item in output if item.get("type") == "message" for part in item.get("content") or ()]
+
+
+def _output_text(parts: list[dict[str, Any]]) -> str:
+    return "".join(part["text"] for part in parts if part.get("type") == "output_text")
 
 
 class OpenAIChatAdapter(_OpenAIBase):

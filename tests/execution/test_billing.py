@@ -53,3 +53,51 @@ async def test_a_cli_killed_at_its_timeout_is_charged_at_its_estimate(settings, 
     assert gemini and "timed out" in gemini[0].error and gemini[0].cost_usd > 0
     spent = next(p for p in core.budget().providers if p.provider == "gemini").spent
     assert spent == pytest.approx(gemini[0].cost_usd, abs=1e-6)
+
+
+# A Responses body with status "failed" whose usage reports tokens: the model ran, then failed, and OpenAI bills them.
+FAILED_USAGE = {"input_tokens": 2000, "input_tokens_details": {"cached_tokens": 300}, "output_tokens": 120,
+                "output_tokens_details": {"reasoning_tokens": 120}, "total_tokens": 2120}
+# At gpt-5.1-codex's prices (config/default.toml): $1.25 input, $0.125 cached input, $10 output a Mtok, $0.00001 a call.
+FAILED_COST = round((1700 * 1.25 + 300 * 0.125 + 120 * 10.0) / 1_000_000 + 0.00001, 6)
+FAILED = "The model failed to generate a response."
+
+
+async def test_a_failed_response_with_usage_is_charged_what_it_billed_and_then_retried(settings, build_executor, fake):
+    # Its usage was dropped: the retry's answer was all the budget, the audit line and the pace window saw, though
+    # OpenAI billed both calls ("budgets faked").
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.failed("server_error", FAILED, usage=FAILED_USAGE)])
+    r = await dispatch(core, ex, CODE_TASK)
+    o = r.outcome
+    assert (o.status, o.provider) == ("success", "codex")
+    assert [(a.outcome, a.cost_usd) for a in o.attempts][:1] == [("unavailable", FAILED_COST)]
+    assert o.cost_usd == pytest.approx(FAILED_COST + o.attempts[1].cost_usd, abs=1e-6)
+    codex = {p.provider: p.spent for p in core.budget().providers}["codex"]
+    assert codex == pytest.approx(o.cost_usd, abs=1e-6) and core.budget().reserved == 0
+    metrics = r.audit["execution_metrics"]
+    assert metrics["attempts"][0]["cost_usd"] == FAILED_COST
+    assert metrics["cost_actual_usd"] == pytest.approx(o.cost_usd, abs=1e-6)
+    paced = [row[0] for row in core.db.query("SELECT tokens FROM usage_events WHERE provider = 'codex' ORDER BY rowid")]
+    assert paced[0] == 2120 and len(paced) == 2
+
+
+async def test_a_failed_response_with_usage_that_falls_back_stays_charged(settings, build_executor, fake):
+    # A quota refusal with usage: the task goes to gemini, and codex's bill stays in codex's budget.
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.failed("insufficient_quota", "You exceeded your current quota.", usage=FAILED_USAGE)])
+    r = await dispatch(core, ex, CODE_TASK)
+    o = r.outcome
+    assert (o.status, o.provider) == ("success", "gemini")
+    assert [(a.provider, a.outcome, a.cost_usd) for a in o.attempts][:1] == [("codex", "quota_exhausted", FAILED_COST)]
+    spent = {p.provider: p.spent for p in core.budget().providers}
+    assert spent["codex"] == pytest.approx(FAILED_COST, abs=1e-6)
+    assert core.budget().spent == pytest.approx(o.cost_usd, abs=1e-6) and core.budget().reserved == 0
+    assert r.audit["execution_metrics"]["attempts"][0]["cost_usd"] == FAILED_COST
+
+
+async def test_a_failed_response_without_usage_is_not_charged(settings, build_executor, fake):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.failed("server_error", FAILED)])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert [(a.outcome, a.cost_usd) for a in o.attempts] == [("unavailable", 0.0), ("success", o.cost_usd)]

@@ -262,7 +262,7 @@ class FakeProviders:
         if fault.kind == "malformed":
             return 200, '{"id": "resp_broken", "output": [', {}
         if fault.kind == "failed":
-            return 200, wire.failed(model, fault.error_code, fault.text or ""), retry_after_header(fault.retry_after)
+            return 200, wire.failed(model, fault.error_code, fault.text or "", fault.usage), retry_after_header(fault.retry_after)
         if fault.kind not in ("ok", "hang"):
             status, payload, extra = wire.fault(fault.kind, fault.code, model, fault.retry_after)
             if fault.kind == "status" and status >= 500 and fault.retry_after is not None:  # a 503/529 naming a wait

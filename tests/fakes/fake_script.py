@@ -20,6 +20,7 @@ class Fault:
     headers: dict[str, str] | None = None  # sent with a scripted error (e.g. a 429's x-ratelimit-* headers)
     retry_after_header: bool = True  # False: a 429 names its wait in its message only, with no Retry-After
     error_code: str | None = None  # a failed response's error.code
+    usage: dict[str, Any] | None = None  # a failed response's usage (None: "usage": null)
 
     @classmethod
     def ok(cls, text: str | None = None, output_tokens: int | None = None) -> Fault:
@@ -58,10 +59,12 @@ class Fault:
         return cls("malformed")
 
     @classmethod
-    def failed(cls, error_code: str | None, message: str, retry_after: float | None = None) -> Fault:
+    def failed(cls, error_code: str | None, message: str, retry_after: float | None = None,
+               usage: dict[str, Any] | None = None) -> Fault:
         """A Responses API 200 whose model failed: ``status: "failed"``, ``error: {code, message}`` (OpenAI wire
-        only), with a Retry-After header if ``retry_after`` is given."""
-        return cls("failed", 200, retry_after=retry_after, text=message, error_code=error_code)
+        only), with a Retry-After header if ``retry_after`` is given, and ``usage`` (what the provider bills) if
+        given, else ``"usage": null``."""
+        return cls("failed", 200, retry_after=retry_after, text=message, error_code=error_code, usage=usage)
 
 
 @dataclass

@@ -84,12 +84,13 @@ class OpenAIWire:
                       "total_tokens": tokens_in + tokens_out},
         }
 
-    def failed(self, model: str, code: str | None, message: str) -> Any:
-        """A Responses body whose model failed (1.3: ``status: "failed"``, ``error: {code, message}``)."""
+    def failed(self, model: str, code: str | None, message: str, usage: dict[str, Any] | None = None) -> Any:
+        """A Responses body whose model failed (1.3: ``status: "failed"``, ``error: {code, message}``), with the
+        ``usage`` it was billed for, if any."""
         return {
             "id": f"resp_{uuid.uuid4().hex}", "object": "response", "created_at": int(time.time()), "status": "failed",
             "error": {"code": code, "message": message}, "incomplete_details": None, "model": model, "output": [],
-            "usage": None,
+            "usage": usage,
         }
 
     def limit_headers(self, limits: Limits, state: WindowState, wall: float) -> dict[str, str]:

@@ -24,8 +24,9 @@ RATE_LIMITED = ("Rate limit reached for gpt-5.1-codex in organization org-fake o
                 "Used 29000, Requested 4000. Please try again in 2.5s.")
 
 
-async def failed(fake, client, clock, code: str | None, message: str, retry_after: float | None = None):
-    fake.script("codex", [Fault.failed(code, message, retry_after=retry_after)])
+async def failed(fake, client, clock, code: str | None, message: str, retry_after: float | None = None,
+                 usage: dict | None = None):
+    fake.script("codex", [Fault.failed(code, message, retry_after=retry_after, usage=usage)])
     adapter = OpenAIResponsesAdapter(client=client, base_url=fake.base_url("codex"), api_key="sk-test",
                                      provider="codex", clock=clock, default_model="gpt-5.1-codex")
     with pytest.raises(ProviderError) as caught:
@@ -92,3 +93,29 @@ async def test_a_bad_input_image_is_rejected(fake, client, clock, code):
                                                                      f"failed, {code})")
     assert step(error) == STOP
 
+
+
+USAGE = {"input_tokens": 2000, "input_tokens_details": {"cached_tokens": 300}, "output_tokens": 120,
+         "output_tokens_details": {"reasoning_tokens": 120}, "total_tokens": 2120}
+
+
+@pytest.mark.parametrize(("code", "kind"), [
+    ("server_error", ProviderError), ("rate_limit_exceeded", RateLimited), ("insufficient_quota", QuotaExhausted),
+    ("context_length_exceeded", RequestTooLarge), ("invalid_prompt", ProviderRefused),
+])
+async def test_a_failed_response_with_usage_carries_what_it_was_billed(fake, client, clock, code, kind):
+    # The usage was dropped with the body: the provider billed its tokens, the budget and the pace window saw none.
+    error = await failed(fake, client, clock, code, "The model failed to generate a response.", usage=USAGE)
+    assert isinstance(error, kind)
+    billed = error.billed
+    assert billed is not None
+    assert (billed.input_tokens, billed.cached_input_tokens, billed.output_tokens) == (2000, 300, 120)
+    assert (billed.provider, billed.model, billed.text, billed.usage_estimated) == ("codex", "gpt-5.1-codex", "",
+                                                                                    False)
+
+
+@pytest.mark.parametrize("usage", [None, {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}])
+async def test_a_failed_response_without_usage_or_tokens_carries_no_charge(fake, client, clock, usage):
+    # A failure before the model ran (usage null, or all 0): nothing was spent.
+    error = await failed(fake, client, clock, "server_error", "The model failed to generate a response.", usage=usage)
+    assert error.billed is None
