@@ -41,6 +41,7 @@ from router_core.providers.cli_text import NO_RESET, count, field, load_json_obj
 from router_core.providers.errors import (
     GEMINI_TERMINAL_DELAY_SECONDS,
     PACIFIC,
+    has_no_quota,
     is_context_overflow,
     is_unknown_model,
     model_not_found,
@@ -64,9 +65,6 @@ _RETRY_DELAY = re.compile(r"retryDelay\W{1,12}((?:\d+(?:\.\d+)?(?:ms|us|ns|h|m|s
 _STATUS_429 = re.compile(r"(?<![\w.:/#-])429(?!\.?[\w:/-])")
 _SIGN_IN = re.compile(r"(?<![\w./])log ?in(?!\.\w|[\w/])", re.I)
 _RESETS_AFTER = re.compile(r"reset after ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)", re.I)
-# A quota of "limit: 0" (a Google 429's message: "Quota exceeded for metric: …, limit: 0, model: gemini-2.5-pro"): the
-# account's tier has no quota for the model at all, so no wait brings one (gemini-cli: terminal; errors.py: no reset).
-_NO_QUOTA = re.compile(r"\blimit: 0(?!\.?\d)")
 
 
 def build_argv(base: Sequence[str], model: str, max_cost_usd: float | None = None) -> list[str]:
@@ -131,7 +129,7 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
         # itself first): an overload, not the account's quota.
         return ProviderUnavailable(f"{p} CLI: the model is at capacity (exit {returncode}): {tail(message)}",
                                    provider=p)
-    if _NO_QUOTA.search(message):
+    if has_no_quota(message):  # a quota of "limit: 0": none at all for the model on this tier
         return QuotaExhausted(f"{p} has no quota for this model on this account's tier (limit: 0), so retrying "
                               f"will not help; {NO_RESET}: {tail(message)}", provider=p, resets_at=None,
                               status_code=None)

@@ -101,6 +101,7 @@ _UNKNOWN_MODEL = re.compile(
 FILTER_CODES = frozenset({"invalid_prompt", "content_filter", "content_policy_violation"})
 _CONTENT_FILTERED = re.compile(r"content filtering policy|content management policy|flagged as potentially "
                                r"violating|violat\w* our usage polic", re.I)
+_NO_QUOTA = re.compile(r"\blimit: 0(?!\.?\d)")  # has_no_quota
 # The keys of an answer in each wire format (1.2, 1.4, 2.2, 3.3): a body with one of them is not an error body.
 _ANSWER_KEYS = ("output", "choices", "content", "candidates")
 # Anthropic error.type (2.5) -> the status it comes with, for an error relayed in a 200.
@@ -280,6 +281,12 @@ def content_filtered(provider: str, said: str, status: int | None = None) -> Pro
                            "will not help, another provider may answer", provider=provider, status_code=status)
 
 
+def has_no_quota(text: str) -> bool:
+    """Google's "limit: 0" ("Quota exceeded for metric: …, limit: 0, model: …"): the account's tier has no quota for
+    the model at all, so no wait brings one (gemini-cli: terminal). Not "limit: 05", "limit: 0.5" or "ratelimit: 0"."""
+    return _NO_QUOTA.search(text) is not None
+
+
 def is_unknown_model(text: str) -> bool:
     """Whether a provider's or CLI's message says the model asked for does not exist (for this key)."""
     return _UNKNOWN_MODEL.search(text.strip()) is not None
@@ -317,7 +324,7 @@ def _too_many(provider: str, status: int, body: ErrorBody, headers: httpx.Header
     if body.google_details or body.kind == "RESOURCE_EXHAUSTED":
         quota_ids = [str(v.get("quotaId") or "") for d in body.google_details
                      for v in as_list(d.get("violations")) if isinstance(v, dict)]
-        if "limit: 0" in body.message:
+        if has_no_quota(body.message):
             return _quota(provider, status, said, None)
         if any("PerDay" in q or "Daily" in q for q in quota_ids):
             return _quota(provider, status, said, next_midnight(now, PACIFIC))

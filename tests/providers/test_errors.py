@@ -12,11 +12,14 @@ from router_core.errors import (
     EndpointNotFound,
     ModelNotFound,
     NotConfigured,
+    ProviderError,
     ProviderUnavailable,
     QuotaExhausted,
     RateLimited,
     RequestTooLarge,
 )
+from router_core.providers.cli import CliRun, ParseContext
+from router_core.providers.cli_gemini import parse as parse_gemini
 from router_core.providers.errors import error_from_response, malformed_response, transport_error
 
 NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z
@@ -282,3 +285,25 @@ def test_a_location_gemini_does_not_serve_falls_back_instead_of_stopping():
     error = mapped(400, body, provider="gemini")
     assert type(error) is AuthFailed and error.fallback_helps and not error.retryable
     assert str(error).startswith("gemini does not serve this machine's location (400)")
+
+
+@pytest.mark.parametrize(("said", "none_at_all"), [
+    ("limit: 0, model: gemini-2.5-pro", True),
+    ("limit: 0. Please retry", True),
+    ("limit: 05, model: gemini-2.5-pro", False),
+    ("limit: 0.5, model: gemini-2.5-pro", False),
+    ("ratelimit: 0, model: gemini-2.5-pro", False),
+])
+def test_only_a_quota_of_limit_0_is_no_quota_at_all_over_http_and_from_the_cli(said, none_at_all):
+    # The HTTP mapping read any "limit: 0…" as none at all ("limit: 05" a quota with no reset, never retried), the
+    # gemini CLI backend only "limit: 0" itself: both now read it the CLI's way.
+    message = f"You exceeded your current quota.\n* Quota exceeded for metric: x, {said}\nPlease retry in 36s."
+    error = mapped(429, gemini_429("GenerateRequestsPerMinutePerProjectPerModel", "36s", message), provider="gemini")
+    with pytest.raises(ProviderError) as caught:
+        parse_gemini(CliRun(1, "", f"[API Error: {message} (Status: RESOURCE_EXHAUSTED)]"),
+                     ParseContext("gemini", "", NOW, UTC))
+    for mapped_error in (error, caught.value):
+        if none_at_all:
+            assert type(mapped_error) is QuotaExhausted and mapped_error.resets_at is None
+        else:
+            assert type(mapped_error) is RateLimited and mapped_error.retry_after == 36.0
