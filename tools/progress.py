@@ -63,7 +63,7 @@ class ProgressReport:
             if done <= self._reported:  # (tasks end in order of their count; kept strictly growing regardless)
                 return
             self._reported, self._fractions, self._last = float(done), 0, self._clock()
-            await self._ctx.report_progress(done, total, message)
+            await self._notify(done, total, message)
 
     async def parked(self, task_id: str, seconds: float, why: str) -> None:
         now = self._clock()
@@ -113,10 +113,13 @@ class ProgressReport:
             if not self._reported < step < whole + 1:  # (some 67 million notices without a task done)
                 return
             self._reported, self._fractions = step, self._fractions + 1
-            try:
-                await self._ctx.report_progress(step, self._total, message)
-            except Exception:  # a notice: a client that went away must not fail the task
-                logger.warning("progress report failed", exc_info=True)
+            await self._notify(step, self._total, message)
+
+    async def _notify(self, progress: float, total: int | None, message: str) -> None:
+        try:
+            await self._ctx.report_progress(progress, total, message)
+        except Exception:  # a notice: a client that went away must not fail the task, nor lose its result
+            logger.warning("progress report failed", exc_info=True)
 
     def summary(self) -> str:
         """What the call is doing now, in a line."""

@@ -149,3 +149,14 @@ async def test_no_progress_token_no_heartbeat():
     ticking = FakeContext(token=0)  # a token of 0 is a token
     async with ProgressReport(ticking, None, every=EVERY).beating():
         await ticking.tried(1)
+
+
+async def test_a_task_done_notice_the_client_cannot_take_does_not_fail_the_call(caplog):
+    # The heartbeat and wait notices swallowed (and logged) a failed notice, the task-done one raised: the tool
+    # call failed, its task's result with it, because the client went away mid-call.
+    ctx = FakeContext(gone=True)
+    report = ProgressReport(ctx, 2, every=EVERY)
+    await report.done(1, 2, "t1 done")
+    await report.done(2, 2, "t2 done")
+    assert ctx.tries == 2 and "progress report failed" in caplog.text
+    assert "2/2 done" in report.summary()
