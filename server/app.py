@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 import warnings
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -53,9 +53,13 @@ class SwitchboardServer(MCPServer):
     ran the task uncapped) and explain wrong ones in a line each, and whose tools/list is compact."""
 
     _listed: list[MCPTool] | None = None
-    described: dict[str, dict[str, str]] = {}  # arguments' descriptions as configured (build_server)
     _calls_running = 0  # tool calls in flight, any session
     _calls_done: anyio.Event | None = None  # set when that falls to 0, for whoever waits (calls_finished)
+
+    def __init__(self, *args: Any, described: Mapping[str, dict[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Arguments' descriptions as configured (build_server: configured_descriptions), this server's own.
+        self.described: dict[str, dict[str, str]] = dict(described or {})
 
     async def list_tools(self) -> list[MCPTool]:
         """The tools with compact input schemas (listed_schema), made once: the tools never change."""
@@ -190,8 +194,8 @@ def build_server(
         lifespan=lifespan,
         subscriptions=bus,
         log_level="WARNING",
+        described=configured_descriptions(settings.execution),
     )
-    mcp.described = configured_descriptions(settings.execution)
     register_tools(mcp)
     register_resources(mcp, get_core)
     _register_output_schemas(mcp)
