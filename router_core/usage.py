@@ -2,10 +2,13 @@
 
 Each request is an event row (time, requests, tokens); a window is the sum of events newer than
 ``window_seconds``, read from running totals (store/windows.py) so it costs the same at any traffic.
-An *observation* is an absolute figure from outside (usage entered by hand, design 7.2, or a
-provider's rate-limit headers): while valid it raises the window to at least the observed values.
-Each dimension is valid until its own time (``valid_until`` requests, ``tokens_valid_until`` tokens;
-schema 10): headers name a reset per dimension, and spent tokens outlive a sooner requests reset.
+An *observation* is an absolute figure from outside: usage entered by hand (design 7.2), a floor that
+raises the window to at least the observed values until it lapses, or a provider's rate-limit headers
+(source "headers"), what the provider reported spent at ``observed_at``, coming back as its token buckets
+refill (execution/refill.py, as pacing counts it): the part not yet back, plus our own requests stamped
+after it (sent after it, or still in flight then, so the report may not count them), until all is back at
+its ``valid_until``. Each dimension has its own time (``valid_until`` requests, ``tokens_valid_until``
+tokens; schema 10): headers name a reset per dimension, and spent tokens outlive a sooner requests reset.
 Every record deletes the provider's events that have left the window, so the table holds about one
 window of events however long the server runs. All processes sharing a database must use the same
 window.
@@ -22,6 +25,7 @@ from router_core.budget import check_recorded_spend
 from router_core.clock import Clock
 from router_core.errors import InvalidRequest
 from router_core.models import WindowCounts
+from router_core.observed import dimensions
 from router_core.store import windows as sql
 from router_core.store.db import Database
 from router_core.store.snapshot_cache import Validity
@@ -138,10 +142,11 @@ class UsageTracker:
 
     def observe(
         self, provider: str, *, requests_used: int, tokens_used: int, source: str, valid_until: float,
-        tokens_valid_until: float | None = None,
+        tokens_valid_until: float | None = None, observed_at: float | None = None,
     ) -> None:
         """Store an absolute usage figure that holds until ``valid_until`` (epoch seconds); its tokens until
-        ``tokens_valid_until`` if given (a rate-limit header's tokens reset), else until ``valid_until`` too."""
+        ``tokens_valid_until`` if given (a rate-limit header's tokens reset), else until ``valid_until`` too.
+        Source "headers": the figure as reported at ``observed_at`` (default now), all back at those times."""
         if requests_used < 0 or tokens_used < 0:
             raise ValueError("observed usage must be >= 0")
         # A figure from a provider's headers is not checked by anyone: an absurd one is capped (still far
@@ -152,7 +157,8 @@ class UsageTracker:
                 "INSERT OR REPLACE INTO usage_observations"
                 " (provider, requests_used, tokens_used, source, observed_at, valid_until, tokens_valid_until)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (provider, requests_used, tokens_used, source, self._clock.now(), valid_until,
+                (provider, requests_used, tokens_used, source,
+                 self._clock.now() if observed_at is None else observed_at, valid_until,
                  valid_until if tokens_valid_until is None else tokens_valid_until),
             )
 
@@ -180,46 +186,54 @@ class UsageTracker:
     ) -> dict[str, WindowCounts]:
         """:meth:`window` of each provider, from one read of the totals and one of the observations.
 
-        ``validity`` learns when they stop being exact: when the oldest event leaves a window or an
-        observation in use lapses (``oldest_expires_at``); other stored rows change no result before."""
+        ``validity`` learns when they stop being exact: when the oldest event leaves a window, an
+        observation in use lapses (``oldest_expires_at``) or a refilling one it counts comes down by a unit;
+        other stored rows change no result before."""
         now = self._clock.now()
         with self._db.read() as conn:
             tracked = sql.tracked_windows(conn, now - self.window_seconds)
             observed = self.observations(conn, now)
-        result = {p: self._counts(tracked.get(p, sql.EMPTY), observed.get(p), now) for p in providers}
+        result, steps = {}, []
+        for p in providers:
+            result[p], step = self._counts(tracked.get(p, sql.EMPTY), observed.get(p), now)
+            steps.append(step)
         if validity is not None:
-            for counts in result.values():
+            for counts, step in zip(result.values(), steps, strict=True):
                 validity.changes_at(counts.oldest_expires_at)
+                validity.changes_at(step)
         if any(t.stale_rows > self.stale_limit for t in tracked.values()):
             self._prune_wanted = True
             self.maintain()
         return result
 
     def observations(self, conn: Connection, now: float) -> dict[str, Row]:
-        """Observations with a dimension still valid at ``now``, by provider."""
-        return {row["provider"]: row for row in conn.execute(_OBSERVATIONS, (now,))}
+        """Observations with a dimension still valid at ``now``, by provider (with our usage after them)."""
+        return {row["provider"]: row for row in conn.execute(_OBSERVATIONS.format(provider=""), (now,))}
 
-    def _counts(self, tracked: sql.TrackedWindow, obs: Row | None, now: float) -> WindowCounts:
+    def _counts(self, tracked: sql.TrackedWindow, obs: Row | None, now: float) -> tuple[WindowCounts, float | None]:
+        """The window at ``now``, and when a refilling figure it counts next comes down (None: none counted)."""
         requests, tokens = tracked.requests, max(0, tracked.tokens)
         expires = None if tracked.oldest_at is None else tracked.oldest_at + self.window_seconds
-        observed_r, observed_t = _observed(obs, now)
-        raised = [until for (used, until), ours in ((observed_r, requests), (observed_t, tokens)) if used > ours]
-        if obs is None or not raised:  # the observation changes nothing before ``expires`` (ours only fall)
-            return WindowCounts(requests=requests, tokens=tokens, oldest_expires_at=expires)
-        ends = min(raised)  # when the first dimension it raises lapses
+        observed = dimensions(obs, now)
+        raised = [d for d, ours in zip(observed, (requests, tokens), strict=True) if d.used > ours]
+        # Ours only fall, and a refilling figure too: one that raises nothing now raises nothing before ``expires``.
+        if obs is None or not raised:
+            return WindowCounts(requests=requests, tokens=tokens, oldest_expires_at=expires), None
+        ends = min(d.until for d in raised)  # when the first dimension it raises lapses, or is all back
         return WindowCounts(
-            requests=max(requests, observed_r[0]),
-            tokens=max(tokens, observed_t[0]),
+            requests=max(requests, observed[0].used),
+            tokens=max(tokens, observed[1].used),
             oldest_expires_at=ends if expires is None else min(expires, ends),
             source=obs["source"],
-        )
+        ), min(d.next_step(now) for d in raised)
 
     def release_time(self, provider: str, *, requests_below: int, tokens_below: int) -> float | None:
         """Earliest time the window is under both limits if no new usage arrives; None if it is now.
 
         The tracked counts only fall as events leave, so the walk reads events oldest first and stops
         at the first one whose departure brings them under: it reads what must leave, not the window.
-        A valid observation above either limit holds until it lapses.
+        A manual observation above either limit holds until it lapses; the headers' until enough has come back
+        (routing's lift time and a parked task's resume time: when pacing would have room again, not the reset).
         """
         if requests_below <= 0 or tokens_below <= 0:
             raise ValueError("requests_below and tokens_below must be positive")
@@ -238,10 +252,8 @@ class UsageTracker:
                     if requests < requests_below and tokens < tokens_below:
                         at = event_at + self.window_seconds
                         break
-        observed_r, observed_t = _observed(obs, now)
-        for (used, until), below in ((observed_r, requests_below), (observed_t, tokens_below)):
-            if used >= below:  # each observed dimension holds until its own time
-                at = max(at, until)
+        for observed, below in zip(dimensions(obs, now), (requests_below, tokens_below), strict=True):
+            at = max(at, observed.under(below))  # each observed dimension on its own
         return None if at == now else at
 
     def session_started(self, provider: str | None = None, validity: Validity | None = None) -> float:
@@ -269,7 +281,7 @@ class UsageTracker:
     # -- helpers -------------------------------------------------------------------------------
 
     def _observation(self, conn: Connection, provider: str, now: float) -> Row | None:
-        return conn.execute(_OBSERVATIONS + " AND provider = ?", (now, provider)).fetchone()
+        return conn.execute(_OBSERVATIONS.format(provider=" AND o.provider = ?"), (now, provider)).fetchone()
 
     def _mark_first_event(self, conn: Connection, provider: str, now: float) -> list[tuple[str, str]]:
         day = _utc_day(now)
@@ -292,22 +304,19 @@ class UsageTracker:
             logger.debug("pruned %d usage events", deleted)
 
 
-# Rows with a dimension still valid. tokens_valid_until is NULL in a row an older version wrote (before schema 10):
-# its tokens lapse at valid_until, as that version meant.
+# Rows with a dimension still valid, and for the headers' our usage stamped after them (``after_*``: one index range
+# of the newest events, within the window while the row is valid, since a refill lasts at most a window).
+# tokens_valid_until is NULL in a row an older version wrote (before schema 10): a floor whose tokens lapse at
+# valid_until too, as that version meant (``refills`` false).
 _OBSERVATIONS = (
-    "SELECT provider, requests_used, tokens_used, source, valid_until,"
-    " COALESCE(tokens_valid_until, valid_until) AS tokens_valid_until FROM usage_observations"
-    " WHERE MAX(valid_until, COALESCE(tokens_valid_until, valid_until)) > ?"
+    "SELECT o.provider, o.requests_used, o.tokens_used, o.source, o.observed_at, o.valid_until,"
+    " COALESCE(o.tokens_valid_until, o.valid_until) AS tokens_valid_until,"
+    " o.source = 'headers' AND o.tokens_valid_until IS NOT NULL AS refills,"
+    " COALESCE(SUM(e.requests), 0) AS after_requests, COALESCE(SUM(e.tokens), 0) AS after_tokens"
+    " FROM usage_observations o LEFT JOIN usage_events e"
+    " ON o.source = 'headers' AND e.provider = o.provider AND e.at > o.observed_at"
+    " WHERE MAX(o.valid_until, COALESCE(o.tokens_valid_until, o.valid_until)) > ?{provider} GROUP BY o.provider"
 )
-
-
-def _observed(obs: Row | None, now: float) -> tuple[tuple[int, float], tuple[int, float]]:
-    """An observation's (used, valid until) per dimension, requests then tokens; a lapsed one (or none) is 0."""
-    if obs is None:
-        return (0, now), (0, now)
-    requests, tokens = (obs["requests_used"], obs["valid_until"]), (obs["tokens_used"], obs["tokens_valid_until"])
-    return (requests if requests[1] > now else (0, now)), (tokens if tokens[1] > now else (0, now))
-
 
 def _utc_day(at: float) -> str:
     return _day_number_iso(int(at // 86400))

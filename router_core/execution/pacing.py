@@ -19,7 +19,7 @@ reports spent comes back at the rate its reset implies, so a request fits when t
 not at the reset. Until then that dimension counts the larger of our own window and what is still out of
 the reported figure plus our requests it may not include (those sent after the reported one: event ids
 follow the order of admission); each dimension refills on its own. The headers are also stored as a usage observation (source
-"headers") for routing and the usage resources, each dimension valid until its own reset there.
+"headers") for routing and the usage resources, which count the same refill (usage.py).
 A hold (a 429's retry-after, an exhausted quota) stops admission until it ends; for a window after it,
 the requests that fit go one after another, at the provider's rate (ramp.py), not in one burst.
 """
@@ -257,12 +257,13 @@ class RatePacer:
 
     def _observe(self, conn: Connection, ticket: PaceTicket, obs: RateLimitObservation, now: float) -> None:
         provider = ticket.provider
-        requests_until = self._valid_until(obs.requests_reset_at, now)
-        tokens_until = self._valid_until(obs.tokens_reset_at, now)
         used_r = _used(obs.requests_limit, obs.requests_remaining)
         used_t = _used(obs.tokens_limit, obs.tokens_remaining)
+        requests_full = refilled_at(used_r, obs.requests_limit, obs.requests_reset_at, now, self.window)
+        tokens_full = refilled_at(used_t, obs.tokens_limit, obs.tokens_reset_at, now, self.window)
+        # Routing counts the same refill (usage.py): each dimension comes back from ``now`` until it is full.
         self._usage.observe(provider, requests_used=used_r or 0, tokens_used=used_t or 0, source="headers",
-                            valid_until=requests_until, tokens_valid_until=tokens_until)
+                            valid_until=requests_full, tokens_valid_until=tokens_full, observed_at=now)
         ours = sql.tracked_window(conn, provider, now - self.window)
         # external_*: what a process from before refills reads (beyond our count, whole until valid_until).
         conn.execute(
@@ -270,17 +271,9 @@ class RatePacer:
             " external_tokens, valid_until, tokens_valid_until, reported_requests, reported_tokens, observed_at,"
             " counted_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (provider, obs.requests_limit, obs.tokens_limit, max(0, (used_r or 0) - ours.requests),
-             max(0, (used_t or 0) - ours.tokens),
-             refilled_at(used_r, obs.requests_limit, obs.requests_reset_at, now, self.window),
-             refilled_at(used_t, obs.tokens_limit, obs.tokens_reset_at, now, self.window),
-             used_r or 0, used_t or 0, now, ticket.event_id),
+             max(0, (used_t or 0) - ours.tokens), requests_full, tokens_full, used_r or 0, used_t or 0, now,
+             ticket.event_id),
         )
-
-    def _valid_until(self, reset_at: float | None, now: float) -> float:
-        """How long a dimension's reported usage counts: until its reset, at most one window."""
-        if reset_at is None or not reset_at > now:
-            return now + self.window
-        return min(now + self.window, reset_at)
 
 
 # What admission reads of the provider besides its window, in one statement (a lookup by key in each table): its

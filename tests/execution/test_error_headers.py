@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resources.views import usage_summary
+from router_core.capacity import blocked_from
 from router_core.execution.dispatch import dispatch
 from router_core.execution.executor import Executor
 from router_core.execution.pacing import PaceWait
@@ -94,30 +95,36 @@ async def test_an_outage_probe_met_by_a_429_learns_from_its_headers_too(settings
     assert (window.source, window.tokens) == ("headers", tpm)
 
 
-async def test_routing_and_the_usage_resource_see_spent_tokens_until_their_own_reset(
+async def test_routing_and_the_usage_resource_see_spent_tokens_refill_past_the_requests_reset(
         settings, build_executor, fake, clock):
     """OpenAI's usual 429: requests reset in 1 s, tokens (spent by another tool on the key) in 20 s. The usage
     observation lasted until the sooner reset: from 1 s on, routing recommended codex and router://usage showed
-    its tokens free, while pacing held them for 20 s."""
+    its tokens free, while pacing held them. Now each dimension refills on its own, in routing as in pacing:
+    the whole limit spent comes back at no more than the limit a window (refill.py), so a minute here."""
     s = with_execution(settings, max_retries=0)
     core, ex = build_executor(s)
-    rpm, tpm = s.provider("codex").requests_per_minute, s.provider("codex").tokens_per_minute
+    codex = s.provider("codex")
+    rpm, tpm, window = codex.requests_per_minute, codex.tokens_per_minute, s.execution.rate_window_seconds
     headers = {**tokens_out(tpm, "20s"), "x-ratelimit-limit-requests": str(rpm),
                "x-ratelimit-remaining-requests": str(rpm - 1), "x-ratelimit-reset-requests": "1s"}
     fake.script("codex", [Fault.rate_limited(retry_after=1.0, headers=headers)])
     sent = clock.now()
     assert (await dispatch(core, ex, CODE_TASK)).outcome.provider == "gemini"
 
-    clock.advance(2.0)  # past the requests reset and the retry-after; the tokens are still spent
+    clock.advance(2.0)  # past the requests reset and the retry-after; the tokens are still mostly spent
     other = make_core(s, clock)  # another process on the same state database
     (block,) = other.capacity().availability["codex"].blocks
     assert block.reason.startswith("tokens_percent")
-    assert block.lifts_at == pytest.approx(sent + 20.0, abs=0.01)
+    # Under the 90% threshold once fewer than 90% of the tokens are still out.
+    lifts = sent + window * (1 - (blocked_from(tpm, codex.block.tokens_percent) - 1) / tpm)
+    assert block.lifts_at == pytest.approx(lifts, abs=0.01)
     assert other.decide(CODE_TASK, audit=False).provider != "codex"
-    codex = usage_summary(other)["providers"]["codex"]
-    assert (codex["tokens_used"], codex["source"], codex["available"]) == (tpm, "headers", False)
+    summary = usage_summary(other)["providers"]["codex"]
+    assert (summary["source"], summary["available"]) == ("headers", False)
+    assert summary["tokens_used"] == pytest.approx(tpm * (window - 2) / window, abs=tpm * 0.001)
 
-    clock.advance(18.1)  # the tokens reset: codex has room again, in routing as in pacing
+    clock.set(lifts + 0.01)  # enough is back: codex has room again, in routing as in pacing
     assert other.capacity().availability["codex"].available
     assert other.decide(CODE_TASK, audit=False).provider == "codex"
+    clock.set(sent + window + 0.01)  # all back
     assert usage_summary(other)["providers"]["codex"]["tokens_used"] == 0

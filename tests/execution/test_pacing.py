@@ -101,7 +101,7 @@ def test_usage_reported_by_headers_beyond_ours_is_another_tool(settings, clock):
         admitted += 1
     assert admitted == 2  # 10 - 8 reported
     window = core.usage_tracker.window("codex")
-    assert (window.source, window.requests) == ("headers", 8)
+    assert (window.source, window.requests) == ("headers", 10)  # the 8 reported, and our 2 sent after them
     # The 8 come back at 10 a window (not sooner, whatever the reset says), one every 6 s; our two new
     # requests, sent after the reported one, are counted on top of them.
     assert pacer.try_acquire("codex", 10).seconds == pytest.approx(6.0 + GUARD_SECONDS)

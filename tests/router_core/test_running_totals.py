@@ -185,7 +185,7 @@ def test_release_time_counts_events_of_one_instant_together(db: Database, clock:
     # An observation below both limits changes nothing; one above either holds until it lapses.
     usage.observe("codex", requests_used=1, tokens_used=0, source="manual", valid_until=T0 + 500)
     assert usage.release_time("codex", requests_below=2, tokens_below=10) == T0 + 60
-    usage.observe("codex", requests_used=0, tokens_used=10, source="headers", valid_until=T0 + 65)
+    usage.observe("codex", requests_used=0, tokens_used=10, source="manual", valid_until=T0 + 65)
     assert usage.release_time("codex", requests_below=2, tokens_below=10) == T0 + 65
     assert usage.release_time("codex", requests_below=1, tokens_below=10) == T0 + 70
 

@@ -66,6 +66,27 @@ def test_a_clock_that_goes_back_reads_again(keyword_core, clock):
     assert not keyword_core.capacity().availability["codex"].available
 
 
+def test_a_refilling_figure_is_read_again_each_time_it_comes_down_and_only_then(settings, clock):
+    # Headers: 600 requests spent, back evenly over a minute (a unit every 0.1 s), and 900 tokens over 20 s.
+    core, reference = build(settings, clock), build(settings, clock)
+    core.usage_tracker.observe("codex", requests_used=600, tokens_used=0, source="headers",
+                               valid_until=clock.now() + 60, observed_at=clock.now() - 0.05)
+    core.usage_tracker.observe("claude", requests_used=0, tokens_used=900, source="headers",
+                               valid_until=clock.now() + 20, observed_at=clock.now())
+    end, seen, hits = clock.now() + 61, set(), 0
+    for step in [0.03, 0.049, 0.001, 0.0995, 0.0004, 0.00005, 0.02] * 40 + [1.3, 7, 11, 19.95, 1]:
+        with core.db.read():
+            _, statements = traced(core, core.shared.read)
+        hits += statements == ["PRAGMA data_version"]
+        reference.shared.forget()
+        with core.db.read(), reference.db.read():
+            assert core.shared.read() == reference.shared.read(), clock.now()
+        assert core.capacity() == reference.capacity(), clock.now()
+        seen.add(core.capacity().usage["codex"].requests_used)
+        clock.set(min(end, clock.now() + step))
+    assert len(seen) > 50 and hits > 0  # it came down, read from the cache while it stood still
+
+
 def test_a_holder_that_dies_stops_counting_with_no_write(keyword_core, clock):
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:

@@ -82,25 +82,56 @@ def test_observation_is_a_floor_per_field_until_it_lapses(usage: UsageTracker, c
     assert usage.window("claude") == WindowCounts(10, 100, oldest_expires_at=T0 + 60)
 
 
-def test_each_dimension_of_an_observation_lapses_at_its_own_time(usage: UsageTracker, clock: FakeClock) -> None:
-    # Rate-limit headers: requests reset in 1 s, tokens (all spent) in 20 s. The row held both until the sooner.
+def test_each_dimension_of_a_headers_observation_refills_until_its_own_time(
+        usage: UsageTracker, clock: FakeClock) -> None:
+    # Rate-limit headers: requests full again in 1 s, tokens (all spent) in 20 s. The row held both until the
+    # sooner; then each was spent in full until its own reset. Each comes back evenly until then (refill.py).
     usage.record("codex", requests=1, tokens=10)
     usage.observe("codex", requests_used=90, tokens_used=5000, source="headers", valid_until=T0 + 1,
                   tokens_valid_until=T0 + 20)
     assert usage.window("codex") == WindowCounts(90, 5000, oldest_expires_at=T0 + 1, source="headers")
-    assert usage.release_time("codex", requests_below=80, tokens_below=1000) == T0 + 20
+    # Under 80 requests once 11 are back (0.12 s), under 1,000 tokens once 4,001 are (16.004 s).
+    assert usage.release_time("codex", requests_below=80, tokens_below=1000) == pytest.approx(T0 + 16.004)
+    assert usage.release_time("codex", requests_below=80, tokens_below=10_000) == pytest.approx(T0 + 11 / 90)
+    clock.set(T0 + 0.5)
+    assert usage.window("codex") == WindowCounts(45, 4875, oldest_expires_at=T0 + 1, source="headers")
     clock.set(T0 + 1)
-    assert usage.window("codex") == WindowCounts(1, 5000, oldest_expires_at=T0 + 20, source="headers")
-    assert usage.release_time("codex", requests_below=80, tokens_below=1000) == T0 + 20
+    assert usage.window("codex") == WindowCounts(1, 4750, oldest_expires_at=T0 + 20, source="headers")
+    assert usage.release_time("codex", requests_below=80, tokens_below=1000) == pytest.approx(T0 + 16.004)
     assert usage.release_time("codex", requests_below=80, tokens_below=10_000) is None
     clock.set(T0 + 20)
     assert usage.window("codex") == WindowCounts(1, 10, oldest_expires_at=T0 + 60)
-    # The other way round: tokens reset first, the requests stay used.
+    # The other way round: tokens back first, the requests still coming back.
     usage.observe("codex", requests_used=90, tokens_used=5000, source="headers", valid_until=T0 + 50,
                   tokens_valid_until=T0 + 21)
     clock.set(T0 + 30)
-    assert usage.window("codex") == WindowCounts(90, 10, oldest_expires_at=T0 + 50, source="headers")
-    assert usage.release_time("codex", requests_below=80, tokens_below=1000) == T0 + 50
+    assert usage.window("codex") == WindowCounts(60, 10, oldest_expires_at=T0 + 50, source="headers")
+    assert usage.release_time("codex", requests_below=50, tokens_below=1000) == pytest.approx(T0 + 20 + 30 * 41 / 90)
+
+
+def test_a_manual_observation_is_a_floor_until_it_lapses_not_a_refill(usage: UsageTracker, clock: FakeClock) -> None:
+    # Usage entered by hand (design 7.2) says nothing of how the provider refills: it holds whole until it lapses.
+    usage.observe("codex", requests_used=90, tokens_used=5000, source="manual", valid_until=T0 + 20)
+    clock.set(T0 + 19.9)
+    assert usage.window("codex") == WindowCounts(90, 5000, oldest_expires_at=T0 + 20, source="manual")
+    assert usage.release_time("codex", requests_below=80, tokens_below=1000) == T0 + 20
+    clock.set(T0 + 20)
+    assert usage.window("codex") == WindowCounts(0, 0)
+
+
+def test_our_usage_after_the_headers_counts_on_top_of_what_they_report(usage: UsageTracker, clock: FakeClock) -> None:
+    # The headers came with our request at T0 (counted in them); two more sent after them may not be.
+    usage.record("codex", requests=1, tokens=100)
+    usage.observe("codex", requests_used=60, tokens_used=0, source="headers", valid_until=T0 + 60)
+    clock.advance(1)
+    usage.record("codex", requests=2, tokens=200)
+    assert usage.window("codex") == WindowCounts(61, 300, oldest_expires_at=T0 + 60, source="headers")  # 59 + 2
+    # Under 50 once 48 are still out, at T0 + 12; the two of ours stay in the window until after the refill.
+    assert usage.release_time("codex", requests_below=50, tokens_below=10_000) == pytest.approx(T0 + 12)
+    clock.set(T0 + 59.5)
+    assert usage.window("codex").requests == 3  # 1 still out + 2: our own window's figure
+    clock.set(T0 + 60)
+    assert usage.window("codex") == WindowCounts(2, 200, oldest_expires_at=T0 + 61)  # ours of T0 left too
 
 
 def test_clear_observation(usage: UsageTracker) -> None:
