@@ -34,6 +34,12 @@ from router_core.store.schema import MIGRATIONS
 
 logger = logging.getLogger(__name__)
 WAL_SIZE_LIMIT = 8 * 2**20  # bytes
+# Every page a commit changes is written whole to the WAL (and later copied back by a checkpoint): a dispatch
+# changes some 17 pages of small tables and b-tree ends, so the page's size, not the rows', sets what a commit
+# costs. 1 KiB pages (SQLite's default is 4) cut the client CPU of the two commits of a dispatch by about a
+# quarter. It applies to a database created by this version; an existing one keeps its size (a WAL database
+# cannot change it while in use).
+PAGE_SIZE = 1024  # bytes
 _warned: set[Path] = set()
 
 
@@ -108,6 +114,7 @@ class Database:
         )
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the file is made: changes nothing on an existing one
         _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         conn.execute("PRAGMA synchronous = NORMAL")
         # After a burst (several processes writing flat out) the WAL can reach tens of MB; without a limit it

@@ -34,6 +34,28 @@ def test_opens_in_wal_with_the_chosen_pragmas(db: Database) -> None:
     assert db.query("PRAGMA busy_timeout")[0][0] == 15000
 
 
+def test_a_new_database_has_small_pages_and_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    # Each page a commit changes is written whole to the WAL: 1 KiB pages, not SQLite's 4 KiB default.
+    fresh = Database(tmp_path / "fresh.db")
+    assert fresh.query("PRAGMA page_size")[0][0] == db_module.PAGE_SIZE == 1024
+    fresh.close()
+    old_path = tmp_path / "old.db"  # made by an earlier version, at SQLite's default page size, in WAL mode
+    old = sqlite3.connect(old_path, isolation_level=None)
+    old.execute("PRAGMA journal_mode = WAL")
+    old.execute("CREATE TABLE earlier (x INTEGER)")
+    old.execute("INSERT INTO earlier VALUES (7)")
+    assert old.execute("PRAGMA page_size").fetchone()[0] == 4096
+    existing = Database(old_path)
+    assert existing.query("PRAGMA page_size")[0][0] == 4096
+    assert existing.query("SELECT x FROM earlier")[0][0] == 7
+    assert existing.schema_version == len(MIGRATIONS)
+    with existing.transaction() as conn:  # and it is written to as before, while the other connection still reads
+        conn.execute("INSERT INTO earlier VALUES (8)")
+    assert old.execute("SELECT COUNT(*) FROM earlier").fetchone()[0] == 2
+    existing.close()
+    old.close()
+
+
 def test_schema_is_at_the_latest_migration_with_every_table(db: Database) -> None:
     assert db.schema_version == len(MIGRATIONS)
     tables = {r[0] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
