@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import math
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from sqlite3 import Connection, Row
@@ -190,7 +189,7 @@ class BudgetLedger:
                     self._expire(conn, stale)
                     refusal = limits.refusal(ledger.day_totals(conn, day), provider, need)
             if refusal is None:
-                rid = secrets.token_hex(16)
+                rid = ledger.new_reservation_id(now)
                 ledger.insert_reservation(conn, rid, day, provider, need, task_id, self._holder, now,
                                           to_micro(calling) if calling > 0 else 0)
                 self._maybe_prune(conn, now)

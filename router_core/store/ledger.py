@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from sqlite3 import Connection, Row
 
@@ -98,10 +99,16 @@ def charge_calling(conn: Connection, ids: list[str], now: float, note: str) -> l
 def correct_charge(conn: Connection, rid: str, charged_note: str, micro: int, note: str) -> None:
     """Replace the spend :func:`charge_calling` recorded for ``rid`` (its note is ``charged_note``) by ``micro``,
     noted ``note``; a spend settled otherwise, or pruned, is left alone. The day's total follows (trigger)."""
-    conn.execute(
-        "UPDATE budget_spend SET micro_usd = ?, note = ? WHERE reservation_id = ? AND note = ?",
+    conn.execute(  # note <> 'settled': the partial index of charges (schema 14) finds it, not a scan
+        "UPDATE budget_spend SET micro_usd = ?, note = ? WHERE reservation_id = ? AND note = ? AND note <> 'settled'",
         (micro, note, rid, charged_note),
     )
+
+
+def new_reservation_id(now: float) -> str:
+    """32 hex digits: the time (microseconds) then 72 random bits, so a new reservation's row goes at the end
+    of the table's b-tree (schema 14), by the previous one, not on a page of its own at random."""
+    return f"{max(0, int(now * 1e6)) & (16**14 - 1):014x}{secrets.token_hex(9)}"
 
 
 def set_status(conn: Connection, ids: list[str], status: str) -> None:

@@ -42,6 +42,16 @@ kinds of key it learned to redact since): they stayed in clear in the database, 
 reasons quoting a correction. The update trigger bumps the generation, so running processes replay the
 corrections with the redacted texts.
 
+Migration 14 trims two more pages from the commits of every request: ``budget_reservations`` becomes one
+b-tree keyed by its id (WITHOUT ROWID), where an index of the ids beside the rowid table was written by every
+reservation, and new ids begin with their time, so a reservation is appended where the last one went; and
+``budget_spend`` drops the unique index on ``reservation_id``, written by every settlement: a reservation
+becomes spend once because its status leaves 'live' in the statement that records it (every version checks
+the status under the write lock), not because of the index. The spend rows of charges (notes other than
+'settled'), which a release or a settlement corrects by reservation id, keep a partial index; a statement
+that names ``note <> 'settled'`` uses it (an older version's correction scans the table, slower, with the
+same result). Triggers and the live index are made again on the rebuilt tables.
+
 Migration 10 lets each dimension of a usage observation lapse on its own: rate-limit headers name one reset for
 requests and another for tokens (OpenAI's usual answer: requests in 1 s, tokens in 20 s), and the row held both
 until the sooner, so for the rest of the tokens' reset routing and the usage resources saw spent tokens as free.
@@ -309,5 +319,72 @@ MIGRATIONS: tuple[str, ...] = (
     """
     UPDATE classifier_corrections SET text = switchboard_scrubbed(text)
     WHERE typeof(text) = 'text' AND switchboard_scrubbed(text) <> text;
+    """,
+    # 14: a reservation is one b-tree entry, a settlement writes no index entry (two pages fewer per request).
+    """
+    CREATE TABLE budget_reservations_v14 (
+        id TEXT PRIMARY KEY,
+        day TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        micro_usd INTEGER NOT NULL,
+        task_id TEXT,
+        holder TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'live',  -- live | settled | released | expired
+        created_at REAL NOT NULL,
+        heartbeat_at REAL NOT NULL,
+        calling_micro INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    INSERT INTO budget_reservations_v14 (id, day, provider, micro_usd, task_id, holder, status, created_at,
+        heartbeat_at, calling_micro)
+        SELECT id, day, provider, micro_usd, task_id, holder, status, created_at, heartbeat_at, calling_micro
+        FROM budget_reservations;
+    DROP TABLE budget_reservations;  -- with its index and triggers (fires none)
+    ALTER TABLE budget_reservations_v14 RENAME TO budget_reservations;
+    CREATE INDEX budget_reservations_live ON budget_reservations (day) WHERE status = 'live';
+
+    CREATE TRIGGER budget_totals_on_reservation_insert AFTER INSERT ON budget_reservations
+    WHEN new.status = 'live' BEGIN
+        INSERT INTO budget_day_totals (day, provider, reserved) VALUES (new.day, new.provider, new.micro_usd)
+        ON CONFLICT (day, provider) DO UPDATE SET reserved = reserved + excluded.reserved;
+    END;
+    CREATE TRIGGER budget_totals_on_reservation_delete AFTER DELETE ON budget_reservations
+    WHEN old.status = 'live' BEGIN
+        UPDATE budget_day_totals SET reserved = reserved - old.micro_usd
+        WHERE day = old.day AND provider = old.provider;
+    END;
+    CREATE TRIGGER budget_totals_on_reservation_update
+    AFTER UPDATE OF day, provider, micro_usd, status ON budget_reservations
+    WHEN old.status = 'live' OR new.status = 'live' BEGIN
+        UPDATE budget_day_totals SET reserved = reserved - old.micro_usd
+        WHERE old.status = 'live' AND day = old.day AND provider = old.provider;
+        INSERT INTO budget_day_totals (day, provider, reserved)
+            SELECT new.day, new.provider, new.micro_usd WHERE new.status = 'live'
+        ON CONFLICT (day, provider) DO UPDATE SET reserved = reserved + excluded.reserved;
+    END;
+
+    CREATE TABLE budget_spend_v14 (
+        id INTEGER PRIMARY KEY,
+        day TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        micro_usd INTEGER NOT NULL,
+        at REAL NOT NULL,
+        reservation_id TEXT,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    INSERT INTO budget_spend_v14 (id, day, provider, micro_usd, at, reservation_id, note)
+        SELECT id, day, provider, micro_usd, at, reservation_id, note FROM budget_spend;
+    DROP TABLE budget_spend;
+    ALTER TABLE budget_spend_v14 RENAME TO budget_spend;
+    CREATE INDEX budget_spend_charged ON budget_spend (reservation_id) WHERE note <> 'settled';
+
+    CREATE TRIGGER budget_totals_on_spend_insert AFTER INSERT ON budget_spend BEGIN
+        INSERT INTO budget_day_totals (day, provider, spent) VALUES (new.day, new.provider, new.micro_usd)
+        ON CONFLICT (day, provider) DO UPDATE SET spent = spent + excluded.spent;
+    END;
+    CREATE TRIGGER budget_totals_on_spend_update AFTER UPDATE OF day, provider, micro_usd ON budget_spend BEGIN
+        UPDATE budget_day_totals SET spent = spent - old.micro_usd WHERE day = old.day AND provider = old.provider;
+        INSERT INTO budget_day_totals (day, provider, spent) VALUES (new.day, new.provider, new.micro_usd)
+        ON CONFLICT (day, provider) DO UPDATE SET spent = spent + excluded.spent;
+    END;
     """,
 )

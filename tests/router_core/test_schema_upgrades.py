@@ -1,19 +1,22 @@
 """Upgrading a database written by an older schema keeps its state (migration 3: leases and spend;
 migration 4: the index of live reservations; migration 10: usage observations, with an older version still
-writing and reading them)."""
+writing and reading them; migration 14: reservations and spend rebuilt, an older version still settling and
+correcting charges on them)."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
 
-from router_core.budget import BudgetLedger
+from router_core.budget import CHARGED_DEAD_CALL, UNCHARGED_DEAD_CALL, BudgetLedger
 from router_core.clock import FakeClock
 from router_core.leases import AgentLeases
 from router_core.models import WindowCounts
 from router_core.settings import BudgetSettings
 from router_core.store import db as db_module
+from router_core.store import ledger as ledger_sql
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
 from router_core.store.schema import MIGRATIONS
@@ -120,3 +123,74 @@ def test_observations_keep_their_meaning_with_an_older_version_on_the_same_datab
     assert new.schema_version == len(MIGRATIONS)
     old.close()
     new.close()
+
+
+# What a Switchboard before schema 14 does differently: random reservation ids, and a charge it takes back found
+# by reservation id and note alone (router_core/store/ledger.py then).
+OLD_CORRECT = "UPDATE budget_spend SET micro_usd = ?, note = ? WHERE reservation_id = ? AND note = ?"
+
+
+def test_reservations_and_spend_keep_counting_across_the_schema_14_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, clock = tmp_path / "old.db", FakeClock(T0)
+    budget = BudgetSettings(daily_total=10.0, allocations=(("codex", 10.0),), reservation_ttl_seconds=900.0)
+    with monkeypatch.context() as m:
+        m.setattr(db_module, "MIGRATIONS", MIGRATIONS[:13])
+        old = Database(path)
+        old_ledger = BudgetLedger(old, clock, budget, ME)
+        live = old_ledger.reserve("codex", 1.0, task_id="t1")
+        old_ledger.settle(old_ledger.reserve("codex", 2.0, task_id="t2").id, 0.5)
+        silent = old_ledger.reserve("codex", 3.0, task_id="t3", calling=0.4)
+    new = Database(path)
+    assert new.schema_version == len(MIGRATIONS) >= 14
+    schema = {r["name"]: r["sql"] for r in new.query("SELECT name, sql FROM sqlite_master")}
+    assert "WITHOUT ROWID" in schema["budget_reservations"]
+    assert not {"sqlite_autoindex_budget_reservations_1", "sqlite_autoindex_budget_spend_1"} & schema.keys()
+    assert {"budget_reservations_live", "budget_spend_charged", "budget_totals_on_reservation_insert",
+            "budget_totals_on_reservation_update", "budget_totals_on_spend_insert"} <= schema.keys()
+    ledger = BudgetLedger(new, clock, budget, ME)
+    codex = ledger.snapshot().provider("codex")
+    assert (codex.spent, codex.reserved) == (0.5, 4.0)
+
+    clock.advance(901)  # the silent call is charged at its estimate, by the new version
+    codex = ledger.snapshot().provider("codex")
+    assert (codex.spent, codex.reserved) == (pytest.approx(0.9), 0.0)  # the live one went silent too: released
+    # The older process, still running on the upgraded file, takes the charge back as it did (a scan, same result).
+    with old.transaction() as conn:
+        ledger_sql.set_status(conn, [silent.id], "released")
+        conn.execute(OLD_CORRECT, (0, UNCHARGED_DEAD_CALL, silent.id, CHARGED_DEAD_CALL))
+    assert ledger.snapshot().provider("codex").spent == pytest.approx(0.5)
+    ledger.settle(live.id, 0.25)  # an expired reservation is still settled (the money was spent)
+    ledger.settle(live.id, 9.0)  # and settling twice changes nothing, without the unique index
+    assert ledger.snapshot().provider("codex").spent == pytest.approx(0.75)
+    assert new.query("SELECT COUNT(*) FROM budget_spend WHERE reservation_id = ?", (live.id,))[0][0] == 1
+
+    # A reservation the older process makes, with its random id, settles in either version.
+    old_id = secrets.token_hex(16)
+    with old.transaction() as conn:
+        ledger_sql.insert_reservation(conn, old_id, ledger.day(), "codex", 2_000_000, "t4", ME, clock.now())
+    assert ledger.snapshot().provider("codex").reserved == 2.0
+    old_ledger.settle(old_id, 1.0)
+    codex = ledger.snapshot().provider("codex")
+    assert (codex.spent, codex.reserved) == (pytest.approx(1.75), 0.0)
+
+    # The new version finds a charge by the partial index, not by scanning every spend row of the week.
+    plan = " ".join(str(tuple(r)) for r in new.query(
+        "EXPLAIN QUERY PLAN UPDATE budget_spend SET micro_usd = 0, note = 'x'"
+        " WHERE reservation_id = 'r' AND note = 'n' AND note <> 'settled'"))
+    assert "budget_spend_charged" in plan
+    old.close()
+    new.close()
+
+
+def test_new_reservation_ids_follow_their_time(db: Database) -> None:
+    # Schema 14 keys the reservations by id: ids in time order append to the b-tree instead of landing at random.
+    clock = FakeClock(T0)
+    ledger = BudgetLedger(db, clock, BudgetSettings(daily_total=10.0, allocations=(("codex", 10.0),)), ME)
+    ids = []
+    for _ in range(10):
+        ids.append(ledger.reserve("codex", 0.01).id)
+        clock.advance(0.000_01)
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 10 and all(len(rid) == 32 and int(rid, 16) >= 0 for rid in ids)
