@@ -93,6 +93,7 @@ class Database:
                 _raise_fault(self.path, exc)
                 raise
             self._local.conn, self._local.pid, self._local.kind = conn, pid, None
+            self._local.joined = _Joined(conn)
             self._local.shm = shm_identity(self.path)
         return conn
 
@@ -138,16 +139,23 @@ class Database:
 
     # -- transactions --------------------------------------------------------------------------
 
-    def transaction(self) -> _Scope:
+    def transaction(self) -> _Scope | _Joined:
         """A write transaction (``BEGIN IMMEDIATE``); commits on success, rolls back on error.
 
         Nested calls inside a write transaction join it. Opening one inside :meth:`read` is an error,
         because upgrading a read snapshot to a write can fail under concurrency.
         """
+        local = self._local
+        if getattr(local, "kind", None) == "write" and local.pid == current_pid():
+            return local.joined  # most calls are nested (a dispatch's settle: pacing, budget, circuit, lease)
         return _Scope(self, "write", "BEGIN IMMEDIATE")
 
-    def read(self) -> _Scope:
-        """A read transaction: every query inside sees the same consistent snapshot."""
+    def read(self) -> _Scope | _Joined:
+        """A read transaction: every query inside sees the same consistent snapshot (nested calls join it,
+        or the write transaction they are in)."""
+        local = self._local
+        if getattr(local, "kind", None) is not None and local.pid == current_pid():
+            return local.joined
         return _Scope(self, "read", "BEGIN")
 
     def version(self) -> tuple[Any, ...]:
@@ -266,6 +274,21 @@ class _Scope:
                 conn.execute("ROLLBACK")
             _raise_fault(self._db.path, exc)
             raise
+
+
+class _Joined:
+    """What a scope nested in this thread's transaction is: its connection, and nothing to begin or end."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self._conn
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        return None
 
 
 def _scrubbed(text: object) -> object:

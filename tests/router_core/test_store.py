@@ -116,6 +116,22 @@ def test_nested_transaction_joins_the_outer_one(db: Database) -> None:
     assert db.query("SELECT key FROM kv") == []
 
 
+def test_a_nested_scope_costs_no_new_object_and_an_error_in_it_still_rolls_back(db: Database) -> None:
+    # A dispatch's settle opens five scopes inside its transaction: each joins it through this thread's one joiner.
+    with pytest.raises(KeyError), db.transaction() as outer:
+        joined = db.transaction()
+        assert db.read() is joined and db.transaction() is joined
+        with joined as inner, db.read() as reader:
+            assert inner is reader is outer
+            inner.execute("INSERT INTO kv (key) VALUES ('inner')")
+            raise KeyError
+    assert db.query("SELECT key FROM kv") == []
+    assert db.transaction() is not db.transaction()  # outside one, each begins its own
+    with db.read():
+        assert db.read() is db.read()
+    assert not db.connection().in_transaction
+
+
 def test_write_inside_read_is_refused(db: Database) -> None:
     with db.read(), pytest.raises(RuntimeError, match="inside a read"), db.transaction():
         pass
