@@ -15,8 +15,10 @@ added cannot change a score.
 from __future__ import annotations
 
 import functools
+import heapq
 import struct
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
 LANE_BITS = 32
 MAX_WEIGHT = 2000.0  # the largest weight a vector may hold (the largest shipped is ~94)
@@ -59,12 +61,25 @@ def merge_limit(largest: int) -> int:
 
 def by_label(rows: Iterable[tuple[str, int]], index: int) -> dict[str, float]:
     """Weight ``index`` of labelled encoded vectors, summed per label."""
+    return {label: value / _SCALE for label, value in _label_sums(rows, index).items()}
+
+
+def top_by_label(rows: Iterable[tuple[str, int]], index: int, n: int) -> list[tuple[str, float]]:
+    """The ``n`` largest of ``by_label(rows, index)``, largest first (ties: first met first), as
+    ``heapq.nlargest`` of its items picks them; only those ``n`` sums are turned into floats (the
+    sums are exact thousandths, so they order as their floats do)."""
+    top = heapq.nlargest(n, _label_sums(rows, index).items(), key=itemgetter(1))
+    return [(label, value / _SCALE) for label, value in top]
+
+
+def _label_sums(rows: Iterable[tuple[str, int]], index: int) -> dict[str, int]:
+    """Weight ``index`` of labelled encoded vectors, summed per label, in thousandths."""
     shift, mask, offset = LANE_BITS * index, _MASK, OFFSET
     sums: dict[str, int] = {}
     get = sums.get
     for label, value in rows:
         sums[label] = get(label, 0) + ((value >> shift) & mask) - offset
-    return {label: value / _SCALE for label, value in sums.items()}
+    return sums
 
 
 def total(encoded: Sequence[int], width: int) -> list[float]:

@@ -15,14 +15,12 @@ in ``router_core/data/classifier_model.json.gz``; loading them needs only the st
 from __future__ import annotations
 
 import functools
-import heapq
 import importlib.resources
 import json
 import logging
 import mmap
 import struct
 from importlib.resources.abc import Traversable
-from operator import itemgetter
 from pathlib import Path
 
 from router_core.classifier import TASK_TYPE_PROVIDER, lanes, packed
@@ -97,6 +95,8 @@ class TrainedClassifier:
     def __init__(self, model: LinearModel) -> None:
         self.model = model
         self._provider_of = tuple(TASK_TYPE_PROVIDER[c] for c in model.classes)
+        # Each provider's classes (their indexes, in class order): the candidates for its task type.
+        self._classes_of = {p: tuple(i for i, prov in enumerate(self._provider_of) if prov == p) for p in PROVIDER_NAMES}
 
     @classmethod
     def load(cls, path: Path | None = None) -> TrainedClassifier:
@@ -125,13 +125,11 @@ class TrainedClassifier:
         """The Classification for these provider probabilities (shared with the learning wrapper).
 
         ``task_type`` defaults to the most probable type of the best-scored provider."""
-        ranked = sorted(PROVIDER_NAMES, key=lambda p: (-provider_p[p], PROVIDER_NAMES.index(p)))
+        # Best first; equal ones in PROVIDER_NAMES order (a stable sort keeps it, reversed or not).
+        ranked = sorted(PROVIDER_NAMES, key=provider_p.__getitem__, reverse=True)
         primary = ranked[0]
-        if task_type is None:
-            best = max(
-                (i for i, prov in enumerate(self._provider_of) if prov == primary),
-                key=lambda i: scored.probabilities[i],
-            )
+        if task_type is None:  # the first of the most probable, as max() picks
+            best = max(self._classes_of[primary], key=scored.probabilities.__getitem__)
         else:
             best = self.model.classes.index(task_type)
         task_type = self.model.classes[best]
@@ -154,10 +152,9 @@ class TrainedClassifier:
     def _top_features(self, scored: Scored, cls: int) -> list[str]:
         if not scored.evidence:
             return ["no words to go on: the model's prior decided"]
-        totals = lanes.by_label(scored.evidence, cls)
-        top = heapq.nlargest(TOP_REASONS, totals.items(), key=itemgetter(1))
-        name = self.model.classes[cls]
-        return [f"'{_clipped(label)}' -> {name} {weight * scored.scale:+.2f}" for label, weight in top if weight > 0]
+        top = lanes.top_by_label(scored.evidence, cls, TOP_REASONS)
+        name, scale = self.model.classes[cls], scored.scale
+        return [f"'{_clipped(label)}' -> {name} {weight * scale:+.2f}" for label, weight in top if weight > 0]
 
 
 def _clipped(label: str, limit: int = 60) -> str:

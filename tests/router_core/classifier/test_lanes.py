@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 import random
+from operator import itemgetter
 
 import pytest
 
@@ -42,6 +44,18 @@ def test_weights_are_summed_per_label():
     rows = [("fix", lanes.encode([1.5, -2.0])), ("plan", lanes.encode([0.25, 3.0])), ("fix", lanes.encode([0.5, -1.0]))]
     assert lanes.by_label(rows, 0) == {"fix": 2.0, "plan": 0.25}
     assert lanes.by_label(rows, 1) == {"fix": -3.0, "plan": 3.0}
+
+
+def test_the_top_labels_are_those_nlargest_takes_of_the_sums_ties_first_met_first():
+    """The classifier's reasons come from top_by_label: the same labels, weights and order as
+    heapq.nlargest over by_label's items."""
+    rows = [(f"w{i % 17}", lanes.encode(v)) for i, v in enumerate(vectors(60, 3, seed=5))]
+    rows += [("tie-a", lanes.encode([900.0, 0.0, 0.0])), ("tie-b", lanes.encode([900.0, 0.0, 0.0]))]
+    for index in range(3):
+        for n in (1, 3, 40):
+            expected = heapq.nlargest(n, lanes.by_label(rows, index).items(), key=itemgetter(1))
+            assert lanes.top_by_label(rows, index, n) == expected
+    assert [label for label, _ in lanes.top_by_label(rows, 0, 2)] == ["tie-a", "tie-b"]
 
 
 def test_weights_of_more_than_three_decimals_are_not_packed():
