@@ -34,7 +34,7 @@ from router_core.execution.state import ExecutionSnapshot, ExecutionState
 from router_core.inputs import validate_label, validate_task
 from router_core.leases import AgentLeases
 from router_core.models import AgentSpec, Availability, BudgetSnapshot, Classification, ProviderUsage
-from router_core.recommender import recommend, requested
+from router_core.recommender import recommend
 from router_core.records import audit_record, batch_item_record, budget_changed_record, external_strings
 from router_core.redact import scrubbed
 from router_core.settings import PROVIDER_NAMES, Settings
@@ -229,9 +229,7 @@ class RouterCore:
         in_use = shared.in_use
         self._maintain()
         now = self.clock.now()
-        rec = recommend(classification, view.availability, costs, view.budget, now=now)
-        if provider is not None:
-            rec = requested(rec, provider, costs, view.availability, classification, view.budget)
+        rec = recommend(classification, view.availability, costs, view.budget, now=now, provider=provider)
         agent, lease_id = assign_agent(
             self.pool, self.leases, rec.provider, classification.task_type, text, lease=lease_agent, in_use=in_use
         )

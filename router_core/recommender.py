@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import replace
 
 from router_core.errors import InvalidRequest
 from router_core.models import (
@@ -174,23 +173,50 @@ def recommend(
     *,
     now: float,
     cost_aware_margin: int = 10,
+    provider: str | None = None,
 ) -> Recommendation:
-    """The provider to use for this task, why, what it costs, and every alternative."""
+    """The provider to use for this task, why, what it costs, and every alternative. With ``provider`` (the
+    caller asked for it), the recommendation is :func:`requested`'s, the router's choice named in its reason
+    (the alternatives and alerts of the choice the caller overrode are not worked out)."""
     order = _order(classification, availability)
     picked = _chain_choice(classification, availability)
     resets_at = wait = None
     if picked is None:
-        provider, resets_at, wait, reason = _emergency(availability, costs, budget, order, now)
+        chosen, resets_at, wait, reason = _emergency(availability, costs, budget, order, now)
         route = "emergency"
     else:
-        chosen, route, reason = picked
-        provider = _cost_aware(chosen, classification, availability, costs, budget, cost_aware_margin)
-        if provider != chosen:
-            saved = costs[chosen].usd - costs[provider].usd
-            why = f"cost-aware: {provider} scores within {cost_aware_margin} of {chosen}"
+        first, route, reason = picked
+        chosen = _cost_aware(first, classification, availability, costs, budget, cost_aware_margin)
+        if chosen != first:
+            saved = costs[first].usd - costs[chosen].usd
+            why = f"cost-aware: {chosen} scores within {cost_aware_margin} of {first}"
             why += f" and is {_usd(saved)} cheaper" if saved > 0 else " and fits the budget"
             reason = why if route == "primary" else f"{why}; {reason}"
             route = "cost_aware"
+    if provider is not None:
+        _check_known(provider)  # (after the choice, as requested() checks it)
+    if provider is not None and provider != chosen:
+        reason, route = _requested_reason(provider, chosen, availability), "requested"
+    else:
+        provider = chosen
+    return _recommendation(provider, reason, route, order, classification, availability, costs, budget,
+                           all_blocked=picked is None, wait=wait, resets_at=resets_at)
+
+
+def _recommendation(
+    provider: str,
+    reason: str,
+    route: str,
+    order: list[str],
+    classification: Classification,
+    availability: Mapping[str, Availability],
+    costs: Mapping[str, CostEstimate],
+    budget: BudgetSnapshot,
+    *,
+    all_blocked: bool,
+    wait: float | None,
+    resets_at: float | None,
+) -> Recommendation:
     cost = costs[provider]
     return Recommendation(
         provider=provider,
@@ -200,7 +226,7 @@ def recommend(
         alternatives=tuple(
             _alternative(p, cost, classification, availability, costs) for p in order if p != provider
         ),
-        all_blocked=picked is None,
+        all_blocked=all_blocked,
         wait_seconds=wait,
         resets_at=resets_at,
         exceeds_budget=not fits_budget(cost, budget),
@@ -220,23 +246,19 @@ def requested(
     alternatives, budget flag and alerts are those of ``provider`` (they were the router's choice's: the
     alternatives listed the requested provider itself, compared costs with the router's choice, and a requested
     provider with its allocation spent had no alert and exceeds_budget false)."""
-    if provider not in PROVIDER_NAMES:
-        raise InvalidRequest(f"unknown provider {provider!r}; choose one of {', '.join(PROVIDER_NAMES)}")
+    _check_known(provider)
     if provider == rec.provider:
         return rec
+    return _recommendation(provider, _requested_reason(provider, rec.provider, availability), "requested",
+                           _order(classification, availability), classification, availability, costs, budget,
+                           all_blocked=rec.all_blocked, wait=rec.wait_seconds, resets_at=rec.resets_at)
+
+
+def _check_known(provider: str) -> None:
+    if provider not in PROVIDER_NAMES:
+        raise InvalidRequest(f"unknown provider {provider!r}; choose one of {', '.join(PROVIDER_NAMES)}")
+
+
+def _requested_reason(provider: str, chosen: str, availability: Mapping[str, Availability]) -> str:
     why = "; ".join(b.reason for b in availability[provider].blocks) or "available"
-    cost = costs[provider]
-    return replace(
-        rec,
-        provider=provider,
-        route="requested",
-        reason=f"provider {provider} requested by the caller ({why}); the router recommended {rec.provider}",
-        cost=cost,
-        alternatives=tuple(
-            _alternative(p, cost, classification, availability, costs)
-            for p in _order(classification, availability)
-            if p != provider
-        ),
-        exceeds_budget=not fits_budget(cost, budget),
-        budget_alerts=budget_alerts(cost, budget),
-    )
+    return f"provider {provider} requested by the caller ({why}); the router recommended {chosen}"

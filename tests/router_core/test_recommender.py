@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from router_core.capacity import check_availability
+from router_core.errors import InvalidRequest
 from router_core.models import (
     Availability,
     Block,
@@ -13,7 +16,7 @@ from router_core.models import (
     ProviderBudget,
     WindowCounts,
 )
-from router_core.recommender import recommend
+from router_core.recommender import recommend, requested
 from router_core.settings import BlockThresholds, ModelPrice, ProviderSettings
 
 NOW = 1_767_261_000.0
@@ -326,3 +329,24 @@ def test_all_blocked_past_their_lift_time_do_not_say_capacity_returns_in_0s() ->
     assert (rec.resets_at, rec.wait_seconds) == (NOW - 120, 0.0)
     assert rec.reason == ("emergency: all providers blocked; gemini is the lowest-cost, codex was due back 120s ago "
                           "and is not confirmed yet")
+
+
+def test_a_requested_provider_gets_the_recommendation_requested_makes_of_the_routers() -> None:
+    """recommend(provider=p) is requested(recommend(), p) (core routes a dispatch with a provider so, without
+    working out the alternatives of the choice it overrides), in every state: primary, fallback, cost-aware,
+    all blocked, a spent allocation, the router's own choice requested."""
+    blocked = {**ALL_UP, "codex": down("codex", TOKENS_BLOCK, NOW + 30)}
+    all_down = {p: down(p, TOKENS_BLOCK, NOW + 10 * i) for i, p in enumerate(ALL_UP)}
+    states = [(classification(), ALL_UP, budget()), (classification(), blocked, budget()),
+              (classification(codex=60, gemini=55), ALL_UP, budget()), (classification(), all_down, budget()),
+              (classification(), ALL_UP, budget(codex_spent=30.0, total=0.01))]
+    for cls, availability, snapshot in states:
+        router = recommend(cls, availability, COSTS, snapshot, now=NOW)
+        for provider in ("codex", "gemini", "claude"):
+            expected = requested(router, provider, COSTS, availability, cls, snapshot)
+            assert recommend(cls, availability, COSTS, snapshot, now=NOW, provider=provider) == expected
+            if provider != router.provider:
+                assert expected.route == "requested" and expected.provider == provider
+                assert expected.reason.endswith(f"the router recommended {router.provider}")
+    with pytest.raises(InvalidRequest, match="unknown provider 'mistral'"):
+        recommend(classification(), ALL_UP, COSTS, budget(), now=NOW, provider="mistral")
