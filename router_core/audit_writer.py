@@ -68,14 +68,19 @@ class PartAppender:
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def _append(self, day: str, line: bytes) -> None:
-        with self.exclusive():
-            target, size = self._target(day, len(line))
-            # Unless the last byte is the newline this process wrote, look: a crashed writer may
-            # have left a partial line, and a new line must not be glued onto it.
-            if size and size != target.end and os.pread(target.fd, 1, size - 1) != b"\n":
-                line = b"\n" + line
-            _write_all(target.fd, line)
-            target.end = size + len(line)
+        with self._thread_lock:  # exclusive(), spelled out: no generator per line
+            fd = self._lock_descriptor()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                target, size = self._target(day, len(line))
+                # Unless the last byte is the newline this process wrote, look: a crashed writer may
+                # have left a partial line, and a new line must not be glued onto it.
+                if size and size != target.end and os.pread(target.fd, 1, size - 1) != b"\n":
+                    line = b"\n" + line
+                _write_all(target.fd, line)
+                target.end = size + len(line)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _target(self, day: str, size: int) -> tuple[_OpenPart, int]:
         """The part to append to and its current size; called under the lock, so every writer agrees."""
@@ -146,15 +151,19 @@ class PartAppender:
     def exclusive(self) -> Iterator[None]:
         """Hold the directory's write lock (and this object's thread lock)."""
         with self._thread_lock:
-            pid = current_pid()
-            if self._lock_fd is None or self._lock_fd[0] != pid:
-                self._lock_fd = (pid, os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
-            fd = self._lock_fd[1]
+            fd = self._lock_descriptor()
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _lock_descriptor(self) -> int:
+        """This process's descriptor of the lock file (opened on first use, and again in a forked child)."""
+        pid = current_pid()
+        if self._lock_fd is None or self._lock_fd[0] != pid:
+            self._lock_fd = (pid, os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        return self._lock_fd[1]
 
     def close(self) -> None:
         with self._thread_lock:

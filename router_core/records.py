@@ -7,6 +7,7 @@ line of section 10.1. Money appears as the design's "$0.45" strings with a numer
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,16 @@ def iso(epoch: float | None) -> str | None:
         if epoch != epoch:  # NaN
             return None
         return "0001-01-01T00:00:00Z" if epoch < _FIRST else "9999-12-31T23:59:59Z"
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    global _last_iso
+    second = epoch // 1  # the second gmtime floors to
+    if _last_iso[0] == second:  # a line's times are mostly one second (its decision, start and end)
+        return _last_iso[1]
+    text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    _last_iso = (second, text)
+    return text
+
+
+_last_iso: tuple[float, str] = (math.nan, "")  # the latest second iso() wrote, and its text
 
 
 def money(usd: float) -> str:
@@ -229,7 +239,7 @@ def outcome_external_strings(outcome: TaskOutcome) -> tuple[str, ...]:
     found = [outcome.model, outcome.error]
     for a in outcome.attempts:
         found += (a.model, a.error)
-    return tuple(s for s in found if s)
+    return tuple(dict.fromkeys(s for s in found if s))  # each once: the answer's model is its attempt's too
 
 
 def attempt_dict(a: Attempt) -> dict[str, Any]:

@@ -130,8 +130,25 @@ _FLAG_NAME = re.compile("--(?:pass|token|api|secret|client|access|auth)")  # the
 _USER_FLAG = re.compile(r"(?:-u|--user)[ \t=\\]")  # "-u ", "--user=" (a JSON line's "\\t"); not "follow-up"
 
 
+# The latest text of some length found clean, kept to answer for the very same string object (an ``is``
+# test, so never for another text): a decision's task text is tested before it is classified and again as
+# its audit line is written.
+_last_clean = ""
+_REMEMBERED_CHARS = 32  # shorter texts (ids, model names) are tested again: they would only evict the task's
+
+
 def may_hold_secret(json_text: str) -> bool:
     """A cheap test on a serialised record, or on one plain string: False means clean() would change nothing."""
+    global _last_clean
+    if json_text is _last_clean or not json_text:
+        return False
+    found = _may_hold_secret(json_text)
+    if not found and len(json_text) >= _REMEMBERED_CHARS:
+        _last_clean = json_text
+    return found
+
+
+def _may_hold_secret(json_text: str) -> bool:
     lower = json_text.lower()
     keyed = "key" in lower
     # A secret's name (_SECRET_KEY_JSON, _ASSIGNED). "token" counts only outside "tokens": tokens_used and

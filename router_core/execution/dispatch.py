@@ -18,7 +18,7 @@ import functools
 import logging
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -170,7 +170,7 @@ async def dispatch(
     if outcome.status not in (SUCCESS, NOT_CONFIGURED):  # released with the answer / kept for the host
         _release(core, job)
     if job.lease is not None and job.lease.id != decision.lease_id:
-        decision = replace(decision, lease_id=job.lease.id)
+        decision = decision.with_lease(job.lease.id)
     return _finish(core, decision, outcome)
 
 

@@ -26,3 +26,18 @@ def test_serving_and_routing_do_not_create_the_batch_records():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_decision_with_its_lease_is_the_decision_replace_makes(keyword_core):
+    """dispatch attaches the lease taken with the first reservation by with_lease: every field as
+    dataclasses.replace sets them (the renderings start empty, as they describe a new object)."""
+    import dataclasses
+
+    decision = keyword_core.decide("Implement a JWT login endpoint in Flask", repo="shop", task_id="t-1", audit=False)
+    decision.rendered["provider_states"] = {}
+    leased = decision.with_lease("lease-1")
+    expected = dataclasses.replace(decision, lease_id="lease-1")
+    assert leased == expected
+    assert all(getattr(leased, f.name) is getattr(expected, f.name) for f in dataclasses.fields(decision)
+               if f.name not in ("lease_id", "rendered"))
+    assert leased.lease_id == "lease-1" and leased.rendered == {} and decision.lease_id is None

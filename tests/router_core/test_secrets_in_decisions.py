@@ -210,3 +210,21 @@ def test_keys_redaction_learned_after_a_schema_are_redacted_on_upgrade_from_it(s
     core = RouterCore.build(settings, clock=clock)
     [text] = [r.correction.text for r in core.feedback_corrections()]
     assert text == expected
+
+
+def test_the_task_text_is_tested_for_secrets_once_per_decision_and_another_text_always(core, monkeypatch):
+    """The test before classifying answers for the audit line's test of the same task text (the very same
+    string: redact remembers the latest clean text by identity); any other text, even an equal copy, is read."""
+    from router_core import redact
+
+    seen: list[str] = []
+    real = redact._may_hold_secret
+    monkeypatch.setattr(redact, "_may_hold_secret", lambda text: seen.append(text) or real(text))
+    task = "Write unit tests for the CSV parser and the pagination helper"
+    core.decide(task, repo="acme/api")
+    assert seen.count(task) == 1
+    assert redact.may_hold_secret("".join(["Write unit tests for the CSV parser ", f"and the key {KEY}"]))
+    copy = "".join([task[:10], task[10:]])
+    assert copy is not task and not redact.may_hold_secret(copy) and seen.count(task) == 2
+    assert not redact.may_hold_secret(copy) and seen.count(task) == 2  # the same object again
+    assert not redact.may_hold_secret("") and "" not in seen
