@@ -335,7 +335,19 @@ def iso_utc(at: float) -> str:
 
 
 def utc_day(at: float) -> str:
-    return (date(1970, 1, 1) + timedelta(seconds=at)).isoformat()
+    global _last_day
+    start, text = _last_day
+    if start <= at < start + _INSIDE_DAY:  # the day of the latest line (kept off its last millisecond, where
+        return text                          # rounding to microseconds could tip a time into the next day)
+    day = date(1970, 1, 1) + timedelta(seconds=at)
+    text = day.isoformat()
+    _last_day = ((day.toordinal() - _EPOCH_ORDINAL) * 86400.0, text)
+    return text
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_INSIDE_DAY = 86400.0 - 0.001
+_last_day: tuple[float, str] = (math.inf, "")  # the start (epoch seconds) and name of the latest day utc_day named
 
 
 def parse_since(text: str, *, name: str = "since") -> datetime:

@@ -104,12 +104,17 @@ class CostEstimator:
         max_output_tokens: int | None = None,
         system_prompt: str = "",
     ) -> CostEstimate:
+        return self._estimate(provider, task_type, self.input_tokens(text, system_prompt), model, max_output_tokens)
+
+    def _estimate(
+        self, provider: str, task_type: str, input_tokens: int, model: str | None = None,
+        max_output_tokens: int | None = None,
+    ) -> CostEstimate:
         p, price, output = self._plan(provider, task_type)
         if model:
             price = p.model(model)
         if max_output_tokens is not None:
             output = min(output, max_output_tokens)
-        input_tokens = self.input_tokens(text, system_prompt)
         return CostEstimate(
             provider=p.name,
             model=price.name,
@@ -124,4 +129,5 @@ class CostEstimator:
         return (max(1, round(base * 0.75)), max(2, round(base * 1.5)))
 
     def estimate_all(self, text: str, task_type: str) -> dict[str, CostEstimate]:
-        return {name: self.estimate(name, text, task_type) for name in self._names}
+        input_tokens = self.input_tokens(text)  # the same on every provider: counted once
+        return {name: self._estimate(name, task_type, input_tokens) for name in self._names}

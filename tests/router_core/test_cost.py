@@ -112,6 +112,14 @@ def test_estimate_all_covers_every_provider() -> None:
     assert all_costs["gemini"].usd == 0.00386  # (300 * 0.3 + 1500 * 2.5) / 1e6 + 0.00002
 
 
+def test_estimate_all_counts_the_input_once_and_gives_each_providers_estimate() -> None:
+    estimator = CostEstimator(SETTINGS)
+    for text in ("Fix the bug", "x" * 4000, "写一个排序函数, please", ""):
+        for task_type in ("code_generation", "research", "architecture"):
+            expected = {p: estimator.estimate(p, text, task_type) for p in ("codex", "gemini")}
+            assert estimator.estimate_all(text, task_type) == expected
+
+
 def test_unknown_provider_raises() -> None:
     with pytest.raises(KeyError, match="unknown provider 'mistral'"):
         CostEstimator(SETTINGS).estimate("mistral", "x", "code_generation")
