@@ -48,10 +48,13 @@ STOPWORDS = frozenset(
 )
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
 def words(text: str) -> list[str]:
     """Distinct lowercase words of at least four letters, stopwords removed, in order."""
     seen: dict[str, None] = {}
-    for w in re.findall(r"[a-z0-9]+", text.lower()):
+    for w in _WORD.findall(text.lower()):
         if len(w) >= MIN_WORD_LENGTH and w not in STOPWORDS:
             seen.setdefault(w)
     return list(seen)
