@@ -9,13 +9,13 @@ import shutil
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import Enum
 from pathlib import Path
 
 import pytest
 
-from router_core.audit import JsonlAuditLog, utc_day
+from router_core.audit import JsonlAuditLog
 from router_core.clock import FakeClock
 from router_core.errors import InvalidRequest
 from router_core.settings import AuditSettings
@@ -389,14 +389,3 @@ def test_a_tail_passes_over_an_unterminated_stretch_without_holding_it(log: Json
         tracemalloc.stop()
     assert peak < 1024 * 1024, peak
     assert log.skipped_lines == 0  # a line still being written, for all a reader knows
-
-
-def test_utc_day_names_the_day_of_each_time_around_midnight_in_any_order():
-    """utc_day keeps the latest day's name: a time just before midnight (to the microsecond it rounds to)
-    and one just after, met in either order, are each named as the date arithmetic names them."""
-    midnight = 1_767_225_600.0  # 2026-01-01T00:00:00Z
-    times = [midnight - d for d in (86400.0, 1.0, 0.001, 0.0006, 0.0000006, 0.0000004, 0.0)]
-    times += [midnight + d for d in (0.0000004, 0.5, 86399.9995, 86400.0)]
-    for order in (times, times[::-1], times[::2] + times[1::2]):
-        for at in order:
-            assert utc_day(at) == (date(1970, 1, 1) + timedelta(seconds=at)).isoformat(), at

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from datetime import date, timedelta
 from pathlib import Path
 
-from router_core.audit import JsonlAuditLog
+from router_core.audit import JsonlAuditLog, utc_day
 from router_core.audit_writer import PREFIX
 from router_core.clock import FakeClock
 from router_core.settings import AuditSettings
@@ -120,3 +121,14 @@ def test_a_deleted_audit_directory_is_made_again_and_every_writer_shares_its_new
     assert held == {os.stat(tmp_path / "audit" / f".{PREFIX}.lock").st_ino}
     first.close()
     second.close()
+
+
+def test_utc_day_names_the_day_of_each_time_around_midnight_in_any_order():
+    """utc_day keeps the latest day's name: a time just before midnight (to the microsecond it rounds to)
+    and one just after, met in either order, are each named as the date arithmetic names them."""
+    midnight = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+    times = [midnight - d for d in (86400.0, 1.0, 0.001, 0.0006, 0.0000006, 0.0000004, 0.0)]
+    times += [midnight + d for d in (0.0000004, 0.5, 86399.9995, 86400.0)]
+    for order in (times, times[::-1], times[::2] + times[1::2]):
+        for at in order:
+            assert utc_day(at) == (date(1970, 1, 1) + timedelta(seconds=at)).isoformat(), at
