@@ -35,9 +35,9 @@ def iso(epoch: float | None) -> str | None:
             return None
         return "0001-01-01T00:00:00Z" if epoch < _FIRST else "9999-12-31T23:59:59Z"
     global _last_iso
-    second = epoch // 1  # the second gmtime floors to
-    if _last_iso[0] == second:  # a line's times are mostly one second (its decision, start and end)
-        return _last_iso[1]
+    second, last = epoch // 1, _last_iso  # the second gmtime floors to; the latest (one read: threads swap it)
+    if last[0] == second:  # a line's times are mostly one second (its decision, start and end)
+        return last[1]
     text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
     _last_iso = (second, text)
     return text
