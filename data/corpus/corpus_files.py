@@ -6,7 +6,7 @@ it is added here and the weights are retrained.
 
 from __future__ import annotations
 
-ISSUE_WRITERS = "abcdefghvw"  # issue-style sets written fresh, one per writer
+ISSUE_WRITERS = "abcdefghvwx"  # issue-style sets written fresh, one per writer
 TRANSFORMED_WRITERS = "ijklmnopq"  # real issues rewritten in new words, keeping their implicit asks and mess
 # A further round written like the transformed sets, kept for evaluation only (both of each writer's files):
 # trained on, it did not raise accuracy on the other held-out sets, and as evaluation it is the largest

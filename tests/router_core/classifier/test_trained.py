@@ -53,7 +53,13 @@ def assert_valid(result) -> None:
     assert result.reasons
 
 
-ISSUE_HELDOUT = tuple(f"heldout_issues_{w}.jsonl" for w in ISSUE_WRITERS)
+# Round x aimed at the borders inside claude and inside gemini, and a third of it carries another type's
+# words: harder than the other fresh sets (88.6% / 80.0% with the weights before it, 89.3% / 80.7% after
+# training on issues_x), so it gets a floor against regressions of its own, not the issue's target.
+BORDER_HELDOUT = ("heldout_issues_x.jsonl",)
+MIN_BORDER_PROVIDER = 0.85
+MIN_BORDER_TASK_TYPE = 0.76
+ISSUE_HELDOUT = tuple(f"heldout_issues_{w}.jsonl" for w in ISSUE_WRITERS if f"heldout_issues_{w}.jsonl" not in BORDER_HELDOUT)
 TRANSFORMED_HELDOUT = tuple(f"heldout_issues_{w}.jsonl" for w in TRANSFORMED_WRITERS)
 EVAL_ONLY = tuple(f"{kind}_{w}.jsonl" for w in EVAL_ONLY_WRITERS for kind in ("issues", "heldout_issues"))
 # Real issues rewritten with their implicit asks kept are much harder (measured 80.4% / 68.6% over the
@@ -64,7 +70,9 @@ MIN_TRANSFORMED_TASK_TYPE = 0.65
 # measured 82.7% / 71.4% when the weights were last trained; again a floor, not the target.
 MIN_EVAL_ONLY_PROVIDER = 0.78
 MIN_EVAL_ONLY_TASK_TYPE = 0.66
-OLDER_HELDOUT = tuple(name for name in HELDOUT_FILES if name not in ISSUE_HELDOUT + TRANSFORMED_HELDOUT + EVAL_ONLY)
+OLDER_HELDOUT = tuple(
+    name for name in HELDOUT_FILES if name not in ISSUE_HELDOUT + BORDER_HELDOUT + TRANSFORMED_HELDOUT + EVAL_ONLY
+)
 
 
 @pytest.mark.parametrize(
@@ -72,6 +80,7 @@ OLDER_HELDOUT = tuple(name for name in HELDOUT_FILES if name not in ISSUE_HELDOU
     [
         *(((name,), MIN_HELDOUT_PROVIDER, MIN_HELDOUT_TASK_TYPE) for name in OLDER_HELDOUT),
         (ISSUE_HELDOUT, MIN_HELDOUT_PROVIDER, MIN_HELDOUT_TASK_TYPE),
+        (BORDER_HELDOUT, MIN_BORDER_PROVIDER, MIN_BORDER_TASK_TYPE),
         (TRANSFORMED_HELDOUT, MIN_TRANSFORMED_PROVIDER, MIN_TRANSFORMED_TASK_TYPE),
         (EVAL_ONLY, MIN_EVAL_ONLY_PROVIDER, MIN_EVAL_ONLY_TASK_TYPE),
     ],
