@@ -117,8 +117,9 @@ class BudgetLedger:
             stale = self._stale(live, now)
             if validity is not None:
                 self._note_validity(validity, live, stale, reset)
-            totals = ledger.day_totals(conn, day, exclude=[row for row in live if row["id"] in stale])
-            fired = ledger.fired_alerts(conn, day) if limits.any_alert_passed(totals) else []
+            totals = ledger.day_totals(conn, day, exclude=[row for row in live if row["id"] in stale] if stale else ())
+            passed = limits.any_alert_passed(totals)
+            fired = ledger.fired_alerts(conn, day) if passed else []
         if stale:
             self._expire_later.extend(stale)
             self.maintain()
@@ -137,7 +138,7 @@ class BudgetLedger:
             total=limits.settings.daily_total,
             providers=providers,
             next_reset_at=reset,
-            alerts=limits.passed_alerts(totals, fired),
+            alerts=limits.passed_alerts(totals, fired) if passed else (),
         )
 
     def maintain(self) -> None:
@@ -177,11 +178,12 @@ class BudgetLedger:
         _check_amount(usd, "estimated cost")
         _check_amount(calling, "call estimate")
         now = self._clock.now()
-        day = self.day(now)
+        day = self._day_and_reset(now)[0]
         need, limits = to_micro(usd), self._limits
         reservation, owned = None, not self._db.in_transaction
         with self._db.transaction() as conn:
-            unsettled = self._settle_unsettled(conn)  # first: a settlement that failed frees its reservation's rest
+            # first: a settlement that failed frees its reservation's rest
+            unsettled = self._settle_unsettled(conn) if self._unsettled else None
             refusal = limits.refusal(ledger.day_totals(conn, day), provider, need)
             if refusal is not None:  # stale reservations only make this stricter: drop them and look again
                 stale = self._stale(ledger.live_reservations(conn), now)
@@ -194,7 +196,8 @@ class BudgetLedger:
                                           to_micro(calling) if calling > 0 else 0)
                 self._maybe_prune(conn, now)
                 reservation = Reservation(id=rid, provider=provider, usd=to_usd(need), day=day)
-        if owned:  # committed (a caller's transaction may yet roll back: settled again, at no cost, next time)
+        # Committed (a caller's transaction may yet roll back: settled again, at no cost, next time).
+        if owned and unsettled:
             self._forget_settled(unsettled)
         if reservation is not None:
             return reservation
@@ -379,5 +382,5 @@ def check_recorded_spend(usd: float, what: str = "cost_usd") -> None:
 
 
 def _check_amount(usd: float, what: str) -> None:
-    if not isinstance(usd, int | float) or not math.isfinite(usd) or usd < 0:
+    if not isinstance(usd, (int, float)) or not math.isfinite(usd) or usd < 0:  # noqa: UP038 - a tuple checks faster
         raise InvalidRequest(f"{what} must be a finite amount of USD >= 0, got {usd!r}")

@@ -17,7 +17,8 @@ from router_core.store.ledger import to_micro, to_usd
 @dataclass(frozen=True, slots=True)
 class BudgetLimits:
     """What the ledger reads from its settings, derived once per configuration: (provider, allocation) in the
-    configured order, the daily total in micro-dollars, the alert thresholds (lowest first), the time zone."""
+    configured order, the daily total in micro-dollars, the alert thresholds (lowest first), the time zone, and each
+    provider's allocation in micro-dollars (a provider not configured has none: 0)."""
 
     settings: BudgetSettings
     allocations: tuple[tuple[str, float], ...]
@@ -25,6 +26,7 @@ class BudgetLimits:
     total_micro: int
     thresholds: tuple[int, ...]
     tz: ZoneInfo
+    allocation_micro: dict[str, int]
 
     @classmethod
     def of(cls, settings: BudgetSettings) -> BudgetLimits:
@@ -35,19 +37,21 @@ class BudgetLimits:
             total_micro=to_micro(settings.daily_total),
             thresholds=tuple(sorted(set(settings.alert_thresholds))),
             tz=ZoneInfo(settings.timezone),
+            allocation_micro={name: to_micro(settings.allocation(name)) for name, _ in settings.allocations},
         )
 
     def refusal(self, totals: ledger.DayTotals, provider: str, need: int) -> tuple[str, int, int, int] | None:
         """(scope, limit, committed, reserved) of the first limit ``need`` would break, else None."""
-        total = self.total_micro
-        committed = totals.spent_total + totals.reserved_total
+        total, reserved_total = self.total_micro, totals.reserved_total
+        committed = totals.spent_total + reserved_total
         if total <= 0 and need > 0:  # no budget at all: the allocation (0 too) is not what to change first
-            return "total", total, committed, totals.reserved_total
+            return "total", total, committed, reserved_total
         if committed + need > total:  # first: no provider can take it, whatever its allocation says
-            return "total", total, committed, totals.reserved_total
-        allocation = to_micro(self.settings.allocation(provider))
-        if totals.committed(provider) + need > allocation:
-            return "provider", allocation, totals.committed(provider), totals.reserved.get(provider, 0)
+            return "total", total, committed, reserved_total
+        allocation = self.allocation_micro.get(provider, 0)
+        mine = totals.committed(provider)
+        if mine + need > allocation:
+            return "provider", allocation, mine, totals.reserved.get(provider, 0)
         return None
 
     def any_alert_passed(self, totals: ledger.DayTotals) -> bool:

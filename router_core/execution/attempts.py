@@ -188,8 +188,8 @@ class ProviderRun:
                 if lease_id is not None:
                     self.job.lease.id = lease_id
                 if isinstance(ticket, PaceTicket):
-                    waited = clock.monotonic() - start
                     called = clock.monotonic()
+                    waited = called - start
                     try:
                         completion = await self._call(adapter)
                     except RouterError as exc:

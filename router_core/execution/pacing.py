@@ -113,6 +113,9 @@ class RatePacer:
         self._usage = usage
         self.window = usage.window_seconds
         self._limits = {p.name: (p.requests_per_minute, p.tokens_per_minute) for p in settings.providers}
+        # The room of a provider that reported no headers and has no manual figure: its configured limits alone.
+        self._plain = {name: _Room(rpm, tpm, 0, 0, -math.inf, NONE, NONE, None)
+                       for name, (rpm, tpm) in self._limits.items()}
         self._in_flight = float(in_flight_seconds)
 
     # -- admission -----------------------------------------------------------------------------
@@ -211,10 +214,12 @@ class RatePacer:
 
     def _room(self, rows: Row, provider: str, now: float, ours: sql.TrackedWindow) -> _Room:
         """The provider's room, from its headroom and manual figure in ``rows`` (``_PROVIDER_ROWS``)."""
+        head_until = rows["head_until"]
+        if head_until is None and rows["manual_until"] is None:
+            return self._plain[provider]  # (a manual figure that ended, like none: never counted)
         rpm, tpm = self._limits[provider]
         requests = tokens = NONE
         counted_event = None
-        head_until = rows["head_until"]
         if head_until is not None:  # the provider's own limits stand until it reports others
             rpm = min(rpm, rows["requests_limit"] or rpm)
             tpm = min(tpm, rows["tokens_limit"] or tpm)

@@ -77,3 +77,15 @@ def test_the_share_of_the_budget_spent_is_shown_rounded_down(spent, total, shown
     from router_core.budget_text import percent_used
 
     assert percent_used(spent, total) == shown
+
+
+def test_a_provider_without_an_allocation_has_none_until_one_is_configured(ledger: BudgetLedger) -> None:
+    # The allocations are looked up by name once per configuration (budget_limits.py): a name missing from them
+    # has 0, and configure() brings a new one in at once.
+    with pytest.raises(BudgetExceeded) as info:
+        ledger.reserve("mistral", 0.01)
+    assert (info.value.provider, info.value.remaining) == ("mistral", 0.0)
+    ledger.configure(BudgetSettings(daily_total=100.0, allocations=(("codex", 30.0), ("mistral", 5.0))))
+    assert ledger.reserve("mistral", 0.01).usd == 0.01
+    with pytest.raises(BudgetExceeded):
+        ledger.reserve("gemini", 0.01)  # no longer allocated
