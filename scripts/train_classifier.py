@@ -109,7 +109,8 @@ def balanced_weights(items: list[dict], hand_weight: float, type_balance: bool =
         per_type: dict[str, float] = collections.defaultdict(float)
         for it, w in zip(items, raw, strict=True):
             per_type[it["task_type"]] += w
-        raw = [w / per_type[it["task_type"]] for it, w in zip(items, raw, strict=True)]
+        share = sum(per_type.values()) / len(per_type)  # the total weight stays the same, and so does C's meaning
+        raw = [w * share / per_type[it["task_type"]] for it, w in zip(items, raw, strict=True)]
     per_provider: dict[str, float] = collections.defaultdict(float)
     for it, w in zip(items, raw, strict=True):
         per_provider[it["provider"]] += w

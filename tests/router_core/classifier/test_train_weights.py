@@ -52,7 +52,9 @@ def test_type_balance_gives_each_type_the_same_weight_within_its_provider(train)
     assert per_provider["claude"] == pytest.approx(per_provider["codex"])
     per_type = _totals(items, weights, "task_type")
     assert per_type["code_generation"] == pytest.approx(per_type["debugging"])
-    # Hand-written items still outweigh generated ones 16 to 1 inside a type.
+    # The total weight is unchanged (C keeps its meaning), and hand-written items still outweigh
+    # generated ones 16 to 1 inside a type.
+    assert sum(weights) == pytest.approx(sum(train.balanced_weights(items, hand_weight=16.0)))
     assert weights[0] == pytest.approx(16 * weights[1])
 
 
