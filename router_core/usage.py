@@ -318,6 +318,7 @@ _OBSERVATIONS = (
     " WHERE MAX(o.valid_until, COALESCE(o.tokens_valid_until, o.valid_until)) > ?{provider} GROUP BY o.provider"
 )
 
+
 def _utc_day(at: float) -> str:
     return _day_number_iso(int(at // 86400))
 
