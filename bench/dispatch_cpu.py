@@ -6,7 +6,9 @@ The fake provider runs in its own process, so only the client's CPU is counted (
 this process). Baseline: the same OpenAI Responses request body posted with one httpx.AsyncClient and
 its JSON parsed. Measured: ``dispatch`` end to end (classify, capacity, route, lease an agent, reserve
 the budget, pace, call, settle usage and budget, release, write the audit line), routed by the default
-classifier unless ``--classifier keywords``. Target: <= 1.5x.
+classifier unless ``--classifier keywords``, its adapters on the client ``switchboard serve`` uses
+(execution.adapters.http_client, with its pool limits and timeouts; the baseline keeps a plain client).
+Target: <= 1.5x.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from config import load_settings  # noqa: E402
 from router_core.classifier.keywords import KeywordClassifier  # noqa: E402
 from router_core.core import RouterCore  # noqa: E402
-from router_core.execution.adapters import build_adapters  # noqa: E402
+from router_core.execution.adapters import build_adapters, http_client  # noqa: E402
 from router_core.execution.dispatch import dispatch  # noqa: E402
 from router_core.execution.executor import Executor  # noqa: E402
 from tests.execution.fake_process import spawn  # noqa: E402
@@ -48,7 +50,7 @@ async def measure(core: RouterCore, base_urls: dict, body: dict, rounds: int, pe
     env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": base_urls["codex"], "GEMINI_API_KEY": "k",
            "GEMINI_BASE_URL": base_urls["gemini"], "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": base_urls["claude"]}
     url = base_urls["codex"] + "/responses"
-    async with httpx.AsyncClient() as plain, httpx.AsyncClient() as client:
+    async with httpx.AsyncClient() as plain, http_client(core.settings) as client:
         executor = Executor(core, build_adapters(core.settings, client=client, clock=core.clock, environ=env,
                                                  which=lambda _: None))
 

@@ -44,7 +44,10 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
     No cap on the connections open at once: what is in flight is bounded by each batch's cap and by pacing,
     and a request waiting for one of our own connections failed as the provider's timeout (PoolTimeout), a
     ProviderUnavailable counted towards its outage circuit: a batch at parallel 64 filled a pool of 64, and
-    its outage probes and every other session's tasks failed so."""
+    its outage probes and every other session's tasks failed so.
+
+    Proxies come from the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY: httpx's trust_env); the
+    adapters send through the transport it picks for each URL (see providers._http)."""
     cap = max(16, settings.execution.batch_concurrency * 2, 64)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.execution.request_timeout_seconds, connect=10.0),

@@ -1,9 +1,21 @@
 """The shared shape of the HTTP adapters: build a request, POST it, map failures, parse the JSON.
 
-The request is built here and handed to ``client.send`` (public httpx API) rather than through
-``client.post``: the URL is parsed once per adapter and the body encoded once, which takes a sixth off
-the client's CPU per call. The client's proxies, connection pool and limits still apply; its default
-headers and cookies do not (API calls need neither), and the timeout is set on the request.
+The request is built here rather than through ``client.post``: the URL is parsed once per adapter and the
+body encoded once, which takes a sixth off the client's CPU per call. Its default headers and cookies do not
+apply (API calls need neither), and the timeout is set on the request.
+
+It is sent through the transport the client picks for its URL (``_transport_for``: the shared connection
+pool and its limits, or the proxy its mounts give, from HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY or given)
+by the public transport API, and a 2xx body read from the response's stream (see ``_send``). ``client.send``
+did nothing else these calls need, for 13% of the instructions of a call (valgrind, against a local server):
+an auth generator, a redirect loop, a timer, httpx's INFO log line, and the response's cookies put in the
+client's jar (a ``urllib.request.Request`` built for every response, Set-Cookie or not; 9 of the 13%), which
+no call reads. A client whose jar does not extract (a subclass) would have saved only the cookies, and only
+for clients built so. The one private name used is ``AsyncClient._transport_for_url`` (in httpx 0.27 and
+0.28; mounts have picked transports through it since 0.18), so the pick is httpx's own. A client without
+it, or one whose ``send`` does more (auth, or credentials in the URL that it sends as Basic auth; event
+hooks; redirects followed), is sent through ``send`` as before. The choice is made on a URL's first call
+(nothing changes a client's settings after it is made).
 
 The timeout (``CompletionRequest.timeout``, else the adapter's) bounds the whole call: httpx's timeout on
 the request bounds each connect, write and read, so a body trickled a byte at a time would never end; one
@@ -43,6 +55,7 @@ USER_AGENT = "switchboard-mcp"
 _JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": USER_AGENT}
 CONNECT_SECONDS = 10.0  # at most, for a connection (and for a free one from the pool)
 _HEADER_SAFE = re.compile(r"[ -~]*\Z")  # printable ASCII: what a header value can carry as it is
+_PICK_TRANSPORT = "_transport_for_url"  # AsyncClient's private method: see the module docstring
 _MAX_URLS = 64  # parsed URLs kept per adapter: one per endpoint (and per model, for Gemini)
 
 
@@ -85,7 +98,7 @@ class HttpAdapter:
         self._clock = clock
         self._default_model = default_model
         self._timeout = timeout
-        self._urls: dict[str, httpx.URL] = {}
+        self._urls: dict[str, tuple[httpx.URL, httpx.AsyncBaseTransport]] = {}
 
     async def complete(self, request: CompletionRequest) -> Completion:
         model = request.model or self._default_model
@@ -138,12 +151,13 @@ class HttpAdapter:
         else:
             limits = self._client.timeout
         try:
-            request = httpx.Request("POST", self._url(url), headers={**_JSON_HEADERS, **headers},
+            parsed, transport = self._url(url)
+            request = httpx.Request("POST", parsed, headers={**_JSON_HEADERS, **headers},
                                     content=json_body(body), extensions={"timeout": limits.as_dict()})
         except httpx.HTTPError as exc:
             raise transport_error(self.name, exc, seconds) from exc
         with anyio.move_on_after(seconds) as deadline:  # seconds=None: no deadline
-            response = await self._send(request, seconds)
+            response, content = await self._send(transport, request, seconds)
         if deadline.cancelled_caught:
             raise timed_out(self.name, seconds, "the whole call", maybe_billed=True)
         if response.status_code >= 300:
@@ -154,7 +168,7 @@ class HttpAdapter:
             logger.info("%s: HTTP %s -> %s", self.name, response.status_code, type(error).__name__)
             raise self._with_rate_limits(error, response)
         try:
-            data = response.json()
+            data = json.loads(content)  # as response.json()
         except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
             raise malformed_response(self.name, "body is not JSON", response.status_code) from exc
         if not isinstance(data, dict):
@@ -167,28 +181,41 @@ class HttpAdapter:
             raise self._with_rate_limits(error, response)
         return data, dict(response.headers.items())
 
-    async def _send(self, request: httpx.Request, seconds: float | None) -> httpx.Response:
-        """The response, its body read. A failure says whether the provider may bill the call: not before a
+    async def _send(self, transport: httpx.AsyncBaseTransport, request: httpx.Request,
+                    seconds: float | None) -> tuple[httpx.Response, bytes]:
+        """The response and its body, read. A failure says whether the provider may bill the call: not before a
         response began (a refused or dropped connection, a proxy that closed it, a stale pooled connection:
         the request never reached the model), save a read timeout (it is working on the answer); yes while
         reading a 2xx answer. An error response whose body cannot be read is returned without it: its status
-        and headers still say what happened."""
+        and headers still say what happened.
+
+        A 2xx answer's body, not encoded (we send no Accept-Encoding), is read straight from the stream and
+        left off the response: ``aread`` wraps it in three async generators, a chunker and a decoder that do
+        nothing for it. Another answer (an error, a gzip body from a proxy) is read by ``aread``, which decodes
+        it and keeps it on the response for the error mapping."""
+        if self._client.is_closed:  # as send says: the pool is closed, a call would open connections none closes
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
         try:
-            response = await self._client.send(request, stream=True)
+            response = await transport.handle_async_request(request)
         except httpx.HTTPError as exc:
             raise transport_error(self.name, exc, seconds) from exc
+        response.request = request  # a MockTransport's response may have none; error messages name its URL
         try:
-            await response.aread()  # closes the response once the body is read
+            if response.is_success and "content-encoding" not in response.headers:
+                content = b"".join([chunk async for chunk in response.stream])
+                await response.aclose()  # the connection goes back to the pool
+            else:
+                content = await response.aread()  # closes the response once the body is read
         except BaseException as exc:
             with anyio.CancelScope(shield=True):  # the connection goes back to the pool even on a deadline
                 await response.aclose()
             if isinstance(exc, httpx.HTTPError) and response.status_code >= 300:  # an error response, its body lost:
                 logger.info("%s: HTTP %s, body unreadable (%s)", self.name, response.status_code, exc)
-                return without_body(response)  # mapped by its status and headers (a 429's Retry-After)
+                return without_body(response), b""  # mapped by its status and headers (a 429's Retry-After)
             if isinstance(exc, httpx.HTTPError):
                 raise transport_error(self.name, exc, seconds, answering=response.is_success) from exc
             raise
-        return response
+        return response, content
 
     def _with_rate_limits(self, error: Exception, response: httpx.Response) -> Exception:
         """A provider error carrying its response's rate-limit headers: a 429 says how much the organisation
@@ -221,11 +248,33 @@ class HttpAdapter:
         var = wire.base_url_var
         return f"{var} (or {config} when {var} is unset)", wire.default_base_url
 
-    def _url(self, url: str) -> httpx.URL:
-        parsed = self._urls.get(url)
-        if parsed is None:
+    def _url(self, url: str) -> tuple[httpx.URL, httpx.AsyncBaseTransport]:
+        """The URL parsed, and the transport that sends to it (the client's mounts are fixed when it is made)."""
+        known = self._urls.get(url)
+        if known is None:
             if len(self._urls) >= _MAX_URLS:
                 self._urls.clear()
             full = f"{url}{'&' if '?' in url else '?'}{self._base_query}" if self._base_query else url
-            parsed = self._urls[url] = httpx.URL(full)
-        return parsed
+            parsed = httpx.URL(full)
+            known = self._urls[url] = (parsed, _transport_for(self._client, parsed))
+        return known
+
+
+def _transport_for(client: httpx.AsyncClient, url: httpx.URL) -> httpx.AsyncBaseTransport:
+    """What ``client.send`` would hand the request to: the pool, or the proxy the client's mounts pick (see the
+    module docstring); the client itself when its ``send`` does more than that."""
+    pick = getattr(client, _PICK_TRANSPORT, None)
+    if (pick is None or client.auth is not None or url.userinfo or client.follow_redirects
+            or any(client.event_hooks.values())):
+        return _ClientSend(client)
+    return pick(url)
+
+
+class _ClientSend(httpx.AsyncBaseTransport):
+    """A client as a transport: its ``send``, the response's body left to read."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._client.send(request, stream=True)
