@@ -190,7 +190,7 @@ class HttpAdapter:
         and headers still say what happened.
 
         A 2xx answer's body, not encoded (we send no Accept-Encoding), is read straight from the stream and
-        left off the response: ``aread`` wraps it in three async generators, a chunker and a decoder that do
+        left off the response: ``aread`` wraps it in two async generators, two chunkers and a decoder that do
         nothing for it. Another answer (an error, a gzip body from a proxy) is read by ``aread``, which decodes
         it and keeps it on the response for the error mapping."""
         if self._client.is_closed:  # as send says: the pool is closed, a call would open connections none closes
