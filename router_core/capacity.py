@@ -113,16 +113,20 @@ def check_availability(
     capacity_lifts_at: float | None = None,
     extra_blocks: Sequence[Block] = (),
     task_estimate: bool = False,
+    capacity: tuple[Block, ...] | None = None,
 ) -> Availability:
     """Whether ``provider`` may take a task at ``now``, with every reason it may not.
 
     ``capacity_lifts_at`` is when the window drops back under the thresholds (the caller
-    knows the event times); ``extra_blocks`` carries blocks decided elsewhere, such as an
+    knows the event times); ``capacity``, the window's blocks if the caller has them already
+    (``capacity_blocks`` of the same window, lift time and all); ``extra_blocks`` carries blocks decided elsewhere, such as an
     open outage circuit; ``task_estimate`` says ``min_cost`` is the task's estimate. ``now`` is accepted for symmetry with the other checks; the
     decision depends only on the snapshots given.
     """
+    if capacity is None:
+        capacity = capacity_blocks(provider, window, capacity_lifts_at=capacity_lifts_at)
     blocks = (
-        *capacity_blocks(provider, window, capacity_lifts_at=capacity_lifts_at),
+        *capacity,
         *budget_blocks(provider.name, budget, min_cost=min_cost, task_estimate=task_estimate),
         *extra_blocks,
     )

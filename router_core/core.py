@@ -172,23 +172,24 @@ class RouterCore:
             shared.budget, shared.session_started, shared.execution, shared.windows
         )
         extra = execution.blocks(now)
+        estimates = min_costs or {}
         usage: dict[str, ProviderUsage] = {}
         availability: dict[str, Availability] = {}
         for configured in self.settings.providers:
             p = execution.limited(configured)  # a lower tier its headers reported counts, as pacing counts it
-            window = windows[p.name]
-            usage[p.name] = provider_usage(p, window, budget, now=now, session_started=session_started)
-            min_cost = (min_costs or {}).get(p.name, p.cost_per_request)
-            lifts = None
-            if capacity_blocks(p, window):  # only a blocked window needs its lift time (a walk over events)
+            name, window = p.name, windows[p.name]
+            usage[name] = provider_usage(p, window, budget, now=now, session_started=session_started)
+            blocks = capacity_blocks(p, window)
+            if blocks:  # only a blocked window needs its lift time (a walk over events)
                 lifts = self.usage_tracker.release_time(
-                    p.name,
+                    name,
                     requests_below=blocked_from(p.requests_per_minute, p.block.requests_percent),
                     tokens_below=blocked_from(p.tokens_per_minute, p.block.tokens_percent),
                 )
-            availability[p.name] = check_availability(
-                p, window, budget, now=now, min_cost=min_cost, capacity_lifts_at=lifts,
-                extra_blocks=extra.get(p.name, ()), task_estimate=p.name in (min_costs or {}),
+                blocks = capacity_blocks(p, window, capacity_lifts_at=lifts)
+            availability[name] = check_availability(
+                p, window, budget, now=now, min_cost=estimates.get(name, p.cost_per_request), capacity=blocks,
+                extra_blocks=extra.get(name, ()), task_estimate=name in estimates,
             )
         return CapacityView(usage, availability, budget, execution)
 

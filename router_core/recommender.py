@@ -86,14 +86,13 @@ def _cost_aware(
     costs: Mapping[str, CostEstimate],
     budget: BudgetSnapshot,
     margin: int,
+    order: list[str],
 ) -> str:
     scores = classification.all_scores
-    order = _order(classification, availability)
-    near = [
-        p
-        for p in order
-        if availability[p].available and abs(scores.get(p, 0) - scores.get(chosen, 0)) <= margin
-    ]
+    score = scores.get(chosen, 0)
+    near = [p for p in order if availability[p].available and abs(scores.get(p, 0) - score) <= margin]
+    if len(near) == 1:  # (usually: the chosen one alone) the pool is it, fitting the budget or not
+        return near[0]
     fitting = [p for p in near if fits_budget(costs[p], budget)]
     pool = fitting or near
     return min(pool, key=lambda p: (costs[p].usd, -scores.get(p, 0), order.index(p)))
@@ -186,7 +185,7 @@ def recommend(
         route = "emergency"
     else:
         first, route, reason = picked
-        chosen = _cost_aware(first, classification, availability, costs, budget, cost_aware_margin)
+        chosen = _cost_aware(first, classification, availability, costs, budget, cost_aware_margin, order)
         if chosen != first:
             saved = costs[first].usd - costs[chosen].usd
             why = f"cost-aware: {chosen} scores within {cost_aware_margin} of {first}"

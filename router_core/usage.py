@@ -193,12 +193,11 @@ class UsageTracker:
         with self._db.read() as conn:
             tracked = sql.tracked_windows(conn, now - self.window_seconds)
             observed = self.observations(conn, now)
-        result, steps = {}, []
+        result = {}
         for p in providers:
-            result[p], step = self._counts(tracked.get(p, sql.EMPTY), observed.get(p), now)
-            steps.append(step)
-        if validity is not None:
-            for counts, step in zip(result.values(), steps, strict=True):
+            counts, step = self._counts(tracked.get(p, sql.EMPTY), observed.get(p), now)
+            result[p] = counts
+            if validity is not None:
                 validity.changes_at(counts.oldest_expires_at)
                 validity.changes_at(step)
         if any(t.stale_rows > self.stale_limit for t in tracked.values()):
@@ -208,16 +207,18 @@ class UsageTracker:
 
     def observations(self, conn: Connection, now: float) -> dict[str, Row]:
         """Observations with a dimension still valid at ``now``, by provider (with our usage after them)."""
-        return {row["provider"]: row for row in conn.execute(_OBSERVATIONS.format(provider=""), (now,))}
+        return {row["provider"]: row for row in conn.execute(_ALL_OBSERVATIONS, (now,))}
 
     def _counts(self, tracked: sql.TrackedWindow, obs: Row | None, now: float) -> tuple[WindowCounts, float | None]:
         """The window at ``now``, and when a refilling figure it counts next comes down (None: none counted)."""
         requests, tokens = tracked.requests, max(0, tracked.tokens)
         expires = None if tracked.oldest_at is None else tracked.oldest_at + self.window_seconds
+        if obs is None:  # (most reads: no figure to weigh, so no dimensions built)
+            return WindowCounts(requests=requests, tokens=tokens, oldest_expires_at=expires), None
         observed = dimensions(obs, now)
         raised = [d for d, ours in zip(observed, (requests, tokens), strict=True) if d.used > ours]
         # Ours only fall, and a refilling figure too: one that raises nothing now raises nothing before ``expires``.
-        if obs is None or not raised:
+        if not raised:
             return WindowCounts(requests=requests, tokens=tokens, oldest_expires_at=expires), None
         ends = min(d.until for d in raised)  # when the first dimension it raises lapses, or is all back
         return WindowCounts(
@@ -317,6 +318,7 @@ _OBSERVATIONS = (
     " ON o.source = 'headers' AND e.provider = o.provider AND e.at > o.observed_at"
     " WHERE MAX(o.valid_until, COALESCE(o.tokens_valid_until, o.valid_until)) > ?{provider} GROUP BY o.provider"
 )
+_ALL_OBSERVATIONS = _OBSERVATIONS.format(provider="")
 
 
 def _utc_day(at: float) -> str:

@@ -15,7 +15,6 @@ added cannot change a score.
 from __future__ import annotations
 
 import functools
-import heapq
 import struct
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
@@ -68,7 +67,8 @@ def top_by_label(rows: Iterable[tuple[str, int]], index: int, n: int) -> list[tu
     """The ``n`` largest of ``by_label(rows, index)``, largest first (ties: first met first), as
     ``heapq.nlargest`` of its items picks them; only those ``n`` sums are turned into floats (the
     sums are exact thousandths, so they order as their floats do)."""
-    top = heapq.nlargest(n, _label_sums(rows, index).items(), key=itemgetter(1))
+    # sorted(...)[:n] is what nlargest documents itself as; for a text's few dozen labels it is all C.
+    top = sorted(_label_sums(rows, index).items(), key=itemgetter(1), reverse=True)[:n]
     return [(label, value / _SCALE) for label, value in top]
 
 
@@ -84,6 +84,10 @@ def _label_sums(rows: Iterable[tuple[str, int]], index: int) -> dict[str, int]:
 
 def total(encoded: Sequence[int], width: int) -> list[float]:
     """The sum of encoded vectors, as ``width`` floats."""
+    if len(encoded) <= CAPACITY:  # (every text but a huge one: one chunk)
+        base = len(encoded) * OFFSET
+        raw = sum(encoded).to_bytes(4 * width, "little")
+        return [(value - base) / _SCALE for value in row_format(width).unpack(raw)]
     sums = [0] * width  # thousandths, exact
     for start in range(0, len(encoded), CAPACITY):  # no lane overflows: a long text's vectors in chunks
         chunk = encoded[start : start + CAPACITY]

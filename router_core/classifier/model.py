@@ -22,6 +22,7 @@ import gzip
 import json
 import math
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from router_core.classifier import lanes, packed
 
 Vector = tuple[float, ...]
 _MISSING = object()
+_vector = itemgetter(1)  # an evidence row's encoded vector
 # Lookups a table keeps (found or not) before it starts afresh: bounds the memory a stream of
 # never-seen words could take (a full table is some 15 MB of keys and ints; a session's tasks fill a few
 # thousand entries).
@@ -236,9 +238,9 @@ class LinearModel:
 
     def score(self, text: str) -> Scored:
         rows, scale = self.evidence(text)
-        sums = lanes.total([vec for _, vec in rows], len(self.bias))
+        sums = lanes.total(list(map(_vector, rows)), len(self.bias))
         logits = [b + scale * s for b, s in zip(self.bias, sums, strict=True)]
-        top = max(logits)
-        exps = [math.exp(x - top) for x in logits]
+        top, exp = max(logits), math.exp
+        exps = [exp(x - top) for x in logits]
         total = sum(exps)
-        return Scored(tuple(e / total for e in exps), tuple(rows), scale)
+        return Scored(tuple([e / total for e in exps]), tuple(rows), scale)
