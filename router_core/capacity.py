@@ -39,11 +39,12 @@ def capacity_blocks(
     provider: ProviderSettings, window: WindowCounts, *, capacity_lifts_at: float | None = None
 ) -> tuple[Block, ...]:
     """Blocks from the rate window: requests or tokens at or above the provider's threshold."""
-    thresholds = provider.block
+    thresholds, rpm, tpm = provider.block, provider.requests_per_minute, provider.tokens_per_minute
     blocks: tuple[Block, ...] = ()
-    if percent(window.requests, provider.requests_per_minute) >= thresholds.requests_percent:
+    # percent(), inline: a routing decision checks every provider's window
+    if (100.0 * window.requests / rpm if rpm > 0 else 100.0) >= thresholds.requests_percent:
         blocks += (Block(f"requests_percent >= {format_percent(thresholds.requests_percent)}%", capacity_lifts_at),)
-    if percent(window.tokens, provider.tokens_per_minute) >= thresholds.tokens_percent:
+    if (100.0 * window.tokens / tpm if tpm > 0 else 100.0) >= thresholds.tokens_percent:
         blocks += (Block(f"tokens_percent >= {format_percent(thresholds.tokens_percent)}%", capacity_lifts_at),)
     return blocks
 
@@ -130,7 +131,20 @@ def check_availability(
         *budget_blocks(provider.name, budget, min_cost=min_cost, task_estimate=task_estimate),
         *extra_blocks,
     )
-    return Availability(provider=provider.name, available=not blocks, blocks=blocks)
+    if blocks:
+        return Availability(provider=provider.name, available=False, blocks=blocks)
+    free = _FREE.get(provider.name)
+    if free is None:
+        free = Availability(provider=provider.name, available=True, blocks=())
+        if len(_FREE) < _FREE_KEPT:
+            _FREE[provider.name] = free
+    return free
+
+
+# A provider with no block, per name: one record shared by every decision (it is immutable, and building a
+# frozen dataclass costs more than the rest of the check).
+_FREE: dict[str, Availability] = {}
+_FREE_KEPT = 64
 
 
 def provider_usage(
@@ -143,15 +157,20 @@ def provider_usage(
 ) -> ProviderUsage:
     """The design's usage record (section 3.1) for one provider at ``now``."""
     mine = budget.provider(provider.name)
+    requests, tokens, rpm, tpm = window.requests, window.tokens, provider.requests_per_minute, provider.tokens_per_minute
+    # percent(), inline, to one decimal: a whole number (an idle window's 0%) is its own rounding, and round()'s
+    # decimal conversion costs more than building the record
+    requests_percent = 100.0 * requests / rpm if rpm > 0 else 100.0
+    tokens_percent = 100.0 * tokens / tpm if tpm > 0 else 100.0
     return ProviderUsage(
         provider=provider.name,
         timestamp=now,
-        requests_used=window.requests,
-        requests_limit=provider.requests_per_minute,
-        requests_percent=round(percent(window.requests, provider.requests_per_minute), 1),
-        tokens_used=window.tokens,
-        tokens_limit=provider.tokens_per_minute,
-        tokens_percent=round(percent(window.tokens, provider.tokens_per_minute), 1),
+        requests_used=requests,
+        requests_limit=rpm,
+        requests_percent=requests_percent if requests_percent.is_integer() else round(requests_percent, 1),
+        tokens_used=tokens,
+        tokens_limit=tpm,
+        tokens_percent=tokens_percent if tokens_percent.is_integer() else round(tokens_percent, 1),
         cost_today=mine.spent,
         daily_budget=mine.allocation,
         session_started=session_started,

@@ -27,6 +27,7 @@ from router_core.models import (
     BudgetSnapshot,
     Classification,
     CostEstimate,
+    ProviderBudget,
     Recommendation,
 )
 from router_core.settings import PROVIDER_NAMES
@@ -149,12 +150,17 @@ def _alternative(
 
 def budget_alerts(cost: CostEstimate, budget: BudgetSnapshot) -> tuple[str, ...]:
     """Thresholds already passed today, then what this task would overspend."""
-    alerts = [a.message for a in budget.alerts]
     mine = budget.provider(cost.provider)
-    if cost.usd > mine.remaining:
+    return _budget_alerts(cost, budget, mine, mine.remaining)
+
+
+def _budget_alerts(cost: CostEstimate, budget: BudgetSnapshot, mine: ProviderBudget, left: float) -> tuple[str, ...]:
+    """:func:`budget_alerts`, given the provider's budget and what it has ``left`` (its ``remaining``)."""
+    alerts = [a.message for a in budget.alerts]
+    if cost.usd > left:
         alerts.append(
             f"task would exceed the {cost.provider} allocation: {_usd(cost.usd)} needed, "
-            f"${mine.remaining:.2f} of ${mine.allocation:.2f} left"
+            f"${left:.2f} of ${mine.allocation:.2f} left"
         )
     if cost.usd > budget.remaining:
         alerts.append(
@@ -217,6 +223,8 @@ def _recommendation(
     resets_at: float | None,
 ) -> Recommendation:
     cost = costs[provider]
+    mine = budget.provider(cost.provider)
+    left = mine.remaining  # (a property that rounds: read once for the flag and the alerts)
     return Recommendation(
         provider=provider,
         reason=reason,
@@ -228,8 +236,8 @@ def _recommendation(
         all_blocked=all_blocked,
         wait_seconds=wait,
         resets_at=resets_at,
-        exceeds_budget=not fits_budget(cost, budget),
-        budget_alerts=budget_alerts(cost, budget),
+        exceeds_budget=not (cost.usd <= left and cost.usd <= budget.remaining),  # fits_budget, as read here
+        budget_alerts=_budget_alerts(cost, budget, mine, left),
     )
 
 

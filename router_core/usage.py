@@ -32,6 +32,8 @@ from router_core.store.snapshot_cache import Validity
 
 logger = logging.getLogger(__name__)
 
+# The window of a provider with no event in it and no figure observed: one shared (immutable) record.
+_IDLE = WindowCounts(requests=0, tokens=0, oldest_expires_at=None)
 _FIRST_EVENT = "usage.first_event"  # kv key prefix: usage.first_event:<UTC day>:<provider or *>
 _KEEP_FIRST_EVENT_DAYS = 7
 # The most requests or tokens one record may hold: far above any provider's limit per minute, far
@@ -214,6 +216,8 @@ class UsageTracker:
         requests, tokens = tracked.requests, max(0, tracked.tokens)
         expires = None if tracked.oldest_at is None else tracked.oldest_at + self.window_seconds
         if obs is None:  # (most reads: no figure to weigh, so no dimensions built)
+            if expires is None and requests == 0 and tokens == 0:
+                return _IDLE, None
             return WindowCounts(requests=requests, tokens=tokens, oldest_expires_at=expires), None
         observed = dimensions(obs, now)
         raised = [d for d, ours in zip(observed, (requests, tokens), strict=True) if d.used > ours]

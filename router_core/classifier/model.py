@@ -199,13 +199,23 @@ class LinearModel:
                 n += 1
                 if (vec := self._neg.get(word)) is not None:
                     append((f"not {word}", vec))
+            title, title_hot = self._title, self._title.hot.get  # (a text has several: read as the words are)
             for word in F.title_words(body):
                 n += 1
-                if (vec := self._title.get(word)) is not None:
+                vec = title_hot(word, missing)
+                if vec is missing:
+                    vec = title.fill(word)
+                if vec is not None:
                     append((f"title: {word}", vec))
-        for mark in marks:
-            if (vec := self._markers.get(mark[2:])) is not None:
-                append((mark[2:], vec))
+        if marks:
+            markers, markers_hot = self._markers, self._markers.hot.get
+            for mark in marks:
+                label = mark[2:]
+                vec = markers_hot(label, missing)
+                if vec is missing:
+                    vec = markers.fill(label)
+                if vec is not None:
+                    append((label, vec))
         return rows, F.scale(n)
 
     def _unseen_word(self, tok: str) -> tuple[int, ...]:

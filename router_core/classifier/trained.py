@@ -34,6 +34,7 @@ MODEL_RESOURCE = "data/classifier_model.json.gz"
 PACKED_RESOURCE = "data/classifier_model.bin"  # the same weights, packed by scripts/pack_classifier.py
 EVAL_RESOURCE = "data/classifier_eval.jsonl"
 TOP_REASONS = 3
+CLIPPED_AT = 60  # the longest label a reason shows whole
 
 
 @functools.cache
@@ -153,10 +154,11 @@ class TrainedClassifier:
         if not scored.evidence:
             return ["no words to go on: the model's prior decided"]
         top = lanes.top_by_label(scored.evidence, cls, TOP_REASONS)
-        name, scale = self.model.classes[cls], scored.scale
-        return [f"'{_clipped(label)}' -> {name} {weight * scale:+.2f}" for label, weight in top if weight > 0]
+        name, scale, limit = self.model.classes[cls], scored.scale, CLIPPED_AT
+        return [f"'{label if len(label) <= limit else _clipped(label)}' -> {name} {weight * scale:+.2f}"
+                for label, weight in top if weight > 0]
 
 
-def _clipped(label: str, limit: int = 60) -> str:
+def _clipped(label: str, limit: int = CLIPPED_AT) -> str:
     """A feature's label as a reason shows it: a 100 KB token is not repeated whole."""
     return label if len(label) <= limit else f"{label[: limit - 1]}…"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from router_core.capacity import check_availability, format_percent, provider_usage
@@ -202,3 +204,25 @@ def test_an_estimate_equal_to_what_is_left_to_the_cent_is_available() -> None:
     assert small.provider("codex").remaining == 0.1
     assert check_availability(codex(), WindowCounts(0, 0), small, now=NOW, min_cost=0.1,
                               task_estimate=True).available
+
+
+def test_provider_usage_percents_are_the_percent_rounded_to_one_decimal() -> None:
+    """A whole percent skips round(); every count still shows what round(percent(), 1) gives."""
+    from router_core.capacity import percent
+
+    for rpm, tpm in ((3000, 500_000), (7, 1), (11_000, 0)):
+        provider = replace(codex(), requests_per_minute=rpm, tokens_per_minute=tpm)
+        for used in (0, 1, 2, 7, 15, 333, 2500, 2999, 3000, 3001, 9889, 10**12):
+            usage = provider_usage(provider, WindowCounts(used, used * 37), budget(), now=NOW, session_started=NOW)
+            assert usage.requests_percent == round(percent(used, rpm), 1)
+            assert usage.tokens_percent == round(percent(used * 37, tpm), 1)
+            assert isinstance(usage.requests_percent, float) and isinstance(usage.tokens_percent, float)
+
+
+def test_a_window_checked_already_is_not_checked_again() -> None:
+    """check_availability takes the window's blocks when the caller has them (routing checks a window once)."""
+    given = (Block("requests_percent >= 85%", NOW + 9),)
+    av = check(WindowCounts(requests=0, tokens=0), capacity=given)
+    assert av.blocks == given and not av.available
+    free = check(WindowCounts(requests=2999, tokens=0), capacity=())  # the caller found nothing: nothing added
+    assert free.available and free == check(WindowCounts(requests=0, tokens=0))
