@@ -21,10 +21,9 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from router_core.classifier import features as F
 from router_core.classifier import lanes, packed
@@ -39,8 +38,7 @@ HOT_LIMIT = 1 << 16
 UNSEEN_KEPT_CHARS = 64  # a longer word never seen in training is summed each time, not kept
 
 
-@dataclass(frozen=True, slots=True)
-class Scored:
+class Scored(NamedTuple):  # (immutable, and built without a frozen dataclass's object.__setattr__ per field)
     probabilities: tuple[float, ...]  # per class, in ``LinearModel.classes`` order
     evidence: tuple[tuple[str, int], ...]  # (feature label, weight vector encoded by ``lanes``) before scaling
     scale: float

@@ -9,8 +9,8 @@ the traffic; a reader that meets many (a provider idle since a burst) asks for a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from sqlite3 import Connection
+from typing import NamedTuple
 
 # The stale rows (at or before the cut) are summed in one pass over their index range; the oldest event
 # in the window is one index seek.
@@ -23,9 +23,10 @@ _WINDOWS = _SELECT + " GROUP BY t.provider"
 _ONE_WINDOW = _SELECT + " WHERE t.provider = :provider GROUP BY t.provider"
 
 
-@dataclass(frozen=True, slots=True)
-class TrackedWindow:
-    """A provider's own events in the window: sums, the oldest event's time, and stale rows met."""
+class TrackedWindow(NamedTuple):
+    """A provider's own events in the window: sums, the oldest event's time, and stale rows met. (A named tuple:
+    as immutable as a frozen dataclass, and built as one tuple, where a frozen dataclass's __init__ set each field
+    through object.__setattr__; every routing decision and paced call reads some.)"""
 
     requests: int
     tokens: int  # may be below zero only if rows were edited by hand; callers clamp
