@@ -209,8 +209,9 @@ class BudgetLedger:
         )
         raise BudgetExceeded(message, provider=provider, needed=to_usd(need), remaining=to_usd(left))
 
-    def settle(self, reservation_id: str, actual_usd: float) -> None:
-        """Turn a reservation into spend at ``actual_usd``; settling twice changes nothing.
+    def settle(self, reservation: str | Reservation, actual_usd: float) -> None:
+        """Turn a reservation (its id, or the one :meth:`reserve` returned) into spend at ``actual_usd``; settling
+        twice changes nothing. Given the Reservation, a live one is settled without reading its row back.
 
         A reservation that was released or had expired is still settled (the money was spent). One whose call
         was charged at its estimate when it fell silent (:meth:`_expire`) is corrected to the actual cost: its
@@ -221,9 +222,11 @@ class BudgetLedger:
         :meth:`settle_later`.
         """
         _check_amount(actual_usd, "actual cost")
+        known = reservation if isinstance(reservation, Reservation) else None
+        reservation_id = known.id if known is not None else reservation
         try:
             with self._db.transaction() as conn:
-                if not self._settle(conn, reservation_id, actual_usd):
+                if not self._settle(conn, reservation_id, actual_usd, known):
                     raise InvalidRequest(f"unknown budget reservation {reservation_id!r}")
         except StateUnusable:
             self._unsettled[reservation_id] = actual_usd
@@ -237,22 +240,28 @@ class BudgetLedger:
         _check_amount(actual_usd, "actual cost")
         self._unsettled[reservation_id] = actual_usd
 
-    def _settle(self, conn: Connection, reservation_id: str, actual_usd: float) -> bool:
-        """:meth:`settle` in ``conn``; False if the reservation is unknown."""
-        row = ledger.settle_live(conn, reservation_id)
-        if row is None:
-            row = ledger.reservation(conn, reservation_id)
+    def _settle(
+        self, conn: Connection, reservation_id: str, actual_usd: float, known: Reservation | None = None
+    ) -> bool:
+        """:meth:`settle` in ``conn``; False if the reservation is unknown. ``known``: the reservation as
+        :meth:`reserve` made it, whose day and provider no statement changes, so a live one's row is not read."""
+        if known is not None and ledger.settle_if_live(conn, reservation_id):
+            day, provider = known.day, known.provider
+        else:
+            row = ledger.settle_live(conn, reservation_id)
             if row is None:
-                return False
-            if row["status"] == "settled":
-                for charged in (CHARGED_DEAD_CALL, UNCHARGED_DEAD_CALL):
-                    ledger.correct_charge(conn, reservation_id, charged, to_micro(actual_usd), "settled")
-                return True
-            logger.warning("settling reservation %s that was %s", reservation_id, row["status"])
-            conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ?", (reservation_id,))
+                row = ledger.reservation(conn, reservation_id)
+                if row is None:
+                    return False
+                if row["status"] == "settled":
+                    for charged in (CHARGED_DEAD_CALL, UNCHARGED_DEAD_CALL):
+                        ledger.correct_charge(conn, reservation_id, charged, to_micro(actual_usd), "settled")
+                    return True
+                logger.warning("settling reservation %s that was %s", reservation_id, row["status"])
+                conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ?", (reservation_id,))
+            day, provider = row["day"], row["provider"]
         ledger.insert_spend(
-            conn, row["day"], row["provider"], to_micro(actual_usd), self._clock.now(),
-            reservation_id=reservation_id, note="settled",
+            conn, day, provider, to_micro(actual_usd), self._clock.now(), reservation_id=reservation_id, note="settled",
         )
         return True
 

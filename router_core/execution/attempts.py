@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.lowlevel
 
+from router_core.budget import Reservation
 from router_core.errors import BudgetExceeded, RouterError, StateUnusable
 from router_core.execution.circuit import CircuitState
 from router_core.execution.failures import after_failure
@@ -60,7 +61,7 @@ class ProviderRun:
         self.attempts = attempts
         self.settings = executor.core.settings.provider(provider)
         self.plan: RequestPlan | None = None
-        self.reservation_id: str | None = None
+        self.reservation: Reservation | None = None  # settled by the object: its day and provider are known
         self._paced: tuple[PaceTicket, Completion, float] | None = None  # with when the answer arrived
 
     def skip(self, outcome: str, error: str, lifts_at: float | None = None, model: str = "") -> Step:
@@ -104,15 +105,15 @@ class ProviderRun:
                 backed_off = step.delay
                 if (circuit := self._opened()) is not None:  # no retry into the outage
                     return self._outage(circuit)
-                if self.reservation_id is None:  # that try was billed: the next one's cap is from what remains
+                if self.reservation is None:  # that try was billed: the next one's cap is from what remains
                     plan = self._plan()
                     if isinstance(plan, str):
                         return self.skip("budget_exceeded", plan, model=self.plan.model)
                     self.plan = plan
             return Step(FALL_BACK)  # pragma: no cover - the last retry always steps away
         finally:
-            if self.reservation_id is not None:
-                core.ledger.release(self.reservation_id)
+            if self.reservation is not None:
+                core.ledger.release(self.reservation.id)
 
     # -- steps -----------------------------------------------------------------------------------
 
@@ -132,15 +133,13 @@ class ProviderRun:
         assert plan is not None
         calling = plan.estimate.usd if sending else 0.0  # the same estimate whatever the cap
         try:
-            self.reservation_id = ledger.reserve(self.provider, plan.cap_usd, task_id=self.job.task_id,
-                                                 calling=calling).id
+            self.reservation = ledger.reserve(self.provider, plan.cap_usd, task_id=self.job.task_id, calling=calling)
             return
         except BudgetExceeded:
             if plan.estimate.usd >= plan.cap_usd:
                 raise
         smaller = plan.within(plan.estimate.usd, self.settings)
-        self.reservation_id = ledger.reserve(self.provider, smaller.cap_usd, task_id=self.job.task_id,
-                                             calling=calling).id
+        self.reservation = ledger.reserve(self.provider, smaller.cap_usd, task_id=self.job.task_id, calling=calling)
         self.plan = smaller
 
     async def _send(
@@ -160,11 +159,11 @@ class ProviderRun:
             result: tuple[Completion | RouterError, float, float] | None = None
             async with self.job.gate:
                 lease_id = None
-                if self.reservation_id is None:  # a budget edited since routing binds it (a batch routes once)
+                if self.reservation is None:  # a budget edited since routing binds it (a batch routes once)
                     core.refresh_settings()
                 core.clock_steps.check()  # before the transaction: inside it a clock set back is not repaired
                 with core.db.transaction():
-                    fresh = self.reservation_id is None
+                    fresh = self.reservation is None
                     if fresh and self.job.lease is not None:
                         lease_id = core.leases.take(self.job.lease)  # raises AgentTaken, nothing written
                     # Paced on the estimate's tokens, which a cap lowered to fit the budget (_reserve) keeps.
@@ -175,16 +174,16 @@ class ProviderRun:
                         self._reserve(sending=sending)  # raises BudgetExceeded: the lease and ticket roll back
                     # A reservation lapsed while the task waited (asleep, a clock step) is taken again, or the task is
                     # refused, before anything is sent: no call goes out with nothing held.
-                    elif sending and not core.ledger.calling(self.reservation_id, self.plan.estimate.usd):
+                    elif sending and not core.ledger.calling(self.reservation.id, self.plan.estimate.usd):
                         logger.warning("%s: its budget reservation lapsed while it waited; reserving again",
                                        self.job.task_id)
-                        lapsed, self.reservation_id = self.reservation_id, None
+                        lapsed, self.reservation = self.reservation, None
                         try:
                             self._reserve(sending=True)  # raises BudgetExceeded (the ticket rolls back with it)
                         except BudgetExceeded:
-                            self.reservation_id = lapsed  # released as the turn ends
+                            self.reservation = lapsed  # released as the turn ends
                             raise
-                        core.ledger.release(lapsed)  # a call charged while silent came back unbilled: no charge
+                        core.ledger.release(lapsed.id)  # a call charged while silent came back unbilled: no charge
                 if lease_id is not None:
                     self.job.lease.id = lease_id
                 if isinstance(ticket, PaceTicket):
@@ -203,7 +202,7 @@ class ProviderRun:
                                 pacer.settle(ticket, ticket.tokens, said, counted=False)
                             else:
                                 pacer.failed(ticket, said)
-                            core.ledger.calling(self.reservation_id, 0.0)  # answered: nothing on the wire
+                            core.ledger.calling(self.reservation.id, 0.0)  # answered: nothing on the wire
                         result = exc, waited, clock.monotonic() - called
                     except anyio.get_cancelled_exc_class():  # the request still counts, and may be billed
                         with core.db.transaction():  # the window and the charge together, or neither
@@ -270,22 +269,22 @@ class ProviderRun:
         a full disk) does not lose it: the reservation stays live, its amount counted, and the ledger settles it
         at ``cost`` at its next heartbeat or reservation; the lease is released (or by the next heartbeat)."""
         core = self.ex.core
-        assert self._paced is not None and self.reservation_id is not None
+        assert self._paced is not None and self.reservation is not None
         ticket, completion, answered_at = self._paced
-        reservation_id = self.reservation_id
+        reservation = self.reservation
         try:
             with core.db.transaction():
                 self.ex.pacer.settle(ticket, completion.input_tokens + completion.output_tokens,
                                      completion.rate_limit, answered_at=answered_at,
                                      counted=not completion.usage_estimated)
-                core.ledger.settle(reservation_id, cost)
+                core.ledger.settle(reservation, cost)
                 recovered = self.ex.state.circuits.record_success(self.provider)
                 if self.job.lease is not None and self.job.lease.id:
                     core.leases.release(self.job.lease.id)
         except StateUnusable as exc:
-            self.reservation_id = None  # settled later, never released
-            return self._unsettled(reservation_id, cost, exc)
-        self.reservation_id = None
+            self.reservation = None  # settled later, never released
+            return self._unsettled(reservation.id, cost, exc)
+        self.reservation = None
         if recovered is not None:
             self.ex.audit_recovered(recovered)
         return None
@@ -308,7 +307,7 @@ class ProviderRun:
         """A call cancelled in flight: the provider read the prompt and may have answered part of it, and
         says nothing of what it billed. The reservation is settled at the plan's estimate rather than
         released, so cancelled calls cannot spend the budget unseen."""
-        if self.reservation_id is None or self.plan is None:
+        if self.reservation is None or self.plan is None:
             return 0.0
         return self._settle_reservation(round(self.plan.estimate.usd, 6))
 
@@ -320,14 +319,14 @@ class ProviderRun:
         if getattr(error, "maybe_billed", False):
             return self._charge_estimate()
         billed = getattr(error, "billed", None)
-        if billed is None or self.reservation_id is None:
+        if billed is None or self.reservation is None:
             return 0.0
         assert self.plan is not None
         return self._settle_reservation(actual_cost(self.settings, self.plan.model, billed))
 
     def _settle_reservation(self, cost: float) -> float:
         """The reservation turned into spend at ``cost`` (so nothing releases it after); ``cost``."""
-        assert self.reservation_id is not None
-        self.ex.core.ledger.settle(self.reservation_id, cost)
-        self.reservation_id = None
+        assert self.reservation is not None
+        self.ex.core.ledger.settle(self.reservation, cost)
+        self.reservation = None
         return cost

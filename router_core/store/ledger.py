@@ -164,6 +164,13 @@ def settle_live(conn: Connection, rid: str) -> Row | None:
     return rows[0] if rows else None
 
 
+def settle_if_live(conn: Connection, rid: str) -> bool:
+    """:func:`settle_live` for a caller that knows the reservation's day and provider: whether it was live. No
+    RETURNING: the statement reads nothing back (no result table to fill and fetch)."""
+    return conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ? AND status = 'live'",
+                        (rid,)).rowcount > 0
+
+
 def reservation(conn: Connection, rid: str) -> Row | None:
     return conn.execute("SELECT day, provider, status FROM budget_reservations WHERE id = ?", (rid,)).fetchone()
 
