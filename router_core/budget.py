@@ -52,6 +52,7 @@ class BudgetLedger:
     """Per-provider and total daily spend, with reservations that expire with their process."""
 
     prune_every = 100  # reservations between two prunes of finished rows, per process
+    full_prune_every = 50  # prunes between two that look at every row (the first of a process is one)
 
     def __init__(self, db: Database, clock: Clock, settings: BudgetSettings, holder: str) -> None:
         self._db = db
@@ -59,7 +60,7 @@ class BudgetLedger:
         self._holder = holder
         self._limits = BudgetLimits.of(settings)
         self.generation = 0  # counts configure() calls: a cached snapshot is of one configuration
-        self._reserves_since_prune = self.prune_every
+        self._reserves_since_prune, self._prunes = self.prune_every, 0
         self._calendar: tuple[ZoneInfo | None, int, str, float] = (None, -1, "", 0.0)  # (zone, quarter hour, day, reset)
         self._expire_later: list[str] = []
         # Released, but the write failed (the database locked past its timeout, a full disk): the next heartbeat
@@ -374,10 +375,14 @@ class BudgetLedger:
             return ledger.set_calling(conn, reservation_id, to_micro(usd) if usd > 0 else 0, self._clock.now())
 
     def _maybe_prune(self, conn: Connection, now: float) -> None:
+        """Drop the finished rows past the week kept: by their ids' time (ledger.prune_finished), now and then all."""
         self._reserves_since_prune += 1
         if self._reserves_since_prune >= self.prune_every:
-            ledger.prune_finished(conn, self.day(now - _KEEP_FINISHED_DAYS * 86400))
-            self._reserves_since_prune = 0
+            tz, full = self._limits.tz, self._prunes % self.full_prune_every == 0
+            before = datetime.fromtimestamp(now - _KEEP_FINISHED_DAYS * 86400, tz).date()
+            began = None if full else datetime.combine(before, time(0), tzinfo=tz).timestamp()
+            ledger.prune_finished(conn, before.isoformat(), made_before=began)
+            self._reserves_since_prune, self._prunes = 0, self._prunes + 1
 
 
 def check_recorded_spend(usd: float, what: str = "cost_usd") -> None:
