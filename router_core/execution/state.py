@@ -73,6 +73,17 @@ class ExecutionSnapshot:
         return {p: tuple(b) for p, b in found.items()}
 
 
+# The snapshot's three tables in one statement (one step of the routing read, not three): the reported limits,
+# the open circuits (CircuitBreaker.open_circuits) and the holds in force (ProviderHolds.active), told apart by
+# the first column.
+_SNAPSHOT = (
+    "SELECT 0, provider, requests_limit, tokens_limit, NULL, NULL, NULL FROM execution_headroom"
+    " UNION ALL SELECT 1, provider, failures, is_open, opened_at, next_probe_at, last_error"
+    " FROM execution_circuits WHERE is_open = 1"
+    " UNION ALL SELECT 2, provider, kind, until, reason, NULL, NULL FROM execution_holds WHERE until > ?"
+)
+
+
 class ExecutionState:
     def __init__(self, db: Database, clock: Clock, settings: ExecutionSettings) -> None:
         self.circuits = CircuitBreaker(
@@ -87,11 +98,18 @@ class ExecutionState:
         """Open circuits and active holds, from one read transaction (or the caller's).
 
         ``validity`` learns when a hold lapses; an open circuit changes only by a write (a probe)."""
+        reported: dict[str, tuple[int | None, int | None]] = {}
+        circuits: dict[str, CircuitState] = {}
+        holds: dict[str, Hold] = {}
         with self._db.read() as conn:
-            reported = {row[0]: (row[1], row[2]) for row in conn.execute(
-                "SELECT provider, requests_limit, tokens_limit FROM execution_headroom")}
-            snap = ExecutionSnapshot(self.circuits.open_circuits(), self.holds.active(), reported,
-                                     self.circuits.probe_interval)
+            for table, provider, a, b, c, d, e in conn.execute(_SNAPSHOT, (self._clock.now(),)):
+                if table == 0:
+                    reported[provider] = (a, b)
+                elif table == 1:  # as CircuitBreaker.open_circuits() reads it
+                    circuits[provider] = CircuitState(provider, a, bool(b), c, d, e)
+                else:  # as ProviderHolds.active() reads it
+                    holds[provider] = Hold(provider, a, b, c)
+        snap = ExecutionSnapshot(circuits, holds, reported, self.circuits.probe_interval)
         if validity is not None:
             for hold in snap.holds.values():
                 validity.changes_at(hold.until)
