@@ -8,8 +8,11 @@ exactly the same features. Pure Python and deterministic.
 - Words are runs of letters/digits. A run of Chinese/Japanese characters has no spaces, so it is
   split into its single characters and character pairs, each treated as a word; Korean runs too
   (particles attach to words, so syllables and syllable pairs generalise better than words).
-- A Latin/Cyrillic/... word of 4+ letters also yields its character 3-, 4- and 5-grams (of
-  ``<word>``), which carry typos, inflections and unseen compounds ("refactr", "analysiere").
+- A Latin/Cyrillic/... word of 4+ letters also yields its character 5-grams (of ``<word>``), which
+  carry typos, inflections and unseen compounds ("refactr", "analysiere"). 3- and 4-grams as well
+  (``FINGERPRINT_NGRAM_SIZES``, still used by the fingerprints of ``near.py``) cost 2.6 points of
+  task type on the rewritten real issues (49 of 1,880): a text's many short n-grams learnt its topic
+  and, counted in the 1/sqrt(n) scale, diluted the words that carry the ask.
 - Fenced code (between ```` ``` ```` marks) yields only the code-block marker: identifiers in a
   snippet say little about what is asked of it.
 - Very long text keeps its first ``HEAD_TOKENS`` and last ``TAIL_TOKENS`` words: the ask is almost
@@ -22,7 +25,14 @@ exactly the same features. Pure Python and deterministic.
 
 Feature names carry a prefix: ``w|`` word, ``b|`` word pair, ``c|`` character n-gram,
 ``f|`` first word, ``n|`` negated word, ``t|`` title word, ``m|`` marker (code block, stack trace,
-the ask's shape: how much punctuation, a list, an enumeration after a colon, arrows).
+the ask's shape: how much punctuation, a list, an enumeration after a colon, arrows, and the ask's
+words, see ``ask``).
+
+The ask's words (``ask``) carry what is asked rather than the topic: the word after "please", "can
+you", "we need to", "how do I"...; the first word of each sentence (imperatives open sentences); the
+words of the last sentence (the ask often closes a request); the word pairs of the title; how many
+question marks and whether the text ends with one. They live in the markers table, so scoring looks
+them up like any marker and their keys read as reasons ("asks: fix", "last sentence: docs").
 """
 
 from __future__ import annotations
@@ -33,7 +43,8 @@ from functools import cache
 
 HEAD_TOKENS = 64
 TAIL_TOKENS = 32
-CHAR_NGRAM_SIZES = (3, 4, 5)
+CHAR_NGRAM_SIZES = (5,)  # the classifier's
+FINGERPRINT_NGRAM_SIZES = (3, 4, 5)  # near.py's (near-paraphrases, learned corrections)
 MIN_CHARGRAM_WORD = 4
 # A word of length L has sum(L + 3 - k for k in sizes) n-grams of <word>: len(sizes) * L + this.
 GRAM_COUNT_OFFSET = sum(3 - k for k in CHAR_NGRAM_SIZES)
@@ -82,6 +93,20 @@ SHAPE_CHARS = 600
 _COMMA_BUCKETS = ((0, "0"), (2, "1"), (4, "3"), (10**9, "5"))
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)]|- \[[ x]\])\s+", re.MULTILINE)
 _COLON_TAIL = re.compile(r"[:：]\s*([^\n]*)")
+_SENTENCE_END = re.compile(r"[.!?。！？]+(?:\s|$)|\n+")
+ASK_CHARS = 3000  # sentences are split from the first this many characters of prose
+ASK_SENTENCES = 8  # sentences whose first word is a feature
+ASK_VERBS = 4  # words after "please", "can you"... that are features
+LAST_WORDS = 12
+# "<a> <b> X": X is the ask ("can you X", "need to X", "help me X"); "please X", "lets X"; "how do I X".
+_ASK_AFTER_PAIR = frozenset(
+    {("can", "you"), ("could", "you"), ("would", "you"), ("will", "you"), ("need", "to"), ("want", "to"),
+     ("like", "to"), ("have", "to"), ("help", "me"), ("how", "to"), ("going", "to"), ("trying", "to"), ("able", "to")}
+)
+_ASK_AFTER_WORD = frozenset({"please", "pls", "plz", "lets"})
+_HOW_DO = frozenset({"do", "does", "can", "should", "would"})
+_ASK_SKIPPED = STOPWORDS | {"you", "please", "help", "me"}
+_ASK_ENDS = _ASK_AFTER_WORD | {b for _, b in _ASK_AFTER_PAIR} | {"i", "we", "you"}  # the last word of a trigger
 
 
 @cache
@@ -150,12 +175,12 @@ def is_cjk(token: str) -> bool:
     return token[0] >= "\u3040"
 
 
-def char_ngrams(word: str) -> list[str]:
+def char_ngrams(word: str, sizes: tuple[int, ...] = CHAR_NGRAM_SIZES) -> list[str]:
     """The character n-gram features of one word (none for short or CJK words)."""
     if len(word) < MIN_CHARGRAM_WORD or is_cjk(word):
         return []
     padded = f"<{word}>"
-    return [f"c|{padded[i : i + n]}" for n in CHAR_NGRAM_SIZES for i in range(len(padded) - n + 1)]
+    return [f"c|{padded[i : i + n]}" for n in sizes for i in range(len(padded) - n + 1)]
 
 
 def chargram_count(word: str) -> int:
@@ -179,7 +204,55 @@ def markers(text: str) -> list[str]:
     body = prose(text)
     if body.strip():
         found.extend(shape(body))
+        found.extend(ask(body))
     return found
+
+
+def ask(body: str) -> list[str]:
+    """The features of what is asked (see the module's docstring), from prose ``body``."""
+    found = [f"m|asks: {verb}" for verb in ask_verbs(tokens(body))]
+    parts = [part for part in _SENTENCE_END.split(body[:ASK_CHARS]) if part.strip()]
+    for part in parts[:ASK_SENTENCES]:
+        if (opening := _opening(part)) is not None:
+            found.append(f"m|sentence starts: {opening}")
+    if len(parts) > 1:
+        found.extend(f"m|last sentence: {t}" for t in tokens(parts[-1])[:LAST_WORDS] if t not in STOPWORDS)
+    questions = body.count("?") + body.count("？")
+    found.append(f"m|questions: {min(questions, 2)}")
+    if body.rstrip().endswith(("?", "？")):
+        found.append("m|ends with ?")
+    title = title_words(body)
+    found.extend(f"m|title: {a} {b}" for a, b in zip(title, title[1:], strict=False))
+    return found
+
+
+def _opening(sentence: str) -> str | None:
+    """The first non-stop word of ``sentence``, tokenising only up to it (a token never spans a space)."""
+    for chunk in sentence.split():
+        for tok in tokens(chunk):
+            if tok not in STOPWORDS:
+                return tok
+    return None
+
+
+def ask_verbs(toks: list[str]) -> list[str]:
+    """The first non-stop word after each "please", "can you", "need to", "how do I"... (at most ``ASK_VERBS``)."""
+    out: list[str] = []
+    for i, tok in enumerate(toks):
+        if tok not in _ASK_ENDS:
+            continue
+        if not (
+            tok in _ASK_AFTER_WORD
+            or (i and (toks[i - 1], tok) in _ASK_AFTER_PAIR)
+            or (i > 1 and toks[i - 2] == "how" and toks[i - 1] in _HOW_DO and tok in ("i", "we", "you"))
+        ):
+            continue
+        verb = next((t for t in toks[i + 1 :] if t not in _ASK_SKIPPED), None)
+        if verb is not None:
+            out.append(verb)
+            if len(out) == ASK_VERBS:
+                break
+    return out
 
 
 def _is_trace(text: str) -> bool:

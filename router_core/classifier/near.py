@@ -25,12 +25,12 @@ from router_core.classifier import features as F
 # ~1.1 KB a word: 8,192 words keep it near 9 MB a process (65,536 held ~75 MB once arbitrary prompts filled it).
 @functools.lru_cache(maxsize=1 << 13)
 def _word_features(word: str) -> tuple[str, ...]:
-    return (f"w|{word}", *F.char_ngrams(word))
+    return (f"w|{word}", *F.char_ngrams(word, F.FINGERPRINT_NGRAM_SIZES))
 
 
 def fingerprint(text: str) -> frozenset[str]:
-    """The word and character n-gram features of ``features.features(text)`` (its ``w|`` and ``c|`` ones), as a
-    set: built from the words directly, each word's features cached (a test checks they agree)."""
+    """The words and character 3-5-grams of ``text`` (``features.features``' ``w|`` features and its ``c|`` ones
+    with ``FINGERPRINT_NGRAM_SIZES``), as a set: built from the words directly, each word's features cached."""
     stop = F.STOPWORDS
     return frozenset(chain.from_iterable(map(_word_features, [t for t in F.tokens(F.prose(text)) if t not in stop])))
 

@@ -26,3 +26,21 @@ def test_ascii_fast_path_matches_the_general_path():
 def test_a_stack_trace_is_found_with_the_letters_case_folding_matches(text):
     # ſ matches s, ı and İ match i in a case-insensitive search (as training saw them), though lower() keeps them.
     assert F.STACK_TRACE in F.markers(text)
+
+
+def test_the_ask_yields_features_of_its_own_apart_from_the_topic():
+    text = "Login fails on Safari\nCould you please fix the redirect? We need to add a test. How do I run it?"
+    assert set(F.ask(F.prose(text))) <= set(F.features(text))
+    assert F.ask(F.prose(text)) == [
+        "m|asks: fix", "m|asks: fix", "m|asks: add", "m|asks: run",  # after "could you", "please", "need to", "how do I"
+        "m|sentence starts: login", "m|sentence starts: please", "m|sentence starts: need", "m|sentence starts: how",
+        "m|last sentence: how", "m|last sentence: run",
+        "m|questions: 2", "m|ends with ?",
+        "m|title: login fails", "m|title: fails safari",
+    ]
+
+
+def test_a_one_sentence_ask_has_no_last_sentence_feature_and_counts_no_question():
+    assert F.ask("fix the login redirect") == [
+        "m|sentence starts: fix", "m|questions: 0", "m|title: fix login", "m|title: login redirect",
+    ]

@@ -8,6 +8,7 @@ from operator import itemgetter
 
 import pytest
 
+from router_core.classifier import features as F
 from router_core.classifier import lanes, packed
 from router_core.classifier import model as model_module
 from router_core.classifier.model import LinearModel
@@ -92,10 +93,11 @@ def test_a_word_of_many_ngrams_is_summed_in_vectors_that_fit_their_lanes(monkeyp
     # One vector for all of a long word's n-grams took their sum less one offset per extra n-gram: with large
     # negative weights a lane went below zero and borrowed from the next class.
     zeros = [0.0] * 3
+    size = max(F.CHAR_NGRAM_SIZES)
     model = LinearModel({"classes": ["a", "b", "c"], "bias": zeros, "words": {}, "pairs": {}, "first": {},
-                         "markers": {}, "chars": {"000": [-lanes.MAX_WEIGHT, lanes.MAX_WEIGHT, 1.0]}})
+                         "markers": {}, "chars": {"0" * size: [-lanes.MAX_WEIGHT, lanes.MAX_WEIGHT, 1.0]}})
     text = "0" * 5000
-    grams = len(text) - 2  # the "000" n-grams of "<000...0>"
+    grams = len(text) - size + 1  # the "00000" n-grams of "<000...0>"
     rows, _ = model.evidence(text)
     assert lanes.total([vec for _, vec in rows], 3) == [-lanes.MAX_WEIGHT * grams, lanes.MAX_WEIGHT * grams,
                                                         float(grams)]
