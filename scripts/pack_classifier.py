@@ -1,4 +1,4 @@
-"""Pack the trained weights (router_core/data/classifier_model.json.gz) into the fast-loading form.
+"""Pack the trained weights (data/classifier_model.json.gz) into the shipped, fast-loading form.
 
     .venv/bin/python scripts/pack_classifier.py
 
@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from router_core.classifier import features as F  # noqa: E402
 from router_core.classifier import packed  # noqa: E402
 
-SOURCE = ROOT / "router_core/data/classifier_model.json.gz"
+SOURCE = ROOT / "data/classifier_model.json.gz"  # the trainer's output (not shipped)
 TARGET = ROOT / "router_core/data/classifier_model.bin"
 
 

@@ -7,9 +7,9 @@
 Trains a multinomial logistic regression (scikit-learn, L2) on the features of
 router_core/classifier/features.py, blends it with a complement naive Bayes over the same
 features (still one linear model), folds each training word's character n-gram weights into
-the word's own vector, prunes near-zero weights, and writes
-router_core/data/classifier_model.json.gz (and its packed form, classifier_model.bin) plus the held-out split as
-router_core/data/classifier_eval.jsonl (the learning guard's evaluation set). It then reloads the
+the word's own vector, prunes near-zero weights, and writes data/classifier_model.json.gz (not
+shipped) and its packed form, router_core/data/classifier_model.bin (the shipped weights), plus the
+held-out split as router_core/data/classifier_eval.jsonl (the learning guard's evaluation set). It then reloads the
 written file with the pure-Python classifier and prints its held-out accuracy.
 """
 
@@ -51,7 +51,7 @@ REWRITTEN_FILES = frozenset(
         *(f"issues_{w}.jsonl" for w in EVAL_ONLY_WRITERS),
     )
 )
-OUT = ROOT / "router_core" / "data" / "classifier_model.json.gz"
+OUT = ROOT / "data" / "classifier_model.json.gz"  # not shipped: the packed form is (pack_classifier.py)
 EVAL_OUT = ROOT / "router_core" / "data" / "classifier_eval.jsonl"
 
 

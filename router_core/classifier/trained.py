@@ -8,8 +8,9 @@ the chosen type, e.g. ``"'refactor' -> refactoring +2.31"``.
 Empty or whitespace-only text carries no evidence: the result is the model's prior (its bias
 alone), with a reason saying so. The tool layer rejects empty input before it gets here.
 
-Weights are trained offline by ``scripts/train_classifier.py`` from ``data/corpus/`` and shipped
-in ``router_core/data/classifier_model.json.gz``; loading them needs only the standard library.
+Weights are trained offline by ``scripts/train_classifier.py`` from ``data/corpus/`` (written to
+``data/classifier_model.json.gz``, which is not shipped) and shipped packed, in
+``router_core/data/classifier_model.bin``; loading them needs only the standard library.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from router_core.settings import PROVIDER_NAMES
 
 log = logging.getLogger(__name__)
 
-MODEL_RESOURCE = "data/classifier_model.json.gz"
-PACKED_RESOURCE = "data/classifier_model.bin"  # the same weights, packed by scripts/pack_classifier.py
+PACKED_RESOURCE = "data/classifier_model.bin"  # the shipped weights, packed by scripts/pack_classifier.py
+# The trainer's output the pack is made from, in a checkout only (relative to the repository root, not shipped).
+SOURCE_FILE = "data/classifier_model.json.gz"
 EVAL_RESOURCE = "data/classifier_eval.jsonl"
 TOP_REASONS = 3
 CLIPPED_AT = 60  # the longest label a reason shows whole
@@ -39,24 +41,38 @@ CLIPPED_AT = 60  # the longest label a reason shows whole
 
 @functools.cache
 def _load_shipped() -> LinearModel:
-    data = importlib.resources.files("router_core")
-    source, raw = data.joinpath(MODEL_RESOURCE), _mapped(data.joinpath(PACKED_RESOURCE))
-    # The packed file names the JSON it was packed from by CRC and length; its length alone tells a
-    # retrained JSON from the one packed (reading 6.5 MB for the CRC cost ~2 ms a start). The full check
-    # is a test (tests/router_core/classifier/test_packed.py).
-    if raw is not None and (digest := packed.packed_source(raw)).endswith(f"-{_size(source)}"):
+    package = importlib.resources.files("router_core")
+    raw, source = _mapped(package.joinpath(PACKED_RESOURCE)), _checkout_source(package)
+    # The packed file names the JSON it was packed from by CRC and length. Only a checkout has that JSON (it
+    # is not shipped): there its length alone tells a retrained JSON from the one packed (reading it for the
+    # CRC would cost milliseconds a start). The full check is a test (tests/router_core/classifier/test_packed.py).
+    digest = packed.packed_source(raw) if raw is not None else ""
+    if digest and (source is None or digest.endswith(f"-{source.stat().st_size}")):
         try:  # the map stays open while the model lives
             return LinearModel(packed.unpack(raw, share=True), digest=digest)
-        except (ValueError, KeyError, TypeError, struct.error) as exc:  # damaged: the JSON still answers
-            log.warning("%s cannot be read (%s): loading the JSON (slow); run scripts/pack_classifier.py",
-                        PACKED_RESOURCE, exc)
-    elif raw is not None:
-        log.warning("%s is stale (older than %s, or an old format): loading the JSON (slow); "
-                    "run scripts/pack_classifier.py", PACKED_RESOURCE, MODEL_RESOURCE)
-    with importlib.resources.as_file(source) as path:
-        model = LinearModel.from_file(path)
+        except (ValueError, KeyError, TypeError, struct.error) as exc:
+            problem = f"{PACKED_RESOURCE} cannot be read ({exc})"
+    elif raw is None:
+        problem = f"{PACKED_RESOURCE} is missing"
+    elif not digest:
+        problem = f"{PACKED_RESOURCE} is not packed weights of this version (an old format, or damaged)"
+    else:
+        problem = f"{PACKED_RESOURCE} is stale (packed from other weights than {SOURCE_FILE})"
+    if source is None:
+        raise RuntimeError(f"the classifier's weights cannot be loaded: {problem}; reinstall switchboard "
+                           "(in a checkout: run scripts/train_classifier.py)")
+    log.warning("%s: loading the JSON (slow); run scripts/pack_classifier.py", problem)
+    model = LinearModel.from_file(source)
     log.debug("loaded classifier weights: %s", model.meta.get("trained_on", "?"))
     return model
+
+
+def _checkout_source(package: Traversable) -> Path | None:
+    """The trainer's JSON weights next to the package in a checkout (``data/``, not shipped), if there."""
+    if not isinstance(package, Path):
+        return None
+    path = package.parent / SOURCE_FILE
+    return path if path.is_file() else None
 
 
 def _mapped(resource: Traversable) -> bytes | mmap.mmap | None:
@@ -68,10 +84,6 @@ def _mapped(resource: Traversable) -> bytes | mmap.mmap | None:
         return resource.read_bytes()
     with open(resource, "rb") as f:
         return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)  # the map outlives the descriptor
-
-
-def _size(resource: Traversable) -> int:
-    return resource.stat().st_size if isinstance(resource, Path) else len(resource.read_bytes())
 
 
 def shipped_eval_path() -> Path:

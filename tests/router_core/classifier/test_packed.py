@@ -6,18 +6,21 @@ import gzip
 import importlib.resources
 import json
 import struct
+from pathlib import Path
 
 import pytest
 
 from router_core.classifier import lanes, packed
 from router_core.classifier.model import LinearModel
-from router_core.classifier.trained import MODEL_RESOURCE, PACKED_RESOURCE, TrainedClassifier
+from router_core.classifier.trained import PACKED_RESOURCE, SOURCE_FILE, TrainedClassifier
 
 DATA = importlib.resources.files("router_core")
+REPO = Path(__file__).resolve().parents[3]
+SOURCE = REPO / SOURCE_FILE  # the trainer's JSON the shipped pack is made from (in the checkout, not shipped)
 
 
 def test_shipped_pack_is_fresh():
-    source = DATA.joinpath(MODEL_RESOURCE).read_bytes()
+    source = SOURCE.read_bytes()
     raw = DATA.joinpath(PACKED_RESOURCE).read_bytes()
     assert packed.packed_source(raw) == packed.source_digest(source), "run scripts/pack_classifier.py"
 
@@ -34,7 +37,7 @@ def test_pack_round_trips_every_table_exactly():
 
 
 def test_packed_model_classifies_like_the_json_model():
-    source = DATA.joinpath(MODEL_RESOURCE).read_bytes()
+    source = SOURCE.read_bytes()
     from_json = TrainedClassifier(LinearModel(json.loads(gzip.decompress(source))))
     from_pack = TrainedClassifier(LinearModel(packed.unpack(DATA.joinpath(PACKED_RESOURCE).read_bytes())))
     texts = [json.loads(line)["text"] for line in DATA.joinpath("data/classifier_eval.jsonl").read_text().splitlines()]
@@ -105,45 +108,78 @@ def test_the_shipped_model_shares_its_map_and_classifies_like_a_copy():
         assert shared.score(text).probabilities == copied.score(text).probabilities
 
 
-def test_a_pack_of_json_of_another_length_is_stale_and_the_json_is_loaded(tmp_path, monkeypatch, caplog):
+def _checkout(tmp_path, monkeypatch, *, pack: bytes | None, json_weights: bool = True):
+    """A package root (and, with ``json_weights``, the checkout's JSON next to it) the loader reads instead."""
     from router_core.classifier import trained
 
     root = tmp_path / "router_core"
     (root / "data").mkdir(parents=True)
-    source = DATA.joinpath(MODEL_RESOURCE).read_bytes()
-    (root / MODEL_RESOURCE).write_bytes(source)
-    (root / PACKED_RESOURCE).write_bytes(DATA.joinpath(PACKED_RESOURCE).read_bytes())
+    if json_weights:
+        (tmp_path / "data").mkdir()
+        (tmp_path / SOURCE_FILE).write_bytes(SOURCE.read_bytes())
+    if pack is not None:
+        (root / PACKED_RESOURCE).write_bytes(pack)
     monkeypatch.setattr(trained.importlib.resources, "files", lambda _: root)
-    load = trained._load_shipped.__wrapped__  # not the process-wide cached model
+    return trained._load_shipped.__wrapped__  # not the process-wide cached model
+
+
+def test_a_pack_of_json_of_another_length_is_stale_and_the_json_is_loaded(tmp_path, monkeypatch, caplog):
+    load = _checkout(tmp_path, monkeypatch, pack=DATA.joinpath(PACKED_RESOURCE).read_bytes())
     assert isinstance(load()._words.source, packed.Rows)  # fresh: the pack
-    (root / MODEL_RESOURCE).write_bytes(source + b"\0")  # retrained (a different length), not re-packed
+    (tmp_path / SOURCE_FILE).write_bytes(SOURCE.read_bytes() + b"\0")  # retrained (a different length), not re-packed
     with caplog.at_level("WARNING"):
         model = load()
     assert not isinstance(model._words.source, packed.Rows) and "is stale" in caplog.text
 
 
-@pytest.mark.parametrize("damage", ["truncated", "empty", "other offset", "header cut"])
-def test_a_damaged_pack_falls_back_to_the_json(tmp_path, monkeypatch, caplog, damage):
-    # Each raised out of the loader (the classifier unusable), or loaded with a table silently short.
-    from router_core.classifier import trained
-
-    root = tmp_path / "router_core"
-    (root / "data").mkdir(parents=True)
-    (root / MODEL_RESOURCE).write_bytes(DATA.joinpath(MODEL_RESOURCE).read_bytes())
+def _damaged(damage: str) -> bytes | None:
     raw = DATA.joinpath(PACKED_RESOURCE).read_bytes()
     broken = {
         "truncated": raw[:-3],
         "empty": b"",
         "other offset": raw.replace(f'"offset": {lanes.OFFSET}'.encode(), f'"offset": {lanes.OFFSET // 2}'.encode()),
         "header cut": raw[:40],
+        "missing": None,
     }[damage]
     assert broken != raw
-    (root / PACKED_RESOURCE).write_bytes(broken)
-    monkeypatch.setattr(trained.importlib.resources, "files", lambda _: root)
+    return broken
+
+
+DAMAGES = ["truncated", "empty", "other offset", "header cut", "missing"]
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_pack_falls_back_to_the_checkouts_json(tmp_path, monkeypatch, caplog, damage):
+    # Each raised out of the loader (the classifier unusable), or loaded with a table silently short.
+    load = _checkout(tmp_path, monkeypatch, pack=_damaged(damage))
     with caplog.at_level("WARNING"):
-        model = trained._load_shipped.__wrapped__()
+        model = load()
     assert not isinstance(model._words.source, packed.Rows) and PACKED_RESOURCE in caplog.text
     assert TrainedClassifier(model).classify("Fix the login bug").primary_provider == "codex"
+
+
+def test_an_installed_package_loads_the_pack_alone(tmp_path, monkeypatch):
+    load = _checkout(tmp_path, monkeypatch, pack=DATA.joinpath(PACKED_RESOURCE).read_bytes(), json_weights=False)
+    model = load()
+    assert isinstance(model._words.source, packed.Rows)
+    assert TrainedClassifier(model).classify("Fix the login bug").primary_provider == "codex"
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_an_installed_package_with_a_damaged_pack_says_to_reinstall(tmp_path, monkeypatch, damage):
+    load = _checkout(tmp_path, monkeypatch, pack=_damaged(damage), json_weights=False)
+    with pytest.raises(RuntimeError, match=f"{PACKED_RESOURCE}.*reinstall switchboard"):
+        load()
+
+
+def test_the_trainers_json_is_not_shipped():
+    import fnmatch
+    import tomllib
+
+    shipped = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["router_core"]
+    assert not any(fnmatch.fnmatch("data/classifier_model.json.gz", pattern) for pattern in shipped)
+    assert any(fnmatch.fnmatch(PACKED_RESOURCE, pattern) for pattern in shipped)
+    assert not DATA.joinpath("data/classifier_model.json.gz").is_file()  # nor left in the package directory
 
 
 def test_a_pack_of_another_version_given_as_a_weights_file_says_so(tmp_path):
