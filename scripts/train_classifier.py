@@ -97,7 +97,7 @@ def fit(items: list[dict], weights_of: list[float], c: float, min_count: int, nb
         centred = nb.feature_log_prob_ - nb.feature_log_prob_.mean(axis=0, keepdims=True)
         weights[:, nb.classes_] += nb_weight * centred.T
     words = collections.Counter(t for it in items for t in F.tokens(F.prose(it["text"])))
-    return vocab, weights, bias, words
+    return vocab, weights, bias, words, counts
 
 
 def balanced_weights(items: list[dict], hand_weight: float, type_balance: bool = False) -> list[float]:
@@ -118,7 +118,16 @@ def balanced_weights(items: list[dict], hand_weight: float, type_balance: bool =
     return [w * target / per_provider[it["provider"]] for it, w in zip(items, raw, strict=True)]
 
 
-def export(vocab, weights, bias, words, prune: float, meta: dict) -> dict:
+# The tables whose rows --keep-count thins at export: the most numerous (word pairs, the ask's words and the
+# other markers, and the character n-grams that score words never seen in training), where a row seen in
+# few training texts mostly learnt that text's topic. A word's own row still folds in all its n-grams.
+THINNED_KINDS = frozenset({"b", "m", "c"})
+
+
+def export(vocab, weights, bias, words, prune: float, meta: dict, counts=None, keep_count: int = 0) -> dict:
+    """The weights as the JSON file stores them: rows whose largest weight is below ``prune`` are dropped,
+    and so are the rows of ``THINNED_KINDS`` seen in fewer than ``keep_count`` training texts (``counts``)."""
+
     def vec(row) -> list[float]:
         return [round(float(v), 3) for v in row]
 
@@ -130,6 +139,8 @@ def export(vocab, weights, bias, words, prune: float, meta: dict) -> dict:
     prefix_table = {"c": "chars", "b": "pairs", "f": "first", "n": "neg", "t": "title", "m": "markers"}
     for name, i in vocab.items():
         kind, key = name.split("|", 1)
+        if kind in THINNED_KINDS and keep_count and counts[name] < keep_count:
+            continue
         if kind in prefix_table and abs(weights[i]).max() >= prune:
             tables[prefix_table[kind]][key] = vec(weights[i])
     out_words = {}
@@ -159,7 +170,10 @@ def evaluate(path: Path, items: list[dict]) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--c", type=float, default=50.0, help="inverse L2 strength")
-    ap.add_argument("--min-count", type=int, default=2, help="drop features seen in fewer texts")
+    # A hand-written item and its 3 generated variants make 4 texts: 5 keeps what at least two items share.
+    ap.add_argument("--min-count", type=int, default=5, help="fit only features seen in at least this many texts")
+    ap.add_argument("--keep-count", type=int, default=8,
+                    help="ship word-pair, marker and n-gram rows seen in at least this many texts (0: all)")
     ap.add_argument("--prune", type=float, default=0.02, help="drop vectors whose largest weight is below")
     ap.add_argument("--hand-weight", type=float, default=16.0, help="sample weight of hand-written items")
     ap.add_argument("--nb-weight", type=float, default=0.5, help="share of the naive Bayes model in the blend")
@@ -176,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in TRAIN_FILES:
         digest.update((CORPUS / name).read_bytes())
     sample_weights = balanced_weights(items, args.hand_weight, args.type_balance)
-    vocab, weights, bias, words = fit(items, sample_weights, args.c, args.min_count, args.nb_weight, args.nb_alpha)
+    vocab, weights, bias, words, counts = fit(items, sample_weights, args.c, args.min_count, args.nb_weight, args.nb_alpha)
     meta = {
         "trained_on": f"{len(items)} items from data/corpus/{{{','.join(TRAIN_FILES)}}}",
         "corpus_sha256": digest.hexdigest(),
@@ -187,9 +201,10 @@ def main(argv: list[str] | None = None) -> int:
         "type_balance": args.type_balance,
         "min_count": args.min_count,
         "prune": args.prune,
+        "keep_count": args.keep_count,
         "features": len(vocab),
     }
-    model = export(vocab, weights, bias, words, args.prune, meta)
+    model = export(vocab, weights, bias, words, args.prune, meta, counts, args.keep_count)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(gzip.compress(json.dumps(model, separators=(",", ":"), ensure_ascii=False).encode(), mtime=0))
     if args.out == OUT:

@@ -77,7 +77,7 @@ def _checkout_source(package: Traversable) -> Path | None:
 
 def _mapped(resource: Traversable) -> bytes | mmap.mmap | None:
     """A resource's bytes, None if it is missing: a read-only memory map when it is a plain file, whose
-    pages every Switchboard process on the machine shares (~18 MB each would be a private copy)."""
+    pages every Switchboard process on the machine shares (~6 MB each would be a private copy)."""
     if not resource.is_file():
         return None
     if not isinstance(resource, Path) or resource.stat().st_size == 0:  # (an empty file cannot be mapped)
