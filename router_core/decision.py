@@ -21,6 +21,7 @@ from router_core.models import (
     ProviderUsage,
     Recommendation,
 )
+from router_core.slot_init import slot_init
 
 if TYPE_CHECKING:  # at run time, __getattr__ below loads them on first use
     from router_core.batch_decision import BatchItemPlan, BatchPlan, ProviderBatchPlan
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # at run time, __getattr__ below loads them on first use
 __all__ = ["RoutingDecision", "BatchItemPlan", "ProviderBatchPlan", "BatchPlan"]
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class RoutingDecision:
     """One task's routing: the snapshots the recommender saw, its choice, agent and lease."""

@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from router_core.slot_init import slot_init
 
+
+@slot_init
 @dataclass(frozen=True, slots=True)
 class CompletionRequest:
     prompt: str
@@ -25,6 +28,7 @@ class CompletionRequest:
     max_cost_usd: float | None = None
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class RateLimitObservation:
     """The provider's own view of its rate-limit windows, read from response headers.
@@ -40,6 +44,7 @@ class RateLimitObservation:
     tokens_reset_at: float | None
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Completion:
     text: str
