@@ -24,6 +24,7 @@ from router_core.clock import Clock
 from router_core.errors import BudgetExceeded, InvalidRequest, StateUnusable
 from router_core.models import BudgetAlert, BudgetSnapshot, ProviderBudget
 from router_core.settings import BudgetSettings
+from router_core.slot_init import slot_init
 from router_core.store import ledger
 from router_core.store.db import Database
 from router_core.store.holders import holder_alive
@@ -40,6 +41,7 @@ CHARGED_DEAD_CALL = "charged at the estimate: its process ended while the provid
 UNCHARGED_DEAD_CALL = "charged while its process was silent, then released: the call cost nothing"
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Reservation:
     id: str
@@ -55,9 +57,7 @@ class BudgetLedger:
     full_prune_every = 50  # prunes between two that look at every row (the first of a process is one)
 
     def __init__(self, db: Database, clock: Clock, settings: BudgetSettings, holder: str) -> None:
-        self._db = db
-        self._clock = clock
-        self._holder = holder
+        self._db, self._clock, self._holder = db, clock, holder
         self._limits = BudgetLimits.of(settings)
         self.generation = 0  # counts configure() calls: a cached snapshot is of one configuration
         self._reserves_since_prune, self._prunes = self.prune_every, 0

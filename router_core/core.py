@@ -39,6 +39,7 @@ from router_core.records import audit_record, batch_item_record, budget_changed_
 from router_core.redact import scrubbed
 from router_core.settings import PROVIDER_NAMES, Settings
 from router_core.shared_state import SharedState, SharedStateReader
+from router_core.slot_init import slot_init
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
 from router_core.usage import UsageTracker, check_usage_record
@@ -53,6 +54,7 @@ DB_FILENAME = "switchboard.db"
 AUDIT_DIRNAME = "audit"
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class CapacityView:
     """Every provider's usage record and availability at one instant, with the open circuits and holds

@@ -15,11 +15,13 @@ from router_core.clock import Clock
 from router_core.execution.state import ExecutionSnapshot, ExecutionState
 from router_core.leases import AgentLeases
 from router_core.models import BudgetSnapshot, WindowCounts
+from router_core.slot_init import slot_init
 from router_core.store.db import Database
 from router_core.store.snapshot_cache import SnapshotCache, Validity
 from router_core.usage import UsageTracker
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class SharedState:
     """The shared state in one snapshot, before anything is derived with the time. Shared between the

@@ -33,6 +33,7 @@ from router_core.execution.plan import RequestPlan, actual_cost, plan_request
 from router_core.execution.recovery import FALL_BACK, RETRY, Step, outcome_name
 from router_core.execution.results import CANCELLED, Attempt
 from router_core.providers.base import Completion, CompletionRequest, ProviderAdapter
+from router_core.slot_init import slot_init
 
 if TYPE_CHECKING:
     from router_core.execution.executor import Executor, Job
@@ -43,6 +44,7 @@ NO_GATE: AbstractAsyncContextManager[Any] = contextlib.nullcontext()  # a job ou
 logger = logging.getLogger(__name__)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Completed:
     completion: Completion

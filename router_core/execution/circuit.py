@@ -19,11 +19,13 @@ from router_core.clock import Clock
 from router_core.execution.tables import ensure_tables
 from router_core.models import Block
 from router_core.redact import scrubbed
+from router_core.slot_init import slot_init
 from router_core.store.db import Database
 
 logger = logging.getLogger(__name__)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class CircuitState:
     provider: str

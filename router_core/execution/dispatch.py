@@ -33,6 +33,7 @@ from router_core.execution.state import ExecutionSnapshot
 from router_core.leases import AgentLease, AgentTaken
 from router_core.records import audit_record, execution_metrics, external_strings, outcome_external_strings
 from router_core.settings import PROVIDER_NAMES
+from router_core.slot_init import slot_init
 
 if TYPE_CHECKING:
     from router_core.core import RouterCore
@@ -44,6 +45,7 @@ MAX_CONTEXT_CHARS = 400_000
 WAIT_HINT = "Dispatch it again then, or with wait=true (switchboard run --wait) to wait for capacity"
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class DispatchResult:
     decision: RoutingDecision

@@ -42,6 +42,7 @@ from router_core.leases import AgentLease
 from router_core.models import Classification
 from router_core.providers.base import ProviderAdapter
 from router_core.settings import ProviderSettings
+from router_core.slot_init import slot_init
 
 if TYPE_CHECKING:
     from router_core.core import RouterCore
@@ -55,6 +56,7 @@ ParkNotice = Callable[[str, float, str], Awaitable[None] | None]
 CallNotice = Callable[[str, str | None], None]
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Job:
     task_id: str

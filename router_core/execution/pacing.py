@@ -39,6 +39,7 @@ from router_core.execution.refill import NONE, Refill, refilled_at
 from router_core.execution.tables import ensure_tables
 from router_core.providers.base import RateLimitObservation
 from router_core.settings import Settings
+from router_core.slot_init import slot_init
 from router_core.store import windows as sql
 from router_core.store.db import Database
 from router_core.store.holders import current_holder, holder_alive
@@ -55,6 +56,7 @@ GUARD_SECONDS = 0.001  # sleep just past a window edge, never onto it
 PRUNE_AT_STALE_ROWS = 32
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class PaceTicket:
     """An admitted request: its usage event, until settled."""

@@ -20,8 +20,10 @@ from router_core.cost import USD_DECIMALS, CostEstimator, max_output_tokens_for_
 from router_core.models import Classification, CostEstimate
 from router_core.providers.base import Completion
 from router_core.settings import ModelPrice, ProviderSettings, Settings
+from router_core.slot_init import slot_init
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class RequestPlan:
     provider: str

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from router_core.slot_init import slot_init
+
 SUCCESS = "success"
 FAILED = "failed"
 REJECTED = "rejected"
@@ -27,6 +29,7 @@ CANCELLED = "cancelled"
 STATUSES = (SUCCESS, FAILED, REJECTED, BUDGET_EXCEEDED, NOT_CONFIGURED, PARKED, ROUTED, CANCELLED)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Attempt:
     """One try on one provider (or a provider skipped without a call, with the reason)."""
@@ -48,6 +51,7 @@ class Attempt:
         return self.duration_seconds > 0 or self.outcome in (SUCCESS, CANCELLED) or self.status_code is not None
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class TaskOutcome:
     task_id: str

@@ -18,10 +18,12 @@ from router_core.execution.circuit import CircuitBreaker, CircuitState
 from router_core.execution.holds import Hold, ProviderHolds
 from router_core.models import Block
 from router_core.settings import ExecutionSettings, ProviderSettings
+from router_core.slot_init import slot_init
 from router_core.store.db import Database
 from router_core.store.snapshot_cache import Validity
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ExecutionSnapshot:
     """Open circuits and holds in force, by provider, as read at one instant."""

@@ -16,6 +16,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from router_core.slot_init import slot_init
 from router_core.store.holders import holder_alive
 
 T = TypeVar("T")
@@ -38,6 +39,7 @@ class Validity:
         self.holders.add(holder)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class _Entry(Generic[T]):
     version: Hashable

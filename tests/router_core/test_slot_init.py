@@ -10,9 +10,11 @@ from dataclasses import FrozenInstanceError, InitVar, dataclass, field
 
 import pytest
 
-from router_core import decision, models
+from router_core import budget, core, decision, models, shared_state
+from router_core.execution import attempts, circuit, dispatch, executor, pacing, plan, results, state
 from router_core.providers import base
 from router_core.slot_init import slot_init
+from router_core.store import snapshot_cache
 
 
 def _record_class(name: str) -> type:
@@ -168,11 +170,15 @@ def test_classes_it_cannot_copy_exactly_are_refused():
             slot_init(cls)
 
 
-# The records every routing or provider call builds (see the module docstrings of models.py and slot_init.py).
+# The records every routing or provider call builds (see the module docstrings of models.py and slot_init.py),
+# and the ones every dispatch builds to read the shared state, run the task and report it.
 _PER_DISPATCH = [
     models.Classification, models.WindowCounts, models.ProviderUsage, models.Availability, models.ProviderBudget,
     models.BudgetSnapshot, models.CostEstimate, models.AgentChoice, models.Alternative, models.Recommendation,
     decision.RoutingDecision, base.CompletionRequest, base.RateLimitObservation, base.Completion,
+    shared_state.SharedState, snapshot_cache._Entry, state.ExecutionSnapshot, circuit.CircuitState,
+    core.CapacityView, budget.Reservation, plan.RequestPlan, pacing.PaceTicket, executor.Job, results.Attempt,
+    attempts.Completed, results.TaskOutcome, dispatch.DispatchResult,
 ]
 
 
