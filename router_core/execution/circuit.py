@@ -79,8 +79,12 @@ class CircuitBreaker:
     def record_success(self, provider: str) -> CircuitState | None:
         """Reset the count; returns the state it was in if this success closed an open circuit."""
         with self._db.transaction() as conn:
-            row = conn.execute("SELECT * FROM execution_circuits WHERE provider = ?", (provider,)).fetchone()
-            if row is None or (row["failures"] == 0 and not row["is_open"]):
+            # Read in this transaction, never taken from a snapshot: another process may have counted failures or
+            # opened the circuit since. A closed circuit with no failures (after most calls) matches no row, which
+            # costs half of fetching it (no Row built).
+            row = conn.execute("SELECT * FROM execution_circuits WHERE provider = ?"
+                               " AND (failures != 0 OR is_open != 0)", (provider,)).fetchone()
+            if row is None:
                 return None
             conn.execute(
                 "UPDATE execution_circuits SET failures = 0, is_open = 0, opened_at = NULL, next_probe_at = NULL,"

@@ -90,3 +90,31 @@ async def test_a_probe_cancelled_in_flight_hands_the_probe_back(settings, build_
     ex.adapters["codex"].probe = probe
     _, other_ex = build_executor(settings)  # another process probes it now
     assert await other_ex.probe_due() == ["codex"]
+
+
+async def test_an_answer_counts_against_failures_and_an_outage_another_process_recorded_during_the_call(
+        settings, build_executor, fake, clock):
+    """The task was routed on a snapshot in which codex's circuit was closed with no failures; while its call was on
+    the wire another process counted failures, then opened the circuit. The answer still resets the count and closes
+    the circuit (audited once, by this process): the settlement reads the circuit's row, not the routing snapshot."""
+    core, ex = build_executor(settings)
+    other = make_core(settings, clock)  # another process on the same state database
+    threshold = settings.execution.outage_failure_threshold
+
+    def failures_meanwhile(count: int):
+        def told(task_id: str, provider: str | None) -> None:
+            if provider == "codex":  # the request is going out: the routing snapshot is already read
+                for _ in range(count):
+                    other.execution_state.circuits.record_failure("codex", "503 from another process's task")
+        return told
+
+    o = (await dispatch(core, ex, CODE_TASK, on_call=failures_meanwhile(threshold - 1))).outcome
+    assert (o.status, o.provider) == ("success", "codex")
+    assert other.execution_state.circuits.state("codex").failures == 0  # one more failure opens no outage
+    assert other.execution_state.circuits.record_failure("codex", "503") is None
+
+    o = (await dispatch(core, ex, CODE_TASK, on_call=failures_meanwhile(threshold))).outcome
+    assert (o.status, o.provider) == ("success", "codex")
+    circuit = other.execution_state.circuits.state("codex")
+    assert (circuit.is_open, circuit.failures) == (False, 0)
+    assert [r["provider"] for r in core.audit.tail(10) if r.get("event") == "recovered"] == ["codex"]
