@@ -179,6 +179,9 @@ class HttpAdapter:
             logger.info("%s: HTTP 200 with an error body (%s) -> %s", self.name, embedded.status_code,
                         type(error).__name__)
             raise self._with_rate_limits(error, response)
+        # httpx's own "HTTP Request: POST ..." line (INFO, shown by --verbose) is not logged on the transport; this
+        # one says the same without the query (a gateway's parameters may carry a key).
+        logger.debug("%s: POST %s -> HTTP %s", self.name, url, response.status_code)
         return data, dict(response.headers.items())
 
     async def _send(self, transport: httpx.AsyncBaseTransport, request: httpx.Request,

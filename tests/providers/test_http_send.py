@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 
 import httpx
 import pytest
@@ -26,6 +27,16 @@ async def test_an_answer_setting_a_cookie_costs_no_cookie_work(clock):
     async with httpx.AsyncClient(transport=httpx.MockTransport(lambda request: answer)) as c:
         assert (await adapter(c, clock).complete(CompletionRequest(prompt="x"))).output_tokens == 1
         assert len(c.cookies.jar) == 0
+
+
+async def test_each_answered_call_is_logged_for_verbose_without_the_query(clock, caplog):
+    # httpx logged "HTTP Request: POST <url>" for --verbose until calls went through the transport.
+    caplog.set_level(logging.DEBUG, logger=_http.__name__)
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=OK_BODY))
+    async with httpx.AsyncClient(transport=transport) as c:
+        await adapter(c, clock, "https://gw.example/v1?api-key=secret").complete(CompletionRequest(prompt="x"))
+    lines = [r.getMessage() for r in caplog.records if r.name == _http.__name__]
+    assert lines == ["codex: POST https://gw.example/v1/responses -> HTTP 200"]
 
 
 async def test_a_gzip_answer_is_decoded(clock):
