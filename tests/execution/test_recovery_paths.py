@@ -89,7 +89,7 @@ async def test_server_errors_retry_then_fall_back(settings, build_executor, fake
 
 
 async def test_a_timeout_is_retried_then_falls_back(settings, build_executor, fake):
-    s = with_execution(settings, request_timeout_seconds=0.2, max_retries=1)
+    s = with_execution(settings, request_timeout_seconds=0.6, max_retries=1)  # the fallback answers within it on a loaded machine
     core, ex = build_executor(s)
     fake.script("codex", [Fault.hang(5.0), Fault.hang(5.0)])
     o = (await dispatch(core, ex, CODE_TASK)).outcome
@@ -103,7 +103,7 @@ async def test_a_call_that_timed_out_is_charged_at_its_estimate_and_counts_in_th
     """The provider got the request and goes on answering it after we stop waiting: it bills it, and a retry pays
     again. Released as if free, two timeouts and a retry spent three calls' worth while the budget saw one, and
     the window saw no tokens, so the next requests were paced as if the provider had counted none."""
-    s = with_execution(settings, request_timeout_seconds=0.2, max_retries=1)
+    s = with_execution(settings, request_timeout_seconds=0.6, max_retries=1)  # the fallback answers within it on a loaded machine
     core, ex = build_executor(s)
     fake.script("codex", [Fault.hang(5.0), Fault.hang(5.0)])
     o = (await dispatch(core, ex, CODE_TASK)).outcome
