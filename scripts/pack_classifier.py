@@ -24,10 +24,10 @@ TARGET = ROOT / "router_core/data/classifier_model.bin"
 
 
 def pairs_of_known_words(data: dict) -> bool:
-    """Whether every word pair of the weights is made of words of the words table or stopwords: scoring then
+    """Whether every word pair of the weights is made of words of the words (or rare) table or stopwords: scoring then
     skips looking up the pairs of any other word (model.py): fewer first lookups for a text of typos or
     of another language."""
-    known = set(data["words"]) | F.STOPWORDS
+    known = set(data["words"]) | set(data.get("rare", {})) | F.STOPWORDS
     return all(not set(pair.split(" ")) - known for pair in data["pairs"])
 
 

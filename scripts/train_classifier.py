@@ -59,7 +59,14 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def fit(items: list[dict], weights_of: list[float], c: float, min_count: int, nb_weight: float, nb_alpha: float):
+def common_words(items: list[dict], min_count: int) -> frozenset[str]:
+    """The (non-stop) words seen in at least ``min_count`` training texts: the words that get a row of their own."""
+    seen = collections.Counter(t for it in items for t in set(F.tokens(F.prose(it["text"]))) if t not in F.STOPWORDS)
+    return frozenset(t for t, n in seen.items() if n >= min_count)
+
+
+def fit(items: list[dict], weights_of: list[float], c: float, min_count: int, nb_weight: float, nb_alpha: float,
+        common: frozenset[str] | None = None):
     """Logistic regression, blended with a complement naive Bayes over the same features.
 
     The blend stays one linear model: weights = (1 - nb_weight) * LR + nb_weight * NB, where the
@@ -70,7 +77,7 @@ def fit(items: list[dict], weights_of: list[float], c: float, min_count: int, nb
     from sklearn.linear_model import LogisticRegression
     from sklearn.naive_bayes import ComplementNB
 
-    feats = [F.features(it["text"]) for it in items]
+    feats = [F.features(it["text"], common) for it in items]
     counts = collections.Counter(f for fs in feats for f in set(fs))
     vocab = {f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= min_count))}
     rows, cols, vals = [], [], []
@@ -124,7 +131,8 @@ def balanced_weights(items: list[dict], hand_weight: float, type_balance: bool =
 THINNED_KINDS = frozenset({"b", "m", "c"})
 
 
-def export(vocab, weights, bias, words, prune: float, meta: dict, counts=None, keep_count: int = 0) -> dict:
+def export(vocab, weights, bias, words, prune: float, meta: dict, counts=None, keep_count: int = 0,
+           common: frozenset[str] | None = None, chars_keep_count: int | None = None) -> dict:
     """The weights as the JSON file stores them: rows whose largest weight is below ``prune`` are dropped,
     and so are the rows of ``THINNED_KINDS`` seen in fewer than ``keep_count`` training texts (``counts``)."""
 
@@ -139,11 +147,20 @@ def export(vocab, weights, bias, words, prune: float, meta: dict, counts=None, k
     prefix_table = {"c": "chars", "b": "pairs", "f": "first", "n": "neg", "t": "title", "m": "markers"}
     for name, i in vocab.items():
         kind, key = name.split("|", 1)
-        if kind in THINNED_KINDS and keep_count and counts[name] < keep_count:
+        least = chars_keep_count if kind == "c" and chars_keep_count is not None else keep_count
+        if kind in THINNED_KINDS and least and counts[name] < least:
             continue
         if kind in prefix_table and abs(weights[i]).max() >= prune:
             tables[prefix_table[kind]][key] = vec(weights[i])
     out_words = {}
+    if common is not None:  # exactly the common words, each its own row (no n-grams): scoring tells them apart so
+        out_words = {w: vec(weights[vocab[f"w|{w}"]]) for w in sorted(common)}
+        rare = {}  # fitted words that are not common: their row folds in their n-grams'
+        for name, i in vocab.items():
+            if name.startswith("w|") and name[2:] not in common:
+                rare[name[2:]] = vec(sum([weights[i], *(r for g in F.char_ngrams(name[2:]) if (r := row(g)) is not None)]))
+        return {"classes": list(TASK_TYPES), "bias": vec(bias), "words": out_words, **tables, "meta": meta,
+                "grams_of_unseen_only": True, **({"rare": rare} if rare else {})}
     for word in words:
         if word in F.STOPWORDS:
             continue
@@ -179,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nb-weight", type=float, default=0.5, help="share of the naive Bayes model in the blend")
     ap.add_argument("--nb-alpha", type=float, default=0.3, help="naive Bayes smoothing")
     ap.add_argument("--type-balance", action="store_true", help="give each task type the same total weight in its provider")
+    ap.add_argument("--grams-of-rare", action="store_true",
+                    help="character n-grams only for words seen in fewer than --min-count texts")
+    ap.add_argument("--chars-keep-count", type=int, default=None, help="--keep-count for the n-gram rows (default: the same)")
+    ap.add_argument("--common-count", type=int, default=0, help="with --grams-of-rare: words seen in this many texts have no n-grams")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
 
@@ -190,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in TRAIN_FILES:
         digest.update((CORPUS / name).read_bytes())
     sample_weights = balanced_weights(items, args.hand_weight, args.type_balance)
-    vocab, weights, bias, words, counts = fit(items, sample_weights, args.c, args.min_count, args.nb_weight, args.nb_alpha)
+    common = common_words(items, args.common_count or args.min_count) if args.grams_of_rare else None
+    vocab, weights, bias, words, counts = fit(items, sample_weights, args.c, args.min_count, args.nb_weight, args.nb_alpha,
+                                              common)
     meta = {
         "trained_on": f"{len(items)} items from data/corpus/{{{','.join(TRAIN_FILES)}}}",
         "corpus_sha256": digest.hexdigest(),
@@ -202,9 +225,13 @@ def main(argv: list[str] | None = None) -> int:
         "min_count": args.min_count,
         "prune": args.prune,
         "keep_count": args.keep_count,
+        "chars_keep_count": args.chars_keep_count,
         "features": len(vocab),
+        "grams_of_rare": args.grams_of_rare,
+        "common_count": args.common_count,
     }
-    model = export(vocab, weights, bias, words, args.prune, meta, counts, args.keep_count)
+    model = export(vocab, weights, bias, words, args.prune, meta, counts, args.keep_count, common,
+                   args.chars_keep_count)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(gzip.compress(json.dumps(model, separators=(",", ":"), ensure_ascii=False).encode(), mtime=0))
     if args.out == OUT:

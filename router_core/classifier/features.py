@@ -281,8 +281,9 @@ def shape(body: str) -> list[str]:
     return found
 
 
-def features(text: str) -> list[str]:
-    """Every feature occurrence of ``text`` (with repeats): the training-time view."""
+def features(text: str, common: frozenset[str] | set[str] | None = None) -> list[str]:
+    """Every feature occurrence of ``text`` (with repeats): the training-time view. With ``common``
+    (the words that have their own row), only the other words yield character n-grams."""
     body = prose(text)
     toks = tokens(body)
     feats: list[str] = []
@@ -290,7 +291,8 @@ def features(text: str) -> list[str]:
         if tok in STOPWORDS:
             continue
         feats.append(f"w|{tok}")
-        feats.extend(char_ngrams(tok))
+        if common is None or tok not in common:
+            feats.extend(char_ngrams(tok))
     feats.extend(word_pairs(toks))
     if toks:
         feats.append(f"f|{toks[0]}")

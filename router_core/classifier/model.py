@@ -5,9 +5,9 @@ with a complement naive Bayes, see ``scripts/train_classifier.py``). The shipped
 per class order ``classes``, one weight vector per feature, already combined for speed:
 
 - ``words``: for each word seen in training, its word weight plus the weights of its character
-  n-grams (a word's contribution is one lookup);
-- ``chars``: character n-gram weights, used only for words never seen in training (typos, new
-  compounds);
+  n-grams (a word's contribution is one lookup); with ``grams_of_unseen_only`` set, only the words
+  seen in enough training texts, each its own weight alone, which had no n-gram features in training;
+- ``chars``: character n-gram weights, used only for words without a row (typos, new compounds);
 - ``pairs`` (word pairs), ``first`` (first word), ``neg`` (negated words), ``title`` (words of the
   first sentence), ``markers`` (code block, stack trace).
 
@@ -32,8 +32,8 @@ Vector = tuple[float, ...]
 _MISSING = object()
 _vector = itemgetter(1)  # an evidence row's encoded vector
 # Lookups a table keeps (found or not) before it starts afresh: bounds the memory a stream of
-# never-seen words could take (a full table is some 15 MB of keys and ints; a session's tasks fill a few
-# thousand entries).
+# never-seen words could take (the shipped tables hold ~80,000 rows in a 5.7 MB file, and would be some
+# tens of MB as a dict of keys and ints; a session's tasks fill a few thousand entries).
 HOT_LIMIT = 1 << 16
 UNSEEN_KEPT_CHARS = 64  # a longer word never seen in training is summed each time, not kept
 
@@ -103,6 +103,9 @@ class LinearModel:
         # Set by scripts/pack_classifier.py when every word pair of the table is made of words of the words
         # table or stopwords (true of the shipped weights): a pair with any other word is then not looked up.
         self._pairs_of_known_words = bool(data.get("pairs_of_known_words"))
+        # Set by the trainer when only words without a row of their own had character n-grams (--common-words).
+        self._grams_of_unseen_only = bool(data.get("grams_of_unseen_only"))
+        self._rare = _Table(data["rare"]) if data.get("rare") else None
         self._unseen: dict[str, tuple[int, ...]] = {}  # words never seen in training -> their n-grams' vector
         self._words = _Table(data["words"])
         self._chars = _Table(data["chars"])
@@ -150,6 +153,8 @@ class LinearModel:
         words, pairs, missing = self._words, self._pairs, _MISSING
         words_hot, pairs_hot, unseen_hot = words.hot.get, pairs.hot.get, self._unseen.get
         stop, min_len, per_char, offset = F.STOPWORDS, F.MIN_CHARGRAM_WORD, len(F.CHAR_NGRAM_SIZES), F.GRAM_COUNT_OFFSET
+        unseen_only = self._grams_of_unseen_only
+        rare = self._rare
         n = len(marks)
         unknown: set[str] = set()  # words in neither the words table nor the stopwords
         for tok in toks:
@@ -157,10 +162,14 @@ class LinearModel:
                 continue
             size = len(tok)
             grams = size >= min_len and tok[0] < "\u3040"
-            n += 1 + (per_char * size + offset if grams else 0)
             vec = words_hot(tok, missing)
             if vec is missing:
                 vec = words.fill(tok)
+            if vec is None and rare is not None and (vec := rare.get(tok)) is not None:
+                n += 1 + (per_char * size + offset if grams else 0)
+                append((tok, vec))
+                continue
+            n += 1 + (per_char * size + offset if grams and not (unseen_only and vec is not None) else 0)
             if vec is not None:
                 append((tok, vec))
                 continue

@@ -249,10 +249,11 @@ def test_fast_scoring_agrees_with_the_training_features(clf, text):
     """The inference path must see exactly the features training saw (features.features)."""
     from router_core.classifier import features as F
 
-    feats = F.features(text)
+    model = clf.model
+    common = {t for t in F.tokens(F.prose(text)) if model._words.vector(t) is not None}
+    feats = F.features(text, common if model._grams_of_unseen_only else None)
     rows, scale = clf.model.evidence(text)
     assert scale == F.scale(len(feats))
-    model = clf.model
     expected = [0.0] * len(model.classes)
     tables = {
         "c": model._chars, "b": model._pairs, "f": model._first, "n": model._neg, "t": model._title, "m": model._markers,
@@ -276,3 +277,29 @@ def test_fast_scoring_agrees_with_the_training_features(clf, text):
                     expected = [e + v for e, v in zip(expected, vec, strict=True)]
     got = lanes.total([vec for _, vec in rows], len(model.classes))
     assert got == pytest.approx(expected)
+
+
+def test_with_grams_of_unseen_only_a_word_with_a_row_counts_once_and_an_unseen_word_by_its_grams():
+    """Weights trained with --grams-of-rare: a common word had no n-gram features in training, so it counts
+    one feature in the 1/sqrt(n) scale; a word without a row (a typo) still scores through its n-grams."""
+    from router_core.classifier import features as F
+    from router_core.classifier.model import LinearModel
+
+    zeros = [0.0] * len(TASK_TYPES)
+    research = list(zeros)
+    research[TASK_TYPES.index("research")] = 4.0
+    data = {"classes": list(TASK_TYPES), "bias": zeros, "words": {"banana": research}, "chars": {"anana": research},
+            "pairs": {}, "first": {}, "markers": {}, "meta": {}, "grams_of_unseen_only": True,
+            "rare": {"bandana": research}}
+    model = LinearModel(data)
+    marks = len(F.markers("banana"))
+    assert model.evidence("banana")[1] == F.scale(1 + 2 + marks)  # the word, its first-word and title features
+    assert model.evidence("banana")[1] == F.scale(len(F.features("banana", {"banana"})))
+    rows, scale = model.evidence("bananana")  # no row: its 6 five-grams count, "anana" twice
+    assert scale == F.scale(len(F.features("bananana", set()))) == F.scale(1 + 6 + 2 + marks)
+    assert [label for label, _ in rows][:1] == ["~bananana"]
+    assert TrainedClassifier(model).classify("bananana").task_type == "research"
+    # A word of the rare table (fitted, but with its n-grams in training): its folded row, its n-grams counted.
+    rows, scale = model.evidence("bandana")
+    assert scale == F.scale(len(F.features("bandana", {"banana"}))) == F.scale(1 + 5 + 2 + marks)
+    assert [label for label, _ in rows][:1] == ["bandana"]
