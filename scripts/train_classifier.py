@@ -196,10 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nb-weight", type=float, default=0.5, help="share of the naive Bayes model in the blend")
     ap.add_argument("--nb-alpha", type=float, default=0.3, help="naive Bayes smoothing")
     ap.add_argument("--type-balance", action="store_true", help="give each task type the same total weight in its provider")
-    ap.add_argument("--grams-of-rare", action="store_true",
-                    help="character n-grams only for words seen in fewer than --min-count texts")
-    ap.add_argument("--chars-keep-count", type=int, default=None, help="--keep-count for the n-gram rows (default: the same)")
-    ap.add_argument("--common-count", type=int, default=0, help="with --grams-of-rare: words seen in this many texts have no n-grams")
+    ap.add_argument("--grams-of-rare", action=argparse.BooleanOptionalAction, default=True,
+                    help="character n-grams only for words seen in fewer than --common-count texts (default: on)")
+    ap.add_argument("--chars-keep-count", type=int, default=0,
+                    help="--keep-count for the n-gram rows (default 0: every fitted n-gram row ships)")
+    ap.add_argument("--common-count", type=int, default=40,
+                    help="with --grams-of-rare: words seen in this many texts have no n-grams (0: --min-count)")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
 

@@ -72,6 +72,10 @@ def test_the_lookup_caches_stay_bounded_and_answer_alike(monkeypatch, base):
         "classes": base.model.classes, "bias": base.model.bias,
         **{name: getattr(base.model, f"_{name}").source for name in ("words", "chars", "pairs", "first", "neg", "title",
                                                                      "markers")},
+        # How the shipped weights are scored, as they say it (without these a word's n-grams would be counted anew).
+        "rare": base.model._rare.source if base.model._rare is not None else {},
+        "grams_of_unseen_only": base.model._grams_of_unseen_only,
+        "pairs_of_known_words": base.model._pairs_of_known_words,
     }))
     assert [small.model.score(t).probabilities for t in texts] == expected
     for name in ("_words", "_chars", "_pairs"):
