@@ -269,9 +269,10 @@ def test_fast_scoring_agrees_with_the_training_features(clf, text):
     for tok in F.tokens(F.prose(text)):
         if tok in F.STOPWORDS:
             continue
-        if (vec := model._words.vector(tok)) is not None:
-            expected = [e + v for e, v in zip(expected, vec, strict=True)]
-        elif model._rare is not None and (vec := model._rare.vector(tok)) is not None:  # its n-grams folded in
+        # A word's own row, else a rare word's row (its n-grams folded in), else the n-grams of a word without a row.
+        if (vec := model._words.vector(tok)) is not None or (
+            model._rare is not None and (vec := model._rare.vector(tok)) is not None
+        ):
             expected = [e + v for e, v in zip(expected, vec, strict=True)]
         else:
             for gram in F.char_ngrams(tok):
