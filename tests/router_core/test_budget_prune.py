@@ -12,18 +12,13 @@ from router_core.settings import BudgetSettings
 from router_core.store import ledger as sql
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
+from tests.conftest import T0  # 2026-03-02T10:00:00Z; the clock fixture starts there
 
-T0 = 1_772_445_600.0  # 2026-03-02T10:00:00Z
 DAY = 86_400.0
 SETTINGS = BudgetSettings(
     daily_total=1000.0, allocations=(("codex", 300.0), ("gemini", 400.0), ("claude", 300.0)),
     alert_thresholds=(50, 75, 90), timezone="UTC", reservation_ttl_seconds=900.0,
 )
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
 
 
 @pytest.fixture

@@ -14,17 +14,11 @@ from router_core.settings import BudgetSettings
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
 
-T0 = 1_772_445_600.0  # 2026-03-02T10:00:00Z
 MIDNIGHT = 1_772_496_000.0  # 2026-03-03T00:00:00Z
 SETTINGS = BudgetSettings(
     daily_total=100.0, allocations=(("codex", 30.0), ("gemini", 40.0), ("claude", 30.0)),
     alert_thresholds=(50, 75, 90), timezone="UTC", reservation_ttl_seconds=900.0,
 )
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
 
 
 @pytest.fixture
