@@ -69,6 +69,17 @@ def json_body(body: dict[str, Any]) -> bytes:
         return surrogates_replaced(text).encode("utf-8")
 
 
+def json_answer(content: bytes) -> Any:
+    """``json.loads(content)``, parsed by pydantic_core in under half the time. A body it refuses (not JSON, and a
+    few that json.loads takes: a lone surrogate's escape, a UTF-8 BOM, nesting past 200 levels) goes to json.loads,
+    so the value or the error is always json.loads's; what both parse they parse alike (big integers, 1e400 as
+    inf, NaN, the last of duplicate keys)."""
+    try:
+        return pydantic_core.from_json(content)
+    except ValueError:
+        return json.loads(content)
+
+
 class HttpAdapter:
     """Base for the API adapters; subclasses define ``_build`` and ``_parse`` for one wire format."""
 
@@ -169,7 +180,7 @@ class HttpAdapter:
             logger.info("%s: HTTP %s -> %s", self.name, response.status_code, type(error).__name__)
             raise self._with_rate_limits(error, response)
         try:
-            data = json.loads(content)  # as response.json()
+            data = json_answer(content)  # as response.json()
         except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
             raise malformed_response(self.name, "body is not JSON", response.status_code) from exc
         if not isinstance(data, dict):

@@ -1,13 +1,17 @@
-"""What an HTTP adapter puts on the wire is httpx's own: the request is built without ``httpx.Request(content=...)``'s
-per-request work, and that may change no byte sent."""
+"""What an HTTP adapter puts on the wire and how it reads an answer's body are httpx's and json's own: the
+request is built without ``httpx.Request(content=...)``'s per-request work and the body parsed by pydantic_core,
+and neither may change a byte sent or a value read."""
 
 from __future__ import annotations
+
+import json
+import math
 
 import httpx
 import pytest
 
 from router_core.providers import CompletionRequest
-from router_core.providers._http import _JSON_HEADERS, json_body
+from router_core.providers._http import _JSON_HEADERS, json_answer, json_body
 from tests.providers.test_base_urls import ADAPTERS
 
 
@@ -32,3 +36,40 @@ async def test_the_request_sent_is_the_one_httpx_builds_from_its_headers_and_bod
     assert got.url == expected.url
     assert got.headers.raw == expected.headers.raw  # the same names, values and order (Host first)
     assert got.content == expected.content
+
+
+@pytest.mark.parametrize("body", [
+    b'{"a": 123456789012345678901234567890, "b": -9223372036854775809}',
+    b'{"a": 1e400, "b": -1e400, "c": 5e-324, "d": 0.30000000000000004, "e": 1E5, "f": -0.0, "g": -0}',
+    b'{"a": 1, "a": 2}',
+    b'{"t": "\\ud83d\\ude00 \\u00e9 \xc3\xa9 \\u0000", "n": null, "b": [true, false]}',
+    b'{"lone": "\\ud800"}',  # pydantic_core refuses it; json.loads keeps the lone surrogate
+    b'\xef\xbb\xbf{"bom": 1}',  # likewise
+    b"[" * 300 + b"]" * 300,  # nesting pydantic_core refuses
+    b' {"a": 1} ',
+])
+def test_an_answer_body_reads_as_json_loads_reads_it(body):
+    got, expected = json_answer(body), json.loads(body)
+    assert json.dumps(got) == json.dumps(expected)
+    assert _types(got) == _types(expected)
+
+
+def test_an_answer_body_reads_nan_as_json_loads_does():
+    assert all(map(math.isnan, (json_answer(b'{"a": NaN}')["a"], json.loads(b'{"a": NaN}')["a"])))
+
+
+@pytest.mark.parametrize("body", [b"", b"[1,2", b'{"a": 1} x', b'{"a": 01}', b"\xff", b'{"a": "\x01"}'])
+def test_a_body_that_is_no_json_fails_as_json_loads_fails(body):
+    with pytest.raises(ValueError) as expected:
+        json.loads(body)
+    with pytest.raises(ValueError) as got:
+        json_answer(body)
+    assert type(got.value) is type(expected.value)
+
+
+def _types(value):
+    if isinstance(value, dict):
+        return {k: _types(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_types(v) for v in value]
+    return type(value).__name__
