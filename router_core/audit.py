@@ -27,7 +27,7 @@ from router_core.audit_writer import PREFIX, PartAppender
 from router_core.clock import Clock
 from router_core.errors import InvalidRequest, StateUnusable
 from router_core.inputs import lone_surrogates_replaced, surrogates_replaced
-from router_core.redact import clean, may_hold_secret
+from router_core.redact import any_may_hold_secret, clean, may_hold_secret
 from router_core.settings import AuditSettings
 
 logger = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ class JsonlAuditLog:
             entry = {"timestamp": iso_utc(now), **entry}
         try:  # fast path: a plain-JSON record with nothing secret-looking is written as it is
             line = to_json(entry, inf_nan_mode="null")  # as json.dumps(separators=(",", ":")), UTF-8
-            dirty = any(map(may_hold_secret, external)) if external is not None else may_hold_secret(line.decode())
+            dirty = any_may_hold_secret(external) if external is not None else may_hold_secret(line.decode())
         except (PydanticSerializationError, TypeError, ValueError):
             dirty = True
         if dirty:
