@@ -30,6 +30,8 @@ class _OpenPart:
     part: int
     fd: int
     file_id: tuple[int, int]  # (st_dev, st_ino) of the open file: fixed while it is open
+    path: str  # its name, and the next part's (looked for on every append), made once
+    next_path: str
     end: int = -1  # the file's size right after this process last wrote to it (-1: not yet)
 
 
@@ -86,11 +88,14 @@ class PartAppender:
         """The part to append to and its current size; called under the lock, so every writer agrees."""
         if self._open is not None and (self._open.pid != current_pid() or self._open.day != day):
             self._close_open()
-        part = self._open.part if self._open is not None else self._last_part.get(day, 0)
+        opened = self._open
+        part = opened.part if opened is not None else self._last_part.get(day, 0)
         # Another process may have rotated. (access, not os.path.exists: the usual answer, none, raises no
         # FileNotFoundError to catch, half the time per line.)
-        while os.access(self._name(day, part + 1), os.F_OK):
+        following = opened.next_path if opened is not None else self._name(day, part + 1)
+        while os.access(following, os.F_OK):
             part += 1
+            following = self._name(day, part + 1)
         current, st = self._open, None
         if current is not None and current.part == part:
             st = self._stat_if_at_path(current)
@@ -119,16 +124,17 @@ class PartAppender:
         """The stat of the file at the open part's path if it is still the open file (not deleted, not
         renamed away); the same file, so its size is the open file's (no ``fstat`` needed)."""
         try:
-            at_path = os.stat(self._name(part.day, part.part))
+            at_path = os.stat(part.path)
         except FileNotFoundError:
             return None
         return at_path if (at_path.st_dev, at_path.st_ino) == part.file_id else None
 
     def _open_part(self, day: str, part: int) -> _OpenPart:
         flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
-        fd = os.open(self._name(day, part), flags, 0o600)
+        path = self._name(day, part)
+        fd = os.open(path, flags, 0o600)
         st = os.fstat(fd)
-        self._open = _OpenPart(current_pid(), day, part, fd, (st.st_dev, st.st_ino))
+        self._open = _OpenPart(current_pid(), day, part, fd, (st.st_dev, st.st_ino), path, self._name(day, part + 1))
         return self._open
 
     def _close_open(self) -> None:

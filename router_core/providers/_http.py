@@ -26,6 +26,7 @@ got (see ``_send``).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -106,6 +107,7 @@ class HttpAdapter:
         self._base_query = query
         # Whitespace around a key (a CRLF .env file, a paste) is no part of it, and no header may end in it.
         self._api_key = (api_key or "").strip() or None
+        self._key_unusable = self._api_key is not None and not _HEADER_SAFE.match(self._api_key)  # said per call
         self._clock = clock
         self._default_model = default_model
         self._timeout = timeout
@@ -115,7 +117,7 @@ class HttpAdapter:
         model = request.model or self._default_model
         if not model:
             raise NotConfigured(f"{self.name}: no model in the request and no default model configured")
-        if self._api_key and not _HEADER_SAFE.match(self._api_key):
+        if self._key_unusable:
             raise NotConfigured(self._unusable_key())
         url, headers, body = self._build(request, model)
         data, response_headers = await self._post(url, headers, body, request.timeout, model)
@@ -154,18 +156,12 @@ class HttpAdapter:
         """The JSON body and the headers (lower-case names; a plain dict: parsers look up a dozen absent
         rate-limit names, each a scan of every header in ``httpx.Headers``)."""
         seconds = timeout if timeout is not None else self._timeout
-        # Connecting and waiting for a pooled connection time out before the whole-call deadline can: a host that
-        # never accepts the connection is then a connect timeout (nothing sent, nothing billed), not the deadline.
-        if seconds is not None:
-            first = min(CONNECT_SECONDS, seconds / 2)
-            limits = httpx.Timeout(seconds, connect=first, pool=first)
-        else:
-            limits = self._client.timeout
+        limits = _timeouts(seconds) if seconds is not None else self._client.timeout.as_dict()
         try:
             parsed, transport, host = self._url(url)
             content = json_body(body)
             request = httpx.Request("POST", parsed, headers=_wire_headers(host, headers, content),
-                                    stream=httpx.ByteStream(content), extensions={"timeout": limits.as_dict()})
+                                    stream=httpx.ByteStream(content), extensions={"timeout": dict(limits)})
         except httpx.HTTPError as exc:
             raise transport_error(self.name, exc, seconds) from exc
         with anyio.move_on_after(seconds) as deadline:  # seconds=None: no deadline
@@ -275,6 +271,15 @@ class HttpAdapter:
             host = [(b"Host", parsed.netloc)] if parsed.host else []
             known = self._urls[url] = (parsed, _transport_for(self._client, parsed), host)
         return known
+
+
+@functools.lru_cache(maxsize=16)
+def _timeouts(seconds: float) -> dict[str, float | None]:
+    """httpx's per-phase timeouts of a call of ``seconds`` (made once per value: calls share one or two). Connecting
+    and waiting for a pooled connection time out before the whole-call deadline can: a host that never accepts the
+    connection is then a connect timeout (nothing sent, nothing billed), not the deadline."""
+    first = min(CONNECT_SECONDS, seconds / 2)
+    return httpx.Timeout(seconds, connect=first, pool=first).as_dict()
 
 
 def _wire_headers(host: list[tuple[bytes, bytes]], headers: dict[str, str], content: bytes) -> list[tuple[bytes, bytes]]:

@@ -60,6 +60,7 @@ class Database:
 
     def __init__(self, path: Path, *, busy_timeout_seconds: float = 15.0) -> None:
         self.path = Path(path)
+        self._shm_path = f"{self.path}-shm"  # SQLite's name for it; stat'ed once a transaction (check_shm)
         self._busy_timeout = busy_timeout_seconds
         self._local = threading.local()
         # (pid, owning thread, connection) for every connection opened, so close() and thread exits
@@ -94,7 +95,7 @@ class Database:
                 raise
             self._local.conn, self._local.pid, self._local.kind = conn, pid, None
             self._local.joined = _Joined(conn)
-            self._local.shm = shm_identity(self.path)
+            self._local.shm = shm_identity(self._shm_path)
         return conn
 
     def check_shm(self) -> None:
@@ -103,7 +104,7 @@ class Database:
         SQLite keeps the WAL's index and its locks in that file: a process still using a deleted one
         shares neither with a process that created the new one, and their writes overwrite each other's.
         A stat per transaction (and per query outside one) stops this process before its next one."""
-        expected, found = self._local.shm, shm_identity(self.path)
+        expected, found = self._local.shm, shm_identity(self._shm_path)
         if expected is None:
             self._local.shm = found  # none when the connection opened: the first one seen is the one mapped
         elif found != expected:

@@ -98,11 +98,11 @@ def open_error(path: Path, exc: OSError | sqlite3.Error) -> StateUnusable:
     )
 
 
-def shm_identity(path: Path | str) -> tuple[int, int] | None:
-    """(device, inode) of the database's -shm file, None if there is none. (It runs once a transaction: the name
-    is the database's path with "-shm" appended, as SQLite names it, without building a Path.)"""
+def shm_identity(shm_path: str) -> tuple[int, int] | None:
+    """(device, inode) of the database's -shm file (``shm_path``: the database's path with "-shm" appended, as
+    SQLite names it), None if there is none. It runs once a transaction: the caller names the file once."""
     try:
-        st = os.stat(f"{path}-shm")
+        st = os.stat(shm_path)
     except FileNotFoundError:
         return None
     return st.st_dev, st.st_ino
