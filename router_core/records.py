@@ -259,6 +259,8 @@ def attempt_dict(a: Attempt) -> dict[str, Any]:
         d["lifts_at"] = iso(a.lifts_at)
     if a.cost_usd and a.outcome != "success":  # charged though it gave no answer (a refusal)
         d["cost_usd"] = a.cost_usd
+    if a.input_tokens or a.output_tokens:  # and the tokens the provider reported it billed
+        d["input_tokens"], d["output_tokens"] = a.input_tokens, a.output_tokens
     return d
 
 

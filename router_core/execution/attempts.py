@@ -95,11 +95,13 @@ class ProviderRun:
                                                  waited_seconds=waited, duration_seconds=seconds, cost_usd=cost))
                     return Completed(result, self.plan, cost, warning)
                 billed = self._billed(result)
+                used = getattr(result, "billed", None)  # the tokens the provider reported it billed, if any
                 step = after_failure(self.ex, self.provider, result, retry)
                 self.attempts.append(Attempt(
                     self.provider, outcome_name(result), model=self.plan.model, error=str(result),
                     status_code=getattr(result, "status_code", None), retry=retry, waited_seconds=waited,
                     duration_seconds=seconds, lifts_at=step.lifts_at, cost_usd=billed,
+                    input_tokens=used.input_tokens if used else 0, output_tokens=used.output_tokens if used else 0,
                 ))
                 if step.action != RETRY:
                     return step
@@ -197,9 +199,11 @@ class ProviderRun:
                         billed = getattr(exc, "billed", None)
                         said = getattr(exc, "rate_limit", None)  # an error response's rate-limit headers
                         with core.db.transaction():
-                            if billed is not None:  # answered and charged, though no answer: its tokens count
+                            # Charged though no answer (a refusal, a blocked prompt): its tokens count, but pacing
+                            # learns no ratio from them (no answer's size: the learned ratio would drop).
+                            if billed is not None:
                                 pacer.settle(ticket, billed.input_tokens + billed.output_tokens,
-                                             billed.rate_limit or said)
+                                             billed.rate_limit or said, counted=False)
                             elif getattr(exc, "maybe_billed", False):  # timed out: the provider counts it anyway
                                 pacer.settle(ticket, ticket.tokens, said, counted=False)
                             else:

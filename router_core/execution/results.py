@@ -45,6 +45,10 @@ class Attempt:
     duration_seconds: float = 0.0  # the call itself; 0 when skipped
     lifts_at: float | None = None  # when a blocked provider may work again, if known
     cost_usd: float = 0.0  # what the provider charged for this try (an answer, or a refusal it billed)
+    # The tokens a try that gave no answer was billed for, as the provider reported them (a refusal, a blocked
+    # prompt); 0 when it reported none. An answer's are the outcome's.
+    input_tokens: int = 0
+    output_tokens: int = 0
 
     @property
     def called(self) -> bool:

@@ -6,10 +6,13 @@
 ``candidatesTokenCount + thoughtsTokenCount`` (thinking bills as output, 3.3); input is ``promptTokenCount``
 (cached included, ``cachedContentTokenCount``). A response with no candidates was blocked
 (``promptFeedback.blockReason``), and a ``finishReason`` in ``REFUSED`` (or any but ``STOP`` / ``MAX_TOKENS``
-with no text: ``OTHER``, ``LANGUAGE``) stopped the answer: ProviderRefused (fallback helps); with no reason at all, plain ProviderRejected. ``MAX_TOKENS`` is a truncated
-success when there is text, else ProviderRejected (raise the cap). With no ``usageMetadata`` the counts are
-estimated from the text (the call was paid); a count absent inside it is proto3's 0, except the prompt
-count (never 0) and the candidates count beside text, which are estimated. No rate-limit headers (3.7).
+with no text: ``OTHER``, ``LANGUAGE``) stopped the answer: ProviderRefused (fallback helps); with no reason at all,
+plain ProviderRejected. Each carries what Google billed as the error's ``billed``: a stopped candidate its usage (as
+an answer's), a response with no candidates the tokens its ``usageMetadata`` reports (the prompt it read; none
+reported, none charged). ``MAX_TOKENS`` is a truncated success when there is text, else ProviderRejected (raise
+the cap). With no ``usageMetadata`` an answer's counts are estimated from the text (the call was paid); a count
+absent inside it is proto3's 0, except the prompt count (never 0) and the candidates count beside text, which are
+estimated. No rate-limit headers (3.7).
 ``base_url`` is the host root, as ``GEMINI_BASE_URL`` is.
 """
 
@@ -50,11 +53,13 @@ class GeminiAdapter(HttpAdapter):
         candidates = data.get("candidates") or []
         if not candidates:
             feedback = mapping(data.get("promptFeedback"))
-            if feedback.get("blockReason"):
+            reason = str(feedback.get("blockReason") or "")
+            billed = self._unanswered(data, model, reason)
+            if reason:
                 said = feedback.get("blockReasonMessage")
-                raise refused(self.name, f"prompt blocked ({feedback['blockReason']})" + (f": {said}" if said else ""))
+                raise refused(self.name, f"prompt blocked ({reason})" + (f": {said}" if said else ""), billed=billed)
             raise ProviderRejected(f"{self.name} returned no answer: no candidates", provider=self.name,
-                                   status_code=200)
+                                   status_code=200, billed=billed)
         candidate = candidates[0]
         parts = (candidate.get("content") or {}).get("parts") or []
         text = "".join(p.get("text") or "" for p in parts if not p.get("thought"))
@@ -88,3 +93,17 @@ class GeminiAdapter(HttpAdapter):
         if truncated and not text:
             raise cut_before_text(self.name, "finishReason MAX_TOKENS", request.max_output_tokens, billed=answer)
         return answer
+
+    def _unanswered(self, data: dict[str, Any], model: str, reason: str) -> Completion | None:
+        """What a response with no candidates was billed: the prompt Google read, as its ``usageMetadata`` counts
+        it (and any thinking before the block); None when it reports no tokens (nothing is guessed)."""
+        usage = mapping(data.get("usageMetadata"))
+        count = Tally.optional
+        prompt, output = count(usage.get("promptTokenCount")), count(usage.get("candidatesTokenCount"))
+        output += count(usage.get("thoughtsTokenCount"))
+        if not prompt and not output:
+            return None
+        return Completion(text="", provider=self.name, model=data.get("modelVersion") or model, input_tokens=prompt,
+                          output_tokens=output, cost_usd=None, rate_limit=None, backend=self.backend,
+                          cached_input_tokens=min(prompt, count(usage.get("cachedContentTokenCount"))),
+                          stop_reason=reason)

@@ -263,6 +263,11 @@ class FakeProviders:
             return 200, '{"id": "resp_broken", "output": [', {}
         if fault.kind == "failed":
             return 200, wire.failed(model, fault.error_code, fault.text or "", fault.usage), retry_after_header(fault.retry_after)
+        if fault.kind in ("refused", "blocked"):  # read and billed, as an answer: the prompt's tokens and any output
+            tokens_in, tokens_out = math.ceil(sum(len(t or "") for t in texts) / 4), fault.output_tokens or 0
+            kw = {"blocked": True} if fault.kind == "blocked" else {}
+            return 200, wire.refused(request.url.path, model, tokens_in, tokens_out, fault.reason, fault.with_usage,
+                                     **kw), {}
         if fault.kind not in ("ok", "hang"):
             status, payload, extra = wire.fault(fault.kind, fault.code, model, fault.retry_after)
             if fault.kind == "status" and status >= 500 and fault.retry_after is not None:  # a 503/529 naming a wait

@@ -8,10 +8,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Fault:
-    """One scripted answer: ok, an HTTP error status, a throttle, a quota refusal, a hang, broken JSON or a failed
-    Responses answer."""
+    """One scripted answer: ok, an HTTP error status, a throttle, a quota refusal, a hang, broken JSON, a failed
+    Responses answer, or a 200 that is a refusal (the model's or a filter's) or a blocked prompt."""
 
     kind: str = "ok"  # ok | status | rate_limited | quota | auth | model_not_found | hang | malformed | failed
+    #                   | refused | blocked
     code: int = 200
     retry_after: float | None = None
     seconds: float = 0.0
@@ -21,6 +22,8 @@ class Fault:
     retry_after_header: bool = True  # False: a 429 names its wait in its message only, with no Retry-After
     error_code: str | None = None  # a failed response's error.code
     usage: dict[str, Any] | None = None  # a failed response's usage (None: "usage": null)
+    reason: str | None = None  # a refusal's kind in the wire's words (see ``refused``) or a prompt's blockReason
+    with_usage: bool = True  # False: a refusal's body reports no usage
 
     @classmethod
     def ok(cls, text: str | None = None, output_tokens: int | None = None) -> Fault:
@@ -65,6 +68,23 @@ class Fault:
         only), with a Retry-After header if ``retry_after`` is given, and ``usage`` (what the provider bills) if
         given, else ``"usage": null``."""
         return cls("failed", 200, retry_after=retry_after, text=message, error_code=error_code, usage=usage)
+
+
+    @classmethod
+    def refused(cls, reason: str | None = None, output_tokens: int | None = None, *, with_usage: bool = True) -> Fault:
+        """A 200 whose answer a policy stopped, in the wire's own shape, with the usage it was billed for (the
+        request's tokens, and ``output_tokens``, default 0): Anthropic ``stop_reason: "refusal"`` (``reason``: its
+        ``stop_details.category``); OpenAI's Responses ``status: "incomplete"`` with ``incomplete_details.reason
+        content_filter`` and Chat Completions ``finish_reason: "content_filter"``, or with ``reason="refusal"`` a
+        refusal output item and ``message.refusal``; Gemini a candidate stopped by ``finishReason`` ``reason``
+        (default SAFETY), with no content. ``with_usage=False``: no usage in the body."""
+        return cls("refused", 200, output_tokens=output_tokens, reason=reason, with_usage=with_usage)
+
+    @classmethod
+    def blocked(cls, reason: str = "PROHIBITED_CONTENT", *, with_usage: bool = True) -> Fault:
+        """Gemini's blocked prompt (provider-apis.md 3.3): a 200 with no candidates and ``promptFeedback.blockReason``
+        ``reason``; its ``usageMetadata`` counts the prompt read (``with_usage=False``: none)."""
+        return cls("blocked", 200, reason=reason, with_usage=with_usage)
 
 
 @dataclass

@@ -84,6 +84,26 @@ class OpenAIWire:
                       "total_tokens": tokens_in + tokens_out},
         }
 
+    def refused(self, path: str, model: str, tokens_in: int, tokens_out: int, reason: str | None,
+                with_usage: bool) -> Any:
+        """A policy stop (``reason`` None: the content filter) or the model's refusal (``reason="refusal"``), billed."""
+        body = self.ok(path, model, "", tokens_in, tokens_out, False)
+        said = "I'm sorry, but I can't help with that."
+        if path.endswith("/chat/completions"):
+            choice = body["choices"][0]
+            choice["message"]["content"] = None
+            if reason == "refusal":
+                choice["message"]["refusal"] = said
+            else:
+                choice["finish_reason"] = "content_filter"
+        elif reason == "refusal":
+            body["output"][0]["content"] = [{"type": "refusal", "refusal": said}]
+        else:
+            body.update(status="incomplete", incomplete_details={"reason": "content_filter"}, output=[])
+        if not with_usage:
+            body["usage"] = None
+        return body
+
     def failed(self, model: str, code: str | None, message: str, usage: dict[str, Any] | None = None) -> Any:
         """A Responses body whose model failed (1.3: ``status: "failed"``, ``error: {code, message}``), with the
         ``usage`` it was billed for, if any."""
@@ -168,6 +188,16 @@ class AnthropicWire:
                       "output_tokens": tokens_out, "service_tier": "standard"},
         }
 
+    def refused(self, path: str, model: str, tokens_in: int, tokens_out: int, reason: str | None,
+                with_usage: bool) -> Any:
+        """The model declined (``stop_reason: "refusal"``, 2.2), its ``stop_details`` naming ``reason``, billed."""
+        body = self.ok(path, model, "", tokens_in, tokens_out, False)
+        body.update(content=[], stop_reason="refusal", stop_details={
+            "type": "refusal", "category": reason, "explanation": "This request was declined by the safety system."})
+        if not with_usage:
+            del body["usage"]
+        return body
+
     def limit_headers(self, limits: Limits, state: WindowState, wall: float) -> dict[str, str]:
         headers = {}
         prefix = "anthropic-ratelimit-"
@@ -248,6 +278,24 @@ class GeminiWire:
                               "promptTokensDetails": [{"modality": "TEXT", "tokenCount": tokens_in}]},
             "modelVersion": model, "responseId": uuid.uuid4().hex[:22],
         }
+
+    def refused(self, path: str, model: str, tokens_in: int, tokens_out: int, reason: str | None,
+                with_usage: bool, *, blocked: bool = False) -> Any:
+        """A candidate stopped by ``finishReason`` ``reason`` (SAFETY by default) with no content, or with ``blocked``
+        the prompt refused before any candidate (``promptFeedback.blockReason`` ``reason``, 3.3). Proto3 JSON
+        leaves out a count of 0."""
+        body = self.ok(path, model, "", tokens_in, tokens_out, False)
+        if blocked:
+            del body["candidates"]
+            body["promptFeedback"] = {"blockReason": reason}
+        else:
+            body["candidates"] = [{"finishReason": reason or "SAFETY", "index": 0, "safetyRatings": [
+                {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True}]}]
+        if not tokens_out:
+            del body["usageMetadata"]["candidatesTokenCount"]
+        if not with_usage:
+            del body["usageMetadata"]
+        return body
 
     def limit_headers(self, limits: Limits, state: WindowState, wall: float) -> dict[str, str]:
         return {}  # Gemini sends no rate-limit headers (provider-apis.md 3.7)

@@ -110,3 +110,26 @@ async def test_blocked_prompt_is_rejected(clock):
                           default_model="m")
         with pytest.raises(ProviderRejected, match="SAFETY"):
             await a.complete(CompletionRequest(prompt="x"))
+
+
+@pytest.mark.parametrize(("body", "billed"), [
+    ({"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"}, "modelVersion": "gemini-2.5-flash-001",
+      "usageMetadata": {"promptTokenCount": 812, "cachedContentTokenCount": 100, "totalTokenCount": 812}},
+     ("gemini-2.5-flash-001", 812, 100, 0)),
+    ({"promptFeedback": {"blockReason": "OTHER"}, "usageMetadata": {"promptTokenCount": 40, "thoughtsTokenCount": 12}},
+     ("m", 40, 0, 12)),
+    ({"promptFeedback": {}, "usageMetadata": {"promptTokenCount": 40}}, ("m", 40, 0, 0)),  # no reason given
+    ({"promptFeedback": {"blockReason": "SAFETY"}}, None),  # no usage: nothing reported, nothing charged
+    ({"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": {"totalTokenCount": 0}}, None),
+])
+async def test_a_response_with_no_candidates_carries_the_tokens_its_usage_reports(clock, body, billed):
+    # A blocked prompt was read and billed (usageMetadata.promptTokenCount), but the error carried no usage: the
+    # budget, the pace window and the audit line saw nothing.
+    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body))) as c:
+        a = GeminiAdapter(client=c, base_url="https://g", api_key="k", provider="gemini", clock=clock,
+                          default_model="m")
+        with pytest.raises(ProviderRejected) as caught:
+            await a.complete(CompletionRequest(prompt="x"))
+    got = caught.value.billed
+    assert (got and (got.model, got.input_tokens, got.cached_input_tokens, got.output_tokens, got.text)) == (
+        billed and (*billed, ""))
