@@ -4,10 +4,12 @@ reported the tokens it bills: charged exactly that (budget, pace window, audit l
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
 from router_core.execution.dispatch import dispatch
+from tests.execution.test_cli_backends import cli_executor
 from tests.fakes.fake_provider import Fault
 from tests.fakes.fake_wire import WIRES
 
@@ -100,6 +102,27 @@ async def test_a_refusal_is_charged_and_audited_with_its_reported_tokens(setting
     assert core.budget().reserved == 0
 
 
+@pytest.mark.parametrize(("fault", "said"), [
+    (Fault.refused(output_tokens=4), "finish_reason content_filter"),
+    (Fault.refused("refusal", output_tokens=6), "can't help with that"),
+])
+async def test_a_chat_completions_refusal_is_charged_and_audited(settings, build_executor, fake, fault, said):
+    chat = replace(settings, providers=tuple(replace(p, api_style="openai-chat") if p.name == "codex" else p
+                                             for p in settings.providers))
+    core, ex = build_executor(chat)
+    fake.script("codex", [fault])
+    r = await dispatch(core, ex, CODE_TASK)
+    first = r.outcome.attempts[0]
+    assert fake.requests("codex")[0].path.endswith("/chat/completions")
+    assert (first.provider, first.outcome) == ("codex", "refused") and said in first.error
+    tokens_in, tokens_out = prompt_tokens(fake, "codex"), fault.output_tokens
+    cost = priced(settings, "codex", first.model, tokens_in, tokens_out)
+    assert first.cost_usd == cost and spent(core, "codex") == pytest.approx(cost, abs=1e-6)
+    assert paced(core, "codex") == [tokens_in + tokens_out]
+    audited = r.audit["execution_metrics"]["attempts"][0]
+    assert (audited["input_tokens"], audited["output_tokens"], audited["cost_usd"]) == (tokens_in, tokens_out, cost)
+
+
 async def test_a_refusal_does_not_teach_pacing_that_tokens_run_under_the_estimate(settings, build_executor, fake):
     # A refusal bills the prompt and little or no answer: read as an answer's count it pulled the provider's learned
     # ratio (code and CJK text run 2-3x the estimate) down, and the next requests were paced on too few tokens.
@@ -110,3 +133,18 @@ async def test_a_refusal_does_not_teach_pacing_that_tokens_run_under_the_estimat
     o = (await dispatch(core, ex, DESIGN_TASK)).outcome
     assert o.attempts[0].outcome == "refused" and o.attempts[0].cost_usd > 0
     assert core.db.query("SELECT ratio FROM execution_token_ratios WHERE provider = 'claude'")[0][0] == 3.0
+
+
+async def test_a_cli_run_that_failed_after_paid_turns_is_audited_with_the_tokens_it_reported(settings, clock, client):
+    # claude -p gave up (error_max_turns) after turns it reports tokens and a cost for: the cost was charged, but the
+    # audit line's attempt did not say what for.
+    core, ex = cli_executor(settings, clock, client, FAKE_CLAUDE_MODE="max_turns")
+    r = await dispatch(core, ex, DESIGN_TASK)
+    first = r.outcome.attempts[0]
+    assert (first.provider, first.outcome) == ("claude", "rejected") and first.cost_usd > 0
+    assert first.input_tokens > 0 and first.output_tokens > 0
+    audited = r.audit["execution_metrics"]["attempts"][0]
+    assert (audited["input_tokens"], audited["output_tokens"], audited["cost_usd"]) == (
+        first.input_tokens, first.output_tokens, first.cost_usd)
+    assert paced(core, "claude") == [first.input_tokens + first.output_tokens]
+    assert spent(core, "claude") == pytest.approx(first.cost_usd, abs=1e-6)
