@@ -194,23 +194,27 @@ def word_pairs(toks: list[str]) -> list[str]:
     return [f"b|{a} {b}" for a, b in zip(toks, toks[1:], strict=False) if not (is_cjk(a) or is_cjk(b))]
 
 
-def markers(text: str) -> list[str]:
-    """Code block and stack trace (from the whole text), and the shape of the ask (without code)."""
+def markers(text: str, body: str | None = None, toks: list[str] | None = None,
+            title: list[str] | None = None) -> list[str]:
+    """Code block and stack trace (from the whole text), and the shape of the ask (without code). A caller
+    that has ``prose(text)``, its ``tokens`` and ``title_words`` already passes them (the same features)."""
     found = []
     if "```" in text or "\n    " in text:
         found.append(CODE_BLOCK)
     if any(hint in text for hint in _TRACE_HINTS) and _is_trace(text):
         found.append(STACK_TRACE)
-    body = prose(text)
+    if body is None:
+        body = prose(text)
     if body.strip():
         found.extend(shape(body))
-        found.extend(ask(body))
+        found.extend(ask(body, toks, title))
     return found
 
 
-def ask(body: str) -> list[str]:
-    """The features of what is asked (see the module's docstring), from prose ``body``."""
-    found = [f"m|asks: {verb}" for verb in ask_verbs(tokens(body))]
+def ask(body: str, toks: list[str] | None = None, title: list[str] | None = None) -> list[str]:
+    """The features of what is asked (see the module's docstring), from prose ``body`` (with its ``tokens`` and
+    ``title_words``, if the caller has them)."""
+    found = [f"m|asks: {verb}" for verb in ask_verbs(tokens(body) if toks is None else toks)]
     parts = [part for part in _SENTENCE_END.split(body[:ASK_CHARS]) if part.strip()]
     for part in parts[:ASK_SENTENCES]:
         if (opening := _opening(part)) is not None:
@@ -221,7 +225,8 @@ def ask(body: str) -> list[str]:
     found.append(f"m|questions: {min(questions, 2)}")
     if body.rstrip().endswith(("?", "？")):
         found.append("m|ends with ?")
-    title = title_words(body)
+    if title is None:
+        title = title_words(body)
     found.extend(f"m|title: {a} {b}" for a, b in zip(title, title[1:], strict=False))
     return found
 

@@ -147,7 +147,8 @@ class LinearModel:
         counts the sum of its character n-grams' vectors, as one vector."""
         body = F.prose(text)
         toks = F.tokens(body)
-        marks = F.markers(text)
+        title_words = F.title_words(body) if toks else []  # (a text without words has no title either)
+        marks = F.markers(text, body, toks, title_words)
         rows: list[tuple[str, int]] = []
         append = rows.append
         words, pairs, missing = self._words, self._pairs, _MISSING
@@ -207,7 +208,7 @@ class LinearModel:
                 if (vec := self._neg.get(word)) is not None:
                     append((f"not {word}", vec))
             title, title_hot = self._title, self._title.hot.get  # (a text has several: read as the words are)
-            for word in F.title_words(body):
+            for word in title_words:
                 n += 1
                 vec = title_hot(word, missing)
                 if vec is missing:

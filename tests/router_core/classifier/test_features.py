@@ -44,3 +44,14 @@ def test_a_one_sentence_ask_has_no_last_sentence_feature_and_counts_no_question(
     assert F.ask("fix the login redirect") == [
         "m|sentence starts: fix", "m|questions: 0", "m|title: fix login", "m|title: login redirect",
     ]
+
+
+@pytest.mark.parametrize("text", [
+    "Login fails on Safari\nCould you please fix the redirect? We need to add a test. How do I run it?",
+    "```\ncode only\n```", "   ", "修复登录 bug。然后 add tests", "Traceback (most recent call last):\n  at a.b.C(x)",
+])
+def test_markers_given_the_prose_its_words_and_title_are_the_markers_of_the_text(text):
+    # Scoring (model.evidence) has the three already and passes them: the features must be the same.
+    body = F.prose(text)
+    toks = F.tokens(body)
+    assert F.markers(text, body, toks, F.title_words(body) if toks else []) == F.markers(text)
