@@ -51,8 +51,11 @@ GRAM_COUNT_OFFSET = sum(3 - k for k in CHAR_NGRAM_SIZES)
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 # On ASCII text, words are the runs of [a-z0-9] once lower-cased: everything else becomes a space
-# and every digit a 0 (two C-level passes; a regex took three times as long).
-_ASCII_WORDS = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalnum()} | dict.fromkeys("123456789", "0"))
+# and every digit a 0, in one bytes.translate (a byte table: a third of what str.translate's dict and lower()
+# cost; a regex took three times as long as those).
+_ASCII_WORDS = bytes(
+    ord(" ") if not c.isalnum() else ord("0") if c.isdigit() else ord(c.lower()) for c in map(chr, range(128))
+) + bytes(range(128, 256))
 _DIGIT = re.compile(r"\d")
 # A stack trace: a Python traceback, a Go panic, a Java "Exception in thread" or an indented "at a.b.C(" frame.
 _TRACE_WORDS = ("traceback (most recent", "exception in thread", "panic:")  # matched in the lower-cased text
@@ -154,7 +157,7 @@ def title_words(text: str) -> list[str]:
 def tokens(text: str) -> list[str]:
     """The words of ``text``, normalised, CJK runs split into characters and character pairs."""
     if text.isascii():  # fast path, same result: NFKC and casefold are identities/lower() on ASCII
-        out = text.lower().translate(_ASCII_WORDS).split()
+        out = text.encode().translate(_ASCII_WORDS).decode().split()
     else:
         norm = _DIGIT.sub("0", unicodedata.normalize("NFKC", text).casefold())
         out = []

@@ -21,6 +21,12 @@ def test_ascii_fast_path_matches_the_general_path():
     assert F.tokens(text) == F.tokens(text + "\u00a0")
 
 
+def test_the_ascii_fast_path_reads_every_ascii_character_as_the_general_path_does():
+    every = "".join(map(chr, range(128)))
+    assert F.tokens(every) == F.tokens(every + "\u00a0") == ["0000000000", *["abcdefghijklmnopqrstuvwxyz"] * 2]
+    assert F.tokens("Fix_the BUG-42 in v1.10") == ["fix", "the", "bug", "00", "in", "v0", "00"]
+
+
 @pytest.mark.parametrize("text", ["at x\nTraceback (moſt recent call last):", "look at this\nexceptıon in thread main",
                                   "look at this\nPANİC: boom"])
 def test_a_stack_trace_is_found_with_the_letters_case_folding_matches(text):
