@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from router_core.classifier import features as F
@@ -61,3 +63,16 @@ def test_markers_given_the_prose_its_words_and_title_are_the_markers_of_the_text
     body = F.prose(text)
     toks = F.tokens(body)
     assert F.markers(text, body, toks, F.title_words(body) if toks else []) == F.markers(text)
+
+
+TRICKY = ["", "a", "end.", "a. b", "a.b", "a!? b", "a?!\n\nb", "one\ntwo\n\n\nthree.", "why?", "wow!!! ok", "x.\n",
+          "你好。再见！好吗？", "a..", "a .. b", ". \n.", "\n", "a\r\nb", "v1.2 works. really", "a.\u00a0b", "a!)"]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_the_sentence_patterns_match_where_their_plain_forms_do(text):
+    # They open with one character set, for speed: the splits and the first sentence must be those of the plain forms.
+    assert F._SENTENCE_END.split(text) == re.compile(r"[.!?。！？]+(?:\s|$)|\n+").split(text)
+    plain = re.compile(r"[.!?](?:\s|$)|\n").search(text)
+    found = F._FIRST_SENTENCE.search(text)
+    assert (found and found.span()) == (plain and plain.span())
