@@ -21,7 +21,6 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,7 +29,6 @@ from router_core.classifier import lanes, packed
 
 Vector = tuple[float, ...]
 _MISSING = object()
-_vector = itemgetter(1)  # an evidence row's encoded vector
 # Lookups a table keeps (found or not) before it starts afresh: bounds the memory a stream of
 # never-seen words could take (the shipped tables hold ~80,000 rows in a 5.7 MB file, and would be some
 # tens of MB as a dict of keys and ints; a session's tasks fill a few thousand entries).
@@ -256,8 +254,7 @@ class LinearModel:
 
     def score(self, text: str) -> Scored:
         rows, scale = self.evidence(text)
-        sums = lanes.total(list(map(_vector, rows)), len(self.bias))
-        logits = [b + scale * s for b, s in zip(self.bias, sums, strict=True)]
+        logits = lanes.logits(rows, self.bias, scale)
         top, exp = max(logits), math.exp
         exps = [exp(x - top) for x in logits]
         total = sum(exps)

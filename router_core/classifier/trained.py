@@ -122,9 +122,12 @@ class TrainedClassifier:
 
     def classify(self, text: str) -> Classification:
         scored = self.model.score(text)
-        provider_p = dict.fromkeys(PROVIDER_NAMES, 0.0)
-        for provider, p in zip(self._provider_of, scored.probabilities, strict=True):
-            provider_p[provider] += p
+        probabilities, provider_p = scored.probabilities, {}
+        for provider, classes in self._classes_of.items():  # each provider's sum, its classes added in class order
+            p = 0.0
+            for i in classes:
+                p += probabilities[i]
+            provider_p[provider] = p
         return self.build(scored, provider_p)
 
     def build(

@@ -117,3 +117,13 @@ def test_as_many_vectors_as_the_merge_limit_sum_to_one_vector_in_range(largest):
     assert all(0 <= lane < lanes.LANE_RANGE for lane in lanes.row_format(3).unpack(merged.to_bytes(12, "little")))
     assert lanes.total([merged] * lanes.CAPACITY, 3) == [-largest * limit * lanes.CAPACITY,
                                                           largest * limit * lanes.CAPACITY, 0.0]
+
+
+def test_the_logits_in_one_pass_are_the_bias_plus_the_scaled_total(monkeypatch):
+    rows = [(f"w{i}", lanes.encode(v)) for i, v in enumerate(vectors(40, 5, seed=9))]
+    bias, scale = [0.125, -3.5, 7.0, 0.0, 1e-3], F.scale(57)
+    expected = [b + scale * s for b, s in zip(bias, lanes.total([v for _, v in rows], 5), strict=True)]
+    assert lanes.logits(rows, bias, scale) == expected  # the same floats, not approximately
+    assert lanes.logits([], bias, scale) == bias
+    monkeypatch.setattr(lanes, "CAPACITY", 3)  # a huge text's rows: summed in chunks
+    assert lanes.logits(rows, bias, scale) == expected
