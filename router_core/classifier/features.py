@@ -93,7 +93,6 @@ LIST = "m|list"
 COLON_LIST = "m|colonlist"
 ARROWS = "m|arrows"
 SHAPE_CHARS = 600
-_COMMA_BUCKETS = ((0, "0"), (2, "1"), (4, "3"), (10**9, "5"))
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)]|- \[[ x]\])\s+", re.MULTILINE)
 _COLON_TAIL = re.compile(r"[:：]\s*([^\n]*)")
 _SENTENCE_END = re.compile(r"[.!?。！？\n](?:(?<=\n)\n*|[.!?。！？]*(?:\s|$))")  # [.!?。！？]+(?:\s|$)|\n+
@@ -270,10 +269,12 @@ def ask_verbs(toks: list[str]) -> list[str]:
 def _is_trace(text: str) -> bool:
     if text.isascii():  # (a case-insensitive regex over the whole text cost ~25 us on a long one)
         low = text.lower()
-        named = any(word in low for word in _TRACE_WORDS)
+        named = "traceback (most recent" in low or "exception in thread" in low or "panic:" in low  # _TRACE_WORDS
     else:  # the regex's case folding: 'ſ' matches s, 'ı' and 'İ' i, which lower() leaves
         named = _TRACE_FOLDED.search(text) is not None
-    return named or _TRACE_FRAME.search(text) is not None
+    # A frame opens a line with spaces (the first, or one after a newline) and holds a "(": without both, the
+    # pattern cannot match, and is not tried at every position of the text.
+    return named or ("(" in text and ("\n" in text or text[:1].isspace()) and _TRACE_FRAME.search(text) is not None)
 
 
 def shape(body: str) -> list[str]:
@@ -282,7 +283,7 @@ def shape(body: str) -> list[str]:
     falls in a bucket; lists of 3+ items and colon-introduced enumerations get a marker each."""
     head = body[:SHAPE_CHARS]
     commas = head.count(",") + head.count(";") + head.count("，") + head.count("、") + head.count("；")
-    found = [f"m|commas{next(label for limit, label in _COMMA_BUCKETS if commas <= limit)}"]
+    found = [f"m|commas{'0' if commas <= 0 else '1' if commas <= 2 else '3' if commas <= 4 else '5'}"]  # buckets
     if len(_LIST_ITEM.findall(body)) >= 3:
         found.append(LIST)
     colon = _COLON_TAIL.search(head)

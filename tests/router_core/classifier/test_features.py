@@ -76,3 +76,12 @@ def test_the_sentence_patterns_match_where_their_plain_forms_do(text):
     plain = re.compile(r"[.!?](?:\s|$)|\n").search(text)
     found = F._FIRST_SENTENCE.search(text)
     assert (found and found.span()) == (plain and plain.span())
+
+
+@pytest.mark.parametrize(("text", "trace"), [
+    ("  at com.example.Main(Main.java:3)", True), ("boom\n\tat a.b.C(x)", True), ("boom\n\n  AT a.b$c(", True),
+    ("look at this (please)", False), ("look at this\nand a.b(", False), ("\u00a0at a.b(x)", True),
+])
+def test_a_frame_is_found_at_the_start_of_any_line_only(text, trace):
+    # _is_trace tries the frame pattern only on text with a "(" and a line that can open with spaces.
+    assert F._is_trace(text) is trace
