@@ -49,15 +49,19 @@ STOPWORDS = frozenset(
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+# On ASCII text, _WORD's runs of the lower-cased text are the words left once one byte table lower-cases letters
+# and blanks everything but letters and digits (no regex scan, no lower() pass: every routing decision asks).
+_ASCII_WORD_BYTES = bytes(ord(c.lower()) if c.isalnum() else ord(" ") for c in map(chr, range(128))) + bytes(
+    range(128, 256))
 
 
 def words(text: str) -> list[str]:
     """Distinct lowercase words of at least four letters, stopwords removed, in order."""
-    seen: dict[str, None] = {}
-    for w in _WORD.findall(text.lower()):
-        if len(w) >= MIN_WORD_LENGTH and w not in STOPWORDS:
-            seen.setdefault(w)
-    return list(seen)
+    if text.isascii():
+        found = text.encode().translate(_ASCII_WORD_BYTES).decode().split()
+    else:
+        found = _WORD.findall(text.lower())
+    return list(dict.fromkeys([w for w in found if len(w) >= MIN_WORD_LENGTH and w not in STOPWORDS]))
 
 
 @lru_cache(maxsize=4096)

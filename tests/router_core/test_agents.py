@@ -9,7 +9,7 @@ import pytest
 
 from config.agents import load_agents
 from router_core.agents import AgentPool, score, select_agent
-from router_core.agents.selection import matching_words, rarity, words
+from router_core.agents.selection import STOPWORDS, matching_words, rarity, words
 from router_core.errors import NoAgentAvailable
 from router_core.models import AgentSpec
 
@@ -132,6 +132,15 @@ def test_words_match_on_their_first_five_letters() -> None:
     a = agent("test-writer", ("testing",), ("codex",), "writes tests for analysers")
     # "written" and "writes" differ in their first five letters; "analyzer" and "analysers" do not.
     assert matching_words("Testing the analyzer written yesterday", a) == ["testing", "analyzer"]
+
+
+def test_ascii_words_are_the_runs_the_pattern_finds_in_the_lower_cased_text() -> None:
+    every = "".join(map(chr, range(128)))
+    texts = [every, every * 2, "Refactor_the PAYMENT-module v2.10 + i18n, refactor it again; payment42 x\tyz"]
+    for text in texts:  # words() reads ASCII text with a byte table: the same words as the pattern's
+        found = re.findall("[a-z0-9]+", text.lower())
+        assert words(text) == list(dict.fromkeys(w for w in found if len(w) >= 4 and w not in STOPWORDS))
+    assert words("Refactor_the PAYMENT-module v2.10, refactor it") == ["refactor", "payment", "module"]
 
 
 def test_a_four_letter_word_matches_only_its_inflections() -> None:
