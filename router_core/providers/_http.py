@@ -156,7 +156,7 @@ class HttpAdapter:
         """The JSON body and the headers (lower-case names; a plain dict: parsers look up a dozen absent
         rate-limit names, each a scan of every header in ``httpx.Headers``)."""
         seconds = timeout if timeout is not None else self._timeout
-        limits = _timeouts(seconds) if seconds is not None else self._client.timeout.as_dict()
+        limits = _timeouts(seconds, CONNECT_SECONDS) if seconds is not None else self._client.timeout.as_dict()
         try:
             parsed, transport, host = self._url(url)
             content = json_body(body)
@@ -274,11 +274,12 @@ class HttpAdapter:
 
 
 @functools.lru_cache(maxsize=16)
-def _timeouts(seconds: float) -> dict[str, float | None]:
+def _timeouts(seconds: float, connect_seconds: float) -> dict[str, float | None]:
     """httpx's per-phase timeouts of a call of ``seconds`` (made once per value: calls share one or two). Connecting
     and waiting for a pooled connection time out before the whole-call deadline can: a host that never accepts the
-    connection is then a connect timeout (nothing sent, nothing billed), not the deadline."""
-    first = min(CONNECT_SECONDS, seconds / 2)
+    connection is then a connect timeout (nothing sent, nothing billed), not the deadline. (``connect_seconds`` is
+    CONNECT_SECONDS, read per call, so a changed one is not hidden by the memo.)"""
+    first = min(connect_seconds, seconds / 2)
     return httpx.Timeout(seconds, connect=first, pool=first).as_dict()
 
 

@@ -73,3 +73,21 @@ def _types(value):
     if isinstance(value, list):
         return [_types(v) for v in value]
     return type(value).__name__
+
+
+async def test_the_connect_timeout_follows_connect_seconds_after_calls_of_the_same_timeout(clock, monkeypatch):
+    # The per-phase timeouts are made once per timeout value; a changed CONNECT_SECONDS (tests/execution/
+    # test_http_pool.py lowers it so a starved pool fails at once) must not be hidden by the ones made before it.
+    import router_core.providers._http as http
+
+    seen: list[httpx.Request] = []
+    cls, answer = ADAPTERS["responses"]
+    transport = httpx.MockTransport(lambda request: seen.append(request) or httpx.Response(200, json=answer))
+    async with httpx.AsyncClient(transport=transport) as c:
+        adapter = cls(client=c, base_url="https://api.example/v1", api_key="k", provider="p", clock=clock,
+                      default_model="m")
+        await adapter.complete(CompletionRequest(prompt="x", timeout=61.0))
+        monkeypatch.setattr(http, "CONNECT_SECONDS", 0.5)
+        await adapter.complete(CompletionRequest(prompt="x", timeout=61.0))
+    assert [r.extensions["timeout"]["connect"] for r in seen] == [10.0, 0.5]
+    assert seen[1].extensions["timeout"]["pool"] == 0.5
