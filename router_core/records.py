@@ -95,21 +95,6 @@ def provider_states(d: RoutingDecision) -> dict[str, dict[str, Any]]:
     return states
 
 
-def agent_dict(d: RoutingDecision) -> dict[str, Any] | None:
-    if d.agent is None:
-        return None
-    a = d.agent.agent
-    return {
-        "agent_id": a.id,
-        "category": a.category,
-        "specialization": a.specialization,
-        "model": d.costs[d.provider].model,
-        "reason": d.agent.reason,
-        "source": a.source,
-        "lease_id": d.lease_id,
-    }
-
-
 def external_strings(d: RoutingDecision) -> tuple[str, ...]:
     """The strings of ``audit_record(d)`` that came from outside Switchboard: the host's task text, ids and
     repo, and the agent's id and reason (a host agent's come from the user's files). The rest are its own
