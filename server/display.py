@@ -58,7 +58,7 @@ def render_recommendation(d: RoutingDecision, *, unicode: bool = True) -> str:
         f"Cost Estimate: {money(rec.cost.usd)} ({rec.cost.model})",
         f"Daily Budget: {money(b.spent)} / {money(b.total)} ({percent:.1f}%)",
     ]
-    for alert in [a.message for a in d.new_alerts] + list(rec.budget_alerts):
+    for alert in d.alerts:  # each once: a threshold claimed now is also among the budget alerts
         lines.append(f"{g['alert']} {alert}")
     lines += ["", "Alternatives:"]
     for alt in rec.alternatives:
