@@ -87,6 +87,8 @@ def run(args) -> int:
         path = " -> ".join(o.fallback_path)
         print(f"[{o.provider} {o.model} · {o.tokens_used:,} tokens · ${o.cost_usd:.4f} "
               f"(estimate ${o.cost_estimate_usd:.4f}) · {o.duration_seconds:.1f}s · path {path}]", file=sys.stderr)
+        for line in fallback_notices(o, c.settings):
+            print(line, file=sys.stderr)
         if o.warning:
             print(f"switchboard: warning: {o.warning}", file=sys.stderr)
     elif o.status == ROUTED:
@@ -95,6 +97,32 @@ def run(args) -> int:
     else:
         print(f"switchboard: {o.status}: {o.error}", file=sys.stderr)
     return 0 if o.status in (SUCCESS, ROUTED) else 1
+
+
+def fallback_notices(outcome, settings) -> list[str]:
+    """Why each provider before the one that answered was left: its last failed try (an API key refused, an
+    outage, a budget block). The path alone said where the task went, not why, so a wrong key went unnoticed."""
+    from router_core.errors import NotConfigured
+    from router_core.execution.results import SUCCESS
+    from router_core.providers.registry import choose_backend
+
+    last: dict[str, Any] = {}
+    for a in outcome.attempts:
+        if a.provider != outcome.provider and a.outcome != SUCCESS and a.error:
+            last[a.provider] = a
+    lines = []
+    for provider, a in last.items():
+        hint = ""
+        if a.outcome == "auth_failed":
+            try:
+                choice = choose_backend(settings.provider(provider), environ=os.environ)
+            except (KeyError, NotConfigured):  # a hint only: the line is said without it
+                choice = None
+            where = (f"check {choice.key_var}" if choice is not None and choice.backend == "api" and choice.key_var
+                     else f"check {provider}'s login or key")
+            hint = f" ({where}; `switchboard providers` shows what each provider runs on)"
+        lines.append(f"switchboard: fell back from {provider}: {a.outcome}: {a.error}{hint}")
+    return lines
 
 
 def cancelled_notice(outcome) -> str:

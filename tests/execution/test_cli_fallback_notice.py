@@ -1,0 +1,26 @@
+"""`switchboard run` says why a task that succeeded left the providers before the one that answered."""
+
+from __future__ import annotations
+
+from server.cli import main
+from tests.execution.test_cli import shell, use_fake  # noqa: F401  (the fixture)
+from tests.fakes.fake_provider import Fault
+
+
+def test_run_that_fell_back_says_why_each_earlier_provider_failed(shell, monkeypatch, capsys):  # noqa: F811
+    # Before, codex's 401 went unsaid: the user saw only "[claude ... path codex -> claude]", so a wrong
+    # OPENAI_API_KEY made every codex task fall back without a word, paying a round trip each time.
+    use_fake(monkeypatch, shell)
+    shell.script("codex", [Fault.auth()])
+    assert main(["run", "Implement a JWT login endpoint in Flask"]) == 0
+    out, err = capsys.readouterr()
+    assert "path codex -> " in err
+    assert "codex rejected the credentials (401)" in err
+    assert "OPENAI_API_KEY" in err  # what to check
+
+
+def test_run_on_its_first_provider_prints_no_failure(shell, monkeypatch, capsys):  # noqa: F811
+    use_fake(monkeypatch, shell)
+    assert main(["run", "Implement a JWT login endpoint in Flask"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "path codex]" in err
