@@ -27,7 +27,7 @@ def register(sub) -> None:
 
     c = sub.add_parser("classify", help="classify a task, or JSONL tasks from stdin")
     c.add_argument("task", nargs="?", help="the task description")
-    c.add_argument("--jsonl", action="store_true", help='read {"id","text"} lines on stdin, write one JSON line each; '
+    c.add_argument("--jsonl", action="store_true", help='read {"id","text"} lines (or a batch file\'s {"id","task"}) on stdin, write one JSON line each; '
                    "a line with no id (or a null one) gets its line number, 1 for the first, as its id")
     # Accepted as every other command's --json is: argparse took it for an abbreviation of --jsonl, which read
     # stdin (empty, or a terminal waiting) and dropped the task given.
@@ -124,11 +124,14 @@ LINE_SHAPE = 'each line must be a JSON object with a string "text" (and an optio
 
 
 def _text(item: dict) -> str:
-    if "text" not in item:
+    """The line's "text", or its "task" when it has no "text": a `switchboard batch` file's lines, which name
+    it so (batch reads "text" as "task" in turn)."""
+    key = "task" if "text" not in item and "task" in item else "text"
+    if key not in item:
         raise InvalidRequest(f'no "text"; {LINE_SHAPE}')
-    if not isinstance(item["text"], str):
-        raise InvalidRequest(f'"text" is {_kind(item["text"], article=True)}, not a string; {LINE_SHAPE}')
-    return item["text"]
+    if not isinstance(item[key], str):
+        raise InvalidRequest(f'"{key}" is {_kind(item[key], article=True)}, not a string; {LINE_SHAPE}')
+    return item[key]
 
 
 def _kind(value: object, *, article: bool = False) -> str:

@@ -14,3 +14,15 @@ def test_recommend_shows_a_budget_alert_once(cli_env, capsys):
     assert main(["recommend", "Fix the bug in data loader"]) == 0
     out = capsys.readouterr().out
     assert out.count("Daily budget at 59%") == 1, out
+
+
+def test_classify_jsonl_reads_a_batch_file_s_task_field(cli_env, capsys, monkeypatch):
+    # `switchboard batch` reads "text" as "task" (as `classify --jsonl` names it), but `classify --jsonl` refused the
+    # batch's own {"id", "task"} lines, every one of them: 'no "text"'. A batch file can now be classified first.
+    import io
+    import json
+
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"id": "a", "task": "Explain how the OAuth2 flow works"}\n'))
+    assert main(["classify", "--jsonl"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["id"] == "a" and row["primary_provider"] == "gemini"
