@@ -62,7 +62,8 @@ def check_limits(
         raise InvalidRequest(f"{names[0]} must be a positive amount of USD, got {max_cost!r}")
     text = context or ""
     if len(text) > MAX_CONTEXT_CHARS:
-        raise InvalidRequest(f"{names[1]} is {len(text):,} characters; the limit is {MAX_CONTEXT_CHARS:,}")
+        raise InvalidRequest(f"{names[1]} is {len(text):,} characters; the limit is {MAX_CONTEXT_CHARS:,}: pass only "
+                             "the files and notes the task needs, or a summary of the rest")
     return text
 
 

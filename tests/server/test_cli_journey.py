@@ -26,3 +26,15 @@ def test_classify_jsonl_reads_a_batch_file_s_task_field(cli_env, capsys, monkeyp
     assert main(["classify", "--jsonl"]) == 0
     row = json.loads(capsys.readouterr().out)
     assert row["id"] == "a" and row["primary_provider"] == "gemini"
+
+
+def test_a_context_over_the_limit_says_what_to_do(cli_env, capsys, tmp_path):
+    # "the text of --context-file is 400,001 characters; the limit is 400,000" left the user to guess (the task's
+    # own limit says "Summarise it.").
+    from router_core.execution.dispatch import MAX_CONTEXT_CHARS
+
+    big = tmp_path / "context.txt"
+    big.write_text("x" * (MAX_CONTEXT_CHARS + 1))
+    assert main(["run", "Fix the bug in data loader", "--context-file", str(big), "--route-only"]) == 2
+    err = capsys.readouterr().err
+    assert "the limit is 400,000" in err and "pass only" in err
