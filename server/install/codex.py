@@ -111,12 +111,12 @@ def _parse(text: str | None, path: Path) -> dict[str, Any]:
     try:
         doc = tomllib.loads(text or "")
     except tomllib.TOMLDecodeError as exc:
-        raise HostFileError(path, f"is not valid TOML: {exc}") from exc
+        raise HostFileError(path, f"is not valid TOML: {exc}; fix it or move the file aside") from exc
     except (RecursionError, ValueError) as exc:  # nested too deeply, or a number too long to convert
         raise HostFileError(path, f"cannot be read as TOML ({why_unreadable(exc)}); fix or move the file aside") from None
     servers = doc.get(SERVERS_KEY)
     if servers is not None and not isinstance(servers, dict):
-        raise HostFileError(path, f"`{SERVERS_KEY}` must be a table, found {type(servers).__name__}")
+        raise HostFileError(path, f"`{SERVERS_KEY}` must be a table, found {type(servers).__name__}; fix it or move the file aside")
     return doc
 
 

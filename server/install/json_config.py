@@ -46,15 +46,15 @@ def load_object(text: str | None, path: Path) -> dict[str, Any]:
                 "(see README, 'Add it to your assistant'), or remove the comments and run the command again"
             ) from exc
         raise HostFileError(
-            path, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            path, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; fix it or move the file aside"
         ) from exc
     except (RecursionError, ValueError) as exc:  # nested too deeply, or a number too long to convert
         raise HostFileError(path, f"cannot be read as JSON ({why_unreadable(exc)}); fix or move the file aside") from None
     if not isinstance(doc, dict):
-        raise HostFileError(path, f"must hold a JSON object, found {type(doc).__name__}")
+        raise HostFileError(path, f"must hold a JSON object, found {type(doc).__name__}; fix it or move the file aside")
     servers = doc.get(SERVERS_KEY)
     if servers is not None and not isinstance(servers, dict):
-        raise HostFileError(path, f'"{SERVERS_KEY}" must be an object, found {type(servers).__name__}')
+        raise HostFileError(path, f'"{SERVERS_KEY}" must be an object of servers by name, found {type(servers).__name__}; fix it or move the file aside')
     return doc
 
 
@@ -142,7 +142,7 @@ def remove_server(text: str | None, path: Path) -> str | None:
 def _string_list(doc: dict[str, Any], key: str, path: Path) -> list[str]:
     value = doc.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise HostFileError(path, f'"{key}" must be a list of strings')
+        raise HostFileError(path, f'"{key}" must be a list of strings; fix it or move the file aside')
     return value
 
 

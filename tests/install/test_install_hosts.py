@@ -210,6 +210,8 @@ def test_malformed_file_is_named_and_nothing_is_written(
         action(HOSTS[host], Scope.PROJECT, ctx)
 
     assert err.value.path == path and reason in str(err.value) and str(path) in str(err.value)
+    # and what to do about it: "is not valid JSON: ... at line 1 column 17; nothing was changed" said none
+    assert any(what in str(err.value) for what in ("fix it", "by hand", "move the file aside")), str(err.value)
     assert snapshot(ctx.home.parent) == before
 
 
