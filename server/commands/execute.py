@@ -173,13 +173,26 @@ def batch(args) -> int:
             raise
         result = interrupted[0]
     bar.close()
-    emit_json(BatchPlanOut.executed(result.plan, result.outcome, result.agents).model_dump(mode="json"))
+    out = BatchPlanOut.executed(result.plan, result.outcome, result.agents)
+    emit_json(out.model_dump(mode="json"))
+    # Said on stderr too: stdout is often a file, and a batch's what-to-set is in its warnings alone.
+    for warning in out.warnings:
+        print(f"switchboard: warning: {warning}", file=sys.stderr)
     if interrupted:
         o = result.outcome
         print(f"switchboard: interrupted: {o.succeeded} of {len(o.outcomes)} tasks succeeded; the results above "
               "mark the rest 'cancelled'", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return 0 if result.outcome.failed == 0 else 1
+    o = result.outcome
+    if o.failed:
+        failed: dict[str, int] = {}
+        for task in o.outcomes:
+            if not task.ok:
+                failed[task.status] = failed.get(task.status, 0) + 1
+        counts = ", ".join(f"{status} {n}" for status, n in failed.items())
+        print(f"switchboard: {o.succeeded} of {len(o.outcomes)} tasks succeeded ({counts}); each task's error is in "
+              "its result", file=sys.stderr)
+    return 0 if o.failed == 0 else 1
 
 
 _TOO_DEEP = f'{NESTED_TOO_DEEPLY} to read; give tasks as strings or {{"id", "task"}} objects'

@@ -24,3 +24,17 @@ def test_run_on_its_first_provider_prints_no_failure(shell, monkeypatch, capsys)
     assert main(["run", "Implement a JWT login endpoint in Flask"]) == 0
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "path codex]" in err
+
+
+def test_batch_without_a_backend_says_what_to_set_on_stderr(shell, monkeypatch, capsys):  # noqa: F811
+    # With stdout sent to a file (`switchboard batch < tasks.json > results.json`), the user saw only
+    # "1/1 task-0: not_configured" and exit 1: what to set was in the JSON's warnings alone. `run` says it on stderr.
+    import io
+    import json
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(["Implement the CSV export endpoint"])))
+    assert main(["batch"]) == 1
+    out, err = capsys.readouterr()
+    assert any("OPENAI_API_KEY" in w for w in json.loads(out)["warnings"])  # as before
+    assert "OPENAI_API_KEY" in err
+    assert "0 of 1 tasks succeeded" in err
