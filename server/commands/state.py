@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from resources.views import budget_view, usage_summary
+from router_core.records import money
 from router_core.settings import PROVIDER_NAMES
 from router_core.usage import check_usage_record
 from server.commands._common import CommandError, core, emit_json, json_text, router_errors
@@ -49,8 +50,9 @@ def budget(args) -> int:
     if args.json:
         emit_json(view)
         return 0
-    print(f"Daily budget {view['day']} ({view['timezone']}): ${view['spent']:.2f} / ${view['total']:.2f} "
-          f"({view['percent_used']}%), reserved ${view['reserved']:.2f}, remaining ${view['remaining']:.2f}")
+    # money(): cents, or four places under $0.10, as recommend's "Daily Budget:" line ("$0.00 ... (4.9%)" was seen)
+    print(f"Daily budget {view['day']} ({view['timezone']}): {money(view['spent'])} / {money(view['total'])} "
+          f"({view['percent_used']}%), reserved {money(view['reserved'])}, remaining {money(view['remaining'])}")
     print(f"{'provider':<8} {'allocation':>10} {'spent':>10} {'reserved':>10} {'remaining':>10}")
     for p in view["providers"]:
         print(f"{p['provider']:<8} {p['allocation']:>10.2f} {p['spent']:>10.4f} {p['reserved']:>10.4f} "

@@ -38,3 +38,12 @@ def test_a_context_over_the_limit_says_what_to_do(cli_env, capsys, tmp_path):
     assert main(["run", "Fix the bug in data loader", "--context-file", str(big), "--route-only"]) == 2
     err = capsys.readouterr().err
     assert "the limit is 400,000" in err and "pass only" in err
+
+
+def test_budget_header_shows_a_small_spend_as_recommend_does(cli_env, capsys):
+    # After a few cheap tasks `budget` said "$0.00 / $0.05 (4.9%)": nothing spent, yet 4.9% used (its table, and
+    # recommend's "Daily Budget:" line, said $0.0025).
+    assert main(["usage", "set", "codex", "--cost", "0.0025"]) == 0
+    capsys.readouterr()
+    assert main(["budget"]) == 0
+    assert "$0.0025 / $100.00" in capsys.readouterr().out
