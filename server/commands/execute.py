@@ -299,7 +299,8 @@ def _read_context(path: str | None) -> str | None:
     try:
         return sys.stdin.read() if path == "-" else Path(path).read_bytes().decode("utf-8")
     except OSError as exc:
-        raise InvalidRequest(f"cannot read context file {path}: {exc}") from exc
+        raise InvalidRequest(f"cannot read context file {path} ({exc.strerror or exc}); give a readable text file, "
+                             "or - to read the context from stdin") from None
     except UnicodeDecodeError as exc:
         where, detail = ("stdin", exc.reason) if path == "-" else (f"context file {path}", f"{exc.reason} at byte {exc.start}")
         raise InvalidRequest(

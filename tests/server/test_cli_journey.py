@@ -47,3 +47,11 @@ def test_budget_header_shows_a_small_spend_as_recommend_does(cli_env, capsys):
     capsys.readouterr()
     assert main(["budget"]) == 0
     assert "$0.0025 / $100.00" in capsys.readouterr().out
+
+
+def test_an_unreadable_context_file_says_what_to_give(cli_env, capsys, tmp_path):
+    # Before: "cannot read context file /tmp: [Errno 21] Is a directory: '/tmp'", Python's words and no way out.
+    for path in (tmp_path, tmp_path / "missing.txt"):
+        assert main(["run", "Fix the bug in data loader", "--context-file", str(path), "--route-only"]) == 2
+        err = capsys.readouterr().err
+        assert "[Errno" not in err and "a readable text file" in err, err
