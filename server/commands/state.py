@@ -118,7 +118,8 @@ def audit_tail(args) -> int:
         from router_core.audit import parse_since
 
         parse_since(args.since, name="--since")  # refused with the flag's name, not the tool argument's
-    log = core().audit
+    c = core()
+    log = c.audit
     rows = log.tail(args.lines, provider=args.provider, status=args.status, since=args.since)
     for row in rows:
         if args.json:
@@ -130,11 +131,19 @@ def audit_tail(args) -> int:
                    (("provider", args.provider), ("status", args.status), ("since", args.since)) if value]
         if filters and log.days():
             print(f"switchboard: no audit entries match {' '.join(filters)}", file=sys.stderr)
-        else:
+        elif c.settings.audit.enabled:  # off: _say_if_off says why
             print(f"switchboard: no audit entries yet (in {log.directory})", file=sys.stderr)
     if log.skipped_lines:
         print(f"({log.skipped_lines} log lines skipped: torn, foreign or not JSON)", file=sys.stderr)
+    _say_if_off(c)
     return 0
+
+
+def _say_if_off(c) -> None:
+    """With the log off, no entry is missing by mistake: said, with how to turn it on."""
+    if not c.settings.audit.enabled:
+        print("switchboard: the audit log is off (audit.enabled = false in the configuration), so no decision is "
+              "recorded; set it to true to record them", file=sys.stderr)
 
 
 def _check_status(status: str) -> None:
@@ -179,4 +188,5 @@ def audit_report(args) -> int:
         emit_json(report.to_dict())
     else:
         print(format_report_table(report))
+    _say_if_off(c)
     return 0

@@ -55,3 +55,15 @@ def test_an_unreadable_context_file_says_what_to_give(cli_env, capsys, tmp_path)
         assert main(["run", "Fix the bug in data loader", "--context-file", str(path), "--route-only"]) == 2
         err = capsys.readouterr().err
         assert "[Errno" not in err and "a readable text file" in err, err
+
+
+def test_audit_says_when_the_log_is_off(cli_env, capsys):
+    # With audit.enabled = false, `audit` said "no audit entries yet (in .../audit)" after any number of decisions,
+    # as if none had been made, and `audit report` counted 0 decisions without a word.
+    (cli_env / ".switchboard.toml").write_text('classifier = "keywords"\n[audit]\nenabled = false\n')
+    assert main(["recommend", "Fix the bug in data loader"]) == 0
+    capsys.readouterr()
+    for command in (["audit"], ["audit", "report"]):
+        assert main(command) == 0
+        err = capsys.readouterr().err
+        assert "audit.enabled = false" in err and "no audit entries yet" not in err, err
