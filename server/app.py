@@ -16,7 +16,7 @@ import anyio
 from mcp import MCPError
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp.types import INVALID_PARAMS
@@ -95,6 +95,18 @@ class SwitchboardServer(MCPServer):
             if self._calls_done is None:
                 self._calls_done = anyio.Event()
             await self._calls_done.wait()
+
+    async def read_resource(self, uri: Any, context: Context | None = None) -> Any:
+        """A resource's contents; an unknown URI is refused with the resources there are (the SDK said
+        "Unknown resource: budget://yesterday" and no more), as an unknown tool is with the tools."""
+        try:
+            return await super().read_resource(uri, context)
+        except ResourceNotFoundError as exc:
+            if str(exc) != f"Unknown resource: {uri}":
+                raise  # a resource's own refusal (an unknown provider, a day that is no date) says what to give
+            known = [str(r.uri) for r in self._resource_manager.list_resources()]
+            known += [t.uri_template for t in self._resource_manager.list_templates()]
+            raise ResourceNotFoundError(f"{exc}; Switchboard's resources are {', '.join(known)}") from None
 
     async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None,
                          context: Context | None = None) -> Any:

@@ -69,3 +69,15 @@ async def test_an_audit_file_that_cannot_be_read_is_said_in_the_error(settings, 
             message = str(caught.value)
             assert "StateUnusable: cannot read the audit log in " in message
             assert "Is a directory" in message and str(keyword_core.audit.part_path(day, 1)) in message
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_an_unknown_resource_names_the_resources_there_are(settings, keyword_core, mode):
+    # The SDK said "Unknown resource: budget://yesterday" and no more, where an unknown tool names the tools.
+    server = create_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    async with Client(server, mode=mode, raise_exceptions=False) as client:
+        with pytest.raises(MCPError) as caught:
+            await client.read_resource("budget://yesterday")
+    message = str(caught.value)
+    assert message.startswith("Unknown resource: budget://yesterday")
+    assert "budget://today" in message and "audit://{day}" in message and "usage://{provider}" in message
