@@ -165,6 +165,7 @@ def _run(args: argparse.Namespace, *, uninstall: bool, ctx: InstallContext | Non
     if args.dry_run:
         out.write(describe(plan, dry_run=True))
         out.write(render_diff(plan))
+        _warn_of_other_entry(host, ctx, uninstall)  # as the run it previews will
         return EXIT_OK
     try:
         backups = apply_plan(plan, ctx)
@@ -172,12 +173,16 @@ def _run(args: argparse.Namespace, *, uninstall: bool, ctx: InstallContext | Non
         print(f"switchboard {_verb(uninstall)}: {exc}", file=sys.stderr)
         return EXIT_ERROR
     out.write(describe(plan, backups))
-    if (elsewhere := host.other_entry(ctx)) is not None:
-        print(f"switchboard {_verb(uninstall)}: warning: {elsewhere}", file=sys.stderr)
+    _warn_of_other_entry(host, ctx, uninstall)
     if remote is not None and not plan.empty:
         token = f", with the token from ${remote.token_env} when it starts" if remote.token_env else ", with no token"
         out.write(f"{host.name} connects to {remote.url}{token}\n")
     return EXIT_OK
+
+
+def _warn_of_other_entry(host, ctx, uninstall: bool) -> None:
+    if (elsewhere := host.other_entry(ctx)) is not None:
+        print(f"switchboard {_verb(uninstall)}: warning: {elsewhere}", file=sys.stderr)
 
 
 def _verb(uninstall: bool) -> str:

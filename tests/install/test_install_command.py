@@ -146,12 +146,14 @@ def test_a_project_dir_that_is_not_a_directory_is_refused(tmp_path, capsys, verb
 
 
 @pytest.mark.parametrize("verb", ["install", "uninstall"])
-def test_a_local_scope_entry_claude_code_prefers_is_said(ctx, capsys, verb):
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]], ids=["apply", "dry-run"])
+def test_a_local_scope_entry_claude_code_prefers_is_said(ctx, capsys, verb, dry_run):
     # `claude mcp add` (README's first way) registers switchboard in ~/.claude.json under projects[<folder>]:
     # Claude Code prefers it to .mcp.json and to the user entry, and uninstall left it running unsaid.
+    # A --dry-run, the preview of what the command does, did not say it either.
     (ctx.home / ".claude.json").write_text(json.dumps({"projects": {str(ctx.project_dir): {
         "mcpServers": {"switchboard": {"type": "stdio", "command": EXE, "args": ["serve"]}}}}}))
-    code, _ = run([verb, "claude-code"], ctx)
+    code, _ = run([verb, "claude-code", *dry_run], ctx)
     err = capsys.readouterr().err
     assert code == 0
     assert "Claude Code's local scope" in err and "claude mcp remove -s local switchboard" in err
