@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from router_core.budget_text import percent_used
 from router_core.decision import RoutingDecision
+from router_core.providers.timeparse import format_seconds
 from router_core.records import iso, money, pct
 
 RULE = "━" * 52
@@ -51,7 +52,7 @@ def render_recommendation(d: RoutingDecision, *, unicode: bool = True) -> str:
     if rec.all_blocked and rec.resets_at is not None and rec.resets_at < d.timestamp:
         lines.append(f"Recommended wait: unknown (capacity was due back at {iso(rec.resets_at)}, not confirmed yet)")
     elif rec.all_blocked and rec.wait_seconds is not None:
-        lines.append(f"Recommended wait: {rec.wait_seconds:.0f}s (capacity returns at {iso(rec.resets_at)})")
+        lines.append(f"Recommended wait: {format_seconds(rec.wait_seconds)} (capacity returns at {iso(rec.resets_at)})")
     percent = percent_used(b.spent, b.total)  # as get_budget shows it
     lines += [
         "",

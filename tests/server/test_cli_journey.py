@@ -67,3 +67,16 @@ def test_audit_says_when_the_log_is_off(cli_env, capsys):
         assert main(command) == 0
         err = capsys.readouterr().err
         assert "audit.enabled = false" in err and "no audit entries yet" not in err, err
+
+
+def test_recommend_gives_a_long_wait_in_hours_and_minutes(cli_env, capsys):
+    # With the day's budget spent, recommend said "Recommended wait: 43385s (capacity returns at ...)"; the
+    # budget's own error says "in 12h 03m".
+    import re
+
+    for provider in ("codex", "gemini", "claude"):
+        assert main(["usage", "set", provider, "--cost", "40"]) == 0
+    capsys.readouterr()
+    assert main(["recommend", "Fix the bug in data loader"]) == 0
+    wait = re.search(r"Recommended wait: (\S+)", capsys.readouterr().out).group(1)
+    assert re.fullmatch(r"\d{1,2}s|\d+m\d\ds|\d+h\d\dm", wait), wait
