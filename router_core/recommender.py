@@ -30,6 +30,7 @@ from router_core.models import (
     ProviderBudget,
     Recommendation,
 )
+from router_core.providers.timeparse import format_wait
 from router_core.settings import PROVIDER_NAMES
 
 
@@ -119,7 +120,7 @@ def _emergency(
     elif resets_at < now:  # an outage whose probe is overdue: the block lifts once a probe is answered
         eta = f"{first} was due back {math.floor(now - resets_at)}s ago and is not confirmed yet"
     else:
-        eta = f"capacity returns in {math.ceil(wait)}s"
+        eta = f"capacity returns in {format_wait(wait)}"
         own = availability[provider].lifts_at
         if own is None or math.ceil(own - now) > math.ceil(wait):  # the wait is another's
             eta += f" ({first} first)"

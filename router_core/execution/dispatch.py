@@ -31,6 +31,7 @@ from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, NOT_CONFIGURED, PARKED, ROUTED, SUCCESS, TaskOutcome
 from router_core.execution.state import ExecutionSnapshot
 from router_core.leases import AgentLease, AgentTaken
+from router_core.providers.timeparse import format_wait
 from router_core.records import audit_record, execution_metrics, external_strings, outcome_external_strings
 from router_core.settings import PROVIDER_NAMES
 from router_core.slot_init import slot_init
@@ -197,7 +198,7 @@ def _requested_block(decision: RoutingDecision, provider: str) -> tuple[bool, fl
     if av.available:
         return False, None, ""
     lifts = av.lifts_at
-    when = (f"capacity returns in {math.ceil(max(0.0, lifts - decision.timestamp))}s" if lifts is not None
+    when = (f"capacity returns in {format_wait(lifts - decision.timestamp)}" if lifts is not None
             else "capacity return time unknown")
     return True, lifts, (f"{provider} (requested) is blocked: {'; '.join(b.reason for b in av.blocks)}; {when}. "
                          f"{WAIT_HINT}, or without a provider to let the router choose one with capacity")

@@ -116,6 +116,13 @@ def format_seconds(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
+def format_wait(seconds: float) -> str:
+    """A wait in whole seconds under a minute (``0s``, ``45s``), else as format_seconds (``4m05s``, ``12h04m``):
+    "capacity returns in 43386s" was read by people and models alike."""
+    whole = math.ceil(max(0.0, seconds))
+    return f"{whole}s" if whole < 60 else format_seconds(whole)
+
+
 def format_epoch(epoch: float) -> str:
     try:
         return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")

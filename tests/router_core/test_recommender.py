@@ -158,7 +158,7 @@ def test_all_blocked_names_no_provider_first_when_the_recommended_one_returns_as
     }
     rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
     assert (rec.provider, rec.resets_at) == ("gemini", NOW + 60)
-    assert rec.reason == "emergency: all providers blocked; gemini is the lowest-cost, capacity returns in 60s"
+    assert rec.reason == "emergency: all providers blocked; gemini is the lowest-cost, capacity returns in 1m00s"
 
 
 def test_all_blocked_with_unknown_reset() -> None:
@@ -350,3 +350,11 @@ def test_a_requested_provider_gets_the_recommendation_requested_makes_of_the_rou
                 assert expected.reason.endswith(f"the router recommended {router.provider}")
     with pytest.raises(InvalidRequest, match="unknown provider 'mistral'"):
         recommend(classification(), ALL_UP, COSTS, budget(), now=NOW, provider="mistral")
+
+
+def test_all_blocked_gives_a_long_wait_in_hours_and_minutes() -> None:
+    # With the day's budget spent, the reason said "capacity returns in 43386s", to the model (recommend_provider,
+    # dispatch_agent) and to the user (recommend); the budget's own error says "in 12h 03m".
+    availability = {p: down(p, "requests_percent >= 80%", NOW + 43_386) for p in ("codex", "gemini", "claude")}
+    rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
+    assert rec.reason == "emergency: all providers blocked; gemini is the lowest-cost, capacity returns in 12h03m"
