@@ -16,7 +16,8 @@ it is still running (a SIGKILL 2 s after that). At EOF the SDK cancels every req
 tool calls still running (a dispatch waiting for a provider's answer, which may be billed) first get up to
 STDIN_CLOSED_GRACE_SECONDS to finish, their answers written if the host still reads, their outcome and cost
 recorded as they are. A SIGTERM, on either transport, cancels what runs at once: each task is audited as
-cancelled (charged at its estimate when a call was in flight) and the server exits 0. An answer the host no
+cancelled (charged at its estimate when a call was in flight) and the server exits 0. At a terminal (started by hand)
+Ctrl-C does the same and exits 130: the SDK's transport reads a terminal in a thread no cancellation reaches. An answer the host no
 longer reads (stdout closed) is dropped, not an error.
 """
 
@@ -28,6 +29,7 @@ import os
 import signal
 import stat
 import sys
+import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
@@ -46,6 +48,7 @@ ENV = "SWITCHBOARD_STDIO"  # "sdk" forces the SDK's transport
 _CHUNK = 1 << 16
 EOF_SETTLE_TURNS = 20  # turns of the event loop for requests read before EOF to reach their tool
 STDIN_CLOSED_GRACE_SECONDS = 5.0  # as the HTTP server's grace at shutdown (server/http_shutdown.py)
+TERMINAL_EXIT_SECONDS = 1.0  # at a terminal, after a SIGTERM or Ctrl-C: time for what runs to be cancelled and audited
 
 
 class PipeLines:
@@ -257,25 +260,54 @@ def _claim_pipes(stack: ExitStack) -> tuple[int, int] | None:
     return fds[0], fds[1]
 
 
-async def serve_stdio(mcp: MCPServer) -> None:
+async def serve_stdio(mcp: MCPServer, on_ready: Callable[[bool], None] | None = None) -> None:
     """Run ``mcp`` over the process's stdin and stdout until EOF on stdin (tool calls in flight get a grace) or
-    a SIGTERM (they are cancelled, audited so): see the module."""
+    a SIGTERM (they are cancelled, audited so): see the module. ``on_ready(on_terminal)`` is called once the
+    signals are handled, before the first read."""
+    on_terminal = _on_terminal()
     async with anyio.create_task_group() as tg:
-        tg.start_soon(_cancelled_by_sigterm, tg.cancel_scope)
+        await tg.start(_cancelled_by_signal, tg.cancel_scope, on_terminal)
+        if on_ready is not None:
+            on_ready(on_terminal)
         await _serve(mcp)
         tg.cancel_scope.cancel()
 
 
-async def _cancelled_by_sigterm(scope: anyio.CancelScope) -> None:
+def _on_terminal() -> bool:
     try:
-        receiver = anyio.open_signal_receiver(signal.SIGTERM)
+        return os.isatty(0)
+    except OSError:
+        return False
+
+
+async def _cancelled_by_signal(scope: anyio.CancelScope, on_terminal: bool, *,
+                               task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+    """A SIGTERM (and, at a terminal, a SIGINT: Ctrl-C) cancels what runs. At a terminal the SDK's transport reads
+    stdin in a worker thread that no cancellation reaches (its read waits for a line, and the process for it), so
+    the process then exits TERMINAL_EXIT_SECONDS later if it has not by itself: 0 on SIGTERM, 130 on Ctrl-C."""
+    wanted = (signal.SIGTERM, signal.SIGINT) if on_terminal else (signal.SIGTERM,)
+    try:
+        receiver = anyio.open_signal_receiver(*wanted)
         with receiver as signals:
-            async for _ in signals:
-                logger.warning("SIGTERM: stopping; tool calls still running are cancelled and audited so")
+            task_status.started()
+            async for signum in signals:
+                name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
+                logger.warning("%s: stopping; tool calls still running are cancelled and audited so", name)
+                if on_terminal:
+                    exit_code = 130 if signum == signal.SIGINT else 0
+                    timer = threading.Timer(TERMINAL_EXIT_SECONDS, _exit_now, (exit_code,))
+                    timer.daemon = True  # a process that ends by itself does not wait for it
+                    timer.start()
                 scope.cancel()
                 return
     except (NotImplementedError, ValueError, RuntimeError):  # no signal handlers here (Windows, not the main thread)
-        return
+        task_status.started()
+
+
+def _exit_now(code: int) -> None:
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 async def finish_calls(mcp: MCPServer, grace: float = STDIN_CLOSED_GRACE_SECONDS) -> None:

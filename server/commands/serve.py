@@ -44,13 +44,17 @@ def serve(args) -> int:
 
         from server.stdio import serve_stdio
 
-        if sys.stdin.isatty():  # typed by hand: it showed nothing and seemed to hang
-            print("switchboard: serving MCP, waiting for an MCP client on stdin: an assistant starts this command "
-                  "itself (`switchboard install <host>` registers it); Ctrl-D (end of input) stops it", file=sys.stderr)
-        anyio.run(serve_stdio, parts.mcp)
+        anyio.run(serve_stdio, parts.mcp, _said_at_a_terminal)
         return 0
     run_http(parts, host=args.host, port=args.port, token=token)
     return 0
+
+
+def _said_at_a_terminal(on_terminal: bool) -> None:
+    if on_terminal:  # typed by hand: it showed nothing and seemed to hang
+        print("switchboard: serving MCP, waiting for an MCP client on stdin: an assistant starts this command "
+              "itself (`switchboard install <host>` registers it); Ctrl-D (end of input) or Ctrl-C stops it",
+              file=sys.stderr, flush=True)
 
 
 @router_errors
