@@ -220,11 +220,21 @@ def _to_settings(
         audit=AuditSettings(**config["audit"]),
         execution=ExecutionSettings(**{**config["execution"], "cli_timeout_seconds": cli_timeout(
             config["execution"]["cli_timeout_seconds"], b["reservation_ttl_seconds"])}),
-        state_dir=expand_home(home, home_from),
+        state_dir=_absolute_state_dir(expand_home(home, home_from), home_from),
         agents_dirs=tuple(expand_home(d, "agents_dirs") for d in config["agents_dirs"]),
         agents=agent_specs(agents),
         sources=tuple(sources),
     )
+
+
+def _absolute_state_dir(path: Path, what: str) -> Path:
+    """The state dir holds the budget and limits every process shares: a relative one would be resolved against
+    each process's working directory, so sessions started in other directories would each get a budget of their own."""
+    if not path.is_absolute():
+        raise ConfigError(f"{what} = {str(path)!r} is a relative path: each process would resolve it against its own "
+                          "working directory and get a budget of its own; give an absolute path or one starting "
+                          "with '~/'")
+    return path
 
 
 def _expand_executable(command: list[str]) -> tuple[str, ...]:

@@ -375,3 +375,12 @@ def test_a_project_file_may_restate_the_endpoint_and_command_in_force(tmp_path, 
                     'cli_command = ["codex", "exec", "--json", "--skip-git-repo-check"]\nbackend = "cli"\n')
     settings = load_settings(environ=env, cwd=tmp_path)
     assert settings.provider("codex").backend == "cli" and settings.sources[-1] == str(project)
+
+
+@pytest.mark.parametrize("home", ["state", "./.switchboard", "../shared-state"])
+def test_a_relative_switchboard_home_is_refused(tmp_path, env, home):
+    # Before: resolved against each process's working directory, so sessions started in other directories each
+    # got a state dir, and a whole budget, of their own without a word.
+    with pytest.raises(ConfigError, match=r"SWITCHBOARD_HOME = .* is a relative path: .*absolute path or one starting with '~/'"):
+        load_settings(environ={**env, "SWITCHBOARD_HOME": home}, cwd=tmp_path)
+    assert load_settings(environ={**env, "SWITCHBOARD_HOME": "~/sb"}, cwd=tmp_path).state_dir.is_absolute()
