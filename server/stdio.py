@@ -16,9 +16,10 @@ it is still running (a SIGKILL 2 s after that). At EOF the SDK cancels every req
 tool calls still running (a dispatch waiting for a provider's answer, which may be billed) first get up to
 STDIN_CLOSED_GRACE_SECONDS to finish, their answers written if the host still reads, their outcome and cost
 recorded as they are. A SIGTERM, on either transport, cancels what runs at once: each task is audited as
-cancelled (charged at its estimate when a call was in flight) and the server exits 0. At a terminal (started by hand)
-Ctrl-C does the same and exits 130: the SDK's transport reads a terminal in a thread no cancellation reaches. An answer the host no
-longer reads (stdout closed) is dropped, not an error.
+cancelled (charged at its estimate when a call was in flight) and the server exits 0. At a terminal (started by
+hand) Ctrl-C does the same and exits 130; there the SDK's transport reads stdin in a thread no cancellation reaches,
+so the process exits TERMINAL_EXIT_SECONDS after the signal if that thread holds it. An answer the host no longer
+reads (stdout closed) is dropped, not an error.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -185,10 +186,7 @@ def batch(args) -> int:
         return EXIT_INTERRUPTED
     o = result.outcome
     if o.failed:
-        failed: dict[str, int] = {}
-        for task in o.outcomes:
-            if not task.ok:
-                failed[task.status] = failed.get(task.status, 0) + 1
+        failed = Counter(task.status for task in o.outcomes if not task.ok)
         counts = ", ".join(f"{status} {n}" for status, n in failed.items())
         print(f"switchboard: {o.succeeded} of {len(o.outcomes)} tasks succeeded ({counts}); each task's error is in "
               "its result", file=sys.stderr)

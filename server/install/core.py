@@ -176,7 +176,8 @@ def read_host_file(path: Path) -> str | None:
     except IsADirectoryError as exc:
         raise HostFileError(path, "is a directory, expected a file; move it aside") from exc
     except UnicodeDecodeError as exc:
-        raise HostFileError(path, f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 or move the file aside") from exc
+        raise HostFileError(path, f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 or move "
+                                  "the file aside") from exc
     except OSError as exc:
         raise HostFileError(path, f"cannot be read: {exc.strerror or exc}") from exc
 

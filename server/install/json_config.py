@@ -54,7 +54,8 @@ def load_object(text: str | None, path: Path) -> dict[str, Any]:
         raise HostFileError(path, f"must hold a JSON object, found {type(doc).__name__}; fix it or move the file aside")
     servers = doc.get(SERVERS_KEY)
     if servers is not None and not isinstance(servers, dict):
-        raise HostFileError(path, f'"{SERVERS_KEY}" must be an object of servers by name, found {type(servers).__name__}; fix it or move the file aside')
+        raise HostFileError(path, f'"{SERVERS_KEY}" must be an object of servers by name, found '
+                                  f'{type(servers).__name__}; fix it or move the file aside')
     return doc
 
 
