@@ -17,11 +17,11 @@ it, or one whose ``send`` does more (auth, or credentials in the URL that it sen
 hooks; redirects followed), is sent through ``send`` as before. The choice is made on a URL's first call
 (nothing changes a client's settings after it is made).
 
-The timeout (``CompletionRequest.timeout``, else the adapter's) bounds the whole call: httpx's timeout on
-the request bounds each connect, write and read, so a body trickled a byte at a time would never end; one
-cancel scope around the send and the body's read puts a deadline on all of it. The two are read apart so a
-failure can tell a call the provider may bill (its answer lost while it was being read) from one it never
-got (see ``_send``).
+The timeout (``CompletionRequest.timeout``, else the adapter's) bounds the whole call: httpx's timeouts
+bound each connect, write and read, so a body trickled a byte at a time would never end; one cancel scope
+around the send and the body's read puts a deadline on all of it. Within it, httpx gets only its connect and
+pool timeouts (``_timeouts``). The two are read apart so a failure can tell a call the provider may bill (its
+answer lost while it was being read) from one it never got (see ``_send``).
 """
 
 from __future__ import annotations
@@ -278,9 +278,13 @@ def _timeouts(seconds: float, connect_seconds: float) -> dict[str, float | None]
     """httpx's per-phase timeouts of a call of ``seconds`` (made once per value: calls share one or two). Connecting
     and waiting for a pooled connection time out before the whole-call deadline can: a host that never accepts the
     connection is then a connect timeout (nothing sent, nothing billed), not the deadline. (``connect_seconds`` is
-    CONNECT_SECONDS, read per call, so a changed one is not hidden by the memo.)"""
+    CONNECT_SECONDS, read per call, so a changed one is not hidden by the memo.)
+
+    Reads and writes get none: each would last ``seconds`` from its own start, after the call's deadline (``_post``'s
+    cancel scope) began, so none could end first, and each took a timer of its own per read and write (about 1.3%
+    of a dispatch's instructions)."""
     first = min(connect_seconds, seconds / 2)
-    return httpx.Timeout(seconds, connect=first, pool=first).as_dict()
+    return httpx.Timeout(None, connect=first, pool=first).as_dict()
 
 
 def _wire_headers(host: list[tuple[bytes, bytes]], headers: dict[str, str], content: bytes) -> list[tuple[bytes, bytes]]:
