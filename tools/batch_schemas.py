@@ -4,13 +4,14 @@ As in tools/schemas.py, a field at its default is left out of a tool's result: a
 defaults (route primary, first sub-batch, starts at once, within budget) is five fields instead of nine,
 and a routed dispatch sends no empty attempts or path."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
 
 from router_core.records import estimate_vs_actual, iso, money
-from tools.schemas import OutputModel, RecommendationRecordOut
+from tools.schemas import OutputModel, RecommendationRecordOut, recommendation_record
 
 if TYPE_CHECKING:  # only the classmethods' parameters: the execution stack loads on the first execution
     from router_core.batch_decision import BatchPlan
+    from router_core.decision import RoutingDecision
     from router_core.execution.results import Attempt, BatchOutcome, TaskOutcome
 
 
@@ -105,6 +106,62 @@ class DispatchOut(RecommendationRecordOut, ExecutionOut):
         fields = ExecutionOut.fields_of(outcome)
         _said_once(fields["error"], fields["attempts"])
         return cls(**dict(record), **fields)
+
+
+# dispatch_agent's result as JSON-ready data in DispatchOut's shape (as RecommendationRecord is for
+# recommend_provider): building the ~15 models of a DispatchOut and dumping them again cost a dispatch ~6x
+# what this does. tests/tools/test_dispatch_record.py holds it equal to the model's dump without defaults.
+DispatchRecord = Annotated[dict[str, Any], DispatchOut]
+
+
+def dispatch_record(decision: "RoutingDecision", o: "TaskOutcome") -> dict[str, Any]:
+    """``DispatchOut.build(RecommendationRecordOut.of(decision), o)`` exactly as it dumps with ``exclude_defaults``
+    (tools.as_result): the execution's fields first, each left out at its default (None, false, no path or
+    attempts), then the routing record's."""
+    ran = any(a.called for a in o.attempts)
+    out: dict[str, Any] = {"status": o.status}
+    if o.text is not None:
+        out["result"] = o.text
+    if ran and o.provider is not None:
+        out["provider_used"] = o.provider
+    if ran and o.model is not None:
+        out["model_used"] = o.model
+    out["tokens"] = {"input": o.input_tokens, "output": o.output_tokens, "total": o.tokens_used}
+    out["cost_actual"] = money(o.cost_usd)
+    out["cost_actual_usd"] = float(o.cost_usd)
+    if ran:
+        out["cost_estimate_vs_actual"] = estimate_vs_actual(o.cost_estimate_usd, o.cost_usd)
+    out["duration_seconds"] = float(round(o.duration_seconds, 3))
+    if o.attempts:
+        out["fallback_path"] = o.fallback_path
+        out["attempts"] = [_attempt(a, o.error) for a in o.attempts]
+    if o.error is not None:
+        out["error"] = o.error
+    resumes_at = iso(o.resumes_at)
+    if resumes_at is not None:
+        out["resumes_at"] = resumes_at
+    if o.truncated:
+        out["truncated"] = True
+    if o.warning is not None:
+        out["warning"] = o.warning
+    out.update(recommendation_record(decision))
+    return out
+
+
+def _attempt(a: "Attempt", error: str | None) -> dict[str, Any]:
+    """``AttemptOut.of(a)`` as it dumps without defaults, its error left out when the task's ``error`` says it
+    in full (_said_once)."""
+    out: dict[str, Any] = {"provider": a.provider, "outcome": a.outcome}
+    if a.retry != 0:
+        out["retry"] = a.retry
+    if a.error is not None and not (error and a.error and a.error in error):
+        out["error"] = a.error
+    if a.status_code is not None:
+        out["status_code"] = a.status_code
+    lifts_at = iso(a.lifts_at)
+    if lifts_at is not None:
+        out["lifts_at"] = lifts_at
+    return out
 
 
 def _said_once(error: str | None, attempts: list[AttemptOut]) -> None:

@@ -10,11 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from router_core.batch_limits import MAX_BATCH_PARALLEL, MAX_BATCH_TASKS
 from router_core.settings import ExecutionSettings
 from tools._context import AppState, in_worker, state_from
-from tools.batch_schemas import BatchPlanOut, DispatchOut
+from tools.batch_schemas import BatchPlanOut, DispatchRecord, dispatch_record
 from tools.errors import tool_errors
 from tools.progress import ProgressReport
 from tools.routing import Task
-from tools.schemas import RecommendationRecordOut
 
 if TYPE_CHECKING:
     from router_core.execution.executor import Executor
@@ -63,7 +62,7 @@ async def dispatch_agent(
     wait: Annotated[bool, Field(description="If every provider (or the one forced) is blocked, wait for capacity instead of "
                                             "returning the ETA.")] = False,
     execute: Annotated[bool, Field(description="Run it; false: route and lease the agent only.")] = True,
-) -> DispatchOut:
+) -> DispatchRecord:
     """Run a subtask on the best provider with a specialised agent, within rate limits and budget, falling
     back on errors. Returns the result, provider, tokens, cost and the path taken; audited."""
     from router_core.execution.dispatch import dispatch
@@ -78,7 +77,7 @@ async def dispatch_agent(
                                     on_call=report.call)
     if state.notify_changed is not None:
         await state.notify_changed()
-    return DispatchOut.build(RecommendationRecordOut.of(result.decision), result.outcome)
+    return dispatch_record(result.decision, result.outcome)
 
 
 async def run_batch(
