@@ -1,7 +1,7 @@
 """MCP tools: thin typed functions over RouterCore, registered on an MCPServer.
 
-Each tool returns a pydantic model, or (recommend_provider, the hot path) plain data in a model's
-shape, typed ``Annotated[dict, Model]``. It is sent as structuredContent plus compact JSON text, without
+Each tool returns a pydantic model, or (recommend_provider and dispatch_agent, the hot paths) plain data in
+a model's shape, typed ``Annotated[dict, Model]``. It is sent as structuredContent plus compact JSON text, without
 the fields at their default (as_result), and without an outputSchema in tools/list: the output schemas would cost every host about 4,000
 context tokens on each session. They are published as the resource ``schema://tool-outputs``.
 

@@ -109,8 +109,9 @@ class DispatchOut(RecommendationRecordOut, ExecutionOut):
 
 
 # dispatch_agent's result as JSON-ready data in DispatchOut's shape (as RecommendationRecord is for
-# recommend_provider): building the ~15 models of a DispatchOut and dumping them again cost a dispatch ~6x
-# what this does. tests/tools/test_dispatch_record.py holds it equal to the model's dump without defaults.
+# recommend_provider): building the ~15 models of a DispatchOut and dumping them again made the result, its
+# JSON text included, ~520k instructions of a dispatch; this makes it ~190k (valgrind).
+# tests/tools/test_dispatch_record.py holds it equal to the model's dump without defaults.
 DispatchRecord = Annotated[dict[str, Any], DispatchOut]
 
 
