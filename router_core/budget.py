@@ -56,9 +56,10 @@ class BudgetLedger:
     prune_every = 100  # reservations between two prunes of finished rows, per process
     full_prune_every = 50  # prunes between two that look at every row (the first of a process is one)
 
-    def __init__(self, db: Database, clock: Clock, settings: BudgetSettings, holder: str) -> None:
+    def __init__(self, db: Database, clock: Clock, settings: BudgetSettings, holder: str,
+                 budget_tier: frozenset[str] | None = None) -> None:  # whom an alert advises (design 8.3)
         self._db, self._clock, self._holder = db, clock, holder
-        self._limits = BudgetLimits.of(settings)
+        self._limits = BudgetLimits.of(settings, budget_tier)
         self.generation = 0  # counts configure() calls: a cached snapshot is of one configuration
         self._reserves_since_prune, self._prunes = self.prune_every, 0
         self._calendar: tuple[ZoneInfo | None, int, str, float] = (None, -1, "", 0.0)  # (zone, quarter hour, day, reset)
@@ -78,7 +79,7 @@ class BudgetLedger:
         """Count against ``settings`` from now on (the configuration was edited while this process runs).
         The limits are replaced as one object: a snapshot or a reservation taken meanwhile sees the old
         ones or the new ones, never a mix."""
-        self._limits = BudgetLimits.of(settings)
+        self._limits = BudgetLimits.of(settings, self._limits.budget_tier)
         self.generation += 1
 
     # -- calendar ------------------------------------------------------------------------------
@@ -91,8 +92,8 @@ class BudgetLedger:
         return self._day_and_reset(self._clock.now())[1]
 
     def _day_and_reset(self, at: float) -> tuple[str, float]:
-        # Every UTC offset in use is a multiple of 15 minutes, so the local date and the next midnight
-        # are the same throughout a UTC quarter hour: computed once per quarter hour, not per call.
+        # Every UTC offset in use is a multiple of 15 minutes, so the local date and the next midnight are
+        # the same throughout a UTC quarter hour: computed once per quarter hour, not per call.
         quarter, tz = int(at // 900), self._limits.tz
         cached_tz, cached_quarter, day, reset = self._calendar
         if quarter != cached_quarter or tz is not cached_tz:
@@ -134,12 +135,8 @@ class BudgetLedger:
             for name, allocation in allocations
         )
         return BudgetSnapshot(
-            day=day,
-            timezone=limits.settings.timezone,
-            total=limits.settings.daily_total,
-            providers=providers,
-            next_reset_at=reset,
-            alerts=limits.passed_alerts(totals, fired) if passed else (),
+            day=day, timezone=limits.settings.timezone, total=limits.settings.daily_total, providers=providers,
+            next_reset_at=reset, alerts=limits.passed_alerts(totals, fired) if passed else (),
         )
 
     def maintain(self) -> None:

@@ -18,7 +18,8 @@ from router_core.store.ledger import to_micro, to_usd
 class BudgetLimits:
     """What the ledger reads from its settings, derived once per configuration: (provider, allocation) in the
     configured order, the daily total in micro-dollars, the alert thresholds (lowest first), the time zone, and each
-    provider's allocation in micro-dollars (a provider not configured has none: 0)."""
+    provider's allocation in micro-dollars (a provider not configured has none: 0), and the budget-tier providers
+    (``cost_tier = "budget"``) an alert advises switching to (None: not known, every provider is named)."""
 
     settings: BudgetSettings
     allocations: tuple[tuple[str, float], ...]
@@ -27,9 +28,10 @@ class BudgetLimits:
     thresholds: tuple[int, ...]
     tz: ZoneInfo
     allocation_micro: dict[str, int]
+    budget_tier: frozenset[str] | None = None
 
     @classmethod
-    def of(cls, settings: BudgetSettings) -> BudgetLimits:
+    def of(cls, settings: BudgetSettings, budget_tier: frozenset[str] | None = None) -> BudgetLimits:
         return cls(
             settings,
             allocations=tuple((name, settings.allocation(name)) for name, _ in settings.allocations),
@@ -38,6 +40,7 @@ class BudgetLimits:
             thresholds=tuple(sorted(set(settings.alert_thresholds))),
             tz=ZoneInfo(settings.timezone),
             allocation_micro={name: to_micro(settings.allocation(name)) for name, _ in settings.allocations},
+            budget_tier=budget_tier,
         )
 
     def refusal(self, totals: ledger.DayTotals, provider: str, need: int) -> tuple[str, int, int, int] | None:
@@ -74,8 +77,10 @@ class BudgetLimits:
                     threshold, row["level"], to_usd(row["micro_spent"]), to_usd(row["micro_total"]), row["message"]
                 ))
                 continue
+            tier = self.budget_tier  # design 8.3: the advice is to switch to the budget tier, so name only it
             left = {
                 name: max(0, to_micro(alloc) - totals.committed(name)) for name, alloc in self.allocations
+                if tier is None or name in tier
             }
             level = alert_level(threshold)
             message = alert_message(

@@ -98,7 +98,8 @@ class RouterCore:
         self.holder = holder or current_holder()
         self.process_session_id = session_id or f"session-{uuid.uuid4().hex[:12]}"
         self.usage_tracker = UsageTracker(db, clock, settings.execution.rate_window_seconds)
-        self.ledger = BudgetLedger(db, clock, settings.budget, self.holder)
+        self.ledger = BudgetLedger(db, clock, settings.budget, self.holder,
+                                   frozenset(p.name for p in settings.providers if p.cost_tier == "budget"))
         # A running task's lease is refreshed between calls, not during one: it outlasts the longest call.
         self.leases = AgentLeases(
             db, clock, self.holder, ttl_seconds=max(3600.0, 2 * settings.execution.longest_call_seconds)
