@@ -29,6 +29,8 @@ def test_defaults_hold_the_design_profiles(settings):
     assert settings.budget.alert_thresholds == (50, 75, 90)
     assert settings.budget.timezone == "UTC"
     assert settings.classifier == "trained"
+    ex = settings.execution  # design 9.3: an outage after 3 consecutive failures, probed every 5 minutes
+    assert (ex.outage_failure_threshold, ex.outage_probe_interval_seconds) == (3, 300.0)
     for p in settings.providers:
         assert p.model().input_per_mtok > 0 and p.model().output_per_mtok > 0
     assert settings.sources == (DEFAULT_SOURCE,)
