@@ -158,19 +158,19 @@ def provider_usage(
     """The design's usage record (section 3.1) for one provider at ``now``."""
     mine = budget.provider(provider.name)
     requests, tokens, rpm, tpm = window.requests, window.tokens, provider.requests_per_minute, provider.tokens_per_minute
-    # percent(), inline, to one decimal: a whole number (an idle window's 0%) is its own rounding, and round()'s
-    # decimal conversion costs more than building the record
-    requests_percent = 100.0 * requests / rpm if rpm > 0 else 100.0
-    tokens_percent = 100.0 * tokens / tpm if tpm > 0 else 100.0
+    # percent(), to one decimal rounded down, in integers: 449,999 of 500,000 tokens read 90.0% (rounded up) in the
+    # usage view and the audit line while the >= 90% block did not apply; 89.9% says it (as get_budget's percent)
+    requests_percent = 1000 * requests // rpm / 10 if rpm > 0 else 100.0
+    tokens_percent = 1000 * tokens // tpm / 10 if tpm > 0 else 100.0
     return ProviderUsage(
         provider=provider.name,
         timestamp=now,
         requests_used=requests,
         requests_limit=rpm,
-        requests_percent=requests_percent if requests_percent.is_integer() else round(requests_percent, 1),
+        requests_percent=requests_percent,
         tokens_used=tokens,
         tokens_limit=tpm,
-        tokens_percent=tokens_percent if tokens_percent.is_integer() else round(tokens_percent, 1),
+        tokens_percent=tokens_percent,
         cost_today=mine.spent,
         daily_budget=mine.allocation,
         session_started=session_started,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
+from fractions import Fraction
 
 import pytest
 
@@ -206,17 +208,30 @@ def test_an_estimate_equal_to_what_is_left_to_the_cent_is_available() -> None:
                               task_estimate=True).available
 
 
-def test_provider_usage_percents_are_the_percent_rounded_to_one_decimal() -> None:
-    """A whole percent skips round(); every count still shows what round(percent(), 1) gives."""
-    from router_core.capacity import percent
+def test_provider_usage_percents_are_the_percent_rounded_down_to_one_decimal() -> None:
+    """Rounded down, exactly: a percent shown at a threshold is one the block applies at."""
+
+    def down(used: int, limit: int) -> float:
+        return math.floor(Fraction(1000 * used, limit)) / 10 if limit > 0 else 100.0
 
     for rpm, tpm in ((3000, 500_000), (7, 1), (11_000, 0)):
         provider = replace(codex(), requests_per_minute=rpm, tokens_per_minute=tpm)
         for used in (0, 1, 2, 7, 15, 333, 2500, 2999, 3000, 3001, 9889, 10**12):
             usage = provider_usage(provider, WindowCounts(used, used * 37), budget(), now=NOW, session_started=NOW)
-            assert usage.requests_percent == round(percent(used, rpm), 1)
-            assert usage.tokens_percent == round(percent(used * 37, tpm), 1)
+            assert usage.requests_percent == down(used, rpm)
+            assert usage.tokens_percent == down(used * 37, tpm)
             assert isinstance(usage.requests_percent, float) and isinstance(usage.tokens_percent, float)
+
+
+def test_a_window_just_under_a_threshold_does_not_show_the_threshold() -> None:
+    # 449,999 of codex's 500,000 tokens is under its 90% block: the usage view and the audit line read 90.0%
+    # (rounded up) for a provider shown available.
+    window = WindowCounts(requests=2549, tokens=449_999)
+    usage = provider_usage(codex(), window, budget(), now=NOW, session_started=NOW)
+    assert (usage.requests_percent, usage.tokens_percent) == (84.9, 89.9)
+    assert check(window).available
+    assert provider_usage(codex(), WindowCounts(2550, 450_000), budget(), now=NOW,
+                          session_started=NOW).tokens_percent == 90.0
 
 
 def test_a_window_checked_already_is_not_checked_again() -> None:
