@@ -92,6 +92,7 @@ class JsonlAuditLog:
         self._settings = settings
         self._clock = clock
         self.skipped_lines = 0  # unparsable lines met while reading, since this object was made
+        self._warned: dict[Path, int] = {}  # the most unparsable lines logged of each file, once
         self._appender = PartAppender(self.directory, settings.max_bytes)
         self._prune_daily = prune_daily
         self._pruned_on: str | None = None  # the UTC day this object last pruned on
@@ -303,9 +304,11 @@ class JsonlAuditLog:
                 else:
                     yield raw, record
         finally:
-            if bad:
+            if bad:  # warned of once per file (a dashboard reads the tail every second), again when it has more
                 self.skipped_lines += bad
-                logger.warning("skipped %d unparsable line(s) in %s", bad, path)
+                level = logging.WARNING if bad > self._warned.get(path, 0) else logging.DEBUG
+                self._warned[path] = max(bad, self._warned.get(path, 0))
+                logger.log(level, "skipped %d unparsable line(s) in %s", bad, path)
 
 
 def _record(raw: bytes) -> dict[str, Any] | None:

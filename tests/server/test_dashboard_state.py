@@ -63,3 +63,22 @@ async def test_open_pages_share_one_state_a_second_not_one_each(keyword_core, mo
     assert await get_state() == {"n": 1}
     ticks[0] += SHARED_SECONDS  # older than that: built afresh
     assert await get_state() == {"n": 2} and len(built) == 2
+
+
+def test_a_bad_audit_line_is_logged_once_not_at_every_state(keyword_core, caplog):
+    # An open dashboard builds a state a second, each reading the audit log's tail: one unparsable line
+    # put the same warning in the server's log every second for as long as the page stayed open.
+    keyword_core.decide("Explain OAuth2 flow")
+    path = keyword_core.audit.parts(keyword_core.audit.days()[-1])[-1]
+    with path.open("a") as f:
+        f.write("not json\n")
+    backends = {"codex": "api", "gemini": "none", "claude": "cli"}
+    with caplog.at_level("DEBUG", logger="router_core.audit"):
+        for _ in range(3):
+            dashboard_state(keyword_core, backends)
+        with path.open("a") as f:
+            f.write("{also not json\n")  # a new bad line is news: said again, with the new count
+        dashboard_state(keyword_core, backends)
+        dashboard_state(keyword_core, backends)
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "unparsable" in r.getMessage()]
+    assert warned == [f"skipped 1 unparsable line(s) in {path}", f"skipped 2 unparsable line(s) in {path}"]
