@@ -296,6 +296,8 @@ def _verdict(attempts: list[Attempt]) -> tuple[str, str, float | None]:
                                 f"stand; run it yourself or configure a backend). {what}"), None
     # The budget (or what remains of max_cost) had the last word on every provider: before any call, or after tries
     # that cost the task what was left.
+    # Each refusal is said, once: the first alone told a user whose every provider was out to choose another one.
     if {a.outcome for a in last.values()} <= {"not_configured", "budget_exceeded"}:
-        return BUDGET_EXCEEDED, next(a.error for a in attempts if a.outcome == "budget_exceeded") or "", None
+        said = dict.fromkeys(a.error for a in last.values() if a.outcome == "budget_exceeded" and a.error)
+        return BUDGET_EXCEEDED, " ".join(said), None
     return FAILED, f"every provider failed ({summary})", None

@@ -48,6 +48,19 @@ async def test_budget_refusal_happens_before_any_call(settings, build_executor, 
     assert core.budget().reserved == 0 and core.leases.in_use() == {}
 
 
+async def test_a_refusal_by_every_providers_allocation_names_each_of_them(settings, build_executor, fake):
+    # Every allocation nearly spent: the error named the first provider alone and said to choose another one,
+    # though each of the others had been tried and refused too (their words only in the attempts).
+    core, ex = build_executor(with_budget(settings, 2.0, codex=0.4, gemini=0.3, claude=0.3))
+    for provider, allocation in (("codex", 0.4), ("gemini", 0.3), ("claude", 0.3)):
+        core.ledger.record_spend(provider, allocation - 0.0001)
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert o.status == "budget_exceeded" and [a.outcome for a in o.attempts] == ["budget_exceeded"] * 3
+    for provider in ("codex", "gemini", "claude"):
+        assert f"{provider} has $0.0001 of its" in o.error and f"budget.allocation.{provider}" in o.error
+    assert sum(fake.stats(p).requests for p in ("codex", "gemini", "claude")) == 0
+
+
 async def test_the_next_provider_in_the_chain_runs_when_it_fits(settings, build_executor, fake):
     core, ex = build_executor(with_budget(settings, 10.0, codex=0.0003, gemini=5.0, claude=4.0))
     c = core.classify(CODE_TASK)
