@@ -7,8 +7,8 @@ JSON-RPC -32600 "Invalid Request" saying what is wrong. A request the SDK's DNS-
 checked first, with the SDK's own settings, and gets the guard's own answer (so a foreign page learns
 nothing new). A body over the SDK's size limit gets its HTTP 413 as a JSON-RPC error that names the limit and
 what to do (the SDK's plain text reached a Python-SDK client as 'Server returned an error response': a run_batch
-of twenty long tasks was refused over HTTP with no reason). Everything else reaches the SDK unchanged, one that
-is not JSON too.
+of twenty long tasks was refused over HTTP with no reason). A body with an escaped lone surrogate (half an emoji) reaches
+the SDK with U+FFFD in its place, as over stdio. Everything else reaches the SDK unchanged, one that is not JSON too.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from router_core.inputs import lone_surrogates_replaced
 
 
 def invalid_message(data: Any) -> tuple[Any, str] | None:
@@ -68,8 +70,9 @@ class MalformedMessagesAnswered:
         if size > self.max_body:
             return await self._too_large(scope, receive, send)
         if complete:
+            body = b"".join(m.get("body", b"") for m in read)
             try:
-                found = invalid_message(json.loads(b"".join(m.get("body", b"") for m in read)))
+                found = invalid_message(json.loads(body))
             except (ValueError, RecursionError):
                 found = None  # not JSON: the SDK's -32700 says so
             if found is not None:
@@ -77,6 +80,9 @@ class MalformedMessagesAnswered:
                 error = {"code": INVALID_REQUEST, "message": f"Invalid Request: {what}"}
                 return await JSONResponse({"jsonrpc": "2.0", "id": request_id, "error": error}, 400)(
                     scope, receive, send)
+
+            if b"\\ud" in body or b"\\uD" in body:  # escaped lone surrogates: served, as over stdio
+                read, scope = _surrogates_replaced(body, scope)
 
         async def replay() -> Message:
             return read.pop(0) if read else await receive()
@@ -89,6 +95,17 @@ class MalformedMessagesAnswered:
             f"Request body too large: this server takes at most {mib:g} MiB in one message; send less in each "
             "call (a batch's tasks over several run_batch calls, a shorter context)")}
         await JSONResponse({"jsonrpc": "2.0", "id": None, "error": error}, 413)(scope, receive, send)
+
+
+def _surrogates_replaced(body: bytes, scope: Scope) -> tuple[list[Message], Scope]:
+    """The request as one message whose body has each escaped lone surrogate as U+FFFD, and its scope with the new
+    length. A host that cuts a string inside an emoji sends one (``"\\ud83d"``): JSON to JavaScript and Python, but
+    the SDK's parser refused the whole message with 'Parse error: unexpected end of hex escape'."""
+    # Latin-1 maps each byte to one character and back: the rest of the body, UTF-8 or not, is left as it was.
+    fixed = lone_surrogates_replaced(body.decode("latin-1")).encode("latin-1")
+    headers = [(k, v) for k, v in scope.get("headers", ()) if k != b"content-length"]
+    headers.append((b"content-length", str(len(fixed)).encode()))
+    return [{"type": "http.request", "body": fixed, "more_body": False}], {**scope, "headers": headers}
 
 
 def _declared_size(scope: Scope) -> int:

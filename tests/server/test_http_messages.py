@@ -92,3 +92,15 @@ def test_a_body_over_the_limit_is_a_json_rpc_error_that_says_what_to_do(client):
         assert isinstance(reply, JSONRPCError) and reply.error.code == -32600
         assert "at most 4 MiB in one message" in reply.error.message and "several run_batch calls" in reply.error.message
     assert client.post("/mcp", json={"jsonrpc": "2.0", "id": 3, "method": "tools/list"}, headers=headers).status_code == 200
+
+
+def test_a_lone_surrogate_in_a_task_is_served_as_over_stdio(client):
+    # A host that cuts a string inside an emoji sends half of it ("\ud83d"); the SDK's parser refused the
+    # whole POST ('Parse error: unexpected end of hex escape'), where stdio serves it with U+FFFD in its place.
+    body = ('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"classify_task",'
+            '"arguments":{"task":"Fix the parser \\ud83d (caf\u00e9) \\ud83d\\ude00 crash"}}}').encode()
+    r = client.post("/mcp", content=body, headers=session(client))
+    assert r.status_code == 200
+    data = json.loads(r.text.split("data: ", 1)[1])
+    assert data["id"] == 3 and data["result"]["isError"] is False
+    assert data["result"]["structuredContent"]["primary_provider"] == "codex"
