@@ -10,7 +10,7 @@ from typing import Any
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from resources.views import agents_view, budget_view, effective_config, usage_summary
+from resources.views import AUDIT_OFF, agents_view, budget_view, effective_config, usage_summary
 from router_core.audit import day_problem
 from router_core.core import RouterCore
 from router_core.errors import RouterError
@@ -117,7 +117,11 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
     def audit_recent() -> str:
         """The most recent audit entries, newest last: 50 at most, and no more than 256 KiB of them."""
         with resource_errors():
-            return _dump(newest_within(get_core().audit.tail(RECENT_ENTRIES), DAY_RESOURCE_BYTES - 2))  # "[\n]"
+            core = get_core()
+            entries = newest_within(core.audit.tail(RECENT_ENTRIES), DAY_RESOURCE_BYTES - 2)  # "[\n]"
+        if not entries and not core.settings.audit.enabled:  # [] read as "nothing was decided yet"
+            raise ResourceError(AUDIT_OFF)
+        return _dump(entries)
 
     @mcp.resource("audit://{day}", name="audit-day", mime_type=JSON)
     def audit_day(day: str) -> str:
@@ -126,7 +130,8 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
         if problem is not None:
             raise ResourceNotFoundError(f"audit://{{day}}: {problem}")
         with resource_errors():
-            log = get_core().audit
+            core = get_core()
+            log = core.audit
             skipped = log.skipped_lines
             entries, complete = log.newest_of_day(day, DAY_RESOURCE_BYTES, shorten=_shortened)
         view: dict[str, Any] = {"day": day, "entries": [], "complete": complete,
@@ -141,6 +146,8 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
         if len(kept) < len(entries) or not complete:
             view["complete"] = False
             view["note"] = note.format(len(kept))
+        if not core.settings.audit.enabled:
+            view["note"] = "; ".join(filter(None, (view.get("note"), AUDIT_OFF)))
         return _dump(view)
 
     @mcp.resource("agents://pool", name="agents", mime_type=JSON)

@@ -14,6 +14,8 @@ from router_core.redact import mask_url, scrubbed
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "SWITCHBOARD_HTTP_TOKEN")
 BASE_URL_ENV = ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GEMINI_BASE_URL")
+AUDIT_OFF = ("the audit log is off (audit.enabled = false in the configuration), so no decision is recorded; set it to "
+             "true to record them")
 
 
 def provider_view(core: RouterCore, view: CapacityView, name: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import anyio
 
-from resources.views import budget_view, provider_view
+from resources.views import AUDIT_OFF, budget_view, provider_view
 from router_core.core import CapacityView, RouterCore
 from router_core.errors import NotConfigured
 from router_core.providers.registry import choose_backend
@@ -48,6 +48,7 @@ def dashboard_state(core: RouterCore, backends: Mapping[str, str] | None = None)
         "budget": budget_view(core.budget()),
         "spend_by_day": core.ledger.spend_by_day(SPEND_DAYS),
         "recent": [capped(r) for r in core.audit.tail(RECENT)],
+        "audit_off": None if core.settings.audit.enabled else AUDIT_OFF,  # the page says so: not "no decisions yet"
         "agents_in_use": core.leases.in_use(),
     }
 

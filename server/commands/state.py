@@ -6,7 +6,7 @@ import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from resources.views import budget_view, usage_summary
+from resources.views import AUDIT_OFF, budget_view, usage_summary
 from router_core.records import money
 from router_core.settings import PROVIDER_NAMES
 from router_core.usage import check_usage_record
@@ -142,8 +142,7 @@ def audit_tail(args) -> int:
 def _say_if_off(c) -> None:
     """With the log off, no entry is missing by mistake: said, with how to turn it on."""
     if not c.settings.audit.enabled:
-        print("switchboard: the audit log is off (audit.enabled = false in the configuration), so no decision is "
-              "recorded; set it to true to record them", file=sys.stderr)
+        print(f"switchboard: {AUDIT_OFF}", file=sys.stderr)
 
 
 def _check_status(status: str) -> None:

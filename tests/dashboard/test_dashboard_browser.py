@@ -344,6 +344,20 @@ def test_an_audit_line_of_another_shape_does_not_break_the_page(tmp_path, state)
     assert "12345 7" in text and "tester 2" in text
 
 
+def test_with_the_audit_log_off_the_page_says_so_not_no_decisions_yet(tmp_path, state):
+    # audit.enabled = false: the page said "no decisions yet" while tasks were being routed and run.
+    from resources.views import AUDIT_OFF
+
+    state.update(recent=[], audit_off=AUDIT_OFF)
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    assert "data-error" not in body_attrs(proc.stdout), proc.stdout[-3000:]
+    text = page_text(proc.stdout)
+    assert "the audit log is off (audit.enabled = false in the configuration)" in text
+    assert "no decisions yet" not in text and "tester 2" in text
+
+
 def test_a_countdown_never_says_60_min(tmp_path, state):
     # Before, the minutes past the hour were rounded: 1 h 59 min 59 s read "in 1 h 60 min".
     state["providers"][2]["blocks"] = [{"reason": "quota: spend cap reached", "lifts_at": "2025-01-11T12:29:59Z"}]

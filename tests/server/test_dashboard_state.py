@@ -82,3 +82,19 @@ def test_a_bad_audit_line_is_logged_once_not_at_every_state(keyword_core, caplog
         dashboard_state(keyword_core, backends)
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "unparsable" in r.getMessage()]
     assert warned == [f"skipped 1 unparsable line(s) in {path}", f"skipped 2 unparsable line(s) in {path}"]
+
+
+def test_the_state_says_when_the_audit_log_is_off(settings, clock, keyword_core):
+    # With audit.enabled = false the page said "no decisions yet" while tasks were being routed.
+    from dataclasses import replace
+
+    from router_core.classifier.keywords import KeywordClassifier
+    from router_core.core import RouterCore
+
+    backends = {"codex": "api", "gemini": "none", "claude": "cli"}
+    assert dashboard_state(keyword_core, backends)["audit_off"] is None
+    off = replace(settings, audit=replace(settings.audit, enabled=False))
+    core = RouterCore.build(off, clock=clock, classifier=KeywordClassifier(off.providers))
+    core.decide("Explain OAuth2 flow")
+    state = dashboard_state(core, backends)
+    assert state["recent"] == [] and "audit.enabled = false" in state["audit_off"]

@@ -81,3 +81,23 @@ async def test_an_unknown_resource_names_the_resources_there_are(settings, keywo
     message = str(caught.value)
     assert message.startswith("Unknown resource: budget://yesterday")
     assert "budget://today" in message and "audit://{day}" in message and "usage://{provider}" in message
+
+
+async def test_with_the_audit_log_off_the_audit_resources_say_so_not_that_nothing_was_decided(settings, clock):
+    # audit://recent answered [] and a day {"entries": [], "complete": true} while decisions were being made
+    # (audit.enabled = false): an assistant read that nothing had happened; the CLI's `audit` said the log is off.
+    from dataclasses import replace
+
+    from router_core.classifier.keywords import KeywordClassifier
+    from router_core.core import RouterCore
+
+    off = replace(settings, audit=replace(settings.audit, enabled=False))
+    core = RouterCore.build(off, clock=clock, classifier=KeywordClassifier(off.providers))
+    core.decide("Write unit tests for the parser")
+    server = create_server(off, core_factory=lambda: core, live_interval=None)
+    async with Client(server, raise_exceptions=False) as client:
+        with pytest.raises(MCPError) as caught:
+            await client.read_resource("audit://recent")
+        day = (await client.read_resource("audit://2026-03-02")).contents[0].text
+    assert "the audit log is off (audit.enabled = false in the configuration)" in str(caught.value)
+    assert "the audit log is off (audit.enabled = false in the configuration)" in day and '"entries": []' in day
