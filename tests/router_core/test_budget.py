@@ -6,6 +6,7 @@ import contextlib
 import os
 import socket
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -389,3 +390,16 @@ def test_a_spent_daily_total_is_named_before_the_allocation(ledger: BudgetLedger
         ledger.reserve("codex", 0.02)
     assert str(info.value).startswith("The daily budget has $0.00 of $100.00 left across all providers")
     assert "another provider" not in str(info.value)
+
+
+def test_an_alert_fired_before_the_total_was_edited_shows_todays_figures(ledger: BudgetLedger) -> None:
+    # The total raised after the 75% alert fired: the alert kept its old figures ("$76.00 / $100.00, remaining
+    # $24.00") while the day stood at $152.00 of $200.00 with $48.00 left.
+    ledger.record_spend("codex", 76.0)
+    assert [a.threshold for a in ledger.claim_alerts()] == [50, 75]
+    ledger.configure(replace(SETTINGS, daily_total=200.0, allocations=(("codex", 200.0),)))
+    ledger.record_spend("codex", 76.0)
+    half, warning = ledger.snapshot().alerts
+    assert (warning.spent, warning.total) == (152.0, 200.0)
+    assert warning.message.startswith("WARNING: Daily budget at 76% ($152.00 / $200.00)\n    Remaining budget: $48.00")
+    assert half.message.startswith("INFO: Daily budget at 76% ($152.00 / $200.00)")
