@@ -24,6 +24,7 @@ from mcp.types import Tool as MCPTool
 
 from resources import register_resources
 from router_core.core import REQUEST_SESSION, RouterCore
+from router_core.errors import RouterError
 from router_core.settings import Settings
 from server.core_factory import build_core
 from server.live import LiveUpdates
@@ -177,6 +178,9 @@ def build_server(
     def warm_up() -> None:
         try:
             get_core()
+        except RouterError as exc:  # a state dir locked or damaged: its message says what to do; no traceback
+            logging.getLogger(__name__).error("building the routing core failed (%s: %s); each request tries again "
+                                              "and says why", type(exc).__name__, exc)
         except Exception:  # a failure here would end the lifespan, and every later request got 'Connection closed'
             logging.getLogger(__name__).exception("building the routing core failed; each request tries again "
                                                   "and says why")

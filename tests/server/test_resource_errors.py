@@ -25,7 +25,7 @@ async def test_a_state_dir_cleaned_up_under_a_running_server_is_said_in_the_erro
     assert "restart every Switchboard process" in message
 
 
-async def test_a_core_that_cannot_be_built_at_start_up_is_said_per_request_not_a_closed_session(settings):
+async def test_a_core_that_cannot_be_built_at_start_up_is_said_per_request_not_a_closed_session(settings, caplog):
     state = settings.state_dir
     state.mkdir(parents=True, exist_ok=True)
     (state / "switchboard.db").write_bytes(bytes(range(256)) * 16)  # no SQLite database
@@ -35,6 +35,9 @@ async def test_a_core_that_cannot_be_built_at_start_up_is_said_per_request_not_a
             r = await client.call_tool("get_budget", {})
             assert r.is_error and "StateUnusable" in r.content[0].text
             assert "is not a SQLite database" in r.content[0].text
+    # The server's log says it in one line: a 40-line traceback (a database locked at start) buried what to do.
+    [built] = [r for r in caplog.records if r.getMessage().startswith("building the routing core failed")]
+    assert "StateUnusable: the state database" in built.getMessage() and built.exc_info is None
 
 
 async def test_an_audit_directory_that_cannot_be_listed_is_said_in_the_error(settings, keyword_core):
