@@ -52,8 +52,11 @@ def budget_exceeded_message(
     seconds_to_reset: float,
 ) -> str:
     """Why a reservation was refused, what remains, and what to do about it."""
-    wait = f"Wait for the reset at 00:00 {timezone} ({_in(seconds_to_reset)})"
+    reset = f"the reset at 00:00 {timezone} ({_in(seconds_to_reset)})"
+    wait = f"Wait for {reset}"
     held = f" (running tasks hold {usd(reserved)} more until they settle)" if reserved > 0 else ""
+    if reserved > 0 and need <= left + reserved:  # room may come back in seconds: a task holds its most, pays its use
+        wait = f"Try again when they finish (each pays what it used, often less than it holds), wait for {reset}"
     if scope == "total" and limit <= 0:
         return (
             f"The daily budget is $0 (budget.daily_total = 0), so no provider can run a task. "

@@ -107,6 +107,21 @@ def test_refusal_mentions_what_running_tasks_hold(ledger: BudgetLedger) -> None:
         ledger.reserve("claude", 2.0)
 
 
+def test_a_refusal_that_running_tasks_cause_says_to_try_again_when_they_finish(ledger: BudgetLedger) -> None:
+    # A batch of 120 tasks, 16 at a time, on a nearly spent day: 101 were refused in 1.5 s, each told to wait
+    # for the reset 10 hours away, though what the running ones held came back as they finished (the day ended
+    # with room for more). Only money that is spent waits for the reset.
+    ledger.record_spend("claude", 20.0)
+    ledger.reserve("claude", 9.0)
+    with pytest.raises(BudgetExceeded) as fits_later:
+        ledger.reserve("claude", 2.0)
+    with pytest.raises(BudgetExceeded) as never_today:
+        ledger.reserve("claude", 11.0)
+    assert "estimated at $2.00. Try again when they finish (each pays what it used" in str(fits_later.value)
+    assert "estimated at $11.00. Wait for the reset at 00:00 UTC" in str(never_today.value)
+    assert "Try again" not in str(never_today.value)
+
+
 def test_daily_total_caps_the_sum_of_allocations(db: Database, clock: FakeClock) -> None:
     generous = BudgetSettings(daily_total=50.0, allocations=(("codex", 40.0), ("gemini", 40.0)))
     ledger = BudgetLedger(db, clock, generous, ME)
@@ -116,8 +131,8 @@ def test_daily_total_caps_the_sum_of_allocations(db: Database, clock: FakeClock)
         ledger.reserve("gemini", 6.0)
     assert str(info.value) == (
         "The daily budget has $5.00 of $50.00 left across all providers (running tasks hold $15.00 more until "
-        "they settle); this task is estimated at $6.00. Wait for the reset at 00:00 UTC (in 14h 00m), "
-        "raise budget.daily_total, or defer the task."
+        "they settle); this task is estimated at $6.00. Try again when they finish (each pays what it used, often "
+        "less than it holds), wait for the reset at 00:00 UTC (in 14h 00m), raise budget.daily_total, or defer the task."
     )
 
 
