@@ -11,7 +11,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from resources.views import AUDIT_OFF, agents_view, budget_view, effective_config, usage_summary
-from router_core.audit import day_problem
+from router_core.audit import day_problem, utc_day
 from router_core.core import RouterCore
 from router_core.errors import RouterError
 from router_core.inputs import surrogates_replaced
@@ -146,6 +146,12 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
         if len(kept) < len(entries) or not complete:
             view["complete"] = False
             view["note"] = note.format(len(kept))
+        if not kept:  # an empty day is "nothing was decided" only for a day the log still keeps
+            keep = core.settings.audit.keep_days
+            if day < utc_day(core.clock.now() - keep * 86400):
+                view.update(complete=False, note=f"days more than {keep} days old are deleted (audit.keep_days = {keep})")
+            elif day > utc_day(core.clock.now()):
+                view["note"] = f"{day} has not begun yet (days are UTC)"
         if not core.settings.audit.enabled:
             view["note"] = "; ".join(filter(None, (view.get("note"), AUDIT_OFF)))
         return _dump(view)

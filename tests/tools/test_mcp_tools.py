@@ -263,6 +263,19 @@ async def test_audit_day_resource_is_bounded_and_says_so(server, keyword_core, m
     assert [e["i"] for e in view["entries"]] == list(range(101 - len(view["entries"]), 101))
 
 
+async def test_an_empty_day_the_log_no_longer_keeps_or_not_yet_begun_says_so(server, keyword_core):
+    # A day past audit.keep_days (its files deleted) and a day to come answered {"entries": [], "complete": true}:
+    # read as "nothing was decided that day".
+    keyword_core.decide("Write unit tests for the parser")  # today, 2026-03-02 on the fake clock
+    async with Client(server) as c:
+        old, today, later = [json.loads((await c.read_resource(f"audit://{day}")).contents[0].text)
+                             for day in ("2026-01-15", "2026-03-02", "2026-03-03")]
+    assert old["entries"] == [] and old["complete"] is False
+    assert old["note"] == "days more than 30 days old are deleted (audit.keep_days = 30)"
+    assert later["entries"] == [] and later["note"] == "2026-03-03 has not begun yet (days are UTC)"
+    assert len(today["entries"]) == 1 and "note" not in today
+
+
 async def test_audit_recent_is_bounded_too(server, keyword_core, monkeypatch):
     # A task may be 200,000 characters and each decision's line holds it: 50 of them were a 10 MB resource.
     import resources
