@@ -158,7 +158,9 @@ class Executor:
             raise
 
     def _cancelled(self, job: Job, started: float, attempts: list[Attempt], parked: float) -> TaskOutcome:
-        return self._unanswered(job, started, attempts, CANCELLED, "cancelled by the caller", parked=parked)
+        # Said of both: a host that cancelled or stopped waiting, and a server stopping (SIGTERM, a deploy)
+        why = "cancelled before it finished: the caller cancelled the call, or the server stopped"
+        return self._unanswered(job, started, attempts, CANCELLED, why, parked=parked)
 
     def _unanswered(self, job: Job, started: float, attempts: list[Attempt], status: str, error: str, *,
                     resumes_at: float | None = None, parked: float = 0.0) -> TaskOutcome:

@@ -97,3 +97,5 @@ async def test_sigterm_ends_a_listen_stream_at_once_and_a_new_era_call_after_the
     lines = [json.loads(x) for f in (tmp_path / "state/audit").glob("*.jsonl") for x in f.read_text().splitlines()]
     ran = [x for x in lines if x.get("task_description") == "Explain the OAuth2 flow"]
     assert ran and ran[-1]["execution_metrics"]["status"] == "cancelled", ran
+    # Not blamed on the caller ("cancelled by the caller" read, after a deploy, as a teammate's doing)
+    assert ran[-1]["execution_metrics"]["error"].endswith("or the server stopped")
