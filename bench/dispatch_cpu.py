@@ -1,6 +1,7 @@
 """Client CPU per dispatched task, as a ratio to plain httpx posts to the same 0-latency fake.
 
     .venv/bin/python bench/dispatch_cpu.py [--tasks 1000] [--rounds 10] [--warmup 50] [--classifier trained|keywords]
+                                           [--through core|mcp|mcp-legacy]
 
 The fake provider runs in its own process, so only the client's CPU is counted (time.process_time of
 this process). Baseline: the same OpenAI Responses request body posted with one httpx.AsyncClient and
@@ -9,6 +10,17 @@ the budget, pace, call, settle usage and budget, release, write the audit line),
 classifier unless ``--classifier keywords``, its adapters on the client ``switchboard serve`` uses
 (execution.adapters.http_client, with its pool limits and timeouts; the baseline keeps a plain client).
 Target: <= 1.5x.
+
+``--through mcp`` measures what an MCP host's call costs instead of the core's: the tool dispatch_agent called
+through the SDK's in-process client (``mcp.Client(server)``, the modern protocol on its direct dispatcher, no
+JSON-RPC framing) on the server ``switchboard serve`` builds (server.app.create_server, with this core; its
+executor made by the tool on its first call from the provider variables this script sets, as the server's
+would be). It adds the SDK's work on both sides (arguments validated, the Context, the result as
+structuredContent and JSON text, read back by the client) and the tool's own (progress reporter, result
+record, change notice). ``--through mcp-legacy`` does the same over the 2025 handshake the hosts use
+(Claude Code, Codex, Gemini CLI): JSON-RPC messages on in-memory streams, each framed and parsed on both
+sides. Both leave out the server's once-a-second checks (live updates, outage probes): they cost per second,
+not per dispatch. Default ``--through core``: ``dispatch`` called directly, as above.
 """
 
 from __future__ import annotations
@@ -19,6 +31,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -34,34 +48,71 @@ from router_core.execution.dispatch import dispatch  # noqa: E402
 from router_core.execution.executor import Executor  # noqa: E402
 from tests.execution.fake_process import spawn  # noqa: E402
 
+THROUGH = {"core": "switchboard dispatch", "mcp": "dispatch_agent via MCP",
+           "mcp-legacy": "dispatch_agent via MCP (legacy)"}
 TASKS = [
     "Implement a JWT login endpoint in Flask", "Fix the off-by-one bug in the pagination helper",
     "Refactor the payment module into smaller functions", "Write unit tests for the CSV parser",
 ]
 
 
-async def measure(core: RouterCore, base_urls: dict, body: dict, rounds: int, per_round: int,
+Dispatch = Callable[[int], Awaitable[None]]
+
+
+def provider_environ(base_urls: dict) -> dict[str, str]:
+    return {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": base_urls["codex"], "GEMINI_API_KEY": "k",
+            "GEMINI_BASE_URL": base_urls["gemini"], "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": base_urls["claude"]}
+
+
+@asynccontextmanager
+async def core_dispatch(core: RouterCore, base_urls: dict) -> AsyncIterator[Dispatch]:
+    """``dispatch`` called directly, its adapters on the server's HTTP client."""
+    async with http_client(core.settings) as client:
+        executor = Executor(core, build_adapters(core.settings, client=client, clock=core.clock,
+                                                 environ=provider_environ(base_urls), which=lambda _: None))
+
+        async def dispatch_one(i: int) -> None:
+            result = await dispatch(core, executor, TASKS[i % len(TASKS)], provider="codex")
+            assert result.outcome.status == "success", result.outcome.error
+
+        yield dispatch_one
+
+
+@asynccontextmanager
+async def mcp_dispatch(core: RouterCore, base_urls: dict, mode: str) -> AsyncIterator[Dispatch]:
+    """The tool dispatch_agent called through the SDK's in-process client on the server (--through mcp)."""
+    from mcp import Client
+
+    from server.app import create_server
+
+    os.environ.update(provider_environ(base_urls))  # read by the tool's executor, as `switchboard serve` reads them
+    server = create_server(core.settings, core_factory=lambda: core, live_interval=None)
+    # raise_exceptions stays off: in legacy mode the SDK re-raises inside the server's task (tests/tools).
+    async with Client(server, mode=mode, raise_exceptions=False) as client:
+
+        async def dispatch_one(i: int) -> None:
+            r = await client.call_tool("dispatch_agent", {"task": TASKS[i % len(TASKS)], "provider": "codex"})
+            assert not r.is_error and r.structured_content["status"] == "success", r.content
+
+        yield dispatch_one
+
+
+async def measure(through: str, core: RouterCore, base_urls: dict, body: dict, rounds: int, per_round: int,
                   warmup: int) -> list[tuple[float, float]]:
     """CPU seconds per request of each side, per round: (plain post, dispatch).
 
     The two sides alternate in rounds, so a burst of load from other processes on this shared machine
     falls on both sides of a round rather than on one whole side.
     """
-    env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": base_urls["codex"], "GEMINI_API_KEY": "k",
-           "GEMINI_BASE_URL": base_urls["gemini"], "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": base_urls["claude"]}
     url = base_urls["codex"] + "/responses"
-    async with httpx.AsyncClient() as plain, http_client(core.settings) as client:
-        executor = Executor(core, build_adapters(core.settings, client=client, clock=core.clock, environ=env,
-                                                 which=lambda _: None))
+    dispatcher = (core_dispatch(core, base_urls) if through == "core"
+                  else mcp_dispatch(core, base_urls, "legacy" if through == "mcp-legacy" else "auto"))
+    async with httpx.AsyncClient() as plain, dispatcher as dispatch_one:
 
         async def post() -> None:
             response = await plain.post(url, json=body, headers={"Authorization": "Bearer k"})
             response.raise_for_status()
             response.json()
-
-        async def dispatch_one(i: int) -> None:
-            result = await dispatch(core, executor, TASKS[i % len(TASKS)], provider="codex")
-            assert result.outcome.status == "success", result.outcome.error
 
         for i in range(warmup):
             await post()
@@ -85,6 +136,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--classifier", choices=["trained", "keywords"], default="trained",
                         help="the classifier routing uses (default: the shipped default, as `switchboard serve`)")
+    parser.add_argument("--through", choices=list(THROUGH), default="core",
+                        help="what is measured: dispatch called directly (default), or the tool dispatch_agent "
+                             "through the SDK's in-process client (mcp: modern protocol; mcp-legacy: the hosts' "
+                             "JSON-RPC handshake)")
     args = parser.parse_args()
     per_round = max(1, args.tasks // args.rounds)
     with tempfile.TemporaryDirectory() as home, spawn() as fake:
@@ -94,16 +149,17 @@ def main() -> None:
         agent = next(a for a in core.agents if "codex" in a.providers)
         body = {"model": "gpt-5.1-codex", "input": TASKS[0], "store": False, "instructions": agent.system_prompt,
                 "max_output_tokens": settings.execution.max_output_tokens}
-        figures = anyio.run(measure, core, fake["base_urls"], body, args.rounds, per_round, args.warmup)
+        figures = anyio.run(measure, args.through, core, fake["base_urls"], body, args.rounds, per_round, args.warmup)
     baseline = statistics.fmean(b for b, _ in figures)
     per_task = statistics.fmean(d for _, d in figures)
     ratios = sorted(d / b for b, d in figures)
     print(f"plain httpx post:     {baseline * 1e3:.3f} ms CPU per request (baseline)")
-    print(f"switchboard dispatch: {per_task * 1e3:.3f} ms CPU per task")
+    print(f"{THROUGH[args.through] + ':':21} {per_task * 1e3:.3f} ms CPU per task")
     print(f"ratio per round ({len(ratios)} rounds of {per_round}): min {ratios[0]:.2f}x, "
           f"median {statistics.median(ratios):.2f}x, max {ratios[-1]:.2f}x")
     print(f"ratio: {statistics.median(ratios):.2f}x plain httpx, the median round "
-          f"(target <= 1.5x; classifier: {args.classifier})")
+          f"(target <= 1.5x; classifier: {args.classifier}"
+          + ("" if args.through == "core" else f"; through {args.through}") + ")")
 
 
 if __name__ == "__main__":
