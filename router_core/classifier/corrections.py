@@ -193,6 +193,17 @@ _BYTES_COLUMNS = "id, CASE typeof(created_at) WHEN 'text' THEN NULL ELSE created
     f"CASE typeof({c}) WHEN 'text' THEN CAST({c} AS BLOB) ELSE {c} END, typeof({c})" for c in _TEXTS)
 
 
+_NAMES = ("classifier_corrections", "classifier_generation", "classifier_corrections_on_delete",
+          "classifier_corrections_on_update", "classifier_decisions", "classifier_decisions_on_forget")
+
+
+def _missing(conn: sqlite3.Connection) -> bool:
+    """Whether one of the objects _CREATE makes is missing (one read of the schema, no lock held after it)."""
+    marks = ", ".join("?" * len(_NAMES))
+    found = conn.execute(f"SELECT count(*) FROM sqlite_master WHERE name IN ({marks})", _NAMES).fetchone()[0]
+    return int(found) < len(_NAMES)
+
+
 @contextlib.contextmanager
 def _transaction(conn: sqlite3.Connection, begin: str) -> Iterator[sqlite3.Connection]:
     """``begin`` ... COMMIT (ROLLBACK on error) on ``conn``; inside a transaction already, join it."""
@@ -242,15 +253,23 @@ class SqliteCorrectionStore:
         try:
             with self._faults():
                 if not self._ready:
-                    with _transaction(conn, "BEGIN IMMEDIATE"):
-                        for statement in _CREATE:
-                            conn.execute(statement)
+                    self._create(conn)
                     self._ready = True
                 with _transaction(conn, "BEGIN IMMEDIATE" if write else "BEGIN"):
                     return action(conn)
         finally:
             if self._close:
                 conn.close()
+
+    @staticmethod
+    def _create(conn: sqlite3.Connection) -> None:
+        """The tables and triggers, made only when one is missing: the write lock is taken only then, so a
+        process starting (building its classifier reads the corrections) never waits on a long write elsewhere
+        when the state database already has them, as the migrations leave it."""
+        if conn.in_transaction or _missing(conn):
+            with _transaction(conn, "BEGIN IMMEDIATE"):
+                for statement in _CREATE:
+                    conn.execute(statement)
 
     def add(self, correction: Correction) -> int:
         created = correction.created_at or self._clock()
