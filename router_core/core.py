@@ -38,6 +38,7 @@ from router_core.recommender import recommend
 from router_core.records import audit_record, batch_item_record, budget_changed_record, external_strings
 from router_core.redact import scrubbed
 from router_core.settings import PROVIDER_NAMES, Settings
+from router_core.shared_budget import guarded
 from router_core.shared_state import SharedState, SharedStateReader
 from router_core.slot_init import slot_init
 from router_core.store.db import Database
@@ -129,6 +130,7 @@ class RouterCore:
         """The core on the shared state dir; agents in ``host_agent_dirs`` (Claude Code subagent files)
         join the built-in pool, a host agent replacing a built-in one of the same id."""
         db = Database(Path(settings.state_dir) / DB_FILENAME)
+        settings_updates = guarded(db, settings, settings_updates)  # refuses a day or TTL its state dir does not
         host_agents, problems = load_host_agents([*host_agent_dirs, *settings.agents_dirs],
                                                  builtin_ids={a.id for a in settings.agents},
                                                  configured=settings.agents_dirs)

@@ -10,7 +10,7 @@ from resources.views import AUDIT_OFF, budget_view, usage_summary
 from router_core.records import money
 from router_core.settings import PROVIDER_NAMES
 from router_core.usage import check_usage_record
-from server.commands._common import CommandError, core, emit_json, json_text, router_errors
+from server.commands._common import CommandError, core, emit_json, json_text, router_errors, settings
 from server.display import window_name
 
 
@@ -18,6 +18,10 @@ def register(sub) -> None:
     b = sub.add_parser("budget", help="today's budget per provider, with alerts")
     b.add_argument("--json", action="store_true", help="print the budget view as JSON")
     b.set_defaults(func=budget)
+    bsub = b.add_subparsers(dest="budget_cmd")
+    ad = bsub.add_parser("adopt", help="record this configuration's budget.timezone and reservation_ttl_seconds as "
+                                       "the state dir's, which every process on it must share (to change them)")
+    ad.set_defaults(func=budget_adopt)
 
     u = sub.add_parser("usage", help="live usage per provider; `usage set` records observed usage")
     u.add_argument("--json", action="store_true", help="print the usage view as JSON")
@@ -60,6 +64,31 @@ def budget(args) -> int:
     for a in view["alerts"]:
         print(a["message"])
     print(f"Next reset: {reset_text(view['next_reset_at'], view['timezone'])}")
+    return 0
+
+
+@router_errors
+def budget_adopt(args) -> int:
+    """A deliberate change of the budget settings every process on the state dir shares (router_core/shared_budget.py)."""
+    from router_core.core import DB_FILENAME
+    from router_core.shared_budget import CHECK_EVERY, adopt
+    from router_core.store.db import Database
+
+    s = settings()
+    db = Database(s.state_dir / DB_FILENAME)
+    try:
+        changed = adopt(db, s)
+    finally:
+        db.close()
+    if not changed:
+        print(f"The state dir {s.state_dir} already records budget.timezone = {s.budget.timezone!r} and "
+              f"budget.reservation_ttl_seconds = {s.budget.reservation_ttl_seconds:g}; nothing changed")
+        return 0
+    for key, old, new in changed:
+        print(f"budget.{key}: {old!r} -> {new!r}, recorded for the state dir {s.state_dir}")
+    print(f"Processes on it configured otherwise now refuse every decision (running servers within "
+          f"{CHECK_EVERY:g} seconds) until their configuration says the same; spend from now on counts under "
+          "the day the new settings give")
     return 0
 
 
