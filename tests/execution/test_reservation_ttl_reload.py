@@ -13,6 +13,7 @@ from dataclasses import replace
 from router_core.classifier.keywords import KeywordClassifier
 from router_core.core import RouterCore
 from router_core.execution.executor import Executor
+from router_core.shared_budget import adopt
 
 
 def moving_sleep(clock):
@@ -28,6 +29,7 @@ async def test_a_lowered_ttl_is_heartbeaten_within_by_the_running_executor(setti
     edits = [lowered]
     core = RouterCore.build(settings, clock=clock, classifier=KeywordClassifier(settings.providers),
                             settings_updates=lambda: edits.pop() if edits else None)
+    adopt(core.db, lowered)  # `switchboard budget adopt`: every process on the state dir must use the same TTL
     ex = Executor(core, {}, sleep=moving_sleep(clock), random=lambda: 0.5)  # made before the edit
     assert core.budget().total == settings.budget.daily_total  # the edit is applied here
     assert core.ledger.settings.reservation_ttl_seconds == 240.0
