@@ -163,14 +163,8 @@ def build_server(
         if "core" not in holder:
             with building:  # the warm-up thread and a first request may race here
                 if "core" not in holder:
-                    core = (core_factory or (lambda: build_core(settings)))()
-                    try:  # the baseline for change notifications, before any tool runs
-                        live.prime(core)
-                    except Exception as exc:  # the first check takes it instead; the core stands
-                        logging.getLogger(__name__).warning(
-                            "no baseline for resource updates yet (%s: %s); the next check takes one",
-                            type(exc).__name__, exc)
-                    holder["core"] = core
+                    # (no baseline for change notifications here: the first subscriber takes it)
+                    holder["core"] = (core_factory or (lambda: build_core(settings)))()
         return holder["core"]
 
     live = LiveUpdates(get_core, bus)
@@ -191,6 +185,7 @@ def build_server(
                          heartbeat_seconds=heartbeat_seconds)
         async with anyio.create_task_group() as tg:
             tg.start_soon(anyio.to_thread.run_sync, warm_up)  # load while the handshake runs
+            tg.start_soon(live.announce)  # tools' changes, to subscribers
             if live_interval:
                 tg.start_soon(live.run, live_interval)
                 tg.start_soon(watch_outages, state)  # probes while no task runs

@@ -112,6 +112,7 @@ async def test_a_stalled_client_gets_only_a_short_wait_until_it_reads_again(sett
     parts.live._notify_timeout = 3600.0  # a check that gave the stalled connection this long would not return
     stuck = StuckConnection()
     parts.live._legacy[stuck] = {"budget://today"}
+    parts.live.prime(keyword_core)  # as its subscribing did
     parts.live._stalled.add(stuck)
     async with Client(parts.mcp, mode="legacy") as c:
         with anyio.fail_after(30):
@@ -151,6 +152,7 @@ async def test_a_lasting_poll_failure_is_logged_once_not_every_second(keyword_co
             raise anyio.get_cancelled_exc_class()()
 
     live = LiveUpdates(get_core, InMemorySubscriptionBus())
+    live._legacy[object()] = {"budget://today"}  # somebody listens: nobody, and the poller reads nothing
     with pytest.raises(anyio.get_cancelled_exc_class()):
         await live.run(1.0, sleep=tick)
     failures = [r for r in caplog.records if "live update poll failed" in r.getMessage()]
