@@ -88,7 +88,7 @@ class LiveUpdates:
         self._stalled: set[Any] = set()  # connections that let their last update time out
         self._listens = 0  # open subscriptions/listen streams with resource URIs (the SDK's bus has no count)
         self._arriving = 0  # resources/subscribe calls taking their baseline
-        self._arrival = anyio.Lock()  # one baseline for subscribers arriving at once
+        self._baseline_taken: anyio.Event | None = None  # set when the baseline being taken is, for those waiting
         self._changed = anyio.Event()  # a tool changed something since the last check began
         self._last: dict[str, str] = {}  # the baseline, while anybody listens; {} when nobody does
         self._reads = 0  # checks that started reading
@@ -153,18 +153,22 @@ class LiveUpdates:
     async def _arrive(self) -> None:
         """Before a subscription is registered: a fresh baseline if nobody listened (none was kept meanwhile), so
         the subscriber hears of every change from now on and of none before."""
-        async with self._arrival:
-            if self._last:  # somebody listens: it is kept current
-                return
-            try:
-                read, current = await self._read()
-            except Exception as exc:  # the subscription stands; the first check takes the baseline instead
-                log.warning("no baseline for resource updates yet (%s: %s); the next check takes one",
-                            type(exc).__name__, exc)
-                return
+        while self._baseline_taken is not None:  # another subscriber arriving takes it: one is enough
+            await self._baseline_taken.wait()
+        if self._last:  # somebody listens: it is kept current
+            return
+        self._baseline_taken = taken = anyio.Event()  # made here: a server may serve one event loop after another
+        try:
+            read, current = await self._read()
             if read >= self._compared:
                 self._compared = read
                 self._last = current
+        except Exception as exc:  # the subscription stands; the first check takes the baseline instead
+            log.warning("no baseline for resource updates yet (%s: %s); the next check takes one",
+                        type(exc).__name__, exc)
+        finally:
+            self._baseline_taken = None
+            taken.set()
 
     def _left(self) -> None:
         """After a subscription ended: when nobody listens any more, the baseline is dropped (it goes stale
@@ -218,6 +222,9 @@ class LiveUpdates:
                        sleep: Callable[[float], Awaitable[None]] = anyio.sleep) -> None:
         """Check ``delay`` after a tool's change, once for every change made meanwhile (a batch's dispatches)."""
         failing: str | None = None
+        pending, self._changed = self._changed.is_set(), anyio.Event()  # of this event loop (HTTP tests run several)
+        if pending:
+            self._changed.set()
         while True:
             await self._changed.wait()
             await sleep(delay)

@@ -104,6 +104,25 @@ async def test_a_subscriber_arriving_later_hears_of_the_next_change_and_of_none_
                     assert await sub.__anext__() == ResourceUpdated(uri="usage://claude")
 
 
+async def test_a_subscriber_coming_back_hears_of_the_next_change_and_of_none_while_away(settings, keyword_core):
+    # Nobody listening, the baseline is not kept current: it is dropped when the last subscriber leaves, and the
+    # next one takes a fresh one.
+    parts = build_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    got, seen, handler = collector()
+    async with Client(parts.mcp, mode="legacy", message_handler=handler) as c:
+        await c.call_tool("get_budget", {})  # the core is built
+        await c.subscribe_resource("usage://codex")
+        await c.unsubscribe_resource("usage://codex")
+        keyword_core.usage_tracker.record("codex", requests=3, tokens=300)  # while nobody listens
+        await c.subscribe_resource("usage://codex")
+        await c.subscribe_resource("budget://today")
+        await c.call_tool("record_usage", {"provider": "claude", "cost_usd": 1.0})
+        with anyio.fail_after(30):
+            await seen.wait()
+        await c.send_ping()
+    assert got == ["budget://today"]
+
+
 class RecordingConnection:
     """A subscribed 2025-era connection that reads its stream."""
 
