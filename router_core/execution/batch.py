@@ -30,7 +30,7 @@ from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, FAILED, BatchOutcome, TaskOutcome
 from router_core.leases import AgentLease, AgentTaken
 from router_core.models import AgentChoice
-from router_core.records import batch_item_record, execution_metrics
+from router_core.records import batch_item_record, execution_metrics, outcome_external_strings
 
 if TYPE_CHECKING:
     from router_core.core import CapacityView, RouterCore
@@ -202,7 +202,16 @@ def _audit(core: RouterCore, view: CapacityView, item: BatchItemPlan, batch_id: 
     record["recommendation"]["agent_assigned"] = choice.agent.id if choice else None
     record["recommendation"]["agent_reason"] = choice.reason if choice else None
     record["execution_metrics"] = execution_metrics(outcome)
-    audited(core, record)
+    audited(core, record, external=_external_strings(item, choice, outcome))
+
+
+def _external_strings(item: BatchItemPlan, choice: AgentChoice | None, outcome: TaskOutcome) -> tuple[str, ...]:
+    """The strings of ``_audit``'s record that came from outside Switchboard, as records.external_strings says of
+    a dispatch's: the host's task text and id, the agent's id and reason, the providers' model names and errors.
+    The rest are its own words and numbers (the batch id is its own; the classifier's reasons quote the task
+    text scrubbed). Keep this in step with records.batch_item_record: the audit log tests only these for secrets."""
+    agent = (choice.agent.id, choice.reason) if choice is not None else ()
+    return (item.task, item.task_id, *agent, *outcome_external_strings(outcome))
 
 
 async def _report(progress: Progress, done: int, total: int, message: str) -> None:
