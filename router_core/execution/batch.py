@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from router_core.agents import select_agent
 from router_core.batch_plan import BatchTask, plan_batch
 from router_core.decision import BatchItemPlan, BatchPlan
 from router_core.errors import InvalidRequest, NoAgentAvailable
@@ -177,11 +176,11 @@ async def choose_agent(
     while tries[0] > 0:
         tries[0] -= 1
         try:
-            return select_agent(core.agents, item.provider, task_type, core.leases.in_use(), text), True
+            return core.pool.select(item.provider, task_type, core.leases.in_use(), text), True
         except NoAgentAvailable:
             await sleep(LEASE_RETRY_SECONDS)
     try:
-        return select_agent(core.agents, item.provider, task_type, {}, text), False
+        return core.pool.select(item.provider, task_type, {}, text), False
     except NoAgentAvailable:
         return None, False
 
