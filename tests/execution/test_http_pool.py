@@ -32,3 +32,32 @@ async def test_a_batch_at_its_widest_leaves_room_for_another_request(settings, c
             tg.cancel_scope.cancel()
     assert answer.text.startswith("codex fake answer to: Fix the bug")
     assert fake.stats("codex").requests == 1
+
+
+async def test_requests_started_together_each_take_a_free_connection_at_the_first_try(settings, clock, fake, monkeypatch):
+    # httpcore's connection locks yielded even when free: a request handed an idle connection yielded before
+    # marking it busy, each request started meanwhile was handed the same one, and all but one found it busy
+    # (ConnectionNotAvailable inside httpcore) and ran the pool's assignment again, checking every connection.
+    import httpcore
+    from httpcore._async.connection import AsyncHTTPConnection
+
+    refused: list[object] = []
+    send = AsyncHTTPConnection.handle_async_request
+
+    async def counted(self, request):
+        try:
+            return await send(self, request)
+        except httpcore.ConnectionNotAvailable:
+            refused.append(request)
+            raise
+
+    monkeypatch.setattr(AsyncHTTPConnection, "handle_async_request", counted)
+    request = CompletionRequest(prompt="Fix the bug in the data loader", max_output_tokens=20, timeout=60.0)
+    async with http_client(settings) as client:
+        adapters = build_adapters(settings, client=client, clock=clock, environ=fake_environ(fake), which=lambda _: None)
+        for _ in range(2):  # the second wave finds the first's eight connections idle in the pool
+            async with anyio.create_task_group() as tg:
+                for _ in range(8):
+                    tg.start_soon(adapters["codex"].complete, request)
+    assert fake.stats("codex").requests == 16
+    assert refused == []
