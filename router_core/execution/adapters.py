@@ -67,7 +67,8 @@ def free_locks_without_a_yield() -> None:
     handed the same connection: all but one find it busy (ConnectionNotAvailable, inside httpcore) and run the
     pool's assignment again, which asks every pooled connection whether it has expired (a getpeername and a poll
     each). In a 20-task batch that was 2.4 times a request, about 1.5M of a task's 6.4M instructions (encode/httpx
-    issue 3215). Taken at once, a free lock lets a request mark its connection busy before another task runs; a
+    issue 3215; httpcore made this change in #953 and reverted it in #1002, not for a defect; pydantic/httpx2 #970
+    took it again). Taken at once, a free lock lets a request mark its connection busy before another task runs; a
     held lock is still waited for, and each request still yields as it writes and reads its socket.
 
     Applied once per process to httpcore's AsyncLock, when it and anyio (4.5 and later) are as expected; if not,
