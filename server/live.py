@@ -229,7 +229,8 @@ class LiveUpdates:
             await self._changed.wait()
             await sleep(delay)
             self._changed = anyio.Event()  # a change from now on may be after this check's reading: the next one's
-            failing = await self._logged_check(failing, "resource update check after a change")
+            if self.listening:  # its subscribers may have left meanwhile: a reading kept then would go stale
+                failing = await self._logged_check(failing, "resource update check after a change")
 
     async def run(self, interval: float = 1.0, *, sleep: Callable[[float], Awaitable[None]] = anyio.sleep) -> None:
         """Poll for changes made by other processes each ``interval`` while anybody listens."""

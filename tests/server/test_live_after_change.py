@@ -222,3 +222,39 @@ async def test_a_baseline_that_fails_leaves_the_subscription_and_the_core_standi
             assert not r.is_error, r.content[0].text
         assert parts.live.subscribers("budget://today")
     assert len(built) == 1 and "no baseline for resource updates yet" in caplog.text
+
+
+async def test_a_change_whose_subscriber_left_before_its_check_keeps_no_baseline(keyword_core):
+    # The check after a change ran even when its only subscriber had left meanwhile: nobody listening, it read
+    # the live state for nobody and kept that reading as the baseline, which nothing kept current after it. The
+    # next subscriber then found a baseline and took none of its own, and was told, as new, of every change
+    # made while nobody listened (here codex's usage).
+    live = LiveUpdates(lambda: keyword_core, InMemorySubscriptionBus())
+    first, later = RecordingConnection(), RecordingConnection()
+    live._legacy[first] = {"usage://codex", "budget://today"}
+    live.prime(keyword_core)  # as its subscribing did
+    reads = [0]
+
+    async def read_at_once() -> tuple[int, dict[str, str]]:  # no thread: each step below ends where it is awaited
+        reads[0] += 1
+        live._reads += 1
+        return live._reads, server.live.live_documents(keyword_core)
+
+    async def the_subscriber_leaves(seconds: float) -> None:  # while the check waits for the burst to end
+        live._forget(first)
+
+    live._read = read_at_once
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(functools.partial(live.announce, sleep=the_subscriber_leaves))
+        keyword_core.record_usage("claude", requests=None, tokens=None, cost_usd=0.01, manual=True)
+        await live.after_change()
+        await anyio.wait_all_tasks_blocked()  # announce has woken, waited, and is waiting for the next change
+        assert not live.listening and reads[0] == 0 and live._last == {}
+
+        keyword_core.usage_tracker.record("codex", requests=3, tokens=300)  # while nobody listens
+        await live._arrive()  # a subscriber comes back: a baseline of its own
+        live._legacy[later] = {"usage://codex", "budget://today"}
+        keyword_core.record_usage("claude", requests=None, tokens=None, cost_usd=0.01, manual=True)
+        assert "usage://codex" not in await live.check()
+        tg.cancel_scope.cancel()
+    assert later.sent == ["budget://today"]
