@@ -59,9 +59,11 @@ def recorded(db: Database) -> dict[str, dict]:
     found = {}
     for row in rows:
         try:
-            found[row["key"][len(_KV):]] = json.loads(row["value"])
-        except (TypeError, ValueError):  # written by hand, say: recorded again by the next process
+            value = json.loads(row["value"])
+        except (TypeError, ValueError):
             continue
+        if isinstance(value, dict) and "value" in value:  # else written by hand, say: recorded again (check_shared)
+            found[row["key"][len(_KV):]] = value
     return found
 
 
@@ -70,9 +72,10 @@ def check_shared(db: Database, settings: Settings) -> None:
     recorded ones are its own. The write lock is taken only to record (once per state dir)."""
     found = recorded(db)
     if any(key not in found for key in SHARED_KEYS):
-        with db.transaction() as conn:  # INSERT OR IGNORE: a process recording at once keeps its values
-            conn.executemany("INSERT OR IGNORE INTO kv (key, value, updated_at) VALUES (?, ?, ?)",
-                             _rows(settings, time.time()))
+        with db.transaction() as conn:  # read again under the write lock: a process recording at once keeps its values
+            found = recorded(db)
+            conn.executemany("INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)",
+                             [row for row in _rows(settings, time.time()) if row[0][len(_KV):] not in found])
         found = recorded(db)
     problem = mismatch(settings, found, db.path)
     if problem is not None:

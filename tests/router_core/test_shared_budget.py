@@ -164,3 +164,18 @@ def test_adopt_from_the_command_line(tmp_path, monkeypatch, capsys):
     assert "budget.timezone: 'UTC' -> 'Pacific/Kiritimati'" in capsys.readouterr().out
     assert main(["budget", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["timezone"] == "Pacific/Kiritimati"
+
+
+@pytest.mark.parametrize("unreadable", ["not json", '"UTC"', '{"source": "a.toml"}'])
+def test_an_unreadable_record_is_recorded_again_and_still_binds(tmp_path, clock, unreadable):
+    # A value edited by hand into something unreadable was said to be recorded again by the next process, but
+    # INSERT OR IGNORE kept it: the state dir then checked no time zone at all, and a process counting another
+    # day started (JSON that is not a record, '"UTC"', failed the start with an AttributeError).
+    a = configured(tmp_path, "a.toml", "")
+    db = Database(a.state_dir / DB_FILENAME)
+    db.query("INSERT INTO kv (key, value, updated_at) VALUES ('budget.shared.timezone', ?, 0)", [unreadable])
+    db.close()
+    core = core_of(a, clock)
+    assert recorded(core.db)["timezone"]["value"] == "UTC"
+    with pytest.raises(SharedBudgetMismatch, match='records "UTC"'):
+        core_of(configured(tmp_path, "b.toml", '[budget]\ntimezone = "Pacific/Kiritimati"\n'), clock)
