@@ -1,0 +1,75 @@
+"""What the dashboard page says of odd or edge states, read from headless Chromium's rendered DOM (the server, the
+browser and the page's helpers as in test_dashboard_browser.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dashboard.test_dashboard_browser import _const, body_attrs, chromium, page_text, serve
+
+pytestmark = pytest.mark.slow
+
+
+def test_an_audit_line_of_another_shape_does_not_break_the_page(tmp_path, state):
+    # Before, a line another tool appended to the audit log, its task or provider a number or an object,
+    # threw in the page's render: the recent decisions, and the agents after them, were never shown.
+    state["recent"].append({
+        "timestamp": "2025-01-11T10:30:40Z",
+        "task_description": 12345,
+        "recommendation": {"provider": 7, "provider_reason": ["odd"], "agent_assigned": {"id": "x"}},
+        "execution_metrics": {"status": "success", "error": 3},
+    })
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    attrs = body_attrs(proc.stdout)
+    assert "data-error" not in attrs, proc.stdout[-3000:]
+    text = page_text(proc.stdout)
+    assert "12345 7" in text and "tester 2" in text
+
+
+def test_with_the_audit_log_off_the_page_says_so_not_no_decisions_yet(tmp_path, state):
+    # audit.enabled = false: the page said "no decisions yet" while tasks were being routed and run.
+    from resources.views import AUDIT_OFF
+
+    state.update(recent=[], audit_off=AUDIT_OFF)
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    assert "data-error" not in body_attrs(proc.stdout), proc.stdout[-3000:]
+    text = page_text(proc.stdout)
+    assert "the audit log is off (audit.enabled = false in the configuration)" in text
+    assert "no decisions yet" not in text and "tester 2" in text
+
+
+def test_a_countdown_never_says_60_min(tmp_path, state):
+    # Before, the minutes past the hour were rounded: 1 h 59 min 59 s read "in 1 h 60 min".
+    state["providers"][2]["blocks"] = [{"reason": "quota: spend cap reached", "lifts_at": "2025-01-11T12:29:59Z"}]
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    assert "data-error" not in body_attrs(proc.stdout)
+    assert "lifts 2025-01-11 12:29:59 UTC (in 1 h 59 min)" in proc.stdout
+
+
+def test_the_reset_is_shown_in_the_budgets_timezone(tmp_path, state):
+    # Before, it was shown in UTC alone: 'resets 2025-01-12 05:00:00 UTC' for a day ending at midnight in New York.
+    state["budget"].update(day="2025-01-11", timezone="America/New_York", next_reset_at="2025-01-12T05:00:00Z")
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    assert "data-error" not in body_attrs(proc.stdout)
+    assert "resets 2025-01-12 00:00 America/New_York (2025-01-12 05:00:00 UTC)" in page_text(proc.stdout)
+
+
+def test_an_overdue_outage_probe_is_not_a_lift_in_0_s(tmp_path, state):
+    # Before, an outage whose probe was due and not sent (no backend here, no budget for it) read
+    # "lifts 10:25:00 UTC (in 0 s)" for as long as it lasted.
+    state["providers"][1].update(available=False, outage=True, blocks=[
+        {"reason": "outage: 3 consecutive failures", "lifts_at": "2025-01-11T10:25:00Z", "outage": True}])
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    text = page_text(proc.stdout)
+    assert "data-error" not in body_attrs(proc.stdout) and "(in 0 s)" not in text
+    assert "outage: 3 consecutive failures: lifts when a probe is answered (one due since 2025-01-11 10:25:00 UTC)" in text
