@@ -339,6 +339,8 @@ class RouterCore:
         if provider not in PROVIDER_NAMES:
             raise InvalidRequest(f"unknown provider {provider!r}; choose one of {', '.join(PROVIDER_NAMES)}")
         check_usage_record(requests, tokens, cost_usd)  # all of it, before anything is written
+        if cost_usd:  # spend counts under the budget's day: refused while the state dir counts another
+            self.refresh_settings()
         with self.db.transaction():  # usage and spend count together or not at all
             if manual and (requests, tokens) != (None, None):
                 kept = self.usage_tracker.manual_observation(provider) or (0, 0)
@@ -379,14 +381,8 @@ class RouterCore:
         view = self.capacity()
         cap = concurrency or self.settings.execution.batch_concurrency
         plan = plan_batch(
-            batch,
-            usage=view.usage,
-            availability=view.availability,
-            budget=view.budget,
-            settings=self.settings,
-            now=self.clock.now(),
-            concurrency=cap,
-            task_seconds=lambda cost: sum(self.costs.seconds(cost)) / 2,
+            batch, usage=view.usage, availability=view.availability, budget=view.budget, settings=self.settings,
+            now=self.clock.now(), concurrency=cap, task_seconds=lambda cost: sum(self.costs.seconds(cost)) / 2,
         )
         batch_id = f"batch-{uuid.uuid4().hex[:12]}"
         for item in plan.items:

@@ -179,3 +179,20 @@ def test_an_unreadable_record_is_recorded_again_and_still_binds(tmp_path, clock,
     assert recorded(core.db)["timezone"]["value"] == "UTC"
     with pytest.raises(SharedBudgetMismatch, match='records "UTC"'):
         core_of(configured(tmp_path, "b.toml", '[budget]\ntimezone = "Pacific/Kiritimati"\n'), clock)
+
+
+def test_spend_recorded_by_hand_is_refused_too_while_the_day_disagrees(tmp_path, clock):
+    # record_usage with a cost wrote it under this process's day though the state dir counted another: every
+    # decision was refused, but a manual cost still went to a date no other process reads.
+    a = configured(tmp_path, "a.toml", "")
+    ticks = [0.0]
+    core = core_of(a, clock)
+    core._settings_updates = SharedBudgetGuard(core.db, a, None, every=5.0, monotonic=lambda: ticks[0])
+    db = Database(a.state_dir / DB_FILENAME)
+    adopt(db, replace(a, budget=replace(a.budget, timezone="Pacific/Kiritimati")))
+    db.close()
+    ticks[0] = 5.0
+    with pytest.raises(SharedBudgetMismatch):
+        core.record_usage("codex", requests=None, tokens=None, cost_usd=1.0, manual=True)
+    assert core.db.query("SELECT count(*) FROM budget_spend")[0][0] == 0
+    core.record_usage("codex", requests=3, tokens=300, manual=False)  # no money: counted as ever
