@@ -22,6 +22,8 @@ SWITCHBOARD = str(Path(sys.executable).with_name("switchboard"))
 def server_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith("SWITCHBOARD_HTTP_TOKEN")}
     env.update(HOME=str(tmp_path / "home"), SWITCHBOARD_HOME=str(tmp_path / "state"))
+    # This checkout's code, not the one the virtualenv's editable install points at (a worktree's tests ran main's)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH"))))
     (tmp_path / "home").mkdir(exist_ok=True)
     return env
 
