@@ -84,6 +84,8 @@ def sandbox(tmp_path: Path) -> Sandbox:
     project.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k not in _DROPPED}
     env.update(_QUIET, HOME=str(home), SWITCHBOARD_HOME=str(home / ".switchboard"))
+    # This checkout's code, not the one the virtualenv's editable install points at (a worktree's tests ran main's)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH"))))
     return Sandbox(home, project, env)
 
 
