@@ -199,13 +199,13 @@ class BudgetLedger:
             self._forget_settled(unsettled)
         if reservation is not None:
             return reservation
-        scope, limit, committed, reserved = refusal
+        scope, limit, committed, reserved, held = refusal
         left = max(0, limit - committed)
         message = budget_exceeded_message(
             scope=scope, provider=provider, left=left, limit=limit, need=need, reserved=reserved,
             timezone=limits.settings.timezone, seconds_to_reset=self.next_reset_at() - now,
         )
-        raise BudgetExceeded(message, provider=provider, needed=to_usd(need), remaining=to_usd(left))
+        raise BudgetExceeded(message, provider=provider, needed=to_usd(need), remaining=to_usd(left), held=held)
 
     def settle(self, reservation: str | Reservation, actual_usd: float) -> None:
         """Turn a reservation (its id, or the one :meth:`reserve` returned) into spend at ``actual_usd``; settling

@@ -43,18 +43,22 @@ class BudgetLimits:
             budget_tier=budget_tier,
         )
 
-    def refusal(self, totals: ledger.DayTotals, provider: str, need: int) -> tuple[str, int, int, int] | None:
-        """(scope, limit, committed, reserved) of the first limit ``need`` would break, else None."""
+    def refusal(self, totals: ledger.DayTotals, provider: str, need: int) -> tuple[str, int, int, int, bool] | None:
+        """(scope, limit, committed, reserved, held) of the first limit ``need`` would break, else None. ``held``:
+        ``need`` fits both limits but for the live reservations (running tasks hold the money, and will give back
+        what they do not use)."""
         total, reserved_total = self.total_micro, totals.reserved_total
         committed = totals.spent_total + reserved_total
-        if total <= 0 and need > 0:  # no budget at all: the allocation (0 too) is not what to change first
-            return "total", total, committed, reserved_total
-        if committed + need > total:  # first: no provider can take it, whatever its allocation says
-            return "total", total, committed, reserved_total
         allocation = self.allocation_micro.get(provider, 0)
+        held = (reserved_total > 0 and totals.spent_total + need <= total
+                and totals.spent.get(provider, 0) + need <= allocation)
+        if total <= 0 and need > 0:  # no budget at all: the allocation (0 too) is not what to change first
+            return "total", total, committed, reserved_total, False
+        if committed + need > total:  # first: no provider can take it, whatever its allocation says
+            return "total", total, committed, reserved_total, held
         mine = totals.committed(provider)
         if mine + need > allocation:
-            return "provider", allocation, mine, totals.reserved.get(provider, 0)
+            return "provider", allocation, mine, totals.reserved.get(provider, 0), held
         return None
 
     def any_alert_passed(self, totals: ledger.DayTotals) -> bool:

@@ -38,11 +38,15 @@ class InvalidRequest(RouterError):
 
 
 class BudgetExceeded(RouterError):
-    def __init__(self, message: str, *, provider: str | None = None, needed: float = 0.0, remaining: float = 0.0):
+    def __init__(self, message: str, *, provider: str | None = None, needed: float = 0.0, remaining: float = 0.0,
+                 held: bool = False):
         super().__init__(message)
         self.provider = provider
         self.needed = needed
         self.remaining = remaining
+        # Refused only for money live reservations hold: the spend alone leaves room, and running tasks give back
+        # what they do not use as they settle, so the task may wait for them (execution/budget_wait.py).
+        self.held = held
 
 
 class NoAgentAvailable(RouterError):

@@ -211,6 +211,8 @@ def execution_metrics(outcome: TaskOutcome) -> dict[str, Any]:
         metrics["resumes_at"] = iso(o.resumes_at)
     if o.parked_seconds:
         metrics["parked_seconds"] = round(o.parked_seconds, 3)
+    if o.budget_wait_seconds or any(a.budget_held for a in o.attempts):  # it waited for running tasks to settle
+        metrics["budget_wait_seconds"] = round(o.budget_wait_seconds, 3)
     if o.truncated:
         metrics["truncated"] = True
     if o.warning:
@@ -246,6 +248,8 @@ def attempt_dict(a: Attempt) -> dict[str, Any]:
         d["cost_usd"] = a.cost_usd
     if a.input_tokens or a.output_tokens:  # and the tokens the provider reported it billed
         d["input_tokens"], d["output_tokens"] = a.input_tokens, a.output_tokens
+    if a.budget_held:
+        d["budget_held"] = True
     return d
 
 

@@ -64,10 +64,13 @@ class ProviderRun:
         self.settings = executor.core.settings.provider(provider)
         self.plan: RequestPlan | None = None
         self.reservation: Reservation | None = None  # settled by the object: its day and provider are known
+        self.held = False  # whether the turn held a reservation (the money is back, or spent, when it ends)
         self._paced: tuple[PaceTicket, Completion, float] | None = None  # with when the answer arrived
 
-    def skip(self, outcome: str, error: str, lifts_at: float | None = None, model: str = "") -> Step:
-        self.attempts.append(Attempt(self.provider, outcome, model=model, error=error, lifts_at=lifts_at))
+    def skip(self, outcome: str, error: str, lifts_at: float | None = None, model: str = "", *,
+             held: bool = False) -> Step:
+        self.attempts.append(Attempt(self.provider, outcome, model=model, error=error, lifts_at=lifts_at,
+                                     budget_held=held))
         return Step(FALL_BACK, lifts_at=lifts_at)
 
     async def run(self, adapter: ProviderAdapter) -> Completed | Step:
@@ -82,7 +85,7 @@ class ProviderRun:
                 try:
                     result, paced, seconds = await self._send(adapter)
                 except BudgetExceeded as exc:
-                    return self.skip("budget_exceeded", str(exc), model=plan.model)
+                    return self.skip("budget_exceeded", str(exc), model=plan.model, held=exc.held)
                 waited = backed_off + paced
                 if isinstance(result, Hold):
                     return self.skip("on_hold", result.reason, result.until, model=self.plan.model)
@@ -118,6 +121,8 @@ class ProviderRun:
         finally:
             if self.reservation is not None:
                 core.ledger.release(self.reservation.id)
+            if self.held:  # settled or released: tasks refused what it held may fit now
+                self.ex.budget_waits.freed()
 
     # -- steps -----------------------------------------------------------------------------------
 
@@ -138,13 +143,14 @@ class ProviderRun:
         calling = plan.estimate.usd if sending else 0.0  # the same estimate whatever the cap
         try:
             self.reservation = ledger.reserve(self.provider, plan.cap_usd, task_id=self.job.task_id, calling=calling)
+            self.held = True
             return
         except BudgetExceeded:
             if plan.estimate.usd >= plan.cap_usd:
                 raise
         smaller = plan.within(plan.estimate.usd, self.settings)
         self.reservation = ledger.reserve(self.provider, smaller.cap_usd, task_id=self.job.task_id, calling=calling)
-        self.plan = smaller
+        self.plan, self.held = smaller, True
 
     async def _send(
         self, adapter: ProviderAdapter

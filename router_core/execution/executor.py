@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from router_core.execution.attempts import NO_GATE, Completed, ProviderRun
+from router_core.execution.budget_wait import WAITING, BudgetWaits
 from router_core.execution.circuit import CircuitState
 from router_core.execution.holds import QUOTA, Hold
 from router_core.execution.outages import Outages
@@ -113,6 +114,7 @@ class Executor:
         self.pacer = RatePacer(core.db, core.clock, core.settings, core.usage_tracker,
                                in_flight_seconds=ex.longest_call_seconds + 5.0, clock_steps=core.clock_steps)
         self.outages = Outages(core, self.adapters, self.pacer)
+        self.budget_waits = BudgetWaits(core, self.wait)
         self._last_beat = core.clock.now()
 
     @property
@@ -163,7 +165,7 @@ class Executor:
         return self._unanswered(job, started, attempts, CANCELLED, why, parked=parked)
 
     def _unanswered(self, job: Job, started: float, attempts: list[Attempt], status: str, error: str, *,
-                    resumes_at: float | None = None, parked: float = 0.0) -> TaskOutcome:
+                    resumes_at: float | None = None, parked: float = 0.0, budget_wait: float = 0.0) -> TaskOutcome:
         """The outcome of a task that got no answer, told by its last attempt (none: nothing was tried), as an
         answered task's is by the try that answered: its provider and backend ("api", "cli"; None for a provider
         with none, which nothing was sent to)."""
@@ -174,12 +176,13 @@ class Executor:
             backend=backend if backend in ("api", "cli") else None,
             model=last.model or None if last else None, cost_estimate_usd=job.estimate_usd,
             cost_usd=_charged(attempts), attempts=tuple(attempts), error=error, resumes_at=resumes_at,
-            parked_seconds=parked,
+            parked_seconds=parked, budget_wait_seconds=budget_wait,
         )
 
     async def _run(self, job: Job, started: float, attempts: list[Attempt], parking: _Parking) -> TaskOutcome:
         clock = self.core.clock
         while True:
+            first = len(attempts)
             result = await self._pass(job, attempts)
             if isinstance(result, Completed):
                 c = result.completion
@@ -189,8 +192,14 @@ class Executor:
                     cost_usd=_charged(attempts), cost_estimate_usd=result.plan.estimate.usd,
                     attempts=tuple(attempts),
                     parked_seconds=parking.total, truncated=c.truncated, warning=result.warning,
+                    budget_wait_seconds=parking.budget,
                 )
             status, error, eta = result
+            if status == BUDGET_EXCEEDED and job.wait and any(a.budget_held for a in attempts[first:]):
+                error = await self._wait_for_budget(job, attempts, first, error, parking)
+                if error is None:
+                    continue
+            parking.budget_stalled = False
             now = clock.now()
             limit = self.core.settings.execution.max_park_seconds
             if status == PARKED and job.wait and eta is not None and parking.total + max(0.0, eta - now) <= limit:
@@ -204,8 +213,29 @@ class Executor:
                 parking.since = None
                 await self.probe_due()
                 continue
-            return self._unanswered(job, started, attempts, status, error,
-                                    resumes_at=eta if status == PARKED else None, parked=parking.total)
+            return self._unanswered(job, started, attempts, status, error, resumes_at=eta if status == PARKED else None,
+                                    parked=parking.total, budget_wait=parking.budget)
+
+    async def _wait_for_budget(self, job: Job, attempts: list[Attempt], first: int, error: str,
+                               parking: _Parking) -> str | None:
+        """The walk from ``attempts[first]`` was refused budget only running tasks hold: wait for one of their
+        reservations to go away (None: walk again), or the refusal's error if the last wait saw none go."""
+        if parking.budget_stalled:
+            seconds = self.budget_waits.longest_seconds
+            return f"{error} (It waited {seconds:.0f}s for the running tasks to settle, and none did.)"
+        if parking.budget_told and not any(a.called or a.cost_usd for a in attempts[first:]):
+            del attempts[first:]  # the same refusal again: the first one stays on record, with the wait
+        elif not parking.budget_told:
+            parking.budget_told = True
+            why = f"{WAITING} ({error})"
+            logger.info("%s: waiting: %s", job.task_id, why)
+            if job.on_park is not None and (
+                    told := job.on_park(job.task_id, self.budget_waits.longest_seconds, why)) is not None:
+                await told
+        began = self.core.clock.now()
+        parking.budget_stalled = not await self.budget_waits.until_freed()
+        parking.budget += max(0.0, self.core.clock.now() - began)
+        return None
 
     async def _pass(self, job: Job, attempts: list[Attempt]) -> Completed | tuple[str, str, float | None]:
         """One walk along the chain: the first answer, or (status, error, when capacity returns)."""
@@ -271,6 +301,9 @@ class _Parking:
 
     total: float
     since: float | None = None
+    budget: float = 0.0  # seconds waited for budget that running tasks held (budget_wait.py)
+    budget_told: bool = False  # the first such wait was told (on_park), and its refusal kept in the attempts
+    budget_stalled: bool = False  # the last such wait saw none of the holds go: the next refusal is final
 
     def seconds(self, now: float) -> float:
         return self.total + (max(0.0, now - self.since) if self.since is not None else 0.0)

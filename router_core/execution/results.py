@@ -49,6 +49,8 @@ class Attempt:
     # prompt); 0 when it reported none. An answer's are the outcome's.
     input_tokens: int = 0
     output_tokens: int = 0
+    # A budget refusal that only the live reservations of running tasks caused (the spend alone leaves room).
+    budget_held: bool = False
 
     @property
     def called(self) -> bool:
@@ -74,6 +76,7 @@ class TaskOutcome:
     error: str | None = None
     resumes_at: float | None = None  # parked: when the earliest blocked provider frees up
     parked_seconds: float = 0.0  # time spent waiting for blocked providers
+    budget_wait_seconds: float = 0.0  # time spent waiting for budget that running tasks held
     truncated: bool = False  # the answer was cut at the output-token limit: ``text`` is only its start
     warning: str | None = None  # the answer stands, but something about it needs saying (its cost not yet recorded)
 

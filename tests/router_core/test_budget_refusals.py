@@ -49,6 +49,21 @@ def test_a_refusal_that_running_tasks_cause_says_to_try_again_when_they_finish(l
     assert "estimated at $2.00. Try again when they finish (each pays what it used" in str(fits_later.value)
     assert "estimated at $11.00. Wait for the reset at 00:00 UTC" in str(never_today.value)
     assert "Try again" not in str(never_today.value)
+    assert fits_later.value.held and not never_today.value.held  # what a batch task waits for (budget_wait.py)
+
+
+def test_a_refusal_is_held_only_when_both_limits_fit_the_spend(db: Database) -> None:
+    # The daily total is full of what codex holds, but gemini's own spend leaves it too little: no settlement
+    # makes room for the task, so it is not one to wait for.
+    both = BudgetSettings(daily_total=49.5, allocations=(("codex", 40.0), ("gemini", 10.0)))
+    ledger = BudgetLedger(db, FakeClock(T0), both, ME)
+    ledger.record_spend("gemini", 9.0)
+    ledger.reserve("codex", 40.0)
+    with pytest.raises(BudgetExceeded, match="daily budget has") as spent_out:
+        ledger.reserve("gemini", 2.0)
+    with pytest.raises(BudgetExceeded, match="daily budget has") as held:
+        ledger.reserve("gemini", 1.0)
+    assert not spent_out.value.held and held.value.held
 
 
 def test_daily_total_caps_the_sum_of_allocations(db: Database) -> None:
