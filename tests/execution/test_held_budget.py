@@ -14,7 +14,7 @@ import pytest
 
 from router_core.execution.batch import run_batch
 from router_core.execution.dispatch import dispatch
-from tests.execution.fakes import fake_environ, fake_server
+from tests.execution.fakes import fake_environ, fake_server, with_execution
 
 CODE = "Implement a JWT login endpoint in Flask"
 
@@ -111,3 +111,42 @@ async def test_dispatch_waits_for_held_budget_only_when_asked_to(settings, build
     else:
         assert second.status == "budget_exceeded" and "Try again when they finish" in second.error
         assert not second.budget_wait_seconds
+
+
+async def test_a_hold_settled_elsewhere_is_seen_and_one_that_stays_ends_the_wait(settings, build_executor, clock):
+    # Another process's reservation: nothing in this one wakes the task when it settles, it looks for it. One that
+    # never settles (its process hung) ends the wait after the longest call's timeout, with the refusal as before.
+    s = with_execution(codex_only(settings, 1.0), request_timeout_seconds=10.0, cli_timeout_seconds=20.0)
+    with fake_server(clock, output_tokens={"codex": 20}) as fake:
+        core, ex = build_executor(s, environ=fake_environ(fake, ("codex",)))
+        estimate = core.decide(CODE, audit=False).recommendation.cost.usd
+        core.ledger.record_spend("codex", 1.0 - 1.5 * estimate)
+        elsewhere = core.ledger.reserve("codex", estimate)  # as another process's task holds it (this ledger's
+        results: list = []  # settlement wakes no one here: only a task's does)
+        waiting = anyio.Event()
+
+        def told(task_id: str, seconds: float, why: str) -> None:
+            assert "budget held by running tasks" in why and seconds == 20.0
+            waiting.set()
+
+        async def settle_elsewhere() -> None:
+            await waiting.wait()
+            since = clock.now()
+            while clock.now() <= since:  # the task has looked once, and sleeps on
+                await anyio.sleep(0.001)
+            core.ledger.settle(elsewhere, estimate / 10)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(settle_elsewhere)
+            results.append((await dispatch(core, ex, CODE, wait=True, on_park=told)).outcome)
+            tg.cancel_scope.cancel()  # (refused at once, it never waited)
+        stuck = core.ledger.reserve("codex", estimate)  # never settles
+        started = clock.now()
+        results.append((await dispatch(core, ex, f"{CODE} again", wait=True)).outcome)
+        assert core.budget().reserved == pytest.approx(stuck.usd)
+    seen, refused = results
+    assert seen.status == "success" and any(a.budget_held for a in seen.attempts)
+    assert refused.status == "budget_exceeded" and "waited 20s for the running tasks to settle, and none did" in (
+        refused.error)
+    assert refused.budget_wait_seconds >= 20.0 and clock.now() - started >= 20.0
+    assert fake.stats("codex").requests == 1
