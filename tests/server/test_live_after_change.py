@@ -31,6 +31,17 @@ def collector() -> tuple[list[str], anyio.Event, object]:
     return got, seen, handler
 
 
+async def subscribe_and_spend(c: Client, seen: anyio.Event) -> None:
+    """Subscribe (legacy) to usage://codex and budget://today, spend on claude, and wait for the notice it causes
+    (the ping after it: any other notice would have arrived before the ping's answer)."""
+    await c.subscribe_resource("usage://codex")
+    await c.subscribe_resource("budget://today")
+    await c.call_tool("record_usage", {"provider": "claude", "cost_usd": 1.0})
+    with anyio.fail_after(30):
+        await seen.wait()
+    await c.send_ping()
+
+
 def count_reads(monkeypatch) -> list[int]:
     """How many times the live documents are built (each: the usage summary and budget views, JSON-dumped)."""
     reads = [0]
@@ -90,12 +101,7 @@ async def test_a_subscriber_arriving_later_hears_of_the_next_change_and_of_none_
         await c.call_tool("record_usage", {"provider": "claude", "cost_usd": 1.0})  # nobody listens yet
         keyword_core.usage_tracker.record("codex", requests=3, tokens=300)
         if mode == "legacy":
-            await c.subscribe_resource("usage://codex")
-            await c.subscribe_resource("budget://today")
-            await c.call_tool("record_usage", {"provider": "claude", "cost_usd": 1.0})
-            with anyio.fail_after(30):
-                await seen.wait()
-            await c.send_ping()
+            await subscribe_and_spend(c, seen)
             assert got == ["budget://today"]
         else:
             async with c.listen(resource_subscriptions=["usage://codex", "usage://claude"]) as sub:
@@ -114,12 +120,7 @@ async def test_a_subscriber_coming_back_hears_of_the_next_change_and_of_none_whi
         await c.subscribe_resource("usage://codex")
         await c.unsubscribe_resource("usage://codex")
         keyword_core.usage_tracker.record("codex", requests=3, tokens=300)  # while nobody listens
-        await c.subscribe_resource("usage://codex")
-        await c.subscribe_resource("budget://today")
-        await c.call_tool("record_usage", {"provider": "claude", "cost_usd": 1.0})
-        with anyio.fail_after(30):
-            await seen.wait()
-        await c.send_ping()
+        await subscribe_and_spend(c, seen)
     assert got == ["budget://today"]
 
 
