@@ -120,7 +120,11 @@ def _show(value: object) -> str:
 
 
 def _where(source: str) -> str:
-    return "your configuration (~/.config/switchboard/config.toml)" if source.startswith("the shipped") else source
+    """Where to set a value this process took from the shipped defaults: the user file (config/loader.py's)."""
+    if not source.startswith("the shipped"):
+        return source
+    base = os.environ.get("XDG_CONFIG_HOME") or "~/.config"
+    return f"your configuration ({base}/switchboard/config.toml)"
 
 
 def value_source(sources: Sequence[str], key: str) -> str:

@@ -51,6 +51,20 @@ def test_a_second_process_counting_another_day_is_refused_with_both_values_and_w
     assert first.budget().timezone == "UTC"  # the first goes on
 
 
+@pytest.mark.parametrize("xdg", [None, "/srv/conf"])
+def test_a_default_value_is_to_be_set_in_the_user_file_where_this_process_reads_it(tmp_path, clock, monkeypatch, xdg):
+    # The advice named ~/.config/switchboard/config.toml even when XDG_CONFIG_HOME puts the user file elsewhere.
+    if xdg is None:
+        monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CONFIG_HOME", xdg)
+    core_of(configured(tmp_path, "b.toml", '[budget]\ntimezone = "Pacific/Kiritimati"\n'), clock)
+    with pytest.raises(SharedBudgetMismatch) as refused:
+        core_of(configured(tmp_path, "a.toml", ""), clock)
+    user_file = f"{xdg or '~/.config'}/switchboard/config.toml"
+    assert f'set budget.timezone = "Pacific/Kiritimati" in your configuration ({user_file})' in str(refused.value)
+
+
 def test_a_different_reservation_ttl_is_refused_too(tmp_path, clock):
     core_of(configured(tmp_path, "a.toml", ""), clock)
     shorter = configured(tmp_path, "b.toml", "[budget]\nreservation_ttl_seconds = 300\n")
