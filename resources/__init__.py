@@ -148,7 +148,7 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
             view["note"] = note.format(len(kept))
         if not kept:  # an empty day is "nothing was decided" only for a day the log still keeps
             keep = core.settings.audit.keep_days
-            if day < utc_day(core.clock.now() - keep * 86400):
+            if day < log.oldest_kept_day():
                 view.update(complete=False, note=f"days more than {keep} days old are deleted (audit.keep_days = {keep})")
             elif day > utc_day(core.clock.now()):
                 view["note"] = f"{day} has not begun yet (days are UTC)"

@@ -209,9 +209,13 @@ class JsonlAuditLog:
                             return found[::-1]
         return found[::-1]
 
+    def oldest_kept_day(self) -> str:
+        """The first UTC day whose files :meth:`prune` keeps: days before it are deleted (``keep_days``)."""
+        return utc_day(self._clock.now() - self._settings.keep_days * 86400)
+
     def prune(self) -> int:
         """Delete the files of days more than ``keep_days`` before today (UTC); returns files removed."""
-        cutoff = utc_day(self._clock.now() - self._settings.keep_days * 86400)
+        cutoff = self.oldest_kept_day()
         removed = 0
         with self._appender.exclusive():
             for day in self.days():
