@@ -130,21 +130,19 @@ class RouterCore:
         """The core on the shared state dir; agents in ``host_agent_dirs`` (Claude Code subagent files)
         join the built-in pool, a host agent replacing a built-in one of the same id."""
         db = Database(Path(settings.state_dir) / DB_FILENAME)
-        settings_updates = guarded(db, settings, settings_updates)  # refuses a day or TTL its state dir does not
-        host_agents, problems = load_host_agents([*host_agent_dirs, *settings.agents_dirs],
-                                                 builtin_ids={a.id for a in settings.agents},
-                                                 configured=settings.agents_dirs)
-        for problem in problems:
-            log.warning("host agents: %s", problem)
-        return cls(
-            settings,
-            db=db,
-            clock=clock or SystemClock(),
-            classifier=classifier or _make_classifier(settings, db),
-            agents=(*settings.agents, *host_agents),
-            agent_problems=problems,
-            settings_updates=settings_updates,
-        )
+        try:  # a server builds again on each request while this fails: each try's connection is closed, not left
+            settings_updates = guarded(db, settings, settings_updates)  # refuses a day or TTL its state dir does not
+            host_agents, problems = load_host_agents([*host_agent_dirs, *settings.agents_dirs],
+                                                     builtin_ids={a.id for a in settings.agents},
+                                                     configured=settings.agents_dirs)
+            for problem in problems:
+                log.warning("host agents: %s", problem)
+            return cls(settings, db=db, clock=clock or SystemClock(),
+                       classifier=classifier or _make_classifier(settings, db), agents=(*settings.agents, *host_agents),
+                       agent_problems=problems, settings_updates=settings_updates)
+        except BaseException:
+            db.close()
+            raise
 
     @property
     def session_id(self) -> str:

@@ -179,11 +179,7 @@ class SharedBudgetGuard:
 
 def guarded(db: Database, settings: Settings,
             updates: Callable[[], Settings | None] | None) -> Callable[[], Settings | None]:
-    """``updates`` behind a SharedBudgetGuard, once ``check_shared`` passed (else the database is closed and
-    SharedBudgetMismatch raised): how a core starts on a state dir."""
-    try:
-        check_shared(db, settings)
-    except BaseException:
-        db.close()
-        raise
+    """``updates`` behind a SharedBudgetGuard, once ``check_shared`` passed (else SharedBudgetMismatch: the
+    core's build closes the database): how a core starts on a state dir."""
+    check_shared(db, settings)
     return SharedBudgetGuard(db, settings, updates)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import router_core.core
 from config import load_settings
 from router_core.classifier.corrections import Correction, SqliteCorrectionStore
 from router_core.classifier.keywords import KeywordClassifier
@@ -63,6 +64,22 @@ def test_a_default_value_is_to_be_set_in_the_user_file_where_this_process_reads_
         core_of(configured(tmp_path, "a.toml", ""), clock)
     user_file = f"{xdg or '~/.config'}/switchboard/config.toml"
     assert f'set budget.timezone = "Pacific/Kiritimati" in your configuration ({user_file})' in str(refused.value)
+
+
+@pytest.mark.parametrize("fails", ["shared budget", "host agents"])
+def test_a_failed_build_closes_its_database_connection(tmp_path, clock, monkeypatch, fails):
+    # A server builds the core again on every request while it fails: a failure after the shared-budget check
+    # (host agents, the classifier) left each try's connection open.
+    core_of(configured(tmp_path, "a.toml", ""), clock)
+    closed = []
+    monkeypatch.setattr(Database, "close", lambda db: closed.append(db.path))
+    toml = '[budget]\ntimezone = "Pacific/Kiritimati"\n' if fails == "shared budget" else ""
+    if fails == "host agents":
+        monkeypatch.setattr(router_core.core, "load_host_agents", lambda *a, **k: 1 / 0)
+    settings = configured(tmp_path, "b.toml", toml)
+    with pytest.raises((SharedBudgetMismatch, ZeroDivisionError)):
+        core_of(settings, clock)
+    assert closed == [Path(settings.state_dir) / DB_FILENAME]
 
 
 def test_a_different_reservation_ttl_is_refused_too(tmp_path, clock):
