@@ -203,7 +203,7 @@ class BudgetLedger:
         left = max(0, limit - committed)
         message = budget_exceeded_message(
             scope=scope, provider=provider, left=left, limit=limit, need=need, reserved=reserved,
-            timezone=limits.settings.timezone, seconds_to_reset=self.next_reset_at() - now,
+            timezone=limits.settings.timezone, seconds_to_reset=self.next_reset_at() - now, held=held,
         )
         raise BudgetExceeded(message, provider=provider, needed=to_usd(need), remaining=to_usd(left), held=held)
 

@@ -49,13 +49,14 @@ def alert_message(
 
 def budget_exceeded_message(
     *, scope: str, provider: str, left: int, limit: int, need: int, reserved: int, timezone: str,
-    seconds_to_reset: float,
+    seconds_to_reset: float, held: bool = False,
 ) -> str:
-    """Why a reservation was refused, what remains, and what to do about it."""
+    """Why a reservation was refused, what remains, and what to do about it (``held``: refused only for what running
+    tasks hold, BudgetLimits.refusal's flag)."""
     reset = f"the reset at 00:00 {timezone} ({_in(seconds_to_reset)})"
     wait = f"Wait for {reset}"
-    held = f" (running tasks hold {usd(reserved)} more until they settle)" if reserved > 0 else ""
-    if reserved > 0 and need <= left + reserved:  # room may come back in seconds: a task holds its most, pays its use
+    holding = f" (running tasks hold {usd(reserved)} more until they settle)" if reserved > 0 else ""
+    if held:  # room may come back in seconds: a task holds its most, pays its use
         wait = f"Try again when they finish (each pays what it used, often less than it holds), wait for {reset}"
     if scope == "total" and limit <= 0:
         return (
@@ -80,12 +81,12 @@ def budget_exceeded_message(
         )
     if scope == "provider":
         return (
-            f"{provider} has {usd(left)} of its {usd(limit)} daily allocation left{held}; "
+            f"{provider} has {usd(left)} of its {usd(limit)} daily allocation left{holding}; "
             f"this task is estimated at {usd(need)}. {wait}, raise budget.allocation.{provider}, "
             f"or choose another provider."
         )
     return (
-        f"The daily budget has {usd(left)} of {usd(limit)} left across all providers{held}; "
+        f"The daily budget has {usd(left)} of {usd(limit)} left across all providers{holding}; "
         f"this task is estimated at {usd(need)}. {wait}, raise budget.daily_total, or defer the task."
     )
 

@@ -64,7 +64,7 @@ class ProviderRun:
         self.settings = executor.core.settings.provider(provider)
         self.plan: RequestPlan | None = None
         self.reservation: Reservation | None = None  # settled by the object: its day and provider are known
-        self.held = False  # whether the turn held a reservation (the money is back, or spent, when it ends)
+        self.took_reservation = False  # it held one (the money is back, or spent, when the turn ends)
         self._paced: tuple[PaceTicket, Completion, float] | None = None  # with when the answer arrived
 
     def skip(self, outcome: str, error: str, lifts_at: float | None = None, model: str = "", *,
@@ -121,7 +121,7 @@ class ProviderRun:
         finally:
             if self.reservation is not None:
                 core.ledger.release(self.reservation.id)
-            if self.held:  # settled or released: tasks refused what it held may fit now
+            if self.took_reservation:  # settled or released: tasks refused what it held may fit now
                 self.ex.budget_waits.freed()
 
     # -- steps -----------------------------------------------------------------------------------
@@ -143,14 +143,14 @@ class ProviderRun:
         calling = plan.estimate.usd if sending else 0.0  # the same estimate whatever the cap
         try:
             self.reservation = ledger.reserve(self.provider, plan.cap_usd, task_id=self.job.task_id, calling=calling)
-            self.held = True
+            self.took_reservation = True
             return
         except BudgetExceeded:
             if plan.estimate.usd >= plan.cap_usd:
                 raise
         smaller = plan.within(plan.estimate.usd, self.settings)
         self.reservation = ledger.reserve(self.provider, smaller.cap_usd, task_id=self.job.task_id, calling=calling)
-        self.plan, self.held = smaller, True
+        self.plan, self.took_reservation = smaller, True
 
     async def _send(
         self, adapter: ProviderAdapter
