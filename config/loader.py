@@ -27,6 +27,7 @@ from router_core.settings import (
     BlockThresholds,
     BudgetSettings,
     ExecutionSettings,
+    HttpSettings,
     ModelPrice,
     ProviderSettings,
     Settings,
@@ -220,6 +221,7 @@ def _to_settings(
         audit=AuditSettings(**config["audit"]),
         execution=ExecutionSettings(**{**config["execution"], "cli_timeout_seconds": cli_timeout(
             config["execution"]["cli_timeout_seconds"], b["reservation_ttl_seconds"])}),
+        http=HttpSettings(**config["http"]),
         state_dir=_absolute_state_dir(expand_home(home, home_from), home_from),
         agents_dirs=tuple(expand_home(d, "agents_dirs") for d in config["agents_dirs"]),
         agents=agent_specs(agents),

@@ -188,6 +188,15 @@ class ExecutionSchema(_Strict):
     max_park_seconds: Annotated[float, Field(ge=0, le=DAY)] = 900.0
 
 
+WEEK = 7 * DAY
+
+
+class HttpSchema(_Strict):
+    # A minute at least: shorter ends a session between two calls of one task. A week at most: a session nobody
+    # uses holds memory (about 40 KB) and one of the SDK's 10,000 places until it lapses.
+    session_idle_timeout_seconds: Annotated[float, Field(ge=60, le=WEEK)] = 8 * HOUR
+
+
 class ConfigSchema(_Strict):
     classifier: Literal["trained", "keywords"] = "trained"
     state_dir: str | None = None
@@ -196,6 +205,7 @@ class ConfigSchema(_Strict):
     budget: BudgetSchema
     audit: AuditSchema = AuditSchema()
     execution: ExecutionSchema = ExecutionSchema()
+    http: HttpSchema = HttpSchema()
     providers: dict[str, ProviderSchema]
 
     @field_validator("providers", mode="before")

@@ -315,7 +315,7 @@ def _allowed_range(loc: tuple[str, ...]) -> str:
             high = bound.le
     if low is None or high is None:
         return ""
-    unit = " seconds" + {3600: " (an hour)", 86400: " (a day)", 172800: " (two days)"}.get(high, "") \
+    unit = " seconds" + {3600: " (an hour)", 86400: " (a day)", 172800: " (two days)", 604800: " (a week)"}.get(high, "") \
         if loc[-1].endswith("_seconds") else ""
     return f"{low} {'to' if low.startswith('from') else 'at most'} {_number(high)}{unit}"
 

@@ -172,6 +172,15 @@ class ExecutionSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """Serving Streamable HTTP (``switchboard serve --http``); stdio has no sessions to lapse."""
+
+    # A 2025-era client's session that has had no request in flight (none being served, no event stream open)
+    # for this long is ended; its next request gets 404 and must initialize again. The SDK's default is 30 min.
+    session_idle_timeout_seconds: float = 8 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the core reads, built from the merged TOML files by ``config/loader.py``."""
 
@@ -181,6 +190,7 @@ class Settings:
     classifier: str = "trained"  # "trained" | "keywords"
     audit: AuditSettings = field(default_factory=AuditSettings)
     execution: ExecutionSettings = field(default_factory=ExecutionSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
     state_dir: Path = Path.home() / ".switchboard"
     agents_dirs: tuple[Path, ...] = ()
     # The built-in agent pool (config/agents.toml); host agent files join it at run time.

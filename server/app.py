@@ -25,7 +25,7 @@ from mcp.types import Tool as MCPTool
 from resources import register_resources
 from router_core.core import REQUEST_SESSION, RouterCore
 from router_core.errors import RouterError
-from router_core.settings import Settings
+from router_core.settings import HttpSettings, Settings
 from server.core_factory import build_core
 from server.live import LiveUpdates
 from server.probes import watch_outages
@@ -134,6 +134,7 @@ class ServerParts:
     mcp: MCPServer
     get_core: Callable[[], RouterCore]
     live: LiveUpdates
+    http: HttpSettings = HttpSettings()  # read when an HTTP app is built (server/http_app.py)
 
 
 def create_server(
@@ -212,7 +213,7 @@ def build_server(
     _register_output_schemas(mcp)
     live.install(mcp)
     logging.getLogger("mcp").setLevel(logging.WARNING)
-    return ServerParts(mcp, get_core, live)
+    return ServerParts(mcp, get_core, live, settings.http)
 
 
 def _register_output_schemas(mcp: MCPServer) -> None:

@@ -11,6 +11,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp
 
 from server.app import ServerParts
+from server.http_headers import HeadersExplained
 from server.http_messages import MalformedMessagesAnswered
 
 MCP_PATH = "/mcp"
@@ -19,10 +20,12 @@ MCP_PATH = "/mcp"
 def build_http_app(parts: ServerParts, *, token: str | None = None) -> ASGIApp:
     # With a token the SDK's Host/Origin guard is off: TokenRequired authenticates and checks Origin instead.
     security = None if token is None else TransportSecuritySettings(enable_dns_rebinding_protection=False)
-    app = parts.mcp.streamable_http_app(streamable_http_path=MCP_PATH, transport_security=security)
+    app = parts.mcp.streamable_http_app(streamable_http_path=MCP_PATH, transport_security=security,
+                                        session_idle_timeout=parts.http.session_idle_timeout_seconds)
+    sessions = parts.mcp.session_manager
     for route in app.router.routes:
         if getattr(route, "path", None) == MCP_PATH:
-            route.app = MalformedMessagesAnswered(route.app, parts.mcp.session_manager)
+            route.app = HeadersExplained(MalformedMessagesAnswered(route.app, sessions), sessions)
     try:
         from server.dashboard import dashboard_routes
         from server.dashboard_state import dashboard_state_factory

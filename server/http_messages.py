@@ -7,7 +7,8 @@ JSON-RPC -32600 "Invalid Request" saying what is wrong. A request the SDK's DNS-
 checked first, with the SDK's own settings, and gets the guard's own answer (so a foreign page learns
 nothing new). A body over the SDK's size limit gets its HTTP 413 as a JSON-RPC error that names the limit and
 what to do (the SDK's plain text reached a Python-SDK client as 'Server returned an error response': a run_batch
-of twenty long tasks was refused over HTTP with no reason). A body with an escaped lone surrogate (half an emoji) reaches
+of twenty long tasks was refused over HTTP with no reason). A body that is not UTF-8 gets a -32700 that says so (the
+SDK's named a column and no encoding). A body with an escaped lone surrogate (half an emoji) reaches
 the SDK with U+FFFD in its place, as over stdio. Everything else reaches the SDK unchanged, one that is not JSON too.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecurityMiddleware
-from mcp.types import INVALID_REQUEST, jsonrpc_message_adapter
+from mcp.types import INVALID_REQUEST, PARSE_ERROR, jsonrpc_message_adapter
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -72,7 +73,9 @@ class MalformedMessagesAnswered:
         if complete:
             body = b"".join(m.get("body", b"") for m in read)
             try:
-                found = invalid_message(json.loads(body))
+                found = invalid_message(json.loads(body.decode("utf-8")))
+            except UnicodeDecodeError as exc:
+                return await self._not_utf8(exc, scope, receive, send)
             except (ValueError, RecursionError):
                 found = None  # not JSON: the SDK's -32700 says so
             if found is not None:
@@ -88,6 +91,14 @@ class MalformedMessagesAnswered:
             return read.pop(0) if read else await receive()
 
         await self.app(scope, replay, send)
+
+    async def _not_utf8(self, exc: UnicodeDecodeError, scope: Scope, receive: Receive, send: Send) -> None:
+        # The SDK's 'Parse error: invalid unicode code point at line 1 column 104' named no encoding; a host or script
+        # that sends Latin-1 or Windows-1252 text (an 'é' as the byte 0xe9) learns here which one MCP expects.
+        error = {"code": PARSE_ERROR, "message": (
+            f"Parse error: the body is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+            "send the JSON-RPC message encoded as UTF-8")}
+        await JSONResponse({"jsonrpc": "2.0", "id": None, "error": error}, 400)(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         mib = self.max_body / (1024 * 1024)

@@ -117,3 +117,12 @@ def test_http_with_a_token_serves_a_teammate_naming_any_host(tmp_path):
         proc.wait(timeout=10)
     log = (tmp_path / "server.log").read_text()
     assert "Authorization: Bearer <token>" in log and token not in log
+
+
+def test_http_answers_an_unsupported_protocol_version_with_the_versions_it_serves(http_server):
+    # Reproduced with httpx on the real server: 'garbage' (or 1999-01-01) got -32602 about params._meta envelope keys.
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "garbage"}
+    r = httpx.post(f"{http_server}/mcp", headers=headers, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == -32022
+    assert "2025-11-25" in r.json()["error"]["data"]["supported"]
