@@ -9,12 +9,14 @@ nothing new). A body over the SDK's size limit gets its HTTP 413 as a JSON-RPC e
 what to do (the SDK's plain text reached a Python-SDK client as 'Server returned an error response': a run_batch
 of twenty long tasks was refused over HTTP with no reason). A body that is not UTF-8 gets a -32700 that says so (the
 SDK's named a column and no encoding). A body with an escaped lone surrogate (half an emoji) reaches
-the SDK with U+FFFD in its place, as over stdio. Everything else reaches the SDK unchanged, one that is not JSON too.
+the SDK with U+FFFD in its place, as over stdio. A client that disconnects before its body ends is not served (the
+SDK logged a ClientDisconnect traceback at ERROR). Everything else reaches the SDK unchanged, one that is not JSON too.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
@@ -26,6 +28,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from router_core.inputs import lone_surrogates_replaced
+
+log = logging.getLogger(__name__)
 
 
 def invalid_message(data: Any) -> tuple[Any, str] | None:
@@ -62,6 +66,9 @@ class MalformedMessagesAnswered:
         while size <= self.max_body:
             message = await receive()
             read.append(message)
+            if message["type"] == "http.disconnect":  # gone before its body ended: there is nobody to answer
+                log.info("a client disconnected before its request's body ended; not served")
+                return
             if message["type"] != "http.request":
                 break
             size += len(message.get("body", b""))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 
@@ -123,3 +124,26 @@ def test_a_body_that_is_not_utf8_says_so(client):
     assert r.status_code == 400
     assert r.json()["error"] == {"code": -32700, "message": f"Parse error: the body is not UTF-8 (byte 0xe9 at offset "
                                                             f"{body.index(0xe9)}); send the JSON-RPC message encoded as UTF-8"}
+
+
+def test_a_client_gone_before_its_body_ends_is_not_served_and_logs_no_traceback(client, caplog):
+    # A client killed mid-upload (Ctrl-C on a long run_batch): the SDK read on, got ClientDisconnect, and logged
+    # 'Error handling POST request' with its traceback at ERROR.
+    messages = [{"type": "http.request", "body": b'{"jsonrpc": "2.0", "id": 1, ', "more_body": True},
+                {"type": "http.disconnect"}]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    headers = [(b"host", b"127.0.0.1:8765"), (b"content-type", b"application/json"),
+               (b"accept", b"application/json, text/event-stream")]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/mcp", "raw_path": b"/mcp", "root_path": "", "query_string": b"", "headers": headers,
+             "server": ("127.0.0.1", 8765), "client": ("127.0.0.1", 50000)}
+    client.portal.call(client.app, scope, receive, send)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert sent == []
