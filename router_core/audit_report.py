@@ -23,9 +23,9 @@ from router_core.audit import parse_since
 PRIMARY_REASON = "primary available"
 REPEATED_EVENTS = frozenset({"user_response"})
 # Outcomes of a task that never reached a provider: their zero seconds are not a run's time.
-NOT_RUN = frozenset({"not_configured", "routed", "parked", "budget_exceeded"})
+NOT_RUN = frozenset({"not_configured", "routed", "parked", "budget_exceeded", "config_mismatch"})
 # An attempt with one of these outcomes sent nothing: the provider was skipped (execution/attempts.py's skip).
-SKIPPED = frozenset({"not_configured", "budget_exceeded", "on_hold", "outage"})
+SKIPPED = frozenset({"not_configured", "budget_exceeded", "on_hold", "outage", "config_mismatch"})
 _MONEY = re.compile(r"^\s*\$?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*$")
 
 

@@ -30,9 +30,10 @@ from router_core.execution.failures import after_failure
 from router_core.execution.holds import QUOTA, Hold
 from router_core.execution.pacing import PaceTicket
 from router_core.execution.plan import RequestPlan, actual_cost, plan_request
-from router_core.execution.recovery import FALL_BACK, RETRY, Step, outcome_name
-from router_core.execution.results import CANCELLED, Attempt
+from router_core.execution.recovery import FALL_BACK, RETRY, STOP, Step, outcome_name
+from router_core.execution.results import CANCELLED, CONFIG_MISMATCH, Attempt
 from router_core.providers.base import Completion, CompletionRequest, ProviderAdapter
+from router_core.shared_budget import SharedBudgetMismatch
 from router_core.slot_init import slot_init
 
 if TYPE_CHECKING:
@@ -86,6 +87,9 @@ class ProviderRun:
                     result, paced, seconds = await self._send(adapter)
                 except BudgetExceeded as exc:
                     return self.skip("budget_exceeded", str(exc), model=plan.model, held=exc.held)
+                except SharedBudgetMismatch as exc:  # refreshing the settings before a reservation: nothing held
+                    self.attempts.append(Attempt(self.provider, CONFIG_MISMATCH, model=plan.model, error=str(exc)))
+                    return Step(STOP)  # every provider would be refused alike, until the settings agree
                 waited = backed_off + paced
                 if isinstance(result, Hold):
                     return self.skip("on_hold", result.reason, result.until, model=self.plan.model)

@@ -30,6 +30,7 @@ from router_core.execution.recovery import STOP
 from router_core.execution.results import (
     BUDGET_EXCEEDED,
     CANCELLED,
+    CONFIG_MISMATCH,
     FAILED,
     NOT_CONFIGURED,
     PARKED,
@@ -264,8 +265,9 @@ class Executor:
             result = await run.run(adapter)
             if isinstance(result, Completed):
                 return result
-            if result.action == STOP:
-                return REJECTED, attempts[-1].error or "rejected", None
+            if result.action == STOP:  # the provider rejected the request, or the shared budget settings changed
+                last = attempts[-1]
+                return CONFIG_MISMATCH if last.outcome == CONFIG_MISMATCH else REJECTED, last.error or "rejected", None
         return _verdict(attempts[first:])
 
     def _circuit_and_hold(self, job: Job, provider: str, *, routed: bool) -> tuple[CircuitState, Hold | None]:

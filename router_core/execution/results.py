@@ -10,6 +10,9 @@ Statuses of a task:
     parked           every provider is blocked; ``resumes_at`` says when capacity returns
     routed           dispatch without execution: routed and an agent leased, nothing run
     cancelled        the caller cancelled the task (a host's cancel, a closed session, Ctrl-C) before it ended
+    config_mismatch  the state dir's shared budget settings (budget.timezone, reservation_ttl_seconds) stopped
+                     agreeing with this process's while the task ran (shared_budget.py): nothing more was sent;
+                     the error says what to do, as the refusal before routing does
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ NOT_CONFIGURED = "not_configured"
 PARKED = "parked"
 ROUTED = "routed"
 CANCELLED = "cancelled"
-STATUSES = (SUCCESS, FAILED, REJECTED, BUDGET_EXCEEDED, NOT_CONFIGURED, PARKED, ROUTED, CANCELLED)
+CONFIG_MISMATCH = "config_mismatch"
+STATUSES = (SUCCESS, FAILED, REJECTED, BUDGET_EXCEEDED, NOT_CONFIGURED, PARKED, ROUTED, CANCELLED, CONFIG_MISMATCH)
 
 
 @slot_init
@@ -36,7 +40,7 @@ class Attempt:
 
     provider: str
     outcome: str  # "success", an error kind (recovery.OUTCOMES), "outage", "on_hold", "budget_exceeded",
-    #               "cancelled" (while the provider was answering)
+    #               "cancelled" (while the provider was answering), "config_mismatch" (refused before a call)
     model: str = ""
     error: str | None = None
     status_code: int | None = None
