@@ -18,6 +18,7 @@ from datetime import datetime, time, timedelta
 from sqlite3 import Connection, Row
 from zoneinfo import ZoneInfo
 
+from router_core.budget_alerts import claim_alerts
 from router_core.budget_limits import BudgetLimits
 from router_core.budget_text import budget_exceeded_message
 from router_core.clock import Clock
@@ -121,7 +122,7 @@ class BudgetLedger:
                 self._note_validity(validity, live, stale, reset)
             totals = ledger.day_totals(conn, day, exclude=[row for row in live if row["id"] in stale] if stale else ())
             passed = limits.any_alert_passed(totals)
-            fired = ledger.fired_alerts(conn, day) if passed else []
+            fired = ledger.fired_alerts(conn, day, limits.total_micro) if passed else []
         if stale:
             self._expire_later.extend(stale)
             self.maintain()
@@ -315,19 +316,10 @@ class BudgetLedger:
         self._forget_settled(settled)
 
     def claim_alerts(self) -> list[BudgetAlert]:
-        """Thresholds that today's spend has passed and no process has claimed yet (each fires once a day)."""
+        """Thresholds that today's spend has passed under this daily total and no process has claimed yet under
+        it (each fires once a day per total: a total raised during the day announces them again, budget_alerts.py)."""
         now = self._clock.now()
-        day = self.day(now)
-        claimed = []
-        with self._db.transaction() as conn:
-            totals = ledger.day_totals(conn, day)
-            for alert in self._limits.passed_alerts(totals, fired=[]):
-                spent, total = to_micro(alert.spent), to_micro(alert.total)
-                if ledger.claim_alert(
-                    conn, day, alert.threshold, alert.level, spent, total, alert.message, now, self._holder
-                ):
-                    claimed.append(alert)
-        return claimed
+        return claim_alerts(self._db, self._limits, self.day(now), now, self._holder)
 
     # -- helpers -------------------------------------------------------------------------------
 

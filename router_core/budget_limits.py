@@ -76,8 +76,9 @@ class BudgetLimits:
             if spent * 100 < total * threshold:
                 break  # the thresholds rise: none after it has passed either
             row = stored.get(threshold)
-            # As worded when it fired, unless the daily total was edited since: its figures would be the old day's
-            # ("76% ($0.38 / $0.50), remaining $0.07" read at $0.77 of a total raised to $1.00).
+            # As worded when it fired under this total; not one fired under another (the total edited since, or
+            # another process's): its figures would not be today's ("76% ($0.38 / $0.50), remaining $0.07" read at
+            # $0.77 of a total raised to $1.00). ledger.fired_alerts reads only this total's.
             if row is not None and row["micro_total"] == total:
                 alerts.append(BudgetAlert(
                     threshold, row["level"], to_usd(row["micro_spent"]), to_usd(row["micro_total"]), row["message"]

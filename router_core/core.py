@@ -23,6 +23,7 @@ from router_core.agents.host_files import load_host_agents
 from router_core.audit import JsonlAuditLog
 from router_core.batch_ids import batch_task_ids
 from router_core.budget import BudgetLedger
+from router_core.budget_alerts import AlertClaims
 from router_core.capacity import blocked_from, capacity_blocks, check_availability, provider_usage
 from router_core.classifier import Classifier
 from router_core.clock import Clock, SystemClock
@@ -111,7 +112,7 @@ class RouterCore:
         self.execution_state = ExecutionState(db, clock, settings.execution)
         self.clock_steps = ClockSteps(db, clock, settings, lease_ttl_seconds=self.leases.ttl_seconds)
         self.started_at = clock.now()
-        self._claimed_alerts: dict[str, set[int]] = {}
+        self.alert_claims = AlertClaims(self.ledger)  # the budget alerts its decisions announce (design 8.3)
         self.shared = SharedStateReader(
             db, clock, settings.provider_names, ledger=self.ledger, usage=self.usage_tracker,
             execution=self.execution_state, leases=self.leases,
@@ -238,7 +239,7 @@ class RouterCore:
             self.pool, self.leases, rec.provider, classification.task_type, text, lease=lease_agent, in_use=in_use
         )
         try:
-            alerts = self._new_alerts(view.budget)
+            alerts = self.alert_claims.new(view.budget)
         except BaseException:  # (a locked or full database) no decision, so no lease held for it either
             if lease_id is not None:
                 self.leases.release(lease_id)
@@ -263,19 +264,6 @@ class RouterCore:
             record = audit_record(decision, session_id=self.session_id, event=event)
             self.audit.append(record, external=external_strings(decision))
         return decision, view
-
-    def _new_alerts(self, budget: BudgetSnapshot) -> tuple:
-        """Claim budget alerts only when a threshold has passed that this process hasn't seen claimed,
-        so the common case (nothing new) costs no write transaction."""
-        # The thresholds the ledger found passed, in exact micro-dollars: a percentage of the float sums
-        # missed a threshold met exactly ($1.91 + $32.33 + $15.76 is 49.99999999999999).
-        passed = {a.threshold for a in budget.alerts}
-        seen = self._claimed_alerts.setdefault(budget.day, set())
-        if passed <= seen:
-            return ()
-        alerts = tuple(self.ledger.claim_alerts())
-        seen |= passed | {a.threshold for a in alerts}
-        return alerts
 
     # -- routing corrections (design Phase 4; router_core/feedback.py) --------------------
 

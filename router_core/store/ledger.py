@@ -180,11 +180,12 @@ def reservation(conn: Connection, rid: str) -> Row | None:
     return conn.execute("SELECT day, provider, status FROM budget_reservations WHERE id = ?", (rid,)).fetchone()
 
 
-def fired_alerts(conn: Connection, day: str) -> list[Row]:
+def fired_alerts(conn: Connection, day: str, total: int) -> list[Row]:
+    """The alerts fired on ``day`` under the daily total ``total`` (another total's do not apply to its figures)."""
     return conn.execute(
         "SELECT threshold, level, micro_spent, micro_total, message FROM budget_alerts WHERE day = ?"
-        " ORDER BY threshold",
-        (day,),
+        " AND micro_total = ? ORDER BY threshold",
+        (day, total),
     ).fetchall()
 
 
@@ -192,7 +193,7 @@ def claim_alert(
     conn: Connection, day: str, threshold: int, level: str, spent: int, total: int, message: str, now: float,
     holder: str,
 ) -> bool:
-    """Insert-or-ignore on (day, threshold): True for exactly one caller across all processes."""
+    """Insert-or-ignore on (day, threshold, total) (schema 15): True for exactly one caller across all processes."""
     cur = conn.execute(
         "INSERT OR IGNORE INTO budget_alerts (day, threshold, level, micro_spent, micro_total, message,"
         " fired_at, holder) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

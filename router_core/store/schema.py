@@ -1,4 +1,5 @@
-"""The state database's schema as an append-only list of migrations (PRAGMA user_version).
+"""The state database's schema as an append-only list of migrations (PRAGMA user_version); 15 on are in
+schema_later.py.
 
 Never edit a released migration; append a new one. Money is stored as integer micro-dollars so
 that budget checks are exact sums, not float accumulations.
@@ -62,6 +63,8 @@ then lapse at ``valid_until``, as that version meant; an older reader takes a ne
 """
 
 from __future__ import annotations
+
+from router_core.store.schema_later import LATER_MIGRATIONS
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: usage windows, budget ledger, agent leases, classifier corrections, generic key-value.
@@ -387,4 +390,4 @@ MIGRATIONS: tuple[str, ...] = (
         ON CONFLICT (day, provider) DO UPDATE SET spent = spent + excluded.spent;
     END;
     """,
-)
+) + LATER_MIGRATIONS  # 15 on
