@@ -67,6 +67,7 @@ class ParseContext:
     model: str  # the model asked for ("" if the CLI chose)
     now: float
     tz: tzinfo | None  # the zone the CLI prints local times in; None: this machine's
+    cwd: str = ""  # the directory the CLI ran in (for messages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +130,8 @@ class CliAdapter:
                 f"{self.name} CLI exited 0 without a JSON result (it printed {tail(run.stdout) or 'nothing'!r}): "
                 f"providers.{self.name}.cli_command must ask for JSON output, as the default does "
                 "(codex exec --json; gemini and claude --output-format json)", provider=self.name)
-        completion = self._dialect.parse(run, ParseContext(self.name, model, self._clock.now(), self._tz))
+        ctx = ParseContext(self.name, model, self._clock.now(), self._tz, self._cwd or os.getcwd())
+        completion = self._dialect.parse(run, ctx)
         return _with_usage(completion, request)
 
     def _prompt_bytes(self, request: CompletionRequest) -> bytes:

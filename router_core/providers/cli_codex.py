@@ -32,6 +32,7 @@ from collections.abc import Sequence
 
 from router_core.errors import (
     AuthFailed,
+    NotConfigured,
     ProviderError,
     ProviderRejected,
     ProviderUnavailable,
@@ -52,6 +53,9 @@ from router_core.providers.errors import (
 from router_core.providers.timeparse import format_epoch
 
 _STATUS_429 = re.compile(r"\b429\b")
+# codex exec outside a git repository without --skip-git-repo-check (a cli_command of the user's own): exit 1, this
+# line alone on stderr, before any model call.
+_UNTRUSTED = re.compile(r"not inside a trusted directory and --skip-git-repo-check was not specified", re.I)
 _STATUS_AUTH = re.compile(r"\b40[13]\b")
 
 
@@ -90,6 +94,12 @@ def parse(run: CliRun, ctx: ParseContext) -> Completion:
     if answers and run.returncode == 0 and (usages or not failures):
         return used  # without a turn.completed (an older codex, a cut stream) the counts are estimated (cli.py)
     message = failures[-1] if failures else tail(run.stderr or run.stdout) or "no output"
+    if not events and _UNTRUSTED.search(message):
+        raise NotConfigured(
+            f"{ctx.provider} CLI will not run in {ctx.cwd or 'this directory'}, which is not in a git repository "
+            f"codex trusts (exit {run.returncode}): give providers.{ctx.provider}.cli_command "
+            "--skip-git-repo-check, as the default does, or start Switchboard inside a trusted git repository. "
+            f"Codex said: {tail(message)}")
     error = classify(message, run.returncode, ctx)
     if used.input_tokens or used.output_tokens:
         error.billed = used  # a turn completed (and was paid for) before the run failed

@@ -11,11 +11,12 @@ Assumed output: one JSON object (possibly pretty-printed) on stdout,
 "cached": N, "thoughts": N, …}}}}}`` (packages/core/src/output/types.ts). Input = ``prompt`` (cached included),
 output = ``candidates + thoughts``, summed over models; the model is the one with the most tokens. On failure
 ``{"error": {"type": "<ErrorClass>", "message": "…", "code": N}}`` goes to stderr (or stdout) with exit 1;
-exit 42 is an input error, 53 a turn limit. "Your quota will reset after 2h36m24s" (a Google login's allowance)
--> QuotaExhausted(then) (a wait of 300 s or less: RateLimited); a quota of "limit: 0" (none at all for the model on the
-account's tier) -> QuotaExhausted(no reset), as errors.py maps it; ``TerminalQuotaError`` / "exhausted your daily
-quota" / a quota "per day" -> QuotaExhausted(the next midnight Pacific, when Gemini's daily quotas reset, 3.8); other
-``RESOURCE_EXHAUSTED``/429 quota errors -> RateLimited (the wait from "Please retry in 36.4s", else from a quoted
+exit 42 is an input error, 53 a turn limit, 55 a folder the user has not trusted (text on stderr; NotConfigured,
+saying how to trust it). "Your quota will reset after 2h36m24s" (a Google login's allowance) ->
+QuotaExhausted(then) (a wait of 300 s or less: RateLimited); a quota of "limit: 0" (none at all for the model on
+the account's tier) -> QuotaExhausted(no reset), as errors.py maps it; ``TerminalQuotaError`` / "exhausted your
+daily quota" / a quota "per day" -> QuotaExhausted(the next midnight Pacific, when Gemini's daily quotas reset,
+3.8); other ``RESOURCE_EXHAUSTED``/429 quota errors -> RateLimited (the wait from "Please retry in 36.4s", else from a quoted
 ``RetryInfo`` ``"retryDelay": "37s"``; none given: "no retry time given", held for the task's backoff); ``(Status:
 NOT_FOUND)`` "models/X is not found" -> ModelNotFound; "No capacity available for model X on the server"
 (MODEL_CAPACITY_EXHAUSTED, a TerminalQuotaError too) -> unavailable; "The input token count … exceeds" -> RequestTooLarge.
@@ -28,12 +29,13 @@ from collections.abc import Sequence
 
 from router_core.errors import (
     AuthFailed,
+    NotConfigured,
     PromptTooLongForCli,
-    ProviderError,
     ProviderRejected,
     ProviderUnavailable,
     QuotaExhausted,
     RateLimited,
+    RouterError,
 )
 from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext
@@ -64,6 +66,10 @@ _RETRY_DELAY = re.compile(r"retryDelay\W{1,12}((?:\d+(?:\.\d+)?(?:ms|us|ns|h|m|s
 # ('chunk-JDPZ4CE3.js:429:12', '/oauth/login.js', 'loginWithGoogle').
 _STATUS_429 = re.compile(r"(?<![\w.:/#-])429(?!\.?[\w:/-])")
 _SIGN_IN = re.compile(r"(?<![\w./])log ?in(?!\.\w|[\w/])", re.I)
+# FatalUntrustedWorkspaceError (0.61.0 bundle, folderTrustCheck): "Gemini CLI is not running in a trusted directory.
+# To proceed, either use `--skip-trust`, set the `GEMINI_CLI_TRUST_WORKSPACE=true` environment variable, or trust
+# this directory in interactive mode. …", in red on stderr, not as JSON.
+UNTRUSTED_FOLDER_EXIT = 55
 _RESETS_AFTER = re.compile(r"reset after ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)", re.I)
 
 
@@ -107,8 +113,16 @@ def parse(run: CliRun, ctx: ParseContext) -> Completion:
     raise classify(message, run.returncode, ctx)
 
 
-def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
+def classify(message: str, returncode: int, ctx: ParseContext) -> RouterError:
     p, low = ctx.provider, message.lower()
+    if returncode == UNTRUSTED_FOLDER_EXIT or "not running in a trusted directory" in low:
+        # Headless in a folder its user has not trusted, gemini stops before any model call (folder trust is on
+        # by default): the same each time, a setting of the user's, not an outage to retry.
+        return NotConfigured(
+            f"{p} CLI will not run in {ctx.cwd or 'this directory'}, a folder Gemini CLI has not been told to "
+            f"trust (exit {returncode}): trust it (run gemini there once), or set GEMINI_CLI_TRUST_WORKSPACE=true "
+            f"in the environment Switchboard starts with, or set providers.{p}.backend "
+            "(https://geminicli.com/docs/cli/trusted-folders/)")
     if "e2big" in low or "argument list too long" in low:
         # With a sandbox configured, gemini relaunches itself inside it with stdin as a --prompt argument
         # (bundle start_sandbox): over 128 KiB that is 'spawn E2BIG', not an outage

@@ -113,8 +113,13 @@ def text_of(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# A terminal's colour and cursor codes (gemini 0.61.0 prints a fatal error's message in red: "\x1b[31m…\x1b[0m").
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
 def tail(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
+    """The end of ``text`` on one line, for a message: without a terminal's colour codes, whitespace folded."""
+    text = " ".join(_TERMINAL_CODES.sub("", text).split())
     return text if len(text) <= limit else "…" + text[-limit + 1 :]
 
 

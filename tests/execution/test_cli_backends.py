@@ -136,3 +136,16 @@ async def test_a_cli_run_longer_than_an_api_call_stays_in_every_process_window_u
     o = (await dispatch(core, ex, DESIGN_TASK, provider="claude")).outcome
     assert (o.status, o.provider) == ("success", "claude"), o.error
     assert isinstance(seen[0], PaceWait)  # the one request a minute is still on the wire
+
+
+async def test_gemini_in_a_folder_it_does_not_trust_is_run_once_and_counts_towards_no_outage(settings, clock, client,
+                                                                                              tmp_path):
+    # gemini 0.61.0 headless in a folder never trusted exits 55 before any model call: that was an outage,
+    # retried (max_retries more runs) and counted towards gemini's circuit; it is a setting of the user's.
+    record = tmp_path / "runs.jsonl"
+    core, ex = cli_executor(settings, clock, client, FAKE_GEMINI_MODE="untrusted", FAKE_CLI_RECORD=str(record))
+    o = (await dispatch(core, ex, "Explain how the ingest pipeline handles retries", provider="gemini")).outcome
+    assert (o.attempts[0].provider, o.attempts[0].outcome) == ("gemini", "not_configured")
+    assert "GEMINI_CLI_TRUST_WORKSPACE=true" in o.attempts[0].error
+    assert [json.loads(line)["cli"] for line in record.read_text().splitlines()].count("gemini") == 1
+    assert ex.state.circuits.state("gemini").failures == 0

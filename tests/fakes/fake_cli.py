@@ -12,9 +12,12 @@ variable wins over the shared one:
     FAKE_CLI_PIDFILE                          a file to write the CLI's process id to when it starts
     FAKE_CLAUDE_LIMIT_STYLE                   text (default, "You've hit your limit · resets 3pm (UTC)") | epoch |
                                               reached ("Weekly limit reached · resets 3pm (UTC) · …", status 429)
+    FAKE_GEMINI_MODE=untrusted                a folder gemini has not been told to trust: exit 55, unless
+                                              GEMINI_CLI_TRUST_WORKSPACE=true or --skip-trust (as gemini 0.61.0)
     FAKE_GEMINI_MODE=capacity_reset           "You have exhausted your capacity … reset after 3h0m0s" (the wait:
                                               FAKE_GEMINI_RESET_AFTER, seconds)
 
+The fake codex, as ``codex exec``, refuses to run outside a git repository without ``--skip-git-repo-check``.
 Output formats follow provider-apis.md section 5 (5.1 claude, 5.2 codex, 5.3 gemini). Each reads its prompt
 from argv and piped stdin as the real CLI does (see router_core/providers/cli_*.py), without the real CLIs'
 waits for stdin data; ``prompt`` is what the real one would send to its model, and is recorded.

@@ -1,0 +1,62 @@
+"""A CLI that cannot run as set up here (a folder it does not trust, not signed in, an odd model name) says what
+to change, and is not retried as an outage. Against the fake CLIs in tests/fakes/bin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from router_core.errors import NotConfigured, ProviderUnavailable
+from router_core.providers import CompletionRequest
+from router_core.providers.cli import CliRun
+from router_core.providers.cli_gemini import parse as parse_gemini
+from tests.providers.test_cli import cli, runs
+from tests.providers.test_cli_parsing import ctx
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def record(tmp_path: Path) -> Path:
+    return tmp_path / "runs.jsonl"
+
+
+async def test_gemini_in_a_folder_it_does_not_trust_says_how_to_trust_it(record, tmp_path):
+    # gemini 0.61.0 headless in a folder never trusted (folder trust is on by default) exits 55 before any model
+    # call, its message in red on stderr. It was a ProviderUnavailable: retried, counted towards gemini's outage
+    # circuit, and the message carried the terminal's colour codes.
+    adapter = cli("gemini", record, FAKE_GEMINI_MODE="untrusted")
+    adapter._cwd = str(tmp_path)
+    with pytest.raises(NotConfigured) as caught:
+        await adapter.complete(CompletionRequest(prompt="x"))
+    said = str(caught.value)
+    assert said.startswith(f"gemini CLI will not run in {tmp_path}, a folder Gemini CLI has not been told to trust")
+    assert "GEMINI_CLI_TRUST_WORKSPACE=true" in said and "providers.gemini.backend" in said
+    assert runs(record)[0]["exit"] == 55
+
+
+def test_a_cli_message_in_colour_reads_without_the_terminal_codes():
+    # gemini prints a fatal error in red; the codes went into the task's error and the audit log.
+    run = CliRun(1, "", "\x1b[31mSomething broke.\x1b[0m\n")
+    with pytest.raises(ProviderUnavailable) as caught:
+        parse_gemini(run, ctx("gemini"))
+    assert str(caught.value) == "gemini CLI failed (exit 1): Something broke."
+
+
+async def test_gemini_in_a_folder_the_user_trusts_answers(record):
+    adapter = cli("gemini", record, FAKE_GEMINI_MODE="untrusted", GEMINI_CLI_TRUST_WORKSPACE="true")
+    assert (await adapter.complete(CompletionRequest(prompt="x"))).text == "gemini fake answer to: x"
+
+
+async def test_codex_outside_a_git_repository_without_skip_git_repo_check_says_to_add_it(record, tmp_path):
+    # A cli_command of the user's own without --skip-git-repo-check, Switchboard started outside a git
+    # repository: codex exits 1 before any model call. It was retried as an outage.
+    adapter = cli("codex", record)
+    adapter.command = tuple(a for a in adapter.command if a != "--skip-git-repo-check")
+    adapter._cwd = str(tmp_path)
+    with pytest.raises(NotConfigured, match=rf"codex CLI will not run in {tmp_path}, which is not in a git "
+                                            r"repository codex trusts \(exit 1\): give providers\.codex\.cli_command "
+                                            "--skip-git-repo-check"):
+        await adapter.complete(CompletionRequest(prompt="x"))
+    assert (await cli("codex", record).complete(CompletionRequest(prompt="x"))).text == "codex fake answer to: x"
