@@ -164,6 +164,14 @@ def _with_usage(completion: Completion, request: CompletionRequest) -> Completio
     return replace(completion, input_tokens=input_tokens, output_tokens=output_tokens, usage_estimated=True)
 
 
+def model_option(model: str) -> str:
+    """The model as one argument, ``--model=NAME``: as two, a name starting with "-" (a project file's model
+    list) was read as an option (codex: "a value is required for '--model <MODEL>'", exit 2; gemini: "Not enough
+    arguments following: m", exit 1; checked with codex 0.169.0 and gemini 0.61.0, which take ``--model=`` as is,
+    as claude 2.1.197 does)."""
+    return f"--model={model}"
+
+
 def _passable(arg: str) -> str:
     """``arg`` as a command line can carry it: a NUL ends the C string, and an unpaired surrogate (text cut
     inside an emoji) has no UTF-8 form; each becomes U+FFFD."""

@@ -1,4 +1,4 @@
-"""Claude Code: ``claude -p --output-format json [--model MODEL]``, prompt on stdin (provider-apis.md 5.1).
+"""Claude Code: ``claude -p --output-format json [--model=MODEL]``, prompt on stdin (provider-apis.md 5.1).
 
 Input: in print mode with stdin not a terminal, claude reads stdin to its end and puts it after a prompt
 argument, on a line of its own (``[prompt, stdin].filter(Boolean).join(newline)``), so with no argument the
@@ -44,7 +44,7 @@ from router_core.errors import (
     RateLimited,
 )
 from router_core.providers.base import Completion
-from router_core.providers.cli import CliDialect, CliRun, ParseContext
+from router_core.providers.cli import CliDialect, CliRun, ParseContext, model_option
 from router_core.providers.cli_text import (
     NO_RESET,
     claude_reset_at,
@@ -87,7 +87,7 @@ def build_argv(base: Sequence[str], model: str, max_cost_usd: float | None = Non
     stopped comes back (the result object alone has none). Claude Code refuses an amount of 0 or less."""
     argv = list(base)
     if model:
-        argv += ["--model", model]
+        argv.append(model_option(model))
     if max_cost_usd is not None and max_cost_usd > 0:
         argv += ["--max-budget-usd", f"{max(max_cost_usd, 1e-6):.6f}".rstrip("0").rstrip(".")]
         if "--verbose" not in argv:

@@ -1,4 +1,4 @@
-"""Codex CLI: ``codex exec --json [--skip-git-repo-check] [-m MODEL] -`` (provider-apis.md 5.2).
+"""Codex CLI: ``codex exec --json [--skip-git-repo-check] [--model=MODEL] -`` (provider-apis.md 5.2).
 
 Input: ``-`` as the prompt makes codex read all of stdin, verbatim, as the prompt (codex-rs/exec/src/cli.rs:
 "If not provided as an argument (or if `-` is used), instructions are read from stdin. If stdin is piped and a
@@ -40,7 +40,7 @@ from router_core.errors import (
     RateLimited,
 )
 from router_core.providers.base import Completion
-from router_core.providers.cli import CliDialect, CliRun, ParseContext
+from router_core.providers.cli import CliDialect, CliRun, ParseContext, model_option
 from router_core.providers.cli_text import NO_RESET, codex_reset_at, count, field, json_lines, tail, text_of
 from router_core.providers.errors import (
     content_filtered,
@@ -66,7 +66,7 @@ def build_argv(base: Sequence[str], model: str, max_cost_usd: float | None = Non
     after the fact, by the tokens it reports (README)."""
     argv = list(base)
     if model:
-        argv += ["-m", model]
+        argv.append(model_option(model))
     return [*argv, "-"]  # the prompt: read from stdin
 
 

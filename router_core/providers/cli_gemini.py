@@ -1,4 +1,4 @@
-"""Gemini CLI: ``gemini --output-format json [-m MODEL]`` with the prompt on stdin (provider-apis.md 5.3).
+"""Gemini CLI: ``gemini --output-format json [--model=MODEL]`` with the prompt on stdin (provider-apis.md 5.3).
 
 Input: with stdin not a terminal gemini runs headless and reads stdin to its end as its input; a ``-p`` prompt
 is "Appended to input on stdin (if any)" (its --help), after a blank line, so none is given
@@ -38,7 +38,7 @@ from router_core.errors import (
     RouterError,
 )
 from router_core.providers.base import Completion
-from router_core.providers.cli import CliDialect, CliRun, ParseContext
+from router_core.providers.cli import CliDialect, CliRun, ParseContext, model_option
 from router_core.providers.cli_text import NO_RESET, count, field, load_json_object, tail
 from router_core.providers.errors import (
     GEMINI_TERMINAL_DELAY_SECONDS,
@@ -81,7 +81,7 @@ def build_argv(base: Sequence[str], model: str, max_cost_usd: float | None = Non
     if argv and argv[-1] in ("-p", "--prompt"):
         argv.pop()  # a cli_command ending in -p expects the prompt after it: it comes on stdin instead
     if model:
-        argv += ["-m", model]
+        argv.append(model_option(model))
     return argv
 
 

@@ -104,6 +104,15 @@ def option_value(argv: list[str], *names: str) -> str | None:
     return None
 
 
+def option_without_value(argv: list[str], *names: str) -> str | None:
+    """The first of ``names`` followed by no argument or by one that looks like an option: what clap (codex) and
+    yargs with ``nargs: 1`` (gemini) refuse, as they do not take "-x" as a value (``--model=-x`` they do)."""
+    for i, arg in enumerate(argv):
+        if arg in names and (i + 1 == len(argv) or argv[i + 1].startswith("-")):
+            return arg
+    return None
+
+
 def positionals(argv: list[str], takes_value: set[str]) -> list[str]:
     """Arguments that are not options (everything after ``--`` counts)."""
     found, skip = [], False

@@ -70,7 +70,7 @@ async def test_codex_success(record):
     assert (result.provider, result.model, result.backend, result.cost_usd) == ("codex", "gpt-5.1-codex", "cli", None)
     assert (result.input_tokens, result.output_tokens) == (-(-len(prompt) // 4), -(-len(result.text) // 4))
     (run,) = runs(record)
-    assert run["argv"] == ["exec", "--json", "--skip-git-repo-check", "-m", "gpt-5.1-codex", "-"]
+    assert run["argv"] == ["exec", "--json", "--skip-git-repo-check", "--model=gpt-5.1-codex", "-"]
     assert run["prompt"] == prompt  # read from stdin
 
 
@@ -80,7 +80,7 @@ async def test_gemini_success_reads_pretty_json_and_model(record):
     assert result.model == "gemini-2.5-pro"
     assert (result.input_tokens, result.output_tokens) == (3, -(-len(result.text) // 4))
     (run,) = runs(record)
-    assert run["argv"] == ["--output-format", "json", "-m", "gemini-2.5-pro"]
+    assert run["argv"] == ["--output-format", "json", "--model=gemini-2.5-pro"]
     assert run["prompt"] == "explain TCP"
 
 
@@ -137,7 +137,7 @@ async def test_a_prompt_that_looks_like_an_option_is_not_read_as_one(record, nam
 
 def test_a_gemini_command_ending_in_p_does_not_leave_it_waiting_for_a_prompt_argument():
     base = ("gemini", "--output-format", "json", "-p")
-    assert GEMINI.build_argv(base, "gemini-2.5-pro") == ["gemini", "--output-format", "json", "-m", "gemini-2.5-pro"]
+    assert GEMINI.build_argv(base, "gemini-2.5-pro") == ["gemini", "--output-format", "json", "--model=gemini-2.5-pro"]
 
 
 async def test_a_prompt_over_what_a_cli_is_given_is_refused_without_running_it(record):

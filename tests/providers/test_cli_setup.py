@@ -60,3 +60,14 @@ async def test_codex_outside_a_git_repository_without_skip_git_repo_check_says_t
                                             "--skip-git-repo-check"):
         await adapter.complete(CompletionRequest(prompt="x"))
     assert (await cli("codex", record).complete(CompletionRequest(prompt="x"))).text == "codex fake answer to: x"
+
+
+@pytest.mark.parametrize("name", ["codex", "gemini", "claude"])
+async def test_a_model_name_starting_with_a_dash_reaches_the_cli_as_the_model(record, name):
+    # A project file's model list may name one so: as "-m NAME" codex (clap) and gemini (yargs) read it as an
+    # option and stopped (exit 2, exit 1), an outage retried and counted; "--model=NAME" is one argument.
+    result = await cli(name, record, model="-preview").complete(CompletionRequest(prompt="x"))
+    assert result.text == f"{name} fake answer to: x"
+    assert "--model=-preview" in runs(record)[0]["argv"]
+    if name == "gemini":
+        assert result.model == "-preview"
