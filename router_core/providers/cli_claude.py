@@ -75,6 +75,8 @@ _OUT_OF_USAGE = ("out of usage", "out of extra usage", "doesn't include usage", 
                  "usage allocation has been disabled", "usage limit is set to $0", "disabled for your org",
                  "requires usage credits")
 
+SIGN_IN = "Sign Claude Code in as the user Switchboard runs as (run claude, then /login)"
+
 
 def build_argv(base: Sequence[str], model: str, max_cost_usd: float | None = None) -> list[str]:
     """The argv; with ``max_cost_usd`` (what remains of the task's max_cost), ``--max-budget-usd`` and ``--verbose``.
@@ -190,7 +192,8 @@ def classify(message: str, status: int | None, subtype: str, returncode: int, ct
     if status == 429 or "rate limit" in low:
         return RateLimited(f"{p} rate limited: {tail(message)}", provider=p, status_code=status or 429)
     if status in (401, 403) or any(s in low for s in ("invalid api key", "/login", "oauth", "not logged in")):
-        return AuthFailed(f"{p} CLI is not authorised: {tail(message)}", provider=p, status_code=status)
+        return AuthFailed(f"{p} CLI is not authorised: {tail(message).rstrip('.')}. {SIGN_IN}", provider=p,
+                          status_code=status)
     if status == 404 or is_unknown_model(message):
         return model_not_found(p, ctx.model, f"CLI exit {returncode}: {tail(message)}", status)
     if status == 413 or is_context_overflow(message):

@@ -57,6 +57,8 @@ _STATUS_429 = re.compile(r"\b429\b")
 # line alone on stderr, before any model call.
 _UNTRUSTED = re.compile(r"not inside a trusted directory and --skip-git-repo-check was not specified", re.I)
 _STATUS_AUTH = re.compile(r"\b40[13]\b")
+SIGN_IN = ("Sign codex in as the user Switchboard runs as (codex login), or give it an API key (CODEX_API_KEY in "
+           "Switchboard's environment)")
 
 
 def build_argv(base: Sequence[str], model: str, max_cost_usd: float | None = None) -> list[str]:
@@ -129,7 +131,7 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> ProviderError:
         return RateLimited(f"{p} rate limited: {tail(message)}", provider=p, status_code=None)
     if _STATUS_AUTH.search(low) or any(s in low for s in ("unauthorized", "log in", "login", "refresh token",
                                                           "upgrade to plus")):
-        return AuthFailed(f"{p} CLI is not authorised: {tail(message)}", provider=p)
+        return AuthFailed(f"{p} CLI is not authorised: {tail(message).rstrip('.')}. {SIGN_IN}", provider=p)
     if "404 not found" in low or is_unknown_model(message):
         return model_not_found(p, ctx.model, f"CLI exit {returncode}: {tail(message)}")
     if is_context_overflow(message):  # "Codex ran out of room in the model's context window. …"

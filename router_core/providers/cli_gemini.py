@@ -70,6 +70,8 @@ _SIGN_IN = re.compile(r"(?<![\w./])log ?in(?!\.\w|[\w/])", re.I)
 # To proceed, either use `--skip-trust`, set the `GEMINI_CLI_TRUST_WORKSPACE=true` environment variable, or trust
 # this directory in interactive mode. …", in red on stderr, not as JSON.
 UNTRUSTED_FOLDER_EXIT = 55
+SIGN_IN = ("Sign gemini in as the user Switchboard runs as (run gemini once and choose how), or give it an API key "
+           "(GEMINI_API_KEY in Switchboard's environment)")
 _RESETS_AFTER = re.compile(r"reset after ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)", re.I)
 
 
@@ -160,7 +162,7 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> RouterError:
                            status_code=None)
     signed_out = any(s in low for s in ("api key not valid", "api_key_invalid", "authenticat", "gemini_api_key"))
     if signed_out or _SIGN_IN.search(low):
-        return AuthFailed(f"{p} CLI is not authorised: {tail(message)}", provider=p)
+        return AuthFailed(f"{p} CLI is not authorised: {tail(message).rstrip('.')}. {SIGN_IN}", provider=p)
     if "status: not_found" in low or is_unknown_model(message):
         return model_not_found(p, ctx.model, f"CLI exit {returncode}: {tail(message)}")
     if is_context_overflow(message):

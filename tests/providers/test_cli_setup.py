@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from router_core.errors import NotConfigured, ProviderUnavailable
+from router_core.errors import AuthFailed, NotConfigured, ProviderUnavailable
 from router_core.providers import CompletionRequest
 from router_core.providers.cli import CliRun
 from router_core.providers.cli_gemini import parse as parse_gemini
@@ -71,3 +71,20 @@ async def test_a_model_name_starting_with_a_dash_reaches_the_cli_as_the_model(re
     assert "--model=-preview" in runs(record)[0]["argv"]
     if name == "gemini":
         assert result.model == "-preview"
+
+
+@pytest.mark.parametrize(("name", "what_to_do"), [
+    ("codex", "Sign codex in as the user Switchboard runs as (codex login), or give it an API key (CODEX_API_KEY in "
+              "Switchboard's environment)"),
+    ("gemini", "Sign gemini in as the user Switchboard runs as (run gemini once and choose how), or give it an API "
+               "key (GEMINI_API_KEY in Switchboard's environment)"),
+    ("claude", "Sign Claude Code in as the user Switchboard runs as (run claude, then /login)"),
+])
+async def test_a_cli_that_is_not_signed_in_says_how_to_sign_it_in(record, name, what_to_do):
+    # Each CLI's own output with no login (claude 2.1.197 and gemini 0.61.0 run here with an empty HOME; codex's
+    # 401 from openai/codex#31249). codex's said only "unexpected status 401 Unauthorized: Missing bearer…", and
+    # claude's "/login" named a command of its interactive session.
+    with pytest.raises(AuthFailed) as caught:
+        await cli(name, record, FAKE_CLI_MODE="signed_out").complete(CompletionRequest(prompt="x"))
+    assert str(caught.value).startswith(f"{name} CLI is not authorised: ")
+    assert str(caught.value).endswith(". " + what_to_do)
