@@ -11,8 +11,8 @@ Assumed output: one JSON object (possibly pretty-printed) on stdout,
 "cached": N, "thoughts": N, …}}}}}`` (packages/core/src/output/types.ts). Input = ``prompt`` (cached included),
 output = ``candidates + thoughts``, summed over models; the model is the one with the most tokens. On failure
 ``{"error": {"type": "<ErrorClass>", "message": "…", "code": N}}`` goes to stderr (or stdout) with exit 1;
-exit 42 is an input error, 53 a turn limit, 55 a folder the user has not trusted (text on stderr; NotConfigured,
-saying how to trust it). "Your quota will reset after 2h36m24s" (a Google login's allowance) ->
+exit 41 a sign-in problem (AuthFailed), 42 an input error, 53 a turn limit, 55 a folder the user has not trusted
+(text on stderr; NotConfigured, saying how to trust it). "Your quota will reset after 2h36m24s" (a Google login's allowance) ->
 QuotaExhausted(then) (a wait of 300 s or less: RateLimited); a quota of "limit: 0" (none at all for the model on
 the account's tier) -> QuotaExhausted(no reset), as errors.py maps it; ``TerminalQuotaError`` / "exhausted your
 daily quota" / a quota "per day" -> QuotaExhausted(the next midnight Pacific, when Gemini's daily quotas reset,
@@ -70,6 +70,7 @@ _SIGN_IN = re.compile(r"(?<![\w./])log ?in(?!\.\w|[\w/])", re.I)
 # To proceed, either use `--skip-trust`, set the `GEMINI_CLI_TRUST_WORKSPACE=true` environment variable, or trust
 # this directory in interactive mode. …", in red on stderr, not as JSON.
 UNTRUSTED_FOLDER_EXIT = 55
+AUTH_EXIT = 41  # FatalAuthenticationError, whatever its message ("Invalid auth method selected.", 0.61.0)
 SIGN_IN = ("Sign gemini in as the user Switchboard runs as (run gemini once and choose how), or give it an API key "
            "(GEMINI_API_KEY in Switchboard's environment)")
 _RESETS_AFTER = re.compile(r"reset after ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)", re.I)
@@ -161,7 +162,7 @@ def classify(message: str, returncode: int, ctx: ParseContext) -> RouterError:
         return RateLimited(f"{p} rate limited: {wait}: {tail(message)}", provider=p, retry_after=retry_after,
                            status_code=None)
     signed_out = any(s in low for s in ("api key not valid", "api_key_invalid", "authenticat", "gemini_api_key"))
-    if signed_out or _SIGN_IN.search(low):
+    if signed_out or _SIGN_IN.search(low) or returncode == AUTH_EXIT:
         return AuthFailed(f"{p} CLI is not authorised: {tail(message).rstrip('.')}. {SIGN_IN}", provider=p)
     if "status: not_found" in low or is_unknown_model(message):
         return model_not_found(p, ctx.model, f"CLI exit {returncode}: {tail(message)}")

@@ -4,7 +4,7 @@ Each is told what to do by environment variables; ``NAME`` is the CLI's name in 
 variable wins over the shared one:
 
     FAKE_NAME_MODE / FAKE_CLI_MODE            ok (default) | usage_limit | rate_limit | fail | auth | signed_out | garbage |
-                                              no_stats (gemini)
+                                              no_stats, no_auth_type (gemini)
     FAKE_NAME_LATENCY / FAKE_CLI_LATENCY      seconds to sleep before answering
     FAKE_NAME_HANG / FAKE_CLI_HANG            seconds to sleep after printing, before exiting (a CLI that hangs)
     FAKE_NAME_RESET_EPOCH / FAKE_CLI_RESET_EPOCH  when a usage limit resets (default: now + 3 hours)

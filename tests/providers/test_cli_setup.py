@@ -88,3 +88,10 @@ async def test_a_cli_that_is_not_signed_in_says_how_to_sign_it_in(record, name, 
         await cli(name, record, FAKE_CLI_MODE="signed_out").complete(CompletionRequest(prompt="x"))
     assert str(caught.value).startswith(f"{name} CLI is not authorised: ")
     assert str(caught.value).endswith(". " + what_to_do)
+
+
+async def test_a_gemini_sign_in_failure_in_other_words_is_still_one(record):
+    # Exit 41 is gemini's FatalAuthenticationError; "Invalid auth method selected." (0.61.0, a key in the
+    # environment but no auth type chosen) named no sign-in word, so it was an outage: retried and counted.
+    with pytest.raises(AuthFailed, match=r"Invalid auth method selected\. Sign gemini in"):
+        await cli("gemini", record, FAKE_CLI_MODE="no_auth_type").complete(CompletionRequest(prompt="x"))
