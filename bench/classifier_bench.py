@@ -1,8 +1,8 @@
 """Accuracy, confusion and per-task latency of a task classifier on a labelled JSONL file.
 
-    python bench/classifier_bench.py FILE.jsonl [--classifier trained|keywords] [--repeat 20] [--errors]
+    python bench/classifier_bench.py FILE.jsonl [FILE.jsonl ...] [--classifier trained|keywords] [--repeat 20] [--errors]
 
-Each line of FILE needs "text", "provider" and (for task-type accuracy) "task_type". Latency is
+Several files are measured as one set (e.g. ``data/corpus/heldout_issues_{i..u}.jsonl``). Each line needs "text", "provider" and (for task-type accuracy) "task_type". Latency is
 measured in-process after a warm-up pass: every text is classified ``--repeat`` times and each
 call timed on its own (cyclic GC paused, as timeit does); p50/p99 are over all calls. "First sight"
 times each text's first classification, in a process warmed up on other texts only. A trivial baseline (``text.lower().split()``)
@@ -87,7 +87,7 @@ def first_sight(clf, texts: list[str], warm_files: list[Path]) -> tuple[list, li
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("file", type=Path)
+    ap.add_argument("file", type=Path, nargs="+", help="labelled JSONL; several are measured together")
     ap.add_argument("--classifier", choices=("trained", "keywords"), default="trained")
     ap.add_argument("--repeat", type=int, default=20, help="timed passes over the file")
     ap.add_argument("--errors", action="store_true", help="list the misclassified items")
@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
                          "e.g. a day's worth of other tasks")
     args = ap.parse_args(argv)
 
-    items = [json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [json.loads(line) for path in args.file for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip()]
     clf = make_classifier(args.classifier)
     texts = [it["text"] for it in items]
     results, first_ns, warmed = first_sight(clf, texts, args.warm_with)
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     prov_ok = sum(r.primary_provider == it["provider"] for r, it in zip(results, items, strict=True))
     typed = [(r, it) for r, it in zip(results, items, strict=True) if it.get("task_type")]
     tt_ok = sum(r.task_type == it["task_type"] for r, it in typed)
-    print(f"file: {args.file}  items: {n}  classifier: {args.classifier}")
+    print(f"file: {' '.join(map(str, args.file))}  items: {n}  classifier: {args.classifier}")
     print(f"primary-provider accuracy: {prov_ok}/{n} = {prov_ok / n:.2%}")  # 2 places: 151/159 is 94.97%, not "95.0%"
     if typed:
         print(f"task_type accuracy:        {tt_ok}/{len(typed)} = {tt_ok / len(typed):.2%}")
