@@ -1,7 +1,7 @@
 """Client CPU per dispatched task, as a ratio to plain httpx posts to the same 0-latency fake.
 
     .venv/bin/python bench/dispatch_cpu.py [--tasks 1000] [--rounds 10] [--warmup 50] [--classifier trained|keywords]
-                                           [--through core|mcp|mcp-legacy]
+                                           [--through core|mcp|mcp-legacy] [--count N]
 
 The fake provider runs in its own process, so only the client's CPU is counted (time.process_time of
 this process). Baseline: the same OpenAI Responses request body posted with one httpx.AsyncClient and
@@ -21,6 +21,12 @@ record, change notice). ``--through mcp-legacy`` does the same over the 2025 han
 (Claude Code, Codex, Gemini CLI): JSON-RPC messages on in-memory streams, each framed and parsed on both
 sides. Both leave out the server's once-a-second checks (live updates, outage probes): they cost per second,
 not per dispatch. Default ``--through core``: ``dispatch`` called directly, as above.
+
+``--count N`` runs ``--warmup`` + N dispatches and no baseline, untimed, for counting instructions, which the
+machine's load does not move: instructions per dispatch are the difference of two runs, e.g.
+``valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null .venv/bin/python
+bench/dispatch_cpu.py --count 400`` minus the same with ``--count 100``, divided by 300 (the fake provider runs
+in a child process, which valgrind does not follow).
 """
 
 from __future__ import annotations
@@ -129,6 +135,15 @@ async def measure(through: str, core: RouterCore, base_urls: dict, body: dict, r
         return figures
 
 
+async def count_only(through: str, core: RouterCore, base_urls: dict, warmup: int, n: int) -> None:
+    """``warmup`` + ``n`` dispatches, nothing else (--count)."""
+    dispatcher = (core_dispatch(core, base_urls) if through == "core"
+                  else mcp_dispatch(core, base_urls, "legacy" if through == "mcp-legacy" else "auto"))
+    async with dispatcher as dispatch_one:
+        for i in range(warmup + n):
+            await dispatch_one(i)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=1000, help="requests on each side (default 1000)")
@@ -140,6 +155,8 @@ def main() -> None:
                         help="what is measured: dispatch called directly (default), or the tool dispatch_agent "
                              "through the SDK's in-process client (mcp: modern protocol; mcp-legacy: the hosts' "
                              "JSON-RPC handshake)")
+    parser.add_argument("--count", type=int, metavar="N",
+                        help="only --warmup + N dispatches, no baseline, untimed: for instruction counts under valgrind")
     args = parser.parse_args()
     per_round = max(1, args.tasks // args.rounds)
     with tempfile.TemporaryDirectory() as home, spawn() as fake:
@@ -149,6 +166,10 @@ def main() -> None:
         agent = next(a for a in core.agents if "codex" in a.providers)
         body = {"model": "gpt-5.1-codex", "input": TASKS[0], "store": False, "instructions": agent.system_prompt,
                 "max_output_tokens": settings.execution.max_output_tokens}
+        if args.count is not None:
+            anyio.run(count_only, args.through, core, fake["base_urls"], args.warmup, args.count)
+            print(f"{args.warmup + args.count} dispatches ({THROUGH[args.through]}, classifier: {args.classifier})")
+            return
         figures = anyio.run(measure, args.through, core, fake["base_urls"], body, args.rounds, per_round, args.warmup)
     baseline = statistics.fmean(b for b, _ in figures)
     per_task = statistics.fmean(d for _, d in figures)
