@@ -135,3 +135,18 @@ async def test_a_planned_task_off_its_primary_says_why(connect):
         moved = [item for item in plan["items"] if item.get("route", "primary") != "primary"]
         assert moved and all("gemini" in item["reason"] or "blocked" in item["reason"] for item in moved)
         assert all("reason" not in item for item in plan["items"] if item.get("route", "primary") == "primary")
+
+
+async def test_a_reason_shared_by_many_planned_tasks_is_said_once(connect):
+    # gemini blocked moves every gemini task: each carried the same words (~200 characters x 20 tasks of 50).
+    async with connect() as client:
+        await call(client, "record_usage", {"provider": "gemini", "requests": 90})
+        tasks = [{"task": f"{TASKS[i % 5]} (part {i})"} for i in range(50)]
+        plan = await call(client, "run_batch", {"tasks": tasks})
+        moved = [item for item in plan["items"] if item.get("route", "primary") != "primary"]
+        assert len(moved) >= 10
+        first = moved[0]
+        assert "blocked" in first["reason"] or "gemini" in first["reason"]
+        same = [item for item in moved[1:] if item["route"] == first["route"]]
+        assert same and all(item["reason"] == f"same as item {first['index']}" for item in same)
+        assert len(json.dumps(plan, separators=(",", ":"))) < 7_000
