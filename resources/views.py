@@ -14,6 +14,8 @@ from router_core.redact import mask_url, scrubbed
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "SWITCHBOARD_HTTP_TOKEN")
 BASE_URL_ENV = ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GEMINI_BASE_URL")
+PATH_ENV = ("SWITCHBOARD_HOME", "SWITCHBOARD_CONFIG", "SWITCHBOARD_HTTP_TOKEN_FILE")  # shown as they are: paths
+NOT_SET = "not set"  # an empty value too: every reader of these variables takes it for unset
 AUDIT_OFF = ("the audit log is off (audit.enabled = false in the configuration), so no decision is recorded; set it to "
              "true to record them")
 
@@ -147,11 +149,11 @@ def effective_config(core: RouterCore, environ: dict[str, str] | None = None) ->
         "providers": providers,
         "agents": len(s.agents),
         "agents_dirs": [str(d) for d in s.agents_dirs],
+        # Every variable as a string: "not set" when unset (a path or URL showed null there, beside keys saying
+        # "not set"); a key as "set (masked)", a URL masked, a path as it is (the token stays in its file).
         "environment": {
-            **{k: ("set (masked)" if env.get(k) else "not set") for k in SECRET_ENV},
-            **{k: mask_url(env.get(k)) for k in BASE_URL_ENV},
-            "SWITCHBOARD_HOME": env.get("SWITCHBOARD_HOME"),
-            "SWITCHBOARD_CONFIG": env.get("SWITCHBOARD_CONFIG"),
-            "SWITCHBOARD_HTTP_TOKEN_FILE": env.get("SWITCHBOARD_HTTP_TOKEN_FILE"),  # a path; the token stays in it
+            **{k: ("set (masked)" if env.get(k) else NOT_SET) for k in SECRET_ENV},
+            **{k: (mask_url(env[k]) if env.get(k) else NOT_SET) for k in BASE_URL_ENV},
+            **{k: env.get(k) or NOT_SET for k in PATH_ENV},
         },
     }

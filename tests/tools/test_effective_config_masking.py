@@ -55,3 +55,17 @@ def test_a_key_in_a_base_urls_path_is_masked(keyword_core):
     shown = effective_config(keyword_core, environ={"OPENAI_BASE_URL": f"https://gw.example/{key}/v1"})
     assert key not in json.dumps(shown)
     assert shown["environment"]["OPENAI_BASE_URL"] == "https://gw.example/[redacted]/v1"
+
+
+def test_every_unset_variable_says_not_set_and_a_set_path_is_shown(keyword_core):
+    # The paths and base URLs showed null when unset, beside keys that said "not set" (an empty value is unset to
+    # every reader of these variables, so it is "not set" too).
+    shown = effective_config(keyword_core, environ={"SWITCHBOARD_CONFIG": "", "OPENAI_BASE_URL": ""})["environment"]
+    assert set(shown.values()) == {"not set"}
+    for var in ("SWITCHBOARD_HOME", "SWITCHBOARD_CONFIG", "SWITCHBOARD_HTTP_TOKEN_FILE", "OPENAI_BASE_URL",
+                "GEMINI_BASE_URL", "OPENAI_API_KEY", "SWITCHBOARD_HTTP_TOKEN"):
+        assert shown[var] == "not set"
+    environ = {"SWITCHBOARD_HOME": "/srv/switchboard", "SWITCHBOARD_HTTP_TOKEN_FILE": "/run/secrets/switchboard"}
+    shown = effective_config(keyword_core, environ=environ)["environment"]
+    assert shown["SWITCHBOARD_HOME"] == "/srv/switchboard"
+    assert shown["SWITCHBOARD_HTTP_TOKEN_FILE"] == "/run/secrets/switchboard"
