@@ -70,13 +70,14 @@ def emit_json(data: Any) -> None:
 
 
 def router_errors(func):
-    """Turn core errors into CommandError so main() prints them cleanly."""
+    """Turn core errors into CommandError so main() prints them cleanly: the message alone, which says what went
+    wrong and what to do (the class's name, "InvalidRequest: ", told a person nothing more)."""
 
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except RouterError as exc:
-            raise CommandError(f"{type(exc).__name__}: {exc}") from exc
+            raise CommandError(str(exc)) from exc
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__

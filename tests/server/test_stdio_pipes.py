@@ -122,6 +122,8 @@ NOISY_SERVER = textwrap.dedent(
 
 
 def start(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    # This checkout's code, not the one the virtualenv's editable install points at (a worktree's tests ran main's)
+    env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))}
     return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                             cwd=cwd)
 
