@@ -23,11 +23,20 @@ COMMANDS = {
 }
 
 
+EXIT_STATUS = (
+    "Exit status: 0 done (a server over HTTP, too, when Ctrl-C or SIGTERM stops it); 1 a task of run or batch, or a "
+    "line of classify --jsonl, did not succeed (the rest of the output stands); 2 the command could not be done as "
+    "given: an argument, the input, the configuration or the state dir (stderr says what to do); 130 stopped by "
+    "Ctrl-C. `switchboard COMMAND --help` describes each command."
+)
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The CLI's parser: every command, or only the one ``argv`` names (help and mistakes get all)."""
     parser = argparse.ArgumentParser(
         prog="switchboard",
         description="Route AI coding subtasks across Codex, Gemini and Claude within live limits and budget.",
+        epilog=EXIT_STATUS,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -321,3 +321,15 @@ def test_usage_header_names_the_rate_window_the_limits_apply_to(cli_env, capsys,
     code, out, err = run(capsys, "usage")
     header = out.splitlines()[0].split()
     assert code == 0 and header[1:3] == [f"requests/{per}", f"tokens/{per}"], err
+
+
+def test_the_help_says_what_each_exit_code_means(capsys):
+    # The codes were documented only in the README: a script's author reading --help could not tell a task that
+    # failed (1) from a command refused (2).
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Exit status: 0 done" in text
+    for said in ("1 a task of run or batch, or a line of classify --jsonl, did not succeed",
+                 "2 the command could not be done as given", "130 stopped by Ctrl-C"):
+        assert said in text
