@@ -198,7 +198,17 @@ def _parse(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source} is not valid TOML: {exc}", file=source) from exc
+        raise ConfigError(f"{source} is not valid TOML: {exc}; fix it (config/default.toml shows every key)",
+                          file=source) from exc
+    except (RecursionError, ValueError) as exc:  # not its decode error: nesting past the stack, or a huge integer
+        raise ConfigError(f"{source} cannot be read as TOML ({unreadable_toml(exc)}); fix it (config/default.toml "
+                          "shows every key)", file=source) from None
+
+
+def unreadable_toml(exc: RecursionError | ValueError) -> str:
+    """Why tomllib could not read a file, beyond its own decode error: an array or table nested deeper than
+    Python's stack, or an integer too long to convert (both were tracebacks)."""
+    return "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
 
 
 def _merge(

@@ -306,3 +306,18 @@ def test_http_options_without_http_are_an_error_not_a_silent_stdio_server(cli_en
     code, out, err = run(capsys, monkeypatch, "serve", *extra)  # would have sat waiting on stdin
     assert code == 2 and out == ""
     assert "--host and --port are for HTTP: add --http" in err
+
+
+@pytest.mark.parametrize(("toml", "says"), [
+    ("a = " + "[" * 100_000 + "]" * 100_000, "cannot be read as TOML (it is nested too deeply)"),
+    ("a = " + "1" * 5000, "cannot be read as TOML (Exceeds the limit (4300 digits) for integer string conversion"),
+    ("budget = [", "is not valid TOML: Invalid value (at end of document)"),
+])
+def test_a_damaged_config_file_is_one_line_that_names_it_and_says_what_to_do(cli_env, capsys, monkeypatch, toml, says):
+    # Deep nesting and a huge integer were a RecursionError and a ValueError traceback (tomllib raises neither as its
+    # own decode error); a decode error named the file but not what to do.
+    (cli_env / ".switchboard.toml").write_text(toml + "\n")
+    code, out, err = run(capsys, monkeypatch, "budget")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"switchboard: {cli_env / '.switchboard.toml'} ") and says in err
+    assert err.strip().endswith("; fix it (config/default.toml shows every key)")
