@@ -74,14 +74,19 @@ def run(args) -> int:
                               max_cost=args.max_cost, wait=args.wait, execute=not args.route_only,
                               on_park=parked_notice(sys.stderr), on_cancel=cancelled.append)
 
+    def record(result) -> dict:
+        return DispatchOut.build(RecommendationRecordOut.of(result.decision), result.outcome).model_dump(mode="json")
+
     try:
         result = anyio.run(_with_executor, c, work)
     except KeyboardInterrupt:
+        if args.json and cancelled:  # the record as audited (status "cancelled", what it is charged), as batch does
+            emit_json(record(cancelled[0]))
         print(cancelled_notice(cancelled[0].outcome if cancelled else None), file=sys.stderr)
         return EXIT_INTERRUPTED
     o = result.outcome
     if args.json:
-        emit_json(DispatchOut.build(RecommendationRecordOut.of(result.decision), o).model_dump(mode="json"))
+        emit_json(record(result))
     elif o.status == SUCCESS:
         sys.stdout.write(o.text or "")
         sys.stdout.write("\n" if o.text and not o.text.endswith("\n") else "")

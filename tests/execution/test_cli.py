@@ -144,8 +144,9 @@ def test_a_waiting_task_is_said_on_its_own_line_with_how_to_stop():
                                  "Ctrl-C to stop\n")
 
 
+@pytest.mark.parametrize("json_flag", [[], ["--json"]], ids=["text", "json"])
 def test_run_interrupted_by_ctrl_c_says_so_and_what_the_call_in_flight_costs(shell, monkeypatch, capsys,
-                                                                             ctrl_c_delivered):
+                                                                             ctrl_c_delivered, json_flag):
     import signal
     import threading
 
@@ -165,12 +166,17 @@ def test_run_interrupted_by_ctrl_c_says_so_and_what_the_call_in_flight_costs(she
     presser = threading.Thread(target=ctrl_c_mid_call)
     presser.start()
     try:
-        assert main(["run", "Fix the bug in the data loader"]) == 130
+        assert main(["run", "Fix the bug in the data loader", *json_flag]) == 130
     finally:
         ended.set()
         presser.join()
     out, err = capsys.readouterr()
-    assert out == ""
+    if json_flag:  # the record as audited, as `batch` prints its cancelled tasks' (stdout was empty)
+        record = json.loads(out)
+        assert (record["status"], record["provider_used"]) == ("cancelled", "codex")
+        assert record["cost_actual_usd"] > 0 and record["attempts"][-1]["outcome"] == "cancelled"
+    else:
+        assert out == ""
     assert err.startswith("switchboard: cancelled; the call in flight to codex is charged at its estimate, $")
     assert err.count("\n") == 1
 
