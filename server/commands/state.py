@@ -31,7 +31,7 @@ def register(sub) -> None:
     s.add_argument("provider", choices=PROVIDER_NAMES, help="the provider the usage was observed on")
     s.add_argument("--requests", type=int, help="requests used in the current rate window (execution.rate_window_seconds, a minute by default; not given: as last entered)")
     s.add_argument("--tokens", type=int, help="tokens used in the current rate window (not given: as last entered)")
-    s.add_argument("--cost", type=float, default=0.0, help="USD to add to today's spend")
+    s.add_argument("--cost", type=float, help="USD to add to today's spend (not given: none)")
     s.set_defaults(func=usage_set)
 
     a = sub.add_parser("audit", help="tail the audit log (JSONL); `audit report` summarises it")
@@ -130,6 +130,10 @@ def _lifts(at: str | None, now: str) -> str:
 
 @router_errors
 def usage_set(args) -> int:
+    if (args.requests, args.tokens, args.cost) == (None, None, None):  # recorded nothing and printed the state
+        raise CommandError(f"nothing to set: give --requests, --tokens and/or --cost, as {args.provider}'s console "
+                           f"shows them (switchboard usage set {args.provider} --requests 2500 --tokens 450000)")
+    args.cost = args.cost or 0.0
     check_usage_record(args.requests, args.tokens, args.cost, names=("--requests", "--tokens", "--cost"))
     c = core()
     c.record_usage(args.provider, requests=args.requests, tokens=args.tokens, cost_usd=args.cost, manual=True)

@@ -48,3 +48,11 @@ def test_usage_names_no_unknown_time_for_a_block_that_has_none(cli_env, capsys):
     (codex,) = [line for line in out.splitlines() if line.startswith("codex")]
     assert code == 0 and "BLOCKED: budget: codex has no allocation" in codex
     assert "until ?" not in out
+
+
+def test_a_set_with_no_figure_says_what_to_give(cli_env, capsys):
+    # It recorded nothing and printed the provider's state with exit 0, as if something had been entered.
+    code, out, err = run(capsys, "usage", "set", "codex")
+    assert code == 2 and out == ""
+    assert err.startswith("switchboard: nothing to set: give --requests, --tokens and/or --cost")
+    assert run(capsys, "usage", "set", "codex", "--cost", "0")[0] == 0  # a figure given, even nothing, is entered
