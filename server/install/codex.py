@@ -38,7 +38,7 @@ from server.install.core import (
     without_authorization,
 )
 from server.install.host import Host
-from server.unreadable import why_unreadable
+from server.unreadable import toml_kind, why_unreadable
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def _parse(text: str | None, path: Path) -> dict[str, Any]:
         raise HostFileError(path, f"cannot be read as TOML ({why_unreadable(exc)}); fix or move the file aside") from None
     servers = doc.get(SERVERS_KEY)
     if servers is not None and not isinstance(servers, dict):
-        raise HostFileError(path, f"`{SERVERS_KEY}` must be a table, found {type(servers).__name__}; fix it or move "
+        raise HostFileError(path, f"`{SERVERS_KEY}` must be a table, found {toml_kind(servers)}; fix it or move "
                                   "the file aside")
     return doc
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from server.install.core import SERVER_NAME, HostFileError
-from server.unreadable import why_unreadable
+from server.unreadable import json_kind, why_unreadable
 
 SERVERS_KEY = "mcpServers"
 
@@ -51,11 +51,11 @@ def load_object(text: str | None, path: Path) -> dict[str, Any]:
     except (RecursionError, ValueError) as exc:  # nested too deeply, or a number too long to convert
         raise HostFileError(path, f"cannot be read as JSON ({why_unreadable(exc)}); fix or move the file aside") from None
     if not isinstance(doc, dict):
-        raise HostFileError(path, f"must hold a JSON object, found {type(doc).__name__}; fix it or move the file aside")
+        raise HostFileError(path, f"must hold a JSON object, found {json_kind(doc)}; fix it or move the file aside")
     servers = doc.get(SERVERS_KEY)
     if servers is not None and not isinstance(servers, dict):
         raise HostFileError(path, f'"{SERVERS_KEY}" must be an object of servers by name, found '
-                                  f'{type(servers).__name__}; fix it or move the file aside')
+                                  f'{json_kind(servers)}; fix it or move the file aside')
     return doc
 
 
@@ -143,7 +143,7 @@ def remove_server(text: str | None, path: Path) -> str | None:
 def _string_list(doc: dict[str, Any], key: str, path: Path) -> list[str]:
     value = doc.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise HostFileError(path, f'"{key}" must be a list of strings; fix it or move the file aside')
+        raise HostFileError(path, f'"{key}" must be an array of strings; fix it or move the file aside')
     return value
 
 

@@ -176,19 +176,22 @@ def test_section_is_replaced_not_duplicated_and_uninstall_restores_the_notes(ctx
     ("host", "relpath", "content", "reason"),
     [
         ("claude-code", ".mcp.json", '{"mcpServers": {', "is not valid JSON"),
-        ("claude-code", ".mcp.json", '["not", "an", "object"]', "must hold a JSON object"),
-        ("claude-code", ".mcp.json", '{"mcpServers": ["x"]}', '"mcpServers" must be an object'),
-        ("gemini", ".gemini/settings.json", '{"mcpServers": 3}', '"mcpServers" must be an object'),
+        ("claude-code", ".mcp.json", '["not", "an", "object"]', "must hold a JSON object, found an array;"),
+        ("claude-code", ".mcp.json", '{"mcpServers": ["x"]}', '"mcpServers" must be an object of servers by name, '
+         "found an array;"),
+        ("gemini", ".gemini/settings.json", '{"mcpServers": 3}', '"mcpServers" must be an object of servers by name, '
+         "found a number;"),  # Python's names were said: "found list", "found int", "found str"
+        ("codex", ".codex/config.toml", "mcp_servers = 2026-01-01\n", "`mcp_servers` must be a table, found a date or time"),
         # Gemini CLI reads settings with comments: said so, not "not valid JSON"
         ("gemini", ".gemini/settings.json", '{\n  // my theme\n  "theme": "GitHub"\n}', "has comments, which its host"),
         ("codex", ".codex/config.toml", "model = \n", "is not valid TOML"),
-        ("codex", ".codex/config.toml", 'mcp_servers = "x"\n', "`mcp_servers` must be a table"),
+        ("codex", ".codex/config.toml", 'mcp_servers = "x"\n', "`mcp_servers` must be a table, found a string;"),
         ("codex", "AGENTS.md", f"{START}\nno end marker\n", "unmatched switchboard marker"),
         (
             "claude-code",
             ".claude/settings.local.json",
             '{"enabledMcpjsonServers": "x"}',
-            "must be a list of strings",
+            '"enabledMcpjsonServers" must be an array of strings',
         ),
         # parsed to no document at all: nested deeper than a parser goes, or a number too long
         ("claude-code", ".mcp.json", DEEP_JSON, "cannot be read as JSON (it is nested too deeply)"),
