@@ -137,7 +137,8 @@ async def dispatch(
             return _finish(core, decision, outcome)
         delay = max(executor.pacer.poll_seconds, eta - now + GUARD_SECONDS)
         logger.info("%s: every provider blocked; waiting %.1fs for capacity", decision.task_id, delay)
-        if on_park is not None and (told := on_park(decision.task_id, delay, why)) is not None:
+        waits_for = why.partition(f". {WAIT_HINT}")[0]  # not the advice to dispatch again or wait: it waits now
+        if on_park is not None and (told := on_park(decision.task_id, delay, waits_for)) is not None:
             await told
         try:
             await executor.wait(delay)

@@ -140,7 +140,11 @@ async def test_wait_parks_until_capacity_returns_then_runs(settings, build_execu
     core, ex = build_executor(settings)
     block_everything(core)
     start = clock.now()
-    o = (await dispatch(core, ex, CODE_TASK, wait=True)).outcome
+    told = []
+    o = (await dispatch(core, ex, CODE_TASK, wait=True, on_park=lambda *notice: told.append(notice))).outcome
+    # Why it waits, not the parked result's advice to dispatch it again "or with wait=true": it is waiting
+    [(_, _, why)] = told
+    assert "all providers blocked" in why and "wait=true" not in why and "again" not in why
     assert o.status == "success"
     assert clock.now() >= start + settings.execution.rate_window_seconds
     assert o.parked_seconds >= settings.execution.rate_window_seconds  # it was 0: the wait before the run was lost
