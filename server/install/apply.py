@@ -120,8 +120,11 @@ def _apply_once(ch: FileChange, ctx: InstallContext) -> Path | None:
         raise ChangedMeanwhile
     bak = None
     if ch.old is not None:
-        bak = backup_path(ch.path, ctx.now(), ctx.backup_dir)
-        shutil.copy2(ch.path, bak)
+        try:
+            bak = backup_path(ch.path, ctx.now(), ctx.backup_dir)
+            shutil.copy2(ch.path, bak)
+        except OSError as exc:
+            raise _not_backed_up(ch.path, ctx.backup_dir, exc) from None
         if not _holds(bak, ch.old):
             bak.unlink()
             raise ChangedMeanwhile
@@ -140,6 +143,16 @@ def _apply_once(ch: FileChange, ctx: InstallContext) -> Path | None:
     if bak is not None and ctx.backup_dir is not None:
         prune_backups(ch.path, ctx.backup_dir)
     return bak
+
+
+def _not_backed_up(path: Path, backup_dir: Path | None, exc: OSError) -> HostFileError:
+    """Why ``path`` could not be backed up, and what to do: it was "[Errno 30] Read-only file system: '...'" for a
+    state dir that cannot be written."""
+    why = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else str(exc)
+    if backup_dir is None:
+        return HostFileError(path, f"cannot be backed up beside itself ({why}); make its folder writable")
+    return HostFileError(path, f"cannot be backed up into {backup_dir} ({why}); make that folder writable, or set "
+                               "SWITCHBOARD_HOME to a writable state directory (backups go to its install-backups)")
 
 
 def _holds(path: Path, text: str) -> bool:

@@ -95,3 +95,20 @@ def test_a_state_dir_that_cannot_be_expanded_is_an_error_not_a_traceback(monkeyp
     assert args.func(args, out=io.StringIO()) == 2
     assert "SWITCHBOARD_HOME = '~switchboard-no-such-user/state'" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_backup_that_cannot_be_made_says_where_and_what_to_do(ctx, tmp_path, capsys):
+    # A state dir that cannot be written (read-only, or a file in its way) was "[Errno 30] Read-only file system:
+    # '...'; no file was changed", naming neither the backup nor what to do.
+    (tmp_path / "state").write_text("a file where the state dir should be\n")
+    ctx = dataclasses.replace(ctx, backup_dir=tmp_path / "state" / "install-backups")
+    (ctx.project_dir / ".mcp.json").write_text('{"mcpServers": {"other": {"command": "x"}}}\n')
+
+    assert run(["install", "claude-code", "--project"], ctx) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith(f"switchboard install: {ctx.project_dir / '.mcp.json'}: cannot be backed up into "
+                          f"{ctx.backup_dir} (Not a directory: ")
+    assert "set SWITCHBOARD_HOME to a writable state directory" in err and err.endswith("; no file was changed\n")
+    assert "Errno" not in err
+    assert (ctx.project_dir / ".mcp.json").read_text() == '{"mcpServers": {"other": {"command": "x"}}}\n'
