@@ -130,6 +130,15 @@ def _site(netloc: str, scheme: str) -> tuple[str, int | None]:
     return parts.hostname or "", parts.port or _DEFAULT_PORTS.get(scheme.lower())
 
 
+# The login page runs no script and posts only here; nobody may frame it (clickjacking the token field).
+LOGIN_HEADERS = {
+    "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                               "base-uri 'none'; frame-ancestors 'none'",
+}
+
+
 def login_page(problem: str = "") -> str:
     note = f'<p role="alert">{html.escape(problem)}</p>' if problem else ""
     return ("<!doctype html><meta charset=utf-8><title>Switchboard: token required</title>"
@@ -159,7 +168,7 @@ class TokenRequired:
             return await self.app(scope, receive, send)
         challenge = {"WWW-Authenticate": 'Bearer realm="switchboard"', "Cache-Control": "no-store"}
         if path == DASHBOARD and scope["method"] == "GET":
-            return await HTMLResponse(login_page(), 401, headers=challenge)(scope, receive, send)
+            return await HTMLResponse(login_page(), 401, headers={**challenge, **LOGIN_HEADERS})(scope, receive, send)
         if dashboard:
             return await PlainTextResponse(WHAT_TO_SEND, 401, headers=challenge)(scope, receive, send)
         error = {"code": UNAUTHORIZED, "message": WHAT_TO_SEND.strip()}
@@ -176,7 +185,7 @@ class TokenRequired:
         given = parse_qs(body[:MAX_LOGIN_BODY].decode("utf-8", "replace")).get("token", [None])[0]
         if not _same(given, self.token):
             page = login_page("That is not this server's token.")
-            return await HTMLResponse(page, 401, headers={"Cache-Control": "no-store"})(scope, receive, send)
+            return await HTMLResponse(page, 401, headers=LOGIN_HEADERS)(scope, receive, send)
         response = RedirectResponse(DASHBOARD, 303, headers={"Cache-Control": "no-store"})
         response.set_cookie(COOKIE, self.cookie, path=DASHBOARD, httponly=True, samesite="strict",
                             secure=scope.get("scheme") == "https")

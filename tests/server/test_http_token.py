@@ -270,3 +270,13 @@ def test_an_unusable_token_file_is_refused_naming_it(tmp_path, content, says):
 def test_a_token_and_a_token_file_together_are_refused(tmp_path):
     with pytest.raises(TokenProblem, match="set one of them"):
         token_from_env({"SWITCHBOARD_HTTP_TOKEN": TOKEN, "SWITCHBOARD_HTTP_TOKEN_FILE": str(tmp_path / "t")})
+
+
+def test_the_login_page_may_not_be_framed_nor_run_scripts(team):
+    # Before, the token form came without X-Frame-Options or a policy: a page could frame it under a decoy.
+    for r in (team.get("/dashboard"), team.post("/dashboard/login", data={"token": WRONG})):
+        assert r.status_code == 401 and "<form" in r.text
+        policy = r.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "form-action 'self'" in policy
+        assert "script-src" not in policy  # none runs: default-src 'none' covers scripts
+        assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
