@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic_core import PydanticSerializationError, to_json
 
-from router_core.audit_writer import PREFIX, PartAppender
+from router_core.audit_writer import PREFIX, PartAppender, private_dir
 from router_core.clock import Clock
 from router_core.errors import InvalidRequest, StateUnusable
 from router_core.inputs import lone_surrogates_replaced, surrogates_replaced
@@ -86,7 +86,7 @@ class JsonlAuditLog:
         (a directory listing; the server's core does, a test of one log need not)."""
         self.directory = Path(directory)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            private_dir(self.directory)
         except OSError as exc:
             raise StateUnusable.directory("audit directory", self.directory, exc) from exc
         self._settings = settings

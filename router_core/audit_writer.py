@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from router_core.store.filesystem import private_dir
 from router_core.store.holders import current_pid
 
 PREFIX = "provider_recommendations"
@@ -67,7 +68,7 @@ class PartAppender:
                 os.close(self._lock_fd[1])
             self._lock_fd = None
             self._last_part.clear()
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
 
     def _append(self, day: str, line: bytes) -> None:
         with self._thread_lock:  # exclusive(), spelled out: no generator per line
@@ -130,7 +131,9 @@ class PartAppender:
         return at_path if (at_path.st_dev, at_path.st_ino) == part.file_id else None
 
     def _open_part(self, day: str, part: int) -> _OpenPart:
-        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+        # O_NOFOLLOW: a part planted as a symlink (to ~/.bashrc, say, by another user of a shared state dir)
+        # is refused (ELOOP), not appended to: lines hold text that hosts and providers wrote.
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
         path = self._name(day, part)
         fd = os.open(path, flags, 0o600)
         st = os.fstat(fd)
@@ -170,7 +173,7 @@ class PartAppender:
         """This process's descriptor of the lock file (opened on first use, and again in a forked child)."""
         pid = current_pid()
         if self._lock_fd is None or self._lock_fd[0] != pid:
-            self._lock_fd = (pid, os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+            self._lock_fd = (pid, os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600))
         return self._lock_fd[1]
 
     def close(self) -> None:

@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import errno
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -81,6 +82,10 @@ class StateUnusable(RouterError):
     @classmethod
     def unwritable(cls, what: str, path: object, exc: OSError) -> StateUnusable:
         """The ``what`` in ``path`` could not be written: ``exc`` is why (a full disk, permissions)."""
+        if exc.errno == errno.ELOOP:  # opened with O_NOFOLLOW: someone put a symlink where a file was due
+            return cls(f"cannot write the {what} in {path}: {exc.filename or 'a file there'} is a symbolic link, "
+                       "which Switchboard never writes through (it may point at a file of yours); delete the link, "
+                       "and check who can write to that directory")
         return cls(f"cannot write the {what} in {path} ({exc.strerror or exc}); free space there or make it "
                    "writable, or set SWITCHBOARD_HOME to another state directory (audit.enabled = false "
                    "turns the audit log off)")

@@ -28,7 +28,7 @@ from router_core.store.faults import (
     unwritable_dir,
     unwritable_file,
 )
-from router_core.store.filesystem import network_filesystem
+from router_core.store.filesystem import network_filesystem, private_dir, private_file
 from router_core.store.holders import current_pid
 from router_core.store.schema import MIGRATIONS
 
@@ -68,10 +68,11 @@ class Database:
         self._conns: list[tuple[int, weakref.ref[threading.Thread], sqlite3.Connection]] = []
         self._conns_lock = threading.Lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
             _warn_if_networked(self.path)
             if (unwritable := unwritable_dir(self.path)) is not None:
                 raise unwritable
+            private_file(self.path)
             self._migrate()
         except (OSError, sqlite3.Error) as exc:
             self.close()

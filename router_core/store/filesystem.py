@@ -7,6 +7,7 @@ filesystem" (sqlite.org/wal.html). ``network_filesystem`` names such a file syst
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -52,3 +53,23 @@ def _unescape(field: str) -> str:
     for code, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
         field = field.replace(code, char)
     return field
+
+
+def private_dir(path: Path) -> None:
+    """Make ``path`` and the parents it lacks, each readable by this user only (0700): the state dir holds task
+    texts (the audit log, stored corrections) that other users of the machine must not read. A directory that
+    exists keeps its mode (a team may share one on purpose)."""
+    missing = []
+    current = Path(path)
+    while not current.is_dir() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)  # FileExistsError: a file is in the way, as mkdir says
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` empty, readable by this user only (0600), unless it exists: SQLite would make it with
+    the umask's mode (0644), and makes its -wal and -shm files with the database's."""
+    with contextlib.suppress(FileExistsError):  # (a symlink too: SQLite follows it, as before)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
