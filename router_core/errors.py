@@ -25,6 +25,8 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING, ClassVar
 
+from router_core.redact import scrubbed
+
 if TYPE_CHECKING:
     from router_core.providers.base import Completion, RateLimitObservation
 
@@ -32,6 +34,11 @@ if TYPE_CHECKING:
 class RouterError(Exception):
     retryable: ClassVar[bool] = False
     fallback_helps: ClassVar[bool] = False
+
+    def __init__(self, *args: object) -> None:
+        # A message may quote a provider's error body, a proxy's page, a CLI's output or a URL, and goes to the
+        # host (whose model's provider reads it), the logs and the audit: never with a key in it.
+        super().__init__(*(scrubbed(a) if isinstance(a, str) else a for a in args))
 
 
 class InvalidRequest(RouterError):

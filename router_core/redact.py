@@ -4,7 +4,8 @@ Values under secret-looking keys (api_key, authorization, password, access_token
 "[redacted]"; counters such as tokens_used or input_tokens are not secrets and stay. Inside any
 string, substrings that look like credentials (sk-..., sk-ant-..., Stripe sk_live_/rk_live_, AIza...,
 GitHub, GitLab, npm, PyPI, Hugging Face, Slack, SendGrid, DigitalOcean tokens, Stripe webhook secrets, age
-keys, AWS key ids, JWTs, PEM private keys, "Bearer <token>"), the password in a URL's userinfo and the value
+keys, AWS key ids, JWTs, Google OAuth tokens, PEM private keys, "Bearer <token>"), the password in a URL's
+userinfo, a URL's ``?key=`` / ``&sig=`` query value, and the value
 of a `password=` / `api_key:` / `token=` / `aws_secret_access_key=` / `DB_PASS=` / `AccountKey=` /
 `STRIPE_KEY=` assignment, of an `Authorization:` or `Cookie:` header, of `--password`/`--token`/`--api-key`
 flags, curl's `-u user:password` and mysql's `-pPASSWORD` are replaced too, so a key pasted into a
@@ -49,6 +50,7 @@ _SECRET_TEXT = re.compile(
     r"|AGE-SECRET-KEY-1[0-9A-Z]{40,}"  # age private keys
     r"|(?:AKIA|ASIA)[0-9A-Z]{16}"  # AWS access key ids
     r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"  # JWTs: '{"' in base64url is "eyJ"
+    r"|ya29\.[A-Za-z0-9_-]{20,}"  # Google OAuth access tokens (the gemini CLI's login, a proxy's echo)
     r")"
     r"|https://hooks\.slack\.com/services/[A-Za-z0-9/]+"
     # A PEM (or PGP) private key, to its END line, or to the end of a text cut short.
@@ -104,6 +106,9 @@ _NAMED_KEY = re.compile(
     r"""(?<![A-Za-z0-9_])((?a:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*[_-][Kk][Ee][Yy])["']?\s*(?:==?|:)\s*["']?)"""
     + _CREDENTIAL
 )
+# A URL query's key or signature (a gateway's ``?key=``, an Azure SAS ``&sig=``), which _ASSIGNED's names miss:
+# a bare "key" elsewhere is too common a word; after "?" or "&" and before "=" it is a parameter.
+_QUERY_KEY = re.compile(r"(?<=[?&])((?ai:key|sig|signature|auth)=)" + _CREDENTIAL)
 # The password of a MySQL or MariaDB client's ``-pPASSWORD`` (written attached to the flag, on the command's
 # line); "-p 3306" and "mkdir -p" are no such thing.
 _MYSQL_PASSWORD = re.compile(
@@ -128,6 +133,7 @@ _TOKEN = re.compile("token(?!s)")
 _PASS = re.compile("pass(?![a-z])")  # no look behind: on a JSON line "\\npass=" has an "n" before it
 _FLAG_NAME = re.compile("--(?:pass|token|api|secret|client|access|auth)")  # the start of each of _GIVEN's flags
 _USER_FLAG = re.compile(r"(?:-u|--user)[ \t=\\]")  # "-u ", "--user=" (a JSON line's "\\t"); not "follow-up"
+_QUERY_NAME = re.compile("[?&](?:key|sig|signature|auth)=")  # _QUERY_KEY's start
 
 
 # The latest text of some length found clean, kept to answer for the very same string object (an ``is``
@@ -189,6 +195,7 @@ def _may_hold_secret(json_text: str) -> bool:
         or "xapp-" in lower
         or "pypi-" in lower
         or "eyJ" in json_text
+        or "ya29." in lower
         or ("SG." in json_text or "AGE-SECRET-KEY-" in json_text)
         or (keyed and "private key" in lower)
         or ("IA" in json_text and ("AKIA" in json_text or "ASIA" in json_text))
@@ -211,7 +218,8 @@ def _may_hold_secret(json_text: str) -> bool:
     cookied = "cookie" in lower
     key_named = keyed and ("_key" in lower or "-key" in lower)
     mysql = "mysql" in lower or "mariadb" in lower
-    if not (named or shaped or linked or given or cookied or mysql):
+    queried = "=" in lower and ("?" in lower or "&" in lower) and _QUERY_NAME.search(lower) is not None
+    if not (named or shaped or linked or given or cookied or mysql or queried):
         return False
     # On a serialised record a string's "\n" or "\"" is escaped: "key:\nsk-..." reads "key:\\nsk-...", where
     # the "n" would hide the key from a pattern that wants no letter before it. So the patterns read the
@@ -224,6 +232,7 @@ def _may_hold_secret(json_text: str) -> bool:
         or (cookied and _COOKIE.search(text))
         or (key_named and _NAMED_KEY.search(text))
         or (mysql and _MYSQL_PASSWORD.search(text))
+        or (queried and _QUERY_KEY.search(text))
         or (shaped and (_SECRET_TEXT.search(text) or _BEARER.search(text)))
         or (linked and (_URL_PASSWORD.search(text) or _SECRET_TEXT.search(text)))
         for text in texts
@@ -255,6 +264,7 @@ def scrub(text: str, replacement: str = REDACTED) -> str:
     text = _COOKIE.sub(lambda m: m.group(1) + replacement, text)
     text = _NAMED_KEY.sub(lambda m: m.group(1) + replacement, text)
     text = _MYSQL_PASSWORD.sub(lambda m: m.group(1) + replacement, text)
+    text = _QUERY_KEY.sub(lambda m: m.group(1) + replacement, text)
     return _ASSIGNED.sub(lambda m: m.group(1) + replacement, text)
 
 

@@ -102,6 +102,14 @@ SECRETS = [
     ("mysql -u root -pS3cretPw db < dump.sql", "S3cretPw", ["mysql -u root -p", " db < dump.sql"]),
     ("run mysqldump -uroot -p'Hunter22x' app", "Hunter22x", ["mysqldump -uroot -p'", "' app"]),
     ("mariadb -h db.local -pQz9Wx8Ec7 shop", "Qz9Wx8Ec7", ["mariadb -h db.local -p"]),
+    # Missed before: a Google OAuth token, a gateway's ?key=, an Azure SAS signature, a proxy's ?auth=.
+    ("gemini CLI: 401 for ya29.a0AfH6SMBx7Qz_k9LmNoPqRsTu-12", "ya29.a0AfH6SMBx7Qz_k9LmNoPqRsTu-12",
+     ["gemini CLI: 401 for "]),
+    ("POST https://gw.example/v1/chat?key=gw7Hq2Lm9Zx4Pn8K failed", "gw7Hq2Lm9Zx4Pn8K",
+     ["https://gw.example/v1/chat?key=", " failed"]),
+    ("blob https://acct.blob.core.windows.net/c?sv=2022-11-02&sig=Ab3dEf6hIj9kLm2nOp5q%3D",
+     "Ab3dEf6hIj9kLm2nOp5q%3D", ["?sv=2022-11-02&sig="]),
+    ("redirected to https://proxy.example/login?auth=Q1w2e3r4t5y6 (302)", "Q1w2e3r4t5y6", ["?auth=", " (302)"]),
 ]
 
 ORDINARY = [
@@ -143,6 +151,7 @@ ORDINARY = [
     "MY_KEY=${SECRET_FROM_VAULT} in the workflow",
     "mysql -h db -P 3306 -p fails, then mkdir -p build2x",
     "ssh -p2222 host; the mysql docs say -p is optional",
+    "sort the map by key=value pairs; GET /items?key=name&sort=asc",
 ]
 
 
@@ -193,7 +202,7 @@ _PIECES = [
     "\\", "\\n", "\x01", "\u00a0", "IA", "Z", "0", "key", "{", "`", "#", "pass", "DB_PASS", "bypass",
     "AccountKey", "SharedAccessKey", ";", "xapp-", "SG.", "pypi-", "whsec_", "dop_v1_", "AGE-SECRET-KEY-1",
     "Authorization: ", "authorization:", "Token ", "Cookie: ", "set-cookie:", "sid=", "--password ", "--token ",
-    "--api-key ", "--pass\t", "-u ", "--user ", "-U ", "admin:", "--passphrase ",
+    "--api-key ", "--pass\t", "-u ", "--user ", "-U ", "admin:", "--passphrase ", "ya29.", "?key=", "&sig=", "?auth=", "KEY=",
 ]
 
 
