@@ -103,7 +103,8 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
     def usage_one(provider: str) -> str:
         """Live usage of one provider: codex, gemini or claude."""
         if provider not in PROVIDER_NAMES:
-            raise ResourceNotFoundError(f"unknown provider {provider!r}; use one of {', '.join(PROVIDER_NAMES)}")
+            raise ResourceNotFoundError(f"unknown provider {provider[:60]!r}{'...' * (len(provider) > 60)}; use one "
+                                        f"of {', '.join(PROVIDER_NAMES)}")
         with resource_errors():
             return _dump(usage_summary(get_core())["providers"][provider])
 

@@ -33,7 +33,7 @@ from router_core.settings import AuditSettings
 logger = logging.getLogger(__name__)
 
 _FILE = re.compile(rf"^{PREFIX}-(\d{{4}}-\d{{2}}-\d{{2}})(?:\.(\d+))?\.jsonl$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")  # match(): anchored at the start; \Z: no newline after
 # Every record's "event": a routing decision ("recommendation"), the user's answer to recommend's prompt,
 # an executed task ("dispatch", "batch_task"), a planned batch task, a provider's outage and recovery, and a
 # budget configuration edited while the server ran.
@@ -69,7 +69,7 @@ def day_problem(day: str) -> str | None:
         return None
     if isinstance(day, str) and _DAY.match(day):  # the shape is right: 2026-02-30
         return f"{day} is not a date in the calendar; give a real day as YYYY-MM-DD"
-    return f"day must be a date as YYYY-MM-DD (2025-01-11), got {day!r}"
+    return f"day must be a date as YYYY-MM-DD (2025-01-11), got {day[:60]!r}{'...' * (len(day) > 60)}"
 
 
 def _check_day(day: str) -> None:

@@ -40,6 +40,8 @@ from tools import (
 from tools._context import AppState
 from tools.progress import HEARTBEAT_SECONDS
 
+SHOWN_URI_CHARS = 200  # of an unknown resource URI, in the refusal: a host may send one of any length
+
 INSTRUCTIONS = (
     "Switchboard routes subtasks across codex (code), gemini (analysis, docs) and claude (architecture, "
     "planning) within live rate limits and a daily budget. Call recommend_provider before delegating a "
@@ -107,7 +109,9 @@ class SwitchboardServer(MCPServer):
                 raise  # a resource's own refusal (an unknown provider, a day that is no date) says what to give
             known = [str(r.uri) for r in self._resource_manager.list_resources()]
             known += [t.uri_template for t in self._resource_manager.list_templates()]
-            raise ResourceNotFoundError(f"{exc}; Switchboard's resources are {', '.join(known)}") from None
+            asked = str(uri) if len(str(uri)) <= SHOWN_URI_CHARS else f"{str(uri)[:SHOWN_URI_CHARS]}..."  # 1 MB?
+            raise ResourceNotFoundError(f"Unknown resource: {asked}; Switchboard's resources are "
+                                        f"{', '.join(known)}") from None
 
     async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None,
                          context: Context | None = None) -> Any:
