@@ -4,7 +4,7 @@ With ``SWITCHBOARD_HTTP_TOKEN`` set, every request must present it (compared in 
 
 * MCP clients send ``Authorization: Bearer <token>`` (any path);
 * a browser opens /dashboard, gets a small form, and POSTs the token once to /dashboard/login, which sets
-  an HttpOnly, SameSite=Strict cookie limited to /dashboard holding an HMAC of the token (not the token).
+  an HttpOnly, SameSite=Strict cookie (Secure over TLS) limited to /dashboard holding an HMAC of the token (not the token).
 
 Anything else is answered 401 with ``WWW-Authenticate: Bearer`` and what to send (outside /dashboard as a
 JSON-RPC error, which MCP clients show: the Python SDK's said only 'Server returned an error response' for a
@@ -188,5 +188,13 @@ class TokenRequired:
             return await HTMLResponse(page, 401, headers=LOGIN_HEADERS)(scope, receive, send)
         response = RedirectResponse(DASHBOARD, 303, headers={"Cache-Control": "no-store"})
         response.set_cookie(COOKIE, self.cookie, path=DASHBOARD, httponly=True, samesite="strict",
-                            secure=scope.get("scheme") == "https")
+                            secure=_over_tls(scope))
         await response(scope, receive, send)
+
+
+def _over_tls(scope: Scope) -> bool:
+    """Whether the browser reached the server over HTTPS: directly, or through a TLS proxy that says so.
+    uvicorn trusts X-Forwarded-Proto only from 127.0.0.1; a proxy on another machine is read here too,
+    for the cookie's Secure flag alone (a client that lies about it only keeps its own cookie off plain HTTP)."""
+    forwarded = Headers(scope=scope).get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return scope.get("scheme") == "https" or forwarded == "https"

@@ -280,3 +280,17 @@ def test_the_login_page_may_not_be_framed_nor_run_scripts(team):
         assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "form-action 'self'" in policy
         assert "script-src" not in policy  # none runs: default-src 'none' covers scripts
         assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(("base", "headers", "secure"), [
+    (TEAM, {}, False),  # plain HTTP on a trusted network: a Secure cookie would never come back
+    ("https://switchboard-host.lan", {}, True),
+    (TEAM, {"X-Forwarded-Proto": "https"}, True),  # a TLS proxy on another machine (uvicorn trusts 127.0.0.1's only)
+    (TEAM, {"X-Forwarded-Proto": "https, http"}, True),
+])
+def test_the_cookie_is_secure_whenever_the_browser_used_tls(parts, base, headers, secure):
+    # Before, behind a TLS proxy on another machine the cookie lacked Secure: a plain http:// visit sent it in clear.
+    with TestClient(build_http_app(parts, token=TOKEN), base_url=base) as c:
+        r = c.post("/dashboard/login", data={"token": TOKEN}, headers=headers, follow_redirects=False)
+    assert r.status_code == 303
+    assert ("; secure" in r.headers["set-cookie"].lower()) is secure
