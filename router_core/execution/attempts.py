@@ -97,7 +97,7 @@ class ProviderRun:
                     return self._outage(result)
                 if isinstance(result, Completion):
                     cost = actual_cost(self.settings, self.plan.model, result)
-                    warning = self._settled(cost)
+                    warning = await self._settled(cost)
                     self.attempts.append(Attempt(self.provider, "success", model=result.model, retry=retry,
                                                  waited_seconds=waited, duration_seconds=seconds, cost_usd=cost))
                     return Completed(result, self.plan, cost, warning)
@@ -176,7 +176,8 @@ class ProviderRun:
                 if self.reservation is None:  # a budget edited since routing binds it (a batch routes once)
                     core.refresh_settings()
                 core.clock_steps.check()  # before the transaction: inside it a clock set back is not repaired
-                with core.db.transaction():
+                # The write lock is waited for on the loop (store/scopes.py); a task cancelled meanwhile did nothing.
+                async with core.db.async_transaction():
                     fresh = self.reservation is None
                     if fresh and self.job.lease is not None:
                         lease_id = core.leases.take(self.job.lease)  # raises AgentTaken, nothing written
@@ -208,7 +209,7 @@ class ProviderRun:
                     except RouterError as exc:
                         billed = getattr(exc, "billed", None)
                         said = getattr(exc, "rate_limit", None)  # an error response's rate-limit headers
-                        with core.db.transaction():
+                        async with core.db.async_transaction(shield=True):  # billed or not: recorded
                             # Charged though no answer (a refusal, a blocked prompt): its tokens count, but pacing
                             # learns no ratio from them (no answer's size: the learned ratio would drop).
                             if billed is not None:
@@ -278,7 +279,7 @@ class ProviderRun:
             timeout=ex.cli_timeout_seconds if adapter.backend == "cli" else ex.request_timeout_seconds,
         )
 
-    def _settled(self, cost: float) -> str | None:
+    async def _settled(self, cost: float) -> str | None:
         """Pace ticket, budget, circuit (and the job's lease) in one transaction; a warning if it failed.
 
         The answer is paid for, so a state database that cannot be written now (locked past its busy timeout,
@@ -289,7 +290,7 @@ class ProviderRun:
         ticket, completion, answered_at = self._paced
         reservation = self.reservation
         try:
-            with core.db.transaction():
+            async with core.db.async_transaction(shield=True):  # paid for: a cancel does not cut its wait short
                 self.ex.pacer.settle(ticket, completion.input_tokens + completion.output_tokens,
                                      completion.rate_limit, answered_at=answered_at,
                                      counted=not completion.usage_estimated)

@@ -93,7 +93,7 @@ class Outages:
         if not self.circuits.claim_probe(provider):
             return False
         try:  # a probe is paid for like any call: the budget holds it, across processes
-            with self.core.db.transaction():  # the reservation and the pace ticket together, or neither
+            async with self.core.db.async_transaction(shield=True):  # reservation and pace ticket together, or neither
                 reservation = self.core.ledger.reserve(provider, estimate, task_id=f"outage probe of {provider}").id
                 ticket = self.pacer.try_acquire(provider, PROBE_TOKENS, spread=False)  # one request: no slot
                 if isinstance(ticket, PaceTicket):  # charged at the estimate if this process dies in the call
@@ -111,7 +111,7 @@ class Outages:
             with anyio.fail_after(seconds):
                 answer = await adapter.probe()
         except (RouterError, TimeoutError) as exc:
-            with self.core.db.transaction():
+            async with self.core.db.async_transaction(shield=True):
                 self.pacer.failed(ticket, getattr(exc, "rate_limit", None))
                 self._unanswered(reservation, estimate, exc)
             if answered(exc):  # a limit, refused credentials, another 4xx: the provider answered, it is not down
@@ -136,7 +136,7 @@ class Outages:
                 # Nothing learned: the probe is handed back, due now, not an interval on for every process.
                 self.circuits.reschedule_probe(provider, self.core.clock.now())
             raise
-        with self.core.db.transaction():
+        async with self.core.db.async_transaction(shield=True):
             self.pacer.settle(ticket, PROBE_TOKENS, counted=False)  # the probe's answer is not counted
             self.core.ledger.settle(reservation, self._cost(provider, answer))
         self._recovered(provider)

@@ -1,7 +1,8 @@
 """One SQLite file shared by every Switchboard process on the machine.
 
 WAL journal (readers never block the single writer), ``synchronous=NORMAL`` and a generous busy
-timeout. Writes go through :meth:`Database.transaction`, which starts with ``BEGIN IMMEDIATE``:
+timeout. Writes go through :meth:`Database.transaction` (a coroutine's through ``async_transaction``, which waits
+for the lock on the event loop: store/scopes.py), which starts with ``BEGIN IMMEDIATE``:
 the write lock is taken before the first read, so a read-check-write sequence is atomic across
 processes and never fails half-way with ``SQLITE_BUSY_SNAPSHOT``. Each thread gets its own
 connection; a forked child opens fresh ones instead of reusing its parent's.
@@ -22,15 +23,16 @@ from typing import Any
 
 from router_core.store.faults import (
     open_error,
+    raise_fault,
     shm_identity,
     shm_replaced,
-    storage_fault,
     unwritable_dir,
     unwritable_file,
 )
 from router_core.store.filesystem import network_filesystem, private_dir, private_file
 from router_core.store.holders import current_pid
 from router_core.store.schema import MIGRATIONS
+from router_core.store.scopes import Joined, Scope
 
 logger = logging.getLogger(__name__)
 WAL_SIZE_LIMIT = 8 * 2**20  # bytes
@@ -62,6 +64,7 @@ class Database:
         self.path = Path(path)
         self._shm_path = f"{self.path}-shm"  # SQLite's name for it; stat'ed once a transaction (check_shm)
         self._busy_timeout = busy_timeout_seconds
+        self._busy_pragma = f"PRAGMA busy_timeout = {int(busy_timeout_seconds * 1000)}"
         self._local = threading.local()
         # (pid, owning thread, connection) for every connection opened, so close() and thread exits
         # can close them; sqlite3 connections cannot be weakly referenced.
@@ -92,10 +95,11 @@ class Database:
             try:
                 conn = self._open()
             except sqlite3.Error as exc:
-                _raise_fault(self.path, exc)
+                raise_fault(self.path, exc)
                 raise
             self._local.conn, self._local.pid, self._local.kind = conn, pid, None
-            self._local.joined = _Joined(conn)
+            self._local.nowait = False  # its busy handler is on (see Scope._try_enter)
+            self._local.joined = Joined(conn)
             self._local.shm = shm_identity(self._shm_path)
         return conn
 
@@ -116,7 +120,7 @@ class Database:
             self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
         )
         conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        conn.execute(self._busy_pragma)
         conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the file is made: changes nothing on an existing one
         _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -141,7 +145,7 @@ class Database:
 
     # -- transactions --------------------------------------------------------------------------
 
-    def transaction(self) -> _Scope | _Joined:
+    def transaction(self) -> Scope | Joined:
         """A write transaction (``BEGIN IMMEDIATE``); commits on success, rolls back on error.
 
         Nested calls inside a write transaction join it. Opening one inside :meth:`read` is an error,
@@ -150,15 +154,26 @@ class Database:
         local = self._local
         if getattr(local, "kind", None) == "write" and local.pid == current_pid():
             return local.joined  # most calls are nested (a dispatch's settle: pacing, budget, circuit, lease)
-        return _Scope(self, "write", "BEGIN IMMEDIATE")
+        return Scope(self, "write", "BEGIN IMMEDIATE")
 
-    def read(self) -> _Scope | _Joined:
+    def async_transaction(self, *, shield: bool = False) -> Scope | Joined:
+        """:meth:`transaction` for a coroutine: ``async with db.async_transaction():``. While another connection
+        holds the write lock it sleeps on the event loop, up to the busy timeout, instead of in SQLite's busy handler
+        (which stalls every task of the loop). Its body must not await: a task run meanwhile on this thread would
+        join the transaction. ``shield``: the wait is not cancelled (it records what is done: a billed answer).
+        See store/scopes.py."""
+        local = self._local
+        if getattr(local, "kind", None) == "write" and local.pid == current_pid():
+            return local.joined
+        return Scope(self, "write", "BEGIN IMMEDIATE", shield)
+
+    def read(self) -> Scope | Joined:
         """A read transaction: every query inside sees the same consistent snapshot (nested calls join it,
         or the write transaction they are in)."""
         local = self._local
         if getattr(local, "kind", None) is not None and local.pid == current_pid():
             return local.joined
-        return _Scope(self, "read", "BEGIN")
+        return Scope(self, "read", "BEGIN")
 
     def version(self) -> tuple[Any, ...]:
         """A token that two reads on this thread share only if nobody committed a change between them.
@@ -181,19 +196,26 @@ class Database:
         try:
             yield
         except sqlite3.Error as exc:
-            _raise_fault(self.path, exc)
+            raise_fault(self.path, exc)
             raise
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         """Run one statement (in the current transaction if any) and return all rows."""
         conn = self.connection()
         if self._local.kind is None:
+            if self._local.nowait:
+                self._wait_for_locks(conn)
             self.check_shm()
         try:
             return conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            _raise_fault(self.path, exc)
+            raise_fault(self.path, exc)
             raise
+
+    def _wait_for_locks(self, conn: sqlite3.Connection) -> None:
+        """Turn this thread's connection's busy handler back on, for a read or a blocking write (Scope._try_enter)."""
+        conn.execute(self._busy_pragma)
+        self._local.nowait = False
 
     # -- schema --------------------------------------------------------------------------------
 
@@ -226,73 +248,6 @@ class Database:
             )
 
 
-class _Scope:
-    """The context manager of :meth:`Database.transaction` and :meth:`Database.read` (a plain class:
-    these are entered several times per decision, and nested scopes only join the outer one)."""
-
-    __slots__ = ("_db", "_kind", "_begin", "_conn")
-
-    def __init__(self, db: Database, kind: str, begin: str) -> None:
-        self._db, self._kind, self._begin = db, kind, begin
-        self._conn: sqlite3.Connection | None = None  # set only when this scope began the transaction
-
-    def __enter__(self) -> sqlite3.Connection:
-        conn = self._db.connection()
-        local = self._db._local
-        outer = local.kind
-        if outer is not None:
-            if outer == "read" and self._kind == "write":
-                raise RuntimeError("cannot start a write transaction inside a read transaction")
-            return conn
-        try:
-            conn.execute(self._begin)
-        except sqlite3.Error as exc:
-            _raise_fault(self._db.path, exc)
-            raise
-        try:
-            self._db.check_shm()  # after BEGIN: a deletion before it is seen by the transaction
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        local.kind = self._kind
-        self._conn = conn
-        return conn
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        conn = self._conn
-        if conn is None:
-            return
-        self._conn = None
-        self._db._local.kind = None
-        if exc_type is not None:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            _raise_fault(self._db.path, exc)
-            return
-        try:
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            _raise_fault(self._db.path, exc)
-            raise
-
-
-class _Joined:
-    """What a scope nested in this thread's transaction is: its connection, and nothing to begin or end."""
-
-    __slots__ = ("_conn",)
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self._conn
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        return None
-
-
 def _scrubbed(text: object) -> object:
     """Migration 11's switchboard_scrubbed: ``text`` with its credentials redacted (as it is, should that fail:
     an exception in an SQL function would fail the migration, and every process opening the file)."""
@@ -303,13 +258,6 @@ def _scrubbed(text: object) -> object:
     except Exception:  # noqa: BLE001
         logger.warning("could not redact a stored correction's text", exc_info=True)
         return text
-
-
-def _raise_fault(path: Path, exc: BaseException | None) -> None:
-    """Raise ``exc`` as a StateUnusable if it is a fault of the storage (store/faults.py); else return."""
-    unusable = storage_fault(path, exc)
-    if unusable is not None:
-        raise unusable from exc
 
 
 def _keep(entry: tuple[int, weakref.ref[threading.Thread], sqlite3.Connection]) -> bool:

@@ -42,18 +42,30 @@ def storage_fault(path: Path, exc: BaseException) -> StateUnusable | None:
     if primary in _READ_ONLY:
         return read_only(path, str(exc))
     if primary in _BUSY:
-        return StateUnusable(
-            f"the state database {path} stayed locked by another process's write transaction for longer than the "
-            f"busy timeout ({exc}); nothing of this call was recorded: try again, and if it keeps happening, find "
-            f"the process holding {path.name} open in a write (fuser {path}; a sqlite3 shell left inside BEGIN, "
-            "a backup tool) and end it"
-        )
+        return locked(path, str(exc))
     if primary in _IO:
         return StateUnusable(
             f"cannot read or write the state database {path} ({exc}): check that {path.parent} still exists "
             "and its disk works, or set SWITCHBOARD_HOME to another directory"
         )
     return None
+
+
+def raise_fault(path: Path, exc: BaseException | None) -> None:
+    """Raise ``exc`` as a StateUnusable if it is a fault of the storage (see storage_fault); else return."""
+    unusable = storage_fault(path, exc)
+    if unusable is not None:
+        raise unusable from exc
+
+
+def locked(path: Path, detail: str) -> StateUnusable:
+    """Another connection kept the write lock past the busy timeout (a blocking BEGIN's, or store/scopes.py's wait on the event loop)."""
+    return StateUnusable(
+        f"the state database {path} stayed locked by another process's write transaction for longer than the "
+        f"busy timeout ({detail}); nothing of this call was recorded: try again, and if it keeps happening, find "
+        f"the process holding {path.name} open in a write (fuser {path}; a sqlite3 shell left inside BEGIN, "
+        "a backup tool, a process stopped in a debugger) and end it"
+    )
 
 
 def read_only(path: Path, detail: str) -> StateUnusable:

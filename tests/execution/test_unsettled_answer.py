@@ -11,6 +11,7 @@ from router_core.execution.dispatch import dispatch
 from router_core.execution.executor import Executor
 from tests.execution.conftest import make_core
 from tests.execution.fakes import ScriptedAdapter, clock_sleep
+from tests.fakes.lock_wait import short_busy_timeout
 
 CODE_TASK = "Implement a JWT login endpoint in Flask"  # codex first
 
@@ -36,7 +37,7 @@ class LockedAfterAnswering(ScriptedAdapter):
 
 def locked_executor(settings, clock):
     core = make_core(settings, clock)
-    core.db.connection().execute("PRAGMA busy_timeout = 50")  # give up on the lock at once, not after 15 s
+    short_busy_timeout(core.db, 0.05)  # give up on the lock at once, not after 15 s
     adapters = {name: ScriptedAdapter(settings.provider(name)) for name in ("gemini", "claude")}
     adapters["codex"] = LockedAfterAnswering(settings.provider("codex"), core.db.path)
     return core, Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5), adapters["codex"]
