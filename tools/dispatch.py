@@ -74,7 +74,7 @@ async def dispatch_agent(
         async with report.beating():
             result = await dispatch(core, executor_of(state), task, provider=provider, context=context,
                                     max_cost=max_cost, wait=wait, execute=execute, on_park=report.parked,
-                                    on_call=report.call)
+                                    on_call=report.call, on_pace=report.paced)
     if state.notify_changed is not None:
         await state.notify_changed()
     return dispatch_record(result.decision, result.outcome)
@@ -101,7 +101,7 @@ async def run_batch(
         report = ProgressReport(ctx, len(pairs), every=state.heartbeat_seconds)
         async with report.beating():
             run = await execute_batch(core, executor_of(state), pairs, parallel=parallel, progress=report.done,
-                                      on_park=report.parked, on_call=report.call)
+                                      on_park=report.parked, on_call=report.call, on_pace=report.paced)
     if state.notify_changed is not None:
         await state.notify_changed()
     return BatchPlanOut.executed(run.plan, run.outcome, run.agents)

@@ -71,6 +71,15 @@ class ProgressReport:
         cause = why if len(why) <= MAX_PARK_REASON else f"{why[: MAX_PARK_REASON - 1]}…"
         await self._between(f"{task_id}: waiting {seconds:.0f}s for capacity: {cause}")
 
+    async def paced(self, task_id: str, provider: str, seconds: float | None, why: str) -> None:
+        """The task waits for room at ``provider`` (its rate window, a hold: pace_notes.py); ``seconds`` None: until
+        a request in flight is answered."""
+        now = self._clock()
+        until = now + (self._every if seconds is None else seconds)
+        self._task, self._doing[task_id] = task_id, _Doing(now, until=until)
+        how_long = "" if seconds is None else f" {seconds:.0f}s"
+        await self._between(f"{task_id}: waiting{how_long} for {provider}: {why}")
+
     def call(self, task_id: str, provider: str | None) -> None:
         """A provider call of ``task_id`` starts (``provider``) or ends (None)."""
         self._task = task_id

@@ -112,6 +112,9 @@ class ProviderRun:
                 ))
                 if step.action != RETRY:
                     return step
+                if self.job.on_pace is not None:
+                    await self.job.on_pace.retrying(self.job.task_id, self.provider, step.delay, outcome_name(result),
+                                                    str(result))
                 await self.ex.wait(step.delay)
                 backed_off = step.delay
                 if (circuit := self._opened()) is not None:  # no retry into the outage
@@ -245,6 +248,8 @@ class ProviderRun:
                 held = self.ex.state.holds.active(self.provider).get(self.provider)
                 if held is not None:
                     return held, clock.monotonic() - start, 0.0
+            if self.job.on_pace is not None:
+                await self.job.on_pace.paced(self.job.task_id, self.provider, ticket, clock.monotonic() - start)
             await self.ex.wait(ticket.seconds)
             if (circuit := self._opened()) is not None:  # nothing sent into the outage
                 return circuit, clock.monotonic() - start, 0.0

@@ -25,6 +25,7 @@ from router_core.decision import BatchItemPlan, BatchPlan
 from router_core.errors import InvalidRequest, NoAgentAvailable
 from router_core.execution.dispatch import audited, check_limits
 from router_core.execution.executor import CallNotice, Executor, Job, ParkNotice, Sleep
+from router_core.execution.pace_notes import PaceNotes, PaceNotice
 from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, FAILED, BatchOutcome, TaskOutcome
 from router_core.leases import AgentLease, AgentTaken
@@ -63,11 +64,13 @@ async def run_batch(
     on_cancel: Callable[[BatchRun], None] | None = None,
     on_park: ParkNotice | None = None,
     on_call: CallNotice | None = None,
+    on_pace: PaceNotice | None = None,
 ) -> BatchRun:
     """Run the tasks; if the run is cancelled, ``on_cancel`` is handed what it did so far (the tasks that
     did not end, status "cancelled") and the cancellation goes on. ``on_park`` hears of each task that waits
     because every provider is blocked, as it begins to wait (no task finishes meanwhile: the MCP tool says it
-    in its progress); ``on_call`` of each provider call as it starts and ends."""
+    in its progress); ``on_call`` of each provider call as it starts and ends; ``on_pace`` of a wait for room
+    at a provider long enough to notice, once per provider while its tasks keep waiting there (pace_notes.py)."""
     text = check_limits(None, context)
     cap = parallel or core.settings.execution.batch_concurrency
     if cap < 1:
@@ -82,6 +85,7 @@ async def run_batch(
     batch_id = f"batch-{uuid.uuid4().hex[:12]}"
     started = core.clock.now()
     gate = anyio.Semaphore(cap)
+    notes = PaceNotes(on_pace, core.clock, executor.pacer.window) if on_pace is not None else None
     outcomes: list[TaskOutcome | None] = [None] * len(prepared)
     agents: list[str | None] = [None] * len(prepared)
     done = 0
@@ -109,7 +113,7 @@ async def run_batch(
                     # holds no agent (a worker leased first, so a batch held a lease per worker, up to
                     # `parallel` per provider, while only `parallel` calls were in flight in all).
                     lease=AgentLease(agent.id, agent.max_concurrency, item.task_id) if leased and agent else None,
-                    on_cancel=cancelled, on_park=on_park, on_call=on_call,
+                    on_cancel=cancelled, on_park=on_park, on_call=on_call, on_pace=notes,
                 )
                 try:
                     outcome = await executor.run(job)

@@ -26,6 +26,7 @@ import anyio
 from router_core.decision import RoutingDecision
 from router_core.errors import InvalidRequest, StateUnusable
 from router_core.execution.executor import CallNotice, Executor, Job, ParkNotice
+from router_core.execution.pace_notes import PaceNotes, PaceNotice
 from router_core.execution.pacing import GUARD_SECONDS
 from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, NOT_CONFIGURED, PARKED, ROUTED, SUCCESS, TaskOutcome
@@ -103,10 +104,12 @@ async def dispatch(
     on_park: ParkNotice | None = None,
     on_cancel: Callable[[DispatchResult], None] | None = None,
     on_call: CallNotice | None = None,
+    on_pace: PaceNotice | None = None,
 ) -> DispatchResult:
     """Route and run ``task``. If it is cancelled, ``on_cancel`` is handed what it did (status "cancelled",
     as audited; its attempts say whether a call was in flight) and the cancellation goes on. ``on_call`` hears
-    of each provider call as it starts and ends."""
+    of each provider call as it starts and ends, ``on_pace`` of a wait for room at a provider long enough to
+    notice (pace_notes.py)."""
     text = check_limits(max_cost, context)
     if not execute:
         decision = core.decide(task, task_id=task_id, repo=repo, provider=provider, lease_agent=True,
@@ -150,6 +153,7 @@ async def dispatch(
                 parked_seconds=parked + max(0.0, ended - now)))
             raise
         parked += delay
+    notes = PaceNotes(on_pace, core.clock, executor.pacer.window) if on_pace is not None else None
     for lease_now in (False, True):
         if lease_now:  # another process filled the agent since routing: route again, leasing at once
             decision, view = core.decide_with_capacity(task, task_id=task_id, repo=repo, provider=provider,
@@ -158,7 +162,7 @@ async def dispatch(
         job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None, seen=seen,
                       # a cancelled task is audited as it ends: a call in flight may still be billed
                       on_cancel=functools.partial(_cancelled, core, decision, on_cancel), on_park=on_park,
-                      on_call=on_call,
+                      on_call=on_call, on_pace=notes,
                       parked_seconds=parked)  # waited here for capacity before it runs: within the same limit
         try:
             outcome = await executor.run(job)

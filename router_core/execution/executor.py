@@ -25,6 +25,7 @@ from router_core.execution.budget_wait import WAITING, BudgetWaits
 from router_core.execution.circuit import CircuitState
 from router_core.execution.holds import QUOTA, Hold
 from router_core.execution.outages import Outages
+from router_core.execution.pace_notes import PaceNotes
 from router_core.execution.pacing import GUARD_SECONDS, RatePacer
 from router_core.execution.recovery import STOP
 from router_core.execution.results import (
@@ -84,6 +85,8 @@ class Job:
     on_park: ParkNotice | None = None
     # Told of each provider call as it starts and ends (an MCP tool's heartbeat says what is on the wire).
     on_call: CallNotice | None = None
+    # Told of a wait for room at a provider (a full rate window, a hold, a retry's backoff) long enough to notice.
+    on_pace: PaceNotes | None = None
     # Seconds the task already waited for capacity before its run (dispatch's wait at routing time): counted
     # against execution.max_park_seconds with its parking here, and in its outcome's parked_seconds.
     parked_seconds: float = 0.0

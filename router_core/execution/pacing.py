@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from sqlite3 import Connection, Row
 from typing import TYPE_CHECKING
 
@@ -74,6 +74,11 @@ class PaceWait:
     seconds: float
     hold: str | None = None  # "rate_limited" | "quota" | "unavailable" | None (the window is full)
     slot: float | None = None  # the send slot taken after a hold ended (ramp.py): pass it back when due
+    # Of a full window, for the wait's notice (pace_notes.py): which limit is used up ("requests" | "tokens"), that
+    # limit, and whether the wait is only a poll until a request in flight is answered (its end not known).
+    full: str | None = field(default=None, compare=False)
+    limit: int = field(default=0, compare=False)
+    unanswered: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +167,12 @@ class RatePacer:
                 if not (any(e["at"] > now for e in events) and self._reclaim_dead(conn, provider, now)):
                     break
                 used = sql.tracked_window(conn, provider, now - self.window)
-        return PaceWait(self._wait(events, room, tokens, now))
+        seconds = self._wait(events, room, tokens, now)
+        used_requests, _ = room.used(now, ours)  # which limit is used up, for the wait's notice only
+        full, limit = (("requests", room.requests_limit) if used_requests + 1 > room.requests_limit
+                       else ("tokens", room.tokens_limit))
+        return PaceWait(self.poll_seconds if seconds is None else seconds, full=full, limit=limit,
+                        unanswered=seconds is None)
 
     def _reclaim_dead(self, conn: Connection, provider: str, now: float) -> bool:
         """Restamp the in-flight tickets of processes gone from this host (killed mid-request) to now; True if
@@ -240,8 +250,9 @@ class RatePacer:
             manual_t = max(0, rows["tokens_used"] - ours.tokens)
         return _Room(rpm, tpm, manual_r, manual_t, manual_until, requests, tokens, counted_event)
 
-    def _wait(self, events: Sequence[Row], room: _Room, tokens: int, now: float) -> float:
-        """Seconds until the request fits, if no new usage arrives; polls while unanswered requests block it.
+    def _wait(self, events: Sequence[Row], room: _Room, tokens: int, now: float) -> float | None:
+        """Seconds until the request fits, if no new usage arrives; None while only unanswered requests block it
+        (the caller polls).
         Between two times an event or a manual figure leaves, the counts hold and only the reported figures
         refill: the request fits once the units it needs are back."""
         settled = [e for e in events if e["at"] <= now]
@@ -260,7 +271,7 @@ class RatePacer:
             at = _fit_from(start, ours, included, room, tokens)
             if at is not None and at < end:
                 return at - now + GUARD_SECONDS
-        return self.poll_seconds
+        return None
 
     def _observe(self, conn: Connection, ticket: PaceTicket, obs: RateLimitObservation, now: float) -> None:
         provider = ticket.provider

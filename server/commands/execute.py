@@ -72,7 +72,8 @@ def run(args) -> int:
     async def work(executor):
         return await dispatch(c, executor, args.task, provider=args.provider, context=context,
                               max_cost=args.max_cost, wait=args.wait, execute=not args.route_only,
-                              on_park=parked_notice(sys.stderr), on_cancel=cancelled.append)
+                              on_park=parked_notice(sys.stderr), on_cancel=cancelled.append,
+                              on_pace=paced_notice(sys.stderr))
 
     def record(result) -> dict:
         return DispatchOut.build(RecommendationRecordOut.of(result.decision), result.outcome).model_dump(mode="json")
@@ -170,7 +171,7 @@ def batch(args) -> int:
 
     async def work(executor):
         return await run_batch(c, executor, pairs, parallel=args.parallel, progress=bar.update,
-                               on_cancel=interrupted.append, on_park=bar.parked)
+                               on_cancel=interrupted.append, on_park=bar.parked, on_pace=bar.paced)
 
     try:
         result = anyio.run(_with_executor, c, work)
@@ -332,10 +333,18 @@ class ProgressBar:
 
     def parked(self, task_id: str, seconds: float, why: str) -> None:
         """A task waits for a blocked provider: said on its own line, since no task finishes meanwhile."""
+        self._clear()
+        parked_notice(self.stream)(task_id, seconds, why)
+
+    def paced(self, task_id: str, provider: str, seconds: float | None, why: str) -> None:
+        """Tasks wait for room at ``provider`` (told once while they keep waiting there): said on its own line."""
+        self._clear()
+        paced_notice(self.stream)(task_id, provider, seconds, why)
+
+    def _clear(self) -> None:
         if self.tty:
             with contextlib.suppress(OSError):  # see parked_notice
                 self.stream.write("\r" + " " * self.columns() + "\r")  # drawn again with the next finished task
-        parked_notice(self.stream)(task_id, seconds, why)
 
     def columns(self) -> int:
         """The columns a redraw may fill: one less than the terminal's (its width, as now: it may be resized), so
@@ -368,3 +377,18 @@ def parked_notice(stream) -> Callable[[str, float, str], None]:
 
     return notice
 
+
+
+def paced_notice(stream) -> Callable[[str, str, float | None, str], None]:
+    """Prints that a task waits for room at its provider (a full rate window, a hold, a retry's backoff; said once
+    while the tasks keep waiting there), and how to stop it. Dropped on a stream that cannot be written."""
+    from router_core.providers.timeparse import format_seconds
+
+    def notice(task_id: str, provider: str, seconds: float | None, why: str) -> None:
+        how_long = "" if seconds is None else f" {format_seconds(seconds)}"
+        with contextlib.suppress(OSError):
+            stream.write(f"{task_id}: waiting{how_long} for {provider}: {' '.join(why.split())[:300]}; "
+                         "Ctrl-C to stop\n")
+            stream.flush()
+
+    return notice

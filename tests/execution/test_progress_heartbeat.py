@@ -14,9 +14,10 @@ import pytest
 from mcp import Client
 
 import tools.dispatch
+from router_core.execution.adapters import build_adapters
 from router_core.execution.executor import Executor
 from server.app import create_server
-from tests.execution.fakes import fake_environ
+from tests.execution.fakes import clock_sleep, fake_environ, unanswered
 from tests.execution.test_cancellation import Stuck
 from tests.execution.test_tools import ENV_VARS
 from tests.fakes.fake_script import Fault
@@ -151,3 +152,21 @@ async def test_a_call_without_a_progress_token_runs_no_heartbeat(settings, keywo
                                                       "provider": "codex"}, progress_callback=heard)
         assert r.structured_content["status"] == "success"
     assert watched == ["started", "ended"]  # one with a progress token has one, ended with the call
+
+
+async def test_a_wait_for_room_at_the_provider_is_said_in_the_progress(settings, keyword_core, fake, clock, client,
+                                                                      monkeypatch):
+    # A task waiting out a 429's retry-after (or a full rate window) sent nothing: the host saw no progress.
+    adapters = build_adapters(settings, client=client, clock=clock, environ=fake_environ(fake), which=lambda _: None)
+    executor = Executor(keyword_core, adapters, sleep=clock_sleep(clock, unanswered(keyword_core.db, clock)))
+    monkeypatch.setattr(tools.dispatch, "executor_of", lambda state: executor)
+    told = re.compile(r"\S+: waiting 20s for codex: retrying after it answered rate_limited \(codex rate limited.*")
+    for tool, arguments in [("dispatch_agent", {"task": "Implement a JWT login endpoint in Flask", "provider": "codex"}),
+                            ("run_batch", {"tasks": [{"id": "a", "task": "Implement the CSV export endpoint"}],
+                                           "dry_run": False})]:
+        fake.script("codex", [Fault.rate_limited(retry_after=20.0)])
+        heard = Heard(told, lambda: None)
+        async with connect(settings, keyword_core) as client_:
+            await client_.call_tool(tool, arguments, progress_callback=heard)
+        assert heard.matched, (tool, heard.notices)
+        assert_growing(heard.values)

@@ -160,3 +160,18 @@ async def test_a_task_done_notice_the_client_cannot_take_does_not_fail_the_call(
     await report.done(2, 2, "t2 done")
     assert ctx.tries == 2 and "progress report failed" in caplog.text
     assert "2/2 done" in report.summary()
+
+
+async def test_a_wait_for_room_at_a_provider_is_said_and_counted_as_waiting():
+    now = [100.0]
+    ctx = FakeContext()
+    report = ProgressReport(ctx, 4, every=EVERY, clock=lambda: now[0])
+    await report.paced("t2", "codex", 42.4, "its rate window is full (3 requests/min)")
+    await report.paced("t3", "gemini", None, "its rate window is full (9 requests/min), with requests still being "
+                                             "answered: it waits for one to end")
+    assert [m for _, _, m in ctx.sent] == [
+        "t2: waiting 42s for codex: its rate window is full (3 requests/min)",
+        "t3: waiting for gemini: its rate window is full (9 requests/min), with requests still being answered: it "
+        "waits for one to end"]
+    now[0] += 5
+    assert report.summary() == "0/4 done; 1 waiting for capacity; 5 s in all"  # t3's poll: a heartbeat's length
