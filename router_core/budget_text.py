@@ -6,16 +6,19 @@ Amounts arrive as integer micro-dollars (see router_core/store/ledger.py).
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
 
 from router_core.store.ledger import to_usd
 
 
 def usd(micro: int) -> str:
-    """$1,234.50; amounts under a cent keep four decimals so small estimates do not read as $0.00."""
+    """$1,234.50, $0.50; an amount under a dollar that is not whole cents keeps four decimals ($0.0153, six under
+    $0.0001), so that estimates side by side read alike ("$0.0038" and "$0.02" were $0.0038 and $0.0153)."""
     value = to_usd(micro)
-    if 0 < abs(value) < 0.01:
-        return f"${value:.4f}"
-    return f"${value:,.2f}"
+    if micro % 10_000 == 0 or abs(value) >= 1:
+        return f"${value:,.2f}"
+    return f"${value:.4f}" if abs(value) >= 0.00005 else f"${value:.6f}"
 
 
 def alert_level(threshold: int) -> str:
@@ -106,3 +109,39 @@ def percent_used(spent: float, total: float) -> float:
     if not total:
         return 0.0
     return math.floor(round(100 * spent / total, 6) * 10) / 10
+
+
+_ESTIMATE = re.compile(r"estimated at (\$\d[\d,]*(?:\.\d+)?)")
+
+
+def said_once(refusals: Iterable[tuple[str, str]]) -> str:
+    """The budget refusals of a task's providers, ``(provider, message)``, each cause said once: messages that differ
+    only by the task's estimate (the daily total refusing every provider) as one, naming each provider's estimate
+    ("this task is estimated at $0.0038 on gemini, $0.0153 on codex and $0.0153 on claude"); a message said
+    twice, once."""
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}  # the words around the estimate -> (estimate, provider)
+    for provider, message in refusals:
+        m = _ESTIMATE.search(message)
+        head, tail = (message, "") if m is None else (message[:m.start(1)], message[m.end(1):])
+        estimates = groups.setdefault((head, tail), [])
+        if m is not None and (m.group(1), provider) not in estimates:
+            estimates.append((m.group(1), provider))
+    said = []
+    for (head, tail), estimates in groups.items():
+        if len(estimates) <= 1:  # one provider's (or none named): as it was said
+            said.append(f"{head}{estimates[0][0] if estimates else ''}{tail}")
+            continue
+        each = [f"{amount} on {provider}" for amount, provider in estimates]
+        said.append(f"{head}{', '.join(each[:-1])} and {each[-1]}{tail}")
+    return " ".join(said)
+
+
+def says(said: str, provider: str, message: str) -> bool:
+    """Whether ``said`` (:func:`said_once`'s words) says ``provider``'s refusal ``message`` in full."""
+    if message in said:
+        return True
+    m = _ESTIMATE.search(message)
+    if m is None:
+        return False
+    head, tail = message[:m.start(1)], message[m.end(1):]
+    return head in said and tail in said and f"{m.group(1)} on {provider}" in said

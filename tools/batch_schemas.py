@@ -6,6 +6,7 @@ and a routed dispatch sends no empty attempts or path."""
 
 from typing import TYPE_CHECKING, Annotated, Any
 
+from router_core.budget_text import says
 from router_core.records import estimate_vs_actual, iso, money
 from tools.schemas import OutputModel, RecommendationRecordOut, recommendation_record
 
@@ -155,7 +156,7 @@ def _attempt(a: "Attempt", error: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {"provider": a.provider, "outcome": a.outcome}
     if a.retry != 0:
         out["retry"] = a.retry
-    if a.error is not None and not (error and a.error and a.error in error):
+    if a.error is not None and not (error and a.error and says(error, a.provider, a.error)):
         out["error"] = a.error
     if a.status_code is not None:
         out["status_code"] = a.status_code
@@ -167,10 +168,11 @@ def _attempt(a: "Attempt", error: str | None) -> dict[str, Any]:
 
 def _said_once(error: str | None, attempts: list[AttemptOut]) -> None:
     """Drop an attempt's words the task's error already says in full (every provider's setup advice when none
-    is configured: 500 characters twice; "every provider failed (...)" quotes each attempt)."""
+    is configured: 500 characters twice; "every provider failed (...)" quotes each attempt; the daily total's
+    refusal names each provider's estimate: budget_text.said_once)."""
     if error:
         for a in attempts:
-            if a.error and a.error in error:
+            if a.error and says(error, a.provider, a.error):
                 a.error = None
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from router_core.budget_text import said_once
 from router_core.execution.attempts import NO_GATE, Completed, ProviderRun
 from router_core.execution.budget_wait import WAITING, BudgetWaits
 from router_core.execution.circuit import CircuitState
@@ -338,6 +339,7 @@ def _verdict(attempts: list[Attempt]) -> tuple[str, str, float | None]:
     # that cost the task what was left.
     # Each refusal is said, once: the first alone told a user whose every provider was out to choose another one.
     if {a.outcome for a in last.values()} <= {"not_configured", "budget_exceeded"}:
-        said = dict.fromkeys(a.error for a in last.values() if a.outcome == "budget_exceeded" and a.error)
-        return BUDGET_EXCEEDED, " ".join(said), None
+        # The daily total refuses every provider alike: its cause said once, with each provider's estimate
+        said = said_once((p, a.error) for p, a in last.items() if a.outcome == "budget_exceeded" and a.error)
+        return BUDGET_EXCEEDED, said, None
     return FAILED, f"every provider failed ({summary})", None

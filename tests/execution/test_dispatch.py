@@ -41,7 +41,10 @@ async def test_budget_refusal_happens_before_any_call(settings, build_executor, 
     first = r.decision.provider  # every provider is budget-blocked: the cheapest is routed, then the others
     # The day's $0.001 can't cover the task on any provider: that is said, not "choose another provider".
     # More than a whole day's budget, so waiting for the reset is not offered either.
-    assert first and o.error.startswith("This task is estimated at $0.0038, more than the whole daily budget ($0.0010)")
+    # Said once, each provider's estimate named (it was said three times, the estimates as "$0.0038" and "$0.02")
+    assert first and o.error.startswith("This task is estimated at $0.0038 on gemini, $0.0153 on codex and $0.0232 on "
+                                        "claude, more than the whole daily budget ($0.0010)")
+    assert o.error.count("daily budget") == 1
     assert "another provider" not in o.error and "Wait for the reset" not in o.error
     assert [a.outcome for a in o.attempts] == ["budget_exceeded"] * 3
     assert sum(fake.stats(p).requests for p in ("codex", "gemini", "claude")) == 0
