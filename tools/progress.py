@@ -77,8 +77,9 @@ class ProgressReport:
         now = self._clock()
         until = now + (self._every if seconds is None else seconds)
         self._task, self._doing[task_id] = task_id, _Doing(now, until=until)
-        how_long = "" if seconds is None else f" {seconds:.0f}s"
-        await self._between(f"{task_id}: waiting{how_long} for {provider}: {why}")
+        how_long = "" if seconds is None else f" {math.ceil(seconds)}s"
+        cause = why if len(why) <= MAX_PARK_REASON else f"{why[: MAX_PARK_REASON - 1]}…"
+        await self._between(f"{task_id}: waiting{how_long} for {provider}: {cause}")
 
     def call(self, task_id: str, provider: str | None) -> None:
         """A provider call of ``task_id`` starts (``provider``) or ends (None)."""

@@ -25,6 +25,7 @@ QUIET_SECONDS = 10.0  # a provider waited on again after this long is a new epis
 # awaited if it is async.
 PaceNotice = Callable[[str, str, float | None, str], Awaitable[None] | None]
 
+_WINDOW_NAMES = {60.0: "min", 3600.0: "hour", 86400.0: "day", 1.0: "s"}  # as `switchboard usage` names the window
 _HELD = {
     RATE_LIMITED: "held after a 429 (rate limited) until its retry-after",
     UNAVAILABLE: "held: it answered it is unavailable and said when to come back",
@@ -36,11 +37,8 @@ class PaceNotes:
     """The waits of one call's tasks (a dispatch, a batch), told to ``notice`` once per provider per episode."""
 
     def __init__(self, notice: PaceNotice, clock: Clock, window_seconds: float) -> None:
-        self._notice, self._clock = notice, clock
+        self._notice, self._clock, self._window = notice, clock, window_seconds
         self._ends: dict[tuple[str, bool], float] = {}  # (provider, on a hold or retry): when its last wait ends
-        # The window as `switchboard usage` names it: "requests/min" for the default 60 s
-        self._per = {60.0: "min", 3600.0: "hour", 86400.0: "day", 1.0: "s"}.get(float(window_seconds),
-                                                                                f"{window_seconds:g}s")
 
     async def paced(self, task_id: str, provider: str, wait: PaceWait, waited: float) -> None:
         """The task waits ``wait`` for room at ``provider``, having waited ``waited`` seconds already."""
@@ -50,7 +48,8 @@ class PaceNotes:
             why = "its hold just ended: the waiting requests go one after another, at its rate"
         else:
             what = wait.full or "requests"
-            why = f"its rate window is full ({wait.limit:,} {what[:-1] if wait.limit == 1 else what}/{self._per})"
+            per = _WINDOW_NAMES.get(float(self._window), f"{self._window:g}s")
+            why = f"its rate window is full ({wait.limit:,} {what[:-1] if wait.limit == 1 else what}/{per})"
             if wait.unanswered:
                 why += ", with requests still being answered: it waits for one to end"
         held = wait.hold is not None or wait.slot is not None
@@ -64,12 +63,13 @@ class PaceNotes:
                     waited: float) -> None:
         now = self._clock.now()
         key = (provider, held)
+        ends = now + (seconds or 0.0)
         end = self._ends.get(key)
-        ongoing = end is not None and now <= end + QUIET_SECONDS
-        if not ongoing and waited + (seconds or 0.0) < NOTICE_SECONDS:
-            return  # not noticed: no episode begins
-        self._ends[key] = max(end if ongoing else now, now + (seconds or 0.0))
-        if ongoing:
+        if end is not None and now <= end + QUIET_SECONDS:  # the episode goes on (longer, perhaps): told already
+            self._ends[key] = max(end, ends)
             return
+        if waited + (seconds or 0.0) < NOTICE_SECONDS:
+            return  # not noticed: no episode begins
+        self._ends[key] = ends
         if (told := self._notice(task_id, provider, seconds, why)) is not None:
             await told

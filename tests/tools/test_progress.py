@@ -166,7 +166,7 @@ async def test_a_wait_for_room_at_a_provider_is_said_and_counted_as_waiting():
     now = [100.0]
     ctx = FakeContext()
     report = ProgressReport(ctx, 4, every=EVERY, clock=lambda: now[0])
-    await report.paced("t2", "codex", 42.4, "its rate window is full (3 requests/min)")
+    await report.paced("t2", "codex", 41.5, "its rate window is full (3 requests/min)")
     await report.paced("t3", "gemini", None, "its rate window is full (9 requests/min), with requests still being "
                                              "answered: it waits for one to end")
     assert [m for _, _, m in ctx.sent] == [
