@@ -78,9 +78,11 @@ async def test_a_block_longer_than_the_park_limit_returns_the_eta(settings, buil
     for p in PROVIDERS:  # quotas: codex held for a probe interval (300 s), the others until their resets
         fake.script(p, [Fault.quota()] * 2)
     run = await run_batch(core, ex, [("x", CODE[0]), ("y", EXPLAIN[0])], parallel=1)
+    assert [(o.task_id, o.status) for o in run.outcome.outcomes] == [("x", "parked"), ("y", "parked")]
     for o in run.outcome.outcomes:
-        assert o.status == "parked" and "every provider is blocked" in o.error
+        assert "every provider is blocked" in o.error
         assert o.resumes_at == clock.now() + 300.0  # the earliest: codex's hold
+        assert {a.provider for a in o.attempts} == set(PROVIDERS)  # each one tried, or seen on hold
         assert {a.outcome for a in o.attempts} <= {"quota_exhausted", "on_hold"}
 
 
