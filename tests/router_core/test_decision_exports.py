@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
+
+from tests.checkout import checkout_env
 
 
 def test_batch_records_are_exported_from_decision():
@@ -24,7 +27,8 @@ def test_serving_and_routing_do_not_create_the_batch_records():
         "import sys; import server.app, router_core.core, router_core.records, tools; "
         "print('router_core.batch_decision' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], env=checkout_env(os.environ), capture_output=True, text=True,
+                         check=True).stdout
     assert out.strip() == "False"
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from server.cli import main
+from tests.checkout import checkout_env
 
 SWITCHBOARD = str(Path(sys.executable).with_name("switchboard"))
-ROOT = str(Path(__file__).resolve().parents[2])  # a subprocess's PYTHONPATH: this checkout, not the editable install's
 DEEP = "[" * 100_000 + "]" * 100_000
 
 
@@ -225,7 +225,7 @@ def test_serve_on_a_damaged_state_dir_exits_with_one_line(tmp_path, env, damage,
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             argv = [*argv, "--port", str(s.getsockname()[1])]
-    environ = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")} | env | {"PYTHONPATH": ROOT}
+    environ = checkout_env({k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")} | env)
     proc = subprocess.run(
         [SWITCHBOARD, *argv], env=environ, cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True,
         text=True, timeout=60,

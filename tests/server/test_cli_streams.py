@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from server.cli import main
+from tests.checkout import checkout_env
 
 SWITCHBOARD = str(Path(sys.executable).with_name("switchboard"))
 
@@ -50,9 +51,7 @@ def _recommend_on_a_terminal(tmp_path, env, answer: bytes | None, sig: int | Non
     """`switchboard recommend` with stdin and stdout on a pseudo-terminal: ``answer`` is typed at the
     prompt (or ``sig`` sent); returns the exit code and everything the terminal showed."""
     master, slave = pty.openpty()
-    # PYTHONPATH: this checkout's code, not the one the virtualenv's editable install points at
-    environ = ({k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")} | env
-               | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    environ = checkout_env({k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")} | env)
     (tmp_path / ".switchboard.toml").write_text('classifier = "keywords"\n')
     proc = subprocess.Popen([SWITCHBOARD, "recommend", "fix the user's login bug"], env=environ, cwd=tmp_path,
                             stdin=slave, stdout=slave, stderr=slave, start_new_session=True)

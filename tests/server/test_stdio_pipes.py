@@ -18,6 +18,7 @@ import anyio
 import pytest
 
 from server.stdio import ENV, PipeLines, PipeWriter, lone_surrogates_replaced
+from tests.checkout import checkout_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,10 +123,8 @@ NOISY_SERVER = textwrap.dedent(
 
 
 def start(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen:
-    # This checkout's code, not the one the virtualenv's editable install points at (a worktree's tests ran main's)
-    env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))}
-    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            cwd=cwd)
+    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=checkout_env(env), cwd=cwd)
 
 
 def send(proc: subprocess.Popen, message: dict | str, end: bytes = b"\n") -> None:

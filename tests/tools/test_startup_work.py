@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+
+from tests.checkout import checkout_env
 
 CHECK = """
 import json, sys
@@ -19,7 +22,8 @@ print(json.dumps({"before": before, "after": after, "execution": execution_loade
 
 
 def test_output_models_are_built_on_first_use_and_execution_results_are_not_imported():
-    out = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", CHECK], env=checkout_env(os.environ), capture_output=True, text=True,
+                         check=True).stdout
     seen = json.loads(out)
     assert not any(seen["before"].values())
     assert all(seen["after"].values())
