@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 
@@ -13,6 +14,23 @@ from router_core.settings import Settings
 
 # 2026-03-02T10:00:00Z: mid-morning UTC, far from the budget's midnight reset.
 T0 = 1_772_445_600.0
+
+
+# What a developer's or a runner's environment may hold that Switchboard reads from os.environ, which the CLI's
+# commands, the servers the tests start and the SDK's clients inherit: their own config file (XDG_CONFIG_HOME is an
+# absolute path, which the tests' HOME does not cover), state dir, cache, API keys and endpoints (a dispatch would
+# reach the real provider), the team server's token, and the marker of a CLI Switchboard started (a suite run by a
+# dispatched agent; a server a test starts still finds it in pytest's own /proc/<pid>/environ, which this cannot
+# change, and executes nothing). With XDG_CONFIG_HOME naming a config.toml, 181 tests failed; with API keys, 4.
+AMBIENT = ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "CODEX_HOME", "SWITCHBOARD_HOME", "SWITCHBOARD_CONFIG",
+           "SWITCHBOARD_HTTP_TOKEN", "SWITCHBOARD_HTTP_TOKEN_FILE", "SWITCHBOARD_STDIO", "SWITCHBOARD_DISPATCHED")
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_configuration(monkeypatch):
+    for name in list(os.environ):
+        if name in AMBIENT or name.endswith(("_API_KEY", "_BASE_URL")):
+            monkeypatch.delenv(name)
 
 
 def isolated_env(tmp_path: Path) -> dict[str, str]:
