@@ -87,17 +87,20 @@ def test_a_refilling_figure_is_read_again_each_time_it_comes_down_and_only_then(
     assert len(seen) > 50 and hits > 0  # it came down, read from the cache while it stood still
 
 
-def test_a_holder_that_dies_stops_counting_with_no_write(keyword_core, clock):
+@pytest.mark.parametrize("holds", ["reservation", "leases"])  # each alone: either read must notice the death
+def test_a_holder_that_dies_stops_counting_with_no_write(keyword_core, clock, holds):
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         holder = f"{socket.gethostname()}:{child.pid}:{_proc_start_ticks(child.pid)}"
-        BudgetLedger(keyword_core.db, clock, keyword_core.settings.budget, holder).reserve("claude", 2.0)
-        leases = AgentLeases(keyword_core.db, clock, holder)
-        for _ in range(2):  # both of its slots
-            assert leases.acquire("system-architect", 2) is not None
+        if holds == "reservation":
+            BudgetLedger(keyword_core.db, clock, keyword_core.settings.budget, holder).reserve("claude", 2.0)
+        else:
+            leases = AgentLeases(keyword_core.db, clock, holder)
+            for _ in range(2):  # both of its slots
+                assert leases.acquire("system-architect", 2) is not None
         first = keyword_core.decide(TASK, audit=False)
-        assert first.budget.provider("claude").reserved == 2.0
-        assert first.agent.agent.id != "system-architect"  # its slots are taken
+        assert first.budget.provider("claude").reserved == (2.0 if holds == "reservation" else 0.0)
+        assert (first.agent.agent.id == "system-architect") == (holds == "reservation")  # its slots are taken
     finally:
         child.kill()
         child.wait()
