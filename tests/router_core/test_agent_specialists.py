@@ -332,7 +332,7 @@ def _id(case: tuple[str, str, str, str]) -> str:
 
 def _param(case: tuple[str, str, str, str]) -> object:
     miss = KNOWN_MISSES.get(case[0])
-    marks = [pytest.mark.xfail(strict=True, reason=miss)] if miss else []
+    marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=miss)] if miss else []
     return pytest.param(case, id=_id(case), marks=marks)
 
 
