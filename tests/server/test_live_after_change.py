@@ -259,3 +259,36 @@ async def test_a_change_whose_subscriber_left_before_its_check_keeps_no_baseline
         assert "usage://codex" not in await live.check()
         tg.cancel_scope.cancel()
     assert later.sent == ["budget://today"]
+
+
+@pytest.fixture
+def backends(monkeypatch, clock):
+    """Keys and URLs of the fake providers, as a shell would hold them."""
+    from tests.execution.fakes import fake_environ, fake_server
+
+    with fake_server(clock) as fake:
+        for var, value in fake_environ(fake).items():
+            monkeypatch.setenv(var, value)
+        yield fake
+
+
+@pytest.mark.parametrize(("tool", "args"), [
+    ("dispatch_agent", {"task": "Implement a CSV export endpoint for the reports API"}),
+    ("run_batch", {"tasks": [{"task": "Implement a CSV export endpoint for the reports API"}], "dry_run": False}),
+])
+async def test_a_task_run_by_a_tool_is_announced_to_a_subscriber_without_a_poll(settings, keyword_core, backends,
+                                                                              tool, args):
+    # The calls it made and their cost are a change of usage://<provider> and budget://today: checked just after
+    # the tool ends (with the other changes made meanwhile), not at the next poll (there is none here).
+    parts = build_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    got, seen, handler = collector()
+    async with Client(parts.mcp, mode="legacy", message_handler=handler) as c:
+        await c.subscribe_resource("usage://codex")
+        await c.subscribe_resource("budget://today")
+        r = await c.call_tool(tool, args)
+        assert not r.is_error, r.content[0].text
+        assert backends.stats("codex").requests == 1  # it ran, on codex
+        with anyio.fail_after(30):  # a bound for a loaded machine, not a measurement
+            await seen.wait()
+        await c.send_ping()  # any other notice arrives before the ping's answer
+    assert sorted(got) == ["budget://today", "usage://codex"]
