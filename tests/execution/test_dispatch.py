@@ -154,6 +154,22 @@ async def test_wait_parks_until_capacity_returns_then_runs(settings, build_execu
     assert fake.stats("codex").requests == 1
 
 
+async def test_a_waiting_dispatch_awaits_its_park_notice_before_it_waits(settings, build_executor, fake, clock):
+    # dispatch_agent's notice (a progress message telling the host why and how long) is a coroutine: not awaited,
+    # the host heard nothing while the task waited (with the await removed, tests/execution and tests/tools passed).
+    core, ex = build_executor(settings)
+    block_everything(core)
+    told = []
+
+    async def on_park(task_id: str, seconds: float, why: str) -> None:
+        told.append((clock.now(), seconds, fake.stats("codex").requests, why))
+
+    start = clock.now()
+    assert (await dispatch(core, ex, CODE_TASK, wait=True, on_park=on_park)).outcome.status == "success"
+    assert [(at, sent) for at, _, sent, _ in told] == [(start, 0)], told  # told first, then it waited
+    assert told[0][1] >= settings.execution.rate_window_seconds
+
+
 async def test_a_requested_provider_at_its_limit_returns_its_eta_unless_asked_to_wait(settings, build_executor, fake,
                                                                                      clock):
     # It was sent to the pacer, which waited out the whole window in silence (60 s), wait=false or not.
