@@ -37,7 +37,7 @@ def make_classifier(settings: Settings, db: Database | None = None) -> Classifie
 
 
 def correction_store(db: Database, holder: str) -> SqliteCorrectionStore:
-    return SqliteCorrectionStore(db.connection, holder=holder, faults=db.faults)
+    return SqliteCorrectionStore(db.waiting_connection, holder=holder, faults=db.faults)  # its own BEGINs: they wait
 
 
 def record(

@@ -212,6 +212,16 @@ class Database:
             raise_fault(self.path, exc)
             raise
 
+    def waiting_connection(self) -> sqlite3.Connection:
+        """:meth:`connection` with SQLite's busy handler on, for code that begins its own transactions on it (the
+        corrections store, which the classifier reads on the event loop): a coroutine's write leaves the handler
+        off (Scope._try_enter), and a BEGIN run then failed at once on another process's lock (or a WAL recovery)
+        with "stayed locked ... longer than the busy timeout" instead of waiting."""
+        conn = self.connection()
+        if self._local.nowait and self._local.kind is None:
+            self._wait_for_locks(conn)
+        return conn
+
     def _wait_for_locks(self, conn: sqlite3.Connection) -> None:
         """Turn this thread's connection's busy handler back on, for a read or a blocking write (Scope._try_enter)."""
         conn.execute(self._busy_pragma)

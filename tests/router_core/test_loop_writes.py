@@ -136,3 +136,18 @@ async def test_reads_and_blocking_writes_after_a_coroutines_write_wait_for_locks
     async with db.async_transaction():
         pass
     assert db.query("PRAGMA busy_timeout")[0][0] == 15000
+
+
+async def test_the_corrections_store_waits_for_locks_after_a_coroutines_write(db: Database) -> None:
+    # The store begins its own transactions on the thread's connection (the classifier reads new corrections on the
+    # event loop, after a dispatch's writes): with the busy handler left off, its BEGIN failed at once on another
+    # process's lock, as "stayed locked ... longer than the busy timeout", and the classifier skipped the refresh.
+    from router_core.feedback import correction_store
+
+    async with db.async_transaction():
+        pass
+    store = correction_store(db, "me")
+    handlers = []
+    store._run(lambda conn: handlers.append(conn.execute("PRAGMA busy_timeout").fetchone()[0]))
+    store._run(lambda conn: handlers.append(conn.execute("PRAGMA busy_timeout").fetchone()[0]), write=True)
+    assert handlers == [15000, 15000]
