@@ -90,6 +90,10 @@ class AgentLeases:
             raise AgentTaken(f"agent {lease.agent_id} has no free slot (limit {lease.limit})")
         return lease_id
 
+    def release_later(self, lease_id: str) -> None:
+        """Delete ``lease_id`` at the next heartbeat, unless a :meth:`release` does first (one that may fail)."""
+        self._released.add(lease_id)
+
     def release(self, lease_id: str) -> None:
         """Give the lease back; releasing an unknown or already released lease does nothing. If the delete
         fails, the error propagates and the next heartbeat deletes the lease."""

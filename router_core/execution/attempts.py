@@ -305,20 +305,23 @@ class ProviderRun:
                     core.leases.release(self.job.lease.id)
         except StateUnusable as exc:
             self.reservation = None  # settled later, never released
-            return self._unsettled(reservation.id, cost, exc)
+            return await self._unsettled(reservation.id, cost, exc)
         self.reservation = None
         if recovered is not None:
             self.ex.audit_recovered(recovered)
         return None
 
-    def _unsettled(self, reservation_id: str, cost: float, exc: StateUnusable) -> str:
+    async def _unsettled(self, reservation_id: str, cost: float, exc: StateUnusable) -> str:
         """The answer's settlement failed: leave it to the ledger, release the lease as far as the store lets us,
-        and say so."""
+        and say so. The release waits for the write lock on the loop, as the settlement did: a blocking one froze
+        the loop for another busy timeout when the settlement had failed on a lock nobody gave back."""
         core = self.ex.core
         core.ledger.settle_later(reservation_id, cost)
         if self.job.lease is not None and self.job.lease.id:
-            with contextlib.suppress(StateUnusable):  # remembered: the next lease heartbeat deletes it
-                core.leases.release(self.job.lease.id)
+            core.leases.release_later(self.job.lease.id)  # remembered: the next lease heartbeat deletes it
+            with contextlib.suppress(StateUnusable):
+                async with core.db.async_transaction(shield=True):
+                    core.leases.release(self.job.lease.id)
         logger.warning("%s: %s answered, but its cost could not be recorded: %s", self.job.task_id, self.provider,
                        exc)
         return (f"the answer stands, but its cost (${cost:.6f}) could not be recorded in the budget yet: {exc}. "

@@ -99,3 +99,54 @@ async def test_a_dispatch_locked_out_past_the_busy_timeout_says_what_to_do(setti
         await dispatch(core, ex, CODE_TASK)
     other.close()
     assert fake.stats("codex").requests == 0 and core.budget().reserved == 0 and core.leases.in_use() == {}
+
+
+async def test_an_answer_whose_settlement_timed_out_releases_its_lease_without_blocking_the_loop(settings, clock):
+    # Another process keeps the write lock past the busy timeout as the answer arrives: the settlement fails (the
+    # answer stands, its cost is recorded later). Its agent's lease was then released with a blocking write, which
+    # froze the loop for another busy timeout and failed too; now it waits on the loop, and goes through once the
+    # lock is given back.
+    core = make_core(settings, clock)
+    short_busy_timeout(core.db, 0.05)
+    other = OtherWriter(core.db.path)
+    adapters = {name: ScriptedAdapter(settings.provider(name)) for name in ("gemini", "claude")}
+    adapters["codex"] = LockedAsItAnswers(settings.provider("codex"), other)
+    ex = Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5)
+    events: list[str] = []
+    result = None
+    with lock_waits() as waits:
+        async def run() -> None:
+            nonlocal result
+            try:
+                result = await dispatch(core, ex, CODE_TASK)
+                events.append("dispatched")
+            finally:
+                tg.cancel_scope.cancel()
+
+        async def other_task() -> None:
+            await waits.reached(2).wait()  # the settlement's wait timed out; the lease's release waits
+            events.append("other task ran")
+            other.release()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            tg.start_soon(other_task)
+    other.close()
+    assert events == ["other task ran", "dispatched"]
+    o = result.outcome
+    assert (o.status, o.provider) == ("success", "codex") and "could not be recorded" in o.warning
+    assert core.leases.in_use() == {}
+
+
+async def test_a_lease_whose_release_timed_out_too_is_deleted_by_the_next_heartbeat(settings, clock):
+    core = make_core(settings, clock)
+    short_busy_timeout(core.db, 0.05)
+    other = OtherWriter(core.db.path)
+    adapters = {name: ScriptedAdapter(settings.provider(name)) for name in ("gemini", "claude")}
+    adapters["codex"] = LockedAsItAnswers(settings.provider("codex"), other)
+    ex = Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5)
+    result = await dispatch(core, ex, CODE_TASK)  # the lock is never given back while it runs
+    assert "could not be recorded" in result.outcome.warning and core.leases.in_use() != {}
+    other.close()
+    core.leases.heartbeat()
+    assert core.leases.in_use() == {}

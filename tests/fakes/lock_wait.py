@@ -35,15 +35,26 @@ class _Waits(logging.Handler):
         super().__init__(logging.DEBUG)
         self.count = 0
         self.started = anyio.Event()
+        self._reached: dict[int, anyio.Event] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
         self.started.set()
+        if self.count in self._reached:
+            self._reached[self.count].set()
+
+    def reached(self, count: int) -> anyio.Event:
+        """An event set when the ``count``-th wait starts."""
+        event = self._reached.setdefault(count, anyio.Event())
+        if self.count >= count:
+            event.set()
+        return event
 
 
 @contextlib.contextmanager
 def lock_waits() -> Iterator[_Waits]:
-    """``.started`` is set when a coroutine starts waiting for the write lock; ``.count`` counts the waits."""
+    """``.started`` is set when a coroutine starts waiting for the write lock, ``.reached(n)`` when its n-th
+    wait starts; ``.count`` counts the waits."""
     handler = _Waits()
     logger = logging.getLogger("router_core.store.scopes")
     level = logger.level
