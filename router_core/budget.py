@@ -279,6 +279,10 @@ class BudgetLedger:
             if self._unsettled.get(rid) == usd:
                 del self._unsettled[rid]
 
+    def release_later(self, reservation_id: str) -> None:
+        """Release ``reservation_id`` at the next heartbeat, unless a :meth:`release` does first (one that may fail)."""
+        self._released.add(reservation_id)
+
     def release(self, reservation_id: str) -> None:
         """Give a live reservation back (the call failed and cost nothing); idempotent. One whose call was charged
         at its estimate while its holder was silent (:meth:`_expire`) has that charge taken back: its holder was

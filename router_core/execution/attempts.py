@@ -126,8 +126,10 @@ class ProviderRun:
                     self.plan = plan
             return Step(FALL_BACK)  # pragma: no cover - the last retry always steps away
         finally:
-            if self.reservation is not None:
-                core.ledger.release(self.reservation.id)
+            if self.reservation is not None:  # waited for on the loop, as the turn's other writes (a cancel too)
+                core.ledger.release_later(self.reservation.id)  # remembered, should the wait time out
+                async with core.db.async_transaction(shield=True):
+                    core.ledger.release(self.reservation.id)
             if self.took_reservation:  # settled or released: tasks refused what it held may fit now
                 self.ex.budget_waits.freed()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from router_core.errors import StateUnusable
+from router_core.errors import ProviderUnavailable, StateUnusable
 from router_core.execution.dispatch import dispatch
 from router_core.execution.executor import Executor
 from tests.execution.conftest import make_core
@@ -150,3 +150,63 @@ async def test_a_lease_whose_release_timed_out_too_is_deleted_by_the_next_heartb
     other.close()
     core.leases.heartbeat()
     assert core.leases.in_use() == {}
+
+
+class LockedAsItFails(ScriptedAdapter):
+    """Fails (unavailable, not billed) with another process holding the write lock from then on."""
+
+    def __init__(self, provider, other: OtherWriter) -> None:
+        super().__init__(provider)
+        self.other = other
+
+    async def complete(self, request):
+        self.requests.append(request)
+        self.other.lock()
+        raise ProviderUnavailable("codex: 503", provider=self.name, status_code=503)
+
+
+async def test_a_failed_try_locked_out_releases_its_reservation_without_blocking_the_loop(settings, clock):
+    # The failed try's record timed out on the lock (the task ends with what to do); its reservation was then
+    # released with a blocking write, freezing the loop for another busy timeout. Now it waits on the loop.
+    core = make_core(settings, clock)
+    short_busy_timeout(core.db, 0.05)
+    other = OtherWriter(core.db.path)
+    adapters = {name: ScriptedAdapter(settings.provider(name)) for name in ("gemini", "claude")}
+    adapters["codex"] = LockedAsItFails(settings.provider("codex"), other)
+    ex = Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5)
+    events: list[str] = []
+    with lock_waits() as waits:
+        async def run() -> None:
+            try:
+                with pytest.raises(StateUnusable, match="stayed locked"):
+                    await dispatch(core, ex, CODE_TASK)
+                events.append("refused")
+            finally:
+                tg.cancel_scope.cancel()
+
+        async def other_task() -> None:
+            await waits.reached(2).wait()  # the try's record timed out; the reservation's release waits
+            events.append("other task ran")
+            other.release()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            tg.start_soon(other_task)
+    other.close()
+    assert events == ["other task ran", "refused"]
+    assert core.budget().reserved == 0 and core.leases.in_use() == {}
+
+
+async def test_a_reservation_whose_release_timed_out_too_is_released_by_the_next_heartbeat(settings, clock):
+    core = make_core(settings, clock)
+    short_busy_timeout(core.db, 0.05)
+    other = OtherWriter(core.db.path)
+    adapters = {name: ScriptedAdapter(settings.provider(name)) for name in ("gemini", "claude")}
+    adapters["codex"] = LockedAsItFails(settings.provider("codex"), other)
+    ex = Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5)
+    with pytest.raises(StateUnusable, match="stayed locked"):
+        await dispatch(core, ex, CODE_TASK)  # the lock is never given back while it runs
+    other.close()
+    assert core.budget().reserved > 0
+    core.ledger.heartbeat()
+    assert core.budget().reserved == 0
