@@ -11,7 +11,10 @@ registry leaves out other providers' API keys); the process runs in its own sess
 and everything it spawned (a CLI that printed its final result and then hung, or was killed by a signal, is
 read as answered), and once the CLI exits, whatever it left running is killed. Output is bounded: more than
 STDOUT_LIMIT on stdout stops the CLI (ProviderUnavailable), and only the end of stderr is kept. A CLI killed
-by a signal before its result is ProviderUnavailable, maybe billed (as one that timed out). Exit 0 with no
+by a signal before its result is ProviderUnavailable, maybe billed (as one that timed out). Output is read as it
+streams, and a CLI whose output says it cannot reach its service (the dialect's watch; codex offline retried
+"waiting for network" until the timeout) is stopped then: ProviderUnavailable, free unless a step of its run had
+reached the model, as a refused connection is for an API adapter (cli_pipes.py). Exit 0 with no
 JSON on stdout is CliOutputUnreadable (a command that does not ask for JSON: another provider may take the
 task, a retry would not help). A missing executable is NotConfigured. Each dialect (cli_codex, cli_gemini,
 cli_claude) documents the output format it assumes, citing provider-apis.md section 5.
@@ -19,7 +22,6 @@ cli_claude) documents the output format it assumes, citing provider-apis.md sect
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import shutil
@@ -29,7 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import tzinfo
 
 import anyio
-from anyio.abc import ByteReceiveStream, Process
+from anyio.abc import Process
 
 from router_core.clock import Clock
 from router_core.cost import estimate_tokens
@@ -37,6 +39,15 @@ from router_core.errors import CliOutputUnreadable, NotConfigured, PromptTooLong
 from router_core.inputs import surrogates_replaced
 from router_core.providers.answers import sent_input_tokens
 from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest, cli_prompt
+from router_core.providers.cli_pipes import (
+    STDOUT_LIMIT,
+    InputPipe,
+    LineWatch,
+    OutputWatch,
+    Unreachable,
+    drain_both,
+    kill_session,
+)
 from router_core.providers.cli_text import load_json_object, tail
 from router_core.providers.nesting import dispatched_environment
 from router_core.providers.timeparse import format_seconds
@@ -45,8 +56,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CLI_TIMEOUT = 600.0
 AFTER_EXIT_SECONDS = 2.0  # how long output already written is read for once the CLI has exited
-STDOUT_LIMIT = 64 * 2**20  # far beyond any answer: a CLI writing more is stopped, memory stays bounded
-STDERR_KEPT = 2**20  # the end of stderr, where the messages that matter are
 # The most a CLI is given on stdin: gemini cuts its input at 8 MiB (the task, last, would be lost) and claude
 # refuses more than 10 MiB. About two million tokens, beyond any model's context window.
 STDIN_LIMIT = 8 * 2**20
@@ -80,6 +89,9 @@ class CliDialect:
     parse: Callable[[CliRun, ParseContext], Completion]
     # Whether stdout holds the CLI's final result: a CLI that printed it and then hung is read at the timeout.
     finished: Callable[[str], bool]
+    # A new watch for each run, read line by line as the CLI prints: it says when the CLI cannot reach its
+    # service and would only retry until the timeout (codex offline: "Reconnecting... waiting for network").
+    watch: Callable[[], LineWatch] | None = None
 
 
 class CliAdapter:
@@ -115,8 +127,9 @@ class CliAdapter:
         argv = self._dialect.build_argv(self.command, model, request.max_cost_usd)
         prompt = self._prompt_bytes(request)
         timeout = request.timeout if request.timeout is not None else self._timeout
+        watch = self._dialect.watch() if self._dialect.watch is not None else None
         run = await run_cli(argv, prompt, provider=self.name, env=self._env, cwd=self._cwd, timeout=timeout,
-                            finished=self._dialect.finished)
+                            finished=self._dialect.finished, watch=watch)
         if run.returncode == 127 and not run.stdout.strip() and (missing := _env_interpreter_missing(argv[0], run, self._env)):
             raise NotConfigured(
                 f"{self.name} CLI {argv[0]!r} is installed, but its first line ({missing}) found no such program "
@@ -180,9 +193,9 @@ def _passable(arg: str) -> str:
 
 async def run_cli(
     argv: Sequence[str], stdin: bytes, *, provider: str, env: Mapping[str, str] | None, cwd: str | None,
-    timeout: float, finished: Callable[[str], bool] | None = None,
+    timeout: float, finished: Callable[[str], bool] | None = None, watch: LineWatch | None = None,
 ) -> CliRun:
-    feed = _InputPipe()
+    feed = InputPipe()
     try:
         process = await _start(argv, feed, provider=provider, env=env, cwd=cwd)
     except BaseException:
@@ -190,11 +203,12 @@ async def run_cli(
         raise
     finally:
         feed.close_read_end()  # the CLI has its copy
-    return await _run_started(process, feed, stdin, provider=provider, timeout=timeout, finished=finished)
+    return await _run_started(process, feed, stdin, provider=provider, timeout=timeout, finished=finished,
+                              watch=watch)
 
 
 async def _start(
-    argv: Sequence[str], feed: _InputPipe, *, provider: str, env: Mapping[str, str] | None, cwd: str | None
+    argv: Sequence[str], feed: InputPipe, *, provider: str, env: Mapping[str, str] | None, cwd: str | None
 ) -> Process:
     try:
         return await anyio.open_process(
@@ -221,21 +235,22 @@ async def _start(
 
 
 async def _run_started(
-    process: Process, feed: _InputPipe, stdin: bytes, *, provider: str, timeout: float,
-    finished: Callable[[str], bool] | None,
+    process: Process, feed: InputPipe, stdin: bytes, *, provider: str, timeout: float,
+    finished: Callable[[str], bool] | None, watch: LineWatch | None = None,
 ) -> CliRun:
     out, err = bytearray(), bytearray()
     try:
         with anyio.move_on_after(timeout) as scope:
             async with anyio.create_task_group() as tg:
                 drained = anyio.Event()
+                said = OutputWatch(watch, tg.cancel_scope)
                 tg.start_soon(feed.write, stdin)
-                tg.start_soon(_drain_both, process, out, err, drained, tg.cancel_scope)
+                tg.start_soon(drain_both, process, out, err, drained, tg.cancel_scope, said)
                 await process.wait()
                 # What the CLI started and left running (holding its stdout open, say) goes with it; output
                 # already in the pipes is still read, but not output still held open by a process outside its
                 # session: the answer is not kept waiting until the timeout.
-                _kill_session(process.pid)
+                kill_session(process.pid)
                 with anyio.move_on_after(AFTER_EXIT_SECONDS):
                     await drained.wait()
                 tg.cancel_scope.cancel()
@@ -243,7 +258,7 @@ async def _run_started(
         feed.close()
         with anyio.CancelScope(shield=True):
             if process.returncode is None:
-                _kill_session(process.pid)
+                kill_session(process.pid)
                 await process.wait()
             await process.aclose()
     # A CLI may print its result and then not exit (claude -p: anthropics/claude-code#21099), or be killed from
@@ -256,6 +271,8 @@ async def _run_started(
                else f"was then killed by {_signal_name(signal_number)}")
         logger.warning("%s CLI printed its result but %s: its result kept", provider, how)
         return CliRun(0, printed, err.decode(errors="replace"))
+    if said.said is not None:
+        raise _unreachable(provider, said.said, err.decode(errors="replace"))
     if scope.cancelled_caught:
         # The CLI had sent its turn to the model, as a rule: the provider answers and bills it all the same.
         raise ProviderUnavailable(f"{provider} CLI timed out after {format_seconds(timeout)}", provider=provider,
@@ -273,80 +290,22 @@ async def _run_started(
     return CliRun(process.returncode or 0, printed, err.decode(errors="replace"))
 
 
+def _unreachable(provider: str, said: Unreachable, stderr: str) -> ProviderUnavailable:
+    """The CLI said it cannot reach its service and was stopped rather than left retrying until the timeout: an
+    outage as a refused connection is for an API adapter, free when no step of the run had reached the model."""
+    logger.info("%s CLI stopped: it cannot reach its service (%s); stderr ends: %s", provider, said.reason,
+                stderr[-300:])
+    return ProviderUnavailable(
+        f"{provider} CLI cannot reach its service ({said.reason}) and was stopped rather than left retrying: "
+        "check this machine's network and proxy settings (the CLI's own, such as HTTPS_PROXY), or the "
+        "provider's status page", provider=provider, maybe_billed=said.maybe_billed)
+
+
 def _signal_name(number: int) -> str:
     try:
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
-
-
-class _InputPipe:
-    """The CLI's stdin: a pipe of our own, written without blocking, whose end we close when we choose.
-
-    asyncio's pipe writer, closed with data still buffered, waits for the data to drain before it closes the
-    descriptor: when the reader is a process outside the CLI's session that never reads, our end stayed open
-    until that process ended. Here closing is ``os.close``, whatever is unread."""
-
-    def __init__(self) -> None:
-        self.read_end, self._write_end = os.pipe()  # neither is inherited by other children (PEP 446)
-        os.set_blocking(self._write_end, False)
-
-    async def write(self, data: bytes) -> None:
-        """``data``, then end of input. A reader that is gone breaks the pipe: not an error here, the CLI's
-        exit and output say what happened."""
-        view = memoryview(data)
-        try:
-            while view and self._write_end >= 0:
-                try:
-                    view = view[os.write(self._write_end, view) :]
-                except BlockingIOError:
-                    await anyio.wait_writable(self._write_end)
-        except (BrokenPipeError, ConnectionError):
-            pass
-        finally:
-            self.close()
-
-    def close_read_end(self) -> None:
-        if self.read_end >= 0:
-            os.close(self.read_end)
-            self.read_end = -1
-
-    def close(self) -> None:
-        self.close_read_end()
-        if self._write_end >= 0:
-            os.close(self._write_end)
-            self._write_end = -1
-
-
-async def _drain_both(
-    process: Process, out: bytearray, err: bytearray, drained: anyio.Event, stop: anyio.CancelScope
-) -> None:
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(_read_stdout, process.stdout, out, stop)
-        tg.start_soon(_read_stderr, process.stderr, err)
-    drained.set()
-
-
-async def _read_stdout(stream: ByteReceiveStream | None, sink: bytearray, stop: anyio.CancelScope) -> None:
-    """All of stdout, up to just over STDOUT_LIMIT, when the run is stopped."""
-    if stream is None:
-        return
-    async for chunk in stream:
-        sink.extend(chunk)
-        if len(sink) > STDOUT_LIMIT:
-            stop.cancel()
-            return
-
-
-async def _read_stderr(stream: ByteReceiveStream | None, sink: bytearray) -> None:
-    """The last STDERR_KEPT bytes of stderr."""
-    if stream is None:
-        return
-    async for chunk in stream:
-        sink.extend(chunk)
-        if len(sink) > 2 * STDERR_KEPT:
-            del sink[:-STDERR_KEPT]
-    del sink[:-STDERR_KEPT]
 
 
 def _missing_interpreter(executable: str, env: Mapping[str, str] | None) -> str | None:
@@ -368,8 +327,3 @@ def _env_interpreter_missing(executable: str, run: CliRun, env: Mapping[str, str
     if line is None or os.path.basename(line.split()[0]) != "env" or "no such file" not in run.stderr.lower():
         return None
     return "#!" + line
-
-
-def _kill_session(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)

@@ -23,10 +23,20 @@ resets_at None, the message says so, and execution holds codex for one outage pr
 ``"We're currently experiencing high demand…"``, ``"stream disconnected before completion: …"`` -> unavailable;
 ``"… ran out of room in the model's context window …"`` -> RequestTooLarge; ``"unexpected status 404 Not Found: …
 Model not found …"`` or ``"The 'x' model is not supported …"`` -> ModelNotFound.
+
+Offline (codex 0.169.0 in a sandbox with no network, an API key set; the lines in tests/fakes/bin/codex's
+``offline`` mode): ``{"type":"error","message":"Reconnecting... 2/5 (stream disconnected before completion: failed
+to lookup address information: …)"}`` up to 5/5 on its WebSocket, an item "Falling back from WebSockets to HTTPS
+transport", then ``{"type":"error","message":"Reconnecting... waiting for network (Connection failed: error sending
+request)"}`` 19 s after the start, and again at 27, 40, 63, 106 s, … without end: a connection that fails is
+not counted against its retries (core/src/responses_retry.rs). Left to it, the run took Switchboard's whole CLI
+timeout and was charged as maybe billed. ``watch`` stops it at the second such line in a row (the first may be a
+blip codex gets over): ProviderUnavailable, free unless a step of the turn had answered before.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 
@@ -41,6 +51,7 @@ from router_core.errors import (
 )
 from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext, model_option
+from router_core.providers.cli_pipes import Unreachable
 from router_core.providers.cli_text import NO_RESET, codex_reset_at, count, field, json_lines, tail, text_of
 from router_core.providers.errors import (
     content_filtered,
@@ -57,6 +68,13 @@ _STATUS_429 = re.compile(r"\b429\b")
 # line alone on stderr, before any model call.
 _UNTRUSTED = re.compile(r"not inside a trusted directory and --skip-git-repo-check was not specified", re.I)
 _STATUS_AUTH = re.compile(r"\b40[13]\b")
+WAITING_FOR_NETWORK = "reconnecting... waiting for network"
+UNREACHABLE_AFTER = 2  # "waiting for network" lines in a row that stop the run
+# What a reconnect says when the request never went out ("Reconnecting... 3/5 (stream disconnected before
+# completion: failed to lookup address information: …)"); any other cause (a stream cut while answering) had
+# reached the model.
+_NOT_SENT = ("lookup address", "dns error", "connection refused", "error sending request", "failed to connect",
+             "network is unreachable")
 SIGN_IN = ("Sign codex in as the user Switchboard runs as (codex login), or give it an API key (CODEX_API_KEY in "
            "Switchboard's environment)")
 
@@ -155,4 +173,36 @@ def finished(stdout: str) -> bool:
     return any(e.get("type") in ("turn.completed", "turn.failed") for e in json_lines(stdout))
 
 
-CODEX = CliDialect(build_argv=build_argv, parse=parse, finished=finished)
+class _Watch:
+    """One run's watch (cli.CliDialect.watch): codex says it cannot reach its service by repeating "waiting for
+    network"; a step of the turn (an item other than an error) starts the count again."""
+
+    def __init__(self) -> None:
+        self.waits = 0
+        self.reached = False  # a step of the turn reached the model (it may bill it)
+
+    def __call__(self, stream: str, line: str) -> Unreachable | None:
+        if stream != "out" or not line.startswith("{"):
+            return None
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            return None
+        kind = event.get("type") if isinstance(event, dict) else None
+        if kind != "error":
+            # An item is a step of the turn, save an error item ("Falling back from WebSockets to HTTPS …").
+            if isinstance(kind, str) and kind.startswith("item.") and field(event, "item").get("type") != "error":
+                self.reached, self.waits = True, 0
+            return None
+        message = _event_message(event)
+        low = message.lower()
+        if WAITING_FOR_NETWORK not in low:
+            self.reached = self.reached or (low.startswith("reconnecting") and not any(s in low for s in _NOT_SENT))
+            return None
+        self.waits += 1
+        if self.waits < UNREACHABLE_AFTER:
+            return None
+        return Unreachable(f"it said {tail(message, 120)!r} {self.waits} times in a row", maybe_billed=self.reached)
+
+
+CODEX = CliDialect(build_argv=build_argv, parse=parse, finished=finished, watch=_Watch)

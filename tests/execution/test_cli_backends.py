@@ -149,3 +149,22 @@ async def test_gemini_in_a_folder_it_does_not_trust_is_run_once_and_counts_towar
     assert "GEMINI_CLI_TRUST_WORKSPACE=true" in o.attempts[0].error
     assert [json.loads(line)["cli"] for line in record.read_text().splitlines()].count("gemini") == 1
     assert ex.state.circuits.state("gemini").failures == 0
+
+
+async def test_codex_offline_falls_back_at_once_uncharged_and_counts_towards_its_outage(settings, clock, client,
+                                                                                       tmp_path):
+    # codex 0.169.0 with no network says "waiting for network" and retries until killed: the task waited the whole
+    # CLI timeout (450 s by default), was charged at its estimate as maybe billed, and then fell back.
+    record = tmp_path / "runs.jsonl"
+    s = with_execution(settings, cli_timeout_seconds=600.0, max_retries=0)
+    core, ex = cli_executor(s, clock, client, FAKE_CLAUDE_MODE="usage_limit", FAKE_CODEX_MODE="offline",
+                            FAKE_CODEX_OFFLINE_SECONDS="20", FAKE_CLI_RECORD=str(record))
+    o = (await dispatch(core, ex, DESIGN_TASK)).outcome
+    assert o.status == "success" and o.provider not in ("claude", "codex"), o.error
+    codex = next(a for a in o.attempts if a.provider == "codex")
+    assert codex.outcome == "unavailable" and "cannot reach its service" in codex.error
+    assert codex.cost_usd == 0
+    spent = next(p for p in core.budget().providers if p.provider == "codex")
+    assert (spent.spent, spent.reserved) == (0.0, 0.0)
+    assert ex.state.circuits.state("codex").failures == 1
+    assert "codex" not in [json.loads(line)["cli"] for line in record.read_text().splitlines()]  # stopped early

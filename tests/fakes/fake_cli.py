@@ -7,6 +7,11 @@ variable wins over the shared one:
                                               no_stats, no_auth_type (gemini)
     FAKE_NAME_LATENCY / FAKE_CLI_LATENCY      seconds to sleep before answering
     FAKE_NAME_HANG / FAKE_CLI_HANG            seconds to sleep after printing, before exiting (a CLI that hangs)
+    FAKE_CODEX_MODE=offline                   codex 0.169.0 with no network, as captured (fakes/bin/codex): reconnects,
+                                              then "waiting for network" every FAKE_CODEX_RETRY_SECONDS (0.2) for
+                                              FAKE_CODEX_OFFLINE_SECONDS (600), then a last line; offline_mid_turn:
+                                              the same after a step of the turn answered; reconnect: one "waiting for
+                                              network", then the answer
     FAKE_NAME_RESET_EPOCH / FAKE_CLI_RESET_EPOCH  when a usage limit resets (default: now + 3 hours)
     FAKE_NAME_TEXT / FAKE_CLI_TEXT            the answer (default: "<name> fake answer to: <prompt>")
     FAKE_CLI_RECORD                           a file to append one JSON line per run: argv, prompt, output
@@ -41,6 +46,7 @@ class FakeCli:
         self.reset_epoch = float(self.setting("RESET_EPOCH", str(time.time() + 3 * 3600)))
         self.prompt = ""
         self.stdout: list[str] = []
+        self.printed = 0  # lines of stdout already written (``now``)
         self.stderr: list[str] = []
         pidfile = os.environ.get("FAKE_CLI_PIDFILE")
         if pidfile:
@@ -73,12 +79,20 @@ class FakeCli:
     def out(self, text: str) -> None:
         self.stdout.append(text)
 
+    def now(self, text: str) -> None:
+        """A line on stdout at once, after those before it (``out`` lines go at ``finish``): a CLI still running,
+        printing as it goes."""
+        self.stdout.append(text)
+        sys.stdout.write("".join(line + "\n" for line in self.stdout[self.printed :]))
+        sys.stdout.flush()
+        self.printed = len(self.stdout)
+
     def err(self, text: str) -> None:
         self.stderr.append(text)
 
     def finish(self, code: int) -> None:
         """Write what was produced, record the run, exit with ``code``."""
-        sys.stdout.write("".join(line + "\n" for line in self.stdout))
+        sys.stdout.write("".join(line + "\n" for line in self.stdout[self.printed :]))
         sys.stderr.write("".join(line + "\n" for line in self.stderr))
         record = os.environ.get("FAKE_CLI_RECORD")
         if record:

@@ -13,8 +13,8 @@ import pytest
 from router_core.clock import SystemClock
 from router_core.errors import NotConfigured, ProviderUnavailable, QuotaExhausted
 from router_core.providers import CliAdapter, CompletionRequest
-from router_core.providers.cli import STDERR_KEPT, _read_stderr
 from router_core.providers.cli_codex import CODEX
+from router_core.providers.cli_pipes import STDERR_KEPT, read_stderr
 
 pytestmark = pytest.mark.slow
 
@@ -204,7 +204,7 @@ async def test_the_kept_end_of_stderr_is_bounded():
             return chunks.pop(0)
 
     sink = bytearray()
-    await _read_stderr(Chunks(), sink)
+    await read_stderr(Chunks(), sink)
     assert len(sink) == STDERR_KEPT
     assert sink.endswith(b"the end")
 

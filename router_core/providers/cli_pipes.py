@@ -1,0 +1,146 @@
+"""A CLI run's pipes: its stdin, written without blocking; its stdout and stderr, read as they stream.
+
+Output is read while the CLI runs, not at its exit, so that a run can be stopped as soon as the CLI says it
+cannot reach its service: each complete line (of either stream) goes to the dialect's watch (cli.CliDialect),
+and a line it reads as ``Unreachable`` stops the run (the caller kills the CLI's session). Without that, codex
+0.169.0 offline retried "waiting for network" until Switchboard's timeout (cli_codex.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import anyio
+from anyio.abc import ByteReceiveStream, Process
+
+STDOUT_LIMIT = 64 * 2**20  # far beyond any answer: a CLI writing more is stopped, memory stays bounded
+STDERR_KEPT = 2**20  # the end of stderr, where the messages that matter are
+LINE_WATCHED = 64 * 2**10  # a longer line (an answer) is not one saying the service cannot be reached: unread
+
+
+@dataclass(frozen=True, slots=True)
+class Unreachable:
+    """A CLI saying it cannot reach its service. ``maybe_billed``: the run had reached the model before (a step
+    of its turn answered), so the provider may bill what it did; else nothing was sent, nothing is owed."""
+
+    reason: str
+    maybe_billed: bool = False
+
+
+# One run's watch: (stream, "out" or "err"; a line, without its end) -> Unreachable to stop the run, else None.
+LineWatch = Callable[[str, str], "Unreachable | None"]
+
+
+class OutputWatch:
+    """Splits both streams into lines for a LineWatch and keeps what stopped the run, if anything did."""
+
+    def __init__(self, watch: LineWatch | None, stop: anyio.CancelScope) -> None:
+        self._watch = watch
+        self._stop = stop
+        self._pending = {"out": bytearray(), "err": bytearray()}
+        self._skipping: set[str] = set()  # streams in a line longer than LINE_WATCHED: read to its end, unwatched
+        self.said: Unreachable | None = None
+
+    def feed(self, stream: str, chunk: bytes) -> None:
+        if self._watch is None or self.said is not None:
+            return
+        if stream in self._skipping:
+            end = chunk.find(b"\n")
+            if end < 0:
+                return
+            self._skipping.discard(stream)
+            chunk = chunk[end + 1 :]
+        pending = self._pending[stream]
+        pending.extend(chunk)
+        *lines, rest = pending.split(b"\n")
+        if len(rest) > LINE_WATCHED:
+            self._skipping.add(stream)
+            rest = b""
+        pending[:] = rest
+        for line in lines:
+            if len(line) <= LINE_WATCHED and (said := self._watch(stream, line.decode(errors="replace").strip())):
+                self.said = said
+                self._stop.cancel()
+                return
+
+
+class InputPipe:
+    """The CLI's stdin: a pipe of our own, written without blocking, whose end we close when we choose.
+
+    asyncio's pipe writer, closed with data still buffered, waits for the data to drain before it closes the
+    descriptor: when the reader is a process outside the CLI's session that never reads, our end stayed open
+    until that process ended. Here closing is ``os.close``, whatever is unread."""
+
+    def __init__(self) -> None:
+        self.read_end, self._write_end = os.pipe()  # neither is inherited by other children (PEP 446)
+        os.set_blocking(self._write_end, False)
+
+    async def write(self, data: bytes) -> None:
+        """``data``, then end of input. A reader that is gone breaks the pipe: not an error here, the CLI's
+        exit and output say what happened."""
+        view = memoryview(data)
+        try:
+            while view and self._write_end >= 0:
+                try:
+                    view = view[os.write(self._write_end, view) :]
+                except BlockingIOError:
+                    await anyio.wait_writable(self._write_end)
+        except (BrokenPipeError, ConnectionError):
+            pass
+        finally:
+            self.close()
+
+    def close_read_end(self) -> None:
+        if self.read_end >= 0:
+            os.close(self.read_end)
+            self.read_end = -1
+
+    def close(self) -> None:
+        self.close_read_end()
+        if self._write_end >= 0:
+            os.close(self._write_end)
+            self._write_end = -1
+
+
+async def drain_both(process: Process, out: bytearray, err: bytearray, drained: anyio.Event,
+                     stop: anyio.CancelScope, watch: OutputWatch) -> None:
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(read_stdout, process.stdout, out, stop, watch)
+        tg.start_soon(read_stderr, process.stderr, err, watch)
+    drained.set()
+
+
+async def read_stdout(stream: ByteReceiveStream | None, sink: bytearray, stop: anyio.CancelScope,
+                      watch: OutputWatch | None = None) -> None:
+    """All of stdout, up to just over STDOUT_LIMIT, when the run is stopped."""
+    if stream is None:
+        return
+    async for chunk in stream:
+        sink.extend(chunk)
+        if len(sink) > STDOUT_LIMIT:
+            stop.cancel()
+            return
+        if watch is not None:
+            watch.feed("out", chunk)
+
+
+async def read_stderr(stream: ByteReceiveStream | None, sink: bytearray, watch: OutputWatch | None = None) -> None:
+    """The last STDERR_KEPT bytes of stderr."""
+    if stream is None:
+        return
+    async for chunk in stream:
+        sink.extend(chunk)
+        if len(sink) > 2 * STDERR_KEPT:
+            del sink[:-STDERR_KEPT]
+        if watch is not None:
+            watch.feed("err", chunk)
+    del sink[:-STDERR_KEPT]
+
+
+def kill_session(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)

@@ -1,0 +1,103 @@
+"""A CLI that cannot reach its service is stopped when it says so, not left retrying until the CLI timeout.
+
+The fake codex's offline mode prints what codex 0.169.0 printed with no network (tests/fakes/bin/codex): it
+keeps saying "waiting for network" for FAKE_CODEX_OFFLINE_SECONDS, far below the adapter's timeout here, then
+prints a last line and records its run. A run stopped early never gets there: no record, and the process gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+
+from router_core.clock import SystemClock
+from router_core.errors import ProviderUnavailable
+from router_core.providers import CliAdapter, CompletionRequest
+from router_core.providers.cli_codex import CODEX, WAITING_FOR_NETWORK
+from router_core.providers.cli_pipes import LINE_WATCHED, OutputWatch, Unreachable
+from tests.providers.conftest import FAKE_BIN
+from tests.providers.test_cli_processes import ends
+
+pytestmark = pytest.mark.slow
+
+WAITING = '{"type":"error","message":"Reconnecting... waiting for network (Connection failed: error sending request)"}'
+
+
+def codex(tmp_path: Path, **env: str) -> CliAdapter:
+    environ = {**os.environ, "FAKE_CLI_RECORD": str(tmp_path / "runs.jsonl"),
+               "FAKE_CLI_PIDFILE": str(tmp_path / "pid"), "FAKE_CODEX_OFFLINE_SECONDS": "20", **env}
+    command = (sys.executable, str(FAKE_BIN / "codex"), "exec", "--json", "--skip-git-repo-check")
+    return CliAdapter(provider="codex", command=command, dialect=CODEX, clock=SystemClock(), environ=environ,
+                      timeout=600.0)
+
+
+def recorded(tmp_path: Path) -> list[dict]:
+    record = tmp_path / "runs.jsonl"
+    return [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
+
+
+async def test_codex_offline_is_stopped_when_it_waits_for_the_network_again_and_is_not_billed(tmp_path):
+    # codex 0.169.0 with no network repeats "waiting for network" and never exits: the task hung for the whole
+    # CLI timeout (450 s by default), was charged at its estimate as maybe billed, and only then fell back.
+    with pytest.raises(ProviderUnavailable) as caught:
+        await codex(tmp_path, FAKE_CODEX_MODE="offline").complete(CompletionRequest(prompt="Explain the retry loop"))
+    error = caught.value
+    assert "codex CLI cannot reach its service" in str(error)
+    assert "waiting for network" in str(error) and "network and proxy settings" in str(error)
+    assert (error.maybe_billed, error.billed) == (False, None)  # nothing reached the model: nothing owed
+    assert recorded(tmp_path) == []  # stopped before its last line
+    assert await ends(int((tmp_path / "pid").read_text()))
+
+
+async def test_codex_offline_after_a_step_of_its_turn_answered_may_be_billed(tmp_path):
+    with pytest.raises(ProviderUnavailable) as caught:
+        await codex(tmp_path, FAKE_CODEX_MODE="offline_mid_turn").complete(CompletionRequest(prompt="Fix the bug"))
+    assert "cannot reach its service" in str(caught.value)
+    assert caught.value.maybe_billed  # the model had answered a step: charged at the estimate
+    assert recorded(tmp_path) == []
+
+
+async def test_codex_that_waits_for_the_network_once_and_then_answers_still_answers(tmp_path):
+    completion = await codex(tmp_path, FAKE_CODEX_MODE="reconnect").complete(CompletionRequest(prompt="Say hi"))
+    assert completion.text == "codex fake answer to: Say hi"
+    assert [run["exit"] for run in recorded(tmp_path)] == [0]
+
+
+def watched(*chunks: tuple[str, bytes]) -> tuple[OutputWatch, anyio.CancelScope]:
+    scope = anyio.CancelScope()
+    watch = OutputWatch(CODEX.watch(), scope)
+    for stream, chunk in chunks:
+        watch.feed(stream, chunk)
+    return watch, scope
+
+
+async def test_lines_are_read_whole_however_the_pipe_cuts_them():
+    line = (WAITING + "\n").encode()
+    watch, scope = watched(("out", line[:30]), ("err", b"ERROR codex_api: failed to connect\n"), ("out", line[30:]),
+                           ("out", line[:-1]), ("out", b"\n"))
+    assert scope.cancel_called and isinstance(watch.said, Unreachable)
+    assert WAITING_FOR_NETWORK in watch.said.reason.lower() and not watch.said.maybe_billed
+
+
+async def test_a_step_of_the_turn_between_two_waits_starts_the_count_again():
+    step = b'{"type":"item.completed","item":{"id":"item_2","type":"command_execution","command":"ls"}}\n'
+    line = (WAITING + "\n").encode()
+    watch, scope = watched(("out", line), ("out", step), ("out", line))
+    assert not scope.cancel_called and watch.said is None
+    watch.feed("out", line)
+    assert watch.said is not None and watch.said.maybe_billed
+
+
+async def test_waits_quoted_on_stderr_or_inside_an_answer_stop_nothing():
+    answer = json.dumps({"type": "item.completed", "item": {"type": "agent_message", "text": WAITING * 2}})
+    long_line = json.dumps({"type": "item.completed", "item": {"type": "agent_message",
+                                                               "text": "x" * LINE_WATCHED + WAITING}})
+    watch, scope = watched(("err", ((WAITING + "\n") * 3).encode()),
+                           ("out", (answer + "\n").encode()), ("out", long_line.encode()[: LINE_WATCHED + 10]),
+                           ("out", long_line.encode()[LINE_WATCHED + 10 :] + b"\n"))
+    assert not scope.cancel_called and watch.said is None
