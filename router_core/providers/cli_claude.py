@@ -26,6 +26,12 @@ A task with a max_cost runs with ``--max-budget-usd`` (build_argv). The run it s
 ``modelUsage``). As an API answer cut at the output cap: the last answer's text (with ``--verbose`` the session's
 messages come first) is the answer, marked truncated unless its turn ended (``end_turn``); with no text it is
 ProviderRejected, billed (raise max_cost). Checked with 2.1.197 against a local Messages endpoint.
+
+Offline (2.1.197 in a sandbox with no network, an API key set): nothing on stdout or stderr while it retries, then
+after 185 s ``{"type":"result","subtype":"success","is_error":true,"result":"API Error: Unable to connect to API
+(ConnectionRefused)","total_cost_usd":0,…}``, exit 1: ProviderUnavailable, not billed. With JSON output there is
+nothing to watch before that (its retries show only in ``--output-format stream-json --verbose``, as ``api_retry``
+events), so claude has no watch (cli.CliDialect.watch) and is left to give up by itself.
 """
 
 from __future__ import annotations

@@ -20,12 +20,19 @@ daily quota" / a quota "per day" -> QuotaExhausted(the next midnight Pacific, wh
 ``RetryInfo`` ``"retryDelay": "37s"``; none given: "no retry time given", held for the task's backoff); ``(Status:
 NOT_FOUND)`` "models/X is not found" -> ModelNotFound; "No capacity available for model X on the server"
 (MODEL_CAPACITY_EXHAUSTED, a TerminalQuotaError too) -> unavailable; "The input token count … exceeds" -> RequestTooLarge.
+
+Offline (gemini 0.61.0 in a sandbox with no network, a key set; the lines in tests/fakes/bin/gemini's ``offline``
+mode): nothing on stdout; on stderr ``Attempt 1 failed. Retrying with backoff... Error: exception TypeError: fetch
+failed sending request`` (a stack after it), its model router's request 5 times over 75 s, then the turn's own
+request 10 times, and its error (exit 1) after 286 s. A fetch that failed had no response (undici), so nothing was
+answered: ``watch`` stops the run at a request's third such attempt (20 s in): ProviderUnavailable, not billed,
+as gemini's own error at the end would be.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from router_core.errors import (
     AuthFailed,
@@ -39,6 +46,7 @@ from router_core.errors import (
 )
 from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext, model_option
+from router_core.providers.cli_pipes import Unreachable
 from router_core.providers.cli_text import NO_RESET, count, field, load_json_object, tail
 from router_core.providers.errors import (
     GEMINI_TERMINAL_DELAY_SECONDS,
@@ -179,4 +187,20 @@ def finished(stdout: str) -> bool:
     return isinstance(data.get("response"), str) or "error" in data
 
 
-GEMINI = CliDialect(build_argv=build_argv, parse=parse, finished=finished)
+# retryWithBackoff's line for a request that got no response ("Attempt 3 failed. Retrying with backoff... Error:
+# exception TypeError: fetch failed sending request"); an HTTP error says "failed with status 503" instead.
+_FETCH_FAILED = re.compile(r"\bAttempt (\d+) failed\. Retrying with backoff\.\.\..*\bfetch failed\b", re.I)
+UNREACHABLE_ATTEMPT = 3  # a request's attempt whose failure to connect stops the run
+
+
+def _watch() -> Callable[[str, str], Unreachable | None]:
+    """One run's watch (cli.CliDialect.watch): the attempt count is gemini's own, per request."""
+    def line(stream: str, text: str) -> Unreachable | None:
+        match = _FETCH_FAILED.search(text) if stream == "err" else None
+        if match is None or int(match.group(1)) < UNREACHABLE_ATTEMPT:
+            return None
+        return Unreachable(f"its request failed {match.group(1)} times in a row: {tail(text, 120)!r}")
+    return line
+
+
+GEMINI = CliDialect(build_argv=build_argv, parse=parse, finished=finished, watch=_watch)

@@ -12,6 +12,9 @@ variable wins over the shared one:
                                               FAKE_CODEX_OFFLINE_SECONDS (600), then a last line; offline_mid_turn:
                                               the same after a step of the turn answered; reconnect: one "waiting for
                                               network", then the answer
+    FAKE_GEMINI_MODE=offline                  gemini 0.61.0 with no network, as captured (fakes/bin/gemini): its
+                                              retries on stderr every FAKE_GEMINI_RETRY_SECONDS (0.2), then its
+                                              error and exit 1, as the real one after 286 s
     FAKE_NAME_RESET_EPOCH / FAKE_CLI_RESET_EPOCH  when a usage limit resets (default: now + 3 hours)
     FAKE_NAME_TEXT / FAKE_CLI_TEXT            the answer (default: "<name> fake answer to: <prompt>")
     FAKE_CLI_RECORD                           a file to append one JSON line per run: argv, prompt, output
@@ -46,7 +49,7 @@ class FakeCli:
         self.reset_epoch = float(self.setting("RESET_EPOCH", str(time.time() + 3 * 3600)))
         self.prompt = ""
         self.stdout: list[str] = []
-        self.printed = 0  # lines of stdout already written (``now``)
+        self.printed = {False: 0, True: 0}  # lines of stdout, stderr already written (``now``)
         self.stderr: list[str] = []
         pidfile = os.environ.get("FAKE_CLI_PIDFILE")
         if pidfile:
@@ -79,21 +82,22 @@ class FakeCli:
     def out(self, text: str) -> None:
         self.stdout.append(text)
 
-    def now(self, text: str) -> None:
-        """A line on stdout at once, after those before it (``out`` lines go at ``finish``): a CLI still running,
-        printing as it goes."""
-        self.stdout.append(text)
-        sys.stdout.write("".join(line + "\n" for line in self.stdout[self.printed :]))
-        sys.stdout.flush()
-        self.printed = len(self.stdout)
+    def now(self, text: str, *, err: bool = False) -> None:
+        """A line on stdout (stderr) at once, after those before it (``out`` and ``err`` lines go at ``finish``):
+        a CLI still running, printing as it goes."""
+        lines, stream = (self.stderr, sys.stderr) if err else (self.stdout, sys.stdout)
+        lines.append(text)
+        stream.write("".join(line + "\n" for line in lines[self.printed[err] :]))
+        stream.flush()
+        self.printed[err] = len(lines)
 
     def err(self, text: str) -> None:
         self.stderr.append(text)
 
     def finish(self, code: int) -> None:
         """Write what was produced, record the run, exit with ``code``."""
-        sys.stdout.write("".join(line + "\n" for line in self.stdout[self.printed :]))
-        sys.stderr.write("".join(line + "\n" for line in self.stderr))
+        sys.stdout.write("".join(line + "\n" for line in self.stdout[self.printed[False] :]))
+        sys.stderr.write("".join(line + "\n" for line in self.stderr[self.printed[True] :]))
         record = os.environ.get("FAKE_CLI_RECORD")
         if record:
             with open(record, "a", encoding="utf-8") as f:

@@ -19,6 +19,7 @@ from router_core.clock import SystemClock
 from router_core.errors import ProviderUnavailable
 from router_core.providers import CliAdapter, CompletionRequest
 from router_core.providers.cli_codex import CODEX, WAITING_FOR_NETWORK
+from router_core.providers.cli_gemini import GEMINI
 from router_core.providers.cli_pipes import LINE_WATCHED, OutputWatch, Unreachable
 from tests.providers.conftest import FAKE_BIN
 from tests.providers.test_cli_processes import ends
@@ -68,6 +69,21 @@ async def test_codex_that_waits_for_the_network_once_and_then_answers_still_answ
     assert [run["exit"] for run in recorded(tmp_path)] == [0]
 
 
+async def test_gemini_offline_is_stopped_at_its_third_failed_attempt_and_is_not_billed(tmp_path):
+    # gemini 0.61.0 with no network retried its router's request, then the turn's, and gave up after 286 s.
+    environ = {**os.environ, "FAKE_CLI_RECORD": str(tmp_path / "runs.jsonl"), "FAKE_CLI_PIDFILE": str(tmp_path / "pid"),
+               "FAKE_GEMINI_MODE": "offline", "FAKE_GEMINI_RETRY_SECONDS": "1"}
+    adapter = CliAdapter(provider="gemini", command=(sys.executable, str(FAKE_BIN / "gemini"), "--output-format",
+                                                     "json"), dialect=GEMINI, clock=SystemClock(), environ=environ,
+                         timeout=600.0)
+    with pytest.raises(ProviderUnavailable) as caught:
+        await adapter.complete(CompletionRequest(prompt="Explain the retry loop"))
+    assert "gemini CLI cannot reach its service" in str(caught.value) and "fetch failed" in str(caught.value)
+    assert (caught.value.maybe_billed, caught.value.billed) == (False, None)
+    assert recorded(tmp_path) == []  # stopped before its own error at the end
+    assert await ends(int((tmp_path / "pid").read_text()))
+
+
 def watched(*chunks: tuple[str, bytes]) -> tuple[OutputWatch, anyio.CancelScope]:
     scope = anyio.CancelScope()
     watch = OutputWatch(CODEX.watch(), scope)
@@ -101,3 +117,16 @@ async def test_waits_quoted_on_stderr_or_inside_an_answer_stop_nothing():
                            ("out", (answer + "\n").encode()), ("out", long_line.encode()[: LINE_WATCHED + 10]),
                            ("out", long_line.encode()[LINE_WATCHED + 10 :] + b"\n"))
     assert not scope.cancel_called and watch.said is None
+
+
+async def test_a_gemini_request_that_failed_twice_then_went_through_stops_nothing():
+    scope = anyio.CancelScope()
+    watch = OutputWatch(GEMINI.watch(), scope)
+    for attempt in (1, 2, 1, 2):
+        watch.feed("err", f"Attempt {attempt} failed. Retrying with backoff... Error: exception TypeError: fetch "
+                          "failed sending request\n".encode())
+    watch.feed("err", b"Attempt 5 failed with status 503. Retrying with backoff... ApiError: UNAVAILABLE\n")
+    watch.feed("out", b"Attempt 3 failed. Retrying with backoff... Error: fetch failed\n")  # stdout: the answer's
+    assert watch.said is None and not scope.cancel_called
+    watch.feed("err", b"Attempt 3 failed. Retrying with backoff... Error: exception TypeError: fetch failed\n")
+    assert watch.said is not None and not watch.said.maybe_billed
