@@ -243,9 +243,9 @@ async def _run_started(
         with anyio.move_on_after(timeout) as scope:
             async with anyio.create_task_group() as tg:
                 drained = anyio.Event()
-                said = OutputWatch(watch, tg.cancel_scope)
+                watched = OutputWatch(watch, tg.cancel_scope)
                 tg.start_soon(feed.write, stdin)
-                tg.start_soon(drain_both, process, out, err, drained, tg.cancel_scope, said)
+                tg.start_soon(drain_both, process, out, err, drained, tg.cancel_scope, watched)
                 await process.wait()
                 # What the CLI started and left running (holding its stdout open, say) goes with it; output
                 # already in the pipes is still read, but not output still held open by a process outside its
@@ -271,8 +271,10 @@ async def _run_started(
                else f"was then killed by {_signal_name(signal_number)}")
         logger.warning("%s CLI printed its result but %s: its result kept", provider, how)
         return CliRun(0, printed, err.decode(errors="replace"))
-    if said.said is not None:
-        raise _unreachable(provider, said.said, err.decode(errors="replace"))
+    # Stopped as it said it could not reach its service; one that answered all the same (the lines read just as
+    # it exited) has answered.
+    if watched.said is not None and not (printed and finished is not None and finished(printed)):
+        raise _unreachable(provider, watched.said, err.decode(errors="replace"))
     if scope.cancelled_caught:
         # The CLI had sent its turn to the model, as a rule: the provider answers and bills it all the same.
         raise ProviderUnavailable(f"{provider} CLI timed out after {format_seconds(timeout)}", provider=provider,
@@ -281,7 +283,7 @@ async def _run_started(
         raise ProviderUnavailable(
             f"{provider} CLI wrote more than {STDOUT_LIMIT // 2**20} MiB to stdout and was stopped", provider=provider
         )
-    if signal_number > 0:  # a signal Switchboard did not send: its own stops are the two above
+    if signal_number > 0:  # a signal Switchboard did not send: its own stops are the three above
         said = tail(err.decode(errors="replace"))
         raise ProviderUnavailable(  # sent to the model as a rule, as a run that timed out: billed all the same
             f"{provider} CLI was killed by {_signal_name(signal_number)} before it printed its result (out of "

@@ -22,7 +22,7 @@ from router_core.providers.cli_codex import CODEX, WAITING_FOR_NETWORK
 from router_core.providers.cli_gemini import GEMINI
 from router_core.providers.cli_pipes import LINE_WATCHED, OutputWatch, Unreachable
 from tests.providers.conftest import FAKE_BIN
-from tests.providers.test_cli_processes import ends
+from tests.providers.test_cli_processes import ends, fake_cli
 
 pytestmark = pytest.mark.slow
 
@@ -84,6 +84,19 @@ async def test_gemini_offline_is_stopped_at_its_third_failed_attempt_and_is_not_
     assert await ends(int((tmp_path / "pid").read_text()))
 
 
+async def test_codex_that_answers_in_the_same_breath_as_its_waits_has_answered(tmp_path):
+    # Lines read together (one write, under PIPE_BUF: one read): the watch fires on the second wait, but the
+    # turn completed after it is the answer. (Here the CLI is still running when the watch fires and is killed,
+    # a case the kept-result rule already covered; one that exits first is the race cli.py's guard is for.)
+    answer = ('{"type":"item.completed","item":{"type":"agent_message","text":"done"}}\n'
+              '{"type":"turn.completed","usage":{"input_tokens":3,"output_tokens":4}}\n')
+    adapter = fake_cli(tmp_path, f"""
+        import os
+        os.write(1, (({WAITING!r} + "\\n") * 2 + {answer!r}).encode())
+    """, timeout=600.0)
+    assert (await adapter.complete(CompletionRequest(prompt="x"))).text == "done"
+
+
 def watched(*chunks: tuple[str, bytes]) -> tuple[OutputWatch, anyio.CancelScope]:
     scope = anyio.CancelScope()
     watch = OutputWatch(CODEX.watch(), scope)
@@ -130,3 +143,15 @@ async def test_a_gemini_request_that_failed_twice_then_went_through_stops_nothin
     assert watch.said is None and not scope.cancel_called
     watch.feed("err", b"Attempt 3 failed. Retrying with backoff... Error: exception TypeError: fetch failed\n")
     assert watch.said is not None and not watch.said.maybe_billed
+
+
+async def test_a_codex_stream_cut_while_answering_before_the_waits_may_be_billed():
+    cut = b'{"type":"error","message":"Reconnecting... 1/5 (stream disconnected before completion: error decoding ' \
+          b'response body)"}\n'
+    lookup = b'{"type":"error","message":"Reconnecting... 2/5 (stream disconnected before completion: failed to ' \
+             b'lookup address information: Name does not resolve)"}\n'
+    line = (WAITING + "\n").encode()
+    offline, _ = watched(("out", lookup), ("out", line), ("out", line))
+    cut_first, _ = watched(("out", cut), ("out", lookup), ("out", line), ("out", line))
+    assert offline.said is not None and not offline.said.maybe_billed
+    assert cut_first.said is not None and cut_first.said.maybe_billed
