@@ -87,7 +87,8 @@ class AgentLeases:
             return None
         lease_id = self.acquire(lease.agent_id, lease.limit, task_id=lease.task_id)
         if lease_id is None:
-            raise AgentTaken(f"agent {lease.agent_id} has no free slot (limit {lease.limit})")
+            raise AgentTaken(f"agent {lease.agent_id} has no free slot: tasks running now hold all {lease.limit} of its "
+                             "leases (agents://pool shows them); try again when one of them ends")
         return lease_id
 
     def release_later(self, lease_id: str) -> None:

@@ -85,7 +85,7 @@ class Scope:
         try:
             conn.execute(self._begin)
         except sqlite3.Error as exc:
-            if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY:  # (a closed connection has none)
                 return None
             raise_fault(self._db.path, exc)
             raise

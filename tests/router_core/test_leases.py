@@ -140,3 +140,12 @@ def test_a_release_that_failed_is_deleted_by_the_next_heartbeat_not_extended(tmp
     assert leases.in_use() == {}
     assert leases.acquire("coder", 1) is not None
     db.close()
+
+
+def test_taking_a_full_agents_lease_says_why_and_what_to_do(leases: AgentLeases) -> None:
+    from router_core.leases import AgentLease, AgentTaken
+
+    assert leases.take(AgentLease("code-reviewer", 1, "t1")) is not None
+    with pytest.raises(AgentTaken) as taken:
+        leases.take(AgentLease("code-reviewer", 1, "t2"))
+    assert "code-reviewer" in str(taken.value) and "try again when one of them ends" in str(taken.value)

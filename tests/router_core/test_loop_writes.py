@@ -151,3 +151,16 @@ async def test_the_corrections_store_waits_for_locks_after_a_coroutines_write(db
     store._run(lambda conn: handlers.append(conn.execute("PRAGMA busy_timeout").fetchone()[0]))
     store._run(lambda conn: handlers.append(conn.execute("PRAGMA busy_timeout").fetchone()[0]), write=True)
     assert handlers == [15000, 15000]
+
+
+async def test_a_closed_connection_is_said_as_such_not_as_a_missing_attribute(db: Database) -> None:
+    # A ProgrammingError ("Cannot operate on a closed database") carries no sqlite_errorcode: reading it raised
+    # AttributeError, which hid the real error.
+    async with db.async_transaction():  # leaves the busy handler off: the next write goes straight to BEGIN
+        pass
+    db.connection().close()
+    with pytest.raises(Exception) as raised:
+        async with db.async_transaction():
+            pass
+    assert not isinstance(raised.value, AttributeError)
+    assert "closed" in str(raised.value)
