@@ -194,14 +194,19 @@ def _without_retired(data: dict[str, Any], source: str) -> dict[str, Any]:
     return data
 
 
+# Where the shipped defaults are on this machine (a package's site-packages/config/, or a checkout's config/): "config/
+# default.toml" named no file a user of an installed package has.
+SHIPPED_DEFAULTS = str(Path(__file__).with_name("default.toml"))
+
+
 def _parse(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source} is not valid TOML: {exc}; fix it (config/default.toml shows every key)",
+        raise ConfigError(f"{source} is not valid TOML: {exc}; fix it ({SHIPPED_DEFAULTS} shows every key)",
                           file=source) from exc
     except (RecursionError, ValueError) as exc:  # not its decode error: nesting past the stack, or a huge integer
-        raise ConfigError(f"{source} cannot be read as TOML ({unreadable_toml(exc)}); fix it (config/default.toml "
+        raise ConfigError(f"{source} cannot be read as TOML ({unreadable_toml(exc)}); fix it ({SHIPPED_DEFAULTS} "
                           "shows every key)", file=source) from None
 
 
