@@ -59,8 +59,10 @@ async def test_a_batch_over_the_budget_only_by_its_estimates_runs_every_task(set
         attempts = [a for a in lines[o.task_id]["execution_metrics"]["attempts"] if a["provider"] == "codex"]
         assert attempts[0]["outcome"] == "budget_exceeded" and attempts[0]["budget_held"] is True
         assert attempts[-1]["outcome"] == "success"
-        # woken as the first ones settled, not at a poll of the store: no time passed while it waited
-        assert lines[o.task_id]["execution_metrics"]["budget_wait_seconds"] == 0.0
+        # the wait ended as holds went, well before its bound (woken by a settlement or its poll, whichever came
+        # first: the fake answers in real time; test_budget_waits_wake.py shows a settlement alone wakes it)
+        waited_for = lines[o.task_id]["execution_metrics"]["budget_wait_seconds"]
+        assert 0.0 <= waited_for < core.settings.execution.longest_call_seconds / 10
     assert core.leases.in_use() == {}
 
 
