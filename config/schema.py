@@ -141,7 +141,7 @@ class BudgetSchema(_Strict):
             # shipped defaults, when only daily_total was lowered).
             shares = ", ".join(f"{name} {value:g}" for name, value in self.allocation.items())
             raise ValueError(
-                f"allocations add up to {total:.2f}, more than daily_total {self.daily_total:.2f} (budget.daily_total;"
+                f"allocations add up to {total:g}, more than daily_total {self.daily_total:g} (budget.daily_total;"
                 f" budget.allocation: {shares}): lower budget.allocation.<provider> so that they add up to at most"
                 f" {self.daily_total:g}, or raise budget.daily_total"
             )

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from router_core.audit import parse_since
+from router_core.budget_text import money
 
 PRIMARY_REASON = "primary available"
 REPEATED_EVENTS = frozenset({"user_response"})
@@ -243,10 +244,6 @@ def _add_cost(
     return estimate
 
 
-def _usd(amount: float) -> str:
-    return f"${amount:,.2f}" if amount >= 0.01 or amount == 0 else f"${amount:.4f}"
-
-
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     """Columns padded to their widest cell; the first left-aligned, the rest right-aligned."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -279,12 +276,12 @@ def format_report_table(report: AuditReport) -> str:
     rows = []
     for day, costs in sorted(report.cost_by_day.items()):
         cells = [
-            _usd(costs[p].total_usd) + ("*" if costs[p].estimated_usd else "") if p in costs else "-"
+            money(costs[p].total_usd) + ("*" if costs[p].estimated_usd else "") if p in costs else "-"
             for p in providers
         ]
         day_total = sum(c.total_usd for c in costs.values())
         rows.append(
-            [day, *cells, _usd(day_total) + ("*" if any(c.estimated_usd for c in costs.values()) else "")]
+            [day, *cells, money(day_total) + ("*" if any(c.estimated_usd for c in costs.values()) else "")]
         )
     lines += _table(["day", *providers, "total"], rows) if rows else ["  (no costs)"]
 

@@ -12,13 +12,31 @@ from collections.abc import Iterable
 from router_core.store.ledger import to_usd
 
 
+def money(amount: float) -> str:
+    """An amount in dollars as every message says it: $1,234.50 and $0.50; under a dollar, four decimals unless
+    they are whole cents ($0.0153, $0.02), six under $0.0001 ($0.000040), so that an amount never reads as a
+    smaller one ("$0.00 spent" was $0.004) and estimates side by side read alike ("$0.0038" and "$0.02" were
+    $0.0038 and $0.0153). JSON keeps the number beside it (a ``*_usd`` field).
+
+    A routing decision says a dozen amounts (its audit line): the common ones take the fewest steps, in float
+    comparisons (a float compared with an int costs more)."""
+    if amount >= 1.0:
+        return f"${amount:.2f}" if amount < 1000.0 else f"${amount:,.2f}"  # grouped from $1,000 (grouping costs more)
+    if amount >= 0.00005:
+        four = f"${amount:.4f}"
+        return four[:-2] if four[-2:] == "00" else four  # whole cents: $0.02, not $0.0200
+    if amount > 0.0:
+        return f"${amount:.6f}"
+    if amount == 0.0:
+        return "$0.00"
+    if amount < 0.0:
+        return f"-{money(-amount)}"
+    return f"${amount}"  # not a number
+
+
 def usd(micro: int) -> str:
-    """$1,234.50, $0.50; an amount under a dollar that is not whole cents keeps four decimals ($0.0153, six under
-    $0.0001), so that estimates side by side read alike ("$0.0038" and "$0.02" were $0.0038 and $0.0153)."""
-    value = to_usd(micro)
-    if micro % 10_000 == 0 or abs(value) >= 1:
-        return f"${value:,.2f}"
-    return f"${value:.4f}" if abs(value) >= 0.00005 else f"${value:.6f}"
+    """:func:`money` of an amount in integer micro-dollars (the ledger's)."""
+    return money(to_usd(micro))
 
 
 def alert_level(threshold: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from router_core.budget_text import money
 from router_core.models import Availability, Block, BudgetSnapshot, ProviderUsage, WindowCounts
 from router_core.settings import ProviderSettings
 
@@ -90,18 +91,18 @@ def _short(
     if remaining <= 0:
         return f"budget: {what} exhausted ({used})"
     needed = "this task's estimate" if task_estimate else "the cheapest request costs"
-    return f"budget: {what} has ${remaining:.4f} left ({used}), less than {needed} (${min_cost:.4f})"
+    return f"budget: {what} has {money(remaining)} left ({used}), less than {needed} ({money(min_cost)})"
 
 
 def _too_large(what: str, limit: float, min_cost: float, task_estimate: bool) -> str:
     needed = "this task's estimate" if task_estimate else "the cheapest request"
-    return f"budget: {needed} (${min_cost:.4f}) is more than the whole {what} (${limit:.2f})"
+    return f"budget: {needed} ({money(min_cost)}) is more than the whole {what} ({money(limit)})"
 
 
 def _used(spent: float, reserved: float, limit: float) -> str:
     if reserved > 0:
-        return f"${spent:.2f} spent + ${reserved:.2f} reserved of ${limit:.2f}"
-    return f"${spent:.2f} of ${limit:.2f} used"
+        return f"{money(spent)} spent + {money(reserved)} reserved of {money(limit)}"
+    return f"{money(spent)} of {money(limit)} used"
 
 
 def check_availability(

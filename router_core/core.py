@@ -24,6 +24,7 @@ from router_core.audit import JsonlAuditLog
 from router_core.batch_ids import batch_task_ids
 from router_core.budget import BudgetLedger
 from router_core.budget_alerts import AlertClaims
+from router_core.budget_text import money
 from router_core.capacity import blocked_from, capacity_blocks, check_availability, provider_usage
 from router_core.classifier import Classifier
 from router_core.clock import Clock, SystemClock
@@ -310,8 +311,8 @@ class RouterCore:
         old, self.settings = self.settings.budget, replace(self.settings, budget=new.budget, sources=new.sources)
         if new.budget != old:
             self.ledger.configure(new.budget)
-            log.warning("budget configuration changed: daily total $%.2f -> $%.2f", old.daily_total,
-                        new.budget.daily_total)
+            log.warning("budget configuration changed: daily total %s -> %s", money(old.daily_total),
+                        money(new.budget.daily_total))
             try:
                 self.audit.append(budget_changed_record(old, new.budget, self.process_session_id))
             except (OSError, StateUnusable) as exc:  # a full disk: the new budget applies all the same
@@ -338,8 +339,8 @@ class RouterCore:
                 self.usage_tracker.record(provider, requests=requests or 0, tokens=tokens or 0)
             if cost_usd:
                 self.ledger.record_spend(provider, cost_usd, note="manual" if manual else "recorded")
-        log.info("usage recorded for %s: %s requests, %s tokens, $%.4f (manual=%s)", provider, requests, tokens,
-                 cost_usd, manual)
+        log.info("usage recorded for %s: %s requests, %s tokens, %s (manual=%s)", provider, requests, tokens,
+                 money(cost_usd), manual)
 
     def prepare_batch(self, tasks: Sequence[tuple[str | None, str]]) -> list:
         """Validate, classify and cost each (id, text) task; an error names the task's index."""

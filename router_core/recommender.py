@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from router_core.budget_text import money
 from router_core.errors import InvalidRequest
 from router_core.models import (
     Alternative,
@@ -32,11 +33,6 @@ from router_core.models import (
 )
 from router_core.providers.timeparse import format_wait
 from router_core.settings import PROVIDER_NAMES
-
-
-def _usd(amount: float) -> str:
-    """Four decimals, or six when four would show a non-zero amount as $0.0000."""
-    return f"${amount:.4f}" if round(amount, 4) or not amount else f"${amount:.6f}"
 
 
 def _blocked_reasons(av: Availability) -> str:
@@ -144,7 +140,7 @@ def _alternative(
         reason = f"blocked: {_blocked_reasons(av)}"
     else:
         diff = cost.usd - chosen.usd
-        compare = "same cost" if diff == 0 else f"{_usd(abs(diff))} {'more' if diff > 0 else 'cheaper'}"
+        compare = "same cost" if diff == 0 else f"{money(abs(diff))} {'more' if diff > 0 else 'cheaper'}"
         reason = f"{_role(classification, provider)}, available, {compare}"
     return Alternative(provider=provider, available=av.available, cost=cost, reason=reason, blocks=av.blocks)
 
@@ -160,13 +156,13 @@ def _budget_alerts(cost: CostEstimate, budget: BudgetSnapshot, mine: ProviderBud
     alerts = [a.message for a in budget.alerts]
     if cost.usd > left:
         alerts.append(
-            f"task would exceed the {cost.provider} allocation: {_usd(cost.usd)} needed, "
-            f"${left:.2f} of ${mine.allocation:.2f} left"
+            f"task would exceed the {cost.provider} allocation: {money(cost.usd)} needed, "
+            f"{money(left)} of {money(mine.allocation)} left"
         )
     if cost.usd > budget.remaining:
         alerts.append(
-            f"task would exceed the daily budget: {_usd(cost.usd)} needed, "
-            f"${budget.remaining:.2f} of ${budget.total:.2f} left"
+            f"task would exceed the daily budget: {money(cost.usd)} needed, "
+            f"{money(budget.remaining)} of {money(budget.total)} left"
         )
     return tuple(alerts)
 
@@ -196,7 +192,7 @@ def recommend(
         if chosen != first:
             saved = costs[first].usd - costs[chosen].usd
             why = f"cost-aware: {chosen} scores within {cost_aware_margin} of {first}"
-            why += f" and is {_usd(saved)} cheaper" if saved > 0 else " and fits the budget"
+            why += f" and is {money(saved)} cheaper" if saved > 0 else " and fits the budget"
             reason = why if route == "primary" else f"{why}; {reason}"
             route = "cost_aware"
     if provider is not None:

@@ -11,6 +11,7 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
+from router_core.budget_text import money
 from router_core.decision import RoutingDecision
 from router_core.models import Availability, ProviderUsage
 
@@ -44,10 +45,6 @@ def iso(epoch: float | None) -> str | None:
 
 
 _last_iso: tuple[float, str] = (math.nan, "")  # the latest second iso() wrote, and its text
-
-
-def money(usd: float) -> str:
-    return f"${usd:.2f}" if usd >= 0.1 or usd == 0 else f"${usd:.4f}"
 
 
 def pct(value: float) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from router_core.budget_text import percent_used
+from router_core.budget_text import money, percent_used
 from router_core.decision import RoutingDecision
 from router_core.providers.timeparse import format_seconds
-from router_core.records import iso, money, pct
+from router_core.records import iso, pct
 
 RULE = "━" * 52
 # The design's glyphs, and what a terminal that is not UTF-8 (Latin-1, ASCII) shows instead.

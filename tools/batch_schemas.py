@@ -6,8 +6,8 @@ and a routed dispatch sends no empty attempts or path."""
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from router_core.budget_text import says
-from router_core.records import estimate_vs_actual, iso, money
+from router_core.budget_text import money, says
+from router_core.records import estimate_vs_actual, iso
 from tools.schemas import OutputModel, RecommendationRecordOut, recommendation_record
 
 if TYPE_CHECKING:  # only the classmethods' parameters: the execution stack loads on the first execution

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from router_core.budget_text import percent_used
+from router_core.budget_text import money, percent_used
 from router_core.decision import RoutingDecision
 from router_core.models import BudgetSnapshot, Classification
-from router_core.records import iso, money, provider_states
+from router_core.records import iso, provider_states
 
 
 class OutputModel(BaseModel):

@@ -24,6 +24,7 @@ import anyio
 import anyio.lowlevel
 
 from router_core.budget import Reservation
+from router_core.budget_text import money
 from router_core.errors import BudgetExceeded, RouterError, StateUnusable
 from router_core.execution.circuit import CircuitState
 from router_core.execution.failures import after_failure
@@ -326,7 +327,7 @@ class ProviderRun:
                     core.leases.release(self.job.lease.id)
         logger.warning("%s: %s answered, but its cost could not be recorded: %s", self.job.task_id, self.provider,
                        exc)
-        return (f"the answer stands, but its cost (${cost:.6f}) could not be recorded in the budget yet: {exc}. "
+        return (f"the answer stands, but its cost ({money(cost)}) could not be recorded in the budget yet: {exc}. "
                 "Do not run the task again for it: its budget reservation stays counted, and Switchboard records "
                 "the cost once the state database can be written again (at its next heartbeat or reservation)")
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from router_core.budget import MAX_RECORDED_USD
+from router_core.budget_text import money
 from router_core.cost import request_cost
 from router_core.errors import (
     AuthFailed,
@@ -154,8 +155,8 @@ class Outages:
             return None
         snapshot = self.core.ledger.snapshot()
         left = min(snapshot.provider(circuit.provider).remaining, snapshot.remaining)
-        return (f"{circuit.provider} is in an outage ({circuit.block.reason}) and its budget has ${left:.2f} left, "
-                f"less than the probe that would end it (${estimate:.4f}); the budget resets at "
+        return (f"{circuit.provider} is in an outage ({circuit.block.reason}) and its budget has {money(left)} left, "
+                f"less than the probe that would end it ({money(estimate)}); the budget resets at "
                 f"{iso(self.core.ledger.next_reset_at())}")
 
     def _estimate(self, provider: str) -> float:

@@ -41,6 +41,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from router_core.budget_text import money
 from router_core.errors import (
     AuthFailed,
     ProviderError,
@@ -160,7 +161,7 @@ def _budget_reached(data: dict, completion: Completion, stdout: str, ctx: ParseC
     if text:
         return replace(completion, text=text, stop_reason=stop_reason, truncated=stop_reason != "end_turn")
     said = "; ".join(str(e) for e in data.get("errors") or [] if e) or "error_max_budget_usd"
-    spent = f"${completion.cost_usd:.6g}" if completion.cost_usd is not None else "an unreported amount"
+    spent = money(completion.cost_usd) if completion.cost_usd is not None else "an unreported amount"
     raise ProviderRejected(
         f"{ctx.provider} CLI stopped at max_cost before any answer text ({said}; {spent} by Claude Code's own "
         "accounting, its system prompt and tool use included): raise max_cost", provider=ctx.provider,

@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 
 from router_core.batch_limits import MAX_BATCH_PARALLEL, MAX_BATCH_TASKS
+from router_core.budget_text import money
 from router_core.errors import InvalidRequest
 from router_core.settings import PROVIDER_NAMES
 from server.commands._common import CommandError, core, emit_json, router_errors
@@ -92,8 +93,8 @@ def run(args) -> int:
         sys.stdout.write(o.text or "")
         sys.stdout.write("\n" if o.text and not o.text.endswith("\n") else "")
         path = " -> ".join(o.fallback_path)
-        print(f"[{o.provider} {o.model} · {o.tokens_used:,} tokens · ${o.cost_usd:.4f} "
-              f"(estimate ${o.cost_estimate_usd:.4f}) · {o.duration_seconds:.1f}s · path {path}]", file=sys.stderr)
+        print(f"[{o.provider} {o.model} · {o.tokens_used:,} tokens · {money(o.cost_usd)} "
+              f"(estimate {money(o.cost_estimate_usd)}) · {o.duration_seconds:.1f}s · path {path}]", file=sys.stderr)
         for line in fallback_notices(o, c.settings):
             print(line, file=sys.stderr)
         if o.warning:
@@ -142,7 +143,7 @@ def cancelled_notice(outcome) -> str:
     if in_flight:
         a = in_flight[-1]
         return (f"switchboard: cancelled; the call in flight to {a.provider} is charged at its estimate, "
-                f"${a.cost_usd:.4f}, since the provider may bill it")
+                f"{money(a.cost_usd)}, since the provider may bill it")
     waiting = " while waiting for capacity" if "waiting for capacity" in (outcome.error or "") else ""
     return f"switchboard: cancelled{waiting}; no call was in flight"
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from resources.views import AUDIT_OFF, budget_view, usage_summary
-from router_core.records import money
+from router_core.budget_text import money
 from router_core.settings import PROVIDER_NAMES
 from router_core.usage import check_usage_record
 from server.commands._common import CommandError, core, emit_json, json_text, router_errors, settings
@@ -54,13 +54,13 @@ def budget(args) -> int:
     if args.json:
         emit_json(view)
         return 0
-    # money(): cents, or four places under $0.10, as recommend's "Daily Budget:" line ("$0.00 ... (4.9%)" was seen)
+    # money(), as every message says an amount ("$0.00 ... (4.9%)" was seen; the columns' 0.0000 was $0.00004)
     print(f"Daily budget {view['day']} ({view['timezone']}): {money(view['spent'])} / {money(view['total'])} "
           f"({view['percent_used']}%), reserved {money(view['reserved'])}, remaining {money(view['remaining'])}")
     print(f"{'provider':<8} {'allocation':>10} {'spent':>10} {'reserved':>10} {'remaining':>10}")
     for p in view["providers"]:
-        print(f"{p['provider']:<8} {p['allocation']:>10.2f} {p['spent']:>10.4f} {p['reserved']:>10.4f} "
-              f"{p['remaining']:>10.4f}")
+        print(f"{p['provider']:<8} {money(p['allocation']):>10} {money(p['spent']):>10} {money(p['reserved']):>10} "
+              f"{money(p['remaining']):>10}")
     for a in view["alerts"]:
         print(a["message"])
     print(f"Next reset: {reset_text(view['next_reset_at'], view['timezone'])}")
@@ -116,7 +116,7 @@ def usage_show(args) -> int:
             state += f"; outage since {p['outage']['since']} {p['outage']['note']}"
         req = f"{p['requests_used']}/{p['requests_limit']} ({p['requests_percent']}%)"
         tok = f"{p['tokens_used']}/{p['tokens_limit']} ({p['tokens_percent']}%)"
-        print(f"{name:<8} {req:>16} {tok:>22} {p['cost_today']:>9.4f}  {state}  [{p['source']}]")
+        print(f"{name:<8} {req:>16} {tok:>22} {money(p['cost_today']):>9}  {state}  [{p['source']}]")
     return 0
 
 

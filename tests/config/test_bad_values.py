@@ -75,7 +75,16 @@ def test_lowering_the_daily_total_alone_says_the_allocations_must_follow(tmp_pat
     with pytest.raises(ConfigError) as err:
         load_settings(environ=env, cwd=tmp_path)
     message = str(err.value)
-    assert "allocations add up to 100.00, more than daily_total 50.00" in message
+    assert "allocations add up to 100, more than daily_total 50" in message
     assert "codex 30, gemini 40, claude 30" in message
     assert str(project) in message and DEFAULT_SOURCE in message  # where each of the two numbers was set
     assert "lower budget.allocation" in message and "raise budget.daily_total" in message
+
+
+def test_allocations_over_the_daily_total_by_less_than_a_cent_say_by_how_much(tmp_path, env):
+    # Before: "allocations add up to 100.00, more than daily_total 100.00", two equal amounts refused as unequal.
+    project = tmp_path / ".switchboard.toml"
+    project.write_text("[budget]\ndaily_total = 100\n[budget.allocation]\ncodex = 30.004\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, cwd=tmp_path)
+    assert "allocations add up to 100.004, more than daily_total 100 " in str(err.value)

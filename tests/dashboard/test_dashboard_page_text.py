@@ -73,3 +73,14 @@ def test_an_overdue_outage_probe_is_not_a_lift_in_0_s(tmp_path, state):
     text = page_text(proc.stdout)
     assert "data-error" not in body_attrs(proc.stdout) and "(in 0 s)" not in text
     assert "outage: 3 consecutive failures: lifts when a probe is answered (one due since 2025-01-11 10:25:00 UTC)" in text
+
+
+def test_amounts_read_as_every_message_says_them(tmp_path, state):
+    # Before, the page kept two decimals from a cent up ("$0.02" was $0.0153, reading like a $0.02 estimate
+    # beside it) and no thousands separator, where the CLI and the tools say "$0.0153" and "$1,234.50".
+    state["budget"].update(total=1234.5, spent=0.0153, reserved=0.00004, remaining=1234.48466)
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    assert "data-error" not in body_attrs(proc.stdout), proc.stdout[-3000:]
+    assert "total $1,234.50 spent $0.0153 reserved $0.000040 remaining $1,234.48" in page_text(proc.stdout)

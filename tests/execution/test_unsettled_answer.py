@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from router_core.budget_text import money
 from router_core.execution.dispatch import dispatch
 from router_core.execution.executor import Executor
 from tests.execution.conftest import make_core
@@ -56,6 +57,7 @@ async def test_an_answer_whose_settle_failed_is_returned_and_its_cost_recorded_o
     assert (o.status, o.provider, o.text, o.backend) == ("success", "codex", "codex answer", "api")
     assert o.cost_usd > 0
     assert "could not be recorded in the budget" in o.warning and "Do not run the task again" in o.warning
+    assert f"its cost ({money(o.cost_usd)})" in o.warning  # as every message says an amount (it had six decimals)
     assert r.audit["execution_metrics"]["warning"] == o.warning
     codex.unlock()
     held = codex_budget(core)

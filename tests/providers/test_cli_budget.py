@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from router_core.budget_text import money
 from router_core.errors import ProviderRejected
 from router_core.providers import CompletionRequest
 from tests.providers.test_cli import cli, runs
@@ -67,6 +68,8 @@ async def test_a_run_stopped_at_the_budget_before_any_text_is_rejected_and_bille
     assert type(error) is ProviderRejected  # no fallback: another provider under the same max_cost pays again
     assert "stopped at max_cost before any answer text (Reached maximum budget ($0.01)" in str(error)
     assert "raise max_cost" in str(error)
+    # as every message says an amount (it had six significant digits)
+    assert f"; {money(error.billed.cost_usd)} by Claude Code's own accounting" in str(error)
     assert error.billed is not None and error.billed.cost_usd == json.loads(runs(record)[0]["stdout"])[-1][
         "total_cost_usd"]
     assert error.billed.output_tokens == 1000

@@ -61,7 +61,7 @@ def snapshot(allocation: float, total: float = 100.0, spent: float = 0.0) -> Bud
 def test_routing_does_not_promise_the_provider_back_at_midnight_for_a_task_no_day_can_pay() -> None:
     [block] = budget_blocks("codex", snapshot(30.0), min_cost=45.0, task_estimate=True)
     assert block.lifts_at is None
-    assert block.reason == "budget: this task's estimate ($45.0000) is more than the whole codex allocation ($30.00)"
+    assert block.reason == "budget: this task's estimate ($45.00) is more than the whole codex allocation ($30.00)"
     assert budget_blocks("codex", snapshot(30.0), min_cost=20.0, task_estimate=True) == ()
     allocation, total = budget_blocks("codex", snapshot(200.0, total=100.0, spent=100.0), min_cost=150.0, task_estimate=True)
     assert allocation.lifts_at == RESET  # the allocation would cover it after the reset; the total never will

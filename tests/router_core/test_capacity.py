@@ -117,7 +117,7 @@ def test_allocation_too_small_for_the_cheapest_request_says_so_rather_than_exhau
     av = check_availability(codex(), WindowCounts(0, 0), snapshot, now=NOW, min_cost=0.03)
     # No lift time: a fresh day's $0.02 cannot pay for it either (it promised the provider back at midnight).
     assert av.blocks == (
-        Block("budget: the cheapest request ($0.0300) is more than the whole codex allocation ($0.02)", None),
+        Block("budget: the cheapest request ($0.03) is more than the whole codex allocation ($0.02)", None),
     )
 
 
@@ -125,7 +125,7 @@ def test_allocation_short_of_a_task_estimate_names_the_estimate() -> None:
     av = check_availability(codex(), WindowCounts(0, 0), budget(codex_spent=29.99), now=NOW, min_cost=0.0232,
                             task_estimate=True)
     assert av.blocks == (
-        Block("budget: codex allocation has $0.0100 left ($29.99 of $30.00 used), "
+        Block("budget: codex allocation has $0.01 left ($29.99 of $30.00 used), "
               "less than this task's estimate ($0.0232)", RESET),
     )
 

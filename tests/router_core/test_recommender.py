@@ -82,7 +82,7 @@ def test_primary_available() -> None:
     assert not rec.exceeds_budget and rec.budget_alerts == ()
     assert [(a.provider, a.available, a.reason) for a in rec.alternatives] == [
         ("gemini", True, "fallback 1, available, $0.0123 cheaper"),
-        ("claude", True, "fallback 2, available, $0.0300 more"),
+        ("claude", True, "fallback 2, available, $0.03 more"),
     ]
     assert rec.alternatives[0].cost == COSTS["gemini"]
 
@@ -296,7 +296,7 @@ def test_exceeding_the_allocation_is_flagged_with_alerts() -> None:
     assert (rec.provider, rec.route, rec.exceeds_budget) == ("codex", "primary", True)
     assert rec.budget_alerts == (
         "Daily budget at 50% ($51.00 / $100.00)",
-        "task would exceed the codex allocation: $0.0200 needed, $0.01 of $30.00 left",
+        "task would exceed the codex allocation: $0.02 needed, $0.01 of $30.00 left",
     )
 
 
@@ -304,7 +304,7 @@ def test_exceeding_the_daily_total_is_flagged() -> None:
     snapshot = budget(total=36.0)  # 12.5 + 8.3 + 15.2 = 36.0 spent
     rec = recommend(classification(), ALL_UP, COSTS, snapshot, now=NOW)
     assert rec.exceeds_budget
-    assert rec.budget_alerts == ("task would exceed the daily budget: $0.0200 needed, $0.00 of $36.00 left",)
+    assert rec.budget_alerts == ("task would exceed the daily budget: $0.02 needed, $0.00 of $36.00 left",)
 
 
 def test_passed_thresholds_are_reported_even_within_budget() -> None:
