@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shutil
 import sys
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +15,13 @@ from router_core.budget_text import money
 from router_core.errors import InvalidRequest
 from router_core.settings import PROVIDER_NAMES
 from server.commands._common import CommandError, core, emit_json, router_errors
+from server.commands._notices import (
+    ProgressBar,
+    cancelled_notice,
+    fallback_notices,
+    paced_notice,
+    parked_notice,
+)
 from server.unreadable import NESTED_TOO_DEEPLY, why_unreadable
 
 EXIT_INTERRUPTED = 130  # as main() returns for a Ctrl-C: 128 + SIGINT
@@ -105,47 +108,6 @@ def run(args) -> int:
     else:
         print(f"switchboard: {o.status}: {o.error}", file=sys.stderr)
     return 0 if o.status in (SUCCESS, ROUTED) else 1
-
-
-def fallback_notices(outcome, settings) -> list[str]:
-    """Why each provider before the one that answered was left: its last failed try (an API key refused, an
-    outage, a budget block). The path alone said where the task went, not why, so a wrong key went unnoticed."""
-    from router_core.errors import NotConfigured
-    from router_core.execution.results import SUCCESS
-    from router_core.providers.registry import choose_backend
-
-    last: dict[str, Any] = {}
-    for a in outcome.attempts:
-        if a.provider != outcome.provider and a.outcome != SUCCESS and a.error:
-            last[a.provider] = a
-    lines = []
-    for provider, a in last.items():
-        hint = ""
-        if a.outcome == "auth_failed":
-            try:
-                choice = choose_backend(settings.provider(provider), environ=os.environ)
-            except (KeyError, NotConfigured):  # a hint only: the line is said without it
-                choice = None
-            where = (f"check {choice.key_var}" if choice is not None and choice.backend == "api" and choice.key_var
-                     else f"check {provider}'s login or key")
-            hint = f" ({where}; `switchboard providers` shows what each provider runs on)"
-        lines.append(f"switchboard: fell back from {provider}: {a.outcome}: {a.error}{hint}")
-    return lines
-
-
-def cancelled_notice(outcome) -> str:
-    """The line `run` prints on Ctrl-C: the task was cancelled, and what a call in flight is charged."""
-    from router_core.execution.attempts import CANCELLED_IN_FLIGHT
-
-    if outcome is None:  # stopped while routing: before anything was sent for the task
-        return "switchboard: cancelled before the task was sent to a provider"
-    in_flight = [a for a in outcome.attempts if a.error == CANCELLED_IN_FLIGHT]
-    if in_flight:
-        a = in_flight[-1]
-        return (f"switchboard: cancelled; the call in flight to {a.provider} is charged at its estimate, "
-                f"{money(a.cost_usd)}, since the provider may bill it")
-    waiting = " while waiting for capacity" if "waiting for capacity" in (outcome.error or "") else ""
-    return f"switchboard: cancelled{waiting}; no call was in flight"
 
 
 @router_errors
@@ -311,85 +273,3 @@ def _read_context(path: str | None) -> str | None:
         raise InvalidRequest(
             f"{where} is not UTF-8 text ({detail}); convert it to UTF-8 (e.g. iconv -t UTF-8) or pass a text file"
         ) from None
-
-
-class ProgressBar:
-    """A one-line bar redrawn on a terminal; one line per finished task otherwise."""
-
-    width = 30
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-
-    async def update(self, done: int, total: int, message: str) -> None:
-        filled = self.width * done // total if total else self.width
-        bar = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {message}"
-        if self.tty:
-            width = self.columns()
-            self.stream.write("\r" + bar[:width].ljust(width))
-        else:
-            self.stream.write(bar + "\n")
-        self.stream.flush()
-
-    def parked(self, task_id: str, seconds: float, why: str) -> None:
-        """A task waits for a blocked provider: said on its own line, since no task finishes meanwhile."""
-        self._clear()
-        parked_notice(self.stream)(task_id, seconds, why)
-
-    def paced(self, task_id: str, provider: str, seconds: float | None, why: str) -> None:
-        """Tasks wait for room at ``provider`` (told once while they keep waiting there): said on its own line."""
-        self._clear()
-        paced_notice(self.stream)(task_id, provider, seconds, why)
-
-    def _clear(self) -> None:
-        if self.tty:
-            with contextlib.suppress(OSError):  # see parked_notice
-                self.stream.write("\r" + " " * self.columns() + "\r")  # drawn again with the next finished task
-
-    def columns(self) -> int:
-        """The columns a redraw may fill: one less than the terminal's (its width, as now: it may be resized), so
-        that the line never wraps, where "\\r" would return to the wrapped part and leave a line per redraw."""
-        try:
-            columns = os.get_terminal_size(self.stream.fileno()).columns
-        except (AttributeError, OSError, ValueError):  # not a real terminal's file
-            columns = 0
-        if columns <= 0:  # unknown (a pseudo-terminal may say 0): $COLUMNS, else 80
-            columns = shutil.get_terminal_size().columns
-        return max(1, columns - 1)
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def parked_notice(stream) -> Callable[[str, float, str], None]:
-    """Prints that a task waits because every provider is blocked, and how to stop it. A notice: on a stream that
-    cannot be written (a pipe closed, a full disk) it is dropped, and the task waits on."""
-    from router_core.providers.timeparse import format_seconds
-
-    def notice(task_id: str, seconds: float, why: str) -> None:
-        why = " ".join(why.split())
-        with contextlib.suppress(OSError):
-            stream.write(f"{task_id}: waiting {format_seconds(seconds)} for a provider "
-                         f"({why if len(why) <= 200 else why[:199] + '…'}); Ctrl-C to stop\n")
-            stream.flush()
-
-    return notice
-
-
-
-def paced_notice(stream) -> Callable[[str, str, float | None, str], None]:
-    """Prints that a task waits for room at its provider (a full rate window, a hold, a retry's backoff; said once
-    while the tasks keep waiting there), and how to stop it. Dropped on a stream that cannot be written."""
-    from router_core.providers.timeparse import format_seconds
-
-    def notice(task_id: str, provider: str, seconds: float | None, why: str) -> None:
-        how_long = "" if seconds is None else f" {format_seconds(seconds)}"
-        with contextlib.suppress(OSError):
-            stream.write(f"{task_id}: waiting{how_long} for {provider}: {' '.join(why.split())[:300]}; "
-                         "Ctrl-C to stop\n")
-            stream.flush()
-
-    return notice

@@ -162,7 +162,7 @@ async def test_a_wait_notice_that_cannot_be_written_does_not_fail_the_task(setti
     # "internal error: BrokenPipeError" (the MCP tool's notice already let such a failure pass).
     import io
 
-    from server.commands.execute import ProgressBar
+    from server.commands._notices import ProgressBar
 
     class Gone(io.StringIO):
         def write(self, text: str) -> int:

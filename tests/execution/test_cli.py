@@ -91,7 +91,7 @@ def test_batch_interrupted_by_ctrl_c_prints_what_finished_and_exits_130(shell, m
 
     import anyio
 
-    from server.commands.execute import ProgressBar
+    from server.commands._notices import ProgressBar
     from tests.fakes.fake_provider import Fault
 
     use_fake(monkeypatch, shell)
@@ -136,7 +136,7 @@ def test_a_task_field_that_would_be_read_wrong_is_refused(text, said):
 
 
 def test_a_waiting_task_is_said_on_its_own_line_with_how_to_stop():
-    from server.commands.execute import ProgressBar
+    from server.commands._notices import ProgressBar
 
     stream = io.StringIO()
     ProgressBar(stream).parked("task-3", 300.0, "every provider is blocked:\n codex: outage")
@@ -183,7 +183,7 @@ def test_run_interrupted_by_ctrl_c_says_so_and_what_the_call_in_flight_costs(she
 
 def test_the_cancelled_notice_without_a_call_in_flight():
     from router_core.execution.results import CANCELLED, TaskOutcome
-    from server.commands.execute import cancelled_notice
+    from server.commands._notices import cancelled_notice
 
     assert cancelled_notice(None) == "switchboard: cancelled before the task was sent to a provider"
     waiting = TaskOutcome("t", CANCELLED, 0, 1, error="cancelled while waiting for capacity")
@@ -234,7 +234,7 @@ class Terminal(io.StringIO):
 async def test_the_progress_bar_fits_the_terminal_it_is_drawn_on(monkeypatch):
     # Each redraw was padded to 120 columns: on an 80-column terminal it wrapped, and "\r" returned only to the
     # start of the wrapped line, so every finished task left another line behind instead of redrawing the bar.
-    from server.commands.execute import ProgressBar
+    from server.commands._notices import ProgressBar
 
     monkeypatch.setenv("COLUMNS", "80")
     stream = Terminal()

@@ -10,7 +10,7 @@ import io
 import json
 
 from server.cli import main
-from server.commands.execute import ProgressBar
+from server.commands._notices import ProgressBar
 from tests.execution.test_cli import shell, use_fake  # noqa: F401  (the fixture)
 from tests.fakes.fake_provider import Fault
 

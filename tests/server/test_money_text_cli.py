@@ -26,7 +26,7 @@ def test_budget_and_usage_show_a_spend_under_a_hundredth_of_a_cent(cli_env, caps
 
 
 def test_a_call_cancelled_in_flight_says_what_it_is_charged():
-    from server.commands.execute import cancelled_notice
+    from server.commands._notices import cancelled_notice
 
     call = SimpleNamespace(provider="codex", error=CANCELLED_IN_FLIGHT, cost_usd=0.00004)
     assert cancelled_notice(SimpleNamespace(attempts=[call], error=None)) == (
