@@ -57,6 +57,41 @@ async def test_a_dispatch_waits_for_another_processs_write_lock_without_blocking
     assert codex.spent == pytest.approx(o.cost_usd) and codex.reserved == 0 and core.leases.in_use() == {}
 
 
+def locked_codex(settings, clock, codex_adapter) -> tuple:
+    """A core with a 0.05 s busy timeout whose codex is ``codex_adapter`` (which takes the lock with ``other``, another
+    process's connection), the executor, and ``other``."""
+    core = make_core(settings, clock)
+    short_busy_timeout(core.db, 0.05)
+    other = OtherWriter(core.db.path)
+    adapters = {name: ScriptedAdapter(settings.provider(name)) for name in ("gemini", "claude")}
+    adapters["codex"] = codex_adapter(settings.provider("codex"), other)
+    return core, Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5), other
+
+
+async def other_runs_during_the_second_wait(other: OtherWriter, work) -> list[str]:
+    """Run ``work`` while ``other`` holds the lock; another task runs when the loop's second lock wait begins (the
+    first timed out) and gives the lock back. The order things happened in."""
+    events: list[str] = []
+    with lock_waits() as waits:
+        async def run() -> None:
+            try:
+                await work()
+                events.append("done")
+            finally:
+                tg.cancel_scope.cancel()
+
+        async def other_task() -> None:
+            await waits.reached(2).wait()
+            events.append("other task ran")
+            other.release()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            tg.start_soon(other_task)
+    other.close()
+    return events
+
+
 class LockedAsItAnswers(ScriptedAdapter):
     """Answers; the first time, another process takes the state database's write lock as the answer arrives."""
 
@@ -106,45 +141,21 @@ async def test_an_answer_whose_settlement_timed_out_releases_its_lease_without_b
     # answer stands, its cost is recorded later). Its agent's lease was then released with a blocking write, which
     # froze the loop for another busy timeout and failed too; now it waits on the loop, and goes through once the
     # lock is given back.
-    core = make_core(settings, clock)
-    short_busy_timeout(core.db, 0.05)
-    other = OtherWriter(core.db.path)
-    adapters = {name: ScriptedAdapter(settings.provider(name)) for name in ("gemini", "claude")}
-    adapters["codex"] = LockedAsItAnswers(settings.provider("codex"), other)
-    ex = Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5)
-    events: list[str] = []
-    result = None
-    with lock_waits() as waits:
-        async def run() -> None:
-            nonlocal result
-            try:
-                result = await dispatch(core, ex, CODE_TASK)
-                events.append("dispatched")
-            finally:
-                tg.cancel_scope.cancel()
+    core, ex, other = locked_codex(settings, clock, LockedAsItAnswers)
+    results = []
 
-        async def other_task() -> None:
-            await waits.reached(2).wait()  # the settlement's wait timed out; the lease's release waits
-            events.append("other task ran")
-            other.release()
+    async def run() -> None:
+        results.append(await dispatch(core, ex, CODE_TASK))
 
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(run)
-            tg.start_soon(other_task)
-    other.close()
-    assert events == ["other task ran", "dispatched"]
-    o = result.outcome
+    # the settlement's wait timed out; the lease's release waits
+    assert await other_runs_during_the_second_wait(other, run) == ["other task ran", "done"]
+    o = results[0].outcome
     assert (o.status, o.provider) == ("success", "codex") and "could not be recorded" in o.warning
     assert core.leases.in_use() == {}
 
 
 async def test_a_lease_whose_release_timed_out_too_is_deleted_by_the_next_heartbeat(settings, clock):
-    core = make_core(settings, clock)
-    short_busy_timeout(core.db, 0.05)
-    other = OtherWriter(core.db.path)
-    adapters = {name: ScriptedAdapter(settings.provider(name)) for name in ("gemini", "claude")}
-    adapters["codex"] = LockedAsItAnswers(settings.provider("codex"), other)
-    ex = Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5)
+    core, ex, other = locked_codex(settings, clock, LockedAsItAnswers)
     result = await dispatch(core, ex, CODE_TASK)  # the lock is never given back while it runs
     assert "could not be recorded" in result.outcome.warning and core.leases.in_use() != {}
     other.close()
@@ -168,42 +179,19 @@ class LockedAsItFails(ScriptedAdapter):
 async def test_a_failed_try_locked_out_releases_its_reservation_without_blocking_the_loop(settings, clock):
     # The failed try's record timed out on the lock (the task ends with what to do); its reservation was then
     # released with a blocking write, freezing the loop for another busy timeout. Now it waits on the loop.
-    core = make_core(settings, clock)
-    short_busy_timeout(core.db, 0.05)
-    other = OtherWriter(core.db.path)
-    adapters = {name: ScriptedAdapter(settings.provider(name)) for name in ("gemini", "claude")}
-    adapters["codex"] = LockedAsItFails(settings.provider("codex"), other)
-    ex = Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5)
-    events: list[str] = []
-    with lock_waits() as waits:
-        async def run() -> None:
-            try:
-                with pytest.raises(StateUnusable, match="stayed locked"):
-                    await dispatch(core, ex, CODE_TASK)
-                events.append("refused")
-            finally:
-                tg.cancel_scope.cancel()
+    core, ex, other = locked_codex(settings, clock, LockedAsItFails)
 
-        async def other_task() -> None:
-            await waits.reached(2).wait()  # the try's record timed out; the reservation's release waits
-            events.append("other task ran")
-            other.release()
+    async def run() -> None:
+        with pytest.raises(StateUnusable, match="stayed locked"):
+            await dispatch(core, ex, CODE_TASK)
 
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(run)
-            tg.start_soon(other_task)
-    other.close()
-    assert events == ["other task ran", "refused"]
+    # the try's record timed out; the reservation's release waits
+    assert await other_runs_during_the_second_wait(other, run) == ["other task ran", "done"]
     assert core.budget().reserved == 0 and core.leases.in_use() == {}
 
 
 async def test_a_reservation_whose_release_timed_out_too_is_released_by_the_next_heartbeat(settings, clock):
-    core = make_core(settings, clock)
-    short_busy_timeout(core.db, 0.05)
-    other = OtherWriter(core.db.path)
-    adapters = {name: ScriptedAdapter(settings.provider(name)) for name in ("gemini", "claude")}
-    adapters["codex"] = LockedAsItFails(settings.provider("codex"), other)
-    ex = Executor(core, adapters, sleep=clock_sleep(clock), random=lambda: 0.5)
+    core, ex, other = locked_codex(settings, clock, LockedAsItFails)
     with pytest.raises(StateUnusable, match="stayed locked"):
         await dispatch(core, ex, CODE_TASK)  # the lock is never given back while it runs
     other.close()
