@@ -13,12 +13,6 @@ GLYPHS = {"rule": RULE, "available": "✅", "blocked": "⛔", "alert": "⚠️ "
 ASCII_GLYPHS = {"rule": "=" * 52, "available": "[available]", "blocked": "[blocked]", "alert": "[!]"}
 
 
-def window_name(seconds: float) -> str:
-    """The rate window the limits apply to, as in 'requests/min': 'min' for the default 60 s."""
-    names = {60.0: "min", 3600.0: "hour", 86400.0: "day", 1.0: "s"}
-    return names.get(float(seconds), f"{seconds:g}s")
-
-
 def _name(provider: str) -> str:
     return {"codex": "CodeX", "gemini": "Gemini", "claude": "Claude"}.get(provider, provider)
 

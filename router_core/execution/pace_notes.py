@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from router_core.clock import Clock
 from router_core.execution.holds import QUOTA, RATE_LIMITED, UNAVAILABLE
 from router_core.execution.pacing import PaceWait
+from router_core.providers.timeparse import window_name
 
 NOTICE_SECONDS = 1.0  # a shorter wait is not noticed (and a paced batch would say one a request)
 QUIET_SECONDS = 10.0  # a provider waited on again after this long is a new episode, told again
@@ -25,7 +26,6 @@ QUIET_SECONDS = 10.0  # a provider waited on again after this long is a new epis
 # awaited if it is async.
 PaceNotice = Callable[[str, str, float | None, str], Awaitable[None] | None]
 
-_WINDOW_NAMES = {60.0: "min", 3600.0: "hour", 86400.0: "day", 1.0: "s"}  # as `switchboard usage` names the window
 _HELD = {
     RATE_LIMITED: "held after a 429 (rate limited) until its retry-after",
     UNAVAILABLE: "held: it answered it is unavailable and said when to come back",
@@ -48,7 +48,7 @@ class PaceNotes:
             why = "its hold just ended: the waiting requests go one after another, at its rate"
         else:
             what = wait.full or "requests"
-            per = _WINDOW_NAMES.get(float(self._window), f"{self._window:g}s")
+            per = window_name(self._window)  # as `switchboard usage` names it
             why = f"its rate window is full ({wait.limit:,} {what[:-1] if wait.limit == 1 else what}/{per})"
             if wait.unanswered:
                 why += ", with requests still being answered: it waits for one to end"

@@ -116,6 +116,14 @@ def format_seconds(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
+_WINDOW_NAMES = {60.0: "min", 3600.0: "hour", 86400.0: "day", 1.0: "s"}
+
+
+def window_name(seconds: float) -> str:
+    """The rate window the limits apply to, as in 'requests/min': 'min' for the default 60 s."""
+    return _WINDOW_NAMES.get(float(seconds), f"{seconds:g}s")
+
+
 def format_wait(seconds: float) -> str:
     """A wait in whole seconds under a minute (``0s``, ``45s``), else as format_seconds (``4m05s``, ``12h04m``):
     "capacity returns in 43386s" was read by people and models alike."""

@@ -11,9 +11,9 @@ import shutil
 
 from router_core.providers.nesting import dispatching_switchboard
 from router_core.providers.registry import choose_backend, describe_backend
+from router_core.providers.timeparse import window_name
 from router_core.redact import mask_url
 from server.commands._common import emit_json, router_errors, settings
-from server.display import window_name
 
 
 def register(sub) -> None:

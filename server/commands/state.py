@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from resources.views import AUDIT_OFF, budget_view, usage_summary
 from router_core.budget_text import money
+from router_core.providers.timeparse import window_name
 from router_core.settings import PROVIDER_NAMES
 from router_core.usage import check_usage_record
 from server.commands._common import CommandError, core, emit_json, json_text, router_errors, settings
-from server.display import window_name
 
 
 def register(sub) -> None:
