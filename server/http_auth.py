@@ -23,8 +23,10 @@ import os
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.datastructures import Headers
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server.http_messages import jsonrpc_error
 
 ENV = "SWITCHBOARD_HTTP_TOKEN"
 FILE_ENV = "SWITCHBOARD_HTTP_TOKEN_FILE"
@@ -171,8 +173,7 @@ class TokenRequired:
             return await HTMLResponse(login_page(), 401, headers={**challenge, **LOGIN_HEADERS})(scope, receive, send)
         if dashboard:
             return await PlainTextResponse(WHAT_TO_SEND, 401, headers=challenge)(scope, receive, send)
-        error = {"code": UNAUTHORIZED, "message": WHAT_TO_SEND.strip()}
-        await JSONResponse({"jsonrpc": "2.0", "id": None, "error": error}, 401, headers=challenge)(scope, receive, send)
+        await jsonrpc_error(401, UNAUTHORIZED, WHAT_TO_SEND.strip(), headers=challenge)(scope, receive, send)
 
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
         body, more = b"", True

@@ -30,6 +30,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.http_messages import jsonrpc_error
+
 SUPPORTED = tuple(SUPPORTED_PROTOCOL_VERSIONS)
 _SDK_SESSION_NOT_FOUND = "Session not found"
 _SDK_NO_SESSION = "Bad Request: Missing session ID"
@@ -37,15 +39,14 @@ _HOW_TO_OPEN = ("send initialize without an Mcp-Session-Id header, then the Mcp-
                 "later request")
 
 
-def unsupported_version(requested: str) -> dict:
-    """The JSON-RPC error body for an ``MCP-Protocol-Version`` header this server does not serve."""
+def unsupported_version(requested: str) -> JSONResponse:
+    """The answer to an ``MCP-Protocol-Version`` header this server does not serve."""
     shown = requested if len(requested) <= 40 else requested[:40] + "..."
     message = (f"Unsupported protocol version {shown!r} in the MCP-Protocol-Version header: Switchboard serves "
                f"{', '.join(SUPPORTED)}. Send the version initialize agreed on (2025-era clients), 2026-07-28 with "
                "its _meta on each request, or no header; a client that sends another needs an update")
     data = {"supported": list(SUPPORTED), "requested": requested}
-    return {"jsonrpc": "2.0", "id": None, "error": {"code": UNSUPPORTED_PROTOCOL_VERSION, "message": message,
-                                                    "data": data}}
+    return jsonrpc_error(400, UNSUPPORTED_PROTOCOL_VERSION, message, data=data)
 
 
 def session_not_found(idle_seconds: float | None) -> str:
@@ -74,12 +75,11 @@ class HeadersExplained:
             if refused is not None:
                 return await refused(scope, receive, send)
             if version is not None and version not in SUPPORTED:
-                return await JSONResponse(unsupported_version(version), 400)(scope, receive, send)
+                return await unsupported_version(version)(scope, receive, send)
             given = _header(scope, b"content-type")
             message = (f"Invalid Content-Type {given!r}" if given else "No Content-Type") + \
                 ": POST one JSON-RPC message with Content-Type: application/json"
-            body = {"jsonrpc": "2.0", "id": None, "error": {"code": INVALID_REQUEST, "message": message}}
-            return await JSONResponse(body, 400)(scope, receive, send)
+            return await jsonrpc_error(400, INVALID_REQUEST, message)(scope, receive, send)
         await self.app(scope, receive, _explaining(send, self.idle))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
@@ -30,6 +31,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from router_core.inputs import lone_surrogates_replaced
 
 log = logging.getLogger(__name__)
+
+
+def jsonrpc_error(status: int, code: int, message: str, *, request_id: Any = None, data: Any = None,
+                  headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """An HTTP answer whose body is a JSON-RPC error: an MCP client's SDK shows its message (a plain-text body
+    reached a Python-SDK client as 'Server returned an error response')."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return JSONResponse({"jsonrpc": "2.0", "id": request_id, "error": error}, status, headers=headers)
 
 
 def invalid_message(data: Any) -> tuple[Any, str] | None:
@@ -87,8 +98,7 @@ class MalformedMessagesAnswered:
                 found = None  # not JSON: the SDK's -32700 says so
             if found is not None:
                 request_id, what = found
-                error = {"code": INVALID_REQUEST, "message": f"Invalid Request: {what}"}
-                return await JSONResponse({"jsonrpc": "2.0", "id": request_id, "error": error}, 400)(
+                return await jsonrpc_error(400, INVALID_REQUEST, f"Invalid Request: {what}", request_id=request_id)(
                     scope, receive, send)
 
             if b"\\ud" in body or b"\\uD" in body:  # escaped lone surrogates: served, as over stdio
@@ -102,17 +112,15 @@ class MalformedMessagesAnswered:
     async def _not_utf8(self, exc: UnicodeDecodeError, scope: Scope, receive: Receive, send: Send) -> None:
         # The SDK's 'Parse error: invalid unicode code point at line 1 column 104' named no encoding; a host or script
         # that sends Latin-1 or Windows-1252 text (an 'é' as the byte 0xe9) learns here which one MCP expects.
-        error = {"code": PARSE_ERROR, "message": (
-            f"Parse error: the body is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
-            "send the JSON-RPC message encoded as UTF-8")}
-        await JSONResponse({"jsonrpc": "2.0", "id": None, "error": error}, 400)(scope, receive, send)
+        message = (f"Parse error: the body is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+                   "send the JSON-RPC message encoded as UTF-8")
+        await jsonrpc_error(400, PARSE_ERROR, message)(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         mib = self.max_body / (1024 * 1024)
-        error = {"code": INVALID_REQUEST, "message": (
-            f"Request body too large: this server takes at most {mib:g} MiB in one message; send less in each "
-            "call (a batch's tasks over several run_batch calls, a shorter context)")}
-        await JSONResponse({"jsonrpc": "2.0", "id": None, "error": error}, 413)(scope, receive, send)
+        message = (f"Request body too large: this server takes at most {mib:g} MiB in one message; send less in each "
+                   "call (a batch's tasks over several run_batch calls, a shorter context)")
+        await jsonrpc_error(413, INVALID_REQUEST, message)(scope, receive, send)
 
 
 def _surrogates_replaced(body: bytes, scope: Scope) -> tuple[list[Message], Scope]:
