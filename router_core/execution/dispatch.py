@@ -128,7 +128,7 @@ async def dispatch(
         rec = decision.recommendation
         # The providers the task may go to: all (blocked together), or the one requested.
         allowed = PROVIDER_NAMES if provider is None else (provider,)
-        blocked, eta, why = (rec.all_blocked, rec.resets_at, f"{rec.reason}. {WAIT_HINT}") if provider is None else (
+        blocked, eta, cause = (rec.all_blocked, rec.resets_at, rec.reason) if provider is None else (
             _requested_block(decision, provider))
         if not blocked or not executor.configured or _budget_bound(decision, allowed):
             break  # a budget block is not waited out here: the reservation refuses it with a clear message
@@ -136,12 +136,12 @@ async def dispatch(
         limit = core.settings.execution.max_park_seconds
         if not wait or eta is None or parked + (eta - now) > limit:
             outcome = TaskOutcome(decision.task_id, PARKED, now, now, provider=rec.provider, model=rec.cost.model,
-                                  cost_estimate_usd=rec.cost.usd, error=why, resumes_at=eta)
+                                  cost_estimate_usd=rec.cost.usd, error=f"{cause}. {_wait_advice(provider)}",
+                                  resumes_at=eta)
             return _finish(core, decision, outcome)
         delay = max(executor.pacer.poll_seconds, eta - now + GUARD_SECONDS)
         logger.info("%s: every provider blocked; waiting %.1fs for capacity", decision.task_id, delay)
-        waits_for = why.partition(f". {WAIT_HINT}")[0]  # not the advice to dispatch again or wait: it waits now
-        if on_park is not None and (told := on_park(decision.task_id, delay, waits_for)) is not None:
+        if on_park is not None and (told := on_park(decision.task_id, delay, cause)) is not None:
             await told
         try:
             await executor.wait(delay)
@@ -198,15 +198,22 @@ async def _route(
 
 
 def _requested_block(decision: RoutingDecision, provider: str) -> tuple[bool, float | None, str]:
-    """Whether the requested ``provider`` is blocked, when it lifts, and what the task's error says of it."""
+    """Whether the requested ``provider`` is blocked, when it lifts, and why (the parked task's error, before
+    :func:`_wait_advice`)."""
     av = decision.availability[provider]
     if av.available:
         return False, None, ""
     lifts = av.lifts_at
     when = (f"capacity returns in {format_wait(lifts - decision.timestamp)}" if lifts is not None
             else "capacity return time unknown")
-    return True, lifts, (f"{provider} (requested) is blocked: {'; '.join(b.reason for b in av.blocks)}; {when}. "
-                         f"{WAIT_HINT}, or without a provider to let the router choose one with capacity")
+    return True, lifts, f"{provider} (requested) is blocked: {'; '.join(b.reason for b in av.blocks)}; {when}"
+
+
+def _wait_advice(provider: str | None) -> str:
+    """What a task parked instead of waiting can do: dispatch again later, or wait (or, forced, let the router choose)."""
+    if provider is None:
+        return WAIT_HINT
+    return f"{WAIT_HINT}, or without a provider to let the router choose one with capacity"
 
 
 def _budget_bound(decision: RoutingDecision, providers: Iterable[str]) -> bool:
