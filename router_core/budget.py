@@ -11,6 +11,7 @@ the calendar day in ``settings.timezone``; a reservation settles into the day it
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from dataclasses import dataclass
@@ -287,11 +288,12 @@ class BudgetLedger:
         """Give a live reservation back (the call failed and cost nothing); idempotent. One whose call was charged
         at its estimate while its holder was silent (:meth:`_expire`) has that charge taken back: its holder was
         alive after all, and the call it had on the wire came back unbilled. If the write fails, the error
-        propagates and the next heartbeat releases it."""
+        propagates and the next heartbeat releases it; so does it if the caller's transaction this one joined (a
+        settlement's) rolls back or fails to commit."""
         self._released.add(reservation_id)
         with self._db.transaction() as conn:
             self._release(conn, reservation_id)
-        self._released.discard(reservation_id)
+        self._db.after_commit(functools.partial(self._released.discard, reservation_id))
 
     def _release(self, conn: Connection, reservation_id: str) -> None:
         ledger.set_status(conn, [reservation_id], "released")
@@ -316,8 +318,8 @@ class BudgetLedger:
                 "UPDATE budget_reservations SET heartbeat_at = ? WHERE holder = ? AND status = 'live'",
                 (self._clock.now(), self._holder),
             )
-        self._released.difference_update(released)
-        self._forget_settled(settled)
+        self._db.after_commit(functools.partial(self._released.difference_update, released))
+        self._db.after_commit(functools.partial(self._forget_settled, settled))
 
     def claim_alerts(self) -> list[BudgetAlert]:
         """Thresholds that today's spend has passed under this daily total and no process has claimed yet under

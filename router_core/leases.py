@@ -12,6 +12,7 @@ between routing and that transaction, ``take`` raises ``AgentTaken`` and nothing
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from dataclasses import dataclass
@@ -97,11 +98,12 @@ class AgentLeases:
 
     def release(self, lease_id: str) -> None:
         """Give the lease back; releasing an unknown or already released lease does nothing. If the delete
-        fails, the error propagates and the next heartbeat deletes the lease."""
+        fails, the error propagates and the next heartbeat deletes the lease; so does it if the caller's transaction
+        this one joined (a settlement's) rolls back or fails to commit."""
         self._released.add(lease_id)
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM agent_leases WHERE id = ?", (lease_id,))
-        self._released.discard(lease_id)
+        self._db.after_commit(functools.partial(self._released.discard, lease_id))
 
     def hand_over(self, lease_id: str) -> None:
         """The host runs this lease's task: it lapses ``UNATTENDED_SECONDS`` from now, heartbeats aside."""
@@ -129,7 +131,7 @@ class AgentLeases:
                 + (f" AND id NOT IN ({', '.join('?' * len(skip))})" if skip else ""),
                 (now + self.ttl_seconds, self._holder, now, *skip),
             )
-        self._released.difference_update(released)
+        self._db.after_commit(functools.partial(self._released.difference_update, released))
 
     def in_use(self, validity: Validity | None = None) -> dict[str, int]:
         """Live leases per agent (agents with none are absent).

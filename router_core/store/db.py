@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,7 @@ class Database:
             self._local.conn, self._local.pid, self._local.kind = conn, pid, None
             self._local.nowait = False  # its busy handler is on (see Scope._try_enter)
             self._local.joined = Joined(conn)
+            self._local.committed = []  # after_commit's actions, run when the outermost write commits
             self._local.shm = shm_identity(self._shm_path)
         return conn
 
@@ -166,6 +167,17 @@ class Database:
         if getattr(local, "kind", None) == "write" and local.pid == current_pid():
             return local.joined
         return Scope(self, "write", "BEGIN IMMEDIATE", shield)
+
+    def after_commit(self, action: Callable[[], object]) -> None:
+        """Run ``action`` once what this thread has written is committed: at once outside a write transaction, else
+        when the outermost one commits; never if it rolls back (or its COMMIT fails). For a mark of work to redo that a
+        write joined to a caller's transaction must keep until that transaction commits (BudgetLedger.release):
+        forgotten when the joined scope ended, the work was lost with a failed COMMIT. ``action`` must not raise."""
+        local = self._local
+        if getattr(local, "kind", None) == "write" and local.pid == current_pid():
+            local.committed.append(action)
+        else:
+            action()
 
     def read(self) -> Scope | Joined:
         """A read transaction: every query inside sees the same consistent snapshot (nested calls join it,

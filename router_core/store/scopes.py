@@ -126,7 +126,11 @@ class Scope:
         if conn is None:
             return
         self._conn = None
-        self._db._local.kind = None
+        local = self._db._local
+        local.kind = None
+        committed = local.committed  # Database.after_commit's actions: run only once this commits
+        if committed:
+            local.committed = []
         if exc_type is not None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -139,6 +143,8 @@ class Scope:
                 conn.execute("ROLLBACK")
             raise_fault(self._db.path, exc)
             raise
+        for action in committed:
+            action()
 
 
 class Joined:
