@@ -192,8 +192,12 @@ class Database:
 
         Call it first in a :meth:`read`: ``PRAGMA data_version`` starts the snapshot and counts the
         commits of every other connection (other threads and processes); ``total_changes`` counts this
-        connection's own writes. See store/snapshot_cache.py."""
+        connection's own writes. See store/snapshot_cache.py. Outside a transaction it raises: the token would
+        name no snapshot, and the statement would run with the busy handler a coroutine's write may have left off
+        (store/scopes.py), failing at once on a WAL recovery another process runs instead of waiting as a read does."""
         conn = self.connection()
+        if self._local.kind is None:
+            raise RuntimeError("Database.version() outside a transaction: call it first inside db.read()")
         return (conn, conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
 
     @property

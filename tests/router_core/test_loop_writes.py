@@ -164,3 +164,17 @@ async def test_a_closed_connection_is_said_as_such_not_as_a_missing_attribute(db
             pass
     assert not isinstance(raised.value, AttributeError)
     assert "closed" in str(raised.value)
+
+
+async def test_the_snapshot_version_is_read_only_inside_a_transaction_with_the_busy_handler_on(db: Database) -> None:
+    # Before, version() ran anywhere: outside a transaction, after a coroutine's write left the busy handler off,
+    # its statement could fail at once on another process's WAL recovery, and its token named no snapshot.
+    async with db.async_transaction() as conn:
+        conn.execute("INSERT INTO kv (key, value) VALUES ('mine', '1')")
+    with pytest.raises(RuntimeError, match="inside db.read"):
+        db.version()
+    with db.read() as conn:
+        version = db.version()
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 15000  # the read turned it back on
+    async with db.async_transaction(), db.read():  # a read joined to a write: the write lock is held
+        assert db.version() == version
