@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from router_core.store.faults import (
+    not_wal,
     open_error,
     raise_fault,
     shm_identity,
@@ -123,7 +124,10 @@ class Database:
         conn.row_factory = sqlite3.Row
         conn.execute(self._busy_pragma)
         conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the file is made: changes nothing on an existing one
-        _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+        mode = _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        if mode != "wal":  # SQLite keeps the old mode without an error where WAL cannot work
+            conn.close()
+            raise not_wal(self.path, mode)
         conn.execute("PRAGMA synchronous = NORMAL")
         # After a burst (several processes writing flat out) the WAL can reach tens of MB; without a limit it
         # keeps that size for ever. With one, a checkpoint that restarts it truncates it to this.

@@ -110,6 +110,17 @@ def open_error(path: Path, exc: OSError | sqlite3.Error) -> StateUnusable:
     )
 
 
+def not_wal(path: Path, mode: str) -> StateUnusable:
+    """SQLite left the database in journal mode ``mode``, not WAL: every process's read would block the writers,
+    and the transactions' cross-process guarantees the store is built on (store/db.py) would not hold."""
+    return StateUnusable(
+        f"the state database {path} could not be put in WAL journal mode (SQLite kept {mode!r}), which Switchboard "
+        "needs for its processes to share it safely; the usual cause is a file system without the shared memory and "
+        "locks WAL uses (a network mount, some container or synced volumes): put the state dir on a local disk, one "
+        "per machine, by setting SWITCHBOARD_HOME (or state_dir) to a directory there"
+    )
+
+
 def shm_identity(shm_path: str) -> tuple[int, int] | None:
     """(device, inode) of the database's -shm file (``shm_path``: the database's path with "-shm" appended, as
     SQLite names it), None if there is none. It runs once a transaction: the caller names the file once."""

@@ -172,3 +172,19 @@ def test_a_full_disk_while_recording_feedback_is_state_unusable(tmp_path: Path):
             store.add(Correction(f"fix the login bug number {n} " + "x" * 500, "codex", "codex"))
     assert db.query("PRAGMA integrity_check")[0][0] == "ok"
     db.close()
+
+
+def test_a_database_sqlite_will_not_put_in_wal_mode_is_state_unusable(tmp_path: Path, monkeypatch):
+    # Where WAL cannot work SQLite answers PRAGMA journal_mode = WAL with the mode it keeps, no error. Before, the
+    # store ran on in that mode: readers blocked the writers, and the cross-process guarantees did not hold. A
+    # temporary database (SQLite's "" path) is one that refuses WAL this way, keeping 'delete'.
+    import sqlite3
+
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda path, **kwargs: connect("", **kwargs))
+    db = tmp_path / "switchboard.db"
+    with pytest.raises(StateUnusable) as err:
+        Database(db)
+    message = str(err.value)
+    assert str(db) in message and "WAL" in message and "'delete'" in message
+    assert "local disk" in message and "SWITCHBOARD_HOME" in message
