@@ -141,6 +141,10 @@ class BudgetLedger:
             next_reset_at=reset, alerts=limits.passed_alerts(totals, fired) if passed else (),
         )
 
+    @property
+    def maintenance_due(self) -> bool:  # whether maintain() would write
+        return bool(self._expire_later)
+
     def maintain(self) -> None:
         """Mark expired the stale reservations a snapshot found (outside any transaction)."""
         if not self._expire_later or self._db.in_transaction:

@@ -42,6 +42,11 @@ class AlertClaims:
         self._ledger = budget_ledger
         self._seen: dict[tuple[str, int], set[int]] = {}  # (day, micro total) -> thresholds seen claimed
 
+    def due(self, budget: BudgetSnapshot) -> bool:
+        """Whether :meth:`new` claims (a write): a threshold has passed that this process has not seen claimed."""
+        seen = self._seen.get((budget.day, to_micro(budget.total)), set())
+        return not {a.threshold for a in budget.alerts} <= seen
+
     def new(self, budget: BudgetSnapshot) -> tuple[BudgetAlert, ...]:
         # The thresholds the ledger found passed, in exact micro-dollars: a percentage of the float sums
         # missed a threshold met exactly ($1.91 + $32.33 + $15.76 is 49.99999999999999).

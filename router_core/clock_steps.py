@@ -46,6 +46,10 @@ class ClockSteps:
         if not db.in_transaction:  # a step before this process started is seen at its first check
             self._latest = max(self._latest, self._latest_written())
 
+    def stepped_back(self) -> bool:
+        """Whether :meth:`check` would repair rows now (a write): the clock went back a step since the last one."""
+        return self._clock.now() < self._latest - STEP_SECONDS
+
     def check(self) -> None:
         """Repair the shared state if the clock went back since the last check (outside any transaction)."""
         now = self._clock.now()

@@ -35,6 +35,7 @@ from router_core.errors import InvalidRequest, StateUnusable
 from router_core.execution.state import ExecutionSnapshot, ExecutionState
 from router_core.inputs import validate_label, validate_task
 from router_core.leases import AgentLeases
+from router_core.loop_decisions import Routed
 from router_core.models import AgentSpec, Availability, BudgetSnapshot, Classification, ProviderUsage
 from router_core.recommender import recommend
 from router_core.records import audit_record, batch_item_record, budget_changed_record, external_strings
@@ -162,13 +163,15 @@ class RouterCore:
         a marker word would be evidence of its own."""
         return self.classifier.classify(scrubbed(text, ""))
 
-    def capacity(self, min_costs: dict[str, float] | None = None) -> CapacityView:
-        """Usage and availability of every provider, read from one snapshot of the shared state."""
+    def capacity(self, min_costs: dict[str, float] | None = None, *, maintain: bool = True) -> CapacityView:
+        """Usage and availability of every provider, read from one snapshot of the shared state; then the writes the
+        read found due, unless ``maintain`` is False (the caller runs :meth:`maintain` if :meth:`maintenance_due`)."""
         self.refresh_settings()
         self.clock_steps.check()  # rows stamped before a clock set back are repaired before they are read
         with self.db.read():
             view = self._capacity(min_costs, self.shared.read())
-        self._maintain()
+        if maintain:
+            self.maintain()
         return view
 
     def _capacity(self, min_costs: dict[str, float] | None, shared: SharedState) -> CapacityView:
@@ -198,11 +201,14 @@ class RouterCore:
             )
         return CapacityView(usage, availability, budget, execution)
 
-    def _maintain(self) -> None:
+    def maintain(self) -> None:
         """Writes that reads inside a snapshot found due (expired reservations, dead leases, old events)."""
         self.ledger.maintain()
         self.usage_tracker.maintain()
         self.leases.maintain()
+
+    def maintenance_due(self) -> bool:
+        return self.ledger.maintenance_due or self.usage_tracker.maintenance_due or self.leases.maintenance_due
 
     def decide(self, task: str, *, repo: str | None = None, task_id: str | None = None, provider: str | None = None,
                lease_agent: bool = False, audit: bool = True, event: str = "recommendation") -> RoutingDecision:
@@ -211,18 +217,18 @@ class RouterCore:
             task, repo=repo, task_id=task_id, provider=provider, lease_agent=lease_agent, audit=audit, event=event
         )[0]
 
-    def decide_with_capacity(
-        self,
-        task: str,
-        *,
-        repo: str | None = None,
-        task_id: str | None = None,
-        provider: str | None = None,
-        lease_agent: bool = False,
-        audit: bool = True,
-        event: str = "recommendation",
-    ) -> tuple[RoutingDecision, CapacityView]:
-        """:meth:`decide`, with the capacity snapshot the decision was made from."""
+    def decide_with_capacity(self, task: str, *, repo: str | None = None, task_id: str | None = None,
+                             provider: str | None = None, lease_agent: bool = False, audit: bool = True,
+                             event: str = "recommendation") -> tuple[RoutingDecision, CapacityView]:
+        """:meth:`decide`, with the capacity snapshot the decision was made from (a coroutine on the event loop
+        uses loop_decisions.decide_on_loop, whose writes wait for the lock in a worker thread)."""
+        routed = self.route(task, repo=repo, task_id=task_id, provider=provider)
+        return self.conclude(routed, lease_agent=lease_agent, audit=audit, event=event)
+
+    def route(self, task: str, *, repo: str | None = None, task_id: str | None = None,
+              provider: str | None = None) -> Routed:
+        """A decision's reads (and a repair after a clock step): the classification, costs, capacity snapshot, agents
+        in use and the recommendation."""
         text = validate_task(task)
         task_id, repo = validate_label(task_id, "task_id"), validate_label(repo, "repo")
         classification = self._classify(text)
@@ -232,13 +238,22 @@ class RouterCore:
         with self.db.read():  # capacity and agents in use: one snapshot
             shared = self.shared.read()
             view = self._capacity({name: c.usd for name, c in costs.items()}, shared)
-        in_use = shared.in_use
-        self._maintain()
         now = self.clock.now()
         rec = recommend(classification, view.availability, costs, view.budget, now=now, provider=provider)
-        agent, lease_id = assign_agent(
-            self.pool, self.leases, rec.provider, classification.task_type, text, lease=lease_agent, in_use=in_use
-        )
+        return Routed(text, task_id, repo, classification, costs, view, shared.in_use, rec, now)
+
+    def decision_writes_due(self, routed: Routed, *, lease_agent: bool) -> bool:
+        """Whether :meth:`conclude` writes: a lease, maintenance the read found due, a budget alert to claim."""
+        return lease_agent or self.maintenance_due() or self.alert_claims.due(routed.view.budget)
+
+    def conclude(self, routed: Routed, *, lease_agent: bool = False, audit: bool = True,
+                 event: str = "recommendation") -> tuple[RoutingDecision, CapacityView]:
+        """The decision from :meth:`route`'s reads: the maintenance they found due, the agent (leased if
+        ``lease_agent``), the budget alerts this process claims; audited if ``audit``."""
+        self.maintain()
+        view, rec, classification = routed.view, routed.recommendation, routed.classification
+        agent, lease_id = assign_agent(self.pool, self.leases, rec.provider, classification.task_type, routed.text,
+                                       lease=lease_agent, in_use=routed.in_use)
         try:
             alerts = self.alert_claims.new(view.budget)
         except BaseException:  # (a locked or full database) no decision, so no lease held for it either
@@ -246,20 +261,11 @@ class RouterCore:
                 self.leases.release(lease_id)
             raise
         decision = RoutingDecision(
-            task_id=task_id or f"task-{secrets.token_hex(6)}",  # 12 random hex digits, as uuid4().hex[:12]
-            task=text,
-            timestamp=now,
-            classification=classification,
-            usage=view.usage,
-            availability=view.availability,
-            costs=costs,
-            budget=view.budget,
-            recommendation=rec,
-            agent=agent,
-            lease_id=lease_id,
-            new_alerts=alerts,
-            execution_seconds_estimate=self.costs.seconds(costs[rec.provider]),
-            repo=repo,
+            task_id=routed.task_id or f"task-{secrets.token_hex(6)}",  # 12 random hex digits, as uuid4().hex[:12]
+            task=routed.text, timestamp=routed.at, classification=classification, usage=view.usage,
+            availability=view.availability, costs=routed.costs, budget=view.budget, recommendation=rec, agent=agent,
+            lease_id=lease_id, new_alerts=alerts, execution_seconds_estimate=self.costs.seconds(routed.costs[rec.provider]),
+            repo=routed.repo,
         )
         if audit:
             record = audit_record(decision, session_id=self.session_id, event=event)

@@ -156,6 +156,10 @@ class AgentLeases:
                         validity.assumes_alive(row["holder"])
         return counts
 
+    @property
+    def maintenance_due(self) -> bool:  # whether maintain() would write
+        return bool(self._delete_later)
+
     def maintain(self) -> None:
         """Delete the dead leases a read found (outside any transaction)."""
         if not self._delete_later or self._db.in_transaction:

@@ -107,6 +107,10 @@ class UsageTracker:
         """Delete ``provider``'s events that have left the window (call inside a write transaction)."""
         sql.prune_provider(conn, provider, now - self.window_seconds)
 
+    @property
+    def maintenance_due(self) -> bool:  # whether maintain() would write
+        return self._prune_wanted
+
     def maintain(self) -> None:
         """Prune every provider's old events if a read met many (outside any transaction)."""
         if not self._prune_wanted or self._db.in_transaction:

@@ -33,6 +33,7 @@ from router_core.execution.pacing import PaceTicket
 from router_core.execution.plan import RequestPlan, actual_cost, plan_request
 from router_core.execution.recovery import FALL_BACK, RETRY, STOP, Step, outcome_name
 from router_core.execution.results import CANCELLED, CONFIG_MISMATCH, Attempt
+from router_core.loop_decisions import repair_clock_steps
 from router_core.providers.base import Completion, CompletionRequest, ProviderAdapter
 from router_core.shared_budget import SharedBudgetMismatch
 from router_core.slot_init import slot_init
@@ -102,9 +103,8 @@ class ProviderRun:
                     self.attempts.append(Attempt(self.provider, "success", model=result.model, retry=retry,
                                                  waited_seconds=waited, duration_seconds=seconds, cost_usd=cost))
                     return Completed(result, self.plan, cost, warning)
-                billed = self._billed(result)
+                billed, step = await self._failed(result, retry)
                 used = getattr(result, "billed", None)  # the tokens the provider reported it billed, if any
-                step = after_failure(self.ex, self.provider, result, retry)
                 self.attempts.append(Attempt(
                     self.provider, outcome_name(result), model=self.plan.model, error=str(result),
                     status_code=getattr(result, "status_code", None), retry=retry, waited_seconds=waited,
@@ -181,7 +181,7 @@ class ProviderRun:
                 lease_id = None
                 if self.reservation is None:  # a budget edited since routing binds it (a batch routes once)
                     core.refresh_settings()
-                core.clock_steps.check()  # before the transaction: inside it a clock set back is not repaired
+                await repair_clock_steps(core)  # before the transaction: inside it a clock set back is not repaired
                 # The write lock is waited for on the loop (store/scopes.py); a task cancelled meanwhile did nothing.
                 async with core.db.async_transaction():
                     fresh = self.reservation is None
@@ -228,7 +228,8 @@ class ProviderRun:
                             core.ledger.calling(self.reservation.id, 0.0)  # answered: nothing on the wire
                         result = exc, waited, clock.monotonic() - called
                     except anyio.get_cancelled_exc_class():  # the request still counts, and may be billed
-                        with core.db.transaction():  # the window and the charge together, or neither
+                        # the window and the charge together, or neither; the lock waited for on the loop, shielded
+                        async with core.db.async_transaction(shield=True):
                             pacer.settle(ticket, ticket.tokens, counted=False)  # as a call that timed out
                             charged = self._charge_estimate()
                         self.attempts.append(Attempt(self.provider, CANCELLED, model=self.plan.model,
@@ -339,18 +340,33 @@ class ProviderRun:
             return 0.0
         return self._settle_reservation(round(self.plan.estimate.usd, 6))
 
-    def _billed(self, error: RouterError) -> float:
-        """What a failed call was charged (a refusal, a cut before any text), settled into the budget in place
-        of the reservation's release; 0.0 when the provider charged nothing. A call that timed out after it
-        was sent is charged at the estimate, as one cancelled in flight is: the provider goes on answering
-        it and bills it, and a retry pays again."""
+    async def _failed(self, error: RouterError, retry: int) -> tuple[float, Step]:
+        """What a failed try cost and the step it leads to, recorded in one transaction whose write lock is waited
+        for on the loop (shielded: it records what happened): its charge (:meth:`_billed`) and what the failure
+        says of the provider (failures.after_failure: a hold, the outage circuit). A charge whose write fails is
+        settled at the next heartbeat or reservation, as the ledger's own failed settlements are."""
+        cost, reservation = self._billed(error), self.reservation
+        try:
+            async with self.ex.core.db.async_transaction(shield=True):
+                if cost is not None:
+                    self._settle_reservation(cost)
+                return cost or 0.0, after_failure(self.ex, self.provider, error, retry)
+        except StateUnusable:
+            if cost is not None and reservation is not None:
+                self.ex.core.ledger.settle_later(reservation.id, cost)
+            raise
+
+    def _billed(self, error: RouterError) -> float | None:
+        """What a failed call was charged (a refusal, a cut before any text), to settle its reservation at in place
+        of its release; None when the provider charged nothing or nothing is reserved. A call that timed out after
+        it was sent is charged at the estimate, as one cancelled in flight is: the provider goes on answering it and
+        bills it, and a retry pays again."""
+        if self.reservation is None or self.plan is None:
+            return None
         if getattr(error, "maybe_billed", False):
-            return self._charge_estimate()
+            return round(self.plan.estimate.usd, 6)
         billed = getattr(error, "billed", None)
-        if billed is None or self.reservation is None:
-            return 0.0
-        assert self.plan is not None
-        return self._settle_reservation(actual_cost(self.settings, self.plan.model, billed))
+        return None if billed is None else actual_cost(self.settings, self.plan.model, billed)
 
     def _settle_reservation(self, cost: float) -> float:
         """The reservation turned into spend at ``cost`` (so nothing releases it after); ``cost``."""

@@ -29,6 +29,7 @@ from router_core.execution.pace_notes import PaceNotes, PaceNotice
 from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, FAILED, BatchOutcome, TaskOutcome
 from router_core.leases import AgentLease, AgentTaken
+from router_core.loop_decisions import capacity_on_loop
 from router_core.models import AgentChoice
 from router_core.records import batch_item_record, execution_metrics, outcome_external_strings
 
@@ -77,7 +78,7 @@ async def run_batch(
         raise InvalidRequest("parallel must be at least 1")
     prepared = prepare(core, tasks)
     await executor.probe_due()
-    view = core.capacity()
+    view = await capacity_on_loop(core)
     plan = plan_batch(
         prepared, usage=view.usage, availability=view.availability, budget=view.budget, settings=core.settings,
         now=core.clock.now(), concurrency=cap, task_seconds=lambda cost: sum(core.costs.seconds(cost)) / 2,
@@ -128,7 +129,7 @@ async def run_batch(
         finally:
             lease = job.lease.id if job is not None and job.lease is not None else None
             if lease and (outcome is None or not outcome.ok):  # a success released it with its settlement
-                _release(core, lease, item.task_id)
+                await _release(core, lease, item.task_id)
         outcomes[item.index] = outcome
         _audit(core, view, item, batch_id, choice, outcome)
         done += 1
@@ -179,8 +180,12 @@ async def choose_agent(
     task_type = item.classification.task_type
     while tries[0] > 0:
         tries[0] -= 1
+        with core.db.read():  # the dead leases it finds are deleted after it, off the loop
+            in_use = core.leases.in_use()
+        if core.maintenance_due():
+            await anyio.to_thread.run_sync(core.maintain)
         try:
-            return core.pool.select(item.provider, task_type, core.leases.in_use(), text), True
+            return core.pool.select(item.provider, task_type, in_use, text), True
         except NoAgentAvailable:
             await sleep(LEASE_RETRY_SECONDS)
     try:
@@ -189,11 +194,15 @@ async def choose_agent(
         return None, False
 
 
-def _release(core: RouterCore, lease: str, task_id: str) -> None:
-    """Give a task's agent lease back; a state error here (a database locked past its timeout, a full disk) is
-    logged, not raised: it would end the whole batch, the other tasks' results lost."""
+async def _release(core: RouterCore, lease: str, task_id: str) -> None:
+    """Give a task's agent lease back, waiting for the write lock on the loop (shielded: a cancelled batch's tasks
+    release theirs too); remembered first, so the next lease heartbeat deletes it should that fail. A state error
+    here (a database locked past its timeout, a full disk) is logged, not raised: it would end the whole batch, the
+    other tasks' results lost."""
     try:
-        core.release_agent(lease)
+        core.leases.release_later(lease)
+        async with core.db.async_transaction(shield=True):
+            core.release_agent(lease)
     except Exception:
         logger.exception("%s: its agent lease was not released; its agent has a slot fewer until the lease lapses", task_id)
 

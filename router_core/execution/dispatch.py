@@ -32,6 +32,7 @@ from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, NOT_CONFIGURED, PARKED, ROUTED, SUCCESS, TaskOutcome
 from router_core.execution.state import ExecutionSnapshot
 from router_core.leases import AgentLease, AgentTaken
+from router_core.loop_decisions import decide_on_loop
 from router_core.providers.timeparse import format_wait
 from router_core.records import audit_record, execution_metrics, external_strings, outcome_external_strings
 from router_core.settings import PROVIDER_NAMES
@@ -112,10 +113,11 @@ async def dispatch(
     notice (pace_notes.py)."""
     text = check_limits(max_cost, context)
     if not execute:
-        decision = core.decide(task, task_id=task_id, repo=repo, provider=provider, lease_agent=True,
-                               audit=False, event="dispatch")
+        decision, _ = await decide_on_loop(core, task, task_id=task_id, repo=repo, provider=provider,
+                                           lease_agent=True, audit=False, event="dispatch")
         if decision.lease_id is not None:
-            core.leases.hand_over(decision.lease_id)
+            async with core.db.async_transaction():  # the lock waited for on the loop (store/scopes.py)
+                core.leases.hand_over(decision.lease_id)
         now = core.clock.now()
         outcome = TaskOutcome(decision.task_id, ROUTED, now, now, provider=decision.provider,
                               model=decision.recommendation.cost.model,
@@ -156,8 +158,8 @@ async def dispatch(
     notes = PaceNotes(on_pace, core.clock, executor.pacer.window) if on_pace is not None else None
     for lease_now in (False, True):
         if lease_now:  # another process filled the agent since routing: route again, leasing at once
-            decision, view = core.decide_with_capacity(task, task_id=task_id, repo=repo, provider=provider,
-                                                       lease_agent=True, audit=False, event="dispatch")
+            decision, view = await decide_on_loop(core, task, task_id=task_id, repo=repo, provider=provider,
+                                                  lease_agent=True, audit=False, event="dispatch")
             seen = view.execution
         job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None, seen=seen,
                       # a cancelled task is audited as it ends: a call in flight may still be billed
@@ -167,17 +169,19 @@ async def dispatch(
         try:
             outcome = await executor.run(job)
             if outcome.status == NOT_CONFIGURED and job.lease is not None and job.lease.id is None:
-                job.lease.id = core.leases.take(job.lease)  # nothing ran: lease the agent for the host
-                core.leases.hand_over(job.lease.id)
+                async with core.db.async_transaction():  # nothing ran: lease the agent for the host
+                    lease_id = core.leases.take(job.lease)
+                    core.leases.hand_over(lease_id)
+                job.lease.id = lease_id
             break
         except AgentTaken:  # nothing was written
             if lease_now:
                 raise
         except BaseException:
-            _release(core, job)
+            await _release(core, job)
             raise
     if outcome.status not in (SUCCESS, NOT_CONFIGURED):  # released with the answer / kept for the host
-        _release(core, job)
+        await _release(core, job)
     if job.lease is not None and job.lease.id != decision.lease_id:
         decision = decision.with_lease(job.lease.id)
     return _finish(core, decision, outcome)
@@ -188,12 +192,12 @@ async def _route(
 ) -> tuple[RoutingDecision, ExecutionSnapshot]:
     """Route the task, and the circuits and holds it was routed on. An outage whose probe is due may be
     over: probe it and route again with the answer."""
-    decision, view = core.decide_with_capacity(task, task_id=task_id, repo=repo, provider=provider, audit=False,
-                                               event="dispatch")
+    decision, view = await decide_on_loop(core, task, task_id=task_id, repo=repo, provider=provider, audit=False,
+                                          event="dispatch")
     if view.execution.due_probes(core.clock.now()):
         await executor.probe_due()
-        decision, view = core.decide_with_capacity(task, task_id=decision.task_id, repo=repo, provider=provider,
-                                                   audit=False, event="dispatch")
+        decision, view = await decide_on_loop(core, task, task_id=decision.task_id, repo=repo, provider=provider,
+                                              audit=False, event="dispatch")
     return decision, view.execution
 
 
@@ -221,9 +225,13 @@ def _budget_bound(decision: RoutingDecision, providers: Iterable[str]) -> bool:
     return all(any(b.reason.startswith("budget:") for b in decision.availability[p].blocks) for p in providers)
 
 
-def _release(core: RouterCore, job: Job) -> None:
+async def _release(core: RouterCore, job: Job) -> None:
+    """Give the task's lease back, waiting for the write lock on the loop (shielded: a cancelled task's release is
+    written too); remembered first, so the next lease heartbeat deletes it should the wait time out."""
     if job.lease is not None and job.lease.id:
-        core.release_agent(job.lease.id)
+        core.leases.release_later(job.lease.id)
+        async with core.db.async_transaction(shield=True):
+            core.release_agent(job.lease.id)
 
 
 def _cancelled(

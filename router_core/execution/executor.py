@@ -135,13 +135,20 @@ class Executor:
             now = self.core.clock.now()
             if not 0 <= now - self._last_beat < self._beat_every:  # due, or the clock was set back since the last
                 self._last_beat = now
-                self.core.ledger.heartbeat()
-                self.core.leases.heartbeat()
+                await anyio.to_thread.run_sync(self._heartbeat)
             chunk = min(left, self._beat_every)
             await self.sleep(chunk)
             left -= chunk
             if left <= 0:
                 return
+
+    def _heartbeat(self) -> None:
+        """Keep this process's reservations and leases alive, in a worker thread: while another process holds the
+        state database's write lock, SQLite's busy handler sleeps in the calling thread (up to the busy timeout), and
+        on the event loop that froze every session of the server. Each keeps its own bookkeeping, written only once
+        its transaction commits (a heartbeat is never part of another transaction); a cancelled wait lets it end."""
+        self.core.ledger.heartbeat()
+        self.core.leases.heartbeat()
 
     def backend(self, provider: str) -> str:
         adapter = self.adapters.get(provider)

@@ -89,9 +89,13 @@ class Outages:
         if adapter is None or adapter.backend == "none":  # not claimed: a process that can send it will
             return False
         estimate = self._estimate(provider)
-        if not self.core.ledger.can_afford(provider, estimate):  # not claimed: due when the budget has room
+        if not self._affordable(provider, estimate):  # not claimed: due when the budget has room
             return False
-        if not self.circuits.claim_probe(provider):
+        # Each write here waits for the lock on the loop (store/scopes.py); those after the claim are shielded: they
+        # record what was done, as the blocking writes they replace, which nothing could cancel.
+        async with self.core.db.async_transaction():
+            claimed = self.circuits.claim_probe(provider)
+        if not claimed:
             return False
         try:  # a probe is paid for like any call: the budget holds it, across processes
             async with self.core.db.async_transaction(shield=True):  # reservation and pace ticket together, or neither
@@ -102,10 +106,10 @@ class Outages:
                 else:
                     self.core.ledger.release(reservation)
         except BudgetExceeded:
-            self.circuits.reschedule_probe(provider, now)
+            await self._reschedule(provider, now)
             return False
         if not isinstance(ticket, PaceTicket):  # held (a 429 seen elsewhere) or no room: probe when it lifts
-            self.circuits.reschedule_probe(provider, self.core.clock.now() + ticket.seconds)
+            await self._reschedule(provider, self.core.clock.now() + ticket.seconds)
             return False
         seconds = min(PROBE_TIMEOUT_SECONDS, self.core.settings.execution.request_timeout_seconds)
         try:
@@ -116,7 +120,7 @@ class Outages:
                 self.pacer.failed(ticket, getattr(exc, "rate_limit", None))
                 self._unanswered(reservation, estimate, exc)
             if answered(exc):  # a limit, refused credentials, another 4xx: the provider answered, it is not down
-                self._answered(provider, exc)
+                await self._answered(provider, exc)
                 return True
             if isinstance(exc, NotConfigured):  # reached nothing of it: neither an answer nor one more failure
                 logger.warning("%s: its outage probe could not reach it with this process's configuration (%s); "
@@ -125,13 +129,14 @@ class Outages:
                                iso(self.circuits.state(provider).next_probe_at))
                 return False
             why = str(exc) or f"no answer in {seconds:g}s"
-            self.circuits.record_failure(provider, f"probe failed: {why}")
-            if isinstance(exc, ProviderUnavailable) and exc.retry_after:
-                self._held_unavailable(provider, exc)
+            async with self.core.db.async_transaction(shield=True):
+                self.circuits.record_failure(provider, f"probe failed: {why}")
+                if isinstance(exc, ProviderUnavailable) and exc.retry_after:
+                    self._held_unavailable(provider, exc)
             logger.info("%s: probe failed: %s", provider, why)
             return False
         except BaseException:  # cancelled in flight: the provider may bill it, as any call cancelled in flight
-            with self.core.db.transaction():
+            async with self.core.db.async_transaction(shield=True):
                 self.pacer.failed(ticket)
                 self.core.ledger.settle(reservation, estimate)
                 # Nothing learned: the probe is handed back, due now, not an interval on for every process.
@@ -140,8 +145,18 @@ class Outages:
         async with self.core.db.async_transaction(shield=True):
             self.pacer.settle(ticket, PROBE_TOKENS, counted=False)  # the probe's answer is not counted
             self.core.ledger.settle(reservation, self._cost(provider, answer))
-        self._recovered(provider)
+        await self._recovered(provider)
         return True
+
+    def _affordable(self, provider: str, estimate: float) -> bool:
+        """Whether the budget has room for the probe; read in a read transaction, so that the stale reservations
+        the read finds are expired after it by the next decision's maintenance, not here with a blocking write."""
+        with self.core.db.read():
+            return self.core.ledger.can_afford(provider, estimate)
+
+    async def _reschedule(self, provider: str, at: float) -> None:
+        async with self.core.db.async_transaction(shield=True):
+            self.circuits.reschedule_probe(provider, at)
 
     def budget_refusal(self, circuit: CircuitState) -> str | None:
         """Why an open circuit's due probe is not sent, when the budget is why: nothing could run on the
@@ -151,9 +166,10 @@ class Outages:
         if circuit.next_probe_at is None or circuit.next_probe_at > now:
             return None
         estimate = self._estimate(circuit.provider)
-        if self.core.ledger.can_afford(circuit.provider, estimate):
+        if self._affordable(circuit.provider, estimate):
             return None
-        snapshot = self.core.ledger.snapshot()
+        with self.core.db.read():
+            snapshot = self.core.ledger.snapshot()
         left = min(snapshot.provider(circuit.provider).remaining, snapshot.remaining)
         return (f"{circuit.provider} is in an outage ({circuit.block.reason}) and its budget has {money(left)} left, "
                 f"less than the probe that would end it ({money(estimate)}); the budget resets at "
@@ -181,23 +197,25 @@ class Outages:
         settings = self.core.settings.provider(provider)
         return min(actual_cost(settings, settings.default_model, answer), MAX_RECORDED_USD)
 
-    def _answered(self, provider: str, error: ProviderError) -> None:
+    async def _answered(self, provider: str, error: ProviderError) -> None:
         """The probe was answered with a refusal (see recovery.ANSWERS): the provider is up, so the outage ends; a
         limit holds the provider until it lifts, and any other refusal is said as a warning naming what to fix,
         for every task sent to it will meet the same until then (it falls back, or fails)."""
         if isinstance(error, (RateLimited, QuotaExhausted)):
-            self._hold(provider, error)
+            async with self.core.db.async_transaction(shield=True):
+                self._hold(provider, error)
             logger.info("%s: probe answered with a limit, not an outage: %s", provider, error)
         else:
             logger.warning("%s answered its outage probe with %s: it is up, so the outage is over, but tasks sent to "
                            "it fall back (or fail) until %s; switchboard providers shows what it uses. The answer: %s",
                            provider, _refusal(error), _fix(provider, error), error)
-        self._recovered(provider, error)
+        await self._recovered(provider, error)
 
-    def _recovered(self, provider: str, answer: RouterError | None = None) -> None:
+    async def _recovered(self, provider: str, answer: RouterError | None = None) -> None:
         """The probe was answered: the circuit closes (audited once). ``answer``: the refusal it was answered
         with, if any (a limit, refused credentials), said on the recovery line."""
-        recovered = self.circuits.record_success(provider)
+        async with self.core.db.async_transaction(shield=True):
+            recovered = self.circuits.record_success(provider)
         if recovered is not None:
             self.audit_recovered(recovered, answer)
 

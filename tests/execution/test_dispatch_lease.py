@@ -23,7 +23,7 @@ def count_write_transactions(core) -> list[str]:
 
 def fill_after_routing(core, monkeypatch, agents) -> None:
     """Another process leases ``agents`` (None: the routed one) to their limits right after the first routing."""
-    decide = core.decide_with_capacity
+    decide = core.conclude  # a decision, once routed (dispatch routes on the loop: loop_decisions.py)
     other = AgentLeases(core.db, core.clock, ELSEWHERE)
     filled = []
 
@@ -37,7 +37,7 @@ def fill_after_routing(core, monkeypatch, agents) -> None:
             filled.append(decision.agent.agent.id)
         return decision, view
 
-    monkeypatch.setattr(core, "decide_with_capacity", decide_then_fill)
+    monkeypatch.setattr(core, "conclude", decide_then_fill)
     return filled
 
 
@@ -115,14 +115,14 @@ async def test_a_dispatch_reads_its_routing_state_in_one_read_transaction(settin
 
 async def test_a_quota_hold_set_after_routing_still_stops_the_call(settings, build_executor, fake, monkeypatch):
     core, ex = build_executor(settings)
-    decide = core.decide_with_capacity
+    decide = core.conclude  # a decision, once routed (dispatch routes on the loop: loop_decisions.py)
 
     def decide_then_hold(*args, **kwargs):  # another process learns codex's quota is gone right after routing
         decision, view = decide(*args, **kwargs)
         core.execution_state.holds.hold(decision.provider, QUOTA, core.clock.now() + 600, "quota exhausted: test")
         return decision, view
 
-    monkeypatch.setattr(core, "decide_with_capacity", decide_then_hold)
+    monkeypatch.setattr(core, "conclude", decide_then_hold)
     r = await dispatch(core, ex, CODE_TASK)
     assert r.decision.provider == "codex"
     assert r.outcome.status == "success" and r.outcome.provider != "codex"

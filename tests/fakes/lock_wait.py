@@ -6,10 +6,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import anyio
+import anyio.from_thread
+
+from router_core.store.db import Database
 
 
 class OtherWriter:
@@ -72,3 +76,61 @@ def short_busy_timeout(db, seconds: float) -> None:
     handler, on every connection it opens from now on and on this thread's) and a coroutine's wait alike."""
     db._busy_timeout, db._busy_pragma = seconds, f"PRAGMA busy_timeout = {int(seconds * 1000)}"
     db.connection().execute(db._busy_pragma)
+
+
+@contextlib.contextmanager
+def thread_writes(monkeypatch) -> Iterator[anyio.Event]:
+    """An event set when a worker thread begins a write transaction (BEGIN IMMEDIATE, traced before it waits for
+    the lock) on a connection a Database opens from now on; a write on the event loop's thread does not set it."""
+    begun = anyio.Event()
+    loop_thread = threading.current_thread()
+    opened = Database._open
+
+    def traced(sql: str) -> None:
+        if sql == "BEGIN IMMEDIATE" and threading.current_thread() is not loop_thread and not begun.is_set():
+            anyio.from_thread.run_sync(begun.set)
+
+    def open_traced(db: Database) -> sqlite3.Connection:
+        conn = opened(db)
+        conn.set_trace_callback(traced)
+        return conn
+
+    monkeypatch.setattr(Database, "_open", open_traced)
+    yield begun
+
+
+async def runs_while_it_waits(other: OtherWriter, work: Callable[[], Awaitable[object]],
+                              thread_write: anyio.Event | None = None) -> list[str]:
+    """Run ``work`` while ``other`` holds the lock. Another task, started with it, gives the lock back as soon as a
+    write waits for it on the loop (or, with ``thread_write``, begins in a worker thread): it can only run if the
+    loop is free meanwhile. What happened, in order: ["other task ran", "done"] when the write waited off the loop's
+    thread; a write that blocked the loop timed out instead ("failed: ...", the other task never ran)."""
+    events: list[str] = []
+    with lock_waits() as waits:
+        async def run() -> None:
+            try:
+                await work()
+                events.append("done")
+            except Exception as exc:  # noqa: BLE001 - said in the events, which the test compares
+                events.append(f"failed: {type(exc).__name__}: {exc}")
+            finally:
+                tg.cancel_scope.cancel()
+
+        waiting = anyio.Event()  # a write waits for the lock, on the loop or in a worker thread
+
+        async def relay(event: anyio.Event) -> None:
+            await event.wait()
+            waiting.set()
+
+        async def other_task() -> None:
+            await waiting.wait()
+            events.append("other task ran")
+            other.release()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            tg.start_soon(other_task)
+            tg.start_soon(relay, waits.started)
+            if thread_write is not None:
+                tg.start_soon(relay, thread_write)
+    return events
