@@ -238,7 +238,8 @@ class ProviderRun:
                                                      cost_usd=charged))
                         raise
                     except BaseException:  # a bug: the request still counts, then it propagates
-                        pacer.failed(ticket)
+                        async with core.db.async_transaction(shield=True):
+                            pacer.failed(ticket)
                         raise
                     else:
                         self._paced = (ticket, completion, clock.now())

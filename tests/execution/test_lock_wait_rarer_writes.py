@@ -272,3 +272,21 @@ async def test_a_batch_tasks_lease_is_released_without_blocking_the_loop(setting
     assert await runs_while_it_waits(other, run) == ["other task ran", "done"]
     other.close()
     assert runs[0].outcome.outcomes[0].status == "parked" and core.leases.in_use() == {}
+
+
+async def test_a_call_that_fails_with_a_bug_is_recorded_without_blocking_the_loop(settings, clock):
+    core, ex, other = unavailable_everywhere(settings, clock, ())
+
+    async def bug(request):  # another process writes as the adapter fails with something no provider said
+        other.lock()
+        raise KeyError("a bug")
+
+    ex.adapters["codex"].complete = bug
+
+    async def run() -> None:
+        with pytest.raises(KeyError):
+            await dispatch(core, ex, CODE_TASK)
+
+    assert await runs_while_it_waits(other, run) == ["other task ran", "done"]
+    other.close()
+    assert core.db.query("SELECT holder FROM usage_events WHERE provider = 'codex'")[0][0] is None  # it counts
