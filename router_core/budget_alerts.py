@@ -44,6 +44,8 @@ class AlertClaims:
 
     def due(self, budget: BudgetSnapshot) -> bool:
         """Whether :meth:`new` claims (a write): a threshold has passed that this process has not seen claimed."""
+        if not budget.alerts:
+            return False
         seen = self._seen.get((budget.day, to_micro(budget.total)), set())
         return not {a.threshold for a in budget.alerts} <= seen
 

@@ -47,12 +47,13 @@ async def decide_on_loop(core: RouterCore, task: str, *, lease_agent: bool = Fal
                          event: str = "recommendation", **route: str | None) -> tuple[RoutingDecision, CapacityView]:
     """RouterCore.decide_with_capacity for a coroutine on the event loop: its writes, if any, in a worker thread.
     ``route``: repo, task_id, provider (RouterCore.route)."""
-    await repair_clock_steps(core)
+    if core.clock_steps.stepped_back():
+        await repair_clock_steps(core)
     routed = core.route(task, **route)
-    conclude = functools.partial(core.conclude, routed, lease_agent=lease_agent, audit=audit, event=event)
     if core.decision_writes_due(routed, lease_agent=lease_agent):
+        conclude = functools.partial(core.conclude, routed, lease_agent=lease_agent, audit=audit, event=event)
         return await anyio.to_thread.run_sync(conclude)
-    return conclude()
+    return core.conclude(routed, lease_agent=lease_agent, audit=audit, event=event)
 
 
 async def capacity_on_loop(core: RouterCore) -> CapacityView:

@@ -181,7 +181,8 @@ class ProviderRun:
                 lease_id = None
                 if self.reservation is None:  # a budget edited since routing binds it (a batch routes once)
                     core.refresh_settings()
-                await repair_clock_steps(core)  # before the transaction: inside it a clock set back is not repaired
+                if core.clock_steps.stepped_back():  # repaired before the transaction (inside it, it is not)
+                    await repair_clock_steps(core)
                 # The write lock is waited for on the loop (store/scopes.py); a task cancelled meanwhile did nothing.
                 async with core.db.async_transaction():
                     fresh = self.reservation is None
