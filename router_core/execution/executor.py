@@ -178,10 +178,11 @@ class Executor:
 
     def _unanswered(self, job: Job, started: float, attempts: list[Attempt], status: str, error: str, *,
                     resumes_at: float | None = None, parked: float = 0.0, budget_wait: float = 0.0) -> TaskOutcome:
-        """The outcome of a task that got no answer, told by its last attempt (none: nothing was tried), as an
-        answered task's is by the try that answered: its provider and backend ("api", "cli"; None for a provider
-        with none, which nothing was sent to)."""
-        last = attempts[-1] if attempts else None
+        """The outcome of a task that got no answer, told by its last attempt that reached a provider (else its
+        last attempt; none: nothing was tried), as an answered task's is by the try that answered: its provider
+        and backend ("api", "cli"; None for a provider with none, which nothing was sent to). A provider skipped
+        after the tries (in an outage, on hold, with no backend) is not named: nothing was sent to it."""
+        last = next((a for a in reversed(attempts) if a.called), attempts[-1] if attempts else None)
         backend = self.backend(last.provider) if last else None
         return TaskOutcome(
             job.task_id, status, started, self.core.clock.now(), provider=last.provider if last else None,

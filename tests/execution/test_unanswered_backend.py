@@ -46,3 +46,17 @@ async def test_only_a_task_that_was_tried_nowhere_has_no_backend(settings, build
     assert said(await dispatch(core, ex, CODE_TASK, provider="codex")) == ("rejected", "codex", "api")
     # gemini has no key nor CLI here: nothing was sent to it
     assert said(await dispatch(core, ex, CODE_TASK, provider="gemini")) == ("not_configured", "gemini", None)
+
+
+async def test_a_task_parked_after_tries_names_the_provider_it_last_reached_not_one_it_skipped(
+        settings, build_executor, fake):
+    # The line (and dispatch_agent's provider_used) named the chain's last provider, which was only skipped
+    # (here: no backend; by hand: codex in an outage), so `switchboard audit --provider` and the report's
+    # execution times counted the seconds spent on the others' 429s as a run of a provider nothing was sent to.
+    core, ex = build_executor(settings, providers=("codex", "gemini"))
+    fake.script("codex", [Fault.rate_limited(retry_after=600)])
+    fake.script("gemini", [Fault.quota()])
+    r = await dispatch(core, ex, CODE_TASK)
+    assert [(a.provider, a.called) for a in r.outcome.attempts][-1] == ("claude", False)
+    assert said(r) == ("parked", "gemini", "api")
+    assert r.outcome.model == r.outcome.attempts[-2].model == "gemini-2.5-flash"
