@@ -14,6 +14,7 @@ leasing at once, which picks another free agent or raises NoAgentAvailable, as r
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -184,7 +185,19 @@ async def dispatch(
         await _release(core, job)
     if job.lease is not None and job.lease.id != decision.lease_id:
         decision = decision.with_lease(job.lease.id)
-    return _finish(core, decision, outcome)
+    return _finish(core, decision, _parked_advice(core, outcome, provider=provider, wait=wait))
+
+
+def _parked_advice(core: RouterCore, outcome: TaskOutcome, *, provider: str | None, wait: bool) -> TaskOutcome:
+    """A task parked by its tries (every provider answered 429, or was held) says when capacity returns and what
+    to do, as one parked at routing does; with ``wait`` it waited up to ``execution.max_park_seconds`` already."""
+    if outcome.status != PARKED or outcome.resumes_at is None or not outcome.error:
+        return outcome
+    hint = "Dispatch it again then" if wait else WAIT_HINT
+    if provider is not None:
+        hint += ", or without a provider to let the router choose one with capacity"
+    when = format_wait(outcome.resumes_at - core.clock.now())
+    return dataclasses.replace(outcome, error=f"{outcome.error}; capacity returns in {when}. {hint}")
 
 
 async def _route(

@@ -9,8 +9,9 @@ import pytest
 
 from router_core.cost import max_output_tokens_for_budget
 from router_core.errors import InvalidRequest
-from router_core.execution.dispatch import dispatch
+from router_core.execution.dispatch import WAIT_HINT, dispatch
 from router_core.execution.executor import Job
+from router_core.providers.timeparse import format_wait
 from tests.fakes.fake_provider import Fault
 
 CODE_TASK = "Implement a JWT login endpoint in Flask"
@@ -237,3 +238,25 @@ async def test_an_answer_cut_before_any_text_is_charged_to_the_budget(settings, 
     assert core.budget().spent == pytest.approx(o.cost_usd) and core.budget().reserved == 0
     assert r.audit["execution_metrics"]["cost_actual_usd"] == o.cost_usd
     assert r.audit["execution_metrics"]["attempts"][0]["cost_usd"] == o.cost_usd
+
+
+async def test_a_task_every_provider_refused_with_429s_says_when_and_what_to_do(settings, build_executor, fake,
+                                                                               clock):
+    # Routing saw every provider free, then each answered 429 "retry after 10 minutes": the task came back parked
+    # with "every provider is blocked (codex: rate_limited: ...; ...)" and no advice, where a task parked at
+    # routing says when capacity returns and to dispatch it again then, or with wait=true.
+    core, ex = build_executor(settings)
+    for p in ("codex", "gemini", "claude"):
+        fake.script(p, [Fault.rate_limited(retry_after=600)])
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert o.status == "parked" and o.resumes_at is not None
+    assert o.error.startswith("every provider is blocked (codex: rate_limited")
+    assert o.error.endswith(f"; capacity returns in {format_wait(o.resumes_at - clock.now())}. {WAIT_HINT}")
+
+
+async def test_a_requested_provider_that_answers_429_says_when_and_what_to_do(settings, build_executor, fake, clock):
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.rate_limited(retry_after=600)])
+    o = (await dispatch(core, ex, CODE_TASK, provider="codex")).outcome
+    assert o.status == "parked" and o.error.startswith("codex is blocked (codex: rate_limited")
+    assert o.error.endswith(f"{WAIT_HINT}, or without a provider to let the router choose one with capacity")
