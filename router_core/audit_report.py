@@ -213,14 +213,14 @@ def _add(
     ran_on = ran_on if isinstance(ran_on, str) and ran_on else provider
     estimate = _add_cost(report, day, provider, ran_on, rec if is_decision and estimate_counts else {}, metrics)
     seconds = metrics.get("execution_time_seconds")
-    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and _ran(metrics):
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and sent_anything(metrics):
         times = report.execution_times.setdefault(ran_on, ExecutionTimes())
         times.runs += 1
         times.total_seconds += float(seconds)
     return (day, provider, estimate) if estimate is not None else None
 
 
-def _ran(metrics: Mapping[str, Any]) -> bool:
+def sent_anything(metrics: Mapping[str, Any]) -> bool:
     """Whether the execution sent anything to a provider: it made an attempt that was not a skip (records
     written by Switchboard list them), or, in a record without attempts, its status is not one of NOT_RUN."""
     attempts = metrics.get("attempts")

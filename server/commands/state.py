@@ -189,6 +189,8 @@ def _check_status(status: str) -> None:
 
 
 def _one_line(row: dict) -> str:
+    from router_core.audit_report import sent_anything
+
     # A line another tool wrote may hold anything in these fields: one that is not an object is left out.
     rec = row.get("recommendation") if isinstance(row.get("recommendation"), dict) else {}
     metrics = row.get("execution_metrics") if isinstance(row.get("execution_metrics"), dict) else {}
@@ -196,11 +198,41 @@ def _one_line(row: dict) -> str:
     if rec:
         parts.append(f"{rec.get('provider')} ({rec.get('provider_reason')}) est {rec.get('cost_estimate')}")
     if metrics:
-        parts.append(f"{metrics.get('status')} {metrics.get('cost_actual', '')}")
+        # After a fallback, the provider that ran it is said: the line read as if the one routed to had.
+        ran = metrics.get("provider")
+        elsewhere = (f" on {ran}" if isinstance(ran, str) and rec and ran != rec.get("provider")
+                     and sent_anything(metrics) else "")
+        parts.append(f"{metrics.get('status')}{elsewhere} {metrics.get('cost_actual', '')}")
+    if not rec and not metrics and (note := _note(row)):
+        parts.append(note)
     task = row.get("task_description")
     if task:
         parts.append(repr(task[:60]) if isinstance(task, str) else repr(task)[:60])
     return "  ".join(str(p) for p in parts)
+
+
+def _note(row: dict) -> str:
+    """What an outage, recovery or budget edit line says (it printed its time and event alone)."""
+    event, provider = row.get("event"), row.get("provider")
+    if event == "outage":
+        return (f"{provider}: {row.get('reason')}; last error: {row.get('last_error')}; "
+                f"next probe {row.get('next_probe_at')}")
+    if event == "recovered":
+        seconds = row.get("outage_seconds")
+        down = f" after {seconds:.0f} s down" if isinstance(seconds, int | float) else ""
+        answer = f"; probe answer: {row['probe_answer']}" if row.get("probe_answer") else ""
+        return f"{provider}{down}{answer}"
+    if event == "budget_changed":
+        before, after = row.get("previous_allocations"), row.get("allocations")
+        changes = [("daily total", row.get("previous_daily_total"), row.get("daily_total"))]
+        if isinstance(before, dict) and isinstance(after, dict):
+            changes += [(name, before.get(name), after.get(name)) for name in {**before, **after}]
+        return "; ".join(f"{what} {_usd(old)} -> {_usd(new)}" for what, old, new in changes if old != new)
+    return ""
+
+
+def _usd(value) -> str:
+    return money(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
 
 
 @router_errors
