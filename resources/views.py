@@ -133,7 +133,10 @@ def effective_config(core: RouterCore, environ: dict[str, str] | None = None) ->
     s = core.settings
     providers = {}
     for p in s.providers:
-        d = dataclasses.asdict(p)
+        d = dataclasses.asdict(p)  # each key as a file sets it (block_requests_percent, task_type_models.<type>)
+        block = d.pop("block")
+        d["block_requests_percent"], d["block_tokens_percent"] = block["requests_percent"], block["tokens_percent"]
+        d["task_type_models"] = dict(p.task_type_models)
         d["base_url"] = mask_url(p.base_url)
         d["cli_command"] = [scrubbed(arg) for arg in p.cli_command]  # a wrapper's "--api-key sk-..." is masked
         d["models"] = [dataclasses.asdict(m) for m in p.models]
@@ -142,10 +145,12 @@ def effective_config(core: RouterCore, environ: dict[str, str] | None = None) ->
         "sources": list(s.sources),
         "state_dir": str(s.state_dir),
         "classifier": s.classifier,
-        "budget": dataclasses.asdict(s.budget),
+        "budget": {**{k: v for k, v in dataclasses.asdict(s.budget).items() if k != "allocations"},
+                   "allocation": dict(s.budget.allocations)},  # budget.allocation.<provider> in a file
         "output_tokens": dict(s.output_tokens_by_task_type),
         "audit": dataclasses.asdict(s.audit),
         "execution": dataclasses.asdict(s.execution),
+        "http": dataclasses.asdict(s.http),
         "providers": providers,
         "agents": len(s.agents),
         "agents_dirs": [str(d) for d in s.agents_dirs],
