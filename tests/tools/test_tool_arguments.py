@@ -140,3 +140,23 @@ async def test_a_long_wrong_task_type_is_quoted_short_not_echoed_whole(server, m
     assert len(text) < 600, len(text)
     assert "task_type 'Refactor the billing module" in text and "(142,000 characters)" in text
     assert "use one of code_generation" in text
+
+
+async def test_tasks_sent_as_strings_are_refused_once_with_the_shape_to_send(server, mode):
+    # 300 task strings got 300 clauses, "tasks.N: Input should be a valid dictionary (got 'tN')", ~20 KB of error
+    # in the model's context, none of them saying what a task looks like.
+    async with connect(server, mode) as client:
+        r = await client.call_tool("run_batch", {"tasks": [f"Fix bug {i}" for i in range(300)]})
+    assert r.is_error
+    text = r.content[0].text
+    assert len(text) < 600, len(text)
+    assert "tasks.0: Input should be a valid dictionary (got 'Fix bug 0')" in text
+    assert "the same for 299 more (tasks.1, tasks.2, tasks.3, ...)" in text
+    assert 'each task is an object: {"task": "<the subtask>", "id": "<optional id>"}' in text
+
+
+async def test_a_function_with_no_arguments_says_so(server, mode):
+    async with connect(server, mode) as client:
+        r = await client.call_tool("get_budget", {"provider": "codex"})
+    assert r.is_error and "its arguments are none" not in r.content[0].text
+    assert "get_budget takes no arguments" in r.content[0].text
