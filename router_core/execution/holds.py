@@ -25,6 +25,7 @@ RATE_LIMITED = "rate_limited"
 QUOTA = "quota"
 UNAVAILABLE = "unavailable"  # a 503 or 529 that said when to come back
 MAX_HOLD_SECONDS = 86400.0  # the longest hold written; a daily quota resets within it
+MAX_REASON_CHARS = 300  # of a hold's reason, as stored and shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ class ProviderHolds:
                 " ON CONFLICT (provider) DO UPDATE SET kind = excluded.kind, until = excluded.until,"
                 " reason = excluded.reason WHERE excluded.until > execution_holds.until"
                 " OR execution_holds.until <= ?",
-                (provider, kind, until, scrubbed(reason)[:300], now),
+                (provider, kind, until, _cut(scrubbed(reason)), now),
             )
 
     def hold_unavailable(self, provider: str, error: ProviderUnavailable) -> float:
@@ -85,3 +86,8 @@ class ProviderHolds:
     def clear(self, provider: str) -> None:
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM execution_holds WHERE provider = ?", (provider,))
+
+
+def _cut(reason: str, limit: int = MAX_REASON_CHARS) -> str:
+    """``reason`` within ``limit`` characters, a cut marked: "Please retry in 36." read as a whole sentence."""
+    return reason if len(reason) <= limit else reason[: limit - 1] + "…"

@@ -131,3 +131,16 @@ async def test_an_outage_probe_met_by_a_quota_whose_reset_has_passed_holds_it_fo
     assert await ex.probe_due() == ["codex"]
     hold = core.execution_state.holds.active("codex")["codex"]
     assert hold.kind == QUOTA and hold.until == clock.now() + settings.execution.backoff_max_seconds
+
+
+async def test_a_long_hold_reason_is_cut_with_a_mark_not_mid_sentence(settings, build_executor, fake, clock):
+    # Gemini's quota message, cut at 300 characters, ended "... model: gemini-2.5-flash Please retry in 36." in
+    # `switchboard usage` and usage://gemini: a wait of 36 s, it read, beside a hold until 08:00 the next day.
+    core, _ = build_executor(settings)
+    said = "quota exhausted: " + "You exceeded your current quota. " * 8 + "Please retry in 36.400s."
+    core.execution_state.holds.hold("gemini", QUOTA, clock.now() + 600, said)
+    reason = core.execution_state.holds.active("gemini")["gemini"].reason
+    assert len(reason) == 300 and reason.endswith("…") and reason[:-1] == said[:299]
+    short = "quota exhausted: resets at 08:00 UTC"
+    core.execution_state.holds.hold("codex", QUOTA, clock.now() + 600, short)
+    assert core.execution_state.holds.active("codex")["codex"].reason == short
