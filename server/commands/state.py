@@ -198,10 +198,11 @@ def _one_line(row: dict) -> str:
     if rec:
         parts.append(f"{rec.get('provider')} ({rec.get('provider_reason')}) est {rec.get('cost_estimate')}")
     if metrics:
-        # After a fallback, the provider that ran it is said: the line read as if the one routed to had.
-        ran = metrics.get("provider")
+        # After a fallback, the provider that ran it is said: the line read as if the one routed to had. Not of a
+        # parked task: it is waiting for all of them, not on the last one it reached.
+        ran, status = metrics.get("provider"), metrics.get("status")
         elsewhere = (f" on {ran}" if isinstance(ran, str) and rec and ran != rec.get("provider")
-                     and sent_anything(metrics) else "")
+                     and status != "parked" and sent_anything(metrics) else "")
         parts.append(f"{metrics.get('status')}{elsewhere} {metrics.get('cost_actual', '')}")
     if not rec and not metrics and (note := _note(row)):
         parts.append(note)

@@ -26,9 +26,11 @@ def test_a_task_that_fell_back_says_where_it_ran(cli_env, env, capsys):
     # Routed to codex, which failed three times with 500s; gemini answered. The line read "codex (primary
     # available) est $0.0153  success $0.0001", as if codex had answered.
     _write(env, _dispatch("Implement a retry decorator", "codex", "gemini", "success"),
-           _dispatch("Fix the login bug", "codex", "codex", "success"))
+           _dispatch("Fix the login bug", "codex", "codex", "success"),
+           _dispatch("Fix the login bug", "codex", "claude", "parked"))  # waits for all three, not on claude
     assert main(["audit"]) == 0
-    fell_back, stayed = capsys.readouterr().out.splitlines()
+    fell_back, stayed, parked = capsys.readouterr().out.splitlines()
+    assert "codex (primary available) est $0.0153  parked $0.0001" in parked
     assert "codex (primary available) est $0.0153  success on gemini $0.0001" in fell_back
     assert "codex (primary available) est $0.0153  success $0.0001" in stayed
 
