@@ -34,6 +34,14 @@ def money(amount: float) -> str:
     return f"${amount}"  # not a number
 
 
+def exact_money(amount: float) -> str:
+    """An amount to 6 significant digits, never in exponent notation ($0.0000001, $0.000281): a max_cost and the
+    least a try costs beside it, which :func:`money` would round to "$0.000000" (read as no limit), and which
+    read "$1e-07" and "$8.5e-05" before."""
+    text = f"{float(f'{amount:.6g}'):.12f}".rstrip("0").rstrip(".")
+    return f"${text or '0'}"
+
+
 def usd(micro: int) -> str:
     """:func:`money` of an amount in integer micro-dollars (the ledger's)."""
     return money(to_usd(micro))

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from router_core.budget import MAX_RECORDED_USD
+from router_core.budget_text import exact_money
 from router_core.cost import USD_DECIMALS, CostEstimator, max_output_tokens_for_budget, request_cost
 from router_core.models import Classification, CostEstimate
 from router_core.providers.base import Completion
@@ -72,14 +73,16 @@ def plan_request(
         if affordable <= 0:
             least = request_cost(p, price, input_tokens, 1)
             # 6 significant digits: a max_cost of $0.00000001 printed as "$0.0000" read as no limit set at all.
-            one_try = (f"the input and one output token on {provider} ({price.name}: ${least:.6g} for "
+            # Each a sentence: a task's refusals on its providers are said one after another.
+            one_try = (f"the input and one output token on {provider} ({price.name}: {exact_money(least)} for "
                        f"~{input_tokens} input tokens and one output token)")
             if spent > 0:
-                return (f"max_cost ${max_cost:.6g} is used up: this task's earlier tries cost ${spent:.6g} without an "
-                        f"answer, leaving ${left:.6g}, less than {one_try}, so {provider} was not called; raise "
-                        f"max_cost to leave room for retries and fallbacks (at least "
-                        f"${round(spent + least, USD_DECIMALS):.6g} for one more try on {provider})")
-            return f"max_cost ${max_cost:.6g} is below the cost of {one_try}; raise max_cost to at least ${least:.6g}"
+                return (f"max_cost {exact_money(max_cost)} is used up: this task's earlier tries cost "
+                        f"{exact_money(spent)} without an answer, leaving {exact_money(left)}, less than {one_try}, "
+                        f"so {provider} was not called; raise max_cost to leave room for retries and fallbacks (at "
+                        f"least {exact_money(round(spent + least, USD_DECIMALS))} for one more try on {provider}).")
+            return (f"max_cost {exact_money(max_cost)} is below the cost of {one_try}; raise max_cost to at least "
+                    f"{exact_money(least)}.")
         cap = min(cap, affordable)
     estimate = costs.estimate(provider, text, task_type, model=price.name, max_output_tokens=cap,
                               system_prompt=system_prompt)

@@ -115,7 +115,7 @@ async def test_a_max_cost_below_the_input_is_refused_everywhere(settings, build_
     core, ex = build_executor(settings)
     o = (await dispatch(core, ex, CODE_TASK, max_cost=0.000001)).outcome
     assert o.status == "budget_exceeded" and "below the cost of the input" in o.error
-    assert o.error.startswith("max_cost $1e-06 is below") and "raise max_cost to at least $0.000" in o.error
+    assert o.error.startswith("max_cost $0.000001 is below") and "raise max_cost to at least $0.000" in o.error
     with pytest.raises(InvalidRequest):
         await dispatch(core, ex, CODE_TASK, max_cost=-1)
 
@@ -260,3 +260,14 @@ async def test_a_requested_provider_that_answers_429_says_when_and_what_to_do(se
     o = (await dispatch(core, ex, CODE_TASK, provider="codex")).outcome
     assert o.status == "parked" and o.error.startswith("codex is blocked (codex: rate_limited")
     assert o.error.endswith(f"{WAIT_HINT}, or without a provider to let the router choose one with capacity")
+
+
+async def test_a_tiny_max_cost_refused_everywhere_reads_as_sentences_in_plain_dollars(settings, build_executor, fake):
+    # It read "max_cost $1e-07 is below the cost of ... ($8.5e-05 for ~209 input tokens ...); raise max_cost to
+    # at least $8.5e-05 max_cost $1e-07 is below ...": amounts in exponent notation, refusals run together.
+    core, ex = build_executor(settings)
+    o = (await dispatch(core, ex, CODE_TASK, max_cost=0.0000001)).outcome
+    assert o.status == "budget_exceeded" and "e-0" not in o.error
+    said = o.error.split(". ")
+    assert len(said) == 3 and all(s.startswith("max_cost $0.0000001 is below the cost of") for s in said), said
+    assert o.error.endswith(".") and "raise max_cost to at least $0.000" in said[0]

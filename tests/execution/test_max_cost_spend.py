@@ -64,7 +64,7 @@ async def test_no_call_when_what_remains_of_max_cost_cannot_pay_for_a_try(settin
     assert [a.outcome for a in o.attempts] == ["unavailable", "budget_exceeded"]
     assert o.error == o.attempts[1].error, o.error
     assert o.error.startswith("max_cost $0.002 is used up: this task's earlier tries cost $0.001992 without an "
-                              "answer, leaving $8e-06, less than the input and one output token on codex")
+                              "answer, leaving $0.000008, less than the input and one output token on codex")
     assert "not called" in o.error and "raise max_cost" in o.error
     assert o.cost_usd == pytest.approx(0.001992)
     settled(core, o)
