@@ -92,7 +92,8 @@ class JsonlAuditLog:
         self._settings = settings
         self._clock = clock
         self.skipped_lines = 0  # unparsable lines met while reading, since this object was made
-        self._warned: dict[Path, int] = {}  # the most unparsable lines logged of each file, once
+        self.skipped_in: dict[Path, int] = {}  # the most unparsable lines met in one read of each file
+        self.warn_skipped = True  # False: the caller says them itself (the audit commands); logged at DEBUG
         self._appender = PartAppender(self.directory, settings.max_bytes)
         self._prune_daily = prune_daily
         self._pruned_on: str | None = None  # the UTC day this object last pruned on
@@ -310,8 +311,8 @@ class JsonlAuditLog:
         finally:
             if bad:  # warned of once per file (a dashboard reads the tail every second), again when it has more
                 self.skipped_lines += bad
-                level = logging.WARNING if bad > self._warned.get(path, 0) else logging.DEBUG
-                self._warned[path] = max(bad, self._warned.get(path, 0))
+                level = logging.WARNING if self.warn_skipped and bad > self.skipped_in.get(path, 0) else logging.DEBUG
+                self.skipped_in[path] = max(bad, self.skipped_in.get(path, 0))
                 logger.log(level, "skipped %d unparsable line(s) in %s", bad, path)
 
 

@@ -263,8 +263,6 @@ def format_report_table(report: AuditReport) -> str:
     lines = [f"Audit report{since}: {report.decisions} decisions in {report.records} records"]
     if report.unreadable:
         lines.append(f"({report.unreadable} records had an unreadable timestamp or amount)")
-    if report.skipped_lines:
-        lines.append(f"({report.skipped_lines} log lines were skipped: torn, foreign or not JSON)")
     total = report.decisions or 1
     lines += ["", "Provider distribution"]
     rows = [[p, str(n), f"{100 * n / total:.1f}%"] for p, n in sorted(report.provider_distribution.items())]

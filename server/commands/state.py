@@ -153,6 +153,7 @@ def audit_tail(args) -> int:
         parse_since(args.since, name="--since")  # refused with the flag's name, not the tool argument's
     c = core()
     log = c.audit
+    log.warn_skipped = False  # said below, once, in this command's words
     rows = log.tail(args.lines, provider=args.provider, status=args.status, since=args.since)
     for row in rows:
         if args.json:
@@ -166,10 +167,22 @@ def audit_tail(args) -> int:
             print(f"switchboard: no audit entries match {' '.join(filters)}", file=sys.stderr)
         elif c.settings.audit.enabled:  # off: _say_if_off says why
             print(f"switchboard: no audit entries yet (in {log.directory})", file=sys.stderr)
-    if log.skipped_lines:
-        print(f"({log.skipped_lines} log lines skipped: torn, foreign or not JSON)", file=sys.stderr)
+    _say_skipped(log)
     _say_if_off(c)
     return 0
+
+
+def _say_skipped(log) -> None:
+    """The lines read that held no record, said once (the log's own warning is off), with where and what to do."""
+    if not log.skipped_lines:
+        return
+    files = sorted(log.skipped_in.items())
+    where = ", ".join(f"{path} ({n})" for path, n in files[:3]) + (f" and {len(files) - 3} more files"
+                                                                   if len(files) > 3 else "")
+    lines = "1 line" if log.skipped_lines == 1 else f"{log.skipped_lines} lines"
+    print(f"switchboard: {lines} of the audit log left out: not a record (torn by a crash, or written by "
+          f"another program), in {where}. The other entries are all read; to stop this note, delete those "
+          "lines (nothing in them can be read).", file=sys.stderr)
 
 
 def _say_if_off(c) -> None:
@@ -246,6 +259,7 @@ def audit_report(args) -> int:
 
     day = parse_since(args.since, name="--since").astimezone(UTC).date().isoformat() if args.since else None
     c = core()
+    c.audit.warn_skipped = False  # said by _say_skipped, once
     # the budget's days, so a day's cost lines up with `switchboard budget`
     report = build_report(c.audit.records(day), since=args.since, timezone=c.settings.budget.timezone)
     report.skipped_lines = c.audit.skipped_lines
@@ -253,5 +267,6 @@ def audit_report(args) -> int:
         emit_json(report.to_dict())
     else:
         print(format_report_table(report))
+    _say_skipped(c.audit)
     _say_if_off(c)
     return 0

@@ -101,17 +101,23 @@ def test_audit_report_counts_foreign_lines_without_a_traceback(cli_env, env, cap
     assert report["cost_by_day"]["2026-01-02"]["codex"]["actual_usd"] == 0.5
 
 
-def test_audit_logs_the_skipped_lines_of_a_file_once_not_once_a_line(cli_env, env, capsys, caplog):
+@pytest.mark.parametrize("argv", [["audit"], ["audit", "report"], ["audit", "report", "--json"]])
+def test_the_audit_commands_say_skipped_lines_once_with_the_file_and_what_to_do(cli_env, env, capsys, caplog,
+                                                                                argv):
+    # They were said twice: the log's WARNING ("skipped 50 unparsable line(s) in ...") and the command's own
+    # "(50 log lines skipped: torn, foreign or not JSON)", neither saying what to do.
     audit_dir = Path(env["SWITCHBOARD_HOME"]) / "audit"
     audit_dir.mkdir(parents=True, exist_ok=True)
     good = '{"timestamp": "2026-01-02T00:00:00Z", "event": "dispatch"}\n'
-    (audit_dir / "provider_recommendations-2026-01-02.jsonl").write_text(good + "torn {\n" * 50 + good)
+    path = audit_dir / "provider_recommendations-2026-01-02.jsonl"
+    path.write_text(good + "torn {\n" * 50 + good)
     with caplog.at_level("WARNING", logger="router_core.audit"):
-        code, out, err = run(capsys, "audit")
-    assert code == 0 and len(out.splitlines()) == 2
-    assert "(50 log lines skipped" in err
-    skipped = [r.getMessage() for r in caplog.records if "unparsable" in r.getMessage()]
-    assert len(skipped) == 1 and "skipped 50 unparsable line(s)" in skipped[0]
+        code, out, err = run(capsys, *argv)
+    assert code == 0 and "left out" not in out
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []
+    said = [line for line in err.splitlines() if "50 lines" in line]
+    assert len(said) == 1 and err.count("left out") == 1, err
+    assert f"in {path} (50)" in said[0] and "delete those lines" in said[0]
 
 
 def test_audit_report_does_not_count_a_dispatch_that_reached_no_provider_as_a_run(cli_env, capsys):
