@@ -7,14 +7,21 @@ from collections.abc import Container, Sequence
 from router_core.errors import InvalidRequest
 
 
+def task_named(index: int) -> str:
+    """A batch's task as a message names it: counted from 1 for people, with its index (0-based, the position
+    in the tasks array and the ``index`` of its item and result) for programs, "task 3 (index 2)"."""
+    return f"task {index + 1} (index {index})"
+
+
 def batch_task_ids(given: Sequence[str | None]) -> list[str]:
     """``given`` (an id per task, None for none) with made ids (``task-N``) filled in; two tasks given the
     same id are an InvalidRequest naming both, and a made id never takes an id a task was given."""
     first_with: dict[str, int] = {}
     for n, task_id in enumerate(given):
         if task_id and task_id in first_with:
-            raise InvalidRequest(f"tasks {first_with[task_id]} and {n} have the same id {task_id!r}: give each "
-                                 "task its own id, or none (one is made)")
+            first = first_with[task_id]
+            raise InvalidRequest(f"tasks {first + 1} and {n + 1} (index {first} and {n}) have the same id "
+                                 f"{task_id!r}: give each task its own id, or none (one is made)")
         if task_id:
             first_with[task_id] = n
     return [task_id or _free_id(f"task-{n}", first_with) for n, task_id in enumerate(given)]

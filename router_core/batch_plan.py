@@ -12,6 +12,7 @@ import heapq
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from router_core.batch_ids import task_named
 from router_core.capacity import blocked_from, budget_blocks, capacity_blocks
 from router_core.decision import BatchItemPlan, BatchPlan, ProviderBatchPlan
 from router_core.models import (
@@ -126,7 +127,7 @@ def plan_batch(
             tokens = rec.cost.input_tokens + rec.cost.output_tokens
             if tokens > tok_full:
                 warnings.append(
-                    f"task {i} needs ~{tokens:,} tokens; {p.name} allows {tok_full:,} per minute below its threshold"
+                    f"{task_named(i)} needs ~{tokens:,} tokens; {p.name} allows {tok_full:,} per minute below its threshold"
                 )
             while not (req_left >= 1 and tokens <= tok_left):
                 if not subs[-1] and (req_left, tok_left) == (req_full, tok_full):

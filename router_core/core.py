@@ -21,7 +21,7 @@ from router_core.agents import AgentPool
 from router_core.agents.assignment import assign_agent
 from router_core.agents.host_files import load_host_agents
 from router_core.audit import JsonlAuditLog
-from router_core.batch_ids import batch_task_ids
+from router_core.batch_ids import batch_task_ids, task_named
 from router_core.budget import BudgetLedger
 from router_core.budget_alerts import AlertClaims
 from router_core.budget_text import money
@@ -349,7 +349,7 @@ class RouterCore:
                  money(cost_usd), manual)
 
     def prepare_batch(self, tasks: Sequence[tuple[str | None, str]]) -> list:
-        """Validate, classify and cost each (id, text) task; an error names the task's index."""
+        """Validate, classify and cost each (id, text) task; an error names the task (batch_ids.task_named)."""
         from router_core.batch_plan import BatchTask
 
         if not tasks:
@@ -359,7 +359,7 @@ class RouterCore:
             try:
                 checked.append((validate_label(task_id, "id"), validate_task(text)))
             except InvalidRequest as exc:
-                raise InvalidRequest(f"task {n}: {exc}") from None
+                raise InvalidRequest(f"{task_named(n)}: {exc}") from None
         batch = []
         for task_id, (_, clean) in zip(batch_task_ids([i for i, _ in checked]), checked, strict=True):
             c = self._classify(clean)

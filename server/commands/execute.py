@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 
+from router_core.batch_ids import task_named
 from router_core.batch_limits import MAX_BATCH_PARALLEL, MAX_BATCH_TASKS
 from router_core.budget_text import money
 from router_core.errors import InvalidRequest
@@ -185,8 +186,11 @@ def parse_tasks(text: str) -> list[tuple[str | None, str]]:
                                'such as ["fix the login bug", ...] or JSON lines') from None
         # At newlines only: str.splitlines also breaks at U+2028, U+2029 and U+0085, which a JSON string may hold.
         lines = (line.removesuffix("\r") for line in text.split("\n"))
-        items = [_json_line(line, n) for n, line in enumerate(lines, start=1) if line.strip()]
-    return [_pair(item, n) for n, item in enumerate(items)]
+        numbered = [(n, _json_line(line, n)) for n, line in enumerate(lines, start=1) if line.strip()]
+        # counted from 1, as the parse errors count lines; its line too, when blank lines set them apart
+        return [_pair(item, f"task {i}" + (f" (line {n})" if n != i else "")) for i, (n, item) in
+                enumerate(numbered, start=1)]
+    return [_pair(item, task_named(i)) for i, item in enumerate(items)]  # "task 3 (index 2)", as the core says
 
 
 def _what_and_where(exc: ValueError) -> str:
@@ -238,26 +242,27 @@ def _ends_with_a_comma(line: str) -> bool:
 TASK_KEYS = ("id", "task", "text")  # "text", as `classify --jsonl` reads it
 
 
-def _pair(item: Any, n: int) -> tuple[str | None, str]:
+def _pair(item: Any, n: str) -> tuple[str | None, str]:
+    """``item`` as an (id, task) pair; ``n`` names it in an error (\"task 3 (line 5)\")."""
     if isinstance(item, str):
         return None, item
     if isinstance(item, dict):
         if extra := [k for k in item if k not in TASK_KEYS]:  # run_batch refuses them too: none is dropped silently
             names = ", ".join(json.dumps(k[:40]) for k in extra[:5]) + (", ..." if len(extra) > 5 else "")
-            raise CommandError(f'task {n}: unknown field{"s" if len(extra) > 1 else ""} {names} (a batch task has "task" and "id" only, and runs on '
+            raise CommandError(f'{n}: unknown field{"s" if len(extra) > 1 else ""} {names} (a batch task has "task" and "id" only, and runs on '
                                "its routed provider); for a forced provider, context or cost cap use `switchboard run`")
         if "task" in item and "text" in item and item["task"] != item["text"]:
-            raise CommandError(f'task {n}: both "task" and "text" are given and differ; give one ("text" is read '
+            raise CommandError(f'{n}: both "task" and "text" are given and differ; give one ("text" is read '
                                'as "task")')
         task = item.get("task", item.get("text"))
         task_id = item.get("id")
         # true is an int to Python (it would have become the id "True"); 1.5, [1] or {} were refused as if the
         # task had no "task"
         if task_id is not None and (isinstance(task_id, bool) or not isinstance(task_id, str | int)):
-            raise CommandError(f'task {n}: "id" must be a string or a whole number, not {json.dumps(task_id)[:40]}')
+            raise CommandError(f'{n}: "id" must be a string or a whole number, not {json.dumps(task_id)[:40]}')
         if isinstance(task, str) and (task_id is None or isinstance(task_id, str | int)):
             return (None if task_id is None else str(task_id)), task
-    raise CommandError(f'task {n}: expected a string or an object with a string "task" (and an optional "id")')
+    raise CommandError(f'{n}: expected a string or an object with a string "task" (and an optional "id")')
 
 
 def _read_context(path: str | None) -> str | None:

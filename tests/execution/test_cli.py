@@ -122,10 +122,10 @@ def test_bad_task_input_is_a_clear_error(text):
 
 
 @pytest.mark.parametrize(("text", "said"), [
-    ('[{"id": true, "task": "Fix the bug"}]', 'task 0: "id" must be a string or a whole number, not true'),
-    ('[{"id": 1.5, "task": "Fix the bug"}]', 'task 0: "id" must be a string or a whole number, not 1.5'),
-    ('["Fix it", {"id": ["a"], "task": "Fix the bug"}]', r'task 1: "id" must be a string or a whole number, not \["a"\]'),
-    ('[{"task": "Fix the bug", "text": "Explain OAuth2"}]', 'task 0: both "task" and "text" are given and differ'),
+    ('[{"id": true, "task": "Fix the bug"}]', r'task 1 \(index 0\): "id" must be a string or a whole number, not true'),
+    ('[{"id": 1.5, "task": "Fix the bug"}]', r'task 1 \(index 0\): "id" must be a string or a whole number, not 1.5'),
+    ('["Fix it", {"id": ["a"], "task": "Fix the bug"}]', r'task 2 \(index 1\): "id" must be a string or a whole number, not \["a"\]'),
+    ('[{"task": "Fix the bug", "text": "Explain OAuth2"}]', r'task 1 \(index 0\): both "task" and "text" are given and differ'),
 ])
 def test_a_task_field_that_would_be_read_wrong_is_refused(text, said):
     # An id of true became the id "True"; of "task" and "text" together, "text" was dropped without a word. An id of
@@ -133,6 +133,19 @@ def test_a_task_field_that_would_be_read_wrong_is_refused(text, said):
     with pytest.raises(CommandError, match=said):
         parse_tasks(text)
     assert parse_tasks('[{"id": 7, "task": "Fix it", "text": "Fix it"}]') == [("7", "Fix it")]
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('"Fix it"\n\n{"task": 5}\n', "switchboard: task 2 (line 3): expected a string"),  # the blank line: task 2 is on line 3
+    ('"Fix it"\n{"task": 5}\n', "switchboard: task 2: expected a string"),  # on its own line: said once
+    ('["Fix it", {"task": 5}]', "switchboard: task 2 (index 1): expected a string"),  # index: as the output's items
+    ('"Fix it"\n{"task": 5\n', "switchboard: line 2 is not JSON"),
+])
+def test_batch_counts_tasks_from_1_as_it_counts_lines(monkeypatch, capsys, text, said):
+    # The second task was "task 1" while a JSON lines parse error on its line said "line 2".
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    assert main(["batch", "--dry-run"]) == 2
+    assert capsys.readouterr().err.startswith(said)
 
 
 def test_a_waiting_task_is_said_on_its_own_line_with_how_to_stop():
@@ -199,7 +212,7 @@ def test_a_task_field_batch_does_not_have_is_refused_not_dropped(shell, monkeypa
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps([task])))
     assert main(["batch"]) == 2
     out, err = capsys.readouterr()
-    assert out == "" and f'"{key}"' in err and "task 0" in err
+    assert out == "" and f'"{key}"' in err and "task 1 (index 0)" in err
     assert sum(shell.stats(p).requests for p in ("codex", "gemini", "claude")) == 0
 
 

@@ -53,14 +53,14 @@ def test_repo_and_ids_reach_the_audit_log_as_clean_text(keyword_core):
 def test_an_oversized_repo_or_batch_id_is_refused_before_anything_is_written(keyword_core):
     with pytest.raises(InvalidRequest, match="repo is 1,048,576 characters"):
         keyword_core.decide("Fix the login bug", repo="x" * 2**20)
-    with pytest.raises(InvalidRequest, match="task 1: id is 600 characters"):
+    with pytest.raises(InvalidRequest, match=r"task 2 \(index 1\): id is 600 characters"):
         keyword_core.plan_batch([("a", "Write tests"), ("i" * 600, "Fix the bug")])
     assert keyword_core.audit.tail(5) == []
 
 
 def test_two_tasks_of_a_batch_with_one_id_are_refused_before_anything_is_written(keyword_core):
     # Results and audit lines name tasks by id: two "a"s could not be told apart.
-    with pytest.raises(InvalidRequest, match="tasks 0 and 2 have the same id 'a'"):
+    with pytest.raises(InvalidRequest, match=r"tasks 1 and 3 \(index 0 and 2\) have the same id 'a'"):
         keyword_core.plan_batch([("a", "Write tests"), ("b", "Fix the bug"), ("a", "Explain OAuth2")])
     assert keyword_core.audit.tail(5) == []
 
