@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from server.install.core import FileChange, HostFileError, InstallContext, Plan, read_host_file
-from server.install.writes import delete, make_folders, real_path, write_atomically
+from server.install.writes import FileInTheWay, delete, make_folders, real_path, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,11 @@ def _apply_once(ch: FileChange, ctx: InstallContext) -> Path | None:
 def _not_backed_up(path: Path, backup_dir: Path | None, exc: OSError) -> HostFileError:
     """Why ``path`` could not be backed up, and what to do: it was "[Errno 30] Read-only file system: '...'" for a
     state dir that cannot be written."""
+    if isinstance(exc, FileInTheWay):  # not a matter of permissions: said as such
+        if backup_dir is None:
+            return HostFileError(path, f"cannot be backed up beside itself: {exc}")
+        return HostFileError(path, f"cannot be backed up into {backup_dir}: {exc}, or set SWITCHBOARD_HOME to "
+                                   "another state directory (backups go to its install-backups)")
     why = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else str(exc)
     if backup_dir is None:
         return HostFileError(path, f"cannot be backed up beside itself ({why}); make its folder writable")

@@ -22,7 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from server.install.writes import line_ending, why_unwritable
+from server.install.writes import FileInTheWay, file_in_the_way, line_ending, why_unwritable
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +175,9 @@ def read_host_file(path: Path) -> str | None:
         return None
     except IsADirectoryError as exc:
         raise HostFileError(path, "is a directory, expected a file; move it aside") from exc
+    except NotADirectoryError as exc:  # a folder of its path is a file: .claude where .claude/ is wanted
+        blocker = file_in_the_way(path.parent)
+        raise HostFileError(path, f"cannot be reached: {FileInTheWay(blocker) if blocker else exc}") from exc
     except UnicodeDecodeError as exc:
         raise HostFileError(path, f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 or move "
                                   "the file aside") from exc

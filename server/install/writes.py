@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -84,9 +85,30 @@ def write_atomically(
         raise
 
 
+class FileInTheWay(NotADirectoryError):
+    """A file stands where a folder has to be (a ``.claude`` file where ``.claude/`` is wanted); the message
+    names it and says what to do, instead of the OS's bare "Not a directory"."""
+
+    def __init__(self, blocker: Path):
+        moved = shlex.quote(f"{blocker}.old")
+        super().__init__(f"{blocker} is a file, not a folder; move it aside (mv {shlex.quote(str(blocker))} {moved}) "
+                         "and run again")
+        self.blocker = blocker
+
+
+def file_in_the_way(folder: Path) -> Path | None:
+    """The file at ``folder`` or at one of its parents (nearest the root), where a folder has to be."""
+    for path in (*reversed(folder.parents), folder):
+        if path.exists() and not path.is_dir():  # a symlink to a folder is a folder
+            return path
+    return None
+
+
 def make_folders(folder: Path, mode: int = 0o777) -> None:
     """``folder`` and its missing parents, each owned like its parent (see _own_like); ``mode`` less the
-    umask for the ones made."""
+    umask for the ones made. FileInTheWay when a file stands where one of them has to be."""
+    if (blocker := file_in_the_way(folder)) is not None:
+        raise FileInTheWay(blocker)
     if not folder.exists():
         make_folders(folder.parent, mode)
         folder.mkdir(mode=mode, exist_ok=True)

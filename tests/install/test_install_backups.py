@@ -108,7 +108,7 @@ def test_a_backup_that_cannot_be_made_says_where_and_what_to_do(ctx, tmp_path, c
 
     err = capsys.readouterr().err
     assert err.startswith(f"switchboard install: {ctx.project_dir / '.mcp.json'}: cannot be backed up into "
-                          f"{ctx.backup_dir} (Not a directory: ")
-    assert "set SWITCHBOARD_HOME to a writable state directory" in err and err.endswith("; no file was changed\n")
+                          f"{ctx.backup_dir}: {tmp_path / 'state'} is a file, not a folder; move it aside (mv ")
+    assert "or set SWITCHBOARD_HOME to another state directory" in err and err.endswith("; no file was changed\n")
     assert "Errno" not in err
     assert (ctx.project_dir / ".mcp.json").read_text() == '{"mcpServers": {"other": {"command": "x"}}}\n'

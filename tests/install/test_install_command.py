@@ -161,3 +161,39 @@ def test_a_local_scope_entry_claude_code_prefers_is_said(ctx, capsys, verb, dry_
         "mcpServers": {"switchboard": {}}}}}))
     run([verb, "claude-code"], ctx)
     assert "local scope" not in capsys.readouterr().err  # another folder's entry is not this project's
+
+
+@pytest.mark.parametrize(("host", "scope", "blocker"), [
+    ("claude-code", "--project", "project/.claude"),
+    ("claude-code", "--user", "home/.claude"),
+    ("codex", "--project", "project/.codex"),
+    ("gemini", "--user", "home/.gemini"),
+])
+@pytest.mark.parametrize("verb", ["install", "uninstall"])
+def test_a_file_where_a_host_folder_goes_is_named_with_what_to_do(ctx, capsys, snapshot, host, scope, blocker,
+                                                                    verb):
+    # It said "<path>/.claude/settings.local.json: cannot be read: Not a directory; nothing was changed".
+    in_the_way = ctx.home.parent / blocker
+    in_the_way.write_text("notes\n")
+    before = snapshot(ctx.home.parent)
+    code, out = run([verb, host, scope], ctx)
+    err = capsys.readouterr().err
+    assert code == 2 and out == "" and snapshot(ctx.home.parent) == before
+    assert f"{in_the_way} is a file, not a folder; move it aside (mv {in_the_way} {in_the_way}.old)" in err, err
+    assert "Not a directory" not in err and "nothing was changed" in err
+
+
+def test_a_file_where_the_backup_folder_goes_is_named_with_what_to_do(ctx, capsys, snapshot):
+    # It said "(Not a directory: <dir>/install-backups/...); make that folder writable", which would not help.
+    from dataclasses import replace
+
+    backups = ctx.home.parent / "state" / "install-backups"
+    backups.parent.mkdir()
+    backups.write_text("")
+    (ctx.project_dir / ".mcp.json").write_text("{}\n")
+    before = snapshot(ctx.home.parent)
+    code, _ = run(["install", "claude-code"], replace(ctx, backup_dir=backups))
+    err = capsys.readouterr().err
+    assert code == 2 and snapshot(ctx.home.parent) == before
+    assert f"cannot be backed up into {backups}: {backups} is a file, not a folder; move it aside" in err, err
+    assert "writable" not in err and "no file was changed" in err
