@@ -19,7 +19,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import logging
 import os
+import shlex
+import stat
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.datastructures import Headers
@@ -27,6 +30,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.http_messages import jsonrpc_error
+
+logger = logging.getLogger(__name__)
 
 ENV = "SWITCHBOARD_HTTP_TOKEN"
 FILE_ENV = "SWITCHBOARD_HTTP_TOKEN_FILE"
@@ -72,6 +77,7 @@ def _read_token_file(path: str) -> str:
     try:
         with open(os.path.expanduser(path), "rb") as f:
             raw = f.read(4097)
+            _warn_if_others_may_use(path, f.fileno())
     except OSError as exc:
         raise TokenProblem(f"{FILE_ENV} names {path}, which cannot be read ({exc.strerror or exc}); point it at "
                            f"a file holding the token, or unset it") from None
@@ -81,6 +87,31 @@ def _read_token_file(path: str) -> str:
         return raw.decode("utf-8").strip()
     except UnicodeDecodeError:
         raise TokenProblem(f"{FILE_ENV} names {path}, which is not text; make a token with {SUGGEST}") from None
+
+
+def _warn_if_others_may_use(path: str, fd: int) -> None:
+    """Logged once, as the server reads its token at start-up: a token file other users may read (a new file
+    is 0644 under the usual umask), with the chmod that makes it private. Not refused: the server is as safe
+    as the file, and an admin may mean it (a group of operators)."""
+    if not hasattr(os, "fstatvfs"):  # Windows: its permission bits say nothing of who may read the file
+        return
+    st, read_only = os.fstat(fd), bool(os.fstatvfs(fd).f_flag & os.ST_RDONLY)
+    if (others := who_else_may(st, uid=os.geteuid(), read_only=read_only)) is not None:
+        logger.warning("%s names %s, which %s can read (mode %04o): they can take the token and use this "
+                       "server; make the file yours alone: chmod 600 %s", FILE_ENV, path, others,
+                       stat.S_IMODE(st.st_mode), shlex.quote(path))
+
+
+def who_else_may(st: os.stat_result, *, uid: int, read_only: bool) -> str | None:
+    """Who besides its owner can read a token file ("other users", "its group"), None when no one or when a
+    warning could not be acted on: a file on a read-only mount or owned by another user is how Docker (0444)
+    and Kubernetes (0644) mount secrets, root's and read-only, where chmod cannot change them (and a container
+    seldom has other users)."""
+    if read_only or st.st_uid != uid:
+        return None
+    if st.st_mode & stat.S_IROTH:
+        return "every user on this machine"
+    return "its group" if st.st_mode & stat.S_IRGRP else None
 
 
 def cookie_value(token: str) -> str:

@@ -294,3 +294,36 @@ def test_the_cookie_is_secure_whenever_the_browser_used_tls(parts, base, headers
         r = c.post("/dashboard/login", data={"token": TOKEN}, headers=headers, follow_redirects=False)
     assert r.status_code == 303
     assert ("; secure" in r.headers["set-cookie"].lower()) is secure
+
+
+@pytest.mark.parametrize(("mode", "warned"), [(0o644, "every user on this machine"), (0o640, "its group"),
+                                              (0o600, None), (0o400, None)])
+def test_a_token_file_others_can_read_is_warned_of_once_with_the_chmod(cli_env, monkeypatch, tmp_path, capsys,
+                                                                       caplog, mode, warned):
+    # A token file written with the usual umask (0644) let every user of the machine read the token, unsaid.
+    secret = tmp_path / "my token"
+    secret.write_text(TOKEN + "\n")
+    secret.chmod(mode)
+    monkeypatch.delenv("SWITCHBOARD_HTTP_TOKEN", raising=False)
+    monkeypatch.setenv("SWITCHBOARD_HTTP_TOKEN_FILE", str(secret))
+    not_served(monkeypatch, {})
+    assert main(["serve", "--http", "--port", "8765"]) == 0  # served all the same
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    if warned is None:
+        assert said == []
+        return
+    assert len(said) == 1 and f"which {warned} can read (mode 0{mode:o})" in said[0]
+    assert f"chmod 600 '{secret}'" in said[0] and TOKEN not in said[0]
+
+
+def test_a_secret_mounted_read_only_or_owned_by_another_user_is_not_warned_of(tmp_path):
+    # Docker mounts a secret 0444, Kubernetes 0644, root's and read-only: chmod could not change it.
+    from server.http_auth import who_else_may
+
+    secret = tmp_path / "token"
+    secret.write_text(TOKEN)
+    secret.chmod(0o444)
+    st = secret.stat()
+    assert who_else_may(st, uid=st.st_uid, read_only=False) == "every user on this machine"
+    assert who_else_may(st, uid=st.st_uid, read_only=True) is None
+    assert who_else_may(st, uid=st.st_uid + 1, read_only=False) is None
