@@ -10,6 +10,7 @@ from __future__ import annotations
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp
 
+from router_core.clock import Clock, SystemClock
 from server.app import ServerParts
 from server.http_headers import HeadersExplained
 from server.http_messages import MalformedMessagesAnswered
@@ -17,7 +18,8 @@ from server.http_messages import MalformedMessagesAnswered
 MCP_PATH = "/mcp"
 
 
-def build_http_app(parts: ServerParts, *, token: str | None = None) -> ASGIApp:
+def build_http_app(parts: ServerParts, *, token: str | None = None, clock: Clock | None = None) -> ASGIApp:
+    """``clock``: what times the wrong-token limit (server/token_throttle.py); the system's by default."""
     # With a token the SDK's Host/Origin guard is off: TokenRequired authenticates and checks Origin instead.
     security = None if token is None else TransportSecuritySettings(enable_dns_rebinding_protection=False)
     app = parts.mcp.streamable_http_app(streamable_http_path=MCP_PATH, transport_security=security,
@@ -37,5 +39,6 @@ def build_http_app(parts: ServerParts, *, token: str | None = None) -> ASGIApp:
     if token is None:
         return app
     from server.http_auth import TokenRequired
+    from server.token_throttle import FailedTokens
 
-    return TokenRequired(app, token)
+    return TokenRequired(app, token, FailedTokens(SystemClock() if clock is None else clock))

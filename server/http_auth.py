@@ -11,7 +11,8 @@ JSON-RPC error, which MCP clients show: the Python SDK's said only 'Server retur
 plain text one). The token replaces the
 loopback-only Host check (a DNS-rebinding page can't supply it), so clients may name the server by any
 host; a browser request whose Origin is another site than the one it asks is still refused (403).
-The token is never logged, echoed or shown.
+An address that sends 10 wrong tokens in a minute is answered 429 until the minute ends
+(server/token_throttle.py). The token is never logged, echoed or shown.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ import stat
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.datastructures import Headers
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from router_core.clock import SystemClock
 from server.http_messages import jsonrpc_error
+from server.token_throttle import FailedTokens
 
 logger = logging.getLogger(__name__)
 
@@ -182,10 +185,11 @@ def login_page(problem: str = "") -> str:
 
 
 class TokenRequired:
-    """ASGI middleware: see the module docstring."""
+    """ASGI middleware: see the module docstring; ``throttle`` counts wrong tokens (server/token_throttle.py)."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, token: str, throttle: FailedTokens | None = None) -> None:
         self.app, self.token, self.cookie = app, token, cookie_value(token)
+        self.throttle = FailedTokens(SystemClock()) if throttle is None else throttle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -197,8 +201,14 @@ class TokenRequired:
         if path == LOGIN and scope["method"] == "POST":
             return await self._login(scope, receive, send)
         dashboard = path == DASHBOARD or path.startswith(DASHBOARD + "/")
-        if _same(_bearer(headers), self.token) or (dashboard and _same(_cookie(headers), self.cookie)):
+        if dashboard and _same(_cookie(headers), self.cookie):
             return await self.app(scope, receive, send)
+        if (bearer := _bearer(headers)) is not None:
+            if (wait := self.throttle.retry_after(_address(scope))) is not None:  # not checked: see token_throttle
+                return await _too_many(wait, dashboard)(scope, receive, send)
+            if _same(bearer, self.token):
+                return await self.app(scope, receive, send)
+            self.throttle.failed(_address(scope))
         challenge = {"WWW-Authenticate": 'Bearer realm="switchboard"', "Cache-Control": "no-store"}
         if path == DASHBOARD and scope["method"] == "GET":
             return await HTMLResponse(login_page(), 401, headers={**challenge, **LOGIN_HEADERS})(scope, receive, send)
@@ -215,13 +225,33 @@ class TokenRequired:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         given = parse_qs(body[:MAX_LOGIN_BODY].decode("utf-8", "replace")).get("token", [None])[0]
+        if (wait := self.throttle.retry_after(_address(scope))) is not None:
+            return await _too_many(wait, dashboard=True, login=True)(scope, receive, send)
         if not _same(given, self.token):
+            self.throttle.failed(_address(scope))
             page = login_page("That is not this server's token.")
             return await HTMLResponse(page, 401, headers=LOGIN_HEADERS)(scope, receive, send)
         response = RedirectResponse(DASHBOARD, 303, headers={"Cache-Control": "no-store"})
         response.set_cookie(COOKIE, self.cookie, path=DASHBOARD, httponly=True, samesite="strict",
                             secure=_over_tls(scope))
         await response(scope, receive, send)
+
+
+def _address(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return client[0] if client else None
+
+
+def _too_many(wait: int, dashboard: bool, *, login: bool = False) -> Response:
+    """429 for an address that sent too many wrong tokens: how long to wait, and what to check meanwhile."""
+    said = (f"Too many wrong tokens were sent from your address: wait {wait} s before sending one again, and check "
+            f"that it is this server's ({ENV} on the server).")
+    headers = {"Retry-After": str(wait), "Cache-Control": "no-store"}
+    if login:
+        return HTMLResponse(login_page(said), 429, headers={**LOGIN_HEADERS, **headers})
+    if dashboard:
+        return PlainTextResponse(said + "\n", 429, headers=headers)
+    return jsonrpc_error(429, UNAUTHORIZED, said, headers=headers)
 
 
 def _over_tls(scope: Scope) -> bool:
