@@ -139,7 +139,7 @@ async def dispatch(
         limit = core.settings.execution.max_park_seconds
         if not wait or eta is None or parked + (eta - now) > limit:
             outcome = TaskOutcome(decision.task_id, PARKED, now, now, provider=rec.provider, model=rec.cost.model,
-                                  cost_estimate_usd=rec.cost.usd, error=f"{cause}. {_wait_advice(provider)}",
+                                  cost_estimate_usd=rec.cost.usd, error=f"{cause}. {_wait_advice(provider, waited=wait)}",
                                   resumes_at=eta)
             return _finish(core, decision, outcome)
         delay = max(executor.pacer.poll_seconds, eta - now + GUARD_SECONDS)
@@ -193,11 +193,9 @@ def _parked_advice(core: RouterCore, outcome: TaskOutcome, *, provider: str | No
     to do, as one parked at routing does; with ``wait`` it waited up to ``execution.max_park_seconds`` already."""
     if outcome.status != PARKED or outcome.resumes_at is None or not outcome.error:
         return outcome
-    hint = "Dispatch it again then" if wait else WAIT_HINT
-    if provider is not None:
-        hint += ", or without a provider to let the router choose one with capacity"
     when = format_wait(outcome.resumes_at - core.clock.now())
-    return dataclasses.replace(outcome, error=f"{outcome.error}; capacity returns in {when}. {hint}")
+    advice = _wait_advice(provider, waited=wait)
+    return dataclasses.replace(outcome, error=f"{outcome.error}; capacity returns in {when}. {advice}")
 
 
 async def _route(
@@ -226,11 +224,13 @@ def _requested_block(decision: RoutingDecision, provider: str) -> tuple[bool, fl
     return True, lifts, f"{provider} (requested) is blocked: {'; '.join(b.reason for b in av.blocks)}; {when}"
 
 
-def _wait_advice(provider: str | None) -> str:
-    """What a task parked instead of waiting can do: dispatch again later, or wait (or, forced, let the router choose)."""
+def _wait_advice(provider: str | None, *, waited: bool) -> str:
+    """What a parked task can do: dispatch again when capacity returns, or wait for it (unless it ``waited``
+    already, as long as ``execution.max_park_seconds`` allows), or, forced to ``provider``, let the router choose."""
+    advice = "Dispatch it again then" if waited else WAIT_HINT
     if provider is None:
-        return WAIT_HINT
-    return f"{WAIT_HINT}, or without a provider to let the router choose one with capacity"
+        return advice
+    return f"{advice}, or without a provider to let the router choose one with capacity"
 
 
 def _budget_bound(decision: RoutingDecision, providers: Iterable[str]) -> bool:
