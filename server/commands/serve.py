@@ -120,7 +120,10 @@ def _check_host(host: str, token: str | None = None) -> None:
         log.warning(
             "--host %s: the HTTP endpoint has no authentication and can spend your provider budget; anyone who "
             "can reach this address can use it. Bind 127.0.0.1 unless this is a container whose port is published "
-            "on the host's loopback only (docker run -p 127.0.0.1:8765:8765)", host,
+            "on the host's loopback only (docker run -p 127.0.0.1:8765:8765). To serve a team, set "
+            "SWITCHBOARD_HTTP_TOKEN (or SWITCHBOARD_HTTP_TOKEN_FILE) where this server starts (sudo and systemd "
+            "units don't pass on your shell's) and restart it: without it, assistants on other machines are "
+            "refused (421 Invalid Host header)", host,
         )
 
 

@@ -46,7 +46,9 @@ def refusal_for(request: Request) -> Response | None:
     """The answer to a request another site made through this machine's browser; None for a local one."""
     host = urlsplit(f"//{request.headers.get('host', '')}").hostname
     if host not in LOCAL_NAMES:
-        return Response("Host not allowed: open the dashboard at http://127.0.0.1:<port>/dashboard", 421)
+        return Response("Host not allowed: this Switchboard has no token (SWITCHBOARD_HTTP_TOKEN), so it serves this "
+                        "machine only: open the dashboard on it at http://127.0.0.1:<port>/dashboard. To share it "
+                        "with other machines, set SWITCHBOARD_HTTP_TOKEN where it starts and restart it", 421)
     origin = request.headers.get("origin")
     if origin is not None and urlsplit(origin).hostname not in LOCAL_NAMES:
         return Response("Origin not allowed", 403)
