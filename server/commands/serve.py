@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import os
 import socket
 import sys
 import threading
@@ -38,7 +39,7 @@ def serve(args) -> int:
         _check_port(args.port)
         token = http_token()
         _check_host(args.host, token)
-    parts = _server()
+    parts, settings = _server()
     if not args.http:
         import anyio
 
@@ -46,7 +47,7 @@ def serve(args) -> int:
 
         anyio.run(serve_stdio, parts.mcp, _said_at_a_terminal)
         return 0
-    run_http(parts, host=args.host, port=args.port, token=token)
+    run_http(parts, host=args.host, port=args.port, token=token, settings=settings)
     return 0
 
 
@@ -61,7 +62,7 @@ def _said_at_a_terminal(on_terminal: bool) -> None:
 def dashboard(args) -> int:
     _check_port(args.port)
     token = http_token()
-    parts = _server()
+    parts, settings = _server()
     url = f"http://127.0.0.1:{args.port}/dashboard"
 
     def listening() -> None:
@@ -71,18 +72,30 @@ def dashboard(args) -> int:
 
             threading.Timer(1.0, lambda: webbrowser.open(url)).start()
 
-    run_http(parts, host="127.0.0.1", port=args.port, token=token, on_listening=listening)
+    run_http(parts, host="127.0.0.1", port=args.port, token=token, on_listening=listening, settings=settings)
     return 0
 
 
 def _server():
-    """The server parts on the user's checked settings; its core follows edits of their budget."""
+    """The server parts on the user's checked settings (and those settings); its core follows edits of their
+    budget."""
     from server.app import build_server
     from server.core_factory import build_core
 
     s, watch = watched_settings()
     s = _checked(s)
-    return build_server(s, core_factory=lambda: build_core(s, settings_updates=watch))
+    return build_server(s, core_factory=lambda: build_core(s, settings_updates=watch)), s
+
+
+def state_note(s: Settings) -> str:
+    """Where an HTTP server keeps what its clients share, and the budget they share, for whoever started it: run
+    under another account or SWITCHBOARD_HOME, it keeps another budget than `switchboard budget` shows there."""
+    from router_core.budget_text import money
+
+    return (f"state dir {s.state_dir} (the budget, usage and audit log that every client of this server, and any "
+            f"switchboard command run with this state dir, share); "
+            f"daily budget {money(s.budget.daily_total)} ({s.budget.timezone}); configuration: "
+            f"{', '.join(s.sources) or 'built-in defaults'}")
 
 
 def _checked(s: Settings) -> Settings:
@@ -132,9 +145,11 @@ def _check_port(port: int) -> None:
         raise CommandError(f"--port must be between 1 and 65535, got {port}")
 
 
-def run_http(parts, *, host: str, port: int, token: str | None = None, on_listening=None) -> None:
+def run_http(parts, *, host: str, port: int, token: str | None = None, on_listening=None,
+             settings: Settings | None = None) -> None:
     """Serve ``parts`` over HTTP; the address is bound first, so that one in use is a CommandError (exit
-    2) before anything announces it, not uvicorn's 'ERROR: ... address already in use' and exit 3."""
+    2) before anything announces it, not uvicorn's 'ERROR: ... address already in use' and exit 3. The
+    ``settings`` served, if given, are said too (their state dir and budget)."""
     from server.http_app import build_http_app
 
     app = build_http_app(parts, token=token)
@@ -144,6 +159,8 @@ def run_http(parts, *, host: str, port: int, token: str | None = None, on_listen
         print(f"Switchboard MCP over Streamable HTTP at {_url(host, port)}/mcp", file=sys.stderr)
         if token is not None:
             print(listening_note(host, port), file=sys.stderr)
+        if settings is not None:
+            print(state_note(settings), file=sys.stderr)
         serve_app(app, sock, host=host, port=port)
 
 
@@ -190,13 +207,14 @@ def _url(host: str, port: int) -> str:
 
 def listening_note(host: str, port: int) -> str:
     """Where teammates reach a token-guarded server, and what they must send (never the token itself)."""
-    if host in ("0.0.0.0", "::", ""):
-        import socket
+    from server.http_auth import ENV, FILE_ENV
 
+    if host in ("0.0.0.0", "::", ""):
         where = (f"listening on all interfaces; other machines use this one's name or address, "
                  f"e.g. {_url(socket.gethostname(), port)}/mcp")
     else:
         where = f"listening on {host}"
-    return (f"{where}. Every request must send 'Authorization: Bearer <token>' (the value of "
-            f"SWITCHBOARD_HTTP_TOKEN); the dashboard at /dashboard asks for it once. Plain HTTP carries the "
-            f"token in clear: use TLS (a reverse proxy) or a VPN beyond a trusted network.")
+    source = f"the token in the file {FILE_ENV} names" if os.environ.get(FILE_ENV) else f"the value of {ENV}"
+    return (f"{where}. Every request must send 'Authorization: Bearer <token>' ({source}); the dashboard at "
+            f"/dashboard asks for it once. Plain HTTP carries the token in clear: use TLS (a reverse proxy) or a VPN "
+            f"beyond a trusted network.")
