@@ -4,6 +4,7 @@
     GET /dashboard             the page (inline CSS/JS/SVG: no CDN, works offline)
     GET /dashboard/state.json  the current state
     GET /dashboard/events      text/event-stream: the state now, then each time it changes
+    POST /dashboard/logout     (a server with a token) forgets the browser's sign-in cookie: the Sign out button
 
 The event stream polls ``get_state`` every ``poll_seconds`` and sends only changes: a state whose only
 change is its time (``generated_at``) goes as a ``tick`` event of that time alone, and a comment line keeps
@@ -29,7 +30,7 @@ from urllib.parse import urlsplit
 
 import anyio
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,14 @@ def local_only(handler: Handler) -> Handler:
     return guarded
 
 
-def page_html() -> str:
-    return resources.files(__package__).joinpath("static/dashboard.html").read_text(encoding="utf-8")
+LOGOUT = "/dashboard/logout"
+SIGN_OUT = f'<form method="post" action="{LOGOUT}"><button>Sign out</button></form>'
+
+
+def page_html(sign_out: bool = False) -> str:
+    """The page; with ``sign_out`` (a server whose token the browser signed in with), its Sign out button."""
+    page = resources.files(__package__).joinpath("static/dashboard.html").read_text(encoding="utf-8")
+    return page.replace("<!--sign-out-->", SIGN_OUT if sign_out else "")
 
 
 _SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
@@ -78,8 +85,9 @@ def content_policy(page: str) -> str:
         for m in _SCRIPT.finditer(page)
     )
     # style 'unsafe-inline': the page's <style> and the bars' style attributes (widths, colours) it sets.
+    forms = "'self'" if LOGOUT in page else "'none'"  # the Sign out button posts here
     return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
-            "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+            f"connect-src 'self'; base-uri 'none'; form-action {forms}; frame-ancestors 'none'")
 
 
 def _dumps(state: Any) -> str:
@@ -151,7 +159,7 @@ def dashboard_routes(
     guard = local_only if host_guard else (lambda handler: handler)
 
     async def page(request: Request) -> Response:
-        html = page_html()
+        html = page_html(sign_out=not host_guard)
         return HTMLResponse(html, headers={**NO_STORE, "Content-Security-Policy": content_policy(html)})
 
     logged: list[str | None] = [None]  # the problem last logged with its traceback, until a good state
@@ -173,7 +181,17 @@ def dashboard_routes(
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **GUARDED}
         return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
+    async def sign_out(request: Request) -> Response:
+        # The token server's middleware let this request in with its cookie; the browser forgets it here.
+        from server.http_auth import COOKIE, DASHBOARD
+
+        response = RedirectResponse(DASHBOARD, 303, headers=NO_STORE)
+        response.delete_cookie(COOKIE, path=DASHBOARD, httponly=True, samesite="strict")
+        return response
+
+    signing_out = [] if host_guard else [Route(LOGOUT, sign_out, methods=["POST"], name="dashboard_logout")]
     return [
+        *signing_out,
         Route("/dashboard", guard(page), methods=["GET"], name="dashboard"),
         Route("/dashboard/state.json", guard(state), methods=["GET"], name="dashboard_state"),
         Route("/dashboard/events", guard(events), methods=["GET"], name="dashboard_events"),
