@@ -167,9 +167,11 @@ def _site(netloc: str, scheme: str) -> tuple[str, int | None]:
 
 
 # The login page runs no script and posts only here; nobody may frame it (clickjacking the token field).
+# Referrer-Policy same-origin, not no-referrer: under no-referrer a browser sends 'Origin: null' with the form's
+# POST, which foreign_origin refuses; same-origin still names the page to no other site.
 LOGIN_HEADERS = {
     "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "base-uri 'none'; frame-ancestors 'none'",
 }

@@ -36,8 +36,9 @@ from starlette.routing import Route
 log = logging.getLogger(__name__)
 
 GetState = Callable[[], Awaitable[dict[str, Any]]]
-# Every dashboard answer may not be framed (clickjacking), sniffed as another type, nor name the page to others.
-GUARDED = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+# Every dashboard answer may not be framed (clickjacking), sniffed as another type, nor name the page to others
+# (same-origin: no-referrer would make the Sign out form's POST carry 'Origin: null', refused as another site's).
+GUARDED = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
 NO_STORE = {"Cache-Control": "no-store", **GUARDED}
 LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 Handler = Callable[[Request], Awaitable[Response]]

@@ -1,0 +1,75 @@
+"""Signing in to a team server's dashboard, and out of it, in headless Chromium.
+
+The pages are the real ones behind the real token check (server/http_auth.py), with their own headers; the test adds a
+script of its own to each HTML page (dropping the page's script policy for it, and nothing else) that does what a
+teammate does: type the token and press the button, then press Sign out. Each page it reaches is noted, so the final
+page's DOM tells the whole way.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from server.http_auth import TokenRequired
+from tests.dashboard.test_dashboard_browser import body_attrs, chromium, page_text, serve
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "team-token-0123456789-abcdefXYZ"
+
+ACT = """<script>
+(function () {
+  var step = Number(sessionStorage.getItem("step") || "0");
+  var login = document.querySelector("input[name=token]");
+  var out = document.querySelector("form[action='/dashboard/logout']");
+  var log = (sessionStorage.getItem("log") || "") + (login ? "login" : out ? "dashboard" : "other") + ";";
+  sessionStorage.setItem("log", log);
+  document.body.setAttribute("data-log", log);
+  if (step === 0 && login) { sessionStorage.setItem("step", "1"); login.value = TOKEN; login.form.submit(); }
+  else if (step === 1 && out) { sessionStorage.setItem("step", "2"); out.submit(); }
+})();
+</script>"""
+
+
+def acting(app):
+    """``app`` with ACT run on each HTML page it answers (its Content-Security-Policy left out so that ACT runs)."""
+    script = ACT.replace("TOKEN", json.dumps(TOKEN)).encode()
+
+    async def serve_(scope, receive, send):
+        html = False
+
+        async def sending(message):
+            nonlocal html
+            if message["type"] == "http.response.start":
+                headers = message["headers"]
+                html = any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers)
+                if html:
+                    headers = [(k, v) for k, v in headers
+                               if k.lower() not in (b"content-security-policy", b"content-length")]
+                message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and html:
+                body = message.get("body", b"")
+                body = body.replace(b"</body>", script + b"</body>") if b"</body>" in body else body + script
+                message = {**message, "body": body}
+            await send(message)
+
+        await app(scope, receive, sending)
+
+    return serve_
+
+
+def test_a_teammate_signs_in_with_the_token_and_out_again(tmp_path, state):
+    # Before: the sign-in form's POST was answered 403 'Origin not allowed'. The login page's Referrer-Policy was
+    # no-referrer, under which a browser sends 'Origin: null' with a form's POST, and the token check took null for
+    # another site: no teammate could open the team dashboard in a browser.
+    async def get_state():
+        return state
+
+    with serve(get_state, max_events=1, host_guard=False, wrap=lambda app: acting(TokenRequired(app, TOKEN))) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard?transport=poll", "--dump-dom")
+
+    text = page_text(proc.stdout)
+    assert "Origin not allowed" not in text, text
+    assert body_attrs(proc.stdout).get("data-log") == "login;dashboard;login;", proc.stdout[-1500:]
