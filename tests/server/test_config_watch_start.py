@@ -17,7 +17,7 @@ def test_an_edit_made_while_the_server_starts_is_applied(cli_env, env, monkeypat
     monkeypatch.setattr("config.watch.time", SimpleNamespace(monotonic=ticks))
     from server.commands import serve
 
-    parts = serve._server()
+    parts, _ = serve._server()
     edit(user_file(env), budget(10, 3, 4, 3))  # while the server starts
     core = parts.get_core()
     ticks.now += 1
