@@ -117,7 +117,9 @@ async def dispatch(
         decision, _ = await decide_on_loop(core, task, task_id=task_id, repo=repo, provider=provider,
                                            lease_agent=True, audit=False, event="dispatch")
         if decision.lease_id is not None:
-            async with core.db.async_transaction():  # the lock waited for on the loop (store/scopes.py)
+            # The lock waited for on the loop (store/scopes.py), shielded: cancelled there, the lease taken would
+            # never be handed over, and every heartbeat would extend it.
+            async with core.db.async_transaction(shield=True):
                 core.leases.hand_over(decision.lease_id)
         now = core.clock.now()
         outcome = TaskOutcome(decision.task_id, ROUTED, now, now, provider=decision.provider,

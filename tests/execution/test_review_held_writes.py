@@ -1,0 +1,45 @@
+"""What a dispatch holds (an agent lease, a billed try's charge) when something goes wrong between taking it and
+recording what became of it: a cancellation while the hand-over waits for the write lock, a bug in what a failed
+try's record does after its charge is settled in the same transaction."""
+
+from __future__ import annotations
+
+import anyio
+
+from router_core.execution import dispatch as dispatch_module
+from router_core.execution.dispatch import dispatch
+from router_core.leases import UNATTENDED_SECONDS
+from tests.fakes.lock_wait import OtherWriter, lock_waits, short_busy_timeout
+
+CODE_TASK = "Implement a JWT login endpoint in Flask"
+
+
+async def test_a_dispatch_cancelled_while_its_hand_over_waits_for_the_lock_still_hands_the_lease_over(
+    settings, build_executor, clock, monkeypatch
+):
+    # Before, the hand-over's wait was not shielded: cancelled there, the leased agent was never handed over, and
+    # every lease heartbeat of this process extended it by the lease TTL: the agent had a slot fewer for as long
+    # as the process ran tasks. Now the wait is shielded, as a release's is: the lease lapses as a handed-over one.
+    core, ex = build_executor(settings)
+    short_busy_timeout(core.db, 5.0)
+    other = OtherWriter(core.db.path)
+    decide = dispatch_module.decide_on_loop
+
+    async def decided_then_locked(*args, **kwargs):  # another process writes once the agent is leased
+        decided = await decide(*args, **kwargs)
+        other.lock()
+        return decided
+
+    monkeypatch.setattr(dispatch_module, "decide_on_loop", decided_then_locked)
+    with lock_waits() as waits:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: dispatch(core, ex, CODE_TASK, execute=False))
+            await waits.started.wait()  # the hand-over waits for the lock on the loop
+            tg.cancel_scope.cancel()  # the host cancels the call
+            other.release()
+    other.close()
+    rows = core.db.query("SELECT expires_at FROM agent_leases")
+    assert [r[0] for r in rows] == [clock.now() + UNATTENDED_SECONDS]  # handed over: it lapses, heartbeats aside
+    core.leases.heartbeat()
+    assert [r[0] for r in core.db.query("SELECT expires_at FROM agent_leases")] == [clock.now() + UNATTENDED_SECONDS]
+
