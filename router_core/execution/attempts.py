@@ -353,7 +353,7 @@ class ProviderRun:
                 if cost is not None:
                     self._settle_reservation(cost)
                 return cost or 0.0, after_failure(self.ex, self.provider, error, retry)
-        except StateUnusable:
+        except BaseException:  # not only StateUnusable: a bug after the settlement rolls it back too
             if cost is not None and reservation is not None:
                 self.ex.core.ledger.settle_later(reservation.id, cost)
             raise

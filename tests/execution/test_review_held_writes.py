@@ -5,10 +5,13 @@ try's record does after its charge is settled in the same transaction."""
 from __future__ import annotations
 
 import anyio
+import pytest
 
+from router_core.execution import attempts
 from router_core.execution import dispatch as dispatch_module
 from router_core.execution.dispatch import dispatch
 from router_core.leases import UNATTENDED_SECONDS
+from tests.fakes.fake_provider import Fault
 from tests.fakes.lock_wait import OtherWriter, lock_waits, short_busy_timeout
 
 CODE_TASK = "Implement a JWT login endpoint in Flask"
@@ -43,3 +46,21 @@ async def test_a_dispatch_cancelled_while_its_hand_over_waits_for_the_lock_still
     core.leases.heartbeat()
     assert [r[0] for r in core.db.query("SELECT expires_at FROM agent_leases")] == [clock.now() + UNATTENDED_SECONDS]
 
+
+async def test_a_billed_try_whose_record_fails_with_a_bug_is_still_charged(settings, build_executor, fake,
+                                                                         monkeypatch):
+    # A failed try's charge and what it says of the provider (a hold, the outage circuit) are one transaction. Before,
+    # only a StateUnusable of it left the charge to settle later: a bug after the settlement rolled the charge back,
+    # and the reservation, forgotten by the try, stayed live (refreshed by every heartbeat), reserved for good.
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.ok(text="", output_tokens=50_000)])  # billed, no text: settled as a failure
+
+    def bug(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(attempts, "after_failure", bug)
+    with pytest.raises(KeyError):
+        await dispatch(core, ex, CODE_TASK, provider="codex", max_cost=0.002)
+    core.ledger.heartbeat()
+    budget = core.budget()
+    assert budget.reserved == 0 and budget.spent > 0
