@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
+import threading
 from dataclasses import dataclass
 from sqlite3 import Connection, Row
 
@@ -59,6 +60,9 @@ class AgentLeases:
         # deletes them rather than extending them, which held the agent's slot for as long as the process ran.
         self._released: set[str] = set()
         self._handed_over: dict[str, float] = {}  # lease id -> when it lapses (never extended)
+        # hand_over runs on the event loop's thread, heartbeat in a worker thread (executor.py): neither loses the
+        # other's change to _handed_over
+        self._handed_over_lock = threading.Lock()
 
     def acquire(self, agent_id: str, limit: int, *, task_id: str | None = None) -> str | None:
         """A lease id if fewer than ``limit`` live leases of ``agent_id`` exist, else None."""
@@ -109,11 +113,13 @@ class AgentLeases:
         """The host runs this lease's task: it lapses ``UNATTENDED_SECONDS`` from now, heartbeats aside."""
         now = self._clock.now()
         until = now + UNATTENDED_SECONDS
+        # Marked before the write commits: a heartbeat that takes the lock after it leaves the lease alone.
+        # Lapsed ones are forgotten here too: a session that only routes (execute=false) never heartbeats.
+        with self._handed_over_lock:
+            self._handed_over = {i: t for i, t in self._handed_over.items() if t > now}
+            self._handed_over[lease_id] = until
         with self._db.transaction() as conn:
             conn.execute("UPDATE agent_leases SET expires_at = ? WHERE id = ?", (until, lease_id))
-        # Lapsed ones are forgotten here too: a session that only routes (execute=false) never heartbeats.
-        self._handed_over = {i: t for i, t in self._handed_over.items() if t > now}
-        self._handed_over[lease_id] = until
 
     def heartbeat(self) -> None:
         """Extend every live lease this holder owns by ``ttl_seconds`` from now, except those handed over.
@@ -121,10 +127,11 @@ class AgentLeases:
         A lease already past its expiry is dead (it stopped counting, and its slot may have been used): it is
         not brought back, nor is a handed-over one once it lapsed and left ``_handed_over``."""
         now = self._clock.now()
-        self._handed_over = {i: until for i, until in self._handed_over.items() if until > now}
-        skip = list(self._handed_over)
         released = list(self._released)
         with self._db.transaction() as conn:
+            with self._handed_over_lock:  # read under the write lock: a hand-over committed while it waited counts
+                self._handed_over = {i: until for i, until in self._handed_over.items() if until > now}
+                skip = list(self._handed_over)
             conn.executemany("DELETE FROM agent_leases WHERE id = ?", [(i,) for i in released])
             conn.execute(
                 "UPDATE agent_leases SET expires_at = ? WHERE holder = ? AND expires_at > ?"

@@ -149,3 +149,23 @@ def test_taking_a_full_agents_lease_says_why_and_what_to_do(leases: AgentLeases)
     with pytest.raises(AgentTaken) as taken:
         leases.take(AgentLease("code-reviewer", 1, "t2"))
     assert "code-reviewer" in str(taken.value) and "try again when one of them ends" in str(taken.value)
+
+
+def test_a_lease_handed_over_while_a_heartbeat_waits_for_the_lock_is_not_extended(
+    leases: AgentLeases, db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The executor's heartbeat runs in a worker thread, and waits there for the write lock while another process
+    # holds it; meanwhile the event loop hands a lease over (dispatch with execute=false) and commits first. Before,
+    # the heartbeat had read which leases were handed over before that wait, and extended this one by the TTL:
+    # held an hour, not 15 minutes. (Here the hand-over runs as the heartbeat begins its transaction.)
+    lease = leases.acquire("coder", 1)
+    transaction = db.transaction
+
+    def handed_over_first():
+        monkeypatch.setattr(db, "transaction", transaction)
+        leases.hand_over(lease)
+        return transaction()
+
+    monkeypatch.setattr(db, "transaction", handed_over_first)
+    leases.heartbeat()
+    assert db.query("SELECT expires_at FROM agent_leases")[0][0] == clock.now() + UNATTENDED_SECONDS
