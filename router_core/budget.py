@@ -281,8 +281,8 @@ class BudgetLedger:
 
     def _forget_settled(self, settled: dict[str, float]) -> None:
         for rid, usd in settled.items():
-            if self._unsettled.get(rid) == usd:
-                del self._unsettled[rid]
+            if self._unsettled.get(rid) == usd:  # a heartbeat's thread may forget it too: pop, not del
+                self._unsettled.pop(rid, None)
 
     def release_later(self, reservation_id: str) -> None:
         """Release ``reservation_id`` at the next heartbeat, unless a :meth:`release` does first (one that may fail)."""
