@@ -192,6 +192,7 @@ class ProviderBudgetOut(OutputModel):
     spent: float
     reserved: float
     remaining: float
+    percent_used: float  # of the allocation (design 8.1: "$12.50 (42% of allocated)")
 
 
 class BudgetOut(OutputModel):
@@ -225,6 +226,7 @@ class BudgetOut(OutputModel):
                     spent=round(p.spent, 6),
                     reserved=round(p.reserved, 6),
                     remaining=round(p.remaining, 6),
+                    percent_used=p.percent_used,
                 )
                 for p in b.providers
             },

@@ -57,10 +57,10 @@ def budget(args) -> int:
     # money(), as every message says an amount ("$0.00 ... (4.9%)" was seen; the columns' 0.0000 was $0.00004)
     print(f"Daily budget {view['day']} ({view['timezone']}): {money(view['spent'])} / {money(view['total'])} "
           f"({view['percent_used']}%), reserved {money(view['reserved'])}, remaining {money(view['remaining'])}")
-    print(f"{'provider':<8} {'allocation':>10} {'spent':>10} {'reserved':>10} {'remaining':>10}")
-    for p in view["providers"]:
+    print(f"{'provider':<8} {'allocation':>10} {'spent':>10} {'reserved':>10} {'remaining':>10} {'used':>6}")
+    for p in view["providers"]:  # used: the share of the allocation spent (design 8.1)
         print(f"{p['provider']:<8} {money(p['allocation']):>10} {money(p['spent']):>10} {money(p['reserved']):>10} "
-              f"{money(p['remaining']):>10}")
+              f"{money(p['remaining']):>10} {p['percent_used']:>5}%")
     for a in view["alerts"]:
         print(a["message"])
     print(f"Next reset: {reset_text(view['next_reset_at'], view['timezone'])}")

@@ -19,7 +19,7 @@ def test_budget_and_usage_show_a_spend_under_a_hundredth_of_a_cent(cli_env, caps
     out = capsys.readouterr().out
     assert "$0.000040 / $100.00" in out, out
     codex = next(line for line in out.splitlines() if line.startswith("codex "))
-    assert codex.split() == ["codex", "$30.00", "$0.000040", "$0.00", "$30.00"]
+    assert codex.split() == ["codex", "$30.00", "$0.000040", "$0.00", "$30.00", "0.0%"]
     assert main(["usage"]) == 0
     codex = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("codex "))
     assert "$0.000040" in codex
