@@ -186,14 +186,10 @@ class JsonlAuditLog:
     def tail(
         self, n: int = 20, *, provider: str | None = None, status: str | None = None, since: str | None = None
     ) -> list[dict[str, Any]]:
-        """The last ``n`` matching records, most recent last.
-
-        ``provider`` matches the provider recommended, the one that executed (after a fallback) or the
-        one an outage or recovery names (record["recommendation"|"execution_metrics"]["provider"], or
-        record["provider"]); ``status`` matches
-        record["execution_metrics"]["status"] or record["event"]; ``since`` is an ISO date or time
-        (UTC unless it carries an offset) and keeps records stamped at or after it.
-        """
+        """The last ``n`` matching records, most recent last. ``provider``: the one recommended, one the execution
+        sent something to (after a fallback; not one it only skipped: audit_report.sent_to) or the one an outage or
+        recovery names; ``status``: record["execution_metrics"]["status"] or record["event"]; ``since``: an ISO date
+        or time (UTC unless it carries an offset), keeping records stamped at or after it."""
         start = parse_since(since) if since else None
         found: list[dict[str, Any]] = []
         if n <= 0:
@@ -373,9 +369,11 @@ def parse_since(text: str, *, name: str = "since") -> datetime:
 
 
 def _matches(record: dict[str, Any], provider: str | None, status: str | None, start: datetime | None) -> bool:
-    if provider is not None and provider not in (_get(record, "recommendation", "provider"),
-                                                 _get(record, "execution_metrics", "provider"), record.get("provider")):
-        return False
+    if provider is not None and provider not in (_get(record, "recommendation", "provider"), record.get("provider")):
+        from router_core.audit_report import sent_to  # (it imports this module)
+
+        if not sent_to(record.get("execution_metrics"), provider):
+            return False
     if status is not None and status not in (_get(record, "execution_metrics", "status"), record.get("event")):
         return False
     if start is not None:

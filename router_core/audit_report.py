@@ -229,6 +229,19 @@ def sent_anything(metrics: Mapping[str, Any]) -> bool:
     return metrics.get("status") not in NOT_RUN
 
 
+def sent_to(metrics: Any, provider: str) -> bool:
+    """Whether an execution (a record's execution_metrics) sent anything to ``provider``: an attempt on it that was
+    not a skip, or, in a record without attempts, its provider when it ran at all. Its ``provider`` alone is the
+    last one tried, which may be one skipped (not_configured on every provider names the last)."""
+    if not isinstance(metrics, Mapping):
+        return False
+    attempts = metrics.get("attempts")
+    if isinstance(attempts, list):
+        return any(isinstance(a, Mapping) and a.get("provider") == provider and a.get("outcome") not in SKIPPED
+                   for a in attempts)
+    return metrics.get("provider") == provider and metrics.get("status") not in NOT_RUN
+
+
 def _add_cost(
     report: AuditReport, day: str, provider: str, ran_on: str, rec: Mapping, metrics: Mapping
 ) -> float | None:

@@ -36,7 +36,7 @@ def register(sub) -> None:
 
     a = sub.add_parser("audit", help="tail the audit log (JSONL); `audit report` summarises it")
     a.add_argument("-n", "--lines", type=int, default=20, help="how many of the latest matching entries (default 20)")
-    a.add_argument("--provider", choices=PROVIDER_NAMES, help="entries routed to this provider")
+    a.add_argument("--provider", choices=PROVIDER_NAMES, help="entries routed to this provider, or sent to it after a fallback")
     a.add_argument("--status", help="execution status (success, failed, ...) or event name (dispatch, ...) to match")
     a.add_argument("--since", help="ISO date or time; entries at or after it")
     a.add_argument("--json", action="store_true", help="print raw JSONL")
