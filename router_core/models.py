@@ -55,7 +55,7 @@ class ProviderUsage:
     tokens_percent: float
     cost_today: float
     daily_budget: float
-    session_started: float
+    session_started: float  # the day's first use of any provider (the usage views say each provider's own)
     source: str = "tracked"
     window_resets_at: float | None = None
 
