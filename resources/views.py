@@ -98,7 +98,7 @@ def budget_view(b: BudgetSnapshot) -> dict[str, Any]:
                 "spent": round(p.spent, 6),
                 "reserved": round(p.reserved, 6),
                 "remaining": round(p.remaining, 6),
-                "percent_used": p.percent_used,  # of the allocation (design 8.1)
+                "percent_used": percent_used(p.spent, p.allocation),  # of the allocation (design 8.1; 0 with none)
             }
             for p in b.providers
         ],

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from router_core.budget_text import percent_used
 from router_core.slot_init import slot_init
 
 
@@ -112,12 +111,6 @@ class ProviderBudget:
         # In micro-dollars, as the ledger counts and estimates are rounded: $1.00 - $0.90 is 0.09999999999999998
         # in floats, which blocked a $0.10 task the ledger would have reserved.
         return max(0.0, round(self.allocation - self.spent - self.reserved, 6))
-
-    @property
-    def percent_used(self) -> float:
-        """The share of the allocation spent, as design 8.1's "$12.50 (42% of allocated)": in percent to one
-        decimal, rounded down, as the daily total's (budget_text.percent_used); 0 with no allocation."""
-        return percent_used(self.spent, self.allocation)
 
 
 @slot_init

@@ -226,7 +226,7 @@ class BudgetOut(OutputModel):
                     spent=round(p.spent, 6),
                     reserved=round(p.reserved, 6),
                     remaining=round(p.remaining, 6),
-                    percent_used=p.percent_used,
+                    percent_used=percent_used(p.spent, p.allocation),
                 )
                 for p in b.providers
             },
