@@ -227,6 +227,7 @@ class TokenRequired:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         given = parse_qs(body[:MAX_LOGIN_BODY].decode("utf-8", "replace")).get("token", [None])[0]
+        given = None if given is None else given.strip()  # pasted with a space or line end; a token holds none
         if (wait := self.throttle.retry_after(_address(scope))) is not None:
             return await _too_many(wait, dashboard=True, login=True)(scope, receive, send)
         if not _same(given, self.token):
