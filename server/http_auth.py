@@ -6,7 +6,8 @@ With ``SWITCHBOARD_HTTP_TOKEN`` set, every request must present it (compared in 
 * a browser opens /dashboard, gets a small form, and POSTs the token once to /dashboard/login, which sets
   an HttpOnly, SameSite=Strict cookie (Secure over TLS) limited to /dashboard holding an HMAC of the token (not the token).
 
-Anything else is answered 401 with ``WWW-Authenticate: Bearer`` and what to send (outside /dashboard as a
+Anything else is answered 401 with ``WWW-Authenticate: Bearer`` and what is wrong (no Authorization header,
+one that is not 'Bearer <token>', an empty token, or a wrong one) and what to do (outside /dashboard as a
 JSON-RPC error, which MCP clients show: the Python SDK's said only 'Server returned an error response' for a
 plain text one). The token replaces the
 loopback-only Host check (a DNS-rebinding page can't supply it), so clients may name the server by any
@@ -45,8 +46,30 @@ LOGIN = "/dashboard/login"
 MAX_LOGIN_BODY = 4096
 UNAUTHORIZED = -32001  # JSON-RPC's range for a server's own errors: no standard code says it
 SUGGEST = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
-WHAT_TO_SEND = (f"Unauthorized: this Switchboard requires its token ({ENV} on the server). MCP clients: send "
-                "the header 'Authorization: Bearer <token>'. Browsers: open /dashboard and enter it.\n")
+NO_TOKEN = (f"Unauthorized: this Switchboard requires its token ({ENV} on the server) and the request "
+                "carried none. MCP clients: send the header 'Authorization: Bearer <token>': `switchboard install "
+                "HOST --url URL --token-env VAR` writes it, or pass it with your host's header option (e.g. `claude "
+                "mcp add --transport http switchboard URL --header \"Authorization: Bearer $VAR\"`). Browsers: "
+                "open /dashboard and enter it.")
+NOT_BEARER = (f"Unauthorized: the request's Authorization header is not 'Bearer <token>'; this Switchboard requires "
+              f"its token ({ENV} on the server) in the header 'Authorization: Bearer <token>'.")
+EMPTY = ("Unauthorized: the request's header 'Authorization: Bearer <token>' carried no token: the variable your "
+         "MCP client reads it from (install's --token-env, or the one its Authorization header names) is unset or "
+         "empty where the client starts. Set it to the server's token and restart the client.")
+WRONG = (f"Unauthorized: the token in the request's header 'Authorization: Bearer <token>' is not this server's "
+         f"({ENV} where the server runs). Check that the variable your MCP client reads it from (install's "
+         "--token-env, or the one its Authorization header names) holds the server's current token where the "
+         "client starts, and restart the client.")
+
+
+def why_unauthorized(headers: Headers) -> str:
+    """What a request without the right token is told: none sent, not sent as a Bearer one, empty, or wrong.
+    Nothing about the token itself (its length, how near a guess came) is said."""
+    if "authorization" not in headers:
+        return NO_TOKEN
+    if (bearer := _bearer(headers)) is None:
+        return NOT_BEARER
+    return WRONG if bearer else EMPTY
 
 
 class TokenProblem(ValueError):
@@ -214,9 +237,10 @@ class TokenRequired:
         challenge = {"WWW-Authenticate": 'Bearer realm="switchboard"', "Cache-Control": "no-store"}
         if path == DASHBOARD and scope["method"] == "GET":
             return await HTMLResponse(login_page(), 401, headers={**challenge, **LOGIN_HEADERS})(scope, receive, send)
+        said = why_unauthorized(headers)
         if dashboard:
-            return await PlainTextResponse(WHAT_TO_SEND, 401, headers=challenge)(scope, receive, send)
-        await jsonrpc_error(401, UNAUTHORIZED, WHAT_TO_SEND.strip(), headers=challenge)(scope, receive, send)
+            return await PlainTextResponse(said + "\n", 401, headers=challenge)(scope, receive, send)
+        await jsonrpc_error(401, UNAUTHORIZED, said, headers=challenge)(scope, receive, send)
 
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
         body, more = b"", True

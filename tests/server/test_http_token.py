@@ -64,7 +64,7 @@ def test_an_mcp_client_without_the_token_is_told_why_in_a_json_rpc_error(team):
         assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
         reply = jsonrpc_message_adapter.validate_json(r.content, by_name=False)
         assert isinstance(reply, JSONRPCError), r.text
-        assert "send the header 'Authorization: Bearer <token>'" in reply.error.message
+        assert "header 'Authorization: Bearer <token>' is not this server's" in reply.error.message
         assert WRONG not in r.text
 
 def test_the_right_token_initializes_and_calls_a_tool_from_another_host(team):
