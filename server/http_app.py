@@ -8,6 +8,7 @@ may name the server by any host, as teammates on other machines do.
 from __future__ import annotations
 
 from mcp.server.transport_security import TransportSecuritySettings
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from router_core.clock import Clock, SystemClock
@@ -27,7 +28,12 @@ def build_http_app(parts: ServerParts, *, token: str | None = None, clock: Clock
     sessions = parts.mcp.session_manager
     for route in app.router.routes:
         if getattr(route, "path", None) == MCP_PATH:
-            route.app = HeadersExplained(MalformedMessagesAnswered(route.app, sessions), sessions)
+            route.app = endpoint = HeadersExplained(MalformedMessagesAnswered(route.app, sessions), sessions)
+    # /mcp/ is /mcp itself. Starlette's redirect_slashes answered it 307 with an absolute URL of the scheme the server
+    # saw: http:// behind a TLS proxy, where a client then lost its connection or sent its token in clear. No path
+    # gets that redirect now (/dashboard/ has a relative one of its own).
+    app.router.routes.append(Route(MCP_PATH + "/", endpoint=endpoint, name="mcp_trailing_slash"))
+    app.router.redirect_slashes = False
     try:
         from server.dashboard import dashboard_routes
         from server.dashboard_state import dashboard_state_factory

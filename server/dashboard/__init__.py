@@ -190,9 +190,15 @@ def dashboard_routes(
         response.delete_cookie(COOKIE, path=DASHBOARD, httponly=True, samesite="strict")
         return response
 
+    async def slashed(request: Request) -> Response:
+        # Relative, so that a browser behind a TLS proxy keeps its https:// (an absolute URL names the scheme seen here).
+        query = request.url.query
+        return RedirectResponse("../dashboard" + (f"?{query}" if query else ""), 307, headers=GUARDED)
+
     signing_out = [] if host_guard else [Route(LOGOUT, sign_out, methods=["POST"], name="dashboard_logout")]
     return [
         *signing_out,
+        Route("/dashboard/", slashed, methods=["GET"], name="dashboard_slashed"),
         Route("/dashboard", guard(page), methods=["GET"], name="dashboard"),
         Route("/dashboard/state.json", guard(state), methods=["GET"], name="dashboard_state"),
         Route("/dashboard/events", guard(events), methods=["GET"], name="dashboard_events"),
