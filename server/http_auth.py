@@ -25,7 +25,7 @@ import logging
 import os
 import shlex
 import stat
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -200,13 +200,21 @@ LOGIN_HEADERS = {
 }
 
 
-def login_page(problem: str = "") -> str:
+def login_page(problem: str = "", query: str = "") -> str:
+    """The token form; it posts with ``query`` (dashboard_query's), which signing in leads to the dashboard with."""
     note = f'<p role="alert">{html.escape(problem)}</p>' if problem else ""
     return ("<!doctype html><meta charset=utf-8><title>Switchboard: token required</title>"
             "<body style='font-family:sans-serif;max-width:32em;margin:4em auto'>"
             "<h1>Switchboard</h1><p>This server requires its token (<code>" + ENV + "</code>).</p>" + note +
-            f"<form method=post action='{LOGIN}'><input type=password name=token autocomplete=current-password "
+            f"<form method=post action='{html.escape(LOGIN + query)}'><input type=password name=token autocomplete=current-password "
             "autofocus required size=40> <button>Open the dashboard</button></form>")
+
+
+def dashboard_query(scope: Scope) -> str:
+    """The request's query re-encoded ('?transport=poll'), or '': what the dashboard's URL had is kept through
+    signing in. Only a query is carried: the sign-in always leads to the dashboard itself (no open redirect)."""
+    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return f"?{urlencode(pairs)}" if pairs else ""
 
 
 class TokenRequired:
@@ -225,6 +233,8 @@ class TokenRequired:
         path = scope["path"]
         if path == LOGIN and scope["method"] == "POST":
             return await self._login(scope, receive, send)
+        if path == DASHBOARD + "/" and scope["method"] == "GET":  # its redirect to /dashboard tells nothing
+            return await self.app(scope, receive, send)
         dashboard = path == DASHBOARD or path.startswith(DASHBOARD + "/")
         if dashboard and _same(_cookie(headers), self.cookie):
             return await self.app(scope, receive, send)
@@ -236,7 +246,8 @@ class TokenRequired:
             self.throttle.failed(_address(scope))
         challenge = {"WWW-Authenticate": 'Bearer realm="switchboard"', "Cache-Control": "no-store"}
         if path == DASHBOARD and scope["method"] == "GET":
-            return await HTMLResponse(login_page(), 401, headers={**challenge, **LOGIN_HEADERS})(scope, receive, send)
+            page = login_page(query=dashboard_query(scope))
+            return await HTMLResponse(page, 401, headers={**challenge, **LOGIN_HEADERS})(scope, receive, send)
         said = why_unauthorized(headers)
         if dashboard:
             return await PlainTextResponse(said + "\n", 401, headers=challenge)(scope, receive, send)
@@ -252,13 +263,14 @@ class TokenRequired:
             more = message.get("more_body", False)
         given = parse_qs(body[:MAX_LOGIN_BODY].decode("utf-8", "replace")).get("token", [None])[0]
         given = None if given is None else given.strip()  # pasted with a space or line end; a token holds none
+        query = dashboard_query(scope)
         if (wait := self.throttle.retry_after(_address(scope))) is not None:
-            return await _too_many(wait, dashboard=True, login=True)(scope, receive, send)
+            return await _too_many(wait, dashboard=True, login=query)(scope, receive, send)
         if not _same(given, self.token):
             self.throttle.failed(_address(scope))
-            page = login_page("That is not this server's token.")
+            page = login_page("That is not this server's token.", query)
             return await HTMLResponse(page, 401, headers=LOGIN_HEADERS)(scope, receive, send)
-        response = RedirectResponse(DASHBOARD, 303, headers={"Cache-Control": "no-store"})
+        response = RedirectResponse(DASHBOARD + query, 303, headers={"Cache-Control": "no-store"})
         response.set_cookie(COOKIE, self.cookie, path=DASHBOARD, httponly=True, samesite="strict",
                             secure=_over_tls(scope))
         await response(scope, receive, send)
@@ -269,13 +281,14 @@ def _address(scope: Scope) -> str | None:
     return client[0] if client else None
 
 
-def _too_many(wait: int, dashboard: bool, *, login: bool = False) -> Response:
-    """429 for an address that sent too many wrong tokens: how long to wait, and what to check meanwhile."""
+def _too_many(wait: int, dashboard: bool, *, login: str | None = None) -> Response:
+    """429 for an address that sent too many wrong tokens: how long to wait, and what to check meanwhile;
+    ``login``: the login form's query, when it is the form that is answered."""
     said = (f"Too many wrong tokens were sent from your address: wait {wait} s before sending one again, and check "
             f"that it is this server's ({ENV} on the server).")
     headers = {"Retry-After": str(wait), "Cache-Control": "no-store"}
-    if login:
-        return HTMLResponse(login_page(said), 429, headers={**LOGIN_HEADERS, **headers})
+    if login is not None:
+        return HTMLResponse(login_page(said, login), 429, headers={**LOGIN_HEADERS, **headers})
     if dashboard:
         return PlainTextResponse(said + "\n", 429, headers=headers)
     return jsonrpc_error(429, UNAUTHORIZED, said, headers=headers)

@@ -23,8 +23,9 @@ ACT = """<script>
 (function () {
   var step = Number(sessionStorage.getItem("step") || "0");
   var login = document.querySelector("input[name=token]");
-  var out = document.querySelector("form[action='/dashboard/logout']");
-  var log = (sessionStorage.getItem("log") || "") + (login ? "login" : out ? "dashboard" : "other") + ";";
+  var out = document.querySelector("form[action$='logout']");
+  var page = (login ? "login" : out ? "dashboard" : "other") + location.search;
+  var log = (sessionStorage.getItem("log") || "") + page + ";";
   sessionStorage.setItem("log", log);
   document.body.setAttribute("data-log", log);
   if (step === 0 && login) { sessionStorage.setItem("step", "1"); login.value = TOKEN; login.form.submit(); }
@@ -72,4 +73,6 @@ def test_a_teammate_signs_in_with_the_token_and_out_again(tmp_path, state):
 
     text = page_text(proc.stdout)
     assert "Origin not allowed" not in text, text
-    assert body_attrs(proc.stdout).get("data-log") == "login;dashboard;login;", proc.stdout[-1500:]
+    # The dashboard's query (?transport=poll) is kept through signing in: before, the sign-in led to /dashboard.
+    assert body_attrs(proc.stdout).get("data-log") == "login?transport=poll;dashboard?transport=poll;login;", \
+        proc.stdout[-1500:]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -34,3 +38,46 @@ def test_a_token_pasted_with_surrounding_whitespace_signs_in(team, pasted):
 def test_whitespace_inside_the_token_is_still_wrong(team):
     r = team.post("/dashboard/login", data={"token": f"{TOKEN[:8]} {TOKEN[8:]}"}, follow_redirects=False)
     assert r.status_code == 401 and "not this server&#x27;s token" in r.text
+
+
+def form_action(page_url: str, html: str) -> str:
+    """Where the login page's form posts, resolved as the browser resolves it against the page's URL."""
+    action = re.search(r"<form method=post action='([^']*)'", html)
+    assert action, html
+    return urljoin(page_url, unescape(action.group(1)))
+
+
+def test_the_dashboard_url_s_query_is_kept_through_sign_in(team):
+    # Before: the login page's form posted to /dashboard/login and signing in led to /dashboard, so a teammate who
+    # opened /dashboard?transport=poll (the page's polling mode, for a proxy that buffers event streams) lost it.
+    page_url = f"{TEAM}/dashboard?transport=poll"
+    page = team.get(page_url)
+    assert page.status_code == 401
+    bad = team.post(form_action(page_url, page.text), data={"token": "x" * 20}, follow_redirects=False)
+    assert bad.status_code == 401  # a wrong token's page keeps it too
+    r = team.post(form_action(str(bad.url), bad.text), data={"token": TOKEN}, follow_redirects=False)
+    assert r.status_code == 303
+    landed = urlsplit(urljoin(str(r.url), r.headers["location"]))
+    assert (landed.netloc, landed.path, landed.query) == ("switchboard-host.lan:8765", "/dashboard", "transport=poll")
+    assert team.get(urljoin(str(r.url), r.headers["location"])).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["next=https://evil.example/", "x=%0d%0aSet-Cookie:%20a=b", "=//evil.example",
+                                   "a=1&a=2&b=", "t=%E2%9C%93"])
+def test_only_the_dashboard_is_led_to_whatever_the_query(team, query):
+    r = team.post(f"/dashboard/login?{query}", data={"token": TOKEN}, follow_redirects=False)
+    assert r.status_code == 303
+    location = r.headers["location"]
+    assert "\r" not in location and "\n" not in location and "set-cookie: a" not in str(r.headers).lower()
+    landed = urlsplit(urljoin(str(r.url), location))
+    assert (landed.scheme, landed.netloc, landed.path) == ("http", "switchboard-host.lan:8765", "/dashboard")
+    assert parse_qsl(landed.query, keep_blank_values=True) == parse_qsl(query, keep_blank_values=True)
+
+
+def test_the_dashboard_with_a_slash_leads_to_the_login_with_its_query(team):
+    # Before: /dashboard/ without the cookie was a plain-text 401, not the way to the login form.
+    r = team.get("/dashboard/?transport=poll", follow_redirects=False)
+    assert r.status_code == 307 and "set-cookie" not in r.headers
+    page_url = urljoin(str(r.url), r.headers["location"])
+    assert page_url == f"{TEAM}/dashboard?transport=poll"
+    assert "<form" in team.get(page_url).text
