@@ -200,13 +200,16 @@ LOGIN_HEADERS = {
 }
 
 
-def login_page(problem: str = "", query: str = "") -> str:
-    """The token form; it posts with ``query`` (dashboard_query's), which signing in leads to the dashboard with."""
+def login_page(problem: str = "", query: str = "", *, at: str = DASHBOARD) -> str:
+    """The token form, served at ``at`` (/dashboard, or /dashboard/login after a wrong token); it posts with
+    ``query`` (dashboard_query's), which signing in leads to the dashboard with. Its action is relative to the
+    page, so that it works under a reverse proxy's sub-path (https://host/switchboard/dashboard) too."""
+    action = ("login" if at == LOGIN else "dashboard/login") + query
     note = f'<p role="alert">{html.escape(problem)}</p>' if problem else ""
     return ("<!doctype html><meta charset=utf-8><title>Switchboard: token required</title>"
             "<body style='font-family:sans-serif;max-width:32em;margin:4em auto'>"
             "<h1>Switchboard</h1><p>This server requires its token (<code>" + ENV + "</code>).</p>" + note +
-            f"<form method=post action='{html.escape(LOGIN + query)}'><input type=password name=token autocomplete=current-password "
+            f"<form method=post action='{html.escape(action)}'><input type=password name=token autocomplete=current-password "
             "autofocus required size=40> <button>Open the dashboard</button></form>")
 
 
@@ -268,11 +271,12 @@ class TokenRequired:
             return await _too_many(wait, dashboard=True, login=query)(scope, receive, send)
         if not _same(given, self.token):
             self.throttle.failed(_address(scope))
-            page = login_page("That is not this server's token.", query)
+            page = login_page("That is not this server's token.", query, at=LOGIN)
             return await HTMLResponse(page, 401, headers=LOGIN_HEADERS)(scope, receive, send)
-        response = RedirectResponse(DASHBOARD + query, 303, headers={"Cache-Control": "no-store"})
-        response.set_cookie(COOKIE, self.cookie, path=DASHBOARD, httponly=True, samesite="strict",
-                            secure=_over_tls(scope))
+        # Relative to /dashboard/login, and the cookie's Path left to the browser (the login URL's directory: /dashboard,
+        # or /switchboard/dashboard under a proxy's sub-path), so that neither names a path the browser may not see.
+        response = RedirectResponse("../dashboard" + query, 303, headers={"Cache-Control": "no-store"})
+        response.set_cookie(COOKIE, self.cookie, path=None, httponly=True, samesite="strict", secure=_over_tls(scope))
         await response(scope, receive, send)
 
 
@@ -288,7 +292,7 @@ def _too_many(wait: int, dashboard: bool, *, login: str | None = None) -> Respon
             f"that it is this server's ({ENV} on the server).")
     headers = {"Retry-After": str(wait), "Cache-Control": "no-store"}
     if login is not None:
-        return HTMLResponse(login_page(said, login), 429, headers={**LOGIN_HEADERS, **headers})
+        return HTMLResponse(login_page(said, login, at=LOGIN), 429, headers={**LOGIN_HEADERS, **headers})
     if dashboard:
         return PlainTextResponse(said + "\n", 429, headers=headers)
     return jsonrpc_error(429, UNAUTHORIZED, said, headers=headers)

@@ -65,7 +65,8 @@ def local_only(handler: Handler) -> Handler:
 
 
 LOGOUT = "/dashboard/logout"
-SIGN_OUT = f'<form method="post" action="{LOGOUT}"><button>Sign out</button></form>'
+# Relative to the page (/dashboard), as is every URL the dashboard names: it works under a proxy's sub-path too.
+SIGN_OUT = '<form method="post" action="dashboard/logout"><button>Sign out</button></form>'
 
 
 def page_html(sign_out: bool = False) -> str:
@@ -86,7 +87,7 @@ def content_policy(page: str) -> str:
         for m in _SCRIPT.finditer(page)
     )
     # style 'unsafe-inline': the page's <style> and the bars' style attributes (widths, colours) it sets.
-    forms = "'self'" if LOGOUT in page else "'none'"  # the Sign out button posts here
+    forms = "'self'" if SIGN_OUT in page else "'none'"  # the Sign out button posts here
     return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
             f"connect-src 'self'; base-uri 'none'; form-action {forms}; frame-ancestors 'none'")
 
@@ -184,10 +185,11 @@ def dashboard_routes(
 
     async def sign_out(request: Request) -> Response:
         # The token server's middleware let this request in with its cookie; the browser forgets it here.
-        from server.http_auth import COOKIE, DASHBOARD
+        # Relative, and the cookie's default Path (this URL's directory), as the login set it (server/http_auth.py).
+        from server.http_auth import COOKIE
 
-        response = RedirectResponse(DASHBOARD, 303, headers=NO_STORE)
-        response.delete_cookie(COOKIE, path=DASHBOARD, httponly=True, samesite="strict")
+        response = RedirectResponse("../dashboard", 303, headers=NO_STORE)
+        response.delete_cookie(COOKIE, path=None, httponly=True, samesite="strict")
         return response
 
     async def slashed(request: Request) -> Response:

@@ -61,15 +61,36 @@ def acting(app):
     return serve_
 
 
-def test_a_teammate_signs_in_with_the_token_and_out_again(tmp_path, state):
+def under(prefix: str, app):
+    """``app`` served under ``prefix`` as a reverse proxy does that strips it (nginx's ``location /switchboard/ {
+    proxy_pass http://127.0.0.1:8765/; }``, Caddy's ``handle_path``): 404 for any other path."""
+    async def proxied(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        if not scope["path"].startswith(prefix + "/"):
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            return await send({"type": "http.response.body", "body": b"not under " + prefix.encode()})
+        path = scope["path"][len(prefix):]
+        await app({**scope, "path": path, "raw_path": path.encode()}, receive, send)
+
+    return proxied
+
+
+@pytest.mark.parametrize("prefix", ["", "/switchboard"])
+def test_a_teammate_signs_in_with_the_token_and_out_again(tmp_path, state, prefix):
     # Before: the sign-in form's POST was answered 403 'Origin not allowed'. The login page's Referrer-Policy was
     # no-referrer, under which a browser sends 'Origin: null' with a form's POST, and the token check took null for
     # another site: no teammate could open the team dashboard in a browser.
     async def get_state():
         return state
 
-    with serve(get_state, max_events=1, host_guard=False, wrap=lambda app: acting(TokenRequired(app, TOKEN))) as base:
-        proc = chromium(tmp_path, f"{base}/dashboard?transport=poll", "--dump-dom")
+    # Under a prefix, before: the form posted to /dashboard/login, outside it (404 'not under /switchboard').
+    def wrap(app):
+        app = acting(TokenRequired(app, TOKEN))
+        return under(prefix, app) if prefix else app
+
+    with serve(get_state, max_events=1, host_guard=False, wrap=wrap) as base:
+        proc = chromium(tmp_path, f"{base}{prefix}/dashboard?transport=poll", "--dump-dom")
 
     text = page_text(proc.stdout)
     assert "Origin not allowed" not in text, text

@@ -81,3 +81,23 @@ def test_the_dashboard_with_a_slash_leads_to_the_login_with_its_query(team):
     page_url = urljoin(str(r.url), r.headers["location"])
     assert page_url == f"{TEAM}/dashboard?transport=poll"
     assert "<form" in team.get(page_url).text
+
+
+def test_signing_in_and_out_under_a_proxy_s_sub_path(settings, keyword_core):
+    # A proxy serving the server at https://host/switchboard/ (stripping the prefix). Before, the form posted to
+    # /dashboard/login, the sign-in led to /dashboard and the cookie was for Path=/dashboard: all outside it.
+    from tests.dashboard.test_dashboard_sign_in_browser import under
+
+    parts = build_server(settings, core_factory=lambda: keyword_core, live_interval=None)
+    app = under("/switchboard", build_http_app(parts, token=TOKEN))
+    with TestClient(app, base_url="https://sb.example") as browser:
+        page_url = "https://sb.example/switchboard/dashboard?transport=poll"
+        login = form_action(page_url, browser.get(page_url).text)
+        assert login == "https://sb.example/switchboard/dashboard/login?transport=poll"
+        signed_in = browser.post(login, data={"token": TOKEN})
+        assert signed_in.status_code == 200 and str(signed_in.url) == page_url
+        assert browser.get("https://sb.example/switchboard/dashboard/state.json").status_code == 200
+        sign_out = re.search(r'<form method="post" action="([^"]*)"', signed_in.text).group(1)
+        out = browser.post(urljoin(page_url, sign_out))
+        assert str(out.url) == "https://sb.example/switchboard/dashboard" and out.status_code == 401
+        assert COOKIE not in browser.cookies
