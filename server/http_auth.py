@@ -47,10 +47,10 @@ MAX_LOGIN_BODY = 4096
 UNAUTHORIZED = -32001  # JSON-RPC's range for a server's own errors: no standard code says it
 SUGGEST = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 NO_TOKEN = (f"Unauthorized: this Switchboard requires its token ({ENV} on the server) and the request "
-                "carried none. MCP clients: send the header 'Authorization: Bearer <token>': `switchboard install "
-                "HOST --url URL --token-env VAR` writes it, or pass it with your host's header option (e.g. `claude "
-                "mcp add --transport http switchboard URL --header \"Authorization: Bearer $VAR\"`). Browsers: "
-                "open /dashboard and enter it.")
+            "carried none. MCP clients: send the header 'Authorization: Bearer <token>': `switchboard install "
+            "HOST --url URL --token-env VAR` writes it, or pass it with your host's header option (e.g. `claude "
+            "mcp add --transport http switchboard URL --header \"Authorization: Bearer $VAR\"`). Browsers: "
+            "open /dashboard and enter it.")
 NOT_BEARER = (f"Unauthorized: the request's Authorization header is not 'Bearer <token>'; this Switchboard requires "
               f"its token ({ENV} on the server) in the header 'Authorization: Bearer <token>'.")
 EMPTY = ("Unauthorized: the request's header 'Authorization: Bearer <token>' carried no token: the variable your "
