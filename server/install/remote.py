@@ -67,7 +67,7 @@ def _check_url(url: str) -> list[str]:
             "--url must not hold a credential (it would be written into the file, and the server reads tokens only "
             "from the Authorization header); give the token's variable with --token-env"
         )
-    if not parts.path.endswith(ENDPOINT):
+    if not parts.path.endswith((ENDPOINT, ENDPOINT + "/")):  # /mcp/ is the same endpoint (server/http_app.py)
         return [
             f"the URL's path {parts.path or '/'!r} does not end in {ENDPOINT}, where `switchboard serve --http` "
             "answers (fine if a reverse proxy maps it)"

@@ -300,6 +300,7 @@ def test_the_invalid_name_message_does_not_echo_it(team_ctx, capsys):
         ("http://127.0.0.1:8765/mcp", {"SWITCHBOARD_TOKEN": TOKEN}, []),
         ("http://localhost:8765/mcp", {"SWITCHBOARD_TOKEN": TOKEN}, []),
         ("http://[::1]:8765/mcp", {"SWITCHBOARD_TOKEN": TOKEN}, []),
+        ("http://127.0.0.1:8765/mcp/", {"SWITCHBOARD_TOKEN": TOKEN}, []),  # served as /mcp itself
         ("https://build-box/switchboard", {"SWITCHBOARD_TOKEN": TOKEN}, ["does not end in /mcp"]),
         ("https://build-box", {"SWITCHBOARD_TOKEN": TOKEN}, ["the URL's path '/' does not end in /mcp"]),
     ],
