@@ -6,6 +6,10 @@ total too: a total raised during the day announces a threshold again once spend 
 (80% of $10 fired, the total raised to $20: $16 is 80% again), and processes with different totals (a project file
 may lower it) each announce each threshold once under their own, never the same alert twice. A total edited back
 to one already used that day announces nothing again.
+
+Thresholds passed together (spend from 70% to 92% in one settlement) are claimed each on its own, so that no process
+announces the lower one later, and worded as one announcement at the highest one's level that names them
+(BudgetLimits.passed_alerts): a decision says it once, not an INFO and a CRITICAL that each said 92%.
 """
 
 from __future__ import annotations
@@ -27,7 +31,14 @@ def claim_alerts(db: Database, limits: BudgetLimits, day: str, now: float, holde
     claimed now for ``holder`` (BudgetLedger.claim_alerts)."""
     claimed = []
     with db.transaction() as conn:
-        for alert in limits.passed_alerts(ledger.day_totals(conn, day), fired=[]):
+        # The ones already claimed under this total read as they fired, so that the others are worded as one
+        # announcement of only these (BudgetLimits.passed_alerts): after 80% fired in another process, spend at
+        # 92% announces 90%, not "past the 80% and 90% thresholds at once".
+        fired = ledger.fired_alerts(conn, day, limits.total_micro)
+        done = {row["threshold"] for row in fired}
+        for alert in limits.passed_alerts(ledger.day_totals(conn, day), fired):
+            if alert.threshold in done:
+                continue
             spent, total = to_micro(alert.spent), to_micro(alert.total)
             if ledger.claim_alert(conn, day, alert.threshold, alert.level, spent, total, alert.message, now, holder):
                 claimed.append(alert)

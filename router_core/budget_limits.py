@@ -66,33 +66,38 @@ class BudgetLimits:
         return total > 0 and bool(thresholds) and totals.spent_total * 100 >= total * thresholds[0]
 
     def passed_alerts(self, totals: ledger.DayTotals, fired: list[Row]) -> tuple[BudgetAlert, ...]:
+        """Every threshold ``totals``' spend has passed, lowest first: one ``fired`` under this total as worded when
+        it fired, the others (not announced yet) with one message between them, at the highest one's level
+        (budget_text.alert_message): each keeps its own threshold and level, so that each is claimed on its own
+        (budget_alerts.py) and another process never announces a lower one later."""
         if not self.any_alert_passed(totals):
             return ()
-        total = self.total_micro
-        spent = totals.spent_total
-        stored = {row["threshold"]: row for row in fired}
-        alerts = []
-        for threshold in self.thresholds:
-            if spent * 100 < total * threshold:
-                break  # the thresholds rise: none after it has passed either
-            row = stored.get(threshold)
-            # As worded when it fired under this total; not one fired under another (the total edited since, or
-            # another process's): its figures would not be today's ("76% ($0.38 / $0.50), remaining $0.07" read at
-            # $0.77 of a total raised to $1.00). ledger.fired_alerts reads only this total's.
-            if row is not None and row["micro_total"] == total:
-                alerts.append(BudgetAlert(
-                    threshold, row["level"], to_usd(row["micro_spent"]), to_usd(row["micro_total"]), row["message"]
-                ))
-                continue
+        total, spent = self.total_micro, totals.spent_total
+        passed = [threshold for threshold in self.thresholds if spent * 100 >= total * threshold]
+        # One fired under this total reads as worded when it fired; not one fired under another (the total edited
+        # since, or another process's): its figures would not be today's ("76% ($0.38 / $0.50), remaining $0.07"
+        # read at $0.77 of a total raised to $1.00). ledger.fired_alerts reads only this total's.
+        stored = {row["threshold"]: row for row in fired if row["micro_total"] == total}
+        new = tuple(threshold for threshold in passed if threshold not in stored)
+        message = ""
+        if new:
             tier = self.budget_tier  # design 8.3: the advice is to switch to the budget tier, so name only it
             left = {
                 name: max(0, to_micro(alloc) - totals.committed(name)) for name, alloc in self.allocations
                 if tier is None or name in tier
             }
-            level = alert_level(threshold)
             message = alert_message(
-                level=level, spent=spent, total=total, remaining=max(0, total - spent - totals.reserved_total),
-                left_by_provider=left, timezone=self.settings.timezone,
+                level=alert_level(new[-1]), spent=spent, total=total,
+                remaining=max(0, total - spent - totals.reserved_total), left_by_provider=left,
+                timezone=self.settings.timezone, thresholds=new,
             )
-            alerts.append(BudgetAlert(threshold, level, to_usd(spent), to_usd(total), message))
+        alerts = []
+        for threshold in passed:
+            row = stored.get(threshold)
+            if row is None:
+                alerts.append(BudgetAlert(threshold, alert_level(threshold), to_usd(spent), to_usd(total), message))
+            else:
+                alerts.append(BudgetAlert(
+                    threshold, row["level"], to_usd(row["micro_spent"]), to_usd(row["micro_total"]), row["message"]
+                ))
         return tuple(alerts)

@@ -56,14 +56,23 @@ def alert_level(threshold: int) -> str:
 
 
 def alert_message(
-    *, level: str, spent: int, total: int, remaining: int, left_by_provider: dict[str, int], timezone: str
+    *, level: str, spent: int, total: int, remaining: int, left_by_provider: dict[str, int], timezone: str,
+    thresholds: tuple[int, ...] = (),
 ) -> str:
+    """The announcement of the ``thresholds`` (percent) spend has passed since the last one: one message, at
+    ``level`` (the highest one's), naming them when there are several. Spend that jumps past two in one settlement
+    (70% to 92%) is announced once, "CRITICAL: Daily budget at 92% ($92.00 / $100.00), past the 80% and 90%
+    thresholds at once", not as an INFO and a CRITICAL that each said 92%."""
     percent = spent * 100 // total
     left = ", ".join(
         f"{name} {usd(micro)}" for name, micro in sorted(left_by_provider.items(), key=lambda kv: -kv[1]) if micro > 0
     ) or "none"
+    at_once = ""
+    if len(thresholds) > 1:
+        named = [f"{t}%" for t in thresholds]
+        at_once = f", past the {', '.join(named[:-1])} and {named[-1]} thresholds at once"
     lines = [
-        f"{level.upper()}: Daily budget at {percent}% ({usd(spent)} / {usd(total)})",
+        f"{level.upper()}: Daily budget at {percent}% ({usd(spent)} / {usd(total)}){at_once}",
         f"    Remaining budget: {usd(remaining)}",
     ]
     if level == "critical":

@@ -234,15 +234,16 @@ def test_each_alert_fires_once_a_day_across_ledgers(ledger: BudgetLedger, db: Da
     [half] = ledger.claim_alerts()
     assert (half.threshold, half.level, half.spent, half.total) == (50, "info", 50.0, 100.0)
     assert other.claim_alerts() == []
-    ledger.record_spend("claude", 25.0)
+    ledger.record_spend("claude", 25.0)  # $75.00
+    [warning] = other.claim_alerts()
     ledger.record_spend("codex", 16.0)  # $91.00
-    warning, critical = other.claim_alerts()
-    assert ledger.claim_alerts() == []
+    [critical] = ledger.claim_alerts()
+    assert ledger.claim_alerts() == [] and other.claim_alerts() == []
     assert (warning.threshold, warning.level, critical.threshold, critical.level) == (75, "warning", 90, "critical")
     assert warning.message == (
-        "WARNING: Daily budget at 91% ($91.00 / $100.00)\n"
-        "    Remaining budget: $9.00\n"
-        "    Recommended action: Switch to budget-tier providers with allocation left (claude $5.00, codex $3.99, gemini $0.01)"
+        "WARNING: Daily budget at 75% ($75.00 / $100.00)\n"
+        "    Remaining budget: $25.00\n"
+        "    Recommended action: Switch to budget-tier providers with allocation left (codex $19.99, claude $5.00, gemini $0.01)"
     )
     assert critical.message == (
         "CRITICAL: Daily budget at 91% ($91.00 / $100.00)\n"

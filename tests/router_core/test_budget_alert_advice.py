@@ -8,11 +8,13 @@ def test_an_alert_advises_only_the_budget_tier_providers(keyword_core) -> None:
     # warning listed it first among the "budget-tier providers with allocation left".
     ledger = keyword_core.ledger
     ledger.record_spend("gemini", 39.0)
-    ledger.record_spend("codex", 26.0)
+    ledger.record_spend("codex", 11.0)  # $50 of $100
+    (info,) = (a.message for a in ledger.claim_alerts())
+    ledger.record_spend("codex", 15.0)
     ledger.record_spend("claude", 11.0)  # $76 of $100
-    info, warning = (a.message for a in ledger.claim_alerts())
+    (warning,) = (a.message for a in ledger.claim_alerts())
     assert warning.endswith("Switch to budget-tier providers with allocation left (codex $4.00, gemini $1.00)")
-    assert info.endswith("Prefer budget-tier providers for routine tasks (allocation left: codex $4.00, gemini $1.00)")
+    assert info.endswith("Prefer budget-tier providers for routine tasks (allocation left: codex $19.00, gemini $1.00)")
 
 
 def test_the_budget_tier_outlives_a_budget_edit(keyword_core, settings) -> None:

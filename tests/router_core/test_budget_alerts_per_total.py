@@ -43,7 +43,10 @@ def test_a_threshold_fires_again_when_spend_crosses_it_under_a_raised_total(db: 
     assert fired(other.claim_alerts()) == [(50, 16.0, 20.0), (80, 16.0, 20.0)]
     assert mine.claim_alerts() == [] and other.claim_alerts() == []  # once for this total, in any process
     warning = mine.snapshot().alerts[1]
-    assert warning.message.startswith("WARNING: Daily budget at 80% ($16.00 / $20.00)\n    Remaining budget: $4.00")
+    assert warning.message.startswith(
+        "WARNING: Daily budget at 80% ($16.00 / $20.00), past the 50% and 80% thresholds at once\n"
+        "    Remaining budget: $4.00"
+    )
     assert mine.snapshot().alerts == other.snapshot().alerts  # as worded when it fired under this total
 
 
@@ -110,6 +113,8 @@ def test_a_raised_total_is_announced_by_a_decision_and_audited_once(settings, cl
     first.ledger.record_spend("codex", 76.0)  # $152 of $200: 76% again
     d = first.decide(task)
     assert [(a.threshold, a.total) for a in d.new_alerts] == [(50, 200.0), (75, 200.0)]
-    assert first.audit.tail(1)[0]["budget_alerts"][1].startswith("WARNING: Daily budget at 76% ($152.00 / $200.00)")
+    assert first.audit.tail(1)[0]["budget_alerts"][0].startswith(  # one announcement of both
+        "WARNING: Daily budget at 76% ($152.00 / $200.00), past the 50% and 75% thresholds at once"
+    )
     assert second.decide(task).new_alerts == () and first.decide(task).new_alerts == ()
     assert [(a.threshold, a.spent, a.total) for a in second.budget().alerts] == [(50, 152.0, 200.0), (75, 152.0, 200.0)]

@@ -115,5 +115,8 @@ def test_an_alert_fired_before_the_total_was_edited_shows_todays_figures(ledger:
     ledger.record_spend("codex", 76.0)
     half, warning = ledger.snapshot().alerts
     assert (warning.spent, warning.total) == (152.0, 200.0)
-    assert warning.message.startswith("WARNING: Daily budget at 76% ($152.00 / $200.00)\n    Remaining budget: $48.00")
-    assert half.message.startswith("INFO: Daily budget at 76% ($152.00 / $200.00)")
+    assert warning.message.startswith(
+        "WARNING: Daily budget at 76% ($152.00 / $200.00), past the 50% and 75% thresholds at once\n"
+        "    Remaining budget: $48.00"
+    )
+    assert half.message == warning.message  # passed together: one announcement of both
