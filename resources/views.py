@@ -103,6 +103,7 @@ def budget_view(b: BudgetSnapshot) -> dict[str, Any]:
             for p in b.providers
         ],
         "alerts": [{"threshold": a.threshold, "level": a.level, "message": a.message} for a in b.alerts],
+        "thresholds": [{"percent": t, "amount": amount, "passed": passed} for t, amount, passed in b.threshold_states()],
     }
 
 

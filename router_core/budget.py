@@ -139,6 +139,7 @@ class BudgetLedger:
         return BudgetSnapshot(
             day=day, timezone=limits.settings.timezone, total=limits.settings.daily_total, providers=providers,
             next_reset_at=reset, alerts=limits.passed_alerts(totals, fired) if passed else (),
+            thresholds=limits.thresholds,
         )
 
     @property

@@ -124,6 +124,7 @@ class BudgetSnapshot:
     providers: tuple[ProviderBudget, ...]
     next_reset_at: float  # epoch seconds
     alerts: tuple[BudgetAlert, ...] = ()  # thresholds already passed today
+    thresholds: tuple[int, ...] = ()  # every alert threshold configured, percent of the total, lowest first
     # Derived once: a routing decision reads them a dozen times.
     spent: float = field(init=False, repr=False, compare=False)
     reserved: float = field(init=False, repr=False, compare=False)
@@ -135,6 +136,12 @@ class BudgetSnapshot:
         object.__setattr__(self, "spent", spent)
         object.__setattr__(self, "reserved", reserved)
         object.__setattr__(self, "remaining", max(0.0, round(self.total - spent - reserved, 6)))  # as remaining above
+
+    def threshold_states(self) -> list[tuple[int, float, bool]]:
+        """(percent, amount in USD, passed) of every alert threshold (design 8.1: "50_percent": "$50.00 (PASSED)");
+        passed as the alerts say it, in exact micro-dollars."""
+        passed = {a.threshold for a in self.alerts}
+        return [(t, round(self.total * t / 100, 6), t in passed) for t in self.thresholds]
 
     def provider(self, name: str) -> ProviderBudget:
         for p in self.providers:

@@ -195,6 +195,12 @@ class ProviderBudgetOut(OutputModel):
     percent_used: float  # of the allocation (design 8.1: "$12.50 (42% of allocated)")
 
 
+class BudgetThresholdOut(OutputModel):
+    percent: int
+    amount: float  # USD: the share of the total
+    passed: bool
+
+
 class BudgetOut(OutputModel):
     """Design section 8.1's daily budget, in USD."""
 
@@ -207,7 +213,8 @@ class BudgetOut(OutputModel):
     percent_used: float
     next_reset: str
     providers: dict[str, ProviderBudgetOut]
-    alerts: list[str] = []
+    alerts: list[str] = []  # the passed thresholds' messages
+    thresholds: list[BudgetThresholdOut] = []  # every one, passed or not (design 8.1)
 
     @classmethod
     def of(cls, b: BudgetSnapshot) -> "BudgetOut":
@@ -231,4 +238,6 @@ class BudgetOut(OutputModel):
                 for p in b.providers
             },
             alerts=[a.message for a in b.alerts],
+            thresholds=[BudgetThresholdOut(percent=t, amount=amount, passed=passed)
+                        for t, amount, passed in b.threshold_states()],
         )

@@ -61,8 +61,11 @@ def budget(args) -> int:
     for p in view["providers"]:  # used: the share of the allocation spent (design 8.1)
         print(f"{p['provider']:<8} {money(p['allocation']):>10} {money(p['spent']):>10} {money(p['reserved']):>10} "
               f"{money(p['remaining']):>10} {p['percent_used']:>5}%")
-    for a in view["alerts"]:
-        print(a["message"])
+    if view["thresholds"]:  # design 8.1: every threshold's amount, and whether spend has passed it
+        print("Alerts at: " + ", ".join(f"{t['percent']}% {money(t['amount'])}{' (passed)' if t['passed'] else ''}"
+                                        for t in view["thresholds"]))
+    for message in dict.fromkeys(a["message"] for a in view["alerts"]):  # thresholds passed together share one
+        print(message)
     print(f"Next reset: {reset_text(view['next_reset_at'], view['timezone'])}")
     return 0
 

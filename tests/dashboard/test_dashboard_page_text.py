@@ -84,3 +84,17 @@ def test_amounts_read_as_every_message_says_them(tmp_path, state):
 
     assert "data-error" not in body_attrs(proc.stdout), proc.stdout[-3000:]
     assert "total $1,234.50 spent $0.0153 reserved $0.000040 remaining $1,234.48" in page_text(proc.stdout)
+
+
+def test_thresholds_passed_together_are_said_once(tmp_path, state):
+    # Spend that passes 75% and 90% at once gives both one message (router_core/budget_limits.py): before, the
+    # page listed it twice, under "75%: " and "90%: ".
+    message = "CRITICAL: Daily budget at 92% ($156.40 / $170.00), past the 75% and 90% thresholds at once"
+    state["budget"]["alerts"] += [{"threshold": t, "level": level, "message": message}
+                                  for t, level in ((75, "warning"), (90, "critical"))]
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+    text = page_text(proc.stdout)
+    assert "10%: Spent $22.10 of $170.00 today (13%)" in text
+    assert text.count("thresholds at once") == 1 and f"75%, 90%: {message}" in text
+    assert '<li class="critical">75%, 90%: ' in proc.stdout
