@@ -20,13 +20,12 @@ from zoneinfo import ZoneInfo
 
 from router_core.audit import parse_since
 from router_core.budget_text import money
+from router_core.records import SKIPPED  # an attempt with one of these outcomes sent nothing
 
 PRIMARY_REASON = "primary available"
 REPEATED_EVENTS = frozenset({"user_response"})
 # Outcomes of a task that never reached a provider: their zero seconds are not a run's time.
 NOT_RUN = frozenset({"not_configured", "routed", "parked", "budget_exceeded", "config_mismatch"})
-# An attempt with one of these outcomes sent nothing: the provider was skipped (execution/attempts.py's skip).
-SKIPPED = frozenset({"not_configured", "budget_exceeded", "on_hold", "outage", "config_mismatch"})
 _MONEY = re.compile(r"^\s*\$?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*$")
 
 
@@ -208,16 +207,70 @@ def _add(
         reason = rec.get("provider_reason")
         if isinstance(reason, str) and reason != PRIMARY_REASON:
             report.fallbacks[reason] = report.fallbacks.get(reason, 0) + 1
-    # What ran is charged to the provider that ran it: after a fallback during execution, not the one recommended.
+    # What ran is charged to the providers that ran it (each attempt's own): after a fallback during execution, not
+    # the one recommended; ``ran_on`` (the one it last reached) for what its attempts do not itemise.
     ran_on = metrics.get("provider")
     ran_on = ran_on if isinstance(ran_on, str) and ran_on else provider
     estimate = _add_cost(report, day, provider, ran_on, rec if is_decision and estimate_counts else {}, metrics)
     seconds = metrics.get("execution_time_seconds")
-    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and sent_anything(metrics):
-        times = report.execution_times.setdefault(ran_on, ExecutionTimes())
-        times.runs += 1
-        times.total_seconds += float(seconds)
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+        for name, share in _time_shares(metrics, float(seconds), ran_on).items():
+            times = report.execution_times.setdefault(name, ExecutionTimes())
+            times.runs += 1
+            times.total_seconds += share
     return (day, provider, estimate) if estimate is not None else None
+
+
+def _sent(metrics: Mapping[str, Any], ran_on: str) -> list[tuple[str, Mapping[str, Any]]] | None:
+    """The attempts of an execution that sent something (not a skip: sent_anything's rule), each with its provider
+    (``ran_on`` for one that names none); None if the record lists none."""
+    attempts = metrics.get("attempts")
+    if not isinstance(attempts, list):
+        return None
+    sent = [a if isinstance(a, Mapping) else {} for a in attempts]
+    return [(a["provider"] if isinstance(a.get("provider"), str) and a["provider"] else ran_on, a)
+            for a in sent if a.get("outcome") not in SKIPPED]
+
+
+def _seconds(value: object) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else 0.0  # type: ignore[arg-type]
+
+
+def _time_shares(metrics: Mapping[str, Any], seconds: float, ran_on: str) -> dict[str, float]:
+    """A run's time by the providers it sent calls to: all of it to the one it reached, or, after a fallback that
+    reached several, shared in proportion to the time of each one's own attempts (the waits before them and the
+    calls; evenly when they carry none). Nothing for a provider only skipped (an outage, a hold, no backend)."""
+    sent = _sent(metrics, ran_on)
+    if sent is None:  # a record without attempts: its provider, when it ran at all
+        return {ran_on: seconds} if metrics.get("status") not in NOT_RUN else {}
+    own: dict[str, float] = {}
+    for name, a in sent:
+        own[name] = own.get(name, 0.0) + _seconds(a.get("waited_seconds")) + _seconds(a.get("duration_seconds"))
+    total = sum(own.values())
+    if len(own) <= 1 or total <= 0:
+        return {name: seconds / len(own) for name in own}
+    return {name: seconds * t / total for name, t in own.items()}
+
+
+def _cost_shares(metrics: Mapping[str, Any], actual: float, ran_on: str) -> dict[str, float]:
+    """An execution's actual cost by provider: what each refusal billed (an attempt's cost_usd) to its provider,
+    the rest to the provider that answered. A provider only skipped is charged nothing, and not listed."""
+    sent = _sent(metrics, ran_on)
+    if sent is None:  # a record without attempts: all of it to its provider
+        return {ran_on: actual}
+    shares: dict[str, float] = {}
+    answered = None
+    for name, a in sent:
+        if a.get("outcome") == "success":
+            answered = name
+        elif billed := parse_money(a.get("cost_usd")):
+            shares[name] = shares.get(name, 0.0) + billed
+    rest = round(actual - sum(shares.values()), 6)
+    if answered is not None or rest:
+        name = answered or ran_on
+        shares[name] = shares.get(name, 0.0) + rest
+    return shares
 
 
 def sent_anything(metrics: Mapping[str, Any]) -> bool:
@@ -245,14 +298,14 @@ def sent_to(metrics: Any, provider: str) -> bool:
 def _add_cost(
     report: AuditReport, day: str, provider: str, ran_on: str, rec: Mapping, metrics: Mapping
 ) -> float | None:
-    """Add the actual cost (to ``ran_on``); return the estimate (``provider``'s) to count when there is none."""
+    """Add the actual cost (to the providers sent the calls: _cost_shares); return the estimate (``provider``'s) to count when there is none."""
     actual, bad_actual = _money(metrics, "cost_actual")
     estimate, bad_estimate = _money(rec, "cost_estimate")
     if bad_actual or bad_estimate:
         report.unreadable += 1
     if actual is not None:
-        cost = report.cost_by_day.setdefault(day, {}).setdefault(ran_on, DayCost())
-        cost.actual_usd += actual
+        for name, amount in _cost_shares(metrics, actual, ran_on).items():
+            report.cost_by_day.setdefault(day, {}).setdefault(name, DayCost()).actual_usd += amount
         return None
     return estimate
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from router_core.settings import BudgetSettings
 
 
+# An attempt with one of these outcomes sent nothing: the provider was skipped (execution/attempts.py's skip).
+SKIPPED = frozenset({"not_configured", "budget_exceeded", "on_hold", "outage", "config_mismatch"})
 _FIRST, _LAST = -62_135_596_800.0, 253_402_300_799.0  # 0001-01-01T00:00:00Z, 9999-12-31T23:59:59Z
 
 
@@ -183,11 +185,14 @@ def estimate_vs_actual(estimate_usd: float, actual_usd: float) -> str:
 def execution_metrics(outcome: TaskOutcome) -> dict[str, Any]:
     """Design 10.1's execution_metrics for an executed (or refused, or parked) task, with its attempts."""
     o = outcome
+    # The provider (model, backend) its calls were sent to; none when every attempt was a skip (an outage, a hold, no
+    # backend, the budget): the outcome then names the last provider tried, which was sent nothing.
+    sent = not o.attempts or any(a.outcome not in SKIPPED for a in o.attempts)
     metrics: dict[str, Any] = {
         "status": o.status,
-        "provider": o.provider,
-        "model": o.model,
-        "backend": o.backend,
+        "provider": o.provider if sent else None,
+        "model": o.model if sent else None,
+        "backend": o.backend if sent else None,
         "start_time": iso(o.started_at),
         "end_time": iso(o.ended_at),
         "execution_time_seconds": round(o.duration_seconds, 3),

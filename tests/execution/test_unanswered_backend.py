@@ -44,8 +44,10 @@ async def test_only_a_task_that_was_tried_nowhere_has_no_backend(settings, build
     core, ex = build_executor(settings, providers=("codex",))
     fake.script("codex", [Fault.status(400)])
     assert said(await dispatch(core, ex, CODE_TASK, provider="codex")) == ("rejected", "codex", "api")
-    # gemini has no key nor CLI here: nothing was sent to it
-    assert said(await dispatch(core, ex, CODE_TASK, provider="gemini")) == ("not_configured", "gemini", None)
+    # gemini has no key nor CLI here: nothing was sent to it, and the line names no provider (the outcome, the last
+    # one tried)
+    r = await dispatch(core, ex, CODE_TASK, provider="gemini")
+    assert said(r) == ("not_configured", None, None) and (r.outcome.provider, r.outcome.backend) == ("gemini", None)
 
 
 async def test_a_task_parked_after_tries_names_the_provider_it_last_reached_not_one_it_skipped(

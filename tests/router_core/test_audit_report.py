@@ -247,3 +247,20 @@ def test_table_for_people():
 def test_table_for_an_empty_log():
     text = format_report_table(build_report([]))
     assert "(no decisions)" in text and "(no costs)" in text and "(no executions recorded)" in text
+
+
+def test_a_fallback_runs_time_and_cost_go_to_each_provider_its_attempts_reached():
+    # Design 10.1 lines itemise attempts: a refusal gemini billed is gemini's, the rest of the cost the answer's
+    # (claude's); the run's seconds are shared by their attempts' times; codex, only skipped, gets nothing.
+    attempts = [
+        {"provider": "gemini", "outcome": "refused", "cost_usd": 0.01, "duration_seconds": 3.0, "retry": 0},
+        {"provider": "codex", "outcome": "outage", "retry": 0},
+        {"provider": "claude", "outcome": "success", "waited_seconds": 1.0, "duration_seconds": 5.0, "retry": 0},
+    ]
+    line = record("2025-01-11T10:30:00Z", "gemini", estimate="$0.02", task_id="t1",
+                  execution_metrics={**metrics(10, "$0.05"), "provider": "claude", "attempts": attempts})
+    report = build_report([line])
+    day = report.cost_by_day["2025-01-11"]
+    assert {p: round(c.actual_usd, 6) for p, c in day.items()} == {"gemini": 0.01, "claude": 0.04}
+    assert {p: (t.runs, round(t.total_seconds, 6)) for p, t in report.execution_times.items()} == {
+        "gemini": (1, 3.333333), "claude": (1, 6.666667)}
