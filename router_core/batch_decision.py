@@ -27,6 +27,7 @@ class BatchItemPlan:
     sub_batch: int
     starts_after_seconds: float
     exceeds_budget: bool = False
+    agent: str | None = None  # a plan only (dry run): the agent it would be assigned now, unleased
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from router_core.agents import AgentPool
-from router_core.agents.assignment import assign_agent
+from router_core.agents.assignment import advised_agent, assign_agent
 from router_core.agents.host_files import load_host_agents
 from router_core.audit import JsonlAuditLog
 from router_core.batch_ids import batch_task_ids, task_named
@@ -166,13 +166,18 @@ class RouterCore:
     def capacity(self, min_costs: dict[str, float] | None = None, *, maintain: bool = True) -> CapacityView:
         """Usage and availability of every provider, read from one snapshot of the shared state; then the writes the
         read found due, unless ``maintain`` is False (the caller runs :meth:`maintain` if :meth:`maintenance_due`)."""
+        return self._snapshot(min_costs, maintain)[0]
+
+    def _snapshot(self, min_costs: dict[str, float] | None, maintain: bool) -> tuple[CapacityView, SharedState]:
+        """:meth:`capacity`, with the shared state it was read from (the agents in use)."""
         self.refresh_settings()
         self.clock_steps.check()  # rows stamped before a clock set back are repaired before they are read
         with self.db.read():
-            view = self._capacity(min_costs, self.shared.read())
+            shared = self.shared.read()
+            view = self._capacity(min_costs, shared)
         if maintain:
             self.maintain()
-        return view
+        return view, shared
 
     def _capacity(self, min_costs: dict[str, float] | None, shared: SharedState) -> CapacityView:
         now = self.clock.now()
@@ -371,12 +376,15 @@ class RouterCore:
         from router_core.batch_plan import plan_batch
 
         batch = self.prepare_batch(tasks)
-        view = self.capacity()
+        view, shared = self._snapshot(None, True)
         cap = concurrency or self.settings.execution.batch_concurrency
         plan = plan_batch(
             batch, usage=view.usage, availability=view.availability, budget=view.budget, settings=self.settings,
             now=self.clock.now(), concurrency=cap, task_seconds=lambda cost: sum(self.costs.seconds(cost)) / 2,
         )
+        # Each task's agent (design 6), on the snapshot's agents in use; a run leases one as each task starts
+        plan = replace(plan, items=tuple(replace(it, agent=advised_agent(
+            self.pool, it.provider, it.classification.task_type, it.task, shared.in_use)) for it in plan.items))
         batch_id = f"batch-{uuid.uuid4().hex[:12]}"
         for item in plan.items:
             self.audit.append(batch_item_record(item, view.usage, view.availability, self.session_id, batch_id))

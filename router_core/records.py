@@ -170,6 +170,7 @@ def batch_item_record(
             "cost_estimate": money(item.cost.usd),
             "cost_estimate_usd": item.cost.usd,
             "exceeds_budget": item.exceeds_budget,
+            "agent_assigned": item.agent,  # advised, not leased; a run's line names the agent it ran as
         },
     }
 

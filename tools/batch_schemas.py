@@ -27,6 +27,7 @@ class BatchItemOut(OutputModel):
     sub_batch: int = 0
     starts_after_seconds: float = 0.0
     exceeds_budget: bool = False
+    agent: str | None = None  # the agent it would be assigned (a dry run; a run's results name the one it ran as)
 
 
 class ProviderGroupOut(OutputModel):
@@ -232,6 +233,7 @@ class BatchPlanOut(OutputModel):
                     sub_batch=it.sub_batch,
                     starts_after_seconds=it.starts_after_seconds,
                     exceeds_budget=it.exceeds_budget,
+                    agent=it.agent,
                 )
                 for it in plan.items
             ],

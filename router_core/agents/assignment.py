@@ -47,6 +47,18 @@ def assign_agent(
     return choice, lease_id
 
 
+def advised_agent(pool: AgentPool, provider: str, task_type: str, text: str, in_use: dict[str, int]) -> str | None:
+    """The id of the agent a batch task would be assigned now (design 6's plan), without a lease, as a batch run
+    chooses one (execution/batch.py's choose_agent): the best free agent, else the best of the busy ones; None
+    when the provider has no agent."""
+    for busy in (in_use, {}):
+        try:
+            return pool.select(provider, task_type, busy, text).agent.id
+        except NoAgentAvailable:
+            continue
+    return None
+
+
 def _busy_for_lease(busy: NoAgentAvailable) -> NoAgentAvailable:
     return NoAgentAvailable(f"{busy} (an agent you run yourself is freed {UNATTENDED_SECONDS / 60:g} "
                             "minutes after its dispatch)")

@@ -149,4 +149,5 @@ async def test_a_reason_shared_by_many_planned_tasks_is_said_once(connect):
         assert "blocked" in first["reason"] or "gemini" in first["reason"]
         same = [item for item in moved[1:] if item["route"] == first["route"]]
         assert same and all(item["reason"] == f"same as item {first['index']}" for item in same)
-        assert len(json.dumps(plan, separators=(",", ":"))) < 7_000
+        # 6,607 characters, then 7,747 with each task's agent id (design 6; ~24 characters a task)
+        assert len(json.dumps(plan, separators=(",", ":"))) < 8_000
