@@ -213,7 +213,7 @@ class BudgetOut(OutputModel):
     percent_used: float
     next_reset: str
     providers: dict[str, ProviderBudgetOut]
-    alerts: list[str] = []  # the passed thresholds' messages
+    alerts: list[str] = []  # the passed thresholds' messages, each once
     thresholds: list[BudgetThresholdOut] = []  # every one, passed or not (design 8.1)
 
     @classmethod
@@ -237,7 +237,7 @@ class BudgetOut(OutputModel):
                 )
                 for p in b.providers
             },
-            alerts=[a.message for a in b.alerts],
+            alerts=list(dict.fromkeys(a.message for a in b.alerts)),  # thresholds passed together share one
             thresholds=[BudgetThresholdOut(percent=t, amount=amount, passed=passed)
                         for t, amount, passed in b.threshold_states()],
         )
