@@ -95,16 +95,21 @@ async def test_a_dispatch_without_execution_leases_and_hands_over_without_blocki
     assert expires == core.clock.now() + 900  # handed over to the host (leases.UNATTENDED_SECONDS)
 
 
-async def test_a_failed_tasks_lease_is_released_without_blocking_the_loop(settings, clock, monkeypatch):
-    core, ex, other = unavailable_everywhere(settings, clock, ("codex", "gemini", "claude"))
+def locked_as_it_ends(monkeypatch, ex, other) -> None:
+    """``ex.run`` ends with the other connection holding the write lock: another process writes as the task ends."""
     run_job = ex.run
 
-    async def fails_then_locked(job):  # every provider refused the task; another process writes as it ends
+    async def run_then_lock(job):
         outcome = await run_job(job)
         other.lock()
         return outcome
 
-    monkeypatch.setattr(ex, "run", fails_then_locked)
+    monkeypatch.setattr(ex, "run", run_then_lock)
+
+
+async def test_a_failed_tasks_lease_is_released_without_blocking_the_loop(settings, clock, monkeypatch):
+    core, ex, other = unavailable_everywhere(settings, clock, ("codex", "gemini", "claude"))
+    locked_as_it_ends(monkeypatch, ex, other)
     results = []
 
     async def run() -> None:
@@ -256,14 +261,7 @@ async def test_a_batchs_plan_maintenance_waits_for_the_lock_off_the_loop(locked)
 
 async def test_a_batch_tasks_lease_is_released_without_blocking_the_loop(settings, clock, monkeypatch):
     core, ex, other = unavailable_everywhere(settings, clock, ("codex", "gemini", "claude"))
-    run_job = ex.run
-
-    async def fails_then_locked(job):  # every provider refused the task; another process writes as it ends
-        outcome = await run_job(job)
-        other.lock()
-        return outcome
-
-    monkeypatch.setattr(ex, "run", fails_then_locked)
+    locked_as_it_ends(monkeypatch, ex, other)
     runs = []
 
     async def run() -> None:
