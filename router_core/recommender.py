@@ -146,14 +146,15 @@ def _alternative(
 
 
 def budget_alerts(cost: CostEstimate, budget: BudgetSnapshot) -> tuple[str, ...]:
-    """Thresholds already passed today, then what this task would overspend."""
+    """The highest threshold passed today (the lower ones are behind it: a decision at 92% said each of 50%, 75%
+    and 90% with its figures of the time, for the rest of the day), then what this task would overspend."""
     mine = budget.provider(cost.provider)
     return _budget_alerts(cost, budget, mine, mine.remaining)
 
 
 def _budget_alerts(cost: CostEstimate, budget: BudgetSnapshot, mine: ProviderBudget, left: float) -> tuple[str, ...]:
     """:func:`budget_alerts`, given the provider's budget and what it has ``left`` (its ``remaining``)."""
-    alerts = [a.message for a in budget.alerts]
+    alerts = [max(budget.alerts, key=lambda a: a.threshold).message] if budget.alerts else []
     if cost.usd > left:
         alerts.append(
             f"task would exceed the {cost.provider} allocation: {money(cost.usd)} needed, "
