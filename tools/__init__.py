@@ -168,9 +168,16 @@ def output_schemas() -> dict[str, Any]:
     return {fn.__name__: output_model(fn).model_json_schema() for fn, _ in TOOLS}
 
 
+def listed_description(fn: Callable[..., Any]) -> str:
+    """``fn``'s docstring as tools/list sends it: each paragraph on one line, without the source's indentation
+    (the SDK sends ``__doc__`` as written, four spaces after each line break: tokens in every host's context
+    window for nothing)."""
+    return "\n\n".join(" ".join(part.split()) for part in inspect.cleandoc(fn.__doc__ or "").split("\n\n"))
+
+
 def register_tools(mcp: MCPServer) -> None:
     for fn, hints in TOOLS:
-        mcp.tool(annotations=hints, structured_output=False)(structured(fn))
+        mcp.tool(description=listed_description(fn), annotations=hints, structured_output=False)(structured(fn))
 
 
 __all__ = ["register_tools", "output_schemas", "check_call", "explained", "listed_schema",

@@ -306,3 +306,17 @@ async def test_the_audit_resources_text_is_within_the_cap_as_the_host_gets_it(se
     assert view["entries"] and view["complete"] is False and "switchboard audit --since" in view["note"]
     assert view["entries"][-1]["task_description"].startswith("Write unit tests for the parser, case 39")
     assert recent and recent[-1]["task_description"] == view["entries"][-1]["task_description"]
+
+
+async def test_listed_descriptions_carry_no_docstring_indentation(server):
+    # Three tools' descriptions were their docstrings as written, each line break followed by the source's
+    # four spaces of indentation: tokens in every host's context window for nothing (QA).
+    async with Client(server) as c:
+        tools = (await c.list_tools()).tools
+        resources = (await c.list_resources()).resources + (await c.list_resource_templates()).resource_templates
+    texts = {t.name: t.description for t in tools}
+    texts |= {f"{t.name}.{arg}": p.get("description", "") for t in tools
+              for arg, p in t.input_schema["properties"].items()}
+    texts |= {r.name: r.description or "" for r in resources}
+    for name, text in texts.items():
+        assert text == text.strip() and "\n " not in text and "  " not in text, (name, text)
