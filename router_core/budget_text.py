@@ -172,8 +172,11 @@ def said_once(refusals: Iterable[tuple[str, str]]) -> str:
 
 
 def says(said: str, provider: str, message: str) -> bool:
-    """Whether ``said`` (:func:`said_once`'s words) says ``provider``'s refusal ``message`` in full."""
-    if message in said:
+    """Whether ``said`` (:func:`said_once`'s words, or an executor's summary, results.provider_said) says
+    ``provider``'s refusal ``message`` in full."""
+    from router_core.execution.results import provider_said
+
+    if message in said or provider_said(provider, message) in said:
         return True
     m = _ESTIMATE.search(message)
     if m is None:

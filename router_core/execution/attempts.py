@@ -114,8 +114,7 @@ class ProviderRun:
                 if step.action != RETRY:
                     return step
                 if self.job.on_pace is not None:
-                    await self.job.on_pace.retrying(self.job.task_id, self.provider, step.delay, outcome_name(result),
-                                                    str(result))
+                    await self.job.on_pace.retrying(self.job.task_id, self.provider, step.delay, str(result))
                 await self.ex.wait(step.delay)
                 backed_off = step.delay
                 if (circuit := self._opened()) is not None:  # no retry into the outage
@@ -278,8 +277,7 @@ class ProviderRun:
 
     def _outage(self, circuit: CircuitState) -> Step:
         assert self.plan is not None
-        return self.skip("outage", f"{circuit.block.reason}; last error: {circuit.last_error}",
-                         circuit.next_probe_at, model=self.plan.model)
+        return self.skip("outage", circuit.skipped, circuit.next_probe_at, model=self.plan.model)
 
     def _request(self, adapter: ProviderAdapter) -> CompletionRequest:
         assert self.plan is not None

@@ -39,6 +39,13 @@ class CircuitState:
     def block(self) -> Block:
         return Block(f"outage: {self.failures} consecutive failures", self.next_probe_at)
 
+    @property
+    def skipped(self) -> str:
+        """Why a task passed the provider by, as its attempt says it (the outcome, "outage", beside it)."""
+        from router_core.execution.results import unnamed  # not at import: routing reads circuits without it
+
+        return f"outage ({self.failures} consecutive failures); last error: {unnamed(self.provider, self.last_error)}"
+
 
 class CircuitBreaker:
     def __init__(self, db: Database, clock: Clock, *, threshold: int, probe_interval: float) -> None:

@@ -40,6 +40,7 @@ from router_core.execution.results import (
     SUCCESS,
     Attempt,
     TaskOutcome,
+    provider_said,
 )
 from router_core.execution.state import ExecutionSnapshot
 from router_core.leases import AgentLease
@@ -266,8 +267,7 @@ class Executor:
                     if (refused := self.outages.budget_refusal(circuit)) is not None:
                         run.skip("budget_exceeded", refused)
                     else:
-                        run.skip("outage", f"{circuit.block.reason}; last error: {circuit.last_error}",
-                                 circuit.next_probe_at)
+                        run.skip("outage", circuit.skipped, circuit.next_probe_at)
                     continue
                 hold = self.state.holds.active(provider).get(provider)  # the probe took time
             now = self.core.clock.now()
@@ -334,7 +334,7 @@ def _verdict(attempts: list[Attempt]) -> tuple[str, str, float | None]:
     last: dict[str, Attempt] = {}
     for a in attempts:
         last[a.provider] = a
-    summary = "; ".join(f"{p}: {a.outcome}: {a.error}" for p, a in last.items())
+    summary = "; ".join(provider_said(p, a.error) for p, a in last.items())
     outcomes = {a.outcome for a in attempts}
     if lifts:  # one provider when it was asked for by name
         blocked = "every provider is" if len(last) > 1 else f"{next(iter(last))} is"

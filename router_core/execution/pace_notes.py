@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from router_core.clock import Clock
 from router_core.execution.holds import QUOTA, RATE_LIMITED, UNAVAILABLE
 from router_core.execution.pacing import PaceWait
+from router_core.execution.results import unnamed
 from router_core.providers.timeparse import window_name
 
 NOTICE_SECONDS = 1.0  # a shorter wait is not noticed (and a paced batch would say one a request)
@@ -55,9 +56,11 @@ class PaceNotes:
         held = wait.hold is not None or wait.slot is not None
         await self._tell(task_id, provider, None if wait.unanswered else wait.seconds, why, held, waited)
 
-    async def retrying(self, task_id: str, provider: str, seconds: float, outcome: str, error: str) -> None:
-        """The task backs off ``seconds`` before trying ``provider`` again, after it answered ``outcome``."""
-        await self._tell(task_id, provider, seconds, f"retrying after it answered {outcome} ({error})", True, 0.0)
+    async def retrying(self, task_id: str, provider: str, seconds: float, error: str) -> None:
+        """The task backs off ``seconds`` before trying ``provider`` again, after ``error``: "waiting 2s for claude:
+        retrying (rate limited (429): ...)" ("retrying after it answered rate_limited (claude rate limited (429)"
+        before)."""
+        await self._tell(task_id, provider, seconds, f"retrying ({unnamed(provider, error)})", True, 0.0)
 
     async def _tell(self, task_id: str, provider: str, seconds: float | None, why: str, held: bool,
                     waited: float) -> None:

@@ -16,7 +16,7 @@ def fallback_notices(outcome, settings) -> list[str]:
     """Why each provider before the one that answered was left: its last failed try (an API key refused, an
     outage, a budget block). The path alone said where the task went, not why, so a wrong key went unnoticed."""
     from router_core.errors import NotConfigured
-    from router_core.execution.results import SUCCESS
+    from router_core.execution.results import SUCCESS, provider_said
     from router_core.providers.registry import choose_backend
 
     last: dict[str, Any] = {}
@@ -34,7 +34,7 @@ def fallback_notices(outcome, settings) -> list[str]:
             where = (f"check {choice.key_var}" if choice is not None and choice.backend == "api" and choice.key_var
                      else f"check {provider}'s login or key")
             hint = f" ({where}; `switchboard providers` shows what each provider runs on)"
-        lines.append(f"switchboard: fell back from {provider}: {a.outcome}: {a.error}{hint}")
+        lines.append(f"switchboard: fell back from {provider_said(provider, a.error)}{hint}")
     return lines
 
 

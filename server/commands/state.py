@@ -231,8 +231,9 @@ def _one_line(row: dict) -> str:
 def _note(row: dict) -> str:
     """What an outage, recovery or budget edit line says (it printed its time and event alone)."""
     event, provider = row.get("event"), row.get("provider")
-    if event == "outage":
-        return (f"{provider}: {row.get('reason')}; last error: {row.get('last_error')}; "
+    if event == "outage":  # its reason, "outage: 3 consecutive failures", after the event said "outage" too
+        reason = str(row.get("reason"))
+        return (f"{provider}: {reason.removeprefix('outage: ')}; last error: {row.get('last_error')}; "
                 f"next probe {row.get('next_probe_at')}")
     if event == "recovered":
         seconds = row.get("outage_seconds")

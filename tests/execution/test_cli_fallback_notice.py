@@ -15,7 +15,7 @@ def test_run_that_fell_back_says_why_each_earlier_provider_failed(shell, monkeyp
     assert main(["run", "Implement a JWT login endpoint in Flask"]) == 0
     out, err = capsys.readouterr()
     assert "path codex -> " in err
-    assert "codex rejected the credentials (401)" in err
+    assert "fell back from codex: rejected the credentials (401)" in err  # "codex: auth_failed: codex rejected" before
     assert "OPENAI_API_KEY" in err  # what to check
 
 

@@ -43,7 +43,7 @@ def test_run_says_it_waits_out_a_429_before_its_retry(shell, monkeypatch, capsys
     shell.script("codex", [Fault.rate_limited(retry_after=1.0)])
     assert main(["run", "--provider", "codex", "Implement a JWT login endpoint in Flask"]) == 0
     err = capsys.readouterr().err
-    assert ": waiting 1s for codex: retrying after it answered rate_limited (codex rate limited (429)" in err
+    assert ": waiting 1s for codex: retrying (rate limited (429)" in err
     assert "Ctrl-C to stop" in err
 
 

@@ -250,7 +250,7 @@ async def test_a_task_every_provider_refused_with_429s_says_when_and_what_to_do(
         fake.script(p, [Fault.rate_limited(retry_after=600)])
     o = (await dispatch(core, ex, CODE_TASK)).outcome
     assert o.status == "parked" and o.resumes_at is not None
-    assert o.error.startswith("every provider is blocked (codex: rate_limited")
+    assert o.error.startswith("every provider is blocked (codex: rate limited (429)")
     assert o.error.endswith(f"; capacity returns in {format_wait(o.resumes_at - clock.now())}. {WAIT_HINT}")
 
 
@@ -258,7 +258,7 @@ async def test_a_requested_provider_that_answers_429_says_when_and_what_to_do(se
     core, ex = build_executor(settings)
     fake.script("codex", [Fault.rate_limited(retry_after=600)])
     o = (await dispatch(core, ex, CODE_TASK, provider="codex")).outcome
-    assert o.status == "parked" and o.error.startswith("codex is blocked (codex: rate_limited")
+    assert o.status == "parked" and o.error.startswith("codex is blocked (codex: rate limited (429)")
     assert o.error.endswith(f"{WAIT_HINT}, or without a provider to let the router choose one with capacity")
 
 

@@ -374,3 +374,20 @@ async def test_an_outage_nobody_probes_stops_blocking_routing_and_is_probed_by_t
     assert o.provider == "codex" and fake.stats("codex").requests == 2  # the probe, then the task
     assert fake.requests("codex")[0].json["max_output_tokens"] <= 16
     assert not circuits.state("codex").is_open and "outage" not in usage_summary(core)["providers"]["codex"]
+
+
+def test_blocked_providers_are_said_with_their_kind_once():
+    # QA: "every provider is blocked (codex: outage: outage: 3 consecutive failures; ...; claude: rate_limited:
+    # claude rate limited (429)...)": each attempt's kind, then its error, which says the kind (and the provider)
+    # again. The kind stays a field of each attempt (its outcome), for the audit log's readers.
+    from router_core.execution.circuit import CircuitState
+    from router_core.execution.executor import _verdict
+    from router_core.execution.results import Attempt
+
+    circuit = CircuitState("codex", 3, True, 0.0, 300.0, "codex unavailable (503): overloaded")
+    attempts = [Attempt("codex", "outage", error=circuit.skipped, lifts_at=300.0),
+                Attempt("claude", "rate_limited", error="claude rate limited (429): retry after 30s", status_code=429,
+                        lifts_at=30.0)]
+    assert _verdict(attempts) == ("parked", "every provider is blocked (codex: outage (3 consecutive failures); last "
+                                  "error: unavailable (503): overloaded; claude: rate limited (429): retry after 30s)",
+                                  30.0)

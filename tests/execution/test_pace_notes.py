@@ -56,7 +56,7 @@ async def test_a_retry_after_a_429_says_how_long_and_why(settings, build_executo
     assert r.outcome.status == "success"
     [(task_id, provider, seconds, why)] = told
     assert task_id == r.outcome.task_id and provider == "codex" and seconds == pytest.approx(20.0, abs=1)
-    assert why.startswith("retrying after it answered rate_limited (")
+    assert why.startswith("retrying (rate limited (429)")
 
 
 def notes(clock: FakeClock) -> tuple[PaceNotes, list[tuple]]:

@@ -160,7 +160,7 @@ async def test_a_wait_for_room_at_the_provider_is_said_in_the_progress(settings,
     adapters = build_adapters(settings, client=client, clock=clock, environ=fake_environ(fake), which=lambda _: None)
     executor = Executor(keyword_core, adapters, sleep=clock_sleep(clock, unanswered(keyword_core.db, clock)))
     monkeypatch.setattr(tools.dispatch, "executor_of", lambda state: executor)
-    told = re.compile(r"\S+: waiting 20s for codex: retrying after it answered rate_limited \(codex rate limited.*")
+    told = re.compile(r"\S+: waiting 20s for codex: retrying \(rate limited \(429\).*")
     for tool, arguments in [("dispatch_agent", {"task": "Implement a JWT login endpoint in Flask", "provider": "codex"}),
                             ("run_batch", {"tasks": [{"id": "a", "task": "Implement the CSV export endpoint"}],
                                            "dry_run": False})]:

@@ -174,7 +174,7 @@ async def test_a_parked_task_is_said_in_progress_while_it_waits(settings, build_
         r = await client.call_tool("dispatch_agent", {"task": "Implement the CSV export", "wait": True,
                                                       "provider": "codex"}, progress_callback=on_progress)
         assert r.structured_content["status"] == "success"
-        assert ": waiting 45s for capacity: codex is blocked (codex: rate_limited: " in progress[0][2]
+        assert ": waiting 45s for capacity: codex is blocked (codex: rate limited (429): " in progress[0][2]
 
 
 async def test_a_park_notice_the_client_cannot_take_does_not_fail_the_waiting_task(caplog):

@@ -57,7 +57,8 @@ def test_outage_recovery_and_budget_lines_say_what_happened(cli_env, env, capsys
             "allocations": {"codex": 3.0, "gemini": 4.0}, "previous_allocations": {"codex": 30.0, "gemini": 4.0}})
     assert main(["audit"]) == 0
     outage, recovered, budget = capsys.readouterr().out.splitlines()
-    assert outage.endswith("  outage  codex: outage: 3 consecutive failures; last error: codex unavailable (500): "
+    # the event, then its reason without "outage: " again ("outage  codex: outage: 3 consecutive failures" before)
+    assert outage.endswith("  outage  codex: 3 consecutive failures; last error: codex unavailable (500): "
                            "boom; next probe 2026-01-02T00:05:00Z")
     assert recovered.endswith("  recovered  codex after 300 s down")
     assert budget.endswith("  budget_changed  daily total $100.00 -> $10.00; codex $30.00 -> $3.00")
