@@ -183,6 +183,15 @@ def estimate_vs_actual(estimate_usd: float, actual_usd: float) -> str:
     return f"{money(abs(diff))} {'over' if diff > 0 else 'under'} estimate"
 
 
+def estimate_compared(o: TaskOutcome) -> str | None:
+    """``estimate_vs_actual`` of a task that was answered or charged; None for one that was neither (each try
+    answered 429, or 503, or was skipped): its $0 is no price of the work, and "$0.0157 under estimate" read as if
+    it had run cheaply."""
+    if o.cost_usd or any(a.outcome == "success" for a in o.attempts):
+        return estimate_vs_actual(o.cost_estimate_usd, o.cost_usd)
+    return None
+
+
 def execution_metrics(outcome: TaskOutcome) -> dict[str, Any]:
     """Design 10.1's execution_metrics for an executed (or refused, or parked) task, with its attempts."""
     o = outcome
@@ -205,7 +214,8 @@ def execution_metrics(outcome: TaskOutcome) -> dict[str, Any]:
         metrics["cost_actual"] = money(o.cost_usd)
         metrics["cost_actual_usd"] = o.cost_usd
         metrics["cost_estimate_usd"] = o.cost_estimate_usd
-        metrics["cost_estimate_vs_actual"] = estimate_vs_actual(o.cost_estimate_usd, o.cost_usd)
+        if (compared := estimate_compared(o)) is not None:
+            metrics["cost_estimate_vs_actual"] = compared
     metrics["fallback_path"] = o.fallback_path
     metrics["attempts"] = [attempt_dict(a) for a in o.attempts]
     if o.error:

@@ -7,7 +7,7 @@ and a routed dispatch sends no empty attempts or path."""
 from typing import TYPE_CHECKING, Annotated, Any
 
 from router_core.budget_text import money, says
-from router_core.records import estimate_vs_actual, iso
+from router_core.records import estimate_compared, iso
 from tools.schemas import OutputModel, RecommendationRecordOut, recommendation_record
 
 if TYPE_CHECKING:  # only the classmethods' parameters: the execution stack loads on the first execution
@@ -89,7 +89,7 @@ class ExecutionOut(OutputModel):
             "tokens": TokensOut(input=o.input_tokens, output=o.output_tokens, total=o.tokens_used),
             "cost_actual": money(o.cost_usd),
             "cost_actual_usd": o.cost_usd,
-            "cost_estimate_vs_actual": estimate_vs_actual(o.cost_estimate_usd, o.cost_usd) if ran else None,
+            "cost_estimate_vs_actual": estimate_compared(o),
             "duration_seconds": round(o.duration_seconds, 3),
             "fallback_path": o.fallback_path,
             "attempts": [AttemptOut.of(a) for a in o.attempts],
@@ -132,8 +132,8 @@ def dispatch_record(decision: "RoutingDecision", o: "TaskOutcome") -> dict[str, 
     out["tokens"] = {"input": o.input_tokens, "output": o.output_tokens, "total": o.tokens_used}
     out["cost_actual"] = money(o.cost_usd)
     out["cost_actual_usd"] = float(o.cost_usd)
-    if ran:
-        out["cost_estimate_vs_actual"] = estimate_vs_actual(o.cost_estimate_usd, o.cost_usd)
+    if (compared := estimate_compared(o)) is not None:
+        out["cost_estimate_vs_actual"] = compared
     out["duration_seconds"] = float(round(o.duration_seconds, 3))
     if o.attempts:
         out["fallback_path"] = o.fallback_path

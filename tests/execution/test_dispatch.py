@@ -254,6 +254,22 @@ async def test_a_task_every_provider_refused_with_429s_says_when_and_what_to_do(
     assert o.error.endswith(f"; capacity returns in {format_wait(o.resumes_at - clock.now())}. {WAIT_HINT}")
 
 
+async def test_a_task_only_answered_429_compares_no_estimate_with_its_nothing_charged(settings, build_executor, fake):
+    # QA: a task parked after every try was answered 429 (nothing billed) said "$0.0157 under estimate", as if it
+    # had run cheaply. An answered or charged task still compares.
+    from tools.batch_schemas import dispatch_record
+
+    core, ex = build_executor(settings)
+    for p in ("codex", "gemini", "claude"):
+        fake.script(p, [Fault.rate_limited(retry_after=600)])
+    r = await dispatch(core, ex, CODE_TASK)
+    assert r.outcome.status == "parked" and r.outcome.cost_usd == 0 and r.outcome.cost_estimate_usd > 0
+    assert "cost_estimate_vs_actual" not in r.audit["execution_metrics"]
+    assert r.audit["execution_metrics"]["cost_actual_usd"] == 0  # the figures stay, for the audit's readers
+    assert "cost_estimate_vs_actual" not in dispatch_record(r.decision, r.outcome)
+    # (an answered task compares: test_recovery_paths.py::test_the_answer_settles_usage_budget_and_releases_the_agent)
+
+
 async def test_a_requested_provider_that_answers_429_says_when_and_what_to_do(settings, build_executor, fake, clock):
     core, ex = build_executor(settings)
     fake.script("codex", [Fault.rate_limited(retry_after=600)])
