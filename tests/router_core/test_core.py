@@ -296,3 +296,14 @@ def test_batch_room_stops_below_the_count_routing_blocks_at():
     assert blocked_from(11_000, 89.9) == 9_889 and percent(9_889, 11_000) >= 89.9
     assert window_room(11_000, 89.9, 0) == (9_888, 9_888)
     assert window_room(100, 90.0, 0) == (89, 89)
+
+
+def test_every_audit_line_is_stamped_to_the_millisecond(keyword_core, clock):
+    # A recommendation's (and a dispatch's) line was stamped to the second, a batch task's to the millisecond:
+    # concurrent tasks' lines could not be put in order. Every line now has ISO 8601 UTC with milliseconds.
+    clock.advance(0.25)
+    keyword_core.decide(TASK)
+    keyword_core.plan_batch([("t1", TASK)])
+    stamps = [line["timestamp"] for line in keyword_core.audit.tail(2)]
+    assert [line["event"] for line in keyword_core.audit.tail(2)] == ["recommendation", "batch_plan"]
+    assert stamps == ["2026-03-02T10:00:00.250Z"] * 2
