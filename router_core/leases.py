@@ -2,7 +2,8 @@
 
 A lease is a row naming its holder process and an expiry time. Leases of dead processes and expired
 ones no longer count and are deleted lazily by acquire() and in_use(). Long tasks call heartbeat()
-to push their leases' expiry forward.
+to push their leases' expiry forward. A lease handed to the host (hand_over) has no holder process: its
+holder is ``HANDED_OVER`` and it lives until its expiry, whether or not the process that routed it runs.
 
 An ``AgentLease`` is a task's claim on its agent. Dispatch routes without leasing and lets execution
 take the lease inside the transaction of the task's first budget reservation (one commit fewer per
@@ -15,7 +16,6 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
-import threading
 from dataclasses import dataclass
 from sqlite3 import Connection, Row
 
@@ -31,6 +31,10 @@ logger = logging.getLogger(__name__)
 # itself) has no end that Switchboard sees; it lapses this long after the hand-over, and heartbeats
 # leave it alone, so a session that routes many tasks never fills the pool for good.
 UNATTENDED_SECONDS = 900.0
+# The holder of a handed-over lease: no process (a holder name has colons, store/holders.py), so neither a
+# heartbeat extends it nor the end of the process that routed it (a `switchboard run --route-only` exits at
+# once) lets another process reclaim it before its expiry.
+HANDED_OVER = "host"
 
 
 class AgentTaken(Exception):
@@ -59,10 +63,6 @@ class AgentLeases:
         # Released, but the delete failed (the database locked past its timeout, a full disk): the next heartbeat
         # deletes them rather than extending them, which held the agent's slot for as long as the process ran.
         self._released: set[str] = set()
-        self._handed_over: dict[str, float] = {}  # lease id -> when it lapses (never extended)
-        # hand_over runs on the event loop's thread, heartbeat in a worker thread (executor.py): neither loses the
-        # other's change to _handed_over
-        self._handed_over_lock = threading.Lock()
 
     def acquire(self, agent_id: str, limit: int, *, task_id: str | None = None) -> str | None:
         """A lease id if fewer than ``limit`` live leases of ``agent_id`` exist, else None."""
@@ -110,34 +110,26 @@ class AgentLeases:
         self._db.after_commit(functools.partial(self._released.discard, lease_id))
 
     def hand_over(self, lease_id: str) -> None:
-        """The host runs this lease's task: it lapses ``UNATTENDED_SECONDS`` from now, heartbeats aside."""
-        now = self._clock.now()
-        until = now + UNATTENDED_SECONDS
-        # Marked before the write commits: a heartbeat that takes the lock after it leaves the lease alone.
-        # Lapsed ones are forgotten here too: a session that only routes (execute=false) never heartbeats.
-        with self._handed_over_lock:
-            self._handed_over = {i: t for i, t in self._handed_over.items() if t > now}
-            self._handed_over[lease_id] = until
+        """The host runs this lease's task: it lapses ``UNATTENDED_SECONDS`` from now, held by ``HANDED_OVER``
+        (no process: heartbeats leave it alone, and it outlives this process; before, another process dropped it
+        as a dead process's as soon as this one exited)."""
+        until = self._clock.now() + UNATTENDED_SECONDS
         with self._db.transaction() as conn:
-            conn.execute("UPDATE agent_leases SET expires_at = ? WHERE id = ?", (until, lease_id))
+            conn.execute("UPDATE agent_leases SET expires_at = ?, holder = ? WHERE id = ?",
+                         (until, HANDED_OVER, lease_id))
 
     def heartbeat(self) -> None:
-        """Extend every live lease this holder owns by ``ttl_seconds`` from now, except those handed over.
+        """Extend every live lease this holder owns by ``ttl_seconds`` from now (a handed-over one is no longer
+        its own).
 
         A lease already past its expiry is dead (it stopped counting, and its slot may have been used): it is
-        not brought back, nor is a handed-over one once it lapsed and left ``_handed_over``."""
+        not brought back."""
         now = self._clock.now()
         released = list(self._released)
         with self._db.transaction() as conn:
-            with self._handed_over_lock:  # read under the write lock: a hand-over committed while it waited counts
-                self._handed_over = {i: until for i, until in self._handed_over.items() if until > now}
-                skip = list(self._handed_over)
             conn.executemany("DELETE FROM agent_leases WHERE id = ?", [(i,) for i in released])
-            conn.execute(
-                "UPDATE agent_leases SET expires_at = ? WHERE holder = ? AND expires_at > ?"
-                + (f" AND id NOT IN ({', '.join('?' * len(skip))})" if skip else ""),
-                (now + self.ttl_seconds, self._holder, now, *skip),
-            )
+            conn.execute("UPDATE agent_leases SET expires_at = ? WHERE holder = ? AND expires_at > ?",
+                         (now + self.ttl_seconds, self._holder, now))
         self._db.after_commit(functools.partial(self._released.difference_update, released))
 
     def in_use(self, validity: Validity | None = None) -> dict[str, int]:
@@ -159,7 +151,7 @@ class AgentLeases:
                 counts[row["agent_id"]] = counts.get(row["agent_id"], 0) + 1
                 if validity is not None:
                     validity.changes_at(row["expires_at"])  # _dead: expires_at <= now
-                    if row["holder"] != self._holder:
+                    if row["holder"] not in (self._holder, HANDED_OVER):  # a handed-over one ends by time alone
                         validity.assumes_alive(row["holder"])
         return counts
 
@@ -176,7 +168,7 @@ class AgentLeases:
             self._delete(conn, dead)
 
     def _dead(self, rows: list[Row], now: float) -> list[str]:
-        alive: dict[str, bool] = {self._holder: True}
+        alive: dict[str, bool] = {self._holder: True, HANDED_OVER: True}  # (a handed-over one: till it expires)
         dead = []
         for row in rows:
             holder = row["holder"]

@@ -109,15 +109,35 @@ def test_a_handed_over_lease_that_lapsed_is_not_revived_by_a_later_heartbeat(
 
 
 
-def test_a_process_that_only_hands_leases_over_keeps_no_more_of_them_than_are_live(
-    leases: AgentLeases, clock: FakeClock
+def test_a_handed_over_lease_outlives_the_process_that_routed_it_until_its_expiry(
+    leases: AgentLeases, db: Database, clock: FakeClock
 ) -> None:
-    # A session that routes with execute=false never heartbeats: what it remembers of its handed-over
-    # leases must not grow with every dispatch it ever made.
-    for _ in range(50):
-        leases.hand_over(leases.acquire("coder", 100))
-        clock.advance(UNATTENDED_SECONDS / 10)
-    assert len(leases._handed_over) <= 11
+    # The host holds the agent for UNATTENDED_SECONDS. Before, another process dropped the lease as a dead
+    # process's as soon as the one that routed it exited (a `switchboard run --route-only` at once, a server
+    # when it stopped), and gave the agent's only slot to another task while the host still ran the first.
+    if not os.path.exists("/proc/self/stat"):
+        pytest.skip("no /proc: a reused pid cannot be told from a live one here")
+    exited = AgentLeases(db, clock, f"{socket.gethostname()}:{os.getpid()}:1")  # a process no longer running
+    handed = exited.acquire("coder", 1, task_id="t1")
+    exited.hand_over(handed)
+    assert leases.in_use() == {"coder": 1}
+    assert leases.acquire("coder", 1) is None  # the host still runs it
+    clock.advance(UNATTENDED_SECONDS - 1)
+    leases.heartbeat()  # another process's heartbeat does not extend it either
+    assert leases.in_use() == {"coder": 1}
+    clock.advance(1)
+    assert leases.in_use() == {}
+    assert leases.acquire("coder", 1) is not None
+    assert db.query("SELECT COUNT(*) FROM agent_leases")[0][0] == 1  # the lapsed row is gone
+
+
+def test_a_handed_over_lease_is_never_extended_by_its_own_process(leases: AgentLeases, clock: FakeClock) -> None:
+    lease = leases.acquire("coder", 1)
+    leases.hand_over(lease)
+    clock.advance(UNATTENDED_SECONDS - 10)
+    leases.heartbeat()  # a later task of this process heartbeats its own leases
+    clock.advance(10)
+    assert leases.in_use() == {}
 
 
 def test_a_release_that_failed_is_deleted_by_the_next_heartbeat_not_extended(tmp_path, clock: FakeClock) -> None:
