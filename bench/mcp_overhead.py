@@ -48,6 +48,9 @@ def compile_project() -> bool:
 def env_for(state: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env["SWITCHBOARD_HOME"] = str(state)
+    # The `switchboard` script imports the package it was installed from (/work/main's editable install, say):
+    # this checkout's code first, so a worktree's figures are its own.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(HERE.parent), env.get("PYTHONPATH"))))
     return env
 
 
