@@ -50,6 +50,17 @@ def iso(epoch: float | None) -> str | None:
 _last_iso: tuple[float, str] = (math.nan, "")  # the latest second iso() wrote, and its text
 
 
+def iso_ms(epoch: float | None) -> str | None:
+    """UTC to the millisecond, e.g. 2025-01-11T10:30:00.250Z: as an audit line's timestamp (audit.iso_utc,
+    which rounds to the microsecond, then cuts to the millisecond), so a task's start and end compare with
+    the line's own time. Never raises, as ``iso``."""
+    if epoch is None or not _FIRST <= epoch <= _LAST:
+        text = iso(epoch)  # None for None and NaN, else the nearest end of the years 1-9999
+        return None if text is None else text[:-1] + ".000Z"
+    second, micro = divmod(round(epoch * 1_000_000), 1_000_000)
+    return f"{iso(second)[:-1]}.{micro // 1000:03d}Z"  # type: ignore[index]
+
+
 def pct(value: float) -> str:
     return f"{value:.0f}%" if float(value).is_integer() else f"{value:.1f}%"
 
@@ -204,8 +215,8 @@ def execution_metrics(outcome: TaskOutcome) -> dict[str, Any]:
         "provider": o.provider if sent else None,
         "model": o.model if sent else None,
         "backend": o.backend if sent else None,
-        "start_time": iso(o.started_at),
-        "end_time": iso(o.ended_at),
+        "start_time": iso_ms(o.started_at),  # to the millisecond, as the line's timestamp
+        "end_time": iso_ms(o.ended_at),
         "execution_time_seconds": round(o.duration_seconds, 3),
         "tokens_used": o.tokens_used,
         "input_tokens": o.input_tokens,
