@@ -51,6 +51,7 @@ from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED
 from router_core.execution.pacing import PaceTicket, RatePacer
 from router_core.execution.plan import actual_cost
 from router_core.execution.recovery import answered, outcome_name
+from router_core.execution.results import unnamed
 from router_core.providers.base import Completion, ProviderAdapter
 from router_core.records import iso
 from router_core.redact import scrubbed
@@ -263,8 +264,9 @@ class Outages:
             "outage_seconds": round(now - state.opened_at, 3) if state.opened_at else None,
             "consecutive_failures": state.failures,
         }
-        if answer is not None:  # up, but refusing: "auth_failed: codex rejected the credentials (401) …"
-            record["probe_answer"] = scrubbed(f"{outcome_name(answer)}: {answer}")[:500]
+        if answer is not None:  # up, but refusing: the kind ("auth_failed") and what it said, each once
+            record["probe_outcome"] = outcome_name(answer)  # as an attempt's outcome
+            record["probe_answer"] = scrubbed(unnamed(state.provider, str(answer)))[:500]  # the line names codex
         self._audit_note(record)
 
     def _audit_note(self, record: dict) -> None:

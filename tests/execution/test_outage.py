@@ -334,7 +334,10 @@ async def test_a_probe_answered_by_refused_credentials_ends_the_outage_and_says_
     assert not core.execution_state.circuits.state("codex").is_open
     assert usage_summary(core)["providers"]["codex"]["available"] is True
     [recovered] = [r for r in core.audit.tail(10) if r.get("event") == "recovered"]
-    assert recovered["probe_answer"].startswith("auth_failed: codex rejected the credentials (401)")
+    # Before: "auth_failed: codex rejected the credentials (401)", the kind, then a sentence naming it again, and
+    # codex, which the line names already. Now each once: the kind in its own field, as an attempt's outcome.
+    assert recovered["provider"] == "codex" and recovered["probe_outcome"] == "auth_failed"
+    assert recovered["probe_answer"].startswith("rejected the credentials (401)")
     assert any("key" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
 
 

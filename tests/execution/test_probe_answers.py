@@ -29,13 +29,13 @@ from tests.fakes.fake_provider import Fault
 CODE_TASK = "Implement a JWT login endpoint in Flask"
 
 
-@pytest.mark.parametrize(("fault", "answer", "fix"), [
-    (Fault.model_not_found(), "model_not_found: codex does not serve the model", "providers.codex.default_model"),
-    (Fault.status(404), "endpoint_not_found: codex has no such endpoint", "providers.codex.base_url"),
-    (Fault.status(400), "rejected: codex rejected the request (400)", "providers.codex"),
+@pytest.mark.parametrize(("fault", "kind", "answer", "fix"), [
+    (Fault.model_not_found(), "model_not_found", "does not serve the model", "providers.codex.default_model"),
+    (Fault.status(404), "endpoint_not_found", "has no such endpoint", "providers.codex.base_url"),
+    (Fault.status(400), "rejected", "rejected the request (400)", "providers.codex"),
 ])
 async def test_a_probe_answered_by_a_refusal_of_the_request_ends_the_outage_and_names_what_to_fix(
-        settings, build_executor, fake, clock, caplog, fault, answer, fix):
+        settings, build_executor, fake, clock, caplog, fault, kind, answer, fix):
     # Before: the probe's 404 or 400 was one more failure ('outage: 4 consecutive failures', last error 'probe
     # failed: codex does not serve the model …'), so a default model the provider retired kept codex in outage for
     # good, in every process, though it answered every probe; a request's 404 counts for no outage.
@@ -50,7 +50,7 @@ async def test_a_probe_answered_by_a_refusal_of_the_request_ends_the_outage_and_
     view = usage_summary(core)["providers"]["codex"]
     assert view["available"] is True and "outage" not in view
     [recovered] = [r for r in core.audit.tail(10) if r.get("event") == "recovered"]
-    assert recovered["probe_answer"].startswith(answer)
+    assert recovered["probe_outcome"] == kind and recovered["probe_answer"].startswith(answer)  # each said once
     [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "outage probe" in r.getMessage()]
     assert "it is up, so the outage is over" in warning and fix in warning
     assert "switchboard providers" in warning
