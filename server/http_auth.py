@@ -50,7 +50,9 @@ NO_TOKEN = (f"Unauthorized: this Switchboard requires its token ({ENV} on the se
             "carried none. MCP clients: send the header 'Authorization: Bearer <token>': `switchboard install "
             "HOST --url URL --token-env VAR` writes it, or pass it with your host's header option (e.g. `claude "
             "mcp add --transport http switchboard URL --header \"Authorization: Bearer $VAR\"`). Browsers: "
-            "open /dashboard and enter it.")
+            "open the dashboard and sign in with it.")  # no path: under a proxy's sub-path /dashboard is another's
+STALE_COOKIE = (f"Unauthorized: this browser's dashboard sign-in is no longer valid: the server's token ({ENV}) "
+                "has changed since it signed in. Open the dashboard and sign in again with the current token.")
 NOT_BEARER = (f"Unauthorized: the request's Authorization header is not 'Bearer <token>'; this Switchboard requires "
               f"its token ({ENV} on the server) in the header 'Authorization: Bearer <token>'.")
 EMPTY = ("Unauthorized: the request's header 'Authorization: Bearer <token>' carried no token: the variable your "
@@ -62,11 +64,12 @@ WRONG = (f"Unauthorized: the token in the request's header 'Authorization: Beare
          "client starts, and restart the client.")
 
 
-def why_unauthorized(headers: Headers) -> str:
-    """What a request without the right token is told: none sent, not sent as a Bearer one, empty, or wrong.
-    Nothing about the token itself (its length, how near a guess came) is said."""
+def why_unauthorized(headers: Headers, dashboard: bool = False) -> str:
+    """What a request without the right token is told: none sent, not sent as a Bearer one, empty, or wrong;
+    for the ``dashboard``, a sign-in cookie no longer valid (the token changed) too. Nothing about the token
+    itself (its length, how near a guess came) is said."""
     if "authorization" not in headers:
-        return NO_TOKEN
+        return STALE_COOKIE if dashboard and _cookie(headers) else NO_TOKEN
     if (bearer := _bearer(headers)) is None:
         return NOT_BEARER
     return WRONG if bearer else EMPTY
@@ -249,9 +252,10 @@ class TokenRequired:
             self.throttle.failed(_address(scope))
         challenge = {"WWW-Authenticate": 'Bearer realm="switchboard"', "Cache-Control": "no-store"}
         if path == DASHBOARD and scope["method"] == "GET":
-            page = login_page(query=dashboard_query(scope))
+            stale = "This browser's sign-in is no longer valid: the server's token has changed. Enter the current one."
+            page = login_page(stale if _cookie(headers) else "", dashboard_query(scope))
             return await HTMLResponse(page, 401, headers={**challenge, **LOGIN_HEADERS})(scope, receive, send)
-        said = why_unauthorized(headers)
+        said = why_unauthorized(headers, dashboard)
         if dashboard:
             return await PlainTextResponse(said + "\n", 401, headers=challenge)(scope, receive, send)
         await jsonrpc_error(401, UNAUTHORIZED, said, headers=challenge)(scope, receive, send)

@@ -8,6 +8,7 @@ from starlette.testclient import TestClient
 
 from server.app import build_server
 from server.http_app import build_http_app
+from server.http_auth import COOKIE, cookie_value
 
 TOKEN = "team-token-0123456789-abcdefXYZ"
 WRONG = "team-token-0123456789-abcdefXYQ"
@@ -61,4 +62,18 @@ def test_the_dashboard_says_the_same_in_plain_text(team):
     r = team.get("/dashboard/state.json", headers={"Authorization": f"Bearer {WRONG}"})
     assert r.status_code == 401 and "is not this server's" in r.text and WRONG not in r.text
     r = team.get("/dashboard/state.json")
-    assert r.status_code == 401 and "Browsers: open /dashboard and enter it" in r.text
+    assert r.status_code == 401 and "carried none" in r.text and "Browsers: open the dashboard and sign in" in r.text
+    assert "/dashboard" not in r.text  # under a proxy's sub-path (https://host/switchboard/dashboard) not the path
+
+
+def test_a_dashboard_cookie_of_an_old_token_is_told_to_sign_in_again_not_that_it_sent_none(team):
+    # Before: 'the request carried none ... Browsers: open /dashboard and enter it': false for a browser whose
+    # cookie the token's change made invalid, and a path a proxy's sub-path puts elsewhere.
+    old = cookie_value(WRONG)
+    r = team.get("/dashboard/state.json", headers={"Cookie": f"{COOKIE}={old}"})
+    assert r.status_code == 401 and "carried none" not in r.text and "/dashboard" not in r.text
+    assert "sign-in is no longer valid" in r.text and "token" in r.text and "changed" in r.text
+    assert "sign in again" in r.text and old not in r.text
+    page = team.get("/dashboard", headers={"Cookie": f"{COOKIE}={old}"})
+    assert page.status_code == 401 and "no longer valid" in page.text and "<form" in page.text
+    assert "no longer valid" not in team.get("/dashboard").text  # no cookie: the plain form
