@@ -119,8 +119,12 @@ async def dispatch(
         if decision.lease_id is not None:
             # The lock waited for on the loop (store/scopes.py), shielded: cancelled there, the lease taken would
             # never be handed over, and every heartbeat would extend it.
-            async with core.db.async_transaction(shield=True):
-                core.leases.hand_over(decision.lease_id)
+            try:
+                async with core.db.async_transaction(shield=True):
+                    core.leases.hand_over(decision.lease_id)
+            except BaseException:  # not handed over (the lock held past its timeout): the host is told, runs nothing
+                core.leases.release_later(decision.lease_id)  # deleted by the next heartbeat, not extended by it
+                raise
         now = core.clock.now()
         outcome = TaskOutcome(decision.task_id, ROUTED, now, now, provider=decision.provider,
                               model=decision.recommendation.cost.model,

@@ -1,12 +1,13 @@
 """What a dispatch holds (an agent lease, a billed try's charge) when something goes wrong between taking it and
 recording what became of it: a cancellation while the hand-over waits for the write lock, a bug in what a failed
-try's record does after its charge is settled in the same transaction."""
+try's record does after its charge is settled in the same transaction, a hand-over that times out on the lock."""
 
 from __future__ import annotations
 
 import anyio
 import pytest
 
+from router_core.errors import StateUnusable
 from router_core.execution import attempts
 from router_core.execution import dispatch as dispatch_module
 from router_core.execution.dispatch import dispatch
@@ -64,3 +65,29 @@ async def test_a_billed_try_whose_record_fails_with_a_bug_is_still_charged(setti
     core.ledger.heartbeat()
     budget = core.budget()
     assert budget.reserved == 0 and budget.spent > 0
+
+
+async def test_a_hand_over_that_times_out_on_the_lock_leaves_its_lease_to_the_next_heartbeat(
+    settings, build_executor, clock, monkeypatch
+):
+    # The hand-over's write gave up on another process's lock (StateUnusable to the host, which will not run the
+    # task): the lease stayed this process's, and every heartbeat extended it for as long as the process ran.
+    # Now it is remembered as released: the next heartbeat deletes it.
+    core, ex = build_executor(settings)
+    short_busy_timeout(core.db, 0.3)
+    other = OtherWriter(core.db.path)
+    decide = dispatch_module.decide_on_loop
+
+    async def decided_then_locked(*args, **kwargs):  # another process holds the lock past the timeout
+        decided = await decide(*args, **kwargs)
+        other.lock()
+        return decided
+
+    monkeypatch.setattr(dispatch_module, "decide_on_loop", decided_then_locked)
+    with pytest.raises(StateUnusable):
+        await dispatch(core, ex, CODE_TASK, execute=False)
+    other.release()
+    other.close()
+    assert len(core.db.query("SELECT id FROM agent_leases")) == 1  # leased, not handed over
+    core.leases.heartbeat()
+    assert core.db.query("SELECT id FROM agent_leases") == []
