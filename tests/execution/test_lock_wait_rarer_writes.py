@@ -40,6 +40,20 @@ def locked(settings, build_executor, fake, monkeypatch):
         other.close()
 
 
+async def dispatched_while_locked(locked, **options) -> object:
+    """A dispatch of CODE_TASK (with ``options``) run while another process holds the write lock: its result, once
+    the other task could run while one of its writes waited (the loop was free)."""
+    core, ex, other, begun = locked
+    other.lock()
+    results = []
+
+    async def run() -> None:
+        results.append(await dispatch(core, ex, CODE_TASK, **options))
+
+    assert await runs_while_it_waits(other, run, begun) == ["other task ran", "done"]
+    return results[0]
+
+
 async def test_heartbeats_wait_for_the_lock_off_the_loop(locked):
     core, ex, other, begun = locked
     reservation = core.ledger.reserve("codex", 0.01)
@@ -53,44 +67,26 @@ async def test_heartbeats_wait_for_the_lock_off_the_loop(locked):
 
 
 async def test_a_decisions_maintenance_waits_for_the_lock_off_the_loop(locked):
-    core, ex, other, begun = locked
+    core = locked[0]
     elsewhere = AgentLeases(core.db, core.clock, ELSEWHERE, ttl_seconds=60)
     dead = elsewhere.acquire("code-writer", 2)
     core.clock.advance(61)  # its lease ran out: the decision's read finds it dead, and deletes it after
-    other.lock()
-    results = []
-
-    async def run() -> None:
-        results.append(await dispatch(core, ex, CODE_TASK))
-
-    assert await runs_while_it_waits(other, run, begun) == ["other task ran", "done"]
-    assert results[0].outcome.status == "success"
+    result = await dispatched_while_locked(locked)
+    assert result.outcome.status == "success"
     assert core.db.query("SELECT id FROM agent_leases WHERE id = ?", (dead,)) == []
 
 
 async def test_a_budget_alert_is_claimed_without_blocking_the_loop(locked):
-    core, ex, other, begun = locked
+    core = locked[0]
     core.ledger.record_spend("claude", core.settings.budget.daily_total * 0.55)  # past the 50% alert
-    other.lock()
-    results = []
-
-    async def run() -> None:
-        results.append(await dispatch(core, ex, CODE_TASK))
-
-    assert await runs_while_it_waits(other, run, begun) == ["other task ran", "done"]
-    assert [a.threshold for a in results[0].decision.new_alerts] == [50]
+    result = await dispatched_while_locked(locked)
+    assert [a.threshold for a in result.decision.new_alerts] == [50]
 
 
 async def test_a_dispatch_without_execution_leases_and_hands_over_without_blocking_the_loop(locked):
-    core, ex, other, begun = locked
-    other.lock()
-    results = []
-
-    async def run() -> None:
-        results.append(await dispatch(core, ex, CODE_TASK, execute=False))
-
-    assert await runs_while_it_waits(other, run, begun) == ["other task ran", "done"]
-    lease = results[0].decision.lease_id
+    core = locked[0]
+    result = await dispatched_while_locked(locked, execute=False)
+    lease = result.decision.lease_id
     expires = core.db.query("SELECT expires_at FROM agent_leases WHERE id = ?", (lease,))[0][0]
     assert expires == core.clock.now() + 900  # handed over to the host (leases.UNATTENDED_SECONDS)
 
@@ -204,16 +200,10 @@ async def test_a_failed_probe_is_recorded_without_blocking_the_loop(settings, cl
 
 
 async def test_the_repair_after_a_clock_step_waits_for_the_lock_off_the_loop(locked):
-    core, ex, other, begun = locked
+    core = locked[0]
     core.clock.set(core.clock.now() - 600)  # set back ten minutes
-    other.lock()
-    results = []
-
-    async def run() -> None:
-        results.append(await dispatch(core, ex, CODE_TASK))
-
-    assert await runs_while_it_waits(other, run, begun) == ["other task ran", "done"]
-    assert results[0].outcome.status == "success"
+    result = await dispatched_while_locked(locked)
+    assert result.outcome.status == "success"
 
 
 async def test_a_call_cancelled_in_flight_is_charged_without_blocking_the_loop(settings, clock, monkeypatch):

@@ -18,6 +18,22 @@ from tests.fakes.lock_wait import OtherWriter, lock_waits, short_busy_timeout
 CODE_TASK = "Implement a JWT login endpoint in Flask"
 
 
+def locked_once_decided(core, monkeypatch, *, busy_timeout: float) -> OtherWriter:
+    """Another process takes the write lock as soon as the dispatch has routed and leased its agent (returned, to
+    release); ``core``'s blocking writes give up on it after ``busy_timeout`` seconds."""
+    short_busy_timeout(core.db, busy_timeout)
+    other = OtherWriter(core.db.path)
+    decide = dispatch_module.decide_on_loop
+
+    async def decided_then_locked(*args, **kwargs):
+        decided = await decide(*args, **kwargs)
+        other.lock()
+        return decided
+
+    monkeypatch.setattr(dispatch_module, "decide_on_loop", decided_then_locked)
+    return other
+
+
 async def test_a_dispatch_cancelled_while_its_hand_over_waits_for_the_lock_still_hands_the_lease_over(
     settings, build_executor, clock, monkeypatch
 ):
@@ -25,16 +41,7 @@ async def test_a_dispatch_cancelled_while_its_hand_over_waits_for_the_lock_still
     # every lease heartbeat of this process extended it by the lease TTL: the agent had a slot fewer for as long
     # as the process ran tasks. Now the wait is shielded, as a release's is: the lease lapses as a handed-over one.
     core, ex = build_executor(settings)
-    short_busy_timeout(core.db, 5.0)
-    other = OtherWriter(core.db.path)
-    decide = dispatch_module.decide_on_loop
-
-    async def decided_then_locked(*args, **kwargs):  # another process writes once the agent is leased
-        decided = await decide(*args, **kwargs)
-        other.lock()
-        return decided
-
-    monkeypatch.setattr(dispatch_module, "decide_on_loop", decided_then_locked)
+    other = locked_once_decided(core, monkeypatch, busy_timeout=5.0)
     with lock_waits() as waits:
         async with anyio.create_task_group() as tg:
             tg.start_soon(lambda: dispatch(core, ex, CODE_TASK, execute=False))
@@ -74,16 +81,7 @@ async def test_a_hand_over_that_times_out_on_the_lock_leaves_its_lease_to_the_ne
     # task): the lease stayed this process's, and every heartbeat extended it for as long as the process ran.
     # Now it is remembered as released: the next heartbeat deletes it.
     core, ex = build_executor(settings)
-    short_busy_timeout(core.db, 0.3)
-    other = OtherWriter(core.db.path)
-    decide = dispatch_module.decide_on_loop
-
-    async def decided_then_locked(*args, **kwargs):  # another process holds the lock past the timeout
-        decided = await decide(*args, **kwargs)
-        other.lock()
-        return decided
-
-    monkeypatch.setattr(dispatch_module, "decide_on_loop", decided_then_locked)
+    other = locked_once_decided(core, monkeypatch, busy_timeout=0.3)  # held past the timeout
     with pytest.raises(StateUnusable):
         await dispatch(core, ex, CODE_TASK, execute=False)
     other.release()
