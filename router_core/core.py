@@ -238,11 +238,8 @@ class RouterCore:
         task_id, repo = validate_label(task_id, "task_id"), validate_label(repo, "repo")
         classification = self._classify(text)
         costs = self.costs.estimate_all(text, classification.task_type)
-        self.refresh_settings()
-        self.clock_steps.check()
-        with self.db.read():  # capacity and agents in use: one snapshot
-            shared = self.shared.read()
-            view = self._capacity({name: c.usd for name, c in costs.items()}, shared)
+        # capacity and agents in use: one snapshot; its maintenance is conclude's
+        view, shared = self._snapshot({name: c.usd for name, c in costs.items()}, maintain=False)
         now = self.clock.now()
         rec = recommend(classification, view.availability, costs, view.budget, now=now, provider=provider)
         return Routed(text, task_id, repo, classification, costs, view, shared.in_use, rec, now)
