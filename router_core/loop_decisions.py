@@ -65,6 +65,15 @@ async def capacity_on_loop(core: RouterCore) -> CapacityView:
     return view
 
 
+async def release_agent_on_loop(core: RouterCore, lease_id: str) -> None:
+    """Give an agent lease back from a coroutine: its write lock waited for on the loop (store/scopes.py), shielded (a
+    cancelled task's release is written too); remembered first, so the next lease heartbeat deletes it should the
+    wait time out or the delete fail (the error propagates)."""
+    core.leases.release_later(lease_id)
+    async with core.db.async_transaction(shield=True):
+        core.release_agent(lease_id)
+
+
 async def repair_clock_steps(core: RouterCore) -> None:
     """The repair after a clock set back (clock_steps.py), in a worker thread, before a read on the loop that
     would make it."""

@@ -33,7 +33,7 @@ from router_core.execution.pacing import PaceTicket
 from router_core.execution.plan import RequestPlan, actual_cost, plan_request
 from router_core.execution.recovery import FALL_BACK, RETRY, STOP, Step, outcome_name
 from router_core.execution.results import CANCELLED, CONFIG_MISMATCH, Attempt
-from router_core.loop_decisions import repair_clock_steps
+from router_core.loop_decisions import release_agent_on_loop, repair_clock_steps
 from router_core.providers.base import Completion, CompletionRequest, ProviderAdapter
 from router_core.shared_budget import SharedBudgetMismatch
 from router_core.slot_init import slot_init
@@ -322,10 +322,8 @@ class ProviderRun:
         core = self.ex.core
         core.ledger.settle_later(reservation_id, cost)
         if self.job.lease is not None and self.job.lease.id:
-            core.leases.release_later(self.job.lease.id)  # remembered: the next lease heartbeat deletes it
-            with contextlib.suppress(StateUnusable):
-                async with core.db.async_transaction(shield=True):
-                    core.leases.release(self.job.lease.id)
+            with contextlib.suppress(StateUnusable):  # remembered: the next lease heartbeat deletes it
+                await release_agent_on_loop(core, self.job.lease.id)
         logger.warning("%s: %s answered, but its cost could not be recorded: %s", self.job.task_id, self.provider,
                        exc)
         return (f"the answer stands, but its cost ({money(cost)}) could not be recorded in the budget yet: {exc}. "

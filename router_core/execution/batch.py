@@ -29,7 +29,7 @@ from router_core.execution.pace_notes import PaceNotes, PaceNotice
 from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, FAILED, BatchOutcome, TaskOutcome
 from router_core.leases import AgentLease, AgentTaken
-from router_core.loop_decisions import capacity_on_loop
+from router_core.loop_decisions import capacity_on_loop, release_agent_on_loop
 from router_core.models import AgentChoice
 from router_core.records import batch_item_record, execution_metrics, outcome_external_strings
 
@@ -195,14 +195,11 @@ async def choose_agent(
 
 
 async def _release(core: RouterCore, lease: str, task_id: str) -> None:
-    """Give a task's agent lease back, waiting for the write lock on the loop (shielded: a cancelled batch's tasks
-    release theirs too); remembered first, so the next lease heartbeat deletes it should that fail. A state error
-    here (a database locked past its timeout, a full disk) is logged, not raised: it would end the whole batch, the
-    other tasks' results lost."""
+    """Give a task's agent lease back (loop_decisions.release_agent_on_loop: a cancelled batch's tasks release theirs
+    too). A state error here (a database locked past its timeout, a full disk) is logged, not raised: it would end
+    the whole batch, the other tasks' results lost."""
     try:
-        core.leases.release_later(lease)
-        async with core.db.async_transaction(shield=True):
-            core.release_agent(lease)
+        await release_agent_on_loop(core, lease)
     except Exception:
         logger.exception("%s: its agent lease was not released; its agent has a slot fewer until the lease lapses", task_id)
 

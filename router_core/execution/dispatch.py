@@ -33,7 +33,7 @@ from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, NOT_CONFIGURED, PARKED, ROUTED, SUCCESS, TaskOutcome
 from router_core.execution.state import ExecutionSnapshot
 from router_core.leases import AgentLease, AgentTaken
-from router_core.loop_decisions import decide_on_loop
+from router_core.loop_decisions import decide_on_loop, release_agent_on_loop
 from router_core.providers.timeparse import format_wait
 from router_core.records import audit_record, execution_metrics, external_strings, outcome_external_strings
 from router_core.settings import PROVIDER_NAMES
@@ -245,12 +245,8 @@ def _budget_bound(decision: RoutingDecision, providers: Iterable[str]) -> bool:
 
 
 async def _release(core: RouterCore, job: Job) -> None:
-    """Give the task's lease back, waiting for the write lock on the loop (shielded: a cancelled task's release is
-    written too); remembered first, so the next lease heartbeat deletes it should the wait time out."""
     if job.lease is not None and job.lease.id:
-        core.leases.release_later(job.lease.id)
-        async with core.db.async_transaction(shield=True):
-            core.release_agent(job.lease.id)
+        await release_agent_on_loop(core, job.lease.id)
 
 
 def _cancelled(
