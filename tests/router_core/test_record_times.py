@@ -23,6 +23,11 @@ def test_iso_ms_writes_what_the_audit_stamp_writes(offset):
     assert iso_ms(T0 + offset) == iso_utc(T0 + offset)
 
 
+@pytest.mark.parametrize("epoch", [1_796_672_451.2109995, 1_796_816_266.0009995, 1_796_793_260.8989995])
+def test_iso_ms_rounds_as_the_audit_stamp_where_the_product_by_a_million_would_not(epoch):
+    assert iso_ms(epoch) == iso_utc(epoch)  # .210Z, .000Z, .898Z: round(epoch * 1e6) gave .211Z, .001Z, .899Z
+
+
 def test_iso_ms_never_raises():
     assert iso_ms(None) is None
     assert iso_ms(float("nan")) is None
