@@ -11,7 +11,6 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
-from router_core.audit import iso_utc
 from router_core.budget_text import money
 from router_core.decision import RoutingDecision
 from router_core.models import Availability, ProviderUsage
@@ -121,7 +120,7 @@ def external_strings(d: RoutingDecision) -> tuple[str, ...]:
 def audit_record(d: RoutingDecision, *, session_id: str, event: str = "recommendation") -> dict[str, Any]:
     rec = d.recommendation
     record: dict[str, Any] = {
-        "timestamp": iso_utc(d.timestamp),  # to the millisecond, as every audit line (audit.append)
+        "timestamp": iso_ms(d.timestamp),  # to the millisecond, as every audit line (audit.append)
         "event": event,
         "session_id": session_id,
         "task_id": d.task_id,
