@@ -32,6 +32,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from router_core.clock import SystemClock
+from server.dashboard import NO_STORE
 from server.http_messages import jsonrpc_error
 from server.token_throttle import FailedTokens
 
@@ -192,12 +193,10 @@ def _site(netloc: str, scheme: str) -> tuple[str, int | None]:
     return parts.hostname or "", parts.port or _DEFAULT_PORTS.get(scheme.lower())
 
 
-# The login page runs no script and posts only here; nobody may frame it (clickjacking the token field).
-# Referrer-Policy same-origin, not no-referrer: under no-referrer a browser sends 'Origin: null' with the form's
-# POST, which foreign_origin refuses; same-origin still names the page to no other site.
+# The login page runs no script and posts only here; the dashboard's own guard headers (server/dashboard: not
+# framed, not sniffed, Referrer-Policy same-origin, which keeps the form's POST from carrying 'Origin: null').
 LOGIN_HEADERS = {
-    "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
+    **NO_STORE,
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "base-uri 'none'; frame-ancestors 'none'",
 }
