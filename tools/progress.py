@@ -66,20 +66,21 @@ class ProgressReport:
             await self._notify(done, total, message)
 
     async def parked(self, task_id: str, seconds: float, why: str) -> None:
-        now = self._clock()
-        self._task, self._doing[task_id] = task_id, _Doing(now, until=now + seconds)
-        cause = why if len(why) <= MAX_PARK_REASON else f"{why[: MAX_PARK_REASON - 1]}…"
-        await self._between(f"{task_id}: waiting {seconds:.0f}s for capacity: {cause}")
+        await self._waiting(task_id, seconds, f"waiting {seconds:.0f}s for capacity", why)
 
     async def paced(self, task_id: str, provider: str, seconds: float | None, why: str) -> None:
         """The task waits for room at ``provider`` (its rate window, a hold: pace_notes.py); ``seconds`` None: until
         a request in flight is answered."""
-        now = self._clock()
-        until = now + (self._every if seconds is None else seconds)
-        self._task, self._doing[task_id] = task_id, _Doing(now, until=until)
         how_long = "" if seconds is None else f" {math.ceil(seconds)}s"
+        await self._waiting(task_id, self._every if seconds is None else seconds,
+                            f"waiting{how_long} for {provider}", why)
+
+    async def _waiting(self, task_id: str, seconds: float, what: str, why: str) -> None:
+        """``task_id`` waits about ``seconds``: noted for the heartbeats, and said now (``what``: ``why``)."""
+        now = self._clock()
+        self._task, self._doing[task_id] = task_id, _Doing(now, until=now + seconds)
         cause = why if len(why) <= MAX_PARK_REASON else f"{why[: MAX_PARK_REASON - 1]}…"
-        await self._between(f"{task_id}: waiting{how_long} for {provider}: {cause}")
+        await self._between(f"{task_id}: {what}: {cause}")
 
     def call(self, task_id: str, provider: str | None) -> None:
         """A provider call of ``task_id`` starts (``provider``) or ends (None)."""
