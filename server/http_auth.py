@@ -32,7 +32,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from router_core.clock import SystemClock
-from server.dashboard import NO_STORE
+from server.dashboard import NO_STORE, UP_TO_PAGE
 from server.http_messages import jsonrpc_error
 from server.token_throttle import FailedTokens
 
@@ -278,7 +278,7 @@ class TokenRequired:
             return await HTMLResponse(page, 401, headers=LOGIN_HEADERS)(scope, receive, send)
         # Relative to /dashboard/login, and the cookie's Path left to the browser (the login URL's directory: /dashboard,
         # or /switchboard/dashboard under a proxy's sub-path), so that neither names a path the browser may not see.
-        response = RedirectResponse("../dashboard" + query, 303, headers={"Cache-Control": "no-store"})
+        response = RedirectResponse(UP_TO_PAGE + query, 303, headers={"Cache-Control": "no-store"})
         response.set_cookie(COOKIE, self.cookie, path=None, httponly=True, samesite="strict", secure=_over_tls(scope))
         await response(scope, receive, send)
 

@@ -65,7 +65,10 @@ def local_only(handler: Handler) -> Handler:
 
 
 LOGOUT = "/dashboard/logout"
-# Relative to the page (/dashboard), as is every URL the dashboard names: it works under a proxy's sub-path too.
+# The page, from any /dashboard/<x> (a redirect after signing in or out, /dashboard/): relative, as is every URL the
+# dashboard names, so that it works under a proxy's sub-path too and keeps the browser's https://.
+UP_TO_PAGE = "../dashboard"
+# Relative to the page (/dashboard).
 SIGN_OUT = '<form method="post" action="dashboard/logout"><button>Sign out</button></form>'
 
 
@@ -188,14 +191,14 @@ def dashboard_routes(
         # Relative, and the cookie's default Path (this URL's directory), as the login set it (server/http_auth.py).
         from server.http_auth import COOKIE
 
-        response = RedirectResponse("../dashboard", 303, headers=NO_STORE)
+        response = RedirectResponse(UP_TO_PAGE, 303, headers=NO_STORE)
         response.delete_cookie(COOKIE, path=None, httponly=True, samesite="strict")
         return response
 
     async def slashed(request: Request) -> Response:
         # Relative, so that a browser behind a TLS proxy keeps its https:// (an absolute URL names the scheme seen here).
         query = request.url.query
-        return RedirectResponse("../dashboard" + (f"?{query}" if query else ""), 307, headers=GUARDED)
+        return RedirectResponse(UP_TO_PAGE + (f"?{query}" if query else ""), 307, headers=GUARDED)
 
     signing_out = [] if host_guard else [Route(LOGOUT, sign_out, methods=["POST"], name="dashboard_logout")]
     return [
