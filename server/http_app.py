@@ -34,14 +34,11 @@ def build_http_app(parts: ServerParts, *, token: str | None = None, clock: Clock
     # gets that redirect now (/dashboard/ has a relative one of its own).
     app.router.routes.append(Route(MCP_PATH + "/", endpoint=endpoint, name="mcp_trailing_slash"))
     app.router.redirect_slashes = False
-    try:
-        from server.dashboard import dashboard_routes
-        from server.dashboard_state import dashboard_state_factory
-    except ImportError:  # the dashboard ships with issue 5's work; MCP serving doesn't need it
-        dashboard_routes = None
-    if dashboard_routes is not None:
-        state = dashboard_state_factory(parts.get_core)
-        app.router.routes.extend(dashboard_routes(state, host_guard=token is None))
+    from server.dashboard import dashboard_routes
+    from server.dashboard_state import dashboard_state_factory
+
+    state = dashboard_state_factory(parts.get_core)
+    app.router.routes.extend(dashboard_routes(state, host_guard=token is None))
     if token is None:
         return app
     from server.http_auth import TokenRequired
