@@ -51,7 +51,7 @@ from router_core.errors import (
 )
 from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext, model_option
-from router_core.providers.cli_pipes import Unreachable
+from router_core.providers.cli_pipes import MarkedWatch, Marker, Unreachable
 from router_core.providers.cli_text import NO_RESET, codex_reset_at, count, field, json_lines, tail, text_of
 from router_core.providers.errors import (
     content_filtered,
@@ -205,4 +205,9 @@ class _Watch:
         return Unreachable(f"it said {tail(message, 120)!r} {self.waits} times in a row", maybe_billed=self.reached)
 
 
-CODEX = CliDialect(build_argv=build_argv, parse=parse, finished=finished, watch=_Watch)
+def _watch() -> MarkedWatch:
+    """A _Watch, given only the lines that can be codex's JSON events: stdout's, holding a "{"."""
+    return MarkedWatch(_Watch(), out=Marker(b"{"), err=None)
+
+
+CODEX = CliDialect(build_argv=build_argv, parse=parse, finished=finished, watch=_watch)

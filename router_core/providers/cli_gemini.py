@@ -32,7 +32,7 @@ as gemini's own error at the end would be.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from router_core.errors import (
     AuthFailed,
@@ -46,7 +46,7 @@ from router_core.errors import (
 )
 from router_core.providers.base import Completion
 from router_core.providers.cli import CliDialect, CliRun, ParseContext, model_option
-from router_core.providers.cli_pipes import Unreachable
+from router_core.providers.cli_pipes import MarkedWatch, Marker, Unreachable
 from router_core.providers.cli_text import NO_RESET, count, field, load_json_object, tail
 from router_core.providers.errors import (
     GEMINI_TERMINAL_DELAY_SECONDS,
@@ -193,14 +193,15 @@ _FETCH_FAILED = re.compile(r"\bAttempt (\d+) failed\. Retrying with backoff\.\.\
 UNREACHABLE_ATTEMPT = 3  # a request's attempt whose failure to connect stops the run
 
 
-def _watch() -> Callable[[str, str], Unreachable | None]:
-    """One run's watch (cli.CliDialect.watch): the attempt count is gemini's own, per request."""
+def _watch() -> MarkedWatch:
+    """One run's watch (cli.CliDialect.watch): the attempt count is gemini's own, per request. Only stderr's lines
+    holding "attempt" (any case; no letter of it has a non-ASCII twin under re.I) can match _FETCH_FAILED."""
     def line(stream: str, text: str) -> Unreachable | None:
         match = _FETCH_FAILED.search(text) if stream == "err" else None
         if match is None or int(match.group(1)) < UNREACHABLE_ATTEMPT:
             return None
         return Unreachable(f"its request failed {match.group(1)} times in a row: {tail(text, 120)!r}")
-    return line
+    return MarkedWatch(line, out=None, err=Marker(b"attempt", ignore_case=True))
 
 
 GEMINI = CliDialect(build_argv=build_argv, parse=parse, finished=finished, watch=_watch)

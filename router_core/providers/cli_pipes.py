@@ -2,6 +2,7 @@
 
 Output is read while the CLI runs, not at its exit, so that a run can be stopped as soon as the CLI says it
 cannot reach its service: each complete line (of either stream) goes to the dialect's watch (cli.CliDialect),
+or only those holding the marker it declares (MarkedWatch: a CLI's noise costs no Python call per line),
 and a line it reads as ``Unreachable`` stops the run (the caller kills the CLI's session). Without that, codex
 0.169.0 offline retried "waiting for network" until Switchboard's timeout (cli_codex.py).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import anyio
@@ -35,18 +36,54 @@ class Unreachable:
 LineWatch = Callable[[str, str], "Unreachable | None"]
 
 
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """Bytes that every line a watch can act on holds, as the CLI writes them (the line undecoded, unstripped).
+
+    ``ignore_case``: ASCII letters in either case (``text`` in lower case). Sound for a watch that reads its
+    lines with ``re.I`` only if no letter of ``text`` has a non-ASCII case twin there: in Python's ``re``,
+    "i" matches U+0130 and U+0131, "k" U+212A, "s" U+017F. The empty marker is in every line."""
+
+    text: bytes
+    ignore_case: bool = False
+
+    def __post_init__(self) -> None:
+        if b"\n" in self.text or (self.ignore_case and self.text != self.text.lower()):
+            raise ValueError(f"a marker is within one line, in lower case if case is ignored: {self.text!r}")
+
+
+EVERY_LINE = Marker(b"")
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedWatch:
+    """A LineWatch that says which lines can matter to it: those of a stream holding its marker (None: no line
+    of that stream). It must return None, and change nothing, for any other line: those never reach it, nor are
+    decoded, so a CLI's megabytes of output cost no Python call per line. A watch not wrapped gets every line."""
+
+    watch: LineWatch
+    out: Marker | None
+    err: Marker | None
+
+    def __call__(self, stream: str, line: str) -> Unreachable | None:
+        return self.watch(stream, line)
+
+
 class OutputWatch:
     """Splits both streams into lines for a LineWatch and keeps what stopped the run, if anything did."""
 
     def __init__(self, watch: LineWatch | None, stop: anyio.CancelScope) -> None:
         self._watch = watch
         self._stop = stop
+        self._markers = ({"out": watch.out, "err": watch.err} if isinstance(watch, MarkedWatch)
+                         else {"out": EVERY_LINE, "err": EVERY_LINE})
         self._pending = {"out": bytearray(), "err": bytearray()}
         self._skipping: set[str] = set()  # streams in a line longer than LINE_WATCHED: read to its end, unwatched
         self.said: Unreachable | None = None
 
     def feed(self, stream: str, chunk: bytes) -> None:
-        if self._watch is None or self.said is not None:
+        marker = self._markers[stream]
+        if self._watch is None or self.said is not None or marker is None:
             return
         if stream in self._skipping:
             end = chunk.find(b"\n")
@@ -56,16 +93,43 @@ class OutputWatch:
             chunk = chunk[end + 1 :]
         pending = self._pending[stream]
         pending.extend(chunk)
-        *lines, rest = pending.split(b"\n")
-        if len(rest) > LINE_WATCHED:
+        whole = pending.rfind(b"\n") + 1  # the complete lines: pending[:whole]
+        said = self._read(stream, pending, whole, marker) if whole else None
+        del pending[:whole]
+        if len(pending) > LINE_WATCHED:
             self._skipping.add(stream)
-            rest = b""
-        pending[:] = rest
-        for line in lines:
+            pending.clear()
+        if said is not None:
+            self.said = said
+            self._stop.cancel()
+
+    def _read(self, stream: str, lines: bytearray, whole: int, marker: Marker) -> Unreachable | None:
+        """What the watch says of the first line of ``lines[:whole]`` to stop the run, of those holding the
+        marker and no longer than LINE_WATCHED."""
+        assert self._watch is not None
+        for line in _holding(lines, lines.lower() if marker.ignore_case else lines, whole, marker.text):
             if len(line) <= LINE_WATCHED and (said := self._watch(stream, line.decode(errors="replace").strip())):
-                self.said = said
-                self._stop.cancel()
-                return
+                return said
+        return None
+
+
+def _holding(lines: bytearray, seen: bytearray, whole: int, text: bytes) -> Iterator[bytearray]:
+    """The lines of ``lines[:whole]`` (``whole``: just past a newline) holding ``text`` in ``seen`` (``lines``,
+    or ``lines`` lowered), in order. Found by searching from one to the next when few hold it (a CLI's noise:
+    no Python step per line), else by splitting them all (codex's JSON events: a search per line costs more)."""
+    hits = seen.count(text, 0, whole)
+    if not hits:
+        return
+    if hits * 4 < seen.count(b"\n", 0, whole):  # never for b"", in every line
+        at = 0
+        while (hit := seen.find(text, at, whole)) >= 0:
+            start, at = seen.rfind(b"\n", 0, hit) + 1, seen.find(b"\n", hit, whole) + 1
+            yield lines[start : at - 1]
+        return
+    split = lines[: whole - 1].split(b"\n")
+    for line, low in zip(split, seen[: whole - 1].split(b"\n") if seen is not lines else split, strict=True):
+        if text in low:
+            yield line
 
 
 class InputPipe:
