@@ -88,12 +88,12 @@ class BudgetLedger:
 
     def day(self, at: float | None = None) -> str:
         """The budget day (ISO date in the ledger's time zone) at ``at`` (default now)."""
-        return self._day_and_reset(self._clock.now() if at is None else at)[0]
+        return self.day_and_reset(self._clock.now() if at is None else at)[0]
 
     def next_reset_at(self) -> float:
-        return self._day_and_reset(self._clock.now())[1]
+        return self.day_and_reset(self._clock.now())[1]
 
-    def _day_and_reset(self, at: float) -> tuple[str, float]:
+    def day_and_reset(self, at: float) -> tuple[str, float]:  # (the day at ``at``, when it ends): the usage calendar
         # Every UTC offset in use is a multiple of 15 minutes, so the local date and the next midnight are
         # the same throughout a UTC quarter hour: computed once per quarter hour, not per call.
         quarter, tz = int(at // 900), self._limits.tz
@@ -115,7 +115,7 @@ class BudgetLedger:
         learns when this snapshot stops being exact (store/snapshot_cache.py).
         """
         now, limits = self._clock.now(), self._limits
-        day, reset = self._day_and_reset(now)
+        day, reset = self.day_and_reset(now)
         with self._db.read() as conn:
             live = ledger.live_reservations(conn)
             stale = self._stale(live, now)
@@ -183,7 +183,7 @@ class BudgetLedger:
         _check_amount(usd, "estimated cost")
         _check_amount(calling, "call estimate")
         now = self._clock.now()
-        day = self._day_and_reset(now)[0]
+        day = self.day_and_reset(now)[0]
         need, limits = to_micro(usd), self._limits
         reservation, owned = None, not self._db.in_transaction
         with self._db.transaction() as conn:

@@ -101,9 +101,10 @@ class RouterCore:
         self.agent_problems = tuple(agent_problems)
         self.holder = holder or current_holder()
         self.process_session_id = session_id or f"session-{uuid.uuid4().hex[:12]}"
-        self.usage_tracker = UsageTracker(db, clock, settings.execution.rate_window_seconds)
         self.ledger = BudgetLedger(db, clock, settings.budget, self.holder,
                                    frozenset(p.name for p in settings.providers if p.cost_tier == "budget"))
+        # A provider's use today begins on the budget's day (budget.timezone), the day its cost_today counts.
+        self.usage_tracker = UsageTracker(db, clock, settings.execution.rate_window_seconds, self.ledger.day_and_reset)
         # A running task's lease is refreshed between calls, not during one: it outlasts the longest call.
         self.leases = AgentLeases(
             db, clock, self.holder, ttl_seconds=max(3600.0, 2 * settings.execution.longest_call_seconds)
@@ -191,7 +192,7 @@ class RouterCore:
         for configured in self.settings.providers:
             p = execution.limited(configured)  # a lower tier its headers reported counts, as pacing counts it
             name, window = p.name, windows[p.name]
-            usage[name] = provider_usage(p, window, budget, now=now, session_started=session_started)
+            usage[name] = provider_usage(p, window, budget, now=now, session_started=session_started[name])
             blocks = capacity_blocks(p, window)
             if blocks:  # only a blocked window needs its lift time (a walk over events)
                 lifts = self.usage_tracker.release_time(

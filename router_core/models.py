@@ -54,7 +54,7 @@ class ProviderUsage:
     tokens_percent: float
     cost_today: float
     daily_budget: float
-    session_started: float  # the day's first use of any provider (the usage views say each provider's own)
+    session_started: float  # this provider's first use today (the budget's day), else when the process started
     source: str = "tracked"
     window_resets_at: float | None = None
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from sqlite3 import Connection, Row
 
@@ -34,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 # The window of a provider with no event in it and no figure observed: one shared (immutable) record.
 _IDLE = WindowCounts(requests=0, tokens=0, oldest_expires_at=None)
-_FIRST_EVENT = "usage.first_event"  # kv key prefix: usage.first_event:<UTC day>:<provider or *>
+_FIRST_EVENT = "usage.first_event"  # kv key prefix: usage.first_event:<day>:<provider or *>
 _KEEP_FIRST_EVENT_DAYS = 7
 # The most requests or tokens one record may hold: far above any provider's limit per minute, far
 # below what the window's running totals can sum in a SQLite INTEGER.
@@ -58,17 +59,29 @@ def check_usage_record(
     check_recorded_spend(cost_usd, names[2])
 
 
+# At an instant, the day it falls in (ISO date) and when that day ends: the budget's day (BudgetLedger.day_and_reset,
+# budget.timezone), so that "today" is one day for a provider's spend and for when its use began.
+Calendar = Callable[[float], tuple[str, float]]
+
+
+def utc_calendar(at: float) -> tuple[str, float]:
+    day_number = int(at // 86400)
+    return _day_number_iso(day_number), (day_number + 1) * 86400.0
+
+
 class UsageTracker:
     """Records usage events and reports the sliding window per provider."""
 
     prune_every = 64  # records between two prunes of old first-event marks, per process
     stale_limit = 64  # a read that meets more events already out of the window asks for a prune
 
-    def __init__(self, db: Database, clock: Clock, window_seconds: float = 60.0) -> None:
+    def __init__(self, db: Database, clock: Clock, window_seconds: float = 60.0,
+                 calendar: Calendar = utc_calendar) -> None:
         if window_seconds <= 0:
             raise ValueError("window_seconds must be positive")
         self._db = db
         self._clock = clock
+        self._calendar = calendar
         self.window_seconds = float(window_seconds)
         self._started = clock.now()
         self._records_since_prune = self.prune_every  # prune on the first record
@@ -266,26 +279,32 @@ class UsageTracker:
         return None if at == now else at
 
     def session_started(self, provider: str | None = None, validity: Validity | None = None) -> float:
-        """When today's usage began: the first event of the UTC day (for ``provider``, or any).
+        """When today's usage began: the first event of the day (for ``provider``, or any), the budget's day as
+        the tracker's calendar gives it.
 
         Falls back to when this tracker was created (the process start) if nothing was recorded
         today. Kept in the kv table, so pruning events does not move it. A mark never changes once
-        written, so a mark found is remembered and not read again. It holds until the UTC day ends.
+        written, so a mark found is remembered and not read again. It holds until the day ends.
         """
-        now = self._clock.now()
+        return self.sessions_started((provider or "*",), validity)[provider or "*"]
+
+    def sessions_started(self, providers: Iterable[str], validity: Validity | None = None) -> dict[str, float]:
+        """:meth:`session_started` of each of ``providers`` ("*": any), the marks not yet found in one query."""
+        day, ends = self._calendar(self._clock.now())
         if validity is not None:
-            validity.changes_at((now // 86400 + 1) * 86400)
-        key = (_utc_day(now), provider or "*")
-        found = self._first_event_seen.get(key)
-        if found is not None:
-            return found
-        rows = self._db.query("SELECT value FROM kv WHERE key = ?", (_first_event_key(*key),))
-        if not rows:
-            return self._started
-        if len(self._first_event_seen) > 64:  # only today's marks are asked for
-            self._first_event_seen.clear()
-        found = self._first_event_seen[key] = float(rows[0]["value"])
-        return found
+            validity.changes_at(ends)
+        seen = self._first_event_seen
+        found = {who: seen[(day, who)] for who in providers if (day, who) in seen}
+        keys = {_first_event_key(day, who): who for who in providers if who not in found}
+        if keys:
+            rows = self._db.query(f"SELECT key, value FROM kv WHERE key IN ({', '.join('?' * len(keys))})",
+                                  tuple(keys))
+            if rows and len(seen) > 64:  # only today's marks are asked for
+                seen.clear()
+            for row in rows:
+                who = keys[row["key"]]
+                found[who] = seen[(day, who)] = float(row["value"])
+        return {who: found.get(who, self._started) for who in providers}
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -293,7 +312,7 @@ class UsageTracker:
         return conn.execute(_OBSERVATIONS.format(provider=" AND o.provider = ?"), (now, provider)).fetchone()
 
     def _mark_first_event(self, conn: Connection, provider: str, now: float) -> list[tuple[str, str]]:
-        day = _utc_day(now)
+        day = self._calendar(now)[0]
         marked = [(day, who) for who in (provider, "*") if (day, who) not in self._first_event_marked]
         for _, who in marked:
             conn.execute(
@@ -304,7 +323,7 @@ class UsageTracker:
 
     def _prune(self, conn: Connection, now: float) -> None:
         deleted = sql.prune_all(conn, now - self.window_seconds)
-        oldest_day = _utc_day(now - _KEEP_FIRST_EVENT_DAYS * 86400)
+        oldest_day = self._calendar(now - _KEEP_FIRST_EVENT_DAYS * 86400)[0]
         conn.execute(
             "DELETE FROM kv WHERE key >= ? AND key < ?",
             (f"{_FIRST_EVENT}:", _first_event_key(oldest_day, "")),
@@ -327,10 +346,6 @@ _OBSERVATIONS = (
     " WHERE MAX(o.valid_until, COALESCE(o.tokens_valid_until, o.valid_until)) > ?{provider} GROUP BY o.provider"
 )
 _ALL_OBSERVATIONS = _OBSERVATIONS.format(provider="")
-
-
-def _utc_day(at: float) -> str:
-    return _day_number_iso(int(at // 86400))
 
 
 @functools.lru_cache(maxsize=16)
