@@ -10,8 +10,9 @@ from typing import Any
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from resources.views import AUDIT_OFF, agents_view, budget_view, effective_config, usage_summary
+from resources.views import AUDIT_OFF, agents_view, effective_config, usage_summary
 from router_core.audit import day_problem, utc_day
+from router_core.budget_view import budget_view
 from router_core.core import RouterCore
 from router_core.errors import RouterError
 from router_core.inputs import surrogates_replaced

@@ -6,9 +6,7 @@ import dataclasses
 import os
 from typing import Any
 
-from router_core.budget_text import percent_used
 from router_core.core import CapacityView, RouterCore
-from router_core.models import BudgetSnapshot
 from router_core.records import iso
 from router_core.redact import mask_url, scrubbed
 
@@ -77,32 +75,6 @@ def usage_summary(core: RouterCore) -> dict[str, Any]:
         "generated_at": iso(core.clock.now()),
         "window_seconds": core.settings.execution.rate_window_seconds,
         "providers": {name: provider_view(core, view, name) for name in view.usage},
-    }
-
-
-def budget_view(b: BudgetSnapshot) -> dict[str, Any]:
-    return {
-        "day": b.day,
-        "timezone": b.timezone,
-        "total": b.total,
-        "spent": round(b.spent, 6),
-        "reserved": round(b.reserved, 6),
-        "remaining": round(b.remaining, 6),
-        "percent_used": percent_used(b.spent, b.total),
-        "next_reset_at": iso(b.next_reset_at),
-        "providers": [
-            {
-                "provider": p.provider,
-                "allocation": p.allocation,
-                "spent": round(p.spent, 6),
-                "reserved": round(p.reserved, 6),
-                "remaining": round(p.remaining, 6),
-                "percent_used": percent_used(p.spent, p.allocation),  # of the allocation (design 8.1; 0 with none)
-            }
-            for p in b.providers
-        ],
-        "alerts": [{"threshold": a.threshold, "level": a.level, "message": a.message} for a in b.alerts],
-        "thresholds": [{"percent": t, "amount": amount, "passed": passed} for t, amount, passed in b.threshold_states()],
     }
 
 

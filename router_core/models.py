@@ -140,6 +140,8 @@ class BudgetSnapshot:
     def threshold_states(self) -> list[tuple[int, float, bool]]:
         """(percent, amount in USD, passed) of every alert threshold (design 8.1: "50_percent": "$50.00 (PASSED)");
         passed as the alerts say it, in exact micro-dollars."""
+        if self.total <= 0:  # a $0 daily total: nothing can be spent, so no share of it to alert at
+            return []
         passed = {a.threshold for a in self.alerts}
         return [(t, round(self.total * t / 100, 6), t in passed) for t in self.thresholds]
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import anyio
 
-from resources.views import AUDIT_OFF, budget_view, provider_view
+from resources.views import AUDIT_OFF, provider_view
+from router_core.budget_view import budget_view
 from router_core.core import CapacityView, RouterCore
 from router_core.errors import NotConfigured
 from router_core.providers.registry import choose_backend

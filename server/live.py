@@ -44,7 +44,8 @@ from mcp.types import (
     UnsubscribeRequestParams,
 )
 
-from resources.views import budget_view, usage_summary
+from resources.views import usage_summary
+from router_core.budget_view import budget_view
 from router_core.core import RouterCore
 from router_core.settings import PROVIDER_NAMES
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict
 
 from router_core.budget_text import money, percent_used
+from router_core.budget_view import budget_view
 from router_core.decision import RoutingDecision
 from router_core.models import BudgetSnapshot, Classification
 from router_core.records import iso, provider_states
@@ -195,6 +196,12 @@ class ProviderBudgetOut(OutputModel):
     percent_used: float  # of the allocation (design 8.1: "$12.50 (42% of allocated)")
 
 
+class BudgetAlertOut(OutputModel):
+    level: str  # info, warning or critical: the highest of its thresholds'
+    thresholds: list[int]  # the thresholds passed that it stands for (passed together, they share one message)
+    message: str
+
+
 class BudgetThresholdOut(OutputModel):
     percent: int
     amount: float  # USD: the share of the total
@@ -202,7 +209,8 @@ class BudgetThresholdOut(OutputModel):
 
 
 class BudgetOut(OutputModel):
-    """Design section 8.1's daily budget, in USD."""
+    """Design section 8.1's daily budget, in USD: router_core.budget_view's shape, which budget://today, the
+    dashboard and `switchboard budget --json` give in full."""
 
     day: str
     timezone: str
@@ -211,33 +219,11 @@ class BudgetOut(OutputModel):
     reserved: float
     remaining: float
     percent_used: float
-    next_reset: str
+    next_reset_at: str
     providers: dict[str, ProviderBudgetOut]
-    alerts: list[str] = []  # the passed thresholds' messages, each once
-    thresholds: list[BudgetThresholdOut] = []  # every one, passed or not (design 8.1)
+    alerts: list[BudgetAlertOut] = []  # the passed thresholds', each message once
+    thresholds: list[BudgetThresholdOut] = []  # every one, passed or not (design 8.1); none with a $0 daily total
 
     @classmethod
     def of(cls, b: BudgetSnapshot) -> "BudgetOut":
-        return cls(
-            day=b.day,
-            timezone=b.timezone,
-            total=round(b.total, 6),
-            spent=round(b.spent, 6),
-            reserved=round(b.reserved, 6),
-            remaining=round(b.remaining, 6),
-            percent_used=percent_used(b.spent, b.total),
-            next_reset=iso(b.next_reset_at) or "",
-            providers={
-                p.provider: ProviderBudgetOut(
-                    allocation=p.allocation,
-                    spent=round(p.spent, 6),
-                    reserved=round(p.reserved, 6),
-                    remaining=round(p.remaining, 6),
-                    percent_used=percent_used(p.spent, p.allocation),
-                )
-                for p in b.providers
-            },
-            alerts=list(dict.fromkeys(a.message for a in b.alerts)),  # thresholds passed together share one
-            thresholds=[BudgetThresholdOut(percent=t, amount=amount, passed=passed)
-                        for t, amount, passed in b.threshold_states()],
-        )
+        return cls.model_validate(budget_view(b))

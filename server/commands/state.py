@@ -6,8 +6,9 @@ import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from resources.views import AUDIT_OFF, budget_view, usage_summary
+from resources.views import AUDIT_OFF, usage_summary
 from router_core.budget_text import money
+from router_core.budget_view import budget_view
 from router_core.providers.timeparse import window_name
 from router_core.settings import PROVIDER_NAMES
 from router_core.usage import check_usage_record
@@ -58,14 +59,17 @@ def budget(args) -> int:
     print(f"Daily budget {view['day']} ({view['timezone']}): {money(view['spent'])} / {money(view['total'])} "
           f"({view['percent_used']}%), reserved {money(view['reserved'])}, remaining {money(view['remaining'])}")
     print(f"{'provider':<8} {'allocation':>10} {'spent':>10} {'reserved':>10} {'remaining':>10} {'used':>6}")
-    for p in view["providers"]:  # used: the share of the allocation spent (design 8.1)
-        print(f"{p['provider']:<8} {money(p['allocation']):>10} {money(p['spent']):>10} {money(p['reserved']):>10} "
+    for name, p in view["providers"].items():  # used: the share of the allocation spent (design 8.1)
+        print(f"{name:<8} {money(p['allocation']):>10} {money(p['spent']):>10} {money(p['reserved']):>10} "
               f"{money(p['remaining']):>10} {p['percent_used']:>5}%")
-    if view["thresholds"]:  # design 8.1: every threshold's amount, and whether spend has passed it
+    if view["total"] <= 0:  # not "Alerts at: 50% $0.00, ...": there is no budget to take a share of
+        print("No daily budget (budget.daily_total = 0): no provider can run a task, and there are no alerts; "
+              "raise budget.daily_total and give providers a budget.allocation to route tasks")
+    elif view["thresholds"]:  # design 8.1: every threshold's amount, and whether spend has passed it
         print("Alerts at: " + ", ".join(f"{t['percent']}% {money(t['amount'])}{' (passed)' if t['passed'] else ''}"
                                         for t in view["thresholds"]))
-    for message in dict.fromkeys(a["message"] for a in view["alerts"]):  # thresholds passed together share one
-        print(message)
+    for alert in view["alerts"]:  # each message once (thresholds passed together share one)
+        print(alert["message"])
     print(f"Next reset: {reset_text(view['next_reset_at'], view['timezone'])}")
     return 0
 

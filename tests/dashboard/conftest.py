@@ -64,12 +64,12 @@ STATE = {
         "reserved": 0.45,
         "remaining": 147.45,
         "next_reset_at": "2025-01-12T00:00:00Z",
-        "providers": [
-            {"provider": "codex", "allocation": 30.0, "spent": 12.5, "reserved": 0.0, "remaining": 17.5},
-            {"provider": "gemini", "allocation": 40.0, "spent": 1.2, "reserved": 0.0, "remaining": 38.8},
-            {"provider": "claude", "allocation": 100.0, "spent": 8.4, "reserved": 0.45, "remaining": 91.15},
-        ],
-        "alerts": [{"threshold": 10, "level": "info", "message": "Spent $22.10 of $170.00 today (13%)"}],
+        "providers": {
+            "codex": {"allocation": 30.0, "spent": 12.5, "reserved": 0.0, "remaining": 17.5},
+            "gemini": {"allocation": 40.0, "spent": 1.2, "reserved": 0.0, "remaining": 38.8},
+            "claude": {"allocation": 100.0, "spent": 8.4, "reserved": 0.45, "remaining": 91.15},
+        },
+        "alerts": [{"level": "info", "thresholds": [10], "message": "Spent $22.10 of $170.00 today (13%)"}],
     },
     "spend_by_day": {
         "2025-01-10": {"codex": 9.75, "gemini": 2.5, "claude": 14.0},

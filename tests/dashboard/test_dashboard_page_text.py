@@ -87,14 +87,28 @@ def test_amounts_read_as_every_message_says_them(tmp_path, state):
 
 
 def test_thresholds_passed_together_are_said_once(tmp_path, state):
-    # Spend that passes 75% and 90% at once gives both one message (router_core/budget_limits.py): before, the
-    # page listed it twice, under "75%: " and "90%: ".
+    # Spend that passes 75% and 90% at once gives both one message (router_core/budget_limits.py), one alert of
+    # the view (router_core/budget_view.py): before, the page listed it twice, under "75%: " and "90%: ".
     message = "CRITICAL: Daily budget at 92% ($156.40 / $170.00), past the 75% and 90% thresholds at once"
-    state["budget"]["alerts"] += [{"threshold": t, "level": level, "message": message}
-                                  for t, level in ((75, "warning"), (90, "critical"))]
+    state["budget"]["alerts"] += [{"level": "critical", "thresholds": [75, 90], "message": message}]
     with serve(lambda: _const(state), max_events=1) as base:
         proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
     text = page_text(proc.stdout)
     assert "10%: Spent $22.10 of $170.00 today (13%)" in text
     assert text.count("thresholds at once") == 1 and f"75%, 90%: {message}" in text
     assert '<li class="critical">75%, 90%: ' in proc.stdout
+
+
+def test_a_zero_daily_total_is_said_to_be_no_budget(tmp_path, state):
+    # budget.daily_total = 0 refuses every task: the page said "no budget alerts", as for a budget with room left.
+    zero = {"allocation": 0.0, "spent": 0.0, "reserved": 0.0, "remaining": 0.0, "percent_used": 0.0}
+    state["budget"].update(total=0.0, spent=0.0, reserved=0.0, remaining=0.0, alerts=[], thresholds=[],
+                           providers={name: dict(zero) for name in ("codex", "gemini", "claude")})
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    assert "data-error" not in body_attrs(proc.stdout), proc.stdout[-3000:]
+    text = page_text(proc.stdout)
+    assert "no daily budget (budget.daily_total = 0): no provider can run a task, and there are no alerts" in text
+    assert "no budget alerts" not in text
+

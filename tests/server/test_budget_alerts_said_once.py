@@ -16,6 +16,6 @@ async def test_get_budget_says_a_jump_past_several_thresholds_once(settings, key
         await client.call_tool("record_usage", {"provider": "codex", "cost_usd": 20.0})
         await client.call_tool("record_usage", {"provider": "claude", "cost_usd": 32.0})  # $92: none announced yet
         budget = (await client.call_tool("get_budget", {})).structured_content
-    assert [m.splitlines()[0] for m in budget["alerts"]] == [
+    assert [a["message"].splitlines()[0] for a in budget["alerts"]] == [
         "CRITICAL: Daily budget at 92% ($92.00 / $100.00), past the 50%, 75% and 90% thresholds at once"]
     assert [t["passed"] for t in budget["thresholds"]] == [True, True, True]

@@ -19,8 +19,7 @@ async def test_get_budget_and_budget_today_give_each_providers_share_of_its_allo
         resource = json.loads((await client.read_resource("budget://today")).contents[0].text)
     assert budget["providers"]["codex"]["percent_used"] == 41.6  # $12.50 of $30.00, rounded down as percent_used
     assert budget["providers"]["gemini"]["percent_used"] == 0.0
-    by_name = {p["provider"]: p for p in resource["providers"]}
-    assert by_name["codex"]["percent_used"] == 41.6 and by_name["claude"]["percent_used"] == 0.0
+    assert resource["providers"]["codex"]["percent_used"] == 41.6 and resource["providers"]["claude"]["percent_used"] == 0.0
 
 
 def test_switchboard_budget_shows_each_providers_share_of_its_allocation(cli_env, capsys):
@@ -33,4 +32,4 @@ def test_switchboard_budget_shows_each_providers_share_of_its_allocation(cli_env
     assert header.split()[-1] == "used" and codex.split()[-1] == "41.6%"
     assert main(["budget", "--json"]) == 0
     view = json.loads(capsys.readouterr().out)
-    assert {p["provider"]: p["percent_used"] for p in view["providers"]} == {"codex": 41.6, "gemini": 0.0, "claude": 0.0}
+    assert {name: p["percent_used"] for name, p in view["providers"].items()} == {"codex": 41.6, "gemini": 0.0, "claude": 0.0}

@@ -26,8 +26,8 @@ async def test_get_budget_and_budget_today_list_every_threshold(settings, keywor
         budget = (await client.call_tool("get_budget", {})).structured_content
         resource = json.loads((await client.read_resource("budget://today")).contents[0].text)
     assert budget["thresholds"] == EXPECTED == resource["thresholds"]
-    assert [m.splitlines()[0] for m in budget["alerts"]] == ["INFO: Daily budget at 60% ($60.00 / $100.00)"]
-    assert [(a["threshold"], a["level"]) for a in resource["alerts"]] == [(50, "info")]
+    assert [a["message"].splitlines()[0] for a in budget["alerts"]] == ["INFO: Daily budget at 60% ($60.00 / $100.00)"]
+    assert [(a["thresholds"], a["level"]) for a in resource["alerts"]] == [([50], "info")]
 
 
 def test_switchboard_budget_lists_every_threshold_and_says_a_jump_once(cli_env, capsys):
