@@ -112,3 +112,19 @@ def test_a_zero_daily_total_is_said_to_be_no_budget(tmp_path, state):
     assert "no daily budget (budget.daily_total = 0): no provider can run a task, and there are no alerts" in text
     assert "no budget alerts" not in text
 
+
+def test_each_decision_says_its_session_in_short(tmp_path, state):
+    # The audit lines name the session that asked (design 10.1's session_id): the page left it out, so decisions of
+    # two sessions on one team server could not be told apart.
+    state["recent"][1]["session_id"] = "session-3f9a0c2be417"
+    state["recent"].append({**state["recent"][1], "timestamp": "2025-01-11T10:30:30Z", "session_id": 7})  # odd line
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    assert "data-error" not in body_attrs(proc.stdout), proc.stdout[-3000:]
+    text = page_text(proc.stdout)
+    assert "time session task provider" in text
+    assert "10:30:00 UTC 3f9a0c2b Design distributed system" in text
+    assert '<td title="session-3f9a0c2be417" class="session">3f9a0c2b</td>' in proc.stdout
+    assert "10:29:00 UTC – Write unit tests" in text  # a line without one
+    assert "10:30:30 UTC 7 Design distributed system" in text
