@@ -12,6 +12,7 @@ each recovery is audited once.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -78,8 +79,9 @@ class CircuitBreaker:
                 (provider, failures, int(opens), now if opens else None,
                  now + self.probe_interval if opens else None, error[:500], now),
             )
-        if opens:
-            logger.warning("%s: outage after %d consecutive failures: %s", provider, failures, error)
+        if opens:  # said once committed (this may be joined to a caller's transaction, which may roll back)
+            self._db.after_commit(functools.partial(
+                logger.warning, "%s: outage after %d consecutive failures: %s", provider, failures, error))
             return CircuitState(provider, failures, True, now, now + self.probe_interval, error)
         return None
 
@@ -100,7 +102,7 @@ class CircuitBreaker:
             )
         if not row["is_open"]:
             return None
-        logger.warning("%s: recovered after an outage", provider)
+        self._db.after_commit(functools.partial(logger.warning, "%s: recovered after an outage", provider))
         return _state(row)
 
     def record_answer(self, provider: str) -> None:

@@ -3,6 +3,7 @@ failures towards the outage circuit (``after_failure``, used by ``attempts.Provi
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -63,8 +64,8 @@ def after_failure(ex: Executor, provider: str, error: RouterError, retry: int) -
             if step.action != RETRY:
                 step = Step(FALL_BACK, lifts_at=held)
         opened = ex.state.circuits.record_failure(provider, str(error))
-        if opened is not None:
-            ex.audit_outage(opened)
+        if opened is not None:  # said once the circuit's opening is committed: a rollback opened nothing
+            ex.core.db.after_commit(functools.partial(ex.audit_outage, opened))
         if held is not None:  # no probe before the provider said to come back
             ex.state.circuits.probe_not_before(provider, held)
         circuit = ex.state.circuits.state(provider)
