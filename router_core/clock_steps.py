@@ -59,8 +59,10 @@ class ClockSteps:
             return
         if self._db.in_transaction:
             return  # the next check outside one repairs it
-        step, self._latest = self._latest - now, now
-        self.repair(now, step)
+        self.repair(now, self._latest - now)
+        # Only once repaired: a repair that failed (the database locked past its busy timeout, a full disk) is tried
+        # again by the next check, not forgotten with the step while the rows stay in the future.
+        self._latest = now
 
     def _latest_written(self) -> float:
         """The latest time a row was stamped with its writer's own now (0.0: none): a usage event settled or

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
+from router_core.errors import StateUnusable
 from router_core.execution.holds import QUOTA, RATE_LIMITED, UNAVAILABLE
 from router_core.execution.pacing import PaceTicket, PaceWait, RatePacer
+from tests.fakes.lock_wait import OtherWriter, short_busy_timeout
 
 STEP = 2 * 3600.0
 
@@ -141,3 +145,23 @@ def test_usage_observed_before_the_clock_went_back_lapses_one_window_later(keywo
     usage = core.capacity().usage
     assert (usage["gemini"].tokens_used, usage["codex"].requests_used) == (0, 0)  # before: for two hours
     assert isinstance(pacer.try_acquire("gemini", 20), PaceTicket)  # before: the pacer waited two hours too
+
+
+def test_a_repair_that_fails_is_tried_again_by_the_next_check(keyword_core, clock):
+    # The step was forgotten before the repair was written: one that failed (the database locked by another process
+    # past the busy timeout) was never tried again by this process, and the window stayed full for the step.
+    core = keyword_core
+    limit = gemini_window_full(core)
+    clock.advance(-STEP)
+    other = OtherWriter(core.db.path)
+    short_busy_timeout(core.db, 0.0)  # gives up at once on the other connection's lock: no wait, no timing
+    other.lock()
+    try:
+        with pytest.raises(StateUnusable, match="locked"):
+            core.clock_steps.check()
+    finally:
+        other.close()
+    assert core.clock_steps.stepped_back()  # still to repair
+    core.clock_steps.check()
+    clock.advance(61)
+    assert core.capacity().usage["gemini"].requests_used == 0 != limit  # before: full for two hours
