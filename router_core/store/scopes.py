@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from router_core.errors import StateUnusable
 from router_core.store.faults import locked, raise_fault
 
 if TYPE_CHECKING:
@@ -127,24 +128,53 @@ class Scope:
             return
         self._conn = None
         local = self._db._local
+        if getattr(local, "conn", None) is not conn:  # Database.close() ran meanwhile (another thread's, a shutdown)
+            self._closed(exc_type)
+            return
         local.kind = None
         committed = local.committed  # Database.after_commit's actions: run only once this commits
         if committed:
             local.committed = []
         if exc_type is not None:
-            if conn.in_transaction:
+            if _in_transaction(conn):
                 conn.execute("ROLLBACK")
             raise_fault(self._db.path, exc)
             return
         try:
             conn.execute("COMMIT")
+        except sqlite3.ProgrammingError:  # closed under this COMMIT
+            if not _closed(conn):
+                raise
+            self._closed(None)
         except BaseException as exc:
-            if conn.in_transaction:
+            if _in_transaction(conn):
                 conn.execute("ROLLBACK")
             raise_fault(self._db.path, exc)
             raise
         for action in committed:
             action()
+
+    def _closed(self, exc_type: type[BaseException] | None) -> None:
+        """The end of a scope whose connection :meth:`Database.close` closed: SQLite rolled its transaction back. A
+        read's end, or one already raising, has nothing more to say; a write that meant to commit says that nothing
+        of it was written (it raised AttributeError from the emptied per-thread state)."""
+        if exc_type is not None or self._kind != "write":
+            return
+        raise StateUnusable(f"the state database {self._db.path} was closed while this write transaction was open "
+                            "(Database.close, as at shutdown): nothing of it was recorded")
+
+
+def _closed(conn: sqlite3.Connection) -> bool:
+    try:
+        conn.total_changes  # noqa: B018  (raises on a closed connection, as any use of it does)
+    except sqlite3.ProgrammingError:
+        return True
+    return False
+
+
+def _in_transaction(conn: sqlite3.Connection) -> bool:
+    """Whether ``conn`` has a transaction to roll back: none once it is closed (closing rolled it back)."""
+    return not _closed(conn) and conn.in_transaction
 
 
 class Joined:
