@@ -55,9 +55,11 @@ from router_core.execution.results import unnamed
 from router_core.providers.base import Completion, ProviderAdapter
 from router_core.records import iso
 from router_core.redact import scrubbed
+from router_core.store.ledger import to_micro
 
 if TYPE_CHECKING:
     from router_core.core import RouterCore
+    from router_core.models import BudgetSnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -150,10 +152,16 @@ class Outages:
         return True
 
     def _affordable(self, provider: str, estimate: float) -> bool:
-        """Whether the budget has room for the probe; read in a read transaction, so that the stale reservations
-        the read finds are expired after it by the next decision's maintenance, not here with a blocking write."""
+        """Whether the budget has room for the probe (a hint, as BudgetLedger.can_afford: only reserve decides)."""
+        return _fits(estimate, self._budget_left(provider)[0])
+
+    def _budget_left(self, provider: str) -> tuple[float, BudgetSnapshot]:
+        """What the budget has left for ``provider`` (its allocation's rest or the total's, the smaller), with the
+        snapshot it is read from; read in a read transaction, so that the stale reservations the read finds are
+        expired after it by the next decision's maintenance, not here with a blocking write."""
         with self.core.db.read():
-            return self.core.ledger.can_afford(provider, estimate)
+            snapshot = self.core.ledger.snapshot()
+        return min(snapshot.provider(provider).remaining, snapshot.remaining), snapshot
 
     async def _reschedule(self, provider: str, at: float) -> None:
         async with self.core.db.async_transaction(shield=True):
@@ -167,14 +175,14 @@ class Outages:
         if circuit.next_probe_at is None or circuit.next_probe_at > now:
             return None
         estimate = self._estimate(circuit.provider)
-        if self._affordable(circuit.provider, estimate):
+        # One read for the decision and its figures: two, a commit between them (a reservation released, another
+        # process's settlement) refused the task with "$0.50 left, less than the probe ($0.0001)".
+        left, snapshot = self._budget_left(circuit.provider)
+        if _fits(estimate, left):
             return None
-        with self.core.db.read():
-            snapshot = self.core.ledger.snapshot()
-        left = min(snapshot.provider(circuit.provider).remaining, snapshot.remaining)
         return (f"{circuit.provider} is in an outage ({circuit.block.reason}) and its budget has {money(left)} left, "
                 f"less than the probe that would end it ({money(estimate)}); the budget resets at "
-                f"{iso(self.core.ledger.next_reset_at())}")
+                f"{iso(snapshot.next_reset_at)}")
 
     def _estimate(self, provider: str) -> float:
         """What a probe is reserved at: a few tokens each way at the default model's prices."""
@@ -277,6 +285,11 @@ class Outages:
             self.core.audit.append(record)
         except (OSError, StateUnusable) as exc:
             logger.error("%s: %s line not written (%s)", record["provider"], record["event"], exc)
+
+
+def _fits(estimate: float, left: float) -> bool:
+    """Whether a probe reserved at ``estimate`` fits in ``left``, in exact micro-dollars (as BudgetLedger.can_afford)."""
+    return to_micro(estimate) <= to_micro(left)
 
 
 def _refusal(error: ProviderError) -> str:
