@@ -74,9 +74,11 @@ def test_two_processes_share_one_rate_limit(tmp_path):
                              output_tokens=20, copies=2)
     statuses = [s for r in results for s in r["statuses"]]
     assert statuses == ["success"] * 24
-    # Each provider took more than a window's worth of requests from the two processes together...
-    assert all(s.requests > rpm[p] for p, s in stats.items())
-    assert sum(s.requests for s in stats.values()) == 24
+    # The two processes ran at the same time, and together sent several windows' worth of requests...
+    assert max(r["started"] for r in results) < min(r["ended"] for r in results)
+    assert sum(s.requests for s in stats.values()) == 24 > 2 * sum(rpm.values())
+    # (Not each provider: a batch planned while another process fills a provider's window sends that group to
+    # a provider with room, so how the 24 split between providers depends on timing.)
     # ...and never one too many: the fake refused none.
     assert {p: s.limit_429 for p, s in stats.items()} == dict.fromkeys(PROVIDERS, 0)
     assert {p: s.sent_429 for p, s in stats.items()} == dict.fromkeys(PROVIDERS, 0)
