@@ -33,7 +33,7 @@ from router_core.store.faults import (
 from router_core.store.filesystem import network_filesystem, private_dir, private_file
 from router_core.store.holders import current_pid
 from router_core.store.schema import MIGRATIONS
-from router_core.store.scopes import Joined, Scope
+from router_core.store.scopes import Joined, Scope, run_committed
 
 logger = logging.getLogger(__name__)
 WAL_SIZE_LIMIT = 8 * 2**20  # bytes
@@ -176,12 +176,13 @@ class Database:
         """Run ``action`` once what this thread has written is committed: at once outside a write transaction, else
         when the outermost one commits; never if it rolls back (or its COMMIT fails). For a mark of work to redo that a
         write joined to a caller's transaction must keep until that transaction commits (BudgetLedger.release):
-        forgotten when the joined scope ended, the work was lost with a failed COMMIT. ``action`` must not raise."""
+        forgotten when the joined scope ended, the work was lost with a failed COMMIT. ``action`` should not raise: if it
+        does, that is logged and the other actions still run (scopes.run_committed)."""
         local = self._local
         if getattr(local, "kind", None) == "write" and local.pid == current_pid():
             local.committed.append(action)
         else:
-            action()
+            run_committed([action])
 
     def read(self) -> Scope | Joined:
         """A read transaction: every query inside sees the same consistent snapshot (nested calls join it,

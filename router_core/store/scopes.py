@@ -20,6 +20,7 @@ import itertools
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -151,8 +152,7 @@ class Scope:
                 conn.execute("ROLLBACK")
             raise_fault(self._db.path, exc)
             raise
-        for action in committed:
-            action()
+        run_committed(committed)
 
     def _closed(self, exc_type: type[BaseException] | None) -> None:
         """The end of a scope whose connection :meth:`Database.close` closed: SQLite rolled its transaction back. A
@@ -162,6 +162,16 @@ class Scope:
             return
         raise StateUnusable(f"the state database {self._db.path} was closed while this write transaction was open "
                             "(Database.close, as at shutdown): nothing of it was recorded")
+
+
+def run_committed(actions: list[Callable[[], object]]) -> None:
+    """Database.after_commit's actions, once their write is committed: every one runs, and one that raises is logged,
+    not raised (the write is done: raising said it failed, and skipped the actions after it)."""
+    for action in actions:
+        try:
+            action()
+        except Exception:
+            logger.exception("an action after a commit to the state database failed (what was written stands)")
 
 
 def _closed(conn: sqlite3.Connection) -> bool:
