@@ -130,7 +130,7 @@ class Scope:
         self._conn = None
         local = self._db._local
         if getattr(local, "conn", None) is not conn:  # Database.close() ran meanwhile (another thread's, a shutdown)
-            self._closed(exc_type)
+            self._end_closed(exc_type)
             return
         local.kind = None
         committed = local.committed  # Database.after_commit's actions: run only once this commits
@@ -143,18 +143,17 @@ class Scope:
             return
         try:
             conn.execute("COMMIT")
-        except sqlite3.ProgrammingError:  # closed under this COMMIT
-            if not _closed(conn):
-                raise
-            self._closed(None)
         except BaseException as exc:
+            if isinstance(exc, sqlite3.ProgrammingError) and _is_closed(conn):  # closed under this COMMIT
+                self._end_closed(None)
+                return
             if _in_transaction(conn):
                 conn.execute("ROLLBACK")
             raise_fault(self._db.path, exc)
             raise
         run_committed(committed)
 
-    def _closed(self, exc_type: type[BaseException] | None) -> None:
+    def _end_closed(self, exc_type: type[BaseException] | None) -> None:
         """The end of a scope whose connection :meth:`Database.close` closed: SQLite rolled its transaction back. A
         read's end, or one already raising, has nothing more to say; a write that meant to commit says that nothing
         of it was written (it raised AttributeError from the emptied per-thread state)."""
@@ -174,7 +173,7 @@ def run_committed(actions: list[Callable[[], object]]) -> None:
             logger.exception("an action after a commit to the state database failed (what was written stands)")
 
 
-def _closed(conn: sqlite3.Connection) -> bool:
+def _is_closed(conn: sqlite3.Connection) -> bool:
     try:
         conn.total_changes  # noqa: B018  (raises on a closed connection, as any use of it does)
     except sqlite3.ProgrammingError:
@@ -184,7 +183,7 @@ def _closed(conn: sqlite3.Connection) -> bool:
 
 def _in_transaction(conn: sqlite3.Connection) -> bool:
     """Whether ``conn`` has a transaction to roll back: none once it is closed (closing rolled it back)."""
-    return not _closed(conn) and conn.in_transaction
+    return not _is_closed(conn) and conn.in_transaction
 
 
 class Joined:

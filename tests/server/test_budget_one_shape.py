@@ -32,7 +32,8 @@ async def test_the_tool_and_the_resource_give_the_same_budget(settings, keyword_
     assert resource["next_reset_at"].endswith("T00:00:00Z")
     # One alert per message, with the thresholds it stands for and the highest level among them.
     assert [(a["level"], a["thresholds"], a["message"].splitlines()[0]) for a in resource["alerts"]] == [
-        ("critical", [50, 75, 90], CRITICAL)]
+        ("critical", [50, 75, 90], CRITICAL)]  # said once, not once per threshold it names
+    assert [t["passed"] for t in resource["thresholds"]] == [True, True, True]
 
 
 def test_switchboard_budget_json_is_the_same_shape(cli_env, capsys):
