@@ -103,8 +103,13 @@ class CostEstimator:
         model: str | None = None,
         max_output_tokens: int | None = None,
         system_prompt: str = "",
+        input_tokens: int | None = None,
     ) -> CostEstimate:
-        return self._estimate(provider, task_type, self.input_tokens(text, system_prompt), model, max_output_tokens)
+        """``input_tokens``: ``self.input_tokens(text, system_prompt)``, when the caller counted them already (a
+        request's plan does, for its output cap): counting scans the text and the system prompt again."""
+        if input_tokens is None:
+            input_tokens = self.input_tokens(text, system_prompt)
+        return self._estimate(provider, task_type, input_tokens, model, max_output_tokens)
 
     def _estimate(
         self, provider: str, task_type: str, input_tokens: int, model: str | None = None,

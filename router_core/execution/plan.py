@@ -85,7 +85,7 @@ def plan_request(
                     f"{exact_money(least)}.")
         cap = min(cap, affordable)
     estimate = costs.estimate(provider, text, task_type, model=price.name, max_output_tokens=cap,
-                              system_prompt=system_prompt)
+                              system_prompt=system_prompt, input_tokens=input_tokens)
     return RequestPlan(provider, price.name, input_tokens, cap, estimate, request_cost(p, price, input_tokens, cap),
                        left)
 
