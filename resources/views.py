@@ -18,8 +18,12 @@ AUDIT_OFF = ("the audit log is off (audit.enabled = false in the configuration),
              "true to record them")
 
 
-def provider_view(core: RouterCore, view: CapacityView, name: str) -> dict[str, Any]:
+def provider_view(core: RouterCore, view: CapacityView, name: str, session_started: float | None = None) -> dict[str, Any]:
+    """One provider's usage (design 3.1). ``session_started``: its first use today, as the usage tracker says
+    (UsageTracker.sessions_started; looked up here if not given). Routing needs none, so capacity views carry none."""
     u = view.usage[name]
+    if session_started is None:
+        session_started = core.usage_tracker.session_started(name)
     a = view.availability[name]
     p = core.settings.provider(name)
     return {
@@ -34,7 +38,7 @@ def provider_view(core: RouterCore, view: CapacityView, name: str) -> dict[str, 
         "tokens_percent": u.tokens_percent,
         "cost_today": round(u.cost_today, 6),
         "daily_budget": u.daily_budget,
-        "session_started": iso(u.session_started),
+        "session_started": iso(session_started),
         "source": u.source,
         "available": a.available,
         "blocks": [{"reason": b.reason, "lifts_at": iso(b.lifts_at)} for b in a.blocks],
@@ -71,10 +75,11 @@ def _outage(view: CapacityView, name: str, now: float) -> dict[str, Any]:
 
 def usage_summary(core: RouterCore) -> dict[str, Any]:
     view = core.capacity()
+    started = core.usage_tracker.sessions_started(tuple(view.usage))
     return {
         "generated_at": iso(core.clock.now()),
         "window_seconds": core.settings.execution.rate_window_seconds,
-        "providers": {name: provider_view(core, view, name) for name in view.usage},
+        "providers": {name: provider_view(core, view, name, started[name]) for name in view.usage},
     }
 
 

@@ -154,7 +154,6 @@ def provider_usage(
     budget: BudgetSnapshot,
     *,
     now: float,
-    session_started: float,
 ) -> ProviderUsage:
     """The design's usage record (section 3.1) for one provider at ``now``."""
     mine = budget.provider(provider.name)
@@ -174,7 +173,6 @@ def provider_usage(
         tokens_percent=tokens_percent,
         cost_today=mine.spent,
         daily_budget=mine.allocation,
-        session_started=session_started,
         source=window.source,
         window_resets_at=window.oldest_expires_at,
     )

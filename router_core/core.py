@@ -182,9 +182,7 @@ class RouterCore:
 
     def _capacity(self, min_costs: dict[str, float] | None, shared: SharedState) -> CapacityView:
         now = self.clock.now()
-        budget, session_started, execution, windows = (
-            shared.budget, shared.session_started, shared.execution, shared.windows
-        )
+        budget, execution, windows = shared.budget, shared.execution, shared.windows
         extra = execution.blocks(now)
         estimates = min_costs or {}
         usage: dict[str, ProviderUsage] = {}
@@ -192,7 +190,7 @@ class RouterCore:
         for configured in self.settings.providers:
             p = execution.limited(configured)  # a lower tier its headers reported counts, as pacing counts it
             name, window = p.name, windows[p.name]
-            usage[name] = provider_usage(p, window, budget, now=now, session_started=session_started[name])
+            usage[name] = provider_usage(p, window, budget, now=now)
             blocks = capacity_blocks(p, window)
             if blocks:  # only a blocked window needs its lift time (a walk over events)
                 lifts = self.usage_tracker.release_time(

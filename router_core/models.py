@@ -54,7 +54,6 @@ class ProviderUsage:
     tokens_percent: float
     cost_today: float
     daily_budget: float
-    session_started: float  # this provider's first use today (the budget's day), else when the process started
     source: str = "tracked"
     window_resets_at: float | None = None
 

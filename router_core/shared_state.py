@@ -28,7 +28,6 @@ class SharedState:
     decisions that reuse it: read it, never change it."""
 
     budget: BudgetSnapshot
-    session_started: dict[str, float]  # per provider: its first use today (design 3.1: each tracked on its own)
     execution: ExecutionSnapshot
     windows: dict[str, WindowCounts]
     in_use: dict[str, int]  # live leases per agent
@@ -63,7 +62,6 @@ class SharedStateReader:
         validity = Validity()
         state = SharedState(
             budget=self._ledger.snapshot(validity),
-            session_started=self._usage.sessions_started(self._providers, validity),
             execution=self._execution.snapshot(validity),
             windows=self._usage.windows(self._providers, validity),
             in_use=self._leases.in_use(validity),

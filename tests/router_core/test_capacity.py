@@ -161,13 +161,12 @@ def test_extra_blocks_are_appended_after_capacity_and_budget() -> None:
 
 def test_provider_usage_is_the_designs_record() -> None:
     window = WindowCounts(requests=2500, tokens=450_000, oldest_expires_at=NOW + 17, source="headers")
-    usage = provider_usage(codex(), window, budget(), now=NOW, session_started=NOW - 9000)
+    usage = provider_usage(codex(), window, budget(), now=NOW)
     assert usage.provider == "codex"
     assert usage.timestamp == NOW
     assert (usage.requests_used, usage.requests_limit, usage.requests_percent) == (2500, 3000, 83.3)
     assert (usage.tokens_used, usage.tokens_limit, usage.tokens_percent) == (450_000, 500_000, 90.0)
     assert (usage.cost_today, usage.daily_budget) == (12.5, 30.0)
-    assert usage.session_started == NOW - 9000
     assert (usage.source, usage.window_resets_at) == ("headers", NOW + 17)
 
 
@@ -217,7 +216,7 @@ def test_provider_usage_percents_are_the_percent_rounded_down_to_one_decimal() -
     for rpm, tpm in ((3000, 500_000), (7, 1), (11_000, 0)):
         provider = replace(codex(), requests_per_minute=rpm, tokens_per_minute=tpm)
         for used in (0, 1, 2, 7, 15, 333, 2500, 2999, 3000, 3001, 9889, 10**12):
-            usage = provider_usage(provider, WindowCounts(used, used * 37), budget(), now=NOW, session_started=NOW)
+            usage = provider_usage(provider, WindowCounts(used, used * 37), budget(), now=NOW)
             assert usage.requests_percent == down(used, rpm)
             assert usage.tokens_percent == down(used * 37, tpm)
             assert isinstance(usage.requests_percent, float) and isinstance(usage.tokens_percent, float)
@@ -227,11 +226,10 @@ def test_a_window_just_under_a_threshold_does_not_show_the_threshold() -> None:
     # 449,999 of codex's 500,000 tokens is under its 90% block: the usage view and the audit line read 90.0%
     # (rounded up) for a provider shown available.
     window = WindowCounts(requests=2549, tokens=449_999)
-    usage = provider_usage(codex(), window, budget(), now=NOW, session_started=NOW)
+    usage = provider_usage(codex(), window, budget(), now=NOW)
     assert (usage.requests_percent, usage.tokens_percent) == (84.9, 89.9)
     assert check(window).available
-    assert provider_usage(codex(), WindowCounts(2550, 450_000), budget(), now=NOW,
-                          session_started=NOW).tokens_percent == 90.0
+    assert provider_usage(codex(), WindowCounts(2550, 450_000), budget(), now=NOW).tokens_percent == 90.0
 
 
 def test_a_window_checked_already_is_not_checked_again() -> None:

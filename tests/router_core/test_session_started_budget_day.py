@@ -28,10 +28,9 @@ def test_a_use_after_utc_midnight_is_the_same_budget_day(settings, clock) -> Non
     assert usage_summary(core)["providers"]["codex"]["session_started"] == iso(T0 + 20 * 3600)
 
 
-def test_each_provider_has_its_own_in_the_capacity_view(keyword_core, clock) -> None:
-    # The core's capacity view carries each provider's own (the usage views read it there).
+def test_each_provider_has_its_own(keyword_core, clock) -> None:
+    # The usage tracker gives each provider's own (the usage views read it there; routing needs none).
     clock.advance(100)
     keyword_core.usage_tracker.record("gemini")
-    usage = keyword_core.capacity().usage
-    assert usage["gemini"].session_started == T0 + 100
-    assert usage["codex"].session_started == usage["claude"].session_started == T0
+    started = keyword_core.usage_tracker.sessions_started(("codex", "gemini", "claude"))
+    assert started == {"codex": T0, "gemini": T0 + 100, "claude": T0}
