@@ -166,7 +166,7 @@ def register_resources(mcp: MCPServer, get_core: Callable[[], RouterCore]) -> No
 
     @mcp.resource("config://effective", name="config", mime_type=JSON)
     def config_effective() -> str:
-        """The effective configuration and the files it came from; secrets masked."""
+        """The effective configuration, the files it came from and each provider's backend in effect; secrets masked."""
         with resource_errors():
             return _dump(effective_config(get_core()))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from router_core.core import CapacityView, RouterCore
@@ -106,10 +108,15 @@ def agents_view(core: RouterCore) -> dict[str, Any]:
     }
 
 
-def effective_config(core: RouterCore, environ: dict[str, str] | None = None) -> dict[str, Any]:
+def effective_config(core: RouterCore, environ: Mapping[str, str] | None = None,
+                     which: Callable[[str], str | None] = shutil.which) -> dict[str, Any]:
+    from router_core.providers.nesting import dispatching_switchboard
+    from router_core.providers.registry import backend_in_effect  # httpx and the adapters: not at start-up
+
     env = os.environ if environ is None else environ
     core.refresh_settings()  # an edit saved since the last decision shows, with the files it came from
     s = core.settings
+    nested = dispatching_switchboard(env)
     providers = {}
     for p in s.providers:
         d = dataclasses.asdict(p)  # each key as a file sets it (block_requests_percent, task_type_models.<type>)
@@ -131,6 +138,9 @@ def effective_config(core: RouterCore, environ: dict[str, str] | None = None) ->
         "execution": dataclasses.asdict(s.execution),
         "http": dataclasses.asdict(s.http),
         "providers": providers,
+        # What each provider executes on from here, as the executor chose it at start: providers.<p>.base_url
+        # above is the files' value, which a *_BASE_URL variable overrides, and backend "auto" is resolved here.
+        "backends": {p.name: backend_in_effect(p, environ=env, which=which, nested=nested) for p in s.providers},
         "agents": len(s.agents),
         "agents_dirs": [str(d) for d in s.agents_dirs],
         # Every variable as a string: "not set" when unset (a path or URL showed null there, beside keys saying

@@ -117,6 +117,27 @@ def choose_backend(
     return choice("none", "no API key and no CLI found")
 
 
+def backend_in_effect(
+    provider: ProviderSettings, *, environ: Mapping[str, str], which: Callable[[str], str | None] = shutil.which,
+    nested: str | None = None,
+) -> dict[str, str | None]:
+    """What ``provider`` executes on from here, as JSON: the backend, why, and where it sends (a ``*_BASE_URL``
+    variable's URL, which overrides ``providers.<p>.base_url``, masked), the variable its key comes from (never the
+    key) or the CLI found. ``nested``: the pid of the Switchboard that dispatched the task this process runs in
+    (providers.nesting), which dispatches nothing."""
+    picked = choose_backend(provider, environ=environ, which=which)
+    backend = "none" if nested else picked.backend
+    return {
+        "backend": backend,
+        "reason": (f"this Switchboard runs inside a task that Switchboard (pid {nested}) dispatched, so it "
+                   "recommends but does not dispatch") if nested else picked.reason,
+        "api_style": picked.api_style,
+        "base_url": mask_url(picked.base_url) if backend == "api" else None,
+        "key_from": picked.key_var if backend == "api" else None,
+        "cli": picked.executable if backend == "cli" else None,
+    }
+
+
 def build_adapter(
     provider: ProviderSettings,
     *,

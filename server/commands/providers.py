@@ -10,9 +10,8 @@ import os
 import shutil
 
 from router_core.providers.nesting import dispatching_switchboard
-from router_core.providers.registry import choose_backend, describe_backend
+from router_core.providers.registry import backend_in_effect, describe_backend
 from router_core.providers.timeparse import window_name
-from router_core.redact import mask_url
 from server.commands._common import emit_json, router_errors, settings
 
 
@@ -31,16 +30,9 @@ def providers(args) -> int:
     nested = (f"this Switchboard runs inside a task that Switchboard (pid {outer}) dispatched, so it recommends "
               "but does not dispatch" if outer else None)
     for p in s.providers:
-        picked = choose_backend(p, environ=env, which=which)
-        backend = "none" if outer else picked.backend  # nested: what it would use otherwise is not shown as used
         rows.append({
             "provider": p.name,
-            "backend": backend,
-            "reason": nested if outer else picked.reason,
-            "api_style": picked.api_style,
-            "base_url": mask_url(picked.base_url) if backend == "api" else None,
-            "key_from": picked.key_var if backend == "api" else None,
-            "cli": picked.executable if backend == "cli" else None,
+            **backend_in_effect(p, environ=env, which=which, nested=outer),  # nested: none, what it would use unsaid
             "default_model": p.default_model,
             "requests_per_minute": p.requests_per_minute,
             "tokens_per_minute": p.tokens_per_minute,
