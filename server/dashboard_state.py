@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 
 from resources.views import AUDIT_OFF, provider_view
+from router_core.audit_notes import event_note
 from router_core.budget_view import budget_view
 from router_core.core import CapacityView, RouterCore
 from router_core.errors import NotConfigured
@@ -48,7 +49,7 @@ def dashboard_state(core: RouterCore, backends: Mapping[str, str] | None = None)
         "providers": [provider_card(core, view, name, backends[name]) for name in view.usage],
         "budget": budget_view(core.budget()),
         "spend_by_day": core.ledger.spend_by_day(SPEND_DAYS),
-        "recent": [capped(r) for r in core.audit.tail(RECENT)],
+        "recent": [noted(capped(r)) for r in core.audit.tail(RECENT)],
         "audit_off": None if core.settings.audit.enabled else AUDIT_OFF,  # the page says so: not "no decisions yet"
         "agents_in_use": core.leases.in_use(),
     }
@@ -73,6 +74,13 @@ def provider_card(core: RouterCore, view: CapacityView, name: str, backend: str)
         "outage": bool(outage and outage["blocks_routing"]),
         "outage_detail": outage,
     }
+
+
+def noted(line: Any) -> Any:
+    """An outage, recovery or budget edit line with its ``note`` (router_core.audit_notes), which the page shows where
+    a decision's task is: it has none, and its row showed only its event's name."""
+    note = event_note(line) if isinstance(line, dict) else ""
+    return {**line, "note": note} if note else line
 
 
 def capped(value: Any) -> Any:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from resources.views import AUDIT_OFF, usage_summary
+from router_core.audit_notes import event_note
 from router_core.budget_text import money
 from router_core.budget_view import budget_view
 from router_core.providers.timeparse import window_name
@@ -224,37 +225,12 @@ def _one_line(row: dict) -> str:
         elsewhere = (f" on {ran}" if isinstance(ran, str) and rec and ran != rec.get("provider")
                      and status != "parked" and sent_anything(metrics) else "")
         parts.append(f"{metrics.get('status')}{elsewhere} {metrics.get('cost_actual', '')}")
-    if not rec and not metrics and (note := _note(row)):
+    if not rec and not metrics and (note := event_note(row)):
         parts.append(note)
     task = row.get("task_description")
     if task:
         parts.append(repr(task[:60]) if isinstance(task, str) else repr(task)[:60])
     return "  ".join(str(p) for p in parts)
-
-
-def _note(row: dict) -> str:
-    """What an outage, recovery or budget edit line says (it printed its time and event alone)."""
-    event, provider = row.get("event"), row.get("provider")
-    if event == "outage":  # its reason, "outage: 3 consecutive failures", after the event said "outage" too
-        reason = str(row.get("reason"))
-        return (f"{provider}: {reason.removeprefix('outage: ')}; last error: {row.get('last_error')}; "
-                f"next probe {row.get('next_probe_at')}")
-    if event == "recovered":
-        seconds = row.get("outage_seconds")
-        down = f" after {seconds:.0f} s down" if isinstance(seconds, int | float) else ""
-        answer = f"; probe answer: {row['probe_answer']}" if row.get("probe_answer") else ""
-        return f"{provider}{down}{answer}"
-    if event == "budget_changed":
-        before, after = row.get("previous_allocations"), row.get("allocations")
-        changes = [("daily total", row.get("previous_daily_total"), row.get("daily_total"))]
-        if isinstance(before, dict) and isinstance(after, dict):
-            changes += [(name, before.get(name), after.get(name)) for name in {**before, **after}]
-        return "; ".join(f"{what} {_usd(old)} -> {_usd(new)}" for what, old, new in changes if old != new)
-    return ""
-
-
-def _usd(value) -> str:
-    return money(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
 
 
 @router_errors

@@ -82,3 +82,36 @@ def test_the_page_shows_an_unprobed_outage_with_its_note_beside_one_that_blocks(
     assert note in text
     assert "Anthropic Claude outage" in text and "outage: 3 consecutive failures: lifts " in text
     assert text.count("outage unconfirmed") == 1  # codex's alone
+
+
+def test_an_outage_recovery_or_budget_edit_line_says_what_happened(keyword_core, tmp_path, state):
+    # Before, such a line's row had an empty task cell and its event's name as the reason ("outage",
+    # "budget_changed"): neither what failed nor what the budget became was shown.
+    from tests.dashboard.test_dashboard_browser import _const, body_attrs, chromium, page_text, serve
+
+    audit = keyword_core.audit
+    audit.append({"event": "outage", "session_id": "session-0123456789ab", "provider": "codex",
+                  "reason": "outage: 3 consecutive failures", "consecutive_failures": 3,
+                  "last_error": "codex unavailable (503): overloaded", "next_probe_at": "2025-01-11T10:35:00Z"})
+    audit.append({"event": "recovered", "session_id": "session-0123456789ab", "provider": "codex",
+                  "outage_started": "2025-01-11T10:30:00Z", "outage_seconds": 120.0, "consecutive_failures": 3})
+    audit.append({"event": "budget_changed", "session_id": "session-0123456789ab", "daily_total": 50.0,
+                  "previous_daily_total": 100.0, "allocations": {"codex": 10.0}, "previous_allocations": {"codex": 30.0},
+                  "timezone": "UTC", "alert_thresholds": [50, 75, 90]})
+    recent = dashboard_state(keyword_core, BACKENDS)["recent"]
+    notes = [line.get("note") for line in recent[-3:]]
+    assert notes == ["codex: 3 consecutive failures; last error: codex unavailable (503): overloaded; next probe "
+                     "2025-01-11T10:35:00Z", "codex after 120 s down",
+                     "daily total $100.00 -> $50.00; codex $30.00 -> $10.00"]
+
+    state["recent"] = recent[-3:]
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed")
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+    assert "data-error" not in body_attrs(proc.stdout), proc.stdout[-3000:]
+    text = page_text(proc.stdout)
+    assert f"{notes[0][:67]}... codex outage" in text  # the cell's 70 characters; the whole note is its tooltip
+    assert f'title="{notes[0]}"' in proc.stdout
+    assert "codex after 120 s down codex recovered" in text
+    assert "daily total $100.00 -> $50.00; codex $30.00 -> $10.00 – budget_changed" in text
