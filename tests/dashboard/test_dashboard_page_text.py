@@ -128,3 +128,16 @@ def test_each_decision_says_its_session_in_short(tmp_path, state):
     assert '<td title="session-3f9a0c2be417" class="session">3f9a0c2b</td>' in proc.stdout
     assert "10:29:00 UTC – Write unit tests" in text  # a line without one
     assert "10:30:30 UTC 7 Design distributed system" in text
+
+
+def test_the_spend_charts_gridlines_are_at_round_amounts(tmp_path, state):
+    # Before, they were at a quarter of 1.1 times the highest bar: $0.00 $0.6188 $1.24 $1.86 $2.48 for a $2.25 day.
+    import re
+
+    state["spend_by_day"] = {"2025-01-10": {"codex": 0.5, "claude": 0.0}, "2025-01-11": {"codex": 0.5, "claude": 2.25}}
+    with serve(lambda: _const(state), max_events=1) as base:
+        proc = chromium(tmp_path, f"{base}/dashboard", "--dump-dom")
+
+    assert "data-error" not in body_attrs(proc.stdout), proc.stdout[-3000:]
+    ticks = re.findall(r'<text[^>]*text-anchor="end"[^>]*>([^<]*)</text>', proc.stdout)
+    assert ticks == ["$0.00", "$1.00", "$2.00", "$3.00", "$4.00"]
