@@ -98,8 +98,9 @@ def budget_exceeded_message(
         wait = f"Try again when they finish (each pays what it used, often less than it holds), wait for {reset}"
     if scope == "total" and limit <= 0:
         return (
-            f"The daily budget is $0 (budget.daily_total = 0), so no provider can run a task. "
-            f"Raise budget.daily_total and give {provider} a share of it in budget.allocation.{provider}."
+            "The daily budget is $0 (budget.daily_total = 0), so no provider can run a task. "
+            "Raise budget.daily_total and give each provider you want to use a share of it in "
+            "budget.allocation.<provider>."  # the same words for every provider: said once for a task (said_once)
         )
     if scope == "provider" and limit <= 0:
         return (

@@ -55,3 +55,14 @@ def test_amounts_under_a_dollar_keep_their_digits_whole_cents_and_dollars_read_a
     assert [usd(m) for m in (3_833, 15_300, 23_200, 20_000, 500_000, 1_000_000, 1_234_567, 0, 40, 100)] == [
         "$0.0038", "$0.0153", "$0.0232", "$0.02", "$0.50", "$1.00", "$1.23", "$0.00", "$0.000040", "$0.0001"]
     assert usd(1_234_500_000) == "$1,234.50"
+
+
+async def test_a_zero_daily_total_is_said_once_not_once_per_provider(settings, build_executor, fake):
+    # `switchboard run` with budget.daily_total = 0 said "The daily budget is $0 ... give gemini a share of it in
+    # budget.allocation.gemini." and the same again for codex and for claude: three sentences for one cause.
+    core, ex = build_executor(with_budget(settings, 0.0, codex=0.0, gemini=0.0, claude=0.0))
+    o = (await dispatch(core, ex, CODE_TASK)).outcome
+    assert o.status == "budget_exceeded"
+    assert o.error.count("The daily budget is $0") == 1
+    assert "budget.allocation.<provider>" in o.error
+    assert sum(fake.stats(p).requests for p in PROVIDERS) == 0

@@ -88,7 +88,7 @@ def test_a_zero_daily_total_says_so_not_to_set_an_allocation(db: Database) -> No
         ledger.reserve("codex", 0.01)
     assert str(info.value) == (
         "The daily budget is $0 (budget.daily_total = 0), so no provider can run a task. "
-        "Raise budget.daily_total and give codex a share of it in budget.allocation.codex."
+        "Raise budget.daily_total and give each provider you want to use a share of it in budget.allocation.<provider>."
     )
     assert (info.value.remaining, ledger.snapshot().remaining) == (0.0, 0.0)
     ledger.reserve("codex", 0.0)  # nothing to spend, nothing refused
