@@ -57,3 +57,15 @@ async def test_routing_goes_on_after_the_largest_accepted_amounts(server):
             r = await client.call_tool("recommend_provider", {"task": "design the architecture"})
             assert not r.is_error, r.content[0].text
             assert r.structured_content["recommendation"]["provider"] in {"codex", "gemini", "claude"}
+
+
+async def test_a_record_of_nothing_is_refused_not_answered_as_recorded(server):
+    # {"provider": "codex"} alone (or cost_usd 0) recorded nothing and answered the budget as if it had; the CLI's
+    # `usage set codex` already refuses it ("nothing to set").
+    async with Client(server, raise_exceptions=False) as client:
+        for args in ({}, {"cost_usd": 0}):
+            r = await client.call_tool("record_usage", {"provider": "codex", **args})
+            assert r.is_error
+            assert "nothing to record: give requests, tokens and/or cost_usd" in r.content[0].text
+        r = await client.call_tool("record_usage", {"provider": "codex", "requests": 0})  # a figure, if zero
+        assert not r.is_error, r.content[0].text
