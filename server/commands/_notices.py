@@ -38,6 +38,17 @@ def fallback_notices(outcome, settings) -> list[str]:
     return lines
 
 
+def route_notice(decision, forced: bool) -> str | None:
+    """Why a task went to another provider than its primary (a block, the budget, a cheaper one as able), said before
+    the answer's summary: "path gemini" alone left a user guessing why codex was passed over. None on its primary, or
+    on a provider the user forced."""
+    rec = decision.recommendation
+    primary = decision.classification.primary_provider
+    if forced or rec.provider == primary:
+        return None
+    return f"switchboard: routed to {rec.provider}, not {primary} (its primary): {rec.reason}"
+
+
 def cancelled_notice(outcome) -> str:
     """The line `run` prints on Ctrl-C: the task was cancelled, and what a call in flight is charged."""
     from router_core.execution.attempts import CANCELLED_IN_FLIGHT

@@ -22,6 +22,7 @@ from server.commands._notices import (
     fallback_notices,
     paced_notice,
     parked_notice,
+    route_notice,
 )
 from server.unreadable import NESTED_TOO_DEEPLY, why_unreadable
 
@@ -91,6 +92,11 @@ def run(args) -> int:
         print(cancelled_notice(cancelled[0].outcome if cancelled else None), file=sys.stderr)
         return EXIT_INTERRUPTED
     o = result.outcome
+    # (a task that did not run says why in its error: an all-blocked route's reason, again, would only repeat it)
+    notice = None if args.json or o.status not in (SUCCESS, ROUTED) else route_notice(
+        result.decision, forced=args.provider is not None)
+    if notice is not None:
+        print(notice, file=sys.stderr)
     if args.json:
         emit_json(record(result))
     elif o.status == SUCCESS:

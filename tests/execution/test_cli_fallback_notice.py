@@ -38,3 +38,18 @@ def test_batch_without_a_backend_says_what_to_set_on_stderr(shell, monkeypatch, 
     assert any("OPENAI_API_KEY" in w for w in json.loads(out)["warnings"])  # as before
     assert "OPENAI_API_KEY" in err
     assert "0 of 1 tasks succeeded" in err
+
+
+def test_run_routed_off_its_primary_says_why(shell, monkeypatch, capsys, tmp_path):  # noqa: F811
+    # With codex given no allocation, "Implement a JWT login endpoint" went to another provider and `run` said only
+    # "[gemini ... path gemini]": nothing said why its primary, codex, was passed over (the reason was in --json alone).
+    use_fake(monkeypatch, shell)
+    (tmp_path / "config.toml").write_text('classifier = "keywords"\n[budget.allocation]\ncodex = 0\n')
+    assert main(["run", "Implement a JWT login endpoint in Flask"]) == 0
+    err = capsys.readouterr().err
+    assert "path codex" not in err
+    assert "switchboard: routed to " in err and ", not codex (its primary): " in err
+    assert "codex has no allocation (budget.allocation.codex = 0)" in err
+    assert main(["run", "Implement a JWT login endpoint in Flask", "--route-only"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("routed to ") and "codex has no allocation" in err
