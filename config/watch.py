@@ -6,8 +6,8 @@ called before each decision and, at most once every ``every`` seconds, stats the
 read (the user file, a ``.switchboard.toml`` in the working directory or any parent, ``$SWITCHBOARD_CONFIG``).
 When one appeared, changed or went away it loads the configuration again, with the same rules and errors
 as at start-up. A file caught half-written, or wrong, is logged and changes nothing: the configuration in
-force stays until the file is fixed. A file caught empty that was not is looked at again at the next check
-before anything is applied: an editor that saves in place truncates it first, and an empty file is valid TOML
+force stays until the file is fixed. A file caught empty that was not, emptied within the last two intervals, is
+looked at again at the next check before anything is applied: an editor that saves in place truncates it first, and an empty file is valid TOML
 that means the shipped defaults (a budget of 100 for a second in place of the user's 20); so is a file caught
 gone (an editor that keeps a backup renames the file away, then writes a new one). Only the budget is
 applied while running; an edit of anything else is logged as waiting for a restart.
@@ -71,7 +71,7 @@ class ConfigWatch:
         seen = self._signature()
         if seen == self._seen:
             return None
-        if seen != self._emptied and _emptied(self._seen, seen):  # mid-save, as a rule: look again next time
+        if seen != self._emptied and _emptied(self._seen, seen, self._every):  # mid-save, as a rule: look again
             self._emptied = seen
             return None
         self._emptied = None
@@ -109,11 +109,15 @@ def files_signature(environ: Mapping[str, str], cwd: Path) -> Signature:
     return tuple((str(path), _stat(path)) for path in paths)
 
 
-def _emptied(before: Signature, now: Signature) -> bool:
-    """Whether a file that had content is now empty, or gone: an editor that keeps a backup (Emacs, vim) renames
-    the file away before it writes the new one."""
+def _emptied(before: Signature, now: Signature, every: float) -> bool:
+    """Whether a file that had content is now empty, or gone, as if caught mid-save: an editor that keeps a backup
+    (Emacs, vim) renames the file away before it writes the new one. A file emptied longer ago than two checks'
+    interval (its mtime, the truncation's) is not being saved: it was emptied on purpose, and applies at once. (Checks
+    run before decisions, not on a timer: the first after a quiet hour took it for a save, and that decision, a
+    get_budget say, still ran on the budget the file had said.)"""
     sizes = {path: stat[1] for path, stat in before if stat is not None}
-    return any((stat is None or stat[1] == 0) and sizes.get(path, 0) > 0 for path, stat in now)
+    recent = time.time_ns() - int(2 * every * 1e9)
+    return any((stat is None or (stat[1] == 0 and stat[0] > recent)) and sizes.get(path, 0) > 0 for path, stat in now)
 
 
 def _stat(path: Path) -> tuple[int, int, int] | None:

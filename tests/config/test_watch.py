@@ -6,6 +6,7 @@ import errno
 import json
 import logging
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,13 @@ def edit(path: Path, text: str) -> None:
     before = path.stat().st_mtime_ns if path.exists() else 0
     path.write_text(text, encoding="utf-8")
     os.utime(path, ns=(before + 10**9, before + 10**9))
+
+
+def emptied_now(path: Path) -> None:
+    """Empty ``path`` now, as an editor saving in place truncates it (its mtime the truncation's)."""
+    path.write_text("", encoding="utf-8")
+    now = time.time_ns()
+    os.utime(path, ns=(now, now))
 
 
 def budget(total: float, codex: float, gemini: float, claude: float) -> str:
@@ -201,14 +209,14 @@ def test_a_file_caught_empty_mid_save_is_not_applied_until_it_stays_so(tmp_path,
     path = user_file(env)
     edit(path, budget(10, 3, 4, 3))
     watch = watch_of(env, tmp_path, ticks)
-    edit(path, "")
+    emptied_now(path)  # (edit's mtimes start at 1970: a file emptied that long ago is not being saved)
     ticks.now += 1
     assert watch() is None  # caught mid-save: the budget of 10 stays
     edit(path, budget(20, 5, 10, 5))
     ticks.now += 1
     new = watch()
     assert new is not None and new.budget.daily_total == 20
-    edit(path, "")  # emptied on purpose, and left so: the defaults, one check later
+    emptied_now(path)  # emptied on purpose, and left so: the defaults, one check later
     ticks.now += 1
     assert watch() is None
     ticks.now += 1
@@ -258,3 +266,18 @@ def test_a_config_path_of_no_user_is_watched_as_missing_not_raised(tmp_path, env
 
     signature = files_signature({**env, "SWITCHBOARD_CONFIG": "~switchboard-no-such-user/c.toml"}, tmp_path)
     assert signature[-1] == ("~switchboard-no-such-user/c.toml", None)
+
+
+def test_a_file_emptied_before_the_last_interval_applies_at_the_first_check(tmp_path, env, ticks):
+    # Checks run before decisions, not on a timer: a file emptied on purpose a while ago was taken for one caught
+    # mid-save by the first check after it, so that decision (get_budget after a quiet spell) still saw the budget
+    # of 10 the file had said, and the defaults came only with the decision after it.
+    path = user_file(env)
+    edit(path, budget(10, 3, 4, 3))
+    watch = watch_of(env, tmp_path, ticks)
+    path.write_text("", encoding="utf-8")
+    an_hour_ago = path.stat().st_mtime_ns - 3600 * 10**9
+    os.utime(path, ns=(an_hour_ago, an_hour_ago))
+    ticks.now += 1
+    new = watch()
+    assert new is not None and new.budget.daily_total == 100
