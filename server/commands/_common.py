@@ -28,6 +28,14 @@ class CommandError(Exception):
         self.code = code
 
 
+def said_reading_stdin(what: str, instead: str) -> None:
+    """At a terminal, say that stdin is read and how to end it: the command otherwise sat silent, seeming to hang, as
+    `serve` did before it said what it waits for. ``instead``: the same command given a file."""
+    if sys.stdin.isatty():
+        print(f"switchboard: reading {what} from the terminal; end with Ctrl-D (end of input), "
+              f"or give a file: {instead}", file=sys.stderr, flush=True)
+
+
 def settings() -> Settings:
     """The user's settings; validated data is reused from the user cache dir while the config is unchanged."""
     try:

@@ -15,7 +15,7 @@ from router_core.batch_limits import MAX_BATCH_PARALLEL, MAX_BATCH_TASKS
 from router_core.budget_text import money
 from router_core.errors import InvalidRequest
 from router_core.settings import PROVIDER_NAMES
-from server.commands._common import CommandError, core, emit_json, router_errors
+from server.commands._common import CommandError, core, emit_json, router_errors, said_reading_stdin
 from server.commands._notices import (
     ProgressBar,
     cancelled_notice,
@@ -124,6 +124,8 @@ def batch(args) -> int:
 
     if args.parallel is not None and not 1 <= args.parallel <= MAX_BATCH_PARALLEL:
         raise CommandError(f"--parallel must be from 1 to {MAX_BATCH_PARALLEL}, got {args.parallel}")
+    said_reading_stdin('the tasks (a JSON array, or JSON lines, of strings or {"id", "task"} objects)',
+                       "switchboard batch < tasks.json")
     try:
         text = sys.stdin.read()
     except UnicodeDecodeError as exc:
@@ -274,6 +276,8 @@ def _pair(item: Any, n: str) -> tuple[str | None, str]:
 def _read_context(path: str | None) -> str | None:
     if path is None:
         return None
+    if path == "-":
+        said_reading_stdin("the context", "--context-file notes.txt")
     try:
         return sys.stdin.read() if path == "-" else Path(path).read_bytes().decode("utf-8")
     except OSError as exc:

@@ -12,7 +12,15 @@ from router_core.core import validate_task
 from router_core.errors import InvalidRequest
 from router_core.inputs import lone_surrogates_replaced
 from router_core.records import audit_record
-from server.commands._common import CommandError, core, emit_json, json_text, router_errors, writes_unicode
+from server.commands._common import (
+    CommandError,
+    core,
+    emit_json,
+    json_text,
+    router_errors,
+    said_reading_stdin,
+    writes_unicode,
+)
 from server.display import proceed_prompt, render_recommendation
 from server.unreadable import why_unreadable
 from tools.schemas import ClassificationOut, RecommendationRecordOut
@@ -77,6 +85,7 @@ def classify(args) -> int:
     if args.jsonl:
         if args.task:
             raise CommandError('--jsonl reads the tasks from stdin: give a task or --jsonl, not both')
+        said_reading_stdin('the tasks (one {"id", "text"} object a line)', "switchboard classify --jsonl < tasks.jsonl")
         return _classify_stream(c)
     if not args.task:
         raise CommandError('give a task ("switchboard classify \\"fix the login bug\\"") or --jsonl with stdin')
