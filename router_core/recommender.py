@@ -34,6 +34,8 @@ from router_core.models import (
 from router_core.providers.timeparse import format_wait
 from router_core.settings import PROVIDER_NAMES
 
+BUDGET_BLOCK = "budget: "  # how capacity.budget_blocks' reasons begin
+
 
 def _blocked_reasons(av: Availability) -> str:
     return "; ".join(b.reason for b in av.blocks) or "unavailable"
@@ -111,7 +113,10 @@ def _emergency(
     lifts = sorted((t, order.index(p), p) for p in order if (t := availability[p].lifts_at) is not None)
     resets_at, first = (lifts[0][0], lifts[0][2]) if lifts else (None, None)
     wait = max(0.0, resets_at - now) if resets_at is not None else None
-    if wait is None:
+    if wait is None and all(b.reason.startswith(BUDGET_BLOCK) for p in order for b in availability[p].blocks):
+        # (budget.daily_total = 0, say: "unknown" read as if they might lift on their own, and the reset does not)
+        eta = "every block is the budget's, and no reset lifts it: raise budget.daily_total or budget.allocation"
+    elif wait is None:
         eta = "capacity return time unknown"
     elif resets_at < now:  # an outage whose probe is overdue: the block lifts once a probe is answered
         eta = f"{first} was due back {math.floor(now - resets_at)}s ago and is not confirmed yet"

@@ -358,3 +358,20 @@ def test_all_blocked_gives_a_long_wait_in_hours_and_minutes() -> None:
     availability = {p: down(p, "requests_percent >= 80%", NOW + 43_386) for p in ("codex", "gemini", "claude")}
     rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
     assert rec.reason == "emergency: all providers blocked; gemini is the lowest-cost, capacity returns in 12h03m"
+
+
+def test_all_blocked_by_a_budget_no_reset_restores_says_so_not_unknown() -> None:
+    # budget.daily_total = 0: every provider blocked by the budget, none with a time it lifts. The reason said
+    # "capacity return time unknown", as if the blocks might lift on their own; only a configuration edit lifts them.
+    availability = {p: Availability(p, False, (Block(f"budget: {p} has no allocation (budget.allocation.{p} = 0)", None),
+                                               Block("budget: the daily budget is 0 (budget.daily_total = 0)", None)))
+                    for p in ("codex", "gemini", "claude")}
+    rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
+    assert (rec.resets_at, rec.wait_seconds) == (None, None)
+    assert "capacity return time unknown" not in rec.reason
+    assert rec.reason.endswith("every block is the budget's, and no reset lifts it: raise budget.daily_total or "
+                               "budget.allocation")
+    # one block that is not the budget's: its time is still not known
+    availability["claude"] = down("claude", "outage: 3 consecutive failures", None)
+    rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
+    assert rec.reason.endswith("capacity return time unknown")
