@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from time import time_ns  # wall clock, for mtimes (tests replace the module's time for its monotonic)
 
 from config.loader import PROJECT_FILE, ConfigError, load_settings, user_config_path
 from router_core.settings import Settings
@@ -116,7 +117,7 @@ def _emptied(before: Signature, now: Signature, every: float) -> bool:
     run before decisions, not on a timer: the first after a quiet hour took it for a save, and that decision, a
     get_budget say, still ran on the budget the file had said.)"""
     sizes = {path: stat[1] for path, stat in before if stat is not None}
-    recent = time.time_ns() - int(2 * every * 1e9)
+    recent = time_ns() - int(2 * every * 1e9)
     return any((stat is None or (stat[1] == 0 and stat[0] > recent)) and sizes.get(path, 0) > 0 for path, stat in now)
 
 
