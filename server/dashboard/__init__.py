@@ -162,10 +162,12 @@ def dashboard_routes(
     (server/http_auth.py) guards every request instead, and checks Origin itself.
     """
     guard = local_only if host_guard else (lambda handler: handler)
+    # Read and hashed once, here: the page is a file of the package, fixed while the server runs.
+    html = page_html(sign_out=not host_guard)
+    page_headers = {**NO_STORE, "Content-Security-Policy": content_policy(html)}
 
     async def page(request: Request) -> Response:
-        html = page_html(sign_out=not host_guard)
-        return HTMLResponse(html, headers={**NO_STORE, "Content-Security-Policy": content_policy(html)})
+        return HTMLResponse(html, headers=page_headers)
 
     logged: list[str | None] = [None]  # the problem last logged with its traceback, until a good state
 
