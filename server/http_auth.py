@@ -244,11 +244,12 @@ class TokenRequired:
         if dashboard and _same(_cookie(headers), self.cookie):
             return await self.app(scope, receive, send)
         if (bearer := _bearer(headers)) is not None:
-            if (wait := self.throttle.retry_after(_address(scope))) is not None:  # not checked: see token_throttle
+            address = _address(scope)
+            if (wait := self.throttle.retry_after(address)) is not None:  # not checked: see token_throttle
                 return await _too_many(wait, dashboard)(scope, receive, send)
             if _same(bearer, self.token):
                 return await self.app(scope, receive, send)
-            self.throttle.failed(_address(scope))
+            self.throttle.failed(address)
         challenge = {"WWW-Authenticate": 'Bearer realm="switchboard"', "Cache-Control": "no-store"}
         if path == DASHBOARD and scope["method"] == "GET":
             stale = "This browser's sign-in is no longer valid: the server's token has changed. Enter the current one."
@@ -269,11 +270,11 @@ class TokenRequired:
             more = message.get("more_body", False)
         given = parse_qs(body[:MAX_LOGIN_BODY].decode("utf-8", "replace")).get("token", [None])[0]
         given = None if given is None else given.strip()  # pasted with a space or line end; a token holds none
-        query = dashboard_query(scope)
-        if (wait := self.throttle.retry_after(_address(scope))) is not None:
+        query, address = dashboard_query(scope), _address(scope)
+        if (wait := self.throttle.retry_after(address)) is not None:
             return await _too_many(wait, dashboard=True, login=query)(scope, receive, send)
         if not _same(given, self.token):
-            self.throttle.failed(_address(scope))
+            self.throttle.failed(address)
             page = login_page("That is not this server's token.", query, at=LOGIN)
             return await HTMLResponse(page, 401, headers=LOGIN_HEADERS)(scope, receive, send)
         # Relative to /dashboard/login, and the cookie's Path left to the browser (the login URL's directory: /dashboard,
