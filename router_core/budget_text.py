@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Iterable
 
+from router_core.failure_text import provider_said
 from router_core.store.ledger import to_usd
 
 
@@ -173,10 +174,8 @@ def said_once(refusals: Iterable[tuple[str, str]]) -> str:
 
 
 def says(said: str, provider: str, message: str) -> bool:
-    """Whether ``said`` (:func:`said_once`'s words, or an executor's summary, results.provider_said) says
+    """Whether ``said`` (:func:`said_once`'s words, or an executor's summary, failure_text.provider_said) says
     ``provider``'s refusal ``message`` in full."""
-    from router_core.execution.results import provider_said
-
     if message in said or provider_said(provider, message) in said:
         return True
     m = _ESTIMATE.search(message)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from router_core.clock import Clock
 from router_core.execution.tables import ensure_tables
+from router_core.failure_text import unnamed
 from router_core.models import Block
 from router_core.redact import scrubbed
 from router_core.slot_init import slot_init
@@ -43,8 +44,6 @@ class CircuitState:
     @property
     def skipped(self) -> str:
         """Why a task passed the provider by, as its attempt says it (the outcome, "outage", beside it)."""
-        from router_core.execution.results import unnamed  # not at import: routing reads circuits without it
-
         return f"outage ({self.failures} consecutive failures); last error: {unnamed(self.provider, self.last_error)}"
 
 

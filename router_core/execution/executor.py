@@ -40,9 +40,9 @@ from router_core.execution.results import (
     SUCCESS,
     Attempt,
     TaskOutcome,
-    provider_said,
 )
 from router_core.execution.state import ExecutionSnapshot
+from router_core.failure_text import provider_said
 from router_core.leases import AgentLease
 from router_core.models import Classification
 from router_core.providers.base import ProviderAdapter

@@ -51,7 +51,7 @@ from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED
 from router_core.execution.pacing import PaceTicket, RatePacer
 from router_core.execution.plan import actual_cost
 from router_core.execution.recovery import answered, outcome_name
-from router_core.execution.results import unnamed
+from router_core.failure_text import unnamed
 from router_core.providers.base import Completion, ProviderAdapter
 from router_core.records import iso
 from router_core.redact import scrubbed

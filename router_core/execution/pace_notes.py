@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from router_core.clock import Clock
 from router_core.execution.holds import QUOTA, RATE_LIMITED, UNAVAILABLE
 from router_core.execution.pacing import PaceWait
-from router_core.execution.results import unnamed
+from router_core.failure_text import unnamed
 from router_core.providers.timeparse import window_name
 
 NOTICE_SECONDS = 1.0  # a shorter wait is not noticed (and a paced batch would say one a request)

@@ -16,7 +16,8 @@ def fallback_notices(outcome, settings) -> list[str]:
     """Why each provider before the one that answered was left: its last failed try (an API key refused, an
     outage, a budget block). The path alone said where the task went, not why, so a wrong key went unnoticed."""
     from router_core.errors import NotConfigured
-    from router_core.execution.results import SUCCESS, provider_said
+    from router_core.execution.results import SUCCESS
+    from router_core.failure_text import provider_said
     from router_core.providers.registry import choose_backend
 
     last: dict[str, Any] = {}
