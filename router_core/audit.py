@@ -27,6 +27,7 @@ from router_core.audit_writer import PREFIX, PartAppender, private_dir
 from router_core.clock import Clock
 from router_core.errors import InvalidRequest, StateUnusable
 from router_core.inputs import lone_surrogates_replaced, surrogates_replaced
+from router_core.records import iso_ms
 from router_core.redact import any_may_hold_secret, clean, may_hold_secret
 from router_core.settings import AuditSettings
 
@@ -110,7 +111,7 @@ class JsonlAuditLog:
         now = self._clock.now()
         entry = dict(record)
         if "timestamp" not in entry:
-            entry = {"timestamp": iso_utc(now), **entry}
+            entry = {"timestamp": iso_ms(now), **entry}
         try:  # fast path: a plain-JSON record with nothing secret-looking is written as it is
             line = to_json(entry, inf_nan_mode="null")  # as json.dumps(separators=(",", ":")), UTF-8
             dirty = any_may_hold_secret(external) if external is not None else may_hold_secret(line.decode())
@@ -331,11 +332,6 @@ def is_day(day: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def iso_utc(at: float) -> str:
-    """ISO 8601 UTC with millisecond precision and a Z, e.g. 2025-01-11T10:30:00.000Z."""
-    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def utc_day(at: float) -> str:

@@ -50,9 +50,9 @@ _last_iso: tuple[float, str] = (math.nan, "")  # the latest second iso() wrote, 
 
 
 def iso_ms(epoch: float | None) -> str | None:
-    """UTC to the millisecond, e.g. 2025-01-11T10:30:00.250Z: as an audit line's timestamp (audit.iso_utc,
-    which rounds to the microsecond, then cuts to the millisecond), so a task's start and end compare with
-    the line's own time. Never raises, as ``iso``."""
+    """UTC to the millisecond, e.g. 2025-01-11T10:30:00.250Z: an audit line's timestamp (audit.append), and a
+    task's start and end, which compare with it. Rounded to the microsecond, then cut to the millisecond, as
+    datetime.fromtimestamp(epoch, UTC) with strftime's %f would. Never raises, as ``iso``."""
     if epoch is None or not _FIRST <= epoch <= _LAST:
         text = iso(epoch)  # None for None and NaN, else the nearest end of the years 1-9999
         return None if text is None else text[:-1] + ".000Z"
