@@ -105,15 +105,42 @@ AZURE_HOST_SUFFIX = ".openai.azure.com"
 
 
 class _OpenAIBase(HttpAdapter):
+    _usage_names: tuple[str, str, str]  # the API's names for input, output and input-details tokens in ``usage``
+
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
 
     def _rate_limits(self, headers: Mapping[str, str]) -> RateLimitObservation | None:
         return openai_rate_limits(headers, self._clock.now())
 
+    def _answer(self, data: dict[str, Any], headers: Mapping[str, str], model: str, request: CompletionRequest,
+                text: str, stop_reason: str, truncated: bool) -> Completion:
+        """The Completion of an answer (or of what a failed one was billed), from its ``usage`` under this API's
+        names (``_usage_names``: input, output, and the input details holding cached_tokens)."""
+        inputs, outputs, details = self._usage_names
+        usage = mapping(data.get("usage"))
+        tally = Tally(self.name, request)
+        input_tokens = tally.input(inputs, usage.get(inputs))
+        return Completion(
+            text=text,
+            provider=self.name,
+            model=data.get("model") or model,
+            input_tokens=input_tokens,
+            output_tokens=tally.output(outputs, usage.get(outputs), text),
+            cost_usd=None,
+            rate_limit=self._rate_limits(headers),
+            backend=self.backend,
+            cached_input_tokens=min(input_tokens, tally.optional(
+                mapping(usage.get(details)).get("cached_tokens"))),
+            stop_reason=stop_reason,
+            truncated=truncated,
+            usage_estimated=tally.flag(),
+        )
+
 
 class OpenAIResponsesAdapter(_OpenAIBase):
     probe_max_tokens = 16  # the Responses API rejects max_output_tokens below 16
+    _usage_names = ("input_tokens", "output_tokens", "input_tokens_details")
 
     def _build(self, request: CompletionRequest, model: str) -> tuple[str, dict[str, str], dict[str, Any]]:
         body: dict[str, Any] = {"model": model, "input": user_text(request), "store": False}
@@ -148,27 +175,6 @@ class OpenAIResponsesAdapter(_OpenAIBase):
                                   request.max_output_tokens, billed=answer)
         return answer
 
-    def _answer(self, data: dict[str, Any], headers: Mapping[str, str], model: str, request: CompletionRequest,
-                text: str, stop_reason: str, truncated: bool) -> Completion:
-        usage = mapping(data.get("usage"))
-        tally = Tally(self.name, request)
-        input_tokens = tally.input("input_tokens", usage.get("input_tokens"))
-        return Completion(
-            text=text,
-            provider=self.name,
-            model=data.get("model") or model,
-            input_tokens=input_tokens,
-            output_tokens=tally.output("output_tokens", usage.get("output_tokens"), text),
-            cost_usd=None,
-            rate_limit=self._rate_limits(headers),
-            backend=self.backend,
-            cached_input_tokens=min(input_tokens, tally.optional(
-                mapping(usage.get("input_tokens_details")).get("cached_tokens"))),
-            stop_reason=stop_reason,
-            truncated=truncated,
-            usage_estimated=tally.flag(),
-        )
-
     def _billed_failure(self, data: dict[str, Any], headers: Mapping[str, str], model: str,
                         request: CompletionRequest) -> Completion | None:
         """What a failed response was billed: the tokens its ``usage`` reports (the model ran, then failed); None
@@ -193,6 +199,8 @@ def _output_text(parts: list[dict[str, Any]]) -> str:
 
 
 class OpenAIChatAdapter(_OpenAIBase):
+    _usage_names = ("prompt_tokens", "completion_tokens", "prompt_tokens_details")
+
     @property
     def _cap_field(self) -> str:
         """The output cap's field: OpenAI's own API (and Azure's) takes max_completion_tokens (its reasoning models
@@ -217,24 +225,7 @@ class OpenAIChatAdapter(_OpenAIBase):
         text = _chat_text(message.get("content"))
         finish_reason = choice.get("finish_reason") or ""
         truncated = finish_reason == "length"
-        usage = mapping(data.get("usage"))
-        tally = Tally(self.name, request)
-        input_tokens = tally.input("prompt_tokens", usage.get("prompt_tokens"))
-        answer = Completion(
-            text=text,
-            provider=self.name,
-            model=data.get("model") or model,
-            input_tokens=input_tokens,
-            output_tokens=tally.output("completion_tokens", usage.get("completion_tokens"), text),
-            cost_usd=None,
-            rate_limit=self._rate_limits(headers),
-            backend=self.backend,
-            cached_input_tokens=min(input_tokens, tally.optional(
-                mapping(usage.get("prompt_tokens_details")).get("cached_tokens"))),
-            stop_reason=finish_reason,
-            truncated=truncated,
-            usage_estimated=tally.flag(),
-        )
+        answer = self._answer(data, headers, model, request, text, finish_reason, truncated)
         if finish_reason == "content_filter":
             raise refused(self.name, "stopped by the content filter (finish_reason content_filter)", billed=answer)
         if message.get("refusal") and not text:
