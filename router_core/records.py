@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from router_core.budget_text import money
 from router_core.decision import RoutingDecision
-from router_core.models import Availability, ProviderUsage
+from router_core.models import Availability, Classification, ProviderUsage
 
 if TYPE_CHECKING:
     from router_core.batch_decision import BatchItemPlan
@@ -67,8 +67,8 @@ def pct(value: float) -> str:
     return f"{value:.0f}%" if float(value).is_integer() else f"{value:.1f}%"
 
 
-def classification_dict(d: RoutingDecision) -> dict[str, Any]:
-    c = d.classification
+def classification_dict(c: Classification) -> dict[str, Any]:
+    """A task's classification as every record says it (its ``task_classification``)."""
     return {
         "primary_provider": c.primary_provider,
         "primary_score": c.primary_score,
@@ -125,7 +125,7 @@ def audit_record(d: RoutingDecision, *, session_id: str, event: str = "recommend
         "session_id": session_id,
         "task_id": d.task_id,
         "task_description": d.task,
-        "task_classification": classification_dict(d),
+        "task_classification": classification_dict(d.classification),
         "provider_state_at_recommendation": provider_states(d),
         "recommendation": {
             "provider": rec.provider,
@@ -156,7 +156,6 @@ def batch_item_record(
     batch_id: str,
 ) -> dict[str, Any]:
     """One audit line per planned batch task, in the same schema as a single recommendation."""
-    c = item.classification
     return {
         "event": "batch_plan",
         "session_id": session_id,
@@ -164,15 +163,7 @@ def batch_item_record(
         "task_description": item.task,
         "batch": {"batch_id": batch_id, "index": item.index, "sub_batch": item.sub_batch,
                   "starts_after_seconds": item.starts_after_seconds},
-        "task_classification": {
-            "primary_provider": c.primary_provider,
-            "primary_score": c.primary_score,
-            "fallback_chain": list(c.fallback_chain),
-            "all_scores": dict(c.all_scores),
-            "task_type": c.task_type,
-            "reasons": list(c.reasons),
-            "classifier": c.classifier,
-        },
+        "task_classification": classification_dict(item.classification),
         "provider_state_at_recommendation": {
             name: provider_state(usage[name], availability[name]) for name in usage
         },

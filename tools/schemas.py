@@ -16,7 +16,7 @@ from router_core.budget_text import money, percent_used
 from router_core.budget_view import budget_view
 from router_core.decision import RoutingDecision
 from router_core.models import BudgetSnapshot, Classification
-from router_core.records import iso, provider_states
+from router_core.records import classification_dict, iso, provider_states
 
 
 class OutputModel(BaseModel):
@@ -37,15 +37,7 @@ class ClassificationOut(OutputModel):
 
     @classmethod
     def of(cls, c: Classification) -> "ClassificationOut":
-        return cls(
-            primary_provider=c.primary_provider,
-            primary_score=c.primary_score,
-            fallback_chain=list(c.fallback_chain),
-            all_scores=dict(c.all_scores),
-            task_type=c.task_type,
-            reasons=list(c.reasons),
-            classifier=c.classifier,
-        )
+        return cls(**classification_dict(c))
 
 
 class ProviderAvailabilityOut(OutputModel):
@@ -121,7 +113,6 @@ def recommendation_record(d: RoutingDecision) -> dict[str, Any]:
     rec = d.recommendation
     cost = rec.cost
     lo, hi = d.execution_seconds_estimate
-    c = d.classification
     recommendation = {
         "provider": rec.provider,
         "reason": rec.reason,
@@ -138,15 +129,7 @@ def recommendation_record(d: RoutingDecision) -> dict[str, Any]:
         recommendation["resets_at"] = resets_at
     record: dict[str, Any] = {
         "task_id": d.task_id,
-        "task_classification": {
-            "primary_provider": c.primary_provider,
-            "primary_score": c.primary_score,
-            "fallback_chain": list(c.fallback_chain),
-            "all_scores": dict(c.all_scores),
-            "task_type": c.task_type,
-            "reasons": list(c.reasons),
-            "classifier": c.classifier,
-        },
+        "task_classification": classification_dict(d.classification),
         "provider_availability": {name: _availability(s) for name, s in provider_states(d).items()},
         "recommendation": recommendation,
     }
