@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic_core import PydanticSerializationError, to_json
 
@@ -238,12 +238,8 @@ class JsonlAuditLog:
     def _lines(path: Path) -> Iterator[bytes]:
         """The lines of ``path``, oldest first, read one at a time: a part may be gigabytes (``max_bytes`` raised),
         and a report must not hold it whole."""
-        try:
-            f = path.open("rb")
-        except FileNotFoundError:
+        if (f := _opened(path)) is None:
             return
-        except OSError as exc:
-            raise StateUnusable.unreadable("audit log", path.parent, exc) from exc
         with f:
             try:
                 for raw in f:
@@ -257,12 +253,8 @@ class JsonlAuditLog:
     def _lines_backwards(path: Path, block: int = 64 * 1024) -> Iterator[bytes]:
         """``_lines(path)``, newest first, read from the end in blocks: a tail of a 20 MiB part reads what
         it needs, not the whole part."""
-        try:
-            f = path.open("rb")
-        except FileNotFoundError:
+        if (f := _opened(path)) is None:
             return
-        except OSError as exc:
-            raise StateUnusable.unreadable("audit log", path.parent, exc) from exc
         with f:
             end = f.seek(0, 2)
             pieces: list[bytes] = []  # the line being read backwards, newest piece first (kept apart, not
@@ -332,6 +324,17 @@ def is_day(day: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _opened(path: Path) -> BinaryIO | None:
+    """``path`` open for reading, None when it is gone (pruned, or a day with no file); StateUnusable when it
+    cannot be read."""
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StateUnusable.unreadable("audit log", path.parent, exc) from exc
 
 
 def utc_day(at: float) -> str:
