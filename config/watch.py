@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from time import time_ns  # wall clock, for mtimes (tests replace the module's time for its monotonic)
+from time import time_ns  # wall clock, for mtimes (the default of ConfigWatch's wall_ns)
 
 from config.loader import PROJECT_FILE, ConfigError, load_settings, user_config_path
 from router_core.settings import Settings
@@ -44,6 +44,7 @@ class ConfigWatch:
         cache_dir: Path | None = None,
         every: float = 1.0,
         monotonic: Callable[[], float] | None = None,
+        wall_ns: Callable[[], int] = time_ns,
         seen: Signature | None = None,
     ) -> None:
         """``seen``: ``files_signature`` taken before ``settings`` were read (default: now). A server builds its
@@ -52,6 +53,7 @@ class ConfigWatch:
         self._cwd = Path.cwd() if cwd is None else cwd
         self._cache_dir = cache_dir
         self._every, self._monotonic = every, monotonic or time.monotonic
+        self._wall_ns = wall_ns  # the clock files' mtimes are on
         self._current = settings
         self._seen = self._signature() if seen is None else seen
         self._due = self._monotonic() + every
@@ -72,7 +74,7 @@ class ConfigWatch:
         seen = self._signature()
         if seen == self._seen:
             return None
-        if seen != self._emptied and _emptied(self._seen, seen, self._every):  # mid-save, as a rule: look again
+        if seen != self._emptied and _emptied(self._seen, seen, self._wall_ns() - int(2 * self._every * 1e9)):  # mid-save, as a rule: look again
             self._emptied = seen
             return None
         self._emptied = None
@@ -110,14 +112,13 @@ def files_signature(environ: Mapping[str, str], cwd: Path) -> Signature:
     return tuple((str(path), _stat(path)) for path in paths)
 
 
-def _emptied(before: Signature, now: Signature, every: float) -> bool:
+def _emptied(before: Signature, now: Signature, recent: int) -> bool:
     """Whether a file that had content is now empty, or gone, as if caught mid-save: an editor that keeps a backup
     (Emacs, vim) renames the file away before it writes the new one. A file emptied longer ago than two checks'
     interval (its mtime, the truncation's) is not being saved: it was emptied on purpose, and applies at once. (Checks
     run before decisions, not on a timer: the first after a quiet hour took it for a save, and that decision, a
-    get_budget say, still ran on the budget the file had said.)"""
+    get_budget say, still ran on the budget the file had said.) ``recent``: that long ago, in mtime nanoseconds."""
     sizes = {path: stat[1] for path, stat in before if stat is not None}
-    recent = time_ns() - int(2 * every * 1e9)
     return any((stat is None or (stat[1] == 0 and stat[0] > recent)) and sizes.get(path, 0) > 0 for path, stat in now)
 
 

@@ -6,7 +6,6 @@ import errno
 import json
 import logging
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -33,10 +32,10 @@ def edit(path: Path, text: str) -> None:
     os.utime(path, ns=(before + 10**9, before + 10**9))
 
 
-def emptied_now(path: Path) -> None:
-    """Empty ``path`` now, as an editor saving in place truncates it (its mtime the truncation's)."""
+def emptied_now(path: Path, ticks: Ticks) -> None:
+    """Empty ``path`` now (``ticks``' now), as an editor saving in place truncates it (its mtime the truncation's)."""
     path.write_text("", encoding="utf-8")
-    now = time.time_ns()
+    now = ticks.wall_ns()
     os.utime(path, ns=(now, now))
 
 
@@ -45,11 +44,18 @@ def budget(total: float, codex: float, gemini: float, claude: float) -> str:
 
 
 class Ticks:
+    """A fake clock: monotonic seconds, and the wall clock files' mtimes are compared with (wall_ns)."""
+
+    EPOCH_NS = 1_800_000_000 * 10**9  # a wall-clock time in 2027: edit()'s mtimes (1970 on) are long before it
+
     def __init__(self) -> None:
         self.now = 0.0
 
     def __call__(self) -> float:
         return self.now
+
+    def wall_ns(self) -> int:
+        return self.EPOCH_NS + int(self.now * 1e9)
 
 
 @pytest.fixture
@@ -58,7 +64,8 @@ def ticks() -> Ticks:
 
 
 def watch_of(env, cwd, ticks) -> ConfigWatch:
-    return ConfigWatch(load_settings(environ=env, cwd=cwd), environ=env, cwd=cwd, every=1.0, monotonic=ticks)
+    return ConfigWatch(load_settings(environ=env, cwd=cwd), environ=env, cwd=cwd, every=1.0, monotonic=ticks,
+                       wall_ns=ticks.wall_ns)
 
 
 def test_nothing_edited_gives_nothing_and_costs_no_load(tmp_path, env, ticks, monkeypatch):
@@ -209,14 +216,14 @@ def test_a_file_caught_empty_mid_save_is_not_applied_until_it_stays_so(tmp_path,
     path = user_file(env)
     edit(path, budget(10, 3, 4, 3))
     watch = watch_of(env, tmp_path, ticks)
-    emptied_now(path)  # (edit's mtimes start at 1970: a file emptied that long ago is not being saved)
+    emptied_now(path, ticks)  # (edit's mtimes start at 1970: a file emptied that long ago is not being saved)
     ticks.now += 1
     assert watch() is None  # caught mid-save: the budget of 10 stays
     edit(path, budget(20, 5, 10, 5))
     ticks.now += 1
     new = watch()
     assert new is not None and new.budget.daily_total == 20
-    emptied_now(path)  # emptied on purpose, and left so: the defaults, one check later
+    emptied_now(path, ticks)  # emptied on purpose, and left so: the defaults, one check later
     ticks.now += 1
     assert watch() is None
     ticks.now += 1

@@ -86,9 +86,10 @@ def test_amounts_read_as_every_message_says_them(tmp_path, state):
     assert "total $1,234.50 spent $0.0153 reserved $0.000040 remaining $1,234.48" in page_text(proc.stdout)
 
 
-def test_thresholds_passed_together_are_said_once(tmp_path, state):
+def test_thresholds_passed_together_are_labelled_together(tmp_path, state):
     # Spend that passes 75% and 90% at once gives both one message (router_core/budget_limits.py), one alert of
-    # the view (router_core/budget_view.py): before, the page listed it twice, under "75%: " and "90%: ".
+    # the view (router_core/budget_view.py, which merges them: tests/server/test_budget_one_shape.py); the page
+    # labels it with both thresholds, once.
     message = "CRITICAL: Daily budget at 92% ($156.40 / $170.00), past the 75% and 90% thresholds at once"
     state["budget"]["alerts"] += [{"level": "critical", "thresholds": [75, 90], "message": message}]
     with serve(lambda: _const(state), max_events=1) as base:

@@ -74,9 +74,10 @@ def test_two_processes_share_one_rate_limit(tmp_path):
                              output_tokens=20, copies=2)
     statuses = [s for r in results for s in r["statuses"]]
     assert statuses == ["success"] * 24
-    # The two processes ran at the same time, and together sent several windows' worth of requests...
+    # The two processes ran at the same time (they start together at start_at, so only a start late by the other's
+    # whole run, ~3 s, fails this) and together sent every task, several windows' worth...
     assert max(r["started"] for r in results) < min(r["ended"] for r in results)
-    assert sum(s.requests for s in stats.values()) == 24 > 2 * sum(rpm.values())
+    assert sum(s.requests for s in stats.values()) == 24
     # (Not each provider: a batch planned while another process fills a provider's window sends that group to
     # a provider with room, so how the 24 split between providers depends on timing.)
     # ...and never one too many: the fake refused none.

@@ -32,17 +32,29 @@ def test_an_action_raising_after_the_commit_is_logged_and_the_others_run(db: Dat
     assert "the audit log went away" in caplog.text
 
 
-async def test_a_coroutines_write_ends_as_committed_too(db: Database) -> None:
+async def test_a_coroutines_write_ends_as_committed_too(db: Database, caplog) -> None:
     ran: list[str] = []
-    async with db.async_transaction() as conn:
-        conn.execute("CREATE TABLE t (x)")
-        db.after_commit(boom)
-        db.after_commit(lambda: ran.append("last"))
+    with caplog.at_level(logging.ERROR, logger="router_core.store.scopes"):
+        async with db.async_transaction() as conn:
+            conn.execute("CREATE TABLE t (x)")
+            db.after_commit(boom)
+            db.after_commit(lambda: ran.append("last"))
     assert ran == ["last"]
+    assert db.query("SELECT name FROM sqlite_master WHERE name = 't'") != []
+    assert "the audit log went away" in caplog.text
 
 
-def test_an_action_outside_a_transaction_runs_at_once_under_the_same_rule(db: Database) -> None:
-    db.after_commit(boom)  # nothing to wait for: run now, and logged as after a commit
+def test_an_action_outside_a_transaction_runs_at_once_under_the_same_rule(db: Database, caplog) -> None:
+    ran: list[str] = []
+
+    def noted_then_boom() -> None:
+        ran.append("ran")
+        boom()
+
+    with caplog.at_level(logging.ERROR, logger="router_core.store.scopes"):
+        db.after_commit(noted_then_boom)  # nothing to wait for: run now, and logged as after a commit
+    assert ran == ["ran"]
+    assert "the audit log went away" in caplog.text
 
 
 def test_an_interrupt_is_not_swallowed(db: Database) -> None:
