@@ -53,3 +53,12 @@ def test_run_routed_off_its_primary_says_why(shell, monkeypatch, capsys, tmp_pat
     assert main(["run", "Implement a JWT login endpoint in Flask", "--route-only"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("routed to ") and "codex has no allocation" in err
+
+
+def test_run_forced_to_a_provider_says_no_routing_reason(shell, monkeypatch, capsys):  # noqa: F811
+    # --provider is the user's choice: no "routed to gemini, not codex" line explains it back to them.
+    use_fake(monkeypatch, shell)
+    assert main(["run", "Implement a JWT login endpoint in Flask", "--provider", "gemini"]) == 0
+    err = capsys.readouterr().err
+    assert "path gemini]" in err
+    assert "routed to" not in err
