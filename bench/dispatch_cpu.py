@@ -27,7 +27,7 @@ machine's load does not move: instructions per dispatch are the difference of tw
 ``valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null .venv/bin/python
 bench/dispatch_cpu.py --count 400`` minus the same with ``--count 100``, divided by 300 (the fake provider runs
 in a child process, which valgrind does not follow). ``--count N --baseline`` counts the baseline's plain posts the
-same way, for the ratio by instructions (2026-11-29: 4.25 M per dispatch against 2.78 M per plain post, 1.53x, while
+same way, for the ratio by instructions (2026-11-29: 4.25 M per dispatch against 2.81 M per plain post, 1.51x, while
 CPU time said about 2.1x: dispatch runs more distinct code per request, with about 1.7x the instruction-cache misses
 of a post (cachegrind's cache simulation), so it retires fewer instructions per cycle).
 """
@@ -176,6 +176,8 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true",
                         help="with --count: the baseline's plain posts instead of dispatches")
     args = parser.parse_args()
+    if args.baseline and args.count is None:
+        parser.error("--baseline counts the baseline's posts for --count N: give --count too")
     per_round = max(1, args.tasks // args.rounds)
     with tempfile.TemporaryDirectory() as home, spawn() as fake:
         settings = load_settings(environ={"HOME": home, "SWITCHBOARD_HOME": os.path.join(home, "state")}, cwd=Path(home))

@@ -138,8 +138,9 @@ def effective_config(core: RouterCore, environ: Mapping[str, str] | None = None,
         "execution": dataclasses.asdict(s.execution),
         "http": dataclasses.asdict(s.http),
         "providers": providers,
-        # What each provider executes on from here, as the executor chose it at start: providers.<p>.base_url
-        # above is the files' value, which a *_BASE_URL variable overrides, and backend "auto" is resolved here.
+        # What each provider executes on, resolved at this read as a server's executor resolves it at its start (a CLI
+        # installed since a server started shows here before that server uses it): providers.<p>.base_url above is
+        # the files' value, which a *_BASE_URL variable overrides, and backend "auto" is resolved here.
         "backends": {p.name: backend_in_effect(p, environ=env, which=which, nested=nested) for p in s.providers},
         "agents": len(s.agents),
         "agents_dirs": [str(d) for d in s.agents_dirs],

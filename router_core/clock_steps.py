@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 
 from router_core.clock import Clock
+from router_core.errors import StateUnusable
 from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED, UNAVAILABLE
 from router_core.settings import Settings
 from router_core.store.db import Database
@@ -31,6 +32,7 @@ from router_core.store.db import Database
 logger = logging.getLogger(__name__)
 
 STEP_SECONDS = 5.0  # a clock this much behind the latest time seen has been set back
+RETRY_SECONDS = 10.0  # after a repair that failed, checks within this long leave it for later
 
 
 class ClockSteps:
@@ -43,6 +45,7 @@ class ClockSteps:
         self._window = settings.execution.rate_window_seconds  # how long an observed usage holds (pacing.py)
         self._lease_ttl = lease_ttl_seconds
         self._latest = clock.now()
+        self._failed_at: float | None = None  # when the last repair failed, if the step is still unrepaired
         if not db.in_transaction:  # a step before this process started is seen at its first check
             self._latest = max(self._latest, self._latest_written())
 
@@ -59,10 +62,19 @@ class ClockSteps:
             return
         if self._db.in_transaction:
             return  # the next check outside one repairs it
-        self.repair(now, self._latest - now)
-        # Only once repaired: a repair that failed (the database locked past its busy timeout, a full disk) is tried
-        # again by the next check, not forgotten with the step while the rows stay in the future.
-        self._latest = now
+        if self._failed_at is not None and self._failed_at <= now < self._failed_at + RETRY_SECONDS:
+            return  # the last try failed just now: the reads and writes that check go on meanwhile
+        try:
+            self.repair(now, self._latest - now)
+        except StateUnusable as exc:
+            # Tried again after RETRY_SECONDS, not forgotten with the step while the rows stay in the future; and not
+            # raised: the read or write that checked (a usage view, a route) goes on as it would without the step.
+            self._failed_at = now
+            logger.warning("the clock went back %.0fs and the rows stamped in the future could not be repaired yet "
+                           "(%s); trying again in %.0fs", self._latest - now, exc, RETRY_SECONDS)
+            return
+        self._failed_at = None
+        self._latest = now  # only once repaired
 
     def _latest_written(self) -> float:
         """The latest time a row was stamped with its writer's own now (0.0: none): a usage event settled or

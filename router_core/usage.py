@@ -278,7 +278,7 @@ class UsageTracker:
             at = max(at, observed.under(below))  # each observed dimension on its own
         return None if at == now else at
 
-    def session_started(self, provider: str | None = None, validity: Validity | None = None) -> float:
+    def session_started(self, provider: str | None = None) -> float:
         """When today's usage began: the first event of the day (for ``provider``, or any), the budget's day as
         the tracker's calendar gives it.
 
@@ -286,15 +286,13 @@ class UsageTracker:
         today. Kept in the kv table, so pruning events does not move it. A mark never changes once
         written, so a mark found is remembered and not read again. It holds until the day ends.
         """
-        return self.sessions_started((provider or "*",), validity)[provider or "*"]
+        return self.sessions_started((provider or "*",))[provider or "*"]
 
-    def sessions_started(self, providers: Iterable[str], validity: Validity | None = None) -> dict[str, float]:
+    def sessions_started(self, providers: Iterable[str]) -> dict[str, float]:
         """:meth:`session_started` of each of ``providers`` ("*": any), the marks not yet found in one query."""
-        day, ends = self._calendar(self._clock.now())
-        if validity is not None:
-            validity.changes_at(ends)
-        seen = self._first_event_seen
-        found = {who: seen[(day, who)] for who in providers if (day, who) in seen}
+        day = self._calendar(self._clock.now())[0]
+        seen = self._first_event_seen  # another thread may clear it: one .get per mark
+        found = {who: at for who in providers if (at := seen.get((day, who))) is not None}
         keys = {_first_event_key(day, who): who for who in providers if who not in found}
         if keys:
             rows = self._db.query(f"SELECT key, value FROM kv WHERE key IN ({', '.join('?' * len(keys))})",

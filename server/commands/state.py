@@ -138,7 +138,7 @@ def _lifts(at: str | None, now: str) -> str:
 
 @router_errors
 def usage_set(args) -> int:
-    if (args.requests, args.tokens, args.cost) == (None, None, None):  # recorded nothing and printed the state
+    if args.requests is None and args.tokens is None and not args.cost:  # recorded nothing, printed the state
         raise CommandError(f"nothing to set: give --requests, --tokens and/or --cost, as {args.provider}'s console "
                            f"shows them (switchboard usage set {args.provider} --requests 2500 --tokens 450000)")
     args.cost = args.cost or 0.0

@@ -55,4 +55,4 @@ def test_a_set_with_no_figure_says_what_to_give(cli_env, capsys):
     code, out, err = run(capsys, "usage", "set", "codex")
     assert code == 2 and out == ""
     assert err.startswith("switchboard: nothing to set: give --requests, --tokens and/or --cost")
-    assert run(capsys, "usage", "set", "codex", "--cost", "0")[0] == 0  # a figure given, even nothing, is entered
+    assert run(capsys, "usage", "set", "codex", "--cost", "0")[0] == 2  # $0 alone records nothing too, as record_usage says
