@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -46,8 +45,9 @@ def run_two(tmp_path: Path, *, window: float, rpm: dict[str, int], allocation: d
             "SWITCHBOARD_HOME": str(tmp_path / "state"), "SWITCHBOARD_CONFIG": str(tmp_path / "config.toml"),
             **fake_environ(fake),
         }
+        (tmp_path / "ready").mkdir()
         spec = {"tasks": [f"{t} (copy {i})" for i in range(copies) for t in TASKS], "parallel": 6,
-                "start_at": time.time() + 1.5, "dispatch": dispatch}
+                "barrier": [str(tmp_path / "ready"), 2], "dispatch": dispatch}
         procs = [
             subprocess.Popen([sys.executable, "-m", "tests.execution.worker", json.dumps(spec)], cwd=ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -74,8 +74,8 @@ def test_two_processes_share_one_rate_limit(tmp_path):
                              output_tokens=20, copies=2)
     statuses = [s for r in results for s in r["statuses"]]
     assert statuses == ["success"] * 24
-    # The two processes ran at the same time (they start together at start_at, so only a start late by the other's
-    # whole run, ~3 s, fails this) and together sent every task, several windows' worth...
+    # The two processes ran at the same time (each waits at a barrier for the other to be ready) and together sent
+    # every task, several windows' worth...
     assert max(r["started"] for r in results) < min(r["ended"] for r in results)
     assert sum(s.requests for s in stats.values()) == 24
     # (Not each provider: a batch planned while another process fills a provider's window sends that group to

@@ -6,15 +6,18 @@ With ``"dispatch": true`` each task goes through ``dispatch`` instead (``paralle
 
 Settings come from the environment (SWITCHBOARD_HOME, HOME, SWITCHBOARD_CONFIG) and the provider keys and
 base URLs point at the fake server, so every process shares one state database. ``start_at`` (epoch
-seconds) lines the processes up. Prints one JSON object: each task's status, provider and cost, and the
+seconds) lines the processes up; ``"barrier": [dir, n]`` instead waits, once set up, until ``n`` workers have each
+left a file in ``dir`` (so none starts before the others are ready, however slow their start). Prints one JSON object: each task's status, provider and cost, and the
 batch's start and end times.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from pathlib import Path
 
 import anyio
 
@@ -34,6 +37,8 @@ async def main(spec: dict) -> dict:
         executor = Executor(core, build_adapters(settings, client=client, clock=core.clock, which=lambda _: None))
         if spec.get("start_at"):
             await anyio.sleep(max(0.0, spec["start_at"] - time.time()))
+        if spec.get("barrier"):
+            await barrier(*spec["barrier"])
         started = time.time()
         if spec.get("dispatch"):
             outcomes = await dispatch_all(core, executor, spec["tasks"], spec.get("parallel") or 1)
@@ -48,6 +53,15 @@ async def main(spec: dict) -> dict:
         "started": started,
         "ended": time.time(),
     }
+
+
+async def barrier(folder: str, workers: int, patience: float = 120.0) -> None:
+    """Say this worker is ready (a file in ``folder``), then wait until ``workers`` are."""
+    ready = Path(folder)
+    (ready / str(os.getpid())).touch()
+    with anyio.fail_after(patience):
+        while sum(1 for _ in ready.iterdir()) < workers:
+            await anyio.sleep(0.005)
 
 
 async def dispatch_all(core: RouterCore, executor: Executor, tasks: list[str], parallel: int) -> list:
