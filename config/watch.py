@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from time import time_ns  # wall clock, for mtimes (the default of ConfigWatch's wall_ns)
 
 from config.loader import PROJECT_FILE, ConfigError, load_settings, user_config_path
 from router_core.settings import Settings
@@ -44,7 +43,7 @@ class ConfigWatch:
         cache_dir: Path | None = None,
         every: float = 1.0,
         monotonic: Callable[[], float] | None = None,
-        wall_ns: Callable[[], int] = time_ns,
+        wall_ns: Callable[[], int] = time.time_ns,
         seen: Signature | None = None,
     ) -> None:
         """``seen``: ``files_signature`` taken before ``settings`` were read (default: now). A server builds its
@@ -54,6 +53,7 @@ class ConfigWatch:
         self._cache_dir = cache_dir
         self._every, self._monotonic = every, monotonic or time.monotonic
         self._wall_ns = wall_ns  # the clock files' mtimes are on
+        self._saving_ns = int(2 * every * 1e9)  # an empty file younger than this may be mid-save (_emptied)
         self._current = settings
         self._seen = self._signature() if seen is None else seen
         self._due = self._monotonic() + every
@@ -74,7 +74,7 @@ class ConfigWatch:
         seen = self._signature()
         if seen == self._seen:
             return None
-        if seen != self._emptied and _emptied(self._seen, seen, self._wall_ns() - int(2 * self._every * 1e9)):  # mid-save, as a rule: look again
+        if seen != self._emptied and _emptied(self._seen, seen, self._wall_ns() - self._saving_ns):  # mid-save, as a rule: look again
             self._emptied = seen
             return None
         self._emptied = None

@@ -20,12 +20,10 @@ AUDIT_OFF = ("the audit log is off (audit.enabled = false in the configuration),
              "true to record them")
 
 
-def provider_view(core: RouterCore, view: CapacityView, name: str, session_started: float | None = None) -> dict[str, Any]:
+def provider_view(core: RouterCore, view: CapacityView, name: str, session_started: float) -> dict[str, Any]:
     """One provider's usage (design 3.1). ``session_started``: its first use today, as the usage tracker says
-    (UsageTracker.sessions_started; looked up here if not given). Routing needs none, so capacity views carry none."""
+    (UsageTracker.sessions_started, asked once for all providers). Routing needs none, so capacity views carry none."""
     u = view.usage[name]
-    if session_started is None:
-        session_started = core.usage_tracker.session_started(name)
     a = view.availability[name]
     p = core.settings.provider(name)
     return {

@@ -44,9 +44,10 @@ def backend_names(
 def dashboard_state(core: RouterCore, backends: Mapping[str, str] | None = None) -> dict[str, Any]:
     backends = backend_names(core) if backends is None else backends
     view = core.capacity()
+    started = core.usage_tracker.sessions_started(tuple(view.usage))
     return {
         "generated_at": iso(core.clock.now()),
-        "providers": [provider_card(core, view, name, backends[name]) for name in view.usage],
+        "providers": [provider_card(core, view, name, backends[name], started[name]) for name in view.usage],
         "budget": budget_view(core.budget()),
         "spend_by_day": core.ledger.spend_by_day(SPEND_DAYS),
         "recent": [noted(capped(r)) for r in core.audit.tail(RECENT)],
@@ -55,13 +56,14 @@ def dashboard_state(core: RouterCore, backends: Mapping[str, str] | None = None)
     }
 
 
-def provider_card(core: RouterCore, view: CapacityView, name: str, backend: str) -> dict[str, Any]:
+def provider_card(core: RouterCore, view: CapacityView, name: str, backend: str, session_started: float
+                  ) -> dict[str, Any]:
     """One provider as the page shows it: its usage view, its backend, and its outage from the circuit itself.
 
     ``outage``: an open circuit blocks routing to it; ``outage_detail``: the usage view's entry for an open circuit
     (None when closed), with a ``note`` for one nobody has probed for a whole interval, which no longer blocks; and
     each block says whether it is the outage's (``outage``), so the page need not read its reason's words."""
-    shown = provider_view(core, view, name)
+    shown = provider_view(core, view, name, session_started)
     circuit = view.execution.circuits.get(name)
     outage = shown.get("outage")
     blocks = [{**said, "outage": circuit is not None and block == circuit.block}

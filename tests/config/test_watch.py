@@ -283,7 +283,7 @@ def test_a_file_emptied_before_the_last_interval_applies_at_the_first_check(tmp_
     edit(path, budget(10, 3, 4, 3))
     watch = watch_of(env, tmp_path, ticks)
     path.write_text("", encoding="utf-8")
-    an_hour_ago = path.stat().st_mtime_ns - 3600 * 10**9
+    an_hour_ago = ticks.wall_ns() - 3600 * 10**9  # on the watch's (fake) wall clock
     os.utime(path, ns=(an_hour_ago, an_hour_ago))
     ticks.now += 1
     new = watch()
