@@ -36,10 +36,10 @@ logger = logging.getLogger(__name__)
 _FILE = re.compile(rf"^{PREFIX}-(\d{{4}}-\d{{2}}-\d{{2}})(?:\.(\d+))?\.jsonl$")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")  # match(): anchored at the start; \Z: no newline after
 # Every record's "event": a routing decision ("recommendation"), the user's answer to recommend's prompt,
-# an executed task ("dispatch", "batch_task"), a planned batch task, a provider's outage and recovery, and a
-# budget configuration edited while the server ran.
+# an executed task ("dispatch", "batch_task"), a planned batch task, a provider's outage and recovery, a
+# budget configuration edited while the server ran, and a call charged for a process that died in it.
 EVENTS = ("recommendation", "user_response", "dispatch", "batch_plan", "batch_task", "outage", "recovered",
-          "budget_changed")
+          "budget_changed", "charged_dead_call")
 
 
 def _finite(text: str) -> float:

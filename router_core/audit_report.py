@@ -20,12 +20,14 @@ from zoneinfo import ZoneInfo
 
 from router_core.audit import parse_since
 from router_core.budget_text import money
+from router_core.dead_calls import EVENT as DEAD_CALL_EVENT
 from router_core.records import SKIPPED  # an attempt with one of these outcomes sent nothing
 
 PRIMARY_REASON = "primary available"
 REPEATED_EVENTS = frozenset({"user_response"})
 # Outcomes of a task that never reached a provider: their zero seconds are not a run's time.
 NOT_RUN = frozenset({"not_configured", "routed", "parked", "budget_exceeded", "config_mismatch"})
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONEY = re.compile(r"^\s*\$?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*$")
 
 
@@ -165,7 +167,11 @@ def build_report(
         task = record.get("task_id")
         if not isinstance(task, Hashable):  # a list or object (a line another tool wrote) names no task
             task = None
-        estimate = _add(report, record, day or "unknown", estimate_counts=task is None or task not in paid)
+        unpaid = task is None or task not in paid
+        if record.get("event") == DEAD_CALL_EVENT:  # what the budget charged a killed process: an estimate
+            estimate = _dead_call_charge(record, day or "unknown") if unpaid else None
+        else:
+            estimate = _add(report, record, day or "unknown", estimate_counts=unpaid)
         if task is None:  # no later record can name it: the estimate stands
             if estimate is not None:
                 _add_estimate(report, *estimate)
@@ -179,6 +185,16 @@ def build_report(
         for estimate in estimates:
             _add_estimate(report, *estimate)
     return report
+
+
+def _dead_call_charge(record: Mapping[str, Any], day: str) -> tuple[str, str, float] | None:
+    """A charged_dead_call line's (day, provider, amount): the budget day it was charged to (it may be found
+    after midnight), else the line's own day."""
+    provider, amount = record.get("provider"), parse_money(record.get("cost_charged_usd"))
+    if not isinstance(provider, str) or amount is None:
+        return None
+    budget_day = record.get("budget_day")
+    return (budget_day if isinstance(budget_day, str) and _ISO_DAY.fullmatch(budget_day) else day), provider, amount
 
 
 def _add_estimate(report: AuditReport, day: str, provider: str, amount: float) -> None:

@@ -5,8 +5,8 @@ cost after it and :meth:`~BudgetLedger.release` if it failed. A reservation is c
 provider's allocation and the daily total inside one ``BEGIN IMMEDIATE`` transaction, so processes
 reserving at once can never overspend together. Reservations whose process died, or whose heartbeat
 is older than ``reservation_ttl_seconds``, stop counting and are marked expired lazily: by snapshots,
-and by a reservation that they would otherwise refuse. The day is
-the calendar day in ``settings.timezone``; a reservation settles into the day it was made for.
+and by a reservation that they would otherwise refuse. The day is the calendar day in ``settings.timezone``;
+a reservation settles into the day it was made for.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from sqlite3 import Connection, Row
@@ -72,6 +73,7 @@ class BudgetLedger:
         # Settled (reservation id -> actual USD), but the write failed: the reservation stays live, heart-beaten, so
         # its amount goes on counting, until this process's next heartbeat or reservation settles it.
         self._unsettled: dict[str, float] = {}
+        self.on_dead_calls: Callable[[list[ledger.DeadCallCharge]], object] | None = None  # after their commit
 
     @property
     def settings(self) -> BudgetSettings:
@@ -83,8 +85,6 @@ class BudgetLedger:
         ones or the new ones, never a mix."""
         self._limits = BudgetLimits.of(settings, self._limits.budget_tier)
         self.generation += 1
-
-    # -- calendar ------------------------------------------------------------------------------
 
     def day(self, at: float | None = None) -> str:
         """The budget day (ISO date in the ledger's time zone) at ``at`` (default now)."""
@@ -265,9 +265,8 @@ class BudgetLedger:
                 logger.warning("settling reservation %s that was %s", reservation_id, row["status"])
                 conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ?", (reservation_id,))
             day, provider = row["day"], row["provider"]
-        ledger.insert_spend(
-            conn, day, provider, to_micro(actual_usd), self._clock.now(), reservation_id=reservation_id, note="settled",
-        )
+        now = self._clock.now()
+        ledger.insert_spend(conn, day, provider, to_micro(actual_usd), now, reservation_id=reservation_id, note="settled")
         return True
 
     def _settle_unsettled(self, conn: Connection) -> dict[str, float]:
@@ -364,6 +363,8 @@ class BudgetLedger:
             ledger.set_status(conn, stale, "expired")
             logger.info("expired %d budget reservation(s) of dead or silent processes, %d of them charged at the "
                         "estimate of the call they had in flight", len(stale), len(charged))
+            if charged and self.on_dead_calls is not None:  # audited (dead_calls.py): the dead wrote no line
+                self._db.after_commit(functools.partial(self.on_dead_calls, charged))
 
     def calling(self, reservation_id: str, usd: float) -> bool:
         """A call of ``usd`` (its estimate) on the wire under this reservation (0: none now); joins the caller's
@@ -389,10 +390,8 @@ def check_recorded_spend(usd: float, what: str = "cost_usd") -> None:
     """Refuse a spend to record that is not a finite amount of USD from 0 to MAX_RECORDED_USD."""
     _check_amount(usd, what)
     if usd > MAX_RECORDED_USD:
-        raise InvalidRequest(
-            f"{what} must be at most {MAX_RECORDED_USD:,.0f} USD per record, got {usd!r}; "
-            f"enter the amount actually spent, in USD (e.g. 12.5)"
-        )
+        raise InvalidRequest(f"{what} must be at most {MAX_RECORDED_USD:,.0f} USD per record, got {usd!r}; "
+                             f"enter the amount actually spent, in USD (e.g. 12.5)")
 
 
 def _check_amount(usd: float, what: str) -> None:

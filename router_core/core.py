@@ -8,6 +8,7 @@ writes what it decided to the audit trail.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import uuid
@@ -30,6 +31,7 @@ from router_core.classifier import Classifier
 from router_core.clock import Clock, SystemClock
 from router_core.clock_steps import ClockSteps
 from router_core.cost import CostEstimator
+from router_core.dead_calls import audit_dead_calls
 from router_core.decision import RoutingDecision
 from router_core.errors import InvalidRequest, StateUnusable
 from router_core.execution.state import ExecutionSnapshot, ExecutionState
@@ -110,6 +112,7 @@ class RouterCore:
             db, clock, self.holder, ttl_seconds=max(3600.0, 2 * settings.execution.longest_call_seconds)
         )
         self.audit = JsonlAuditLog(settings.state_dir / AUDIT_DIRNAME, settings.audit, clock, prune_daily=True)
+        self.ledger.on_dead_calls = functools.partial(audit_dead_calls, self.audit, self.process_session_id)
         self.costs = CostEstimator(settings)
         # Open outage circuits and provider holds (issue 3), seen by routing as blocks.
         self.execution_state = ExecutionState(db, clock, settings.execution)

@@ -81,18 +81,30 @@ def set_calling(conn: Connection, rid: str, micro: int, now: float) -> bool:
                         (rid,)).rowcount > 0
 
 
-def charge_calling(conn: Connection, ids: list[str], now: float, note: str) -> list[str]:
-    """Settle those of ``ids`` that are live with a call on the wire at that call's estimate; their ids."""
+@dataclass(frozen=True, slots=True)
+class DeadCallCharge:
+    """A call charged at its estimate because its process died (or fell silent) while the provider answered."""
+
+    reservation_id: str
+    day: str
+    provider: str
+    micro_usd: int
+    task_id: str | None
+    holder: str
+
+
+def charge_calling(conn: Connection, ids: list[str], now: float, note: str) -> list[DeadCallCharge]:
+    """Settle those of ``ids`` that are live with a call on the wire at that call's estimate; what was charged."""
     charged = []
     for rid in ids:
         rows = conn.execute(
             "UPDATE budget_reservations SET status = 'settled' WHERE id = ? AND status = 'live' AND calling_micro > 0"
-            " RETURNING day, provider, calling_micro", (rid,),
+            " RETURNING day, provider, calling_micro, task_id, holder", (rid,),
         ).fetchall()
         if rows:
-            day, provider, micro = rows[0]
+            day, provider, micro, task_id, holder = rows[0]
             insert_spend(conn, day, provider, micro, now, reservation_id=rid, note=note)
-            charged.append(rid)
+            charged.append(DeadCallCharge(rid, day, provider, micro, task_id, holder))
     return charged
 
 

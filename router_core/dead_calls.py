@@ -1,0 +1,39 @@
+"""The audit line of a call charged for a process that died in it (kill -9 while the provider answered).
+
+The killed process wrote no line, so its charge was spend `switchboard budget` counted and the audit log, its report
+and the dashboard's recent decisions did not. Whichever process finds the dead reservation (budget.py ``_expire``)
+writes one line per charged call: the provider, the task's id, the budget day it counts against and the estimate
+charged. The report counts it as an estimate, replaced by the actual cost if a later line of the same task brings
+one (a holder that was only silent, and settles after all)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from router_core.audit import JsonlAuditLog
+from router_core.errors import StateUnusable
+from router_core.store.ledger import DeadCallCharge, to_usd
+
+logger = logging.getLogger(__name__)
+
+EVENT = "charged_dead_call"
+
+
+def dead_call_record(charge: DeadCallCharge, session_id: str) -> dict[str, Any]:
+    return {
+        "event": EVENT, "session_id": session_id, "provider": charge.provider, "task_id": charge.task_id,
+        "budget_day": charge.day, "cost_charged_usd": to_usd(charge.micro_usd), "holder": charge.holder,
+        "reason": "its process ended while the provider was answering: charged at the call's estimate",
+    }
+
+
+def audit_dead_calls(audit: JsonlAuditLog, session_id: str, charges: list[DeadCallCharge]) -> None:
+    """Write each charge's line; a log that cannot be written (a full disk) is logged, not raised: this runs after
+    the charge's commit, inside whatever read or reservation found it."""
+    for charge in charges:
+        try:
+            audit.append(dead_call_record(charge, session_id))
+        except (OSError, StateUnusable) as exc:
+            logger.error("%s: charged_dead_call line for task %s not written (%s)", charge.provider,
+                         charge.task_id, exc)

@@ -1,0 +1,60 @@
+"""A call charged for a process that died in it (kill -9 mid-dispatch) is audited, so the audit log and its report
+agree with `switchboard budget`: the killed process wrote no line, and its charge was spend nobody could trace."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+from router_core.audit_notes import event_note
+from router_core.audit_report import build_report
+from router_core.budget import BudgetLedger
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="tells a dead holder by /proc")
+
+DEAD = f"{socket.gethostname()}:{os.getpid()}:1"  # this pid, but another start time: a process that ended
+
+
+def _killed_in_a_call(core, clock, task_id: str = "task-killed", usd: float = 0.25) -> None:
+    theirs = BudgetLedger(core.db, clock, core.settings.budget, DEAD)
+    reservation = theirs.reserve("claude", 1.0, task_id=task_id)
+    theirs.calling(reservation.id, usd)
+
+
+def _charged_lines(core) -> list[dict]:
+    return [r for r in core.audit.records() if r.get("event") == "charged_dead_call"]
+
+
+def test_the_charge_for_a_dead_process_call_is_audited_once(keyword_core, clock) -> None:
+    _killed_in_a_call(keyword_core, clock)
+    assert keyword_core.budget().spent == pytest.approx(0.25)
+    keyword_core.budget()  # found again: charged and audited once
+    lines = _charged_lines(keyword_core)
+    assert len(lines) == 1
+    line = lines[0]
+    assert (line["provider"], line["task_id"], line["cost_charged_usd"]) == ("claude", "task-killed", 0.25)
+    assert line["budget_day"] == keyword_core.budget().day
+    assert "claude" in event_note(line) and "$0.25" in event_note(line)
+
+
+def test_the_report_counts_it_as_the_budget_does(keyword_core, clock) -> None:
+    _killed_in_a_call(keyword_core, clock)
+    spent = keyword_core.budget().spent
+    report = build_report(keyword_core.audit.records(), timezone=keyword_core.settings.budget.timezone)
+    day = report.cost_by_day[keyword_core.budget().day]
+    assert day["claude"].total_usd == pytest.approx(spent)
+    assert day["claude"].estimated_usd == pytest.approx(spent)  # an estimate: marked * in the table
+    assert report.decisions == 0  # not a decision
+
+
+def test_a_later_record_of_the_task_with_its_actual_cost_replaces_the_charge() -> None:
+    # A holder only silent (not dead) settles later: its own line brings the actual cost, which the budget keeps.
+    charged = {"timestamp": "2026-03-02T10:00:00.000Z", "event": "charged_dead_call", "provider": "claude",
+               "task_id": "t1", "budget_day": "2026-03-02", "cost_charged_usd": 0.25}
+    settled = {"timestamp": "2026-03-02T10:01:00.000Z", "event": "dispatch", "task_id": "t1",
+               "recommendation": {"provider": "claude", "cost_estimate_usd": 0.3},
+               "execution_metrics": {"status": "success", "provider": "claude", "cost_actual_usd": 0.1}}
+    day = build_report([charged, settled]).cost_by_day["2026-03-02"]
+    assert (day["claude"].actual_usd, day["claude"].estimated_usd) == (pytest.approx(0.1), 0.0)
