@@ -110,10 +110,18 @@ def _emergency(
     (it was, as the cheapest, with another provider's wait, though it could not run before midnight)."""
     pool = [p for p in order if fits_budget(costs[p], budget)] or order
     provider = min(pool, key=lambda p: (costs[p].usd, order.index(p)))
-    lifts = sorted((t, order.index(p), p) for p in order if (t := availability[p].lifts_at) is not None)
+    # Budget held by running tasks comes back as they settle, not at the reset its blocks name: no wait for it.
+    held = [p for p in order if _held_by_running_tasks(availability[p], costs[p], budget)]
+    lifts = sorted((t, order.index(p), p) for p in order
+                   if p not in held and (t := availability[p].lifts_at) is not None)
     resets_at, first = (lifts[0][0], lifts[0][2]) if lifts else (None, None)
     wait = max(0.0, resets_at - now) if resets_at is not None else None
-    if wait is None and all(b.reason.startswith(BUDGET_BLOCK) for p in order for b in availability[p].blocks):
+    if held:
+        eta = (f"{' and '.join(held)}: budget held by running tasks, back as they settle (each pays what it used, "
+               f"often less than it holds): try again when they finish")
+        if wait is not None:
+            eta += f", or {first} is back in {format_wait(wait)}"
+    elif wait is None and all(b.reason.startswith(BUDGET_BLOCK) for p in order for b in availability[p].blocks):
         # (budget.daily_total = 0, say: "unknown" read as if they might lift on their own, and the reset does not)
         eta = "every block is the budget's, and no reset lifts it: raise budget.daily_total or budget.allocation"
     elif wait is None:
@@ -131,6 +139,15 @@ def _emergency(
         None if wait is None else round(wait, 3),  # to the ms: epoch floats gave 24.199999809265137 for 24.2 s
         f"emergency: all providers blocked; {provider} is the lowest-cost, {eta}",
     )
+
+
+def _held_by_running_tasks(availability: Availability, cost: CostEstimate, budget: BudgetSnapshot) -> bool:
+    """Blocked by the budget alone, and only because running tasks' reservations hold it: with them released (or
+    settled for less), what is spent leaves room for ``cost`` in the provider's allocation and the daily total."""
+    if budget.reserved <= 0 or not all(b.reason.startswith(BUDGET_BLOCK) for b in availability.blocks):
+        return False
+    mine = budget.provider(cost.provider)
+    return mine.spent + cost.usd <= mine.allocation and budget.spent + cost.usd <= budget.total
 
 
 def _alternative(
