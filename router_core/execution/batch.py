@@ -135,7 +135,7 @@ async def run_batch(
         done += 1
         if progress is not None:
             ran = outcome.provider and any(a.called for a in outcome.attempts)  # not "not_configured on claude"
-            where = f" on {outcome.provider}" if ran else ""
+            where = f" on {outcome.provider}{_fell_back(outcome)}" if ran else ""
             await _report(progress, done, len(prepared), f"{item.task_id}: {outcome.status}{where}")
 
     async def worker(queue: deque[BatchItemPlan]) -> None:
@@ -228,3 +228,10 @@ async def _report(progress: Progress, done: int, total: int, message: str) -> No
         await progress(done, total, message)
     except Exception:  # a client that went away must not fail the batch
         logger.warning("progress report failed", exc_info=True)
+
+
+def _fell_back(outcome: TaskOutcome) -> str:
+    """What progress says after "on gemini": ' (fell back from codex: rate_limited)', each provider left before the
+    one the task ended on with its last try's outcome, as `switchboard run` does ("on gemini" alone hid why)."""
+    left = {a.provider: a.outcome for a in outcome.attempts if a.provider != outcome.provider}
+    return f" (fell back from {', '.join(f'{p}: {why}' for p, why in left.items())})" if left else ""

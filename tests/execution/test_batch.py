@@ -173,3 +173,18 @@ async def test_a_wait_notice_that_cannot_be_written_does_not_fail_the_task(setti
         fake.script(p, [Fault.rate_limited(retry_after=45.0)])
     run = await run_batch(core, ex, [("only", CODE[0])], on_park=ProgressBar(Gone()).parked)
     assert run.outcome.outcomes[0].status == "success"
+
+
+async def test_progress_says_why_a_task_ran_elsewhere(settings, build_executor, fake):
+    # A 429 on codex sent the task to gemini: progress (stderr of `switchboard batch`, run_batch's notifications)
+    # said only "a: success on gemini", where `switchboard run` says "fell back from codex: rate limited (429)".
+    core, ex = build_executor(settings)
+    fake.script("codex", [Fault.rate_limited(retry_after=300)])
+    seen: list[str] = []
+
+    async def progress(done: int, total: int, message: str) -> None:
+        seen.append(message)
+
+    run = await run_batch(core, ex, [("a", CODE[0])], parallel=1, progress=progress)
+    assert run.outcome.outcomes[0].provider == "gemini"
+    assert seen == ["a: success on gemini (fell back from codex: rate_limited)"]
