@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -21,6 +20,7 @@ from sqlite3 import Connection, Row
 from zoneinfo import ZoneInfo
 
 from router_core.budget_alerts import claim_alerts
+from router_core.budget_amounts import check_amount, check_recorded_spend
 from router_core.budget_limits import BudgetLimits
 from router_core.budget_text import budget_exceeded_message
 from router_core.clock import Clock
@@ -37,9 +37,6 @@ from router_core.store.snapshot_cache import Validity
 logger = logging.getLogger(__name__)
 
 _KEEP_FINISHED_DAYS = 7
-# The most one recorded spend may add: far above any real day, far below what the ledger's integer
-# micro-dollars can sum (about 9.2e12 USD).
-MAX_RECORDED_USD = 1_000_000.0
 CHARGED_DEAD_CALL = "charged at the estimate: its process ended while the provider was answering"
 UNCHARGED_DEAD_CALL = "charged while its process was silent, then released: the call cost nothing"
 
@@ -180,8 +177,8 @@ class BudgetLedger:
     def reserve(self, provider: str, usd: float, *, task_id: str | None = None, calling: float = 0.0) -> Reservation:
         """Hold ``usd`` against today's allocation and total, or raise BudgetExceeded. ``calling``: the estimate of
         a call that goes out under it at once (as :meth:`calling` would say, in one statement fewer)."""
-        _check_amount(usd, "estimated cost")
-        _check_amount(calling, "call estimate")
+        check_amount(usd, "estimated cost")
+        check_amount(calling, "call estimate")
         now = self._clock.now()
         day = self.day_and_reset(now)[0]
         need, limits = to_micro(usd), self._limits
@@ -226,7 +223,7 @@ class BudgetLedger:
         settles it; a caller whose own transaction held the settlement and failed says so with
         :meth:`settle_later`.
         """
-        _check_amount(actual_usd, "actual cost")
+        check_amount(actual_usd, "actual cost")
         known = reservation if isinstance(reservation, Reservation) else None
         reservation_id = known.id if known is not None else reservation
         try:
@@ -242,7 +239,7 @@ class BudgetLedger:
         it failed): the reservation stays live, so its amount goes on counting, and this process's next heartbeat
         or reservation settles it. Settling is idempotent, so a write that did commit after all is not charged
         twice."""
-        _check_amount(actual_usd, "actual cost")
+        check_amount(actual_usd, "actual cost")
         self._unsettled[reservation_id] = actual_usd
 
     def _settle(
@@ -384,16 +381,3 @@ class BudgetLedger:
             began = None if full else datetime.combine(before, time(0), tzinfo=tz).timestamp()
             ledger.prune_finished(conn, before.isoformat(), made_before=began)
             self._reserves_since_prune, self._prunes = 0, self._prunes + 1
-
-
-def check_recorded_spend(usd: float, what: str = "cost_usd") -> None:
-    """Refuse a spend to record that is not a finite amount of USD from 0 to MAX_RECORDED_USD."""
-    _check_amount(usd, what)
-    if usd > MAX_RECORDED_USD:
-        raise InvalidRequest(f"{what} must be at most {MAX_RECORDED_USD:,.0f} USD per record, got {usd!r}; "
-                             f"enter the amount actually spent, in USD (e.g. 12.5)")
-
-
-def _check_amount(usd: float, what: str) -> None:
-    if not isinstance(usd, (int, float)) or not math.isfinite(usd) or usd < 0:  # noqa: UP038 - a tuple checks faster
-        raise InvalidRequest(f"{what} must be a finite amount of USD >= 0, got {usd!r}")

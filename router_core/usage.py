@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from sqlite3 import Connection, Row
 
-from router_core.budget import check_recorded_spend
+from router_core.budget_amounts import check_recorded_spend
 from router_core.clock import Clock
 from router_core.errors import InvalidRequest
 from router_core.models import WindowCounts

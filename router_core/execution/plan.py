@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from router_core.budget import MAX_RECORDED_USD
+from router_core.budget_amounts import MAX_RECORDED_USD
 from router_core.budget_text import exact_money
 from router_core.cost import USD_DECIMALS, CostEstimator, max_output_tokens_for_budget, request_cost
 from router_core.models import Classification, CostEstimate

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from router_core.budget import MAX_RECORDED_USD
+from router_core.budget_amounts import MAX_RECORDED_USD
 from router_core.execution.plan import actual_cost
 from router_core.providers.base import Completion
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from router_core.budget import MAX_RECORDED_USD, BudgetLedger
+from router_core.budget import BudgetLedger
+from router_core.budget_amounts import MAX_RECORDED_USD
 from router_core.errors import InvalidRequest
 from router_core.store import ledger as sql
 from router_core.store.ledger import MAX_MICRO, to_micro

@@ -1,0 +1,27 @@
+"""The amounts of USD the budget ledger (budget.py) takes: finite, not negative, and a recorded spend bounded."""
+
+from __future__ import annotations
+
+import math
+
+from router_core.errors import InvalidRequest
+
+# The most one recorded spend may add: far above any real day, far below what the ledger's integer
+# micro-dollars can sum (about 9.2e12 USD).
+MAX_RECORDED_USD = 1_000_000.0
+
+
+def check_recorded_spend(usd: float, what: str = "cost_usd") -> None:
+    """Refuse a spend to record that is not a finite amount of USD from 0 to MAX_RECORDED_USD."""
+    check_amount(usd, what)
+    if usd > MAX_RECORDED_USD:
+        raise InvalidRequest(
+            f"{what} must be at most {MAX_RECORDED_USD:,.0f} USD per record, got {usd!r}; "
+            f"enter the amount actually spent, in USD (e.g. 12.5)"
+        )
+
+
+def check_amount(usd: float, what: str) -> None:
+    """Refuse an amount that is not a finite amount of USD >= 0 (an estimate, a cost to settle)."""
+    if not isinstance(usd, (int, float)) or not math.isfinite(usd) or usd < 0:  # noqa: UP038 - a tuple checks faster
+        raise InvalidRequest(f"{what} must be a finite amount of USD >= 0, got {usd!r}")
