@@ -153,8 +153,15 @@ class BudgetLedger:
 
     def can_afford(self, provider: str, usd: float) -> bool:
         """Whether a reservation of ``usd`` would succeed now (a hint; only reserve() decides)."""
-        snap = self.snapshot()
-        return to_micro(usd) <= min(to_micro(snap.provider(provider).remaining), to_micro(snap.remaining))
+        return fits(usd, self.left_for(provider)[0])
+
+    def left_for(self, provider: str) -> tuple[float, BudgetSnapshot]:
+        """What a reservation for ``provider`` may take now (its allocation's rest or the total's, the smaller), with
+        the snapshot it is read from; read in a read transaction, so that the stale reservations the read finds are
+        expired after it by the next decision's maintenance, not here with a blocking write."""
+        with self._db.read():
+            snap = self.snapshot()
+        return min(snap.provider(provider).remaining, snap.remaining), snap
 
     def spend_by_day(self, days: int) -> dict[str, dict[str, float]]:
         """Spend per provider for the last ``days`` budget days (today included), oldest first."""
@@ -381,3 +388,9 @@ class BudgetLedger:
             began = None if full else datetime.combine(before, time(0), tzinfo=tz).timestamp()
             ledger.prune_finished(conn, before.isoformat(), made_before=began)
             self._reserves_since_prune, self._prunes = 0, self._prunes + 1
+
+
+def fits(usd: float, left: float) -> bool:
+    """Whether a reservation of ``usd`` fits in ``left`` (:meth:`BudgetLedger.left_for`), in exact micro-dollars as
+    :meth:`BudgetLedger.reserve` counts."""
+    return to_micro(usd) <= to_micro(left)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from router_core.budget import fits
 from router_core.budget_amounts import MAX_RECORDED_USD
 from router_core.budget_text import money
 from router_core.cost import request_cost
@@ -55,11 +56,9 @@ from router_core.failure_text import unnamed
 from router_core.providers.base import Completion, ProviderAdapter
 from router_core.records import iso
 from router_core.redact import scrubbed
-from router_core.store.ledger import to_micro
 
 if TYPE_CHECKING:
     from router_core.core import RouterCore
-    from router_core.models import BudgetSnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ class Outages:
         if adapter is None or adapter.backend == "none":  # not claimed: a process that can send it will
             return False
         estimate = self._estimate(provider)
-        if not self._affordable(provider, estimate):  # not claimed: due when the budget has room
+        if not self.core.ledger.can_afford(provider, estimate):  # not claimed: due when the budget has room
             return False
         # Each write here waits for the lock on the loop (store/scopes.py); those after the claim are shielded: they
         # record what was done, as the blocking writes they replace, which nothing could cancel.
@@ -151,18 +150,6 @@ class Outages:
         await self._recovered(provider)
         return True
 
-    def _affordable(self, provider: str, estimate: float) -> bool:
-        """Whether the budget has room for the probe (a hint, as BudgetLedger.can_afford: only reserve decides)."""
-        return _fits(estimate, self._budget_left(provider)[0])
-
-    def _budget_left(self, provider: str) -> tuple[float, BudgetSnapshot]:
-        """What the budget has left for ``provider`` (its allocation's rest or the total's, the smaller), with the
-        snapshot it is read from; read in a read transaction, so that the stale reservations the read finds are
-        expired after it by the next decision's maintenance, not here with a blocking write."""
-        with self.core.db.read():
-            snapshot = self.core.ledger.snapshot()
-        return min(snapshot.provider(provider).remaining, snapshot.remaining), snapshot
-
     async def _reschedule(self, provider: str, at: float) -> None:
         async with self.core.db.async_transaction(shield=True):
             self.circuits.reschedule_probe(provider, at)
@@ -177,8 +164,8 @@ class Outages:
         estimate = self._estimate(circuit.provider)
         # One read for the decision and its figures: two, a commit between them (a reservation released, another
         # process's settlement) refused the task with "$0.50 left, less than the probe ($0.0001)".
-        left, snapshot = self._budget_left(circuit.provider)
-        if _fits(estimate, left):
+        left, snapshot = self.core.ledger.left_for(circuit.provider)
+        if fits(estimate, left):
             return None
         return (f"{circuit.provider} is in an outage ({circuit.block.reason}) and its budget has {money(left)} left, "
                 f"less than the probe that would end it ({money(estimate)}); the budget resets at "
@@ -285,11 +272,6 @@ class Outages:
             self.core.audit.append(record)
         except (OSError, StateUnusable) as exc:
             logger.error("%s: %s line not written (%s)", record["provider"], record["event"], exc)
-
-
-def _fits(estimate: float, left: float) -> bool:
-    """Whether a probe reserved at ``estimate`` fits in ``left``, in exact micro-dollars (as BudgetLedger.can_afford)."""
-    return to_micro(estimate) <= to_micro(left)
 
 
 def _refusal(error: ProviderError) -> str:

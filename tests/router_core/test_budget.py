@@ -274,6 +274,31 @@ def test_can_afford_is_a_hint_matching_reserve(ledger: BudgetLedger) -> None:
     assert not ledger.can_afford("codex", 0.51)
 
 
+def test_what_is_left_for_a_provider_is_the_smaller_of_its_allocation_and_the_total(ledger: BudgetLedger) -> None:
+    ledger.record_spend("gemini", 90.0)  # over its allocation: the total has $10 left, codex's allocation $30
+    left, snap = ledger.left_for("codex")
+    assert (left, snap.provider("codex").remaining, snap.remaining) == (10.0, 30.0, 10.0)
+    assert ledger.can_afford("codex", 10.0)
+    assert not ledger.can_afford("codex", 10.000001)
+
+
+def test_can_afford_counts_in_micro_dollars_as_reserve_does(ledger: BudgetLedger) -> None:
+    ledger.record_spend("codex", 29.7)
+    assert ledger.can_afford("codex", 0.1 + 0.2)  # 0.30000000000000004: float noise is not a micro-dollar
+    ledger.reserve("codex", 0.1 + 0.2)  # and reserve agrees
+
+
+def test_can_afford_leaves_stale_reservations_to_the_next_maintenance(ledger: BudgetLedger, clock: FakeClock) -> None:
+    # An outage probe asks it on the loop: the stale reservation stops counting at once, but is marked expired by
+    # the next decision's maintenance, not by a blocking write here (outages.py read it so before it was the rule).
+    ledger.reserve("codex", 30.0)
+    clock.advance(SETTINGS.reservation_ttl_seconds + 1)
+    assert ledger.can_afford("codex", 30.0)
+    assert ledger.maintenance_due
+    ledger.maintain()
+    assert not ledger.maintenance_due
+
+
 def test_threads_reserving_together_never_overspend(ledger: BudgetLedger) -> None:
     won: list[str] = []
 

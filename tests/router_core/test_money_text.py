@@ -4,7 +4,6 @@ strings and the audit report each rounded their own way: "$0.00 spent" was $0.00
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from types import SimpleNamespace
 
 import pytest
@@ -70,10 +69,10 @@ def test_the_audit_report_says_a_day_of_cheap_tasks_as_spent():
 
 def test_an_outage_probe_the_budget_cannot_pay_says_what_is_left(settings):
     # Before: "its budget has $0.00 left, less than the probe that would end it ($0.0001)" with $0.00004 left.
-    ledger = SimpleNamespace(can_afford=lambda provider, usd: False, next_reset_at=lambda: RESET,
-                             snapshot=lambda: snapshot(30.0, 29.99996))
+    snap = snapshot(30.0, 29.99996)
+    ledger = SimpleNamespace(left_for=lambda provider: (snap.provider(provider).remaining, snap))
     core = SimpleNamespace(clock=SimpleNamespace(now=lambda: RESET - 60), settings=settings, ledger=ledger,
-                           execution_state=SimpleNamespace(circuits=None), db=SimpleNamespace(read=nullcontext))
+                           execution_state=SimpleNamespace(circuits=None))
     circuit = SimpleNamespace(provider="codex", next_probe_at=RESET - 120, block=SimpleNamespace(reason="HTTP 503"))
     said = Outages(core, {}, pacer=None).budget_refusal(circuit)
     assert "its budget has $0.000040 left, less than the probe that would end it ($0." in said
