@@ -44,11 +44,16 @@ MAX_RECORDED_COUNT = 10**12
 
 def check_usage_record(
     requests: int | None, tokens: int | None, cost_usd: float,
-    *, names: tuple[str, str, str] = ("requests", "tokens", "cost_usd"),
+    *, names: tuple[str, str, str] = ("requests", "tokens", "cost_usd"), provider: str = "the provider", hint: str = "",
 ) -> None:
     """Refuse usage entered from outside (the record_usage tool, `switchboard usage set`) before anything
-    is written: counts (None: not entered) must be whole numbers from 0 to MAX_RECORDED_COUNT, the cost a
-    storable amount. ``names`` are the fields as the caller knows them, for the message."""
+    is written: something must be entered (a count, or a cost above $0: a record of nothing was answered as if
+    it had recorded), counts (None: not entered) must be whole numbers from 0 to MAX_RECORDED_COUNT, the cost a
+    storable amount. ``names`` are the fields as the caller knows them, ``provider`` whose usage it is and
+    ``hint`` a caller's example, for the messages."""
+    if requests is None and tokens is None and not cost_usd:
+        raise InvalidRequest(f"nothing to record: give {names[0]}, {names[1]} and/or {names[2]}, as {provider}'s "
+                             f"console shows them" + (f" ({hint})" if hint else ""))
     for value, name in ((requests, names[0]), (tokens, names[1])):
         if value is not None and (not isinstance(value, int) or not 0 <= value <= MAX_RECORDED_COUNT):
             raise InvalidRequest(

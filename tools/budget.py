@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from router_core.errors import InvalidRequest
 from router_core.models import BudgetSnapshot
 from router_core.settings import ExecutionSettings
+from router_core.usage import check_usage_record
 from tools._context import core_of, in_worker, state_from
 from tools.errors import tool_errors
 from tools.schemas import BudgetOut
@@ -42,11 +42,7 @@ async def record_usage(
     """Enter usage observed elsewhere (e.g. a provider console) when it can't be polled."""
     state = state_from(ctx)
     with tool_errors():
-        if requests is None and tokens is None and not cost_usd:  # answered the budget as if it had recorded
-            raise InvalidRequest(
-                f"nothing to record: give requests, tokens and/or cost_usd, as {provider}'s console shows them "
-                f"(the budget is get_budget's)"
-            )
+        check_usage_record(requests, tokens, cost_usd, provider=provider, hint="the budget is get_budget's")
         core = await state.ready_core()
 
         def record() -> BudgetSnapshot:  # a write: off the event loop (tools/_context.py, in_worker)

@@ -138,11 +138,9 @@ def _lifts(at: str | None, now: str) -> str:
 
 @router_errors
 def usage_set(args) -> int:
-    if args.requests is None and args.tokens is None and not args.cost:  # recorded nothing, printed the state
-        raise CommandError(f"nothing to set: give --requests, --tokens and/or --cost, as {args.provider}'s console "
-                           f"shows them (switchboard usage set {args.provider} --requests 2500 --tokens 450000)")
     args.cost = args.cost or 0.0
-    check_usage_record(args.requests, args.tokens, args.cost, names=("--requests", "--tokens", "--cost"))
+    check_usage_record(args.requests, args.tokens, args.cost, names=("--requests", "--tokens", "--cost"),
+                       provider=args.provider, hint=f"switchboard usage set {args.provider} --requests 2500 --tokens 450000")
     c = core()
     c.record_usage(args.provider, requests=args.requests, tokens=args.tokens, cost_usd=args.cost, manual=True)
     emit_json(usage_summary(c)["providers"][args.provider])

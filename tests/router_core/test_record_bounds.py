@@ -37,6 +37,17 @@ def test_the_message_gives_the_limit_and_uses_the_callers_names():
         check_usage_record(0, 0, 1e300, names=("--requests", "--tokens", "--cost"))
 
 
+@pytest.mark.parametrize("cost", [0.0, 0])
+def test_a_record_of_nothing_is_refused_in_the_callers_words(cost):
+    # The record_usage tool and `switchboard usage set` each had this check, worded twice.
+    with pytest.raises(InvalidRequest) as refused:
+        check_usage_record(None, None, cost, names=("--requests", "--tokens", "--cost"), provider="codex", hint="e.g.")
+    assert str(refused.value) == "nothing to record: give --requests, --tokens and/or --cost, as codex's console shows them (e.g.)"
+    with pytest.raises(InvalidRequest, match=r"^nothing to record: give requests, tokens and/or cost_usd, as the provider's console shows them$"):
+        check_usage_record(None, None, cost)
+    check_usage_record(0, None, cost)  # a figure, if zero, is something to record
+
+
 def test_the_maximums_are_accepted():
     check_usage_record(MAX_RECORDED_COUNT, MAX_RECORDED_COUNT, MAX_RECORDED_USD)
 

@@ -54,5 +54,6 @@ def test_a_set_with_no_figure_says_what_to_give(cli_env, capsys):
     # It recorded nothing and printed the provider's state with exit 0, as if something had been entered.
     code, out, err = run(capsys, "usage", "set", "codex")
     assert code == 2 and out == ""
-    assert err.startswith("switchboard: nothing to set: give --requests, --tokens and/or --cost")
+    assert err.startswith("switchboard: nothing to record: give --requests, --tokens and/or --cost, as codex's console "
+                          "shows them (switchboard usage set codex --requests 2500 --tokens 450000)")
     assert run(capsys, "usage", "set", "codex", "--cost", "0")[0] == 2  # $0 alone records nothing too, as record_usage says
