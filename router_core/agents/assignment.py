@@ -51,12 +51,11 @@ def advised_agent(pool: AgentPool, provider: str, task_type: str, text: str, in_
     """The id of the agent a batch task would be assigned now (design 6's plan), without a lease, as a batch run
     chooses one (execution/batch.py's choose_agent): the best free agent, else the best of the busy ones; None
     when the provider has no agent."""
-    for busy in (in_use, {}):
-        try:
-            return pool.select(provider, task_type, busy, text).agent.id
-        except NoAgentAvailable:
-            continue
-    return None
+    try:
+        return pool.select(provider, task_type, in_use, text).agent.id
+    except NoAgentAvailable:
+        choice = pool.select_unleased(provider, task_type, text)
+        return None if choice is None else choice.agent.id
 
 
 def _busy_for_lease(busy: NoAgentAvailable) -> NoAgentAvailable:

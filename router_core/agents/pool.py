@@ -12,6 +12,7 @@ from router_core.agents.selection import (
     static_points,
     words,
 )
+from router_core.errors import NoAgentAvailable
 from router_core.models import AgentChoice, AgentSpec
 
 
@@ -79,3 +80,11 @@ class AgentPool:
             return choose_agent(self.for_provider(provider), provider, task_type, in_use, text, index.matcher)
         best = best_agent(free, in_use, index.matcher(words(text) if text else []))
         return specialist_choice(best, provider, task_type)
+
+    def select_unleased(self, provider: str, task_type: str, text: str = "") -> AgentChoice | None:
+        """The agent a task runs on without a lease when none is free: the best of ``provider``'s agents, as if none
+        were busy; None when it has none."""
+        try:
+            return self.select(provider, task_type, {}, text)
+        except NoAgentAvailable:
+            return None

@@ -188,10 +188,7 @@ async def choose_agent(
             return core.pool.select(item.provider, task_type, in_use, text), True
         except NoAgentAvailable:
             await sleep(LEASE_RETRY_SECONDS)
-    try:
-        return core.pool.select(item.provider, task_type, {}, text), False
-    except NoAgentAvailable:
-        return None, False
+    return core.pool.select_unleased(item.provider, task_type, text), False
 
 
 async def _release(core: RouterCore, lease: str, task_id: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from router_core.agents import AgentPool
-from router_core.agents.assignment import assign_agent
+from router_core.agents.assignment import advised_agent, assign_agent
 from router_core.errors import NoAgentAvailable
 from router_core.models import AgentSpec
 
@@ -46,3 +46,12 @@ def test_losing_two_races_in_a_row_leases_the_next_free_agent() -> None:
 def test_no_agent_available_only_when_every_agent_is_really_full() -> None:
     with pytest.raises(NoAgentAvailable, match="concurrency limit"):
         assign_agent(POOL, RacedLeases(lose=3), "codex", "testing", "", lease=True, in_use={})
+
+
+def test_the_advised_agent_is_the_best_free_one_else_the_best_busy_one_as_a_batch_runs_it() -> None:
+    # advised_agent (the plan) and execution/batch.choose_agent (the run) share the fallback, AgentPool.select_unleased.
+    assert advised_agent(POOL, "codex", "testing", "", in_use={"a": 1}) == "b"
+    everyone_busy = {"a": 1, "b": 1, "c": 1}
+    assert advised_agent(POOL, "codex", "testing", "", in_use=everyone_busy) == POOL.select_unleased("codex", "testing").agent.id == "a"
+    assert advised_agent(POOL, "gemini", "testing", "", in_use={}) is None
+    assert POOL.select_unleased("gemini", "testing") is None
