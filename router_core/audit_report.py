@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from router_core.audit import parse_since
 from router_core.budget_text import money
 from router_core.dead_calls import EVENT as DEAD_CALL_EVENT
-from router_core.records import SKIPPED  # an attempt with one of these outcomes sent nothing
+from router_core.records import SKIPPED, any_sent  # an attempt with one of these outcomes sent nothing
 
 PRIMARY_REASON = "primary available"
 REPEATED_EVENTS = frozenset({"user_response"})
@@ -294,7 +294,7 @@ def sent_anything(metrics: Mapping[str, Any]) -> bool:
     written by Switchboard list them), or, in a record without attempts, its status is not one of NOT_RUN."""
     attempts = metrics.get("attempts")
     if isinstance(attempts, list):
-        return any(not isinstance(a, Mapping) or a.get("outcome") not in SKIPPED for a in attempts)
+        return any_sent(a.get("outcome") if isinstance(a, Mapping) else None for a in attempts)  # None: not a skip
     return metrics.get("status") not in NOT_RUN
 
 
@@ -306,8 +306,7 @@ def sent_to(metrics: Any, provider: str) -> bool:
         return False
     attempts = metrics.get("attempts")
     if isinstance(attempts, list):
-        return any(isinstance(a, Mapping) and a.get("provider") == provider and a.get("outcome") not in SKIPPED
-                   for a in attempts)
+        return any_sent(a.get("outcome") for a in attempts if isinstance(a, Mapping) and a.get("provider") == provider)
     return metrics.get("provider") == provider and metrics.get("status") not in NOT_RUN
 
 

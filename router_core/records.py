@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from router_core.budget_text import money
@@ -23,6 +24,12 @@ if TYPE_CHECKING:
 
 # An attempt with one of these outcomes sent nothing: the provider was skipped (execution/attempts.py's skip).
 SKIPPED = frozenset({"not_configured", "budget_exceeded", "on_hold", "outage", "config_mismatch"})
+
+
+def any_sent(outcomes: Iterable[object]) -> bool:
+    """Whether attempts with these outcomes sent a provider anything: one of them was not a skip. The one rule for
+    an outcome's attempts (execution_metrics) and a record's (audit_report.sent_anything)."""
+    return any(outcome not in SKIPPED for outcome in outcomes)
 _FIRST, _LAST = -62_135_596_800.0, 253_402_300_799.0  # 0001-01-01T00:00:00Z, 9999-12-31T23:59:59Z
 
 
@@ -202,7 +209,7 @@ def execution_metrics(outcome: TaskOutcome) -> dict[str, Any]:
     o = outcome
     # The provider (model, backend) its calls were sent to; none when every attempt was a skip (an outage, a hold, no
     # backend, the budget): the outcome then names the last provider tried, which was sent nothing.
-    sent = not o.attempts or any(a.outcome not in SKIPPED for a in o.attempts)
+    sent = not o.attempts or any_sent(a.outcome for a in o.attempts)
     metrics: dict[str, Any] = {
         "status": o.status,
         "provider": o.provider if sent else None,
