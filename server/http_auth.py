@@ -52,8 +52,9 @@ NO_TOKEN = (f"Unauthorized: this Switchboard requires its token ({ENV} on the se
             "HOST --url URL --token-env VAR` writes it, or pass it with your host's header option (e.g. `claude "
             "mcp add --transport http switchboard URL --header \"Authorization: Bearer $VAR\"`). Browsers: "
             "open the dashboard and sign in with it.")  # no path: under a proxy's sub-path /dashboard is another's
+# Said on the sign-in form (GET /dashboard) and as the text of any other dashboard request: one wording for both.
 STALE_COOKIE = (f"Unauthorized: this browser's dashboard sign-in is no longer valid: the server's token ({ENV}) "
-                "has changed since it signed in. Open the dashboard and sign in again with the current token.")
+                "has changed since it signed in: sign in again with the current token, on the dashboard's form.")
 NOT_BEARER = (f"Unauthorized: the request's Authorization header is not 'Bearer <token>'; this Switchboard requires "
               f"its token ({ENV} on the server) in the header 'Authorization: Bearer <token>'.")
 EMPTY = ("Unauthorized: the request's header 'Authorization: Bearer <token>' carried no token: the variable your "
@@ -65,12 +66,12 @@ WRONG = (f"Unauthorized: the token in the request's header 'Authorization: Beare
          "client starts, and restart the client.")
 
 
-def why_unauthorized(headers: Headers, dashboard: bool = False) -> str:
+def why_unauthorized(headers: Headers, stale_sign_in: bool = False) -> str:
     """What a request without the right token is told: none sent, not sent as a Bearer one, empty, or wrong;
-    for the ``dashboard``, a sign-in cookie no longer valid (the token changed) too. Nothing about the token
-    itself (its length, how near a guess came) is said."""
+    ``stale_sign_in``: a dashboard request whose sign-in cookie is no longer valid (the token changed). Nothing
+    about the token itself (its length, how near a guess came) is said."""
     if "authorization" not in headers:
-        return STALE_COOKIE if dashboard and _cookie(headers) else NO_TOKEN
+        return STALE_COOKIE if stale_sign_in else NO_TOKEN
     if (bearer := _bearer(headers)) is None:
         return NOT_BEARER
     return WRONG if bearer else EMPTY
@@ -241,7 +242,8 @@ class TokenRequired:
         if path == DASHBOARD + "/" and scope["method"] == "GET":  # its redirect to /dashboard tells nothing
             return await self.app(scope, receive, send)
         dashboard = path == DASHBOARD or path.startswith(DASHBOARD + "/")
-        if dashboard and _same(_cookie(headers), self.cookie):
+        cookie = _cookie(headers) if dashboard else None  # read once: the sign-in, or why it failed
+        if _same(cookie, self.cookie):
             return await self.app(scope, receive, send)
         if (bearer := _bearer(headers)) is not None:
             address = _address(scope)
@@ -252,10 +254,9 @@ class TokenRequired:
             self.throttle.failed(address)
         challenge = {"WWW-Authenticate": 'Bearer realm="switchboard"', "Cache-Control": "no-store"}
         if path == DASHBOARD and scope["method"] == "GET":
-            stale = "This browser's sign-in is no longer valid: the server's token has changed. Enter the current one."
-            page = login_page(stale if _cookie(headers) else "", dashboard_query(scope))
+            page = login_page(STALE_COOKIE if cookie else "", dashboard_query(scope))
             return await HTMLResponse(page, 401, headers={**challenge, **LOGIN_HEADERS})(scope, receive, send)
-        said = why_unauthorized(headers, dashboard)
+        said = why_unauthorized(headers, stale_sign_in=bool(cookie))
         if dashboard:
             return await PlainTextResponse(said + "\n", 401, headers=challenge)(scope, receive, send)
         await jsonrpc_error(401, UNAUTHORIZED, said, headers=challenge)(scope, receive, send)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from mcp.types import JSONRPCError, jsonrpc_message_adapter
 from starlette.testclient import TestClient
 
 from server.app import build_server
 from server.http_app import build_http_app
-from server.http_auth import COOKIE, cookie_value
+from server.http_auth import COOKIE, STALE_COOKIE, cookie_value
 
 TOKEN = "team-token-0123456789-abcdefXYZ"
 WRONG = "team-token-0123456789-abcdefXYQ"
@@ -77,3 +79,5 @@ def test_a_dashboard_cookie_of_an_old_token_is_told_to_sign_in_again_not_that_it
     page = team.get("/dashboard", headers={"Cookie": f"{COOKIE}={old}"})
     assert page.status_code == 401 and "no longer valid" in page.text and "<form" in page.text
     assert "no longer valid" not in team.get("/dashboard").text  # no cookie: the plain form
+    # One wording on the form and in plain text (the form had its own, without the variable's name).
+    assert r.text == STALE_COOKIE + "\n" and html.escape(STALE_COOKIE) in page.text
