@@ -20,6 +20,9 @@ from server.core_factory import build_core
 EXIT_USAGE = 2
 
 
+END_OF_INPUT = "Ctrl-D (end of input)"  # how a terminal's stdin is ended, as each message that reads it says it
+
+
 class CommandError(Exception):
     """A user-facing failure: printed to stderr, exit code 2 (or as given)."""
 
@@ -32,7 +35,7 @@ def said_reading_stdin(what: str, instead: str) -> None:
     """At a terminal, say that stdin is read and how to end it: the command otherwise sat silent, seeming to hang, as
     `serve` did before it said what it waits for. ``instead``: the same command given a file."""
     if sys.stdin.isatty():
-        print(f"switchboard: reading {what} from the terminal; end with Ctrl-D (end of input), "
+        print(f"switchboard: reading {what} from the terminal; end with {END_OF_INPUT}, "
               f"or give a file: {instead}", file=sys.stderr, flush=True)
 
 

@@ -11,7 +11,7 @@ import sys
 import threading
 
 from router_core.settings import Settings
-from server.commands._common import CommandError, router_errors, watched_settings
+from server.commands._common import END_OF_INPUT, CommandError, router_errors, watched_settings
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def serve(args) -> int:
 def _said_at_a_terminal(on_terminal: bool) -> None:
     if on_terminal:  # typed by hand: it showed nothing and seemed to hang
         print("switchboard: serving MCP, waiting for an MCP client on stdin: an assistant starts this command "
-              "itself (`switchboard install <host>` registers it); Ctrl-D (end of input) or Ctrl-C stops it",
+              f"itself (`switchboard install <host>` registers it); {END_OF_INPUT} or Ctrl-C stops it",
               file=sys.stderr, flush=True)
 
 
