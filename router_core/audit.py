@@ -19,14 +19,15 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from pydantic_core import PydanticSerializationError, to_json
 
+from router_core.audit_lines import lines, lines_backwards, parse_line
 from router_core.audit_writer import PREFIX, PartAppender, private_dir
 from router_core.clock import Clock
 from router_core.errors import InvalidRequest, StateUnusable
-from router_core.inputs import lone_surrogates_replaced, surrogates_replaced
+from router_core.inputs import surrogates_replaced
 from router_core.records import iso_ms
 from router_core.redact import any_may_hold_secret, clean, may_hold_secret
 from router_core.settings import AuditSettings
@@ -40,28 +41,6 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")  # match(): anchored at the s
 # budget configuration edited while the server ran, and a call charged for a process that died in it.
 EVENTS = ("recommendation", "user_response", "dispatch", "batch_plan", "batch_task", "outage", "recovered",
           "budget_changed", "charged_dead_call")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):  # 1e400: the writer writes null for these
-        raise ValueError(f"number out of range: {text[:20]}")
-    return value
-
-
-def _in_float_range(text: str) -> int:
-    if len(text.lstrip("-")) > 300:  # would break every sum and float() of it
-        raise ValueError(f"integer of {len(text)} digits")
-    return int(text)
-
-
-def _refuse(text: str) -> None:
-    raise ValueError(f"{text} is not JSON")
-
-
-# Lines are read back as strict JSON: a number that is no finite double (NaN, Infinity, 1e400, 400 digits)
-# is in no line Switchboard writes, and passing it on would make every JSON reply and sum invalid.
-_DECODER = json.JSONDecoder(parse_float=_finite, parse_int=_in_float_range, parse_constant=_refuse)
 
 
 def day_problem(day: str) -> str | None:
@@ -151,7 +130,7 @@ class JsonlAuditLog:
     def read_day(self, day: str) -> list[dict[str, Any]]:
         """Every record of ``day`` (all rotated parts), oldest first."""
         _check_day(day)
-        return [record for path in self.parts(day) for record in self._iter_parse(path, self._lines(path))]
+        return [record for path in self.parts(day) for record in self._iter_parse(path, lines(path))]
 
     def newest_of_day(
         self, day: str, max_bytes: int, *, shorten: Callable[[dict[str, Any]], dict[str, Any]] | None = None
@@ -164,7 +143,7 @@ class JsonlAuditLog:
         budget = max_bytes
         for path in reversed(self.parts(day)):
             # A line skipped (torn, or NULs a crash left) puts none of its bytes in the reply.
-            for raw, record in self._parsed_lines(path, self._lines_backwards(path)):
+            for raw, record in self._parsed_lines(path, lines_backwards(path)):
                 records = [record]
                 size = len(raw) + 1
                 if size > max_bytes and shorten is not None:
@@ -182,7 +161,7 @@ class JsonlAuditLog:
         for day in self.days():
             if since_day is None or day >= since_day:
                 for path in self.parts(day):
-                    yield from self._iter_parse(path, self._lines(path))
+                    yield from self._iter_parse(path, lines(path))
 
     def tail(
         self, n: int = 20, *, provider: str | None = None, status: str | None = None, since: str | None = None
@@ -200,7 +179,7 @@ class JsonlAuditLog:
                 break
             for path in reversed(self.parts(day)):
                 # Parse from the end, one line at a time: a tail rarely needs a whole 20 MB part.
-                for _, record in self._parsed_lines(path, self._lines_backwards(path)):
+                for _, record in self._parsed_lines(path, lines_backwards(path)):
                     if _matches(record, provider, status, start):
                         found.append(record)
                         if len(found) == n:
@@ -234,53 +213,6 @@ class JsonlAuditLog:
             if removed:
                 logger.info("pruned %d audit file(s) older than %d days", removed, self._settings.keep_days)
 
-    @staticmethod
-    def _lines(path: Path) -> Iterator[bytes]:
-        """The lines of ``path``, oldest first, read one at a time: a part may be gigabytes (``max_bytes`` raised),
-        and a report must not hold it whole."""
-        if (f := _opened(path)) is None:
-            return
-        with f:
-            try:
-                for raw in f:
-                    # The text after the last newline is a line still being written: not an error, not yet data.
-                    if raw.endswith(b"\n") and raw.strip():
-                        yield raw[:-1]
-            except OSError as exc:
-                raise StateUnusable.unreadable("audit log", path.parent, exc) from exc
-
-    @staticmethod
-    def _lines_backwards(path: Path, block: int = 64 * 1024) -> Iterator[bytes]:
-        """``_lines(path)``, newest first, read from the end in blocks: a tail of a 20 MiB part reads what
-        it needs, not the whole part."""
-        if (f := _opened(path)) is None:
-            return
-        with f:
-            end = f.seek(0, 2)
-            pieces: list[bytes] = []  # the line being read backwards, newest piece first (kept apart, not
-            unterminated = True  # re-joined per block); and whether it is the text after the last newline
-            while end > 0:
-                start = max(0, end - block)
-                f.seek(start)
-                chunk = f.read(end - start)
-                end = start
-                parts = chunk.split(b"\n")
-                if len(parts) == 1:
-                    if not unterminated:  # the text after the last newline is dropped: not kept to drop it whole
-                        pieces.append(chunk)
-                    continue
-                lines = parts[1:]
-                lines[-1] += b"".join(reversed(pieces))
-                pieces = [parts[0]]
-                if unterminated:  # a line still being written: not an error, not yet data
-                    lines, unterminated = lines[:-1], False
-                for raw in reversed(lines):
-                    if raw.strip():
-                        yield raw
-            first = b"".join(reversed(pieces))
-            if not unterminated and first.strip():
-                yield first
-
     def _iter_parse(self, path: Path, lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
         """The records among ``lines``; unparsable ones are counted in ``skipped_lines`` and logged."""
         for _, record in self._parsed_lines(path, lines):
@@ -292,7 +224,7 @@ class JsonlAuditLog:
         bad = 0
         try:
             for raw in lines:
-                record = _record(raw)
+                record = parse_line(raw)
                 if record is None:
                     bad += 1
                 else:
@@ -305,16 +237,6 @@ class JsonlAuditLog:
                 logger.log(level, "skipped %d unparsable line(s) in %s", bad, path)
 
 
-def _record(raw: bytes) -> dict[str, Any] | None:
-    if b"\\ud" in raw or b"\\uD" in raw:  # an older line's escaped lone surrogate: U+FFFD when read
-        raw = lone_surrogates_replaced(raw.decode("utf-8", "replace")).encode("utf-8")
-    try:
-        record = _DECODER.decode(raw.decode("utf-8"))
-    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
-        return None
-    return record if isinstance(record, dict) else None
-
-
 def is_day(day: str) -> bool:
     """Whether ``day`` names a date as YYYY-MM-DD (2026-13-45 does not)."""
     if not _DAY.match(day):
@@ -324,17 +246,6 @@ def is_day(day: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _opened(path: Path) -> BinaryIO | None:
-    """``path`` open for reading, None when it is gone (pruned, or a day with no file); StateUnusable when it
-    cannot be read."""
-    try:
-        return path.open("rb")
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise StateUnusable.unreadable("audit log", path.parent, exc) from exc
 
 
 def utc_day(at: float) -> str:

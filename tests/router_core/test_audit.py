@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from router_core import audit_lines
 from router_core.audit import JsonlAuditLog
 from router_core.clock import FakeClock
 from router_core.errors import InvalidRequest
@@ -349,9 +350,9 @@ def test_lines_read_backwards_in_blocks_are_the_lines_newest_first(tmp_path):
         data = b"\n".join(lines) + (b"\n" if rnd.random() < 0.7 else b"") + (b"being written" if rnd.random() < 0.3
                                                                              else b"")
         path.write_bytes(data)
-        expected = list(reversed(list(JsonlAuditLog._lines(path))))
+        expected = list(reversed(list(audit_lines.lines(path))))
         for block in (1, 2, 7, 64):
-            assert list(JsonlAuditLog._lines_backwards(path, block)) == expected, (data, block)
+            assert list(audit_lines.lines_backwards(path, block)) == expected, (data, block)
 
 
 def test_records_of_a_large_part_are_read_a_line_at_a_time(tmp_path, clock):
