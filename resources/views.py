@@ -8,7 +8,8 @@ import shutil
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from router_core.core import CapacityView, RouterCore
+from router_core.capacity_view import CapacityView
+from router_core.core import RouterCore
 from router_core.records import iso
 from router_core.redact import mask_url, scrubbed
 

@@ -14,7 +14,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ from router_core.batch_ids import batch_task_ids, task_named
 from router_core.budget import BudgetLedger
 from router_core.budget_alerts import AlertClaims
 from router_core.budget_text import money
-from router_core.capacity import blocked_from, capacity_blocks, check_availability, provider_usage
+from router_core.capacity_view import CapacityView, read_capacity
 from router_core.classifier import Classifier
 from router_core.clock import Clock, SystemClock
 from router_core.clock_steps import ClockSteps
@@ -34,18 +34,17 @@ from router_core.cost import CostEstimator
 from router_core.dead_calls import audit_dead_calls
 from router_core.decision import RoutingDecision
 from router_core.errors import InvalidRequest, StateUnusable
-from router_core.execution.state import ExecutionSnapshot, ExecutionState
+from router_core.execution.state import ExecutionState
 from router_core.inputs import validate_label, validate_task
 from router_core.leases import AgentLeases
 from router_core.loop_decisions import Routed
-from router_core.models import AgentSpec, Availability, BudgetSnapshot, Classification, ProviderUsage
+from router_core.models import AgentSpec, BudgetSnapshot, Classification
 from router_core.recommender import recommend
 from router_core.records import audit_record, batch_item_record, budget_changed_record, external_strings
 from router_core.redact import scrubbed
 from router_core.settings import PROVIDER_NAMES, Settings
 from router_core.shared_budget import guarded
 from router_core.shared_state import SharedState, SharedStateReader
-from router_core.slot_init import slot_init
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
 from router_core.usage import UsageTracker, check_usage_record
@@ -58,18 +57,6 @@ log = logging.getLogger(__name__)
 
 DB_FILENAME = "switchboard.db"
 AUDIT_DIRNAME = "audit"
-
-
-@slot_init
-@dataclass(frozen=True, slots=True)
-class CapacityView:
-    """Every provider's usage record and availability at one instant, with the open circuits and holds
-    that blocked them (the executor walks the routed provider on these rather than read them again)."""
-
-    usage: dict[str, ProviderUsage]
-    availability: dict[str, Availability]
-    budget: BudgetSnapshot
-    execution: ExecutionSnapshot
 
 
 # The session a request comes from, set by the server around each tool call (server/app.py): over HTTP one
@@ -178,35 +165,10 @@ class RouterCore:
         self.clock_steps.check()  # rows stamped before a clock set back are repaired before they are read
         with self.db.read():
             shared = self.shared.read()
-            view = self._capacity(min_costs, shared)
+            view = read_capacity(self.settings, shared, self.usage_tracker, now=self.clock.now(), min_costs=min_costs)
         if maintain:
             self.maintain()
         return view, shared
-
-    def _capacity(self, min_costs: dict[str, float] | None, shared: SharedState) -> CapacityView:
-        now = self.clock.now()
-        budget, execution, windows = shared.budget, shared.execution, shared.windows
-        extra = execution.blocks(now)
-        estimates = min_costs or {}
-        usage: dict[str, ProviderUsage] = {}
-        availability: dict[str, Availability] = {}
-        for configured in self.settings.providers:
-            p = execution.limited(configured)  # a lower tier its headers reported counts, as pacing counts it
-            name, window = p.name, windows[p.name]
-            usage[name] = provider_usage(p, window, budget, now=now)
-            blocks = capacity_blocks(p, window)
-            if blocks:  # only a blocked window needs its lift time (a walk over events)
-                lifts = self.usage_tracker.release_time(
-                    name,
-                    requests_below=blocked_from(p.requests_per_minute, p.block.requests_percent),
-                    tokens_below=blocked_from(p.tokens_per_minute, p.block.tokens_percent),
-                )
-                blocks = capacity_blocks(p, window, capacity_lifts_at=lifts)
-            availability[name] = check_availability(
-                p, window, budget, now=now, min_cost=estimates.get(name, p.cost_per_request), capacity=blocks,
-                extra_blocks=extra.get(name, ()), task_estimate=name in estimates,
-            )
-        return CapacityView(usage, availability, budget, execution)
 
     def maintain(self) -> None:
         """Writes that reads inside a snapshot found due (expired reservations, dead leases, old events)."""

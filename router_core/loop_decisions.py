@@ -22,7 +22,8 @@ import anyio
 from router_core.slot_init import slot_init
 
 if TYPE_CHECKING:
-    from router_core.core import CapacityView, RouterCore
+    from router_core.capacity_view import CapacityView
+    from router_core.core import RouterCore
     from router_core.decision import RoutingDecision
     from router_core.models import Classification, CostEstimate, Recommendation
 

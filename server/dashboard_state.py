@@ -13,7 +13,8 @@ import anyio
 from resources.views import AUDIT_OFF, provider_view
 from router_core.audit_notes import event_note
 from router_core.budget_view import budget_view
-from router_core.core import CapacityView, RouterCore
+from router_core.capacity_view import CapacityView
+from router_core.core import RouterCore
 from router_core.errors import NotConfigured
 from router_core.providers.registry import choose_backend
 from router_core.records import iso

@@ -34,7 +34,8 @@ from router_core.models import AgentChoice
 from router_core.records import batch_item_record, execution_metrics, outcome_external_strings
 
 if TYPE_CHECKING:
-    from router_core.core import CapacityView, RouterCore
+    from router_core.capacity_view import CapacityView
+    from router_core.core import RouterCore
 
 logger = logging.getLogger(__name__)
 

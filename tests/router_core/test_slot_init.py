@@ -10,7 +10,7 @@ from dataclasses import FrozenInstanceError, InitVar, dataclass, field
 
 import pytest
 
-from router_core import budget, core, decision, models, shared_state
+from router_core import budget, capacity_view, decision, models, shared_state
 from router_core.execution import attempts, circuit, dispatch, executor, pacing, plan, results, state
 from router_core.providers import base
 from router_core.slot_init import slot_init
@@ -177,7 +177,7 @@ _PER_DISPATCH = [
     models.BudgetSnapshot, models.CostEstimate, models.AgentChoice, models.Alternative, models.Recommendation,
     decision.RoutingDecision, base.CompletionRequest, base.RateLimitObservation, base.Completion,
     shared_state.SharedState, snapshot_cache._Entry, state.ExecutionSnapshot, circuit.CircuitState,
-    core.CapacityView, budget.Reservation, plan.RequestPlan, pacing.PaceTicket, executor.Job, results.Attempt,
+    capacity_view.CapacityView, budget.Reservation, plan.RequestPlan, pacing.PaceTicket, executor.Job, results.Attempt,
     attempts.Completed, results.TaskOutcome, dispatch.DispatchResult,
 ]
 
