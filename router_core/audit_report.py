@@ -5,7 +5,8 @@
 repeats a decision already logged and is not counted again). Money may be "$0.45" strings or
 numbers; the numeric ``*_usd`` twins win when present. A day's cost is the actual cost where an
 execution recorded one, else the estimate, and the report says how much of it is estimated. Days are
-calendar days in the timezone given (the budget's, so a day's cost lines up with the budget's day).
+calendar days in the timezone given (the budget's, so a day's cost lines up with the budget's day), of a run's
+start where the record has one (its reservation's day), else of its timestamp.
 """
 
 from __future__ import annotations
@@ -168,10 +169,14 @@ def build_report(
         if not isinstance(task, Hashable):  # a list or object (a line another tool wrote) names no task
             task = None
         unpaid = task is None or task not in paid
+        # A run's cost counts on the day it began, when its reservation was made, as the budget charges it: a
+        # batch_task line is stamped as the task ends (after midnight, for one begun before it).
+        started = _moment(_section(record, "execution_metrics").get("start_time"))
+        cost_day = started.astimezone(tz).date().isoformat() if started is not None else day or "unknown"
         if record.get("event") == DEAD_CALL_EVENT:  # what the budget charged a killed process: an estimate
-            estimate = _dead_call_charge(record, day or "unknown") if unpaid else None
+            estimate = _dead_call_charge(record, cost_day) if unpaid else None
         else:
-            estimate = _add(report, record, day or "unknown", estimate_counts=unpaid)
+            estimate = _add(report, record, cost_day, estimate_counts=unpaid)
         if task is None:  # no later record can name it: the estimate stands
             if estimate is not None:
                 _add_estimate(report, *estimate)

@@ -264,3 +264,21 @@ def test_a_fallback_runs_time_and_cost_go_to_each_provider_its_attempts_reached(
     assert {p: round(c.actual_usd, 6) for p, c in day.items()} == {"gemini": 0.01, "claude": 0.04}
     assert {p: (t.runs, round(t.total_seconds, 6)) for p, t in report.execution_times.items()} == {
         "gemini": (1, 3.333333), "claude": (1, 6.666667)}
+
+
+def test_a_run_that_began_before_midnight_costs_on_the_day_it_began_as_the_budget_charges_it():
+    # A batch started at 23:59:59 and its tasks ended at 00:00:24: the budget charged them to the day their
+    # reservations were made (29th), but each batch_task line is stamped as it ends, so the report put them on the
+    # 30th ("$0.0820" vs "$0.4102" for a budget that showed everything on the 29th). A dispatch line is stamped at its
+    # decision, and one parked past midnight starts, reserves and is charged after it. The day is the run's start.
+    batch_task = record("2026-11-30T00:00:24.825Z", "codex", estimate=0.0153, task_id="m0", event="batch_task",
+                        execution_metrics={**metrics(25, 0.08), "start_time": "2026-11-29T23:59:59.753Z"})
+    parked = record("2026-11-29T23:59:00.000Z", "gemini", estimate=0.004, task_id="p", event="dispatch",
+                    execution_metrics={**metrics(1, 0.002), "start_time": "2026-11-30T00:05:00.000Z"})
+    report = build_report([batch_task, parked])
+    assert report.cost_by_day["2026-11-29"]["codex"].actual_usd == pytest.approx(0.08)
+    assert report.cost_by_day["2026-11-30"]["gemini"].actual_usd == pytest.approx(0.002)
+    assert set(report.cost_by_day) == {"2026-11-29", "2026-11-30"}
+    # in the budget's time zone: 23:59:59 UTC is the 30th in Tokyo
+    tokyo = build_report([batch_task], timezone="Asia/Tokyo")
+    assert set(tokyo.cost_by_day) == {"2026-11-30"}
