@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from server.commands._notices import (
 from server.unreadable import NESTED_TOO_DEEPLY, why_unreadable
 
 EXIT_INTERRUPTED = 130  # as main() returns for a Ctrl-C: 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 # The execution stack and its output models are imported when these commands run, not by every
 # `switchboard` command (`serve` imports only what routing needs at start-up).
@@ -52,13 +55,34 @@ def register(sub) -> None:
     b.set_defaults(func=batch)
 
 
-async def _with_executor(c, work):
+async def _with_executor(c, work, terminated: list[int]):
     from router_core.execution.adapters import build_adapters, http_client  # httpx: only when running
     from router_core.execution.executor import Executor
 
     async with http_client(c.settings) as client:
         executor = Executor(c, build_adapters(c.settings, client=client, clock=c.clock))
+        return await _until_sigterm(work, executor, terminated)
+
+
+async def _until_sigterm(work, executor, terminated: list[int]):
+    """``work(executor)``, cancelled as Ctrl-C cancels it if SIGTERM arrives (``terminated`` then says so; the result
+    is None): `kill`, timeout(1) or a supervisor ended a batch with its finished answers, paid for, unprinted, and
+    the calls in flight charged as a dead process's, unaudited."""
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
         return await work(executor)
+    result = None
+    async with anyio.create_task_group() as tg:
+        async def on_sigterm() -> None:
+            with anyio.open_signal_receiver(signal.SIGTERM) as signals:
+                async for signum in signals:
+                    terminated.append(signum)
+                    tg.cancel_scope.cancel()
+                    return
+
+        tg.start_soon(on_sigterm)
+        result = await work(executor)
+        tg.cancel_scope.cancel()
+    return result
 
 
 @router_errors
@@ -84,13 +108,16 @@ def run(args) -> int:
     def record(result) -> dict:
         return DispatchOut.build(RecommendationRecordOut.of(result.decision), result.outcome).model_dump(mode="json")
 
+    terminated: list[int] = []
     try:
-        result = anyio.run(_with_executor, c, work)
+        result = anyio.run(_with_executor, c, work, terminated)
     except KeyboardInterrupt:
+        result = None
+    if result is None:  # Ctrl-C, or SIGTERM
         if args.json and cancelled:  # the record as audited (status "cancelled", what it is charged), as batch does
             emit_json(record(cancelled[0]))
         print(cancelled_notice(cancelled[0].outcome if cancelled else None), file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     o = result.outcome
     # (a task that did not run says why in its error: an all-blocked route's reason, again, would only repeat it)
     notice = None if args.json or o.status not in (SUCCESS, ROUTED) else route_notice(
@@ -145,12 +172,18 @@ def batch(args) -> int:
         return await run_batch(c, executor, pairs, parallel=args.parallel, progress=bar.update,
                                on_cancel=interrupted.append, on_park=bar.parked, on_pace=bar.paced)
 
+    terminated: list[int] = []
     try:
-        result = anyio.run(_with_executor, c, work)
+        result = anyio.run(_with_executor, c, work, terminated)
     except KeyboardInterrupt:
         if not interrupted:
             raise
         result = interrupted[0]
+    if terminated and interrupted:  # SIGTERM: as a Ctrl-C
+        result = interrupted[0]
+    elif result is None:  # SIGTERM before the batch began
+        print("switchboard: stopped by SIGTERM before any task ran", file=sys.stderr)
+        return EXIT_TERMINATED
     bar.close()
     out = BatchPlanOut.executed(result.plan, result.outcome, result.agents)
     emit_json(out.model_dump(mode="json"))
@@ -159,9 +192,9 @@ def batch(args) -> int:
         print(f"switchboard: warning: {warning}", file=sys.stderr)
     if interrupted:
         o = result.outcome
-        print(f"switchboard: interrupted: {o.succeeded} of {len(o.outcomes)} tasks succeeded; the results above "
-              "mark the rest 'cancelled'", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(f"switchboard: {'stopped by SIGTERM' if terminated else 'interrupted'}: {o.succeeded} of "
+              f"{len(o.outcomes)} tasks succeeded; the results above mark the rest 'cancelled'", file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     o = result.outcome
     if o.failed:
         failed = Counter(task.status for task in o.outcomes if not task.ok)

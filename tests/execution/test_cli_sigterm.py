@@ -1,0 +1,82 @@
+"""SIGTERM ends `switchboard run` and `switchboard batch` as Ctrl-C does (timeout(1), a supervisor, `kill`): a batch
+prints its finished tasks' answers, paid for, and marks the rest cancelled; the audit log has every task.
+
+Found by hand: `kill -TERM` of a batch 8 s in (3 of 12 done) exited 143 with nothing on stdout, the three answers
+lost, and the calls in flight charged as a dead process's (its reservations found stale by the next process)."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import threading
+
+import anyio
+import pytest
+
+from server.cli import main
+from tests.execution.test_cli import shell, use_fake  # noqa: F401 - the fixture
+from tests.fakes.fake_provider import Fault
+
+
+class Terminated(Exception):
+    """What SIGTERM raises in this test when nothing else handles it (it would otherwise end pytest)."""
+
+
+@pytest.fixture
+def sigterm_raises():
+    def handler(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    yield
+    signal.signal(signal.SIGTERM, previous)
+
+
+def test_batch_stopped_by_sigterm_prints_what_finished_and_exits_143(shell, monkeypatch, capsys,  # noqa: F811
+                                                                      sigterm_raises):
+    from server.commands._notices import ProgressBar
+
+    use_fake(monkeypatch, shell)
+    shell.script("gemini", [Fault.hang(30)])  # answered only once the fake closes
+    monkeypatch.setattr("sys.stdin", io.StringIO('["Fix the bug in the data loader", "Explain OAuth2"]'))
+    report = ProgressBar.update
+
+    async def sigterm_after_the_first(self, done, total, message):
+        await report(self, done, total, message)
+        assert await anyio.to_thread.run_sync(shell.wait_for_requests, "gemini")
+        signal.raise_signal(signal.SIGTERM)  # as `kill` or timeout(1), while gemini is still answering
+
+    monkeypatch.setattr(ProgressBar, "update", sigterm_after_the_first)
+    assert main(["batch", "--parallel", "2"]) == 143
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert [(r["status"], r["provider_used"]) for r in result["results"]] == [
+        ("success", "codex"), ("cancelled", "gemini")]
+    assert result["results"][0]["result"].startswith("codex fake answer to: Fix the bug")
+    assert "stopped by SIGTERM: 1 of 2 tasks succeeded" in err
+
+
+def test_run_stopped_by_sigterm_says_so_and_what_the_call_in_flight_costs(shell, monkeypatch, capsys,  # noqa: F811
+                                                                         sigterm_raises):
+    use_fake(monkeypatch, shell)
+    shell.script("codex", [Fault.hang(30)])
+    ended = threading.Event()
+
+    def sigterm_mid_call():
+        while not ended.is_set():
+            if shell.wait_for_requests("codex", timeout=0.1):
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+                return
+
+    sender = threading.Thread(target=sigterm_mid_call)
+    sender.start()
+    try:
+        assert main(["run", "Fix the bug in the data loader", "--json"]) == 143
+    finally:
+        ended.set()
+        sender.join()
+    out, err = capsys.readouterr()
+    record = json.loads(out)
+    assert (record["status"], record["provider_used"]) == ("cancelled", "codex")
+    assert err.startswith("switchboard: cancelled; the call in flight to codex is charged at its estimate, $")
