@@ -70,7 +70,7 @@ async def _until_sigterm(work, executor, terminated: list[int]):
     the calls in flight charged as a dead process's, unaudited."""
     if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
         return await work(executor)
-    result = None
+    result = error = None
     async with anyio.create_task_group() as tg:
         async def on_sigterm() -> None:
             with anyio.open_signal_receiver(signal.SIGTERM) as signals:
@@ -80,8 +80,13 @@ async def _until_sigterm(work, executor, terminated: list[int]):
                     return
 
         tg.start_soon(on_sigterm)
-        result = await work(executor)
+        try:
+            result = await work(executor)
+        except Exception as exc:  # raised as itself below, not inside the task group's ExceptionGroup
+            error = exc
         tg.cancel_scope.cancel()
+    if error is not None:
+        raise error
     return result
 
 
