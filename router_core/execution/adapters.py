@@ -6,6 +6,7 @@ import inspect
 import os
 import shutil
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import anyio
 import httpx
@@ -52,6 +53,7 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
     adapters send through the transport it picks for each URL (see providers._http)."""
     cap = max(16, settings.execution.batch_concurrency * 2, 64)
     free_locks_without_a_yield()
+    readable_without_attribute_maps()
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.execution.request_timeout_seconds, connect=10.0),
         limits=httpx.Limits(max_connections=None, max_keepalive_connections=cap),
@@ -91,3 +93,38 @@ def free_locks_without_a_yield() -> None:
 
     setup_without_a_yield.without_a_yield = True  # type: ignore[attr-defined]
     lock.setup = setup_without_a_yield  # type: ignore[union-attr]
+
+
+def readable_without_attribute_maps() -> None:
+    """httpcore's check that an idle pooled connection was not closed by the server, on the stream's socket found once.
+
+    Before each request is handed a connection, and again as its response is closed, the pool asks every pooled
+    connection whether it has expired; an idle one answers by asking its stream's raw socket whether it is readable
+    (a poll). httpcore finds that socket through anyio's typed attributes each time, and anyio builds a stream's
+    whole attribute map for each look-up: a dict of lambdas and a getpeername system call, twice a request (0.3% of
+    a dispatch's instructions, and two of its system calls). A stream's raw socket never changes, so it is looked up
+    once per stream, by the same look-up, and kept on the stream; the poll runs every time, as before.
+
+    Applied once per process to httpcore's AnyIOStream, when it is as expected (httpcore 1.0); if not, nothing
+    changes."""
+    try:
+        from httpcore._backends import anyio as backend
+    except ImportError:  # pragma: no cover - another httpcore layout: its look-up as it is
+        return
+    stream = getattr(backend, "AnyIOStream", None)
+    look_up = getattr(stream, "get_extra_info", None)
+    readable = getattr(backend, "is_socket_readable", None)
+    if look_up is None or readable is None or getattr(look_up, "socket_kept", False):
+        return
+
+    def get_extra_info(self: Any, info: str) -> Any:
+        if info != "is_readable":
+            return look_up(self, info)
+        try:
+            sock = self._switchboard_socket
+        except AttributeError:
+            sock = self._switchboard_socket = look_up(self, "socket")  # what httpcore's is_readable looks up
+        return readable(sock)
+
+    get_extra_info.socket_kept = True  # type: ignore[attr-defined]
+    stream.get_extra_info = get_extra_info  # type: ignore[union-attr]
