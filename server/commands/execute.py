@@ -67,24 +67,34 @@ async def _with_executor(c, work, terminated: list[int]):
 async def _until_sigterm(work, executor, terminated: list[int]):
     """``work(executor)``, cancelled as Ctrl-C cancels it if SIGTERM arrives (``terminated`` then says so; the result
     is None): `kill`, timeout(1) or a supervisor ended a batch with its finished answers, paid for, unprinted, and
-    the calls in flight charged as a dead process's, unaudited."""
+    the calls in flight charged as a dead process's, unaudited. A SIGTERM repeated while the work winds down (its
+    cancelled tasks audited, its calls in flight charged) is absorbed: the first one's clean-up must finish. The
+    handler SIGTERM had before is restored after (asyncio leaves the default, which would kill the process)."""
     if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
         return await work(executor)
+    previous = signal.getsignal(signal.SIGTERM)
     result = error = None
-    async with anyio.create_task_group() as tg:
-        async def on_sigterm() -> None:
-            with anyio.open_signal_receiver(signal.SIGTERM) as signals:
-                async for signum in signals:
-                    terminated.append(signum)
-                    tg.cancel_scope.cancel()
-                    return
+    work_scope = anyio.CancelScope()
+    try:
+        async with anyio.create_task_group() as tg:
+            async def on_sigterm(*, task_status=anyio.TASK_STATUS_IGNORED) -> None:
+                with anyio.open_signal_receiver(signal.SIGTERM) as signals:
+                    task_status.started()  # the work starts with SIGTERM handled
+                    async for signum in signals:
+                        if not terminated:
+                            terminated.append(signum)
+                            work_scope.cancel()
 
-        tg.start_soon(on_sigterm)
-        try:
-            result = await work(executor)
-        except Exception as exc:  # raised as itself below, not inside the task group's ExceptionGroup
-            error = exc
-        tg.cancel_scope.cancel()
+            await tg.start(on_sigterm)
+            try:
+                with work_scope:
+                    result = await work(executor)
+            except Exception as exc:  # raised as itself below, not inside the task group's ExceptionGroup
+                error = exc
+            tg.cancel_scope.cancel()
+    finally:
+        if previous is not None:  # None: set from outside Python, not restorable
+            signal.signal(signal.SIGTERM, previous)
     if error is not None:
         raise error
     return result

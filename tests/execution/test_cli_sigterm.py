@@ -80,3 +80,29 @@ def test_run_stopped_by_sigterm_says_so_and_what_the_call_in_flight_costs(shell,
     record = json.loads(out)
     assert (record["status"], record["provider_used"]) == ("cancelled", "codex")
     assert err.startswith("switchboard: cancelled; the call in flight to codex is charged at its estimate, $")
+
+
+def test_a_second_sigterm_while_the_work_winds_down_is_absorbed_and_the_old_handler_restored(sigterm_raises):
+    """The clean-up a SIGTERM starts (cancelled tasks audited, calls in flight charged) runs with SIGTERM still
+    handled: asyncio's receiver, closed at the first, left the default action, and a supervisor's second SIGTERM
+    killed the process in the middle of it, with nothing printed."""
+    from server.commands.execute import _until_sigterm
+
+    during_clean_up = []
+
+    async def work(executor):
+        try:
+            signal.raise_signal(signal.SIGTERM)
+            await anyio.sleep_forever()
+        finally:
+            with anyio.CancelScope(shield=True):
+                during_clean_up.append(signal.getsignal(signal.SIGTERM))
+                signal.raise_signal(signal.SIGTERM)  # Terminated here if nothing absorbed it
+                await anyio.sleep(0)
+
+    terminated: list[int] = []
+    assert anyio.run(_until_sigterm, work, None, terminated) is None
+    assert terminated == [signal.SIGTERM]
+    assert during_clean_up and during_clean_up[0] is not signal.SIG_DFL
+    handler = signal.getsignal(signal.SIGTERM)
+    assert callable(handler) and handler.__qualname__.endswith("sigterm_raises.<locals>.handler")  # restored
