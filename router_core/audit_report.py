@@ -6,7 +6,8 @@ repeats a decision already logged and is not counted again). Money may be "$0.45
 numbers; the numeric ``*_usd`` twins win when present. A day's cost is the actual cost where an
 execution recorded one, else the estimate, and the report says how much of it is estimated. Days are
 calendar days in the timezone given (the budget's, so a day's cost lines up with the budget's day), of a run's
-start where the record has one (its reservation's day), else of its timestamp.
+start where the record has one (its reservation's day), else of its timestamp. Fallbacks are counted by
+their kind (fallback_kinds.fallback_kind), not by the reason's text, which quotes amounts and times.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from router_core.audit import parse_since
 from router_core.budget_text import money
 from router_core.dead_calls import EVENT as DEAD_CALL_EVENT
+from router_core.fallback_kinds import fallback_kind
 from router_core.records import SKIPPED, any_sent  # an attempt with one of these outcomes sent nothing
 
 PRIMARY_REASON = "primary available"
@@ -60,7 +62,7 @@ class AuditReport:
     decisions: int = 0
     provider_distribution: dict[str, int] = field(default_factory=dict)
     cost_by_day: dict[str, dict[str, DayCost]] = field(default_factory=dict)
-    fallbacks: dict[str, int] = field(default_factory=dict)  # provider_reason -> count
+    fallbacks: dict[str, int] = field(default_factory=dict)  # the kind of provider_reason (fallback_kind) -> count
     execution_times: dict[str, ExecutionTimes] = field(default_factory=dict)
     unreadable: int = 0  # records with a timestamp or money field that could not be parsed
     skipped_lines: int = 0  # log lines that were no record (torn, foreign, not JSON), set by the reader
@@ -227,7 +229,8 @@ def _add(
         report.provider_distribution[provider] = report.provider_distribution.get(provider, 0) + 1
         reason = rec.get("provider_reason")
         if isinstance(reason, str) and reason != PRIMARY_REASON:
-            report.fallbacks[reason] = report.fallbacks.get(reason, 0) + 1
+            kind = fallback_kind(record, rec)  # not the text: its amounts and times made each line a row
+            report.fallbacks[kind] = report.fallbacks.get(kind, 0) + 1
     # What ran is charged to the providers that ran it (each attempt's own): after a fallback during execution, not
     # the one recommended; ``ran_on`` (the one it last reached) for what its attempts do not itemise.
     ran_on = metrics.get("provider")

@@ -54,9 +54,9 @@ def test_provider_distribution_and_fallbacks_by_reason():
 
     assert report.decisions == 6 and report.records == 6
     assert report.provider_distribution == {"claude": 3, "codex": 2, "gemini": 1}
-    assert report.fallbacks == {
-        "primary blocked, using fallback 1": 2,
-        "cost-aware: cheaper provider within 5 points": 1,
+    assert report.fallbacks == {  # by kind: these lines do not say what blocked the primary
+        "primary blocked": 2,
+        "cost-aware: a cheaper provider scored close": 1,
     }
     assert report.fallback_total == 3
 
@@ -240,7 +240,7 @@ def test_table_for_people():
     assert "\n  2025-01-11       $0.51  $0.22*       -      $0.73*\n" in text
     assert "\n  2025-01-12  $1,200.30*       -  $0.02*  $1,200.32*\n" in text
     assert "Fallback activations: 3 of 6 decisions (50.0%)" in text
-    assert "\n  primary blocked, using fallback 1                 2\n" in text
+    assert "\n  primary blocked                                  2\n" in text
     assert "\n  claude       2   40.0 s\n" in text
 
 
@@ -282,3 +282,63 @@ def test_a_run_that_began_before_midnight_costs_on_the_day_it_began_as_the_budge
     # in the budget's time zone: 23:59:59 UTC is the 30th in Tokyo
     tokyo = build_report([batch_task], timezone="Asia/Tokyo")
     assert set(tokyo.cost_by_day) == {"2026-11-30"}
+
+
+def _blocked_line(ts, reason, route, primary_block, provider="gemini"):
+    """A decision as records.audit_record writes one: its primary (claude) blocked for ``primary_block``."""
+    line = record(ts, provider, reason, estimate=0.01, event="recommendation")
+    line["recommendation"]["route"] = route
+    line["task_classification"] = {"primary_provider": "claude", "fallback_chain": ["gemini", "codex"]}
+    line["provider_state_at_recommendation"] = {
+        "claude": {"available": False, "block_reason": primary_block},
+        "gemini": {"available": True}, "codex": {"available": True},
+    }
+    return line
+
+
+def test_fallbacks_are_counted_by_the_kind_of_reason_not_its_amounts_and_times():
+    # A busy day's reasons differ in their amounts and times only: grouped by the text, each was a row of its own.
+    lines = [
+        _blocked_line("2026-11-29T10:00:00Z", "emergency: all providers blocked; gemini is the lowest-cost, "
+                      "capacity returns in 36m05s", "emergency", "requests_percent >= 90%"),
+        _blocked_line("2026-11-29T10:00:01Z", "emergency: all providers blocked; gemini is the lowest-cost, "
+                      "capacity returns in 36m06s", "emergency", "tokens_percent >= 85%"),
+        _blocked_line("2026-11-29T10:01:00Z", "primary blocked (rate limited: retry after 12s), using fallback 1",
+                      "fallback_1", "rate limited: retry after 12s"),
+        _blocked_line("2026-11-29T10:02:00Z", "primary blocked (rate limited: retry after 30s), using fallback 1",
+                      "fallback_1", "rate limited: retry after 30s"),
+        _blocked_line("2026-11-29T10:03:00Z", "primary and fallback 1 blocked, using fallback 2", "fallback_2",
+                      "rate limited (no retry time given): backing off 4.2s", provider="codex"),
+        _blocked_line("2026-11-29T10:04:00Z", "primary blocked (budget: claude allocation has $0.01 left ($4.99 of "
+                      "$5.00 used), less than this task's estimate ($0.02)), using fallback 1", "fallback_1",
+                      "budget: claude allocation has $0.01 left ($4.99 of $5.00 used), less than this task's "
+                      "estimate ($0.02)"),
+        _blocked_line("2026-11-29T10:05:00Z", "primary blocked (budget: claude allocation exhausted ($5.03 of $5.00 "
+                      "used); outage: 3 consecutive failures), using fallback 1", "fallback_1",
+                      "budget: claude allocation exhausted ($5.03 of $5.00 used); outage: 3 consecutive failures"),
+    ]
+    report = build_report(lines)
+    assert report.fallbacks == {
+        "all providers blocked (primary: window full)": 2,
+        "primary blocked: rate limited": 3,
+        "primary blocked: budget": 1,
+        "primary blocked: budget + outage": 1,
+    }
+    assert report.to_dict()["fallback_activations"]["by_reason"]["primary blocked: rate limited"] == 3
+
+
+def test_an_older_line_without_route_or_states_is_grouped_by_its_words():
+    # A line with no provider states (another tool's, an older one): its reason's own words, numbers made alike.
+    lines = [
+        record("2026-11-29T10:00:00Z", "gemini", "primary blocked (quota exhausted: resets 10:30), using fallback 1"),
+        record("2026-11-29T10:01:00Z", "gemini", "primary blocked (quota exhausted: resets 11:45), using fallback 1"),
+        record("2026-11-29T10:02:00Z", "gemini", "provider gemini requested by the caller (available); "
+               "the router recommended claude"),
+        record("2026-11-29T10:03:00Z", "gemini", "held back 12s, spent $1.20"),
+        record("2026-11-29T10:04:00Z", "gemini", "held back 1m05s, spent $13.00"),
+    ]
+    assert build_report(lines).fallbacks == {
+        "primary blocked: quota": 2,
+        "requested by the caller": 1,
+        "held back N, spent $N": 2,
+    }

@@ -99,6 +99,8 @@ def test_audit_report_table_and_json(cli_env, capsys):
     assert code == 0
     assert sum(report["provider_distribution"].values()) == 2
     assert report["fallback_activations"]["total"] == 1
+    # by the kind of what blocked the primary (its window, here), not the reason's words, amounts and times
+    assert report["fallback_activations"]["by_reason"] == {"primary blocked: window full": 1}
     code, out, _ = run(capsys, "audit", "report")
     assert code == 0 and "gemini" in out
 
