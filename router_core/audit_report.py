@@ -157,7 +157,7 @@ def build_report(
     start = _since(since)
     tz = ZoneInfo(timezone)
     report = AuditReport(since=since.strip() if since is not None else None, timezone=timezone)
-    paid: set[Any] = set()  # tasks whose execution recorded an actual cost (in any record)
+    paid: set[Any] = set()  # tasks (_task_key) whose execution recorded an actual cost (in any record)
     pending: dict[Any, list[tuple[str, str, float]]] = {}  # task -> estimates not yet replaced
     for record in records:
         moment = _moment(record.get("timestamp"))
@@ -167,9 +167,7 @@ def build_report(
         report.records += 1
         if day is None and record.get("timestamp") is not None:
             report.unreadable += 1
-        task = record.get("task_id")
-        if not isinstance(task, Hashable):  # a list or object (a line another tool wrote) names no task
-            task = None
+        task = _task_key(record)
         unpaid = task is None or task not in paid
         # A run's cost counts on the day it began, when its reservation was made, as the budget charges it: a
         # batch_task line is stamped as the task ends (after midnight, for one begun before it).
@@ -192,6 +190,17 @@ def build_report(
         for estimate in estimates:
             _add_estimate(report, *estimate)
     return report
+
+
+def _task_key(record: Mapping[str, Any]) -> tuple[str | None, Hashable] | None:
+    """The task a record is of: (its batch's id, its task_id) for a batch's task, as made ids (task-0, task-1...)
+    are in every batch; (None, task_id) for one of no batch. None when it names no task (no id, or a list or object
+    a line another tool wrote)."""
+    task = record.get("task_id")
+    if task is None or not isinstance(task, Hashable):
+        return None
+    batch = _section(record, "batch").get("batch_id")
+    return (batch if isinstance(batch, str) else None), task
 
 
 def _dead_call_charge(record: Mapping[str, Any], day: str) -> tuple[str, str, float] | None:

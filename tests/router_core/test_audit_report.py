@@ -342,3 +342,40 @@ def test_an_older_line_without_route_or_states_is_grouped_by_its_words():
         "requested by the caller": 1,
         "held back N, spent $N": 2,
     }
+
+
+def _batch_line(ts, provider, batch_id, task_id, event="batch_task", estimate=0.4, **extra):
+    line = record(ts, provider, estimate=estimate, task_id=task_id, event=event, **extra)
+    line["batch"] = {"batch_id": batch_id, "index": 0, "sub_batch": 0, "starts_after_seconds": 0}
+    return line
+
+
+def test_a_batch_task_is_matched_by_its_batch_and_id_as_made_ids_repeat_in_every_batch():
+    # "task-0" is the made id of every batch's first task: batch B's actual cost replaced batch A's estimate (and a
+    # recommendation's of a task the host called task-0), whose costs went missing from the report.
+    lines = [
+        _batch_line("2026-11-29T10:00:00Z", "gemini", "batch-aaaaaaaaaaaa", "task-0", event="batch_plan"),
+        record("2026-11-29T10:00:30Z", "claude", estimate=0.3, task_id="task-0", event="recommendation"),
+        _batch_line("2026-11-29T10:01:00Z", "codex", "batch-bbbbbbbbbbbb", "task-0",
+                    execution_metrics=metrics(5, 0.1)),
+        # the same batch's task is the same task: its actual cost replaces its estimate
+        _batch_line("2026-11-29T10:02:00Z", "gemini", "batch-cccccccccccc", "task-1", event="batch_plan"),
+        {"timestamp": "2026-11-29T10:03:00Z", "event": "execution", "task_id": "task-1", "provider": "gemini",
+         "batch": {"batch_id": "batch-cccccccccccc"}, "execution_metrics": metrics(5, 0.05)},
+    ]
+    day = build_report(lines).cost_by_day["2026-11-29"]
+    assert {p: (round(c.actual_usd, 6), round(c.estimated_usd, 6)) for p, c in day.items()} == {
+        "gemini": (0.05, 0.4), "claude": (0.0, 0.3), "codex": (0.1, 0.0)}
+
+
+def test_a_charged_dead_call_is_replaced_only_by_its_own_tasks_actual_cost():
+    charge = {"timestamp": "2026-11-29T10:00:00Z", "event": "charged_dead_call", "provider": "claude",
+              "task_id": "task-0", "budget_day": "2026-11-29", "cost_charged_usd": 0.25}
+    other_batch = _batch_line("2026-11-29T10:01:00Z", "claude", "batch-bbbbbbbbbbbb", "task-0",
+                              execution_metrics=metrics(5, 0.1))
+    day = build_report([charge, other_batch]).cost_by_day["2026-11-29"]["claude"]
+    assert (round(day.actual_usd, 6), day.estimated_usd) == (0.1, 0.25)  # another batch's task-0 paid nothing of it
+    # A charge naming its batch (a batch task's) is the task of that batch: its own line, settled later, replaces it.
+    own = {**charge, "batch": {"batch_id": "batch-bbbbbbbbbbbb"}}
+    day = build_report([own, other_batch]).cost_by_day["2026-11-29"]["claude"]
+    assert (round(day.actual_usd, 6), day.estimated_usd) == (0.1, 0.0)
