@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Sequence
 
 from router_core.errors import InvalidRequest
@@ -34,3 +35,18 @@ def _free_id(wanted: str, taken: Container[str]) -> str:
         k += 1
         found = f"{wanted}-{k}"
     return found
+
+
+_RESERVED_IN_BATCH = re.compile(r"(batch-[0-9a-f]{12})/(.+)", re.DOTALL)  # a batch id is "batch-" and 12 hex digits
+
+
+def reserved_as(task_id: str, batch_id: str | None) -> str:
+    """The task a budget reservation names: a batch's task with its batch ("batch-0123456789ab/task-0"), as made
+    ids are in every batch, so that a charged_dead_call line found by another process names the batch too."""
+    return f"{batch_id}/{task_id}" if batch_id else task_id
+
+
+def reserved_task(reserved: str | None) -> tuple[str | None, str | None]:
+    """(batch id, task id) of a reservation's task as ``reserved_as`` wrote it; (None, it) for one of no batch."""
+    found = _RESERVED_IN_BATCH.fullmatch(reserved) if reserved else None
+    return (found[1], found[2]) if found else (None, reserved)

@@ -2,9 +2,9 @@
 
 The killed process wrote no line, so its charge was spend `switchboard budget` counted and the audit log, its report
 and the dashboard's recent decisions did not. Whichever process finds the dead reservation (budget.py ``_expire``)
-writes one line per charged call: the provider, the task's id, the budget day it counts against and the estimate
-charged. The report counts it as an estimate, replaced by the actual cost if a later line of the same task brings
-one (a holder that was only silent, and settles after all)."""
+writes one line per charged call: the provider, the task's id (and a batch task's batch: batch_ids.reserved_as), the
+budget day it counts against and the estimate charged. The report counts it as an estimate, replaced by the actual
+cost if a later line of the same task brings one (a holder that was only silent, and settles after all)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from router_core.audit import JsonlAuditLog
+from router_core.batch_ids import reserved_task
 from router_core.errors import StateUnusable
 from router_core.store.ledger import DeadCallCharge, to_usd
 
@@ -21,11 +22,16 @@ EVENT = "charged_dead_call"
 
 
 def dead_call_record(charge: DeadCallCharge, session_id: str) -> dict[str, Any]:
-    return {
-        "event": EVENT, "session_id": session_id, "provider": charge.provider, "task_id": charge.task_id,
+    """The line; a batch's task names its batch as a batch_task line does (the report matches a task by both)."""
+    batch_id, task_id = reserved_task(charge.task_id)
+    record = {
+        "event": EVENT, "session_id": session_id, "provider": charge.provider, "task_id": task_id,
         "budget_day": charge.day, "cost_charged_usd": to_usd(charge.micro_usd), "holder": charge.holder,
         "reason": "its process ended while the provider was answering: charged at the call's estimate",
     }
+    if batch_id is not None:
+        record["batch"] = {"batch_id": batch_id}
+    return record
 
 
 def audit_dead_calls(audit: JsonlAuditLog, session_id: str, charges: list[DeadCallCharge]) -> None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.lowlevel
 
+from router_core.batch_ids import reserved_as
 from router_core.budget import Reservation
 from router_core.budget_text import money
 from router_core.errors import BudgetExceeded, RouterError, StateUnusable
@@ -150,15 +151,16 @@ class ProviderRun:
         ledger, plan = self.ex.core.ledger, self.plan
         assert plan is not None
         calling = plan.estimate.usd if sending else 0.0  # the same estimate whatever the cap
+        task = reserved_as(self.job.task_id, self.job.batch_id)  # a batch's task with its batch: a dead call names it
         try:
-            self.reservation = ledger.reserve(self.provider, plan.cap_usd, task_id=self.job.task_id, calling=calling)
+            self.reservation = ledger.reserve(self.provider, plan.cap_usd, task_id=task, calling=calling)
             self.took_reservation = True
             return
         except BudgetExceeded:
             if plan.estimate.usd >= plan.cap_usd:
                 raise
         smaller = plan.within(plan.estimate.usd, self.settings)
-        self.reservation = ledger.reserve(self.provider, smaller.cap_usd, task_id=self.job.task_id, calling=calling)
+        self.reservation = ledger.reserve(self.provider, smaller.cap_usd, task_id=task, calling=calling)
         self.plan, self.took_reservation = smaller, True
 
     async def _send(

@@ -115,7 +115,7 @@ async def run_batch(
                     # holds no agent (a worker leased first, so a batch held a lease per worker, up to
                     # `parallel` per provider, while only `parallel` calls were in flight in all).
                     lease=AgentLease(agent.id, agent.max_concurrency, item.task_id) if leased and agent else None,
-                    on_cancel=cancelled, on_park=on_park, on_call=on_call, on_pace=notes,
+                    on_cancel=cancelled, on_park=on_park, on_call=on_call, on_pace=notes, batch_id=batch_id,
                 )
                 try:
                     outcome = await executor.run(job)

@@ -92,6 +92,7 @@ class Job:
     # Seconds the task already waited for capacity before its run (dispatch's wait at routing time): counted
     # against execution.max_park_seconds with its parking here, and in its outcome's parked_seconds.
     parked_seconds: float = 0.0
+    batch_id: str | None = None  # the batch the task is of: its budget reservations name it (batch_ids.reserved_as)
 
     @property
     def estimate_text(self) -> str:

@@ -39,6 +39,9 @@ async def test_partial_failures_come_back_in_input_order(settings, build_executo
     assert sorted(r["task_id"] for r in lines) == ["a", "b", "c", "d"]
     assert all(r["execution_metrics"]["status"] in ("success", "rejected") for r in lines)
     assert core.leases.in_use() == {} and core.budget().reserved == 0
+    # each reservation names its batch too (a made id, task-0, is in every batch): a dead call's line says which
+    reserved = {task for (task,) in core.db.query("SELECT task_id FROM budget_reservations")}
+    assert reserved == {f"{run.outcome.batch_id}/{t}" for t in "abcd"}
 
 
 async def test_tight_limits_are_paced_without_a_single_429(settings, build_executor, clock):

@@ -10,6 +10,7 @@ import pytest
 
 from router_core.audit_notes import event_note
 from router_core.audit_report import build_report
+from router_core.batch_ids import reserved_as, reserved_task
 from router_core.budget import BudgetLedger
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="tells a dead holder by /proc")
@@ -58,3 +59,30 @@ def test_a_later_record_of_the_task_with_its_actual_cost_replaces_the_charge() -
                "execution_metrics": {"status": "success", "provider": "claude", "cost_actual_usd": 0.1}}
     day = build_report([charged, settled]).cost_by_day["2026-03-02"]
     assert (day["claude"].actual_usd, day["claude"].estimated_usd) == (pytest.approx(0.1), 0.0)
+
+
+def test_a_batch_tasks_charge_names_its_batch_and_only_that_batchs_line_replaces_it(keyword_core, clock) -> None:
+    # A batch's reservation names its batch (made ids, task-0..., are in every batch): the line says both, and the
+    # report matches it with that batch's task-0 alone, not another batch's.
+    _killed_in_a_call(keyword_core, clock, task_id=reserved_as("task-0", "batch-0123456789ab"))
+    keyword_core.budget()
+    [line] = _charged_lines(keyword_core)
+    assert (line["task_id"], line["batch"]) == ("task-0", {"batch_id": "batch-0123456789ab"})
+    day = line["budget_day"]
+
+    def settled(batch_id: str) -> dict:
+        return {"timestamp": f"{day}T23:00:00.000Z", "event": "batch_task", "task_id": "task-0",
+                "batch": {"batch_id": batch_id}, "recommendation": {"provider": "claude", "cost_estimate_usd": 0.3},
+                "execution_metrics": {"status": "success", "provider": "claude", "cost_actual_usd": 0.1}}
+
+    other = build_report([line, settled("batch-ffffffffffff")]).cost_by_day[day]["claude"]
+    assert (other.actual_usd, other.estimated_usd) == (pytest.approx(0.1), pytest.approx(0.25))
+    own = build_report([line, settled("batch-0123456789ab")]).cost_by_day[day]["claude"]
+    assert (own.actual_usd, own.estimated_usd) == (pytest.approx(0.1), 0.0)
+
+
+def test_reserved_task_reads_back_what_reserved_as_wrote() -> None:
+    assert reserved_task(reserved_as("task-0", "batch-0123456789ab")) == ("batch-0123456789ab", "task-0")
+    assert reserved_task(reserved_as("t/1", None)) == (None, "t/1")  # a task of no batch, as it is
+    assert reserved_task("outage probe of codex") == (None, "outage probe of codex")
+    assert reserved_task(None) == (None, None)
