@@ -20,8 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from router_core.audit import parse_since
-from router_core.budget_text import money
+from router_core.audit import is_day, parse_since
 from router_core.dead_calls import EVENT as DEAD_CALL_EVENT
 from router_core.fallback_kinds import fallback_kind
 from router_core.records import SKIPPED, any_sent  # an attempt with one of these outcomes sent nothing
@@ -30,7 +29,6 @@ PRIMARY_REASON = "primary available"
 REPEATED_EVENTS = frozenset({"user_response"})
 # Outcomes of a task that never reached a provider: their zero seconds are not a run's time.
 NOT_RUN = frozenset({"not_configured", "routed", "parked", "budget_exceeded", "config_mismatch"})
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONEY = re.compile(r"^\s*\$?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*$")
 
 
@@ -159,6 +157,7 @@ def build_report(
     report = AuditReport(since=since.strip() if since is not None else None, timezone=timezone)
     paid: set[Any] = set()  # tasks (_task_key) whose execution recorded an actual cost (in any record)
     pending: dict[Any, list[tuple[str, str, float]]] = {}  # task -> estimates not yet replaced
+    charged: dict[Any, list[tuple[str, str, float]]] = {}  # task -> dead processes' calls the budget charged
     for record in records:
         moment = _moment(record.get("timestamp"))
         if start is not None and (moment is None or moment < start):
@@ -173,10 +172,15 @@ def build_report(
         # batch_task line is stamped as the task ends (after midnight, for one begun before it).
         started = _moment(_section(record, "execution_metrics").get("start_time"))
         cost_day = started.astimezone(tz).date().isoformat() if started is not None else day or "unknown"
-        if record.get("event") == DEAD_CALL_EVENT:  # what the budget charged a killed process: an estimate
-            estimate = _dead_call_charge(record, cost_day) if unpaid else None
-        else:
-            estimate = _add(report, record, cost_day, estimate_counts=unpaid)
+        if record.get("event") == DEAD_CALL_EVENT:  # what the budget charged a killed process's run: spent, as
+            charge = _dead_call_charge(record, cost_day)  # an estimate, replacing its decision's estimates
+            if charge is not None and task is not None:
+                pending.pop(task, None)
+                charged.setdefault(task, []).append(charge)
+            elif charge is not None:
+                _add_estimate(report, *charge)
+            continue
+        estimate = _add(report, record, cost_day, estimate_counts=unpaid)
         if task is None:  # no later record can name it: the estimate stands
             if estimate is not None:
                 _add_estimate(report, *estimate)
@@ -184,9 +188,11 @@ def build_report(
         if _money(_section(record, "execution_metrics"), "cost_actual")[0] is not None:
             paid.add(task)
             pending.pop(task, None)
+            if _section(record, "execution_metrics").get("status") not in NOT_RUN:  # a run settled (a holder only
+                charged.pop(task, None)  # silent): its actual cost replaces the charge; a park ran nothing
         elif estimate is not None:
             pending.setdefault(task, []).append(estimate)
-    for estimates in pending.values():
+    for estimates in [*pending.values(), *charged.values()]:
         for estimate in estimates:
             _add_estimate(report, *estimate)
     return report
@@ -210,7 +216,7 @@ def _dead_call_charge(record: Mapping[str, Any], day: str) -> tuple[str, str, fl
     if not isinstance(provider, str) or amount is None:
         return None
     budget_day = record.get("budget_day")
-    return (budget_day if isinstance(budget_day, str) and _ISO_DAY.fullmatch(budget_day) else day), provider, amount
+    return (budget_day if isinstance(budget_day, str) and is_day(budget_day) else day), provider, amount
 
 
 def _add_estimate(report: AuditReport, day: str, provider: str, amount: float) -> None:
@@ -340,59 +346,3 @@ def _add_cost(
             report.cost_by_day.setdefault(day, {}).setdefault(name, DayCost()).actual_usd += amount
         return None
     return estimate
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    """Columns padded to their widest cell; the first left-aligned, the rest right-aligned."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(row: list[str]) -> str:
-        cells = [
-            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        return "  " + "  ".join(cells)
-
-    return [line(header), *(line(r) for r in rows)]
-
-
-def format_report_table(report: AuditReport) -> str:
-    """The report as plain-text tables for people."""
-    since = f" since {report.since}" if report.since else ""
-    lines = [f"Audit report{since}: {report.decisions} decisions in {report.records} records"]
-    if report.unreadable:
-        lines.append(f"({report.unreadable} records had an unreadable timestamp or amount)")
-    total = report.decisions or 1
-    lines += ["", "Provider distribution"]
-    rows = [[p, str(n), f"{100 * n / total:.1f}%"] for p, n in sorted(report.provider_distribution.items())]
-    lines += _table(["provider", "decisions", "share"], rows) if rows else ["  (no decisions)"]
-
-    providers = report.providers
-    lines += ["", f"Cost per day ({report.timezone}) and provider (USD; * = includes estimates where no actual cost "
-              "was recorded)"]
-    rows = []
-    for day, costs in sorted(report.cost_by_day.items()):
-        cells = [
-            money(costs[p].total_usd) + ("*" if costs[p].estimated_usd else "") if p in costs else "-"
-            for p in providers
-        ]
-        day_total = sum(c.total_usd for c in costs.values())
-        rows.append(
-            [day, *cells, money(day_total) + ("*" if any(c.estimated_usd for c in costs.values()) else "")]
-        )
-    lines += _table(["day", *providers, "total"], rows) if rows else ["  (no costs)"]
-
-    share = (
-        f" of {report.decisions} decisions ({100 * report.fallback_total / total:.1f}%)"
-        if report.decisions
-        else ""
-    )
-    lines += ["", f"Fallback activations: {report.fallback_total}{share}"]
-    rows = [
-        [reason, str(n)] for reason, n in sorted(report.fallbacks.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
-    lines += _table(["reason", "count"], rows) if rows else []
-
-    lines += ["", "Average execution time per provider"]
-    rows = [[p, str(t.runs), f"{t.average_seconds:.1f} s"] for p, t in sorted(report.execution_times.items())]
-    lines += _table(["provider", "runs", "average"], rows) if rows else ["  (no executions recorded)"]
-    return "\n".join(lines) + "\n"

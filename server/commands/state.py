@@ -234,7 +234,8 @@ def _one_line(row: dict) -> str:
 @router_errors
 def audit_report(args) -> int:
     try:
-        from router_core.audit_report import build_report, format_report_table
+        from router_core.audit_report import build_report
+        from router_core.audit_report_table import format_report_table
     except ImportError as exc:  # pragma: no cover - shipped together
         raise CommandError(f"audit report is unavailable: {exc}") from exc
     from router_core.audit import parse_since

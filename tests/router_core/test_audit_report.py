@@ -8,7 +8,8 @@ import weakref
 
 import pytest
 
-from router_core.audit_report import build_report, format_report_table, parse_money
+from router_core.audit_report import build_report, parse_money
+from router_core.audit_report_table import format_report_table
 from router_core.errors import InvalidRequest
 
 

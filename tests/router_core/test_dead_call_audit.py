@@ -86,3 +86,21 @@ def test_reserved_task_reads_back_what_reserved_as_wrote() -> None:
     assert reserved_task(reserved_as("t/1", None)) == (None, "t/1")  # a task of no batch, as it is
     assert reserved_task("outage probe of codex") == (None, "outage probe of codex")
     assert reserved_task(None) == (None, None)
+
+
+def test_the_charge_replaces_the_estimates_of_its_task_and_counts_after_an_earlier_paid_run() -> None:
+    # recommend_provider then dispatch_agent with one task_id, the process killed in the call: the budget charged
+    # $0.25, not the recommendation's $0.30 estimate and the charge. Then the same id dispatched again (a host's own
+    # id), parked first (an actual cost of $0), killed in its call: that charge is spend too.
+    def line(minute: int, **fields) -> dict:
+        return {"timestamp": f"2026-03-02T10:{minute:02d}:00.000Z", "task_id": "k", **fields}
+
+    recommended = line(0, event="recommendation", recommendation={"provider": "claude", "cost_estimate_usd": 0.3})
+    charged = line(1, event="charged_dead_call", provider="claude", budget_day="2026-03-02", cost_charged_usd=0.25)
+    day = build_report([recommended, charged]).cost_by_day["2026-03-02"]
+    assert day["claude"].estimated_usd == pytest.approx(0.25)
+    parked = line(2, event="dispatch", recommendation={"provider": "claude", "cost_estimate_usd": 0.3},
+                  execution_metrics={"status": "parked", "provider": "claude", "cost_actual_usd": 0.0})
+    again = line(3, event="charged_dead_call", provider="claude", budget_day="2026-03-02", cost_charged_usd=0.2)
+    day = build_report([recommended, charged, parked, again]).cost_by_day["2026-03-02"]
+    assert day["claude"].estimated_usd == pytest.approx(0.45)  # both runs' charges
