@@ -27,7 +27,7 @@ def event_note(row: dict) -> str:
         return "; ".join(f"{what} {_usd(old)} -> {_usd(new)}" for what, old, new in changes if old != new)
     if event == "charged_dead_call":
         return (f"{provider}: {_usd(row.get('cost_charged_usd'))} charged to {row.get('budget_day')} for task "
-                f"{row.get('task_id')}, whose process ended while the provider was answering")
+                f"{row.get('task_id')}, whose process ended (or went silent) while the provider was answering")
     return ""
 
 

@@ -27,7 +27,7 @@ def dead_call_record(charge: DeadCallCharge, session_id: str) -> dict[str, Any]:
     record = {
         "event": EVENT, "session_id": session_id, "provider": charge.provider, "task_id": task_id,
         "budget_day": charge.day, "cost_charged_usd": to_usd(charge.micro_usd), "holder": charge.holder,
-        "reason": "its process ended while the provider was answering: charged at the call's estimate",
+        "reason": "its process ended (or went silent) while the provider was answering: charged at the call's estimate",
     }
     if batch_id is not None:
         record["batch"] = {"batch_id": batch_id}

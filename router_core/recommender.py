@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from router_core.budget import fits
 from router_core.budget_text import money
 from router_core.errors import InvalidRequest
 from router_core.models import (
@@ -76,7 +77,7 @@ def _chain_choice(
 
 def fits_budget(cost: CostEstimate, budget: BudgetSnapshot) -> bool:
     """Whether the estimate fits both the provider's remaining allocation and the daily remaining."""
-    return cost.usd <= budget.provider(cost.provider).remaining and cost.usd <= budget.remaining
+    return fits(cost.usd, budget.provider(cost.provider).remaining) and fits(cost.usd, budget.remaining)
 
 
 def _cost_aware(
@@ -117,7 +118,7 @@ def _emergency(
     resets_at, first = (lifts[0][0], lifts[0][2]) if lifts else (None, None)
     wait = max(0.0, resets_at - now) if resets_at is not None else None
     if held:
-        eta = (f"{' and '.join(held)}: budget held by running tasks, back as they settle (each pays what it used, "
+        eta = (f"{_and(held)}: budget held by running tasks, back as they settle (each pays what it used, "
                f"often less than it holds): try again when they finish")
         if wait is not None:
             eta += f", or {first} is back in {format_wait(wait)}"
@@ -141,13 +142,19 @@ def _emergency(
     )
 
 
+def _and(names: list[str]) -> str:
+    """"codex", "codex and gemini", "codex, gemini and claude"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _held_by_running_tasks(availability: Availability, cost: CostEstimate, budget: BudgetSnapshot) -> bool:
     """Blocked by the budget alone, and only because running tasks' reservations hold it: with them released (or
     settled for less), what is spent leaves room for ``cost`` in the provider's allocation and the daily total."""
-    if budget.reserved <= 0 or not all(b.reason.startswith(BUDGET_BLOCK) for b in availability.blocks):
+    if budget.reserved <= 0 or not availability.blocks or not all(
+            b.reason.startswith(BUDGET_BLOCK) for b in availability.blocks):
         return False
     mine = budget.provider(cost.provider)
-    return mine.spent + cost.usd <= mine.allocation and budget.spent + cost.usd <= budget.total
+    return fits(cost.usd, mine.allocation - mine.spent) and fits(cost.usd, budget.total - budget.spent)
 
 
 def _alternative(

@@ -42,7 +42,7 @@ async def record_usage(
     """Enter usage observed elsewhere (e.g. a provider console) when it can't be polled."""
     state = state_from(ctx)
     with tool_errors():
-        check_usage_record(requests, tokens, cost_usd, provider=provider, hint="the budget is get_budget's")
+        check_usage_record(requests, tokens, cost_usd, provider=provider, hint="get_budget shows the budget it counts")
         core = await state.ready_core()
 
         def record() -> BudgetSnapshot:  # a write: off the event loop (tools/_context.py, in_worker)

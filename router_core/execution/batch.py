@@ -229,7 +229,8 @@ async def _report(progress: Progress, done: int, total: int, message: str) -> No
 
 
 def _fell_back(outcome: TaskOutcome) -> str:
-    """What progress says after "on gemini": ' (fell back from codex: rate_limited)', each provider left before the
-    one the task ended on with its last try's outcome, as `switchboard run` does ("on gemini" alone hid why)."""
-    left = {a.provider: a.outcome for a in outcome.attempts if a.provider != outcome.provider}
+    """What progress says after "on gemini": ' (fell back from codex: rate limited)', each provider left before the
+    one the task ended on with its last try's outcome in words ("on gemini" alone hid why; `switchboard run` says
+    the error itself)."""
+    left = {a.provider: a.outcome.replace("_", " ") for a in outcome.attempts if a.provider != outcome.provider}
     return f" (fell back from {', '.join(f'{p}: {why}' for p, why in left.items())})" if left else ""

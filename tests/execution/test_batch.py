@@ -190,4 +190,4 @@ async def test_progress_says_why_a_task_ran_elsewhere(settings, build_executor, 
 
     run = await run_batch(core, ex, [("a", CODE[0])], parallel=1, progress=progress)
     assert run.outcome.outcomes[0].provider == "gemini"
-    assert seen == ["a: success on gemini (fell back from codex: rate_limited)"]
+    assert seen == ["a: success on gemini (fell back from codex: rate limited)"]

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from router_core.audit_report import build_report, format_report_table
+from router_core.audit_report import build_report
+from router_core.audit_report_table import format_report_table
 from router_core.budget_text import money, usd
 from router_core.capacity import budget_blocks
 from router_core.execution.outages import Outages
