@@ -195,6 +195,10 @@ def build_report(
     for estimates in [*pending.values(), *charged.values()]:
         for estimate in estimates:
             _add_estimate(report, *estimate)
+    if start is not None:  # a run begun before ``since`` (its line stamped after) costs on a day not asked for: a
+        first = start.astimezone(tz).date().isoformat()  # part of that day's spend would read as all of it
+        for day in [d for d in report.cost_by_day if d < first]:
+            del report.cost_by_day[day]
     return report
 
 

@@ -283,6 +283,9 @@ def test_a_run_that_began_before_midnight_costs_on_the_day_it_began_as_the_budge
     # in the budget's time zone: 23:59:59 UTC is the 30th in Tokyo
     tokyo = build_report([batch_task], timezone="Asia/Tokyo")
     assert set(tokyo.cost_by_day) == {"2026-11-30"}
+    # since the 30th: the run begun on the 29th is not shown as the 29th's spend (a part of it would read as all)
+    since = build_report([batch_task], since="2026-11-30")
+    assert (since.records, set(since.cost_by_day)) == (1, set())
 
 
 def _blocked_line(ts, reason, route, primary_block, provider="gemini"):
