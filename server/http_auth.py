@@ -89,6 +89,10 @@ def token_from_env(environ: dict[str, str] | None = None) -> str | None:
     value, path = env.get(ENV), env.get(FILE_ENV)
     if value is not None and path:
         raise TokenProblem(f"both {ENV} and {FILE_ENV} are set; set one of them")
+    if value is None and path is not None and not path.strip():
+        # Set but blank (a compose file's unset ${VAR}): not "no token", which would serve without one.
+        raise TokenProblem(f"{FILE_ENV} is set but empty; point it at a file holding the token, or unset it "
+                           "to serve this machine only")
     if path:
         value = _read_token_file(path)
     if value is None:

@@ -268,6 +268,16 @@ def test_an_unusable_token_file_is_refused_naming_it(tmp_path, content, says):
     assert says in str(problem.value) and str(secret) in str(problem.value)
 
 
+@pytest.mark.parametrize("path", ["", "  "])
+def test_an_empty_token_file_variable_is_refused_not_read_as_no_token(path):
+    # SWITCHBOARD_HTTP_TOKEN_FILE= (a compose file's ${TOKEN_FILE} unset, a unit's Environment= line left blank)
+    # was read as no token at all: the server started without authentication, where an empty
+    # SWITCHBOARD_HTTP_TOKEN is refused.
+    with pytest.raises(TokenProblem) as problem:
+        token_from_env({"SWITCHBOARD_HTTP_TOKEN_FILE": path})
+    assert "SWITCHBOARD_HTTP_TOKEN_FILE is set but empty" in str(problem.value)
+
+
 def test_a_token_and_a_token_file_together_are_refused(tmp_path):
     with pytest.raises(TokenProblem, match="set one of them"):
         token_from_env({"SWITCHBOARD_HTTP_TOKEN": TOKEN, "SWITCHBOARD_HTTP_TOKEN_FILE": str(tmp_path / "t")})
