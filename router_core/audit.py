@@ -40,7 +40,7 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")  # match(): anchored at the s
 # an executed task ("dispatch", "batch_task"), a planned batch task, a provider's outage and recovery, a
 # budget configuration edited while the server ran, and a call charged for a process that died in it.
 EVENTS = ("recommendation", "user_response", "dispatch", "batch_plan", "batch_task", "outage", "recovered",
-          "budget_changed", "charged_dead_call")
+          "budget_changed", "charged_dead_call", "usage_recorded")
 
 
 def day_problem(day: str) -> str | None:

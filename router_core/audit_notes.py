@@ -28,6 +28,11 @@ def event_note(row: dict) -> str:
     if event == "charged_dead_call":
         return (f"{provider}: {_usd(row.get('cost_charged_usd'))} charged to {row.get('budget_day')} for task "
                 f"{row.get('task_id')}, whose process ended (or went silent) while the provider was answering")
+    if event == "usage_recorded":
+        entered = [f"{row.get(name)} {name}" for name in ("requests", "tokens") if row.get(name) is not None]
+        if row.get("cost_usd"):
+            entered.append(f"{_usd(row.get('cost_usd'))} spent")
+        return f"{provider}: {', '.join(entered) or 'nothing'} entered by hand (record_usage or usage set)"
     return ""
 
 

@@ -48,6 +48,7 @@ from router_core.shared_state import SharedState, SharedStateReader
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
 from router_core.usage import UsageTracker, check_usage_record
+from router_core.usage_audit import usage_recorded_record
 
 if TYPE_CHECKING:
     from router_core.classifier.corrections import SqliteCorrectionStore
@@ -313,6 +314,11 @@ class RouterCore:
                 self.ledger.record_spend(provider, cost_usd, note="manual" if manual else "recorded")
         log.info("usage recorded for %s: %s requests, %s tokens, %s (manual=%s)", provider, requests, tokens,
                  money(cost_usd), manual)
+        if manual:  # entered from outside: who did it, in the audit log (router_core/usage_audit.py)
+            try:
+                self.audit.append(usage_recorded_record(provider, requests, tokens, cost_usd, self.session_id))
+            except (OSError, StateUnusable) as exc:  # a full disk: the record stands all the same
+                log.error("audit line of the usage recorded for %s not written (%s)", provider, exc)
 
     def prepare_batch(self, tasks: Sequence[tuple[str | None, str]]) -> list:
         """Validate, classify and cost each (id, text) task; an error names the task (batch_ids.task_named)."""

@@ -7,6 +7,7 @@ import json
 import pytest
 from starlette.testclient import TestClient
 
+from router_core.audit_notes import event_note
 from server.app import build_server
 from server.http_app import build_http_app
 
@@ -59,3 +60,20 @@ def test_each_sessions_audit_lines_name_that_session_not_the_server(team, keywor
         assert headers["Mcp-Session-Id"] not in json.dumps(lines)
     # Outside a request (the CLI, stdio's one session) it is the process's, as before.
     assert keyword_core.session_id == keyword_core.process_session_id
+
+
+def test_usage_a_teammate_records_is_audited_under_their_session(team, keyword_core):
+    # record_usage spends the shared budget (cost_usd) and blocks a provider for everyone (requests, tokens), but
+    # wrote no audit line: `switchboard budget` showed spend that no teammate's session in the log accounted for.
+    alice, bob = open_session(team), open_session(team)
+    call(team, alice, "record_usage", {"provider": "claude", "cost_usd": 0.25})
+    call(team, bob, "record_usage", {"provider": "codex", "requests": 40})
+    lines = [json.loads(x) for f in keyword_core.audit.directory.glob("*.jsonl") for x in f.read_text().splitlines()]
+    recorded = [line for line in lines if line["event"] == "usage_recorded"]
+    assert [(r["provider"], r["cost_usd"], r["requests"], r["tokens"]) for r in recorded] == [
+        ("claude", 0.25, None, None), ("codex", 0.0, 40, None)]
+    assert recorded[0]["session_id"] != recorded[1]["session_id"]
+    assert keyword_core.process_session_id not in {r["session_id"] for r in recorded}
+    # `switchboard audit` and the dashboard's recent decisions say what was entered (router_core/audit_notes.py).
+    assert event_note(recorded[0]) == "claude: $0.25 spent entered by hand (record_usage or usage set)"
+    assert event_note(recorded[1]) == "codex: 40 requests entered by hand (record_usage or usage set)"
