@@ -24,6 +24,7 @@ from router_core.audit import is_day, parse_since
 from router_core.dead_calls import EVENT as DEAD_CALL_EVENT
 from router_core.fallback_kinds import fallback_kind
 from router_core.records import SKIPPED, any_sent  # an attempt with one of these outcomes sent nothing
+from router_core.usage_audit import EVENT as USAGE_EVENT
 
 PRIMARY_REASON = "primary available"
 REPEATED_EVENTS = frozenset({"user_response"})
@@ -179,6 +180,11 @@ def build_report(
                 charged.setdefault(task, []).append(charge)
             elif charge is not None:
                 _add_estimate(report, *charge)
+            continue
+        if record.get("event") == USAGE_EVENT:  # spend entered by hand (record_usage, `usage set`): the budget's too
+            entered, provider = parse_money(record.get("cost_usd")), record.get("provider")
+            if entered and isinstance(provider, str):
+                report.cost_by_day.setdefault(cost_day, {}).setdefault(provider, DayCost()).actual_usd += entered
             continue
         estimate = _add(report, record, cost_day, estimate_counts=unpaid)
         if task is None:  # no later record can name it: the estimate stands

@@ -8,7 +8,7 @@ import weakref
 
 import pytest
 
-from router_core.audit_report import build_report, parse_money
+from router_core.audit_report import DayCost, build_report, parse_money
 from router_core.audit_report_table import format_report_table
 from router_core.errors import InvalidRequest
 
@@ -383,3 +383,13 @@ def test_a_charged_dead_call_is_replaced_only_by_its_own_tasks_actual_cost():
     own = {**charge, "batch": {"batch_id": "batch-bbbbbbbbbbbb"}}
     day = build_report([own, other_batch]).cost_by_day["2026-11-29"]["claude"]
     assert (round(day.actual_usd, 6), day.estimated_usd) == (0.1, 0.0)
+
+
+def test_spend_entered_by_hand_counts_as_the_budget_counts_it():
+    # record_usage / `usage set --cost` add to the budget's spend; their usage_recorded line is that spend in the log
+    entered = {"timestamp": "2026-11-30T10:00:00.000Z", "event": "usage_recorded", "session_id": "s1",
+               "provider": "claude", "requests": None, "tokens": 1200, "cost_usd": 0.25}
+    counts_only = {**entered, "cost_usd": 0.0, "provider": "codex"}
+    report = build_report([entered, counts_only])
+    assert report.cost_by_day == {"2026-11-30": {"claude": DayCost(actual_usd=0.25)}}
+    assert report.decisions == 0
