@@ -17,7 +17,6 @@ async def test_a_batch_at_its_widest_leaves_room_for_another_request(settings, c
     # 64 connections: any other request of the process (an outage probe, another session's task) waited for a
     # connection, then failed as "codex timed out after 2m00s (PoolTimeout)", a ProviderUnavailable that counts
     # towards codex's outage circuit (shared by every process), though codex was never asked.
-    monkeypatch.setattr(http, "CONNECT_SECONDS", 0.5)  # the pool's wait, so the old code fails at once
     fake.script("gemini", [Fault.hang(30)] * MAX_BATCH_PARALLEL)  # answered when the fake closes
     request = CompletionRequest(prompt="Fix the bug in the data loader", max_output_tokens=20, timeout=60.0)
     async with http_client(settings) as client:
@@ -28,6 +27,9 @@ async def test_a_batch_at_its_widest_leaves_room_for_another_request(settings, c
             with anyio.fail_after(30):  # a guard, not a measure
                 while fake.stats("gemini").in_flight < MAX_BATCH_PARALLEL:
                     await anyio.sleep(0.01)
+            # The pool's wait cut short only now, so the old code fails at once: set before the batch, it bounded
+            # each of the 64 connects made together too, which took longer than that on a loaded machine.
+            monkeypatch.setattr(http, "CONNECT_SECONDS", 1.0)
             answer = await adapters["codex"].complete(request)
             tg.cancel_scope.cancel()
     assert answer.text.startswith("codex fake answer to: Fix the bug")
