@@ -54,6 +54,7 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
     cap = max(16, settings.execution.batch_concurrency * 2, 64)
     free_locks_without_a_yield()
     readable_without_attribute_maps()
+    socket_io_without_open_deadlines()
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.execution.request_timeout_seconds, connect=10.0),
         limits=httpx.Limits(max_connections=None, max_keepalive_connections=cap),
@@ -128,3 +129,56 @@ def readable_without_attribute_maps() -> None:
 
     get_extra_info.socket_kept = True  # type: ignore[attr-defined]
     stream.get_extra_info = get_extra_info  # type: ignore[union-attr]
+
+
+def socket_io_without_open_deadlines() -> None:
+    """httpcore's socket reads and writes that have no timeout, run without a cancel scope that has no deadline.
+
+    httpcore wraps each read and write of a connection in ``anyio.fail_after(timeout)``. Our calls give httpx no
+    read or write timeout (providers._http: their deadline is the whole call's cancel scope), so each of a
+    request's writes (headers, body) and reads set up two generator context managers and a cancel scope whose
+    deadline is never, which can raise nothing. A read or write without a timeout now runs as httpcore runs it
+    minus that scope: the same errors mapped the same way (httpcore's ``map_exceptions``, its own maps); with a
+    timeout it is httpcore's own method. Each read and write still yields to the event loop as often as before:
+    the scope is entered and left by a plain ``with``, which never yields; anyio's ``receive`` and ``send`` do.
+
+    Applied once per process to httpcore's AnyIOStream, when it is as expected (httpcore 1.0); if not, nothing
+    changes."""
+    try:
+        from httpcore._backends import anyio as backend
+    except ImportError:  # pragma: no cover - another httpcore layout: its reads and writes as they are
+        return
+    stream = getattr(backend, "AnyIOStream", None)
+    read, write = getattr(stream, "read", None), getattr(stream, "write", None)
+    names = ("map_exceptions", "ReadError", "ReadTimeout", "WriteError", "WriteTimeout")
+    if read is None or write is None or not all(hasattr(backend, n) for n in names):
+        return
+    if getattr(read, "open_deadline_skipped", False):
+        return
+    map_exceptions = backend.map_exceptions
+    read_errors = {TimeoutError: backend.ReadTimeout, anyio.BrokenResourceError: backend.ReadError,
+                   anyio.ClosedResourceError: backend.ReadError, anyio.EndOfStream: backend.ReadError}
+    write_errors = {TimeoutError: backend.WriteTimeout, anyio.BrokenResourceError: backend.WriteError,
+                    anyio.ClosedResourceError: backend.WriteError}
+
+    async def read_without_open_deadline(self: Any, max_bytes: int, timeout: float | None = None) -> bytes:
+        if timeout is not None:
+            return await read(self, max_bytes, timeout)
+        with map_exceptions(read_errors):
+            try:
+                return await self._stream.receive(max_bytes=max_bytes)
+            except anyio.EndOfStream:  # as httpcore's: the end of the stream reads as no bytes
+                return b""
+
+    async def write_without_open_deadline(self: Any, buffer: bytes, timeout: float | None = None) -> None:
+        if timeout is not None:
+            return await write(self, buffer, timeout)
+        if not buffer:
+            return None
+        with map_exceptions(write_errors):
+            await self._stream.send(item=buffer)
+        return None
+
+    read_without_open_deadline.open_deadline_skipped = True  # type: ignore[attr-defined]
+    stream.read = read_without_open_deadline  # type: ignore[union-attr]
+    stream.write = write_without_open_deadline  # type: ignore[union-attr]

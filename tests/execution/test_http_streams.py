@@ -1,9 +1,11 @@
-"""The pool's check that an idle connection was not closed by the server (adapters.readable_without_attribute_maps)."""
+"""httpcore's streams as http_client leaves them: the pool's check that an idle connection was not closed by the server
+(adapters.readable_without_attribute_maps), and reads and writes without a timeout (socket_io_without_open_deadlines)."""
 
 from __future__ import annotations
 
 import anyio
 import httpx
+import pytest
 from anyio.abc import SocketStream
 
 from router_core.execution.adapters import http_client
@@ -92,3 +94,77 @@ async def test_the_socket_of_a_pooled_connection_is_looked_up_once(settings, mon
         tg.cancel_scope.cancel()
     assert connections == [5]
     assert len(looked_up) == 1
+
+
+async def _hang(listener) -> None:
+    """Accept connections and never answer."""
+
+    async def handle(stream: SocketStream) -> None:
+        async with stream:
+            await anyio.sleep_forever()
+
+    async with listener:
+        await listener.serve(handle)
+
+
+async def test_reads_and_writes_without_a_timeout_open_no_cancel_scope(settings, monkeypatch):
+    # httpcore wrapped each socket read and write in anyio.fail_after(timeout): for our calls (no read or write
+    # timeout: the whole call has one deadline) two context managers and a cancel scope per read and write.
+    import httpcore._backends.anyio as backend
+
+    scopes: list[object] = []
+    fail_after = backend.anyio.fail_after
+
+    def counted(*args, **kwargs):
+        scopes.append(args)
+        return fail_after(*args, **kwargs)
+
+    monkeypatch.setattr(backend.anyio, "fail_after", counted)
+    connections: list[int] = []
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(_serve, listener, 100, connections)
+        async with http_client(settings) as client:
+            url = f"http://127.0.0.1:{port}/v1/responses"
+            response = await client.post(url, content=b"{}", timeout=httpx.Timeout(None, connect=5.0, pool=5.0))
+            assert (response.status_code, response.content) == (200, b"{}")
+        tg.cancel_scope.cancel()
+    assert scopes == [(5.0,)]  # the connect's, which has a timeout; none for the reads and writes
+
+
+async def test_a_read_with_a_timeout_still_times_out(settings):
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(_hang, listener)
+        async with http_client(settings) as client:
+            url = f"http://127.0.0.1:{port}/v1/responses"
+            with pytest.raises(httpx.ReadTimeout), anyio.fail_after(10):  # a guard: a read timeout lost waits forever
+                await client.post(url, content=b"{}", timeout=httpx.Timeout(5.0, read=0.05))
+        tg.cancel_scope.cancel()
+
+
+async def test_a_connection_the_server_drops_mid_answer_is_a_read_error(settings):
+    # As httpcore maps it with or without a timeout: the answer's end never comes (RemoteProtocolError), or the
+    # socket fails (ReadError); a bare anyio error would escape the adapters' error mapping.
+    async def drop(stream: SocketStream) -> None:
+        async with stream:
+            await stream.receive()
+            await stream.send(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}")
+
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+
+    async def serve() -> None:
+        async with listener:
+            await listener.serve(drop)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(serve)
+        async with http_client(settings) as client:
+            url = f"http://127.0.0.1:{port}/v1/responses"
+            with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+                response = await client.post(url, content=b"{}", timeout=httpx.Timeout(None, connect=5.0, pool=5.0))
+                await response.aread()
+        tg.cancel_scope.cancel()
