@@ -1,5 +1,5 @@
 """httpcore's streams as http_client leaves them: the pool's check that an idle connection was not closed by the server
-(adapters.readable_without_attribute_maps), and reads and writes without a timeout (socket_io_without_open_deadlines)."""
+(httpcore_patches.readable_without_attribute_maps), and reads and writes without a timeout (socket_io_without_open_deadlines)."""
 
 from __future__ import annotations
 
