@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -136,7 +136,18 @@ def _moment(timestamp: object) -> datetime | None:
         moment = datetime.fromisoformat(timestamp.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:  # a moment a zone cannot hold ("9999-12-31T23:59:59-10:00"): unreadable, not an OverflowError later
+        (moment + timedelta(days=2)) - timedelta(days=4)
+    except OverflowError:
+        return None
+    return moment
+
+
+def _same_run(reserved_at: datetime | None, started: datetime | None) -> bool:
+    """Whether a charged reservation made at ``reserved_at`` is the run that began at ``started`` (made after it
+    began; an earlier run's was made before). Either unknown (older lines): taken as the same, as before."""
+    return reserved_at is None or started is None or reserved_at >= started
 
 
 def _since(since: str | None) -> datetime | None:
@@ -158,7 +169,7 @@ def build_report(
     report = AuditReport(since=since.strip() if since is not None else None, timezone=timezone)
     paid: set[Any] = set()  # tasks (_task_key) whose execution recorded an actual cost (in any record)
     pending: dict[Any, list[tuple[str, str, float]]] = {}  # task -> estimates not yet replaced
-    charged: dict[Any, list[tuple[str, str, float]]] = {}  # task -> dead processes' calls the budget charged
+    charged: dict[Any, list[tuple[tuple[str, str, float], datetime | None]]] = {}  # task -> (charge, reserved at)
     for record in records:
         moment = _moment(record.get("timestamp"))
         if start is not None and (moment is None or moment < start):
@@ -175,15 +186,19 @@ def build_report(
         cost_day = started.astimezone(tz).date().isoformat() if started is not None else day or "unknown"
         if record.get("event") == DEAD_CALL_EVENT:  # what the budget charged a killed process's run: spent, as
             charge = _dead_call_charge(record, cost_day)  # an estimate, replacing its decision's estimates
-            if charge is not None and task is not None:
+            if charge is None:
+                report.unreadable += 1
+            elif task is not None:
                 pending.pop(task, None)
-                charged.setdefault(task, []).append(charge)
-            elif charge is not None:
+                charged.setdefault(task, []).append((charge, _moment(record.get("reserved_at"))))
+            else:
                 _add_estimate(report, *charge)
             continue
         if record.get("event") == USAGE_EVENT:  # spend entered by hand (record_usage, `usage set`): the budget's too
             entered, provider = parse_money(record.get("cost_usd")), record.get("provider")
-            if entered and isinstance(provider, str):
+            if entered is None or entered < 0 or not isinstance(provider, str):
+                report.unreadable += record.get("cost_usd") is not None
+            elif entered:
                 report.cost_by_day.setdefault(cost_day, {}).setdefault(provider, DayCost()).actual_usd += entered
             continue
         estimate = _add(report, record, cost_day, estimate_counts=unpaid)
@@ -194,15 +209,18 @@ def build_report(
         if _money(_section(record, "execution_metrics"), "cost_actual")[0] is not None:
             paid.add(task)
             pending.pop(task, None)
-            if _section(record, "execution_metrics").get("status") not in NOT_RUN:  # a run settled (a holder only
-                charged.pop(task, None)  # silent): its actual cost replaces the charge; a park ran nothing
+            if _section(record, "execution_metrics").get("status") not in NOT_RUN and task in charged:
+                # a run settled: its actual cost replaces a charge of its own reservation (a holder only silent,
+                # made after the run began), not an earlier run's (a retry under the same id); a park ran nothing
+                charged[task] = [(c, at) for c, at in charged[task] if not _same_run(at, started)]
         elif estimate is not None:
             pending.setdefault(task, []).append(estimate)
-    for estimates in [*pending.values(), *charged.values()]:
+    for estimates in [*pending.values(), *([c for c, _ in charges] for charges in charged.values())]:
         for estimate in estimates:
             _add_estimate(report, *estimate)
-    if start is not None:  # a run begun before ``since`` (its line stamped after) costs on a day not asked for: a
-        first = start.astimezone(tz).date().isoformat()  # part of that day's spend would read as all of it
+    if start is not None:  # a day begun before ``since`` (a run begun then, its line stamped after; since's UTC
+        local = start.astimezone(tz)  # midnight, in another zone) would show part of its spend as all of it
+        first = (local.date() + timedelta(days=local.time() != time(0))).isoformat()
         for day in [d for d in report.cost_by_day if d < first]:
             del report.cost_by_day[day]
     return report
@@ -223,7 +241,7 @@ def _dead_call_charge(record: Mapping[str, Any], day: str) -> tuple[str, str, fl
     """A charged_dead_call line's (day, provider, amount): the budget day it was charged to (it may be found
     after midnight), else the line's own day."""
     provider, amount = record.get("provider"), parse_money(record.get("cost_charged_usd"))
-    if not isinstance(provider, str) or amount is None:
+    if not isinstance(provider, str) or amount is None or amount < 0:
         return None
     budget_day = record.get("budget_day")
     return (budget_day if isinstance(budget_day, str) and is_day(budget_day) else day), provider, amount

@@ -14,7 +14,8 @@ from typing import Any
 from router_core.audit import JsonlAuditLog
 from router_core.batch_ids import reserved_task
 from router_core.errors import StateUnusable
-from router_core.store.ledger import DeadCallCharge, to_usd
+from router_core.records import iso_ms
+from router_core.store.ledger import DeadCallCharge, reservation_made_at, to_usd
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ def dead_call_record(charge: DeadCallCharge, session_id: str) -> dict[str, Any]:
     record = {
         "event": EVENT, "session_id": session_id, "provider": charge.provider, "task_id": task_id,
         "budget_day": charge.day, "cost_charged_usd": to_usd(charge.micro_usd), "holder": charge.holder,
+        "reserved_at": iso_ms(reservation_made_at(charge.reservation_id)),  # which run of the task it was
         "reason": "its process ended (or went silent) while the provider was answering: charged at the call's estimate",
     }
     if batch_id is not None:

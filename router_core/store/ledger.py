@@ -123,6 +123,15 @@ def new_reservation_id(now: float) -> str:
     return f"{_time_prefix(now)}{os.urandom(9).hex()}"  # secrets.token_hex(9), one call
 
 
+def reservation_made_at(rid: str) -> float | None:
+    """When the reservation ``rid`` was made (epoch seconds), read back from the time its id begins with
+    (:func:`new_reservation_id`); None for an id of another shape."""
+    try:
+        return int(rid[:14], 16) / 1e6 if len(rid) == 32 else None
+    except ValueError:
+        return None
+
+
 def _time_prefix(now: float) -> str:
     """The 14 hex digits a reservation id made at ``now`` begins with; ids made before it sort before it."""
     return f"{max(0, int(now * 1e6)) & (16**14 - 1):014x}"

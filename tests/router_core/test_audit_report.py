@@ -286,6 +286,10 @@ def test_a_run_that_began_before_midnight_costs_on_the_day_it_began_as_the_budge
     # since the 30th: the run begun on the 29th is not shown as the 29th's spend (a part of it would read as all)
     since = build_report([batch_task], since="2026-11-30")
     assert (since.records, set(since.cost_by_day)) == (1, set())
+    # since the 29th in Los Angeles: its UTC midnight is the 28th at 16:00 there, so the 28th would be a partial day
+    la = build_report([record("2026-11-29T03:00:00.000Z", "codex", estimate=0.01, task_id="x", event="dispatch",
+                              execution_metrics=metrics(1, 0.5))], since="2026-11-29", timezone="America/Los_Angeles")
+    assert set(la.cost_by_day) == set()
 
 
 def _blocked_line(ts, reason, route, primary_block, provider="gemini"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import datetime
 
 import pytest
 
@@ -104,3 +105,44 @@ def test_the_charge_replaces_the_estimates_of_its_task_and_counts_after_an_earli
     again = line(3, event="charged_dead_call", provider="claude", budget_day="2026-03-02", cost_charged_usd=0.2)
     day = build_report([recommended, charged, parked, again]).cost_by_day["2026-03-02"]
     assert day["claude"].estimated_usd == pytest.approx(0.45)  # both runs' charges
+
+
+def test_a_retry_under_the_same_id_keeps_the_killed_runs_charge_and_the_run_itself_replaces_it() -> None:
+    # Killed in its call ($1.00 charged), then the host retried the same task_id, which settled at $0.20: the budget
+    # counted $1.20. A holder only silent settles its own run (reserved after that run began): the charge goes.
+    charged = {"timestamp": "2026-03-02T10:01:00.000Z", "event": "charged_dead_call", "provider": "claude",
+               "task_id": "t1", "budget_day": "2026-03-02", "cost_charged_usd": 1.0,
+               "reserved_at": "2026-03-02T10:00:00.500Z"}
+
+    def settled(started: str) -> dict:
+        return {"timestamp": "2026-03-02T10:06:00.000Z", "event": "dispatch", "task_id": "t1",
+                "recommendation": {"provider": "claude", "cost_estimate_usd": 1.0},
+                "execution_metrics": {"status": "success", "provider": "claude", "cost_actual_usd": 0.2,
+                                      "start_time": started}}
+
+    retry = build_report([charged, settled("2026-03-02T10:05:00.000Z")]).cost_by_day["2026-03-02"]["claude"]
+    assert (retry.actual_usd, retry.estimated_usd) == (pytest.approx(0.2), pytest.approx(1.0))
+    woke = build_report([charged, settled("2026-03-02T10:00:00.400Z")]).cost_by_day["2026-03-02"]["claude"]
+    assert (woke.actual_usd, woke.estimated_usd) == (pytest.approx(0.2), 0.0)
+
+
+def test_the_line_says_when_its_reservation_was_made(keyword_core, clock) -> None:
+    _killed_in_a_call(keyword_core, clock)
+    keyword_core.budget()
+    (line,) = _charged_lines(keyword_core)
+    made = datetime.fromisoformat(line["reserved_at"].replace("Z", "+00:00")).timestamp()
+    assert abs(made - clock.now()) < 60  # the fake clock's now, when _killed_in_a_call reserved
+
+
+def test_unreadable_or_negative_amounts_are_counted_as_unreadable_not_spent() -> None:
+    base = {"timestamp": "2026-03-02T10:01:00.000Z", "provider": "claude", "budget_day": "2026-03-02"}
+    lines = [{**base, "event": "charged_dead_call", "task_id": "a", "cost_charged_usd": "abc"},
+             {**base, "event": "charged_dead_call", "task_id": "b", "cost_charged_usd": -3},
+             {**base, "event": "usage_recorded", "cost_usd": -4},
+             {**base, "event": "usage_recorded", "cost_usd": 0.5, "provider": 7},
+             {**base, "event": "dispatch", "task_id": "c", "recommendation": {"provider": "codex"},
+              "execution_metrics": {"status": "success", "provider": "codex", "cost_actual_usd": 0.1,
+                                    "start_time": "9999-12-31T23:59:59-10:00"}}]
+    report = build_report(lines)
+    assert report.unreadable == 4
+    assert "claude" not in report.cost_by_day.get("2026-03-02", {})
