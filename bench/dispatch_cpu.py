@@ -30,7 +30,7 @@ in a child process, which valgrind does not follow). ``--count N --baseline`` co
 same way, for the ratio by instructions (2026-11-29: 4.25 M per dispatch against 2.81 M per plain post, 1.51x, while
 CPU time said about 2.1x: dispatch runs more distinct code per request, with about 1.7x the instruction-cache misses
 of a post (cachegrind's cache simulation), so it retires fewer instructions per cycle; 2026-11-30, 700 minus 100 of
-each: 4.21 M against 2.79 M; 3.98 M after 7f5632c, 1.43x). Two runs of the same code differ by up to ~1% per
+each: 4.21 M against 2.79 M; 3.98 M after 7f5632c against 2.80 M, 1.42x). Two runs of the same code differ by up to ~1% per
 dispatch (the event loop's timing moves the count): compare changes by the difference of larger counts, or by
 several runs.
 """

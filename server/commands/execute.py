@@ -69,7 +69,8 @@ async def _until_sigterm(work, executor, terminated: list[int]):
     is None): `kill`, timeout(1) or a supervisor ended a batch with its finished answers, paid for, unprinted, and
     the calls in flight charged as a dead process's, unaudited. A SIGTERM repeated while the work winds down (its
     cancelled tasks audited, its calls in flight charged) is absorbed: the first one's clean-up must finish. The
-    handler SIGTERM had before is restored after (asyncio leaves the default, which would kill the process)."""
+    handler SIGTERM had before is restored after (asyncio leaves the default, which would kill the process), or, after a
+    SIGTERM, SIGTERM is ignored while the command prints what finished and exits."""
     if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
         return await work(executor)
     previous = signal.getsignal(signal.SIGTERM)
@@ -93,7 +94,9 @@ async def _until_sigterm(work, executor, terminated: list[int]):
                 error = exc
             tg.cancel_scope.cancel()
     finally:
-        if previous is not None:  # None: set from outside Python, not restorable
+        if terminated:  # the process is ending: what finished is printed first, whatever else is sent
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        elif previous is not None:  # None: set from outside Python, not restorable
             signal.signal(signal.SIGTERM, previous)
     if error is not None:
         raise error
@@ -131,7 +134,9 @@ def run(args) -> int:
     if result is None:  # Ctrl-C, or SIGTERM
         if args.json and cancelled:  # the record as audited (status "cancelled", what it is charged), as batch does
             emit_json(record(cancelled[0]))
-        print(cancelled_notice(cancelled[0].outcome if cancelled else None), file=sys.stderr)
+        notice = cancelled_notice(cancelled[0].outcome if cancelled else None)
+        print(notice.replace("switchboard: ", "switchboard: stopped by SIGTERM: ", 1) if terminated else notice,
+              file=sys.stderr)
         return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     o = result.outcome
     # (a task that did not run says why in its error: an all-blocked route's reason, again, would only repeat it)

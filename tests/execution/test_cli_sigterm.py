@@ -79,7 +79,7 @@ def test_run_stopped_by_sigterm_says_so_and_what_the_call_in_flight_costs(shell,
     out, err = capsys.readouterr()
     record = json.loads(out)
     assert (record["status"], record["provider_used"]) == ("cancelled", "codex")
-    assert err.startswith("switchboard: cancelled; the call in flight to codex is charged at its estimate, $")
+    assert err.startswith("switchboard: stopped by SIGTERM: cancelled; the call in flight to codex is charged at its estimate, $")
 
 
 def test_a_second_sigterm_while_the_work_winds_down_is_absorbed_and_the_old_handler_restored(sigterm_raises):
@@ -88,6 +88,7 @@ def test_a_second_sigterm_while_the_work_winds_down_is_absorbed_and_the_old_hand
     killed the process in the middle of it, with nothing printed."""
     from server.commands.execute import _until_sigterm
 
+    outer = signal.getsignal(signal.SIGTERM)
     during_clean_up = []
 
     async def work(executor):
@@ -104,5 +105,11 @@ def test_a_second_sigterm_while_the_work_winds_down_is_absorbed_and_the_old_hand
     assert anyio.run(_until_sigterm, work, None, terminated) is None
     assert terminated == [signal.SIGTERM]
     assert during_clean_up and during_clean_up[0] is not signal.SIG_DFL
-    handler = signal.getsignal(signal.SIGTERM)
-    assert callable(handler) and handler.__qualname__.endswith("sigterm_raises.<locals>.handler")  # restored
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN  # ending: what finished is printed first
+
+    async def quiet(executor):
+        return "done"
+
+    signal.signal(signal.SIGTERM, outer)
+    assert anyio.run(_until_sigterm, quiet, None, []) == "done"
+    assert signal.getsignal(signal.SIGTERM) is outer  # no SIGTERM: the handler before is restored
