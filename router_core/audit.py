@@ -164,12 +164,14 @@ class JsonlAuditLog:
                     yield from self._iter_parse(path, lines(path))
 
     def tail(
-        self, n: int = 20, *, provider: str | None = None, status: str | None = None, since: str | None = None
+        self, n: int = 20, *, provider: str | None = None, status: str | None = None, since: str | None = None,
+        session: str | None = None,
     ) -> list[dict[str, Any]]:
         """The last ``n`` matching records, most recent last. ``provider``: the one recommended, one the execution
         sent something to (after a fallback; not one it only skipped: audit_report.sent_to) or the one an outage or
         recovery names; ``status``: record["execution_metrics"]["status"] or record["event"]; ``since``: an ISO date
-        or time (UTC unless it carries an offset), keeping records stamped at or after it."""
+        or time (UTC unless it carries an offset), keeping records stamped at or after it; ``session``: the records
+        of that session_id (a teammate's, on a team's server), or of the ids it begins."""
         start = parse_since(since) if since else None
         found: list[dict[str, Any]] = []
         if n <= 0:
@@ -180,7 +182,7 @@ class JsonlAuditLog:
             for path in reversed(self.parts(day)):
                 # Parse from the end, one line at a time: a tail rarely needs a whole 20 MB part.
                 for _, record in self._parsed_lines(path, lines_backwards(path)):
-                    if _matches(record, provider, status, start):
+                    if _matches(record, provider, status, start) and _of_session(record, session):
                         found.append(record)
                         if len(found) == n:
                             return found[::-1]
@@ -292,6 +294,11 @@ def _matches(record: dict[str, Any], provider: str | None, status: str | None, s
         except InvalidRequest:
             return False
     return True
+
+
+def _of_session(record: dict[str, Any], session: str | None) -> bool:
+    value = record.get("session_id")
+    return session is None or (isinstance(value, str) and value.startswith(session))
 
 
 def _get(record: dict[str, Any], outer: str, inner: str) -> Any:

@@ -41,6 +41,8 @@ def register(sub) -> None:
     a.add_argument("--provider", choices=PROVIDER_NAMES, help="entries routed to this provider, or sent to it after a fallback")
     a.add_argument("--status", help="execution status (success, failed, ...) or event name (dispatch, ...) to match")
     a.add_argument("--since", help="ISO date or time; entries at or after it")
+    a.add_argument("--session", help="entries of this session_id, or of the ids it begins (a teammate's, on a team's "
+                   "server; --json shows each entry's)")
     a.add_argument("--json", action="store_true", help="print raw JSONL")
     a.set_defaults(func=audit_tail)
     asub = a.add_subparsers(dest="audit_cmd")
@@ -160,7 +162,9 @@ def audit_tail(args) -> int:
     c = core()
     log = c.audit
     log.warn_skipped = False  # said below, once, in this command's words
-    rows = log.tail(args.lines, provider=args.provider, status=args.status, since=args.since)
+    if args.session is not None and not args.session.strip():
+        raise CommandError("--session is empty: give a session_id (or its beginning), as `audit --json` shows them")
+    rows = log.tail(args.lines, provider=args.provider, status=args.status, since=args.since, session=args.session)
     for row in rows:
         if args.json:
             sys.stdout.write(json_text(row) + "\n")
@@ -168,7 +172,8 @@ def audit_tail(args) -> int:
             print(_one_line(row))
     if not rows:  # said on stderr: stdout holds only entries (none, as JSONL with --json)
         filters = [f"--{name} {value}" for name, value in
-                   (("provider", args.provider), ("status", args.status), ("since", args.since)) if value]
+                   (("provider", args.provider), ("status", args.status), ("since", args.since),
+                    ("session", args.session)) if value]
         if filters and log.days():
             print(f"switchboard: no audit entries match {' '.join(filters)}", file=sys.stderr)
         elif c.settings.audit.enabled:  # off: _say_if_off says why

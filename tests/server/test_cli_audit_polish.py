@@ -161,3 +161,29 @@ def test_audit_report_counts_cost_by_the_budgets_days(cli_env, env, capsys):
     assert report["cost_by_day"]["2026-01-01"]["codex"]["actual_usd"] == 0.5
     code, out, _ = run(capsys, "audit", "report")
     assert "Cost per day (America/New_York)" in out and "2026-01-01" in out
+
+
+def test_session_keeps_one_sessions_entries(cli_env, capsys, monkeypatch):
+    # On a team's server every teammate's session writes to one log: `--json` was the only way to tell them apart.
+    import itertools
+    import json
+
+    from router_core.core import RouterCore
+
+    made = itertools.chain(["session-aaaa11112222"], itertools.repeat("session-bbbb33334444"))  # then every core
+    init = RouterCore.__init__
+
+    def with_session(self, *args, **kwargs):
+        kwargs["session_id"] = kwargs.get("session_id") or next(made)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(RouterCore, "__init__", with_session)
+    run(capsys, "recommend", "Explain OAuth2 flow")
+    run(capsys, "recommend", "Fix the bug in the data loader")
+    code, out, _ = run(capsys, "audit", "--session", "session-aaaa", "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and rows and {r["session_id"] for r in rows} == {"session-aaaa11112222"}
+    code, out, err = run(capsys, "audit", "--session", "session-cccc")
+    assert (code, out) == (0, "") and "no audit entries match --session session-cccc" in err
+    code, _, err = run(capsys, "audit", "--session", " ")
+    assert code == 2 and "--session is empty" in err
