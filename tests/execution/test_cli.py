@@ -86,7 +86,9 @@ def test_batch_with_a_failure_exits_1(shell, monkeypatch, capsys):
     assert [r["status"] for r in result["results"]] == ["rejected", "success"]
 
 
-def test_batch_interrupted_by_ctrl_c_prints_what_finished_and_exits_130(shell, monkeypatch, capsys, ctrl_c_delivered):
+def signal_a_batch_after_its_first_task(monkeypatch, shell, signum: int) -> None:
+    """`switchboard batch` of two tasks on stdin, codex answering and gemini hanging, sent ``signum`` (as a terminal's
+    Ctrl-C, `kill` or timeout(1)) once the first has finished and gemini's call is sent."""
     import signal
 
     import anyio
@@ -99,13 +101,19 @@ def test_batch_interrupted_by_ctrl_c_prints_what_finished_and_exits_130(shell, m
     monkeypatch.setattr("sys.stdin", io.StringIO('["Fix the bug in the data loader", "Explain OAuth2"]'))
     report = ProgressBar.update
 
-    async def ctrl_c_after_the_first(self, done, total, message):
+    async def signal_after_the_first(self, done, total, message):
         await report(self, done, total, message)
         # gemini's call is sent, not still being routed or paced (its outcome would name no provider)
         assert await anyio.to_thread.run_sync(shell.wait_for_requests, "gemini")
-        signal.raise_signal(signal.SIGINT)  # as a terminal's Ctrl-C, while gemini is still answering
+        signal.raise_signal(signum)  # while gemini is still answering
 
-    monkeypatch.setattr(ProgressBar, "update", ctrl_c_after_the_first)
+    monkeypatch.setattr(ProgressBar, "update", signal_after_the_first)
+
+
+def test_batch_interrupted_by_ctrl_c_prints_what_finished_and_exits_130(shell, monkeypatch, capsys, ctrl_c_delivered):
+    import signal
+
+    signal_a_batch_after_its_first_task(monkeypatch, shell, signal.SIGINT)
     assert main(["batch", "--parallel", "2"]) == 130
     out, err = capsys.readouterr()
     result = json.loads(out)

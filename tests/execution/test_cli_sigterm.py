@@ -6,7 +6,6 @@ lost, and the calls in flight charged as a dead process's (its reservations foun
 
 from __future__ import annotations
 
-import io
 import json
 import signal
 import threading
@@ -15,7 +14,7 @@ import anyio
 import pytest
 
 from server.cli import main
-from tests.execution.test_cli import shell, use_fake  # noqa: F401 - the fixture
+from tests.execution.test_cli import shell, signal_a_batch_after_its_first_task, use_fake  # noqa: F401 - the fixture
 from tests.fakes.fake_provider import Fault
 
 
@@ -35,19 +34,7 @@ def sigterm_raises():
 
 def test_batch_stopped_by_sigterm_prints_what_finished_and_exits_143(shell, monkeypatch, capsys,  # noqa: F811
                                                                       sigterm_raises):
-    from server.commands._notices import ProgressBar
-
-    use_fake(monkeypatch, shell)
-    shell.script("gemini", [Fault.hang(30)])  # answered only once the fake closes
-    monkeypatch.setattr("sys.stdin", io.StringIO('["Fix the bug in the data loader", "Explain OAuth2"]'))
-    report = ProgressBar.update
-
-    async def sigterm_after_the_first(self, done, total, message):
-        await report(self, done, total, message)
-        assert await anyio.to_thread.run_sync(shell.wait_for_requests, "gemini")
-        signal.raise_signal(signal.SIGTERM)  # as `kill` or timeout(1), while gemini is still answering
-
-    monkeypatch.setattr(ProgressBar, "update", sigterm_after_the_first)
+    signal_a_batch_after_its_first_task(monkeypatch, shell, signal.SIGTERM)
     assert main(["batch", "--parallel", "2"]) == 143
     out, err = capsys.readouterr()
     result = json.loads(out)

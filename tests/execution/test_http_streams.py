@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import anyio
 import httpx
 import pytest
@@ -44,6 +47,18 @@ async def _answer(stream: SocketStream, closes_after: int, connections: list[int
                 connections[at] += 1
 
 
+@asynccontextmanager
+async def _client_to(settings, serve, *args) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """http_client and a URL of a local server, ``serve(listener, *args)``, which runs until the block ends."""
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(serve, listener, *args)
+        async with http_client(settings) as client:
+            yield client, f"http://127.0.0.1:{port}/v1/responses"
+        tg.cancel_scope.cancel()
+
+
 async def _post(client: httpx.AsyncClient, url: str) -> int:
     response = await client.post(url, content=b"{}")
     await response.aread()
@@ -53,18 +68,12 @@ async def _post(client: httpx.AsyncClient, url: str) -> int:
 async def test_an_idle_connection_the_server_closed_is_not_reused(settings):
     connections: list[int] = []
     closed: list[int] = []
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
-    port = listener.extra(anyio.abc.SocketAttribute.local_port)
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(_serve, listener, 1, connections, closed)
-        async with http_client(settings) as client:
-            url = f"http://127.0.0.1:{port}/v1/responses"
-            for sent in range(1, 4):
-                assert await _post(client, url) == 200
-                with anyio.fail_after(10):  # a guard: the server has closed the connection it answered on
-                    while len(closed) < sent:
-                        await anyio.sleep(0.01)
-        tg.cancel_scope.cancel()
+    async with _client_to(settings, _serve, 1, connections, closed) as (client, url):
+        for sent in range(1, 4):
+            assert await _post(client, url) == 200
+            with anyio.fail_after(10):  # a guard: the server has closed the connection it answered on
+                while len(closed) < sent:
+                    await anyio.sleep(0.01)
     assert connections == [1, 1, 1]  # each request on a new connection, none sent into a closed one
 
 
@@ -83,15 +92,9 @@ async def test_the_socket_of_a_pooled_connection_is_looked_up_once(settings, mon
 
     monkeypatch.setattr(TypedAttributeProvider, "extra", counted)
     connections: list[int] = []
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
-    port = listener.extra(anyio.abc.SocketAttribute.local_port)
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(_serve, listener, 100, connections)
-        async with http_client(settings) as client:
-            url = f"http://127.0.0.1:{port}/v1/responses"
-            for _ in range(5):
-                assert await _post(client, url) == 200
-        tg.cancel_scope.cancel()
+    async with _client_to(settings, _serve, 100, connections) as (client, url):
+        for _ in range(5):
+            assert await _post(client, url) == 200
     assert connections == [5]
     assert len(looked_up) == 1
 
@@ -121,28 +124,16 @@ async def test_reads_and_writes_without_a_timeout_open_no_cancel_scope(settings,
 
     monkeypatch.setattr(backend.anyio, "fail_after", counted)
     connections: list[int] = []
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
-    port = listener.extra(anyio.abc.SocketAttribute.local_port)
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(_serve, listener, 100, connections)
-        async with http_client(settings) as client:
-            url = f"http://127.0.0.1:{port}/v1/responses"
-            response = await client.post(url, content=b"{}", timeout=httpx.Timeout(None, connect=5.0, pool=5.0))
-            assert (response.status_code, response.content) == (200, b"{}")
-        tg.cancel_scope.cancel()
+    async with _client_to(settings, _serve, 100, connections) as (client, url):
+        response = await client.post(url, content=b"{}", timeout=httpx.Timeout(None, connect=5.0, pool=5.0))
+        assert (response.status_code, response.content) == (200, b"{}")
     assert scopes == [(5.0,)]  # the connect's, which has a timeout; none for the reads and writes
 
 
 async def test_a_read_with_a_timeout_still_times_out(settings):
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
-    port = listener.extra(anyio.abc.SocketAttribute.local_port)
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(_hang, listener)
-        async with http_client(settings) as client:
-            url = f"http://127.0.0.1:{port}/v1/responses"
-            with pytest.raises(httpx.ReadTimeout), anyio.fail_after(10):  # a guard: a read timeout lost waits forever
-                await client.post(url, content=b"{}", timeout=httpx.Timeout(5.0, read=0.05))
-        tg.cancel_scope.cancel()
+    async with _client_to(settings, _hang) as (client, url):
+        with pytest.raises(httpx.ReadTimeout), anyio.fail_after(10):  # a guard: a read timeout lost waits forever
+            await client.post(url, content=b"{}", timeout=httpx.Timeout(5.0, read=0.05))
 
 
 async def test_a_connection_the_server_drops_mid_answer_is_a_read_error(settings):
@@ -153,18 +144,11 @@ async def test_a_connection_the_server_drops_mid_answer_is_a_read_error(settings
             await stream.receive()
             await stream.send(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}")
 
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
-    port = listener.extra(anyio.abc.SocketAttribute.local_port)
-
-    async def serve() -> None:
+    async def serve(listener) -> None:
         async with listener:
             await listener.serve(drop)
 
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(serve)
-        async with http_client(settings) as client:
-            url = f"http://127.0.0.1:{port}/v1/responses"
-            with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
-                response = await client.post(url, content=b"{}", timeout=httpx.Timeout(None, connect=5.0, pool=5.0))
-                await response.aread()
-        tg.cancel_scope.cancel()
+    async with _client_to(settings, serve) as (client, url):
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            response = await client.post(url, content=b"{}", timeout=httpx.Timeout(None, connect=5.0, pool=5.0))
+            await response.aread()
