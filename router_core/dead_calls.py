@@ -3,8 +3,9 @@
 The killed process wrote no line, so its charge was spend `switchboard budget` counted and the audit log, its report
 and the dashboard's recent decisions did not. Whichever process finds the dead reservation (budget.py ``_expire``)
 writes one line per charged call: the provider, the task's id (and a batch task's batch: batch_ids.reserved_as), the
-budget day it counts against and the estimate charged. The report counts it as an estimate, replaced by the actual
-cost if a later line of the same task brings one (a holder that was only silent, and settles after all)."""
+budget day it counts against, the estimate charged and when the reservation was made. The report counts it as an
+estimate, replaced by the actual cost a later line of the same run brings (a holder that was only silent, and settles
+after all: its run began before that reservation was made; a retry under the same task id began after)."""
 
 from __future__ import annotations
 
