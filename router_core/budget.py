@@ -20,7 +20,7 @@ from sqlite3 import Connection, Row
 from zoneinfo import ZoneInfo
 
 from router_core.budget_alerts import claim_alerts
-from router_core.budget_amounts import check_amount, check_recorded_spend
+from router_core.budget_amounts import check_amount, check_recorded_spend, fits
 from router_core.budget_limits import BudgetLimits
 from router_core.budget_text import budget_exceeded_message
 from router_core.clock import Clock
@@ -388,9 +388,3 @@ class BudgetLedger:
             began = None if full else datetime.combine(before, time(0), tzinfo=tz).timestamp()
             ledger.prune_finished(conn, before.isoformat(), made_before=began)
             self._reserves_since_prune, self._prunes = 0, self._prunes + 1
-
-
-def fits(usd: float, left: float) -> bool:
-    """Whether a reservation of ``usd`` fits in ``left`` (:meth:`BudgetLedger.left_for`), in exact micro-dollars as
-    :meth:`BudgetLedger.reserve` counts."""
-    return to_micro(usd) <= to_micro(left)

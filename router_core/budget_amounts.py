@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from router_core.errors import InvalidRequest
+from router_core.store.ledger import to_micro
 
 # The most one recorded spend may add: far above any real day, far below what the ledger's integer
 # micro-dollars can sum (about 9.2e12 USD).
@@ -25,3 +26,9 @@ def check_amount(usd: float, what: str) -> None:
     """Refuse an amount that is not a finite amount of USD >= 0 (an estimate, a cost to settle)."""
     if not isinstance(usd, (int, float)) or not math.isfinite(usd) or usd < 0:  # noqa: UP038 - a tuple checks faster
         raise InvalidRequest(f"{what} must be a finite amount of USD >= 0, got {usd!r}")
+
+
+def fits(usd: float, left: float) -> bool:
+    """Whether a reservation of ``usd`` fits in ``left`` (:meth:`budget.BudgetLedger.left_for`), in exact micro-dollars as
+    :meth:`budget.BudgetLedger.reserve` counts."""
+    return to_micro(usd) <= to_micro(left)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from router_core.budget_amounts import fits
 from router_core.budget_text import money
 from router_core.models import Availability, Block, BudgetSnapshot, ProviderUsage, WindowCounts
 from router_core.settings import ProviderSettings
@@ -63,7 +64,7 @@ def budget_blocks(
     """
     blocks = []
     mine = budget.provider(provider)
-    if mine.remaining < min_cost:
+    if not fits(min_cost, mine.remaining):  # in micro-dollars, as reserve() counts
         if mine.allocation <= 0:
             blocks.append(Block(f"budget: {provider} has no allocation (budget.allocation.{provider} = 0)", None))
         elif mine.allocation < min_cost:
@@ -71,7 +72,7 @@ def budget_blocks(
         else:
             blocks.append(Block(_short(f"{provider} allocation", mine.spent, mine.reserved, mine.allocation,
                                        mine.remaining, min_cost, task_estimate), budget.next_reset_at))
-    if budget.remaining < min_cost:
+    if not fits(min_cost, budget.remaining):
         if budget.total <= 0:
             blocks.append(Block("budget: the daily budget is 0 (budget.daily_total = 0)", None))
         elif budget.total < min_cost:

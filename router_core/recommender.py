@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from router_core.budget import fits
+from router_core.budget_amounts import fits
 from router_core.budget_text import money
 from router_core.errors import InvalidRequest
 from router_core.models import (
@@ -263,7 +263,7 @@ def _recommendation(
         all_blocked=all_blocked,
         wait_seconds=wait,
         resets_at=resets_at,
-        exceeds_budget=not (cost.usd <= left and cost.usd <= budget.remaining),  # fits_budget, as read here
+        exceeds_budget=not (fits(cost.usd, left) and fits(cost.usd, budget.remaining)),  # fits_budget, as read here
         budget_alerts=_budget_alerts(cost, budget, mine, left),
     )
 

@@ -29,8 +29,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from router_core.budget import fits
-from router_core.budget_amounts import MAX_RECORDED_USD
+from router_core.budget_amounts import MAX_RECORDED_USD, fits
 from router_core.budget_text import money
 from router_core.cost import request_cost
 from router_core.errors import (
