@@ -39,6 +39,19 @@ def fallback_notices(outcome, settings) -> list[str]:
     return lines
 
 
+def charged_notice(outcome) -> str | None:
+    """What a task that failed still cost: tries the provider may bill (a timeout after the request was sent, a
+    malformed answer) or billed (a refusal with usage), charged to the budget. `run` said only the error, so the
+    budget went down by an amount nothing on the screen explained. None when nothing was charged."""
+    charged = [a for a in outcome.attempts if a.cost_usd > 0]
+    if not charged:
+        return None
+    tries = "a try" if len(charged) == 1 else f"{len(charged)} tries"
+    where = " and ".join(dict.fromkeys(a.provider for a in charged))
+    return (f"switchboard: {money(outcome.cost_usd)} charged to the budget for {tries} on {where} that the provider "
+            "billed or may bill, with no answer to show (`switchboard budget` shows the day's spend)")
+
+
 def route_notice(decision, forced: bool) -> str | None:
     """Why a task went to another provider than its primary (a block, the budget, a cheaper one as able), said before
     the answer's summary: "path gemini" alone left a user guessing why codex was passed over. None on its primary, or

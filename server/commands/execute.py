@@ -21,6 +21,7 @@ from server.commands._common import CommandError, core, emit_json, router_errors
 from server.commands._notices import (
     ProgressBar,
     cancelled_notice,
+    charged_notice,
     fallback_notices,
     paced_notice,
     parked_notice,
@@ -161,6 +162,8 @@ def run(args) -> int:
         print(f"routed to {result.decision.provider} as agent {agent} (lease {result.decision.lease_id})")
     else:
         print(f"switchboard: {o.status}: {o.error}", file=sys.stderr)
+        if (charged := charged_notice(o)) is not None:
+            print(charged, file=sys.stderr)
     return 0 if o.status in (SUCCESS, ROUTED) else 1
 
 

@@ -295,3 +295,20 @@ def test_a_trailing_comma_is_named_with_what_to_do(text, said):
     with pytest.raises(CommandError) as caught:
         parse_tasks(text)
     assert said in str(caught.value)
+
+
+def test_run_that_failed_says_what_its_tries_were_charged(shell, monkeypatch, capsys):
+    # Malformed 200s (the provider answered, and bills it) are charged at their estimates; `run` said only the error,
+    # and the budget was lower by an amount nothing on the screen explained.
+    from router_core.budget_text import money
+    from tests.fakes.fake_provider import Fault
+
+    use_fake(monkeypatch, shell)
+    shell.script("codex", [Fault.malformed()] * 8)
+    assert main(["run", "Fix the bug in the data loader", "--provider", "codex"]) == 1
+    err = capsys.readouterr().err
+    tries = len(shell.requests("codex"))
+    assert main(["budget", "--json"]) == 0
+    spent = json.loads(capsys.readouterr().out)["spent"]
+    assert tries >= 2 and spent > 0
+    assert f"switchboard: {money(spent)} charged to the budget for {tries} tries on codex" in err, err
