@@ -45,7 +45,7 @@ from router_core.core import RouterCore  # noqa: E402
 from server.app import create_server  # noqa: E402
 from tests.execution.fakes import KEYS, fake_environ, fake_server  # noqa: E402
 from tests.fakes.fake_script import Fault  # noqa: E402
-from tools import TOOLS, output_model  # noqa: E402
+from tools.registry import TOOLS, output_model  # noqa: E402
 
 TASKS = [
     "Implement a CSV export endpoint for the reports API", "Explain how the OAuth2 authorization code flow works",

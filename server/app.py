@@ -22,14 +22,16 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp.types import INVALID_PARAMS
 from mcp.types import Tool as MCPTool
 
-from resources import register_resources
+from resources.registry import register_resources
 from router_core.core import REQUEST_SESSION, RouterCore
 from router_core.errors import RouterError
 from router_core.settings import HttpSettings, Settings
 from server.core_factory import build_core
 from server.live import LiveUpdates
 from server.probes import watch_outages
-from tools import (
+from tools._context import AppState
+from tools.progress import HEARTBEAT_SECONDS
+from tools.registry import (
     check_call,
     configured_descriptions,
     explained,
@@ -37,8 +39,6 @@ from tools import (
     output_schemas,
     register_tools,
 )
-from tools._context import AppState
-from tools.progress import HEARTBEAT_SECONDS
 
 SHOWN_URI_CHARS = 200  # of an unknown resource URI, in the refusal: a host may send one of any length
 

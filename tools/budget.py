@@ -1,6 +1,6 @@
 """Budget and usage tools: get_budget (read-only) and record_usage (manual entry)."""
 
-# No `from __future__ import annotations`: see tools/__init__.py.
+# No `from __future__ import annotations`: see tools/registry.py.
 
 from typing import Annotated, Literal
 

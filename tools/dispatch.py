@@ -1,6 +1,6 @@
 """Tools that act: dispatch_agent and run_batch (issue 3: they execute on the providers)."""
 
-# No `from __future__ import annotations`: see tools/__init__.py.
+# No `from __future__ import annotations`: see tools/registry.py.
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -31,7 +31,7 @@ def parallel_description(batch_concurrency: int) -> str:
 
 
 class BatchTaskIn(BaseModel):
-    # A per-task "provider" or "context" it doesn't have must not be dropped silently (tools/__init__.py).
+    # A per-task "provider" or "context" it doesn't have must not be dropped silently (tools/registry.py).
     model_config = ConfigDict(extra="forbid")
 
     task: Annotated[str, Field(description="The subtask text.")]

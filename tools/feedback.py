@@ -1,6 +1,6 @@
 """record_feedback: tell the router whether a routed task went to the right provider (design Phase 4)."""
 
-# No `from __future__ import annotations`: see tools/__init__.py.
+# No `from __future__ import annotations`: see tools/registry.py.
 
 from typing import Annotated, Literal
 

@@ -7,7 +7,7 @@ report sends one that says what is going on ("t1: codex answering, 95 s so far";
 codex, gemini ...").
 """
 
-# No `from __future__ import annotations`: see tools/__init__.py.
+# No `from __future__ import annotations`: see tools/registry.py.
 
 import logging
 import math

@@ -8,7 +8,7 @@ only those writes go to a worker thread, where they may wait for another process
 the stdio round trip from 1.23-1.32x the minimal server's to 1.33-1.42x (target 1.3x; bench/mcp_overhead.py,
 run alternately). record_usage, get_budget and a dry-run run_batch, off the hot path, go through in_worker."""
 
-# No `from __future__ import annotations`: see tools/__init__.py.
+# No `from __future__ import annotations`: see tools/registry.py.
 
 from typing import Annotated
 

@@ -19,7 +19,7 @@ DESCRIPTION = ("Use this agent when the user needs a review of recently written 
 
 async def test_a_pool_of_many_host_agents_is_bounded_and_says_so(settings, clock, tmp_path):
     # 300 such agents made agents://pool ~450 KB (~110k tokens), unbounded up to 500 files of 64 KiB each.
-    import resources
+    import resources.registry as resources
 
     agents_dir = tmp_path / "agents"
     agents_dir.mkdir()

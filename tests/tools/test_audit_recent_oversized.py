@@ -13,7 +13,7 @@ async def test_an_entry_larger_than_the_bound_does_not_hide_the_log(settings, ke
     # A task may be 200,000 characters: in Cyrillic that is a 400 KB audit line, over the 256 KiB of the
     # resource on its own. audit://recent answered [] (as if nothing had been audited) until it left the tail,
     # and hid every older entry meanwhile.
-    import resources
+    import resources.registry as resources
 
     for i in range(5):
         keyword_core.decide(f"Напиши тесты для парсера {i}")

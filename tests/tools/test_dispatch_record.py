@@ -8,8 +8,8 @@ import json
 import pytest
 
 from router_core.execution.results import Attempt, TaskOutcome
-from tools import as_result, output_schemas
 from tools.batch_schemas import DispatchOut, dispatch_record
+from tools.registry import as_result, output_schemas
 from tools.schemas import RecommendationRecordOut
 
 TASK = "Implement a JWT login endpoint in Flask"

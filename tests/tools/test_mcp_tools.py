@@ -245,7 +245,7 @@ def connect_with_handler(server, mode: str, handler) -> Client:
 
 async def test_audit_day_resource_is_bounded_and_says_so(server, keyword_core, monkeypatch):
     # A busy day's log is 20-60 MiB; the resource goes into a host's context, so it carries the newest part.
-    import resources
+    import resources.registry as resources
 
     monkeypatch.setattr(resources, "DAY_RESOURCE_BYTES", 4096)
     log = keyword_core.audit
@@ -278,7 +278,7 @@ async def test_an_empty_day_the_log_no_longer_keeps_or_not_yet_begun_says_so(ser
 
 async def test_audit_recent_is_bounded_too(server, keyword_core, monkeypatch):
     # A task may be 200,000 characters and each decision's line holds it: 50 of them were a 10 MB resource.
-    import resources
+    import resources.registry as resources
 
     monkeypatch.setattr(resources, "DAY_RESOURCE_BYTES", 4096)
     for i in range(20):
@@ -292,7 +292,7 @@ async def test_audit_recent_is_bounded_too(server, keyword_core, monkeypatch):
 async def test_the_audit_resources_text_is_within_the_cap_as_the_host_gets_it(server, keyword_core, monkeypatch, cap):
     # The resources are indented JSON: a decision's line of ~2.4 KB is ~4 KB there, so a cap counted on the log's
     # lines let audit://{day} reach 1.5 times it (393 KB for 256 KiB).
-    import resources
+    import resources.registry as resources
 
     monkeypatch.setattr(resources, "DAY_RESOURCE_BYTES", cap)
     for i in range(40):

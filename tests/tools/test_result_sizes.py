@@ -16,7 +16,7 @@ from pydantic_core import to_json
 
 from server.app import create_server
 from tests.execution.fakes import KEYS, fake_environ, fake_server
-from tools import TOOLS, output_model
+from tools.registry import TOOLS, output_model
 
 MODELS = {fn.__name__: output_model(fn) for fn, _ in TOOLS}
 TASKS = ["Implement a CSV export endpoint for the reports API", "Explain how the OAuth2 flow works",

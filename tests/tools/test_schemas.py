@@ -9,7 +9,7 @@ import pytest
 
 from router_core.classifier.trained import TrainedClassifier
 from router_core.core import RouterCore
-from tools import as_result, output_schemas
+from tools.registry import as_result, output_schemas
 from tools.schemas import RecommendationRecordOut, recommendation_record
 
 TASK = "Design distributed system architecture"

@@ -11,7 +11,7 @@ from tests.checkout import checkout_env
 
 CHECK = """
 import json, sys
-import tools
+import tools.registry as tools
 from tools.schemas import BudgetOut, ClassificationOut, RecommendationRecordOut
 before = {m.__name__: m.__pydantic_complete__ for m in (BudgetOut, ClassificationOut, RecommendationRecordOut)}
 execution_loaded = any(name.startswith("router_core.execution.results") for name in sys.modules)
