@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from router_core.audit import is_day, parse_since
 from router_core.dead_calls import EVENT as DEAD_CALL_EVENT
+from router_core.execution_fallbacks import providers_left
 from router_core.fallback_kinds import fallback_kind
 from router_core.records import SKIPPED, any_sent  # an attempt with one of these outcomes sent nothing
 from router_core.usage_audit import EVENT as USAGE_EVENT
@@ -62,6 +63,8 @@ class AuditReport:
     provider_distribution: dict[str, int] = field(default_factory=dict)
     cost_by_day: dict[str, dict[str, DayCost]] = field(default_factory=dict)
     fallbacks: dict[str, int] = field(default_factory=dict)  # the kind of provider_reason (fallback_kind) -> count
+    runs_fell_back: int = 0  # runs that left a provider for another while running (execution_fallbacks.py)
+    left: dict[str, int] = field(default_factory=dict)  # "codex: rate_limited" (a provider left, how) -> count
     execution_times: dict[str, ExecutionTimes] = field(default_factory=dict)
     unreadable: int = 0  # records with a timestamp or money field that could not be parsed
     skipped_lines: int = 0  # log lines that were no record (torn, foreign, not JSON), set by the reader
@@ -95,6 +98,7 @@ class AuditReport:
                 for day, costs in sorted(self.cost_by_day.items())
             },
             "fallback_activations": {"total": self.fallback_total, "by_reason": dict(self.fallbacks)},
+            "fell_back_while_running": {"runs": self.runs_fell_back, "providers_left": dict(self.left)},
             "average_execution_seconds": {
                 p: {"runs": t.runs, "average": round(t.average_seconds, 3)}
                 for p, t in sorted(self.execution_times.items())
@@ -274,6 +278,10 @@ def _add(
         if isinstance(reason, str) and reason != PRIMARY_REASON:
             kind = fallback_kind(record, rec)  # not the text: its amounts and times made each line a row
             report.fallbacks[kind] = report.fallbacks.get(kind, 0) + 1
+    if left := providers_left(metrics):
+        report.runs_fell_back += 1
+        for name, outcome in left:
+            report.left[f"{name}: {outcome}"] = report.left.get(f"{name}: {outcome}", 0) + 1
     # What ran is charged to the providers that ran it (each attempt's own): after a fallback during execution, not
     # the one recommended; ``ran_on`` (the one it last reached) for what its attempts do not itemise.
     ran_on = metrics.get("provider")

@@ -56,6 +56,11 @@ def format_report_table(report: AuditReport) -> str:
     ]
     lines += _table(["reason", "count"], rows) if rows else []
 
+    if report.runs_fell_back:  # sent to a provider, then on to another (429s past their retries, an outage...)
+        lines += ["", f"Fell back while running: {report.runs_fell_back} runs"]
+        rows = [[left, str(n)] for left, n in sorted(report.left.items(), key=lambda kv: (-kv[1], kv[0]))]
+        lines += _table(["provider left: its last try", "count"], rows)
+
     lines += ["", "Average execution time per provider"]
     rows = [[p, str(t.runs), f"{t.average_seconds:.1f} s"] for p, t in sorted(report.execution_times.items())]
     lines += _table(["provider", "runs", "average"], rows) if rows else ["  (no executions recorded)"]
