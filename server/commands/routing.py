@@ -101,6 +101,9 @@ def _classify_stream(c) -> int:
             continue  # no task to answer (an empty last line); the rows after still go by their line numbers
         item_id: object = lineno  # a line that gives no id is named by its number, so its row can be matched to it
         try:
+            if isinstance(line, _NotUtf8):
+                item_id = _id_of_garbled(line.garbled, lineno)
+                raise InvalidRequest(line.message)
             item = _json_object(line)
             if not isinstance(item, dict):
                 raise InvalidRequest(f"a JSON {_kind(item)}, not an object; {LINE_SHAPE}")
@@ -150,14 +153,49 @@ def _kind(value: object, *, article: bool = False) -> str:
     return f"{'an' if kind[0] in 'ao' else 'a'} {kind}" if article and kind != "null" else kind
 
 
+class _NotUtf8(str):
+    """A line of stdin that is not UTF-8 (a Latin-1 "é" in one task): answered by an error row of its own."""
+
+    garbled: str  # the line with U+FFFD for what is not UTF-8: its id may still be read
+    message: str
+
+
 def _stdin_lines() -> Iterator[str]:
-    """stdin's lines, a leading byte order mark (Windows editors and PowerShell write one) dropped."""
+    """stdin's lines, each decoded on its own, a byte order mark starting one dropped (Windows editors and
+    PowerShell write one; `cat a.jsonl b.jsonl` puts b's in the middle). Decoded as a whole, one byte that is not
+    UTF-8 ended the run: the rows of the 8 KiB chunk before it were lost with it, and every line after. A file in
+    UTF-16 or UTF-32 (its mark says so) is refused whole: no line of it would be read."""
+    source = getattr(sys.stdin, "buffer", None)
+    if source is None:  # a text stream with no bytes beneath (closed stdin, tests): already decoded
+        for line in sys.stdin:
+            yield line.removeprefix("\ufeff")
+        return
+    for lineno, raw in enumerate(source, start=1):
+        if lineno == 1 and raw.startswith(_WIDE_MARKS):
+            raise InvalidRequest("stdin is not UTF-8 text (it begins with a UTF-16 or UTF-32 byte order mark); "
+                                 "convert it to UTF-8 (e.g. iconv -f UTF-16 -t UTF-8) and give UTF-8 JSON lines")
+        try:
+            yield raw.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            bad = _NotUtf8(raw.decode("utf-8", "replace"))
+            bad.garbled = str(bad)
+            bad.message = (f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}: {exc.reason}); "
+                           "save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8 if it was written as Latin-1)")
+            yield bad
+
+
+_WIDE_MARKS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16 LE and BE (and UTF-32 LE, which begins as UTF-16 LE's)
+
+
+def _id_of_garbled(text: str, lineno: int) -> object:
+    """The id a line that is not UTF-8 gives, read with replacements for what is not, so that its error row is
+    named as its answer would have been; else its line number."""
     try:
-        lines = iter(sys.stdin)
-        yield next(lines, "").removeprefix("\ufeff")
-        yield from lines
-    except UnicodeDecodeError as exc:
-        raise InvalidRequest(f"stdin is not UTF-8 text ({exc.reason}); give UTF-8 JSON lines") from None
+        item = json.loads(text.rstrip("\r\n").removeprefix("\ufeff"))
+        found = item.get("id") if isinstance(item, dict) else None
+        return lineno if found is None else _plain_id(found)
+    except (ValueError, RecursionError, InvalidRequest):
+        return lineno
 
 
 def _json_object(line: str) -> object:

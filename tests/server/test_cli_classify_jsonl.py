@@ -59,3 +59,34 @@ def test_an_error_row_keeps_the_id_its_line_gives(cli_env, capsys, monkeypatch):
     code, rows, err = run(capsys, monkeypatch, '{"id": "x", "text": 5}\n')
     assert code == 1 and rows == [{"id": "x", "error": err.strip()}]
     assert err.startswith('line 1: "text" is a number, not a string')
+
+
+def run_bytes(capsys, monkeypatch, data: bytes) -> tuple[int, list[dict], str]:
+    """As a shell's `< tasks.jsonl` gives it: bytes under a UTF-8 text layer (as main() reconfigures stdin)."""
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+    code = main(["classify", "--jsonl"])
+    out, err = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines()], err
+
+
+def test_a_line_that_is_not_utf8_is_an_error_row_and_every_other_line_is_answered(cli_env, capsys, monkeypatch):
+    # Seen by hand: 2,000 lines, line 1001 holding a Latin-1 "é". The run stopped at exit 2 with one line,
+    # "stdin is not UTF-8 text (invalid continuation byte)": no line number, lines 857-1000 (the rest of the
+    # 8 KiB chunk the bad byte was in) silently unanswered, and the 1,000 lines after it too.
+    good = [b'{"id": %d, "text": "fix the crash in module %d"}' % (i, i) for i in range(2000)]
+    lines = [*good[:1000], b'{"id": "latin", "text": "r\xe9sum\xe9 upload fails with a 500"}', *good[1000:]]
+    code, rows, err = run_bytes(capsys, monkeypatch, b"\n".join(lines) + b"\n")
+    assert code == 1
+    assert len(rows) == 2001
+    assert [r["id"] for r in rows[:1000]] == list(range(1000)) and [r["id"] for r in rows[1001:]] == list(range(1000, 2000))
+    assert all("primary_provider" in r for r in rows[:1000] + rows[1001:])
+    assert rows[1000] == {"id": "latin", "error": err.strip()}  # the id the line gives, read round the bad bytes
+    assert err.startswith("line 1001: not UTF-8 text (byte 0xe9 at offset 26: invalid continuation byte); save the file as UTF-8")
+
+
+def test_a_byte_order_mark_starting_a_later_line_is_dropped_too(cli_env, capsys, monkeypatch):
+    # `cat a.jsonl b.jsonl`, b saved by a Windows editor: its first line was "not JSON (Unexpected UTF-8 BOM ...)".
+    data = '\ufeff{"id": "a", "text": "fix the login bug"}\n\ufeff{"id": "b", "text": "Explain OAuth2 flow"}\n'
+    code, rows, err = run_bytes(capsys, monkeypatch, data.encode("utf-8"))
+    assert (code, err) == (0, "")
+    assert [(r["id"], r["primary_provider"]) for r in rows] == [("a", "codex"), ("b", "gemini")]
