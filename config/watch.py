@@ -10,7 +10,9 @@ force stays until the file is fixed. A file caught empty that was not, emptied w
 looked at again at the next check before anything is applied: an editor that saves in place truncates it first, and an empty file is valid TOML
 that means the shipped defaults (a budget of 100 for a second in place of the user's 20); so is a file caught
 gone (an editor that keeps a backup renames the file away, then writes a new one). Only the budget is
-applied while running; an edit of anything else is logged as waiting for a restart.
+applied while running; an edit of anything else is logged as waiting for a restart. ``pending()`` says what of
+the files a restart would apply that this server does not (the keys waiting, an edit that does not validate):
+config://effective shows it, since a server's log goes where its host keeps it, which the user rarely reads.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from pathlib import Path
 
+from config.edits import APPLIED_AT_ONCE, changed_keys
 from config.loader import PROJECT_FILE, ConfigError, load_settings, user_config_path
 from router_core.settings import Settings
 
@@ -55,6 +57,9 @@ class ConfigWatch:
         self._wall_ns = wall_ns  # the clock files' mtimes are on
         self._saving_ns = int(2 * every * 1e9)  # an empty file younger than this may be mid-save (_emptied)
         self._current = settings
+        self._started = settings  # what runs, but for the budget, until a restart
+        self._edited: Settings | None = None  # the files' latest valid configuration, once edited
+        self._invalid: str | None = None  # why the files as last edited do not validate
         self._seen = self._signature() if seen is None else seen
         self._due = self._monotonic() + every
         self._emptied: Signature | None = None  # a signature caught with a file just emptied, seen once
@@ -82,22 +87,43 @@ class ConfigWatch:
         try:
             new = load_settings(environ=self._environ, cwd=self._cwd, cache_dir=self._cache_dir)
         except ConfigError as exc:
+            self._invalid = str(exc)
             log.error("the configuration was edited but is not valid, so it is not applied (the one in force "
                       "stays until the file is fixed): %s", exc)
             return None
         except Exception:  # a bug in reloading must not stop routing on the configuration in force
+            self._invalid = "the edited configuration could not be loaded (the server's log says why)"
             log.exception("the edited configuration could not be loaded; the one in force stays")
             return None
+        self._invalid, self._edited = None, new
         if new.state_dir != self._current.state_dir:  # its budget is the other dir's (which a project file may raise)
             log.warning("the configuration was edited to use the state dir %s: the edit, its budget included, "
                         "takes effect when this server restarts", new.state_dir)
             return None
         # The file list is no setting: a file created (or removed) to edit the budget alone changes nothing else.
-        if replace(new, budget=self._current.budget, sources=self._current.sources) != self._current:
+        waiting = changed_keys(self._started, new)
+        if waiting:
             log.warning("the configuration was edited: its budget applies now; the other changes take effect "
-                        "when this server restarts")
+                        "when this server restarts (%s)", ", ".join(waiting))
         self._current = new
         return new
+
+    def pending(self) -> dict[str, object] | None:
+        """What the files say that this server does not apply, and why; None when they say what runs."""
+        edited = self._edited
+        moved = edited is not None and edited.state_dir != self._started.state_dir
+        waiting = [] if edited is None else changed_keys(self._started, edited,
+                                                         applied=("sources",) if moved else APPLIED_AT_ONCE)
+        if self._invalid is not None:
+            return {"invalid": self._invalid, "waiting_for_restart": waiting,
+                    "note": "the files as last edited do not validate, so nothing of that edit applies: the "
+                            "configuration shown stays in force until they are fixed (see invalid)"}
+        if not waiting:
+            return None
+        why = ("the state dir was edited: the edit, its budget included, takes effect when this server restarts"
+               if moved else "edited since this server started: these keys take effect when it restarts (the "
+                             "budget applies at once)")
+        return {"waiting_for_restart": waiting, "note": why}
 
     def _signature(self) -> Signature:
         return files_signature(self._environ, self._cwd)

@@ -128,6 +128,9 @@ def effective_config(core: RouterCore, environ: Mapping[str, str] | None = None,
         providers[p.name] = d
     return {
         "sources": list(s.sources),
+        # What the files say that this server does not apply (null: they say what runs): the keys an edit changed
+        # that wait for a restart, or an edit that does not validate, with its error.
+        "edits_not_in_force": core.settings_not_in_force(),
         "state_dir": str(s.state_dir),
         "classifier": s.classifier,
         "budget": {**{k: v for k, v in dataclasses.asdict(s.budget).items() if k != "allocations"},

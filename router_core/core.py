@@ -291,6 +291,12 @@ class RouterCore:
             except (OSError, StateUnusable) as exc:  # a full disk: the new budget applies all the same
                 log.error("audit line of the budget change not written (%s)", exc)
 
+    def settings_not_in_force(self) -> dict[str, object] | None:
+        """What the configuration files say that this process does not apply (keys waiting for a restart, an edit
+        that does not validate), as config/watch.py's ``pending`` says it; None when they say what runs."""
+        pending = getattr(self._settings_updates, "pending", None)
+        return pending() if pending is not None else None
+
     def record_usage(
         self, provider: str, *, requests: int | None, tokens: int | None, cost_usd: float = 0.0, manual: bool
     ) -> None:

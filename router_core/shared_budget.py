@@ -176,6 +176,11 @@ class SharedBudgetGuard:
             pending, self._pending = self._pending, None
             return pending
 
+    def pending(self) -> dict[str, object] | None:
+        """What the wrapped watch says the files hold that does not run (config/watch.py), if it says."""
+        said = getattr(self._updates, "pending", None)
+        return said() if said is not None else None
+
 
 def guarded(db: Database, settings: Settings,
             updates: Callable[[], Settings | None] | None) -> Callable[[], Settings | None]:

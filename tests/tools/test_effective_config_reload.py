@@ -43,3 +43,27 @@ async def test_an_edited_budget_is_shown_with_the_files_it_came_from(tmp_path, e
         after = await effective(client)
     assert after["budget"]["daily_total"] == 10.0
     assert after["sources"] == [*before["sources"], str(path)]
+
+
+async def test_an_edit_waiting_for_a_restart_or_invalid_is_shown(tmp_path, env):
+    # config://effective showed the configuration in force and the edited file among its sources, and nothing of
+    # an edit it had not applied: "classifier": "trained" under a file saying "keywords", or an old budget under a
+    # file whose edit did not validate. The server said why on stderr only, into the host's log.
+    settings = load_settings(environ=env, cwd=tmp_path)
+    ticks = Ticks()
+    watch = ConfigWatch(settings, environ=env, cwd=tmp_path, every=1.0, monotonic=ticks)
+    core = RouterCore.build(settings, clock=FakeClock(T0), classifier=KeywordClassifier(settings.providers),
+                            settings_updates=watch)
+    server = create_server(settings, core_factory=lambda: core, live_interval=None)
+    path = user_file(env)
+    async with Client(server) as client:
+        assert (await effective(client))["edits_not_in_force"] is None
+        edit(path, 'classifier = "keywords"\n')
+        ticks.now += 1
+        waiting = (await effective(client))["edits_not_in_force"]
+        edit(path, "[budget]\ndaily_total = 10\ndaily_totl = 10\n")
+        ticks.now += 1
+        invalid = await effective(client)
+    assert waiting["waiting_for_restart"] == ["classifier"]
+    assert invalid["budget"]["daily_total"] == settings.budget.daily_total
+    assert "budget.daily_totl" in invalid["edits_not_in_force"]["invalid"]
