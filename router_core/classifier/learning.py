@@ -28,7 +28,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from router_core.classifier import TASK_TYPE_PROVIDER, saved_decisions
 from router_core.classifier.corrections import Correction, CorrectionStore, StoredCorrections, StoredDecision
@@ -312,7 +312,11 @@ class LearningClassifier:
         provider_p = {name: sim if name == target else (1 - sim) * p / rest for name, p in base_p.items()}
         reason = (f"correction #{learned.correction.id} (similarity {sim:.2f}) routes "
                   f"{learned.correction.text[:60]!r} to {target}/{learned.task_type}")
-        return self.base.build(scored, provider_p, task_type=learned.task_type, extra=(reason,))
+        corrected = self.base.build(scored, provider_p, task_type=learned.task_type)
+        # Then what the model alone says and why: its numbers and features for the type the correction chose
+        # ("debugging (0%)", evidence it outweighed) would read as the reasons it decided so.
+        alone = self.base.build(scored, base_p).reasons
+        return replace(corrected, reasons=(reason, f"without the correction: {alone[0]}", *alone[1:]))
 
     # -- the guard -----------------------------------------------------------------------------
 
