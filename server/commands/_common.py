@@ -39,6 +39,24 @@ def said_reading_stdin(what: str, instead: str) -> None:
               f"or give a file: {instead}", file=sys.stderr, flush=True)
 
 
+def stdin_text(advice: str) -> str:
+    """All of stdin as UTF-8 text (line ends as a text stream reads them); a byte that is not UTF-8 is a
+    CommandError naming its line and place, then ``advice``: "stdin is not UTF-8 text (invalid continuation
+    byte)" left a 500-task file to be searched by hand."""
+    source = getattr(sys.stdin, "buffer", None)
+    if source is None:  # a text stream with no bytes beneath (closed stdin, tests): already decoded
+        return sys.stdin.read()
+    data = source.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise CommandError(f"stdin is not UTF-8 text (line {line}, byte {column}: 0x{data[exc.start]:02x}, "
+                           f"{exc.reason}); {advice}") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def settings() -> Settings:
     """The user's settings; validated data is reused from the user cache dir while the config is unchanged."""
     try:

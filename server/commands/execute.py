@@ -17,7 +17,14 @@ from router_core.batch_limits import MAX_BATCH_PARALLEL, MAX_BATCH_TASKS
 from router_core.budget_text import money
 from router_core.errors import InvalidRequest
 from router_core.settings import PROVIDER_NAMES
-from server.commands._common import CommandError, core, emit_json, router_errors, said_reading_stdin
+from server.commands._common import (
+    CommandError,
+    core,
+    emit_json,
+    router_errors,
+    said_reading_stdin,
+    stdin_text,
+)
 from server.commands._notices import (
     ProgressBar,
     cancelled_notice,
@@ -176,10 +183,7 @@ def batch(args) -> int:
         raise CommandError(f"--parallel must be from 1 to {MAX_BATCH_PARALLEL}, got {args.parallel}")
     said_reading_stdin('the tasks (a JSON array, or JSON lines, of strings or {"id", "task"} objects)',
                        "switchboard batch < tasks.json")
-    try:
-        text = sys.stdin.read()
-    except UnicodeDecodeError as exc:
-        raise CommandError(f"stdin is not UTF-8 text ({exc.reason}); give the tasks as UTF-8 JSON") from None
+    text = stdin_text("give the tasks as UTF-8 JSON (e.g. iconv -f LATIN1 -t UTF-8 if it was written as Latin-1)")
     pairs = parse_tasks(text)
     if len(pairs) > MAX_BATCH_TASKS:
         raise CommandError(f"{len(pairs)} tasks on stdin; a batch takes at most {MAX_BATCH_TASKS}: "
@@ -334,13 +338,13 @@ def _read_context(path: str | None) -> str | None:
         return None
     if path == "-":
         said_reading_stdin("the context", "--context-file notes.txt")
+    if path == "-":
+        return stdin_text("convert it to UTF-8 (e.g. iconv -t UTF-8) or pass a text file")
     try:
-        return sys.stdin.read() if path == "-" else Path(path).read_bytes().decode("utf-8")
+        return Path(path).read_bytes().decode("utf-8")
     except OSError as exc:
         raise InvalidRequest(f"cannot read context file {path} ({exc.strerror or exc}); give a readable text file, "
                              "or - to read the context from stdin") from None
     except UnicodeDecodeError as exc:
-        where, detail = ("stdin", exc.reason) if path == "-" else (f"context file {path}", f"{exc.reason} at byte {exc.start}")
-        raise InvalidRequest(
-            f"{where} is not UTF-8 text ({detail}); convert it to UTF-8 (e.g. iconv -t UTF-8) or pass a text file"
-        ) from None
+        raise InvalidRequest(f"context file {path} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it "
+                             "to UTF-8 (e.g. iconv -t UTF-8) or pass a text file") from None

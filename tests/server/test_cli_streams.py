@@ -266,3 +266,23 @@ def test_the_http_servers_own_error_lines_are_scrubbed_too():
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     assert "Exception in ASGI application" in proc.stderr, proc.stderr
     assert "upstream refused Bearer [redacted]" in proc.stderr and key not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "data", "says"),
+    [(["batch", "--dry-run"], b'{"id": "a", "task": "fix the login bug"}\n{"id": "b", "task": "fix it"}\n'
+                              b'{"id": "c", "task": "r\xe9sum\xe9 upload fails"}\n', "line 3, byte 23: 0xe9"),
+     (["run", "fix the login bug", "--context-file", "-", "--route-only"], b"notes\nmore notes\ncaf\xe9\n",
+      "line 3, byte 4: 0xe9")],
+    ids=["batch", "run --context-file -"],
+)
+def test_stdin_that_is_not_utf8_is_refused_naming_the_line_of_the_bad_byte(cli_env, monkeypatch, argv, data, says):
+    # Seen by hand: a 500-task batch file with one Latin-1 "é" was refused with "stdin is not UTF-8 text (invalid
+    # continuation byte)", nothing saying where: the user had to hunt for it.
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    monkeypatch.setattr("sys.stderr", err)
+    code = main(argv)
+    assert code == 2 and out.getvalue() == ""
+    assert "stdin is not UTF-8 text" in err.getvalue() and says in err.getvalue(), err.getvalue()
