@@ -1,6 +1,6 @@
 """Why a dispatch's CPU time is a larger multiple of a plain post's than its instruction count is.
 
-    .venv/bin/python bench/dispatch_gap.py [--tasks 1000] [--rounds 10] [--warmup 50]
+    .venv/bin/python bench/dispatch_gap.py [--tasks 1000] [--rounds 10] [--warmup 50] [--client-cpu N --fake-cpu M]
 
 A companion to bench/dispatch_cpu.py (same fake provider in its own process, same two sides, alternating in
 rounds): per request of each side, what getrusage and the garbage collector say beside the CPU time: user and
@@ -8,6 +8,10 @@ system CPU (valgrind's instruction counts see only the user side), voluntary con
 loop's poll), involuntary ones (preempted: a busy machine), minor page faults, GC collections per generation and
 the CPU they took, and the most threads the process had (a worker-thread hand-off per dispatch would show here).
 Syscalls are not counted here; ``strace -f -c`` around a ``--count`` run of dispatch_cpu.py counts them.
+
+``--client-cpu`` and ``--fake-cpu`` pin this process and the fake provider's to those CPUs (Linux): the same CPU for
+both puts the fake's work between each request and its answer on the client's core, evicting what the client had in
+its caches; separate ones leave them to other processes only. dispatch_cpu.py pins nothing.
 """
 
 from __future__ import annotations
@@ -88,8 +92,14 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=1000, help="requests on each side (default 1000)")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--client-cpu", type=int, help="pin this process to this CPU")
+    parser.add_argument("--fake-cpu", type=int, help="pin the fake provider's process to this CPU")
     args = parser.parse_args()
+    if args.client_cpu is not None:
+        os.sched_setaffinity(0, {args.client_cpu})  # before the fake starts: it inherits it unless --fake-cpu
     with tempfile.TemporaryDirectory() as home, spawn() as fake:
+        if args.fake_cpu is not None:
+            os.sched_setaffinity(fake["pid"], {args.fake_cpu})
         settings = load_settings(environ={"HOME": home, "SWITCHBOARD_HOME": os.path.join(home, "state")}, cwd=Path(home))
         core = RouterCore.build(settings)
         agent = next(a for a in core.agents if "codex" in a.providers)
@@ -103,6 +113,8 @@ def main() -> None:
     for name, p, d in zip(FIELDS, post, dispatched, strict=False):
         ratio = f"{d / p:.2f}x" if p else ""
         print(f"{name:16}{p:12.4f}{d:12.4f}{ratio:>8}")
+    total = [p[0] + p[1] for p in (post, dispatched)]
+    print(f"{'user+sys_ms':16}{total[0]:12.4f}{total[1]:12.4f}{total[1] / total[0]:7.2f}x")
     print(f"{'threads':16}{threads:>24} (most seen, both sides)")
 
 
