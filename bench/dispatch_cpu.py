@@ -22,6 +22,12 @@ record, change notice). ``--through mcp-legacy`` does the same over the 2025 han
 sides. Both leave out the server's once-a-second checks (live updates, outage probes): they cost per second,
 not per dispatch. Default ``--through core``: ``dispatch`` called directly, as above.
 
+Where the machine has two CPUs or more, this process and the fake provider's (every thread of it) are pinned to two
+different CPUs (Linux; ``--no-pin`` leaves them to the scheduler, as before the tenth sitting): a real provider answers
+from another machine, and a fake on the client's own core runs between each request and its answer, evicting from
+that core's caches what the client reads next, which costs a dispatch (a larger working set) more than a post
+(bench/HISTORY.md, tenth sitting). Both sides are measured under the same pinning; the line printed says which.
+
 ``--count N`` runs ``--warmup`` + N dispatches and no baseline, untimed, for counting instructions, which the
 machine's load does not move: instructions per dispatch are the difference of two runs, e.g.
 ``valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null .venv/bin/python
@@ -163,6 +169,20 @@ async def count_only(through: str, core: RouterCore, base_urls: dict, body: dict
             await dispatch_one(i)
 
 
+def pin_apart(fake_pid: int) -> str:
+    """This process on one CPU and every thread of the fake provider's on another; what was done, said."""
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned (no sched_setaffinity here)"
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return "not pinned (one CPU)"
+    client, fake = cpus[0], cpus[1]
+    os.sched_setaffinity(0, {client})
+    for tid in os.listdir(f"/proc/{fake_pid}/task"):  # the server runs in a thread: pinning the pid alone misses it
+        os.sched_setaffinity(int(tid), {fake})
+    return f"client on CPU {client}, fake provider on CPU {fake}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=1000, help="requests on each side (default 1000)")
@@ -176,6 +196,8 @@ def main() -> None:
                              "JSON-RPC handshake)")
     parser.add_argument("--count", type=int, metavar="N",
                         help="only --warmup + N dispatches, no baseline, untimed: for instruction counts under valgrind")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="leave this process and the fake provider's to the scheduler (default: two different CPUs)")
     parser.add_argument("--baseline", action="store_true",
                         help="with --count: the baseline's plain posts instead of dispatches")
     args = parser.parse_args()
@@ -194,6 +216,7 @@ def main() -> None:
             print(f"{args.warmup + args.count} " + ("plain httpx posts" if args.baseline else
                   f"dispatches ({THROUGH[args.through]}, classifier: {args.classifier})"))
             return
+        pinned = "not pinned (--no-pin)" if args.no_pin else pin_apart(fake["pid"])
         figures = anyio.run(measure, args.through, core, fake["base_urls"], body, args.rounds, per_round, args.warmup)
     baseline = statistics.fmean(b for b, _ in figures)
     per_task = statistics.fmean(d for _, d in figures)
@@ -204,7 +227,7 @@ def main() -> None:
           f"median {statistics.median(ratios):.2f}x, max {ratios[-1]:.2f}x")
     print(f"ratio: {statistics.median(ratios):.2f}x plain httpx, the median round "
           f"(target <= 1.5x; classifier: {args.classifier}"
-          + ("" if args.through == "core" else f"; through {args.through}") + ")")
+          + ("" if args.through == "core" else f"; through {args.through}") + f"; {pinned})")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ Syscalls are not counted here; ``strace -f -c`` around a ``--count`` run of disp
 
 ``--client-cpu`` and ``--fake-cpu`` pin this process and the fake provider's to those CPUs (Linux): the same CPU for
 both puts the fake's work between each request and its answer on the client's core, evicting what the client had in
-its caches; separate ones leave them to other processes only. dispatch_cpu.py pins nothing.
+its caches; separate ones leave them to other processes only. dispatch_cpu.py pins them apart by default.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ def main() -> None:
         os.sched_setaffinity(0, {args.client_cpu})  # before the fake starts: it inherits it unless --fake-cpu
     with tempfile.TemporaryDirectory() as home, spawn() as fake:
         if args.fake_cpu is not None:
-            os.sched_setaffinity(fake["pid"], {args.fake_cpu})
+            for tid in os.listdir(f"/proc/{fake['pid']}/task"):  # its server runs in a thread: the pid alone misses it
+                os.sched_setaffinity(int(tid), {args.fake_cpu})
         settings = load_settings(environ={"HOME": home, "SWITCHBOARD_HOME": os.path.join(home, "state")}, cwd=Path(home))
         core = RouterCore.build(settings)
         agent = next(a for a in core.agents if "codex" in a.providers)
