@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -29,9 +30,8 @@ from router_core.classifier import lanes, packed
 
 Vector = tuple[float, ...]
 _MISSING = object()
-# Lookups a table keeps (found or not) before it starts afresh: bounds the memory a stream of
-# never-seen words could take (the shipped tables hold ~80,000 rows in a 5.7 MB file, and would be some
-# tens of MB as a dict of keys and ints; a session's tasks fill a few thousand entries).
+# Words never seen in training kept with their n-grams' vectors before the cache starts afresh: bounds the memory
+# a stream of never-seen words could take (a session's tasks fill a few thousand entries).
 HOT_LIMIT = 1 << 16
 UNSEEN_KEPT_CHARS = 64  # a longer word never seen in training is summed each time, not kept
 
@@ -43,47 +43,32 @@ class Scored(NamedTuple):  # (immutable, and built without a frozen dataclass's 
 
 
 class _Table:
-    """One weight table, its rows encoded by ``lanes`` as they are first looked up.
+    """One weight table: ``lookup(key)`` is ``key``'s row encoded by ``lanes``, None if it has none.
 
-    ``hot`` holds every key looked up so far, found (its encoded row) or not (None): the scoring
-    loop reads it with ``dict.get`` and calls ``fill`` only for a key it has never seen."""
+    A packed table answers by binary search until it has built its index (``packed.INDEX_AFTER``), then
+    ``lookup`` is that index's ``dict.get``: a key never looked up before costs what a known one does, and
+    nothing is kept per lookup. A table given as a dict of lists (the JSON weights) is encoded whole at load."""
 
-    __slots__ = ("hot", "source", "_packed", "_longest", "_encoded")
+    __slots__ = ("lookup", "source", "largest")
 
     def __init__(self, rows: Any) -> None:
-        self.hot: dict[str, int | None] = {}
         self.source = rows  # a packed.Rows, or a dict of lists from the JSON file
-        self._packed = isinstance(rows, packed.Rows)
-        self._longest = rows.longest if self._packed else max(map(len, rows), default=0)
-        self._encoded = rows.encoded if self._packed else self._encode
+        if isinstance(rows, packed.Rows):
+            self.largest = rows.largest  # the largest weight of the table, in thousandths
+            self.lookup: Callable[[str], int | None] = self._search if rows.index is None else rows.index.get
+        else:
+            self.largest = max((round(1000 * abs(w)) for row in rows.values() for w in row), default=0)
+            self.lookup = {key: lanes.encode(vector) for key, vector in rows.items()}.get
 
-    @property
-    def largest(self) -> int:
-        """The largest weight of the table, in thousandths."""
-        if self._packed:
-            return self.source.largest
-        return max((round(1000 * abs(w)) for row in self.source.values() for w in row), default=0)
-
-    def _encode(self, key: str) -> int | None:
-        vector = self.source.get(key)
-        return None if vector is None else lanes.encode(vector)
-
-    def fill(self, key: str) -> int | None:
-        if len(key) > self._longest:  # cannot be in the table: not kept (a 100 KB token would be, 3 times)
-            return None
-        value = self._encoded(key)
-        if len(self.hot) >= HOT_LIMIT:
-            self.hot.clear()
-        self.hot[key] = value
+    def _search(self, key: str) -> int | None:
+        value = self.source.encoded(key)
+        if (index := self.source.index) is not None:  # built: looked up there from now on
+            self.lookup = index.get
         return value
-
-    def get(self, key: str) -> int | None:
-        value = self.hot.get(key, _MISSING)
-        return self.fill(key) if value is _MISSING else value
 
     def vector(self, key: str) -> Vector | None:
         """``key``'s weights as floats (what the table stores), None if it has none."""
-        found = self.source.vector(key) if self._packed else self.source.get(key)
+        found = self.source.vector(key) if isinstance(self.source, packed.Rows) else self.source.get(key)
         return None if found is None else tuple(found)
 
 
@@ -149,11 +134,11 @@ class LinearModel:
         marks = F.markers(text, body, toks, title_words)
         rows: list[tuple[str, int]] = []
         append = rows.append
-        words, pairs, missing = self._words, self._pairs, _MISSING
-        words_hot, pairs_hot, unseen_hot = words.hot.get, pairs.hot.get, self._unseen.get
+        missing, unseen_hot = _MISSING, self._unseen.get
+        words_get, pairs_get = self._words.lookup, self._pairs.lookup  # (a packed table's may change once indexed)
         stop, min_len, per_char, offset = F.STOPWORDS, F.MIN_CHARGRAM_WORD, len(F.CHAR_NGRAM_SIZES), F.GRAM_COUNT_OFFSET
         unseen_only = self._grams_of_unseen_only
-        rare = self._rare
+        rare_get = self._rare.lookup if self._rare is not None else None
         n = len(marks)
         unknown: set[str] = set()  # words in neither the words table nor the stopwords
         for tok in toks:
@@ -161,10 +146,8 @@ class LinearModel:
                 continue
             size = len(tok)
             grams = size >= min_len and tok[0] < "\u3040"
-            vec = words_hot(tok, missing)
-            if vec is missing:
-                vec = words.fill(tok)
-            if vec is None and rare is not None and (vec := rare.get(tok)) is not None:
+            vec = words_get(tok)
+            if vec is None and rare_get is not None and (vec := rare_get(tok)) is not None:
                 n += 1 + (per_char * size + offset if grams else 0)
                 append((tok, vec))
                 continue
@@ -191,36 +174,27 @@ class LinearModel:
                     prev = tok
                     continue
                 key = f"{prev} {tok}"
-                vec = pairs_hot(key, missing)
-                if vec is missing:
-                    vec = pairs.fill(key)
-                if vec is not None:
+                if (vec := pairs_get(key)) is not None:
                     append((key, vec))
             prev = tok
         if toks:
             n += 1
-            if (vec := self._first.get(toks[0])) is not None:
+            if (vec := self._first.lookup(toks[0])) is not None:
                 append((f"starts with {toks[0]}", vec))
             for word in F.negated(body):
                 n += 1
-                if (vec := self._neg.get(word)) is not None:
+                if (vec := self._neg.lookup(word)) is not None:
                     append((f"not {word}", vec))
-            title, title_hot = self._title, self._title.hot.get  # (a text has several: read as the words are)
+            title_get = self._title.lookup
             for word in title_words:
                 n += 1
-                vec = title_hot(word, missing)
-                if vec is missing:
-                    vec = title.fill(word)
-                if vec is not None:
+                if (vec := title_get(word)) is not None:
                     append((f"title: {word}", vec))
         if marks:
-            markers, markers_hot = self._markers, self._markers.hot.get
+            markers_get = self._markers.lookup
             for mark in marks:
                 label = mark[2:]
-                vec = markers_hot(label, missing)
-                if vec is missing:
-                    vec = markers.fill(label)
-                if vec is not None:
+                if (vec := markers_get(label)) is not None:
                     append((label, vec))
         return rows, F.scale(n)
 
@@ -228,29 +202,20 @@ class LinearModel:
         """The vectors of a word never seen in training: the sums of its character n-grams' vectors, one per
         ``lanes.merge_limit`` n-grams (one for any real word; a sum of more could leave a lane's range), kept
         like a table's rows when the word is short."""
-        chars, chars_hot, missing, limit = self._chars, self._chars.hot.get, _MISSING, self._merge_limit
-        padded, size = f"<{tok}>", len(tok)
-        vecs: list[int] = []
-        summed = found = 0
-        for k in F.CHAR_NGRAM_SIZES:
-            for i in range(size + 3 - k):
-                gram = padded[i : i + k]
-                g = chars_hot(gram, missing)
-                if g is missing:
-                    g = chars.fill(gram)
-                if g is not None:
-                    summed += g
-                    found += 1
-                    if found == limit:
-                        vecs.append(summed - (found - 1) * self._zero)
-                        summed = found = 0
-        if found:  # one vector: the grams' sum carries one offset per gram, a row carries one
-            vecs.append(summed - (found - 1) * self._zero)
+        padded, size, limit, zero = f"<{tok}>", len(tok), self._merge_limit, self._zero
+        grams = [padded[i : i + k] for k in F.CHAR_NGRAM_SIZES for i in range(size + 3 - k)]
+        found = list(filter(None, map(self._chars.lookup, grams)))  # (an encoded row is never 0)
+        # Each n-gram's vector carries one offset; a sum of them, one (the vectors of ``found`` in order, in chunks).
+        if len(found) <= limit:  # (any real word)
+            vecs = (sum(found) - (len(found) - 1) * zero,) if found else ()
+        else:
+            vecs = tuple(sum(found[i : i + limit]) - (min(limit, len(found) - i) - 1) * zero
+                         for i in range(0, len(found), limit))
         if size <= UNSEEN_KEPT_CHARS:
             if len(self._unseen) >= HOT_LIMIT:
                 self._unseen.clear()
-            self._unseen[tok] = tuple(vecs)
-        return tuple(vecs)
+            self._unseen[tok] = vecs
+        return vecs
 
     def score(self, text: str) -> Scored:
         rows, scale = self.evidence(text)

@@ -3,8 +3,8 @@
 The trained weights are rounded to 3 decimals. The packed file stores each table's keys once
 (sorted, '\\n'-joined, with where each starts) and each row as ``width`` little-endian uint32 lanes:
 thousandths plus ``lanes.OFFSET``, exact, the very bytes of the int ``lanes`` sums (``Rows.encoded`` is
-one ``int.from_bytes``). Loading copies the key arrays and builds nothing per key: a row is read when
-first looked up (see ``Rows``).
+one ``int.from_bytes``). Loading copies the key arrays and builds nothing per key: a table answers by
+binary search until it builds its index, every key's row as a ``lanes`` int (see ``Rows``).
 
 The body is stored uncompressed: inflating it cost more start-up time (~20 ms) than reading the
 larger file does (well under 1 ms), and the package archive compresses it anyway.
@@ -19,6 +19,8 @@ import sys
 import zlib
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from router_core.classifier import lanes
@@ -28,16 +30,17 @@ from router_core.classifier import lanes
 MAGIC = b"SWBW4\n"
 SCALE = 1000  # weights are stored in thousandths (the trainer rounds them to 3 decimals) plus lanes.OFFSET
 # A table answers by binary search over its sorted keys, in place in the file's bytes, until it has
-# searched this many times; then it builds a hash index. Indexing costs ~0.2 us a key (~12 ms for
-# the largest table, which would otherwise delay the first answer of every process); a search costs
-# a few microseconds more than a hash lookup.
+# searched this many times; then it builds a hash index of every key's row as a ``lanes`` int. Indexing
+# costs ~0.5 us a key (~10 ms for the largest table, which would otherwise delay the first answer of every
+# process); a search costs a few microseconds more than a hash lookup. Once indexed, a key never looked up
+# before costs what a known one does: one dict lookup (what a server sees of a task's new words).
 INDEX_AFTER = 256
 
 
 class Rows(Mapping[str, tuple[float, ...]]):
     """A read-only table of weight vectors, parsed only as it is used: a row is read on lookup (``get``
-    keeps it as a tuple; ``encoded`` gives it to a caller that keeps its own form), and keys are found
-    by binary search, then by a hash index (``INDEX_AFTER``)."""
+    keeps it as a tuple; ``encoded`` gives it as a ``lanes`` int), by binary search, then from a hash index of
+    every row as a ``lanes`` int (``INDEX_AFTER``; ``index`` once built)."""
 
     __slots__ = ("_blob", "_starts", "_index", "_searches", "_rows", "_width", "_memo", "_read", "_row", "_size",
                  "longest", "largest")
@@ -48,7 +51,7 @@ class Rows(Mapping[str, tuple[float, ...]]):
         # past the end) they are sorted and searched in place, else indexed on first use. ``rows``: per
         # key, ``width`` little-endian uint32 (thousandths + lanes.OFFSET).
         self._blob, self._starts = blob, starts
-        self._index: dict[str, int] | None = None
+        self._index: dict[str, int] | None = None  # key -> its row as one lanes int
         self._searches = 0
         self._rows, self._width = rows, width
         self._memo: dict[str, tuple[float, ...]] = {}
@@ -73,27 +76,35 @@ class Rows(Mapping[str, tuple[float, ...]]):
 
     def vector(self, key: str) -> tuple[float, ...] | None:
         """``key``'s row, built afresh and not kept."""
-        index = self._index
-        i = index.get(key) if index is not None else self._search(key)
-        if i is None:
+        value = self.encoded(key)
+        if value is None:
             return None
-        return tuple([(v - lanes.OFFSET) / SCALE for v in self._read(self._rows, self._size * i)])
+        return tuple([(v - lanes.OFFSET) / SCALE for v in self._read(value.to_bytes(self._size, "little"))])
 
     def encoded(self, key: str) -> int | None:
-        """``key``'s row as one ``lanes`` int, built afresh: for a caller that keeps its own form of rows."""
+        """``key``'s row as one ``lanes`` int."""
         index = self._index
-        i = index.get(key) if index is not None else self._search(key)
-        if i is None:
-            return None
-        return int.from_bytes(self._row(self._rows, self._size * i)[0], "little")
+        if index is None:
+            # Threads may race here: each may build the index, to the same result, so no lock.
+            if self._starts is not None and self._searches < INDEX_AFTER:
+                self._searches += 1
+                i = self._search(key)
+                return None if i is None else int.from_bytes(self._row(self._rows, self._size * i)[0], "little")
+            index = self._build_index()
+        return index.get(key)
+
+    @property
+    def index(self) -> dict[str, int] | None:
+        """Every key's row as one ``lanes`` int, once built (``INDEX_AFTER``), else None."""
+        return self._index
+
+    def _build_index(self) -> dict[str, int]:
+        rows = map(itemgetter(0), struct.iter_unpack(f"{self._size}s", self._rows))  # each row's bytes
+        self._index = dict(zip(self._keys(), map(int.from_bytes, rows, repeat("little")), strict=True))
+        return self._index
 
     def _search(self, key: str) -> int | None:
-        # Threads may race here: each may build the index, to the same result, so no lock.
-        if self._starts is None or self._searches >= INDEX_AFTER:
-            keys = self._keys()
-            self._index = dict(zip(keys, range(len(keys)), strict=True))
-            return self._index.get(key)
-        self._searches += 1
+        """``key``'s row number, by binary search over the sorted keys; None if it has no row."""
         target, blob, starts = key.encode("utf-8"), self._blob, self._starts
         lo, hi = 0, len(starts) - 1
         while lo < hi:  # UTF-8 bytes sort as their code points do

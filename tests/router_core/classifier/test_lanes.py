@@ -64,7 +64,7 @@ def test_weights_of_more_than_three_decimals_are_not_packed():
         packed.pack({"classes": ["a"], "bias": [0.0], "words": {"x": [0.0005]}})
 
 
-def test_the_lookup_caches_stay_bounded_and_answer_alike(monkeypatch, base):
+def test_the_unseen_word_cache_stays_bounded_and_the_tables_keep_nothing_per_lookup(monkeypatch, base):
     texts = [it["text"] for it in load_eval()][:80]
     expected = [base.model.score(t).probabilities for t in texts]
     monkeypatch.setattr(model_module, "HOT_LIMIT", 40)
@@ -78,8 +78,9 @@ def test_the_lookup_caches_stay_bounded_and_answer_alike(monkeypatch, base):
         "pairs_of_known_words": base.model._pairs_of_known_words,
     }))
     assert [small.model.score(t).probabilities for t in texts] == expected
-    for name in ("_words", "_chars", "_pairs"):
-        assert 0 < len(getattr(small.model, name).hot) <= 40
+    for name in ("_words", "_chars", "_pairs"):  # indexed (the base's tables): looked up there, nothing kept per key
+        table = getattr(small.model, name)
+        assert table.source.index is not None and table.lookup == table.source.index.get
     assert 0 < len(small.model._unseen) <= 40
 
 
@@ -87,10 +88,7 @@ def test_a_long_never_seen_token_is_not_kept(base):
     # Every lookup was kept, a 150 KB token three times over (word, pair, n-gram sum): 0.5 MB a task.
     token = "ab" * 75_000
     base.classify(f"please decode {token} and explain")
-    model = base.model
-    for table in (model._words, model._pairs, model._chars):
-        assert all(len(key) <= 64 for key in table.hot)
-    assert token not in model._unseen
+    assert token not in base.model._unseen  # (the tables keep nothing per lookup)
 
 
 def test_a_word_of_many_ngrams_is_summed_in_vectors_that_fit_their_lanes(monkeypatch):

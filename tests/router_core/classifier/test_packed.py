@@ -68,6 +68,18 @@ def test_a_table_answers_alike_by_search_and_by_index(monkeypatch):
     assert len(table) == 40 and sorted(table) == sorted(rows) and "k05" in table and "k05 " not in table
 
 
+def test_the_index_holds_every_row_as_the_lanes_int_a_search_reads(monkeypatch):
+    # A key first looked up once the table is indexed costs one dict lookup: its row is there already, encoded.
+    monkeypatch.setattr(packed, "INDEX_AFTER", 2)
+    rows = {f"k{i:02d}": [i / 8, -i / 8, 0.125] for i in range(40)}
+    table = packed.unpack(packed.pack({"classes": ["a", "b", "c"], "bias": [0.0] * 3, "words": rows}))["words"]
+    searched = {k: table.encoded(k) for k in ("k03", "k39")}
+    assert table.index is None
+    assert table.encoded("k05") == lanes.encode(rows["k05"]) and table.index is not None
+    assert table.index == {k: lanes.encode(v) for k, v in rows.items()}
+    assert searched == {k: table.index[k] for k in searched} and table.encoded("k40") is None
+
+
 def test_keys_are_packed_sorted_and_a_table_without_starts_is_hashed_on_first_use():
     raw = packed.pack({"classes": ["a"], "bias": [0.0], "words": {"zeta": [1.0], "ähm": [4.0], "mid": [3.0]}})
     words = packed.unpack(raw)["words"]
