@@ -33,8 +33,13 @@ SCALE = 1000  # weights are stored in thousandths (the trainer rounds them to 3 
 # searched this many times; then it builds a hash index of every key's row as a ``lanes`` int. Indexing
 # costs ~0.5 us a key (~10 ms for the largest table, which would otherwise delay the first answer of every
 # process); a search costs a few microseconds more than a hash lookup. Once indexed, a key never looked up
-# before costs what a known one does: one dict lookup (what a server sees of a task's new words).
+# before costs what a known one does: one dict lookup (what a server sees of a task's new words). A small table
+# indexes sooner, after a tenth as many searches as it has rows: a search (~6 us) costs about what indexing ten
+# keys does (~0.3-0.6 us each), so its searches have then cost about what its index does. (The first-word table,
+# 891 rows, searched once a task, was still searching after a warm-up of 244 tasks; the negated words', 651 rows,
+# searched only for texts that negate, would have been searching for a server's life.)
 INDEX_AFTER = 256
+SEARCHES_PER_ROW = 0.1
 
 
 class Rows(Mapping[str, tuple[float, ...]]):
@@ -42,7 +47,7 @@ class Rows(Mapping[str, tuple[float, ...]]):
     keeps it as a tuple; ``encoded`` gives it as a ``lanes`` int), by binary search, then from a hash index of
     every row as a ``lanes`` int (``INDEX_AFTER``; ``index`` once built)."""
 
-    __slots__ = ("_blob", "_starts", "_index", "_searches", "_rows", "_width", "_memo", "_read", "_row", "_size",
+    __slots__ = ("_blob", "_starts", "_index", "_searches_left", "_rows", "_width", "_memo", "_read", "_row", "_size",
                  "longest", "largest")
 
     def __init__(self, blob: bytes, starts: Sequence[int] | None, rows: bytes | memoryview, width: int,
@@ -52,7 +57,8 @@ class Rows(Mapping[str, tuple[float, ...]]):
         # key, ``width`` little-endian uint32 (thousandths + lanes.OFFSET).
         self._blob, self._starts = blob, starts
         self._index: dict[str, int] | None = None  # key -> its row as one lanes int
-        self._searches = 0
+        # Searches before the index is built (INDEX_AFTER, fewer for a small table); none for unsorted keys.
+        self._searches_left = 0 if starts is None else min(INDEX_AFTER, int(SEARCHES_PER_ROW * (len(starts) - 1)))
         self._rows, self._width = rows, width
         self._memo: dict[str, tuple[float, ...]] = {}
         self._read = lanes.row_format(width).unpack_from
@@ -86,8 +92,8 @@ class Rows(Mapping[str, tuple[float, ...]]):
         index = self._index
         if index is None:
             # Threads may race here: each may build the index, to the same result, so no lock.
-            if self._starts is not None and self._searches < INDEX_AFTER:
-                self._searches += 1
+            if self._searches_left > 0:
+                self._searches_left -= 1
                 i = self._search(key)
                 return None if i is None else int.from_bytes(self._row(self._rows, self._size * i)[0], "little")
             index = self._build_index()

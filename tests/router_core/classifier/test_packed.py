@@ -80,6 +80,17 @@ def test_the_index_holds_every_row_as_the_lanes_int_a_search_reads(monkeypatch):
     assert searched == {k: table.index[k] for k in searched} and table.encoded("k40") is None
 
 
+def test_a_small_table_indexes_after_a_tenth_as_many_searches_as_it_has_rows():
+    # The shipped first-word table (891 rows, one search a task) searched for 256 tasks, ~6 us each, where indexing
+    # it costs ~0.5 ms; the negated words' table (651 rows) was searched only for texts that negate, ~forever.
+    rows = {f"k{i:02d}": [i / 8] for i in range(40)}
+    table = packed.unpack(packed.pack({"classes": ["a"], "bias": [0.0], "words": rows}))["words"]
+    assert [table.encoded(k) for k in ("k01", "k02", "zz", "k03")] == [lanes.encode([i / 8]) for i in (1, 2)] + [
+        None, lanes.encode([3 / 8])]
+    assert table.index is None  # 4 searches: a tenth of 40
+    assert table.encoded("k04") == lanes.encode([0.5]) and table.index is not None
+
+
 def test_keys_are_packed_sorted_and_a_table_without_starts_is_hashed_on_first_use():
     raw = packed.pack({"classes": ["a"], "bias": [0.0], "words": {"zeta": [1.0], "ähm": [4.0], "mid": [3.0]}})
     words = packed.unpack(raw)["words"]
