@@ -62,7 +62,8 @@ def timings(fn, texts: list[str], repeat: int) -> list[int]:
 
 def first_sight(clf, texts: list[str], warm_files: list[Path]) -> tuple[list, list[int], int]:
     """Each text classified once, timed, in a process warmed up on other texts (the shipped evaluation set,
-    or ``warm_files``): the model's per-word caches hold their words, not these texts' rare ones."""
+    or ``warm_files``): the model's tables are indexed and its cache of words never seen in training holds
+    their words, not these texts' rare ones."""
     from router_core.classifier.trained import load_eval
 
     ours = set(texts)
