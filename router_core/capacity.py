@@ -67,7 +67,7 @@ def budget_blocks(
     if not fits(min_cost, mine.remaining):  # in micro-dollars, as reserve() counts
         if mine.allocation <= 0:
             blocks.append(Block(f"budget: {provider} has no allocation (budget.allocation.{provider} = 0)", None))
-        elif mine.allocation < min_cost:
+        elif not fits(min_cost, mine.allocation):
             blocks.append(Block(_too_large(f"{provider} allocation", mine.allocation, min_cost, task_estimate), None))
         else:
             blocks.append(Block(_short(f"{provider} allocation", mine.spent, mine.reserved, mine.allocation,
@@ -75,7 +75,7 @@ def budget_blocks(
     if not fits(min_cost, budget.remaining):
         if budget.total <= 0:
             blocks.append(Block("budget: the daily budget is 0 (budget.daily_total = 0)", None))
-        elif budget.total < min_cost:
+        elif not fits(min_cost, budget.total):
             blocks.append(Block(_too_large("daily total", budget.total, min_cost, task_estimate), None))
         else:
             blocks.append(Block(_short("daily total", budget.spent, budget.reserved, budget.total,

@@ -184,12 +184,12 @@ def budget_alerts(cost: CostEstimate, budget: BudgetSnapshot) -> tuple[str, ...]
 def _budget_alerts(cost: CostEstimate, budget: BudgetSnapshot, mine: ProviderBudget, left: float) -> tuple[str, ...]:
     """:func:`budget_alerts`, given the provider's budget and what it has ``left`` (its ``remaining``)."""
     alerts = [max(budget.alerts, key=lambda a: a.threshold).message] if budget.alerts else []
-    if cost.usd > left:
+    if not fits(cost.usd, left):  # in micro-dollars, as reserve() and exceeds_budget count
         alerts.append(
             f"task would exceed the {cost.provider} allocation: {money(cost.usd)} needed, "
             f"{money(left)} of {money(mine.allocation)} left"
         )
-    if cost.usd > budget.remaining:
+    if not fits(cost.usd, budget.remaining):
         alerts.append(
             f"task would exceed the daily budget: {money(cost.usd)} needed, "
             f"{money(budget.remaining)} of {money(budget.total)} left"

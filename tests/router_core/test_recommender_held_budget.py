@@ -50,7 +50,7 @@ def test_all_blocked_by_budget_that_running_tasks_hold_does_not_wait_for_the_res
 def test_exceeds_budget_is_told_in_the_micro_dollars_reserve_counts() -> None:
     # An estimate a fraction of a micro-dollar above what is left fits: reserve() takes it (both are 200,000 micro-
     # dollars), but capacity blocked codex ("$0.20 left ..., less than this task's estimate ($0.20)") and the
-    # recommendation's flag said it would exceed the budget.
+    # recommendation's flag and alert said it would exceed the budget.
     snap = BudgetSnapshot(day="2026-01-01", timezone="UTC", total=1.0, next_reset_at=RESET, providers=(
         ProviderBudget("codex", 0.3, 0.1, 0.0), ProviderBudget("gemini", 0.3, 0.3, 0.0),
         ProviderBudget("claude", 0.3, 0.3, 0.0)))
@@ -59,4 +59,4 @@ def test_exceeds_budget_is_told_in_the_micro_dollars_reserve_counts() -> None:
     assert not blocks["codex"] and blocks["gemini"] and blocks["claude"]
     availability = {p: Availability(p, not blocks[p], blocks[p]) for p in costs}
     rec = recommend(classification(), availability, costs, snap, now=NOW)
-    assert (rec.provider, rec.all_blocked, rec.exceeds_budget) == ("codex", False, False)
+    assert (rec.provider, rec.all_blocked, rec.exceeds_budget, rec.budget_alerts) == ("codex", False, False, ())
