@@ -27,7 +27,7 @@ EXIT_STATUS = (
     "Exit status: 0 done (a server over HTTP, too, when Ctrl-C or SIGTERM stops it); 1 a task of run or batch, or a "
     "line of classify --jsonl, did not succeed (the rest of the output stands); 2 the command could not be done as "
     "given: an argument, the input, the configuration or the state dir (stderr says what to do); 130 stopped by "
-    "Ctrl-C; 143 run or batch stopped by SIGTERM (the finished results printed, as for Ctrl-C). `switchboard COMMAND --help` describes each command."
+    "Ctrl-C; 143 run or batch stopped by SIGTERM, 129 by SIGHUP (a closed terminal; not under nohup) (the finished results printed, as for Ctrl-C). `switchboard COMMAND --help` describes each command."
 )
 
 

@@ -72,29 +72,51 @@ async def _with_executor(c, work, terminated: list[int]):
         return await _until_sigterm(work, executor, terminated)
 
 
+def stopping_signals() -> tuple[signal.Signals, ...]:
+    """The signals that stop a run or batch as Ctrl-C does: SIGTERM, and SIGHUP (its terminal closed, an ssh session
+    dropped) unless it was ignored when the process started (nohup: the user asked the work to go on). Left to their
+    default action, they killed Switchboard alone: the CLI a task ran on, in a session of its own, went on as an
+    orphan, and the task was never audited."""
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        return (signal.SIGTERM,)
+    return (signal.SIGTERM, signal.SIGHUP)
+
+
+def stopped_by(terminated: list[int]) -> str:
+    """"stopped by SIGTERM" (or SIGHUP), as the signal that stopped the work is named."""
+    return f"stopped by {signal.Signals(terminated[0]).name if terminated else 'SIGTERM'}"
+
+
+def exit_status(terminated: list[int]) -> int:
+    """128 + the signal's number, as a shell reports a process it killed: 143 for SIGTERM, 129 for SIGHUP."""
+    return 128 + terminated[0] if terminated else EXIT_TERMINATED
+
+
 async def _until_sigterm(work, executor, terminated: list[int]):
-    """``work(executor)``, cancelled as Ctrl-C cancels it if SIGTERM arrives (``terminated`` then says so; the result
-    is None): `kill`, timeout(1) or a supervisor ended a batch with its finished answers, paid for, unprinted, and
-    the calls in flight charged as a dead process's, unaudited. A SIGTERM repeated while the work winds down (its
-    cancelled tasks audited, its calls in flight charged) is absorbed: the first one's clean-up must finish. The
-    handler SIGTERM had before is restored after (asyncio leaves the default, which would kill the process), or, after a
-    SIGTERM, SIGTERM is ignored while the command prints what finished and exits."""
+    """``work(executor)``, cancelled as Ctrl-C cancels it if SIGTERM or SIGHUP arrives (``terminated`` then holds the
+    signal; the result is None): `kill`, timeout(1), a supervisor or a closed terminal ended a batch with its
+    finished answers, paid for, unprinted, and the calls in flight charged as a dead process's, unaudited. A signal
+    repeated while the work winds down (its cancelled tasks audited, its calls in flight charged) is absorbed: the
+    first one's clean-up must finish. The handlers they had before are restored after (asyncio leaves the default,
+    which would kill the process), or, after one arrived, they are ignored while the command prints what finished
+    and exits (stopping_signals says which are handled)."""
     if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
         return await work(executor)
-    previous = signal.getsignal(signal.SIGTERM)
+    handled = stopping_signals()
+    previous = {signum: signal.getsignal(signum) for signum in handled}
     result = error = None
     work_scope = anyio.CancelScope()
     try:
         async with anyio.create_task_group() as tg:
-            async def on_sigterm(*, task_status=anyio.TASK_STATUS_IGNORED) -> None:
-                with anyio.open_signal_receiver(signal.SIGTERM) as signals:
-                    task_status.started()  # the work starts with SIGTERM handled
+            async def on_signal(*, task_status=anyio.TASK_STATUS_IGNORED) -> None:
+                with anyio.open_signal_receiver(*handled) as signals:
+                    task_status.started()  # the work starts with the signals handled
                     async for signum in signals:
                         if not terminated:
                             terminated.append(signum)
                             work_scope.cancel()
 
-            await tg.start(on_sigterm)
+            await tg.start(on_signal)
             try:
                 with work_scope:
                     result = await work(executor)
@@ -102,10 +124,11 @@ async def _until_sigterm(work, executor, terminated: list[int]):
                 error = exc
             tg.cancel_scope.cancel()
     finally:
-        if terminated:  # the process is ending: what finished is printed first, whatever else is sent
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        elif previous is not None:  # None: set from outside Python, not restorable
-            signal.signal(signal.SIGTERM, previous)
+        for signum, before in previous.items():
+            if terminated:  # the process is ending: what finished is printed first, whatever else is sent
+                signal.signal(signum, signal.SIG_IGN)
+            elif before is not None:  # None: set from outside Python, not restorable
+                signal.signal(signum, before)
     if error is not None:
         raise error
     return result
@@ -139,13 +162,13 @@ def run(args) -> int:
         result = anyio.run(_with_executor, c, work, terminated)
     except KeyboardInterrupt:
         result = None
-    if result is None:  # Ctrl-C, or SIGTERM
+    if result is None:  # Ctrl-C, SIGTERM or SIGHUP
         if args.json and cancelled:  # the record as audited (status "cancelled", what it is charged), as batch does
             emit_json(record(cancelled[0]))
         notice = cancelled_notice(cancelled[0].outcome if cancelled else None)
-        print(notice.replace("switchboard: ", "switchboard: stopped by SIGTERM: ", 1) if terminated else notice,
+        print(notice.replace("switchboard: ", f"switchboard: {stopped_by(terminated)}: ", 1) if terminated else notice,
               file=sys.stderr)
-        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+        return exit_status(terminated) if terminated else EXIT_INTERRUPTED
     o = result.outcome
     # (a task that did not run says why in its error: an all-blocked route's reason, again, would only repeat it)
     notice = None if args.json or o.status not in (SUCCESS, ROUTED) else route_notice(
@@ -206,11 +229,11 @@ def batch(args) -> int:
         if not interrupted:
             raise
         result = interrupted[0]
-    if terminated and interrupted:  # SIGTERM: as a Ctrl-C
+    if terminated and interrupted:  # SIGTERM, SIGHUP: as a Ctrl-C
         result = interrupted[0]
-    elif result is None:  # SIGTERM before the batch began
-        print("switchboard: stopped by SIGTERM before any task ran", file=sys.stderr)
-        return EXIT_TERMINATED
+    elif result is None:  # SIGTERM or SIGHUP before the batch began
+        print(f"switchboard: {stopped_by(terminated)} before any task ran", file=sys.stderr)
+        return exit_status(terminated)
     bar.close()
     out = BatchPlanOut.executed(result.plan, result.outcome, result.agents)
     emit_json(out.model_dump(mode="json"))
@@ -219,9 +242,9 @@ def batch(args) -> int:
         print(f"switchboard: warning: {warning}", file=sys.stderr)
     if interrupted:
         o = result.outcome
-        print(f"switchboard: {'stopped by SIGTERM' if terminated else 'interrupted'}: {o.succeeded} of "
+        print(f"switchboard: {stopped_by(terminated) if terminated else 'interrupted'}: {o.succeeded} of "
               f"{len(o.outcomes)} tasks succeeded; the results above mark the rest 'cancelled'", file=sys.stderr)
-        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+        return exit_status(terminated) if terminated else EXIT_INTERRUPTED
     o = result.outcome
     if o.failed:
         failed = Counter(task.status for task in o.outcomes if not task.ok)
