@@ -10,6 +10,7 @@
         ├── RateLimited         429 with .retry_after                         retryable=True, fallback helps
         ├── QuotaExhausted      daily quota / spend cap / subscription window retryable=False, fallback helps
         ├── ProviderUnavailable 5xx, 529, timeouts, connect errors            retryable=True, fallback helps
+        │   └── CliTimedOut     a CLI run (an agent's whole turn) hit cli_timeout retryable=False, fallback helps
         ├── AuthFailed          401/403                                       retryable=False, fallback helps
         └── ProviderRejected    other 4xx                                     retryable=False, fallback does not help
             ├── ProviderRefused the model refused, or a content filter stopped it retryable=False, fallback helps
@@ -144,6 +145,17 @@ class ProviderUnavailable(ProviderError):
         # connection broken while reading, an answer we cannot read): the provider goes on answering it,
         # counts it against its limits and bills it.
         self.maybe_billed = maybe_billed
+
+
+class CliTimedOut(ProviderUnavailable):
+    """A CLI run, an agent's whole turn, killed at ``execution.cli_timeout_seconds``: the same turn started again
+    would, as a rule, take as long (each try another ``cli_timeout_seconds``, charged at its estimate, after an agent
+    that may have left half-done edits), so the task falls back at once. Still an outage's sign, as any timeout."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, provider: str) -> None:
+        super().__init__(message, provider=provider, maybe_billed=True)
 
 
 class AuthFailed(ProviderError):

@@ -5,7 +5,8 @@
     ProviderUnavailable  (5xx, 529, timeouts, broken responses) retry after max(retry-after if the
                          response gave one, backoff), then fall back (at once past backoff_max_seconds);
                          also counts towards the provider's outage circuit. A retry-after also holds the
-                         provider until then (failures.py), and the fall back carries that time for parking
+                         provider until then (failures.py), and the fall back carries that time for parking;
+                         a CLI run that timed out (CliTimedOut, an agent's whole turn) falls back at once
     QuotaExhausted       fall back at once (the provider is held until the quota resets)
     AuthFailed, NotConfigured   fall back at once
     ProviderRejected     (other 4xx) stop: the request itself is wrong, no retry and no fallback; but its
@@ -27,6 +28,7 @@ from typing import TypeGuard
 
 from router_core.errors import (
     AuthFailed,
+    CliTimedOut,
     EndpointNotFound,
     ModelNotFound,
     NotConfigured,
@@ -107,6 +109,8 @@ def next_step(
         if last or (error.retry_after or 0.0) > settings.backoff_max_seconds:
             return Step(FALL_BACK, lifts_at=now + wait)
         return Step(RETRY, delay=wait)
+    if isinstance(error, CliTimedOut):  # an agent's whole turn: started again it would take as long
+        return Step(FALL_BACK)
     if isinstance(error, ProviderUnavailable):
         asked = error.retry_after or 0.0  # a 503 or 529 may say when to come back, as a 429 does
         if last or asked > settings.backoff_max_seconds:

@@ -35,7 +35,13 @@ from anyio.abc import Process
 
 from router_core.clock import Clock
 from router_core.cost import estimate_tokens
-from router_core.errors import CliOutputUnreadable, NotConfigured, PromptTooLongForCli, ProviderUnavailable
+from router_core.errors import (
+    CliOutputUnreadable,
+    CliTimedOut,
+    NotConfigured,
+    PromptTooLongForCli,
+    ProviderUnavailable,
+)
 from router_core.inputs import surrogates_replaced
 from router_core.providers.answers import sent_input_tokens
 from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest, cli_prompt
@@ -277,8 +283,9 @@ async def _run_started(
         raise _unreachable(provider, watched.said, err.decode(errors="replace"))
     if scope.cancelled_caught:
         # The CLI had sent its turn to the model, as a rule: the provider answers and bills it all the same.
-        raise ProviderUnavailable(f"{provider} CLI timed out after {format_seconds(timeout)}", provider=provider,
-                                  maybe_billed=True)
+        raise CliTimedOut(f"{provider} CLI timed out after {format_seconds(timeout)} (execution.cli_timeout_seconds; "
+                          "for longer agent runs raise it, and budget.reservation_ttl_seconds to twice it)",
+                          provider=provider)
     if len(out) > STDOUT_LIMIT:
         raise ProviderUnavailable(
             f"{provider} CLI wrote more than {STDOUT_LIMIT // 2**20} MiB to stdout and was stopped", provider=provider

@@ -168,3 +168,18 @@ async def test_codex_offline_falls_back_at_once_uncharged_and_counts_towards_its
     assert (spent.spent, spent.reserved) == (0.0, 0.0)
     assert ex.state.circuits.state("codex").failures == 1
     assert "codex" not in [json.loads(line)["cli"] for line in record.read_text().splitlines()]  # stopped early
+
+
+async def test_a_cli_run_that_timed_out_is_not_run_again_on_that_cli_the_next_provider_takes_it(settings, clock,
+                                                                                               client):
+    # A CLI run is an agent's whole turn, killed at cli_timeout_seconds (450 s): it was started again from the
+    # beginning up to max_retries times (3 tries, 22.5 minutes by default, each charged at its estimate, the agent's
+    # half-done edits left in the repository for the next try) before the task fell back. Seen by hand with
+    # cli_timeout_seconds = 4 and a codex that never answers: codex tried 3 times, then gemini.
+    s = with_execution(settings, cli_timeout_seconds=1.0, max_retries=3)
+    core, ex = cli_executor(s, clock, client, FAKE_CODEX_LATENCY="60")
+    o = (await dispatch(core, ex, "Fix the bug in the data loader")).outcome
+    assert o.status == "success" and o.provider != "codex", o.error
+    tries = [(a.provider, a.outcome) for a in o.attempts]
+    assert tries[0] == ("codex", "unavailable") and "timed out after 1s" in o.attempts[0].error
+    assert [p for p, _ in tries].count("codex") == 1, tries
