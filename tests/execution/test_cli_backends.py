@@ -183,3 +183,16 @@ async def test_a_cli_run_that_timed_out_is_not_run_again_on_that_cli_the_next_pr
     tries = [(a.provider, a.outcome) for a in o.attempts]
     assert tries[0] == ("codex", "unavailable") and "timed out after 1s" in o.attempts[0].error
     assert [p for p, _ in tries].count("codex") == 1, tries
+
+
+async def test_a_cli_that_refuses_its_command_line_is_tried_once_and_counts_towards_no_outage(settings, clock,
+                                                                                           client):
+    # Seen by hand with a claude that did not know --output-format: 3 tries, then claude held for every process as
+    # an outage, the task "parked ... capacity returns in 5m00s", where updating the CLI was what to do.
+    core, ex = cli_executor(settings, clock, client, FAKE_CLAUDE_REFUSES="--output-format")
+    o = (await dispatch(core, ex, DESIGN_TASK)).outcome
+    assert o.status == "success" and o.provider == "codex", o.error
+    assert [(a.provider, a.outcome) for a in o.attempts] == [("claude", "not_configured"), ("codex", "success")]
+    assert "update the CLI" in o.attempts[0].error
+    assert ex.state.circuits.state("claude").failures == 0
+    assert core.capacity().availability["claude"].available

@@ -23,6 +23,9 @@ variable wins over the shared one:
                                               reached ("Weekly limit reached · resets 3pm (UTC) · …", status 429)
     FAKE_GEMINI_MODE=untrusted                a folder gemini has not been told to trust: exit 55, unless
                                               GEMINI_CLI_TRUST_WORKSPACE=true or --skip-trust (as gemini 0.61.0)
+    FAKE_NAME_REFUSES / FAKE_CLI_REFUSES      an option the CLI does not know (an older version's), refused in its
+                                              argument parser's words before anything runs: clap (codex, exit 2),
+                                              commander (claude, exit 1), yargs (gemini, exit 1)
     FAKE_GEMINI_MODE=capacity_reset           "You have exhausted your capacity … reset after 3h0m0s" (the wait:
                                               FAKE_GEMINI_RESET_AFTER, seconds)
 
@@ -55,6 +58,11 @@ class FakeCli:
         if pidfile:
             with open(pidfile, "w", encoding="utf-8") as f:
                 f.write(str(os.getpid()))
+
+    def refused(self) -> str | None:
+        """The option of argv that FAKE_NAME_REFUSES names (``--x`` or ``--x=value``), if any."""
+        option = self.setting("REFUSES", "")
+        return next((a for a in self.argv if option and (a == option or a.startswith(option + "="))), None)
 
     def setting(self, key: str, default: str) -> str:
         return os.environ.get(f"FAKE_{self.name.upper()}_{key}") or os.environ.get(f"FAKE_CLI_{key}") or default

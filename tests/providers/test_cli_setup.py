@@ -95,3 +95,20 @@ async def test_a_gemini_sign_in_failure_in_other_words_is_still_one(record):
     # environment but no auth type chosen) named no sign-in word, so it was an outage: retried and counted.
     with pytest.raises(AuthFailed, match=r"Invalid auth method selected\. Sign gemini in"):
         await cli("gemini", record, FAKE_CLI_MODE="no_auth_type").complete(CompletionRequest(prompt="x"))
+
+
+@pytest.mark.parametrize(("name", "option", "said"), [
+    ("codex", "--json", "error: unexpected argument '--json' found"),
+    ("gemini", "--output-format", "Unknown argument: output-format"),
+    ("claude", "--output-format", "error: unknown option '--output-format'"),
+])
+async def test_a_cli_that_refuses_its_arguments_says_to_update_it_or_fix_the_command(record, name, option, said):
+    # An older CLI without an option the command gives it (or a cli_command of the user's own naming one it does
+    # not have) stops in its argument parser, before any model call, every time. It was an outage: each task
+    # tried it max_retries times, then every process held the provider for an outage probe interval, said as
+    # "parked ... capacity returns in 5m00s" (seen by hand with such a claude on PATH).
+    with pytest.raises(NotConfigured) as caught:
+        await cli(name, record, **{f"FAKE_{name.upper()}_REFUSES": option}).complete(CompletionRequest(prompt="x"))
+    message = str(caught.value)
+    assert message.startswith(f"{name} CLI refused its command line ({said}")
+    assert f"providers.{name}.cli_command" in message and "update" in message
