@@ -76,6 +76,8 @@ class ExecutionOut(OutputModel):
     error: str | None = None
     resumes_at: str | None = None
     truncated: bool = False  # the answer was cut at the output-token limit; raise max_cost for all of it
+    # the backend (a CLI) reported no token counts: tokens (and the cost priced from them) are estimated from the texts
+    tokens_estimated: bool = False
     warning: str | None = None  # the answer stands, but its cost could not be recorded yet (and why)
 
     @classmethod
@@ -96,6 +98,7 @@ class ExecutionOut(OutputModel):
             "error": o.error,
             "resumes_at": iso(o.resumes_at),
             "truncated": o.truncated,
+            "tokens_estimated": o.tokens_estimated,
             "warning": o.warning,
         }
 
@@ -145,6 +148,8 @@ def dispatch_record(decision: "RoutingDecision", o: "TaskOutcome") -> dict[str, 
         out["resumes_at"] = resumes_at
     if o.truncated:
         out["truncated"] = True
+    if o.tokens_estimated:
+        out["tokens_estimated"] = True
     if o.warning is not None:
         out["warning"] = o.warning
     out.update(recommendation_record(decision))

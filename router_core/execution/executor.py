@@ -207,6 +207,7 @@ class Executor:
                     cost_usd=_charged(attempts), cost_estimate_usd=result.plan.estimate.usd,
                     attempts=tuple(attempts),
                     parked_seconds=parking.total, truncated=c.truncated, warning=result.warning,
+                    tokens_estimated=c.usage_estimated,
                     budget_wait_seconds=parking.budget,
                 )
             status, error, eta = result

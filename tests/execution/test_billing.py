@@ -101,3 +101,17 @@ async def test_a_failed_response_without_usage_is_not_charged(settings, build_ex
     fake.script("codex", [Fault.failed("server_error", FAILED)])
     o = (await dispatch(core, ex, CODE_TASK)).outcome
     assert [(a.outcome, a.cost_usd) for a in o.attempts] == [("unavailable", 0.0), ("success", o.cost_usd)]
+
+
+async def test_token_counts_a_cli_did_not_report_are_marked_estimated_in_the_result(settings, clock, client):
+    # They were given as "tokens" and "cost_actual" like reported ones (seen by hand over MCP: dispatch_agent on a
+    # gemini CLI that printed no stats returned tokens 61/26 and nothing saying they were guesses from the text).
+    from tools.batch_schemas import dispatch_record
+
+    core, ex = cli_executor(settings, clock, client, FAKE_GEMINI_MODE="no_stats")
+    guessed = await dispatch(core, ex, EXPLAIN_TASK, provider="gemini")
+    assert guessed.outcome.tokens_estimated
+    assert dispatch_record(guessed.decision, guessed.outcome)["tokens_estimated"] is True
+    reported = await dispatch(core, ex, EXPLAIN_TASK, provider="claude")  # claude -p reports its usage
+    assert reported.outcome.status == "success" and not reported.outcome.tokens_estimated
+    assert "tokens_estimated" not in dispatch_record(reported.decision, reported.outcome)  # left out at its default
