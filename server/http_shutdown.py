@@ -15,14 +15,19 @@ cancelled (charged at its estimate when a provider call was in flight). The grac
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
+import signal
+import threading
 from collections.abc import Callable
 
 import anyio
 from mcp.types import INTERNAL_ERROR
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.stop_signals import stopping_signals
 
 log = logging.getLogger(__name__)
 
@@ -160,5 +165,18 @@ def server_for(app: ASGIApp, config_kwargs: dict):
         async def shutdown(self, sockets=None) -> None:
             wrapped.stop()
             await super().shutdown(sockets)
+
+        @contextlib.contextmanager
+        def capture_signals(self):
+            """uvicorn's (SIGINT, SIGTERM), and SIGHUP as SIGTERM (stop_signals.py: a closed terminal killed the
+            server where it stood, the calls in flight unaudited)."""
+            hup = signal.SIGHUP in stopping_signals() and threading.current_thread() is threading.main_thread()
+            previous = signal.signal(signal.SIGHUP, self.handle_exit) if hup else None
+            try:
+                with super().capture_signals():
+                    yield
+            finally:
+                if hup:
+                    signal.signal(signal.SIGHUP, previous)
 
     return Server(uvicorn.Config(wrapped, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, **config_kwargs))

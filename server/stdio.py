@@ -42,6 +42,7 @@ from mcp.shared.message import SessionMessage
 from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, JSONRPCNotification
 
 from router_core.inputs import lone_surrogates_replaced
+from server.stop_signals import stopping_signals
 
 logger = logging.getLogger(__name__)
 
@@ -283,16 +284,16 @@ def _on_terminal() -> bool:
 
 async def _cancelled_by_signal(scope: anyio.CancelScope, on_terminal: bool, *,
                                task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-    """A SIGTERM (and, at a terminal, a SIGINT: Ctrl-C) cancels what runs. At a terminal the SDK's transport reads
+    """A SIGTERM or SIGHUP (stop_signals.py; and, at a terminal, a SIGINT: Ctrl-C) cancels what runs. At a terminal the SDK's transport reads
     stdin in a worker thread that no cancellation reaches (its read waits for a line, and the process for it), so
-    the process then exits TERMINAL_EXIT_SECONDS later if it has not by itself: 0 on SIGTERM, 130 on Ctrl-C."""
-    wanted = (signal.SIGTERM, signal.SIGINT) if on_terminal else (signal.SIGTERM,)
+    the process then exits TERMINAL_EXIT_SECONDS later if it has not by itself: 0 on SIGTERM or SIGHUP, 130 on Ctrl-C."""
+    wanted = (*stopping_signals(), signal.SIGINT) if on_terminal else stopping_signals()
     try:
         receiver = anyio.open_signal_receiver(*wanted)
         with receiver as signals:
             task_status.started()
             async for signum in signals:
-                name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
+                name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
                 logger.warning("%s: stopping; tool calls still running are cancelled and audited so", name)
                 if on_terminal:
                     exit_code = 130 if signum == signal.SIGINT else 0

@@ -34,6 +34,7 @@ from server.commands._notices import (
     parked_notice,
     route_notice,
 )
+from server.stop_signals import stopping_signals
 from server.unreadable import NESTED_TOO_DEEPLY, why_unreadable
 
 EXIT_INTERRUPTED = 130  # as main() returns for a Ctrl-C: 128 + SIGINT
@@ -70,16 +71,6 @@ async def _with_executor(c, work, terminated: list[int]):
     async with http_client(c.settings) as client:
         executor = Executor(c, build_adapters(c.settings, client=client, clock=c.clock))
         return await _until_sigterm(work, executor, terminated)
-
-
-def stopping_signals() -> tuple[signal.Signals, ...]:
-    """The signals that stop a run or batch as Ctrl-C does: SIGTERM, and SIGHUP (its terminal closed, an ssh session
-    dropped) unless it was ignored when the process started (nohup: the user asked the work to go on). Left to their
-    default action, they killed Switchboard alone: the CLI a task ran on, in a session of its own, went on as an
-    orphan, and the task was never audited."""
-    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
-        return (signal.SIGTERM,)
-    return (signal.SIGTERM, signal.SIGHUP)
 
 
 def stopped_by(terminated: list[int]) -> str:

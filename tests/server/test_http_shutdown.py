@@ -99,3 +99,28 @@ async def test_sigterm_ends_a_listen_stream_at_once_and_a_new_era_call_after_the
     assert ran and ran[-1]["execution_metrics"]["status"] == "cancelled", ran
     # Not blamed on the caller ("cancelled by the caller" read, after a deploy, as a teammate's doing)
     assert ran[-1]["execution_metrics"]["error"].endswith("or the server stopped")
+
+
+async def test_sighup_stops_the_server_as_sigterm_does_its_call_in_flight_audited(tmp_path):
+    # `switchboard serve --http` started in a terminal (or an ssh session) that then closed: SIGHUP, left to its
+    # default action, killed it where it stood, the call in flight never audited (nor a CLI it ran stopped).
+    with FakeProviders(latency={"gemini": 600}) as fake:
+        env = {"GEMINI_API_KEY": "test-key", "GEMINI_BASE_URL": fake.base_url("gemini")}
+        proc, port = start_http(tmp_path, env=env)
+        try:
+            with anyio.fail_after(60):
+                async with Client(f"http://127.0.0.1:{port}/mcp") as c, anyio.create_task_group() as tg:
+                    tg.start_soon(_call_and_ignore_the_end, c)
+                    while fake.stats("gemini").requests == 0:
+                        await anyio.sleep(0.05)
+                    proc.send_signal(signal.SIGHUP)
+                    code = await anyio.to_thread.run_sync(lambda: proc.wait(timeout=30))
+                    tg.cancel_scope.cancel()
+            assert code in (0, -signal.SIGHUP)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    lines = [json.loads(x) for f in (tmp_path / "state/audit").glob("*.jsonl") for x in f.read_text().splitlines()]
+    ran = [x for x in lines if x.get("task_description") == "Explain the OAuth2 flow"]
+    assert ran and ran[-1]["execution_metrics"]["status"] == "cancelled", ran

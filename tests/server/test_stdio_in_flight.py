@@ -130,6 +130,19 @@ def test_sigterm_cancels_the_call_in_flight_audited_and_nothing_held(tmp_path, e
     assert live_reservations(tmp_path) == 0  # settled by this process, not left for another to find stale
 
 
+def test_sighup_cancels_the_call_in_flight_as_sigterm_does(tmp_path):
+    # A terminal closed with its host (Claude Code) running: the kernel's SIGHUP reaches the host's process group,
+    # this server in it. Left to its default action it killed the server where it stood: the call in flight not
+    # audited, its reservation left for another process, and a CLI it ran (in a session of its own) orphaned.
+    with dispatch_hanging(tmp_path) as (proc, _):
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(timeout=60) == 0
+        assert "SIGHUP: stopping" in proc.stderr.read().decode()
+    metrics = audited(tmp_path)
+    assert metrics["status"] == "cancelled", metrics
+    assert live_reservations(tmp_path) == 0
+
+
 def test_a_call_piped_in_just_before_eof_is_answered(tmp_path):
     # `printf '<initialize>\n<initialized>\n<tools/call>\n' | switchboard serve`: stdin ended before the call reached
     # its tool, so none was counted running, the grace did not apply and the answer was "Connection closed".
