@@ -11,6 +11,8 @@ endpoint) is set, else ``cli`` if the CLI's executable is on PATH, else ``none``
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -167,7 +169,7 @@ def build_adapter(
         extra = {"timeout": cli_timeout} if cli_timeout is not None else {}
         return CliAdapter(provider=provider.name, command=command, dialect=CLI_DIALECTS[cli], clock=clock,
                           environ=cli_environ(cli, environ), default_model=provider.default_model, **extra)
-    return NoBackend(provider.name, _what_to_set(provider, picked))
+    return NoBackend(provider.name, _what_to_set(provider, picked, environ))
 
 
 # Secrets of Switchboard's own that no coding CLI needs: the team server's token (server/http_auth.py) would let
@@ -196,16 +198,36 @@ def describe_backend(
         command = " ".join(provider.cli_command or DEFAULT_CLI_COMMAND.get(provider.name, ()))
         where = picked.executable or "NOT FOUND on PATH"
         return f"{provider.name}: cli ({command}; executable {where}) [{picked.reason}]"
-    return f"{provider.name}: none (recommendation only) — {_what_to_set(provider, picked)}"
+    return f"{provider.name}: none (recommendation only) — {_what_to_set(provider, picked, environ)}"
 
 
-def _what_to_set(provider: ProviderSettings, picked: BackendChoice) -> str:
+def _what_to_set(provider: ProviderSettings, picked: BackendChoice, environ: Mapping[str, str] | None = None) -> str:
     wire = API_STYLES[picked.api_style]
     keys = " or ".join(wire.key_vars)
     command = provider.cli_command or DEFAULT_CLI_COMMAND.get(provider.name, ())
     cli = command[0] if command else f"the {provider.name}"
     forced = f"providers.{provider.name}.backend is 'none'. " if provider.backend == "none" else ""
+    missing = ""
+    if command and not picked.executable and environ is not None and provider.backend != "none":
+        missing = f" ({_not_found(tuple(command), provider.name, environ)})"
     return (
         f"{forced}Set {keys} (or {wire.base_url_var} for a compatible endpoint), or install the {cli} CLI "
-        f"and log in, or set providers.{provider.name}.backend"
+        f"and log in{missing}, or set providers.{provider.name}.backend"
     )
+
+
+def _not_found(command: tuple[str, ...], name: str, environ: Mapping[str, str]) -> str:
+    """Why ``command``'s executable was not found, for a user who has it installed: a file of that name on PATH
+    that cannot be run, or a PATH shorter than their shell's (an MCP host may start servers with one: a CLI
+    installed under nvm or ~/.local/bin is then not found, and "install it" alone sent them to install it again)."""
+    executable = command[0]
+    if os.sep in executable:
+        return f"{executable} is not an executable file"
+    for folder in (environ.get("PATH") or "").split(os.pathsep):
+        candidate = os.path.join(folder or ".", executable)
+        if os.path.isfile(candidate):
+            return f"{candidate} is on PATH but not executable: chmod +x it, or reinstall the CLI"
+    rest = "".join(f", {json.dumps(arg)}" for arg in command[1:])
+    return (f"{executable!r} is not on the PATH this process runs with, which an MCP host may start shorter than "
+            f"your shell's; if it is installed, set providers.{name}.cli_command = [\"<its full path: which "
+            f"{executable}>\"{rest}] in your user config")

@@ -82,8 +82,10 @@ async def test_auto_with_nothing_is_none_and_says_what_to_set(providers, client,
 async def test_none_message_for_codex_is_exact(providers, client, clock):
     adapter = build(providers["codex"], {}, client, clock)
     assert adapter.message == (
-        "Set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible endpoint), or install the codex CLI and log in, "
-        "or set providers.codex.backend"
+        "Set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible endpoint), or install the codex CLI and log in "
+        "('codex' is not on the PATH this process runs with, which an MCP host may start shorter than your shell's; "
+        'if it is installed, set providers.codex.cli_command = ["<its full path: which codex>", "exec", "--json", '
+        '"--skip-git-repo-check"] in your user config), or set providers.codex.backend'
     )
     gemini = build(providers["gemini"], {}, client, clock)
     assert gemini.message.startswith("Set GEMINI_API_KEY or GOOGLE_API_KEY (or GEMINI_BASE_URL")
@@ -212,3 +214,15 @@ def test_the_team_servers_token_is_kept_from_every_cli():
         assert "SWITCHBOARD_HTTP_TOKEN" not in cli_environ(cli, environ)
         assert "SWITCHBOARD_HTTP_TOKEN_FILE" not in cli_environ(cli, environ)
         assert cli_environ(cli, environ)["PATH"] == "/usr/bin"
+
+
+async def test_a_cli_on_path_that_cannot_run_is_named_not_to_be_installed_again(providers, client, clock, tmp_path):
+    # "install the claude CLI and log in" was all it said, for a claude on PATH without its execute bit (or one
+    # on the PATH of the user's shell but not of the MCP host that started the server): installed again, the
+    # same.
+    (tmp_path / "claude").write_text("#!/bin/sh\n")
+    adapter = build(providers["claude"], {"PATH": f"/nonexistent{os.pathsep}{tmp_path}"}, client, clock)
+    assert f"({tmp_path / 'claude'} is on PATH but not executable: chmod +x it" in adapter.message
+    elsewhere = build(providers["claude"], {"PATH": "/nonexistent"}, client, clock)
+    assert ("'claude' is not on the PATH this process runs with" in elsewhere.message
+            and 'cli_command = ["<its full path: which claude>", "-p", "--output-format", "json"]' in elsewhere.message)
