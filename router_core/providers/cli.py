@@ -46,6 +46,7 @@ from router_core.inputs import surrogates_replaced
 from router_core.providers.answers import sent_input_tokens
 from router_core.providers.base import PROBE_PROMPT, Completion, CompletionRequest, cli_prompt
 from router_core.providers.cli_pipes import (
+    AFTER_RESULT_SECONDS,
     STDOUT_LIMIT,
     InputPipe,
     LineWatch,
@@ -53,6 +54,7 @@ from router_core.providers.cli_pipes import (
     Unreachable,
     drain_both,
     kill_session,
+    stop_when_answered,
 )
 from router_core.providers.cli_text import load_json_object, refused_arguments, tail
 from router_core.providers.nesting import dispatched_environment
@@ -250,6 +252,7 @@ async def _run_started(
     finished: Callable[[str], bool] | None, watch: LineWatch | None = None,
 ) -> CliRun:
     out, err = bytearray(), bytearray()
+    answered_then_hung: list[bool] = []
     try:
         with anyio.move_on_after(timeout) as scope:
             async with anyio.create_task_group() as tg:
@@ -257,6 +260,8 @@ async def _run_started(
                 watched = OutputWatch(watch, tg.cancel_scope)
                 tg.start_soon(feed.write, stdin)
                 tg.start_soon(drain_both, process, out, err, drained, tg.cancel_scope, watched)
+                if finished is not None:
+                    tg.start_soon(stop_when_answered, out, finished, tg.cancel_scope, answered_then_hung)
                 await process.wait()
                 # What the CLI started and left running (holding its stdout open, say) goes with it; output
                 # already in the pipes is still read, but not output still held open by a process outside its
@@ -279,7 +284,8 @@ async def _run_started(
     signal_number = -(process.returncode or 0)
     if printed and (scope.cancelled_caught or signal_number > 0) and finished is not None and finished(printed):
         how = (f"had not exited after {format_seconds(timeout)}" if scope.cancelled_caught
-               else f"was then killed by {_signal_name(signal_number)}")
+               else f"had not exited {format_seconds(AFTER_RESULT_SECONDS)} later, and was stopped"
+               if answered_then_hung else f"was then killed by {_signal_name(signal_number)}")
         logger.warning("%s CLI printed its result but %s: its result kept", provider, how)
         return CliRun(0, printed, err.decode(errors="replace"))
     # Stopped as it said it could not reach its service; one that answered all the same (the lines read just as

@@ -20,6 +20,10 @@ from anyio.abc import ByteReceiveStream, Process
 
 STDOUT_LIMIT = 64 * 2**20  # far beyond any answer: a CLI writing more is stopped, memory stays bounded
 STDERR_KEPT = 2**20  # the end of stderr, where the messages that matter are
+# How long a CLI that has printed its final result is given to exit by itself, and go quiet, before it is stopped
+# and its result read as its answer (stop_when_answered): hooks Claude Code runs at the end of a session finish
+# well within it.
+AFTER_RESULT_SECONDS = 10.0
 LINE_WATCHED = 64 * 2**10  # a longer line (an answer) is not one saying the service cannot be reached: unread
 
 
@@ -203,6 +207,29 @@ async def read_stderr(stream: ByteReceiveStream | None, sink: bytearray, watch: 
         if watch is not None:
             watch.feed("err", chunk)
     del sink[:-STDERR_KEPT]
+
+
+async def stop_when_answered(out: bytearray, finished: Callable[[str], bool], stop: anyio.CancelScope,
+                             stopped: list[bool]) -> None:
+    """Stops the run (``stop``, noting it in ``stopped``) once stdout holds the CLI's final result and nothing more
+    has come for AFTER_RESULT_SECONDS: claude -p may print its result and never exit (anthropics/claude-code#21099),
+    and its answer then waited for the CLI's whole timeout (450 s). Output is read as a result at most once per
+    AFTER_RESULT_SECONDS, and only when it has grown: a CLI streaming megabytes costs no parse per chunk."""
+    checked = 0  # stdout's length when it last held no result
+    while True:
+        await anyio.sleep(AFTER_RESULT_SECONDS)
+        size = len(out)
+        if size == checked or size > STDOUT_LIMIT:
+            continue
+        if not finished(out.decode(errors="replace")):
+            checked = size
+            continue
+        await anyio.sleep(AFTER_RESULT_SECONDS)
+        if len(out) == size:  # quiet since its result: what follows is a hang, not more of the answer
+            stopped.append(True)
+            stop.cancel()
+            return
+        checked = 0
 
 
 def kill_session(pid: int) -> None:

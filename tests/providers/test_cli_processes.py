@@ -238,3 +238,24 @@ async def test_another_exit_127_stays_a_failure_of_the_cli(tmp_path):
     adapter = script_cli(tmp_path, "#!/bin/sh\necho 'sh: 1: git: not found' >&2\nexit 127\n")
     with pytest.raises(ProviderUnavailable):
         await adapter.complete(CompletionRequest(prompt="x"))
+
+
+async def test_a_cli_that_printed_its_result_and_hangs_is_stopped_soon_after_not_at_the_timeout(tmp_path,
+                                                                                                 monkeypatch):
+    # claude -p may print its result and never exit (anthropics/claude-code#21099): its answer was kept, but only
+    # at cli_timeout_seconds (450 s), so each such task took 7.5 minutes. Seen by hand with FAKE_CLAUDE_HANG=30:
+    # `switchboard run` printed the answer after 30.1 s, the CLI's own exit.
+    monkeypatch.setattr("router_core.providers.cli_pipes.AFTER_RESULT_SECONDS", 0.5, raising=False)
+    pidfile = tmp_path / "cli.pid"
+    adapter = fake_cli(tmp_path, f"""
+        import os, sys, time
+        open({str(pidfile)!r}, "w").write(str(os.getpid()))
+        sys.stdout.write({GOOD_CODEX_OUTPUT!r})
+        sys.stdout.flush()
+        time.sleep(600)
+    """, timeout=300.0)
+    with anyio.fail_after(120):  # far below the timeout, far above the half second it is given after its result
+        result = await adapter.complete(CompletionRequest(prompt="x"))
+    assert result.text == "done"
+    assert await ends(int(pidfile.read_text()))
+
