@@ -114,8 +114,8 @@ class ConfigWatch:
         moved = edited is not None and edited.state_dir != self._started.state_dir
         waiting = [] if edited is None else changed_keys(self._started, edited,
                                                          applied=("sources",) if moved else APPLIED_AT_ONCE)
-        if self._invalid is not None:
-            return {"invalid": self._invalid, "waiting_for_restart": waiting,
+        if self._invalid is not None:  # the keys of an earlier valid edit are not what the files say now: none named
+            return {"invalid": self._invalid, "waiting_for_restart": [],
                     "note": "the files as last edited do not validate, so nothing of that edit applies: the "
                             "configuration shown stays in force until they are fixed (see invalid)"}
         if not waiting:

@@ -65,3 +65,19 @@ def test_a_moved_state_dir_waits_with_the_budget_it_brings(tmp_path, env, ticks)
     ticks.now += 1
     assert watch() is None
     assert watch.pending()["waiting_for_restart"] == ["budget.allocation", "budget.daily_total", "state_dir"]
+
+
+def test_an_invalid_edit_names_no_key_of_an_earlier_edit_the_files_no_longer_say(tmp_path, env, ticks):
+    # Review: classifier = "keywords" saved, then the file replaced by one with a typo: "waiting_for_restart" still
+    # named "classifier", which the files no longer set.
+    watch = watch_of(env, tmp_path, ticks)
+    path = user_file(env)
+    edit(path, 'classifier = "keywords"\n')
+    ticks.now += 1
+    watch()
+    assert watch.pending()["waiting_for_restart"] == ["classifier"]
+    edit(path, "[budget]\ndaily_totl = 10\n")
+    ticks.now += 1
+    watch()
+    pending = watch.pending()
+    assert "budget.daily_totl" in pending["invalid"] and pending["waiting_for_restart"] == []
