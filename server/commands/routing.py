@@ -179,12 +179,13 @@ def _stdin_lines() -> Iterator[str]:
         except UnicodeDecodeError as exc:
             bad = _NotUtf8(raw.decode("utf-8", "replace"))
             bad.garbled = str(bad)
-            bad.message = (f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}: {exc.reason}); "
+            bad.message = (f"not UTF-8 text (byte {exc.start + 1}: 0x{raw[exc.start]:02x}, {exc.reason}); "  # as batch says
                            "save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8 if it was written as Latin-1)")
             yield bad
 
 
-_WIDE_MARKS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16 LE and BE (and UTF-32 LE, which begins as UTF-16 LE's)
+# UTF-16 LE and BE (and UTF-32 LE, which begins as UTF-16 LE's), UTF-32 BE
+_WIDE_MARKS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 def _id_of_garbled(text: str, lineno: int) -> object:

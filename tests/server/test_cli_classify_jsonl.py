@@ -81,7 +81,7 @@ def test_a_line_that_is_not_utf8_is_an_error_row_and_every_other_line_is_answere
     assert [r["id"] for r in rows[:1000]] == list(range(1000)) and [r["id"] for r in rows[1001:]] == list(range(1000, 2000))
     assert all("primary_provider" in r for r in rows[:1000] + rows[1001:])
     assert rows[1000] == {"id": "latin", "error": err.strip()}  # the id the line gives, read round the bad bytes
-    assert err.startswith("line 1001: not UTF-8 text (byte 0xe9 at offset 26: invalid continuation byte); save the file as UTF-8")
+    assert err.startswith("line 1001: not UTF-8 text (byte 27: 0xe9, invalid continuation byte); save the file as UTF-8")
 
 
 def test_a_byte_order_mark_starting_a_later_line_is_dropped_too(cli_env, capsys, monkeypatch):

@@ -286,3 +286,16 @@ def test_stdin_that_is_not_utf8_is_refused_naming_the_line_of_the_bad_byte(cli_e
     code = main(argv)
     assert code == 2 and out.getvalue() == ""
     assert "stdin is not UTF-8 text" in err.getvalue() and says in err.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_classify_jsonl_refuses_a_file_with_a_wide_byte_order_mark_whole(cli_env, monkeypatch, encoding):
+    # Review: a UTF-32 BE file (00 00 FE FF) was not refused whole as its docstring says, but got an error row for
+    # every line.
+    data = "\ufeff".encode(encoding) + '{"id": 1, "text": "fix the login bug"}\n'.encode(encoding)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="surrogateescape"))
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    monkeypatch.setattr("sys.stderr", err)
+    assert main(["classify", "--jsonl"]) == 2
+    assert "byte order mark" in err.getvalue() and out.getvalue() == ""
