@@ -122,7 +122,7 @@ DispatchRecord = Annotated[dict[str, Any], DispatchOut]
 
 def dispatch_record(decision: "RoutingDecision", o: "TaskOutcome") -> dict[str, Any]:
     """``DispatchOut.build(RecommendationRecordOut.of(decision), o)`` exactly as it dumps with ``exclude_defaults``
-    (tools.as_result): the execution's fields first, each left out at its default (None, false, no path or
+    (tools.registry.as_result): the execution's fields first, each left out at its default (None, false, no path or
     attempts), then the routing record's."""
     ran = any(a.called for a in o.attempts)
     out: dict[str, Any] = {"status": o.status}

@@ -21,7 +21,7 @@ WINDOW_NAMES = {1.0: "second", 60.0: "minute", 3600.0: "hour", 86400.0: "day"}
 
 def used_description(what: str, window_seconds: float) -> str:
     """record_usage's ``requests`` or ``tokens``: the count in one rate window, as configured (the core holds a
-    count entered as the window's, execution.rate_window_seconds; tools.configured_descriptions)."""
+    count entered as the window's, execution.rate_window_seconds; tools.registry.configured_descriptions)."""
     return f"{what} used in the last {WINDOW_NAMES.get(float(window_seconds), f'{window_seconds:g} seconds')}."
 
 

@@ -26,7 +26,7 @@ EXECUTOR_KEY = "executor"
 
 
 def parallel_description(batch_concurrency: int) -> str:
-    """run_batch's ``parallel`` with its default as configured (tools.configured_descriptions)."""
+    """run_batch's ``parallel`` with its default as configured (tools.registry.configured_descriptions)."""
     return f"Concurrency cap (default {batch_concurrency}: execution.batch_concurrency)."
 
 

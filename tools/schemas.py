@@ -1,7 +1,7 @@
 """The tools' output models: the design's record shapes, typed for structuredContent.
 
 Descriptions are kept short on purpose: every field here costs each host context tokens.
-A tool's result leaves out every field at its default (``exclude_defaults``, see tools.as_result): the
+A tool's result leaves out every field at its default (``exclude_defaults``, see tools.registry.as_result): the
 defaults are chosen so that absent means nothing to say (no block, no wait, no lease, no alerts), and the
 published schemas (schema://tool-outputs) carry each default. The CLI's ``--json`` keeps every field.
 No ``from __future__ import annotations`` here or in batch_schemas.py: pydantic then takes the field
@@ -109,7 +109,7 @@ RecommendationRecord = Annotated[dict[str, Any], RecommendationRecordOut]
 
 def recommendation_record(d: RoutingDecision) -> dict[str, Any]:
     """Design section 4.2's detailed record of ``d``, exactly as ``RecommendationRecordOut`` dumps it with
-    ``exclude_defaults``: a field at its default (None, no alerts) is left out, as tools.as_result does."""
+    ``exclude_defaults``: a field at its default (None, no alerts) is left out, as tools.registry.as_result does."""
     rec = d.recommendation
     cost = rec.cost
     lo, hi = d.execution_seconds_estimate

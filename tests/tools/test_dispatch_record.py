@@ -1,5 +1,5 @@
 """dispatch_record: the plain data dispatch_agent sends must be exactly what DispatchOut dumps without its defaults
-(as tools.as_result sent the model), for every kind of outcome."""
+(as tools.registry.as_result sent the model), for every kind of outcome."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """recommendation_record: the plain-data record the tool sends must be exactly what the model dumps without
-its defaults (as tools.as_result sends every other tool's model)."""
+its defaults (as tools.registry.as_result sends every other tool's model)."""
 
 from __future__ import annotations
 
