@@ -3,7 +3,7 @@
 - Go-style durations in OpenAI ``x-ratelimit-reset-*`` headers: ``"6m0s"``, ``"1s"``, ``"20ms"``, ``"1h2m3.5s"``
   (provider-apis.md 1.7); Google ``RetryInfo.retryDelay``: ``"17s"``, ``"1.5s"``, ``"900ms"`` (3.6); the same in
   an error message's "Please try again in 120ms" (OpenAI, 1.6) or "Please retry in 36.4s" (Google, 3.6).
-- ``retry-after``: seconds (integer or float) or an HTTP date; ``retry-after-ms``: milliseconds (2.5). A header
+- ``retry-after``: seconds (integer or float) or an HTTP date (GMT, also in asctime's form that names no zone); ``retry-after-ms``: milliseconds (2.5). A header
   sent more than once arrives as one value joined with ", " (httpx): of several seconds values the longest stands.
 - RFC 3339 times in ``anthropic-ratelimit-*-reset``: ``"2025-08-21T12:40:59Z"`` (2.6).
 
@@ -61,7 +61,10 @@ def parse_retry_after(seconds: str | None, milliseconds: str | None, now: float)
     else:
         return max(0.0, value) if math.isfinite(value) else None
     try:
-        return max(0.0, parsedate_to_datetime(seconds).timestamp() - now)
+        date = parsedate_to_datetime(seconds)
+        if date.tzinfo is None:  # asctime's form, or "-0000": GMT (RFC 9110 5.6.7), not this machine's local time
+            date = date.replace(tzinfo=UTC)
+        return max(0.0, date.timestamp() - now)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
 

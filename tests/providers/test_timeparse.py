@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,27 @@ def test_parse_retry_after_forms():
     assert parse_retry_after(None, "250", NOW) == 0.25
     assert parse_retry_after("nonsense", None, NOW) is None
     assert parse_retry_after(None, None, NOW) is None
+
+
+@pytest.fixture
+def los_angeles_machine(monkeypatch):
+    """This process's local time zone set to America/Los_Angeles (eight hours behind UTC in January)."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("no tzset on this platform")
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("date", [
+    "Thu Jan  1 00:01:00 2026",  # asctime, an HTTP-date form (RFC 9110 5.6.7): GMT, though it names no zone
+    "Thu, 01 Jan 2026 00:01:00 -0000",  # "-0000": UTC, its sender's local offset unknown (RFC 5322 3.3)
+])
+def test_a_retry_after_date_naming_no_zone_is_utc_not_this_machines_local_time(los_angeles_machine, date):
+    # before: read as 00:01 in Los Angeles, a wait of 8h01m instead of a minute
+    assert parse_retry_after(date, None, NOW) == 60.0
 
 
 def test_parse_rfc3339():
