@@ -250,7 +250,8 @@ def _mapped(provider: str, response: httpx.Response, now: float, model: str = ""
     if status >= 500 or status in (408, 409, 499):
         return ProviderUnavailable(f"{provider} unavailable ({status}){said}", provider=provider,
                                    status_code=status, retry_after=parse_retry_after(
-                                       response.headers.get("retry-after"), response.headers.get("retry-after-ms"), now))
+                                       response.headers.get("retry-after"), response.headers.get("retry-after-ms"), now,
+                                       response.headers.get("date")))
     if body.code == "model_not_found" or (status in (400, 404) and is_unknown_model(body.message)):
         return model_not_found(provider, model, f"{status}{said}", status)
     if (body.code == "context_length_exceeded" or status == 413 or body.kind == "request_too_large"
@@ -356,7 +357,7 @@ def retry_hint(headers: httpx.Headers | Mapping[str, str], message: str, now: fl
     message decides, never below a Retry-After (the least wait, by its definition); else the Retry-After; else
     the reset of the limits with none left (the latest, as each of them refuses until its own)."""
     said = retry_in(message)
-    explicit = parse_retry_after(headers.get("retry-after"), headers.get("retry-after-ms"), now)
+    explicit = parse_retry_after(headers.get("retry-after"), headers.get("retry-after-ms"), now, headers.get("date"))
     if said is not None:
         return said if explicit is None else max(said, explicit)
     if explicit is not None:

@@ -42,8 +42,11 @@ def retry_in(message: str) -> float | None:
     return parse_duration(match.group(1)) if match else None
 
 
-def parse_retry_after(seconds: str | None, milliseconds: str | None, now: float) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` (preferred) or ``retry-after`` (seconds or HTTP date)."""
+def parse_retry_after(seconds: str | None, milliseconds: str | None, now: float, sent: str | None = None) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` (preferred) or ``retry-after`` (seconds or HTTP date). An HTTP date is
+    counted from the response's ``Date`` header (``sent``) when it has one, as the sender's clock set both: this
+    machine's clock may be hours off (a virtual machine resumed before it synced), and a minute's wait read against
+    it became hours (a quota's hold), or none."""
     if milliseconds:
         try:
             value = float(milliseconds) / 1000
@@ -60,13 +63,26 @@ def parse_retry_after(seconds: str | None, milliseconds: str | None, now: float)
         pass
     else:
         return max(0.0, value) if math.isfinite(value) else None
+    until = _http_date(seconds)
+    if until is None:
+        return None
+    origin = _http_date(sent)
+    return max(0.0, until - (now if origin is None else origin))
+
+
+def _http_date(text: str | None) -> float | None:
+    """Epoch seconds of an HTTP date, or None. One naming no zone (asctime's form, or "-0000") is GMT (RFC 9110
+    5.6.7), not this machine's local time."""
+    if not text:
+        return None
     try:
-        date = parsedate_to_datetime(seconds)
-        if date.tzinfo is None:  # asctime's form, or "-0000": GMT (RFC 9110 5.6.7), not this machine's local time
+        date = parsedate_to_datetime(text)
+        if date.tzinfo is None:
             date = date.replace(tzinfo=UTC)
-        return max(0.0, date.timestamp() - now)
+        value = date.timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    return value if math.isfinite(value) else None
 
 
 def parse_rfc3339(text: str | None) -> float | None:

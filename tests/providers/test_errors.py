@@ -170,6 +170,16 @@ def test_retry_after_as_http_date():
     assert error.retry_after == 30.0
 
 
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("skew", [-2 * 3600.0, 3 * 3600.0])  # this machine's clock 2 h behind the provider's, 3 h ahead
+def test_a_retry_after_date_counts_from_the_responses_date_not_this_machines_clock(status, skew):
+    # The provider's clock says 00:00:00 and asks for 30 s; before, read against a clock 2 h behind it the wait was
+    # 2h00m30s (a 429 held the provider as a quota for two hours), against one 3 h ahead it was none.
+    headers = {"date": "Thu, 01 Jan 2026 00:00:00 GMT", "retry-after": "Thu, 01 Jan 2026 00:00:30 GMT"}
+    response = httpx.Response(status, json={"error": {"message": "slow down"}}, headers=headers)
+    assert error_from_response("p", response, NOW + skew).retry_after == 30.0
+
+
 def test_a_retry_after_sent_twice_keeps_the_longest_wait():
     """A proxy in front of the provider adds its own Retry-After: httpx joins the two into "5, 20"."""
     headers = httpx.Headers([("retry-after", "5"), ("retry-after", "20")])

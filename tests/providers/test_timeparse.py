@@ -64,6 +64,13 @@ def test_a_retry_after_date_naming_no_zone_is_utc_not_this_machines_local_time(l
     assert parse_retry_after(date, None, NOW) == 60.0
 
 
+def test_a_retry_after_date_counts_from_the_date_the_sender_stamped():
+    sent = "Thu, 01 Jan 2026 00:00:00 GMT"
+    assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", None, NOW - 7200, sent) == 60.0
+    assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", None, NOW, "not a date") == 60.0  # else from now
+    assert parse_retry_after("20", None, NOW, "Thu, 01 Jan 2026 05:00:00 GMT") == 20.0  # seconds: as they are
+
+
 def test_parse_rfc3339():
     assert parse_rfc3339("2025-08-21T12:40:59Z") == datetime(2025, 8, 21, 12, 40, 59, tzinfo=UTC).timestamp()
     assert parse_rfc3339("2025-08-21T14:40:59+02:00") == datetime(2025, 8, 21, 12, 40, 59, tzinfo=UTC).timestamp()
