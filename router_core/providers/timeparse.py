@@ -63,14 +63,14 @@ def parse_retry_after(seconds: str | None, milliseconds: str | None, now: float,
         pass
     else:
         return max(0.0, value) if math.isfinite(value) else None
-    until = _http_date(seconds)
+    until = parse_http_date(seconds)
     if until is None:
         return None
-    origin = _http_date(sent)
+    origin = parse_http_date(sent)
     return max(0.0, until - (now if origin is None else origin))
 
 
-def _http_date(text: str | None) -> float | None:
+def parse_http_date(text: str | None) -> float | None:
     """Epoch seconds of an HTTP date, or None. One naming no zone (asctime's form, or "-0000") is GMT (RFC 9110
     5.6.7), not this machine's local time."""
     if not text:

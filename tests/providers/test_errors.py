@@ -201,6 +201,15 @@ def test_anthropic_rate_limit_without_retry_after_uses_the_exhausted_reset():
     assert error.retry_after == 42.0
 
 
+def test_an_anthropic_reset_counts_from_the_responses_date_not_this_machines_clock():
+    # before: this machine's clock 2 h behind Anthropic's made a 42 s wait 2h00m42s, held as a quota
+    body = {"type": "error", "error": {"type": "rate_limit_error", "message": "rate limited"}}
+    headers = {"date": "Thu, 01 Jan 2026 00:00:00 GMT", "anthropic-ratelimit-input-tokens-remaining": "0",
+               "anthropic-ratelimit-input-tokens-reset": "2026-01-01T00:00:42Z"}
+    response = httpx.Response(429, json=body, headers=headers)
+    assert error_from_response("claude", response, NOW - 7200).retry_after == 42.0
+
+
 def test_anthropic_spend_cap_is_quota_exhausted_until_named_date():
     body = {"type": "error", "error": {
         "type": "rate_limit_error",
