@@ -39,6 +39,10 @@ class FakeClock:
         self._now += seconds
         self._mono += seconds
 
+    def step(self, seconds: float) -> None:
+        """The wall clock set forward or back (an NTP step, a virtual machine resumed): monotonic time does not move."""
+        self._now += seconds
+
     def set(self, epoch: float) -> None:
         self._mono += epoch - self._now
         self._now = epoch

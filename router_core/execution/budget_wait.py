@@ -55,9 +55,9 @@ class BudgetWaits:
         holds = self._live()
         if not holds:
             return True  # settled between the refusal and now
-        clock = self._core.clock
-        deadline = clock.now() + self.longest_seconds
-        while (left := deadline - clock.now()) > 0:
+        clock = self._core.clock  # monotonic: a wall clock set back an hour meanwhile made the wait an hour longer
+        deadline = clock.monotonic() + self.longest_seconds
+        while (left := deadline - clock.monotonic()) > 0:
             await self._tick(min(self.poll_seconds, left))
             if not holds <= self._live():
                 return True

@@ -49,3 +49,22 @@ async def test_a_wait_with_nothing_settling_is_not_ended_by_freed_alone(settings
             await anyio.sleep(0)
         tg.cancel_scope.cancel()
     assert ended == []
+
+
+async def test_a_wall_clock_set_back_does_not_lengthen_a_wait_for_held_budget(settings, clock) -> None:
+    # before: the deadline was on the wall clock, so a step back of two hours during the wait (an NTP step) added
+    # two hours to it: a batch's task sat refused-but-waiting for 2h + longest_call_seconds
+    core = make_core(settings, clock)
+    core.ledger.reserve("codex", 0.01)  # held, never settled
+    waited: list[float] = []
+
+    async def wait(seconds: float) -> None:
+        if not waited:
+            clock.step(-7200)
+        waited.append(seconds)
+        clock.advance(seconds)
+
+    waits = BudgetWaits(core, wait=wait)
+    with anyio.fail_after(10):  # a bound on a hang, not a timing check
+        assert await waits.until_freed() is False
+    assert sum(waited) == waits.longest_seconds
