@@ -22,11 +22,10 @@ record, change notice). ``--through mcp-legacy`` does the same over the 2025 han
 sides. Both leave out the server's once-a-second checks (live updates, outage probes): they cost per second,
 not per dispatch. Default ``--through core``: ``dispatch`` called directly, as above.
 
-Where the machine has two CPUs or more, this process and the fake provider's (every thread of it) are pinned to two
-different CPUs (Linux; ``--no-pin`` leaves them to the scheduler, as before the tenth sitting): a real provider answers
-from another machine, and a fake on the client's own core runs between each request and its answer, evicting from
-that core's caches what the client reads next, which costs a dispatch (a larger working set) more than a post
-(bench/HISTORY.md, tenth sitting). Both sides are measured under the same pinning; the line printed says which.
+``--pin`` puts this process on one CPU and every thread of the fake provider's on another (Linux, two CPUs or more),
+as a provider on another machine would leave the client's core to it; by default the scheduler places them. Pinned and
+not, the ratio moved by no more than the runs' own spread on 2026-11-30 (bench/HISTORY.md, tenth sitting), so the
+figures stay comparable with earlier days'.
 
 ``--count N`` runs ``--warmup`` + N dispatches and no baseline, untimed, for counting instructions, which the
 machine's load does not move: instructions per dispatch are the difference of two runs, e.g.
@@ -196,8 +195,8 @@ def main() -> None:
                              "JSON-RPC handshake)")
     parser.add_argument("--count", type=int, metavar="N",
                         help="only --warmup + N dispatches, no baseline, untimed: for instruction counts under valgrind")
-    parser.add_argument("--no-pin", action="store_true",
-                        help="leave this process and the fake provider's to the scheduler (default: two different CPUs)")
+    parser.add_argument("--pin", action="store_true",
+                        help="this process and the fake provider's on two different CPUs (default: the scheduler's choice)")
     parser.add_argument("--baseline", action="store_true",
                         help="with --count: the baseline's plain posts instead of dispatches")
     args = parser.parse_args()
@@ -216,7 +215,7 @@ def main() -> None:
             print(f"{args.warmup + args.count} " + ("plain httpx posts" if args.baseline else
                   f"dispatches ({THROUGH[args.through]}, classifier: {args.classifier})"))
             return
-        pinned = "not pinned (--no-pin)" if args.no_pin else pin_apart(fake["pid"])
+        pinned = pin_apart(fake["pid"]) if args.pin else "not pinned"
         figures = anyio.run(measure, args.through, core, fake["base_urls"], body, args.rounds, per_round, args.warmup)
     baseline = statistics.fmean(b for b, _ in figures)
     per_task = statistics.fmean(d for _, d in figures)

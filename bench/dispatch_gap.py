@@ -11,7 +11,7 @@ Syscalls are not counted here; ``strace -f -c`` around a ``--count`` run of disp
 
 ``--client-cpu`` and ``--fake-cpu`` pin this process and the fake provider's to those CPUs (Linux): the same CPU for
 both puts the fake's work between each request and its answer on the client's core, evicting what the client had in
-its caches; separate ones leave them to other processes only. dispatch_cpu.py pins them apart by default.
+its caches; separate ones leave them to other processes only. dispatch_cpu.py --pin pins them apart.
 """
 
 from __future__ import annotations
