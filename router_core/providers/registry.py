@@ -2,7 +2,11 @@
 
 ``backend = "auto"``: ``api`` if the provider's key (or its base-URL variable, for a keyless compatible
 endpoint) is set, else ``cli`` if the CLI's executable is on PATH, else ``none``. ``"api"``, ``"cli"`` and
-``"none"`` force the choice. Keys and base URLs by wire format:
+``"none"`` force the choice; a forced ``"api"`` with no key and the provider's own URL (which refuses a call
+without one) is ``none``, saying which variable to set, as ``auto`` with nothing does: sent, the call failed
+only when it reached the provider, or as an outage offline. Without a key, ``"api"`` sends to any other URL (a
+``*_BASE_URL`` variable's or ``providers.<p>.base_url``: a keyless compatible endpoint). Keys and base URLs by
+wire format:
 
     openai-responses / openai-chat   OPENAI_API_KEY                    OPENAI_BASE_URL     (includes /v1)
     anthropic                        ANTHROPIC_API_KEY                 ANTHROPIC_BASE_URL
@@ -110,6 +114,9 @@ def choose_backend(
     def choice(backend: str, reason: str) -> BackendChoice:
         return BackendChoice(backend, style, base_url, key_var, executable, reason)
 
+    if provider.backend == "api" and not key_var and _needs_a_key(base_url, wire):
+        return choice("none", f"providers.{provider.name}.backend = 'api' but {' or '.join(wire.key_vars)} is "
+                              "not set")
     if provider.backend in ("api", "cli", "none"):
         return choice(provider.backend, f"providers.{provider.name}.backend = {provider.backend!r}")
     if key_var or base_from_env:
@@ -117,6 +124,17 @@ def choose_backend(
     if executable:
         return choice("cli", f"{command[0]} found at {executable}")
     return choice("none", "no API key and no CLI found")
+
+
+def _needs_a_key(base_url: str, wire: WireFormat) -> bool:
+    """Whether ``base_url`` is the provider's own endpoint, which refuses a call without a key (a compatible
+    endpoint elsewhere may take one without)."""
+    own = httpx.URL(wire.default_base_url)
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL:
+        return False  # said when sent (providers._http)
+    return (url.host or "").lower().rstrip(".") == own.host
 
 
 def backend_in_effect(
@@ -206,6 +224,10 @@ def _what_to_set(provider: ProviderSettings, picked: BackendChoice, environ: Map
     keys = " or ".join(wire.key_vars)
     command = provider.cli_command or DEFAULT_CLI_COMMAND.get(provider.name, ())
     cli = command[0] if command else f"the {provider.name}"
+    if provider.backend == "api":  # forced, with no key for the provider's own URL (choose_backend)
+        return (f"providers.{provider.name}.backend is 'api' but {keys} is not set, and "
+                f"{mask_url(picked.base_url)} refuses a call without a key: set {keys} (or {wire.base_url_var} "
+                f"for a keyless compatible endpoint), or set providers.{provider.name}.backend to 'auto' or 'cli'")
     forced = f"providers.{provider.name}.backend is 'none'. " if provider.backend == "none" else ""
     missing = ""
     if command and not picked.executable and environ is not None and provider.backend != "none":

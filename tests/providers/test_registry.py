@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -9,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from router_core.errors import NotConfigured
+from router_core.errors import AuthFailed, NotConfigured
 from router_core.providers import (
     AnthropicAdapter,
     CliAdapter,
@@ -126,7 +127,8 @@ async def test_openai_chat_style(providers, client, clock):
 @pytest.mark.parametrize(
     ("forced", "env", "which", "expected"),
     [
-        ("api", {}, fake_cli, OpenAIResponsesAdapter),  # forced api even without a key
+        ("api", {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, fake_cli, OpenAIResponsesAdapter),  # keyless endpoint
+        ("api", {}, fake_cli, NoBackend),  # forced api, no key for OpenAI's own URL: says what to set (below)
         ("cli", {"OPENAI_API_KEY": "k"}, fake_cli, CliAdapter),  # forced cli despite a key
         ("cli", {}, no_cli, CliAdapter),  # forced cli not found: fails when run, with NotConfigured
         ("none", {"OPENAI_API_KEY": "k"}, fake_cli, NoBackend),
@@ -169,7 +171,8 @@ def test_describe_cli_and_none(providers):
                    f"[claude found at {FAKE_BIN / 'claude'}]")
     none = describe_backend(providers["gemini"], environ={}, which=no_cli)
     assert none.startswith("gemini: none (recommendation only) — Set GEMINI_API_KEY or GOOGLE_API_KEY")
-    keyless = describe_backend(replace(providers["codex"], backend="api"), environ={}, which=no_cli)
+    keyless = describe_backend(replace(providers["codex"], backend="api"),
+                               environ={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, which=no_cli)
     assert "no API key set" in keyless
 
 
@@ -226,3 +229,41 @@ async def test_a_cli_on_path_that_cannot_run_is_named_not_to_be_installed_again(
     elsewhere = build(providers["claude"], {"PATH": "/nonexistent"}, client, clock)
     assert ("'claude' is not on the PATH this process runs with" in elsewhere.message
             and 'cli_command = ["<its full path: which claude>", "-p", "--output-format", "json"]' in elsewhere.message)
+
+
+@pytest.mark.parametrize(("name", "keys", "base_var"), [
+    ("codex", "OPENAI_API_KEY", "OPENAI_BASE_URL"),
+    ("claude", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
+    ("gemini", "GEMINI_API_KEY or GOOGLE_API_KEY", "GEMINI_BASE_URL"),
+])
+async def test_forced_api_without_a_key_for_the_providers_own_url_says_what_to_set_before_any_call(
+        providers, client, clock, name, keys, base_var):
+    # backend = "api" with no key sent every task to api.openai.com (or Anthropic's, Google's): refused there, or
+    # offline "Name or service not known", an outage that opened the provider's circuit, never naming the key.
+    provider = replace(providers[name], backend="api")
+    assert choose_backend(provider, environ={}, which=fake_cli).backend == "none"
+    adapter = build(provider, {}, client, clock, which=fake_cli)
+    assert isinstance(adapter, NoBackend)
+    with pytest.raises(NotConfigured) as caught:
+        await adapter.complete(CompletionRequest(prompt="x"))
+    assert str(caught.value).startswith(f"providers.{name}.backend is 'api' but {keys} is not set")
+    assert f"set {keys} (or {base_var} for a keyless compatible endpoint)" in str(caught.value)
+    assert describe_backend(provider, environ={}, which=no_cli).startswith(f"{name}: none (recommendation only) — ")
+    trailing = replace(provider, base_url=provider.base_url + "/")  # the same host, however written
+    assert choose_backend(trailing, environ={}, which=no_cli).backend == "none"
+
+
+@pytest.mark.parametrize("name", ["codex", "claude", "gemini"])
+async def test_forced_api_without_a_key_still_sends_to_a_keyless_compatible_endpoint(
+        providers, client, clock, fake, name):
+    provider = replace(providers[name], backend="api")
+    by_env = choose_backend(provider, environ={API_BASE_VARS[name]: fake.base_url(name)}, which=no_cli)
+    by_config = choose_backend(replace(provider, base_url=fake.base_url(name)), environ={}, which=no_cli)
+    assert (by_env.backend, by_env.key_var, by_config.backend) == ("api", None, "api")
+    adapter = build(provider, {API_BASE_VARS[name]: fake.base_url(name)}, client, clock)
+    with contextlib.suppress(AuthFailed):  # the fake, like the providers, wants a key; a local endpoint may not
+        await adapter.complete(CompletionRequest(prompt="x"))
+    assert fake.stats(name).requests == 1
+
+
+API_BASE_VARS = {"codex": "OPENAI_BASE_URL", "claude": "ANTHROPIC_BASE_URL", "gemini": "GEMINI_BASE_URL"}
