@@ -121,14 +121,16 @@ def _emergency(
         eta = (f"{_and(held)}: budget held by running tasks, back as they settle (each pays what it used, "
                f"often less than it holds): try again when they finish")
         if wait is not None:
-            eta += f", or {first} is back in {format_wait(wait)}"
+            eta += f", or {first} is back in {format_wait(wait)}" if wait > 0 else f", or {first} is due back now"
     elif wait is None and all(b.reason.startswith(BUDGET_BLOCK) for p in order for b in availability[p].blocks):
         # (budget.daily_total = 0, say: "unknown" read as if they might lift on their own, and the reset does not)
         eta = "every block is the budget's, and no reset lifts it: raise budget.daily_total or budget.allocation"
     elif wait is None:
         eta = "capacity return time unknown"
-    elif resets_at < now:  # an outage whose probe is overdue: the block lifts once a probe is answered
-        eta = f"{first} was due back {math.floor(now - resets_at)}s ago and is not confirmed yet"
+    elif resets_at <= now:  # an outage whose probe is overdue: the block lifts once a probe is answered
+        ago = math.floor(now - resets_at)  # (not "capacity returns in 0s": due now, and not confirmed)
+        eta = (f"{first} was due back {ago}s ago and is not confirmed yet" if ago
+               else f"{first} is due back now, not confirmed yet")
     else:
         eta = f"capacity returns in {format_wait(wait)}"
         own = availability[provider].lifts_at

@@ -26,7 +26,7 @@ import anyio
 
 from router_core.decision import RoutingDecision
 from router_core.errors import InvalidRequest, StateUnusable
-from router_core.execution.executor import CallNotice, Executor, Job, ParkNotice
+from router_core.execution.executor import DUE_NOW_SECONDS, CallNotice, Executor, Job, ParkNotice
 from router_core.execution.pace_notes import PaceNotes, PaceNotice
 from router_core.execution.pacing import GUARD_SECONDS
 from router_core.execution.plan import chain_for
@@ -199,9 +199,13 @@ def _parked_advice(core: RouterCore, outcome: TaskOutcome, *, provider: str | No
     to do, as one parked at routing does; with ``wait`` it waited up to ``execution.max_park_seconds`` already."""
     if outcome.status != PARKED or outcome.resumes_at is None or not outcome.error:
         return outcome
-    when = format_wait(outcome.resumes_at - core.clock.now())
+    now = core.clock.now()
+    # (passed since the executor parked it, by the time the outcome was written: due back now)
+    resumes_at = outcome.resumes_at if outcome.resumes_at > now else now + DUE_NOW_SECONDS
+    when = format_wait(resumes_at - now)
     advice = _wait_advice(provider, waited=wait)
-    return dataclasses.replace(outcome, error=f"{outcome.error}; capacity returns in {when}. {advice}")
+    return dataclasses.replace(outcome, error=f"{outcome.error}; capacity returns in {when}. {advice}",
+                               resumes_at=resumes_at)
 
 
 async def _route(

@@ -375,3 +375,13 @@ def test_all_blocked_by_a_budget_no_reset_restores_says_so_not_unknown() -> None
     availability["claude"] = down("claude", "outage: 3 consecutive failures", None)
     rec = recommend(classification(), availability, COSTS, budget(), now=NOW)
     assert rec.reason.endswith("capacity return time unknown")
+
+
+def test_all_blocked_until_this_instant_or_under_a_second_never_say_0s() -> None:
+    # resets_at == now read "capacity returns in 0s" (only a lift already past was said to be due back).
+    due = {p: down(p, "outage: 3 consecutive failures", NOW) for p in ("codex", "gemini", "claude")}
+    rec = recommend(classification(), due, COSTS, budget(), now=NOW)
+    assert rec.reason.endswith("codex is due back now, not confirmed yet") and "0s" not in rec.reason
+    soon = {p: down(p, TOKENS_BLOCK, NOW + 0.3) for p in ("codex", "gemini", "claude")}
+    rec = recommend(classification(), soon, COSTS, budget(), now=NOW)
+    assert rec.reason.endswith("capacity returns in 1s") and rec.resets_at > NOW
