@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -76,6 +77,21 @@ async def _with_executor(c, work, terminated: list[int]):
 def stopped_by(terminated: list[int]) -> str:
     """"stopped by SIGTERM" (or SIGHUP), as the signal that stopped the work is named."""
     return f"stopped by {signal.Signals(terminated[0]).name if terminated else 'SIGTERM'}"
+
+
+def quiet_after_hangup(terminated: list[int]) -> None:
+    """After SIGHUP from a terminal that closed, stderr (that terminal) fails every write with EIO: a progress line's
+    end or a notice failing first lost the results bound for stdout (`batch < tasks.json > out.json` over an ssh
+    session that dropped: out.json empty, a traceback on the dead terminal). What is said on stderr is dropped."""
+    if terminated and terminated[0] == signal.SIGHUP and _isatty(sys.stderr):
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the rest of the process
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def exit_status(terminated: list[int]) -> int:
@@ -153,6 +169,7 @@ def run(args) -> int:
         result = anyio.run(_with_executor, c, work, terminated)
     except KeyboardInterrupt:
         result = None
+    quiet_after_hangup(terminated)
     if result is None:  # Ctrl-C, SIGTERM or SIGHUP
         if args.json and cancelled:  # the record as audited (status "cancelled", what it is charged), as batch does
             emit_json(record(cancelled[0]))
@@ -222,6 +239,8 @@ def batch(args) -> int:
         if not interrupted:
             raise
         result = interrupted[0]
+    quiet_after_hangup(terminated)
+    bar.stream = sys.stderr
     if terminated and interrupted:  # SIGTERM, SIGHUP: as a Ctrl-C
         result = interrupted[0]
     elif result is None:  # SIGTERM or SIGHUP before the batch began

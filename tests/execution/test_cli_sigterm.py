@@ -6,8 +6,11 @@ lost, and the calls in flight charged as a dead process's (its reservations foun
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import signal
+import sys
 import threading
 
 import anyio
@@ -102,3 +105,42 @@ def test_a_second_sigterm_while_the_work_winds_down_is_absorbed_and_the_old_hand
     signal.signal(signal.SIGTERM, outer)
     assert anyio.run(_until_sigterm, quiet, None, []) == "done"
     assert signal.getsignal(signal.SIGTERM) is outer  # no SIGTERM: the handler before is restored
+
+
+class HungUpTerminal(io.StringIO):
+    """stderr on a terminal that closes once ``dead`` is set: every write then fails with EIO, as on a real pty whose
+    master end went away (an ssh session dropped)."""
+
+    dead = False
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if self.dead:
+            raise OSError(errno.EIO, "Input/output error")
+        return super().write(text)
+
+
+def test_batch_stopped_by_a_hangup_still_writes_its_results_to_stdout(shell, monkeypatch, capsys,  # noqa: F811
+                                                                      sigterm_raises):
+    # Final read: the progress bar's closing newline on the dead terminal raised EIO before the results were written,
+    # and the error's own message on stderr failed again: `batch < tasks.json > out.json` left out.json empty.
+    from server.commands._notices import ProgressBar
+
+    signal_a_batch_after_its_first_task(monkeypatch, shell, signal.SIGHUP)
+    terminal = HungUpTerminal()
+    signalled = ProgressBar.update
+
+    async def then_the_terminal_goes(self, done, total, message):
+        await signalled(self, done, total, message)
+        terminal.dead = True
+
+    monkeypatch.setattr(ProgressBar, "update", then_the_terminal_goes)
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["batch", "--parallel", "2"]) == 128 + signal.SIGHUP
+    assert sys.stderr is not terminal  # what is said after the hangup goes nowhere
+    sys.stderr.close()
+    result = json.loads(capsys.readouterr().out)
+    assert [(r["status"], r["provider_used"]) for r in result["results"]] == [
+        ("success", "codex"), ("cancelled", "gemini")]
