@@ -220,13 +220,6 @@ class Executor:
                     continue
             parking.budget_stalled = False
             now = clock.now()
-            if status == PARKED and eta is not None and eta <= now and not parking.rechecked:
-                # The earliest lift passed while the walk went on (codex's 429 asked for 3 s; gemini's and claude's
-                # retries took longer): that provider may answer now. Parked so, the task said "capacity returns
-                # in 0s" with a resumes_at already past; it is asked again, once.
-                parking.rechecked = True
-                logger.info("%s: a provider's block lapsed during the walk: asking again", job.task_id)
-                continue
             limit = self.core.settings.execution.max_park_seconds
             if status == PARKED and job.wait and eta is not None and parking.total + max(0.0, eta - now) <= limit:
                 delay = max(self.pacer.poll_seconds, eta - now + GUARD_SECONDS)
@@ -239,7 +232,11 @@ class Executor:
                 parking.since = None
                 await self.probe_due()
                 continue
-            if status == PARKED and eta is not None and eta <= now:  # lapsed again in the re-check: the next lift
+            if status == PARKED and eta is not None and eta <= now:
+                # The earliest lift passed while the walk went on (codex's 429 asked for 3 s; gemini's and claude's
+                # retries took longer): said so, the task "returns in 0s" with a resumes_at already past. The next
+                # lift still ahead, or due now; not a second walk, which sent every provider that had just answered
+                # 429 its full retries again (one that waits walks again after its park's poll, as before).
                 eta = min((a.lifts_at for a in attempts[first:] if a.lifts_at is not None and a.lifts_at > now),
                           default=now + DUE_NOW_SECONDS)
             return self._unanswered(job, started, attempts, status, error, resumes_at=eta if status == PARKED else None,
@@ -333,7 +330,6 @@ class _Parking:
     budget: float = 0.0  # seconds waited for budget that running tasks held (budget_wait.py)
     budget_told: bool = False  # the first such wait was told (on_park), and its refusal kept in the attempts
     budget_stalled: bool = False  # the last such wait saw none of the holds go: the next refusal is final
-    rechecked: bool = False  # a walk whose earliest lift had passed by its end was walked again (once)
 
     def seconds(self, now: float) -> float:
         return self.total + (max(0.0, now - self.since) if self.since is not None else 0.0)
