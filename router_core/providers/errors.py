@@ -64,11 +64,11 @@ from router_core.providers.timeparse import (
     format_seconds,
     next_midnight,
     parse_duration,
-    parse_http_date,
     parse_int,
     parse_retry_after,
     parse_rfc3339,
     retry_in,
+    senders_now,
 )
 
 if TYPE_CHECKING:
@@ -370,7 +370,7 @@ def retry_hint(headers: httpx.Headers | Mapping[str, str], message: str, now: fl
     for fam in ("requests", "tokens", "input-tokens", "output-tokens"):  # Anthropic: RFC 3339 reset times
         if parse_int(headers.get(f"anthropic-ratelimit-{fam}-remaining")) == 0:
             reset = parse_rfc3339(headers.get(f"anthropic-ratelimit-{fam}-reset"))  # from Date, as a Retry-After's
-            waits.append(None if reset is None else max(0.0, reset - (parse_http_date(headers.get("date")) or now)))
+            waits.append(None if reset is None else max(0.0, reset - senders_now(headers.get("date"), now)))
     known = [w for w in waits if w is not None]
     return max(known) if known else None
 

@@ -23,6 +23,9 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|μs|ns|h|m|s)")
 _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|us|µs|μs|ns|h|m|s))+$")
 _RETRY_IN = re.compile(r"(?:try again|retry) in ((?:\d+(?:\.\d+)?(?:ms|us|µs|μs|ns|h|m|s))+)", re.I)
 _YEAR = 365 * 86400.0
+# How far a provider's Date header may be from this machine's clock and still be taken as the clock the Retry-After
+# date was set by: a virtual machine resumed before it synced is hours off, not days.
+MAX_CLOCK_SKEW = 86400.0
 
 
 def parse_duration(text: str | None) -> float | None:
@@ -66,8 +69,14 @@ def parse_retry_after(seconds: str | None, milliseconds: str | None, now: float,
     until = parse_http_date(seconds)
     if until is None:
         return None
+    return max(0.0, until - senders_now(sent, now))
+
+
+def senders_now(sent: str | None, now: float) -> float:
+    """The moment a response was sent, by the clock that set its reset times: its ``Date`` header, unless absent,
+    unreadable or further than MAX_CLOCK_SKEW from ``now`` (a Date of 1970, or a cached answer's: not a clock)."""
     origin = parse_http_date(sent)
-    return max(0.0, until - (now if origin is None else origin))
+    return now if origin is None or abs(origin - now) > MAX_CLOCK_SKEW else origin
 
 
 def parse_http_date(text: str | None) -> float | None:

@@ -208,6 +208,9 @@ def test_an_anthropic_reset_counts_from_the_responses_date_not_this_machines_clo
                "anthropic-ratelimit-input-tokens-reset": "2026-01-01T00:00:42Z"}
     response = httpx.Response(429, json=body, headers=headers)
     assert error_from_response("claude", response, NOW - 7200).retry_after == 42.0
+    # a Date decades off is no clock (a misconfigured proxy): counted from this machine's, not 36 years
+    response = httpx.Response(429, json=body, headers={**headers, "date": "Mon, 01 Jan 1990 00:00:00 GMT"})
+    assert error_from_response("claude", response, NOW).retry_after == 42.0
 
 
 def test_anthropic_spend_cap_is_quota_exhausted_until_named_date():

@@ -128,3 +128,11 @@ def test_rate_limit_counts_sent_twice_read_as_the_lower():
     obs = openai_rate_limits({"x-ratelimit-limit-requests": "500, 500", "x-ratelimit-remaining-requests": "12, 11",
                               "x-ratelimit-limit-tokens": "30000", "x-ratelimit-remaining-tokens": "2900,3000"}, NOW)
     assert (obs.requests_limit, obs.requests_remaining, obs.tokens_limit, obs.tokens_remaining) == (500, 11, 30000, 2900)
+
+
+def test_a_date_header_far_from_this_clock_is_not_taken_as_the_senders_clock():
+    # Final read: "Date: Thu, 01 Jan 1970 00:00:00 GMT" (a misconfigured proxy) turned a minute's Retry-After into
+    # 56 years, held as a day's quota hold; a clock hours off is a resumed VM, decades off is no clock at all.
+    assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", None, NOW, "Thu, 01 Jan 1970 00:00:00 GMT") == 60.0
+    assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", None, NOW, "Sat, 03 Jan 2026 00:00:00 GMT") == 60.0
+    assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", None, NOW - 7200, "Thu, 01 Jan 2026 00:00:00 GMT") == 60.0
