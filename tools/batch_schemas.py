@@ -76,7 +76,7 @@ class ExecutionOut(OutputModel):
     error: str | None = None
     resumes_at: str | None = None
     truncated: bool = False  # the answer was cut at the output-token limit; raise max_cost for all of it
-    # the backend (a CLI) reported no token counts: tokens (and the cost priced from them) are estimated from the texts
+    # the backend (a CLI as a rule) did not report every token count: those (and the cost) are estimated from the texts
     tokens_estimated: bool = False
     warning: str | None = None  # the answer stands, but its cost could not be recorded yet (and why)
 

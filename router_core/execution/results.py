@@ -82,7 +82,7 @@ class TaskOutcome:
     parked_seconds: float = 0.0  # time spent waiting for blocked providers
     budget_wait_seconds: float = 0.0  # time spent waiting for budget that running tasks held
     truncated: bool = False  # the answer was cut at the output-token limit: ``text`` is only its start
-    tokens_estimated: bool = False  # the backend (a CLI) reported no token counts: estimated from the texts
+    tokens_estimated: bool = False  # the backend (a CLI as a rule) did not report every count: estimated from the texts
     warning: str | None = None  # the answer stands, but something about it needs saying (its cost not yet recorded)
 
     @property

@@ -189,7 +189,7 @@ def run(args) -> int:
         sys.stdout.write(o.text or "")
         sys.stdout.write("\n" if o.text and not o.text.endswith("\n") else "")
         path = " -> ".join(o.fallback_path)
-        tokens = f"~{o.tokens_used:,} tokens (estimated: none reported)" if o.tokens_estimated else \
+        tokens = f"~{o.tokens_used:,} tokens (estimated: not all reported)" if o.tokens_estimated else \
             f"{o.tokens_used:,} tokens"
         print(f"[{o.provider} {o.model} · {tokens} · {money(o.cost_usd)} "
               f"(estimate {money(o.cost_estimate_usd)}) · {o.duration_seconds:.1f}s · path {path}]", file=sys.stderr)
