@@ -31,4 +31,14 @@ def check_amount(usd: float, what: str) -> None:
 def fits(usd: float, left: float) -> bool:
     """Whether a reservation of ``usd`` fits in ``left`` (:meth:`budget.BudgetLedger.left_for`), in exact micro-dollars as
     :meth:`budget.BudgetLedger.reserve` counts."""
+    if -_DECIDED < usd < _DECIDED and -_DECIDED < left < _DECIDED:  # (NaN falls through, and to_micro refuses it)
+        # Where a float holds micro-dollars to far better than one, and to_micro is monotonic: decided without it
+        # (two calls cost ~1 µs, 10 a dispatch on the routing path).
+        if usd <= left:
+            return True
+        if usd - left > 1e-5:  # ten micro-dollars apart: rounding cannot bring them together
+            return False
     return to_micro(usd) <= to_micro(left)
+
+
+_DECIDED = 1e6  # USD: below it x * 1e6 is exact to ~1e-4 micro-dollars
