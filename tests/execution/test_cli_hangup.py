@@ -18,19 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.providers.test_cli_processes import running
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_BIN = ROOT / "tests" / "fakes" / "bin"
 TASK = "Fix the bug in the data loader"
-
-
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 def wait_for(check, seconds: float = 60.0) -> bool:
