@@ -176,7 +176,7 @@ def server_for(app: ASGIApp, config_kwargs: dict):
                 with super().capture_signals():
                     yield
             finally:
-                if hup:
+                if hup and previous is not None:  # None: a handler set outside Python, which signal() cannot restore
                     signal.signal(signal.SIGHUP, previous)
 
     return Server(uvicorn.Config(wrapped, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, **config_kwargs))

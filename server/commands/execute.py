@@ -373,7 +373,6 @@ def _read_context(path: str | None) -> str | None:
         return None
     if path == "-":
         said_reading_stdin("the context", "--context-file notes.txt")
-    if path == "-":
         return stdin_text("convert it to UTF-8 (e.g. iconv -t UTF-8) or pass a text file")
     try:
         return Path(path).read_bytes().decode("utf-8")
