@@ -110,14 +110,14 @@ class ConfigWatch:
 
     def pending(self) -> dict[str, object] | None:
         """What the files say that this server does not apply, and why; None when they say what runs."""
-        edited = self._edited
-        moved = edited is not None and edited.state_dir != self._started.state_dir
-        waiting = [] if edited is None else changed_keys(self._started, edited,
-                                                         applied=("sources",) if moved else APPLIED_AT_ONCE)
         if self._invalid is not None:  # the keys of an earlier valid edit are not what the files say now: none named
             return {"invalid": self._invalid, "waiting_for_restart": [],
                     "note": "the files as last edited do not validate, so nothing of that edit applies: the "
                             "configuration shown stays in force until they are fixed (see invalid)"}
+        edited = self._edited
+        moved = edited is not None and edited.state_dir != self._started.state_dir
+        waiting = [] if edited is None else changed_keys(self._started, edited,
+                                                         applied=("sources",) if moved else APPLIED_AT_ONCE)
         if not waiting:
             return None
         why = ("the state dir was edited: the edit, its budget included, takes effect when this server restarts"

@@ -180,18 +180,26 @@ def budget_alerts(cost: CostEstimate, budget: BudgetSnapshot) -> tuple[str, ...]
     """The highest threshold passed today (the lower ones are behind it: a decision at 92% said each of 50%, 75%
     and 90% with its figures of the time, for the rest of the day), then what this task would overspend."""
     mine = budget.provider(cost.provider)
-    return _budget_alerts(cost, budget, mine, mine.remaining)
+    left = mine.remaining
+    return _budget_alerts(cost, budget, mine, left, _over(cost, budget, left))
 
 
-def _budget_alerts(cost: CostEstimate, budget: BudgetSnapshot, mine: ProviderBudget, left: float) -> tuple[str, ...]:
-    """:func:`budget_alerts`, given the provider's budget and what it has ``left`` (its ``remaining``)."""
+def _over(cost: CostEstimate, budget: BudgetSnapshot, left: float) -> tuple[bool, bool]:
+    """Whether ``cost`` would exceed the provider's ``left`` and the day's remaining, in micro-dollars as reserve()
+    counts."""
+    return not fits(cost.usd, left), not fits(cost.usd, budget.remaining)
+
+
+def _budget_alerts(cost: CostEstimate, budget: BudgetSnapshot, mine: ProviderBudget, left: float,
+                   over: tuple[bool, bool]) -> tuple[str, ...]:
+    """:func:`budget_alerts`, given the provider's budget, what it has ``left`` (its ``remaining``) and ``_over``."""
     alerts = [max(budget.alerts, key=lambda a: a.threshold).message] if budget.alerts else []
-    if not fits(cost.usd, left):  # in micro-dollars, as reserve() and exceeds_budget count
+    if over[0]:
         alerts.append(
             f"task would exceed the {cost.provider} allocation: {money(cost.usd)} needed, "
             f"{money(left)} of {money(mine.allocation)} left"
         )
-    if not fits(cost.usd, budget.remaining):
+    if over[1]:
         alerts.append(
             f"task would exceed the daily budget: {money(cost.usd)} needed, "
             f"{money(budget.remaining)} of {money(budget.total)} left"
@@ -254,6 +262,7 @@ def _recommendation(
     cost = costs[provider]
     mine = budget.provider(cost.provider)
     left = mine.remaining  # (a property that rounds: read once for the flag and the alerts)
+    over = _over(cost, budget, left)
     return Recommendation(
         provider=provider,
         reason=reason,
@@ -265,8 +274,8 @@ def _recommendation(
         all_blocked=all_blocked,
         wait_seconds=wait,
         resets_at=resets_at,
-        exceeds_budget=not (fits(cost.usd, left) and fits(cost.usd, budget.remaining)),  # fits_budget, as read here
-        budget_alerts=_budget_alerts(cost, budget, mine, left),
+        exceeds_budget=any(over),  # fits_budget, as read here
+        budget_alerts=_budget_alerts(cost, budget, mine, left, over),
     )
 
 

@@ -48,10 +48,10 @@ class Rows(Mapping[str, tuple[float, ...]]):
     every row as a ``lanes`` int (``INDEX_AFTER``; ``index`` once built)."""
 
     __slots__ = ("_blob", "_starts", "_index", "_searches_left", "_rows", "_width", "_memo", "_read", "_row", "_size",
-                 "longest", "largest")
+                 "largest")
 
     def __init__(self, blob: bytes, starts: Sequence[int] | None, rows: bytes | memoryview, width: int,
-                 longest: int | None = None, largest: int | None = None) -> None:
+                 largest: int | None = None) -> None:
         # The keys, '\n'-joined UTF-8 in row order; with ``starts`` (where each key starts, plus one
         # past the end) they are sorted and searched in place, else indexed on first use. ``rows``: per
         # key, ``width`` little-endian uint32 (thousandths + lanes.OFFSET).
@@ -64,8 +64,6 @@ class Rows(Mapping[str, tuple[float, ...]]):
         self._read = lanes.row_format(width).unpack_from
         self._size = 4 * width
         self._row = struct.Struct(f"{self._size}s").unpack_from  # a row's bytes, as one bytes object
-        # The longest key, in characters: a longer one cannot be in the table.
-        self.longest = longest if longest is not None else max(map(len, self._keys()), default=0)
         # The largest weight, in thousandths (how many rows may be merged into one lane vector: lanes.merge_limit).
         self.largest = largest if largest is not None else max(
             (abs(v - lanes.OFFSET) for i in range(len(self)) for v in self._read(rows, self._size * i)), default=0)
@@ -208,14 +206,14 @@ def unpack(raw: bytes, *, share: bool = False) -> dict[str, Any]:
     width = info["width"]
     read = _view if share and sys.byteorder == "little" else _array
     offset = 0
-    for name, rows, blob_len, longest, largest in info["tables"]:
+    for name, rows, blob_len, _longest, largest in info["tables"]:  # (the longest key: read by no lookup since e40bf8b)
         blob = bytes(body[offset : offset + blob_len])  # keys are compared as bytes: a copy
         offset += blob_len
         starts, offset = read("I", body, offset, rows + 1)
         size = 4 * width * rows
         lanes_of = body[offset : offset + size] if share else bytes(body[offset : offset + size])
         offset += size
-        header[name] = Rows(blob, starts, lanes_of, width, longest, largest)
+        header[name] = Rows(blob, starts, lanes_of, width, largest)
     if offset != len(body):
         raise ValueError(f"packed weights of {len(body):,} bytes where the header describes {offset:,}: "
                          "a truncated or damaged file")

@@ -136,7 +136,6 @@ class TrainedClassifier:
         provider_p: dict[str, float],
         *,
         task_type: str | None = None,
-        extra: tuple[str, ...] = (),
     ) -> Classification:
         """The Classification for these provider probabilities (shared with the learning wrapper).
 
@@ -151,7 +150,6 @@ class TrainedClassifier:
         task_type = self.model.classes[best]
         all_scores = {p: round(100 * provider_p[p]) for p in PROVIDER_NAMES}
         reasons = (
-            *extra,
             f"task type {task_type} ({scored.probabilities[best]:.0%}), provider {primary} ({provider_p[primary]:.0%})",
             *self._top_features(scored, best),
         )

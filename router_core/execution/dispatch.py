@@ -26,7 +26,7 @@ import anyio
 
 from router_core.decision import RoutingDecision
 from router_core.errors import InvalidRequest, StateUnusable
-from router_core.execution.executor import DUE_NOW_SECONDS, CallNotice, Executor, Job, ParkNotice
+from router_core.execution.executor import CallNotice, Executor, Job, ParkNotice, due_at
 from router_core.execution.pace_notes import PaceNotes, PaceNotice
 from router_core.execution.pacing import GUARD_SECONDS
 from router_core.execution.plan import chain_for
@@ -201,7 +201,7 @@ def _parked_advice(core: RouterCore, outcome: TaskOutcome, *, provider: str | No
         return outcome
     now = core.clock.now()
     # (passed since the executor parked it, by the time the outcome was written: due back now)
-    resumes_at = outcome.resumes_at if outcome.resumes_at > now else now + DUE_NOW_SECONDS
+    resumes_at = due_at(outcome.resumes_at, now)
     when = format_wait(resumes_at - now)
     advice = _wait_advice(provider, waited=wait)
     return dataclasses.replace(outcome, error=f"{outcome.error}; capacity returns in {when}. {advice}",

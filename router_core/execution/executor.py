@@ -57,6 +57,11 @@ logger = logging.getLogger(__name__)
 # the shortest wait a message shows ("capacity returns in 1s"), never as a resumes_at already past.
 DUE_NOW_SECONDS = 1.0
 
+
+def due_at(resumes_at: float, now: float) -> float:
+    """``resumes_at`` if it is still ahead of ``now``, else due now (``now + DUE_NOW_SECONDS``)."""
+    return resumes_at if resumes_at > now else now + DUE_NOW_SECONDS
+
 Sleep = Callable[[float], Awaitable[Any]]
 # Told of a task about to wait (task id, seconds, why) because every provider is blocked; awaited if it is async.
 ParkNotice = Callable[[str, float, str], Awaitable[None] | None]
@@ -237,8 +242,8 @@ class Executor:
                 # retries took longer): said so, the task "returns in 0s" with a resumes_at already past. The next
                 # lift still ahead, or due now; not a second walk, which sent every provider that had just answered
                 # 429 its full retries again (one that waits walks again after its park's poll, as before).
-                eta = min((a.lifts_at for a in attempts[first:] if a.lifts_at is not None and a.lifts_at > now),
-                          default=now + DUE_NOW_SECONDS)
+                eta = due_at(min((a.lifts_at for a in attempts[first:] if a.lifts_at is not None and a.lifts_at > now),
+                                 default=now), now)
             return self._unanswered(job, started, attempts, status, error, resumes_at=eta if status == PARKED else None,
                                     parked=parking.total, budget_wait=parking.budget)
 
