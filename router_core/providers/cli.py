@@ -9,7 +9,8 @@ without reading it all is not an error here: its exit and output say what happen
 is PromptTooLongForCli (rejected; another provider may take it). The environment is passed through (the
 registry leaves out other providers' API keys); the process runs in its own session so a timeout kills the CLI
 and everything it spawned (a CLI that printed its final result and then hung, or was killed by a signal, is
-read as answered), and once the CLI exits, whatever it left running is killed. Output is bounded: more than
+read as answered), and once the CLI exits, whatever it left running is killed. On Linux the kernel kills the
+CLI should Switchboard die without a word (SIGKILL, the OOM killer: cli_spawn.py). Output is bounded: more than
 STDOUT_LIMIT on stdout stops the CLI (ProviderUnavailable), and only the end of stderr is kept. A CLI killed
 by a signal before its result is ProviderUnavailable, maybe billed (as one that timed out). Output is read as it
 streams, and a CLI whose output says it cannot reach its service (the dialect's watch; codex offline retried
@@ -56,6 +57,7 @@ from router_core.providers.cli_pipes import (
     kill_session,
     stop_when_answered,
 )
+from router_core.providers.cli_spawn import open_guarded
 from router_core.providers.cli_text import load_json_object, refused_arguments, tail
 from router_core.providers.nesting import dispatched_environment
 from router_core.providers.timeparse import format_seconds
@@ -224,7 +226,7 @@ async def _start(
     argv: Sequence[str], feed: InputPipe, *, provider: str, env: Mapping[str, str] | None, cwd: str | None
 ) -> Process:
     try:
-        return await anyio.open_process(
+        return await open_guarded(  # killed by the kernel should this process die unawares (cli_spawn.py)
             [_passable(arg) for arg in argv],  # marked: a Switchboard the CLI starts does not dispatch (nesting.py)
             stdin=feed.read_end, env=dispatched_environment(env), cwd=cwd, start_new_session=True,
         )
