@@ -1,7 +1,7 @@
 """Choosing each provider's backend (api, cli or none) from settings and the environment.
 
 ``backend = "auto"``: ``api`` if the provider's key (or its base-URL variable, for a keyless compatible
-endpoint) is set, else ``cli`` if the CLI's executable is on PATH, else ``none``. ``"api"``, ``"cli"`` and
+endpoint, not the provider's own URL) is set, else ``cli`` if the CLI's executable is on PATH, else ``none``. ``"api"``, ``"cli"`` and
 ``"none"`` force the choice; a forced ``"api"`` with no key and the provider's own URL (which refuses a call
 without one) is ``none``, saying which variable to set, as ``auto`` with nothing does: sent, the call failed
 only when it reached the provider, or as an outage offline. Without a key, ``"api"`` sends to any other URL (a
@@ -119,10 +119,14 @@ def choose_backend(
                               "not set")
     if provider.backend in ("api", "cli", "none"):
         return choice(provider.backend, f"providers.{provider.name}.backend = {provider.backend!r}")
-    if key_var or base_from_env:
+    keyless_endpoint = base_from_env and not _needs_a_key(base_url, wire)  # a vendor's own URL refuses keyless calls
+    if key_var or keyless_endpoint:
         return choice("api", f"{key_var or wire.base_url_var} is set")
     if executable:
         return choice("cli", f"{command[0]} found at {executable}")
+    if base_from_env:
+        return choice("none", f"{wire.base_url_var} names {mask_url(base_url)}, which refuses a call without a "
+                              f"key, and {' or '.join(wire.key_vars)} is not set; no CLI found")
     return choice("none", "no API key and no CLI found")
 
 

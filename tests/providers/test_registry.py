@@ -267,3 +267,20 @@ async def test_forced_api_without_a_key_still_sends_to_a_keyless_compatible_endp
 
 
 API_BASE_VARS = {"codex": "OPENAI_BASE_URL", "claude": "ANTHROPIC_BASE_URL", "gemini": "GEMINI_BASE_URL"}
+
+
+@pytest.mark.parametrize("name", ["codex", "claude", "gemini"])
+async def test_auto_without_a_key_does_not_pick_api_for_the_providers_own_url(providers, client, clock, name):
+    # OPENAI_BASE_URL=https://api.openai.com/v1 (a copied .env) and no key: auto picked api and every call went out
+    # keyless, refused there; backend = "api" already said which key to set.
+    own = {"codex": "https://api.openai.com/v1", "claude": "https://api.anthropic.com",
+           "gemini": "https://generativelanguage.googleapis.com"}[name]
+    env = {API_BASE_VARS[name]: own}
+    assert choose_backend(providers[name], environ=env, which=fake_cli).backend == "cli"
+    picked = choose_backend(providers[name], environ=env, which=no_cli)
+    assert picked.backend == "none"
+    assert API_BASE_VARS[name] in picked.reason
+    adapter = build(providers[name], env, client, clock)
+    assert isinstance(adapter, NoBackend)
+    with pytest.raises(NotConfigured, match="Set (OPENAI|ANTHROPIC|GEMINI)_API_KEY"):
+        await adapter.complete(CompletionRequest(prompt="x"))
