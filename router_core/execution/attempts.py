@@ -32,7 +32,7 @@ from router_core.execution.failures import after_failure
 from router_core.execution.holds import QUOTA, Hold
 from router_core.execution.pacing import PaceTicket
 from router_core.execution.plan import RequestPlan, actual_cost, plan_request
-from router_core.execution.recovery import FALL_BACK, RETRY, STOP, Step, outcome_name
+from router_core.execution.recovery import FALL_BACK, RETRY, STOP, Step, never_sent, outcome_name
 from router_core.execution.results import CANCELLED, CONFIG_MISMATCH, Attempt
 from router_core.loop_decisions import release_agent_on_loop, repair_clock_steps
 from router_core.providers.base import Completion, CompletionRequest, ProviderAdapter
@@ -220,7 +220,9 @@ class ProviderRun:
                         async with core.db.async_transaction(shield=True):  # billed or not: recorded
                             # Charged though no answer (a refusal, a blocked prompt): its tokens count, but pacing
                             # learns no ratio from them (no answer's size: the learned ratio would drop).
-                            if billed is not None:
+                            if never_sent(exc):  # its CLI not found, say: the provider's window never saw it
+                                pacer.unsent(ticket)
+                            elif billed is not None:
                                 pacer.settle(ticket, billed.input_tokens + billed.output_tokens,
                                              billed.rate_limit or said, counted=False)
                             elif getattr(exc, "maybe_billed", False):  # timed out: the provider counts it anyway

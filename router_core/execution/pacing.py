@@ -222,6 +222,12 @@ class RatePacer:
         learned from as an answer's are."""
         self.settle(ticket, 0, observation, counted=False)
 
+    def unsent(self, ticket: PaceTicket) -> None:
+        """Nothing reached the provider (its CLI not found, a prompt refused here): the request leaves the window,
+        as if never admitted; the provider did not count it either."""
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM usage_events WHERE id = ?", (ticket.event_id,))
+
     # -- helpers -------------------------------------------------------------------------------
 
     def _room(self, rows: Row, provider: str, now: float, ours: sql.TrackedWindow) -> _Room:

@@ -74,6 +74,13 @@ ANSWERS: tuple[type[ProviderError], ...] = (RateLimited, QuotaExhausted, AuthFai
 NOT_SENT: tuple[type[ProviderError], ...] = (PromptTooLongForCli,)  # refused here, before any call
 
 
+def never_sent(error: BaseException) -> bool:
+    """Whether ``error`` was raised before anything reached the provider: NOT_SENT, or a configuration error of
+    this process (NotConfigured: no CLI, a command line the CLI's own parser refused, no key), which the provider's
+    rate limits never saw."""
+    return isinstance(error, (NotConfigured, *NOT_SENT))
+
+
 def answered(error: BaseException) -> TypeGuard[ProviderError]:
     """Whether ``error`` is the provider answering (see ANSWERS): not an outage, whatever else it is."""
     return isinstance(error, ANSWERS) and not isinstance(error, NOT_SENT)
