@@ -150,7 +150,8 @@ class ProviderUnavailable(ProviderError):
 class CliTimedOut(ProviderUnavailable):
     """A CLI run, an agent's whole turn, killed at ``execution.cli_timeout_seconds``: the same turn started again
     would, as a rule, take as long (each try another ``cli_timeout_seconds``, charged at its estimate, after an agent
-    that may have left half-done edits), so the task falls back at once. Still an outage's sign, as any timeout."""
+    that may have left half-done edits), so the task falls back at once. Not an outage's sign (an agent's turn may
+    simply outlast the timeout): it does not count towards the outage circuit (execution/failures.py)."""
 
     retryable = False
 

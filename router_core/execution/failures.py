@@ -7,7 +7,7 @@ import functools
 import logging
 from typing import TYPE_CHECKING
 
-from router_core.errors import ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
+from router_core.errors import CliTimedOut, ProviderUnavailable, QuotaExhausted, RateLimited, RouterError
 from router_core.execution.holds import MAX_HOLD_SECONDS, QUOTA, RATE_LIMITED
 from router_core.execution.recovery import FALL_BACK, RETRY, Step, answered, next_step
 
@@ -30,7 +30,9 @@ def after_failure(ex: Executor, provider: str, error: RouterError, retry: int) -
     4xx are the provider answering (recovery.answered): the outage circuit's count of consecutive failures
     starts again (an open circuit stays open). A 503 or 529 that says when to come back holds the provider until then, as a 429
     does (capped alike), and the task falls back with that time, so it parks when every provider says
-    so; it still counts towards the outage circuit. A quota refusal whose
+    so; it still counts towards the outage circuit. A CLI run cut at ``cli_timeout_seconds`` (CliTimedOut) neither
+    counts towards it nor starts its count again: an agent's turn longer than the timeout is no sign of an outage
+    (a CLI reports an outage itself: a 5xx it relays, codex's "waiting for network"), nor an answer. A quota refusal whose
     reset has already passed holds the provider for the longest backoff, so a parked task does not ask again
     at once, over and over."""
     execution = ex.core.settings.execution
@@ -63,9 +65,10 @@ def after_failure(ex: Executor, provider: str, error: RouterError, retry: int) -
             held = ex.state.holds.hold_unavailable(provider, error)
             if step.action != RETRY:
                 step = Step(FALL_BACK, lifts_at=held)
-        opened = ex.state.circuits.record_failure(provider, str(error))
-        if opened is not None:  # said once the circuit's opening is committed: a rollback opened nothing
-            ex.core.db.after_commit(functools.partial(ex.audit_outage, opened))
+        if not isinstance(error, CliTimedOut):  # a long agent turn cut at the timeout: no outage's sign
+            opened = ex.state.circuits.record_failure(provider, str(error))
+            if opened is not None:  # said once the circuit's opening is committed: a rollback opened nothing
+                ex.core.db.after_commit(functools.partial(ex.audit_outage, opened))
         if held is not None:  # no probe before the provider said to come back
             ex.state.circuits.probe_not_before(provider, held)
         circuit = ex.state.circuits.state(provider)

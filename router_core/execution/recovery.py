@@ -6,7 +6,8 @@
                          response gave one, backoff), then fall back (at once past backoff_max_seconds);
                          also counts towards the provider's outage circuit. A retry-after also holds the
                          provider until then (failures.py), and the fall back carries that time for parking;
-                         a CLI run that timed out (CliTimedOut, an agent's whole turn) falls back at once
+                         a CLI run that timed out (CliTimedOut, an agent's whole turn) falls back at once,
+                         and does not count towards the circuit (no outage's sign: failures.py)
     QuotaExhausted       fall back at once (the provider is held until the quota resets)
     AuthFailed, NotConfigured   fall back at once
     ProviderRejected     (other 4xx) stop: the request itself is wrong, no retry and no fallback; but its
