@@ -58,7 +58,8 @@ from router_core.providers.cli_pipes import (
     stop_when_answered,
 )
 from router_core.providers.cli_spawn import open_guarded
-from router_core.providers.cli_text import load_json_object, refused_arguments, tail
+from router_core.providers.cli_text import load_json_object, tail
+from router_core.providers.cli_usage_error import refused_arguments
 from router_core.providers.nesting import dispatched_environment
 from router_core.providers.timeparse import format_seconds
 
@@ -146,7 +147,7 @@ class CliAdapter:
                 f"({tail(run.stderr, 120)}): put it on the PATH Switchboard runs with (an MCP host may start "
                 "servers with a shorter PATH than your shell's), or name it in the CLI's first line"
             )
-        if run.returncode != 0 and load_json_object(run.stdout) is None and (said := refused_arguments(run.stderr)):
+        if run.returncode != 0 and load_json_object(run.stdout) is None and (said := refused_arguments(run.stderr, run.returncode)):
             raise NotConfigured(  # before any model call, and every time: no retry, no outage
                 f"{self.name} CLI refused its command line ({tail(said, 160)}; exit {run.returncode}): its version "
                 f"may not have an option Switchboard gives it ({' '.join(argv)}): update the CLI, or fix "

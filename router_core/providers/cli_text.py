@@ -48,24 +48,6 @@ JUST_PASSED_SECONDS = 15 * 60
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
-# What each CLI's argument parser says of a command line it refuses, before anything runs: clap (codex: "error:
-# unexpected argument '--x' found", "error: a value is required for '--model <MODEL>'", "error: invalid value 'x'
-# for '--sandbox <MODE>'", exit 2), commander (claude: "error: unknown option '--x'", "error: option '--x <y>'
-# argument missing"), yargs (gemini: "Unknown argument: x", "Not enough arguments following: m", exit 1).
-_REFUSED_ARGUMENTS = re.compile(
-    r"^(?:error: (?:unexpected argument '|unknown option '|a value is required for '|invalid value '.*' for '"
-    r"|option '.*' argument missing)|unknown arguments?: |not enough arguments following: )", re.I | re.M)
-
-
-def refused_arguments(stderr: str) -> str | None:
-    """The line in which a CLI's argument parser refused its command line, if ``stderr`` holds one (and no JSON,
-    which would be the CLI's own error report, quoting who knows what)."""
-    if load_json_object(stderr) is not None:
-        return None
-    found = _REFUSED_ARGUMENTS.search(stderr)
-    return stderr[found.start():].split("\n", 1)[0].strip() if found else None
-
-
 def load_json_object(text: str) -> dict[str, Any] | None:
     """The whole text as one JSON object, else the last JSON object that starts a line (CLIs print banners).
     A whole text that is an array gives its last object: with verbose on (a flag, or the user's settings) claude
