@@ -37,7 +37,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -59,16 +58,13 @@ from router_core.errors import (
     RouterError,
 )
 from router_core.providers.error_body import ErrorBody, as_list, body_text, excerpt, quoted, read_body
+from router_core.providers.retry_hint import retry_hint
 from router_core.providers.timeparse import (
     format_epoch,
     format_seconds,
+    header_retry_after,
     next_midnight,
     parse_duration,
-    parse_int,
-    parse_retry_after,
-    parse_rfc3339,
-    retry_in,
-    senders_now,
 )
 
 if TYPE_CHECKING:
@@ -250,9 +246,7 @@ def _mapped(provider: str, response: httpx.Response, now: float, model: str = ""
                           status_code=status)
     if status >= 500 or status in (408, 409, 499):
         return ProviderUnavailable(f"{provider} unavailable ({status}){said}", provider=provider,
-                                   status_code=status, retry_after=parse_retry_after(
-                                       response.headers.get("retry-after"), response.headers.get("retry-after-ms"), now,
-                                       response.headers.get("date")))
+                                   status_code=status, retry_after=header_retry_after(response.headers, now))
     if body.code == "model_not_found" or (status in (400, 404) and is_unknown_model(body.message)):
         return model_not_found(provider, model, f"{status}{said}", status)
     if (body.code == "context_length_exceeded" or status == 413 or body.kind == "request_too_large"
@@ -349,30 +343,6 @@ def _quota(provider: str, status: int, said: str, resets_at: float | None) -> Qu
     when = f"resets at {format_epoch(resets_at)}" if resets_at else "no reset time given; retrying will not help"
     return QuotaExhausted(f"{provider} quota exhausted ({status}), {when}{said}", provider=provider,
                           resets_at=resets_at, status_code=status)
-
-
-def retry_hint(headers: httpx.Headers | Mapping[str, str], message: str, now: float) -> float | None:
-    """The wait a rate-limit error asks for. OpenAI's message names it for the limit that was hit ("… on
-    requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms."), while its
-    x-ratelimit-reset-* headers say when that whole window is full again ("1m0s"; "6m0s" for the tokens): the
-    message decides, never below a Retry-After (the least wait, by its definition); else the Retry-After; else
-    the reset of the limits with none left (the latest, as each of them refuses until its own)."""
-    said = retry_in(message)
-    explicit = parse_retry_after(headers.get("retry-after"), headers.get("retry-after-ms"), now, headers.get("date"))
-    if said is not None:
-        return said if explicit is None else max(said, explicit)
-    if explicit is not None:
-        return explicit
-    waits = []
-    for dim in ("requests", "tokens"):  # OpenAI: the exhausted dimension's reset duration
-        if parse_int(headers.get(f"x-ratelimit-remaining-{dim}")) == 0:
-            waits.append(parse_duration(headers.get(f"x-ratelimit-reset-{dim}")))
-    for fam in ("requests", "tokens", "input-tokens", "output-tokens"):  # Anthropic: RFC 3339 reset times
-        if parse_int(headers.get(f"anthropic-ratelimit-{fam}-remaining")) == 0:
-            reset = parse_rfc3339(headers.get(f"anthropic-ratelimit-{fam}-reset"))  # from Date, as a Retry-After's
-            waits.append(None if reset is None else max(0.0, reset - senders_now(headers.get("date"), now)))
-    known = [w for w in waits if w is not None]
-    return max(known) if known else None
 
 
 def _google_retry_delay(body: ErrorBody) -> float | None:

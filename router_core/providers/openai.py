@@ -50,9 +50,9 @@ from router_core.providers.errors import (
     is_content_filtered,
     is_context_overflow,
     request_too_large,
-    retry_hint,
 )
 from router_core.providers.ratelimit_headers import openai_rate_limits
+from router_core.providers.retry_hint import retry_hint
 from router_core.providers.timeparse import format_seconds
 
 # error.code of a failed response: openai-python's ResponseError lists server_error, rate_limit_exceeded,

@@ -4,7 +4,8 @@
   (provider-apis.md 1.7); Google ``RetryInfo.retryDelay``: ``"17s"``, ``"1.5s"``, ``"900ms"`` (3.6); the same in
   an error message's "Please try again in 120ms" (OpenAI, 1.6) or "Please retry in 36.4s" (Google, 3.6).
 - ``retry-after``: seconds (integer or float) or an HTTP date (GMT, also in asctime's form that names no zone); ``retry-after-ms``: milliseconds (2.5). A header
-  sent more than once arrives as one value joined with ", " (httpx): of several seconds values the longest stands.
+  sent more than once arrives as one value joined with ", " (httpx): of several seconds values the longest stands;
+  a cached or proxied response's ``Age`` is subtracted (the wait counts from when it was made).
 - RFC 3339 times in ``anthropic-ratelimit-*-reset``: ``"2025-08-21T12:40:59Z"`` (2.6).
 
 A value that is not a finite number (``inf``, ``1e400``, ``nan``) parses as absent, never as an exception;
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 
@@ -45,11 +47,22 @@ def retry_in(message: str) -> float | None:
     return parse_duration(match.group(1)) if match else None
 
 
-def parse_retry_after(seconds: str | None, milliseconds: str | None, now: float, sent: str | None = None) -> float | None:
+def header_retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    """:func:`parse_retry_after` of a response's headers (``httpx.Headers``: names in any case)."""
+    return parse_retry_after(headers.get("retry-after"), headers.get("retry-after-ms"), now, headers.get("date"),
+                             headers.get("age"))
+
+
+def parse_retry_after(
+    seconds: str | None, milliseconds: str | None, now: float, sent: str | None = None, age: str | None = None,
+) -> float | None:
     """Seconds to wait from ``retry-after-ms`` (preferred) or ``retry-after`` (seconds or HTTP date). An HTTP date is
     counted from the response's ``Date`` header (``sent``) when it has one, as the sender's clock set both: this
     machine's clock may be hours off (a virtual machine resumed before it synced), and a minute's wait read against
-    it became hours (a quota's hold), or none."""
+    it became hours (a quota's hold), or none. A response a cache or proxy kept says how long ago it was made in
+    ``Age`` (RFC 9111 5.1), and its wait counts from then: a seconds value (or the Date a date is read against) is
+    that much older, the wait that much shorter, never below 0."""
+    elapsed = age_seconds(age)
     if milliseconds:
         try:
             value = float(milliseconds) / 1000
@@ -57,7 +70,7 @@ def parse_retry_after(seconds: str | None, milliseconds: str | None, now: float,
             pass
         else:
             if math.isfinite(value):
-                return max(0.0, value)
+                return max(0.0, value - elapsed)
     if not seconds:
         return None
     try:  # several headers (a proxy's and the provider's) arrive joined: "20, 20"; the longest wait stands
@@ -65,18 +78,25 @@ def parse_retry_after(seconds: str | None, milliseconds: str | None, now: float,
     except ValueError:
         pass
     else:
-        return max(0.0, value) if math.isfinite(value) else None
+        return max(0.0, value - elapsed) if math.isfinite(value) else None
     until = parse_http_date(seconds)
     if until is None:
         return None
-    return max(0.0, until - senders_now(sent, now))
+    return max(0.0, until - senders_now(sent, now, elapsed))
 
 
-def senders_now(sent: str | None, now: float) -> float:
-    """The moment a response was sent, by the clock that set its reset times: its ``Date`` header, unless absent,
-    unreadable or further than MAX_CLOCK_SKEW from ``now`` (a Date of 1970, or a cached answer's: not a clock)."""
+def age_seconds(text: str | None) -> float:
+    """An ``Age`` header's seconds (a non-negative integer; of several joined, the first), else 0."""
+    first = (text or "").split(",")[0].strip()
+    return float(first) if first.isdigit() else 0.0
+
+
+def senders_now(sent: str | None, now: float, age: float = 0.0) -> float:
+    """The moment a response was sent, by the clock that set its reset times: its ``Date`` header (plus ``age``,
+    the seconds a cache kept it since), unless absent, unreadable or further than MAX_CLOCK_SKEW from ``now`` (a
+    Date of 1970, or a cached answer's: not a clock)."""
     origin = parse_http_date(sent)
-    return now if origin is None or abs(origin - now) > MAX_CLOCK_SKEW else origin
+    return now if origin is None or abs(origin - now) > MAX_CLOCK_SKEW else origin + age
 
 
 def parse_http_date(text: str | None) -> float | None:

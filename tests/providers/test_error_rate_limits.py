@@ -71,3 +71,20 @@ async def test_an_error_without_rate_limit_headers_carries_none(fake, client, cl
     with pytest.raises(RateLimited) as caught:
         await gemini.complete(CompletionRequest(prompt="x"))
     assert caught.value.rate_limit is None
+
+
+@pytest.mark.parametrize(("age", "wait"), [("20", 10.0), ("45", 0.0), ("soon", 30.0)])
+async def test_a_cached_429s_age_is_taken_off_its_retry_after(fake, client, clock, age, wait):
+    # A 429 a proxy or cache kept for 20 s says Retry-After: 30 from when it was made (RFC 9111 5.1): 10 s are
+    # left, not 30; an Age past the wait leaves none; an Age that is no number is ignored.
+    fake.script("codex", [Fault.rate_limited(retry_after=30.0, headers={"age": age})])
+    with pytest.raises(RateLimited) as caught:
+        await openai(OpenAIResponsesAdapter, fake, client, clock).complete(CompletionRequest(prompt="x"))
+    assert caught.value.retry_after == wait
+
+
+async def test_a_cached_503s_age_is_taken_off_its_retry_after(fake, client, clock):
+    fake.script("codex", [Fault.status(503, retry_after=30.0, headers={"age": "20"})])
+    with pytest.raises(ProviderUnavailable) as caught:
+        await openai(OpenAIResponsesAdapter, fake, client, clock).complete(CompletionRequest(prompt="x"))
+    assert caught.value.retry_after == 10.0

@@ -136,3 +136,13 @@ def test_a_date_header_far_from_this_clock_is_not_taken_as_the_senders_clock():
     assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", None, NOW, "Thu, 01 Jan 1970 00:00:00 GMT") == 60.0
     assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", None, NOW, "Sat, 03 Jan 2026 00:00:00 GMT") == 60.0
     assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", None, NOW - 7200, "Thu, 01 Jan 2026 00:00:00 GMT") == 60.0
+
+
+def test_an_age_is_taken_off_each_form_of_retry_after():
+    date = "Thu, 01 Jan 2026 00:00:00 GMT"  # NOW, by the sender's clock
+    assert parse_retry_after("30", None, NOW, age="20") == 10.0
+    assert parse_retry_after(None, "30000", NOW, age="20") == 10.0
+    assert parse_retry_after("30", None, NOW, age="40") == 0.0
+    assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", None, NOW, date, age="20") == 40.0
+    assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", None, NOW, age="20") == 60.0  # no Date: read as now
+    assert parse_retry_after("30", None, NOW, age="-5") == 30.0
