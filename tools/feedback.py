@@ -5,14 +5,18 @@
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import Context
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
+from router_core.settings import TASK_TYPES
 from tools._context import core_from
 from tools.errors import tool_errors
 from tools.routing import Task
 from tools.schemas import OutputModel
 
 Provider = Literal["codex", "gemini", "claude"]
+# The 14 task types, listed in the input schema so hosts see the choices, and validated by the core as before: its
+# error for another value ("task_type '...' is unknown; use one of ...") is the one the CLI and the library give.
+TaskType = Annotated[str, WithJsonSchema({"type": "string", "enum": list(TASK_TYPES)})]
 
 
 class FeedbackOut(OutputModel):
@@ -25,7 +29,7 @@ def record_feedback(
     routed_provider: Provider,
     correct_provider: Provider,
     ctx: Context,
-    task_type: Annotated[str | None, Field(description="The right task type, if known.")] = None,
+    task_type: Annotated[TaskType | None, Field(description="The right task type, if known.")] = None,
 ) -> FeedbackOut:
     """Record which provider a routed task should have gone to; the classifier learns it if that is safe."""
     with tool_errors():

@@ -160,3 +160,17 @@ async def test_a_function_with_no_arguments_says_so(server, mode):
         r = await client.call_tool("get_budget", {"provider": "codex"})
     assert r.is_error and "its arguments are none" not in r.content[0].text
     assert "get_budget takes no arguments" in r.content[0].text
+
+
+async def test_record_feedbacks_task_type_lists_the_task_types_and_a_wrong_one_is_still_refused_clearly(server, mode):
+    # task_type was a plain string in the schema: a host saw no choices, and its model guessed ("bugfix").
+    from router_core.settings import TASK_TYPES
+
+    async with connect(server, mode) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        r = await client.call_tool("record_feedback", {"task": "Fix the bug", "routed_provider": "codex",
+                                                       "correct_provider": "claude", "task_type": "bugfix"})
+    choices = tools["record_feedback"].input_schema["properties"]["task_type"]["anyOf"]
+    assert {"type": "string", "enum": list(TASK_TYPES)} in choices and {"type": "null"} in choices
+    assert len(TASK_TYPES) == 14
+    assert r.is_error and "task_type 'bugfix' is unknown; use one of code_generation" in r.content[0].text
