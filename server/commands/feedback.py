@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 
 RECORD = "record"  # the subcommand of `feedback "<task>" ...`: a first word that names no other one is the task
 RECORD_USAGE = 'switchboard feedback "<task>" --routed P --correct P [--task-type T]'
-USAGE = f"{RECORD_USAGE}\n       switchboard feedback list [--json]\n       switchboard feedback forget ID [ID ...]"
+USAGE = f"{RECORD_USAGE}\n       switchboard feedback list [--json] [--limit N]\n       switchboard feedback forget ID [ID ...]"
 RECORD_FLAGS = (("--routed", "routed"), ("--correct", "correct"), ("--task-type", "task_type"))
 TEXT_WIDTH = 60  # characters of a task's text in the list's table
+DEFAULT_LIMIT = 50  # corrections `feedback list` shows, the latest: a long history scrolled the table out of sight
 
 
 class _AnyFirstWord(Mapping):
@@ -74,6 +75,8 @@ def register(sub) -> None:
 
     ls = fsub.add_parser("list", prog="switchboard feedback list", help="every recorded correction, with whether the classifier learned it and why")
     ls.add_argument("--json", action="store_true", help="print the corrections as JSON, their texts whole")
+    ls.add_argument("--limit", type=_limit, default=DEFAULT_LIMIT, metavar="N",
+                    help=f"the latest N corrections (default {DEFAULT_LIMIT}; 0: all); how many were left out goes to stderr")
     ls.set_defaults(func=feedback_list)
 
     fg = fsub.add_parser("forget", prog="switchboard feedback forget", help="remove recorded corrections; every Switchboard process stops applying them")
@@ -85,6 +88,16 @@ def _record_flags(parser: argparse.ArgumentParser, *, default: object) -> None:
     parser.add_argument("--routed", choices=PROVIDER_NAMES, default=default, help="where it was routed")
     parser.add_argument("--correct", choices=PROVIDER_NAMES, default=default, help="where it should have gone")
     parser.add_argument("--task-type", choices=TASK_TYPES, default=default, help="the right task type, if known")
+
+
+def _limit(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of corrections (0 or more; 0: all)")
+    return number
 
 
 def _correction_id(value: str) -> int:
@@ -112,7 +125,9 @@ def feedback(args) -> int:
 
 @router_errors
 def feedback_list(args) -> int:
-    entries = core().feedback_corrections()
+    entries = core().feedback_corrections()  # oldest first
+    left_out = max(0, len(entries) - args.limit) if args.limit else 0
+    entries = entries[left_out:]
     if args.json:
         emit_json([_entry(e) for e in entries])
     elif not entries:  # said on stderr, as `audit` does: stdout holds only corrections
@@ -120,6 +135,10 @@ def feedback_list(args) -> int:
               "--routed P --correct P`)", file=sys.stderr)
     else:
         print(_table([_entry(e) for e in entries]))
+    if left_out:  # on stderr: stdout holds only corrections (JSON with --json)
+        older = "correction was" if left_out == 1 else "corrections were"
+        print(f"switchboard: {left_out} older {older} left out (--limit {args.limit}; --limit 0 lists all)",
+              file=sys.stderr)
     return 0
 
 

@@ -160,3 +160,25 @@ def test_classify_jsonl_applies_a_correction_of_a_task_holding_a_credential_as_c
     assert code == 0
     assert (row["primary_provider"], row["task_type"], row["scores"]) == (
         single["primary_provider"], single["task_type"], single["all_scores"])
+
+
+def test_the_list_shows_the_latest_corrections_up_to_its_limit_and_says_how_many_it_left_out(
+        cli_env, capsys, monkeypatch):
+    # A host that records every routing it disagrees with builds a long history: the list printed all of it.
+    import server.commands.feedback as feedback_command
+
+    for n in range(4):
+        run(capsys, "feedback", f"{TEXT} {n}", "--routed", "gemini", "--correct", "claude")
+    code, out, err = run(capsys, "feedback", "list", "--json", "--limit", "2")
+    assert code == 0 and [r["id"] for r in json.loads(out)] == [3, 4]
+    assert "2 older corrections were left out (--limit 2; --limit 0 lists all)" in err
+    code, out, err = run(capsys, "feedback", "list", "--limit", "3")
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["2", "3", "4"]
+    assert "1 older correction was left out" in err
+    assert [r["id"] for r in json.loads(run(capsys, "feedback", "list", "--json", "--limit", "0")[1])] == [1, 2, 3, 4]
+    monkeypatch.setattr(feedback_command, "DEFAULT_LIMIT", 3)  # the default applies without the flag
+    code, out, err = run(capsys, "feedback", "list", "--json")
+    assert [r["id"] for r in json.loads(out)] == [2, 3, 4] and "1 older correction was left out" in err
+    with pytest.raises(SystemExit):
+        run(capsys, "feedback", "list", "--limit", "-1")
+    assert "is not a number of corrections" in capsys.readouterr().err
