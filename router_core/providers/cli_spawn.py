@@ -25,7 +25,7 @@ from anyio.abc import Process
 
 from router_core.providers.cli_pipes import kill_session
 
-GUARDED = sys.platform.startswith("linux")
+GUARDED = sys.platform.startswith("linux") and bool(sys.executable)  # an embedding Python may not know its own
 # argv: the parent's pid, the fd to report an exec error on, then the CLI's argv. PR_SET_PDEATHSIG is 1, SIGKILL 9.
 # A parent already gone before the prctl (the signal would never come) means nobody waits for the CLI: not run.
 _GUARD = """\
