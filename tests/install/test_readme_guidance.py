@@ -1,0 +1,18 @@
+"""README's Claude Code set-up shows the CLAUDE.md paragraph that `switchboard install` writes, word for word.
+
+It showed another (recommend_provider, then "follow its provider"; no dispatch_agent): an assistant given that one
+has no way to run a subtask on the provider it was told to follow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from server.install.sections import GUIDANCE
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_shows_the_paragraph_install_writes():
+    text = README.read_text(encoding="utf-8")
+    assert f"```markdown\n{GUIDANCE}```\n" in text, "README.md: the CLAUDE.md example differs from install's GUIDANCE"
