@@ -45,7 +45,8 @@ SHOWN_URI_CHARS = 200  # of an unknown resource URI, in the refusal: a host may 
 INSTRUCTIONS = (
     "Switchboard routes subtasks across codex (code), gemini (analysis, docs) and claude (architecture, "
     "planning) within live rate limits and a daily budget. Call recommend_provider before delegating a "
-    "subtask; run_batch for several; get_budget before costly work."
+    "subtask and dispatch_agent to run it there; run_batch with dry_run false to run several (by default it only "
+    "plans); get_budget before costly work."
 )
 
 warnings.filterwarnings("ignore", category=MCPDeprecationWarning)

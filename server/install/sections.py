@@ -20,7 +20,7 @@ The `switchboard` MCP server routes subtasks across Codex, Gemini and Claude wit
 today's budget.
 - Before delegating a subtask, call `recommend_provider` (or `classify_task` to see its task type only).
 - To run a subtask on the chosen provider and agent, call `dispatch_agent`; for several independent
-  subtasks, call `run_batch` once instead.
+  subtasks, call `run_batch` once instead, with `dry_run` false (by default it only plans).
 - Before costly work, or when asked about spend, call `get_budget`; heed its alerts.
 - If every provider is blocked, tell the user when capacity returns instead of retrying.
 """

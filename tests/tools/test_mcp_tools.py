@@ -320,3 +320,12 @@ async def test_listed_descriptions_carry_no_docstring_indentation(server):
     texts |= {r.name: r.description or "" for r in resources}
     for name, text in texts.items():
         assert text == text.strip() and "\n " not in text and "  " not in text, (name, text)
+
+
+async def test_instructions_say_how_to_run_a_subtask(server, mode):
+    # They named recommend_provider and run_batch only: no tool that runs one subtask, and run_batch, which only
+    # plans unless dry_run is false, as the way to run several (QA, first day of a user).
+    async with connect(server, mode) as client:
+        instructions = client.instructions or ""
+    assert "dispatch_agent" in instructions
+    assert "run_batch with dry_run false" in instructions
