@@ -41,6 +41,7 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")  # match(): anchored at the s
 # budget configuration edited while the server ran, and a call charged for a process that died in it.
 EVENTS = ("recommendation", "user_response", "dispatch", "batch_plan", "batch_task", "outage", "recovered",
           "budget_changed", "charged_dead_call", "usage_recorded")
+SESSION_PREFIX = "session-"  # of every session_id (router_core/core.py, server/app.py); the dashboard shows the rest
 
 
 def day_problem(day: str) -> str | None:
@@ -297,8 +298,10 @@ def _matches(record: dict[str, Any], provider: str | None, status: str | None, s
 
 
 def _of_session(record: dict[str, Any], session: str | None) -> bool:
+    """Whether ``record``'s session_id begins with ``session``, given whole or as the dashboard shows it (without
+    its "session-", 8 digits)."""
     value = record.get("session_id")
-    return session is None or (isinstance(value, str) and value.startswith(session))
+    return session is None or (isinstance(value, str) and value.startswith((session, SESSION_PREFIX + session)))
 
 
 def _get(record: dict[str, Any], outer: str, inner: str) -> Any:

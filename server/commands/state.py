@@ -42,7 +42,7 @@ def register(sub) -> None:
     a.add_argument("--status", help="execution status (success, failed, ...) or event name (dispatch, ...) to match")
     a.add_argument("--since", help="ISO date or time; entries at or after it")
     a.add_argument("--session", help="entries of this session_id, or of the ids it begins (a teammate's, on a team's "
-                   "server; --json shows each entry's)")
+                   "server; --json shows each entry's, the dashboard its digits)")
     a.add_argument("--json", action="store_true", help="print raw JSONL")
     a.set_defaults(func=audit_tail)
     asub = a.add_subparsers(dest="audit_cmd")

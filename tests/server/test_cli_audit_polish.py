@@ -183,6 +183,9 @@ def test_session_keeps_one_sessions_entries(cli_env, capsys, monkeypatch):
     code, out, _ = run(capsys, "audit", "--session", "session-aaaa", "--json")
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and rows and {r["session_id"] for r in rows} == {"session-aaaa11112222"}
+    # as the dashboard's session column shows it: the id without "session-" (it matched nothing)
+    code, out, _ = run(capsys, "audit", "--session", "aaaa1111", "--json")
+    assert code == 0 and {json.loads(line)["session_id"] for line in out.splitlines()} == {"session-aaaa11112222"}
     code, out, err = run(capsys, "audit", "--session", "session-cccc")
     assert (code, out) == (0, "") and "no audit entries match --session session-cccc" in err
     code, _, err = run(capsys, "audit", "--session", " ")
