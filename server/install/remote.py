@@ -85,9 +85,11 @@ def _check_name(name: str, environ: Mapping[str, str]) -> None:
             f"--token-env {holders[0]} (not ${holders[0]})"
         )
     if _looks_like_a_token(name):
+        mixed_case = any(c.islower() for c in name) and any(c.isupper() for c in name)
         raise RemoteServerError(
-            "--token-env looks like a token, not the name of a variable (long, with lower and upper case letters "
-            "and digits); give the variable's name, such as SWITCHBOARD_TOKEN, and keep the token in it"
+            "--token-env looks like a token, not the name of a variable (long, with digits, and "
+            + ("lower and upper case letters" if mixed_case else "no _ between words")
+            + "); give the variable's name, such as SWITCHBOARD_TOKEN, and keep the token in it"
         )
     if not ENV_NAME.match(name):
         raise RemoteServerError(

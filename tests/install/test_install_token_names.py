@@ -35,6 +35,8 @@ def test_a_pasted_hex_or_base32_token_is_refused_and_not_echoed(ctx, snapshot, c
         code, out = run(["install", host, "--url", URL, "--token-env", value], ctx)
         err = capsys.readouterr().err
         assert code == 2 and "looks like a token" in err, err
+        # why, as it is: it said "with lower and upper case letters" of tokens in one case
+        assert "lower and upper case" not in err and "no _ between words" in err, err
         assert value not in err and value not in out
     assert snapshot(ctx.home.parent) == {}
 
