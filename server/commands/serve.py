@@ -92,10 +92,13 @@ def state_note(s: Settings) -> str:
     under another account or SWITCHBOARD_HOME, it keeps another budget than `switchboard budget` shows there."""
     from router_core.budget_text import money
 
-    return (f"state dir {s.state_dir} (the budget, usage and audit log that every client of this server, and any "
+    # The spend is the state dir's, the daily total and allocations each process's own: `switchboard budget` run
+    # with the state dir alone showed the team's spend against its own $100 default, with alerts to match.
+    return (f"state dir {s.state_dir} (the spend, usage and audit log that every client of this server, and any "
             f"switchboard command run with this state dir, share); "
-            f"daily budget {money(s.budget.daily_total)} ({s.budget.timezone}); configuration: "
-            f"{', '.join(s.sources) or 'built-in defaults'}")
+            f"daily budget {money(s.budget.daily_total)} ({s.budget.timezone}) from this configuration: "
+            f"{', '.join(s.sources) or 'built-in defaults'} (a switchboard command applies its own: run `switchboard "
+            f"budget` with this state dir and configuration to see the team's spend against it)")
 
 
 def _checked(s: Settings) -> Settings:

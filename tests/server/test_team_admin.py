@@ -63,6 +63,8 @@ def test_the_admin_is_told_which_state_and_budget_the_server_shares(cli_env, mon
     err = capsys.readouterr().err
     state_dir = os.environ["SWITCHBOARD_HOME"]
     assert f"state dir {state_dir} " in err and "daily budget $25.00 (UTC)" in err
+    # the total is the configuration's, not the state dir's: `switchboard budget` with the dir alone showed $100
+    assert "run `switchboard budget` with this state dir and configuration" in err
     assert str(cli_env / ".switchboard.toml") in err and TOKEN not in err
 
 
