@@ -40,7 +40,7 @@ def register(sub) -> None:
     a.add_argument("-n", "--lines", type=int, default=20, help="how many of the latest matching entries (default 20)")
     a.add_argument("--provider", choices=PROVIDER_NAMES, help="entries routed to this provider, or sent to it after a fallback")
     a.add_argument("--status", help="execution status (success, failed, ...) or event name (dispatch, ...) to match")
-    a.add_argument("--since", help="ISO date or time; entries at or after it")
+    a.add_argument("--since", help="ISO date or time (UTC unless it has an offset); entries at or after it")
     a.add_argument("--session", help="entries of this session_id, or of the ids it begins (a teammate's, on a team's "
                    "server; --json shows each entry's, the dashboard its digits)")
     a.add_argument("--json", action="store_true", help="print raw JSONL")

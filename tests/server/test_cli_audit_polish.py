@@ -190,3 +190,11 @@ def test_session_keeps_one_sessions_entries(cli_env, capsys, monkeypatch):
     assert (code, out) == (0, "") and "no audit entries match --session session-cccc" in err
     code, _, err = run(capsys, "audit", "--session", " ")
     assert code == 2 and "--session is empty" in err
+
+
+@pytest.mark.parametrize("argv", [["audit", "--help"], ["audit", "report", "--help"]], ids=" ".join)
+def test_both_since_flags_say_a_time_without_offset_is_utc(capsys, argv):
+    # `audit report --since` said so; `audit --since`, which reads it the same way (parse_since), did not.
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert "(UTC unless it has an offset)" in " ".join(capsys.readouterr().out.split())
