@@ -244,11 +244,12 @@ class RouterCore:
     def record_feedback(
         self, task: str, *, routed_provider: str, correct_provider: str, task_type: str | None = None
     ) -> tuple[bool, str]:
-        """Record whether a routed task went to the right provider: (learned, reason)."""
+        """Record whether a routed task went to the right provider: (learned, reason). ``routed_provider`` must be
+        where Switchboard routes the task now (else RoutedElsewhere, nothing stored)."""
         from router_core import feedback
 
         return feedback.record(self.classifier, self._corrections_store, task, routed_provider=routed_provider,
-                               correct_provider=correct_provider, task_type=task_type)
+                               correct_provider=correct_provider, task_type=task_type, routes=self._classify)
 
     def feedback_corrections(self) -> list[Reviewed]:
         from router_core import feedback

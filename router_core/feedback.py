@@ -16,13 +16,16 @@ from router_core.classifier.learning import LearningClassifier
 from router_core.classifier.reviews import Forgotten, Reviewed
 from router_core.classifier.trained import TrainedClassifier
 from router_core.errors import InvalidRequest
+from router_core.feedback_routed import check_routed
 from router_core.inputs import shown, validate_task
+from router_core.models import Classification
 from router_core.redact import scrubbed
 from router_core.settings import PROVIDER_NAMES, TASK_TYPES, Settings
 from router_core.store.db import Database
 from router_core.store.holders import current_holder
 
 StoreFactory = Callable[[], SqliteCorrectionStore]
+Routes = Callable[[str], Classification]  # where Switchboard routes a task's text now (RouterCore._classify)
 
 
 def make_classifier(settings: Settings, db: Database | None = None) -> Classifier:
@@ -42,18 +45,26 @@ def correction_store(db: Database, holder: str) -> SqliteCorrectionStore:
 
 def record(
     classifier: Classifier, store: StoreFactory, task: str, *, routed_provider: str, correct_provider: str,
-    task_type: str | None = None,
+    task_type: str | None = None, routes: Routes | None = None,
 ) -> tuple[bool, str]:
     """Record whether a routed task went to the right provider; a learning classifier learns from it.
 
-    Returns (learned, reason). Corrections are stored in the shared database either way.
+    ``routed_provider`` must be where ``routes`` (default: the classifier) routes the task now, corrections learned
+    included: else RoutedElsewhere (feedback_routed.py), and nothing is stored. Returns (learned, reason).
+    Corrections are stored in the shared database either way.
     """
-    text = scrubbed(validate_task(task))  # no credential is stored with a correction
+    given = validate_task(task)
+    text = scrubbed(given)  # no credential is stored with a correction
     for name, value in (("routed_provider", routed_provider), ("correct_provider", correct_provider)):
         if value not in PROVIDER_NAMES:
             raise InvalidRequest(f"{name} {shown(value)} is not a provider; use one of {', '.join(PROVIDER_NAMES)}")
     if task_type is not None and task_type not in TASK_TYPES:
         raise InvalidRequest(f"task_type {shown(task_type)} is unknown; use one of {', '.join(TASK_TYPES)}")
+    refresh = getattr(classifier, "refresh", None)
+    if refresh is not None:  # the corrections other processes learned route the text too
+        refresh()
+    routes_to = routes(given) if routes is not None else classifier.classify(scrubbed(given, ""))
+    check_routed(routes_to, routed_provider, correct_provider)
     learn = getattr(classifier, "record", None)
     if learn is None:
         correction = Correction(text, routed_provider, correct_provider, task_type)

@@ -26,12 +26,17 @@ class FeedbackOut(OutputModel):
 
 def record_feedback(
     task: Task,
-    routed_provider: Provider,
-    correct_provider: Provider,
+    routed_provider: Annotated[Provider, Field(description=(
+        "The provider Switchboard routes the task to now (classify_task's primary_provider); another is refused."))],
+    correct_provider: Annotated[Provider, Field(description=(
+        "Where it should go: routed_provider's confirms the routing, another provider corrects it."))],
     ctx: Context,
     task_type: Annotated[TaskType | None, Field(description="The right task type, if known.")] = None,
 ) -> FeedbackOut:
-    """Record which provider a routed task should have gone to; the classifier learns it if that is safe."""
+    """Record which provider a routed task should have gone to; the classifier learns it if that is safe.
+
+    routed_provider must be where Switchboard routes the task now (corrections learned included): feedback naming
+    another provider is refused, nothing recorded, and the error says where it routes and how to correct that."""
     with tool_errors():
         learned, reason = core_from(ctx).record_feedback(
             task, routed_provider=routed_provider, correct_provider=correct_provider, task_type=task_type

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from router_core.errors import InvalidRequest
+from router_core.feedback_routed import RoutedElsewhere
 from router_core.records import iso
 from router_core.settings import PROVIDER_NAMES, TASK_TYPES
 from server.commands._common import core, emit_json, router_errors
@@ -85,8 +86,11 @@ def register(sub) -> None:
 
 
 def _record_flags(parser: argparse.ArgumentParser, *, default: object) -> None:
-    parser.add_argument("--routed", choices=PROVIDER_NAMES, default=default, help="where it was routed")
-    parser.add_argument("--correct", choices=PROVIDER_NAMES, default=default, help="where it should have gone")
+    parser.add_argument("--routed", choices=PROVIDER_NAMES, default=default,
+                        help="the provider Switchboard routes the task to (`switchboard classify` shows it); "
+                             "another is refused, nothing recorded")
+    parser.add_argument("--correct", choices=PROVIDER_NAMES, default=default,
+                        help="where it should go: --routed's provider confirms the routing, another corrects it")
     parser.add_argument("--task-type", choices=TASK_TYPES, default=default, help="the right task type, if known")
 
 
@@ -114,6 +118,8 @@ def feedback(args) -> int:
         learned, reason = core().record_feedback(
             args.task, routed_provider=args.routed, correct_provider=args.correct, task_type=args.task_type
         )
+    except RoutedElsewhere as exc:  # the way to record a correction in this command's flags
+        raise InvalidRequest(exc.text(flags=True)) from None
     except InvalidRequest as exc:  # "task_type for claude must be one of ...": the tool's name, not the flag's
         message = str(exc)
         if not message.startswith("task_type "):

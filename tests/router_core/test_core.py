@@ -205,7 +205,7 @@ def test_feedback_a_keyword_core_stores_says_the_trained_processes_will_learn_it
     # It said only "the keywords classifier does not learn from feedback", while every process on the state dir
     # that runs the trained classifier (the default) learns it.
     learned, reason = keyword_core.record_feedback("Design the billing service's event schema",
-                                                   routed_provider="codex", correct_provider="claude")
+                                                   routed_provider="claude", correct_provider="gemini")
     assert learned is False
     assert "every process on this state dir that runs the trained classifier" in reason
 

@@ -59,7 +59,7 @@ def test_a_clean_decision_is_written_exactly_as_recorded(core):
 
 
 def test_feedback_stores_the_task_without_the_key(core, settings):
-    core.record_feedback(f"Refactor the client that sends {KEY}", routed_provider="gemini", correct_provider="codex")
+    core.record_feedback(f"Refactor the client that sends {KEY}", routed_provider="codex", correct_provider="claude")
     dump = "\n".join(sqlite3.connect(settings.state_dir / DB_FILENAME).iterdump())
     assert "Refactor the client that sends" in dump
     assert KEY not in dump and not any(f in dump.lower() for f in FRAGMENTS)

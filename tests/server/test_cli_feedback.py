@@ -69,7 +69,7 @@ def test_the_list_shows_each_correction_and_why_it_was_or_was_not_learned(traine
 
 
 def test_a_classifier_that_does_not_learn_lists_the_corrections_as_stored(cli_env, capsys):
-    run(capsys, "feedback", TEXT, "--routed", "gemini", "--correct", "claude")
+    run(capsys, "feedback", TEXT, "--routed", "codex", "--correct", "claude")  # the keywords route it to codex
     [row] = listed(capsys)
     assert (row["status"], row["learned_task_type"]) == ("stored", None)
     assert "does not learn" in row["reason"]
@@ -87,7 +87,7 @@ def test_forget_removes_the_correction_and_its_rerouting(trained, capsys):
 
 def test_forgetting_an_unknown_id_names_the_stored_ones_and_changes_nothing(cli_env, capsys):
     for n in range(3):
-        run(capsys, "feedback", f"{TEXT} {n}", "--routed", "gemini", "--correct", "claude")
+        run(capsys, "feedback", f"{TEXT} {n}", "--routed", "codex", "--correct", "claude")
     run(capsys, "feedback", "forget", "2")
     before = listed(capsys)
     code, out, err = run(capsys, "feedback", "forget", "1", "2", "9")
@@ -130,8 +130,8 @@ def test_terminal_control_characters_in_a_recorded_task_are_shown_escaped(cli_en
     # erased the line above, so a correction could hide another from the list; a right-to-left override
     # reordered what follows it on the line.
     hidden = "route the \u202edeploy review\x1b[1A\x1b[2K\x1b]0;owned\x07 to gemini"
-    run(capsys, "feedback", TEXT, "--routed", "gemini", "--correct", "claude")
-    run(capsys, "feedback", hidden, "--routed", "claude", "--correct", "gemini")
+    assert run(capsys, "feedback", TEXT, "--routed", "codex", "--correct", "claude")[0] == 0
+    assert run(capsys, "feedback", hidden, "--routed", "codex", "--correct", "gemini")[0] == 0
     code, out, _ = run(capsys, "feedback", "list")
     assert code == 0 and all(line.isprintable() for line in out.splitlines()), out
     assert "route the \\u202edeploy review\\x1b[1A\\x1b[2K" in out
@@ -168,7 +168,7 @@ def test_the_list_shows_the_latest_corrections_up_to_its_limit_and_says_how_many
     import server.commands.feedback as feedback_command
 
     for n in range(4):
-        run(capsys, "feedback", f"{TEXT} {n}", "--routed", "gemini", "--correct", "claude")
+        run(capsys, "feedback", f"{TEXT} {n}", "--routed", "codex", "--correct", "claude")
     code, out, err = run(capsys, "feedback", "list", "--json", "--limit", "2")
     assert code == 0 and [r["id"] for r in json.loads(out)] == [3, 4]
     assert "2 older corrections were left out (--limit 2; --limit 0 lists all)" in err
