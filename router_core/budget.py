@@ -260,14 +260,18 @@ class BudgetLedger:
             row = ledger.settle_live(conn, reservation_id)
             if row is None:
                 row = ledger.reservation(conn, reservation_id)
-                if row is None:
-                    return False
-                if row["status"] == "settled":
+                if row is None:  # settled or released, its row gone (schema 16); or pruned, or unknown
+                    row = ledger.finished(conn, reservation_id)
+                    if row is None or row["note"] == "settled":
+                        return row is not None
+                    logger.warning("settling reservation %s that was released", reservation_id)
+                elif row["status"] == "settled":
                     for charged in (CHARGED_DEAD_CALL, UNCHARGED_DEAD_CALL):
                         ledger.correct_charge(conn, reservation_id, charged, to_micro(actual_usd), "settled")
                     return True
-                logger.warning("settling reservation %s that was %s", reservation_id, row["status"])
-                conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ?", (reservation_id,))
+                else:
+                    logger.warning("settling reservation %s that was %s", reservation_id, row["status"])
+                    conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ?", (reservation_id,))
             day, provider = row["day"], row["provider"]
         now = self._clock.now()
         ledger.insert_spend(conn, day, provider, to_micro(actual_usd), now, reservation_id=reservation_id, note="settled")
@@ -304,7 +308,7 @@ class BudgetLedger:
         self._db.after_commit(functools.partial(self._released.discard, reservation_id))
 
     def _release(self, conn: Connection, reservation_id: str) -> None:
-        ledger.set_status(conn, [reservation_id], "released")
+        ledger.release_live(conn, reservation_id, self._clock.now())
         ledger.correct_charge(conn, reservation_id, CHARGED_DEAD_CALL, 0, UNCHARGED_DEAD_CALL)
 
     def record_spend(self, provider: str, usd: float, *, note: str = "") -> None:

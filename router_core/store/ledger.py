@@ -182,10 +182,10 @@ def spend_since(conn: Connection, first_day: str) -> list[Row]:
 
 
 def settle_live(conn: Connection, rid: str) -> Row | None:
-    """Mark a live reservation settled; its (day, provider), or None if it is not live."""
+    """Settle a live reservation: its row goes (schema 16: its spend row, noted 'settled', says it was settled);
+    its (day, provider), or None if it is not live."""
     rows = conn.execute(  # fetchall: the statement runs to completion before the transaction goes on
-        "UPDATE budget_reservations SET status = 'settled' WHERE id = ? AND status = 'live' RETURNING day, provider",
-        (rid,),
+        "DELETE FROM budget_reservations WHERE id = ? AND status = 'live' RETURNING day, provider", (rid,),
     ).fetchall()
     return rows[0] if rows else None
 
@@ -193,8 +193,25 @@ def settle_live(conn: Connection, rid: str) -> Row | None:
 def settle_if_live(conn: Connection, rid: str) -> bool:
     """:func:`settle_live` for a caller that knows the reservation's day and provider: whether it was live. No
     RETURNING: the statement reads nothing back (no result table to fill and fetch)."""
-    return conn.execute("UPDATE budget_reservations SET status = 'settled' WHERE id = ? AND status = 'live'",
-                        (rid,)).rowcount > 0
+    return conn.execute("DELETE FROM budget_reservations WHERE id = ? AND status = 'live'", (rid,)).rowcount > 0
+
+
+def release_live(conn: Connection, rid: str, now: float) -> None:
+    """Give a live reservation back: its row goes (schema 16), and a spend row of nothing, noted 'released', says
+    for whom it was held, should its call be settled after all (:func:`finished`)."""
+    rows = conn.execute("DELETE FROM budget_reservations WHERE id = ? AND status = 'live' RETURNING day, provider",
+                        (rid,)).fetchall()
+    if rows:
+        insert_spend(conn, rows[0][0], rows[0][1], 0, now, reservation_id=rid, note="released")
+
+
+def finished(conn: Connection, rid: str) -> Row | None:
+    """The spend row saying that ``rid``, its row gone (schema 16), was settled or released: (day, provider, note),
+    or None. A scan of the week's spend rows, newest first (reservation_id is indexed only for the charges, a page
+    fewer per settlement), run only for a settlement that finds no reservation: one settled twice, released,
+    pruned or unknown."""
+    return conn.execute("SELECT day, provider, note FROM budget_spend WHERE reservation_id = ?"
+                        " AND note IN ('settled', 'released') ORDER BY id DESC LIMIT 1", (rid,)).fetchone()
 
 
 def reservation(conn: Connection, rid: str) -> Row | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from router_core.execution.batch import run_batch
 from tests.execution.fakes import fake_environ, fake_limits, fake_server, with_execution, with_limits
 from tests.fakes.fake_provider import Fault
@@ -26,7 +28,12 @@ async def test_partial_failures_come_back_in_input_order(settings, build_executo
         seen.append((done, total, message))
 
     tasks = [("a", CODE[0]), ("b", EXPLAIN[0]), ("c", DESIGN[0]), ("d", CODE[1])]
-    run = await run_batch(core, ex, tasks, parallel=2, progress=progress)
+    statements: list[str] = []  # the reservations' rows go once settled or released (schema 16): their inserts say
+    core.db.connection().set_trace_callback(statements.append)
+    try:
+        run = await run_batch(core, ex, tasks, parallel=2, progress=progress)
+    finally:
+        core.db.connection().set_trace_callback(None)
     outcomes = run.outcome.outcomes
     assert [o.task_id for o in outcomes] == ["a", "b", "c", "d"]
     statuses = [o.status for o in outcomes]
@@ -40,7 +47,7 @@ async def test_partial_failures_come_back_in_input_order(settings, build_executo
     assert all(r["execution_metrics"]["status"] in ("success", "rejected") for r in lines)
     assert core.leases.in_use() == {} and core.budget().reserved == 0
     # each reservation names its batch too (a made id, task-0, is in every batch): a dead call's line says which
-    reserved = {task for (task,) in core.db.query("SELECT task_id FROM budget_reservations")}
+    reserved = {re.search(r"'(batch-[^']*)'", s)[1] for s in statements if s.startswith("INSERT INTO budget_reservations")}
     assert reserved == {f"{run.outcome.batch_id}/{t}" for t in "abcd"}
 
 

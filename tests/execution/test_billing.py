@@ -34,13 +34,20 @@ async def test_an_outage_probe_that_is_answered_is_spent_in_the_budget(settings,
     await dispatch(core, ex, CODE_TASK)
     assert {p.provider: p.spent for p in core.budget().providers}["codex"] == 0
     clock.advance(settings.execution.outage_probe_interval_seconds)
-    assert await ex.probe_due() == ["codex"]
+    statements: list[str] = []  # a settled reservation's row goes (schema 16): its insert says whose it was
+    core.db.connection().set_trace_callback(statements.append)
+    try:
+        assert await ex.probe_due() == ["codex"]
+    finally:
+        core.db.connection().set_trace_callback(None)
     assert fake.stats("codex").requests == 4
     codex = {p.provider: p.spent for p in core.budget().providers}["codex"]
     assert codex > 0
-    rows = core.db.query("SELECT r.task_id, s.micro_usd FROM budget_spend s JOIN budget_reservations r"
-                         " ON r.id = s.reservation_id WHERE s.provider = 'codex'")
-    assert [(task, micro / 1e6) for task, micro in rows] == [("outage probe of codex", codex)]
+    probes = {s.split("'")[1] for s in statements
+              if s.startswith("INSERT INTO budget_reservations") and "'outage probe of codex'" in s}
+    rows = core.db.query("SELECT reservation_id, micro_usd FROM budget_spend WHERE provider = 'codex'"
+                         " AND note = 'settled'")
+    assert [(rid, micro / 1e6) for rid, micro in rows] == [(probe, codex) for probe in probes]
     assert core.budget().reserved == 0
 
 

@@ -40,10 +40,13 @@ def _older_version_row(db: Database, rid: str, day: str) -> None:
 
 
 def _reserve_at(ledger: BudgetLedger, clock: FakeClock, at: float, *, settle: bool = True) -> str:
+    """A reservation made at ``at``; ``settle``: finished as this version keeps a row, expired (a settled or
+    released one's row goes at once, schema 16)."""
     clock.set(at)
     r = ledger.reserve("codex", 0.01)
     if settle:
-        ledger.settle(r, 0.01)
+        with ledger._db.transaction() as conn:
+            sql.set_status(conn, [r.id], "expired")
     return r.id
 
 
