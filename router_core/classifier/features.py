@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
-from itertools import filterfalse
+from itertools import compress, count, filterfalse
 
 HEAD_TOKENS = 64
 TAIL_TOKENS = 32
@@ -76,13 +76,14 @@ STOPWORDS = frozenset(
 _FENCED = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
 _CLAUSE = re.compile(r"[^.,;:!?()\n]+")
 _CLAUSE_BREAK_MARKS = ".,;:!?()"
-_CLAUSE_BREAKS = bytes(ord(" ") if chr(c) in _CLAUSE_BREAK_MARKS else c for c in range(256))  # each mark a space
+_CLAUSE_ENDS = bytes(0 if chr(c) in _CLAUSE_BREAK_MARKS + "\n" else c for c in range(256))  # each a "\0" (_CLAUSE's)
 _CONTRACTED = ("do", "does", "did", "is", "are", "was", "were", "ca", "wo", "should", "would", "need", "must", "have", "has")
 NEGATIONS = frozenset(
     """not no never none without cannot nicht kein keine keinen keinem keiner keines ohne pas sans sin sem
     senza non não niet geen zonder nie bez не нет без""".split()  # noqa: SIM905
 ) | {f"{w}n{a}t" for w in _CONTRACTED for a in ("'", "’", "")}
 _TWO_WORD_NEGATIONS = {"instead": "of", "rather": "than"}
+_NEGATING = NEGATIONS | _TWO_WORD_NEGATIONS.keys()
 # [.!?](?:\s|$)|\n, written to open with one character set: the regex engine then skips to the candidates in C
 # instead of trying each alternative at every position (a third of the time, the same matches; so _SENTENCE_END).
 _FIRST_SENTENCE = re.compile(r"[.!?\n](?:(?<=\n)|\s|$)")
@@ -98,7 +99,10 @@ SHAPE_CHARS = 600
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)]|- \[[ x]\])\s+", re.MULTILINE)
 _COLON_TAIL = re.compile(r"[:：]\s*([^\n]*)")
 _SENTENCE_END = re.compile(r"[.!?。！？\n](?:(?<=\n)\n*|[.!?。！？]*(?:\s|$))")  # [.!?。！？]+(?:\s|$)|\n+
+# The same on ASCII text, where "：" cannot occur: its search skips to each ":" in C (the set tried each position).
+_COLON_TAIL_ASCII = re.compile(r":\s*([^\n]*)")
 ASK_CHARS = 3000  # sentences are split from the first this many characters of prose
+PREFIX_CHARS = 160  # a long sentence's first words are read from this many of its characters first
 ASK_SENTENCES = 8  # sentences whose first word is a feature
 ASK_VERBS = 4  # words after "please", "can you"... that are features
 LAST_WORDS = 12
@@ -125,31 +129,45 @@ def prose(text: str) -> str:
     return _FENCED.sub(" ", text) if "```" in text else text
 
 
-def negated(text: str) -> list[str]:
-    """The (non-stop) words within reach of a negation, up to the clause's end, with repeats."""
+def negated(text: str, toks: list[str] | None = None) -> list[str]:
+    """The (non-stop) words within reach of a negation, up to the clause's end, with repeats. A caller that has
+    ``tokens(text)`` passes them: an ASCII text none of whose words opens a negation then has none (the same list)."""
+    if toks is not None and len(toks) < HEAD_TOKENS + TAIL_TOKENS and text.isascii() and _NEGATION_OPENS.isdisjoint(toks):
+        return []  # (every word kept: a negation word, delimited by spaces or clause marks, starts with one of them)
     low = text.lower()
-    if low.isascii():  # all the words of all clauses: most texts negate nothing (one bytes.translate)
-        every = low.encode().translate(_CLAUSE_BREAKS).decode().split()
-    else:  # (str.translate's per-character dict lookups cost more than the replaces)
-        every = low
-        for mark in _CLAUSE_BREAK_MARKS:
-            every = every.replace(mark, " ")
-        every = every.split()
+    if low.isascii() and "\0" not in low:  # all the words, each clause's end a "\0" word (one bytes.translate)
+        every = low.encode().translate(_CLAUSE_ENDS).replace(b"\0", b" \0 ").decode().split()
+        if NEGATIONS.isdisjoint(every) and _TWO_WORD_NEGATIONS.keys().isdisjoint(every):
+            return []  # (most texts negate nothing)
+        return _negated_in(every, "\0")
+    every = low  # (str.translate's per-character dict lookups cost more than the replaces)
+    for mark in _CLAUSE_BREAK_MARKS:
+        every = every.replace(mark, " ")
+    every = every.split()
     if NEGATIONS.isdisjoint(every) and _TWO_WORD_NEGATIONS.keys().isdisjoint(every):
         return []
     out: list[str] = []
     for clause in _CLAUSE.findall(low):
         words = clause.split()
-        if NEGATIONS.isdisjoint(words) and _TWO_WORD_NEGATIONS.keys().isdisjoint(words):
+        if not (NEGATIONS.isdisjoint(words) and _TWO_WORD_NEGATIONS.keys().isdisjoint(words)):
+            out += _negated_in(words, None)
+    return out
+
+
+def _negated_in(words: list[str], end: str | None) -> list[str]:
+    """The negated words of ``words``: a clause's, or a text's with each clause's ``end`` a word of its own."""
+    out: list[str] = []
+    for i in compress(count(), map(_NEGATING.__contains__, words)):  # (the negations' places, found in C)
+        word = words[i]
+        if word in NEGATIONS:
+            scope = words[i + 1 : i + 1 + NEGATED_WORDS]
+        elif _TWO_WORD_NEGATIONS[word] == (words[i + 1] if i + 1 < len(words) else None):
+            scope = words[i + 2 : i + 2 + NEGATED_WORDS]
+        else:
             continue
-        for i, word in enumerate(words):
-            if word in NEGATIONS:
-                scope = words[i + 1 : i + 1 + NEGATED_WORDS]
-            elif _TWO_WORD_NEGATIONS.get(word) == (words[i + 1] if i + 1 < len(words) else None):
-                scope = words[i + 2 : i + 2 + NEGATED_WORDS]
-            else:
-                continue
-            out.extend(t for t in tokens(" ".join(scope))[:NEGATED_WORDS] if t not in STOPWORDS)
+        if end is not None and end in scope:  # up to the clause's end
+            scope = scope[: scope.index(end)]
+        out.extend(t for t in tokens(" ".join(scope))[:NEGATED_WORDS] if t not in STOPWORDS)
     return out
 
 
@@ -178,6 +196,10 @@ def tokens(text: str) -> list[str]:
     if len(out) > HEAD_TOKENS + TAIL_TOKENS:
         out = out[:HEAD_TOKENS] + out[-TAIL_TOKENS:]
     return out
+
+
+# The first token of each ASCII negation word (as tokens() cuts "don't": "don").
+_NEGATION_OPENS = frozenset(tokens(w)[0] for w in NEGATIONS | _TWO_WORD_NEGATIONS.keys() if w.isascii())
 
 
 def is_cjk(token: str) -> bool:
@@ -231,7 +253,7 @@ def ask(body: str, toks: list[str] | None = None, title: list[str] | None = None
         if (opening := _opening(part)) is not None:
             found.append(f"m|sentence starts: {opening}")
     if len(parts) > 1:
-        found.extend(f"m|last sentence: {t}" for t in tokens(parts[-1])[:LAST_WORDS] if t not in STOPWORDS)
+        found.extend(f"m|last sentence: {t}" for t in _first_tokens(parts[-1], LAST_WORDS) if t not in STOPWORDS)
     questions = body.count("?") + body.count("？")
     found.append(f"m|questions: {min(questions, 2)}")
     if body.rstrip().endswith(("?", "？")):
@@ -242,8 +264,24 @@ def ask(body: str, toks: list[str] | None = None, title: list[str] | None = None
     return found
 
 
+def _first_tokens(text: str, n: int) -> list[str]:
+    """``tokens(text)[:n]``, an ASCII text's read from its start only when that holds them (tokens() keeps its first
+    HEAD_TOKENS, more than ``n``; a word cut at the prefix's end is the (n+1)th or later)."""
+    if len(text) > PREFIX_CHARS and n < HEAD_TOKENS and text.isascii():
+        head = text[:PREFIX_CHARS].encode().translate(_ASCII_WORDS).decode().split()
+        if len(head) > n:
+            return head[:n]
+    return tokens(text)[:n]
+
+
 def _opening(sentence: str) -> str | None:
     """The first non-stop word of ``sentence``, tokenising only up to it (a token never spans a space)."""
+    if len(sentence) > PREFIX_CHARS and sentence.isascii():  # its start first: a long sentence's words are many
+        words = sentence[:PREFIX_CHARS].encode().translate(_ASCII_WORDS).decode().split()
+        first = next(filterfalse(STOPWORDS.__contains__, words), None)
+        # (the last word of the start may be cut; any other is whole, at the place it has in the whole sentence)
+        if first is not None and words.index(first) < min(len(words) - 1, HEAD_TOKENS):
+            return first
     if sentence.isascii():  # one translate of the whole sentence: the words of its chunks, in order, uncut
         words = sentence.encode().translate(_ASCII_WORDS).decode().split()
         first = next(filterfalse(STOPWORDS.__contains__, words), None)
@@ -262,9 +300,8 @@ def ask_verbs(toks: list[str]) -> list[str]:
     out: list[str] = []
     if _ASK_ENDS.isdisjoint(toks):  # no trigger's last word, no ask: the words are not read one by one
         return out
-    for i, tok in enumerate(toks):
-        if tok not in _ASK_ENDS:
-            continue
+    for i in compress(count(), map(_ASK_ENDS.__contains__, toks)):  # (only the triggers' last words, found in C)
+        tok = toks[i]
         if not (
             tok in _ASK_AFTER_WORD
             or (i and (toks[i - 1], tok) in _ASK_AFTER_PAIR)
@@ -300,7 +337,7 @@ def shape(body: str) -> list[str]:
     # (3 items open 3 lines, 2 of them after a newline: without 2 newlines the pattern is not tried at every position)
     if body.count("\n") >= 2 and len(_LIST_ITEM.findall(body)) >= 3:
         found.append(LIST)
-    colon = _COLON_TAIL.search(head)
+    colon = (_COLON_TAIL_ASCII if head.isascii() else _COLON_TAIL).search(head)
     if colon and sum(colon.group(1).count(mark) for mark in ",，、") >= 2:
         found.append(COLON_LIST)
     if "->" in head or "→" in head:

@@ -181,7 +181,7 @@ class LinearModel:
             n += 1
             if (vec := self._first.lookup(toks[0])) is not None:
                 append((f"starts with {toks[0]}", vec))
-            for word in F.negated(body):
+            for word in F.negated(body, toks):
                 n += 1
                 if (vec := self._neg.lookup(word)) is not None:
                     append((f"not {word}", vec))

@@ -22,6 +22,9 @@ EDGES = [
     "a " * 70 + "fix",  # the first word past 64, each chunk a word of its own
     "the " * 10 + "a.b.c.refactor", "\x1c\x1dthe\x1fplan", "ſtop İt ıs", "please", "can you", "how do i",
     "can you please help me refactor this", "we need to", "Can you\nplease fix",
+    # Long sentences, read from their first PREFIX_CHARS characters first: the first word past them, one cut by them.
+    "the " * 45 + "refactor now", "the " * 39 + "refactorisation" + " x" * 30, "a" * 400, "the " * 80 + "fix",
+    "x " * 20 + "the " * 30 + "y" * 10 + " z" * 5,
 ]
 
 
@@ -97,8 +100,24 @@ def test_a_sentence_opens_with_the_word_read_chunk_by_chunk(texts):
     assert opening_reference("a." * 70 + "fix." + "a." * 50) is None  # the edge case the cut-off guard is for
 
 
+def test_the_first_words_of_a_sentence_are_those_of_its_tokens(texts):
+    sentences = [part for text in texts for part in F._SENTENCE_END.split(F.prose(text)) if part.strip()] + EDGES
+    for n in (1, 12, 13):
+        assert [F._first_tokens(s, n) for s in sentences] == [F.tokens(s)[:n] for s in sentences]
+
+
 def test_negated_words_are_those_of_the_replace_split(texts):
     assert [F.negated(F.prose(t)) for t in texts] == [negated_reference(F.prose(t)) for t in texts]
+
+
+@pytest.mark.parametrize("extra", ["", " (x)", " word" * 70 + " don't fix" + " word" * 40])
+def test_negated_words_given_the_tokens_are_those_of_the_replace_split(texts, extra):
+    """With its tokens a text that opens no negation word is not split at all: the same words (the last case: the
+    negation past the words tokens() keeps)."""
+    bodies = [F.prose(t) + extra for t in texts] + ["won't fix", "x,cannot y", "instead\nof it", "rather.than that",
+                                                       "no \0 tests", "not\0tests é", "never a b c d e, rather than x.",
+                                                       "is not defined`\n\nWe deploy"]
+    assert [F.negated(b, F.tokens(b)) for b in bodies] == [negated_reference(b) for b in bodies]
 
 
 def test_the_list_marker_is_given_as_by_the_pattern_alone(texts):
