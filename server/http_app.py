@@ -8,6 +8,8 @@ may name the server by any host, as teammates on other machines do.
 from __future__ import annotations
 
 from mcp.server.transport_security import TransportSecuritySettings
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
@@ -17,6 +19,15 @@ from server.http_headers import HeadersExplained
 from server.http_messages import MalformedMessagesAnswered
 
 MCP_PATH = "/mcp"
+# What the server's root says to someone who opened http://HOST:8765/ in a browser or with curl: where things are.
+# Relative paths, so a proxy that serves Switchboard under a prefix keeps them right.
+ROOT_TEXT = ("Switchboard MCP server.\n"
+             "MCP endpoint (Streamable HTTP): /mcp  (e.g. claude mcp add --transport http switchboard http://HOST:PORT/mcp)\n"
+             "Dashboard: /dashboard\n")
+
+
+async def _root(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(ROOT_TEXT, headers={"Cache-Control": "no-store"})
 
 
 def build_http_app(parts: ServerParts, *, token: str | None = None, clock: Clock | None = None) -> ASGIApp:
@@ -34,6 +45,7 @@ def build_http_app(parts: ServerParts, *, token: str | None = None, clock: Clock
     # gets that redirect now (/dashboard/ has a relative one of its own).
     app.router.routes.append(Route(MCP_PATH + "/", endpoint=endpoint, name="mcp_trailing_slash"))
     app.router.redirect_slashes = False
+    app.router.routes.append(Route("/", _root, methods=["GET"], name="root"))  # was a bare 404
     from server.dashboard import dashboard_routes
     from server.dashboard_state import dashboard_state_factory
 

@@ -67,3 +67,13 @@ def test_no_path_is_redirected_to_an_absolute_url(parts, path):
     with TestClient(build_http_app(parts, token=TOKEN), base_url=PROXIED) as c:
         r = c.get(path, headers={"Authorization": f"Bearer {TOKEN}"}, follow_redirects=False)
         assert not r.headers.get("location", "").startswith("http"), r.headers
+
+
+def test_the_root_says_where_the_mcp_endpoint_and_the_dashboard_are(parts):
+    # GET / was a bare 404: someone who opened the server's address in a browser learnt nothing.
+    with TestClient(build_http_app(parts), base_url="http://127.0.0.1:8765") as c:
+        r = c.get("/", follow_redirects=False)
+        assert r.status_code == 200 and "/mcp" in r.text and "/dashboard" in r.text
+    with TestClient(build_http_app(parts, token=TOKEN), base_url=PROXIED) as c:
+        assert c.get("/", follow_redirects=False).status_code == 401  # a token server guards it as it guards all
+        assert "/dashboard" in c.get("/", headers={"Authorization": f"Bearer {TOKEN}"}).text
