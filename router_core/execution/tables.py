@@ -22,7 +22,9 @@ evolve without a schema version; every statement here is idempotent.
 
 from __future__ import annotations
 
+import re
 import weakref
+from sqlite3 import Connection
 
 from router_core.store.db import Database
 
@@ -70,12 +72,19 @@ _ADDED_COLUMNS = (
     ("execution_headroom", "counted_event", "INTEGER"),
 )
 
+_TABLES = tuple(re.search(r"EXISTS (\w+)", statement)[1] for statement in _DDL)
+
 _ready: weakref.WeakSet[Database] = weakref.WeakSet()
 
 
 def ensure_tables(db: Database) -> None:
     """Create the execution tables in ``db`` if missing (once per Database object)."""
     if db in _ready:
+        return
+    with db.read() as conn:  # made by an earlier process (the usual case): no write lock to wait for
+        made = _all_made(conn)
+    if made:
+        _ready.add(db)
         return
     with db.transaction() as conn:
         for statement in _DDL:
@@ -84,3 +93,12 @@ def ensure_tables(db: Database) -> None:
             if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
     _ready.add(db)
+
+
+def _all_made(conn: Connection) -> bool:
+    """Whether every table and added column exists already."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables.issuperset(_TABLES):
+        return False
+    return all(column in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+               for table, column, _ in _ADDED_COLUMNS)
