@@ -28,7 +28,7 @@ from router_core.errors import BudgetExceeded, InvalidRequest, StateUnusable
 from router_core.models import BudgetAlert, BudgetSnapshot, ProviderBudget
 from router_core.settings import BudgetSettings
 from router_core.slot_init import slot_init
-from router_core.store import ledger
+from router_core.store import ledger, windows
 from router_core.store.db import Database
 from router_core.store.holders import holder_alive
 from router_core.store.ledger import to_micro, to_usd
@@ -369,6 +369,8 @@ class BudgetLedger:
         if stale:
             charged = ledger.charge_calling(conn, stale, self._clock.now(), CHARGED_DEAD_CALL)
             ledger.set_status(conn, stale, "expired")
+            dead = {h for h in ledger.holders_of(conn, stale) if h != self._holder and not holder_alive(h)}
+            windows.restamp_in_flight(conn, dead, self._clock.now())  # else full till their calls time out
             logger.info("expired %d budget reservation(s) of dead or silent processes, %d of them charged at the "
                         "estimate of the call they had in flight", len(stale), len(charged))
             if charged and self.on_dead_calls is not None:  # audited (dead_calls.py): the dead wrote no line

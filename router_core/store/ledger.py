@@ -108,6 +108,11 @@ def charge_calling(conn: Connection, ids: list[str], now: float, note: str) -> l
     return charged
 
 
+def holders_of(conn: Connection, ids: list[str]) -> set[str]:
+    """The processes that made the reservations ``ids``."""
+    return {row[0] for rid in ids for row in conn.execute("SELECT holder FROM budget_reservations WHERE id = ?", (rid,))}
+
+
 def correct_charge(conn: Connection, rid: str, charged_note: str, micro: int, note: str) -> None:
     """Replace the spend :func:`charge_calling` recorded for ``rid`` (its note is ``charged_note``) by ``micro``,
     noted ``note``; a spend settled otherwise, or pruned, is left alone. The day's total follows (trigger)."""

@@ -72,3 +72,10 @@ def events_in_window(conn: Connection, provider: str, cutoff: float):
         "SELECT at, requests, tokens FROM usage_events WHERE provider = ? AND at > ? ORDER BY at",
         (provider, cutoff),
     )
+
+
+def restamp_in_flight(conn: Connection, holders: set[str], now: float) -> int:
+    """Restamp to ``now`` the in-flight requests (stamped ahead, pacing.py) of ``holders``, processes gone from this
+    host: each left its window full until its call's timeout had run out. Rows restamped."""
+    return sum(conn.execute("UPDATE usage_events SET at = ?, holder = NULL WHERE holder = ? AND at > ?",
+                            (now, holder, now)).rowcount for holder in holders)
