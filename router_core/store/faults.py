@@ -20,6 +20,8 @@ _DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
 _READ_ONLY = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM)
 _IO = (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN)
 _BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+# Less free than this, an I/O error is taken for a full disk: SQLite's WAL index grows by 32 KiB, its log by pages.
+_NEARLY_FULL_BYTES = 1 << 20
 
 
 def storage_fault(path: Path, exc: BaseException) -> StateUnusable | None:
@@ -44,11 +46,26 @@ def storage_fault(path: Path, exc: BaseException) -> StateUnusable | None:
     if primary in _BUSY:
         return locked(path, str(exc))
     if primary in _IO:
+        free = _free_bytes(path.parent)
+        if free is not None and free < _NEARLY_FULL_BYTES:  # a full disk fails the -shm's growth as an I/O error
+            return StateUnusable(
+                f"the disk holding the state database {path} is full ({free // 1024} KiB free; {exc}); nothing of "
+                "this call was recorded: free some space there, or set SWITCHBOARD_HOME to a directory on another disk"
+            )
         return StateUnusable(
             f"cannot read or write the state database {path} ({exc}): check that {path.parent} still exists "
             "and its disk works, or set SWITCHBOARD_HOME to another directory"
         )
     return None
+
+
+def _free_bytes(directory: Path) -> int | None:
+    """Bytes this user may still write on ``directory``'s filesystem (None: unknown, the directory gone)."""
+    try:
+        stat = os.statvfs(directory)
+    except OSError:
+        return None
+    return stat.f_bavail * stat.f_frsize
 
 
 def raise_fault(path: Path, exc: BaseException | None) -> None:

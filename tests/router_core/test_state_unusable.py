@@ -188,3 +188,28 @@ def test_a_database_sqlite_will_not_put_in_wal_mode_is_state_unusable(tmp_path: 
     message = str(err.value)
     assert str(db) in message and "WAL" in message and "'delete'" in message
     assert "local disk" in message and "SWITCHBOARD_HOME" in message
+
+
+def _io_error(name: str, code: int):
+    import sqlite3
+
+    exc = sqlite3.OperationalError("disk I/O error")
+    exc.sqlite_errorcode, exc.sqlite_errorname = code, name  # as SQLite raised it when a full tmpfs stopped the -shm
+    return exc
+
+
+def test_an_io_error_on_a_full_disk_says_the_disk_is_full(tmp_path: Path, monkeypatch):
+    # A state dir on a full tmpfs: the WAL index (-shm) could not grow, and SQLite said 'disk I/O error'
+    # (SQLITE_IOERR_SHMSIZE), which read 'check that <dir> still exists and its disk works'.
+    from collections import namedtuple
+
+    from router_core.store.faults import storage_fault
+
+    shm_size = _io_error("SQLITE_IOERR_SHMSIZE", 4874)
+    path = tmp_path / "switchboard.db"
+    assert "its disk works" in str(storage_fault(path, shm_size))  # a disk with room: some other I/O fault
+    statvfs = namedtuple("statvfs", "f_bavail f_frsize")
+    real_statvfs = os.statvfs
+    monkeypatch.setattr(os, "statvfs", lambda p: statvfs(3, 4096) if Path(p) == tmp_path else real_statvfs(p))
+    said = str(storage_fault(path, shm_size))
+    assert "is full (12 KiB free" in said and "SWITCHBOARD_HOME" in said and str(path) in said
