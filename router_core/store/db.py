@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from router_core.store.faults import (
+    database_replaced,
+    file_identity,
     not_wal,
     open_error,
     raise_fault,
@@ -71,6 +73,7 @@ class Database:
         # can close them; sqlite3 connections cannot be weakly referenced.
         self._conns: list[tuple[int, weakref.ref[threading.Thread], sqlite3.Connection]] = []
         self._conns_lock = threading.Lock()
+        self._file: tuple[int, int] | None = None  # the file opened, once open: a new connection checks it
         try:
             private_dir(self.path.parent)
             _warn_if_networked(self.path)
@@ -85,6 +88,7 @@ class Database:
         if unwritable is not None:
             self.close()
             raise unwritable
+        self._file = file_identity(str(self.path))
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -93,6 +97,8 @@ class Database:
         conn = getattr(self._local, "conn", None)
         pid = current_pid()  # connection() runs often, and getpid() is a system call
         if conn is None or self._local.pid != pid:
+            if self._file is not None and file_identity(str(self.path)) != self._file:
+                raise database_replaced(self.path)  # (connecting would make an empty one)
             try:
                 conn = self._open()
             except sqlite3.Error as exc:

@@ -141,11 +141,27 @@ def not_wal(path: Path, mode: str) -> StateUnusable:
 def shm_identity(shm_path: str) -> tuple[int, int] | None:
     """(device, inode) of the database's -shm file (``shm_path``: the database's path with "-shm" appended, as
     SQLite names it), None if there is none. It runs once a transaction: the caller names the file once."""
+    return file_identity(shm_path)
+
+
+def file_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``, None if there is none."""
     try:
-        st = os.stat(shm_path)
+        st = os.stat(path)
     except FileNotFoundError:
         return None
     return st.st_dev, st.st_ino
+
+
+def database_replaced(path: Path) -> StateUnusable:
+    """The database file this process opened is gone or another: a new connection (a new thread's) would open, or
+    create empty, a file the others do not share."""
+    return StateUnusable(
+        f"the state database {path} was deleted or replaced while this Switchboard process was running (a clean-up "
+        "of the state dir, a move aside): this process stops using it, so that it neither works on an empty new "
+        "file nor damages one; restart every Switchboard process on this machine (servers, dashboards), and keep "
+        "the state dir away from cleaners (SWITCHBOARD_HOME)"
+    )
 
 
 def shm_replaced(path: Path) -> StateUnusable:

@@ -213,3 +213,31 @@ def test_an_io_error_on_a_full_disk_says_the_disk_is_full(tmp_path: Path, monkey
     monkeypatch.setattr(os, "statvfs", lambda p: statvfs(3, 4096) if Path(p) == tmp_path else real_statvfs(p))
     said = str(storage_fault(path, shm_size))
     assert "is full (12 KiB free" in said and "SWITCHBOARD_HOME" in said and str(path) in said
+
+
+def test_a_database_deleted_while_running_is_not_recreated_by_a_new_thread(tmp_path: Path):
+    # `rm -rf` of the state dir under a running server: the next tool call's worker thread opened a new connection,
+    # which made an empty switchboard.db, and get_budget failed with 'no such table: budget_reservations', said to
+    # the assistant only as 'Error executing tool get_budget'.
+    import threading
+
+    state = tmp_path / "state"
+    db = Database(state / "switchboard.db")
+    db.query("SELECT COUNT(*) FROM budget_reservations")
+    for name in ("switchboard.db", "switchboard.db-wal", "switchboard.db-shm"):
+        (state / name).unlink(missing_ok=True)
+    raised: list[BaseException] = []
+
+    def new_thread() -> None:
+        try:
+            db.query("SELECT COUNT(*) FROM budget_reservations")
+        except BaseException as exc:  # noqa: BLE001 (handed to the test's thread)
+            raised.append(exc)
+
+    worker = threading.Thread(target=new_thread)
+    worker.start()
+    worker.join()
+    assert len(raised) == 1 and isinstance(raised[0], StateUnusable)
+    assert "was deleted or replaced while this Switchboard process was running" in str(raised[0])
+    assert not (state / "switchboard.db").exists()
+    db.close()
