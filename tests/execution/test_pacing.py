@@ -125,7 +125,7 @@ def test_a_limit_reported_spent_comes_back_at_its_refill_rate_not_at_its_reset(s
     start = clock.now()
     for k in range(1, 4):  # one request every 60 / 500 s: ours sent since count on top of what is still out
         wait = pacer.try_acquire("codex", 10)
-        assert isinstance(wait, PaceWait) and clock.now() + wait.seconds == pytest.approx(start + 0.12 * k + GUARD_SECONDS)
+        assert isinstance(wait, PaceWait) and clock.now() + wait.seconds == pytest.approx(start + 0.12 * k + GUARD_SECONDS, abs=1e-6)
         clock.advance(wait.seconds)
         assert isinstance(pacer.try_acquire("codex", 10), PaceTicket)
 

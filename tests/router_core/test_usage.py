@@ -91,13 +91,13 @@ def test_each_dimension_of_a_headers_observation_refills_until_its_own_time(
                   tokens_valid_until=T0 + 20)
     assert usage.window("codex") == WindowCounts(90, 5000, oldest_expires_at=T0 + 1, source="headers")
     # Under 80 requests once 11 are back (0.12 s), under 1,000 tokens once 4,001 are (16.004 s).
-    assert usage.release_time("codex", requests_below=80, tokens_below=1000) == pytest.approx(T0 + 16.004)
-    assert usage.release_time("codex", requests_below=80, tokens_below=10_000) == pytest.approx(T0 + 11 / 90)
+    assert usage.release_time("codex", requests_below=80, tokens_below=1000) == pytest.approx(T0 + 16.004, abs=1e-6)
+    assert usage.release_time("codex", requests_below=80, tokens_below=10_000) == pytest.approx(T0 + 11 / 90, abs=1e-6)
     clock.set(T0 + 0.5)
     assert usage.window("codex") == WindowCounts(45, 4875, oldest_expires_at=T0 + 1, source="headers")
     clock.set(T0 + 1)
     assert usage.window("codex") == WindowCounts(1, 4750, oldest_expires_at=T0 + 20, source="headers")
-    assert usage.release_time("codex", requests_below=80, tokens_below=1000) == pytest.approx(T0 + 16.004)
+    assert usage.release_time("codex", requests_below=80, tokens_below=1000) == pytest.approx(T0 + 16.004, abs=1e-6)
     assert usage.release_time("codex", requests_below=80, tokens_below=10_000) is None
     clock.set(T0 + 20)
     assert usage.window("codex") == WindowCounts(1, 10, oldest_expires_at=T0 + 60)
@@ -106,7 +106,7 @@ def test_each_dimension_of_a_headers_observation_refills_until_its_own_time(
                   tokens_valid_until=T0 + 21)
     clock.set(T0 + 30)
     assert usage.window("codex") == WindowCounts(60, 10, oldest_expires_at=T0 + 50, source="headers")
-    assert usage.release_time("codex", requests_below=50, tokens_below=1000) == pytest.approx(T0 + 20 + 30 * 41 / 90)
+    assert usage.release_time("codex", requests_below=50, tokens_below=1000) == pytest.approx(T0 + 20 + 30 * 41 / 90, abs=1e-6)
 
 
 def test_a_manual_observation_is_a_floor_until_it_lapses_not_a_refill(usage: UsageTracker, clock: FakeClock) -> None:
@@ -126,8 +126,13 @@ def test_our_usage_after_the_headers_counts_on_top_of_what_they_report(usage: Us
     clock.advance(1)
     usage.record("codex", requests=2, tokens=200)
     assert usage.window("codex") == WindowCounts(61, 300, oldest_expires_at=T0 + 60, source="headers")  # 59 + 2
-    # Under 50 once 48 are still out, at T0 + 12; the two of ours stay in the window until after the refill.
-    assert usage.release_time("codex", requests_below=50, tokens_below=10_000) == pytest.approx(T0 + 12)
+    # Under 50 once 47 are still out (47 + 2), at T0 + 13, as the window reads then (50 at T0 + 12.99); the two of
+    # ours stay in the window until after the refill.
+    assert usage.release_time("codex", requests_below=50, tokens_below=10_000) == pytest.approx(T0 + 13, abs=1e-5)
+    clock.set(T0 + 12.99)
+    assert usage.window("codex").requests == 50
+    clock.set(T0 + 13)
+    assert usage.window("codex").requests == 49
     clock.set(T0 + 59.5)
     assert usage.window("codex").requests == 3  # 1 still out + 2: our own window's figure
     clock.set(T0 + 60)
