@@ -25,6 +25,7 @@ from mcp.types import Tool as MCPTool
 from resources.registry import register_resources
 from router_core.core import REQUEST_SESSION, RouterCore
 from router_core.errors import RouterError
+from router_core.execution.stopping import Stopping
 from router_core.settings import HttpSettings, Settings
 from server.core_factory import build_core
 from server.live import LiveUpdates
@@ -64,6 +65,8 @@ class SwitchboardServer(MCPServer):
         super().__init__(*args, **kwargs)
         # Arguments' descriptions as configured (build_server: configured_descriptions), this server's own.
         self.described: dict[str, dict[str, str]] = dict(described or {})
+        # Told by the transport as the server stops (server/stdio.py, server/http_shutdown.py); run_batch reads it.
+        self.stopping = Stopping()
 
     async def list_tools(self) -> list[MCPTool]:
         """The tools with compact input schemas (listed_schema), made once: the tools never change."""
@@ -188,7 +191,7 @@ def build_server(
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[AppState]:
         state = AppState(get_core=get_core, notify_changed=live.after_change, built=lambda: holder.get("core"),
-                         heartbeat_seconds=heartbeat_seconds)
+                         heartbeat_seconds=heartbeat_seconds, stopping=mcp.stopping)
         async with anyio.create_task_group() as tg:
             tg.start_soon(anyio.to_thread.run_sync, warm_up)  # load while the handshake runs
             tg.start_soon(live.announce)  # tools' changes, to subscribers

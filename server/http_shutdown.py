@@ -10,6 +10,8 @@ cancelled and its response ended (not logged as an ASGI error) with a JSON-RPC e
 so: a 503 when nothing was sent yet, else an event on its stream (a stream that just ended left the TypeScript
 SDK's client, Claude Code's, waiting for the answer until its own tool timeout). A cancelled task is audited as
 cancelled (charged at its estimate when a provider call was in flight). The grace stays below docker stop's 10 s.
+A run_batch call starts no task once the server stops, and its calls in flight are cut off CUT_BEFORE_SECONDS
+before the grace ends, so that it answers with what it has (router_core/execution/stopping.py), not that error.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ import anyio
 from mcp.types import INTERNAL_ERROR
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from router_core.execution.stopping import Stopping
 from server.stop_signals import stopping_signals
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 5.0
+CUT_BEFORE_SECONDS = 1.0  # a batch's answer, cut off then, is sent within the grace
 LISTEN = "subscriptions/listen"
 PEEK_BYTES = 65536  # a listen request is small; a bigger body is some other request's
 STOPPED = (f"Switchboard stopped (Ctrl-C or SIGTERM) while this call ran: it was cancelled {SHUTDOWN_GRACE_SECONDS:g}s "
@@ -151,8 +155,9 @@ def _request_id(head: bytes, tail: bytes) -> int | str | None:
     return json.loads(match.group(1)) if match else None
 
 
-def server_for(app: ASGIApp, config_kwargs: dict):
-    """A uvicorn Server for ``app`` that ends its streams when it starts stopping (see the module)."""
+def server_for(app: ASGIApp, config_kwargs: dict, *, stopping: Stopping | None = None):
+    """A uvicorn Server for ``app`` that ends its streams when it starts stopping (see the module), and tells
+    ``stopping``: at once, and to cut off CUT_BEFORE_SECONDS before the grace ends."""
     import uvicorn
     from sse_starlette.sse import AppStatus
 
@@ -164,6 +169,9 @@ def server_for(app: ASGIApp, config_kwargs: dict):
     class Server(uvicorn.Server):
         async def shutdown(self, sockets=None) -> None:
             wrapped.stop()
+            if stopping is not None:
+                stopping.stop()
+                asyncio.get_running_loop().call_later(SHUTDOWN_GRACE_SECONDS - CUT_BEFORE_SECONDS, stopping.cut)
             await super().shutdown(sockets)
 
         @contextlib.contextmanager

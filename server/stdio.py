@@ -16,7 +16,9 @@ it is still running (a SIGKILL 2 s after that). At EOF the SDK cancels every req
 tool calls still running (a dispatch waiting for a provider's answer, which may be billed) first get up to
 STDIN_CLOSED_GRACE_SECONDS to finish, their answers written if the host still reads, their outcome and cost
 recorded as they are. A SIGTERM, on either transport, cancels what runs at once: each task is audited as
-cancelled (charged at its estimate when a call was in flight) and the server exits 0. At a terminal (started by
+cancelled (charged at its estimate when a call was in flight) and the server exits 0; a run_batch call first starts
+no task more, cuts its calls off and answers with what it has (router_core/execution/stopping.py), the calls then
+given up to STOPPED_ANSWER_SECONDS to be answered. At a terminal (started by
 hand) Ctrl-C does the same and exits 130; there the SDK's transport reads stdin in a thread no cancellation reaches,
 so the process exits TERMINAL_EXIT_SECONDS after the signal if that thread holds it. An answer the host no longer
 reads (stdout closed) is dropped, not an error.
@@ -51,6 +53,7 @@ _CHUNK = 1 << 16
 EOF_SETTLE_TURNS = 20  # turns of the event loop for requests read before EOF to reach their tool
 STDIN_CLOSED_GRACE_SECONDS = 5.0  # as the HTTP server's grace at shutdown (server/http_shutdown.py)
 TERMINAL_EXIT_SECONDS = 1.0  # at a terminal, after a SIGTERM or Ctrl-C: time for what runs to be cancelled and audited
+STOPPED_ANSWER_SECONDS = 0.5  # after a SIGTERM: for a batch cut off to answer (less than TERMINAL_EXIT_SECONDS)
 
 
 class PipeLines:
@@ -268,7 +271,7 @@ async def serve_stdio(mcp: MCPServer, on_ready: Callable[[bool], None] | None = 
     signals are handled, before the first read."""
     on_terminal = _on_terminal()
     async with anyio.create_task_group() as tg:
-        await tg.start(_cancelled_by_signal, tg.cancel_scope, on_terminal)
+        await tg.start(_cancelled_by_signal, tg.cancel_scope, on_terminal, mcp)
         if on_ready is not None:
             on_ready(on_terminal)
         await _serve(mcp)
@@ -282,7 +285,7 @@ def _on_terminal() -> bool:
         return False
 
 
-async def _cancelled_by_signal(scope: anyio.CancelScope, on_terminal: bool, *,
+async def _cancelled_by_signal(scope: anyio.CancelScope, on_terminal: bool, mcp: MCPServer | None = None, *,
                                task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
     """A SIGTERM or SIGHUP (stop_signals.py; and, at a terminal, a SIGINT: Ctrl-C) cancels what runs. At a terminal the SDK's transport reads
     stdin in a worker thread that no cancellation reaches (its read waits for a line, and the process for it), so
@@ -300,10 +303,24 @@ async def _cancelled_by_signal(scope: anyio.CancelScope, on_terminal: bool, *,
                     timer = threading.Timer(TERMINAL_EXIT_SECONDS, _exit_now, (exit_code,))
                     timer.daemon = True  # a process that ends by itself does not wait for it
                     timer.start()
+                await _batches_answered(mcp)
                 scope.cancel()
                 return
     except (NotImplementedError, ValueError, RuntimeError):  # no signal handlers here (Windows, not the main thread)
         task_status.started()
+
+
+async def _batches_answered(mcp: MCPServer | None) -> None:
+    """Tell run_batch calls the server stops (they start no task more, cut their calls off and answer with what
+    they have), and wait up to STOPPED_ANSWER_SECONDS for the calls running to be answered."""
+    stopping = getattr(mcp, "stopping", None)
+    if stopping is None or not getattr(mcp, "calls_running", 0):
+        return
+    stopping.cut()
+    with anyio.move_on_after(STOPPED_ANSWER_SECONDS):
+        await mcp.calls_finished()  # type: ignore[union-attr]
+        for _ in range(EOF_SETTLE_TURNS):  # the answers' writes
+            await anyio.lowlevel.checkpoint()
 
 
 def _exit_now(code: int) -> None:

@@ -10,6 +10,7 @@ import anyio
 from mcp.server.mcpserver import Context
 
 from router_core.core import RouterCore
+from router_core.execution.stopping import Stopping
 from tools.progress import HEARTBEAT_SECONDS
 
 T = TypeVar("T")
@@ -28,6 +29,8 @@ class AppState:
     built: Callable[[], RouterCore | None] = lambda: None
     # Seconds without progress after which dispatch_agent and run_batch say what they are doing (tools.progress).
     heartbeat_seconds: float = HEARTBEAT_SECONDS
+    # The server is stopping: run_batch starts no task, and answers with what it has (execution/stopping.py).
+    stopping: Stopping = field(default_factory=Stopping)
 
     @property
     def core(self) -> RouterCore:

@@ -101,7 +101,8 @@ async def run_batch(
         report = ProgressReport(ctx, len(pairs), every=state.heartbeat_seconds)
         async with report.beating():
             run = await execute_batch(core, executor_of(state), pairs, parallel=parallel, progress=report.done,
-                                      on_park=report.parked, on_call=report.call, on_pace=report.paced)
+                                      on_park=report.parked, on_call=report.call, on_pace=report.paced,
+                                      stopping=state.stopping)
     if state.notify_changed is not None:
         await state.notify_changed()
     return BatchPlanOut.executed(run.plan, run.outcome, run.agents)

@@ -23,11 +23,13 @@ import anyio
 from router_core.batch_plan import BatchTask, plan_batch
 from router_core.decision import BatchItemPlan, BatchPlan
 from router_core.errors import InvalidRequest, NoAgentAvailable
+from router_core.execution.batch_stop import NOT_STARTED, BatchStop
 from router_core.execution.dispatch import audited, check_limits
 from router_core.execution.executor import CallNotice, Executor, Job, ParkNotice, Sleep
 from router_core.execution.pace_notes import PaceNotes, PaceNotice
 from router_core.execution.plan import chain_for
 from router_core.execution.results import CANCELLED, FAILED, BatchOutcome, TaskOutcome
+from router_core.execution.stopping import Stopping
 from router_core.leases import AgentLease, AgentTaken
 from router_core.loop_decisions import capacity_on_loop, release_agent_on_loop
 from router_core.models import AgentChoice
@@ -67,12 +69,15 @@ async def run_batch(
     on_park: ParkNotice | None = None,
     on_call: CallNotice | None = None,
     on_pace: PaceNotice | None = None,
+    stopping: Stopping | None = None,
 ) -> BatchRun:
     """Run the tasks; if the run is cancelled, ``on_cancel`` is handed what it did so far (the tasks that
     did not end, status "cancelled") and the cancellation goes on. ``on_park`` hears of each task that waits
     because every provider is blocked, as it begins to wait (no task finishes meanwhile: the MCP tool says it
     in its progress); ``on_call`` of each provider call as it starts and ends; ``on_pace`` of a wait for room
-    at a provider long enough to notice, once per provider while its tasks keep waiting there (pace_notes.py)."""
+    at a provider long enough to notice, once per provider while its tasks keep waiting there (pace_notes.py).
+    As ``stopping`` says the server stops, no task starts (those not run are cancelled, "not started", nothing
+    charged) and the batch returns once the tasks calling end, or are cut off (batch_stop.py)."""
     text = check_limits(None, context)
     cap = parallel or core.settings.execution.batch_concurrency
     if cap < 1:
@@ -91,12 +96,19 @@ async def run_batch(
     outcomes: list[TaskOutcome | None] = [None] * len(prepared)
     agents: list[str | None] = [None] * len(prepared)
     done = 0
+    stop = BatchStop(stopping)
 
     async def run_one(item: BatchItemPlan) -> None:
+        with stop.task(item.index):
+            await run_task(item)
+
+    async def run_task(item: BatchItemPlan) -> None:
         nonlocal done
         choice = job = outcome = None
 
         def cancelled(outcome: TaskOutcome) -> None:  # audited as it ends: a call in flight may be billed
+            if stop.not_started(item.index) and not any(a.called for a in outcome.attempts):
+                return  # the server stopping left it not run: audited so with the rest
             outcomes[item.index] = outcome
             _audit(core, view, item, batch_id, choice, outcome)
 
@@ -115,7 +127,8 @@ async def run_batch(
                     # holds no agent (a worker leased first, so a batch held a lease per worker, up to
                     # `parallel` per provider, while only `parallel` calls were in flight in all).
                     lease=AgentLease(agent.id, agent.max_concurrency, item.task_id) if leased and agent else None,
-                    on_cancel=cancelled, on_park=on_park, on_call=on_call, on_pace=notes, batch_id=batch_id,
+                    on_cancel=cancelled, on_park=on_park, on_call=stop.told(item.index, on_call), on_pace=notes,
+                    batch_id=batch_id,
                 )
                 try:
                     outcome = await executor.run(job)
@@ -140,36 +153,47 @@ async def run_batch(
             await _report(progress, done, len(prepared), f"{item.task_id}: {outcome.status}{where}")
 
     async def worker(queue: deque[BatchItemPlan]) -> None:
-        while queue:
+        while queue and not stop.stopped:
             await run_one(queue.popleft())
 
     def result() -> BatchRun:
         now = core.clock.now()
-        ended = tuple(o or _not_started(item, now) for o, item in zip(outcomes, plan.items, strict=True))
+        ended = tuple(o or _not_started(item, now, NOT_STARTED if stop.stopped else None)
+                      for o, item in zip(outcomes, plan.items, strict=True))
         groups = {g.provider: list(g.task_indexes) for g in plan.providers}
         return BatchRun(plan, BatchOutcome(batch_id, ended, started, now, groups), tuple(agents))
 
     try:
-        async with anyio.create_task_group() as tg:
-            for group in plan.providers:
-                queue = deque(plan.items[i] for i in group.task_indexes)
-                for _ in range(min(cap, len(queue))):
-                    tg.start_soon(worker, queue)
+        async with anyio.create_task_group() as watching:
+            with anyio.CancelScope() as every_task:  # cut off by the server stopping (batch_stop.py)
+                watching.start_soon(stop.watch, every_task)
+                async with anyio.create_task_group() as tg:
+                    for group in plan.providers:
+                        queue = deque(plan.items[i] for i in group.task_indexes)
+                        for _ in range(min(cap, len(queue))):
+                            tg.start_soon(worker, queue)
+            watching.cancel_scope.cancel()
     except anyio.get_cancelled_exc_class():
         now = core.clock.now()
         for item in plan.items:  # never started (queued, or waiting for an agent): on record as cancelled too
             if outcomes[item.index] is None:
-                outcomes[item.index] = _not_started(item, now)
+                outcomes[item.index] = _not_started(item, now, NOT_STARTED if stop.stopped else None)
                 _audit(core, view, item, batch_id, None, outcomes[item.index])
         if on_cancel is not None:
             on_cancel(result())
         raise
+    if stop.stopped:
+        now = core.clock.now()
+        for item in plan.items:
+            if outcomes[item.index] is None:
+                outcomes[item.index] = _not_started(item, now, NOT_STARTED)
+                _audit(core, view, item, batch_id, None, outcomes[item.index])
     return result()
 
 
-def _not_started(item: BatchItemPlan, now: float) -> TaskOutcome:
+def _not_started(item: BatchItemPlan, now: float, why: str | None = None) -> TaskOutcome:
     return TaskOutcome(item.task_id, CANCELLED, now, now, provider=item.provider, cost_estimate_usd=item.cost.usd,
-                       error="cancelled before it started")
+                       error=why or "cancelled before it started")
 
 
 async def choose_agent(

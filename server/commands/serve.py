@@ -164,18 +164,20 @@ def run_http(parts, *, host: str, port: int, token: str | None = None, on_listen
             print(listening_note(host, port), file=sys.stderr)
         if settings is not None:
             print(state_note(settings), file=sys.stderr)
-        serve_app(app, sock, host=host, port=port)
+        serve_app(app, sock, host=host, port=port, stopping=getattr(parts.mcp, "stopping", None))
 
 
-def serve_app(app, sock: socket.socket, *, host: str, port: int) -> None:
+def serve_app(app, sock: socket.socket, *, host: str, port: int, stopping=None) -> None:
     """uvicorn serving ``app`` on the bound ``sock`` until Ctrl-C or SIGTERM (exit 0, as ``uvicorn.run`` did);
-    stopping ends open streams and gives tool calls in flight a grace period (server/http_shutdown.py)."""
+    stopping ends open streams and gives tool calls in flight a grace period (server/http_shutdown.py), told to
+    ``stopping`` (router_core/execution/stopping.py: run_batch starts no task more)."""
     from server.http_shutdown import server_for
 
     with contextlib.suppress(KeyboardInterrupt):
         # log_config None: uvicorn's loggers go to the CLI's handler, which redacts credentials (its own
         # handlers would print an ASGI traceback quoting a key as it is)
-        server_for(app, {"host": host, "port": port, "log_level": "warning", "log_config": None}).run(sockets=[sock])
+        server_for(app, {"host": host, "port": port, "log_level": "warning", "log_config": None},
+                   stopping=stopping).run(sockets=[sock])
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:

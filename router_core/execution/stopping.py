@@ -1,0 +1,48 @@
+"""The server is stopping (SIGTERM, Ctrl-C, SIGHUP): what a batch running in it is told, in two steps.
+
+``stop()``: no task of a batch starts any more (one that has not called a provider yet is left, not run: nothing
+sent, nothing charged); the tasks calling go on. ``cut()``: those are cancelled now (audited as cancelled, a call
+in flight charged at its estimate), so that the batch returns what it has while the transport can still answer.
+The server says when: over HTTP, stop() as uvicorn starts its graceful shutdown and cut() a little before its
+grace ends (server/http_shutdown.py); over stdio, both at the signal (server/stdio.py). Before, a stopping server
+let run_batch start task after task, each cancelled at the end of the grace and charged, and the call's answer
+was a bare "Switchboard stopped" error: the tasks that had finished, billed, were lost and billed again when the
+host called again. ``switchboard batch`` needs none of this: it cancels at the signal and prints what finished.
+"""
+
+from __future__ import annotations
+
+import anyio
+
+
+class Stopping:
+    """Set once, from the server's event loop (its signal handling, its shutdown)."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+        self.cut_off = False
+        self._stopped: anyio.Event | None = None  # made on the loop by the first wait (anyio's need one)
+        self._cut: anyio.Event | None = None
+
+    def stop(self) -> None:
+        self.stopped = True
+        if self._stopped is not None:
+            self._stopped.set()
+
+    def cut(self) -> None:
+        self.stop()
+        self.cut_off = True
+        if self._cut is not None:
+            self._cut.set()
+
+    async def wait_stopped(self) -> None:
+        if not self.stopped:
+            if self._stopped is None:
+                self._stopped = anyio.Event()
+            await self._stopped.wait()
+
+    async def wait_cut(self) -> None:
+        if not self.cut_off:
+            if self._cut is None:
+                self._cut = anyio.Event()
+            await self._cut.wait()
