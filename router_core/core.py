@@ -196,13 +196,16 @@ class RouterCore:
         return self.conclude(routed, lease_agent=lease_agent, audit=audit, event=event)
 
     def route(self, task: str, *, repo: str | None = None, task_id: str | None = None,
-              provider: str | None = None) -> Routed:
+              provider: str | None = None, max_cost: float | None = None) -> Routed:
         """A decision's reads (and a repair after a clock step): the classification, costs, capacity snapshot, agents
-        in use and the recommendation."""
+        in use and the recommendation. With the task's ``max_cost``, each cost is the estimate within the output cap
+        it sets (CostEstimator.capped_output), so the budget checks, alerts and exceeds_budget read what the task can
+        cost (before, dispatch_agent's max_cost 0.001 kept gemini off for its uncapped $0.0018 against $0.0014
+        left, though its try, capped, fitted)."""
         text = validate_task(task)
         task_id, repo = validate_label(task_id, "task_id"), validate_label(repo, "repo")
         classification = self._classify(text)
-        costs = self.costs.estimate_all(text, classification.task_type)
+        costs = self.costs.estimate_all(text, classification.task_type, max_cost=max_cost)
         # capacity and agents in use: one snapshot; its maintenance is conclude's
         view, shared = self._snapshot({name: c.usd for name, c in costs.items()}, maintain=False)
         now = self.clock.now()

@@ -133,6 +133,19 @@ class CostEstimator:
         base = cost.output_tokens / self._settings.execution.assumed_output_tokens_per_second + 2.0
         return (max(1, round(base * 0.75)), max(2, round(base * 1.5)))
 
-    def estimate_all(self, text: str, task_type: str) -> dict[str, CostEstimate]:
+    def estimate_all(self, text: str, task_type: str, *, max_cost: float | None = None) -> dict[str, CostEstimate]:
+        """Each provider's estimate; with ``max_cost``, within the output cap it leaves (:meth:`capped_output`)."""
         input_tokens = self.input_tokens(text)  # the same on every provider: counted once
-        return {name: self._estimate(name, task_type, input_tokens) for name in self._names}
+        return {name: self._estimate(name, task_type, input_tokens,
+                                     max_output_tokens=self.capped_output(name, task_type, input_tokens, max_cost))
+                for name in self._names}
+
+    def capped_output(self, provider: str, task_type: str, input_tokens: int, max_cost: float | None) -> int | None:
+        """The output cap a task's ``max_cost`` sets on ``provider``, as its first try is planned
+        (execution/plan.py: the input, charged whatever the cap, and the output together within it); None without
+        a max_cost, or with one that pays for no try there (the try is then refused, the estimate left as it is)."""
+        if max_cost is None:
+            return None
+        p, price, _ = self._plan(provider, task_type)
+        affordable = max_output_tokens_for_budget(p, price.name, input_tokens, round(max(0.0, max_cost), USD_DECIMALS))
+        return affordable if affordable > 0 else None

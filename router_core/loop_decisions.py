@@ -45,9 +45,9 @@ class Routed:
 
 
 async def decide_on_loop(core: RouterCore, task: str, *, lease_agent: bool = False, audit: bool = True,
-                         event: str = "recommendation", **route: str | None) -> tuple[RoutingDecision, CapacityView]:
+                         event: str = "recommendation", **route: str | float | None) -> tuple[RoutingDecision, CapacityView]:
     """RouterCore.decide_with_capacity for a coroutine on the event loop: its writes, if any, in a worker thread.
-    ``route``: repo, task_id, provider (RouterCore.route)."""
+    ``route``: repo, task_id, provider, max_cost (RouterCore.route)."""
     if core.clock_steps.stepped_back():
         await repair_clock_steps(core)
     routed = core.route(task, **route)

@@ -115,7 +115,7 @@ async def dispatch(
     text = check_limits(max_cost, context)
     if not execute:
         decision, _ = await decide_on_loop(core, task, task_id=task_id, repo=repo, provider=provider,
-                                           lease_agent=True, audit=False, event="dispatch")
+                                           max_cost=max_cost, lease_agent=True, audit=False, event="dispatch")
         if decision.lease_id is not None:
             # The lock waited for on the loop (store/scopes.py), shielded: cancelled there, the lease taken would
             # never be handed over, and every heartbeat would extend it.
@@ -132,7 +132,8 @@ async def dispatch(
         return _finish(core, decision, outcome)
     parked = 0.0
     while True:
-        decision, seen = await _route(core, executor, task, task_id=task_id, repo=repo, provider=provider)
+        decision, seen = await _route(core, executor, task, task_id=task_id, repo=repo, provider=provider,
+                                      max_cost=max_cost)
         task_id = decision.task_id
         rec = decision.recommendation
         # The providers the task may go to: all (blocked together), or the one requested.
@@ -166,7 +167,7 @@ async def dispatch(
     for lease_now in (False, True):
         if lease_now:  # another process filled the agent since routing: route again, leasing at once
             decision, view = await decide_on_loop(core, task, task_id=task_id, repo=repo, provider=provider,
-                                                  lease_agent=True, audit=False, event="dispatch")
+                                                  max_cost=max_cost, lease_agent=True, audit=False, event="dispatch")
             seen = view.execution
         job = job_for(decision, context=text, max_cost=max_cost, wait=wait, forced=provider is not None, seen=seen,
                       # a cancelled task is audited as it ends: a call in flight may still be billed
@@ -209,16 +210,17 @@ def _parked_advice(core: RouterCore, outcome: TaskOutcome, *, provider: str | No
 
 
 async def _route(
-    core: RouterCore, executor: Executor, task: str, *, task_id: str | None, repo: str | None, provider: str | None
+    core: RouterCore, executor: Executor, task: str, *, task_id: str | None, repo: str | None, provider: str | None,
+    max_cost: float | None,
 ) -> tuple[RoutingDecision, ExecutionSnapshot]:
     """Route the task, and the circuits and holds it was routed on. An outage whose probe is due may be
     over: probe it and route again with the answer."""
-    decision, view = await decide_on_loop(core, task, task_id=task_id, repo=repo, provider=provider, audit=False,
-                                          event="dispatch")
+    decision, view = await decide_on_loop(core, task, task_id=task_id, repo=repo, provider=provider,
+                                          max_cost=max_cost, audit=False, event="dispatch")
     if view.execution.due_probes(core.clock.now()):
         await executor.probe_due()
         decision, view = await decide_on_loop(core, task, task_id=decision.task_id, repo=repo, provider=provider,
-                                              audit=False, event="dispatch")
+                                              max_cost=max_cost, audit=False, event="dispatch")
     return decision, view.execution
 
 
