@@ -88,7 +88,7 @@ def parse_retry_after(
 def age_seconds(text: str | None) -> float:
     """An ``Age`` header's seconds (a non-negative integer; of several joined, the first), else 0."""
     first = (text or "").split(",")[0].strip()
-    return float(first) if first.isdigit() else 0.0
+    return float(first) if first.isascii() and first.isdigit() else 0.0  # "²".isdigit(), and float() refuses it
 
 
 def senders_now(sent: str | None, now: float, age: float = 0.0) -> float:

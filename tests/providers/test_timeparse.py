@@ -146,3 +146,10 @@ def test_an_age_is_taken_off_each_form_of_retry_after():
     assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", None, NOW, date, age="20") == 40.0
     assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", None, NOW, age="20") == 60.0  # no Date: read as now
     assert parse_retry_after("30", None, NOW, age="-5") == 30.0
+
+
+def test_an_age_header_that_is_no_ascii_number_counts_as_none():
+    # "²" passed str.isdigit() and float() then raised ValueError while a 429 was being read: no RateLimited at all.
+    from router_core.providers.timeparse import age_seconds
+
+    assert [age_seconds(t) for t in ("²", "¹²", "٣", " 12 , 3", "-5", "1.5", "", None)] == [0, 0, 0, 12, 0, 0, 0, 0]
