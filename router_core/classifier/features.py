@@ -61,6 +61,9 @@ _DIGIT = re.compile(r"\d")
 # A stack trace: a Python traceback, a Go panic, a Java "Exception in thread" or an indented "at a.b.C(" frame.
 _TRACE_WORDS = ("traceback (most recent", "exception in thread", "panic:")  # matched in the lower-cased text
 _TRACE_FRAME = re.compile(r"^\s+[aA][tT] [\w.$]+\(", re.MULTILINE)
+# The same frame opening a line after the first, searched from its "\n" (a literal the engine skips to in C; ^ in
+# MULTILINE mode was tried at every position of the text).
+_TRACE_FRAME_AFTER_NEWLINE = re.compile(r"\n\s+[aA][tT] [\w.$]+\(")
 _TRACE_FOLDED = re.compile("|".join(map(re.escape, _TRACE_WORDS)), re.IGNORECASE)
 
 # Function words carry no intent of their own; as unigrams they only learn the corpus's phrasing
@@ -324,7 +327,9 @@ def _is_trace(text: str) -> bool:
         named = _TRACE_FOLDED.search(text) is not None
     # A frame opens a line with spaces (the first, or one after a newline) and holds a "(": without both, the
     # pattern cannot match, and is not tried at every position of the text.
-    return named or ("(" in text and ("\n" in text or text[:1].isspace()) and _TRACE_FRAME.search(text) is not None)
+    return named or ("(" in text and (
+        (text[:1].isspace() and _TRACE_FRAME.match(text) is not None)
+        or ("\n" in text and _TRACE_FRAME_AFTER_NEWLINE.search(text) is not None)))
 
 
 def shape(body: str) -> list[str]:

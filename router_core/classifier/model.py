@@ -167,12 +167,12 @@ class LinearModel:
                         append((label, vec))
         if toks and max(toks) < "\u3040":  # no CJK word (the first characters' largest): every neighbour is a pair,
             n += len(toks) - 1  # its key built and looked up in C
-            pairs = zip(toks, toks[1:])
+            pairs = zip(toks, toks[1:], strict=False)
             if unknown and self._pairs_of_known_words:  # no pair of the table holds such a word: not looked up
-                pairs = compress(zip(toks, toks[1:]), map(unknown.isdisjoint, pairs))
+                pairs = compress(zip(toks, toks[1:], strict=False), map(unknown.isdisjoint, pairs))
             keys = list(map(" ".join, pairs))
             found = list(map(pairs_get, keys))
-            rows += compress(zip(keys, found), found)  # (an encoded row is never 0)
+            rows += compress(zip(keys, found, strict=True), found)  # (an encoded row is never 0)
         else:
             n += self._cjk_pairs(toks, unknown, append)
         if toks:

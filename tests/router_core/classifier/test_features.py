@@ -87,3 +87,16 @@ def test_the_sentence_patterns_match_where_their_plain_forms_do(text):
 def test_a_frame_is_found_at_the_start_of_any_line_only(text, trace):
     # _is_trace tries the frame pattern only on text with a "(" and a line that can open with spaces.
     assert F._is_trace(text) is trace
+
+
+def test_a_frame_is_found_where_the_one_multiline_pattern_finds_it():
+    # _is_trace searches a frame after the first line from its "\n" (a literal the engine skips to), the first line's
+    # by match(): the same texts as one ^-anchored MULTILINE search over the whole text.
+    import random
+
+    frame = re.compile(r"^\s+[aA][tT] [\w.$]+\(", re.MULTILINE)
+    pieces = ["\n", " ", "\t", "\r", "\u2028", "\x85", "\u00a0", "at ", "At ", "aT ", "a.b", "$", "é", "(", "x", "\n\n"]
+    rnd = random.Random(4)
+    for _ in range(20_000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 10)))
+        assert F._is_trace(text) is (frame.search(text) is not None), repr(text)
