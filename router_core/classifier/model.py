@@ -22,7 +22,6 @@ import gzip
 import json
 import math
 from collections.abc import Callable
-from itertools import compress
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -165,16 +164,19 @@ class LinearModel:
                     label = f"~{tok}"
                     for vec in vecs:
                         append((label, vec))
-        if toks and max(toks) < "\u3040":  # no CJK word (the first characters' largest): every neighbour is a pair,
-            n += len(toks) - 1  # its key built and looked up in C
-            pairs = zip(toks, toks[1:], strict=False)
-            if unknown and self._pairs_of_known_words:  # no pair of the table holds such a word: not looked up
-                pairs = compress(zip(toks, toks[1:], strict=False), map(unknown.isdisjoint, pairs))
-            keys = list(map(" ".join, pairs))
-            found = list(map(pairs_get, keys))
-            rows += compress(zip(keys, found, strict=True), found)  # (an encoded row is never 0)
-        else:
-            n += self._cjk_pairs(toks, unknown, append)
+        if not self._pairs_of_known_words:
+            unknown.clear()
+        prev = None
+        for tok in toks:
+            if prev is not None and prev[0] < "\u3040" and tok[0] < "\u3040":
+                n += 1
+                if prev in unknown or tok in unknown:  # no pair of the table holds such a word
+                    prev = tok
+                    continue
+                key = f"{prev} {tok}"
+                if (vec := pairs_get(key)) is not None:
+                    append((key, vec))
+            prev = tok
         if toks:
             n += 1
             if (vec := self._first.lookup(toks[0])) is not None:
@@ -195,24 +197,6 @@ class LinearModel:
                 if (vec := markers_get(label)) is not None:
                     append((label, vec))
         return rows, F.scale(n)
-
-    def _cjk_pairs(self, toks: list[str], unknown: set[str], append: Callable) -> int:
-        """The word pairs of a text with CJK words (none of whose is paired): appends the found ones, returns how many
-        pairs there are."""
-        if not self._pairs_of_known_words:
-            unknown = set()
-        n, prev, pairs_get = 0, None, self._pairs.lookup
-        for tok in toks:
-            if prev is not None and prev[0] < "\u3040" and tok[0] < "\u3040":
-                n += 1
-                if prev in unknown or tok in unknown:  # no pair of the table holds such a word
-                    prev = tok
-                    continue
-                key = f"{prev} {tok}"
-                if (vec := pairs_get(key)) is not None:
-                    append((key, vec))
-            prev = tok
-        return n
 
     def _unseen_word(self, tok: str) -> tuple[int, ...]:
         """The vectors of a word never seen in training: the sums of its character n-grams' vectors, one per
