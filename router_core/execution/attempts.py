@@ -114,6 +114,7 @@ class ProviderRun:
                 ))
                 if step.action != RETRY:
                     return step
+                self.job.check_stopping()  # no retry once the server stops (nor its backoff waited for)
                 if self.job.on_pace is not None:
                     await self.job.on_pace.retrying(self.job.task_id, self.provider, step.delay, str(result))
                 await self.ex.wait(step.delay)
@@ -179,6 +180,7 @@ class ProviderRun:
         while True:
             result: tuple[Completion | RouterError, float, float] | None = None
             async with self.job.gate:
+                self.job.check_stopping()  # the last moment before a call: nothing reserved or sent after a stop
                 lease_id = None
                 if self.reservation is None:  # a budget edited since routing binds it (a batch routes once)
                     core.refresh_settings()

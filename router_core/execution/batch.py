@@ -128,7 +128,7 @@ async def run_batch(
                     # `parallel` per provider, while only `parallel` calls were in flight in all).
                     lease=AgentLease(agent.id, agent.max_concurrency, item.task_id) if leased and agent else None,
                     on_cancel=cancelled, on_park=on_park, on_call=stop.told(item.index, on_call), on_pace=notes,
-                    batch_id=batch_id,
+                    batch_id=batch_id, stopping=stopping,
                 )
                 try:
                     outcome = await executor.run(job)
@@ -144,6 +144,8 @@ async def run_batch(
             lease = job.lease.id if job is not None and job.lease is not None else None
             if lease and (outcome is None or not outcome.ok):  # a success released it with its settlement
                 await _release(core, lease, item.task_id)
+        if stop.not_started(item.index) and not any(a.called for a in outcome.attempts):
+            outcome = _not_started(item, core.clock.now(), NOT_STARTED)  # stopped (executor) before its first call
         outcomes[item.index] = outcome
         _audit(core, view, item, batch_id, choice, outcome)
         done += 1

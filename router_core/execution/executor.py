@@ -42,6 +42,7 @@ from router_core.execution.results import (
     TaskOutcome,
 )
 from router_core.execution.state import ExecutionSnapshot
+from router_core.execution.stopping import ServerStopping, Stopping
 from router_core.failure_text import provider_said
 from router_core.leases import AgentLease
 from router_core.models import Classification
@@ -101,6 +102,14 @@ class Job:
     # against execution.max_park_seconds with its parking here, and in its outcome's parked_seconds.
     parked_seconds: float = 0.0
     batch_id: str | None = None  # the batch the task is of: its budget reservations name it (batch_ids.reserved_as)
+    # The server stopping (a batch's task): once stopped the task starts no provider call (no retry, no fallback,
+    # no walk after parking) and ends with what it has (Executor.run).
+    stopping: Stopping | None = None
+
+    def check_stopping(self) -> None:
+        """Raise ServerStopping if the server has stopped: no provider call starts after that."""
+        if self.stopping is not None:
+            self.stopping.check()
 
     @property
     def estimate_text(self) -> str:
@@ -176,6 +185,8 @@ class Executor:
         parking = _Parking(job.parked_seconds)
         try:
             return await self._run(job, started, attempts, parking)
+        except ServerStopping as stop:
+            return self._stopped(job, started, attempts, parking.seconds(self.core.clock.now()), str(stop))
         except anyio.get_cancelled_exc_class():
             if job.on_cancel is not None:
                 job.on_cancel(self._cancelled(job, started, attempts, parking.seconds(self.core.clock.now())))
@@ -185,6 +196,17 @@ class Executor:
         # Said of both: a host that cancelled or stopped waiting, and a server stopping (SIGTERM, a deploy)
         why = "cancelled before it finished: the caller cancelled the call, or the server stopped"
         return self._unanswered(job, started, attempts, CANCELLED, why, parked=parked)
+
+    def _stopped(self, job: Job, started: float, attempts: list[Attempt], parked: float, why: str) -> TaskOutcome:
+        """A task the server's stop kept from starting another provider call: cancelled, with the call that failed."""
+        called = [a for a in attempts if a.called]
+        if called:
+            last = called[-1]
+            error = (f"{why}: after {provider_said(last.provider, last.error)}, no retry or fallback was started; "
+                     "nothing more was sent or charged: run it again once the server is back")
+        else:
+            error = f"not started: {why}; nothing was sent and nothing charged: run it again once the server is back"
+        return self._unanswered(job, started, attempts, CANCELLED, error, parked=parked)
 
     def _unanswered(self, job: Job, started: float, attempts: list[Attempt], status: str, error: str, *,
                     resumes_at: float | None = None, parked: float = 0.0, budget_wait: float = 0.0) -> TaskOutcome:
@@ -231,6 +253,7 @@ class Executor:
                 logger.info("%s: parked for %.1fs: %s", job.task_id, delay, error)
                 if job.on_park is not None and (told := job.on_park(job.task_id, delay, error)) is not None:
                     await told
+                job.check_stopping()  # not parked for a walk that would not start
                 parking.since = clock.now()
                 await self.wait(delay)
                 parking.total += delay

@@ -1,10 +1,11 @@
 """The server is stopping (SIGTERM, Ctrl-C, SIGHUP): what a batch running in it is told, in two steps.
 
 ``stop()``: no task of a batch starts any more (one that has not called a provider yet is left, not run: nothing
-sent, nothing charged); the tasks calling go on. ``cut()``: those are cancelled now (audited as cancelled, a call
-in flight charged at its estimate), so that the batch returns what it has while the transport can still answer.
-The server says when: over HTTP, stop() as uvicorn starts its graceful shutdown and cut() a little before its
-grace ends (server/http_shutdown.py); over stdio, both at the signal (server/stdio.py). Before, a stopping server
+sent, nothing charged); the calls in flight go on, but no task starts another (no retry, no fallback: it ends
+cancelled, with the call that failed; executor.Job.stopping). ``cut()``: those calls are cancelled now (audited
+as cancelled, charged at their estimate), so that the batch returns what it has while the transport can still
+answer. The server says when: over HTTP, stop() as uvicorn starts its graceful shutdown and cut() a little before
+its grace ends (server/http_shutdown.py); over stdio, both at the signal (server/stdio.py). Before, a stopping server
 let run_batch start task after task, each cancelled at the end of the grace and charged, and the call's answer
 was a bare "Switchboard stopped" error: the tasks that had finished, billed, were lost and billed again when the
 host called again. ``switchboard batch`` needs none of this: it cancels at the signal and prints what finished.
@@ -13,6 +14,12 @@ host called again. ``switchboard batch`` needs none of this: it cancels at the s
 from __future__ import annotations
 
 import anyio
+
+STOPPING = "the server was stopping (SIGTERM, Ctrl-C, SIGHUP, or its host closed stdin)"
+
+
+class ServerStopping(Exception):
+    """Raised where a task would start a provider call (a try, a retry, a fallback) once the server stops."""
 
 
 class Stopping:
@@ -34,6 +41,11 @@ class Stopping:
         self.cut_off = True
         if self._cut is not None:
             self._cut.set()
+
+    def check(self) -> None:
+        """Raise ServerStopping once stopped: no provider call starts after the stop (executor, attempts)."""
+        if self.stopped:
+            raise ServerStopping(STOPPING)
 
     async def wait_stopped(self) -> None:
         if not self.stopped:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import anyio
 import pytest
 
+from router_core.errors import AuthFailed, ProviderUnavailable
 from router_core.execution.batch import run_batch
 from router_core.execution.batch_stop import NOT_STARTED
 from router_core.execution.stopping import Stopping
-from tests.execution.fakes import ScriptedAdapter
+from tests.execution.fakes import ScriptedAdapter, clock_sleep
 from tests.execution.test_cancellation import CODE_TASK, EXPLAIN_TASK, Stuck, assert_clean, executor
 
 
@@ -107,3 +108,25 @@ async def test_a_batch_begun_after_the_stop_runs_nothing(settings, clock):
     run = await run_batch(core, ex, [("a", EXPLAIN_TASK), ("b", CODE_TASK)], stopping=stopping)
     assert all(not_started(o) for o in run.outcome.outcomes)
     assert all(a.requests == [] for a in adapters.values())
+
+
+@pytest.mark.parametrize("failure", [
+    ProviderUnavailable("gemini unavailable (500)", provider="gemini", status_code=500),  # retried, before
+    AuthFailed("gemini refused the key (401)", provider="gemini", status_code=401),  # fell back, before
+], ids=["retry", "fallback"])
+async def test_a_call_failing_after_the_stop_starts_no_retry_nor_fallback(settings, clock, failure):
+    # Before, a task counted as "calling" from its first call until the cut: its call failing after the stop was
+    # retried or fell back, a new provider call the cut then cancelled and charged at its estimate.
+    adapters = adapters_with(settings, gemini=Held)
+    gemini = adapters["gemini"]
+    gemini.script.append(failure)
+    core, ex = executor(settings, clock, adapters, sleep=clock_sleep(clock))  # a backoff passes at once
+    run = await batch_stopped(core, ex, [("a", EXPLAIN_TASK), ("b", f"{EXPLAIN_TASK} again")], Stopping(),
+                              gemini.called, gemini.release.set)
+    a, b = run.outcome.outcomes
+    assert len(gemini.requests) == 1
+    assert all(x.requests == [] for name, x in adapters.items() if name != "gemini")
+    assert a.status == "cancelled" and a.cost_usd == 0, a
+    assert "server was stopping" in a.error and "after gemini: " in a.error and f"({failure.status_code})" in a.error
+    assert not_started(b), b
+    assert_clean(core)
