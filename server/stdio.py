@@ -15,7 +15,8 @@ Ending: a host ends a stdio server by closing its stdin, and the MCP SDKs' clien
 it is still running (a SIGKILL 2 s after that). At EOF the SDK cancels every request in flight; on the pipes,
 tool calls still running (a dispatch waiting for a provider's answer, which may be billed) first get up to
 STDIN_CLOSED_GRACE_SECONDS to finish, their answers written if the host still reads, their outcome and cost
-recorded as they are. A SIGTERM, on either transport, cancels what runs at once: each task is audited as
+recorded as they are; a run_batch call starts no task more, and its calls are cut off a second before the grace
+ends, so that it answers with what it has. A SIGTERM, on either transport, cancels what runs at once: each task is audited as
 cancelled (charged at its estimate when a call was in flight) and the server exits 0; a run_batch call first starts
 no task more, cuts its calls off and answers with what it has (router_core/execution/stopping.py), the calls then
 given up to STOPPED_ANSWER_SECONDS to be answered. At a terminal (started by
@@ -43,7 +44,9 @@ from mcp.server import MCPServer
 from mcp.shared.message import SessionMessage
 from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, JSONRPCNotification
 
+from router_core.execution.stopping import Stopping
 from router_core.inputs import lone_surrogates_replaced
+from server.http_shutdown import CUT_BEFORE_SECONDS
 from server.stop_signals import stopping_signals
 
 logger = logging.getLogger(__name__)
@@ -329,22 +332,38 @@ def _exit_now(code: int) -> None:
     os._exit(code)
 
 
-async def finish_calls(mcp: MCPServer, grace: float = STDIN_CLOSED_GRACE_SECONDS) -> None:
+async def finish_calls(mcp: MCPServer, grace: float = STDIN_CLOSED_GRACE_SECONDS,
+                       sleep: Callable[[float], Awaitable[object]] = anyio.sleep) -> None:
     """At EOF on stdin: wait up to ``grace`` seconds for the tool calls running to finish (the SDK then cancels
     whatever still runs). A call read just before the EOF (a script piping its requests in) is let reach the tool
-    first: the session received it, and its handler starts within a few turns of the loop."""
+    first: the session received it, and its handler starts within a few turns of the loop. The host is stopping
+    the server, so run_batch calls are told (router_core/execution/stopping.py): they start no task more, and their
+    calls are cut off CUT_BEFORE_SECONDS before the grace ends (``sleep`` waits for that), so they answer with what
+    they have, as over HTTP."""
     for _ in range(EOF_SETTLE_TURNS):
         await anyio.lowlevel.checkpoint()
+    stopping = getattr(mcp, "stopping", None)
+    if stopping is not None:
+        stopping.stop()
     running = getattr(mcp, "calls_running", 0)
     if not running:
         return
     logger.warning("stdin closed with %d tool call(s) running: waiting up to %gs for them to finish (a SIGTERM "
                    "cancels them at once)", running, grace)
-    with anyio.move_on_after(grace) as waited:
-        await mcp.calls_finished()  # type: ignore[attr-defined]
+    async with anyio.create_task_group() as tg:
+        if stopping is not None:
+            tg.start_soon(_cut_after, stopping, max(0.0, grace - CUT_BEFORE_SECONDS), sleep)
+        with anyio.move_on_after(grace) as waited:
+            await mcp.calls_finished()  # type: ignore[attr-defined]
+        tg.cancel_scope.cancel()
     if waited.cancelled_caught:
         logger.warning("%d tool call(s) still running %gs after stdin closed: cancelled, and audited so",
                        getattr(mcp, "calls_running", 0), grace)
+
+
+async def _cut_after(stopping: Stopping, seconds: float, sleep: Callable[[float], Awaitable[object]]) -> None:
+    await sleep(seconds)
+    stopping.cut()
 
 
 async def _serve(mcp: MCPServer) -> None:

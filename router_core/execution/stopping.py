@@ -5,7 +5,8 @@ sent, nothing charged); the calls in flight go on, but no task starts another (n
 cancelled, with the call that failed; executor.Job.stopping). ``cut()``: those calls are cancelled now (audited
 as cancelled, charged at their estimate), so that the batch returns what it has while the transport can still
 answer. The server says when: over HTTP, stop() as uvicorn starts its graceful shutdown and cut() a little before
-its grace ends (server/http_shutdown.py); over stdio, both at the signal (server/stdio.py). Before, a stopping server
+its grace ends (server/http_shutdown.py); over stdio, stop() at EOF on stdin and cut() a little before its grace
+ends, or both at a signal (server/stdio.py). Before, a stopping server
 let run_batch start task after task, each cancelled at the end of the grace and charged, and the call's answer
 was a bare "Switchboard stopped" error: the tasks that had finished, billed, were lost and billed again when the
 host called again. ``switchboard batch`` needs none of this: it cancels at the signal and prints what finished.

@@ -52,6 +52,25 @@ def test_stdio_sigterm_answers_a_batch_with_its_finished_tasks(tmp_path):
             ended(proc)
 
 
+def test_stdio_eof_answers_a_batch_with_its_finished_tasks(tmp_path):
+    # The host's way to stop a stdio server is to close its stdin. Before, the batch was not told: it went on
+    # starting tasks (new billed calls) until the grace ended or the SDK's SIGTERM came, and got no answer.
+    with FakeProviders() as fake:
+        second_task_hangs(fake)
+        proc = serving(tmp_path, fake)
+        try:
+            send(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                        "params": {"name": "run_batch", "arguments": ARGUMENTS}})
+            assert fake.wait_for_requests("gemini", 2), "the second task never called"
+            proc.stdin.close()
+            reply = answer(proc)  # b cut off a second before the grace ends
+            assert reply["id"] == 2 and "result" in reply, reply
+            check_partial(reply["result"]["structuredContent"], fake)
+            assert proc.wait(timeout=60) == 0
+        finally:
+            ended(proc)
+
+
 def run_batch_over_http(url: str) -> dict:
     """run_batch's JSON-RPC answer from a 2025-11-25 session, on plain HTTP requests (the SDK's client cancels its
     calls as its GET stream, ended by the stopping server, fails to reconnect: Claude Code's does not)."""
