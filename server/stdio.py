@@ -18,8 +18,8 @@ STDIN_CLOSED_GRACE_SECONDS to finish, their answers written if the host still re
 recorded as they are; a run_batch call starts no task more, and its calls are cut off a second before the grace
 ends, so that it answers with what it has. A SIGTERM, on either transport, cancels what runs at once: each task is audited as
 cancelled (charged at its estimate when a call was in flight) and the server exits 0; a run_batch call first starts
-no task more, cuts its calls off and answers with what it has (router_core/execution/stopping.py), the calls then
-given up to STOPPED_ANSWER_SECONDS to be answered. At a terminal (started by
+no task more, cuts its calls off and answers with what it has (router_core/execution/stopping.py), given up to
+STOPPED_ANSWER_SECONDS to be answered (only while such a call runs). At a terminal (started by
 hand) Ctrl-C does the same and exits 130; there the SDK's transport reads stdin in a thread no cancellation reaches,
 so the process exits TERMINAL_EXIT_SECONDS after the signal if that thread holds it. An answer the host no longer
 reads (stdout closed) is dropped, not an error.
@@ -56,7 +56,8 @@ _CHUNK = 1 << 16
 EOF_SETTLE_TURNS = 20  # turns of the event loop for requests read before EOF to reach their tool
 STDIN_CLOSED_GRACE_SECONDS = 5.0  # as the HTTP server's grace at shutdown (server/http_shutdown.py)
 TERMINAL_EXIT_SECONDS = 1.0  # at a terminal, after a SIGTERM or Ctrl-C: time for what runs to be cancelled and audited
-STOPPED_ANSWER_SECONDS = 0.5  # after a SIGTERM: for a batch cut off to answer (less than TERMINAL_EXIT_SECONDS)
+STOPPED_ANSWER_SECONDS = 0.5  # after a SIGTERM, only while a run_batch call runs: for it to answer, cut off (less
+# than TERMINAL_EXIT_SECONDS); any other call is cancelled at once
 
 
 class PipeLines:
@@ -315,13 +316,15 @@ async def _cancelled_by_signal(scope: anyio.CancelScope, on_terminal: bool, mcp:
 
 async def _batches_answered(mcp: MCPServer | None) -> None:
     """Tell run_batch calls the server stops (they start no task more, cut their calls off and answer with what
-    they have), and wait up to STOPPED_ANSWER_SECONDS for the calls running to be answered."""
+    they have), and wait up to STOPPED_ANSWER_SECONDS for them to be answered; other calls are cancelled at once."""
     stopping = getattr(mcp, "stopping", None)
-    if stopping is None or not getattr(mcp, "calls_running", 0):
+    if stopping is None:
         return
     stopping.cut()
+    if not stopping.batches:
+        return
     with anyio.move_on_after(STOPPED_ANSWER_SECONDS):
-        await mcp.calls_finished()  # type: ignore[union-attr]
+        await stopping.batches_ended()
         for _ in range(EOF_SETTLE_TURNS):  # the answers' writes
             await anyio.lowlevel.checkpoint()
 

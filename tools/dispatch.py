@@ -91,18 +91,19 @@ async def run_batch(
     returns each task's result in input order."""
     state = state_from(ctx)
     pairs = [(t.id, t.task) for t in tasks]
-    with tool_errors():
-        core = await state.ready_core()
-        if dry_run:
-            return BatchPlanOut.of(await in_worker(lambda: core.plan_batch(pairs, concurrency=parallel)), dry_run=True)
+    with state.stopping.batch_running():  # a SIGTERM on stdio waits for it to answer (server/stdio.py)
+        with tool_errors():
+            core = await state.ready_core()
+            if dry_run:
+                return BatchPlanOut.of(await in_worker(lambda: core.plan_batch(pairs, concurrency=parallel)), dry_run=True)
 
-        from router_core.execution.batch import run_batch as execute_batch
+            from router_core.execution.batch import run_batch as execute_batch
 
-        report = ProgressReport(ctx, len(pairs), every=state.heartbeat_seconds)
-        async with report.beating():
-            run = await execute_batch(core, executor_of(state), pairs, parallel=parallel, progress=report.done,
-                                      on_park=report.parked, on_call=report.call, on_pace=report.paced,
-                                      stopping=state.stopping)
-    if state.notify_changed is not None:
-        await state.notify_changed()
-    return BatchPlanOut.executed(run.plan, run.outcome, run.agents)
+            report = ProgressReport(ctx, len(pairs), every=state.heartbeat_seconds)
+            async with report.beating():
+                run = await execute_batch(core, executor_of(state), pairs, parallel=parallel, progress=report.done,
+                                          on_park=report.parked, on_call=report.call, on_pace=report.paced,
+                                          stopping=state.stopping)
+        if state.notify_changed is not None:
+            await state.notify_changed()
+        return BatchPlanOut.executed(run.plan, run.outcome, run.agents)

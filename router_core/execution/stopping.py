@@ -14,6 +14,9 @@ host called again. ``switchboard batch`` needs none of this: it cancels at the s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import anyio
 
 STOPPING = "the server was stopping (SIGTERM, Ctrl-C, SIGHUP, or its host closed stdin)"
@@ -31,6 +34,8 @@ class Stopping:
         self.cut_off = False
         self._stopped: anyio.Event | None = None  # made on the loop by the first wait (anyio's need one)
         self._cut: anyio.Event | None = None
+        self.batches = 0  # run_batch calls running (tools/dispatch.py): what a SIGTERM on stdio waits for
+        self._batches_done: anyio.Event | None = None
 
     def stop(self) -> None:
         self.stopped = True
@@ -59,3 +64,22 @@ class Stopping:
             if self._cut is None:
                 self._cut = anyio.Event()
             await self._cut.wait()
+
+    @contextmanager
+    def batch_running(self) -> Iterator[None]:
+        """Around a run_batch call: counted in ``batches`` while it runs."""
+        self.batches += 1
+        try:
+            yield
+        finally:
+            self.batches -= 1
+            if not self.batches and self._batches_done is not None:
+                self._batches_done.set()
+                self._batches_done = None
+
+    async def batches_ended(self) -> None:
+        """Return once no run_batch call runs."""
+        if self.batches:
+            if self._batches_done is None:
+                self._batches_done = anyio.Event()
+            await self._batches_done.wait()
