@@ -105,7 +105,7 @@ async def test_http_sigterm_starts_no_task_and_answers_within_the_grace(tmp_path
                     tg.start_soon(call)
                     assert await anyio.to_thread.run_sync(fake.wait_for_requests, "gemini", 2)
                     proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0  # stopped by its handler; -SIGTERM: killed where it stood
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -49,7 +49,7 @@ async def test_sigterm_ends_streams_and_lets_the_call_in_flight_finish(tmp_path)
                     proc.send_signal(signal.SIGTERM)
                     await anyio.to_thread.run_sync(lambda: proc.wait(timeout=30))  # before: never
                     tg.cancel_scope.cancel()
-            assert proc.wait(timeout=30) in (0, -signal.SIGTERM)  # uvicorn raises the signal again once stopped
+            assert proc.wait(timeout=30) == 0  # stopped by its handler (uvicorn's signal raised again: -SIGTERM)
             await anyio.to_thread.run_sync(viewer.join, 30)
             assert ended == ["closed"]  # the dashboard's stream was ended, not cut
         finally:
@@ -104,7 +104,7 @@ async def test_sigterm_ends_a_listen_stream_at_once_and_a_new_era_call_after_the
     # server from stopping too. It carries no work, so it ends at once; the tool call in flight beside it has
     # the grace to answer, then is cancelled, audited, and its response ended (no ASGI error's traceback).
     code = await _signalled_mid_call(tmp_path, signal.SIGTERM, listening=True)
-    assert code in (0, -signal.SIGTERM)
+    assert code == 0
     log = (tmp_path / "server.log").read_text()
     assert "Traceback" not in log
     assert log.count("still running") == 1 and "POST /mcp was still running" in log  # the call, not the listen
