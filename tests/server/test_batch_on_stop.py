@@ -35,7 +35,11 @@ def check_partial(structured: dict, fake: FakeProviders) -> None:
     assert fake.stats("gemini").requests == 2  # c was never sent
 
 
-def test_stdio_sigterm_answers_a_batch_with_its_finished_tasks(tmp_path):
+@pytest.mark.parametrize("stop", ["sigterm", "eof"])
+def test_stdio_stop_answers_a_batch_with_its_finished_tasks(tmp_path, stop):
+    # eof: the host's way to stop a stdio server is to close its stdin. Before, the batch was not told: it went on
+    # starting tasks (new billed calls) until the grace ended or the SDK's SIGTERM came, and got no answer. sigterm:
+    # stdout ended with no answer.
     with FakeProviders() as fake:
         second_task_hangs(fake)
         proc = serving(tmp_path, fake)
@@ -43,27 +47,11 @@ def test_stdio_sigterm_answers_a_batch_with_its_finished_tasks(tmp_path):
             send(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
                         "params": {"name": "run_batch", "arguments": ARGUMENTS}})
             assert fake.wait_for_requests("gemini", 2), "the second task never called"
-            proc.send_signal(signal.SIGTERM)
-            reply = answer(proc)  # before: stdout ended with no answer
-            assert reply["id"] == 2 and "result" in reply, reply
-            check_partial(reply["result"]["structuredContent"], fake)
-            assert proc.wait(timeout=60) == 0
-        finally:
-            ended(proc)
-
-
-def test_stdio_eof_answers_a_batch_with_its_finished_tasks(tmp_path):
-    # The host's way to stop a stdio server is to close its stdin. Before, the batch was not told: it went on
-    # starting tasks (new billed calls) until the grace ended or the SDK's SIGTERM came, and got no answer.
-    with FakeProviders() as fake:
-        second_task_hangs(fake)
-        proc = serving(tmp_path, fake)
-        try:
-            send(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-                        "params": {"name": "run_batch", "arguments": ARGUMENTS}})
-            assert fake.wait_for_requests("gemini", 2), "the second task never called"
-            proc.stdin.close()
-            reply = answer(proc)  # b cut off a second before the grace ends
+            if stop == "sigterm":
+                proc.send_signal(signal.SIGTERM)
+            else:
+                proc.stdin.close()  # b cut off a second before the grace ends
+            reply = answer(proc)
             assert reply["id"] == 2 and "result" in reply, reply
             check_partial(reply["result"]["structuredContent"], fake)
             assert proc.wait(timeout=60) == 0
