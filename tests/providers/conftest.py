@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -36,3 +37,14 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+def machine_in_zone(monkeypatch: pytest.MonkeyPatch, zone: str) -> Iterator[None]:
+    """For a fixture: this process's local time zone set to ``zone`` while it lasts (TZ and time.tzset)."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("no tzset on this platform")
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -21,6 +20,7 @@ from router_core.providers.cli_claude import parse as parse_claude
 from router_core.providers.cli_codex import parse as parse_codex
 from router_core.providers.cli_gemini import parse as parse_gemini
 from router_core.providers.cli_text import claude_reset_at, codex_reset_at, load_json_object
+from tests.providers.conftest import machine_in_zone
 
 UTC = ZoneInfo("UTC")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -250,13 +250,7 @@ def test_a_claude_reset_read_just_after_it_passed_is_the_one_that_passed(message
 @pytest.fixture
 def berlin_machine(monkeypatch):
     """This process's local time zone set to Europe/Berlin, as a CLI on a machine there prints times."""
-    if not hasattr(time, "tzset"):
-        pytest.skip("no tzset on this platform")
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    yield from machine_in_zone(monkeypatch, "Europe/Berlin")
 
 
 @pytest.mark.parametrize(("message", "read_at", "expected"), [

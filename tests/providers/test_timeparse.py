@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +15,7 @@ from router_core.providers.timeparse import (
     parse_retry_after,
     parse_rfc3339,
 )
+from tests.providers.conftest import machine_in_zone
 
 NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
@@ -46,13 +46,7 @@ def test_parse_retry_after_forms():
 @pytest.fixture
 def los_angeles_machine(monkeypatch):
     """This process's local time zone set to America/Los_Angeles (eight hours behind UTC in January)."""
-    if not hasattr(time, "tzset"):
-        pytest.skip("no tzset on this platform")
-    monkeypatch.setenv("TZ", "America/Los_Angeles")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    yield from machine_in_zone(monkeypatch, "America/Los_Angeles")
 
 
 @pytest.mark.parametrize("date", [
